@@ -1,0 +1,218 @@
+//! The command line. Help text comes from these doc comments; examples come first.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+use crate::target::Target;
+
+const AFTER_HELP: &str = "\
+Examples:
+  starttls-check mail.contoso.com                     port 25, STARTTLS, certificate checks
+  starttls-check mail.contoso.com:587 -v              another port, with the SMTP transcript
+  starttls-check 203.0.113.5 --expect-name mail.contoso.com
+  starttls-check mail.contoso.com --format json       for CI and monitoring
+  starttls-check mail.contoso.com --format markdown   for a ticket
+  starttls-check demo                                 no network: probes built-in local servers
+
+Exit codes (Nagios-compatible):
+  0  pass     STARTTLS works and nothing needs attention
+  1  warn     works, but something needs attention (e.g. certificate expires soon)
+  2  fail     STARTTLS or the certificate is broken on at least one endpoint
+  3  unknown  nothing conclusive could be learned, or a usage error";
+
+/// Checks a mail server's STARTTLS and certificate, and says what exactly to change.
+///
+/// Walks banner → EHLO → STARTTLS → TLS handshake → EHLO again → QUIT on every address of
+/// the host, never sends mail, and reports each problem with its evidence and a paste-ready
+/// fix (Exchange Management Shell for Exchange, main.cf for Postfix).
+#[derive(Debug, Parser)]
+#[command(
+    name = "starttls-check",
+    version,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Something other than a probe.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Mail server(s): host, host:port, IP, IP:port, [IPv6], [IPv6]:port.
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<Target>,
+
+    /// Probe options.
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start a few scripted SMTP servers on 127.0.0.1 and probe them: see what the tool does,
+    /// without any network.
+    Demo {
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+/// How to probe.
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// Port(s) to probe, comma-separated; 465 means implicit TLS. A port in TARGET wins.
+    #[arg(
+        short,
+        long,
+        value_name = "PORTS",
+        value_delimiter = ',',
+        default_value = "25"
+    )]
+    pub port: Vec<u16>,
+
+    /// Use implicit TLS (TLS from the first byte) on every port, not only 465.
+    #[arg(long)]
+    pub implicit_tls: bool,
+
+    /// Name to send with EHLO [default: this machine's FQDN, else our address literal;
+    /// never the target's own name].
+    #[arg(long, value_name = "NAME")]
+    pub ehlo_name: Option<String>,
+
+    /// A name the certificate must cover, e.g. the TlsDomain of an Exchange Online connector
+    /// (repeatable). With an IP target, the first one is also sent as SNI.
+    #[arg(long, value_name = "NAME")]
+    pub expect_name: Vec<String>,
+
+    /// Extra trusted root CA certificates (PEM), added to the system's (repeatable).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Trust only --ca-file, not the system's roots.
+    #[arg(long, requires = "ca_file")]
+    pub no_system_roots: bool,
+
+    /// Warn when the certificate expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: u32,
+
+    /// Fail when the certificate expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub fail_days: u32,
+
+    /// Seconds each network step may take (connect, each reply, the handshake).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs)]
+    pub timeout: f64,
+
+    /// Seconds the whole run may take [default: 6 × --timeout].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub deadline: Option<f64>,
+
+    /// Connect to ADDR for HOST, but keep HOST for SNI and name checks (curl-style, repeatable).
+    #[arg(long, value_name = "HOST:ADDR", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, IpAddr)>,
+
+    /// Only IPv4 addresses.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+
+    /// Only IPv6 addresses.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+}
+
+/// How to report.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Colour severities: auto honours NO_COLOR and never colours a pipe or file.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Show the SMTP transcript of every endpoint.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.05..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0.05 and 3600"
+        )),
+    }
+}
+
+fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
+    let (host, addr) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}' is not HOST:ADDR (e.g. mail.contoso.com:203.0.113.5 or mail.contoso.com:[2001:db8::5])"))?;
+    let host = crate::target::normalize_name(host)
+        .ok_or_else(|| format!("'{host}' is not a host name"))?;
+    let unbracket = |a: &str| a.trim_start_matches('[').trim_end_matches(']').to_string();
+    // curl writes HOST:PORT:ADDR; accept it and ignore the port (ports come from the target).
+    let addr = match (unbracket(addr).parse::<IpAddr>(), addr.split_once(':')) {
+        (Ok(_), _) | (Err(_), None) => unbracket(addr),
+        (Err(_), Some((_, rest))) => unbracket(rest),
+    };
+    addr.parse()
+        .map(|ip| (host, ip))
+        .map_err(|_| format!("'{addr}' is not an IP address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn resolve_accepts_curl_and_bracket_forms() {
+        assert_eq!(
+            parse_resolve("Mail.Contoso.com:203.0.113.5").unwrap(),
+            ("mail.contoso.com".into(), "203.0.113.5".parse().unwrap())
+        );
+        assert_eq!(
+            parse_resolve("mx.example:[2001:db8::5]").unwrap().1,
+            "2001:db8::5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_resolve("mx.example:2001:db8::5").unwrap().1,
+            "2001:db8::5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_resolve("mx.example:25:127.0.0.2").unwrap().1,
+            "127.0.0.2".parse::<IpAddr>().unwrap()
+        );
+        assert!(parse_resolve("mx.example").is_err());
+        assert!(parse_resolve("mx.example:nope").is_err());
+    }
+}

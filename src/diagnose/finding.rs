@@ -1,0 +1,176 @@
+//! The finding type and the catalogue of stable finding codes.
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// For the record; nothing to do.
+    Info,
+    /// Needs attention; mail still flows.
+    Warn,
+    /// Broken: TLS-requiring senders will queue or bounce.
+    Fail,
+}
+
+impl Severity {
+    /// `INFO`, `WARN`, `FAIL`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Warn => "WARN",
+            Severity::Fail => "FAIL",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $text:literal, $sev:ident, $inconclusive:literal, $meaning:literal; )*) => {
+        /// A stable, kebab-case finding code: part of the JSON contract, never renamed.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in the order findings are ranked (causes before symptoms).
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written in reports (`cert-expired`).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+
+            /// The severity the code usually carries (some rules raise or lower it).
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+
+            /// The finding says nothing about TLS: the verdict becomes `unknown`, not `fail`.
+            pub fn inconclusive(self) -> bool {
+                match self { $(Code::$variant => $inconclusive,)* }
+            }
+
+            /// One line on what the code means, for `--help` and the README.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The host name does not exist.
+    DnsNxdomain = "dns-nxdomain", Fail, false, "the host name does not exist in DNS (NXDOMAIN)";
+    /// The host name has no A/AAAA record (of the family asked for).
+    DnsNoAddress = "dns-no-address", Fail, false, "the host name has no A/AAAA record (of the family asked for with -4/-6)";
+    /// Our resolver failed.
+    DnsLookupFailed = "dns-lookup-failed", Warn, true, "our resolver failed or timed out: nothing is known about the server";
+    /// TCP RST.
+    ConnectRefused = "connect-refused", Fail, false, "the port is closed: nothing listens, or a firewall rejects";
+    /// No answer to SYN.
+    ConnectTimeout = "connect-timeout", Fail, false, "no answer to the connection attempt: a firewall drops it, or our network blocks outbound SMTP";
+    /// Other socket error.
+    ConnectFailed = "connect-failed", Fail, false, "the connection could not be made (no route, network unreachable)";
+    /// No greeting.
+    BannerTimeout = "banner-timeout", Fail, false, "the connection was accepted but no 220 greeting came in time";
+    /// The server hung up.
+    SmtpConnectionClosed = "smtp-connection-closed", Fail, false, "the server closed the connection during the SMTP dialogue";
+    /// Not SMTP.
+    SmtpProtocolError = "smtp-protocol-error", Fail, false, "the server sent something that is not an SMTP reply";
+    /// A command went unanswered.
+    SmtpTimeout = "smtp-timeout", Fail, false, "a command went unanswered within the timeout";
+    /// 5xx at banner or EHLO.
+    SmtpRejected = "smtp-rejected", Fail, false, "the server refused us with a 5xx at the greeting or EHLO";
+    /// 4xx before TLS.
+    SmtpTemporaryRefusal = "smtp-temporary-refusal", Warn, true, "a 421/4xx before TLS: rate limit or busy server; no TLS verdict possible";
+    /// EHLO refused, HELO accepted.
+    SmtpNoEsmtp = "smtp-no-esmtp", Fail, false, "EHLO refused but HELO accepted: plain SMTP only (or a firewall rewriting EHLO), so no STARTTLS";
+    /// STARTTLS missing from EHLO.
+    StarttlsNotOffered = "starttls-not-offered", Fail, false, "STARTTLS is not advertised in the EHLO reply";
+    /// STARTTLS answered with something other than 220.
+    StarttlsRejected = "starttls-rejected", Fail, false, "the STARTTLS command was answered with something other than 220";
+    /// Bytes between the 220 and the handshake.
+    StarttlsInjection = "starttls-injection", Warn, false, "bytes arrived after the STARTTLS 220 and before the handshake (CVE-2011-0411 class)";
+    /// The handshake failed.
+    TlsHandshakeFailed = "tls-handshake-failed", Fail, false, "the TLS handshake failed (reason in plain words: version, cipher, key, closed...)";
+    /// EHLO over TLS failed.
+    SmtpTlsSessionFailed = "smtp-tls-session-failed", Fail, false, "TLS was established but the SMTP session over it failed";
+    /// notAfter is past.
+    CertExpired = "cert-expired", Fail, false, "a certificate the server sends has expired";
+    /// notBefore is in the future.
+    CertNotYetValid = "cert-not-yet-valid", Fail, false, "the certificate is not valid yet (notBefore in the future, or a wrong clock)";
+    /// Inside --warn-days / --fail-days.
+    CertExpiresSoon = "cert-expires-soon", Warn, false, "the certificate expires within --warn-days (warn) or --fail-days (fail)";
+    /// Self-signed leaf.
+    CertSelfSigned = "cert-self-signed", Fail, false, "the certificate is self-signed (fail; warn if you trusted it with --ca-file)";
+    /// Chain does not lead to a trusted root.
+    CertUntrusted = "cert-untrusted", Fail, false, "the chain does not lead to a trusted root CA";
+    /// Intermediate missing.
+    CertChainIncomplete = "cert-chain-incomplete", Fail, false, "the server does not send the intermediate CA certificate(s)";
+    /// Host name not covered.
+    CertNameMismatch = "cert-name-mismatch", Fail, false, "the certificate does not cover the host name probed";
+    /// IP target: no name to check.
+    CertNameNotChecked = "cert-name-not-checked", Info, false, "the target is an IP address, so no host name was checked (use --expect-name)";
+    /// EHLO greeting name not covered.
+    CertEhloNameMismatch = "cert-ehlo-name-mismatch", Warn, false, "the name the server greets with in EHLO (Exchange: the connector Fqdn) is not on the certificate";
+    /// --expect-name not covered.
+    CertExpectedNameMismatch = "cert-expected-name-mismatch", Fail, false, "the certificate does not cover a name given with --expect-name";
+    /// CN-only certificate.
+    CertCommonNameOnly = "cert-common-name-only", Warn, false, "the name matches only the subject CN; there is no subjectAltName (refused by modern clients)";
+    /// Weak key.
+    CertWeakKey = "cert-weak-key", Fail, false, "a key in the chain is too small (RSA < 2048 bits, EC < 256 bits)";
+    /// SHA-1/MD5.
+    CertWeakSignature = "cert-weak-signature", Warn, false, "a certificate in the chain is signed with SHA-1 or MD5";
+    /// EKU without serverAuth.
+    CertNoServerAuth = "cert-no-server-auth", Fail, false, "the extended key usage does not allow TLS servers (no serverAuth)";
+    /// All good.
+    StarttlsOk = "starttls-ok", Info, false, "the endpoint is healthy: TLS version, cipher and days left";
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One diagnosed problem (or the healthy summary), with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// Stable code.
+    pub code: Code,
+    /// How bad.
+    pub severity: Severity,
+    /// The endpoint (`mail.contoso.com [203.0.113.5]:25`) or host it concerns.
+    pub endpoint: String,
+    /// One line a human reads first.
+    pub summary: String,
+    /// The facts that triggered it (server text escaped).
+    pub evidence: Vec<String>,
+    /// What the admin should do, in the server's own language when it is known.
+    pub fix: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "duplicate {s}");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{s}"
+            );
+            assert!(!c.meaning().is_empty());
+        }
+    }
+}

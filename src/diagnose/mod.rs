@@ -1,0 +1,151 @@
+//! Rules: an [`Observation`] and `now` in, findings out. Pure: no I/O, no clock.
+//!
+//! Each finding carries a stable code, a severity, the evidence that triggered it and a fix
+//! written for the admin who must act, in the language of the server that answered.
+
+pub mod certificate;
+pub mod finding;
+pub mod server;
+pub mod session;
+
+use time::OffsetDateTime;
+
+pub use finding::{Code, Finding, Severity};
+pub use server::ServerKind;
+
+use crate::cert::CertInfo;
+use crate::dns::DnsError;
+use crate::probe::Observation;
+
+/// What the user asked to be checked.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Warn when the certificate expires within this many days.
+    pub warn_days: i64,
+    /// Fail when the certificate expires within this many days.
+    pub fail_days: i64,
+    /// Names the certificate must cover (`--expect-name`).
+    pub expected_names: Vec<String>,
+    /// The user supplied extra roots with `--ca-file` (a self-signed cert may be pinned).
+    pub extra_roots: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            warn_days: 30,
+            fail_days: 7,
+            expected_names: Vec::new(),
+            extra_roots: false,
+        }
+    }
+}
+
+/// What every rule of one endpoint needs.
+pub(crate) struct Ctx<'a> {
+    pub obs: &'a Observation,
+    pub policy: &'a Policy,
+    pub now: OffsetDateTime,
+    pub kind: ServerKind,
+    pub label: String,
+    /// The parsed chain, leaf first (entries that fail to parse are left out).
+    pub chain: Vec<CertInfo>,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn finding(
+        &self,
+        code: Code,
+        summary: String,
+        evidence: Vec<String>,
+        fix: String,
+    ) -> Finding {
+        self.finding_with(code, code.default_severity(), summary, evidence, fix)
+    }
+
+    pub(crate) fn finding_with(
+        &self,
+        code: Code,
+        severity: Severity,
+        summary: String,
+        evidence: Vec<String>,
+        fix: String,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            endpoint: self.label.clone(),
+            summary,
+            evidence,
+            fix,
+        }
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.obs.endpoint.address.port()
+    }
+}
+
+/// All findings for one endpoint, most important first.
+pub fn diagnose(obs: &Observation, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
+    let chain = obs
+        .chain
+        .iter()
+        .filter_map(|der| CertInfo::parse(der, now).ok())
+        .collect();
+    let ctx = Ctx {
+        obs,
+        policy,
+        now,
+        kind: ServerKind::detect(obs),
+        label: obs.endpoint.label(),
+        chain,
+    };
+    let mut findings = session::rules(&ctx);
+    findings.extend(certificate::rules(&ctx));
+    let healthy = obs.tls.is_some()
+        && obs.failure.is_none()
+        && findings.iter().all(|f| f.severity == Severity::Info);
+    if healthy {
+        findings.push(session::healthy(&ctx));
+    }
+    rank(&mut findings);
+    findings
+}
+
+/// A host whose name could not be resolved.
+pub fn diagnose_dns(host: &str, port_list: &str, error: &DnsError, resolver: &str) -> Finding {
+    let (code, summary, fix) = match error {
+        DnsError::NxDomain { .. } => (
+            Code::DnsNxdomain,
+            format!("{host} does not exist in DNS"),
+            format!("Check the spelling of {host}. If it is your mail host, create its A/AAAA record at your DNS provider, and check that the MX record names it exactly."),
+        ),
+        DnsError::NoAddress { .. } => (
+            Code::DnsNoAddress,
+            format!("{host} has no address record"),
+            format!("Add an A (and AAAA, if the server has IPv6) record for {host}, or drop -4/-6 if you restricted the address family."),
+        ),
+        DnsError::Failed { .. } => (
+            Code::DnsLookupFailed,
+            format!("could not resolve {host}: our resolver failed"),
+            "Nothing is known about the server yet. Retry, or use another resolver, or skip DNS with --resolve HOST:ADDRESS.".to_string(),
+        ),
+    };
+    Finding {
+        code,
+        severity: code.default_severity(),
+        endpoint: format!("{host} (port {port_list})"),
+        summary,
+        evidence: vec![format!("{error} (asked {resolver})")],
+        fix,
+    }
+}
+
+/// Orders findings: worst severity first, then causes before symptoms (the code order).
+pub fn rank(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+}
+
+#[cfg(test)]
+mod tests;

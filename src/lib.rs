@@ -1,0 +1,22 @@
+//! # starttls-check
+//!
+//! Probes a mail server's STARTTLS and tells the admin whether it works, and if not, why and
+//! what exactly to change.
+//!
+//! The pipeline runs one way, each arrow a function:
+//! `target → endpoints (dns) → Observation (probe: the only I/O) → Vec<Finding> (diagnose:
+//! pure rules) → Report (serde DTO) → render(format) → bytes → exit code`.
+
+pub mod app;
+pub mod cert;
+pub mod cli;
+pub mod demo;
+pub mod diagnose;
+pub mod dns;
+pub mod exit;
+pub mod probe;
+pub mod report;
+pub mod scripted;
+pub mod smtp;
+pub mod target;
+pub mod tls;

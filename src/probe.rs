@@ -1,0 +1,608 @@
+//! One endpoint, one conversation: the only module that does network I/O.
+//!
+//! A failure in any phase is recorded in the [`Observation`] with its [`Phase`], and the
+//! probe stops there; everything learned before it is kept (a failed handshake still yields
+//! the certificate chain). The probe never sends MAIL, RCPT or DATA, and says QUIT whenever the
+//! session is still in a state where that is possible.
+//!
+//! # References
+//! - RFC 5321 §3.1 (session initiation), §4.1.1.1 (EHLO/HELO), §4.1.4 (client name literal)
+//! - RFC 3207 §4 (STARTTLS), §4.2 (EHLO again after TLS)
+//! - RFC 8314 §3.3 (implicit TLS on port 465)
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+use time::OffsetDateTime;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use crate::smtp::{
+    Capabilities, Direction, Reply, ReplyError, Session, SessionError, Transcript, escape,
+};
+use crate::target::Host;
+use crate::tls::{self, HandshakeError, HandshakeFailure, Negotiated, TrustResult, TrustStore};
+
+/// How TLS is started on an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plaintext SMTP upgraded with STARTTLS (ports 25, 587).
+    Starttls,
+    /// TLS from the first byte (port 465, RFC 8314).
+    Implicit,
+}
+
+/// One address and port of one host.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// The host as the user named it (or as DNS named it).
+    pub host: Host,
+    /// Where to connect.
+    pub address: SocketAddr,
+    /// STARTTLS or implicit TLS.
+    pub tls_mode: TlsMode,
+}
+
+impl Endpoint {
+    /// `mail.contoso.com [203.0.113.5]:25`, or `203.0.113.5:25` for an address target.
+    pub fn label(&self) -> String {
+        match &self.host {
+            Host::Name(n) => format!("{n} [{}]:{}", self.address.ip(), self.address.port()),
+            Host::Ip(_) => self.address.to_string(),
+        }
+    }
+}
+
+/// The phases of a probe, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Resolving the host's addresses.
+    Dns,
+    /// Opening the TCP connection.
+    Connect,
+    /// Waiting for the 220 greeting.
+    Banner,
+    /// EHLO (or HELO).
+    Ehlo,
+    /// The STARTTLS command.
+    Starttls,
+    /// The TLS handshake.
+    Handshake,
+    /// The certificate itself.
+    Certificate,
+    /// The SMTP session over TLS (EHLO again).
+    TlsSession,
+}
+
+/// What went wrong in a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The connection was actively refused (RST).
+    Refused,
+    /// Nothing happened before the deadline.
+    Timeout,
+    /// The peer closed the connection.
+    Closed,
+    /// No route, host unreachable and other socket errors.
+    Unreachable,
+    /// The peer sent something that is not SMTP.
+    Protocol,
+    /// A 4xx reply: try again later.
+    TemporaryReply,
+    /// A 5xx reply (or any unexpected reply).
+    Rejected,
+    /// The TLS handshake failed.
+    Handshake,
+    /// The name did not resolve.
+    Dns,
+}
+
+/// A failure, with its phase.
+#[derive(Debug, Clone)]
+pub struct PhaseFailure {
+    /// Where it happened.
+    pub phase: Phase,
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// In plain words, escaped.
+    pub message: String,
+    /// The reply that caused it, if it was a reply.
+    pub reply: Option<Reply>,
+    /// The run's overall deadline cut this step short.
+    pub overall_deadline: bool,
+}
+
+/// Everything one probe learned.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// What was probed.
+    pub endpoint: Endpoint,
+    /// Our side of the connection (the source address a firewall or blocklist sees, before NAT).
+    pub local_addr: Option<SocketAddr>,
+    /// When the probe started.
+    pub started_at: OffsetDateTime,
+    /// How long it took.
+    pub duration: Duration,
+    /// The name we sent in EHLO/HELO.
+    pub ehlo_name: String,
+    /// The SNI name sent in the handshake, if any.
+    pub sni: Option<String>,
+    /// The greeting.
+    pub banner: Option<Reply>,
+    /// The reply to EHLO (positive or not).
+    pub ehlo: Option<Reply>,
+    /// The reply to HELO, when EHLO was refused and HELO was tried.
+    pub helo: Option<Reply>,
+    /// The capabilities before TLS (from EHLO, or an empty set from HELO).
+    pub capabilities: Option<Capabilities>,
+    /// The reply to STARTTLS.
+    pub starttls_reply: Option<Reply>,
+    /// Bytes the server sent after its STARTTLS 220 and before the handshake.
+    pub injected: Vec<u8>,
+    /// What TLS negotiated.
+    pub tls: Option<Negotiated>,
+    /// Why the handshake failed.
+    pub handshake_error: Option<HandshakeError>,
+    /// The chain as sent, leaf first (recorded even when the handshake failed).
+    pub chain: Vec<Vec<u8>>,
+    /// The chain's trust check.
+    pub trust: Option<TrustResult>,
+    /// The EHLO reply over TLS.
+    pub ehlo_tls: Option<Reply>,
+    /// The first failure, if any; the probe stops there.
+    pub failure: Option<PhaseFailure>,
+    /// Everything sent and received.
+    pub transcript: Transcript,
+}
+
+/// What a probe needs to know.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    /// The EHLO name; `None` picks [`default_ehlo_name`].
+    pub ehlo_name: Option<String>,
+    /// This machine's host name, if it is a usable FQDN.
+    pub local_hostname: Option<String>,
+    /// The longest any single step may take.
+    pub step_timeout: Duration,
+    /// No step runs past this.
+    pub deadline: Instant,
+    /// Roots for the trust check.
+    pub trust: TrustStore,
+    /// The name to send as SNI when the target is an address (`--expect-name`).
+    pub sni_fallback: Option<String>,
+}
+
+/// An RFC 5321 client name that never claims to be the target: this machine's FQDN when it
+/// has one, else the address literal of our side of the connection (§4.1.4). Greeting a
+/// server with its own name is refused by Exchange Online (`5.7.506 Bad HELO`).
+pub fn default_ehlo_name(
+    local: Option<SocketAddr>,
+    hostname: Option<&str>,
+    target: &Host,
+) -> String {
+    if let Some(h) = hostname {
+        let h = h.trim_end_matches('.').to_ascii_lowercase();
+        let usable = h.contains('.') && !h.ends_with(".localdomain") && !h.starts_with("localhost");
+        if usable && target.name() != Some(h.as_str()) {
+            return h;
+        }
+    }
+    match local.map(|a| a.ip()) {
+        Some(IpAddr::V4(ip)) => format!("[{ip}]"),
+        Some(IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => format!("[{v4}]"),
+            None => format!("[IPv6:{ip}]"),
+        },
+        None => "[127.0.0.1]".to_string(),
+    }
+}
+
+struct Probe<'a> {
+    cfg: &'a ProbeConfig,
+    obs: Observation,
+}
+
+fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
+    let (kind, message, overall) = match e {
+        SessionError::Timeout { waited, overall } => (
+            FailureKind::Timeout,
+            format!("no reply within {:.1}s", waited.as_secs_f32()),
+            *overall,
+        ),
+        SessionError::Reply(ReplyError::Closed { partial }) if partial.is_empty() => (
+            FailureKind::Closed,
+            "the server closed the connection".to_string(),
+            false,
+        ),
+        SessionError::Reply(ReplyError::Closed { partial }) => (
+            FailureKind::Closed,
+            format!(
+                "the server closed the connection mid-line after \"{}\"",
+                escape(partial)
+            ),
+            false,
+        ),
+        SessionError::Reply(ReplyError::Io(io)) | SessionError::Write(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => (
+                FailureKind::Closed,
+                format!("the connection was reset ({io})"),
+                false,
+            ),
+            _ => (FailureKind::Unreachable, io.to_string(), false),
+        },
+        SessionError::Reply(other) => (FailureKind::Protocol, other.to_string(), false),
+    };
+    PhaseFailure {
+        phase,
+        kind,
+        message,
+        reply: None,
+        overall_deadline: overall,
+    }
+}
+
+fn reply_failure(phase: Phase, reply: &Reply) -> PhaseFailure {
+    let kind = if reply.is_transient() {
+        FailureKind::TemporaryReply
+    } else {
+        FailureKind::Rejected
+    };
+    PhaseFailure {
+        phase,
+        kind,
+        message: reply.one_line(),
+        reply: Some(reply.clone()),
+        overall_deadline: false,
+    }
+}
+
+impl Probe<'_> {
+    fn budget(&self) -> Duration {
+        self.cfg
+            .step_timeout
+            .min(self.cfg.deadline.saturating_duration_since(Instant::now()))
+    }
+
+    fn fail(&mut self, f: PhaseFailure) {
+        self.obs.transcript.push(
+            Direction::Event,
+            format!("{:?} failed: {}", f.phase, f.message),
+        );
+        self.obs.failure = Some(f);
+    }
+
+    async fn connect(&mut self) -> Option<TcpStream> {
+        let addr = self.obs.endpoint.address;
+        let budget = self.budget();
+        let outcome = tokio::time::timeout(budget, TcpStream::connect(addr)).await;
+        let (kind, message) = match outcome {
+            Ok(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                self.obs.local_addr = s.local_addr().ok();
+                let from = self
+                    .obs
+                    .local_addr
+                    .map(|a| format!(" from {a}"))
+                    .unwrap_or_default();
+                self.obs
+                    .transcript
+                    .push(Direction::Event, format!("connected to {addr}{from}"));
+                return Some(s);
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => (
+                FailureKind::Refused,
+                format!("connection to {addr} refused"),
+            ),
+            Ok(Err(e)) => (
+                FailureKind::Unreachable,
+                format!("cannot connect to {addr}: {e}"),
+            ),
+            Err(_) => (
+                FailureKind::Timeout,
+                format!("no answer from {addr} within {:.1}s", budget.as_secs_f32()),
+            ),
+        };
+        let overall = budget < self.cfg.step_timeout;
+        self.fail(PhaseFailure {
+            phase: Phase::Connect,
+            kind,
+            message,
+            reply: None,
+            overall_deadline: overall,
+        });
+        None
+    }
+
+    fn server_name(&mut self) -> ServerName<'static> {
+        let name = self
+            .obs
+            .endpoint
+            .host
+            .name()
+            .map(str::to_string)
+            .or_else(|| self.cfg.sni_fallback.clone());
+        match name.and_then(|n| ServerName::try_from(n.clone()).ok().map(|s| (n, s))) {
+            Some((n, s)) => {
+                self.obs.sni = Some(n);
+                s
+            }
+            None => ServerName::IpAddress(self.obs.endpoint.address.ip().into()),
+        }
+    }
+
+    /// Banner, then EHLO with a HELO fallback. Returns false when the session cannot go on.
+    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        s: &mut Session<S>,
+        tls: bool,
+    ) -> bool {
+        let banner = match s.read_reply().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(session_failure(Phase::Banner, &e));
+                return false;
+            }
+        };
+        self.obs.banner = Some(banner.clone());
+        if banner.code != 220 {
+            self.fail(reply_failure(Phase::Banner, &banner));
+            return false;
+        }
+        let ehlo_name = self.obs.ehlo_name.clone();
+        let ehlo = match s.command(&format!("EHLO {ehlo_name}")).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(session_failure(Phase::Ehlo, &e));
+                return false;
+            }
+        };
+        let phase = if tls { Phase::TlsSession } else { Phase::Ehlo };
+        if tls {
+            self.obs.ehlo_tls = Some(ehlo.clone());
+        } else {
+            self.obs.ehlo = Some(ehlo.clone());
+        }
+        if ehlo.is_positive() {
+            self.obs.capabilities = Some(Capabilities::parse(&ehlo));
+            return true;
+        }
+        if ehlo.is_transient() || tls {
+            self.fail(reply_failure(phase, &ehlo));
+            return false;
+        }
+        // EHLO refused: an SMTP-only server, or a middlebox rewriting EHLO (RFC 5321 §4.1.4
+        // lets a client fall back to HELO).
+        match s.command(&format!("HELO {ehlo_name}")).await {
+            Ok(helo) if helo.is_positive() => {
+                self.obs.capabilities = Some(Capabilities::parse(&helo));
+                self.obs.helo = Some(helo);
+                true
+            }
+            Ok(helo) => {
+                self.fail(reply_failure(Phase::Ehlo, &helo));
+                self.obs.helo = Some(helo);
+                false
+            }
+            Err(e) => {
+                self.fail(session_failure(Phase::Ehlo, &e));
+                false
+            }
+        }
+    }
+
+    async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: S,
+    ) -> Option<tokio_rustls::client::TlsStream<S>> {
+        let name = self.server_name();
+        let budget = self.budget();
+        let (outcome, record) = tls::handshake(stream, name, &self.cfg.trust, budget).await;
+        self.obs.chain = record.chain;
+        self.obs.trust = record.trust;
+        match outcome {
+            Ok((stream, negotiated)) => {
+                self.obs.transcript.push(
+                    Direction::Event,
+                    format!(
+                        "TLS established: {}, {}",
+                        negotiated.version, negotiated.cipher_suite
+                    ),
+                );
+                self.obs.tls = Some(negotiated);
+                Some(stream)
+            }
+            Err(e) => {
+                let overall = e.kind == HandshakeFailure::Timeout && budget < self.cfg.step_timeout;
+                self.fail(PhaseFailure {
+                    phase: Phase::Handshake,
+                    kind: if e.kind == HandshakeFailure::Timeout {
+                        FailureKind::Timeout
+                    } else {
+                        FailureKind::Handshake
+                    },
+                    message: e.reason.clone(),
+                    reply: None,
+                    overall_deadline: overall,
+                });
+                self.obs.handshake_error = Some(e);
+                None
+            }
+        }
+    }
+
+    async fn run_starttls(&mut self, tcp: TcpStream) {
+        let mut s = Session::new(
+            tcp,
+            self.take_transcript(),
+            self.cfg.step_timeout,
+            self.cfg.deadline,
+        );
+        if !self.greet(&mut s, false).await {
+            return self.close(s).await;
+        }
+        if !self
+            .obs
+            .capabilities
+            .as_ref()
+            .is_some_and(Capabilities::starttls)
+        {
+            return self.close(s).await;
+        }
+        let reply = match s.command("STARTTLS").await {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(session_failure(Phase::Starttls, &e));
+                return self.close(s).await;
+            }
+        };
+        self.obs.starttls_reply = Some(reply.clone());
+        if reply.code != 220 {
+            self.fail(reply_failure(Phase::Starttls, &reply));
+            return self.close(s).await;
+        }
+        let (tcp, leftover, transcript) = s.into_parts();
+        self.obs.transcript = transcript;
+        if !leftover.is_empty() {
+            self.obs.transcript.push(
+                Direction::Event,
+                "bytes received after 220 and before the handshake",
+            );
+            self.obs
+                .transcript
+                .push(Direction::Received, leftover.clone());
+            self.obs.injected = leftover;
+        }
+        let Some(tls) = self.handshake(tcp).await else {
+            return;
+        };
+        // RFC 3207 §4.2: forget everything learned before TLS and ask again.
+        let mut s = Session::new(
+            tls,
+            self.take_transcript(),
+            self.cfg.step_timeout,
+            self.cfg.deadline,
+        );
+        match s.command(&format!("EHLO {}", self.obs.ehlo_name)).await {
+            Ok(r) => {
+                if !r.is_positive() {
+                    self.fail(reply_failure(Phase::TlsSession, &r));
+                }
+                self.obs.ehlo_tls = Some(r);
+            }
+            Err(e) => self.fail(session_failure(Phase::TlsSession, &e)),
+        }
+        self.close(s).await;
+    }
+
+    async fn run_implicit(&mut self, tcp: TcpStream) {
+        let Some(tls) = self.handshake(tcp).await else {
+            return;
+        };
+        let mut s = Session::new(
+            tls,
+            self.take_transcript(),
+            self.cfg.step_timeout,
+            self.cfg.deadline,
+        );
+        self.greet(&mut s, false).await;
+        self.close(s).await;
+    }
+
+    fn take_transcript(&mut self) -> Transcript {
+        std::mem::replace(&mut self.obs.transcript, Transcript::new(Instant::now()))
+    }
+
+    async fn close<S: AsyncRead + AsyncWrite + Unpin>(&mut self, s: Session<S>) {
+        let closed_early = self.obs.failure.as_ref().is_some_and(|f| {
+            matches!(
+                f.kind,
+                FailureKind::Closed | FailureKind::Timeout | FailureKind::Protocol
+            )
+        });
+        if closed_early {
+            // The session is dead or out of sync; a QUIT would only add a timeout.
+            let (_, _, t) = s.into_parts();
+            self.obs.transcript = t;
+        } else {
+            self.obs.transcript = s.quit().await;
+        }
+    }
+}
+
+/// Probes one endpoint. Never fails: every problem is part of the observation.
+pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig, now: OffsetDateTime) -> Observation {
+    let started = Instant::now();
+    let obs = Observation {
+        endpoint,
+        local_addr: None,
+        started_at: now,
+        duration: Duration::ZERO,
+        ehlo_name: String::new(),
+        sni: None,
+        banner: None,
+        ehlo: None,
+        helo: None,
+        capabilities: None,
+        starttls_reply: None,
+        injected: Vec::new(),
+        tls: None,
+        handshake_error: None,
+        chain: Vec::new(),
+        trust: None,
+        ehlo_tls: None,
+        failure: None,
+        transcript: Transcript::new(started),
+    };
+    let mut p = Probe { cfg, obs };
+    if let Some(tcp) = p.connect().await {
+        p.obs.ehlo_name = cfg.ehlo_name.clone().unwrap_or_else(|| {
+            default_ehlo_name(
+                p.obs.local_addr,
+                cfg.local_hostname.as_deref(),
+                &p.obs.endpoint.host,
+            )
+        });
+        match p.obs.endpoint.tls_mode {
+            TlsMode::Starttls => p.run_starttls(tcp).await,
+            TlsMode::Implicit => p.run_implicit(tcp).await,
+        }
+    }
+    p.obs.duration = started.elapsed();
+    p.obs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ehlo_name_is_never_the_target() {
+        let local: SocketAddr = "192.0.2.7:40000".parse().unwrap();
+        let target = Host::Name("mail.contoso.com".into());
+        assert_eq!(
+            default_ehlo_name(Some(local), Some("probe.example.net"), &target),
+            "probe.example.net"
+        );
+        assert_eq!(
+            default_ehlo_name(Some(local), Some("mail.contoso.com"), &target),
+            "[192.0.2.7]"
+        );
+        assert_eq!(
+            default_ehlo_name(Some(local), Some("laptop"), &target),
+            "[192.0.2.7]"
+        );
+        assert_eq!(
+            default_ehlo_name(Some(local), Some("localhost.localdomain"), &target),
+            "[192.0.2.7]"
+        );
+        let v6: SocketAddr = "[2001:db8::5]:1".parse().unwrap();
+        assert_eq!(
+            default_ehlo_name(Some(v6), None, &target),
+            "[IPv6:2001:db8::5]"
+        );
+    }
+}

@@ -1,0 +1,251 @@
+//! The terminal report: verdict line first, then one block per endpoint with its findings.
+//! Colour marks severity only, and only when asked for.
+
+use std::fmt::Write as _;
+
+use owo_colors::{OwoColorize, Style};
+
+use super::{EndpointReport, RenderOptions, Report, Verdict};
+use crate::diagnose::{Finding, Severity};
+use crate::smtp::Direction;
+
+fn style_for(sev: Severity) -> Style {
+    match sev {
+        Severity::Info => Style::new().cyan(),
+        Severity::Warn => Style::new().yellow().bold(),
+        Severity::Fail => Style::new().red().bold(),
+    }
+}
+
+fn verdict_style(v: Verdict) -> Style {
+    match v {
+        Verdict::Pass => Style::new().green().bold(),
+        Verdict::Warn => style_for(Severity::Warn),
+        Verdict::Fail => style_for(Severity::Fail),
+        Verdict::Unknown => Style::new().magenta().bold(),
+    }
+}
+
+fn paint(text: &str, style: Style, color: bool) -> String {
+    if color {
+        text.style(style).to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+fn row(out: &mut String, indent: usize, key: &str, value: &str) {
+    let pad = " ".repeat(indent);
+    let mut lines = value.lines();
+    let _ = writeln!(out, "{pad}{key:<13} {}", lines.next().unwrap_or(""));
+    for l in lines {
+        let _ = writeln!(out, "{pad}{:<13} {l}", "");
+    }
+}
+
+fn finding(out: &mut String, f: &Finding, color: bool) {
+    let label = paint(f.severity.label(), style_for(f.severity), color);
+    let _ = writeln!(out, "  {label} {}  {}", f.code, f.summary);
+    for e in &f.evidence {
+        let _ = writeln!(out, "       · {e}");
+    }
+    let mut lines = f.fix.lines();
+    let _ = writeln!(out, "       fix: {}", lines.next().unwrap_or(""));
+    for l in lines {
+        let _ = writeln!(out, "            {l}");
+    }
+}
+
+fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: RenderOptions) {
+    let mode = match e.tls_mode {
+        crate::probe::TlsMode::Starttls => "STARTTLS",
+        crate::probe::TlsMode::Implicit => "implicit TLS",
+    };
+    let kind = match e.server_software {
+        crate::diagnose::ServerKind::Unknown => String::new(),
+        k => format!("  ({})", k.label()),
+    };
+    let _ = writeln!(out, "{}  {mode}{kind}", e.label());
+    if let Some(b) = &e.banner {
+        row(out, 2, "banner", b);
+    }
+    if let Some((first, rest)) = e.ehlo.split_first() {
+        row(out, 2, "ehlo", first);
+        if !rest.is_empty() {
+            let caps: Vec<&str> = rest.iter().map(|l| l.get(4..).unwrap_or("")).collect();
+            row(out, 2, "capabilities", &caps.join(", "));
+        }
+    }
+    if let Some(offered) = e.starttls_offered {
+        let s = match (offered, &e.starttls_reply) {
+            (true, Some(r)) => format!("offered → {r}"),
+            (true, None) => "offered".into(),
+            (false, _) => "NOT offered".into(),
+        };
+        row(out, 2, "starttls", &s);
+    }
+    if let Some(t) = &e.tls {
+        let kx = t
+            .key_exchange
+            .as_ref()
+            .map(|k| format!(", {k}"))
+            .unwrap_or_default();
+        row(
+            out,
+            2,
+            "tls",
+            &format!("{}, {}{kx}", t.version, t.cipher_suite),
+        );
+    }
+    if let Some(f) = &e.failure {
+        row(
+            out,
+            2,
+            "stopped",
+            &format!("{:?}: {}", f.phase, f.message).to_lowercase_first(),
+        );
+    }
+    if let Some(c) = &e.certificate {
+        row(out, 2, "certificate", &c.subject);
+        let names = c.names();
+        row(
+            out,
+            4,
+            "names",
+            &if names.is_empty() {
+                "(none)".into()
+            } else {
+                names.join(", ")
+            },
+        );
+        row(out, 4, "issuer", &c.issuer);
+        let left = if c.days_left < 0 {
+            format!("expired {} days ago", -c.days_left)
+        } else {
+            format!("{} days left", c.days_left)
+        };
+        row(
+            out,
+            4,
+            "valid",
+            &format!("{} → {} ({left})", &c.not_before[..10], &c.not_after[..10]),
+        );
+        let curve = c
+            .key_curve
+            .as_ref()
+            .map(|k| format!(" {k}"))
+            .unwrap_or_default();
+        row(
+            out,
+            4,
+            "key",
+            &format!(
+                "{} {}{curve}, signed {}",
+                c.key_type, c.key_bits, c.signature_algorithm
+            ),
+        );
+        row(out, 4, "sha256", &c.sha256);
+        row(
+            out,
+            4,
+            "thumbprint",
+            &format!("{} (Exchange/Windows)", c.thumbprint),
+        );
+        if let Some(t) = &e.trust {
+            let s = if t.trusted {
+                "trusted".to_string()
+            } else {
+                format!("NOT trusted: {}", t.reason.clone().unwrap_or_default())
+            };
+            row(out, 4, "trust", &s);
+        }
+        let chain: Vec<String> = e
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("#{i} {}  ← issued by {}", c.subject, c.issuer))
+            .collect();
+        row(out, 2, "chain (sent)", &chain.join("\n"));
+    }
+    if let Some(local) = &e.local_address {
+        row(
+            out,
+            2,
+            "probed from",
+            &format!("{local}, EHLO {}", e.ehlo_name_sent),
+        );
+    }
+    if !findings.is_empty() {
+        let _ = writeln!(out);
+        for f in findings {
+            finding(out, f, opts.color);
+        }
+    }
+    if opts.verbose && !e.transcript.is_empty() {
+        let _ = writeln!(out, "\n  transcript");
+        for t in &e.transcript {
+            let arrow = match t.direction {
+                Direction::Sent => "C:",
+                Direction::Received => "S:",
+                Direction::Event => "--",
+            };
+            let _ = writeln!(out, "  {:>6} ms  {arrow} {}", t.at_ms, t.line);
+        }
+    }
+}
+
+trait LowerFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowerFirst for String {
+    fn to_lowercase_first(&self) -> String {
+        let mut c = self.chars();
+        c.next()
+            .map(|f| f.to_lowercase().chain(c).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Renders the report for a terminal.
+pub fn render(report: &Report, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    let (word, rest) = report
+        .headline
+        .split_once(' ')
+        .unwrap_or((&report.headline, ""));
+    let _ = writeln!(
+        out,
+        "{} {rest}",
+        paint(word, verdict_style(report.verdict), opts.color)
+    );
+    let labels: Vec<String> = report.endpoints.iter().map(EndpointReport::label).collect();
+    let orphans: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !labels.contains(&f.endpoint))
+        .collect();
+    if !orphans.is_empty() {
+        let _ = writeln!(out);
+        for f in orphans {
+            let _ = writeln!(out, "{}", f.endpoint);
+            finding(&mut out, f, opts.color);
+        }
+    }
+    for (e, label) in report.endpoints.iter().zip(&labels) {
+        let _ = writeln!(out);
+        let mine: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| &f.endpoint == label)
+            .collect();
+        endpoint(&mut out, e, &mine, opts);
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} {} · {}",
+        report.tool.name, report.tool.version, report.generated_at
+    );
+    out
+}

@@ -1,0 +1,83 @@
+//! `--format markdown`: a short block for a helpdesk ticket. Verdict, key evidence, the fixes,
+//! tool version, UTC time and where the probe ran from.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::diagnose::Severity;
+
+/// A code fence longer than any backtick run inside `text`, so server text cannot close it.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}\n{text}\n{fence}\n")
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('`', "'")
+}
+
+/// Renders the ticket block.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### STARTTLS check: {} — {}\n",
+        report.verdict.label(),
+        cell(&report.target)
+    );
+    let _ = writeln!(out, "**{}**\n", cell(&report.headline));
+    let _ = writeln!(
+        out,
+        "| severity | code | endpoint | summary |\n|---|---|---|---|"
+    );
+    for f in &report.findings {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            f.severity.label(),
+            f.code,
+            cell(&f.endpoint),
+            cell(&f.summary)
+        );
+    }
+    let actionable: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .collect();
+    if !actionable.is_empty() {
+        let _ = writeln!(out, "\n#### Evidence and fixes");
+        for f in actionable {
+            let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, cell(&f.summary));
+            let _ = write!(out, "{}", fenced(&f.evidence.join("\n")));
+            let _ = writeln!(out, "\nFix:\n");
+            let _ = write!(out, "{}", fenced(&f.fix));
+        }
+    }
+    let from: Vec<String> = report
+        .endpoints
+        .iter()
+        .filter_map(|e| e.local_address.clone())
+        .map(|a| {
+            a.rsplit_once(':')
+                .map_or(a.clone(), |(ip, _)| ip.to_string())
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let from = if from.is_empty() {
+        "(no connection made)".to_string()
+    } else {
+        from.join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "\n_{} {} · {} UTC · probed from {}_",
+        report.tool.name,
+        report.tool.version,
+        report.generated_at.trim_end_matches('Z').replace('T', " "),
+        from
+    );
+    out
+}

@@ -1,0 +1,356 @@
+//! The report: a serde DTO built from observations and findings, and one renderer per format.
+//!
+//! The DTO is the JSON contract (`schema_version` 1): fields may be added, never renamed. The
+//! renderers are pure functions returning text, so every format is snapshot-tested; the app
+//! writes their output to stdout and nothing else in the crate prints.
+
+pub mod human;
+pub mod json;
+pub mod markdown;
+
+use std::net::SocketAddr;
+
+use time::OffsetDateTime;
+
+use crate::cert::{CertInfo, rfc3339};
+use crate::diagnose::{Finding, ServerKind, Severity};
+use crate::probe::{FailureKind, Observation, Phase, TlsMode};
+use crate::smtp::{Direction, escape};
+
+/// The overall result, worst over every endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// No warn or fail finding.
+    Pass,
+    /// At least one warning, nothing failed, everything conclusive.
+    Warn,
+    /// Nothing failed, but something could not be checked (421s, our resolver failed).
+    Unknown,
+    /// At least one failure.
+    Fail,
+}
+
+impl Verdict {
+    /// `PASS`, `WARN`, `FAIL`, `UNKNOWN`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Warn => "WARN",
+            Verdict::Fail => "FAIL",
+            Verdict::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// The worst severity decides, except that an inconclusive finding turns a would-be pass
+    /// or warn into unknown: a 421 says nothing about TLS.
+    pub fn from_findings(findings: &[Finding]) -> Self {
+        if findings.iter().any(|f| f.severity == Severity::Fail) {
+            Verdict::Fail
+        } else if findings.is_empty() || findings.iter().any(|f| f.code.inconclusive()) {
+            Verdict::Unknown
+        } else if findings.iter().any(|f| f.severity == Severity::Warn) {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
+/// Name and version of the tool.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tool {
+    /// `starttls-check`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+/// What TLS negotiated.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TlsDto {
+    /// `TLS 1.3`.
+    pub version: String,
+    /// IANA cipher suite name.
+    pub cipher_suite: String,
+    /// Key exchange group.
+    pub key_exchange: Option<String>,
+}
+
+/// The chain check.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrustDto {
+    /// Leads to a trusted root.
+    pub trusted: bool,
+    /// Why not.
+    pub reason: Option<String>,
+}
+
+/// How the failure of a phase is reported.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailureDto {
+    /// Which phase.
+    pub phase: Phase,
+    /// What kind.
+    pub kind: FailureKind,
+    /// Plain words.
+    pub message: String,
+}
+
+/// One transcript line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TranscriptLine {
+    /// Milliseconds since the endpoint's probe started.
+    pub at_ms: u64,
+    /// `sent`, `received` or `event`.
+    pub direction: Direction,
+    /// The line, control characters escaped.
+    pub line: String,
+}
+
+/// One endpoint in the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EndpointReport {
+    /// Host as named (or the address).
+    pub host: String,
+    /// IP address.
+    pub address: String,
+    /// Port.
+    pub port: u16,
+    /// `starttls` or `implicit`.
+    pub tls_mode: TlsMode,
+    /// Our side of the connection.
+    pub local_address: Option<String>,
+    /// The name sent with EHLO.
+    pub ehlo_name_sent: String,
+    /// The SNI sent.
+    pub sni: Option<String>,
+    /// The server software, as far as it shows.
+    pub server_software: ServerKind,
+    /// The greeting, one line, escaped.
+    pub banner: Option<String>,
+    /// The EHLO (or HELO) reply lines as received, escaped.
+    pub ehlo: Vec<String>,
+    /// Line 1 of the EHLO reply: the name the server greets with.
+    pub greeting_name: Option<String>,
+    /// STARTTLS advertised (null when EHLO never completed).
+    pub starttls_offered: Option<bool>,
+    /// The reply to STARTTLS.
+    pub starttls_reply: Option<String>,
+    /// What TLS negotiated, if it completed.
+    pub tls: Option<TlsDto>,
+    /// The leaf certificate.
+    pub certificate: Option<CertInfo>,
+    /// The chain exactly as sent, leaf first.
+    pub chain: Vec<CertInfo>,
+    /// The chain check.
+    pub trust: Option<TrustDto>,
+    /// Where and how the probe stopped early.
+    pub failure: Option<FailureDto>,
+    /// EHLO reply over TLS.
+    pub ehlo_after_tls: Vec<String>,
+    /// Wall time of the probe.
+    pub duration_ms: u64,
+    /// Everything sent and received.
+    pub transcript: Vec<TranscriptLine>,
+}
+
+impl EndpointReport {
+    /// Converts an observation; certificate dates are computed against `now`.
+    pub fn from_observation(o: &Observation, now: OffsetDateTime) -> Self {
+        let chain: Vec<CertInfo> = o
+            .chain
+            .iter()
+            .filter_map(|d| CertInfo::parse(d, now).ok())
+            .collect();
+        let positive_greeting = o
+            .helo
+            .as_ref()
+            .or(o.ehlo.as_ref())
+            .filter(|r| r.is_positive());
+        EndpointReport {
+            host: o.endpoint.host.to_string(),
+            address: o.endpoint.address.ip().to_string(),
+            port: o.endpoint.address.port(),
+            tls_mode: o.endpoint.tls_mode,
+            local_address: o.local_addr.map(|a| a.to_string()),
+            ehlo_name_sent: o.ehlo_name.clone(),
+            sni: o.sni.clone(),
+            server_software: ServerKind::detect(o),
+            banner: o.banner.as_ref().map(crate::smtp::Reply::one_line),
+            ehlo: positive_greeting
+                .or(o.ehlo.as_ref())
+                .map(|r| r.display_lines())
+                .unwrap_or_default(),
+            greeting_name: o.capabilities.as_ref().map(|c| c.greeting_name.clone()),
+            starttls_offered: match o.endpoint.tls_mode {
+                TlsMode::Starttls => o.capabilities.as_ref().map(|c| c.starttls()),
+                TlsMode::Implicit => None,
+            },
+            starttls_reply: o.starttls_reply.as_ref().map(crate::smtp::Reply::one_line),
+            tls: o.tls.as_ref().map(|t| TlsDto {
+                version: t.version.clone(),
+                cipher_suite: t.cipher_suite.clone(),
+                key_exchange: t.key_exchange.clone(),
+            }),
+            certificate: chain.first().cloned(),
+            chain,
+            trust: o.trust.as_ref().map(|t| TrustDto {
+                trusted: t.trusted,
+                reason: t.reason.clone(),
+            }),
+            failure: o.failure.as_ref().map(|f| FailureDto {
+                phase: f.phase,
+                kind: f.kind,
+                message: f.message.clone(),
+            }),
+            ehlo_after_tls: o
+                .ehlo_tls
+                .as_ref()
+                .map(|r| r.display_lines())
+                .unwrap_or_default(),
+            duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
+            transcript: o
+                .transcript
+                .entries
+                .iter()
+                .map(|e| TranscriptLine {
+                    at_ms: e.at_ms,
+                    direction: e.direction,
+                    line: escape(&e.bytes),
+                })
+                .collect(),
+        }
+    }
+
+    /// `mail.contoso.com [203.0.113.5]:25`.
+    pub fn label(&self) -> String {
+        if self.host == self.address {
+            SocketAddr::new(
+                self.address
+                    .parse()
+                    .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
+                self.port,
+            )
+            .to_string()
+        } else {
+            format!("{} [{}]:{}", self.host, self.address, self.port)
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// Bumped only on an incompatible change.
+    pub schema_version: u32,
+    /// This tool.
+    pub tool: Tool,
+    /// When the report was made, RFC 3339 UTC.
+    pub generated_at: String,
+    /// What the user asked for, as typed.
+    pub target: String,
+    /// The overall verdict.
+    pub verdict: Verdict,
+    /// The first line a human reads: the verdict and the cause that matters most.
+    pub headline: String,
+    /// Every finding, most important first.
+    pub findings: Vec<Finding>,
+    /// Every endpoint probed.
+    pub endpoints: Vec<EndpointReport>,
+}
+
+impl Report {
+    /// Assembles the report; `findings` must already be ranked.
+    pub fn new(
+        target: String,
+        findings: Vec<Finding>,
+        endpoints: Vec<EndpointReport>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let verdict = Verdict::from_findings(&findings);
+        let cause = findings
+            .iter()
+            .find(|f| f.severity != Severity::Info || verdict == Verdict::Pass)
+            .map(|f| {
+                let where_ = if endpoints.len() > 1 {
+                    format!(" — {}", f.endpoint)
+                } else {
+                    String::new()
+                };
+                format!("{}{where_}", f.summary)
+            })
+            .unwrap_or_else(|| "nothing could be checked".to_string());
+        let extra = findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warn)
+            .count()
+            .saturating_sub(1);
+        let more = if extra > 0 {
+            format!(" (+{extra} more)")
+        } else {
+            String::new()
+        };
+        Report {
+            schema_version: 1,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            generated_at: rfc3339(now),
+            headline: format!("{} {target}: {cause}{more}", verdict.label()),
+            target,
+            verdict,
+            findings,
+            endpoints,
+        }
+    }
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For a terminal: the verdict first, then each endpoint.
+    Human,
+    /// One JSON document, for CI and monitoring.
+    Json,
+    /// A short block to paste into a ticket.
+    Markdown,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// ANSI colours for severities.
+    pub color: bool,
+    /// Include the SMTP transcript.
+    pub verbose: bool,
+}
+
+/// Writes rendered text to a stream; a closed pipe (`| head`) is not worth an error.
+pub fn emit(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
+/// Prints an application error (not a verdict) to stderr, the one place errors are printed.
+pub fn emit_error(e: &anyhow::Error) {
+    let _ = emit(
+        &mut std::io::stderr().lock(),
+        &format!("starttls-check: error: {e:#}\n"),
+    );
+}
+
+/// Renders a report in a format.
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Human => human::render(report, opts),
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+    }
+}
+
+#[cfg(test)]
+mod tests;

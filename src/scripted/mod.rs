@@ -1,0 +1,301 @@
+//! Scripted SMTP servers on loopback, described as data: the demo probes them, and the tests
+//! drive the real binary against them. Each [`Scenario`] is one server behaviour seen in the
+//! field (a healthy Postfix, an Exchange receive connector without STARTTLS, a silent port...).
+//!
+//! The server records every command it receives, so tests can prove the probe never sends
+//! MAIL, RCPT or DATA and always says QUIT.
+
+pub mod pki;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+pub use pki::{Ca, Leaf, LeafSpec};
+
+/// What happens right after the TCP connection is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConnect {
+    /// Send the banner and talk.
+    Talk,
+    /// Accept and never say a word (a blackholed or hung service).
+    Silent,
+    /// Close at once.
+    Close,
+}
+
+/// How the STARTTLS command is handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartTls {
+    /// Advertised; the command gets this reply, and a `220` starts the handshake.
+    Offered(String),
+    /// Not advertised.
+    NotOffered,
+}
+
+/// One scripted server behaviour.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The greeting line, e.g. `220 mail.demo.test ESMTP Postfix`.
+    pub banner: String,
+    /// Line 1 of the EHLO reply is `250-<greeting> Hello [client]`.
+    pub greeting: String,
+    /// Keywords besides STARTTLS.
+    pub keywords: Vec<String>,
+    /// The STARTTLS behaviour.
+    pub starttls: StartTls,
+    /// The TLS side; required for `Offered("220 ...")` and implicit TLS.
+    pub tls: Option<Arc<ServerConfig>>,
+    /// Reply to EHLO instead of the capabilities (e.g. `500 5.5.1 Command unrecognized`).
+    pub ehlo_refusal: Option<String>,
+    /// What happens on connect.
+    pub on_connect: OnConnect,
+    /// Bytes sent right after the STARTTLS 220, before the handshake.
+    pub inject_after_starttls: Vec<u8>,
+    /// TLS from the first byte (port 465 style).
+    pub implicit_tls: bool,
+}
+
+impl Scenario {
+    /// A Postfix-like server that offers STARTTLS with this chain.
+    pub fn postfix(name: &str, leaf: &Leaf) -> Self {
+        Scenario {
+            banner: format!("220 {name} ESMTP Postfix (Debian/GNU)"),
+            greeting: name.to_string(),
+            keywords: [
+                "PIPELINING",
+                "SIZE 10240000",
+                "VRFY",
+                "ETRN",
+                "ENHANCEDSTATUSCODES",
+                "8BITMIME",
+                "DSN",
+                "CHUNKING",
+            ]
+            .map(String::from)
+            .to_vec(),
+            starttls: StartTls::Offered("220 2.0.0 Ready to start TLS".into()),
+            tls: Some(server_config(leaf)),
+            ehlo_refusal: None,
+            on_connect: OnConnect::Talk,
+            inject_after_starttls: Vec::new(),
+            implicit_tls: false,
+        }
+    }
+
+    /// An Exchange-like receive connector greeting as `greeting`, with this chain (or none:
+    /// STARTTLS not offered).
+    pub fn exchange(greeting: &str, leaf: Option<&Leaf>) -> Self {
+        Scenario {
+            banner: format!(
+                "220 {greeting} Microsoft ESMTP MAIL Service ready at Sun, 22 Nov 2026 12:00:00 +0000"
+            ),
+            greeting: greeting.to_string(),
+            keywords: [
+                "SIZE 37748736",
+                "PIPELINING",
+                "DSN",
+                "ENHANCEDSTATUSCODES",
+                "AUTH NTLM",
+                "8BITMIME",
+                "BINARYMIME",
+                "CHUNKING",
+            ]
+            .map(String::from)
+            .to_vec(),
+            starttls: if leaf.is_some() {
+                StartTls::Offered("220 2.0.0 SMTP server ready".into())
+            } else {
+                StartTls::NotOffered
+            },
+            tls: leaf.map(server_config),
+            ehlo_refusal: None,
+            on_connect: OnConnect::Talk,
+            inject_after_starttls: Vec::new(),
+            implicit_tls: false,
+        }
+    }
+}
+
+/// A rustls server config for a chain (ring provider, TLS 1.2 and 1.3).
+pub fn server_config(leaf: &Leaf) -> Arc<ServerConfig> {
+    let provider = crate::tls::provider();
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .and_then(|b| {
+            b.with_no_client_auth()
+                .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+        });
+    match config {
+        Ok(c) => Arc::new(c),
+        // Only reachable with a malformed key made by this module itself.
+        Err(e) => panic!("scripted server TLS config: {e}"),
+    }
+}
+
+/// A running scripted server; it stops when dropped.
+#[derive(Debug)]
+pub struct ScriptedServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Every command line received, across connections.
+    pub commands: Arc<Mutex<Vec<String>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ScriptedServer {
+    /// Starts serving `scenario` on `ip`, port `port` (0 picks a free one).
+    pub async fn start(scenario: Scenario, ip: IpAddr, port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((ip, port)).await?;
+        let addr = listener.local_addr()?;
+        let commands = Arc::new(Mutex::new(Vec::new()));
+        let log = commands.clone();
+        let scenario = Arc::new(scenario);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, peer)) = listener.accept().await {
+                let (sc, log) = (scenario.clone(), log.clone());
+                tokio::spawn(async move {
+                    let _ = serve(stream, peer, &sc, &log).await;
+                });
+            }
+        });
+        Ok(ScriptedServer {
+            addr,
+            commands,
+            task,
+        })
+    }
+
+    /// The commands received so far.
+    pub fn received(&self) -> Vec<String> {
+        self.commands.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    sc: &Scenario,
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    match sc.on_connect {
+        OnConnect::Silent => {
+            let mut sink = [0u8; 512];
+            let mut stream = stream;
+            // Hold the connection open without a word until the client gives up.
+            let _ = tokio::time::timeout(Duration::from_secs(300), async {
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+            })
+            .await;
+            return Ok(());
+        }
+        OnConnect::Close => return Ok(()),
+        OnConnect::Talk => {}
+    }
+    let acceptor = sc.tls.clone().map(TlsAcceptor::from);
+    if sc.implicit_tls {
+        let Some(acceptor) = acceptor else {
+            return Ok(());
+        };
+        let tls = acceptor.accept(stream).await?;
+        let mut io = BufReader::new(tls);
+        dialogue(&mut io, peer, sc, log, true).await?;
+        return Ok(());
+    }
+    let mut io = BufReader::new(stream);
+    if dialogue(&mut io, peer, sc, log, false).await? {
+        let Some(acceptor) = acceptor else {
+            return Ok(());
+        };
+        let tls = acceptor.accept(io.into_inner()).await?;
+        let mut io = BufReader::new(tls);
+        dialogue(&mut io, peer, sc, log, true).await?;
+    }
+    Ok(())
+}
+
+/// Runs the command loop; returns true when the client should be upgraded to TLS.
+async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut BufReader<S>,
+    peer: SocketAddr,
+    sc: &Scenario,
+    log: &Mutex<Vec<String>>,
+    in_tls: bool,
+) -> std::io::Result<bool> {
+    if !in_tls || sc.implicit_tls {
+        io.get_mut()
+            .write_all(format!("{}\r\n", sc.banner).as_bytes())
+            .await?;
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = (&mut *io).take(1024).read_until(b'\n', &mut line).await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let cmd = String::from_utf8_lossy(&line).trim_end().to_string();
+        if let Ok(mut l) = log.lock() {
+            l.push(cmd.clone());
+        }
+        let verb = cmd
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let reply = match verb.as_str() {
+            "EHLO" => match &sc.ehlo_refusal {
+                Some(r) => format!("{r}\r\n"),
+                None => {
+                    let mut lines = vec![format!("{} Hello [{}]", sc.greeting, peer.ip())];
+                    lines.extend(sc.keywords.iter().cloned());
+                    if !in_tls && matches!(sc.starttls, StartTls::Offered(_)) {
+                        lines.push("STARTTLS".into());
+                    }
+                    let last = lines.len() - 1;
+                    lines
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| format!("250{}{l}\r\n", if i == last { ' ' } else { '-' }))
+                        .collect()
+                }
+            },
+            "HELO" => format!("250 {}\r\n", sc.greeting),
+            "STARTTLS" if !in_tls => match &sc.starttls {
+                StartTls::Offered(r) => {
+                    io.get_mut()
+                        .write_all(format!("{r}\r\n").as_bytes())
+                        .await?;
+                    if r.starts_with("220") {
+                        io.get_mut().write_all(&sc.inject_after_starttls).await?;
+                        io.get_mut().flush().await?;
+                        return Ok(true);
+                    }
+                    continue;
+                }
+                StartTls::NotOffered => "502 5.5.1 Unrecognized command\r\n".into(),
+            },
+            "QUIT" => {
+                io.get_mut().write_all(b"221 2.0.0 Bye\r\n").await?;
+                io.get_mut().shutdown().await?;
+                return Ok(false);
+            }
+            "NOOP" | "RSET" => "250 2.0.0 OK\r\n".into(),
+            "MAIL" | "RCPT" | "DATA" => "503 5.5.1 This scripted server takes no mail\r\n".into(),
+            _ => "502 5.5.2 Error: command not recognized\r\n".into(),
+        };
+        io.get_mut().write_all(reply.as_bytes()).await?;
+    }
+}

@@ -1,0 +1,288 @@
+//! A bounded SMTP reply reader (RFC 5321 §4.2).
+//!
+//! Off-the-shelf parsers drop what a diagnostic tool needs (unknown keywords, raw lines,
+//! per-line codes), so this one keeps every line as received. It never reads without bound: a
+//! line is capped at [`MAX_LINE`] bytes and a reply at [`MAX_LINES`] lines, which covers every
+//! real server (RFC 5321 §4.5.3.1.5 sets 512 octets) with a wide margin.
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+use super::transcript::{Direction, Transcript, escape};
+
+/// The longest reply line accepted, CRLF included.
+pub const MAX_LINE: usize = 4096;
+/// The most lines accepted in one multi-line reply.
+pub const MAX_LINES: usize = 256;
+
+/// One line of a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyLine {
+    /// The three-digit code on this line.
+    pub code: u16,
+    /// The text after the code and separator, raw.
+    pub text: Vec<u8>,
+    /// The line ended with a bare LF instead of CRLF.
+    pub bare_lf: bool,
+}
+
+/// A complete reply: one or more lines, the last one with a space (or nothing) after the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The code of the first line; RFC 5321 requires every line to carry the same one.
+    pub code: u16,
+    /// Every line, in order.
+    pub lines: Vec<ReplyLine>,
+}
+
+/// Why no complete reply could be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplyError {
+    /// The server closed the connection; `partial` holds what arrived of the unfinished line.
+    #[error("the server closed the connection")]
+    Closed {
+        /// Bytes of an unfinished line, if any.
+        partial: Vec<u8>,
+    },
+    /// A line exceeded [`MAX_LINE`].
+    #[error("a reply line exceeded {MAX_LINE} bytes")]
+    LineTooLong,
+    /// A reply exceeded [`MAX_LINES`].
+    #[error("a reply exceeded {MAX_LINES} lines")]
+    TooManyLines,
+    /// A line did not start with a three-digit code.
+    #[error("the server sent a line that is not an SMTP reply: \"{}\"", escape(.0))]
+    Malformed(Vec<u8>),
+    /// The socket failed.
+    #[error("read failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Reply {
+    /// 2xx.
+    pub fn is_positive(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+
+    /// 4xx: try again later.
+    pub fn is_transient(&self) -> bool {
+        (400..500).contains(&self.code)
+    }
+
+    /// 5xx: refused.
+    pub fn is_permanent(&self) -> bool {
+        (500..600).contains(&self.code)
+    }
+
+    /// Some lines carry a different code than the first (a protocol violation that some
+    /// middleboxes produce when they rewrite replies).
+    pub fn has_mixed_codes(&self) -> bool {
+        self.lines.iter().any(|l| l.code != self.code)
+    }
+
+    /// Some lines ended in a bare LF (tolerated, but a sign of a non-conforming peer or proxy).
+    pub fn has_bare_lf(&self) -> bool {
+        self.lines.iter().any(|l| l.bare_lf)
+    }
+
+    /// The text of the first line, raw.
+    pub fn first_text(&self) -> &[u8] {
+        self.lines.first().map_or(&[], |l| &l.text)
+    }
+
+    /// The reply as the server sent it, one escaped string per line (`250-SIZE 1000`).
+    pub fn display_lines(&self) -> Vec<String> {
+        let n = self.lines.len();
+        self.lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let sep = if i + 1 == n { ' ' } else { '-' };
+                let text = escape(&l.text);
+                if text.is_empty() {
+                    l.code.to_string()
+                } else {
+                    format!("{}{sep}{text}", l.code)
+                }
+            })
+            .collect()
+    }
+
+    /// The reply on one line, escaped: `454 4.7.0 TLS not available due to local problem`.
+    pub fn one_line(&self) -> String {
+        self.display_lines().join(" / ")
+    }
+}
+
+fn parse_line(raw: &[u8], bare_lf: bool) -> Result<(ReplyLine, bool), ReplyError> {
+    let digits = raw.get(..3).filter(|d| d.iter().all(u8::is_ascii_digit));
+    let Some(digits) = digits else {
+        return Err(ReplyError::Malformed(raw.to_vec()));
+    };
+    if !(b'1'..=b'5').contains(&digits[0]) {
+        return Err(ReplyError::Malformed(raw.to_vec()));
+    }
+    let code = digits
+        .iter()
+        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+    let (last, text) = match raw.get(3) {
+        None => (true, &[][..]),
+        Some(b' ') => (true, &raw[4..]),
+        Some(b'-') => (false, &raw[4..]),
+        Some(_) => return Err(ReplyError::Malformed(raw.to_vec())),
+    };
+    Ok((
+        ReplyLine {
+            code,
+            text: text.to_vec(),
+            bare_lf,
+        },
+        last,
+    ))
+}
+
+/// Reads one line, CRLF or bare LF terminated, of at most [`MAX_LINE`] bytes.
+async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<(Vec<u8>, bool), ReplyError> {
+    let mut line = Vec::new();
+    loop {
+        let available = r.fill_buf().await?;
+        if available.is_empty() {
+            return Err(ReplyError::Closed { partial: line });
+        }
+        if let Some(i) = available.iter().position(|&b| b == b'\n') {
+            if line.len() + i + 1 > MAX_LINE {
+                return Err(ReplyError::LineTooLong);
+            }
+            line.extend_from_slice(&available[..i]);
+            r.consume(i + 1);
+            break;
+        }
+        let n = available.len();
+        if line.len() + n > MAX_LINE {
+            return Err(ReplyError::LineTooLong);
+        }
+        line.extend_from_slice(available);
+        r.consume(n);
+    }
+    let bare_lf = line.last() != Some(&b'\r');
+    if !bare_lf {
+        line.pop();
+    }
+    Ok((line, bare_lf))
+}
+
+/// Reads one complete reply, recording every line in the transcript as it arrives.
+pub async fn read_reply<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    transcript: &mut Transcript,
+) -> Result<Reply, ReplyError> {
+    let mut lines = Vec::new();
+    loop {
+        let (raw, bare_lf) = match read_line(r).await {
+            Ok(l) => l,
+            Err(ReplyError::Closed { partial }) if !partial.is_empty() => {
+                transcript.push(Direction::Received, partial.clone());
+                return Err(ReplyError::Closed { partial });
+            }
+            Err(e) => return Err(e),
+        };
+        transcript.push(Direction::Received, raw.clone());
+        let (line, last) = parse_line(&raw, bare_lf)?;
+        lines.push(line);
+        if last {
+            break;
+        }
+        if lines.len() >= MAX_LINES {
+            return Err(ReplyError::TooManyLines);
+        }
+    }
+    Ok(Reply {
+        code: lines[0].code,
+        lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    async fn read(input: &[u8]) -> Result<Reply, ReplyError> {
+        let mut r = tokio::io::BufReader::new(input);
+        read_reply(&mut r, &mut Transcript::new(Instant::now())).await
+    }
+
+    #[tokio::test]
+    async fn multi_line_reply_keeps_every_line() {
+        let r = read(b"250-mx.example Hello [192.0.2.1]\r\n250-SIZE 1000\r\n250 STARTTLS\r\n")
+            .await
+            .unwrap();
+        assert_eq!(r.code, 250);
+        assert_eq!(r.lines.len(), 3);
+        assert_eq!(r.lines[2].text, b"STARTTLS");
+        assert!(!r.has_bare_lf() && !r.has_mixed_codes());
+        assert_eq!(r.display_lines()[1], "250-SIZE 1000");
+    }
+
+    #[tokio::test]
+    async fn bare_lf_is_tolerated_and_noted() {
+        let r = read(b"220 mx ESMTP\n").await.unwrap();
+        assert_eq!(r.first_text(), b"mx ESMTP");
+        assert!(r.has_bare_lf());
+    }
+
+    #[tokio::test]
+    async fn code_without_text_ends_a_reply() {
+        let r = read(b"250-first\r\n250\r\n").await.unwrap();
+        assert_eq!(r.lines.len(), 2);
+        assert_eq!(r.one_line(), "250-first / 250");
+    }
+
+    #[tokio::test]
+    async fn mixed_codes_are_kept_and_flagged() {
+        let r = read(b"250-a\r\n500 b\r\n").await.unwrap();
+        assert_eq!(r.code, 250);
+        assert!(r.has_mixed_codes());
+    }
+
+    #[tokio::test]
+    async fn over_long_line_is_refused_without_reading_on() {
+        let mut input = b"220 ".to_vec();
+        input.extend(std::iter::repeat_n(b'a', MAX_LINE + 10));
+        input.extend_from_slice(b"\r\n");
+        assert!(matches!(read(&input).await, Err(ReplyError::LineTooLong)));
+    }
+
+    #[tokio::test]
+    async fn endless_continuation_is_cut() {
+        let input = b"250-x\r\n".repeat(MAX_LINES + 5);
+        assert!(matches!(read(&input).await, Err(ReplyError::TooManyLines)));
+    }
+
+    #[tokio::test]
+    async fn garbage_and_eof_are_errors() {
+        assert!(matches!(
+            read(b"SSH-2.0-OpenSSH\r\n").await,
+            Err(ReplyError::Malformed(_))
+        ));
+        assert!(matches!(
+            read(b"2x0 hi\r\n").await,
+            Err(ReplyError::Malformed(_))
+        ));
+        assert!(matches!(
+            read(b"250+x\r\n").await,
+            Err(ReplyError::Malformed(_))
+        ));
+        match read(b"250-half\r\n250 no end").await {
+            Err(ReplyError::Closed { partial }) => assert_eq!(partial, b"250 no end"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read(b"").await, Err(ReplyError::Closed { .. })));
+    }
+
+    #[tokio::test]
+    async fn reply_classes() {
+        assert!(read(b"421 busy\r\n").await.unwrap().is_transient());
+        assert!(read(b"554 no\r\n").await.unwrap().is_permanent());
+        assert!(read(b"220 ok\r\n").await.unwrap().is_positive());
+    }
+}

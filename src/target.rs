@@ -1,0 +1,240 @@
+//! What the user typed: `host`, `host:port`, `ip`, `ip:port`, `[v6]`, `[v6]:port`, `[host]`.
+//!
+//! A bracketed host name (`[mail.contoso.com]`) follows the Postfix convention of "this exact
+//! host, no MX lookup"; the flag is kept so the domain resolver can honour it.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// The host part of a target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// A DNS name, lower-cased, without a trailing dot.
+    Name(String),
+    /// An IP address literal.
+    Ip(IpAddr),
+}
+
+impl Host {
+    /// The DNS name, if the host is one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Host::Name(n) => Some(n),
+            Host::Ip(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Name(n) => f.write_str(n),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// One target from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The host to probe.
+    pub host: Host,
+    /// A port given with the target; it overrides `--port`.
+    pub port: Option<u16>,
+    /// Written in brackets: the exact host, never an MX lookup.
+    pub bracketed: bool,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.host, self.bracketed) {
+            (Host::Ip(IpAddr::V6(ip)), _) => write!(f, "[{ip}]")?,
+            (h, true) => write!(f, "[{h}]")?,
+            (h, false) => write!(f, "{h}")?,
+        }
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a target could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// Nothing was given.
+    #[error("the target is empty")]
+    Empty,
+    /// The port is not a number from 1 to 65535.
+    #[error("'{0}' is not a port (1-65535)")]
+    BadPort(String),
+    /// A `[` without its `]`, or text between `]` and `:`.
+    #[error("unbalanced brackets in '{0}' (write [2001:db8::1]:25 or [mail.contoso.com])")]
+    Brackets(String),
+    /// Not a valid host name (RFC 1123 labels) nor an address.
+    #[error(
+        "'{0}' is not a host name or IP address (an IPv6 address with a port needs brackets: [2001:db8::1]:25)"
+    )]
+    BadHost(String),
+}
+
+fn parse_port(s: &str) -> Result<u16, TargetError> {
+    match s.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(TargetError::BadPort(s.to_string())),
+    }
+}
+
+/// Checks RFC 1123 host name syntax (letters, digits, hyphens; underscores tolerated because
+/// real MX hosts carry them) and normalises case and the trailing dot.
+pub fn normalize_name(s: &str) -> Option<String> {
+    let n = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
+    if n.is_empty() || n.len() > 253 {
+        return None;
+    }
+    let ok = n.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    ok.then_some(n)
+}
+
+fn parse_host(s: &str, original: &str) -> Result<Host, TargetError> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(Host::Ip(ip));
+    }
+    // An all-numeric dotted string that is not an address (e.g. "300.1.1.1") is a typo, not a
+    // name to send to DNS.
+    if s.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(TargetError::BadHost(original.to_string()));
+    }
+    normalize_name(s)
+        .map(Host::Name)
+        .ok_or_else(|| TargetError::BadHost(original.to_string()))
+}
+
+impl FromStr for Target {
+    type Err = TargetError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(TargetError::Empty);
+        }
+        if let Some(rest) = s.strip_prefix('[') {
+            let (inside, after) = rest
+                .split_once(']')
+                .ok_or_else(|| TargetError::Brackets(s.to_string()))?;
+            let port = match after {
+                "" => None,
+                p => Some(parse_port(
+                    p.strip_prefix(':')
+                        .ok_or_else(|| TargetError::Brackets(s.to_string()))?,
+                )?),
+            };
+            let inside = inside.strip_prefix("IPv6:").unwrap_or(inside);
+            return Ok(Target {
+                host: parse_host(inside, s)?,
+                port,
+                bracketed: true,
+            });
+        }
+        // A bare IPv6 address has several colons and cannot carry a port without brackets.
+        if s.matches(':').count() > 1 {
+            return s
+                .parse::<IpAddr>()
+                .map(|ip| Target {
+                    host: Host::Ip(ip),
+                    port: None,
+                    bracketed: false,
+                })
+                .map_err(|_| TargetError::BadHost(s.to_string()));
+        }
+        let (host, port) = match s.split_once(':') {
+            Some((h, p)) => (h, Some(parse_port(p)?)),
+            None => (s, None),
+        };
+        Ok(Target {
+            host: parse_host(host, s)?,
+            port,
+            bracketed: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn t(s: &str) -> Target {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn every_documented_form_parses() {
+        assert_eq!(
+            t("Mail.Contoso.COM.").host,
+            Host::Name("mail.contoso.com".into())
+        );
+        assert_eq!(t("mail.contoso.com:587").port, Some(587));
+        assert_eq!(
+            t("203.0.113.5").host,
+            Host::Ip(Ipv4Addr::new(203, 0, 113, 5).into())
+        );
+        assert_eq!(t("203.0.113.5:465").port, Some(465));
+        assert_eq!(
+            t("[2001:db8::1]").host,
+            Host::Ip("2001:db8::1".parse::<Ipv6Addr>().unwrap().into())
+        );
+        assert_eq!(t("[2001:db8::1]:587").port, Some(587));
+        assert_eq!(t("::1").host, Host::Ip(Ipv6Addr::LOCALHOST.into()));
+        let b = t("[mail.contoso.com]:25");
+        assert!(b.bracketed);
+        assert_eq!(b.to_string(), "[mail.contoso.com]:25");
+        assert_eq!(t("[IPv6:::1]").host, Host::Ip(Ipv6Addr::LOCALHOST.into()));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert_eq!("".parse::<Target>(), Err(TargetError::Empty));
+        assert!(matches!(
+            "mail:0".parse::<Target>(),
+            Err(TargetError::BadPort(_))
+        ));
+        assert!(matches!(
+            "mail:smtp".parse::<Target>(),
+            Err(TargetError::BadPort(_))
+        ));
+        assert!(matches!(
+            "[::1".parse::<Target>(),
+            Err(TargetError::Brackets(_))
+        ));
+        assert!(matches!(
+            "[::1]25".parse::<Target>(),
+            Err(TargetError::Brackets(_))
+        ));
+        assert!(matches!(
+            "2001:db8::1:25x".parse::<Target>(),
+            Err(TargetError::BadHost(_))
+        ));
+        assert!(matches!(
+            "300.1.1.1".parse::<Target>(),
+            Err(TargetError::BadHost(_))
+        ));
+        assert!(matches!(
+            "bad host".parse::<Target>(),
+            Err(TargetError::BadHost(_))
+        ));
+        assert!(matches!(
+            "-bad.example".parse::<Target>(),
+            Err(TargetError::BadHost(_))
+        ));
+    }
+}

@@ -1,0 +1,534 @@
+//! The TLS upgrade, with a certificate verifier that records instead of refusing.
+//!
+//! A diagnostic probe must see the chain of a server whose certificate is expired, self-signed
+//! or for another name, so the verifier stores the chain and the trust result in a shared
+//! record and lets the handshake go on. The handshake signature (proof that the server holds
+//! the key) is still checked for real, so the negotiated parameters reported are genuine.
+//!
+//! # References
+//! - RFC 3207 §4.1 (the TLS negotiation after `220`), RFC 7672 §3.2 (server certificate
+//!   checks for SMTP), RFC 8446 / RFC 5246 (TLS 1.3 / 1.2)
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// The trust store: the system's roots plus `--ca-file`.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    roots: Arc<RootCertStore>,
+    /// Raw DER subjects of every root, to tell "issuer missing from the chain" from "issuer
+    /// is a trusted root" without a second parse.
+    root_subjects: Arc<HashSet<Vec<u8>>>,
+    provider: Arc<CryptoProvider>,
+    /// Why the system roots could not be loaded, if they could not.
+    pub native_problem: Option<String>,
+}
+
+/// Why a trust store could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// A `--ca-file` could not be read or holds no certificate.
+    #[error("cannot use CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// The ring provider; rust-notes: never rely on a process-wide default provider.
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+impl TrustStore {
+    /// The system's roots (unless `system` is false) plus every certificate in `ca_files`.
+    pub fn load(ca_files: &[impl AsRef<Path>], system: bool) -> Result<Self, TrustError> {
+        let mut extra = Vec::new();
+        for path in ca_files {
+            let path = path.as_ref();
+            let err = |reason: String| TrustError::CaFile {
+                path: path.display().to_string(),
+                reason,
+            };
+            let certs: Vec<_> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| err(e.to_string()))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| err(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(err("no PEM certificate in it".into()));
+            }
+            extra.extend(certs);
+        }
+        let (native, native_problem) = if system {
+            let loaded = rustls_native_certs::load_native_certs();
+            let problem = match (&loaded.errors[..], loaded.certs.is_empty()) {
+                ([], false) => None,
+                ([], true) => {
+                    Some("no system CA certificates found (install ca-certificates)".into())
+                }
+                (errs, _) => Some(
+                    errs.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            };
+            (loaded.certs, problem)
+        } else {
+            (Vec::new(), None)
+        };
+        Ok(Self::from_certs(
+            native.into_iter().chain(extra),
+            native_problem,
+        ))
+    }
+
+    /// A store of exactly these roots (the demo and tests use this).
+    pub fn from_certs(
+        certs: impl IntoIterator<Item = CertificateDer<'static>>,
+        native_problem: Option<String>,
+    ) -> Self {
+        let mut roots = RootCertStore::empty();
+        let mut root_subjects = HashSet::new();
+        for c in certs {
+            if let Ok((_, x)) = x509_parser::parse_x509_certificate(&c) {
+                root_subjects.insert(x.subject().as_raw().to_vec());
+            }
+            // A system store can hold certificates webpki cannot use; skipping them matches
+            // what any rustls client would trust.
+            let _ = roots.add(c);
+        }
+        TrustStore {
+            roots: Arc::new(roots),
+            root_subjects: Arc::new(root_subjects),
+            provider: provider(),
+            native_problem,
+        }
+    }
+
+    /// Whether a trusted root has this raw DER subject.
+    pub fn has_root_subject(&self, subject_der: &[u8]) -> bool {
+        self.root_subjects.contains(subject_der)
+    }
+
+    /// How many roots are loaded.
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// No roots at all.
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    /// Checks that `chain[0]` chains to a trusted root through `chain[1..]`, ignoring the
+    /// name (checked separately against every name the user cares about) and, when the
+    /// only problem is time, judging trust at a moment inside the leaf's validity, because
+    /// "expired" and "untrusted" are different findings with different fixes.
+    pub fn check(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
+        let Some(leaf) = chain.first() else {
+            return TrustResult::untrusted(
+                TrustFailure::NoCertificate,
+                "the server sent no certificate",
+            );
+        };
+        let leaf_der = CertificateDer::from(leaf.as_slice());
+        let intermediates: Vec<_> = chain[1..]
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let parsed = match rustls::server::ParsedCertificate::try_from(&leaf_der) {
+            Ok(p) => p,
+            Err(e) => return TrustResult::untrusted(TrustFailure::Other, &describe_cert_error(&e)),
+        };
+        let algs = self.provider.signature_verification_algorithms.all;
+        let verify = |at: UnixTime| {
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &parsed,
+                &self.roots,
+                &intermediates,
+                at,
+                algs,
+            )
+        };
+        let mut result = verify(now);
+        if let Err(rustls::Error::InvalidCertificate(e)) = &result
+            && is_time_error(e)
+            && let Some(mid) = validity_midpoint(leaf)
+        {
+            result = verify(mid);
+        }
+        let top_issuer_trusted = chain
+            .last()
+            .and_then(|top| x509_parser::parse_x509_certificate(top).ok())
+            .is_some_and(|(_, x)| self.has_root_subject(x.issuer().as_raw()));
+        match result {
+            Ok(()) => TrustResult {
+                trusted: true,
+                failure: None,
+                reason: None,
+                top_issuer_trusted,
+            },
+            Err(e) => {
+                let kind = match &e {
+                    rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+                        TrustFailure::UnknownIssuer
+                    }
+                    rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
+                        TrustFailure::BadSignature
+                    }
+                    rustls::Error::InvalidCertificate(c) if is_time_error(c) => {
+                        TrustFailure::ChainTime
+                    }
+                    _ => TrustFailure::Other,
+                };
+                TrustResult {
+                    top_issuer_trusted,
+                    ..TrustResult::untrusted(kind, &describe_cert_error(&e))
+                }
+            }
+        }
+    }
+}
+
+fn is_time_error(e: &CertificateError) -> bool {
+    matches!(
+        e,
+        CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. }
+    )
+}
+
+fn validity_midpoint(der: &[u8]) -> Option<UnixTime> {
+    let (_, x) = x509_parser::parse_x509_certificate(der).ok()?;
+    let v = x.validity();
+    let mid = (v.not_before.timestamp() / 2) + (v.not_after.timestamp() / 2);
+    Some(UnixTime::since_unix_epoch(Duration::from_secs(
+        u64::try_from(mid).ok()?,
+    )))
+}
+
+/// Why a chain is not trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustFailure {
+    /// The chain does not lead to a trusted root.
+    UnknownIssuer,
+    /// A signature in the chain does not verify.
+    BadSignature,
+    /// An intermediate is outside its validity period.
+    ChainTime,
+    /// The server sent no certificate.
+    NoCertificate,
+    /// Anything else (bad encoding, CA used as end entity, unsupported algorithm...).
+    Other,
+}
+
+/// The outcome of the chain check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustResult {
+    /// The chain leads to a trusted root.
+    pub trusted: bool,
+    /// Why not.
+    pub failure: Option<TrustFailure>,
+    /// The reason in plain words.
+    pub reason: Option<String>,
+    /// The issuer of the last certificate sent is a trusted root (so nothing is missing
+    /// between them, whatever else is wrong).
+    pub top_issuer_trusted: bool,
+}
+
+impl TrustResult {
+    fn untrusted(kind: TrustFailure, reason: &str) -> Self {
+        TrustResult {
+            trusted: false,
+            failure: Some(kind),
+            reason: Some(reason.to_string()),
+            top_issuer_trusted: false,
+        }
+    }
+}
+
+/// Turns a rustls certificate error into words an admin understands.
+pub fn describe_cert_error(e: &rustls::Error) -> String {
+    use CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "the chain does not lead to a trusted root CA".into(),
+            C::BadSignature => "a signature in the chain does not verify".into(),
+            C::BadEncoding => "the certificate is not valid DER".into(),
+            C::Expired | C::ExpiredContext { .. } => {
+                "a certificate in the chain has expired".into()
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "a certificate in the chain is not valid yet".into()
+            }
+            C::UnsupportedSignatureAlgorithmContext { .. }
+            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                "the chain uses a signature algorithm that is no longer accepted (e.g. SHA-1)"
+                    .into()
+            }
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                "the certificate is not allowed for TLS servers (extended key usage)".into()
+            }
+            C::Other(o) => format!("{o}"),
+            other => format!("{other:?}"),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// What the verifier saw during the handshake.
+#[derive(Debug, Clone, Default)]
+pub struct HandshakeRecord {
+    /// The certificates exactly as sent, leaf first.
+    pub chain: Vec<Vec<u8>>,
+    /// The chain check, if a certificate arrived.
+    pub trust: Option<TrustResult>,
+}
+
+#[derive(Debug)]
+struct RecordingVerifier {
+    trust: TrustStore,
+    record: Arc<Mutex<HandshakeRecord>>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let chain: Vec<Vec<u8>> = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.as_ref().to_vec())
+            .collect();
+        let trust = self.trust.check(&chain, now);
+        if let Ok(mut r) = self.record.lock() {
+            r.chain = chain;
+            r.trust = Some(trust);
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.trust.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.trust.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+}
+
+/// What was negotiated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// `TLS 1.3` or `TLS 1.2`.
+    pub version: String,
+    /// The IANA cipher suite name.
+    pub cipher_suite: String,
+    /// The key exchange group (`X25519`), when known.
+    pub key_exchange: Option<String>,
+}
+
+/// The category of a failed handshake, for the finding's plain-words reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandshakeFailure {
+    /// The server speaks only TLS versions before 1.2.
+    ProtocolVersion,
+    /// No cipher suite or key exchange in common.
+    NoSharedCipher,
+    /// The server's key signature was refused (typically an RSA key under 2048 bits).
+    WeakOrBadKey,
+    /// The server closed the connection during the handshake.
+    Closed,
+    /// The handshake did not finish in time.
+    Timeout,
+    /// The server answered with something that is not TLS.
+    NotTls,
+    /// The server sent a fatal alert.
+    Alert,
+    /// Anything else.
+    Other,
+}
+
+/// A handshake that did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandshakeError {
+    /// The category.
+    pub kind: HandshakeFailure,
+    /// What happened, in plain words.
+    pub reason: String,
+    /// The library's own message, for the evidence.
+    pub detail: String,
+}
+
+fn classify(e: &std::io::Error) -> HandshakeError {
+    use rustls::AlertDescription as A;
+    let detail = e.to_string();
+    let tls = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    let (kind, reason) = match tls {
+        Some(rustls::Error::AlertReceived(A::ProtocolVersion)) => (
+            HandshakeFailure::ProtocolVersion,
+            "the server supports only TLS versions older than 1.2 (TLS 1.0/1.1), which modern senders refuse".to_string(),
+        ),
+        Some(rustls::Error::AlertReceived(A::HandshakeFailure | A::InsufficientSecurity)) => (
+            HandshakeFailure::NoSharedCipher,
+            "the server offers no cipher suite or key exchange a modern client accepts (ECDHE with AES-GCM or ChaCha20)".to_string(),
+        ),
+        Some(rustls::Error::AlertReceived(a)) => {
+            (HandshakeFailure::Alert, format!("the server aborted the handshake with the alert '{a:?}'"))
+        }
+        Some(rustls::Error::InvalidCertificate(CertificateError::BadSignature))
+        | Some(rustls::Error::PeerMisbehaved(_))
+            if detail.contains("ignature") || matches!(tls, Some(rustls::Error::InvalidCertificate(_))) =>
+        {
+            (
+                HandshakeFailure::WeakOrBadKey,
+                "the server's handshake signature was refused: its key is too weak (RSA under 2048 bits) or does not match the certificate".to_string(),
+            )
+        }
+        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => (
+            HandshakeFailure::NotTls,
+            "the server answered with something that is not TLS (a plaintext reply or a proxy in the path)".to_string(),
+        ),
+        Some(rustls::Error::PeerIncompatible(p)) => {
+            (HandshakeFailure::NoSharedCipher, format!("the server lacks something TLS 1.2+ requires: {p:?}"))
+        }
+        Some(other) => (HandshakeFailure::Other, other.to_string()),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof || e.kind() == std::io::ErrorKind::ConnectionReset => (
+            HandshakeFailure::Closed,
+            "the server closed the connection during the handshake (often a legacy-only TLS stack or an inspecting firewall)".to_string(),
+        ),
+        None => (HandshakeFailure::Other, detail.clone()),
+    };
+    HandshakeError {
+        kind,
+        reason,
+        detail,
+    }
+}
+
+/// Runs the client handshake over `stream`. The record is filled whatever the outcome.
+pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    server_name: ServerName<'static>,
+    trust: &TrustStore,
+    timeout: Duration,
+) -> (
+    Result<(TlsStream<S>, Negotiated), HandshakeError>,
+    HandshakeRecord,
+) {
+    let record = Arc::new(Mutex::new(HandshakeRecord::default()));
+    let schemes = trust
+        .provider
+        .signature_verification_algorithms
+        .supported_schemes();
+    let verifier = Arc::new(RecordingVerifier {
+        trust: trust.clone(),
+        record: record.clone(),
+        schemes,
+    });
+    let config = rustls::ClientConfig::builder_with_provider(trust.provider.clone())
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(verifier)
+                .with_no_client_auth()
+        });
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            let err = HandshakeError {
+                kind: HandshakeFailure::Other,
+                reason: e.to_string(),
+                detail: e.to_string(),
+            };
+            return (Err(err), HandshakeRecord::default());
+        }
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    let outcome = match tokio::time::timeout(timeout, connector.connect(server_name, stream)).await
+    {
+        Ok(Ok(tls)) => {
+            let (_, conn) = tls.get_ref();
+            let version = match conn.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
+                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_string(),
+                Some(v) => format!("{v:?}"),
+                None => "unknown".to_string(),
+            };
+            let cipher_suite = conn
+                .negotiated_cipher_suite()
+                .map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.suite()));
+            let key_exchange = conn
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name()));
+            Ok((
+                tls,
+                Negotiated {
+                    version,
+                    cipher_suite,
+                    key_exchange,
+                },
+            ))
+        }
+        Ok(Err(e)) => Err(classify(&e)),
+        Err(_) => Err(HandshakeError {
+            kind: HandshakeFailure::Timeout,
+            reason: format!(
+                "the handshake did not finish within {}s",
+                timeout.as_secs_f32()
+            ),
+            detail: "timeout".into(),
+        }),
+    };
+    let record = record.lock().map(|r| r.clone()).unwrap_or_default();
+    (outcome, record)
+}
