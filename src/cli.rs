@@ -111,7 +111,7 @@ pub struct ProbeArgs {
     pub fail_days: u32,
 
     /// Seconds each network step may take (connect, each reply, the handshake).
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs, overrides_with = "timeout")]
     pub timeout: f64,
 
     /// Seconds the whole run may take [default: 6 × --timeout].
@@ -135,7 +135,7 @@ pub struct ProbeArgs {
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_enum, default_value_t = Format::Human, overrides_with = "format")]
     pub format: Format,
 
     /// Colour severities: auto honours NO_COLOR and never colours a pipe or file.

@@ -464,8 +464,17 @@ impl Probe<'_> {
             self.fail(reply_failure(Phase::Starttls, &reply));
             return self.close(s).await;
         }
-        let (tcp, leftover, transcript) = s.into_parts();
+        let (tcp, mut leftover, transcript) = s.into_parts();
         self.obs.transcript = transcript;
+        // Nothing may precede our ClientHello: whatever already sits in the socket was sent
+        // before the server could have seen it, so it is injected plaintext, never TLS.
+        let mut pending = [0u8; 4096];
+        while leftover.len() < 64 * 1024 {
+            match tcp.try_read(&mut pending) {
+                Ok(n) if n > 0 => leftover.extend_from_slice(&pending[..n]),
+                _ => break,
+            }
+        }
         if !leftover.is_empty() {
             self.obs.transcript.push(
                 Direction::Event,

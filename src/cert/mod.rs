@@ -39,6 +39,8 @@ pub struct CertInfo {
     pub not_after: String,
     /// Whole days from `now` to `not_after` (negative once expired).
     pub days_left: i64,
+    /// `not_after` is in the past.
+    pub expired: bool,
     /// SHA-256 fingerprint of the DER, colon-separated hex.
     pub sha256: String,
     /// SHA-1 of the DER as Windows shows it: the `Thumbprint` of `Get-ExchangeCertificate`.
@@ -121,6 +123,7 @@ impl CertInfo {
             not_before: rfc3339(not_before_at),
             not_after: rfc3339(not_after_at),
             days_left: days_between(now, not_after_at),
+            expired: not_after_at < now,
             sha256: hex(
                 ring::digest::digest(&ring::digest::SHA256, der).as_ref(),
                 ":",
@@ -230,10 +233,11 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// Whole days from `now` until `then`, rounded toward negative infinity, so a certificate that
-/// expired an hour ago shows -1, not 0.
+/// Whole days from `now` until `then`, truncated toward zero (negative once `then` is past):
+/// a certificate that expires in 23 hours has 0 days left, one that expired 3 days and a
+/// minute ago shows -3. Whether it has expired is decided on the timestamps, not on this.
 pub fn days_between(now: OffsetDateTime, then: OffsetDateTime) -> i64 {
-    (then - now).whole_seconds().div_euclid(86_400)
+    (then - now).whole_days()
 }
 
 /// RFC 3339 UTC with whole seconds.

@@ -26,7 +26,7 @@ fn names_line(c: &CertInfo) -> String {
 }
 
 fn ago(days: i64) -> String {
-    match -days {
+    match days {
         0 => "today".into(),
         1 => "yesterday".into(),
         d => format!("{d} days ago"),
@@ -79,7 +79,10 @@ fn dates(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
             }
             out.push(ctx.finding(
                 Code::CertExpired,
-                format!("{what} expired {} ({when})", ago(c.days_left)),
+                format!(
+                    "{what} expired {} ({when})",
+                    ago((ctx.now - c.not_after_at).whole_days())
+                ),
                 vec![
                     describe(c),
                     format!("notAfter {}", c.not_after),
@@ -172,6 +175,16 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         return;
     }
     if t.trusted {
+        return;
+    }
+    // A chain refused only because of its EKU, a weak key or a SHA-1 signature gets that
+    // specific finding (from `strength`), not a vaguer "untrusted" on top.
+    let explained = !leaf.allows_server_auth()
+        || ctx
+            .chain
+            .iter()
+            .any(|c| c.weak_key() || (!c.self_signed && c.weak_signature()));
+    if explained && t.failure != Some(TrustFailure::UnknownIssuer) {
         return;
     }
     let top = ctx.chain.last().unwrap_or(leaf);

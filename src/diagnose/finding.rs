@@ -120,7 +120,7 @@ codes! {
     /// Weak key.
     CertWeakKey = "cert-weak-key", Fail, false, "a key in the chain is too small (RSA < 2048 bits, EC < 256 bits)";
     /// SHA-1/MD5.
-    CertWeakSignature = "cert-weak-signature", Warn, false, "a certificate in the chain is signed with SHA-1 or MD5";
+    CertWeakSignature = "cert-weak-signature", Fail, false, "a certificate in the chain is signed with SHA-1 or MD5 (refused by rustls and OpenSSL 3)";
     /// EKU without serverAuth.
     CertNoServerAuth = "cert-no-server-auth", Fail, false, "the extended key usage does not allow TLS servers (no serverAuth)";
     /// All good.

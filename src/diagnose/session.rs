@@ -100,6 +100,35 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
              If the server is just slow, retry with a larger --timeout."
                 .into(),
         ),
+        // 454 is formally transient (RFC 3207 §4) but in the field it is a standing
+        // misconfiguration (Postfix: the key cannot be loaded), so it is a failure.
+        (Phase::Starttls, FailureKind::Rejected | FailureKind::TemporaryReply) => {
+            let r = f.reply.as_ref();
+            let line = r.map(|r| r.one_line()).unwrap_or_default();
+            let mangled = r.is_some_and(|r| matches!(r.code, 500 | 502));
+            let fix = if mangled {
+                format!(
+                    "STARTTLS is advertised but the command itself is refused as unknown: something in the path rewrites commands it does not allow \
+                     (Cisco ASA `inspect esmtp` turns them into XXXX). In the ESMTP inspection policy-map set `parameters` → `allow-tls`, or `no inspect esmtp` in the global policy.{}",
+                    if ctx.kind == ServerKind::Exchange { " Exchange itself answers STARTTLS with 220 when a certificate is bound." } else { "" }
+                )
+            } else {
+                match ctx.kind {
+                    ServerKind::Postfix => "Postfix answers `454 4.7.0 TLS not available due to local problem` when it cannot load its certificate or key. \
+                         Find the reason in the mail log (`grep -i -E 'tls|cert|key' /var/log/mail.log`), then check that the files exist, that the key matches the certificate \
+                         and that Postfix can read them:\n  postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file)'\n  \
+                         openssl x509 -noout -pubkey -in <cert> | sha256sum; openssl pkey -pubout -in <key> | sha256sum   # must be equal\n  postfix check && postfix reload".to_string(),
+                    ServerKind::Exchange => format!(
+                        "Exchange advertises STARTTLS but cannot start it: the bound certificate lacks its private key, is not enabled for SMTP, or was removed. \
+                         In the Exchange Management Shell:\n  Get-ExchangeCertificate | fl Thumbprint,Subject,HasPrivateKey,Services,NotAfter,Status\n  \
+                         Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP\n  {}\n  Restart-Service MSExchangeFrontEndTransport",
+                        exchange_connector_lookup(ctx.port())
+                    ),
+                    _ => "The server advertises STARTTLS but cannot start TLS, typically because its certificate or key cannot be loaded. Check the SMTP service's log for the TLS error and the certificate/key files it is configured with.".to_string(),
+                }
+            };
+            ctx.finding(Code::StarttlsRejected, format!("STARTTLS refused: {line}"), { let mut e = ehlo_evidence(ctx); e.push(format!("STARTTLS → {line}")); e }, fix)
+        }
         (_, FailureKind::TemporaryReply) => {
             let r = f.reply.as_ref().map(|r| r.one_line()).unwrap_or_default();
             ctx.finding(
@@ -128,33 +157,6 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
                 )
             };
             ctx.finding(Code::SmtpRejected, format!("refused with {r}"), { let mut e = ehlo_evidence(ctx); e.push(format!("{:?} phase: {r}", f.phase)); e }, fix)
-        }
-        (Phase::Starttls, FailureKind::Rejected) => {
-            let r = f.reply.as_ref();
-            let line = r.map(|r| r.one_line()).unwrap_or_default();
-            let mangled = r.is_some_and(|r| matches!(r.code, 500 | 502));
-            let fix = if mangled {
-                format!(
-                    "STARTTLS is advertised but the command itself is refused as unknown: something in the path rewrites commands it does not allow \
-                     (Cisco ASA `inspect esmtp` turns them into XXXX). In the ESMTP inspection policy-map set `parameters` → `allow-tls`, or `no inspect esmtp` in the global policy.{}",
-                    if ctx.kind == ServerKind::Exchange { " Exchange itself answers STARTTLS with 220 when a certificate is bound." } else { "" }
-                )
-            } else {
-                match ctx.kind {
-                    ServerKind::Postfix => "Postfix answers `454 4.7.0 TLS not available due to local problem` when it cannot load its certificate or key. \
-                         Find the reason in the mail log (`grep -i -E 'tls|cert|key' /var/log/mail.log`), then check that the files exist, that the key matches the certificate \
-                         and that Postfix can read them:\n  postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file)'\n  \
-                         openssl x509 -noout -pubkey -in <cert> | sha256sum; openssl pkey -pubout -in <key> | sha256sum   # must be equal\n  postfix check && postfix reload".to_string(),
-                    ServerKind::Exchange => format!(
-                        "Exchange advertises STARTTLS but cannot start it: the bound certificate lacks its private key, is not enabled for SMTP, or was removed. \
-                         In the Exchange Management Shell:\n  Get-ExchangeCertificate | fl Thumbprint,Subject,HasPrivateKey,Services,NotAfter,Status\n  \
-                         Enable-ExchangeCertificate -Thumbprint <thumbprint> -Services SMTP\n  {}\n  Restart-Service MSExchangeFrontEndTransport",
-                        exchange_connector_lookup(ctx.port())
-                    ),
-                    _ => "The server advertises STARTTLS but cannot start TLS, typically because its certificate or key cannot be loaded. Check the SMTP service's log for the TLS error and the certificate/key files it is configured with.".to_string(),
-                }
-            };
-            ctx.finding(Code::StarttlsRejected, format!("STARTTLS refused: {line}"), { let mut e = ehlo_evidence(ctx); e.push(format!("STARTTLS → {line}")); e }, fix)
         }
         (Phase::Handshake, _) => {
             let (reason, kind) = ctx

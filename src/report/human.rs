@@ -119,8 +119,12 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
             },
         );
         row(out, 4, "issuer", &c.issuer);
-        let left = if c.days_left < 0 {
-            format!("expired {} days ago", -c.days_left)
+        let left = if c.expired {
+            match -c.days_left {
+                0 => "EXPIRED today".to_string(),
+                1 => "EXPIRED yesterday".to_string(),
+                d => format!("EXPIRED {d} days ago"),
+            }
         } else {
             format!("{} days left", c.days_left)
         };

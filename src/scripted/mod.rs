@@ -275,14 +275,15 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             "HELO" => format!("250 {}\r\n", sc.greeting),
             "STARTTLS" if !in_tls => match &sc.starttls {
                 StartTls::Offered(r) => {
-                    io.get_mut()
-                        .write_all(format!("{r}\r\n").as_bytes())
-                        .await?;
+                    let mut bytes = format!("{r}\r\n").into_bytes();
                     if r.starts_with("220") {
-                        io.get_mut().write_all(&sc.inject_after_starttls).await?;
+                        // One write, as an injecting box in the path would send it.
+                        bytes.extend_from_slice(&sc.inject_after_starttls);
+                        io.get_mut().write_all(&bytes).await?;
                         io.get_mut().flush().await?;
                         return Ok(true);
                     }
+                    io.get_mut().write_all(&bytes).await?;
                     continue;
                 }
                 StartTls::NotOffered => "502 5.5.1 Unrecognized command\r\n".into(),

@@ -175,3 +175,18 @@ pub fn self_signed(spec: &LeafSpec) -> Result<Leaf, PkiError> {
         key: PrivateKeyDer::try_from(key.serialize_der()).map_err(err)?,
     })
 }
+
+impl Leaf {
+    /// A chain and key from PEM text (for fixtures rcgen cannot make: SHA-1, RSA < 2048).
+    pub fn from_pem(chain_pem: &[&str], key_pem: &str) -> Result<Self, PkiError> {
+        use rustls::pki_types::pem::PemObject;
+        let mut chain = Vec::new();
+        for pem in chain_pem {
+            for c in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                chain.push(c.map_err(err)?);
+            }
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(err)?;
+        Ok(Leaf { chain, key })
+    }
+}

@@ -1,0 +1,535 @@
+//! Every finding code, proven against a real SMTP conversation with a scripted server on
+//! 127.0.0.1, through the real binary: the verdict, the code, its severity and the exit code.
+
+mod common;
+
+use common::*;
+use starttls_check::scripted::{Leaf, LeafSpec, OnConnect, Scenario, StartTls, pki as spki};
+use time::Duration;
+
+fn postfix(leaf: &Leaf) -> Scenario {
+    Scenario::postfix(HOST, leaf)
+}
+
+#[test]
+fn healthy_server_passes_and_the_probe_never_sends_mail() {
+    let s = serve(postfix(&pki().healthy(HOST, 90)));
+    let r = probe(&s, &[]);
+    assert_verdict(&r, "pass", 0, "starttls-ok", "info");
+    let j = r.json();
+    let ep = &j["endpoints"][0];
+    assert!(ep["tls"]["version"].as_str().unwrap().starts_with("TLS 1."));
+    assert_eq!(ep["starttls_offered"], true);
+    assert_eq!(ep["certificate"]["dns_names"][0], HOST);
+    assert_eq!(ep["chain"].as_array().unwrap().len(), 2);
+    assert_eq!(ep["trust"]["trusted"], true);
+    let cmds = s.received();
+    let verbs: Vec<&str> = cmds.iter().map(|c| c.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        verbs,
+        ["EHLO", "STARTTLS", "EHLO", "QUIT"],
+        "commands: {cmds:?}"
+    );
+    assert!(
+        !cmds[0].contains(HOST),
+        "EHLO must never use the target's name: {}",
+        cmds[0]
+    );
+}
+
+#[test]
+fn implicit_tls_endpoint_is_probed_without_starttls() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.implicit_tls = true;
+    let s = serve(sc);
+    let r = probe(&s, &["--implicit-tls"]);
+    assert_verdict(&r, "pass", 0, "starttls-ok", "info");
+    assert!(
+        r.finding("starttls-ok")["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("implicit TLS works")
+    );
+    assert_eq!(r.json()["endpoints"][0]["tls_mode"], "implicit");
+}
+
+#[test]
+fn closed_port_is_connect_refused() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let r = probe_name(HOST, ([127, 0, 0, 1], port).into(), &[]);
+    assert_verdict(&r, "fail", 2, "connect-refused", "fail");
+    assert_eq!(r.json()["endpoints"][0]["failure"]["phase"], "connect");
+}
+
+#[test]
+fn full_accept_queue_is_connect_timeout() {
+    // A listener that never accepts, with its queue filled: the kernel drops further SYNs,
+    // exactly like a firewall that drops packets, without leaving loopback.
+    let rt = runtime();
+    let (addr, _keep) = rt.block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = sock.listen(1).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut filler = Vec::new();
+        for _ in 0..4 {
+            if let Ok(Ok(c)) = tokio::time::timeout(
+                std::time::Duration::from_millis(300),
+                tokio::net::TcpStream::connect(addr),
+            )
+            .await
+            {
+                filler.push(c);
+            }
+        }
+        (addr, (listener, filler))
+    });
+    let r = probe_name(HOST, addr, &["--timeout", "1"]);
+    assert_verdict(&r, "fail", 2, "connect-timeout", "fail");
+}
+
+#[test]
+fn silent_server_is_banner_timeout() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.on_connect = OnConnect::Silent;
+    let s = serve(sc);
+    let r = probe(&s, &["--timeout", "1"]);
+    assert_verdict(&r, "fail", 2, "banner-timeout", "fail");
+}
+
+#[test]
+fn server_hanging_up_at_connect_is_reported() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.on_connect = OnConnect::Close;
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "fail", 2, "smtp-connection-closed", "fail");
+}
+
+#[test]
+fn banner_554_is_smtp_rejected() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.banner =
+        "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org"
+            .into();
+    let s = serve(sc);
+    let r = probe(&s, &[]);
+    assert_verdict(&r, "fail", 2, "smtp-rejected", "fail");
+    assert_eq!(
+        s.received(),
+        ["QUIT"],
+        "after a 554 greeting the client only says QUIT"
+    );
+}
+
+#[test]
+fn banner_421_is_inconclusive() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.banner = "421 4.7.0 mail.example.test Error: too many connections from 127.0.0.1".into();
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "unknown", 3, "smtp-temporary-refusal", "warn");
+}
+
+#[test]
+fn ehlo_refused_helo_accepted_is_no_esmtp() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.ehlo_refusal = Some("500 5.5.1 Command unrecognized: \"XXXX mail.example.test\"".into());
+    let s = serve(sc);
+    let r = probe(&s, &[]);
+    assert_verdict(&r, "fail", 2, "smtp-no-esmtp", "fail");
+    assert!(
+        !r.codes().contains(&"starttls-not-offered".to_string()),
+        "one cause, one finding: {:?}",
+        r.codes()
+    );
+    let verbs: Vec<String> = s
+        .received()
+        .iter()
+        .map(|c| c.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(verbs, ["EHLO", "HELO", "QUIT"]);
+}
+
+#[test]
+fn exchange_connector_without_starttls_gets_exchange_fix() {
+    let r = probe(&serve(Scenario::exchange(HOST, None)), &[]);
+    assert_verdict(&r, "fail", 2, "starttls-not-offered", "fail");
+    let fix = r.finding("starttls-not-offered")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains("Set-ReceiveConnector") && fix.contains("Enable-ExchangeCertificate"),
+        "{fix}"
+    );
+    assert!(fix.contains("AuthMechanism"), "{fix}");
+}
+
+#[test]
+fn cisco_masked_keywords_point_at_the_firewall() {
+    let mut sc = Scenario::exchange(HOST, None);
+    sc.banner = "220 ******************************************".into();
+    sc.keywords.push("XXXXXXXA".into());
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "fail", 2, "starttls-not-offered", "fail");
+    let f = r.finding("starttls-not-offered");
+    assert!(f["fix"].as_str().unwrap().contains("allow-tls"), "{f}");
+}
+
+#[test]
+fn postfix_454_is_starttls_rejected_with_main_cf_fix() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.starttls = StartTls::Offered("454 4.7.0 TLS not available due to local problem".into());
+    let s = serve(sc);
+    let r = probe(&s, &[]);
+    assert_verdict(&r, "fail", 2, "starttls-rejected", "fail");
+    let f = r.finding("starttls-rejected");
+    assert!(f["summary"].as_str().unwrap().contains("454 4.7.0"));
+    assert!(f["fix"].as_str().unwrap().contains("smtpd_tls"), "{f}");
+    assert_eq!(
+        s.received().last().unwrap(),
+        "QUIT",
+        "still plaintext: the probe says QUIT"
+    );
+}
+
+#[test]
+fn server_closing_instead_of_tls_is_handshake_failure() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.tls = None; // says 220, then hangs up
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "fail", 2, "tls-handshake-failed", "fail");
+    assert!(
+        r.finding("tls-handshake-failed")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("closed the connection")
+    );
+}
+
+#[test]
+fn plaintext_after_220_is_injection_and_not_tls() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.tls = None;
+    sc.inject_after_starttls = b"250 injected\r\n".to_vec();
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "fail", 2, "tls-handshake-failed", "fail");
+    assert!(
+        r.codes().contains(&"starttls-injection".to_string()),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.finding("starttls-injection")["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("250 injected\\r\\n")
+    );
+}
+
+#[test]
+fn expired_certificate() {
+    let p = pki();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 0);
+    spec.not_before = p.now - Duration::days(90);
+    spec.not_after = p.now - Duration::days(3);
+    let r = probe(&serve(postfix(&p.chain(&spec))), &[]);
+    assert_verdict(&r, "fail", 2, "cert-expired", "fail");
+    let f = r.finding("cert-expired");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("certificate expired 3 days ago"),
+        "{f}"
+    );
+    // Trust is judged apart from time: an expired cert from a trusted CA is not "untrusted".
+    assert!(
+        !r.codes().contains(&"cert-untrusted".to_string()),
+        "{:?}",
+        r.codes()
+    );
+}
+
+#[test]
+fn not_yet_valid_certificate() {
+    let p = pki();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 400);
+    spec.not_before = p.now + Duration::days(2);
+    let r = probe(&serve(postfix(&p.chain(&spec))), &[]);
+    assert_verdict(&r, "fail", 2, "cert-not-yet-valid", "fail");
+}
+
+#[test]
+fn expiry_inside_warn_days_warns() {
+    let r = probe(&serve(postfix(&pki().healthy(HOST, 20))), &[]);
+    assert_verdict(&r, "warn", 1, "cert-expires-soon", "warn");
+}
+
+#[test]
+fn expiry_inside_fail_days_fails() {
+    let r = probe(&serve(postfix(&pki().healthy(HOST, 3))), &[]);
+    assert_verdict(&r, "fail", 2, "cert-expires-soon", "fail");
+}
+
+#[test]
+fn expiry_thresholds_follow_the_options() {
+    let s = serve(postfix(&pki().healthy(HOST, 20)));
+    assert_verdict(
+        &probe(&s, &["--fail-days", "25", "--warn-days", "60"]),
+        "fail",
+        2,
+        "cert-expires-soon",
+        "fail",
+    );
+    assert_verdict(
+        &probe(&s, &["--warn-days", "10", "--fail-days", "5"]),
+        "pass",
+        0,
+        "starttls-ok",
+        "info",
+    );
+}
+
+#[test]
+fn self_signed_certificate_fails() {
+    let leaf = spki::self_signed(&LeafSpec::valid_for(HOST, pki().now, 300)).unwrap();
+    let r = probe(&serve(postfix(&leaf)), &[]);
+    assert_verdict(&r, "fail", 2, "cert-self-signed", "fail");
+    assert!(
+        !r.codes().contains(&"cert-untrusted".to_string()),
+        "{:?}",
+        r.codes()
+    );
+}
+
+#[test]
+fn self_signed_certificate_pinned_with_ca_file_only_warns() {
+    let leaf = spki::self_signed(&LeafSpec::valid_for(HOST, pki().now, 300)).unwrap();
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64(leaf.chain[0].as_ref())
+    );
+    let pinned = write_temp("pinned.pem", &pem);
+    let r = probe(
+        &serve(postfix(&leaf)),
+        &["--ca-file", pinned.to_str().unwrap()],
+    );
+    assert_verdict(&r, "warn", 1, "cert-self-signed", "warn");
+}
+
+#[test]
+fn certificate_from_unknown_ca_is_untrusted() {
+    let other = starttls_check::scripted::Ca::root("Some Private Root", pki().now).unwrap();
+    let mut leaf = other
+        .leaf(&LeafSpec::valid_for(HOST, pki().now, 200))
+        .unwrap();
+    leaf.chain.push(other.der()); // the server even sends its root: still untrusted
+    let r = probe(&serve(postfix(&leaf)), &[]);
+    assert_verdict(&r, "fail", 2, "cert-untrusted", "fail");
+}
+
+#[test]
+fn missing_intermediate_is_chain_incomplete() {
+    let p = pki();
+    let leaf = p
+        .intermediate
+        .leaf(&LeafSpec::valid_for(HOST, p.now, 200))
+        .unwrap(); // leaf only
+    let r = probe(&serve(postfix(&leaf)), &[]);
+    assert_verdict(&r, "fail", 2, "cert-chain-incomplete", "fail");
+    let f = r.finding("cert-chain-incomplete");
+    assert!(
+        f["summary"].as_str().unwrap().contains("Test Issuing CA"),
+        "{f}"
+    );
+    assert!(
+        f["fix"].as_str().unwrap().contains("smtpd_tls_chain_files"),
+        "{f}"
+    );
+    assert!(
+        !r.codes().contains(&"cert-untrusted".to_string()),
+        "{:?}",
+        r.codes()
+    );
+}
+
+#[test]
+fn certificate_for_another_name_is_name_mismatch() {
+    let r = probe(
+        &serve(postfix(&pki().healthy("other.example.test", 200))),
+        &[],
+    );
+    assert_verdict(&r, "fail", 2, "cert-name-mismatch", "fail");
+    assert!(
+        r.finding("cert-name-mismatch")["evidence"][1]
+            .as_str()
+            .unwrap()
+            .contains("other.example.test")
+    );
+}
+
+#[test]
+fn wildcard_certificate_covers_the_host() {
+    let r = probe(&serve(postfix(&pki().healthy("*.example.test", 200))), &[]);
+    assert_verdict(&r, "pass", 0, "starttls-ok", "info");
+}
+
+#[test]
+fn ip_target_skips_the_name_check_with_info() {
+    let s = serve(postfix(&pki().healthy(HOST, 200)));
+    let target = s.addr.to_string();
+    let ca = pki().root_file.to_str().unwrap().to_string();
+    let r = run(&[&target, "--ca-file", &ca, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.json()["verdict"], "pass");
+    assert_eq!(r.finding("cert-name-not-checked")["severity"], "info");
+}
+
+#[test]
+fn ip_target_with_expect_name_sends_sni_and_checks_it() {
+    let s = serve(postfix(&pki().healthy(HOST, 200)));
+    let target = s.addr.to_string();
+    let ca = pki().root_file.to_str().unwrap().to_string();
+    let ok = run(&[
+        &target,
+        "--ca-file",
+        &ca,
+        "--format",
+        "json",
+        "--expect-name",
+        HOST,
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stdout);
+    assert_eq!(ok.json()["endpoints"][0]["sni"], HOST);
+    assert!(!ok.codes().contains(&"cert-name-not-checked".to_string()));
+    let bad = run(&[
+        &target,
+        "--ca-file",
+        &ca,
+        "--format",
+        "json",
+        "--expect-name",
+        "hybrid.contoso.test",
+    ]);
+    assert_verdict(&bad, "fail", 2, "cert-expected-name-mismatch", "fail");
+}
+
+#[test]
+fn exchange_greeting_name_not_on_certificate_warns() {
+    let leaf = pki().healthy(HOST, 200);
+    let r = probe(
+        &serve(Scenario::exchange("EXCH01.contoso.local", Some(&leaf))),
+        &[],
+    );
+    assert_verdict(&r, "warn", 1, "cert-ehlo-name-mismatch", "warn");
+    let fix = r.finding("cert-ehlo-name-mismatch")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains(&format!("-Fqdn {HOST}")), "{fix}");
+}
+
+#[test]
+fn expected_name_missing_fails() {
+    let r = probe(
+        &serve(postfix(&pki().healthy(HOST, 200))),
+        &["--expect-name", "hybrid.contoso.test"],
+    );
+    assert_verdict(&r, "fail", 2, "cert-expected-name-mismatch", "fail");
+    assert!(
+        r.finding("cert-expected-name-mismatch")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("TlsDomain")
+    );
+}
+
+#[test]
+fn client_auth_only_certificate_is_no_server_auth() {
+    let mut spec = LeafSpec::valid_for(HOST, pki().now, 200);
+    spec.client_auth_only = true;
+    let r = probe(&serve(postfix(&pki().chain(&spec))), &[]);
+    assert_verdict(&r, "fail", 2, "cert-no-server-auth", "fail");
+}
+
+#[test]
+fn common_name_only_certificate_warns() {
+    let mut spec = LeafSpec::valid_for(HOST, pki().now, 200);
+    spec.names.clear();
+    let r = probe(&serve(postfix(&pki().chain(&spec))), &[]);
+    assert_verdict(&r, "warn", 1, "cert-common-name-only", "warn");
+}
+
+#[test]
+fn rsa_1024_key_in_chain_is_weak_key() {
+    let leaf = Leaf::from_pem(
+        &[
+            include_str!("data/weak-key-leaf.pem"),
+            include_str!("data/weak-ca-rsa1024.pem"),
+        ],
+        include_str!("data/weak-key-leaf.key"),
+    )
+    .unwrap();
+    let ca = write_temp("weak-ca.pem", include_str!("data/weak-ca-rsa1024.pem"));
+    let r = probe(&serve(postfix(&leaf)), &["--ca-file", ca.to_str().unwrap()]);
+    assert_verdict(&r, "fail", 2, "cert-weak-key", "fail");
+    assert!(
+        r.finding("cert-weak-key")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("RSA 1024 bits")
+    );
+}
+
+#[test]
+fn sha1_signed_certificate_is_weak_signature() {
+    let leaf = Leaf::from_pem(
+        &[include_str!("data/sha1-leaf.pem")],
+        include_str!("data/sha1-leaf.key"),
+    )
+    .unwrap();
+    let ca = write_temp("sha1-ca.pem", include_str!("data/sha1-ca.pem"));
+    let r = probe(&serve(postfix(&leaf)), &["--ca-file", ca.to_str().unwrap()]);
+    // rustls/webpki and OpenSSL 3 refuse SHA-1 signatures: a failure, reported as its cause.
+    assert_verdict(&r, "fail", 2, "cert-weak-signature", "fail");
+    assert!(
+        r.finding("cert-weak-signature")["summary"]
+            .as_str()
+            .unwrap()
+            .contains("sha1WithRSAEncryption")
+    );
+    assert!(
+        !r.codes().contains(&"cert-untrusted".to_string()),
+        "{:?}",
+        r.codes()
+    );
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
