@@ -1,6 +1,8 @@
 //! Every finding code, proven against a real SMTP conversation with a scripted server on
 //! 127.0.0.1, through the real binary: the verdict, the code, its severity and the exit code.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

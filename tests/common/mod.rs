@@ -3,7 +3,7 @@
 //! Nothing here talks to anything outside loopback, and no test uses the system resolver:
 //! host names reach 127.0.0.1 through `--resolve`.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
