@@ -77,6 +77,22 @@ pub enum Phase {
     TlsSession,
 }
 
+impl Phase {
+    /// The phase as written in reports and JSON (`tls-session`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Dns => "dns",
+            Phase::Connect => "connect",
+            Phase::Banner => "banner",
+            Phase::Ehlo => "ehlo",
+            Phase::Starttls => "starttls",
+            Phase::Handshake => "handshake",
+            Phase::Certificate => "certificate",
+            Phase::TlsSession => "tls-session",
+        }
+    }
+}
+
 /// What went wrong in a phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -270,7 +286,7 @@ impl Probe<'_> {
     fn fail(&mut self, f: PhaseFailure) {
         self.obs.transcript.push(
             Direction::Event,
-            format!("{:?} failed: {}", f.phase, f.message),
+            format!("{} failed: {}", f.phase.name(), f.message),
         );
         self.obs.failure = Some(f);
     }

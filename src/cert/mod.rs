@@ -391,24 +391,14 @@ mod tests {
     }
 
     #[test]
-    fn days_round_toward_the_past() {
-        let now = ::time::macros::datetime!(2026-11-22 12:00 UTC);
-        assert_eq!(
-            days_between(now, ::time::macros::datetime!(2026-11-22 11:00 UTC)),
-            -1
-        );
-        assert_eq!(
-            days_between(now, ::time::macros::datetime!(2026-11-19 12:00 UTC)),
-            -3
-        );
-        assert_eq!(
-            days_between(now, ::time::macros::datetime!(2026-11-23 11:59 UTC)),
-            0
-        );
-        assert_eq!(
-            days_between(now, ::time::macros::datetime!(2026-12-22 12:00 UTC)),
-            30
-        );
+    fn days_are_truncated_toward_zero() {
+        use ::time::macros::datetime;
+        let now = datetime!(2026-11-22 12:00 UTC);
+        assert_eq!(days_between(now, datetime!(2026-11-22 11:00 UTC)), 0);
+        assert_eq!(days_between(now, datetime!(2026-11-19 12:00 UTC)), -3);
+        assert_eq!(days_between(now, datetime!(2026-11-19 11:59 UTC)), -3);
+        assert_eq!(days_between(now, datetime!(2026-11-23 11:59 UTC)), 0);
+        assert_eq!(days_between(now, datetime!(2026-12-22 12:00 UTC)), 30);
         assert_eq!(rfc3339(now), "2026-11-22T12:00:00Z");
     }
 }

@@ -58,7 +58,7 @@ fn ehlo_evidence(ctx: &Ctx<'_>) -> Vec<String> {
 fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
     let addr = ctx.obs.endpoint.address;
     let port = ctx.port();
-    let mut evidence = vec![format!("{:?} phase: {}", f.phase, f.message)];
+    let mut evidence = vec![format!("{} phase: {}", f.phase.name(), f.message)];
     if f.overall_deadline {
         evidence.push("cut short by the overall deadline (--deadline)".into());
     }
@@ -134,7 +134,7 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
             ctx.finding(
                 Code::SmtpTemporaryRefusal,
                 format!("temporary refusal before TLS: {r}"),
-                { let mut e = banner_evidence(ctx); e.push(format!("{:?} phase: {r}", f.phase)); e },
+                { let mut e = banner_evidence(ctx); e.push(format!("{} phase: {r}", f.phase.name())); e },
                 "The server said \"try again later\" (rate limit, too many connections from our address, or shutting down), so nothing is known about its TLS yet. \
                  Retry later, or from another address; a persistent 421 at connect often means our address is throttled or listed."
                     .into(),
@@ -156,7 +156,7 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
                     ctx.obs.endpoint.host
                 )
             };
-            ctx.finding(Code::SmtpRejected, format!("refused with {r}"), { let mut e = ehlo_evidence(ctx); e.push(format!("{:?} phase: {r}", f.phase)); e }, fix)
+            ctx.finding(Code::SmtpRejected, format!("refused with {r}"), { let mut e = ehlo_evidence(ctx); e.push(format!("{} phase: {r}", f.phase.name())); e }, fix)
         }
         (Phase::Handshake, _) => {
             let (reason, kind) = ctx
@@ -179,13 +179,13 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
         ),
         (_, FailureKind::Timeout) => ctx.finding(
             Code::SmtpTimeout,
-            format!("no reply during {:?}: {}", f.phase, f.message),
+            format!("no reply during {}: {}", f.phase.name(), f.message),
             evidence,
             "The server stopped answering mid-dialogue. Check its SMTP log and any SMTP-inspecting firewall in the path; retry with a larger --timeout if it is just slow.".into(),
         ),
         (_, FailureKind::Closed) => ctx.finding(
             Code::SmtpConnectionClosed,
-            format!("the server closed the connection during {:?}", f.phase),
+            format!("the server closed the connection during {}", f.phase.name()),
             { let mut e = ehlo_evidence(ctx); e.extend(evidence); e },
             "The server hung up without a reply code. Look for this connection in the server's SMTP log (connection limits, postscreen, an IPS dropping the session).".into(),
         ),
@@ -197,7 +197,7 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
         ),
         _ => ctx.finding(
             Code::ConnectFailed,
-            format!("the probe failed during {:?}: {}", f.phase, f.message),
+            format!("the probe failed during {}: {}", f.phase.name(), f.message),
             evidence,
             "Check network reachability of the server.".into(),
         ),
@@ -217,7 +217,10 @@ fn handshake_fix(ctx: &Ctx<'_>, kind: HandshakeFailure) -> String {
              (use `>=TLSv1`), and upgrade OpenSSL if it is older than 1.0.1; then `postfix reload`."
             .into(),
         HandshakeFailure::ProtocolVersion => "The server speaks only TLS 1.0/1.1. Enable TLS 1.2 and 1.3 in its TLS library or upgrade it; modern senders (Exchange Online, Gmail) refuse older versions.".into(),
-        HandshakeFailure::NoSharedCipher if postfix => "Allow modern ECDHE suites: `postconf -e 'smtpd_tls_ciphers = medium' 'smtpd_tls_mandatory_ciphers = medium' 'tls_medium_cipherlist = DEFAULT'` \
+        HandshakeFailure::NoSharedCipher if postfix => "Postfix aborts the handshake this way when it has no certificate loaded: a missing or unreadable \
+             `smtpd_tls_chain_files` file only logs `error opening chain file` and still says 220. Check the mail log and the files:\n  \
+             grep -i -E 'chain file|cert|key' /var/log/mail.log | tail\n  postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file)'\n\
+             If the certificate loads, allow modern ECDHE suites: `postconf -e 'smtpd_tls_ciphers = medium' 'smtpd_tls_mandatory_ciphers = medium' 'tls_medium_cipherlist = DEFAULT'` \
              and remove any `smtpd_tls_exclude_ciphers` that excludes ECDHE or AESGCM; `postfix reload`."
             .into(),
         HandshakeFailure::NoSharedCipher if exchange => "Enable the ECDHE AES-GCM cipher suites in Windows (e.g. `Enable-TlsCipherSuite -Name TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384` and \

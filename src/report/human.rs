@@ -102,7 +102,7 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
             out,
             2,
             "stopped",
-            &format!("{:?}: {}", f.phase, f.message).to_lowercase_first(),
+            &format!("in {}: {}", f.phase.name(), f.message),
         );
     }
     if let Some(c) = &e.certificate {
@@ -195,19 +195,6 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
             };
             let _ = writeln!(out, "  {:>6} ms  {arrow} {}", t.at_ms, t.line);
         }
-    }
-}
-
-trait LowerFirst {
-    fn to_lowercase_first(&self) -> String;
-}
-
-impl LowerFirst for String {
-    fn to_lowercase_first(&self) -> String {
-        let mut c = self.chars();
-        c.next()
-            .map(|f| f.to_lowercase().chain(c).collect())
-            .unwrap_or_default()
     }
 }
 

@@ -1,1 +1,248 @@
+//! Every renderer, snapshotted on a fixed report (fixed clock, fixed certificate facts).
 
+use time::macros::datetime;
+
+use super::*;
+use crate::cert::CertInfo;
+use crate::diagnose::{Code, Finding, ServerKind, Severity};
+use crate::probe::{FailureKind, Phase, TlsMode};
+
+fn cert() -> CertInfo {
+    CertInfo {
+        subject: "CN=mail.contoso.com".into(),
+        issuer: "CN=R3, O=Let's Encrypt, C=US".into(),
+        common_name: Some("mail.contoso.com".into()),
+        dns_names: vec!["mail.contoso.com".into(), "autodiscover.contoso.com".into()],
+        ip_addresses: vec![],
+        serial: "04A1B2C3".into(),
+        not_before: "2026-08-21T08:00:00Z".into(),
+        not_after: "2026-11-19T08:00:00Z".into(),
+        days_left: -3,
+        expired: true,
+        sha256: "AB:CD:EF".into(),
+        thumbprint: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
+        key_type: "RSA".into(),
+        key_bits: 2048,
+        key_curve: None,
+        signature_algorithm: "sha256WithRSAEncryption".into(),
+        extended_key_usage: Some(vec!["serverAuth".into()]),
+        is_ca: false,
+        self_signed: false,
+        exchange_tls_name: "<I>CN=R3, O=Let's Encrypt, C=US<S>CN=mail.contoso.com".into(),
+        subject_der: vec![],
+        issuer_der: vec![],
+        not_before_at: datetime!(2026-08-21 08:00 UTC),
+        not_after_at: datetime!(2026-11-19 08:00 UTC),
+    }
+}
+
+fn report() -> Report {
+    let label = "mail.contoso.com [203.0.113.5]:25".to_string();
+    let findings = vec![
+        Finding {
+            code: Code::CertExpired,
+            severity: Severity::Fail,
+            endpoint: label.clone(),
+            summary: "certificate expired 3 days ago (2026-11-19)".into(),
+            evidence: vec!["notAfter 2026-11-19T08:00:00Z".into()],
+            fix: "Renew the certificate.\n  Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP".into(),
+        },
+        Finding {
+            code: Code::CertEhloNameMismatch,
+            severity: Severity::Warn,
+            endpoint: label,
+            summary: "the EHLO greeting name EXCH01.contoso.local is not on the certificate".into(),
+            evidence: vec!["EHLO reply line 1: EXCH01.contoso.local".into()],
+            fix: "Set-ReceiveConnector \"<identity>\" -Fqdn mail.contoso.com".into(),
+        },
+    ];
+    let endpoint = EndpointReport {
+        host: "mail.contoso.com".into(),
+        address: "203.0.113.5".into(),
+        port: 25,
+        tls_mode: TlsMode::Starttls,
+        local_address: Some("198.51.100.7:50123".into()),
+        ehlo_name_sent: "probe.example.net".into(),
+        sni: Some("mail.contoso.com".into()),
+        server_software: ServerKind::Exchange,
+        banner: Some("220 EXCH01.contoso.local Microsoft ESMTP MAIL Service ready".into()),
+        ehlo: vec![
+            "250-EXCH01.contoso.local Hello [198.51.100.7]".into(),
+            "250-SIZE 37748736".into(),
+            "250 STARTTLS".into(),
+        ],
+        greeting_name: Some("EXCH01.contoso.local".into()),
+        starttls_offered: Some(true),
+        starttls_reply: Some("220 2.0.0 SMTP server ready".into()),
+        tls: Some(TlsDto {
+            version: "TLS 1.2".into(),
+            cipher_suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384".into(),
+            key_exchange: Some("X25519".into()),
+        }),
+        certificate: Some(cert()),
+        chain: vec![cert()],
+        trust: Some(TrustDto {
+            trusted: true,
+            reason: None,
+        }),
+        failure: None,
+        ehlo_after_tls: vec![
+            "250-EXCH01.contoso.local Hello [198.51.100.7]".into(),
+            "250 SIZE 37748736".into(),
+        ],
+        duration_ms: 412,
+        transcript: vec![
+            TranscriptLine {
+                at_ms: 0,
+                direction: Direction::Event,
+                line: "connected to 203.0.113.5:25".into(),
+            },
+            TranscriptLine {
+                at_ms: 31,
+                direction: Direction::Received,
+                line: "220 EXCH01.contoso.local Microsoft ESMTP MAIL Service ready".into(),
+            },
+            TranscriptLine {
+                at_ms: 32,
+                direction: Direction::Sent,
+                line: "EHLO probe.example.net".into(),
+            },
+        ],
+    };
+    Report::new(
+        "mail.contoso.com".into(),
+        findings,
+        vec![endpoint],
+        datetime!(2026-11-22 12:00 UTC),
+    )
+}
+
+#[test]
+fn verdict_is_the_worst_severity_and_inconclusive_is_unknown() {
+    let f = |code: Code, severity| Finding {
+        code,
+        severity,
+        endpoint: String::new(),
+        summary: String::new(),
+        evidence: vec![],
+        fix: String::new(),
+    };
+    assert_eq!(
+        Verdict::from_findings(&[f(Code::StarttlsOk, Severity::Info)]),
+        Verdict::Pass
+    );
+    assert_eq!(
+        Verdict::from_findings(&[f(Code::CertExpiresSoon, Severity::Warn)]),
+        Verdict::Warn
+    );
+    assert_eq!(
+        Verdict::from_findings(&[
+            f(Code::StarttlsOk, Severity::Info),
+            f(Code::SmtpTemporaryRefusal, Severity::Warn)
+        ]),
+        Verdict::Unknown
+    );
+    assert_eq!(
+        Verdict::from_findings(&[
+            f(Code::CertExpired, Severity::Fail),
+            f(Code::DnsLookupFailed, Severity::Warn)
+        ]),
+        Verdict::Fail
+    );
+    assert_eq!(Verdict::from_findings(&[]), Verdict::Unknown);
+}
+
+#[test]
+fn headline_names_the_worst_cause_and_counts_the_rest() {
+    assert_eq!(
+        report().headline,
+        "FAIL mail.contoso.com: certificate expired 3 days ago (2026-11-19) (+1 more)"
+    );
+}
+
+#[test]
+fn human_snapshot() {
+    insta::assert_snapshot!(render(
+        &report(),
+        Format::Human,
+        RenderOptions {
+            color: false,
+            verbose: true
+        }
+    ));
+}
+
+#[test]
+fn human_colour_marks_severity_only() {
+    let plain = render(
+        &report(),
+        Format::Human,
+        RenderOptions {
+            color: false,
+            verbose: false,
+        },
+    );
+    let coloured = render(
+        &report(),
+        Format::Human,
+        RenderOptions {
+            color: true,
+            verbose: false,
+        },
+    );
+    assert!(coloured.contains("\x1b[") && !plain.contains('\x1b'));
+    let stripped: String = {
+        let mut out = String::new();
+        let mut it = coloured.chars().peekable();
+        while let Some(c) = it.next() {
+            if c == '\x1b' {
+                for d in it.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    assert_eq!(stripped, plain, "colour adds escapes and nothing else");
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!(render(&report(), Format::Json, RenderOptions::default()));
+}
+
+#[test]
+fn markdown_snapshot() {
+    insta::assert_snapshot!(render(
+        &report(),
+        Format::Markdown,
+        RenderOptions::default()
+    ));
+}
+
+#[test]
+fn markdown_fence_survives_backticks_from_the_server() {
+    let mut r = report();
+    r.findings[0].evidence = vec!["banner: 220 ```evil```".into()];
+    let md = render(&r, Format::Markdown, RenderOptions::default());
+    assert!(md.contains("````\nbanner: 220 ```evil```\n````"), "{md}");
+}
+
+#[test]
+fn failure_is_shown_with_its_phase() {
+    let mut r = report();
+    r.endpoints[0].failure = Some(FailureDto {
+        phase: Phase::Handshake,
+        kind: FailureKind::Handshake,
+        message: "The server closed".into(),
+    });
+    let text = render(&r, Format::Human, RenderOptions::default());
+    assert!(
+        text.contains("stopped       in handshake: The server closed"),
+        "{text}"
+    );
+}

@@ -420,7 +420,7 @@ fn classify(e: &std::io::Error) -> HandshakeError {
         ),
         Some(rustls::Error::AlertReceived(A::HandshakeFailure | A::InsufficientSecurity)) => (
             HandshakeFailure::NoSharedCipher,
-            "the server offers no cipher suite or key exchange a modern client accepts (ECDHE with AES-GCM or ChaCha20)".to_string(),
+            "the server refused the handshake: it has no cipher suite a modern client accepts (ECDHE with AES-GCM or ChaCha20), or no usable certificate loaded".to_string(),
         ),
         Some(rustls::Error::AlertReceived(a)) => {
             (HandshakeFailure::Alert, format!("the server aborted the handshake with the alert '{a:?}'"))

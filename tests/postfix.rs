@@ -1,0 +1,466 @@
+//! Real-MTA tier: drives the `starttls-check` binary against a real Postfix
+//! that `tests/postfix/setup.sh` configured on 127.0.0.1, one certificate or
+//! STARTTLS case per port (see `tests/postfix/README.md`).
+//!
+//! Every test is `#[ignore]`d so a plain `cargo test` skips them. Run:
+//!
+//! ```text
+//! sudo bash tests/postfix/setup.sh
+//! cargo test --test postfix -- --ignored
+//! ```
+//!
+//! Without the setup the tests fail (they never pass silently).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const IGNORE_REASON: &str = "needs the real Postfix from tests/postfix/setup.sh";
+/// The name every CA-signed test certificate is issued for.
+const HOST: &str = "mail.example.test";
+/// Kill the binary if it runs longer than this (its own `--timeout` is 5 s a step).
+const WATCHDOG: Duration = Duration::from_secs(90);
+
+/// What `tests/postfix/setup.sh` wrote to `$STARTTLS_CHECK_POSTFIX_DIR/ports.env`.
+struct Setup {
+    ca_file: String,
+    vars: HashMap<String, String>,
+}
+
+impl Setup {
+    fn load() -> Setup {
+        let dir = std::env::var_os("STARTTLS_CHECK_POSTFIX_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp/starttls-check-postfix"));
+        let path = dir.join("ports.env");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{IGNORE_REASON}: cannot read {} ({e}).\n\
+                 Run `sudo bash tests/postfix/setup.sh` first (it installs and starts a \
+                 loopback-only Postfix and writes that file), then \
+                 `cargo test --test postfix -- --ignored`.",
+                path.display()
+            )
+        });
+        let vars: HashMap<String, String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let ca_file = vars
+            .get("STARTTLS_CHECK_POSTFIX_CA")
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} has no STARTTLS_CHECK_POSTFIX_CA: re-run tests/postfix/setup.sh",
+                    path.display()
+                )
+            })
+            .clone();
+        assert!(
+            std::path::Path::new(&ca_file).is_file(),
+            "CA file {ca_file} named in {} is missing: re-run tests/postfix/setup.sh",
+            path.display()
+        );
+        Setup { ca_file, vars }
+    }
+
+    fn port(&self, key: &str) -> u16 {
+        let v = self.vars.get(key).unwrap_or_else(|| {
+            panic!("ports.env has no {key}: re-run tests/postfix/setup.sh (it may be older than this test)")
+        });
+        v.parse()
+            .unwrap_or_else(|e| panic!("ports.env: {key}={v} is not a port: {e}"))
+    }
+}
+
+/// One run of the binary: exit code, raw output and the parsed JSON report.
+struct Run {
+    args: Vec<String>,
+    code: i32,
+    stdout: String,
+    stderr: String,
+    json: Value,
+}
+
+impl Run {
+    /// Context for assertion messages: the command and everything it printed.
+    fn ctx(&self) -> String {
+        format!(
+            "\n--- command: starttls-check {}\n--- exit code: {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    fn verdict(&self) -> &str {
+        self.json["verdict"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string `verdict` in the report{}", self.ctx()))
+    }
+
+    fn findings(&self) -> &[Value] {
+        self.json["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no `findings` array in the report{}", self.ctx()))
+    }
+
+    fn endpoint(&self) -> &Value {
+        let e = &self.json["endpoints"][0];
+        assert!(e.is_object(), "no endpoints[0] in the report{}", self.ctx());
+        e
+    }
+
+    /// The finding with `code`; panics (listing the codes seen) if absent or
+    /// if its severity differs.
+    fn finding(&self, code: &str, severity: &str) -> &Value {
+        let Some(f) = self.findings().iter().find(|f| f["code"] == code) else {
+            let seen: Vec<String> = self
+                .findings()
+                .iter()
+                .map(|f| format!("{}({})", f["code"], f["severity"]))
+                .collect();
+            panic!(
+                "expected finding `{code}`, got [{}]{}",
+                seen.join(", "),
+                self.ctx()
+            );
+        };
+        assert_eq!(
+            f["severity"],
+            severity,
+            "finding `{code}` has the wrong severity{}",
+            self.ctx()
+        );
+        f
+    }
+
+    /// Exit code and verdict agree with the contract (0 pass, 1 warn, 2 fail).
+    fn expect_outcome(&self, verdict: &str) {
+        let code = match verdict {
+            "pass" => 0,
+            "warn" => 1,
+            "fail" => 2,
+            _ => 3,
+        };
+        assert_eq!(self.verdict(), verdict, "verdict{}", self.ctx());
+        assert_eq!(
+            self.code,
+            code,
+            "exit code for verdict {verdict}{}",
+            self.ctx()
+        );
+        assert_eq!(
+            self.json["schema_version"],
+            1,
+            "schema_version{}",
+            self.ctx()
+        );
+    }
+
+    /// Every finding that is not `info` has a non-empty summary and fix.
+    fn expect_findings_well_formed(&self) {
+        for f in self.findings() {
+            for key in ["code", "severity", "summary"] {
+                assert!(
+                    f[key].as_str().is_some_and(|s| !s.is_empty()),
+                    "finding without `{key}`: {f}{}",
+                    self.ctx()
+                );
+            }
+            if f["severity"] != "info" {
+                assert!(
+                    f["fix"].as_str().is_some_and(|s| !s.is_empty()),
+                    "finding {} has no fix text{}",
+                    f["code"],
+                    self.ctx()
+                );
+            }
+        }
+    }
+}
+
+/// Runs `starttls-check mail.example.test:PORT --resolve mail.example.test:127.0.0.1
+/// --ca-file <root.pem> --format json --color never --timeout 5 [extra...]` against
+/// the Postfix port named `port_key` in ports.env, and parses its JSON.
+fn check(port_key: &str, extra: &[&str]) -> Run {
+    let setup = Setup::load();
+    let port = setup.port(port_key);
+    let mut args: Vec<String> = vec![
+        format!("{HOST}:{port}"),
+        "--resolve".into(),
+        format!("{HOST}:127.0.0.1"),
+        "--ca-file".into(),
+        setup.ca_file.clone(),
+        "--format".into(),
+        "json".into(),
+        "--color".into(),
+        "never".into(),
+        "--timeout".into(),
+        "5".into(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starttls-check"))
+        .args(&args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the starttls-check binary");
+    let mut out = child.stdout.take().expect("child stdout");
+    let mut err = child.stderr.take().expect("child stderr");
+    let out_reader = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_reader = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for starttls-check") {
+            break status;
+        }
+        if started.elapsed() > WATCHDOG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "starttls-check {} still running after {WATCHDOG:?}: killed",
+                args.join(" ")
+            );
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = out_reader.join().expect("stdout reader");
+    let stderr = err_reader.join().expect("stderr reader");
+    let code = status.code().unwrap_or(-1);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e})\n--- command: starttls-check {}\n\
+             --- exit code: {code}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}",
+            args.join(" ")
+        )
+    });
+    let run = Run {
+        args,
+        code,
+        stdout,
+        stderr,
+        json,
+    };
+    run.expect_findings_well_formed();
+    assert_eq!(
+        run.endpoint()["port"],
+        u64::from(port),
+        "endpoints[0].port{}",
+        run.ctx()
+    );
+    run
+}
+
+/// Checks that the SMTP part before STARTTLS saw a real Postfix.
+fn expect_postfix_banner(run: &Run) {
+    let banner = run.endpoint()["banner"].to_string();
+    assert!(
+        banner.contains("ESMTP Postfix"),
+        "banner should be Postfix's, got {banner}{}",
+        run.ctx()
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn healthy() {
+    let run = check("PORT_HEALTHY", &[]);
+    run.expect_outcome("pass");
+    run.finding("starttls-ok", "info");
+    assert!(
+        run.findings().iter().all(|f| f["severity"] == "info"),
+        "a healthy endpoint has only info findings{}",
+        run.ctx()
+    );
+    let ep = run.endpoint();
+    expect_postfix_banner(&run);
+    assert_eq!(
+        ep["starttls_offered"],
+        true,
+        "starttls_offered{}",
+        run.ctx()
+    );
+    let version = ep["tls"]["version"].as_str().unwrap_or_default();
+    assert!(
+        version.starts_with("TLS"),
+        "endpoints[0].tls.version should start with TLS, got {:?}{}",
+        ep["tls"]["version"],
+        run.ctx()
+    );
+    assert!(
+        ep["certificate"].is_object(),
+        "certificate recorded{}",
+        run.ctx()
+    );
+    assert_eq!(
+        ep["chain"].as_array().map(Vec::len),
+        Some(2),
+        "Postfix sends leaf + intermediate{}",
+        run.ctx()
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn expired() {
+    let run = check("PORT_EXPIRED", &[]);
+    run.expect_outcome("fail");
+    let f = run.finding("cert-expired", "fail");
+    expect_postfix_banner(&run);
+    // The server is Postfix, so the fix names Postfix's own parameters.
+    let fix = f["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("smtpd_tls"),
+        "fix for a Postfix server should name an smtpd_tls_* parameter, got {fix:?}{}",
+        run.ctx()
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn self_signed() {
+    let run = check("PORT_SELF_SIGNED", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-self-signed", "fail");
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn wrong_name() {
+    let run = check("PORT_WRONG_NAME", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-name-mismatch", "fail");
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn starttls_not_offered() {
+    let run = check("PORT_NO_STARTTLS", &[]);
+    run.expect_outcome("fail");
+    run.finding("starttls-not-offered", "fail");
+    let ep = run.endpoint();
+    assert_eq!(
+        ep["starttls_offered"],
+        false,
+        "starttls_offered{}",
+        run.ctx()
+    );
+    assert!(ep["tls"].is_null(), "no TLS without STARTTLS{}", run.ctx());
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn starttls_rejected_454() {
+    let run = check("PORT_STARTTLS_REJECTED", &[]);
+    run.expect_outcome("fail");
+    let f = run.finding("starttls-rejected", "fail");
+    assert_eq!(
+        run.endpoint()["starttls_offered"],
+        true,
+        "STARTTLS is advertised{}",
+        run.ctx()
+    );
+    // Postfix's exact reply must reach the user (evidence or transcript).
+    let seen = format!("{} {}", f["evidence"], run.endpoint()["transcript"]);
+    assert!(
+        seen.contains("454 4.7.0"),
+        "Postfix's `454 4.7.0 TLS not available due to local problem` should be shown{}",
+        run.ctx()
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn chain_incomplete() {
+    let run = check("PORT_CHAIN_INCOMPLETE", &[]);
+    run.expect_outcome("fail");
+    let f = run.finding("cert-chain-incomplete", "fail");
+    let fix = f["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("smtpd_tls"),
+        "fix for a Postfix server should name an smtpd_tls_* parameter, got {fix:?}{}",
+        run.ctx()
+    );
+    assert_eq!(
+        run.endpoint()["chain"].as_array().map(Vec::len),
+        Some(1),
+        "Postfix sends the leaf only{}",
+        run.ctx()
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn expires_soon_inside_fail_window() {
+    // 3 days left; default --fail-days 7.
+    let run = check("PORT_EXPIRES_SOON", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-expires-soon", "fail");
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn expires_soon_inside_warn_window_only() {
+    // 3 days left: outside --fail-days 1, inside --warn-days 30.
+    let run = check("PORT_EXPIRES_SOON", &["--fail-days", "1"]);
+    run.expect_outcome("warn");
+    run.finding("cert-expires-soon", "warn");
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn ehlo_name_not_on_certificate() {
+    let run = check("PORT_EHLO_MISMATCH", &[]);
+    let f = run.finding("cert-ehlo-name-mismatch", "warn");
+    run.expect_outcome("warn");
+    assert!(
+        f.to_string().contains("relay.internal.test"),
+        "the finding should name the greeting name relay.internal.test{}",
+        run.ctx()
+    );
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn no_server_auth_eku() {
+    let run = check("PORT_NO_SERVER_AUTH", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-no-server-auth", "fail");
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn weak_rsa_1024_key() {
+    let run = check("PORT_WEAK_KEY", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-weak-key", "fail");
+}
+
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn handshake_fails_when_chain_file_missing() {
+    // Postfix 3.7 answers STARTTLS with 220 but has no certificate to send.
+    let run = check("PORT_HANDSHAKE_FAILED", &[]);
+    run.expect_outcome("fail");
+    run.finding("tls-handshake-failed", "fail");
+}

@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# Real-MTA test tier for starttls-check: install Postfix and serve one
+# certificate/STARTTLS case per port on 127.0.0.1 only.
+#
+# Run as root on a Debian 12 machine: `bash tests/postfix/setup.sh`.
+# Non-interactive and idempotent: a second run regenerates the certificates
+# and reloads Postfix. Nothing listens outside 127.0.0.1, Postfix does no DNS
+# lookups and delivers nothing (every transport is `error:`).
+#
+# Output: $STARTTLS_CHECK_POSTFIX_DIR (default /tmp/starttls-check-postfix)
+# holds the certificates and `ports.env`, which tests/postfix.rs reads.
+set -euo pipefail
+
+DIR="${STARTTLS_CHECK_POSTFIX_DIR:-/tmp/starttls-check-postfix}"
+LOG=/var/log/postfix-starttls-check.log
+
+# Fixed ports, documented in tests/postfix/README.md.
+PORT_HEALTHY=2525
+PORT_EXPIRED=2526
+PORT_SELF_SIGNED=2527
+PORT_WRONG_NAME=2528
+PORT_NO_STARTTLS=2529
+PORT_STARTTLS_REJECTED=2530
+PORT_CHAIN_INCOMPLETE=2531
+PORT_EXPIRES_SOON=2532
+PORT_EHLO_MISMATCH=2533
+PORT_NO_SERVER_AUTH=2534
+PORT_WEAK_KEY=2535
+PORT_HANDSHAKE_FAILED=2536
+
+say() { printf 'postfix-setup: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (it installs and configures Postfix)"
+case "$DIR" in
+/*) ;;
+*) die "STARTTLS_CHECK_POSTFIX_DIR must be an absolute path, got '$DIR'" ;;
+esac
+
+# --- 1. packages -------------------------------------------------------------
+export DEBIAN_FRONTEND=noninteractive
+need=()
+for p in postfix openssl netcat-openbsd; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+    say "installing ${need[*]}"
+    # "No configuration": the package writes no main.cf and starts nothing;
+    # this script writes the whole configuration below.
+    debconf-set-selections <<'EOF'
+postfix postfix/main_mailer_type select No configuration
+postfix postfix/mailname string mail.example.test
+EOF
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+command -v postfix >/dev/null || PATH="$PATH:/usr/sbin:/sbin"
+command -v postfix >/dev/null || die "postfix not found after install"
+
+# --- 2. certificates ---------------------------------------------------------
+# Made fresh on every run: the expiry cases are relative to "now".
+say "making certificates in $DIR"
+umask 022
+mkdir -p "$DIR"
+rm -rf "$DIR/ca" "$DIR/certs"
+mkdir -p "$DIR/ca/db" "$DIR/certs"
+: >"$DIR/ca/db/index.txt"
+echo 1000 >"$DIR/ca/db/serial"
+
+CNF="$DIR/ca/openssl.cnf"
+cat >"$CNF" <<EOF
+[ ca ]
+default_ca = test_ca
+
+[ test_ca ]
+dir           = $DIR/ca/db
+database      = \$dir/index.txt
+serial        = \$dir/serial
+new_certs_dir = \$dir
+default_md    = sha256
+policy        = policy_any
+unique_subject = no
+copy_extensions = none
+email_in_dn   = no
+
+[ policy_any ]
+commonName       = supplied
+organizationName = optional
+
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+CN = unused
+
+[ ext_root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ ext_intermediate ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ ext_leaf_mail ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:mail.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ ext_leaf_other ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:other.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ ext_leaf_client_only ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = clientAuth
+subjectAltName         = DNS:mail.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+[ ext_leaf_self ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:mail.example.test
+subjectKeyIdentifier   = hash
+EOF
+
+# GeneralizedTime for `openssl ca -startdate/-enddate` (OpenSSL 3.0 has no
+# -not_before/-not_after on `x509`).
+when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+
+key() { # key FILE BITS
+    openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$2" -out "$1" 2>/dev/null
+}
+
+# sign NAME CN EXT ISSUER(root|intermediate|self) START END [BITS]
+sign() {
+    local name=$1 cn=$2 ext=$3 issuer=$4 start=$5 end=$6 bits=${7:-2048}
+    local out="$DIR/certs/$name"
+    key "$out.key" "$bits"
+    openssl req -new -config "$CNF" -key "$out.key" -subj "/O=starttls-check test/CN=$cn" -out "$out.csr"
+    local ca_args=()
+    case "$issuer" in
+    self) ca_args=(-selfsign -keyfile "$out.key") ;;
+    *) ca_args=(-cert "$DIR/ca/$issuer.pem" -keyfile "$DIR/ca/$issuer.key") ;;
+    esac
+    openssl ca -batch -notext -config "$CNF" "${ca_args[@]}" \
+        -extensions "$ext" -startdate "$(when "$start")" -enddate "$(when "$end")" \
+        -in "$out.csr" -out "$out.pem" 2>"$out.ca.log" || { cat "$out.ca.log" >&2; exit 1; }
+    rm -f "$out.csr" "$out.ca.log"
+}
+
+# Root and intermediate CA.
+sign root "starttls-check Test Root CA" ext_root self "-2 years" "+10 years"
+mv "$DIR/certs/root.pem" "$DIR/certs/root.key" "$DIR/ca/"
+sign intermediate "starttls-check Test Intermediate CA" ext_intermediate root "-2 years" "+5 years"
+mv "$DIR/certs/intermediate.pem" "$DIR/certs/intermediate.key" "$DIR/ca/"
+
+# Leaves.
+sign healthy mail.example.test ext_leaf_mail intermediate "-1 day" "+365 days"
+sign expired mail.example.test ext_leaf_mail intermediate "-400 days" "-30 days"
+sign self-signed mail.example.test ext_leaf_self self "-1 day" "+365 days"
+sign wrong-name other.example.test ext_leaf_other intermediate "-1 day" "+365 days"
+sign expires-soon mail.example.test ext_leaf_mail intermediate "-87 days" "+3 days"
+sign no-server-auth mail.example.test ext_leaf_client_only intermediate "-1 day" "+365 days"
+sign weak-key mail.example.test ext_leaf_mail intermediate "-1 day" "+365 days" 1024
+
+# Chain files for smtpd_tls_chain_files: key first, then leaf, then the
+# intermediate (never the root).
+chain() { # chain NAME [with-intermediate]
+    local c="$DIR/certs/$1"
+    if [ "${2:-}" = with-intermediate ]; then
+        cat "$c.key" "$c.pem" "$DIR/ca/intermediate.pem" >"$c.chain.pem"
+    else
+        cat "$c.key" "$c.pem" >"$c.chain.pem"
+    fi
+}
+chain healthy with-intermediate
+chain expired with-intermediate
+chain self-signed
+chain wrong-name with-intermediate
+chain expires-soon with-intermediate
+chain no-server-auth with-intermediate
+chain weak-key with-intermediate
+cat "$DIR/certs/healthy.key" "$DIR/certs/healthy.pem" >"$DIR/certs/leaf-only.chain.pem"
+
+# Keys are read by smtpd as root before it drops privileges.
+chmod 0600 "$DIR"/certs/*.key "$DIR"/certs/*.chain.pem "$DIR"/ca/*.key
+
+# --- 3. Postfix configuration -------------------------------------------------
+say "writing /etc/postfix/main.cf and master.cf"
+C="$DIR/certs"
+cat >/etc/postfix/main.cf <<EOF
+# Written by starttls-check tests/postfix/setup.sh: a loopback-only test MTA.
+compatibility_level = 3.6
+myhostname = mail.example.test
+mydomain = example.test
+myorigin = \$myhostname
+mydestination = localhost
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost =
+# Never deliver anything anywhere, never look names up.
+default_transport = error:delivery disabled in starttls-check test MTA
+relay_transport = error:delivery disabled in starttls-check test MTA
+local_transport = error:delivery disabled in starttls-check test MTA
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+smtpd_recipient_restrictions = reject
+smtpd_relay_restrictions = reject
+# No postmaster notices for the deliberate TLS "software" errors (port 2530).
+notify_classes =
+alias_maps =
+alias_database =
+biff = no
+# No syslog daemon on these machines: log to a file through postlogd.
+maillog_file = $LOG
+# TLS defaults; each test port overrides these in master.cf.
+smtpd_tls_security_level = may
+smtpd_tls_chain_files = $C/healthy.chain.pem
+smtpd_tls_loglevel = 1
+EOF
+
+master_dist=/usr/share/postfix/master.cf.dist
+[ -r "$master_dist" ] || die "$master_dist missing (is the postfix package installed?)"
+{
+    # The stock services, minus the public port-25 listener.
+    grep -Ev '^(smtp|submission|submissions|smtps)[[:space:]]+inet' "$master_dist"
+    cat <<EOF
+
+# ---- starttls-check test ports (127.0.0.1 only; chroot off so the
+# ---- certificates under $DIR are readable) ----
+# 1 healthy: leaf + intermediate
+127.0.0.1:$PORT_HEALTHY inet n - n - - smtpd
+  -o syslog_name=postfix/healthy
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+# 2 expired leaf
+127.0.0.1:$PORT_EXPIRED inet n - n - - smtpd
+  -o syslog_name=postfix/expired
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/expired.chain.pem
+# 3 self-signed leaf
+127.0.0.1:$PORT_SELF_SIGNED inet n - n - - smtpd
+  -o syslog_name=postfix/self-signed
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/self-signed.chain.pem
+# 4 CA-signed leaf for other.example.test only
+127.0.0.1:$PORT_WRONG_NAME inet n - n - - smtpd
+  -o syslog_name=postfix/wrong-name
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/wrong-name.chain.pem
+# 5 STARTTLS not offered
+127.0.0.1:$PORT_NO_STARTTLS inet n - n - - smtpd
+  -o syslog_name=postfix/no-starttls
+  -o smtpd_tls_security_level=none
+# 6 STARTTLS advertised, answered "454 4.7.0 TLS not available due to local
+#   problem": smtpd_tls_cert_file names a missing file. (A missing
+#   smtpd_tls_chain_files file does NOT do this in Postfix 3.7: see port 12.)
+127.0.0.1:$PORT_STARTTLS_REJECTED inet n - n - - smtpd
+  -o syslog_name=postfix/starttls-rejected
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=
+  -o smtpd_tls_cert_file=$C/missing.pem
+  -o smtpd_tls_key_file=$C/missing.key
+# 7 leaf only, intermediate not sent
+127.0.0.1:$PORT_CHAIN_INCOMPLETE inet n - n - - smtpd
+  -o syslog_name=postfix/chain-incomplete
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/leaf-only.chain.pem
+# 8 leaf expires in 3 days
+127.0.0.1:$PORT_EXPIRES_SOON inet n - n - - smtpd
+  -o syslog_name=postfix/expires-soon
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/expires-soon.chain.pem
+# 9 healthy certificate, greeting name not on it
+127.0.0.1:$PORT_EHLO_MISMATCH inet n - n - - smtpd
+  -o syslog_name=postfix/ehlo-mismatch
+  -o myhostname=relay.internal.test
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+# 10 leaf with extendedKeyUsage = clientAuth only
+127.0.0.1:$PORT_NO_SERVER_AUTH inet n - n - - smtpd
+  -o syslog_name=postfix/no-server-auth
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/no-server-auth.chain.pem
+# 11 RSA-1024 leaf (Postfix 3.7 + OpenSSL 3.0 on Debian 12 load and serve it
+#    as is; no security-level override needed)
+127.0.0.1:$PORT_WEAK_KEY inet n - n - - smtpd
+  -o syslog_name=postfix/weak-key
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/weak-key.chain.pem
+# 12 smtpd_tls_chain_files names a missing file: Postfix 3.7 still answers
+#    STARTTLS with 220, then aborts the handshake (no certificate to send)
+127.0.0.1:$PORT_HANDSHAKE_FAILED inet n - n - - smtpd
+  -o syslog_name=postfix/handshake-failed
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/missing.chain.pem
+EOF
+} >/etc/postfix/master.cf
+
+postfix check || die "postfix check failed"
+
+# --- 4. start or reload ------------------------------------------------------
+touch "$LOG"
+if postfix status >/dev/null 2>&1; then
+    say "reloading Postfix"
+    postfix reload
+else
+    say "starting Postfix"
+    postfix start
+fi
+
+# Wait until every port answers with a 220 banner.
+ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_STARTTLS
+       $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
+       $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED"
+for port in $ports; do
+    ok=
+    for _ in $(seq 1 50); do
+        # Wait for the banner before QUIT (smtpd logs early input as pipelining abuse).
+        reply=$({ sleep 0.3; printf 'QUIT\r\n'; } | timeout 5 nc -N -w 5 127.0.0.1 "$port" 2>/dev/null) || true
+        if [ "${reply:0:4}" = "220 " ]; then
+            ok=1
+            break
+        fi
+        sleep 0.2
+    done
+    [ -n "$ok" ] || die "port $port gives no 220 banner; see $LOG"
+done
+
+# --- 5. env file for tests/postfix.rs ----------------------------------------
+cat >"$DIR/ports.env.tmp" <<EOF
+# Written by tests/postfix/setup.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)
+STARTTLS_CHECK_POSTFIX_CA=$DIR/ca/root.pem
+PORT_HEALTHY=$PORT_HEALTHY
+PORT_EXPIRED=$PORT_EXPIRED
+PORT_SELF_SIGNED=$PORT_SELF_SIGNED
+PORT_WRONG_NAME=$PORT_WRONG_NAME
+PORT_NO_STARTTLS=$PORT_NO_STARTTLS
+PORT_STARTTLS_REJECTED=$PORT_STARTTLS_REJECTED
+PORT_CHAIN_INCOMPLETE=$PORT_CHAIN_INCOMPLETE
+PORT_EXPIRES_SOON=$PORT_EXPIRES_SOON
+PORT_EHLO_MISMATCH=$PORT_EHLO_MISMATCH
+PORT_NO_SERVER_AUTH=$PORT_NO_SERVER_AUTH
+PORT_WEAK_KEY=$PORT_WEAK_KEY
+PORT_HANDSHAKE_FAILED=$PORT_HANDSHAKE_FAILED
+EOF
+mv "$DIR/ports.env.tmp" "$DIR/ports.env"
+say "ready: $(echo $ports | wc -w) ports on 127.0.0.1; env file $DIR/ports.env; log $LOG"
