@@ -1,1 +1,399 @@
+//! The rules on hand-built observations with a fixed `now`: no network, no clock.
 
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use super::*;
+use crate::probe::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
+use crate::scripted::{Ca, LeafSpec};
+use crate::smtp::reply::ReplyLine;
+use crate::smtp::{Capabilities, Reply, Transcript};
+use crate::target::Host;
+use crate::tls::{Negotiated, TrustStore};
+
+const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+
+fn reply(code: u16, lines: &[&str]) -> Reply {
+    Reply {
+        code,
+        lines: lines
+            .iter()
+            .map(|t| ReplyLine {
+                code,
+                text: t.as_bytes().to_vec(),
+                bare_lf: false,
+            })
+            .collect(),
+    }
+}
+
+/// A completed STARTTLS conversation with `chain`, its trust judged by `trust`.
+fn observed(host: &str, greeting: &str, chain: Vec<Vec<u8>>, trust: &TrustStore) -> Observation {
+    let ehlo = reply(
+        250,
+        &[
+            &format!("{greeting} Hello [192.0.2.1]"),
+            "PIPELINING",
+            "STARTTLS",
+        ],
+    );
+    let now_unix = rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(
+        NOW.unix_timestamp() as u64,
+    ));
+    Observation {
+        endpoint: Endpoint {
+            host: host
+                .parse::<std::net::IpAddr>()
+                .map_or_else(|_| Host::Name(host.into()), Host::Ip),
+            address: SocketAddr::from(([192, 0, 2, 10], 25)),
+            tls_mode: TlsMode::Starttls,
+        },
+        local_addr: Some(SocketAddr::from(([192, 0, 2, 1], 40000))),
+        started_at: NOW,
+        duration: Duration::from_millis(40),
+        ehlo_name: "[192.0.2.1]".into(),
+        sni: Some(host.into()),
+        banner: Some(reply(220, &[&format!("{greeting} ESMTP Postfix")])),
+        capabilities: Some(Capabilities::parse(&ehlo)),
+        ehlo: Some(ehlo),
+        helo: None,
+        starttls_reply: Some(reply(220, &["2.0.0 Ready to start TLS"])),
+        injected: Vec::new(),
+        tls: Some(Negotiated {
+            version: "TLS 1.3".into(),
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            key_exchange: Some("X25519".into()),
+        }),
+        handshake_error: None,
+        trust: Some(trust.check(&chain, now_unix)),
+        chain,
+        ehlo_tls: Some(reply(250, &[greeting])),
+        failure: None,
+        transcript: Transcript::new(Instant::now()),
+    }
+}
+
+struct World {
+    root: Ca,
+    issuing: Ca,
+    trust: TrustStore,
+}
+
+fn world() -> World {
+    let root = Ca::root("Unit Root", NOW).unwrap();
+    let issuing = root.intermediate("Unit Issuing CA", NOW).unwrap();
+    let trust = TrustStore::from_certs([root.der()], None);
+    World {
+        root,
+        issuing,
+        trust,
+    }
+}
+
+impl World {
+    fn chain(&self, spec: &LeafSpec, with_intermediate: bool) -> Vec<Vec<u8>> {
+        let leaf = self.issuing.leaf(spec).unwrap();
+        let mut c = vec![leaf.chain[0].to_vec()];
+        if with_intermediate {
+            c.push(self.issuing.der().to_vec());
+        }
+        c
+    }
+}
+
+fn codes(f: &[Finding]) -> Vec<(&'static str, Severity)> {
+    f.iter().map(|f| (f.code.as_str(), f.severity)).collect()
+}
+
+fn run(obs: &Observation, policy: &Policy) -> Vec<Finding> {
+    diagnose(obs, policy, NOW)
+}
+
+#[test]
+fn healthy_endpoint_gets_only_the_summary() {
+    let w = world();
+    let obs = observed(
+        "mail.contoso.test",
+        "mail.contoso.test",
+        w.chain(&LeafSpec::valid_for("mail.contoso.test", NOW, 90), true),
+        &w.trust,
+    );
+    let f = run(&obs, &Policy::default());
+    assert_eq!(codes(&f), [("starttls-ok", Severity::Info)]);
+    assert!(
+        f[0].summary.contains("TLS 1.3") && f[0].summary.contains("90 more days"),
+        "{}",
+        f[0].summary
+    );
+}
+
+#[test]
+fn expiry_thresholds_are_inclusive_and_configurable() {
+    let w = world();
+    for (days, expect) in [
+        (31, None),
+        (30, Some(Severity::Warn)),
+        (8, Some(Severity::Warn)),
+        (7, Some(Severity::Fail)),
+        (0, Some(Severity::Fail)),
+    ] {
+        let mut spec = LeafSpec::valid_for("mx.test", NOW, days);
+        spec.not_after = NOW + time::Duration::days(days) + time::Duration::hours(1);
+        let obs = observed("mx.test", "mx.test", w.chain(&spec, true), &w.trust);
+        let got = run(&obs, &Policy::default())
+            .into_iter()
+            .find(|f| f.code == Code::CertExpiresSoon)
+            .map(|f| f.severity);
+        assert_eq!(got, expect, "{days} days left");
+    }
+}
+
+#[test]
+fn expired_is_not_also_untrusted_nor_expiring() {
+    let w = world();
+    let mut spec = LeafSpec::valid_for("mx.test", NOW, 0);
+    spec.not_before = datetime!(2026-08-21 12:00 UTC);
+    spec.not_after = datetime!(2026-11-19 11:00 UTC);
+    let f = run(
+        &observed("mx.test", "mx.test", w.chain(&spec, true), &w.trust),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&f), [("cert-expired", Severity::Fail)]);
+    assert_eq!(f[0].summary, "certificate expired 3 days ago (2026-11-19)");
+}
+
+#[test]
+fn missing_intermediate_versus_unknown_root() {
+    let w = world();
+    let spec = LeafSpec::valid_for("mx.test", NOW, 90);
+    let incomplete = run(
+        &observed("mx.test", "mx.test", w.chain(&spec, false), &w.trust),
+        &Policy::default(),
+    );
+    assert_eq!(
+        codes(&incomplete),
+        [("cert-chain-incomplete", Severity::Fail)]
+    );
+    // The same chain, complete, but nobody trusts its root: untrusted, not incomplete.
+    let nobody = TrustStore::from_certs([], None);
+    let mut chain = w.chain(&spec, true);
+    chain.push(w.root.der().to_vec());
+    let untrusted = run(
+        &observed("mx.test", "mx.test", chain, &nobody),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&untrusted), [("cert-untrusted", Severity::Fail)]);
+}
+
+#[test]
+fn wildcard_covers_ehlo_name_one_label_only() {
+    let w = world();
+    let spec = LeafSpec {
+        names: vec!["*.contoso.test".into()],
+        ..LeafSpec::valid_for("*.contoso.test", NOW, 90)
+    };
+    let ok = run(
+        &observed(
+            "mail.contoso.test",
+            "exch01.contoso.test",
+            w.chain(&spec, true),
+            &w.trust,
+        ),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&ok), [("starttls-ok", Severity::Info)]);
+    let deep = run(
+        &observed(
+            "mail.contoso.test",
+            "exch01.corp.contoso.test",
+            w.chain(&spec, true),
+            &w.trust,
+        ),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&deep), [("cert-ehlo-name-mismatch", Severity::Warn)]);
+    assert!(
+        deep[0].fix.contains("myhostname = mail.contoso.test"),
+        "Postfix fix names a covered name:\n{}",
+        deep[0].fix
+    );
+}
+
+#[test]
+fn address_literal_greeting_is_not_a_name_to_check() {
+    let w = world();
+    let obs = observed(
+        "mx.test",
+        "[192.0.2.10]",
+        w.chain(&LeafSpec::valid_for("mx.test", NOW, 90), true),
+        &w.trust,
+    );
+    assert_eq!(
+        codes(&run(&obs, &Policy::default())),
+        [("starttls-ok", Severity::Info)]
+    );
+}
+
+#[test]
+fn ip_target_name_check_is_skipped_unless_a_name_is_expected() {
+    let w = world();
+    let chain = w.chain(&LeafSpec::valid_for("mx.test", NOW, 90), true);
+    let skipped = run(
+        &observed("192.0.2.10", "mx.test", chain.clone(), &w.trust),
+        &Policy::default(),
+    );
+    assert!(codes(&skipped).contains(&("cert-name-not-checked", Severity::Info)));
+    let policy = Policy {
+        expected_names: vec!["hybrid.contoso.test".into()],
+        ..Policy::default()
+    };
+    let expected = run(&observed("192.0.2.10", "mx.test", chain, &w.trust), &policy);
+    assert_eq!(
+        codes(&expected),
+        [("cert-expected-name-mismatch", Severity::Fail)]
+    );
+}
+
+#[test]
+fn temporary_refusal_is_inconclusive_and_starttls_454_is_not() {
+    let w = world();
+    let mut obs = observed("mx.test", "mx.test", Vec::new(), &w.trust);
+    obs.tls = None;
+    obs.trust = None;
+    obs.starttls_reply = Some(reply(
+        454,
+        &["4.7.0 TLS not available due to local problem"],
+    ));
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Starttls,
+        kind: FailureKind::TemporaryReply,
+        message: "454".into(),
+        reply: obs.starttls_reply.clone(),
+        overall_deadline: false,
+    });
+    let f = run(&obs, &Policy::default());
+    assert_eq!(codes(&f), [("starttls-rejected", Severity::Fail)]);
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Banner,
+        kind: FailureKind::TemporaryReply,
+        message: "421".into(),
+        reply: Some(reply(421, &["4.3.2 Service shutting down"])),
+        overall_deadline: false,
+    });
+    let f = run(&obs, &Policy::default());
+    assert_eq!(codes(&f), [("smtp-temporary-refusal", Severity::Warn)]);
+    assert_eq!(
+        crate::report::Verdict::from_findings(&f),
+        crate::report::Verdict::Unknown
+    );
+}
+
+#[test]
+fn exchange_online_without_starttls_points_at_the_blocklist() {
+    let w = world();
+    let mut obs = observed(
+        "contoso-com.mail.protection.outlook.com",
+        "BN8NAM11FT012.mail.protection.outlook.com",
+        Vec::new(),
+        &w.trust,
+    );
+    obs.banner = Some(reply(
+        220,
+        &["BN8NAM11FT012.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready"],
+    ));
+    let ehlo = reply(
+        250,
+        &[
+            "BN8NAM11FT012.mail.protection.outlook.com Hello [203.0.113.7]",
+            "SIZE 157286400",
+            "PIPELINING",
+        ],
+    );
+    obs.capabilities = Some(Capabilities::parse(&ehlo));
+    obs.ehlo = Some(ehlo);
+    obs.tls = None;
+    obs.trust = None;
+    obs.starttls_reply = None;
+    let f = run(&obs, &Policy::default());
+    assert_eq!(codes(&f), [("starttls-not-offered", Severity::Fail)]);
+    assert!(
+        f[0].fix.contains("[203.0.113.7]") && f[0].fix.contains("Spamhaus"),
+        "{}",
+        f[0].fix
+    );
+}
+
+#[test]
+fn exchange_tls_name_is_built_from_the_certificate_seen() {
+    let w = world();
+    let mut spec = LeafSpec::valid_for("mail.contoso.test", NOW, 3);
+    spec.not_after = NOW + time::Duration::days(3);
+    let mut obs = observed(
+        "mail.contoso.test",
+        "mail.contoso.test",
+        w.chain(&spec, true),
+        &w.trust,
+    );
+    obs.banner = Some(reply(
+        220,
+        &["mail.contoso.test Microsoft ESMTP MAIL Service ready"],
+    ));
+    let f = run(&obs, &Policy::default());
+    assert_eq!(f[0].code, Code::CertExpiresSoon);
+    assert!(
+        f[0].fix.contains("<I>CN=Unit Issuing CA, O=starttls-check demo<S>CN=mail.contoso.test, O=starttls-check demo"),
+        "{}",
+        f[0].fix
+    );
+}
+
+#[test]
+fn cert_analysis_reads_the_facts() {
+    let w = world();
+    let chain = w.chain(&LeafSpec::valid_for("mail.contoso.test", NOW, 90), true);
+    let leaf = crate::cert::CertInfo::parse(&chain[0], NOW).unwrap();
+    assert_eq!(leaf.subject, "CN=mail.contoso.test, O=starttls-check demo");
+    assert_eq!(leaf.dns_names, ["mail.contoso.test"]);
+    assert_eq!(leaf.days_left, 90);
+    assert_eq!(
+        (
+            leaf.key_type.as_str(),
+            leaf.key_bits,
+            leaf.key_curve.as_deref()
+        ),
+        ("EC", 256, Some("P-256"))
+    );
+    assert_eq!(leaf.signature_algorithm, "ecdsa-with-SHA256");
+    assert_eq!(
+        leaf.extended_key_usage.as_deref(),
+        Some(&["serverAuth".to_string()][..])
+    );
+    assert!(!leaf.self_signed && !leaf.is_ca && !leaf.weak_key() && !leaf.weak_signature());
+    assert_eq!(leaf.sha256.len(), 32 * 3 - 1);
+    assert_eq!(leaf.thumbprint.len(), 40);
+    let root = crate::cert::CertInfo::parse(&w.root.der(), NOW).unwrap();
+    assert!(root.self_signed && root.is_ca);
+}
+
+#[test]
+fn weak_fixtures_are_recognised() {
+    let rsa1024 = rustls::pki_types::CertificateDer::from_pem_slice(include_bytes!(
+        "../../tests/data/weak-ca-rsa1024.pem"
+    ))
+    .unwrap();
+    let info = crate::cert::CertInfo::parse(&rsa1024, NOW).unwrap();
+    assert_eq!((info.key_type.as_str(), info.key_bits), ("RSA", 1024));
+    assert!(info.weak_key());
+    let sha1 = rustls::pki_types::CertificateDer::from_pem_slice(include_bytes!(
+        "../../tests/data/sha1-leaf.pem"
+    ))
+    .unwrap();
+    let info = crate::cert::CertInfo::parse(&sha1, NOW).unwrap();
+    assert_eq!(info.signature_algorithm, "sha1WithRSAEncryption");
+    assert!(info.weak_signature());
+}
+
+use rustls::pki_types::pem::PemObject as _;
