@@ -8,20 +8,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::report::Format;
 use crate::target::Target;
 
-const AFTER_HELP: &str = "\
+const EXAMPLES: &str = "\
 Examples:
   starttls-check mail.contoso.com                     port 25, STARTTLS, certificate checks
   starttls-check mail.contoso.com:587 -v              another port, with the SMTP transcript
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check mail.contoso.com --format json       for CI and monitoring
   starttls-check mail.contoso.com --format markdown   for a ticket
-  starttls-check demo                                 no network: probes built-in local servers
-
-Exit codes (Nagios-compatible):
-  0  pass     STARTTLS works and nothing needs attention
-  1  warn     works, but something needs attention (e.g. certificate expires soon)
-  2  fail     STARTTLS or the certificate is broken on at least one endpoint
-  3  unknown  nothing conclusive could be learned, or a usage error";
+  starttls-check demo                                 no network: probes built-in local servers";
 
 /// Checks a mail server's STARTTLS and certificate, and says what exactly to change.
 ///
@@ -32,7 +26,7 @@ Exit codes (Nagios-compatible):
 #[command(
     name = "starttls-check",
     version,
-    after_help = AFTER_HELP,
+    after_help = format!("{EXAMPLES}\n\n{}", crate::exit::HELP_TABLE),
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     max_term_width = 100

@@ -294,3 +294,23 @@ fn unresolvable_name_in_resolve_table_is_not_sent_to_dns() {
     assert_eq!(r.code, 2, "only an IPv4 override and -6: no address left");
     assert_eq!(r.json()["findings"][0]["code"], "dns-no-address");
 }
+
+#[test]
+fn readme_documents_every_finding_code_and_exit_code() {
+    let readme = include_str!("../README.md");
+    for code in starttls_check::diagnose::Code::ALL {
+        assert!(
+            readme.contains(&format!("| `{code}` |")),
+            "README lacks {code}"
+        );
+    }
+    for line in [
+        "| 0 | pass |",
+        "| 1 | warn |",
+        "| 2 | fail |",
+        "| 3 | unknown |",
+    ] {
+        assert!(readme.contains(line), "README lacks {line}");
+    }
+    assert!(readme.contains("cargo run -- demo") && readme.contains("cargo test"));
+}
