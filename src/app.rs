@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs, ProbeArgs};
 use crate::diagnose::{self, Finding, Policy};
-use crate::dns::{Resolver, SystemResolver};
+use crate::dns::{LazySystemResolver, Resolver};
 use crate::probe::{self, Endpoint, ProbeConfig, TlsMode};
 use crate::report::{EndpointReport, RenderOptions, Report};
 use crate::target::{Host, Target};
@@ -97,6 +97,24 @@ impl RunConfig {
                 !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()),
                 "--ehlo-name '{n}' must be a host name or an address literal like [192.0.2.1]"
             );
+        }
+        for t in &targets {
+            if let Host::Ip(ip) = &t.host {
+                let family = if args.ipv4 {
+                    Some(4)
+                } else if args.ipv6 {
+                    Some(6)
+                } else {
+                    None
+                };
+                if family.is_some_and(|f| (f == 4) != ip.is_ipv4()) {
+                    anyhow::bail!(
+                        "{t} is an IPv{} address, but -{} was given",
+                        if ip.is_ipv4() { 4 } else { 6 },
+                        family.unwrap_or(4)
+                    );
+                }
+            }
         }
         let step = Duration::from_secs_f64(args.timeout);
         Ok(RunConfig {
@@ -211,6 +229,9 @@ async fn endpoints<R: Resolver>(cfg: &RunConfig, resolver: &R) -> (Vec<Endpoint>
 pub async fn execute<R: Resolver>(cfg: &RunConfig, resolver: &R, now: OffsetDateTime) -> Report {
     let start = Instant::now();
     let (eps, mut findings) = endpoints(cfg, resolver).await;
+    if let Some(problem) = &cfg.probe.trust.native_problem {
+        findings.push(diagnose::diagnose_trust_store(problem));
+    }
     let mut probe_cfg = cfg.probe.clone();
     probe_cfg.deadline = start + cfg.overall;
     let probe_cfg = Arc::new(probe_cfg);
@@ -278,7 +299,19 @@ pub fn main(cli: Cli) -> anyhow::Result<u8> {
         .build()
         .context("cannot start the async runtime")?;
     match cli.command {
-        Some(Command::Demo { output }) => {
+        Some(Command::Demo {
+            serve: Some(secs), ..
+        }) => {
+            runtime.block_on(crate::demo::serve(
+                Duration::from_secs_f64(secs),
+                &mut std::io::stdout().lock(),
+            ))?;
+            Ok(exit::PASS)
+        }
+        Some(Command::Demo {
+            output,
+            serve: None,
+        }) => {
             let opts = render_options(&output);
             let ok = runtime.block_on(crate::demo::run(
                 output.format,
@@ -288,12 +321,21 @@ pub fn main(cli: Cli) -> anyhow::Result<u8> {
             Ok(if ok { exit::PASS } else { exit::FAIL })
         }
         None => {
-            let cfg = RunConfig::from_args(cli.targets, &cli.probe)?;
+            let cfg = match RunConfig::from_args(cli.targets, &cli.probe) {
+                Ok(c) => c,
+                Err(e) if cli.output.format == crate::report::Format::Json => {
+                    // CI parses stdout: give it a document even for a setup error.
+                    report::emit(
+                        &mut std::io::stdout().lock(),
+                        &report::json::error_document(&format!("{e:#}")),
+                    )?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
             let opts = render_options(&cli.output);
-            let report = runtime.block_on(async {
-                let resolver = SystemResolver::new(cfg.probe.step_timeout)?;
-                anyhow::Ok(execute(&cfg, &resolver, OffsetDateTime::now_utc()).await)
-            })?;
+            let resolver = LazySystemResolver::new(cfg.probe.step_timeout);
+            let report = runtime.block_on(execute(&cfg, &resolver, OffsetDateTime::now_utc()));
             let text = report::render(&report, cli.output.format, opts);
             report::emit(&mut std::io::stdout().lock(), &text)?;
             Ok(exit::for_verdict(report.verdict))

@@ -36,7 +36,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Mail server(s): host, host:port, IP, IP:port, [IPv6], [IPv6]:port.
+    /// Mail server(s): host, host:port, IP, IP:port, [IPv6], [IPv6]:port. Name the mail host
+    /// itself (the MX host): bare domains are not looked up in MX yet.
     #[arg(value_name = "TARGET", required = true)]
     pub targets: Vec<Target>,
 
@@ -58,6 +59,11 @@ pub enum Command {
         /// Output options.
         #[command(flatten)]
         output: OutputArgs,
+
+        /// Keep the scripted servers running (until Ctrl-C, at most this many seconds) and
+        /// print the command that probes each, instead of probing them.
+        #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "3600", value_parser = parse_secs)]
+        serve: Option<f64>,
     },
 }
 

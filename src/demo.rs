@@ -79,6 +79,39 @@ fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
     Ok((cases, root))
 }
 
+/// Keeps the demo's servers running for `limit` (or until Ctrl-C) and prints how to probe
+/// each one, for trying the tool by hand and for benchmarks.
+pub async fn serve(limit: Duration, out: &mut dyn Write) -> anyhow::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let (cases, root) = cases(now)?;
+    let dir = std::env::temp_dir().join(format!("starttls-check-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let ca = dir.join("demo-root.pem");
+    std::fs::write(&ca, root.pem())?;
+    let mut servers = Vec::new();
+    let mut text = String::from("Demo servers on 127.0.0.1 (Ctrl-C stops them):\n");
+    for case in cases {
+        let server =
+            ScriptedServer::start(case.scenario, IpAddr::V4(Ipv4Addr::LOCALHOST), 0).await?;
+        text.push_str(&format!(
+            "\n# {} (expect {} {})\nstarttls-check {}:{} --resolve {}:127.0.0.1 --ca-file {}\n",
+            case.title,
+            case.expect.0.label(),
+            case.expect.1,
+            case.host,
+            server.addr.port(),
+            case.host,
+            ca.display()
+        ));
+        servers.push(server);
+    }
+    report::emit(out, &text)?;
+    let _ = tokio::time::timeout(limit, tokio::signal::ctrl_c()).await;
+    drop(servers);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
 /// Runs the demo, writing every report to `out`. Returns whether every scenario behaved as
 /// designed.
 pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> anyhow::Result<bool> {

@@ -283,11 +283,12 @@ impl Probe<'_> {
             .min(self.cfg.deadline.saturating_duration_since(Instant::now()))
     }
 
-    fn fail(&mut self, f: PhaseFailure) {
-        self.obs.transcript.push(
-            Direction::Event,
-            format!("{} failed: {}", f.phase.name(), f.message),
-        );
+    /// Records the failure, and an event in the transcript that is live at that moment (the
+    /// session's while one owns it, else the observation's).
+    fn fail(&mut self, live: Option<&mut Transcript>, f: PhaseFailure) {
+        let event = format!("{} failed: {}", f.phase.name(), f.message);
+        live.unwrap_or(&mut self.obs.transcript)
+            .push(Direction::Event, event);
         self.obs.failure = Some(f);
     }
 
@@ -323,13 +324,16 @@ impl Probe<'_> {
             ),
         };
         let overall = budget < self.cfg.step_timeout;
-        self.fail(PhaseFailure {
-            phase: Phase::Connect,
-            kind,
-            message,
-            reply: None,
-            overall_deadline: overall,
-        });
+        self.fail(
+            None,
+            PhaseFailure {
+                phase: Phase::Connect,
+                kind,
+                message,
+                reply: None,
+                overall_deadline: overall,
+            },
+        );
         None
     }
 
@@ -351,47 +355,42 @@ impl Probe<'_> {
     }
 
     /// Banner, then EHLO with a HELO fallback. Returns false when the session cannot go on.
-    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        s: &mut Session<S>,
-        tls: bool,
-    ) -> bool {
+    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(&mut self, s: &mut Session<S>) -> bool {
         let banner = match s.read_reply().await {
             Ok(r) => r,
             Err(e) => {
-                self.fail(session_failure(Phase::Banner, &e));
+                self.fail(Some(&mut s.transcript), session_failure(Phase::Banner, &e));
                 return false;
             }
         };
         self.obs.banner = Some(banner.clone());
         if banner.code != 220 {
-            self.fail(reply_failure(Phase::Banner, &banner));
+            self.fail(
+                Some(&mut s.transcript),
+                reply_failure(Phase::Banner, &banner),
+            );
             return false;
         }
         let ehlo_name = self.obs.ehlo_name.clone();
         let ehlo = match s.command(&format!("EHLO {ehlo_name}")).await {
             Ok(r) => r,
             Err(e) => {
-                self.fail(session_failure(Phase::Ehlo, &e));
+                self.fail(Some(&mut s.transcript), session_failure(Phase::Ehlo, &e));
                 return false;
             }
         };
-        let phase = if tls { Phase::TlsSession } else { Phase::Ehlo };
-        if tls {
-            self.obs.ehlo_tls = Some(ehlo.clone());
-        } else {
-            self.obs.ehlo = Some(ehlo.clone());
-        }
+        self.obs.ehlo = Some(ehlo.clone());
         if ehlo.is_positive() {
             self.obs.capabilities = Some(Capabilities::parse(&ehlo));
             return true;
         }
-        if ehlo.is_transient() || tls {
-            self.fail(reply_failure(phase, &ehlo));
+        // Only "command not recognised / not implemented" means the server (or a box in the
+        // path) does not speak ESMTP (RFC 5321 §4.1.4 lets a client fall back to HELO then).
+        // Anything else, e.g. 501 or 550, refuses *us* (our EHLO name) and HELO would hide it.
+        if !matches!(ehlo.code, 500 | 502 | 504) {
+            self.fail(Some(&mut s.transcript), reply_failure(Phase::Ehlo, &ehlo));
             return false;
         }
-        // EHLO refused: an SMTP-only server, or a middlebox rewriting EHLO (RFC 5321 §4.1.4
-        // lets a client fall back to HELO).
         match s.command(&format!("HELO {ehlo_name}")).await {
             Ok(helo) if helo.is_positive() => {
                 self.obs.capabilities = Some(Capabilities::parse(&helo));
@@ -399,12 +398,12 @@ impl Probe<'_> {
                 true
             }
             Ok(helo) => {
-                self.fail(reply_failure(Phase::Ehlo, &helo));
+                self.fail(Some(&mut s.transcript), reply_failure(Phase::Ehlo, &helo));
                 self.obs.helo = Some(helo);
                 false
             }
             Err(e) => {
-                self.fail(session_failure(Phase::Ehlo, &e));
+                self.fail(Some(&mut s.transcript), session_failure(Phase::Ehlo, &e));
                 false
             }
         }
@@ -433,17 +432,20 @@ impl Probe<'_> {
             }
             Err(e) => {
                 let overall = e.kind == HandshakeFailure::Timeout && budget < self.cfg.step_timeout;
-                self.fail(PhaseFailure {
-                    phase: Phase::Handshake,
-                    kind: if e.kind == HandshakeFailure::Timeout {
-                        FailureKind::Timeout
-                    } else {
-                        FailureKind::Handshake
+                self.fail(
+                    None,
+                    PhaseFailure {
+                        phase: Phase::Handshake,
+                        kind: if e.kind == HandshakeFailure::Timeout {
+                            FailureKind::Timeout
+                        } else {
+                            FailureKind::Handshake
+                        },
+                        message: e.reason.clone(),
+                        reply: None,
+                        overall_deadline: overall,
                     },
-                    message: e.reason.clone(),
-                    reply: None,
-                    overall_deadline: overall,
-                });
+                );
                 self.obs.handshake_error = Some(e);
                 None
             }
@@ -457,7 +459,7 @@ impl Probe<'_> {
             self.cfg.step_timeout,
             self.cfg.deadline,
         );
-        if !self.greet(&mut s, false).await {
+        if !self.greet(&mut s).await {
             return self.close(s).await;
         }
         if !self
@@ -471,13 +473,19 @@ impl Probe<'_> {
         let reply = match s.command("STARTTLS").await {
             Ok(r) => r,
             Err(e) => {
-                self.fail(session_failure(Phase::Starttls, &e));
+                self.fail(
+                    Some(&mut s.transcript),
+                    session_failure(Phase::Starttls, &e),
+                );
                 return self.close(s).await;
             }
         };
         self.obs.starttls_reply = Some(reply.clone());
         if reply.code != 220 {
-            self.fail(reply_failure(Phase::Starttls, &reply));
+            self.fail(
+                Some(&mut s.transcript),
+                reply_failure(Phase::Starttls, &reply),
+            );
             return self.close(s).await;
         }
         let (tcp, mut leftover, transcript) = s.into_parts();
@@ -514,11 +522,17 @@ impl Probe<'_> {
         match s.command(&format!("EHLO {}", self.obs.ehlo_name)).await {
             Ok(r) => {
                 if !r.is_positive() {
-                    self.fail(reply_failure(Phase::TlsSession, &r));
+                    self.fail(
+                        Some(&mut s.transcript),
+                        reply_failure(Phase::TlsSession, &r),
+                    );
                 }
                 self.obs.ehlo_tls = Some(r);
             }
-            Err(e) => self.fail(session_failure(Phase::TlsSession, &e)),
+            Err(e) => self.fail(
+                Some(&mut s.transcript),
+                session_failure(Phase::TlsSession, &e),
+            ),
         }
         self.close(s).await;
     }
@@ -533,7 +547,7 @@ impl Probe<'_> {
             self.cfg.step_timeout,
             self.cfg.deadline,
         );
-        self.greet(&mut s, false).await;
+        self.greet(&mut s).await;
         self.close(s).await;
     }
 

@@ -535,3 +535,44 @@ fn base64(bytes: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+#[test]
+fn ehlo_refused_for_our_name_is_rejected_not_no_esmtp() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.ehlo_refusal = Some("501 5.5.4 Invalid EHLO argument".into());
+    let s = serve(sc);
+    let r = probe(&s, &[]);
+    assert_verdict(&r, "fail", 2, "smtp-rejected", "fail");
+    assert!(
+        r.finding("smtp-rejected")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("--ehlo-name")
+    );
+    let verbs: Vec<String> = s
+        .received()
+        .iter()
+        .map(|c| c.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(verbs, ["EHLO", "QUIT"], "no HELO after a 501");
+}
+
+#[test]
+fn failure_events_stay_in_the_transcript() {
+    let mut sc = postfix(&pki().healthy(HOST, 90));
+    sc.starttls = StartTls::Offered("454 4.7.0 TLS not available due to local problem".into());
+    let r = probe(&serve(sc), &[]);
+    let t = r.json()["endpoints"][0]["transcript"].clone();
+    let lines: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_str().unwrap())
+        .collect();
+    let failed = lines
+        .iter()
+        .position(|l| l.starts_with("starttls failed: 454"))
+        .expect("failure event");
+    let quit = lines.iter().position(|l| *l == "QUIT").expect("QUIT");
+    assert!(failed < quit, "{lines:?}");
+}

@@ -48,9 +48,16 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
 
 fn dates(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     let port = ctx.port();
+    let path_is_current = ctx
+        .obs
+        .trust
+        .as_ref()
+        .is_some_and(|t| t.trusted && t.valid_now);
     for (i, c) in ctx.chain.iter().enumerate() {
-        if c.self_signed && i > 0 {
-            continue; // a root sent along is ignored by clients; its dates do not matter
+        // A root sent along is ignored by clients, and an expired extra certificate the
+        // verifier did not need (an old cross-sign) does no harm: only the path counts.
+        if i > 0 && (c.self_signed || path_is_current) {
+            continue;
         }
         let what = if i == 0 {
             "certificate".to_string()
@@ -130,17 +137,48 @@ fn dates(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     }
 }
 
+fn incomplete_fix(ctx: &Ctx<'_>, missing: &str) -> String {
+    match ctx.kind {
+        ServerKind::Exchange => format!(
+            "Windows sends the chain it can build locally: import the intermediate CA certificate(s) from your CA ({missing}) into \
+             \"Intermediate Certification Authorities\" of the Local Computer store (certlm.msc) on every Exchange server, remove any wrong \
+             intermediate there, then `Restart-Service MSExchangeFrontEndTransport`. Exchange Online reports a broken chain as a validation \
+             failure or `550 5.7.64 TenantAttribution`."
+        ),
+        ServerKind::Postfix => format!(
+            "Postfix sends exactly what its chain file holds. Put the key, the leaf, then the intermediate(s) up to but not including \
+             the root ({missing}) in one file (certbot's fullchain.pem, not cert.pem):\n  \
+             postconf -e 'smtpd_tls_chain_files = /etc/postfix/tls/mail.key, /etc/postfix/tls/fullchain.pem'\n  postfix reload"
+        ),
+        _ => format!(
+            "Configure the server to send its certificate followed by the intermediate certificate(s) from the CA ({missing}), \
+             up to but not including the root (the CA's \"full chain\" file)."
+        ),
+    }
+}
+
+fn numbered(ctx: &Ctx<'_>) -> Vec<String> {
+    ctx.chain
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("#{i} {}", describe(c)))
+        .collect()
+}
+
 fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     let port = ctx.port();
     let Some(t) = &ctx.obs.trust else { return };
+    if t.failure == Some(TrustFailure::NoRoots) {
+        return; // nothing can be judged; the run reports our missing trust store once
+    }
     let names = ctx
         .obs
         .endpoint
         .host
         .name()
-        .map_or_else(|| leaf.names().join(", "), str::to_string);
+        .map_or_else(|| fix_names(leaf), str::to_string);
     if leaf.self_signed {
-        let pinned = t.trusted;
+        let pinned = t.trusted || t.pinned;
         let (sev, summary) = if pinned {
             (
                 Severity::Warn,
@@ -159,9 +197,9 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         let mut fix = install_certificate(ctx.kind, port, &get, None);
         if ctx.kind == ServerKind::Exchange {
             fix.push_str(&format!(
-                "\nA self-signed `CN={}`-style certificate is what Exchange binds after setup; if only some servers present it, one node behind the load balancer \
-                 still has it bound (the intermittent `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]`). Its thumbprint: {}.",
-                leaf.common_name.clone().unwrap_or_default(),
+                "\nA self-signed certificate named after the server is what Exchange binds at setup; if only some servers present it, one node \
+                 behind the load balancer still has it bound (the intermittent `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]`). \
+                 Its thumbprint: {}.",
                 leaf.thumbprint
             ));
         }
@@ -174,7 +212,7 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    if t.trusted {
+    if t.trusted || t.pinned {
         return;
     }
     // A chain refused only because of its EKU, a weak key or a SHA-1 signature gets that
@@ -187,42 +225,46 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     if explained && t.failure != Some(TrustFailure::UnknownIssuer) {
         return;
     }
-    let top = ctx.chain.last().unwrap_or(leaf);
-    let issuer_sent = ctx.chain.iter().any(|c| c.subject_der == top.issuer_der);
-    let issuer_trusted = t.top_issuer_trusted;
     let reason = t.reason.clone().unwrap_or_default();
-    if !top.self_signed
-        && !issuer_sent
-        && !issuer_trusted
-        && t.failure == Some(TrustFailure::UnknownIssuer)
+    // Walk the links as sent: each certificate must be issued by the next one.
+    if let Some(i) = ctx
+        .chain
+        .windows(2)
+        .position(|w| w[0].issuer_der != w[1].subject_der)
     {
-        let sent: Vec<String> = ctx
-            .chain
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("#{i} {}", describe(c)))
-            .collect();
-        let fix = match ctx.kind {
-            ServerKind::Exchange => format!(
-                "The server sends {} certificate(s) and stops before {}. Windows sends the chain it can build locally: import the intermediate CA certificate(s) \
-                 from your CA into \"Intermediate Certification Authorities\" of the Local Computer store (certlm.msc) on every Exchange server, then \
-                 `Restart-Service MSExchangeFrontEndTransport`. Exchange Online's inbound connector reports a missing intermediate as \
-                 `550 5.7.64 TenantAttribution` or a validation failure.",
-                ctx.chain.len(),
-                top.issuer
+        let (child, wrong) = (&ctx.chain[i], &ctx.chain[i + 1]);
+        let mut evidence = numbered(ctx);
+        evidence.push(format!(
+            "#{} was not issued by #{}: #{} names {} as its issuer",
+            i,
+            i + 1,
+            i,
+            child.issuer
+        ));
+        out.push(ctx.finding(
+            Code::CertChainIncomplete,
+            format!(
+                "the server sends the wrong intermediate: {} did not issue {}",
+                wrong.subject, child.subject
             ),
-            ServerKind::Postfix => format!(
-                "Postfix sends only what its chain file holds, and it stops before {}. Put the leaf and then the intermediate(s) in one file \
-                 (certbot's fullchain.pem, not cert.pem):\n  postconf -e 'smtpd_tls_chain_files = /etc/postfix/tls/mail.key, /etc/postfix/tls/fullchain.pem'\n  postfix reload",
-                top.issuer
-            ),
-            _ => format!(
-                "Configure the server to send the intermediate certificate(s) after its own (the \"full chain\" file from the CA), up to but not including the root. Missing: {}.",
-                top.issuer
-            ),
-        };
-        let mut evidence = sent;
+            evidence,
+            incomplete_fix(ctx, &child.issuer),
+        ));
+        return;
+    }
+    let top = ctx.chain.last().unwrap_or(leaf);
+    let unknown_top =
+        !top.self_signed && !t.top_issuer_trusted && t.failure == Some(TrustFailure::UnknownIssuer);
+    if unknown_top && !top.is_ca {
+        // Only the leaf was sent and its issuer is unknown: the intermediate is missing (or,
+        // less often, the leaf comes straight from a private root).
+        let mut evidence = numbered(ctx);
         evidence.push(format!("{} is neither sent nor a trusted root", top.issuer));
+        let mut fix = incomplete_fix(ctx, &top.issuer);
+        fix.push_str(&format!(
+            "\nIf {} is itself a private root CA, public senders will never trust it: use a certificate from a public CA.",
+            top.issuer
+        ));
         out.push(ctx.finding(
             Code::CertChainIncomplete,
             format!(
@@ -234,24 +276,92 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         ));
         return;
     }
+    let pinned_hint = if ctx.policy.extra_roots {
+        " (the --ca-file given does not contain it)"
+    } else {
+        "; to test a private CA here, pass its root with --ca-file"
+    };
+    let summary = if unknown_top {
+        format!(
+            "certificate is not trusted: the chain ends at {}, whose issuer {} is not a trusted root",
+            top.subject, top.issuer
+        )
+    } else {
+        format!("certificate is not trusted: {reason}")
+    };
     let what = format!(
-        "Use a certificate from a CA that public senders trust, and send its full chain. If {} is your private CA, public senders will never trust it; \
-         to test it here, pass its root with --ca-file.",
-        top.issuer
+        "Use a certificate from a CA that public senders trust, and send its full chain. The chain sent leads to {}, which is not a \
+         trusted root: a private CA, or a root your senders do not have{pinned_hint}.",
+        if unknown_top {
+            &top.issuer
+        } else {
+            &top.subject
+        }
     );
-    out.push(
-        ctx.finding(
-            Code::CertUntrusted,
-            format!("certificate is not trusted: {reason}"),
-            ctx.chain
+    let mut evidence = numbered(ctx);
+    evidence.push(format!("verifier: {reason}"));
+    out.push(ctx.finding(
+        Code::CertUntrusted,
+        summary,
+        evidence,
+        install_certificate(ctx.kind, port, &what, None),
+    ));
+}
+
+/// A name fit to paste into a command: a host name of letters, digits, `-`, `_` and dots,
+/// optionally a leading `*.`. Certificate and server text is attacker-controlled; a name with
+/// anything else (quotes, `;`, `$(...)`) never reaches a fix.
+fn safe_name(n: &str) -> Option<String> {
+    let (star, rest) = n.strip_prefix("*.").map_or(("", n), |r| ("*.", r));
+    crate::target::normalize_name(rest).map(|r| format!("{star}{r}"))
+}
+
+/// The certificate's names for a fix text, unsafe ones left out.
+fn fix_names(c: &CertInfo) -> String {
+    let n: Vec<String> = c.names().iter().filter_map(|n| safe_name(n)).collect();
+    if n.is_empty() {
+        "the names it should cover".into()
+    } else {
+        n.join(", ")
+    }
+}
+
+/// A trusted, fully qualified name on the certificate that a server may greet with.
+fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
+    let trusted = ctx
+        .obs
+        .trust
+        .as_ref()
+        .is_some_and(|t| t.trusted || t.pinned)
+        && !leaf.self_signed;
+    if !trusted {
+        return None;
+    }
+    let der = ctx.obs.chain.first()?;
+    let covered = |n: &str| name_match(der, leaf, n) == NameMatch::Covered;
+    ctx.obs
+        .endpoint
+        .host
+        .name()
+        .filter(|h| covered(h))
+        .map(str::to_string)
+        .or_else(|| {
+            leaf.dns_names
                 .iter()
-                .enumerate()
-                .map(|(i, c)| format!("#{i} {}", describe(c)))
-                .chain([format!("verifier: {reason}")])
-                .collect(),
-            install_certificate(ctx.kind, port, &what, None),
-        ),
-    );
+                .find(|n| !n.starts_with('*') && n.contains('.'))
+                .cloned()
+        })
+        .and_then(|n| safe_name(&n))
+}
+
+/// The master.cf service that usually listens on a port.
+fn postfix_service(port: u16) -> String {
+    match port {
+        25 => "smtp".into(),
+        587 => "submission".into(),
+        465 => "submissions".into(),
+        p => format!("<the master.cf service on port {p}>"),
+    }
 }
 
 fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
@@ -262,11 +372,17 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     let mut cn_only_reported = false;
     let mut cn_only = |name: &str, out: &mut Vec<Finding>| {
         if !std::mem::replace(&mut cn_only_reported, true) {
+            let name_in_fix = safe_name(name).unwrap_or_else(|| "the host name".into());
             out.push(ctx.finding(
                 Code::CertCommonNameOnly,
                 format!("{name} matches only the certificate's CN; it has no subjectAltName"),
                 vec![describe(leaf)],
-                install_certificate(ctx.kind, port, &format!("Re-issue the certificate with {name} as a subjectAltName (DNS name); RFC 6125 clients ignore the CN."), None),
+                install_certificate(
+                    ctx.kind,
+                    port,
+                    &format!("Re-issue the certificate with {name_in_fix} as a subjectAltName (DNS name); RFC 6125 clients ignore the CN."),
+                    None,
+                ),
             ));
         }
     };
@@ -276,15 +392,16 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
             NameMatch::Covered => {}
             NameMatch::CommonNameOnly => cn_only(host, out),
             NameMatch::NotCovered => {
+                let wildcard = parent(host)
+                    .map(|p| format!("; a wildcard *.{p} covers one label"))
+                    .unwrap_or_default();
                 let get = format!(
-                    "Get a certificate that covers {host} (as a subjectAltName; a wildcard *.{} covers one label).",
-                    parent(host)
+                    "Get a certificate that covers {host} (as a subjectAltName{wildcard})."
                 );
                 let mut fix = install_certificate(ctx.kind, port, &get, None);
-                fix.push_str(&format!(
-                    "\nOr, if {host} is the wrong name, point the MX record at a name the certificate covers ({}).",
-                    leaf.names().join(", ")
-                ));
+                if let Some(other) = greeting_suggestion(ctx, leaf) {
+                    fix.push_str(&format!("\nOr, if {host} is the wrong name, point the MX record at {other}, which the certificate covers."));
+                }
                 out.push(ctx.finding(
                     Code::CertNameMismatch,
                     format!("certificate does not cover {host}"),
@@ -295,12 +412,18 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         },
         Host::Ip(ip) => {
             if ctx.policy.expected_names.is_empty() {
+                let example = leaf
+                    .dns_names
+                    .iter()
+                    .find_map(|n| safe_name(n))
+                    .unwrap_or_else(|| "mail.contoso.com".into());
                 out.push(ctx.finding(
                     Code::CertNameNotChecked,
                     format!("{ip} is an address, so the certificate's names were not checked"),
                     vec![names_line(leaf)],
-                    format!("Probe by host name (starttls-check <mx-host>), or add --expect-name <name> with the name senders expect, e.g. --expect-name {}.",
-                        leaf.names().first().cloned().unwrap_or_else(|| "mail.contoso.com".into())),
+                    format!(
+                        "Probe by host name (starttls-check <mx-host>), or add --expect-name with the name senders expect, e.g. --expect-name {example}."
+                    ),
                 ));
             }
         }
@@ -325,60 +448,71 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         }
     }
     for name in &ctx.policy.expected_names {
-        match name_match(der, leaf, name) {
-            NameMatch::Covered => {}
-            m => {
-                let get = format!("Get a certificate that covers {name}.");
-                let mut fix = install_certificate(ctx.kind, port, &get, None);
-                fix.push_str(&format!(
-                    "\nIf {name} comes from an Exchange Online connector, the connector can instead be pointed at a name the certificate has ({}):\n  \
-                     Get-OutboundConnector | fl Name,TlsSettings,TlsDomain,SmartHosts\n  Set-OutboundConnector \"<name>\" -TlsDomain <name on the certificate>\n  \
-                     Get-InboundConnector | fl Name,RequireTls,TlsSenderCertificateName\n  Set-InboundConnector \"<name>\" -TlsSenderCertificateName <name on the certificate>",
-                    leaf.names().join(", ")
-                ));
-                let cn = if m == NameMatch::CommonNameOnly {
-                    " (only its CN matches)"
-                } else {
-                    ""
-                };
-                out.push(ctx.finding(
-                    Code::CertExpectedNameMismatch,
-                    format!("certificate does not cover the expected name {name}{cn}"),
-                    vec![
-                        describe(leaf),
-                        names_line(leaf),
-                        format!("--expect-name {name}"),
-                    ],
-                    fix,
-                ));
+        // An Exchange Online TlsDomain may be a wildcard: it must then be on the
+        // certificate as that very wildcard.
+        let m = if name.starts_with("*.") {
+            if leaf.dns_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                NameMatch::Covered
+            } else {
+                NameMatch::NotCovered
             }
+        } else {
+            name_match(der, leaf, name)
+        };
+        if m == NameMatch::Covered {
+            continue;
         }
+        let get = format!("Get a certificate that covers {name}.");
+        let mut fix = install_certificate(ctx.kind, port, &get, None);
+        let on_cert =
+            greeting_suggestion(ctx, leaf).unwrap_or_else(|| "<a name on the certificate>".into());
+        fix.push_str(&format!(
+            "\nIf {name} comes from an Exchange Online connector, the connector can instead be pointed at a name the certificate has:\n  \
+             Get-OutboundConnector | fl Name,TlsSettings,TlsDomain,SmartHosts\n  Set-OutboundConnector '<name>' -TlsDomain {on_cert}\n  \
+             Get-InboundConnector | fl Name,RequireTls,TlsSenderCertificateName\n  Set-InboundConnector '<name>' -TlsSenderCertificateName {on_cert}"
+        ));
+        let cn = if m == NameMatch::CommonNameOnly {
+            " (only its CN matches)"
+        } else {
+            ""
+        };
+        out.push(ctx.finding(
+            Code::CertExpectedNameMismatch,
+            format!("certificate does not cover the expected name {name}{cn}"),
+            vec![
+                describe(leaf),
+                names_line(leaf),
+                format!("--expect-name {name}"),
+            ],
+            fix,
+        ));
     }
 }
 
 fn ehlo_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, greeting: &str) -> Finding {
-    let suggestion = ctx
-        .obs
-        .endpoint
-        .host
-        .name()
-        .filter(|h| name_match(&ctx.obs.chain[0], leaf, h) == NameMatch::Covered)
-        .map(str::to_string)
-        .or_else(|| leaf.dns_names.iter().find(|n| !n.starts_with('*')).cloned())
-        .unwrap_or_else(|| "<a name on the certificate>".into());
+    let suggestion = greeting_suggestion(ctx, leaf);
+    let name = suggestion
+        .clone()
+        .unwrap_or_else(|| "<a name on a publicly trusted certificate>".into());
+    let first = if suggestion.is_none() {
+        "First install a trusted certificate (see the other findings). "
+    } else {
+        ""
+    };
     let fix = match ctx.kind {
         ServerKind::Exchange => format!(
-            "The receive connector greets as {greeting}, which is not on the SMTP certificate. Exchange Online checks this name for hybrid mail flow \
-             (and Exchange logs Event ID 12014 when no certificate matches it). Set the connector's Fqdn to a name on the certificate:\n  {}\n  \
-             Set-ReceiveConnector \"<identity from above>\" -Fqdn {suggestion}\n  Restart-Service MSExchangeFrontEndTransport",
+            "{first}The receive connector greets as {greeting}, which is not on the SMTP certificate. Exchange Online checks this name for hybrid \
+             mail flow (and Exchange logs Event ID 12014 when no certificate matches it). Set the connector's Fqdn to a name on the certificate:\n  \
+             {}\n  Set-ReceiveConnector '<identity from above>' -Fqdn {name}\n  Restart-Service MSExchangeFrontEndTransport",
             exchange_connector_lookup(ctx.port())
         ),
         ServerKind::Postfix => format!(
-            "Postfix greets with myhostname ({greeting}). Make it a name on the certificate:\n  postconf -e 'myhostname = {suggestion}'\n  postfix reload\n\
-             (or add {greeting} to the certificate's names)."
+            "{first}Postfix greets with myhostname ({greeting}). Override it for this listener only, so mydestination and the rest stay as they are:\n  \
+             postconf -P '{}/inet/myhostname={name}'\n  postfix reload\n(or add {greeting} to the certificate's names).",
+            postfix_service(ctx.port())
         ),
         _ => format!(
-            "Configure the server to greet with a name on its certificate (e.g. {suggestion}), or add {greeting} to the certificate."
+            "{first}Configure the server to greet with a name on its certificate ({name}), or add {greeting} to the certificate."
         ),
     };
     ctx.finding(
@@ -450,6 +584,9 @@ fn strength(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn parent(host: &str) -> &str {
-    host.split_once('.').map_or(host, |(_, rest)| rest)
+/// The parent domain, if a wildcard there would be legitimate (not `*.com`).
+fn parent(host: &str) -> Option<&str> {
+    host.split_once('.')
+        .map(|(_, rest)| rest)
+        .filter(|r| r.contains('.'))
 }

@@ -65,6 +65,10 @@ codes! {
     DnsNoAddress = "dns-no-address", Fail, false, "the host name has no A/AAAA record (of the family asked for with -4/-6)";
     /// Our resolver failed.
     DnsLookupFailed = "dns-lookup-failed", Warn, true, "our resolver failed or timed out: nothing is known about the server";
+    /// Our own trust store is missing.
+    LocalTrustStoreMissing = "local-trust-store-missing", Warn, true, "this machine has no usable CA certificates, so no trust verdict is possible (install ca-certificates or pass --ca-file)";
+    /// The run's deadline ran out.
+    ProbeDeadlineExceeded = "probe-deadline-exceeded", Warn, true, "the run's --deadline ended the probe before the endpoint answered";
     /// TCP RST.
     ConnectRefused = "connect-refused", Fail, false, "the port is closed: nothing listens, or a firewall rejects";
     /// No answer to SYN.

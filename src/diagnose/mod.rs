@@ -88,11 +88,18 @@ impl Ctx<'_> {
 
 /// All findings for one endpoint, most important first.
 pub fn diagnose(obs: &Observation, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
-    let chain = obs
-        .chain
-        .iter()
-        .filter_map(|der| CertInfo::parse(der, now).ok())
-        .collect();
+    // Stop at the first certificate that cannot be parsed, so that "#0" is always the leaf.
+    let mut chain = Vec::new();
+    let mut unparsable = None;
+    for der in &obs.chain {
+        match CertInfo::parse(der, now) {
+            Ok(c) => chain.push(c),
+            Err(e) => {
+                unparsable = Some(e);
+                break;
+            }
+        }
+    }
     let ctx = Ctx {
         obs,
         policy,
@@ -103,14 +110,39 @@ pub fn diagnose(obs: &Observation, policy: &Policy, now: OffsetDateTime) -> Vec<
     };
     let mut findings = session::rules(&ctx);
     findings.extend(certificate::rules(&ctx));
+    if let (Some(e), true) = (unparsable, ctx.chain.is_empty()) {
+        findings.push(ctx.finding(
+            Code::CertUntrusted,
+            "the server's certificate cannot be parsed".into(),
+            vec![e.to_string()],
+            "The server sends a certificate that is not valid DER. Re-export the certificate (PEM or PFX) from the CA's files and install it again.".into(),
+        ));
+    }
+    let trusted = obs.trust.as_ref().is_some_and(|t| t.trusted || t.pinned);
     let healthy = obs.tls.is_some()
         && obs.failure.is_none()
+        && trusted
         && findings.iter().all(|f| f.severity == Severity::Info);
     if healthy {
         findings.push(session::healthy(&ctx));
     }
     rank(&mut findings);
     findings
+}
+
+/// This machine could not load its trusted roots: no certificate can be judged.
+pub fn diagnose_trust_store(problem: &str) -> Finding {
+    let code = Code::LocalTrustStoreMissing;
+    Finding {
+        code,
+        severity: code.default_severity(),
+        endpoint: "this machine".into(),
+        summary: "no trusted root certificates are available here, so no certificate can be judged".into(),
+        evidence: vec![problem.to_string()],
+        fix: "Install the system CA bundle (Debian/Ubuntu: apt-get install ca-certificates; RHEL: dnf install ca-certificates), \
+              check SSL_CERT_FILE/SSL_CERT_DIR if you set them, or pass the roots to trust with --ca-file."
+            .into(),
+    }
 }
 
 /// A host whose name could not be resolved.

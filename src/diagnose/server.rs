@@ -84,8 +84,8 @@ pub fn install_certificate(
             let tls_name = seen
                 .map(|c| {
                     format!(
-                        "\n(A certificate with the same issuer and subject as the one seen has the TlsCertificateName \"{}\".)",
-                        c.exchange_tls_name
+                        "\n(A certificate with the same issuer and subject as the one seen has the TlsCertificateName '{}'.)",
+                        c.exchange_tls_name.replace('\'', "''")
                     )
                 })
                 .unwrap_or_default();

@@ -17,7 +17,10 @@ fn seen_as(ctx: &Ctx<'_>) -> Option<String> {
     let text = &ctx.obs.capabilities.as_ref()?.greeting_text;
     let start = text.find('[')?;
     let end = text[start..].find(']')? + start;
-    Some(text[start + 1..end].to_string())
+    text[start + 1..end]
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// Cisco ASA `inspect esmtp` overwrites keywords it does not allow with X's.
@@ -63,6 +66,21 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
         evidence.push("cut short by the overall deadline (--deadline)".into());
     }
     let finding = match (f.phase, f.kind) {
+        (phase, FailureKind::Timeout) if f.overall_deadline => ctx.finding(
+            Code::ProbeDeadlineExceeded,
+            format!("the run's deadline ended the probe during {}", phase.name()),
+            evidence,
+            "The whole run ran out of time (--deadline, default 6 × --timeout) before this endpoint answered, so nothing is known about it yet. \
+             Re-run with a larger --deadline, or probe this endpoint alone."
+                .into(),
+        ),
+        (Phase::TlsSession, _) => ctx.finding(
+            Code::SmtpTlsSessionFailed,
+            format!("TLS was established, then the SMTP session over it failed: {}", f.message),
+            evidence,
+            "The handshake completed but the server did not answer EHLO over TLS properly. This points at a TLS-terminating proxy or an MTA bug; check the server's log for this connection."
+                .into(),
+        ),
         (Phase::Connect, FailureKind::Refused) => ctx.finding(
             Code::ConnectRefused,
             format!("port {port} is closed on {}", addr.ip()),
@@ -170,13 +188,6 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
             }
             ctx.finding(Code::TlsHandshakeFailed, format!("TLS handshake failed: {reason}"), evidence, handshake_fix(ctx, kind))
         }
-        (Phase::TlsSession, _) => ctx.finding(
-            Code::SmtpTlsSessionFailed,
-            format!("TLS was established, then the SMTP session over it failed: {}", f.message),
-            evidence,
-            "The handshake completed but the server did not answer EHLO over TLS properly. This points at a TLS-terminating proxy or an MTA bug; check the server's log for this connection."
-                .into(),
-        ),
         (_, FailureKind::Timeout) => ctx.finding(
             Code::SmtpTimeout,
             format!("no reply during {}: {}", f.phase.name(), f.message),
@@ -245,6 +256,7 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     }
     if let (Some(ehlo), Some(helo)) = (&obs.ehlo, &obs.helo)
         && helo.is_positive()
+        && obs.endpoint.tls_mode == TlsMode::Starttls
     {
         {
             let mut e = banner_evidence(ctx);

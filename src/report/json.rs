@@ -15,3 +15,17 @@ pub fn render(report: &Report) -> String {
     s.push('\n');
     s
 }
+
+/// The document written when the run could not start (a bad --ca-file, say): the same
+/// envelope, verdict `unknown`, and the error.
+pub fn error_document(error: &str) -> String {
+    let doc = serde_json::json!({
+        "schema_version": 1,
+        "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
+        "verdict": "unknown",
+        "error": error,
+        "findings": [],
+        "endpoints": [],
+    });
+    format!("{doc:#}\n")
+}

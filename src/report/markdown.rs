@@ -13,8 +13,20 @@ fn fenced(text: &str) -> String {
     format!("{fence}\n{text}\n{fence}\n")
 }
 
+/// Text outside code blocks: server-sent parts of a summary must not become links, images,
+/// emphasis or HTML in the ticket, so every character Markdown gives meaning is escaped.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('`', "'")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '|' | '#' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Renders the ticket block.

@@ -246,3 +246,16 @@ fn failure_is_shown_with_its_phase() {
         "{text}"
     );
 }
+
+#[test]
+fn markdown_escapes_server_text_outside_code_blocks() {
+    let mut r = report();
+    r.headline =
+        "FAIL x: 554 ![t](https://evil/t.png) [unblock](https://evil/p) <img src=x> *hi*".into();
+    let md = render(&r, Format::Markdown, RenderOptions::default());
+    let bold = md.lines().find(|l| l.starts_with("**FAIL")).unwrap();
+    assert_eq!(
+        bold,
+        "**FAIL x: 554 \\!\\[t\\](https://evil/t.png) \\[unblock\\](https://evil/p) \\<img src=x\\> \\*hi\\***"
+    );
+}

@@ -155,6 +155,23 @@ impl Ca {
         })
     }
 
+    /// This CA's subject and key, certified by `other` with the given validity: a
+    /// cross-signed root, as CAs hand out for compatibility with older trust stores.
+    pub fn cross_signed_by(
+        &self,
+        other: &Ca,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<CertificateDer<'static>, PkiError> {
+        let mut params = self.params.clone();
+        params.not_before = not_before;
+        params.not_after = not_after;
+        let cert = params
+            .signed_by(&self.key, &Issuer::from_params(&other.params, &other.key))
+            .map_err(err)?;
+        Ok(cert.der().clone())
+    }
+
     /// The CA certificate, DER.
     pub fn der(&self) -> CertificateDer<'static> {
         self.der.clone()

@@ -31,6 +31,8 @@ pub struct TrustStore {
     /// is a trusted root" without a second parse.
     root_subjects: Arc<HashSet<Vec<u8>>>,
     provider: Arc<CryptoProvider>,
+    /// Certificates given with `--ca-file`, exactly: a leaf among them is pinned by the user.
+    pinned: Arc<HashSet<Vec<u8>>>,
     /// Why the system roots could not be loaded, if they could not.
     pub native_problem: Option<String>,
 }
@@ -74,18 +76,18 @@ impl TrustStore {
         }
         let (native, native_problem) = if system {
             let loaded = rustls_native_certs::load_native_certs();
-            let problem = match (&loaded.errors[..], loaded.certs.is_empty()) {
-                ([], false) => None,
-                ([], true) => {
-                    Some("no system CA certificates found (install ca-certificates)".into())
+            // Some unreadable files next to a usable bundle are normal; no roots at all is not.
+            let problem = loaded.certs.is_empty().then(|| {
+                let errs: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+                if errs.is_empty() {
+                    "no system CA certificates found (install ca-certificates)".to_string()
+                } else {
+                    format!(
+                        "no system CA certificates could be loaded: {}",
+                        errs.join("; ")
+                    )
                 }
-                (errs, _) => Some(
-                    errs.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            };
+            });
             (loaded.certs, problem)
         } else {
             (Vec::new(), None)
@@ -115,6 +117,7 @@ impl TrustStore {
             roots: Arc::new(roots),
             root_subjects: Arc::new(root_subjects),
             provider: provider(),
+            pinned: Arc::new(HashSet::new()),
             native_problem,
         }
     }
@@ -139,6 +142,12 @@ impl TrustStore {
     /// only problem is time, judging trust at a moment inside the leaf's validity, because
     /// "expired" and "untrusted" are different findings with different fixes.
     pub fn check(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
+        if self.roots.is_empty() {
+            return TrustResult::untrusted(
+                TrustFailure::NoRoots,
+                "no trusted root certificates are loaded on this machine",
+            );
+        }
         let Some(leaf) = chain.first() else {
             return TrustResult::untrusted(
                 TrustFailure::NoCertificate,
@@ -165,12 +174,14 @@ impl TrustStore {
             )
         };
         let mut result = verify(now);
+        let valid_now = result.is_ok();
         if let Err(rustls::Error::InvalidCertificate(e)) = &result
             && is_time_error(e)
             && let Some(mid) = validity_midpoint(leaf)
         {
             result = verify(mid);
         }
+        let pinned = self.pinned.contains(leaf);
         let top_issuer_trusted = chain
             .last()
             .and_then(|top| x509_parser::parse_x509_certificate(top).ok())
@@ -178,6 +189,8 @@ impl TrustStore {
         match result {
             Ok(()) => TrustResult {
                 trusted: true,
+                valid_now,
+                pinned,
                 failure: None,
                 reason: None,
                 top_issuer_trusted,
@@ -197,6 +210,7 @@ impl TrustStore {
                 };
                 TrustResult {
                     top_issuer_trusted,
+                    pinned,
                     ..TrustResult::untrusted(kind, &describe_cert_error(&e))
                 }
             }
@@ -235,6 +249,8 @@ pub enum TrustFailure {
     ChainTime,
     /// The server sent no certificate.
     NoCertificate,
+    /// This machine has no trusted roots: nothing can be judged.
+    NoRoots,
     /// Anything else (bad encoding, CA used as end entity, unsupported algorithm...).
     Other,
 }
@@ -242,8 +258,13 @@ pub enum TrustFailure {
 /// The outcome of the chain check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustResult {
-    /// The chain leads to a trusted root.
+    /// The chain leads to a trusted root (judged inside the leaf's validity when the only
+    /// problem was time).
     pub trusted: bool,
+    /// The chain validates at the probe's time: every certificate on the path is current.
+    pub valid_now: bool,
+    /// The leaf itself was given with `--ca-file` (the user pinned it).
+    pub pinned: bool,
     /// Why not.
     pub failure: Option<TrustFailure>,
     /// The reason in plain words.
@@ -257,6 +278,8 @@ impl TrustResult {
     fn untrusted(kind: TrustFailure, reason: &str) -> Self {
         TrustResult {
             trusted: false,
+            valid_now: false,
+            pinned: false,
             failure: Some(kind),
             reason: Some(reason.to_string()),
             top_issuer_trusted: false,
@@ -285,6 +308,9 @@ pub fn describe_cert_error(e: &rustls::Error) -> String {
             }
             C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
                 "the certificate is not allowed for TLS servers (extended key usage)".into()
+            }
+            C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a server certificate".into()
             }
             C::Other(o) => format!("{o}"),
             other => format!("{other:?}"),
