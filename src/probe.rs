@@ -453,12 +453,7 @@ impl Probe<'_> {
     }
 
     async fn run_starttls(&mut self, tcp: TcpStream) {
-        let mut s = Session::new(
-            tcp,
-            self.take_transcript(),
-            self.cfg.step_timeout,
-            self.cfg.deadline,
-        );
+        let mut s = self.session(tcp);
         if !self.greet(&mut s).await {
             return self.close(s).await;
         }
@@ -513,12 +508,7 @@ impl Probe<'_> {
             return;
         };
         // RFC 3207 §4.2: forget everything learned before TLS and ask again.
-        let mut s = Session::new(
-            tls,
-            self.take_transcript(),
-            self.cfg.step_timeout,
-            self.cfg.deadline,
-        );
+        let mut s = self.session(tls);
         match s.command(&format!("EHLO {}", self.obs.ehlo_name)).await {
             Ok(r) => {
                 if !r.is_positive() {
@@ -541,14 +531,19 @@ impl Probe<'_> {
         let Some(tls) = self.handshake(tcp).await else {
             return;
         };
-        let mut s = Session::new(
-            tls,
+        let mut s = self.session(tls);
+        self.greet(&mut s).await;
+        self.close(s).await;
+    }
+
+    /// A session over `stream` that takes over the transcript and the run's limits.
+    fn session<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: S) -> Session<S> {
+        Session::new(
+            stream,
             self.take_transcript(),
             self.cfg.step_timeout,
             self.cfg.deadline,
-        );
-        self.greet(&mut s).await;
-        self.close(s).await;
+        )
     }
 
     fn take_transcript(&mut self) -> Transcript {

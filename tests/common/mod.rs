@@ -182,3 +182,13 @@ pub fn assert_verdict(r: &Run, verdict: &str, exit: i32, code: &str, severity: &
         "{code} has no evidence"
     );
 }
+
+/// Asserts that `code` is not among the findings: one cause, one finding.
+#[track_caller]
+pub fn assert_absent(r: &Run, code: &str) {
+    let codes = r.codes();
+    assert!(
+        !codes.iter().any(|c| c == code),
+        "unexpected {code}; codes: {codes:?}"
+    );
+}
