@@ -43,15 +43,45 @@ fn row(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-fn finding(out: &mut String, f: &Finding, color: bool) {
+/// Prints a finding. Command blocks (runs of indented fix lines) already printed for an
+/// earlier finding of the same endpoint are referred to instead of repeated: several
+/// certificate findings share the same "install a certificate" steps.
+fn finding(out: &mut String, f: &Finding, color: bool, seen: &mut Vec<(String, &'static str)>) {
     let label = paint(f.severity.label(), style_for(f.severity), color);
     let _ = writeln!(out, "  {label} {}  {}", f.code, f.summary);
     for e in &f.evidence {
         let _ = writeln!(out, "       · {e}");
     }
-    let mut lines = f.fix.lines();
-    let _ = writeln!(out, "       fix: {}", lines.next().unwrap_or(""));
-    for l in lines {
+    let mut lines: Vec<String> = Vec::new();
+    let mut block: Vec<&str> = Vec::new();
+    let mut flush = |block: &mut Vec<&str>, lines: &mut Vec<String>| {
+        if block.is_empty() {
+            return;
+        }
+        let text = block.join("\n");
+        match seen.iter().find(|(b, _)| *b == text) {
+            Some((_, code)) => lines.push(format!("  (the same commands as for {code} above)")),
+            None => {
+                lines.extend(block.iter().map(|l| (*l).to_string()));
+                if block.len() > 2 {
+                    seen.push((text, f.code.as_str()));
+                }
+            }
+        }
+        block.clear();
+    };
+    for l in f.fix.lines() {
+        if l.starts_with("  ") {
+            block.push(l);
+        } else {
+            flush(&mut block, &mut lines);
+            lines.push(l.to_string());
+        }
+    }
+    flush(&mut block, &mut lines);
+    let mut it = lines.iter();
+    let _ = writeln!(out, "       fix: {}", it.next().map_or("", String::as_str));
+    for l in it {
         let _ = writeln!(out, "            {l}");
     }
 }
@@ -134,19 +164,15 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
             "valid",
             &format!("{} → {} ({left})", &c.not_before[..10], &c.not_after[..10]),
         );
-        let curve = c
-            .key_curve
-            .as_ref()
-            .map(|k| format!(" {k}"))
-            .unwrap_or_default();
+        let key = match &c.key_curve {
+            Some(curve) => format!("{} {curve}", c.key_type),
+            None => format!("{} {}", c.key_type, c.key_bits),
+        };
         row(
             out,
             4,
             "key",
-            &format!(
-                "{} {}{curve}, signed {}",
-                c.key_type, c.key_bits, c.signature_algorithm
-            ),
+            &format!("{key}, signed {}", c.signature_algorithm),
         );
         row(out, 4, "sha256", &c.sha256);
         row(
@@ -181,8 +207,9 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
     }
     if !findings.is_empty() {
         let _ = writeln!(out);
+        let mut seen = Vec::new();
         for f in findings {
-            finding(out, f, opts.color);
+            finding(out, f, opts.color, &mut seen);
         }
     }
     if opts.verbose && !e.transcript.is_empty() {
@@ -220,7 +247,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         let _ = writeln!(out);
         for f in orphans {
             let _ = writeln!(out, "{}", f.endpoint);
-            finding(&mut out, f, opts.color);
+            finding(&mut out, f, opts.color, &mut Vec::new());
         }
     }
     for (e, label) in report.endpoints.iter().zip(&labels) {

@@ -259,3 +259,23 @@ fn markdown_escapes_server_text_outside_code_blocks() {
         "**FAIL x: 554 \\!\\[t\\](https://evil/t.png) \\[unblock\\](https://evil/p) \\<img src=x\\> \\*hi\\***"
     );
 }
+
+#[test]
+fn repeated_command_blocks_are_referred_to_not_repeated() {
+    let mut r = report();
+    let block = "Get a certificate.\n  step one\n  step two\n  step three\nAfterwards, re-run HCW.";
+    r.findings[0].fix = block.into();
+    r.findings[1].fix = block.replace("Get a", "Also get a");
+    let text = render(&r, Format::Human, RenderOptions::default());
+    assert_eq!(text.matches("step two").count(), 1, "{text}");
+    assert!(
+        text.contains("(the same commands as for cert-expired above)"),
+        "{text}"
+    );
+    let json = render(&r, Format::Json, RenderOptions::default());
+    assert_eq!(
+        json.matches("step two").count(),
+        2,
+        "JSON keeps every fix whole"
+    );
+}

@@ -83,9 +83,10 @@ pub fn escape(bytes: &[u8]) -> String {
     out
 }
 
-/// Bidirectional overrides can make a line read differently from what it is (CVE-2021-42574).
+/// Invisible format characters can make a line read differently from what it is: bidi
+/// overrides (CVE-2021-42574), zero-width characters, the Arabic letter mark, the BOM.
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
 }
 
 #[cfg(test)]
@@ -101,5 +102,6 @@ mod tests {
         assert_eq!(escape("caf\u{e9}".as_bytes()), "caf\u{e9}");
         assert_eq!(escape("\u{202e}txt".as_bytes()), "\\xe2\\x80\\xaetxt");
         assert_eq!(escape(b"\x7f\x00"), "\\x7f\\x00");
+        assert_eq!(escape("a\u{200b}b".as_bytes()), "a\\xe2\\x80\\x8bb");
     }
 }
