@@ -28,7 +28,8 @@ pub struct ReplyLine {
 /// A complete reply: one or more lines, the last one with a space (or nothing) after the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
-    /// The code of the first line; RFC 5321 requires every line to carry the same one.
+    /// The reply code: that of the last line (RFC 5321 requires every line to carry the
+    /// same one; see [`Reply::has_mixed_codes`]).
     pub code: u16,
     /// Every line, in order.
     pub lines: Vec<ReplyLine>,
@@ -73,7 +74,7 @@ impl Reply {
         (500..600).contains(&self.code)
     }
 
-    /// Some lines carry a different code than the first (a protocol violation that some
+    /// Some lines carry a different code than the last (a protocol violation that some
     /// middleboxes produce when they rewrite replies).
     pub fn has_mixed_codes(&self) -> bool {
         self.lines.iter().any(|l| l.code != self.code)
@@ -195,10 +196,11 @@ pub async fn read_reply<R: AsyncBufRead + Unpin>(
             return Err(ReplyError::TooManyLines);
         }
     }
-    Ok(Reply {
-        code: lines[0].code,
-        lines,
-    })
+    // RFC 5321 §4.2.1 wants one code on every line; when a broken server or a rewriting
+    // middlebox mixes them, the last line (the one that ends the reply) decides, so a
+    // "250-... / 550 ..." is never taken as success.
+    let code = lines.last().map_or(0, |l| l.code);
+    Ok(Reply { code, lines })
 }
 
 #[cfg(test)]
@@ -239,9 +241,9 @@ mod tests {
 
     #[tokio::test]
     async fn mixed_codes_are_kept_and_flagged() {
-        let r = read(b"250-a\r\n500 b\r\n").await.unwrap();
-        assert_eq!(r.code, 250);
-        assert!(r.has_mixed_codes());
+        let r = read(b"250-a\r\n550 b\r\n").await.unwrap();
+        assert_eq!(r.code, 550, "the terminating line decides");
+        assert!(r.has_mixed_codes() && !r.is_positive());
     }
 
     #[tokio::test]
