@@ -369,7 +369,14 @@ fn ip_target_skips_the_name_check_with_info() {
     let s = serve(postfix(&pki().healthy(HOST, 200)));
     let target = s.addr.to_string();
     let ca = pki().root_file.to_str().unwrap().to_string();
-    let r = run(&[&target, "--ca-file", &ca, "--format", "json"]);
+    let r = run(&[
+        &target,
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert_eq!(r.json()["verdict"], "pass");
     assert_eq!(r.finding("cert-name-not-checked")["severity"], "info");
@@ -384,6 +391,7 @@ fn ip_target_with_expect_name_sends_sni_and_checks_it() {
         &target,
         "--ca-file",
         &ca,
+        "--no-system-roots",
         "--format",
         "json",
         "--expect-name",
@@ -396,6 +404,7 @@ fn ip_target_with_expect_name_sends_sni_and_checks_it() {
         &target,
         "--ca-file",
         &ca,
+        "--no-system-roots",
         "--format",
         "json",
         "--expect-name",

@@ -200,6 +200,7 @@ fn check(port_key: &str, extra: &[&str]) -> Run {
         format!("{HOST}:127.0.0.1"),
         "--ca-file".into(),
         setup.ca_file.clone(),
+        "--no-system-roots".into(),
         "--format".into(),
         "json".into(),
         "--color".into(),

@@ -153,6 +153,8 @@ pub fn probe_name(host: &str, addr: SocketAddr, extra: &[&str]) -> Run {
         resolve.as_str(),
         "--ca-file",
         ca.as_str(),
+        // Hermetic: the verdict must not depend on this machine's CA bundle.
+        "--no-system-roots",
         "--timeout",
         "5",
         "--format",
