@@ -367,16 +367,7 @@ fn wildcard_certificate_covers_the_host() {
 #[test]
 fn ip_target_skips_the_name_check_with_info() {
     let s = serve(postfix(&pki().healthy(HOST, 200)));
-    let target = s.addr.to_string();
-    let ca = pki().root_file.to_str().unwrap().to_string();
-    let r = run(&[
-        &target,
-        "--ca-file",
-        &ca,
-        "--no-system-roots",
-        "--format",
-        "json",
-    ]);
+    let r = probe_addr(s.addr, &[]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert_eq!(r.json()["verdict"], "pass");
     assert_eq!(r.finding("cert-name-not-checked")["severity"], "info");
@@ -385,31 +376,11 @@ fn ip_target_skips_the_name_check_with_info() {
 #[test]
 fn ip_target_with_expect_name_sends_sni_and_checks_it() {
     let s = serve(postfix(&pki().healthy(HOST, 200)));
-    let target = s.addr.to_string();
-    let ca = pki().root_file.to_str().unwrap().to_string();
-    let ok = run(&[
-        &target,
-        "--ca-file",
-        &ca,
-        "--no-system-roots",
-        "--format",
-        "json",
-        "--expect-name",
-        HOST,
-    ]);
+    let ok = probe_addr(s.addr, &["--expect-name", HOST]);
     assert_eq!(ok.code, 0, "{}", ok.stdout);
     assert_eq!(ok.json()["endpoints"][0]["sni"], HOST);
     assert_absent(&ok, "cert-name-not-checked");
-    let bad = run(&[
-        &target,
-        "--ca-file",
-        &ca,
-        "--no-system-roots",
-        "--format",
-        "json",
-        "--expect-name",
-        "hybrid.contoso.test",
-    ]);
+    let bad = probe_addr(s.addr, &["--expect-name", "hybrid.contoso.test"]);
     assert_verdict(&bad, "fail", 2, "cert-expected-name-mismatch", "fail");
 }
 

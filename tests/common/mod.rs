@@ -164,6 +164,22 @@ pub fn probe_name(host: &str, addr: SocketAddr, extra: &[&str]) -> Run {
     run(&args)
 }
 
+/// Probes an address target (no host name), trusting only the test root, as JSON.
+pub fn probe_addr(addr: SocketAddr, extra: &[&str]) -> Run {
+    let target = addr.to_string();
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let mut args = vec![
+        target.as_str(),
+        "--ca-file",
+        ca.as_str(),
+        "--no-system-roots",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// Asserts the verdict, exit code, and that `code` is the first finding with `severity`.
 #[track_caller]
 pub fn assert_verdict(r: &Run, verdict: &str, exit: i32, code: &str, severity: &str) {
