@@ -95,7 +95,7 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
         crate::diagnose::ServerKind::Unknown => String::new(),
         k => format!("  ({})", k.label()),
     };
-    let _ = writeln!(out, "{}  {mode}{kind}", e.label());
+    let _ = writeln!(out, "{}  {mode}{kind}", e.label);
     if let Some(b) = &e.banner {
         row(out, 2, "banner", b);
     }
@@ -237,7 +237,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         "{} {rest}",
         paint(word, verdict_style(report.verdict), opts.color)
     );
-    let labels: Vec<String> = report.endpoints.iter().map(EndpointReport::label).collect();
+    let labels: Vec<String> = report.endpoints.iter().map(|e| e.label.clone()).collect();
     let orphans: Vec<&Finding> = report
         .findings
         .iter()

@@ -8,8 +8,6 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 
-use std::net::SocketAddr;
-
 use time::OffsetDateTime;
 
 use crate::cert::{CertInfo, rfc3339};
@@ -111,6 +109,8 @@ pub struct TranscriptLine {
 /// One endpoint in the report.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EndpointReport {
+    /// `mail.contoso.com [203.0.113.5]:25`: the same text as every finding's `endpoint`.
+    pub label: String,
     /// Host as named (or the address).
     pub host: String,
     /// IP address.
@@ -169,6 +169,7 @@ impl EndpointReport {
             .or(o.ehlo.as_ref())
             .filter(|r| r.is_positive());
         EndpointReport {
+            label: o.endpoint.label(),
             host: o.endpoint.host.to_string(),
             address: o.endpoint.address.ip().to_string(),
             port: o.endpoint.address.port(),
@@ -220,21 +221,6 @@ impl EndpointReport {
                     line: escape(&e.bytes),
                 })
                 .collect(),
-        }
-    }
-
-    /// `mail.contoso.com [203.0.113.5]:25`.
-    pub fn label(&self) -> String {
-        if self.host == self.address {
-            SocketAddr::new(
-                self.address
-                    .parse()
-                    .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into()),
-                self.port,
-            )
-            .to_string()
-        } else {
-            format!("{} [{}]:{}", self.host, self.address, self.port)
         }
     }
 }

@@ -50,13 +50,14 @@ fn report() -> Report {
         Finding {
             code: Code::CertEhloNameMismatch,
             severity: Severity::Warn,
-            endpoint: label,
+            endpoint: label.clone(),
             summary: "the EHLO greeting name EXCH01.contoso.local is not on the certificate".into(),
             evidence: vec!["EHLO reply line 1: EXCH01.contoso.local".into()],
             fix: "Set-ReceiveConnector \"<identity>\" -Fqdn mail.contoso.com".into(),
         },
     ];
     let endpoint = EndpointReport {
+        label: label.clone(),
         host: "mail.contoso.com".into(),
         address: "203.0.113.5".into(),
         port: 25,

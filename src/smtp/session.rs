@@ -122,11 +122,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let leftover = self.io.buffer().to_vec();
         (self.io.into_inner(), leftover, self.transcript)
     }
-
-    /// The per-step timeout and overall deadline, to carry over to the TLS session.
-    pub fn limits(&self) -> (Duration, Instant) {
-        (self.step_timeout, self.deadline)
-    }
 }
 
 #[cfg(test)]

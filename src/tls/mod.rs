@@ -127,16 +127,6 @@ impl TrustStore {
         self.root_subjects.contains(subject_der)
     }
 
-    /// How many roots are loaded.
-    pub fn len(&self) -> usize {
-        self.roots.len()
-    }
-
-    /// No roots at all.
-    pub fn is_empty(&self) -> bool {
-        self.roots.is_empty()
-    }
-
     /// Checks that `chain[0]` chains to a trusted root through `chain[1..]`, ignoring the
     /// name (checked separately against every name the user cares about) and, when the
     /// only problem is time, judging trust at a moment inside the leaf's validity, because

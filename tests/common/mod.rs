@@ -146,30 +146,22 @@ pub fn probe(server: &ScriptedServer, extra: &[&str]) -> Run {
 pub fn probe_name(host: &str, addr: SocketAddr, extra: &[&str]) -> Run {
     let target = format!("{host}:{}", addr.port());
     let resolve = format!("{host}:{}", addr.ip());
-    let ca = pki().root_file.to_string_lossy().into_owned();
-    let mut args = vec![
-        target.as_str(),
-        "--resolve",
-        resolve.as_str(),
-        "--ca-file",
-        ca.as_str(),
-        // Hermetic: the verdict must not depend on this machine's CA bundle.
-        "--no-system-roots",
-        "--timeout",
-        "5",
-        "--format",
-        "json",
-    ];
+    let mut args = vec!["--resolve", resolve.as_str(), "--timeout", "5"];
     args.extend_from_slice(extra);
-    run(&args)
+    probe_target(&target, &args)
 }
 
 /// Probes an address target (no host name), trusting only the test root, as JSON.
 pub fn probe_addr(addr: SocketAddr, extra: &[&str]) -> Run {
-    let target = addr.to_string();
+    probe_target(&addr.to_string(), extra)
+}
+
+/// Runs the binary on `target` as JSON, trusting only the test root: the verdict must not
+/// depend on this machine's CA bundle.
+fn probe_target(target: &str, extra: &[&str]) -> Run {
     let ca = pki().root_file.to_string_lossy().into_owned();
     let mut args = vec![
-        target.as_str(),
+        target,
         "--ca-file",
         ca.as_str(),
         "--no-system-roots",
