@@ -12,8 +12,8 @@ out=$(mktemp)
 "$bin" demo --serve 120 > "$out" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 50); do grep -q '^starttls-check mail.demo.test' "$out" && break; sleep 0.1; done
-read -r -a args <<< "$(grep '^starttls-check mail.demo.test' "$out" | cut -d' ' -f2-)"
+for _ in $(seq 50); do grep -q '^starttls-check \[mail.demo.test\]' "$out" && break; sleep 0.1; done
+read -r -a args <<< "$(grep '^starttls-check \[mail.demo.test\]' "$out" | cut -d' ' -f2-)"
 walls=(); timev=(); rss=()
 for _ in $(seq "$runs"); do
     # /usr/bin/time -v gives peak RSS but only 10 ms wall resolution; EPOCHREALTIME gives µs.

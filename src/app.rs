@@ -1,5 +1,5 @@
-//! Orchestration: targets → endpoints → probes → findings → report. The application edge,
-//! where `anyhow` is allowed.
+//! Orchestration: targets → routes (DNS) → endpoints → probes → findings → report. The
+//! application edge, where `anyhow` is allowed.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -9,51 +9,31 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, Semaphore};
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs, ProbeArgs};
-use crate::diagnose::{self, Finding, Policy};
-use crate::dns::{LazySystemResolver, Resolver};
-use crate::probe::{self, Endpoint, ProbeConfig, TlsMode};
-use crate::report::{EndpointReport, RenderOptions, Report};
+use crate::diagnose::{self, Finding, Policy, cross};
+use crate::dns::route::{self, Lookup, Route, RouteSettings};
+use crate::dns::{LazyResolver, Resolver};
+use crate::probe::{self, Observation, ProbeConfig};
+use crate::report::{EndpointReport, MxReport, RenderOptions, Report, Verdict};
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
 use crate::{exit, report};
 
-/// Which address family to probe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// Both.
-    Any,
-    /// `-4`.
-    V4,
-    /// `-6`.
-    V6,
-}
-
-impl Family {
-    fn allows(self, ip: &IpAddr) -> bool {
-        match self {
-            Family::Any => true,
-            Family::V4 => ip.is_ipv4(),
-            Family::V6 => ip.is_ipv6(),
-        }
-    }
-}
+pub use crate::dns::route::Family;
 
 /// Everything a run needs, resolved from the command line (or built by the demo).
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     /// What to probe.
     pub targets: Vec<Target>,
-    /// Ports for targets that name none.
-    pub ports: Vec<u16>,
+    /// How targets become hosts and addresses (ports, family, overrides, MX, caps).
+    pub routing: RouteSettings,
     /// Implicit TLS on every port.
     pub implicit_tls: bool,
-    /// Address family filter.
-    pub family: Family,
-    /// `--resolve` overrides.
-    pub overrides: HashMap<String, Vec<IpAddr>>,
+    /// `--resolver`: the DNS servers to ask (empty: the system's).
+    pub resolvers: Vec<SocketAddr>,
     /// Probe settings (the deadline is set when the run starts).
     pub probe: ProbeConfig,
     /// The whole run's time budget.
@@ -119,16 +99,22 @@ impl RunConfig {
         let step = Duration::from_secs_f64(args.timeout);
         Ok(RunConfig {
             targets,
-            ports: args.port.clone(),
-            implicit_tls: args.implicit_tls,
-            family: if args.ipv4 {
-                Family::V4
-            } else if args.ipv6 {
-                Family::V6
-            } else {
-                Family::Any
+            routing: RouteSettings {
+                ports: args.port.clone(),
+                family: if args.ipv4 {
+                    Family::V4
+                } else if args.ipv6 {
+                    Family::V6
+                } else {
+                    Family::Any
+                },
+                overrides,
+                mx: !args.no_mx,
+                max_mx: usize::from(args.max_mx),
+                max_addresses: usize::from(args.max_addresses),
             },
-            overrides,
+            implicit_tls: args.implicit_tls,
+            resolvers: args.resolver.clone(),
             probe: ProbeConfig {
                 ehlo_name: args.ehlo_name.clone(),
                 local_hostname: local_hostname(),
@@ -144,7 +130,7 @@ impl RunConfig {
                 expected_names: expected,
                 extra_roots: !args.ca_file.is_empty(),
             },
-            concurrency: 16,
+            concurrency: usize::from(args.concurrency),
         })
     }
 }
@@ -158,104 +144,154 @@ fn local_hostname() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Turns targets into endpoints. Names go through `--resolve` first, then the resolver.
-async fn endpoints<R: Resolver>(cfg: &RunConfig, resolver: &R) -> (Vec<Endpoint>, Vec<Finding>) {
+/// Progress of a run, for the terminal: how many endpoints are done, and one still awaited.
+pub type ProgressFn<'a> = dyn FnMut(usize, usize, Option<&str>) + Send + 'a;
+
+/// The verdict of every mail host, from its DNS findings and the findings of its endpoints
+/// (before they are merged across endpoints).
+fn mx_reports(
+    routes: &[Route],
+    host_findings: &[Vec<Vec<Finding>>],
+    observations: &[(Observation, Vec<Finding>)],
+    cross: &[Finding],
+) -> Vec<MxReport> {
     let mut out = Vec::new();
-    let mut dns_findings = Vec::new();
-    for t in &cfg.targets {
-        let ports: Vec<u16> = t.port.map_or_else(|| cfg.ports.clone(), |p| vec![p]);
-        let ports_text = ports
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let addrs: Vec<IpAddr> = match &t.host {
-            Host::Ip(ip) => vec![*ip],
-            Host::Name(name) => match cfg.overrides.get(name) {
-                Some(a) => a.clone(),
-                None => match resolver.lookup_ip(name).await {
-                    Ok(a) => a,
-                    Err(e) => {
-                        dns_findings.push(diagnose::diagnose_dns(
-                            name,
-                            &ports_text,
-                            &e,
-                            &resolver.describe(),
-                        ));
-                        continue;
-                    }
-                },
-            },
-        };
-        let kept: Vec<IpAddr> = addrs
-            .iter()
-            .copied()
-            .filter(|ip| cfg.family.allows(ip))
-            .collect();
-        if kept.is_empty() {
-            let err = crate::dns::DnsError::NoAddress {
-                name: t.host.to_string(),
-            };
-            dns_findings.push(diagnose::diagnose_dns(
-                &t.host.to_string(),
-                &ports_text,
-                &err,
-                &resolver.describe(),
-            ));
+    for (r, per_host) in routes.iter().zip(host_findings) {
+        if !matches!(r.lookup, Lookup::Mx | Lookup::Implicit) {
             continue;
         }
-        for ip in kept {
-            for &port in &ports {
-                let tls_mode = if cfg.implicit_tls || port == 465 {
-                    TlsMode::Implicit
-                } else {
-                    TlsMode::Starttls
-                };
-                let ep = Endpoint {
-                    host: t.host.clone(),
-                    address: SocketAddr::new(ip, port),
-                    tls_mode,
-                };
-                if !out.contains(&ep) {
-                    out.push(ep);
+        for (h, dns) in r.hosts.iter().zip(per_host) {
+            let mine = |o: &Observation| {
+                o.endpoint.host == h.host
+                    && o.endpoint.via.as_ref().is_some_and(|v| v.domain == r.name)
+            };
+            let labels: Vec<String> = observations
+                .iter()
+                .filter(|(o, _)| mine(o))
+                .map(|(o, _)| o.endpoint.label())
+                .collect();
+            let mut fs: Vec<Finding> = dns.clone();
+            for (o, f) in observations {
+                if mine(o) {
+                    fs.extend(f.iter().cloned());
                 }
             }
+            fs.extend(
+                cross
+                    .iter()
+                    .filter(|f| f.endpoints.iter().all(|l| labels.contains(l)))
+                    .cloned(),
+            );
+            diagnose::rank(&mut fs);
+            let verdict = Verdict::from_findings(&fs);
+            let cause = fs
+                .iter()
+                .find(|f| f.severity > diagnose::Severity::Info || f.code.inconclusive())
+                .map(|f| {
+                    let where_ = if f.endpoints.len() == 1 {
+                        f.endpoint.clone()
+                    } else {
+                        h.host.to_string()
+                    };
+                    format!("{where_}: {}", f.summary)
+                });
+            out.push(MxReport {
+                domain: r.name.clone(),
+                preference: h.preference.unwrap_or(0),
+                exchange: h.host.to_string(),
+                implicit: r.lookup == Lookup::Implicit,
+                addresses: h.addresses.iter().map(IpAddr::to_string).collect(),
+                verdict,
+                cause,
+            });
         }
     }
-    (out, dns_findings)
+    out
 }
 
-/// Runs every probe and diagnoses the results into a report.
-pub async fn execute<R: Resolver>(cfg: &RunConfig, resolver: &R, now: OffsetDateTime) -> Report {
+/// Runs every probe and diagnoses the results into a report. `progress` hears of every
+/// finished endpoint.
+pub async fn execute<R: Resolver>(
+    cfg: &RunConfig,
+    resolver: &R,
+    now: OffsetDateTime,
+    progress: &mut ProgressFn<'_>,
+) -> Report {
     let start = Instant::now();
-    let (eps, mut findings) = endpoints(cfg, resolver).await;
+    let deadline = start + cfg.overall;
+    let routes = route::resolve(&cfg.targets, &cfg.routing, resolver, deadline).await;
+    let described = resolver.describe();
+    let mut findings = Vec::new();
+    let mut host_findings = Vec::new();
+    for r in &routes {
+        findings.extend(diagnose::dns::route_rules(r, &described));
+        let per_host: Vec<Vec<Finding>> = r
+            .hosts
+            .iter()
+            .map(|h| diagnose::dns::host_rules(r, h, &described))
+            .collect();
+        findings.extend(per_host.iter().flatten().cloned());
+        host_findings.push(per_host);
+    }
     if let Some(problem) = &cfg.probe.trust.native_problem {
         findings.push(diagnose::diagnose_trust_store(problem));
     }
+    let eps = route::endpoints(&routes, cfg.implicit_tls);
+    let total = eps.len();
     let mut probe_cfg = cfg.probe.clone();
-    probe_cfg.deadline = start + cfg.overall;
+    probe_cfg.deadline = deadline;
     let probe_cfg = Arc::new(probe_cfg);
     let limit = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    // Mail servers rate-limit by client address: never two connections to one address and
+    // port at once, even when two names lead there.
+    let mut per_address: HashMap<SocketAddr, Arc<Mutex<()>>> = HashMap::new();
+    let mut pending: Vec<String> = eps.iter().map(probe::Endpoint::label).collect();
     let mut set = tokio::task::JoinSet::new();
     for (i, ep) in eps.into_iter().enumerate() {
         let (pc, limit) = (probe_cfg.clone(), limit.clone());
+        let lock = per_address.entry(ep.address).or_default().clone();
         set.spawn(async move {
+            let _one_per_address = lock.lock_owned().await;
             let _permit = limit.acquire_owned().await;
             (i, probe::probe(ep, &pc, now).await)
         });
     }
+    progress(0, total, pending.first().map(String::as_str));
     let mut observations = Vec::new();
     while let Some(joined) = set.join_next().await {
-        if let Ok(pair) = joined {
-            observations.push(pair);
+        if let Ok((i, obs)) = joined {
+            let label = obs.endpoint.label();
+            if let Some(at) = pending.iter().position(|l| *l == label) {
+                pending.remove(at);
+            }
+            observations.push((i, obs));
+            progress(
+                observations.len(),
+                total,
+                pending.first().map(String::as_str),
+            );
         }
     }
     observations.sort_by_key(|(i, _)| *i);
+    let observations: Vec<(Observation, Vec<Finding>)> = observations
+        .into_iter()
+        .map(|(_, o)| {
+            let f = diagnose::diagnose(&o, &cfg.policy, now);
+            (o, f)
+        })
+        .collect();
+    let only: Vec<Observation> = observations.iter().map(|(o, _)| o.clone()).collect();
+    let cross_findings = cross::rules(&only, now);
+    let mx = mx_reports(&routes, &host_findings, &observations, &cross_findings);
     let mut endpoints = Vec::new();
-    for (_, obs) in &observations {
-        findings.extend(diagnose::diagnose(obs, &cfg.policy, now));
-        endpoints.push(EndpointReport::from_observation(obs, now));
+    let mut labels = Vec::new();
+    for (obs, f) in observations {
+        findings.extend(f);
+        labels.push((obs.endpoint.label(), obs.endpoint.host.to_string()));
+        endpoints.push(EndpointReport::from_observation(&obs, now));
     }
+    findings.extend(cross_findings);
+    let mut findings = cross::merge_shared(findings, &labels);
     diagnose::rank(&mut findings);
     let target = cfg
         .targets
@@ -263,7 +299,7 @@ pub async fn execute<R: Resolver>(cfg: &RunConfig, resolver: &R, now: OffsetDate
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ");
-    Report::new(target, findings, endpoints, now)
+    Report::new(target, findings, endpoints, mx, now)
 }
 
 /// Decides on colour: `--color`, then NO_COLOR / CLICOLOR_FORCE / FORCE_COLOR, TERM=dumb, TTY.
@@ -334,8 +370,15 @@ pub fn main(cli: Cli) -> anyhow::Result<u8> {
                 Err(e) => return Err(e),
             };
             let opts = render_options(&cli.output);
-            let resolver = LazySystemResolver::new(cfg.probe.step_timeout);
-            let report = runtime.block_on(execute(&cfg, &resolver, OffsetDateTime::now_utc()));
+            let resolver = LazyResolver::new(cfg.probe.step_timeout, cfg.resolvers.clone());
+            let mut bar = report::progress::Progress::new(std::io::stderr().is_terminal());
+            let report = runtime.block_on(execute(
+                &cfg,
+                &resolver,
+                OffsetDateTime::now_utc(),
+                &mut |done, total, waiting| bar.update(done, total, waiting),
+            ));
+            bar.finish();
             let text = report::render(&report, cli.output.format, opts);
             report::emit(&mut std::io::stdout().lock(), &text)?;
             Ok(exit::for_verdict(report.verdict))

@@ -1,6 +1,6 @@
 //! The command line. Help text comes from these doc comments; examples come first.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -10,18 +10,21 @@ use crate::target::Target;
 
 const EXAMPLES: &str = "\
 Examples:
-  starttls-check mail.contoso.com                     port 25, STARTTLS, certificate checks
-  starttls-check mail.contoso.com:587 -v              another port, with the SMTP transcript
+  starttls-check contoso.com                          every MX host and address of the domain, port 25
+  starttls-check user@contoso.com -p 25,587           a pasted address: its domain, two ports
+  starttls-check [mail.contoso.com]:587 -v            this host only (no MX lookup), with the transcript
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
-  starttls-check mail.contoso.com --format json       for CI and monitoring
-  starttls-check mail.contoso.com --format markdown   for a ticket
+  starttls-check contoso.com --format json            for CI and monitoring
+  starttls-check contoso.com --format markdown        for a ticket
   starttls-check demo                                 no network: probes built-in local servers";
 
-/// Checks a mail server's STARTTLS and certificate, and says what exactly to change.
+/// Checks a mail domain's or server's STARTTLS and certificates, and says what exactly to
+/// change.
 ///
-/// Walks banner → EHLO → STARTTLS → TLS handshake → EHLO again → QUIT on every address of
-/// the host, never sends mail, and reports each problem with its evidence and a paste-ready
-/// fix (Exchange Management Shell for Exchange, main.cf for Postfix).
+/// Looks up the MX hosts, then walks banner → EHLO → STARTTLS → TLS handshake → EHLO again →
+/// QUIT on every MX host × address × port at once, never sends mail, and reports each problem
+/// with its evidence and a paste-ready fix (Exchange Management Shell for Exchange, main.cf
+/// for Postfix).
 #[derive(Debug, Parser)]
 #[command(
     name = "starttls-check",
@@ -36,8 +39,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Mail server(s): host, host:port, IP, IP:port, [IPv6], [IPv6]:port. Name the mail host
-    /// itself (the MX host): bare domains are not looked up in MX yet.
+    /// Mail domain(s) or server(s): domain, user@domain, name:port, [name], [name]:port, IP,
+    /// IP:port, [IPv6]:port. A name is looked up in MX first (no MX: the name itself); a
+    /// [name] in brackets is that host only (the Postfix convention).
     #[arg(value_name = "TARGET", required = true)]
     pub targets: Vec<Target>,
 
@@ -119,8 +123,29 @@ pub struct ProbeArgs {
     pub deadline: Option<f64>,
 
     /// Connect to ADDR for HOST, but keep HOST for SNI and name checks (curl-style, repeatable).
+    /// No DNS for HOST, and no MX lookup when HOST is a target.
     #[arg(long, value_name = "HOST:ADDR", value_parser = parse_resolve)]
     pub resolve: Vec<(String, IpAddr)>,
+
+    /// Ask this DNS server instead of the system's resolver (repeatable; port 53 unless given).
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
+    pub resolver: Vec<SocketAddr>,
+
+    /// Probe names as hosts: no MX lookup (as if every name were written [in brackets]).
+    #[arg(long)]
+    pub no_mx: bool,
+
+    /// Probe at most this many MX hosts per domain, in preference order.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub max_mx: u16,
+
+    /// Probe at most this many addresses per host.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_addresses: u16,
+
+    /// At most this many connections at once (never more than one per address and port).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 
     /// Only IPv4 addresses.
     #[arg(short = '4', conflicts_with = "ipv6")]
@@ -184,6 +209,19 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
         .map_err(|_| format!("'{addr}' is not an IP address"))
 }
 
+fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = s
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    s.parse::<SocketAddr>().map_err(|_| {
+        format!("'{s}' is not IP or IP:PORT (e.g. 192.0.2.53, 127.0.0.1:5353 or [2001:db8::53]:53)")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +250,12 @@ mod tests {
             parse_resolve("mx.example:25:127.0.0.2").unwrap().1,
             "127.0.0.2".parse::<IpAddr>().unwrap()
         );
+        assert_eq!(
+            parse_resolver("127.0.0.1:5353").unwrap(),
+            "127.0.0.1:5353".parse().unwrap()
+        );
+        assert_eq!(parse_resolver("::1").unwrap(), "[::1]:53".parse().unwrap());
+        assert!(parse_resolver("ns.example").is_err());
         assert!(parse_resolve("mx.example").is_err());
         assert!(parse_resolve("mx.example:nope").is_err());
     }

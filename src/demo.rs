@@ -1,6 +1,10 @@
-//! `starttls-check demo`: scripted servers on 127.0.0.1, probed through the real pipeline, so
-//! a newcomer sees every part of a report without any network. It succeeds when each scenario
+//! `starttls-check demo`: scripted servers on loopback, probed through the real pipeline, so a
+//! newcomer sees every part of a report without any network. It succeeds when each scenario
 //! produces the verdict and finding it was built to show.
+//!
+//! The domain scenario serves two MX hosts on 127.0.0.1-127.0.0.3 (Linux routes all of
+//! 127.0.0.0/8 to loopback) from a built-in DNS table, so the MX lookup, the per-address probes
+//! and the cross-endpoint diagnosis all run for real.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
@@ -10,18 +14,57 @@ use time::OffsetDateTime;
 
 use crate::app::{Family, RunConfig, execute};
 use crate::diagnose::{Code, Policy};
-use crate::dns::StaticResolver;
+use crate::dns::route::RouteSettings;
+use crate::dns::{Mx, StaticResolver};
 use crate::probe::ProbeConfig;
 use crate::report::{self, Format, RenderOptions, Verdict};
 use crate::scripted::{Ca, LeafSpec, OnConnect, Scenario, ScriptedServer, pki};
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
 
+/// One scripted server of a case: a host name, its loopback address, and which of the case's
+/// ports it listens on.
+struct Server {
+    host: &'static str,
+    ip: [u8; 4],
+    port: usize,
+    scenario: Scenario,
+}
+
 struct Case {
+    title: &'static str,
+    /// A mail domain (MX lookup) or a host written in brackets.
+    target: &'static str,
+    /// The domain's MX records (preference, host); empty for a host target.
+    mx: Vec<(u16, &'static str)>,
+    servers: Vec<Server>,
+    expect: (Verdict, Code),
+}
+
+impl Case {
+    fn ports(&self) -> usize {
+        self.servers.iter().map(|s| s.port + 1).max().unwrap_or(1)
+    }
+}
+
+fn single(
     title: &'static str,
     host: &'static str,
     scenario: Scenario,
     expect: (Verdict, Code),
+) -> Case {
+    Case {
+        title,
+        target: host,
+        mx: Vec::new(),
+        servers: vec![Server {
+            host,
+            ip: [127, 0, 0, 1],
+            port: 0,
+            scenario,
+        }],
+        expect,
+    }
 }
 
 fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
@@ -37,46 +80,170 @@ fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
     expired_spec.not_before = now - time::Duration::days(93);
     expired_spec.not_after = now - time::Duration::days(3);
     let expired = with_chain(&expired_spec)?;
+    let mx2 = with_chain(&LeafSpec::valid_for("mx2.contoso.demo", now, 200))?;
     let self_signed = pki::self_signed(&LeafSpec {
         names: vec!["EXCH02".into()],
         ..LeafSpec::valid_for("EXCH02", now, 1800)
     })?;
     let wrong_name = with_chain(&LeafSpec::valid_for("www.fabrikam.demo", now, 200))?;
+    let hybrid = with_chain(&LeafSpec::valid_for("mail.notls.demo", now, 300))?;
     let mut closed = Scenario::postfix("down.demo.test", &healthy);
     closed.on_connect = OnConnect::Close;
     let cases = vec![
+        single(
+            "a healthy Postfix with a complete chain",
+            "mail.demo.test",
+            Scenario::postfix("mail.demo.test", &healthy),
+            (Verdict::Pass, Code::StarttlsOk),
+        ),
         Case {
-            title: "a healthy Postfix with a complete chain",
-            host: "mail.demo.test",
-            scenario: Scenario::postfix("mail.demo.test", &healthy),
-            expect: (Verdict::Pass, Code::StarttlsOk),
-        },
-        Case {
-            title: "Exchange after a missed renewal: the certificate expired 3 days ago",
-            host: "mx1.contoso.demo",
-            scenario: Scenario::exchange("mx1.contoso.demo", Some(&expired)),
+            title: "a domain with two MX hosts: mx1's certificate expired 3 days ago, and one of mx2's two nodes behind the load balancer still presents its self-signed certificate",
+            target: "contoso.demo",
+            mx: vec![(10, "mx1.contoso.demo"), (20, "mx2.contoso.demo")],
+            servers: vec![
+                Server {
+                    host: "mx1.contoso.demo",
+                    ip: [127, 0, 0, 1],
+                    port: 0,
+                    scenario: Scenario::exchange("mx1.contoso.demo", Some(&expired)),
+                },
+                Server {
+                    host: "mx2.contoso.demo",
+                    ip: [127, 0, 0, 2],
+                    port: 0,
+                    scenario: Scenario::exchange("mx2.contoso.demo", Some(&mx2)),
+                },
+                Server {
+                    host: "mx2.contoso.demo",
+                    ip: [127, 0, 0, 3],
+                    port: 0,
+                    scenario: Scenario::exchange("EXCH02.contoso.local", Some(&self_signed)),
+                },
+            ],
             expect: (Verdict::Fail, Code::CertExpired),
         },
+        single(
+            "a certificate for another name",
+            "mx.wrongname.demo",
+            Scenario::postfix("mx.wrongname.demo", &wrong_name),
+            (Verdict::Fail, Code::CertNameMismatch),
+        ),
         Case {
-            title: "one Exchange node behind the load balancer still presents its self-signed certificate",
-            host: "mx2.contoso.demo",
-            scenario: Scenario::exchange("EXCH02.contoso.local", Some(&self_signed)),
-            expect: (Verdict::Fail, Code::CertSelfSigned),
-        },
-        Case {
-            title: "a certificate for another name",
-            host: "mx.wrongname.demo",
-            scenario: Scenario::postfix("mx.wrongname.demo", &wrong_name),
-            expect: (Verdict::Fail, Code::CertNameMismatch),
-        },
-        Case {
-            title: "Exchange receive connector without STARTTLS (no SMTP certificate bound)",
-            host: "mail.notls.demo",
-            scenario: Scenario::exchange("mail.notls.demo", None),
-            expect: (Verdict::Fail, Code::StarttlsNotOffered),
+            title: "Exchange: the port-25 receive connector offers no STARTTLS while port 587 does",
+            target: "mail.notls.demo",
+            mx: Vec::new(),
+            servers: vec![
+                Server {
+                    host: "mail.notls.demo",
+                    ip: [127, 0, 0, 1],
+                    port: 0,
+                    scenario: Scenario::exchange("mail.notls.demo", None),
+                },
+                Server {
+                    host: "mail.notls.demo",
+                    ip: [127, 0, 0, 1],
+                    port: 1,
+                    scenario: Scenario::exchange("mail.notls.demo", Some(&hybrid)),
+                },
+            ],
+            expect: (Verdict::Fail, Code::StarttlsPortMismatch),
         },
     ];
     Ok((cases, root))
+}
+
+/// Starts a case's servers; the servers of one port slot share the port number on their
+/// addresses. `None` when the system lacks a loopback address the case needs.
+async fn start(case: &Case) -> anyhow::Result<Option<(Vec<ScriptedServer>, Vec<u16>)>> {
+    'attempt: for _ in 0..20 {
+        let mut ports = vec![0u16; case.ports()];
+        let mut servers = Vec::new();
+        for s in &case.servers {
+            let ip = IpAddr::V4(Ipv4Addr::from(s.ip));
+            match ScriptedServer::start(s.scenario.clone(), ip, ports[s.port]).await {
+                Ok(server) => {
+                    ports[s.port] = server.addr.port();
+                    servers.push(server);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue 'attempt,
+                Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        return Ok(Some((servers, ports)));
+    }
+    anyhow::bail!(
+        "could not find a free port on every loopback address for '{}'",
+        case.title
+    )
+}
+
+/// The table the case's names resolve through, and the target to probe.
+fn resolver_and_target(case: &Case, ports: &[u16]) -> (StaticResolver, Target) {
+    let mut resolver = StaticResolver::default();
+    for s in &case.servers {
+        let ips = resolver.hosts.entry(s.host.to_string()).or_default();
+        let ip = IpAddr::V4(Ipv4Addr::from(s.ip));
+        if !ips.contains(&ip) {
+            ips.push(ip);
+        }
+    }
+    if !case.mx.is_empty() {
+        resolver.mx.insert(
+            case.target.to_string(),
+            case.mx
+                .iter()
+                .map(|(preference, exchange)| Mx {
+                    preference: *preference,
+                    exchange: (*exchange).to_string(),
+                })
+                .collect(),
+        );
+    }
+    let target = Target {
+        host: Host::Name(case.target.into()),
+        port: (ports.len() == 1).then(|| ports[0]),
+        // A host case is that host only, as `[host]` on the command line.
+        bracketed: case.mx.is_empty(),
+    };
+    (resolver, target)
+}
+
+/// The command that probes one host of a case by hand (no DNS: `--resolve`).
+fn command(case: &Case, host: &str, ports: &[u16], ca: &std::path::Path) -> String {
+    let mut cmd = format!("starttls-check [{host}]");
+    let used: Vec<u16> = {
+        let mut v: Vec<u16> = case
+            .servers
+            .iter()
+            .filter(|s| s.host == host)
+            .map(|s| ports[s.port])
+            .collect();
+        v.dedup();
+        v
+    };
+    match used.as_slice() {
+        [one] => cmd.push_str(&format!(":{one}")),
+        many => cmd.push_str(&format!(
+            " -p {}",
+            many.iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
+    }
+    let mut ips: Vec<[u8; 4]> = case
+        .servers
+        .iter()
+        .filter(|s| s.host == host)
+        .map(|s| s.ip)
+        .collect();
+    ips.dedup();
+    for ip in ips {
+        cmd.push_str(&format!(" --resolve {host}:{}", Ipv4Addr::from(ip)));
+    }
+    cmd.push_str(&format!(" --ca-file {}", ca.display()));
+    cmd
 }
 
 /// Keeps the demo's servers running for `limit` (or until Ctrl-C) and prints how to probe
@@ -88,26 +255,33 @@ pub async fn serve(limit: Duration, out: &mut dyn Write) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let ca = dir.join("demo-root.pem");
     std::fs::write(&ca, root.pem())?;
-    let mut servers = Vec::new();
-    let mut text = String::from("Demo servers on 127.0.0.1 (Ctrl-C stops them):\n");
-    for case in cases {
-        let server =
-            ScriptedServer::start(case.scenario, IpAddr::V4(Ipv4Addr::LOCALHOST), 0).await?;
+    let mut running = Vec::new();
+    let mut text = String::from("Demo servers on loopback (Ctrl-C stops them):\n");
+    for case in &cases {
+        let Some((servers, ports)) = start(case).await? else {
+            text.push_str(&format!(
+                "\n# {} — skipped: this system has no 127.0.0.2/127.0.0.3\n",
+                case.title
+            ));
+            continue;
+        };
         text.push_str(&format!(
-            "\n# {} (expect {} {})\nstarttls-check {}:{} --resolve {}:127.0.0.1 --ca-file {}\n",
+            "\n# {} (expect {} {})\n",
             case.title,
             case.expect.0.label(),
-            case.expect.1,
-            case.host,
-            server.addr.port(),
-            case.host,
-            ca.display()
+            case.expect.1
         ));
-        servers.push(server);
+        let mut hosts: Vec<&str> = case.servers.iter().map(|s| s.host).collect();
+        hosts.dedup();
+        for host in hosts {
+            text.push_str(&command(case, host, &ports, &ca));
+            text.push('\n');
+        }
+        running.push(servers);
     }
     report::emit(out, &text)?;
     let _ = tokio::time::timeout(limit, tokio::signal::ctrl_c()).await;
-    drop(servers);
+    drop(running);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -121,19 +295,31 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
     let mut all_ok = true;
     let mut json = Vec::new();
     let total = cases.len();
-    for (n, case) in cases.into_iter().enumerate() {
-        let server =
-            ScriptedServer::start(case.scenario, IpAddr::V4(Ipv4Addr::LOCALHOST), 0).await?;
+    for (n, case) in cases.iter().enumerate() {
+        let Some((servers, ports)) = start(case).await? else {
+            report::emit(
+                out,
+                &format!(
+                    "── demo {}/{total}: {} — skipped: this system has no 127.0.0.2/127.0.0.3 ──\n\n",
+                    n + 1,
+                    case.title
+                ),
+            )?;
+            continue;
+        };
+        let (resolver, target) = resolver_and_target(case, &ports);
         let cfg = RunConfig {
-            targets: vec![Target {
-                host: Host::Name(case.host.into()),
-                port: Some(server.addr.port()),
-                bracketed: false,
-            }],
-            ports: vec![25],
+            targets: vec![target],
+            routing: RouteSettings {
+                ports: ports.clone(),
+                family: Family::Any,
+                overrides: Default::default(),
+                mx: true,
+                max_mx: 10,
+                max_addresses: 8,
+            },
             implicit_tls: false,
-            family: Family::Any,
-            overrides: [(case.host.to_string(), vec![server.addr.ip()])].into(),
+            resolvers: Vec::new(),
             probe: ProbeConfig {
                 ehlo_name: None,
                 local_hostname: None,
@@ -144,9 +330,10 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
             },
             overall: Duration::from_secs(20),
             policy: Policy::default(),
-            concurrency: 4,
+            concurrency: 8,
         };
-        let report = execute(&cfg, &StaticResolver::default(), now).await;
+        let report = execute(&cfg, &resolver, now, &mut |_, _, _| {}).await;
+        drop(servers);
         let ok = report.verdict == case.expect.0
             && report
                 .findings
@@ -181,7 +368,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         _ => report::emit(
             out,
             &format!(
-                "demo: {} — the reports above came from scripted servers on 127.0.0.1; try `starttls-check <your-mx-host>` next.\n",
+                "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n",
                 if all_ok {
                     "every scenario behaved as designed"
                 } else {

@@ -34,6 +34,17 @@ pub enum TlsMode {
     Implicit,
 }
 
+/// The MX record an endpoint was found through.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Via {
+    /// The mail domain.
+    pub domain: String,
+    /// The MX preference (0 for an implicit MX).
+    pub preference: u16,
+    /// The domain had no MX record: its own address is the mail host (RFC 5321 §5.1).
+    pub implicit: bool,
+}
+
 /// One address and port of one host.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint {
@@ -43,6 +54,8 @@ pub struct Endpoint {
     pub address: SocketAddr,
     /// STARTTLS or implicit TLS.
     pub tls_mode: TlsMode,
+    /// The MX record that led here, if the target was a mail domain.
+    pub via: Option<Via>,
 }
 
 impl Endpoint {

@@ -1,7 +1,11 @@
-//! What the user typed: `host`, `host:port`, `ip`, `ip:port`, `[v6]`, `[v6]:port`, `[host]`.
+//! What the user typed: `domain`, `user@domain`, `host:port`, `ip`, `ip:port`, `[v6]`,
+//! `[v6]:port`, `[host]`, `[host]:port`.
 //!
-//! A bracketed host name (`[mail.contoso.com]`) follows the Postfix convention of "this exact
-//! host, no MX lookup"; the flag is kept so the domain resolver can honour it.
+//! A name is a mail domain: its MX records are looked up (RFC 5321 §5.1), and a name without
+//! MX records is its own mail host (implicit MX), so `mail.contoso.com` keeps working. A
+//! bracketed name (`[mail.contoso.com]`) follows the Postfix convention of "this exact host,
+//! no MX lookup". For `user@domain` (pasted from an NDR or a bounce) the local part is dropped:
+//! the probe never sends a recipient.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -44,6 +48,13 @@ pub struct Target {
     pub port: Option<u16>,
     /// Written in brackets: the exact host, never an MX lookup.
     pub bracketed: bool,
+}
+
+impl Target {
+    /// A name that goes through MX resolution: not an address, not in brackets.
+    pub fn is_mail_domain(&self) -> bool {
+        !self.bracketed && matches!(self.host, Host::Name(_))
+    }
 }
 
 impl fmt::Display for Target {
@@ -123,7 +134,21 @@ impl FromStr for Target {
     type Err = TargetError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let s = input.trim();
+        let mut s = input.trim();
+        // Pasted from a header or an NDR: `<user@contoso.com>`, `mailto:user@contoso.com`.
+        if let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+            s = inner.trim();
+        }
+        if s.len() > 7 && s[..7].eq_ignore_ascii_case("mailto:") {
+            s = &s[7..];
+        }
+        // The domain of a mail address; the local part may itself contain '@' when quoted.
+        if let Some((local, domain)) = s.rsplit_once('@') {
+            if local.is_empty() || domain.is_empty() {
+                return Err(TargetError::BadHost(input.trim().to_string()));
+            }
+            s = domain;
+        }
         if s.is_empty() {
             return Err(TargetError::Empty);
         }
@@ -199,6 +224,33 @@ mod tests {
         assert!(b.bracketed);
         assert_eq!(b.to_string(), "[mail.contoso.com]:25");
         assert_eq!(t("[IPv6:::1]").host, Host::Ip(Ipv6Addr::LOCALHOST.into()));
+    }
+
+    #[test]
+    fn mail_addresses_become_their_domain() {
+        for input in [
+            "user@Contoso.com",
+            "<user@contoso.com>",
+            "mailto:user@contoso.com",
+            "\"a@b\"@contoso.com",
+        ] {
+            let target = t(input);
+            assert_eq!(target.host, Host::Name("contoso.com".into()), "{input}");
+            assert!(target.is_mail_domain(), "{input}");
+        }
+        let literal = t("postmaster@[192.0.2.1]");
+        assert_eq!(literal.host, Host::Ip("192.0.2.1".parse().unwrap()));
+        assert!(!literal.is_mail_domain());
+        assert!(!t("[mail.contoso.com]:587").is_mail_domain());
+        assert!(t("mail.contoso.com:587").is_mail_domain());
+        assert!(matches!(
+            "@contoso.com".parse::<Target>(),
+            Err(TargetError::BadHost(_))
+        ));
+        assert!(matches!(
+            "user@".parse::<Target>(),
+            Err(TargetError::BadHost(_))
+        ));
     }
 
     #[test]

@@ -311,7 +311,7 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
 /// A name fit to paste into a command: a host name of letters, digits, `-`, `_` and dots,
 /// optionally a leading `*.`. Certificate and server text is attacker-controlled; a name with
 /// anything else (quotes, `;`, `$(...)`) never reaches a fix.
-fn safe_name(n: &str) -> Option<String> {
+pub(crate) fn safe_name(n: &str) -> Option<String> {
     let (star, rest) = n.strip_prefix("*.").map_or(("", n), |r| ("*.", r));
     crate::target::normalize_name(rest).map(|r| format!("{star}{r}"))
 }

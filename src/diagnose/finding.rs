@@ -59,12 +59,22 @@ macro_rules! codes {
 }
 
 codes! {
-    /// The host name does not exist.
-    DnsNxdomain = "dns-nxdomain", Fail, false, "the host name does not exist in DNS (NXDOMAIN)";
+    /// The domain or host name does not exist.
+    DnsNxdomain = "dns-nxdomain", Fail, false, "the domain or host name does not exist in DNS (NXDOMAIN)";
+    /// Null MX.
+    DnsNullMx = "dns-null-mx", Info, false, "the domain publishes a null MX (RFC 7505 `MX 0 .`): it accepts no mail, so there is nothing to probe";
+    /// Every MX host lacks an address.
+    DnsMxNoAddress = "dns-mx-no-address", Fail, false, "an MX host has no A/AAAA record: senders cannot deliver through it";
+    /// MX to an IP literal or an alias.
+    DnsMxInvalid = "dns-mx-invalid", Warn, false, "an MX record names an IP address or a CNAME instead of a host name (RFC 5321 §5.1, RFC 2181 §10.3); fail when no valid MX is left";
     /// The host name has no A/AAAA record (of the family asked for).
     DnsNoAddress = "dns-no-address", Fail, false, "the host name has no A/AAAA record (of the family asked for with -4/-6)";
+    /// No MX: implicit MX.
+    DnsNoMx = "dns-no-mx", Info, false, "the domain has no MX record, so its own A/AAAA address is its mail host (implicit MX, RFC 5321 §5.1)";
     /// Our resolver failed.
-    DnsLookupFailed = "dns-lookup-failed", Warn, true, "our resolver failed or timed out: nothing is known about the server";
+    DnsLookupFailed = "dns-lookup-failed", Warn, true, "our resolver failed or timed out (it is named): nothing is known about the server";
+    /// Caps cut the endpoint list.
+    EndpointsCapped = "endpoints-capped", Warn, false, "more MX hosts or addresses than --max-mx / --max-addresses: some were not probed";
     /// Our own trust store is missing.
     LocalTrustStoreMissing = "local-trust-store-missing", Warn, true, "this machine has no usable CA certificates, so no trust verdict is possible (install ca-certificates or pass --ca-file)";
     /// The run's deadline ran out.
@@ -89,6 +99,8 @@ codes! {
     SmtpTemporaryRefusal = "smtp-temporary-refusal", Warn, true, "a 421/4xx before TLS: rate limit or busy server; no TLS verdict possible";
     /// EHLO refused, HELO accepted.
     SmtpNoEsmtp = "smtp-no-esmtp", Fail, false, "EHLO refused but HELO accepted: plain SMTP only (or a firewall rewriting EHLO), so no STARTTLS";
+    /// STARTTLS on one port of a host, not on another.
+    StarttlsPortMismatch = "starttls-port-mismatch", Fail, false, "the same host offers STARTTLS on one port but not on another: the server can do TLS, the listener on that port does not";
     /// STARTTLS missing from EHLO.
     StarttlsNotOffered = "starttls-not-offered", Fail, false, "STARTTLS is not advertised in the EHLO reply";
     /// STARTTLS answered with something other than 220.
@@ -127,8 +139,21 @@ codes! {
     CertWeakSignature = "cert-weak-signature", Fail, false, "a certificate in the chain is signed with SHA-1 or MD5 (refused by rustls and OpenSSL 3)";
     /// EKU without serverAuth.
     CertNoServerAuth = "cert-no-server-auth", Fail, false, "the extended key usage does not allow TLS servers (no serverAuth)";
+    /// Endpoints of one MX host or domain disagree.
+    EndpointsInconsistent = "endpoints-inconsistent", Warn, false, "endpoints of one MX host (or domain) differ in certificate, STARTTLS or TLS version: senders see intermittent failures (info when the certificates differ but all are trusted and current)";
     /// All good.
     StarttlsOk = "starttls-ok", Info, false, "the endpoint is healthy: TLS version, cipher and days left";
+}
+
+impl Code {
+    /// The finding comes from comparing endpoints, not from one probe: its `endpoint` text
+    /// names the group, and it is never merged into "all N endpoints".
+    pub fn is_cross_endpoint(self) -> bool {
+        matches!(
+            self,
+            Code::EndpointsInconsistent | Code::StarttlsPortMismatch
+        )
+    }
 }
 
 impl serde::Serialize for Code {
@@ -150,8 +175,11 @@ pub struct Finding {
     pub code: Code,
     /// How bad.
     pub severity: Severity,
-    /// The endpoint (`mail.contoso.com [203.0.113.5]:25`) or host it concerns.
+    /// The endpoint (`mail.contoso.com [203.0.113.5]:25`) or host it concerns; for a finding
+    /// shared by several endpoints, a summary such as `all 4 endpoints`.
     pub endpoint: String,
+    /// The labels of every endpoint it concerns (empty for DNS and local findings).
+    pub endpoints: Vec<String>,
     /// One line a human reads first.
     pub summary: String,
     /// The facts that triggered it (server text escaped).

@@ -4,6 +4,8 @@
 //! written for the admin who must act, in the language of the server that answered.
 
 pub mod certificate;
+pub mod cross;
+pub mod dns;
 pub mod finding;
 pub mod server;
 pub mod session;
@@ -14,7 +16,6 @@ pub use finding::{Code, Finding, Severity};
 pub use server::ServerKind;
 
 use crate::cert::CertInfo;
-use crate::dns::DnsError;
 use crate::probe::Observation;
 
 /// What the user asked to be checked.
@@ -75,6 +76,7 @@ impl Ctx<'_> {
             code,
             severity,
             endpoint: self.label.clone(),
+            endpoints: vec![self.label.clone()],
             summary,
             evidence,
             fix,
@@ -137,40 +139,12 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
         code,
         severity: code.default_severity(),
         endpoint: "this machine".into(),
+        endpoints: Vec::new(),
         summary: "no trusted root certificates are available here, so no certificate can be judged".into(),
         evidence: vec![problem.to_string()],
         fix: "Install the system CA bundle (Debian/Ubuntu: apt-get install ca-certificates; RHEL: dnf install ca-certificates), \
               check SSL_CERT_FILE/SSL_CERT_DIR if you set them, or pass the roots to trust with --ca-file."
             .into(),
-    }
-}
-
-/// A host whose name could not be resolved.
-pub fn diagnose_dns(host: &str, port_list: &str, error: &DnsError, resolver: &str) -> Finding {
-    let (code, summary, fix) = match error {
-        DnsError::NxDomain { .. } => (
-            Code::DnsNxdomain,
-            format!("{host} does not exist in DNS"),
-            format!("Check the spelling of {host}. If it is your mail host, create its A/AAAA record at your DNS provider, and check that the MX record names it exactly."),
-        ),
-        DnsError::NoAddress { .. } => (
-            Code::DnsNoAddress,
-            format!("{host} has no address record"),
-            format!("Add an A (and AAAA, if the server has IPv6) record for {host}, or drop -4/-6 if you restricted the address family."),
-        ),
-        DnsError::Failed { .. } => (
-            Code::DnsLookupFailed,
-            format!("could not resolve {host}: our resolver failed"),
-            "Nothing is known about the server yet. Retry, or use another resolver, or skip DNS with --resolve HOST:ADDRESS.".to_string(),
-        ),
-    };
-    Finding {
-        code,
-        severity: code.default_severity(),
-        endpoint: format!("{host} (port {port_list})"),
-        summary,
-        evidence: vec![format!("{error} (asked {resolver})")],
-        fix,
     }
 }
 

@@ -83,23 +83,23 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
         ),
         (Phase::Connect, FailureKind::Refused) => ctx.finding(
             Code::ConnectRefused,
-            format!("port {port} is closed on {}", addr.ip()),
+            format!("port {port} is closed: the connection was refused"),
             evidence,
             match ctx.kind {
                 _ if port == 25 => format!(
-                    "Nothing accepts connections on {addr}. Start the SMTP service or open port {port} on the firewall/NAT in front of it. \
+                    "Nothing accepts connections on port {port} of this address. Start the SMTP service or open port {port} on the firewall/NAT in front of it. \
                      Exchange: check the MSExchangeFrontEndTransport service and that a receive connector binds 0.0.0.0:25 (`Get-ReceiveConnector | fl Identity,Bindings`). \
                      Postfix: `ss -ltnp | grep ':25 '` and the `smtp inet` line of master.cf. Exchange Online reports this as `4.4.316 Connection refused`."
                 ),
-                _ => format!("Nothing accepts connections on {addr}. Start the service that should listen on port {port}, or open the port on the firewall/NAT in front of it."),
+                _ => format!("Nothing accepts connections on port {port} of this address. Start the service that should listen on port {port}, or open the port on the firewall/NAT in front of it."),
             },
         ),
         (Phase::Connect, FailureKind::Timeout) => ctx.finding(
             Code::ConnectTimeout,
-            format!("no answer from {} on port {port}", addr.ip()),
+            format!("no answer on port {port}: the connection attempt timed out"),
             evidence,
             format!(
-                "Packets to {addr} are dropped. Either a firewall in front of the server drops them (allow TCP {port} from the senders, e.g. Exchange Online Protection's ranges), \
+                "Packets to port {port} of this address are dropped. Either a firewall in front of the server drops them (allow TCP {port} from the senders, e.g. Exchange Online Protection's ranges), \
                  or the network this probe runs from blocks outbound port {port} (many ISPs and cloud providers do): run the probe from a host that can send mail."
             ),
         ),
@@ -111,7 +111,7 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Option<Finding> {
         ),
         (Phase::Banner, FailureKind::Timeout) => ctx.finding(
             Code::BannerTimeout,
-            format!("{addr} accepted the connection but sent no greeting"),
+            "the server accepted the connection but sent no greeting".to_string(),
             evidence,
             "The TCP connection opens but no `220` greeting follows: the SMTP service is hung or overloaded, a proxy or IPS holds the connection (tarpit), \
              or the greeting is delayed deliberately. Check the server's SMTP log for this connection, and any firewall with SMTP inspection in front of it. \

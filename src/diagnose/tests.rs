@@ -50,6 +50,7 @@ fn observed(host: &str, greeting: &str, chain: Vec<Vec<u8>>, trust: &TrustStore)
                 .map_or_else(|_| Host::Name(host.into()), Host::Ip),
             address: SocketAddr::from(([192, 0, 2, 10], 25)),
             tls_mode: TlsMode::Starttls,
+            via: None,
         },
         local_addr: Some(SocketAddr::from(([192, 0, 2, 1], 40000))),
         started_at: NOW,

@@ -1,14 +1,25 @@
-//! Name resolution behind a trait, so tests and the demo never touch the system resolver.
+//! Name resolution behind a trait, so tests and the demo never touch the system resolver, and
+//! [`route`]: from what the user typed to the MX hosts and addresses to probe.
 //!
 //! # References
 //! - RFC 5321 §5.1 (locating the target host: MX, then the host's own A/AAAA)
+//! - RFC 7505 (null MX)
+//! - RFC 2181 §10.3 (an MX must not name an alias)
+
+pub mod route;
 
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{LookupIpStrategy, ResolverOpts};
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
+    ResolverOpts,
+};
+use hickory_resolver::net::NetError;
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::rr::RData;
 
 /// Why a lookup produced no address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,121 +46,276 @@ pub enum DnsError {
     },
 }
 
-/// Looks up the addresses of a host.
-pub trait Resolver: Send + Sync {
-    /// All A and AAAA addresses of `name`.
-    fn lookup_ip(&self, name: &str) -> impl Future<Output = Result<Vec<IpAddr>, DnsError>> + Send;
+/// One MX record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mx {
+    /// Lower is preferred.
+    pub preference: u16,
+    /// The mail host, lower-cased, without the trailing dot; empty for the root (null MX).
+    pub exchange: String,
+}
 
-    /// How the resolver is described in messages ("the system resolver").
+/// The addresses of a host, and the name it is an alias of, if it is one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostAnswer {
+    /// A and AAAA addresses, in the order the resolver gave them.
+    pub addrs: Vec<IpAddr>,
+    /// The canonical name when the host is a CNAME.
+    pub alias_of: Option<String>,
+}
+
+/// Looks up MX records and addresses.
+pub trait Resolver: Send + Sync {
+    /// The MX records of `name`; an empty list when the name exists without MX (NODATA).
+    fn lookup_mx(&self, name: &str) -> impl Future<Output = Result<Vec<Mx>, DnsError>> + Send;
+
+    /// All A and AAAA addresses of `name`.
+    fn lookup_host(&self, name: &str) -> impl Future<Output = Result<HostAnswer, DnsError>> + Send;
+
+    /// How the resolver is named in findings ("the system resolver (10.0.0.2)").
     fn describe(&self) -> String;
 }
 
-/// hickory's resolver configured from the system (`/etc/resolv.conf`, `/etc/hosts`).
-#[derive(Debug, Clone)]
-pub struct SystemResolver {
-    inner: TokioResolver,
+fn fqdn(name: &str) -> String {
+    // A trailing dot stops search-domain expansion: the user typed a full name.
+    if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    }
 }
 
-impl SystemResolver {
-    /// Builds the resolver; each query is bounded by `timeout`.
-    pub fn new(timeout: Duration) -> Result<Self, DnsError> {
+fn normalize(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn classify(name: &str, e: &NetError) -> DnsError {
+    if e.is_nx_domain() {
+        DnsError::NxDomain { name: name.into() }
+    } else if e.is_no_records_found() {
+        DnsError::NoAddress { name: name.into() }
+    } else {
+        DnsError::Failed {
+            name: name.into(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// hickory's resolver: the system's configuration (`/etc/resolv.conf`), or the name servers
+/// given with `--resolver`.
+#[derive(Debug, Clone)]
+pub struct HickoryResolver {
+    inner: TokioResolver,
+    description: String,
+}
+
+impl HickoryResolver {
+    /// Builds the resolver; each query is bounded by `timeout`. With `servers`, only those
+    /// are asked (UDP, then TCP for truncated answers); otherwise the system's.
+    pub fn new(timeout: Duration, servers: &[SocketAddr]) -> Result<Self, DnsError> {
         let failed = |e: &dyn std::fmt::Display| DnsError::Failed {
-            name: "(system configuration)".into(),
+            name: "(resolver configuration)".into(),
             reason: e.to_string(),
         };
-        let mut builder = TokioResolver::builder_tokio().map_err(|e| failed(&e))?;
+        let (mut builder, description) = if servers.is_empty() {
+            let builder = TokioResolver::builder_tokio().map_err(|e| failed(&e))?;
+            (builder, String::new())
+        } else {
+            let name_servers = servers
+                .iter()
+                .map(|s| {
+                    let mut udp = ConnectionConfig::udp();
+                    udp.port = s.port();
+                    let mut tcp = ConnectionConfig::tcp();
+                    tcp.port = s.port();
+                    NameServerConfig::new(s.ip(), true, vec![udp, tcp])
+                })
+                .collect();
+            let builder = TokioResolver::builder_with_config(
+                ResolverConfig::from_name_servers(name_servers),
+                TokioRuntimeProvider::default(),
+            );
+            (builder, describe_servers("the resolver", servers))
+        };
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
         opts.timeout = timeout;
         opts.attempts = 2;
+        opts.preserve_intermediates = true;
+        if !servers.is_empty() {
+            // The user named the resolver to ask: /etc/hosts must not answer instead.
+            opts.use_hosts_file = ResolveHosts::Never;
+        }
         let inner = builder.build().map_err(|e| failed(&e))?;
-        Ok(SystemResolver { inner })
+        let description = if servers.is_empty() {
+            system_description()
+        } else {
+            description
+        };
+        Ok(HickoryResolver { inner, description })
     }
 }
 
-impl Resolver for SystemResolver {
-    async fn lookup_ip(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
-        // A trailing dot stops search-domain expansion: the user typed a full name.
-        let fqdn = if name.ends_with('.') {
-            name.to_string()
-        } else {
-            format!("{name}.")
-        };
-        match self.inner.lookup_ip(fqdn.as_str()).await {
-            Ok(l) => {
-                let v: Vec<IpAddr> = l.iter().collect();
-                if v.is_empty() {
-                    Err(DnsError::NoAddress { name: name.into() })
-                } else {
-                    Ok(v)
-                }
+fn describe_servers(what: &str, servers: &[SocketAddr]) -> String {
+    let list: Vec<String> = servers
+        .iter()
+        .map(|s| {
+            if s.port() == 53 {
+                s.ip().to_string()
+            } else {
+                s.to_string()
             }
-            Err(e) if e.is_nx_domain() => Err(DnsError::NxDomain { name: name.into() }),
-            Err(e) if e.is_no_records_found() => Err(DnsError::NoAddress { name: name.into() }),
-            Err(e) => Err(DnsError::Failed {
-                name: name.into(),
-                reason: e.to_string(),
-            }),
+        })
+        .collect();
+    format!("{what} {}", list.join(", "))
+}
+
+fn system_description() -> String {
+    match hickory_resolver::system_conf::read_system_conf() {
+        Ok((config, _)) => {
+            let ips: Vec<String> = config
+                .name_servers()
+                .iter()
+                .map(|n| n.ip.to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            format!(
+                "the system resolver ({} from /etc/resolv.conf)",
+                ips.join(", ")
+            )
+        }
+        Err(_) => "the system resolver".into(),
+    }
+}
+
+impl Resolver for HickoryResolver {
+    async fn lookup_mx(&self, name: &str) -> Result<Vec<Mx>, DnsError> {
+        match self.inner.mx_lookup(fqdn(name).as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::MX(mx) => Some(Mx {
+                        preference: mx.preference,
+                        exchange: normalize(&mx.exchange.to_ascii()),
+                    }),
+                    _ => None,
+                })
+                .collect()),
+            Err(e) => match classify(name, &e) {
+                DnsError::NoAddress { .. } => Ok(Vec::new()),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn lookup_host(&self, name: &str) -> Result<HostAnswer, DnsError> {
+        match self.inner.lookup_ip(fqdn(name).as_str()).await {
+            Ok(l) => {
+                let addrs: Vec<IpAddr> = l.iter().collect();
+                if addrs.is_empty() {
+                    return Err(DnsError::NoAddress { name: name.into() });
+                }
+                let wanted = normalize(name);
+                let alias_of = l.as_lookup().answers().iter().find_map(|r| match &r.data {
+                    RData::CNAME(target) if normalize(&r.name.to_ascii()) == wanted => {
+                        Some(normalize(&target.0.to_ascii()))
+                    }
+                    _ => None,
+                });
+                Ok(HostAnswer { addrs, alias_of })
+            }
+            Err(e) => Err(classify(name, &e)),
         }
     }
 
     fn describe(&self) -> String {
-        "the system resolver".into()
+        self.description.clone()
     }
 }
 
-/// The system resolver, built on first use: runs that need no DNS (addresses, `--resolve`)
+/// hickory's resolver, built on first use: runs that need no DNS (addresses, `--resolve`)
 /// never read `/etc/resolv.conf`, and a broken one becomes a finding, not an abort.
 #[derive(Debug)]
-pub struct LazySystemResolver {
+pub struct LazyResolver {
     timeout: Duration,
-    inner: tokio::sync::OnceCell<Result<SystemResolver, DnsError>>,
+    servers: Vec<SocketAddr>,
+    inner: tokio::sync::OnceCell<Result<HickoryResolver, DnsError>>,
 }
 
-impl LazySystemResolver {
-    /// A resolver whose queries are bounded by `timeout`.
-    pub fn new(timeout: Duration) -> Self {
-        LazySystemResolver {
+impl LazyResolver {
+    /// A resolver whose queries are bounded by `timeout`, asking `servers` (empty: the
+    /// system's).
+    pub fn new(timeout: Duration, servers: Vec<SocketAddr>) -> Self {
+        LazyResolver {
             timeout,
+            servers,
             inner: tokio::sync::OnceCell::new(),
         }
     }
-}
 
-impl Resolver for LazySystemResolver {
-    async fn lookup_ip(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
+    async fn get(&self, name: &str) -> Result<&HickoryResolver, DnsError> {
         let built = self
             .inner
-            .get_or_init(|| async { SystemResolver::new(self.timeout) })
+            .get_or_init(|| async { HickoryResolver::new(self.timeout, &self.servers) })
             .await;
-        match built {
-            Ok(r) => r.lookup_ip(name).await,
-            Err(e) => Err(DnsError::Failed {
-                name: name.into(),
-                reason: e.to_string(),
-            }),
-        }
+        built.as_ref().map_err(|e| DnsError::Failed {
+            name: name.into(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl Resolver for LazyResolver {
+    async fn lookup_mx(&self, name: &str) -> Result<Vec<Mx>, DnsError> {
+        self.get(name).await?.lookup_mx(name).await
+    }
+
+    async fn lookup_host(&self, name: &str) -> Result<HostAnswer, DnsError> {
+        self.get(name).await?.lookup_host(name).await
     }
 
     fn describe(&self) -> String {
-        "the system resolver".into()
+        match self.inner.get() {
+            Some(Ok(r)) => r.describe(),
+            _ if self.servers.is_empty() => "the system resolver".into(),
+            _ => describe_servers("the resolver", &self.servers),
+        }
     }
 }
 
-/// A fixed table of names, for the demo and tests: a name not in it does not exist.
+/// A fixed table of names, for the demo and unit tests: a name in neither table does not
+/// exist; a name with addresses but no MX entry has no MX records.
 #[derive(Debug, Clone, Default)]
 pub struct StaticResolver {
     /// Name → addresses.
     pub hosts: std::collections::HashMap<String, Vec<IpAddr>>,
+    /// Domain → MX records.
+    pub mx: std::collections::HashMap<String, Vec<Mx>>,
 }
 
 impl Resolver for StaticResolver {
-    async fn lookup_ip(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
-        let key = name.trim_end_matches('.').to_ascii_lowercase();
-        self.hosts
-            .get(&key)
-            .cloned()
-            .ok_or(DnsError::NxDomain { name: key })
+    async fn lookup_mx(&self, name: &str) -> Result<Vec<Mx>, DnsError> {
+        let key = normalize(name);
+        match (self.mx.get(&key), self.hosts.contains_key(&key)) {
+            (Some(mx), _) => Ok(mx.clone()),
+            (None, true) => Ok(Vec::new()),
+            (None, false) => Err(DnsError::NxDomain { name: key }),
+        }
+    }
+
+    async fn lookup_host(&self, name: &str) -> Result<HostAnswer, DnsError> {
+        let key = normalize(name);
+        match (self.hosts.get(&key), self.mx.contains_key(&key)) {
+            (Some(addrs), _) => Ok(HostAnswer {
+                addrs: addrs.clone(),
+                alias_of: None,
+            }),
+            (None, true) => Err(DnsError::NoAddress { name: key }),
+            (None, false) => Err(DnsError::NxDomain { name: key }),
+        }
     }
 
     fn describe(&self) -> String {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use owo_colors::{OwoColorize, Style};
 
-use super::{EndpointReport, RenderOptions, Report, Verdict};
+use super::{EndpointReport, MxReport, RenderOptions, Report, Verdict};
 use crate::diagnose::{Finding, Severity};
 use crate::smtp::Direction;
 
@@ -225,7 +225,43 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
     }
 }
 
-/// Renders the report for a terminal.
+/// The MX hosts of each domain, with their verdicts, in preference order.
+fn mx_table(out: &mut String, report: &Report, color: bool) {
+    let real: Vec<&MxReport> = report.mx.iter().filter(|m| !m.implicit).collect();
+    if real.is_empty() {
+        return;
+    }
+    let mut domains: Vec<&str> = real.iter().map(|m| m.domain.as_str()).collect();
+    domains.dedup();
+    for d in domains {
+        let _ = writeln!(out, "\nMX hosts of {d}");
+        let rows: Vec<&&MxReport> = real.iter().filter(|m| m.domain == d).collect();
+        let width = rows.iter().map(|m| m.exchange.len()).max().unwrap_or(0);
+        let addr_width = rows
+            .iter()
+            .map(|m| m.addresses.join(", ").len())
+            .max()
+            .unwrap_or(0);
+        for m in rows {
+            let addrs = if m.addresses.is_empty() {
+                "(no address)".to_string()
+            } else {
+                m.addresses.join(", ")
+            };
+            let verdict = paint(m.verdict.label(), verdict_style(m.verdict), color);
+            let pad = " ".repeat(7usize.saturating_sub(m.verdict.label().len()));
+            let cause = m.cause.as_deref().unwrap_or("");
+            let row = format!(
+                "  {:>5}  {:<width$}  {:<addr_width$}  {verdict}{pad} {cause}",
+                m.preference, m.exchange, addrs
+            );
+            let _ = writeln!(out, "{}", row.trim_end());
+        }
+    }
+}
+
+/// Renders the report for a terminal: the verdict, the MX hosts, findings about names and
+/// groups of endpoints, then one block per endpoint with its own findings.
 pub fn render(report: &Report, opts: RenderOptions) -> String {
     let mut out = String::new();
     let (word, rest) = report
@@ -237,25 +273,24 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         "{} {rest}",
         paint(word, verdict_style(report.verdict), opts.color)
     );
+    mx_table(&mut out, report, opts.color);
     let labels: Vec<String> = report.endpoints.iter().map(|e| e.label.clone()).collect();
-    let orphans: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| !labels.contains(&f.endpoint))
-        .collect();
-    if !orphans.is_empty() {
-        let _ = writeln!(out);
-        for f in orphans {
-            let _ = writeln!(out, "{}", f.endpoint);
-            finding(&mut out, f, opts.color, &mut Vec::new());
+    let own_block = |f: &Finding| f.endpoints.len() == 1 && labels.contains(&f.endpoints[0]);
+    let mut heading: Option<String> = None;
+    let mut seen = Vec::new();
+    for f in report.findings.iter().filter(|f| !own_block(f)) {
+        if heading.as_deref() != Some(f.endpoint.as_str()) {
+            let _ = writeln!(out, "\n{}", f.endpoint);
+            heading = Some(f.endpoint.clone());
         }
+        finding(&mut out, f, opts.color, &mut seen);
     }
     for (e, label) in report.endpoints.iter().zip(&labels) {
         let _ = writeln!(out);
         let mine: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| &f.endpoint == label)
+            .filter(|f| own_block(f) && &f.endpoints[0] == label)
             .collect();
         endpoint(&mut out, e, &mine, opts);
     }

@@ -24,6 +24,7 @@ pub fn error_document(error: &str) -> String {
         "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
         "verdict": "unknown",
         "error": error,
+        "mx": [],
         "findings": [],
         "endpoints": [],
     });

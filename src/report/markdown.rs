@@ -39,6 +39,26 @@ pub fn render(report: &Report) -> String {
         cell(&report.target)
     );
     let _ = writeln!(out, "**{}**\n", cell(&report.headline));
+    let real: Vec<_> = report.mx.iter().filter(|m| !m.implicit).collect();
+    if !real.is_empty() {
+        let _ = writeln!(
+            out,
+            "| domain | MX | host | addresses | verdict | cause |\n|---|---|---|---|---|---|"
+        );
+        for m in real {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&m.domain),
+                m.preference,
+                cell(&m.exchange),
+                cell(&m.addresses.join(", ")),
+                m.verdict.label(),
+                cell(m.cause.as_deref().unwrap_or(""))
+            );
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(
         out,
         "| severity | code | endpoint | summary |\n|---|---|---|---|"

@@ -7,6 +7,7 @@
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod progress;
 
 use time::OffsetDateTime;
 
@@ -106,13 +107,38 @@ pub struct TranscriptLine {
     pub line: String,
 }
 
+/// One mail host of a domain, as DNS named it, with its verdict.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MxReport {
+    /// The mail domain.
+    pub domain: String,
+    /// The MX preference (0 for an implicit MX).
+    pub preference: u16,
+    /// The MX host (or the address an MX record names).
+    pub exchange: String,
+    /// No MX record: the domain's own address (RFC 5321 §5.1).
+    pub implicit: bool,
+    /// The addresses probed.
+    pub addresses: Vec<String>,
+    /// The worst over this host's DNS and endpoint findings.
+    pub verdict: Verdict,
+    /// Where and why, when the verdict is not pass.
+    pub cause: Option<String>,
+}
+
 /// One endpoint in the report.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EndpointReport {
-    /// `mail.contoso.com [203.0.113.5]:25`: the same text as every finding's `endpoint`.
+    /// `mail.contoso.com [203.0.113.5]:25`: the text findings name it by.
     pub label: String,
     /// Host as named (or the address).
     pub host: String,
+    /// The mail domain whose MX led here (`null` for a direct target).
+    pub domain: Option<String>,
+    /// The MX host name (the same as `host`; `null` for a direct target).
+    pub mx: Option<String>,
+    /// The MX preference (0 for an implicit MX).
+    pub mx_preference: Option<u16>,
     /// IP address.
     pub address: String,
     /// Port.
@@ -171,6 +197,9 @@ impl EndpointReport {
         EndpointReport {
             label: o.endpoint.label(),
             host: o.endpoint.host.to_string(),
+            domain: o.endpoint.via.as_ref().map(|v| v.domain.clone()),
+            mx: o.endpoint.via.as_ref().map(|_| o.endpoint.host.to_string()),
+            mx_preference: o.endpoint.via.as_ref().map(|v| v.preference),
             address: o.endpoint.address.ip().to_string(),
             port: o.endpoint.address.port(),
             tls_mode: o.endpoint.tls_mode,
@@ -240,10 +269,59 @@ pub struct Report {
     pub verdict: Verdict,
     /// The first line a human reads: the verdict and the cause that matters most.
     pub headline: String,
+    /// The mail hosts found through MX (or implicit MX), in preference order.
+    pub mx: Vec<MxReport>,
     /// Every finding, most important first.
     pub findings: Vec<Finding>,
-    /// Every endpoint probed.
+    /// Every endpoint probed, in MX preference, address and port order.
     pub endpoints: Vec<EndpointReport>,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The headline's cause for a domain with several mail hosts: how many fail, and the first.
+fn domain_cause(verdict: Verdict, mx: &[MxReport], endpoints: usize) -> Option<String> {
+    let n = mx.len();
+    let bad = |v: Verdict| mx.iter().filter(|m| m.verdict == v).collect::<Vec<_>>();
+    let first = |v: Verdict| {
+        bad(v)
+            .first()
+            .and_then(|m| m.cause.clone())
+            .map(|c| format!(" — {c}"))
+            .unwrap_or_default()
+    };
+    match verdict {
+        Verdict::Pass => Some(format!(
+            "all {n} MX hosts pass — STARTTLS works on all {}",
+            plural(endpoints, "endpoint", "endpoints")
+        )),
+        Verdict::Fail if !bad(Verdict::Fail).is_empty() => {
+            let k = bad(Verdict::Fail).len();
+            Some(format!(
+                "{k} of {n} MX hosts {}{}",
+                if k == 1 { "fails" } else { "fail" },
+                first(Verdict::Fail)
+            ))
+        }
+        Verdict::Unknown if !bad(Verdict::Unknown).is_empty() => {
+            let k = bad(Verdict::Unknown).len();
+            Some(format!(
+                "{k} of {n} MX hosts could not be checked{}",
+                first(Verdict::Unknown)
+            ))
+        }
+        Verdict::Warn if !bad(Verdict::Warn).is_empty() => {
+            let k = bad(Verdict::Warn).len();
+            Some(format!(
+                "none of {n} MX hosts fails; {k} {} attention{}",
+                if k == 1 { "needs" } else { "need" },
+                first(Verdict::Warn)
+            ))
+        }
+        _ => None,
+    }
 }
 
 impl Report {
@@ -252,14 +330,22 @@ impl Report {
         target: String,
         findings: Vec<Finding>,
         endpoints: Vec<EndpointReport>,
+        mx: Vec<MxReport>,
         now: OffsetDateTime,
     ) -> Self {
         let verdict = Verdict::from_findings(&findings);
-        let cause = findings
+        // When everything passes, say so rather than lead with a note such as "no MX record".
+        let lead = findings
             .iter()
-            .find(|f| f.severity != Severity::Info || verdict == Verdict::Pass)
+            .find(|f| verdict == Verdict::Pass && f.code == crate::diagnose::Code::StarttlsOk)
+            .or_else(|| {
+                findings
+                    .iter()
+                    .find(|f| f.severity != Severity::Info || verdict == Verdict::Pass)
+            });
+        let single = lead
             .map(|f| {
-                let where_ = if endpoints.len() > 1 {
+                let where_ = if endpoints.len() > 1 && !f.code.is_cross_endpoint() {
                     format!(" — {}", f.endpoint)
                 } else {
                     String::new()
@@ -267,6 +353,12 @@ impl Report {
                 format!("{}{where_}", f.summary)
             })
             .unwrap_or_else(|| "nothing could be checked".to_string());
+        let by_domain = if mx.len() > 1 {
+            domain_cause(verdict, &mx, endpoints.len())
+        } else {
+            None
+        };
+        let cause = by_domain.unwrap_or(single);
         let extra = findings
             .iter()
             .filter(|f| f.severity >= Severity::Warn)
@@ -287,6 +379,7 @@ impl Report {
             headline: format!("{} {target}: {cause}{more}", verdict.label()),
             target,
             verdict,
+            mx,
             findings,
             endpoints,
         }

@@ -43,6 +43,7 @@ fn report() -> Report {
             code: Code::CertExpired,
             severity: Severity::Fail,
             endpoint: label.clone(),
+            endpoints: vec![label.clone()],
             summary: "certificate expired 3 days ago (2026-11-19)".into(),
             evidence: vec!["notAfter 2026-11-19T08:00:00Z".into()],
             fix: "Renew the certificate.\n  Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP".into(),
@@ -51,6 +52,7 @@ fn report() -> Report {
             code: Code::CertEhloNameMismatch,
             severity: Severity::Warn,
             endpoint: label.clone(),
+            endpoints: vec![label.clone()],
             summary: "the EHLO greeting name EXCH01.contoso.local is not on the certificate".into(),
             evidence: vec!["EHLO reply line 1: EXCH01.contoso.local".into()],
             fix: "Set-ReceiveConnector \"<identity>\" -Fqdn mail.contoso.com".into(),
@@ -59,6 +61,9 @@ fn report() -> Report {
     let endpoint = EndpointReport {
         label: label.clone(),
         host: "mail.contoso.com".into(),
+        domain: None,
+        mx: None,
+        mx_preference: None,
         address: "203.0.113.5".into(),
         port: 25,
         tls_mode: TlsMode::Starttls,
@@ -114,8 +119,150 @@ fn report() -> Report {
         "mail.contoso.com".into(),
         findings,
         vec![endpoint],
+        Vec::new(),
         datetime!(2026-11-22 12:00 UTC),
     )
+}
+
+/// contoso.com: MX 10 mx1 (two addresses, one still self-signed), MX 20 mx2 (healthy), with
+/// a finding both mx1 addresses share, merged as the pipeline merges it.
+fn domain_report() -> Report {
+    let single = report();
+    let base = single.endpoints[0].clone();
+    let ep = |host: &str, addr: &str, pref: u16| {
+        let mut e = base.clone();
+        e.label = format!("{host} [{addr}]:25");
+        e.host = host.into();
+        e.address = addr.into();
+        e.domain = Some("contoso.com".into());
+        e.mx = Some(host.into());
+        e.mx_preference = Some(pref);
+        e.transcript.clear();
+        e
+    };
+    let endpoints = vec![
+        ep("mx1.contoso.com", "203.0.113.5", 10),
+        ep("mx1.contoso.com", "203.0.113.9", 10),
+        ep("mx2.contoso.com", "198.51.100.20", 20),
+    ];
+    let f = |code: Code, severity, on: &[usize], endpoint: &str, summary: &str| Finding {
+        code,
+        severity,
+        endpoint: endpoint.into(),
+        endpoints: on.iter().map(|i| endpoints[*i].label.clone()).collect(),
+        summary: summary.into(),
+        evidence: vec![format!("evidence for {}", code.as_str())],
+        fix: format!("fix for {}", code.as_str()),
+    };
+    let findings = vec![
+        f(
+            Code::CertSelfSigned,
+            Severity::Fail,
+            &[1],
+            &endpoints[1].label,
+            "certificate is self-signed: CN=EXCH02",
+        ),
+        f(
+            Code::CertEhloNameMismatch,
+            Severity::Warn,
+            &[0, 1],
+            "all 2 endpoints of mx1.contoso.com",
+            "the EHLO greeting name EXCH01.contoso.local is not on the certificate",
+        ),
+        f(
+            Code::EndpointsInconsistent,
+            Severity::Warn,
+            &[0, 1],
+            "mx1.contoso.com (port 25, 2 addresses)",
+            "mx1.contoso.com [203.0.113.9] still presents the self-signed certificate CN=EXCH02; the other address presents CN=mail.contoso.com",
+        ),
+        f(
+            Code::StarttlsOk,
+            Severity::Info,
+            &[2],
+            &endpoints[2].label,
+            "STARTTLS works: TLS 1.2",
+        ),
+    ];
+    let mx = vec![
+        MxReport {
+            domain: "contoso.com".into(),
+            preference: 10,
+            exchange: "mx1.contoso.com".into(),
+            implicit: false,
+            addresses: vec!["203.0.113.5".into(), "203.0.113.9".into()],
+            verdict: Verdict::Fail,
+            cause: Some(format!(
+                "{}: certificate is self-signed: CN=EXCH02",
+                endpoints[1].label
+            )),
+        },
+        MxReport {
+            domain: "contoso.com".into(),
+            preference: 20,
+            exchange: "mx2.contoso.com".into(),
+            implicit: false,
+            addresses: vec!["198.51.100.20".into()],
+            verdict: Verdict::Pass,
+            cause: None,
+        },
+    ];
+    Report::new(
+        "contoso.com".into(),
+        findings,
+        endpoints,
+        mx,
+        datetime!(2026-11-22 12:00 UTC),
+    )
+}
+
+#[test]
+fn domain_headline_counts_failing_mx_hosts_and_names_the_first() {
+    assert_eq!(
+        domain_report().headline,
+        "FAIL contoso.com: 1 of 2 MX hosts fails — mx1.contoso.com [203.0.113.9]:25: certificate is self-signed: CN=EXCH02 (+2 more)"
+    );
+}
+
+#[test]
+fn domain_human_snapshot() {
+    insta::assert_snapshot!(render(
+        &domain_report(),
+        Format::Human,
+        RenderOptions::default()
+    ));
+}
+
+#[test]
+fn domain_markdown_snapshot() {
+    insta::assert_snapshot!(render(
+        &domain_report(),
+        Format::Markdown,
+        RenderOptions::default()
+    ));
+}
+
+#[test]
+fn domain_json_keeps_mx_and_endpoint_lists() {
+    let json: serde_json::Value = serde_json::from_str(&render(
+        &domain_report(),
+        Format::Json,
+        RenderOptions::default(),
+    ))
+    .unwrap();
+    assert_eq!(json["mx"][0]["exchange"], "mx1.contoso.com");
+    assert_eq!(json["mx"][0]["addresses"][1], "203.0.113.9");
+    assert_eq!(json["mx"][1]["verdict"], "pass");
+    assert_eq!(json["endpoints"][2]["mx"], "mx2.contoso.com");
+    assert_eq!(json["endpoints"][2]["mx_preference"], 20);
+    assert_eq!(json["endpoints"][0]["domain"], "contoso.com");
+    let shared = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "endpoints-inconsistent")
+        .unwrap();
+    assert_eq!(shared["endpoints"].as_array().unwrap().len(), 2);
 }
 
 #[test]
@@ -124,6 +271,7 @@ fn verdict_is_the_worst_severity_and_inconclusive_is_unknown() {
         code,
         severity,
         endpoint: String::new(),
+        endpoints: vec![],
         summary: String::new(),
         evidence: vec![],
         fix: String::new(),

@@ -8,6 +8,7 @@
 pub mod pki;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -139,6 +140,46 @@ pub fn server_config(leaf: &Leaf) -> Arc<ServerConfig> {
     }
 }
 
+/// Connection counts, to prove the probe never opens two sessions to one address and port
+/// at once.
+#[derive(Debug, Default)]
+pub struct ConnStats {
+    active: AtomicUsize,
+    peak: AtomicUsize,
+    total: AtomicUsize,
+}
+
+/// One session in progress; it ends when the client says QUIT (before the 221, so the client
+/// cannot be seen to overlap with itself) or when the connection ends.
+struct Active {
+    stats: Arc<ConnStats>,
+    done: AtomicBool,
+}
+
+impl Active {
+    fn new(stats: Arc<ConnStats>) -> Self {
+        let now = stats.active.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.peak.fetch_max(now, Ordering::SeqCst);
+        stats.total.fetch_add(1, Ordering::SeqCst);
+        Active {
+            stats,
+            done: AtomicBool::new(false),
+        }
+    }
+
+    fn release(&self) {
+        if !self.done.swap(true, Ordering::SeqCst) {
+            self.stats.active.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 /// A running scripted server; it stops when dropped.
 #[derive(Debug)]
 pub struct ScriptedServer {
@@ -146,6 +187,7 @@ pub struct ScriptedServer {
     pub addr: SocketAddr,
     /// Every command line received, across connections.
     pub commands: Arc<Mutex<Vec<String>>>,
+    stats: Arc<ConnStats>,
     task: JoinHandle<()>,
 }
 
@@ -162,20 +204,24 @@ impl ScriptedServer {
         let addr = listener.local_addr()?;
         let commands = Arc::new(Mutex::new(Vec::new()));
         let log = commands.clone();
+        let stats = Arc::new(ConnStats::default());
+        let counted = stats.clone();
         let scenario = Arc::new(scenario);
         let task = tokio::spawn(async move {
             while let Ok((stream, peer)) = listener.accept().await {
                 // Small replies must not wait for delayed ACKs (Nagle): measured 40 ms stalls.
                 let _ = stream.set_nodelay(true);
                 let (sc, log) = (scenario.clone(), log.clone());
+                let active = Active::new(counted.clone());
                 tokio::spawn(async move {
-                    let _ = serve(stream, peer, &sc, &log).await;
+                    let _ = serve(stream, peer, &sc, &log, &active).await;
                 });
             }
         });
         Ok(ScriptedServer {
             addr,
             commands,
+            stats,
             task,
         })
     }
@@ -184,6 +230,16 @@ impl ScriptedServer {
     pub fn received(&self) -> Vec<String> {
         self.commands.lock().map(|c| c.clone()).unwrap_or_default()
     }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.stats.total.load(Ordering::SeqCst)
+    }
+
+    /// The most sessions that were open at the same time.
+    pub fn peak_sessions(&self) -> usize {
+        self.stats.peak.load(Ordering::SeqCst)
+    }
 }
 
 async fn serve(
@@ -191,6 +247,7 @@ async fn serve(
     peer: SocketAddr,
     sc: &Scenario,
     log: &Mutex<Vec<String>>,
+    active: &Active,
 ) -> std::io::Result<()> {
     match sc.on_connect {
         OnConnect::Silent => {
@@ -213,17 +270,17 @@ async fn serve(
         };
         let tls = acceptor.accept(stream).await?;
         let mut io = BufReader::new(tls);
-        dialogue(&mut io, peer, sc, log, true).await?;
+        dialogue(&mut io, peer, sc, log, active, true).await?;
         return Ok(());
     }
     let mut io = BufReader::new(stream);
-    if dialogue(&mut io, peer, sc, log, false).await? {
+    if dialogue(&mut io, peer, sc, log, active, false).await? {
         let Some(acceptor) = acceptor else {
             return Ok(());
         };
         let tls = acceptor.accept(io.into_inner()).await?;
         let mut io = BufReader::new(tls);
-        dialogue(&mut io, peer, sc, log, true).await?;
+        dialogue(&mut io, peer, sc, log, active, true).await?;
     }
     Ok(())
 }
@@ -234,6 +291,7 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     peer: SocketAddr,
     sc: &Scenario,
     log: &Mutex<Vec<String>>,
+    active: &Active,
     in_tls: bool,
 ) -> std::io::Result<bool> {
     if !in_tls || sc.implicit_tls {
@@ -291,6 +349,7 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                 StartTls::NotOffered => "502 5.5.1 Unrecognized command\r\n".into(),
             },
             "QUIT" => {
+                active.release();
                 io.get_mut().write_all(b"221 2.0.0 Bye\r\n").await?;
                 io.get_mut().shutdown().await?;
                 return Ok(false);

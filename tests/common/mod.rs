@@ -5,6 +5,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod dns;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::Command;
@@ -86,6 +88,56 @@ pub fn serve(scenario: Scenario) -> Arc<ScriptedServer> {
 pub fn serve_on(scenario: Scenario, ip: IpAddr) -> Arc<ScriptedServer> {
     let rt = runtime();
     Arc::new(rt.block_on(async { ScriptedServer::start(scenario, ip, 0).await.unwrap() }))
+}
+
+/// Starts each `(scenario, 127.0.0.x, port slot)` so that every server of a slot listens on
+/// the same port number on its own loopback address, as the endpoints of a domain do.
+/// Returns the servers (in the order given) and the port of each slot.
+pub fn serve_group(
+    servers: Vec<(Scenario, [u8; 4], usize)>,
+) -> (Vec<Arc<ScriptedServer>>, Vec<u16>) {
+    let slots = servers.iter().map(|(_, _, s)| s + 1).max().unwrap_or(1);
+    'attempt: for _ in 0..50 {
+        let mut ports = vec![0u16; slots];
+        let mut running = Vec::new();
+        for (scenario, ip, slot) in &servers {
+            let ip = IpAddr::V4(Ipv4Addr::from(*ip));
+            let started = runtime().block_on(async {
+                ScriptedServer::start(scenario.clone(), ip, ports[*slot]).await
+            });
+            match started {
+                Ok(s) => {
+                    ports[*slot] = s.addr.port();
+                    running.push(Arc::new(s));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue 'attempt,
+                Err(e) => panic!("cannot listen on {ip}: {e}"),
+            }
+        }
+        return (running, ports);
+    }
+    panic!("no port free on every loopback address after 50 attempts")
+}
+
+/// Runs the binary on `targets` as JSON against the in-process DNS server, trusting only the
+/// test root.
+pub fn probe_domain(dns: &dns::DnsServer, targets: &[&str], extra: &[&str]) -> Run {
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let resolver = dns.resolver_arg();
+    let mut args: Vec<&str> = targets.to_vec();
+    args.extend_from_slice(&[
+        "--resolver",
+        resolver.as_str(),
+        "--ca-file",
+        ca.as_str(),
+        "--no-system-roots",
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+    ]);
+    args.extend_from_slice(extra);
+    run(&args)
 }
 
 pub struct Run {

@@ -1,0 +1,626 @@
+//! Rules across endpoints: what no single probe can see. Nodes behind one MX name that serve
+//! different certificates (the intermittent `450 4.7.320 SubjectMismatch` behind a load
+//! balancer), MX hosts of one domain that disagree on STARTTLS or the TLS version, and a host
+//! that offers STARTTLS on one port but not on another. Also the merge of findings that
+//! several endpoints share, so a report says "all 4 endpoints" once.
+//!
+//! # References
+//! - RFC 5321 §5.1 (senders try MX hosts in preference order and move on after a failure)
+//! - RFC 3207 §4 (STARTTLS is advertised per session: each listener decides for itself)
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+
+use super::certificate::safe_name;
+use super::server::exchange_connector_lookup;
+use super::{Code, Finding, ServerKind};
+use crate::cert::CertInfo;
+use crate::probe::{Observation, TlsMode};
+use crate::target::Host;
+
+/// What one endpoint showed, reduced to what is compared.
+struct Seen<'a> {
+    obs: &'a Observation,
+    label: String,
+    starttls: Option<bool>,
+    version: Option<String>,
+    cert: Option<CertInfo>,
+    trusted: bool,
+}
+
+impl<'a> Seen<'a> {
+    fn new(obs: &'a Observation, now: OffsetDateTime) -> Self {
+        Seen {
+            obs,
+            label: obs.endpoint.label(),
+            starttls: match obs.endpoint.tls_mode {
+                TlsMode::Starttls => obs.capabilities.as_ref().map(|c| c.starttls()),
+                TlsMode::Implicit => None,
+            },
+            version: obs.tls.as_ref().map(|t| t.version.clone()),
+            cert: obs
+                .chain
+                .first()
+                .and_then(|der| CertInfo::parse(der, now).ok()),
+            trusted: obs.trust.as_ref().is_some_and(|t| t.trusted || t.pinned),
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.obs.endpoint.address.port()
+    }
+
+    fn ip(&self) -> String {
+        self.obs.endpoint.address.ip().to_string()
+    }
+}
+
+fn cert_words(c: &CertInfo) -> String {
+    let how = if c.self_signed {
+        "self-signed".to_string()
+    } else {
+        format!("issued by {}", c.issuer)
+    };
+    let expired = if c.expired { ", EXPIRED" } else { "" };
+    format!(
+        "{} ({how}{expired}, expires {}, SHA-256 {}…)",
+        c.subject,
+        &c.not_after[..10],
+        &c.sha256[..c.sha256.len().min(23)]
+    )
+}
+
+/// One aspect compared across a group: the distinct values, each with its members.
+struct Split<'s, 'a> {
+    reference: Vec<&'s Seen<'a>>,
+    odd: Vec<&'s Seen<'a>>,
+}
+
+/// Splits `members` by `key` into the reference value (most members; on a tie the one
+/// `better` prefers) and the odd ones out. `None` when all agree.
+fn split<'s, 'a, K: Ord + Clone>(
+    members: &[&'s Seen<'a>],
+    key: impl Fn(&Seen<'a>) -> Option<K>,
+    better: impl Fn(&Seen<'a>) -> bool,
+) -> Option<Split<'s, 'a>> {
+    let mut by: BTreeMap<K, Vec<&'s Seen<'a>>> = BTreeMap::new();
+    for m in members {
+        if let Some(k) = key(m) {
+            by.entry(k).or_default().push(m);
+        }
+    }
+    if by.len() < 2 {
+        return None;
+    }
+    let (ref_key, _) = by
+        .iter()
+        .max_by_key(|(_, v)| (v.len(), v.iter().any(|m| better(m))))?;
+    let ref_key = ref_key.clone();
+    let reference = by.remove(&ref_key).unwrap_or_default();
+    let mut odd: Vec<&Seen<'a>> = by.into_values().flatten().collect();
+    odd.sort_by_key(|m| members.iter().position(|x| std::ptr::eq(*x, *m)));
+    Some(Split { reference, odd })
+}
+
+fn finding(
+    code: Code,
+    endpoint: String,
+    labels: Vec<String>,
+    summary: String,
+    evidence: Vec<String>,
+    fix: String,
+) -> Finding {
+    Finding {
+        code,
+        severity: code.default_severity(),
+        endpoint,
+        endpoints: labels,
+        summary,
+        evidence,
+        fix,
+    }
+}
+
+fn align_fix(kind: ServerKind, host: &str, good: Option<&CertInfo>, odd: &[&Seen<'_>]) -> String {
+    let odd_ips: Vec<String> = odd.iter().map(|m| m.ip()).collect();
+    let intro = format!(
+        "Senders are spread over the addresses of {host}, so they fail only when they land on {}: the classic intermittent \
+         `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]` from Exchange Online behind a load balancer. \
+         Make every node behind {host} serve the same certificate and TLS settings, or take the odd node out of the pool until it does.",
+        odd_ips.join(", ")
+    );
+    let thumb = good.map_or("<thumbprint>".to_string(), |c| c.thumbprint.clone());
+    match kind {
+        ServerKind::Exchange => format!(
+            "{intro}\nCopy the good certificate to the odd node (Exchange Management Shell):\n  \
+             $b = Export-ExchangeCertificate -Thumbprint {thumb} -BinaryEncoded -Password (Read-Host -AsSecureString)   # on a good node\n  \
+             [System.IO.File]::WriteAllBytes('C:\\certs\\mail.pfx', $b.FileData)\n  \
+             Import-ExchangeCertificate -FileData ([System.IO.File]::ReadAllBytes('C:\\certs\\mail.pfx')) -Password (Read-Host -AsSecureString)   # on the odd node\n  \
+             Enable-ExchangeCertificate -Thumbprint {thumb} -Services SMTP\n  \
+             Restart-Service MSExchangeFrontEndTransport"
+        ),
+        ServerKind::Postfix => format!(
+            "{intro}\nCopy the key and full chain from a good node to the odd one and reload:\n  \
+             postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file)'   # on a good node: which files\n  \
+             openssl x509 -noout -fingerprint -sha256 -in /etc/postfix/tls/fullchain.pem   # compare on each node\n  \
+             postfix check && postfix reload"
+        ),
+        _ => format!(
+            "{intro}\nCompare the certificate files and TLS settings of each node behind {host} and install the same ones on the odd node."
+        ),
+    }
+}
+
+/// `mx2.contoso.com [203.0.113.9]` or `mx2.contoso.com [203.0.113.9, 203.0.113.10]`.
+fn who(host: &str, odd: &[&Seen<'_>]) -> String {
+    let ips: Vec<String> = odd.iter().map(|m| m.ip()).collect();
+    format!("{host} [{}]", ips.join(", "))
+}
+
+/// `the other address` / `the other 3 addresses`.
+fn others(n: usize) -> String {
+    if n == 1 {
+        "the other address".into()
+    } else {
+        format!("the other {n} addresses")
+    }
+}
+
+/// Picks the singular or plural verb form for `n` subjects.
+fn verb<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// Endpoints of one host and port (several addresses) that disagree.
+fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
+    let Some(first) = group.first() else { return };
+    let host = first.obs.endpoint.host.to_string();
+    let port = first.port();
+    let labels: Vec<String> = group.iter().map(|m| m.label.clone()).collect();
+    let mut evidence = Vec::new();
+    let mut summary = None;
+    let mut odd_all: Vec<&Seen<'_>> = Vec::new();
+    let mut good_cert = None;
+    if let Some(s) = split(group, |m| m.starttls, |m| m.starttls == Some(true)) {
+        let offered = s.reference[0].starttls == Some(true);
+        let word = |b: bool| if b { "offered" } else { "NOT offered" };
+        for m in &s.odd {
+            evidence.push(format!("{}: STARTTLS {}", m.label, word(!offered)));
+        }
+        evidence.push(format!(
+            "{}: STARTTLS {}",
+            others(s.reference.len()),
+            word(offered)
+        ));
+        let n = s.odd.len();
+        summary.get_or_insert(if offered {
+            format!(
+                "{} {} not offer STARTTLS on port {port}; {} {}",
+                who(&host, &s.odd),
+                verb(n, "does", "do"),
+                others(s.reference.len()),
+                verb(s.reference.len(), "does", "do")
+            )
+        } else {
+            format!(
+                "{} {} STARTTLS on port {port}; {} {} not",
+                who(&host, &s.odd),
+                verb(n, "offers", "offer"),
+                others(s.reference.len()),
+                verb(s.reference.len(), "does", "do")
+            )
+        });
+        odd_all.extend(s.odd);
+    }
+    if let Some(s) = split(
+        group,
+        |m| m.cert.as_ref().map(|c| c.sha256.clone()),
+        |m| m.trusted,
+    ) {
+        let good = s.reference[0].cert.clone();
+        for m in &s.odd {
+            if let Some(c) = &m.cert {
+                evidence.push(format!("{}: {}", m.label, cert_words(c)));
+            }
+        }
+        if let Some(c) = &good {
+            evidence.push(format!("{}: {}", others(s.reference.len()), cert_words(c)));
+        }
+        let what = s
+            .odd
+            .first()
+            .and_then(|m| m.cert.as_ref())
+            .map(|c| {
+                if c.self_signed {
+                    format!("the self-signed certificate {}", c.subject)
+                } else if c.expired {
+                    format!("the expired certificate {}", c.subject)
+                } else {
+                    format!("another certificate ({})", c.subject)
+                }
+            })
+            .unwrap_or_default();
+        let reference = good
+            .as_ref()
+            .map(|c| format!(" {}", c.subject))
+            .unwrap_or_default();
+        let n = s.odd.len();
+        summary.get_or_insert(format!(
+            "{} still {} {what}; {} {}{reference}",
+            who(&host, &s.odd),
+            verb(n, "presents", "present"),
+            others(s.reference.len()),
+            verb(s.reference.len(), "presents", "present"),
+        ));
+        good_cert = good;
+        odd_all.extend(s.odd);
+    }
+    if let Some(s) = split(group, |m| m.version.clone(), |_| false) {
+        let reference = s.reference[0].version.clone().unwrap_or_default();
+        for m in &s.odd {
+            evidence.push(format!(
+                "{}: {} ({}: {reference})",
+                m.label,
+                m.version.clone().unwrap_or_default(),
+                others(s.reference.len())
+            ));
+        }
+        summary.get_or_insert(format!(
+            "{} {} {}; {} {reference}",
+            who(&host, &s.odd),
+            verb(s.odd.len(), "negotiates", "negotiate"),
+            s.odd[0].version.clone().unwrap_or_default(),
+            others(s.reference.len()),
+        ));
+        odd_all.extend(s.odd);
+    }
+    let Some(mut summary) = summary else { return };
+    // Different certificates that are all trusted and current break nothing today (only a
+    // DANE pin, or the next renewal of one of them): worth knowing, not a warning.
+    let benign = evidence.len() == group.len()
+        && group
+            .iter()
+            .all(|m| m.trusted && m.cert.as_ref().is_some_and(|c| !c.expired))
+        && split(group, |m| m.starttls, |_| false).is_none()
+        && split(group, |m| m.version.clone(), |_| false).is_none();
+    if benign {
+        summary = format!(
+            "the {} addresses of {host} present different certificates, all trusted and current",
+            group.len()
+        );
+    }
+    odd_all.dedup_by(|a, b| std::ptr::eq(*a, *b));
+    let kind = odd_all
+        .iter()
+        .chain(group.iter())
+        .map(|m| ServerKind::detect(m.obs))
+        .find(|k| *k != ServerKind::Unknown)
+        .unwrap_or(ServerKind::Unknown);
+    let mut f = finding(
+        Code::EndpointsInconsistent,
+        format!("{host} (port {port}, {} addresses)", group.len()),
+        labels,
+        summary,
+        evidence,
+        align_fix(kind, &host, good_cert.as_ref(), &odd_all),
+    );
+    if benign {
+        f.severity = super::Severity::Info;
+        f.fix = format!(
+            "Nothing fails today. Keep the nodes behind {host} on one certificate anyway, so that a renewal (or a DANE TLSA record)              covers them all at once; the evidence lists each node's expiry date."
+        );
+    }
+    out.push(f);
+}
+
+/// One compared value of an endpoint.
+type Aspect = fn(&Seen<'_>) -> Option<String>;
+
+/// MX hosts of one domain and port that disagree on STARTTLS or the TLS version. Each host is
+/// represented by its value only when all its addresses agree (else `within_host` spoke).
+fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>) {
+    if hosts.len() < 2 {
+        return;
+    }
+    let port = hosts[0][0].port();
+    let uniform = |g: &Vec<&Seen<'_>>, f: Aspect| {
+        let first = f(g[0])?;
+        g.iter()
+            .all(|m| f(m).as_ref() == Some(&first))
+            .then_some(first)
+    };
+    let starttls: Aspect = |m| {
+        m.starttls
+            .map(|b| if b { "offered" } else { "not offered" }.to_string())
+    };
+    let version: Aspect = |m| m.version.clone();
+    let aspects = [("STARTTLS", starttls), ("TLS version", version)];
+    for (aspect, f) in aspects {
+        let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut labels = Vec::new();
+        for g in hosts {
+            if let Some(v) = uniform(g, f) {
+                by.entry(v)
+                    .or_default()
+                    .push(g[0].obs.endpoint.host.to_string());
+                labels.extend(g.iter().map(|m| m.label.clone()));
+            }
+        }
+        if by.len() < 2 {
+            continue;
+        }
+        let evidence: Vec<String> = by
+            .iter()
+            .map(|(v, hs)| format!("{aspect} {v}: {}", hs.join(", ")))
+            .collect();
+        let summary = match aspect {
+            "STARTTLS" => {
+                let none = by.get("not offered").cloned().unwrap_or_default();
+                let some = by.get("offered").cloned().unwrap_or_default();
+                format!(
+                    "MX hosts of {domain} disagree on port {port}: {} {} STARTTLS, {} {} not",
+                    some.join(", "),
+                    verb(some.len(), "offers", "offer"),
+                    none.join(", "),
+                    verb(none.len(), "does", "do")
+                )
+            }
+            _ => format!(
+                "MX hosts of {domain} negotiate different TLS versions on port {port}: {}",
+                evidence.join("; ")
+            ),
+        };
+        out.push(finding(
+            Code::EndpointsInconsistent,
+            format!("{domain} (port {port}, {} MX hosts)", hosts.len()),
+            labels,
+            summary,
+            evidence,
+            format!(
+                "Senders try the MX hosts of {domain} in preference order and move on when one fails, so whether mail arrives over TLS depends on \
+                 which host a sender reaches. Configure every MX host alike; the findings of the odd host say what to change there."
+            ),
+        ));
+    }
+}
+
+fn port_mismatch_fix(
+    kind: ServerKind,
+    host: &str,
+    closed: &[u16],
+    open: &[u16],
+    cert: Option<&CertInfo>,
+) -> String {
+    let closed_list = list(closed);
+    let open_list = list(open);
+    let name = cert
+        .and_then(|c| {
+            c.dns_names
+                .iter()
+                .find_map(|n| safe_name(n).filter(|n| !n.starts_with('*')))
+        })
+        .unwrap_or_else(|| "<a name on the SMTP certificate>".into());
+    let intro = format!(
+        "{host} can do TLS: port {open_list} offers STARTTLS{}. So the certificate is usable; the listener on port {closed_list} does not offer it.",
+        cert.map(|c| format!(" with {}", c.subject))
+            .unwrap_or_default()
+    );
+    match kind {
+        ServerKind::Exchange => {
+            let lookups: Vec<String> = closed
+                .iter()
+                .map(|p| format!("  {}", exchange_connector_lookup(*p)))
+                .collect();
+            format!(
+                "{intro} On Exchange that is the receive connector bound to port {closed_list}: its AuthMechanism must include `Tls`, \
+                 and its Fqdn must be a name on the SMTP certificate (otherwise Exchange silently withholds STARTTLS). In the Exchange Management Shell:\n\
+                 {}\n  \
+                 Set-ReceiveConnector \"<identity from above>\" -AuthMechanism 'Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer'\n  \
+                 Set-ReceiveConnector \"<identity from above>\" -Fqdn {name}\n  \
+                 Get-ExchangeCertificate | Where-Object {{ $_.Services -match 'SMTP' }} | fl Thumbprint,Subject,CertificateDomains,NotAfter\n  \
+                 Restart-Service MSExchangeFrontEndTransport",
+                lookups.join("\n")
+            )
+        }
+        ServerKind::Postfix => {
+            let services: Vec<String> = closed
+                .iter()
+                .map(|p| match p {
+                    25 => "smtp/inet".to_string(),
+                    587 => "submission/inet".to_string(),
+                    p => format!("<service on port {p}>/inet"),
+                })
+                .collect();
+            format!(
+                "{intro} In Postfix the TLS level is set per master.cf service: the service on port {closed_list} overrides it or main.cf never sets it.\n  \
+                 postconf -P | grep -E 'tls_security_level|tls_wrappermode'   # per-service overrides\n  \
+                 postconf smtpd_tls_security_level   # main.cf: must be 'may' (or 'encrypt')\n  \
+                 postconf -e 'smtpd_tls_security_level = may'\n  \
+                 postconf -PX {}/smtpd_tls_security_level   # drop a per-service 'none'\n  \
+                 postfix reload",
+                services.join(" ")
+            )
+        }
+        _ => format!(
+            "{intro} Enable STARTTLS on the listener for port {closed_list} with the same certificate as port {open_list}; if it is already \
+             enabled there, a firewall with SMTP inspection on that port's path strips the keyword."
+        ),
+    }
+}
+
+fn list(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// STARTTLS offered on some ports of an address and not on others.
+fn port_mismatch(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
+    let open: Vec<&Seen<'_>> = group
+        .iter()
+        .copied()
+        .filter(|m| m.starttls == Some(true))
+        .collect();
+    let closed: Vec<&Seen<'_>> = group
+        .iter()
+        .copied()
+        .filter(|m| m.starttls == Some(false))
+        .collect();
+    if open.is_empty() || closed.is_empty() {
+        return;
+    }
+    let host = match &group[0].obs.endpoint.host {
+        Host::Name(n) => n.clone(),
+        Host::Ip(ip) => ip.to_string(),
+    };
+    let open_ports: Vec<u16> = open.iter().map(|m| m.port()).collect();
+    let closed_ports: Vec<u16> = closed.iter().map(|m| m.port()).collect();
+    let mut evidence = Vec::new();
+    for m in &open {
+        evidence.push(format!("{}: STARTTLS offered", m.label));
+    }
+    for m in &closed {
+        let caps = m
+            .obs
+            .capabilities
+            .as_ref()
+            .map(|c| c.keyword_lines().join(", "))
+            .unwrap_or_default();
+        evidence.push(format!(
+            "{}: STARTTLS NOT offered (EHLO keywords: {caps})",
+            m.label
+        ));
+    }
+    let kind = ServerKind::detect(closed[0].obs);
+    let cert = open
+        .iter()
+        .find_map(|m| m.cert.as_ref().filter(|_| m.trusted));
+    out.push(finding(
+        Code::StarttlsPortMismatch,
+        format!(
+            "{host} (ports {})",
+            list(&group.iter().map(|m| m.port()).collect::<Vec<_>>())
+        ),
+        group.iter().map(|m| m.label.clone()).collect(),
+        format!(
+            "{host} offers STARTTLS on port {} but not on port {}",
+            list(&open_ports),
+            list(&closed_ports)
+        ),
+        evidence,
+        port_mismatch_fix(kind, &host, &closed_ports, &open_ports, cert),
+    ));
+}
+
+/// Groups items by a key, keeping the order in which keys first appear.
+fn group_by<T: Copy, K: PartialEq>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(T) -> Option<K>,
+) -> Vec<(K, Vec<T>)> {
+    let mut groups: Vec<(K, Vec<T>)> = Vec::new();
+    for item in items {
+        let Some(k) = key(item) else { continue };
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(item),
+            None => groups.push((k, vec![item])),
+        }
+    }
+    groups
+}
+
+/// Findings that only a comparison of endpoints shows. `observations` in report order.
+pub fn rules(observations: &[Observation], now: OffsetDateTime) -> Vec<Finding> {
+    let seen: Vec<Seen<'_>> = observations.iter().map(|o| Seen::new(o, now)).collect();
+    let mut out = Vec::new();
+    // Same host, same port and mode, several addresses.
+    let by_host = group_by(&seen, |m| {
+        let e = &m.obs.endpoint;
+        Some((e.host.to_string(), e.address.port(), e.tls_mode))
+    });
+    for (_, group) in &by_host {
+        if group.len() > 1 {
+            within_host(group, &mut out);
+        }
+    }
+    // Same domain, same port and mode, several MX hosts.
+    let by_domain = group_by(&by_host, |(key, group)| {
+        let via = group[0].obs.endpoint.via.as_ref()?;
+        Some((via.domain.clone(), key.1, key.2))
+    });
+    for ((domain, _, _), hosts) in &by_domain {
+        let hosts: Vec<Vec<&Seen<'_>>> = hosts.iter().map(|(_, g)| g.clone()).collect();
+        within_domain(domain, &hosts, &mut out);
+    }
+    // Same address, several STARTTLS ports.
+    let by_addr = group_by(&seen, |m| {
+        let e = &m.obs.endpoint;
+        (e.tls_mode == TlsMode::Starttls).then(|| (e.host.to_string(), e.address.ip()))
+    });
+    for (_, group) in &by_addr {
+        port_mismatch(group, &mut out);
+    }
+    out
+}
+
+/// Merges findings that several endpoints share (same code, severity, summary and fix) into
+/// one that lists them all. `endpoints` are the run's labels with their host, in report order.
+pub fn merge_shared(findings: Vec<Finding>, endpoints: &[(String, String)]) -> Vec<Finding> {
+    let mut merged: Vec<Finding> = Vec::new();
+    for f in findings {
+        let same = merged.iter_mut().find(|m| {
+            m.code == f.code
+                && m.severity == f.severity
+                && m.summary == f.summary
+                && m.fix == f.fix
+                && !m.endpoints.is_empty()
+                && !f.endpoints.is_empty()
+        });
+        match same {
+            Some(m) => {
+                for l in f.endpoints {
+                    if !m.endpoints.contains(&l) {
+                        m.endpoints.push(l);
+                    }
+                }
+                for e in f.evidence {
+                    if !m.evidence.contains(&e) {
+                        m.evidence.push(e);
+                    }
+                }
+            }
+            None => merged.push(f),
+        }
+    }
+    let host_of = |l: &String| {
+        endpoints
+            .iter()
+            .find(|(x, _)| x == l)
+            .map(|(_, h)| h.clone())
+    };
+    for m in &mut merged {
+        if m.endpoints.len() < 2 || m.code.is_cross_endpoint() {
+            continue;
+        }
+        m.endpoints
+            .sort_by_key(|l| endpoints.iter().position(|(x, _)| x == l));
+        let n = m.endpoints.len();
+        let hosts: Vec<Option<String>> = m.endpoints.iter().map(host_of).collect();
+        let one_host = hosts.windows(2).all(|w| w[0] == w[1]);
+        m.endpoint = if n == endpoints.len() {
+            format!("all {n} endpoints")
+        } else if let (true, Some(Some(h))) = (one_host, hosts.first()) {
+            let of_host = endpoints.iter().filter(|(_, x)| x == h).count();
+            if of_host == n {
+                format!("all {n} endpoints of {h}")
+            } else {
+                format!("{n} endpoints of {h}")
+            }
+        } else {
+            format!("{n} endpoints")
+        };
+    }
+    merged
+}

@@ -1,0 +1,142 @@
+//! An in-process authoritative DNS server on 127.0.0.1, for tests of MX and address lookups.
+//!
+//! Why: MX selection, NXDOMAIN vs. NODATA, null MX (RFC 7505) and "MX points at a CNAME"
+//! (RFC 5321 §5.1, RFC 2181 §10.3) can only be tested end to end with real DNS answers, and
+//! tests must never use the system resolver (`/etc/resolv.conf` points off this machine).
+//! So each test serves its own zones from hickory-server's `InMemoryZoneHandler` on a random
+//! loopback port and hands the binary `--resolver 127.0.0.1:PORT`.
+//!
+//! The server listens on UDP and TCP on the same port, as a real name server does, so a
+//! resolver that retries over TCP (truncation, `try_tcp_on_error`) reaches the same zones.
+//! It runs on the shared test runtime (`crate::common::runtime()`), and dropping the
+//! [`DnsServer`] stops it without waiting.
+//!
+//! The zone handler answers as an authoritative server does: NXDOMAIN for a name absent from
+//! a served zone, NOERROR with an empty answer (NODATA) for a name that exists without the
+//! queried type, and for a query that meets a CNAME inside the zone, the CNAME chain followed
+//! by the target's records in the answer section (hickory-server 0.26 chases CNAMEs itself).
+//! A name outside every served zone gets REFUSED.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::proto::rr::{LowerName, Name, RecordSet, RrKey};
+use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+
+/// How long an idle TCP client may keep its connection to the test server.
+const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Responses buffered per TCP connection (hickory's own default stream buffer size).
+const TCP_RESPONSE_BUFFER: usize = 32;
+/// Attempts at finding a port free for both UDP and TCP.
+const BIND_ATTEMPTS: usize = 20;
+
+/// A running authoritative server for the given zones, listening on `addr` (UDP and TCP).
+pub struct DnsServer {
+    /// Where to send queries: `--resolver` takes this (see [`DnsServer::resolver_arg`]).
+    pub addr: SocketAddr,
+    server: Option<Server<Catalog>>,
+}
+
+impl DnsServer {
+    /// Serves `zones`, each `(origin, master-file text)`, e.g.
+    /// `("contoso.test.", "$ORIGIN contoso.test.\n$TTL 60\n@ IN SOA ...")`.
+    ///
+    /// Panics on a zone that does not parse or lacks an SOA at its origin: that is a bug in
+    /// the test, and the message says which zone.
+    pub fn start(zones: &[(&str, &str)]) -> DnsServer {
+        let mut catalog = Catalog::new();
+        for &(origin, text) in zones {
+            let (name, handler) = load_zone(origin, text);
+            catalog.upsert(LowerName::new(&name), vec![handler]);
+        }
+
+        let (udp, tcp) = bind_udp_and_tcp();
+        let addr = udp
+            .local_addr()
+            .unwrap_or_else(|e| panic!("test DNS server: no local address: {e}"));
+
+        // The sockets become tokio sockets, and the server spawns its tasks, on the shared
+        // test runtime: entering it makes it the "current" runtime for those calls.
+        let _guard = crate::common::runtime().enter();
+        let udp = tokio::net::UdpSocket::from_std(udp)
+            .unwrap_or_else(|e| panic!("test DNS server: UDP socket: {e}"));
+        let tcp = tokio::net::TcpListener::from_std(tcp)
+            .unwrap_or_else(|e| panic!("test DNS server: TCP listener: {e}"));
+        let mut server = Server::new(catalog);
+        server.register_socket(udp);
+        server.register_listener(tcp, TCP_IDLE_TIMEOUT, TCP_RESPONSE_BUFFER);
+
+        DnsServer {
+            addr,
+            server: Some(server),
+        }
+    }
+
+    /// The value for `--resolver`: `"127.0.0.1:PORT"`.
+    pub fn resolver_arg(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Drop for DnsServer {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // Ask the listeners to stop, then drop the server: dropping its task set aborts
+            // whatever is still running. Nothing here blocks, so this is safe both from a
+            // plain #[test] and from inside an async context on the shared runtime.
+            server.shutdown_token().cancel();
+            drop(server);
+        }
+    }
+}
+
+/// Parses one zone's master-file text into an authoritative in-memory zone handler.
+fn load_zone(origin: &str, text: &str) -> (Name, Arc<dyn ZoneHandler>) {
+    let mut origin_name = Name::from_str(origin)
+        .unwrap_or_else(|e| panic!("test DNS server: bad zone origin {origin:?}: {e}"));
+    origin_name.set_fqdn(true);
+
+    let (name, records): (Name, BTreeMap<RrKey, RecordSet>) =
+        Parser::new(text, None, Some(origin_name))
+            .parse()
+            .unwrap_or_else(|e| panic!("test DNS server: zone {origin} does not parse: {e}"));
+
+    let handler: InMemoryZoneHandler =
+        InMemoryZoneHandler::new(name.clone(), records, ZoneType::Primary, AxfrPolicy::Deny)
+            .unwrap_or_else(|e| panic!("test DNS server: zone {origin} rejected: {e}"));
+    (name, Arc::new(handler))
+}
+
+/// A UDP socket on 127.0.0.1 with a fresh port, and a TCP listener on the same port number.
+fn bind_udp_and_tcp() -> (std::net::UdpSocket, std::net::TcpListener) {
+    let mut last_error = None;
+    for _ in 0..BIND_ATTEMPTS {
+        let udp = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap_or_else(|e| panic!("test DNS server: cannot bind UDP on 127.0.0.1: {e}"));
+        let port = udp
+            .local_addr()
+            .unwrap_or_else(|e| panic!("test DNS server: no local address: {e}"))
+            .port();
+        match std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)) {
+            Ok(tcp) => {
+                udp.set_nonblocking(true)
+                    .unwrap_or_else(|e| panic!("test DNS server: UDP nonblocking: {e}"));
+                tcp.set_nonblocking(true)
+                    .unwrap_or_else(|e| panic!("test DNS server: TCP nonblocking: {e}"));
+                return (udp, tcp);
+            }
+            // The port is taken for TCP by someone else: drop the UDP socket, try another.
+            Err(e) => last_error = Some(e),
+        }
+    }
+    panic!(
+        "test DNS server: no port free for both UDP and TCP on 127.0.0.1 after \
+         {BIND_ATTEMPTS} attempts; last error: {last_error:?}"
+    )
+}
