@@ -161,9 +161,9 @@ fn mx_reports(
             continue;
         }
         for (h, dns) in r.hosts.iter().zip(per_host) {
+            // By host and address, not by domain: a probe shared by two domains counts for both.
             let mine = |o: &Observation| {
-                o.endpoint.host == h.host
-                    && o.endpoint.via.as_ref().is_some_and(|v| v.domain == r.name)
+                o.endpoint.host == h.host && h.addresses.contains(&o.endpoint.address.ip())
             };
             let labels: Vec<String> = observations
                 .iter()
@@ -187,13 +187,11 @@ fn mx_reports(
             let cause = fs
                 .iter()
                 .find(|f| f.severity > diagnose::Severity::Info || f.code.inconclusive())
-                .map(|f| {
-                    let where_ = if f.endpoints.len() == 1 {
-                        f.endpoint.clone()
-                    } else {
-                        h.host.to_string()
-                    };
-                    format!("{where_}: {}", f.summary)
+                .map(|f| match f.endpoints.len() {
+                    // DNS findings name their host in the summary already.
+                    0 => f.summary.clone(),
+                    1 => format!("{}: {}", f.endpoint, f.summary),
+                    _ => format!("{}: {}", h.host, f.summary),
                 });
             out.push(MxReport {
                 domain: r.name.clone(),
@@ -370,7 +368,8 @@ pub fn main(cli: Cli) -> anyhow::Result<u8> {
                 Err(e) => return Err(e),
             };
             let opts = render_options(&cli.output);
-            let resolver = LazyResolver::new(cfg.probe.step_timeout, cfg.resolvers.clone());
+            let resolver = LazyResolver::new(cfg.probe.step_timeout, cfg.resolvers.clone())
+                .family(cfg.routing.family);
             let mut bar = report::progress::Progress::new(std::io::stderr().is_terminal());
             let report = runtime.block_on(execute(
                 &cfg,

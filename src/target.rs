@@ -125,6 +125,14 @@ fn parse_host(s: &str, original: &str) -> Result<Host, TargetError> {
     if s.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit())) {
         return Err(TargetError::BadHost(original.to_string()));
     }
+    // An internationalised name (bücher.example) is looked up as its A-label (xn--...).
+    let ascii;
+    let s = if s.is_ascii() {
+        s
+    } else {
+        ascii = idna::domain_to_ascii(s).map_err(|_| TargetError::BadHost(original.to_string()))?;
+        ascii.as_str()
+    };
     normalize_name(s)
         .map(Host::Name)
         .ok_or_else(|| TargetError::BadHost(original.to_string()))
@@ -139,8 +147,12 @@ impl FromStr for Target {
         if let Some(inner) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
             s = inner.trim();
         }
-        if s.len() > 7 && s[..7].eq_ignore_ascii_case("mailto:") {
-            s = &s[7..];
+        if let Some(rest) = s
+            .get(..7)
+            .filter(|p| p.eq_ignore_ascii_case("mailto:"))
+            .and_then(|_| s.get(7..))
+        {
+            s = rest;
         }
         // The domain of a mail address; the local part may itself contain '@' when quoted.
         if let Some((local, domain)) = s.rsplit_once('@') {
@@ -238,6 +250,13 @@ mod tests {
             assert_eq!(target.host, Host::Name("contoso.com".into()), "{input}");
             assert!(target.is_mail_domain(), "{input}");
         }
+        assert_eq!(
+            t("user@Bücher.example").host,
+            Host::Name("xn--bcher-kva.example".into())
+        );
+        // Slicing "mailto:" must respect character boundaries.
+        assert!("mailtö:x@y".parse::<Target>().is_ok());
+        assert!("ü@ö".parse::<Target>().is_ok());
         let literal = t("postmaster@[192.0.2.1]");
         assert_eq!(literal.host, Host::Ip("192.0.2.1".parse().unwrap()));
         assert!(!literal.is_mail_domain());

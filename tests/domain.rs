@@ -441,14 +441,14 @@ fn starttls_on_587_but_not_on_25_is_a_port_mismatch_with_the_connector_fix() {
     let binding = format!("Bindings -match ':{}$'", ports[0]);
     for needle in [
         binding.as_str(),
-        "-AuthMechanism 'Tls",
+        "-AuthMechanism \"$($rc.AuthMechanism), Tls\"",
         "-Fqdn mail.contoso.test",
         "Set-ReceiveConnector",
     ] {
         assert!(fix.contains(needle), "{needle} missing from:\n{fix}");
     }
     assert_eq!(f["endpoints"].as_array().unwrap().len(), 2);
-    // Two ports of one address: probed one after the other, never at once.
+    // One session per address and port: the lock is per port, so both ports run at once.
     assert!(servers.iter().all(|s| s.connections() == 1));
 }
 
@@ -554,5 +554,124 @@ fn nodes_with_different_valid_certificates_are_noted_not_warned() {
     assert_eq!(
         f["summary"],
         "the 2 addresses of mx.contoso.test present different certificates, all trusted and current"
+    );
+}
+
+#[test]
+fn when_most_nodes_are_broken_the_healthy_one_is_still_the_reference() {
+    let bad = spki::self_signed(&LeafSpec::valid_for("EXCH02", pki().now, 1800)).unwrap();
+    let bad = Scenario::exchange("EXCH02.contoso.local", Some(&bad));
+    let good = pki().healthy("mx.contoso.test", 200);
+    let (_s, ports) = serve_group(vec![
+        (
+            Scenario::exchange("mx.contoso.test", Some(&good)),
+            [127, 0, 0, 2],
+            0,
+        ),
+        (bad.clone(), [127, 0, 0, 3], 0),
+        (bad, [127, 0, 0, 4], 0),
+    ]);
+    let d = dns(
+        "contoso.test",
+        "@ IN MX 10 mx\nmx IN A 127.0.0.2\nmx IN A 127.0.0.3\nmx IN A 127.0.0.4",
+    );
+    let p = port_arg(ports[0]);
+    let r = probe_domain(&d, &["contoso.test"], &["-p", &p]);
+    let f = r.finding("endpoints-inconsistent");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(
+            "mx.contoso.test [127.0.0.3, 127.0.0.4] still present the self-signed certificate CN=EXCH02"
+        ),
+        "{summary}"
+    );
+    let good_thumbprint = r.json()["endpoints"][0]["certificate"]["thumbprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        f["fix"].as_str().unwrap().contains(&format!(
+            "Export-ExchangeCertificate -Thumbprint {good_thumbprint}"
+        )),
+        "the fix copies the good certificate, never the self-signed one: {}",
+        f["fix"]
+    );
+}
+
+#[test]
+fn two_domains_sharing_an_mx_host_probe_it_once() {
+    let (servers, ports) = serve_group(vec![(healthy("mx.shared.test"), [127, 0, 0, 3], 0)]);
+    let contoso = zone("contoso.test", "@ IN MX 10 mx.shared.test.");
+    let fabrikam = zone("fabrikam.test", "@ IN MX 10 mx.shared.test.");
+    let shared = zone("shared.test", "mx IN A 127.0.0.3");
+    let d = DnsServer::start(&[
+        ("contoso.test.", &contoso),
+        ("fabrikam.test.", &fabrikam),
+        ("shared.test.", &shared),
+    ]);
+    let p = port_arg(ports[0]);
+    let r = probe_domain(&d, &["contoso.test", "fabrikam.test"], &["-p", &p]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_absent(&r, "endpoints-inconsistent");
+    let j = r.json();
+    assert_eq!(j["endpoints"].as_array().unwrap().len(), 1);
+    assert_eq!(j["mx"].as_array().unwrap().len(), 2);
+    assert!(
+        j["mx"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["verdict"] == "pass")
+    );
+    assert_eq!(servers[0].connections(), 1);
+}
+
+#[test]
+fn a_node_on_an_older_tls_version_is_noted_not_failed() {
+    let leaf = pki().healthy("mx.contoso.test", 200);
+    let mut tls12 = Scenario::postfix("mx.contoso.test", &leaf);
+    tls12.tls = Some(std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(starttls_check::tls::provider())
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+            .unwrap(),
+    ));
+    let (_s, ports) = serve_group(vec![
+        (
+            Scenario::postfix("mx.contoso.test", &leaf),
+            [127, 0, 0, 2],
+            0,
+        ),
+        (tls12, [127, 0, 0, 3], 0),
+    ]);
+    let d = dns(
+        "contoso.test",
+        "@ IN MX 10 mx\nmx IN A 127.0.0.2\nmx IN A 127.0.0.3",
+    );
+    let p = port_arg(ports[0]);
+    let r = probe_domain(&d, &["contoso.test"], &["-p", &p]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let f = r.finding("endpoints-inconsistent");
+    assert_eq!(f["severity"], "info");
+    assert_eq!(
+        f["summary"],
+        "mx.contoso.test [127.0.0.3] negotiates TLS 1.2; the other address TLS 1.3"
+    );
+}
+
+#[test]
+fn ipv6_only_on_an_ipv4_domain_is_a_warning_about_reachability() {
+    let d = dns("contoso.test", "@ IN MX 10 mx\nmx IN A 127.0.0.2");
+    let r = probe_domain(&d, &["contoso.test"], &["-6"]);
+    assert_verdict(&r, "warn", 1, "dns-no-address", "warn");
+    let summary = r.finding("dns-no-address")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        summary,
+        "mx.contoso.test has no IPv6 address (AAAA record): IPv6-only senders cannot reach it, and -6 leaves nothing to probe"
     );
 }

@@ -36,6 +36,7 @@ mx2   IN A 192.0.2.20
 mx2   IN A 192.0.2.21
 mx2   IN AAAA 2001:db8::20
 alias IN CNAME mx1.contoso.test.
+alias2 IN CNAME alias.contoso.test.
 ";
 
 /// RFC 7505: "this domain accepts no mail".
@@ -187,6 +188,12 @@ fn cname_alias_reports_its_target_and_the_target_address() {
         );
         let plain = r.lookup_host("mx1.contoso.test").await.unwrap();
         assert_eq!(plain.alias_of, None);
+        let chain = r.lookup_host("alias2.contoso.test").await.unwrap();
+        assert_eq!(
+            chain.alias_of.as_deref(),
+            Some("mx1.contoso.test"),
+            "a chain is followed to the canonical name, not its first hop"
+        );
     });
 }
 

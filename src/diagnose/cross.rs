@@ -77,8 +77,11 @@ struct Split<'s, 'a> {
     odd: Vec<&'s Seen<'a>>,
 }
 
-/// Splits `members` by `key` into the reference value (most members; on a tie the one
-/// `better` prefers) and the odd ones out. `None` when all agree.
+/// Splits `members` by `key` into the reference value and the odd ones out. The reference is
+/// the healthy value when there is one (`better`: a trusted certificate, STARTTLS offered,
+/// the newest TLS version), even when most nodes are broken: the fix copies the reference
+/// onto the odd nodes, never the other way round. Among equally healthy values, the most
+/// common wins. `None` when all agree.
 fn split<'s, 'a, K: Ord + Clone>(
     members: &[&'s Seen<'a>],
     key: impl Fn(&Seen<'a>) -> Option<K>,
@@ -95,7 +98,7 @@ fn split<'s, 'a, K: Ord + Clone>(
     }
     let (ref_key, _) = by
         .iter()
-        .max_by_key(|(_, v)| (v.len(), v.iter().any(|m| better(m))))?;
+        .max_by_key(|(_, v)| (v.iter().any(|m| better(m)), v.len()))?;
     let ref_key = ref_key.clone();
     let reference = by.remove(&ref_key).unwrap_or_default();
     let mut odd: Vec<&Seen<'a>> = by.into_values().flatten().collect();
@@ -122,17 +125,39 @@ fn finding(
     }
 }
 
-fn align_fix(kind: ServerKind, host: &str, good: Option<&CertInfo>, odd: &[&Seen<'_>]) -> String {
+/// What differs between the nodes behind one name, which decides the wording of the fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Differs {
+    Starttls,
+    Certificate,
+    Version,
+}
+
+fn align_fix(
+    kind: ServerKind,
+    host: &str,
+    differs: Differs,
+    good: Option<&CertInfo>,
+    odd: &[&Seen<'_>],
+) -> String {
     let odd_ips: Vec<String> = odd.iter().map(|m| m.ip()).collect();
+    let odd_ips = odd_ips.join(", ");
+    let symptom = match differs {
+        Differs::Certificate => "the classic intermittent `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]` \
+             from Exchange Online behind a load balancer"
+            .to_string(),
+        Differs::Starttls => "senders that require TLS (Exchange Online with forced TLS: `451 5.7.3 STARTTLS is required to send mail`) \
+             queue the mail, and opportunistic senders deliver it in clear text"
+            .to_string(),
+        Differs::Version => "the older TLS version is what those senders negotiate".to_string(),
+    };
     let intro = format!(
-        "Senders are spread over the addresses of {host}, so they fail only when they land on {}: the classic intermittent \
-         `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]` from Exchange Online behind a load balancer. \
-         Make every node behind {host} serve the same certificate and TLS settings, or take the odd node out of the pool until it does.",
-        odd_ips.join(", ")
+        "Senders are spread over the addresses of {host}, so they fail only when they land on {odd_ips}: {symptom}. \
+         Make every node behind {host} serve the same certificate and TLS settings, or take the odd node out of the pool until it does."
     );
     let thumb = good.map_or("<thumbprint>".to_string(), |c| c.thumbprint.clone());
-    match kind {
-        ServerKind::Exchange => format!(
+    match (kind, differs) {
+        (ServerKind::Exchange, Differs::Certificate) => format!(
             "{intro}\nCopy the good certificate to the odd node (Exchange Management Shell):\n  \
              $b = Export-ExchangeCertificate -Thumbprint {thumb} -BinaryEncoded -Password (Read-Host -AsSecureString)   # on a good node\n  \
              [System.IO.File]::WriteAllBytes('C:\\certs\\mail.pfx', $b.FileData)\n  \
@@ -140,9 +165,14 @@ fn align_fix(kind: ServerKind, host: &str, good: Option<&CertInfo>, odd: &[&Seen
              Enable-ExchangeCertificate -Thumbprint {thumb} -Services SMTP\n  \
              Restart-Service MSExchangeFrontEndTransport"
         ),
-        ServerKind::Postfix => format!(
-            "{intro}\nCopy the key and full chain from a good node to the odd one and reload:\n  \
-             postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file)'   # on a good node: which files\n  \
+        (ServerKind::Exchange, _) => format!(
+            "{intro}\nCompare the receive connectors of a good node and the odd one (Exchange Management Shell, on each server):\n  \
+             Get-ReceiveConnector -Server $env:COMPUTERNAME | fl Identity,Bindings,Fqdn,AuthMechanism,TlsCertificateName\n  \
+             Get-ExchangeCertificate | Where-Object {{ $_.Services -match 'SMTP' }} | fl Thumbprint,Subject,CertificateDomains,NotAfter"
+        ),
+        (ServerKind::Postfix, _) => format!(
+            "{intro}\nCompare the TLS settings of a good node and the odd one, and copy the key and full chain across:\n  \
+             postconf -n | grep -E '^smtpd_tls_'   # on each node\n  \
              openssl x509 -noout -fingerprint -sha256 -in /etc/postfix/tls/fullchain.pem   # compare on each node\n  \
              postfix check && postfix reload"
         ),
@@ -182,6 +212,8 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
     let mut summary = None;
     let mut odd_all: Vec<&Seen<'_>> = Vec::new();
     let mut good_cert = None;
+    let mut differs = None;
+    let mut severity = super::Severity::Info;
     if let Some(s) = split(group, |m| m.starttls, |m| m.starttls == Some(true)) {
         let offered = s.reference[0].starttls == Some(true);
         let word = |b: bool| if b { "offered" } else { "NOT offered" };
@@ -211,12 +243,15 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
                 verb(s.reference.len(), "does", "do")
             )
         });
+        differs.get_or_insert(Differs::Starttls);
+        severity = super::Severity::Warn;
         odd_all.extend(s.odd);
     }
+    let healthy_cert = |m: &Seen<'_>| m.trusted && m.cert.as_ref().is_some_and(|c| !c.expired);
     if let Some(s) = split(
         group,
         |m| m.cert.as_ref().map(|c| c.sha256.clone()),
-        |m| m.trusted,
+        healthy_cert,
     ) {
         let good = s.reference[0].cert.clone();
         for m in &s.odd {
@@ -227,36 +262,52 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
         if let Some(c) = &good {
             evidence.push(format!("{}: {}", others(s.reference.len()), cert_words(c)));
         }
-        let what = s
-            .odd
-            .first()
-            .and_then(|m| m.cert.as_ref())
-            .map(|c| {
-                if c.self_signed {
-                    format!("the self-signed certificate {}", c.subject)
-                } else if c.expired {
-                    format!("the expired certificate {}", c.subject)
-                } else {
-                    format!("another certificate ({})", c.subject)
-                }
-            })
-            .unwrap_or_default();
-        let reference = good
-            .as_ref()
-            .map(|c| format!(" {}", c.subject))
-            .unwrap_or_default();
-        let n = s.odd.len();
-        summary.get_or_insert(format!(
-            "{} still {} {what}; {} {}{reference}",
-            who(&host, &s.odd),
-            verb(n, "presents", "present"),
-            others(s.reference.len()),
-            verb(s.reference.len(), "presents", "present"),
-        ));
+        // Different certificates that are all trusted and current break nothing today (only
+        // a DANE pin, or the next renewal of one of them): worth knowing, not a warning.
+        let benign = group
+            .iter()
+            .filter(|m| m.cert.is_some())
+            .all(|m| healthy_cert(m));
+        if benign {
+            summary.get_or_insert(format!(
+                "the {} addresses of {host} present different certificates, all trusted and current",
+                group.len()
+            ));
+        } else {
+            let what = s
+                .odd
+                .first()
+                .and_then(|m| m.cert.as_ref())
+                .map(|c| {
+                    if c.self_signed {
+                        format!("the self-signed certificate {}", c.subject)
+                    } else if c.expired {
+                        format!("the expired certificate {}", c.subject)
+                    } else {
+                        format!("another certificate ({})", c.subject)
+                    }
+                })
+                .unwrap_or_default();
+            let reference = good
+                .as_ref()
+                .map(|c| format!(" {}", c.subject))
+                .unwrap_or_default();
+            let n = s.odd.len();
+            summary.get_or_insert(format!(
+                "{} still {} {what}; {} {}{reference}",
+                who(&host, &s.odd),
+                verb(n, "presents", "present"),
+                others(s.reference.len()),
+                verb(s.reference.len(), "presents", "present"),
+            ));
+            differs.get_or_insert(Differs::Certificate);
+            severity = super::Severity::Warn;
+        }
         good_cert = good;
         odd_all.extend(s.odd);
     }
-    if let Some(s) = split(group, |m| m.version.clone(), |_| false) {
+    let newest = group.iter().filter_map(|m| m.version.clone()).max();
+    if let Some(s) = split(group, |m| m.version.clone(), |m| m.version == newest) {
         let reference = s.reference[0].version.clone().unwrap_or_default();
         for m in &s.odd {
             evidence.push(format!(
@@ -273,44 +324,40 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
             s.odd[0].version.clone().unwrap_or_default(),
             others(s.reference.len()),
         ));
+        differs.get_or_insert(Differs::Version);
         odd_all.extend(s.odd);
     }
-    let Some(mut summary) = summary else { return };
-    // Different certificates that are all trusted and current break nothing today (only a
-    // DANE pin, or the next renewal of one of them): worth knowing, not a warning.
-    let benign = evidence.len() == group.len()
-        && group
-            .iter()
-            .all(|m| m.trusted && m.cert.as_ref().is_some_and(|c| !c.expired))
-        && split(group, |m| m.starttls, |_| false).is_none()
-        && split(group, |m| m.version.clone(), |_| false).is_none();
-    if benign {
-        summary = format!(
-            "the {} addresses of {host} present different certificates, all trusted and current",
-            group.len()
-        );
+    let Some(summary) = summary else { return };
+    let mut unique: Vec<&Seen<'_>> = Vec::new();
+    for m in odd_all {
+        if !unique.iter().any(|u| std::ptr::eq(*u, m)) {
+            unique.push(m);
+        }
     }
-    odd_all.dedup_by(|a, b| std::ptr::eq(*a, *b));
-    let kind = odd_all
+    let kind = unique
         .iter()
         .chain(group.iter())
         .map(|m| ServerKind::detect(m.obs))
         .find(|k| *k != ServerKind::Unknown)
         .unwrap_or(ServerKind::Unknown);
+    let fix = match differs {
+        Some(d) => align_fix(kind, &host, d, good_cert.as_ref(), &unique),
+        None => format!(
+            "Nothing fails today. Keep the nodes behind {host} on one certificate anyway, so that a renewal (or a DANE TLSA record) \
+             covers them all at once; the evidence lists each node's expiry date."
+        ),
+    };
     let mut f = finding(
         Code::EndpointsInconsistent,
         format!("{host} (port {port}, {} addresses)", group.len()),
         labels,
         summary,
         evidence,
-        align_fix(kind, &host, good_cert.as_ref(), &odd_all),
+        fix,
     );
-    if benign {
-        f.severity = super::Severity::Info;
-        f.fix = format!(
-            "Nothing fails today. Keep the nodes behind {host} on one certificate anyway, so that a renewal (or a DANE TLSA record)              covers them all at once; the evidence lists each node's expiry date."
-        );
-    }
+    // Only a different STARTTLS setting or a broken certificate fails some senders; a newer
+    // TLS version on some nodes, or different valid certificates, fails none.
+    f.severity = severity;
     out.push(f);
 }
 
@@ -354,6 +401,12 @@ fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>)
             .iter()
             .map(|(v, hs)| format!("{aspect} {v}: {}", hs.join(", ")))
             .collect();
+        // A newer TLS version on some hosts fails no sender; a missing STARTTLS does.
+        let severity = if aspect == "STARTTLS" {
+            super::Severity::Warn
+        } else {
+            super::Severity::Info
+        };
         let summary = match aspect {
             "STARTTLS" => {
                 let none = by.get("not offered").cloned().unwrap_or_default();
@@ -371,17 +424,27 @@ fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>)
                 evidence.join("; ")
             ),
         };
-        out.push(finding(
+        let fix = if aspect == "STARTTLS" {
+            format!(
+                "Senders try the MX hosts of {domain} in preference order and move on when one fails, so whether mail arrives over TLS depends on \
+                 which host a sender reaches. Configure every MX host alike; the findings of the odd host say what to change there."
+            )
+        } else {
+            format!(
+                "Nothing fails: every host negotiates a current TLS version. Bring the older host's TLS library or configuration up to date \
+                 when convenient, so every MX host of {domain} behaves alike."
+            )
+        };
+        let mut f = finding(
             Code::EndpointsInconsistent,
             format!("{domain} (port {port}, {} MX hosts)", hosts.len()),
             labels,
             summary,
             evidence,
-            format!(
-                "Senders try the MX hosts of {domain} in preference order and move on when one fails, so whether mail arrives over TLS depends on \
-                 which host a sender reaches. Configure every MX host alike; the findings of the odd host say what to change there."
-            ),
-        ));
+            fix,
+        );
+        f.severity = severity;
+        out.push(f);
     }
 }
 
@@ -394,6 +457,7 @@ fn port_mismatch_fix(
 ) -> String {
     let closed_list = list(closed);
     let open_list = list(open);
+    let (open_words, closed_words) = (ports_words(open), ports_words(closed));
     let name = cert
         .and_then(|c| {
             c.dns_names
@@ -402,7 +466,8 @@ fn port_mismatch_fix(
         })
         .unwrap_or_else(|| "<a name on the SMTP certificate>".into());
     let intro = format!(
-        "{host} can do TLS: port {open_list} offers STARTTLS{}. So the certificate is usable; the listener on port {closed_list} does not offer it.",
+        "{host} can do TLS: {open_words} {} STARTTLS{}. So the certificate is usable; the listener on {closed_words} does not offer it.",
+        if open.len() == 1 { "offers" } else { "offer" },
         cert.map(|c| format!(" with {}", c.subject))
             .unwrap_or_default()
     );
@@ -416,8 +481,9 @@ fn port_mismatch_fix(
                 "{intro} On Exchange that is the receive connector bound to port {closed_list}: its AuthMechanism must include `Tls`, \
                  and its Fqdn must be a name on the SMTP certificate (otherwise Exchange silently withholds STARTTLS). In the Exchange Management Shell:\n\
                  {}\n  \
-                 Set-ReceiveConnector \"<identity from above>\" -AuthMechanism 'Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer'\n  \
-                 Set-ReceiveConnector \"<identity from above>\" -Fqdn {name}\n  \
+                 $rc = Get-ReceiveConnector \"<identity from above>\"\n  \
+                 Set-ReceiveConnector $rc.Identity -AuthMechanism \"$($rc.AuthMechanism), Tls\"   # adds Tls, keeps the rest\n  \
+                 Set-ReceiveConnector $rc.Identity -Fqdn {name}\n  \
                  Get-ExchangeCertificate | Where-Object {{ $_.Services -match 'SMTP' }} | fl Thumbprint,Subject,CertificateDomains,NotAfter\n  \
                  Restart-Service MSExchangeFrontEndTransport",
                 lookups.join("\n")
@@ -427,9 +493,9 @@ fn port_mismatch_fix(
             let services: Vec<String> = closed
                 .iter()
                 .map(|p| match p {
-                    25 => "smtp/inet".to_string(),
-                    587 => "submission/inet".to_string(),
-                    p => format!("<service on port {p}>/inet"),
+                    25 => "smtp/inet/smtpd_tls_security_level".to_string(),
+                    587 => "submission/inet/smtpd_tls_security_level".to_string(),
+                    p => format!("<service on port {p}>/inet/smtpd_tls_security_level"),
                 })
                 .collect();
             format!(
@@ -437,7 +503,7 @@ fn port_mismatch_fix(
                  postconf -P | grep -E 'tls_security_level|tls_wrappermode'   # per-service overrides\n  \
                  postconf smtpd_tls_security_level   # main.cf: must be 'may' (or 'encrypt')\n  \
                  postconf -e 'smtpd_tls_security_level = may'\n  \
-                 postconf -PX {}/smtpd_tls_security_level   # drop a per-service 'none'\n  \
+                 postconf -PX {}   # drop a per-service 'none'\n  \
                  postfix reload",
                 services.join(" ")
             )
@@ -447,6 +513,12 @@ fn port_mismatch_fix(
              enabled there, a firewall with SMTP inspection on that port's path strips the keyword."
         ),
     }
+}
+
+/// `port 25` / `ports 25, 2525`.
+fn ports_words(ports: &[u16]) -> String {
+    let s = if ports.len() == 1 { "" } else { "s" };
+    format!("port{s} {}", list(ports))
 }
 
 fn list(ports: &[u16]) -> String {
@@ -506,9 +578,9 @@ fn port_mismatch(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
         ),
         group.iter().map(|m| m.label.clone()).collect(),
         format!(
-            "{host} offers STARTTLS on port {} but not on port {}",
-            list(&open_ports),
-            list(&closed_ports)
+            "{host} offers STARTTLS on {} but not on {}",
+            ports_words(&open_ports),
+            ports_words(&closed_ports)
         ),
         evidence,
         port_mismatch_fix(kind, &host, &closed_ports, &open_ports, cert),
@@ -565,12 +637,17 @@ pub fn rules(observations: &[Observation], now: OffsetDateTime) -> Vec<Finding> 
     out
 }
 
+/// One endpoint's label and its own evidence for a merged finding.
+type Member = (String, Vec<String>);
+
 /// Merges findings that several endpoints share (same code, severity, summary and fix) into
 /// one that lists them all. `endpoints` are the run's labels with their host, in report order.
 pub fn merge_shared(findings: Vec<Finding>, endpoints: &[(String, String)]) -> Vec<Finding> {
-    let mut merged: Vec<Finding> = Vec::new();
+    // Each merged finding with the evidence of every member, to keep what is particular to
+    // one endpoint attributed to it.
+    let mut merged: Vec<(Finding, Vec<Member>)> = Vec::new();
     for f in findings {
-        let same = merged.iter_mut().find(|m| {
+        let same = merged.iter_mut().find(|(m, _)| {
             m.code == f.code
                 && m.severity == f.severity
                 && m.summary == f.summary
@@ -579,21 +656,45 @@ pub fn merge_shared(findings: Vec<Finding>, endpoints: &[(String, String)]) -> V
                 && !f.endpoints.is_empty()
         });
         match same {
-            Some(m) => {
+            Some((m, members)) => {
+                let label = f.endpoints.first().cloned().unwrap_or_default();
                 for l in f.endpoints {
                     if !m.endpoints.contains(&l) {
                         m.endpoints.push(l);
                     }
                 }
-                for e in f.evidence {
-                    if !m.evidence.contains(&e) {
-                        m.evidence.push(e);
-                    }
-                }
+                members.push((label, f.evidence));
             }
-            None => merged.push(f),
+            None => {
+                let label = f.endpoints.first().cloned().unwrap_or_default();
+                let evidence = f.evidence.clone();
+                merged.push((f, vec![(label, evidence)]));
+            }
         }
     }
+    let mut merged: Vec<Finding> = merged
+        .into_iter()
+        .map(|(mut m, members)| {
+            if members.len() > 1 {
+                let shared = |line: &String| members.iter().all(|(_, ev)| ev.contains(line));
+                let mut evidence: Vec<String> = Vec::new();
+                for (label, ev) in &members {
+                    for line in ev {
+                        let line = if shared(line) {
+                            line.clone()
+                        } else {
+                            format!("{label}: {line}")
+                        };
+                        if !evidence.contains(&line) {
+                            evidence.push(line);
+                        }
+                    }
+                }
+                m.evidence = evidence;
+            }
+            m
+        })
+        .collect();
     let host_of = |l: &String| {
         endpoints
             .iter()
@@ -623,4 +724,95 @@ pub fn merge_shared(findings: Vec<Finding>, endpoints: &[(String, String)]) -> V
         };
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::Severity;
+
+    fn f(code: Code, endpoint: &str, summary: &str, evidence: &str) -> Finding {
+        Finding {
+            code,
+            severity: code.default_severity(),
+            endpoint: endpoint.into(),
+            endpoints: if endpoint.contains('[') {
+                vec![endpoint.into()]
+            } else {
+                Vec::new()
+            },
+            summary: summary.into(),
+            evidence: vec![evidence.into()],
+            fix: "fix".into(),
+        }
+    }
+
+    fn labels() -> Vec<(String, String)> {
+        [
+            ("mx1.contoso.test [192.0.2.1]:25", "mx1.contoso.test"),
+            ("mx1.contoso.test [192.0.2.2]:25", "mx1.contoso.test"),
+            ("mx2.contoso.test [192.0.2.3]:25", "mx2.contoso.test"),
+        ]
+        .map(|(l, h)| (l.to_string(), h.to_string()))
+        .to_vec()
+    }
+
+    #[test]
+    fn shared_findings_merge_with_every_endpoint_and_evidence_listed() {
+        let l = labels();
+        let merged = merge_shared(
+            vec![
+                f(Code::CertExpired, &l[0].0, "expired", "seen on .1"),
+                f(Code::CertExpired, &l[1].0, "expired", "seen on .2"),
+                f(Code::CertExpired, &l[2].0, "expired", "seen on .2"),
+                f(Code::StarttlsOk, &l[0].0, "works", "x"),
+            ],
+            &l,
+        );
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].endpoint, "all 3 endpoints");
+        assert_eq!(merged[0].endpoints.len(), 3);
+        assert_eq!(
+            merged[0].evidence,
+            [
+                format!("{}: seen on .1", l[0].0),
+                format!("{}: seen on .2", l[1].0),
+                format!("{}: seen on .2", l[2].0)
+            ],
+            "evidence particular to one endpoint stays attributed to it"
+        );
+        assert_eq!(
+            merged[1].endpoint, l[0].0,
+            "a single endpoint keeps its label"
+        );
+    }
+
+    #[test]
+    fn a_subset_of_one_host_is_named_by_the_host_and_different_summaries_stay_apart() {
+        let l = labels();
+        let merged = merge_shared(
+            vec![
+                f(Code::BannerTimeout, &l[0].0, "silent", "a"),
+                f(Code::BannerTimeout, &l[1].0, "silent", "b"),
+                f(Code::CertExpired, &l[2].0, "expired 3 days ago", "c"),
+                f(Code::CertExpired, &l[1].0, "expired 4 days ago", "d"),
+            ],
+            &l,
+        );
+        assert_eq!(merged[0].endpoint, "all 2 endpoints of mx1.contoso.test");
+        assert_eq!(merged.len(), 3);
+        assert!(merged.iter().all(|m| m.severity == Severity::Fail));
+    }
+
+    #[test]
+    fn findings_without_endpoints_are_never_merged() {
+        let merged = merge_shared(
+            vec![
+                f(Code::DnsMxNoAddress, "a (port 25)", "same", "x"),
+                f(Code::DnsMxNoAddress, "a (port 25)", "same", "x"),
+            ],
+            &labels(),
+        );
+        assert_eq!(merged.len(), 2);
+    }
 }

@@ -6,11 +6,9 @@
 //! - RFC 7505 §3 (null MX, and that it must stand alone)
 //! - RFC 2181 §10.3 (an MX must not point to an alias)
 
-use std::net::IpAddr;
-
 use super::{Code, Finding, Severity};
 use crate::dns::DnsError;
-use crate::dns::route::{Lookup, MailHost, Route};
+use crate::dns::route::{Family, Lookup, MailHost, Route};
 
 fn finding(
     code: Code,
@@ -174,22 +172,25 @@ pub fn route_rules(route: &Route, resolver: &str) -> Vec<Finding> {
         {
             raise.push(format!("--max-addresses {most}"));
         }
-        let hosts = if route.mx_cut.is_empty() {
-            String::new()
-        } else {
-            format!("{} MX host(s)", route.mx_cut.len())
+        let n = route.mx_cut.len();
+        let hosts = match n {
+            0 => String::new(),
+            1 => "1 MX host".to_string(),
+            n => format!("{n} MX hosts"),
         };
         let addrs = addr_cut.len();
         let what = match (hosts.is_empty(), addrs) {
-            (false, 0) => hosts,
-            (true, _) => format!("some addresses of {addrs} host(s)"),
-            (false, _) => format!("{hosts} and some addresses"),
+            (false, 0) => format!("{hosts} of {name}"),
+            (true, 1) => format!("some addresses of one mail host of {name}"),
+            (true, _) => format!("some addresses of {addrs} mail hosts of {name}"),
+            (false, _) => format!("{hosts} and some addresses of {name}"),
         };
+        let verb = if n == 1 && addrs == 0 { "was" } else { "were" };
         out.push(finding(
             code,
             code.default_severity(),
             here,
-            format!("{what} of {name} were not probed: the verdict covers only the rest"),
+            format!("{what} {verb} not probed: the verdict covers only the rest"),
             evidence,
             format!("Probe them all with {}.", raise.join(" ")),
         ));
@@ -242,8 +243,40 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
             ),
         ));
     }
+    let family = match route.family {
+        Family::Any => None,
+        Family::V4 => Some(("IPv4", "A", "-4")),
+        Family::V6 => Some(("IPv6", "AAAA", "-6")),
+    };
+    // Under -4/-6, "no address" means "none of that family": a fact about reachability over
+    // that family, not a broken record.
+    let family_gap = |here: String, evidence: Vec<String>| {
+        let (fam, rr, flag) = family.unwrap_or(("IPv4", "A", "-4"));
+        finding(
+            Code::DnsNoAddress,
+            Severity::Warn,
+            here,
+            format!(
+                "{name} has no {fam} address ({rr} record): {fam}-only senders cannot reach it, and {flag} leaves nothing to probe"
+            ),
+            evidence,
+            format!(
+                "Add an {rr} record for {name} if the server should be reachable over {fam}; drop {flag} to probe the addresses it has."
+            ),
+        )
+    };
     let answer = match &host.answer {
         Ok(a) => a,
+        Err(e @ DnsError::NoAddress { .. }) if family.is_some() && !host.overridden => {
+            out.push(family_gap(
+                here,
+                vec![format!(
+                    "{e} (asked {resolver} for {} only)",
+                    family.map_or("", |f| f.1)
+                )],
+            ));
+            return out;
+        }
         Err(e @ DnsError::Failed { .. }) => {
             out.push(lookup_failed("the address of", &name, here, e, resolver));
             return out;
@@ -310,20 +343,10 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
         ));
     }
     if host.addresses.is_empty() && !host.filtered.is_empty() {
-        let code = Code::DnsNoAddress;
-        let family = if host.filtered.iter().all(IpAddr::is_ipv6) {
-            "IPv6"
-        } else {
-            "IPv4"
-        };
         let list: Vec<String> = host.filtered.iter().map(ToString::to_string).collect();
-        out.push(finding(
-            code,
-            code.default_severity(),
+        out.push(family_gap(
             here,
-            format!("{name} has only {family} addresses, and -4/-6 excluded them"),
             vec![format!("{name}: {}", list.join(", "))],
-            "Drop -4/-6 to probe these addresses, or add the missing A/AAAA record if the server should be reachable over the other family.".into(),
         ));
     }
     out

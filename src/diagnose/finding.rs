@@ -68,7 +68,7 @@ codes! {
     /// MX to an IP literal or an alias.
     DnsMxInvalid = "dns-mx-invalid", Warn, false, "an MX record names an IP address or a CNAME instead of a host name (RFC 5321 §5.1, RFC 2181 §10.3); fail when no valid MX is left";
     /// The host name has no A/AAAA record (of the family asked for).
-    DnsNoAddress = "dns-no-address", Fail, false, "the host name has no A/AAAA record (of the family asked for with -4/-6)";
+    DnsNoAddress = "dns-no-address", Fail, false, "the host name has no A/AAAA record (fail); under -4/-6, none of that family (warn: unreachable over it)";
     /// No MX: implicit MX.
     DnsNoMx = "dns-no-mx", Info, false, "the domain has no MX record, so its own A/AAAA address is its mail host (implicit MX, RFC 5321 §5.1)";
     /// Our resolver failed.

@@ -321,7 +321,8 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
                      (Event ID 12014 in the Application log), its TlsCertificateName still names a certificate that was replaced, or AuthMechanism lacks `Tls`. \
                      In the Exchange Management Shell:\n  {}\n  Get-ExchangeCertificate | fl Thumbprint,Subject,CertificateDomains,Services,NotAfter\n  \
                      Enable-ExchangeCertificate -Thumbprint <thumbprint of a valid cert covering the Fqdn> -Services SMTP\n  \
-                     Set-ReceiveConnector \"<identity>\" -AuthMechanism 'Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer' -Fqdn <a name on that certificate>\n  \
+                     $rc = Get-ReceiveConnector \"<identity from above>\"\n  \
+                     Set-ReceiveConnector $rc.Identity -AuthMechanism \"$($rc.AuthMechanism), Tls\" -Fqdn <a name on that certificate>   # adds Tls, keeps the rest\n  \
                      Restart-Service MSExchangeFrontEndTransport\nExchange Online then stops failing with `451 5.7.3 STARTTLS is required to send mail`.",
                     exchange_connector_lookup(port)
                 )

@@ -114,6 +114,16 @@ impl HickoryResolver {
     /// Builds the resolver; each query is bounded by `timeout`. With `servers`, only those
     /// are asked (UDP, then TCP for truncated answers); otherwise the system's.
     pub fn new(timeout: Duration, servers: &[SocketAddr]) -> Result<Self, DnsError> {
+        Self::with_family(timeout, servers, route::Family::Any)
+    }
+
+    /// Like [`HickoryResolver::new`], asking only for the addresses of `family` (`-4`/`-6`
+    /// need not wait for the other family's answer).
+    pub fn with_family(
+        timeout: Duration,
+        servers: &[SocketAddr],
+        family: route::Family,
+    ) -> Result<Self, DnsError> {
         let failed = |e: &dyn std::fmt::Display| DnsError::Failed {
             name: "(resolver configuration)".into(),
             reason: e.to_string(),
@@ -139,7 +149,11 @@ impl HickoryResolver {
             (builder, describe_servers("the resolver", servers))
         };
         let opts: &mut ResolverOpts = builder.options_mut();
-        opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        opts.ip_strategy = match family {
+            route::Family::Any => LookupIpStrategy::Ipv4AndIpv6,
+            route::Family::V4 => LookupIpStrategy::Ipv4Only,
+            route::Family::V6 => LookupIpStrategy::Ipv6Only,
+        };
         opts.timeout = timeout;
         opts.attempts = 2;
         opts.preserve_intermediates = true;
@@ -218,13 +232,25 @@ impl Resolver for HickoryResolver {
                 if addrs.is_empty() {
                     return Err(DnsError::NoAddress { name: name.into() });
                 }
-                let wanted = normalize(name);
-                let alias_of = l.as_lookup().answers().iter().find_map(|r| match &r.data {
-                    RData::CNAME(target) if normalize(&r.name.to_ascii()) == wanted => {
-                        Some(normalize(&target.0.to_ascii()))
+                // Follow the CNAME chain to its end: the canonical name is what an MX should name.
+                let answers = l.as_lookup().answers();
+                let mut current = normalize(name);
+                let mut alias_of = None;
+                for _ in 0..answers.len() {
+                    let next = answers.iter().find_map(|r| match &r.data {
+                        RData::CNAME(target) if normalize(&r.name.to_ascii()) == current => {
+                            Some(normalize(&target.0.to_ascii()))
+                        }
+                        _ => None,
+                    });
+                    match next {
+                        Some(n) if Some(&n) != alias_of.as_ref() => {
+                            current = n.clone();
+                            alias_of = Some(n);
+                        }
+                        _ => break,
                     }
-                    _ => None,
-                });
+                }
                 Ok(HostAnswer { addrs, alias_of })
             }
             Err(e) => Err(classify(name, &e)),
@@ -242,6 +268,7 @@ impl Resolver for HickoryResolver {
 pub struct LazyResolver {
     timeout: Duration,
     servers: Vec<SocketAddr>,
+    family: route::Family,
     inner: tokio::sync::OnceCell<Result<HickoryResolver, DnsError>>,
 }
 
@@ -252,14 +279,23 @@ impl LazyResolver {
         LazyResolver {
             timeout,
             servers,
+            family: route::Family::Any,
             inner: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Asks only for the addresses of `family`.
+    pub fn family(mut self, family: route::Family) -> Self {
+        self.family = family;
+        self
     }
 
     async fn get(&self, name: &str) -> Result<&HickoryResolver, DnsError> {
         let built = self
             .inner
-            .get_or_init(|| async { HickoryResolver::new(self.timeout, &self.servers) })
+            .get_or_init(|| async {
+                HickoryResolver::with_family(self.timeout, &self.servers, self.family)
+            })
             .await;
         built.as_ref().map_err(|e| DnsError::Failed {
             name: name.into(),

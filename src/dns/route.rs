@@ -90,6 +90,8 @@ pub struct Route {
     pub mx_cut: Vec<Mx>,
     /// The MX set also holds a null MX (`MX 0 .`) next to real hosts.
     pub null_mx_mixed: bool,
+    /// The address family asked for (`-4`/`-6`).
+    pub family: Family,
 }
 
 impl Route {
@@ -167,7 +169,10 @@ fn mail_host(
     let mut filtered = Vec::new();
     let mut cut = Vec::new();
     if let Ok(a) = &answer {
-        for ip in &a.addrs {
+        // Resolvers rotate their answers: a stable order keeps reports and the cap repeatable.
+        let mut addrs = a.addrs.clone();
+        addrs.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+        for ip in &addrs {
             if addresses.contains(ip) || cut.contains(ip) || filtered.contains(ip) {
                 continue;
             }
@@ -218,6 +223,7 @@ async fn route<R: Resolver>(
         ports,
         mx_cut: Vec::new(),
         null_mx_mixed: false,
+        family: s.family,
     };
     let name = match &target.host {
         Host::Ip(ip) => {
@@ -263,7 +269,9 @@ async fn route<R: Resolver>(
             .cmp(&b.preference)
             .then_with(|| a.exchange.cmp(&b.exchange))
     });
-    records.dedup_by(|a, b| a.exchange == b.exchange);
+    // The same host twice (MX 10 mx1, MX 30 mx1) is one mail host, at its best preference.
+    let mut seen = std::collections::HashSet::new();
+    records.retain(|m| seen.insert(m.exchange.clone()));
     let keep = s.max_mx.max(1).min(records.len());
     route.mx_cut = records.split_off(keep);
     let lookups = records.iter().map(|mx| async move {
@@ -326,7 +334,11 @@ pub fn endpoints(routes: &[Route], implicit_tls: bool) -> Vec<Endpoint> {
                         tls_mode,
                         via: via.clone(),
                     };
-                    if !out.contains(&ep) {
+                    // Two domains sharing an MX host: one probe serves both.
+                    let seen = out.iter().any(|o| {
+                        o.host == ep.host && o.address == ep.address && o.tls_mode == ep.tls_mode
+                    });
+                    if !seen {
                         out.push(ep);
                     }
                 }
@@ -374,6 +386,10 @@ mod tests {
                     preference: 30,
                     exchange: "192.0.2.7".into(),
                 },
+                Mx {
+                    preference: 40,
+                    exchange: "mx1.contoso.test".into(),
+                },
             ],
         );
         r.mx.insert(
@@ -410,8 +426,29 @@ mod tests {
         let names: Vec<String> = r.hosts.iter().map(|h| h.host.to_string()).collect();
         assert_eq!(names, ["mx1.contoso.test", "mx2.contoso.test", "192.0.2.7"]);
         assert!(r.hosts[2].literal);
+        assert_eq!(
+            r.hosts[0].preference,
+            Some(10),
+            "a repeated MX keeps its best preference"
+        );
+        let mx2: Vec<String> = r.hosts[1]
+            .addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            mx2,
+            ["192.0.2.2", "192.0.2.3", "2001:db8::2"],
+            "IPv4 first, sorted"
+        );
         let eps = endpoints(std::slice::from_ref(&r), false);
         assert_eq!(eps.len(), 5);
+        let twice = endpoints(&[r.clone(), r], false);
+        assert_eq!(
+            twice.len(),
+            5,
+            "an address:port shared by two routes is probed once"
+        );
         assert_eq!(
             eps[0].via.as_ref().map(|v| v.preference),
             Some(10),

@@ -237,17 +237,16 @@ fn mx_table(out: &mut String, report: &Report, color: bool) {
         let _ = writeln!(out, "\nMX hosts of {d}");
         let rows: Vec<&&MxReport> = real.iter().filter(|m| m.domain == d).collect();
         let width = rows.iter().map(|m| m.exchange.len()).max().unwrap_or(0);
-        let addr_width = rows
-            .iter()
-            .map(|m| m.addresses.join(", ").len())
-            .max()
-            .unwrap_or(0);
-        for m in rows {
-            let addrs = if m.addresses.is_empty() {
+        let addrs_of = |m: &MxReport| {
+            if m.addresses.is_empty() {
                 "(no address)".to_string()
             } else {
                 m.addresses.join(", ")
-            };
+            }
+        };
+        let addr_width = rows.iter().map(|m| addrs_of(m).len()).max().unwrap_or(0);
+        for m in rows {
+            let addrs = addrs_of(m);
             let verdict = paint(m.verdict.label(), verdict_style(m.verdict), color);
             let pad = " ".repeat(7usize.saturating_sub(m.verdict.label().len()));
             let cause = m.cause.as_deref().unwrap_or("");
