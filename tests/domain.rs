@@ -675,3 +675,48 @@ fn ipv6_only_on_an_ipv4_domain_is_a_warning_about_reachability() {
         "mx.contoso.test has no IPv6 address (AAAA record): IPv6-only senders cannot reach it, and -6 leaves nothing to probe"
     );
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
+    // util-linux `script` gives the binary a pseudo-terminal (bsdutils is essential on Debian).
+    let mut silent = healthy("mx.contoso.test");
+    silent.on_connect = OnConnect::Silent;
+    let (_s, ports) = serve_group(vec![
+        (healthy("mx.contoso.test"), [127, 0, 0, 2], 0),
+        (silent, [127, 0, 0, 3], 0),
+    ]);
+    let d = dns(
+        "contoso.test",
+        "@ IN MX 10 mx\nmx IN A 127.0.0.2\nmx IN A 127.0.0.3",
+    );
+    let typescript = write_temp("typescript", "");
+    let json = write_temp("report.json", "");
+    let command = format!(
+        "{} contoso.test -p {} --resolver {} --ca-file {} --no-system-roots --timeout 1 --format json > {}",
+        env!("CARGO_BIN_EXE_starttls-check"),
+        ports[0],
+        d.resolver_arg(),
+        pki().root_file.display(),
+        json.display()
+    );
+    let status = std::process::Command::new("script")
+        .args(["-qec", &command])
+        .arg(&typescript)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("util-linux script");
+    assert_eq!(status.code(), Some(2), "the silent endpoint fails the run");
+    let tty = std::fs::read_to_string(&typescript).unwrap();
+    assert!(
+        tty.contains(
+            "starttls-check: 1 of 2 endpoints done, waiting for mx.contoso.test [127.0.0.3]"
+        ),
+        "{tty}"
+    );
+    assert!(tty.contains("\r\x1b[2K"), "the line is erased: {tty:?}");
+    let report = std::fs::read_to_string(&json).unwrap();
+    assert!(
+        !report.contains("endpoints done"),
+        "progress never reaches stdout"
+    );
+}
