@@ -278,8 +278,7 @@ pub async fn execute<R: Resolver>(
             (o, f)
         })
         .collect();
-    let only: Vec<Observation> = observations.iter().map(|(o, _)| o.clone()).collect();
-    let cross_findings = cross::rules(&only, now);
+    let cross_findings = cross::rules(observations.iter().map(|(o, _)| o), now);
     let mx = mx_reports(&routes, &host_findings, &observations, &cross_findings);
     let mut endpoints = Vec::new();
     let mut labels = Vec::new();

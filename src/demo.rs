@@ -18,7 +18,7 @@ use crate::dns::route::RouteSettings;
 use crate::dns::{Mx, StaticResolver};
 use crate::probe::ProbeConfig;
 use crate::report::{self, Format, RenderOptions, Verdict};
-use crate::scripted::{Ca, LeafSpec, OnConnect, Scenario, ScriptedServer, pki};
+use crate::scripted::{Ca, LeafSpec, Scenario, ScriptedServer, pki};
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
 
@@ -87,8 +87,6 @@ fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
     })?;
     let wrong_name = with_chain(&LeafSpec::valid_for("www.fabrikam.demo", now, 200))?;
     let hybrid = with_chain(&LeafSpec::valid_for("mail.notls.demo", now, 300))?;
-    let mut closed = Scenario::postfix("down.demo.test", &healthy);
-    closed.on_connect = OnConnect::Close;
     let cases = vec![
         single(
             "a healthy Postfix with a complete chain",

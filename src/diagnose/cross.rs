@@ -106,25 +106,6 @@ fn split<'s, 'a, K: Ord + Clone>(
     Some(Split { reference, odd })
 }
 
-fn finding(
-    code: Code,
-    endpoint: String,
-    labels: Vec<String>,
-    summary: String,
-    evidence: Vec<String>,
-    fix: String,
-) -> Finding {
-    Finding {
-        code,
-        severity: code.default_severity(),
-        endpoint,
-        endpoints: labels,
-        summary,
-        evidence,
-        fix,
-    }
-}
-
 /// What differs between the nodes behind one name, which decides the wording of the fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Differs {
@@ -347,18 +328,17 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
              covers them all at once; the evidence lists each node's expiry date."
         ),
     };
-    let mut f = finding(
+    // Only a different STARTTLS setting or a broken certificate fails some senders; a newer
+    // TLS version on some nodes, or different valid certificates, fails none.
+    out.push(Finding::new(
         Code::EndpointsInconsistent,
+        severity,
         format!("{host} (port {port}, {} addresses)", group.len()),
         labels,
         summary,
         evidence,
         fix,
-    );
-    // Only a different STARTTLS setting or a broken certificate fails some senders; a newer
-    // TLS version on some nodes, or different valid certificates, fails none.
-    f.severity = severity;
-    out.push(f);
+    ));
 }
 
 /// One compared value of an endpoint.
@@ -435,16 +415,15 @@ fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>)
                  when convenient, so every MX host of {domain} behaves alike."
             )
         };
-        let mut f = finding(
+        out.push(Finding::new(
             Code::EndpointsInconsistent,
+            severity,
             format!("{domain} (port {port}, {} MX hosts)", hosts.len()),
             labels,
             summary,
             evidence,
             fix,
-        );
-        f.severity = severity;
-        out.push(f);
+        ));
     }
 }
 
@@ -570,8 +549,9 @@ fn port_mismatch(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
     let cert = open
         .iter()
         .find_map(|m| m.cert.as_ref().filter(|_| m.trusted));
-    out.push(finding(
+    out.push(Finding::new(
         Code::StarttlsPortMismatch,
+        Code::StarttlsPortMismatch.default_severity(),
         format!(
             "{host} (ports {})",
             list(&group.iter().map(|m| m.port()).collect::<Vec<_>>())
@@ -604,8 +584,14 @@ fn group_by<T: Copy, K: PartialEq>(
 }
 
 /// Findings that only a comparison of endpoints shows. `observations` in report order.
-pub fn rules(observations: &[Observation], now: OffsetDateTime) -> Vec<Finding> {
-    let seen: Vec<Seen<'_>> = observations.iter().map(|o| Seen::new(o, now)).collect();
+pub fn rules<'a>(
+    observations: impl IntoIterator<Item = &'a Observation>,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let seen: Vec<Seen<'_>> = observations
+        .into_iter()
+        .map(|o| Seen::new(o, now))
+        .collect();
     let mut out = Vec::new();
     // Same host, same port and mode, several addresses.
     let by_host = group_by(&seen, |m| {

@@ -10,6 +10,7 @@ use super::{Code, Finding, Severity};
 use crate::dns::DnsError;
 use crate::dns::route::{Family, Lookup, MailHost, Route};
 
+/// DNS findings concern names, not probed endpoints: their endpoint list is empty.
 fn finding(
     code: Code,
     severity: Severity,
@@ -18,15 +19,7 @@ fn finding(
     evidence: Vec<String>,
     fix: String,
 ) -> Finding {
-    Finding {
-        code,
-        severity,
-        endpoint,
-        endpoints: Vec::new(),
-        summary,
-        evidence,
-        fix,
-    }
+    Finding::new(code, severity, endpoint, Vec::new(), summary, evidence, fix)
 }
 
 fn lookup_failed(

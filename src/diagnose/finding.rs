@@ -188,6 +188,29 @@ pub struct Finding {
     pub fix: String,
 }
 
+impl Finding {
+    /// A finding about `endpoint` (a label or a group), concerning the endpoints `endpoints`.
+    pub fn new(
+        code: Code,
+        severity: Severity,
+        endpoint: String,
+        endpoints: Vec<String>,
+        summary: String,
+        evidence: Vec<String>,
+        fix: String,
+    ) -> Self {
+        Finding {
+            code,
+            severity,
+            endpoint,
+            endpoints,
+            summary,
+            evidence,
+            fix,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,15 +72,15 @@ impl Ctx<'_> {
         evidence: Vec<String>,
         fix: String,
     ) -> Finding {
-        Finding {
+        Finding::new(
             code,
             severity,
-            endpoint: self.label.clone(),
-            endpoints: vec![self.label.clone()],
+            self.label.clone(),
+            vec![self.label.clone()],
             summary,
             evidence,
             fix,
-        }
+        )
     }
 
     pub(crate) fn port(&self) -> u16 {

@@ -129,8 +129,14 @@ impl HickoryResolver {
             reason: e.to_string(),
         };
         let (mut builder, description) = if servers.is_empty() {
-            let builder = TokioResolver::builder_tokio().map_err(|e| failed(&e))?;
-            (builder, String::new())
+            // Read /etc/resolv.conf once: for the resolver, and to name its servers in findings.
+            let (config, options) =
+                hickory_resolver::system_conf::read_system_conf().map_err(|e| failed(&e))?;
+            let description = system_description(&config);
+            let mut builder =
+                TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
+            *builder.options_mut() = options;
+            (builder, description)
         } else {
             let name_servers = servers
                 .iter()
@@ -162,11 +168,6 @@ impl HickoryResolver {
             opts.use_hosts_file = ResolveHosts::Never;
         }
         let inner = builder.build().map_err(|e| failed(&e))?;
-        let description = if servers.is_empty() {
-            system_description()
-        } else {
-            description
-        };
         Ok(HickoryResolver { inner, description })
     }
 }
@@ -185,23 +186,18 @@ fn describe_servers(what: &str, servers: &[SocketAddr]) -> String {
     format!("{what} {}", list.join(", "))
 }
 
-fn system_description() -> String {
-    match hickory_resolver::system_conf::read_system_conf() {
-        Ok((config, _)) => {
-            let ips: Vec<String> = config
-                .name_servers()
-                .iter()
-                .map(|n| n.ip.to_string())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            format!(
-                "the system resolver ({} from /etc/resolv.conf)",
-                ips.join(", ")
-            )
-        }
-        Err(_) => "the system resolver".into(),
-    }
+fn system_description(config: &ResolverConfig) -> String {
+    let ips: Vec<String> = config
+        .name_servers()
+        .iter()
+        .map(|n| n.ip.to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    format!(
+        "the system resolver ({} from /etc/resolv.conf)",
+        ips.join(", ")
+    )
 }
 
 impl Resolver for HickoryResolver {

@@ -172,10 +172,8 @@ fn mail_host(
         // Resolvers rotate their answers: a stable order keeps reports and the cap repeatable.
         let mut addrs = a.addrs.clone();
         addrs.sort_by_key(|ip| (ip.is_ipv6(), *ip));
+        addrs.dedup();
         for ip in &addrs {
-            if addresses.contains(ip) || cut.contains(ip) || filtered.contains(ip) {
-                continue;
-            }
             if !s.family.allows(ip) {
                 filtered.push(*ip);
             } else if addresses.len() < s.max_addresses.max(1) {
