@@ -3,6 +3,7 @@
 //! Each finding carries a stable code, a severity, the evidence that triggered it and a fix
 //! written for the admin who must act, in the language of the server that answered.
 
+pub mod catalogue;
 pub mod certificate;
 pub mod cross;
 pub mod dns;
@@ -12,7 +13,8 @@ pub mod session;
 
 use time::OffsetDateTime;
 
-pub use finding::{Code, Finding, Severity};
+pub use catalogue::Code;
+pub use finding::{Finding, Severity};
 pub use server::ServerKind;
 
 use crate::cert::CertInfo;
@@ -148,9 +150,13 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
     }
 }
 
-/// Orders findings: worst severity first, then causes before symptoms (the code order).
+/// Orders findings: worst severity first, then causes before symptoms (the catalogue rank).
 pub fn rank(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.rank().cmp(&b.code.rank()))
+    });
 }
 
 #[cfg(test)]
