@@ -12,10 +12,12 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs, ProbeArgs};
-use crate::diagnose::{self, Finding, Policy, cross};
+use crate::diagnose::{self, Finding, Policy, cross, merge};
 use crate::dns::route::{self, Lookup, Route, RouteSettings};
 use crate::dns::{LazyResolver, Resolver};
-use crate::probe::{self, Observation, ProbeConfig};
+use crate::evidence::Evidence;
+use crate::model::{Endpoint, EndpointId};
+use crate::probe::{self, ProbeConfig};
 use crate::report::{EndpointReport, MxReport, RenderOptions, Report, Verdict};
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
@@ -152,7 +154,7 @@ pub type ProgressFn<'a> = dyn FnMut(usize, usize, Option<&str>) + Send + 'a;
 fn mx_reports(
     routes: &[Route],
     host_findings: &[Vec<Vec<Finding>>],
-    observations: &[(Observation, Vec<Finding>)],
+    observations: &[(Evidence, Vec<Finding>)],
     cross: &[Finding],
 ) -> Vec<MxReport> {
     let mut out = Vec::new();
@@ -162,13 +164,12 @@ fn mx_reports(
         }
         for (h, dns) in r.hosts.iter().zip(per_host) {
             // By host and address, not by domain: a probe shared by two domains counts for both.
-            let mine = |o: &Observation| {
-                o.endpoint.host == h.host && h.addresses.contains(&o.endpoint.address.ip())
-            };
-            let labels: Vec<String> = observations
+            let mine =
+                |e: &Evidence| e.id.host == h.host && h.addresses.contains(&e.id.address.ip());
+            let ids: Vec<&EndpointId> = observations
                 .iter()
-                .filter(|(o, _)| mine(o))
-                .map(|(o, _)| o.endpoint.label())
+                .filter(|(e, _)| mine(e))
+                .map(|(e, _)| &e.id)
                 .collect();
             let mut fs: Vec<Finding> = dns.clone();
             for (o, f) in observations {
@@ -179,7 +180,7 @@ fn mx_reports(
             fs.extend(
                 cross
                     .iter()
-                    .filter(|f| f.endpoints.iter().all(|l| labels.contains(l)))
+                    .filter(|f| f.endpoints.iter().all(|id| ids.contains(&id)))
                     .cloned(),
             );
             diagnose::rank(&mut fs);
@@ -243,7 +244,7 @@ pub async fn execute<R: Resolver>(
     // Mail servers rate-limit by client address: never two connections to one address and
     // port at once, even when two names lead there.
     let mut per_address: HashMap<SocketAddr, Arc<Mutex<()>>> = HashMap::new();
-    let mut pending: Vec<String> = eps.iter().map(probe::Endpoint::label).collect();
+    let mut pending: Vec<String> = eps.iter().map(Endpoint::label).collect();
     let mut set = tokio::task::JoinSet::new();
     for (i, ep) in eps.into_iter().enumerate() {
         let (pc, limit) = (probe_cfg.clone(), limit.clone());
@@ -251,7 +252,7 @@ pub async fn execute<R: Resolver>(
         set.spawn(async move {
             let _one_per_address = lock.lock_owned().await;
             let _permit = limit.acquire_owned().await;
-            (i, probe::probe(ep, &pc, now).await)
+            (i, probe::probe(ep, &pc).await)
         });
     }
     progress(0, total, pending.first().map(String::as_str));
@@ -271,24 +272,28 @@ pub async fn execute<R: Resolver>(
         }
     }
     observations.sort_by_key(|(i, _)| *i);
-    let observations: Vec<(Observation, Vec<Finding>)> = observations
+    let evidence: Vec<Evidence> = observations
         .into_iter()
-        .map(|(_, o)| {
-            let f = diagnose::diagnose(&o, &cfg.policy, now);
-            (o, f)
+        .map(|(_, o)| Evidence::derive(o, now))
+        .collect();
+    let cross_findings = cross::rules(&evidence);
+    let observations: Vec<(Evidence, Vec<Finding>)> = evidence
+        .into_iter()
+        .map(|e| {
+            let f = diagnose::diagnose(&e, &cfg.policy, now);
+            (e, f)
         })
         .collect();
-    let cross_findings = cross::rules(observations.iter().map(|(o, _)| o), now);
     let mx = mx_reports(&routes, &host_findings, &observations, &cross_findings);
     let mut endpoints = Vec::new();
-    let mut labels = Vec::new();
-    for (obs, f) in observations {
+    let mut ids = Vec::new();
+    for (ev, f) in observations {
         findings.extend(f);
-        labels.push((obs.endpoint.label(), obs.endpoint.host.to_string()));
-        endpoints.push(EndpointReport::from_observation(&obs, now));
+        ids.push(ev.id.clone());
+        endpoints.push(EndpointReport::from_evidence(&ev));
     }
     findings.extend(cross_findings);
-    let mut findings = cross::merge_shared(findings, &labels);
+    let mut findings = merge::merge_shared(findings, &ids);
     diagnose::rank(&mut findings);
     let target = cfg
         .targets

@@ -14,179 +14,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
-use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
 use crate::smtp::{
     Capabilities, Direction, Reply, ReplyError, Session, SessionError, Transcript, escape,
 };
 use crate::target::Host;
-use crate::tls::{self, HandshakeError, HandshakeFailure, Negotiated, TrustResult, TrustStore};
-
-/// How TLS is started on an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TlsMode {
-    /// Plaintext SMTP upgraded with STARTTLS (ports 25, 587).
-    Starttls,
-    /// TLS from the first byte (port 465, RFC 8314).
-    Implicit,
-}
-
-/// The MX record an endpoint was found through.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Via {
-    /// The mail domain.
-    pub domain: String,
-    /// The MX preference (0 for an implicit MX).
-    pub preference: u16,
-    /// The domain had no MX record: its own address is the mail host (RFC 5321 §5.1).
-    pub implicit: bool,
-}
-
-/// One address and port of one host.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Endpoint {
-    /// The host as the user named it (or as DNS named it).
-    pub host: Host,
-    /// Where to connect.
-    pub address: SocketAddr,
-    /// STARTTLS or implicit TLS.
-    pub tls_mode: TlsMode,
-    /// The MX record that led here, if the target was a mail domain.
-    pub via: Option<Via>,
-}
-
-impl Endpoint {
-    /// `mail.contoso.com [203.0.113.5]:25`, or `203.0.113.5:25` for an address target.
-    pub fn label(&self) -> String {
-        match &self.host {
-            Host::Name(n) => format!("{n} [{}]:{}", self.address.ip(), self.address.port()),
-            Host::Ip(_) => self.address.to_string(),
-        }
-    }
-}
-
-/// The phases of a probe, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    /// Resolving the host's addresses.
-    Dns,
-    /// Opening the TCP connection.
-    Connect,
-    /// Waiting for the 220 greeting.
-    Banner,
-    /// EHLO (or HELO).
-    Ehlo,
-    /// The STARTTLS command.
-    Starttls,
-    /// The TLS handshake.
-    Handshake,
-    /// The certificate itself.
-    Certificate,
-    /// The SMTP session over TLS (EHLO again).
-    TlsSession,
-}
-
-impl Phase {
-    /// The phase as written in reports and JSON (`tls-session`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Phase::Dns => "dns",
-            Phase::Connect => "connect",
-            Phase::Banner => "banner",
-            Phase::Ehlo => "ehlo",
-            Phase::Starttls => "starttls",
-            Phase::Handshake => "handshake",
-            Phase::Certificate => "certificate",
-            Phase::TlsSession => "tls-session",
-        }
-    }
-}
-
-/// What went wrong in a phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailureKind {
-    /// The connection was actively refused (RST).
-    Refused,
-    /// Nothing happened before the deadline.
-    Timeout,
-    /// The peer closed the connection.
-    Closed,
-    /// No route, host unreachable and other socket errors.
-    Unreachable,
-    /// The peer sent something that is not SMTP.
-    Protocol,
-    /// A 4xx reply: try again later.
-    TemporaryReply,
-    /// A 5xx reply (or any unexpected reply).
-    Rejected,
-    /// The TLS handshake failed.
-    Handshake,
-    /// The name did not resolve.
-    Dns,
-}
-
-/// A failure, with its phase.
-#[derive(Debug, Clone)]
-pub struct PhaseFailure {
-    /// Where it happened.
-    pub phase: Phase,
-    /// What kind of failure.
-    pub kind: FailureKind,
-    /// In plain words, escaped.
-    pub message: String,
-    /// The reply that caused it, if it was a reply.
-    pub reply: Option<Reply>,
-    /// The run's overall deadline cut this step short.
-    pub overall_deadline: bool,
-}
-
-/// Everything one probe learned.
-#[derive(Debug, Clone)]
-pub struct Observation {
-    /// What was probed.
-    pub endpoint: Endpoint,
-    /// Our side of the connection (the source address a firewall or blocklist sees, before NAT).
-    pub local_addr: Option<SocketAddr>,
-    /// When the probe started.
-    pub started_at: OffsetDateTime,
-    /// How long it took.
-    pub duration: Duration,
-    /// The name we sent in EHLO/HELO.
-    pub ehlo_name: String,
-    /// The SNI name sent in the handshake, if any.
-    pub sni: Option<String>,
-    /// The greeting.
-    pub banner: Option<Reply>,
-    /// The reply to EHLO (positive or not).
-    pub ehlo: Option<Reply>,
-    /// The reply to HELO, when EHLO was refused and HELO was tried.
-    pub helo: Option<Reply>,
-    /// The capabilities before TLS (from EHLO, or an empty set from HELO).
-    pub capabilities: Option<Capabilities>,
-    /// The reply to STARTTLS.
-    pub starttls_reply: Option<Reply>,
-    /// Bytes the server sent after its STARTTLS 220 and before the handshake.
-    pub injected: Vec<u8>,
-    /// What TLS negotiated.
-    pub tls: Option<Negotiated>,
-    /// Why the handshake failed.
-    pub handshake_error: Option<HandshakeError>,
-    /// The chain as sent, leaf first (recorded even when the handshake failed).
-    pub chain: Vec<Vec<u8>>,
-    /// The chain's trust check.
-    pub trust: Option<TrustResult>,
-    /// The EHLO reply over TLS.
-    pub ehlo_tls: Option<Reply>,
-    /// The first failure, if any; the probe stops there.
-    pub failure: Option<PhaseFailure>,
-    /// Everything sent and received.
-    pub transcript: Transcript,
-}
+use crate::tls::{self, HandshakeFailure, TrustStore};
 
 /// What a probe needs to know.
 #[derive(Debug, Clone)]
@@ -581,12 +417,11 @@ impl Probe<'_> {
 }
 
 /// Probes one endpoint. Never fails: every problem is part of the observation.
-pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig, now: OffsetDateTime) -> Observation {
+pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
     let started = Instant::now();
     let obs = Observation {
         endpoint,
         local_addr: None,
-        started_at: now,
         duration: Duration::ZERO,
         ehlo_name: String::new(),
         sni: None,

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 /// The host part of a target.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Host {
     /// A DNS name, lower-cased, without a trailing dot.
     Name(String),

@@ -6,7 +6,8 @@
 //! - RFC 7672 §3.2.3 (SMTP server reference identifiers: the MX host name)
 //! - RFC 8461 §4.2 (MTA-STS: the certificate must be valid for the MX host, chain to a trusted root)
 
-use super::server::{ServerKind, exchange_connector_lookup, install_certificate};
+use super::ServerKind;
+use super::server::{exchange_connector_lookup, install_certificate};
 use super::{Code, Ctx, Finding, Severity};
 use crate::cert::{CertInfo, NameMatch, date, name_match};
 use crate::target::Host;
@@ -178,8 +179,8 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         .name()
         .map_or_else(|| fix_names(leaf), str::to_string);
     if leaf.self_signed {
-        let pinned = t.trusted || t.pinned;
-        let (sev, summary) = if pinned {
+        // Trusted although self-signed: the user gave it with --ca-file.
+        let (sev, summary) = if t.trusted {
             (
                 Severity::Warn,
                 "certificate is self-signed (trusted only through --ca-file)".to_string(),
@@ -212,7 +213,7 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    if t.trusted || t.pinned {
+    if t.trusted {
         return;
     }
     // A chain refused only because of its EKU, a weak key or a SHA-1 signature gets that
@@ -328,12 +329,7 @@ fn fix_names(c: &CertInfo) -> String {
 
 /// A trusted, fully qualified name on the certificate that a server may greet with.
 fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
-    let trusted = ctx
-        .obs
-        .trust
-        .as_ref()
-        .is_some_and(|t| t.trusted || t.pinned)
-        && !leaf.self_signed;
+    let trusted = ctx.ev.trusted && !leaf.self_signed;
     if !trusted {
         return None;
     }

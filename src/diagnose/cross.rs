@@ -10,50 +10,20 @@
 
 use std::collections::BTreeMap;
 
-use time::OffsetDateTime;
-
 use super::certificate::safe_name;
 use super::server::exchange_connector_lookup;
 use super::{Code, Finding, ServerKind};
 use crate::cert::CertInfo;
-use crate::probe::{Observation, TlsMode};
+use crate::evidence::Evidence;
+use crate::model::{EndpointId, TlsMode};
 use crate::target::Host;
 
-/// What one endpoint showed, reduced to what is compared.
-struct Seen<'a> {
-    obs: &'a Observation,
-    label: String,
-    starttls: Option<bool>,
-    version: Option<String>,
-    cert: Option<CertInfo>,
-    trusted: bool,
-}
+/// One endpoint as compared: its evidence.
+type Seen = Evidence;
 
-impl<'a> Seen<'a> {
-    fn new(obs: &'a Observation, now: OffsetDateTime) -> Self {
-        Seen {
-            obs,
-            label: obs.endpoint.label(),
-            starttls: match obs.endpoint.tls_mode {
-                TlsMode::Starttls => obs.capabilities.as_ref().map(|c| c.starttls()),
-                TlsMode::Implicit => None,
-            },
-            version: obs.tls.as_ref().map(|t| t.version.clone()),
-            cert: obs
-                .chain
-                .first()
-                .and_then(|der| CertInfo::parse(der, now).ok()),
-            trusted: obs.trust.as_ref().is_some_and(|t| t.trusted || t.pinned),
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.obs.endpoint.address.port()
-    }
-
-    fn ip(&self) -> String {
-        self.obs.endpoint.address.ip().to_string()
-    }
+/// The address probed, as text.
+fn ip(m: &Seen) -> String {
+    m.obs.endpoint.address.ip().to_string()
 }
 
 fn cert_words(c: &CertInfo) -> String {
@@ -72,9 +42,9 @@ fn cert_words(c: &CertInfo) -> String {
 }
 
 /// One aspect compared across a group: the distinct values, each with its members.
-struct Split<'s, 'a> {
-    reference: Vec<&'s Seen<'a>>,
-    odd: Vec<&'s Seen<'a>>,
+struct Split<'s> {
+    reference: Vec<&'s Seen>,
+    odd: Vec<&'s Seen>,
 }
 
 /// Splits `members` by `key` into the reference value and the odd ones out. The reference is
@@ -82,12 +52,12 @@ struct Split<'s, 'a> {
 /// the newest TLS version), even when most nodes are broken: the fix copies the reference
 /// onto the odd nodes, never the other way round. Among equally healthy values, the most
 /// common wins. `None` when all agree.
-fn split<'s, 'a, K: Ord + Clone>(
-    members: &[&'s Seen<'a>],
-    key: impl Fn(&Seen<'a>) -> Option<K>,
-    better: impl Fn(&Seen<'a>) -> bool,
-) -> Option<Split<'s, 'a>> {
-    let mut by: BTreeMap<K, Vec<&'s Seen<'a>>> = BTreeMap::new();
+fn split<'s, K: Ord + Clone>(
+    members: &[&'s Seen],
+    key: impl Fn(&Seen) -> Option<K>,
+    better: impl Fn(&Seen) -> bool,
+) -> Option<Split<'s>> {
+    let mut by: BTreeMap<K, Vec<&'s Seen>> = BTreeMap::new();
     for m in members {
         if let Some(k) = key(m) {
             by.entry(k).or_default().push(m);
@@ -101,7 +71,7 @@ fn split<'s, 'a, K: Ord + Clone>(
         .max_by_key(|(_, v)| (v.iter().any(|m| better(m)), v.len()))?;
     let ref_key = ref_key.clone();
     let reference = by.remove(&ref_key).unwrap_or_default();
-    let mut odd: Vec<&Seen<'a>> = by.into_values().flatten().collect();
+    let mut odd: Vec<&Seen> = by.into_values().flatten().collect();
     odd.sort_by_key(|m| members.iter().position(|x| std::ptr::eq(*x, *m)));
     Some(Split { reference, odd })
 }
@@ -119,9 +89,9 @@ fn align_fix(
     host: &str,
     differs: Differs,
     good: Option<&CertInfo>,
-    odd: &[&Seen<'_>],
+    odd: &[&Seen],
 ) -> String {
-    let odd_ips: Vec<String> = odd.iter().map(|m| m.ip()).collect();
+    let odd_ips: Vec<String> = odd.iter().map(|m| ip(m)).collect();
     let odd_ips = odd_ips.join(", ");
     let symptom = match differs {
         Differs::Certificate => "the classic intermittent `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]` \
@@ -164,8 +134,8 @@ fn align_fix(
 }
 
 /// `mx2.contoso.com [203.0.113.9]` or `mx2.contoso.com [203.0.113.9, 203.0.113.10]`.
-fn who(host: &str, odd: &[&Seen<'_>]) -> String {
-    let ips: Vec<String> = odd.iter().map(|m| m.ip()).collect();
+fn who(host: &str, odd: &[&Seen]) -> String {
+    let ips: Vec<String> = odd.iter().map(|m| ip(m)).collect();
     format!("{host} [{}]", ips.join(", "))
 }
 
@@ -184,14 +154,14 @@ fn verb<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 /// Endpoints of one host and port (several addresses) that disagree.
-fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
+fn within_host(group: &[&Seen], out: &mut Vec<Finding>) {
     let Some(first) = group.first() else { return };
     let host = first.obs.endpoint.host.to_string();
     let port = first.port();
-    let labels: Vec<String> = group.iter().map(|m| m.label.clone()).collect();
+    let ids: Vec<EndpointId> = group.iter().map(|m| m.id.clone()).collect();
     let mut evidence = Vec::new();
     let mut summary = None;
-    let mut odd_all: Vec<&Seen<'_>> = Vec::new();
+    let mut odd_all: Vec<&Seen> = Vec::new();
     let mut good_cert = None;
     let mut differs = None;
     let mut severity = super::Severity::Info;
@@ -228,15 +198,11 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
         severity = super::Severity::Warn;
         odd_all.extend(s.odd);
     }
-    let healthy_cert = |m: &Seen<'_>| m.trusted && m.cert.as_ref().is_some_and(|c| !c.expired);
-    if let Some(s) = split(
-        group,
-        |m| m.cert.as_ref().map(|c| c.sha256.clone()),
-        healthy_cert,
-    ) {
-        let good = s.reference[0].cert.clone();
+    let healthy_cert = |m: &Seen| m.trusted && m.leaf().is_some_and(|c| !c.expired);
+    if let Some(s) = split(group, |m| m.leaf().map(|c| c.sha256.clone()), healthy_cert) {
+        let good = s.reference[0].leaf().cloned();
         for m in &s.odd {
-            if let Some(c) = &m.cert {
+            if let Some(c) = m.leaf() {
                 evidence.push(format!("{}: {}", m.label, cert_words(c)));
             }
         }
@@ -247,7 +213,7 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
         // a DANE pin, or the next renewal of one of them): worth knowing, not a warning.
         let benign = group
             .iter()
-            .filter(|m| m.cert.is_some())
+            .filter(|m| m.leaf().is_some())
             .all(|m| healthy_cert(m));
         if benign {
             summary.get_or_insert(format!(
@@ -258,7 +224,7 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
             let what = s
                 .odd
                 .first()
-                .and_then(|m| m.cert.as_ref())
+                .and_then(|m| m.leaf())
                 .map(|c| {
                     if c.self_signed {
                         format!("the self-signed certificate {}", c.subject)
@@ -287,14 +253,17 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
         good_cert = good;
         odd_all.extend(s.odd);
     }
-    let newest = group.iter().filter_map(|m| m.version.clone()).max();
-    if let Some(s) = split(group, |m| m.version.clone(), |m| m.version == newest) {
-        let reference = s.reference[0].version.clone().unwrap_or_default();
+    let newest = group.iter().filter_map(|m| m.version).max();
+    if let Some(s) = split(group, |m| m.version, |m| m.version == newest) {
+        let reference = s.reference[0]
+            .version
+            .map(|v| v.label())
+            .unwrap_or_default();
         for m in &s.odd {
             evidence.push(format!(
                 "{}: {} ({}: {reference})",
                 m.label,
-                m.version.clone().unwrap_or_default(),
+                m.version.map(|v| v.label()).unwrap_or_default(),
                 others(s.reference.len())
             ));
         }
@@ -302,14 +271,14 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
             "{} {} {}; {} {reference}",
             who(&host, &s.odd),
             verb(s.odd.len(), "negotiates", "negotiate"),
-            s.odd[0].version.clone().unwrap_or_default(),
+            s.odd[0].version.map(|v| v.label()).unwrap_or_default(),
             others(s.reference.len()),
         ));
         differs.get_or_insert(Differs::Version);
         odd_all.extend(s.odd);
     }
     let Some(summary) = summary else { return };
-    let mut unique: Vec<&Seen<'_>> = Vec::new();
+    let mut unique: Vec<&Seen> = Vec::new();
     for m in odd_all {
         if !unique.iter().any(|u| std::ptr::eq(*u, m)) {
             unique.push(m);
@@ -318,7 +287,7 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
     let kind = unique
         .iter()
         .chain(group.iter())
-        .map(|m| ServerKind::detect(m.obs))
+        .map(|m| m.kind)
         .find(|k| *k != ServerKind::Unknown)
         .unwrap_or(ServerKind::Unknown);
     let fix = match differs {
@@ -334,7 +303,7 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
         Code::EndpointsInconsistent,
         severity,
         format!("{host} (port {port}, {} addresses)", group.len()),
-        labels,
+        ids,
         summary,
         evidence,
         fix,
@@ -342,16 +311,16 @@ fn within_host(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
 }
 
 /// One compared value of an endpoint.
-type Aspect = fn(&Seen<'_>) -> Option<String>;
+type Aspect = fn(&Seen) -> Option<String>;
 
 /// MX hosts of one domain and port that disagree on STARTTLS or the TLS version. Each host is
 /// represented by its value only when all its addresses agree (else `within_host` spoke).
-fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>) {
+fn within_domain(domain: &str, hosts: &[Vec<&Seen>], out: &mut Vec<Finding>) {
     if hosts.len() < 2 {
         return;
     }
     let port = hosts[0][0].port();
-    let uniform = |g: &Vec<&Seen<'_>>, f: Aspect| {
+    let uniform = |g: &Vec<&Seen>, f: Aspect| {
         let first = f(g[0])?;
         g.iter()
             .all(|m| f(m).as_ref() == Some(&first))
@@ -361,17 +330,17 @@ fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>)
         m.starttls
             .map(|b| if b { "offered" } else { "not offered" }.to_string())
     };
-    let version: Aspect = |m| m.version.clone();
+    let version: Aspect = |m| m.version.map(|v| v.label().to_string());
     let aspects = [("STARTTLS", starttls), ("TLS version", version)];
     for (aspect, f) in aspects {
         let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut labels = Vec::new();
+        let mut ids = Vec::new();
         for g in hosts {
             if let Some(v) = uniform(g, f) {
                 by.entry(v)
                     .or_default()
                     .push(g[0].obs.endpoint.host.to_string());
-                labels.extend(g.iter().map(|m| m.label.clone()));
+                ids.extend(g.iter().map(|m| m.id.clone()));
             }
         }
         if by.len() < 2 {
@@ -419,7 +388,7 @@ fn within_domain(domain: &str, hosts: &[Vec<&Seen<'_>>], out: &mut Vec<Finding>)
             Code::EndpointsInconsistent,
             severity,
             format!("{domain} (port {port}, {} MX hosts)", hosts.len()),
-            labels,
+            ids,
             summary,
             evidence,
             fix,
@@ -509,13 +478,13 @@ fn list(ports: &[u16]) -> String {
 }
 
 /// STARTTLS offered on some ports of an address and not on others.
-fn port_mismatch(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
-    let open: Vec<&Seen<'_>> = group
+fn port_mismatch(group: &[&Seen], out: &mut Vec<Finding>) {
+    let open: Vec<&Seen> = group
         .iter()
         .copied()
         .filter(|m| m.starttls == Some(true))
         .collect();
-    let closed: Vec<&Seen<'_>> = group
+    let closed: Vec<&Seen> = group
         .iter()
         .copied()
         .filter(|m| m.starttls == Some(false))
@@ -545,10 +514,8 @@ fn port_mismatch(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
             m.label
         ));
     }
-    let kind = ServerKind::detect(closed[0].obs);
-    let cert = open
-        .iter()
-        .find_map(|m| m.cert.as_ref().filter(|_| m.trusted));
+    let kind = closed[0].kind;
+    let cert = open.iter().find_map(|m| m.leaf().filter(|_| m.trusted));
     out.push(Finding::new(
         Code::StarttlsPortMismatch,
         Code::StarttlsPortMismatch.default_severity(),
@@ -556,7 +523,7 @@ fn port_mismatch(group: &[&Seen<'_>], out: &mut Vec<Finding>) {
             "{host} (ports {})",
             list(&group.iter().map(|m| m.port()).collect::<Vec<_>>())
         ),
-        group.iter().map(|m| m.label.clone()).collect(),
+        group.iter().map(|m| m.id.clone()).collect(),
         format!(
             "{host} offers STARTTLS on {} but not on {}",
             ports_words(&open_ports),
@@ -583,18 +550,11 @@ fn group_by<T: Copy, K: PartialEq>(
     groups
 }
 
-/// Findings that only a comparison of endpoints shows. `observations` in report order.
-pub fn rules<'a>(
-    observations: impl IntoIterator<Item = &'a Observation>,
-    now: OffsetDateTime,
-) -> Vec<Finding> {
-    let seen: Vec<Seen<'_>> = observations
-        .into_iter()
-        .map(|o| Seen::new(o, now))
-        .collect();
+/// Findings that only a comparison of endpoints shows. `seen` in report order.
+pub fn rules(seen: &[Evidence]) -> Vec<Finding> {
     let mut out = Vec::new();
     // Same host, same port and mode, several addresses.
-    let by_host = group_by(&seen, |m| {
+    let by_host = group_by(seen, |m| {
         let e = &m.obs.endpoint;
         Some((e.host.to_string(), e.address.port(), e.tls_mode))
     });
@@ -609,11 +569,11 @@ pub fn rules<'a>(
         Some((via.domain.clone(), key.1, key.2))
     });
     for ((domain, _, _), hosts) in &by_domain {
-        let hosts: Vec<Vec<&Seen<'_>>> = hosts.iter().map(|(_, g)| g.clone()).collect();
+        let hosts: Vec<Vec<&Seen>> = hosts.iter().map(|(_, g)| g.clone()).collect();
         within_domain(domain, &hosts, &mut out);
     }
     // Same address, several STARTTLS ports.
-    let by_addr = group_by(&seen, |m| {
+    let by_addr = group_by(seen, |m| {
         let e = &m.obs.endpoint;
         (e.tls_mode == TlsMode::Starttls).then(|| (e.host.to_string(), e.address.ip()))
     });
@@ -621,184 +581,4 @@ pub fn rules<'a>(
         port_mismatch(group, &mut out);
     }
     out
-}
-
-/// One endpoint's label and its own evidence for a merged finding.
-type Member = (String, Vec<String>);
-
-/// Merges findings that several endpoints share (same code, severity, summary and fix) into
-/// one that lists them all. `endpoints` are the run's labels with their host, in report order.
-pub fn merge_shared(findings: Vec<Finding>, endpoints: &[(String, String)]) -> Vec<Finding> {
-    // Each merged finding with the evidence of every member, to keep what is particular to
-    // one endpoint attributed to it.
-    let mut merged: Vec<(Finding, Vec<Member>)> = Vec::new();
-    for f in findings {
-        let same = merged.iter_mut().find(|(m, _)| {
-            m.code == f.code
-                && m.severity == f.severity
-                && m.summary == f.summary
-                && m.fix == f.fix
-                && !m.endpoints.is_empty()
-                && !f.endpoints.is_empty()
-        });
-        match same {
-            Some((m, members)) => {
-                let label = f.endpoints.first().cloned().unwrap_or_default();
-                for l in f.endpoints {
-                    if !m.endpoints.contains(&l) {
-                        m.endpoints.push(l);
-                    }
-                }
-                members.push((label, f.evidence));
-            }
-            None => {
-                let label = f.endpoints.first().cloned().unwrap_or_default();
-                let evidence = f.evidence.clone();
-                merged.push((f, vec![(label, evidence)]));
-            }
-        }
-    }
-    let mut merged: Vec<Finding> = merged
-        .into_iter()
-        .map(|(mut m, members)| {
-            if members.len() > 1 {
-                let shared = |line: &String| members.iter().all(|(_, ev)| ev.contains(line));
-                let mut evidence: Vec<String> = Vec::new();
-                for (label, ev) in &members {
-                    for line in ev {
-                        let line = if shared(line) {
-                            line.clone()
-                        } else {
-                            format!("{label}: {line}")
-                        };
-                        if !evidence.contains(&line) {
-                            evidence.push(line);
-                        }
-                    }
-                }
-                m.evidence = evidence;
-            }
-            m
-        })
-        .collect();
-    let host_of = |l: &String| {
-        endpoints
-            .iter()
-            .find(|(x, _)| x == l)
-            .map(|(_, h)| h.clone())
-    };
-    for m in &mut merged {
-        if m.endpoints.len() < 2 || m.code.is_cross_endpoint() {
-            continue;
-        }
-        m.endpoints
-            .sort_by_key(|l| endpoints.iter().position(|(x, _)| x == l));
-        let n = m.endpoints.len();
-        let hosts: Vec<Option<String>> = m.endpoints.iter().map(host_of).collect();
-        let one_host = hosts.windows(2).all(|w| w[0] == w[1]);
-        m.endpoint = if n == endpoints.len() {
-            format!("all {n} endpoints")
-        } else if let (true, Some(Some(h))) = (one_host, hosts.first()) {
-            let of_host = endpoints.iter().filter(|(_, x)| x == h).count();
-            if of_host == n {
-                format!("all {n} endpoints of {h}")
-            } else {
-                format!("{n} endpoints of {h}")
-            }
-        } else {
-            format!("{n} endpoints")
-        };
-    }
-    merged
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::diagnose::Severity;
-
-    fn f(code: Code, endpoint: &str, summary: &str, evidence: &str) -> Finding {
-        Finding {
-            code,
-            severity: code.default_severity(),
-            endpoint: endpoint.into(),
-            endpoints: if endpoint.contains('[') {
-                vec![endpoint.into()]
-            } else {
-                Vec::new()
-            },
-            summary: summary.into(),
-            evidence: vec![evidence.into()],
-            fix: "fix".into(),
-        }
-    }
-
-    fn labels() -> Vec<(String, String)> {
-        [
-            ("mx1.contoso.test [192.0.2.1]:25", "mx1.contoso.test"),
-            ("mx1.contoso.test [192.0.2.2]:25", "mx1.contoso.test"),
-            ("mx2.contoso.test [192.0.2.3]:25", "mx2.contoso.test"),
-        ]
-        .map(|(l, h)| (l.to_string(), h.to_string()))
-        .to_vec()
-    }
-
-    #[test]
-    fn shared_findings_merge_with_every_endpoint_and_evidence_listed() {
-        let l = labels();
-        let merged = merge_shared(
-            vec![
-                f(Code::CertExpired, &l[0].0, "expired", "seen on .1"),
-                f(Code::CertExpired, &l[1].0, "expired", "seen on .2"),
-                f(Code::CertExpired, &l[2].0, "expired", "seen on .2"),
-                f(Code::StarttlsOk, &l[0].0, "works", "x"),
-            ],
-            &l,
-        );
-        assert_eq!(merged.len(), 2);
-        assert_eq!(merged[0].endpoint, "all 3 endpoints");
-        assert_eq!(merged[0].endpoints.len(), 3);
-        assert_eq!(
-            merged[0].evidence,
-            [
-                format!("{}: seen on .1", l[0].0),
-                format!("{}: seen on .2", l[1].0),
-                format!("{}: seen on .2", l[2].0)
-            ],
-            "evidence particular to one endpoint stays attributed to it"
-        );
-        assert_eq!(
-            merged[1].endpoint, l[0].0,
-            "a single endpoint keeps its label"
-        );
-    }
-
-    #[test]
-    fn a_subset_of_one_host_is_named_by_the_host_and_different_summaries_stay_apart() {
-        let l = labels();
-        let merged = merge_shared(
-            vec![
-                f(Code::BannerTimeout, &l[0].0, "silent", "a"),
-                f(Code::BannerTimeout, &l[1].0, "silent", "b"),
-                f(Code::CertExpired, &l[2].0, "expired 3 days ago", "c"),
-                f(Code::CertExpired, &l[1].0, "expired 4 days ago", "d"),
-            ],
-            &l,
-        );
-        assert_eq!(merged[0].endpoint, "all 2 endpoints of mx1.contoso.test");
-        assert_eq!(merged.len(), 3);
-        assert!(merged.iter().all(|m| m.severity == Severity::Fail));
-    }
-
-    #[test]
-    fn findings_without_endpoints_are_never_merged() {
-        let merged = merge_shared(
-            vec![
-                f(Code::DnsMxNoAddress, "a (port 25)", "same", "x"),
-                f(Code::DnsMxNoAddress, "a (port 25)", "same", "x"),
-            ],
-            &labels(),
-        );
-        assert_eq!(merged.len(), 2);
-    }
 }

@@ -1,6 +1,7 @@
 //! The finding: a code from the catalogue, a severity, evidence and a fix.
 
-use super::Code;
+use super::{Code, Fix};
+use crate::model::EndpointId;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -35,14 +36,16 @@ pub struct Finding {
     /// The endpoint (`mail.contoso.com [203.0.113.5]:25`) or host it concerns; for a finding
     /// shared by several endpoints, a summary such as `all 4 endpoints`.
     pub endpoint: String,
-    /// The labels of every endpoint it concerns (empty for DNS and local findings).
-    pub endpoints: Vec<String>,
+    /// Every endpoint it concerns (empty for DNS and local findings), written as labels.
+    pub endpoints: Vec<EndpointId>,
     /// One line a human reads first.
     pub summary: String,
     /// The facts that triggered it (server text escaped).
     pub evidence: Vec<String>,
-    /// What the admin should do, in the server's own language when it is known.
-    pub fix: String,
+    /// What the admin should do, in the server's own language when it is known: JSON's
+    /// `fix` (plain text) and `steps`.
+    #[serde(flatten)]
+    pub fix: Fix,
 }
 
 impl Finding {
@@ -51,7 +54,7 @@ impl Finding {
         code: Code,
         severity: Severity,
         endpoint: String,
-        endpoints: Vec<String>,
+        endpoints: Vec<EndpointId>,
         summary: String,
         evidence: Vec<String>,
         fix: String,
@@ -63,7 +66,7 @@ impl Finding {
             endpoints,
             summary,
             evidence,
-            fix,
+            fix: fix.into(),
         }
     }
 }

@@ -8,17 +8,21 @@ pub mod certificate;
 pub mod cross;
 pub mod dns;
 pub mod finding;
+pub mod fix;
+pub mod merge;
 pub mod server;
 pub mod session;
 
 use time::OffsetDateTime;
 
+pub use crate::evidence::ServerKind;
 pub use catalogue::Code;
 pub use finding::{Finding, Severity};
-pub use server::ServerKind;
+pub use fix::{Fix, Shell, Step};
 
 use crate::cert::CertInfo;
-use crate::probe::Observation;
+use crate::evidence::Evidence;
+use crate::model::Observation;
 
 /// What the user asked to be checked.
 #[derive(Debug, Clone)]
@@ -46,13 +50,13 @@ impl Default for Policy {
 
 /// What every rule of one endpoint needs.
 pub(crate) struct Ctx<'a> {
+    pub ev: &'a Evidence,
     pub obs: &'a Observation,
     pub policy: &'a Policy,
     pub now: OffsetDateTime,
     pub kind: ServerKind,
-    pub label: String,
-    /// The parsed chain, leaf first (entries that fail to parse are left out).
-    pub chain: Vec<CertInfo>,
+    /// The parsed chain, leaf first.
+    pub chain: &'a [CertInfo],
 }
 
 impl Ctx<'_> {
@@ -77,8 +81,8 @@ impl Ctx<'_> {
         Finding::new(
             code,
             severity,
-            self.label.clone(),
-            vec![self.label.clone()],
+            self.ev.label.clone(),
+            vec![self.ev.id.clone()],
             summary,
             evidence,
             fix,
@@ -86,46 +90,33 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn port(&self) -> u16 {
-        self.obs.endpoint.address.port()
+        self.ev.port()
     }
 }
 
 /// All findings for one endpoint, most important first.
-pub fn diagnose(obs: &Observation, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
-    // Stop at the first certificate that cannot be parsed, so that "#0" is always the leaf.
-    let mut chain = Vec::new();
-    let mut unparsable = None;
-    for der in &obs.chain {
-        match CertInfo::parse(der, now) {
-            Ok(c) => chain.push(c),
-            Err(e) => {
-                unparsable = Some(e);
-                break;
-            }
-        }
-    }
+pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
     let ctx = Ctx {
-        obs,
+        ev,
+        obs: &ev.obs,
         policy,
         now,
-        kind: ServerKind::detect(obs),
-        label: obs.endpoint.label(),
-        chain,
+        kind: ev.kind,
+        chain: &ev.chain,
     };
     let mut findings = session::rules(&ctx);
     findings.extend(certificate::rules(&ctx));
-    if let (Some(e), true) = (unparsable, ctx.chain.is_empty()) {
+    if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
             Code::CertUntrusted,
             "the server's certificate cannot be parsed".into(),
             vec![e.to_string()],
-            "The server sends a certificate that is not valid DER. Re-export the certificate (PEM or PFX) from the CA's files and install it again.".into(),
+            "The server sends a certificate that is not valid DER. Re-export the certificate (PEM or PFX) from the CA's files and install it again.".to_string(),
         ));
     }
-    let trusted = obs.trust.as_ref().is_some_and(|t| t.trusted || t.pinned);
-    let healthy = obs.tls.is_some()
-        && obs.failure.is_none()
-        && trusted
+    let healthy = ev.obs.tls.is_some()
+        && ev.obs.failure.is_none()
+        && ev.trusted
         && findings.iter().all(|f| f.severity == Severity::Info);
     if healthy {
         findings.push(session::healthy(&ctx));

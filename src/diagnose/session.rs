@@ -5,23 +5,13 @@
 //! - RFC 3207 §4 (STARTTLS: 220 then handshake; 454 when TLS is unavailable)
 //! - RFC 8461 / RFC 7672: senders that require TLS defer mail when any of this fails
 
-use super::server::{ServerKind, exchange_connector_lookup};
+use super::ServerKind;
+use super::server::exchange_connector_lookup;
 use super::{Code, Ctx, Finding};
 use crate::cert::date;
-use crate::probe::{FailureKind, Phase, PhaseFailure, TlsMode};
+use crate::model::{FailureKind, Phase, PhaseFailure, TlsMode};
 use crate::smtp::escape;
 use crate::tls::HandshakeFailure;
-
-/// The egress address Exchange saw us as (`250-mx Hello [203.0.113.7]`).
-fn seen_as(ctx: &Ctx<'_>) -> Option<String> {
-    let text = &ctx.obs.capabilities.as_ref()?.greeting_text;
-    let start = text.find('[')?;
-    let end = text[start..].find(']')? + start;
-    text[start + 1..end]
-        .parse::<std::net::IpAddr>()
-        .ok()
-        .map(|ip| ip.to_string())
-}
 
 /// Cisco ASA `inspect esmtp` overwrites keywords it does not allow with X's.
 fn masked_keywords(ctx: &Ctx<'_>) -> Vec<String> {
@@ -328,7 +318,7 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
                 )
             }
             ServerKind::ExchangeOnline => {
-                let ip = seen_as(ctx).unwrap_or_else(|| "the address this probe ran from".into());
+                let ip = ctx.ev.seen_as.map_or_else(|| "the address this probe ran from".into(), |ip| ip.to_string());
                 format!(
                     "Exchange Online Protection withholds STARTTLS from clients whose address is on a blocklist. It saw this probe as [{ip}]: \
                      look that address up at Spamhaus (ZEN/XBL, which now includes CBL), Barracuda and SpamCop, follow their removal procedure, and \
@@ -359,7 +349,7 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
 /// The healthy summary.
 pub(crate) fn healthy(ctx: &Ctx<'_>) -> Finding {
     let tls = ctx.obs.tls.as_ref();
-    let version = tls.map(|t| t.version.clone()).unwrap_or_default();
+    let version = tls.map(|t| t.version.label()).unwrap_or_default();
     let cipher = tls.map(|t| t.cipher_suite.clone()).unwrap_or_default();
     let (days, until) = ctx
         .chain

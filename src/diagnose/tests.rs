@@ -7,12 +7,12 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 
 use super::*;
-use crate::probe::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
+use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
 use crate::scripted::{Ca, LeafSpec};
 use crate::smtp::reply::ReplyLine;
 use crate::smtp::{Capabilities, Reply, Transcript};
 use crate::target::Host;
-use crate::tls::{Negotiated, TrustStore};
+use crate::tls::{Negotiated, TlsVersion, TrustStore};
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 
@@ -53,7 +53,6 @@ fn observed(host: &str, greeting: &str, chain: Vec<Vec<u8>>, trust: &TrustStore)
             via: None,
         },
         local_addr: Some(SocketAddr::from(([192, 0, 2, 1], 40000))),
-        started_at: NOW,
         duration: Duration::from_millis(40),
         ehlo_name: "[192.0.2.1]".into(),
         sni: Some(host.into()),
@@ -64,7 +63,7 @@ fn observed(host: &str, greeting: &str, chain: Vec<Vec<u8>>, trust: &TrustStore)
         starttls_reply: Some(reply(220, &["2.0.0 Ready to start TLS"])),
         injected: Vec::new(),
         tls: Some(Negotiated {
-            version: "TLS 1.3".into(),
+            version: TlsVersion::Tls13,
             cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
             key_exchange: Some("X25519".into()),
         }),
@@ -110,7 +109,7 @@ fn codes(f: &[Finding]) -> Vec<(&'static str, Severity)> {
 }
 
 fn run(obs: &Observation, policy: &Policy) -> Vec<Finding> {
-    diagnose(obs, policy, NOW)
+    diagnose(&Evidence::derive(obs.clone(), NOW), policy, NOW)
 }
 
 #[test]
@@ -219,6 +218,7 @@ fn wildcard_covers_ehlo_name_one_label_only() {
     assert!(
         deep[0]
             .fix
+            .text()
             .contains("postconf -P 'smtp/inet/myhostname=mail.contoso.test'"),
         "Postfix fix names a covered name:\n{}",
         deep[0].fix
@@ -323,7 +323,7 @@ fn exchange_online_without_starttls_points_at_the_blocklist() {
     let f = run(&obs, &Policy::default());
     assert_eq!(codes(&f), [("starttls-not-offered", Severity::Fail)]);
     assert!(
-        f[0].fix.contains("[203.0.113.7]") && f[0].fix.contains("Spamhaus"),
+        f[0].fix.text().contains("[203.0.113.7]") && f[0].fix.text().contains("Spamhaus"),
         "{}",
         f[0].fix
     );
@@ -347,7 +347,7 @@ fn exchange_tls_name_is_built_from_the_certificate_seen() {
     let f = run(&obs, &Policy::default());
     assert_eq!(f[0].code, Code::CertExpiresSoon);
     assert!(
-        f[0].fix.contains("<I>CN=Unit Issuing CA, O=starttls-check demo<S>CN=mail.contoso.test, O=starttls-check demo"),
+        f[0].fix.text().contains("<I>CN=Unit Issuing CA, O=starttls-check demo<S>CN=mail.contoso.test, O=starttls-check demo"),
         "{}",
         f[0].fix
     );
@@ -425,7 +425,7 @@ fn names_from_the_certificate_never_reach_a_command_unvetted() {
         };
         for f in run(&obs, &policy) {
             assert!(
-                !f.fix.contains("curl"),
+                !f.fix.text().contains("curl"),
                 "{}: unvetted certificate name in the fix:\n{}",
                 f.code,
                 f.fix
@@ -547,18 +547,20 @@ fn no_greeting_suggestion_from_an_untrusted_certificate() {
         .find(|f| f.code == Code::CertEhloNameMismatch)
         .unwrap();
     assert!(
-        !ehlo.fix.contains("-Fqdn exch02") && !ehlo.fix.contains("-Fqdn EXCH02"),
+        !ehlo.fix.text().contains("-Fqdn exch02") && !ehlo.fix.text().contains("-Fqdn EXCH02"),
         "{}",
         ehlo.fix
     );
     assert!(
-        ehlo.fix.contains("First install a trusted certificate"),
+        ehlo.fix
+            .text()
+            .contains("First install a trusted certificate"),
         "{}",
         ehlo.fix
     );
     let mismatch = f.iter().find(|f| f.code == Code::CertNameMismatch).unwrap();
     assert!(
-        !mismatch.fix.contains("point the MX record"),
+        !mismatch.fix.text().contains("point the MX record"),
         "{}",
         mismatch.fix
     );

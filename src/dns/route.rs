@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use super::{DnsError, HostAnswer, Mx, Resolver};
-use crate::probe::{Endpoint, TlsMode, Via};
+use crate::model::{Endpoint, TlsMode, Via};
 use crate::target::{Host, Target};
 
 /// Which address family to probe.

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 
 use owo_colors::{OwoColorize, Style};
 
-use super::{EndpointReport, MxReport, RenderOptions, Report, Verdict};
+use super::{EndpointReport, MxReport, RenderOptions, Report, Run, Verdict, runs};
 use crate::diagnose::{Finding, Severity};
+use crate::model::EndpointId;
 use crate::smtp::Direction;
 
 fn style_for(sev: Severity) -> Style {
@@ -43,7 +44,7 @@ fn row(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-/// Prints a finding. Command blocks (runs of indented fix lines) already printed for an
+/// Prints a finding. Command blocks (runs of commands in the fix) already printed for an
 /// earlier finding of the same endpoint are referred to instead of repeated: several
 /// certificate findings share the same "install a certificate" steps.
 fn finding(out: &mut String, f: &Finding, color: bool, seen: &mut Vec<(String, &'static str)>) {
@@ -53,34 +54,32 @@ fn finding(out: &mut String, f: &Finding, color: bool, seen: &mut Vec<(String, &
         let _ = writeln!(out, "       · {e}");
     }
     let mut lines: Vec<String> = Vec::new();
-    let mut block: Vec<&str> = Vec::new();
-    let mut flush = |block: &mut Vec<&str>, lines: &mut Vec<String>| {
-        if block.is_empty() {
-            return;
-        }
-        let text = block.join("\n");
-        match seen.iter().find(|(b, _)| *b == text) {
-            Some((_, code)) => lines.push(format!("  (the same commands as for {code} above)")),
-            None => {
-                lines.extend(block.iter().map(|l| (*l).to_string()));
-                if block.len() > 2 {
-                    seen.push((text, f.code.as_str()));
+    for run in runs(&f.fix.steps) {
+        match run {
+            Run::Prose(text) => lines.extend(text.iter().map(|t| (*t).to_string())),
+            Run::Commands(_, block) => {
+                let text = block.join("\n");
+                match seen.iter().find(|(b, _)| *b == text) {
+                    Some((_, code)) => {
+                        lines.push(format!("  (the same commands as for {code} above)"));
+                    }
+                    None => {
+                        lines.extend(block.iter().map(|l| format!("  {l}")));
+                        if block.len() > 2 {
+                            seen.push((text, f.code.as_str()));
+                        }
+                    }
                 }
             }
         }
-        block.clear();
-    };
-    for l in f.fix.lines() {
-        if l.starts_with("  ") {
-            block.push(l);
-        } else {
-            flush(&mut block, &mut lines);
-            lines.push(l.to_string());
-        }
     }
-    flush(&mut block, &mut lines);
-    let mut it = lines.iter();
-    let _ = writeln!(out, "       fix: {}", it.next().map_or("", String::as_str));
+    // A fix that starts with a command starts it on its own line, indented like the rest.
+    let mut it = lines.iter().peekable();
+    let first = match it.peek() {
+        Some(l) if !l.starts_with("  ") => it.next().map_or("", String::as_str),
+        _ => "",
+    };
+    let _ = writeln!(out, "       fix: {first}");
     for l in it {
         let _ = writeln!(out, "            {l}");
     }
@@ -88,8 +87,8 @@ fn finding(out: &mut String, f: &Finding, color: bool, seen: &mut Vec<(String, &
 
 fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: RenderOptions) {
     let mode = match e.tls_mode {
-        crate::probe::TlsMode::Starttls => "STARTTLS",
-        crate::probe::TlsMode::Implicit => "implicit TLS",
+        crate::model::TlsMode::Starttls => "STARTTLS",
+        crate::model::TlsMode::Implicit => "implicit TLS",
     };
     let kind = match e.server_software {
         crate::diagnose::ServerKind::Unknown => String::new(),
@@ -273,8 +272,8 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         paint(word, verdict_style(report.verdict), opts.color)
     );
     mx_table(&mut out, report, opts.color);
-    let labels: Vec<String> = report.endpoints.iter().map(|e| e.label.clone()).collect();
-    let own_block = |f: &Finding| f.endpoints.len() == 1 && labels.contains(&f.endpoints[0]);
+    let ids: Vec<&EndpointId> = report.endpoints.iter().map(|e| &e.id).collect();
+    let own_block = |f: &Finding| f.endpoints.len() == 1 && ids.contains(&&f.endpoints[0]);
     let mut heading: Option<String> = None;
     let mut seen = Vec::new();
     for f in report.findings.iter().filter(|f| !own_block(f)) {
@@ -284,12 +283,12 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         }
         finding(&mut out, f, opts.color, &mut seen);
     }
-    for (e, label) in report.endpoints.iter().zip(&labels) {
+    for e in &report.endpoints {
         let _ = writeln!(out);
         let mine: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| own_block(f) && &f.endpoints[0] == label)
+            .filter(|f| own_block(f) && f.endpoints[0] == e.id)
             .collect();
         endpoint(&mut out, e, &mine, opts);
     }

@@ -3,14 +3,31 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{Report, Run, runs};
 use crate::diagnose::Severity;
 
-/// A code fence longer than any backtick run inside `text`, so server text cannot close it.
-fn fenced(text: &str) -> String {
+/// A code fence longer than any backtick run inside `text`, so server text cannot close it;
+/// `lang` is its info string (syntax highlighting).
+fn fenced(text: &str, lang: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
-    format!("{fence}\n{text}\n{fence}\n")
+    format!("{fence}{lang}\n{text}\n{fence}\n")
+}
+
+/// A fix: prose as escaped text, each run of commands in a code block for its shell.
+fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
+    for run in runs(steps) {
+        let _ = writeln!(out);
+        match run {
+            Run::Prose(lines) => {
+                let text: Vec<String> = lines.iter().map(|l| cell(l)).collect();
+                let _ = writeln!(out, "{}", text.join("  \n"));
+            }
+            Run::Commands(shell, lines) => {
+                let _ = write!(out, "{}", fenced(&lines.join("\n"), shell.fence_language()));
+            }
+        }
+    }
 }
 
 /// Text outside code blocks: server-sent parts of a summary must not become links, images,
@@ -82,9 +99,9 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "\n#### Evidence and fixes");
         for f in actionable {
             let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, cell(&f.summary));
-            let _ = write!(out, "{}", fenced(&f.evidence.join("\n")));
-            let _ = writeln!(out, "\nFix:\n");
-            let _ = write!(out, "{}", fenced(&f.fix));
+            let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
+            let _ = writeln!(out, "\nFix:");
+            fix(&mut out, &f.fix.steps);
         }
     }
     let from: Vec<String> = report

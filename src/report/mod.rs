@@ -12,9 +12,11 @@ pub mod progress;
 use time::OffsetDateTime;
 
 use crate::cert::{CertInfo, rfc3339};
-use crate::diagnose::{Finding, ServerKind, Severity};
-use crate::probe::{FailureKind, Observation, Phase, TlsMode};
+use crate::diagnose::{Finding, ServerKind, Severity, Shell, Step};
+use crate::evidence::Evidence;
+use crate::model::{EndpointId, FailureKind, Phase, TlsMode};
 use crate::smtp::{Direction, escape};
+use crate::tls::TlsVersion;
 
 /// The overall result, worst over every endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -69,7 +71,7 @@ pub struct Tool {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TlsDto {
     /// `TLS 1.3`.
-    pub version: String,
+    pub version: TlsVersion,
     /// IANA cipher suite name.
     pub cipher_suite: String,
     /// Key exchange group.
@@ -129,6 +131,9 @@ pub struct MxReport {
 /// One endpoint in the report.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EndpointReport {
+    /// The endpoint's identity (findings join on it).
+    #[serde(skip)]
+    pub id: EndpointId,
     /// `mail.contoso.com [203.0.113.5]:25`: the text findings name it by.
     pub label: String,
     /// Host as named (or the address).
@@ -182,20 +187,18 @@ pub struct EndpointReport {
 }
 
 impl EndpointReport {
-    /// Converts an observation; certificate dates are computed against `now`.
-    pub fn from_observation(o: &Observation, now: OffsetDateTime) -> Self {
-        let chain: Vec<CertInfo> = o
-            .chain
-            .iter()
-            .filter_map(|d| CertInfo::parse(d, now).ok())
-            .collect();
+    /// Converts an endpoint's evidence.
+    pub fn from_evidence(e: &Evidence) -> Self {
+        let o = &e.obs;
+        let chain = e.chain.clone();
         let positive_greeting = o
             .helo
             .as_ref()
             .or(o.ehlo.as_ref())
             .filter(|r| r.is_positive());
         EndpointReport {
-            label: o.endpoint.label(),
+            id: e.id.clone(),
+            label: e.label.clone(),
             host: o.endpoint.host.to_string(),
             domain: o.endpoint.via.as_ref().map(|v| v.domain.clone()),
             mx: o.endpoint.via.as_ref().map(|_| o.endpoint.host.to_string()),
@@ -206,20 +209,17 @@ impl EndpointReport {
             local_address: o.local_addr.map(|a| a.to_string()),
             ehlo_name_sent: o.ehlo_name.clone(),
             sni: o.sni.clone(),
-            server_software: ServerKind::detect(o),
+            server_software: e.kind,
             banner: o.banner.as_ref().map(crate::smtp::Reply::one_line),
             ehlo: positive_greeting
                 .or(o.ehlo.as_ref())
                 .map(|r| r.display_lines())
                 .unwrap_or_default(),
             greeting_name: o.capabilities.as_ref().map(|c| c.greeting_name.clone()),
-            starttls_offered: match o.endpoint.tls_mode {
-                TlsMode::Starttls => o.capabilities.as_ref().map(|c| c.starttls()),
-                TlsMode::Implicit => None,
-            },
+            starttls_offered: e.starttls,
             starttls_reply: o.starttls_reply.as_ref().map(crate::smtp::Reply::one_line),
             tls: o.tls.as_ref().map(|t| TlsDto {
-                version: t.version.clone(),
+                version: t.version,
                 cipher_suite: t.cipher_suite.clone(),
                 key_exchange: t.key_exchange.clone(),
             }),
@@ -404,6 +404,31 @@ pub struct RenderOptions {
     pub color: bool,
     /// Include the SMTP transcript.
     pub verbose: bool,
+}
+
+/// A fix's steps grouped for display: consecutive prose lines, or consecutive commands for
+/// one shell.
+pub(crate) enum Run<'a> {
+    /// Lines of prose.
+    Prose(Vec<&'a str>),
+    /// Command lines for one shell.
+    Commands(Shell, Vec<&'a str>),
+}
+
+/// Groups `steps` into runs of prose and runs of commands for one shell.
+pub(crate) fn runs(steps: &[Step]) -> Vec<Run<'_>> {
+    let mut out: Vec<Run<'_>> = Vec::new();
+    for s in steps {
+        match (s, out.last_mut()) {
+            (Step::Prose { text }, Some(Run::Prose(lines))) => lines.push(text),
+            (Step::Prose { text }, _) => out.push(Run::Prose(vec![text])),
+            (Step::Command { shell, text }, Some(Run::Commands(sh, lines))) if sh == shell => {
+                lines.push(text);
+            }
+            (Step::Command { shell, text }, _) => out.push(Run::Commands(*shell, vec![text])),
+        }
+    }
+    out
 }
 
 /// Writes rendered text to a stream; a closed pipe (`| head`) is not worth an error.

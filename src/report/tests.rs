@@ -4,8 +4,10 @@ use time::macros::datetime;
 
 use super::*;
 use crate::cert::CertInfo;
-use crate::diagnose::{Code, Finding, ServerKind, Severity};
-use crate::probe::{FailureKind, Phase, TlsMode};
+use crate::diagnose::fix::Family;
+use crate::diagnose::{Code, Finding, Fix, ServerKind, Severity, Shell};
+use crate::model::{EndpointId, FailureKind, Phase, TlsMode};
+use crate::target::Host;
 
 fn cert() -> CertInfo {
     CertInfo {
@@ -37,28 +39,44 @@ fn cert() -> CertInfo {
 }
 
 fn report() -> Report {
-    let label = "mail.contoso.com [203.0.113.5]:25".to_string();
+    let id = EndpointId {
+        host: Host::Name("mail.contoso.com".into()),
+        address: "203.0.113.5:25".parse().unwrap(),
+        tls_mode: TlsMode::Starttls,
+    };
+    let label = id.label();
     let findings = vec![
         Finding {
             code: Code::CertExpired,
             severity: Severity::Fail,
             endpoint: label.clone(),
-            endpoints: vec![label.clone()],
+            endpoints: vec![id.clone()],
             summary: "certificate expired 3 days ago (2026-11-19)".into(),
             evidence: vec!["notAfter 2026-11-19T08:00:00Z".into()],
-            fix: "Renew the certificate.\n  Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP".into(),
+            fix: Fix::new(Family::Exchange, "test", &[])
+                .say("Renew the certificate.")
+                .run(
+                    Shell::ExchangeManagementShell,
+                    "Enable-ExchangeCertificate -Thumbprint <new thumbprint> -Services SMTP",
+                ),
         },
         Finding {
             code: Code::CertEhloNameMismatch,
             severity: Severity::Warn,
             endpoint: label.clone(),
-            endpoints: vec![label.clone()],
+            endpoints: vec![id.clone()],
             summary: "the EHLO greeting name EXCH01.contoso.local is not on the certificate".into(),
             evidence: vec!["EHLO reply line 1: EXCH01.contoso.local".into()],
-            fix: "Set-ReceiveConnector \"<identity>\" -Fqdn mail.contoso.com".into(),
+            fix: Fix::new(Family::Exchange, "test", &[])
+                .say("Set the connector's Fqdn to a name on the certificate:")
+                .run(
+                    Shell::ExchangeManagementShell,
+                    "Set-ReceiveConnector \"<identity>\" -Fqdn mail.contoso.com",
+                ),
         },
     ];
     let endpoint = EndpointReport {
+        id,
         label: label.clone(),
         host: "mail.contoso.com".into(),
         domain: None,
@@ -81,7 +99,7 @@ fn report() -> Report {
         starttls_offered: Some(true),
         starttls_reply: Some("220 2.0.0 SMTP server ready".into()),
         tls: Some(TlsDto {
-            version: "TLS 1.2".into(),
+            version: TlsVersion::Tls12,
             cipher_suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384".into(),
             key_exchange: Some("X25519".into()),
         }),
@@ -131,7 +149,12 @@ fn domain_report() -> Report {
     let base = single.endpoints[0].clone();
     let ep = |host: &str, addr: &str, pref: u16| {
         let mut e = base.clone();
-        e.label = format!("{host} [{addr}]:25");
+        e.id = EndpointId {
+            host: Host::Name(host.into()),
+            address: format!("{addr}:25").parse().unwrap(),
+            tls_mode: TlsMode::Starttls,
+        };
+        e.label = e.id.label();
         e.host = host.into();
         e.address = addr.into();
         e.domain = Some("contoso.com".into());
@@ -149,10 +172,10 @@ fn domain_report() -> Report {
         code,
         severity,
         endpoint: endpoint.into(),
-        endpoints: on.iter().map(|i| endpoints[*i].label.clone()).collect(),
+        endpoints: on.iter().map(|i| endpoints[*i].id.clone()).collect(),
         summary: summary.into(),
         evidence: vec![format!("evidence for {}", code.as_str())],
-        fix: format!("fix for {}", code.as_str()),
+        fix: Fix::from(format!("fix for {}", code.as_str())),
     };
     let findings = vec![
         f(
@@ -274,7 +297,7 @@ fn verdict_is_the_worst_severity_and_inconclusive_is_unknown() {
         endpoints: vec![],
         summary: String::new(),
         evidence: vec![],
-        fix: String::new(),
+        fix: Fix::from(String::new()),
     };
     assert_eq!(
         Verdict::from_findings(&[f(Code::StarttlsOk, Severity::Info)]),
@@ -414,17 +437,20 @@ fn repeated_command_blocks_are_referred_to_not_repeated() {
     let mut r = report();
     let block = "Get a certificate.\n  step one\n  step two\n  step three\nAfterwards, re-run HCW.";
     r.findings[0].fix = block.into();
-    r.findings[1].fix = block.replace("Get a", "Also get a");
+    r.findings[1].fix = block.replace("Get a", "Also get a").into();
     let text = render(&r, Format::Human, RenderOptions::default());
     assert_eq!(text.matches("step two").count(), 1, "{text}");
     assert!(
         text.contains("(the same commands as for cert-expired above)"),
         "{text}"
     );
-    let json = render(&r, Format::Json, RenderOptions::default());
-    assert_eq!(
-        json.matches("step two").count(),
-        2,
-        "JSON keeps every fix whole"
-    );
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&r, Format::Json, RenderOptions::default())).unwrap();
+    for f in json["findings"].as_array().unwrap() {
+        assert!(
+            f["fix"].as_str().unwrap().contains("step two"),
+            "JSON keeps every fix whole: {f}"
+        );
+        assert_eq!(f["steps"][2]["text"], "step two", "{f}");
+    }
 }

@@ -31,8 +31,6 @@ pub struct TrustStore {
     /// is a trusted root" without a second parse.
     root_subjects: Arc<HashSet<Vec<u8>>>,
     provider: Arc<CryptoProvider>,
-    /// Certificates given with `--ca-file`, exactly: a leaf among them is pinned by the user.
-    pinned: Arc<HashSet<Vec<u8>>>,
     /// Why the system roots could not be loaded, if they could not.
     pub native_problem: Option<String>,
 }
@@ -117,7 +115,6 @@ impl TrustStore {
             roots: Arc::new(roots),
             root_subjects: Arc::new(root_subjects),
             provider: provider(),
-            pinned: Arc::new(HashSet::new()),
             native_problem,
         }
     }
@@ -171,7 +168,6 @@ impl TrustStore {
         {
             result = verify(mid);
         }
-        let pinned = self.pinned.contains(leaf);
         let top_issuer_trusted = chain
             .last()
             .and_then(|top| x509_parser::parse_x509_certificate(top).ok())
@@ -180,7 +176,6 @@ impl TrustStore {
             Ok(()) => TrustResult {
                 trusted: true,
                 valid_now,
-                pinned,
                 failure: None,
                 reason: None,
                 top_issuer_trusted,
@@ -200,7 +195,6 @@ impl TrustStore {
                 };
                 TrustResult {
                     top_issuer_trusted,
-                    pinned,
                     ..TrustResult::untrusted(kind, &describe_cert_error(&e))
                 }
             }
@@ -253,8 +247,6 @@ pub struct TrustResult {
     pub trusted: bool,
     /// The chain validates at the probe's time: every certificate on the path is current.
     pub valid_now: bool,
-    /// The leaf itself was given with `--ca-file` (the user pinned it).
-    pub pinned: bool,
     /// Why not.
     pub failure: Option<TrustFailure>,
     /// The reason in plain words.
@@ -269,7 +261,6 @@ impl TrustResult {
         TrustResult {
             trusted: false,
             valid_now: false,
-            pinned: false,
             failure: Some(kind),
             reason: Some(reason.to_string()),
             top_issuer_trusted: false,
@@ -379,11 +370,48 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
+/// A TLS protocol version, ordered oldest first; written `TLS 1.3` in reports and JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TlsVersion {
+    /// TLS 1.0 (RFC 2246), refused by current senders.
+    Tls10,
+    /// TLS 1.1 (RFC 4346), refused by current senders.
+    Tls11,
+    /// TLS 1.2 (RFC 5246).
+    Tls12,
+    /// TLS 1.3 (RFC 8446).
+    Tls13,
+}
+
+impl TlsVersion {
+    /// `TLS 1.2`.
+    pub fn label(self) -> &'static str {
+        match self {
+            TlsVersion::Tls10 => "TLS 1.0",
+            TlsVersion::Tls11 => "TLS 1.1",
+            TlsVersion::Tls12 => "TLS 1.2",
+            TlsVersion::Tls13 => "TLS 1.3",
+        }
+    }
+}
+
+impl std::fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl serde::Serialize for TlsVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
+}
+
 /// What was negotiated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Negotiated {
-    /// `TLS 1.3` or `TLS 1.2`.
-    pub version: String,
+    /// The protocol version.
+    pub version: TlsVersion,
     /// The IANA cipher suite name.
     pub cipher_suite: String,
     /// The key exchange group (`X25519`), when known.
@@ -514,11 +542,11 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     {
         Ok(Ok(tls)) => {
             let (_, conn) = tls.get_ref();
+            // The client offers only what rustls implements (TLS 1.2 and 1.3), so a completed
+            // handshake is one of the two.
             let version = match conn.protocol_version() {
-                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
-                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_string(),
-                Some(v) => format!("{v:?}"),
-                None => "unknown".to_string(),
+                Some(rustls::ProtocolVersion::TLSv1_3) => TlsVersion::Tls13,
+                _ => TlsVersion::Tls12,
             };
             let cipher_suite = conn
                 .negotiated_cipher_suite()

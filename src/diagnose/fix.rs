@@ -1,0 +1,220 @@
+//! A fix is data: steps that are prose or a command for a named shell, and an identity (the
+//! server family, the template and the values filled in) that the merge of shared findings
+//! keys on. The fix builders in `fixes/` make them; renderers decide how a command looks.
+
+/// Where a command is meant to be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shell {
+    /// Exchange Management Shell on an Exchange server.
+    ExchangeManagementShell,
+    /// Exchange Online PowerShell (`Connect-ExchangeOnline`).
+    ExchangeOnlinePowerShell,
+    /// Windows PowerShell as administrator (SCHANNEL, cipher suites).
+    WindowsPowerShell,
+    /// A root shell on the Postfix host.
+    PostfixShell,
+    /// The Cisco ASA / FTD command line (configuration mode).
+    CiscoAsa,
+    /// Records for the DNS zone, in zone-file syntax.
+    DnsZone,
+    /// Any POSIX shell (`openssl`, `dig`).
+    Shell,
+}
+
+impl Shell {
+    /// How a reader calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shell::ExchangeManagementShell => "Exchange Management Shell",
+            Shell::ExchangeOnlinePowerShell => "Exchange Online PowerShell",
+            Shell::WindowsPowerShell => "Windows PowerShell (as administrator)",
+            Shell::PostfixShell => "shell on the Postfix host",
+            Shell::CiscoAsa => "Cisco ASA CLI",
+            Shell::DnsZone => "DNS zone",
+            Shell::Shell => "shell",
+        }
+    }
+
+    /// The info string of a fenced code block (syntax highlighting in tickets).
+    pub fn fence_language(self) -> &'static str {
+        match self {
+            Shell::ExchangeManagementShell
+            | Shell::ExchangeOnlinePowerShell
+            | Shell::WindowsPowerShell => "powershell",
+            Shell::PostfixShell | Shell::Shell => "sh",
+            Shell::CiscoAsa | Shell::DnsZone => "text",
+        }
+    }
+}
+
+/// One step of a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Step {
+    /// Words for the admin.
+    Prose {
+        /// One line of prose.
+        text: String,
+    },
+    /// A command to paste, as written (built only from values that are safe to paste).
+    Command {
+        /// Where to run it.
+        shell: Shell,
+        /// The command line.
+        text: String,
+    },
+}
+
+/// The server family a fix is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Exchange Server on premises.
+    Exchange,
+    /// Exchange Online (Protection).
+    ExchangeOnline,
+    /// Postfix.
+    Postfix,
+    /// A Cisco ASA / FTD with ESMTP inspection.
+    Cisco,
+    /// Any server, DNS, or this machine.
+    Generic,
+}
+
+/// What makes two fixes the same fix: the family, the template that wrote it and the values it
+/// was filled with. Two findings merge only when their fixes have the same key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FixKey {
+    /// The server family.
+    pub family: Family,
+    /// The builder's template name (`exchange::install_certificate`).
+    pub template: &'static str,
+    /// The values filled in, in the builder's order.
+    pub values: Vec<String>,
+}
+
+/// What the admin should do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// The fix's identity.
+    pub key: FixKey,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Fix {
+    /// An empty fix for `template` of `family`, filled with `values`.
+    pub fn new(family: Family, template: &'static str, values: &[&str]) -> Self {
+        Fix {
+            key: FixKey {
+                family,
+                template,
+                values: values.iter().map(|v| (*v).to_string()).collect(),
+            },
+            steps: Vec::new(),
+        }
+    }
+
+    /// Adds prose (one line per `\n`).
+    pub fn say(mut self, text: impl AsRef<str>) -> Self {
+        for line in text.as_ref().lines() {
+            self.steps.push(Step::Prose {
+                text: line.to_string(),
+            });
+        }
+        self
+    }
+
+    /// Adds a command for `shell`.
+    pub fn run(mut self, shell: Shell, line: impl Into<String>) -> Self {
+        self.steps.push(Step::Command {
+            shell,
+            text: line.into(),
+        });
+        self
+    }
+
+    /// Appends another fix's steps (its key is not part of this one's: the caller's values
+    /// already determine them).
+    pub fn then(mut self, other: Fix) -> Self {
+        self.steps.extend(other.steps);
+        self
+    }
+
+    /// The plain-text form kept in JSON's `fix`: prose lines as they are, commands indented by
+    /// two spaces.
+    pub fn text(&self) -> String {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                Step::Prose { text } => text.clone(),
+                Step::Command { text, .. } => format!("  {text}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl std::fmt::Display for Fix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// Serialised as two fields of the finding: `fix` (the plain text, unchanged since schema 1)
+/// and `steps` (the structured form).
+impl serde::Serialize for Fix {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("fix", &self.text())?;
+        m.serialize_entry("steps", &self.steps)?;
+        m.end()
+    }
+}
+
+/// Transitional: a fix still written as text, lines indented by two spaces being commands.
+impl From<String> for Fix {
+    fn from(text: String) -> Self {
+        let mut fix = Fix::new(Family::Generic, "text", &[&text]);
+        for line in text.lines() {
+            fix = match line.strip_prefix("  ") {
+                Some(cmd) => fix.run(Shell::Shell, cmd),
+                None => fix.say(line),
+            };
+        }
+        if text.is_empty() {
+            fix.steps.clear();
+        }
+        fix
+    }
+}
+
+/// Transitional, as `From<String>`.
+impl From<&str> for Fix {
+    fn from(text: &str) -> Self {
+        Fix::from(text.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_indents_commands_and_keeps_prose() {
+        let f = Fix::new(Family::Postfix, "t", &[])
+            .say("Reload Postfix:")
+            .run(Shell::PostfixShell, "postfix reload")
+            .say("Then probe again.");
+        assert_eq!(
+            f.text(),
+            "Reload Postfix:\n  postfix reload\nThen probe again."
+        );
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["fix"], f.text());
+        assert_eq!(json["steps"][1]["kind"], "command");
+        assert_eq!(json["steps"][1]["shell"], "postfix-shell");
+        assert_eq!(json["steps"][1]["text"], "postfix reload");
+    }
+}

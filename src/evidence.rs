@@ -1,0 +1,164 @@
+//! Evidence: what an observation shows, derived once. The parsed chain, the server software,
+//! the trust verdict, whether STARTTLS was offered, the TLS version, the address the server
+//! saw us as and the middlebox signals the reply reader noticed. The per-endpoint rules, the
+//! cross-endpoint rules and the report all read this; nothing parses a certificate twice.
+
+use std::net::IpAddr;
+
+use time::OffsetDateTime;
+
+use crate::cert::{CertError, CertInfo};
+use crate::model::{EndpointId, Observation, TlsMode};
+use crate::smtp::{Reply, escape};
+use crate::tls::TlsVersion;
+
+/// The server software, as far as its banner and EHLO reveal it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerKind {
+    /// Exchange Server on premises (`Microsoft ESMTP MAIL Service`).
+    Exchange,
+    /// Exchange Online Protection (`*.mail.protection.outlook.com`).
+    ExchangeOnline,
+    /// Postfix (`ESMTP Postfix`).
+    Postfix,
+    /// Anything else.
+    Unknown,
+}
+
+impl ServerKind {
+    /// Reads the banner and EHLO greeting.
+    fn detect(obs: &Observation) -> Self {
+        let banner = obs
+            .banner
+            .as_ref()
+            .map(|b| escape(b.first_text()))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let greeting = obs
+            .capabilities
+            .as_ref()
+            .map(|c| c.greeting_name.to_ascii_lowercase())
+            .unwrap_or_default();
+        let first_word = banner.split_whitespace().next().unwrap_or("");
+        let outlook =
+            |s: &str| s.ends_with(".outlook.com") || s.ends_with(".protection.outlook.com");
+        if outlook(first_word) || outlook(&greeting) {
+            ServerKind::ExchangeOnline
+        } else if banner.contains("microsoft esmtp mail service")
+            || obs
+                .capabilities
+                .as_ref()
+                .is_some_and(|c| c.has("X-ANONYMOUSTLS"))
+        {
+            ServerKind::Exchange
+        } else if banner.contains("postfix") {
+            ServerKind::Postfix
+        } else {
+            ServerKind::Unknown
+        }
+    }
+
+    /// How the report names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServerKind::Exchange => "Microsoft Exchange (on-premises)",
+            ServerKind::ExchangeOnline => "Exchange Online Protection",
+            ServerKind::Postfix => "Postfix",
+            ServerKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One observation with everything derived from it.
+#[derive(Debug)]
+pub struct Evidence {
+    /// What the probe saw.
+    pub obs: Observation,
+    /// The endpoint's identity.
+    pub id: EndpointId,
+    /// Its label (`mail.contoso.com [203.0.113.5]:25`).
+    pub label: String,
+    /// Which MTA answered.
+    pub kind: ServerKind,
+    /// The chain as sent, parsed, leaf first; it stops before the first certificate that
+    /// cannot be parsed, so `chain[0]` is always the leaf.
+    pub chain: Vec<CertInfo>,
+    /// Why the first unparsable certificate could not be read.
+    pub unparsable: Option<CertError>,
+    /// The chain leads to a trusted root (judged apart from time).
+    pub trusted: bool,
+    /// STARTTLS advertised before TLS (`None`: implicit TLS, or EHLO never completed).
+    pub starttls: Option<bool>,
+    /// The negotiated TLS version.
+    pub version: Option<TlsVersion>,
+    /// The address the server says it saw us as (`250-mx Hello [203.0.113.7]`).
+    pub seen_as: Option<IpAddr>,
+    /// A reply ended its continuation lines with another code than it began with.
+    pub mixed_codes: bool,
+    /// A reply ended a line with a bare LF instead of CRLF.
+    pub bare_lf: bool,
+}
+
+impl Evidence {
+    /// Derives the evidence of `obs`; certificate dates are judged at `now`.
+    pub fn derive(obs: Observation, now: OffsetDateTime) -> Self {
+        let mut chain = Vec::new();
+        let mut unparsable = None;
+        for der in &obs.chain {
+            match CertInfo::parse(der, now) {
+                Ok(c) => chain.push(c),
+                Err(e) => {
+                    unparsable = Some(e);
+                    break;
+                }
+            }
+        }
+        let replies: Vec<&Reply> = [
+            &obs.banner,
+            &obs.ehlo,
+            &obs.helo,
+            &obs.starttls_reply,
+            &obs.ehlo_tls,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Evidence {
+            id: obs.endpoint.id(),
+            label: obs.endpoint.label(),
+            kind: ServerKind::detect(&obs),
+            chain,
+            unparsable,
+            trusted: obs.trust.as_ref().is_some_and(|t| t.trusted),
+            starttls: match obs.endpoint.tls_mode {
+                TlsMode::Starttls => obs.capabilities.as_ref().map(|c| c.starttls()),
+                TlsMode::Implicit => None,
+            },
+            version: obs.tls.as_ref().map(|t| t.version),
+            seen_as: seen_as(&obs),
+            mixed_codes: replies.iter().any(|r| r.has_mixed_codes()),
+            bare_lf: replies.iter().any(|r| r.has_bare_lf()),
+            obs,
+        }
+    }
+
+    /// The leaf certificate, if one was sent and parsed.
+    pub fn leaf(&self) -> Option<&CertInfo> {
+        self.chain.first()
+    }
+
+    /// The port probed.
+    pub fn port(&self) -> u16 {
+        self.obs.endpoint.address.port()
+    }
+}
+
+/// The egress address in the EHLO greeting (`250-mx Hello [203.0.113.7]`), as Exchange and
+/// Postfix write it.
+fn seen_as(obs: &Observation) -> Option<IpAddr> {
+    let text = &obs.capabilities.as_ref()?.greeting_text;
+    let start = text.find('[')?;
+    let end = text[start..].find(']')? + start;
+    text[start + 1..end].parse().ok()
+}

@@ -1,0 +1,127 @@
+//! What one probe learned: every reply, the negotiated TLS, the chain as sent and the first
+//! failure with its phase.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::Endpoint;
+use crate::smtp::{Capabilities, Reply, Transcript};
+use crate::tls::{HandshakeError, Negotiated, TrustResult};
+
+/// The phases of a probe, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Resolving the host's addresses.
+    Dns,
+    /// Opening the TCP connection.
+    Connect,
+    /// Waiting for the 220 greeting.
+    Banner,
+    /// EHLO (or HELO).
+    Ehlo,
+    /// The STARTTLS command.
+    Starttls,
+    /// The TLS handshake.
+    Handshake,
+    /// The certificate itself.
+    Certificate,
+    /// The SMTP session over TLS (EHLO again).
+    TlsSession,
+}
+
+impl Phase {
+    /// The phase as written in reports and JSON (`tls-session`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Dns => "dns",
+            Phase::Connect => "connect",
+            Phase::Banner => "banner",
+            Phase::Ehlo => "ehlo",
+            Phase::Starttls => "starttls",
+            Phase::Handshake => "handshake",
+            Phase::Certificate => "certificate",
+            Phase::TlsSession => "tls-session",
+        }
+    }
+}
+
+/// What went wrong in a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The connection was actively refused (RST).
+    Refused,
+    /// Nothing happened before the deadline.
+    Timeout,
+    /// The peer closed the connection.
+    Closed,
+    /// No route, host unreachable and other socket errors.
+    Unreachable,
+    /// The peer sent something that is not SMTP.
+    Protocol,
+    /// A 4xx reply: try again later.
+    TemporaryReply,
+    /// A 5xx reply (or any unexpected reply).
+    Rejected,
+    /// The TLS handshake failed.
+    Handshake,
+    /// The name did not resolve.
+    Dns,
+}
+
+/// A failure, with its phase.
+#[derive(Debug, Clone)]
+pub struct PhaseFailure {
+    /// Where it happened.
+    pub phase: Phase,
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// In plain words, escaped.
+    pub message: String,
+    /// The reply that caused it, if it was a reply.
+    pub reply: Option<Reply>,
+    /// The run's overall deadline cut this step short.
+    pub overall_deadline: bool,
+}
+
+/// Everything one probe learned.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// What was probed.
+    pub endpoint: Endpoint,
+    /// Our side of the connection (the source address a firewall or blocklist sees, before NAT).
+    pub local_addr: Option<SocketAddr>,
+    /// How long it took.
+    pub duration: Duration,
+    /// The name we sent in EHLO/HELO.
+    pub ehlo_name: String,
+    /// The SNI name sent in the handshake, if any.
+    pub sni: Option<String>,
+    /// The greeting.
+    pub banner: Option<Reply>,
+    /// The reply to EHLO (positive or not).
+    pub ehlo: Option<Reply>,
+    /// The reply to HELO, when EHLO was refused and HELO was tried.
+    pub helo: Option<Reply>,
+    /// The capabilities before TLS (from EHLO, or an empty set from HELO).
+    pub capabilities: Option<Capabilities>,
+    /// The reply to STARTTLS.
+    pub starttls_reply: Option<Reply>,
+    /// Bytes the server sent after its STARTTLS 220 and before the handshake.
+    pub injected: Vec<u8>,
+    /// What TLS negotiated.
+    pub tls: Option<Negotiated>,
+    /// Why the handshake failed.
+    pub handshake_error: Option<HandshakeError>,
+    /// The chain as sent, leaf first (recorded even when the handshake failed).
+    pub chain: Vec<Vec<u8>>,
+    /// The chain's trust check.
+    pub trust: Option<TrustResult>,
+    /// The EHLO reply over TLS.
+    pub ehlo_tls: Option<Reply>,
+    /// The first failure, if any; the probe stops there.
+    pub failure: Option<PhaseFailure>,
+    /// Everything sent and received.
+    pub transcript: Transcript,
+}
