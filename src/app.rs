@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs, ProbeArgs};
-use crate::diagnose::{self, Finding, Policy, cross, merge};
+use crate::diagnose::rules::cross;
+use crate::diagnose::{self, Finding, Policy, merge};
 use crate::dns::route::{self, Lookup, Route, RouteSettings};
 use crate::dns::{LazyResolver, Resolver};
 use crate::evidence::Evidence;
@@ -223,11 +224,11 @@ pub async fn execute<R: Resolver>(
     let mut findings = Vec::new();
     let mut host_findings = Vec::new();
     for r in &routes {
-        findings.extend(diagnose::dns::route_rules(r, &described));
+        findings.extend(diagnose::rules::dns::route_rules(r, &described));
         let per_host: Vec<Vec<Finding>> = r
             .hosts
             .iter()
-            .map(|h| diagnose::dns::host_rules(r, h, &described))
+            .map(|h| diagnose::rules::dns::host_rules(r, h, &described))
             .collect();
         findings.extend(per_host.iter().flatten().cloned());
         host_findings.push(per_host);

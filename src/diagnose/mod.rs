@@ -4,14 +4,11 @@
 //! written for the admin who must act, in the language of the server that answered.
 
 pub mod catalogue;
-pub mod certificate;
-pub mod cross;
-pub mod dns;
 pub mod finding;
 pub mod fix;
 pub mod merge;
+pub mod rules;
 pub mod server;
-pub mod session;
 
 use time::OffsetDateTime;
 
@@ -104,8 +101,8 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
         kind: ev.kind,
         chain: &ev.chain,
     };
-    let mut findings = session::rules(&ctx);
-    findings.extend(certificate::rules(&ctx));
+    let mut findings = rules::session::rules(&ctx);
+    findings.extend(rules::certificate::rules(&ctx));
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
             Code::CertUntrusted,
@@ -119,7 +116,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
         && ev.trusted
         && findings.iter().all(|f| f.severity == Severity::Info);
     if healthy {
-        findings.push(session::healthy(&ctx));
+        findings.push(rules::session::healthy(&ctx));
     }
     rank(&mut findings);
     findings
@@ -150,5 +147,3 @@ pub fn rank(findings: &mut [Finding]) {
     });
 }
 
-#[cfg(test)]
-mod tests;

@@ -1,6 +1,6 @@
 //! From what the user typed to the hosts and addresses to probe: the MX lookup, implicit MX,
 //! null MX, `--resolve` overrides, the address family and the caps. What DNS said is kept as
-//! data (a [`Route`] per target); the rules in `diagnose::dns` turn it into findings, and
+//! data (a [`Route`] per target); the rules in `diagnose::rules::dns` turn it into findings, and
 //! [`endpoints`] turns it into the list of probes.
 //!
 //! # References

@@ -5,9 +5,9 @@
 //! - RFC 3207 §4 (STARTTLS: 220 then handshake; 454 when TLS is unavailable)
 //! - RFC 8461 / RFC 7672: senders that require TLS defer mail when any of this fails
 
-use super::ServerKind;
-use super::server::exchange_connector_lookup;
-use super::{Code, Ctx, Finding};
+use crate::diagnose::ServerKind;
+use crate::diagnose::server::exchange_connector_lookup;
+use crate::diagnose::{Code, Ctx, Finding};
 use crate::cert::date;
 use crate::model::{FailureKind, Phase, PhaseFailure, TlsMode};
 use crate::smtp::escape;

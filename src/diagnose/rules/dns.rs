@@ -6,7 +6,7 @@
 //! - RFC 7505 §3 (null MX, and that it must stand alone)
 //! - RFC 2181 §10.3 (an MX must not point to an alias)
 
-use super::{Code, Finding, Severity};
+use crate::diagnose::{Code, Finding, Severity};
 use crate::dns::DnsError;
 use crate::dns::route::{Family, Lookup, MailHost, Route};
 

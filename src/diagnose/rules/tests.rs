@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-use super::*;
+use crate::diagnose::*;
 use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
 use crate::scripted::{Ca, LeafSpec};
 use crate::smtp::reply::ReplyLine;
@@ -384,14 +384,14 @@ fn cert_analysis_reads_the_facts() {
 #[test]
 fn weak_fixtures_are_recognised() {
     let rsa1024 = rustls::pki_types::CertificateDer::from_pem_slice(include_bytes!(
-        "../../tests/data/weak-ca-rsa1024.pem"
+        "../../../tests/data/weak-ca-rsa1024.pem"
     ))
     .unwrap();
     let info = crate::cert::CertInfo::parse(&rsa1024, NOW).unwrap();
     assert_eq!((info.key_type.as_str(), info.key_bits), ("RSA", 1024));
     assert!(info.weak_key());
     let sha1 = rustls::pki_types::CertificateDer::from_pem_slice(include_bytes!(
-        "../../tests/data/sha1-leaf.pem"
+        "../../../tests/data/sha1-leaf.pem"
     ))
     .unwrap();
     let info = crate::cert::CertInfo::parse(&sha1, NOW).unwrap();

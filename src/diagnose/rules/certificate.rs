@@ -6,9 +6,9 @@
 //! - RFC 7672 §3.2.3 (SMTP server reference identifiers: the MX host name)
 //! - RFC 8461 §4.2 (MTA-STS: the certificate must be valid for the MX host, chain to a trusted root)
 
-use super::ServerKind;
-use super::server::{exchange_connector_lookup, install_certificate};
-use super::{Code, Ctx, Finding, Severity};
+use crate::diagnose::ServerKind;
+use crate::diagnose::server::{exchange_connector_lookup, install_certificate};
+use crate::diagnose::{Code, Ctx, Finding, Severity};
 use crate::cert::{CertInfo, NameMatch, date, name_match};
 use crate::target::Host;
 use crate::tls::TrustFailure;

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use super::certificate::safe_name;
-use super::server::exchange_connector_lookup;
-use super::{Code, Finding, ServerKind};
+use crate::diagnose::server::exchange_connector_lookup;
+use crate::diagnose::{Code, Finding, ServerKind, Severity};
 use crate::cert::CertInfo;
 use crate::evidence::Evidence;
 use crate::model::{EndpointId, TlsMode};
@@ -164,7 +164,7 @@ fn within_host(group: &[&Seen], out: &mut Vec<Finding>) {
     let mut odd_all: Vec<&Seen> = Vec::new();
     let mut good_cert = None;
     let mut differs = None;
-    let mut severity = super::Severity::Info;
+    let mut severity = Severity::Info;
     if let Some(s) = split(group, |m| m.starttls, |m| m.starttls == Some(true)) {
         let offered = s.reference[0].starttls == Some(true);
         let word = |b: bool| if b { "offered" } else { "NOT offered" };
@@ -195,7 +195,7 @@ fn within_host(group: &[&Seen], out: &mut Vec<Finding>) {
             )
         });
         differs.get_or_insert(Differs::Starttls);
-        severity = super::Severity::Warn;
+        severity = Severity::Warn;
         odd_all.extend(s.odd);
     }
     let healthy_cert = |m: &Seen| m.trusted && m.leaf().is_some_and(|c| !c.expired);
@@ -248,7 +248,7 @@ fn within_host(group: &[&Seen], out: &mut Vec<Finding>) {
                 verb(s.reference.len(), "presents", "present"),
             ));
             differs.get_or_insert(Differs::Certificate);
-            severity = super::Severity::Warn;
+            severity = Severity::Warn;
         }
         good_cert = good;
         odd_all.extend(s.odd);
@@ -352,9 +352,9 @@ fn within_domain(domain: &str, hosts: &[Vec<&Seen>], out: &mut Vec<Finding>) {
             .collect();
         // A newer TLS version on some hosts fails no sender; a missing STARTTLS does.
         let severity = if aspect == "STARTTLS" {
-            super::Severity::Warn
+            Severity::Warn
         } else {
-            super::Severity::Info
+            Severity::Info
         };
         let summary = match aspect {
             "STARTTLS" => {

@@ -1,0 +1,11 @@
+//! The rules: pure functions from evidence (or what DNS said) and `now` to findings, one file
+//! per concern, each with its references. They build fixes through `fixes/`, never by
+//! formatting shell text themselves.
+
+pub mod certificate;
+pub mod cross;
+pub mod dns;
+pub mod session;
+
+#[cfg(test)]
+mod tests;
