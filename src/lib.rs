@@ -7,18 +7,21 @@
 //! `target → endpoints (dns) → Observation (probe: the only I/O) → Vec<Finding> (diagnose:
 //! pure rules) → Report (serde DTO) → render(format) → bytes → exit code`.
 
-pub mod app;
 pub mod cert;
 pub mod cli;
-pub mod demo;
+pub mod commands;
 pub mod diagnose;
 pub mod dns;
+pub mod engine;
 pub mod evidence;
 pub mod exit;
 pub mod model;
 pub mod probe;
 pub mod report;
 pub mod scripted;
+pub mod settings;
 pub mod smtp;
 pub mod target;
 pub mod tls;
+
+pub use cli::Cli;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use starttls_check::{app, cli::Cli, exit, report};
+use starttls_check::{Cli, commands, exit, report};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -20,10 +20,11 @@ fn main() -> ExitCode {
             });
         }
     };
-    match app::main(cli) {
+    let format = commands::format_of(&cli);
+    match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            report::emit_error(&e);
+            report::emit_error(format, &format!("{e:#}"));
             ExitCode::from(exit::UNKNOWN)
         }
     }

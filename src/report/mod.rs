@@ -4,12 +4,15 @@
 //! renderers are pure functions returning text, so every format is snapshot-tested; the app
 //! writes their output to stdout and nothing else in the crate prints.
 
+mod assemble;
 pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod progress;
 
 use time::OffsetDateTime;
+
+pub use assemble::mx_reports;
 
 use crate::cert::{CertInfo, rfc3339};
 use crate::diagnose::{Finding, ServerKind, Severity, Shell, Step};
@@ -439,12 +442,24 @@ pub fn emit(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
     }
 }
 
-/// Prints an application error (not a verdict) to stderr, the one place errors are printed.
-pub fn emit_error(e: &anyhow::Error) {
-    let _ = emit(
-        &mut std::io::stderr().lock(),
-        &format!("starttls-check: error: {e:#}\n"),
-    );
+/// What a format writes for an error that stopped the run before any report, as
+/// `(stdout, stderr)`: JSON still gives CI a document on stdout; every format says the error
+/// on stderr.
+pub fn render_error(format: Format, error: &str) -> (String, String) {
+    let stderr = format!("starttls-check: error: {error}\n");
+    match format {
+        Format::Json => (json::error_document(error), stderr),
+        Format::Human | Format::Markdown => (String::new(), stderr),
+    }
+}
+
+/// Writes an application error (not a verdict) in `format`: the one place errors are printed.
+pub fn emit_error(format: Format, error: &str) {
+    let (stdout, stderr) = render_error(format, error);
+    if !stdout.is_empty() {
+        let _ = emit(&mut std::io::stdout().lock(), &stdout);
+    }
+    let _ = emit(&mut std::io::stderr().lock(), &stderr);
 }
 
 /// Renders a report in a format.

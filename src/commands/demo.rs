@@ -12,13 +12,14 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::app::{Family, RunConfig, execute};
 use crate::diagnose::{Code, Policy};
-use crate::dns::route::RouteSettings;
+use crate::dns::route::{Family, RouteSettings};
 use crate::dns::{Mx, StaticResolver};
+use crate::engine::{self, Event};
 use crate::probe::ProbeConfig;
-use crate::report::{self, Format, RenderOptions, Verdict};
+use crate::report::{self, Format, RenderOptions, Report, Verdict};
 use crate::scripted::{Ca, LeafSpec, Scenario, ScriptedServer, pki};
+use crate::settings::{DEFAULT_MAX_ADDRESSES, DEFAULT_MAX_MX, Settings};
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
 
@@ -284,6 +285,47 @@ pub async fn serve(limit: Duration, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Probes one case's target through the engine, as `check` would.
+async fn probe_case(
+    resolver: &StaticResolver,
+    target: Target,
+    ports: Vec<u16>,
+    trust: &TrustStore,
+    now: OffsetDateTime,
+) -> anyhow::Result<Report> {
+    let settings = Settings {
+        routing: RouteSettings {
+            ports,
+            family: Family::Any,
+            overrides: Default::default(),
+            mx: true,
+            max_mx: usize::from(DEFAULT_MAX_MX),
+            max_addresses: usize::from(DEFAULT_MAX_ADDRESSES),
+        },
+        implicit_tls: false,
+        resolvers: Vec::new(),
+        probe: ProbeConfig {
+            ehlo_name: None,
+            local_hostname: None,
+            step_timeout: Duration::from_secs(5),
+            deadline: Instant::now(),
+            trust: trust.clone(),
+            sni_fallback: None,
+        },
+        overall: Duration::from_secs(20),
+        policy: Policy::default(),
+        concurrency: 8,
+    };
+    let mut done = None;
+    engine::run(&settings, resolver, now, vec![vec![target]], &mut |event| {
+        if let Event::Report { report, .. } = event {
+            done = Some(*report);
+        }
+    })
+    .await;
+    done.ok_or_else(|| anyhow::anyhow!("the demo run ended without a report"))
+}
+
 /// Runs the demo, writing every report to `out`. Returns whether every scenario behaved as
 /// designed.
 pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> anyhow::Result<bool> {
@@ -306,31 +348,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
             continue;
         };
         let (resolver, target) = resolver_and_target(case, &ports);
-        let cfg = RunConfig {
-            targets: vec![target],
-            routing: RouteSettings {
-                ports: ports.clone(),
-                family: Family::Any,
-                overrides: Default::default(),
-                mx: true,
-                max_mx: 10,
-                max_addresses: 8,
-            },
-            implicit_tls: false,
-            resolvers: Vec::new(),
-            probe: ProbeConfig {
-                ehlo_name: None,
-                local_hostname: None,
-                step_timeout: Duration::from_secs(5),
-                deadline: Instant::now(),
-                trust: trust.clone(),
-                sni_fallback: None,
-            },
-            overall: Duration::from_secs(20),
-            policy: Policy::default(),
-            concurrency: 8,
-        };
-        let report = execute(&cfg, &resolver, now, &mut |_, _, _| {}).await;
+        let report = probe_case(&resolver, target, ports, &trust, now).await?;
         drop(servers);
         let ok = report.verdict == case.expect.0
             && report

@@ -1,0 +1,49 @@
+//! `starttls-check TARGET...`: probe the targets and report. Until batch mode, several
+//! targets share one report (one job), as they always have.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Context;
+use time::OffsetDateTime;
+
+use crate::cli::ProbeArgs;
+use crate::dns::LazyResolver;
+use crate::engine::{self, Event};
+use crate::exit;
+use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
+use crate::settings::Settings;
+use crate::target::Target;
+
+/// Probes `targets` and writes the report to `out`; returns the exit code.
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    targets: Vec<Target>,
+    args: &ProbeArgs,
+    format: Format,
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let settings = Settings::from_args(args, &targets)?;
+    let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
+        .family(settings.routing.family);
+    let mut bar = Progress::new(std::io::stderr().is_terminal());
+    let mut done: Option<Box<Report>> = None;
+    runtime.block_on(engine::run(
+        &settings,
+        &resolver,
+        OffsetDateTime::now_utc(),
+        vec![targets],
+        &mut |event| match event {
+            Event::Progress {
+                done,
+                total,
+                waiting,
+            } => bar.update(done, total, waiting),
+            Event::Report { report, .. } => done = Some(report),
+        },
+    ));
+    bar.finish();
+    let report = done.context("the run ended without a report")?;
+    report::emit(out, &report::render(&report, format, opts))?;
+    Ok(exit::for_verdict(report.verdict))
+}

@@ -1,0 +1,238 @@
+//! The engine: plans the endpoints of every job, probes them under the concurrency and
+//! per-address rules, diagnoses each job and assembles its report, and hands each report over
+//! as soon as its last endpoint is done.
+//!
+//! A job is what one report covers. `check` makes one job of all its targets (one merged
+//! report); batch mode will make one job per target. An endpoint that several jobs share (an
+//! MX host two domains name) is probed once, and its observation serves every job.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::diagnose::{self, Finding, merge, rules};
+use crate::dns::Resolver;
+use crate::dns::route::{self, Route};
+use crate::evidence::Evidence;
+use crate::model::{Endpoint, EndpointId, Observation};
+use crate::probe::{self, ProbeConfig};
+use crate::report::{self, Report};
+use crate::settings::Settings;
+use crate::target::Target;
+
+/// What the engine tells its caller while it runs.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// `done` of `total` endpoints are probed; `waiting` is one still awaited.
+    Progress {
+        /// Endpoints finished.
+        done: usize,
+        /// Endpoints planned.
+        total: usize,
+        /// The label of one endpoint still awaited.
+        waiting: Option<&'a str>,
+    },
+    /// The report of job `job` (its index in the list given) is complete.
+    Report {
+        /// The job's index.
+        job: usize,
+        /// Its report.
+        report: Box<Report>,
+    },
+}
+
+/// One job: its targets, what DNS said about them, and the probes it waits for.
+struct Plan {
+    targets: Vec<Target>,
+    routes: Vec<Route>,
+    /// Indices into the run's probe list, in report order.
+    probes: Vec<usize>,
+    done: bool,
+}
+
+/// The endpoints of every job, each probed once: the probe list and, per job, its indices.
+fn plan(
+    jobs: Vec<Vec<Target>>,
+    routes: Vec<Route>,
+    settings: &Settings,
+) -> (Vec<Plan>, Vec<Endpoint>) {
+    let mut routes = routes.into_iter();
+    let mut probes: Vec<Endpoint> = Vec::new();
+    let mut index: HashMap<EndpointId, usize> = HashMap::new();
+    let plans = jobs
+        .into_iter()
+        .map(|targets| {
+            let routes: Vec<Route> = routes.by_ref().take(targets.len()).collect();
+            let probes = route::endpoints(&routes, settings.implicit_tls)
+                .into_iter()
+                .map(|ep| {
+                    *index.entry(ep.id()).or_insert_with(|| {
+                        probes.push(ep);
+                        probes.len() - 1
+                    })
+                })
+                .collect();
+            Plan {
+                targets,
+                routes,
+                probes,
+                done: false,
+            }
+        })
+        .collect();
+    (plans, probes)
+}
+
+/// Runs `jobs` (each a list of targets that share one report) and reports each through
+/// `events` as soon as it is complete; progress is reported as endpoints finish.
+pub async fn run<R: Resolver>(
+    settings: &Settings,
+    resolver: &R,
+    now: OffsetDateTime,
+    jobs: Vec<Vec<Target>>,
+    events: &mut (dyn FnMut(Event<'_>) + Send),
+) {
+    let deadline = Instant::now() + settings.overall;
+    let all: Vec<Target> = jobs.iter().flatten().cloned().collect();
+    let routes = route::resolve(&all, &settings.routing, resolver, deadline).await;
+    let described = resolver.describe();
+    let (mut plans, probes) = plan(jobs, routes, settings);
+    let total = probes.len();
+    let mut pending: Vec<String> = probes.iter().map(Endpoint::label).collect();
+    let mut observations: Vec<Option<Observation>> = vec![None; total];
+    let mut probe_cfg = settings.probe.clone();
+    probe_cfg.deadline = deadline;
+    let mut set = spawn_probes(probes, Arc::new(probe_cfg), settings.concurrency);
+    let mut done = 0;
+    events(Event::Progress {
+        done,
+        total,
+        waiting: pending.first().map(String::as_str),
+    });
+    emit_complete(&mut plans, &observations, settings, &described, now, events);
+    while let Some(joined) = set.join_next().await {
+        let Ok((i, obs)) = joined else { continue };
+        let label = obs.endpoint.label();
+        pending.retain(|l| *l != label);
+        observations[i] = Some(obs);
+        done += 1;
+        events(Event::Progress {
+            done,
+            total,
+            waiting: pending.first().map(String::as_str),
+        });
+        emit_complete(&mut plans, &observations, settings, &described, now, events);
+    }
+}
+
+/// Starts every probe: at most `concurrency` at once, and never two connections to one
+/// address and port (mail servers rate-limit by client address, even when two names lead
+/// there).
+fn spawn_probes(
+    probes: Vec<Endpoint>,
+    cfg: Arc<ProbeConfig>,
+    concurrency: usize,
+) -> tokio::task::JoinSet<(usize, Observation)> {
+    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut per_address: HashMap<SocketAddr, Arc<Mutex<()>>> = HashMap::new();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, ep) in probes.into_iter().enumerate() {
+        let (cfg, limit) = (cfg.clone(), limit.clone());
+        let lock = per_address.entry(ep.address).or_default().clone();
+        set.spawn(async move {
+            let _one_per_address = lock.lock_owned().await;
+            let _permit = limit.acquire_owned().await;
+            (i, probe::probe(ep, &cfg).await)
+        });
+    }
+    set
+}
+
+/// Reports every job whose probes are all done and that has not been reported yet.
+fn emit_complete(
+    plans: &mut [Plan],
+    observations: &[Option<Observation>],
+    settings: &Settings,
+    resolver: &str,
+    now: OffsetDateTime,
+    events: &mut (dyn FnMut(Event<'_>) + Send),
+) {
+    for (job, plan) in plans.iter_mut().enumerate() {
+        if plan.done || plan.probes.iter().any(|&i| observations[i].is_none()) {
+            continue;
+        }
+        plan.done = true;
+        let observed: Vec<Observation> = plan
+            .probes
+            .iter()
+            .filter_map(|&i| observations[i].clone())
+            .collect();
+        let report = diagnose_job(plan, observed, settings, resolver, now);
+        events(Event::Report {
+            job,
+            report: Box::new(report),
+        });
+    }
+}
+
+/// Everything one job's report says: DNS findings, each endpoint's findings, the
+/// comparisons across endpoints, merged and ranked.
+fn diagnose_job(
+    plan: &Plan,
+    observed: Vec<Observation>,
+    settings: &Settings,
+    resolver: &str,
+    now: OffsetDateTime,
+) -> Report {
+    let mut findings = Vec::new();
+    let mut host_findings = Vec::new();
+    for r in &plan.routes {
+        findings.extend(rules::dns::route_rules(r, resolver));
+        let per_host: Vec<Vec<Finding>> = r
+            .hosts
+            .iter()
+            .map(|h| rules::dns::host_rules(r, h, resolver))
+            .collect();
+        findings.extend(per_host.iter().flatten().cloned());
+        host_findings.push(per_host);
+    }
+    if let Some(problem) = &settings.probe.trust.native_problem {
+        findings.push(diagnose::diagnose_trust_store(problem));
+    }
+    let evidence: Vec<Evidence> = observed
+        .into_iter()
+        .map(|o| Evidence::derive(o, now))
+        .collect();
+    let cross = rules::cross::rules(&evidence);
+    let per_endpoint: Vec<Vec<Finding>> = evidence
+        .iter()
+        .map(|e| diagnose::diagnose(e, &settings.policy, now))
+        .collect();
+    let mx = report::mx_reports(
+        &plan.routes,
+        &host_findings,
+        &evidence,
+        &per_endpoint,
+        &cross,
+    );
+    let ids: Vec<EndpointId> = evidence.iter().map(|e| e.id.clone()).collect();
+    findings.extend(per_endpoint.into_iter().flatten());
+    findings.extend(cross);
+    let mut findings = merge::merge_shared(findings, &ids);
+    diagnose::rank(&mut findings);
+    let target = plan
+        .targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let endpoints = evidence
+        .iter()
+        .map(report::EndpointReport::from_evidence)
+        .collect();
+    Report::new(target, findings, endpoints, mx, now)
+}

@@ -1,0 +1,71 @@
+//! From what DNS said and what the rules found to the parts of the report DTO that summarise:
+//! each mail host's verdict and the cause that decides it.
+
+use std::net::IpAddr;
+
+use super::{MxReport, Verdict};
+use crate::diagnose::{self, Finding, Severity};
+use crate::dns::route::{Lookup, Route};
+use crate::evidence::Evidence;
+use crate::model::EndpointId;
+
+/// The verdict of every mail host, from its DNS findings and the findings of its endpoints
+/// (before they are merged across endpoints). `host_findings[r][h]` are the DNS findings of
+/// host `h` of route `r`; `per_endpoint[i]` are the findings of `evidence[i]`.
+pub fn mx_reports(
+    routes: &[Route],
+    host_findings: &[Vec<Vec<Finding>>],
+    evidence: &[Evidence],
+    per_endpoint: &[Vec<Finding>],
+    cross: &[Finding],
+) -> Vec<MxReport> {
+    let mut out = Vec::new();
+    for (r, per_host) in routes.iter().zip(host_findings) {
+        if !matches!(r.lookup, Lookup::Mx | Lookup::Implicit) {
+            continue;
+        }
+        for (h, dns) in r.hosts.iter().zip(per_host) {
+            // By host and address, not by domain: a probe shared by two domains counts for both.
+            let mine =
+                |e: &Evidence| e.id.host == h.host && h.addresses.contains(&e.id.address.ip());
+            let ids: Vec<&EndpointId> =
+                evidence.iter().filter(|e| mine(e)).map(|e| &e.id).collect();
+            let mut fs: Vec<Finding> = dns.clone();
+            for (e, f) in evidence.iter().zip(per_endpoint) {
+                if mine(e) {
+                    fs.extend(f.iter().cloned());
+                }
+            }
+            fs.extend(
+                cross
+                    .iter()
+                    .filter(|f| f.endpoints.iter().all(|id| ids.contains(&id)))
+                    .cloned(),
+            );
+            diagnose::rank(&mut fs);
+            out.push(MxReport {
+                domain: r.name.clone(),
+                preference: h.preference.unwrap_or(0),
+                exchange: h.host.to_string(),
+                implicit: r.lookup == Lookup::Implicit,
+                addresses: h.addresses.iter().map(IpAddr::to_string).collect(),
+                verdict: Verdict::from_findings(&fs),
+                cause: cause(&fs, &h.host.to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// The first finding that matters, said with where it is.
+fn cause(ranked: &[Finding], host: &str) -> Option<String> {
+    ranked
+        .iter()
+        .find(|f| f.severity > Severity::Info || f.code.inconclusive())
+        .map(|f| match f.endpoints.len() {
+            // DNS findings name their host in the summary already.
+            0 => f.summary.clone(),
+            1 => format!("{}: {}", f.endpoint, f.summary),
+            _ => format!("{host}: {}", f.summary),
+        })
+}
