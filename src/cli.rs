@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::settings;
 use crate::target::Target;
 
 const EXAMPLES: &str = "\
@@ -80,7 +81,7 @@ pub struct ProbeArgs {
         long,
         value_name = "PORTS",
         value_delimiter = ',',
-        default_value = "25"
+        default_values_t = [settings::DEFAULT_PORT]
     )]
     pub port: Vec<u16>,
 
@@ -107,15 +108,15 @@ pub struct ProbeArgs {
     pub no_system_roots: bool,
 
     /// Warn when the certificate expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_WARN_DAYS)]
     pub warn_days: u32,
 
     /// Fail when the certificate expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS)]
     pub fail_days: u32,
 
     /// Seconds each network step may take (connect, each reply, the handshake).
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs, overrides_with = "timeout")]
+    #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout")]
     pub timeout: f64,
 
     /// Seconds the whole run may take [default: 6 × --timeout].
@@ -136,15 +137,15 @@ pub struct ProbeArgs {
     pub no_mx: bool,
 
     /// Probe at most this many MX hosts per domain, in preference order.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MX, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub max_mx: u16,
 
     /// Probe at most this many addresses per host.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_addresses: u16,
 
     /// At most this many connections at once (never more than one per address and port).
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
     /// Only IPv4 addresses.

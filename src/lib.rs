@@ -25,3 +25,4 @@ pub mod target;
 pub mod tls;
 
 pub use cli::Cli;
+pub use diagnose::catalogue;
