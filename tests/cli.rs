@@ -229,26 +229,18 @@ fn colour_only_when_asked_or_on_a_terminal() {
     assert!(!auto.stdout.contains('\x1b'), "stdout is a pipe: no colour");
     let always = probe(&s, &["--format", "human", "--color", "always"]);
     assert!(always.stdout.contains("\x1b["), "--color always colours");
-    let out = bin()
-        .args([
-            &format!("{HOST}:{}", s.addr.port()),
-            "--resolve",
-            &format!("{HOST}:127.0.0.1"),
-        ])
-        .args([
-            "--ca-file",
-            pki().root_file.to_str().unwrap(),
-            "--color",
-            "auto",
-        ])
-        .env("FORCE_COLOR", "1")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        !String::from_utf8_lossy(&out.stdout).contains('\x1b'),
-        "NO_COLOR wins"
-    );
+    let mut c = command(&[
+        &format!("{HOST}:{}", s.addr.port()),
+        "--resolve",
+        &format!("{HOST}:127.0.0.1"),
+        "--ca-file",
+        pki().root_file.to_str().unwrap(),
+        "--color",
+        "auto",
+    ]);
+    c.env("FORCE_COLOR", "1").env("NO_COLOR", "1");
+    let out = run_command(c);
+    assert!(!out.stdout.contains('\x1b'), "NO_COLOR wins");
 }
 
 #[test]
@@ -296,8 +288,8 @@ fn demo_runs_offline_and_exits_0() {
 
 #[test]
 fn unresolvable_name_in_resolve_table_is_not_sent_to_dns() {
-    // --resolve answers for the host: nothing goes to the system resolver (this test would
-    // hang or fail offline otherwise).
+    // --resolve answers for the host: no name is looked up (a lookup would reach the
+    // harness's loopback resolver, whose NXDOMAIN would fail this test).
     let s = serve(Scenario::postfix(HOST, &pki().healthy(HOST, 60)));
     let r = probe(&s, &["-6"]);
     assert_eq!(
@@ -331,4 +323,245 @@ fn readme_documents_every_finding_code_and_exit_code() {
         assert!(readme.contains(line), "README lacks {line}");
     }
     assert!(readme.contains("cargo run -- demo") && readme.contains("cargo test"));
+}
+
+// ---- The harness keeps every run on loopback (see tests/common/mod.rs) -------------------
+
+fn words(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_string()).collect()
+}
+
+fn args_of(c: &std::process::Command) -> Vec<String> {
+    c.get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn harness_gives_every_probe_a_loopback_resolver() {
+    let shared = common::dns::shared_resolver();
+    assert!(shared.ip().is_loopback(), "{shared}");
+    let shared = shared.to_string();
+    for args in [
+        &[HOST, "--resolve", "mail.example.test:127.0.0.1"][..],
+        &["127.0.0.1:2525"],
+        &["contoso.test", "-p", "25,587", "--format", "json"],
+        // A usage error, too: if the binary ever accepted it, it would still stay on loopback.
+        &["mx.example", "--timeout", "0"],
+    ] {
+        let got = args_of(&command(args));
+        let mut want = words(args);
+        want.extend(["--resolver".to_string(), shared.clone()]);
+        assert_eq!(got, want, "{args:?}");
+    }
+    // A test's own loopback resolver is kept, and no second one is added.
+    for args in [
+        &["contoso.test", "--resolver", "127.0.0.1:5353"][..],
+        &["contoso.test", "--resolver=[::1]:5353"],
+    ] {
+        assert_eq!(args_of(&command(args)), words(args), "{args:?}");
+    }
+    // Nothing that cannot probe gets one: --help, --version, no arguments, the demo.
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &[],
+        &["demo", "--color", "never"],
+    ] {
+        assert_eq!(args_of(&command(args)), words(args), "{args:?}");
+    }
+}
+
+#[test]
+fn harness_guard_refuses_runs_that_could_leave_loopback() {
+    let refused: &[(&[&str], &str)] = &[
+        (&["contoso.test"], "system resolver"),
+        (
+            &[
+                "[mail.contoso.com]:587",
+                "--resolve",
+                "mail.contoso.com:127.0.0.1",
+            ],
+            "system resolver",
+        ),
+        (
+            &["contoso.test", "--resolver", "192.0.2.53"],
+            "not a loopback address",
+        ),
+        (
+            &["contoso.test", "--resolver=10.0.0.2:53"],
+            "not a loopback address",
+        ),
+        (
+            &["contoso.test", "--resolver", "[2001:db8::53]:53"],
+            "not a loopback address",
+        ),
+        (
+            &["contoso.test", "--resolver", "ns.example"],
+            "not an IP[:PORT] on loopback",
+        ),
+        (
+            &[
+                "mx.example",
+                "--resolve",
+                "mx.example:192.0.2.7",
+                "--resolver",
+                "127.0.0.1",
+            ],
+            "not a loopback address",
+        ),
+        (
+            &[
+                "mx.example",
+                "--resolve",
+                "mx.example:25:[2001:db8::7]",
+                "--resolver",
+                "::1",
+            ],
+            "not a loopback address",
+        ),
+        (
+            &["203.0.113.5", "--resolver", "127.0.0.1:5353"],
+            "target 203.0.113.5",
+        ),
+        (
+            &["203.0.113.5:465", "--resolver", "127.0.0.1:5353"],
+            "target 203.0.113.5:465",
+        ),
+        (
+            &["[2001:db8::5]:25", "--resolver", "127.0.0.1:5353"],
+            "target [2001:db8::5]:25",
+        ),
+    ];
+    for (args, why) in refused {
+        let got = hermetic_violation(&words(args));
+        assert!(
+            got.as_deref().is_some_and(|g| g.contains(why)),
+            "{args:?} must be refused for {why:?}, got {got:?}"
+        );
+    }
+    let allowed: &[&[&str]] = &[
+        &["127.0.0.1:2525", "--resolver", "127.0.0.1:5353"],
+        &["127.0.0.9:25", "--resolver", "127.0.0.1"],
+        &["[::1]:25", "--resolver", "[::1]:53"],
+        &[
+            HOST,
+            "--resolve",
+            "mail.example.test:127.0.0.2",
+            "--resolver=::1",
+        ],
+        &[
+            "mx.example",
+            "--resolve",
+            "mx.example",
+            "--resolver",
+            "127.0.0.1",
+        ],
+        &[
+            "mx.example",
+            "--ehlo-name",
+            "[192.0.2.1]",
+            "--resolver",
+            "127.0.0.1",
+        ],
+        &[
+            "mx.example",
+            "--expect-name",
+            "192.0.2.1",
+            "--resolver",
+            "127.0.0.1",
+        ],
+        &["--help"],
+        &["mx.example", "--version"],
+        &["demo"],
+        &[],
+    ];
+    for args in allowed {
+        assert_eq!(hermetic_violation(&words(args)), None, "{args:?}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "a name lookup would go to the system resolver")]
+fn harness_guard_stops_a_probe_without_resolver_before_it_starts() {
+    // Arguments added after `command` are checked again when the binary is started.
+    let mut c = command(&[]);
+    c.arg("contoso.test");
+    run_command(c);
+}
+
+#[test]
+fn harness_resolver_answers_nxdomain_from_loopback() {
+    // A lookup the test did not plan for is answered by the shared loopback server, never by
+    // the system resolver: this name exists nowhere, so the run fails with dns-nxdomain.
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let r = run(&[
+        "nowhere.test",
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+    ]);
+    assert_verdict(&r, "fail", 2, "dns-nxdomain", "fail");
+    let asked = format!("asked the resolver {}", common::dns::shared_resolver());
+    let evidence = r.finding("dns-nxdomain")["evidence"].to_string();
+    assert!(evidence.contains(&asked), "{evidence}");
+}
+
+#[test]
+fn no_test_starts_the_binary_or_a_system_resolver_outside_the_harness() {
+    // Split so that this file does not match itself.
+    let binary = concat!("CARGO_BIN", "_EXE_");
+    let builders = [
+        concat!("Resolver::", "new("),
+        concat!("Resolver::", "with_family("),
+    ];
+    let empty = [
+        concat!("&[", "]"),
+        concat!("vec![", "]"),
+        concat!("Vec::", "new()"),
+    ];
+    let system_conf = concat!("read_system", "_conf");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["tests", "tests/common", "benches"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() >= 8, "found only {files:?}");
+    let harness = root.join("tests/common/mod.rs");
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let shown = path.strip_prefix(root).unwrap().display();
+        if *path != harness {
+            assert!(
+                !text.contains(binary),
+                "{shown} starts the binary itself: use common::command/run, which add a \
+                 loopback --resolver and check the command line"
+            );
+        }
+        assert!(
+            !text.contains(system_conf),
+            "{shown} reads the system resolver configuration"
+        );
+        // Every resolver a test builds names its servers: an empty list means the system's.
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for builder in builders {
+            for (at, _) in flat.match_indices(builder) {
+                let call = &flat[at..];
+                let call = &call[..call.find(';').unwrap_or(call.len())];
+                assert!(
+                    !empty.iter().any(|e| call.contains(e)),
+                    "{shown}: {call} builds a resolver without servers (the system's)"
+                );
+            }
+        }
+    }
 }

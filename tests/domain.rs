@@ -691,16 +691,25 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
     );
     let typescript = write_temp("typescript", "");
     let json = write_temp("report.json", "");
-    let command = format!(
-        "{} contoso.test -p {} --resolver {} --ca-file {} --no-system-roots --timeout 1 --format json > {}",
-        env!("CARGO_BIN_EXE_starttls-check"),
-        ports[0],
-        d.resolver_arg(),
-        pki().root_file.display(),
-        json.display()
-    );
+    let port = ports[0].to_string();
+    let resolver = d.resolver_arg();
+    let binary = command(&[
+        "contoso.test",
+        "-p",
+        &port,
+        "--resolver",
+        &resolver,
+        "--ca-file",
+        pki().root_file.to_str().unwrap(),
+        "--no-system-roots",
+        "--timeout",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let line = format!("{} > {}", shell_line(&binary), json.display());
     let status = std::process::Command::new("script")
-        .args(["-qec", &command])
+        .args(["-qec", &line])
         .arg(&typescript)
         .stdout(std::process::Stdio::null())
         .status()

@@ -10,15 +10,21 @@
 //! ```
 //!
 //! Without the setup the tests fail (they never pass silently).
+//!
+//! The binary is started through the shared harness (`common::command`), so every run also
+//! gets the harness's loopback `--resolver` and its guard against leaving loopback; `.ci/run`
+//! runs this tier inside a network namespace with only `lo` up.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+mod common;
 
 const IGNORE_REASON: &str = "needs the real Postfix from tests/postfix/setup.sh";
 /// The name every CA-signed test certificate is issued for.
@@ -189,29 +195,36 @@ impl Run {
 }
 
 /// Runs `starttls-check mail.example.test:PORT --resolve mail.example.test:127.0.0.1
-/// --ca-file <root.pem> --format json --color never --timeout 5 [extra...]` against
-/// the Postfix port named `port_key` in ports.env, and parses its JSON.
+/// --ca-file <root.pem> --no-system-roots --format json --color never --timeout 5 [extra...]`
+/// (plus the harness's loopback `--resolver`) against the Postfix port named `port_key` in
+/// ports.env, and parses its JSON.
 fn check(port_key: &str, extra: &[&str]) -> Run {
     let setup = Setup::load();
     let port = setup.port(port_key);
-    let mut args: Vec<String> = vec![
-        format!("{HOST}:{port}"),
-        "--resolve".into(),
-        format!("{HOST}:127.0.0.1"),
-        "--ca-file".into(),
-        setup.ca_file.clone(),
-        "--no-system-roots".into(),
-        "--format".into(),
-        "json".into(),
-        "--color".into(),
-        "never".into(),
-        "--timeout".into(),
-        "5".into(),
+    let target = format!("{HOST}:{port}");
+    let resolve = format!("{HOST}:127.0.0.1");
+    let mut words: Vec<&str> = vec![
+        &target,
+        "--resolve",
+        &resolve,
+        "--ca-file",
+        &setup.ca_file,
+        "--no-system-roots",
+        "--format",
+        "json",
+        "--color",
+        "never",
+        "--timeout",
+        "5",
     ];
-    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    words.extend_from_slice(extra);
+    let mut command = common::command(&words);
+    let args: Vec<String> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_starttls-check"))
-        .args(&args)
+    let mut child = command
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -16,11 +16,17 @@
 //! queried type, and for a query that meets a CNAME inside the zone, the CNAME chain followed
 //! by the target's records in the answer section (hickory-server 0.26 chases CNAMEs itself).
 //! A name outside every served zone gets REFUSED.
+//!
+//! [`shared_resolver`] is the server every run of the binary gets from the harness when the
+//! test does not pass its own `--resolver` (see `tests/common/mod.rs`): one per test
+//! process, serving an empty root zone, so every name is NXDOMAIN. A lookup the test did not
+//! plan for (a new blocklist, TLSA or PTR query) gets a definite "nothing is published" from
+//! 127.0.0.1 instead of going to the system resolver.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use hickory_server::Server;
@@ -35,6 +41,28 @@ const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 const TCP_RESPONSE_BUFFER: usize = 32;
 /// Attempts at finding a port free for both UDP and TCP.
 const BIND_ATTEMPTS: usize = 20;
+
+/// The empty root zone behind [`shared_resolver`]: only its SOA, so every name below it is
+/// NXDOMAIN (with the SOA in the authority section, as a real negative answer has).
+const EMPTY_ROOT: &str = "\
+$ORIGIN .
+$TTL 60
+@ IN SOA ns.invalid. hostmaster.invalid. 1 60 60 60 60
+";
+
+/// The address of this test process's shared loopback DNS server (started on first use, never
+/// stopped): an empty root zone, so it answers NXDOMAIN for every name. The harness passes it
+/// as `--resolver` to every run of the binary that has none of its own.
+pub fn shared_resolver() -> SocketAddr {
+    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+    *ADDR.get_or_init(|| {
+        let server = DnsServer::start(&[(".", EMPTY_ROOT)]);
+        let addr = server.addr;
+        // It serves every test of this process, so it lives as long as the process does.
+        Box::leak(Box::new(server));
+        addr
+    })
+}
 
 /// A running authoritative server for the given zones, listening on `addr` (UDP and TCP).
 pub struct DnsServer {

@@ -1,7 +1,30 @@
 //! Shared test harness: scripted servers on 127.0.0.1 (run on a background tokio runtime),
 //! certificates made at test time, and the real binary run as a user would run it.
-//! Nothing here talks to anything outside loopback, and no test uses the system resolver:
-//! host names reach 127.0.0.1 through `--resolve`.
+//!
+//! # Staying on loopback
+//!
+//! Nothing a test runs may send a packet outside 127.0.0.0/8 and ::1, and no run of the
+//! binary may use the system resolver (`/etc/resolv.conf` points off this machine). Three
+//! layers keep it so:
+//!
+//! - **Every run of the binary gets a loopback resolver.** [`command`] (behind [`run`],
+//!   [`probe`], [`probe_name`], [`probe_addr`], [`probe_domain`] and [`shell_line`]) appends
+//!   `--resolver 127.0.0.1:PORT` of [`dns::shared_resolver`], an empty root zone that answers
+//!   NXDOMAIN for every name, whenever the arguments can start a probe and carry no
+//!   `--resolver` of their own. Host names reach the scripted servers through `--resolve` or
+//!   a test's own zones ([`dns::DnsServer`]); a lookup nobody planned for (a blocklist, TLSA,
+//!   PTR) is answered on 127.0.0.1 instead of leaving the machine. Only `--help`,
+//!   `--version`, an empty command line and `demo` (its resolver is a built-in table) run
+//!   without one.
+//! - **A guard refuses a run that could leak.** [`command`] and [`run_command`] call
+//!   [`assert_hermetic`], which panics when a probe invocation has no `--resolver`, or names a
+//!   resolver, a `--resolve` address or an address target outside loopback. The binary is
+//!   started only here (`tests/cli.rs` checks that no other test or bench file names
+//!   `CARGO_BIN_EXE_starttls-check`, and that none builds a resolver from the system
+//!   configuration), so a new test gets the resolver and the guard without asking.
+//! - **CI runs the tests where nothing else is reachable.** `.ci/run` runs `cargo test` and
+//!   the Postfix tier inside a network namespace whose only interface is `lo`: a packet to
+//!   any other address fails with "Network is unreachable" instead of leaving the machine.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -9,7 +32,7 @@ pub mod dns;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -173,21 +196,174 @@ impl Run {
     }
 }
 
-pub fn bin() -> Command {
+/// The binary with `args`, as a user would run it, kept on loopback: when `args` can start a
+/// probe and have no `--resolver`, `--resolver` of [`dns::shared_resolver`] is appended; then
+/// [`assert_hermetic`] checks the whole command line. Colour variables of the caller's
+/// environment are removed.
+#[track_caller]
+pub fn command(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_starttls-check"));
     c.env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
-        .env_remove("FORCE_COLOR");
+        .env_remove("FORCE_COLOR")
+        .args(args);
+    let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
+    if can_probe(&args) && !args.iter().any(|a| is_option(a, "--resolver")) {
+        c.arg("--resolver").arg(dns::shared_resolver().to_string());
+    }
+    assert_hermetic(&c);
     c
 }
 
+#[track_caller]
 pub fn run(args: &[&str]) -> Run {
-    let out = bin().args(args).output().unwrap();
+    run_command(command(args))
+}
+
+/// Runs a command from [`command`] (with environment or arguments added), after checking it
+/// again with [`assert_hermetic`].
+#[track_caller]
+pub fn run_command(mut c: Command) -> Run {
+    assert_hermetic(&c);
+    let out: Output = c.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// The command line of `c` for `sh -c` (each word single-quoted), for tests that must run the
+/// binary through another program (e.g. `script` for a pseudo-terminal); checked with
+/// [`assert_hermetic`] first.
+#[track_caller]
+pub fn shell_line(c: &Command) -> String {
+    assert_hermetic(c);
+    let quote = |w: &std::ffi::OsStr| format!("'{}'", w.to_string_lossy().replace('\'', r"'\''"));
+    std::iter::once(quote(c.get_program()))
+        .chain(c.get_args().map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The guard: panics, naming the command line, when `c` could send anything outside loopback
+/// (see [`hermetic_violation`]).
+#[track_caller]
+pub fn assert_hermetic(c: &Command) {
+    let args: Vec<String> = c
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(why) = hermetic_violation(&args) {
+        panic!(
+            "test harness: refusing to run starttls-check {}: {why}. Tests stay on loopback \
+             (see tests/common/mod.rs): start the binary through common::command/run, which \
+             add a loopback --resolver, and use 127.0.0.x addresses only.",
+            args.join(" ")
+        );
+    }
+}
+
+/// Why the command line `args` of the binary could leave loopback, if it could:
+/// - it can start a probe (see [`can_probe`]) but has no `--resolver`, so any name lookup
+///   would go to the system resolver;
+/// - a `--resolver`, a `--resolve` address or an address target is outside 127.0.0.0/8
+///   and ::1, or a `--resolver` value is not an address this guard can check.
+pub fn hermetic_violation(args: &[String]) -> Option<String> {
+    let mut resolvers = 0;
+    let mut words = args.iter().map(String::as_str);
+    while let Some(word) = words.next() {
+        let (option, inline) = match word.split_once('=') {
+            Some((o, v)) if o.starts_with("--") => (o, Some(v)),
+            _ => (word, None),
+        };
+        let mut value = || inline.or_else(|| words.next());
+        match option {
+            "--resolver" => {
+                resolvers += 1;
+                let v = value().unwrap_or_default();
+                match resolver_ip(v) {
+                    Some(ip) if ip.is_loopback() => {}
+                    Some(ip) => {
+                        return Some(format!("--resolver {v}: {ip} is not a loopback address"));
+                    }
+                    None => {
+                        return Some(format!("--resolver {v:?} is not an IP[:PORT] on loopback"));
+                    }
+                }
+            }
+            "--resolve" => {
+                // A value without an address is a usage error the binary reports: no lookup.
+                let v = value().unwrap_or_default();
+                if let Some(ip) = resolve_ip(v).filter(|ip| !ip.is_loopback()) {
+                    return Some(format!("--resolve {v}: {ip} is not a loopback address"));
+                }
+            }
+            // Names, never connected to, though an EHLO name may be an address literal.
+            "--ehlo-name" | "--expect-name" => {
+                value();
+            }
+            _ => {
+                if let Some(ip) = target_ip(word).filter(|ip| !ip.is_loopback()) {
+                    return Some(format!("target {word}: {ip} is not a loopback address"));
+                }
+            }
+        }
+    }
+    if resolvers == 0 && can_probe(args) {
+        return Some("no --resolver, so a name lookup would go to the system resolver".into());
+    }
+    None
+}
+
+/// Whether the binary, given `args`, could start a probe (and so look names up): anything but
+/// an empty command line, `--help`, `--version` and the `demo` (whose resolver is a built-in
+/// table).
+pub fn can_probe(args: &[String]) -> bool {
+    let exempt = args.is_empty()
+        || args[0] == "demo"
+        || args
+            .iter()
+            .any(|a| matches!(a.as_str(), "--help" | "-h" | "--version" | "-V"));
+    !exempt
+}
+
+/// `word` is `option` or `option=VALUE`.
+fn is_option(word: &str, option: &str) -> bool {
+    word == option
+        || word
+            .strip_prefix(option)
+            .is_some_and(|rest| rest.starts_with('='))
+}
+
+/// The address of a `--resolver` value, read as the binary reads it: `IP`, `[IPv6]`,
+/// `IP:PORT` or `[IPv6]:PORT`.
+fn resolver_ip(v: &str) -> Option<IpAddr> {
+    v.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| v.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// The address of a `--resolve` value (`HOST:ADDR`, `HOST:[IPv6]`, `HOST:PORT:ADDR`).
+fn resolve_ip(v: &str) -> Option<IpAddr> {
+    let (_, rest) = v.split_once(':')?;
+    let unbracket = |a: &str| a.trim_start_matches('[').trim_end_matches(']').parse().ok();
+    unbracket(rest).or_else(|| unbracket(rest.split_once(':')?.1))
+}
+
+/// The address of an address target (`IP`, `IP:PORT`, `[IP]`, `[IPv6]:PORT`); `None` for a
+/// name or any other word.
+fn target_ip(word: &str) -> Option<IpAddr> {
+    word.parse::<IpAddr>()
+        .ok()
+        .or_else(|| word.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            word.strip_prefix('[')
+                .and_then(|w| w.split_once(']'))
+                .and_then(|(ip, _)| ip.parse().ok())
+        })
 }
 
 /// Probes `HOST` at the server's port through `--resolve`, trusting the test root, as JSON.

@@ -2,7 +2,13 @@
 # Real-MTA test tier for starttls-check: install Postfix and serve one
 # certificate/STARTTLS case per port on 127.0.0.1 only.
 #
-# Run as root on a Debian 12 machine: `bash tests/postfix/setup.sh`.
+# Run as root on a Debian 12 machine:
+#   bash tests/postfix/setup.sh           install (when missing), then start
+#   bash tests/postfix/setup.sh install   only the packages (needs the network)
+#   bash tests/postfix/setup.sh start     certificates, configuration, start
+#                                         (no network: .ci/run runs this inside
+#                                         its network namespace, so Postfix
+#                                         listens on that namespace's 127.0.0.1)
 # Non-interactive and idempotent: a second run regenerates the certificates
 # and reloads Postfix. Nothing listens outside 127.0.0.1, Postfix does no DNS
 # lookups and delivers nothing (every transport is `error:`).
@@ -10,6 +16,8 @@
 # Output: $STARTTLS_CHECK_POSTFIX_DIR (default /tmp/starttls-check-postfix)
 # holds the certificates and `ports.env`, which tests/postfix.rs reads.
 set -euo pipefail
+
+MODE="${1:-all}"
 
 DIR="${STARTTLS_CHECK_POSTFIX_DIR:-/tmp/starttls-check-postfix}"
 LOG=/var/log/postfix-starttls-check.log
@@ -31,6 +39,10 @@ PORT_HANDSHAKE_FAILED=2536
 say() { printf 'postfix-setup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+case "$MODE" in
+all | install | start) ;;
+*) die "usage: setup.sh [install|start] (no argument: both)" ;;
+esac
 [ "$(id -u)" = 0 ] || die "run as root (it installs and configures Postfix)"
 case "$DIR" in
 /*) ;;
@@ -43,6 +55,9 @@ need=()
 for p in postfix openssl netcat-openbsd; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
+if [ "$MODE" = start ] && [ "${#need[@]}" -gt 0 ]; then
+    die "not installed: ${need[*]}; run \`bash tests/postfix/setup.sh install\` first (start installs nothing)"
+fi
 if [ "${#need[@]}" -gt 0 ]; then
     say "installing ${need[*]}"
     # "No configuration": the package writes no main.cf and starts nothing;
@@ -56,6 +71,10 @@ EOF
 fi
 command -v postfix >/dev/null || PATH="$PATH:/usr/sbin:/sbin"
 command -v postfix >/dev/null || die "postfix not found after install"
+if [ "$MODE" = install ]; then
+    say "installed: postfix openssl netcat-openbsd; next: bash tests/postfix/setup.sh start"
+    exit 0
+fi
 
 # --- 2. certificates ---------------------------------------------------------
 # Made fresh on every run: the expiry cases are relative to "now".
@@ -315,12 +334,36 @@ EOF
 postfix check || die "postfix check failed"
 
 # --- 4. start or reload ------------------------------------------------------
+# Postfix listens in the network namespace it was started in. A master started
+# in another one (an earlier .ci/run, or this machine's own namespace when we
+# run inside .ci/run's) would be reloaded there and never be reachable here:
+# stop it and start ours.
 touch "$LOG"
+master_pid() {
+    local queue
+    queue=$(postconf -h queue_directory)
+    sed -n '1s/[^0-9]//gp' "$queue/pid/master.pid" 2>/dev/null || true
+}
 if postfix status >/dev/null 2>&1; then
-    say "reloading Postfix"
-    postfix reload
+    pid=$(master_pid)
+    here=$(readlink /proc/self/ns/net)
+    there=$(readlink "/proc/$pid/ns/net" 2>/dev/null || echo unknown)
+    if [ -n "$pid" ] && [ "$there" != "$here" ]; then
+        say "Postfix (pid $pid) runs in network namespace $there, not in this one ($here): stopping it"
+        postfix stop
+        for _ in $(seq 1 50); do
+            postfix status >/dev/null 2>&1 || break
+            sleep 0.2
+        done
+        ! postfix status >/dev/null 2>&1 || die "Postfix (pid $pid) did not stop"
+        say "starting Postfix in network namespace $here"
+        postfix start
+    else
+        say "reloading Postfix"
+        postfix reload
+    fi
 else
-    say "starting Postfix"
+    say "starting Postfix in network namespace $(readlink /proc/self/ns/net)"
     postfix start
 fi
 
