@@ -1,13 +1,19 @@
 //! The command line. Help text comes from these doc comments; examples come first.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::diagnose::Policy;
+use crate::dns::route::{Family, RouteSettings};
+use crate::probe::ProbeConfig;
 use crate::report::Format;
-use crate::settings;
-use crate::target::Target;
+use crate::settings::{self, DEADLINE_IN_TIMEOUTS, Settings, SettingsError};
+use crate::target::{Host, Target};
+use crate::tls::TrustStore;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -260,4 +266,116 @@ mod tests {
         assert!(parse_resolve("mx.example").is_err());
         assert!(parse_resolve("mx.example:nope").is_err());
     }
+}
+
+/// `--expect-name` values, normalised; a leading `*.` is kept (an Exchange Online TlsDomain
+/// may be a wildcard).
+fn expected_names(args: &ProbeArgs) -> Result<Vec<String>, SettingsError> {
+    args.expect_name
+        .iter()
+        .map(|n| {
+            let name = crate::target::normalize_name(n.trim_start_matches("*."))
+                .ok_or_else(|| SettingsError::ExpectName(n.clone()))?;
+            Ok(if n.starts_with("*.") {
+                format!("*.{name}")
+            } else {
+                name
+            })
+        })
+        .collect()
+}
+
+fn family(args: &ProbeArgs) -> Family {
+    if args.ipv4 {
+        Family::V4
+    } else if args.ipv6 {
+        Family::V6
+    } else {
+        Family::Any
+    }
+}
+
+/// An address target must be of the family asked for.
+fn check_family(targets: &[Target], family: Family) -> Result<(), SettingsError> {
+    for t in targets {
+        if let Host::Ip(ip) = &t.host
+            && !family.allows(ip)
+        {
+            return Err(SettingsError::Family {
+                target: t.to_string(),
+                is: if ip.is_ipv4() { 4 } else { 6 },
+                asked: if family == Family::V4 { 4 } else { 6 },
+            });
+        }
+    }
+    Ok(())
+}
+
+impl ProbeArgs {
+    /// Validates the probe options into settings; `targets` are checked against `-4`/`-6`.
+    pub fn settings(&self, targets: &[Target]) -> Result<Settings, SettingsError> {
+        let args = self;
+        if args.fail_days > args.warn_days {
+            return Err(SettingsError::Thresholds {
+                warn: args.warn_days,
+                fail: args.fail_days,
+            });
+        }
+        if args.port.contains(&0) {
+            return Err(SettingsError::PortZero);
+        }
+        if let Some(n) = &args.ehlo_name
+            && (n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(SettingsError::EhloName(n.clone()));
+        }
+        let expected = expected_names(args)?;
+        let family = family(args);
+        check_family(targets, family)?;
+        let trust = TrustStore::load(&args.ca_file, !args.no_system_roots)?;
+        let mut overrides: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for (host, ip) in &args.resolve {
+            overrides.entry(host.clone()).or_default().push(*ip);
+        }
+        let step = Duration::from_secs_f64(args.timeout);
+        Ok(Settings {
+            routing: RouteSettings {
+                ports: args.port.clone(),
+                family,
+                overrides,
+                mx: !args.no_mx,
+                max_mx: usize::from(args.max_mx),
+                max_addresses: usize::from(args.max_addresses),
+            },
+            implicit_tls: args.implicit_tls,
+            resolvers: args.resolver.clone(),
+            probe: ProbeConfig {
+                ehlo_name: args.ehlo_name.clone(),
+                local_hostname: local_hostname(),
+                step_timeout: step,
+                deadline: Instant::now(),
+                trust,
+                sni_fallback: expected.iter().find(|n| !n.starts_with('*')).cloned(),
+            },
+            overall: args
+                .deadline
+                .map_or(step * DEADLINE_IN_TIMEOUTS, Duration::from_secs_f64),
+            policy: Policy {
+                warn_days: i64::from(args.warn_days),
+                fail_days: i64::from(args.fail_days),
+                expected_names: expected,
+                extra_roots: !args.ca_file.is_empty(),
+            },
+            concurrency: usize::from(args.concurrency),
+        })
+    }
+}
+
+/// This machine's name, if the kernel knows one (used for EHLO when it is an FQDN).
+fn local_hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }

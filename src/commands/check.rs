@@ -11,7 +11,6 @@ use crate::dns::LazyResolver;
 use crate::engine::{self, Event};
 use crate::exit;
 use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
-use crate::settings::Settings;
 use crate::target::Target;
 
 /// Probes `targets` and writes the report to `out`; returns the exit code.
@@ -23,7 +22,7 @@ pub fn run(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let settings = Settings::from_args(args, &targets)?;
+    let settings = args.settings(&targets)?;
     let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
         .family(settings.routing.family);
     let mut bar = Progress::new(std::io::stderr().is_terminal());

@@ -68,6 +68,37 @@ fn single(
     }
 }
 
+/// The domain scenario: MX 10 with an expired certificate; MX 20 with two nodes behind one
+/// name, one of which still presents its self-signed certificate.
+fn domain_case(expired: &pki::Leaf, mx2: &pki::Leaf, self_signed: &pki::Leaf) -> Case {
+    Case {
+        title: "a domain with two MX hosts: mx1's certificate expired 3 days ago, and one of mx2's two nodes behind the load balancer still presents its self-signed certificate",
+        target: "contoso.demo",
+        mx: vec![(10, "mx1.contoso.demo"), (20, "mx2.contoso.demo")],
+        servers: vec![
+            Server {
+                host: "mx1.contoso.demo",
+                ip: [127, 0, 0, 1],
+                port: 0,
+                scenario: Scenario::exchange("mx1.contoso.demo", Some(expired)),
+            },
+            Server {
+                host: "mx2.contoso.demo",
+                ip: [127, 0, 0, 2],
+                port: 0,
+                scenario: Scenario::exchange("mx2.contoso.demo", Some(mx2)),
+            },
+            Server {
+                host: "mx2.contoso.demo",
+                ip: [127, 0, 0, 3],
+                port: 0,
+                scenario: Scenario::exchange("EXCH02.contoso.local", Some(self_signed)),
+            },
+        ],
+        expect: (Verdict::Fail, Code::CertExpired),
+    }
+}
+
 fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
     let root = Ca::root("starttls-check Demo Root CA", now)?;
     let issuing = root.intermediate("starttls-check Demo Issuing CA", now)?;
@@ -95,32 +126,7 @@ fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
             Scenario::postfix("mail.demo.test", &healthy),
             (Verdict::Pass, Code::StarttlsOk),
         ),
-        Case {
-            title: "a domain with two MX hosts: mx1's certificate expired 3 days ago, and one of mx2's two nodes behind the load balancer still presents its self-signed certificate",
-            target: "contoso.demo",
-            mx: vec![(10, "mx1.contoso.demo"), (20, "mx2.contoso.demo")],
-            servers: vec![
-                Server {
-                    host: "mx1.contoso.demo",
-                    ip: [127, 0, 0, 1],
-                    port: 0,
-                    scenario: Scenario::exchange("mx1.contoso.demo", Some(&expired)),
-                },
-                Server {
-                    host: "mx2.contoso.demo",
-                    ip: [127, 0, 0, 2],
-                    port: 0,
-                    scenario: Scenario::exchange("mx2.contoso.demo", Some(&mx2)),
-                },
-                Server {
-                    host: "mx2.contoso.demo",
-                    ip: [127, 0, 0, 3],
-                    port: 0,
-                    scenario: Scenario::exchange("EXCH02.contoso.local", Some(&self_signed)),
-                },
-            ],
-            expect: (Verdict::Fail, Code::CertExpired),
-        },
+        domain_case(&expired, &mx2, &self_signed),
         single(
             "a certificate for another name",
             "mx.wrongname.demo",

@@ -238,7 +238,7 @@ async fn route<R: Resolver>(
             .push(mail_host(target.host.clone(), None, false, answer, s));
         return route;
     }
-    let mut records = match bounded(&name, deadline, resolver.lookup_mx(&name)).await {
+    let records = match bounded(&name, deadline, resolver.lookup_mx(&name)).await {
         Ok(r) => r,
         Err(e) => {
             route.lookup = Lookup::Failed(e);
@@ -259,6 +259,15 @@ async fn route<R: Resolver>(
     }
     route.lookup = Lookup::Mx;
     route.null_mx_mixed = records.iter().any(|m| m.exchange.is_empty());
+    let (kept, cut) = order_and_cap(records, s.max_mx);
+    route.mx_cut = cut;
+    route.hosts = mx_hosts(&kept, s, resolver, deadline).await;
+    route
+}
+
+/// The real MX records in the order senders try them, each host once, cut to `max_mx`:
+/// `(kept, cut)`.
+fn order_and_cap(mut records: Vec<Mx>, max_mx: usize) -> (Vec<Mx>, Vec<Mx>) {
     records.retain(|m| !m.exchange.is_empty());
     // RFC 5321 §5.1: lowest preference first; equal preferences in a stable order here (a
     // sender randomises them, a report should not).
@@ -270,8 +279,19 @@ async fn route<R: Resolver>(
     // The same host twice (MX 10 mx1, MX 30 mx1) is one mail host, at its best preference.
     let mut seen = std::collections::HashSet::new();
     records.retain(|m| seen.insert(m.exchange.clone()));
-    let keep = s.max_mx.max(1).min(records.len());
-    route.mx_cut = records.split_off(keep);
+    let keep = max_mx.max(1).min(records.len());
+    let cut = records.split_off(keep);
+    (records, cut)
+}
+
+/// The mail host each MX record names, their addresses looked up concurrently; an MX that
+/// names an address literal answers itself.
+async fn mx_hosts<R: Resolver>(
+    records: &[Mx],
+    s: &RouteSettings,
+    resolver: &R,
+    deadline: Instant,
+) -> Vec<MailHost> {
     let lookups = records.iter().map(|mx| async move {
         match mx.exchange.parse::<IpAddr>() {
             Ok(ip) => mail_host(
@@ -293,8 +313,7 @@ async fn route<R: Resolver>(
             }
         }
     });
-    route.hosts = futures_util::future::join_all(lookups).await;
-    route
+    futures_util::future::join_all(lookups).await
 }
 
 /// Resolves every target; lookups run concurrently, each bounded by the resolver's timeout

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use owo_colors::{OwoColorize, Style};
 
 use super::{EndpointReport, MxReport, RenderOptions, Report, Run, Verdict, runs};
+use crate::cert::CertInfo;
 use crate::diagnose::{Finding, Severity};
 use crate::model::EndpointId;
 use crate::smtp::Direction;
@@ -85,7 +86,8 @@ fn finding(out: &mut String, f: &Finding, color: bool, seen: &mut Vec<(String, &
     }
 }
 
-fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: RenderOptions) {
+/// The session rows: banner, EHLO, STARTTLS, TLS, where the probe stopped.
+fn session(out: &mut String, e: &EndpointReport) {
     let mode = match e.tls_mode {
         crate::model::TlsMode::Starttls => "STARTTLS",
         crate::model::TlsMode::Implicit => "implicit TLS",
@@ -134,67 +136,89 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
             &format!("in {}: {}", f.phase.name(), f.message),
         );
     }
-    if let Some(c) = &e.certificate {
-        row(out, 2, "certificate", &c.subject);
-        let names = c.names();
-        row(
-            out,
-            4,
-            "names",
-            &if names.is_empty() {
-                "(none)".into()
-            } else {
-                names.join(", ")
-            },
-        );
-        row(out, 4, "issuer", &c.issuer);
-        let left = if c.expired {
-            match -c.days_left {
-                0 => "EXPIRED today".to_string(),
-                1 => "EXPIRED yesterday".to_string(),
-                d => format!("EXPIRED {d} days ago"),
-            }
+}
+
+/// The certificate rows and the chain as sent.
+fn certificate(out: &mut String, c: &CertInfo, e: &EndpointReport) {
+    row(out, 2, "certificate", &c.subject);
+    let names = c.names();
+    row(
+        out,
+        4,
+        "names",
+        &if names.is_empty() {
+            "(none)".into()
         } else {
-            format!("{} days left", c.days_left)
-        };
-        row(
-            out,
-            4,
-            "valid",
-            &format!("{} → {} ({left})", &c.not_before[..10], &c.not_after[..10]),
-        );
-        let key = match &c.key_curve {
-            Some(curve) => format!("{} {curve}", c.key_type),
-            None => format!("{} {}", c.key_type, c.key_bits),
-        };
-        row(
-            out,
-            4,
-            "key",
-            &format!("{key}, signed {}", c.signature_algorithm),
-        );
-        row(out, 4, "sha256", &c.sha256);
-        row(
-            out,
-            4,
-            "thumbprint",
-            &format!("{} (Exchange/Windows)", c.thumbprint),
-        );
-        if let Some(t) = &e.trust {
-            let s = if t.trusted {
-                "trusted".to_string()
-            } else {
-                format!("NOT trusted: {}", t.reason.clone().unwrap_or_default())
-            };
-            row(out, 4, "trust", &s);
+            names.join(", ")
+        },
+    );
+    row(out, 4, "issuer", &c.issuer);
+    let left = if c.expired {
+        match -c.days_left {
+            0 => "EXPIRED today".to_string(),
+            1 => "EXPIRED yesterday".to_string(),
+            d => format!("EXPIRED {d} days ago"),
         }
-        let chain: Vec<String> = e
-            .chain
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("#{i} {}  ← issued by {}", c.subject, c.issuer))
-            .collect();
-        row(out, 2, "chain (sent)", &chain.join("\n"));
+    } else {
+        format!("{} days left", c.days_left)
+    };
+    row(
+        out,
+        4,
+        "valid",
+        &format!("{} → {} ({left})", &c.not_before[..10], &c.not_after[..10]),
+    );
+    let key = match &c.key_curve {
+        Some(curve) => format!("{} {curve}", c.key_type),
+        None => format!("{} {}", c.key_type, c.key_bits),
+    };
+    row(
+        out,
+        4,
+        "key",
+        &format!("{key}, signed {}", c.signature_algorithm),
+    );
+    row(out, 4, "sha256", &c.sha256);
+    row(
+        out,
+        4,
+        "thumbprint",
+        &format!("{} (Exchange/Windows)", c.thumbprint),
+    );
+    if let Some(t) = &e.trust {
+        let s = if t.trusted {
+            "trusted".to_string()
+        } else {
+            format!("NOT trusted: {}", t.reason.clone().unwrap_or_default())
+        };
+        row(out, 4, "trust", &s);
+    }
+    let chain: Vec<String> = e
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("#{i} {}  ← issued by {}", c.subject, c.issuer))
+        .collect();
+    row(out, 2, "chain (sent)", &chain.join("\n"));
+}
+
+/// The SMTP transcript (`-v`), server bytes already escaped.
+fn transcript(out: &mut String, e: &EndpointReport) {
+    let _ = writeln!(out, "\n  transcript");
+    for t in &e.transcript {
+        let arrow = match t.direction {
+            Direction::Sent => "C:",
+            Direction::Received => "S:",
+            Direction::Event => "--",
+        };
+        let _ = writeln!(out, "  {:>6} ms  {arrow} {}", t.at_ms, t.line);
+    }
+}
+
+fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: RenderOptions) {
+    session(out, e);
+    if let Some(c) = &e.certificate {
+        certificate(out, c, e);
     }
     if let Some(local) = &e.local_address {
         row(
@@ -212,15 +236,7 @@ fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: R
         }
     }
     if opts.verbose && !e.transcript.is_empty() {
-        let _ = writeln!(out, "\n  transcript");
-        for t in &e.transcript {
-            let arrow = match t.direction {
-                Direction::Sent => "C:",
-                Direction::Received => "S:",
-                Direction::Event => "--",
-            };
-            let _ = writeln!(out, "  {:>6} ms  {arrow} {}", t.at_ms, t.line);
-        }
+        transcript(out, e);
     }
 }
 

@@ -46,16 +46,8 @@ fn cell(text: &str) -> String {
     out
 }
 
-/// Renders the ticket block.
-pub fn render(report: &Report) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "### STARTTLS check: {} — {}\n",
-        report.verdict.label(),
-        cell(&report.target)
-    );
-    let _ = writeln!(out, "**{}**\n", cell(&report.headline));
+/// The MX hosts with their verdicts (none for a host target).
+fn mx_table(out: &mut String, report: &Report) {
     let real: Vec<_> = report.mx.iter().filter(|m| !m.implicit).collect();
     if !real.is_empty() {
         let _ = writeln!(
@@ -76,6 +68,10 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(out);
     }
+}
+
+/// The findings table, then the evidence and fix of each that needs action.
+fn findings(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "| severity | code | endpoint | summary |\n|---|---|---|---|"
@@ -101,9 +97,13 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, cell(&f.summary));
             let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
             let _ = writeln!(out, "\nFix:");
-            fix(&mut out, &f.fix.steps);
+            fix(out, &f.fix.steps);
         }
     }
+}
+
+/// The addresses the probe ran from, as a firewall or blocklist sees them (before NAT).
+fn probed_from(report: &Report) -> String {
     let from: Vec<String> = report
         .endpoints
         .iter()
@@ -115,11 +115,26 @@ pub fn render(report: &Report) -> String {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let from = if from.is_empty() {
+    if from.is_empty() {
         "(no connection made)".to_string()
     } else {
         from.join(", ")
-    };
+    }
+}
+
+/// Renders the ticket block.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### STARTTLS check: {} — {}\n",
+        report.verdict.label(),
+        cell(&report.target)
+    );
+    let _ = writeln!(out, "**{}**\n", cell(&report.headline));
+    mx_table(&mut out, report);
+    findings(&mut out, report);
+    let from = probed_from(report);
     let _ = writeln!(
         out,
         "\n_{} {} · {} UTC · probed from {}_",
