@@ -69,11 +69,6 @@ impl Reply {
         (400..500).contains(&self.code)
     }
 
-    /// 5xx: refused.
-    pub fn is_permanent(&self) -> bool {
-        (500..600).contains(&self.code)
-    }
-
     /// Some lines carry a different code than the last (a protocol violation that some
     /// middleboxes produce when they rewrite replies).
     pub fn has_mixed_codes(&self) -> bool {
@@ -284,7 +279,7 @@ mod tests {
     #[tokio::test]
     async fn reply_classes() {
         assert!(read(b"421 busy\r\n").await.unwrap().is_transient());
-        assert!(read(b"554 no\r\n").await.unwrap().is_permanent());
+        assert_eq!(read(b"554 no\r\n").await.unwrap().code, 554);
         assert!(read(b"220 ok\r\n").await.unwrap().is_positive());
     }
 }
