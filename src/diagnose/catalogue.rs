@@ -20,7 +20,7 @@ pub enum Code {
     DnsNullMx,
     /// `dns-mx-no-address`: every MX host lacks an address.
     DnsMxNoAddress,
-    /// `dns-mx-invalid`: mX to an IP literal or an alias.
+    /// `dns-mx-invalid`: MX to an IP literal or an alias.
     DnsMxInvalid,
     /// `dns-no-address`: the host name has no A/AAAA record (of the family asked for).
     DnsNoAddress,
@@ -34,7 +34,7 @@ pub enum Code {
     LocalTrustStoreMissing,
     /// `probe-deadline-exceeded`: the run's deadline ran out.
     ProbeDeadlineExceeded,
-    /// `connect-refused`: tCP RST.
+    /// `connect-refused`: TCP RST.
     ConnectRefused,
     /// `connect-timeout`: no answer to SYN.
     ConnectTimeout,
@@ -52,19 +52,19 @@ pub enum Code {
     SmtpRejected,
     /// `smtp-temporary-refusal`: 4xx before TLS.
     SmtpTemporaryRefusal,
-    /// `smtp-no-esmtp`: eHLO refused, HELO accepted.
+    /// `smtp-no-esmtp`: EHLO refused, HELO accepted.
     SmtpNoEsmtp,
-    /// `starttls-port-mismatch`: sTARTTLS on one port of a host, not on another.
+    /// `starttls-port-mismatch`: STARTTLS on one port of a host, not on another.
     StarttlsPortMismatch,
-    /// `starttls-not-offered`: sTARTTLS missing from EHLO.
+    /// `starttls-not-offered`: STARTTLS missing from EHLO.
     StarttlsNotOffered,
-    /// `starttls-rejected`: sTARTTLS answered with something other than 220.
+    /// `starttls-rejected`: STARTTLS answered with something other than 220.
     StarttlsRejected,
     /// `starttls-injection`: bytes between the 220 and the handshake.
     StarttlsInjection,
     /// `tls-handshake-failed`: the handshake failed.
     TlsHandshakeFailed,
-    /// `smtp-tls-session-failed`: eHLO over TLS failed.
+    /// `smtp-tls-session-failed`: EHLO over TLS failed.
     SmtpTlsSessionFailed,
     /// `cert-expired`: notAfter is past.
     CertExpired,
@@ -80,19 +80,19 @@ pub enum Code {
     CertChainIncomplete,
     /// `cert-name-mismatch`: host name not covered.
     CertNameMismatch,
-    /// `cert-name-not-checked`: iP target: no name to check.
+    /// `cert-name-not-checked`: IP target: no name to check.
     CertNameNotChecked,
-    /// `cert-ehlo-name-mismatch`: eHLO greeting name not covered.
+    /// `cert-ehlo-name-mismatch`: EHLO greeting name not covered.
     CertEhloNameMismatch,
     /// `cert-expected-name-mismatch`: --expect-name not covered.
     CertExpectedNameMismatch,
-    /// `cert-common-name-only`: cN-only certificate.
+    /// `cert-common-name-only`: CN-only certificate.
     CertCommonNameOnly,
     /// `cert-weak-key`: weak key.
     CertWeakKey,
-    /// `cert-weak-signature`: sHA-1/MD5.
+    /// `cert-weak-signature`: SHA-1/MD5.
     CertWeakSignature,
-    /// `cert-no-server-auth`: eKU without serverAuth.
+    /// `cert-no-server-auth`: EKU without serverAuth.
     CertNoServerAuth,
     /// `endpoints-inconsistent`: endpoints of one MX host or domain disagree.
     EndpointsInconsistent,
@@ -135,9 +135,28 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 10,
         inconclusive: false,
         meaning: "the domain or host name does not exist in DNS (NXDOMAIN)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The name does not exist in DNS: the resolver answered NXDOMAIN for the \
+            domain's MX lookup, or for the address of a host that was probed directly (an MX host \
+            that does not exist is reported as dns-mx-no-address instead). There is nothing to \
+            probe.\n\n\
+            Common causes: a typo in the domain or host name; a domain registration that lapsed or \
+            was suspended; a broken delegation, where the registrar lists name servers that no \
+            longer serve the zone; a record deleted during a move between DNS providers; or a name \
+            that exists only in internal (split-horizon) DNS while the probe asked a public \
+            resolver. Senders treat NXDOMAIN as permanent and bounce at once (Postfix: `Host or \
+            domain name not found`, with `Host not found` at the end); an Exchange Online \
+            connector whose smart host does not resolve reports `450 4.4.312 DNS query failed`. \
+            Resolvers cache the negative answer for a while, so a fix can take the zone's negative \
+            TTL to be seen everywhere.",
+        references: &[
+            "RFC 5321 §5.1 (MX lookup, implicit MX)",
+            "RFC 2308 (negative answers are cached)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+        ],
+        sender_strings: &[
+            "Host or domain name not found",
+            "450 4.4.312 DNS query failed",
+        ],
     },
     Entry {
         code: Code::DnsNullMx,
@@ -146,9 +165,20 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 20,
         inconclusive: false,
         meaning: "the domain publishes a null MX (RFC 7505 `MX 0 .`): it accepts no mail, so there is nothing to probe",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The domain publishes a single MX record `0 .`, a null MX (RFC 7505): it \
+            declares that it accepts no mail at all, so there is nothing to probe. This is usually \
+            deliberate: parked domains, web-only domains, domains that only send. Senders that \
+            honour null MX fail mail to the domain immediately instead of queueing it for days \
+            (Postfix: `does not accept mail (nullMX)`).\n\n\
+            If the domain should receive mail, the null MX is a leftover, for example from a \
+            registrar's parking template, and must be replaced by MX records naming your mail \
+            hosts. A null MX published next to real MX records is a mistake of its own, reported \
+            as dns-mx-invalid.",
+        references: &[
+            "RFC 7505 (null MX: a domain that accepts no mail)",
+            "RFC 7505 §3 (null MX, and that it must stand alone)",
+        ],
+        sender_strings: &["does not accept mail (nullMX)"],
     },
     Entry {
         code: Code::DnsMxNoAddress,
@@ -157,9 +187,22 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 30,
         inconclusive: false,
         meaning: "an MX host has no A/AAAA record: senders cannot deliver through it",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "An MX record of the domain names a host that has no A or AAAA record, or \
+            that does not exist at all, so no sender can deliver through that MX. When the domain \
+            has other usable MX hosts, senders skip this one after the failed lookup; when it is \
+            the only one, mail to the domain cannot be delivered and is deferred or bounced, \
+            depending on the sender.\n\n\
+            Common causes: the mail host was renamed or decommissioned and its MX record left \
+            behind; the MX points at a name that exists only in internal DNS; a relative name in a \
+            zone file (`MX 10 mail.contoso.com` without the trailing dot becomes \
+            `mail.contoso.com.contoso.com`); or the host's address record was deleted during a DNS \
+            or hosting migration. Postfix logs `no MX host for <domain> has a valid address \
+            record` when none of the MX hosts has one.",
+        references: &["RFC 5321 §5.1 (MX lookup: each MX host must resolve to an address)"],
+        sender_strings: &[
+            "has a valid address record",
+            "Host found but no data record of requested type",
+        ],
     },
     Entry {
         code: Code::DnsMxInvalid,
@@ -167,10 +210,25 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 40,
         inconclusive: false,
-        meaning: "an MX record names an IP address or a CNAME instead of a host name (RFC 5321 §5.1, RFC 2181 §10.3); fail when no valid MX is left",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "an MX record names an IP address or a CNAME instead of a host name (RFC 5321 §5.1, RFC 2181 §10.3), or a null MX stands beside real MX records (RFC 7505 §3); fail when no valid MX is left",
+        explanation: "An MX record is not usable as written: it names an IP address instead of a \
+            host name (`MX 10 192.0.2.25`), it names an alias (a CNAME) instead of the canonical \
+            host, or a null MX (`MX 0 .`) sits next to real MX records. An MX must name a host \
+            (RFC 5321 §5.1), that name must not be an alias (RFC 2181 §10.3), and a null MX must \
+            stand alone (RFC 7505 §3).\n\n\
+            Senders differ in how they treat it, which is the problem: Postfix skips an MX that is \
+            an address (`numeric domain name in resource data of MX record`), Exim refuses it \
+            unless configured otherwise, many senders follow a CNAME, but DANE and MTA-STS checks \
+            match the MX name as written; senders that honour a null MX bounce the mail. It is a \
+            warning while another valid MX remains, and a failure when none is left. Such records \
+            usually come from DNS hosting panels that accept anything, or from a server name that \
+            was never published.",
+        references: &[
+            "RFC 5321 §5.1 (MX lookup; an MX names a host, not an address)",
+            "RFC 2181 §10.3 (an MX must not point to an alias)",
+            "RFC 7505 §3 (null MX, and that it must stand alone)",
+        ],
+        sender_strings: &["numeric domain name in resource data of MX record"],
     },
     Entry {
         code: Code::DnsNoAddress,
@@ -179,9 +237,19 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 50,
         inconclusive: false,
         meaning: "the host name has no A/AAAA record (fail); under -4/-6, none of that family (warn: unreachable over it)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The host name has no A or AAAA record, so nothing can connect to it: either \
+            a host probed by name without an address, or a domain with neither MX records nor an \
+            address of its own, which then cannot receive mail at all. Under -4 or -6 the finding \
+            only means that there is no address of that family; it is then a warning: the host is \
+            unreachable over IPv4 (or IPv6), and senders limited to that family cannot reach \
+            it.\n\n\
+            Common causes: the name carries only other records (TXT, MX), typical of a bare domain \
+            probed as a host; the address record was deleted, or never created after a migration; \
+            a deliberately IPv4-only or IPv6-only host; or a name that resolves only in internal \
+            DNS. Postfix reports the empty answer as `Host found but no data record of requested \
+            type`.",
+        references: &["RFC 5321 §5.1 (MX lookup, implicit MX; the mail host needs an address)"],
+        sender_strings: &["Host found but no data record of requested type"],
     },
     Entry {
         code: Code::DnsNoMx,
@@ -190,8 +258,15 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 60,
         inconclusive: false,
         meaning: "the domain has no MX record, so its own A/AAAA address is its mail host (implicit MX, RFC 5321 §5.1)",
-        explanation: "",
-        references: &[],
+        explanation: "The domain has no MX record but has an A or AAAA address, so it is its own \
+            mail host: RFC 5321 §5.1 tells senders to treat the address as an implicit MX with \
+            preference 0, and the probe did the same. This is normal when you probe a mail host by \
+            name.\n\n\
+            For a mail domain it works with standards-following senders but is fragile: some \
+            senders and services do not fall back to the address record, and mail then goes to \
+            whatever server answers for the name, often the web server. Publish an MX record \
+            naming the mail host.",
+        references: &["RFC 5321 §5.1 (MX lookup, implicit MX)"],
         sender_strings: &[],
     },
     Entry {
@@ -201,9 +276,28 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 70,
         inconclusive: true,
         meaning: "our resolver failed or timed out (it is named): nothing is known about the server",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "Our resolver could not answer (a timeout, SERVFAIL or refused query; the \
+            resolver and the error are in the evidence), so nothing is known about the name or its \
+            mail servers, and the verdict is unknown rather than pass or fail.\n\n\
+            The cause may be local: a resolver that is down, blocked by a firewall, or refuses \
+            recursion. But a SERVFAIL that repeats with other resolvers usually means that the \
+            domain's own DNS is broken, and then senders cannot resolve it either: lame or \
+            unreachable authoritative name servers, a broken delegation, or a DNSSEC failure such \
+            as expired signatures or a DS record left at the registrar after DNSSEC was turned \
+            off. Senders defer such mail and retry (Postfix: `Host not found, try again`; Exchange \
+            Online with DANE: `4.7.324 dnssec-invalid`). Retry with --resolver pointing at another \
+            resolver, or at the domain's authoritative server, to tell the two apart.",
+        references: &[
+            "RFC 5321 §5.1 (MX lookup)",
+            "RFC 4035 §4.3 (DNSSEC: bogus and indeterminate answers)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+        ],
+        sender_strings: &[
+            "Host not found, try again",
+            "450 4.4.312 DNS query failed",
+            "dnssec-invalid",
+        ],
     },
     Entry {
         code: Code::EndpointsCapped,
@@ -212,8 +306,18 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 80,
         inconclusive: false,
         meaning: "more MX hosts or addresses than --max-mx / --max-addresses: some were not probed",
-        explanation: "",
-        references: &[],
+        explanation: "The domain has more MX hosts than --max-mx, or a mail host has more \
+            addresses than --max-addresses, so the probe stopped at the cap, most preferred first; \
+            the evidence lists what was skipped. The verdict covers only the endpoints that were \
+            probed.\n\n\
+            Senders do use the rest: lower-preference MX hosts take over when the preferred ones \
+            fail, and the addresses of a host are tried in turn, so a skipped backup MX, or a \
+            skipped IPv6 address serving an old certificate, still costs mail. Backup MX hosts are \
+            exactly the ones forgotten at renewal time. Re-run with the caps raised to the numbers \
+            given in the fix.",
+        references: &[
+            "RFC 5321 §5.1 (senders try MX hosts in preference order, and each address of a host)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -223,8 +327,15 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 90,
         inconclusive: true,
         meaning: "this machine has no usable CA certificates, so no trust verdict is possible (install ca-certificates or pass --ca-file)",
-        explanation: "",
-        references: &[],
+        explanation: "The machine running the probe has no usable CA certificates: the system \
+            bundle is missing or empty, or `SSL_CERT_FILE` or `SSL_CERT_DIR` point at nothing. No \
+            certificate chain can be judged, since every certificate would look untrusted, so the \
+            probe leaves trust out and the verdict unknown; names, dates, keys and the SMTP \
+            dialogue are still reported.\n\n\
+            This is a problem of the probing machine, not of the mail server. It is typical of \
+            minimal container images (Debian slim, Alpine, distroless) without the \
+            `ca-certificates` package. Install it, or pass the roots to trust with --ca-file.",
+        references: &["RFC 5280 §6 (path validation starts from trust anchors)"],
         sender_strings: &[],
     },
     Entry {
@@ -234,8 +345,15 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 100,
         inconclusive: true,
         meaning: "the run's --deadline ended the probe before the endpoint answered",
-        explanation: "",
-        references: &[],
+        explanation: "The run's overall --deadline (by default six times --timeout) ran out while \
+            this endpoint was still being probed, so nothing conclusive is known about it; the \
+            evidence names the phase that was cut short. This is a limit of this run, not a \
+            finding about the server.\n\n\
+            A server that is merely slow can use up the budget: a greeting delayed by a tarpit or \
+            by a slow reverse-DNS lookup on the server, or slow replies, multiplied by many MX \
+            hosts and addresses. Real senders wait much longer (RFC 5321 suggests minutes per \
+            command), so re-run with a larger --deadline, or probe this endpoint alone.",
+        references: &["RFC 5321 §4.5.3.2 (SMTP timeouts: senders wait minutes per step)"],
         sender_strings: &[],
     },
     Entry {
@@ -245,9 +363,29 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 110,
         inconclusive: false,
         meaning: "the port is closed: nothing listens, or a firewall rejects",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The connection attempt to the port was actively refused (a TCP reset): \
+            nothing listens there, or a firewall rejects the connection instead of dropping it.\n\n\
+            Common causes: the SMTP service is stopped (Exchange: the MSExchangeFrontEndTransport \
+            service; Postfix: not running, or `inet_interfaces = loopback-only`); the listener is \
+            bound to another address or port; a NAT or port forward still points at an old \
+            internal server; a firewall rule rejects the sender's addresses (for a hybrid, \
+            Exchange Online Protection's ranges must be allowed on port 25); or the on-premises \
+            server was shut down after a migration while connectors or MX records still point at \
+            it. Senders treat it as temporary: they try the next address or MX host, queue the \
+            mail and retry. Exchange Online reports `450 4.4.316 Connection refused` (`Socket \
+            error code 10061`), retries connector deliveries for 24 hours, then returns the mail \
+            to its sender.",
+        references: &[
+            "RFC 5321 §4.5.4.1 (senders queue and retry)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+            "Microsoft Learn: Microsoft 365 URLs and IP address ranges",
+        ],
+        sender_strings: &[
+            "4.4.316 Connection refused",
+            "Socket error code 10061",
+            "Connection refused",
+        ],
     },
     Entry {
         code: Code::ConnectTimeout,
@@ -256,9 +394,26 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 120,
         inconclusive: false,
         meaning: "no answer to the connection attempt: a firewall drops it, or our network blocks outbound SMTP",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The connection attempt got no answer at all within --timeout: the packets to \
+            the port are dropped somewhere.\n\n\
+            Either a firewall in front of the server drops them (its allow list does not include \
+            the senders, for a hybrid Exchange Online Protection's ranges; the NAT rule is \
+            missing; the server is down), or the DNS record points at the wrong address, for \
+            example after a change of internet provider. Or the problem is on our side: many ISPs \
+            and cloud providers block outbound port 25, so a probe from a laptop or a cloud VM \
+            times out against every mail server; run it from a host that can send mail. Senders \
+            treat it as temporary: they try other addresses and MX hosts, queue the mail and retry \
+            for days. Exchange Online reports `450 4.4.315 Connection timed out`, and Postfix \
+            `connect to <host>[<address>]:25: Connection timed out`.",
+        references: &[
+            "RFC 5321 §4.5.4.1 (senders queue and retry)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+            "Microsoft Learn: Microsoft 365 URLs and IP address ranges",
+        ],
+        sender_strings: &[
+            "450 4.4.315 Connection timed out",
+            ":25: Connection timed out",
+        ],
     },
     Entry {
         code: Code::ConnectFailed,
@@ -267,9 +422,21 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 130,
         inconclusive: false,
         meaning: "the connection could not be made (no route, network unreachable)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The connection could not be made for a reason other than a refusal or a \
+            timeout, typically `No route to host` or `Network is unreachable`, reported by this \
+            machine or by a router on the way (an ICMP unreachable); the exact error is in the \
+            evidence. The same code covers a socket error later in the session.\n\n\
+            Common causes: the address is not reachable from this network (a private or internal \
+            address published in public DNS, or an IPv6 address probed from a machine without IPv6 \
+            connectivity); a router or firewall that rejects the traffic with an ICMP error; or a \
+            routing problem at the server's provider. Check that DNS publishes the right, public \
+            address. Senders treat it like any connection failure: they try the next address or MX \
+            host and retry later.",
+        references: &[
+            "RFC 5321 §5.1 (senders try the next address or MX host)",
+            "RFC 5321 §4.5.4.1 (senders queue and retry)",
+        ],
+        sender_strings: &["No route to host", "Network is unreachable"],
     },
     Entry {
         code: Code::BannerTimeout,
@@ -278,9 +445,23 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 140,
         inconclusive: false,
         meaning: "the connection was accepted but no 220 greeting came in time",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The TCP connection was accepted but no `220` greeting arrived within \
+            --timeout. Something answers on the port but does not speak first, as an SMTP server \
+            must.\n\n\
+            Common causes: the SMTP service is hung or overloaded; an IPS, proxy or firewall \
+            accepted the connection on the server's behalf and holds it (FortiGate proxy-mode \
+            inspection of STARTTLS traffic is known for this); the greeting is delayed on purpose \
+            (a tarpit or greet pause); the server waits on a slow reverse-DNS lookup of the client \
+            before greeting; or the port expects implicit TLS (465) and waits for a TLS \
+            ClientHello. RFC 5321 lets senders wait up to five minutes for the greeting, so a slow \
+            server still receives mail, only late; a larger --timeout tells slow from dead. \
+            Postfix logs `conversation with <host> timed out while receiving the initial server \
+            greeting`, and retries later.",
+        references: &[
+            "RFC 5321 §3.1 (the server speaks first: 220 greeting)",
+            "RFC 5321 §4.5.3.2 (timeouts: up to 5 minutes for the initial 220)",
+        ],
+        sender_strings: &["timed out while receiving the initial server greeting"],
     },
     Entry {
         code: Code::SmtpConnectionClosed,
@@ -289,9 +470,27 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 150,
         inconclusive: false,
         meaning: "the server closed the connection during the SMTP dialogue",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server, or something in front of it, closed the connection without an \
+            SMTP reply: instead of the greeting, after EHLO or after STARTTLS, as the evidence \
+            shows. RFC 5321 expects a server that gives up to say `421` first, so a silent close \
+            usually comes from something else.\n\n\
+            Common causes: a connection or rate limit that drops excess connections; an IPS or \
+            firewall with SMTP inspection that kills sessions it does not like (Microsoft lists \
+            failing 'SMTP packet examination rules' first); a blocklist check that drops the \
+            connection instead of replying; or an MTA process that crashes. Senders retry later, \
+            so mail is delayed, and lost if it lasts longer than their queue lifetime. Exchange \
+            Online reports `450 4.4.318 Connection was closed abruptly`, Exchange Server `421 \
+            4.4.2 Connection dropped due to` followed by the reason, and Postfix `lost connection \
+            with <host> while` followed by the phase.",
+        references: &[
+            "RFC 5321 §3.8 (a server sends 421 before closing the connection)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+        ],
+        sender_strings: &[
+            "450 4.4.318 Connection was closed abruptly",
+            "421 4.4.2 Connection dropped due to",
+            "lost connection with",
+        ],
     },
     Entry {
         code: Code::SmtpProtocolError,
@@ -300,8 +499,19 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 160,
         inconclusive: false,
         meaning: "the server sent something that is not an SMTP reply",
-        explanation: "",
-        references: &[],
+        explanation: "Something answered on the port, but what it sent is not an SMTP reply (a \
+            three-digit code and text on each line, at most 512 octets per line); the first bytes \
+            are in the evidence.\n\n\
+            Usually the wrong service is listening: a web server, SSH, a database, a load \
+            balancer's health page, or a port forward that points at the wrong internal host or \
+            port. Occasionally a broken proxy or 'SMTP fixup' mangles the replies. Senders treat \
+            such a host as broken: they give up on the connection and try the next MX host, and \
+            the mail waits in their queue if there is none. Check which process owns the port on \
+            the server and where the firewall forwards it.",
+        references: &[
+            "RFC 5321 §4.2 (SMTP replies: three-digit code and text)",
+            "RFC 5321 §4.5.3.1.5 (a reply line is at most 512 octets)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -311,9 +521,21 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 170,
         inconclusive: false,
         meaning: "a command went unanswered within the timeout",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The connection and the greeting worked, but a later command (EHLO, STARTTLS, \
+            or EHLO again over TLS, as the evidence shows) got no reply within --timeout.\n\n\
+            Common causes: an overloaded or hung MTA; a firewall or proxy that holds the command \
+            while it inspects the session (SMTP inspection in proxy mode); or a tarpit that \
+            answers slowly on purpose. Senders wait longer than this probe (RFC 5321 suggests \
+            minutes per command) and then retry later, so mail is delayed rather than lost; \
+            Postfix logs `conversation with <host> timed out while performing the EHLO handshake` \
+            or `while receiving the STARTTLS response`. If the server is just slow, a larger \
+            --timeout shows it; if it never answers, look for this connection in the server's SMTP \
+            log and in the firewall's.",
+        references: &["RFC 5321 §4.5.3.2 (SMTP timeouts)"],
+        sender_strings: &[
+            "timed out while performing the EHLO handshake",
+            "timed out while receiving the STARTTLS response",
+        ],
     },
     Entry {
         code: Code::SmtpRejected,
@@ -322,9 +544,29 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 180,
         inconclusive: false,
         meaning: "the server refused us with a 5xx at the greeting or EHLO",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server refused the probe permanently: a 5xx reply in place of the `220` \
+            greeting (RFC 5321 allows 554 there), or in answer to EHLO and HELO. The reply text, \
+            often naming a blocklist or a policy, is in the evidence.\n\n\
+            At the greeting it is almost always about the connecting address: the probe's egress \
+            address is on a blocklist the server uses (Spamhaus, Barracuda, SpamCop; Microsoft's \
+            own list answers `Access denied, banned sending IP`), belongs to a dynamic or cloud \
+            range the server refuses, or the server accepts only known relays (an Exchange receive \
+            connector limited to Exchange Online Protection's addresses, a Postfix client access \
+            list). Probe from the host that really sends the mail, since its address is what the \
+            server judges. At EHLO the name is the problem: an address literal, a name that does \
+            not resolve, or the target's own name, which Exchange Online rejects as `5.7.506 \
+            Access Denied, Bad HELO`; set --ehlo-name. Senders treat 5xx as permanent and bounce.",
+        references: &[
+            "RFC 5321 §3.1 (554 in place of the 220 greeting)",
+            "RFC 5321 §4.1.1.1 (EHLO and HELO)",
+            "RFC 5321 §4.2.1 (5yz replies are permanent)",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+        ],
+        sender_strings: &[
+            "refused to talk to me",
+            "Access denied, banned sending IP",
+            "Access Denied, Bad HELO",
+        ],
     },
     Entry {
         code: Code::SmtpTemporaryRefusal,
@@ -333,9 +575,30 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 190,
         inconclusive: true,
         meaning: "a 421/4xx before TLS: rate limit or busy server; no TLS verdict possible",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server answered the greeting or EHLO with a 4xx reply, usually `421`: \
+            try again later. Nothing about its TLS could be seen, so the verdict for this endpoint \
+            is unknown, not failed; the reply text is in the evidence.\n\n\
+            Common causes: rate limiting of the probe's address (Postfix: `Error: too many \
+            connections from`; many providers limit connections per address, and scanners that \
+            open many at once trip it, which is why this tool opens one connection per address); a \
+            server that is starting, shutting down or overloaded (Exchange: `421 4.3.2 Service not \
+            available`); greylisting at connect; or an address throttled for its reputation. \
+            Senders treat 4xx as temporary and retry for up to several days before they bounce. If \
+            it persists for your real sending address, the receiver is throttling or listing that \
+            address: read the reply text.",
+        references: &[
+            "RFC 5321 §4.2.1 (4yz replies are transient)",
+            "RFC 5321 §3.8 (421: service closing the channel)",
+            "RFC 5321 §4.5.4.1 (senders queue and retry)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+        ],
+        sender_strings: &[
+            "Error: too many connections from",
+            "Too many connections from your host",
+            "421 4.3.2 Service not available",
+            "refused to talk to me",
+            "450 4.4.317 Cannot connect to remote server",
+        ],
     },
     Entry {
         code: Code::SmtpNoEsmtp,
@@ -344,9 +607,28 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 200,
         inconclusive: false,
         meaning: "EHLO refused but HELO accepted: plain SMTP only (or a firewall rewriting EHLO), so no STARTTLS",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server refused EHLO with an error but accepted the older HELO, so this \
+            session speaks plain SMTP without extensions. STARTTLS is an extension that can only \
+            be advertised in an EHLO reply, so TLS is impossible here. Opportunistic senders fall \
+            back to HELO and deliver in clear text; senders that require TLS defer and then bounce \
+            (Exchange Online: `451 5.7.3 STARTTLS is required to send mail`; Postfix: `TLS is \
+            required, but was not offered by host`).\n\n\
+            Causes: a very old or minimal SMTP server or device; or, more often, a box in the \
+            path: an SMTP proxy or a firewall with mail inspection that filters or rewrites EHLO \
+            (Untangle/Arista SMTP proxies force ESMTP down to SMTP; firewall SMTP inspection such \
+            as Cisco `inspect esmtp` can interfere too). A proxy that silently turns EHLO into \
+            HELO shows up instead as starttls-not-offered with a bare `250` reply. Probe from \
+            inside the firewall: if EHLO works there, the box in between is the cause.",
+        references: &[
+            "RFC 5321 §3.2 (EHLO; HELO for systems without extensions)",
+            "RFC 3207 (STARTTLS is an SMTP service extension, advertised in the EHLO reply)",
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "TLS is required, but was not offered by host",
+        ],
     },
     Entry {
         code: Code::StarttlsPortMismatch,
@@ -355,9 +637,32 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 210,
         inconclusive: false,
         meaning: "the same host offers STARTTLS on one port but not on another: the server can do TLS, the listener on that port does not",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "Probing several ports of one address (typically 25 and 587), the probe saw \
+            STARTTLS in the EHLO reply on one port and not on another. So the server software can \
+            do TLS and has a usable certificate; the listener on the other port is configured \
+            differently.\n\n\
+            On Exchange each port is its own receive connector (`Default Frontend` on 25, `Client \
+            Frontend` on 587). A common story: after a certificate renewal the port-25 connector's \
+            TlsCertificateName still names the old certificate, so Exchange silently withholds \
+            STARTTLS there (Event 12014), while the 587 connector, without a TlsCertificateName, \
+            falls back to a certificate matching the server's name; or the port-25 connector's \
+            AuthMechanism lacks `Tls`. On Postfix a master.cf service overrides \
+            `smtpd_tls_security_level` for one port. A firewall that inspects SMTP only on port 25 \
+            (Cisco `inspect esmtp`) gives the same picture. Senders reaching the port without \
+            STARTTLS behave as for starttls-not-offered: forced-TLS senders such as Exchange \
+            Online queue (`451 5.7.3 STARTTLS is required to send mail`), the others deliver in \
+            clear text.",
+        references: &[
+            "RFC 3207 §4 (STARTTLS is advertised per session: each listener decides)",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Receive connectors",
+            "postconf(5): smtpd_tls_security_level",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "450 4.4.317 Cannot connect to remote server",
+            "could not find a certificate that contains the domain name",
+        ],
     },
     Entry {
         code: Code::StarttlsNotOffered,
@@ -366,9 +671,43 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 220,
         inconclusive: false,
         meaning: "STARTTLS is not advertised in the EHLO reply",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server answered EHLO normally, but `STARTTLS` was not among the keywords \
+            of its reply (shown in the evidence), so no sender can start TLS on this port.\n\n\
+            Common causes: on Exchange, the receive connector has no usable certificate (its \
+            TlsCertificateName still names a certificate that no longer exists after a renewal, or \
+            no SMTP-enabled certificate covers its Fqdn), and Exchange then silently withholds \
+            STARTTLS and logs Event 12014; or the connector's AuthMechanism lacks `Tls`. A Cisco \
+            ASA/FTD with `inspect esmtp` strips the keyword by default (`no allow-tls`), often \
+            leaving X'ed-out keywords (`250-XXXXXXXA`) or a `220 ****` banner. On Postfix, \
+            `smtpd_tls_security_level` is unset or `none` (in main.cf or a master.cf override), or \
+            the certificate failed to load (`disabling TLS support` in the log). Exchange Online \
+            Protection withholds STARTTLS from clients whose address is blocklisted. Senders that \
+            require TLS (Exchange Online and hybrid connectors with forced TLS, Postfix at \
+            `encrypt`, MTA-STS in enforce mode, DANE) queue the mail and later bounce it; \
+            opportunistic senders deliver in clear text.",
+        references: &[
+            "RFC 3207 §4 (STARTTLS: 220 then handshake; 454 when TLS is unavailable)",
+            "RFC 3207 §6 (a man-in-the-middle can delete the STARTTLS keyword)",
+            "RFC 8460 (TLS-RPT result type `starttls-not-supported`)",
+            "RFC 8461 (MTA-STS: enforce-mode senders deliver only over verified TLS)",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+            "Postfix TLS Support (TLS_README)",
+            "postconf(5): smtpd_tls_security_level",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "450 4.4.317 Cannot connect to remote server",
+            "Must issue a STARTTLS command first",
+            "TLS is required, but was not offered by host",
+            "starttls-not-supported",
+            "Connector is configured to send mail only over TLS connections",
+            "is unable to establish TLS with the receiving server",
+            "could not find a certificate that contains the domain name",
+            "disabling TLS support",
+        ],
     },
     Entry {
         code: Code::StarttlsRejected,
@@ -377,9 +716,33 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 230,
         inconclusive: false,
         meaning: "the STARTTLS command was answered with something other than 220",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "STARTTLS was advertised and the probe sent the command, but the server \
+            answered with something other than `220` (the reply is in the evidence), so no \
+            handshake took place.\n\n\
+            `454 4.7.0 TLS not available due to local problem` is Postfix (smtpd or postscreen) \
+            saying it cannot load its certificate or key: a certificate path that no longer exists \
+            after a renewal, a key that does not match, unreadable permissions. On Exchange a 4xx \
+            or 5xx here usually means the bound certificate lost its private key, is not enabled \
+            for SMTP, or was removed. A `500` or `502` 'command unrecognized' while STARTTLS is \
+            advertised means something in the path rewrote the command: Cisco ASA `inspect esmtp` \
+            turns commands it does not allow into `XXXX`. RFC 3207 lets a client that gets 454 \
+            continue in clear text, and opportunistic senders do; senders that require TLS defer \
+            and eventually bounce (Postfix: `TLS is required, but host <host> refused to start \
+            TLS`).",
+        references: &[
+            "RFC 3207 §4 (STARTTLS: 220 then handshake; 454 when TLS is unavailable)",
+            "Postfix TLS Support (TLS_README)",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+        ],
+        sender_strings: &[
+            "TLS not available due to local problem",
+            "refused to start TLS",
+            "Error: command not recognized",
+            "500 5.5.1 Command unrecognized",
+            "starttls-not-supported",
+        ],
     },
     Entry {
         code: Code::StarttlsInjection,
@@ -388,8 +751,21 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 240,
         inconclusive: false,
         meaning: "bytes arrived after the STARTTLS 220 and before the handshake (CVE-2011-0411 class)",
-        explanation: "",
-        references: &[],
+        explanation: "After the server's `220` reply to STARTTLS, the probe found more bytes \
+            already waiting before it began the TLS handshake (they are shown in the evidence). A \
+            correct server sends nothing between that `220` and the handshake; the probe discarded \
+            the bytes, as a careful client must.\n\n\
+            This is the STARTTLS plaintext-injection class (CVE-2011-0411, found in Postfix and \
+            then in many other MTAs), where data received in clear text before TLS was mistaken \
+            for data protected by it. Here the stray bytes come from the server side: an MTA or \
+            SMTP proxy with a buffering bug, a load balancer or 'SMTP fixup' that injects text, or \
+            an active man-in-the-middle. Senders react differently: some discard the bytes, others \
+            read them as the start of the TLS handshake and fail. Update the MTA and look for \
+            anything in the path that rewrites SMTP traffic.",
+        references: &[
+            "CVE-2011-0411",
+            "RFC 3207 §4.2 (after TLS starts, discard everything learned before it)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -399,9 +775,34 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 250,
         inconclusive: false,
         meaning: "the TLS handshake failed (reason in plain words: version, cipher, key, closed...)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server accepted STARTTLS with `220` (or the port speaks implicit TLS), \
+            but the TLS handshake did not complete. The evidence gives the reason in plain words \
+            and the TLS library's message.\n\n\
+            Causes, by reason: the server speaks only TLS 1.0 or 1.1 (older Exchange or Windows \
+            without TLS 1.2 enabled in SCHANNEL, IIS SMTP relays, old OpenSSL builds), which \
+            Exchange Online has refused since 2021 and reports as \
+            `SMTPSEND.SuspiciousRemoteServerError`; no cipher suite in common (only RSA key \
+            exchange or CBC suites, or a Postfix with no certificate loaded, which then offers \
+            none); a server key under 2048 bits; or the connection was cut mid-handshake by an \
+            SMTP-inspecting firewall (Cisco `inspect esmtp` without `allow-tls`) or a proxy. \
+            Opportunistic senders such as Postfix at `may` retry the same server in clear text \
+            (`Cannot start TLS: handshake failure`); Exchange Online with forced TLS, MTA-STS and \
+            DANE senders defer and eventually bounce (`4.7.321 starttls-not-supported`).",
+        references: &[
+            "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
+            "RFC 9325 (BCP 195: TLS 1.2 or 1.3 with modern cipher suites)",
+            "Microsoft Learn: Exchange Server TLS configuration best practices",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+            "Postfix TLS Support (TLS_README)",
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+        ],
+        sender_strings: &[
+            "Cannot start TLS: handshake failure",
+            "warning: TLS library problem",
+            "SMTPSEND.SuspiciousRemoteServerError",
+            "starttls-not-supported",
+        ],
     },
     Entry {
         code: Code::SmtpTlsSessionFailed,
@@ -410,9 +811,19 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 260,
         inconclusive: false,
         meaning: "TLS was established but the SMTP session over it failed",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The TLS handshake completed, but the SMTP session inside TLS did not: the \
+            EHLO the probe sent over TLS (a client must send it again, having forgotten everything \
+            learned before TLS) got no valid answer; the server closed the connection, timed out, \
+            or sent something that is not an SMTP reply, as the evidence shows.\n\n\
+            This usually means that a TLS-terminating proxy, load balancer or 'secure SMTP' \
+            appliance completes the handshake itself and then fails to pass the session on to the \
+            mail server behind it, or that the MTA itself fails right after TLS starts; the \
+            server's log for this connection says which. Senders see a lost connection after \
+            STARTTLS (Postfix: `lost connection with <host> while performing the EHLO handshake`) \
+            and retry later; Postfix at `may` then retries in clear text, while senders that \
+            require TLS keep the mail queued.",
+        references: &["RFC 3207 §4.2 (after TLS starts, the client sends EHLO again)"],
+        sender_strings: &["while performing the EHLO handshake"],
     },
     Entry {
         code: Code::CertExpired,
@@ -421,9 +832,35 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 270,
         inconclusive: false,
         meaning: "a certificate the server sends has expired",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "A certificate the server sends is past its notAfter date at the time of the \
+            probe: the server's own certificate, or an intermediate that the path to the root \
+            needs.\n\n\
+            An expired leaf is the most common TLS failure after a missed renewal. Often the \
+            certificate was renewed but never put in use: on Exchange, the new certificate was \
+            imported but not enabled for SMTP, and the connectors' TlsCertificateName still name \
+            the old one; on Postfix, certbot renewed the files but Postfix was not reloaded, or \
+            main.cf points at a copy. Or one node behind a load balancer still has the old \
+            certificate. An expired intermediate means the server sends an outdated chain file. \
+            Senders that validate (Exchange Online with forced TLS, MTA-STS, DANE) defer with `450 \
+            4.7.320 Certificate validation failed` or `4.7.322 certificate-expired`, then bounce; \
+            opportunistic senders still deliver. Exchange Online may never resubmit messages it \
+            deferred, even after the fix: ask the senders to resend.",
+        references: &[
+            "RFC 5280 §4.1.2.5 (validity)",
+            "RFC 5280 §6 (path validation checks every certificate's dates)",
+            "RFC 8460 (TLS-RPT result type `certificate-expired`)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "certificate-expired",
+            "certificate has expired",
+            "Remote certificate failed MTA-STS validation",
+            "Server certificate not trusted",
+            "Server certificate not verified",
+        ],
     },
     Entry {
         code: Code::CertNotYetValid,
@@ -432,9 +869,27 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 280,
         inconclusive: false,
         meaning: "the certificate is not valid yet (notBefore in the future, or a wrong clock)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The certificate's notBefore date is later than the probe's clock: it is not \
+            valid yet. Either a freshly issued certificate was installed before its start date \
+            (some renewals are issued to start when the old certificate ends), or a clock is \
+            wrong: on the server, on the machine that issued a self-made certificate, or on the \
+            machine running this probe. Check NTP on each; a server clock far in the past also \
+            breaks everything else that uses time.\n\n\
+            Validating senders refuse it just like an expired certificate: Exchange Online defers \
+            with `450 4.7.320 Certificate validation failed` (with DANE it lists a future start \
+            date under `4.7.323 tlsa-invalid`), and Postfix logs `certificate not yet valid`. Keep \
+            serving the old certificate until the new one's start date has passed.",
+        references: &[
+            "RFC 5280 §4.1.2.5 (validity)",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+        ],
+        sender_strings: &[
+            "certificate not yet valid",
+            "certificate is not yet valid",
+            "450 4.7.320 Certificate validation failed",
+            "tlsa-invalid: The domain failed DANE validation",
+            "validation-failure",
+        ],
     },
     Entry {
         code: Code::CertExpiresSoon,
@@ -443,8 +898,21 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 290,
         inconclusive: false,
         meaning: "the certificate expires within --warn-days (warn) or --fail-days (fail)",
-        explanation: "",
-        references: &[],
+        explanation: "The certificate is valid today, but its notAfter date falls within \
+            --warn-days (default 30: a warning) or --fail-days (default 7: a failure). Nothing \
+            fails yet; once it expires every validating sender defers mail (see cert-expired).\n\n\
+            Renew now, and plan the whole change, not only the file: on Exchange, import the new \
+            certificate on every server, enable it for SMTP, and update TlsCertificateName on the \
+            receive and send connectors (re-run the Hybrid Configuration Wizard in a hybrid), \
+            since the old issuer and subject string no longer matches if the CA or the subject \
+            changed; on Postfix, make sure the renewal hook reloads Postfix. Then probe every \
+            address again: a node still serving the old certificate is the classic intermittent \
+            failure.",
+        references: &[
+            "RFC 5280 §4.1.2.5 (validity)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -454,9 +922,35 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 300,
         inconclusive: false,
         meaning: "the certificate is self-signed (fail; warn if you trusted it with --ca-file)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server's certificate is signed by its own key (issuer and subject are \
+            the same), so no sender can chain it to a trusted root. It is a failure, or a warning \
+            when you trusted it explicitly with --ca-file.\n\n\
+            On Exchange this is almost always the 'Microsoft Exchange' certificate created at \
+            setup (subject `CN=<server name>`), served because no third-party certificate is \
+            bound: the connector has no TlsCertificateName and its Fqdn is the server's own name, \
+            or one server behind the load balancer never got the public certificate (the \
+            intermittent `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]`). \
+            Appliances in front of the mail server (Barracuda, firewalls) often answer with their \
+            own self-signed certificate, and Postfix packages often start with a placeholder \
+            ('snakeoil') one. Opportunistic senders deliver anyway, encrypted but unauthenticated; \
+            Exchange Online connectors that validate certificates, MTA-STS senders and Postfix at \
+            `verify` or `secure` defer and bounce.",
+        references: &[
+            "RFC 5280 §6 (path validation to a trust anchor)",
+            "RFC 8461 §4.2 (MTA-STS: the MX certificate must chain to a trusted root)",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+        ],
+        sender_strings: &[
+            "self-signed certificate",
+            "self signed certificate",
+            "450 4.7.320 Certificate validation failed",
+            "SubjectMismatch",
+            "validation-failure",
+            "Server certificate not trusted",
+            "Server certificate not verified",
+            "Remote certificate failed MTA-STS validation",
+        ],
     },
     Entry {
         code: Code::CertUntrusted,
@@ -464,10 +958,37 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 310,
         inconclusive: false,
-        meaning: "the chain does not lead to a trusted root CA",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the chain does not lead to a trusted root CA (or the certificate sent cannot be parsed)",
+        explanation: "The chain the server sent does not lead to a root that this machine trusts \
+            (the system CA store, plus any --ca-file), and no more specific reason (a missing \
+            intermediate, a self-signed leaf, a weak key or signature, the key usage) explains it; \
+            the verifier's message is in the evidence. It is also raised when the certificate \
+            cannot be parsed at all.\n\n\
+            Common causes: a certificate from a private or enterprise CA (Active Directory \
+            Certificate Services) on an internet-facing MX; a TLS-inspecting firewall or mail \
+            gateway presenting a certificate from its own inspection CA instead of the mail \
+            server's; or a chain ending at a root that was distrusted or is missing from the \
+            senders' stores. Senders that validate (Exchange Online with certificate or domain \
+            validation, MTA-STS, Postfix at `verify` or `secure`) defer and bounce; opportunistic \
+            senders still deliver, encrypted but unauthenticated. To test a private CA on purpose, \
+            pass its root with --ca-file.",
+        references: &[
+            "RFC 5280 §6 (path validation to a trust anchor)",
+            "RFC 8461 §4.2 (MTA-STS: the MX certificate must chain to a trusted root)",
+            "RFC 8460 (TLS-RPT result type `certificate-not-trusted`)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+        ],
+        sender_strings: &[
+            "certificate-not-trusted",
+            "untrusted issuer",
+            "root certificate which is not trusted",
+            "self signed certificate in certificate chain",
+            "self-signed certificate in certificate chain",
+            "450 4.7.320 Certificate validation failed",
+            "Server certificate not trusted",
+            "Server certificate not verified",
+            "Remote certificate failed MTA-STS validation",
+        ],
     },
     Entry {
         code: Code::CertChainIncomplete,
@@ -476,9 +997,38 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 320,
         inconclusive: false,
         meaning: "the server does not send the intermediate CA certificate(s)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server sends its own certificate but not the intermediate CA \
+            certificate(s) that link it to a trusted root, or sends the wrong intermediate (the \
+            evidence shows which certificate did not issue which). Browsers often hide this by \
+            fetching the missing intermediate themselves; mail senders do not, so a certificate \
+            that works on the web site can fail for mail.\n\n\
+            On Exchange and Windows the server sends the chain it can build from its local store: \
+            the intermediate is missing from 'Intermediate Certification Authorities' of the \
+            computer store, or an old intermediate left there after the CA changed its chain is \
+            sent instead. On Postfix the chain file holds only the leaf (certbot's `cert.pem` \
+            instead of `fullchain.pem`). Appliances are often given the leaf alone. Validating \
+            senders defer (`450 4.7.320 Certificate validation failed`; Postfix logs `untrusted \
+            issuer`). When the same Exchange server sends to Exchange Online, the incomplete chain \
+            can also surface as `550 5.7.64 TenantAttribution; Relay Access Denied`.",
+        references: &[
+            "RFC 5246 §7.4.2 (TLS 1.2: the server sends its chain, each certificate certifying the \
+            one before)",
+            "RFC 8446 §4.4.2 (TLS 1.3 Certificate message)",
+            "RFC 5280 §6 (path validation)",
+            "Postfix TLS Support (TLS_README)",
+            "Microsoft Learn: Fix NDR error 5.7.64 in Exchange Online",
+        ],
+        sender_strings: &[
+            "untrusted issuer",
+            "unable to get local issuer certificate",
+            "unable to verify the first certificate",
+            "root certificate which is not trusted",
+            "450 4.7.320 Certificate validation failed",
+            "5.7.64 TenantAttribution; Relay Access Denied",
+            "validation-failure",
+            "Server certificate not trusted",
+            "Server certificate not verified",
+        ],
     },
     Entry {
         code: Code::CertNameMismatch,
@@ -487,9 +1037,37 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 330,
         inconclusive: false,
         meaning: "the certificate does not cover the host name probed",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The certificate does not cover the host name that was probed: for a domain, \
+            the MX host name, which is what validating senders check; for a host target, the name \
+            you gave. Names are matched against the certificate's DNS subjectAltNames as RFC 6125 \
+            says: `*.contoso.com` covers `mail.contoso.com`, but neither `contoso.com` nor \
+            `a.mail.contoso.com`. The names it does hold are in the evidence.\n\n\
+            Common causes: the MX points at a name that is not on the certificate (a provider's \
+            host name, the server's internal name, an MX added after the certificate was issued); \
+            the certificate was issued for the web site only; the wrong certificate is bound, such \
+            as Exchange's self-signed one or an appliance's own; or one node behind a load \
+            balancer serves a different certificate. Opportunistic senders deliver anyway; MTA-STS \
+            and DANE senders, Exchange Online connectors with domain validation \
+            (`SubjectMismatch`) and Postfix at `secure` defer and bounce.",
+        references: &[
+            "RFC 6125 §6.4 (DNS-ID matching, wildcards)",
+            "RFC 9525 (successor of RFC 6125: service identity in TLS)",
+            "RFC 7672 §3.2.3 (MX host as reference identifier)",
+            "RFC 8461 §4.2 (MTA-STS: the certificate must be valid for the MX host)",
+            "RFC 8460 (TLS-RPT result type `certificate-host-mismatch`)",
+            "RFC 5280 §4.2.1.6 (subjectAltName)",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+        ],
+        sender_strings: &[
+            "certificate-host-mismatch",
+            "SubjectMismatch",
+            "450 4.7.320 Certificate validation failed",
+            "Server certificate not verified",
+            "Remote certificate failed MTA-STS validation",
+            "hostname mismatch",
+            "Cert Hostname DOES NOT VERIFY",
+            "RemoteCertificateNameMismatch",
+        ],
     },
     Entry {
         code: Code::CertNameNotChecked,
@@ -498,8 +1076,17 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 340,
         inconclusive: false,
         meaning: "the target is an IP address, so no host name was checked (use --expect-name)",
-        explanation: "",
-        references: &[],
+        explanation: "The target was given as an IP address, so there was no host name to match \
+            the certificate against; the other certificate checks (dates, chain, key) still ran. \
+            Senders never deliver 'to an IP': they look up the MX host name and check the \
+            certificate against that name, so this result says nothing about whether they will \
+            accept it. Probe the MX host name instead, or add --expect-name with the name senders \
+            expect (the MX host, or an Exchange Online connector's TlsDomain) to check it against \
+            this one address, for example one node behind a load balancer.",
+        references: &[
+            "RFC 7672 §3.2.3 (MX host as reference identifier)",
+            "RFC 6125 §6.4 (DNS-ID matching, wildcards)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -509,8 +1096,24 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 350,
         inconclusive: false,
         meaning: "the name the server greets with in EHLO (Exchange: the connector Fqdn) is not on the certificate",
-        explanation: "",
-        references: &[],
+        explanation: "The name the server gives in the first line of its EHLO reply (its greeting \
+            name) is not on its certificate, although the certificate may well cover the host name \
+            probed.\n\n\
+            On Exchange the greeting name is the receive connector's Fqdn. When the connector has \
+            no TlsCertificateName, Exchange chooses its STARTTLS certificate by that Fqdn, so a \
+            greeting name missing from the certificate means the connector depends on some other \
+            certificate matching, and may fall back to the self-signed one, or stop offering \
+            STARTTLS (Event 12014), after the next certificate change. With TlsCertificateName \
+            set, the mismatch is mostly cosmetic for Exchange Online, whose domain validation \
+            checks the connector's TlsDomain. An internal name such as `EX01.contoso.local` is \
+            typical. On Postfix the greeting name is `myhostname`. Hybrid guides commonly ask for \
+            the connector Fqdn to be a name on the certificate, and some receivers and checkers \
+            compare greeting, banner and reverse DNS, so aligning them removes doubt.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Receive connectors",
+            "RFC 5321 §4.1.1.1 (EHLO reply: the server's greeting name)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -520,9 +1123,30 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 360,
         inconclusive: false,
         meaning: "the certificate does not cover a name given with --expect-name",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "--expect-name gives a name the certificate must cover, usually the name a \
+            particular sender checks rather than the MX name: an Exchange Online outbound \
+            connector's TlsDomain (with domain validation), an inbound connector's \
+            TlsSenderCertificateName, or a partner's TLS policy. The certificate the server sent \
+            does not cover it; the evidence lists the names it has. A wildcard given with \
+            --expect-name must be on the certificate as that same wildcard.\n\n\
+            This is the classic aftermath of a renewal in a hybrid: the new certificate has a \
+            different subject or list of names (a wildcard replaced by named SANs, or the reverse) \
+            while the connectors still expect the old name, so Exchange Online defers with `450 \
+            4.7.320 Certificate validation failed [Message=SubjectMismatch]`, or, for mail from \
+            on-premises, rejects it with `550 5.7.64 TenantAttribution; Relay Access Denied`. \
+            Either get a certificate that carries the name, or point the connector at a name the \
+            certificate has.",
+        references: &[
+            "RFC 6125 §6.4 (DNS-ID matching, wildcards)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+            "Microsoft Learn: Fix NDR error 5.7.64 in Exchange Online",
+        ],
+        sender_strings: &[
+            "SubjectMismatch",
+            "450 4.7.320 Certificate validation failed",
+            "5.7.64 TenantAttribution; Relay Access Denied",
+        ],
     },
     Entry {
         code: Code::CertCommonNameOnly,
@@ -531,8 +1155,22 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 370,
         inconclusive: false,
         meaning: "the name matches only the subject CN; there is no subjectAltName (refused by modern clients)",
-        explanation: "",
-        references: &[],
+        explanation: "The host name matches the certificate only through the subject Common Name \
+            (CN); the certificate has no DNS subjectAltName. RFC 6125 §6.4.4 allows a client to \
+            look at the CN only as a last resort when there is no DNS name, and its successor RFC \
+            9525 drops the CN altogether; rustls, Go and the major browsers no longer fall back to \
+            it.\n\n\
+            Public CAs have put the name in the subjectAltName for many years, so a CN-only \
+            certificate is usually an old internal or self-made one: an `openssl req` without a \
+            subjectAltName, an old Windows CA template, an appliance's default. Senders with a \
+            strict verifier treat it as a name mismatch and, if they require TLS, defer; \
+            opportunistic senders are not affected. Re-issue it with the name as a DNS \
+            subjectAltName.",
+        references: &[
+            "RFC 6125 §6.4.4 (CN only as a last resort)",
+            "RFC 9525 (successor of RFC 6125: no CN fallback)",
+            "RFC 5280 §4.2.1.6 (subjectAltName)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -542,9 +1180,26 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 380,
         inconclusive: false,
         meaning: "a key in the chain is too small (RSA < 2048 bits, EC < 256 bits)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "A certificate in the chain the server sent has an RSA (or DSA) key under \
+            2048 bits, or an elliptic-curve key under 256 bits. That is below what public CAs \
+            issue and what current TLS stacks accept: rustls refuses RSA keys under 2048 bits (the \
+            handshake then fails too), OpenSSL 3 at its default security level rejects them (`EE \
+            certificate key too weak`, or `ee key too small` when a server tries to load one), and \
+            Exchange Online refuses them.\n\n\
+            Typical sources are old self-made certificates, appliance defaults, and 1024-bit keys \
+            generated years ago and renewed again and again on the same key. Re-key, not just \
+            renew: create a new 2048-bit (or larger) RSA or an ECDSA P-256 key and a new request. \
+            Validating senders defer; opportunistic ones may fall back to clear text.",
+        references: &[
+            "NIST SP 800-131A (RSA keys of at least 2048 bits)",
+            "CA/Browser Forum Baseline Requirements (minimum key sizes)",
+            "RFC 9325 (BCP 195: recommendations for TLS)",
+        ],
+        sender_strings: &[
+            "EE certificate key too weak",
+            "CA certificate key too weak",
+            "ee key too small",
+        ],
     },
     Entry {
         code: Code::CertWeakSignature,
@@ -553,9 +1208,22 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 390,
         inconclusive: false,
         meaning: "a certificate in the chain is signed with SHA-1 or MD5 (refused by rustls and OpenSSL 3)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "A certificate in the chain, the leaf or an intermediate, is signed with \
+            SHA-1 or MD5 (the self-signature of a root does not count). Both hashes have practical \
+            collision attacks, public CAs stopped issuing SHA-1 certificates years ago, and \
+            current verifiers refuse them: rustls does not accept SHA-1 certificate signatures, \
+            and OpenSSL 3 at its default security level reports `CA signature digest algorithm too \
+            weak` (`ca md too weak`).\n\n\
+            Such certificates are nearly always internal: an old Windows enterprise CA still \
+            signing with SHA-1, or a certificate issued long ago and never replaced. Re-issue with \
+            SHA-256, and move the issuing CA to SHA-256 if it is the one still signing with SHA-1. \
+            Validating senders defer; opportunistic senders may still deliver.",
+        references: &[
+            "RFC 6194 (security considerations for SHA-1)",
+            "RFC 6151 (security considerations for MD5)",
+            "CA/Browser Forum Baseline Requirements (no SHA-1 signatures)",
+        ],
+        sender_strings: &["CA signature digest algorithm too weak", "ca md too weak"],
     },
     Entry {
         code: Code::CertNoServerAuth,
@@ -564,9 +1232,22 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 400,
         inconclusive: false,
         meaning: "the extended key usage does not allow TLS servers (no serverAuth)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "The server's certificate has an extended key usage (EKU) extension that does \
+            not include `serverAuth`, so it may not be used by a TLS server: when the extension is \
+            present, the certificate is valid only for the purposes it lists (RFC 5280 §4.2.1.12). \
+            The EKUs found are in the evidence, typically only `clientAuth`, `emailProtection` (an \
+            S/MIME certificate) or code signing.\n\n\
+            It happens when the certificate was requested from a Windows CA with a client or \
+            e-mail template instead of 'Web Server', or when an S/MIME or client certificate was \
+            installed on the mail server by mistake. rustls and OpenSSL refuse it (`unsupported \
+            certificate purpose`), and Postfix logs `not designated for use as a server \
+            certificate`; validating senders defer. Re-issue it with the serverAuth EKU.",
+        references: &["RFC 5280 §4.2.1.12 (extended key usage)"],
+        sender_strings: &[
+            "unsupported certificate purpose",
+            "not designated for use as a server certificate",
+            "validation-failure",
+        ],
     },
     Entry {
         code: Code::EndpointsInconsistent,
@@ -575,9 +1256,29 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 410,
         inconclusive: false,
         meaning: "endpoints of one MX host (or domain) differ in certificate, STARTTLS or TLS version: senders see intermittent failures (info when the certificates differ but all are trusted and current)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        explanation: "Endpoints that senders treat as interchangeable disagree. Within one MX host \
+            name (several A/AAAA addresses: nodes behind DNS round robin or a load balancer), one \
+            address offers STARTTLS and another does not, or they present different certificates, \
+            or negotiate different TLS versions. Across the MX hosts of a domain, some offer \
+            STARTTLS and some do not, or they differ in TLS version. Senders pick an address, and \
+            on failure the next MX, each time, so the symptom is intermittent: some messages are \
+            deferred while others arrive.\n\n\
+            Typical causes: after a renewal one Exchange node was forgotten and still serves the \
+            old or the self-signed certificate (the intermittent `450 4.7.320 Certificate \
+            validation failed [Message=SubjectMismatch]`); a new node built without the TLS \
+            settings of the others; an IPv6 address that reaches another server or bypasses the \
+            firewall. When the certificates differ but all are trusted and current, the finding is \
+            only informational: nothing fails, but a renewal or a DANE record must then cover each \
+            of them.",
+        references: &[
+            "RFC 5321 §5.1 (senders try MX hosts in preference order, and each address of a host)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+        ],
+        sender_strings: &[
+            "SubjectMismatch",
+            "450 4.7.320 Certificate validation failed",
+            "451 5.7.3 STARTTLS is required to send mail",
+        ],
     },
     Entry {
         code: Code::StarttlsOk,
@@ -586,8 +1287,16 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 420,
         inconclusive: false,
         meaning: "the endpoint is healthy: TLS version, cipher and days left",
-        explanation: "",
-        references: &[],
+        explanation: "Everything this probe checks passed on this endpoint: STARTTLS was offered \
+            and accepted (or implicit TLS worked), the handshake completed with the TLS version \
+            and cipher suite shown, the certificate chains to a trusted root, covers the names \
+            checked and is not close to expiry, and the SMTP session continued over TLS. The \
+            summary gives the days left. Probe again after every certificate renewal, and on every \
+            address and MX host that senders can reach.",
+        references: &[
+            "RFC 3207 §4 (STARTTLS: 220 then handshake)",
+            "RFC 9325 (BCP 195: recommendations for TLS)",
+        ],
         sender_strings: &[],
     },
 ];
