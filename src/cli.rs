@@ -229,45 +229,6 @@ fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn clap_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn resolve_accepts_curl_and_bracket_forms() {
-        assert_eq!(
-            parse_resolve("Mail.Contoso.com:203.0.113.5").unwrap(),
-            ("mail.contoso.com".into(), "203.0.113.5".parse().unwrap())
-        );
-        assert_eq!(
-            parse_resolve("mx.example:[2001:db8::5]").unwrap().1,
-            "2001:db8::5".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            parse_resolve("mx.example:2001:db8::5").unwrap().1,
-            "2001:db8::5".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            parse_resolve("mx.example:25:127.0.0.2").unwrap().1,
-            "127.0.0.2".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            parse_resolver("127.0.0.1:5353").unwrap(),
-            "127.0.0.1:5353".parse().unwrap()
-        );
-        assert_eq!(parse_resolver("::1").unwrap(), "[::1]:53".parse().unwrap());
-        assert!(parse_resolver("ns.example").is_err());
-        assert!(parse_resolve("mx.example").is_err());
-        assert!(parse_resolve("mx.example:nope").is_err());
-    }
-}
-
 /// `--expect-name` values, normalised; a leading `*.` is kept (an Exchange Online TlsDomain
 /// may be a wildcard).
 fn expected_names(args: &ProbeArgs) -> Result<Vec<String>, SettingsError> {
@@ -378,4 +339,43 @@ fn local_hostname() -> Option<String> {
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn resolve_accepts_curl_and_bracket_forms() {
+        assert_eq!(
+            parse_resolve("Mail.Contoso.com:203.0.113.5").unwrap(),
+            ("mail.contoso.com".into(), "203.0.113.5".parse().unwrap())
+        );
+        assert_eq!(
+            parse_resolve("mx.example:[2001:db8::5]").unwrap().1,
+            "2001:db8::5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_resolve("mx.example:2001:db8::5").unwrap().1,
+            "2001:db8::5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_resolve("mx.example:25:127.0.0.2").unwrap().1,
+            "127.0.0.2".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("127.0.0.1:5353").unwrap(),
+            "127.0.0.1:5353".parse().unwrap()
+        );
+        assert_eq!(parse_resolver("::1").unwrap(), "[::1]:53".parse().unwrap());
+        assert!(parse_resolver("ns.example").is_err());
+        assert!(parse_resolve("mx.example").is_err());
+        assert!(parse_resolve("mx.example:nope").is_err());
+    }
 }

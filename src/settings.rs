@@ -2,12 +2,12 @@
 //! with every default a named constant (the CLI's defaults and `--help` read the same constants).
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::diagnose::Policy;
-use crate::dns::route::RouteSettings;
+use crate::dns::route::{Family, RouteSettings};
 use crate::probe::ProbeConfig;
-use crate::tls::TrustError;
+use crate::tls::{TrustError, TrustStore};
 
 /// The port probed when neither the target nor `-p` names one.
 pub const DEFAULT_PORT: u16 = 25;
@@ -79,4 +79,35 @@ pub struct Settings {
     pub policy: Policy,
     /// At most this many probes at once.
     pub concurrency: usize,
+}
+
+impl Settings {
+    /// Every default, probing `ports` and trusting exactly `trust`: what the demo and the
+    /// engine's tests run with (no command line, no `/etc/hostname`).
+    pub fn with_defaults(ports: Vec<u16>, trust: TrustStore) -> Self {
+        let step = Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS);
+        Settings {
+            routing: RouteSettings {
+                ports,
+                family: Family::Any,
+                overrides: Default::default(),
+                mx: true,
+                max_mx: usize::from(DEFAULT_MAX_MX),
+                max_addresses: usize::from(DEFAULT_MAX_ADDRESSES),
+            },
+            implicit_tls: false,
+            resolvers: Vec::new(),
+            probe: ProbeConfig {
+                ehlo_name: None,
+                local_hostname: None,
+                step_timeout: step,
+                deadline: Instant::now(),
+                trust,
+                sni_fallback: None,
+            },
+            overall: step * DEADLINE_IN_TIMEOUTS,
+            policy: Policy::default(),
+            concurrency: usize::from(DEFAULT_CONCURRENCY),
+        }
+    }
 }

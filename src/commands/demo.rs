@@ -8,18 +8,16 @@
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::diagnose::{Code, Policy};
-use crate::dns::route::{Family, RouteSettings};
+use crate::diagnose::Code;
 use crate::dns::{Mx, StaticResolver};
 use crate::engine::{self, Event};
-use crate::probe::ProbeConfig;
 use crate::report::{self, Format, RenderOptions, Report, Verdict};
 use crate::scripted::{Ca, LeafSpec, Scenario, ScriptedServer, pki};
-use crate::settings::{DEFAULT_MAX_ADDRESSES, DEFAULT_MAX_MX, Settings};
+use crate::settings::Settings;
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
 
@@ -299,29 +297,7 @@ async fn probe_case(
     trust: &TrustStore,
     now: OffsetDateTime,
 ) -> anyhow::Result<Report> {
-    let settings = Settings {
-        routing: RouteSettings {
-            ports,
-            family: Family::Any,
-            overrides: Default::default(),
-            mx: true,
-            max_mx: usize::from(DEFAULT_MAX_MX),
-            max_addresses: usize::from(DEFAULT_MAX_ADDRESSES),
-        },
-        implicit_tls: false,
-        resolvers: Vec::new(),
-        probe: ProbeConfig {
-            ehlo_name: None,
-            local_hostname: None,
-            step_timeout: Duration::from_secs(5),
-            deadline: Instant::now(),
-            trust: trust.clone(),
-            sni_fallback: None,
-        },
-        overall: Duration::from_secs(20),
-        policy: Policy::default(),
-        concurrency: 8,
-    };
+    let settings = Settings::with_defaults(ports, trust.clone());
     let mut done = None;
     engine::run(&settings, resolver, now, vec![vec![target]], &mut |event| {
         if let Event::Report { report, .. } = event {
