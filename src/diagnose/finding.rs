@@ -57,7 +57,7 @@ impl Finding {
         endpoints: Vec<EndpointId>,
         summary: String,
         evidence: Vec<String>,
-        fix: String,
+        fix: Fix,
     ) -> Self {
         Finding {
             code,
@@ -66,7 +66,7 @@ impl Finding {
             endpoints,
             summary,
             evidence,
-            fix: fix.into(),
+            fix,
         }
     }
 }

@@ -141,6 +141,24 @@ impl Fix {
         self
     }
 
+    /// Appends another fix whose text this fix's values do not determine (a note a rule adds
+    /// for one server family): its template and values join this fix's key, so equal keys
+    /// still mean equal text.
+    pub fn followed_by(mut self, other: Fix) -> Self {
+        self.key.values.push(other.key.template.to_string());
+        self.key.values.extend(other.key.values);
+        self.steps.extend(other.steps);
+        self
+    }
+
+    /// The commands of the fix, in order.
+    pub fn commands(&self) -> impl Iterator<Item = (Shell, &str)> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Command { shell, text } => Some((*shell, text.as_str())),
+            Step::Prose { .. } => None,
+        })
+    }
+
     /// The plain-text form kept in JSON's `fix`: prose lines as they are, commands indented by
     /// two spaces.
     pub fn text(&self) -> String {
@@ -173,30 +191,6 @@ impl serde::Serialize for Fix {
     }
 }
 
-/// Transitional: a fix still written as text, lines indented by two spaces being commands.
-impl From<String> for Fix {
-    fn from(text: String) -> Self {
-        let mut fix = Fix::new(Family::Generic, "text", &[&text]);
-        for line in text.lines() {
-            fix = match line.strip_prefix("  ") {
-                Some(cmd) => fix.run(Shell::Shell, cmd),
-                None => fix.say(line),
-            };
-        }
-        if text.is_empty() {
-            fix.steps.clear();
-        }
-        fix
-    }
-}
-
-/// Transitional, as `From<String>`.
-impl From<&str> for Fix {
-    fn from(text: &str) -> Self {
-        Fix::from(text.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +210,20 @@ mod tests {
         assert_eq!(json["steps"][1]["kind"], "command");
         assert_eq!(json["steps"][1]["shell"], "postfix-shell");
         assert_eq!(json["steps"][1]["text"], "postfix reload");
+    }
+
+    #[test]
+    fn followed_by_keeps_both_identities() {
+        let base = || Fix::new(Family::Exchange, "exchange::a", &["x"]).say("A");
+        let note = |v: &str| Fix::new(Family::Exchange, "exchange::b", &[v]).say(v);
+        let one = base().followed_by(note("1"));
+        let two = base().followed_by(note("2"));
+        assert_ne!(
+            one.key, two.key,
+            "a note that changes the text changes the key"
+        );
+        assert_eq!(one.key, base().followed_by(note("1")).key);
+        assert_eq!(one.key.template, "exchange::a");
+        assert_eq!(one.text(), "A\n1");
     }
 }

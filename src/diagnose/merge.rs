@@ -93,6 +93,7 @@ pub fn merge_shared(findings: Vec<Finding>, run: &[EndpointId]) -> Vec<Finding> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::fix::{Family, Fix};
     use crate::diagnose::{Code, Severity};
     use crate::model::TlsMode;
     use crate::target::Host;
@@ -113,7 +114,7 @@ mod tests {
             on.into_iter().cloned().collect(),
             summary.into(),
             vec![evidence.into()],
-            "fix".to_string(),
+            Fix::new(Family::Generic, "test::fix", &[]).say("fix"),
         )
     }
 

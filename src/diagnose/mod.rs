@@ -6,9 +6,9 @@
 pub mod catalogue;
 pub mod finding;
 pub mod fix;
+pub mod fixes;
 pub mod merge;
 pub mod rules;
-pub mod server;
 
 use time::OffsetDateTime;
 
@@ -62,7 +62,7 @@ impl Ctx<'_> {
         code: Code,
         summary: String,
         evidence: Vec<String>,
-        fix: String,
+        fix: Fix,
     ) -> Finding {
         self.finding_with(code, code.default_severity(), summary, evidence, fix)
     }
@@ -73,7 +73,7 @@ impl Ctx<'_> {
         severity: Severity,
         summary: String,
         evidence: Vec<String>,
-        fix: String,
+        fix: Fix,
     ) -> Finding {
         Finding::new(
             code,
@@ -108,7 +108,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
             Code::CertUntrusted,
             "the server's certificate cannot be parsed".into(),
             vec![e.to_string()],
-            "The server sends a certificate that is not valid DER. Re-export the certificate (PEM or PFX) from the CA's files and install it again.".to_string(),
+            fixes::generic::reexport_certificate(),
         ));
     }
     let healthy = ev.obs.tls.is_some()
@@ -130,11 +130,10 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
         severity: code.default_severity(),
         endpoint: "this machine".into(),
         endpoints: Vec::new(),
-        summary: "no trusted root certificates are available here, so no certificate can be judged".into(),
-        evidence: vec![problem.to_string()],
-        fix: "Install the system CA bundle (Debian/Ubuntu: apt-get install ca-certificates; RHEL: dnf install ca-certificates), \
-              check SSL_CERT_FILE/SSL_CERT_DIR if you set them, or pass the roots to trust with --ca-file."
+        summary: "no trusted root certificates are available here, so no certificate can be judged"
             .into(),
+        evidence: vec![problem.to_string()],
+        fix: fixes::generic::install_ca_bundle(),
     }
 }
 
@@ -146,4 +145,3 @@ pub fn rank(findings: &mut [Finding]) {
             .then(a.code.rank().cmp(&b.code.rank()))
     });
 }
-

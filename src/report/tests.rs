@@ -9,6 +9,18 @@ use crate::diagnose::{Code, Finding, Fix, ServerKind, Severity, Shell};
 use crate::model::{EndpointId, FailureKind, Phase, TlsMode};
 use crate::target::Host;
 
+/// A fix written as text, the way the report tests need one: lines indented by two spaces are
+/// commands for a generic shell, the rest prose.
+fn text_fix(text: &str) -> Fix {
+    text.lines().fold(
+        Fix::new(Family::Generic, "test::text", &[text]),
+        |f, line| match line.strip_prefix("  ") {
+            Some(cmd) => f.run(Shell::Shell, cmd),
+            None => f.say(line),
+        },
+    )
+}
+
 fn cert() -> CertInfo {
     CertInfo {
         subject: "CN=mail.contoso.com".into(),
@@ -175,7 +187,7 @@ fn domain_report() -> Report {
         endpoints: on.iter().map(|i| endpoints[*i].id.clone()).collect(),
         summary: summary.into(),
         evidence: vec![format!("evidence for {}", code.as_str())],
-        fix: Fix::from(format!("fix for {}", code.as_str())),
+        fix: text_fix(&format!("fix for {}", code.as_str())),
     };
     let findings = vec![
         f(
@@ -297,7 +309,7 @@ fn verdict_is_the_worst_severity_and_inconclusive_is_unknown() {
         endpoints: vec![],
         summary: String::new(),
         evidence: vec![],
-        fix: Fix::from(String::new()),
+        fix: text_fix(""),
     };
     assert_eq!(
         Verdict::from_findings(&[f(Code::StarttlsOk, Severity::Info)]),
@@ -436,8 +448,8 @@ fn markdown_escapes_server_text_outside_code_blocks() {
 fn repeated_command_blocks_are_referred_to_not_repeated() {
     let mut r = report();
     let block = "Get a certificate.\n  step one\n  step two\n  step three\nAfterwards, re-run HCW.";
-    r.findings[0].fix = block.into();
-    r.findings[1].fix = block.replace("Get a", "Also get a").into();
+    r.findings[0].fix = text_fix(block);
+    r.findings[1].fix = text_fix(&block.replace("Get a", "Also get a"));
     let text = render(&r, Format::Human, RenderOptions::default());
     assert_eq!(text.matches("step two").count(), 1, "{text}");
     assert!(

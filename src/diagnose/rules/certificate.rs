@@ -6,12 +6,11 @@
 //! - RFC 7672 §3.2.3 (SMTP server reference identifiers: the MX host name)
 //! - RFC 8461 §4.2 (MTA-STS: the certificate must be valid for the MX host, chain to a trusted root)
 
-use crate::diagnose::ServerKind;
-use crate::diagnose::server::{exchange_connector_lookup, install_certificate};
-use crate::diagnose::{Code, Ctx, Finding, Severity};
 use crate::cert::{CertInfo, NameMatch, date, name_match};
+use crate::diagnose::fixes::{self, exchange, generic};
+use crate::diagnose::{Code, Ctx, Finding, ServerKind, Severity};
 use crate::target::Host;
-use crate::tls::TrustFailure;
+use crate::tls::{TrustFailure, TrustResult};
 
 fn describe(c: &CertInfo) -> String {
     format!("{} (issued by {})", c.subject, c.issuer)
@@ -48,7 +47,6 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
 }
 
 fn dates(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
-    let port = ctx.port();
     let path_is_current = ctx
         .obs
         .trust
@@ -60,102 +58,89 @@ fn dates(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         if i > 0 && (c.self_signed || path_is_current) {
             continue;
         }
-        let what = if i == 0 {
-            "certificate".to_string()
-        } else {
-            format!("intermediate certificate #{i}")
-        };
         if c.not_after_at < ctx.now {
-            let when = date(c.not_after_at);
-            let get = if i == 0 {
-                format!(
-                    "Renew the certificate for {} (it expired {when}).",
-                    c.names().join(", ")
-                )
-            } else {
-                format!(
-                    "The intermediate {} expired {when}: install the current intermediate from your CA and send it instead.",
-                    c.subject
-                )
-            };
-            let mut fix = install_certificate(ctx.kind, port, &get, Some(c));
-            if ctx.kind == ServerKind::Exchange && i == 0 {
-                fix.push_str(&format!(
-                    "\nRemove the expired certificate (thumbprint {}) once nothing references it. Exchange Online may have deferred mail that it will not resubmit after the fix: ask senders to resend.",
-                    c.thumbprint
-                ));
-            }
-            out.push(ctx.finding(
-                Code::CertExpired,
-                format!(
-                    "{what} expired {} ({when})",
-                    ago((ctx.now - c.not_after_at).whole_days())
-                ),
-                vec![
-                    describe(c),
-                    format!("notAfter {}", c.not_after),
-                    format!("checked at {}", crate::cert::rfc3339(ctx.now)),
-                ],
-                fix,
-            ));
+            out.push(expired(ctx, i, c));
         } else if c.not_before_at > ctx.now {
             out.push(ctx.finding(
                 Code::CertNotYetValid,
-                format!("{what} is not valid until {}", date(c.not_before_at)),
-                vec![describe(c), format!("notBefore {}", c.not_before), format!("checked at {}", crate::cert::rfc3339(ctx.now))],
-                "The certificate's validity starts in the future. Either it was installed too early (keep the old one until then), or the clock of the machine \
-                 that issued it — or of this probe — is wrong: check both with NTP."
-                    .into(),
+                format!("{} is not valid until {}", which(i), date(c.not_before_at)),
+                vec![
+                    describe(c),
+                    format!("notBefore {}", c.not_before),
+                    format!("checked at {}", crate::cert::rfc3339(ctx.now)),
+                ],
+                generic::not_yet_valid(),
             ));
         }
     }
-    let days = leaf.days_left;
-    if leaf.not_after_at >= ctx.now && days <= ctx.policy.warn_days {
-        let sev = if days <= ctx.policy.fail_days {
-            Severity::Fail
-        } else {
-            Severity::Warn
-        };
-        let when = date(leaf.not_after_at);
-        let get = format!(
-            "Renew the certificate for {} now (it expires {when}).",
-            leaf.names().join(", ")
-        );
-        out.push(ctx.finding_with(
-            Code::CertExpiresSoon,
-            sev,
-            format!("certificate expires in {days} days ({when})"),
-            vec![
-                describe(leaf),
-                format!("notAfter {}", leaf.not_after),
-                format!(
-                    "thresholds: warn within {} days, fail within {} days",
-                    ctx.policy.warn_days, ctx.policy.fail_days
-                ),
-            ],
-            install_certificate(ctx.kind, port, &get, Some(leaf)),
-        ));
+    expires_soon(ctx, leaf, out);
+}
+
+/// `certificate` for the leaf (`i` = 0), `intermediate certificate #i` above it.
+fn which(i: usize) -> String {
+    if i == 0 {
+        "certificate".to_string()
+    } else {
+        format!("intermediate certificate #{i}")
     }
 }
 
-fn incomplete_fix(ctx: &Ctx<'_>, missing: &str) -> String {
-    match ctx.kind {
-        ServerKind::Exchange => format!(
-            "Windows sends the chain it can build locally: import the intermediate CA certificate(s) from your CA ({missing}) into \
-             \"Intermediate Certification Authorities\" of the Local Computer store (certlm.msc) on every Exchange server, remove any wrong \
-             intermediate there, then `Restart-Service MSExchangeFrontEndTransport`. Exchange Online reports a broken chain as a validation \
-             failure or `550 5.7.64 TenantAttribution`."
-        ),
-        ServerKind::Postfix => format!(
-            "Postfix sends exactly what its chain file holds. Put the key, the leaf, then the intermediate(s) up to but not including \
-             the root ({missing}) in one file (certbot's fullchain.pem, not cert.pem):\n  \
-             postconf -e 'smtpd_tls_chain_files = /etc/postfix/tls/mail.key, /etc/postfix/tls/fullchain.pem'\n  postfix reload"
-        ),
-        _ => format!(
-            "Configure the server to send its certificate followed by the intermediate certificate(s) from the CA ({missing}), \
-             up to but not including the root (the CA's \"full chain\" file)."
-        ),
+/// Certificate `i` of the chain has expired: renew the leaf, or send the current
+/// intermediate.
+fn expired(ctx: &Ctx<'_>, i: usize, c: &CertInfo) -> Finding {
+    let when = date(c.not_after_at);
+    let get = if i == 0 {
+        generic::renew_expired(&c.names().join(", "), &when)
+    } else {
+        generic::replace_expired_intermediate(&c.subject, &when)
+    };
+    let mut fix = fixes::install_certificate(ctx.kind, ctx.port(), &get, Some(c));
+    if ctx.kind == ServerKind::Exchange && i == 0 {
+        fix = fix.followed_by(exchange::retire_expired_certificate(&c.thumbprint));
     }
+    ctx.finding(
+        Code::CertExpired,
+        format!(
+            "{} expired {} ({when})",
+            which(i),
+            ago((ctx.now - c.not_after_at).whole_days())
+        ),
+        vec![
+            describe(c),
+            format!("notAfter {}", c.not_after),
+            format!("checked at {}", crate::cert::rfc3339(ctx.now)),
+        ],
+        fix,
+    )
+}
+
+/// The leaf expires within the policy's thresholds.
+fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
+    let days = leaf.days_left;
+    if leaf.not_after_at < ctx.now || days > ctx.policy.warn_days {
+        return;
+    }
+    let sev = if days <= ctx.policy.fail_days {
+        Severity::Fail
+    } else {
+        Severity::Warn
+    };
+    let when = date(leaf.not_after_at);
+    let get = generic::renew_soon(&leaf.names().join(", "), &when);
+    out.push(ctx.finding_with(
+        Code::CertExpiresSoon,
+        sev,
+        format!("certificate expires in {days} days ({when})"),
+        vec![
+            describe(leaf),
+            format!("notAfter {}", leaf.not_after),
+            format!(
+                "thresholds: warn within {} days, fail within {} days",
+                ctx.policy.warn_days, ctx.policy.fail_days
+            ),
+        ],
+        fixes::install_certificate(ctx.kind, ctx.port(), &get, Some(leaf)),
+    ));
 }
 
 fn numbered(ctx: &Ctx<'_>) -> Vec<String> {
@@ -167,50 +152,12 @@ fn numbered(ctx: &Ctx<'_>) -> Vec<String> {
 }
 
 fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
-    let port = ctx.port();
     let Some(t) = &ctx.obs.trust else { return };
     if t.failure == Some(TrustFailure::NoRoots) {
         return; // nothing can be judged; the run reports our missing trust store once
     }
-    let names = ctx
-        .obs
-        .endpoint
-        .host
-        .name()
-        .map_or_else(|| fix_names(leaf), str::to_string);
     if leaf.self_signed {
-        // Trusted although self-signed: the user gave it with --ca-file.
-        let (sev, summary) = if t.trusted {
-            (
-                Severity::Warn,
-                "certificate is self-signed (trusted only through --ca-file)".to_string(),
-            )
-        } else {
-            (
-                Severity::Fail,
-                format!("certificate is self-signed: {}", leaf.subject),
-            )
-        };
-        let get = format!(
-            "Replace the self-signed certificate with one from a public CA (Let's Encrypt, or your commercial CA) that covers {names}. \
-             Exchange Online, Gmail and MTA-STS senders do not trust self-signed certificates."
-        );
-        let mut fix = install_certificate(ctx.kind, port, &get, None);
-        if ctx.kind == ServerKind::Exchange {
-            fix.push_str(&format!(
-                "\nA self-signed certificate named after the server is what Exchange binds at setup; if only some servers present it, one node \
-                 behind the load balancer still has it bound (the intermittent `450 4.7.320 Certificate validation failed [Message=SubjectMismatch]`). \
-                 Its thumbprint: {}.",
-                leaf.thumbprint
-            ));
-        }
-        out.push(ctx.finding_with(
-            Code::CertSelfSigned,
-            sev,
-            summary,
-            vec![describe(leaf), format!("SHA-256 {}", leaf.sha256)],
-            fix,
-        ));
+        out.push(self_signed(ctx, leaf, t.trusted));
         return;
     }
     if t.trusted {
@@ -226,62 +173,105 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     if explained && t.failure != Some(TrustFailure::UnknownIssuer) {
         return;
     }
-    let reason = t.reason.clone().unwrap_or_default();
-    // Walk the links as sent: each certificate must be issued by the next one.
-    if let Some(i) = ctx
+    let finding = wrong_intermediate(ctx)
+        .or_else(|| missing_intermediate(ctx, leaf, t))
+        .unwrap_or_else(|| untrusted(ctx, leaf, t));
+    out.push(finding);
+}
+
+/// A self-signed leaf; `pinned` when the user trusted it with --ca-file.
+fn self_signed(ctx: &Ctx<'_>, leaf: &CertInfo, pinned: bool) -> Finding {
+    let (sev, summary) = if pinned {
+        (
+            Severity::Warn,
+            "certificate is self-signed (trusted only through --ca-file)".to_string(),
+        )
+    } else {
+        (
+            Severity::Fail,
+            format!("certificate is self-signed: {}", leaf.subject),
+        )
+    };
+    let names = ctx
+        .obs
+        .endpoint
+        .host
+        .name()
+        .map_or_else(|| fix_names(leaf), str::to_string);
+    let get = generic::replace_self_signed(&names);
+    let mut fix = fixes::install_certificate(ctx.kind, ctx.port(), &get, None);
+    if ctx.kind == ServerKind::Exchange {
+        fix = fix.followed_by(exchange::explain_self_signed(&leaf.thumbprint));
+    }
+    ctx.finding_with(
+        Code::CertSelfSigned,
+        sev,
+        summary,
+        vec![describe(leaf), format!("SHA-256 {}", leaf.sha256)],
+        fix,
+    )
+}
+
+/// The links as sent: each certificate must be issued by the next one. A break means the
+/// server sends the wrong intermediate.
+fn wrong_intermediate(ctx: &Ctx<'_>) -> Option<Finding> {
+    let i = ctx
         .chain
         .windows(2)
-        .position(|w| w[0].issuer_der != w[1].subject_der)
-    {
-        let (child, wrong) = (&ctx.chain[i], &ctx.chain[i + 1]);
-        let mut evidence = numbered(ctx);
-        evidence.push(format!(
-            "#{} was not issued by #{}: #{} names {} as its issuer",
-            i,
-            i + 1,
-            i,
-            child.issuer
-        ));
-        out.push(ctx.finding(
-            Code::CertChainIncomplete,
-            format!(
-                "the server sends the wrong intermediate: {} did not issue {}",
-                wrong.subject, child.subject
-            ),
-            evidence,
-            incomplete_fix(ctx, &child.issuer),
-        ));
-        return;
-    }
+        .position(|w| w[0].issuer_der != w[1].subject_der)?;
+    let (child, wrong) = (&ctx.chain[i], &ctx.chain[i + 1]);
+    let mut evidence = numbered(ctx);
+    evidence.push(format!(
+        "#{} was not issued by #{}: #{} names {} as its issuer",
+        i,
+        i + 1,
+        i,
+        child.issuer
+    ));
+    Some(ctx.finding(
+        Code::CertChainIncomplete,
+        format!(
+            "the server sends the wrong intermediate: {} did not issue {}",
+            wrong.subject, child.subject
+        ),
+        evidence,
+        fixes::incomplete_chain(ctx.kind, &child.issuer),
+    ))
+}
+
+/// The top of the chain sent is no CA and its issuer is unknown: the intermediate is missing
+/// (or, less often, the leaf comes straight from a private root).
+fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Option<Finding> {
     let top = ctx.chain.last().unwrap_or(leaf);
-    let unknown_top =
-        !top.self_signed && !t.top_issuer_trusted && t.failure == Some(TrustFailure::UnknownIssuer);
-    if unknown_top && !top.is_ca {
-        // Only the leaf was sent and its issuer is unknown: the intermediate is missing (or,
-        // less often, the leaf comes straight from a private root).
-        let mut evidence = numbered(ctx);
-        evidence.push(format!("{} is neither sent nor a trusted root", top.issuer));
-        let mut fix = incomplete_fix(ctx, &top.issuer);
-        fix.push_str(&format!(
-            "\nIf {} is itself a private root CA, public senders will never trust it: use a certificate from a public CA.",
-            top.issuer
-        ));
-        out.push(ctx.finding(
+    if !unknown_top(top, t) || top.is_ca {
+        return None;
+    }
+    let mut evidence = numbered(ctx);
+    evidence.push(format!("{} is neither sent nor a trusted root", top.issuer));
+    Some(
+        ctx.finding(
             Code::CertChainIncomplete,
             format!(
                 "the chain is incomplete: the issuer {} is not sent",
                 top.issuer
             ),
             evidence,
-            fix,
-        ));
-        return;
-    }
-    let pinned_hint = if ctx.policy.extra_roots {
-        " (the --ca-file given does not contain it)"
-    } else {
-        "; to test a private CA here, pass its root with --ca-file"
-    };
+            fixes::incomplete_chain(ctx.kind, &top.issuer)
+                .followed_by(generic::maybe_private_root(&top.issuer)),
+        ),
+    )
+}
+
+/// The chain sent ends below a root nobody trusts: `top`'s issuer is neither sent nor known.
+fn unknown_top(top: &CertInfo, t: &TrustResult) -> bool {
+    !top.self_signed && !t.top_issuer_trusted && t.failure == Some(TrustFailure::UnknownIssuer)
+}
+
+/// The chain leads to a root that is not trusted (a private CA, or one senders lack).
+fn untrusted(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Finding {
+    let top = ctx.chain.last().unwrap_or(leaf);
+    let unknown_top = unknown_top(top, t);
+    let reason = t.reason.clone().unwrap_or_default();
     let summary = if unknown_top {
         format!(
             "certificate is not trusted: the chain ends at {}, whose issuer {} is not a trusted root",
@@ -290,23 +280,20 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     } else {
         format!("certificate is not trusted: {reason}")
     };
-    let what = format!(
-        "Use a certificate from a CA that public senders trust, and send its full chain. The chain sent leads to {}, which is not a \
-         trusted root: a private CA, or a root your senders do not have{pinned_hint}.",
-        if unknown_top {
-            &top.issuer
-        } else {
-            &top.subject
-        }
-    );
+    let root = if unknown_top {
+        &top.issuer
+    } else {
+        &top.subject
+    };
+    let what = generic::use_trusted_ca(root, ctx.policy.extra_roots);
     let mut evidence = numbered(ctx);
     evidence.push(format!("verifier: {reason}"));
-    out.push(ctx.finding(
+    ctx.finding(
         Code::CertUntrusted,
         summary,
         evidence,
-        install_certificate(ctx.kind, port, &what, None),
-    ));
+        fixes::install_certificate(ctx.kind, ctx.port(), &what, None),
+    )
 }
 
 /// A name fit to paste into a command: a host name of letters, digits, `-`, `_` and dots,
@@ -350,36 +337,15 @@ fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
         .and_then(|n| safe_name(&n))
 }
 
-/// The master.cf service that usually listens on a port.
-fn postfix_service(port: u16) -> String {
-    match port {
-        25 => "smtp".into(),
-        587 => "submission".into(),
-        465 => "submissions".into(),
-        p => format!("<the master.cf service on port {p}>"),
-    }
-}
-
 fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     let Some(der) = ctx.obs.chain.first() else {
         return;
     };
-    let port = ctx.port();
+    // A certificate that matches only by its CN is said once, for the first name that does.
     let mut cn_only_reported = false;
     let mut cn_only = |name: &str, out: &mut Vec<Finding>| {
         if !std::mem::replace(&mut cn_only_reported, true) {
-            let name_in_fix = safe_name(name).unwrap_or_else(|| "the host name".into());
-            out.push(ctx.finding(
-                Code::CertCommonNameOnly,
-                format!("{name} matches only the certificate's CN; it has no subjectAltName"),
-                vec![describe(leaf)],
-                install_certificate(
-                    ctx.kind,
-                    port,
-                    &format!("Re-issue the certificate with {name_in_fix} as a subjectAltName (DNS name); RFC 6125 clients ignore the CN."),
-                    None,
-                ),
-            ));
+            out.push(common_name_only(ctx, leaf, name));
         }
     };
     // The probed host name (RFC 7672 §3.2.3: the MX host is the reference identifier).
@@ -387,140 +353,133 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         Host::Name(host) => match name_match(der, leaf, host) {
             NameMatch::Covered => {}
             NameMatch::CommonNameOnly => cn_only(host, out),
-            NameMatch::NotCovered => {
-                let wildcard = parent(host)
-                    .map(|p| format!("; a wildcard *.{p} covers one label"))
-                    .unwrap_or_default();
-                let get = format!(
-                    "Get a certificate that covers {host} (as a subjectAltName{wildcard})."
-                );
-                let mut fix = install_certificate(ctx.kind, port, &get, None);
-                if let Some(other) = greeting_suggestion(ctx, leaf) {
-                    fix.push_str(&format!("\nOr, if {host} is the wrong name, point the MX record at {other}, which the certificate covers."));
-                }
-                out.push(ctx.finding(
-                    Code::CertNameMismatch,
-                    format!("certificate does not cover {host}"),
-                    vec![describe(leaf), names_line(leaf)],
-                    fix,
-                ));
-            }
+            NameMatch::NotCovered => out.push(host_not_covered(ctx, leaf, host)),
         },
         Host::Ip(ip) => {
             if ctx.policy.expected_names.is_empty() {
-                let example = leaf
-                    .dns_names
-                    .iter()
-                    .find_map(|n| safe_name(n))
-                    .unwrap_or_else(|| "mail.contoso.com".into());
-                out.push(ctx.finding(
-                    Code::CertNameNotChecked,
-                    format!("{ip} is an address, so the certificate's names were not checked"),
-                    vec![names_line(leaf)],
-                    format!(
-                        "Probe by host name (starttls-check <mx-host>), or add --expect-name with the name senders expect, e.g. --expect-name {example}."
-                    ),
-                ));
+                out.push(names_not_checked(ctx, leaf, ip));
             }
         }
     }
     // The EHLO greeting name: Exchange's connector Fqdn, which Exchange Online checks.
-    if let Some(greeting) = ctx
-        .obs
-        .capabilities
-        .as_ref()
-        .map(|c| c.greeting_name.as_str())
-    {
-        let is_name = greeting.contains('.')
-            && !greeting.starts_with('[')
-            && greeting.parse::<std::net::IpAddr>().is_err();
-        let same_as_host = ctx.obs.endpoint.host.name() == Some(&greeting.to_ascii_lowercase());
-        if is_name && !same_as_host {
-            match name_match(der, leaf, greeting) {
-                NameMatch::Covered => {}
-                NameMatch::CommonNameOnly => cn_only(greeting, out),
-                NameMatch::NotCovered => out.push(ehlo_mismatch(ctx, leaf, greeting)),
-            }
+    if let Some(greeting) = greeting_to_check(ctx) {
+        match name_match(der, leaf, greeting) {
+            NameMatch::Covered => {}
+            NameMatch::CommonNameOnly => cn_only(greeting, out),
+            NameMatch::NotCovered => out.push(ehlo_mismatch(ctx, leaf, greeting)),
         }
     }
     for name in &ctx.policy.expected_names {
-        // An Exchange Online TlsDomain may be a wildcard: it must then be on the
-        // certificate as that very wildcard.
-        let m = if name.starts_with("*.") {
-            if leaf.dns_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                NameMatch::Covered
-            } else {
-                NameMatch::NotCovered
-            }
-        } else {
-            name_match(der, leaf, name)
-        };
-        if m == NameMatch::Covered {
-            continue;
+        let m = expected_match(der, leaf, name);
+        if m != NameMatch::Covered {
+            out.push(expected_name_mismatch(ctx, leaf, name, m));
         }
-        let get = format!("Get a certificate that covers {name}.");
-        let mut fix = install_certificate(ctx.kind, port, &get, None);
-        let on_cert =
-            greeting_suggestion(ctx, leaf).unwrap_or_else(|| "<a name on the certificate>".into());
-        fix.push_str(&format!(
-            "\nIf {name} comes from an Exchange Online connector, the connector can instead be pointed at a name the certificate has:\n  \
-             Get-OutboundConnector | fl Name,TlsSettings,TlsDomain,SmartHosts\n  Set-OutboundConnector '<name>' -TlsDomain {on_cert}\n  \
-             Get-InboundConnector | fl Name,RequireTls,TlsSenderCertificateName\n  Set-InboundConnector '<name>' -TlsSenderCertificateName {on_cert}"
-        ));
-        let cn = if m == NameMatch::CommonNameOnly {
-            " (only its CN matches)"
-        } else {
-            ""
-        };
-        out.push(ctx.finding(
-            Code::CertExpectedNameMismatch,
-            format!("certificate does not cover the expected name {name}{cn}"),
-            vec![
-                describe(leaf),
-                names_line(leaf),
-                format!("--expect-name {name}"),
-            ],
-            fix,
-        ));
     }
 }
 
-fn ehlo_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, greeting: &str) -> Finding {
-    let suggestion = greeting_suggestion(ctx, leaf);
-    let name = suggestion
-        .clone()
-        .unwrap_or_else(|| "<a name on a publicly trusted certificate>".into());
-    let first = if suggestion.is_none() {
-        "First install a trusted certificate (see the other findings). "
-    } else {
-        ""
-    };
-    let fix = match ctx.kind {
-        ServerKind::Exchange => format!(
-            "{first}The receive connector greets as {greeting}, which is not on the SMTP certificate. Exchange Online checks this name for hybrid \
-             mail flow (and Exchange logs Event ID 12014 when no certificate matches it). Set the connector's Fqdn to a name on the certificate:\n  \
-             {}\n  Set-ReceiveConnector '<identity from above>' -Fqdn {name}\n  Restart-Service MSExchangeFrontEndTransport",
-            exchange_connector_lookup(ctx.port())
-        ),
-        ServerKind::Postfix => format!(
-            "{first}Postfix greets with myhostname ({greeting}). Override it for this listener only, so mydestination and the rest stay as they are:\n  \
-             postconf -P '{}/inet/myhostname={name}'\n  postfix reload\n(or add {greeting} to the certificate's names).",
-            postfix_service(ctx.port())
-        ),
-        _ => format!(
-            "{first}Configure the server to greet with a name on its certificate ({name}), or add {greeting} to the certificate."
-        ),
-    };
+fn common_name_only(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str) -> Finding {
+    let name_in_fix = safe_name(name).unwrap_or_else(|| "the host name".into());
     ctx.finding(
-        Code::CertEhloNameMismatch,
-        format!("the EHLO greeting name {greeting} is not on the certificate"),
-        vec![format!("EHLO reply line 1: {greeting}"), names_line(leaf)],
+        Code::CertCommonNameOnly,
+        format!("{name} matches only the certificate's CN; it has no subjectAltName"),
+        vec![describe(leaf)],
+        fixes::install_certificate(
+            ctx.kind,
+            ctx.port(),
+            &generic::add_subject_alt_name(&name_in_fix),
+            None,
+        ),
+    )
+}
+
+fn host_not_covered(ctx: &Ctx<'_>, leaf: &CertInfo, host: &str) -> Finding {
+    let get = generic::cover_host(host, parent(host));
+    let mut fix = fixes::install_certificate(ctx.kind, ctx.port(), &get, None);
+    if let Some(other) = greeting_suggestion(ctx, leaf) {
+        fix = fix.followed_by(generic::point_mx_at(host, &other));
+    }
+    ctx.finding(
+        Code::CertNameMismatch,
+        format!("certificate does not cover {host}"),
+        vec![describe(leaf), names_line(leaf)],
         fix,
     )
 }
 
+fn names_not_checked(ctx: &Ctx<'_>, leaf: &CertInfo, ip: &std::net::IpAddr) -> Finding {
+    let example = leaf
+        .dns_names
+        .iter()
+        .find_map(|n| safe_name(n))
+        .unwrap_or_else(|| "mail.contoso.com".into());
+    ctx.finding(
+        Code::CertNameNotChecked,
+        format!("{ip} is an address, so the certificate's names were not checked"),
+        vec![names_line(leaf)],
+        generic::probe_by_name(&example),
+    )
+}
+
+/// The name the server greets with in EHLO, when it is a host name other than the one
+/// probed (an address literal or a bare NetBIOS name is not checked).
+fn greeting_to_check<'a>(ctx: &Ctx<'a>) -> Option<&'a str> {
+    let greeting = ctx.obs.capabilities.as_ref()?.greeting_name.as_str();
+    let is_name = greeting.contains('.')
+        && !greeting.starts_with('[')
+        && greeting.parse::<std::net::IpAddr>().is_err();
+    let same_as_host = ctx.obs.endpoint.host.name() == Some(&greeting.to_ascii_lowercase());
+    (is_name && !same_as_host).then_some(greeting)
+}
+
+/// Whether the certificate covers an `--expect-name`. An Exchange Online TlsDomain may be a
+/// wildcard: it must then be on the certificate as that very wildcard.
+fn expected_match(der: &[u8], leaf: &CertInfo, name: &str) -> NameMatch {
+    if !name.starts_with("*.") {
+        return name_match(der, leaf, name);
+    }
+    if leaf.dns_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        NameMatch::Covered
+    } else {
+        NameMatch::NotCovered
+    }
+}
+
+fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMatch) -> Finding {
+    let on_cert =
+        greeting_suggestion(ctx, leaf).unwrap_or_else(|| "<a name on the certificate>".into());
+    let fix =
+        fixes::install_certificate(ctx.kind, ctx.port(), &generic::cover_expected(name), None)
+            .followed_by(exchange::point_connectors_at(name, &on_cert));
+    let cn = if m == NameMatch::CommonNameOnly {
+        " (only its CN matches)"
+    } else {
+        ""
+    };
+    ctx.finding(
+        Code::CertExpectedNameMismatch,
+        format!("certificate does not cover the expected name {name}{cn}"),
+        vec![
+            describe(leaf),
+            names_line(leaf),
+            format!("--expect-name {name}"),
+        ],
+        fix,
+    )
+}
+
+fn ehlo_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, greeting: &str) -> Finding {
+    let suggestion = greeting_suggestion(ctx, leaf);
+    ctx.finding(
+        Code::CertEhloNameMismatch,
+        format!("the EHLO greeting name {greeting} is not on the certificate"),
+        vec![format!("EHLO reply line 1: {greeting}"), names_line(leaf)],
+        fixes::greeting_not_on_certificate(ctx.kind, ctx.port(), greeting, suggestion.as_deref()),
+    )
+}
+
+/// Weak keys, weak signatures and a missing serverAuth usage anywhere they matter.
 fn strength(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let port = ctx.port();
+    let reissue = |what: &str| fixes::install_certificate(ctx.kind, ctx.port(), what, None);
     let weak_keys: Vec<String> = ctx
         .chain
         .iter()
@@ -528,17 +487,12 @@ fn strength(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .filter(|(_, c)| c.weak_key())
         .map(|(i, c)| format!("#{i} {}: {} {} bits", c.subject, c.key_type, c.key_bits))
         .collect();
-    if !weak_keys.is_empty() {
+    if let Some(first) = weak_keys.first() {
         out.push(ctx.finding(
             Code::CertWeakKey,
-            format!("weak key in the chain: {}", weak_keys[0]),
+            format!("weak key in the chain: {first}"),
             weak_keys.clone(),
-            install_certificate(
-                ctx.kind,
-                port,
-                "Re-issue the certificate on a new key of at least 2048 bits RSA (or ECDSA P-256); rustls, Exchange Online and current OpenSSL refuse smaller keys.",
-                None,
-            ),
+            reissue(generic::strong_key()),
         ));
     }
     let weak_sigs: Vec<String> = ctx
@@ -548,35 +502,28 @@ fn strength(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .filter(|(_, c)| !c.self_signed && c.weak_signature())
         .map(|(i, c)| format!("#{i} {}: {}", c.subject, c.signature_algorithm))
         .collect();
-    if !weak_sigs.is_empty() {
+    if let Some(first) = weak_sigs.first() {
         out.push(ctx.finding(
             Code::CertWeakSignature,
-            format!("weak signature in the chain: {}", weak_sigs[0]),
+            format!("weak signature in the chain: {first}"),
             weak_sigs.clone(),
-            install_certificate(ctx.kind, port, "Have the certificate (and any SHA-1 intermediate) re-issued with a SHA-256 signature.", None),
+            reissue(generic::sha256_signature()),
         ));
     }
     if let Some(leaf) = ctx.chain.first()
         && !leaf.allows_server_auth()
     {
-        {
-            let eku = leaf
-                .extended_key_usage
-                .clone()
-                .unwrap_or_default()
-                .join(", ");
-            out.push(ctx.finding(
-                Code::CertNoServerAuth,
-                format!("certificate is not allowed for TLS servers (extended key usage: {eku})"),
-                vec![describe(leaf), format!("extendedKeyUsage: {eku}")],
-                install_certificate(
-                    ctx.kind,
-                    port,
-                    "Re-issue the certificate with the serverAuth extended key usage (a \"Web Server\" template on a Windows CA), not a client or e-mail template.",
-                    None,
-                ),
-            ));
-        }
+        let eku = leaf
+            .extended_key_usage
+            .clone()
+            .unwrap_or_default()
+            .join(", ");
+        out.push(ctx.finding(
+            Code::CertNoServerAuth,
+            format!("certificate is not allowed for TLS servers (extended key usage: {eku})"),
+            vec![describe(leaf), format!("extendedKeyUsage: {eku}")],
+            reissue(generic::server_auth()),
+        ));
     }
 }
 

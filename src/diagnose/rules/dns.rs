@@ -6,7 +6,9 @@
 //! - RFC 7505 §3 (null MX, and that it must stand alone)
 //! - RFC 2181 §10.3 (an MX must not point to an alias)
 
-use crate::diagnose::{Code, Finding, Severity};
+use super::certificate::safe_name;
+use crate::diagnose::fixes::generic;
+use crate::diagnose::{Code, Finding, Fix, Severity};
 use crate::dns::DnsError;
 use crate::dns::route::{Family, Lookup, MailHost, Route};
 
@@ -17,7 +19,7 @@ fn finding(
     endpoint: String,
     summary: String,
     evidence: Vec<String>,
-    fix: String,
+    fix: Fix,
 ) -> Finding {
     Finding::new(code, severity, endpoint, Vec::new(), summary, evidence, fix)
 }
@@ -36,10 +38,7 @@ fn lookup_failed(
         where_,
         format!("could not look up {what} {name}: {resolver} failed"),
         vec![format!("{error} (asked {resolver})")],
-        format!(
-            "Nothing is known about {name} yet. Retry; ask another resolver with --resolver IP[:PORT] \
-             (the domain's own authoritative server answers for its zone); or skip DNS for a host with --resolve HOST:ADDRESS."
-        ),
+        generic::lookup_failed(name),
     )
 }
 
@@ -48,76 +47,7 @@ pub fn route_rules(route: &Route, resolver: &str) -> Vec<Finding> {
     let name = &route.name;
     let here = format!("{name} (port {})", route.ports_text());
     let mut out = Vec::new();
-    match &route.lookup {
-        Lookup::Failed(DnsError::NxDomain { .. }) => {
-            let code = Code::DnsNxdomain;
-            out.push(finding(
-                code,
-                code.default_severity(),
-                here.clone(),
-                format!("{name} does not exist in DNS"),
-                vec![format!("MX lookup for {name}: NXDOMAIN (asked {resolver})")],
-                format!(
-                    "Check the spelling of {name}. If it is your mail domain, its registration or delegation is broken: \
-                     check `dig NS {name}` and the records at your DNS provider. Senders bounce mail to it at once (`550 5.1.2` / `Host unknown`)."
-                ),
-            ));
-        }
-        Lookup::Failed(e) => out.push(lookup_failed(
-            "the MX records of",
-            name,
-            here.clone(),
-            e,
-            resolver,
-        )),
-        Lookup::NullMx => {
-            let code = Code::DnsNullMx;
-            out.push(finding(
-                code,
-                code.default_severity(),
-                here.clone(),
-                format!("{name} accepts no mail: it publishes a null MX (RFC 7505), so there is nothing to probe"),
-                vec![format!("{name}. IN MX 0 .")],
-                format!(
-                    "Nothing to change if {name} should not receive mail: senders bounce at once instead of queueing. \
-                     If it should, replace the null MX with records naming your mail hosts, e.g.\n  {name}. 3600 IN MX 10 mail.{name}."
-                ),
-            ));
-        }
-        Lookup::Implicit => {
-            let code = Code::DnsNoMx;
-            let addrs = route
-                .hosts
-                .first()
-                .and_then(|h| h.answer.as_ref().ok())
-                .map(|a| {
-                    a.addrs
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            let mut evidence = vec![format!(
-                "MX lookup for {name}: no records (asked {resolver})"
-            )];
-            if !addrs.is_empty() {
-                evidence.push(format!("{name} itself has the address(es) {addrs}"));
-            }
-            out.push(finding(
-                code,
-                code.default_severity(),
-                here.clone(),
-                format!("{name} has no MX record, so it is probed as its own mail host (implicit MX)"),
-                evidence,
-                format!(
-                    "Nothing to change if {name} is itself the mail host. If {name} is a mail domain, publish MX records, \
-                     since some senders do not fall back to the address record:\n  {name}. 3600 IN MX 10 mail.{name}."
-                ),
-            ));
-        }
-        Lookup::Mx | Lookup::Direct => {}
-    }
+    out.extend(mx_lookup(route, resolver, &here));
     if route.null_mx_mixed {
         let code = Code::DnsMxInvalid;
         out.push(finding(
@@ -125,13 +55,87 @@ pub fn route_rules(route: &Route, resolver: &str) -> Vec<Finding> {
             code.default_severity(),
             here.clone(),
             format!("{name} publishes a null MX next to real MX records"),
-            vec![format!("{name}. IN MX 0 . (with {} other MX record(s))", route.hosts.len() + route.mx_cut.len())],
-            format!(
-                "A null MX says the domain accepts no mail and must stand alone (RFC 7505 §3); senders that honour it bounce. \
-                 Delete the `{name}. IN MX 0 .` record if the domain receives mail."
-            ),
+            vec![format!(
+                "{name}. IN MX 0 . (with {} other MX record(s))",
+                route.hosts.len() + route.mx_cut.len()
+            )],
+            generic::null_mx_mixed(name),
         ));
     }
+    out.extend(capped(route, here));
+    out
+}
+
+/// What the MX lookup itself said: no such domain, a failed resolver, a null MX, or no MX
+/// records (implicit MX).
+fn mx_lookup(route: &Route, resolver: &str, here: &str) -> Option<Finding> {
+    let name = &route.name;
+    let here = here.to_string();
+    match &route.lookup {
+        Lookup::Failed(DnsError::NxDomain { .. }) => {
+            let code = Code::DnsNxdomain;
+            Some(finding(
+                code,
+                code.default_severity(),
+                here,
+                format!("{name} does not exist in DNS"),
+                vec![format!("MX lookup for {name}: NXDOMAIN (asked {resolver})")],
+                generic::domain_missing(name),
+            ))
+        }
+        Lookup::Failed(e) => Some(lookup_failed("the MX records of", name, here, e, resolver)),
+        Lookup::NullMx => {
+            let code = Code::DnsNullMx;
+            Some(finding(
+                code,
+                code.default_severity(),
+                here,
+                format!(
+                    "{name} accepts no mail: it publishes a null MX (RFC 7505), so there is nothing to probe"
+                ),
+                vec![format!("{name}. IN MX 0 .")],
+                generic::null_mx(name),
+            ))
+        }
+        Lookup::Implicit => Some(implicit_mx(route, resolver, here)),
+        Lookup::Mx | Lookup::Direct => None,
+    }
+}
+
+fn implicit_mx(route: &Route, resolver: &str, here: String) -> Finding {
+    let name = &route.name;
+    let code = Code::DnsNoMx;
+    let addrs = route
+        .hosts
+        .first()
+        .and_then(|h| h.answer.as_ref().ok())
+        .map(|a| {
+            a.addrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let mut evidence = vec![format!(
+        "MX lookup for {name}: no records (asked {resolver})"
+    )];
+    if !addrs.is_empty() {
+        evidence.push(format!("{name} itself has the address(es) {addrs}"));
+    }
+    finding(
+        code,
+        code.default_severity(),
+        here,
+        format!("{name} has no MX record, so it is probed as its own mail host (implicit MX)"),
+        evidence,
+        generic::implicit_mx(name),
+    )
+}
+
+/// MX hosts or addresses left out by `--max-mx` / `--max-addresses`.
+fn capped(route: &Route, here: String) -> Option<Finding> {
+    let name = &route.name;
     let addr_cut: Vec<String> = route
         .hosts
         .iter()
@@ -141,59 +145,103 @@ pub fn route_rules(route: &Route, resolver: &str) -> Vec<Finding> {
             format!("{}: {} not probed", h.host, cut.join(", "))
         })
         .collect();
-    if !route.mx_cut.is_empty() || !addr_cut.is_empty() {
-        let code = Code::EndpointsCapped;
-        let mut evidence: Vec<String> = route
-            .mx_cut
-            .iter()
-            .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
-            .collect();
-        evidence.extend(addr_cut.iter().cloned());
-        let mut raise = Vec::new();
-        if !route.mx_cut.is_empty() {
-            raise.push(format!(
-                "--max-mx {}",
-                route.hosts.len() + route.mx_cut.len()
-            ));
-        }
-        if let Some(most) = route
-            .hosts
-            .iter()
-            .map(|h| h.addresses.len() + h.cut.len())
-            .max()
-            && !addr_cut.is_empty()
-        {
-            raise.push(format!("--max-addresses {most}"));
-        }
-        let n = route.mx_cut.len();
-        let hosts = match n {
-            0 => String::new(),
-            1 => "1 MX host".to_string(),
-            n => format!("{n} MX hosts"),
-        };
-        let addrs = addr_cut.len();
-        let what = match (hosts.is_empty(), addrs) {
-            (false, 0) => format!("{hosts} of {name}"),
-            (true, 1) => format!("some addresses of one mail host of {name}"),
-            (true, _) => format!("some addresses of {addrs} mail hosts of {name}"),
-            (false, _) => format!("{hosts} and some addresses of {name}"),
-        };
-        let verb = if n == 1 && addrs == 0 { "was" } else { "were" };
-        out.push(finding(
-            code,
-            code.default_severity(),
-            here,
-            format!("{what} {verb} not probed: the verdict covers only the rest"),
-            evidence,
-            format!("Probe them all with {}.", raise.join(" ")),
+    if route.mx_cut.is_empty() && addr_cut.is_empty() {
+        return None;
+    }
+    let code = Code::EndpointsCapped;
+    let mut evidence: Vec<String> = route
+        .mx_cut
+        .iter()
+        .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
+        .collect();
+    evidence.extend(addr_cut.iter().cloned());
+    let mut raise = Vec::new();
+    if !route.mx_cut.is_empty() {
+        raise.push(format!(
+            "--max-mx {}",
+            route.hosts.len() + route.mx_cut.len()
         ));
     }
-    out
+    if let Some(most) = route
+        .hosts
+        .iter()
+        .map(|h| h.addresses.len() + h.cut.len())
+        .max()
+        && !addr_cut.is_empty()
+    {
+        raise.push(format!("--max-addresses {most}"));
+    }
+    let n = route.mx_cut.len();
+    let hosts = match n {
+        0 => String::new(),
+        1 => "1 MX host".to_string(),
+        n => format!("{n} MX hosts"),
+    };
+    let addrs = addr_cut.len();
+    let what = match (hosts.is_empty(), addrs) {
+        (false, 0) => format!("{hosts} of {name}"),
+        (true, 1) => format!("some addresses of one mail host of {name}"),
+        (true, _) => format!("some addresses of {addrs} mail hosts of {name}"),
+        (false, _) => format!("{hosts} and some addresses of {name}"),
+    };
+    let verb = if n == 1 && addrs == 0 { "was" } else { "were" };
+    Some(finding(
+        code,
+        code.default_severity(),
+        here,
+        format!("{what} {verb} not probed: the verdict covers only the rest"),
+        evidence,
+        generic::probe_all(&raise.join(" ")),
+    ))
 }
 
 /// Whether a mail host can be used by a standards-following sender.
 fn usable(h: &MailHost) -> bool {
     !h.literal && !h.addresses.is_empty()
+}
+
+/// How findings about one mail host name it, and the MX record that names it.
+struct HostContext<'a> {
+    route: &'a Route,
+    host: &'a MailHost,
+    resolver: &'a str,
+    /// The host name (or address) as written.
+    name: String,
+    /// `mx1.contoso.com (MX 10 of contoso.com, port 25)`.
+    here: String,
+    /// `contoso.com. IN MX 10 mx1.contoso.com.`, when an MX record names the host.
+    record: String,
+    /// The address family asked for (`-4`/`-6`): its name, record type and flag.
+    family: Option<(&'static str, &'static str, &'static str)>,
+}
+
+impl HostContext<'_> {
+    fn finding(
+        &self,
+        code: Code,
+        severity: Severity,
+        summary: String,
+        evidence: Vec<String>,
+        fix: Fix,
+    ) -> Finding {
+        finding(code, severity, self.here.clone(), summary, evidence, fix)
+    }
+
+    /// Under -4/-6, "no address" means "none of that family": a fact about reachability
+    /// over that family, not a broken record.
+    fn family_gap(&self, evidence: Vec<String>) -> Finding {
+        let (fam, rr, flag) = self.family.unwrap_or(("IPv4", "A", "-4"));
+        let name = &self.name;
+        self.finding(
+            Code::DnsNoAddress,
+            Severity::Warn,
+            format!(
+                "{name} has no {fam} address ({rr} record): {fam}-only senders cannot reach it, and {flag} leaves nothing to probe"
+            ),
+            evidence,
+            generic::no_address_of_family(name, fam, rr, flag),
+        )
+    }
 }
 
 /// Findings about one mail host: its addresses, and whether the MX record naming it is valid.
@@ -208,114 +256,27 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
         ),
         _ => (format!("{name} (port {ports})"), String::new()),
     };
+    let h = HostContext {
+        route,
+        host,
+        resolver,
+        name,
+        here,
+        record,
+        family: match route.family {
+            Family::Any => None,
+            Family::V4 => Some(("IPv4", "A", "-4")),
+            Family::V6 => Some(("IPv6", "AAAA", "-6")),
+        },
+    };
     let mut out = Vec::new();
-    let others_usable = route
-        .hosts
-        .iter()
-        .any(|h| !std::ptr::eq(h, host) && usable(h));
     if host.literal {
-        let code = Code::DnsMxInvalid;
-        let severity = if others_usable {
-            Severity::Warn
-        } else {
-            Severity::Fail
-        };
-        let p = host.preference.unwrap_or(10);
-        out.push(finding(
-            code,
-            severity,
-            here.clone(),
-            format!("the MX record of {domain} names the IP address {name}, not a host name: most senders skip it"),
-            vec![
-                record.clone(),
-                format!("Postfix skips it: \"warning: numeric domain name in resource data of MX record for {domain}: {name}\"; Exim refuses it unless allow_mx_to_ip is set"),
-            ],
-            format!(
-                "Give the server a name and point the MX record at the name (RFC 5321 §5.1):\n  mail.{domain}. 3600 IN A {name}\n  {domain}. 3600 IN MX {p} mail.{domain}.\n\
-                 The probe below still connected to {name}, so you can see what that server would offer."
-            ),
-        ));
+        out.push(literal_mx(&h));
     }
-    let family = match route.family {
-        Family::Any => None,
-        Family::V4 => Some(("IPv4", "A", "-4")),
-        Family::V6 => Some(("IPv6", "AAAA", "-6")),
-    };
-    // Under -4/-6, "no address" means "none of that family": a fact about reachability over
-    // that family, not a broken record.
-    let family_gap = |here: String, evidence: Vec<String>| {
-        let (fam, rr, flag) = family.unwrap_or(("IPv4", "A", "-4"));
-        finding(
-            Code::DnsNoAddress,
-            Severity::Warn,
-            here,
-            format!(
-                "{name} has no {fam} address ({rr} record): {fam}-only senders cannot reach it, and {flag} leaves nothing to probe"
-            ),
-            evidence,
-            format!(
-                "Add an {rr} record for {name} if the server should be reachable over {fam}; drop {flag} to probe the addresses it has."
-            ),
-        )
-    };
     let answer = match &host.answer {
         Ok(a) => a,
-        Err(e @ DnsError::NoAddress { .. }) if family.is_some() && !host.overridden => {
-            out.push(family_gap(
-                here,
-                vec![format!(
-                    "{e} (asked {resolver} for {} only)",
-                    family.map_or("", |f| f.1)
-                )],
-            ));
-            return out;
-        }
-        Err(e @ DnsError::Failed { .. }) => {
-            out.push(lookup_failed("the address of", &name, here, e, resolver));
-            return out;
-        }
         Err(e) => {
-            let in_mx = route.lookup == Lookup::Mx;
-            let (code, summary, fix) = match (in_mx, route.lookup == Lookup::Implicit, e) {
-                (true, _, _) => (
-                    Code::DnsMxNoAddress,
-                    format!(
-                        "MX host {name} of {domain} has no address: senders cannot deliver through it"
-                    ),
-                    format!(
-                        "Add an A record (and AAAA, if the server has IPv6) for {name}, or delete the MX record `{record}` if the host is gone. \
-                         Senders that pick this MX first try the next one, or queue mail for days when it is the only one."
-                    ),
-                ),
-                (false, true, _) => (
-                    Code::DnsNoAddress,
-                    format!("{name} has no MX record and no address: it cannot receive mail"),
-                    format!(
-                        "Publish MX records for {name} naming your mail hosts (`{name}. 3600 IN MX 10 mail.{name}.`), \
-                         or an A/AAAA record if {name} is itself the mail host."
-                    ),
-                ),
-                (false, false, DnsError::NxDomain { .. }) => (
-                    Code::DnsNxdomain,
-                    format!("{name} does not exist in DNS"),
-                    format!(
-                        "Check the spelling of {name}. If it is your mail host, create its A/AAAA record at your DNS provider, and check that the MX record names it exactly."
-                    ),
-                ),
-                (false, false, _) => (
-                    Code::DnsNoAddress,
-                    format!("{name} has no address record"),
-                    format!("Add an A (and AAAA, if the server has IPv6) record for {name}."),
-                ),
-            };
-            out.push(finding(
-                code,
-                code.default_severity(),
-                here,
-                summary,
-                vec![format!("{e} (asked {resolver})")],
-                fix,
-            ));
+            out.push(no_answer(&h, e));
             return out;
         }
     };
@@ -323,24 +284,109 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
         && route.lookup == Lookup::Mx
     {
         let code = Code::DnsMxInvalid;
-        out.push(finding(
+        out.push(h.finding(
             code,
             code.default_severity(),
-            here.clone(),
-            format!("the MX record of {domain} points to {name}, an alias (CNAME) of {canonical}"),
-            vec![record.clone(), format!("{name}. IN CNAME {canonical}.")],
             format!(
-                "An MX must name a host, not an alias (RFC 2181 §10.3, RFC 5321 §5.1); some senders refuse it, and DANE and MTA-STS checks match the MX name. \
-                 Point the MX at the canonical name, and make sure the certificate covers it:\n  {domain}. 3600 IN MX {p} {canonical}."
+                "the MX record of {domain} points to {}, an alias (CNAME) of {canonical}",
+                h.name
+            ),
+            vec![
+                h.record.clone(),
+                format!("{}. IN CNAME {canonical}.", h.name),
+            ],
+            // The canonical name comes from DNS: only a well-formed one reaches the record.
+            generic::mx_to_canonical(
+                domain,
+                p,
+                &safe_name(canonical).unwrap_or_else(|| "<the canonical name>".into()),
             ),
         ));
     }
     if host.addresses.is_empty() && !host.filtered.is_empty() {
         let list: Vec<String> = host.filtered.iter().map(ToString::to_string).collect();
-        out.push(family_gap(
-            here,
-            vec![format!("{name}: {}", list.join(", "))],
-        ));
+        out.push(h.family_gap(vec![format!("{}: {}", h.name, list.join(", "))]));
     }
     out
+}
+
+/// The MX record names an IP address: most senders skip it (fail when no other MX is usable).
+fn literal_mx(h: &HostContext<'_>) -> Finding {
+    let (domain, name) = (&h.route.name, &h.name);
+    let others_usable = h
+        .route
+        .hosts
+        .iter()
+        .any(|o| !std::ptr::eq(o, h.host) && usable(o));
+    let severity = if others_usable {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    h.finding(
+        Code::DnsMxInvalid,
+        severity,
+        format!("the MX record of {domain} names the IP address {name}, not a host name: most senders skip it"),
+        vec![
+            h.record.clone(),
+            format!("Postfix skips it: \"warning: numeric domain name in resource data of MX record for {domain}: {name}\"; Exim refuses it unless allow_mx_to_ip is set"),
+        ],
+        generic::name_the_mail_host(domain, name, h.host.preference.unwrap_or(10)),
+    )
+}
+
+/// The address lookup of the host failed: no address of the family asked for, a failed
+/// resolver, no such name, or no address at all.
+fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
+    let (route, name) = (h.route, &h.name);
+    match e {
+        DnsError::NoAddress { .. } if h.family.is_some() && !h.host.overridden => {
+            h.family_gap(vec![format!(
+                "{e} (asked {} for {} only)",
+                h.resolver,
+                h.family.map_or("", |f| f.1)
+            )])
+        }
+        DnsError::Failed { .. } => {
+            lookup_failed("the address of", name, h.here.clone(), e, h.resolver)
+        }
+        _ => {
+            let (code, summary, fix) = match (
+                route.lookup == Lookup::Mx,
+                route.lookup == Lookup::Implicit,
+                e,
+            ) {
+                (true, _, _) => (
+                    Code::DnsMxNoAddress,
+                    format!(
+                        "MX host {name} of {} has no address: senders cannot deliver through it",
+                        route.name
+                    ),
+                    generic::mx_host_without_address(name, &h.record),
+                ),
+                (false, true, _) => (
+                    Code::DnsNoAddress,
+                    format!("{name} has no MX record and no address: it cannot receive mail"),
+                    generic::publish_mx(name),
+                ),
+                (false, false, DnsError::NxDomain { .. }) => (
+                    Code::DnsNxdomain,
+                    format!("{name} does not exist in DNS"),
+                    generic::host_missing(name),
+                ),
+                (false, false, _) => (
+                    Code::DnsNoAddress,
+                    format!("{name} has no address record"),
+                    generic::add_address(name),
+                ),
+            };
+            h.finding(
+                code,
+                code.default_severity(),
+                summary,
+                vec![format!("{e} (asked {})", h.resolver)],
+                fix,
+            )
+        }
+    }
 }

@@ -8,4 +8,6 @@ pub mod dns;
 pub mod session;
 
 #[cfg(test)]
+mod sweep;
+#[cfg(test)]
 mod tests;

@@ -14,9 +14,9 @@ use crate::smtp::{Capabilities, Reply, Transcript};
 use crate::target::Host;
 use crate::tls::{Negotiated, TlsVersion, TrustStore};
 
-const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+pub(super) const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 
-fn reply(code: u16, lines: &[&str]) -> Reply {
+pub(super) fn reply(code: u16, lines: &[&str]) -> Reply {
     Reply {
         code,
         lines: lines
@@ -31,7 +31,12 @@ fn reply(code: u16, lines: &[&str]) -> Reply {
 }
 
 /// A completed STARTTLS conversation with `chain`, its trust judged by `trust`.
-fn observed(host: &str, greeting: &str, chain: Vec<Vec<u8>>, trust: &TrustStore) -> Observation {
+pub(super) fn observed(
+    host: &str,
+    greeting: &str,
+    chain: Vec<Vec<u8>>,
+    trust: &TrustStore,
+) -> Observation {
     let ehlo = reply(
         250,
         &[
@@ -76,13 +81,13 @@ fn observed(host: &str, greeting: &str, chain: Vec<Vec<u8>>, trust: &TrustStore)
     }
 }
 
-struct World {
-    root: Ca,
+pub(super) struct World {
+    pub(super) root: Ca,
     issuing: Ca,
-    trust: TrustStore,
+    pub(super) trust: TrustStore,
 }
 
-fn world() -> World {
+pub(super) fn world() -> World {
     let root = Ca::root("Unit Root", NOW).unwrap();
     let issuing = root.intermediate("Unit Issuing CA", NOW).unwrap();
     let trust = TrustStore::from_certs([root.der()], None);
@@ -94,7 +99,7 @@ fn world() -> World {
 }
 
 impl World {
-    fn chain(&self, spec: &LeafSpec, with_intermediate: bool) -> Vec<Vec<u8>> {
+    pub(super) fn chain(&self, spec: &LeafSpec, with_intermediate: bool) -> Vec<Vec<u8>> {
         let leaf = self.issuing.leaf(spec).unwrap();
         let mut c = vec![leaf.chain[0].to_vec()];
         if with_intermediate {
@@ -109,7 +114,23 @@ fn codes(f: &[Finding]) -> Vec<(&'static str, Severity)> {
 }
 
 fn run(obs: &Observation, policy: &Policy) -> Vec<Finding> {
-    diagnose(&Evidence::derive(obs.clone(), NOW), policy, NOW)
+    let findings = diagnose(&Evidence::derive(obs.clone(), NOW), policy, NOW);
+    findings.iter().for_each(assert_fix_is_usable);
+    findings
+}
+
+/// Every finding tells the admin something, and every command has text to paste.
+pub(super) fn assert_fix_is_usable(f: &Finding) {
+    assert!(!f.fix.text().trim().is_empty(), "{}: empty fix", f.code);
+    for (shell, text) in f.fix.commands() {
+        assert!(
+            !text.trim().is_empty(),
+            "{}: an empty {} command in\n{}",
+            f.code,
+            shell.label(),
+            f.fix
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,200 @@
+//! The fix builders: one module per server family, called by the rules with the values they
+//! saw (a port, a host, a thumbprint, a name on the certificate, the address the server saw
+//! us as). A rule says what is wrong; a builder says what to change, in the language of the
+//! server that must change it.
+//!
+//! - [`exchange`] — Exchange Server on premises and Exchange Online (Protection);
+//! - [`postfix`] — Postfix;
+//! - [`cisco`] — Cisco ASA `inspect esmtp` and other SMTP-inspecting middleboxes;
+//! - [`generic`] — any server, DNS records, and this machine.
+//!
+//! Every shell fragment (a command line, a line of configuration, a zone record) exists once,
+//! as a function or constant of its family's module, so two fixes that run the same command
+//! print it the same way. The functions here pick the family's builder for a server kind.
+//!
+//! A builder's [`FixKey`](super::fix::FixKey) names it (`family::builder`) and holds the values
+//! that vary its text, so two fixes with equal keys have equal text: the merge of shared
+//! findings relies on it.
+//!
+//! Commands are pasted as written, so only values that are safe to paste reach one: numbers,
+//! thumbprints computed here, names that passed `rules::certificate::safe_name`, and
+//! `<placeholders>` for the admin to fill in. Text the server sent (a greeting, a certificate
+//! subject) appears only in prose.
+
+pub mod cisco;
+pub mod exchange;
+pub mod generic;
+pub mod postfix;
+
+use super::ServerKind;
+use super::fix::Fix;
+use crate::cert::CertInfo;
+use crate::tls::HandshakeFailure;
+
+/// What differs between the nodes behind one name, which decides the wording of the fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Differs {
+    /// Some nodes offer STARTTLS and some do not.
+    Starttls,
+    /// The nodes present different certificates, some of them broken.
+    Certificate,
+    /// The nodes negotiate different TLS versions.
+    Version,
+}
+
+impl Differs {
+    /// The aspect, as a key value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Differs::Starttls => "starttls",
+            Differs::Certificate => "certificate",
+            Differs::Version => "version",
+        }
+    }
+}
+
+/// The name to greet with (a trusted name on the certificate, or a placeholder) and, when
+/// there is none yet, the sentence that comes first.
+fn greeting_name(on_cert: Option<&str>) -> (String, &'static str) {
+    match on_cert {
+        Some(name) => (name.to_string(), ""),
+        None => (
+            "<a name on a publicly trusted certificate>".to_string(),
+            "First install a trusted certificate (see the other findings). ",
+        ),
+    }
+}
+
+/// How to install a (new) certificate on this server kind, after `what` (from
+/// `generic::renew_expired` and its siblings) says which one to get. `seen` is the certificate
+/// the new one replaces under the same issuer and subject, if any.
+pub fn install_certificate(
+    kind: ServerKind,
+    port: u16,
+    what: &str,
+    seen: Option<&CertInfo>,
+) -> Fix {
+    match kind {
+        ServerKind::Exchange => {
+            exchange::install_certificate(port, what, seen.map(|c| c.exchange_tls_name.as_str()))
+        }
+        ServerKind::Postfix => postfix::install_certificate(port, what),
+        ServerKind::ExchangeOnline => exchange::microsofts_certificate(what),
+        ServerKind::Unknown => generic::install_certificate(port, what),
+    }
+}
+
+/// STARTTLS is advertised but refused with a 4xx/5xx that is not "unknown command".
+pub fn starttls_unavailable(kind: ServerKind, port: u16) -> Fix {
+    match kind {
+        ServerKind::Postfix => postfix::tls_unavailable(),
+        ServerKind::Exchange => exchange::starttls_unavailable(port),
+        ServerKind::ExchangeOnline | ServerKind::Unknown => generic::starttls_unavailable(),
+    }
+}
+
+/// STARTTLS is not offered on `port` (no middlebox signature seen). `fqdn` is the name the
+/// server greets with; `seen_as` the address it says it saw us as.
+pub fn starttls_not_offered(
+    kind: ServerKind,
+    port: u16,
+    fqdn: &str,
+    seen_as: Option<std::net::IpAddr>,
+) -> Fix {
+    match kind {
+        ServerKind::Exchange => exchange::starttls_not_offered(port, fqdn),
+        ServerKind::ExchangeOnline => exchange::blocklisted(seen_as),
+        ServerKind::Postfix => postfix::enable_starttls(),
+        ServerKind::Unknown => generic::enable_starttls(port),
+    }
+}
+
+/// The TLS handshake failed as `failure` says.
+pub fn handshake(kind: ServerKind, failure: HandshakeFailure) -> Fix {
+    let exchange = kind == ServerKind::Exchange;
+    let postfix = kind == ServerKind::Postfix;
+    match failure {
+        HandshakeFailure::ProtocolVersion if exchange => exchange::enable_tls12(),
+        HandshakeFailure::ProtocolVersion if postfix => postfix::allow_tls12(),
+        HandshakeFailure::ProtocolVersion => generic::legacy_tls_only(),
+        HandshakeFailure::NoSharedCipher if postfix => postfix::no_shared_cipher(),
+        HandshakeFailure::NoSharedCipher if exchange => exchange::enable_modern_ciphers(),
+        HandshakeFailure::NoSharedCipher => generic::no_shared_cipher(),
+        HandshakeFailure::WeakOrBadKey => generic::weak_server_key(),
+        HandshakeFailure::NotTls | HandshakeFailure::Closed => generic::handshake_broken_off(),
+        HandshakeFailure::Timeout => generic::handshake_stalled(),
+        HandshakeFailure::Alert | HandshakeFailure::Other => generic::handshake_failed(),
+    }
+}
+
+/// The chain lacks the intermediate `missing` (its issuer, as named).
+pub fn incomplete_chain(kind: ServerKind, missing: &str) -> Fix {
+    match kind {
+        ServerKind::Exchange => exchange::incomplete_chain(missing),
+        ServerKind::Postfix => postfix::incomplete_chain(missing),
+        ServerKind::ExchangeOnline | ServerKind::Unknown => generic::incomplete_chain(missing),
+    }
+}
+
+/// The server greets as `greeting`, which the certificate does not cover. `on_cert` is a
+/// trusted name on the certificate (safe to paste), if there is one.
+pub fn greeting_not_on_certificate(
+    kind: ServerKind,
+    port: u16,
+    greeting: &str,
+    on_cert: Option<&str>,
+) -> Fix {
+    match kind {
+        ServerKind::Exchange => exchange::greeting_not_on_certificate(port, greeting, on_cert),
+        ServerKind::Postfix => postfix::greeting_not_on_certificate(port, greeting, on_cert),
+        ServerKind::ExchangeOnline | ServerKind::Unknown => {
+            generic::greeting_not_on_certificate(greeting, on_cert)
+        }
+    }
+}
+
+/// The nodes behind `host` disagree (`differs`); the odd ones are `odd_ips`, and `good` the
+/// certificate of the reference nodes (its thumbprint is copied to the odd ones).
+pub fn align_nodes(
+    kind: ServerKind,
+    host: &str,
+    odd_ips: &str,
+    differs: Differs,
+    good: Option<&CertInfo>,
+) -> Fix {
+    match (kind, differs) {
+        (ServerKind::Exchange, Differs::Certificate) => {
+            let thumbprint = good.map_or("<thumbprint>", |c| c.thumbprint.as_str());
+            exchange::copy_certificate_to_node(host, odd_ips, thumbprint)
+        }
+        (ServerKind::Exchange, _) => exchange::compare_nodes(host, odd_ips, differs),
+        (ServerKind::Postfix, _) => postfix::compare_nodes(host, odd_ips, differs),
+        _ => generic::compare_nodes(host, odd_ips, differs),
+    }
+}
+
+/// `host` offers STARTTLS on the `open` ports but not on the `closed` ones. `cert` is the
+/// trusted certificate seen on an open port, if any.
+pub fn port_without_starttls(
+    kind: ServerKind,
+    host: &str,
+    closed: &[u16],
+    open: &[u16],
+    cert: Option<&CertInfo>,
+) -> Fix {
+    let subject = cert.map(|c| c.subject.as_str());
+    match kind {
+        ServerKind::Exchange => {
+            let name = cert
+                .and_then(|c| {
+                    c.dns_names.iter().find_map(|n| {
+                        super::rules::certificate::safe_name(n).filter(|n| !n.starts_with('*'))
+                    })
+                })
+                .unwrap_or_else(|| "<a name on the SMTP certificate>".into());
+            exchange::port_without_starttls(host, closed, open, subject, &name)
+        }
+        ServerKind::Postfix => postfix::port_without_starttls(host, closed, open, subject),
+        _ => generic::port_without_starttls(host, closed, open, subject),
+    }
+}

@@ -1,0 +1,284 @@
+//! Postfix: every `postconf`, `postfix` and `openssl` line a fix runs on the Postfix host,
+//! once, and the fixes written with them.
+//!
+//! Changes go through `postconf -e` (main.cf) and `postconf -P` (one master.cf service), so a
+//! fix never asks the admin to edit a file by hand; every change ends with [`reload`], which
+//! checks the configuration before Postfix reads it.
+//!
+//! # References
+//! - postconf(5): `smtpd_tls_chain_files` (key first, then the leaf and its intermediates),
+//!   `smtpd_tls_security_level`, `smtpd_tls_ciphers`, `tls_medium_cipherlist`
+//! - postconf(1): `-e` (edit main.cf), `-n` (non-defaults), `-P` and `-PX` (master.cf service
+//!   parameters: set, remove)
+//! - Postfix TLS_README ("Postfix TLS Support": server-side certificates, `may` and `encrypt`)
+//! - master(5) (`smtp`, `submission` and `submissions` services)
+
+use super::generic;
+use super::{Differs, greeting_name};
+use crate::diagnose::fix::{Family, Fix, Shell};
+
+const SH: Shell = Shell::PostfixShell;
+
+/// The chain file the fixes install: the leaf, then its intermediates (certbot's
+/// fullchain.pem).
+pub const CHAIN_FILE: &str = "/etc/postfix/tls/fullchain.pem";
+
+/// The private key the fixes install.
+pub const KEY_FILE: &str = "/etc/postfix/tls/mail.key";
+
+/// Makes Postfix re-read its configuration.
+pub const RELOAD: &str = "postfix reload";
+
+/// Checks the configuration and file permissions, then reloads: a typo in main.cf is caught
+/// before the running Postfix reads it.
+pub fn reload() -> String {
+    format!("postfix check && {RELOAD}")
+}
+
+/// The settings that decide which certificate and key Postfix serves, and whether it offers
+/// STARTTLS.
+pub fn show_certificate_settings() -> &'static str {
+    "postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file|security_level)'"
+}
+
+/// Every non-default server TLS setting (to compare two nodes).
+pub fn show_tls_settings() -> &'static str {
+    "postconf -n | grep -E '^smtpd_tls_'"
+}
+
+/// Points Postfix at [`KEY_FILE`] and [`CHAIN_FILE`] (postconf(5), `smtpd_tls_chain_files`: the
+/// key, then its certificate chain, leaf first; Postfix 3.4 and later).
+pub fn set_chain_files() -> String {
+    format!("postconf -e 'smtpd_tls_chain_files = {KEY_FILE}, {CHAIN_FILE}'")
+}
+
+/// The names and dates of the installed certificate.
+pub fn show_certificate() -> String {
+    format!("openssl x509 -noout -subject -ext subjectAltName -dates -in {CHAIN_FILE}")
+}
+
+/// The fingerprint of the installed certificate (to compare two nodes).
+pub fn fingerprint() -> String {
+    format!("openssl x509 -noout -fingerprint -sha256 -in {CHAIN_FILE}")
+}
+
+/// Whether a key belongs to a certificate: the two digests must be equal.
+pub fn compare_key_and_certificate() -> &'static str {
+    "openssl x509 -noout -pubkey -in <cert> | sha256sum; openssl pkey -pubout -in <key> | sha256sum   # must be equal"
+}
+
+/// What Postfix logged about its certificate and key.
+pub fn tls_errors_in_log() -> &'static str {
+    "grep -i -E 'tls|chain file|cert|key' /var/log/mail.log | tail"
+}
+
+/// Opportunistic TLS: offer STARTTLS, do not require it (postconf(5),
+/// `smtpd_tls_security_level`; RFC 3207 §4: a public MX must not require TLS).
+pub fn offer_starttls() -> &'static str {
+    "postconf -e 'smtpd_tls_security_level = may'"
+}
+
+/// What main.cf says about offering STARTTLS.
+pub fn show_security_level() -> &'static str {
+    "postconf smtpd_tls_security_level"
+}
+
+/// The master.cf services that override the TLS level or wrap TLS themselves.
+pub fn show_service_overrides() -> &'static str {
+    "postconf -P | grep -E 'tls_security_level|tls_wrappermode'"
+}
+
+/// Removes master.cf service parameters (`service/inet/parameter`, space-separated; postconf(1),
+/// `-P` with `-X`).
+pub fn drop_service_overrides(parameters: &str) -> String {
+    format!("postconf -PX {parameters}")
+}
+
+/// Sets `myhostname` for one master.cf service only (postconf(1), `-P`: a `-o` override).
+pub fn set_service_myhostname(service: &str, name: &str) -> String {
+    format!("postconf -P '{service}/inet/myhostname={name}'")
+}
+
+/// The ECDHE suites current senders offer, through OpenSSL's default list (postconf(5),
+/// `smtpd_tls_ciphers`, `tls_medium_cipherlist`).
+pub fn modern_ciphers() -> &'static str {
+    "postconf -e 'smtpd_tls_ciphers = medium' 'smtpd_tls_mandatory_ciphers = medium' 'tls_medium_cipherlist = DEFAULT'"
+}
+
+/// The master.cf service that usually listens on `port` (master(5) as shipped).
+pub fn service(port: u16) -> String {
+    match port {
+        25 => "smtp".into(),
+        587 => "submission".into(),
+        465 => "submissions".into(),
+        p => format!("<the master.cf service on port {p}>"),
+    }
+}
+
+/// Installs the certificate `what` asks for on the listener of `port`.
+pub fn install_certificate(port: u16, what: &str) -> Fix {
+    Fix::new(
+        Family::Postfix,
+        "postfix::install_certificate",
+        &[what, &port.to_string()],
+    )
+    .say(what)
+    .say("Then point Postfix at the key and the full chain (leaf first, then intermediates) and reload:")
+    .run(SH, show_certificate_settings())
+    .run(SH, set_chain_files())
+    .run(SH, reload())
+    .run(SH, show_certificate())
+    .say(format!(
+        "If port {port} is a master.cf service with its own `-o smtpd_tls_*` overrides, change them there too. \
+         With certbot, add `--deploy-hook \"{RELOAD}\"` so renewals take effect."
+    ))
+}
+
+/// `454 4.7.0 TLS not available due to local problem`: the certificate or key did not load.
+pub fn tls_unavailable() -> Fix {
+    Fix::new(Family::Postfix, "postfix::tls_unavailable", &[])
+        .say(
+            "Postfix answers `454 4.7.0 TLS not available due to local problem` when it cannot load its certificate or key. \
+             Find the reason in the mail log, then check that the files exist, that the key matches the certificate \
+             and that Postfix can read them:",
+        )
+        .run(SH, tls_errors_in_log())
+        .run(SH, show_certificate_settings())
+        .run(SH, compare_key_and_certificate())
+        .run(SH, reload())
+}
+
+/// Postfix refuses TLS 1.2 and newer.
+pub fn allow_tls12() -> Fix {
+    Fix::new(Family::Postfix, "postfix::allow_tls12", &[])
+        .say(
+            "Postfix is limited to TLS < 1.2: remove `TLSv1.2` exclusions from `smtpd_tls_protocols`/`smtpd_tls_mandatory_protocols` \
+             (use `>=TLSv1`), and upgrade OpenSSL if it is older than 1.0.1; then reload:",
+        )
+        .run(SH, reload())
+}
+
+/// A handshake failure alert from Postfix: usually no certificate loaded, else no common
+/// cipher.
+pub fn no_shared_cipher() -> Fix {
+    Fix::new(Family::Postfix, "postfix::no_shared_cipher", &[])
+        .say(
+            "Postfix aborts the handshake this way when it has no certificate loaded: a missing or unreadable \
+             `smtpd_tls_chain_files` file only logs `error opening chain file` and still says 220. Check the mail log and the files:",
+        )
+        .run(SH, tls_errors_in_log())
+        .run(SH, show_certificate_settings())
+        .say(
+            "If the certificate loads, allow modern ECDHE suites, and remove any `smtpd_tls_exclude_ciphers` that excludes ECDHE or AESGCM:",
+        )
+        .run(SH, modern_ciphers())
+        .run(SH, reload())
+}
+
+/// STARTTLS is not offered: a certificate and a security level are needed.
+pub fn enable_starttls() -> Fix {
+    Fix::new(Family::Postfix, "postfix::enable_starttls", &[])
+        .say("Postfix offers STARTTLS only with a certificate and a TLS security level:")
+        .run(
+            SH,
+            format!("{}   # 'encrypt' on port 587", offer_starttls()),
+        )
+        .run(SH, set_chain_files())
+        .run(SH, reload())
+        .say(
+            "If main.cf already says so, look for `-o smtpd_tls_security_level=none` on this port's service in master.cf, \
+             and for `cannot load certificate` in the mail log.",
+        )
+}
+
+/// Postfix sends what its chain file holds: the intermediate `missing` must be in it.
+pub fn incomplete_chain(missing: &str) -> Fix {
+    Fix::new(Family::Postfix, "postfix::incomplete_chain", &[missing])
+        .say(format!(
+            "Postfix sends exactly what its chain file holds. Put the key, the leaf, then the intermediate(s) up to but not including \
+             the root ({missing}) in one file (certbot's fullchain.pem, not cert.pem):"
+        ))
+        .run(SH, set_chain_files())
+        .run(SH, reload())
+}
+
+/// Postfix greets with `greeting` (its myhostname), which the certificate does not cover;
+/// `on_cert` is a trusted name on it (safe to paste), if there is one.
+pub fn greeting_not_on_certificate(port: u16, greeting: &str, on_cert: Option<&str>) -> Fix {
+    let (name, first) = greeting_name(on_cert);
+    let service = service(port);
+    Fix::new(
+        Family::Postfix,
+        "postfix::greeting_not_on_certificate",
+        &[&service, greeting, &name],
+    )
+    .say(format!(
+        "{first}Postfix greets with myhostname ({greeting}). Override it for this listener only, so mydestination and the rest stay as they are:"
+    ))
+    .run(SH, set_service_myhostname(&service, &name))
+    .run(SH, reload())
+    .say(format!("(or add {greeting} to the certificate's names)."))
+}
+
+/// The nodes behind `host` differ: compare their settings and copy the key and chain.
+pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
+    Fix::new(
+        Family::Postfix,
+        "postfix::compare_nodes",
+        &[host, odd_ips, differs.name()],
+    )
+    .say(generic::odd_nodes(host, odd_ips, differs))
+    .say("Compare the TLS settings of a good node and the odd one, and copy the key and full chain across:")
+    .run(SH, format!("{}   # on each node", show_tls_settings()))
+    .run(SH, format!("{}   # compare on each node", fingerprint()))
+    .run(SH, reload())
+}
+
+/// `host` offers STARTTLS on the `open` ports, not on the `closed` ones: a master.cf service
+/// overrides the level, or main.cf never sets it.
+pub fn port_without_starttls(
+    host: &str,
+    closed: &[u16],
+    open: &[u16],
+    subject: Option<&str>,
+) -> Fix {
+    let closed_list = generic::list(closed);
+    let overrides: Vec<String> = closed
+        .iter()
+        .map(|p| format!("{}/inet/smtpd_tls_security_level", service(*p)))
+        .collect();
+    Fix::new(
+        Family::Postfix,
+        "postfix::port_without_starttls",
+        &[
+            host,
+            &closed_list,
+            &generic::list(open),
+            subject.unwrap_or_default(),
+        ],
+    )
+    .say(format!(
+        "{} In Postfix the TLS level is set per master.cf service: the service on port {closed_list} overrides it or main.cf never sets it.",
+        generic::port_mismatch_intro(host, closed, open, subject)
+    ))
+    .run(
+        SH,
+        format!("{}   # per-service overrides", show_service_overrides()),
+    )
+    .run(
+        SH,
+        format!(
+            "{}   # main.cf: must be 'may' (or 'encrypt')",
+            show_security_level()
+        ),
+    )
+    .run(SH, offer_starttls())
+    .run(
+        SH,
+        format!(
+            "{}   # drop a per-service 'none'",
+            drop_service_overrides(&overrides.join(" "))
+        ),
+    )
+    .run(SH, reload())
+}

