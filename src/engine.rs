@@ -236,3 +236,100 @@ fn diagnose_job(
         .collect();
     Report::new(target, findings, endpoints, mx, now)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::dns::{Mx, StaticResolver};
+    use crate::report::Verdict;
+    use crate::scripted::{Ca, LeafSpec, OnConnect, Scenario, ScriptedServer};
+    use crate::target::Host;
+    use crate::tls::TrustStore;
+
+    fn mx(host: &str) -> Vec<Mx> {
+        vec![Mx {
+            preference: 10,
+            exchange: host.into(),
+        }]
+    }
+
+    /// Two domains share one MX host, a third target is a silent host: the shared endpoint
+    /// is probed once and serves both reports, and the two complete reports are handed over
+    /// before the silent host's timeout ends its own.
+    #[tokio::test]
+    async fn each_job_gets_its_report_as_soon_as_its_endpoints_are_done() {
+        let now = OffsetDateTime::now_utc();
+        let root = Ca::root("Engine Test Root", now).unwrap();
+        let leaf = root
+            .leaf(&LeafSpec::valid_for("mx.shared.test", now, 90))
+            .unwrap();
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let healthy =
+            ScriptedServer::start(Scenario::postfix("mx.shared.test", &leaf), loopback, 0)
+                .await
+                .unwrap();
+        let port = healthy.addr.port();
+        let mut silent = Scenario::postfix("slow.test", &leaf);
+        silent.on_connect = OnConnect::Silent;
+        let silent =
+            ScriptedServer::start(silent, IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), port).await;
+        let Ok(silent) = silent else {
+            return; // no 127.0.0.2 here (not Linux): nothing to compare against
+        };
+        let mut resolver = StaticResolver::default();
+        resolver
+            .hosts
+            .insert("mx.shared.test".into(), vec![loopback]);
+        resolver
+            .hosts
+            .insert("slow.test".into(), vec![silent.addr.ip()]);
+        resolver.mx.insert("a.test".into(), mx("mx.shared.test"));
+        resolver.mx.insert("b.test".into(), mx("mx.shared.test"));
+        let mut settings =
+            Settings::with_defaults(vec![port], TrustStore::from_certs([root.der()], None));
+        settings.probe.step_timeout = std::time::Duration::from_millis(700);
+        let target = |name: &str, bracketed: bool| Target {
+            host: Host::Name(name.into()),
+            port: None,
+            bracketed,
+        };
+        let jobs = vec![
+            vec![target("slow.test", true)],
+            vec![target("a.test", false)],
+            vec![target("b.test", false)],
+        ];
+        let mut reports: Vec<(usize, Box<Report>)> = Vec::new();
+        run(&settings, &resolver, now, jobs, &mut |e| {
+            if let Event::Report { job, report } = e {
+                reports.push((job, report));
+            }
+        })
+        .await;
+        let order: Vec<usize> = reports.iter().map(|(j, _)| *j).collect();
+        assert_eq!(
+            order,
+            [1, 2, 0],
+            "complete jobs first, the silent host last"
+        );
+        for (job, r) in &reports {
+            match job {
+                0 => assert_eq!(r.verdict, Verdict::Fail, "{}", r.headline),
+                _ => {
+                    assert_eq!(r.verdict, Verdict::Pass, "{}", r.headline);
+                    assert_eq!(r.endpoints.len(), 1);
+                }
+            }
+        }
+        assert_eq!(reports[0].1.target, "a.test");
+        assert_eq!(reports[1].1.target, "b.test");
+        assert_eq!(
+            healthy.connections(),
+            1,
+            "the MX host both domains name is probed once"
+        );
+    }
+}
