@@ -44,26 +44,26 @@ Examples:
 pub struct Cli {
     /// Something other than a probe.
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
 
     /// Mail domain(s) or server(s): domain, user@domain, name:port, [name], [name]:port, IP,
     /// IP:port, [IPv6]:port. A name is looked up in MX first (no MX: the name itself); a
     /// [name] in brackets is that host only (the Postfix convention).
     #[arg(value_name = "TARGET", required = true)]
-    pub targets: Vec<Target>,
+    pub(crate) targets: Vec<Target>,
 
     /// Probe options.
     #[command(flatten)]
-    pub probe: ProbeArgs,
+    pub(crate) probe: ProbeArgs,
 
     /// Output options.
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Start a few scripted SMTP servers on 127.0.0.1 and probe them: see what the tool does,
     /// without any network.
     Demo {
@@ -80,7 +80,7 @@ pub enum Command {
 
 /// How to probe.
 #[derive(Debug, Args, Clone)]
-pub struct ProbeArgs {
+pub(crate) struct ProbeArgs {
     /// Port(s) to probe, comma-separated; 465 means implicit TLS. A port in TARGET wins.
     #[arg(
         short,
@@ -89,70 +89,70 @@ pub struct ProbeArgs {
         value_delimiter = ',',
         default_values_t = [settings::DEFAULT_PORT]
     )]
-    pub port: Vec<u16>,
+    pub(crate) port: Vec<u16>,
 
     /// Use implicit TLS (TLS from the first byte) on every port, not only 465.
     #[arg(long)]
-    pub implicit_tls: bool,
+    pub(crate) implicit_tls: bool,
 
     /// Name to send with EHLO [default: this machine's FQDN, else our address literal;
     /// never the target's own name].
     #[arg(long, value_name = "NAME")]
-    pub ehlo_name: Option<String>,
+    pub(crate) ehlo_name: Option<String>,
 
     /// A name the certificate must cover, e.g. the TlsDomain of an Exchange Online connector
     /// (repeatable). With an IP target, the first one is also sent as SNI.
     #[arg(long, value_name = "NAME")]
-    pub expect_name: Vec<String>,
+    pub(crate) expect_name: Vec<String>,
 
     /// Extra trusted root CA certificates (PEM), added to the system's (repeatable).
     #[arg(long, value_name = "PEM")]
-    pub ca_file: Vec<PathBuf>,
+    pub(crate) ca_file: Vec<PathBuf>,
 
     /// Trust only --ca-file, not the system's roots.
     #[arg(long, requires = "ca_file")]
-    pub no_system_roots: bool,
+    pub(crate) no_system_roots: bool,
 
     /// Warn when the certificate expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_WARN_DAYS)]
-    pub warn_days: u32,
+    pub(crate) warn_days: u32,
 
     /// Fail when the certificate expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS)]
-    pub fail_days: u32,
+    pub(crate) fail_days: u32,
 
     /// Seconds each network step may take (connect, each reply, the handshake).
     #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout")]
-    pub timeout: f64,
+    pub(crate) timeout: f64,
 
     /// Seconds the whole run may take [default: 6 × --timeout].
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
-    pub deadline: Option<f64>,
+    pub(crate) deadline: Option<f64>,
 
     /// Connect to ADDR for HOST, but keep HOST for SNI and name checks (curl-style, repeatable).
     /// No DNS for HOST, and no MX lookup when HOST is a target.
     #[arg(long, value_name = "HOST:ADDR", value_parser = parse_resolve)]
-    pub resolve: Vec<(String, IpAddr)>,
+    pub(crate) resolve: Vec<(String, IpAddr)>,
 
     /// Ask this DNS server instead of the system's resolver (repeatable; port 53 unless given).
     #[arg(long, value_name = "IP[:PORT]", value_parser = parse_resolver)]
-    pub resolver: Vec<SocketAddr>,
+    pub(crate) resolver: Vec<SocketAddr>,
 
     /// Probe names as hosts: no MX lookup (as if every name were written [in brackets]).
     #[arg(long)]
-    pub no_mx: bool,
+    pub(crate) no_mx: bool,
 
     /// Probe at most this many MX hosts per domain, in preference order.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MX, value_parser = clap::value_parser!(u16).range(1..=100))]
-    pub max_mx: u16,
+    pub(crate) max_mx: u16,
 
     /// Probe at most this many addresses per host.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub max_addresses: u16,
+    pub(crate) max_addresses: u16,
 
     /// At most this many connections at once (never more than one per address and port).
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    pub(crate) concurrency: u16,
 
     /// Only IPv4 addresses.
     #[arg(short = '4', conflicts_with = "ipv6")]
@@ -165,23 +165,23 @@ pub struct ProbeArgs {
 
 /// How to report.
 #[derive(Debug, Args, Clone)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human, overrides_with = "format")]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// Colour severities: auto honours NO_COLOR and never colours a pipe or file.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 
     /// Show the SMTP transcript of every endpoint.
     #[arg(short, long)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// Colour when stdout is a terminal and NO_COLOR is unset.
     Auto,
     /// Always colour.
@@ -274,7 +274,7 @@ fn check_family(targets: &[Target], family: Family) -> Result<(), SettingsError>
 
 impl ProbeArgs {
     /// Validates the probe options into settings; `targets` are checked against `-4`/`-6`.
-    pub fn settings(&self, targets: &[Target]) -> Result<Settings, SettingsError> {
+    pub(crate) fn settings(&self, targets: &[Target]) -> Result<Settings, SettingsError> {
         let args = self;
         if args.fail_days > args.warn_days {
             return Err(SettingsError::Thresholds {

@@ -39,6 +39,10 @@ pub enum Event<'a> {
     /// The report of job `job` (its index in the list given) is complete.
     Report {
         /// The job's index.
+        #[cfg_attr(
+            not(test),
+            expect(dead_code, reason = "batch mode reads it; check and demo run one job")
+        )]
         job: usize,
         /// Its report.
         report: Box<Report>,

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use starttls_check::{Cli, commands, exit, report};
+use starttls_check::{Cli, commands, emit_error, exit};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            report::emit_error(format, &format!("{e:#}"));
+            emit_error(format, &format!("{e:#}"));
             ExitCode::from(exit::UNKNOWN)
         }
     }

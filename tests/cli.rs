@@ -305,26 +305,6 @@ fn unresolvable_name_in_resolve_table_is_not_sent_to_dns() {
     );
 }
 
-#[test]
-fn readme_documents_every_finding_code_and_exit_code() {
-    let readme = include_str!("../README.md");
-    for code in starttls_check::diagnose::Code::ALL {
-        assert!(
-            readme.contains(&format!("| `{code}` |")),
-            "README lacks {code}"
-        );
-    }
-    for line in [
-        "| 0 | pass |",
-        "| 1 | warn |",
-        "| 2 | fail |",
-        "| 3 | unknown |",
-    ] {
-        assert!(readme.contains(line), "README lacks {line}");
-    }
-    assert!(readme.contains("cargo run -- demo") && readme.contains("cargo test"));
-}
-
 // ---- The harness keeps every run on loopback (see tests/common/mod.rs) -------------------
 
 fn words(args: &[&str]) -> Vec<String> {

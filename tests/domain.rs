@@ -631,7 +631,7 @@ fn a_node_on_an_older_tls_version_is_noted_not_failed() {
     let leaf = pki().healthy("mx.contoso.test", 200);
     let mut tls12 = Scenario::postfix("mx.contoso.test", &leaf);
     tls12.tls = Some(std::sync::Arc::new(
-        rustls::ServerConfig::builder_with_provider(starttls_check::tls::provider())
+        rustls::ServerConfig::builder_with_provider(starttls_check::provider())
             .with_protocol_versions(&[&rustls::version::TLS12])
             .unwrap()
             .with_no_client_auth()

@@ -1,8 +1,8 @@
 //! The command layer: one module per subcommand. Each turns parsed arguments into settings,
 //! runs the engine and hands the reports to the report layer; none prints by itself.
 
-pub mod check;
-pub mod demo;
+mod check;
+mod demo;
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use crate::exit;
 use crate::report::{Format, RenderOptions};
 
 /// Decides on colour: `--color`, then NO_COLOR / CLICOLOR_FORCE / FORCE_COLOR, TERM=dumb, TTY.
-pub fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
     let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
         ColorChoice::Always => true,

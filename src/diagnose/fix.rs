@@ -3,6 +3,10 @@
 //! keys on. The fix builders in `fixes/` make them; renderers decide how a command looks.
 
 /// Where a command is meant to be run.
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the shells' own names (Exchange Management Shell, Windows PowerShell)"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Shell {

@@ -6,7 +6,7 @@
 //! - RFC 7505 (null MX)
 //! - RFC 2181 §10.3 (an MX must not name an alias)
 
-pub mod route;
+pub(crate) mod route;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};

@@ -76,8 +76,6 @@ pub struct MailHost {
 /// What DNS said about one target.
 #[derive(Debug, Clone)]
 pub struct Route {
-    /// As typed.
-    pub target: Target,
     /// The domain or host name (or the address) it stands for.
     pub name: String,
     /// How the mail hosts were found.
@@ -214,7 +212,6 @@ async fn route<R: Resolver>(
 ) -> Route {
     let ports = target.port.map_or_else(|| s.ports.clone(), |p| vec![p]);
     let mut route = Route {
-        target: target.clone(),
         name: target.host.to_string(),
         lookup: Lookup::Direct,
         hosts: Vec::new(),

@@ -12,8 +12,6 @@ use crate::tls::{HandshakeError, Negotiated, TrustResult};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
-    /// Resolving the host's addresses.
-    Dns,
     /// Opening the TCP connection.
     Connect,
     /// Waiting for the 220 greeting.
@@ -24,8 +22,6 @@ pub enum Phase {
     Starttls,
     /// The TLS handshake.
     Handshake,
-    /// The certificate itself.
-    Certificate,
     /// The SMTP session over TLS (EHLO again).
     TlsSession,
 }
@@ -34,13 +30,11 @@ impl Phase {
     /// The phase as written in reports and JSON (`tls-session`).
     pub fn name(self) -> &'static str {
         match self {
-            Phase::Dns => "dns",
             Phase::Connect => "connect",
             Phase::Banner => "banner",
             Phase::Ehlo => "ehlo",
             Phase::Starttls => "starttls",
             Phase::Handshake => "handshake",
-            Phase::Certificate => "certificate",
             Phase::TlsSession => "tls-session",
         }
     }
@@ -66,8 +60,6 @@ pub enum FailureKind {
     Rejected,
     /// The TLS handshake failed.
     Handshake,
-    /// The name did not resolve.
-    Dns,
 }
 
 /// A failure, with its phase.

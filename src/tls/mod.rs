@@ -370,13 +370,9 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
-/// A TLS protocol version, ordered oldest first; written `TLS 1.3` in reports and JSON.
+/// A TLS protocol version this client can negotiate, ordered oldest first; written `TLS 1.3` in reports and JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TlsVersion {
-    /// TLS 1.0 (RFC 2246), refused by current senders.
-    Tls10,
-    /// TLS 1.1 (RFC 4346), refused by current senders.
-    Tls11,
     /// TLS 1.2 (RFC 5246).
     Tls12,
     /// TLS 1.3 (RFC 8446).
@@ -387,8 +383,6 @@ impl TlsVersion {
     /// `TLS 1.2`.
     pub fn label(self) -> &'static str {
         match self {
-            TlsVersion::Tls10 => "TLS 1.0",
-            TlsVersion::Tls11 => "TLS 1.1",
             TlsVersion::Tls12 => "TLS 1.2",
             TlsVersion::Tls13 => "TLS 1.3",
         }

@@ -19,7 +19,7 @@ use crate::model::{FailureKind, Observation, Phase, PhaseFailure, TlsMode, Via};
 use crate::scripted::pki::self_signed;
 use crate::scripted::{Ca, LeafSpec};
 use crate::smtp::{Capabilities, Reply};
-use crate::target::{Host, Target};
+use crate::target::Host;
 use crate::tls::{HandshakeError, HandshakeFailure, TlsVersion, TrustStore};
 
 /// A server kind, as the banner and greeting that reveal it.
@@ -334,7 +334,6 @@ fn failures(e: &mut Endpoints<'_>) {
     e.add("ehlo-closed", e.failed(Phase::Ehlo, K::Closed, None));
     e.add("protocol", e.failed(Phase::Banner, K::Protocol, None));
     e.add("tls-session", e.failed(Phase::TlsSession, K::Closed, None));
-    e.add("dns-phase", e.failed(Phase::Dns, K::Dns, None));
 }
 
 /// STARTTLS not offered (plainly, behind a masking firewall, without the egress address),
@@ -521,7 +520,6 @@ fn answer(addr: &str, alias_of: Option<&str>) -> Result<HostAnswer, DnsError> {
 
 fn route(name: &str, lookup: Lookup, hosts: Vec<MailHost>) -> Route {
     Route {
-        target: name.parse::<Target>().unwrap(),
         name: name.into(),
         lookup,
         hosts,
