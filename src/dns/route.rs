@@ -333,7 +333,6 @@ pub fn endpoints(routes: &[Route], implicit_tls: bool) -> Vec<Endpoint> {
             let via = h.preference.map(|preference| Via {
                 domain: r.name.clone(),
                 preference,
-                implicit: r.lookup == Lookup::Implicit,
             });
             for ip in &h.addresses {
                 for &port in &r.ports {

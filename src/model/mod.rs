@@ -27,8 +27,6 @@ pub struct Via {
     pub domain: String,
     /// The MX preference (0 for an implicit MX).
     pub preference: u16,
-    /// The domain had no MX record: its own address is the mail host (RFC 5321 §5.1).
-    pub implicit: bool,
 }
 
 /// What identifies an endpoint across the run: the host as named, the address and port, and

@@ -399,7 +399,6 @@ impl Nodes<'_> {
         obs.endpoint.via = Some(Via {
             domain: DOMAIN.into(),
             preference: 10,
-            implicit: false,
         });
         obs
     }
