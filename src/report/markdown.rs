@@ -20,7 +20,7 @@ fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
         let _ = writeln!(out);
         match run {
             Run::Prose(lines) => {
-                let text: Vec<String> = lines.iter().map(|l| cell(l)).collect();
+                let text: Vec<String> = lines.iter().map(|l| prose(l)).collect();
                 let _ = writeln!(out, "{}", text.join("  \n"));
             }
             Run::Commands(shell, lines) => {
@@ -28,6 +28,29 @@ fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
             }
         }
     }
+}
+
+/// A line of fix prose: its `code spans` stay code spans (a span shows its text literally, so
+/// nothing in it can become a link, an image or HTML), and everything between them is escaped
+/// as [`cell`] escapes it. A line with an unpaired backtick is escaped whole.
+fn prose(line: &str) -> String {
+    let parts: Vec<&str> = line.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return cell(line);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 0 {
+                cell(part)
+            } else if part.is_empty() {
+                String::new()
+            } else {
+                format!("`{part}`")
+            }
+        })
+        .collect()
 }
 
 /// Text outside code blocks: server-sent parts of a summary must not become links, images,

@@ -466,3 +466,22 @@ fn repeated_command_blocks_are_referred_to_not_repeated() {
         assert_eq!(f["steps"][2]["text"], "step two", "{f}");
     }
 }
+
+#[test]
+fn markdown_fix_prose_keeps_code_spans_and_escapes_the_rest() {
+    let mut r = report();
+    r.findings[0].fix = Fix::new(Family::Generic, "test", &[])
+        .say("Senders log `450 4.7.320 [Message=SubjectMismatch]` for <b>[x](https://evil)</b>.")
+        .say("An unpaired ` backtick [y](https://evil) is escaped whole.");
+    let md = render(&r, Format::Markdown, RenderOptions::default());
+    assert!(
+        md.contains(
+            "Senders log `450 4.7.320 [Message=SubjectMismatch]` for \\<b\\>\\[x\\](https://evil)\\</b\\>."
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("An unpaired \\` backtick \\[y\\](https://evil) is escaped whole."),
+        "{md}"
+    );
+}
