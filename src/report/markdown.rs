@@ -35,7 +35,7 @@ fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
 /// as [`cell`] escapes it. A line with an unpaired backtick is escaped whole.
 fn prose(line: &str) -> String {
     let parts: Vec<&str> = line.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return cell(line);
     }
     parts
