@@ -6,7 +6,7 @@
 //! report); batch mode will make one job per target. An endpoint that several jobs share (an
 //! MX host two domains name) is probed once, and its observation serves every job.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,7 +55,46 @@ struct Plan {
     routes: Vec<Route>,
     /// Indices into the run's probe list, in report order.
     probes: Vec<usize>,
-    done: bool,
+    /// How many of them are still running.
+    remaining: usize,
+}
+
+/// The observations of a run, kept until the last job that needs each one has its report.
+struct Observed {
+    slots: Vec<Option<Observation>>,
+    /// How many unreported jobs need each probe.
+    users: Vec<usize>,
+}
+
+impl Observed {
+    fn new(plans: &[Plan], probes: usize) -> Self {
+        let mut users = vec![0; probes];
+        for p in plans {
+            for &i in &p.probes {
+                users[i] += 1;
+            }
+        }
+        Observed {
+            slots: vec![None; probes],
+            users,
+        }
+    }
+
+    /// The observations of `plan`, in its order; the last job to need one takes it instead
+    /// of copying it.
+    fn for_job(&mut self, plan: &Plan) -> Vec<Observation> {
+        plan.probes
+            .iter()
+            .filter_map(|&i| {
+                self.users[i] -= 1;
+                if self.users[i] == 0 {
+                    self.slots[i].take()
+                } else {
+                    self.slots[i].clone()
+                }
+            })
+            .collect()
+    }
 }
 
 /// The endpoints of every job, each probed once: the probe list and, per job, its indices.
@@ -71,7 +110,7 @@ fn plan(
         .into_iter()
         .map(|targets| {
             let routes: Vec<Route> = routes.by_ref().take(targets.len()).collect();
-            let probes = route::endpoints(&routes, settings.implicit_tls)
+            let probes: Vec<usize> = route::endpoints(&routes, settings.implicit_tls)
                 .into_iter()
                 .map(|ep| {
                     *index.entry(ep.id()).or_insert_with(|| {
@@ -83,8 +122,8 @@ fn plan(
             Plan {
                 targets,
                 routes,
+                remaining: probes.len(),
                 probes,
-                done: false,
             }
         })
         .collect();
@@ -106,81 +145,94 @@ pub async fn run<R: Resolver>(
     let described = resolver.describe();
     let (mut plans, probes) = plan(jobs, routes, settings);
     let total = probes.len();
-    let mut pending: Vec<String> = probes.iter().map(Endpoint::label).collect();
-    let mut observations: Vec<Option<Observation>> = vec![None; total];
+    let labels: Vec<String> = probes.iter().map(Endpoint::label).collect();
+    let mut pending: BTreeSet<usize> = (0..total).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); total];
+    for (job, p) in plans.iter().enumerate() {
+        for &i in &p.probes {
+            dependents[i].push(job);
+        }
+    }
+    let mut observed = Observed::new(&plans, total);
     let mut probe_cfg = settings.probe.clone();
     probe_cfg.deadline = deadline;
-    let mut set = spawn_probes(probes, Arc::new(probe_cfg), settings.concurrency);
-    let mut done = 0;
-    events(Event::Progress {
-        done,
-        total,
-        waiting: pending.first().map(String::as_str),
-    });
-    emit_complete(&mut plans, &observations, settings, &described, now, events);
-    while let Some(joined) = set.join_next().await {
-        let Ok((i, obs)) = joined else { continue };
-        let label = obs.endpoint.label();
-        pending.retain(|l| *l != label);
-        observations[i] = Some(obs);
-        done += 1;
-        events(Event::Progress {
-            done,
-            total,
-            waiting: pending.first().map(String::as_str),
+    let (mut set, task_index) = spawn_probes(probes, Arc::new(probe_cfg), settings.concurrency);
+    let report = |job: usize,
+                  plan: &Plan,
+                  observed: &mut Observed,
+                  events: &mut (dyn FnMut(Event<'_>) + Send)| {
+        let report = diagnose_job(plan, observed.for_job(plan), settings, &described, now);
+        events(Event::Report {
+            job,
+            report: Box::new(report),
         });
-        emit_complete(&mut plans, &observations, settings, &described, now, events);
+    };
+    events(Event::Progress {
+        done: 0,
+        total,
+        waiting: pending.first().map(|&i| labels[i].as_str()),
+    });
+    // A job with nothing to probe (NXDOMAIN, a null MX) is complete at once.
+    for (job, p) in plans.iter().enumerate() {
+        if p.probes.is_empty() {
+            report(job, p, &mut observed, events);
+        }
+    }
+    while let Some(joined) = set.join_next_with_id().await {
+        // A probe never fails, but a panic in one must not hold back its jobs' reports: they
+        // are made without it, as if it had not been planned.
+        let i = match joined {
+            Ok((_, (i, obs))) => {
+                observed.slots[i] = Some(obs);
+                i
+            }
+            Err(e) => match task_index.get(&e.id()) {
+                Some(&i) => i,
+                None => continue,
+            },
+        };
+        pending.remove(&i);
+        events(Event::Progress {
+            done: total - pending.len(),
+            total,
+            waiting: pending.first().map(|&i| labels[i].as_str()),
+        });
+        for &job in &dependents[i] {
+            let p = &mut plans[job];
+            p.remaining -= 1;
+            if p.remaining == 0 {
+                report(job, p, &mut observed, events);
+            }
+        }
     }
 }
 
-/// Starts every probe: at most `concurrency` at once, and never two connections to one
+/// Starts every probe (with each task's probe index): at most `concurrency` at once, and never two connections to one
 /// address and port (mail servers rate-limit by client address, even when two names lead
 /// there).
 fn spawn_probes(
     probes: Vec<Endpoint>,
     cfg: Arc<ProbeConfig>,
     concurrency: usize,
-) -> tokio::task::JoinSet<(usize, Observation)> {
+) -> (
+    tokio::task::JoinSet<(usize, Observation)>,
+    HashMap<tokio::task::Id, usize>,
+) {
     let limit = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut per_address: HashMap<SocketAddr, Arc<Mutex<()>>> = HashMap::new();
     let mut set = tokio::task::JoinSet::new();
+    let mut index = HashMap::new();
     for (i, ep) in probes.into_iter().enumerate() {
         let (cfg, limit) = (cfg.clone(), limit.clone());
         let lock = per_address.entry(ep.address).or_default().clone();
-        set.spawn(async move {
+        let task = set.spawn(async move {
             let _one_per_address = lock.lock_owned().await;
             let _permit = limit.acquire_owned().await;
             (i, probe::probe(ep, &cfg).await)
         });
+        index.insert(task.id(), i);
     }
-    set
-}
-
-/// Reports every job whose probes are all done and that has not been reported yet.
-fn emit_complete(
-    plans: &mut [Plan],
-    observations: &[Option<Observation>],
-    settings: &Settings,
-    resolver: &str,
-    now: OffsetDateTime,
-    events: &mut (dyn FnMut(Event<'_>) + Send),
-) {
-    for (job, plan) in plans.iter_mut().enumerate() {
-        if plan.done || plan.probes.iter().any(|&i| observations[i].is_none()) {
-            continue;
-        }
-        plan.done = true;
-        let observed: Vec<Observation> = plan
-            .probes
-            .iter()
-            .filter_map(|&i| observations[i].clone())
-            .collect();
-        let report = diagnose_job(plan, observed, settings, resolver, now);
-        events(Event::Report {
-            job,
-            report: Box::new(report),
-        });
-    }
+    (set, index)
 }
 
 /// Everything one job's report says: DNS findings, each endpoint's findings, the
