@@ -8,6 +8,10 @@ pub mod dns;
 pub mod session;
 
 #[cfg(test)]
+mod fix_tests;
+#[cfg(test)]
 mod sweep;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
