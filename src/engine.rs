@@ -279,7 +279,7 @@ fn diagnose_job(
     findings.extend(per_endpoint.into_iter().flatten());
     findings.extend(cross);
     let mut findings = merge::merge_shared(findings, &ids);
-    diagnose::rank(&mut findings);
+    report::order_for_reading(&mut findings, &ids);
     let target = plan
         .targets
         .iter()
@@ -290,7 +290,9 @@ fn diagnose_job(
         .iter()
         .map(report::EndpointReport::from_evidence)
         .collect();
-    Report::new(target, findings, endpoints, mx, now)
+    let mut report = Report::new(target, findings, endpoints, mx, now);
+    report.probe_host = settings.probe.local_hostname.clone();
+    report
 }
 
 #[cfg(test)]

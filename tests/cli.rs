@@ -219,7 +219,19 @@ fn markdown_block_is_ticket_ready() {
         "the fix is in the ticket:\n{md}"
     );
     assert!(md.contains(&format!("starttls-check {}", env!("CARGO_PKG_VERSION"))));
-    assert!(md.contains("UTC · probed from 127.0.0.1_"), "{md}");
+    let footer = md.lines().last().unwrap();
+    assert!(
+        footer.contains("UTC · probed from ") && footer.contains("127.0.0.1"),
+        "the ticket says where the probe ran (host name, our address): {footer}"
+    );
+    assert!(
+        md.contains("\nRun as ` starttls-check ") && md.contains("--format markdown"),
+        "the ticket shows the command line as run:\n{md}"
+    );
+    assert!(
+        md.contains("| endpoint | TLS | certificate | issuer | expires | SHA-256 |"),
+        "{md}"
+    );
 }
 
 #[test]

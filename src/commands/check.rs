@@ -42,7 +42,49 @@ pub fn run(
         },
     ));
     bar.finish();
-    let report = done.context("the run ended without a report")?;
+    let mut report = done.context("the run ended without a report")?;
+    report.invocation = Some(invocation(std::env::args_os().skip(1)));
     report::emit(out, &report::render(&report, format, opts))?;
     Ok(exit::for_verdict(report.verdict))
+}
+
+/// The command line as run, quoted for a POSIX shell so it can be pasted back: a ticket shows
+/// the options that change the verdict (`--ca-file`, `--resolve`, `--expect-name`).
+fn invocation(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    let quote = |a: std::ffi::OsString| {
+        let a = crate::smtp::escape(a.to_string_lossy().as_bytes());
+        let plain = !a.is_empty()
+            && a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b));
+        if plain {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', r"'\''"))
+        }
+    };
+    std::iter::once("starttls-check".to_string())
+        .chain(args.map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invocation_is_quoted_for_a_shell() {
+        let args = [
+            "contoso.com",
+            "--ca-file",
+            "my roots.pem",
+            "--ehlo-name",
+            "it's",
+        ]
+        .map(std::ffi::OsString::from);
+        assert_eq!(
+            invocation(args.into_iter()),
+            r"starttls-check contoso.com --ca-file 'my roots.pem' --ehlo-name 'it'\''s'"
+        );
+    }
 }

@@ -38,6 +38,9 @@ struct Case {
     mx: Vec<(u16, &'static str)>,
     servers: Vec<Server>,
     expect: (Verdict, Code),
+    /// The port each port slot stands for (the demo listens on free ports, not on 25 and
+    /// 587), said in the scenario's header; empty when the port plays no role.
+    roles: &'static [u16],
 }
 
 impl Case {
@@ -63,6 +66,7 @@ fn single(
             scenario,
         }],
         expect,
+        roles: &[],
     }
 }
 
@@ -94,6 +98,7 @@ fn domain_case(expired: &pki::Leaf, mx2: &pki::Leaf, self_signed: &pki::Leaf) ->
             },
         ],
         expect: (Verdict::Fail, Code::CertExpired),
+        roles: &[],
     }
 }
 
@@ -150,6 +155,7 @@ fn cases(now: OffsetDateTime) -> anyhow::Result<(Vec<Case>, Ca)> {
                 },
             ],
             expect: (Verdict::Fail, Code::StarttlsPortMismatch),
+            roles: &[25, 587],
         },
     ];
     Ok((cases, root))
@@ -330,7 +336,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
             continue;
         };
         let (resolver, target) = resolver_and_target(case, &ports);
-        let report = probe_case(&resolver, target, ports, &trust, now).await?;
+        let report = probe_case(&resolver, target, ports.clone(), &trust, now).await?;
         drop(servers);
         let ok = report.verdict == case.expect.0
             && report
@@ -342,17 +348,32 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
             Format::Json => json.push(report),
             _ => {
                 let mark = if ok { "as designed" } else { "NOT as designed" };
+                let roles: Vec<String> = ports
+                    .iter()
+                    .zip(case.roles)
+                    .map(|(p, r)| format!("port {p} plays port {r}"))
+                    .collect();
+                let roles = if roles.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", roles.join(", "))
+                };
                 let header = format!(
-                    "── demo {}/{total}: {} (expect {} {}: {mark}) ──\n",
+                    "demo {}/{total}: {} (expect {} {}: {mark}{roles})",
                     n + 1,
                     case.title,
                     case.expect.0.label(),
                     case.expect.1
                 );
                 let header = if format == Format::Markdown {
-                    format!("<!-- {} -->\n", header.trim())
+                    format!("_{header}_\n\n")
                 } else {
-                    header
+                    format!("── {header} ──\n")
+                };
+                // The tool line is said once, at the end.
+                let opts = RenderOptions {
+                    tool_line: false,
+                    ..opts
                 };
                 report::emit(
                     out,
@@ -366,12 +387,15 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         _ => report::emit(
             out,
             &format!(
-                "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n",
+                "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n{} {} · {}\n",
                 if all_ok {
                     "every scenario behaved as designed"
                 } else {
                     "some scenarios did NOT behave as designed"
-                }
+                },
+                env!("CARGO_PKG_NAME"),
+                env!("CARGO_PKG_VERSION"),
+                crate::cert::rfc3339(now)
             ),
         )?,
     }

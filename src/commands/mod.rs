@@ -35,6 +35,7 @@ fn render_options(out: &OutputArgs) -> RenderOptions {
     RenderOptions {
         color: use_color(out.color, std::io::stdout().is_terminal()),
         verbose: out.verbose,
+        ..RenderOptions::default()
     }
 }
 

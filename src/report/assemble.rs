@@ -69,3 +69,22 @@ fn cause(ranked: &[Finding], host: &str) -> Option<String> {
             _ => format!("{host}: {}", f.summary),
         })
 }
+
+/// Orders findings for the reader: worst first; within a severity, by the first endpoint they
+/// concern in report order (MX preference, address, port; findings about names before any
+/// endpoint), so the headline's cause leads; then causes before symptoms (the catalogue rank).
+pub fn order_for_reading(findings: &mut [Finding], run: &[EndpointId]) {
+    let place = |f: &Finding| {
+        f.endpoints
+            .iter()
+            .filter_map(|id| run.iter().position(|x| x == id))
+            .min()
+            .map_or(0, |p| p + 1)
+    };
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(place(a).cmp(&place(b)))
+            .then(a.code.rank().cmp(&b.code.rank()))
+    });
+}

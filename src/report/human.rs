@@ -7,8 +7,7 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{EndpointReport, MxReport, RenderOptions, Report, Run, Verdict, runs};
 use crate::cert::CertInfo;
-use crate::diagnose::{Finding, Severity};
-use crate::model::EndpointId;
+use crate::diagnose::{Code, Finding, Severity};
 use crate::smtp::Direction;
 
 fn style_for(sev: Severity) -> Style {
@@ -45,12 +44,20 @@ fn row(out: &mut String, indent: usize, key: &str, value: &str) {
     }
 }
 
-/// Prints a finding. Command blocks (runs of commands in the fix) already printed for an
-/// earlier finding of the same endpoint are referred to instead of repeated: several
-/// certificate findings share the same "install a certificate" steps.
-fn finding(out: &mut String, f: &Finding, color: bool, seen: &mut Vec<(String, &'static str)>) {
+/// Prints a finding, where it is (`at`, when the report has more than one place), its
+/// evidence and its fix. Command blocks already printed for an earlier finding are referred
+/// to instead of repeated: several certificate findings share the same "install a
+/// certificate" steps.
+fn finding(
+    out: &mut String,
+    f: &Finding,
+    at: Option<&str>,
+    color: bool,
+    seen: &mut Vec<(String, &'static str)>,
+) {
     let label = paint(f.severity.label(), style_for(f.severity), color);
-    let _ = writeln!(out, "  {label} {}  {}", f.code, f.summary);
+    let at = at.map(|a| format!("{a} — ")).unwrap_or_default();
+    let _ = writeln!(out, "  {label} {}  {at}{}", f.code, f.summary);
     for e in &f.evidence {
         let _ = writeln!(out, "       · {e}");
     }
@@ -215,29 +222,69 @@ fn transcript(out: &mut String, e: &EndpointReport) {
     }
 }
 
-fn endpoint(out: &mut String, e: &EndpointReport, findings: &[&Finding], opts: RenderOptions) {
+/// The full block of one endpoint: session, certificate, where the probe ran from, and the
+/// transcript with `-v`.
+fn endpoint(out: &mut String, e: &EndpointReport, opts: RenderOptions) {
     session(out, e);
     if let Some(c) = &e.certificate {
         certificate(out, c, e);
     }
     if let Some(local) = &e.local_address {
+        let seen = e
+            .seen_as
+            .as_ref()
+            .map(|s| format!(" (the server saw {s})"))
+            .unwrap_or_default();
         row(
             out,
             2,
             "probed from",
-            &format!("{local}, EHLO {}", e.ehlo_name_sent),
+            &format!("{local}{seen}, EHLO {}", e.ehlo_name_sent),
         );
-    }
-    if !findings.is_empty() {
-        let _ = writeln!(out);
-        let mut seen = Vec::new();
-        for f in findings {
-            finding(out, f, opts.color, &mut seen);
-        }
     }
     if opts.verbose && !e.transcript.is_empty() {
         transcript(out, e);
     }
+}
+
+/// One line for an endpoint: its verdict, what it negotiated, its certificate and until when,
+/// and the codes that concern it; the detail is in the findings above (and with `-v`).
+fn folded(out: &mut String, e: &EndpointReport, width: usize, mine: &[&Finding], color: bool) {
+    let verdict = Verdict::from_findings(&mine.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
+    let verdict = if mine.is_empty() {
+        Verdict::Pass
+    } else {
+        verdict
+    };
+    let mut facts = vec![match (&e.failure, &e.tls) {
+        (Some(f), _) => format!("stopped in {}: {}", f.phase.name(), f.message),
+        (None, Some(t)) => t.version.label().to_string(),
+        (None, None) => "no TLS".to_string(),
+    }];
+    if let Some(c) = &e.certificate {
+        facts.push(c.subject.clone());
+        facts.push(if c.expired {
+            format!("EXPIRED {} days ago", -c.days_left)
+        } else {
+            format!("{} days left", c.days_left)
+        });
+    }
+    let codes: Vec<&str> = mine
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .map(|f| f.code.as_str())
+        .collect();
+    if !codes.is_empty() {
+        facts.push(codes.join(", "));
+    }
+    let word = paint(verdict.label(), verdict_style(verdict), color);
+    let pad = " ".repeat(7usize.saturating_sub(verdict.label().len()));
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {word}{pad} {}",
+        e.label,
+        facts.join(", ")
+    );
 }
 
 /// The MX hosts of each domain, with their verdicts, in preference order.
@@ -274,8 +321,9 @@ fn mx_table(out: &mut String, report: &Report, color: bool) {
     }
 }
 
-/// Renders the report for a terminal: the verdict, the MX hosts, findings about names and
-/// groups of endpoints, then one block per endpoint with its own findings.
+/// Renders the report for a terminal in the order the reader acts on it: the verdict, the MX
+/// hosts, what needs action (worst first, each cause before its symptoms, with its fix), notes,
+/// then the endpoints: in full where something needs action (or with `-v`), else one line.
 pub fn render(report: &Report, opts: RenderOptions) -> String {
     let mut out = String::new();
     let (word, rest) = report
@@ -288,31 +336,63 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         paint(word, verdict_style(report.verdict), opts.color)
     );
     mx_table(&mut out, report, opts.color);
-    let ids: Vec<&EndpointId> = report.endpoints.iter().map(|e| &e.id).collect();
-    let own_block = |f: &Finding| f.endpoints.len() == 1 && ids.contains(&&f.endpoints[0]);
-    let mut heading: Option<String> = None;
+    let single = report.endpoints.len() == 1;
+    let at = |f: &'_ Finding| -> Option<String> {
+        let own = single && f.endpoints.len() == 1 && f.endpoints[0] == report.endpoints[0].id;
+        (!own).then(|| f.endpoint.clone())
+    };
+    let needs_action = |f: &&Finding| f.severity > Severity::Info || f.code.inconclusive();
     let mut seen = Vec::new();
-    for f in report.findings.iter().filter(|f| !own_block(f)) {
-        if heading.as_deref() != Some(f.endpoint.as_str()) {
-            let _ = writeln!(out, "\n{}", f.endpoint);
-            heading = Some(f.endpoint.clone());
+    let action: Vec<&Finding> = report.findings.iter().filter(needs_action).collect();
+    if !action.is_empty() {
+        let _ = writeln!(out, "\nNeeds action");
+        for f in &action {
+            finding(&mut out, f, at(f).as_deref(), opts.color, &mut seen);
         }
-        finding(&mut out, f, opts.color, &mut seen);
     }
+    let notes: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !needs_action(f) && (opts.verbose || f.code != Code::StarttlsOk))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\nNotes");
+        for f in notes {
+            finding(&mut out, f, at(f).as_deref(), opts.color, &mut seen);
+        }
+    }
+    if !report.endpoints.is_empty() {
+        let _ = writeln!(out, "\nEndpoints");
+    }
+    let width = report
+        .endpoints
+        .iter()
+        .map(|e| e.label.len())
+        .max()
+        .unwrap_or(0);
     for e in &report.endpoints {
-        let _ = writeln!(out);
+        // A comparison across endpoints names the odd one in its text; it does not make
+        // every member's verdict.
         let mine: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| own_block(f) && f.endpoints[0] == e.id)
+            .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
             .collect();
-        endpoint(&mut out, e, &mine, opts);
+        let acts = mine.iter().any(&needs_action);
+        if opts.verbose || acts {
+            let _ = writeln!(out);
+            endpoint(&mut out, e, opts);
+        } else {
+            folded(&mut out, e, width, &mine, opts.color);
+        }
     }
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{} {} · {}",
-        report.tool.name, report.tool.version, report.generated_at
-    );
+    if opts.tool_line {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{} {} · {}",
+            report.tool.name, report.tool.version, report.generated_at
+        );
+    }
     out
 }

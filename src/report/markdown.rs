@@ -93,7 +93,8 @@ fn mx_table(out: &mut String, report: &Report) {
     }
 }
 
-/// The findings table, then the evidence and fix of each that needs action.
+/// The findings table, the certificates in brief, then the evidence and fix of each finding
+/// that needs action.
 fn findings(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
@@ -109,6 +110,7 @@ fn findings(out: &mut String, report: &Report) {
             cell(&f.summary)
         );
     }
+    certificates(out, report);
     let actionable: Vec<_> = report
         .findings
         .iter()
@@ -125,23 +127,87 @@ fn findings(out: &mut String, report: &Report) {
     }
 }
 
-/// The addresses the probe ran from, as a firewall or blocklist sees them (before NAT).
+/// Where the probe ran from: this machine's name, our addresses (before NAT) and the
+/// addresses the servers say they saw (after NAT), which blocklists and connectors see.
 fn probed_from(report: &Report) -> String {
-    let from: Vec<String> = report
+    let set = |it: &mut dyn Iterator<Item = String>| -> Vec<String> {
+        it.collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let local = set(&mut report
         .endpoints
         .iter()
         .filter_map(|e| e.local_address.clone())
         .map(|a| {
             a.rsplit_once(':')
                 .map_or(a.clone(), |(ip, _)| ip.to_string())
-        })
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if from.is_empty() {
-        "(no connection made)".to_string()
+        }));
+    let seen = set(&mut report.endpoints.iter().filter_map(|e| e.seen_as.clone()));
+    let mut from = report.probe_host.as_deref().map(cell).unwrap_or_default();
+    let addresses = if local.is_empty() {
+        "no connection made".to_string()
     } else {
-        from.join(", ")
+        local.join(", ")
+    };
+    from.push_str(&if from.is_empty() {
+        addresses
+    } else {
+        format!(" ({addresses})")
+    });
+    if !seen.is_empty() && seen != local {
+        from.push_str(&format!(", seen by the server as {}", seen.join(", ")));
+    }
+    from
+}
+
+/// Inline code that no backtick in `text` can close.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let ticks = "`".repeat(longest + 1);
+    format!("{ticks} {text} {ticks}")
+}
+
+/// One row per endpoint: what TLS and certificate it showed (the certificate in brief).
+fn certificates(out: &mut String, report: &Report) {
+    if report.endpoints.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n| endpoint | TLS | certificate | issuer | expires | SHA-256 |\n|---|---|---|---|---|---|"
+    );
+    for e in &report.endpoints {
+        let tls = e.tls.as_ref().map_or_else(
+            || {
+                e.failure.as_ref().map_or("none".to_string(), |f| {
+                    format!("stopped in {}", f.phase.name())
+                })
+            },
+            |t| t.version.label().to_string(),
+        );
+        let (subject, issuer, expires, sha) = e.certificate.as_ref().map_or_else(
+            || (String::new(), String::new(), String::new(), String::new()),
+            |c| {
+                let when = c.not_after.get(..10).unwrap_or(&c.not_after).to_string();
+                let left = if c.expired {
+                    format!("{when} (EXPIRED)")
+                } else {
+                    format!("{when} ({} days)", c.days_left)
+                };
+                (c.subject.clone(), c.issuer.clone(), left, c.sha256.clone())
+            },
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&e.label),
+            cell(&tls),
+            cell(&subject),
+            cell(&issuer),
+            cell(&expires),
+            cell(&sha)
+        );
     }
 }
 
@@ -157,14 +223,16 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "**{}**\n", cell(&report.headline));
     mx_table(&mut out, report);
     findings(&mut out, report);
-    let from = probed_from(report);
+    if let Some(cmd) = &report.invocation {
+        let _ = writeln!(out, "\nRun as {}", code(cmd));
+    }
     let _ = writeln!(
         out,
         "\n_{} {} · {} UTC · probed from {}_",
         report.tool.name,
         report.tool.version,
         report.generated_at.trim_end_matches('Z').replace('T', " "),
-        from
+        probed_from(report)
     );
     out
 }

@@ -12,7 +12,7 @@ pub mod progress;
 
 use time::OffsetDateTime;
 
-pub use assemble::mx_reports;
+pub use assemble::{mx_reports, order_for_reading};
 
 use crate::cert::{CertInfo, rfc3339};
 use crate::diagnose::{Finding, ServerKind, Severity, Shell, Step};
@@ -155,6 +155,9 @@ pub struct EndpointReport {
     pub tls_mode: TlsMode,
     /// Our side of the connection.
     pub local_address: Option<String>,
+    /// The address the server says it saw us as (`250-mx Hello [198.51.100.7]`): our egress
+    /// address after NAT, the one a blocklist or a connector's `RemoteIPRanges` sees.
+    pub seen_as: Option<String>,
     /// The name sent with EHLO.
     pub ehlo_name_sent: String,
     /// The SNI sent.
@@ -210,6 +213,7 @@ impl EndpointReport {
             port: o.endpoint.address.port(),
             tls_mode: o.endpoint.tls_mode,
             local_address: o.local_addr.map(|a| a.to_string()),
+            seen_as: e.seen_as.map(|ip| ip.to_string()),
             ehlo_name_sent: o.ehlo_name.clone(),
             sni: o.sni.clone(),
             server_software: e.kind,
@@ -268,6 +272,11 @@ pub struct Report {
     pub generated_at: String,
     /// What the user asked for, as typed.
     pub target: String,
+    /// The command line as run, quoted for a POSIX shell (`null` for the demo): private trust
+    /// (`--ca-file`) and `--resolve` change the verdict, so a ticket shows them.
+    pub invocation: Option<String>,
+    /// This machine's host name, if it has one: where the probe ran.
+    pub probe_host: Option<String>,
     /// The overall verdict.
     pub verdict: Verdict,
     /// The first line a human reads: the verdict and the cause that matters most.
@@ -381,6 +390,8 @@ impl Report {
             generated_at: rfc3339(now),
             headline: format!("{} {target}: {cause}{more}", verdict.label()),
             target,
+            invocation: None,
+            probe_host: None,
             verdict,
             mx,
             findings,
@@ -401,12 +412,24 @@ pub enum Format {
 }
 
 /// How to render.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     /// ANSI colours for severities.
     pub color: bool,
     /// Include the SMTP transcript.
     pub verbose: bool,
+    /// End with the tool's name, version and the time (the demo says it once for all).
+    pub tool_line: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            verbose: false,
+            tool_line: true,
+        }
+    }
 }
 
 /// A fix's steps grouped for display: consecutive prose lines, or consecutive commands for

@@ -98,6 +98,7 @@ fn report() -> Report {
         port: 25,
         tls_mode: TlsMode::Starttls,
         local_address: Some("198.51.100.7:50123".into()),
+        seen_as: Some("198.51.100.7".into()),
         ehlo_name_sent: "probe.example.net".into(),
         sni: Some("mail.contoso.com".into()),
         server_software: ServerKind::Exchange,
@@ -145,13 +146,16 @@ fn report() -> Report {
             },
         ],
     };
-    Report::new(
+    let mut r = Report::new(
         "mail.contoso.com".into(),
         findings,
         vec![endpoint],
         Vec::new(),
         datetime!(2026-11-22 12:00 UTC),
-    )
+    );
+    r.invocation = Some("starttls-check mail.contoso.com --ca-file ./private-root.pem".into());
+    r.probe_host = Some("probe.example.net".into());
+    r
 }
 
 /// contoso.com: MX 10 mx1 (two addresses, one still self-signed), MX 20 mx2 (healthy), with
@@ -351,7 +355,8 @@ fn human_snapshot() {
         Format::Human,
         RenderOptions {
             color: false,
-            verbose: true
+            verbose: true,
+            ..RenderOptions::default()
         }
     ));
 }
@@ -363,7 +368,7 @@ fn human_colour_marks_severity_only() {
         Format::Human,
         RenderOptions {
             color: false,
-            verbose: false,
+            ..RenderOptions::default()
         },
     );
     let coloured = render(
@@ -371,7 +376,7 @@ fn human_colour_marks_severity_only() {
         Format::Human,
         RenderOptions {
             color: true,
-            verbose: false,
+            ..RenderOptions::default()
         },
     );
     assert!(coloured.contains("\x1b[") && !plain.contains('\x1b'));
@@ -483,5 +488,38 @@ fn markdown_fix_prose_keeps_code_spans_and_escapes_the_rest() {
     assert!(
         md.contains("An unpaired \\` backtick \\[y\\](https://evil) is escaped whole."),
         "{md}"
+    );
+}
+
+#[test]
+fn human_folds_healthy_endpoints_and_puts_what_needs_action_first() {
+    let r = domain_report();
+    let text = render(&r, Format::Human, RenderOptions::default());
+    let lines: Vec<&str> = text.lines().collect();
+    let first_fix = lines.iter().position(|l| l.contains("fix:")).unwrap();
+    let first_block = lines
+        .iter()
+        .position(|l| l.starts_with("mx1.contoso.com [203.0.113.9]:25  STARTTLS"))
+        .unwrap();
+    assert!(
+        first_fix < first_block,
+        "fixes come before endpoint detail:\n{text}"
+    );
+    assert!(
+        text.contains("  mx2.contoso.com [198.51.100.20]:25  PASS    TLS 1.2"),
+        "a healthy endpoint is one line:\n{text}"
+    );
+    assert!(
+        !text.contains("mx2.contoso.com [198.51.100.20]:25  STARTTLS"),
+        "{text}"
+    );
+    let verbose = RenderOptions {
+        verbose: true,
+        ..RenderOptions::default()
+    };
+    let text = render(&r, Format::Human, verbose);
+    assert!(
+        text.contains("mx2.contoso.com [198.51.100.20]:25  STARTTLS"),
+        "-v shows every endpoint in full:\n{text}"
     );
 }
