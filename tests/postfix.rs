@@ -551,3 +551,26 @@ fn port_mismatch_cites_only_ports_where_tls_worked() {
         }
     }
 }
+
+/// Issue 8, new-user finding 2: rustls refuses the RSA-1024 key's handshake signature, but
+/// the cause the admin must act on is the weak key (OpenSSL completes this handshake), so
+/// `cert-weak-key` leads the findings and the headline, not `tls-handshake-failed`.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn weak_key_leads_before_the_refused_handshake() {
+    let run = check("PORT_WEAK_KEY", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-weak-key", "fail");
+    assert_eq!(
+        run.findings()[0]["code"],
+        "cert-weak-key",
+        "the first finding should be the cause (cert-weak-key), not its symptom{}",
+        run.ctx()
+    );
+    let headline = run.json["headline"].as_str().unwrap_or_default();
+    assert!(
+        headline.contains("1024"),
+        "the headline should name the 1024-bit key, got {headline:?}{}",
+        run.ctx()
+    );
+}
