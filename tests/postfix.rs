@@ -461,12 +461,15 @@ fn expires_soon_inside_warn_window_only() {
     run.finding("cert-expires-soon", "warn");
 }
 
+/// Issue 8, new-user finding 3: a Postfix whose `myhostname` is not on the certificate
+/// while the MX name is: senders check the MX name, not the greeting, so this is info and
+/// the run passes.
 #[test]
 #[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
 fn ehlo_name_not_on_certificate() {
     let run = check("PORT_EHLO_MISMATCH", &[]);
-    let f = run.finding("cert-ehlo-name-mismatch", "warn");
-    run.expect_outcome("warn");
+    let f = run.finding("cert-ehlo-name-mismatch", "info");
+    run.expect_outcome("pass");
     assert!(
         f.to_string().contains("relay.internal.test"),
         "the finding should name the greeting name relay.internal.test{}",
