@@ -9,7 +9,9 @@
 //! cargo test --test postfix -- --ignored
 //! ```
 //!
-//! Without the setup the tests fail (they never pass silently).
+//! Without the setup the tests fail (they never pass silently). One test is not ignored:
+//! `shell_reading_of_fix_commands` checks, without Postfix, the helpers that read the fix
+//! commands the way `sh` would.
 //!
 //! The binary is started through the shared harness (`common::command`), so every run also
 //! gets the harness's loopback `--resolver` and its guard against leaving loopback; `.ci/run`
@@ -315,6 +317,264 @@ fn expect_postfix_banner(run: &Run) {
     );
 }
 
+/// The text of every command step of finding `f` (its JSON `steps`) meant for `shell`.
+fn commands<'a>(f: &'a Value, shell: &str) -> Vec<&'a str> {
+    f["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter(|s| s["kind"] == "command" && s["shell"] == shell)
+                .filter_map(|s| s["text"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One command line read the way `sh` reads it (enough of it for these checks).
+struct ShellLine {
+    /// Words with their quotes removed (`$var` kept as written); the operators `|`, `&&`,
+    /// `;`, `<`, `>`... are words of their own; a `#` comment is dropped.
+    words: Vec<String>,
+    /// What the shell would take for a redirection where the fix meant text: an unquoted
+    /// `<` before a letter (`<cert>`, `<the master.cf service ...>`: "No such file", or a
+    /// syntax error) and an unquoted `>=` (`>=TLSv1.2` creates a file named `=TLSv1.2`).
+    hazards: Vec<String>,
+}
+
+fn read_shell(cmd: &str) -> ShellLine {
+    let chars: Vec<char> = cmd.chars().collect();
+    let mut words = Vec::new();
+    let mut hazards = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let flush = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
+        if *in_word {
+            words.push(std::mem::take(word));
+            *in_word = false;
+        }
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' => {
+                in_word = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    word.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '"' => {
+                in_word = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        i += 1;
+                    }
+                    word.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(&next) = chars.get(i + 1) {
+                    word.push(next);
+                    i += 1;
+                }
+            }
+            '#' if !in_word => break,
+            ' ' | '\t' | '\n' => flush(&mut word, &mut in_word, &mut words),
+            '|' | '&' | ';' | '<' | '>' => {
+                let next = chars.get(i + 1).copied();
+                let hazard = (c == '<' && next.is_some_and(|n| n.is_ascii_alphabetic()))
+                    || (c == '>' && next == Some('='));
+                if hazard {
+                    hazards.push(
+                        chars[i..]
+                            .iter()
+                            .take_while(|c| !c.is_whitespace())
+                            .take(40)
+                            .collect(),
+                    );
+                }
+                flush(&mut word, &mut in_word, &mut words);
+                let mut op = String::from(c);
+                while let Some(&n) = chars.get(i + 1) {
+                    if !matches!(n, '|' | '&' | ';' | '<' | '>') {
+                        break;
+                    }
+                    op.push(n);
+                    i += 1;
+                }
+                words.push(op);
+            }
+            _ => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+        i += 1;
+    }
+    flush(&mut word, &mut in_word, &mut words);
+    ShellLine { words, hazards }
+}
+
+/// Does `cmd` contain a `postconf -P` that only reads master.cf (`postconf -P`,
+/// `postconf -P | grep ...`, `postconf -P 'smtp/inet/...'`), as opposed to one that changes
+/// it (`-PX`, `-Pe`, `name=value`)?
+fn reads_master_cf(cmd: &str) -> bool {
+    let line = read_shell(cmd);
+    let is_op = |w: &str| w.chars().all(|c| matches!(c, '|' | '&' | ';' | '<' | '>'));
+    line.words
+        .split(|w| is_op(w))
+        .filter(|segment| segment.first().is_some_and(|w| w == "postconf"))
+        .any(|segment| {
+            let flags: Vec<&String> = segment[1..].iter().filter(|w| w.starts_with('-')).collect();
+            let args = segment[1..].iter().filter(|w| !w.starts_with('-'));
+            flags.iter().any(|f| f.contains('P'))
+                && !flags
+                    .iter()
+                    .any(|f| f.contains('X') || f.contains('e') || f.contains('#'))
+                && !args.into_iter().any(|a| a.contains('='))
+        })
+}
+
+/// The values `cmd` gives `smtpd_tls_chain_files` (`postconf -e 'smtpd_tls_chain_files =
+/// a, b'`, `postconf -P 'svc/inet/smtpd_tls_chain_files=a,b'`), one entry per file.
+fn chain_files_set_by(cmd: &str) -> Vec<String> {
+    const NAME: &str = "smtpd_tls_chain_files";
+    read_shell(cmd)
+        .words
+        .iter()
+        .filter_map(|w| {
+            let rest = &w[w.find(NAME)? + NAME.len()..];
+            rest.trim_start().strip_prefix('=').map(str::to_owned)
+        })
+        .flat_map(|value| {
+            value
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Every Postfix command of every finding is safe to paste on this machine: no unquoted
+/// `<placeholder>` or `>=` (see [`ShellLine::hazards`]), and no `smtpd_tls_chain_files`
+/// naming a file that does not exist here (a made-up path that `postfix check` lets
+/// through, so the `postfix reload` after it breaks TLS: port 2536's very failure). A
+/// shell variable set in an earlier step (`$KEY`) is fine.
+fn expect_postfix_commands_pasteable(run: &Run) {
+    for f in run.findings() {
+        for cmd in commands(f, "postfix-shell") {
+            let line = read_shell(cmd);
+            assert!(
+                line.hazards.is_empty(),
+                "finding {}: the command `{cmd}` has {:?}, which sh reads as a redirection, \
+                 not as text to fill in (quote it, or set a shell variable in an earlier step){}",
+                f["code"],
+                line.hazards,
+                run.ctx()
+            );
+            for file in chain_files_set_by(cmd) {
+                assert!(
+                    file.starts_with('$') || std::path::Path::new(&file).exists(),
+                    "finding {}: the command `{cmd}` sets smtpd_tls_chain_files to {file}, which \
+                     does not exist on this machine: `postfix check` passes it and the reload \
+                     leaves Postfix without a certificate{}",
+                    f["code"],
+                    run.ctx()
+                );
+            }
+        }
+    }
+}
+
+/// The Postfix fix of the first `fail` finding (the one the admin acts on) checks master.cf
+/// with `postconf -P`, and every fix that checks main.cf with `postconf -n` checks master.cf
+/// too: the setting may be a `-o` override of the listener's service (as on every tier
+/// port), which `postconf -n` does not show.
+fn expect_master_cf_checked(run: &Run) {
+    let first = run
+        .findings()
+        .iter()
+        .find(|f| f["severity"] == "fail")
+        .unwrap_or_else(|| panic!("no fail finding{}", run.ctx()));
+    assert!(
+        commands(first, "postfix-shell")
+            .iter()
+            .any(|c| reads_master_cf(c)),
+        "the fix of {} should check this listener's master.cf overrides with a `postconf -P` \
+         command (it has {:?}){}",
+        first["code"],
+        commands(first, "postfix-shell"),
+        run.ctx()
+    );
+    for f in run.findings() {
+        let cmds = commands(f, "postfix-shell");
+        if cmds.iter().any(|c| c.contains("postconf -n")) {
+            assert!(
+                cmds.iter().any(|c| reads_master_cf(c)),
+                "finding {}: checks main.cf with `postconf -n` but not master.cf with \
+                 `postconf -P`{}",
+                f["code"],
+                run.ctx()
+            );
+        }
+    }
+}
+
+#[test]
+fn shell_reading_of_fix_commands() {
+    // Not a tier test (no Postfix needed): the helpers above, on the texts they judge.
+    let bad = read_shell("postconf -PX <the master.cf service on port 2529>/inet/x");
+    assert_eq!(bad.hazards, ["<the"]);
+    assert_eq!(
+        read_shell("openssl x509 -in <cert> | sha256sum").hazards,
+        ["<cert>"]
+    );
+    assert_eq!(
+        read_shell("postconf -e smtpd_tls_protocols=>=TLSv1.2").hazards,
+        [">=TLSv1.2"]
+    );
+    for ok in [
+        "postconf -e 'smtpd_tls_protocols = >=TLSv1.2'",
+        "postconf -P | grep -E 'tls' 2>/dev/null   # <per-service> overrides",
+        "cat <<EOF",
+        "grep x \"$LOG\" < \"$FILE\"",
+    ] {
+        assert!(read_shell(ok).hazards.is_empty(), "{ok}");
+    }
+    assert!(reads_master_cf(
+        "postconf -P | grep -E 'tls_security_level'"
+    ));
+    assert!(reads_master_cf("postconf -n; postconf -P"));
+    assert!(!reads_master_cf(
+        "postconf -PX smtp/inet/smtpd_tls_security_level"
+    ));
+    assert!(!reads_master_cf(
+        "postconf -P 'smtp/inet/myhostname=mail.example.test'"
+    ));
+    assert!(!reads_master_cf("postconf -n | grep smtpd_tls"));
+    assert_eq!(
+        chain_files_set_by(
+            "postconf -e 'smtpd_tls_chain_files = /etc/postfix/tls/mail.key, /etc/postfix/tls/fullchain.pem'"
+        ),
+        [
+            "/etc/postfix/tls/mail.key",
+            "/etc/postfix/tls/fullchain.pem"
+        ]
+    );
+    assert_eq!(
+        chain_files_set_by("postconf -P \"submission/inet/smtpd_tls_chain_files=$KEY,$CHAIN\""),
+        ["$KEY", "$CHAIN"]
+    );
+    assert!(chain_files_set_by("postconf -n | grep smtpd_tls_chain_files").is_empty());
+}
+
 #[test]
 #[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
 fn healthy() {
@@ -576,4 +836,28 @@ fn weak_key_leads_before_the_refused_handshake() {
         "the headline should name the 1024-bit key, got {headline:?}{}",
         run.ctx()
     );
+}
+
+/// Issue 8, new-user findings "wrong or unsafe fixes" 1, 2, 3, 7: the Postfix commands for
+/// the expired certificate can be pasted as written and check master.cf too.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn expired_fix_is_safe_to_paste() {
+    let run = check("PORT_EXPIRED", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-expired", "fail");
+    expect_postfix_commands_pasteable(&run);
+    expect_master_cf_checked(&run);
+}
+
+/// The same for the handshake that fails because `smtpd_tls_chain_files` names a missing
+/// file (set in this listener's master.cf service, so `postconf -n` shows a healthy main.cf).
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn handshake_failed_fix_is_safe_to_paste() {
+    let run = check("PORT_HANDSHAKE_FAILED", &[]);
+    run.expect_outcome("fail");
+    run.finding("tls-handshake-failed", "fail");
+    expect_postfix_commands_pasteable(&run);
+    expect_master_cf_checked(&run);
 }
