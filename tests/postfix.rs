@@ -987,3 +987,40 @@ fn unsent_private_root_is_not_called_a_missing_intermediate() {
         run.ctx()
     );
 }
+
+/// Issue 8, item 4: a listener limited to TLS 1.0/1.1 by its own master.cf service
+/// (`-o smtpd_tls_protocols=...`), main.cf untouched. rustls speaks only TLS 1.2 and 1.3, so
+/// the handshake fails; the fix must look in both places (`postconf -n` for main.cf,
+/// `postconf -P` for master.cf) and give the value that allows TLS 1.2 and 1.3.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn legacy_tls_only_via_master_cf_override() {
+    let run = check("PORT_LEGACY_TLS", &[]);
+    run.expect_outcome("fail");
+    expect_postfix_banner(&run);
+    let f = run.finding("tls-handshake-failed", "fail");
+    let summary = f["summary"].as_str().unwrap_or_default();
+    assert!(
+        ["TLS 1.0", "TLS 1.1", "TLSv1", "older than 1.2"]
+            .iter()
+            .any(|w| summary.contains(w)),
+        "the summary should name the legacy TLS versions, got {summary:?}{}",
+        run.ctx()
+    );
+    let fix = f["fix"].as_str().unwrap_or_default();
+    for must in ["postconf -n", "postconf -P"] {
+        assert!(
+            fix.contains(must),
+            "the fix should check `{must}`: the protocols may be limited in main.cf or, as \
+             here, by the listener's master.cf service; got {fix:?}{}",
+            run.ctx()
+        );
+    }
+    assert!(
+        fix.contains(">=TLSv1.2") || (fix.contains("TLSv1.2") && fix.contains("TLSv1.3")),
+        "the fix should give the value that allows TLS 1.2 and 1.3 (e.g. `>=TLSv1.2`), got \
+         {fix:?}{}",
+        run.ctx()
+    );
+    expect_postfix_commands_pasteable(&run);
+}
