@@ -9,7 +9,9 @@
 //! cargo test --test postfix -- --ignored
 //! ```
 //!
-//! Without the setup the tests fail (they never pass silently).
+//! Without the setup the tests fail (they never pass silently). One test is not ignored:
+//! `shell_reading_of_fix_commands` checks, without Postfix, the helpers that read the fix
+//! commands the way `sh` would.
 //!
 //! The binary is started through the shared harness (`common::command`), so every run also
 //! gets the harness's loopback `--resolver` and its guard against leaving loopback; `.ci/run`
@@ -201,10 +203,36 @@ impl Run {
 fn check(port_key: &str, extra: &[&str]) -> Run {
     let setup = Setup::load();
     let port = setup.port(port_key);
-    let target = format!("{HOST}:{port}");
+    let run = run_binary(&setup, &format!("{HOST}:{port}"), extra);
+    assert_eq!(
+        run.endpoint()["port"],
+        u64::from(port),
+        "endpoints[0].port{}",
+        run.ctx()
+    );
+    run
+}
+
+/// Like [`check`], but probes `mail.example.test -p P1,P2,...` for the ports named
+/// `port_keys`, in one run (the way a user compares listeners).
+fn check_ports(port_keys: &[&str], extra: &[&str]) -> Run {
+    let setup = Setup::load();
+    let ports: Vec<String> = port_keys
+        .iter()
+        .map(|k| setup.port(k).to_string())
+        .collect();
+    let list = ports.join(",");
+    let mut words: Vec<&str> = vec!["-p", &list];
+    words.extend_from_slice(extra);
+    run_binary(&setup, HOST, &words)
+}
+
+/// The binary on `target` with the tier's usual options, watched by [`WATCHDOG`]; stdout
+/// must be one JSON document whose findings are well formed.
+fn run_binary(setup: &Setup, target: &str, extra: &[&str]) -> Run {
     let resolve = format!("{HOST}:127.0.0.1");
     let mut words: Vec<&str> = vec![
-        &target,
+        target,
         "--resolve",
         &resolve,
         "--ca-file",
@@ -276,12 +304,6 @@ fn check(port_key: &str, extra: &[&str]) -> Run {
         json,
     };
     run.expect_findings_well_formed();
-    assert_eq!(
-        run.endpoint()["port"],
-        u64::from(port),
-        "endpoints[0].port{}",
-        run.ctx()
-    );
     run
 }
 
@@ -293,6 +315,264 @@ fn expect_postfix_banner(run: &Run) {
         "banner should be Postfix's, got {banner}{}",
         run.ctx()
     );
+}
+
+/// The text of every command step of finding `f` (its JSON `steps`) meant for `shell`.
+fn commands<'a>(f: &'a Value, shell: &str) -> Vec<&'a str> {
+    f["steps"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter(|s| s["kind"] == "command" && s["shell"] == shell)
+                .filter_map(|s| s["text"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One command line read the way `sh` reads it (enough of it for these checks).
+struct ShellLine {
+    /// Words with their quotes removed (`$var` kept as written); the operators `|`, `&&`,
+    /// `;`, `<`, `>`... are words of their own; a `#` comment is dropped.
+    words: Vec<String>,
+    /// What the shell would take for a redirection where the fix meant text: an unquoted
+    /// `<` before a letter (`<cert>`, `<the master.cf service ...>`: "No such file", or a
+    /// syntax error) and an unquoted `>=` (`>=TLSv1.2` creates a file named `=TLSv1.2`).
+    hazards: Vec<String>,
+}
+
+fn read_shell(cmd: &str) -> ShellLine {
+    let chars: Vec<char> = cmd.chars().collect();
+    let mut words = Vec::new();
+    let mut hazards = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let flush = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
+        if *in_word {
+            words.push(std::mem::take(word));
+            *in_word = false;
+        }
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' => {
+                in_word = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    word.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '"' => {
+                in_word = true;
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        i += 1;
+                    }
+                    word.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(&next) = chars.get(i + 1) {
+                    word.push(next);
+                    i += 1;
+                }
+            }
+            '#' if !in_word => break,
+            ' ' | '\t' | '\n' => flush(&mut word, &mut in_word, &mut words),
+            '|' | '&' | ';' | '<' | '>' => {
+                let next = chars.get(i + 1).copied();
+                let hazard = (c == '<' && next.is_some_and(|n| n.is_ascii_alphabetic()))
+                    || (c == '>' && next == Some('='));
+                if hazard {
+                    hazards.push(
+                        chars[i..]
+                            .iter()
+                            .take_while(|c| !c.is_whitespace())
+                            .take(40)
+                            .collect(),
+                    );
+                }
+                flush(&mut word, &mut in_word, &mut words);
+                let mut op = String::from(c);
+                while let Some(&n) = chars.get(i + 1) {
+                    if !matches!(n, '|' | '&' | ';' | '<' | '>') {
+                        break;
+                    }
+                    op.push(n);
+                    i += 1;
+                }
+                words.push(op);
+            }
+            _ => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+        i += 1;
+    }
+    flush(&mut word, &mut in_word, &mut words);
+    ShellLine { words, hazards }
+}
+
+/// Does `cmd` contain a `postconf -P` that only reads master.cf (`postconf -P`,
+/// `postconf -P | grep ...`, `postconf -P 'smtp/inet/...'`), as opposed to one that changes
+/// it (`-PX`, `-Pe`, `name=value`)?
+fn reads_master_cf(cmd: &str) -> bool {
+    let line = read_shell(cmd);
+    let is_op = |w: &str| w.chars().all(|c| matches!(c, '|' | '&' | ';' | '<' | '>'));
+    line.words
+        .split(|w| is_op(w))
+        .filter(|segment| segment.first().is_some_and(|w| w == "postconf"))
+        .any(|segment| {
+            let flags: Vec<&String> = segment[1..].iter().filter(|w| w.starts_with('-')).collect();
+            let args = segment[1..].iter().filter(|w| !w.starts_with('-'));
+            flags.iter().any(|f| f.contains('P'))
+                && !flags
+                    .iter()
+                    .any(|f| f.contains('X') || f.contains('e') || f.contains('#'))
+                && !args.into_iter().any(|a| a.contains('='))
+        })
+}
+
+/// The values `cmd` gives `smtpd_tls_chain_files` (`postconf -e 'smtpd_tls_chain_files =
+/// a, b'`, `postconf -P 'svc/inet/smtpd_tls_chain_files=a,b'`), one entry per file.
+fn chain_files_set_by(cmd: &str) -> Vec<String> {
+    const NAME: &str = "smtpd_tls_chain_files";
+    read_shell(cmd)
+        .words
+        .iter()
+        .filter_map(|w| {
+            let rest = &w[w.find(NAME)? + NAME.len()..];
+            rest.trim_start().strip_prefix('=').map(str::to_owned)
+        })
+        .flat_map(|value| {
+            value
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Every Postfix command of every finding is safe to paste on this machine: no unquoted
+/// `<placeholder>` or `>=` (see [`ShellLine::hazards`]), and no `smtpd_tls_chain_files`
+/// naming a file that does not exist here (a made-up path that `postfix check` lets
+/// through, so the `postfix reload` after it breaks TLS: port 2536's very failure). A
+/// shell variable set in an earlier step (`$KEY`) is fine.
+fn expect_postfix_commands_pasteable(run: &Run) {
+    for f in run.findings() {
+        for cmd in commands(f, "postfix-shell") {
+            let line = read_shell(cmd);
+            assert!(
+                line.hazards.is_empty(),
+                "finding {}: the command `{cmd}` has {:?}, which sh reads as a redirection, \
+                 not as text to fill in (quote it, or set a shell variable in an earlier step){}",
+                f["code"],
+                line.hazards,
+                run.ctx()
+            );
+            for file in chain_files_set_by(cmd) {
+                assert!(
+                    file.starts_with('$') || std::path::Path::new(&file).exists(),
+                    "finding {}: the command `{cmd}` sets smtpd_tls_chain_files to {file}, which \
+                     does not exist on this machine: `postfix check` passes it and the reload \
+                     leaves Postfix without a certificate{}",
+                    f["code"],
+                    run.ctx()
+                );
+            }
+        }
+    }
+}
+
+/// The Postfix fix of the first `fail` finding (the one the admin acts on) checks master.cf
+/// with `postconf -P`, and every fix that checks main.cf with `postconf -n` checks master.cf
+/// too: the setting may be a `-o` override of the listener's service (as on every tier
+/// port), which `postconf -n` does not show.
+fn expect_master_cf_checked(run: &Run) {
+    let first = run
+        .findings()
+        .iter()
+        .find(|f| f["severity"] == "fail")
+        .unwrap_or_else(|| panic!("no fail finding{}", run.ctx()));
+    assert!(
+        commands(first, "postfix-shell")
+            .iter()
+            .any(|c| reads_master_cf(c)),
+        "the fix of {} should check this listener's master.cf overrides with a `postconf -P` \
+         command (it has {:?}){}",
+        first["code"],
+        commands(first, "postfix-shell"),
+        run.ctx()
+    );
+    for f in run.findings() {
+        let cmds = commands(f, "postfix-shell");
+        if cmds.iter().any(|c| c.contains("postconf -n")) {
+            assert!(
+                cmds.iter().any(|c| reads_master_cf(c)),
+                "finding {}: checks main.cf with `postconf -n` but not master.cf with \
+                 `postconf -P`{}",
+                f["code"],
+                run.ctx()
+            );
+        }
+    }
+}
+
+#[test]
+fn shell_reading_of_fix_commands() {
+    // Not a tier test (no Postfix needed): the helpers above, on the texts they judge.
+    let bad = read_shell("postconf -PX <the master.cf service on port 2529>/inet/x");
+    assert_eq!(bad.hazards, ["<the"]);
+    assert_eq!(
+        read_shell("openssl x509 -in <cert> | sha256sum").hazards,
+        ["<cert>"]
+    );
+    assert_eq!(
+        read_shell("postconf -e smtpd_tls_protocols=>=TLSv1.2").hazards,
+        [">=TLSv1.2"]
+    );
+    for ok in [
+        "postconf -e 'smtpd_tls_protocols = >=TLSv1.2'",
+        "postconf -P | grep -E 'tls' 2>/dev/null   # <per-service> overrides",
+        "cat <<EOF",
+        "grep x \"$LOG\" < \"$FILE\"",
+    ] {
+        assert!(read_shell(ok).hazards.is_empty(), "{ok}");
+    }
+    assert!(reads_master_cf(
+        "postconf -P | grep -E 'tls_security_level'"
+    ));
+    assert!(reads_master_cf("postconf -n; postconf -P"));
+    assert!(!reads_master_cf(
+        "postconf -PX smtp/inet/smtpd_tls_security_level"
+    ));
+    assert!(!reads_master_cf(
+        "postconf -P 'smtp/inet/myhostname=mail.example.test'"
+    ));
+    assert!(!reads_master_cf("postconf -n | grep smtpd_tls"));
+    assert_eq!(
+        chain_files_set_by(
+            "postconf -e 'smtpd_tls_chain_files = /etc/postfix/tls/mail.key, /etc/postfix/tls/fullchain.pem'"
+        ),
+        [
+            "/etc/postfix/tls/mail.key",
+            "/etc/postfix/tls/fullchain.pem"
+        ]
+    );
+    assert_eq!(
+        chain_files_set_by("postconf -P \"submission/inet/smtpd_tls_chain_files=$KEY,$CHAIN\""),
+        ["$KEY", "$CHAIN"]
+    );
+    assert!(chain_files_set_by("postconf -n | grep smtpd_tls_chain_files").is_empty());
 }
 
 #[test]
@@ -441,12 +721,15 @@ fn expires_soon_inside_warn_window_only() {
     run.finding("cert-expires-soon", "warn");
 }
 
+/// Issue 8, new-user finding 3: a Postfix whose `myhostname` is not on the certificate
+/// while the MX name is: senders check the MX name, not the greeting, so this is info and
+/// the run passes.
 #[test]
 #[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
 fn ehlo_name_not_on_certificate() {
     let run = check("PORT_EHLO_MISMATCH", &[]);
-    let f = run.finding("cert-ehlo-name-mismatch", "warn");
-    run.expect_outcome("warn");
+    let f = run.finding("cert-ehlo-name-mismatch", "info");
+    run.expect_outcome("pass");
     assert!(
         f.to_string().contains("relay.internal.test"),
         "the finding should name the greeting name relay.internal.test{}",
@@ -477,4 +760,267 @@ fn handshake_fails_when_chain_file_missing() {
     let run = check("PORT_HANDSHAKE_FAILED", &[]);
     run.expect_outcome("fail");
     run.finding("tls-handshake-failed", "fail");
+}
+
+/// Issue 8, new-user finding 1: probing `-p 2525,2529,2530,2536` at once, the
+/// `starttls-port-mismatch` finding must not say that ports 2530 (`454`, no certificate
+/// sent) and 2536 (handshake aborted) "offer STARTTLS with" the certificate: only 2525
+/// completes STARTTLS with a trusted one, so only 2525 may be cited as proof that the
+/// certificate is usable.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn port_mismatch_cites_only_ports_where_tls_worked() {
+    let setup = Setup::load();
+    let keys = [
+        "PORT_HEALTHY",
+        "PORT_NO_STARTTLS",
+        "PORT_STARTTLS_REJECTED",
+        "PORT_HANDSHAKE_FAILED",
+    ];
+    let run = check_ports(&keys, &[]);
+    run.expect_outcome("fail");
+    let f = run.finding("starttls-port-mismatch", "fail");
+    let broken: Vec<String> = keys[1..]
+        .iter()
+        .map(|k| setup.port(k).to_string())
+        .collect();
+    let text = format!(
+        "{}\n{}",
+        f["summary"].as_str().unwrap_or_default(),
+        f["fix"].as_str().unwrap_or_default()
+    );
+    // A claim that ports have the certificate reads "<ports> offer STARTTLS with <subject>":
+    // the clause up to (and including) the certificate's subject, or the words "STARTTLS
+    // with", must not name a port where TLS did not complete.
+    for needle in ["CN=mail.example.test", "STARTTLS with"] {
+        for (at, _) in text.match_indices(needle) {
+            let before = &text[..at];
+            let start = [". ", "\n", "; ", ": "]
+                .iter()
+                .filter_map(|b| before.rfind(b).map(|i| i + b.len()))
+                .max()
+                .unwrap_or(0);
+            let clause = &text[start..at + needle.len()];
+            for port in &broken {
+                assert!(
+                    !clause.contains(port.as_str()),
+                    "starttls-port-mismatch cites port {port} as having the certificate \
+                     (\"{clause}\"), but TLS did not complete there with a trusted certificate \
+                     (only port {} did){}",
+                    setup.port("PORT_HEALTHY"),
+                    run.ctx()
+                );
+            }
+        }
+    }
+}
+
+/// Issue 8, new-user finding 2: rustls refuses the RSA-1024 key's handshake signature, but
+/// the cause the admin must act on is the weak key (OpenSSL completes this handshake), so
+/// `cert-weak-key` leads the findings and the headline, not `tls-handshake-failed`.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn weak_key_leads_before_the_refused_handshake() {
+    let run = check("PORT_WEAK_KEY", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-weak-key", "fail");
+    assert_eq!(
+        run.findings()[0]["code"],
+        "cert-weak-key",
+        "the first finding should be the cause (cert-weak-key), not its symptom{}",
+        run.ctx()
+    );
+    let headline = run.json["headline"].as_str().unwrap_or_default();
+    assert!(
+        headline.contains("1024"),
+        "the headline should name the 1024-bit key, got {headline:?}{}",
+        run.ctx()
+    );
+}
+
+/// Issue 8, new-user findings "wrong or unsafe fixes" 1, 2, 3, 7: the Postfix commands for
+/// the expired certificate can be pasted as written and check master.cf too.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn expired_fix_is_safe_to_paste() {
+    let run = check("PORT_EXPIRED", &[]);
+    run.expect_outcome("fail");
+    run.finding("cert-expired", "fail");
+    expect_postfix_commands_pasteable(&run);
+    expect_master_cf_checked(&run);
+}
+
+/// The same for the handshake that fails because `smtpd_tls_chain_files` names a missing
+/// file (set in this listener's master.cf service, so `postconf -n` shows a healthy main.cf).
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn handshake_failed_fix_is_safe_to_paste() {
+    let run = check("PORT_HANDSHAKE_FAILED", &[]);
+    run.expect_outcome("fail");
+    run.finding("tls-handshake-failed", "fail");
+    expect_postfix_commands_pasteable(&run);
+    expect_master_cf_checked(&run);
+}
+
+/// Issue 8, item 1: an expired leaf sent with its intermediate as re-issued after the leaf
+/// expired (same name and key), the root in `--ca-file`. The path is trusted apart from
+/// time; the only thing wrong is the leaf's date, so `cert-expired` and no `cert-untrusted`
+/// ("a certificate in the chain is not valid yet" is false here).
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn expired_leaf_under_renewed_intermediate_is_only_expired() {
+    let run = check("PORT_RENEWED_INTERMEDIATE", &[]);
+    run.expect_outcome("fail");
+    expect_postfix_banner(&run);
+    let chain = run.endpoint()["chain"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        chain.len(),
+        2,
+        "Postfix sends leaf + renewed intermediate{}",
+        run.ctx()
+    );
+    // The scenario itself: the intermediate's notBefore is after the leaf's notAfter (RFC
+    // 3339 UTC strings compare as times).
+    let leaf_end = chain[0]["not_after"].as_str().unwrap_or_default();
+    let ca_start = chain[1]["not_before"].as_str().unwrap_or_default();
+    assert!(
+        !leaf_end.is_empty() && ca_start > leaf_end,
+        "setup: the intermediate ({ca_start}) should be issued after the leaf expired \
+         ({leaf_end}); re-run tests/postfix/setup.sh{}",
+        run.ctx()
+    );
+    run.finding("cert-expired", "fail");
+    let wrong: Vec<String> = run
+        .findings()
+        .iter()
+        .filter(|f| f["severity"] != "info" && f["code"] != "cert-expired")
+        .map(|f| format!("{} ({}): {}", f["code"], f["severity"], f["summary"]))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "only cert-expired is true here (the root is in --ca-file, the intermediate is \
+         valid now and signed the leaf), got also {wrong:?}{}",
+        run.ctx()
+    );
+}
+
+/// Issue 8, item 2: a leaf issued straight from a private root that is neither sent nor
+/// trusted. From the leaf alone the tool cannot know whether the unsent issuer is an
+/// intermediate or a root, so before the first command the fix says both, and how to tell
+/// them apart (the issuer's name, the leaf's Authority Information Access URL).
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn unsent_private_root_is_not_called_a_missing_intermediate() {
+    let run = check("PORT_PRIVATE_ROOT", &[]);
+    run.expect_outcome("fail");
+    assert_eq!(
+        run.endpoint()["chain"].as_array().map(Vec::len),
+        Some(1),
+        "Postfix sends the leaf only{}",
+        run.ctx()
+    );
+    let Some(f) = run
+        .findings()
+        .iter()
+        .find(|f| f["code"] == "cert-chain-incomplete" || f["code"] == "cert-untrusted")
+    else {
+        panic!(
+            "expected cert-chain-incomplete or cert-untrusted{}",
+            run.ctx()
+        );
+    };
+    assert_eq!(
+        f["severity"],
+        "fail",
+        "severity of {}{}",
+        f["code"],
+        run.ctx()
+    );
+    let fix = f["fix"].as_str().unwrap_or_default();
+    let lower = fix.to_lowercase();
+    assert!(
+        lower.contains("root") && lower.contains("intermediate"),
+        "the fix should name both possibilities, an unsent intermediate and a private root, \
+         got {fix:?}{}",
+        run.ctx()
+    );
+    // Not leading with a fix that fits one case only: both are said before any command.
+    let steps = f["steps"].as_array().cloned().unwrap_or_default();
+    let lead: String = steps
+        .iter()
+        .take_while(|s| s["kind"] != "command")
+        .filter_map(|s| s["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
+    // "up to but not including the root" is about a chain of intermediates; the other case
+    // is a root of the admin's own (a private root CA).
+    assert!(
+        lead.contains("intermediate")
+            && ["private root", "root ca", "own root", "root certificate"]
+                .iter()
+                .any(|w| lead.contains(w)),
+        "before its first command the fix should say the issuer may be an unsent intermediate \
+         or a private root CA; it leads with {lead:?}{}",
+        run.ctx()
+    );
+    let said = f.to_string();
+    assert!(
+        said.contains("starttls-check Private CA"),
+        "the finding should name the issuer, starttls-check Private CA{}",
+        run.ctx()
+    );
+    assert!(
+        [
+            "Authority Information Access",
+            "AIA",
+            "caIssuers",
+            "http://pki.example.test/private-ca.crt"
+        ]
+        .iter()
+        .any(|w| said.contains(w)),
+        "the finding should say how to tell an intermediate from a root by the leaf's \
+         Authority Information Access URL (here http://pki.example.test/private-ca.crt){}",
+        run.ctx()
+    );
+}
+
+/// Issue 8, item 4: a listener limited to TLS 1.0/1.1 by its own master.cf service
+/// (`-o smtpd_tls_protocols=...`), main.cf untouched. rustls speaks only TLS 1.2 and 1.3, so
+/// the handshake fails; the fix must look in both places (`postconf -n` for main.cf,
+/// `postconf -P` for master.cf) and give the value that allows TLS 1.2 and 1.3.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn legacy_tls_only_via_master_cf_override() {
+    let run = check("PORT_LEGACY_TLS", &[]);
+    run.expect_outcome("fail");
+    expect_postfix_banner(&run);
+    let f = run.finding("tls-handshake-failed", "fail");
+    let summary = f["summary"].as_str().unwrap_or_default();
+    assert!(
+        ["TLS 1.0", "TLS 1.1", "TLSv1", "older than 1.2"]
+            .iter()
+            .any(|w| summary.contains(w)),
+        "the summary should name the legacy TLS versions, got {summary:?}{}",
+        run.ctx()
+    );
+    let fix = f["fix"].as_str().unwrap_or_default();
+    for must in ["postconf -n", "postconf -P"] {
+        assert!(
+            fix.contains(must),
+            "the fix should check `{must}`: the protocols may be limited in main.cf or, as \
+             here, by the listener's master.cf service; got {fix:?}{}",
+            run.ctx()
+        );
+    }
+    assert!(
+        fix.contains(">=TLSv1.2") || (fix.contains("TLSv1.2") && fix.contains("TLSv1.3")),
+        "the fix should give the value that allows TLS 1.2 and 1.3 (e.g. `>=TLSv1.2`), got \
+         {fix:?}{}",
+        run.ctx()
+    );
+    expect_postfix_commands_pasteable(&run);
 }

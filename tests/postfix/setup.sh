@@ -35,6 +35,9 @@ PORT_EHLO_MISMATCH=2533
 PORT_NO_SERVER_AUTH=2534
 PORT_WEAK_KEY=2535
 PORT_HANDSHAKE_FAILED=2536
+PORT_RENEWED_INTERMEDIATE=2537
+PORT_PRIVATE_ROOT=2538
+PORT_LEGACY_TLS=2539
 
 say() { printf 'postfix-setup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -147,6 +150,17 @@ subjectAltName         = DNS:mail.example.test
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 
+# Issued straight from the private root, with the Authority Information Access
+# URL such CAs (AD CS among them) put on their leaves; .test, never fetched.
+[ ext_leaf_private ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:mail.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+authorityInfoAccess    = caIssuers;URI:http://pki.example.test/private-ca.crt
+
 [ ext_leaf_self ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, keyEncipherment
@@ -163,11 +177,17 @@ key() { # key FILE BITS
     openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$2" -out "$1" 2>/dev/null
 }
 
-# sign NAME CN EXT ISSUER(root|intermediate|self) START END [BITS]
+# sign NAME CN EXT ISSUER(root|intermediate|private-root|self) START END [BITS]
+# With SIGN_KEY=FILE, certifies that existing key instead of making one (a CA
+# certificate re-issued on the same key).
 sign() {
     local name=$1 cn=$2 ext=$3 issuer=$4 start=$5 end=$6 bits=${7:-2048}
     local out="$DIR/certs/$name"
-    key "$out.key" "$bits"
+    if [ -n "${SIGN_KEY:-}" ]; then
+        cp "$SIGN_KEY" "$out.key"
+    else
+        key "$out.key" "$bits"
+    fi
     openssl req -new -config "$CNF" -key "$out.key" -subj "/O=starttls-check test/CN=$cn" -out "$out.csr"
     local ca_args=()
     case "$issuer" in
@@ -186,6 +206,18 @@ mv "$DIR/certs/root.pem" "$DIR/certs/root.key" "$DIR/ca/"
 sign intermediate "starttls-check Test Intermediate CA" ext_intermediate root "-2 years" "+5 years"
 mv "$DIR/certs/intermediate.pem" "$DIR/certs/intermediate.key" "$DIR/ca/"
 
+# The same intermediate re-issued 30 days ago (same name, same key), as a CA
+# renews its issuing certificate: it signed the expired leaf below while its
+# first certificate was current, and now only the new one is sent.
+SIGN_KEY="$DIR/ca/intermediate.key" sign intermediate-renewed "starttls-check Test Intermediate CA" \
+    ext_intermediate root "-30 days" "+5 years"
+mv "$DIR/certs/intermediate-renewed.pem" "$DIR/ca/"
+rm -f "$DIR/certs/intermediate-renewed.key"
+# A private root that is neither sent nor in the tests' --ca-file (named the
+# way AD CS names its roots: nothing in the name says "root").
+sign private-root "starttls-check Private CA" ext_root self "-2 years" "+10 years"
+mv "$DIR/certs/private-root.pem" "$DIR/certs/private-root.key" "$DIR/ca/"
+
 # Leaves.
 sign healthy mail.example.test ext_leaf_mail intermediate "-1 day" "+365 days"
 sign expired mail.example.test ext_leaf_mail intermediate "-400 days" "-30 days"
@@ -194,16 +226,20 @@ sign wrong-name other.example.test ext_leaf_other intermediate "-1 day" "+365 da
 sign expires-soon mail.example.test ext_leaf_mail intermediate "-87 days" "+3 days"
 sign no-server-auth mail.example.test ext_leaf_client_only intermediate "-1 day" "+365 days"
 sign weak-key mail.example.test ext_leaf_mail intermediate "-1 day" "+365 days" 1024
+# Expired 35 days ago, i.e. before the renewed intermediate's notBefore (-30 d):
+# no instant lies inside every certificate of the chain this port sends.
+sign expired-renewed-ca mail.example.test ext_leaf_mail intermediate "-400 days" "-35 days"
+sign private-root-leaf mail.example.test ext_leaf_private private-root "-1 day" "+365 days"
 
 # Chain files for smtpd_tls_chain_files: key first, then leaf, then the
 # intermediate (never the root).
-chain() { # chain NAME [with-intermediate]
+chain() { # chain NAME [with-intermediate|with-renewed-intermediate]
     local c="$DIR/certs/$1"
-    if [ "${2:-}" = with-intermediate ]; then
-        cat "$c.key" "$c.pem" "$DIR/ca/intermediate.pem" >"$c.chain.pem"
-    else
-        cat "$c.key" "$c.pem" >"$c.chain.pem"
-    fi
+    case "${2:-}" in
+    with-intermediate) cat "$c.key" "$c.pem" "$DIR/ca/intermediate.pem" >"$c.chain.pem" ;;
+    with-renewed-intermediate) cat "$c.key" "$c.pem" "$DIR/ca/intermediate-renewed.pem" >"$c.chain.pem" ;;
+    *) cat "$c.key" "$c.pem" >"$c.chain.pem" ;;
+    esac
 }
 chain healthy with-intermediate
 chain expired with-intermediate
@@ -212,10 +248,31 @@ chain wrong-name with-intermediate
 chain expires-soon with-intermediate
 chain no-server-auth with-intermediate
 chain weak-key with-intermediate
+chain expired-renewed-ca with-renewed-intermediate
+chain private-root-leaf
 cat "$DIR/certs/healthy.key" "$DIR/certs/healthy.pem" >"$DIR/certs/leaf-only.chain.pem"
 
 # Keys are read by smtpd as root before it drops privileges.
 chmod 0600 "$DIR"/certs/*.key "$DIR"/certs/*.chain.pem "$DIR"/ca/*.key
+
+# OpenSSL configuration for the legacy-TLS listener (port 2539), loaded through
+# Postfix's tls_config_file/tls_config_name (Postfix >= 3.7.6 on OpenSSL >= 1.1.1b):
+# OpenSSL 3 speaks TLS 1.0/1.1 only at security level 0. (Postfix 3.7 on Debian 12
+# speaks TLS 1.0 without it too: see the README.)
+cat >"$DIR/openssl-legacy-tls.cnf" <<'EOF'
+# Written by starttls-check tests/postfix/setup.sh for the legacy-TLS port.
+postfix = postfix_settings
+
+[ postfix_settings ]
+ssl_conf = postfix_ssl_settings
+
+[ postfix_ssl_settings ]
+system_default = postfix_legacy_tls
+
+[ postfix_legacy_tls ]
+CipherString = DEFAULT@SECLEVEL=0
+MinProtocol = TLSv1
+EOF
 
 # --- 3. Postfix configuration -------------------------------------------------
 say "writing /etc/postfix/main.cf and master.cf"
@@ -328,6 +385,27 @@ master_dist=/usr/share/postfix/master.cf.dist
   -o syslog_name=postfix/handshake-failed
   -o smtpd_tls_security_level=may
   -o smtpd_tls_chain_files=$C/missing.chain.pem
+# 13 expired leaf, sent with its intermediate re-issued (same name and key)
+#    after the leaf expired
+127.0.0.1:$PORT_RENEWED_INTERMEDIATE inet n - n - - smtpd
+  -o syslog_name=postfix/renewed-intermediate
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/expired-renewed-ca.chain.pem
+# 14 leaf issued straight from a private root; only the leaf is sent
+127.0.0.1:$PORT_PRIVATE_ROOT inet n - n - - smtpd
+  -o syslog_name=postfix/private-root
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/private-root-leaf.chain.pem
+# 15 TLS 1.0/1.1 only: this service's own override, main.cf untouched, with an
+#    OpenSSL configuration at security level 0
+127.0.0.1:$PORT_LEGACY_TLS inet n - n - - smtpd
+  -o syslog_name=postfix/legacy-tls
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+  -o smtpd_tls_protocols=!SSLv2,!SSLv3,!TLSv1.2,!TLSv1.3
+  -o smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3,!TLSv1.2,!TLSv1.3
+  -o tls_config_file=$DIR/openssl-legacy-tls.cnf
+  -o tls_config_name=postfix
 EOF
 } >/etc/postfix/master.cf
 
@@ -370,7 +448,8 @@ fi
 # Wait until every port answers with a 220 banner.
 ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_STARTTLS
        $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
-       $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED"
+       $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED
+       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS"
 for port in $ports; do
     ok=
     for _ in $(seq 1 50); do
@@ -401,6 +480,9 @@ PORT_EHLO_MISMATCH=$PORT_EHLO_MISMATCH
 PORT_NO_SERVER_AUTH=$PORT_NO_SERVER_AUTH
 PORT_WEAK_KEY=$PORT_WEAK_KEY
 PORT_HANDSHAKE_FAILED=$PORT_HANDSHAKE_FAILED
+PORT_RENEWED_INTERMEDIATE=$PORT_RENEWED_INTERMEDIATE
+PORT_PRIVATE_ROOT=$PORT_PRIVATE_ROOT
+PORT_LEGACY_TLS=$PORT_LEGACY_TLS
 EOF
 mv "$DIR/ports.env.tmp" "$DIR/ports.env"
 say "ready: $(echo $ports | wc -w) ports on 127.0.0.1; env file $DIR/ports.env; log $LOG"
