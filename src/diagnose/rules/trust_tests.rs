@@ -366,3 +366,39 @@ fn no_roots_stays_no_roots() {
     let t = none.check(&[p.expired_leaf()], unix(NOW));
     assert_eq!(t.failure, Some(TrustFailure::NoRoots), "{t:?}");
 }
+
+#[test]
+fn an_old_copy_of_a_renewed_ca_certificate_sent_along_does_no_harm() {
+    let p = pki();
+    // The server sends the CA certificate both as it was (expired 10 days ago) and as
+    // renewed: the path runs through the current copy, the old one is not needed.
+    let chain = vec![
+        p.expired_leaf(),
+        p.recertified(NOW - days(800), NOW - days(10)),
+        p.recertified(NOW - days(30), NOW + days(1000)),
+    ];
+    let t = p.trust.check(&chain, unix(NOW));
+    assert_eq!(t.path, [0, 2], "{t:?}");
+    let f = run(chain, &p.trust);
+    assert_eq!(codes(&f), [("cert-expired", Severity::Fail)], "{f:#?}");
+    assert!(f[0].summary.starts_with("certificate expired"), "{f:#?}");
+    never_says_untrusted(&f);
+}
+
+#[test]
+fn a_ca_certificate_renewed_with_a_new_key_is_named_as_such() {
+    let p = pki();
+    let new_key = p
+        .root
+        .intermediate("Renewal Issuing CA", NOW - days(30))
+        .unwrap();
+    let t = p
+        .trust
+        .check(&[p.expired_leaf(), new_key.der().to_vec()], unix(NOW));
+    assert_eq!(t.failure, Some(TrustFailure::BadSignature), "{t:?}");
+    let reason = t.reason.unwrap();
+    assert!(
+        reason.contains("#1 CN=Renewal Issuing CA") && reason.contains("another key"),
+        "{reason}"
+    );
+}
