@@ -129,7 +129,7 @@ impl TrustStore {
     /// Checks that `chain[0]` chains to a trusted root through `chain[1..]`, ignoring the
     /// name (checked separately against every name the user cares about). webpki judges the
     /// chain at `now`; when its only objection is time, the path is judged again without
-    /// dates ([`path`]), because "expired" and "untrusted" are different findings with
+    /// dates (`tls/path.rs`), because "expired" and "untrusted" are different findings with
     /// different fixes, and no single instant need lie inside every certificate's validity
     /// (a leaf issued under a CA certificate renewed since).
     pub fn check(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
