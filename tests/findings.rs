@@ -536,3 +536,34 @@ fn failure_events_stay_in_the_transcript() {
     let quit = lines.iter().position(|l| *l == "QUIT").expect("QUIT");
     assert!(failed < quit, "{lines:?}");
 }
+
+#[test]
+fn expired_leaf_under_a_renewed_intermediate_is_expired_not_untrusted() {
+    // The issuing CA re-certified 30 days ago (same name, same key) sends its new
+    // certificate with a leaf issued under the old one that expired 135 days ago: no instant
+    // lies inside both validities, yet the chain leads to the trusted root.
+    let p = pki();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 0);
+    spec.not_before = p.now - Duration::days(500);
+    spec.not_after = p.now - Duration::days(135);
+    let mut leaf = p.intermediate.leaf(&spec).unwrap();
+    let renewed = p
+        .intermediate
+        .cross_signed_by(
+            &p.root,
+            p.now - Duration::days(30),
+            p.now + Duration::days(1000),
+        )
+        .unwrap();
+    leaf.chain.push(renewed);
+    let r = probe(&serve(postfix(&leaf)), &[]);
+    assert_verdict(&r, "fail", 2, "cert-expired", "fail");
+    assert_eq!(r.codes(), ["cert-expired"], "{}", r.stdout);
+    assert_eq!(
+        r.json()["endpoints"][0]["trust"]["trusted"],
+        true,
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("not trusted"), "{}", r.stdout);
+}

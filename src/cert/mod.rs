@@ -348,7 +348,7 @@ fn key_facts(x: &X509Certificate<'_>) -> (String, u32, Option<String>) {
 /// A distinguished name, most specific attribute first, values escaped. `windows` uses the
 /// attribute keys of .NET's `X500DistinguishedName` (`S=` for the state), which is what
 /// Exchange compares in `-TlsCertificateName`.
-fn dn_string(name: &X509Name<'_>, windows: bool) -> String {
+pub(crate) fn dn_string(name: &X509Name<'_>, windows: bool) -> String {
     let mut parts = Vec::new();
     for rdn in name.iter_rdn().collect::<Vec<_>>().into_iter().rev() {
         for attr in rdn.iter() {

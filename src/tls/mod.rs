@@ -9,6 +9,8 @@
 //! - RFC 3207 §4.1 (the TLS negotiation after `220`), RFC 7672 §3.2 (server certificate
 //!   checks for SMTP), RFC 8446 / RFC 5246 (TLS 1.3 / 1.2)
 
+mod path;
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -125,9 +127,11 @@ impl TrustStore {
     }
 
     /// Checks that `chain[0]` chains to a trusted root through `chain[1..]`, ignoring the
-    /// name (checked separately against every name the user cares about) and, when the
-    /// only problem is time, judging trust at a moment inside the leaf's validity, because
-    /// "expired" and "untrusted" are different findings with different fixes.
+    /// name (checked separately against every name the user cares about). webpki judges the
+    /// chain at `now`; when its only objection is time, the path is judged again without
+    /// dates (`tls/path.rs`), because "expired" and "untrusted" are different findings with
+    /// different fixes, and no single instant need lie inside every certificate's validity
+    /// (a leaf issued under a CA certificate renewed since).
     pub fn check(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
         if self.roots.is_empty() {
             return TrustResult::untrusted(
@@ -151,35 +155,52 @@ impl TrustStore {
             Err(e) => return TrustResult::untrusted(TrustFailure::Other, &describe_cert_error(&e)),
         };
         let algs = self.provider.signature_verification_algorithms.all;
-        let verify = |at: UnixTime| {
-            rustls::client::verify_server_cert_signed_by_trust_anchor(
-                &parsed,
-                &self.roots,
-                &intermediates,
-                at,
-                algs,
-            )
-        };
-        let mut result = verify(now);
-        let valid_now = result.is_ok();
-        if let Err(rustls::Error::InvalidCertificate(e)) = &result
-            && is_time_error(e)
-            && let Some(mid) = validity_midpoint(leaf)
-        {
-            result = verify(mid);
-        }
+        let verdict_now = rustls::client::verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            &self.roots,
+            &intermediates,
+            now,
+            algs,
+        );
         let top_issuer_trusted = chain
             .last()
             .and_then(|top| x509_parser::parse_x509_certificate(top).ok())
             .is_some_and(|(_, x)| self.has_root_subject(x.issuer().as_raw()));
-        match result {
-            Ok(()) => TrustResult {
-                trusted: true,
-                valid_now,
-                failure: None,
-                reason: None,
-                top_issuer_trusted,
-            },
+        let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let apart_from_time = || path::build(chain, &self.roots.roots, algs, now_secs);
+        let trusted = |valid_now: bool, path: Vec<usize>| TrustResult {
+            trusted: true,
+            valid_now,
+            failure: None,
+            reason: None,
+            top_issuer_trusted,
+            path,
+        };
+        match verdict_now {
+            // The path webpki took is not returned; the one built here is, for the rules to
+            // know which certificates sent are on it.
+            Ok(()) => trusted(true, apart_from_time().unwrap_or_default()),
+            Err(rustls::Error::InvalidCertificate(e)) if is_time_error(&e) => {
+                match apart_from_time() {
+                    // Every certificate on the path found here is current, yet webpki
+                    // refused the chain at `now`: that path failed a check not made here
+                    // (a CA's name constraints), and webpki reported the dates of another
+                    // candidate as the more specific error. Its refusal stands; the dates
+                    // are not the reason.
+                    Ok(path) if path_is_current(chain, &path, now_secs) => TrustResult {
+                        top_issuer_trusted,
+                        ..TrustResult::untrusted(
+                            TrustFailure::Other,
+                            "no path to a trusted root passes every check, although the certificates on the one found are all current (a CA's name constraints may exclude the server's names)",
+                        )
+                    },
+                    Ok(path) => trusted(false, path),
+                    Err(refusal) => TrustResult {
+                        top_issuer_trusted,
+                        ..TrustResult::untrusted(refusal.kind, &refusal.reason)
+                    },
+                }
+            }
             Err(e) => {
                 let kind = match &e {
                     rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
@@ -187,9 +208,6 @@ impl TrustStore {
                     }
                     rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
                         TrustFailure::BadSignature
-                    }
-                    rustls::Error::InvalidCertificate(c) if is_time_error(c) => {
-                        TrustFailure::ChainTime
                     }
                     _ => TrustFailure::Other,
                 };
@@ -212,13 +230,17 @@ fn is_time_error(e: &CertificateError) -> bool {
     )
 }
 
-fn validity_midpoint(der: &[u8]) -> Option<UnixTime> {
-    let (_, x) = x509_parser::parse_x509_certificate(der).ok()?;
-    let v = x.validity();
-    let mid = (v.not_before.timestamp() / 2) + (v.not_after.timestamp() / 2);
-    Some(UnixTime::since_unix_epoch(Duration::from_secs(
-        u64::try_from(mid).ok()?,
-    )))
+/// Every certificate of `chain` at the positions `path` is inside its validity at `now`.
+fn path_is_current(chain: &[Vec<u8>], path: &[usize], now: i64) -> bool {
+    path.iter().all(|&i| {
+        chain
+            .get(i)
+            .and_then(|der| x509_parser::parse_x509_certificate(der).ok())
+            .is_some_and(|(_, x)| {
+                let v = x.validity();
+                v.not_before.timestamp() <= now && now <= v.not_after.timestamp()
+            })
+    })
 }
 
 /// Why a chain is not trusted.
@@ -229,8 +251,6 @@ pub enum TrustFailure {
     UnknownIssuer,
     /// A signature in the chain does not verify.
     BadSignature,
-    /// An intermediate is outside its validity period.
-    ChainTime,
     /// The server sent no certificate.
     NoCertificate,
     /// This machine has no trusted roots: nothing can be judged.
@@ -242,8 +262,8 @@ pub enum TrustFailure {
 /// The outcome of the chain check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustResult {
-    /// The chain leads to a trusted root (judged inside the leaf's validity when the only
-    /// problem was time).
+    /// The chain leads to a trusted root, judged apart from time: dates are the dates
+    /// findings' business.
     pub trusted: bool,
     /// The chain validates at the probe's time: every certificate on the path is current.
     pub valid_now: bool,
@@ -254,6 +274,10 @@ pub struct TrustResult {
     /// The issuer of the last certificate sent is a trusted root (so nothing is missing
     /// between them, whatever else is wrong).
     pub top_issuer_trusted: bool,
+    /// When trusted, the positions in the chain sent of the certificates on the path to the
+    /// root, leaf first: a certificate sent but not needed (an old copy of a renewed CA
+    /// certificate, a root) does no harm, whatever its dates. Empty when not trusted.
+    pub path: Vec<usize>,
 }
 
 impl TrustResult {
@@ -264,6 +288,7 @@ impl TrustResult {
             failure: Some(kind),
             reason: Some(reason.to_string()),
             top_issuer_trusted: false,
+            path: Vec::new(),
         }
     }
 }

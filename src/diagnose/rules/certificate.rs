@@ -46,34 +46,48 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
+/// Each certificate's dates, judged on their own at `now`: the chain's trust is judged apart
+/// from time (a leaf issued under a CA certificate renewed since has no instant at which
+/// every certificate is valid), so every out-of-date certificate that matters is named here,
+/// with its own dates, and never called untrusted.
 fn dates(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
-    let path_is_current = ctx
-        .obs
-        .trust
-        .as_ref()
-        .is_some_and(|t| t.trusted && t.valid_now);
+    let trust = ctx.obs.trust.as_ref().filter(|t| t.trusted);
+    let path_is_current = trust.is_some_and(|t| t.valid_now);
+    // The certificates on the path to the trusted root, when one was found.
+    let on_path = |i: usize| trust.is_none_or(|t| t.path.is_empty() || t.path.contains(&i));
     for (i, c) in ctx.chain.iter().enumerate() {
-        // A root sent along is ignored by clients, and an expired extra certificate the
-        // verifier did not need (an old cross-sign) does no harm: only the path counts.
-        if i > 0 && (c.self_signed || path_is_current) {
+        // A root sent along is ignored by clients, and an out-of-date extra certificate the
+        // path does not need (an old cross-sign, the old copy of a renewed CA certificate)
+        // does no harm: only the path counts.
+        if i > 0 && (c.self_signed || path_is_current || !on_path(i)) {
             continue;
         }
-        if c.not_after_at < ctx.now {
-            out.push(expired(ctx, i, c));
+        let mut finding = if c.not_after_at < ctx.now {
+            expired(ctx, i, c)
         } else if c.not_before_at > ctx.now {
-            out.push(ctx.finding(
+            ctx.finding(
                 Code::CertNotYetValid,
                 format!("{} is not valid until {}", which(i), date(c.not_before_at)),
-                vec![
-                    describe(c),
-                    format!("notBefore {}", c.not_before),
-                    format!("checked at {}", crate::cert::rfc3339(ctx.now)),
-                ],
+                Vec::new(),
                 generic::not_yet_valid(),
-            ));
-        }
+            )
+        } else {
+            continue;
+        };
+        finding.evidence = dated(ctx, i, c);
+        out.push(finding);
     }
     expires_soon(ctx, leaf, out);
+}
+
+/// The evidence of a dates finding: which certificate (`#1 CN=...`), its own validity, and
+/// the time it was judged at.
+fn dated(ctx: &Ctx<'_>, i: usize, c: &CertInfo) -> Vec<String> {
+    vec![
+        format!("#{i} {}", describe(c)),
+        format!("notBefore {}, notAfter {}", c.not_before, c.not_after),
+        format!("checked at {}", crate::cert::rfc3339(ctx.now)),
+    ]
 }
 
 /// `certificate` for the leaf (`i` = 0), `intermediate certificate #i` above it.
