@@ -193,8 +193,10 @@ fn certificate(out: &mut String, c: &CertInfo, e: &EndpointReport) {
         &format!("{} (Exchange/Windows)", c.thumbprint),
     );
     if let Some(t) = &e.trust {
-        let s = if t.trusted {
+        let s = if t.trusted && t.valid_now {
             "trusted".to_string()
+        } else if t.trusted {
+            "trusted, but not valid at the time of the check (see the dates)".to_string()
         } else {
             format!("NOT trusted: {}", t.reason.clone().unwrap_or_default())
         };

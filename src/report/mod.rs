@@ -84,8 +84,11 @@ pub struct TlsDto {
 /// The chain check.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TrustDto {
-    /// Leads to a trusted root.
+    /// Leads to a trusted root (judged apart from dates: an expired certificate from a
+    /// trusted CA is trusted and expired).
     pub trusted: bool,
+    /// Every certificate on the path is valid at the time of the check.
+    pub valid_now: bool,
     /// Why not.
     pub reason: Option<String>,
 }
@@ -234,6 +237,7 @@ impl EndpointReport {
             chain,
             trust: o.trust.as_ref().map(|t| TrustDto {
                 trusted: t.trusted,
+                valid_now: t.valid_now,
                 reason: t.reason.clone(),
             }),
             failure: o.failure.as_ref().map(|f| FailureDto {

@@ -120,6 +120,7 @@ fn report() -> Report {
         chain: vec![cert()],
         trust: Some(TrustDto {
             trusted: true,
+            valid_now: false,
             reason: None,
         }),
         failure: None,
