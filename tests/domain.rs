@@ -101,6 +101,24 @@ fn a_domain_is_every_mx_host_and_address_in_preference_order() {
     );
 }
 
+/// Issue 8, item 3: a name probed as its own mail host is fine as it is; the only MX record
+/// worth proposing names that host itself, never an invented `mail.<name>`.
+#[test]
+fn a_name_without_mx_is_never_sent_to_an_invented_mail_host() {
+    let name = "mx-notls.fabrikam.test";
+    let (_s, ports) = serve_group(vec![(healthy(name), [127, 0, 0, 2], 0)]);
+    let d = dns("fabrikam.test", "mx-notls IN A 127.0.0.2");
+    let target = format!("{name}:{}", ports[0]);
+    let r = probe_domain(&d, &[&target], &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let fix = r.finding("dns-no-mx")["fix"].as_str().unwrap().to_string();
+    assert!(!fix.contains(&format!("mail.{name}")), "{fix}");
+    assert!(
+        fix.contains(&format!("{name}. 3600 IN MX 10 {name}.")),
+        "an explicit MX names the host itself:\n{fix}"
+    );
+}
+
 #[test]
 fn one_node_still_serving_the_self_signed_certificate_is_the_odd_one_out() {
     let odd = spki::self_signed(&LeafSpec::valid_for("EXCH02", pki().now, 1800)).unwrap();

@@ -2,3 +2,167 @@
 //! a wrong fix and says what the admin must read instead.
 
 #![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+
+use super::sweep::{answer, mail_host, no_address, route};
+use super::tests::{NOW, World, assert_fix_is_usable, observed, reply, world};
+use super::{cross, dns};
+use crate::diagnose::*;
+use crate::dns::route::{Lookup, Route};
+use crate::evidence::Evidence;
+use crate::model::{FailureKind, Observation, Phase, PhaseFailure, Via};
+use crate::scripted::{Ca, LeafSpec};
+use crate::smtp::Capabilities;
+use crate::target::Host;
+use crate::tls::{HandshakeError, HandshakeFailure, TrustStore};
+
+const HOST: &str = "mail.contoso.test";
+
+/// The findings of one endpoint, every fix checked for text.
+fn run(obs: &Observation, policy: &Policy) -> Vec<Finding> {
+    let findings = diagnose(&Evidence::derive(obs.clone(), NOW), policy, NOW);
+    findings.iter().for_each(assert_fix_is_usable);
+    findings
+}
+
+/// The finding with `code`, or a panic listing the codes raised.
+fn find(findings: &[Finding], code: Code) -> &Finding {
+    findings.iter().find(|f| f.code == code).unwrap_or_else(|| {
+        let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+        panic!("no {}; codes: {codes:?}", code.as_str())
+    })
+}
+
+/// The same observation, answered by a server whose banner reveals `kind`.
+fn as_server(mut obs: Observation, kind: &str) -> Observation {
+    let greeting = obs
+        .capabilities
+        .as_ref()
+        .map(|c| c.greeting_name.clone())
+        .unwrap_or_default();
+    let banner = match kind {
+        "exchange" => format!("{greeting} Microsoft ESMTP MAIL Service ready"),
+        "postfix" => format!("{greeting} ESMTP Postfix"),
+        _ => format!("{greeting} ESMTP"),
+    };
+    obs.banner = Some(reply(220, &[&banner]));
+    obs
+}
+
+fn on_port(mut obs: Observation, port: u16) -> Observation {
+    obs.endpoint.address.set_port(port);
+    obs
+}
+
+/// A healthy chain for `names` (the first is the CN), from the unit PKI.
+fn chain_for(w: &World, names: &[&str]) -> Vec<Vec<u8>> {
+    let spec = LeafSpec {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        ..LeafSpec::valid_for(names[0], NOW, 90)
+    };
+    w.chain(&spec, true)
+}
+
+fn with_expected(names: &[&str]) -> Policy {
+    Policy {
+        expected_names: names.iter().map(|n| n.to_string()).collect(),
+        ..Policy::default()
+    }
+}
+
+/// The text of every command of a fix, in order.
+fn commands(f: &Finding) -> Vec<String> {
+    f.fix.commands().map(|(_, c)| c.to_string()).collect()
+}
+
+// --- DNS: never an invented host (issue 8 item 3; new-user trial, wrong fix 8).
+
+fn implicit(name: &str) -> Route {
+    route(
+        name,
+        Lookup::Implicit,
+        vec![mail_host(name, Some(0), answer("192.0.2.7", None))],
+    )
+}
+
+#[test]
+fn a_name_without_mx_gets_nothing_or_an_mx_naming_itself() {
+    let name = "mx-notls.test.example";
+    let found = dns::route_rules(&implicit(name), "192.0.2.53");
+    let f = find(&found, Code::DnsNoMx);
+    assert!(
+        !f.fix.text().contains(&format!("mail.{name}")),
+        "an MX at a host nobody created breaks mail:\n{}",
+        f.fix
+    );
+    for (shell, c) in f.fix.commands() {
+        if shell == Shell::DnsZone && c.contains(" MX ") {
+            assert_eq!(
+                c,
+                format!("{name}. 3600 IN MX 10 {name}."),
+                "the only MX to propose names the host itself"
+            );
+        }
+    }
+    assert!(f.fix.text().contains("Nothing to change"), "{}", f.fix);
+}
+
+#[test]
+fn no_dns_fix_proposes_an_invented_mail_host() {
+    let name = "contoso.test";
+    let null = route(name, Lookup::NullMx, vec![]);
+    let nothing = route(
+        name,
+        Lookup::Implicit,
+        vec![mail_host(name, Some(0), Err(no_address(name)))],
+    );
+    let mut found = dns::route_rules(&null, "192.0.2.53");
+    for h in &nothing.hosts {
+        found.extend(dns::host_rules(&nothing, h, "192.0.2.53"));
+    }
+    assert!(found.len() >= 2, "{found:?}");
+    for f in &found {
+        for (_, c) in f.fix.commands() {
+            assert!(
+                !c.contains(&format!("mail.{name}")),
+                "{}: a record for a host nobody created: {c}",
+                f.code
+            );
+        }
+    }
+}
+
+// --- cert-name-mismatch: "point the MX record at" only when an MX led there (wrong fix 9).
+
+#[test]
+fn pointing_the_mx_elsewhere_is_offered_only_when_an_mx_led_here() {
+    let w = world();
+    let chain = chain_for(&w, &["www.contoso.test"]);
+    // A bracketed host: no MX record was involved, so there is none to repoint.
+    let direct = observed(HOST, HOST, chain.clone(), &w.trust);
+    let f = run(&direct, &Policy::default());
+    let mismatch = find(&f, Code::CertNameMismatch);
+    assert!(
+        !mismatch.fix.text().contains("MX record"),
+        "no MX led to {HOST}:\n{}",
+        mismatch.fix
+    );
+    // Reached through the MX of contoso.test: repointing it is one option, said with its
+    // condition.
+    let mut via_mx = observed(HOST, HOST, chain, &w.trust);
+    via_mx.endpoint.via = Some(Via {
+        domain: "contoso.test".into(),
+        preference: 10,
+    });
+    let f = run(&via_mx, &Policy::default());
+    let text = find(&f, Code::CertNameMismatch).fix.text();
+    assert!(
+        text.contains("MX record of contoso.test") && text.contains("www.contoso.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("If www.contoso.test is this mail server's own name"),
+        "the condition is said:\n{text}"
+    );
+}

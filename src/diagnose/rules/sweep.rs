@@ -496,7 +496,11 @@ fn cross_scenarios(w: &World, k: Kind) -> Vec<(String, Vec<Evidence>)> {
         .collect()
 }
 
-fn mail_host(name: &str, preference: Option<u16>, a: Result<HostAnswer, DnsError>) -> MailHost {
+pub(super) fn mail_host(
+    name: &str,
+    preference: Option<u16>,
+    a: Result<HostAnswer, DnsError>,
+) -> MailHost {
     let ip = name.parse::<IpAddr>().ok();
     MailHost {
         host: ip.map_or_else(|| Host::Name(name.into()), Host::Ip),
@@ -510,14 +514,14 @@ fn mail_host(name: &str, preference: Option<u16>, a: Result<HostAnswer, DnsError
     }
 }
 
-fn answer(addr: &str, alias_of: Option<&str>) -> Result<HostAnswer, DnsError> {
+pub(super) fn answer(addr: &str, alias_of: Option<&str>) -> Result<HostAnswer, DnsError> {
     Ok(HostAnswer {
         addrs: vec![addr.parse().unwrap()],
         alias_of: alias_of.map(str::to_string),
     })
 }
 
-fn route(name: &str, lookup: Lookup, hosts: Vec<MailHost>) -> Route {
+pub(super) fn route(name: &str, lookup: Lookup, hosts: Vec<MailHost>) -> Route {
     Route {
         name: name.into(),
         lookup,
@@ -542,7 +546,7 @@ fn resolver_failed(n: &str) -> DnsError {
     }
 }
 
-fn no_address(n: &str) -> DnsError {
+pub(super) fn no_address(n: &str) -> DnsError {
     DnsError::NoAddress { name: n.into() }
 }
 
