@@ -150,10 +150,13 @@ pub fn maybe_private_root(issuer: &str) -> Fix {
     ))
 }
 
-/// The MX host name may be the wrong one: `other` is on the certificate.
-pub fn point_mx_at(host: &str, other: &str) -> Fix {
-    fix("generic::point_mx_at", &[host, other]).say(format!(
-        "Or, if {host} is the wrong name, point the MX record at {other}, which the certificate covers."
+/// The MX of `domain` names `host`, which the certificate does not cover; `other` is on the
+/// certificate. Repointing the MX fits only when `other` names the same mail server, so the
+/// condition is said.
+pub fn point_mx_at(domain: &str, host: &str, other: &str) -> Fix {
+    fix("generic::point_mx_at", &[domain, host, other]).say(format!(
+        "If {other} is this mail server's own name (not a web site that shares its certificate), you can instead point the MX record of {domain} \
+         at {other} in place of {host}: the certificate covers it."
     ))
 }
 
@@ -481,22 +484,23 @@ pub fn domain_missing(name: &str) -> Fix {
 
 /// `name` publishes a null MX.
 pub fn null_mx(name: &str) -> Fix {
-    fix("generic::null_mx", &[name])
-        .say(format!(
-            "Nothing to change if {name} should not receive mail: senders bounce at once instead of queueing. \
-             If it should, replace the null MX with records naming your mail hosts, e.g."
-        ))
-        .run(Shell::DnsZone, mx_record(name, 10, &format!("mail.{name}")))
+    fix("generic::null_mx", &[name]).say(format!(
+        "Nothing to change if {name} should not receive mail: senders bounce at once instead of queueing. \
+         If it should, replace the null MX with MX records naming the mail hosts that exist for it (`{}`).",
+        mx_record(name, 10, "<mail host>")
+    ))
 }
 
-/// `name` has no MX records.
+/// `name` has no MX records but an address: it is its own mail host (implicit MX). The only
+/// record worth proposing names that host itself: an invented `mail.<name>` would send mail
+/// nowhere (RFC 5321 §5.1).
 pub fn implicit_mx(name: &str) -> Fix {
     fix("generic::implicit_mx", &[name])
         .say(format!(
-            "Nothing to change if {name} is itself the mail host. If {name} is a mail domain, publish MX records, \
-             since some senders do not fall back to the address record:"
+            "Nothing to change if {name} is itself the mail host: senders that follow RFC 5321 use its address. \
+             If mail is addressed to user@{name}, an MX record naming the host itself makes that explicit for the senders that do not fall back:"
         ))
-        .run(Shell::DnsZone, mx_record(name, 10, &format!("mail.{name}")))
+        .run(Shell::DnsZone, mx_record(name, 10, name))
 }
 
 /// A null MX next to real ones.
@@ -519,7 +523,10 @@ pub fn name_the_mail_host(domain: &str, ip: &str, preference: u16) -> Fix {
         "generic::name_the_mail_host",
         &[domain, ip, &preference.to_string()],
     )
-    .say("Give the server a name and point the MX record at the name (RFC 5321 §5.1):")
+    .say(format!(
+        "Give the server a name and point the MX record at the name (RFC 5321 §5.1); the records below call it {host}: \
+         use another name if that one is taken, and publish both records together:"
+    ))
     .run(Shell::DnsZone, a_record(&host, ip))
     .run(Shell::DnsZone, mx_record(domain, preference, &host))
     .say(format!(
@@ -545,9 +552,9 @@ pub fn mx_host_without_address(name: &str, record: &str) -> Fix {
 /// `name` has neither MX records nor an address.
 pub fn publish_mx(name: &str) -> Fix {
     fix("generic::publish_mx", &[name]).say(format!(
-        "Publish MX records for {name} naming your mail hosts (`{}`), \
+        "Publish an MX record for {name} naming the mail host that should receive its mail (`{}`), \
          or an A/AAAA record if {name} is itself the mail host.",
-        mx_record(name, 10, &format!("mail.{name}"))
+        mx_record(name, 10, "<mail host>")
     ))
 }
 

@@ -395,8 +395,11 @@ fn common_name_only(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str) -> Finding {
 fn host_not_covered(ctx: &Ctx<'_>, leaf: &CertInfo, host: &str) -> Finding {
     let get = generic::cover_host(host, parent(host));
     let mut fix = fixes::install_certificate(ctx.kind, ctx.port(), &get, None);
-    if let Some(other) = greeting_suggestion(ctx, leaf) {
-        fix = fix.followed_by(generic::point_mx_at(host, &other));
+    // Only an MX record can be repointed: a host named directly has none.
+    if let (Some(via), Some(other)) = (&ctx.obs.endpoint.via, greeting_suggestion(ctx, leaf))
+        && let Some(domain) = safe_name(&via.domain)
+    {
+        fix = fix.followed_by(generic::point_mx_at(&domain, host, &other));
     }
     ctx.finding(
         Code::CertNameMismatch,
