@@ -39,6 +39,41 @@ fn healthy_server_passes_and_the_probe_never_sends_mail() {
     );
 }
 
+/// Issue 8, item 2: a leaf issued straight by a private root that is neither sent nor trusted
+/// looks exactly like a leaf whose intermediate is missing. The report says both, and leads
+/// with the command that tells them apart, not with a fix for one of them.
+#[test]
+fn an_unsent_private_root_is_not_called_a_missing_intermediate() {
+    let private = starttls_check::scripted::Ca::root("Contoso Private Root", pki().now).unwrap();
+    let leaf = private
+        .leaf(&LeafSpec::valid_for(HOST, pki().now, 200))
+        .unwrap(); // the leaf alone: the root is neither sent nor in --ca-file
+    let r = probe(&serve(postfix(&leaf)), &[]);
+    assert_eq!(r.json()["verdict"], "fail", "{}", r.stdout);
+    let f = &r.json()["findings"][0];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("Contoso Private Root")
+            && summary.contains("intermediate")
+            && summary.contains("private root"),
+        "{summary}"
+    );
+    let first_command = f["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "command")
+        .unwrap();
+    assert!(
+        first_command["text"]
+            .as_str()
+            .unwrap()
+            .contains("-ext authorityInfoAccess"),
+        "the first command tells the two apart: {}",
+        f["fix"]
+    );
+}
+
 #[test]
 fn implicit_tls_endpoint_is_probed_without_starttls() {
     let mut sc = postfix(&pki().healthy(HOST, 90));

@@ -166,3 +166,51 @@ fn pointing_the_mx_elsewhere_is_offered_only_when_an_mx_led_here() {
         "the condition is said:\n{text}"
     );
 }
+
+// --- An unsent issuer: a missing intermediate or a private root (issue 8 item 2).
+
+/// A leaf issued straight by a private root that the server does not send and nobody trusts.
+fn leaf_of_unsent_private_root() -> Vec<Vec<u8>> {
+    let private = Ca::root("Contoso Private Root", NOW).unwrap();
+    let leaf = private.leaf(&LeafSpec::valid_for(HOST, NOW, 90)).unwrap();
+    vec![leaf.chain[0].to_vec()]
+}
+
+#[test]
+fn an_unsent_issuer_is_said_to_be_an_intermediate_or_a_root_and_how_to_tell() {
+    let w = world();
+    for kind in ["postfix", "exchange", "unknown"] {
+        let obs = as_server(
+            observed(HOST, HOST, leaf_of_unsent_private_root(), &w.trust),
+            kind,
+        );
+        let f = run(&obs, &Policy::default());
+        let chain = f
+            .iter()
+            .find(|f| matches!(f.code, Code::CertChainIncomplete | Code::CertUntrusted))
+            .unwrap();
+        assert!(
+            chain.summary.contains("Contoso Private Root")
+                && chain.summary.contains("intermediate")
+                && chain.summary.contains("private root"),
+            "{kind}: both possibilities in the summary: {}",
+            chain.summary
+        );
+        assert!(
+            !chain.summary.starts_with("the chain is incomplete"),
+            "{kind}: {}",
+            chain.summary
+        );
+        let cmds = commands(chain);
+        assert!(
+            cmds[0].contains("openssl s_client -connect 192.0.2.10:25 -starttls smtp")
+                && cmds[0].contains("-ext authorityInfoAccess"),
+            "{kind}: the first command tells the two apart, it changes nothing:\n{}",
+            chain.fix
+        );
+        let text = chain.fix.text();
+        for needle in ["CA Issuers", "an intermediate", "a private root", "public CA"] {
+            assert!(text.contains(needle), "{kind}: {needle} missing:\n{text}");
+        }
+    }
+}
