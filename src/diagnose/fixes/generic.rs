@@ -142,11 +142,59 @@ pub fn incomplete_chain(missing: &str) -> Fix {
     ))
 }
 
-/// Only the leaf was sent, and its issuer may be a private root rather than a missing
-/// intermediate.
-pub fn maybe_private_root(issuer: &str) -> Fix {
-    fix("generic::maybe_private_root", &[issuer]).say(format!(
-        "If {issuer} is itself a private root CA, public senders will never trust it: use a certificate from a public CA."
+/// Shows the issuer and the Authority Information Access of the certificate a server sends,
+/// from any machine with OpenSSL 1.1.1 or later: `address` is the address and port probed,
+/// `starttls` whether to speak STARTTLS first, `sni` the name to ask for (safe to paste).
+pub fn show_issuer_and_aia(address: &str, starttls: bool, sni: Option<&str>) -> String {
+    let starttls = if starttls { " -starttls smtp" } else { "" };
+    let sni = sni.map(|n| format!(" -servername {n}")).unwrap_or_default();
+    format!(
+        "openssl s_client -connect {address}{starttls}{sni} </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext authorityInfoAccess"
+    )
+}
+
+/// Shows the subject and issuer of the certificate at the URL in `$url` (a CA Issuers URL
+/// serves one DER certificate, RFC 5280 §4.2.2.1).
+pub fn show_certificate_at_url() -> &'static str {
+    "curl -fsS \"${url:?}\" | openssl x509 -inform DER -noout -subject -issuer"
+}
+
+/// The first steps of a fix for a chain that stops at `issuer`, which is neither sent nor
+/// trusted: it is either an intermediate the server must send or a private root, and nothing
+/// the server sent tells which. These steps tell them apart; the caller appends what to do in
+/// either case. `aia` is [`show_issuer_and_aia`] for the endpoint.
+pub fn tell_intermediate_from_root(issuer: &str, aia: &str) -> Fix {
+    fix("generic::tell_intermediate_from_root", &[issuer, aia])
+        .say(format!(
+            "The certificate's issuer, {issuer}, is neither sent by the server nor a trusted root. \
+             It is either an intermediate CA that the server must send after its own certificate, or a private root that public senders never trust. \
+             To tell which, look at the issuer and the Authority Information Access:"
+        ))
+        .run(Shell::Shell, aia)
+        .say(
+            "A name like `R11`, `… Issuing CA` or `… Server CA` usually belongs to a public CA's intermediate, your organisation's own CA name to a private root. \
+             The CA Issuers URL in that output serves the issuer's certificate: set url= to it and read that certificate's subject and issuer:",
+        )
+        .run(Shell::Shell, show_certificate_at_url())
+}
+
+/// The issuer is an intermediate: the sentence before the family's chain fix.
+pub fn if_intermediate() -> Fix {
+    fix("generic::if_intermediate", &[])
+        .say("If they differ, the issuer is an intermediate: send it after the server's certificate.")
+}
+
+/// The issuer is a private root: what public senders need instead. `ca_file`: the user gave
+/// `--ca-file`, and it lacks that root.
+pub fn if_private_root(ca_file: bool) -> Fix {
+    let pinned = if ca_file {
+        " (nor does the --ca-file given contain it)"
+    } else {
+        " (to test the private CA here, pass its root with --ca-file)"
+    };
+    fix("generic::if_private_root", &[&ca_file.to_string()]).say(format!(
+        "If they are equal, or there is no URL and the issuer is your own CA, it is a private root, which public senders never trust{pinned}: \
+         get a certificate from a public CA and install it the same way, with its intermediates."
     ))
 }
 

@@ -136,6 +136,17 @@ pub fn incomplete_chain(kind: ServerKind, missing: &str) -> Fix {
     }
 }
 
+/// The chain sent stops at a certificate whose issuer (`issuer`) is neither sent nor trusted:
+/// a missing intermediate or a private root. The fix first tells the two apart (`aia`: the
+/// command from [`generic::show_issuer_and_aia`]), then says what to do in each case, so it
+/// never leads with a remedy that fits only one. `ca_file`: the user gave `--ca-file`.
+pub fn unsent_issuer(kind: ServerKind, issuer: &str, aia: &str, ca_file: bool) -> Fix {
+    generic::tell_intermediate_from_root(issuer, aia)
+        .followed_by(generic::if_intermediate())
+        .followed_by(incomplete_chain(kind, issuer))
+        .followed_by(generic::if_private_root(ca_file))
+}
+
 /// The server greets as `greeting`, which the certificate does not cover. `on_cert` is a
 /// trusted name on the certificate (safe to paste), if there is one.
 pub fn greeting_not_on_certificate(

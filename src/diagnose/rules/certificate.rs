@@ -9,6 +9,7 @@
 use crate::cert::{CertInfo, NameMatch, date, name_match};
 use crate::diagnose::fixes::{self, exchange, generic};
 use crate::diagnose::{Code, Ctx, Finding, ServerKind, Severity};
+use crate::model::TlsMode;
 use crate::target::Host;
 use crate::tls::{TrustFailure, TrustResult};
 
@@ -239,8 +240,10 @@ fn wrong_intermediate(ctx: &Ctx<'_>) -> Option<Finding> {
     ))
 }
 
-/// The top of the chain sent is no CA and its issuer is unknown: the intermediate is missing
-/// (or, less often, the leaf comes straight from a private root).
+/// The top of the chain sent is no CA and its issuer is neither sent nor trusted. That is a
+/// missing intermediate or a leaf issued straight by a private root, and nothing sent tells
+/// which (RFC 5280 §6: the path needs the issuer either way): the finding says both, and the
+/// fix begins with how to tell them apart.
 fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Option<Finding> {
     let top = ctx.chain.last().unwrap_or(leaf);
     if !unknown_top(top, t) || top.is_ca {
@@ -248,18 +251,21 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
     }
     let mut evidence = numbered(ctx);
     evidence.push(format!("{} is neither sent nor a trusted root", top.issuer));
-    Some(
-        ctx.finding(
-            Code::CertChainIncomplete,
-            format!(
-                "the chain is incomplete: the issuer {} is not sent",
-                top.issuer
-            ),
-            evidence,
-            fixes::incomplete_chain(ctx.kind, &top.issuer)
-                .followed_by(generic::maybe_private_root(&top.issuer)),
+    let sni = ctx.obs.sni.as_deref().and_then(safe_name);
+    let aia = generic::show_issuer_and_aia(
+        &ctx.obs.endpoint.address.to_string(),
+        ctx.obs.endpoint.tls_mode == TlsMode::Starttls,
+        sni.as_deref(),
+    );
+    Some(ctx.finding(
+        Code::CertChainIncomplete,
+        format!(
+            "certificate is not trusted: its issuer {} is neither sent nor a trusted root (a missing intermediate, or a private root)",
+            top.issuer
         ),
-    )
+        evidence,
+        fixes::unsent_issuer(ctx.kind, &top.issuer, &aia, ctx.policy.extra_roots),
+    ))
 }
 
 /// The chain sent ends below a root nobody trusts: `top`'s issuer is neither sent nor known.
