@@ -74,6 +74,47 @@ fn an_unsent_private_root_is_not_called_a_missing_intermediate() {
     );
 }
 
+/// New-user trial, untrue finding 3: an internal myhostname next to a certificate for the MX
+/// name is a healthy Postfix. Senders check the MX name, so the greeting is a note, not a
+/// warning, and the fix never asks a public CA for an internal name.
+#[test]
+fn a_postfix_greeting_with_an_internal_name_is_a_note_not_a_warning() {
+    let mut sc = postfix(&pki().healthy(HOST, 200));
+    sc.greeting = "relay.internal.test".into();
+    sc.banner = "220 relay.internal.test ESMTP Postfix (Debian/GNU)".into();
+    let r = probe(&serve(sc), &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let f = r.finding("cert-ehlo-name-mismatch");
+    assert_eq!(f["severity"], "info");
+    let fix = f["fix"].as_str().unwrap().to_string();
+    assert!(fix.contains(&format!("myhostname={HOST}")), "{fix}");
+    assert!(!fix.contains("add relay.internal.test"), "{fix}");
+}
+
+/// Issue 8, item 5: Exchange's connector Fqdn becomes the name the user expects
+/// (--expect-name), not the first name on the certificate.
+#[test]
+fn the_exchange_greeting_fix_uses_the_expected_name() {
+    let mut spec = LeafSpec::valid_for("autodiscover.example.test", pki().now, 200);
+    spec.names = vec![
+        "autodiscover.example.test".into(),
+        HOST.into(),
+        "hybrid.example.test".into(),
+    ];
+    let leaf = pki().chain(&spec);
+    let r = probe(
+        &serve(Scenario::exchange("SRVEX01.domain.local", Some(&leaf))),
+        &["--expect-name", "hybrid.example.test"],
+    );
+    assert_verdict(&r, "warn", 1, "cert-ehlo-name-mismatch", "warn");
+    let fix = r.finding("cert-ehlo-name-mismatch")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("-Fqdn hybrid.example.test"), "{fix}");
+    assert!(!fix.contains("add SRVEX01.domain.local"), "{fix}");
+}
+
 #[test]
 fn implicit_tls_endpoint_is_probed_without_starttls() {
     let mut sc = postfix(&pki().healthy(HOST, 90));

