@@ -24,7 +24,7 @@
 use std::net::IpAddr;
 
 use super::generic;
-use super::{Differs, greeting_name};
+use super::{Differs, Greeting, greeting_name};
 use crate::diagnose::fix::{Family, Fix, Shell};
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -334,25 +334,31 @@ pub fn incomplete_chain(missing: &str) -> Fix {
         .say("Exchange Online reports a broken chain as a validation failure or `550 5.7.64 TenantAttribution`.")
 }
 
-/// The connector greets as `greeting`, which the certificate does not cover; `on_cert` is a
-/// trusted name on it (safe to paste), if there is one.
-pub fn greeting_not_on_certificate(port: u16, greeting: &str, on_cert: Option<&str>) -> Fix {
-    let (name, first) = greeting_name(on_cert);
+/// The receive connector greets with a name its certificate does not cover. While its
+/// TlsCertificateName is empty, Exchange selects the STARTTLS certificate by that Fqdn
+/// (Microsoft Learn, "Selection of Inbound STARTTLS Certificates"), so the Fqdn should be a
+/// name on the certificate. Exchange Online checks its connector's TlsDomain, not this name.
+pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
+    let (name, first) = greeting_name(g.on_cert);
     Fix::new(
         Family::Exchange,
         "exchange::greeting_not_on_certificate",
-        &[&port.to_string(), greeting, &name],
+        &g.key_values(&name).each_ref().map(String::as_str),
     )
     .say(format!(
-        "{first}The receive connector greets as {greeting}, which is not on the SMTP certificate. Exchange Online checks this name for hybrid \
-         mail flow (and Exchange logs Event ID 12014 when no certificate matches it). Set the connector's Fqdn to a name on the certificate:"
+        "{first}The receive connector on port {} greets as {}, a name not on its certificate. While the connector's TlsCertificateName is empty, \
+         Exchange chooses the STARTTLS certificate by this Fqdn, so after the next certificate change it may fall back to the self-signed one \
+         or stop offering STARTTLS (Event ID 12014). (Exchange Online checks the certificate against its own connector's TlsDomain, not this name.) \
+         Set the Fqdn to a name on the certificate:",
+        g.port, g.name
     ))
-    .run(EMS, connector_lookup(port))
+    .run(EMS, connector_lookup(g.port))
     .run(
         EMS,
         set_connector(CONNECTOR_FROM_ABOVE, &format!("-Fqdn {name}")),
     )
     .run(EMS, restart_transport())
+    .say(g.add_to_certificate().trim_start())
 }
 
 /// An Exchange Online connector expects `expected`; it can be pointed at `on_cert` instead (a

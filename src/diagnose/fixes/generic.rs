@@ -180,8 +180,9 @@ pub fn tell_intermediate_from_root(issuer: &str, aia: &str) -> Fix {
 
 /// The issuer is an intermediate: the sentence before the family's chain fix.
 pub fn if_intermediate() -> Fix {
-    fix("generic::if_intermediate", &[])
-        .say("If they differ, the issuer is an intermediate: send it after the server's certificate.")
+    fix("generic::if_intermediate", &[]).say(
+        "If they differ, the issuer is an intermediate: send it after the server's certificate.",
+    )
 }
 
 /// The issuer is a private root: what public senders need instead. `ca_file`: the user gave
@@ -224,11 +225,26 @@ pub fn probe_by_name(example: &str) -> Fix {
     ))
 }
 
-/// The server greets as `greeting`, which the certificate does not cover.
-pub fn greeting_not_on_certificate(greeting: &str, on_cert: Option<&str>) -> Fix {
-    let (name, first) = super::greeting_name(on_cert);
-    fix("generic::greeting_not_on_certificate", &[greeting, &name]).say(format!(
-        "{first}Configure the server to greet with a name on its certificate ({name}), or add {greeting} to the certificate."
+/// The server greets with a name the certificate does not cover, server of unknown kind.
+pub fn greeting_not_on_certificate(g: &super::Greeting<'_>) -> Fix {
+    let (name, first) = super::greeting_name(g.on_cert);
+    let optional = g.optional.to_string();
+    fix(
+        "generic::greeting_not_on_certificate",
+        &[g.name, &name, &optional],
+    )
+    .say(format!(
+        "{first}{}Configure the server to greet with a name on its certificate ({name}).{}",
+        g.note(),
+        g.add_to_certificate()
+    ))
+}
+
+/// The certificate lacks `expected`, on a server that is not Exchange: if the name comes from
+/// an Exchange Online connector, that connector can be changed instead.
+pub fn expected_name_elsewhere(expected: &str) -> Fix {
+    fix("generic::expected_name_elsewhere", &[expected]).say(format!(
+        "If {expected} is the TlsDomain of an Exchange Online outbound connector, that connector can instead be pointed at a name the certificate has."
     ))
 }
 

