@@ -385,3 +385,186 @@ fn exchange_online_connector_commands_only_for_exchange() {
         assert!(fix.text().contains("TlsDomain"), "{kind}:\n{fix}");
     }
 }
+
+// --- Handshake failures: the cause first, and Postfix's own settings (issue 8 item 4; new-user
+// untrue finding 2, wrong fix 6).
+
+/// A CA (ECDSA P-256, "Unit RSA Test CA") and two leaves for mail.contoso.test that it issued,
+/// one on an RSA-1024 key and one on an RSA-2048 key, valid 2026-01-01 to 2036-01-01. Made
+/// once with Python's `cryptography`; only the certificates are kept (no key is needed to judge
+/// them), since neither rcgen nor a rustls server can make or serve an RSA-1024 leaf.
+const RSA_TEST_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBtjCCAVygAwIBAgIUbK21Y3B6wGHJBswM4mzQBVZQsdUwCgYIKoZIzj0EAwIw
+OTEcMBoGA1UECgwTc3RhcnR0bHMtY2hlY2sgdW5pdDEZMBcGA1UEAwwQVW5pdCBS
+U0EgVGVzdCBDQTAeFw0yNjAxMDEwMDAwMDBaFw0zNjAxMDEwMDAwMDBaMDkxHDAa
+BgNVBAoME3N0YXJ0dGxzLWNoZWNrIHVuaXQxGTAXBgNVBAMMEFVuaXQgUlNBIFRl
+c3QgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASaxioVbNQW+XsZwr225jMU
+dCCmO5or/jJX9lFVb4tvGiFSceZG8zM2cu6wygn9nh8IFW0T2Gedx1m1zfR6v1YD
+o0IwQDAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIBhjAdBgNVHQ4EFgQU
+b4xGr4bNozTtaqtqHQL6K0dh0L4wCgYIKoZIzj0EAwIDSAAwRQIhAL/00tCkJWMR
+hmBYCTZyPnHdit0ArsVuHXgTo0mzx7sHAiAlDcvDaCpE4c49EnzsK5soUlYiadds
+yHI6ZQvSHm03zw==
+-----END CERTIFICATE-----";
+const RSA_1024_LEAF: &str = "-----BEGIN CERTIFICATE-----
+MIICIDCCAcagAwIBAgIUVXj5UrhpM/90LBzKpnwoalrExkgwCgYIKoZIzj0EAwIw
+OTEcMBoGA1UECgwTc3RhcnR0bHMtY2hlY2sgdW5pdDEZMBcGA1UEAwwQVW5pdCBS
+U0EgVGVzdCBDQTAeFw0yNjAxMDEwMDAwMDBaFw0zNjAxMDEwMDAwMDBaMDoxHDAa
+BgNVBAoME3N0YXJ0dGxzLWNoZWNrIHVuaXQxGjAYBgNVBAMMEW1haWwuY29udG9z
+by50ZXN0MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDKVfrwD42Tq9PH7Sqo
+5oQg+N4VY8ZpqMGfv/VUqlQ5N++UvH40xaWyoITOl0qusgBwZOAeIlF73OZZz+EC
+mVOzLmImoqsIvArsiojNsRkMjfu+yzStpe8ygnu93+DsALwWLxLTpiAS9ZA5LZ/n
+XE6VD4Sh6cudsoXKN5S4+QJMkwIDAQABo2QwYjAcBgNVHREEFTATghFtYWlsLmNv
+bnRvc28udGVzdDAMBgNVHRMBAf8EAjAAMBMGA1UdJQQMMAoGCCsGAQUFBwMBMB8G
+A1UdIwQYMBaAFG+MRq+GzaM07Wqrah0C+itHYdC+MAoGCCqGSM49BAMCA0gAMEUC
+IBaJOi6zkxNi/otn5N7KtxjHMIC1xe50J46/GQl4y80MAiEA68AfdBAJqfzkBb0Q
+N3XUcAxjJUTDUoE89yZEu6kLQWs=
+-----END CERTIFICATE-----";
+const RSA_2048_LEAF: &str = "-----BEGIN CERTIFICATE-----
+MIICpTCCAkqgAwIBAgIUfvKFl/Rq4MNUrVSCrT+L07dLYzwwCgYIKoZIzj0EAwIw
+OTEcMBoGA1UECgwTc3RhcnR0bHMtY2hlY2sgdW5pdDEZMBcGA1UEAwwQVW5pdCBS
+U0EgVGVzdCBDQTAeFw0yNjAxMDEwMDAwMDBaFw0zNjAxMDEwMDAwMDBaMDoxHDAa
+BgNVBAoME3N0YXJ0dGxzLWNoZWNrIHVuaXQxGjAYBgNVBAMMEW1haWwuY29udG9z
+by50ZXN0MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAii9uqBpGh34g
+46xkMdUnr4R6vS6DnUfg0BsqOakg3GWC55E6EcNg2V1HHCRq1c7u0Dt1+UzHwr4y
+XEMY3GBpfVTp+N7rnTKj65rmJuXFyq23bUaUJiTzhcOSfcKnXoxFM2jCF49UfFsd
+RW7ybNEGbwUB9hqjnzolZcs3KgEukUpOnoDaSyTiEBU/5qPdYl+mKv5ZMtFVd092
+/ES0dGOL2/+4PXD/we2Lt5Eog8A6OqcHGlPlJBMcmncaekCI+3E0alwW4Fpl9/l5
+9WaxJ4A1v4j9uWQV65K6fNEEPV23tOWT7vQcTTlaGY/wAn10im6eOLFEChOrBbKx
+4xSqD1ZvZQIDAQABo2QwYjAcBgNVHREEFTATghFtYWlsLmNvbnRvc28udGVzdDAM
+BgNVHRMBAf8EAjAAMBMGA1UdJQQMMAoGCCsGAQUFBwMBMB8GA1UdIwQYMBaAFG+M
+Rq+GzaM07Wqrah0C+itHYdC+MAoGCCqGSM49BAMCA0kAMEYCIQCm3rPXL04ANppi
+G/ZbwwU3W6JgbvTFmXgv0WT/Y4kpIQIhAIpu5xqA4uOEhWUQiwqaESWfwzbADMdt
+ciOpWa7MlTuv
+-----END CERTIFICATE-----";
+
+fn der(pem: &str) -> Vec<u8> {
+    use rustls::pki_types::pem::PemObject as _;
+    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec()
+}
+
+/// A server that accepted STARTTLS and then failed the handshake as `kind` says.
+fn handshake_failed(mut obs: Observation, kind: HandshakeFailure, reason: &str) -> Observation {
+    obs.tls = None;
+    obs.ehlo_tls = None;
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Handshake,
+        kind: FailureKind::Handshake,
+        message: reason.into(),
+        reply: None,
+        overall_deadline: false,
+    });
+    obs.handshake_error = Some(HandshakeError {
+        kind,
+        reason: reason.into(),
+        detail: "invalid peer certificate: BadSignature".into(),
+    });
+    obs
+}
+
+/// What the TLS layer says when the server's handshake signature is refused.
+const SIGNATURE_REFUSED: &str = "the server's handshake signature was refused: its key is too weak (RSA under 2048 bits) or does not match the certificate";
+
+#[test]
+fn an_rsa_1024_leaf_refused_in_the_handshake_leads_with_the_weak_key() {
+    let trust = TrustStore::from_certs([der(RSA_TEST_CA).into()], None);
+    let chain = vec![der(RSA_1024_LEAF), der(RSA_TEST_CA)];
+    let obs = handshake_failed(
+        observed(HOST, HOST, chain, &trust),
+        HandshakeFailure::WeakOrBadKey,
+        SIGNATURE_REFUSED,
+    );
+    let mut f = run(&obs, &Policy::default());
+    assert_eq!(
+        f[0].code,
+        Code::CertWeakKey,
+        "the cause leads: {:?}",
+        f.iter().map(|f| f.code.as_str()).collect::<Vec<_>>()
+    );
+    // The order survives the report's own ranking of everything together.
+    f.reverse();
+    rank(&mut f);
+    assert_eq!(f[0].code, Code::CertWeakKey);
+    let handshake = find(&f, Code::TlsHandshakeFailed);
+    assert!(
+        handshake.summary.contains("RSA 1024") && !handshake.summary.contains("does not match"),
+        "the key was parsed: no guessing: {}",
+        handshake.summary
+    );
+    // A key of a good size that still fails: it is not the size.
+    let chain = vec![der(RSA_2048_LEAF), der(RSA_TEST_CA)];
+    let obs = handshake_failed(
+        observed(HOST, HOST, chain, &trust),
+        HandshakeFailure::WeakOrBadKey,
+        SIGNATURE_REFUSED,
+    );
+    let f = run(&obs, &Policy::default());
+    let handshake = find(&f, Code::TlsHandshakeFailed);
+    assert!(
+        !handshake.summary.contains("too weak") && handshake.summary.contains("does not match"),
+        "{}",
+        handshake.summary
+    );
+    assert!(f.iter().all(|f| f.code != Code::CertWeakKey));
+}
+
+/// A Postfix (its banner) on `port` whose handshake failed as `kind` says.
+fn postfix_handshake(port: u16, kind: HandshakeFailure) -> Finding {
+    let w = world();
+    let obs = on_port(
+        observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust),
+        port,
+    );
+    let obs = handshake_failed(obs, kind, "refused");
+    find(&run(&obs, &Policy::default()), Code::TlsHandshakeFailed).clone()
+}
+
+#[test]
+fn the_postfix_legacy_tls_fix_names_both_places_and_the_value() {
+    for port in [25, 2539] {
+        let f = postfix_handshake(port, HandshakeFailure::ProtocolVersion);
+        let text = f.fix.text();
+        for needle in [
+            "postconf -n",
+            "postconf -P",
+            "smtpd_tls_protocols",
+            "smtpd_tls_mandatory_protocols",
+            "tls_config_file",
+            ">=TLSv1",
+            "TLS 1.2 and 1.3",
+        ] {
+            assert!(text.contains(needle), "{port}: {needle} missing:\n{text}");
+        }
+        let cmds = commands(&f);
+        let service = if port == 25 {
+            "smtp".to_string()
+        } else {
+            assert!(
+                cmds.iter().any(|c| c.starts_with("service_2539=$(postconf -M")),
+                "{text}"
+            );
+            "${service_2539:?}".to_string()
+        };
+        assert!(
+            cmds.iter().any(|c| c.starts_with("postconf -PX")
+                && c.contains(&format!("{service}/inet/smtpd_tls_protocols"))),
+            "{port}: the master.cf override is the culprit in the field:\n{text}"
+        );
+        assert!(
+            !cmds.iter().any(|c| c.starts_with("postconf -e")),
+            "{port}: no unconditional change of main.cf:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_postfix_no_shared_cipher_fix_looks_for_the_certificate_first_and_keeps_the_cipher_defaults() {
+    let f = postfix_handshake(2536, HandshakeFailure::NoSharedCipher);
+    let text = f.fix.text();
+    assert!(!text.contains("tls_medium_cipherlist = DEFAULT"), "{text}");
+    assert!(text.contains("postconf -X tls_medium_cipherlist"), "{text}");
+    assert!(text.contains("error opening chain file"), "{text}");
+    assert!(text.contains("journalctl") && text.contains("maillog_file"), "{text}");
+    assert!(!text.contains("/var/log/mail.log |"), "{text}");
+}
