@@ -112,6 +112,11 @@ pub fn strong_key() -> &'static str {
     "Re-issue the certificate on a new key of at least 2048 bits RSA (or ECDSA P-256); rustls, Exchange Online and current OpenSSL refuse smaller keys."
 }
 
+/// The server signs with a key that does not belong to its certificate.
+pub fn matching_key() -> &'static str {
+    "Install the certificate together with the private key it was issued for: the server signs the handshake with another key."
+}
+
 /// A SHA-1 (or MD5) signature in the chain.
 pub fn sha256_signature() -> &'static str {
     "Have the certificate (and any SHA-1 intermediate) re-issued with a SHA-256 signature."

@@ -183,15 +183,15 @@ pub fn starttls_not_offered(
     }
 }
 
-/// The TLS handshake failed as `failure` says.
-pub fn handshake(kind: ServerKind, failure: HandshakeFailure) -> Fix {
+/// The TLS handshake on `port` failed as `failure` says.
+pub fn handshake(kind: ServerKind, port: u16, failure: HandshakeFailure) -> Fix {
     let exchange = kind == ServerKind::Exchange;
     let postfix = kind == ServerKind::Postfix;
     match failure {
         HandshakeFailure::ProtocolVersion if exchange => exchange::enable_tls12(),
-        HandshakeFailure::ProtocolVersion if postfix => postfix::allow_tls12(),
+        HandshakeFailure::ProtocolVersion if postfix => postfix::allow_tls12(port),
         HandshakeFailure::ProtocolVersion => generic::legacy_tls_only(),
-        HandshakeFailure::NoSharedCipher if postfix => postfix::no_shared_cipher(),
+        HandshakeFailure::NoSharedCipher if postfix => postfix::no_shared_cipher(port),
         HandshakeFailure::NoSharedCipher if exchange => exchange::enable_modern_ciphers(),
         HandshakeFailure::NoSharedCipher => generic::no_shared_cipher(),
         HandshakeFailure::WeakOrBadKey => generic::weak_server_key(),

@@ -179,12 +179,6 @@ fn show_both_places(fix: Fix, port: u16, pattern: &str) -> Fix {
     }
 }
 
-/// The ECDHE suites current senders offer, through OpenSSL's default list (postconf(5),
-/// `smtpd_tls_ciphers`, `tls_medium_cipherlist`).
-pub fn modern_ciphers() -> &'static str {
-    "postconf -e 'smtpd_tls_ciphers = medium' 'smtpd_tls_mandatory_ciphers = medium' 'tls_medium_cipherlist = DEFAULT'"
-}
-
 /// The master.cf service that usually listens on `port` (master(5) as shipped).
 pub fn service(port: u16) -> String {
     match port {
@@ -193,6 +187,71 @@ pub fn service(port: u16) -> String {
         465 => "submissions".into(),
         p => format!("<the master.cf service on port {p}>"),
     }
+}
+
+/// Postfix's warnings of the last hour, wherever it logs: the systemd journal (Debian 12 and
+/// later have no /var/log/mail.log without rsyslog) or the file `maillog_file` names
+/// (postconf(5), Postfix 3.4 and later). A syslog file (/var/log/mail.log, /var/log/maillog)
+/// is named in prose, since which one exists differs by system.
+fn show_log(fix: Fix) -> Fix {
+    fix.run(
+        SH,
+        "journalctl -u 'postfix*' --since -1h --no-pager | grep -E 'warning|error|fatal' | tail -n 20",
+    )
+    .run(
+        SH,
+        "grep -E 'warning|error|fatal' \"$(postconf -h maillog_file)\" | tail -n 20   # if Postfix logs to its own file",
+    )
+}
+
+/// The certificate file the admin names in `$chain` (the certificate first, then its
+/// intermediates): its names and dates.
+const SHOW_NEW_CERTIFICATE: &str =
+    "openssl x509 -noout -subject -ext subjectAltName -dates -in \"${chain:?}\"";
+
+/// Whether the key in `$key` belongs to the certificate in `$chain`: two equal digests.
+const COMPARE_KEY_AND_CERTIFICATE: &str = "openssl x509 -noout -pubkey -in \"${chain:?}\" | sha256sum; openssl pkey -pubout -in \"${key:?}\" | sha256sum";
+
+/// Reloads only if the files in `$key` and `$chain` exist: `postfix check` does not look at
+/// TLS files, and a reload with a missing chain file leaves smtpd without a certificate.
+const RELOAD_WITH_FILES: &str =
+    "test -r \"${key:?}\" && test -r \"${chain:?}\" && postfix check && postfix reload";
+
+/// The steps that install a key and certificate chain for the listener of `port`: the admin
+/// names the files in shell variables, checks them before anything changes, sees where the
+/// listener reads its certificate (main.cf or a master.cf override, which wins), sets them
+/// there (postconf(5) `smtpd_tls_chain_files`: the key, then the certificate and its
+/// intermediates, Postfix 3.4 and later) and reloads only if the files exist. No path is
+/// guessed, and a line run before the variables are set refuses to run.
+fn install_steps(fix: Fix, port: u16) -> Fix {
+    let fix = fix
+        .say(
+            "Set key= to the private key file and chain= to the certificate file (the certificate first, then its intermediates; \
+             certbot: privkey.pem and fullchain.pem). Check them before changing anything: the names and dates must be the right ones, \
+             and the two digests equal:",
+        )
+        .run(SH, SHOW_NEW_CERTIFICATE)
+        .run(SH, COMPARE_KEY_AND_CERTIFICATE)
+        .say(format!(
+            "Then set them where the listener of port {port} reads them: main.cf, unless an -o override on its master.cf service ({}) sets them, which wins:",
+            service_words(port)
+        ));
+    show_both_places(fix, port, "smtpd_tls_(chain_files|cert_file|key_file)")
+        .run(
+            SH,
+            "postconf -e \"smtpd_tls_chain_files = ${key:?}, ${chain:?}\"   # main.cf",
+        )
+        .run(
+            SH,
+            format!(
+                "{}   # the override, if postconf -P listed one",
+                set_service_parameter(port, "smtpd_tls_chain_files", "${key:?},${chain:?}")
+            ),
+        )
+        .run(SH, RELOAD_WITH_FILES)
+        .say(
+            "smtpd_tls_chain_files replaces smtpd_tls_cert_file and smtpd_tls_key_file, which Postfix then ignores.",
+        )
 }
 
 /// Installs the certificate `what` asks for on the listener of `port`.
@@ -228,30 +287,56 @@ pub fn tls_unavailable() -> Fix {
         .run(SH, reload())
 }
 
-/// Postfix refuses TLS 1.2 and newer.
-pub fn allow_tls12() -> Fix {
-    Fix::new(Family::Postfix, "postfix::allow_tls12", &[])
-        .say(
-            "Postfix is limited to TLS < 1.2: remove `TLSv1.2` exclusions from `smtpd_tls_protocols`/`smtpd_tls_mandatory_protocols` \
-             (use `>=TLSv1`), and upgrade OpenSSL if it is older than 1.0.1; then reload:",
-        )
-        .run(SH, reload())
+/// Postfix on `port` speaks only TLS 1.0/1.1: `smtpd_tls_protocols` (or
+/// `smtpd_tls_mandatory_protocols`, at `encrypt`) excludes TLS 1.2 and 1.3, in the field as a
+/// master.cf override; an OpenSSL configuration named by `tls_config_file` can cap it too
+/// (postconf(5); RFC 8996 deprecates TLS 1.0 and 1.1).
+pub fn allow_tls12(port: u16) -> Fix {
+    let protocols = ["smtpd_tls_protocols", "smtpd_tls_mandatory_protocols"];
+    let fix = Fix::new(Family::Postfix, "postfix::allow_tls12", &[&port.to_string()]).say(format!(
+        "Postfix here speaks only TLS 1.0 or 1.1: smtpd_tls_protocols (or smtpd_tls_mandatory_protocols, which applies at `encrypt`) excludes \
+         TLS 1.2 and 1.3, in main.cf or as an -o override on the master.cf service of port {port} ({}), which wins; an OpenSSL configuration \
+         named by tls_config_file can limit it too. See where:",
+        service_words(port)
+    ));
+    show_both_places(
+        fix,
+        port,
+        "smtpd_tls_(mandatory_)?protocols|tls_config_(file|name)",
+    )
+    .say("Remove the override, so that main.cf's value applies:")
+    .run(SH, drop_service_parameters(port, &protocols))
+    .run(SH, reload())
+    .say(format!(
+        "If main.cf's value excludes TLSv1.2 or TLSv1.3 as well, remove it there too, so Postfix's default applies (`postconf -d smtpd_tls_protocols`: \
+         >=TLSv1, TLS 1.0 to 1.3, on current versions; a value that keeps TLS 1.2 and 1.3, such as >=TLSv1.2, is as good): `postconf -X {}`. If this service's tls_config_file \
+         names an OpenSSL configuration that limits the protocol (MaxProtocol), remove that override as well: `{}`. \
+         Exchange Online and Gmail refuse TLS 1.0 and 1.1.",
+        protocols.join(" "),
+        drop_service_parameters(port, &["tls_config_file", "tls_config_name"])
+    ))
 }
 
-/// A handshake failure alert from Postfix: usually no certificate loaded, else no common
-/// cipher.
-pub fn no_shared_cipher() -> Fix {
-    Fix::new(Family::Postfix, "postfix::no_shared_cipher", &[])
-        .say(
-            "Postfix aborts the handshake this way when it has no certificate loaded: a missing or unreadable \
-             `smtpd_tls_chain_files` file only logs `error opening chain file` and still says 220. Check the mail log and the files:",
-        )
-        .run(SH, tls_errors_in_log())
-        .run(SH, show_certificate_settings())
-        .say(
-            "If the certificate loads, allow modern ECDHE suites, and remove any `smtpd_tls_exclude_ciphers` that excludes ECDHE or AESGCM:",
-        )
-        .run(SH, modern_ciphers())
+/// A handshake failure alert from Postfix on `port`: usually no certificate loaded (a missing
+/// chain file only logs `error opening chain file`), else cipher settings that exclude what
+/// current clients offer. Postfix's cipher defaults work; the documentation advises against
+/// changing `tls_medium_cipherlist` (postconf(5)).
+pub fn no_shared_cipher(port: u16) -> Fix {
+    let ciphers = "smtpd_tls_(mandatory_)?(ciphers|exclude_ciphers)|tls_medium_cipherlist";
+    let fix = Fix::new(Family::Postfix, "postfix::no_shared_cipher", &[&port.to_string()]).say(
+        "Postfix aborts the handshake with `no shared cipher` when it has no certificate loaded: a missing or unreadable smtpd_tls_chain_files \
+         file only logs `error opening chain file`, and STARTTLS is still answered with 220. Look in the log:",
+    );
+    let fix = show_log(fix).say(
+        "If it names a chain, certificate or key file (`error opening chain file`, `cannot get RSA certificate from file`), \
+         point the listener at files that exist:",
+    );
+    let fix = install_steps(fix, port).say(
+        "Only if the certificate loads (no such line in the log) do cipher settings exclude what current clients offer. Postfix's defaults work: \
+         see what differs, undo a changed tls_medium_cipherlist, and remove an smtpd_tls_exclude_ciphers that excludes ECDHE or AESGCM:",
+    );
+    show_both_places(fix, port, ciphers)
+        .run(SH, "postconf -X tls_medium_cipherlist")
         .run(SH, reload())
 }
 

@@ -512,10 +512,7 @@ fn an_rsa_1024_leaf_refused_in_the_handshake_leads_with_the_weak_key() {
 /// A Postfix (its banner) on `port` whose handshake failed as `kind` says.
 fn postfix_handshake(port: u16, kind: HandshakeFailure) -> Finding {
     let w = world();
-    let obs = on_port(
-        observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust),
-        port,
-    );
+    let obs = on_port(observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust), port);
     let obs = handshake_failed(obs, kind, "refused");
     find(&run(&obs, &Policy::default()), Code::TlsHandshakeFailed).clone()
 }
@@ -541,7 +538,8 @@ fn the_postfix_legacy_tls_fix_names_both_places_and_the_value() {
             "smtp".to_string()
         } else {
             assert!(
-                cmds.iter().any(|c| c.starts_with("service_2539=$(postconf -M")),
+                cmds.iter()
+                    .any(|c| c.starts_with("service_2539=$(postconf -M")),
                 "{text}"
             );
             "${service_2539:?}".to_string()
@@ -559,12 +557,16 @@ fn the_postfix_legacy_tls_fix_names_both_places_and_the_value() {
 }
 
 #[test]
-fn the_postfix_no_shared_cipher_fix_looks_for_the_certificate_first_and_keeps_the_cipher_defaults() {
+fn the_postfix_no_shared_cipher_fix_looks_for_the_certificate_first_and_keeps_the_cipher_defaults()
+{
     let f = postfix_handshake(2536, HandshakeFailure::NoSharedCipher);
     let text = f.fix.text();
     assert!(!text.contains("tls_medium_cipherlist = DEFAULT"), "{text}");
     assert!(text.contains("postconf -X tls_medium_cipherlist"), "{text}");
     assert!(text.contains("error opening chain file"), "{text}");
-    assert!(text.contains("journalctl") && text.contains("maillog_file"), "{text}");
+    assert!(
+        text.contains("journalctl") && text.contains("maillog_file"),
+        "{text}"
+    );
     assert!(!text.contains("/var/log/mail.log |"), "{text}");
 }

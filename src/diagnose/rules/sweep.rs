@@ -742,7 +742,18 @@ fn shell_of(command: &str) -> Shell {
     } else if command.starts_with("openssl s_client") || first == "curl" {
         // Talks to the server or a CA from any machine.
         Shell::Shell
-    } else if ["postconf", "postfix", "openssl", "grep"].contains(&first) {
+    } else if [
+        "postconf",
+        "postfix",
+        "openssl",
+        "grep",
+        "journalctl",
+        "test",
+        "ls",
+    ]
+    .contains(&first)
+        || (first.starts_with("service_") && command.contains("=$(postconf -M"))
+    {
         Shell::PostfixShell
     } else if command.contains(" IN ") {
         Shell::DnsZone
