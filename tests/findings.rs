@@ -115,6 +115,32 @@ fn the_exchange_greeting_fix_uses_the_expected_name() {
     assert!(!fix.contains("add SRVEX01.domain.local"), "{fix}");
 }
 
+/// New-user trial, wrong fix 1: the Postfix certificate fix used made-up paths, and its
+/// `postfix check && postfix reload` reloads with missing files. The files are the admin's
+/// (shell variables), checked before anything changes; the port's master.cf service is
+/// looked up, not guessed.
+#[test]
+fn the_postfix_certificate_fix_uses_the_admins_files_and_checks_them_first() {
+    let p = pki();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 0);
+    spec.not_before = p.now - Duration::days(400);
+    spec.not_after = p.now - Duration::days(30);
+    let s = serve(postfix(&p.chain(&spec)));
+    let r = probe(&s, &[]);
+    let f = r.finding("cert-expired");
+    let fix = f["fix"].as_str().unwrap().to_string();
+    assert!(!fix.contains("/etc/postfix"), "{fix}");
+    let check = fix.find("openssl x509 -noout -subject").unwrap();
+    let change = fix.find("postconf -e").unwrap();
+    assert!(check < change, "{fix}");
+    let port = s.addr.port();
+    assert!(
+        fix.contains(&format!("service_{port}=$(postconf -M"))
+            && fix.contains(&format!("${{service_{port}:?}}/inet/smtpd_tls_chain_files=")),
+        "{fix}"
+    );
+}
+
 #[test]
 fn implicit_tls_endpoint_is_probed_without_starttls() {
     let mut sc = postfix(&pki().healthy(HOST, 90));

@@ -570,3 +570,130 @@ fn the_postfix_no_shared_cipher_fix_looks_for_the_certificate_first_and_keeps_th
     );
     assert!(!text.contains("/var/log/mail.log |"), "{text}");
 }
+
+// --- Postfix: installing a certificate, and why STARTTLS is missing or refused (new-user
+// wrong fixes 1, 2, 5, 7).
+
+/// The fix of `code` for a Postfix on `port` observed as `obs` (made from a healthy one).
+fn postfix_fix(port: u16, code: Code, change: impl Fn(&mut Observation)) -> Finding {
+    let w = world();
+    let mut obs = on_port(observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust), port);
+    change(&mut obs);
+    find(&run(&obs, &Policy::default()), code).clone()
+}
+
+fn expired(obs: &mut Observation) {
+    let w = world();
+    let mut spec = LeafSpec::valid_for(HOST, NOW, 0);
+    spec.not_before = NOW - time::Duration::days(400);
+    spec.not_after = NOW - time::Duration::days(30);
+    obs.chain = w.chain(&spec, true);
+}
+
+#[test]
+fn the_postfix_certificate_fix_checks_the_files_first_and_names_no_path() {
+    for port in [25, 2526] {
+        let f = postfix_fix(port, Code::CertExpired, expired);
+        let cmds = commands(&f);
+        let text = f.fix.text();
+        assert!(!text.contains("/etc/postfix"), "{port}: a made-up path:\n{text}");
+        let check = cmds.iter().position(|c| c.starts_with("openssl x509")).unwrap();
+        let change = cmds
+            .iter()
+            .position(|c| c.starts_with("postconf -e") || c.starts_with("postconf -P \""))
+            .unwrap();
+        assert!(check < change, "{port}: the files are checked first:\n{text}");
+        assert!(cmds.iter().any(|c| c.starts_with("postconf -P |")), "{text}");
+        let reload = cmds.iter().find(|c| c.contains("postfix reload")).unwrap();
+        assert!(
+            reload.contains("test -r \"${chain:?}\""),
+            "{port}: no reload without the files: {reload}"
+        );
+        let service = if port == 25 { "smtp" } else { "${service_2526:?}" };
+        assert!(
+            cmds.iter()
+                .any(|c| c.contains(&format!("{service}/inet/smtpd_tls_chain_files="))),
+            "{port}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_postfix_454_fix_reads_the_log_where_it_is_and_compares_the_given_files() {
+    let f = postfix_fix(2530, Code::StarttlsRejected, |obs| {
+        let r = reply(454, &["4.7.0 TLS not available due to local problem"]);
+        obs.tls = None;
+        obs.trust = None;
+        obs.chain = Vec::new();
+        obs.ehlo_tls = None;
+        obs.starttls_reply = Some(r.clone());
+        obs.failure = Some(PhaseFailure {
+            phase: Phase::Starttls,
+            kind: FailureKind::TemporaryReply,
+            message: "454".into(),
+            reply: Some(r),
+            overall_deadline: false,
+        });
+    });
+    let text = f.fix.text();
+    for needle in [
+        "journalctl -u 'postfix*'",
+        "postconf -h maillog_file",
+        "cannot get RSA certificate from file",
+        "openssl pkey -pubout -in \"${key:?}\"",
+        "postconf -P |",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    assert!(!text.contains("/var/log/mail.log |"), "{text}");
+}
+
+fn no_starttls(obs: &mut Observation) {
+    let ehlo = reply(250, &[&format!("{HOST} Hello [192.0.2.1]"), "PIPELINING"]);
+    obs.capabilities = Some(Capabilities::parse(&ehlo));
+    obs.ehlo = Some(ehlo);
+    obs.tls = None;
+    obs.trust = None;
+    obs.chain = Vec::new();
+    obs.ehlo_tls = None;
+    obs.starttls_reply = None;
+}
+
+#[test]
+fn the_postfix_starttls_fix_sets_the_level_on_the_service_of_the_port() {
+    for (port, line) in [
+        (25, "postconf -P 'smtp/inet/smtpd_tls_security_level=may'"),
+        (
+            587,
+            "postconf -P 'submission/inet/smtpd_tls_security_level=encrypt'",
+        ),
+        (
+            2529,
+            "postconf -P \"${service_2529:?}/inet/smtpd_tls_security_level=may\"",
+        ),
+    ] {
+        let f = postfix_fix(port, Code::StarttlsNotOffered, no_starttls);
+        let cmds = commands(&f);
+        assert!(cmds.iter().any(|c| c == line), "{port}: {line} missing:\n{}", f.fix);
+        let text = f.fix.text();
+        assert!(text.contains("disabling TLS support"), "{text}");
+        assert!(!text.contains("cannot load certificate"), "{text}");
+    }
+}
+
+#[test]
+fn the_postfix_chain_fix_lists_what_the_chain_file_holds() {
+    let f = postfix_fix(2531, Code::CertChainIncomplete, |obs| {
+        obs.chain.truncate(1);
+        let w = world();
+        obs.trust = Some(w.trust.check(
+            &obs.chain,
+            rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                NOW.unix_timestamp() as u64,
+            )),
+        ));
+    });
+    let text = f.fix.text();
+    assert!(text.contains("openssl pkcs7 -print_certs"), "{text}");
+    assert!(!text.contains("/etc/postfix"), "{text}");
+}

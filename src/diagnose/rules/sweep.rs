@@ -824,3 +824,126 @@ fn print_every_fix() {
         }
     }
 }
+
+/// The parts of a POSIX shell command outside quotes (quoted text is kept as a space).
+fn unquoted(command: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for c in command.chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                out.push(' ');
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, c) => out.push(c),
+            (Some(_), _) => {}
+        }
+    }
+    out
+}
+
+/// The shell variables a POSIX command expands (`$key`, `${key:?}`), outside single quotes
+/// (where awk's `$1` lives).
+fn expanded_variables(command: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_single = false;
+    let chars: Vec<char> = command.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            '\'' => in_single = !in_single,
+            '$' if !in_single => {
+                let rest: String = chars[i + 1..]
+                    .iter()
+                    .skip_while(|c| **c == '{')
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+                    .collect();
+                if rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+                    names.push(rest);
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// What the new-user trial found pasting the Postfix fixes: an unquoted `<the master.cf
+/// service …>` (a redirection in sh), made-up paths that `postfix check` does not catch, a log
+/// file that does not exist. A POSIX command may redirect only to and from /dev/null, names no
+/// file itself (files come from variables the admin sets), and expands only variables that an
+/// earlier step sets or tells the admin to set.
+#[test]
+fn posix_commands_are_safe_to_paste_as_written() {
+    for (name, f) in sweep() {
+        let mut announced: Vec<String> = Vec::new();
+        for step in &f.fix.steps {
+            let (shell, text) = match step {
+                Step::Prose { text } => {
+                    announced.extend(
+                        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '='))
+                            .filter_map(|w| w.strip_suffix('='))
+                            .map(str::to_string),
+                    );
+                    continue;
+                }
+                Step::Command { shell, text } => (*shell, text.as_str()),
+            };
+            if ![Shell::PostfixShell, Shell::Shell].contains(&shell) {
+                continue;
+            }
+            let bare = unquoted(text)
+                .replace("2>/dev/null", " ")
+                .replace("</dev/null", " ")
+                .replace(">/dev/null", " ");
+            let bare = bare.split(" #").next().unwrap_or_default();
+            assert!(
+                !bare.contains('<') && !bare.contains('>'),
+                "{name} {}: an unquoted < or > in sh: {text}",
+                f.code
+            );
+            assert!(
+                !bare.split_whitespace().any(|w| w.starts_with('/')),
+                "{name} {}: a file path the admin did not give: {text}",
+                f.code
+            );
+            for var in expanded_variables(text) {
+                assert!(
+                    announced.contains(&var),
+                    "{name} {}: ${var} is never set before: {text}",
+                    f.code
+                );
+            }
+            if let Some((var, _)) = text.split_once("=$(") {
+                announced.push(var.to_string());
+            }
+        }
+    }
+}
+
+/// In the field (and in every case of the Postfix tier) the setting that breaks a listener is
+/// a master.cf `-o` override: a fix that shows main.cf (`postconf -n`) shows the overrides
+/// (`postconf -P`) too, and never changes the TLS level for every service in main.cf, nor a
+/// cipher list the documentation advises against changing.
+#[test]
+fn postfix_fixes_look_at_master_cf_and_change_no_global_level() {
+    for (name, f) in sweep() {
+        let commands: Vec<&str> = f.fix.commands().map(|(_, c)| c).collect();
+        if commands.iter().any(|c| c.contains("postconf -n")) {
+            assert!(
+                commands.iter().any(|c| c.starts_with("postconf -P")),
+                "{name} {}: postconf -n without postconf -P:\n{}",
+                f.code,
+                f.fix
+            );
+        }
+        for c in &commands {
+            assert!(
+                !(c.starts_with("postconf -e") && c.contains("smtpd_tls_security_level")),
+                "{name} {}: {c}",
+                f.code
+            );
+            assert!(!c.contains("tls_medium_cipherlist ="), "{name} {}: {c}", f.code);
+        }
+    }
+}
