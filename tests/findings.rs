@@ -136,7 +136,9 @@ fn the_postfix_certificate_fix_uses_the_admins_files_and_checks_them_first() {
     let port = s.addr.port();
     assert!(
         fix.contains(&format!("service_{port}=$(postconf -M"))
-            && fix.contains(&format!("${{service_{port}:?}}/inet/smtpd_tls_chain_files=")),
+            && fix.contains(&format!(
+                "${{service_{port}:?}}/inet/smtpd_tls_chain_files="
+            )),
         "{fix}"
     );
 }

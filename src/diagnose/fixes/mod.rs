@@ -161,7 +161,7 @@ pub fn install_certificate(
 /// STARTTLS is advertised but refused with a 4xx/5xx that is not "unknown command".
 pub fn starttls_unavailable(kind: ServerKind, port: u16) -> Fix {
     match kind {
-        ServerKind::Postfix => postfix::tls_unavailable(),
+        ServerKind::Postfix => postfix::tls_unavailable(port),
         ServerKind::Exchange => exchange::starttls_unavailable(port),
         ServerKind::ExchangeOnline | ServerKind::Unknown => generic::starttls_unavailable(),
     }
@@ -178,7 +178,7 @@ pub fn starttls_not_offered(
     match kind {
         ServerKind::Exchange => exchange::starttls_not_offered(port, fqdn),
         ServerKind::ExchangeOnline => exchange::blocklisted(seen_as),
-        ServerKind::Postfix => postfix::enable_starttls(),
+        ServerKind::Postfix => postfix::enable_starttls(port),
         ServerKind::Unknown => generic::enable_starttls(port),
     }
 }
@@ -201,11 +201,11 @@ pub fn handshake(kind: ServerKind, port: u16, failure: HandshakeFailure) -> Fix 
     }
 }
 
-/// The chain lacks the intermediate `missing` (its issuer, as named).
-pub fn incomplete_chain(kind: ServerKind, missing: &str) -> Fix {
+/// The chain sent on `port` lacks the intermediate `missing` (its issuer, as named).
+pub fn incomplete_chain(kind: ServerKind, port: u16, missing: &str) -> Fix {
     match kind {
         ServerKind::Exchange => exchange::incomplete_chain(missing),
-        ServerKind::Postfix => postfix::incomplete_chain(missing),
+        ServerKind::Postfix => postfix::incomplete_chain(port, missing),
         ServerKind::ExchangeOnline | ServerKind::Unknown => generic::incomplete_chain(missing),
     }
 }
@@ -214,10 +214,10 @@ pub fn incomplete_chain(kind: ServerKind, missing: &str) -> Fix {
 /// a missing intermediate or a private root. The fix first tells the two apart (`aia`: the
 /// command from [`generic::show_issuer_and_aia`]), then says what to do in each case, so it
 /// never leads with a remedy that fits only one. `ca_file`: the user gave `--ca-file`.
-pub fn unsent_issuer(kind: ServerKind, issuer: &str, aia: &str, ca_file: bool) -> Fix {
+pub fn unsent_issuer(kind: ServerKind, port: u16, issuer: &str, aia: &str, ca_file: bool) -> Fix {
     generic::tell_intermediate_from_root(issuer, aia)
         .followed_by(generic::if_intermediate())
-        .followed_by(incomplete_chain(kind, issuer))
+        .followed_by(incomplete_chain(kind, port, issuer))
         .followed_by(generic::if_private_root(ca_file))
 }
 

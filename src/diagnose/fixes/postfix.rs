@@ -19,13 +19,6 @@ use crate::diagnose::fix::{Family, Fix, Shell};
 
 const SH: Shell = Shell::PostfixShell;
 
-/// The chain file the fixes install: the leaf, then its intermediates (certbot's
-/// fullchain.pem).
-pub const CHAIN_FILE: &str = "/etc/postfix/tls/fullchain.pem";
-
-/// The private key the fixes install.
-pub const KEY_FILE: &str = "/etc/postfix/tls/mail.key";
-
 /// Makes Postfix re-read its configuration.
 pub const RELOAD: &str = "postfix reload";
 
@@ -33,43 +26,6 @@ pub const RELOAD: &str = "postfix reload";
 /// before the running Postfix reads it.
 pub fn reload() -> String {
     format!("postfix check && {RELOAD}")
-}
-
-/// The settings that decide which certificate and key Postfix serves, and whether it offers
-/// STARTTLS.
-pub fn show_certificate_settings() -> &'static str {
-    "postconf -n | grep -E '^smtpd_tls_(chain_files|cert_file|key_file|security_level)'"
-}
-
-/// Every non-default server TLS setting (to compare two nodes).
-pub fn show_tls_settings() -> &'static str {
-    "postconf -n | grep -E '^smtpd_tls_'"
-}
-
-/// Points Postfix at [`KEY_FILE`] and [`CHAIN_FILE`] (postconf(5), `smtpd_tls_chain_files`: the
-/// key, then its certificate chain, leaf first; Postfix 3.4 and later).
-pub fn set_chain_files() -> String {
-    format!("postconf -e 'smtpd_tls_chain_files = {KEY_FILE}, {CHAIN_FILE}'")
-}
-
-/// The names and dates of the installed certificate.
-pub fn show_certificate() -> String {
-    format!("openssl x509 -noout -subject -ext subjectAltName -dates -in {CHAIN_FILE}")
-}
-
-/// The fingerprint of the installed certificate (to compare two nodes).
-pub fn fingerprint() -> String {
-    format!("openssl x509 -noout -fingerprint -sha256 -in {CHAIN_FILE}")
-}
-
-/// Whether a key belongs to a certificate: the two digests must be equal.
-pub fn compare_key_and_certificate() -> &'static str {
-    "openssl x509 -noout -pubkey -in <cert> | sha256sum; openssl pkey -pubout -in <key> | sha256sum   # must be equal"
-}
-
-/// What Postfix logged about its certificate and key.
-pub fn tls_errors_in_log() -> &'static str {
-    "grep -i -E 'tls|chain file|cert|key' /var/log/mail.log | tail"
 }
 
 /// Opportunistic TLS: offer STARTTLS, do not require it (postconf(5),
@@ -212,6 +168,10 @@ const SHOW_NEW_CERTIFICATE: &str =
 /// Whether the key in `$key` belongs to the certificate in `$chain`: two equal digests.
 const COMPARE_KEY_AND_CERTIFICATE: &str = "openssl x509 -noout -pubkey -in \"${chain:?}\" | sha256sum; openssl pkey -pubout -in \"${key:?}\" | sha256sum";
 
+/// Lists each certificate in `$chain` with its issuer, in file order.
+const LIST_CHAIN: &str =
+    "openssl crl2pkcs7 -nocrl -certfile \"${chain:?}\" | openssl pkcs7 -print_certs -noout";
+
 /// Reloads only if the files in `$key` and `$chain` exist: `postfix check` does not look at
 /// TLS files, and a reload with a missing chain file leaves smtpd without a certificate.
 const RELOAD_WITH_FILES: &str =
@@ -223,7 +183,7 @@ const RELOAD_WITH_FILES: &str =
 /// there (postconf(5) `smtpd_tls_chain_files`: the key, then the certificate and its
 /// intermediates, Postfix 3.4 and later) and reloads only if the files exist. No path is
 /// guessed, and a line run before the variables are set refuses to run.
-fn install_steps(fix: Fix, port: u16) -> Fix {
+fn install_steps(fix: Fix, port: u16, extra_check: Option<&str>) -> Fix {
     let fix = fix
         .say(
             "Set key= to the private key file and chain= to the certificate file (the certificate first, then its intermediates; \
@@ -231,8 +191,12 @@ fn install_steps(fix: Fix, port: u16) -> Fix {
              and the two digests equal:",
         )
         .run(SH, SHOW_NEW_CERTIFICATE)
-        .run(SH, COMPARE_KEY_AND_CERTIFICATE)
-        .say(format!(
+        .run(SH, COMPARE_KEY_AND_CERTIFICATE);
+    let fix = match extra_check {
+        Some(check) => fix.run(SH, check),
+        None => fix,
+    };
+    let fix = fix.say(format!(
             "Then set them where the listener of port {port} reads them: main.cf, unless an -o override on its master.cf service ({}) sets them, which wins:",
             service_words(port)
         ));
@@ -256,35 +220,33 @@ fn install_steps(fix: Fix, port: u16) -> Fix {
 
 /// Installs the certificate `what` asks for on the listener of `port`.
 pub fn install_certificate(port: u16, what: &str) -> Fix {
-    Fix::new(
+    let fix = Fix::new(
         Family::Postfix,
         "postfix::install_certificate",
         &[what, &port.to_string()],
     )
-    .say(what)
-    .say("Then point Postfix at the key and the full chain (leaf first, then intermediates) and reload:")
-    .run(SH, show_certificate_settings())
-    .run(SH, set_chain_files())
-    .run(SH, reload())
-    .run(SH, show_certificate())
-    .say(format!(
-        "If port {port} is a master.cf service with its own `-o smtpd_tls_*` overrides, change them there too. \
-         With certbot, add `--deploy-hook \"{RELOAD}\"` so renewals take effect."
+    .say(what);
+    install_steps(fix, port, None).say(format!(
+        "With certbot, add `--deploy-hook \"{RELOAD}\"` so renewals take effect."
     ))
 }
 
-/// `454 4.7.0 TLS not available due to local problem`: the certificate or key did not load.
-pub fn tls_unavailable() -> Fix {
-    Fix::new(Family::Postfix, "postfix::tls_unavailable", &[])
-        .say(
-            "Postfix answers `454 4.7.0 TLS not available due to local problem` when it cannot load its certificate or key. \
-             Find the reason in the mail log, then check that the files exist, that the key matches the certificate \
-             and that Postfix can read them:",
-        )
-        .run(SH, tls_errors_in_log())
-        .run(SH, show_certificate_settings())
-        .run(SH, compare_key_and_certificate())
-        .run(SH, reload())
+/// `454 4.7.0 TLS not available due to local problem` on `port`: Postfix could not load the
+/// certificate or key it is given, and logs why (Postfix 3.7: `cannot get RSA certificate
+/// from file ...: disabling TLS support`).
+pub fn tls_unavailable(port: u16) -> Fix {
+    let fix = Fix::new(
+        Family::Postfix,
+        "postfix::tls_unavailable",
+        &[&port.to_string()],
+    )
+    .say(
+        "Postfix answers `454 4.7.0 TLS not available due to local problem` when it cannot load the certificate or key it is given, \
+         and logs why (`cannot get RSA certificate from file …: disabling TLS support`). Look in the log:",
+    );
+    let fix = show_log(fix)
+        .say("Give the listener a key and certificate that exist and belong together:");
+    install_steps(fix, port, None)
 }
 
 /// Postfix on `port` speaks only TLS 1.0/1.1: `smtpd_tls_protocols` (or
@@ -331,7 +293,7 @@ pub fn no_shared_cipher(port: u16) -> Fix {
         "If it names a chain, certificate or key file (`error opening chain file`, `cannot get RSA certificate from file`), \
          point the listener at files that exist:",
     );
-    let fix = install_steps(fix, port).say(
+    let fix = install_steps(fix, port, None).say(
         "Only if the certificate loads (no such line in the log) do cipher settings exclude what current clients offer. Postfix's defaults work: \
          see what differs, undo a changed tls_medium_cipherlist, and remove an smtpd_tls_exclude_ciphers that excludes ECDHE or AESGCM:",
     );
@@ -340,31 +302,70 @@ pub fn no_shared_cipher(port: u16) -> Fix {
         .run(SH, reload())
 }
 
-/// STARTTLS is not offered: a certificate and a security level are needed.
-pub fn enable_starttls() -> Fix {
-    Fix::new(Family::Postfix, "postfix::enable_starttls", &[])
-        .say("Postfix offers STARTTLS only with a certificate and a TLS security level:")
-        .run(
-            SH,
-            format!("{}   # 'encrypt' on port 587", offer_starttls()),
-        )
-        .run(SH, set_chain_files())
-        .run(SH, reload())
-        .say(
-            "If main.cf already says so, look for `-o smtpd_tls_security_level=none` on this port's service in master.cf, \
-             and for `cannot load certificate` in the mail log.",
-        )
+/// The TLS security level a listener on `port` should have: `encrypt` on the submission
+/// port, whose clients are the organisation's own (master(5) as shipped), else `may`: a
+/// public MX must not require TLS (RFC 3207 §4).
+fn level_for(port: u16) -> &'static str {
+    if port == 587 { "encrypt" } else { "may" }
 }
 
-/// Postfix sends what its chain file holds: the intermediate `missing` must be in it.
-pub fn incomplete_chain(missing: &str) -> Fix {
-    Fix::new(Family::Postfix, "postfix::incomplete_chain", &[missing])
-        .say(format!(
-            "Postfix sends exactly what its chain file holds. Put the key, the leaf, then the intermediate(s) up to but not including \
-             the root ({missing}) in one file (certbot's fullchain.pem, not cert.pem):"
-        ))
-        .run(SH, set_chain_files())
-        .run(SH, reload())
+/// STARTTLS is not offered on `port`: the listener has no TLS security level (`none`, or
+/// empty), in the field a master.cf override, or its certificate did not load. The level is
+/// set on this service only, so main.cf (and every other service) keeps its own: a main.cf
+/// `encrypt` is never lowered.
+pub fn enable_starttls(port: u16) -> Fix {
+    let level = level_for(port);
+    let why = match port {
+        587 => "`encrypt` on the submission port, whose clients are your own".to_string(),
+        25 => "`may` on port 25: a public MX must not require TLS".to_string(),
+        _ => format!(
+            "`may` for mail from anywhere; `encrypt` if only your own clients use port {port}"
+        ),
+    };
+    let fix = Fix::new(
+        Family::Postfix,
+        "postfix::enable_starttls",
+        &[&port.to_string()],
+    )
+    .say(format!(
+        "Postfix offers STARTTLS only with a TLS security level and a certificate it can load. See the listener's settings in main.cf and as -o \
+         overrides on the master.cf service of port {port} ({}), which win:",
+        service_words(port)
+    ));
+    let fix = show_both_places(
+        fix,
+        port,
+        "smtpd_tls_(security_level|chain_files|cert_file|key_file)",
+    )
+    .say(format!(
+        "Set the level on this service only, so the other services (and main.cf) keep theirs: {why}."
+    ))
+    .run(
+        SH,
+        set_service_parameter(port, "smtpd_tls_security_level", level),
+    )
+    .run(SH, reload())
+    .say(
+        "If neither place names a certificate, install one (smtpd_tls_chain_files: the key, then the certificate and its intermediates) first. \
+         If both are set and STARTTLS is still missing, the certificate did not load: the log says `disabling TLS support` or `No server certs available`:",
+    );
+    show_log(fix)
+}
+
+/// Postfix sends exactly what its chain file holds: the intermediate `missing` must follow the
+/// certificate in it (postconf(5), `smtpd_tls_chain_files`).
+pub fn incomplete_chain(port: u16, missing: &str) -> Fix {
+    let fix = Fix::new(
+        Family::Postfix,
+        "postfix::incomplete_chain",
+        &[&port.to_string(), missing],
+    )
+    .say(format!(
+        "Postfix sends exactly what its chain file holds: after the key, the certificate, then the intermediate(s) up to but not including the root \
+         ({missing}): certbot's fullchain.pem, not cert.pem. The listing below shows each certificate in the file with its issuer: \
+         the certificate, then {missing}."
+    ));
+    install_steps(fix, port, Some(LIST_CHAIN))
 }
 
 /// Postfix greets with its myhostname, which the certificate does not cover. Shows where it
@@ -403,7 +404,8 @@ pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
     ))
 }
 
-/// The nodes behind `host` differ: compare their settings and copy the key and chain.
+/// The nodes behind `host` differ: compare their settings (main.cf and master.cf) and the
+/// certificate each serves, and copy the good node's key and chain across.
 pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
     Fix::new(
         Family::Postfix,
@@ -411,9 +413,12 @@ pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
         &[host, odd_ips, differs.name()],
     )
     .say(generic::odd_nodes(host, odd_ips, differs))
-    .say("Compare the TLS settings of a good node and the odd one, and copy the key and full chain across:")
-    .run(SH, format!("{}   # on each node", show_tls_settings()))
-    .run(SH, format!("{}   # compare on each node", fingerprint()))
+    .say("On a good node and on the odd one, compare the TLS settings of main.cf and of the master.cf services:")
+    .run(SH, "postconf -n | grep -E '^smtpd_tls_'")
+    .run(SH, "postconf -P | grep -E '/smtpd_tls_'")
+    .say("and, with chain= set to the certificate file they name, the certificate's fingerprint:")
+    .run(SH, "openssl x509 -noout -fingerprint -sha256 -in \"${chain:?}\"")
+    .say("Copy the good node's key and chain files to the odd node, point its settings at them as on the good node, then reload there:")
     .run(SH, reload())
 }
 

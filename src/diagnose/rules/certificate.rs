@@ -236,7 +236,7 @@ fn wrong_intermediate(ctx: &Ctx<'_>) -> Option<Finding> {
             wrong.subject, child.subject
         ),
         evidence,
-        fixes::incomplete_chain(ctx.kind, &child.issuer),
+        fixes::incomplete_chain(ctx.kind, ctx.port(), &child.issuer),
     ))
 }
 
@@ -264,7 +264,13 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
             top.issuer
         ),
         evidence,
-        fixes::unsent_issuer(ctx.kind, &top.issuer, &aia, ctx.policy.extra_roots),
+        fixes::unsent_issuer(
+            ctx.kind,
+            ctx.port(),
+            &top.issuer,
+            &aia,
+            ctx.policy.extra_roots,
+        ),
     ))
 }
 

@@ -596,20 +596,36 @@ fn the_postfix_certificate_fix_checks_the_files_first_and_names_no_path() {
         let f = postfix_fix(port, Code::CertExpired, expired);
         let cmds = commands(&f);
         let text = f.fix.text();
-        assert!(!text.contains("/etc/postfix"), "{port}: a made-up path:\n{text}");
-        let check = cmds.iter().position(|c| c.starts_with("openssl x509")).unwrap();
+        assert!(
+            !text.contains("/etc/postfix"),
+            "{port}: a made-up path:\n{text}"
+        );
+        let check = cmds
+            .iter()
+            .position(|c| c.starts_with("openssl x509"))
+            .unwrap();
         let change = cmds
             .iter()
             .position(|c| c.starts_with("postconf -e") || c.starts_with("postconf -P \""))
             .unwrap();
-        assert!(check < change, "{port}: the files are checked first:\n{text}");
-        assert!(cmds.iter().any(|c| c.starts_with("postconf -P |")), "{text}");
+        assert!(
+            check < change,
+            "{port}: the files are checked first:\n{text}"
+        );
+        assert!(
+            cmds.iter().any(|c| c.starts_with("postconf -P |")),
+            "{text}"
+        );
         let reload = cmds.iter().find(|c| c.contains("postfix reload")).unwrap();
         assert!(
             reload.contains("test -r \"${chain:?}\""),
             "{port}: no reload without the files: {reload}"
         );
-        let service = if port == 25 { "smtp" } else { "${service_2526:?}" };
+        let service = if port == 25 {
+            "smtp"
+        } else {
+            "${service_2526:?}"
+        };
         assert!(
             cmds.iter()
                 .any(|c| c.contains(&format!("{service}/inet/smtpd_tls_chain_files="))),
@@ -674,7 +690,11 @@ fn the_postfix_starttls_fix_sets_the_level_on_the_service_of_the_port() {
     ] {
         let f = postfix_fix(port, Code::StarttlsNotOffered, no_starttls);
         let cmds = commands(&f);
-        assert!(cmds.iter().any(|c| c == line), "{port}: {line} missing:\n{}", f.fix);
+        assert!(
+            cmds.iter().any(|c| c == line),
+            "{port}: {line} missing:\n{}",
+            f.fix
+        );
         let text = f.fix.text();
         assert!(text.contains("disabling TLS support"), "{text}");
         assert!(!text.contains("cannot load certificate"), "{text}");

@@ -943,7 +943,11 @@ fn postfix_fixes_look_at_master_cf_and_change_no_global_level() {
                 "{name} {}: {c}",
                 f.code
             );
-            assert!(!c.contains("tls_medium_cipherlist ="), "{name} {}: {c}", f.code);
+            assert!(
+                !c.contains("tls_medium_cipherlist ="),
+                "{name} {}: {c}",
+                f.code
+            );
         }
     }
 }
