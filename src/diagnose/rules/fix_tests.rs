@@ -717,3 +717,147 @@ fn the_postfix_chain_fix_lists_what_the_chain_file_holds() {
     assert!(text.contains("openssl pkcs7 -print_certs"), "{text}");
     assert!(!text.contains("/etc/postfix"), "{text}");
 }
+
+// --- STARTTLS on some ports of a host and not on others (new-user untrue finding 1, wrong
+// fixes 3, 11, 12).
+
+/// The endpoints of HOST at 192.0.2.10 on `ports`, each made by `make` from a healthy one.
+fn ports_of(kind: &str, ports: &[(u16, fn(&mut Observation))]) -> Vec<Evidence> {
+    let w = world();
+    ports
+        .iter()
+        .map(|(port, change)| {
+            let mut obs = as_server(
+                on_port(observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust), *port),
+                kind,
+            );
+            change(&mut obs);
+            Evidence::derive(obs, NOW)
+        })
+        .collect()
+}
+
+fn healthy(_: &mut Observation) {}
+
+fn other_name(obs: &mut Observation) {
+    let w = world();
+    obs.chain = chain_for(&w, &["other.contoso.test"]);
+}
+
+fn refused_454(obs: &mut Observation) {
+    let r = reply(454, &["4.7.0 TLS not available due to local problem"]);
+    obs.tls = None;
+    obs.trust = None;
+    obs.chain = Vec::new();
+    obs.ehlo_tls = None;
+    obs.starttls_reply = Some(r.clone());
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Starttls,
+        kind: FailureKind::TemporaryReply,
+        message: "454".into(),
+        reply: Some(r),
+        overall_deadline: false,
+    });
+}
+
+fn handshake_broken(obs: &mut Observation) {
+    let mut failed = handshake_failed(obs.clone(), HandshakeFailure::NoSharedCipher, "refused");
+    failed.chain = Vec::new();
+    failed.trust = None;
+    *obs = failed;
+}
+
+fn port_mismatch(seen: &[Evidence]) -> Finding {
+    find(&cross::rules(seen), Code::StarttlsPortMismatch).clone()
+}
+
+fn first_prose(f: &Finding) -> String {
+    f.fix
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::Prose { text } => Some(text.clone()),
+            Step::Command { .. } => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn the_port_mismatch_fix_cites_only_ports_where_tls_worked() {
+    let seen = ports_of(
+        "postfix",
+        &[
+            (2525, healthy),
+            (2528, other_name),
+            (2529, no_starttls),
+            (2530, refused_454),
+            (2536, handshake_broken),
+        ],
+    );
+    let f = port_mismatch(&seen);
+    let intro = first_prose(&f);
+    assert!(intro.contains("port 2525"), "{intro}");
+    for port in ["2528", "2530", "2536"] {
+        assert!(!intro.contains(port), "TLS did not work on {port}: {intro}");
+    }
+    // No port completed TLS with a certificate senders accept: nothing to call usable.
+    let seen = ports_of("postfix", &[(2529, no_starttls), (2530, refused_454)]);
+    let intro = first_prose(&port_mismatch(&seen));
+    assert!(!intro.contains("usable") && !intro.contains("can do TLS"), "{intro}");
+}
+
+#[test]
+fn the_postfix_port_mismatch_fix_fills_in_the_service_and_lowers_nothing() {
+    let seen = ports_of(
+        "postfix",
+        &[(25, no_starttls), (587, healthy), (2529, no_starttls)],
+    );
+    let f = port_mismatch(&seen);
+    let cmds = commands(&f);
+    for line in [
+        "postconf -P 'smtp/inet/smtpd_tls_security_level=may'",
+        "postconf -P \"${service_2529:?}/inet/smtpd_tls_security_level=may\"",
+    ] {
+        assert!(cmds.iter().any(|c| c == line), "{line} missing:\n{}", f.fix);
+    }
+    assert!(
+        cmds.iter().any(|c| c.starts_with("service_2529=$(postconf -M")),
+        "{}",
+        f.fix
+    );
+    assert!(!cmds.iter().any(|c| c.starts_with("postconf -e")), "{}", f.fix);
+}
+
+#[test]
+fn the_exchange_port_mismatch_fix_handles_each_connector_and_its_certificate_name() {
+    let seen = ports_of(
+        "exchange",
+        &[(25, no_starttls), (587, healthy), (2525, no_starttls)],
+    );
+    let thumbprint = seen[1].leaf().unwrap().thumbprint.clone();
+    let f = port_mismatch(&seen);
+    let cmds = commands(&f);
+    let selections = cmds
+        .iter()
+        .filter(|c| c.starts_with("$rc = Get-ReceiveConnector"))
+        .count();
+    assert_eq!(selections, 2, "one connector per closed port:\n{}", f.fix);
+    assert!(
+        cmds.iter().all(|c| !c.contains("-AuthMechanism") || c.contains("-notcontains 'Tls'")),
+        "Tls is added only where it is missing:\n{}",
+        f.fix
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| c.contains(&thumbprint) && c.contains("-TlsCertificateName")),
+        "a TlsCertificateName set is reset to the certificate that works on port 587:\n{}",
+        f.fix
+    );
+    assert!(
+        !f.fix
+            .text()
+            .contains("its Fqdn must be a name on the SMTP certificate (otherwise"),
+        "{}",
+        f.fix
+    );
+}
