@@ -126,7 +126,8 @@ fn a_name_without_mx_is_never_sent_to_an_invented_mail_host() {
 fn a_port_mismatch_cites_only_the_ports_where_tls_worked() {
     let name = "mail.contoso.test";
     let mut refusing = healthy(name);
-    refusing.starttls = StartTls::Offered("454 4.7.0 TLS not available due to local problem".into());
+    refusing.starttls =
+        StartTls::Offered("454 4.7.0 TLS not available due to local problem".into());
     let mut closed = healthy(name);
     closed.starttls = StartTls::NotOffered;
     let (_s, ports) = serve_group(vec![

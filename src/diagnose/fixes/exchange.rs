@@ -24,7 +24,7 @@
 use std::net::IpAddr;
 
 use super::generic;
-use super::{Differs, Greeting, greeting_name};
+use super::{Differs, Greeting, PortMismatch, greeting_name};
 use crate::diagnose::fix::{Family, Fix, Shell};
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -131,15 +131,27 @@ pub fn select_connector() -> String {
     format!("$rc = Get-ReceiveConnector {CONNECTOR_FROM_ABOVE}")
 }
 
-/// Adds `Tls` to the selected connector's `AuthMechanism`, keeping what it had: the parameter
-/// replaces the whole list (Microsoft Learn, "Set-ReceiveConnector", parameter AuthMechanism).
+/// Adds `Tls` to the selected connector's `AuthMechanism` if it lacks it, keeping what it had:
+/// the parameter replaces the whole list (Microsoft Learn, "Set-ReceiveConnector", parameter
+/// AuthMechanism). The list is compared as words, since `BasicAuthRequireTLS` contains `TLS`.
 pub fn add_tls_auth() -> String {
     format!(
-        "{}   # adds Tls, keeps the rest",
+        "if ((\"$($rc.AuthMechanism)\" -split ',\\s*') -notcontains 'Tls') {{ {} }}",
         set_connector(
             SELECTED_CONNECTOR,
             "-AuthMechanism \"$($rc.AuthMechanism), Tls\""
         )
+    )
+}
+
+/// Points the selected connector at the certificate in `$n` the way it selects one: its
+/// TlsCertificateName when that is set, else its Fqdn, set to `name` (a name on that
+/// certificate, safe to paste).
+pub fn point_connector_at_certificate(name: &str) -> String {
+    format!(
+        "if ($rc.TlsCertificateName) {{ {} }} else {{ {} }}",
+        set_connector(SELECTED_CONNECTOR, "-TlsCertificateName $n"),
+        set_connector(SELECTED_CONNECTOR, &format!("-Fqdn {name}"))
     )
 }
 
@@ -412,44 +424,68 @@ pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
     .run(EMS, list_smtp_certificates())
 }
 
-/// `host` offers STARTTLS on the `open` ports, not on the `closed` ones: the connectors of
-/// the closed ports lack `Tls` or a certificate for their Fqdn. `name` is a name on the
-/// certificate (safe to paste) or a placeholder.
+/// STARTTLS is advertised on some ports and not on the `closed` ones: each is a receive
+/// connector, which offers STARTTLS only when its AuthMechanism includes `Tls` and it finds its
+/// certificate, by TlsCertificateName when that is set, else by its Fqdn (Microsoft Learn,
+/// "Selection of Inbound STARTTLS Certificates"). With the certificate that works on another
+/// port (`thumbprint`, and `name`, a name it covers), each connector is pointed at it the way
+/// it selects: its TlsCertificateName if set, else its Fqdn.
 pub fn port_without_starttls(
-    host: &str,
-    closed: &[u16],
-    open: &[u16],
-    subject: Option<&str>,
-    name: &str,
+    m: &PortMismatch<'_>,
+    name: Option<&str>,
+    thumbprint: Option<&str>,
 ) -> Fix {
-    let closed_list = generic::list(closed);
+    let [host, closed, open, working, subject] = m.key_values();
     let fix = Fix::new(
         Family::Exchange,
         "exchange::port_without_starttls",
         &[
-            host,
-            &closed_list,
-            &generic::list(open),
-            subject.unwrap_or_default(),
-            name,
+            &host,
+            &closed,
+            &open,
+            &working,
+            &subject,
+            name.unwrap_or_default(),
+            thumbprint.unwrap_or_default(),
         ],
     )
     .say(format!(
-        "{} On Exchange that is the receive connector bound to port {closed_list}: its AuthMechanism must include `Tls`, \
-         and its Fqdn must be a name on the SMTP certificate (otherwise Exchange silently withholds STARTTLS). In the Exchange Management Shell:",
-        generic::port_mismatch_intro(host, closed, open, subject)
+        "{} On Exchange each port is a receive connector. It offers STARTTLS only when its AuthMechanism includes `Tls` and it finds its \
+         certificate: by TlsCertificateName when that is set (after a renewal it often still names the replaced certificate), otherwise by \
+         its Fqdn; Event ID 12014 in the Application log names what it looked for. In the Exchange Management Shell:",
+        m.intro()
     ));
-    closed
-        .iter()
-        .fold(fix, |f, p| f.run(EMS, connector_lookup(*p)))
-        .run(EMS, select_connector())
-        .run(EMS, add_tls_auth())
-        .run(
+    let fix = match thumbprint {
+        Some(t) => fix.run(
             EMS,
-            set_connector(SELECTED_CONNECTOR, &format!("-Fqdn {name}")),
-        )
-        .run(EMS, list_smtp_certificates())
-        .run(EMS, restart_transport())
+            format!(
+                "{}   # the certificate that works on port {}",
+                tls_certificate_name(t),
+                generic::list(m.working)
+            ),
+        ),
+        None => fix,
+    };
+    let fix = m.closed.iter().fold(fix, |f, p| {
+        let f = f
+            .run(EMS, connector_lookup(*p))
+            .run(EMS, format!("{}   # port {p}", select_connector()))
+            .run(EMS, add_tls_auth());
+        match (thumbprint, name) {
+            (Some(_), Some(name)) => f.run(EMS, point_connector_at_certificate(name)),
+            _ => f,
+        }
+    });
+    let fix = match (thumbprint, name) {
+        (Some(_), Some(_)) => fix,
+        _ => fix
+            .say(
+                "Then, for each: if its TlsCertificateName is set, point it at a valid SMTP certificate of this server \
+                 (`<I>issuer<S>subject`); if it is empty, set its Fqdn to a name on that certificate:",
+            )
+            .run(EMS, list_smtp_certificates()),
+    };
+    fix.run(EMS, restart_transport())
 }
 
 #[cfg(test)]

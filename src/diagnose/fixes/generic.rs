@@ -497,21 +497,31 @@ pub fn mx_hosts_versions(domain: &str) -> Fix {
     ))
 }
 
-/// The first sentence of a fix for a host that offers STARTTLS on the `open` ports but not on
-/// the `closed` ones (`subject`: the trusted certificate seen on an open port).
+/// The first sentence of a fix for a host that advertises STARTTLS on the `open` ports but
+/// not on the `closed` ones. Only the `working` ports, where TLS completed with a trusted
+/// certificate for the host (`subject`), show that the server can do TLS: a port that
+/// answered 454 or failed the handshake proves nothing.
 pub fn port_mismatch_intro(
     host: &str,
     closed: &[u16],
     open: &[u16],
+    working: &[u16],
     subject: Option<&str>,
 ) -> String {
-    format!(
-        "{host} can do TLS: {} {} STARTTLS{}. So the certificate is usable; the listener on {} does not offer it.",
-        ports_words(open),
-        if open.len() == 1 { "offers" } else { "offer" },
-        subject.map(|s| format!(" with {s}")).unwrap_or_default(),
-        ports_words(closed),
-    )
+    match (working, subject) {
+        ([_, ..], Some(subject)) => format!(
+            "{host} completes STARTTLS on {} with a trusted certificate ({subject}), so the server can do TLS; the listener on {} does not offer it.",
+            ports_words(working),
+            ports_words(closed),
+        ),
+        _ => format!(
+            "{host} advertises STARTTLS on {} but not on {}. TLS did not complete with a trusted certificate on any port: fix that first (see the findings of {}), then offer STARTTLS on {} too.",
+            ports_words(open),
+            ports_words(closed),
+            ports_words(open),
+            ports_words(closed),
+        ),
+    }
 }
 
 /// STARTTLS on some ports, not on others, server of unknown kind.
@@ -519,17 +529,24 @@ pub fn port_without_starttls(
     host: &str,
     closed: &[u16],
     open: &[u16],
+    working: &[u16],
     subject: Option<&str>,
 ) -> Fix {
     let (closed_list, open_list) = (list(closed), list(open));
     fix(
         "generic::port_without_starttls",
-        &[host, &closed_list, &open_list, subject.unwrap_or_default()],
+        &[
+            host,
+            &closed_list,
+            &open_list,
+            &list(working),
+            subject.unwrap_or_default(),
+        ],
     )
     .say(format!(
-        "{} Enable STARTTLS on the listener for port {closed_list} with the same certificate as port {open_list}; if it is already \
+        "{} Enable STARTTLS on the listener for port {closed_list} with the same certificate; if it is already \
          enabled there, a firewall with SMTP inspection on that port's path strips the keyword.",
-        port_mismatch_intro(host, closed, open, subject)
+        port_mismatch_intro(host, closed, open, working, subject)
     ))
 }
 

@@ -265,28 +265,81 @@ pub fn align_nodes(
     }
 }
 
-/// `host` offers STARTTLS on the `open` ports but not on the `closed` ones. `cert` is the
-/// trusted certificate seen on an open port, if any.
+/// `host` advertises STARTTLS on the `open` ports but not on the `closed` ones. TLS worked
+/// with a trusted certificate for the host on the `working` ports; `cert` is the certificate
+/// seen there, if any.
 pub fn port_without_starttls(
     kind: ServerKind,
     host: &str,
     closed: &[u16],
     open: &[u16],
+    working: &[u16],
     cert: Option<&CertInfo>,
 ) -> Fix {
     let subject = cert.map(|c| c.subject.as_str());
+    let ports = PortMismatch {
+        host,
+        closed,
+        open,
+        working,
+        subject,
+    };
     match kind {
         ServerKind::Exchange => {
-            let name = cert
-                .and_then(|c| {
-                    c.dns_names.iter().find_map(|n| {
-                        super::rules::certificate::safe_name(n).filter(|n| !n.starts_with('*'))
+            // A name the working certificate covers, for a connector Fqdn: the host itself
+            // (it was checked), else a name on the certificate that is safe to paste.
+            let name = cert.and_then(|c| {
+                super::rules::certificate::safe_name(host)
+                    .filter(|h| !h.starts_with('*'))
+                    .or_else(|| {
+                        c.dns_names.iter().find_map(|n| {
+                            super::rules::certificate::safe_name(n).filter(|n| !n.starts_with('*'))
+                        })
                     })
-                })
-                .unwrap_or_else(|| "<a name on the SMTP certificate>".into());
-            exchange::port_without_starttls(host, closed, open, subject, &name)
+            });
+            let thumbprint = cert.map(|c| c.thumbprint.as_str());
+            exchange::port_without_starttls(&ports, name.as_deref(), thumbprint)
         }
-        ServerKind::Postfix => postfix::port_without_starttls(host, closed, open, subject),
-        _ => generic::port_without_starttls(host, closed, open, subject),
+        ServerKind::Postfix => postfix::port_without_starttls(&ports),
+        _ => generic::port_without_starttls(host, closed, open, working, subject),
+    }
+}
+
+/// What the port-mismatch fixes are written from.
+#[derive(Debug, Clone, Copy)]
+pub struct PortMismatch<'a> {
+    /// The host (or address) probed.
+    pub host: &'a str,
+    /// The ports without STARTTLS.
+    pub closed: &'a [u16],
+    /// The ports that advertise it.
+    pub open: &'a [u16],
+    /// The ports where TLS completed with a trusted certificate for the host.
+    pub working: &'a [u16],
+    /// That certificate's subject (server text: prose only).
+    pub subject: Option<&'a str>,
+}
+
+impl PortMismatch<'_> {
+    /// The first sentence.
+    fn intro(&self) -> String {
+        generic::port_mismatch_intro(
+            self.host,
+            self.closed,
+            self.open,
+            self.working,
+            self.subject,
+        )
+    }
+
+    /// The values that vary the text, for a fix key.
+    fn key_values(&self) -> [String; 5] {
+        [
+            self.host.to_string(),
+            generic::list(self.closed),
+            generic::list(self.open),
+            generic::list(self.working),
+            self.subject.unwrap_or_default().to_string(),
+        ]
     }
 }

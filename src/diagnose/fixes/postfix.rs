@@ -14,7 +14,7 @@
 //! - master(5) (`smtp`, `submission` and `submissions` services)
 
 use super::generic;
-use super::{Differs, Greeting, greeting_name};
+use super::{Differs, Greeting, PortMismatch, greeting_name};
 use crate::diagnose::fix::{Family, Fix, Shell};
 
 const SH: Shell = Shell::PostfixShell;
@@ -26,28 +26,6 @@ pub const RELOAD: &str = "postfix reload";
 /// before the running Postfix reads it.
 pub fn reload() -> String {
     format!("postfix check && {RELOAD}")
-}
-
-/// Opportunistic TLS: offer STARTTLS, do not require it (postconf(5),
-/// `smtpd_tls_security_level`; RFC 3207 §4: a public MX must not require TLS).
-pub fn offer_starttls() -> &'static str {
-    "postconf -e 'smtpd_tls_security_level = may'"
-}
-
-/// What main.cf says about offering STARTTLS.
-pub fn show_security_level() -> &'static str {
-    "postconf smtpd_tls_security_level"
-}
-
-/// The master.cf services that override the TLS level or wrap TLS themselves.
-pub fn show_service_overrides() -> &'static str {
-    "postconf -P | grep -E 'tls_security_level|tls_wrappermode'"
-}
-
-/// Removes master.cf service parameters (`service/inet/parameter`, space-separated; postconf(1),
-/// `-P` with `-X`).
-pub fn drop_service_overrides(parameters: &str) -> String {
-    format!("postconf -PX {parameters}")
 }
 
 /// The master.cf service that listens on `port` when the port decides it: master(5) as
@@ -132,16 +110,6 @@ fn show_both_places(fix: Fix, port: u16, pattern: &str) -> Fix {
     match stock_service(port) {
         Some(_) => fix,
         None => fix.run(SH, find_service(port)),
-    }
-}
-
-/// The master.cf service that usually listens on `port` (master(5) as shipped).
-pub fn service(port: u16) -> String {
-    match port {
-        25 => "smtp".into(),
-        587 => "submission".into(),
-        465 => "submissions".into(),
-        p => format!("<the master.cf service on port {p}>"),
     }
 }
 
@@ -422,51 +390,47 @@ pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
     .run(SH, reload())
 }
 
-/// `host` offers STARTTLS on the `open` ports, not on the `closed` ones: a master.cf service
-/// overrides the level, or main.cf never sets it.
-pub fn port_without_starttls(
-    host: &str,
-    closed: &[u16],
-    open: &[u16],
-    subject: Option<&str>,
-) -> Fix {
-    let closed_list = generic::list(closed);
-    let overrides: Vec<String> = closed
-        .iter()
-        .map(|p| format!("{}/inet/smtpd_tls_security_level", service(*p)))
-        .collect();
-    Fix::new(
+/// STARTTLS is advertised on some ports and not on the `closed` ones: each port is a master.cf
+/// service, and an `-o smtpd_tls_security_level` there beats main.cf. The level is set on the
+/// closed ports' services only, so main.cf (and a stricter `encrypt` anywhere) stays.
+pub fn port_without_starttls(m: &PortMismatch<'_>) -> Fix {
+    let services = if m.closed.len() == 1 {
+        "the service of"
+    } else {
+        "the services of"
+    };
+    let fix = Fix::new(
         Family::Postfix,
         "postfix::port_without_starttls",
-        &[
-            host,
-            &closed_list,
-            &generic::list(open),
-            subject.unwrap_or_default(),
-        ],
+        &m.key_values().each_ref().map(String::as_str),
     )
     .say(format!(
-        "{} In Postfix the TLS level is set per master.cf service: the service on port {closed_list} overrides it or main.cf never sets it.",
-        generic::port_mismatch_intro(host, closed, open, subject)
+        "{} In Postfix each port is a master.cf service, and an -o override there beats main.cf: {services} {} set \
+         smtpd_tls_security_level to none, or main.cf sets no level and only the other services do. See where:",
+        m.intro(),
+        generic::ports_words(m.closed)
     ))
+    .run(SH, "postconf -n | grep -E '^smtpd_tls_security_level '")
     .run(
         SH,
-        format!("{}   # per-service overrides", show_service_overrides()),
-    )
-    .run(
-        SH,
-        format!(
-            "{}   # main.cf: must be 'may' (or 'encrypt')",
-            show_security_level()
-        ),
-    )
-    .run(SH, offer_starttls())
-    .run(
-        SH,
-        format!(
-            "{}   # drop a per-service 'none'",
-            drop_service_overrides(&overrides.join(" "))
-        ),
-    )
-    .run(SH, reload())
+        "postconf -P | grep -E '/(smtpd_tls_security_level|smtpd_tls_wrappermode) '",
+    );
+    let fix = m
+        .closed
+        .iter()
+        .filter(|p| stock_service(**p).is_none())
+        .fold(fix, |f, p| f.run(SH, find_service(*p)));
+    let fix = fix.say(
+        "Set the level on those services only, so the others (and main.cf) keep theirs: `may` where mail comes from anywhere \
+         (a public MX must not require TLS, RFC 3207 §4), `encrypt` on the submission port:",
+    );
+    m.closed
+        .iter()
+        .fold(fix, |f, p| {
+            f.run(
+                SH,
+                set_service_parameter(*p, "smtpd_tls_security_level", level_for(*p)),
+            )
+        })
+        .run(SH, reload())
 }

@@ -728,7 +728,10 @@ fn ports_of(kind: &str, ports: &[(u16, fn(&mut Observation))]) -> Vec<Evidence> 
         .iter()
         .map(|(port, change)| {
             let mut obs = as_server(
-                on_port(observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust), *port),
+                on_port(
+                    observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust),
+                    *port,
+                ),
                 kind,
             );
             change(&mut obs);
@@ -803,7 +806,10 @@ fn the_port_mismatch_fix_cites_only_ports_where_tls_worked() {
     // No port completed TLS with a certificate senders accept: nothing to call usable.
     let seen = ports_of("postfix", &[(2529, no_starttls), (2530, refused_454)]);
     let intro = first_prose(&port_mismatch(&seen));
-    assert!(!intro.contains("usable") && !intro.contains("can do TLS"), "{intro}");
+    assert!(
+        !intro.contains("usable") && !intro.contains("can do TLS"),
+        "{intro}"
+    );
 }
 
 #[test]
@@ -821,11 +827,16 @@ fn the_postfix_port_mismatch_fix_fills_in_the_service_and_lowers_nothing() {
         assert!(cmds.iter().any(|c| c == line), "{line} missing:\n{}", f.fix);
     }
     assert!(
-        cmds.iter().any(|c| c.starts_with("service_2529=$(postconf -M")),
+        cmds.iter()
+            .any(|c| c.starts_with("service_2529=$(postconf -M")),
         "{}",
         f.fix
     );
-    assert!(!cmds.iter().any(|c| c.starts_with("postconf -e")), "{}", f.fix);
+    assert!(
+        !cmds.iter().any(|c| c.starts_with("postconf -e")),
+        "{}",
+        f.fix
+    );
 }
 
 #[test]
@@ -843,14 +854,22 @@ fn the_exchange_port_mismatch_fix_handles_each_connector_and_its_certificate_nam
         .count();
     assert_eq!(selections, 2, "one connector per closed port:\n{}", f.fix);
     assert!(
-        cmds.iter().all(|c| !c.contains("-AuthMechanism") || c.contains("-notcontains 'Tls'")),
+        cmds.iter()
+            .all(|c| !c.contains("-AuthMechanism") || c.contains("-notcontains 'Tls'")),
         "Tls is added only where it is missing:\n{}",
         f.fix
     );
     assert!(
         cmds.iter()
-            .any(|c| c.contains(&thumbprint) && c.contains("-TlsCertificateName")),
-        "a TlsCertificateName set is reset to the certificate that works on port 587:\n{}",
+            .any(|c| c.contains(&thumbprint) && c.contains("$n = \"<I>")),
+        "the name of the certificate that works on port 587:\n{}",
+        f.fix
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| c.starts_with("if ($rc.TlsCertificateName)")
+                && c.contains("-TlsCertificateName $n")),
+        "a TlsCertificateName set is reset to it:\n{}",
         f.fix
     );
     assert!(

@@ -737,7 +737,7 @@ fn shell_of(command: &str) -> Shell {
         Shell::ExchangeOnlinePowerShell
     } else if first == "Enable-TlsCipherSuite" {
         Shell::WindowsPowerShell
-    } else if cmdlet || first.starts_with('$') || first.starts_with('[') {
+    } else if cmdlet || first.starts_with('$') || first.starts_with('[') || first == "if" {
         Shell::ExchangeManagementShell
     } else if command.starts_with("openssl s_client") || first == "curl" {
         // Talks to the server or a CA from any machine.
@@ -907,15 +907,16 @@ fn posix_commands_are_safe_to_paste_as_written() {
                 "{name} {}: a file path the admin did not give: {text}",
                 f.code
             );
+            // `service_25=$(...); echo "$service_25"` sets it before it expands it.
+            if let Some((var, _)) = text.split_once("=$(") {
+                announced.push(var.to_string());
+            }
             for var in expanded_variables(text) {
                 assert!(
                     announced.contains(&var),
                     "{name} {}: ${var} is never set before: {text}",
                     f.code
                 );
-            }
-            if let Some((var, _)) = text.split_once("=$(") {
-                announced.push(var.to_string());
             }
         }
     }
