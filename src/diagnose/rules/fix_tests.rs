@@ -880,3 +880,114 @@ fn the_exchange_port_mismatch_fix_handles_each_connector_and_its_certificate_nam
         f.fix
     );
 }
+
+// --- Exchange (new-user wrong fixes 11, 12; exchange-config.md §2.1).
+
+#[test]
+fn the_exchange_certificate_fix_changes_the_hybrid_send_connector_by_name_and_restarts_both_services()
+ {
+    let w = world();
+    let mut obs = as_server(observed(HOST, HOST, Vec::new(), &w.trust), "exchange");
+    expired(&mut obs);
+    let f = run(&obs, &Policy::default());
+    let fix = &find(&f, Code::CertExpired).fix;
+    let cmds: Vec<&str> = fix.commands().map(|(_, c)| c).collect();
+    assert!(
+        !cmds.iter().any(|c| c.starts_with("Set-SendConnector \"")),
+        "a Set- cmdlet takes no wildcard identity:\n{fix}"
+    );
+    assert!(
+        cmds.iter().any(|c| c.contains(
+            "Get-SendConnector | Where-Object Name -like 'Outbound to Office 365*' | Set-SendConnector -TlsCertificateName $n"
+        )),
+        "{fix}"
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| c.starts_with("Restart-Service") && c.contains("MSExchangeTransport")),
+        "send connectors belong to the Transport service:\n{fix}"
+    );
+    assert!(
+        fix.text().contains("TlsCertificateName"),
+        "a renewal resets TlsCertificateName (exchange-config.md §2.1):\n{fix}"
+    );
+}
+
+#[test]
+fn copying_the_good_certificate_says_to_carry_the_file_to_the_odd_node() {
+    let w = world();
+    let good = as_server(
+        observed(HOST, HOST, chain_for(&w, &[HOST]), &w.trust),
+        "exchange",
+    );
+    let selfie =
+        crate::scripted::pki::self_signed(&LeafSpec::valid_for("EXCH02", NOW, 900)).unwrap();
+    let mut odd = as_server(
+        observed(HOST, HOST, vec![selfie.chain[0].to_vec()], &w.trust),
+        "exchange",
+    );
+    odd.endpoint.address = SocketAddr::from(([192, 0, 2, 11], 25));
+    let seen = vec![Evidence::derive(good, NOW), Evidence::derive(odd, NOW)];
+    let f = find(&cross::rules(&seen), Code::EndpointsInconsistent).clone();
+    let text = f.fix.text();
+    let export = text.find("WriteAllBytes").unwrap();
+    let copy = text.find("Copy C:\\certs\\mail.pfx").unwrap_or(usize::MAX);
+    let import = text.find("Import-ExchangeCertificate").unwrap();
+    assert!(export < copy && copy < import, "{text}");
+}
+
+#[test]
+fn exchange_online_without_the_address_it_saw_says_what_to_look_up() {
+    let w = world();
+    let mut obs = observed(
+        "contoso-com.mail.protection.outlook.com",
+        "BN8NAM11FT012.mail.protection.outlook.com",
+        Vec::new(),
+        &w.trust,
+    );
+    obs.banner = Some(reply(
+        220,
+        &["BN8NAM11FT012.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready"],
+    ));
+    let ehlo = reply(
+        250,
+        &[
+            "BN8NAM11FT012.mail.protection.outlook.com Hello",
+            "PIPELINING",
+        ],
+    );
+    obs.capabilities = Some(Capabilities::parse(&ehlo));
+    obs.ehlo = Some(ehlo);
+    no_starttls(&mut obs);
+    let ehlo = reply(
+        250,
+        &[
+            "BN8NAM11FT012.mail.protection.outlook.com Hello",
+            "PIPELINING",
+        ],
+    );
+    obs.capabilities = Some(Capabilities::parse(&ehlo));
+    let f = run(&obs, &Policy::default());
+    let text = find(&f, Code::StarttlsNotOffered).fix.text();
+    assert!(!text.contains("[the address"), "{text}");
+    assert!(text.contains("public address"), "{text}");
+}
+
+#[test]
+fn exchange_without_starttls_resets_a_stale_certificate_name() {
+    let w = world();
+    let mut obs = as_server(observed(HOST, HOST, Vec::new(), &w.trust), "exchange");
+    no_starttls(&mut obs);
+    let f = run(&obs, &Policy::default());
+    let fix = &find(&f, Code::StarttlsNotOffered).fix;
+    let cmds: Vec<&str> = fix.commands().map(|(_, c)| c).collect();
+    assert!(
+        cmds.iter().any(|c| c.contains("-TlsCertificateName")),
+        "after a renewal TlsCertificateName still names the old certificate:\n{fix}"
+    );
+    assert!(
+        cmds.iter()
+            .all(|c| !c.contains("-AuthMechanism") || c.contains("-notcontains 'Tls'")),
+        "{fix}"
+    );
+}
