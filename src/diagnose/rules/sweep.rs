@@ -892,6 +892,12 @@ fn posix_commands_are_safe_to_paste_as_written() {
             if ![Shell::PostfixShell, Shell::Shell].contains(&shell) {
                 continue;
             }
+            // A placeholder is no value: quoted, it would reach the configuration as text.
+            assert!(
+                !text.replace("</dev/null", " ").contains('<'),
+                "{name} {}: a <placeholder> in sh: {text}",
+                f.code
+            );
             let bare = unquoted(text)
                 .replace("2>/dev/null", " ")
                 .replace("</dev/null", " ")
