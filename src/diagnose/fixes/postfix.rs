@@ -360,11 +360,17 @@ pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
         Some(_) => fix,
         None => fix.run(SH, find_service(port)),
     };
+    // Without a trusted name there is nothing to set yet: no command carries a placeholder.
+    let Some(name) = g.on_cert else {
+        return fix.say(
+            "Once a trusted certificate is installed, set myhostname for this listener to a name on it (postconf -P), or in main.cf for the whole host.",
+        );
+    };
     fix.say(
         "Set it for this listener only. The override also changes the name this smtpd uses wherever main.cf says $myhostname, \
          as in the default mydestination: if mail is addressed to the old name, list it in mydestination explicitly.",
     )
-    .run(SH, set_service_parameter(port, "myhostname", &name))
+    .run(SH, set_service_parameter(port, "myhostname", name))
     .run(SH, reload())
     .say(format!(
         "Or set it for the whole host in main.cf, where it is also the name Postfix sends in its own EHLO: `postconf -e 'myhostname = {name}'`.{}",
@@ -375,6 +381,14 @@ pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
 /// The nodes behind `host` differ: compare their settings (main.cf and master.cf) and the
 /// certificate each serves, and copy the good node's key and chain across.
 pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
+    let align = match differs {
+        Differs::Certificate => {
+            "Copy the good node's key and chain files to the odd node, point its settings at them as on the good node, then reload there:"
+        }
+        Differs::Starttls | Differs::Version => {
+            "Give the odd node the good node's TLS settings (and, for the TLS version, its OpenSSL and Postfix versions), then reload there:"
+        }
+    };
     Fix::new(
         Family::Postfix,
         "postfix::compare_nodes",
@@ -386,7 +400,7 @@ pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
     .run(SH, "postconf -P | grep -E '/smtpd_tls_'")
     .say("and, with chain= set to the certificate file they name, the certificate's fingerprint:")
     .run(SH, "openssl x509 -noout -fingerprint -sha256 -in \"${chain:?}\"")
-    .say("Copy the good node's key and chain files to the odd node, point its settings at them as on the good node, then reload there:")
+    .say(align)
     .run(SH, reload())
 }
 
