@@ -20,6 +20,10 @@
 //!   "Set-OutboundConnector" (`-TlsDomain`), Exchange Online PowerShell
 //! - Microsoft Learn, "Use the delist portal to remove yourself from the blocked senders list"
 //!   (sender.office.com, for `5.7.606-649`)
+//! - Microsoft Learn, "Selection of Inbound STARTTLS Certificates": a receive connector offers
+//!   STARTTLS only with `Tls` in AuthMechanism and a certificate found by TlsCertificateName
+//!   when set, else by its Fqdn (shared/research/exchange-config.md §2.1): after a renewal only
+//!   resetting TlsCertificateName helps
 
 use std::net::IpAddr;
 

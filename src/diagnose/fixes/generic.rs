@@ -7,6 +7,9 @@
 //! - RFC 5321 §5.1 (an MX names a host; implicit MX), RFC 7505 §3 (null MX stands alone),
 //!   RFC 2181 §10.3 (an MX must not name an alias)
 //! - RFC 3207 §4 and CVE-2011-0411 (nothing may follow the STARTTLS 220 before the handshake)
+//! - RFC 5280 §4.2.2.1 (Authority Information Access: the CA Issuers URL serves the issuer's
+//!   certificate, DER) and §6 (a path needs the issuer: an unsent intermediate and an unsent
+//!   private root look alike)
 
 use std::net::IpAddr;
 

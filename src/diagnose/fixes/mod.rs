@@ -17,8 +17,22 @@
 //! findings relies on it.
 //!
 //! Commands are pasted as written, so only values that are safe to paste reach one: numbers,
-//! thumbprints computed here, names that passed `rules::certificate::safe_name`, and
-//! `<placeholders>` for the admin to fill in. Text the server sent (a greeting, a certificate
+//! thumbprints computed here, names that passed `rules::certificate::safe_name`, and values the
+//! admin supplies. How the admin supplies one depends on the shell (the sweep in
+//! `rules/sweep.rs` checks both):
+//!
+//! - **POSIX shells** (Postfix host, any shell): a shell variable that a prose step tells the
+//!   admin to set (`key=`, `chain=`, `url=`) or that an earlier command sets from what the
+//!   system says (`service_2525=$(postconf -M | ...)`), expanded as `"${key:?}"`, so a line
+//!   pasted before the variable is set refuses to run instead of acting on an empty value. No
+//!   `<placeholder>`, quoted or not (unquoted, `<` is a redirection; quoted, it would reach the
+//!   configuration as text), and no file path the admin did not give.
+//! - **PowerShell**: an unquoted `<placeholder>` is a parse error ("The '<' operator is
+//!   reserved"), so a line that still holds one never runs; the value it feeds is computed on
+//!   the same line, and a later line that would act on a missing value is guarded (`if ($c)`).
+//!
+//! A command that changes configuration comes after the read-only commands that show the
+//! current state and check the new files. Text the server sent (a greeting, a certificate
 //! subject) appears only in prose.
 
 pub mod cisco;

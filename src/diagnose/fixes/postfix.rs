@@ -1,17 +1,29 @@
 //! Postfix: every `postconf`, `postfix` and `openssl` line a fix runs on the Postfix host,
 //! once, and the fixes written with them.
 //!
-//! Changes go through `postconf -e` (main.cf) and `postconf -P` (one master.cf service), so a
-//! fix never asks the admin to edit a file by hand; every change ends with [`reload`], which
-//! checks the configuration before Postfix reads it.
+//! Every listener is a master.cf service, and an `-o` override there beats main.cf; in the
+//! field the setting that breaks one port is usually such an override. So a fix shows both
+//! places (`postconf -n` for main.cf, `postconf -P` for the overrides), names the service of
+//! the port when the port decides it (25 `smtp`, 587 `submission`, 465 `submissions`) and
+//! otherwise looks it up with `postconf -M` into `$service_<port>`, and changes the service
+//! rather than main.cf where a global change would lower another service's setting. Files are
+//! the admin's (`$key`, `$chain`), checked with openssl before anything changes, and the
+//! reload runs only if they exist. Logs are read where Postfix writes them: the systemd
+//! journal, or the file `maillog_file` names.
 //!
 //! # References
-//! - postconf(5): `smtpd_tls_chain_files` (key first, then the leaf and its intermediates),
-//!   `smtpd_tls_security_level`, `smtpd_tls_ciphers`, `tls_medium_cipherlist`
-//! - postconf(1): `-e` (edit main.cf), `-n` (non-defaults), `-P` and `-PX` (master.cf service
-//!   parameters: set, remove)
+//! - postconf(5): `smtpd_tls_chain_files` (key first, then the leaf and its intermediates; it
+//!   replaces `smtpd_tls_cert_file`/`smtpd_tls_key_file`), `smtpd_tls_security_level`,
+//!   `smtpd_tls_protocols`, `smtpd_tls_mandatory_protocols`, `tls_config_file`,
+//!   `smtpd_tls_ciphers`, `smtpd_tls_exclude_ciphers`, `tls_medium_cipherlist` ("do not
+//!   change"), `maillog_file`, `myhostname`, `mydestination`
+//! - postconf(1): `-e` (edit main.cf), `-n` (non-defaults), `-X` (remove), `-M` (master.cf
+//!   services), `-P` and `-PX` (master.cf service parameters: set, remove; no whitespace in
+//!   a value)
 //! - Postfix TLS_README ("Postfix TLS Support": server-side certificates, `may` and `encrypt`)
 //! - master(5) (`smtp`, `submission` and `submissions` services)
+//! - RFC 3207 §4 (a publicly-referenced MX must not require TLS), RFC 8996 (TLS 1.0 and 1.1
+//!   deprecated)
 
 use super::generic;
 use super::{Differs, Greeting, PortMismatch, greeting_name};

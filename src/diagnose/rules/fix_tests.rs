@@ -14,7 +14,6 @@ use crate::evidence::Evidence;
 use crate::model::{FailureKind, Observation, Phase, PhaseFailure, Via};
 use crate::scripted::{Ca, LeafSpec};
 use crate::smtp::Capabilities;
-use crate::target::Host;
 use crate::tls::{HandshakeError, HandshakeFailure, TrustStore};
 
 const HOST: &str = "mail.contoso.test";
@@ -722,7 +721,10 @@ fn the_postfix_chain_fix_lists_what_the_chain_file_holds() {
 // fixes 3, 11, 12).
 
 /// The endpoints of HOST at 192.0.2.10 on `ports`, each made by `make` from a healthy one.
-fn ports_of(kind: &str, ports: &[(u16, fn(&mut Observation))]) -> Vec<Evidence> {
+/// Changes a healthy observation into the case under test.
+type Change = fn(&mut Observation);
+
+fn ports_of(kind: &str, ports: &[(u16, Change)]) -> Vec<Evidence> {
     let w = world();
     ports
         .iter()
