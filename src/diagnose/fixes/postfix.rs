@@ -420,10 +420,10 @@ pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
 /// service, and an `-o smtpd_tls_security_level` there beats main.cf. The level is set on the
 /// closed ports' services only, so main.cf (and a stricter `encrypt` anywhere) stays.
 pub fn port_without_starttls(m: &PortMismatch<'_>) -> Fix {
-    let services = if m.closed.len() == 1 {
-        "the service of"
+    let (services, set, those) = if m.closed.len() == 1 {
+        ("the service of", "sets", "that service")
     } else {
-        "the services of"
+        ("the services of", "set", "those services")
     };
     let fix = Fix::new(
         Family::Postfix,
@@ -431,7 +431,7 @@ pub fn port_without_starttls(m: &PortMismatch<'_>) -> Fix {
         &m.key_values().each_ref().map(String::as_str),
     )
     .say(format!(
-        "{} In Postfix each port is a master.cf service, and an -o override there beats main.cf: {services} {} set \
+        "{} In Postfix each port is a master.cf service, and an -o override there beats main.cf: {services} {} {set} \
          smtpd_tls_security_level to none, or main.cf sets no level and only the other services do. See where:",
         m.intro(),
         generic::ports_words(m.closed)
@@ -446,10 +446,10 @@ pub fn port_without_starttls(m: &PortMismatch<'_>) -> Fix {
         .iter()
         .filter(|p| stock_service(**p).is_none())
         .fold(fix, |f, p| f.run(SH, find_service(*p)));
-    let fix = fix.say(
-        "Set the level on those services only, so the others (and main.cf) keep theirs: `may` where mail comes from anywhere \
-         (a public MX must not require TLS, RFC 3207 §4), `encrypt` on the submission port:",
-    );
+    let fix = fix.say(format!(
+        "Set the level on {those} only, so the others (and main.cf) keep theirs: `may` where mail comes from anywhere \
+         (a public MX must not require TLS, RFC 3207 §4), `encrypt` on the submission port:"
+    ));
     m.closed
         .iter()
         .fold(fix, |f, p| {
