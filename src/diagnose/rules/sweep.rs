@@ -162,6 +162,10 @@ fn certificates(e: &mut Endpoints<'_>) {
     spec.not_before = datetime!(2026-08-21 12:00 UTC);
     spec.not_after = datetime!(2026-11-19 11:00 UTC);
     e.add("expired", e.serving(e.w.chain(&spec, true)));
+    // On a port no stock service listens on, fixes look the service up instead of naming it.
+    let mut odd_port = e.serving(e.w.chain(&spec, true));
+    odd_port.endpoint.address.set_port(2526);
+    e.add("expired-2526", odd_port);
     let mut spec = LeafSpec::valid_for(HOST, NOW, 90);
     spec.not_before = NOW + time::Duration::days(2);
     e.add("not-yet-valid", e.serving(e.w.chain(&spec, true)));
@@ -326,6 +330,9 @@ fn failures(e: &mut Endpoints<'_>) {
             reason: format!("{kind:?}"),
             detail: "library says no".into(),
         });
+        let mut odd_port = obs.clone();
+        odd_port.endpoint.address.set_port(2539);
+        e.add(&format!("handshake-{kind:?}-2539"), odd_port);
         e.add(&format!("handshake-{kind:?}"), obs);
     }
     let unclassified = e.failed(Phase::Handshake, K::Handshake, None);
@@ -341,6 +348,9 @@ fn failures(e: &mut Endpoints<'_>) {
 fn session(e: &mut Endpoints<'_>) {
     let plain = without_tls(e.serving(e.good(90)));
     let plain = || plain.clone();
+    let mut odd_port = keywords(plain(), &["PIPELINING", "SIZE 1000"]);
+    odd_port.endpoint.address.set_port(2529);
+    e.add("not-offered-2529", odd_port);
     e.add(
         "not-offered",
         keywords(plain(), &["PIPELINING", "SIZE 1000"]),
