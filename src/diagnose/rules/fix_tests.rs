@@ -506,6 +506,23 @@ fn an_rsa_1024_leaf_refused_in_the_handshake_leads_with_the_weak_key() {
         handshake.summary
     );
     assert!(f.iter().all(|f| f.code != Code::CertWeakKey));
+    // A peer that signs with a scheme it was not offered misbehaves; its key may be fine.
+    let chain = vec![der(RSA_2048_LEAF), der(RSA_TEST_CA)];
+    let mut obs = handshake_failed(
+        observed(HOST, HOST, chain, &trust),
+        HandshakeFailure::WeakOrBadKey,
+        SIGNATURE_REFUSED,
+    );
+    if let Some(h) = obs.handshake_error.as_mut() {
+        h.detail = "peer misbehaved: SignedHandshakeWithUnadvertisedSigScheme".into();
+    }
+    let f = run(&obs, &Policy::default());
+    let handshake = find(&f, Code::TlsHandshakeFailed);
+    assert!(
+        !handshake.summary.contains("too weak") && !handshake.summary.contains("does not match"),
+        "{}",
+        handshake.summary
+    );
 }
 
 /// A Postfix (its banner) on `port` whose handshake failed as `kind` says.

@@ -209,6 +209,13 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
         evidence.push(format!("TLS library: {}", h.detail));
     }
     let port = ctx.port();
+    // Only a signature that does not verify says the key is not the certificate's; a
+    // misbehaving peer (an unadvertised scheme) says nothing about the key.
+    let bad_signature = ctx
+        .obs
+        .handshake_error
+        .as_ref()
+        .is_some_and(|h| h.detail.contains("BadSignature"));
     let (reason, fix) = match (kind, ctx.chain.first()) {
         (HandshakeFailure::WeakOrBadKey, Some(leaf)) if leaf.weak_key() => (
             format!(
@@ -218,13 +225,18 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
             ),
             fixes::handshake(ctx.kind, port, kind),
         ),
-        (HandshakeFailure::WeakOrBadKey, Some(leaf)) => (
+        (HandshakeFailure::WeakOrBadKey, Some(leaf)) if bad_signature => (
             format!(
                 "the server's handshake signature does not match the {} {}-bit key of the certificate it sent: \
                  its private key and certificate do not belong together",
                 leaf.key_type, leaf.key_bits
             ),
             fixes::install_certificate(ctx.kind, port, generic::matching_key(), None),
+        ),
+        (HandshakeFailure::WeakOrBadKey, Some(_)) => (
+            "the server's handshake signature was refused (see the TLS library's message)"
+                .to_string(),
+            generic::handshake_failed(),
         ),
         _ => (reason, fixes::handshake(ctx.kind, port, kind)),
     };
