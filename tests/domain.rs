@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::dns::DnsServer;
 use common::*;
 use serde_json::Value;
-use starttls_check::scripted::{LeafSpec, OnConnect, Scenario, pki as spki};
+use starttls_check::scripted::{LeafSpec, OnConnect, Scenario, StartTls, pki as spki};
 
 /// A zone for `origin` with an SOA and the given records (relative or absolute names).
 fn zone(origin: &str, records: &str) -> String {
@@ -99,6 +99,49 @@ fn a_domain_is_every_mx_host_and_address_in_preference_order() {
         "no progress line when stderr is not a terminal: {}",
         r.stderr
     );
+}
+
+/// Issue 8, item 3: a name probed as its own mail host is fine as it is; the only MX record
+/// worth proposing names that host itself, never an invented `mail.<name>`.
+#[test]
+fn a_name_without_mx_is_never_sent_to_an_invented_mail_host() {
+    let name = "mx-notls.fabrikam.test";
+    let (_s, ports) = serve_group(vec![(healthy(name), [127, 0, 0, 2], 0)]);
+    let d = dns("fabrikam.test", "mx-notls IN A 127.0.0.2");
+    let target = format!("{name}:{}", ports[0]);
+    let r = probe_domain(&d, &[&target], &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let fix = r.finding("dns-no-mx")["fix"].as_str().unwrap().to_string();
+    assert!(!fix.contains(&format!("mail.{name}")), "{fix}");
+    assert!(
+        fix.contains(&format!("{name}. 3600 IN MX 10 {name}.")),
+        "an explicit MX names the host itself:\n{fix}"
+    );
+}
+
+/// New-user trial, untrue finding 1: the port-mismatch fix said the ports that answer 454 or
+/// fail the handshake "offer STARTTLS with" the certificate, "so the certificate is usable".
+/// Only a port where TLS worked with a trusted certificate is cited.
+#[test]
+fn a_port_mismatch_cites_only_the_ports_where_tls_worked() {
+    let name = "mail.contoso.test";
+    let mut refusing = healthy(name);
+    refusing.starttls =
+        StartTls::Offered("454 4.7.0 TLS not available due to local problem".into());
+    let mut closed = healthy(name);
+    closed.starttls = StartTls::NotOffered;
+    let (_s, ports) = serve_group(vec![
+        (healthy(name), [127, 0, 0, 2], 0),
+        (refusing, [127, 0, 0, 2], 1),
+        (closed, [127, 0, 0, 2], 2),
+    ]);
+    let d = dns("contoso.test", "mail IN A 127.0.0.2");
+    let list = format!("{},{},{}", ports[0], ports[1], ports[2]);
+    let r = probe_domain(&d, &[&format!("[{name}]")], &["-p", &list]);
+    let f = r.finding("starttls-port-mismatch");
+    let intro = f["steps"][0]["text"].as_str().unwrap();
+    assert!(intro.contains(&format!("port {}", ports[0])), "{intro}");
+    assert!(!intro.contains(&ports[1].to_string()), "{intro}");
 }
 
 #[test]

@@ -39,6 +39,110 @@ fn healthy_server_passes_and_the_probe_never_sends_mail() {
     );
 }
 
+/// Issue 8, item 2: a leaf issued straight by a private root that is neither sent nor trusted
+/// looks exactly like a leaf whose intermediate is missing. The report says both, and leads
+/// with the command that tells them apart, not with a fix for one of them.
+#[test]
+fn an_unsent_private_root_is_not_called_a_missing_intermediate() {
+    let private = starttls_check::scripted::Ca::root("Contoso Private Root", pki().now).unwrap();
+    let leaf = private
+        .leaf(&LeafSpec::valid_for(HOST, pki().now, 200))
+        .unwrap(); // the leaf alone: the root is neither sent nor in --ca-file
+    let r = probe(&serve(postfix(&leaf)), &[]);
+    assert_eq!(r.json()["verdict"], "fail", "{}", r.stdout);
+    let f = &r.json()["findings"][0];
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("Contoso Private Root")
+            && summary.contains("intermediate")
+            && summary.contains("private root"),
+        "{summary}"
+    );
+    let first_command = f["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "command")
+        .unwrap();
+    assert!(
+        first_command["text"]
+            .as_str()
+            .unwrap()
+            .contains("-ext authorityInfoAccess"),
+        "the first command tells the two apart: {}",
+        f["fix"]
+    );
+}
+
+/// New-user trial, untrue finding 3: an internal myhostname next to a certificate for the MX
+/// name is a healthy Postfix. Senders check the MX name, so the greeting is a note, not a
+/// warning, and the fix never asks a public CA for an internal name.
+#[test]
+fn a_postfix_greeting_with_an_internal_name_is_a_note_not_a_warning() {
+    let mut sc = postfix(&pki().healthy(HOST, 200));
+    sc.greeting = "relay.internal.test".into();
+    sc.banner = "220 relay.internal.test ESMTP Postfix (Debian/GNU)".into();
+    let r = probe(&serve(sc), &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let f = r.finding("cert-ehlo-name-mismatch");
+    assert_eq!(f["severity"], "info");
+    let fix = f["fix"].as_str().unwrap().to_string();
+    assert!(fix.contains(&format!("myhostname={HOST}")), "{fix}");
+    assert!(!fix.contains("add relay.internal.test"), "{fix}");
+}
+
+/// Issue 8, item 5: Exchange's connector Fqdn becomes the name the user expects
+/// (--expect-name), not the first name on the certificate.
+#[test]
+fn the_exchange_greeting_fix_uses_the_expected_name() {
+    let mut spec = LeafSpec::valid_for("autodiscover.example.test", pki().now, 200);
+    spec.names = vec![
+        "autodiscover.example.test".into(),
+        HOST.into(),
+        "hybrid.example.test".into(),
+    ];
+    let leaf = pki().chain(&spec);
+    let r = probe(
+        &serve(Scenario::exchange("SRVEX01.domain.local", Some(&leaf))),
+        &["--expect-name", "hybrid.example.test"],
+    );
+    assert_verdict(&r, "warn", 1, "cert-ehlo-name-mismatch", "warn");
+    let fix = r.finding("cert-ehlo-name-mismatch")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("-Fqdn hybrid.example.test"), "{fix}");
+    assert!(!fix.contains("add SRVEX01.domain.local"), "{fix}");
+}
+
+/// New-user trial, wrong fix 1: the Postfix certificate fix used made-up paths, and its
+/// `postfix check && postfix reload` reloads with missing files. The files are the admin's
+/// (shell variables), checked before anything changes; the port's master.cf service is
+/// looked up, not guessed.
+#[test]
+fn the_postfix_certificate_fix_uses_the_admins_files_and_checks_them_first() {
+    let p = pki();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 0);
+    spec.not_before = p.now - Duration::days(400);
+    spec.not_after = p.now - Duration::days(30);
+    let s = serve(postfix(&p.chain(&spec)));
+    let r = probe(&s, &[]);
+    let f = r.finding("cert-expired");
+    let fix = f["fix"].as_str().unwrap().to_string();
+    assert!(!fix.contains("/etc/postfix"), "{fix}");
+    let check = fix.find("openssl x509 -noout -subject").unwrap();
+    let change = fix.find("postconf -e").unwrap();
+    assert!(check < change, "{fix}");
+    let port = s.addr.port();
+    assert!(
+        fix.contains(&format!("service_{port}=$(postconf -M"))
+            && fix.contains(&format!(
+                "${{service_{port}:?}}/inet/smtpd_tls_chain_files="
+            )),
+        "{fix}"
+    );
+}
+
 #[test]
 fn implicit_tls_endpoint_is_probed_without_starttls() {
     let mut sc = postfix(&pki().healthy(HOST, 90));

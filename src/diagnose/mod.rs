@@ -137,11 +137,42 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
     }
 }
 
-/// Orders findings: worst severity first, then causes before symptoms (the catalogue rank).
+/// A symptom and the finding that explains it when both are raised for the same endpoints:
+/// an RSA key under 2048 bits makes rustls refuse the handshake signature, so the weak key is
+/// the cause to act on and the failed handshake its consequence.
+const EXPLAINED_BY: [(Code, Code); 1] = [(Code::TlsHandshakeFailed, Code::CertWeakKey)];
+
+/// Where `f` is listed among `all`: the catalogue rank, or right after the finding that
+/// explains it (same severity, every endpoint of `f` among the cause's).
+fn effective_rank(f: &Finding, all: &[Finding]) -> u16 {
+    EXPLAINED_BY
+        .iter()
+        .filter(|(symptom, _)| *symptom == f.code)
+        .find_map(|(_, cause)| {
+            all.iter().find(|c| {
+                c.code == *cause
+                    && c.severity == f.severity
+                    && !f.endpoints.is_empty()
+                    && f.endpoints.iter().all(|e| c.endpoints.contains(e))
+            })
+        })
+        .map_or(f.code.rank(), |c| c.code.rank() + 1)
+}
+
+/// Orders findings: worst severity first, then causes before symptoms (the catalogue rank,
+/// and a symptom right after the finding that explains it).
 pub fn rank(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.code.rank().cmp(&b.code.rank()))
+    let mut order: Vec<(usize, u16)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, effective_rank(f, findings)))
+        .collect();
+    order.sort_by(|(a, ra), (b, rb)| {
+        findings[*b]
+            .severity
+            .cmp(&findings[*a].severity)
+            .then(ra.cmp(rb))
     });
+    let sorted: Vec<Finding> = order.iter().map(|(i, _)| findings[*i].clone()).collect();
+    findings.clone_from_slice(&sorted);
 }

@@ -31,6 +31,7 @@ pub fn allow_tls() -> Fix {
         .run(ASA, "policy-map global_policy")
         .run(ASA, "class inspection_default")
         .run(ASA, "no inspect esmtp")
+        .say("Then save the configuration (`write memory`). On an FTD managed by FMC, make the change through FlexConfig.")
 }
 
 /// STARTTLS is advertised, but the command is refused as unknown: it was rewritten on the

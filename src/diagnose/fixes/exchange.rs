@@ -20,11 +20,15 @@
 //!   "Set-OutboundConnector" (`-TlsDomain`), Exchange Online PowerShell
 //! - Microsoft Learn, "Use the delist portal to remove yourself from the blocked senders list"
 //!   (sender.office.com, for `5.7.606-649`)
+//! - Microsoft Learn, "Selection of Inbound STARTTLS Certificates": a receive connector offers
+//!   STARTTLS only with `Tls` in AuthMechanism and a certificate found by TlsCertificateName
+//!   when set, else by its Fqdn (shared/research/exchange-config.md §2.1): after a renewal only
+//!   resetting TlsCertificateName helps
 
 use std::net::IpAddr;
 
 use super::generic;
-use super::{Differs, greeting_name};
+use super::{Differs, Greeting, PortMismatch, greeting_name};
 use crate::diagnose::fix::{Family, Fix, Shell};
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -44,14 +48,21 @@ pub const CONNECTOR_FIELDS: &str =
 /// Where the fixes import a certificate from and export one to.
 pub const PFX: &str = r"C:\certs\mail.pfx";
 
+/// The folder of [`PFX`].
+const PFX_DIR: &str = r"C:\certs";
+
 /// The receive connector the lookup printed, for the admin to fill in.
 pub const CONNECTOR_FROM_ABOVE: &str = "\"<identity from above>\"";
 
 /// The receive connector [`select_connector`] put in `$rc`.
 pub const SELECTED_CONNECTOR: &str = "$rc.Identity";
 
-/// The thumbprint of the certificate the admin is about to import.
+/// The thumbprint of the certificate the admin is about to import. An unquoted `<...>` is a
+/// parse error in PowerShell, so a line that still holds it never runs.
 const NEW_THUMBPRINT: &str = "<new thumbprint>";
+
+/// The thumbprint of the certificate the admin picks from a listing.
+const CHOSEN_THUMBPRINT: &str = "<thumbprint of that certificate>";
 
 /// A PowerShell single-quoted string: nothing inside is expanded, and `'` is written `''`.
 pub fn quoted(value: &str) -> String {
@@ -131,11 +142,12 @@ pub fn select_connector() -> String {
     format!("$rc = Get-ReceiveConnector {CONNECTOR_FROM_ABOVE}")
 }
 
-/// Adds `Tls` to the selected connector's `AuthMechanism`, keeping what it had: the parameter
-/// replaces the whole list (Microsoft Learn, "Set-ReceiveConnector", parameter AuthMechanism).
+/// Adds `Tls` to the selected connector's `AuthMechanism` if it lacks it, keeping what it had:
+/// the parameter replaces the whole list (Microsoft Learn, "Set-ReceiveConnector", parameter
+/// AuthMechanism). The list is compared as words, since `BasicAuthRequireTLS` contains `TLS`.
 pub fn add_tls_auth() -> String {
     format!(
-        "{}   # adds Tls, keeps the rest",
+        "if ((\"$($rc.AuthMechanism)\" -split ',\\s*') -notcontains 'Tls') {{ {} }}",
         set_connector(
             SELECTED_CONNECTOR,
             "-AuthMechanism \"$($rc.AuthMechanism), Tls\""
@@ -143,16 +155,36 @@ pub fn add_tls_auth() -> String {
     )
 }
 
-/// Points the hybrid send connector at the certificate in `$n` (the Hybrid Configuration
-/// Wizard names it "Outbound to Office 365 - <GUID>"; Microsoft Learn, "Set-SendConnector").
+/// Points the selected connector at the certificate in `$n` the way it selects one: its
+/// TlsCertificateName when that is set, else its Fqdn, set to `name` (a name on that
+/// certificate, safe to paste).
+pub fn point_connector_at_certificate(name: &str) -> String {
+    format!(
+        "if ($rc.TlsCertificateName) {{ {} }} else {{ {} }}",
+        set_connector(SELECTED_CONNECTOR, "-TlsCertificateName $n"),
+        set_connector(SELECTED_CONNECTOR, &format!("-Fqdn {name}"))
+    )
+}
+
+/// Points the hybrid send connector at the certificate in `$n`, if `$c` holds one. The Hybrid
+/// Configuration Wizard names it "Outbound to Office 365 - <GUID>", and a Set- cmdlet takes
+/// no wildcard identity, so it is found by name and piped (Microsoft Learn,
+/// "Set-SendConnector": Identity accepts pipeline input).
 pub fn set_send_connector_certificate() -> &'static str {
-    "Set-SendConnector \"Outbound to Office 365*\" -TlsCertificateName $n   # hybrid only"
+    "if ($c) { Get-SendConnector | Where-Object Name -like 'Outbound to Office 365*' | Set-SendConnector -TlsCertificateName $n }   # hybrid only"
 }
 
 /// Restarts the transport service that owns the front-end receive connectors, so that a
-/// changed certificate or connector takes effect.
+/// changed connector takes effect.
 pub fn restart_transport() -> &'static str {
     "Restart-Service MSExchangeFrontEndTransport"
+}
+
+/// Restarts both transport services after a certificate change: the front end serves the
+/// receive connectors on 25 and 587, the Transport service the send connectors and the
+/// back-end receive connectors.
+pub fn restart_transport_services() -> &'static str {
+    "Restart-Service MSExchangeFrontEndTransport, MSExchangeTransport"
 }
 
 /// Enables one TLS 1.2 cipher suite in Windows (Microsoft Learn, "Enable-TlsCipherSuite").
@@ -188,15 +220,22 @@ pub fn install_certificate(port: u16, what: &str, seen_tls_name: Option<&str>) -
         &[what, &port.to_string(), seen_tls_name.unwrap_or_default()],
     )
     .say(what)
-    .say("Then bind it to SMTP on every Exchange server behind this address (Exchange Management Shell):")
+    .say(format!(
+        "Save it with its private key as {PFX} on every Exchange server behind this address, then on each, in the Exchange Management Shell, \
+         import it and bind it to SMTP:"
+    ))
     .run(EMS, import_pfx())
     .run(EMS, list_certificates())
     .run(EMS, enable_for_smtp(NEW_THUMBPRINT))
     .run(EMS, tls_certificate_name(NEW_THUMBPRINT))
+    .say(format!(
+        "Point the receive connector of port {port} at it by its TlsCertificateName, which Exchange reads before the Fqdn (after a renewal it \
+         still names the old certificate), and the hybrid send connector:"
+    ))
     .run(EMS, connector_lookup(port))
     .run(EMS, set_connector(CONNECTOR_FROM_ABOVE, "-TlsCertificateName $n"))
     .run(EMS, set_send_connector_certificate())
-    .run(EMS, restart_transport());
+    .run(EMS, restart_transport_services());
     let fix = match seen_tls_name {
         Some(name) => fix.say(format!(
             "(A certificate with the same issuer and subject as the one seen has the TlsCertificateName {}.)",
@@ -257,10 +296,14 @@ pub fn starttls_unavailable(port: u16) -> Fix {
     .run(EMS, list_certificates())
     .run(EMS, enable_for_smtp("<thumbprint>"))
     .run(EMS, connector_lookup(port))
-    .run(EMS, restart_transport())
+    .run(EMS, restart_transport_services())
 }
 
-/// The receive connector on `port` does not offer STARTTLS; it greets as `fqdn`.
+/// The receive connector on `port` does not offer STARTTLS; it greets as `fqdn`. Exchange
+/// offers it only when AuthMechanism includes `Tls` and it finds its certificate, by
+/// TlsCertificateName when set, else by the Fqdn (Microsoft Learn, "Selection of Inbound
+/// STARTTLS Certificates"; exchange-config.md §2.1): after a renewal TlsCertificateName still
+/// names the replaced certificate, and only resetting it helps.
 pub fn starttls_not_offered(port: u16, fqdn: &str) -> Fix {
     Fix::new(
         Family::Exchange,
@@ -268,36 +311,46 @@ pub fn starttls_not_offered(port: u16, fqdn: &str) -> Fix {
         &[&port.to_string(), fqdn],
     )
     .say(format!(
-        "The receive connector on port {port} does not offer STARTTLS. Usual causes: no SMTP-enabled certificate covers the connector's Fqdn ({fqdn}) \
-         (Event ID 12014 in the Application log), its TlsCertificateName still names a certificate that was replaced, or AuthMechanism lacks `Tls`. \
-         In the Exchange Management Shell:"
+        "The receive connector on port {port} does not offer STARTTLS. Exchange offers it only when the connector's AuthMechanism includes `Tls` \
+         and it finds its certificate: by TlsCertificateName when that is set (after a renewal it often still names the replaced certificate), \
+         otherwise by its Fqdn ({fqdn}); Event ID 12014 in the Application log names what it looked for. In the Exchange Management Shell:"
     ))
     .run(EMS, connector_lookup(port))
     .run(EMS, list_certificates())
-    .run(
-        EMS,
-        enable_for_smtp("<thumbprint of a valid cert covering the Fqdn>"),
-    )
     .run(EMS, select_connector())
     .run(EMS, add_tls_auth())
+    .say("Pick the valid certificate for this server from the list, bind it to SMTP and point the connector at it the way it selects one:")
+    .run(EMS, enable_for_smtp(CHOSEN_THUMBPRINT))
+    .run(EMS, tls_certificate_name(CHOSEN_THUMBPRINT))
     .run(
         EMS,
-        set_connector(SELECTED_CONNECTOR, "-Fqdn <a name on that certificate>"),
+        "if ($c -and $rc.TlsCertificateName) { Set-ReceiveConnector $rc.Identity -TlsCertificateName $n }   # set: the new certificate",
     )
-    .run(EMS, restart_transport())
+    .run(
+        EMS,
+        format!(
+            "{}   # empty: a name the certificate covers",
+            set_connector(SELECTED_CONNECTOR, "-Fqdn <a name on that certificate>")
+        ),
+    )
+    .run(EMS, restart_transport_services())
     .say("Exchange Online then stops failing with `451 5.7.3 STARTTLS is required to send mail`.")
 }
 
 /// Exchange Online Protection withholds STARTTLS from a listed sender; it saw us as
 /// `seen_as`.
 pub fn blocklisted(seen_as: Option<IpAddr>) -> Fix {
-    let ip = seen_as.map_or_else(
-        || "the address this probe ran from".to_string(),
-        |ip| ip.to_string(),
+    let (ip, saw) = seen_as.map_or_else(
+        || {
+            (
+                String::new(),
+                "It did not say which address it saw: look up the public address this network sends from (after NAT)".to_string(),
+            )
+        },
+        |ip| (ip.to_string(), format!("It saw this probe as [{ip}]: look that address up")),
     );
     Fix::new(Family::ExchangeOnline, "exchange::blocklisted", &[&ip]).say(format!(
-        "Exchange Online Protection withholds STARTTLS from clients whose address is on a blocklist. It saw this probe as [{ip}]: \
-         look that address up at Spamhaus (ZEN/XBL, which now includes CBL), Barracuda and SpamCop, follow their removal procedure, and \
+        "Exchange Online Protection withholds STARTTLS from clients whose address is on a blocklist. {saw} at Spamhaus (ZEN/XBL, which now includes CBL), Barracuda and SpamCop, follow their removal procedure, and \
          use Microsoft's delist portal (sender.office.com) for `5.7.606-649` blocks. A Spamhaus PBL listing of a dynamic range cannot be removed: \
          send through a static address or a smart host."
     ))
@@ -328,31 +381,37 @@ pub fn incomplete_chain(missing: &str) -> Fix {
         .say(format!(
             "Windows sends the chain it can build locally: import the intermediate CA certificate(s) from your CA ({missing}) into \
              \"Intermediate Certification Authorities\" of the Local Computer store (certlm.msc) on every Exchange server, remove any wrong \
-             intermediate there, then restart the transport service:"
+             intermediate there, then restart the transport services:"
         ))
-        .run(EMS, restart_transport())
+        .run(EMS, restart_transport_services())
         .say("Exchange Online reports a broken chain as a validation failure or `550 5.7.64 TenantAttribution`.")
 }
 
-/// The connector greets as `greeting`, which the certificate does not cover; `on_cert` is a
-/// trusted name on it (safe to paste), if there is one.
-pub fn greeting_not_on_certificate(port: u16, greeting: &str, on_cert: Option<&str>) -> Fix {
-    let (name, first) = greeting_name(on_cert);
+/// The receive connector greets with a name its certificate does not cover. While its
+/// TlsCertificateName is empty, Exchange selects the STARTTLS certificate by that Fqdn
+/// (Microsoft Learn, "Selection of Inbound STARTTLS Certificates"), so the Fqdn should be a
+/// name on the certificate. Exchange Online checks its connector's TlsDomain, not this name.
+pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
+    let (name, first) = greeting_name(g.on_cert);
     Fix::new(
         Family::Exchange,
         "exchange::greeting_not_on_certificate",
-        &[&port.to_string(), greeting, &name],
+        &g.key_values(&name).each_ref().map(String::as_str),
     )
     .say(format!(
-        "{first}The receive connector greets as {greeting}, which is not on the SMTP certificate. Exchange Online checks this name for hybrid \
-         mail flow (and Exchange logs Event ID 12014 when no certificate matches it). Set the connector's Fqdn to a name on the certificate:"
+        "{first}The receive connector on port {} greets as {}, a name not on its certificate. While the connector's TlsCertificateName is empty, \
+         Exchange chooses the STARTTLS certificate by this Fqdn, so after the next certificate change it may fall back to the self-signed one \
+         or stop offering STARTTLS (Event ID 12014). (Exchange Online checks the certificate against its own connector's TlsDomain, not this name.) \
+         Set the Fqdn to a name on the certificate:",
+        g.port, g.name
     ))
-    .run(EMS, connector_lookup(port))
+    .run(EMS, connector_lookup(g.port))
     .run(
         EMS,
         set_connector(CONNECTOR_FROM_ABOVE, &format!("-Fqdn {name}")),
     )
     .run(EMS, restart_transport())
+    .say(g.add_to_certificate().trim_start())
 }
 
 /// An Exchange Online connector expects `expected`; it can be pointed at `on_cert` instead (a
@@ -385,12 +444,19 @@ pub fn copy_certificate_to_node(host: &str, odd_ips: &str, thumbprint: &str) -> 
         &[host, odd_ips, thumbprint],
     )
     .say(generic::odd_nodes(host, odd_ips, Differs::Certificate))
-    .say("Copy the good certificate to the odd node (Exchange Management Shell):")
-    .run(EMS, format!("{export}   # on a good node"))
+    .say("Export the good certificate with its key on a good node (Exchange Management Shell):")
+    .run(
+        EMS,
+        format!("New-Item -ItemType Directory -Force -Path {PFX_DIR} | Out-Null"),
+    )
+    .run(EMS, export)
     .run(EMS, write)
-    .run(EMS, format!("{}   # on the odd node", import_pfx()))
+    .say(format!(
+        "Copy {PFX} to the same folder on the odd node ({odd_ips}), then there:"
+    ))
+    .run(EMS, import_pfx())
     .run(EMS, enable_for_smtp(thumbprint))
-    .run(EMS, restart_transport())
+    .run(EMS, restart_transport_services())
 }
 
 /// The nodes behind `host` differ in STARTTLS or TLS version: compare their connectors.
@@ -406,44 +472,68 @@ pub fn compare_nodes(host: &str, odd_ips: &str, differs: Differs) -> Fix {
     .run(EMS, list_smtp_certificates())
 }
 
-/// `host` offers STARTTLS on the `open` ports, not on the `closed` ones: the connectors of
-/// the closed ports lack `Tls` or a certificate for their Fqdn. `name` is a name on the
-/// certificate (safe to paste) or a placeholder.
+/// STARTTLS is advertised on some ports and not on the `closed` ones: each is a receive
+/// connector, which offers STARTTLS only when its AuthMechanism includes `Tls` and it finds its
+/// certificate, by TlsCertificateName when that is set, else by its Fqdn (Microsoft Learn,
+/// "Selection of Inbound STARTTLS Certificates"). With the certificate that works on another
+/// port (`thumbprint`, and `name`, a name it covers), each connector is pointed at it the way
+/// it selects: its TlsCertificateName if set, else its Fqdn.
 pub fn port_without_starttls(
-    host: &str,
-    closed: &[u16],
-    open: &[u16],
-    subject: Option<&str>,
-    name: &str,
+    m: &PortMismatch<'_>,
+    name: Option<&str>,
+    thumbprint: Option<&str>,
 ) -> Fix {
-    let closed_list = generic::list(closed);
+    let [host, closed, open, working, subject] = m.key_values();
     let fix = Fix::new(
         Family::Exchange,
         "exchange::port_without_starttls",
         &[
-            host,
-            &closed_list,
-            &generic::list(open),
-            subject.unwrap_or_default(),
-            name,
+            &host,
+            &closed,
+            &open,
+            &working,
+            &subject,
+            name.unwrap_or_default(),
+            thumbprint.unwrap_or_default(),
         ],
     )
     .say(format!(
-        "{} On Exchange that is the receive connector bound to port {closed_list}: its AuthMechanism must include `Tls`, \
-         and its Fqdn must be a name on the SMTP certificate (otherwise Exchange silently withholds STARTTLS). In the Exchange Management Shell:",
-        generic::port_mismatch_intro(host, closed, open, subject)
+        "{} On Exchange each port is a receive connector. It offers STARTTLS only when its AuthMechanism includes `Tls` and it finds its \
+         certificate: by TlsCertificateName when that is set (after a renewal it often still names the replaced certificate), otherwise by \
+         its Fqdn; Event ID 12014 in the Application log names what it looked for. In the Exchange Management Shell:",
+        m.intro()
     ));
-    closed
-        .iter()
-        .fold(fix, |f, p| f.run(EMS, connector_lookup(*p)))
-        .run(EMS, select_connector())
-        .run(EMS, add_tls_auth())
-        .run(
+    let fix = match thumbprint {
+        Some(t) => fix.run(
             EMS,
-            set_connector(SELECTED_CONNECTOR, &format!("-Fqdn {name}")),
-        )
-        .run(EMS, list_smtp_certificates())
-        .run(EMS, restart_transport())
+            format!(
+                "{}   # the certificate that works on port {}",
+                tls_certificate_name(t),
+                generic::list(m.working)
+            ),
+        ),
+        None => fix,
+    };
+    let fix = m.closed.iter().fold(fix, |f, p| {
+        let f = f
+            .run(EMS, connector_lookup(*p))
+            .run(EMS, format!("{}   # port {p}", select_connector()))
+            .run(EMS, add_tls_auth());
+        match (thumbprint, name) {
+            (Some(_), Some(name)) => f.run(EMS, point_connector_at_certificate(name)),
+            _ => f,
+        }
+    });
+    let fix = match (thumbprint, name) {
+        (Some(_), Some(_)) => fix,
+        _ => fix
+            .say(
+                "Then, for each: if its TlsCertificateName is set, point it at a valid SMTP certificate of this server \
+                 (`<I>issuer<S>subject`); if it is empty, set its Fqdn to a name on that certificate:",
+            )
+            .run(EMS, list_smtp_certificates()),
+    };
+    fix.run(EMS, restart_transport())
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@
 //! - RFC 5321 §5.1 (an MX names a host; implicit MX), RFC 7505 §3 (null MX stands alone),
 //!   RFC 2181 §10.3 (an MX must not name an alias)
 //! - RFC 3207 §4 and CVE-2011-0411 (nothing may follow the STARTTLS 220 before the handshake)
+//! - RFC 5280 §4.2.2.1 (Authority Information Access: the CA Issuers URL serves the issuer's
+//!   certificate, DER) and §6 (a path needs the issuer: an unsent intermediate and an unsent
+//!   private root look alike)
 
 use std::net::IpAddr;
 
@@ -112,6 +115,11 @@ pub fn strong_key() -> &'static str {
     "Re-issue the certificate on a new key of at least 2048 bits RSA (or ECDSA P-256); rustls, Exchange Online and current OpenSSL refuse smaller keys."
 }
 
+/// The server signs with a key that does not belong to its certificate.
+pub fn matching_key() -> &'static str {
+    "Install the certificate together with the private key it was issued for: the server signs the handshake with another key."
+}
+
 /// A SHA-1 (or MD5) signature in the chain.
 pub fn sha256_signature() -> &'static str {
     "Have the certificate (and any SHA-1 intermediate) re-issued with a SHA-256 signature."
@@ -142,18 +150,70 @@ pub fn incomplete_chain(missing: &str) -> Fix {
     ))
 }
 
-/// Only the leaf was sent, and its issuer may be a private root rather than a missing
-/// intermediate.
-pub fn maybe_private_root(issuer: &str) -> Fix {
-    fix("generic::maybe_private_root", &[issuer]).say(format!(
-        "If {issuer} is itself a private root CA, public senders will never trust it: use a certificate from a public CA."
+/// Shows the issuer and the Authority Information Access of the certificate a server sends,
+/// from any machine with OpenSSL 1.1.1 or later: `address` is the address and port probed,
+/// `starttls` whether to speak STARTTLS first, `sni` the name to ask for (safe to paste).
+pub fn show_issuer_and_aia(address: &str, starttls: bool, sni: Option<&str>) -> String {
+    let starttls = if starttls { " -starttls smtp" } else { "" };
+    let sni = sni.map(|n| format!(" -servername {n}")).unwrap_or_default();
+    format!(
+        "openssl s_client -connect {address}{starttls}{sni} </dev/null 2>/dev/null | openssl x509 -noout -issuer -ext authorityInfoAccess"
+    )
+}
+
+/// Shows the subject and issuer of the certificate at the URL in `$url` (a CA Issuers URL
+/// serves one DER certificate, RFC 5280 §4.2.2.1).
+pub fn show_certificate_at_url() -> &'static str {
+    "curl -fsS \"${url:?}\" | openssl x509 -inform DER -noout -subject -issuer"
+}
+
+/// The first steps of a fix for a chain that stops at `issuer`, which is neither sent nor
+/// trusted: it is either an intermediate the server must send or a private root, and nothing
+/// the server sent tells which. These steps tell them apart; the caller appends what to do in
+/// either case. `aia` is [`show_issuer_and_aia`] for the endpoint.
+pub fn tell_intermediate_from_root(issuer: &str, aia: &str) -> Fix {
+    fix("generic::tell_intermediate_from_root", &[issuer, aia])
+        .say(format!(
+            "The certificate's issuer, {issuer}, is neither sent by the server nor a trusted root. \
+             It is either an intermediate CA that the server must send after its own certificate, or a private root that public senders never trust. \
+             To tell which, look at the issuer and the Authority Information Access:"
+        ))
+        .run(Shell::Shell, aia)
+        .say(
+            "A name like `R11`, `… Issuing CA` or `… Server CA` usually belongs to a public CA's intermediate, your organisation's own CA name to a private root. \
+             The CA Issuers URL in that output serves the issuer's certificate: set url= to it and read that certificate's subject and issuer:",
+        )
+        .run(Shell::Shell, show_certificate_at_url())
+}
+
+/// The issuer is an intermediate: the sentence before the family's chain fix.
+pub fn if_intermediate() -> Fix {
+    fix("generic::if_intermediate", &[]).say(
+        "If they differ, the issuer is an intermediate: send it after the server's certificate.",
+    )
+}
+
+/// The issuer is a private root: what public senders need instead. `ca_file`: the user gave
+/// `--ca-file`, and it lacks that root.
+pub fn if_private_root(ca_file: bool) -> Fix {
+    let pinned = if ca_file {
+        " (nor does the --ca-file given contain it)"
+    } else {
+        " (to test the private CA here, pass its root with --ca-file)"
+    };
+    fix("generic::if_private_root", &[&ca_file.to_string()]).say(format!(
+        "If they are equal, or there is no URL and the issuer is your own CA, it is a private root, which public senders never trust{pinned}: \
+         get a certificate from a public CA and install it the same way, with its intermediates."
     ))
 }
 
-/// The MX host name may be the wrong one: `other` is on the certificate.
-pub fn point_mx_at(host: &str, other: &str) -> Fix {
-    fix("generic::point_mx_at", &[host, other]).say(format!(
-        "Or, if {host} is the wrong name, point the MX record at {other}, which the certificate covers."
+/// The MX of `domain` names `host`, which the certificate does not cover; `other` is on the
+/// certificate. Repointing the MX fits only when `other` names the same mail server, so the
+/// condition is said.
+pub fn point_mx_at(domain: &str, host: &str, other: &str) -> Fix {
+    fix("generic::point_mx_at", &[domain, host, other]).say(format!(
+        "If {other} is this mail server's own name (not a web site that shares its certificate), you can instead point the MX record of {domain} \
+         at {other} in place of {host}: the certificate covers it."
     ))
 }
 
@@ -173,11 +233,26 @@ pub fn probe_by_name(example: &str) -> Fix {
     ))
 }
 
-/// The server greets as `greeting`, which the certificate does not cover.
-pub fn greeting_not_on_certificate(greeting: &str, on_cert: Option<&str>) -> Fix {
-    let (name, first) = super::greeting_name(on_cert);
-    fix("generic::greeting_not_on_certificate", &[greeting, &name]).say(format!(
-        "{first}Configure the server to greet with a name on its certificate ({name}), or add {greeting} to the certificate."
+/// The server greets with a name the certificate does not cover, server of unknown kind.
+pub fn greeting_not_on_certificate(g: &super::Greeting<'_>) -> Fix {
+    let (name, first) = super::greeting_name(g.on_cert);
+    let optional = g.optional.to_string();
+    fix(
+        "generic::greeting_not_on_certificate",
+        &[g.name, &name, &optional],
+    )
+    .say(format!(
+        "{first}{}Configure the server to greet with a name on its certificate ({name}).{}",
+        g.note(),
+        g.add_to_certificate()
+    ))
+}
+
+/// The certificate lacks `expected`, on a server that is not Exchange: if the name comes from
+/// an Exchange Online connector, that connector can be changed instead.
+pub fn expected_name_elsewhere(expected: &str) -> Fix {
+    fix("generic::expected_name_elsewhere", &[expected]).say(format!(
+        "If {expected} is the TlsDomain of an Exchange Online outbound connector, that connector can instead be pointed at a name the certificate has."
     ))
 }
 
@@ -425,21 +500,31 @@ pub fn mx_hosts_versions(domain: &str) -> Fix {
     ))
 }
 
-/// The first sentence of a fix for a host that offers STARTTLS on the `open` ports but not on
-/// the `closed` ones (`subject`: the trusted certificate seen on an open port).
+/// The first sentence of a fix for a host that advertises STARTTLS on the `open` ports but
+/// not on the `closed` ones. Only the `working` ports, where TLS completed with a trusted
+/// certificate for the host (`subject`), show that the server can do TLS: a port that
+/// answered 454 or failed the handshake proves nothing.
 pub fn port_mismatch_intro(
     host: &str,
     closed: &[u16],
     open: &[u16],
+    working: &[u16],
     subject: Option<&str>,
 ) -> String {
-    format!(
-        "{host} can do TLS: {} {} STARTTLS{}. So the certificate is usable; the listener on {} does not offer it.",
-        ports_words(open),
-        if open.len() == 1 { "offers" } else { "offer" },
-        subject.map(|s| format!(" with {s}")).unwrap_or_default(),
-        ports_words(closed),
-    )
+    match (working, subject) {
+        ([_, ..], Some(subject)) => format!(
+            "{host} completes STARTTLS on {} with a trusted certificate ({subject}), so the server can do TLS; the listener on {} does not offer it.",
+            ports_words(working),
+            ports_words(closed),
+        ),
+        _ => format!(
+            "{host} advertises STARTTLS on {} but not on {}. TLS did not complete with a trusted certificate on any port: fix that first (see the findings of {}), then offer STARTTLS on {} too.",
+            ports_words(open),
+            ports_words(closed),
+            ports_words(open),
+            ports_words(closed),
+        ),
+    }
 }
 
 /// STARTTLS on some ports, not on others, server of unknown kind.
@@ -447,17 +532,24 @@ pub fn port_without_starttls(
     host: &str,
     closed: &[u16],
     open: &[u16],
+    working: &[u16],
     subject: Option<&str>,
 ) -> Fix {
     let (closed_list, open_list) = (list(closed), list(open));
     fix(
         "generic::port_without_starttls",
-        &[host, &closed_list, &open_list, subject.unwrap_or_default()],
+        &[
+            host,
+            &closed_list,
+            &open_list,
+            &list(working),
+            subject.unwrap_or_default(),
+        ],
     )
     .say(format!(
-        "{} Enable STARTTLS on the listener for port {closed_list} with the same certificate as port {open_list}; if it is already \
+        "{} Enable STARTTLS on the listener for port {closed_list} with the same certificate; if it is already \
          enabled there, a firewall with SMTP inspection on that port's path strips the keyword.",
-        port_mismatch_intro(host, closed, open, subject)
+        port_mismatch_intro(host, closed, open, working, subject)
     ))
 }
 
@@ -481,22 +573,23 @@ pub fn domain_missing(name: &str) -> Fix {
 
 /// `name` publishes a null MX.
 pub fn null_mx(name: &str) -> Fix {
-    fix("generic::null_mx", &[name])
-        .say(format!(
-            "Nothing to change if {name} should not receive mail: senders bounce at once instead of queueing. \
-             If it should, replace the null MX with records naming your mail hosts, e.g."
-        ))
-        .run(Shell::DnsZone, mx_record(name, 10, &format!("mail.{name}")))
+    fix("generic::null_mx", &[name]).say(format!(
+        "Nothing to change if {name} should not receive mail: senders bounce at once instead of queueing. \
+         If it should, replace the null MX with MX records naming the mail hosts that exist for it (`{}`).",
+        mx_record(name, 10, "<mail host>")
+    ))
 }
 
-/// `name` has no MX records.
+/// `name` has no MX records but an address: it is its own mail host (implicit MX). The only
+/// record worth proposing names that host itself: an invented `mail.<name>` would send mail
+/// nowhere (RFC 5321 §5.1).
 pub fn implicit_mx(name: &str) -> Fix {
     fix("generic::implicit_mx", &[name])
         .say(format!(
-            "Nothing to change if {name} is itself the mail host. If {name} is a mail domain, publish MX records, \
-             since some senders do not fall back to the address record:"
+            "Nothing to change if {name} is itself the mail host: senders that follow RFC 5321 use its address. \
+             If mail is addressed to user@{name}, an MX record naming the host itself makes that explicit for the senders that do not fall back:"
         ))
-        .run(Shell::DnsZone, mx_record(name, 10, &format!("mail.{name}")))
+        .run(Shell::DnsZone, mx_record(name, 10, name))
 }
 
 /// A null MX next to real ones.
@@ -519,7 +612,10 @@ pub fn name_the_mail_host(domain: &str, ip: &str, preference: u16) -> Fix {
         "generic::name_the_mail_host",
         &[domain, ip, &preference.to_string()],
     )
-    .say("Give the server a name and point the MX record at the name (RFC 5321 §5.1):")
+    .say(format!(
+        "Give the server a name and point the MX record at the name (RFC 5321 §5.1); the records below call it {host}: \
+         use another name if that one is taken, and publish both records together:"
+    ))
     .run(Shell::DnsZone, a_record(&host, ip))
     .run(Shell::DnsZone, mx_record(domain, preference, &host))
     .say(format!(
@@ -545,9 +641,9 @@ pub fn mx_host_without_address(name: &str, record: &str) -> Fix {
 /// `name` has neither MX records nor an address.
 pub fn publish_mx(name: &str) -> Fix {
     fix("generic::publish_mx", &[name]).say(format!(
-        "Publish MX records for {name} naming your mail hosts (`{}`), \
+        "Publish an MX record for {name} naming the mail host that should receive its mail (`{}`), \
          or an A/AAAA record if {name} is itself the mail host.",
-        mx_record(name, 10, &format!("mail.{name}"))
+        mx_record(name, 10, "<mail host>")
     ))
 }
 

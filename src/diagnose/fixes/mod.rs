@@ -17,8 +17,22 @@
 //! findings relies on it.
 //!
 //! Commands are pasted as written, so only values that are safe to paste reach one: numbers,
-//! thumbprints computed here, names that passed `rules::certificate::safe_name`, and
-//! `<placeholders>` for the admin to fill in. Text the server sent (a greeting, a certificate
+//! thumbprints computed here, names that passed `rules::certificate::safe_name`, and values the
+//! admin supplies. How the admin supplies one depends on the shell (the sweep in
+//! `rules/sweep.rs` checks both):
+//!
+//! - **POSIX shells** (Postfix host, any shell): a shell variable that a prose step tells the
+//!   admin to set (`key=`, `chain=`, `url=`) or that an earlier command sets from what the
+//!   system says (`service_2525=$(postconf -M | ...)`), expanded as `"${key:?}"`, so a line
+//!   pasted before the variable is set refuses to run instead of acting on an empty value. No
+//!   `<placeholder>`, quoted or not (unquoted, `<` is a redirection; quoted, it would reach the
+//!   configuration as text), and no file path the admin did not give.
+//! - **PowerShell**: an unquoted `<placeholder>` is a parse error ("The '<' operator is
+//!   reserved"), so a line that still holds one never runs; the value it feeds is computed on
+//!   the same line, and a later line that would act on a missing value is guarded (`if ($c)`).
+//!
+//! A command that changes configuration comes after the read-only commands that show the
+//! current state and check the new files. Text the server sent (a greeting, a certificate
 //! subject) appears only in prose.
 
 pub mod cisco;
@@ -65,6 +79,80 @@ fn greeting_name(on_cert: Option<&str>) -> (String, &'static str) {
     }
 }
 
+/// Top-level labels that no public CA issues certificates for: private use (`local`, `lan`,
+/// `internal`, `corp`, `home`) and the names RFC 2606 and RFC 6761 reserve.
+const NON_PUBLIC_SUFFIXES: [&str; 13] = [
+    "local",
+    "localdomain",
+    "localhost",
+    "internal",
+    "intranet",
+    "lan",
+    "corp",
+    "home",
+    "private",
+    "test",
+    "example",
+    "invalid",
+    "arpa",
+];
+
+/// Whether a public CA could put `name` on a certificate: fully qualified, under a public
+/// top-level domain. `srvex01.domain.local` is not.
+pub fn is_public_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    match name.rsplit_once('.') {
+        Some((_, tld)) => !NON_PUBLIC_SUFFIXES.contains(&tld),
+        None => false,
+    }
+}
+
+/// What the rules know when the EHLO greeting name is not on the certificate.
+#[derive(Debug, Clone, Copy)]
+pub struct Greeting<'a> {
+    /// The port probed.
+    pub port: u16,
+    /// The name the server greets with (server text: prose only).
+    pub name: &'a str,
+    /// A trusted name on the certificate to greet with instead, safe to paste: the name the
+    /// user expects, else the host probed, else the first safe one.
+    pub on_cert: Option<&'a str>,
+    /// Senders check another name, which the certificate covers: aligning the greeting is
+    /// optional.
+    pub optional: bool,
+}
+
+impl Greeting<'_> {
+    /// The sentence that says why this is optional, when it is.
+    fn note(&self) -> &'static str {
+        if self.optional {
+            "Nothing fails because of it: senders check the certificate against the mail host's name, which it covers. To align the greeting anyway: "
+        } else {
+            ""
+        }
+    }
+
+    /// The closing offer to put the greeting name on the certificate, only for a name a public
+    /// CA issues.
+    fn add_to_certificate(&self) -> String {
+        if is_public_name(self.name) {
+            format!(" Or add {} to the certificate's names.", self.name)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The values that vary the text, for a fix key.
+    fn key_values(&self, name: &str) -> [String; 4] {
+        [
+            self.port.to_string(),
+            self.name.to_string(),
+            name.to_string(),
+            self.optional.to_string(),
+        ]
+    }
+}
+
 /// How to install a (new) certificate on this server kind, after `what` (from
 /// `generic::renew_expired` and its siblings) says which one to get. `seen` is the certificate
 /// the new one replaces under the same issuer and subject, if any.
@@ -87,7 +175,7 @@ pub fn install_certificate(
 /// STARTTLS is advertised but refused with a 4xx/5xx that is not "unknown command".
 pub fn starttls_unavailable(kind: ServerKind, port: u16) -> Fix {
     match kind {
-        ServerKind::Postfix => postfix::tls_unavailable(),
+        ServerKind::Postfix => postfix::tls_unavailable(port),
         ServerKind::Exchange => exchange::starttls_unavailable(port),
         ServerKind::ExchangeOnline | ServerKind::Unknown => generic::starttls_unavailable(),
     }
@@ -104,20 +192,20 @@ pub fn starttls_not_offered(
     match kind {
         ServerKind::Exchange => exchange::starttls_not_offered(port, fqdn),
         ServerKind::ExchangeOnline => exchange::blocklisted(seen_as),
-        ServerKind::Postfix => postfix::enable_starttls(),
+        ServerKind::Postfix => postfix::enable_starttls(port),
         ServerKind::Unknown => generic::enable_starttls(port),
     }
 }
 
-/// The TLS handshake failed as `failure` says.
-pub fn handshake(kind: ServerKind, failure: HandshakeFailure) -> Fix {
+/// The TLS handshake on `port` failed as `failure` says.
+pub fn handshake(kind: ServerKind, port: u16, failure: HandshakeFailure) -> Fix {
     let exchange = kind == ServerKind::Exchange;
     let postfix = kind == ServerKind::Postfix;
     match failure {
         HandshakeFailure::ProtocolVersion if exchange => exchange::enable_tls12(),
-        HandshakeFailure::ProtocolVersion if postfix => postfix::allow_tls12(),
+        HandshakeFailure::ProtocolVersion if postfix => postfix::allow_tls12(port),
         HandshakeFailure::ProtocolVersion => generic::legacy_tls_only(),
-        HandshakeFailure::NoSharedCipher if postfix => postfix::no_shared_cipher(),
+        HandshakeFailure::NoSharedCipher if postfix => postfix::no_shared_cipher(port),
         HandshakeFailure::NoSharedCipher if exchange => exchange::enable_modern_ciphers(),
         HandshakeFailure::NoSharedCipher => generic::no_shared_cipher(),
         HandshakeFailure::WeakOrBadKey => generic::weak_server_key(),
@@ -127,29 +215,47 @@ pub fn handshake(kind: ServerKind, failure: HandshakeFailure) -> Fix {
     }
 }
 
-/// The chain lacks the intermediate `missing` (its issuer, as named).
-pub fn incomplete_chain(kind: ServerKind, missing: &str) -> Fix {
+/// The chain sent on `port` lacks the intermediate `missing` (its issuer, as named).
+pub fn incomplete_chain(kind: ServerKind, port: u16, missing: &str) -> Fix {
     match kind {
         ServerKind::Exchange => exchange::incomplete_chain(missing),
-        ServerKind::Postfix => postfix::incomplete_chain(missing),
+        ServerKind::Postfix => postfix::incomplete_chain(port, missing),
         ServerKind::ExchangeOnline | ServerKind::Unknown => generic::incomplete_chain(missing),
     }
 }
 
-/// The server greets as `greeting`, which the certificate does not cover. `on_cert` is a
-/// trusted name on the certificate (safe to paste), if there is one.
-pub fn greeting_not_on_certificate(
-    kind: ServerKind,
-    port: u16,
-    greeting: &str,
-    on_cert: Option<&str>,
-) -> Fix {
+/// The chain sent stops at a certificate whose issuer (`issuer`) is neither sent nor trusted:
+/// a missing intermediate or a private root. The fix first tells the two apart (`aia`: the
+/// command from [`generic::show_issuer_and_aia`]), then says what to do in each case, so it
+/// never leads with a remedy that fits only one. `ca_file`: the user gave `--ca-file`.
+pub fn unsent_issuer(kind: ServerKind, port: u16, issuer: &str, aia: &str, ca_file: bool) -> Fix {
+    generic::tell_intermediate_from_root(issuer, aia)
+        .followed_by(generic::if_intermediate())
+        .followed_by(incomplete_chain(kind, port, issuer))
+        .followed_by(generic::if_private_root(ca_file))
+}
+
+/// The server greets with a name the certificate does not cover.
+pub fn greeting_not_on_certificate(kind: ServerKind, greeting: &Greeting<'_>) -> Fix {
     match kind {
-        ServerKind::Exchange => exchange::greeting_not_on_certificate(port, greeting, on_cert),
-        ServerKind::Postfix => postfix::greeting_not_on_certificate(port, greeting, on_cert),
+        ServerKind::Exchange => exchange::greeting_not_on_certificate(greeting),
+        ServerKind::Postfix => postfix::greeting_not_on_certificate(greeting),
         ServerKind::ExchangeOnline | ServerKind::Unknown => {
-            generic::greeting_not_on_certificate(greeting, on_cert)
+            generic::greeting_not_on_certificate(greeting)
         }
+    }
+}
+
+/// The certificate does not cover `expected` (--expect-name); `on_cert` is a name it has
+/// (safe to paste) or a placeholder. On Exchange the name usually comes from an Exchange
+/// Online connector, which can be pointed at the certificate instead; for other servers that
+/// is said in a sentence, without Exchange Online commands.
+pub fn expected_name_elsewhere(kind: ServerKind, expected: &str, on_cert: &str) -> Fix {
+    match kind {
+        ServerKind::Exchange | ServerKind::ExchangeOnline => {
+            exchange::point_connectors_at(expected, on_cert)
+        }
+        ServerKind::Postfix | ServerKind::Unknown => generic::expected_name_elsewhere(expected),
     }
 }
 
@@ -173,28 +279,81 @@ pub fn align_nodes(
     }
 }
 
-/// `host` offers STARTTLS on the `open` ports but not on the `closed` ones. `cert` is the
-/// trusted certificate seen on an open port, if any.
+/// `host` advertises STARTTLS on the `open` ports but not on the `closed` ones. TLS worked
+/// with a trusted certificate for the host on the `working` ports; `cert` is the certificate
+/// seen there, if any.
 pub fn port_without_starttls(
     kind: ServerKind,
     host: &str,
     closed: &[u16],
     open: &[u16],
+    working: &[u16],
     cert: Option<&CertInfo>,
 ) -> Fix {
     let subject = cert.map(|c| c.subject.as_str());
+    let ports = PortMismatch {
+        host,
+        closed,
+        open,
+        working,
+        subject,
+    };
     match kind {
         ServerKind::Exchange => {
-            let name = cert
-                .and_then(|c| {
-                    c.dns_names.iter().find_map(|n| {
-                        super::rules::certificate::safe_name(n).filter(|n| !n.starts_with('*'))
+            // A name the working certificate covers, for a connector Fqdn: the host itself
+            // (it was checked), else a name on the certificate that is safe to paste.
+            let name = cert.and_then(|c| {
+                super::rules::certificate::safe_name(host)
+                    .filter(|h| !h.starts_with('*'))
+                    .or_else(|| {
+                        c.dns_names.iter().find_map(|n| {
+                            super::rules::certificate::safe_name(n).filter(|n| !n.starts_with('*'))
+                        })
                     })
-                })
-                .unwrap_or_else(|| "<a name on the SMTP certificate>".into());
-            exchange::port_without_starttls(host, closed, open, subject, &name)
+            });
+            let thumbprint = cert.map(|c| c.thumbprint.as_str());
+            exchange::port_without_starttls(&ports, name.as_deref(), thumbprint)
         }
-        ServerKind::Postfix => postfix::port_without_starttls(host, closed, open, subject),
-        _ => generic::port_without_starttls(host, closed, open, subject),
+        ServerKind::Postfix => postfix::port_without_starttls(&ports),
+        _ => generic::port_without_starttls(host, closed, open, working, subject),
+    }
+}
+
+/// What the port-mismatch fixes are written from.
+#[derive(Debug, Clone, Copy)]
+pub struct PortMismatch<'a> {
+    /// The host (or address) probed.
+    pub host: &'a str,
+    /// The ports without STARTTLS.
+    pub closed: &'a [u16],
+    /// The ports that advertise it.
+    pub open: &'a [u16],
+    /// The ports where TLS completed with a trusted certificate for the host.
+    pub working: &'a [u16],
+    /// That certificate's subject (server text: prose only).
+    pub subject: Option<&'a str>,
+}
+
+impl PortMismatch<'_> {
+    /// The first sentence.
+    fn intro(&self) -> String {
+        generic::port_mismatch_intro(
+            self.host,
+            self.closed,
+            self.open,
+            self.working,
+            self.subject,
+        )
+    }
+
+    /// The values that vary the text, for a fix key.
+    fn key_values(&self) -> [String; 5] {
+        [
+            self.host.to_string(),
+            generic::list(self.closed),
+            generic::list(self.open),
+            generic::list(self.working),
+            self.subject.unwrap_or_default().to_string(),
+        ]
     }
 }

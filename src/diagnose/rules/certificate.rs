@@ -9,6 +9,7 @@
 use crate::cert::{CertInfo, NameMatch, date, name_match};
 use crate::diagnose::fixes::{self, exchange, generic};
 use crate::diagnose::{Code, Ctx, Finding, ServerKind, Severity};
+use crate::model::TlsMode;
 use crate::target::Host;
 use crate::tls::{TrustFailure, TrustResult};
 
@@ -249,12 +250,14 @@ fn wrong_intermediate(ctx: &Ctx<'_>) -> Option<Finding> {
             wrong.subject, child.subject
         ),
         evidence,
-        fixes::incomplete_chain(ctx.kind, &child.issuer),
+        fixes::incomplete_chain(ctx.kind, ctx.port(), &child.issuer),
     ))
 }
 
-/// The top of the chain sent is no CA and its issuer is unknown: the intermediate is missing
-/// (or, less often, the leaf comes straight from a private root).
+/// The top of the chain sent is no CA and its issuer is neither sent nor trusted. That is a
+/// missing intermediate or a leaf issued straight by a private root, and nothing sent tells
+/// which (RFC 5280 §6: the path needs the issuer either way): the finding says both, and the
+/// fix begins with how to tell them apart.
 fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Option<Finding> {
     let top = ctx.chain.last().unwrap_or(leaf);
     if !unknown_top(top, t) || top.is_ca {
@@ -262,18 +265,27 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
     }
     let mut evidence = numbered(ctx);
     evidence.push(format!("{} is neither sent nor a trusted root", top.issuer));
-    Some(
-        ctx.finding(
-            Code::CertChainIncomplete,
-            format!(
-                "the chain is incomplete: the issuer {} is not sent",
-                top.issuer
-            ),
-            evidence,
-            fixes::incomplete_chain(ctx.kind, &top.issuer)
-                .followed_by(generic::maybe_private_root(&top.issuer)),
+    let sni = ctx.obs.sni.as_deref().and_then(safe_name);
+    let aia = generic::show_issuer_and_aia(
+        &ctx.obs.endpoint.address.to_string(),
+        ctx.obs.endpoint.tls_mode == TlsMode::Starttls,
+        sni.as_deref(),
+    );
+    Some(ctx.finding(
+        Code::CertChainIncomplete,
+        format!(
+            "certificate is not trusted: its issuer {} is neither sent nor a trusted root (a missing intermediate, or a private root)",
+            top.issuer
         ),
-    )
+        evidence,
+        fixes::unsent_issuer(
+            ctx.kind,
+            ctx.port(),
+            &top.issuer,
+            &aia,
+            ctx.policy.extra_roots,
+        ),
+    ))
 }
 
 /// The chain sent ends below a root nobody trusts: `top`'s issuer is neither sent nor known.
@@ -328,7 +340,10 @@ fn fix_names(c: &CertInfo) -> String {
     }
 }
 
-/// A trusted, fully qualified name on the certificate that a server may greet with.
+/// A trusted name on the certificate, safe to paste, for a server to greet with (or for an
+/// Exchange Online connector to expect): the name the user expects (`--expect-name`), else
+/// the host probed (for a domain, the MX name senders check), else the first fully qualified
+/// name on the certificate that is safe to paste. Nothing from an untrusted certificate.
 fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
     let trusted = ctx.ev.trusted && !leaf.self_signed;
     if !trusted {
@@ -336,19 +351,35 @@ fn greeting_suggestion(ctx: &Ctx<'_>, leaf: &CertInfo) -> Option<String> {
     }
     let der = ctx.obs.chain.first()?;
     let covered = |n: &str| name_match(der, leaf, n) == NameMatch::Covered;
-    ctx.obs
-        .endpoint
-        .host
-        .name()
-        .filter(|h| covered(h))
-        .map(str::to_string)
+    let usable = |n: &str| !n.starts_with('*') && n.contains('.');
+    let expected = ctx.policy.expected_names.iter().map(String::as_str);
+    let probed = ctx.obs.endpoint.host.name();
+    expected
+        .chain(probed)
+        .filter(|n| usable(n) && covered(n))
+        .find_map(safe_name)
         .or_else(|| {
             leaf.dns_names
                 .iter()
-                .find(|n| !n.starts_with('*') && n.contains('.'))
-                .cloned()
+                .filter(|n| usable(n))
+                .find_map(|n| safe_name(n))
         })
-        .and_then(|n| safe_name(&n))
+}
+
+/// Whether the certificate covers the name senders check: the host probed, or, for an
+/// address, every name given with --expect-name (none given: unknown, so no).
+fn reference_covered(ctx: &Ctx<'_>, der: &[u8], leaf: &CertInfo) -> bool {
+    match &ctx.obs.endpoint.host {
+        Host::Name(host) => name_match(der, leaf, host) == NameMatch::Covered,
+        Host::Ip(_) => {
+            !ctx.policy.expected_names.is_empty()
+                && ctx
+                    .policy
+                    .expected_names
+                    .iter()
+                    .all(|n| expected_match(der, leaf, n) == NameMatch::Covered)
+        }
+    }
 }
 
 fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
@@ -380,7 +411,7 @@ fn names(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         match name_match(der, leaf, greeting) {
             NameMatch::Covered => {}
             NameMatch::CommonNameOnly => cn_only(greeting, out),
-            NameMatch::NotCovered => out.push(ehlo_mismatch(ctx, leaf, greeting)),
+            NameMatch::NotCovered => out.push(ehlo_mismatch(ctx, der, leaf, greeting)),
         }
     }
     for name in &ctx.policy.expected_names {
@@ -409,8 +440,11 @@ fn common_name_only(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str) -> Finding {
 fn host_not_covered(ctx: &Ctx<'_>, leaf: &CertInfo, host: &str) -> Finding {
     let get = generic::cover_host(host, parent(host));
     let mut fix = fixes::install_certificate(ctx.kind, ctx.port(), &get, None);
-    if let Some(other) = greeting_suggestion(ctx, leaf) {
-        fix = fix.followed_by(generic::point_mx_at(host, &other));
+    // Only an MX record can be repointed: a host named directly has none.
+    if let (Some(via), Some(other)) = (&ctx.obs.endpoint.via, greeting_suggestion(ctx, leaf))
+        && let Some(domain) = safe_name(&via.domain)
+    {
+        fix = fix.followed_by(generic::point_mx_at(&domain, host, &other));
     }
     ctx.finding(
         Code::CertNameMismatch,
@@ -459,11 +493,13 @@ fn expected_match(der: &[u8], leaf: &CertInfo, name: &str) -> NameMatch {
 }
 
 fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMatch) -> Finding {
-    let on_cert =
-        greeting_suggestion(ctx, leaf).unwrap_or_else(|| "<a name on the certificate>".into());
+    // Pointing the connector at the expected name itself would change nothing.
+    let on_cert = greeting_suggestion(ctx, leaf)
+        .filter(|n| !n.eq_ignore_ascii_case(name))
+        .unwrap_or_else(|| "<a name on the certificate>".into());
     let fix =
         fixes::install_certificate(ctx.kind, ctx.port(), &generic::cover_expected(name), None)
-            .followed_by(exchange::point_connectors_at(name, &on_cert));
+            .followed_by(fixes::expected_name_elsewhere(ctx.kind, name, &on_cert));
     let cn = if m == NameMatch::CommonNameOnly {
         " (only its CN matches)"
     } else {
@@ -481,13 +517,31 @@ fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMat
     )
 }
 
-fn ehlo_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, greeting: &str) -> Finding {
+/// The greeting name is not on the certificate. Senders check the MX name, not the greeting
+/// (RFC 7672 §3.2.3, RFC 8461 §4.2), so for most servers this is a note when the certificate
+/// covers the name they check. Exchange is different: while a receive connector's
+/// TlsCertificateName is empty, it chooses its certificate by the greeting name (its Fqdn),
+/// and a mismatch there breaks STARTTLS at the next certificate change: a warning.
+fn ehlo_mismatch(ctx: &Ctx<'_>, der: &[u8], leaf: &CertInfo, greeting: &str) -> Finding {
     let suggestion = greeting_suggestion(ctx, leaf);
-    ctx.finding(
+    let optional = ctx.kind != ServerKind::Exchange && reference_covered(ctx, der, leaf);
+    let severity = if optional {
+        Severity::Info
+    } else {
+        Code::CertEhloNameMismatch.default_severity()
+    };
+    let g = fixes::Greeting {
+        port: ctx.port(),
+        name: greeting,
+        on_cert: suggestion.as_deref(),
+        optional,
+    };
+    ctx.finding_with(
         Code::CertEhloNameMismatch,
+        severity,
         format!("the EHLO greeting name {greeting} is not on the certificate"),
         vec![format!("EHLO reply line 1: {greeting}"), names_line(leaf)],
-        fixes::greeting_not_on_certificate(ctx.kind, ctx.port(), greeting, suggestion.as_deref()),
+        fixes::greeting_not_on_certificate(ctx.kind, &g),
     )
 }
 

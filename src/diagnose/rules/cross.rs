@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::cert::CertInfo;
+use crate::cert::{CertInfo, NameMatch, name_match};
 use crate::diagnose::fixes::generic::{list, ports_words};
 use crate::diagnose::fixes::{self, Differs, generic};
 use crate::diagnose::{Code, Finding, ServerKind, Severity};
@@ -396,7 +396,11 @@ fn port_mismatch(group: &[&Seen], out: &mut Vec<Finding>) {
         ));
     }
     let kind = closed[0].kind;
-    let cert = open.iter().find_map(|m| m.leaf().filter(|_| m.trusted));
+    // Only a port where TLS worked with a certificate senders accept shows that the server
+    // can do TLS; a 454 or a failed handshake shows nothing of the kind.
+    let working: Vec<&Seen> = open.iter().copied().filter(|m| tls_worked(m)).collect();
+    let working_ports: Vec<u16> = working.iter().map(|m| m.port()).collect();
+    let cert = working.first().and_then(|m| m.leaf());
     out.push(Finding::new(
         Code::StarttlsPortMismatch,
         Code::StarttlsPortMismatch.default_severity(),
@@ -411,8 +415,28 @@ fn port_mismatch(group: &[&Seen], out: &mut Vec<Finding>) {
             ports_words(&closed_ports)
         ),
         evidence,
-        fixes::port_without_starttls(kind, &host, &closed_ports, &open_ports, cert),
+        fixes::port_without_starttls(
+            kind,
+            &host,
+            &closed_ports,
+            &open_ports,
+            &working_ports,
+            cert,
+        ),
     ));
+}
+
+/// TLS completed on this endpoint with a current, trusted certificate that covers the host
+/// name probed (an address has no name to cover).
+fn tls_worked(m: &Seen) -> bool {
+    let Some((leaf, der)) = m.leaf().zip(m.obs.chain.first()) else {
+        return false;
+    };
+    let covered = match &m.obs.endpoint.host {
+        Host::Name(h) => name_match(der, leaf, h) == NameMatch::Covered,
+        Host::Ip(_) => true,
+    };
+    m.obs.tls.is_some() && m.obs.failure.is_none() && m.trusted && !leaf.expired && covered
 }
 
 /// Groups items by a key, keeping the order in which keys first appear.

@@ -194,7 +194,10 @@ fn refused(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
     )
 }
 
-/// The TLS handshake failed; the TLS library's classification picks the fix.
+/// The TLS handshake failed; the TLS library's classification picks the fix. A refused
+/// handshake signature is explained by the certificate when its key was parsed: a weak key
+/// (reported as cert-weak-key, which leads) or, at a good size, a key that does not belong to
+/// the certificate. Only without a parsed key does the summary keep both possibilities.
 fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>) -> Finding {
     let (reason, kind) = ctx
         .obs
@@ -205,11 +208,43 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
     if let Some(h) = &ctx.obs.handshake_error {
         evidence.push(format!("TLS library: {}", h.detail));
     }
+    let port = ctx.port();
+    // Only a signature that does not verify says the key is not the certificate's; a
+    // misbehaving peer (an unadvertised scheme) says nothing about the key.
+    let bad_signature = ctx
+        .obs
+        .handshake_error
+        .as_ref()
+        .is_some_and(|h| h.detail.contains("BadSignature"));
+    let (reason, fix) = match (kind, ctx.chain.first()) {
+        (HandshakeFailure::WeakOrBadKey, Some(leaf)) if leaf.weak_key() => (
+            format!(
+                "this client refuses the server's {} {}-bit key (rustls accepts RSA keys from 2048 bits; Exchange Online and OpenSSL \
+                 at security level 2 refuse it too)",
+                leaf.key_type, leaf.key_bits
+            ),
+            fixes::handshake(ctx.kind, port, kind),
+        ),
+        (HandshakeFailure::WeakOrBadKey, Some(leaf)) if bad_signature => (
+            format!(
+                "the server's handshake signature does not match the {} {}-bit key of the certificate it sent: \
+                 its private key and certificate do not belong together",
+                leaf.key_type, leaf.key_bits
+            ),
+            fixes::install_certificate(ctx.kind, port, generic::matching_key(), None),
+        ),
+        (HandshakeFailure::WeakOrBadKey, Some(_)) => (
+            "the server's handshake signature was refused (see the TLS library's message)"
+                .to_string(),
+            generic::handshake_failed(),
+        ),
+        _ => (reason, fixes::handshake(ctx.kind, port, kind)),
+    };
     ctx.finding(
         Code::TlsHandshakeFailed,
         format!("TLS handshake failed: {reason}"),
         evidence,
-        fixes::handshake(ctx.kind, kind),
+        fix,
     )
 }
 
