@@ -48,7 +48,7 @@ fn version_is_printed() {
 fn usage_errors_exit_3_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
         (&[], "TARGET"),
-        (&["mail.contoso.com:99999"], "not a port"),
+        (&["mail.contoso.com:99999"], "(1-65535)"),
         (&["bad host!"], "not a host name"),
         (&["[::1"], "brackets"),
         (&["mx.example", "--format", "xml"], "xml"),
@@ -77,6 +77,40 @@ fn usage_errors_exit_3_with_a_clear_message() {
             !r.stderr.contains("stack backtrace"),
             "no backtraces for users"
         );
+    }
+}
+
+#[test]
+fn port_errors_name_the_option_and_the_range() {
+    // One message shape for every bad port, wherever it was typed: the option (or the
+    // target) it came from, and the range.
+    let cases: &[(&[&str], &str)] = &[
+        (&["mx.example", "-p", "70000"], "'--port <PORTS>'"),
+        (&["mx.example", "-p", "abc"], "'--port <PORTS>'"),
+        (&["mx.example", "-p", "0"], "'--port <PORTS>'"),
+        (&["mx.example", "-p", "25,0"], "'--port <PORTS>'"),
+        (&["mx.example", "--port=25,99999"], "'--port <PORTS>'"),
+        (&["mx.example:99999"], "'mx.example:99999'"),
+        (&["mx.example:0"], "'mx.example:0'"),
+        (&["[::1]:smtp"], "'[::1]:smtp'"),
+    ];
+    for (args, names) in cases {
+        let r = run(args);
+        assert_eq!(r.code, 3, "{args:?}; stderr: {}", r.stderr);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(names) && first.contains("(1-65535)"),
+            "{args:?}: the first line should name {names} and the range (1-65535):\n{}",
+            r.stderr
+        );
+        for clap_default in ["0..=65535", "invalid digit"] {
+            assert!(
+                !r.stderr.contains(clap_default),
+                "{args:?}: {clap_default:?} is not a message for a user:\n{}",
+                r.stderr
+            );
+        }
+        assert!(r.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
 }
 
