@@ -354,3 +354,23 @@ impl Resolver for StaticResolver {
         "the built-in table".into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_resolver_is_named_without_a_unix_path() {
+        // Findings quote this: an admin on Windows has no /etc/resolv.conf to look at.
+        let server = |ip: &str, conn| NameServerConfig::new(ip.parse().unwrap(), true, vec![conn]);
+        let config = ResolverConfig::from_name_servers(vec![
+            server("192.0.2.53", ConnectionConfig::udp()),
+            server("192.0.2.53", ConnectionConfig::tcp()),
+            server("2001:db8::53", ConnectionConfig::udp()),
+        ]);
+        assert_eq!(
+            system_description(&config),
+            "the system resolver (192.0.2.53, 2001:db8::53, from this machine's DNS settings)"
+        );
+    }
+}
