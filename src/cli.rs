@@ -87,7 +87,9 @@ pub(crate) struct ProbeArgs {
         long,
         value_name = "PORTS",
         value_delimiter = ',',
-        default_values_t = [settings::DEFAULT_PORT]
+        default_values_t = [settings::DEFAULT_PORT],
+        value_parser = crate::target::parse_port,
+        allow_negative_numbers = true
     )]
     pub(crate) port: Vec<u16>,
 
@@ -281,9 +283,6 @@ impl ProbeArgs {
                 warn: args.warn_days,
                 fail: args.fail_days,
             });
-        }
-        if args.port.contains(&0) {
-            return Err(SettingsError::PortZero);
         }
         if let Some(n) = &args.ehlo_name
             && (n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic()))

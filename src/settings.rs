@@ -38,9 +38,6 @@ pub enum SettingsError {
         /// `--fail-days`.
         fail: u32,
     },
-    /// Port 0.
-    #[error("port 0 is not a port (use 1-65535)")]
-    PortZero,
     /// `--expect-name` that is not a host name.
     #[error("--expect-name '{0}' is not a host name")]
     ExpectName(String),
