@@ -11,7 +11,9 @@ use anyhow::Context;
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs};
 use crate::exit;
+use crate::report::json::{ErrorDetail, RunError};
 use crate::report::{Format, RenderOptions};
+use crate::settings::SettingsError;
 
 /// Decides on colour: `--color`, then NO_COLOR / CLICOLOR_FORCE / FORCE_COLOR, TERM=dumb, TTY.
 pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
@@ -43,6 +45,81 @@ pub fn format_of(cli: &Cli) -> Format {
     match &cli.command {
         Some(Command::Demo { output, .. }) => output.format,
         None => cli.output.format,
+    }
+}
+
+/// The targets a command names, as its report would (`""` for the demo), so that an error can
+/// name them too.
+pub fn target_of(cli: &Cli) -> String {
+    cli.targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The format in which to write the error of a command line clap refused (`words`: the
+/// arguments without the program name), when it is not clap's own human message: JSON when
+/// the last `--format json` / `--format=json` before `--` asks for it. Any other format, a
+/// bad one included, leaves the error to clap.
+pub fn usage_error_format(words: &[String]) -> Option<Format> {
+    let mut last = None;
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match word.as_str() {
+            "--" => break,
+            "--format" => last = rest.next().map(String::as_str),
+            w => {
+                if let Some(value) = w.strip_prefix("--format=") {
+                    last = Some(value);
+                }
+            }
+        }
+    }
+    (last == Some("json")).then_some(Format::Json)
+}
+
+/// What the error document says about a command line clap refused: clap's message (its first
+/// paragraph, on one line, without `error: `), the option it names, and the targets typed.
+pub fn usage_error(words: &[String], e: &clap::Error) -> RunError {
+    use clap::error::{ContextKind, ContextValue};
+    // StyledStr's Display drops the styling.
+    let text = e.render().to_string();
+    let text = text.trim_start().strip_prefix("error:").unwrap_or(&text);
+    let first = text.split("\n\n").next().unwrap_or_default();
+    let message = first
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // `--timeout <SECS>`, `--bogus`, `--bogus=1`, `-4`; a positional (`<TARGET>...`) is none.
+    let named = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        Some(ContextValue::Strings(v)) => v.first().map(String::as_str),
+        _ => None,
+    };
+    let option = named
+        .and_then(|n| n.split([' ', '=']).next())
+        .filter(|n| n.starts_with('-') && n.len() > 1)
+        .map(str::to_string);
+    RunError {
+        target: crate::cli::targets_in(words),
+        detail: ErrorDetail { message, option },
+    }
+}
+
+/// What the error document says about an error that stopped [`run`]: the message with its
+/// causes, and the option at fault when the settings were refused.
+pub fn run_error(target: String, e: &anyhow::Error) -> RunError {
+    RunError {
+        target,
+        detail: ErrorDetail {
+            message: format!("{e:#}"),
+            option: e
+                .downcast_ref::<SettingsError>()
+                .map(|s| s.option().to_string()),
+        },
     }
 }
 
