@@ -396,11 +396,12 @@ pub(crate) fn targets_in(words: &[String]) -> String {
         .join(" ")
 }
 
-/// This machine's name, if the kernel knows one (used for EHLO when it is an FQDN).
+/// This machine's host name as the system gives it (gethostname(2) on Unix, the computer's
+/// DNS host name on Windows), used for EHLO when it is an FQDN (`probe::default_ehlo_name`).
 fn local_hostname() -> Option<String> {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    hostname::get()
         .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
+        .and_then(|name| name.into_string().ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
 }

@@ -97,7 +97,7 @@ pub struct Settings {
 
 impl Settings {
     /// Every default, probing `ports` and trusting exactly `trust`: what the demo and the
-    /// engine's tests run with (no command line, no `/etc/hostname`).
+    /// engine's tests run with (no command line, no host name of this machine).
     pub fn with_defaults(ports: Vec<u16>, trust: TrustStore) -> Self {
         let step = Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS);
         Settings {
