@@ -15,11 +15,28 @@ use crate::report::json::{ErrorDetail, RunError};
 use crate::report::{Format, RenderOptions};
 use crate::settings::SettingsError;
 
+/// Whether the terminal shows ANSI escapes (colour, the progress line's erase): always outside
+/// Windows; on Windows once virtual-terminal processing is on for the console, which the
+/// first call turns on. enable-ansi-support sets it on the console itself (`CONOUT$`), so it
+/// holds for stdout and stderr whichever of them is redirected, and makes the console calls
+/// so that this crate stays free of `unsafe`.
+pub(crate) fn terminal_escapes_work() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| enable_ansi_support::enable_ansi_support().is_ok())
+}
+
 /// Decides on colour: `--color`, then NO_COLOR / CLICOLOR_FORCE / FORCE_COLOR, TERM=dumb, TTY.
+/// On a terminal that cannot show escapes (an old Windows console), auto is no colour;
+/// always still colours, as asked (e.g. for a pager that reads them).
 pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
     let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
-        ColorChoice::Always => true,
+        ColorChoice::Always => {
+            if is_tty {
+                terminal_escapes_work();
+            }
+            true
+        }
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             if env("NO_COLOR") {
@@ -27,7 +44,9 @@ pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
             } else if env("CLICOLOR_FORCE") || env("FORCE_COLOR") {
                 true
             } else {
-                is_tty && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                is_tty
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                    && terminal_escapes_work()
             }
         }
     }
@@ -130,6 +149,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         .worker_threads(2)
         .build()
         .context("cannot start the async runtime")?;
+    // The progress line on stderr erases itself with escapes, also when stdout is a file.
+    if std::io::stderr().is_terminal() {
+        terminal_escapes_work();
+    }
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Some(Command::Demo {
