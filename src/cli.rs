@@ -73,7 +73,7 @@ pub(crate) enum Command {
 
         /// Keep the scripted servers running (until Ctrl-C, at most this many seconds) and
         /// print the command that probes each, instead of probing them.
-        #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "3600", value_parser = parse_secs)]
+        #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "3600", value_parser = parse_secs, allow_negative_numbers = true)]
         serve: Option<f64>,
     },
 }
@@ -87,7 +87,9 @@ pub(crate) struct ProbeArgs {
         long,
         value_name = "PORTS",
         value_delimiter = ',',
-        default_values_t = [settings::DEFAULT_PORT]
+        default_values_t = [settings::DEFAULT_PORT],
+        value_parser = crate::target::parse_port,
+        allow_negative_numbers = true
     )]
     pub(crate) port: Vec<u16>,
 
@@ -114,19 +116,19 @@ pub(crate) struct ProbeArgs {
     pub(crate) no_system_roots: bool,
 
     /// Warn when the certificate expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_WARN_DAYS)]
+    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_WARN_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
     pub(crate) warn_days: u32,
 
     /// Fail when the certificate expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS)]
+    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
     pub(crate) fail_days: u32,
 
     /// Seconds each network step may take (connect, each reply, the handshake).
-    #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout")]
+    #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout", allow_negative_numbers = true)]
     pub(crate) timeout: f64,
 
     /// Seconds the whole run may take [default: 6 × --timeout].
-    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    #[arg(long, value_name = "SECS", value_parser = parse_secs, allow_negative_numbers = true)]
     pub(crate) deadline: Option<f64>,
 
     /// Connect to ADDR for HOST, but keep HOST for SNI and name checks (curl-style, repeatable).
@@ -143,15 +145,15 @@ pub(crate) struct ProbeArgs {
     pub(crate) no_mx: bool,
 
     /// Probe at most this many MX hosts per domain, in preference order.
-    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MX, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MX, value_parser = whole::<u16>(1, 100), allow_negative_numbers = true)]
     pub(crate) max_mx: u16,
 
     /// Probe at most this many addresses per host.
-    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, 64), allow_negative_numbers = true)]
     pub(crate) max_addresses: u16,
 
     /// At most this many connections at once (never more than one per address and port).
-    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = whole::<u16>(1, 256), allow_negative_numbers = true)]
     pub(crate) concurrency: u16,
 
     /// Only IPv4 addresses.
@@ -190,12 +192,34 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
+// The numeric options accept negative numbers as values (`allow_negative_numbers`), so that
+// `--timeout -1` is refused here as out of range instead of by clap as an unknown argument
+// `-1` to escape with `--`. Messages follow target::PortError: "X is out of range (A-B)".
+
+/// Seconds for `--timeout`, `--deadline`, `demo --serve`: 0.05 to 3600.
 fn parse_secs(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.05..=3600.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "'{s}' is not a number of seconds between 0.05 and 3600"
-        )),
+        Ok(_) => Err(format!("{s} is out of range (0.05-3600 seconds)")),
+        Err(_) => Err(format!("'{s}' is not a number of seconds (0.05-3600)")),
+    }
+}
+
+/// A value parser for a whole number from `lo` to `hi`.
+fn whole<T: TryFrom<u64>>(
+    lo: u64,
+    hi: u64,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+    move |s: &str| {
+        let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("'{s}' is not a whole number ({lo}-{hi})"));
+        }
+        s.parse::<u64>()
+            .ok()
+            .filter(|v| (lo..=hi).contains(v))
+            .and_then(|v| T::try_from(v).ok())
+            .ok_or_else(|| format!("{s} is out of range ({lo}-{hi})"))
     }
 }
 
@@ -282,9 +306,6 @@ impl ProbeArgs {
                 fail: args.fail_days,
             });
         }
-        if args.port.contains(&0) {
-            return Err(SettingsError::PortZero);
-        }
         if let Some(n) = &args.ehlo_name
             && (n.is_empty() || !n.bytes().all(|b| b.is_ascii_graphic()))
         {
@@ -332,11 +353,55 @@ impl ProbeArgs {
     }
 }
 
-/// This machine's name, if the kernel knows one (used for EHLO when it is an FQDN).
+/// The targets in a command line clap refused, as a report names them (`Target`'s display,
+/// space-separated); words that are no target are left out, and the demo has none. Option
+/// values are skipped by what the option takes, as clap would read them.
+pub(crate) fn targets_in(words: &[String]) -> String {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    let long = |name: &str| cli.get_arguments().find(|a| a.get_long() == Some(name));
+    let short = |c: char| cli.get_arguments().find(|a| a.get_short() == Some(c));
+    let mut positional = Vec::new();
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        if word == "--" {
+            positional.extend(rest.by_ref());
+        } else if let Some(name) = word.strip_prefix("--") {
+            if !name.contains('=') && long(name).is_some_and(takes_value) {
+                rest.next();
+            }
+        } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) {
+            // `-4v`, `-p25`, `-p 25`: the first short option that takes a value takes the
+            // rest of the word, or the next word when nothing follows it.
+            if let Some((at, c)) = cluster
+                .char_indices()
+                .find(|&(_, c)| short(c).is_some_and(takes_value))
+                && at + c.len_utf8() == cluster.len()
+            {
+                rest.next();
+            }
+        } else {
+            positional.push(word);
+        }
+    }
+    if positional.first().is_some_and(|w| *w == "demo") {
+        return String::new();
+    }
+    positional
+        .iter()
+        .filter_map(|w| w.parse::<Target>().ok())
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// This machine's host name as the system gives it (gethostname(2) on Unix, the computer's
+/// DNS host name on Windows), used for EHLO when it is an FQDN (`probe::default_ehlo_name`).
 fn local_hostname() -> Option<String> {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    hostname::get()
         .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
+        .and_then(|name| name.into_string().ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
 }
@@ -349,6 +414,73 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn numbers_out_of_range_say_so() {
+        assert_eq!(parse_secs("2.5"), Ok(2.5));
+        assert_eq!(
+            parse_secs("-1").unwrap_err(),
+            "-1 is out of range (0.05-3600 seconds)"
+        );
+        assert_eq!(
+            parse_secs("0").unwrap_err(),
+            "0 is out of range (0.05-3600 seconds)"
+        );
+        assert_eq!(
+            parse_secs("soon").unwrap_err(),
+            "'soon' is not a number of seconds (0.05-3600)"
+        );
+        let n = whole::<u16>(1, 100);
+        assert_eq!(n("10"), Ok(10));
+        assert_eq!(n("-1").unwrap_err(), "-1 is out of range (1-100)");
+        assert_eq!(n("101").unwrap_err(), "101 is out of range (1-100)");
+        assert_eq!(
+            n("99999999999999999999999").unwrap_err(),
+            "99999999999999999999999 is out of range (1-100)"
+        );
+        assert_eq!(n("ten").unwrap_err(), "'ten' is not a whole number (1-100)");
+        assert_eq!(n("1.5").unwrap_err(), "'1.5' is not a whole number (1-100)");
+        // The range fits the type: 65536 does not fit a u16.
+        assert!(whole::<u16>(0, 100_000)("65536").is_err());
+    }
+
+    #[test]
+    fn targets_of_a_refused_command_line() {
+        let t =
+            |words: &[&str]| targets_in(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+        assert_eq!(t(&["MX.Example", "--timeout", "-1"]), "mx.example");
+        assert_eq!(
+            t(&["--format", "json", "a.example", "--bogus", "b.example"]),
+            "a.example b.example"
+        );
+        assert_eq!(
+            t(&[
+                "-p",
+                "25",
+                "a.example",
+                "-p25",
+                "-4vp",
+                "587",
+                "b.example:26"
+            ]),
+            "a.example b.example:26"
+        );
+        assert_eq!(
+            t(&[
+                "--ca-file=x.pem",
+                "bad..name",
+                "ok.example",
+                "mx.example:99999"
+            ]),
+            "ok.example"
+        );
+        assert_eq!(
+            t(&["--resolve", "a.example:127.0.0.1", "--", "-x", "[::1]:25"]),
+            "[::1]:25"
+        );
+        assert_eq!(t(&["demo", "--format", "json", "--bogus"]), "");
+        assert_eq!(t(&["--format", "json"]), "");
     }
 
     #[test]

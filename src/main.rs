@@ -7,24 +7,38 @@ use clap::Parser;
 use starttls_check::{Cli, commands, emit_error, exit};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => {
-            // clap prints help/version to stdout and errors to stderr; usage errors are
-            // "unknown" (3) in the Nagios contract, not clap's default 2 (= fail).
+        // --help and --version: clap prints them to stdout.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::UNKNOWN
-            } else {
-                exit::PASS
-            });
+            return ExitCode::from(exit::PASS);
+        }
+        // A usage error is "unknown" (3) in the Nagios contract, not clap's default 2 (= fail).
+        // With --format json it is still one JSON document on stdout: the arguments are read
+        // as words, since clap could not read them.
+        Err(e) => {
+            let words: Vec<String> = args
+                .iter()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            match commands::usage_error_format(&words) {
+                Some(format) => emit_error(format, &commands::usage_error(&words, &e)),
+                None => {
+                    let _ = e.print();
+                }
+            }
+            return ExitCode::from(exit::UNKNOWN);
         }
     };
     let format = commands::format_of(&cli);
+    let target = commands::target_of(&cli);
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            emit_error(format, &format!("{e:#}"));
+            emit_error(format, &commands::run_error(target, &e));
             ExitCode::from(exit::UNKNOWN)
         }
     }

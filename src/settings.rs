@@ -15,6 +15,9 @@ pub const DEFAULT_PORT: u16 = 25;
 pub const DEFAULT_WARN_DAYS: u32 = 30;
 /// `--fail-days`: fail when the certificate expires within this many days.
 pub const DEFAULT_FAIL_DAYS: u32 = 7;
+/// The most `--warn-days` / `--fail-days` accept: a century, longer than any certificate
+/// is valid.
+pub const MAX_DAYS: u64 = 36_500;
 /// `--timeout`: seconds any single network step may take.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
 /// Without `--deadline`, the whole run may take this many `--timeout`s: enough for connect,
@@ -38,9 +41,6 @@ pub enum SettingsError {
         /// `--fail-days`.
         fail: u32,
     },
-    /// Port 0.
-    #[error("port 0 is not a port (use 1-65535)")]
-    PortZero,
     /// `--expect-name` that is not a host name.
     #[error("--expect-name '{0}' is not a host name")]
     ExpectName(String),
@@ -60,6 +60,20 @@ pub enum SettingsError {
     /// A `--ca-file` that cannot be used.
     #[error(transparent)]
     Trust(#[from] TrustError),
+}
+
+impl SettingsError {
+    /// The option at fault, as the JSON error document names it (`error_detail.option`).
+    pub fn option(&self) -> &'static str {
+        match self {
+            SettingsError::Thresholds { .. } => "--fail-days",
+            SettingsError::ExpectName(_) => "--expect-name",
+            SettingsError::EhloName(_) => "--ehlo-name",
+            SettingsError::Family { asked: 4, .. } => "-4",
+            SettingsError::Family { .. } => "-6",
+            SettingsError::Trust(_) => "--ca-file",
+        }
+    }
 }
 
 /// Everything a run needs besides its targets, validated.
@@ -83,7 +97,7 @@ pub struct Settings {
 
 impl Settings {
     /// Every default, probing `ports` and trusting exactly `trust`: what the demo and the
-    /// engine's tests run with (no command line, no `/etc/hostname`).
+    /// engine's tests run with (no command line, no host name of this machine).
     pub fn with_defaults(ports: Vec<u16>, trust: TrustStore) -> Self {
         let step = Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS);
         Settings {

@@ -78,8 +78,8 @@ pub enum TargetError {
     #[error("the target is empty")]
     Empty,
     /// The port is not a number from 1 to 65535.
-    #[error("'{0}' is not a port (1-65535)")]
-    BadPort(String),
+    #[error(transparent)]
+    BadPort(#[from] PortError),
     /// A `[` without its `]`, or text between `]` and `:`.
     #[error("unbalanced brackets in '{0}' (write [2001:db8::1]:25 or [mail.contoso.com])")]
     Brackets(String),
@@ -90,11 +90,28 @@ pub enum TargetError {
     BadHost(String),
 }
 
-fn parse_port(s: &str) -> Result<u16, TargetError> {
-    match s.parse::<u16>() {
-        Ok(p) if p > 0 => Ok(p),
-        _ => Err(TargetError::BadPort(s.to_string())),
+/// Why a port was refused. `-p` and a port in a target say it the same way; the caller (clap)
+/// names where it was typed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    /// A number, but not from 1 to 65535 (0, 70000, -25).
+    #[error("port {0} is out of range (1-65535)")]
+    OutOfRange(String),
+    /// Not a number at all (`smtp`, `25a`, empty).
+    #[error("'{0}' is not a port number (1-65535)")]
+    NotANumber(String),
+}
+
+/// A TCP port from 1 to 65535 (port 0 cannot be connected to), for `-p` and `host:port`.
+pub fn parse_port(s: &str) -> Result<u16, PortError> {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PortError::NotANumber(s.to_string()));
     }
+    s.parse::<u16>()
+        .ok()
+        .filter(|&p| p > 0)
+        .ok_or_else(|| PortError::OutOfRange(s.to_string()))
 }
 
 /// Checks RFC 1123 host name syntax (letters, digits, hyphens; underscores tolerated because
@@ -283,6 +300,10 @@ mod tests {
             "mail:smtp".parse::<Target>(),
             Err(TargetError::BadPort(_))
         ));
+        assert_eq!(
+            "mail:99999".parse::<Target>().unwrap_err().to_string(),
+            "port 99999 is out of range (1-65535)"
+        );
         assert!(matches!(
             "[::1".parse::<Target>(),
             Err(TargetError::Brackets(_))
@@ -307,5 +328,22 @@ mod tests {
             "-bad.example".parse::<Target>(),
             Err(TargetError::BadHost(_))
         ));
+    }
+
+    #[test]
+    fn ports_are_1_to_65535_and_say_so() {
+        assert_eq!(parse_port("25"), Ok(25));
+        assert_eq!(parse_port("65535"), Ok(65535));
+        assert_eq!(parse_port("+587"), Ok(587));
+        for s in ["0", "65536", "70000", "-1", "99999999999999999999999"] {
+            assert_eq!(parse_port(s), Err(PortError::OutOfRange(s.into())), "{s}");
+        }
+        for s in ["", "abc", "25a", "2 5", "-", "0x19"] {
+            assert_eq!(parse_port(s), Err(PortError::NotANumber(s.into())), "{s:?}");
+        }
+        assert_eq!(
+            parse_port("abc").unwrap_err().to_string(),
+            "'abc' is not a port number (1-65535)"
+        );
     }
 }

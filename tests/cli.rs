@@ -48,13 +48,16 @@ fn version_is_printed() {
 fn usage_errors_exit_3_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
         (&[], "TARGET"),
-        (&["mail.contoso.com:99999"], "not a port"),
+        (&["mail.contoso.com:99999"], "(1-65535)"),
         (&["bad host!"], "not a host name"),
         (&["[::1"], "brackets"),
         (&["mx.example", "--format", "xml"], "xml"),
         (&["mx.example", "--resolve", "mx.example"], "HOST:ADDR"),
         (&["mx.example", "-4", "-6"], "cannot be used with"),
         (&["mx.example", "--timeout", "0"], "seconds"),
+        (&["mx.example", "--timeout", "-1"], "out of range"),
+        (&["mx.example", "--max-mx", "-1"], "out of range"),
+        (&["mx.example", "--warn-days", "-1"], "out of range"),
         (
             &["mx.example", "--fail-days", "40", "--warn-days", "30"],
             "--fail-days",
@@ -77,6 +80,312 @@ fn usage_errors_exit_3_with_a_clear_message() {
             !r.stderr.contains("stack backtrace"),
             "no backtraces for users"
         );
+    }
+}
+
+#[test]
+fn negative_numbers_are_values_out_of_range_not_unknown_arguments() {
+    for (args, option) in [
+        (&["mx.example", "--timeout", "-1"][..], "'--timeout <SECS>'"),
+        (&["mx.example", "--deadline", "-5"], "'--deadline <SECS>'"),
+        (&["mx.example", "--warn-days", "-1"], "'--warn-days <DAYS>'"),
+        (&["mx.example", "--fail-days", "-1"], "'--fail-days <DAYS>'"),
+        (&["mx.example", "--max-mx", "-1"], "'--max-mx <N>'"),
+        (
+            &["mx.example", "--max-addresses", "-2"],
+            "'--max-addresses <N>'",
+        ),
+        (
+            &["mx.example", "--concurrency", "-3"],
+            "'--concurrency <N>'",
+        ),
+        (&["mx.example", "-p", "-25"], "'--port <PORTS>'"),
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 3, "{args:?}; stderr: {}", r.stderr);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains("out of range") && first.contains(option),
+            "{args:?}: the first line should name {option} and say out of range:\n{}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("unexpected argument") && !r.stderr.contains("-- -"),
+            "{args:?}: a negative number is a value, not an argument to escape:\n{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn port_errors_name_the_option_and_the_range() {
+    // One message shape for every bad port, wherever it was typed: the option (or the
+    // target) it came from, and the range.
+    let cases: &[(&[&str], &str)] = &[
+        (&["mx.example", "-p", "70000"], "'--port <PORTS>'"),
+        (&["mx.example", "-p", "abc"], "'--port <PORTS>'"),
+        (&["mx.example", "-p", "0"], "'--port <PORTS>'"),
+        (&["mx.example", "-p", "25,0"], "'--port <PORTS>'"),
+        (&["mx.example", "--port=25,99999"], "'--port <PORTS>'"),
+        (&["mx.example:99999"], "'mx.example:99999'"),
+        (&["mx.example:0"], "'mx.example:0'"),
+        (&["[::1]:smtp"], "'[::1]:smtp'"),
+    ];
+    for (args, names) in cases {
+        let r = run(args);
+        assert_eq!(r.code, 3, "{args:?}; stderr: {}", r.stderr);
+        let first = r.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(names) && first.contains("(1-65535)"),
+            "{args:?}: the first line should name {names} and the range (1-65535):\n{}",
+            r.stderr
+        );
+        for clap_default in ["0..=65535", "invalid digit"] {
+            assert!(
+                !r.stderr.contains(clap_default),
+                "{args:?}: {clap_default:?} is not a message for a user:\n{}",
+                r.stderr
+            );
+        }
+        assert!(r.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+/// The top-level keys of a pretty-printed JSON document, in the order written.
+fn top_level_keys(doc: &str) -> Vec<String> {
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("  \""))
+        .filter_map(|l| l.split_once('"').map(|(k, _)| k.to_string()))
+        .collect()
+}
+
+/// Runs `args` (which ask for JSON) and checks the error document: one JSON document on
+/// stdout with the report's top-level fields, verdict unknown, `error` and `error_detail`
+/// naming `option`, exit 3.
+#[track_caller]
+fn error_document(args: &[&str], target: &str, option: Option<&str>, needle: &str) -> Run {
+    let r = run(args);
+    assert_eq!(r.code, 3, "{args:?} should exit 3; stderr: {}", r.stderr);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: stdout is not one JSON document ({e}):\n{}\nstderr: {}",
+            r.stdout, r.stderr
+        )
+    });
+    assert_eq!(j["schema_version"], 1, "{args:?}: {j:#}");
+    assert_eq!(j["tool"]["name"], "starttls-check", "{args:?}");
+    assert_eq!(j["tool"]["version"], env!("CARGO_PKG_VERSION"), "{args:?}");
+    assert!(
+        j["generated_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{args:?}: generated_at: {j:#}"
+    );
+    assert_eq!(j["target"], target, "{args:?}: target");
+    assert_eq!(j["verdict"], "unknown", "{args:?}");
+    for key in ["mx", "findings", "endpoints"] {
+        assert_eq!(j[key], serde_json::json!([]), "{args:?}: {key}");
+    }
+    let error = j["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{args:?}: error is not a string: {j:#}"));
+    assert!(
+        error.contains(needle),
+        "{args:?}: error lacks {needle:?}: {error}"
+    );
+    assert!(!error.contains('\n'), "{args:?}: one line: {error:?}");
+    assert!(!error.starts_with("error:"), "{args:?}: {error:?}");
+    assert_eq!(j["error_detail"]["message"], error, "{args:?}");
+    assert_eq!(
+        j["error_detail"]["option"],
+        option.map_or(serde_json::Value::Null, serde_json::Value::from),
+        "{args:?}: error_detail.option"
+    );
+    let headline = if target.is_empty() {
+        format!("UNKNOWN: {error}")
+    } else {
+        format!("UNKNOWN {target}: {error}")
+    };
+    assert_eq!(j["headline"], headline, "{args:?}");
+    assert!(
+        r.stderr.contains(needle),
+        "{args:?}: stderr lacks {needle:?}: {}",
+        r.stderr
+    );
+    r
+}
+
+#[test]
+fn json_errors_are_one_document_for_usage_errors_too() {
+    // (arguments, target, option at fault, text of the error)
+    let cases: &[(&[&str], &str, Option<&str>, &str)] = &[
+        (
+            &["mx.example", "--timeout", "-1", "--format", "json"],
+            "mx.example",
+            Some("--timeout"),
+            "out of range",
+        ),
+        (
+            &["--format=json", "mx.example", "--timeout", "-1"],
+            "mx.example",
+            Some("--timeout"),
+            "out of range",
+        ),
+        (
+            &["bad..name", "--format=json"],
+            "",
+            None,
+            "'bad..name' is not a host name",
+        ),
+        (
+            &["--format", "json", "mx.example", "--bogus"],
+            "mx.example",
+            Some("--bogus"),
+            "'--bogus'",
+        ),
+        (
+            &["mx.example:99999", "ok.example", "--format", "json"],
+            "ok.example",
+            None,
+            "(1-65535)",
+        ),
+        (
+            &["mx.example", "-p", "70000", "--format", "json"],
+            "mx.example",
+            Some("--port"),
+            "(1-65535)",
+        ),
+        (
+            &["mx.example", "-p", "abc", "--format=json"],
+            "mx.example",
+            Some("--port"),
+            "(1-65535)",
+        ),
+        (
+            &["--format", "json", "-p", "0", "mx.example"],
+            "mx.example",
+            Some("--port"),
+            "(1-65535)",
+        ),
+        (
+            &["--format", "json", "mx.example", "-4", "-6"],
+            "mx.example",
+            Some("-4"),
+            "cannot be used with",
+        ),
+        (&["--format", "json"], "", None, "TARGET"),
+        (
+            &["demo", "--format", "json", "--bogus"],
+            "",
+            Some("--bogus"),
+            "'--bogus'",
+        ),
+        // The format asked for last wins, as it does for a run that starts.
+        (
+            &[
+                "mx.example",
+                "--format",
+                "human",
+                "--format=json",
+                "--bogus",
+            ],
+            "mx.example",
+            Some("--bogus"),
+            "'--bogus'",
+        ),
+    ];
+    for (args, target, option, needle) in cases {
+        error_document(args, target, *option, needle);
+    }
+}
+
+#[test]
+fn json_errors_after_parsing_have_the_same_envelope() {
+    let r = error_document(
+        &[
+            "MX.Example",
+            "--ca-file",
+            "/nonexistent/ca.pem",
+            "--format",
+            "json",
+        ],
+        "mx.example",
+        Some("--ca-file"),
+        "/nonexistent/ca.pem",
+    );
+    assert!(
+        r.stderr.contains("/nonexistent/ca.pem"),
+        "stderr still says it: {}",
+        r.stderr
+    );
+    error_document(
+        &[
+            "mx.example",
+            "--fail-days",
+            "40",
+            "--warn-days",
+            "30",
+            "--format",
+            "json",
+        ],
+        "mx.example",
+        Some("--fail-days"),
+        "--fail-days",
+    );
+    error_document(
+        &[
+            "mx.example",
+            "--expect-name",
+            "bad name",
+            "--format",
+            "json",
+        ],
+        "mx.example",
+        Some("--expect-name"),
+        "bad name",
+    );
+}
+
+#[test]
+fn json_error_document_keeps_the_report_field_order() {
+    let s = serve(Scenario::postfix(HOST, &pki().healthy(HOST, 60)));
+    let report = top_level_keys(&probe(&s, &[]).stdout);
+    assert!(report.len() >= 9, "{report:?}");
+    let mut want = report.clone();
+    want.extend(["error".to_string(), "error_detail".to_string()]);
+    for args in [
+        &["mx.example", "--timeout", "-1", "--format", "json"][..],
+        &[
+            "mx.example",
+            "--ca-file",
+            "/nonexistent/ca.pem",
+            "--format",
+            "json",
+        ],
+    ] {
+        let r = run(args);
+        assert_eq!(top_level_keys(&r.stdout), want, "{args:?}:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn a_bad_or_human_format_keeps_usage_errors_human() {
+    for args in [
+        &["mx.example", "--format", "bogus"][..],
+        &["mx.example", "--format", "json", "--format", "bogus"],
+        &[
+            "mx.example",
+            "--format",
+            "json",
+            "--format",
+            "human",
+            "--bogus",
+        ],
+        &["mx.example", "--bogus", "--format=markdown"],
+        &["mx.example", "--", "--format", "json", "--bogus"],
+    ] {
+        let r = run(args);
+        assert_eq!(r.code, 3, "{args:?}; stderr: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: stdout: {}", r.stdout);
+        assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
     }
 }
 

@@ -11,13 +11,32 @@ use anyhow::Context;
 
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs};
 use crate::exit;
+use crate::report::json::{ErrorDetail, RunError};
 use crate::report::{Format, RenderOptions};
+use crate::settings::SettingsError;
+
+/// Whether the terminal shows ANSI escapes (colour, the progress line's erase): always outside
+/// Windows; on Windows once virtual-terminal processing is on for the console, which the
+/// first call turns on. enable-ansi-support sets it on the console itself (`CONOUT$`), so it
+/// holds for stdout and stderr whichever of them is redirected, and makes the console calls
+/// so that this crate stays free of `unsafe`.
+pub(crate) fn terminal_escapes_work() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| enable_ansi_support::enable_ansi_support().is_ok())
+}
 
 /// Decides on colour: `--color`, then NO_COLOR / CLICOLOR_FORCE / FORCE_COLOR, TERM=dumb, TTY.
+/// On a terminal that cannot show escapes (an old Windows console), auto is no colour;
+/// always still colours, as asked (e.g. for a pager that reads them).
 pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
     let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
-        ColorChoice::Always => true,
+        ColorChoice::Always => {
+            if is_tty {
+                terminal_escapes_work();
+            }
+            true
+        }
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             if env("NO_COLOR") {
@@ -25,7 +44,9 @@ pub(crate) fn use_color(choice: ColorChoice, is_tty: bool) -> bool {
             } else if env("CLICOLOR_FORCE") || env("FORCE_COLOR") {
                 true
             } else {
-                is_tty && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                is_tty
+                    && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                    && terminal_escapes_work()
             }
         }
     }
@@ -47,6 +68,81 @@ pub fn format_of(cli: &Cli) -> Format {
     }
 }
 
+/// The targets a command names, as its report would (`""` for the demo), so that an error can
+/// name them too.
+pub fn target_of(cli: &Cli) -> String {
+    cli.targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The format in which to write the error of a command line clap refused (`words`: the
+/// arguments without the program name), when it is not clap's own human message: JSON when
+/// the last `--format json` / `--format=json` before `--` asks for it. Any other format, a
+/// bad one included, leaves the error to clap.
+pub fn usage_error_format(words: &[String]) -> Option<Format> {
+    let mut last = None;
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        match word.as_str() {
+            "--" => break,
+            "--format" => last = rest.next().map(String::as_str),
+            w => {
+                if let Some(value) = w.strip_prefix("--format=") {
+                    last = Some(value);
+                }
+            }
+        }
+    }
+    (last == Some("json")).then_some(Format::Json)
+}
+
+/// What the error document says about a command line clap refused: clap's message (its first
+/// paragraph, on one line, without `error: `), the option it names, and the targets typed.
+pub fn usage_error(words: &[String], e: &clap::Error) -> RunError {
+    use clap::error::{ContextKind, ContextValue};
+    // StyledStr's Display drops the styling.
+    let text = e.render().to_string();
+    let text = text.trim_start().strip_prefix("error:").unwrap_or(&text);
+    let first = text.split("\n\n").next().unwrap_or_default();
+    let message = first
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // `--timeout <SECS>`, `--bogus`, `--bogus=1`, `-4`; a positional (`<TARGET>...`) is none.
+    let named = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        Some(ContextValue::Strings(v)) => v.first().map(String::as_str),
+        _ => None,
+    };
+    let option = named
+        .and_then(|n| n.split([' ', '=']).next())
+        .filter(|n| n.starts_with('-') && n.len() > 1)
+        .map(str::to_string);
+    RunError {
+        target: crate::cli::targets_in(words),
+        detail: ErrorDetail { message, option },
+    }
+}
+
+/// What the error document says about an error that stopped [`run`]: the message with its
+/// causes, and the option at fault when the settings were refused.
+pub fn run_error(target: String, e: &anyhow::Error) -> RunError {
+    RunError {
+        target,
+        detail: ErrorDetail {
+            message: format!("{e:#}"),
+            option: e
+                .downcast_ref::<SettingsError>()
+                .map(|s| s.option().to_string()),
+        },
+    }
+}
+
 /// The binary's whole job: returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -54,6 +150,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         .worker_threads(2)
         .build()
         .context("cannot start the async runtime")?;
+    // The progress line on stderr erases itself with escapes, also when stdout is a file.
+    if std::io::stderr().is_terminal() {
+        terminal_escapes_work();
+    }
     let mut stdout = std::io::stdout().lock();
     match cli.command {
         Some(Command::Demo {

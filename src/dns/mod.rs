@@ -102,8 +102,8 @@ fn classify(name: &str, e: &NetError) -> DnsError {
     }
 }
 
-/// hickory's resolver: the system's configuration (`/etc/resolv.conf`), or the name servers
-/// given with `--resolver`.
+/// hickory's resolver: the system's configuration (`/etc/resolv.conf` on Unix, the network
+/// adapters' DNS servers on Windows), or the name servers given with `--resolver`.
 #[derive(Debug, Clone)]
 pub struct HickoryResolver {
     inner: TokioResolver,
@@ -129,7 +129,8 @@ impl HickoryResolver {
             reason: e.to_string(),
         };
         let (mut builder, description) = if servers.is_empty() {
-            // Read /etc/resolv.conf once: for the resolver, and to name its servers in findings.
+            // Read the system's configuration once: for the resolver, and to name its servers
+            // in findings.
             let (config, options) =
                 hickory_resolver::system_conf::read_system_conf().map_err(|e| failed(&e))?;
             let description = system_description(&config);
@@ -194,8 +195,10 @@ fn system_description(config: &ResolverConfig) -> String {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Findings quote this on every platform: name where the servers come from in words
+    // that hold for /etc/resolv.conf and for a Windows network adapter alike.
     format!(
-        "the system resolver ({} from /etc/resolv.conf)",
+        "the system resolver ({}, from this machine's DNS settings)",
         ips.join(", ")
     )
 }
@@ -259,7 +262,7 @@ impl Resolver for HickoryResolver {
 }
 
 /// hickory's resolver, built on first use: runs that need no DNS (addresses, `--resolve`)
-/// never read `/etc/resolv.conf`, and a broken one becomes a finding, not an abort.
+/// never read the system's DNS configuration, and a broken one becomes a finding, not an abort.
 #[derive(Debug)]
 pub struct LazyResolver {
     timeout: Duration,
@@ -352,5 +355,25 @@ impl Resolver for StaticResolver {
 
     fn describe(&self) -> String {
         "the built-in table".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_resolver_is_named_without_a_unix_path() {
+        // Findings quote this: an admin on Windows has no /etc/resolv.conf to look at.
+        let server = |ip: &str, conn| NameServerConfig::new(ip.parse().unwrap(), true, vec![conn]);
+        let config = ResolverConfig::from_name_servers(vec![
+            server("192.0.2.53", ConnectionConfig::udp()),
+            server("192.0.2.53", ConnectionConfig::tcp()),
+            server("2001:db8::53", ConnectionConfig::udp()),
+        ]);
+        assert_eq!(
+            system_description(&config),
+            "the system resolver (192.0.2.53, 2001:db8::53, from this machine's DNS settings)"
+        );
     }
 }

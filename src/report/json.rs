@@ -1,32 +1,117 @@
-//! `--format json`: one document, always, even when everything failed.
+//! `--format json`: one document, always, even when everything failed, and even when the run
+//! could not start (a usage error, a bad `--ca-file`): then [`error_document`].
 
-use super::Report;
+use time::OffsetDateTime;
+
+use super::{Report, Verdict};
 
 /// Pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
     // Serialising plain data structs cannot fail; fall back to a minimal document anyway so a
     // CI consumer never gets invalid JSON.
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
-        format!(
-            "{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {}}}",
-            serde_json::Value::String(e.to_string())
-        )
-    });
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| fallback(&e.to_string()));
     s.push('\n');
     s
 }
 
-/// The document written when the run could not start (a bad --ca-file, say): the same
-/// envelope, verdict `unknown`, and the error.
-pub fn error_document(error: &str) -> String {
-    let doc = serde_json::json!({
-        "schema_version": 1,
-        "tool": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
-        "verdict": "unknown",
-        "error": error,
-        "mx": [],
-        "findings": [],
-        "endpoints": [],
-    });
-    format!("{doc:#}\n")
+fn fallback(error: &str) -> String {
+    format!(
+        "{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {}}}",
+        serde_json::Value::String(error.to_string())
+    )
+}
+
+/// An error that stopped the run before any report: what the error document says.
+#[derive(Debug, Clone)]
+pub struct RunError {
+    /// The targets as typed, normalised as a report names them; empty when none parsed.
+    pub target: String,
+    /// The message and the option at fault.
+    pub detail: ErrorDetail,
+}
+
+/// `error_detail` of the error document.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ErrorDetail {
+    /// The message, one line, as `error` and stderr say it.
+    pub message: String,
+    /// The option at fault (`--timeout`, `-4`), or `null` (a bad or missing target, an error
+    /// of the machine).
+    pub option: Option<String>,
+}
+
+/// The error document: the report's own fields in the report's order (so a consumer reads it
+/// like any report: verdict `unknown`, no MX, findings or endpoints, the error as the
+/// headline's cause), then `error` (the message, as it always was) and `error_detail`.
+#[derive(serde::Serialize)]
+struct ErrorDocument<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    error: &'a str,
+    error_detail: &'a ErrorDetail,
+}
+
+/// The document written when the run could not start, made at `now`.
+pub fn error_document(error: &RunError, now: OffsetDateTime) -> String {
+    let message = &error.detail.message;
+    let mut report = Report::new(
+        error.target.clone(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        now,
+    );
+    report.verdict = Verdict::Unknown;
+    let label = Verdict::Unknown.label();
+    report.headline = if error.target.is_empty() {
+        format!("{label}: {message}")
+    } else {
+        format!("{label} {}: {message}", error.target)
+    };
+    let doc = ErrorDocument {
+        report: &report,
+        error: message,
+        error_detail: &error.detail,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| fallback(message));
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_document_is_a_report_with_the_error() {
+        let now = time::macros::datetime!(2026-03-01 12:00 UTC);
+        let error = RunError {
+            target: "mx.example".into(),
+            detail: ErrorDetail {
+                message: "invalid value '-1' for '--timeout <SECS>': -1 is out of range".into(),
+                option: Some("--timeout".into()),
+            },
+        };
+        let doc = error_document(&error, now);
+        let j: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(j["generated_at"], "2026-03-01T12:00:00Z");
+        assert_eq!(
+            j["headline"],
+            "UNKNOWN mx.example: invalid value '-1' for '--timeout <SECS>': -1 is out of range"
+        );
+        assert_eq!(j["error"], j["error_detail"]["message"]);
+        assert_eq!(j["error_detail"]["option"], "--timeout");
+        assert!(doc.ends_with("}\n"));
+        let untargeted = RunError {
+            target: String::new(),
+            detail: ErrorDetail {
+                message: "no TARGET".into(),
+                option: None,
+            },
+        };
+        let j: serde_json::Value = serde_json::from_str(&error_document(&untargeted, now)).unwrap();
+        assert_eq!(j["headline"], "UNKNOWN: no TARGET");
+        assert_eq!(j["target"], "");
+        assert!(j["error_detail"]["option"].is_null());
+    }
 }

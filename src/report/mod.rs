@@ -470,19 +470,24 @@ pub fn emit(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
 }
 
 /// What a format writes for an error that stopped the run before any report, as
-/// `(stdout, stderr)`: JSON still gives CI a document on stdout; every format says the error
-/// on stderr.
-pub fn render_error(format: Format, error: &str) -> (String, String) {
-    let stderr = format!("starttls-check: error: {error}\n");
+/// `(stdout, stderr)`: JSON still gives CI a document on stdout (the report's fields, verdict
+/// `unknown`, `error` and `error_detail`, made at `now`); every format says the error on
+/// stderr.
+pub fn render_error(
+    format: Format,
+    error: &json::RunError,
+    now: OffsetDateTime,
+) -> (String, String) {
+    let stderr = format!("starttls-check: error: {}\n", error.detail.message);
     match format {
-        Format::Json => (json::error_document(error), stderr),
+        Format::Json => (json::error_document(error, now), stderr),
         Format::Human | Format::Markdown => (String::new(), stderr),
     }
 }
 
 /// Writes an application error (not a verdict) in `format`: the one place errors are printed.
-pub fn emit_error(format: Format, error: &str) {
-    let (stdout, stderr) = render_error(format, error);
+pub fn emit_error(format: Format, error: &json::RunError) {
+    let (stdout, stderr) = render_error(format, error, OffsetDateTime::now_utc());
     if !stdout.is_empty() {
         let _ = emit(&mut std::io::stdout().lock(), &stdout);
     }
