@@ -30,8 +30,8 @@ Examples:
 ///
 /// Looks up the MX hosts, then walks banner → EHLO → STARTTLS → TLS handshake → EHLO again →
 /// QUIT on every MX host × address × port at once, never sends mail, and reports each problem
-/// with its evidence and a paste-ready fix (Exchange Management Shell for Exchange, main.cf
-/// for Postfix).
+/// with its evidence and a paste-ready fix (Exchange Management Shell for Exchange, `postconf`
+/// for Postfix's main.cf and master.cf).
 #[derive(Debug, Parser)]
 #[command(
     name = "starttls-check",

@@ -25,7 +25,8 @@ pub fn run(
     let settings = args.settings(&targets)?;
     let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
         .family(settings.routing.family);
-    let mut bar = Progress::new(std::io::stderr().is_terminal());
+    // An old Windows console that cannot show escapes would print the progress line's \x1b[2K.
+    let mut bar = Progress::new(std::io::stderr().is_terminal() && super::terminal_escapes_work());
     let mut done: Option<Box<Report>> = None;
     runtime.block_on(engine::run(
         &settings,

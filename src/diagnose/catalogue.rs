@@ -265,7 +265,8 @@ pub const CATALOGUE: &[Entry] = &[
             For a mail domain it works with standards-following senders but is fragile: some \
             senders and services do not fall back to the address record, and mail then goes to \
             whatever server answers for the name, often the web server. Publish an MX record \
-            naming the mail host.",
+            naming the mail host: the host itself when it is the mail host; never a host that \
+            does not exist.",
         references: &["RFC 5321 §5.1 (MX lookup, implicit MX)"],
         sender_strings: &[],
     },
@@ -638,9 +639,10 @@ pub const CATALOGUE: &[Entry] = &[
         inconclusive: false,
         meaning: "the same host offers STARTTLS on one port but not on another: the server can do TLS, the listener on that port does not",
         explanation: "Probing several ports of one address (typically 25 and 587), the probe saw \
-            STARTTLS in the EHLO reply on one port and not on another. So the server software can \
-            do TLS and has a usable certificate; the listener on the other port is configured \
-            differently.\n\n\
+            STARTTLS in the EHLO reply on one port and not on another. When TLS completed with a \
+            trusted certificate on the other port, the server software can do TLS and has a \
+            usable certificate; the listener on this port is configured differently (the fix cites \
+            only ports where TLS completed).\n\n\
             On Exchange each port is its own receive connector (`Default Frontend` on 25, `Client \
             Frontend` on 587). A common story: after a certificate renewal the port-25 connector's \
             TlsCertificateName still names the old certificate, so Exchange silently withholds \
@@ -787,7 +789,9 @@ pub const CATALOGUE: &[Entry] = &[
             SMTP-inspecting firewall (Cisco `inspect esmtp` without `allow-tls`) or a proxy. \
             Opportunistic senders such as Postfix at `may` retry the same server in clear text \
             (`Cannot start TLS: handshake failure`); Exchange Online with forced TLS, MTA-STS and \
-            DANE senders defer and eventually bounce (`4.7.321 starttls-not-supported`).",
+            DANE senders defer and eventually bounce (`4.7.321 starttls-not-supported`).\n\n\
+            When the leaf's RSA key is under 2048 bits, cert-weak-key (its cause) is listed first \
+            and this finding names the key.",
         references: &[
             "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
             "RFC 9325 (BCP 195: TLS 1.2 or 1.3 with modern cipher suites)",
@@ -996,7 +1000,7 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 320,
         inconclusive: false,
-        meaning: "the server does not send the intermediate CA certificate(s)",
+        meaning: "the chain sent stops below a trusted root: an intermediate is not sent, or the leaf comes straight from a private root (nothing sent tells them apart)",
         explanation: "The server sends its own certificate but not the intermediate CA \
             certificate(s) that link it to a trusted root, or sends the wrong intermediate (the \
             evidence shows which certificate did not issue which). Browsers often hide this by \
@@ -1009,12 +1013,17 @@ pub const CATALOGUE: &[Entry] = &[
             instead of `fullchain.pem`). Appliances are often given the leaf alone. Validating \
             senders defer (`450 4.7.320 Certificate validation failed`; Postfix logs `untrusted \
             issuer`). When the same Exchange server sends to Exchange Online, the incomplete chain \
-            can also surface as `550 5.7.64 TenantAttribution; Relay Access Denied`.",
+            can also surface as `550 5.7.64 TenantAttribution; Relay Access Denied`.\n\n\
+            What the server sends cannot tell a missing intermediate from a leaf issued straight \
+            by a private root that is neither sent nor trusted: the fix first tells them apart by \
+            the issuer's name and the leaf's CA Issuers URL (Authority Information Access), then \
+            says what to do in each case.",
         references: &[
             "RFC 5246 §7.4.2 (TLS 1.2: the server sends its chain, each certificate certifying the \
             one before)",
             "RFC 8446 §4.4.2 (TLS 1.3 Certificate message)",
             "RFC 5280 §6 (path validation)",
+            "RFC 5280 §4.2.2.1 (Authority Information Access: caIssuers)",
             "Postfix TLS Support (TLS_README)",
             "Microsoft Learn: Fix NDR error 5.7.64 in Exchange Online",
         ],
@@ -1095,7 +1104,7 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 350,
         inconclusive: false,
-        meaning: "the name the server greets with in EHLO (Exchange: the connector Fqdn) is not on the certificate",
+        meaning: "the name the server greets with in EHLO (Exchange: the connector Fqdn) is not on the certificate (warn on Exchange; info elsewhere when the certificate covers the name senders check)",
         explanation: "The name the server gives in the first line of its EHLO reply (its greeting \
             name) is not on its certificate, although the certificate may well cover the host name \
             probed.\n\n\
@@ -1108,11 +1117,17 @@ pub const CATALOGUE: &[Entry] = &[
             checks the connector's TlsDomain. An internal name such as `EX01.contoso.local` is \
             typical. On Postfix the greeting name is `myhostname`. Hybrid guides commonly ask for \
             the connector Fqdn to be a name on the certificate, and some receivers and checkers \
-            compare greeting, banner and reverse DNS, so aligning them removes doubt.",
+            compare greeting, banner and reverse DNS, so aligning them removes doubt.\n\n\
+            Senders check the certificate against the MX host name, not the greeting (RFC 7672 \
+            §3.2.3), so on Postfix and other servers this is info when the certificate covers the \
+            name probed: an internal `myhostname` next to a certificate for the MX name is a \
+            common healthy setup. It stays a warning on Exchange, and wherever the probed name is \
+            not covered either.",
         references: &[
             "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
             "Microsoft Learn: Receive connectors",
             "RFC 5321 §4.1.1.1 (EHLO reply: the server's greeting name)",
+            "RFC 7672 §3.2.3 (the MX host name is the reference identifier)",
         ],
         sender_strings: &[],
     },

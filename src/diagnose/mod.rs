@@ -144,7 +144,7 @@ const EXPLAINED_BY: [(Code, Code); 1] = [(Code::TlsHandshakeFailed, Code::CertWe
 
 /// Where `f` is listed among `all`: the catalogue rank, or right after the finding that
 /// explains it (same severity, every endpoint of `f` among the cause's).
-fn effective_rank(f: &Finding, all: &[Finding]) -> u16 {
+pub(crate) fn effective_rank(f: &Finding, all: &[Finding]) -> u16 {
     EXPLAINED_BY
         .iter()
         .filter(|(symptom, _)| *symptom == f.code)

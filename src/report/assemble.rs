@@ -72,7 +72,8 @@ fn cause(ranked: &[Finding], host: &str) -> Option<String> {
 
 /// Orders findings for the reader: worst first; within a severity, by the first endpoint they
 /// concern in report order (MX preference, address, port; findings about names before any
-/// endpoint), so the headline's cause leads; then causes before symptoms (the catalogue rank).
+/// endpoint), so the headline's cause leads; then causes before symptoms (the catalogue rank,
+/// a symptom right after the finding that explains it).
 pub fn order_for_reading(findings: &mut [Finding], run: &[EndpointId]) {
     let place = |f: &Finding| {
         f.endpoints
@@ -81,10 +82,17 @@ pub fn order_for_reading(findings: &mut [Finding], run: &[EndpointId]) {
             .min()
             .map_or(0, |p| p + 1)
     };
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(place(a).cmp(&place(b)))
-            .then(a.code.rank().cmp(&b.code.rank()))
+    let keys: Vec<(usize, u16)> = findings
+        .iter()
+        .map(|f| (place(f), diagnose::effective_rank(f, findings)))
+        .collect();
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| {
+        findings[b]
+            .severity
+            .cmp(&findings[a].severity)
+            .then(keys[a].cmp(&keys[b]))
     });
+    let sorted: Vec<Finding> = order.iter().map(|&i| findings[i].clone()).collect();
+    findings.clone_from_slice(&sorted);
 }
