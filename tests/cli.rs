@@ -608,6 +608,35 @@ fn demo_runs_offline_and_exits_0() {
 }
 
 #[test]
+fn demo_domain_scenario_shows_its_first_fix_within_15_lines() {
+    let r = run(&["demo", "--color", "never"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.starts_with("── demo 2/4")) else {
+        return; // no 127.0.0.2/127.0.0.3 here: the domain scenario was skipped
+    };
+    let first_fix = lines[start..]
+        .iter()
+        .position(|l| l.trim_start().starts_with("fix: "))
+        .unwrap();
+    assert!(
+        first_fix <= 15,
+        "the first fix is line {first_fix} of the domain scenario:\n{}",
+        lines[start..].join("\n")
+    );
+    let finding = lines[start..start + first_fix]
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("  FAIL ") || l.starts_with("  WARN "))
+        .unwrap();
+    assert!(
+        finding.contains("FAIL cert-expired"),
+        "and it is the fix of the finding the headline names:\n{}",
+        lines[start..start + first_fix + 1].join("\n")
+    );
+}
+
+#[test]
 fn unresolvable_name_in_resolve_table_is_not_sent_to_dns() {
     // --resolve answers for the host: no name is looked up (a lookup would reach the
     // harness's loopback resolver, whose NXDOMAIN would fail this test).
