@@ -314,6 +314,33 @@ async fn probe_case(
     done.ok_or_else(|| anyhow::anyhow!("the demo run ended without a report"))
 }
 
+/// The line above a scenario's report: what it shows, whether it behaved as designed, and
+/// which port plays which role (the demo listens on free ports, not on 25 and 587).
+fn header(case: &Case, n: usize, total: usize, ok: bool, ports: &[u16], format: Format) -> String {
+    let mark = if ok { "as designed" } else { "NOT as designed" };
+    let roles: Vec<String> = ports
+        .iter()
+        .zip(case.roles)
+        .map(|(p, r)| format!("port {p} plays port {r}"))
+        .collect();
+    let roles = if roles.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", roles.join(", "))
+    };
+    let header = format!(
+        "demo {n}/{total}: {} (expect {} {}: {mark}{roles})",
+        case.title,
+        case.expect.0.label(),
+        case.expect.1
+    );
+    if format == Format::Markdown {
+        format!("_{header}_\n\n")
+    } else {
+        format!("── {header} ──\n")
+    }
+}
+
 /// Runs the demo, writing every report to `out`. Returns whether every scenario behaved as
 /// designed.
 pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> anyhow::Result<bool> {
@@ -347,29 +374,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         match format {
             Format::Json => json.push(report),
             _ => {
-                let mark = if ok { "as designed" } else { "NOT as designed" };
-                let roles: Vec<String> = ports
-                    .iter()
-                    .zip(case.roles)
-                    .map(|(p, r)| format!("port {p} plays port {r}"))
-                    .collect();
-                let roles = if roles.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", roles.join(", "))
-                };
-                let header = format!(
-                    "demo {}/{total}: {} (expect {} {}: {mark}{roles})",
-                    n + 1,
-                    case.title,
-                    case.expect.0.label(),
-                    case.expect.1
-                );
-                let header = if format == Format::Markdown {
-                    format!("_{header}_\n\n")
-                } else {
-                    format!("── {header} ──\n")
-                };
+                let header = header(case, n + 1, total, ok, &ports, format);
                 // The tool line is said once, at the end.
                 let opts = RenderOptions {
                     tool_line: false,

@@ -201,22 +201,24 @@ impl TrustStore {
                     },
                 }
             }
-            Err(e) => {
-                let kind = match &e {
-                    rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
-                        TrustFailure::UnknownIssuer
-                    }
-                    rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
-                        TrustFailure::BadSignature
-                    }
-                    _ => TrustFailure::Other,
-                };
-                TrustResult {
-                    top_issuer_trusted,
-                    ..TrustResult::untrusted(kind, &describe_cert_error(&e))
-                }
-            }
+            Err(e) => TrustResult {
+                top_issuer_trusted,
+                ..TrustResult::untrusted(failure_kind(&e), &describe_cert_error(&e))
+            },
         }
+    }
+}
+
+/// The kind of a refusal that has nothing to do with time.
+fn failure_kind(e: &rustls::Error) -> TrustFailure {
+    match e {
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            TrustFailure::UnknownIssuer
+        }
+        rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
+            TrustFailure::BadSignature
+        }
+        _ => TrustFailure::Other,
     }
 }
 
