@@ -41,8 +41,20 @@ fn banner_evidence(ctx: &Ctx<'_>) -> Vec<String> {
 fn ehlo_evidence(ctx: &Ctx<'_>) -> Vec<String> {
     let mut e = banner_evidence(ctx);
     if let Some(r) = &ctx.obs.ehlo {
-        e.push(format!("EHLO {} →", ctx.obs.ehlo_name));
-        e.extend(r.display_lines().into_iter().map(|l| format!("  {l}")));
+        // The greeting line, then the keywords on one line: a ticket shows them at a glance
+        // (a keyword missing, or masked with X's, is what the reader looks for).
+        let lines = r.display_lines();
+        match lines.split_first() {
+            Some((first, rest)) if r.is_positive() && !rest.is_empty() => {
+                e.push(format!("EHLO {} → {first}", ctx.obs.ehlo_name));
+                let keywords: Vec<&str> = rest.iter().map(|l| l.get(4..).unwrap_or(l)).collect();
+                e.push(format!("  keywords: {}", keywords.join(", ")));
+            }
+            _ => {
+                e.push(format!("EHLO {} →", ctx.obs.ehlo_name));
+                e.extend(lines.into_iter().map(|l| format!("  {l}")));
+            }
+        }
     }
     e
 }
