@@ -482,6 +482,22 @@ fn human_report_leads_with_verdict_and_cause() {
         "{first}"
     );
     for needle in [
+        "Needs action",
+        "FAIL cert-expired",
+        "EXPIRED 3 days ago",
+        "fix:",
+        "smtpd_tls_chain_files",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "human report lacks {needle:?}:\n{}",
+            r.stdout
+        );
+    }
+    assert!(!r.stdout.contains("transcript"), "the transcript is for -v");
+    // The endpoint's detail (what the session and the certificate showed) is one -v away.
+    let v = probe(&s, &["--format", "human", "--color", "never", "-v"]);
+    for needle in [
         "banner",
         "capabilities",
         "starttls      offered",
@@ -494,12 +510,11 @@ fn human_report_leads_with_verdict_and_cause() {
         "smtpd_tls_chain_files",
     ] {
         assert!(
-            r.stdout.contains(needle),
-            "human report lacks {needle:?}:\n{}",
-            r.stdout
+            v.stdout.contains(needle),
+            "human report with -v lacks {needle:?}:\n{}",
+            v.stdout
         );
     }
-    assert!(!r.stdout.contains("transcript"), "the transcript is for -v");
 }
 
 #[test]
@@ -522,7 +537,7 @@ fn markdown_block_is_ticket_ready() {
     assert_eq!(r.code, 2);
     let md = &r.stdout;
     assert!(md.starts_with("### STARTTLS check: FAIL"), "{md}");
-    assert!(md.contains("| FAIL | `starttls-not-offered` |"), "{md}");
+    assert!(md.contains("**`starttls-not-offered`** — "), "{md}");
     assert!(
         md.contains("Set-ReceiveConnector"),
         "the fix is in the ticket:\n{md}"
@@ -534,12 +549,17 @@ fn markdown_block_is_ticket_ready() {
         "the ticket says where the probe ran (host name, our address): {footer}"
     );
     assert!(
-        md.contains("\nRun as ` starttls-check ") && md.contains("--format markdown"),
-        "the ticket shows the command line as run:\n{md}"
+        footer.starts_with("_Run as ` starttls-check ") && footer.contains("--format markdown"),
+        "the ticket shows the command line as run: {footer}"
     );
     assert!(
         md.contains("| endpoint | TLS | certificate | issuer | expires | SHA-256 |"),
         "{md}"
+    );
+    assert!(
+        md.lines().count() <= 40,
+        "one endpoint fits a ticket in 40 lines, not {}:\n{md}",
+        md.lines().count()
     );
 }
 
@@ -601,6 +621,16 @@ fn demo_runs_offline_and_exits_0() {
         assert!(r.stdout.contains(code), "demo lacks {code}");
     }
     assert!(r.stdout.contains("every scenario behaved as designed"));
+    assert!(
+        r.stdout.lines().count() <= 120,
+        "the demo reads like the product: {} lines, at most 120:\n{}",
+        r.stdout.lines().count(),
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("plays port 25") && r.stdout.contains("plays port 587"),
+        "the port scenario names its ports by role"
+    );
     let j = run(&["demo", "--format", "json"]);
     assert_eq!(j.code, 0);
     let reports: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();

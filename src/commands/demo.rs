@@ -380,9 +380,11 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
                     tool_line: false,
                     ..opts
                 };
+                // The next scenario's header line separates the reports; Markdown needs a blank.
+                let gap = if format == Format::Markdown { "\n" } else { "" };
                 report::emit(
                     out,
-                    &format!("{header}{}\n", report::render(&report, format, opts)),
+                    &format!("{header}{}{gap}", report::render(&report, format, opts)),
                 )?;
             }
         }

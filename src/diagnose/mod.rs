@@ -137,25 +137,38 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
     }
 }
 
-/// A symptom and the finding that explains it when both are raised for the same endpoints:
-/// an RSA key under 2048 bits makes rustls refuse the handshake signature, so the weak key is
-/// the cause to act on and the failed handshake its consequence.
-const EXPLAINED_BY: [(Code, Code); 1] = [(Code::TlsHandshakeFailed, Code::CertWeakKey)];
+/// A symptom and the finding that explains it when both are raised for the same endpoints,
+/// so that acting on the cause also fixes the symptom:
+/// - an RSA key under 2048 bits makes rustls refuse the handshake signature;
+/// - a self-signed certificate (Exchange's default, named after the server) does not cover
+///   the MX name, and its replacement from a public CA does;
+/// - the listener without STARTTLS is the one the port comparison names, with its fix.
+const EXPLAINED_BY: [(Code, Code); 3] = [
+    (Code::TlsHandshakeFailed, Code::CertWeakKey),
+    (Code::CertNameMismatch, Code::CertSelfSigned),
+    (Code::StarttlsNotOffered, Code::StarttlsPortMismatch),
+];
 
-/// Where `f` is listed among `all`: the catalogue rank, or right after the finding that
-/// explains it (same severity, every endpoint of `f` among the cause's).
-pub(crate) fn effective_rank(f: &Finding, all: &[Finding]) -> u16 {
+/// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if
+/// any: its fix fixes `f` too.
+pub(crate) fn explained_by<'a>(f: &Finding, all: &'a [Finding]) -> Option<&'a Finding> {
     EXPLAINED_BY
         .iter()
         .filter(|(symptom, _)| *symptom == f.code)
         .find_map(|(_, cause)| {
             all.iter().find(|c| {
                 c.code == *cause
-                    && c.severity == f.severity
                     && !f.endpoints.is_empty()
                     && f.endpoints.iter().all(|e| c.endpoints.contains(e))
             })
         })
+}
+
+/// Where `f` is listed among `all`: the catalogue rank, or right after the finding of the same
+/// severity that explains it.
+pub(crate) fn effective_rank(f: &Finding, all: &[Finding]) -> u16 {
+    explained_by(f, all)
+        .filter(|c| c.severity == f.severity)
         .map_or(f.code.rank(), |c| c.code.rank() + 1)
 }
 

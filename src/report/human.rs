@@ -7,7 +7,7 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{EndpointReport, MxReport, RenderOptions, Report, Run, Verdict, runs};
 use crate::cert::CertInfo;
-use crate::diagnose::{Code, Finding, Severity};
+use crate::diagnose::{self, Code, Finding, Severity};
 use crate::smtp::Direction;
 
 fn style_for(sev: Severity) -> Style {
@@ -52,6 +52,7 @@ fn finding(
     out: &mut String,
     f: &Finding,
     at: Option<&str>,
+    cause: Option<&Finding>,
     color: bool,
     seen: &mut Vec<(String, &'static str)>,
 ) {
@@ -60,6 +61,14 @@ fn finding(
     let _ = writeln!(out, "  {label} {}  {at}{}", f.code, f.summary);
     for e in &f.evidence {
         let _ = writeln!(out, "       · {e}");
+    }
+    if let Some(c) = cause {
+        let _ = writeln!(
+            out,
+            "       fix: as for {} (the same change fixes this)",
+            c.code
+        );
+        return;
     }
     let mut lines: Vec<String> = Vec::new();
     for run in runs(&f.fix.steps) {
@@ -160,15 +169,7 @@ fn certificate(out: &mut String, c: &CertInfo, e: &EndpointReport) {
         },
     );
     row(out, 4, "issuer", &c.issuer);
-    let left = if c.expired {
-        match -c.days_left {
-            0 => "EXPIRED today".to_string(),
-            1 => "EXPIRED yesterday".to_string(),
-            d => format!("EXPIRED {d} days ago"),
-        }
-    } else {
-        format!("{} days left", c.days_left)
-    };
+    let left = days_left(c);
     row(
         out,
         4,
@@ -224,8 +225,21 @@ fn transcript(out: &mut String, e: &EndpointReport) {
     }
 }
 
-/// The full block of one endpoint: session, certificate, where the probe ran from, and the
-/// transcript with `-v`.
+/// `EXPIRED 3 days ago`, `79 days left`.
+fn days_left(c: &CertInfo) -> String {
+    if c.expired {
+        match -c.days_left {
+            0 => "EXPIRED today".to_string(),
+            1 => "EXPIRED yesterday".to_string(),
+            d => format!("EXPIRED {d} days ago"),
+        }
+    } else {
+        format!("{} days left", c.days_left)
+    }
+}
+
+/// The full block of an endpoint (`-v`): session, certificate, chain, where the probe ran
+/// from, and the transcript.
 fn endpoint(out: &mut String, e: &EndpointReport, opts: RenderOptions) {
     session(out, e);
     if let Some(c) = &e.certificate {
@@ -349,7 +363,14 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     if !action.is_empty() {
         let _ = writeln!(out, "\nNeeds action");
         for f in &action {
-            finding(&mut out, f, at(f).as_deref(), opts.color, &mut seen);
+            finding(
+                &mut out,
+                f,
+                at(f).as_deref(),
+                diagnose::explained_by(f, &report.findings),
+                opts.color,
+                &mut seen,
+            );
         }
     }
     let notes: Vec<&Finding> = report
@@ -360,7 +381,14 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     if !notes.is_empty() {
         let _ = writeln!(out, "\nNotes");
         for f in notes {
-            finding(&mut out, f, at(f).as_deref(), opts.color, &mut seen);
+            finding(
+                &mut out,
+                f,
+                at(f).as_deref(),
+                diagnose::explained_by(f, &report.findings),
+                opts.color,
+                &mut seen,
+            );
         }
     }
     if !report.endpoints.is_empty() {
@@ -373,18 +401,17 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         .max()
         .unwrap_or(0);
     for e in &report.endpoints {
-        // A comparison across endpoints names the odd one in its text; it does not make
-        // every member's verdict.
-        let mine: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
-            .collect();
-        let acts = mine.iter().any(&needs_action);
-        if opts.verbose || acts {
+        if opts.verbose {
             let _ = writeln!(out);
             endpoint(&mut out, e, opts);
         } else {
+            // A comparison across endpoints names the odd one in its text; it does not make
+            // every member's verdict.
+            let mine: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
+                .collect();
             folded(&mut out, e, width, &mine, opts.color);
         }
     }

@@ -15,9 +15,20 @@ fn fenced(text: &str, lang: &str) -> String {
 }
 
 /// A fix: prose as escaped text, each run of commands in a code block for its shell.
+/// The first run of prose follows `Fix:` on its line.
 fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
-    for run in runs(steps) {
-        let _ = writeln!(out);
+    for (i, run) in runs(steps).into_iter().enumerate() {
+        match (i, &run) {
+            (0, Run::Prose(_)) => {
+                let _ = write!(out, "\nFix: ");
+            }
+            (0, _) => {
+                let _ = writeln!(out, "\nFix:\n");
+            }
+            _ => {
+                let _ = writeln!(out);
+            }
+        }
         match run {
             Run::Prose(lines) => {
                 let text: Vec<String> = lines.iter().map(|l| prose(l)).collect();
@@ -96,11 +107,19 @@ fn mx_table(out: &mut String, report: &Report) {
 /// The findings table, the certificates in brief, then the evidence and fix of each finding
 /// that needs action.
 fn findings(out: &mut String, report: &Report) {
-    let _ = writeln!(
-        out,
-        "| severity | code | endpoint | summary |\n|---|---|---|---|"
-    );
-    for f in &report.findings {
+    // One finding is the headline already; a table of one row would say it a third time.
+    let table: &[_] = if report.findings.len() > 1 {
+        &report.findings
+    } else {
+        &[]
+    };
+    if !table.is_empty() {
+        let _ = writeln!(
+            out,
+            "| severity | code | endpoint | summary |\n|---|---|---|---|"
+        );
+    }
+    for f in table {
         let _ = writeln!(
             out,
             "| {} | `{}` | {} | {} |",
@@ -121,8 +140,16 @@ fn findings(out: &mut String, report: &Report) {
         for f in actionable {
             let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, cell(&f.summary));
             let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
-            let _ = writeln!(out, "\nFix:");
-            fix(out, &f.fix.steps);
+            match crate::diagnose::explained_by(f, &report.findings) {
+                Some(c) => {
+                    let _ = writeln!(
+                        out,
+                        "\nFix: as for `{}` (the same change fixes this).",
+                        c.code
+                    );
+                }
+                None => fix(out, &f.fix.steps),
+            }
         }
     }
 }
@@ -173,9 +200,12 @@ fn certificates(out: &mut String, report: &Report) {
     if report.endpoints.is_empty() {
         return;
     }
+    if !out.ends_with("\n\n") {
+        out.push('\n');
+    }
     let _ = writeln!(
         out,
-        "\n| endpoint | TLS | certificate | issuer | expires | SHA-256 |\n|---|---|---|---|---|---|"
+        "| endpoint | TLS | certificate | issuer | expires | SHA-256 |\n|---|---|---|---|---|---|"
     );
     for e in &report.endpoints {
         let tls = e.tls.as_ref().map_or_else(
@@ -223,12 +253,14 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "**{}**\n", cell(&report.headline));
     mx_table(&mut out, report);
     findings(&mut out, report);
-    if let Some(cmd) = &report.invocation {
-        let _ = writeln!(out, "\nRun as {}", code(cmd));
-    }
+    let run_as = report
+        .invocation
+        .as_deref()
+        .map(|cmd| format!("Run as {} · ", code(cmd)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "\n_{} {} · {} UTC · probed from {}_",
+        "\n_{run_as}{} {} · {} UTC · probed from {}_",
         report.tool.name,
         report.tool.version,
         report.generated_at.trim_end_matches('Z').replace('T', " "),

@@ -132,13 +132,18 @@ fn show_both_places(fix: Fix, port: u16, pattern: &str) -> Fix {
 fn show_log(fix: Fix) -> Fix {
     fix.run(
         SH,
-        "journalctl -u 'postfix*' --since -1h --no-pager | grep -E 'warning|error|fatal' | tail -n 20",
+        format!("journalctl -u 'postfix*' --since -1h --no-pager | grep -E {TLS_LOAD_ERRORS} | tail -n 20"),
     )
     .run(
         SH,
-        "grep -E 'warning|error|fatal' \"$(postconf -h maillog_file)\" | tail -n 20   # if Postfix logs to its own file",
+        format!("postconf -h maillog_file | xargs -r grep -hE {TLS_LOAD_ERRORS} | tail -n 20   # if Postfix logs to its own file"),
     )
 }
+
+/// What Postfix 3.x logs when it cannot load its certificate or key (and so offers no TLS, or
+/// answers STARTTLS with 454): searched for by name, so handshake noise from clients does not
+/// push it out of view.
+const TLS_LOAD_ERRORS: &str = "'disabling TLS support|error opening chain file|cannot get .*(certificate|private key)|No server certs|cannot load'";
 
 /// The certificate file the admin names in `$chain` (the certificate first, then its
 /// intermediates): its names and dates.
@@ -177,21 +182,23 @@ fn install_steps(fix: Fix, port: u16, extra_check: Option<&str>) -> Fix {
         None => fix,
     };
     let fix = fix.say(format!(
-            "Then set them where the listener of port {port} reads them: main.cf, unless an -o override on its master.cf service ({}) sets them, which wins:",
+            "Then set them where the listener of port {port} reads them: main.cf, unless an -o override on its master.cf service ({}) sets them, which wins. \
+             The last line changes the override when there is one and main.cf otherwise, and only when both files are readable:",
             service_words(port)
         ));
-    show_both_places(fix, port, "smtpd_tls_(chain_files|cert_file|key_file)")
-        .run(
-            SH,
-            "postconf -e \"smtpd_tls_chain_files = ${key:?}, ${chain:?}\"   # main.cf",
-        )
-        .run(
-            SH,
-            format!(
-                "{}   # the override, if postconf -P listed one",
-                set_service_parameter(port, "smtpd_tls_chain_files", "${key:?},${chain:?}")
-            ),
-        )
+    // One guarded line, not two alternatives: pasted together, a main.cf edit and an override
+    // would change the certificate of every other listener too, or add an override nobody needs.
+    let pattern = "smtpd_tls_(chain_files|cert_file|key_file)";
+    let has_override = format!(
+        "postconf -P | grep -qE {}",
+        shell_quoted(&format!("^{} ", service_parameter(port, pattern)))
+    );
+    let set = format!(
+        "test -r \"${{key:?}}\" && test -r \"${{chain:?}}\" && if {has_override}; then {}; else postconf -e \"smtpd_tls_chain_files = ${{key:?}}, ${{chain:?}}\"; fi",
+        set_service_parameter(port, "smtpd_tls_chain_files", "${key:?},${chain:?}")
+    );
+    show_both_places(fix, port, pattern)
+        .run(SH, set)
         .run(SH, RELOAD_WITH_FILES)
         .say(
             "smtpd_tls_chain_files replaces smtpd_tls_cert_file and smtpd_tls_key_file, which Postfix then ignores.",
@@ -341,9 +348,9 @@ pub fn incomplete_chain(port: u16, missing: &str) -> Fix {
         &[&port.to_string(), missing],
     )
     .say(format!(
-        "Postfix sends exactly what its chain file holds: after the key, the certificate, then the intermediate(s) up to but not including the root \
-         ({missing}): certbot's fullchain.pem, not cert.pem. The listing below shows each certificate in the file with its issuer: \
-         the certificate, then {missing}."
+        "Postfix sends exactly what its chain file holds: after the key, the certificate, then its issuer ({missing}) and any \
+         intermediate above it, without the self-signed root: certbot's fullchain.pem, not cert.pem. The listing below shows each \
+         certificate in the file with its issuer, in that order."
     ));
     install_steps(fix, port, Some(LIST_CHAIN))
 }

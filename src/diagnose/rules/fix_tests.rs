@@ -622,8 +622,15 @@ fn the_postfix_certificate_fix_checks_the_files_first_and_names_no_path() {
             .unwrap();
         let change = cmds
             .iter()
-            .position(|c| c.starts_with("postconf -e") || c.starts_with("postconf -P \""))
+            .position(|c| c.contains("postconf -e \"smtpd_tls_chain_files"))
             .unwrap();
+        assert!(
+            cmds[change].starts_with(
+                "test -r \"${key:?}\" && test -r \"${chain:?}\" && if postconf -P | grep -qE"
+            ),
+            "{port}: one guarded change, the override when there is one, main.cf otherwise, only with readable files: {}",
+            cmds[change]
+        );
         assert!(
             check < change,
             "{port}: the files are checked first:\n{text}"
