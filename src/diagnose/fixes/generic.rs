@@ -180,7 +180,7 @@ pub fn tell_intermediate_from_root(issuer: &str, aia: &str) -> Fix {
         ))
         .run(Shell::Shell, aia)
         .say(
-            "A name like `R11`, `… Issuing CA` or `… Server CA` usually belongs to a public CA's intermediate, your organisation's own CA name to a private root. \
+            "A name like `R11`, `… Issuing CA`, `… Intermediate CA` or `… Server CA` usually belongs to an intermediate. \
              The CA Issuers URL in that output serves the issuer's certificate: set url= to it and read that certificate's subject and issuer:",
         )
         .run(Shell::Shell, show_certificate_at_url())
@@ -202,7 +202,8 @@ pub fn if_private_root(ca_file: bool) -> Fix {
         " (to test the private CA here, pass its root with --ca-file)"
     };
     fix("generic::if_private_root", &[&ca_file.to_string()]).say(format!(
-        "If they are equal, or there is no URL and the issuer is your own CA, it is a private root, which public senders never trust{pinned}: \
+        "If they are equal, the issuer is a root. Without a URL, find the issuer's certificate in your CA's files: one whose subject equals \
+         its issuer is a root, any other an intermediate to send. A private root is one public senders never trust{pinned}: \
          get a certificate from a public CA and install it the same way, with its intermediates."
     ))
 }

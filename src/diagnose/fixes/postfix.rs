@@ -119,9 +119,15 @@ fn show_both_places(fix: Fix, port: u16, pattern: &str) -> Fix {
     let fix = fix
         .run(SH, format!("postconf -n | grep -E '^({pattern}) '"))
         .run(SH, format!("postconf -P | grep -E '/({pattern}) '"));
+    let lookup = find_service(port);
+    let looked_up = fix
+        .steps
+        .iter()
+        .any(|s| matches!(s, crate::diagnose::Step::Command { text, .. } if *text == lookup));
     match stock_service(port) {
-        Some(_) => fix,
-        None => fix.run(SH, find_service(port)),
+        // A fix that already looked the service up says it once.
+        None if !looked_up => fix.run(SH, lookup),
+        _ => fix,
     }
 }
 
@@ -325,7 +331,8 @@ pub fn enable_starttls(port: u16) -> Fix {
         "smtpd_tls_(security_level|chain_files|cert_file|key_file)",
     )
     .say(format!(
-        "Set the level on this service only, so the other services (and main.cf) keep theirs: {why}."
+        "If neither place names a certificate, install one first (smtpd_tls_chain_files: the key, then the certificate and its intermediates). \
+         Then set the level on this service only, so the other services (and main.cf) keep theirs: {why}."
     ))
     .run(
         SH,
@@ -333,8 +340,8 @@ pub fn enable_starttls(port: u16) -> Fix {
     )
     .run(SH, reload())
     .say(
-        "If neither place names a certificate, install one (smtpd_tls_chain_files: the key, then the certificate and its intermediates) first. \
-         If both are set and STARTTLS is still missing, the certificate did not load: the log says `disabling TLS support` or `No server certs available`:",
+        "If STARTTLS is still missing after the reload, Postfix found no certificate to use (a certificate that is configured but cannot be read \
+         makes it answer STARTTLS with 454 instead); the log says why:",
     );
     show_log(fix)
 }
