@@ -145,13 +145,14 @@ fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     out.push(ctx.finding_with(
         Code::CertExpiresSoon,
         sev,
-        format!("certificate expires in {days} days ({when})"),
+        format!("certificate expires in {} ({when})", plural_days(days)),
         vec![
             describe(leaf),
             format!("notAfter {}", leaf.not_after),
             format!(
-                "thresholds: warn within {} days, fail within {} days",
-                ctx.policy.warn_days, ctx.policy.fail_days
+                "thresholds: warn within {}, fail within {}",
+                plural_days(ctx.policy.warn_days),
+                plural_days(ctx.policy.fail_days)
             ),
         ],
         fixes::install_certificate(ctx.kind, ctx.port(), &get, Some(leaf)),
@@ -600,4 +601,13 @@ fn parent(host: &str) -> Option<&str> {
     host.split_once('.')
         .map(|(_, rest)| rest)
         .filter(|r| r.contains('.'))
+}
+
+/// `1 day`, `30 days`.
+fn plural_days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
 }
