@@ -337,9 +337,71 @@ fn mx_table(out: &mut String, report: &Report, color: bool) {
     }
 }
 
+/// The findings in two sections: what needs action (worst first, each cause before its
+/// symptoms, each with its fix), then notes (the healthy summaries only with `-v`).
+fn findings(out: &mut String, report: &Report, opts: RenderOptions) {
+    let single = report.endpoints.len() == 1;
+    let at = |f: &'_ Finding| -> Option<String> {
+        let own = single && f.endpoints.len() == 1 && f.endpoints[0] == report.endpoints[0].id;
+        (!own).then(|| f.endpoint.clone())
+    };
+    let needs_action = |f: &&Finding| f.severity > Severity::Info || f.code.inconclusive();
+    let action: Vec<&Finding> = report.findings.iter().filter(needs_action).collect();
+    let notes: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !needs_action(f) && (opts.verbose || f.code != Code::StarttlsOk))
+        .collect();
+    let mut seen = Vec::new();
+    for (title, list) in [("Needs action", action), ("Notes", notes)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title}");
+        for f in list {
+            finding(
+                out,
+                f,
+                at(f).as_deref(),
+                diagnose::explained_by(f, &report.findings),
+                opts.color,
+                &mut seen,
+            );
+        }
+    }
+}
+
+/// The endpoints: one line each, or in full with `-v`.
+fn endpoints(out: &mut String, report: &Report, opts: RenderOptions) {
+    if report.endpoints.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nEndpoints");
+    let width = report
+        .endpoints
+        .iter()
+        .map(|e| e.label.len())
+        .max()
+        .unwrap_or(0);
+    for e in &report.endpoints {
+        if opts.verbose {
+            let _ = writeln!(out);
+            endpoint(out, e, opts);
+        } else {
+            // A comparison across endpoints names the odd one in its text; it does not make
+            // every member's verdict.
+            let mine: Vec<&Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
+                .collect();
+            folded(out, e, width, &mine, opts.color);
+        }
+    }
+}
+
 /// Renders the report for a terminal in the order the reader acts on it: the verdict, the MX
-/// hosts, what needs action (worst first, each cause before its symptoms, with its fix), notes,
-/// then the endpoints: in full where something needs action (or with `-v`), else one line.
+/// hosts, what needs action, notes, then the endpoints (one line each; in full with `-v`).
 pub fn render(report: &Report, opts: RenderOptions) -> String {
     let mut out = String::new();
     let (word, rest) = report
@@ -352,69 +414,8 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         paint(word, verdict_style(report.verdict), opts.color)
     );
     mx_table(&mut out, report, opts.color);
-    let single = report.endpoints.len() == 1;
-    let at = |f: &'_ Finding| -> Option<String> {
-        let own = single && f.endpoints.len() == 1 && f.endpoints[0] == report.endpoints[0].id;
-        (!own).then(|| f.endpoint.clone())
-    };
-    let needs_action = |f: &&Finding| f.severity > Severity::Info || f.code.inconclusive();
-    let mut seen = Vec::new();
-    let action: Vec<&Finding> = report.findings.iter().filter(needs_action).collect();
-    if !action.is_empty() {
-        let _ = writeln!(out, "\nNeeds action");
-        for f in &action {
-            finding(
-                &mut out,
-                f,
-                at(f).as_deref(),
-                diagnose::explained_by(f, &report.findings),
-                opts.color,
-                &mut seen,
-            );
-        }
-    }
-    let notes: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| !needs_action(f) && (opts.verbose || f.code != Code::StarttlsOk))
-        .collect();
-    if !notes.is_empty() {
-        let _ = writeln!(out, "\nNotes");
-        for f in notes {
-            finding(
-                &mut out,
-                f,
-                at(f).as_deref(),
-                diagnose::explained_by(f, &report.findings),
-                opts.color,
-                &mut seen,
-            );
-        }
-    }
-    if !report.endpoints.is_empty() {
-        let _ = writeln!(out, "\nEndpoints");
-    }
-    let width = report
-        .endpoints
-        .iter()
-        .map(|e| e.label.len())
-        .max()
-        .unwrap_or(0);
-    for e in &report.endpoints {
-        if opts.verbose {
-            let _ = writeln!(out);
-            endpoint(&mut out, e, opts);
-        } else {
-            // A comparison across endpoints names the odd one in its text; it does not make
-            // every member's verdict.
-            let mine: Vec<&Finding> = report
-                .findings
-                .iter()
-                .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
-                .collect();
-            folded(&mut out, e, width, &mine, opts.color);
-        }
-    }
+    findings(&mut out, report, opts);
+    endpoints(&mut out, report, opts);
     if opts.tool_line {
         let _ = writeln!(out);
         let _ = writeln!(
