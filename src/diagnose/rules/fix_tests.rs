@@ -6,7 +6,9 @@
 use std::net::SocketAddr;
 
 use super::sweep::{answer, mail_host, no_address, route};
-use super::tests::{NOW, World, assert_fix_is_usable, observed, reply, world};
+use super::tests::{
+    NOW, World, assert_fix_is_usable, eop_without_starttls, observed, reply, world,
+};
 use super::{cross, dns};
 use crate::diagnose::*;
 use crate::dns::route::{Lookup, Route};
@@ -964,35 +966,7 @@ fn copying_the_good_certificate_says_to_carry_the_file_to_the_odd_node() {
 
 #[test]
 fn exchange_online_without_the_address_it_saw_says_what_to_look_up() {
-    let w = world();
-    let mut obs = observed(
-        "contoso-com.mail.protection.outlook.com",
-        "BN8NAM11FT012.mail.protection.outlook.com",
-        Vec::new(),
-        &w.trust,
-    );
-    obs.banner = Some(reply(
-        220,
-        &["BN8NAM11FT012.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready"],
-    ));
-    let ehlo = reply(
-        250,
-        &[
-            "BN8NAM11FT012.mail.protection.outlook.com Hello",
-            "PIPELINING",
-        ],
-    );
-    obs.capabilities = Some(Capabilities::parse(&ehlo));
-    obs.ehlo = Some(ehlo);
-    no_starttls(&mut obs);
-    let ehlo = reply(
-        250,
-        &[
-            "BN8NAM11FT012.mail.protection.outlook.com Hello",
-            "PIPELINING",
-        ],
-    );
-    obs.capabilities = Some(Capabilities::parse(&ehlo));
+    let obs = eop_without_starttls("BN8NAM11FT012.mail.protection.outlook.com Hello");
     let f = run(&obs, &Policy::default());
     let text = find(&f, Code::StarttlsNotOffered).fix.text();
     assert!(!text.contains("[the address"), "{text}");

@@ -323,8 +323,9 @@ fn temporary_refusal_is_inconclusive_and_starttls_454_is_not() {
     );
 }
 
-#[test]
-fn exchange_online_without_starttls_points_at_the_blocklist() {
+/// Exchange Online Protection answering without STARTTLS; `hello` is line 1 of its EHLO
+/// reply (with or without the address it saw us as).
+pub(super) fn eop_without_starttls(hello: &str) -> Observation {
     let w = world();
     let mut obs = observed(
         "contoso-com.mail.protection.outlook.com",
@@ -336,19 +337,18 @@ fn exchange_online_without_starttls_points_at_the_blocklist() {
         220,
         &["BN8NAM11FT012.mail.protection.outlook.com Microsoft ESMTP MAIL Service ready"],
     ));
-    let ehlo = reply(
-        250,
-        &[
-            "BN8NAM11FT012.mail.protection.outlook.com Hello [203.0.113.7]",
-            "SIZE 157286400",
-            "PIPELINING",
-        ],
-    );
+    let ehlo = reply(250, &[hello, "SIZE 157286400", "PIPELINING"]);
     obs.capabilities = Some(Capabilities::parse(&ehlo));
     obs.ehlo = Some(ehlo);
     obs.tls = None;
     obs.trust = None;
     obs.starttls_reply = None;
+    obs
+}
+
+#[test]
+fn exchange_online_without_starttls_points_at_the_blocklist() {
+    let obs = eop_without_starttls("BN8NAM11FT012.mail.protection.outlook.com Hello [203.0.113.7]");
     let f = run(&obs, &Policy::default());
     assert_eq!(codes(&f), [("starttls-not-offered", Severity::Fail)]);
     assert!(
