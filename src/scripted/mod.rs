@@ -53,7 +53,8 @@ pub struct Scenario {
     pub starttls: StartTls,
     /// The TLS side; required for `Offered("220 ...")` and implicit TLS.
     pub tls: Option<Arc<ServerConfig>>,
-    /// Reply to EHLO instead of the capabilities (e.g. `500 5.5.1 Command unrecognized`).
+    /// Reply to EHLO instead of the capabilities, sent as written plus CRLF (e.g. `500 5.5.1
+    /// Command unrecognized`; lines joined with `\r\n` make a multi-line reply).
     pub ehlo_refusal: Option<String>,
     /// What happens on connect.
     pub on_connect: OnConnect,
@@ -61,6 +62,17 @@ pub struct Scenario {
     pub inject_after_starttls: Vec<u8>,
     /// TLS from the first byte (port 465 style).
     pub implicit_tls: bool,
+    /// Wait this long before the greeting (a tarpit, a proxy holding the banner).
+    pub banner_delay: Duration,
+    /// Wait this long before answering EHLO.
+    pub ehlo_delay: Duration,
+    /// Hang up right after the greeting (a server shedding connections).
+    pub close_after_banner: bool,
+    /// The address the EHLO greeting says it saw (`Hello [203.0.113.7]`) instead of the
+    /// peer's: an egress address behind NAT, as a server on the internet would write it.
+    pub seen_as: Option<IpAddr>,
+    /// The reply to `MAIL FROM` (default `503 5.5.1 This scripted server takes no mail`).
+    pub mail_reply: Option<String>,
 }
 
 impl Scenario {
@@ -87,6 +99,11 @@ impl Scenario {
             on_connect: OnConnect::Talk,
             inject_after_starttls: Vec::new(),
             implicit_tls: false,
+            banner_delay: Duration::ZERO,
+            ehlo_delay: Duration::ZERO,
+            close_after_banner: false,
+            seen_as: None,
+            mail_reply: None,
         }
     }
 
@@ -120,6 +137,11 @@ impl Scenario {
             on_connect: OnConnect::Talk,
             inject_after_starttls: Vec::new(),
             implicit_tls: false,
+            banner_delay: Duration::ZERO,
+            ehlo_delay: Duration::ZERO,
+            close_after_banner: false,
+            seen_as: None,
+            mail_reply: None,
         }
     }
 }
@@ -295,9 +317,14 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     in_tls: bool,
 ) -> std::io::Result<bool> {
     if !in_tls || sc.implicit_tls {
+        tokio::time::sleep(sc.banner_delay).await;
         io.get_mut()
             .write_all(format!("{}\r\n", sc.banner).as_bytes())
             .await?;
+        if sc.close_after_banner {
+            io.get_mut().shutdown().await?;
+            return Ok(false);
+        }
     }
     let mut line = Vec::new();
     loop {
@@ -317,9 +344,14 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             .to_ascii_uppercase();
         let reply = match verb.as_str() {
             "EHLO" => match &sc.ehlo_refusal {
-                Some(r) => format!("{r}\r\n"),
+                Some(r) => {
+                    tokio::time::sleep(sc.ehlo_delay).await;
+                    format!("{r}\r\n")
+                }
                 None => {
-                    let mut lines = vec![format!("{} Hello [{}]", sc.greeting, peer.ip())];
+                    tokio::time::sleep(sc.ehlo_delay).await;
+                    let seen = sc.seen_as.unwrap_or(peer.ip());
+                    let mut lines = vec![format!("{} Hello [{seen}]", sc.greeting)];
                     lines.extend(sc.keywords.iter().cloned());
                     if !in_tls && matches!(sc.starttls, StartTls::Offered(_)) {
                         lines.push("STARTTLS".into());
@@ -355,7 +387,11 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
                 return Ok(false);
             }
             "NOOP" | "RSET" => "250 2.0.0 OK\r\n".into(),
-            "MAIL" | "RCPT" | "DATA" => "503 5.5.1 This scripted server takes no mail\r\n".into(),
+            "MAIL" => match &sc.mail_reply {
+                Some(r) => format!("{r}\r\n"),
+                None => "503 5.5.1 This scripted server takes no mail\r\n".into(),
+            },
+            "RCPT" | "DATA" => "503 5.5.1 This scripted server takes no mail\r\n".into(),
             _ => "502 5.5.2 Error: command not recognized\r\n".into(),
         };
         io.get_mut().write_all(reply.as_bytes()).await?;
