@@ -40,8 +40,14 @@ fn expect_only_ok(name: &str, r: &Run) {
 /// Keywords a healthy server may list that look like a masked keyword to a careless reader.
 fn x_keywords(mut sc: Scenario) -> Scenario {
     sc.keywords.extend(
-        ["X-ANONYMOUSTLS", "XEXCH50", "XRDST", "XSHADOWREQUEST", "XCLIENT ADDR NAME"]
-            .map(String::from),
+        [
+            "X-ANONYMOUSTLS",
+            "XEXCH50",
+            "XRDST",
+            "XSHADOWREQUEST",
+            "XCLIENT ADDR NAME",
+        ]
+        .map(String::from),
     );
     sc
 }
@@ -50,7 +56,11 @@ fn x_keywords(mut sc: Scenario) -> Scenario {
 fn healthy_postfix_exchange_and_implicit_tls_keep_exactly_starttls_ok() {
     let p = pki();
     let cases: Vec<(&str, Scenario, Vec<&str>)> = vec![
-        ("postfix", Scenario::postfix(HOST, &p.healthy(HOST, 90)), vec![]),
+        (
+            "postfix",
+            Scenario::postfix(HOST, &p.healthy(HOST, 90)),
+            vec![],
+        ),
         (
             "exchange with X-keywords",
             x_keywords(Scenario::exchange(HOST, Some(&p.healthy(HOST, 90)))),
