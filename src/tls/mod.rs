@@ -10,6 +10,7 @@
 //!   checks for SMTP), RFC 8446 / RFC 5246 (TLS 1.3 / 1.2)
 
 mod path;
+pub mod legacy;
 
 use std::collections::HashSet;
 use std::path::Path;
