@@ -950,7 +950,10 @@ pub const CATALOGUE: &[Entry] = &[
             authentication required first, a rate limit: the reply is in the evidence), or the \
             greeting or EHLO failed on that connection. Nothing is claimed either way; the rest of \
             the report stands.",
-        references: &["RFC 3207 §4", "RFC 5321 §4.2.1 (reply codes), §4.5.5 (null reverse-path)"],
+        references: &[
+            "RFC 3207 §4",
+            "RFC 5321 §4.2.1 (reply codes), §4.5.5 (null reverse-path)",
+        ],
         sender_strings: &[],
     },
     Entry {

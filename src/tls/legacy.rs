@@ -83,8 +83,7 @@ pub fn client_hello(sni: Option<&str>, random: &[u8; 32]) -> Vec<u8> {
     with_len(&mut body, 2, &suites);
     with_len(&mut body, 1, &[0]); // null compression only
     let mut ext = Vec::new();
-    if let Some(name) = sni.filter(|n| n.parse::<std::net::IpAddr>().is_err() && !n.is_empty())
-    {
+    if let Some(name) = sni.filter(|n| n.parse::<std::net::IpAddr>().is_err() && !n.is_empty()) {
         let name = name.trim_end_matches('.').as_bytes();
         let mut entry = vec![0u8]; // host_name
         with_len(&mut entry, 2, name);
@@ -93,7 +92,11 @@ pub fn client_hello(sni: Option<&str>, random: &[u8; 32]) -> Vec<u8> {
         extension(&mut ext, 0x0000, &list);
     }
     // supported_groups: x25519, secp256r1, secp384r1.
-    extension(&mut ext, 0x000a, &[0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]);
+    extension(
+        &mut ext,
+        0x000a,
+        &[0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18],
+    );
     // ec_point_formats: uncompressed.
     extension(&mut ext, 0x000b, &[0x01, 0x00]);
     // signature_algorithms (read by TLS 1.2 servers only): RSA and ECDSA with SHA-256,
@@ -153,7 +156,11 @@ pub fn parse_answer(buf: &[u8]) -> Parse {
         if rest.len() < 5 {
             return Parse::Incomplete;
         }
-        let (kind, major, len) = (rest[0], rest[1], usize::from(u16::from_be_bytes([rest[3], rest[4]])));
+        let (kind, major, len) = (
+            rest[0],
+            rest[1],
+            usize::from(u16::from_be_bytes([rest[3], rest[4]])),
+        );
         if major != 3 || !matches!(kind, HANDSHAKE | ALERT) || len == 0 || len > 16 * 1024 + 2048 {
             return Parse::Done(ServerAnswer::NotTls);
         }
@@ -294,10 +301,15 @@ mod tests {
         let h = hello();
         let name = b"mail.contoso.test";
         let found = h.windows(name.len() + 3).any(|w| {
-            w[0] == 0 && usize::from(u16::from_be_bytes([w[1], w[2]])) == name.len() && &w[3..] == name
+            w[0] == 0
+                && usize::from(u16::from_be_bytes([w[1], w[2]])) == name.len()
+                && &w[3..] == name
         });
         assert!(found, "SNI host_name entry");
-        assert!(!h.windows(name.len() + 1).any(|w| w == b"mail.contoso.test."));
+        assert!(
+            !h.windows(name.len() + 1)
+                .any(|w| w == b"mail.contoso.test.")
+        );
         let by_ip = client_hello(Some("192.0.2.10"), &[0u8; 32]);
         let none = client_hello(None, &[0u8; 32]);
         assert_eq!(by_ip, none);

@@ -80,14 +80,17 @@ pub fn try_tls12(addr: SocketAddr) -> String {
 pub fn legacy_only(kind: ServerKind, addr: SocketAddr, version: &str) -> Fix {
     let port = addr.port();
     let check = |fix: Fix| {
-        fix.say("Afterwards this must report TLS 1.2 (`Protocol version: TLSv1.2`), from any machine with OpenSSL:")
-            .run(Shell::Shell, try_tls12(addr))
+        fix.followed_by(
+            Fix::new(Family::Generic, "generic::try_tls12", &[&addr.to_string()])
+                .say("Afterwards this must report TLS 1.2 (`Protocol version: TLSv1.2`), from any machine with OpenSSL:")
+                .run(Shell::Shell, try_tls12(addr)),
+        )
     };
     match kind {
         ServerKind::Exchange => check(
             Fix::new(Family::Exchange, "exchange::legacy_tls_only", &[version])
                 .say(format!(
-                    "This Exchange server chose {version}: TLS 1.2 is not enabled in Windows (SCHANNEL), so it cannot offer it. Exchange Online has refused TLS 1.0 \
+                    "This Exchange server chose {version}, so TLS 1.2 is off for it: disabled in Windows (SCHANNEL), or never added to an old Windows. Exchange Online has refused TLS 1.0 \
                      and 1.1 for SMTP since 2021 (`451 4.4.0 SMTPSEND.SuspiciousRemoteServerError`). Enable TLS 1.2 as Microsoft Learn's \"Exchange Server TLS \
                      configuration best practices\" describes, on every Exchange server behind this address, in an elevated Windows PowerShell. First see the values as they are:"
                 ))
@@ -96,9 +99,9 @@ pub fn legacy_only(kind: ServerKind, addr: SocketAddr, version: &str) -> Fix {
                 .run(WINDOWS, enable_schannel_tls12())
                 .run(WINDOWS, dotnet_strong_crypto())
                 .say(
-                    "Then restart the server (SCHANNEL reads these keys at boot). Windows Server 2012 R2 and later speak TLS 1.2 once enabled; older Windows or Exchange \
-                     versions need their TLS 1.2 updates first, or cannot do it at all: move mail flow to a supported server. Leave TLS 1.0/1.1 enabled until no internal \
-                     client needs them; what senders need is TLS 1.2.",
+                    "Then restart the server (SCHANNEL reads these keys at boot). Windows Server 2012 R2 and later have TLS 1.2 on unless these keys turn it off; \
+                     Windows Server 2008 R2 needs the keys, and older Windows or Exchange versions need their TLS 1.2 updates first or cannot do it at all: move mail \
+                     flow to a supported server. TLS 1.0/1.1 may stay enabled until no internal client needs them; what senders need is TLS 1.2.",
                 ),
         ),
         ServerKind::Postfix => check(
@@ -128,7 +131,8 @@ pub fn legacy_only(kind: ServerKind, addr: SocketAddr, version: &str) -> Fix {
 /// TLS is required before MAIL (`--check-required`): right for a submission port or a
 /// connector for known partners, wrong for the public MX on port 25.
 pub fn tls_required(port: u16, expected: bool) -> Fix {
-    let text = if expected || port != 25 {
+    let as_expected = expected || port != 25;
+    let text = if as_expected {
         "Nothing to change: clients must start TLS before they may send mail here, as expected."
     } else {
         "Nothing to change if this listener serves only known partners (a hybrid connector, a submission service). If it is the public MX that the world \
@@ -139,7 +143,7 @@ pub fn tls_required(port: u16, expected: bool) -> Fix {
     Fix::new(
         Family::Generic,
         "generic::tls_required",
-        &[&port.to_string(), &expected.to_string()],
+        &[if as_expected { "expected" } else { "public-mx" }],
     )
     .say(text)
 }

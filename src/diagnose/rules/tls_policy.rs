@@ -24,10 +24,7 @@ use crate::tls::legacy::{
 
 /// The follow-up findings of one endpoint.
 pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
-    legacy_only(ctx)
-        .into_iter()
-        .chain(required(ctx))
-        .collect()
+    legacy_only(ctx).into_iter().chain(required(ctx)).collect()
 }
 
 /// The server answered the TLS 1.0-1.2 hello with TLS 1.0 or 1.1.
@@ -48,10 +45,6 @@ fn legacy_only(ctx: &Ctx<'_>) -> Option<Finding> {
         "second connection, a ClientHello offering TLS 1.0 to 1.2 with classic cipher suites → ServerHello {v}, {}",
         cipher_name(*cipher)
     ));
-    evidence.push(
-        "Exchange Online refuses TLS 1.0/1.1 for SMTP: 451 4.4.0 SMTPSEND.SuspiciousRemoteServerError"
-            .into(),
-    );
     Some(ctx.finding(
         Code::TlsLegacyOnly,
         format!(
@@ -74,7 +67,11 @@ pub(crate) fn after_second_hello(
     let Some(seen) = &ctx.obs.legacy_tls else {
         return (reason, fix);
     };
-    let line = |what: String| format!("second connection, a ClientHello offering TLS 1.0 to 1.2 with classic cipher suites → {what}");
+    let line = |what: String| {
+        format!(
+            "second connection, a ClientHello offering TLS 1.0 to 1.2 with classic cipher suites → {what}"
+        )
+    };
     match seen {
         LegacyTls::Answered(ServerAnswer::Hello { version, cipher }) if is_legacy(*version) => {
             evidence.push(line(format!(
@@ -88,7 +85,10 @@ pub(crate) fn after_second_hello(
             version: 0x0303,
             cipher,
         }) if !modern_cipher(*cipher) => {
-            evidence.push(line(format!("ServerHello TLS 1.2, {}", cipher_name(*cipher))));
+            evidence.push(line(format!(
+                "ServerHello TLS 1.2, {}",
+                cipher_name(*cipher)
+            )));
             (
                 format!(
                     "the server speaks TLS 1.2, but only with cipher suites current clients no longer offer: offered classic suites too, it chose {} \
@@ -115,7 +115,10 @@ pub(crate) fn after_second_hello(
             )
         }
         LegacyTls::Answered(ServerAnswer::Alert { description, .. }) => {
-            evidence.push(line(format!("refused too: alert {}", alert_name(*description))));
+            evidence.push(line(format!(
+                "refused too: alert {}",
+                alert_name(*description)
+            )));
             (reason, fix)
         }
         LegacyTls::Answered(ServerAnswer::NotTls) => {
@@ -123,7 +126,9 @@ pub(crate) fn after_second_hello(
             (reason, fix)
         }
         LegacyTls::Closed => {
-            evidence.push(line("the server closed the connection without a word".into()));
+            evidence.push(line(
+                "the server closed the connection without a word".into(),
+            ));
             (reason, fix)
         }
         LegacyTls::Timeout => {
@@ -131,7 +136,9 @@ pub(crate) fn after_second_hello(
             (reason, fix)
         }
         LegacyTls::NotReached(why) => {
-            evidence.push(format!("second connection, to ask for TLS 1.0 to 1.2: {why}"));
+            evidence.push(format!(
+                "second connection, to ask for TLS 1.0 to 1.2: {why}"
+            ));
             (reason, fix)
         }
     }
@@ -189,7 +196,9 @@ fn required(ctx: &Ctx<'_>) -> Option<Finding> {
             let line = r.one_line();
             ctx.finding(
                 Code::TlsRequired,
-                format!("TLS is required on port {port}: MAIL FROM without STARTTLS is refused ({line})"),
+                format!(
+                    "TLS is required on port {port}: MAIL FROM without STARTTLS is refused ({line})"
+                ),
                 vec![sent.into(), format!("MAIL FROM:<> → {line}")],
                 legacy::tls_required(port, expected),
             )
@@ -300,7 +309,10 @@ mod tests {
         let f = run_with(obs.clone(), &Policy::default());
         assert_eq!(
             codes(&f),
-            [("tls-not-required", Severity::Info), ("starttls-ok", Severity::Info)]
+            [
+                ("tls-not-required", Severity::Info),
+                ("starttls-ok", Severity::Info)
+            ]
         );
         assert!(f[0].summary.contains("RFC 3207"), "{}", f[0].summary);
         assert!(f[0].fix.text().contains("Nothing to change"));
@@ -327,8 +339,14 @@ mod tests {
         );
         assert_eq!(f[0].code, Code::TlsRequired);
         assert_eq!(f[0].severity, Severity::Info);
-        assert!(f[0].summary.contains("530 5.7.0 Must issue a STARTTLS command first"));
-        let f = run_with(healthy_with(check(550, "5.7.1 Sender refused")), &Policy::default());
+        assert!(
+            f[0].summary
+                .contains("530 5.7.0 Must issue a STARTTLS command first")
+        );
+        let f = run_with(
+            healthy_with(check(550, "5.7.1 Sender refused")),
+            &Policy::default(),
+        );
         assert_eq!(f[0].code, Code::TlsRequiredUnknown);
         assert!(f.iter().all(|f| f.code != Code::TlsNotRequired));
     }
@@ -369,12 +387,21 @@ mod tests {
         let f = run_with(obs, &Policy::default());
         assert_eq!(
             codes(&f),
-            [("tls-legacy-only", Severity::Fail), ("tls-handshake-failed", Severity::Fail)]
+            [
+                ("tls-legacy-only", Severity::Fail),
+                ("tls-handshake-failed", Severity::Fail)
+            ]
         );
         assert!(f[0].summary.contains("only TLS 1.1"), "{}", f[0].summary);
         let text = f[0].fix.text();
-        assert!(text.contains("postconf -P") && text.contains(">=TLSv1.2"), "{text}");
-        assert!(text.contains("openssl s_client -starttls smtp -tls1_2"), "{text}");
+        assert!(
+            text.contains("postconf -P") && text.contains(">=TLSv1.2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("openssl s_client -starttls smtp -tls1_2"),
+            "{text}"
+        );
         assert!(f[1].evidence.iter().any(|e| e.contains("TLS 1.1")));
     }
 
@@ -390,7 +417,8 @@ mod tests {
         let f = run_with(obs, &Policy::default());
         assert_eq!(codes(&f), [("tls-handshake-failed", Severity::Fail)]);
         assert!(
-            f[0].summary.contains("speaks TLS 1.2") && f[0].summary.contains("TLS_RSA_WITH_AES_128_CBC_SHA"),
+            f[0].summary.contains("speaks TLS 1.2")
+                && f[0].summary.contains("TLS_RSA_WITH_AES_128_CBC_SHA"),
             "{}",
             f[0].summary
         );
@@ -404,6 +432,10 @@ mod tests {
         );
         let f = run_with(obs, &Policy::default());
         assert_eq!(codes(&f), [("tls-handshake-failed", Severity::Fail)]);
-        assert!(f[0].evidence.iter().any(|e| e.contains("handshake_failure")));
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.contains("handshake_failure"))
+        );
     }
 }
