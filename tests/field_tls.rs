@@ -165,14 +165,14 @@ fn help_says_what_check_required_sends() {
 // ---- a real TLS 1.0 stack: Python's ssl ----------------------------------------------------
 
 /// An SMTP server with STARTTLS whose TLS is Python's `ssl` (OpenSSL), limited by `mode`:
-/// `tls10` (TLS 1.0 only, `DEFAULT:@SECLEVEL=0`) or `tls12-cbc` (TLS 1.2 with one CBC suite
-/// only). It serves every connection until killed, and exits by itself after a minute.
+/// `tls10` (TLS 1.0 only, `DEFAULT:@SECLEVEL=0`), `tls10-implicit` (the same from the first
+/// byte, port-465 style) or `tls12-cbc` (TLS 1.2 with one CBC suite only). It serves every connection until killed, and exits by itself after a minute.
 const PYTHON_SERVER: &str = r#"
 import os, socket, ssl, sys, threading
 cert, key, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 threading.Timer(60, lambda: os._exit(0)).start()
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-if mode == "tls10":
+if mode.startswith("tls10"):
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
     ctx.minimum_version = ssl.TLSVersion.TLSv1
     ctx.maximum_version = ssl.TLSVersion.TLSv1
@@ -221,6 +221,15 @@ def talk(s, tls):
 def handle(c):
     c.settimeout(5)
     try:
+        if mode.endswith("-implicit"):
+            try:
+                c = ctx.wrap_socket(c, server_side=True)
+            except Exception as e:
+                print("handshake:", e, file=sys.stderr, flush=True)
+                return
+            c.sendall(b"220 legacy.example.test ESMTP\r\n")
+            talk(c, True)
+            return
         c.sendall(b"220 legacy.example.test ESMTP\r\n")
         talk(c, False)
     except Exception:
@@ -388,4 +397,21 @@ fn tls12_server_with_old_suites_is_not_legacy_only_against_python_ssl() {
             && summary.contains("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
         "{summary}"
     );
+}
+
+#[test]
+fn tls10_only_implicit_tls_port_is_named_legacy_only_against_python_ssl() {
+    let Some(server) = python_server("tls10-implicit") else {
+        return;
+    };
+    let r = probe_name(HOST, server.addr, &["--implicit-tls"]);
+    assert_verdict(&r, "fail", 2, "tls-legacy-only", "fail");
+    let f = r.finding("tls-legacy-only");
+    assert!(
+        f["summary"].as_str().unwrap().contains("only TLS 1.0"),
+        "{f}"
+    );
+    // No SMTP before the hello on an implicit-TLS port.
+    let transcript = r.json()["endpoints"][0]["transcript"].to_string();
+    assert!(!transcript.contains("STARTTLS"), "{transcript}");
 }

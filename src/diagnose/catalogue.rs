@@ -799,7 +799,10 @@ pub const CATALOGUE: &[Entry] = &[
             (`Cannot start TLS: handshake failure`); Exchange Online with forced TLS, MTA-STS and \
             DANE senders defer and eventually bounce (`4.7.321 starttls-not-supported`).\n\n\
             When the leaf's RSA key is under 2048 bits, cert-weak-key (its cause) is listed first \
-            and this finding names the key.",
+            and this finding names the key. When a second, hand-built TLS 1.0-1.2 hello shows that \
+            the server speaks only TLS 1.0 or 1.1, tls-legacy-only (its cause, with the version) is \
+            listed first; when it shows TLS 1.2 with an old cipher suite, this finding names the \
+            suite.",
         references: &[
             "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
             "RFC 9325 (BCP 195: TLS 1.2 or 1.3 with modern cipher suites)",
