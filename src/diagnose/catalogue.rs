@@ -849,7 +849,7 @@ pub const CATALOGUE: &[Entry] = &[
         meaning: "the server speaks only TLS 1.0 or 1.1 (the version it chose is named), which Exchange Online and other modern senders refuse",
         explanation: "The TLS handshake failed (tls-handshake-failed, listed right after this \
             finding), so the probe opened a second connection, redid the greeting, EHLO and \
-            STARTTLS, and sent a minimal hand-built ClientHello offering TLS 1.0, 1.1 and 1.2 with \
+            STARTTLS (nothing of it on an implicit-TLS port), and sent a minimal hand-built ClientHello offering TLS 1.0, 1.1 and 1.2 with \
             the classic cipher suites (ECDHE, DHE and RSA key exchange with AES-CBC and 3DES). A \
             server picks the highest version both sides speak; this one chose TLS 1.0 or TLS 1.1 \
             (named in the summary, with the cipher suite it picked), so it cannot speak TLS 1.2 or \
