@@ -156,6 +156,19 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = whole::<u16>(1, 256), allow_negative_numbers = true)]
     pub(crate) concurrency: u16,
 
+    /// Also ask whether the server requires TLS: on a connection of its own, after EHLO and
+    /// without STARTTLS, send exactly `MAIL FROM:<>` (the null sender), then RSET and QUIT;
+    /// never RCPT or DATA, so no mail can be sent. `530 5.7.0 Must issue a STARTTLS command
+    /// first` → tls-required; a 2xx → tls-not-required (info: an internet MX must not require
+    /// TLS, RFC 3207 §4).
+    #[arg(long)]
+    pub(crate) check_required: bool,
+
+    /// With --check-required: TLS must be required here (e.g. the on-premises end of a
+    /// hybrid connector with RequireTLS), so tls-not-required is a warning.
+    #[arg(long, requires = "check_required")]
+    pub(crate) expect_required: bool,
+
     /// Only IPv4 addresses.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -338,6 +351,7 @@ impl ProbeArgs {
                 deadline: Instant::now(),
                 trust,
                 sni_fallback: expected.iter().find(|n| !n.starts_with('*')).cloned(),
+                check_required: args.check_required,
             },
             overall: args
                 .deadline
@@ -347,6 +361,7 @@ impl ProbeArgs {
                 fail_days: i64::from(args.fail_days),
                 expected_names: expected,
                 extra_roots: !args.ca_file.is_empty(),
+                expect_required: args.expect_required,
             },
             concurrency: usize::from(args.concurrency),
         })

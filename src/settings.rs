@@ -118,6 +118,7 @@ impl Settings {
                 deadline: Instant::now(),
                 trust,
                 sni_fallback: None,
+                check_required: false,
             },
             overall: step * DEADLINE_IN_TIMEOUTS,
             policy: Policy::default(),

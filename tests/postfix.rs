@@ -1040,4 +1040,118 @@ fn legacy_tls_only_via_master_cf_override() {
         run.ctx()
     );
     expect_postfix_commands_pasteable(&run);
+    // Issue 9: the cause is named with the version this OpenSSL really chose (TLS 1.1, the
+    // highest the service allows), leads, and carries the same Postfix fix.
+    let cause = run.finding("tls-legacy-only", "fail");
+    assert_eq!(
+        run.findings()[0]["code"],
+        "tls-legacy-only",
+        "the cause should lead, before its symptom tls-handshake-failed{}",
+        run.ctx()
+    );
+    let summary = cause["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("only TLS 1.1"),
+        "the summary should name the version Postfix chose (TLS 1.1), got {summary:?}{}",
+        run.ctx()
+    );
+    let evidence = cause["evidence"].to_string();
+    assert!(
+        evidence.contains("ServerHello TLS 1.1"),
+        "the evidence should show the ServerHello's version, got {evidence}{}",
+        run.ctx()
+    );
+    let fix = cause["fix"].as_str().unwrap_or_default();
+    for must in [
+        "postconf -n",
+        "postconf -P",
+        ">=TLSv1.2",
+        "SMTPSEND.SuspiciousRemoteServerError",
+    ] {
+        assert!(
+            fix.contains(must),
+            "the tls-legacy-only fix should contain `{must}`, got {fix:?}{}",
+            run.ctx()
+        );
+    }
+}
+
+/// Issue 9: `--check-required` on the healthy listener (`smtpd_tls_security_level=may`, no
+/// sender restrictions in main.cf): Postfix answers `MAIL FROM:<>` with `250 2.1.0 Ok`, so
+/// TLS is not required (info; the run still passes), and a warning with the master.cf change
+/// when `--expect-required` says it must be.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn check_required_on_the_healthy_listener() {
+    let run = check("PORT_HEALTHY", &["--check-required"]);
+    run.expect_outcome("pass");
+    let f = run.finding("tls-not-required", "info");
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("250 2.1.0 Ok"),
+        "Postfix's reply should be shown, got {evidence}{}",
+        run.ctx()
+    );
+    let run = check("PORT_HEALTHY", &["--check-required", "--expect-required"]);
+    run.expect_outcome("warn");
+    let f = run.finding("tls-not-required", "warn");
+    let fix = f["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("smtpd_tls_security_level=encrypt") && fix.contains("postconf -P"),
+        "the fix should set encrypt on this listener's master.cf service, got {fix:?}{}",
+        run.ctx()
+    );
+    expect_postfix_commands_pasteable(&run);
+}
+
+/// Issue 9: the listener with `-o smtpd_tls_security_level=encrypt` refuses `MAIL FROM:<>`
+/// before STARTTLS with `530 5.7.0 Must issue a STARTTLS command first`: tls-required.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn check_required_on_the_encrypt_listener() {
+    let run = check(
+        "PORT_REQUIRE_TLS",
+        &["--check-required", "--expect-required"],
+    );
+    run.expect_outcome("pass");
+    let f = run.finding("tls-required", "info");
+    let summary = f["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("530 5.7.0 Must issue a STARTTLS command first"),
+        "the summary should quote Postfix's 530, got {summary:?}{}",
+        run.ctx()
+    );
+    assert!(
+        !run.findings()
+            .iter()
+            .any(|f| f["code"] == "tls-not-required"),
+        "tls-not-required where TLS is required{}",
+        run.ctx()
+    );
+    // Nothing but EHLO, MAIL FROM:<>, RSET and QUIT went out on the second connection.
+    let sent: Vec<String> = run.endpoint()["transcript"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter(|e| e["direction"] == "sent")
+                .filter_map(|e| e["line"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let second = sent
+        .iter()
+        .position(|l| l == "QUIT")
+        .map(|i| &sent[i + 1..])
+        .unwrap_or_default();
+    let verbs: Vec<&str> = second
+        .iter()
+        .map(|l| l.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        verbs,
+        ["EHLO", "MAIL", "RSET", "QUIT"],
+        "sent: {sent:?}{}",
+        run.ctx()
+    );
+    assert_eq!(second[1], "MAIL FROM:<>", "{}", run.ctx());
 }

@@ -66,6 +66,14 @@ pub enum Code {
     TlsHandshakeFailed,
     /// `smtp-tls-session-failed`: EHLO over TLS failed.
     SmtpTlsSessionFailed,
+    /// `tls-legacy-only`: the server speaks only TLS 1.0/1.1.
+    TlsLegacyOnly,
+    /// `tls-required`: MAIL FROM refused before STARTTLS (`--check-required`).
+    TlsRequired,
+    /// `tls-not-required`: MAIL FROM accepted without TLS (`--check-required`).
+    TlsNotRequired,
+    /// `tls-required-unknown`: `--check-required` could not tell.
+    TlsRequiredUnknown,
     /// `cert-expired`: notAfter is past.
     CertExpired,
     /// `cert-not-yet-valid`: notBefore is in the future.
@@ -791,7 +799,10 @@ pub const CATALOGUE: &[Entry] = &[
             (`Cannot start TLS: handshake failure`); Exchange Online with forced TLS, MTA-STS and \
             DANE senders defer and eventually bounce (`4.7.321 starttls-not-supported`).\n\n\
             When the leaf's RSA key is under 2048 bits, cert-weak-key (its cause) is listed first \
-            and this finding names the key.",
+            and this finding names the key. When a second, hand-built TLS 1.0-1.2 hello shows that \
+            the server speaks only TLS 1.0 or 1.1, tls-legacy-only (its cause, with the version) is \
+            listed first; when it shows TLS 1.2 with an old cipher suite, this finding names the \
+            suite.",
         references: &[
             "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
             "RFC 9325 (BCP 195: TLS 1.2 or 1.3 with modern cipher suites)",
@@ -828,6 +839,125 @@ pub const CATALOGUE: &[Entry] = &[
             require TLS keep the mail queued.",
         references: &["RFC 3207 §4.2 (after TLS starts, the client sends EHLO again)"],
         sender_strings: &["while performing the EHLO handshake"],
+    },
+    Entry {
+        code: Code::TlsLegacyOnly,
+        id: "tls-legacy-only",
+        severity: Severity::Fail,
+        rank: 245,
+        inconclusive: false,
+        meaning: "the server speaks only TLS 1.0 or 1.1 (the version it chose is named), which Exchange Online and other modern senders refuse",
+        explanation: "The TLS handshake failed (tls-handshake-failed, listed right after this \
+            finding), so the probe opened a second connection, redid the greeting, EHLO and \
+            STARTTLS (nothing of it on an implicit-TLS port), and sent a minimal hand-built ClientHello offering TLS 1.0, 1.1 and 1.2 with \
+            the classic cipher suites (ECDHE, DHE and RSA key exchange with AES-CBC and 3DES). A \
+            server picks the highest version both sides speak; this one chose TLS 1.0 or TLS 1.1 \
+            (named in the summary, with the cipher suite it picked), so it cannot speak TLS 1.2 or \
+            1.3 at all. The probe read only the ServerHello and hung up.\n\n\
+            Causes in the field: an Exchange or Windows Server without TLS 1.2 enabled in SCHANNEL \
+            (or with .NET not told to use strong crypto), an IIS SMTP relay, an old appliance \
+            firmware, or Postfix with `smtpd_tls_protocols` / `smtpd_tls_mandatory_protocols` \
+            excluding TLSv1.2 and TLSv1.3 (often as an `-o` override on the master.cf service of \
+            one port) or an OpenSSL build or configuration that caps the version. TLS 1.0 and 1.1 \
+            are deprecated (RFC 8996). Exchange Online refuses them for SMTP and reports the \
+            delivery as `451 4.4.0 SMTPSEND.SuspiciousRemoteServerError; remote server \
+            disconnected abruptly`; Postfix senders log `Cannot start TLS: handshake failure` and, \
+            at `may`, deliver in clear text instead, while senders that require TLS (MTA-STS, \
+            DANE, forced-TLS connectors) defer and eventually bounce.\n\n\
+            When the server answers the hand-built hello with TLS 1.2, this finding is not raised: \
+            the server can speak TLS 1.2, and tls-handshake-failed names the cipher suite it chose \
+            (no cipher suite in common with a current client) instead.",
+        references: &[
+            "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
+            "RFC 5246 §7.4.1.2 and Appendix E.1 (the server picks the highest common version)",
+            "Microsoft Learn: Exchange Server TLS configuration best practices",
+            "Microsoft Learn: Preparing for TLS 1.2 in Office 365 and Office 365 GCC",
+            "Postfix TLS Support (TLS_README); postconf(5): smtpd_tls_protocols, \
+            smtpd_tls_mandatory_protocols, tls_config_file",
+        ],
+        sender_strings: &[
+            "SMTPSEND.SuspiciousRemoteServerError",
+            "remote server disconnected abruptly",
+            "Cannot start TLS: handshake failure",
+        ],
+    },
+    Entry {
+        code: Code::TlsRequired,
+        id: "tls-required",
+        severity: Severity::Info,
+        rank: 415,
+        inconclusive: false,
+        meaning: "the server refuses MAIL FROM before STARTTLS (e.g. `530 5.7.0 Must issue a STARTTLS command first`): TLS is required here (--check-required)",
+        explanation: "With --check-required the probe opened a connection of its own, said EHLO \
+            and, without STARTTLS, sent `MAIL FROM:<>` (the null sender; never RCPT or DATA). The \
+            server refused it with a reply about TLS, as Postfix at `smtpd_tls_security_level = \
+            encrypt` does (`530 5.7.0 Must issue a STARTTLS command first`) and an Exchange \
+            receive connector with `RequireTLS $true`: a client must start TLS before it may send \
+            mail here.\n\n\
+            That is right for a submission port, for the on-premises end of a hybrid connector \
+            and for a partner connection agreed to be encrypted. On a port-25 MX that the world \
+            sends to, RFC 3207 §4 forbids it (a publicly-referenced server must not require \
+            TLS): senders that cannot start TLS, or whose TLS fails, then cannot deliver at all \
+            (`451 5.7.3 STARTTLS is required to send mail`, `Must issue a STARTTLS command \
+            first`), where they would otherwise deliver in clear text.",
+        references: &[
+            "RFC 3207 §4 (530 5.7.0 before STARTTLS; a publicly-referenced server must not require TLS)",
+            "Postfix TLS Support (TLS_README): smtpd_tls_security_level = encrypt",
+            "Microsoft Learn: Receive connectors (RequireTLS)",
+        ],
+        sender_strings: &[
+            "530 5.7.0 Must issue a STARTTLS command first",
+            "Must issue a STARTTLS command first",
+            "STARTTLS is required to send mail",
+        ],
+    },
+    Entry {
+        code: Code::TlsNotRequired,
+        id: "tls-not-required",
+        severity: Severity::Info,
+        rank: 416,
+        inconclusive: false,
+        meaning: "the server accepts MAIL FROM without TLS (--check-required): right for an internet MX on port 25 (RFC 3207 §4); warn with --expect-required",
+        explanation: "With --check-required the probe opened a connection of its own, said EHLO \
+            and, without STARTTLS, sent `MAIL FROM:<>` (the null sender), then RSET and QUIT; \
+            never RCPT or DATA, so nothing was sent. The server accepted the sender (a 2xx reply): \
+            a client that does not start TLS may send mail here in clear text.\n\n\
+            On a port-25 MX that the world sends to this is what RFC 3207 §4 asks for (a \
+            publicly-referenced server must not require TLS), so it is only information: senders \
+            that want encryption enforce it from their side (MTA-STS, DANE, a forced-TLS \
+            connector). Where TLS must be forced, say so with --expect-required and this becomes \
+            a warning: the on-premises end of an Exchange hybrid connector whose Exchange Online \
+            side has `RequireTls $true`, a partner connection agreed to be encrypted, or a \
+            submission port (RFC 8314 recommends TLS for all mail submission). The fix forces TLS \
+            on that listener only (Exchange: `RequireTLS` on the receive connector; Postfix: \
+            `smtpd_tls_security_level=encrypt` on that master.cf service), never on the public \
+            port-25 MX.",
+        references: &[
+            "RFC 3207 §4 (a publicly-referenced server must not require TLS)",
+            "RFC 8314 §3 (TLS for mail submission)",
+            "Postfix TLS Support (TLS_README): smtpd_tls_security_level = may / encrypt",
+            "Microsoft Learn: Receive connectors (RequireTLS)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::TlsRequiredUnknown,
+        id: "tls-required-unknown",
+        severity: Severity::Info,
+        rank: 417,
+        inconclusive: false,
+        meaning: "--check-required could not tell whether TLS is required: MAIL FROM was refused for another reason, or the check did not get that far",
+        explanation: "With --check-required the probe opened a connection of its own to send \
+            `MAIL FROM:<>` without STARTTLS, but the answer says nothing about TLS: the server \
+            refused the null sender or the connection for another reason (a policy, a blocklist, \
+            authentication required first, a rate limit: the reply is in the evidence), or the \
+            greeting or EHLO failed on that connection. Nothing is claimed either way; the rest of \
+            the report stands.",
+        references: &[
+            "RFC 3207 §4",
+            "RFC 5321 §4.2.1 (reply codes), §4.5.5 (null reverse-path)",
+        ],
+        sender_strings: &[],
     },
     Entry {
         code: Code::CertExpired,

@@ -32,6 +32,8 @@ pub struct Policy {
     pub expected_names: Vec<String>,
     /// The user supplied extra roots with `--ca-file` (a self-signed cert may be pinned).
     pub extra_roots: bool,
+    /// `--expect-required`: TLS must be required here, so tls-not-required warns.
+    pub expect_required: bool,
 }
 
 impl Default for Policy {
@@ -41,6 +43,7 @@ impl Default for Policy {
             fail_days: 7,
             expected_names: Vec::new(),
             extra_roots: false,
+            expect_required: false,
         }
     }
 }
@@ -103,6 +106,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
     };
     let mut findings = rules::session::rules(&ctx);
     findings.extend(rules::certificate::rules(&ctx));
+    findings.extend(rules::tls_policy::rules(&ctx));
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
             Code::CertUntrusted,
@@ -142,9 +146,11 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - an RSA key under 2048 bits makes rustls refuse the handshake signature;
 /// - a self-signed certificate (Exchange's default, named after the server) does not cover
 ///   the MX name, and its replacement from a public CA does;
-/// - the listener without STARTTLS is the one the port comparison names, with its fix.
-const EXPLAINED_BY: [(Code, Code); 3] = [
+/// - the listener without STARTTLS is the one the port comparison names, with its fix;
+/// - a server that speaks only TLS 1.0/1.1 fails the handshake of a TLS 1.2/1.3 client.
+const EXPLAINED_BY: [(Code, Code); 4] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
+    (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
     (Code::StarttlsNotOffered, Code::StarttlsPortMismatch),
 ];

@@ -2,8 +2,10 @@
 //! probe observed. DNS planning, the probe, the rules and the report all import it; it imports
 //! none of them, so no two of them need each other.
 
+mod followup;
 mod observation;
 
+pub use followup::{LegacyTls, RequiredCheck};
 pub use observation::{FailureKind, Observation, Phase, PhaseFailure};
 
 use std::net::SocketAddr;

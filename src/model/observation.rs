@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::Endpoint;
+use super::{Endpoint, LegacyTls, RequiredCheck};
 use crate::smtp::{Capabilities, Reply, Transcript};
 use crate::tls::{HandshakeError, Negotiated, TrustResult};
 
@@ -116,4 +116,8 @@ pub struct Observation {
     pub failure: Option<PhaseFailure>,
     /// Everything sent and received.
     pub transcript: Transcript,
+    /// What a hand-built TLS 1.0-1.2 hello learned after a failed handshake (`probe::legacy`).
+    pub legacy_tls: Option<LegacyTls>,
+    /// What `--check-required` learned on a connection of its own (`probe::required`).
+    pub tls_required: Option<RequiredCheck>,
 }

@@ -2,8 +2,12 @@
 //!
 //! A failure in any phase is recorded in the [`Observation`] with its [`Phase`], and the
 //! probe stops there; everything learned before it is kept (a failed handshake still yields
-//! the certificate chain). The probe never sends MAIL, RCPT or DATA, and says QUIT whenever the
-//! session is still in a state where that is possible.
+//! the certificate chain). The probe never sends RCPT or DATA, nor MAIL unless the user asks
+//! with `--check-required` (then `MAIL FROM:<>` on a connection of its own: `required.rs`),
+//! and says QUIT whenever the session is still in a state where that is possible. Follow-up
+//! connections run after the main one, under the same one-connection-per-address rule:
+//! `legacy.rs` (which TLS version a server speaks when the handshake failed on it) and
+//! `required.rs`.
 //!
 //! # References
 //! - RFC 5321 §3.1 (session initiation), §4.1.1.1 (EHLO/HELO), §4.1.4 (client name literal)
@@ -24,6 +28,10 @@ use crate::smtp::{
 use crate::target::Host;
 use crate::tls::{self, HandshakeFailure, TrustStore};
 
+mod followup;
+mod legacy;
+mod required;
+
 /// What a probe needs to know.
 #[derive(Debug, Clone)]
 pub struct ProbeConfig {
@@ -39,6 +47,8 @@ pub struct ProbeConfig {
     pub trust: TrustStore,
     /// The name to send as SNI when the target is an address (`--expect-name`).
     pub sni_fallback: Option<String>,
+    /// `--check-required`: on a connection of its own, send `MAIL FROM:<>` without STARTTLS.
+    pub check_required: bool,
 }
 
 /// An RFC 5321 client name that never claims to be the target: this machine's FQDN when it
@@ -438,6 +448,8 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         ehlo_tls: None,
         failure: None,
         transcript: Transcript::new(started),
+        legacy_tls: None,
+        tls_required: None,
     };
     let mut p = Probe { cfg, obs };
     if let Some(tcp) = p.connect().await {
@@ -451,6 +463,12 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         match p.obs.endpoint.tls_mode {
             TlsMode::Starttls => p.run_starttls(tcp).await,
             TlsMode::Implicit => p.run_implicit(tcp).await,
+        }
+        if legacy::wanted(&p.obs) {
+            legacy::run(cfg, &mut p.obs).await;
+        }
+        if required::wanted(cfg, &p.obs) {
+            required::run(cfg, &mut p.obs).await;
         }
     }
     p.obs.duration = started.elapsed();

@@ -38,6 +38,7 @@ PORT_HANDSHAKE_FAILED=2536
 PORT_RENEWED_INTERMEDIATE=2537
 PORT_PRIVATE_ROOT=2538
 PORT_LEGACY_TLS=2539
+PORT_REQUIRE_TLS=2540
 
 say() { printf 'postfix-setup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -406,6 +407,12 @@ master_dist=/usr/share/postfix/master.cf.dist
   -o smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3,!TLSv1.2,!TLSv1.3
   -o tls_config_file=$DIR/openssl-legacy-tls.cnf
   -o tls_config_name=postfix
+# 16 TLS required: MAIL FROM before STARTTLS gets
+#    "530 5.7.0 Must issue a STARTTLS command first"
+127.0.0.1:$PORT_REQUIRE_TLS inet n - n - - smtpd
+  -o syslog_name=postfix/require-tls
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
 EOF
 } >/etc/postfix/master.cf
 
@@ -449,7 +456,7 @@ fi
 ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_STARTTLS
        $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
        $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED
-       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS"
+       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS"
 for port in $ports; do
     ok=
     for _ in $(seq 1 50); do
@@ -483,6 +490,7 @@ PORT_HANDSHAKE_FAILED=$PORT_HANDSHAKE_FAILED
 PORT_RENEWED_INTERMEDIATE=$PORT_RENEWED_INTERMEDIATE
 PORT_PRIVATE_ROOT=$PORT_PRIVATE_ROOT
 PORT_LEGACY_TLS=$PORT_LEGACY_TLS
+PORT_REQUIRE_TLS=$PORT_REQUIRE_TLS
 EOF
 mv "$DIR/ports.env.tmp" "$DIR/ports.env"
 say "ready: $(echo $ports | wc -w) ports on 127.0.0.1; env file $DIR/ports.env; log $LOG"

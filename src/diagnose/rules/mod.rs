@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod cross;
 pub mod dns;
 pub mod session;
+pub mod tls_policy;
 
 #[cfg(test)]
 mod fix_tests;

@@ -252,6 +252,7 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
         ),
         _ => (reason, fixes::handshake(ctx.kind, port, kind)),
     };
+    let (reason, fix) = super::tls_policy::after_second_hello(ctx, reason, fix, &mut evidence);
     ctx.finding(
         Code::TlsHandshakeFailed,
         format!("TLS handshake failed: {reason}"),

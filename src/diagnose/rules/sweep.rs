@@ -387,7 +387,98 @@ fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> 
     names_and_strength(&mut e);
     failures(&mut e);
     session(&mut e);
+    follow_ups(&mut e);
     e.out
+}
+
+/// What the follow-up connections found: the version a legacy-only server chose (on the
+/// stock port and on one whose service is looked up), a TLS 1.2 answer with an old suite, a
+/// refused second hello; and each answer of `--check-required`, with and without
+/// `--expect-required`.
+fn follow_ups(e: &mut Endpoints<'_>) {
+    use crate::model::{LegacyTls, RequiredCheck};
+    use crate::tls::legacy::ServerAnswer;
+    let answers = [
+        (
+            "legacy-tls10",
+            LegacyTls::Answered(ServerAnswer::Hello {
+                version: 0x0301,
+                cipher: 0xc014,
+            }),
+        ),
+        (
+            "legacy-tls11",
+            LegacyTls::Answered(ServerAnswer::Hello {
+                version: 0x0302,
+                cipher: 0x0035,
+            }),
+        ),
+        (
+            "legacy-tls12-old-suite",
+            LegacyTls::Answered(ServerAnswer::Hello {
+                version: 0x0303,
+                cipher: 0x002f,
+            }),
+        ),
+        (
+            "legacy-tls12-modern",
+            LegacyTls::Answered(ServerAnswer::Hello {
+                version: 0x0303,
+                cipher: 0xc02f,
+            }),
+        ),
+        (
+            "legacy-alert",
+            LegacyTls::Answered(ServerAnswer::Alert {
+                level: 2,
+                description: 40,
+            }),
+        ),
+        ("legacy-closed", LegacyTls::Closed),
+    ];
+    for (name, answer) in answers {
+        let mut obs = e.failed(Phase::Handshake, FailureKind::Handshake, None);
+        obs.handshake_error = Some(HandshakeError {
+            kind: HandshakeFailure::ProtocolVersion,
+            reason: "older than 1.2".into(),
+            detail: "received fatal alert: ProtocolVersion".into(),
+        });
+        obs.legacy_tls = Some(answer);
+        let mut odd_port = obs.clone();
+        odd_port.endpoint.address.set_port(2539);
+        e.add(&format!("{name}-2539"), odd_port);
+        e.add(name, obs);
+    }
+    let replies = [
+        (
+            "required",
+            Some(reply(530, &["5.7.0 Must issue a STARTTLS command first"])),
+        ),
+        ("not-required", Some(reply(250, &["2.1.0 Ok"]))),
+        (
+            "required-unknown",
+            Some(reply(550, &["5.7.1 Sender refused"])),
+        ),
+        ("required-no-reply", None),
+    ];
+    for (name, r) in replies {
+        let mut obs = e.serving(e.good(90));
+        obs.tls_required = Some(RequiredCheck {
+            problem: r
+                .is_none()
+                .then(|| "EHLO refused: 500 5.5.1 Command unrecognized".into()),
+            mail_reply: r,
+        });
+        let expect = Policy {
+            expect_required: true,
+            ..Policy::default()
+        };
+        let mut odd_port = obs.clone();
+        odd_port.endpoint.address.set_port(2540);
+        e.add_with(&format!("{name}-expected-2540"), odd_port, expect.clone());
+        e.add_with(&format!("{name}-expected"), obs.clone(), expect);
+        e.add(name, obs);
+    }
 }
 
 /// The endpoints of `mx1.contoso.test` (and one of mx2), of one server kind, as the
@@ -745,7 +836,7 @@ fn shell_of(command: &str) -> Shell {
     let cmdlet = first.contains('-') && first.starts_with(|c: char| c.is_ascii_uppercase());
     if command.contains("InboundConnector") || command.contains("OutboundConnector") {
         Shell::ExchangeOnlinePowerShell
-    } else if first == "Enable-TlsCipherSuite" {
+    } else if first == "Enable-TlsCipherSuite" || command.contains("HKLM:") {
         Shell::WindowsPowerShell
     } else if cmdlet || first.starts_with('$') || first.starts_with('[') || first == "if" {
         Shell::ExchangeManagementShell

@@ -78,6 +78,8 @@ pub(super) fn observed(
         ehlo_tls: Some(reply(250, &[greeting])),
         failure: None,
         transcript: Transcript::new(Instant::now()),
+        legacy_tls: None,
+        tls_required: None,
     }
 }
 
