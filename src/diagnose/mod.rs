@@ -102,6 +102,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
         chain: &ev.chain,
     };
     let mut findings = rules::session::rules(&ctx);
+    findings.extend(rules::middlebox::rules(&ctx));
     findings.extend(rules::certificate::rules(&ctx));
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
@@ -142,11 +143,21 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - an RSA key under 2048 bits makes rustls refuse the handshake signature;
 /// - a self-signed certificate (Exchange's default, named after the server) does not cover
 ///   the MX name, and its replacement from a public CA does;
-/// - the listener without STARTTLS is the one the port comparison names, with its fix.
-const EXPLAINED_BY: [(Code, Code); 3] = [
+/// - the listener without STARTTLS is the one the port comparison names, with its fix;
+/// - a device in the path stripped STARTTLS, rewrote EHLO or the STARTTLS command, or
+///   presents its own certificate instead of the mail server's.
+const EXPLAINED_BY: [(Code, Code); 11] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::CertNameMismatch, Code::CertSelfSigned),
     (Code::StarttlsNotOffered, Code::StarttlsPortMismatch),
+    (Code::StarttlsNotOffered, Code::MiddleboxMaskedKeywords),
+    (Code::StarttlsNotOffered, Code::MiddleboxMaskedBanner),
+    (Code::StarttlsNotOffered, Code::MiddleboxEhloDowngraded),
+    (Code::StarttlsRejected, Code::MiddleboxStarttlsMangled),
+    (Code::CertSelfSigned, Code::TlsInterceptionSuspected),
+    (Code::CertUntrusted, Code::TlsInterceptionSuspected),
+    (Code::CertChainIncomplete, Code::TlsInterceptionSuspected),
+    (Code::CertNameMismatch, Code::TlsInterceptionSuspected),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if
