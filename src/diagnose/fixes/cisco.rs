@@ -100,7 +100,6 @@ pub fn ehlo_downgraded() -> Fix {
              Untangle/Arista), which removes every extension, STARTTLS among them. Probe from inside the firewall: if EHLO lists \
              extensions there, turn off SMTP proxying or inspection for this server on that device, or let it pass ESMTP and STARTTLS.",
         )
-        .say("On a Cisco ASA:")
         .then(allow_tls())
 }
 
@@ -124,25 +123,26 @@ pub struct Interception<'a> {
 /// Bind the real certificate on the appliance (or let TLS through), not on the server behind
 /// it; or, when this machine trusts the inspection CA, exempt SMTP from inspection here.
 pub fn appliance_certificate(i: &Interception<'_>) -> Fix {
-    let flags = [
-        if i.exchange { "exchange" } else { "" },
-        if i.ours { "ours" } else { "theirs" },
-    ];
+    if i.ours {
+        return Fix::new(
+            Family::Cisco,
+            "cisco::appliance_certificate",
+            &[i.vendor, i.device, i.check, "ours"],
+        )
+        .say(format!(
+            "This machine trusts the CA that issued the certificate, a {} CA: the {} doing the TLS inspection is probably in \
+             your own network, and the server's real certificate was not seen. Exempt SMTP (ports 25, 465, 587) from TLS \
+             inspection on it, or probe from a network without inspection, then compare the issuer:",
+            i.vendor, i.device
+        ))
+        .run(Shell::Shell, i.check);
+    }
+    let exchange = if i.exchange { "exchange" } else { "" };
     let fix = Fix::new(
         Family::Cisco,
         "cisco::appliance_certificate",
-        &[i.vendor, i.device, i.names, i.check, flags[0], flags[1]],
+        &[i.vendor, i.device, i.names, i.check, exchange],
     );
-    if i.ours {
-        return fix
-            .say(format!(
-                "This machine trusts the CA that issued the certificate, a {} CA: the {} doing the TLS inspection is probably in \
-                 your own network, and the server's real certificate was not seen. Exempt SMTP (ports 25, 465, 587) from TLS \
-                 inspection on it, or probe from a network without inspection, then compare the issuer:",
-                i.vendor, i.device
-            ))
-            .run(Shell::Shell, i.check);
-    }
     let behind = if i.exchange {
         " Do not change Exchange's certificate or connectors for this: senders never see them while the appliance answers \
          (and Microsoft does not support an SMTP appliance between Exchange Online and a hybrid server)."
