@@ -121,8 +121,19 @@ fn banner_line(obs: &Observation) -> Vec<String> {
 fn ehlo_lines(obs: &Observation) -> Vec<String> {
     let mut e = banner_line(obs);
     if let Some(r) = &obs.ehlo {
-        e.push(format!("EHLO {} →", obs.ehlo_name));
-        e.extend(r.display_lines().into_iter().map(|l| format!("  {l}")));
+        // The greeting line, then the keywords on one line, as the session rules show them.
+        let lines = r.display_lines();
+        match lines.split_first() {
+            Some((first, rest)) if r.is_positive() && !rest.is_empty() => {
+                e.push(format!("EHLO {} → {first}", obs.ehlo_name));
+                let keywords: Vec<&str> = rest.iter().map(|l| l.get(4..).unwrap_or(l)).collect();
+                e.push(format!("  keywords: {}", keywords.join(", ")));
+            }
+            _ => {
+                e.push(format!("EHLO {} →", obs.ehlo_name));
+                e.extend(lines.into_iter().map(|l| format!("  {l}")));
+            }
+        }
     }
     e
 }

@@ -397,7 +397,10 @@ fn middleboxes(e: &mut Endpoints<'_>) {
         "Barracuda Networks",
     )
     .unwrap();
-    e.add("appliance-self-signed", e.serving(vec![barracuda.chain[0].to_vec()]));
+    e.add(
+        "appliance-self-signed",
+        e.serving(vec![barracuda.chain[0].to_vec()]),
+    );
     let forti = Ca::root_of("Fortinet", "Fortinet_CA_SSL", NOW).unwrap();
     let leaf = forti.leaf(&LeafSpec::valid_for(HOST, NOW, 200)).unwrap();
     let chain = vec![leaf.chain[0].to_vec(), forti.der().to_vec()];
