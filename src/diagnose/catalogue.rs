@@ -630,7 +630,7 @@ pub const CATALOGUE: &[Entry] = &[
             path: an SMTP proxy or a firewall with mail inspection that filters or rewrites EHLO \
             (Untangle/Arista SMTP proxies force ESMTP down to SMTP; firewall SMTP inspection such \
             as Cisco `inspect esmtp` can interfere too). A proxy that silently turns EHLO into \
-            HELO shows up instead as starttls-not-offered with a bare `250` reply. Probe from \
+            HELO shows up instead as middlebox-ehlo-downgraded (a bare `250` reply to EHLO). Probe from \
             inside the firewall: if EHLO works there, the box in between is the cause.",
         references: &[
             "RFC 5321 §3.2 (EHLO; HELO for systems without extensions)",
@@ -808,9 +808,10 @@ pub const CATALOGUE: &[Entry] = &[
             service), or make it pass TLS through to the server; changing Exchange's certificate \
             changes nothing senders see. cert-self-signed, cert-untrusted and cert-name-mismatch \
             are listed after this finding as its symptoms. When the chain leads to an inspection \
-            CA that this machine trusts, the device is probably in the probe's own network \
-            (outbound TLS inspection), and what the report says about the certificate describes \
-            the device, not the server. An appliance that is itself the MX and presents the \
+            CA that this machine trusts, or Exchange Online answers with an appliance's \
+            certificate, the device is probably in the probe's own network (outbound TLS \
+            inspection): the finding is then a warning, and the certificate findings, which \
+            describe the device and not the server, are lowered to warnings too. An appliance that is itself the MX and presents the \
             organisation's publicly trusted certificate is not reported.",
         references: &[
             "RFC 6125 §6.4 (the certificate must name the host the client connected to)",

@@ -104,6 +104,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
     let mut findings = rules::session::rules(&ctx);
     findings.extend(rules::middlebox::rules(&ctx));
     findings.extend(rules::certificate::rules(&ctx));
+    rules::middlebox::soften_symptoms(&mut findings);
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
             Code::CertUntrusted,

@@ -116,24 +116,49 @@ pub struct Interception<'a> {
     pub check: &'a str,
     /// The server behind the device is Exchange (its certificate is not the one to change).
     pub exchange: bool,
-    /// This machine trusts the inspection CA: the device is probably on our side.
-    pub ours: bool,
+    /// Why the device is probably on the probe's side, if it is.
+    pub ours: Option<OurSide>,
+}
+
+/// Why an intercepting device is probably in the probe's own network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OurSide {
+    /// This machine trusts the inspection CA that issued the certificate.
+    TrustedHere,
+    /// The server is Exchange Online, which presents Microsoft's own certificate.
+    Microsoft,
 }
 
 /// Bind the real certificate on the appliance (or let TLS through), not on the server behind
 /// it; or, when this machine trusts the inspection CA, exempt SMTP from inspection here.
 pub fn appliance_certificate(i: &Interception<'_>) -> Fix {
-    if i.ours {
+    if let Some(side) = i.ours {
+        let (token, why) = match side {
+            OurSide::TrustedHere => (
+                "trusted-here",
+                format!(
+                    "This machine trusts the CA that issued the certificate, a {} CA",
+                    i.vendor
+                ),
+            ),
+            OurSide::Microsoft => (
+                "microsoft",
+                format!(
+                    "Exchange Online presents Microsoft's own publicly trusted certificate, never a {} one",
+                    i.vendor
+                ),
+            ),
+        };
         return Fix::new(
             Family::Cisco,
             "cisco::appliance_certificate",
-            &[i.vendor, i.device, i.check, "ours"],
+            &[i.vendor, i.device, i.check, token],
         )
         .say(format!(
-            "This machine trusts the CA that issued the certificate, a {} CA: the {} doing the TLS inspection is probably in \
-             your own network, and the server's real certificate was not seen. Exempt SMTP (ports 25, 465, 587) from TLS \
-             inspection on it, or probe from a network without inspection, then compare the issuer:",
-            i.vendor, i.device
+            "{why}: the {} doing the TLS inspection is probably in your own network, and the server's real certificate was \
+             not seen. Exempt SMTP (ports 25, 465, 587) from TLS inspection on it, or probe from a network without inspection, \
+             then compare the issuer:",
+            i.device
         ))
         .run(Shell::Shell, i.check);
     }

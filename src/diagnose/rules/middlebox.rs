@@ -24,6 +24,7 @@
 
 use crate::cert::{CertInfo, NameMatch, name_match};
 use crate::diagnose::catalogue::{APPLIANCES, Appliance};
+use crate::diagnose::fixes::cisco::OurSide;
 use crate::diagnose::fixes::{cisco, generic};
 use crate::diagnose::rules::certificate::safe_name;
 use crate::diagnose::{Code, Ctx, Finding, ServerKind, Severity};
@@ -445,18 +446,32 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         (None, Some((a, m))) if !covered => (a, m, false),
         _ => return None,
     };
-    let ours = issued && ctx.ev.trusted;
+    // Who presents the certificate: a device in front of the server, or one in our own
+    // network (this machine trusts its CA; nobody stands in front of Exchange Online).
+    let ours = if issued && ctx.ev.trusted {
+        Some(OurSide::TrustedHere)
+    } else if ctx.kind == ServerKind::ExchangeOnline {
+        Some(OurSide::Microsoft)
+    } else {
+        None
+    };
     let behind = match ctx.kind {
-        ServerKind::Exchange | ServerKind::ExchangeOnline | ServerKind::Postfix => {
+        ServerKind::Exchange | ServerKind::Postfix => {
             format!(" in front of {}", ctx.kind.label())
         }
-        ServerKind::Unknown => String::new(),
+        ServerKind::ExchangeOnline | ServerKind::Unknown => String::new(),
     };
-    let summary = if ours {
+    let summary = if ours == Some(OurSide::TrustedHere) {
         format!(
             "the certificate was issued by a {} inspection CA that this machine trusts: TLS is intercepted, probably in this network, \
              so the server's own certificate was not seen",
             appliance.vendor
+        )
+    } else if ours == Some(OurSide::Microsoft) {
+        format!(
+            "Exchange Online answered with a {} certificate instead of Microsoft's: a {} in this network intercepts TLS, \
+             so the server's own certificate was not seen",
+            appliance.vendor, appliance.device
         )
     } else if issued {
         format!(
@@ -488,7 +503,7 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         ));
     }
     evidence.extend(banner_line(ctx.obs));
-    if ours {
+    if ours == Some(OurSide::TrustedHere) {
         evidence.push("the chain is trusted here: this machine trusts the inspection CA".into());
     }
     let safe: Vec<String> = names.iter().filter_map(|n| safe_name(n)).collect();
@@ -511,7 +526,11 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         exchange: ctx.kind == ServerKind::Exchange,
         ours,
     });
-    let severity = if ours { Severity::Warn } else { Severity::Fail };
+    let severity = if ours.is_some() {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
     Some(ctx.finding_with(
         Code::TlsInterceptionSuspected,
         severity,
@@ -519,6 +538,26 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         evidence,
         fix,
     ))
+}
+
+/// When the intercepting device is on the probe's side (a warning, see [`interception`]),
+/// the certificate findings describe that device's certificate, not the server's: they must
+/// not fail the server. They become warnings and say so.
+pub(crate) fn soften_symptoms(findings: &mut [Finding]) {
+    let ours = findings
+        .iter()
+        .any(|f| f.code == Code::TlsInterceptionSuspected && f.severity == Severity::Warn);
+    if !ours {
+        return;
+    }
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.code.as_str().starts_with("cert-") && f.severity == Severity::Fail)
+    {
+        f.severity = Severity::Warn;
+        f.summary
+            .push_str(" (the certificate seen is the intercepting device's, not the server's)");
+    }
 }
 
 #[cfg(test)]

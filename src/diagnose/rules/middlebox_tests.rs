@@ -470,3 +470,33 @@ fn irregular_replies_are_evidence_or_a_note() {
         f[0].evidence
     );
 }
+
+/// Nobody stands in front of Exchange Online: an appliance certificate there is intercepted
+/// in our own network, and the certificate findings must not fail Microsoft's server.
+#[test]
+fn an_appliance_certificate_from_exchange_online_is_intercepted_here() {
+    let w = world();
+    let eop = "BN8NAM11FT012.mail.protection.outlook.com";
+    let leaf = self_signed_of(&LeafSpec::valid_for("sophos.local", NOW, 900), "Sophos").unwrap();
+    let mut obs = observed(eop, eop, vec![leaf.chain[0].to_vec()], &w.trust);
+    obs.banner = Some(reply(
+        220,
+        &[&format!("{eop} Microsoft ESMTP MAIL Service ready")],
+    ));
+    let f = run(obs);
+    assert_eq!(f[0].code, Code::TlsInterceptionSuspected, "{:?}", codes(&f));
+    assert_eq!(f[0].severity, Severity::Warn);
+    assert!(f[0].summary.contains("Exchange Online"), "{}", f[0].summary);
+    assert!(f[0].fix.text().contains("Exempt SMTP"), "{}", f[0].fix);
+    assert!(
+        f.iter().all(|f| f.severity < Severity::Fail),
+        "no false FAIL: {:?}",
+        codes(&f)
+    );
+    let selfie = f.iter().find(|f| f.code == Code::CertSelfSigned).unwrap();
+    assert!(
+        selfie.summary.contains("intercepting device"),
+        "{}",
+        selfie.summary
+    );
+}
