@@ -305,6 +305,22 @@ fn bare_lf_replies_alone_are_a_note() {
     assert!(f["evidence"].to_string().contains("bare LF"), "{f}");
 }
 
+/// A reply whose lines carry different codes, next to a masked keyword: evidence of the
+/// device, not a second finding.
+#[test]
+fn mixed_reply_codes_are_evidence_for_the_firewall() {
+    let mut sc = postfix();
+    sc.starttls = StartTls::NotOffered;
+    sc.ehlo_refusal = Some(format!(
+        "250-{HOST} Hello\r\n220-PIPELINING\r\n250 XXXXXXXA"
+    ));
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "fail", 2, "middlebox-masked-keywords", "fail");
+    let evidence = r.finding("middlebox-masked-keywords")["evidence"].to_string();
+    assert!(evidence.contains("mixes reply codes"), "{evidence}");
+    assert_absent(&r, "smtp-reply-irregular");
+}
+
 #[test]
 #[ignore = "prints the human reports for a review"]
 fn print_reports() {

@@ -70,9 +70,9 @@ pub fn ehlo_rewritten() -> Fix {
         .then(allow_tls())
 }
 
-/// The greeting is masked with `*`. `starttls_missing`: the same default policy removed
-/// STARTTLS, so the firewall is the cause; otherwise TLS already passes and unmasking the
-/// banner is optional.
+/// The greeting is masked with `*`. `starttls_missing`: the same default policy may have
+/// removed STARTTLS (it is missing, or the probe never saw the EHLO reply); otherwise TLS
+/// already passes and unmasking the banner is optional.
 pub fn banner_masked(starttls_missing: bool) -> Fix {
     if starttls_missing {
         return Fix::new(Family::Cisco, "cisco::banner_masked", &["starttls-missing"])

@@ -250,32 +250,35 @@ fn keywords_masked(ctx: &Ctx<'_>, masked: &[String], starttls_missing: bool) -> 
     )
 }
 
+/// The masked greeting: the cause when STARTTLS is missing, a note when it is offered (the
+/// firewall lets TLS through) or when the probe never learned whether it is.
 fn banner(ctx: &Ctx<'_>, starttls_missing: bool) -> Finding {
     let mut evidence = banner_line(ctx.obs);
-    let (severity, summary) = if starttls_missing {
+    let offered = ctx.obs.capabilities.as_ref().map(|c| c.starttls());
+    let summary = if starttls_missing {
         evidence.push(format!(
             "STARTTLS is missing from the EHLO reply on port {}",
             ctx.port()
         ));
-        (
-            Severity::Fail,
-            "the greeting is masked with `*` (Cisco ASA/FTD `inspect esmtp` mask-banner) and STARTTLS is missing: the firewall's \
-             default policy removes it"
-                .to_string(),
-        )
-    } else {
+        "the greeting is masked with `*` (Cisco ASA/FTD `inspect esmtp` mask-banner) and STARTTLS is missing: the firewall's \
+         default policy removes it"
+    } else if offered == Some(true) {
         evidence.push("STARTTLS is offered: the firewall lets TLS through".into());
-        (
-            Severity::Info,
-            "the greeting is masked with `*` (Cisco ASA/FTD `inspect esmtp` mask-banner); STARTTLS passes".to_string(),
-        )
+        "the greeting is masked with `*` (Cisco ASA/FTD `inspect esmtp` mask-banner); STARTTLS passes"
+    } else {
+        "the greeting is masked with `*` (Cisco ASA/FTD `inspect esmtp` mask-banner): an SMTP-inspecting firewall is in the path"
+    };
+    let severity = if starttls_missing {
+        Severity::Fail
+    } else {
+        Severity::Info
     };
     ctx.finding_with(
         Code::MiddleboxMaskedBanner,
         severity,
-        summary,
+        summary.to_string(),
         evidence,
-        cisco::banner_masked(starttls_missing),
+        cisco::banner_masked(offered != Some(true)),
     )
 }
 

@@ -500,3 +500,27 @@ fn an_appliance_certificate_from_exchange_online_is_intercepted_here() {
         selfie.summary
     );
 }
+
+#[test]
+fn a_masked_banner_before_a_failed_ehlo_is_a_note_with_the_firewall_fix() {
+    let w = world();
+    let mut obs = plain_with_ehlo(&w, &["x"]);
+    obs.banner = Some(reply(220, &["**************************"]));
+    obs.ehlo = None;
+    obs.capabilities = None;
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Ehlo,
+        kind: FailureKind::Timeout,
+        message: "no reply".into(),
+        reply: None,
+        overall_deadline: false,
+    });
+    let f = run(obs);
+    let m = f
+        .iter()
+        .find(|f| f.code == Code::MiddleboxMaskedBanner)
+        .unwrap();
+    assert_eq!(m.severity, Severity::Info);
+    assert!(!m.summary.contains("passes"), "{}", m.summary);
+    assert!(m.fix.text().contains("allow-tls"), "{}", m.fix);
+}
