@@ -95,10 +95,8 @@ pub struct Evidence {
     /// The address the server says it saw us as (`250-mx Hello [203.0.113.7]`).
     pub seen_as: Option<IpAddr>,
     /// A reply ended its continuation lines with another code than it began with.
-    #[expect(dead_code, reason = "a middlebox signal for the field-diagnosis rules")]
     pub mixed_codes: bool,
     /// A reply ended a line with a bare LF instead of CRLF.
-    #[expect(dead_code, reason = "a middlebox signal for the field-diagnosis rules")]
     pub bare_lf: bool,
 }
 

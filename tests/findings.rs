@@ -276,8 +276,10 @@ fn cisco_masked_keywords_point_at_the_firewall() {
     sc.banner = "220 ******************************************".into();
     sc.keywords.push("XXXXXXXA".into());
     let r = probe(&serve(sc), &[]);
-    assert_verdict(&r, "fail", 2, "starttls-not-offered", "fail");
+    // Issue 9: the firewall is the cause and leads; the generic code stays as its symptom.
+    assert_verdict(&r, "fail", 2, "middlebox-masked-keywords", "fail");
     let f = r.finding("starttls-not-offered");
+    assert_eq!(f["severity"], "fail");
     assert!(f["fix"].as_str().unwrap().contains("allow-tls"), "{f}");
 }
 

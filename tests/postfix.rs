@@ -1155,3 +1155,107 @@ fn check_required_on_the_encrypt_listener() {
     );
     assert_eq!(second[1], "MAIL FROM:<>", "{}", run.ctx());
 }
+
+/// A Cisco ASA `inspect esmtp` stand-in on 127.0.0.1: relays to `upstream` (the real Postfix)
+/// and rewrites what the firewall rewrites with its defaults: the greeting text masked with
+/// `*` (`mask-banner`) and `STARTTLS` overwritten in place with `XXXXXXXA` (`no allow-tls`).
+/// Returns the port it listens on; it serves until the test process ends.
+fn esmtp_inspecting_proxy(upstream: u16) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy on 127.0.0.1");
+    let port = listener.local_addr().expect("proxy address").port();
+    thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                continue;
+            };
+            for s in [&client, &server] {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+            }
+            let (Ok(mut to_server), Ok(from_client)) = (server.try_clone(), client.try_clone())
+            else {
+                continue;
+            };
+            // Client to server: as sent.
+            thread::spawn(move || {
+                let mut from_client = from_client;
+                let _ = std::io::copy(&mut from_client, &mut to_server);
+                let _ = to_server.shutdown(std::net::Shutdown::Write);
+            });
+            // Server to client: line by line, rewritten.
+            thread::spawn(move || {
+                let mut to_client = client;
+                let mut reader = BufReader::new(server);
+                let mut first = true;
+                let mut line = Vec::new();
+                loop {
+                    line.clear();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    let mut out = line.clone();
+                    if std::mem::replace(&mut first, false) && line.len() > 6 {
+                        // `220 ` kept, the text masked up to the line end.
+                        let end = line.len() - if line.ends_with(b"\r\n") { 2 } else { 1 };
+                        out[4..end].iter_mut().for_each(|b| *b = b'*');
+                    } else if line.len() > 4 && line[4..].starts_with(b"STARTTLS") {
+                        out[4..12].copy_from_slice(b"XXXXXXXA");
+                    }
+                    if to_client.write_all(&out).is_err() {
+                        break;
+                    }
+                }
+                let _ = to_client.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
+/// Issue 9, middlebox fingerprints on a real MTA: the healthy Postfix seen through an
+/// ESMTP-inspecting firewall (the proxy above) must be reported as the firewall stripping
+/// STARTTLS, named first, with the ASA fix, and `starttls-not-offered` as its symptom.
+#[test]
+#[ignore = "needs the real Postfix from tests/postfix/setup.sh"]
+fn esmtp_inspection_in_front_of_postfix_is_named() {
+    let setup = Setup::load();
+    let proxy = esmtp_inspecting_proxy(setup.port("PORT_HEALTHY"));
+    let run = run_binary(&setup, &format!("{HOST}:{proxy}"), &[]);
+    run.expect_outcome("fail");
+    let first = &run.findings()[0];
+    assert_eq!(
+        first["code"],
+        "middlebox-masked-keywords",
+        "the firewall leads{}",
+        run.ctx()
+    );
+    let f = run.finding("middlebox-masked-keywords", "fail");
+    run.finding("starttls-not-offered", "fail");
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("XXXXXXXA") && evidence.contains("PIPELINING"),
+        "Postfix's own keywords, STARTTLS masked: {evidence}{}",
+        run.ctx()
+    );
+    assert!(
+        evidence.contains("masked with `*`"),
+        "the masked greeting is evidence: {evidence}{}",
+        run.ctx()
+    );
+    let asa = commands(f, "cisco-asa");
+    assert!(
+        asa.contains(&"allow-tls") && asa.contains(&"no inspect esmtp"),
+        "the ASA fix: {asa:?}{}",
+        run.ctx()
+    );
+    for code in ["middlebox-masked-banner", "tls-interception-suspected"] {
+        assert!(
+            run.findings().iter().all(|g| g["code"] != code),
+            "no {code}: one cause, one finding{}",
+            run.ctx()
+        );
+    }
+}

@@ -54,6 +54,18 @@ pub enum Code {
     SmtpTemporaryRefusal,
     /// `smtp-no-esmtp`: EHLO refused, HELO accepted.
     SmtpNoEsmtp,
+    /// `middlebox-masked-banner`: greeting masked with `*` (Cisco `mask-banner`).
+    MiddleboxMaskedBanner,
+    /// `middlebox-masked-keywords`: EHLO keywords overwritten with X's.
+    MiddleboxMaskedKeywords,
+    /// `middlebox-ehlo-downgraded`: EHLO answered like HELO by an ESMTP server.
+    MiddleboxEhloDowngraded,
+    /// `middlebox-starttls-mangled`: STARTTLS advertised, the command "unrecognized".
+    MiddleboxStarttlsMangled,
+    /// `smtp-reply-irregular`: mixed codes or bare LF in replies.
+    SmtpReplyIrregular,
+    /// `tls-interception-suspected`: an appliance's or inspection CA's certificate.
+    TlsInterceptionSuspected,
     /// `starttls-port-mismatch`: STARTTLS on one port of a host, not on another.
     StarttlsPortMismatch,
     /// `starttls-not-offered`: STARTTLS missing from EHLO.
@@ -626,7 +638,7 @@ pub const CATALOGUE: &[Entry] = &[
             path: an SMTP proxy or a firewall with mail inspection that filters or rewrites EHLO \
             (Untangle/Arista SMTP proxies force ESMTP down to SMTP; firewall SMTP inspection such \
             as Cisco `inspect esmtp` can interfere too). A proxy that silently turns EHLO into \
-            HELO shows up instead as starttls-not-offered with a bare `250` reply. Probe from \
+            HELO shows up instead as middlebox-ehlo-downgraded (a bare `250` reply to EHLO). Probe from \
             inside the firewall: if EHLO works there, the box in between is the cause.",
         references: &[
             "RFC 5321 §3.2 (EHLO; HELO for systems without extensions)",
@@ -637,6 +649,188 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "451 5.7.3 STARTTLS is required to send mail",
             "TLS is required, but was not offered by host",
+        ],
+    },
+    Entry {
+        code: Code::MiddleboxMaskedBanner,
+        id: "middlebox-masked-banner",
+        severity: Severity::Fail,
+        rank: 191,
+        inconclusive: false,
+        meaning: "the greeting is masked with `*` (Cisco ASA/FTD `inspect esmtp` mask-banner): an SMTP-inspecting firewall is in the path",
+        explanation: "The server's greeting arrived as a row of asterisks after the reply code \
+            (`220 ****************`), sometimes with a few digits or letters left standing. That \
+            is the `mask-banner` action of Cisco ASA, PIX and FTD ESMTP inspection (`inspect \
+            esmtp`), on by default in `_default_esmtp_map`: the firewall hides the mail server's \
+            software and name. The same default policy also has `no allow-tls`, which removes \
+            STARTTLS from the EHLO reply.\n\n\
+            When STARTTLS is missing on this port, the firewall is the likely cause and this \
+            finding fails, with starttls-not-offered as its symptom; the fix is on the firewall \
+            (`allow-tls` and `no mask-banner` in the ESMTP inspection policy-map, or `no inspect \
+            esmtp`), not on the mail server. Probing from inside the firewall shows the server's \
+            own banner and keywords. When STARTTLS is offered and works, the firewall already lets \
+            TLS through and the masked banner is only a note. Senders that require TLS queue mail \
+            while STARTTLS is missing (Exchange Online: `451 5.7.3 STARTTLS is required to send \
+            mail`; Postfix: `TLS is required, but was not offered by host`).",
+        references: &[
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+            "RFC 5321 §4.2 (reply syntax: a code, then text)",
+            "RFC 3207 §6 (a man-in-the-middle can delete the STARTTLS keyword)",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "TLS is required, but was not offered by host",
+        ],
+    },
+    Entry {
+        code: Code::MiddleboxMaskedKeywords,
+        id: "middlebox-masked-keywords",
+        severity: Severity::Fail,
+        rank: 192,
+        inconclusive: false,
+        meaning: "EHLO keywords overwritten with X's (`250-XXXXXXXA`): ESMTP inspection in the path stripped STARTTLS",
+        explanation: "One or more keywords of the EHLO reply arrived overwritten with X's \
+            (`250-XXXXXXXA`, where `STARTTLS` was). A mail server never sends that: a firewall \
+            inspecting SMTP rewrote the reply in place, keeping its length, to hide extensions its \
+            policy does not allow. Cisco ASA, PIX and FTD do this with `inspect esmtp`, whose \
+            default policy-map has `no allow-tls`, so STARTTLS is removed for every sender on the \
+            internet while the mail server itself is configured correctly.\n\n\
+            The fix is on the firewall: `allow-tls` (and `no mask-banner`) under `parameters` of \
+            the ESMTP inspection policy-map, or `no inspect esmtp` in the global policy. \
+            starttls-not-offered is listed after this finding as its symptom. Senders that require \
+            TLS queue and then bounce (Exchange Online: `451 5.7.3 STARTTLS is required to send \
+            mail`; Postfix: `TLS is required, but was not offered by host`); opportunistic senders \
+            deliver in clear text. When STARTTLS is still offered and only other keywords are \
+            masked, this is a note.",
+        references: &[
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+            "RFC 3207 §6 (a man-in-the-middle can delete the STARTTLS keyword)",
+            "RFC 5321 §4.1.1.1 (the EHLO reply lists the extensions)",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "TLS is required, but was not offered by host",
+            "Must issue a STARTTLS command first",
+            "starttls-not-supported",
+        ],
+    },
+    Entry {
+        code: Code::MiddleboxEhloDowngraded,
+        id: "middlebox-ehlo-downgraded",
+        severity: Severity::Fail,
+        rank: 193,
+        inconclusive: false,
+        meaning: "EHLO answered with a bare `250 host` and no extension by a server that speaks ESMTP: a box in the path rewrites EHLO to HELO",
+        explanation: "The EHLO reply was a single `250 <host>` line without any extension keyword, \
+            the answer a server gives to the old HELO command, although the server says it speaks \
+            ESMTP: its greeting says `ESMTP`, or another port of the same address lists extensions. \
+            Something between the probe and the server turned EHLO into HELO: SMTP proxies and \
+            firewalls that only pass plain SMTP (Untangle/Arista and others) do this, and with it \
+            every extension disappears, STARTTLS first. starttls-not-offered is listed after this \
+            finding as its symptom.\n\n\
+            A server that answers EHLO with no extension and claims no ESMTP anywhere is not \
+            reported here: that is more likely a minimal SMTP server than a device in the path, \
+            and it gets starttls-not-offered alone. Probe from inside the firewall: when EHLO lists \
+            extensions there, turn off SMTP proxying for the mail server on the device, or let it \
+            pass ESMTP and STARTTLS. Senders that require TLS queue and then bounce.",
+        references: &[
+            "RFC 5321 §4.1.1.1 (EHLO and HELO; the EHLO reply lists the extensions)",
+            "RFC 5321 §3.2 (a server that supports extensions answers EHLO with them)",
+            "RFC 3207 §6 (a man-in-the-middle can delete the STARTTLS keyword)",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "TLS is required, but was not offered by host",
+        ],
+    },
+    Entry {
+        code: Code::MiddleboxStarttlsMangled,
+        id: "middlebox-starttls-mangled",
+        severity: Severity::Fail,
+        rank: 194,
+        inconclusive: false,
+        meaning: "STARTTLS is advertised but the command is answered 500/502 'unrecognized': a box in the path rewrote the command",
+        explanation: "The EHLO reply advertised STARTTLS, and the same server then answered the \
+            STARTTLS command with `500` or `502`, 'command unrecognized'. A server does not forget \
+            a command it just advertised: a device in the path rewrote it. Cisco ASA, PIX and FTD \
+            ESMTP inspection turns commands its policy does not allow into `XXXX`, which the mail \
+            server then refuses (`500 5.5.1 Command unrecognized`, Postfix `502 5.5.2 Error: \
+            command not recognized`). starttls-rejected is listed after this finding as its \
+            symptom.\n\n\
+            The fix is on the device: on a Cisco ASA, `allow-tls` in the ESMTP inspection \
+            policy-map, or `no inspect esmtp`. Senders that require TLS defer and eventually \
+            bounce (Postfix: `TLS is required, but host <host> refused to start TLS`); \
+            opportunistic senders continue in clear text.",
+        references: &[
+            "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
+            (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
+            "RFC 3207 §4 (STARTTLS: 220 then handshake)",
+            "RFC 5321 §4.2.2 (500: command unrecognized; 502: command not implemented)",
+        ],
+        sender_strings: &[
+            "refused to start TLS",
+            "Error: command not recognized",
+            "500 5.5.1 Command unrecognized",
+        ],
+    },
+    Entry {
+        code: Code::SmtpReplyIrregular,
+        id: "smtp-reply-irregular",
+        severity: Severity::Info,
+        rank: 199,
+        inconclusive: false,
+        meaning: "replies break SMTP's syntax (mixed codes in one reply, lines ending in a bare LF): a sign of a proxy or fixup in the path",
+        explanation: "Some replies did not follow RFC 5321's syntax: the lines of one multi-line \
+            reply carried different codes, or lines ended with a bare LF instead of CRLF. The \
+            probe read them anyway, as most senders do. Mail servers rarely do this themselves; \
+            SMTP proxies, 'fixup' and inspection features of firewalls and home-grown gateways \
+            that rewrite replies often do. When another middlebox finding is raised, these are \
+            listed in its evidence; alone they are a note. Strict senders may refuse such replies \
+            and report a protocol error. If the server's own replies are clean when probed from \
+            inside the network, look for the device in between.",
+        references: &[
+            "RFC 5321 §4.2 (every line of a multi-line reply carries the same code)",
+            "RFC 5321 §2.3.8 (lines end with CRLF)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::TlsInterceptionSuspected,
+        id: "tls-interception-suspected",
+        severity: Severity::Fail,
+        rank: 265,
+        inconclusive: false,
+        meaning: "the certificate is an appliance's or an inspection CA's, not the mail server's: a device in front terminates or intercepts TLS",
+        explanation: "The certificate presented on this port names a security appliance or TLS \
+            inspection vendor (Barracuda, Fortinet, Sophos, Cisco, SonicWall, Palo Alto, \
+            WatchGuard, Zscaler, Check Point...) in its subject or issuer, while the names senders \
+            check point elsewhere: the certificate does not cover the mail host, and the banner \
+            may be that of the server behind the device (Exchange, Postfix). A device in front of \
+            the mail server terminates STARTTLS with its own, often self-signed, certificate.\n\n\
+            The classic case: a Barracuda in front of Exchange presents its own self-signed \
+            certificate, so Exchange Online's hybrid connector fails with `450 4.7.320 Certificate \
+            validation failed`, although Exchange's own certificate and connectors are right. The \
+            fix is on the device: install the mail server's real certificate on it (for its SMTP \
+            service), or make it pass TLS through to the server; changing Exchange's certificate \
+            changes nothing senders see. cert-self-signed, cert-untrusted and cert-name-mismatch \
+            are listed after this finding as its symptoms. When the chain leads to an inspection \
+            CA that this machine trusts, or Exchange Online answers with an appliance's \
+            certificate, the device is probably in the probe's own network (outbound TLS \
+            inspection): the finding is then a warning, and the certificate findings, which \
+            describe the device and not the server, are lowered to warnings too. An appliance that is itself the MX and presents the \
+            organisation's publicly trusted certificate is not reported.",
+        references: &[
+            "RFC 6125 §6.4 (the certificate must name the host the client connected to)",
+            "RFC 5280 §6 (path validation to a trusted root)",
+            "RFC 7672 §3.2.3 (SMTP server reference identifiers: the MX host name)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "SubjectMismatch",
         ],
     },
     Entry {
@@ -1509,6 +1703,69 @@ impl std::fmt::Display for Code {
         f.write_str(self.as_str())
     }
 }
+
+/// A security appliance or TLS inspection product, as its certificates name it.
+#[derive(Debug)]
+pub struct Appliance {
+    /// The vendor, as the report names it.
+    pub vendor: &'static str,
+    /// What kind of device presents such a certificate.
+    pub device: &'static str,
+    /// Words that identify it in a certificate's organisation (O) or common name (CN),
+    /// lower case; a phrase of several words matches consecutive words. Matched whole, so
+    /// `cisco` never matches San Francisco.
+    pub words: &'static [&'static str],
+}
+
+/// The appliances tls-interception-suspected recognises in a certificate's subject or issuer
+/// (O and CN). One table: later rules extend it here.
+pub const APPLIANCES: &[Appliance] = &[
+    Appliance {
+        vendor: "Barracuda",
+        device: "Barracuda Email Security Gateway",
+        words: &["barracuda", "barracudanetworks"],
+    },
+    Appliance {
+        vendor: "Fortinet",
+        device: "FortiGate firewall or FortiMail gateway",
+        words: &["fortinet", "fortigate", "fortimail"],
+    },
+    Appliance {
+        vendor: "Sophos",
+        device: "Sophos firewall or email appliance",
+        words: &["sophos", "sophosappliancecertificate", "astaro"],
+    },
+    Appliance {
+        vendor: "Cisco",
+        device: "Cisco Secure Email (IronPort) appliance or firewall",
+        words: &["cisco", "ironport"],
+    },
+    Appliance {
+        vendor: "SonicWall",
+        device: "SonicWall firewall (DPI-SSL)",
+        words: &["sonicwall"],
+    },
+    Appliance {
+        vendor: "Palo Alto Networks",
+        device: "Palo Alto Networks firewall (SSL decryption)",
+        words: &["palo alto", "paloalto"],
+    },
+    Appliance {
+        vendor: "WatchGuard",
+        device: "WatchGuard firewall (SMTP proxy)",
+        words: &["watchguard"],
+    },
+    Appliance {
+        vendor: "Zscaler",
+        device: "Zscaler cloud proxy (TLS inspection)",
+        words: &["zscaler"],
+    },
+    Appliance {
+        vendor: "Check Point",
+        device: "Check Point firewall (TLS inspection)",
+        words: &["check point", "checkpoint"],
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -105,8 +105,10 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
         chain: &ev.chain,
     };
     let mut findings = rules::session::rules(&ctx);
+    findings.extend(rules::middlebox::rules(&ctx));
     findings.extend(rules::certificate::rules(&ctx));
     findings.extend(rules::tls_policy::rules(&ctx));
+    rules::middlebox::soften_symptoms(&mut findings);
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
             Code::CertUntrusted,
@@ -147,12 +149,22 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - a self-signed certificate (Exchange's default, named after the server) does not cover
 ///   the MX name, and its replacement from a public CA does;
 /// - the listener without STARTTLS is the one the port comparison names, with its fix;
-/// - a server that speaks only TLS 1.0/1.1 fails the handshake of a TLS 1.2/1.3 client.
-const EXPLAINED_BY: [(Code, Code); 4] = [
+/// - a server that speaks only TLS 1.0/1.1 fails the handshake of a TLS 1.2/1.3 client;
+/// - a device in the path stripped STARTTLS, rewrote EHLO or the STARTTLS command, or
+///   presents its own certificate instead of the mail server's.
+const EXPLAINED_BY: [(Code, Code); 12] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
     (Code::StarttlsNotOffered, Code::StarttlsPortMismatch),
+    (Code::StarttlsNotOffered, Code::MiddleboxMaskedKeywords),
+    (Code::StarttlsNotOffered, Code::MiddleboxMaskedBanner),
+    (Code::StarttlsNotOffered, Code::MiddleboxEhloDowngraded),
+    (Code::StarttlsRejected, Code::MiddleboxStarttlsMangled),
+    (Code::CertSelfSigned, Code::TlsInterceptionSuspected),
+    (Code::CertUntrusted, Code::TlsInterceptionSuspected),
+    (Code::CertChainIncomplete, Code::TlsInterceptionSuspected),
+    (Code::CertNameMismatch, Code::TlsInterceptionSuspected),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if

@@ -74,8 +74,12 @@ fn err(e: impl std::fmt::Display) -> PkiError {
 }
 
 fn dn(cn: &str) -> DistinguishedName {
+    dn_of("starttls-check demo", cn)
+}
+
+fn dn_of(organization: &str, cn: &str) -> DistinguishedName {
     let mut d = DistinguishedName::new();
-    d.push(DnType::OrganizationName, "starttls-check demo");
+    d.push(DnType::OrganizationName, organization);
     d.push(DnType::CommonName, cn);
     d
 }
@@ -128,6 +132,21 @@ impl Ca {
         })
     }
 
+    /// A self-signed root of another organisation (`O=Fortinet, CN=Fortinet_CA_SSL`: an
+    /// inspection CA).
+    pub fn root_of(organization: &str, cn: &str, now: OffsetDateTime) -> Result<Self, PkiError> {
+        let mut params = ca_params(cn, now);
+        params.distinguished_name = dn_of(organization, cn);
+        let key = KeyPair::generate().map_err(err)?;
+        let cert = params.self_signed(&key).map_err(err)?;
+        Ok(Ca {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            params,
+            key,
+        })
+    }
+
     /// An intermediate signed by this CA.
     pub fn intermediate(&self, cn: &str, now: OffsetDateTime) -> Result<Self, PkiError> {
         let params = ca_params(cn, now);
@@ -147,6 +166,21 @@ impl Ca {
     pub fn leaf(&self, spec: &LeafSpec) -> Result<Leaf, PkiError> {
         let key = KeyPair::generate().map_err(err)?;
         let cert = leaf_params(spec)?
+            .signed_by(&key, &Issuer::from_params(&self.params, &self.key))
+            .map_err(err)?;
+        Ok(Leaf {
+            chain: vec![cert.der().clone()],
+            key: PrivateKeyDer::try_from(key.serialize_der()).map_err(err)?,
+        })
+    }
+
+    /// A leaf signed by this CA whose subject names `organization` (an appliance's own
+    /// certificate from a CA); the chain holds the leaf only.
+    pub fn leaf_of(&self, spec: &LeafSpec, organization: &str) -> Result<Leaf, PkiError> {
+        let key = KeyPair::generate().map_err(err)?;
+        let mut params = leaf_params(spec)?;
+        params.distinguished_name = dn_of(organization, &spec.common_name);
+        let cert = params
             .signed_by(&key, &Issuer::from_params(&self.params, &self.key))
             .map_err(err)?;
         Ok(Leaf {
@@ -187,6 +221,19 @@ impl Ca {
 pub fn self_signed(spec: &LeafSpec) -> Result<Leaf, PkiError> {
     let key = KeyPair::generate().map_err(err)?;
     let cert = leaf_params(spec)?.self_signed(&key).map_err(err)?;
+    Ok(Leaf {
+        chain: vec![cert.der().clone()],
+        key: PrivateKeyDer::try_from(key.serialize_der()).map_err(err)?,
+    })
+}
+
+/// A self-signed leaf whose subject names `organization`: an appliance's own default
+/// certificate (`O=Barracuda Networks, CN=barracuda.local`).
+pub fn self_signed_of(spec: &LeafSpec, organization: &str) -> Result<Leaf, PkiError> {
+    let key = KeyPair::generate().map_err(err)?;
+    let mut params = leaf_params(spec)?;
+    params.distinguished_name = dn_of(organization, &spec.common_name);
+    let cert = params.self_signed(&key).map_err(err)?;
     Ok(Leaf {
         chain: vec![cert.der().clone()],
         key: PrivateKeyDer::try_from(key.serialize_der()).map_err(err)?,

@@ -69,3 +69,128 @@ pub fn ehlo_rewritten() -> Fix {
         )
         .then(allow_tls())
 }
+
+/// The greeting is masked with `*`. `starttls_missing`: the same default policy may have
+/// removed STARTTLS (it is missing, or the probe never saw the EHLO reply); otherwise TLS
+/// already passes and unmasking the banner is optional.
+pub fn banner_masked(starttls_missing: bool) -> Fix {
+    if starttls_missing {
+        return Fix::new(Family::Cisco, "cisco::banner_masked", &["starttls-missing"])
+            .say(
+                "The greeting is masked with `*`, the `mask-banner` signature of Cisco ASA/FTD `inspect esmtp`, whose default policy also \
+                 removes STARTTLS (`no allow-tls`). Probe from inside the firewall: if the server offers STARTTLS there, the firewall removes it.",
+            )
+            .then(allow_tls());
+    }
+    Fix::new(Family::Cisco, "cisco::banner_masked", &["starttls-passes"])
+        .say(
+            "STARTTLS passes the firewall, so nothing is broken: the masked greeting only hides the mail server's name and software. \
+             To show it again (optional), in ASA configuration mode:",
+        )
+        .run(ASA, format!("policy-map type inspect esmtp {DEFAULT_ESMTP_MAP}"))
+        .run(ASA, "parameters")
+        .run(ASA, "no mask-banner")
+}
+
+/// EHLO answered with a bare `250 host`: a box in the path turned EHLO into HELO.
+pub fn ehlo_downgraded() -> Fix {
+    Fix::new(Family::Cisco, "cisco::ehlo_downgraded", &[])
+        .say(
+            "A device in the path answers EHLO as if it were HELO (an SMTP proxy or firewall that passes only plain SMTP, such as \
+             Untangle/Arista), which removes every extension, STARTTLS among them. Probe from inside the firewall: if EHLO lists \
+             extensions there, turn off SMTP proxying or inspection for this server on that device, or let it pass ESMTP and STARTTLS.",
+        )
+        .then(allow_tls())
+}
+
+/// What the rule saw of a certificate that belongs to an appliance or an inspection CA.
+#[derive(Debug, Clone, Copy)]
+pub struct Interception<'a> {
+    /// The vendor from the catalogue's appliance table.
+    pub vendor: &'a str,
+    /// The kind of device.
+    pub device: &'a str,
+    /// The names the real certificate must cover, safe to show (or a description).
+    pub names: &'a str,
+    /// A read-only command that shows the subject and issuer presented, safe to paste.
+    pub check: &'a str,
+    /// The server behind the device is Exchange (its certificate is not the one to change).
+    pub exchange: bool,
+    /// Why the device is probably on the probe's side, if it is.
+    pub ours: Option<OurSide>,
+}
+
+/// Why an intercepting device is probably in the probe's own network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OurSide {
+    /// This machine trusts the inspection CA that issued the certificate.
+    TrustedHere,
+    /// The server is Exchange Online, which presents Microsoft's own certificate.
+    Microsoft,
+}
+
+/// Bind the real certificate on the appliance (or let TLS through), not on the server behind
+/// it; or, when this machine trusts the inspection CA, exempt SMTP from inspection here.
+pub fn appliance_certificate(i: &Interception<'_>) -> Fix {
+    if let Some(side) = i.ours {
+        let (token, why) = match side {
+            OurSide::TrustedHere => (
+                "trusted-here",
+                format!(
+                    "This machine trusts the CA that issued the certificate, a {} CA",
+                    i.vendor
+                ),
+            ),
+            OurSide::Microsoft => (
+                "microsoft",
+                format!(
+                    "Exchange Online presents Microsoft's own publicly trusted certificate, never a {} one",
+                    i.vendor
+                ),
+            ),
+        };
+        return Fix::new(
+            Family::Cisco,
+            "cisco::appliance_certificate",
+            &[i.vendor, i.device, i.check, token],
+        )
+        .say(format!(
+            "{why}: the {} doing the TLS inspection is probably in your own network, and the server's real certificate was \
+             not seen. Exempt SMTP (ports 25, 465, 587) from TLS inspection on it, or probe from a network without inspection, \
+             then compare the issuer:",
+            i.device
+        ))
+        .run(Shell::Shell, i.check);
+    }
+    let exchange = if i.exchange { "exchange" } else { "" };
+    let fix = Fix::new(
+        Family::Cisco,
+        "cisco::appliance_certificate",
+        &[i.vendor, i.device, i.names, i.check, exchange],
+    );
+    let behind = if i.exchange {
+        " Do not change Exchange's certificate or connectors for this: senders never see them while the appliance answers \
+         (and Microsoft does not support an SMTP appliance between Exchange Online and a hybrid server)."
+    } else {
+        ""
+    };
+    fix.say(format!(
+        "The certificate senders receive is the {}'s own, not the mail server's. On the appliance, install the mail server's \
+         publicly trusted certificate (covering {}) for its SMTP/TLS service, or make it pass TLS through to the server \
+         instead of terminating it.{behind}",
+        i.device, i.names
+    ))
+    .say("Then check from outside that the issuer is your public CA:")
+    .run(Shell::Shell, i.check)
+}
+
+/// Replies that break SMTP's syntax, with nothing else amiss: find out whether the server or a
+/// device in the path writes them.
+pub fn irregular_replies() -> Fix {
+    Fix::new(Family::Cisco, "cisco::irregular_replies", &[])
+        .say(
+            "Nothing to change while mail flows. Probe from inside the network, next to the mail server: if its replies are clean \
+             there, a proxy or firewall SMTP fixup in between rewrites them (on a Cisco ASA, `inspect esmtp`); if not, the mail \
+             server's software writes them and strict senders may refuse them.",
+        )
+}

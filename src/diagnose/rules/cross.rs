@@ -484,6 +484,7 @@ pub fn rules(seen: &[Evidence]) -> Vec<Finding> {
     });
     for (_, group) in &by_addr {
         port_mismatch(group, &mut out);
+        super::middlebox::downgraded_elsewhere(group, &mut out);
     }
     out
 }

@@ -5,6 +5,7 @@
 pub mod certificate;
 pub mod cross;
 pub mod dns;
+pub mod middlebox;
 pub mod session;
 pub mod tls_policy;
 

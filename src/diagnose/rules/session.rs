@@ -7,28 +7,11 @@
 
 use crate::cert::date;
 use crate::diagnose::fixes::{self, cisco, generic};
+use crate::diagnose::rules::middlebox;
 use crate::diagnose::{Code, Ctx, Finding, ServerKind};
 use crate::model::{FailureKind, Phase, PhaseFailure, TlsMode};
 use crate::smtp::escape;
 use crate::tls::HandshakeFailure;
-
-/// Cisco ASA `inspect esmtp` overwrites keywords it does not allow with X's.
-fn masked_keywords(ctx: &Ctx<'_>) -> Vec<String> {
-    ctx.obs
-        .capabilities
-        .as_ref()
-        .map(|c| {
-            c.keywords
-                .iter()
-                .filter(|k| {
-                    k.name.len() >= 4
-                        && k.name.bytes().filter(|&b| b == b'X').count() >= k.name.len() - 1
-                })
-                .map(|k| k.name.clone())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn banner_evidence(ctx: &Ctx<'_>) -> Vec<String> {
     ctx.obs
@@ -305,26 +288,22 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     out
 }
 
-/// The `220 ****` banner of Cisco ASA `inspect esmtp` (`mask-banner`).
-fn banner_masked(ctx: &Ctx<'_>) -> bool {
-    ctx.obs.banner.as_ref().is_some_and(|b| {
-        let t = b.first_text();
-        t.len() > 3 && t.iter().filter(|&&c| c == b'*').count() * 2 > t.len()
-    })
-}
-
 fn not_offered(ctx: &Ctx<'_>) -> Finding {
     let port = ctx.port();
     let mut evidence = ehlo_evidence(ctx);
-    let masked = masked_keywords(ctx);
+    let masked = middlebox::masked_keywords(ctx.obs);
     if !masked.is_empty() {
         evidence.push(format!(
             "keywords overwritten with X's: {}",
             masked.join(", ")
         ));
     }
-    let fix = if !masked.is_empty() || banner_masked(ctx) {
+    let fix = if !masked.is_empty() {
         cisco::keywords_masked()
+    } else if middlebox::banner_masked(ctx.obs) {
+        cisco::banner_masked(true)
+    } else if middlebox::ehlo_downgraded(ctx.obs) {
+        cisco::ehlo_downgraded()
     } else {
         let fqdn = ctx
             .obs

@@ -377,6 +377,50 @@ fn session(e: &mut Endpoints<'_>) {
     e.add("injection", injected);
 }
 
+/// Middlebox fingerprints: masks, EHLO downgraded, an appliance's certificate, irregular
+/// replies (STARTTLS mangled is `failures/starttls-502`).
+fn middleboxes(e: &mut Endpoints<'_>) {
+    let plain = without_tls(e.serving(e.good(90)));
+    // Greeting as the host: with its banner masked the server's kind is unknown, and the
+    // generic greeting fix's key holds the greeting name that its text leaves out.
+    let mut masked_working = greeting(e.serving(e.good(90)), HOST);
+    masked_working.banner = Some(reply(220, &["*****************0*0**2****"]));
+    e.add("banner-masked-tls-works", masked_working);
+    let works = e.serving(e.good(90));
+    e.add(
+        "keywords-masked-tls-works",
+        keywords(works, &["XXXXXXXB", "STARTTLS"]),
+    );
+    e.add("ehlo-downgraded", keywords(plain.clone(), &[]));
+    let barracuda = crate::scripted::pki::self_signed_of(
+        &LeafSpec::valid_for("barracuda.local", NOW, 3000),
+        "Barracuda Networks",
+    )
+    .unwrap();
+    e.add(
+        "appliance-self-signed",
+        e.serving(vec![barracuda.chain[0].to_vec()]),
+    );
+    let forti = Ca::root_of("Fortinet", "Fortinet_CA_SSL", NOW).unwrap();
+    let leaf = forti.leaf(&LeafSpec::valid_for(HOST, NOW, 200)).unwrap();
+    let chain = vec![leaf.chain[0].to_vec(), forti.der().to_vec()];
+    e.add("inspection-ca", e.serving(chain.clone()));
+    let ours = TrustStore::from_certs([forti.der()], None);
+    e.add("inspection-ca-trusted", as_kind(e.k, HOST, chain, &ours));
+    let mut irregular = e.serving(e.good(90));
+    if let Some(b) = irregular.banner.as_mut() {
+        b.lines.iter_mut().for_each(|l| l.bare_lf = true);
+    }
+    e.add("irregular-replies", irregular);
+}
+
+/// EHLO answered with a bare `250` below a greeting that claims no ESMTP.
+fn bare_ehlo(obs: Observation) -> Observation {
+    let mut obs = keywords(without_tls(obs), &[]);
+    obs.banner = Some(reply(220, &["mx1.contoso.test ready"]));
+    obs
+}
+
 fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> {
     let mut e = Endpoints {
         w,
@@ -388,6 +432,7 @@ fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> 
     failures(&mut e);
     session(&mut e);
     follow_ups(&mut e);
+    middleboxes(&mut e);
     e.out
 }
 
@@ -582,6 +627,10 @@ fn cross_scenarios(w: &World, k: Kind) -> Vec<(String, Vec<Evidence>)> {
         (
             "domain-starttls",
             vec![n.good(1, 25), mx2(no_starttls(n.good(5, 25)))],
+        ),
+        (
+            "ehlo-downgraded-elsewhere",
+            vec![bare_ehlo(n.good(1, 25)), n.good(1, 587)],
         ),
         (
             "domain-version",
