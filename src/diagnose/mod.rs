@@ -118,6 +118,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
     if healthy {
         findings.push(rules::session::healthy(&ctx));
     }
+    rules::blocklist::rules(&ctx, &mut findings);
     rank(&mut findings);
     findings
 }
@@ -142,11 +143,15 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - an RSA key under 2048 bits makes rustls refuse the handshake signature;
 /// - a self-signed certificate (Exchange's default, named after the server) does not cover
 ///   the MX name, and its replacement from a public CA does;
-/// - the listener without STARTTLS is the one the port comparison names, with its fix.
-const EXPLAINED_BY: [(Code, Code); 3] = [
+/// - the listener without STARTTLS is the one the port comparison names, with its fix;
+/// - Exchange Online Protection withholds STARTTLS from a blocklisted sender, and bans one on
+///   its own list at connect (`550 5.7.606-649 Access denied, banned sending IP`).
+const EXPLAINED_BY: [(Code, Code); 5] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::CertNameMismatch, Code::CertSelfSigned),
     (Code::StarttlsNotOffered, Code::StarttlsPortMismatch),
+    (Code::StarttlsNotOffered, Code::EgressIpBlocklisted),
+    (Code::SmtpRejected, Code::EgressIpBlocklisted),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if
@@ -158,6 +163,9 @@ pub(crate) fn explained_by<'a>(f: &Finding, all: &'a [Finding]) -> Option<&'a Fi
         .find_map(|(_, cause)| {
             all.iter().find(|c| {
                 c.code == *cause
+                    // A lesser finding is no cause of a worse one (a listing that only warns
+                    // does not explain a port without STARTTLS).
+                    && c.severity >= f.severity
                     && !f.endpoints.is_empty()
                     && f.endpoints.iter().all(|e| c.endpoints.contains(e))
             })

@@ -116,4 +116,7 @@ pub struct Observation {
     pub failure: Option<PhaseFailure>,
     /// Everything sent and received.
     pub transcript: Transcript,
+    /// What DNS blocklists said about the address the server saw us as (asked after the
+    /// probe, by the engine), if they were asked.
+    pub blocklist: Option<super::BlocklistCheck>,
 }

@@ -438,6 +438,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         ehlo_tls: None,
         failure: None,
         transcript: Transcript::new(started),
+        blocklist: None,
     };
     let mut p = Probe { cfg, obs };
     if let Some(tcp) = p.connect().await {

@@ -78,6 +78,7 @@ pub(super) fn observed(
         ehlo_tls: Some(reply(250, &[greeting])),
         failure: None,
         transcript: Transcript::new(Instant::now()),
+        blocklist: None,
     }
 }
 
