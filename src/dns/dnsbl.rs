@@ -199,12 +199,12 @@ fn listing(zone: &str, code: Ipv4Addr) -> Listing {
                 Removal::Spamhaus,
             ),
             10 => (
-                "Spamhaus PBL (set by the ISP)",
+                "Spamhaus PBL, set by the ISP",
                 "the owner of the range (the ISP) says it should not send mail directly: dynamic or end-user addresses (Policy Block List)",
                 Removal::PblIsp,
             ),
             11 => (
-                "Spamhaus PBL (set by Spamhaus)",
+                "Spamhaus PBL, set by Spamhaus",
                 "Spamhaus found the range to be end-user or dynamic space, not a mail server (Policy Block List)",
                 Removal::PblSpamhaus,
             ),
@@ -409,7 +409,7 @@ mod tests {
         };
         assert_eq!(
             l.iter().map(|x| x.list).collect::<Vec<_>>(),
-            ["Spamhaus XBL", "Spamhaus PBL (set by the ISP)"]
+            ["Spamhaus XBL", "Spamhaus PBL, set by the ISP"]
         );
     }
 

@@ -81,7 +81,10 @@ pub(crate) fn rules(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
         findings.push(blocklisted(ctx, ip, &listed, withheld, evidence.clone()));
     }
     if !refused.is_empty() {
-        findings.push(query_refused(ctx, ip, &refused, check, evidence.clone()));
+        let mut lines = vec![evidence[0].clone()];
+        lines.extend(refused.iter().map(|a| answer_line(a)));
+        lines.push(format!("asked through {}", check.resolver));
+        findings.push(query_refused(ctx, ip, &refused, check, lines));
     }
     if !listed.is_empty() {
         return;
@@ -98,8 +101,17 @@ pub(crate) fn rules(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
                 findings,
                 true,
                 format!(
-                    "no blocklist that answered holds {ip} ({}): the cause may be Microsoft's own list (sender.office.com) or another (see egress-ip-not-listed)",
-                    not_listed.join(", ")
+                    "no blocklist that answered holds {ip} ({}){}: the cause may be Microsoft's own list (sender.office.com) or another (see egress-ip-not-listed)",
+                    not_listed.join(", "),
+                    if refused.is_empty() {
+                        String::new()
+                    } else {
+                        let z: Vec<&str> = refused.iter().map(|a| a.zone.as_str()).collect();
+                        format!(
+                            "; {} refused the query (see dnsbl-query-refused)",
+                            z.join(", ")
+                        )
+                    }
                 ),
             );
         }
@@ -196,17 +208,31 @@ fn blocklisted(
     withheld: bool,
     evidence: Vec<String>,
 ) -> Finding {
-    let mut names: Vec<String> = Vec::new();
+    // One entry per list: `zen.spamhaus.org (Spamhaus XBL, Spamhaus PBL, set by the ISP)`.
+    let mut by_zone: Vec<(&str, Vec<&str>)> = Vec::new();
     for (zone, l) in listed {
-        let name = if l.list == "the list" {
-            (*zone).to_string()
-        } else {
-            format!("{zone} ({})", l.list)
+        let at = match by_zone.iter().position(|(z, _)| z == zone) {
+            Some(at) => at,
+            None => {
+                by_zone.push((zone, Vec::new()));
+                by_zone.len() - 1
+            }
         };
-        if !names.contains(&name) {
-            names.push(name);
+        let subs = &mut by_zone[at].1;
+        if l.list != "the list" && !subs.contains(&l.list) {
+            subs.push(l.list);
         }
     }
+    let names: Vec<String> = by_zone
+        .iter()
+        .map(|(z, subs)| {
+            if subs.is_empty() {
+                (*z).to_string()
+            } else {
+                format!("{z} ({})", subs.join(", "))
+            }
+        })
+        .collect();
     let mut summary = format!(
         "{ip}, the address this probe was seen as, is listed at {}",
         names.join(", ")
