@@ -552,6 +552,44 @@ mod tests {
     }
 
     #[test]
+    fn dnsbl_takes_its_zone_only_after_an_equals_sign() {
+        let parse = |words: &[&str]| {
+            Cli::try_parse_from(std::iter::once("starttls-check").chain(words.iter().copied()))
+        };
+        // The word after a bare --dnsbl is a target, never a list.
+        let cli = parse(&["--dnsbl", "contoso.com"]).unwrap();
+        assert_eq!(cli.targets.len(), 1);
+        assert_eq!(cli.probe.dnsbl, ["default"]);
+        let d = dnsbl_settings(&cli.probe);
+        assert!(d.asked && !d.off);
+        assert_eq!(d.zones, crate::dns::dnsbl::DEFAULT_ZONES);
+        let cli = parse(&["--dnsbl=bl.example.org", "--dnsbl=default", "contoso.com"]).unwrap();
+        assert_eq!(
+            dnsbl_settings(&cli.probe).zones,
+            [
+                "bl.example.org",
+                "zen.spamhaus.org",
+                "b.barracudacentral.org",
+                "bl.spamcop.net"
+            ]
+        );
+        // Without --dnsbl: the default lists, asked only when EOP withholds STARTTLS.
+        let d = dnsbl_settings(&parse(&["contoso.com"]).unwrap().probe);
+        assert!(!d.asked && !d.off);
+        assert!(parse(&["--dnsbl=203.0.113.7", "contoso.com"]).is_err());
+        assert!(parse(&["--dnsbl=nodot", "contoso.com"]).is_err());
+        assert!(parse(&["--no-dnsbl", "--dnsbl", "contoso.com"]).is_err());
+        assert!(parse(&["--no-dnsbl", "--egress-ip", "192.0.2.7", "contoso.com"]).is_err());
+        let t =
+            |words: &[&str]| targets_in(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+        assert_eq!(t(&["--dnsbl", "contoso.com", "--bogus"]), "contoso.com");
+        assert_eq!(
+            t(&["--egress-ip", "192.0.2.7", "contoso.com", "--bogus"]),
+            "contoso.com"
+        );
+    }
+
+    #[test]
     fn resolve_accepts_curl_and_bracket_forms() {
         assert_eq!(
             parse_resolve("Mail.Contoso.com:203.0.113.5").unwrap(),

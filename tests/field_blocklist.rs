@@ -11,6 +11,8 @@
 //! The test addresses are public-looking ones (no traffic goes to them): documentation
 //! addresses such as the seed's 203.0.113.7 are never looked up, and a test says so.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::net::IpAddr;

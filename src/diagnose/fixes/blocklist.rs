@@ -23,7 +23,11 @@ const MICROSOFT: &str = "Microsoft's own list (Exchange Online Protection) answe
 
 /// How to end one listing of `ip` at `zone`.
 fn removal(ip: &str, zone: &str, l: &Listing) -> String {
-    let head = format!("{zone} ({}, {}):", l.list, l.code);
+    let head = if l.removal == Removal::Unknown {
+        format!("{zone} ({}):", l.code)
+    } else {
+        format!("{zone} ({}, {}):", l.list, l.code)
+    };
     let check = format!("look {ip} up at https://check.spamhaus.org/");
     match l.removal {
         Removal::Spamhaus => format!(
@@ -126,24 +130,28 @@ pub fn not_listed(withheld: bool) -> Fix {
 
 /// The address was not looked up (`why`), or no list could answer (`why` is `None`).
 pub fn not_checked(why: Option<Skipped>) -> Fix {
-    let name = format!("{why:?}");
-    let text = match why {
-        Some(Skipped::Deadline) => {
-            "The run's deadline ran out before the lists could be asked: give more time with --deadline, or probe fewer endpoints."
-        }
-        Some(Skipped::Loopback | Skipped::Private | Skipped::LinkLocal) => {
+    let (name, text) = match why {
+        Some(Skipped::Deadline) => (
+            "deadline",
+            "The run's deadline ran out before the lists could be asked: give more time with --deadline, or probe fewer endpoints.",
+        ),
+        Some(Skipped::Loopback | Skipped::Private | Skipped::LinkLocal) => (
+            "local",
             "The server is on this network, or a NAT between us rewrote the address, so it is not the address the internet sees. \
-             Pass the public address this network sends from with --egress-ip, or probe from outside."
-        }
-        Some(Skipped::Documentation | Skipped::NotUnicast) => {
-            "No sender on the internet has this address (a lab or test server wrote it): pass the real public address with --egress-ip."
-        }
-        Some(Skipped::NoAddress) => {
-            "The greeting names no address: pass the public address this network sends from with --egress-ip."
-        }
-        None => {
-            "Check that the resolver answers (--resolver names another), or look the address up on the lists' web sites (https://check.spamhaus.org/)."
-        }
+             Pass the public address this network sends from with --egress-ip, or probe from outside.",
+        ),
+        Some(Skipped::Documentation | Skipped::NotUnicast) => (
+            "no-sender",
+            "No sender on the internet has this address (a lab or test server wrote it): pass the real public address with --egress-ip.",
+        ),
+        Some(Skipped::NoAddress) => (
+            "no-address",
+            "The greeting names no address: pass the public address this network sends from with --egress-ip.",
+        ),
+        None => (
+            "no-answer",
+            "Check that the resolver answers (--resolver names another), or look the address up on the lists' web sites (https://check.spamhaus.org/).",
+        ),
     };
-    fix("blocklist::not_checked", &[&name]).say(text)
+    fix("blocklist::not_checked", &[name]).say(text)
 }
