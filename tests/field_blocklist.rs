@@ -27,6 +27,8 @@ const LISTED: &str = "81.2.69.142";
 const REFUSED: &str = "81.2.69.160";
 /// On no list.
 const CLEAN: &str = "81.2.69.192";
+/// Listed at ZEN (CSS) by its reversed nibbles; Barracuda and SpamCop hold no IPv6.
+const LISTED_V6: &str = "2a01:4f8::1";
 
 const EOP: &str = "contoso-com.mail.protection.outlook.com";
 
@@ -40,7 +42,8 @@ fn zone(origin: &str, records: &str) -> String {
 fn lists() -> DnsServer {
     let zen = zone(
         "zen.spamhaus.org",
-        "142.69.2.81 IN A 127.0.0.4\n142.69.2.81 IN A 127.0.0.10\n160.69.2.81 IN A 127.255.255.254\n",
+        "142.69.2.81 IN A 127.0.0.4\n142.69.2.81 IN A 127.0.0.10\n160.69.2.81 IN A 127.255.255.254\n\
+         1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.f.4.0.1.0.a.2 IN A 127.0.0.3\n",
     );
     let barracuda = zone("b.barracudacentral.org", "142.69.2.81 IN A 127.0.0.2\n");
     let spamcop = zone("bl.spamcop.net", "");
@@ -420,4 +423,70 @@ fn microsofts_own_list_is_named_from_its_reply() {
             .contains("https://sender.office.com")
     );
     assert!(blocklist_queries(&dns).is_empty());
+}
+
+#[test]
+fn a_resolver_that_never_answers_leaves_the_listing_unknown_within_the_timeout() {
+    // A UDP socket that reads nothing and answers nothing (no TCP listener on its port).
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let resolver = silent.local_addr().unwrap().to_string();
+    let server = serve(eop(Some(LISTED)));
+    let target = format!("{EOP}:{}", server.addr.port());
+    let resolve = format!("{EOP}:{}", server.addr.ip());
+    let started = std::time::Instant::now();
+    let r = run(&[
+        target.as_str(),
+        "--resolve",
+        resolve.as_str(),
+        "--resolver",
+        resolver.as_str(),
+        "--format",
+        "json",
+        "--timeout",
+        "0.5",
+    ]);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+    assert_absent(&r, "egress-ip-blocklisted");
+    let f = r.finding("egress-ip-not-checked");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no blocklist could say"),
+        "{f}"
+    );
+    assert!(f["evidence"].to_string().contains(": unknown"), "{f}");
+    let symptom = r.finding("starttls-not-offered")["evidence"].to_string();
+    assert!(symptom.contains("is unknown"), "{symptom}");
+    assert_eq!(r.json()["verdict"], "fail");
+}
+
+#[test]
+fn an_ipv6_address_is_asked_by_its_nibbles_where_the_list_holds_ipv6() {
+    let dns = lists();
+    let server = serve(eop(Some(LISTED_V6)));
+    let r = probe_with(&dns, EOP, &server, &[]);
+    assert_verdict(&r, "fail", 2, "egress-ip-blocklisted", "fail");
+    let f = r.finding("egress-ip-blocklisted");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("zen.spamhaus.org (Spamhaus CSS)")
+    );
+    let evidence = f["evidence"].to_string();
+    assert!(
+        evidence.contains("b.barracudacentral.org: not checked: this list holds no IPv6 addresses"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("bl.spamcop.net: not checked"),
+        "{evidence}"
+    );
+    assert_eq!(
+        blocklist_queries(&dns),
+        ["1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.f.4.0.1.0.a.2.zen.spamhaus.org."],
+        "only ZEN is asked for an IPv6 address"
+    );
 }

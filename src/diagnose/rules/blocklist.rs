@@ -369,6 +369,110 @@ fn banned_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::rules::tests::{NOW, observed, reply, world};
+    use crate::diagnose::{Policy, diagnose, explained_by};
+    use crate::evidence::Evidence;
+    use crate::model::Observation;
+    use crate::scripted::LeafSpec;
+    use crate::smtp::Capabilities;
+
+    const EOP: &str = "BN8NAM11FT012.mail.protection.outlook.com";
+
+    /// EOP, healthy or without STARTTLS, with the lists' answers for 81.2.69.142.
+    fn eop(starttls: bool, reason: CheckReason, answers: Vec<ListAnswer>) -> Observation {
+        let w = world();
+        let chain = w.chain(&LeafSpec::valid_for("mail.contoso.test", NOW, 90), true);
+        let mut obs = observed("mail.contoso.test", EOP, chain, &w.trust);
+        obs.banner = Some(reply(
+            220,
+            &[&format!("{EOP} Microsoft ESMTP MAIL Service ready")],
+        ));
+        if !starttls {
+            let ehlo = reply(250, &[&format!("{EOP} Hello [81.2.69.142]"), "PIPELINING"]);
+            obs.capabilities = Some(Capabilities::parse(&ehlo));
+            obs.ehlo = Some(ehlo);
+            obs.tls = None;
+            obs.trust = None;
+            obs.chain = Vec::new();
+            obs.starttls_reply = None;
+            obs.ehlo_tls = None;
+        }
+        obs.blocklist = Some(BlocklistCheck {
+            address: Some("81.2.69.142".parse().unwrap()),
+            source: EgressSource::Greeting,
+            reason,
+            resolver: "the resolver 127.0.0.1:5353".into(),
+            outcome: Ok(answers),
+        });
+        obs
+    }
+
+    fn xbl() -> Vec<ListAnswer> {
+        vec![ListAnswer {
+            zone: "zen.spamhaus.org".into(),
+            query: "142.69.2.81.zen.spamhaus.org".into(),
+            status: crate::dns::dnsbl::decode("zen.spamhaus.org", &["127.0.0.4".parse().unwrap()]),
+        }]
+    }
+
+    fn run(obs: Observation) -> Vec<Finding> {
+        diagnose(&Evidence::derive(obs, NOW), &Policy::default(), NOW)
+    }
+
+    #[test]
+    fn a_listing_behind_withheld_starttls_is_the_failing_cause() {
+        let f = run(eop(false, CheckReason::StarttlsWithheld, xbl()));
+        assert_eq!(f[0].code, Code::EgressIpBlocklisted);
+        assert_eq!(f[0].severity, Severity::Fail);
+        assert_eq!(f[1].code, Code::StarttlsNotOffered);
+        assert_eq!(
+            explained_by(&f[1], &f).map(|c| c.code),
+            Some(Code::EgressIpBlocklisted)
+        );
+    }
+
+    #[test]
+    fn a_listing_where_tls_works_only_warns_beside_the_healthy_summary() {
+        let f = run(eop(true, CheckReason::Asked, xbl()));
+        assert_eq!(
+            (f[0].code, f[0].severity),
+            (Code::EgressIpBlocklisted, Severity::Warn)
+        );
+        assert!(f.iter().any(|x| x.code == Code::StarttlsOk), "{f:?}");
+        assert!(!f[0].summary.contains("withholds"), "{}", f[0].summary);
+    }
+
+    #[test]
+    fn a_refusal_is_a_note_and_never_a_listing() {
+        let refused = vec![ListAnswer {
+            zone: "zen.spamhaus.org".into(),
+            query: "142.69.2.81.zen.spamhaus.org".into(),
+            status: crate::dns::dnsbl::decode(
+                "zen.spamhaus.org",
+                &["127.255.255.254".parse().unwrap()],
+            ),
+        }];
+        let f = run(eop(false, CheckReason::StarttlsWithheld, refused));
+        assert!(f.iter().all(|x| x.code != Code::EgressIpBlocklisted));
+        let note = f
+            .iter()
+            .find(|x| x.code == Code::DnsblQueryRefused)
+            .unwrap();
+        assert_eq!(note.severity, Severity::Info);
+        let symptom = f
+            .iter()
+            .find(|x| x.code == Code::StarttlsNotOffered)
+            .unwrap();
+        assert_eq!(symptom.severity, Severity::Fail);
+        assert!(
+            symptom
+                .evidence
+                .iter()
+                .any(|l| l.contains("every list refused")),
+            "{:?}",
+            symptom.evidence
+        );
+    }
 
     #[test]
     fn microsofts_ban_codes_are_recognised() {
