@@ -168,6 +168,31 @@ pub(crate) struct ProbeArgs {
     /// hybrid connector with RequireTLS), so tls-not-required is a warning.
     #[arg(long, requires = "check_required")]
     pub(crate) expect_required: bool,
+    /// Look the address the server saw this probe as (its `Hello [address]`) up in DNS
+    /// blocklists, on every endpoint. `--dnsbl` alone asks Spamhaus ZEN, Barracuda and SpamCop;
+    /// `--dnsbl=ZONE` asks that list (repeatable; `--dnsbl=default` adds the three). The value
+    /// needs the `=`, so `--dnsbl contoso.com` probes contoso.com. Without --dnsbl the three
+    /// are asked only when Exchange Online Protection withholds STARTTLS, as it does from
+    /// listed senders. Asked through --resolver or the system's resolver: Spamhaus refuses
+    /// queries through public resolvers (8.8.8.8, 1.1.1.1).
+    #[arg(
+        long,
+        value_name = "ZONE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "default",
+        value_parser = parse_dnsbl_zone
+    )]
+    pub(crate) dnsbl: Vec<String>,
+
+    /// Never ask DNS blocklists, not even when Exchange Online Protection withholds STARTTLS.
+    #[arg(long, conflicts_with_all = ["dnsbl", "egress_ip"])]
+    pub(crate) no_dnsbl: bool,
+
+    /// The public address this machine sends from (after NAT), looked up in the blocklists
+    /// when the server's greeting names none.
+    #[arg(long, value_name = "IP")]
+    pub(crate) egress_ip: Option<IpAddr>,
 
     /// Only IPv4 addresses.
     #[arg(short = '4', conflicts_with = "ipv6")]
@@ -251,6 +276,46 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
     addr.parse()
         .map(|ip| (host, ip))
         .map_err(|_| format!("'{addr}' is not an IP address"))
+}
+
+/// A `--dnsbl` zone (`zen.spamhaus.org`), or `default` for the default lists.
+fn parse_dnsbl_zone(s: &str) -> Result<String, String> {
+    if s.eq_ignore_ascii_case("default") {
+        return Ok("default".into());
+    }
+    crate::target::normalize_name(s)
+        .filter(|z| z.contains('.') && z.parse::<IpAddr>().is_err())
+        .ok_or_else(|| {
+            format!("'{s}' is not a blocklist's DNS zone (e.g. zen.spamhaus.org) or 'default'")
+        })
+}
+
+/// The lists `--dnsbl` names, in order, `default` expanded, without repeats.
+fn dnsbl_settings(args: &ProbeArgs) -> crate::dns::dnsbl::DnsblSettings {
+    use crate::dns::dnsbl::{DEFAULT_ZONES, DnsblSettings};
+    let mut zones: Vec<String> = Vec::new();
+    for z in &args.dnsbl {
+        let add: Vec<String> = if z == "default" {
+            DEFAULT_ZONES.map(String::from).to_vec()
+        } else {
+            vec![z.clone()]
+        };
+        for z in add {
+            if !zones.contains(&z) {
+                zones.push(z);
+            }
+        }
+    }
+    DnsblSettings {
+        off: args.no_dnsbl,
+        asked: !args.dnsbl.is_empty(),
+        zones: if zones.is_empty() {
+            DEFAULT_ZONES.map(String::from).to_vec()
+        } else {
+            zones
+        },
+        egress_ip: args.egress_ip,
+    }
 }
 
 fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
@@ -364,6 +429,7 @@ impl ProbeArgs {
                 expect_required: args.expect_required,
             },
             concurrency: usize::from(args.concurrency),
+            dnsbl: dnsbl_settings(args),
         })
     }
 }
@@ -374,7 +440,8 @@ impl ProbeArgs {
 pub(crate) fn targets_in(words: &[String]) -> String {
     use clap::CommandFactory;
     let cli = Cli::command();
-    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    // `--dnsbl[=ZONE]` takes its value only after `=`: the next word is a target.
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values() && !a.is_require_equals_set();
     let long = |name: &str| cli.get_arguments().find(|a| a.get_long() == Some(name));
     let short = |c: char| cli.get_arguments().find(|a| a.get_short() == Some(c));
     let mut positional = Vec::new();
@@ -496,6 +563,44 @@ mod tests {
         );
         assert_eq!(t(&["demo", "--format", "json", "--bogus"]), "");
         assert_eq!(t(&["--format", "json"]), "");
+    }
+
+    #[test]
+    fn dnsbl_takes_its_zone_only_after_an_equals_sign() {
+        let parse = |words: &[&str]| {
+            Cli::try_parse_from(std::iter::once("starttls-check").chain(words.iter().copied()))
+        };
+        // The word after a bare --dnsbl is a target, never a list.
+        let cli = parse(&["--dnsbl", "contoso.com"]).unwrap();
+        assert_eq!(cli.targets.len(), 1);
+        assert_eq!(cli.probe.dnsbl, ["default"]);
+        let d = dnsbl_settings(&cli.probe);
+        assert!(d.asked && !d.off);
+        assert_eq!(d.zones, crate::dns::dnsbl::DEFAULT_ZONES);
+        let cli = parse(&["--dnsbl=bl.example.org", "--dnsbl=default", "contoso.com"]).unwrap();
+        assert_eq!(
+            dnsbl_settings(&cli.probe).zones,
+            [
+                "bl.example.org",
+                "zen.spamhaus.org",
+                "b.barracudacentral.org",
+                "bl.spamcop.net"
+            ]
+        );
+        // Without --dnsbl: the default lists, asked only when EOP withholds STARTTLS.
+        let d = dnsbl_settings(&parse(&["contoso.com"]).unwrap().probe);
+        assert!(!d.asked && !d.off);
+        assert!(parse(&["--dnsbl=203.0.113.7", "contoso.com"]).is_err());
+        assert!(parse(&["--dnsbl=nodot", "contoso.com"]).is_err());
+        assert!(parse(&["--no-dnsbl", "--dnsbl", "contoso.com"]).is_err());
+        assert!(parse(&["--no-dnsbl", "--egress-ip", "192.0.2.7", "contoso.com"]).is_err());
+        let t =
+            |words: &[&str]| targets_in(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+        assert_eq!(t(&["--dnsbl", "contoso.com", "--bogus"]), "contoso.com");
+        assert_eq!(
+            t(&["--egress-ip", "192.0.2.7", "contoso.com", "--bogus"]),
+            "contoso.com"
+        );
     }
 
     #[test]

@@ -178,11 +178,17 @@ pub async fn run<R: Resolver>(
             report(job, p, &mut observed, events);
         }
     }
+    let mut blocklists = crate::dns::dnsbl::Cache::new();
     while let Some(joined) = set.join_next_with_id().await {
         // A probe never fails, but a panic in one must not hold back its jobs' reports: they
         // are made without it, as if it had not been planned.
         let i = match joined {
-            Ok((_, (i, obs))) => {
+            Ok((_, (i, mut obs))) => {
+                // Blocklists for the address the server saw, when called for: a phase of its
+                // own after the probe, before the rules (which stay pure).
+                let (step, dnsbl) = (settings.probe.step_timeout, &settings.dnsbl);
+                let cache = &mut blocklists;
+                crate::dns::dnsbl::attach(&mut obs, dnsbl, resolver, step, deadline, cache).await;
                 observed.slots[i] = Some(obs);
                 i
             }

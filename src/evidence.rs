@@ -28,7 +28,7 @@ pub enum ServerKind {
 
 impl ServerKind {
     /// Reads the banner and EHLO greeting.
-    fn detect(obs: &Observation) -> Self {
+    pub(crate) fn detect(obs: &Observation) -> Self {
         let banner = obs
             .banner
             .as_ref()
@@ -156,7 +156,7 @@ impl Evidence {
 
 /// The egress address in the EHLO greeting (`250-mx Hello [203.0.113.7]`), as Exchange and
 /// Postfix write it.
-fn seen_as(obs: &Observation) -> Option<IpAddr> {
+pub(crate) fn seen_as(obs: &Observation) -> Option<IpAddr> {
     let text = &obs.capabilities.as_ref()?.greeting_text;
     let start = text.find('[')?;
     let end = text[start..].find(']')? + start;

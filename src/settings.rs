@@ -93,6 +93,8 @@ pub struct Settings {
     pub policy: Policy,
     /// At most this many probes at once.
     pub concurrency: usize,
+    /// Which DNS blocklists to ask about the address a server saw us as, and when.
+    pub dnsbl: crate::dns::dnsbl::DnsblSettings,
 }
 
 impl Settings {
@@ -123,6 +125,7 @@ impl Settings {
             overall: step * DEADLINE_IN_TIMEOUTS,
             policy: Policy::default(),
             concurrency: usize::from(DEFAULT_CONCURRENCY),
+            dnsbl: Default::default(),
         }
     }
 }

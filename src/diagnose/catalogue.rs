@@ -32,6 +32,14 @@ pub enum Code {
     EndpointsCapped,
     /// `local-trust-store-missing`: our own trust store is missing.
     LocalTrustStoreMissing,
+    /// `egress-ip-blocklisted`: the address the server saw us as is on a blocklist.
+    EgressIpBlocklisted,
+    /// `dnsbl-query-refused`: a blocklist refused the query (127.255.255.x).
+    DnsblQueryRefused,
+    /// `egress-ip-not-listed`: no blocklist asked holds the address.
+    EgressIpNotListed,
+    /// `egress-ip-not-checked`: the address could not be (or was not) looked up.
+    EgressIpNotChecked,
     /// `probe-deadline-exceeded`: the run's deadline ran out.
     ProbeDeadlineExceeded,
     /// `connect-refused`: TCP RST.
@@ -357,6 +365,109 @@ pub const CATALOGUE: &[Entry] = &[
             minimal container images (Debian slim, Alpine, distroless) without the \
             `ca-certificates` package. Install it, or pass the roots to trust with --ca-file.",
         references: &["RFC 5280 §6 (path validation starts from trust anchors)"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::EgressIpBlocklisted,
+        id: "egress-ip-blocklisted",
+        severity: Severity::Fail,
+        rank: 171,
+        inconclusive: false,
+        meaning: "the address the server saw this probe as is on a blocklist: Exchange Online Protection withholds STARTTLS from it (warn when TLS works anyway)",
+        explanation: "The address the server saw this probe as (its EHLO greeting `Hello \
+            [address]`, or --egress-ip) is held by a DNS blocklist, or the server itself said \
+            that its own list bans it. The evidence names each list, the code it returned and what \
+            that code means.\n\n\
+            Exchange Online Protection withholds STARTTLS, and other ESMTP keywords, from senders \
+            on the blocklists it uses, so an on-premises server whose send connector requires TLS \
+            queues with `451 4.4.0 Primary target IP address responded with: \"451 5.7.3 Must \
+            issue a STARTTLS command first.\"`, an error that looks as if the sender forgot \
+            STARTTLS. This is then a FAIL and the cause of starttls-not-offered. When TLS works \
+            anyway, or the server is not one that withholds STARTTLS, the listing is a warning: \
+            other receivers still refuse or defer mail from the address.\n\n\
+            Spamhaus ZEN: 127.0.0.2 SBL, 127.0.0.3 CSS, 127.0.0.4-7 XBL (infected or exploited \
+            hosts; the CBL is now part of it), 127.0.0.9 DROP, 127.0.0.10 PBL set by the ISP and \
+            127.0.0.11 PBL set by Spamhaus; look the address up at check.spamhaus.org and follow \
+            the removal procedure after fixing the cause. A PBL range set by an ISP cannot be \
+            delisted by its user: send from a static address outside the ISP's dynamic pool, or \
+            through a smart host. Barracuda (127.0.0.2) has a removal request form; SpamCop \
+            (127.0.0.2) listings expire on their own once reports stop. Microsoft's own list \
+            answers `550 5.7.606-649 Access denied, banned sending IP [address]`: request removal \
+            at the delist portal, sender.office.com.",
+        references: &[
+            "RFC 5782 (DNS blacklists and whitelists: query format and 127.0.0.x answers)",
+            "Spamhaus: DNSBL return codes (ZEN, SBL, CSS, XBL, DROP, PBL)",
+            "Microsoft Learn: Use the delist portal to remove yourself from the blocked senders list",
+            "Microsoft Learn: Mail flow intelligence in EOP",
+        ],
+        sender_strings: &[
+            "Must issue a STARTTLS command first",
+            "451 4.4.0 Primary target IP address responded with",
+            "Connector is configured to send mail only over TLS connections and remote doesn't support TLS",
+            "Access denied, banned sending IP",
+        ],
+    },
+    Entry {
+        code: Code::DnsblQueryRefused,
+        id: "dnsbl-query-refused",
+        severity: Severity::Info,
+        rank: 172,
+        inconclusive: false,
+        meaning: "a blocklist refused the query (127.255.255.x): whether it lists the address is unknown",
+        explanation: "A DNS blocklist answered with a code in 127.255.255.0/24, which is not a \
+            listing but a refusal: Spamhaus answers 127.255.255.254 to queries that reach it \
+            through a public or open resolver (Google, Cloudflare, Quad9) or from a source it \
+            cannot attribute, 127.255.255.255 when the free-use query limit is exceeded and \
+            127.255.255.252 for a mistyped list name. Nothing is known about the address at that \
+            list, so no listing is reported for it.\n\n\
+            Ask through a resolver of your own that queries the lists directly (a local recursive \
+            resolver, or the mail server's own DNS) with --resolver, or look the address up on \
+            the list's web site (check.spamhaus.org).",
+        references: &[
+            "Spamhaus: DNSBL return codes (127.255.255.252, .254, .255)",
+            "Spamhaus: Using our public mirrors (queries through public resolvers are refused)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::EgressIpNotListed,
+        id: "egress-ip-not-listed",
+        severity: Severity::Info,
+        rank: 173,
+        inconclusive: false,
+        meaning: "no blocklist asked holds the address the server saw this probe as",
+        explanation: "The address the server saw this probe as was looked up in the DNS \
+            blocklists shown in the evidence, and none of them holds it (NXDOMAIN). When \
+            Exchange Online Protection withheld STARTTLS anyway, these lists do not explain it: \
+            Microsoft also keeps a list of its own (a sender on it is told `550 5.7.606-649 \
+            Access denied, banned sending IP`; the delist portal is sender.office.com), or the \
+            cause is elsewhere: an SMTP-inspecting firewall in the path, or the probe's address \
+            is not the one the mail server sends from.",
+        references: &[
+            "RFC 5782 (DNS blacklists: NXDOMAIN means not listed)",
+            "Microsoft Learn: Use the delist portal to remove yourself from the blocked senders list",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::EgressIpNotChecked,
+        id: "egress-ip-not-checked",
+        severity: Severity::Info,
+        rank: 174,
+        inconclusive: false,
+        meaning: "the address the server saw this probe as was not looked up in blocklists, and why (private address, none known, no answer)",
+        explanation: "Blocklists were called for (Exchange Online Protection withheld STARTTLS, \
+            or --dnsbl) but could not tell: the server saw this probe as a loopback, private, \
+            link-local or documentation address (the server is on our LAN, or a NAT in between \
+            rewrote the address), which no public list holds and which is not the address the \
+            internet sees; or the greeting named no address; or the lists did not answer in \
+            time, or do not hold IPv6 addresses. Pass the public address this network sends \
+            from with --egress-ip, or run the probe from the mail server's own network.",
+        references: &[
+            "RFC 5782 (DNS blacklists)",
+            "RFC 1918 (private addresses)",
+            "RFC 5737 (documentation addresses)",
+        ],
         sender_strings: &[],
     },
     Entry {

@@ -124,6 +124,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
     if healthy {
         findings.push(rules::session::healthy(&ctx));
     }
+    rules::blocklist::rules(&ctx, &mut findings);
     rank(&mut findings);
     findings
 }
@@ -151,8 +152,10 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - the listener without STARTTLS is the one the port comparison names, with its fix;
 /// - a server that speaks only TLS 1.0/1.1 fails the handshake of a TLS 1.2/1.3 client;
 /// - a device in the path stripped STARTTLS, rewrote EHLO or the STARTTLS command, or
-///   presents its own certificate instead of the mail server's.
-const EXPLAINED_BY: [(Code, Code); 12] = [
+///   presents its own certificate instead of the mail server's;
+/// - Exchange Online Protection withholds STARTTLS from a blocklisted sender, and bans one on
+///   its own list at connect (`550 5.7.606-649 Access denied, banned sending IP`).
+const EXPLAINED_BY: [(Code, Code); 14] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -165,6 +168,8 @@ const EXPLAINED_BY: [(Code, Code); 12] = [
     (Code::CertUntrusted, Code::TlsInterceptionSuspected),
     (Code::CertChainIncomplete, Code::TlsInterceptionSuspected),
     (Code::CertNameMismatch, Code::TlsInterceptionSuspected),
+    (Code::StarttlsNotOffered, Code::EgressIpBlocklisted),
+    (Code::SmtpRejected, Code::EgressIpBlocklisted),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if
@@ -176,6 +181,9 @@ pub(crate) fn explained_by<'a>(f: &Finding, all: &'a [Finding]) -> Option<&'a Fi
         .find_map(|(_, cause)| {
             all.iter().find(|c| {
                 c.code == *cause
+                    // A lesser finding is no cause of a worse one (a listing that only warns
+                    // does not explain a port without STARTTLS).
+                    && c.severity >= f.severity
                     && !f.endpoints.is_empty()
                     && f.endpoints.iter().all(|e| c.endpoints.contains(e))
             })

@@ -6,10 +6,11 @@
 //! - RFC 7505 (null MX)
 //! - RFC 2181 §10.3 (an MX must not name an alias)
 
+pub(crate) mod dnsbl;
 pub(crate) mod route;
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
@@ -74,6 +75,10 @@ pub trait Resolver: Send + Sync {
 
     /// How the resolver is named in findings ("the system resolver (10.0.0.2)").
     fn describe(&self) -> String;
+
+    /// The A records of `name` (a DNS blocklist query: `7.113.0.203.zen.spamhaus.org`); an
+    /// empty list when the name exists without A records.
+    fn lookup_a(&self, name: &str) -> impl Future<Output = Result<Vec<Ipv4Addr>, DnsError>> + Send;
 }
 
 fn fqdn(name: &str) -> String {
@@ -259,6 +264,23 @@ impl Resolver for HickoryResolver {
     fn describe(&self) -> String {
         self.description.clone()
     }
+
+    async fn lookup_a(&self, name: &str) -> Result<Vec<Ipv4Addr>, DnsError> {
+        match self.inner.ipv4_lookup(fqdn(name).as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::A(a) => Some(a.0),
+                    _ => None,
+                })
+                .collect()),
+            Err(e) => match classify(name, &e) {
+                DnsError::NoAddress { .. } => Ok(Vec::new()),
+                other => Err(other),
+            },
+        }
+    }
 }
 
 /// hickory's resolver, built on first use: runs that need no DNS (addresses, `--resolve`)
@@ -312,6 +334,10 @@ impl Resolver for LazyResolver {
         self.get(name).await?.lookup_host(name).await
     }
 
+    async fn lookup_a(&self, name: &str) -> Result<Vec<Ipv4Addr>, DnsError> {
+        self.get(name).await?.lookup_a(name).await
+    }
+
     fn describe(&self) -> String {
         match self.inner.get() {
             Some(Ok(r)) => r.describe(),
@@ -355,6 +381,18 @@ impl Resolver for StaticResolver {
 
     fn describe(&self) -> String {
         "the built-in table".into()
+    }
+
+    async fn lookup_a(&self, name: &str) -> Result<Vec<Ipv4Addr>, DnsError> {
+        self.lookup_host(name).await.map(|a| {
+            a.addrs
+                .iter()
+                .filter_map(|ip| match ip {
+                    IpAddr::V4(v4) => Some(*v4),
+                    IpAddr::V6(_) => None,
+                })
+                .collect()
+        })
     }
 }
 

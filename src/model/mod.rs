@@ -2,9 +2,13 @@
 //! probe observed. DNS planning, the probe, the rules and the report all import it; it imports
 //! none of them, so no two of them need each other.
 
+mod blocklist;
 mod followup;
 mod observation;
 
+pub use blocklist::{
+    BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus, Listing, Removal, Skipped,
+};
 pub use followup::{LegacyTls, RequiredCheck};
 pub use observation::{FailureKind, Observation, Phase, PhaseFailure};
 

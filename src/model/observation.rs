@@ -120,4 +120,7 @@ pub struct Observation {
     pub legacy_tls: Option<LegacyTls>,
     /// What `--check-required` learned on a connection of its own (`probe::required`).
     pub tls_required: Option<RequiredCheck>,
+    /// What DNS blocklists said about the address the server saw us as (asked after the
+    /// probe, by the engine), if they were asked.
+    pub blocklist: Option<super::BlocklistCheck>,
 }

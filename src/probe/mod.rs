@@ -450,6 +450,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         transcript: Transcript::new(started),
         legacy_tls: None,
         tls_required: None,
+        blocklist: None,
     };
     let mut p = Probe { cfg, obs };
     if let Some(tcp) = p.connect().await {

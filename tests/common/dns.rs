@@ -24,14 +24,18 @@
 //! 127.0.0.1 instead of going to the system resolver.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use hickory_server::Server;
+use hickory_server::net::runtime::Time;
 use hickory_server::proto::rr::{LowerName, Name, RecordSet, RrKey};
 use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
 
@@ -68,7 +72,36 @@ pub fn shared_resolver() -> SocketAddr {
 pub struct DnsServer {
     /// Where to send queries: `--resolver` takes this (see [`DnsServer::resolver_arg`]).
     pub addr: SocketAddr,
-    server: Option<Server<Catalog>>,
+    server: Option<Server<Recording>>,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+/// The catalog, recording the name of every query it is asked (so a test can prove that a
+/// lookup happened, or did not).
+struct Recording {
+    inner: Catalog,
+    asked: Arc<Mutex<Vec<String>>>,
+}
+
+// The trait is declared with `#[async_trait]`: this is the signature it expands to.
+impl RequestHandler for Recording {
+    fn handle_request<'life0, 'life1, 'async_trait, R, T>(
+        &'life0 self,
+        request: &'life1 Request,
+        response_handle: R,
+    ) -> Pin<Box<dyn Future<Output = ResponseInfo> + Send + 'async_trait>>
+    where
+        R: ResponseHandler + 'async_trait,
+        T: Time + 'async_trait,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        if let (Ok(info), Ok(mut asked)) = (request.request_info(), self.asked.lock()) {
+            asked.push(info.query.name().to_string());
+        }
+        self.inner.handle_request::<R, T>(request, response_handle)
+    }
 }
 
 impl DnsServer {
@@ -96,14 +129,24 @@ impl DnsServer {
             .unwrap_or_else(|e| panic!("test DNS server: UDP socket: {e}"));
         let tcp = tokio::net::TcpListener::from_std(tcp)
             .unwrap_or_else(|e| panic!("test DNS server: TCP listener: {e}"));
-        let mut server = Server::new(catalog);
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let mut server = Server::new(Recording {
+            inner: catalog,
+            asked: asked.clone(),
+        });
         server.register_socket(udp);
         server.register_listener(tcp, TCP_IDLE_TIMEOUT, TCP_RESPONSE_BUFFER);
 
         DnsServer {
             addr,
             server: Some(server),
+            asked,
         }
+    }
+
+    /// The names asked so far, in order (lower-case, fully qualified: `a.example.test.`).
+    pub fn queries(&self) -> Vec<String> {
+        self.asked.lock().map(|a| a.clone()).unwrap_or_default()
     }
 
     /// The value for `--resolver`: `"127.0.0.1:PORT"`.

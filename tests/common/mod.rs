@@ -299,8 +299,9 @@ pub fn hermetic_violation(args: &[String]) -> Option<String> {
                     return Some(format!("--resolve {v}: {ip} is not a loopback address"));
                 }
             }
-            // Names, never connected to, though an EHLO name may be an address literal.
-            "--ehlo-name" | "--expect-name" => {
+            // Names, never connected to, though an EHLO name may be an address literal;
+            // --egress-ip is only looked up in blocklists, through the loopback --resolver.
+            "--ehlo-name" | "--expect-name" | "--egress-ip" => {
                 value();
             }
             _ => {

@@ -35,6 +35,7 @@
 //! current state and check the new files. Text the server sent (a greeting, a certificate
 //! subject) appears only in prose.
 
+pub mod blocklist;
 pub mod cisco;
 pub mod exchange;
 pub mod generic;

@@ -2,6 +2,7 @@
 //! per concern, each with its references. They build fixes through `fixes/`, never by
 //! formatting shell text themselves.
 
+pub mod blocklist;
 pub mod certificate;
 pub mod cross;
 pub mod dns;

@@ -421,6 +421,106 @@ fn bare_ehlo(obs: Observation) -> Observation {
     obs
 }
 
+/// What the blocklists said about the address the server saw (every answer, every removal
+/// procedure, every reason to skip), with and without STARTTLS; Microsoft's own ban.
+fn blocklists(e: &mut Endpoints<'_>) {
+    use crate::dns::dnsbl::decode;
+    use crate::model::{
+        BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus, Skipped,
+    };
+    let ip: IpAddr = "81.2.69.142".parse().unwrap();
+    let answer = |zone: &str, status: ListStatus| ListAnswer {
+        zone: zone.into(),
+        query: crate::dns::dnsbl::query_name(ip, zone),
+        status,
+    };
+    let codes = |zone: &str, c: &[&str]| {
+        let c: Vec<std::net::Ipv4Addr> = c.iter().map(|x| x.parse().unwrap()).collect();
+        answer(zone, decode(zone, &c))
+    };
+    let check = |reason, outcome| BlocklistCheck {
+        address: Some(ip),
+        source: EgressSource::Greeting,
+        reason,
+        resolver: "the resolver 192.0.2.53".into(),
+        outcome,
+    };
+    let zen = "zen.spamhaus.org";
+    let all_listed = vec![
+        codes(
+            zen,
+            &[
+                "127.0.0.2",
+                "127.0.0.3",
+                "127.0.0.4",
+                "127.0.0.9",
+                "127.0.0.10",
+                "127.0.0.11",
+                "127.0.0.8",
+            ],
+        ),
+        codes("b.barracudacentral.org", &["127.0.0.2"]),
+        codes("bl.spamcop.net", &["127.0.0.2"]),
+        codes("dnsbl.example.net", &["127.0.0.3"]),
+    ];
+    let odd = vec![
+        codes(zen, &["127.255.255.254"]),
+        codes("b.barracudacentral.org", &["127.255.255.255"]),
+        codes("bl.spamcop.net", &["198.51.100.80"]),
+        answer("dnsbl.example.net", ListStatus::Failed("timed out".into())),
+        answer("v4only.example.net", ListStatus::Unsupported),
+    ];
+    let refused_all = vec![codes(zen, &["127.255.255.252"])];
+    let clean = vec![
+        answer(zen, ListStatus::NotListed),
+        codes("bl.spamcop.net", &["127.255.255.254"]),
+    ];
+    let failed = vec![answer(zen, ListStatus::Failed("timed out".into()))];
+    let plain = keywords(
+        without_tls(e.serving(e.good(90))),
+        &["PIPELINING", "SIZE 1000"],
+    );
+    for (name, answers) in [
+        ("listed", all_listed),
+        ("odd-answers", odd),
+        ("refused-all", refused_all),
+        ("clean", clean),
+        ("failed", failed),
+    ] {
+        let mut withheld = plain.clone();
+        withheld.blocklist = Some(check(CheckReason::StarttlsWithheld, Ok(answers.clone())));
+        e.add(&format!("dnsbl-withheld-{name}"), withheld);
+        let mut asked = e.serving(e.good(90));
+        asked.blocklist = Some(check(CheckReason::Asked, Ok(answers)));
+        e.add(&format!("dnsbl-asked-{name}"), asked);
+    }
+    for why in [
+        Skipped::NoAddress,
+        Skipped::Loopback,
+        Skipped::Private,
+        Skipped::LinkLocal,
+        Skipped::Documentation,
+        Skipped::NotUnicast,
+        Skipped::Deadline,
+    ] {
+        let mut obs = plain.clone();
+        let mut c = check(CheckReason::StarttlsWithheld, Err(why));
+        if why == Skipped::NoAddress {
+            c.address = None;
+            c.source = EgressSource::Flag;
+        }
+        obs.blocklist = Some(c);
+        e.add(&format!("dnsbl-skipped-{why:?}"), obs);
+    }
+    let r = reply(
+        550,
+        &["5.7.606 Access denied, banned sending IP [81.2.69.142]."],
+    );
+    let mut banned = e.failed(Phase::Banner, FailureKind::Rejected, Some(r.clone()));
+    banned.banner = Some(r);
+    e.add("microsoft-banned", banned);
+}
+
 fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> {
     let mut e = Endpoints {
         w,
@@ -433,6 +533,7 @@ fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> 
     session(&mut e);
     follow_ups(&mut e);
     middleboxes(&mut e);
+    blocklists(&mut e);
     e.out
 }
 
@@ -944,7 +1045,7 @@ fn a_fix_is_written_for_the_server_that_answered() {
             "exchange" => [Family::Exchange, Family::ExchangeOnline].contains(&family),
             "postfix" => family == Family::Postfix,
             "cisco" => family == Family::Cisco,
-            "generic" => family == Family::Generic,
+            "generic" | "blocklist" => family == Family::Generic,
             _ => false,
         };
         assert!(

@@ -80,6 +80,7 @@ pub(super) fn observed(
         transcript: Transcript::new(Instant::now()),
         legacy_tls: None,
         tls_required: None,
+        blocklist: None,
     }
 }
 
