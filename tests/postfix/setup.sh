@@ -39,6 +39,8 @@ PORT_RENEWED_INTERMEDIATE=2537
 PORT_PRIVATE_ROOT=2538
 PORT_LEGACY_TLS=2539
 PORT_REQUIRE_TLS=2540
+PORT_RATE_LIMITED=2541
+PORT_IMPLICIT_TLS=2542
 
 say() { printf 'postfix-setup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -413,6 +415,21 @@ master_dist=/usr/share/postfix/master.cf.dist
   -o syslog_name=postfix/require-tls
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_chain_files=$C/healthy.chain.pem
+# 17 one connection per client at a time (anvil), loopback not exempt: a
+#    second concurrent connection gets "421 4.7.0 mail.example.test Error:
+#    too many connections from 127.0.0.1"
+127.0.0.1:$PORT_RATE_LIMITED inet n - n - - smtpd
+  -o syslog_name=postfix/rate-limited
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+  -o smtpd_client_connection_count_limit=1
+  -o smtpd_client_event_limit_exceptions=
+# 18 implicit TLS (SMTPS, RFC 8314, as on port 465): TLS from the first byte
+127.0.0.1:$PORT_IMPLICIT_TLS inet n - n - - smtpd
+  -o syslog_name=postfix/implicit-tls
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
 EOF
 } >/etc/postfix/master.cf
 
@@ -456,7 +473,7 @@ fi
 ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_STARTTLS
        $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
        $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED
-       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS"
+       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS $PORT_RATE_LIMITED"
 for port in $ports; do
     ok=
     for _ in $(seq 1 50); do
@@ -470,6 +487,19 @@ for port in $ports; do
     done
     [ -n "$ok" ] || die "port $port gives no 220 banner; see $LOG"
 done
+# The implicit-TLS port greets only inside TLS.
+ok=
+for _ in $(seq 1 50); do
+    reply=$({ sleep 0.5; printf 'QUIT\r\n'; } |
+        timeout 5 openssl s_client -quiet -connect "127.0.0.1:$PORT_IMPLICIT_TLS" 2>/dev/null) || true
+    if [ "${reply:0:4}" = "220 " ]; then
+        ok=1
+        break
+    fi
+    sleep 0.2
+done
+[ -n "$ok" ] || die "port $PORT_IMPLICIT_TLS gives no 220 banner inside TLS; see $LOG"
+ports="$ports $PORT_IMPLICIT_TLS"
 
 # --- 5. env file for tests/postfix.rs ----------------------------------------
 cat >"$DIR/ports.env.tmp" <<EOF
@@ -491,6 +521,8 @@ PORT_RENEWED_INTERMEDIATE=$PORT_RENEWED_INTERMEDIATE
 PORT_PRIVATE_ROOT=$PORT_PRIVATE_ROOT
 PORT_LEGACY_TLS=$PORT_LEGACY_TLS
 PORT_REQUIRE_TLS=$PORT_REQUIRE_TLS
+PORT_RATE_LIMITED=$PORT_RATE_LIMITED
+PORT_IMPLICIT_TLS=$PORT_IMPLICIT_TLS
 EOF
 mv "$DIR/ports.env.tmp" "$DIR/ports.env"
 say "ready: $(echo $ports | wc -w) ports on 127.0.0.1; env file $DIR/ports.env; log $LOG"
