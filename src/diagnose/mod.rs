@@ -103,6 +103,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
     };
     let mut findings = rules::session::rules(&ctx);
     findings.extend(rules::certificate::rules(&ctx));
+    rules::honest::rules(&ctx, &mut findings);
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
             Code::CertUntrusted,
@@ -142,11 +143,19 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - an RSA key under 2048 bits makes rustls refuse the handshake signature;
 /// - a self-signed certificate (Exchange's default, named after the server) does not cover
 ///   the MX name, and its replacement from a public CA does;
-/// - the listener without STARTTLS is the one the port comparison names, with its fix.
-const EXPLAINED_BY: [(Code, Code); 3] = [
+/// - the listener without STARTTLS is the one the port comparison names, with its fix;
+/// - a 421 about connections, or a hang-up after the greeting, is a rate limit;
+/// - a silent port, or a handshake met by plaintext, speaks the other TLS mode;
+/// - every port-25 connect timed out while another port answered: our network blocks 25.
+const EXPLAINED_BY: [(Code, Code); 8] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::CertNameMismatch, Code::CertSelfSigned),
     (Code::StarttlsNotOffered, Code::StarttlsPortMismatch),
+    (Code::SmtpTemporaryRefusal, Code::SmtpRateLimited),
+    (Code::SmtpConnectionClosed, Code::SmtpRateLimited),
+    (Code::BannerTimeout, Code::TlsModeMismatch),
+    (Code::TlsHandshakeFailed, Code::TlsModeMismatch),
+    (Code::ConnectTimeout, Code::Port25BlockedHere),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if

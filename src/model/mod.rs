@@ -5,6 +5,7 @@
 mod observation;
 
 pub use observation::{FailureKind, Observation, Phase, PhaseFailure};
+pub use observation::{ModeCheck, Waits};
 
 use std::net::SocketAddr;
 

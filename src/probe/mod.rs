@@ -17,12 +17,14 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
+use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode, Waits};
 use crate::smtp::{
     Capabilities, Direction, Reply, ReplyError, Session, SessionError, Transcript, escape,
 };
 use crate::target::Host;
 use crate::tls::{self, HandshakeFailure, TrustStore};
+
+mod mode;
 
 /// What a probe needs to know.
 #[derive(Debug, Clone)]
@@ -205,6 +207,7 @@ impl Probe<'_> {
 
     /// Banner, then EHLO with a HELO fallback. Returns false when the session cannot go on.
     async fn greet<S: AsyncRead + AsyncWrite + Unpin>(&mut self, s: &mut Session<S>) -> bool {
+        let started = Instant::now();
         let banner = match s.read_reply().await {
             Ok(r) => r,
             Err(e) => {
@@ -212,6 +215,7 @@ impl Probe<'_> {
                 return false;
             }
         };
+        self.obs.waits.banner = Some(started.elapsed());
         self.obs.banner = Some(banner.clone());
         if banner.code != 220 {
             self.fail(
@@ -221,6 +225,7 @@ impl Probe<'_> {
             return false;
         }
         let ehlo_name = self.obs.ehlo_name.clone();
+        let sent = Instant::now();
         let ehlo = match s.command(&format!("EHLO {ehlo_name}")).await {
             Ok(r) => r,
             Err(e) => {
@@ -228,6 +233,7 @@ impl Probe<'_> {
                 return false;
             }
         };
+        self.obs.waits.ehlo = Some(sent.elapsed());
         self.obs.ehlo = Some(ehlo.clone());
         if ehlo.is_positive() {
             self.obs.capabilities = Some(Capabilities::parse(&ehlo));
@@ -438,6 +444,11 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         ehlo_tls: None,
         failure: None,
         transcript: Transcript::new(started),
+        waits: Waits {
+            step_timeout: cfg.step_timeout,
+            ..Waits::default()
+        },
+        mode_check: None,
     };
     let mut p = Probe { cfg, obs };
     if let Some(tcp) = p.connect().await {
@@ -452,6 +463,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
             TlsMode::Starttls => p.run_starttls(tcp).await,
             TlsMode::Implicit => p.run_implicit(tcp).await,
         }
+        p.check_mode().await;
     }
     p.obs.duration = started.elapsed();
     p.obs

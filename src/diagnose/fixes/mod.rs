@@ -38,6 +38,7 @@
 pub mod cisco;
 pub mod exchange;
 pub mod generic;
+pub mod honest;
 pub mod postfix;
 
 use super::ServerKind;

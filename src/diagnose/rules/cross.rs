@@ -485,5 +485,10 @@ pub fn rules(seen: &[Evidence]) -> Vec<Finding> {
     for (_, group) in &by_addr {
         port_mismatch(group, &mut out);
     }
+    // Port 25 dropped everywhere while another port of the same addresses answers.
+    out.extend(super::honest::port_blocked_here(
+        seen,
+        super::honest::RELAY_PORT,
+    ));
     out
 }

@@ -5,6 +5,7 @@
 pub mod certificate;
 pub mod cross;
 pub mod dns;
+pub mod honest;
 pub mod session;
 
 #[cfg(test)]

@@ -78,6 +78,12 @@ pub(super) fn observed(
         ehlo_tls: Some(reply(250, &[greeting])),
         failure: None,
         transcript: Transcript::new(Instant::now()),
+        waits: crate::model::Waits {
+            step_timeout: Duration::from_secs(10),
+            banner: Some(Duration::from_millis(3)),
+            ehlo: Some(Duration::from_millis(2)),
+        },
+        mode_check: None,
     }
 }
 
