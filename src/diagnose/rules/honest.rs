@@ -305,11 +305,10 @@ fn connect_timed_out(e: &Evidence) -> bool {
 /// A TCP connection was made.
 fn connected(e: &Evidence) -> bool {
     e.obs.local_addr.is_some()
-        && !e
-            .obs
+        && e.obs
             .failure
             .as_ref()
-            .is_some_and(|f| f.phase == Phase::Connect)
+            .is_none_or(|f| f.phase != Phase::Connect)
 }
 
 /// Every endpoint on port `relay` timed out on connect while another port of the same
