@@ -118,7 +118,10 @@ impl Probe<'_> {
     /// A TLS handshake spoken first; a completed handshake, or an alert or a certificate in
     /// answer, means the port speaks TLS from the first byte.
     async fn try_implicit(&mut self, tcp: TcpStream, wait: Duration) {
+        // The SNI of this check is not the probe's: the observation keeps what the probe sent.
+        let sni = self.obs.sni.clone();
         let name = self.server_name();
+        self.obs.sni = sni;
         let (outcome, record) = tls::handshake(tcp, name, &self.cfg.trust, wait).await;
         let tls = match outcome {
             Ok((tls, negotiated)) => {
