@@ -157,7 +157,10 @@ fn rate_limited(ctx: &Ctx<'_>) -> Option<Finding> {
         .collect();
     let summary = match (limit_reply, cut_after_banner) {
         (Some(line), _) => {
-            evidence.push(format!("{} phase: {line}", f.phase.name()));
+            // At the greeting the banner line above is the reply itself.
+            if f.phase != Phase::Banner {
+                evidence.push(format!("{} phase: {line}", f.phase.name()));
+            }
             format!(
                 "the server limits connections from this address: {line}; TLS could not be checked, retry later"
             )

@@ -140,6 +140,31 @@ fn a_421_about_connections_is_rate_limited_and_unknown() {
 }
 
 #[test]
+fn a_limit_in_answer_to_ehlo_is_rate_limited_too() {
+    let r = reply(
+        421,
+        &[
+            "4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel",
+        ],
+    );
+    let mut obs = failed(base(), Phase::Ehlo, FailureKind::TemporaryReply, Some(r));
+    obs.banner = Some(reply(
+        220,
+        &["exch01.contoso.test Microsoft ESMTP MAIL Service ready"],
+    ));
+    let f = run(&obs);
+    let cause = get(&f, Code::SmtpRateLimited);
+    assert_eq!(
+        cause.evidence,
+        [
+            "banner: 220 exch01.contoso.test Microsoft ESMTP MAIL Service ready",
+            "ehlo phase: 421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel"
+        ]
+    );
+    assert!(cause.fix.text().contains("MaxInboundConnectionPerSource"));
+}
+
+#[test]
 fn a_421_without_limit_words_stays_a_plain_temporary_refusal() {
     let r = reply(421, &["4.3.2 Service shutting down"]);
     let f = run(&failed(
