@@ -8,8 +8,9 @@
 //! For STARTTLS → implicit TLS the probe starts a TLS handshake at once and, when it
 //! completes, reads the greeting over TLS and says QUIT. For implicit TLS → plaintext it
 //! reads one reply and looks for `220`, then says QUIT. Every step waits at most
-//! [`MODE_CHECK_WAIT`] (and half the step timeout, and never past the run's deadline): a port
-//! that speaks the other mode answers at once.
+//! [`MODE_CHECK_WAIT`] and a quarter of the step timeout, never past the run's deadline: a
+//! port that speaks the other mode answers within a round trip or two, and a blackholed
+//! endpoint, which gets this check too, should cost little more than its timeout.
 //!
 //! # References
 //! - RFC 8314 §3.3 (implicit TLS for submission on port 465: TLS from the first byte)
@@ -26,7 +27,7 @@ use crate::smtp::{Direction, Session, SessionError};
 use crate::tls::{self, HandshakeFailure};
 
 /// The longest one step of the follow-up connection may take.
-pub const MODE_CHECK_WAIT: Duration = Duration::from_secs(2);
+pub const MODE_CHECK_WAIT: Duration = Duration::from_millis(1500);
 
 impl Probe<'_> {
     /// The mode the first conversation's failure leaves in doubt: a STARTTLS port that never
@@ -59,7 +60,7 @@ impl Probe<'_> {
     /// How long one step of the follow-up may take now.
     fn mode_wait(&self) -> Duration {
         MODE_CHECK_WAIT
-            .min(self.cfg.step_timeout / 2)
+            .min(self.cfg.step_timeout / 4)
             .min(self.cfg.deadline.saturating_duration_since(Instant::now()))
     }
 
