@@ -98,8 +98,8 @@ impl Probe<'_> {
         };
         let _ = tcp.set_nodelay(true);
         match tried {
-            TlsMode::Implicit => self.try_implicit(tcp, wait).await,
-            TlsMode::Starttls => self.try_plaintext(tcp, wait).await,
+            TlsMode::Implicit => self.try_implicit(tcp).await,
+            TlsMode::Starttls => self.try_plaintext(tcp).await,
         }
     }
 
@@ -118,12 +118,12 @@ impl Probe<'_> {
 
     /// A TLS handshake spoken first; a completed handshake, or an alert or a certificate in
     /// answer, means the port speaks TLS from the first byte.
-    async fn try_implicit(&mut self, tcp: TcpStream, wait: Duration) {
+    async fn try_implicit(&mut self, tcp: TcpStream) {
         // The SNI of this check is not the probe's: the observation keeps what the probe sent.
         let sni = self.obs.sni.clone();
         let name = self.server_name();
         self.obs.sni = sni;
-        let (outcome, record) = tls::handshake(tcp, name, &self.cfg.trust, wait).await;
+        let (outcome, record) = tls::handshake(tcp, name, &self.cfg.trust, self.mode_wait()).await;
         let tls = match outcome {
             Ok((tls, negotiated)) => {
                 let detail = format!(
@@ -153,7 +153,12 @@ impl Probe<'_> {
             }
         };
         let (stream, detail) = tls;
-        let mut s = Session::new(stream, self.take_transcript(), wait, self.cfg.deadline);
+        let mut s = Session::new(
+            stream,
+            self.take_transcript(),
+            self.mode_wait(),
+            self.cfg.deadline,
+        );
         let greeting = s.read_reply().await;
         self.obs.transcript = s.quit().await;
         let detail = match greeting {
@@ -164,8 +169,13 @@ impl Probe<'_> {
     }
 
     /// One reply read in plaintext; a `220` means the port greets as a STARTTLS port does.
-    async fn try_plaintext(&mut self, tcp: TcpStream, wait: Duration) {
-        let mut s = Session::new(tcp, self.take_transcript(), wait, self.cfg.deadline);
+    async fn try_plaintext(&mut self, tcp: TcpStream) {
+        let mut s = Session::new(
+            tcp,
+            self.take_transcript(),
+            self.mode_wait(),
+            self.cfg.deadline,
+        );
         let (speaks, detail) = match s.read_reply().await {
             // The greetings RFC 5321 §3.1 allows (220, 554) and a busy server's 421 are all
             // plaintext SMTP.
@@ -195,5 +205,88 @@ impl Probe<'_> {
             s.into_parts().2
         };
         self.mode_seen(TlsMode::Starttls, speaks, detail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use super::*;
+    use crate::model::Endpoint;
+    use crate::probe::{ProbeConfig, probe};
+    use crate::target::Host;
+    use crate::tls::TrustStore;
+
+    /// Accepts connections and never says a word (each kept until the listener task ends).
+    async fn silent() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        let l = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        let addr = l.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = l.accept().await {
+                held.push(s);
+            }
+        });
+        (addr, task)
+    }
+
+    fn cfg(step: Duration, deadline: Duration) -> ProbeConfig {
+        ProbeConfig {
+            ehlo_name: Some("probe.test".into()),
+            local_hostname: None,
+            step_timeout: step,
+            deadline: Instant::now() + deadline,
+            trust: TrustStore::from_certs([], None),
+            sni_fallback: None,
+        }
+    }
+
+    fn endpoint(addr: SocketAddr) -> Endpoint {
+        Endpoint {
+            host: Host::Name("mail.contoso.test".into()),
+            address: addr,
+            tls_mode: TlsMode::Starttls,
+            via: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_check_waits_a_quarter_of_the_step_and_never_past_the_deadline() {
+        let (addr, _task) = silent().await;
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_millis(400), Duration::from_secs(5)),
+        )
+        .await;
+        let mc = obs
+            .mode_check
+            .clone()
+            .expect("a silent STARTTLS port is checked");
+        assert_eq!(mc.tried, TlsMode::Implicit);
+        assert!(!mc.speaks, "{}", mc.detail);
+        assert!(mc.detail.contains("within 0.1s"), "{}", mc.detail);
+        assert!(
+            obs.duration < Duration::from_millis(900),
+            "{:?}",
+            obs.duration
+        );
+        // The run's deadline ends the banner wait: no check at all.
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_secs(5), Duration::from_millis(300)),
+        )
+        .await;
+        assert!(obs.failure.unwrap().overall_deadline);
+        assert!(obs.mode_check.is_none());
+        assert!(
+            obs.duration < Duration::from_millis(800),
+            "{:?}",
+            obs.duration
+        );
     }
 }
