@@ -270,10 +270,16 @@ fn diagnose_job(
         .map(|o| Evidence::derive(o, now))
         .collect();
     let cross = rules::cross::rules(&evidence);
-    let per_endpoint: Vec<Vec<Finding>> = evidence
+    let mut per_endpoint: Vec<Vec<Finding>> = evidence
         .iter()
         .map(|e| diagnose::diagnose(e, &settings.policy, now))
         .collect();
+    rules::honest::settle_across(
+        &evidence,
+        &cross,
+        &mut per_endpoint,
+        rules::honest::RELAY_PORT,
+    );
     let mx = report::mx_reports(
         &plan.routes,
         &host_findings,

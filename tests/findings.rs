@@ -234,7 +234,9 @@ fn banner_554_is_smtp_rejected() {
 #[test]
 fn banner_421_is_inconclusive() {
     let mut sc = postfix(&pki().healthy(HOST, 90));
-    sc.banner = "421 4.7.0 mail.example.test Error: too many connections from 127.0.0.1".into();
+    // A 421 that says why (too many connections) leads with smtp-rate-limited instead:
+    // tests/field_states.rs.
+    sc.banner = "421 4.3.2 Service not available, closing transmission channel".into();
     let r = probe(&serve(sc), &[]);
     assert_verdict(&r, "unknown", 3, "smtp-temporary-refusal", "warn");
 }

@@ -48,6 +48,14 @@ pub enum Code {
     ConnectTimeout,
     /// `connect-failed`: other socket error.
     ConnectFailed,
+    /// `port25-blocked-here`: our own network blocks outbound port 25.
+    Port25BlockedHere,
+    /// `tls-mode-mismatch`: the port speaks the other TLS mode.
+    TlsModeMismatch,
+    /// `smtp-rate-limited`: the server limits connections from us.
+    SmtpRateLimited,
+    /// `smtp-tarpit`: the greeting or EHLO reply came, but late.
+    SmtpTarpit,
     /// `banner-timeout`: no greeting.
     BannerTimeout,
     /// `smtp-connection-closed`: the server hung up.
@@ -569,6 +577,126 @@ pub const CATALOGUE: &[Entry] = &[
             "RFC 5321 §4.5.4.1 (senders queue and retry)",
         ],
         sender_strings: &["No route to host", "Network is unreachable"],
+    },
+    Entry {
+        code: Code::Port25BlockedHere,
+        id: "port25-blocked-here",
+        severity: Severity::Warn,
+        rank: 115,
+        inconclusive: true,
+        meaning: "every port-25 endpoint timed out while another port of the same hosts answered: this network blocks outbound port 25, so nothing is known about the servers' port 25",
+        explanation: "Every endpoint on port 25 timed out on connect, while another port of the \
+            same hosts (587, 465) connected from this machine. The servers are up and reachable, \
+            so the likeliest cause is on our side: the network this probe runs from, or its \
+            provider, drops outbound connections to port 25. Residential and mobile ISPs do it \
+            to stop spam from infected machines, and so do the big clouds: Google Compute Engine \
+            blocks outbound port 25 on every VM, Azure on most subscription types, and AWS EC2 \
+            until a request lifts the limit. The connect-timeout findings it explains are \
+            therefore lowered to warnings, and the verdict is unknown: the servers are not known \
+            to be at fault.\n\n\
+            Less likely, each server's firewall drops port 25 and lets the other port through; \
+            senders would then fail too. To tell, run the probe from the mail server's own \
+            network or from any host that can send mail (one whose outbound port 25 is open); if \
+            port 25 answers there, nothing needs to change on the servers.",
+        references: &[
+            "RFC 5321 §2.1, §4.5.4.1 (relay between mail servers uses port 25; senders retry)",
+            "RFC 6409 (message submission on port 587)",
+            "Microsoft Learn: Troubleshoot outbound SMTP connectivity problems in Azure",
+            "Google Cloud documentation: Sending email from an instance (outbound port 25 is blocked)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::TlsModeMismatch,
+        id: "tls-mode-mismatch",
+        severity: Severity::Warn,
+        rank: 135,
+        inconclusive: true,
+        meaning: "the port speaks the other TLS mode: implicit TLS where STARTTLS was expected, or a plaintext greeting where TLS was expected from the first byte",
+        explanation: "The first conversation failed in a way the other TLS mode explains, and a \
+            second, short connection confirmed it: a port that sent no greeting completed a TLS \
+            handshake when spoken to first (an SMTPS port, as on 465, probed for STARTTLS), or a \
+            port that answered a ClientHello with something other than TLS greeted with `220` in \
+            plaintext (a STARTTLS port probed with --implicit-tls). The evidence says what the \
+            second connection saw.\n\n\
+            On a port of no fixed meaning this is a matter of asking the right way: the fix gives \
+            the command line that probes the port in the mode it speaks, and the finding that \
+            the first conversation produced (banner-timeout, tls-handshake-failed) is lowered to \
+            a warning, since the server is not known to be at fault. On port 25 or 587, which \
+            senders and mail clients always use with STARTTLS, a listener that starts with TLS \
+            fails every sender (they wait for a greeting that never comes, as Postfix logs \
+            `timed out while receiving the initial server greeting`), and on port 465, which \
+            clients use with TLS from the first byte (RFC 8314), a plaintext greeting fails \
+            every client (OpenSSL reports `wrong version number`): then the listener is \
+            misconfigured and the finding is a failure.",
+        references: &[
+            "RFC 8314 §3.3 (implicit TLS for submission on port 465)",
+            "RFC 3207 §4 (STARTTLS: the server greets in plaintext, TLS starts after 220)",
+            "RFC 5321 §3.1 (the server speaks first)",
+        ],
+        sender_strings: &["wrong version number"],
+    },
+    Entry {
+        code: Code::SmtpRateLimited,
+        id: "smtp-rate-limited",
+        severity: Severity::Warn,
+        rank: 137,
+        inconclusive: true,
+        meaning: "the server limits connections from this address (a 4xx about connections or rate, or a hang-up right after the greeting): TLS could not be checked",
+        explanation: "The server refused the session for now, and said why: a `421` or other \
+            4xx reply whose text speaks of connections, rate or busy servers (Postfix: `421 \
+            4.7.0 <host> Error: too many connections from <address>`; Exim: `Too many concurrent \
+            SMTP connections`; Exchange: `421 4.3.2 The maximum number of concurrent connections \
+            has exceeded a limit`; Exchange Online: `4.7.500 Server busy. Please try again \
+            later`; Postfix postscreen: `421 4.3.2 All server ports are busy`), or it greeted \
+            and hung up at once, as servers that shed excess connections do. Nothing about TLS \
+            could be seen, so the result for this endpoint is unknown, not failed; the \
+            smtp-temporary-refusal or smtp-connection-closed finding next to it is the same \
+            event, lowered to a warning.\n\n\
+            The limit usually counts connections per client address over a short window, or at \
+            the same time; other scanners and mail from the same address (a shared NAT or cloud \
+            range) count too. Retry later with one connection at a time: this tool never opens \
+            two connections to one address and port at once, but several runs in a row, or \
+            other tools behind the same address, do. Senders treat it as temporary and retry; if \
+            your real sending address meets it all the time, ask the receiver to raise the limit \
+            for it.",
+        references: &[
+            "RFC 5321 §4.2.1 (4yz replies are transient), §3.8 (421: closing the channel)",
+            "Postfix documentation: smtpd_client_connection_count_limit, smtpd_client_connection_rate_limit (anvil)",
+            "Microsoft Learn: Message rate limits and throttling (receive connector MaxInboundConnectionPerSource)",
+        ],
+        sender_strings: &[
+            "Error: too many connections from",
+            "Too many concurrent SMTP connections",
+            "The maximum number of concurrent connections has exceeded a limit",
+            "4.7.500 Server busy",
+            "All server ports are busy",
+        ],
+    },
+    Entry {
+        code: Code::SmtpTarpit,
+        id: "smtp-tarpit",
+        severity: Severity::Info,
+        rank: 138,
+        inconclusive: false,
+        meaning: "the greeting or the EHLO reply came, but late: a tarpit, a greet pause or a slow check on the server",
+        explanation: "The server answered, but only after a delay the summary gives (the \
+            threshold is the smaller of 3 seconds and half of --timeout). A healthy server \
+            greets within milliseconds of the connection and answers EHLO as fast.\n\n\
+            Common causes: a deliberate greet pause or tarpit against spam bots (Postfix \
+            postscreen waits `postscreen_greet_wait` before the rest of its greeting, sendmail's \
+            `greet_pause`, Exchange's tarpitting), a reverse-DNS or blocklist lookup of the \
+            client that is slow to answer, an overloaded server, or a proxy or firewall that \
+            holds the session while it inspects it. Senders wait minutes (RFC 5321 suggests 5 \
+            minutes for the greeting), so mail still flows, only slower; a probe or a client \
+            with a short timeout gives up instead, which is why a slow server can look dead. By \
+            itself it is never a failure; when a step of the same probe then timed out, it is a \
+            warning, and a larger --timeout shows whether the server answers at all.",
+        references: &[
+            "RFC 5321 §4.5.3.2 (timeouts: 5 minutes for the greeting, EHLO included)",
+            "Postfix documentation: POSTSCREEN_README (postscreen_greet_wait)",
+        ],
+        sender_strings: &[],
     },
     Entry {
         code: Code::BannerTimeout,
@@ -1799,7 +1927,7 @@ impl Code {
         matches!(
             self,
             Code::EndpointsInconsistent | Code::StarttlsPortMismatch
-        )
+        ) || self == Code::Port25BlockedHere
     }
 }
 
@@ -1891,7 +2019,11 @@ mod tests {
             assert!(ids.insert(e.id), "duplicate {}", e.id);
             assert!(ranks.insert(e.rank), "{} shares rank {}", e.id, e.rank);
             assert!(
-                e.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                // Digits for a port number (`port25-blocked-here`), never first.
+                e.id.starts_with(|c: char| c.is_ascii_lowercase())
+                    && e.id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{}",
                 e.id
             );

@@ -108,6 +108,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
     findings.extend(rules::middlebox::rules(&ctx));
     findings.extend(rules::certificate::rules(&ctx));
     findings.extend(rules::tls_policy::rules(&ctx));
+    rules::honest::rules(&ctx, &mut findings);
     rules::middlebox::soften_symptoms(&mut findings);
     if let (Some(e), true) = (&ev.unparsable, ev.chain.is_empty()) {
         findings.push(ctx.finding(
@@ -154,8 +155,11 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - a device in the path stripped STARTTLS, rewrote EHLO or the STARTTLS command, or
 ///   presents its own certificate instead of the mail server's;
 /// - Exchange Online Protection withholds STARTTLS from a blocklisted sender, and bans one on
-///   its own list at connect (`550 5.7.606-649 Access denied, banned sending IP`).
-const EXPLAINED_BY: [(Code, Code); 14] = [
+///   its own list at connect (`550 5.7.606-649 Access denied, banned sending IP`);
+/// - a 421 about connections, or a hang-up after the greeting, is a rate limit;
+/// - a silent port, or a handshake met by plaintext, speaks the other TLS mode;
+/// - every port-25 connect timed out while another port answered: our network blocks 25.
+const EXPLAINED_BY: [(Code, Code); 19] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -170,6 +174,11 @@ const EXPLAINED_BY: [(Code, Code); 14] = [
     (Code::CertNameMismatch, Code::TlsInterceptionSuspected),
     (Code::StarttlsNotOffered, Code::EgressIpBlocklisted),
     (Code::SmtpRejected, Code::EgressIpBlocklisted),
+    (Code::SmtpTemporaryRefusal, Code::SmtpRateLimited),
+    (Code::SmtpConnectionClosed, Code::SmtpRateLimited),
+    (Code::BannerTimeout, Code::TlsModeMismatch),
+    (Code::TlsHandshakeFailed, Code::TlsModeMismatch),
+    (Code::ConnectTimeout, Code::Port25BlockedHere),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if

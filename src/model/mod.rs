@@ -11,6 +11,7 @@ pub use blocklist::{
 };
 pub use followup::{LegacyTls, RequiredCheck};
 pub use observation::{FailureKind, Observation, Phase, PhaseFailure};
+pub use observation::{ModeCheck, Waits};
 
 use std::net::SocketAddr;
 

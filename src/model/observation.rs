@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{Endpoint, LegacyTls, RequiredCheck};
+use super::{Endpoint, LegacyTls, RequiredCheck, TlsMode};
 use crate::smtp::{Capabilities, Reply, Transcript};
 use crate::tls::{HandshakeError, Negotiated, TrustResult};
 
@@ -123,4 +123,33 @@ pub struct Observation {
     /// What DNS blocklists said about the address the server saw us as (asked after the
     /// probe, by the engine), if they were asked.
     pub blocklist: Option<super::BlocklistCheck>,
+    /// How long the greeting and the EHLO reply took.
+    pub waits: Waits,
+    /// The follow-up connection in the other TLS mode, when the first conversation failed.
+    pub mode_check: Option<ModeCheck>,
+}
+
+/// How long the server took to answer, beside how long the probe would have waited: a reply
+/// that comes, but late, is a tarpit or a greet pause, not a dead server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Waits {
+    /// `--timeout`: the longest any single step could take.
+    pub step_timeout: Duration,
+    /// From the start of the SMTP session to the complete greeting.
+    pub banner: Option<Duration>,
+    /// From sending EHLO to its complete reply.
+    pub ehlo: Option<Duration>,
+}
+
+/// What a second connection learned about the mode of a port that failed in the mode asked
+/// for: a silent port that completes a TLS handshake when spoken to first, or a port that
+/// greets in plaintext when TLS was expected from the first byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeCheck {
+    /// The mode tried on the second connection (the other one).
+    pub tried: TlsMode,
+    /// The port spoke it.
+    pub speaks: bool,
+    /// What was seen: the TLS version negotiated, the greeting (escaped), or why not.
+    pub detail: String,
 }

@@ -21,7 +21,7 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode};
+use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode, Waits};
 use crate::smtp::{
     Capabilities, Direction, Reply, ReplyError, Session, SessionError, Transcript, escape,
 };
@@ -30,6 +30,7 @@ use crate::tls::{self, HandshakeFailure, TrustStore};
 
 mod followup;
 mod legacy;
+mod mode;
 mod required;
 
 /// What a probe needs to know.
@@ -215,6 +216,7 @@ impl Probe<'_> {
 
     /// Banner, then EHLO with a HELO fallback. Returns false when the session cannot go on.
     async fn greet<S: AsyncRead + AsyncWrite + Unpin>(&mut self, s: &mut Session<S>) -> bool {
+        let started = Instant::now();
         let banner = match s.read_reply().await {
             Ok(r) => r,
             Err(e) => {
@@ -222,6 +224,7 @@ impl Probe<'_> {
                 return false;
             }
         };
+        self.obs.waits.banner = Some(started.elapsed());
         self.obs.banner = Some(banner.clone());
         if banner.code != 220 {
             self.fail(
@@ -231,6 +234,7 @@ impl Probe<'_> {
             return false;
         }
         let ehlo_name = self.obs.ehlo_name.clone();
+        let sent = Instant::now();
         let ehlo = match s.command(&format!("EHLO {ehlo_name}")).await {
             Ok(r) => r,
             Err(e) => {
@@ -238,6 +242,7 @@ impl Probe<'_> {
                 return false;
             }
         };
+        self.obs.waits.ehlo = Some(sent.elapsed());
         self.obs.ehlo = Some(ehlo.clone());
         if ehlo.is_positive() {
             self.obs.capabilities = Some(Capabilities::parse(&ehlo));
@@ -451,6 +456,11 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         legacy_tls: None,
         tls_required: None,
         blocklist: None,
+        waits: Waits {
+            step_timeout: cfg.step_timeout,
+            ..Waits::default()
+        },
+        mode_check: None,
     };
     let mut p = Probe { cfg, obs };
     if let Some(tcp) = p.connect().await {
@@ -465,6 +475,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
             TlsMode::Starttls => p.run_starttls(tcp).await,
             TlsMode::Implicit => p.run_implicit(tcp).await,
         }
+        p.check_mode().await;
         if legacy::wanted(&p.obs) {
             legacy::run(cfg, &mut p.obs).await;
         }

@@ -39,6 +39,7 @@ pub mod blocklist;
 pub mod cisco;
 pub mod exchange;
 pub mod generic;
+pub mod honest;
 pub mod legacy;
 pub mod postfix;
 

@@ -486,5 +486,10 @@ pub fn rules(seen: &[Evidence]) -> Vec<Finding> {
         port_mismatch(group, &mut out);
         super::middlebox::downgraded_elsewhere(group, &mut out);
     }
+    // Port 25 dropped everywhere while another port of the same addresses answers.
+    out.extend(super::honest::port_blocked_here(
+        seen,
+        super::honest::RELAY_PORT,
+    ));
     out
 }

@@ -6,6 +6,7 @@ pub mod blocklist;
 pub mod certificate;
 pub mod cross;
 pub mod dns;
+pub mod honest;
 pub mod middlebox;
 pub mod session;
 pub mod tls_policy;

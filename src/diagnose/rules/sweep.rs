@@ -341,6 +341,60 @@ fn failures(e: &mut Endpoints<'_>) {
     e.add("ehlo-closed", e.failed(Phase::Ehlo, K::Closed, None));
     e.add("protocol", e.failed(Phase::Banner, K::Protocol, None));
     e.add("tls-session", e.failed(Phase::TlsSession, K::Closed, None));
+    honest(e);
+}
+
+/// The honest states: rate limits, a late greeting, a port that speaks the other TLS mode.
+fn honest(e: &mut Endpoints<'_>) {
+    use FailureKind as K;
+    for (name, code, text) in [
+        (
+            "rate-limited",
+            421,
+            "4.7.0 mx Error: too many connections from 192.0.2.1",
+        ),
+        (
+            "server-busy",
+            451,
+            "4.7.500 Server busy. Please try again later",
+        ),
+    ] {
+        let r = reply(code, &[text]);
+        let mut obs = e.failed(Phase::Banner, K::TemporaryReply, Some(r.clone()));
+        obs.banner = Some(r);
+        e.add(name, obs);
+    }
+    let mut cut = e.failed(Phase::Ehlo, K::Closed, None);
+    cut.ehlo = None;
+    cut.capabilities = None;
+    e.add("closed-after-banner", cut);
+    let mut late = e.serving(e.good(90));
+    late.waits.banner = Some(std::time::Duration::from_secs(4));
+    e.add("tarpit", late);
+    let mut late = e.failed(Phase::Starttls, K::Timeout, None);
+    late.waits.ehlo = Some(std::time::Duration::from_secs(5));
+    e.add("tarpit-then-timeout", late);
+    for (port, probed, speaks, phase) in [
+        (2465, TlsMode::Starttls, TlsMode::Implicit, Phase::Banner),
+        (25, TlsMode::Starttls, TlsMode::Implicit, Phase::Banner),
+        (2587, TlsMode::Implicit, TlsMode::Starttls, Phase::Handshake),
+        (465, TlsMode::Implicit, TlsMode::Starttls, Phase::Handshake),
+    ] {
+        let kind = if phase == Phase::Banner {
+            K::Timeout
+        } else {
+            K::Handshake
+        };
+        let mut obs = e.failed(phase, kind, None);
+        obs.endpoint.address.set_port(port);
+        obs.endpoint.tls_mode = probed;
+        obs.mode_check = Some(crate::model::ModeCheck {
+            tried: speaks,
+            speaks: true,
+            detail: "seen".into(),
+        });
+        e.add(&format!("mode-{port}"), obs);
+    }
 }
 
 /// STARTTLS not offered (plainly, behind a masking firewall, without the egress address),
@@ -679,6 +733,23 @@ fn mx2(mut obs: Observation) -> Observation {
     obs
 }
 
+/// The same endpoint, its connection attempt timed out.
+fn dropped(mut obs: Observation) -> Observation {
+    obs = without_tls(obs);
+    obs.banner = None;
+    obs.ehlo = None;
+    obs.capabilities = None;
+    obs.local_addr = None;
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Connect,
+        kind: FailureKind::Timeout,
+        message: "no answer within 10.0s".into(),
+        reply: None,
+        overall_deadline: false,
+    });
+    obs
+}
+
 /// Endpoint groups for the cross-endpoint rules: nodes of one MX host, MX hosts of one
 /// domain, ports of one address.
 fn cross_scenarios(w: &World, k: Kind) -> Vec<(String, Vec<Evidence>)> {
@@ -712,6 +783,14 @@ fn cross_scenarios(w: &World, k: Kind) -> Vec<(String, Vec<Evidence>)> {
             ],
         ),
         ("version-differs", vec![n.good(1, 25), tls12(n.good(2, 25))]),
+        (
+            "port-25-blocked-here",
+            vec![dropped(n.good(1, 25)), n.good(1, 587)],
+        ),
+        (
+            "only-port-25-dropped",
+            vec![dropped(n.good(1, 25)), dropped(n.good(2, 25))],
+        ),
         (
             "ports-differ",
             vec![no_starttls(n.good(1, 25)), n.good(1, 587)],
@@ -910,7 +989,17 @@ fn sweep() -> Vec<(String, Finding)> {
             );
         }
         for (name, group) in cross_scenarios(&w, k) {
-            out.extend(cross::rules(&group).into_iter().map(|f| (name.clone(), f)));
+            let found = cross::rules(&group);
+            // The connect timeouts as the engine settles them against the cross findings.
+            let mut per: Vec<Vec<Finding>> = group
+                .iter()
+                .map(|e| diagnose(e, &Policy::default(), NOW))
+                .collect();
+            super::honest::settle_across(&group, &found, &mut per, super::honest::RELAY_PORT);
+            let settled = per.into_iter().flatten();
+            let settled = settled.filter(|f| f.code == Code::ConnectTimeout);
+            out.extend(settled.map(|f| (name.clone(), f)));
+            out.extend(found.into_iter().map(|f| (name.clone(), f)));
         }
     }
     for (name, r) in mx_routes().into_iter().chain(host_routes()) {

@@ -81,6 +81,12 @@ pub(super) fn observed(
         legacy_tls: None,
         tls_required: None,
         blocklist: None,
+        waits: crate::model::Waits {
+            step_timeout: Duration::from_secs(10),
+            banner: Some(Duration::from_millis(3)),
+            ehlo: Some(Duration::from_millis(2)),
+        },
+        mode_check: None,
     }
 }
 
