@@ -29,11 +29,6 @@ pub const DEFAULT_MAX_MX: u16 = 10;
 pub const DEFAULT_MAX_ADDRESSES: u16 = 8;
 /// `--concurrency`: connections at once (never two to one address and port).
 pub const DEFAULT_CONCURRENCY: u16 = 16;
-/// A greeting or EHLO reply that takes at least this many seconds (or half of `--timeout`, if
-/// that is less) is late (`smtp-tarpit`): a healthy server answers within milliseconds, and a
-/// greet pause (postscreen, sendmail `greet_pause`) takes seconds.
-pub const TARPIT_AFTER_SECS: f64 = 3.0;
-
 /// Why the command line cannot make a run.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {

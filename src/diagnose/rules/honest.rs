@@ -31,11 +31,15 @@ use crate::diagnose::rules::certificate::safe_name;
 use crate::diagnose::{Code, Ctx, Finding, Severity};
 use crate::evidence::Evidence;
 use crate::model::{Endpoint, FailureKind, Phase, TlsMode};
-use crate::settings::TARPIT_AFTER_SECS;
 use crate::target::Host;
 
 /// The port mail servers relay on (RFC 5321), the one networks block.
 pub const RELAY_PORT: u16 = 25;
+
+/// A greeting or EHLO reply that takes at least this many seconds (or half of `--timeout`, if
+/// that is less) is late (`smtp-tarpit`): a healthy server answers within milliseconds, and a
+/// greet pause (postscreen, sendmail `greet_pause`) takes seconds.
+pub const TARPIT_AFTER_SECS: f64 = 3.0;
 
 /// Words in a 4xx that say the server limits connections or is busy, lower case: Postfix
 /// `Error: too many connections from`, Exim `Too many concurrent SMTP connections`, Exchange
