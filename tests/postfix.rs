@@ -1329,7 +1329,8 @@ fn implicit_tls_and_starttls_ports_probed_in_the_wrong_mode() {
         run.ctx()
     );
     assert!(
-        f.to_string().contains("220 mail.example.test ESMTP Postfix"),
+        f.to_string()
+            .contains("220 mail.example.test ESMTP Postfix"),
         "the evidence shows Postfix's greeting inside TLS{}",
         run.ctx()
     );

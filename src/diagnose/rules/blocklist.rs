@@ -86,9 +86,38 @@ pub(crate) fn rules(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
         lines.push(format!("asked through {}", check.resolver));
         findings.push(query_refused(ctx, ip, &refused, check, lines));
     }
-    if !listed.is_empty() {
-        return;
+    if listed.is_empty() {
+        let answered = Answered {
+            not_listed: &not_listed,
+            refused: &refused,
+            all: answers.len(),
+        };
+        unexplained(ctx, findings, ip, withheld, &answered, evidence);
     }
+}
+
+/// What the lists that did not list the address said.
+struct Answered<'a> {
+    not_listed: &'a [&'a str],
+    refused: &'a [&'a ListAnswer],
+    all: usize,
+}
+
+/// No list holds the address: say which lists cleared it, or that none could tell, and note
+/// on a withheld STARTTLS that the lists do not explain it.
+fn unexplained(
+    ctx: &Ctx<'_>,
+    findings: &mut Vec<Finding>,
+    ip: std::net::IpAddr,
+    withheld: bool,
+    answered: &Answered<'_>,
+    evidence: Vec<String>,
+) {
+    let Answered {
+        not_listed,
+        refused,
+        all,
+    } = *answered;
     if !not_listed.is_empty() {
         let mut summary = format!(
             "{ip} is on none of the blocklists that answered ({})",
@@ -121,7 +150,7 @@ pub(crate) fn rules(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
             evidence,
             fixes::not_listed(withheld),
         ));
-    } else if refused.len() < answers.len() {
+    } else if refused.len() < all {
         note_on_symptom(
             findings,
             withheld,
