@@ -464,34 +464,7 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         }
         ServerKind::ExchangeOnline | ServerKind::Unknown => String::new(),
     };
-    let summary = if ours == Some(OurSide::TrustedHere) {
-        format!(
-            "the certificate was issued by a {} inspection CA that this machine trusts: TLS is intercepted, probably in this network, \
-             so the server's own certificate was not seen",
-            appliance.vendor
-        )
-    } else if ours == Some(OurSide::Microsoft) {
-        format!(
-            "Exchange Online answered with a {} certificate instead of Microsoft's: a {} in this network intercepts TLS, \
-             so the server's own certificate was not seen",
-            appliance.vendor, appliance.device
-        )
-    } else if issued {
-        format!(
-            "the certificate was issued by a {} inspection CA: a {}{behind} intercepts TLS",
-            appliance.vendor, appliance.device
-        )
-    } else {
-        let own = if leaf.self_signed {
-            "own self-signed certificate"
-        } else {
-            "own certificate"
-        };
-        format!(
-            "a {}{behind} presents its {own}, not the mail server's",
-            appliance.device
-        )
-    };
+    let summary = interception_summary(appliance, ours, issued, &behind, leaf.self_signed);
     let whose = if issued { "issuer" } else { "subject" };
     let mut evidence = vec![
         format!("subject: {}", leaf.subject),
@@ -509,26 +482,7 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
     if ours == Some(OurSide::TrustedHere) {
         evidence.push("the chain is trusted here: this machine trusts the inspection CA".into());
     }
-    let safe: Vec<String> = names.iter().filter_map(|n| safe_name(n)).collect();
-    let names_text = if safe.is_empty() {
-        "the mail host's name".to_string()
-    } else {
-        safe.join(", ")
-    };
-    let sni = ctx.obs.sni.as_deref().and_then(safe_name);
-    let check = generic::show_issuer_and_aia(
-        &ctx.obs.endpoint.address.to_string(),
-        ctx.obs.endpoint.tls_mode == TlsMode::Starttls,
-        sni.as_deref(),
-    );
-    let fix = cisco::appliance_certificate(&cisco::Interception {
-        vendor: appliance.vendor,
-        device: appliance.device,
-        names: &names_text,
-        check: &check,
-        exchange: ctx.kind == ServerKind::Exchange,
-        ours,
-    });
+    let fix = interception_fix(ctx, appliance, &names, ours);
     let severity = if ours.is_some() {
         Severity::Warn
     } else {
@@ -541,6 +495,74 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         evidence,
         fix,
     ))
+}
+
+/// The summary of [`interception`]: who intercepts, and on which side.
+fn interception_summary(
+    appliance: &Appliance,
+    ours: Option<OurSide>,
+    issued: bool,
+    behind: &str,
+    self_signed: bool,
+) -> String {
+    if ours == Some(OurSide::TrustedHere) {
+        format!(
+            "the certificate was issued by a {} inspection CA that this machine trusts: TLS is intercepted, probably in this network, \
+             so the server's own certificate was not seen",
+            appliance.vendor
+        )
+    } else if ours == Some(OurSide::Microsoft) {
+        format!(
+            "Exchange Online answered with a {} certificate instead of Microsoft's: a {} in this network intercepts TLS, \
+             so the server's own certificate was not seen",
+            appliance.vendor, appliance.device
+        )
+    } else if issued {
+        format!(
+            "the certificate was issued by a {} inspection CA: a {}{behind} intercepts TLS",
+            appliance.vendor, appliance.device
+        )
+    } else {
+        let own = if self_signed {
+            "own self-signed certificate"
+        } else {
+            "own certificate"
+        };
+        format!(
+            "a {}{behind} presents its {own}, not the mail server's",
+            appliance.device
+        )
+    }
+}
+
+/// The fix of [`interception`]: the real certificate on the device, and a check that shows
+/// who issued what the port presents.
+fn interception_fix(
+    ctx: &Ctx<'_>,
+    appliance: &Appliance,
+    names: &[String],
+    ours: Option<OurSide>,
+) -> crate::diagnose::Fix {
+    let safe: Vec<String> = names.iter().filter_map(|n| safe_name(n)).collect();
+    let names_text = if safe.is_empty() {
+        "the mail host's name".to_string()
+    } else {
+        safe.join(", ")
+    };
+    let sni = ctx.obs.sni.as_deref().and_then(safe_name);
+    let check = generic::show_issuer_and_aia(
+        &ctx.obs.endpoint.address.to_string(),
+        ctx.obs.endpoint.tls_mode == TlsMode::Starttls,
+        sni.as_deref(),
+    );
+    cisco::appliance_certificate(&cisco::Interception {
+        vendor: appliance.vendor,
+        device: appliance.device,
+        names: &names_text,
+        check: &check,
+        exchange: ctx.kind == ServerKind::Exchange,
+        ours,
+    })
 }
 
 /// When the intercepting device is on the probe's side (a warning, see [`interception`]),
