@@ -307,6 +307,26 @@ async fn serve(
     Ok(())
 }
 
+/// The reply to EHLO: the scenario's own text, or the greeting line and the keywords (with
+/// STARTTLS before TLS when it is offered).
+fn ehlo_reply(sc: &Scenario, peer: SocketAddr, in_tls: bool) -> String {
+    if let Some(r) = &sc.ehlo_refusal {
+        return format!("{r}\r\n");
+    }
+    let seen = sc.seen_as.unwrap_or(peer.ip());
+    let mut lines = vec![format!("{} Hello [{seen}]", sc.greeting)];
+    lines.extend(sc.keywords.iter().cloned());
+    if !in_tls && matches!(sc.starttls, StartTls::Offered(_)) {
+        lines.push("STARTTLS".into());
+    }
+    let last = lines.len() - 1;
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("250{}{l}\r\n", if i == last { ' ' } else { '-' }))
+        .collect()
+}
+
 /// Runs the command loop; returns true when the client should be upgraded to TLS.
 async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     io: &mut BufReader<S>,
@@ -343,27 +363,10 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             .unwrap_or("")
             .to_ascii_uppercase();
         let reply = match verb.as_str() {
-            "EHLO" => match &sc.ehlo_refusal {
-                Some(r) => {
-                    tokio::time::sleep(sc.ehlo_delay).await;
-                    format!("{r}\r\n")
-                }
-                None => {
-                    tokio::time::sleep(sc.ehlo_delay).await;
-                    let seen = sc.seen_as.unwrap_or(peer.ip());
-                    let mut lines = vec![format!("{} Hello [{seen}]", sc.greeting)];
-                    lines.extend(sc.keywords.iter().cloned());
-                    if !in_tls && matches!(sc.starttls, StartTls::Offered(_)) {
-                        lines.push("STARTTLS".into());
-                    }
-                    let last = lines.len() - 1;
-                    lines
-                        .iter()
-                        .enumerate()
-                        .map(|(i, l)| format!("250{}{l}\r\n", if i == last { ' ' } else { '-' }))
-                        .collect()
-                }
-            },
+            "EHLO" => {
+                tokio::time::sleep(sc.ehlo_delay).await;
+                ehlo_reply(sc, peer, in_tls)
+            }
             "HELO" => format!("250 {}\r\n", sc.greeting),
             "STARTTLS" if !in_tls => match &sc.starttls {
                 StartTls::Offered(r) => {

@@ -72,76 +72,65 @@ pub(crate) fn after_second_hello(
             "second connection, a ClientHello offering TLS 1.0 to 1.2 with classic cipher suites → {what}"
         )
     };
-    match seen {
-        LegacyTls::Answered(ServerAnswer::Hello { version, cipher }) if is_legacy(*version) => {
-            evidence.push(line(format!(
+    // The evidence line, and a better reason and fix when the answer shows one.
+    let (said, better): (String, Option<(String, Fix)>) = match seen {
+        LegacyTls::Answered(ServerAnswer::Hello { version, cipher }) if is_legacy(*version) => (
+            line(format!(
                 "ServerHello {}, {} (see tls-legacy-only)",
                 version_name(*version),
                 cipher_name(*cipher)
-            )));
-            (reason, fix)
-        }
+            )),
+            None,
+        ),
         LegacyTls::Answered(ServerAnswer::Hello {
             version: 0x0303,
             cipher,
-        }) if !modern_cipher(*cipher) => {
-            evidence.push(line(format!(
-                "ServerHello TLS 1.2, {}",
-                cipher_name(*cipher)
-            )));
-            (
+        }) if !modern_cipher(*cipher) => (
+            line(format!("ServerHello TLS 1.2, {}", cipher_name(*cipher))),
+            Some((
                 format!(
                     "the server speaks TLS 1.2, but only with cipher suites current clients no longer offer: offered classic suites too, it chose {} \
                      (no ECDHE key exchange with AES-GCM or ChaCha20)",
                     cipher_name(*cipher)
                 ),
                 fixes::handshake(ctx.kind, ctx.port(), HandshakeFailure::NoSharedCipher),
-            )
-        }
-        LegacyTls::Answered(ServerAnswer::Hello { version, cipher }) => {
-            evidence.push(line(format!(
+            )),
+        ),
+        LegacyTls::Answered(ServerAnswer::Hello { version, cipher }) => (
+            line(format!(
                 "ServerHello {}, {}",
                 version_name(*version),
                 cipher_name(*cipher)
-            )));
-            (
+            )),
+            Some((
                 format!(
                     "the server refused this client's TLS 1.2/1.3 hello, yet chose {} with {} for a plain TLS 1.2 hello: it (or a box in the path) \
                      breaks on something in a current ClientHello (the TLS 1.3 offer, an extension or a signature scheme)",
                     version_name(*version),
                     cipher_name(*cipher)
                 ),
-                fix,
-            )
-        }
-        LegacyTls::Answered(ServerAnswer::Alert { description, .. }) => {
-            evidence.push(line(format!(
-                "refused too: alert {}",
-                alert_name(*description)
-            )));
-            (reason, fix)
-        }
+                fix.clone(),
+            )),
+        ),
+        LegacyTls::Answered(ServerAnswer::Alert { description, .. }) => (
+            line(format!("refused too: alert {}", alert_name(*description))),
+            None,
+        ),
         LegacyTls::Answered(ServerAnswer::NotTls) => {
-            evidence.push(line("an answer that is not TLS".into()));
-            (reason, fix)
+            (line("an answer that is not TLS".into()), None)
         }
-        LegacyTls::Closed => {
-            evidence.push(line(
-                "the server closed the connection without a word".into(),
-            ));
-            (reason, fix)
-        }
-        LegacyTls::Timeout => {
-            evidence.push(line("no answer in time".into()));
-            (reason, fix)
-        }
-        LegacyTls::NotReached(why) => {
-            evidence.push(format!(
-                "second connection, to ask for TLS 1.0 to 1.2: {why}"
-            ));
-            (reason, fix)
-        }
-    }
+        LegacyTls::Closed => (
+            line("the server closed the connection without a word".into()),
+            None,
+        ),
+        LegacyTls::Timeout => (line("no answer in time".into()), None),
+        LegacyTls::NotReached(why) => (
+            format!("second connection, to ask for TLS 1.0 to 1.2: {why}"),
+            None,
+        ),
+    };
+    evidence.push(said);
+    better.unwrap_or((reason, fix))
 }
 
 /// What the reply to `MAIL FROM:<>` without TLS says.
