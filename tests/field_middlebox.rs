@@ -185,22 +185,7 @@ fn bare_ehlo_next_to_a_port_with_extensions_is_downgraded() {
     let a = serve(bare);
     let b = serve(postfix());
     let ports = format!("{},{}", a.addr.port(), b.addr.port());
-    let resolve = format!("{HOST}:127.0.0.1");
-    let ca = pki().root_file.to_string_lossy().into_owned();
-    let r = run(&[
-        HOST,
-        "-p",
-        ports.as_str(),
-        "--resolve",
-        resolve.as_str(),
-        "--ca-file",
-        ca.as_str(),
-        "--no-system-roots",
-        "--format",
-        "json",
-        "--timeout",
-        "5",
-    ]);
+    let r = probe_ports(HOST, "127.0.0.1", &ports, &[]);
     let f = r.finding("middlebox-ehlo-downgraded");
     assert_eq!(f["severity"], "fail");
     let summary = f["summary"].as_str().unwrap();

@@ -63,21 +63,7 @@ fn seed_001_starttls_on_587_only_is_the_connector_not_a_middlebox() {
         (seed_001(true), [127, 0, 0, 2], 1),
     ]);
     let list = format!("{},{}", ports[0], ports[1]);
-    let ca = pki().root_file.to_string_lossy().into_owned();
-    let r = run(&[
-        "mail.contoso.test",
-        "--resolve",
-        "mail.contoso.test:127.0.0.2",
-        "-p",
-        &list,
-        "--ca-file",
-        &ca,
-        "--no-system-roots",
-        "--format",
-        "json",
-        "--timeout",
-        "5",
-    ]);
+    let r = probe_ports("mail.contoso.test", "127.0.0.2", &list, &[]);
     assert_verdict(&r, "fail", 2, "starttls-port-mismatch", "fail");
     let codes = r.codes();
     assert!(

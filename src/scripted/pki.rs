@@ -121,15 +121,7 @@ fn leaf_params(spec: &LeafSpec) -> Result<CertificateParams, PkiError> {
 impl Ca {
     /// A self-signed root.
     pub fn root(cn: &str, now: OffsetDateTime) -> Result<Self, PkiError> {
-        let params = ca_params(cn, now);
-        let key = KeyPair::generate().map_err(err)?;
-        let cert = params.self_signed(&key).map_err(err)?;
-        Ok(Ca {
-            der: cert.der().clone(),
-            pem: cert.pem(),
-            params,
-            key,
-        })
+        Self::self_signed_from(ca_params(cn, now))
     }
 
     /// A self-signed root of another organisation (`O=Fortinet, CN=Fortinet_CA_SSL`: an
@@ -137,6 +129,10 @@ impl Ca {
     pub fn root_of(organization: &str, cn: &str, now: OffsetDateTime) -> Result<Self, PkiError> {
         let mut params = ca_params(cn, now);
         params.distinguished_name = dn_of(organization, cn);
+        Self::self_signed_from(params)
+    }
+
+    fn self_signed_from(params: CertificateParams) -> Result<Self, PkiError> {
         let key = KeyPair::generate().map_err(err)?;
         let cert = params.self_signed(&key).map_err(err)?;
         Ok(Ca {

@@ -380,6 +380,15 @@ pub fn probe_name(host: &str, addr: SocketAddr, extra: &[&str]) -> Run {
     probe_target(&target, &args)
 }
 
+/// Probes `host` on several ports (`-p 2525,2526`) at `ip` through `--resolve`, trusting the
+/// test root, as JSON: the way a user compares the listeners of one host.
+pub fn probe_ports(host: &str, ip: &str, ports: &str, extra: &[&str]) -> Run {
+    let resolve = format!("{host}:{ip}");
+    let mut args = vec!["-p", ports, "--resolve", resolve.as_str(), "--timeout", "5"];
+    args.extend_from_slice(extra);
+    probe_target(host, &args)
+}
+
 /// Probes an address target (no host name), trusting only the test root, as JSON.
 pub fn probe_addr(addr: SocketAddr, extra: &[&str]) -> Run {
     probe_target(&addr.to_string(), extra)
