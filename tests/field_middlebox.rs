@@ -202,6 +202,37 @@ fn bare_ehlo_next_to_a_port_with_extensions_is_downgraded() {
     );
 }
 
+/// Review of issue 9: an ASA inspects port 25 by default and leaves 587 alone, so the one
+/// address masks STARTTLS on one port and offers it on the other. The firewall is the cause;
+/// a port mismatch with a connector fix would send the admin to a server that is not at
+/// fault, so none is raised, and the missing STARTTLS points at the firewall's fix. The bare
+/// EHLO next to a port with extensions is the same story.
+#[test]
+fn a_firewall_on_one_port_is_not_a_port_mismatch() {
+    let masked = serve(sc_masked());
+    let open = serve(Scenario::exchange(HOST, Some(&pki().healthy(HOST, 90))));
+    let ports = format!("{},{}", masked.addr.port(), open.addr.port());
+    let r = probe_ports(HOST, "127.0.0.1", &ports, &["--format", "json"]);
+    assert_eq!(r.codes()[0], "middlebox-masked-keywords", "{:?}", r.codes());
+    assert_absent(&r, "starttls-port-mismatch");
+    assert_eq!(r.finding("starttls-not-offered")["severity"], "fail");
+    let human = probe_ports(HOST, "127.0.0.1", &ports, &["--format", "human"]).stdout;
+    assert!(
+        human.contains("as for middlebox-masked-keywords"),
+        "the symptom points at the firewall's fix:\n{human}"
+    );
+
+    let mut bare = postfix();
+    bare.banner = format!("220 {HOST} mail service ready");
+    bare.ehlo_refusal = Some(format!("250 {HOST}"));
+    let a = serve(bare);
+    let b = serve(postfix());
+    let ports = format!("{},{}", a.addr.port(), b.addr.port());
+    let r = probe_ports(HOST, "127.0.0.1", &ports, &[]);
+    assert_absent(&r, "starttls-port-mismatch");
+    r.finding("middlebox-ehlo-downgraded");
+}
+
 /// ASA turns STARTTLS into XXXX; Postfix answers `502 5.5.2 Error: command not recognized`.
 #[test]
 fn starttls_answered_unrecognized_is_mangled() {

@@ -36,10 +36,18 @@ pub fn mx_reports(
                     fs.extend(f.iter().cloned());
                 }
             }
+            // A comparison that lies within this host is the host's. One that spans hosts
+            // belongs to none of them, except an inconclusive one (port25-blocked-here: this
+            // network, not the servers): it leaves every host it touches unknown, or a host
+            // would claim a verdict for a port that was never reached.
             fs.extend(
                 cross
                     .iter()
-                    .filter(|f| f.endpoints.iter().all(|id| ids.contains(&id)))
+                    .filter(|f| {
+                        f.endpoints.iter().all(|id| ids.contains(&id))
+                            || (f.code.inconclusive()
+                                && f.endpoints.iter().any(|id| ids.contains(&id)))
+                    })
                     .cloned(),
             );
             diagnose::rank(&mut fs);

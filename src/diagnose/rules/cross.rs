@@ -365,10 +365,14 @@ fn port_mismatch(group: &[&Seen], out: &mut Vec<Finding>) {
         .copied()
         .filter(|m| m.starttls == Some(true))
         .collect();
+    // A port whose conversation a firewall edited (masked keywords, a masked greeting, EHLO
+    // answered as HELO) lacks STARTTLS because of the firewall: a Cisco ASA inspects port 25
+    // and leaves 587 alone by default. The middlebox finding names that; a connector fix for
+    // the server would be wrong.
     let closed: Vec<&Seen> = group
         .iter()
         .copied()
-        .filter(|m| m.starttls == Some(false))
+        .filter(|m| m.starttls == Some(false) && !super::middlebox::edited_in_path(&m.obs))
         .collect();
     if open.is_empty() || closed.is_empty() {
         return;

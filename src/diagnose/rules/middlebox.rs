@@ -81,6 +81,13 @@ fn bare_ehlo(obs: &Observation) -> bool {
             .is_some_and(|c| c.keywords.is_empty())
 }
 
+/// A device in the path has visibly edited this conversation before TLS: keywords masked,
+/// the greeting masked, or EHLO answered as HELO. What the port lacks is then the device's
+/// doing, not the server's configuration (see `cross::port_mismatch`).
+pub(crate) fn edited_in_path(obs: &Observation) -> bool {
+    !masked_keywords(obs).is_empty() || banner_masked(obs) || bare_ehlo(obs)
+}
+
 /// The greeting says the server speaks ESMTP (`220 mx ESMTP Postfix`, Exchange's `Microsoft
 /// ESMTP MAIL Service`), a claim RFC 5321 §4.3.1 lets extension-capable servers make.
 fn claims_esmtp(obs: &Observation) -> bool {
