@@ -451,14 +451,19 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
     let covered = names
         .iter()
         .any(|n| name_match(der, leaf, n) == NameMatch::Covered);
+    // A CA the user pinned with --ca-file is the user's own: an appliance that is the MX and
+    // issues its certificates from its own CA (FortiMail, Sophos) is not in front of anything
+    // when its certificate covers the name, and its trust says nothing about this network.
+    let pinned = ctx.policy.extra_roots && ctx.ev.trusted;
     let (appliance, matched, issued) = match (by_issuer, appliance_in(&leaf.subject)) {
+        (Some(_), _) if pinned && covered => return None,
         (Some((a, m)), _) => (a, m, true),
         (None, Some((a, m))) if !covered => (a, m, false),
         _ => return None,
     };
     // Who presents the certificate: a device in front of the server, or one in our own
     // network (this machine trusts its CA; nobody stands in front of Exchange Online).
-    let ours = if issued && ctx.ev.trusted {
+    let ours = if issued && ctx.ev.trusted && !pinned {
         Some(OurSide::TrustedHere)
     } else if ctx.kind == ServerKind::ExchangeOnline {
         Some(OurSide::Microsoft)

@@ -400,6 +400,44 @@ fn a_leaf_from_an_inspection_ca_is_interception_and_a_trusted_one_is_ours() {
     assert!(f[0].fix.text().contains("Exempt SMTP"), "{}", f[0].fix);
 }
 
+/// Review of issue 9: the admin probes their own FortiMail, whose certificates come from the
+/// appliance's own CA, pinned with --ca-file. That trust says nothing about this network, and
+/// a certificate that covers the name is the MX's own: no interception, and an expired one
+/// stays a FAIL instead of being softened as "the device's certificate".
+#[test]
+fn an_appliance_ca_pinned_with_ca_file_is_the_mx_not_interception() {
+    let forti = Ca::root_of("Fortinet", "Fortinet_CA_SSL", NOW).unwrap();
+    let pinned = Policy {
+        extra_roots: true,
+        ..Policy::default()
+    };
+    let trust = TrustStore::from_certs([forti.der()], None);
+    let diagnose_with = |days_from: i64, days: i64| {
+        let leaf = forti
+            .leaf(&LeafSpec::valid_for(
+                HOST,
+                NOW + time::Duration::days(days_from),
+                days,
+            ))
+            .unwrap();
+        let chain = vec![leaf.chain[0].to_vec(), forti.der().to_vec()];
+        let obs = observed(HOST, HOST, chain, &trust);
+        diagnose(&Evidence::derive(obs, NOW), &pinned, NOW)
+    };
+    let f = diagnose_with(0, 200);
+    assert_eq!(codes(&f), [("starttls-ok", Severity::Info)]);
+    let f = diagnose_with(-400, 300);
+    assert!(!has(&f, Code::TlsInterceptionSuspected), "{:?}", codes(&f));
+    assert_eq!(
+        f.iter()
+            .find(|x| x.code == Code::CertExpired)
+            .map(|x| x.severity),
+        Some(Severity::Fail),
+        "{:?}",
+        codes(&f)
+    );
+}
+
 #[test]
 fn vendor_words_match_whole_words_in_o_and_cn_only() {
     let hit = |dn: &str| appliance_in(dn).map(|(a, _)| a.vendor);
