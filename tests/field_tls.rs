@@ -414,4 +414,14 @@ fn tls10_only_implicit_tls_port_is_named_legacy_only_against_python_ssl() {
     // No SMTP before the hello on an implicit-TLS port.
     let transcript = r.json()["endpoints"][0]["transcript"].to_string();
     assert!(!transcript.contains("STARTTLS"), "{transcript}");
+    // Nor in the check after the fix: `-starttls smtp` would wait for a plaintext greeting.
+    let fix = f["fix"].as_str().unwrap();
+    let check = fix
+        .lines()
+        .find(|l| l.contains("openssl s_client"))
+        .unwrap_or_else(|| panic!("no s_client check in {fix}"));
+    assert!(
+        !check.contains("-starttls") && check.contains("-tls1_2"),
+        "{check}"
+    );
 }

@@ -72,18 +72,22 @@ fn dotnet_strong_crypto() -> String {
 }
 
 /// Asks the server for TLS 1.2 from any machine with OpenSSL: the check after the change.
-pub fn try_tls12(addr: SocketAddr) -> String {
-    format!("openssl s_client -starttls smtp -tls1_2 -brief -connect '{addr}' </dev/null")
+/// An implicit-TLS port (465) gets the hello at once: `-starttls smtp` would wait there for a
+/// plaintext greeting that never comes.
+pub fn try_tls12(addr: SocketAddr, starttls: bool) -> String {
+    let how = if starttls { "-starttls smtp " } else { "" };
+    format!("openssl s_client {how}-tls1_2 -brief -connect '{addr}' </dev/null")
 }
 
 /// The server at `addr` chose `version` (TLS 1.0 or 1.1) for a hello offering TLS 1.0 to 1.2.
-pub fn legacy_only(kind: ServerKind, addr: SocketAddr, version: &str) -> Fix {
+pub fn legacy_only(kind: ServerKind, addr: SocketAddr, starttls: bool, version: &str) -> Fix {
     let port = addr.port();
+    let mode = if starttls { "starttls" } else { "implicit" };
     let check = |fix: Fix| {
         fix.followed_by(
-            Fix::new(Family::Generic, "generic::try_tls12", &[&addr.to_string()])
+            Fix::new(Family::Generic, "generic::try_tls12", &[&addr.to_string(), mode])
                 .say("Afterwards this must report TLS 1.2 (`Protocol version: TLSv1.2`), from any machine with OpenSSL:")
-                .run(Shell::Shell, try_tls12(addr)),
+                .run(Shell::Shell, try_tls12(addr, starttls)),
         )
     };
     match kind {

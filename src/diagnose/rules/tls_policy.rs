@@ -15,6 +15,7 @@
 use crate::diagnose::fix::Fix;
 use crate::diagnose::fixes::{self, legacy};
 use crate::diagnose::{Code, Ctx, Finding, Severity};
+use crate::model::TlsMode;
 use crate::model::{LegacyTls, RequiredCheck};
 use crate::smtp::Reply;
 use crate::tls::HandshakeFailure;
@@ -51,7 +52,12 @@ fn legacy_only(ctx: &Ctx<'_>) -> Option<Finding> {
             "the server speaks only {v} (offered TLS 1.0 to 1.2, it chose {v}): no TLS 1.2 or 1.3, so Exchange Online and other current senders cannot use TLS with it"
         ),
         evidence,
-        legacy::legacy_only(ctx.kind, ctx.obs.endpoint.address, &v),
+        legacy::legacy_only(
+            ctx.kind,
+            ctx.obs.endpoint.address,
+            ctx.obs.endpoint.tls_mode == TlsMode::Starttls,
+            &v,
+        ),
     ))
 }
 
