@@ -157,8 +157,58 @@ impl Evidence {
 /// The egress address in the EHLO greeting (`250-mx Hello [203.0.113.7]`), as Exchange and
 /// Postfix write it.
 pub(crate) fn seen_as(obs: &Observation) -> Option<IpAddr> {
-    let text = &obs.capabilities.as_ref()?.greeting_text;
-    let start = text.find('[')?;
-    let end = text[start..].find(']')? + start;
-    text[start + 1..end].parse().ok()
+    address_in_greeting(&obs.capabilities.as_ref()?.greeting_text)
+}
+
+/// The last bracketed address in an EHLO greeting. Exim and sendmail echo the client's EHLO
+/// name before the address they saw (`Hello [10.0.0.5] [198.51.100.7]` when we greet with
+/// our own address literal behind NAT), so the last one is the server's view; an IPv6
+/// literal may carry its `IPv6:` tag.
+fn address_in_greeting(text: &str) -> Option<IpAddr> {
+    text.split('[')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(']').map(|(inside, _)| inside))
+        .filter_map(|inside| {
+            let inside = inside
+                .strip_prefix("IPv6:")
+                .or_else(|| inside.strip_prefix("ipv6:"))
+                .unwrap_or(inside);
+            inside.parse().ok()
+        })
+        .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_in_greeting;
+
+    #[test]
+    fn the_address_the_server_saw_is_the_last_bracketed_one() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().ok();
+        // Exchange Online Protection (seed 003), Exchange, Postfix-style without an address.
+        assert_eq!(
+            address_in_greeting("contoso-com.mail.protection.outlook.com Hello [203.0.113.7]"),
+            ip("203.0.113.7")
+        );
+        assert_eq!(address_in_greeting("mail.example.test"), None);
+        // Exim echoes our EHLO literal (our private address behind NAT) before its view.
+        assert_eq!(
+            address_in_greeting("mx.example.net Hello [10.0.0.5] [198.51.100.7]"),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            address_in_greeting("mx.example.net Hello probe.example.org [198.51.100.7]"),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            address_in_greeting("mx Hello [IPv6:2001:db8::7]"),
+            ip("2001:db8::7")
+        );
+        // Brackets that hold no address are skipped, not mistaken.
+        assert_eq!(
+            address_in_greeting("mx Hello [198.51.100.7] [ESMTP]"),
+            ip("198.51.100.7")
+        );
+        assert_eq!(address_in_greeting("mx Hello [unclosed"), None);
+    }
 }
