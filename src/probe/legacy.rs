@@ -81,17 +81,30 @@ async fn starttls(
 ) -> Result<TcpStream, String> {
     let mut s = followup::session(cfg, obs, tcp);
     let ehlo_name = obs.ehlo_name.clone();
+    // The error, and whether the session is still in step so that a QUIT can end it.
     let outcome = match followup::greet(&mut s, &ehlo_name).await {
-        Err((e, _)) => Err(e),
+        Err((e, in_sync)) => Err((e, in_sync)),
         Ok(()) => match s.command("STARTTLS").await {
             Ok(r) if r.code == 220 => Ok(()),
-            Ok(r) => Err(format!("STARTTLS refused: {}", r.one_line())),
-            Err(e) => Err(format!("no reply to STARTTLS: {e}")),
+            Ok(r) => Err((format!("STARTTLS refused: {}", r.one_line()), true)),
+            Err(e) => Err((format!("no reply to STARTTLS: {e}"), false)),
         },
     };
-    let (tcp, _, transcript) = s.into_parts();
-    obs.transcript = transcript;
-    outcome.map(|()| tcp)
+    match outcome {
+        Ok(()) => {
+            let (tcp, _, transcript) = s.into_parts();
+            obs.transcript = transcript;
+            Ok(tcp)
+        }
+        Err((e, true)) => {
+            obs.transcript = s.quit().await;
+            Err(e)
+        }
+        Err((e, false)) => {
+            obs.transcript = s.into_parts().2;
+            Err(e)
+        }
+    }
 }
 
 /// Sends the hello and reads the answer: at most [`hello::MAX_ANSWER`] bytes, within the

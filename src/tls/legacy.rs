@@ -16,6 +16,9 @@
 //!   RFC 5746 §3.3 (TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
 //! - RFC 8996 (TLS 1.0 and 1.1 deprecated)
 
+/// The alert level that does not end a handshake (RFC 5246 §7.2).
+const ALERT_WARNING: u8 = 1;
+
 /// The most bytes read while waiting for the ServerHello: it comes first and is small; a
 /// server that sends more without a complete one is not speaking TLS to us.
 pub const MAX_ANSWER: usize = 16 * 1024;
@@ -164,14 +167,22 @@ pub fn parse_answer(buf: &[u8]) -> Parse {
         if major != 3 || !matches!(kind, HANDSHAKE | ALERT) || len == 0 || len > 16 * 1024 + 2048 {
             return Parse::Done(ServerAnswer::NotTls);
         }
-        if rest.len() < 5 + len {
-            return Parse::Incomplete;
-        }
-        let fragment = &rest[5..5 + len];
-        rest = &rest[5 + len..];
+        // The ServerHello is read from as much of its record as has come: SChannel packs the
+        // certificates into the same record, which can be larger than we care to wait for.
+        let complete = rest.len() >= 5 + len;
+        let fragment = &rest[5..(5 + len).min(rest.len())];
         if kind == ALERT {
+            if !complete {
+                return Parse::Incomplete;
+            }
             if !handshake.is_empty() || fragment.len() < 2 {
                 return Parse::Done(ServerAnswer::NotTls);
+            }
+            // A warning (`unrecognized_name` for our SNI) does not end the handshake: the
+            // ServerHello follows it.
+            if fragment[0] == ALERT_WARNING {
+                rest = &rest[5 + len..];
+                continue;
             }
             return Parse::Done(ServerAnswer::Alert {
                 level: fragment[0],
@@ -179,25 +190,35 @@ pub fn parse_answer(buf: &[u8]) -> Parse {
             });
         }
         handshake.extend_from_slice(fragment);
-        if handshake[0] != SERVER_HELLO {
-            return Parse::Done(ServerAnswer::NotTls);
+        match server_hello(&handshake) {
+            Some(answer) => return Parse::Done(answer),
+            None if !complete => return Parse::Incomplete,
+            None => rest = &rest[5 + len..],
         }
-        // type(1) length(3) version(2) random(32) session_id_len(1) ... cipher(2)
-        if handshake.len() < 4 + 2 + 32 + 1 {
-            continue;
-        }
-        let version = u16::from_be_bytes([handshake[4], handshake[5]]);
-        let sid = usize::from(handshake[38]);
-        let at = 39 + sid;
-        if sid > 32 {
-            return Parse::Done(ServerAnswer::NotTls);
-        }
-        if handshake.len() < at + 2 {
-            continue;
-        }
-        let cipher = u16::from_be_bytes([handshake[at], handshake[at + 1]]);
-        return Parse::Done(ServerAnswer::Hello { version, cipher });
     }
+}
+
+/// The version and cipher of a ServerHello at the start of `handshake`, once enough of it
+/// has come; `NotTls` when it is another message or malformed.
+fn server_hello(handshake: &[u8]) -> Option<ServerAnswer> {
+    if handshake.first().is_some_and(|&t| t != SERVER_HELLO) {
+        return Some(ServerAnswer::NotTls);
+    }
+    // type(1) length(3) version(2) random(32) session_id_len(1) ... cipher(2)
+    if handshake.len() < 4 + 2 + 32 + 1 {
+        return None;
+    }
+    let version = u16::from_be_bytes([handshake[4], handshake[5]]);
+    let sid = usize::from(handshake[38]);
+    if sid > 32 {
+        return Some(ServerAnswer::NotTls);
+    }
+    let at = 39 + sid;
+    if handshake.len() < at + 2 {
+        return None;
+    }
+    let cipher = u16::from_be_bytes([handshake[at], handshake[at + 1]]);
+    Some(ServerAnswer::Hello { version, cipher })
 }
 
 /// `TLS 1.0` for 0x0301, `SSL 3.0` for 0x0300 …, else the number.
@@ -353,10 +374,55 @@ mod tests {
                 cipher: 0x0035
             })
         );
-        // Every prefix is incomplete, never a wrong answer.
+        // Every prefix is incomplete or already the right answer, never a wrong one.
+        let right = Parse::Done(ServerAnswer::Hello {
+            version: 0x0301,
+            cipher: 0xc014,
+        });
         for cut in 0..rec.len() {
-            assert_eq!(parse_answer(&rec[..cut]), Parse::Incomplete, "cut at {cut}");
+            let got = parse_answer(&rec[..cut]);
+            assert!(
+                got == Parse::Incomplete || got == right,
+                "cut at {cut}: {got:?}"
+            );
         }
+        // The cipher is read once its two bytes have come: 5 + 4 + 2 + 32 + 1 + 32 + 2.
+        assert_eq!(parse_answer(&rec[..78]), right);
+        assert_eq!(parse_answer(&rec[..77]), Parse::Incomplete);
+    }
+
+    /// SChannel sends the ServerHello and the certificates in one record, which a long chain
+    /// makes as large as a record gets: the hello is read from the part that has come.
+    #[test]
+    fn server_hello_at_the_start_of_a_full_record() {
+        let rec = server_hello(0x0301, 0xc013);
+        let hs = &rec[5..];
+        let mut big = vec![22, 3, 1, 0x40, 0x00];
+        big.extend_from_slice(hs);
+        big.extend_from_slice(&[11, 0, 0x3f, 0x00]);
+        assert_eq!(
+            parse_answer(&big),
+            Parse::Done(ServerAnswer::Hello {
+                version: 0x0301,
+                cipher: 0xc013
+            })
+        );
+    }
+
+    /// A warning alert (`unrecognized_name` for our SNI) before the hello does not end the
+    /// handshake; a fatal one does.
+    #[test]
+    fn a_warning_alert_before_the_hello_is_skipped() {
+        let mut answer = vec![21, 3, 1, 0, 2, 1, 112];
+        answer.extend_from_slice(&server_hello(0x0301, 0xc014));
+        assert_eq!(
+            parse_answer(&answer),
+            Parse::Done(ServerAnswer::Hello {
+                version: 0x0301,
+                cipher: 0xc014
+            })
+        );
+        assert_eq!(parse_answer(&answer[..7]), Parse::Incomplete);
     }
 
     #[test]
