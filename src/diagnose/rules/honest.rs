@@ -398,14 +398,25 @@ pub(crate) fn settle_across(
     relay: u16,
 ) {
     if let Some(cause) = cross.iter().find(|f| f.code == Code::Port25BlockedHere) {
+        // Which addresses answered on another port: only there is "this host answers" true.
+        let answered: HashSet<IpAddr> = seen
+            .iter()
+            .filter(|e| e.port() != relay && connected(e))
+            .map(|e| e.id.address.ip())
+            .collect();
         for (e, findings) in seen.iter().zip(per_endpoint.iter_mut()) {
             if e.port() == relay && cause.endpoints.contains(&e.id) {
+                let whose = if answered.contains(&e.id.address.ip()) {
+                    "another port of this host answers"
+                } else {
+                    "other hosts answer on another port"
+                };
                 lower(
                     findings,
                     Code::ConnectTimeout,
                     Severity::Warn,
                     &format!(
-                        "another port of this host answers, so this network most likely blocks port {relay} (see port25-blocked-here)"
+                        "{whose}, so this network most likely blocks port {relay} (see port25-blocked-here)"
                     ),
                 );
             }
