@@ -479,9 +479,7 @@ fn bare_ehlo(obs: Observation) -> Observation {
 /// procedure, every reason to skip), with and without STARTTLS; Microsoft's own ban.
 fn blocklists(e: &mut Endpoints<'_>) {
     use crate::dns::dnsbl::decode;
-    use crate::model::{
-        BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus, Skipped,
-    };
+    use crate::model::{BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus};
     let ip: IpAddr = "81.2.69.142".parse().unwrap();
     let answer = |zone: &str, status: ListStatus| ListAnswer {
         zone: zone.into(),
@@ -548,6 +546,20 @@ fn blocklists(e: &mut Endpoints<'_>) {
         asked.blocklist = Some(check(CheckReason::Asked, Ok(answers)));
         e.add(&format!("dnsbl-asked-{name}"), asked);
     }
+    blocklist_skips_and_bans(
+        e,
+        &plain,
+        check(CheckReason::StarttlsWithheld, Ok(Vec::new())),
+    );
+}
+
+/// Every reason a lookup is skipped, and Microsoft's own ban at connect.
+fn blocklist_skips_and_bans(
+    e: &mut Endpoints<'_>,
+    plain: &Observation,
+    template: crate::model::BlocklistCheck,
+) {
+    use crate::model::{EgressSource, Skipped};
     for why in [
         Skipped::NoAddress,
         Skipped::Loopback,
@@ -558,7 +570,8 @@ fn blocklists(e: &mut Endpoints<'_>) {
         Skipped::Deadline,
     ] {
         let mut obs = plain.clone();
-        let mut c = check(CheckReason::StarttlsWithheld, Err(why));
+        let mut c = template.clone();
+        c.outcome = Err(why);
         if why == Skipped::NoAddress {
             c.address = None;
             c.source = EgressSource::Flag;
@@ -596,7 +609,7 @@ fn endpoint_scenarios(w: &World, k: Kind) -> Vec<(String, Observation, Policy)> 
 /// refused second hello; and each answer of `--check-required`, with and without
 /// `--expect-required`.
 fn follow_ups(e: &mut Endpoints<'_>) {
-    use crate::model::{LegacyTls, RequiredCheck};
+    use crate::model::LegacyTls;
     use crate::tls::legacy::ServerAnswer;
     let answers = [
         (
@@ -637,18 +650,30 @@ fn follow_ups(e: &mut Endpoints<'_>) {
         ("legacy-closed", LegacyTls::Closed),
     ];
     for (name, answer) in answers {
-        let mut obs = e.failed(Phase::Handshake, FailureKind::Handshake, None);
-        obs.handshake_error = Some(HandshakeError {
-            kind: HandshakeFailure::ProtocolVersion,
-            reason: "older than 1.2".into(),
-            detail: "received fatal alert: ProtocolVersion".into(),
-        });
-        obs.legacy_tls = Some(answer);
-        let mut odd_port = obs.clone();
-        odd_port.endpoint.address.set_port(2539);
-        e.add(&format!("{name}-2539"), odd_port);
-        e.add(name, obs);
+        legacy_answer(e, name, answer);
     }
+    required_checks(e);
+}
+
+/// A handshake refused on the protocol version, then `answer` to the hand-built hello, on
+/// port 25 and on a port of no fixed meaning.
+fn legacy_answer(e: &mut Endpoints<'_>, name: &str, answer: crate::model::LegacyTls) {
+    let mut obs = e.failed(Phase::Handshake, FailureKind::Handshake, None);
+    obs.handshake_error = Some(HandshakeError {
+        kind: HandshakeFailure::ProtocolVersion,
+        reason: "older than 1.2".into(),
+        detail: "received fatal alert: ProtocolVersion".into(),
+    });
+    obs.legacy_tls = Some(answer);
+    let mut odd_port = obs.clone();
+    odd_port.endpoint.address.set_port(2539);
+    e.add(&format!("{name}-2539"), odd_port);
+    e.add(name, obs);
+}
+
+/// Each reply to `MAIL FROM:<>` of --check-required, with and without --expect-required.
+fn required_checks(e: &mut Endpoints<'_>) {
+    use crate::model::RequiredCheck;
     let replies = [
         (
             "required",
