@@ -202,6 +202,26 @@ fn bare_ehlo_next_to_a_port_with_extensions_is_downgraded() {
     );
 }
 
+/// New-user trial of issue 9: the ASA masks keywords in place, keeping their length, so a
+/// masked 4-letter keyword cannot be where STARTTLS was. With STARTTLS missing, the firewall
+/// is a note and the server's own missing STARTTLS keeps its FAIL and its server fix.
+#[test]
+fn a_mask_that_cannot_be_starttls_does_not_take_the_blame() {
+    let mut sc = Scenario::exchange(HOST, None);
+    sc.keywords.push("XXXX".into());
+    let r = probe(&serve(sc), &[]);
+    assert_verdict(&r, "fail", 2, "starttls-not-offered", "fail");
+    assert_eq!(r.finding("middlebox-masked-keywords")["severity"], "info");
+    let fix = r.finding("starttls-not-offered")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains("Set-ReceiveConnector") && !fix.contains("allow-tls"),
+        "the server's fix, not the firewall's: {fix}"
+    );
+}
+
 /// Review of issue 9: an ASA inspects port 25 by default and leaves 587 alone, so the one
 /// address masks STARTTLS on one port and offers it on the other. The firewall is the cause;
 /// a port mismatch with a connector fix would send the admin to a server that is not at

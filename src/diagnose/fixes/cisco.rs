@@ -17,17 +17,24 @@ pub const DEFAULT_ESMTP_MAP: &str = "_default_esmtp_map";
 
 /// Lets STARTTLS through ESMTP inspection (and stops masking the banner), or stops inspecting
 /// ESMTP: the remedy for every Cisco signature, in ASA configuration mode.
-pub fn allow_tls() -> Fix {
-    Fix::new(Family::Cisco, "cisco::allow_tls", &[])
+pub fn allow_tls(banner_masked: bool) -> Fix {
+    let (unmask, key) = if banner_masked {
+        (" and stop masking the banner", "unmask")
+    } else {
+        ("", "banner-intact")
+    };
+    let mut fix = Fix::new(Family::Cisco, "cisco::allow_tls", &[key])
         .say(format!(
-            "On a Cisco ASA (configuration mode), allow TLS in the ESMTP inspection policy-map of the global policy \
-             (`{DEFAULT_ESMTP_MAP}` unless you made your own) and stop masking the banner:"
+            "If the device is a Cisco ASA (in configuration mode), allow TLS in the ESMTP inspection policy-map of the global policy \
+             (`{DEFAULT_ESMTP_MAP}` unless you made your own){unmask}:"
         ))
         .run(ASA, format!("policy-map type inspect esmtp {DEFAULT_ESMTP_MAP}"))
         .run(ASA, "parameters")
-        .run(ASA, "allow-tls")
-        .run(ASA, "no mask-banner")
-        .say("or stop inspecting ESMTP altogether:")
+        .run(ASA, "allow-tls");
+    if banner_masked {
+        fix = fix.run(ASA, "no mask-banner");
+    }
+    fix.say("or stop inspecting ESMTP altogether:")
         .run(ASA, "policy-map global_policy")
         .run(ASA, "class inspection_default")
         .run(ASA, "no inspect esmtp")
@@ -47,17 +54,26 @@ pub fn starttls_rewritten(exchange: bool) -> Fix {
             "STARTTLS is advertised but the command itself is refused as unknown: something in the path rewrites commands it does not allow \
              (Cisco ASA `inspect esmtp` turns them into XXXX).{note}"
         ))
-        .then(allow_tls())
+        .then(allow_tls(false))
 }
 
-/// EHLO keywords or the banner are masked: ESMTP inspection removed STARTTLS.
-pub fn keywords_masked() -> Fix {
-    Fix::new(Family::Cisco, "cisco::keywords_masked", &[])
-        .say(
-            "A firewall with SMTP inspection is masking ESMTP keywords (the X'ed-out keyword and/or `220 ****` banner are Cisco ASA/FTD \
-             `inspect esmtp` signatures), which removes STARTTLS.",
+/// EHLO keywords are masked. `stripped`: one of STARTTLS's length was masked and STARTTLS is
+/// missing (the firewall removed it); otherwise the missing STARTTLS may be the server's own.
+pub fn keywords_masked(banner_masked: bool, stripped: bool) -> Fix {
+    let fix = if stripped {
+        Fix::new(Family::Cisco, "cisco::keywords_masked", &["stripped"]).say(
+            "A firewall with SMTP inspection overwrites ESMTP keywords with X's in place (a Cisco ASA/FTD `inspect esmtp` signature); the \
+             8-letter keyword it masked is where STARTTLS was, so the firewall removes STARTTLS. To confirm, probe the server from inside \
+             the firewall (from its own network): STARTTLS is offered there.",
         )
-        .then(allow_tls())
+    } else {
+        Fix::new(Family::Cisco, "cisco::keywords_masked", &["other-keywords"]).say(
+            "A firewall with SMTP inspection overwrites some ESMTP keywords with X's in place (a Cisco ASA/FTD `inspect esmtp` signature), \
+             but none of STARTTLS's length. Probe the server from inside the firewall (from its own network): if STARTTLS is missing there \
+             too, the server does not offer it (see starttls-not-offered); if it is offered there, the firewall removes it.",
+        )
+    };
+    fix.then(allow_tls(banner_masked))
 }
 
 /// EHLO refused, HELO accepted: ESMTP is impossible on this path.
@@ -67,7 +83,7 @@ pub fn ehlo_rewritten() -> Fix {
             "Either the server does not support ESMTP, or a box in the path rewrites EHLO (Cisco ASA `inspect esmtp`, Untangle/Arista SMTP proxies). \
              Probe from inside the firewall: if EHLO works there, disable the SMTP inspection or allow ESMTP and TLS in it.",
         )
-        .then(allow_tls())
+        .then(allow_tls(false))
 }
 
 /// The greeting is masked with `*`. `starttls_missing`: the same default policy may have
@@ -80,7 +96,7 @@ pub fn banner_masked(starttls_missing: bool) -> Fix {
                 "The greeting is masked with `*`, the `mask-banner` signature of Cisco ASA/FTD `inspect esmtp`, whose default policy also \
                  removes STARTTLS (`no allow-tls`). Probe from inside the firewall: if the server offers STARTTLS there, the firewall removes it.",
             )
-            .then(allow_tls());
+            .then(allow_tls(true));
     }
     Fix::new(Family::Cisco, "cisco::banner_masked", &["starttls-passes"])
         .say(
@@ -100,7 +116,7 @@ pub fn ehlo_downgraded() -> Fix {
              Untangle/Arista), which removes every extension, STARTTLS among them. Probe from inside the firewall: if EHLO lists \
              extensions there, turn off SMTP proxying or inspection for this server on that device, or let it pass ESMTP and STARTTLS.",
         )
-        .then(allow_tls())
+        .then(allow_tls(false))
 }
 
 /// What the rule saw of a certificate that belongs to an appliance or an inspection CA.

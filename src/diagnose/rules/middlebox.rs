@@ -81,11 +81,15 @@ fn bare_ehlo(obs: &Observation) -> bool {
             .is_some_and(|c| c.keywords.is_empty())
 }
 
-/// A device in the path has visibly edited this conversation before TLS: keywords masked,
-/// the greeting masked, or EHLO answered as HELO. What the port lacks is then the device's
+/// A device in the path has visibly edited this conversation before TLS where STARTTLS
+/// would be: an 8-letter keyword masked (the ASA masks in place), the greeting masked with
+/// no keyword masked (its default policy), or EHLO answered as HELO. What the port lacks is then the device's
 /// doing, not the server's configuration (see `cross::port_mismatch`).
 pub(crate) fn edited_in_path(obs: &Observation) -> bool {
-    !masked_keywords(obs).is_empty() || banner_masked(obs) || bare_ehlo(obs)
+    let masked = masked_keywords(obs);
+    masked.iter().any(|k| k.len() == "STARTTLS".len())
+        || (masked.is_empty() && banner_masked(obs))
+        || bare_ehlo(obs)
 }
 
 /// The greeting says the server speaks ESMTP (`220 mx ESMTP Postfix`, Exchange's `Microsoft
@@ -236,10 +240,19 @@ fn keywords_masked(ctx: &Ctx<'_>, masked: &[String], starttls_missing: bool) -> 
     if banner_masked(ctx.obs) {
         evidence.push("the greeting is masked with `*` too (mask-banner)".into());
     }
-    let (severity, summary) = if starttls_missing {
+    // The ASA masks in place, keeping the length: only an 8-letter mask can be STARTTLS.
+    let stripped = starttls_missing && masked.iter().any(|k| k.len() == "STARTTLS".len());
+    let (severity, summary) = if stripped {
         (
             Severity::Fail,
             "an SMTP-inspecting firewall (Cisco ASA/FTD `inspect esmtp`) overwrote EHLO keywords with X's and removed STARTTLS"
+                .to_string(),
+        )
+    } else if starttls_missing {
+        (
+            Severity::Info,
+            "an SMTP-inspecting firewall (Cisco ASA/FTD `inspect esmtp`) masks some EHLO keywords, none of them of STARTTLS's length: \
+             STARTTLS may be missing on the server itself"
                 .to_string(),
         )
     } else {
@@ -253,7 +266,7 @@ fn keywords_masked(ctx: &Ctx<'_>, masked: &[String], starttls_missing: bool) -> 
         severity,
         summary,
         evidence,
-        cisco::keywords_masked(),
+        cisco::keywords_masked(banner_masked(ctx.obs), stripped),
     )
 }
 

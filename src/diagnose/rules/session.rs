@@ -298,9 +298,12 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
             masked.join(", ")
         ));
     }
-    let fix = if !masked.is_empty() {
-        cisco::keywords_masked()
-    } else if middlebox::banner_masked(ctx.obs) {
+    // The ASA masks in place: only an 8-letter mask is where STARTTLS was. Other masks say
+    // a firewall inspects, not that it removed STARTTLS: the server's own fix applies.
+    let stripped = masked.iter().any(|k| k.len() == "STARTTLS".len());
+    let fix = if stripped {
+        cisco::keywords_masked(middlebox::banner_masked(ctx.obs), true)
+    } else if masked.is_empty() && middlebox::banner_masked(ctx.obs) {
         cisco::banner_masked(true)
     } else if middlebox::ehlo_downgraded(ctx.obs) {
         cisco::ehlo_downgraded()
