@@ -425,3 +425,26 @@ fn tls10_only_implicit_tls_port_is_named_legacy_only_against_python_ssl() {
         "{check}"
     );
 }
+
+/// New-user trial of issue 9: a TLS 1.0-only SMTPS port probed for STARTTLS. The second
+/// connection shows the port's mode, but its handshake failed there too: that is not
+/// "nothing to change", it is a failure, and the fix says to probe with --implicit-tls for
+/// the cause.
+#[test]
+fn a_legacy_implicit_port_probed_for_starttls_is_a_broken_mode_mismatch() {
+    let Some(server) = python_server("tls10-implicit") else {
+        return;
+    };
+    let r = probe_name(HOST, server.addr, &["--timeout", "2"]);
+    assert_verdict(&r, "fail", 2, "tls-mode-mismatch", "fail");
+    let f = r.finding("tls-mode-mismatch");
+    assert!(
+        f["summary"].as_str().unwrap().contains("fails there too"),
+        "{f}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(
+        !fix.contains("Nothing needs to change") && fix.contains("--implicit-tls"),
+        "{fix}"
+    );
+}

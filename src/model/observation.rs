@@ -152,4 +152,7 @@ pub struct ModeCheck {
     pub speaks: bool,
     /// What was seen: the TLS version negotiated, the greeting (escaped), or why not.
     pub detail: String,
+    /// The port answered the ClientHello in TLS, but the handshake failed (a server that
+    /// speaks only TLS 1.0, say): the port's mode is known, its TLS is broken too.
+    pub handshake_failed: bool,
 }

@@ -104,6 +104,16 @@ impl Probe<'_> {
     }
 
     fn mode_seen(&mut self, tried: TlsMode, speaks: bool, detail: String) {
+        self.mode_seen_with(tried, speaks, false, detail);
+    }
+
+    fn mode_seen_with(
+        &mut self,
+        tried: TlsMode,
+        speaks: bool,
+        handshake_failed: bool,
+        detail: String,
+    ) {
         let verdict = if speaks { "yes" } else { "no" };
         self.obs.transcript.push(
             Direction::Event,
@@ -113,6 +123,7 @@ impl Probe<'_> {
             tried,
             speaks,
             detail,
+            handshake_failed,
         });
     }
 
@@ -149,7 +160,7 @@ impl Probe<'_> {
                 } else {
                     format!("no TLS either: {}", e.reason)
                 };
-                return self.mode_seen(TlsMode::Implicit, tls_peer, detail);
+                return self.mode_seen_with(TlsMode::Implicit, tls_peer, tls_peer, detail);
             }
         };
         let (stream, detail) = tls;

@@ -96,10 +96,19 @@ pub fn mode_mismatch(
     port: u16,
     speaks: TlsMode,
     listener_wrong: bool,
+    handshake_failed: bool,
     target: Option<&str>,
 ) -> Fix {
     let p = port.to_string();
     match (speaks, listener_wrong) {
+        (TlsMode::Implicit, false) if handshake_failed => {
+            let f = fix("generic::mode_mismatch_implicit_broken", &[&p, target.unwrap_or_default()]).say(format!(
+                "Port {port} speaks TLS from the first byte (implicit TLS, as SMTPS on 465 does), so a STARTTLS probe sees no greeting; but a \
+                 TLS handshake spoken first failed too (the second connection's line above says how). Probe it with --implicit-tls: that \
+                 report names the cause (a server that speaks only TLS 1.0/1.1, no cipher in common, a weak key) and what to change:"
+            ));
+            probe_again(f, target, " --implicit-tls")
+        }
         (TlsMode::Implicit, false) => {
             let f = fix("generic::mode_mismatch_implicit", &[&p, target.unwrap_or_default()]).say(format!(
                 "Port {port} speaks TLS from the first byte (implicit TLS, as SMTPS on 465 does): it waits for the client's ClientHello and never greets \

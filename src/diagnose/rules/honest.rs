@@ -272,7 +272,12 @@ fn mode_mismatch(ctx: &Ctx<'_>) -> Option<(Finding, bool)> {
         evidence.push(format!("{} phase: {}", f.phase.name(), f.message));
     }
     evidence.push(format!("second connection: {}", mc.detail));
+    let broken = mc.handshake_failed && !listener_wrong;
     let summary = match (speaks, listener_wrong) {
+        (TlsMode::Implicit, false) if broken => format!(
+            "port {port} speaks implicit TLS (TLS from the first byte), not STARTTLS, and its TLS handshake fails there too: probe it \
+             with --implicit-tls for the cause"
+        ),
         (TlsMode::Implicit, false) => format!(
             "port {port} speaks implicit TLS (TLS from the first byte), not STARTTLS: probe it with --implicit-tls"
         ),
@@ -286,7 +291,7 @@ fn mode_mismatch(ctx: &Ctx<'_>) -> Option<(Finding, bool)> {
             "port {port} greets in plaintext, but clients of port {port} start TLS at once: implicit TLS is not enabled on it"
         ),
     };
-    let severity = if listener_wrong {
+    let severity = if listener_wrong || broken {
         Severity::Fail
     } else {
         Code::TlsModeMismatch.default_severity()
@@ -297,7 +302,7 @@ fn mode_mismatch(ctx: &Ctx<'_>) -> Option<(Finding, bool)> {
         severity,
         summary,
         evidence,
-        fix::mode_mismatch(port, speaks, listener_wrong, target.as_deref()),
+        fix::mode_mismatch(port, speaks, listener_wrong, broken, target.as_deref()),
     );
     Some((f, listener_wrong))
 }

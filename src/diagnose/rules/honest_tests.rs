@@ -271,6 +271,7 @@ fn mode(obs: &mut Observation, tried: TlsMode, detail: &str) {
         tried,
         speaks: true,
         detail: detail.into(),
+        handshake_failed: false,
     });
 }
 

@@ -392,6 +392,7 @@ fn honest(e: &mut Endpoints<'_>) {
             tried: speaks,
             speaks: true,
             detail: "seen".into(),
+            handshake_failed: false,
         });
         e.add(&format!("mode-{port}"), obs);
     }
