@@ -304,6 +304,28 @@ fn barracuda_certificate_in_front_of_exchange_is_interception() {
             .any(|c| c.starts_with("openssl s_client") && c.contains("-starttls smtp")),
         "{f}"
     );
+
+    // New-user trial: the Exchange greeting name against the appliance's certificate
+    // compares two machines; it must not ask for a connector change the interception fix
+    // forbids.
+    let mut sc = Scenario::exchange("EXCH01.contoso.local", Some(&leaf));
+    sc.banner = "220 EXCH01.contoso.local Microsoft ESMTP MAIL Service ready".into();
+    let r = probe(&serve(sc), &[]);
+    assert_eq!(
+        r.codes()[0],
+        "tls-interception-suspected",
+        "{:?}",
+        r.codes()
+    );
+    let e = r.finding("cert-ehlo-name-mismatch");
+    assert_eq!(e["severity"], "info", "{e}");
+    assert!(
+        e["summary"]
+            .as_str()
+            .unwrap()
+            .contains("see tls-interception-suspected"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -159,7 +159,7 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - a 421 about connections, or a hang-up after the greeting, is a rate limit;
 /// - a silent port, or a handshake met by plaintext, speaks the other TLS mode;
 /// - every port-25 connect timed out while another port answered: our network blocks 25.
-const EXPLAINED_BY: [(Code, Code); 19] = [
+const EXPLAINED_BY: [(Code, Code); 20] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -172,6 +172,7 @@ const EXPLAINED_BY: [(Code, Code); 19] = [
     (Code::CertUntrusted, Code::TlsInterceptionSuspected),
     (Code::CertChainIncomplete, Code::TlsInterceptionSuspected),
     (Code::CertNameMismatch, Code::TlsInterceptionSuspected),
+    (Code::CertEhloNameMismatch, Code::TlsInterceptionSuspected),
     (Code::StarttlsNotOffered, Code::EgressIpBlocklisted),
     (Code::SmtpRejected, Code::EgressIpBlocklisted),
     (Code::SmtpTemporaryRefusal, Code::SmtpRateLimited),

@@ -594,10 +594,25 @@ fn interception_fix(
 /// the certificate findings describe that device's certificate, not the server's: they must
 /// not fail the server. They become warnings and say so.
 pub(crate) fn soften_symptoms(findings: &mut [Finding]) {
-    let ours = findings
+    let Some(interception) = findings
         .iter()
-        .any(|f| f.code == Code::TlsInterceptionSuspected && f.severity == Severity::Warn);
-    if !ours {
+        .find(|f| f.code == Code::TlsInterceptionSuspected)
+        .map(|f| f.severity)
+    else {
+        return;
+    };
+    // Whichever side the device is on, the server's greeting name against the device's
+    // certificate compares two different machines: a note, never a connector change.
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.code == Code::CertEhloNameMismatch && f.severity > Severity::Info)
+    {
+        f.severity = Severity::Info;
+        f.summary.push_str(
+            " (the certificate seen is the device's in front of the server: see tls-interception-suspected)",
+        );
+    }
+    if interception != Severity::Warn {
         return;
     }
     for f in findings
