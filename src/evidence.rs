@@ -164,7 +164,7 @@ pub(crate) fn seen_as(obs: &Observation) -> Option<IpAddr> {
 /// name before the address they saw (`Hello [10.0.0.5] [198.51.100.7]` when we greet with
 /// our own address literal behind NAT), so the last one is the server's view; an IPv6
 /// literal may carry its `IPv6:` tag.
-fn address_in_greeting(text: &str) -> Option<IpAddr> {
+pub(crate) fn address_in_greeting(text: &str) -> Option<IpAddr> {
     text.split('[')
         .skip(1)
         .filter_map(|rest| rest.split_once(']').map(|(inside, _)| inside))

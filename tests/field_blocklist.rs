@@ -18,7 +18,7 @@ mod common;
 use std::net::IpAddr;
 
 use common::dns::DnsServer;
-use common::{Run, assert_absent, assert_verdict, pki, run, serve};
+use common::{HOST, Run, assert_absent, assert_verdict, pki, probe, run, serve};
 use starttls_check::scripted::{Scenario, ScriptedServer};
 
 /// Listed at ZEN (XBL and PBL set by the ISP) and at Barracuda.
@@ -423,6 +423,48 @@ fn microsofts_own_list_is_named_from_its_reply() {
             .contains("https://sender.office.com")
     );
     assert!(blocklist_queries(&dns).is_empty());
+}
+
+/// New-user trial of issue 9: a refusal at connect that names the list (Postfix's
+/// `reject_rbl_client` text, Exim's "in a black list at") is the blocklist cause, read from
+/// the reply without a lookup, with that list's removal advice; a 554 that names no list is
+/// not.
+#[test]
+fn a_refusal_that_names_the_list_is_the_blocklist_cause() {
+    let dns = lists();
+    for (banner, zone, advice) in [
+        (
+            format!(
+                "554 5.7.1 Service unavailable; Client host [{LISTED}] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/{LISTED}"
+            ),
+            "zen.spamhaus.org",
+            "check.spamhaus.org",
+        ),
+        (
+            format!("554 rejected because {LISTED} is in a black list at b.barracudacentral.org"),
+            "b.barracudacentral.org",
+            "removal-request",
+        ),
+    ] {
+        let mut sc = Scenario::postfix(HOST, &pki().healthy(HOST, 90));
+        sc.banner = banner;
+        let server = serve(sc);
+        let r = probe(&server, &["--resolver", &dns.resolver_arg()]);
+        assert_verdict(&r, "fail", 2, "egress-ip-blocklisted", "fail");
+        assert_eq!(position(&r, "smtp-rejected"), 1, "{:?}", r.codes());
+        let f = r.finding("egress-ip-blocklisted");
+        let summary = f["summary"].as_str().unwrap();
+        assert!(
+            summary.contains(LISTED) && summary.contains(zone),
+            "{summary}"
+        );
+        assert!(f["fix"].as_str().unwrap().contains(advice), "{}", f["fix"]);
+        assert!(blocklist_queries(&dns).is_empty(), "the reply said it all");
+    }
+    let mut sc = Scenario::postfix(HOST, &pki().healthy(HOST, 90));
+    sc.banner = "554 5.3.2 mail.example.test Service currently unavailable".into();
+    let r = probe(&serve(sc), &[]);
+    assert_absent(&r, "egress-ip-blocklisted");
 }
 
 #[test]

@@ -218,9 +218,9 @@ fn server_hanging_up_at_connect_is_reported() {
 #[test]
 fn banner_554_is_smtp_rejected() {
     let mut sc = postfix(&pki().healthy(HOST, 90));
-    sc.banner =
-        "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org"
-            .into();
+    // A 554 that names the list leads with egress-ip-blocklisted instead:
+    // tests/field_blocklist.rs.
+    sc.banner = "554 5.7.1 Service unavailable; access denied".into();
     let s = serve(sc);
     let r = probe(&s, &[]);
     assert_verdict(&r, "fail", 2, "smtp-rejected", "fail");

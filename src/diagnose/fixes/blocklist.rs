@@ -59,9 +59,10 @@ fn removal(ip: &str, zone: &str, l: &Listing) -> String {
 }
 
 /// The address `ip` is on the lists in `listed` (zone and decoded code). `cause`: Exchange
-/// Online Protection withheld STARTTLS because of it.
-pub fn delist(ip: &str, listed: &[(&str, &Listing)], cause: bool) -> Fix {
-    let mut values = vec![ip.to_string(), cause.to_string()];
+/// Online Protection withheld STARTTLS because of it; `eop`: the server is Exchange Online
+/// Protection (its own list is worth a look too).
+pub fn delist(ip: &str, listed: &[(&str, &Listing)], cause: bool, eop: bool) -> Fix {
+    let mut values = vec![ip.to_string(), cause.to_string(), eop.to_string()];
     values.extend(listed.iter().map(|(z, l)| format!("{z}={}", l.code)));
     let refs: Vec<&str> = values.iter().map(String::as_str).collect();
     let intro = if cause {
@@ -78,7 +79,11 @@ pub fn delist(ip: &str, listed: &[(&str, &Listing)], cause: bool) -> Fix {
     for (zone, l) in listed {
         f = f.say(removal(ip, zone, l));
     }
-    f.say(MICROSOFT).say(
+    // Microsoft's own list matters only where Exchange Online Protection answered.
+    if eop {
+        f = f.say(MICROSOFT);
+    }
+    f.say(
         "If the probe did not run from the mail server's network, probe again from there (or pass its address with --egress-ip): the address that matters is the one the mail server sends from.",
     )
 }
@@ -90,6 +95,38 @@ pub fn microsoft_delist(ip: Option<&str>) -> Fix {
         .say(format!(
             "Exchange Online Protection has {ip_text} on Microsoft's own list of banned senders. Find and stop what sent the mail that got it listed (a compromised account or machine), then request removal at the delist portal, https://sender.office.com: enter {ip_text} and a mailbox, and confirm the link sent there. Removal takes effect within hours."
         ))
+}
+
+/// The server refused `ip` as listed at `zone` (as its reply says).
+pub fn refused_as_listed(ip: Option<&str>, zone: Option<&str>) -> Fix {
+    let ip_text = ip.unwrap_or("the address this probe came from");
+    let at = zone.unwrap_or("the list the reply names");
+    let list = zone.unwrap_or_default().to_ascii_lowercase();
+    let how = if list.contains("spamhaus") {
+        format!(
+            "Look {ip_text} up at https://check.spamhaus.org/, which names the listing (SBL, CSS, XBL, PBL) and its removal procedure; a PBL \
+             range set by an ISP cannot be delisted by its user: send from a static address outside the ISP's dynamic pool, or through a smart host."
+        )
+    } else if list.contains("barracuda") {
+        "After fixing the cause, request removal with Barracuda's form at https://www.barracudacentral.org/rbl/removal-request.".to_string()
+    } else if list.contains("spamcop") {
+        format!(
+            "SpamCop listings expire on their own about a day after the last report: find and stop what sent the reported mail (https://www.spamcop.net/bl.shtml shows why {ip_text} is listed)."
+        )
+    } else {
+        format!("The list's own web site says why {ip_text} is listed and how to request removal.")
+    };
+    fix(
+        "blocklist::refused_as_listed",
+        &[ip.unwrap_or_default(), zone.unwrap_or_default()],
+    )
+    .say(format!(
+        "The server refuses connections from {ip_text} because {at} lists it, so nothing about its TLS could be seen, and mail from {ip_text} to it fails too."
+    ))
+    .say(how)
+    .say(
+        "If the probe did not run from the mail server's network, probe again from there: the address that matters is the one the mail server sends from.",
+    )
 }
 
 /// A list refused the query (`why`: what its code means).

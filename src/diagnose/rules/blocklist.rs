@@ -6,7 +6,9 @@
 //!   withheld STARTTLS (it does so from listed senders, seed 003: the cause, with
 //!   `starttls-not-offered` as its symptom); WARN when TLS works or the server does not
 //!   withhold STARTTLS for it. Also raised when the server itself answers `550 5.7.606-649
-//!   Access denied, banned sending IP` (Microsoft's own list; `smtp-rejected` is the symptom).
+//!   Access denied, banned sending IP` (Microsoft's own list; `smtp-rejected` is the symptom),
+//!   and when a refusal names the list that holds us (Postfix's `reject_rbl_client`: `554
+//!   5.7.1 Service unavailable; Client host [198.51.100.7] blocked using zen.spamhaus.org`).
 //! - `dnsbl-query-refused`: a 127.255.255.x answer, a refusal, never a listing.
 //! - `egress-ip-not-listed`: no list that answered holds the address; when EOP withheld
 //!   STARTTLS, `starttls-not-offered` says so in its evidence too.
@@ -33,7 +35,7 @@ use crate::smtp::escape;
 /// Adds the blocklist findings of one endpoint to `findings` (its other findings), and notes
 /// on its `starttls-not-offered` what the lists said when none explains it.
 pub(crate) fn rules(ctx: &Ctx<'_>, findings: &mut Vec<Finding>) {
-    if let Some(f) = microsoft_ban(ctx) {
+    if let Some(f) = microsoft_ban(ctx).or_else(|| refused_as_listed(ctx)) {
         findings.push(f);
     }
     let Some(check) = &ctx.obs.blocklist else {
@@ -262,12 +264,15 @@ fn blocklisted(
             }
         })
         .collect();
-    let mut summary = format!(
-        "{ip}, the address this probe was seen as, is listed at {}",
-        names.join(", ")
-    );
+    let whose = match ctx.obs.blocklist.as_ref().map(|c| c.source) {
+        Some(EgressSource::Flag) => "the address given with --egress-ip",
+        _ => "the address this probe was seen as",
+    };
+    let mut summary = format!("{ip}, {whose}, is listed at {}", names.join(", "));
     let severity = if withheld {
-        summary.push_str(": Exchange Online Protection withholds STARTTLS from listed senders");
+        summary.push_str(
+            ": that explains why Exchange Online Protection withheld STARTTLS (it does so from senders on the blocklists it uses)",
+        );
         Severity::Fail
     } else {
         Severity::Warn
@@ -278,7 +283,12 @@ fn blocklisted(
         severity,
         summary,
         evidence,
-        fixes::delist(&ip_text, listed, withheld),
+        fixes::delist(
+            &ip_text,
+            listed,
+            withheld,
+            ctx.kind == ServerKind::ExchangeOnline,
+        ),
     )
 }
 
@@ -384,6 +394,84 @@ fn microsoft_ban(ctx: &Ctx<'_>) -> Option<Finding> {
         vec![format!("the server answered: {} {text}", line.0)],
         fixes::microsoft_delist(ip_text.as_deref()),
     ))
+}
+
+/// A refusal that names a blocklist holding the address we came from: Postfix's
+/// `reject_rbl_client` (`554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked
+/// using zen.spamhaus.org`), Exim's `rejected because 198.51.100.7 is in a black list at
+/// zen.spamhaus.org`, and others that say "listed" or "blocklist". No lookup is needed: the
+/// server said so.
+fn refused_as_listed(ctx: &Ctx<'_>) -> Option<Finding> {
+    let obs = ctx.obs;
+    let replies = [&obs.banner, &obs.ehlo, &obs.helo]
+        .into_iter()
+        .flatten()
+        .chain(obs.failure.as_ref().and_then(|f| f.reply.as_ref()));
+    let (code, text) = replies
+        .filter(|r| r.code >= 500)
+        .flat_map(|r| r.lines.iter().map(move |l| (r.code, escape(&l.text))))
+        .find(|(_, t)| names_a_blocklist(t))?;
+    let zone = listing_zone(&text);
+    // `[198.51.100.7]` (Postfix), or a bare address (Exim); else what the greeting said.
+    let ip = crate::evidence::address_in_greeting(&text)
+        .or_else(|| {
+            text.split_whitespace().find_map(|w| {
+                w.trim_matches(|c: char| !c.is_ascii_hexdigit() && c != ':' && c != '.')
+                    .parse()
+                    .ok()
+            })
+        })
+        .or(ctx.ev.seen_as);
+    let ip_text = ip.map(|i| i.to_string());
+    let who = ip_text
+        .as_deref()
+        .unwrap_or("the address this probe came from");
+    let summary = match &zone {
+        Some(z) => format!("the server refused {who} as listed at {z}"),
+        None => format!("the server refused {who} as listed on a blocklist"),
+    };
+    Some(ctx.finding(
+        Code::EgressIpBlocklisted,
+        summary,
+        vec![format!("the server answered: {code} {text}")],
+        fixes::refused_as_listed(ip_text.as_deref(), zone.as_deref()),
+    ))
+}
+
+/// The reply speaks of a DNS blocklist.
+fn names_a_blocklist(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "blocked using ",
+        "black list at ",
+        "blacklist",
+        "blocklist",
+        "block list",
+        "listed at ",
+        "listed in ",
+        "listed by ",
+        "dnsbl",
+        " rbl",
+        "spamhaus",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+/// The list's zone where the reply names it (`blocked using zen.spamhaus.org;`).
+fn listing_zone(text: &str) -> Option<String> {
+    let t = text.to_ascii_lowercase();
+    ["blocked using ", " at ", "listed in ", "listed by "]
+        .iter()
+        .filter_map(|w| t.find(w).map(|at| &t[at + w.len()..]))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(|word| word.trim_end_matches([';', ',', '.', ':', ')']).to_string())
+        .find(|z| {
+            z.contains('.')
+                && z.parse::<IpAddr>().is_err()
+                && z.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        })
 }
 
 /// An enhanced status code 5.7.606 to 5.7.649 in `text`.
