@@ -272,6 +272,13 @@ fn json_errors_are_one_document_for_usage_errors_too() {
             "cannot be used with",
         ),
         (&["--format", "json"], "", None, "TARGET"),
+        // An option whose value is optional is named as written, without its `[=<ZONE>]`.
+        (
+            &["--format", "json", "mx.example", "--dnsbl", "--no-dnsbl"],
+            "mx.example",
+            Some("--dnsbl"),
+            "cannot be used with",
+        ),
         (
             &["demo", "--format", "json", "--bogus"],
             "",

@@ -113,14 +113,15 @@ pub fn usage_error(words: &[String], e: &clap::Error) -> RunError {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    // `--timeout <SECS>`, `--bogus`, `--bogus=1`, `-4`; a positional (`<TARGET>...`) is none.
+    // `--timeout <SECS>`, `--bogus`, `--bogus=1`, `--dnsbl[=<ZONE>]`, `-4`; a positional
+    // (`<TARGET>...`) is none.
     let named = match e.get(ContextKind::InvalidArg) {
         Some(ContextValue::String(s)) => Some(s.as_str()),
         Some(ContextValue::Strings(v)) => v.first().map(String::as_str),
         _ => None,
     };
     let option = named
-        .and_then(|n| n.split([' ', '=']).next())
+        .and_then(|n| n.split([' ', '=', '[']).next())
         .filter(|n| n.starts_with('-') && n.len() > 1)
         .map(str::to_string);
     RunError {
