@@ -331,6 +331,61 @@ fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     })
 }
 
+/// `value` as one word for a POSIX shell: bare when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` inside closed, escaped and reopened).
+fn shell_word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/@%+=".contains(&b));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+/// The options a suggested command must repeat to probe an endpoint the way this run did:
+/// how names resolve, which roots are trusted, the EHLO name and the address family. Output,
+/// timing and the ports are the suggestion's own business.
+fn rerun_options(args: &ProbeArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    for (host, ip) in &args.resolve {
+        let addr = match ip {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("[{v6}]"),
+        };
+        out.push(format!(
+            "--resolve {}",
+            shell_word(&format!("{host}:{addr}"))
+        ));
+    }
+    for r in &args.resolver {
+        out.push(format!("--resolver {}", shell_word(&r.to_string())));
+    }
+    for f in &args.ca_file {
+        out.push(format!("--ca-file {}", shell_word(&f.to_string_lossy())));
+    }
+    if args.no_system_roots {
+        out.push("--no-system-roots".into());
+    }
+    if let Some(n) = &args.ehlo_name {
+        out.push(format!("--ehlo-name {}", shell_word(n)));
+    }
+    for n in &args.expect_name {
+        out.push(format!("--expect-name {}", shell_word(n)));
+    }
+    if args.no_mx {
+        out.push("--no-mx".into());
+    }
+    match family(args) {
+        Family::V4 => out.push("-4".into()),
+        Family::V6 => out.push("-6".into()),
+        Family::Any => {}
+    }
+    out
+}
+
 /// `--expect-name` values, normalised; a leading `*.` is kept (an Exchange Online TlsDomain
 /// may be a wildcard).
 fn expected_names(args: &ProbeArgs) -> Result<Vec<String>, SettingsError> {
@@ -427,6 +482,7 @@ impl ProbeArgs {
                 expected_names: expected,
                 extra_roots: !args.ca_file.is_empty(),
                 expect_required: args.expect_required,
+                rerun_options: rerun_options(args),
             },
             concurrency: usize::from(args.concurrency),
             dnsbl: dnsbl_settings(args),
@@ -563,6 +619,44 @@ mod tests {
         );
         assert_eq!(t(&["demo", "--format", "json", "--bogus"]), "");
         assert_eq!(t(&["--format", "json"]), "");
+    }
+
+    /// What a suggested command repeats: the options that reach the endpoint the same way,
+    /// each one word for a POSIX shell whatever the user typed.
+    #[test]
+    fn a_suggested_command_repeats_how_this_run_reached_the_endpoint() {
+        let cli = Cli::try_parse_from([
+            "starttls-check",
+            "mail.example.test",
+            "--resolve",
+            "mail.example.test:[::1]",
+            "--resolver",
+            "127.0.0.1:5353",
+            "--ca-file",
+            "/tmp/my certs/it's.pem",
+            "--no-system-roots",
+            "--ehlo-name",
+            "probe.example.net",
+            "-6",
+            "--format",
+            "json",
+            "--timeout",
+            "3",
+            "-p",
+            "25,587",
+        ])
+        .unwrap();
+        assert_eq!(
+            rerun_options(&cli.probe),
+            [
+                "--resolve 'mail.example.test:[::1]'",
+                "--resolver 127.0.0.1:5353",
+                "--ca-file '/tmp/my certs/it'\\''s.pem'",
+                "--no-system-roots",
+                "--ehlo-name probe.example.net",
+                "-6",
+            ]
+        );
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub struct Policy {
     pub extra_roots: bool,
     /// `--expect-required`: TLS must be required here, so tls-not-required warns.
     pub expect_required: bool,
+    /// The options of this run that a suggested command must repeat to reach the same
+    /// endpoint the same way (`--resolve`, `--resolver`, `--ca-file`, `--ehlo-name`...), each
+    /// already quoted for a POSIX shell: a fix that says "probe it with --implicit-tls" gives
+    /// a command that probes what this run probed.
+    pub rerun_options: Vec<String>,
 }
 
 impl Default for Policy {
@@ -44,6 +49,7 @@ impl Default for Policy {
             expected_names: Vec::new(),
             extra_roots: false,
             expect_required: false,
+            rerun_options: Vec::new(),
         }
     }
 }

@@ -25,13 +25,29 @@ fn probe_again(f: Fix, target: Option<&str>, args: &str) -> Fix {
     }
 }
 
-/// The server limits connections from this address: retry later, one connection at a time.
-pub fn rate_limited(target: Option<&str>) -> Fix {
-    let f = fix("generic::rate_limited", &[target.unwrap_or_default()]).say(
+/// The server limits connections from this address: retry later. `said`: the server said so
+/// (a 421 about connections); otherwise it only hung up after the greeting, which a crashing
+/// server or an IPS does too.
+pub fn rate_limited(target: Option<&str>, said: bool) -> Fix {
+    let intro = if said {
         "The server limits connections from this address, so nothing is known about its TLS yet. Nothing needs to change on the server for this. \
-         Wait a few minutes, make sure no other probe, scanner or mail from the same address is connecting to it, then probe again with one connection at a time:",
-    );
-    probe_again(f, target, " --concurrency 1").say(
+         Wait a few minutes, make sure no other probe, scanner or mail from the same address is connecting to it (this tool never opens two \
+         connections to one address and port at once), then probe again:"
+    } else {
+        "The server hung up right after its greeting, so nothing is known about its TLS yet. Servers that limit connections per client do \
+         this; so does a server that crashes or an intrusion-prevention system that drops the session. Wait a few minutes, make sure no other \
+         probe, scanner or mail from the same address is connecting to it, then probe again; if it keeps hanging up, the server's SMTP log \
+         says why:"
+    };
+    let f = fix(
+        "generic::rate_limited",
+        &[
+            target.unwrap_or_default(),
+            if said { "said" } else { "hung-up" },
+        ],
+    )
+    .say(intro);
+    probe_again(f, target, "").say(
         "If your real sending address meets this limit all the time, ask the receiver to raise it for that address (Postfix: \
          smtpd_client_connection_count_limit and smtpd_client_connection_rate_limit, or an exemption in smtpd_client_event_limit_exceptions; \
          Exchange: the receive connector's MaxInboundConnectionPerSource).",

@@ -68,12 +68,26 @@ pub(crate) fn speaks_of_limits(text: &str) -> bool {
 pub(crate) fn target_arg(ep: &Endpoint) -> Option<String> {
     let port = ep.address.port();
     match &ep.host {
+        // Bracketed: this host, no MX lookup (it may be an MX host of the domain probed);
+        // quoted, since brackets are a glob to the shell.
         Host::Name(n) => safe_name(n)
             .filter(|n| !n.starts_with('*'))
-            .map(|n| format!("{n}:{port}")),
+            .map(|n| format!("'[{n}]:{port}'")),
         Host::Ip(IpAddr::V4(ip)) => Some(format!("{ip}:{port}")),
         Host::Ip(IpAddr::V6(ip)) => Some(format!("'[{ip}]:{port}'")),
     }
+}
+
+/// The endpoint's target followed by the options of this run that reach it the same way
+/// (`--resolve`, `--ca-file`...): a suggested command probes what this run probed.
+fn rerun_target(ctx: &Ctx<'_>) -> Option<String> {
+    let target = target_arg(&ctx.obs.endpoint)?;
+    Some(
+        std::iter::once(target)
+            .chain(ctx.policy.rerun_options.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// A target for the whole run without a port: the mail domain all endpoints came from, else
@@ -159,6 +173,7 @@ fn rate_limited(ctx: &Ctx<'_>) -> Option<Finding> {
         .iter()
         .map(|b| format!("banner: {}", b.one_line()))
         .collect();
+    let said = limit_reply.is_some();
     let summary = match (limit_reply, cut_after_banner) {
         (Some(line), _) => {
             // At the greeting the banner line above is the reply itself.
@@ -171,17 +186,17 @@ fn rate_limited(ctx: &Ctx<'_>) -> Option<Finding> {
         }
         (None, true) => {
             evidence.push(format!("EHLO {} → {}", ctx.obs.ehlo_name, f.message));
-            "the server greeted and hung up before EHLO, as servers that limit connections per client do; TLS could not be checked, retry later"
+            "the server greeted and hung up before EHLO, probably a limit on connections per client (a crashing server or an IPS looks the same); TLS could not be checked, retry later"
                 .to_string()
         }
         (None, false) => return None,
     };
-    let target = target_arg(&ctx.obs.endpoint);
+    let target = rerun_target(ctx);
     Some(ctx.finding(
         Code::SmtpRateLimited,
         summary,
         evidence,
-        fix::rate_limited(target.as_deref()),
+        fix::rate_limited(target.as_deref(), said),
     ))
 }
 
@@ -240,7 +255,7 @@ fn tarpit(ctx: &Ctx<'_>) -> Option<Finding> {
             "; mail still flows, only slower"
         }
     );
-    let target = target_arg(&ctx.obs.endpoint);
+    let target = rerun_target(ctx);
     Some(ctx.finding_with(
         Code::SmtpTarpit,
         severity,
@@ -296,7 +311,7 @@ fn mode_mismatch(ctx: &Ctx<'_>) -> Option<(Finding, bool)> {
     } else {
         Code::TlsModeMismatch.default_severity()
     };
-    let target = target_arg(&ctx.obs.endpoint);
+    let target = rerun_target(ctx);
     let f = ctx.finding_with(
         Code::TlsModeMismatch,
         severity,

@@ -124,13 +124,13 @@ fn a_421_about_connections_is_rate_limited_and_unknown() {
             .contains("too many connections from 192.0.2.1")
     );
     assert!(
-        cause.fix.text().contains("--concurrency 1"),
+        cause.fix.text().contains("never opens two connections"),
         "{}",
         cause.fix
     );
     assert_eq!(
         cause.fix.commands().next().map(|(_, c)| c),
-        Some("starttls-check mail.contoso.test:25 --concurrency 1")
+        Some("starttls-check '[mail.contoso.test]:25'")
     );
     let symptom = get(&f, Code::SmtpTemporaryRefusal);
     assert_eq!(
@@ -296,7 +296,7 @@ fn a_silent_port_that_speaks_implicit_tls_is_a_mode_mismatch_not_a_dead_server()
     assert!(m.summary.contains("--implicit-tls"), "{}", m.summary);
     assert_eq!(
         m.fix.commands().next().map(|(_, c)| c),
-        Some("starttls-check mail.contoso.test:2465 --implicit-tls")
+        Some("starttls-check '[mail.contoso.test]:2465' --implicit-tls")
     );
     assert!(m.evidence.iter().any(|e| e.contains("TLS 1.3")));
     // Without a mode check that found TLS, the banner timeout stays a failure.
@@ -355,7 +355,7 @@ fn a_plaintext_greeting_probed_with_implicit_tls_is_a_mode_mismatch() {
     );
     assert_eq!(
         m.fix.commands().next().map(|(_, c)| c),
-        Some("starttls-check mail.contoso.test:587")
+        Some("starttls-check '[mail.contoso.test]:587'")
     );
     // On 465 the clients start TLS at once: a plaintext greeting there fails them.
     obs.endpoint.address.set_port(465);
@@ -526,7 +526,7 @@ fn targets_on_a_command_line_are_vetted() {
     let mut obs = base();
     assert_eq!(
         target_arg(&obs.endpoint).as_deref(),
-        Some("mail.contoso.test:25")
+        Some("'[mail.contoso.test]:25'")
     );
     obs.endpoint.host = Host::Name("evil.example;rm -rf".into());
     assert_eq!(target_arg(&obs.endpoint), None);
