@@ -215,6 +215,15 @@ fn an_address_on_no_list_is_said_in_the_symptoms_evidence() {
         "{symptom}"
     );
     assert!(symptom.contains("Microsoft's own list"), "{symptom}");
+    // The fix does not send the admin to look up what this run just looked up.
+    let fix = r.finding("starttls-not-offered")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains("none of them lists it") && !fix.contains("look that address up"),
+        "{fix}"
+    );
     let note = r.finding("egress-ip-not-listed");
     assert_eq!(note["severity"], "info");
     assert!(note["summary"].as_str().unwrap().contains("do not explain"));

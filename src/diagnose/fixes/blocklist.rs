@@ -12,7 +12,7 @@
 //!   (`550 5.7.606-649`, sender.office.com)
 
 use crate::diagnose::fix::{Family, Fix};
-use crate::model::{Listing, Removal, Skipped};
+use crate::model::{BlocklistCheck, Listing, Removal, Skipped};
 
 fn fix(template: &'static str, values: &[&str]) -> Fix {
     Fix::new(Family::Generic, template, values)
@@ -126,6 +126,41 @@ pub fn refused_as_listed(ip: Option<&str>, zone: Option<&str>) -> Fix {
     .say(how)
     .say(
         "If the probe did not run from the mail server's network, probe again from there: the address that matters is the one the mail server sends from.",
+    )
+}
+
+/// Exchange Online Protection withheld STARTTLS and the lists this run asked do not explain
+/// it (none lists the address, they refused, or the address was not looked up): what is left
+/// to check, without telling the admin to look up what was just looked up.
+pub fn withheld_unexplained(check: &BlocklistCheck) -> Fix {
+    let ip = check.address.map(|a| a.to_string()).unwrap_or_default();
+    let asked: Vec<&str> = match &check.outcome {
+        Ok(answers) => answers.iter().map(|a| a.zone.as_str()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let first = match (&check.outcome, ip.is_empty()) {
+        (Ok(_), false) => format!(
+            "Exchange Online Protection withholds STARTTLS from senders on the blocklists it uses. This run asked {} about {ip}, and none \
+             of them lists it (or could say: see the notes).",
+            asked.join(", ")
+        ),
+        (_, true) => "Exchange Online Protection withholds STARTTLS from senders on the blocklists it uses, and did not say which address it \
+             saw: pass the public address your mail server sends from (after NAT) with --egress-ip and --dnsbl, or probe from the mail server's network."
+            .to_string(),
+        (Err(_), false) => format!(
+            "Exchange Online Protection withholds STARTTLS from senders on the blocklists it uses. It saw this probe as {ip}, which no public \
+             list can hold (see egress-ip-not-checked): probe from the mail server's own network, or pass its public address with --egress-ip."
+        ),
+    };
+    fix(
+        "blocklist::withheld_unexplained",
+        &[&ip, &asked.join(",")],
+    )
+    .say(first)
+    .say(MICROSOFT)
+    .say(
+        "If no list holds the address your mail server sends from, look at the other causes: an SMTP-inspecting firewall in the path on your side, \
+         or the send connector not offering TLS (Exchange: a certificate enabled for SMTP, `Enable-ExchangeCertificate -Services SMTP`).",
     )
 }
 

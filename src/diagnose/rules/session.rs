@@ -307,6 +307,16 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
         cisco::banner_masked(true)
     } else if middlebox::ehlo_downgraded(ctx.obs) {
         cisco::ehlo_downgraded()
+    } else if let (ServerKind::ExchangeOnline, Some(check)) = (ctx.kind, &ctx.obs.blocklist)
+        && !check.outcome.as_ref().is_ok_and(|answers| {
+            answers
+                .iter()
+                .any(|a| matches!(a.status, crate::model::ListStatus::Listed(_)))
+        })
+    {
+        // The lists were asked: a listing is its own finding (the cause); here they did not
+        // explain it, and the fix says what is left rather than to look up the address again.
+        fixes::blocklist::withheld_unexplained(check)
     } else {
         let fqdn = ctx
             .obs
