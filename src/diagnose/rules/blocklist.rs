@@ -345,11 +345,13 @@ fn skipped(check: &BlocklistCheck, why: Skipped, who: &str) -> (String, String) 
             format!("{seen}; the run's deadline ran out before the lists were asked"),
         );
     }
+    let then = match check.source {
+        EgressSource::Greeting => "a server on this network, or NAT in between: pass --egress-ip",
+        EgressSource::Flag => "pass the public address this network sends from",
+    };
     (
         format!("blocklists not checked: {seen}, {kind}: no public list holds it"),
-        format!(
-            "{seen}, {kind}: not looked up (a server on this network, or NAT in between: pass --egress-ip)"
-        ),
+        format!("{seen}, {kind}: not looked up ({then})"),
     )
 }
 
