@@ -941,7 +941,10 @@ pub const CATALOGUE: &[Entry] = &[
             TLS queue and then bounce (Exchange Online: `451 5.7.3 STARTTLS is required to send \
             mail`; Postfix: `TLS is required, but was not offered by host`); opportunistic senders \
             deliver in clear text. When STARTTLS is still offered and only other keywords are \
-            masked, this is a note.",
+            masked, this is a note; so it is when STARTTLS is missing but no masked keyword has \
+            its eight letters: the firewall masks in place, so STARTTLS was not among what it \
+            masked, and starttls-not-offered keeps the server's own fix (probe from inside the \
+            firewall to tell).",
         references: &[
             "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
             (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",
