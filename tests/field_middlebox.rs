@@ -80,10 +80,25 @@ fn cisco_masked_conversation_names_the_firewall_first() {
     );
 }
 
+/// Exchange behind an ASA's default ESMTP policy: the banner masked, STARTTLS masked where
+/// Exchange lists it (after ENHANCEDSTATUSCODES, before 8BITMIME), CHUNKING masked as one of
+/// the "others".
 fn sc_masked() -> Scenario {
     let mut sc = Scenario::exchange(HOST, None);
     sc.banner = "220 ****************************************************".into();
-    sc.keywords.push("XXXXXXXA".into());
+    sc.keywords = [
+        "SIZE 37748736",
+        "PIPELINING",
+        "DSN",
+        "ENHANCEDSTATUSCODES",
+        "XXXXXXXA",
+        "AUTH NTLM",
+        "8BITMIME",
+        "BINARYMIME",
+        "XXXXXXXB",
+    ]
+    .map(String::from)
+    .to_vec();
     sc
 }
 
@@ -370,7 +385,7 @@ fn mixed_reply_codes_are_evidence_for_the_firewall() {
     let mut sc = postfix();
     sc.starttls = StartTls::NotOffered;
     sc.ehlo_refusal = Some(format!(
-        "250-{HOST} Hello\r\n220-PIPELINING\r\n250 XXXXXXXA"
+        "250-{HOST} Hello\r\n220-PIPELINING\r\n250-XXXXXXXA\r\n250 8BITMIME"
     ));
     let r = probe(&serve(sc), &[]);
     assert_verdict(&r, "fail", 2, "middlebox-masked-keywords", "fail");

@@ -276,7 +276,8 @@ fn exchange_connector_without_starttls_gets_exchange_fix() {
 fn cisco_masked_keywords_point_at_the_firewall() {
     let mut sc = Scenario::exchange(HOST, None);
     sc.banner = "220 ******************************************".into();
-    sc.keywords.push("XXXXXXXA".into());
+    // Where Exchange lists STARTTLS: after ENHANCEDSTATUSCODES, before 8BITMIME.
+    sc.keywords.insert(4, "XXXXXXXA".into());
     let r = probe(&serve(sc), &[]);
     // Issue 9: the firewall is the cause and leads; the generic code stays as its symptom.
     assert_verdict(&r, "fail", 2, "middlebox-masked-keywords", "fail");

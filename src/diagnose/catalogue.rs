@@ -941,10 +941,14 @@ pub const CATALOGUE: &[Entry] = &[
             TLS queue and then bounce (Exchange Online: `451 5.7.3 STARTTLS is required to send \
             mail`; Postfix: `TLS is required, but was not offered by host`); opportunistic senders \
             deliver in clear text. When STARTTLS is still offered and only other keywords are \
-            masked, this is a note; so it is when STARTTLS is missing but no masked keyword has \
-            its eight letters: the firewall masks in place, so STARTTLS was not among what it \
-            masked, and starttls-not-offered keeps the server's own fix (probe from inside the \
-            firewall to tell).",
+            masked, this is a note. The masks do not say which keyword they hide, and the \
+            default policy masks CHUNKING and SMTPUTF8 as well (\"others\"), both of STARTTLS's \
+            eight letters like 8BITMIME: STARTTLS counts as removed only when a mask stands \
+            before an unmasked 8BITMIME (where Exchange and Postfix list STARTTLS) or the \
+            eight-letter masks outnumber the other eight-letter keywords missing. Otherwise an \
+            eight-letter mask is a warning that it may be STARTTLS, and starttls-not-offered \
+            leads with a fix that says how to tell (probe from inside the firewall) and both \
+            changes; with no mask of that length it is a note and the server keeps its own fix.",
         references: &[
             "Cisco ASA Series Firewall CLI Configuration Guide: SMTP and Extended SMTP Inspection \
             (Defaults for ESMTP Inspection: `mask-banner`, `no allow-tls`)",

@@ -9,6 +9,7 @@
 //! - shared/field-notes.md §4 (middlebox signatures)
 
 use crate::diagnose::fix::{Family, Fix, Shell};
+use crate::diagnose::rules::middlebox::StarttlsMask;
 
 const ASA: Shell = Shell::CiscoAsa;
 
@@ -57,21 +58,26 @@ pub fn starttls_rewritten(exchange: bool) -> Fix {
         .then(allow_tls(false))
 }
 
-/// EHLO keywords are masked. `stripped`: one of STARTTLS's length was masked and STARTTLS is
-/// missing (the firewall removed it); otherwise the missing STARTTLS may be the server's own.
-pub fn keywords_masked(banner_masked: bool, stripped: bool) -> Fix {
-    let fix = if stripped {
-        Fix::new(Family::Cisco, "cisco::keywords_masked", &["stripped"]).say(
-            "A firewall with SMTP inspection overwrites ESMTP keywords with X's in place (a Cisco ASA/FTD `inspect esmtp` signature); the \
-             8-letter keyword it masked is where STARTTLS was, so the firewall removes STARTTLS. To confirm, probe the server from inside \
-             the firewall (from its own network): STARTTLS is offered there.",
-        )
-    } else {
-        Fix::new(Family::Cisco, "cisco::keywords_masked", &["other-keywords"]).say(
+/// EHLO keywords are masked; `mask` says whether STARTTLS is among them (see
+/// `rules::middlebox::starttls_mask`).
+pub fn keywords_masked(banner_masked: bool, mask: StarttlsMask) -> Fix {
+    let fix = match mask {
+        StarttlsMask::Certain => Fix::new(Family::Cisco, "cisco::keywords_masked", &["certain"]).say(
+            "A firewall with SMTP inspection overwrites ESMTP keywords with X's in place (a Cisco ASA/FTD `inspect esmtp` signature). It masked \
+             more keywords of STARTTLS's eight letters than the reply lacks besides STARTTLS (CHUNKING, SMTPUTF8 and 8BITMIME have eight letters \
+             too), so one of them is STARTTLS: the firewall removes it.",
+        ),
+        StarttlsMask::Possible => Fix::new(Family::Cisco, "cisco::keywords_masked", &["possible"]).say(
+            "A firewall with SMTP inspection overwrites ESMTP keywords with X's in place (a Cisco ASA/FTD `inspect esmtp` signature; its default \
+             policy also masks STARTTLS). One mask has STARTTLS's eight letters, but CHUNKING, SMTPUTF8 or 8BITMIME may be what it hides. Probe \
+             the server from inside the firewall (from its own network): if STARTTLS is offered there, the firewall removes it and the change \
+             below is the fix; if it is missing there too, the server does not offer it (see starttls-not-offered).",
+        ),
+        StarttlsMask::No => Fix::new(Family::Cisco, "cisco::keywords_masked", &["other-keywords"]).say(
             "A firewall with SMTP inspection overwrites some ESMTP keywords with X's in place (a Cisco ASA/FTD `inspect esmtp` signature), \
              but none of STARTTLS's length. Probe the server from inside the firewall (from its own network): if STARTTLS is missing there \
              too, the server does not offer it (see starttls-not-offered); if it is offered there, the firewall removes it.",
-        )
+        ),
     };
     fix.then(allow_tls(banner_masked))
 }

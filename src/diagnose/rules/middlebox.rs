@@ -41,14 +41,16 @@ pub(crate) fn masked_keywords(obs: &Observation) -> Vec<String> {
         .map(|c| {
             c.keywords
                 .iter()
-                .filter(|k| {
-                    k.name.len() >= 4
-                        && k.name.bytes().filter(|&b| b == b'X').count() >= k.name.len() - 1
-                })
+                .filter(|k| is_mask(&k.name))
                 .map(|k| k.name.clone())
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `XXXXXXXA`: four characters or more, all X but at most one.
+fn is_mask(name: &str) -> bool {
+    name.len() >= 4 && name.bytes().filter(|&b| b == b'X').count() >= name.len() - 1
 }
 
 /// The greeting masked with `*` after the reply code (`220 ****`), also partly: more than
@@ -81,14 +83,60 @@ fn bare_ehlo(obs: &Observation) -> bool {
             .is_some_and(|c| c.keywords.is_empty())
 }
 
+/// Whether the keywords masked could be where STARTTLS was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StarttlsMask {
+    /// No masked keyword has STARTTLS's eight letters.
+    No,
+    /// One does, but CHUNKING, SMTPUTF8 or 8BITMIME (eight letters too, and masked as
+    /// "others" by the ASA's default policy) may be what it hides.
+    Possible,
+    /// More eight-letter masks than eight-letter keywords missing besides STARTTLS: one of
+    /// them is STARTTLS.
+    Certain,
+}
+
+/// The ASA masks in place, keeping the length, and its masks do not say which keyword they
+/// hide (`XXXXXXXA`, `XXXXXXXB`): only counting tells. STARTTLS was masked for certain when
+/// the eight-letter masks outnumber the other eight-letter keywords the reply lacks.
+pub(crate) fn starttls_mask(obs: &Observation) -> StarttlsMask {
+    const EIGHT: usize = "STARTTLS".len();
+    let masks = masked_keywords(obs)
+        .iter()
+        .filter(|k| k.len() == EIGHT)
+        .count();
+    if masks == 0 {
+        return StarttlsMask::No;
+    }
+    let listed = |k: &str| obs.capabilities.as_ref().is_some_and(|c| c.has(k));
+    let others_missing = ["CHUNKING", "SMTPUTF8", "8BITMIME"]
+        .iter()
+        .filter(|k| !listed(k))
+        .count();
+    // Exchange and Postfix list STARTTLS before 8BITMIME, and CHUNKING and SMTPUTF8 after it
+    // (so do Exim and sendmail, whose STARTTLS comes later, never before 8BITMIME): an
+    // eight-letter mask ahead of an unmasked 8BITMIME stands where STARTTLS stands.
+    let before_8bitmime = obs.capabilities.as_ref().is_some_and(|c| {
+        c.keywords
+            .iter()
+            .take_while(|k| k.name != "8BITMIME")
+            .any(|k| k.name.len() == EIGHT && is_mask(&k.name))
+            && c.has("8BITMIME")
+    });
+    if masks > others_missing || before_8bitmime {
+        StarttlsMask::Certain
+    } else {
+        StarttlsMask::Possible
+    }
+}
+
 /// A device in the path has visibly edited this conversation before TLS where STARTTLS
 /// would be: an 8-letter keyword masked (the ASA masks in place), the greeting masked with
 /// no keyword masked (its default policy), or EHLO answered as HELO. What the port lacks is then the device's
 /// doing, not the server's configuration (see `cross::port_mismatch`).
 pub(crate) fn edited_in_path(obs: &Observation) -> bool {
-    let masked = masked_keywords(obs);
-    masked.iter().any(|k| k.len() == "STARTTLS".len())
-        || (masked.is_empty() && banner_masked(obs))
+    starttls_mask(obs) != StarttlsMask::No
+        || (masked_keywords(obs).is_empty() && banner_masked(obs))
         || bare_ehlo(obs)
 }
 
@@ -240,12 +288,22 @@ fn keywords_masked(ctx: &Ctx<'_>, masked: &[String], starttls_missing: bool) -> 
     if banner_masked(ctx.obs) {
         evidence.push("the greeting is masked with `*` too (mask-banner)".into());
     }
-    // The ASA masks in place, keeping the length: only an 8-letter mask can be STARTTLS.
-    let stripped = starttls_missing && masked.iter().any(|k| k.len() == "STARTTLS".len());
-    let (severity, summary) = if stripped {
+    let mask = if starttls_missing {
+        starttls_mask(ctx.obs)
+    } else {
+        StarttlsMask::No
+    };
+    let (severity, summary) = if mask == StarttlsMask::Certain {
         (
             Severity::Fail,
             "an SMTP-inspecting firewall (Cisco ASA/FTD `inspect esmtp`) overwrote EHLO keywords with X's and removed STARTTLS"
+                .to_string(),
+        )
+    } else if mask == StarttlsMask::Possible {
+        (
+            Severity::Warn,
+            "an SMTP-inspecting firewall (Cisco ASA/FTD `inspect esmtp`) overwrote EHLO keywords with X's; one of STARTTLS's length \
+             may be STARTTLS (CHUNKING, SMTPUTF8 and 8BITMIME have eight letters too): probe from inside the firewall to tell"
                 .to_string(),
         )
     } else if starttls_missing {
@@ -266,7 +324,7 @@ fn keywords_masked(ctx: &Ctx<'_>, masked: &[String], starttls_missing: bool) -> 
         severity,
         summary,
         evidence,
-        cisco::keywords_masked(banner_masked(ctx.obs), stripped),
+        cisco::keywords_masked(banner_masked(ctx.obs), mask),
     )
 }
 

@@ -60,6 +60,7 @@ fn masked_keywords_are_the_cause_and_not_offered_the_symptom() {
             "mail.contoso.test Hello [192.0.2.1]",
             "PIPELINING",
             "XXXXXXXA",
+            "8BITMIME",
         ],
     );
     obs.banner = Some(reply(220, &["******************************"]));
@@ -84,6 +85,67 @@ fn masked_keywords_are_the_cause_and_not_offered_the_symptom() {
             .commands()
             .all(|(shell, _)| shell == crate::diagnose::Shell::CiscoAsa)
     );
+}
+
+/// The ASA's masks do not say which keyword they hide, and its default policy masks
+/// CHUNKING and SMTPUTF8 ("others") as well as STARTTLS, all of eight letters. STARTTLS was
+/// masked for certain when a mask stands before 8BITMIME (where Exchange and Postfix list
+/// STARTTLS) or when the masks outnumber the other eight-letter keywords missing; otherwise
+/// it may have been: a warning whose fix says how to tell, and the server keeps its own fix.
+#[test]
+fn an_eight_letter_mask_is_starttls_only_when_position_or_count_says_so() {
+    let w = world();
+    let judge = |lines: &[&str]| {
+        let mut all = vec!["mail.contoso.test"];
+        all.extend_from_slice(lines);
+        let obs = plain_with_ehlo(&w, &all);
+        (starttls_mask(&obs), run(obs))
+    };
+    // Postfix behind the default policy: STARTTLS, SMTPUTF8 and CHUNKING masked in place.
+    let (m, f) = judge(&[
+        "PIPELINING",
+        "SIZE 10240000",
+        "XXXXXXXA",
+        "ENHANCEDSTATUSCODES",
+        "8BITMIME",
+        "DSN",
+        "XXXXXXXB",
+        "XXXXXXXC",
+    ]);
+    assert_eq!(m, StarttlsMask::Certain);
+    assert_eq!(f[0].code, Code::MiddleboxMaskedKeywords);
+    assert_eq!(f[0].severity, Severity::Fail);
+    // Postfix WITHOUT STARTTLS behind it (the trial's port 2607): SMTPUTF8 and CHUNKING
+    // masked after 8BITMIME, and as many masks as eight-letter keywords missing.
+    let (m, f) = judge(&[
+        "PIPELINING",
+        "SIZE 10240000",
+        "ENHANCEDSTATUSCODES",
+        "8BITMIME",
+        "DSN",
+        "XXXXXXXA",
+        "XXXXXXXB",
+    ]);
+    assert_eq!(m, StarttlsMask::Possible);
+    let note = f
+        .iter()
+        .find(|x| x.code == Code::MiddleboxMaskedKeywords)
+        .unwrap();
+    assert_eq!(note.severity, Severity::Warn);
+    assert!(note.summary.contains("may be STARTTLS"), "{}", note.summary);
+    let symptom = f
+        .iter()
+        .find(|x| x.code == Code::StarttlsNotOffered)
+        .unwrap();
+    assert_eq!(f[0].code, Code::StarttlsNotOffered, "{:?}", codes(&f));
+    let fix = symptom.fix.text();
+    assert!(
+        fix.contains("from inside the firewall") && fix.contains("smtpd_tls_security_level"),
+        "how to tell, then both changes: {fix}"
+    );
+    // Counting alone: three eight-letter masks, only two other such keywords missing.
+    let (m, _) = judge(&["XXXXXXXA", "XXXXXXXB", "XXXXXXXC", "8BITMIME"]);
+    assert_eq!(m, StarttlsMask::Certain);
 }
 
 #[test]
@@ -494,7 +556,10 @@ fn irregular_replies_are_evidence_or_a_note() {
     );
     assert!(f[0].evidence[0].contains("bare LF"), "{:?}", f[0].evidence);
 
-    let mut obs = plain_with_ehlo(&w, &["mail.contoso.test", "PIPELINING", "XXXXXXXA"]);
+    let mut obs = plain_with_ehlo(
+        &w,
+        &["mail.contoso.test", "PIPELINING", "XXXXXXXA", "8BITMIME"],
+    );
     if let Some(e) = obs.ehlo.as_mut() {
         e.lines[1].code = 220;
     }

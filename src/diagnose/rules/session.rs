@@ -8,6 +8,7 @@
 use crate::cert::date;
 use crate::diagnose::fixes::{self, cisco, generic};
 use crate::diagnose::rules::middlebox;
+use crate::diagnose::rules::middlebox::StarttlsMask;
 use crate::diagnose::{Code, Ctx, Finding, ServerKind};
 use crate::model::{FailureKind, Phase, PhaseFailure, TlsMode};
 use crate::smtp::escape;
@@ -298,12 +299,42 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
             masked.join(", ")
         ));
     }
-    // The ASA masks in place: only an 8-letter mask is where STARTTLS was. Other masks say
-    // a firewall inspects, not that it removed STARTTLS: the server's own fix applies.
-    let stripped = masked.iter().any(|k| k.len() == "STARTTLS".len());
-    let fix = if stripped {
-        cisco::keywords_masked(middlebox::banner_masked(ctx.obs), true)
-    } else if masked.is_empty() && middlebox::banner_masked(ctx.obs) {
+    // The ASA masks in place: only an 8-letter mask can be where STARTTLS was, and only
+    // counting says it was (see middlebox::starttls_mask). When it may be, the fix says how to
+    // tell, then both changes; other masks leave the server's own fix.
+    let server_fix = || {
+        let fqdn = ctx
+            .obs
+            .capabilities
+            .as_ref()
+            .map(|c| c.greeting_name.clone())
+            .unwrap_or_default();
+        fixes::starttls_not_offered(ctx.kind, port, &fqdn, ctx.ev.seen_as)
+    };
+    let banner = middlebox::banner_masked(ctx.obs);
+    let fix = match middlebox::starttls_mask(ctx.obs) {
+        StarttlsMask::Certain => cisco::keywords_masked(banner, StarttlsMask::Certain),
+        StarttlsMask::Possible => {
+            cisco::keywords_masked(banner, StarttlsMask::Possible).followed_by(server_fix())
+        }
+        StarttlsMask::No => not_offered_fix(ctx, &masked, banner, server_fix),
+    };
+    ctx.finding(
+        Code::StarttlsNotOffered,
+        format!("STARTTLS is not offered on port {port}"),
+        evidence,
+        fix,
+    )
+}
+
+/// The fix for a missing STARTTLS that no masked keyword explains.
+fn not_offered_fix(
+    ctx: &Ctx<'_>,
+    masked: &[String],
+    banner_masked: bool,
+    server_fix: impl Fn() -> crate::diagnose::Fix,
+) -> crate::diagnose::Fix {
+    if masked.is_empty() && banner_masked {
         cisco::banner_masked(true)
     } else if middlebox::ehlo_downgraded(ctx.obs) {
         cisco::ehlo_downgraded()
@@ -318,20 +349,8 @@ fn not_offered(ctx: &Ctx<'_>) -> Finding {
         // explain it, and the fix says what is left rather than to look up the address again.
         fixes::blocklist::withheld_unexplained(check)
     } else {
-        let fqdn = ctx
-            .obs
-            .capabilities
-            .as_ref()
-            .map(|c| c.greeting_name.clone())
-            .unwrap_or_default();
-        fixes::starttls_not_offered(ctx.kind, port, &fqdn, ctx.ev.seen_as)
-    };
-    ctx.finding(
-        Code::StarttlsNotOffered,
-        format!("STARTTLS is not offered on port {port}"),
-        evidence,
-        fix,
-    )
+        server_fix()
+    }
 }
 
 /// The healthy summary.
