@@ -134,6 +134,17 @@ pub fn legacy_only(kind: ServerKind, addr: SocketAddr, starttls: bool, version: 
 
 /// TLS is required before MAIL (`--check-required`): right for a submission port or a
 /// connector for known partners, wrong for the public MX on port 25.
+/// The server requires TLS on `port`, yet STARTTLS is not available there (not offered, or
+/// refused): no sender can deliver.
+pub fn tls_required_unreachable(port: u16) -> Fix {
+    Fix::new(Family::Generic, "generic::tls_required_unreachable", &[&port.to_string()]).say(format!(
+        "The server refuses mail without TLS on port {port}, and STARTTLS is not available there, so every sender is refused: senders that \
+         require TLS queue (`451 5.7.3 STARTTLS is required to send mail`), the others are told `530 5.7.0 Must issue a STARTTLS command first`. \
+         The server itself does TLS (it demands it), so make STARTTLS reach the senders: the finding about the missing or refused STARTTLS on \
+         this port names the cause and its fix (a firewall that masks it, the listener's certificate)."
+    ))
+}
+
 pub fn tls_required(port: u16, expected: bool) -> Fix {
     let as_expected = expected || port != 25;
     let text = if as_expected {

@@ -705,6 +705,16 @@ fn required_checks(e: &mut Endpoints<'_>) {
         e.add_with(&format!("{name}-expected"), obs.clone(), expect);
         e.add(name, obs);
     }
+    // Required where STARTTLS is not offered (a firewall masks it): every sender refused.
+    let mut masked = keywords(
+        without_tls(e.serving(e.good(90))),
+        &["PIPELINING", "XXXXXXXA", "8BITMIME"],
+    );
+    masked.tls_required = Some(RequiredCheck {
+        problem: None,
+        mail_reply: Some(reply(530, &["5.7.0 Must issue a STARTTLS command first"])),
+    });
+    e.add("required-unreachable", masked);
 }
 
 /// The endpoints of `mx1.contoso.test` (and one of mx2), of one server kind, as the

@@ -181,12 +181,34 @@ pub(crate) fn classify(check: &RequiredCheck) -> Required {
     }
 }
 
+/// STARTTLS was not offered on this endpoint, or its command was refused.
+fn starttls_unavailable(ctx: &Ctx<'_>) -> bool {
+    ctx.ev.starttls == Some(false)
+        || ctx
+            .obs
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.phase == crate::model::Phase::Starttls)
+}
+
 fn required(ctx: &Ctx<'_>) -> Option<Finding> {
     let check = ctx.obs.tls_required.as_ref()?;
     let port = ctx.port();
     let expected = ctx.policy.expect_required;
     let sent = "sent without STARTTLS, on a connection of its own: EHLO, MAIL FROM:<>, RSET, QUIT (no RCPT, no DATA)";
     Some(match classify(check) {
+        Required::Yes(r) if starttls_unavailable(ctx) => {
+            let line = r.one_line();
+            ctx.finding_with(
+                Code::TlsRequired,
+                Severity::Fail,
+                format!(
+                    "TLS is required on port {port} ({line}), but STARTTLS is not available there: every sender is refused"
+                ),
+                vec![sent.into(), format!("MAIL FROM:<> → {line}")],
+                legacy::tls_required_unreachable(port),
+            )
+        }
         Required::Yes(r) => {
             let line = r.one_line();
             ctx.finding(
@@ -324,6 +346,34 @@ mod tests {
             "{}",
             f[0].fix
         );
+    }
+
+    /// Second trial of issue 9: TLS required behind a firewall that removes STARTTLS. The
+    /// server demands what no sender can start: every sender is refused, a failure, never
+    /// "nothing to change".
+    #[test]
+    fn required_where_starttls_is_missing_refuses_every_sender() {
+        let mut obs = healthy_with(check(530, "5.7.0 Must issue a STARTTLS command first"));
+        let ehlo = reply(
+            250,
+            &["mail.contoso.test", "PIPELINING", "XXXXXXXA", "8BITMIME"],
+        );
+        obs.capabilities = Some(crate::smtp::Capabilities::parse(&ehlo));
+        obs.ehlo = Some(ehlo);
+        obs.tls = None;
+        obs.chain = Vec::new();
+        obs.trust = None;
+        obs.ehlo_tls = None;
+        obs.starttls_reply = None;
+        let f = run_with(obs, &Policy::default());
+        let r = f.iter().find(|x| x.code == Code::TlsRequired).unwrap();
+        assert_eq!(r.severity, Severity::Fail);
+        assert!(
+            r.summary.contains("every sender is refused"),
+            "{}",
+            r.summary
+        );
+        assert!(!r.fix.text().contains("Nothing to change"), "{}", r.fix);
     }
 
     #[test]
