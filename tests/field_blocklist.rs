@@ -541,3 +541,24 @@ fn an_ipv6_address_is_asked_by_its_nibbles_where_the_list_holds_ipv6() {
         "only ZEN is asked for an IPv6 address"
     );
 }
+
+/// Second trial of issue 9: with --dnsbl, an endpoint that never greeted (connection
+/// refused) saw nobody: no blocklist note about a greeting that never came.
+#[test]
+fn an_endpoint_that_never_greeted_gets_no_blocklist_note() {
+    let dns = lists();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let r = common::probe_addr(closed, &["--dnsbl", "--resolver", &dns.resolver_arg()]);
+    assert_verdict(&r, "fail", 2, "connect-refused", "fail");
+    for code in [
+        "egress-ip-not-checked",
+        "egress-ip-not-listed",
+        "dnsbl-query-refused",
+    ] {
+        assert_absent(&r, code);
+    }
+    assert!(blocklist_queries(&dns).is_empty());
+}

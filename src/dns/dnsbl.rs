@@ -311,6 +311,11 @@ pub async fn attach<R: Resolver>(
     deadline: Instant,
     cache: &mut Cache,
 ) {
+    // Only a server that greeted and answered EHLO saw us: an endpoint that refused the
+    // connection or never spoke has no address to report and nothing to say about it.
+    if obs.capabilities.is_none() {
+        return;
+    }
     let withheld = obs.endpoint.tls_mode == TlsMode::Starttls
         && obs.failure.is_none()
         && obs.capabilities.as_ref().is_some_and(|c| !c.starttls());

@@ -157,10 +157,14 @@ pub fn withheld_unexplained(check: &BlocklistCheck) -> Fix {
         &[&ip, &asked.join(",")],
     )
     .say(first)
-    .say(MICROSOFT)
     .say(
-        "If no list holds the address your mail server sends from, look at the other causes: an SMTP-inspecting firewall in the path on your side, \
-         or the send connector not offering TLS (Exchange: a certificate enabled for SMTP, `Enable-ExchangeCertificate -Services SMTP`).",
+        "Exchange Online Protection also uses lists of its own, which no DNS query shows: try to send a message without TLS from the mail \
+         server's address (its outbound queue's last error, or a test session that goes on to MAIL FROM and RCPT TO); EOP's refusal names the \
+         list and how to be removed (Microsoft's own: the delist portal, https://sender.office.com).",
+    )
+    .say(
+        "If no list holds the address your mail server sends from, the cause is in the path, not on the server: an SMTP-inspecting firewall on \
+         your side (compare with a probe from another network), or a probe from an address other than the mail server's.",
     )
 }
 

@@ -106,7 +106,7 @@ pub fn banner_masked(starttls_missing: bool) -> Fix {
     }
     Fix::new(Family::Cisco, "cisco::banner_masked", &["starttls-passes"])
         .say(
-            "STARTTLS passes the firewall, so nothing is broken: the masked greeting only hides the mail server's name and software. \
+            "STARTTLS passes the firewall, so the firewall breaks nothing here: the masked greeting only hides the mail server's name and software. \
              To show it again (optional), in ASA configuration mode:",
         )
         .run(ASA, format!("policy-map type inspect esmtp {DEFAULT_ESMTP_MAP}"))
