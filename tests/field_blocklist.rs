@@ -372,10 +372,37 @@ fn egress_ip_is_used_when_the_greeting_names_no_address() {
     assert!(blocklist_queries(&dns).is_empty());
     let r = probe_with(&dns, EOP, &server, &["--egress-ip", LISTED]);
     assert_verdict(&r, "fail", 2, "egress-ip-blocklisted", "fail");
-    let evidence = r.finding("egress-ip-blocklisted")["evidence"].to_string();
+    let f = r.finding("egress-ip-blocklisted");
+    let evidence = f["evidence"].to_string();
     assert!(
         evidence.contains(&format!("--egress-ip {LISTED}")),
         "{evidence}"
+    );
+    // Second trial: found through --egress-ip, so neither the summary says "seen as" nor the
+    // fix says to pass --egress-ip.
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("the address given with --egress-ip"),
+        "{f}"
+    );
+    assert!(
+        !f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("pass its address with --egress-ip"),
+        "{f}"
+    );
+    // When the greeting names the address the server saw, --egress-ip is not used, and the
+    // evidence says so.
+    let named = serve(eop(Some(CLEAN)));
+    let r = probe_with(&dns, EOP, &named, &["--egress-ip", LISTED]);
+    assert_absent(&r, "egress-ip-blocklisted");
+    let note = r.finding("egress-ip-not-listed")["evidence"].to_string();
+    assert!(
+        note.contains(&format!("--egress-ip {LISTED} not used")),
+        "{note}"
     );
 }
 

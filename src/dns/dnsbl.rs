@@ -342,12 +342,16 @@ pub async fn attach<R: Resolver>(
             },
         },
     };
+    let flag_ignored = settings
+        .egress_ip
+        .filter(|flag| source == EgressSource::Greeting && address != Some(*flag));
     obs.blocklist = Some(BlocklistCheck {
         address,
         source,
         reason,
         resolver: resolver.describe(),
         outcome,
+        flag_ignored,
     });
 }
 

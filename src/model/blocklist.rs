@@ -120,4 +120,7 @@ pub struct BlocklistCheck {
     pub resolver: String,
     /// The answers, one per list, or why none was asked.
     pub outcome: Result<Vec<ListAnswer>, Skipped>,
+    /// `--egress-ip`, when it was given but not used: the greeting named the address the
+    /// server saw, which is the one that counts.
+    pub flag_ignored: Option<IpAddr>,
 }

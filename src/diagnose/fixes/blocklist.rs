@@ -61,8 +61,13 @@ fn removal(ip: &str, zone: &str, l: &Listing) -> String {
 /// The address `ip` is on the lists in `listed` (zone and decoded code). `cause`: Exchange
 /// Online Protection withheld STARTTLS because of it; `eop`: the server is Exchange Online
 /// Protection (its own list is worth a look too).
-pub fn delist(ip: &str, listed: &[(&str, &Listing)], cause: bool, eop: bool) -> Fix {
-    let mut values = vec![ip.to_string(), cause.to_string(), eop.to_string()];
+pub fn delist(ip: &str, listed: &[(&str, &Listing)], cause: bool, eop: bool, given: bool) -> Fix {
+    let mut values = vec![
+        ip.to_string(),
+        cause.to_string(),
+        eop.to_string(),
+        given.to_string(),
+    ];
     values.extend(listed.iter().map(|(z, l)| format!("{z}={}", l.code)));
     let refs: Vec<&str> = values.iter().map(String::as_str).collect();
     let intro = if cause {
@@ -82,6 +87,11 @@ pub fn delist(ip: &str, listed: &[(&str, &Listing)], cause: bool, eop: bool) -> 
     // Microsoft's own list matters only where Exchange Online Protection answered.
     if eop {
         f = f.say(MICROSOFT);
+    }
+    if given {
+        return f.say(format!(
+            "{ip} is the address given with --egress-ip: make sure it is the one the mail server sends from (after NAT)."
+        ));
     }
     f.say(
         "If the probe did not run from the mail server's network, probe again from there (or pass its address with --egress-ip): the address that matters is the one the mail server sends from.",

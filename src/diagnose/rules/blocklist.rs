@@ -192,8 +192,14 @@ fn origin(check: &BlocklistCheck, ip: IpAddr, who: &str, withheld: bool) -> Stri
     } else {
         ""
     };
+    let ignored = check
+        .flag_ignored
+        .map(|f| {
+            format!(" (--egress-ip {f} not used: the greeting names the address the server saw)")
+        })
+        .unwrap_or_default();
     match check.source {
-        EgressSource::Greeting => format!("{who} greeted this probe as [{ip}]{offered}"),
+        EgressSource::Greeting => format!("{who} greeted this probe as [{ip}]{offered}{ignored}"),
         EgressSource::Flag => format!(
             "--egress-ip {ip} (the greeting named no address){}",
             if withheld {
@@ -288,6 +294,10 @@ fn blocklisted(
             listed,
             withheld,
             ctx.kind == ServerKind::ExchangeOnline,
+            ctx.obs
+                .blocklist
+                .as_ref()
+                .is_some_and(|c| c.source == EgressSource::Flag),
         ),
     )
 }
@@ -522,6 +532,7 @@ mod tests {
             reason,
             resolver: "the resolver 127.0.0.1:5353".into(),
             outcome: Ok(answers),
+            flag_ignored: None,
         });
         obs
     }

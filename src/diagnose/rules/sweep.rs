@@ -497,6 +497,7 @@ fn blocklists(e: &mut Endpoints<'_>) {
         reason,
         resolver: "the resolver 192.0.2.53".into(),
         outcome,
+        flag_ignored: None,
     };
     let zen = "zen.spamhaus.org";
     let all_listed = vec![
