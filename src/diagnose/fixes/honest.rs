@@ -36,8 +36,8 @@ pub fn rate_limited(target: Option<&str>, said: bool) -> Fix {
     } else {
         "The server hung up right after its greeting, so nothing is known about its TLS yet. Servers that limit connections per client do \
          this; so does a server that crashes or an intrusion-prevention system that drops the session. Wait a few minutes, make sure no other \
-         probe, scanner or mail from the same address is connecting to it, then probe again; if it keeps hanging up, the server's SMTP log \
-         says why:"
+         probe, scanner or mail from the same address is connecting to it, then probe again (if it keeps hanging up, the server's SMTP log \
+         says why):"
     };
     let f = fix(
         "generic::rate_limited",
