@@ -307,6 +307,14 @@ async fn serve(
     Ok(())
 }
 
+/// Waits `d`; no wait at all for zero (a zero sleep still waits for the timer's next
+/// millisecond tick: measured 4 ms more per domain check of 4 healthy endpoints).
+async fn pause(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
 /// The reply to EHLO: the scenario's own text, or the greeting line and the keywords (with
 /// STARTTLS before TLS when it is offered).
 fn ehlo_reply(sc: &Scenario, peer: SocketAddr, in_tls: bool) -> String {
@@ -337,7 +345,7 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
     in_tls: bool,
 ) -> std::io::Result<bool> {
     if !in_tls || sc.implicit_tls {
-        tokio::time::sleep(sc.banner_delay).await;
+        pause(sc.banner_delay).await;
         io.get_mut()
             .write_all(format!("{}\r\n", sc.banner).as_bytes())
             .await?;
@@ -364,7 +372,7 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             .to_ascii_uppercase();
         let reply = match verb.as_str() {
             "EHLO" => {
-                tokio::time::sleep(sc.ehlo_delay).await;
+                pause(sc.ehlo_delay).await;
                 ehlo_reply(sc, peer, in_tls)
             }
             "HELO" => format!("250 {}\r\n", sc.greeting),
