@@ -23,6 +23,7 @@ pub(crate) mod cert;
 pub(crate) mod diagnose;
 pub(crate) mod engine;
 pub(crate) mod evidence;
+pub(crate) mod explain;
 pub(crate) mod model;
 pub(crate) mod probe;
 pub(crate) mod report;
