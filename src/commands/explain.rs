@@ -120,9 +120,22 @@ pub fn run(
     }
     let mut e = answer.unwrap_or_else(|| explain::explain_text(&input.text));
     e.extracted.truncated |= input.truncated;
+    respond(runtime, &e, probe, format, opts, out)
+}
+
+/// Writes the answer to `e`; with `probe`, runs the suggested probe first and joins its
+/// findings to the answer. Returns the exit code.
+fn respond(
+    runtime: &tokio::runtime::Runtime,
+    e: &Explanation,
+    probe: Option<&ProbeArgs>,
+    format: Format,
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let recognised = !e.matches.is_empty();
     let Some(user) = probe else {
-        let text = render::render(&e, Probed::NotAsked, format, opts);
+        let text = render::render(e, Probed::NotAsked, format, opts);
         report::emit(out, &text)?;
         return Ok(if recognised {
             exit::PASS
@@ -131,7 +144,7 @@ pub fn run(
         });
     };
     let Some(suggestion) = e.probe.clone() else {
-        let text = render::render(&e, Probed::NothingToProbe, format, opts);
+        let text = render::render(e, Probed::NothingToProbe, format, opts);
         report::emit(out, &text)?;
         return Ok(exit::UNKNOWN);
     };
@@ -143,7 +156,7 @@ pub fn run(
         command: &command,
         report: &probe_report,
     };
-    report::emit(out, &render::render(&e, probed, format, opts))?;
+    report::emit(out, &render::render(e, probed, format, opts))?;
     Ok(exit::for_verdict(probe_report.verdict))
 }
 
@@ -392,6 +405,112 @@ mod tests {
              --resolve other.example.test:192.0.2.6 --resolver 127.0.0.1:5353 \
              --ca-file /tmp/root.pem --expect-name hybrid.example.test"
         );
+    }
+
+    /// `--probe` end to end below the binary (the engine of this branch recognises nothing
+    /// yet, so the explanation is made by hand): the suggested probe runs against a scripted
+    /// Exchange on 127.0.0.1 that presents its self-signed certificate, with the user's
+    /// options, and the answer joins the text's cert-name-mismatch to the cert-self-signed the
+    /// probe sees. The exit code is the probe's verdict.
+    #[test]
+    fn probe_runs_the_suggestion_and_joins_its_findings() {
+        use crate::diagnose::Code;
+        use crate::diagnose::fix::{Family, Fix};
+        use crate::explain::{Extracted, Match, Side};
+        use crate::scripted::{LeafSpec, Scenario, ScriptedServer, pki};
+
+        let servers = tokio::runtime::Runtime::new().unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let leaf = pki::self_signed(&LeafSpec::valid_for("EXCH01", now, 365)).unwrap();
+        let server = servers
+            .block_on(ScriptedServer::start(
+                Scenario::exchange("EXCH01.contoso.local", Some(&leaf)),
+                "127.0.0.1".parse().unwrap(),
+                0,
+            ))
+            .unwrap();
+        let target = format!("[mail.example.test]:{}", server.addr.port());
+        let e = Explanation {
+            extracted: Extracted::default(),
+            matches: vec![Match {
+                code: Code::CertNameMismatch,
+                side: Side::Receiver,
+                matched: "450 4.7.320 Certificate validation failed".into(),
+                meaning: "the certificate does not cover the name".into(),
+                causes: vec![],
+                fix: Fix::new(Family::Generic, "test", &[]).say("Replace it."),
+            }],
+            probe: Some(suggestion(
+                &target,
+                &["--resolve", "mail.example.test:127.0.0.1"],
+            )),
+        };
+        // Nothing leaves loopback: an unplanned lookup goes to a closed loopback port.
+        let args = user(&["--timeout", "2", "--resolver", "127.0.0.1:9"]);
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut out = Vec::new();
+        let code = respond(
+            &runtime,
+            &e,
+            Some(&args),
+            Format::Json,
+            RenderOptions::default(),
+            &mut out,
+        )
+        .unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(code, exit::FAIL, "{j:#}");
+        assert_eq!(j["verdict"], "fail");
+        let codes: Vec<&str> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&"cert-self-signed"), "{codes:?}");
+        let joined = j["joined"][0].as_str().unwrap();
+        assert!(
+            joined.contains("the probe sees cert-self-signed at mail.example.test [127.0.0.1]:")
+                && joined.ends_with("that is the cause"),
+            "{joined}"
+        );
+        assert!(
+            j["probe_command"]
+                .as_str()
+                .unwrap()
+                .contains("--resolve mail.example.test:127.0.0.1 --resolver 127.0.0.1:9"),
+            "{j:#}"
+        );
+        assert_eq!(server.connections(), 1, "one probe, one connection");
+
+        // Without --probe: no connection, exit 0 (recognised).
+        let mut out = Vec::new();
+        let code = respond(
+            &runtime,
+            &e,
+            None,
+            Format::Human,
+            RenderOptions::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(code, exit::PASS);
+        assert_eq!(server.connections(), 1, "no probe without --probe");
+        // --probe with nothing to probe: said, exit 3, no connection.
+        let nothing = Explanation { probe: None, ..e };
+        let mut out = Vec::new();
+        let code = respond(
+            &runtime,
+            &nothing,
+            Some(&args),
+            Format::Human,
+            RenderOptions::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(code, exit::UNKNOWN);
+        assert!(String::from_utf8_lossy(&out).contains("nothing to probe"));
+        assert_eq!(server.connections(), 1);
     }
 
     #[test]
