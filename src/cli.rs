@@ -23,6 +23,7 @@ Examples:
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check contoso.com --format json            for CI and monitoring
   starttls-check contoso.com --format markdown        for a ticket
+  starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
   starttls-check demo                                 no network: probes built-in local servers";
 
 /// Checks a mail domain's or server's STARTTLS and certificates, and says what exactly to
@@ -94,7 +95,7 @@ pub(crate) enum Command {
 
         /// Probe options (used only with --probe).
         #[command(flatten)]
-        options: ProbeArgs,
+        options: Box<ProbeArgs>,
 
         /// Output options.
         #[command(flatten)]
@@ -104,7 +105,7 @@ pub(crate) enum Command {
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:
-  starttls-check explain cert-expired                 what a finding code means, its causes and fixes
+  starttls-check explain cert-expired                 what a finding code means, its causes
   starttls-check explain '450 4.7.320 Certificate validation failed [Message=SubjectMismatch]'
   starttls-check explain - < ndr.txt                  the text from a file (or a pipe)
   starttls-check explain - --probe < ndr.txt          and run the probe that confirms it

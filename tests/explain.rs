@@ -258,6 +258,26 @@ fn hostile_text_is_bounded_and_escaped() {
     }
 }
 
+#[test]
+fn readme_documents_explain() {
+    let readme = include_str!("../README.md");
+    for needle in [
+        "### Paste what you have: explain",
+        "starttls-check explain cert-expired",
+        "starttls-check explain - --probe < ndr.txt",
+        "never touches the network without `--probe`",
+        "| `--probe` |",
+        "`explain` exits 0 when it recognised",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle}");
+    }
+    assert!(
+        run(&["--help"])
+            .stdout
+            .contains("starttls-check explain - < ndr.txt")
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // With the explain engine.
 

@@ -13,7 +13,7 @@ use anyhow::Context;
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs};
 use crate::exit;
 use crate::report::json::{ErrorDetail, RunError};
-use crate::report::{Format, RenderOptions};
+use crate::report::{self, Format, RenderOptions};
 use crate::settings::SettingsError;
 
 /// Whether the terminal shows ANSI escapes (colour, the progress line's erase): always outside
@@ -182,6 +182,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let opts = render_options(&output);
             let mut stdin = std::io::stdin().lock();
             let input = if explain::reads_stdin(&text, stdin.is_terminal()) {
+                if stdin.is_terminal() {
+                    let hint = "starttls-check: paste the text, then Ctrl-D (Ctrl-Z Enter on Windows) on a line of its own\n";
+                    report::emit(&mut std::io::stderr().lock(), hint)?;
+                }
                 explain::Input::read(&mut stdin)?
             } else {
                 explain::Input::words(&text)
