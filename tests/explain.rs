@@ -82,6 +82,14 @@ fn free_text_is_never_resolved_nor_connected_to() {
         "explain looked a name up"
     );
     assert_eq!(s.connections(), 0, "explain connected without --probe");
+    // The control: the same words as targets are looked up, and the recorder sees it.
+    let r = run(&["cert-expired", "--resolver", &resolver, "--timeout", "1"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(
+        dns.queries().iter().any(|q| q.starts_with("cert-expired")),
+        "{:?}",
+        dns.queries()
+    );
 }
 
 #[test]

@@ -608,7 +608,7 @@ fn render_human(e: &Explanation, probed: Probed<'_>, opts: RenderOptions) -> Str
     for m in &e.matches {
         human_match(&mut out, m, opts.color);
     }
-    if let Some(p) = &e.probe {
+    if let (Some(p), false) = (&e.probe, matches!(probed, Probed::Ran { .. })) {
         let _ = writeln!(out, "\nConfirm with a probe");
         let _ = writeln!(out, "  {}", visible(&p.command));
         if matches!(probed, Probed::NotAsked) {

@@ -32,7 +32,7 @@ fn explanation() -> Explanation {
             addresses: vec!["203.0.113.5".parse().unwrap()],
             connectors: vec!["Outbound to Contoso".into()],
             port: Some(25),
-            truncated: false,
+            ..Extracted::default()
         },
         matches: vec![Match {
             code: Code::CertNameMismatch,
@@ -354,4 +354,23 @@ fn hostile_text_is_made_visible_in_every_format() {
         "a\\x1b\\x1b",
         "escaped text is not escaped twice"
     );
+}
+
+#[test]
+fn probe_merged_human_snapshot() {
+    let report = probe_report(vec![
+        finding(
+            Code::CertSelfSigned,
+            "certificate is self-signed: CN=EXCH01",
+        ),
+        finding(
+            Code::CertNameMismatch,
+            "certificate does not cover mail.contoso.com",
+        ),
+    ]);
+    let probed = Probed::Ran {
+        command: "starttls-check '[mail.contoso.com]' --resolve mail.contoso.com:203.0.113.5",
+        report: &report,
+    };
+    insta::assert_snapshot!(render(&explanation(), probed, Format::Human, opts()));
 }
