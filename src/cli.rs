@@ -23,6 +23,7 @@ Examples:
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check contoso.com --format json            for CI and monitoring
   starttls-check contoso.com --format markdown        for a ticket
+  starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
   starttls-check demo                                 no network: probes built-in local servers";
 
 /// Checks a mail domain's or server's STARTTLS and certificates, and says what exactly to
@@ -76,7 +77,40 @@ pub(crate) enum Command {
         #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "3600", value_parser = parse_secs, allow_negative_numbers = true)]
         serve: Option<f64>,
     },
+    /// Paste what you have: an NDR, a queue's LastError, a message-trace detail or a log line
+    /// (or one finding code, e.g. cert-expired) → the cause, the side at fault, the fix and
+    /// the probe that confirms it. Never touches the network without --probe.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain {
+        /// The text, its words joined with spaces; `-` (or nothing, with stdin not a
+        /// terminal) reads it from stdin. Quote it: a shell splits and mangles it otherwise.
+        #[arg(value_name = "TEXT")]
+        text: Vec<String>,
+
+        /// Run the probe that confirms the answer at once (with the probe options below,
+        /// which win over the suggested ones) and join its findings to the answer; the exit
+        /// code is then the probe's verdict.
+        #[arg(long = "probe")]
+        run_probe: bool,
+
+        /// Probe options (used only with --probe).
+        #[command(flatten)]
+        options: Box<ProbeArgs>,
+
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  starttls-check explain cert-expired                 what a finding code means, its causes
+  starttls-check explain '450 4.7.320 Certificate validation failed [Message=SubjectMismatch]'
+  starttls-check explain - < ndr.txt                  the text from a file (or a pipe)
+  starttls-check explain - --probe < ndr.txt          and run the probe that confirms it
+
+Exit codes: 0 recognised, 3 not recognised (or not a code); with --probe, the probe's verdict.";
 
 /// How to probe.
 #[derive(Debug, Args, Clone)]
@@ -348,7 +382,7 @@ fn shell_word(value: &str) -> String {
 /// The options a suggested command must repeat to probe an endpoint the way this run did:
 /// how names resolve, which roots are trusted, the EHLO name and the address family. Output,
 /// timing and the ports are the suggestion's own business.
-fn rerun_options(args: &ProbeArgs) -> Vec<String> {
+pub(crate) fn rerun_options(args: &ProbeArgs) -> Vec<String> {
     let mut out = Vec::new();
     for (host, ip) in &args.resolve {
         let addr = match ip {
@@ -523,7 +557,11 @@ pub(crate) fn targets_in(words: &[String]) -> String {
             positional.push(word);
         }
     }
-    if positional.first().is_some_and(|w| *w == "demo") {
+    // A subcommand's words are no targets: the demo has none, and explain's text is text.
+    if positional
+        .first()
+        .is_some_and(|w| *w == "demo" || *w == "explain")
+    {
         return String::new();
     }
     positional
@@ -618,6 +656,7 @@ mod tests {
             "[::1]:25"
         );
         assert_eq!(t(&["demo", "--format", "json", "--bogus"]), "");
+        assert_eq!(t(&["explain", "cert-expired", "mx.example", "--bogus"]), "");
         assert_eq!(t(&["--format", "json"]), "");
     }
 

@@ -22,6 +22,19 @@ pub fn run(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
+    let mut report = probe(runtime, targets, args)?;
+    report.invocation = Some(invocation(std::env::args_os().skip(1)));
+    report::emit(out, &report::render(&report, format, opts))?;
+    Ok(exit::for_verdict(report.verdict))
+}
+
+/// Probes `targets` as one job (a progress line on a terminal's stderr) and returns the
+/// report, without its invocation.
+pub(super) fn probe(
+    runtime: &tokio::runtime::Runtime,
+    targets: Vec<Target>,
+    args: &ProbeArgs,
+) -> anyhow::Result<Box<Report>> {
     let settings = args.settings(&targets)?;
     let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
         .family(settings.routing.family);
@@ -43,10 +56,7 @@ pub fn run(
         },
     ));
     bar.finish();
-    let mut report = done.context("the run ended without a report")?;
-    report.invocation = Some(invocation(std::env::args_os().skip(1)));
-    report::emit(out, &report::render(&report, format, opts))?;
-    Ok(exit::for_verdict(report.verdict))
+    done.context("the run ended without a report")
 }
 
 /// The command line as run, quoted for a POSIX shell so it can be pasted back: a ticket shows

@@ -3,6 +3,7 @@
 
 mod check;
 mod demo;
+mod explain;
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use anyhow::Context;
 use crate::cli::{Cli, ColorChoice, Command, OutputArgs};
 use crate::exit;
 use crate::report::json::{ErrorDetail, RunError};
-use crate::report::{Format, RenderOptions};
+use crate::report::{self, Format, RenderOptions};
 use crate::settings::SettingsError;
 
 /// Whether the terminal shows ANSI escapes (colour, the progress line's erase): always outside
@@ -64,6 +65,7 @@ fn render_options(out: &OutputArgs) -> RenderOptions {
 pub fn format_of(cli: &Cli) -> Format {
     match &cli.command {
         Some(Command::Demo { output, .. }) => output.format,
+        Some(Command::Explain { output, .. }) => output.format,
         None => cli.output.format,
     }
 }
@@ -170,6 +172,32 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let opts = render_options(&output);
             let ok = runtime.block_on(demo::run(output.format, opts, &mut stdout))?;
             Ok(if ok { exit::PASS } else { exit::FAIL })
+        }
+        Some(Command::Explain {
+            text,
+            run_probe,
+            options,
+            output,
+        }) => {
+            let opts = render_options(&output);
+            let mut stdin = std::io::stdin().lock();
+            let input = if explain::reads_stdin(&text, stdin.is_terminal()) {
+                if stdin.is_terminal() {
+                    let hint = "starttls-check: paste the text, then Ctrl-D (Ctrl-Z Enter on Windows) on a line of its own\n";
+                    report::emit(&mut std::io::stderr().lock(), hint)?;
+                }
+                explain::Input::read(&mut stdin)?
+            } else {
+                explain::Input::words(&text)
+            };
+            explain::run(
+                &runtime,
+                &input,
+                run_probe.then_some(&options),
+                output.format,
+                opts,
+                &mut stdout,
+            )
         }
         None => {
             let opts = render_options(&cli.output);

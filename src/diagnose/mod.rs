@@ -206,6 +206,15 @@ pub(crate) fn explained_by<'a>(f: &Finding, all: &'a [Finding]) -> Option<&'a Fi
         })
 }
 
+/// The codes known to explain `symptom` (`explain --probe` joins a pasted error to the cause
+/// the probe sees).
+pub(crate) fn known_causes(symptom: Code) -> impl Iterator<Item = Code> {
+    EXPLAINED_BY
+        .iter()
+        .filter(move |(s, _)| *s == symptom)
+        .map(|(_, cause)| *cause)
+}
+
 /// Where `f` is listed among `all`: the catalogue rank, or right after the finding of the same
 /// severity that explains it.
 pub(crate) fn effective_rank(f: &Finding, all: &[Finding]) -> u16 {

@@ -8,7 +8,7 @@ use crate::diagnose::Severity;
 
 /// A code fence longer than any backtick run inside `text`, so server text cannot close it;
 /// `lang` is its info string (syntax highlighting).
-fn fenced(text: &str, lang: &str) -> String {
+pub(super) fn fenced(text: &str, lang: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}{lang}\n{text}\n{fence}\n")
@@ -16,7 +16,7 @@ fn fenced(text: &str, lang: &str) -> String {
 
 /// A fix: prose as escaped text, each run of commands in a code block for its shell.
 /// The first run of prose follows `Fix:` on its line.
-fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
+pub(super) fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
     for (i, run) in runs(steps).into_iter().enumerate() {
         match (i, &run) {
             (0, Run::Prose(_)) => {
@@ -66,7 +66,7 @@ fn prose(line: &str) -> String {
 
 /// Text outside code blocks: server-sent parts of a summary must not become links, images,
 /// emphasis or HTML in the ticket, so every character Markdown gives meaning is escaped.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(
@@ -189,7 +189,7 @@ fn probed_from(report: &Report) -> String {
 }
 
 /// Inline code that no backtick in `text` can close.
-fn code(text: &str) -> String {
+pub(super) fn code(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let ticks = "`".repeat(longest + 1);
     format!("{ticks} {text} {ticks}")
