@@ -1415,6 +1415,176 @@ pub const PATTERNS: &[Pattern] = &[
         ["capabilities listed before the EHLO greeting line (RFC 1869 ordering)"],
         fix_ordering
     ),
+    // --- Exchange Server queue errors (on premises → anywhere).
+    p!(
+        "exchange-winsock-10060",
+        ConnectTimeout,
+        Path,
+        85,
+        ["10060"],
+        [],
+        "The Exchange server's connection attempts to {host} timed out (Winsock 10060).",
+        [
+            "a firewall drops outbound port 25 (the ISP or the local firewall)",
+            "the destination drops the packets"
+        ],
+        fix_connect_timeout
+    ),
+    p!(
+        "exchange-winsock-10061",
+        ConnectRefused,
+        Path,
+        85,
+        ["10061"],
+        [],
+        "{host} refused the Exchange server's connection (Winsock 10061).",
+        [
+            "nothing listens on the port",
+            "a firewall rejects the connection"
+        ],
+        fix_connect_refused
+    ),
+    p!(
+        "exchange-421-4.2.1-unable",
+        ConnectTimeout,
+        Path,
+        75,
+        ["421 4.2.1 unable to connect"],
+        [],
+        "The Exchange server could not open a connection to {host}.",
+        [
+            "outbound port 25 is blocked (the ISP or a firewall)",
+            "the destination does not answer on port 25",
+            "a wrong smart host address"
+        ],
+        fix_connect_timeout
+    ),
+    p!(
+        "exchange-421-4.4.1-timed-out",
+        ConnectTimeout,
+        Path,
+        75,
+        ["421 4.4.1 connection timed out"],
+        [],
+        "The Exchange server's connection to {host} timed out.",
+        [
+            "outbound port 25 is blocked or the destination drops it",
+            "a TLS failure on the sending side (UnknownCredentials in the send protocol log)"
+        ],
+        fix_connect_timeout
+    ),
+    // --- Gmail and other senders.
+    p!(
+        "gmail-certificate-host",
+        CertNameMismatch,
+        Receiver,
+        85,
+        ["tls negotiation failed, the certificate doesn't match the host"],
+        [],
+        "Gmail refused the certificate of {host}: not a publicly trusted certificate for the host name it connected to.",
+        [
+            "a self-signed certificate (Gmail reports it with the same words)",
+            "the certificate lacks the host name Gmail connected to"
+        ],
+        fix_name_mismatch
+    ),
+    p!(
+        "mta-sts-validation",
+        CertUntrusted,
+        Receiver,
+        75,
+        ["failed mta-sts validation"],
+        [],
+        "The certificate of {host} failed the sender's MTA-STS check (trusted chain, valid dates, the MX name).",
+        [
+            "an untrusted or self-signed certificate",
+            "an expired certificate",
+            "the certificate lacks the MX host name"
+        ],
+        fix_untrusted
+    ),
+    p!(
+        "exchange-selfsigned-status",
+        CertSelfSigned,
+        Receiver,
+        75,
+        ["valid but it is selfsigned"],
+        [],
+        "Exchange reports the certificate as self-signed.",
+        ["the self-signed certificate Exchange creates at setup is still the one bound to SMTP"],
+        fix_self_signed
+    ),
+    p!(
+        "postfix-ssl-connect",
+        TlsHandshakeFailed,
+        Receiver,
+        70,
+        ["ssl_connect error to"],
+        [],
+        "The TLS handshake with {host} failed on Postfix's side as a client.",
+        [
+            "no protocol or cipher in common",
+            "the peer or a middlebox broke the connection"
+        ],
+        fix_handshake_failure
+    ),
+    p!(
+        "no-shared-cipher",
+        TlsHandshakeFailed,
+        Receiver,
+        75,
+        ["no shared cipher"],
+        [],
+        "Client and server had no cipher suite in common.",
+        [
+            "the server has no certificate loaded (Postfix then aborts with no shared cipher)",
+            "cipher settings that exclude what clients offer"
+        ],
+        fix_handshake_failure
+    ),
+    p!(
+        "unsupported-protocol",
+        TlsLegacyOnly,
+        Receiver,
+        75,
+        ["unsupported protocol"],
+        [],
+        "The peer offered only a TLS version the other side refuses (TLS 1.0/1.1).",
+        [
+            "the receiver speaks only TLS 1.0/1.1",
+            "a legacy appliance in the path"
+        ],
+        fix_legacy
+    ),
+    p!(
+        "alert-handshake-failure",
+        TlsHandshakeFailed,
+        Receiver,
+        65,
+        ["alert handshake failure"],
+        [],
+        "The peer aborted the TLS handshake.",
+        [
+            "no protocol version or cipher in common",
+            "no certificate loaded on the server"
+        ],
+        fix_handshake_failure
+    ),
+    p!(
+        "postfix-not-verified",
+        CertUntrusted,
+        Receiver,
+        60,
+        ["server certificate not verified"],
+        [],
+        "Postfix could not verify the certificate of {host} at a security level that requires it.",
+        [
+            "an incomplete chain",
+            "a self-signed or private-CA certificate",
+            "the certificate lacks the name checked"
+        ],
+        fix_untrusted
+    ),
     // --- Certificate strings senders log.
     p!(
         "remote-name-mismatch",
@@ -1545,17 +1715,52 @@ pub fn matches(text: &str, x: &Extracted) -> Vec<Match> {
             })
             .collect::<Vec<_>>()
             .join(" … ");
-        let host = ctx.host().map_or("the receiving server", |h| h);
-        out.push(Match {
-            code: p.code,
-            side: p.side,
-            matched,
-            meaning: p.meaning.replace("{host}", host),
-            causes: p.causes.iter().map(|c| (*c).to_string()).collect(),
-            fix: (p.fix)(&ctx),
-        });
+        out.push(build(p, matched, &ctx));
     }
+    // Then the sender strings of the catalogue that no pattern caught, longest first: the
+    // code's first pattern says who is at fault and what to do.
+    let mut extra: Vec<(usize, &Pattern, String)> = Vec::new();
+    for e in crate::diagnose::catalogue::CATALOGUE {
+        if out.iter().any(|m| m.code == e.code) {
+            continue;
+        }
+        let Some(p) = PATTERNS.iter().find(|p| p.code == e.code) else {
+            continue;
+        };
+        let best = e
+            .sender_strings
+            .iter()
+            .filter(|s| s.len() >= MIN_SENDER_STRING)
+            .filter_map(|s| {
+                let needle = s.to_ascii_lowercase();
+                lower
+                    .find(&needle)
+                    .map(|at| (s.len(), super::extract::clean(&text[at..at + needle.len()])))
+            })
+            .max_by_key(|(len, _)| *len);
+        if let Some((len, matched)) = best {
+            extra.push((len, p, matched));
+        }
+    }
+    extra.sort_by_key(|(len, _, _)| std::cmp::Reverse(*len));
+    out.extend(extra.into_iter().map(|(_, p, m)| build(p, m, &ctx)));
     out
+}
+
+/// The shortest catalogue sender string matched on its own (shorter ones are too common).
+const MIN_SENDER_STRING: usize = 12;
+
+/// The answer of pattern `p` for the words `matched`.
+fn build(p: &Pattern, matched: String, ctx: &Ctx<'_>) -> Match {
+    let host = ctx.host().map_or("the receiving server", |h| h);
+    Match {
+        code: p.code,
+        side: p.side,
+        matched,
+        meaning: p.meaning.replace("{host}", host),
+        causes: p.causes.iter().map(|c| (*c).to_string()).collect(),
+        fix: (p.fix)(ctx),
+    }
 }
 
 #[cfg(test)]
@@ -1826,7 +2031,7 @@ mod tests {
             "Postfix smtp_trouble.c (`lost connection with %s while %s`)",
         ),
         (
-            "postfix/smtp[3141]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol",
+            "postfix/smtp[3141]: warning: TLS library problem: error:0A000126:SSL routines::unexpected eof while reading",
             Code::TlsHandshakeFailed,
             "Postfix tls_misc.c (`TLS library problem: %s`)",
         ),
@@ -1889,6 +2094,66 @@ mod tests {
             "Info: DCID 1234567 STARTTLS command not supported.",
             Code::SmtpReplyIrregular,
             "Cisco, 'STARTTLS available but TLS negotiation fails' (doc 212587)",
+        ),
+        (
+            "451 4.4.0 Primary target IP address responded with: \"441 4.4.1 Error encountered while communicating with primary target IP address: \"Failed to connect. Winsock error code: 10060, Win32 error code: 10060.\"\"",
+            Code::ConnectTimeout,
+            "Exchange Server queue LastError (Microsoft Q&A threads on Winsock error code 10060)",
+        ),
+        (
+            "441 4.4.1 Error encountered while communicating with primary target IP address: \"Failed to connect. Winsock error code: 10061, Win32 error code: 10061.\" The last endpoint attempted was 203.0.113.5:25",
+            Code::ConnectRefused,
+            "Exchange Server queue LastError (Microsoft Q&A threads on Winsock error code 10061)",
+        ),
+        (
+            "451 4.4.0 Primary target IP address responded with: \"421 4.2.1 Unable to connect.\" Attempted failover to alternate host, but that did not succeed. The last endpoint attempted was 203.0.113.5:25",
+            Code::ConnectTimeout,
+            "anchors.md §(c) (support.microsoft.com/help/4051498: queue next to UnknownCredentials)",
+        ),
+        (
+            "451 4.4.0 Primary target IP address responded with: \"421 4.4.1 Connection timed out.\" Attempted failover to alternate host",
+            Code::ConnectTimeout,
+            "anchors.md §(c) (support.microsoft.com/help/4051498)",
+        ),
+        (
+            "TLS Negotiation failed, the certificate doesn't match the host., code: 0",
+            Code::CertNameMismatch,
+            "blog.gaiterjones.com, 'GMAIL TLS Negotiation failed, the certificate doesn't match the host' (2020); antradar.com (2020)",
+        ),
+        (
+            "Remote certificate failed MTA-STS validation. Reason: UntrustedRoot",
+            Code::CertUntrusted,
+            "Microsoft Learn, 'Enhancing mail flow with MTA-STS' (Exchange Online outbound MTA-STS failures); catalogue sender string",
+        ),
+        (
+            "The certificate is valid but it is selfsigned.",
+            Code::CertSelfSigned,
+            "TechNet bb331963 (Exchange certificate validation status)",
+        ),
+        (
+            "postfix/smtp[3141]: SSL_connect error to mx.fabrikam.com[198.51.100.7]:25: -1",
+            Code::TlsHandshakeFailed,
+            "Postfix tls_client.c (`SSL_connect error to %s: %d`)",
+        ),
+        (
+            "postfix/smtpd[2718]: warning: TLS library problem: error:0A0000C1:SSL routines::no shared cipher",
+            Code::TlsHandshakeFailed,
+            "Postfix tls_misc.c with OpenSSL SSL_R_NO_SHARED_CIPHER",
+        ),
+        (
+            "postfix/smtp[3141]: warning: TLS library problem: error:0A000102:SSL routines::unsupported protocol",
+            Code::TlsLegacyOnly,
+            "Postfix tls_misc.c with OpenSSL SSL_R_UNSUPPORTED_PROTOCOL",
+        ),
+        (
+            "warning: TLS library problem: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure",
+            Code::TlsHandshakeFailed,
+            "Postfix tls_misc.c with OpenSSL SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE",
+        ),
+        (
+            "status=deferred (Server certificate not verified)",
+            Code::CertUntrusted,
+            "Postfix smtp_proto.c (`Server certificate not verified`)",
         ),
         (
             "SSL policy error: RemoteCertificateNameMismatch",
@@ -1981,6 +2246,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn catalogue_sender_strings_catch_what_no_pattern_does() {
+        // A catalogue sender string of cert-chain-incomplete without a pattern of its own.
+        let e =
+            crate::explain::explain_text("verify error: unable to verify the first certificate");
+        assert_eq!(
+            e.matches.first().map(|m| m.code),
+            Some(Code::CertChainIncomplete)
+        );
     }
 
     #[test]
