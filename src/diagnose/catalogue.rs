@@ -204,6 +204,7 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "Host or domain name not found",
             "450 4.4.312 DNS query failed",
+            "SMTPSEND.DNS.NonExistentDomain",
         ],
     },
     Entry {
@@ -346,6 +347,7 @@ pub const CATALOGUE: &[Entry] = &[
             "Host not found, try again",
             "450 4.4.312 DNS query failed",
             "dnssec-invalid",
+            "451 4.4.0 DNS query failed",
         ],
     },
     Entry {
@@ -425,6 +427,8 @@ pub const CATALOGUE: &[Entry] = &[
             "451 4.4.0 Primary target IP address responded with",
             "Connector is configured to send mail only over TLS connections and remote doesn't support TLS",
             "Access denied, banned sending IP",
+            "blocked using",
+            "Access denied, banned sender",
         ],
     },
     Entry {
@@ -537,6 +541,7 @@ pub const CATALOGUE: &[Entry] = &[
             "4.4.316 Connection refused",
             "Socket error code 10061",
             "Connection refused",
+            "Winsock error code: 10061",
         ],
     },
     Entry {
@@ -565,6 +570,9 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "450 4.4.315 Connection timed out",
             ":25: Connection timed out",
+            "Winsock error code: 10060",
+            "421 4.2.1 Unable to connect",
+            "421 4.4.1 Connection timed out",
         ],
     },
     Entry {
@@ -683,6 +691,7 @@ pub const CATALOGUE: &[Entry] = &[
             "The maximum number of concurrent connections has exceeded a limit",
             "4.7.500 Server busy",
             "All server ports are busy",
+            "Access denied, please try again later",
         ],
     },
     Entry {
@@ -762,6 +771,7 @@ pub const CATALOGUE: &[Entry] = &[
             "450 4.4.318 Connection was closed abruptly",
             "421 4.4.2 Connection dropped due to",
             "lost connection with",
+            "451 4.4.397 Error communicating with target host",
         ],
     },
     Entry {
@@ -932,6 +942,7 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "451 5.7.3 STARTTLS is required to send mail",
             "TLS is required, but was not offered by host",
+            "220 ****",
         ],
     },
     Entry {
@@ -972,6 +983,7 @@ pub const CATALOGUE: &[Entry] = &[
             "TLS is required, but was not offered by host",
             "Must issue a STARTTLS command first",
             "starttls-not-supported",
+            "250-XXXXXXXA",
         ],
     },
     Entry {
@@ -1052,7 +1064,7 @@ pub const CATALOGUE: &[Entry] = &[
             "RFC 5321 §4.2 (every line of a multi-line reply carries the same code)",
             "RFC 5321 §2.3.8 (lines end with CRLF)",
         ],
-        sender_strings: &[],
+        sender_strings: &["STARTTLS command not supported"],
     },
     Entry {
         code: Code::TlsInterceptionSuspected,
@@ -1269,6 +1281,10 @@ pub const CATALOGUE: &[Entry] = &[
             "warning: TLS library problem",
             "SMTPSEND.SuspiciousRemoteServerError",
             "starttls-not-supported",
+            "SSL_accept error from",
+            "SSL_connect error to",
+            "no shared cipher",
+            "sslv3 alert handshake failure",
         ],
     },
     Entry {
@@ -1331,6 +1347,7 @@ pub const CATALOGUE: &[Entry] = &[
             "SMTPSEND.SuspiciousRemoteServerError",
             "remote server disconnected abruptly",
             "Cannot start TLS: handshake failure",
+            "unsupported protocol",
         ],
     },
     Entry {
@@ -1361,6 +1378,7 @@ pub const CATALOGUE: &[Entry] = &[
             "530 5.7.0 Must issue a STARTTLS command first",
             "Must issue a STARTTLS command first",
             "STARTTLS is required to send mail",
+            "Connection is not TLS encrypted. Recipient organization requires TLS",
         ],
     },
     Entry {
@@ -1536,6 +1554,7 @@ pub const CATALOGUE: &[Entry] = &[
             "Server certificate not trusted",
             "Server certificate not verified",
             "Remote certificate failed MTA-STS validation",
+            "The certificate is valid but it is selfsigned",
         ],
     },
     Entry {
@@ -1574,6 +1593,7 @@ pub const CATALOGUE: &[Entry] = &[
             "Server certificate not trusted",
             "Server certificate not verified",
             "Remote certificate failed MTA-STS validation",
+            "ChainTrust",
         ],
     },
     Entry {
@@ -1658,6 +1678,8 @@ pub const CATALOGUE: &[Entry] = &[
             "hostname mismatch",
             "Cert Hostname DOES NOT VERIFY",
             "RemoteCertificateNameMismatch",
+            "Certificate subject does not match the passed value",
+            "TLS Negotiation failed, the certificate doesn't match the host",
         ],
     },
     Entry {

@@ -97,7 +97,9 @@ fn word_at(text: &str, at: usize) -> &str {
     let rest = &text[at..];
     let rest = rest.trim_start_matches([' ', ':', '=', '\t']);
     let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, ']' | ',' | ';' | '"' | '\'' | ')' | '('))
+        .find(|c: char| {
+            c.is_whitespace() || matches!(c, ']' | '}' | ',' | ';' | '"' | '\'' | ')' | '(')
+        })
         .unwrap_or(rest.len());
     &rest[..end]
 }
@@ -245,7 +247,7 @@ fn message_trace(text: &str, lower: &str, out: &mut Extracted) {
         };
         out.remote_reply = Some(clean(reply));
     }
-    for at in after_all(lower, "lastattemptedservername") {
+    for at in after_all(lower, "lastattemptedservername").chain(after_all(lower, "{fqdn=")) {
         if let Some(h) = host_name(word_at(text, at)) {
             push_unique(&mut out.hosts, h);
         }
@@ -255,6 +257,7 @@ fn message_trace(text: &str, lower: &str, out: &mut Extracted) {
         "the last endpoint attempted was",
         "outboundproxytargetip",
         "target ip address:",
+        "{ip=",
     ] {
         for at in after_all(lower, needle) {
             if let Some((ip, port)) = address_and_port(word_at(text, at)) {
@@ -447,6 +450,17 @@ mod tests {
         assert_eq!(e.hosts, ["mail.contoso.com"]);
         assert_eq!(e.addresses, ["203.0.113.5".parse::<IpAddr>().unwrap()]);
         assert_eq!(e.port, Some(25));
+    }
+
+    #[test]
+    fn message_trace_fqdn_and_ip_fields() {
+        // The `{FQDN=…};{IP=…}` fields of an Exchange Online message-trace detail (Microsoft
+        // Learn archive, the 4.7.320 article cited above).
+        let e = extract(
+            "{LED=450 4.4.316 Connection refused};{MSG=};{FQDN=mail.contoso.com};{IP=203.0.113.5};{LRT=}",
+        );
+        assert_eq!(e.hosts, ["mail.contoso.com"]);
+        assert_eq!(e.addresses, ["203.0.113.5".parse::<IpAddr>().unwrap()]);
     }
 
     #[test]

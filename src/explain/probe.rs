@@ -44,16 +44,17 @@ pub fn suggest(x: &Extracted, matches: &[Match]) -> Option<ProbeSuggestion> {
         (None, Some(ip)) => address_word(ip),
         (None, None) => return None,
     };
-    let name_checked = matches.iter().any(|m| {
-        matches!(
-            m.code,
-            Code::CertNameMismatch | Code::CertExpectedNameMismatch
-        )
-    });
+    // The name checked: a connector's TlsDomain, else the server named when the text says its
+    // certificate lacks the name checked (`SubjectMismatch`, a DANE host mismatch).
+    let lower = |s: &Option<String>| s.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let subject_mismatch = lower(&x.message).contains("subjectmismatch")
+        || matches
+            .iter()
+            .any(|m| m.matched.to_ascii_lowercase().contains("subjectmismatch"));
     let expect = x
         .expect_name
         .clone()
-        .or_else(|| host.filter(|_| name_checked).cloned());
+        .or_else(|| host.filter(|_| subject_mismatch).cloned());
     if let Some(n) = expect {
         args.push("--expect-name".to_string());
         args.push(n);
