@@ -97,11 +97,21 @@ fn word_at(text: &str, at: usize) -> &str {
     let rest = &text[at..];
     let rest = rest.trim_start_matches([' ', ':', '=', '\t']);
     let end = rest
-        .find(|c: char| {
+        .char_indices()
+        .take(MAX_WORD)
+        .find(|(_, c)| {
             c.is_whitespace() || matches!(c, ']' | '}' | ',' | ';' | '"' | '\'' | ')' | '(')
         })
-        .unwrap_or(rest.len());
+        .map_or_else(|| bounded(rest, MAX_WORD), |(i, _)| i);
     &rest[..end]
+}
+
+/// The longest word read (a host name is at most 253 bytes).
+const MAX_WORD: usize = 300;
+
+/// The byte length of the first `chars` characters of `s`.
+fn bounded(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
 }
 
 /// Every position after `needle` (lower case) in `lower`.
@@ -118,12 +128,11 @@ fn name_bracket_ip(text: &str, bracket: usize, out: &mut Extracted, as_sender: b
     while start > 0 && is_name_byte(bytes[start - 1]) && bracket - start < 253 {
         start -= 1;
     }
-    let Some(close) = text[bracket..].find(']').map(|i| bracket + i) else {
+    // An address in brackets is at most 45 bytes (`[` + IPv6 with an IPv4 tail + `]`).
+    let window = &bytes[bracket..bytes.len().min(bracket + 48)];
+    let Some(close) = window.iter().position(|b| *b == b']').map(|i| bracket + i) else {
         return;
     };
-    if close - bracket > 48 {
-        return;
-    }
     let Ok(ip) = text[bracket + 1..close].parse::<IpAddr>() else {
         return;
     };
@@ -322,16 +331,16 @@ fn postfix(text: &str, lower: &str, out: &mut Extracted) {
         let end = text[at..line_end].rfind(')').map_or(line_end, |i| at + i);
         out.postfix_status = Some(clean(&text[at..end]));
     }
-    for at in after_all(lower, " said: ") {
+    if out.remote_reply.is_none()
+        && let Some(at) = after_all(lower, " said: ").next()
+    {
         let line_end = text[at..].find(['\r', '\n']).map_or(text.len(), |i| at + i);
         let said = &text[at..line_end];
         let said = said
             .find(" (in reply to")
             .map_or(said, |i| &said[..i])
             .trim_end_matches(')');
-        if out.remote_reply.is_none() {
-            out.remote_reply = Some(clean(said));
-        }
+        out.remote_reply = Some(clean(said));
     }
     if let Some(at) = after_all(lower, "blocked using ").next() {
         let w = word_at(text, at).trim_end_matches(['.', ':']);
@@ -352,17 +361,29 @@ fn brackets(text: &str, lower: &str, out: &mut Extracted) {
         "sender ip ",
         "ssl_accept error from ",
         "connect from ",
+        "from ",
     ];
+    let mut line_start = 0;
+    let mut last = 0;
     for (i, _) in text.match_indices('[').take(4096) {
-        let before = &lower[..i];
-        // `SSL_accept error from client[ip]` names the client.
-        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+        // The start of this line, found without scanning back over the whole text.
+        if let Some(n) = lower[last..i].rfind('\n') {
+            line_start = last + n + 1;
+        }
+        last = i;
         let mut name_start = i;
-        while name_start > line_start && is_name_byte(text.as_bytes()[name_start - 1]) {
+        while name_start > line_start
+            && i - name_start < 253
+            && is_name_byte(text.as_bytes()[name_start - 1])
+        {
             name_start -= 1;
         }
-        let prefix = &lower[line_start..name_start];
-        let as_sender = sender_before.iter().any(|s| prefix.ends_with(s));
+        // Only the few words before the name decide whose address it is.
+        let from = line_start.max(name_start.saturating_sub(32));
+        let prefix = lower.get(from..name_start).unwrap_or_default();
+        // `banned sender[ip]` (5.7.511) writes no space.
+        let as_sender = sender_before.iter().any(|s| prefix.ends_with(s))
+            || lower.get(name_start..i) == Some("sender");
         name_bracket_ip(text, i, out, as_sender);
     }
 }
@@ -373,13 +394,10 @@ fn connectors(text: &str, lower: &str, out: &mut Extracted) {
     let take_name = |at: usize, max: usize| -> &str {
         let rest = &text[at..];
         let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.')))
-            .unwrap_or(rest.len())
-            .min(max);
-        let mut end = end;
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
+            .char_indices()
+            .take(max)
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.')))
+            .map_or_else(|| bounded(rest, max), |(i, _)| i);
         rest[..end].trim()
     };
     for needle in [
@@ -405,7 +423,8 @@ fn connectors(text: &str, lower: &str, out: &mut Extracted) {
     for needle in ["connector '", "connector \""] {
         for at in after_all(lower, needle).take(MAX_ITEMS) {
             let quote = &needle[needle.len() - 1..];
-            if let Some(end) = text[at..].find(quote).filter(|e| *e <= 120) {
+            let window = &text[at..at + bounded(&text[at..], 120)];
+            if let Some(end) = window.find(quote) {
                 push_unique(&mut out.connectors, clean(&text[at..at + end]));
             }
         }
@@ -592,6 +611,23 @@ mod tests {
     }
 
     #[test]
+    fn exchange_online_names_the_sender_address_in_several_ways() {
+        // Microsoft Learn, "Email non-delivery reports and SMTP errors in Exchange Online".
+        for text in [
+            "550 5.7.511 Access denied, banned sender[203.0.113.66]. To request removal from this list",
+            "451 4.7.500 Server busy. Please try again later from [203.0.113.66]. (S77714)",
+            "550 5.7.606 Access denied, banned sending IP [203.0.113.66].",
+        ] {
+            let e = extract(text);
+            assert!(e.addresses.is_empty(), "{text}");
+            assert_eq!(
+                e.sender_addresses,
+                ["203.0.113.66".parse::<IpAddr>().unwrap()]
+            );
+        }
+    }
+
+    #[test]
     fn tls_domain_and_port_words() {
         let e = extract(
             "Set-OutboundConnector -TlsDomain *.contoso.com; the server listens on port 587",
@@ -620,6 +656,27 @@ mod tests {
         assert!(e.truncated);
         let long = format!("[Message={}]", "x".repeat(10_000));
         assert!(extract(&long).message.unwrap().chars().count() <= MAX_FIELD + 1);
+    }
+
+    #[test]
+    fn adversarial_repeats_return() {
+        for unit in [
+            "[",
+            "a[",
+            "lastattemptedservername=",
+            " said: x",
+            "connector '",
+            "default frontend ",
+            "outbound to office 365",
+            "[message=",
+            "tlsdomain ",
+            "port ",
+            "4.7.3",
+        ] {
+            let text = unit.repeat(MAX_TEXT / unit.len() + 1);
+            let e = extract(&text);
+            assert!(e.truncated, "{unit}");
+        }
     }
 
     #[test]

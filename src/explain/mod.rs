@@ -253,7 +253,7 @@ mod tests {
                 n => char::from(b'a' + (n as u8 % 26)),
             };
             noise.push(c);
-            if x % 97 == 0 {
+            if x.is_multiple_of(97) {
                 noise.push_str("4.7.320 [Message=x] host a.b[1.2.3.4]:25 said: ");
             }
         }
