@@ -158,15 +158,13 @@ fn fix_name_mismatch(c: &Ctx<'_>) -> Fix {
 }
 
 fn fix_untrusted(c: &Ctx<'_>) -> Fix {
-    let names = c.host_or("the mail host's name");
-    fixes::install_certificate(
-        c.receiver_or(ServerKind::Unknown),
-        c.port,
-        &generic::replace_self_signed(&names),
-        None,
-    )
-    .followed_by(fixes::incomplete_chain(
-        c.receiver_or(ServerKind::Unknown),
+    let kind = c.receiver_or(ServerKind::Unknown);
+    let what = format!(
+        "Use a certificate for {} from a CA that public senders trust (not self-signed, not a private CA), and send it with its intermediate certificates.",
+        c.host_or("the mail host")
+    );
+    fixes::install_certificate(kind, c.port, &what, None).followed_by(fixes::incomplete_chain(
+        kind,
         c.port,
         "the intermediate certificates your CA issued with it",
     ))
@@ -1730,7 +1728,7 @@ pub fn matches(text: &str, x: &Extracted) -> Vec<Match> {
         let best = e
             .sender_strings
             .iter()
-            .filter(|s| s.len() >= MIN_SENDER_STRING)
+            .filter(|s| s.len() >= MIN_SENDER_STRING && unambiguous(s))
             .filter_map(|s| {
                 let needle = s.to_ascii_lowercase();
                 lower
@@ -1749,6 +1747,15 @@ pub fn matches(text: &str, x: &Extracted) -> Vec<Match> {
 
 /// The shortest catalogue sender string matched on its own (shorter ones are too common).
 const MIN_SENDER_STRING: usize = 12;
+
+/// A sender string that only one catalogue code lists: on its own, it names that code.
+fn unambiguous(s: &str) -> bool {
+    crate::diagnose::catalogue::CATALOGUE
+        .iter()
+        .filter(|e| e.sender_strings.contains(&s))
+        .count()
+        == 1
+}
 
 /// The answer of pattern `p` for the words `matched`.
 fn build(p: &Pattern, matched: String, ctx: &Ctx<'_>) -> Match {
@@ -2206,6 +2213,27 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "prints every sample's answer for a review; asserts nothing"]
+    fn print_every_answer() {
+        for (sample, _, _) in SAMPLES {
+            let e = crate::explain::explain_text(sample);
+            println!("=== {sample}");
+            for m in &e.matches {
+                println!(
+                    "--- {} ({:?}): {}\n{}",
+                    m.code,
+                    m.side,
+                    m.meaning,
+                    m.fix.text()
+                );
+            }
+            if let Some(p) = e.probe {
+                println!("probe: {}", p.command);
+            }
+        }
+    }
+
+    #[test]
     fn every_pattern_is_reached_by_a_sample() {
         let mut reached = vec![false; PATTERNS.len()];
         for (sample, _, _) in SAMPLES {
@@ -2266,6 +2294,14 @@ mod tests {
         );
         assert_eq!(e.matches[0].code, Code::CertExpired);
         assert!(e.matches.iter().any(|m| m.code == Code::CertNameMismatch));
+        // A string several codes list adds none of them on its own.
+        let e = crate::explain::explain_text(SAMPLES[0].0);
+        assert_eq!(
+            e.matches.len(),
+            1,
+            "{:?}",
+            e.matches.iter().map(|m| m.code).collect::<Vec<_>>()
+        );
     }
 
     #[test]
