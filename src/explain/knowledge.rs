@@ -1698,8 +1698,15 @@ pub fn matches(text: &str, x: &Extracted) -> Vec<Match> {
     let lower = text.to_ascii_lowercase();
     let ctx = context(x, &lower);
     let mut out: Vec<Match> = Vec::new();
+    // Where the patterns' phrases are: a catalogue string inside one is already explained.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     for i in matching(&lower) {
         let p = &PATTERNS[i];
+        spans.extend(
+            p.all
+                .iter()
+                .filter_map(|n| lower.find(n).map(|at| (at, at + n.len()))),
+        );
         if out.iter().any(|m| m.code == p.code) {
             continue;
         }
@@ -1733,6 +1740,10 @@ pub fn matches(text: &str, x: &Extracted) -> Vec<Match> {
                 let needle = s.to_ascii_lowercase();
                 lower
                     .find(&needle)
+                    .filter(|at| {
+                        let end = at + needle.len();
+                        !spans.iter().any(|(a, b)| *a < end && *at < *b)
+                    })
                     .map(|at| (s.len(), super::extract::clean(&text[at..at + needle.len()])))
             })
             .max_by_key(|(len, _)| *len);
@@ -2294,7 +2305,13 @@ mod tests {
         );
         assert_eq!(e.matches[0].code, Code::CertExpired);
         assert!(e.matches.iter().any(|m| m.code == Code::CertNameMismatch));
-        // A string several codes list adds none of them on its own.
+        // A string several codes list adds none of them on its own, nor does one inside a
+        // phrase a pattern already explained.
+        let e = crate::explain::explain_text(SAMPLES[4].0);
+        assert!(
+            !e.matches.iter().any(|m| m.code == Code::TlsRequired),
+            "4.4.317: EXO is the sender"
+        );
         let e = crate::explain::explain_text(SAMPLES[0].0);
         assert_eq!(
             e.matches.len(),
