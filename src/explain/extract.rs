@@ -546,7 +546,7 @@ mod tests {
                 "mx.fabrikam.com",
             ),
             (
-                "server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=10:certificate has expired",
+                "server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: certificate has expired",
                 "mx.fabrikam.com",
             ),
         ] {

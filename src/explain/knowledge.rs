@@ -1081,26 +1081,22 @@ pub const PATTERNS: &[Pattern] = &[
         fix_handshake_failure
     ),
     p!(
-        "postfix-verify-expired",
+        "verify-expired",
         CertExpired,
         Receiver,
-        90,
-        ["certificate verification failed", "certificate has expired"],
+        85,
+        ["certificate has expired"],
         [],
         "The certificate of {host} has expired.",
         ["the certificate was not renewed, or the renewed one is not installed"],
         fix_expired
     ),
     p!(
-        "postfix-verify-self-signed",
+        "verify-self-signed",
         CertSelfSigned,
         Receiver,
-        90,
-        [
-            "certificate verification failed",
-            "self",
-            "signed certificate"
-        ],
+        85,
+        ["self", "signed certificate"],
         ["in certificate chain"],
         "{host} presents a self-signed certificate.",
         [
@@ -1110,14 +1106,11 @@ pub const PATTERNS: &[Pattern] = &[
         fix_self_signed
     ),
     p!(
-        "postfix-verify-local-issuer",
+        "verify-local-issuer",
         CertChainIncomplete,
         Receiver,
-        90,
-        [
-            "certificate verification failed",
-            "unable to get local issuer certificate"
-        ],
+        85,
+        ["unable to get local issuer certificate"],
         [],
         "The chain {host} sends does not lead to a trusted root: usually the intermediate is missing.",
         [
@@ -1127,11 +1120,11 @@ pub const PATTERNS: &[Pattern] = &[
         fix_chain
     ),
     p!(
-        "postfix-verify-not-yet-valid",
+        "verify-not-yet-valid",
         CertNotYetValid,
         Receiver,
-        90,
-        ["certificate verification failed", "not yet valid"],
+        85,
+        ["not yet valid"],
         [],
         "The certificate of {host} is not valid yet.",
         [
@@ -1667,6 +1660,31 @@ pub const PATTERNS: &[Pattern] = &[
         ["a certificate from a client or e-mail template"],
         fix_server_auth
     ),
+    p!(
+        "postfix-not-designated",
+        CertNoServerAuth,
+        Receiver,
+        85,
+        ["not designated for use as a server certificate"],
+        [],
+        "The certificate of {host} is not valid for a TLS server (no serverAuth extended key usage).",
+        ["a certificate from a client or e-mail template"],
+        fix_server_auth
+    ),
+    p!(
+        "postfix-refused-to-start-tls",
+        StarttlsRejected,
+        Receiver,
+        70,
+        ["refused to start tls"],
+        [],
+        "{host} advertised STARTTLS but answered the command with an error.",
+        [
+            "the server cannot load its certificate or key (454)",
+            "a firewall in the path rewrote the command (500/502)"
+        ],
+        fix_tls_unavailable
+    ),
 ];
 
 /// The receiving server's kind and the context of the fixes, for `x` and `lower`.
@@ -1796,12 +1814,12 @@ mod tests {
         (
             "450 4.7.320 Certificate validation failed [Message=ChainTrust] [LastAttemptedServerName=mail.contoso.com]",
             Code::CertUntrusted,
-            "issue 10 brief (the ChainTrust detail of 4.7.320); wording of the line from the SubjectMismatch sample above",
+            "composed: the 4.7.320 line cited above with the ChainTrust detail the issue 10 brief names (no public sample found)",
         ),
         (
             "450 4.7.320 Certificate validation failed [Message=CertificateExpired] [LastAttemptedServerName=mail.contoso.com]",
             Code::CertExpired,
-            "issue 10 brief (the expired detail of 4.7.320); field-notes.md §2",
+            "composed: the 4.7.320 line cited above with an expiry detail (field-notes.md §2 names expiry as a cause; no public sample found)",
         ),
         (
             "450 4.7.320 Certificate validation failed",
@@ -1989,29 +2007,29 @@ mod tests {
             "Postfix smtp_proto.c (`Cannot start TLS: handshake failure`)",
         ),
         (
-            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=10:certificate has expired",
+            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: certificate has expired",
             Code::CertExpired,
-            "Postfix tls_verify.c (`certificate verification failed for %s: num=%d:%s`), OpenSSL X509_V_ERR_CERT_HAS_EXPIRED",
+            "Postfix tls_verify.c (`%s certificate verification failed for %s: certificate has expired`)",
         ),
         (
-            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=18:self-signed certificate",
+            "depth=0 CN = mx.fabrikam.com\nverify error:num=18:self-signed certificate",
             Code::CertSelfSigned,
-            "Postfix tls_verify.c; OpenSSL 3 X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT text",
+            "openssl s_client -starttls smtp output (OpenSSL 3 X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT); anchors.md §(c) num=18",
         ),
         (
-            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=20:unable to get local issuer certificate",
+            "verify error:num=20:unable to get local issuer certificate",
             Code::CertChainIncomplete,
-            "Postfix tls_verify.c; OpenSSL X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY text",
+            "openssl s_client output; Let's Encrypt community thread 207518 (anchors.md §(c) num=20)",
         ),
         (
-            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=9:certificate is not yet valid",
+            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: certificate not yet valid",
             Code::CertNotYetValid,
-            "Postfix tls_verify.c; OpenSSL X509_V_ERR_CERT_NOT_YET_VALID text",
+            "Postfix tls_verify.c (`%s certificate verification failed for %s: certificate not yet valid`)",
         ),
         (
-            "postfix/smtp[3141]: server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=19:self-signed certificate in certificate chain",
+            "verify error:num=19:self-signed certificate in certificate chain",
             Code::CertUntrusted,
-            "Postfix tls_verify.c; OpenSSL X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN text",
+            "openssl s_client output (anchors.md §(c) num=19: self-signed in chain)",
         ),
         (
             "postfix/smtp[3141]: Untrusted TLS connection established to mx.fabrikam.com[198.51.100.7]:25: TLSv1.3 ... status=deferred (Server certificate not verified) untrusted issuer",
@@ -2174,6 +2192,26 @@ mod tests {
             "Postfix smtp_proto.c (`Server certificate not verified`)",
         ),
         (
+            "postfix/smtp[3141]: certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: not designated for use as a server certificate",
+            Code::CertNoServerAuth,
+            "Postfix tls_verify.c (`not designated for use as a %s certificate`)",
+        ),
+        (
+            "status=deferred (TLS is required, but host mx.fabrikam.com[198.51.100.7] refused to start TLS: 454 4.7.0 TLS not available due to local problem)",
+            Code::StarttlsRejected,
+            "Postfix smtp_proto.c (`TLS is required, but host %s refused to start TLS: %s`)",
+        ),
+        (
+            "status=deferred (TLS is required, but host mx.fabrikam.com[198.51.100.7] refused to start TLS: 500 5.5.1 Command unrecognized: \"XXXXXXXX\")",
+            Code::MiddleboxStarttlsMangled,
+            "Postfix smtp_proto.c with the Postini reply of anchors.md §(d)",
+        ),
+        (
+            "postfix/smtp[3141]: certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: untrusted issuer /C=US/O=Example/CN=Example Issuing CA",
+            Code::CertUntrusted,
+            "Postfix tls_verify.c (`certificate verification failed for %s: untrusted issuer %s`)",
+        ),
+        (
             "SSL policy error: RemoteCertificateNameMismatch",
             Code::CertNameMismatch,
             "nodinite docs, 'FAQ - SSL TLS Certificate Name Mismatch'",
@@ -2194,19 +2232,19 @@ mod tests {
             "TechNet bb331963 (CAPI2 800B0109)",
         ),
         (
-            "server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=66:EE certificate key too weak",
+            "verify error:num=66:EE certificate key too weak",
             Code::CertWeakKey,
-            "OpenSSL X509_V_ERR_EE_KEY_TOO_SMALL text; Postfix tls_verify.c",
+            "OpenSSL X509_V_ERR_EE_KEY_TOO_SMALL text, as openssl s_client prints it",
         ),
         (
-            "server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=68:CA signature digest algorithm too weak",
+            "verify error:num=68:CA signature digest algorithm too weak",
             Code::CertWeakSignature,
-            "OpenSSL X509_V_ERR_CA_MD_TOO_WEAK text; Postfix tls_verify.c",
+            "OpenSSL X509_V_ERR_CA_MD_TOO_WEAK text, as openssl s_client prints it",
         ),
         (
-            "server certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: num=26:unsupported certificate purpose",
+            "verify error:num=26:unsupported certificate purpose",
             Code::CertNoServerAuth,
-            "OpenSSL X509_V_ERR_INVALID_PURPOSE text; Postfix tls_verify.c",
+            "OpenSSL X509_V_ERR_INVALID_PURPOSE text, as openssl s_client prints it",
         ),
     ];
 
