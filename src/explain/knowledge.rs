@@ -1685,6 +1685,22 @@ pub const PATTERNS: &[Pattern] = &[
         ],
         fix_tls_unavailable
     ),
+    // --- Exchange protocol logs: an EHLO answered without STARTTLS.
+    p!(
+        "protocol-log-no-starttls",
+        StarttlsNotOffered,
+        Receiver,
+        60,
+        [",>,ehlo ", ",<,250"],
+        ["starttls"],
+        "The protocol log shows an EHLO answered without STARTTLS: the receiving side did not offer TLS.",
+        [
+            "the receive connector has no usable certificate for its Fqdn, or lacks Tls in AuthMechanism",
+            "a firewall with SMTP inspection strips STARTTLS",
+            "the receiver withholds STARTTLS from a listed sender address"
+        ],
+        fix_no_starttls
+    ),
 ];
 
 /// The receiving server's kind and the context of the fixes, for `x` and `lower`.
@@ -2210,6 +2226,11 @@ mod tests {
             "postfix/smtp[3141]: certificate verification failed for mx.fabrikam.com[198.51.100.7]:25: untrusted issuer /C=US/O=Example/CN=Example Issuing CA",
             Code::CertUntrusted,
             "Postfix tls_verify.c (`certificate verification failed for %s: untrusted issuer %s`)",
+        ),
+        (
+            "2024-05-02T08:00:01.210Z,Internet,08DC6A,2,10.0.0.5:31337,198.51.100.7:25,>,EHLO mail.contoso.com,\n2024-05-02T08:00:01.260Z,Internet,08DC6A,3,10.0.0.5:31337,198.51.100.7:25,<,250-mx.fabrikam.com Hello [203.0.113.66],\n2024-05-02T08:00:01.261Z,Internet,08DC6A,4,10.0.0.5:31337,198.51.100.7:25,<,250 8BITMIME,",
+            Code::StarttlsNotOffered,
+            "composed in the SmtpSend CSV format of Microsoft Learn 'Protocol logging' (no STARTTLS in the EHLO reply)",
         ),
         (
             "SSL policy error: RemoteCertificateNameMismatch",
