@@ -13,7 +13,7 @@
 
 pub mod extract;
 pub mod knowledge;
-mod probe;
+pub mod probe;
 
 use std::net::IpAddr;
 
