@@ -1412,7 +1412,7 @@ pub const PATTERNS: &[Pattern] = &[
         ConnectTimeout,
         Path,
         85,
-        ["10060"],
+        ["error code", "10060"],
         [],
         "The Exchange server's connection attempts to {host} timed out (Winsock 10060).",
         [
@@ -1426,7 +1426,7 @@ pub const PATTERNS: &[Pattern] = &[
         ConnectRefused,
         Path,
         85,
-        ["10061"],
+        ["error code", "10061"],
         [],
         "{host} refused the Exchange server's connection (Winsock 10061).",
         [
