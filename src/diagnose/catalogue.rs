@@ -134,6 +134,18 @@ pub enum Code {
     EndpointsInconsistent,
     /// `starttls-ok`: all good.
     StarttlsOk,
+    /// `connector-tenant-attribution`: Exchange Online cannot attribute relayed mail to the
+    /// tenant (5.7.64); reported by senders, not raised by a probe.
+    ConnectorTenantAttribution,
+    /// `sender-certificate-missing`: the on-premises sending side has no usable certificate;
+    /// reported by senders, not raised by a probe.
+    SenderCertificateMissing,
+    /// `dane-tlsa-invalid`: the TLSA records do not match the certificate (4/5.7.323);
+    /// reported by senders, not raised by a probe.
+    DaneTlsaInvalid,
+    /// `dane-dnssec-invalid`: the destination's DNSSEC does not validate (4/5.7.324);
+    /// reported by senders, not raised by a probe.
+    DaneDnssecInvalid,
 }
 
 /// What the catalogue knows about one code.
@@ -192,6 +204,7 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "Host or domain name not found",
             "450 4.4.312 DNS query failed",
+            "SMTPSEND.DNS.NonExistentDomain",
         ],
     },
     Entry {
@@ -334,6 +347,7 @@ pub const CATALOGUE: &[Entry] = &[
             "Host not found, try again",
             "450 4.4.312 DNS query failed",
             "dnssec-invalid",
+            "451 4.4.0 DNS query failed",
         ],
     },
     Entry {
@@ -413,6 +427,8 @@ pub const CATALOGUE: &[Entry] = &[
             "451 4.4.0 Primary target IP address responded with",
             "Connector is configured to send mail only over TLS connections and remote doesn't support TLS",
             "Access denied, banned sending IP",
+            "blocked using",
+            "Access denied, banned sender",
         ],
     },
     Entry {
@@ -525,6 +541,7 @@ pub const CATALOGUE: &[Entry] = &[
             "4.4.316 Connection refused",
             "Socket error code 10061",
             "Connection refused",
+            "Winsock error code: 10061",
         ],
     },
     Entry {
@@ -553,6 +570,9 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "450 4.4.315 Connection timed out",
             ":25: Connection timed out",
+            "Winsock error code: 10060",
+            "421 4.2.1 Unable to connect",
+            "421 4.4.1 Connection timed out",
         ],
     },
     Entry {
@@ -671,6 +691,7 @@ pub const CATALOGUE: &[Entry] = &[
             "The maximum number of concurrent connections has exceeded a limit",
             "4.7.500 Server busy",
             "All server ports are busy",
+            "Access denied, please try again later",
         ],
     },
     Entry {
@@ -750,6 +771,7 @@ pub const CATALOGUE: &[Entry] = &[
             "450 4.4.318 Connection was closed abruptly",
             "421 4.4.2 Connection dropped due to",
             "lost connection with",
+            "451 4.4.397 Error communicating with target host",
         ],
     },
     Entry {
@@ -920,6 +942,7 @@ pub const CATALOGUE: &[Entry] = &[
         sender_strings: &[
             "451 5.7.3 STARTTLS is required to send mail",
             "TLS is required, but was not offered by host",
+            "220 ****",
         ],
     },
     Entry {
@@ -960,6 +983,7 @@ pub const CATALOGUE: &[Entry] = &[
             "TLS is required, but was not offered by host",
             "Must issue a STARTTLS command first",
             "starttls-not-supported",
+            "250-XXXXXXXA",
         ],
     },
     Entry {
@@ -1040,7 +1064,7 @@ pub const CATALOGUE: &[Entry] = &[
             "RFC 5321 §4.2 (every line of a multi-line reply carries the same code)",
             "RFC 5321 §2.3.8 (lines end with CRLF)",
         ],
-        sender_strings: &[],
+        sender_strings: &["STARTTLS command not supported"],
     },
     Entry {
         code: Code::TlsInterceptionSuspected,
@@ -1257,6 +1281,10 @@ pub const CATALOGUE: &[Entry] = &[
             "warning: TLS library problem",
             "SMTPSEND.SuspiciousRemoteServerError",
             "starttls-not-supported",
+            "SSL_accept error from",
+            "SSL_connect error to",
+            "no shared cipher",
+            "sslv3 alert handshake failure",
         ],
     },
     Entry {
@@ -1319,6 +1347,7 @@ pub const CATALOGUE: &[Entry] = &[
             "SMTPSEND.SuspiciousRemoteServerError",
             "remote server disconnected abruptly",
             "Cannot start TLS: handshake failure",
+            "unsupported protocol",
         ],
     },
     Entry {
@@ -1349,6 +1378,7 @@ pub const CATALOGUE: &[Entry] = &[
             "530 5.7.0 Must issue a STARTTLS command first",
             "Must issue a STARTTLS command first",
             "STARTTLS is required to send mail",
+            "Connection is not TLS encrypted. Recipient organization requires TLS",
         ],
     },
     Entry {
@@ -1524,6 +1554,7 @@ pub const CATALOGUE: &[Entry] = &[
             "Server certificate not trusted",
             "Server certificate not verified",
             "Remote certificate failed MTA-STS validation",
+            "The certificate is valid but it is selfsigned",
         ],
     },
     Entry {
@@ -1562,6 +1593,7 @@ pub const CATALOGUE: &[Entry] = &[
             "Server certificate not trusted",
             "Server certificate not verified",
             "Remote certificate failed MTA-STS validation",
+            "ChainTrust",
         ],
     },
     Entry {
@@ -1646,6 +1678,8 @@ pub const CATALOGUE: &[Entry] = &[
             "hostname mismatch",
             "Cert Hostname DOES NOT VERIFY",
             "RemoteCertificateNameMismatch",
+            "Certificate subject does not match the passed value",
+            "TLS Negotiation failed, the certificate doesn't match the host",
         ],
     },
     Entry {
@@ -1883,6 +1917,140 @@ pub const CATALOGUE: &[Entry] = &[
             "RFC 9325 (BCP 195: recommendations for TLS)",
         ],
         sender_strings: &[],
+    },
+    Entry {
+        code: Code::ConnectorTenantAttribution,
+        id: "connector-tenant-attribution",
+        severity: Severity::Fail,
+        rank: 430,
+        inconclusive: false,
+        meaning: "Exchange Online cannot tie mail relayed from on premises to an inbound connector (550 5.7.64 TenantAttribution; Relay Access Denied): reported by senders, not raised by a probe",
+        explanation: "Reported by senders, not raised by a probe: the code explains a pasted \
+            NDR or queue error. Exchange Online refused to relay mail that the on-premises server \
+            sent through it, because no inbound connector of type OnPremises accepted the \
+            connection: the connector identifies the on-premises server by the name on its TLS \
+            certificate (`TlsSenderCertificateName`) or by its sending addresses, and neither \
+            matched. The on-premises queue or the NDR shows `550 5.7.64 TenantAttribution; Relay \
+            Access Denied`.\n\n\
+            Common causes: the on-premises certificate was renewed with another subject or name \
+            and the connector still expects the old one; the send connector presents no \
+            certificate (its TlsCertificateName names a replaced certificate); the on-premises \
+            server does not send the intermediate certificates, so Exchange Online cannot build the \
+            chain (CAPI2 `800B0109 ... terminated in a root certificate which is not trusted`); the \
+            public address the mail leaves from changed and the connector lists addresses; or \
+            the certificate's name is not an accepted domain of the tenant. Compare \
+            `Get-InboundConnector | fl Name,TlsSenderCertificateName,SenderIPAddresses` with the \
+            certificate the send connector presents, then re-run the Hybrid Configuration \
+            Wizard.",
+        references: &[
+            "Microsoft Learn: Fix error code 550 5.7.64 TenantAttribution; Relay Access Denied in Exchange Online",
+            "Microsoft Learn: Set-InboundConnector (TlsSenderCertificateName, SenderIPAddresses)",
+            "Microsoft Learn: Configure mail flow using connectors in Exchange Online",
+        ],
+        sender_strings: &[
+            "5.7.64 TenantAttribution; Relay Access Denied",
+            "TenantAttribution",
+        ],
+    },
+    Entry {
+        code: Code::SenderCertificateMissing,
+        id: "sender-certificate-missing",
+        severity: Severity::Fail,
+        rank: 440,
+        inconclusive: false,
+        meaning: "the on-premises sending server has no usable certificate for its send connector (TlsCertificateName not found, NoCredentials): reported by senders, not raised by a probe",
+        explanation: "Reported by senders, not raised by a probe: the code explains a pasted \
+            queue error or protocol-log line. The sending Exchange server could not present a \
+            certificate when the receiver (usually Exchange Online) asked for TLS: its send \
+            connector's TlsCertificateName names a certificate that is not in the store any more, \
+            or no certificate bound to SMTP is usable. The queue shows `454 4.7.5 The certificate \
+            specified in TlsCertificateName of the SendConnector could not be found.` or `454 4.7.5 \
+            certificate validation failure`; the SmtpSend protocol log shows `TLS negotiation \
+            failed with error NoCredentials` (or `UnknownCredentials`), and the queue often only \
+            `451 4.4.0 Primary target IP address responded with: \"421 4.4.1 Connection timed \
+            out.\"`.\n\n\
+            Common causes: the certificate was renewed and the connector still names the old one \
+            by `<I>issuer<S>subject`; the new certificate is not enabled for SMTP \
+            (`Enable-ExchangeCertificate -Services SMTP`); its private key is missing or not \
+            readable by the transport service; or its status is Invalid or RevocationCheckFailure \
+            because the CRL cannot be reached. Set the send connector's TlsCertificateName to the \
+            current certificate and restart the transport service; in a hybrid, re-run the Hybrid \
+            Configuration Wizard.",
+        references: &[
+            "Microsoft Learn: Set-SendConnector (TlsCertificateName)",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+            "Microsoft Support KB 4051498: TLS negotiation failed with error UnknownCredentials",
+            "Microsoft Learn (archive): Mailflow issue from Exchange On-prem to Office 365",
+        ],
+        sender_strings: &[
+            "The certificate specified in TlsCertificateName of the SendConnector could not be found",
+            "454 4.7.5 certificate validation failure",
+            "TLS negotiation failed with error NoCredentials",
+            "TLS negotiation failed with error UnknownCredentials",
+        ],
+    },
+    Entry {
+        code: Code::DaneTlsaInvalid,
+        id: "dane-tlsa-invalid",
+        severity: Severity::Fail,
+        rank: 450,
+        inconclusive: false,
+        meaning: "the destination's TLSA records match no certificate it presents (4/5.7.323 tlsa-invalid): reported by senders, not raised by a probe",
+        explanation: "Reported by senders, not raised by a probe: the code explains a pasted NDR \
+            or message-trace detail. A sender that uses DANE (Exchange Online outbound, Postfix with \
+            `smtp_tls_security_level = dane`) found DNSSEC-signed TLSA records for the MX host \
+            (`_25._tcp.<mx host>`), and none of them matches the certificate chain the server \
+            presented, so it refuses to deliver: Exchange Online reports `4.7.323 tlsa-invalid: \
+            The domain failed DANE validation.` (5.7.323 once it gives up), Postfix `untrusted \
+            issuer` or `Server certificate not verified` at level dane.\n\n\
+            Common causes: the certificate (or its key) was renewed and the TLSA record still \
+            holds the old digest: publish the new record before the new certificate goes live \
+            (\"3 1 1\" of the key survives renewals on the same key); a TLSA record of usage 2 \
+            names an intermediate the server no longer sends; a certificate whose validity \
+            starts in the future; or an attack on the path.",
+        references: &[
+            "RFC 7672 (SMTP security via opportunistic DANE TLS)",
+            "RFC 6698 (TLSA records)",
+            "RFC 8460 (TLS-RPT result type tlsa-invalid)",
+            "Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+        ],
+        sender_strings: &[
+            "4.7.323 tlsa-invalid",
+            "5.7.323 tlsa-invalid",
+            "tlsa-invalid: The domain failed DANE validation",
+        ],
+    },
+    Entry {
+        code: Code::DaneDnssecInvalid,
+        id: "dane-dnssec-invalid",
+        severity: Severity::Fail,
+        rank: 460,
+        inconclusive: false,
+        meaning: "the destination's DNSSEC records do not validate, so a DANE sender cannot trust its MX or TLSA records (4/5.7.324 dnssec-invalid): reported by senders, not raised by a probe",
+        explanation: "Reported by senders, not raised by a probe: the code explains a pasted NDR \
+            or message-trace detail. A sender that validates DNSSEC for DANE got answers for the \
+            recipient domain, its MX host or the TLSA records that do not validate (bogus), so it \
+            cannot tell a real answer from a forged one and defers the mail: Exchange Online reports \
+            `4.7.324 dnssec-invalid: Destination domain returned invalid DNSSEC records` (5.7.324 \
+            once it gives up).\n\n\
+            Common causes: expired RRSIG signatures (a signer that stopped re-signing); a DS \
+            record left at the registrar after DNSSEC was turned off or the keys were changed \
+            without a rollover; a zone moved to another DNS provider with the old DS still \
+            published; or name servers that answer differently. `delv` or `dig +dnssec` against a \
+            validating resolver, and an online DNSSEC analyser, name the broken link.",
+        references: &[
+            "RFC 4035 §4.3 (DNSSEC: bogus answers)",
+            "RFC 7672 §2.1 (DANE for SMTP requires validated DNSSEC answers)",
+            "RFC 8460 (TLS-RPT result type dnssec-invalid)",
+            "Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works",
+            "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
+        ],
+        sender_strings: &[
+            "4.7.324 dnssec-invalid",
+            "5.7.324 dnssec-invalid",
+            "Destination domain returned invalid DNSSEC records",
+        ],
     },
 ];
 

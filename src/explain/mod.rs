@@ -11,6 +11,10 @@
 // the subcommand uses all of it.
 #![allow(dead_code)]
 
+pub mod extract;
+pub mod knowledge;
+pub mod probe;
+
 use std::net::IpAddr;
 
 use crate::diagnose::{Code, Fix};
@@ -61,6 +65,19 @@ pub struct Extracted {
     pub port: Option<u16>,
     /// The text was longer than [`MAX_TEXT`] and was cut.
     pub truncated: bool,
+    /// Addresses the text names as the sender's (`Client host [ip] blocked using …`, `banned
+    /// sending IP [ip]`, `SSL_accept error from client[ip]`): never a probe target.
+    pub sender_addresses: Vec<IpAddr>,
+    /// The name the sender checks the certificate against (an Exchange Online connector's
+    /// `TlsDomain` or `TlsSenderCertificateName`), a valid host name, maybe `*.`-prefixed.
+    pub expect_name: Option<String>,
+    /// Exchange protocol-log lines, as `event,data` (`>,EHLO mail.contoso.com`,
+    /// `<,250-STARTTLS`, `*,TLS negotiation failed with error NoCredentials`).
+    pub protocol_log: Vec<String>,
+    /// What a Postfix `status=deferred (…)` or `status=bounced (…)` holds.
+    pub postfix_status: Option<String>,
+    /// The blocklist a rejection names (`blocked using zen.spamhaus.org`), a valid zone name.
+    pub blocklist_zone: Option<String>,
 }
 
 /// One cause the text points at.
@@ -105,16 +122,156 @@ pub struct Explanation {
 
 /// Explains pasted `text` (at most [`MAX_TEXT`] bytes are read; the rest is cut).
 pub fn explain_text(text: &str) -> Explanation {
-    let _ = text;
+    let extracted = extract::extract(text);
+    let (cut, _) = extract::cut(text);
+    let matches = knowledge::matches(cut, &extracted);
+    let probe = probe::suggest(&extracted, &matches);
     Explanation {
-        extracted: Extracted::default(),
-        matches: Vec::new(),
-        probe: None,
+        extracted,
+        matches,
+        probe,
     }
 }
+
+/// The longest word `lookup_code` treats as a code (the longest id is 27 characters).
+const MAX_CODE_WORD: usize = 40;
 
 /// The code `word` names (`cert-expired`), or the codes it is close to (`cert-expird`,
 /// `expired`), best first; an empty list when it is not code-like at all.
 pub fn lookup_code(word: &str) -> Result<Code, Vec<Code>> {
-    Code::from_id(word.trim()).ok_or_else(Vec::new)
+    let word = word.trim();
+    if let Some(code) = Code::from_id(word) {
+        return Ok(code);
+    }
+    let code_like = !word.is_empty()
+        && word.len() <= MAX_CODE_WORD
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !code_like {
+        return Err(Vec::new());
+    }
+    let w = word.to_ascii_lowercase().replace('_', "-");
+    if let Some(code) = Code::from_id(&w) {
+        return Ok(code);
+    }
+    // (how far, where in the catalogue): exact parts first, then by edit distance.
+    let mut near: Vec<(usize, usize, Code)> = crate::diagnose::catalogue::CATALOGUE
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let parts = || e.id.split('-');
+            let d = edit_distance(&w, e.id);
+            if parts().any(|p| p == w) || (w.len() >= 4 && e.id.contains(w.as_str())) {
+                Some((0, i, e.code))
+            } else if w.len() >= 4 && parts().any(|p| edit_distance(&w, p) <= 1) {
+                Some((1, i, e.code))
+            } else if d <= 3 {
+                Some((d, i, e.code))
+            } else {
+                None
+            }
+        })
+        .collect();
+    near.sort_by_key(|(d, i, _)| (*d, *i));
+    Err(near.into_iter().map(|(_, _, c)| c).collect())
+}
+
+/// Levenshtein distance (both words are at most [`MAX_CODE_WORD`] bytes).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exact_code_is_found() {
+        assert_eq!(lookup_code("cert-expired"), Ok(Code::CertExpired));
+        assert_eq!(lookup_code(" CERT_EXPIRED "), Ok(Code::CertExpired));
+    }
+
+    #[test]
+    fn a_typo_or_a_part_lists_near_codes_best_first() {
+        let near = lookup_code("cert-expird").unwrap_err();
+        assert_eq!(near.first(), Some(&Code::CertExpired), "{near:?}");
+        let near = lookup_code("expired").unwrap_err();
+        assert!(
+            near.contains(&Code::CertExpired) && near.contains(&Code::CertExpiresSoon),
+            "{near:?}"
+        );
+        assert!(!lookup_code("starttls").unwrap_err().is_empty());
+    }
+
+    #[test]
+    fn words_that_are_not_code_like_get_nothing() {
+        for w in [
+            "",
+            "the certificate expired",
+            &"x".repeat(100),
+            "cert;expired",
+            "zzzzzzzzzzzz",
+        ] {
+            assert_eq!(lookup_code(w), Err(Vec::new()), "{w}");
+        }
+    }
+
+    #[test]
+    fn every_code_explains_itself() {
+        for e in crate::diagnose::catalogue::CATALOGUE {
+            assert_eq!(lookup_code(e.id), Ok(e.code));
+        }
+    }
+
+    #[test]
+    fn a_quarter_megabyte_of_noise_returns() {
+        let mut noise = String::with_capacity(MAX_TEXT + 64);
+        let mut x: u32 = 12345;
+        while noise.len() < MAX_TEXT + 32 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let c = match x >> 27 {
+                0 => '[',
+                1 => ']',
+                2 => '\n',
+                3 => ',',
+                4 => '.',
+                5 => '4',
+                6 => ':',
+                7 => '"',
+                n => char::from(b'a' + (n as u8 % 26)),
+            };
+            noise.push(c);
+            if x.is_multiple_of(97) {
+                noise.push_str("4.7.320 [Message=x] host a.b[1.2.3.4]:25 said: ");
+            }
+        }
+        let e = explain_text(&noise);
+        assert!(e.extracted.truncated);
+    }
+
+    #[test]
+    fn a_full_answer_for_a_message_trace_detail() {
+        let e = explain_text(
+            "450 4.7.320 Certificate validation failed [Message=SubjectMismatch] [LastAttemptedServerName=mail.contoso.com] [LastAttemptedIP=203.0.113.5:25]",
+        );
+        assert_eq!(e.matches[0].code, Code::CertNameMismatch);
+        assert_eq!(e.matches[0].side, Side::Receiver);
+        let p = e.probe.unwrap();
+        assert_eq!(
+            p.command,
+            "starttls-check '[mail.contoso.com]' --resolve mail.contoso.com:203.0.113.5 --expect-name mail.contoso.com -p 25"
+        );
+    }
 }
