@@ -7,10 +7,6 @@
 //! The knowledge lives in the finding catalogue (`diagnose::catalogue`): each code lists the
 //! strings senders log for it, and the patterns here add what a string alone cannot say.
 
-// The skeleton the explain engine and the `explain` subcommand are built on in parallel;
-// the subcommand uses all of it.
-#![allow(dead_code)]
-
 pub mod extract;
 pub mod knowledge;
 pub mod probe;
