@@ -420,3 +420,28 @@ fn engine_a_near_code_lists_the_codes_it_is_close_to() {
             .contains(&"cert-expired".into())
     );
 }
+
+/// Every answer says how to confirm it: a text that names no host gets the way to name one
+/// (the whole NDR, or `starttls-check HOST`), in human output and in JSON's `probe_note`.
+#[test]
+fn engine_an_answer_without_a_host_says_how_to_get_the_probe() {
+    let text = r#"451 4.4.0 Primary target IP address responded with: "451 5.7.3 Must issue a STARTTLS command first." Attempted failover to alternate host, but that did not succeed."#;
+    let human = common::run(&["explain", text]);
+    assert_eq!(human.code, 0, "{}{}", human.stdout, human.stderr);
+    assert!(
+        human.stdout.contains("LastAttemptedServerName")
+            && human.stdout.contains("starttls-check HOST"),
+        "{}",
+        human.stdout
+    );
+    let json = common::run(&["explain", text, "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(j["probe"].is_null());
+    assert!(
+        j["probe_note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("names no receiving host"),
+        "{j:#}"
+    );
+}

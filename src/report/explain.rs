@@ -204,6 +204,10 @@ pub fn joins(e: &Explanation, findings: &[Finding]) -> Vec<String> {
 }
 
 /// The note for `--probe` when the text names nothing to probe.
+/// What to do when the text names no host: the probe command needs one.
+const NO_HOST: &str = "the text names no receiving host or address: paste the whole NDR or queue error (its LastAttemptedServerName, \
+     LastAttemptedIP or `host … said:` line names it), or run `starttls-check HOST` for the receiving host yourself";
+
 const NOTHING_TO_PROBE: &str =
     "--probe: the text names no host or address, so there is nothing to probe";
 
@@ -452,7 +456,11 @@ fn render_json(e: &Explanation, probed: Probed<'_>) -> String {
         joined: None,
     };
     match probed {
-        Probed::NotAsked => {}
+        Probed::NotAsked => {
+            if e.probe.is_none() && !e.matches.is_empty() {
+                doc.probe_note = Some(NO_HOST);
+            }
+        }
         Probed::NothingToProbe => {
             doc.verdict = Some(Verdict::Unknown);
             doc.findings = Some(&[]);
@@ -614,6 +622,8 @@ fn render_human(e: &Explanation, probed: Probed<'_>, opts: RenderOptions) -> Str
         if matches!(probed, Probed::NotAsked) {
             let _ = writeln!(out, "  (or add --probe to run it now)");
         }
+    } else if e.probe.is_none() && !e.matches.is_empty() && matches!(probed, Probed::NotAsked) {
+        let _ = writeln!(out, "\nConfirm with a probe\n  {NO_HOST}");
     }
     match probed {
         Probed::NotAsked => {}
@@ -673,6 +683,8 @@ fn render_markdown(e: &Explanation, probed: Probed<'_>) -> String {
     if let Some(p) = &e.probe {
         let _ = writeln!(out, "\nConfirm with a probe:\n");
         let _ = write!(out, "{}", markdown::fenced(&visible(&p.command), "sh"));
+    } else if !e.matches.is_empty() && matches!(probed, Probed::NotAsked) {
+        let _ = writeln!(out, "\nConfirm with a probe: {}", markdown::cell(NO_HOST));
     }
     match probed {
         Probed::NotAsked => {}
