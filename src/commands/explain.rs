@@ -201,6 +201,11 @@ pub(crate) fn merged(
     let d = Defaults::try_parse_from(std::iter::empty::<&str>())
         .context("the probe options have no defaults")?
         .probe;
+    Ok((target, merge_options(user, &suggested, &d)))
+}
+
+/// The user's probe options, with the suggestion's where the user left the default.
+fn merge_options(user: &ProbeArgs, suggested: &ProbeArgs, d: &ProbeArgs) -> ProbeArgs {
     let mut m = user.clone();
     if m.port == d.port {
         m.port.clone_from(&suggested.port);
@@ -261,7 +266,7 @@ pub(crate) fn merged(
         m.ipv4 = suggested.ipv4;
         m.ipv6 = suggested.ipv6;
     }
-    Ok((target, m))
+    m
 }
 
 /// The probe as a command line a user can paste: the target, the ports when not the
