@@ -365,20 +365,6 @@ fn parse_resolver(s: &str) -> Result<SocketAddr, String> {
     })
 }
 
-/// `value` as one word for a POSIX shell: bare when it holds only characters no shell
-/// treats specially, else in single quotes (a `'` inside closed, escaped and reopened).
-fn shell_word(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/@%+=".contains(&b));
-    if plain {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
-}
-
 /// The options a suggested command must repeat to probe an endpoint the way this run did:
 /// how names resolve, which roots are trusted, the EHLO name and the address family. Output,
 /// timing and the ports are the suggestion's own business.
@@ -391,23 +377,35 @@ pub(crate) fn rerun_options(args: &ProbeArgs) -> Vec<String> {
         };
         out.push(format!(
             "--resolve {}",
-            shell_word(&format!("{host}:{addr}"))
+            crate::diagnose::fix::shell_word(&format!("{host}:{addr}"))
         ));
     }
     for r in &args.resolver {
-        out.push(format!("--resolver {}", shell_word(&r.to_string())));
+        out.push(format!(
+            "--resolver {}",
+            crate::diagnose::fix::shell_word(&r.to_string())
+        ));
     }
     for f in &args.ca_file {
-        out.push(format!("--ca-file {}", shell_word(&f.to_string_lossy())));
+        out.push(format!(
+            "--ca-file {}",
+            crate::diagnose::fix::shell_word(&f.to_string_lossy())
+        ));
     }
     if args.no_system_roots {
         out.push("--no-system-roots".into());
     }
     if let Some(n) = &args.ehlo_name {
-        out.push(format!("--ehlo-name {}", shell_word(n)));
+        out.push(format!(
+            "--ehlo-name {}",
+            crate::diagnose::fix::shell_word(n)
+        ));
     }
     for n in &args.expect_name {
-        out.push(format!("--expect-name {}", shell_word(n)));
+        out.push(format!(
+            "--expect-name {}",
+            crate::diagnose::fix::shell_word(n)
+        ));
     }
     if args.no_mx {
         out.push("--no-mx".into());

@@ -274,7 +274,7 @@ fn merge_options(user: &ProbeArgs, suggested: &ProbeArgs, d: &ProbeArgs) -> Prob
 fn command_line(target: &Target, args: &ProbeArgs) -> String {
     let mut words = vec![
         "starttls-check".to_string(),
-        shell_word(&target.to_string()),
+        crate::diagnose::fix::shell_word(&target.to_string()),
     ];
     if args.port != [crate::settings::DEFAULT_PORT] {
         let ports: Vec<String> = args.port.iter().map(u16::to_string).collect();
@@ -282,19 +282,6 @@ fn command_line(target: &Target, args: &ProbeArgs) -> String {
     }
     words.extend(crate::cli::rerun_options(args));
     words.join(" ")
-}
-
-/// `value` as one word for a POSIX shell.
-fn shell_word(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/@%+=".contains(&b));
-    if plain {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
 }
 
 #[cfg(test)]

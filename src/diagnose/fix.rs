@@ -195,6 +195,20 @@ impl serde::Serialize for Fix {
     }
 }
 
+/// `value` as one word for a POSIX shell: bare when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` inside closed, escaped and reopened).
+pub fn shell_word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/@%+=".contains(&b));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

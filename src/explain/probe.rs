@@ -7,19 +7,7 @@ use std::net::IpAddr;
 use super::{Extracted, Match, ProbeSuggestion};
 use crate::diagnose::Code;
 
-/// A word for a POSIX shell: as it is when it holds only `[A-Za-z0-9._:/@%+=,-]`, else in
-/// single quotes (a `'` inside written `'\''`).
-pub fn shell_word(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._:/@%+=,-".contains(&b));
-    if plain {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
-}
+pub use crate::diagnose::fix::shell_word;
 
 /// An address as a target or in `--resolve`: IPv6 in brackets.
 fn address_word(ip: IpAddr) -> String {
