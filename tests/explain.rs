@@ -445,3 +445,37 @@ fn engine_an_answer_without_a_host_says_how_to_get_the_probe() {
         "{j:#}"
     );
 }
+
+/// New-user trial of issue 10: three answers that were untrue.
+/// - The final NDR of a deferred message says `550 4.4.7 QUEUE.Expired; message expired`:
+///   the queue's expiry, never an expired certificate.
+/// - "Primary target IP address responded with" alone names no blocklist (here the remote
+///   did not answer at all).
+/// - A link-local address from the original message's `Received:` header is never a probe
+///   target.
+#[test]
+fn engine_trial_texts_get_no_untrue_answer() {
+    let queue = "Remote Server returned '550 4.4.7 QUEUE.Expired; message expired'\n\
+                 Reason: [{LED=450 4.7.320 Certificate validation failed [LastAttemptedServerName=mail.fabrikam.com] [LastAttemptedIP=203.0.113.9:25]};{MSG=};{FQDN=mail.fabrikam.com};{IP=203.0.113.9}]";
+    let j = explain_json(queue);
+    assert_ne!(j["matches"][0]["code"], "cert-expired", "{j:#}");
+    let unreachable = r#"451 4.4.0 Primary target IP address responded with: "421 4.2.1 Unable to connect." Attempted failover to alternate host, but that did not succeed."#;
+    let j = explain_json(unreachable);
+    let codes: Vec<&str> = j["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["code"].as_str())
+        .collect();
+    assert!(!codes.contains(&"egress-ip-blocklisted"), "{codes:?}");
+    let header = "Original message headers:\nReceived: from AM6PR10MB1234.EURPRD10.PROD.OUTLOOK.COM ([fe80::1]) by AM6PR10MB1234 with mapi id 15.20.1234.000\n\
+                  450 4.4.316 Connection refused [Message=Socket error code 10061]";
+    let j = explain_json(header);
+    let command = j["probe"]["command"].as_str().unwrap_or_default();
+    assert!(!command.contains("fe80"), "{j:#}");
+}
+
+fn explain_json(text: &str) -> serde_json::Value {
+    let r = common::run(&["explain", text, "--format", "json"]);
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr))
+}

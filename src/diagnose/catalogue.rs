@@ -424,7 +424,6 @@ pub const CATALOGUE: &[Entry] = &[
         ],
         sender_strings: &[
             "Must issue a STARTTLS command first",
-            "451 4.4.0 Primary target IP address responded with",
             "Connector is configured to send mail only over TLS connections and remote doesn't support TLS",
             "Access denied, banned sending IP",
             "blocked using",

@@ -303,6 +303,27 @@ fn fix_sender_certificate(_: &Ctx<'_>) -> Fix {
         .say("In a hybrid, re-run the Hybrid Configuration Wizard afterwards.")
 }
 
+/// The sending Postfix trusts no public root: point it at the system's CA bundle.
+fn fix_sender_ca_store(_: &Ctx<'_>) -> Fix {
+    Fix::new(Family::Postfix, "explain::sender_ca_store", &[])
+        .say(
+            "On the sending Postfix, see which CA file or directory the SMTP client trusts (nothing, by default):",
+        )
+        .run(
+            Shell::PostfixShell,
+            "postconf -n | grep -E '^smtp_tls_CA(file|path) '",
+        )
+        .say(
+            "Point it at the system's bundle of public roots (Debian and Ubuntu: /etc/ssl/certs/ca-certificates.crt; RHEL and Fedora: \
+             /etc/pki/tls/certs/ca-bundle.crt; check that the file exists on this host), then reload. On Debian and Ubuntu:",
+        )
+        .run(
+            Shell::PostfixShell,
+            "test -r /etc/ssl/certs/ca-certificates.crt && postconf -e 'smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt' && postfix reload",
+        )
+        .say("The receiving server needs no change.")
+}
+
 fn fix_tls_required(c: &Ctx<'_>) -> Fix {
     if c.has("postfix") {
         return Fix::new(Family::Postfix, "explain::client_tls", &[])
@@ -531,7 +552,9 @@ pub const PATTERNS: &[Pattern] = &[
         Receiver,
         95,
         ["4.7.320", "expired"],
-        [],
+        // The final NDR of a deferred message says `550 4.4.7 QUEUE.Expired; message
+        // expired`: the queue's expiry, not the certificate's.
+        ["queue.expired", "message expired"],
         "Exchange Online reached {host} but its certificate has expired.",
         [
             "the certificate was renewed but the receive connector still names the old one (TlsCertificateName)",
@@ -1703,6 +1726,79 @@ pub const PATTERNS: &[Pattern] = &[
         ],
         fix_no_starttls
     ),
+    // --- Added after the new-user trial of issue 10 (public texts, cited in the samples).
+    p!(
+        "postfix-untrusted-globalsign-root",
+        CertUntrusted,
+        Sender,
+        92,
+        ["untrusted issuer", "globalsign root"],
+        [],
+        "The sending Postfix could not verify {host}'s certificate up to GlobalSign's root, which every public trust store holds: the sender's own trust store is missing or not configured.",
+        [
+            "smtp_tls_CAfile / smtp_tls_CApath are unset or point at a file without the public roots (Postfix trusts nothing by default)",
+            "the sender runs chrooted and cannot read the system's CA bundle"
+        ],
+        fix_sender_ca_store
+    ),
+    p!(
+        "starttls-required-not-advertised",
+        StarttlsNotOffered,
+        Receiver,
+        85,
+        ["starttls required but not advertised"],
+        [],
+        "The sender requires TLS for {host}, and {host} does not advertise STARTTLS.",
+        [
+            "the receiver's listener has no certificate or TLS turned off",
+            "a firewall in front of the receiver strips STARTTLS",
+            "the receiver withholds STARTTLS from this sender (Exchange Online Protection does so from blocklisted addresses)"
+        ],
+        fix_no_starttls
+    ),
+    p!(
+        "remote-does-not-support-tls",
+        StarttlsNotOffered,
+        Receiver,
+        85,
+        ["does not support tls"],
+        [],
+        "The remote server does not offer STARTTLS, and the sending side requires TLS for it.",
+        [
+            "the receiver's listener has no certificate or TLS turned off",
+            "a firewall in front of the receiver strips STARTTLS"
+        ],
+        fix_no_starttls
+    ),
+    p!(
+        "dane-5.7.321-bare",
+        StarttlsNotOffered,
+        Receiver,
+        80,
+        [".7.321"],
+        [],
+        "The DANE-checking sender found that {host} does not offer STARTTLS (5.7.321 starttls-not-supported).",
+        [
+            "the receiver's listener has no certificate or TLS turned off",
+            "a firewall in front of the receiver strips STARTTLS"
+        ],
+        fix_no_starttls
+    ),
+    p!(
+        "tls-handshake-failed-plain",
+        TlsHandshakeFailed,
+        Unknown,
+        60,
+        ["tls handshake failed"],
+        [],
+        "The TLS handshake between the sender and {host} failed.",
+        [
+            "no protocol version or cipher in common (one side speaks only TLS 1.0/1.1, or only old ciphers)",
+            "the receiver's certificate or key cannot be loaded",
+            "a device in the path breaks the handshake"
+        ],
+        fix_handshake_failure
+    ),
 ];
 
 /// The receiving server's kind and the context of the fixes, for `x` and `lower`.
@@ -2268,6 +2364,32 @@ mod tests {
             "verify error:num=26:unsupported certificate purpose",
             Code::CertNoServerAuth,
             "OpenSSL X509_V_ERR_INVALID_PURPOSE text, as openssl s_client prints it",
+        ),
+        // From the new-user trial of issue 10.
+        (
+            "postfix/smtp[138]: certificate verification failed for gmail-smtp-in.l.google.com[108.177.126.26]:25: untrusted issuer /OU=GlobalSign Root CA - R2/O=GlobalSign/CN=GlobalSign",
+            Code::CertUntrusted,
+            "github.com/bokysan/docker-postfix issue 51 (the sending Postfix had no CA file)",
+        ),
+        (
+            "451 4.7.6 [internal] STARTTLS required but not advertised",
+            Code::StarttlsNotOffered,
+            "Broadcom knowledge article 416007, 'Inbound email delivery issue: STARTTLS not advertised'",
+        ),
+        (
+            "The remote SMTP service does not support TLS.\nThe recipient could not be processed because it would violate the security policy in force. #5.7.0 SMTP: 530 5.7.0 Must issue a start TLS command first.",
+            Code::StarttlsNotOffered,
+            "Microsoft KB 329061 (Exchange 2003 NDR), mskb.pkisolutions.com/kb/329061",
+        ),
+        (
+            "550 5.7.321 starttls not supported: the destination mail server must support TLS to receive mail",
+            Code::StarttlsNotOffered,
+            "Microsoft Learn, 'How SMTP DANE works' (5.7.321 without its RFC 8460 word)",
+        ),
+        (
+            "reason: 403 4.7.0 TLS handshake failed",
+            Code::TlsHandshakeFailed,
+            "newbetuts.com 667692, 'reason: 403 4.7.0 TLS handshake failed' (a Server Fault mirror)",
         ),
     ];
 

@@ -20,7 +20,9 @@ fn address_word(ip: IpAddr) -> String {
 /// The probe for `x`, or none when the text names no server.
 pub fn suggest(x: &Extracted, matches: &[Match]) -> Option<ProbeSuggestion> {
     let host = x.hosts.first();
-    let ip = x.addresses.first().copied();
+    // Never a link-local, multicast or unspecified address (a `Received:` header of the
+    // original message can carry one): a probe there would leave for the wrong network.
+    let ip = x.addresses.iter().copied().find(|a| probeable(*a));
     let mut args = Vec::new();
     let target = match (host, ip) {
         (Some(h), Some(ip)) => {
@@ -67,6 +69,16 @@ pub fn suggest(x: &Extracted, matches: &[Match]) -> Option<ProbeSuggestion> {
         args,
         command,
     })
+}
+
+/// An address a probe may be sent to: unicast and not link-local.
+fn probeable(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v4) => {
+            !(v4.is_link_local() || v4.is_multicast() || v4.is_unspecified() || v4.is_broadcast())
+        }
+        IpAddr::V6(v6) => !(v6.is_unicast_link_local() || v6.is_multicast() || v6.is_unspecified()),
+    }
 }
 
 #[cfg(test)]
