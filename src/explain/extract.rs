@@ -195,24 +195,28 @@ fn codes(text: &str, out: &mut Extracted) {
             && (b'0'..=b'5').contains(&b[1])
             && b[2].is_ascii_digit()
         {
-            // A reply code stands before a space, a `-`, a quote or the end: not `451x`.
+            // A reply code stands before a space, a `-`, a quote or the end: not `451x`; and
+            // not after a `/` (`(256/256 bits)` in a Postfix TLS line is a key size).
             let next = bytes.get(start + 3).copied();
-            if matches!(
-                next,
-                None | Some(
-                    b' ' | b'-'
-                        | b'"'
-                        | b'\''
-                        | b'\r'
-                        | b'\n'
-                        | b'\t'
-                        | b']'
-                        | b')'
-                        | b','
-                        | b'.'
-                        | b';'
+            let after_slash = start > 0 && bytes[start - 1] == b'/';
+            if !after_slash
+                && matches!(
+                    next,
+                    None | Some(
+                        b' ' | b'-'
+                            | b'"'
+                            | b'\''
+                            | b'\r'
+                            | b'\n'
+                            | b'\t'
+                            | b']'
+                            | b')'
+                            | b','
+                            | b'.'
+                            | b';'
+                    )
                 )
-            ) && let Ok(n) = token.parse::<u16>()
+                && let Ok(n) = token.parse::<u16>()
             {
                 push_unique(&mut out.reply_codes, n);
             }
@@ -454,6 +458,17 @@ fn port_words(lower: &str, out: &mut Extracted) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// New-user trial of issue 10: a key size in a Postfix TLS line is not a reply code
+    /// (github.com/bokysan/docker-postfix issue 51).
+    #[test]
+    fn a_key_size_is_not_a_reply_code() {
+        let e = extract(
+            "postfix/smtp[138]: Untrusted TLS connection established to gmail-smtp-in.l.google.com[108.177.126.26]:25: \
+             TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+        );
+        assert!(e.reply_codes.is_empty(), "{:?}", e.reply_codes);
+    }
 
     #[test]
     fn enhanced_codes_message_and_last_attempted() {

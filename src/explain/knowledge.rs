@@ -1282,7 +1282,7 @@ pub const PATTERNS: &[Pattern] = &[
     p!(
         "openssl-wrong-version",
         TlsModeMismatch,
-        Receiver,
+        Unknown,
         75,
         ["wrong version number"],
         [],
@@ -1326,7 +1326,9 @@ pub const PATTERNS: &[Pattern] = &[
         Sender,
         65,
         ["must issue a starttls command first"],
-        [],
+        // Relayed by Exchange from Exchange Online Protection, it is EOP withholding
+        // STARTTLS (eop-withheld-starttls), not this sender skipping it.
+        ["primary target ip address responded with"],
         "The receiver requires TLS and the sender sent MAIL FROM without STARTTLS.",
         [
             "the sending server does not use TLS",
