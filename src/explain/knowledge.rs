@@ -1801,6 +1801,20 @@ pub const PATTERNS: &[Pattern] = &[
         ],
         fix_handshake_failure
     ),
+    p!(
+        "exchange-tls-negotiation-socketerror",
+        TlsLegacyOnly,
+        Sender,
+        90,
+        ["tls negotiation failed with error socketerror"],
+        [],
+        "The on-premises Exchange server could not negotiate TLS with Exchange Online: it offers only TLS 1.0/1.1, which Exchange Online refuses.",
+        [
+            "TLS 1.2 is disabled on the on-premises Exchange server (SCHANNEL) or .NET does not use it (SchUseStrongCrypto)",
+            "a device in the path breaks the TLS session"
+        ],
+        fix_legacy
+    ),
 ];
 
 /// The receiving server's kind and the context of the fixes, for `x` and `lower`.
@@ -2392,6 +2406,11 @@ mod tests {
             "reason: 403 4.7.0 TLS handshake failed",
             Code::TlsHandshakeFailed,
             "newbetuts.com 667692, 'reason: 403 4.7.0 TLS handshake failed' (a Server Fault mirror)",
+        ),
+        (
+            "421 4.4.2 Connection dropped due to SocketError\nTLS negotiation failed with error SocketError",
+            Code::TlsLegacyOnly,
+            "Microsoft Learn, 'Can't send or receive emails after TLS 1.0/1.1 is disabled' (send-receive-emails-socketerror)",
         ),
     ];
 
