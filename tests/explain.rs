@@ -326,6 +326,13 @@ fn engine_a_real_ndr_is_recognised_with_its_fix_and_probe() {
     assert_eq!(m["side"], "receiver");
     assert!(!m["fix"].as_str().unwrap().is_empty());
     assert!(!m["steps"].as_array().unwrap().is_empty());
+    // Exchange Online delivering to the on-premises server checks its outbound connector's
+    // TlsDomain; the inbound connector governs the other direction (new-user trial).
+    let fix = m["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("Set-OutboundConnector") && !fix.contains("Set-InboundConnector"),
+        "{fix}"
+    );
     let cmd = j["probe"]["command"].as_str().unwrap();
     assert!(cmd.contains(HOST) && cmd.contains("127.0.0.1"), "{cmd}");
     let human = run(&["explain", &text]);

@@ -151,6 +151,13 @@ fn fix_name_mismatch(c: &Ctx<'_>) -> Fix {
     };
     let fix = fixes::install_certificate(kind, c.port, &what, None);
     match (kind, c.checked_name()) {
+        // A 4.7.320 is Exchange Online delivering to the on-premises server: only its
+        // outbound connector's TlsDomain is checked in that direction.
+        (ServerKind::Exchange | ServerKind::ExchangeOnline, Some(n)) if c.has("4.7.320") => fix
+            .followed_by(exchange::point_outbound_connector_at(
+                n,
+                "<a name on the certificate>",
+            )),
         (ServerKind::Exchange | ServerKind::ExchangeOnline, Some(n)) => fix.followed_by(
             exchange::point_connectors_at(n, "<a name on the certificate>"),
         ),

@@ -434,6 +434,24 @@ pub fn point_connectors_at(expected: &str, on_cert: &str) -> Fix {
     )
 }
 
+/// Exchange Online's outbound connector checks `expected` (its TlsDomain) when it delivers to
+/// the on-premises server: pointing it at a name on the certificate is the other way out.
+/// Only the outbound connector: the inbound connector's TlsSenderCertificateName governs the
+/// other direction.
+pub fn point_outbound_connector_at(expected: &str, on_cert: &str) -> Fix {
+    Fix::new(
+        Family::ExchangeOnline,
+        "exchange::point_outbound_connector_at",
+        &[expected, on_cert],
+    )
+    .say(format!(
+        "If {expected} is the TlsDomain of Exchange Online's outbound connector to your organisation, the connector can instead be pointed at a \
+         name the certificate has:"
+    ))
+    .run(EXO, list_outbound_connectors())
+    .run(EXO, format!("Set-OutboundConnector '<name>' -TlsDomain {on_cert}"))
+}
+
 /// The nodes behind `host` differ; the odd ones (`odd_ips`) get the good certificate
 /// (`thumbprint`) copied over.
 pub fn copy_certificate_to_node(host: &str, odd_ips: &str, thumbprint: &str) -> Fix {
