@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use super::sweep::{answer, mail_host, no_address, route};
 use super::tests::{
-    NOW, World, assert_fix_is_usable, eop_without_starttls, observed, reply, world,
+    NOW, World, assert_fix_is_usable, eop_without_starttls, observed, refuse_starttls, reply, world,
 };
 use super::{cross, dns};
 use crate::diagnose::*;
@@ -661,21 +661,7 @@ fn the_postfix_certificate_fix_checks_the_files_first_and_names_no_path() {
 
 #[test]
 fn the_postfix_454_fix_reads_the_log_where_it_is_and_compares_the_given_files() {
-    let f = postfix_fix(2530, Code::StarttlsRejected, |obs| {
-        let r = reply(454, &["4.7.0 TLS not available due to local problem"]);
-        obs.tls = None;
-        obs.trust = None;
-        obs.chain = Vec::new();
-        obs.ehlo_tls = None;
-        obs.starttls_reply = Some(r.clone());
-        obs.failure = Some(PhaseFailure {
-            phase: Phase::Starttls,
-            kind: FailureKind::TemporaryReply,
-            message: "454".into(),
-            reply: Some(r),
-            overall_deadline: false,
-        });
-    });
+    let f = postfix_fix(2530, Code::StarttlsRejected, refused_454);
     let text = f.fix.text();
     for needle in [
         "journalctl -u 'postfix*'",
@@ -776,19 +762,7 @@ fn other_name(obs: &mut Observation) {
 }
 
 fn refused_454(obs: &mut Observation) {
-    let r = reply(454, &["4.7.0 TLS not available due to local problem"]);
-    obs.tls = None;
-    obs.trust = None;
-    obs.chain = Vec::new();
-    obs.ehlo_tls = None;
-    obs.starttls_reply = Some(r.clone());
-    obs.failure = Some(PhaseFailure {
-        phase: Phase::Starttls,
-        kind: FailureKind::TemporaryReply,
-        message: "454".into(),
-        reply: Some(r),
-        overall_deadline: false,
-    });
+    refuse_starttls(obs, 454, "4.7.0 TLS not available due to local problem");
 }
 
 fn handshake_broken(obs: &mut Observation) {

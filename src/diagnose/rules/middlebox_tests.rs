@@ -1,6 +1,8 @@
 //! The middlebox rules on hand-built observations: no network, no clock.
 
-use super::super::tests::{NOW, World, assert_fix_is_usable, observed, reply, world};
+use super::super::tests::{
+    NOW, World, assert_fix_is_usable, observed, refuse_starttls, reply, world,
+};
 use super::*;
 use crate::diagnose::{Policy, diagnose};
 use crate::model::{FailureKind, PhaseFailure};
@@ -308,23 +310,7 @@ fn another_port_listing_extensions_shows_the_downgrade() {
 
 fn starttls_refused(w: &World, code: u16, text: &str) -> Observation {
     let mut obs = healthy(w);
-    let r = reply(code, &[text]);
-    obs.tls = None;
-    obs.trust = None;
-    obs.chain = Vec::new();
-    obs.ehlo_tls = None;
-    obs.starttls_reply = Some(r.clone());
-    obs.failure = Some(PhaseFailure {
-        phase: Phase::Starttls,
-        kind: if code < 500 {
-            FailureKind::TemporaryReply
-        } else {
-            FailureKind::Rejected
-        },
-        message: "refused".into(),
-        reply: Some(r),
-        overall_deadline: false,
-    });
+    refuse_starttls(&mut obs, code, text);
     obs
 }
 

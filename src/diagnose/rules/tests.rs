@@ -30,6 +30,28 @@ pub(super) fn reply(code: u16, lines: &[&str]) -> Reply {
     }
 }
 
+/// `obs` with its STARTTLS command answered `code text` and no TLS after it, as the probe
+/// records a refused STARTTLS.
+pub(super) fn refuse_starttls(obs: &mut Observation, code: u16, text: &str) {
+    let r = reply(code, &[text]);
+    obs.tls = None;
+    obs.trust = None;
+    obs.chain = Vec::new();
+    obs.ehlo_tls = None;
+    obs.starttls_reply = Some(r.clone());
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Starttls,
+        kind: if r.is_transient() {
+            FailureKind::TemporaryReply
+        } else {
+            FailureKind::Rejected
+        },
+        message: r.one_line(),
+        reply: Some(r),
+        overall_deadline: false,
+    });
+}
+
 /// A completed STARTTLS conversation with `chain`, its trust judged by `trust`.
 pub(super) fn observed(
     host: &str,
