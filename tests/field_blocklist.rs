@@ -77,26 +77,10 @@ fn eop(seen: Option<&str>) -> Scenario {
 
 /// Probes `host` on `server` through `--resolve`, with the lists as the only resolver.
 fn probe_with(dns: &DnsServer, host: &str, server: &ScriptedServer, extra: &[&str]) -> Run {
-    let target = format!("{host}:{}", server.addr.port());
-    let resolve = format!("{host}:{}", server.addr.ip());
     let resolver = dns.resolver_arg();
-    let ca = pki().root_file.to_string_lossy().into_owned();
-    let mut args = vec![
-        target.as_str(),
-        "--resolve",
-        resolve.as_str(),
-        "--resolver",
-        resolver.as_str(),
-        "--ca-file",
-        ca.as_str(),
-        "--no-system-roots",
-        "--format",
-        "json",
-        "--timeout",
-        "2",
-    ];
+    let mut args = vec!["--resolver", resolver.as_str(), "--timeout", "2"];
     args.extend_from_slice(extra);
-    run(&args)
+    common::probe_name(host, server.addr, &args)
 }
 
 fn blocklist_queries(dns: &DnsServer) -> Vec<String> {
