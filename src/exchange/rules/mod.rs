@@ -1,0 +1,28 @@
+//! The cross-check rules: the configuration (and the live probe, when there is one) →
+//! findings. Pure functions of their inputs and `now`. Ranked as in the research note
+//! (`shared/research/exchange-config.md` §3.2): the on-premises side (receive connectors,
+//! certificates) in [`receive`], the cross-premises side (send connector, Exchange Online
+//! connectors, hybrid configuration, accepted domains) in [`online`], the live join in
+//! [`probe`].
+//!
+//! A rule that needs a value the paste cut, wrapped or left ambiguous returns an
+//! `exchange-check-inconclusive` finding naming the rule and the doubt, never FAIL.
+
+pub mod online;
+pub mod probe;
+pub mod receive;
+
+use time::OffsetDateTime;
+
+use super::model::{Config, Join};
+use crate::diagnose::Finding;
+
+/// Every finding for `config` (and `join`) at `now`.
+pub fn check(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Vec<Finding> {
+    let mut findings = receive::check(config, now);
+    findings.extend(online::check(config, now));
+    if let Some(join) = join {
+        findings.extend(probe::check(config, join, now));
+    }
+    findings
+}

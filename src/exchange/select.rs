@@ -1,0 +1,1 @@
+//! Exchange's certificate selection, modelled (written next).
