@@ -23,7 +23,10 @@ pub(crate) mod cert;
 pub(crate) mod diagnose;
 pub(crate) mod engine;
 pub(crate) mod evidence;
-#[allow(dead_code, reason = "wired to the exchange-config command in the next commits")]
+#[allow(
+    dead_code,
+    reason = "wired to the exchange-config command in the next commits"
+)]
 pub(crate) mod exchange;
 pub(crate) mod explain;
 pub(crate) mod model;

@@ -118,7 +118,10 @@ mod tests {
     #[test]
     fn quotes_double_every_single_quote_powershell_knows() {
         assert_eq!(ps_quote("O'Brien").as_deref(), Some("'O''Brien'"));
-        assert_eq!(ps_quote("a\u{2019}b").as_deref(), Some("'a\u{2019}\u{2019}b'"));
+        assert_eq!(
+            ps_quote("a\u{2019}b").as_deref(),
+            Some("'a\u{2019}\u{2019}b'")
+        );
         assert_eq!(ps_quote("$(rm)").as_deref(), Some("'$(rm)'"));
         assert_eq!(ps_quote("a\nb"), None);
         assert_eq!(ps_quote("a\u{202E}b"), None);
@@ -132,7 +135,9 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            receive_connector_target(&rc).unwrap().command("Set-ReceiveConnector", "-X 1"),
+            receive_connector_target(&rc)
+                .unwrap()
+                .command("Set-ReceiveConnector", "-X 1"),
             "Set-ReceiveConnector 'SRVEX01\\Default Frontend SRVEX01' -X 1"
         );
         rc.identity = None;
@@ -147,7 +152,9 @@ mod tests {
         rc.fqdn = Some(Text::new("SRVEX01.domain.local"));
         rc.bindings = Some(List::of(&["[::]:25", "0.0.0.0:25"]));
         assert_eq!(
-            receive_connector_target(&rc).unwrap().command("Set-ReceiveConnector", "-X 1"),
+            receive_connector_target(&rc)
+                .unwrap()
+                .command("Set-ReceiveConnector", "-X 1"),
             "Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' } | Set-ReceiveConnector -X 1"
         );
     }
