@@ -43,10 +43,10 @@ pub fn receive_connector_target(rc: &ReceiveConnector) -> Option<Target> {
     if let Some(id) = rc.identity.as_deref().and_then(ps_quote) {
         return Some(Target::Identity(id));
     }
-    if let (Some(server), Some(name)) = (&rc.server, &rc.name) {
-        if let Some(id) = ps_quote(&format!("{}\\{}", server.name(), name)) {
-            return Some(Target::Identity(id));
-        }
+    if let (Some(server), Some(name)) = (&rc.server, &rc.name)
+        && let Some(id) = ps_quote(&format!("{}\\{}", server.name(), name))
+    {
+        return Some(Target::Identity(id));
     }
     let fqdn = rc.fqdn.as_ref().and_then(|f| ps_quote(&f.value))?;
     let port = rc.bindings.as_ref().and_then(|b| {

@@ -384,13 +384,12 @@ pub fn cert_names(cert: &Certificate, now: OffsetDateTime) -> Option<Names> {
     if let Some(List {
         items, truncated, ..
     }) = &cert.domains
+        && (!items.is_empty() || !truncated)
     {
-        if !items.is_empty() || !truncated {
-            return Some(Names {
-                names: items.clone(),
-                complete: !truncated,
-            });
-        }
+        return Some(Names {
+            names: items.clone(),
+            complete: !truncated,
+        });
     }
     let cn = cert
         .subject
@@ -739,10 +738,7 @@ pub fn select<'a>(
 
 /// The newest `NotBefore` first (Exchange's order among matches); certificates whose date is
 /// unknown or ambiguous keep their pasted order after the dated ones.
-fn newest<'a>(
-    mut certs: Vec<&'a Certificate>,
-    now: OffsetDateTime,
-) -> (&'a Certificate, Vec<&'a Certificate>) {
+fn newest(mut certs: Vec<&Certificate>, now: OffsetDateTime) -> (&Certificate, Vec<&Certificate>) {
     let start = |c: &Certificate| -> Option<OffsetDateTime> {
         parsed(c, now)
             .map(|i| i.not_before_at)
