@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 pub use crate::evidence::ServerKind;
 pub use catalogue::Code;
 pub use finding::{Finding, Severity};
-pub use fix::{Fix, Shell, Step};
+pub use fix::{Family, Fix, Shell, Step};
 
 use crate::cert::CertInfo;
 use crate::evidence::Evidence;
