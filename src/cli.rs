@@ -101,7 +101,51 @@ pub(crate) enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Paste or save the output of Get-ExchangeCertificate, Get-ReceiveConnector,
+    /// Get-SendConnector, Get-HybridConfiguration and, from Exchange Online,
+    /// Get-InboundConnector, Get-OutboundConnector and Get-AcceptedDomain (`| fl` text, or
+    /// the JSON of scripts/Get-StartTlsConfig.ps1) → which certificate Exchange will present,
+    /// what is misconfigured, and the exact Set-… command. Never touches the network without
+    /// --probe.
+    #[command(name = "exchange-config", after_help = EXCHANGE_CONFIG_EXAMPLES)]
+    ExchangeConfig {
+        /// Files holding the output (Format-List text in any encoding PowerShell writes,
+        /// or JSON); `-` (or nothing, with stdin not a terminal) reads stdin.
+        #[arg(value_name = "FILE")]
+        files: Vec<String>,
+
+        /// The server a certificate list that names none came from (`Get-ExchangeCertificate
+        /// | fl` does not print it).
+        #[arg(long, value_name = "SERVER")]
+        server: Option<String>,
+
+        /// Also probe HOST (default: the hybrid receive connector's Fqdn when it is a public
+        /// name, else the hybrid configuration's OnPremisesSmartHost) and compare the
+        /// certificate it presents with the one the configuration selects. Give HOST with `=`.
+        #[arg(long = "probe", value_name = "HOST", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+        probe_host: Option<String>,
+
+        /// Probe options (used only with --probe).
+        #[command(flatten)]
+        options: Box<ProbeArgs>,
+
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
+
+const EXCHANGE_CONFIG_EXAMPLES: &str = "\
+Examples:
+  starttls-check exchange-config certs.txt connectors.txt    fl text saved from the shells
+  starttls-check exchange-config - < ticket.txt              a paste with several cmdlets
+  starttls-check exchange-config starttls-onprem.json starttls-online.json
+                                                    the JSON of scripts/Get-StartTlsConfig.ps1
+  starttls-check exchange-config certs.txt --server EX01     whose certificate list it is
+  starttls-check exchange-config *.txt --probe               and probe the hybrid endpoint
+  starttls-check exchange-config *.txt --probe=mail.contoso.com -p 25,587
+
+Exit codes: 0 consistent, 1 warnings, 2 a failure found, 3 nothing conclusive (or not recognised).";
 
 const EXPLAIN_EXAMPLES: &str = "\
 Examples:

@@ -271,7 +271,7 @@ fn merge_options(user: &ProbeArgs, suggested: &ProbeArgs, d: &ProbeArgs) -> Prob
 
 /// The probe as a command line a user can paste: the target, the ports when not the
 /// default, and the options that decide how the endpoint is reached.
-fn command_line(target: &Target, args: &ProbeArgs) -> String {
+pub(super) fn command_line(target: &Target, args: &ProbeArgs) -> String {
     let mut words = vec![
         "starttls-check".to_string(),
         crate::diagnose::fix::shell_word(&target.to_string()),

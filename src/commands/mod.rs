@@ -3,6 +3,7 @@
 
 mod check;
 mod demo;
+mod exchange_config;
 mod explain;
 
 use std::io::IsTerminal;
@@ -66,6 +67,7 @@ pub fn format_of(cli: &Cli) -> Format {
     match &cli.command {
         Some(Command::Demo { output, .. }) => output.format,
         Some(Command::Explain { output, .. }) => output.format,
+        Some(Command::ExchangeConfig { output, .. }) => output.format,
         None => cli.output.format,
     }
 }
@@ -194,6 +196,26 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 &runtime,
                 &input,
                 run_probe.then_some(&options),
+                output.format,
+                opts,
+                &mut stdout,
+            )
+        }
+        Some(Command::ExchangeConfig {
+            files,
+            server,
+            probe_host,
+            options,
+            output,
+        }) => {
+            let opts = render_options(&output);
+            let inputs = exchange_config::read_inputs(&files)?;
+            exchange_config::run(
+                &runtime,
+                &inputs,
+                server,
+                probe_host.as_deref(),
+                &options,
                 output.format,
                 opts,
                 &mut stdout,

@@ -17,7 +17,7 @@ pub mod select;
 
 use time::OffsetDateTime;
 
-use crate::diagnose::Finding;
+use crate::diagnose::{Code, Family, Finding, Fix, Severity, Shell};
 pub use model::{Config, Join};
 
 /// The most bytes read from one input: a whole organisation's `fl *` output is a few hundred
@@ -42,7 +42,9 @@ pub struct ParseOptions {
     pub server: Option<String>,
 }
 
-/// The whole analysis: parse, then the rules (with the probe's view when there is one).
+/// The whole analysis: parse, then the rules (with the probe's view when there is one),
+/// then what the report needs when the rules said nothing: that nothing was recognised, or
+/// what was checked and found in order.
 pub fn analyse(
     inputs: &[RawInput],
     opts: &ParseOptions,
@@ -50,6 +52,90 @@ pub fn analyse(
     now: OffsetDateTime,
 ) -> (Config, Vec<Finding>) {
     let config = parse::parse(inputs, opts);
-    let findings = rules::check(&config, join, now);
+    let findings = findings(&config, join, now);
     (config, findings)
+}
+
+/// The findings for a parsed configuration: the rules', or when they said nothing, that
+/// nothing was recognised or what was checked.
+pub fn findings(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Vec<Finding> {
+    let mut findings = rules::check(config, join, now);
+    if config.is_empty() {
+        findings.push(unrecognised(config));
+    } else if findings.is_empty() {
+        findings.push(consistent(config, join.is_some()));
+    }
+    findings
+}
+
+fn count(n: usize, one: &str, many: &str) -> Option<String> {
+    (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+}
+
+/// What was read, in words (`2 receive connectors, 4 certificates`).
+pub fn inventory(config: &Config) -> String {
+    let parts: Vec<String> = [
+        count(config.receive_connectors.len(), "receive connector", "receive connectors"),
+        count(config.send_connectors.len(), "send connector", "send connectors"),
+        count(config.certificates.len(), "certificate", "certificates"),
+        count(config.hybrid.len(), "hybrid configuration", "hybrid configurations"),
+        count(config.inbound_connectors.len(), "inbound connector", "inbound connectors"),
+        count(config.outbound_connectors.len(), "outbound connector", "outbound connectors"),
+        count(config.accepted_domains.len(), "accepted domain", "accepted domains"),
+        count(config.transport_services.len(), "transport service", "transport services"),
+        count(config.root_stores.len(), "root store", "root stores"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "nothing".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn unrecognised(config: &Config) -> Finding {
+    let mut evidence: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|i| format!("{}: decoded as {}, no Exchange object recognised", i.name, i.encoding))
+        .collect();
+    evidence.extend(config.notes.iter().take(5).map(|n| format!("{}: {}", config.at(n.loc), n.message)));
+    Finding::new(
+        Code::ExchangeInputUnrecognised,
+        Severity::Warn,
+        "the input".to_string(),
+        Vec::new(),
+        "nothing in the input was recognised as the output of an Exchange cmdlet".to_string(),
+        evidence,
+        Fix::new(Family::Exchange, "exchange_config::paste_again", &[])
+            .say("Paste the output of the cmdlets as a list (`| fl`), not as a table, each object whole:")
+            .run(Shell::ExchangeManagementShell, "Get-ExchangeCertificate | fl")
+            .run(Shell::ExchangeManagementShell, "Get-ReceiveConnector | fl")
+            .run(Shell::ExchangeManagementShell, "Get-SendConnector | fl")
+            .run(Shell::ExchangeManagementShell, "Get-HybridConfiguration | fl")
+            .say("and from Exchange Online PowerShell:")
+            .run(Shell::ExchangeOnlinePowerShell, "Get-InboundConnector | fl")
+            .run(Shell::ExchangeOnlinePowerShell, "Get-OutboundConnector | fl")
+            .run(Shell::ExchangeOnlinePowerShell, "Get-AcceptedDomain | fl")
+            .say("Or run scripts/Get-StartTlsConfig.ps1 and give its JSON file (complete lists, exact dates, the certificates themselves)."),
+    )
+}
+
+fn consistent(config: &Config, probed: bool) -> Finding {
+    let mut evidence = vec![format!("read: {}", inventory(config))];
+    if probed {
+        evidence.push("the live probe agrees with the configuration".to_string());
+    }
+    Finding::new(
+        Code::ExchangeConfigConsistent,
+        Severity::Info,
+        "the configuration".to_string(),
+        Vec::new(),
+        format!("no check found a problem in what was pasted ({})", inventory(config)),
+        evidence,
+        Fix::new(Family::Exchange, "exchange_config::nothing", &[])
+            .say("Nothing to change. The checks can only see what was pasted: add the cmdlets that are missing (see docs/exchange-config.md) for the cross-premises checks."),
+    )
 }

@@ -59,7 +59,7 @@ fn quote(text: &str, max: usize) -> String {
     }
 }
 
-fn tool() -> Tool {
+pub(super) fn tool() -> Tool {
     Tool {
         name: env!("CARGO_PKG_NAME").into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -89,7 +89,7 @@ fn severity_of(code: Code) -> String {
 }
 
 /// Every string in `v` made visible (the engine's extract, whatever fields it grows).
-fn visible_value(v: Value) -> Value {
+pub(super) fn visible_value(v: Value) -> Value {
     match v {
         Value::String(s) => Value::String(visible(&s)),
         Value::Array(a) => Value::Array(a.into_iter().map(visible_value).collect()),

@@ -10,7 +10,7 @@ use crate::cert::CertInfo;
 use crate::diagnose::{self, Code, Finding, Severity};
 use crate::smtp::Direction;
 
-fn style_for(sev: Severity) -> Style {
+pub(super) fn style_for(sev: Severity) -> Style {
     match sev {
         Severity::Info => Style::new().cyan(),
         Severity::Warn => Style::new().yellow().bold(),
@@ -18,7 +18,7 @@ fn style_for(sev: Severity) -> Style {
     }
 }
 
-fn verdict_style(v: Verdict) -> Style {
+pub(super) fn verdict_style(v: Verdict) -> Style {
     match v {
         Verdict::Pass => Style::new().green().bold(),
         Verdict::Warn => style_for(Severity::Warn),
@@ -27,7 +27,7 @@ fn verdict_style(v: Verdict) -> Style {
     }
 }
 
-fn paint(text: &str, style: Style, color: bool) -> String {
+pub(super) fn paint(text: &str, style: Style, color: bool) -> String {
     if color {
         text.style(style).to_string()
     } else {
@@ -48,7 +48,7 @@ fn row(out: &mut String, indent: usize, key: &str, value: &str) {
 /// evidence and its fix. Command blocks already printed for an earlier finding are referred
 /// to instead of repeated: several certificate findings share the same "install a
 /// certificate" steps.
-fn finding(
+pub(super) fn finding(
     out: &mut String,
     f: &Finding,
     at: Option<&str>,

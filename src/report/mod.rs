@@ -5,6 +5,7 @@
 //! writes their output to stdout and nothing else in the crate prints.
 
 mod assemble;
+pub mod exchange;
 pub mod explain;
 pub mod human;
 pub mod json;

@@ -1,0 +1,656 @@
+//! `exchange-config`'s report: what was read (echoed, so a bad paste shows), the findings
+//! with their fixes, and the live join when `--probe` ran, with the probe's own report. One
+//! DTO, three pure renderers. Everything pasted is made visible (controls and invisible
+//! format characters as `\xNN`) before it is written, in every format.
+
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+
+use super::explain::{tool, visible, visible_value};
+use super::human::{paint, verdict_style};
+use super::markdown::{cell, fenced, fix as markdown_fix};
+use super::{Format, RenderOptions, Report, Tool, Verdict};
+use crate::cert::rfc3339;
+use crate::diagnose::{Finding, Step};
+use crate::exchange::model::{
+    Certificate, Cmdlet, Config, Date, Flags, InputFormat, List, ReceiveConnector, Text,
+};
+use crate::exchange::rules::probe::{JoinRow, connector_label, describe};
+
+/// One property as read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldDto {
+    /// The property (`TlsCertificateName`).
+    pub property: String,
+    /// Its value as read (continuation lines joined).
+    pub value: String,
+    /// What is uncertain about it (`wrapped`, `cut after 4 items`, `ambiguous date`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doubt: Option<String>,
+}
+
+/// One object as read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ObjectDto {
+    /// The cmdlet it came from.
+    pub cmdlet: Cmdlet,
+    /// Its name as the admin knows it.
+    pub name: String,
+    /// `file:line`.
+    pub at: String,
+    /// The properties that matter here.
+    pub fields: Vec<FieldDto>,
+}
+
+/// One input.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputDto {
+    /// The path, or `-`.
+    pub name: String,
+    /// How it was decoded.
+    pub encoding: String,
+    /// It was cut at the size limit.
+    pub truncated: bool,
+    /// The formats found in it.
+    pub formats: Vec<InputFormat>,
+}
+
+/// A caveat of the parser.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NoteDto {
+    /// `file:line`.
+    pub at: String,
+    /// What.
+    pub message: String,
+}
+
+/// The live join.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JoinDto {
+    /// The host probed.
+    pub host: String,
+    /// Why that host.
+    pub why: String,
+    /// The command line of the probe.
+    pub command: String,
+    /// Per endpoint: predicted, presented, agree.
+    pub rows: Vec<JoinRow>,
+}
+
+/// The whole `exchange-config` report (its own JSON document, `kind` says which).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExchangeReport {
+    /// Bumped only on an incompatible change.
+    pub schema_version: u32,
+    /// `exchange-config`.
+    pub kind: &'static str,
+    /// This tool.
+    pub tool: Tool,
+    /// RFC 3339 UTC.
+    pub generated_at: String,
+    /// The worst over the findings (and the probe's, when it ran).
+    pub verdict: Verdict,
+    /// The first line a human reads.
+    pub headline: String,
+    /// The inputs.
+    pub inputs: Vec<InputDto>,
+    /// What was read, object by object.
+    pub read: Vec<ObjectDto>,
+    /// The parser's caveats.
+    pub notes: Vec<NoteDto>,
+    /// Every finding, most important first.
+    pub findings: Vec<Finding>,
+    /// The live join (`--probe`).
+    pub join: Option<JoinDto>,
+    /// The probe's own report (`--probe`).
+    pub probe: Option<Box<Report>>,
+}
+
+fn text_field(property: &str, t: Option<&Text>) -> Option<FieldDto> {
+    t.map(|t| FieldDto {
+        property: property.to_string(),
+        value: t.value.clone(),
+        doubt: t
+            .wrapped
+            .then(|| "wrapped across lines in the paste; joined with a space".to_string()),
+    })
+}
+
+fn plain(property: &str, v: Option<&str>) -> Option<FieldDto> {
+    v.map(|v| FieldDto {
+        property: property.to_string(),
+        value: v.to_string(),
+        doubt: None,
+    })
+}
+
+fn list_field(property: &str, l: Option<&List>) -> Option<FieldDto> {
+    l.map(|l| FieldDto {
+        property: property.to_string(),
+        value: format!("{{{}}}", l.items.join(", ")),
+        doubt: l.truncated.then(|| {
+            format!(
+                "cut after {} items by the paste ($FormatEnumerationLimit): more exist",
+                l.items.len()
+            )
+        }),
+    })
+}
+
+fn flags_field(property: &str, f: Option<&Flags>) -> Option<FieldDto> {
+    f.map(|f| FieldDto {
+        property: property.to_string(),
+        value: f.raw.clone(),
+        doubt: f
+            .unknown_bits
+            .then(|| "a number with bits of no known name".to_string()),
+    })
+}
+
+fn bool_field(property: &str, b: Option<bool>) -> Option<FieldDto> {
+    b.map(|b| FieldDto {
+        property: property.to_string(),
+        value: if b { "True" } else { "False" }.to_string(),
+        doubt: None,
+    })
+}
+
+fn date_field(property: &str, d: Option<&Date>) -> Option<FieldDto> {
+    d.map(|d| match d {
+        Date::Known(t) => FieldDto {
+            property: property.to_string(),
+            value: rfc3339(*t),
+            doubt: None,
+        },
+        Date::Ambiguous {
+            month_first,
+            day_first,
+        } => FieldDto {
+            property: property.to_string(),
+            value: format!("{} or {}", rfc3339(*month_first), rfc3339(*day_first)),
+            doubt: Some("ambiguous: month-first or day-first, nothing in the paste settles it".to_string()),
+        },
+    })
+}
+
+fn certificate_object(config: &Config, c: &Certificate) -> ObjectDto {
+    let name = c
+        .subject
+        .as_ref()
+        .map(|s| s.value.clone())
+        .or_else(|| c.thumbprint.clone())
+        .unwrap_or_else(|| "certificate".to_string());
+    let fields = [
+        plain("Server", c.server.as_ref().map(|s| s.name())).map(|mut f| {
+            if let Some(crate::exchange::model::ServerName::Assumed(_)) = c.server {
+                f.doubt = Some("not in the paste; the only server the paste names".to_string());
+            }
+            f
+        }),
+        plain("Thumbprint", c.thumbprint.as_deref()),
+        text_field("Issuer", c.issuer.as_ref()),
+        flags_field("Services", c.services.as_ref()),
+        list_field("CertificateDomains", c.domains.as_ref()),
+        date_field("NotBefore", c.not_before.as_ref()),
+        date_field("NotAfter", c.not_after.as_ref()),
+        plain("Status", c.status.as_deref()),
+        bool_field("HasPrivateKey", c.has_private_key),
+        bool_field("IsSelfSigned", c.self_signed),
+        plain("RootCAType", c.root_ca_type.as_deref()),
+        c.der.as_ref().map(|d| FieldDto {
+            property: "RawData".to_string(),
+            value: format!("{} bytes (names and dates taken from it)", d.len()),
+            doubt: None,
+        }),
+    ];
+    ObjectDto {
+        cmdlet: Cmdlet::ExchangeCertificate,
+        name,
+        at: config.at(c.origin.loc),
+        fields: fields.into_iter().flatten().collect(),
+    }
+}
+
+fn receive_object(config: &Config, rc: &ReceiveConnector) -> ObjectDto {
+    let fields = [
+        plain("TransportRole", rc.transport_role.as_deref()),
+        list_field("Bindings", rc.bindings.as_ref()),
+        flags_field("AuthMechanism", rc.auth_mechanism.as_ref()),
+        text_field("Fqdn", rc.fqdn.as_ref()),
+        text_field("TlsCertificateName", rc.tls_certificate_name.as_ref()),
+        list_field("TlsDomainCapabilities", rc.tls_domain_capabilities.as_ref()),
+        bool_field("Enabled", rc.enabled),
+    ];
+    ObjectDto {
+        cmdlet: Cmdlet::ReceiveConnector,
+        name: connector_label(rc),
+        at: config.at(rc.origin.loc),
+        fields: fields.into_iter().flatten().collect(),
+    }
+}
+
+/// Every object read, with the properties the checks use.
+fn read_objects(config: &Config) -> Vec<ObjectDto> {
+    let mut out: Vec<ObjectDto> = Vec::new();
+    out.extend(
+        config
+            .receive_connectors
+            .iter()
+            .map(|rc| receive_object(config, rc)),
+    );
+    for sc in &config.send_connectors {
+        let fields = [
+            list_field("AddressSpaces", sc.address_spaces.as_ref()),
+            list_field("SmartHosts", sc.smart_hosts.as_ref()),
+            bool_field("DNSRoutingEnabled", sc.dns_routing_enabled),
+            text_field("Fqdn", sc.fqdn.as_ref()),
+            text_field("TlsCertificateName", sc.tls_certificate_name.as_ref()),
+            plain("TlsAuthLevel", sc.tls_auth_level.as_deref()),
+            plain("TlsDomain", sc.tls_domain.as_deref()),
+            bool_field("RequireTLS", sc.require_tls),
+            bool_field("CloudServicesMailEnabled", sc.cloud_services_mail_enabled),
+            list_field("SourceTransportServers", sc.source_transport_servers.as_ref()),
+        ];
+        out.push(ObjectDto {
+            cmdlet: Cmdlet::SendConnector,
+            name: sc
+                .identity
+                .clone()
+                .or_else(|| sc.name.clone())
+                .unwrap_or_else(|| "send connector".to_string()),
+            at: config.at(sc.origin.loc),
+            fields: fields.into_iter().flatten().collect(),
+        });
+    }
+    out.extend(
+        config
+            .certificates
+            .iter()
+            .map(|c| certificate_object(config, c)),
+    );
+    for hc in &config.hybrid {
+        let fields = [
+            plain("OnPremisesSmartHost", hc.on_premises_smart_host.as_deref()),
+            list_field("Domains", hc.domains.as_ref()),
+            list_field("ReceivingTransportServers", hc.receiving_transport_servers.as_ref()),
+            list_field("SendingTransportServers", hc.sending_transport_servers.as_ref()),
+            list_field("EdgeTransportServers", hc.edge_transport_servers.as_ref()),
+            list_field("Features", hc.features.as_ref()),
+            text_field("TlsCertificateName", hc.tls_certificate_name.as_ref()),
+        ];
+        out.push(ObjectDto {
+            cmdlet: Cmdlet::HybridConfiguration,
+            name: "hybrid configuration".to_string(),
+            at: config.at(hc.origin.loc),
+            fields: fields.into_iter().flatten().collect(),
+        });
+    }
+    for c in &config.inbound_connectors {
+        let fields = [
+            plain("ConnectorType", c.connector_type.as_deref()),
+            plain("ConnectorSource", c.connector_source.as_deref()),
+            text_field("TlsSenderCertificateName", c.tls_sender_certificate_name.as_ref()),
+            list_field("SenderIPAddresses", c.sender_ip_addresses.as_ref()),
+            bool_field("RequireTls", c.require_tls),
+            bool_field("Enabled", c.enabled),
+        ];
+        out.push(ObjectDto {
+            cmdlet: Cmdlet::InboundConnector,
+            name: c
+                .identity
+                .clone()
+                .or_else(|| c.name.clone())
+                .unwrap_or_else(|| "inbound connector".to_string()),
+            at: config.at(c.origin.loc),
+            fields: fields.into_iter().flatten().collect(),
+        });
+    }
+    for c in &config.outbound_connectors {
+        let fields = [
+            plain("ConnectorType", c.connector_type.as_deref()),
+            list_field("SmartHosts", c.smart_hosts.as_ref()),
+            plain("TlsSettings", c.tls_settings.as_deref()),
+            plain("TlsDomain", c.tls_domain.as_deref()),
+            list_field("RecipientDomains", c.recipient_domains.as_ref()),
+            bool_field("UseMXRecord", c.use_mx_record),
+            bool_field("Enabled", c.enabled),
+        ];
+        out.push(ObjectDto {
+            cmdlet: Cmdlet::OutboundConnector,
+            name: c
+                .identity
+                .clone()
+                .or_else(|| c.name.clone())
+                .unwrap_or_else(|| "outbound connector".to_string()),
+            at: config.at(c.origin.loc),
+            fields: fields.into_iter().flatten().collect(),
+        });
+    }
+    if let Some(first) = config.accepted_domains.first() {
+        out.push(ObjectDto {
+            cmdlet: Cmdlet::AcceptedDomain,
+            name: "accepted domains".to_string(),
+            at: config.at(first.origin.loc),
+            fields: vec![FieldDto {
+                property: "DomainName".to_string(),
+                value: config
+                    .accepted_domains
+                    .iter()
+                    .map(|d| d.domain_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                doubt: None,
+            }],
+        });
+    }
+    for t in &config.transport_services {
+        let fields = [plain(
+            "InternalTransportCertificateThumbprint",
+            t.internal_transport_certificate_thumbprint.as_deref(),
+        )];
+        out.push(ObjectDto {
+            cmdlet: Cmdlet::TransportService,
+            name: t.name.clone().unwrap_or_else(|| "transport service".to_string()),
+            at: config.at(t.origin.loc),
+            fields: fields.into_iter().flatten().collect(),
+        });
+    }
+    out
+}
+
+/// The headline: the verdict and the most important finding (or what was read).
+fn headline(verdict: Verdict, findings: &[Finding], read: usize) -> String {
+    let first = findings.first().map(|f| f.summary.clone());
+    match (verdict, first) {
+        (Verdict::Pass, _) => format!(
+            "PASS — {read} objects read; the configuration is consistent as far as the paste shows"
+        ),
+        (v, Some(s)) => format!("{} — {s}", v.label()),
+        (v, None) => format!("{} — {read} objects read", v.label()),
+    }
+}
+
+/// Builds the report. `findings` are sorted here (most severe first, then by rank).
+pub fn build(
+    config: &Config,
+    mut findings: Vec<Finding>,
+    join: Option<JoinDto>,
+    probe: Option<Box<Report>>,
+    now: OffsetDateTime,
+) -> ExchangeReport {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.code.rank().cmp(&b.code.rank()))
+    });
+    let mut verdict = Verdict::from_findings(&findings);
+    if let Some(p) = &probe {
+        verdict = verdict.max(p.verdict);
+    }
+    let read = read_objects(config);
+    ExchangeReport {
+        schema_version: 1,
+        kind: "exchange-config",
+        tool: tool(),
+        generated_at: rfc3339(now),
+        verdict,
+        headline: headline(verdict, &findings, read.len()),
+        inputs: config
+            .inputs
+            .iter()
+            .map(|i| InputDto {
+                name: i.name.clone(),
+                encoding: i.encoding.clone(),
+                truncated: i.truncated,
+                formats: i.formats.clone(),
+            })
+            .collect(),
+        read,
+        notes: config
+            .notes
+            .iter()
+            .map(|n| NoteDto {
+                at: config.at(n.loc),
+                message: n.message.clone(),
+            })
+            .collect(),
+        findings,
+        join,
+        probe,
+    }
+}
+
+/// Renders `report` in `format`.
+pub fn render(report: &ExchangeReport, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Json => render_json(report),
+        Format::Markdown => render_markdown(report),
+        Format::Human => render_human(report, opts),
+    }
+}
+
+fn render_json(report: &ExchangeReport) -> String {
+    match serde_json::to_value(report) {
+        Ok(v) => {
+            let mut s = serde_json::to_string_pretty(&visible_value(v)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Err(e) => format!("{{\"error\": {:?}}}\n", e.to_string()),
+    }
+}
+
+/// A finding with every text made visible (the pasted values in its summary, evidence and
+/// prose; its commands hold only values `ps_quote` let through).
+fn visible_finding(f: &Finding) -> Finding {
+    let mut v = f.clone();
+    v.summary = visible(&f.summary);
+    v.endpoint = visible(&f.endpoint);
+    v.evidence = f.evidence.iter().map(|e| visible(e)).collect();
+    v.fix.steps = f
+        .fix
+        .steps
+        .iter()
+        .map(|s| match s {
+            Step::Prose { text } => Step::Prose {
+                text: visible(text),
+            },
+            Step::Command { shell, text } => Step::Command {
+                shell: *shell,
+                text: visible(text),
+            },
+        })
+        .collect();
+    v
+}
+
+fn formats_word(formats: &[InputFormat]) -> String {
+    let words: Vec<&str> = formats
+        .iter()
+        .map(|f| match f {
+            InputFormat::FormatList => "Format-List text",
+            InputFormat::Table => "table view",
+            InputFormat::ScriptJson => "collection script JSON",
+            InputFormat::RawJson => "ConvertTo-Json",
+        })
+        .collect();
+    if words.is_empty() {
+        "nothing recognised".to_string()
+    } else {
+        words.join(", ")
+    }
+}
+
+fn render_human(report: &ExchangeReport, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    let head = visible(&report.headline);
+    let (word, rest) = head.split_once(' ').unwrap_or((&head, ""));
+    let _ = writeln!(
+        out,
+        "{} {rest}",
+        paint(word, verdict_style(report.verdict), opts.color)
+    );
+    let _ = writeln!(out, "\nRead");
+    for i in &report.inputs {
+        let _ = writeln!(
+            out,
+            "  {} ({}, {}{})",
+            visible(&i.name),
+            i.encoding,
+            formats_word(&i.formats),
+            if i.truncated { ", cut at the size limit" } else { "" }
+        );
+    }
+    for o in &report.read {
+        let _ = writeln!(
+            out,
+            "  {}: {}  ({})",
+            o.cmdlet.name(),
+            visible(&o.name),
+            visible(&o.at)
+        );
+        for f in &o.fields {
+            let _ = writeln!(out, "      {:<24} {}", f.property, visible(&f.value));
+            if let Some(d) = &f.doubt {
+                let _ = writeln!(out, "      {:<24} ({d})", "");
+            }
+        }
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "  note {}: {}", visible(&n.at), visible(&n.message));
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(out, "\nFindings");
+        let mut seen = Vec::new();
+        let shown: Vec<Finding> = report.findings.iter().map(visible_finding).collect();
+        for f in &shown {
+            super::human::finding(&mut out, f, None, None, opts.color, &mut seen);
+        }
+    }
+    if let Some(j) = &report.join {
+        let _ = writeln!(
+            out,
+            "\nLive check: {} ({})\n  {}",
+            visible(&j.host),
+            visible(&j.why),
+            visible(&j.command)
+        );
+        for r in &j.rows {
+            let mark = match r.agrees {
+                Some(true) => "agrees",
+                Some(false) => "DISAGREES",
+                None => "not compared",
+            };
+            let _ = writeln!(out, "  {}  [{mark}]", visible(&r.endpoint));
+            if let Some(c) = &r.connector {
+                let _ = writeln!(out, "      connector  {}", visible(c));
+            }
+            let _ = writeln!(out, "      predicted  {}", visible(&describe(&r.predicted)));
+            let _ = writeln!(out, "      presented  {}", visible(&r.presented));
+        }
+    }
+    if let Some(p) = &report.probe {
+        let _ = writeln!(out, "\nProbe report\n");
+        out.push_str(&super::human::render(p, opts));
+    }
+    out
+}
+
+fn render_markdown(report: &ExchangeReport) -> String {
+    let mut out = format!(
+        "### exchange-config: {}\n",
+        cell(&visible(&report.headline))
+    );
+    let _ = writeln!(out, "\n| read | from | key values |\n|---|---|---|");
+    for o in &report.read {
+        let keys: Vec<String> = o
+            .fields
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.property.as_str(),
+                    "TlsCertificateName"
+                        | "Thumbprint"
+                        | "Bindings"
+                        | "Fqdn"
+                        | "NotAfter"
+                        | "Services"
+                        | "TlsDomain"
+                        | "TlsSenderCertificateName"
+                        | "SmartHosts"
+                )
+            })
+            .map(|f| {
+                format!(
+                    "{}: `{}`{}",
+                    f.property,
+                    visible(&f.value).replace('`', "'"),
+                    if f.doubt.is_some() { " (uncertain)" } else { "" }
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} {} | {} | {} |",
+            o.cmdlet.name(),
+            cell(&visible(&o.name)),
+            cell(&visible(&o.at)),
+            keys.join("<br>")
+        );
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n| severity | code | object | summary |\n|---|---|---|---|"
+        );
+        for f in &report.findings {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} |",
+                f.severity.label(),
+                f.code,
+                cell(&visible(&f.endpoint)),
+                cell(&visible(&f.summary))
+            );
+        }
+        for f in report.findings.iter().map(visible_finding) {
+            let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, cell(&f.summary));
+            let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
+            markdown_fix(&mut out, &f.fix.steps);
+        }
+    }
+    if let Some(j) = &report.join {
+        let _ = writeln!(
+            out,
+            "\n#### Live check: {} ({})\n\n| endpoint | connector | predicted | presented | agrees |\n|---|---|---|---|---|",
+            cell(&visible(&j.host)),
+            cell(&visible(&j.why))
+        );
+        for r in &j.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&visible(&r.endpoint)),
+                cell(&visible(r.connector.as_deref().unwrap_or(""))),
+                cell(&visible(&describe(&r.predicted))),
+                cell(&visible(&r.presented)),
+                match r.agrees {
+                    Some(true) => "yes",
+                    Some(false) => "**no**",
+                    None => "—",
+                }
+            );
+        }
+    }
+    if let Some(p) = &report.probe {
+        let _ = writeln!(out);
+        out.push_str(&super::markdown::render(p));
+    }
+    let _ = writeln!(
+        out,
+        "\n_{} {} · {}_",
+        report.tool.name, report.tool.version, report.generated_at
+    );
+    out
+}
