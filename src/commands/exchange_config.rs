@@ -199,7 +199,10 @@ pub fn run(
 ) -> anyhow::Result<u8> {
     let now = OffsetDateTime::now_utc();
     let config = exchange::parse::parse(inputs, &ParseOptions { server });
-    if config.is_empty() && inputs.iter().all(|i| i.bytes.iter().all(u8::is_ascii_whitespace))
+    if config.is_empty()
+        && inputs
+            .iter()
+            .all(|i| i.bytes.iter().all(u8::is_ascii_whitespace))
     {
         bail!(
             "nothing to read: give files with the output of Get-ExchangeCertificate, Get-ReceiveConnector… (`| fl`), or `-` and paste it on stdin"

@@ -75,14 +75,42 @@ fn count(n: usize, one: &str, many: &str) -> Option<String> {
 /// What was read, in words (`2 receive connectors, 4 certificates`).
 pub fn inventory(config: &Config) -> String {
     let parts: Vec<String> = [
-        count(config.receive_connectors.len(), "receive connector", "receive connectors"),
-        count(config.send_connectors.len(), "send connector", "send connectors"),
+        count(
+            config.receive_connectors.len(),
+            "receive connector",
+            "receive connectors",
+        ),
+        count(
+            config.send_connectors.len(),
+            "send connector",
+            "send connectors",
+        ),
         count(config.certificates.len(), "certificate", "certificates"),
-        count(config.hybrid.len(), "hybrid configuration", "hybrid configurations"),
-        count(config.inbound_connectors.len(), "inbound connector", "inbound connectors"),
-        count(config.outbound_connectors.len(), "outbound connector", "outbound connectors"),
-        count(config.accepted_domains.len(), "accepted domain", "accepted domains"),
-        count(config.transport_services.len(), "transport service", "transport services"),
+        count(
+            config.hybrid.len(),
+            "hybrid configuration",
+            "hybrid configurations",
+        ),
+        count(
+            config.inbound_connectors.len(),
+            "inbound connector",
+            "inbound connectors",
+        ),
+        count(
+            config.outbound_connectors.len(),
+            "outbound connector",
+            "outbound connectors",
+        ),
+        count(
+            config.accepted_domains.len(),
+            "accepted domain",
+            "accepted domains",
+        ),
+        count(
+            config.transport_services.len(),
+            "transport service",
+            "transport services",
+        ),
         count(config.root_stores.len(), "root store", "root stores"),
     ]
     .into_iter()
@@ -99,9 +127,20 @@ fn unrecognised(config: &Config) -> Finding {
     let mut evidence: Vec<String> = config
         .inputs
         .iter()
-        .map(|i| format!("{}: decoded as {}, no Exchange object recognised", i.name, i.encoding))
+        .map(|i| {
+            format!(
+                "{}: decoded as {}, no Exchange object recognised",
+                i.name, i.encoding
+            )
+        })
         .collect();
-    evidence.extend(config.notes.iter().take(5).map(|n| format!("{}: {}", config.at(n.loc), n.message)));
+    evidence.extend(
+        config
+            .notes
+            .iter()
+            .take(5)
+            .map(|n| format!("{}: {}", config.at(n.loc), n.message)),
+    );
     Finding::new(
         Code::ExchangeInputUnrecognised,
         Severity::Warn,

@@ -169,7 +169,9 @@ fn date_field(property: &str, d: Option<&Date>) -> Option<FieldDto> {
         } => FieldDto {
             property: property.to_string(),
             value: format!("{} or {}", rfc3339(*month_first), rfc3339(*day_first)),
-            doubt: Some("ambiguous: month-first or day-first, nothing in the paste settles it".to_string()),
+            doubt: Some(
+                "ambiguous: month-first or day-first, nothing in the paste settles it".to_string(),
+            ),
         },
     })
 }
@@ -250,7 +252,10 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
             plain("TlsDomain", sc.tls_domain.as_deref()),
             bool_field("RequireTLS", sc.require_tls),
             bool_field("CloudServicesMailEnabled", sc.cloud_services_mail_enabled),
-            list_field("SourceTransportServers", sc.source_transport_servers.as_ref()),
+            list_field(
+                "SourceTransportServers",
+                sc.source_transport_servers.as_ref(),
+            ),
         ];
         out.push(ObjectDto {
             cmdlet: Cmdlet::SendConnector,
@@ -273,8 +278,14 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
         let fields = [
             plain("OnPremisesSmartHost", hc.on_premises_smart_host.as_deref()),
             list_field("Domains", hc.domains.as_ref()),
-            list_field("ReceivingTransportServers", hc.receiving_transport_servers.as_ref()),
-            list_field("SendingTransportServers", hc.sending_transport_servers.as_ref()),
+            list_field(
+                "ReceivingTransportServers",
+                hc.receiving_transport_servers.as_ref(),
+            ),
+            list_field(
+                "SendingTransportServers",
+                hc.sending_transport_servers.as_ref(),
+            ),
             list_field("EdgeTransportServers", hc.edge_transport_servers.as_ref()),
             list_field("Features", hc.features.as_ref()),
             text_field("TlsCertificateName", hc.tls_certificate_name.as_ref()),
@@ -290,7 +301,10 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
         let fields = [
             plain("ConnectorType", c.connector_type.as_deref()),
             plain("ConnectorSource", c.connector_source.as_deref()),
-            text_field("TlsSenderCertificateName", c.tls_sender_certificate_name.as_ref()),
+            text_field(
+                "TlsSenderCertificateName",
+                c.tls_sender_certificate_name.as_ref(),
+            ),
             list_field("SenderIPAddresses", c.sender_ip_addresses.as_ref()),
             bool_field("RequireTls", c.require_tls),
             bool_field("Enabled", c.enabled),
@@ -351,7 +365,10 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
         )];
         out.push(ObjectDto {
             cmdlet: Cmdlet::TransportService,
-            name: t.name.clone().unwrap_or_else(|| "transport service".to_string()),
+            name: t
+                .name
+                .clone()
+                .unwrap_or_else(|| "transport service".to_string()),
             at: config.at(t.origin.loc),
             fields: fields.into_iter().flatten().collect(),
         });
@@ -499,7 +516,11 @@ fn render_human(report: &ExchangeReport, opts: RenderOptions) -> String {
             visible(&i.name),
             i.encoding,
             formats_word(&i.formats),
-            if i.truncated { ", cut at the size limit" } else { "" }
+            if i.truncated {
+                ", cut at the size limit"
+            } else {
+                ""
+            }
         );
     }
     for o in &report.read {
@@ -586,7 +607,11 @@ fn render_markdown(report: &ExchangeReport) -> String {
                     "{}: `{}`{}",
                     f.property,
                     visible(&f.value).replace('`', "'"),
-                    if f.doubt.is_some() { " (uncertain)" } else { "" }
+                    if f.doubt.is_some() {
+                        " (uncertain)"
+                    } else {
+                        ""
+                    }
                 )
             })
             .collect();
