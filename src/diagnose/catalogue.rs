@@ -156,7 +156,7 @@ pub enum Code {
     ExchangeCertificateUnusable,
     /// `exchange-receive-server-drift`: the hybrid receive connectors of the servers differ, or a server lacks the certificate.
     ExchangeReceiveServerDrift,
-    /// `exchange-receive-fqdn-fallback`: no TlsCertificateName.
+    /// `exchange-receive-fqdn-fallback`: no TlsCertificateName, and no usable third-party certificate covers the connector's Fqdn (or the server's name).
     ExchangeReceiveFqdnFallback,
     /// `exchange-send-no-certificate`: the send connector to Exchange Online names no certificate (TlsCertificateName and a public Fqdn both missing).
     ExchangeSendNoCertificate,
@@ -178,7 +178,7 @@ pub enum Code {
     ExchangeHybridEndpointDrift,
     /// `exchange-certificate-root-type`: a third-party certificate shows RootCAType Registry or Unknown.
     ExchangeCertificateRootType,
-    /// `exchange-tls-certificate-name-invalid`: a TlsCertificateName lacks <I>/<S>, has them swapped or its names reversed.
+    /// `exchange-tls-certificate-name-invalid`: a TlsCertificateName lacks `<I>`/`<S>`, has them swapped or its names reversed.
     ExchangeTlsCertificateNameInvalid,
     /// `exchange-inbound-ip-based`: the Exchange Online inbound connector recognises on-premises by IP address only.
     ExchangeInboundIpBased,
@@ -194,7 +194,7 @@ pub enum Code {
     ExchangeEdgeCertificateDrift,
     /// `exchange-certificate-weak`: the connector's certificate has a key under 2048 bits or a SHA-1 signature.
     ExchangeCertificateWeak,
-    /// `exchange-internal-transport-certificate-missing`: the internal transport certificate thumbprint names no certificate on the server (Events 12012/12013).
+    /// `exchange-internal-transport-certificate-missing`: the internal transport certificate thumbprint names no certificate on the server (no X-ANONYMOUSTLS; Events 12012/12013).
     ExchangeInternalTransportCertificateMissing,
     /// `exchange-check-inconclusive`: a check could not decide.
     ExchangeCheckInconclusive,
@@ -2111,56 +2111,210 @@ pub const CATALOGUE: &[Entry] = &[
         code: Code::ExchangeReceiveCertificateNotFound,
         id: "exchange-receive-certificate-not-found",
         severity: Severity::Fail,
-        rank: 800,
+        rank: 820,
         inconclusive: false,
-        meaning: "a receive connector's TlsCertificateName names no certificate on its server: Exchange stops offering STARTTLS on it (Event 12014)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "a receive connector's TlsCertificateName names no certificate on its server: Exchange stops offering STARTTLS on that connector and logs Event 12014",
+        explanation: "A receive connector's TlsCertificateName (`<I>issuer<S>subject`) names a \
+            certificate that its server's certificate list does not hold: no certificate there has \
+            that issuer and that subject. Exchange chooses the STARTTLS certificate by this name \
+            alone; in the documented selection it does not fall back to the connector's Fqdn when \
+            the named certificate is missing. It stops advertising STARTTLS on the connector and \
+            logs Event 12014, whose \"domain name\" is then the `<I>…<S>…` string itself. Exchange \
+            Online's connector to on premises requires TLS, so it queues the mail (message trace: \
+            `450 4.4.317 Cannot connect to remote server [Message=451 5.7.3 STARTTLS is required \
+            to send mail]`) and eventually bounces it; other senders deliver in clear text. \
+            Another port can still offer STARTTLS: `Client Frontend` on 587, with no \
+            TlsCertificateName, selects by the server's name and finds the self-signed \
+            certificate, which is why STARTTLS can appear on 587 and not on 25.\n\n\
+            The usual trigger is a renewal: the old certificate was removed and the connector \
+            still names it, or the new certificate's issuer changed (a new intermediate such as \
+            `DigiCert Global G2 TLS RSA SHA256 2020 CA1` instead of `DigiCert TLS RSA SHA256 2020 \
+            CA1`), or its subject changed (a domain-validated certificate drops the `O=` and `L=` \
+            of the old organisation-validated one); or the certificate was imported on one server \
+            only. The tool compares issuer and subject as X.500 names (RDN by RDN, quoting, case \
+            and spaces normalised) with every certificate of the connector's server, and names the \
+            nearest one and the difference. When the paste cannot say which server the \
+            certificates came from (`Get-ExchangeCertificate | fl` does not print it: give \
+            --server or use the collection script), or the certificate list was cut, it reports \
+            exchange-check-inconclusive instead. Fix: build the name from the certificate \
+            (`\"<I>$($c.Issuer)<S>$($c.Subject)\"`) and set it with Set-ReceiveConnector, or \
+            re-run the Hybrid Configuration Wizard and choose the current certificate.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Set-ReceiveConnector",
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+            "RFC 3207 §4 (the server advertises STARTTLS per session)",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "450 4.4.317 Cannot connect to remote server",
+            "could not find a certificate that contains the domain name",
+            "unable to support the STARTTLS SMTP verb",
+        ],
     },
     Entry {
         code: Code::ExchangeSendCertificateNotFound,
         id: "exchange-send-certificate-not-found",
         severity: Severity::Fail,
-        rank: 810,
+        rank: 830,
         inconclusive: false,
-        meaning: "a send connector's TlsCertificateName names no certificate on a source server: 454 4.7.5, NoCredentials",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "a send connector's TlsCertificateName names no certificate on one of its source servers: mail from that server queues (454 4.7.5, NoCredentials)",
+        explanation: "The send connector that carries mail to Exchange Online (HCW names it \
+            `Outbound to Office 365 - <GUID>`) names the certificate Exchange presents as a TLS \
+            client in its TlsCertificateName, and every server in its SourceTransportServers must \
+            hold that certificate. A source server that does not cannot present it: its queue \
+            shows `454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector \
+            could not be found.`, its SmtpSend protocol log `TLS negotiation failed with error \
+            NoCredentials`, sometimes only `421 4.4.1 Connection timed out`. When only some source \
+            servers lack the certificate, mail fails intermittently, depending on which server \
+            sends it. sender-certificate-missing is the same problem explained from a pasted \
+            error.\n\n\
+            Common causes: the certificate was renewed and the connector still names the old one; \
+            the renewed certificate was installed only on the server where it was requested; its \
+            issuer or subject changed at renewal. The tool compares the name with the certificates \
+            of each source server, as for exchange-receive-certificate-not-found, and names the \
+            servers that lack it. A source server whose certificates were not pasted, or a \
+            SourceTransportServers list cut by the paste, makes the check inconclusive for it, not \
+            failed. Fix: import the certificate with its private key on every source server, \
+            enable it for SMTP, and set the connector's TlsCertificateName from it \
+            (Set-SendConnector), or re-run the Hybrid Configuration Wizard.",
+        references: &[
+            "Microsoft Learn: Set-SendConnector",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "Microsoft Learn (archive): Mailflow issue from Exchange On-prem to Office 365",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+        ],
+        sender_strings: &[
+            "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found",
+            "TLS negotiation failed with error NoCredentials",
+        ],
     },
     Entry {
         code: Code::ExchangeSenderCertificateNameMismatch,
         id: "exchange-sender-certificate-name-mismatch",
         severity: Severity::Fail,
-        rank: 820,
+        rank: 890,
         inconclusive: false,
-        meaning: "the inbound connector's TlsSenderCertificateName is not on the certificate the send connector presents: 5.7.64 / 5.7.51",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the inbound connector's TlsSenderCertificateName is not on the certificate the send connector presents: Exchange Online cannot attribute the mail to the tenant (550 5.7.64, 550 5.7.51)",
+        explanation: "An Exchange Online inbound connector of type OnPremises can recognise the \
+            on-premises servers by certificate: its TlsSenderCertificateName (such as \
+            `mail.contoso.com`, or `*.contoso.com` for a domain and all its subdomains) must then \
+            match a name of the certificate the on-premises send connector presents as a TLS \
+            client. When it does not, Exchange Online does not tie the connection to that \
+            connector: mail relayed through it is refused with `550 5.7.64 TenantAttribution; \
+            Relay Access Denied` or `550 5.7.51 TenantInboundAttribution`, and mail from on \
+            premises is no longer treated as internal. Microsoft's 2025 hybrid TLS article fixes \
+            5.7.51 by making the send connector's TlsCertificateName name a certificate whose name \
+            equals the inbound connector's TlsSenderCertificateName.\n\n\
+            Common causes: the renewed certificate carries other names (a wildcard replaced by a \
+            single name, a new host name) and the Hybrid Configuration Wizard was not re-run; or \
+            the send connector presents another certificate than the admin thinks, one chosen by \
+            its Fqdn. The tool resolves the certificate the send connector presents (its \
+            TlsCertificateName, else its Fqdn) and takes its names from the certificate itself \
+            when the collection script supplied it, else from CertificateDomains; it matches \
+            TlsSenderCertificateName with the connector's rule, where `*.contoso.com` covers the \
+            domain and every subdomain. Only OnPremises connectors are checked. When the \
+            certificate's names were cut in the paste or the send connector's certificate cannot \
+            be resolved (other findings say why), the check is inconclusive. \
+            connector-tenant-attribution explains the same errors when they are pasted.",
+        references: &[
+            "Microsoft Learn: Set-InboundConnector",
+            "Microsoft Learn: Set-SendConnector",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "Microsoft Learn: Updated requirements for SMTP relay through Exchange Online",
+            "Microsoft 365 message center MC1226222: prevent/fix guidance for on-premises connectors configuration (updated 2026-02-04)",
+            "Microsoft Learn: Fix error code 550 5.7.64 TenantAttribution; Relay Access Denied in Exchange Online",
+        ],
+        sender_strings: &[
+            "550 5.7.64 TenantAttribution; Relay Access Denied",
+            "550 5.7.51 TenantInboundAttribution",
+        ],
     },
     Entry {
         code: Code::ExchangeCertificateUnusable,
         id: "exchange-certificate-unusable",
         severity: Severity::Fail,
-        rank: 830,
+        rank: 840,
         inconclusive: false,
-        meaning: "the certificate a connector uses is not enabled for SMTP, has no private key, is expired, self-signed or not Valid",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the certificate a connector selects is not enabled for SMTP, has no private key, has expired, is self-signed or its Status is not Valid: TLS with it fails, or Exchange Online refuses it",
+        explanation: "Exchange found the certificate a connector names (or one matching its Fqdn), \
+            but cannot use it well. Not enabled for SMTP: the selection article warns that \
+            Exchange still chooses a certificate matched by TlsCertificateName or Fqdn for \
+            STARTTLS, \"but TLS communication will fail at later stage\"; Microsoft's 2025 hybrid \
+            TLS article repeats that the SMTP assignment is not checked, and advises importing a \
+            renewed certificate only when you are ready to assign SMTP to it. No private key: the \
+            certificate is not eligible, so it is as if it were missing. Expired: Exchange logs \
+            Event 12016 but still advertises STARTTLS, and validating senders such as Exchange \
+            Online defer the mail. Self-signed: Exchange Online requires a certificate from a \
+            public CA. A Status other than Valid is the server's own verdict: \
+            `RevocationCheckFailure` (the server cannot reach the CRL), `Untrusted` (chain or root \
+            missing), `Revoked`, `DateInvalid`, `PendingRequest` (a request never completed), \
+            `Invalid`.\n\n\
+            Common causes: after a renewal `Enable-ExchangeCertificate -Services SMTP` was never \
+            run; a certificate was imported without its key (a .cer instead of a .pfx); a proxy \
+            blocks the CRL download; the intermediates were not installed. The tool looks only at \
+            the certificate its model selects for the hybrid receive connector or the send \
+            connector to Exchange Online, and never at Exchange's Auth certificate. \
+            `RevocationCheckFailure` may be the server's own view only, so it weighs less than an \
+            expired or revoked certificate; an expiry date the paste leaves ambiguous makes the \
+            date check inconclusive. Fix: `Enable-ExchangeCertificate -Server <SRV> -Thumbprint \
+            <T> -Services SMTP` (answer No when it offers to overwrite the default SMTP \
+            certificate, to keep the internal transport certificate); `Get-ChildItem \
+            Cert:\\LocalMachine\\My\\<T> | Test-Certificate` shows chain and revocation errors. \
+            Mail that Exchange Online deferred while the certificate was expired may need to be \
+            sent again.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Microsoft Learn (archive): Mailflow issue from Exchange On-prem to Office 365",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "TLS negotiation failed with error UnknownCredentials",
+        ],
     },
     Entry {
         code: Code::ExchangeReceiveServerDrift,
         id: "exchange-receive-server-drift",
         severity: Severity::Warn,
-        rank: 840,
+        rank: 910,
         inconclusive: false,
-        meaning: "the hybrid receive connectors of the servers differ, or a server lacks the certificate: intermittent failures",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the hybrid receive connectors of the servers differ (TlsCertificateName, TlsDomainCapabilities), or a server lacks the certificate: mail fails only when it reaches that server",
+        explanation: "Exchange Online delivers to whichever server the smart host name or a load \
+            balancer leads it to, and each server's receive connector selects its certificate on \
+            its own. When one server's connector names another certificate, names none, lacks the \
+            cloud capability, or the server does not hold the certificate, only the mail that \
+            reaches that server fails: some messages defer with `450 4.7.320 Certificate \
+            validation failed [Message=SubjectMismatch]`, others go through, which makes the \
+            problem look random. The hybrid certificate must be installed on every on-premises \
+            server that handles hybrid mail (Certificate requirements for hybrid deployments).\n\n\
+            Common causes: the Hybrid Configuration Wizard ran with only one server selected; the \
+            renewal was done on one node; a server was added after the wizard ran. The tool \
+            compares the hybrid receive connectors of the servers in the hybrid configuration's \
+            ReceivingTransportServers (without a hybrid configuration, of every Frontend Transport \
+            server pasted) and checks that each server holds the certificate its connector names. \
+            A server whose connectors or certificates were not pasted is named as not checked, not \
+            as failing. With --probe, each address of the smart host is probed, which shows which \
+            address presents which certificate (exchange-presented-certificate-unexpected). Fix: \
+            apply the same TlsCertificateName and TlsDomainCapabilities on every server, or re-run \
+            the wizard with all servers selected.",
+        references: &[
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Microsoft Learn: Set-ReceiveConnector",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "SubjectMismatch",
+        ],
     },
     Entry {
         code: Code::ExchangeReceiveFqdnFallback,
@@ -2168,21 +2322,79 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 850,
         inconclusive: false,
-        meaning: "no TlsCertificateName: Exchange picks the certificate by the connector's Fqdn, and no usable third-party certificate covers it",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the hybrid receive connector has no TlsCertificateName, so Exchange picks its certificate by the connector's Fqdn (else the server's name), and no usable third-party certificate covers that name: the self-signed certificate, or no STARTTLS",
+        explanation: "Without a TlsCertificateName, Exchange selects the STARTTLS certificate by \
+            the connector's Fqdn, or by the server's own FQDN when the Fqdn is empty: among the \
+            certificates with a private key, enabled for SMTP and holding the name, the one with \
+            the most recent NotBefore, a valid CA-issued certificate before a self-signed one. \
+            That is the product documentation's order; the Japanese translation of Microsoft's \
+            2025 hybrid TLS article says the latest expiry, and the tool follows the \
+            documentation. An internal name such as `EX01.contoso.local` is covered only by \
+            Exchange's self-signed certificate, so STARTTLS is offered with it and Exchange \
+            Online, which validates the domain, defers with `450 4.7.320 Certificate validation \
+            failed [Message=SubjectMismatch]`. When no certificate covers the name at all, \
+            Exchange withholds STARTTLS and logs Event 12014.\n\n\
+            Common causes: the wizard was never run for this server, or the connector was \
+            recreated or its TlsCertificateName cleared; the public certificate's names changed at \
+            renewal while the connector relied on its Fqdn. Names are matched as RFC 6125 says \
+            (`*.contoso.com` covers one label). The tool checks the hybrid receive connector \
+            (Frontend Transport, port 25, marked for Exchange Online or named `Default Frontend`). \
+            When the name cannot be known from the paste (an empty Fqdn and only the server's \
+            short name) or the certificates' domain lists were cut, it reports \
+            exchange-check-inconclusive. Fix: set TlsCertificateName, as the wizard does; setting \
+            the `Default Frontend` connector's Fqdn to a name on the certificate also works. Never \
+            change the Fqdn of the `Default <SRV>` connector (Hub Transport): Set-ReceiveConnector \
+            warns that mail flow between Mailbox servers then fails.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Set-ReceiveConnector",
+            "Microsoft Learn: Receive connectors",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "CSS-Exchange HealthChecker docs: Exchange Online Connector Check",
+            "RFC 6125 §6.4.3 (wildcard certificates cover one label)",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "SubjectMismatch",
+            "could not find a certificate that contains the domain name",
+            "unable to support the STARTTLS SMTP verb",
+        ],
     },
     Entry {
         code: Code::ExchangeSendNoCertificate,
         id: "exchange-send-no-certificate",
         severity: Severity::Warn,
-        rank: 860,
+        rank: 880,
         inconclusive: false,
-        meaning: "the send connector to Exchange Online names no certificate (TlsCertificateName and a public Fqdn both missing)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the send connector to Exchange Online names no certificate: TlsCertificateName is empty and its Fqdn empty or internal, so Exchange Online cannot recognise on premises by certificate",
+        explanation: "The send connector to Exchange Online has no TlsCertificateName, and its \
+            Fqdn is empty or an internal name (`EX01.contoso.local`), so Exchange picks its client \
+            certificate by a name no public certificate holds, usually ending with the self-signed \
+            one. An inbound connector that recognises on premises by certificate then does not \
+            match: relayed mail is refused (`550 5.7.64 TenantAttribution; Relay Access Denied`), \
+            and mail from on premises is not treated as internal. Since November 2023 relaying \
+            through Exchange Online requires the certificate domain or the sender's domain to be \
+            an accepted domain, and the source address or the certificate domain to match an \
+            OnPremises inbound connector. HealthChecker flags an empty TlsCertificateName on this \
+            connector \"due to some recent changes within Exchange Online\".\n\n\
+            Common causes: the connector was created by hand from an older guide, or recreated \
+            after the wizard ran. Microsoft's own relay recipe sets `-Fqdn` to a name on the \
+            certificate instead of TlsCertificateName, so a public Fqdn that a certificate covers \
+            is not reported. The tool treats a send connector as the one to Exchange Online as \
+            HealthChecker does: CloudServicesMailEnabled, a smart host under \
+            `mail.protection.outlook.com` (or a sovereign cloud's), or an address space under \
+            `mail.onmicrosoft.com`. It is a warning; it matters most when the pasted inbound \
+            connectors recognise on premises by certificate only. Fix: set the connector's \
+            TlsCertificateName to the hybrid certificate (Set-SendConnector), or its Fqdn to a \
+            name on it, or re-run the Hybrid Configuration Wizard.",
+        references: &[
+            "Microsoft Learn: Set-SendConnector",
+            "Microsoft Learn: Updated requirements for SMTP relay through Exchange Online",
+            "CSS-Exchange HealthChecker docs: Exchange Online Connector Check",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "Microsoft 365 message center MC1226222: prevent/fix guidance for on-premises connectors configuration (updated 2026-02-04)",
+        ],
+        sender_strings: &["550 5.7.64 TenantAttribution; Relay Access Denied"],
     },
     Entry {
         code: Code::ExchangeTlsDomainNotOnCertificate,
@@ -2190,31 +2402,102 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 870,
         inconclusive: false,
-        meaning: "the Exchange Online outbound connector's TlsDomain is not on the certificate on-premises presents: 450 4.7.320 SubjectMismatch",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the Exchange Online outbound connector's TlsDomain is not on the certificate on premises presents: Exchange Online defers with 450 4.7.320 SubjectMismatch",
+        explanation: "With TlsSettings DomainValidation, Exchange Online checks that the \
+            certificate the on-premises server presents holds the outbound connector's TlsDomain; \
+            it does not check the smart host name or the EHLO greeting. The wizard sets TlsDomain \
+            from the certificate's subject. When the certificate the hybrid receive connector \
+            presents does not cover it, Exchange Online defers the mail: `450 4.7.320 Certificate \
+            validation failed [Message=SubjectMismatch]`, or `450 4.4.317` with `SubjectMismatch \
+            Expected Subject: … Presented Subject: …`, and bounces it when the retries run out.\n\n\
+            Common causes: a renewed certificate with other names (a wildcard replaced by a single \
+            name, or the reverse); a TlsDomain set by hand to the smart host name, which the \
+            certificate does not hold; the receive connector presenting the self-signed \
+            certificate (exchange-receive-fqdn-fallback). The tool takes the certificate its model \
+            selects for the hybrid receive connector of each receiving server, and matches \
+            TlsDomain against its names (from the certificate itself when the script supplied it, \
+            else CertificateDomains) as RFC 6125 says: a `*.contoso.com` certificate covers \
+            `mail.contoso.com`, not `contoso.com`. A TlsDomain of `*.contoso.com` means all \
+            subdomains (Set-OutboundConnector); whether it also covers `contoso.com` is not \
+            documented, so such a borderline match is a warning with the reasoning shown. The \
+            check runs only under DomainValidation, the only setting where TlsDomain counts, and \
+            is inconclusive when the domain list was cut. --probe confirms it with the certificate \
+            actually presented. Fix: set TlsDomain to a name on the certificate \
+            (Set-OutboundConnector), or fix the receive connector's certificate.",
+        references: &[
+            "Microsoft Learn: Set-OutboundConnector",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "RFC 6125 §6.4.3 (wildcard certificates cover one label)",
+            "RFC 3207 §4 (STARTTLS)",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "SubjectMismatch",
+        ],
     },
     Entry {
         code: Code::ExchangeReceiveTlsDisabled,
         id: "exchange-receive-tls-disabled",
         severity: Severity::Fail,
-        rank: 880,
+        rank: 800,
         inconclusive: false,
-        meaning: "the receive connector's AuthMechanism lacks Tls: STARTTLS is never offered on it",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the receive connector's AuthMechanism lacks Tls: Exchange never offers STARTTLS on it",
+        explanation: "The first step of Exchange's STARTTLS certificate selection checks the \
+            receive connector's AuthMechanism: without `Tls` the server does not advertise \
+            STARTTLS on that connector and loads no certificate, whatever the certificate store \
+            holds. Senders that require TLS queue the mail (Exchange Online: `451 5.7.3 STARTTLS \
+            is required to send mail`); the others deliver in clear text. The default for `Default \
+            Frontend` (port 25) is `Tls, Integrated, BasicAuth, BasicAuthRequireTLS, \
+            ExchangeServer`, the value the wizard keeps; `None` can only be used alone, and \
+            `BasicAuthRequireTLS` needs `BasicAuth` and `Tls`.\n\n\
+            Common causes: the security options of the connector were changed in the admin center, \
+            a connector for an application or relay was created with anonymous access only and \
+            bound to port 25, or a script rewrote the value. The tool checks the receive \
+            connectors on port 25 of the Frontend Transport role, which Exchange Online and the \
+            internet reach. In raw `ConvertTo-Json` from Windows PowerShell 5.1 the value is a \
+            number: `Tls` is its lowest bit (inferred from HealthChecker's test data); a number \
+            with bits the tool cannot name makes the check inconclusive. Fix: \
+            `Set-ReceiveConnector \"<SRV>\\Default Frontend <SRV>\" -AuthMechanism \
+            Tls,Integrated,BasicAuth,BasicAuthRequireTLS,ExchangeServer`.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Set-ReceiveConnector",
+            "Microsoft Learn: Receive connectors",
+            "RFC 3207 §4 (the server advertises STARTTLS per session)",
+        ],
+        sender_strings: &[
+            "451 5.7.3 STARTTLS is required to send mail",
+            "450 4.4.317 Cannot connect to remote server",
+        ],
     },
     Entry {
         code: Code::ExchangeCertificateDuplicate,
         id: "exchange-certificate-duplicate",
         severity: Severity::Warn,
-        rank: 890,
+        rank: 860,
         inconclusive: false,
-        meaning: "several certificates match what a connector names: Exchange takes the newest, which may be the wrong one",
-        explanation: "",
-        references: &[],
+        meaning: "several certificates on one server match what a connector names (same issuer and subject, or the same Fqdn): Exchange takes the one with the newest NotBefore, which may be the wrong one",
+        explanation: "After a renewal the old and the new certificate usually share issuer and \
+            subject, so a TlsCertificateName matches both, and both may hold the connector's Fqdn. \
+            Exchange then takes the one with the most recent NotBefore (the product \
+            documentation's rule, which the tool models). When that newest certificate is not \
+            enabled for SMTP, is a pending request, lacks its private key or is otherwise \
+            unusable, mail breaks although the old, working certificate is still in the store; \
+            Microsoft's 2025 hybrid TLS article therefore advises importing a renewed certificate \
+            only when you are ready to assign SMTP to it.\n\n\
+            The tool lists, per server, every certificate that matches what a connector names, and \
+            says which one the selection picks and why; when the dates leave the order ambiguous \
+            (a date that reads both ways), it says so instead of choosing. Whether the newest is \
+            usable is judged by exchange-certificate-unusable. Fix: enable SMTP on the newest \
+            certificate, or remove the stale one (`Remove-ExchangeCertificate -Server <SRV> \
+            -Thumbprint <old>`) once nothing else uses it.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "Microsoft Learn: Remove-ExchangeCertificate",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2223,31 +2506,96 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 900,
         inconclusive: false,
-        meaning: "the certificate domain the inbound connector attributes by is not an accepted domain of the tenant (MC1226222)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the certificate domain Exchange Online attributes on-premises mail by is not an accepted domain of the tenant: an anti-pattern that may stop working unexpectedly (MC1226222)",
+        explanation: "Exchange Online attributes mail from on premises to the tenant by, in order, \
+            the domain on the TLS certificate the sending server presents, the P1 MAIL FROM domain \
+            and the P1 RCPT TO domain (MC1226222, February 2026). The message center post calls an \
+            OnPremises inbound connector that authenticates by a certificate whose subject or SAN \
+            is for a domain that is not an accepted domain of the tenant an anti-pattern, and \
+            warns that such a connector \"may unexpectedly stop working\". Since November 2023, \
+            relaying through Exchange Online requires the certificate domain or the sender's \
+            domain to be an accepted domain.\n\n\
+            Common cause: a certificate for a host name under a domain the tenant does not hold (a \
+            hosting provider's, an old brand's). The tool compares the inbound connector's \
+            TlsSenderCertificateName and the names of the certificate the send connector presents \
+            with the pasted Get-AcceptedDomain output of Exchange Online; without that output the \
+            check does not run. Microsoft's 2025 hybrid TLS article also asks for a \
+            TlsSenderCertificateName that is not a wildcard (`mail.contoso.com`) to be added as an \
+            accepted domain itself, or `550 5.7.51 TenantInboundAttribution` follows. One \
+            on-premises organisation sending to several tenants needs a separate certificate and \
+            send connector per tenant (MC1226222). Fix: add the domain as an accepted domain, or \
+            use a certificate whose name is one, then set TlsSenderCertificateName to it.",
+        references: &[
+            "Microsoft 365 message center MC1226222: prevent/fix guidance for on-premises connectors configuration (updated 2026-02-04)",
+            "Microsoft Learn: Updated requirements for SMTP relay through Exchange Online",
+            "Microsoft Learn: Set-InboundConnector",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "Microsoft Learn: New-AcceptedDomain",
+        ],
+        sender_strings: &[
+            "550 5.7.64 TenantAttribution; Relay Access Denied",
+            "550 5.7.51 TenantInboundAttribution",
+        ],
     },
     Entry {
         code: Code::ExchangeSendTlsPolicy,
         id: "exchange-send-tls-policy",
         severity: Severity::Warn,
-        rank: 910,
+        rank: 950,
         inconclusive: false,
-        meaning: "the send connector to Exchange Online does not require TLS, validate the certificate or carry cross-premises headers",
-        explanation: "",
-        references: &[],
+        meaning: "the send connector to Exchange Online does not require TLS, does not validate Exchange Online's certificate, or does not carry cross-premises headers (CloudServicesMailEnabled)",
+        explanation: "The wizard's send connector to Exchange Online requires TLS (`RequireTLS \
+            True`), validates Exchange Online's certificate (`TlsAuthLevel DomainValidation`, \
+            `TlsDomain mail.protection.outlook.com`) and carries the cross-premises headers \
+            (`CloudServicesMailEnabled True`). Without RequireTLS, mail goes in clear text \
+            whenever STARTTLS is withheld, for example from a blocklisted address; without a \
+            TlsAuthLevel, or with EncryptionOnly, any certificate is accepted; DomainValidation \
+            with another TlsDomain checks the wrong name. With CloudServicesMailEnabled False the \
+            cross-premises headers are stripped, so on-premises senders look external or anonymous \
+            in Exchange Online; HealthChecker treats that as a misconfiguration, and it is the \
+            most serious of these.\n\n\
+            Common causes: a connector created by hand, or edited after the wizard ran. The tool \
+            recognises the connector to Exchange Online as HealthChecker does \
+            (CloudServicesMailEnabled, a smart host under `mail.protection.outlook.com` or a \
+            sovereign cloud's, an address space under `mail.onmicrosoft.com`) and compares it with \
+            the wizard's values. Fix: `Set-SendConnector <connector> -RequireTLS $true \
+            -TlsAuthLevel DomainValidation -TlsDomain mail.protection.outlook.com \
+            -CloudServicesMailEnabled $true`, or re-run the Hybrid Configuration Wizard.",
+        references: &[
+            "Microsoft Learn: Set-SendConnector",
+            "CSS-Exchange HealthChecker docs: Exchange Online Connector Check",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+            "Exchange Team Blog: Demystifying and troubleshooting hybrid mail flow: when is a message internal?",
+        ],
         sender_strings: &[],
     },
     Entry {
         code: Code::ExchangeReceiveNoCloudCapability,
         id: "exchange-receive-no-cloud-capability",
         severity: Severity::Warn,
-        rank: 920,
+        rank: 960,
         inconclusive: false,
-        meaning: "the hybrid receive connector lacks TlsDomainCapabilities mail.protection.outlook.com:AcceptCloudServicesMail",
-        explanation: "",
-        references: &[],
+        meaning: "the hybrid receive connector lacks TlsDomainCapabilities mail.protection.outlook.com:AcceptCloudServicesMail: mail from Exchange Online loses its internal status",
+        explanation: "The wizard marks the receive connector Exchange Online delivers to with \
+            `TlsDomainCapabilities mail.protection.outlook.com:AcceptCloudServicesMail`. The \
+            capability lets the connector accept Exchange Online's cross-premises headers from \
+            senders that authenticate with a certificate for that domain, so that mail between the \
+            tenant and on premises stays internal and authenticated. Without it, mail still flows, \
+            but arrives as if from an anonymous external sender. HealthChecker uses the property \
+            to recognise the hybrid receive connector.\n\n\
+            Common causes: a server added after the wizard ran, or the wizard run with one server \
+            selected (the capability is then missing on the others); a connector recreated by \
+            hand. The tool checks the receive connectors of the servers in \
+            ReceivingTransportServers (or, with --probe, the connector whose Fqdn the EHLO \
+            greeting names). Fix: `Set-ReceiveConnector \"<SRV>\\Default Frontend <SRV>\" \
+            -TlsDomainCapabilities mail.protection.outlook.com:AcceptCloudServicesMail`, or re-run \
+            the wizard with every server selected.",
+        references: &[
+            "Microsoft Learn: Set-ReceiveConnector",
+            "Exchange Team Blog: Demystifying and troubleshooting hybrid mail flow: when is a message internal?",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2256,9 +2604,27 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 930,
         inconclusive: false,
-        meaning: "the hybrid configuration names another certificate than the connectors: the next wizard run re-applies it",
-        explanation: "",
-        references: &[],
+        meaning: "the hybrid configuration names another certificate than the connectors: a later run of the Hybrid Configuration Wizard can put the old one back",
+        explanation: "Get-HybridConfiguration's TlsCertificateName records the certificate the \
+            Hybrid Configuration Wizard chose, in the same `<I>issuer<S>subject` form as the \
+            connectors. When the connectors were updated by hand after a renewal \
+            (Set-ReceiveConnector, Set-SendConnector) and the hybrid configuration was not, the \
+            two disagree, and a later wizard run that keeps the stored choice can set the \
+            connectors back to the old certificate; if that certificate is gone, \
+            exchange-receive-certificate-not-found and exchange-send-certificate-not-found follow. \
+            HealthChecker compares the connectors with the hybrid configuration for the same \
+            reason.\n\n\
+            The tool compares the hybrid configuration's TlsCertificateName with those of the \
+            hybrid receive connectors and the send connector to Exchange Online, as X.500 names, \
+            and also reports a hybrid configuration that names a certificate no pasted server \
+            holds. Fix: re-run the wizard and use \"Update Secure Mail Certificate for \
+            Connectors\" (recent wizard versions), or `Set-HybridConfiguration -TlsCertificateName \
+            \"<I>issuer<S>subject\"`.",
+        references: &[
+            "Microsoft Learn: Set-HybridConfiguration",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2267,32 +2633,95 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 940,
         inconclusive: false,
-        meaning: "the hybrid configuration and the connectors disagree on the smart host or the transport servers",
-        explanation: "",
-        references: &[],
+        meaning: "the hybrid configuration and the connectors disagree on the smart host, the certificate name or the transport servers",
+        explanation: "The hybrid configuration holds what the wizard set up: OnPremisesSmartHost \
+            is the name Exchange Online's outbound connector should deliver to, \
+            SendingTransportServers the source servers of the send connector, \
+            ReceivingTransportServers the servers whose receive connectors accept Exchange \
+            Online's mail, EdgeTransportServers the Edge servers (to be used with the other two \
+            empty, per Set-HybridConfiguration), and ServiceInstance the cloud (0 for the \
+            worldwide service). When the connectors say otherwise, they were edited outside the \
+            wizard or servers were added or removed since, and mail can go to or leave from a \
+            server that was never prepared for it (without the certificate).\n\n\
+            The tool compares OnPremisesSmartHost with the outbound connector's SmartHosts, the \
+            outbound connector's TlsDomain with the names of the hybrid certificate, \
+            SendingTransportServers with the send connector's SourceTransportServers, and \
+            ReceivingTransportServers with the servers whose receive connectors carry the cloud \
+            capability; it also reports Edge servers listed together with sending or receiving \
+            servers. A comparison that needs an input not pasted (Exchange Online's \
+            Get-OutboundConnector) is not made, and one that meets a cut list is inconclusive. \
+            Fix: re-run the wizard, or align the connector (`Set-OutboundConnector -SmartHosts`).",
+        references: &[
+            "Microsoft Learn: Set-HybridConfiguration",
+            "Microsoft Learn: Set-OutboundConnector",
+            "Microsoft Learn: Set-SendConnector",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "CSS-Exchange HealthChecker: Invoke-AnalyzerHybridInformation.ps1 (hybrid information checks)",
+        ],
         sender_strings: &[],
     },
     Entry {
         code: Code::ExchangeCertificateRootType,
         id: "exchange-certificate-root-type",
         severity: Severity::Warn,
-        rank: 950,
+        rank: 1000,
         inconclusive: false,
-        meaning: "a third-party certificate shows RootCAType Registry or Unknown: its root is not a third-party root on that server",
-        explanation: "",
-        references: &[],
+        meaning: "a third-party certificate shows RootCAType Registry or Unknown on a transport server: its root is not recognised as a third-party root there, and hybrid mail from Exchange Online can stay pending",
+        explanation: "Get-ExchangeCertificate reports where the root of each certificate's chain \
+            was found (`ThirdParty`, `Enterprise`, `GroupPolicy`, `Registry`, `None`, `Unknown`): \
+            a public CA's certificate normally shows `ThirdParty`, Exchange's own self-signed ones \
+            `Registry` or `None`. A CA-issued certificate that shows `Registry` or `Unknown` has a \
+            root the server does not recognise as a third-party root. A field report (Exchange \
+            2013, citing KB 2879262) describes mail from Exchange Online to on premises stuck as \
+            pending in this state, fixed by importing the root into the \"Third-Party Root \
+            Certification Authorities\" store.\n\n\
+            This rests on that single detailed report, so it is a warning. The tool checks the \
+            certificate the hybrid connectors use when it is not self-signed; a pending request, \
+            which also shows `Unknown`, is left to exchange-certificate-unusable. Fix: import the \
+            CA's root certificate into the Third-Party Root Certification Authorities store \
+            (`Cert:\\LocalMachine\\AuthRoot`) on each transport server, then check that \
+            Get-ExchangeCertificate shows `RootCAType ThirdParty`.",
+        references: &[
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "Matt Allford: Exchange 2013 Hybrid Mail 'Pending' – RootCAType Certificate Issues (2016)",
+            "Microsoft KB 2879262 (cited by the report above)",
+        ],
         sender_strings: &[],
     },
     Entry {
         code: Code::ExchangeTlsCertificateNameInvalid,
         id: "exchange-tls-certificate-name-invalid",
         severity: Severity::Fail,
-        rank: 960,
+        rank: 810,
         inconclusive: false,
-        meaning: "a TlsCertificateName lacks <I>/<S>, has them swapped or its names reversed: it can never match",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "a TlsCertificateName (receive, send or hybrid) lacks `<I>` or `<S>`, has them swapped, or lists its names in reverse order: it can never match a certificate",
+        explanation: "TlsCertificateName must read `<I>X.500Issuer<S>X.500Subject`, with issuer \
+            and subject exactly as Get-ExchangeCertificate prints them, most specific name first \
+            (`CN=…, O=…, C=…`); the markers are not case sensitive. Exchange compares the value \
+            exactly, so a value without the markers (a bare subject or host name), with `<I>` and \
+            `<S>` swapped, or with the names in reverse order (`C=US, O=…, CN=…`, as certutil, the \
+            certificates console or OpenSSL list them) never matches any certificate: on a receive \
+            connector STARTTLS is withheld (Event 12014), on a send connector `454 4.7.5` follows. \
+            HealthChecker flags the same as \"syntax invalid\".\n\n\
+            The tool splits the value at the last `<S>`, parses both names with RFC 4514 quoting \
+            (`O=\"GoDaddy.com, Inc.\"`), and when a certificate would match with the names \
+            reversed or the markers swapped, it names that certificate. Copies from forum posts \
+            and web pages may have lost `<I>` and `<S>` to an HTML renderer: check the value in \
+            the shell before changing it. Fix: rebuild it from the certificate, `$c = \
+            Get-ExchangeCertificate -Thumbprint <T>` then `\"<I>$($c.Issuer)<S>$($c.Subject)\"`, \
+            and set it with Set-ReceiveConnector, Set-SendConnector or Set-HybridConfiguration.",
+        references: &[
+            "Microsoft Learn: Set-ReceiveConnector",
+            "Microsoft Learn: Set-SendConnector",
+            "Microsoft Learn: Set-HybridConfiguration",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "CSS-Exchange HealthChecker docs: Cloud Connector Check",
+            "RFC 4514 (string representation of distinguished names)",
+        ],
+        sender_strings: &[
+            "could not find a certificate that contains the domain name",
+            "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found",
+        ],
     },
     Entry {
         code: Code::ExchangeInboundIpBased,
@@ -2300,10 +2729,29 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 970,
         inconclusive: false,
-        meaning: "the Exchange Online inbound connector recognises on-premises by IP address only",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the Exchange Online inbound connector recognises on premises by IP address only: mail from any other address is not attributed, and an address shared with other tenants is an anti-pattern (MC1226222)",
+        explanation: "An OnPremises inbound connector with SenderIPAddresses and no \
+            TlsSenderCertificateName recognises the on-premises servers only by the public address \
+            their mail leaves from. That works while the address stays the same; after a change of \
+            provider, NAT or a failover to another line, mail is no longer attributed: relaying is \
+            refused (`550 5.7.64 TenantAttribution; Relay Access Denied`) and mail from on \
+            premises is not internal. MC1226222 names an IP-based OnPremises connector on an \
+            address shared with other tenants as an anti-pattern, and attribution by the \
+            certificate's domain comes first.\n\n\
+            The tool reports the connector as pasted from Exchange Online; it cannot see the \
+            address the mail leaves from unless a probe runs from the Exchange server's own \
+            network, where Exchange Online Protection's EHLO reply (`Hello [203.0.113.7]`) shows \
+            it. The wizard configures a certificate-based connector. Fix: set \
+            TlsSenderCertificateName to a name on the certificate the send connector presents \
+            (`Set-InboundConnector <connector> -TlsSenderCertificateName mail.contoso.com`), or \
+            re-run the Hybrid Configuration Wizard.",
+        references: &[
+            "Microsoft Learn: Set-InboundConnector",
+            "Microsoft 365 message center MC1226222: prevent/fix guidance for on-premises connectors configuration (updated 2026-02-04)",
+            "Microsoft Learn: Updated requirements for SMTP relay through Exchange Online",
+            "Microsoft Learn: Fix error code 550 5.7.64 TenantAttribution; Relay Access Denied in Exchange Online",
+        ],
+        sender_strings: &["550 5.7.64 TenantAttribution; Relay Access Denied"],
     },
     Entry {
         code: Code::ExchangeInboundConnectorRisky,
@@ -2311,10 +2759,32 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 980,
         inconclusive: false,
-        meaning: "an Exchange Online inbound connector is disabled, treats mail as internal, or a partner connector claims your domains",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "an Exchange Online inbound connector is disabled, marks mail internal by hand (TreatMessagesAsInternal), or is a Partner connector that claims your own domains",
+        explanation: "Set-InboundConnector says of TreatMessagesAsInternal: \"In hybrid \
+            environments, you don't need to use this parameter\"; it cannot be `$true` while \
+            CloudServicesMailEnabled is `$true`, and it carries security risks (mail can bypass \
+            antispam filtering). Third-party guides (and a script posted in a forum thread) still \
+            recommend it for hybrid: do not follow them. A disabled OnPremises connector, when it \
+            is the only one, stops attribution of on-premises mail (relay refused, mail not \
+            internal). A Partner connector whose SenderDomains include your own accepted domains \
+            and that restricts them to a certificate or to addresses answers mail from on premises \
+            with `550 5.7.51 TenantInboundAttribution; There is a partner connector configured \
+            that matched the message's recipient domain`.\n\n\
+            Not a finding: RequireTls False on an OnPremises connector. Set-InboundConnector says \
+            RequireTls, RestrictDomainsToCertificate and RestrictDomainsToIPAddresses apply only \
+            to Partner connectors, so the tool does not fail an OnPremises connector on them (the \
+            wizard sets RequireTls anyway). Fix: `Set-InboundConnector <connector> \
+            -TreatMessagesAsInternal $false`, `-Enabled $true`, or remove or re-scope the Partner \
+            connector.",
+        references: &[
+            "Microsoft Learn: Set-InboundConnector",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "Exchange Team Blog: Demystifying and troubleshooting hybrid mail flow: when is a message internal?",
+        ],
+        sender_strings: &[
+            "550 5.7.51 TenantInboundAttribution",
+            "There is a partner connector configured that matched the message's recipient domain",
+        ],
     },
     Entry {
         code: Code::ExchangeOutboundConnectorRisky,
@@ -2322,21 +2792,65 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 990,
         inconclusive: false,
-        meaning: "the Exchange Online outbound connector to on-premises uses MX, is disabled, scoped by rules, or misses hybrid domains",
-        explanation: "",
-        references: &[],
+        meaning: "the Exchange Online outbound connector to on premises routes by MX, is disabled, is scoped to transport rules, misses hybrid domains, or does not validate the certificate",
+        explanation: "The wizard's outbound connector to on premises is an OnPremises connector \
+            with `UseMXRecord False`, the on-premises name in SmartHosts, `TlsSettings \
+            DomainValidation` with the certificate's name in TlsDomain, `IsTransportRuleScoped \
+            False`, and the hybrid domains in RecipientDomains (`*` with \
+            RouteAllMessagesViaOnPremises True for centralized mail transport). With UseMXRecord \
+            True, Exchange Online routes by the public MX, which may be Exchange Online Protection \
+            itself or a gateway in front; a disabled connector is not used; a connector scoped to \
+            transport rules carries only the mail a rule sends to it; domains of the hybrid \
+            configuration missing from RecipientDomains take another route.\n\n\
+            A blank TlsSettings or EncryptionOnly works but checks no certificate, and IsValidated \
+            False only means the connector was never validated: both are reported as information. \
+            The tool compares RecipientDomains with the hybrid configuration's Domains when both \
+            were pasted; a cut list makes that comparison inconclusive. Fix: \
+            `Set-OutboundConnector <connector> -UseMXRecord $false -SmartHosts mail.contoso.com \
+            -TlsSettings DomainValidation -TlsDomain mail.contoso.com`, or re-run the Hybrid \
+            Configuration Wizard.",
+        references: &[
+            "Microsoft Learn: Set-OutboundConnector",
+            "Microsoft Learn: Set-HybridConfiguration",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+        ],
         sender_strings: &[],
     },
     Entry {
         code: Code::ExchangePresentedCertificateUnexpected,
         id: "exchange-presented-certificate-unexpected",
         severity: Severity::Fail,
-        rank: 1000,
+        rank: 1030,
         inconclusive: false,
-        meaning: "the live probe saw another certificate than the configuration selects, or no STARTTLS where it should be",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "the live probe saw another certificate than Exchange's configuration selects (thumbprints compared), or no STARTTLS where the configuration offers it",
+        explanation: "With --probe, the tool connects to the on-premises endpoint Exchange Online \
+            delivers to (the hybrid configuration's OnPremisesSmartHost, the outbound connector's \
+            smart host, or the host given with --probe=HOST), starts TLS, and compares the SHA-1 \
+            thumbprint of the certificate presented (Exchange's Thumbprint is that digest) with \
+            the certificate its model of Exchange's selection predicts for the hybrid receive \
+            connector. A different certificate means that what Exchange Online meets is not what \
+            the configuration says: another server answered (exchange-receive-server-drift), NAT \
+            or a firewall leads to another server or port, an appliance or SMTP gateway terminates \
+            TLS in front (Microsoft does not support one between Exchange Online Protection and \
+            the hybrid server; see tls-interception-suspected), or the paste came from another \
+            server or is out of date.\n\n\
+            The EHLO greeting names the connector's Fqdn, which tells which connector and server \
+            answered. STARTTLS missing where the model predicts a certificate points at the same \
+            causes, or at a device that strips it. The probe runs from where the tool runs: inside \
+            the network, split DNS may lead to another server than Exchange Online reaches, so \
+            probe the public name or address. When the model cannot predict a certificate (other \
+            findings say why), nothing is compared.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Exchange Team Blog: TLS certificates in Exchange hybrid – common issues & how to fix them (2025)",
+            "RFC 3207 §4 (STARTTLS)",
+        ],
+        sender_strings: &[
+            "450 4.7.320 Certificate validation failed",
+            "SubjectMismatch",
+            "451 5.7.3 STARTTLS is required to send mail",
+        ],
     },
     Entry {
         code: Code::ExchangeRootMissing,
@@ -2344,31 +2858,80 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 1010,
         inconclusive: false,
-        meaning: "a server lacks the root Exchange Online chains to (DigiCert Global Root G2), with root auto-update off",
-        explanation: "",
-        references: &[],
+        meaning: "a server has root auto-update turned off and lacks DigiCert Global Root G2, the root Exchange Online chains to from 2026-03-15: it may fail to validate Exchange Online's certificate",
+        explanation: "HealthChecker's trusted root check reads \
+            `HKLM\\SOFTWARE\\Policies\\Microsoft\\SystemCertificates\\AuthRoot\\DisableRootAutoUpdate`: \
+            at `1`, Windows no longer downloads new roots. Its documentation warns that from March \
+            15, 2026 Exchange Online uses the DigiCert Global Root G2 certificate authority, and \
+            that servers with automatic root updates disabled and without that root \"may \
+            experience email delivery failures\". A send connector that validates Exchange \
+            Online's certificate (TlsAuthLevel CertificateValidation or DomainValidation) then \
+            cannot build the chain.\n\n\
+            Only the collection script can see this: it reads the registry value and looks for the \
+            root's thumbprint (`DF3C24F9BFD666761B268073FE06D1CC8D4F82A4`) in \
+            `Cert:\\LocalMachine\\Root`, on the server it runs on; for other servers it records \
+            nothing, and the tool does not guess. Fix: install DigiCert Global Root G2 in the \
+            trusted roots of every server that sends to Exchange Online, or turn automatic root \
+            updates back on.",
+        references: &[
+            "CSS-Exchange HealthChecker docs: Trusted Root Certificates Check",
+            "Exchange Team Blog: Trust DigiCert Global Root G2 certificate authority to avoid Exchange Online email delivery issues",
+            "Microsoft Learn: Azure Certificate Authority Details",
+            "Microsoft Learn: Set-SendConnector",
+        ],
         sender_strings: &[],
     },
     Entry {
         code: Code::ExchangeEdgeCertificateDrift,
         id: "exchange-edge-certificate-drift",
         severity: Severity::Warn,
-        rank: 1020,
+        rank: 920,
         inconclusive: false,
-        meaning: "an Edge Transport server does not hold the hybrid certificate (same issuer and subject)",
-        explanation: "",
-        references: &[],
-        sender_strings: &[],
+        meaning: "an Edge Transport server in the hybrid configuration does not hold a certificate with the hybrid certificate's issuer and subject",
+        explanation: "When the hybrid configuration lists Edge Transport servers, mail between \
+            Exchange Online and on premises goes through them, so they present the certificate \
+            Exchange Online checks. Certificate requirements for hybrid deployments asks for a \
+            certificate with the same issuer and subject on every Edge server. A missing or \
+            different certificate on an Edge server gives the failures of \
+            exchange-receive-certificate-not-found and exchange-send-certificate-not-found there; \
+            a name that differs between the internal servers and the Edge has been reported with \
+            `454 4.7.5 certificate validation failure`.\n\n\
+            Edge servers are not domain members, so Get-ExchangeCertificate must run on each Edge \
+            server itself (the collection script too); an Edge server whose certificates were not \
+            pasted is named as not checked. Fix: export the certificate with its private key, \
+            import it on each Edge server, enable it for SMTP, and re-run the Hybrid Configuration \
+            Wizard.",
+        references: &[
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Microsoft Learn: Set-HybridConfiguration",
+            "Microsoft Learn: Import-ExchangeCertificate",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+        ],
+        sender_strings: &["454 4.7.5 certificate validation failure"],
     },
     Entry {
         code: Code::ExchangeCertificateWeak,
         id: "exchange-certificate-weak",
         severity: Severity::Warn,
-        rank: 1030,
+        rank: 1020,
         inconclusive: false,
-        meaning: "the connector's certificate has a key under 2048 bits or a SHA-1 signature",
-        explanation: "",
-        references: &[],
+        meaning: "the certificate a connector uses has an RSA key under 2048 bits or a SHA-1 signature",
+        explanation: "HealthChecker's certificate check warns about a key under 2048 bits and a \
+            weak signature hash. Exchange Online and current TLS libraries refuse RSA keys under \
+            2048 bits, and SHA-1 signatures are refused by more and more verifiers, so such a \
+            certificate breaks validating senders now or at their next update. The probe's \
+            cert-weak-key and cert-weak-signature report the same from the certificate actually \
+            presented.\n\n\
+            The key size comes from PublicKeySize (in bits, although the cmdlet's documentation \
+            says bytes); a size of 256, 384 or 521 is an ECC key, not a weak one. The signature \
+            algorithm is only in `| fl *` output or in the certificate itself, which the \
+            collection script supplies. Fix: renew the certificate with an RSA key of 2048 bits or \
+            more (or ECC) and a SHA-256 signature, then assign it as for a renewal.",
+        references: &[
+            "CSS-Exchange HealthChecker docs: Certificate Check",
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "RFC 9325 (BCP 195: recommendations for TLS)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2377,9 +2940,29 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Info,
         rank: 1040,
         inconclusive: false,
-        meaning: "the internal transport certificate thumbprint names no certificate on the server (Events 12012/12013)",
-        explanation: "",
-        references: &[],
+        meaning: "the server's internal transport certificate (InternalTransportCertificateThumbprint) is not in its store: SMTP between Exchange servers loses X-ANONYMOUSTLS (Events 12012/12013)",
+        explanation: "Exchange creates a self-signed certificate per server at setup (its NetBIOS \
+            name and FQDN) for SMTP between Exchange servers and with Edge servers, where it is \
+            offered as X-ANONYMOUSTLS; its thumbprint is stored in Active Directory and shown by \
+            `Get-TransportService <SRV> | fl InternalTransportCertificateThumbprint`. When that \
+            certificate is gone, the server stops offering X-ANONYMOUSTLS and logs Events 12012 \
+            and 12013; HealthChecker warns that this \"can lead to a broken mailflow on or with \
+            the affected machine\" and recommends keeping the self-signed certificate Exchange \
+            created. It does not affect TLS with Exchange Online directly, hence information.\n\n\
+            Common causes: \"cleaning up\" certificates after a renewal and deleting the \
+            self-signed one; answering Yes when Enable-ExchangeCertificate offers to overwrite the \
+            default SMTP certificate, so that the thumbprint points at a public certificate that a \
+            later renewal removes. The tool needs Get-TransportService output (the collection \
+            script gathers it) and that server's certificates. Fix: create a new internal \
+            transport certificate on the server, as HealthChecker's documentation shows \
+            (`New-ExchangeCertificate -Server <SRV> -KeySize 2048 -PrivateKeyExportable $true \
+            -FriendlyName <SRV> -DomainName <SRV> -IncludeServerFQDN -Services SMTP -Force`).",
+        references: &[
+            "CSS-Exchange HealthChecker docs: Internal Transport Certificate",
+            "Microsoft Learn: Selection of Inbound Anonymous TLS Certificates",
+            "Microsoft Learn: Selection of Outbound Anonymous TLS Certificates",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2389,8 +2972,24 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 1050,
         inconclusive: true,
         meaning: "a check could not decide: the pasted text is cut, wrapped, ambiguous or missing what it needs",
-        explanation: "",
-        references: &[],
+        explanation: "A check needed a value the paste does not let it trust, so it says unknown \
+            instead of fail, and names the check and the doubt: a list cut after \
+            `$FormatEnumerationLimit` items (`...` or `…`), so \"not in the list\" cannot be \
+            known; a value wrapped onto continuation lines, where a space inside a name or \
+            thumbprint may be the console's; a date that reads both ways (`03/04/2026`, with no \
+            day above 12 and nothing else to settle it); a certificate list that names no server, \
+            since `Get-ExchangeCertificate | fl` does not print it; or an input the check needs \
+            that was not pasted at all.\n\n\
+            On its own the finding makes the verdict unknown (exit code 3); any failure found \
+            elsewhere still counts. To remove the doubt, run the collection script (full lists, \
+            ISO dates, server names and the certificates themselves), or paste again after \
+            `$FormatEnumerationLimit = -1`, with `| fl *`, one server at a time \
+            (`Get-ExchangeCertificate -Server <SRV>`, and --server SRV on the command line). \
+            docs/exchange-config.md shows how.",
+        references: &[
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "PowerShell: about_Preference_Variables ($FormatEnumerationLimit)",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2400,8 +2999,22 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 1060,
         inconclusive: true,
         meaning: "nothing (or part of the input) was recognised as the output of an Exchange cmdlet",
-        explanation: "",
-        references: &[],
+        explanation: "The tool recognises each object by its properties (TransportRole and \
+            Bindings make a receive connector, CertificateDomains or RootCAType a certificate, \
+            TlsSenderCertificateName an inbound connector...) in `Format-List` text, the default \
+            table view, the collection script's JSON and raw `ConvertTo-Json` output, in UTF-8, \
+            UTF-16 with a byte order mark (what `>` writes in Windows PowerShell 5.1) or \
+            Windows-1252. Nothing, or only part of the input, matched: the output of another \
+            cmdlet, a table whose columns the console cut, a screenshot's text, a copy whose lines \
+            were joined or HTML-escaped.\n\n\
+            The report's notes say what was not understood. Paste the `| fl` output of the cmdlets \
+            named in docs/exchange-config.md, or run the collection script. The finding leaves the \
+            verdict unknown when nothing else was found.",
+        references: &[
+            "Microsoft Learn: Get-ExchangeCertificate",
+            "Microsoft Learn: Get-ReceiveConnector",
+            "Microsoft Learn: Get-SendConnector",
+        ],
         sender_strings: &[],
     },
     Entry {
@@ -2411,8 +3024,18 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 1070,
         inconclusive: false,
         meaning: "the configuration pasted is consistent: what was checked and found in order",
-        explanation: "",
-        references: &[],
+        explanation: "Every check that could run on the pasted objects found them in order; the \
+            evidence lists what was checked, and which checks did not run for want of input (the \
+            Exchange Online side without Get-InboundConnector and Get-OutboundConnector, accepted \
+            domains, other servers). With --probe, the certificate presented matched the one the \
+            configuration selects.\n\n\
+            A consistent configuration is not proof that mail flows: a firewall, an appliance in \
+            front, a blocklisted address or DNS can still break it. Probe the domain \
+            (`starttls-check contoso.com`) and look at Exchange Online's message trace.",
+        references: &[
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+        ],
         sender_strings: &[],
     },
 ];
