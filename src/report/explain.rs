@@ -248,11 +248,19 @@ pub fn render_code(code: Code, format: Format, probe_asked: bool) -> String {
             }
             list(&mut out, "What senders and logs show", e.sender_strings);
             list(&mut out, "References", e.references);
-            let _ = writeln!(
-                out,
-                "\nA probe that finds it shows the fix written for the server it sees: \
-                 starttls-check <domain or [host]>"
-            );
+            if e.id.starts_with("exchange-") {
+                let _ = writeln!(
+                    out,
+                    "\nFound in pasted Exchange configuration, with the fix built from its values: \
+                     starttls-check exchange-config <files>"
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "\nA probe that finds it shows the fix written for the server it sees: \
+                     starttls-check <domain or [host]>"
+                );
+            }
             if probe_asked {
                 let _ = writeln!(out, "\n{CODE_NOT_PROBED}");
             }
