@@ -1,12 +1,2982 @@
-//! Rules: placeholder.
+//! Rules for the cross-premises side of an Exchange hybrid: the on-premises send connector to
+//! Exchange Online, the Exchange Online inbound and outbound connectors, the hybrid
+//! configuration and the accepted domains (research note §2.2–2.5, rules R2, R3, R7, R8,
+//! R11, R12, R14, R15, R17 for send connectors and the hybrid configuration, R18, R19, R20).
+//!
+//! Each rule joins two sides the admin usually looks at in two different shells: what the
+//! send connector presents (Exchange's own selection, modelled in [`select`]) against what
+//! the inbound connector expects, what the hybrid receive connector presents against the
+//! outbound connector's `TlsDomain`, and the hybrid configuration against the connectors it
+//! should have written. A rule whose input is missing stays silent; one whose input is cut,
+//! wrapped, ambiguous or on a server whose certificates were not pasted says so in an
+//! `exchange-check-inconclusive` finding, never FAIL.
+//!
+//! # References
+//! - Microsoft Learn, "Set-SendConnector" (`TlsCertificateName`, `TlsAuthLevel`, `TlsDomain`,
+//!   `RequireTLS`, `CloudServicesMailEnabled`), "Set-HybridConfiguration"
+//! - Microsoft Learn, "Set-InboundConnector" (`TlsSenderCertificateName`: "*.contoso.com"
+//!   is a domain and all its subdomains; `RequireTls`, `RestrictDomainsToCertificate` and
+//!   `RestrictDomainsToIPAddresses` "apply only to Partner type connectors";
+//!   `TreatMessagesAsInternal`: not needed in hybrid, cannot be `$true` with
+//!   `CloudServicesMailEnabled`)
+//! - Microsoft Learn, "Set-OutboundConnector" (`TlsDomain` is "meaningful only when the
+//!   TlsSettings value is DomainValidation"; `RecipientDomains @{Add=…}`)
+//! - Microsoft Learn, "Updated requirements for SMTP relay through Exchange Online" and the
+//!   NDR articles for `550 5.7.64 TenantAttribution` / `550 5.7.51 TenantInboundAttribution`
+//! - Microsoft Tech Community, "TLS certificates in Exchange Hybrid – common issues & how to
+//!   fix them" (2025), and "Demystifying and troubleshooting hybrid mail flow: when is a
+//!   message internal?" (cross-premises headers and `CloudServicesMailEnabled`)
+//! - Message center MC1226222 (February 2026): attribution of on-premises mail by the
+//!   certificate domain first; a certificate domain that is not an accepted domain, and IP
+//!   addresses shared between tenants, are anti-patterns
+//! - microsoft/CSS-Exchange HealthChecker (ExoConnectorCheck, CloudConnectorCheck,
+//!   HybridInformation): the detection of the send connector to Exchange Online and the
+//!   service-domain patterns
 
 use time::OffsetDateTime;
 
-use crate::diagnose::Finding;
-use crate::exchange::model::Config;
+use crate::diagnose::fix::Family;
+use crate::diagnose::{Code, Finding, Fix, Severity, Shell};
+use crate::exchange::fix::{
+    Target, inbound_connector_target, outbound_connector_target, ps_quote,
+    receive_connector_target, send_connector_target,
+};
+use crate::exchange::model::{
+    Certificate, Config, HybridConfiguration, InboundConnector, InputFormat, List,
+    OutboundConnector, ReceiveConnector, SendConnector, Text,
+};
+use crate::exchange::select::{
+    self, Dn, NameProblem, Names, PatternMatch, Selection, Sought, TlsName, cert_names,
+    parse_tls_name, pattern_matches, same_server,
+};
 
-/// The findings of this side.
+const EMS: Shell = Shell::ExchangeManagementShell;
+const EXO: Shell = Shell::ExchangeOnlinePowerShell;
+
+/// The two rejections Exchange Online gives mail it cannot attribute to the tenant.
+const ATTRIBUTION_NDRS: &str =
+    "550 5.7.64 TenantAttribution; Relay Access Denied / 550 5.7.51 TenantInboundAttribution";
+
+/// What Exchange Online reports when the certificate on-premises presents is not the one the
+/// outbound connector's `TlsDomain` names.
+const SUBJECT_MISMATCH: &str =
+    "450 4.7.320 Certificate validation failed [Message=SubjectMismatch]";
+
+/// What Exchange reports when a send connector's `TlsCertificateName` names nothing.
+const SEND_NOT_FOUND: &str = "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found, TLS negotiation failed with error NoCredentials";
+
+/// The findings of the cross-premises side.
 pub fn check(config: &Config, now: OffsetDateTime) -> Vec<Finding> {
-    let _ = (config, now);
-    Vec::new()
+    let ctx = Ctx::new(config, now);
+    let mut out = Vec::new();
+    for sc in &ctx.exo_sends {
+        if sc.enabled == Some(false) {
+            // A disabled connector carries no mail; its settings are not what breaks mail.
+            continue;
+        }
+        let picks = ctx.send_picks(sc);
+        name_syntax(
+            &ctx,
+            &mut out,
+            NameOwner::Send(sc),
+            sc.tls_certificate_name.as_ref(),
+        );
+        send_certificate_not_found(&ctx, &mut out, sc, &picks);
+        send_no_certificate(&ctx, &mut out, sc, &picks);
+        send_tls_policy(&ctx, &mut out, sc);
+    }
+    sender_certificate_mismatch(&ctx, &mut out);
+    tls_domain_not_on_certificate(&ctx, &mut out);
+    certificate_domain_not_accepted(&ctx, &mut out);
+    for hc in &config.hybrid {
+        name_syntax(
+            &ctx,
+            &mut out,
+            NameOwner::Hybrid(hc),
+            hc.tls_certificate_name.as_ref(),
+        );
+        hybrid_certificate_drift(&ctx, &mut out, hc);
+        hybrid_endpoint_drift(&ctx, &mut out, hc);
+    }
+    inbound_ip_based(&ctx, &mut out);
+    inbound_connector_risky(&ctx, &mut out);
+    outbound_connector_risky(&ctx, &mut out);
+    out
+}
+
+#[cfg(test)]
+#[path = "online_tests.rs"]
+mod tests;
+
+// ---------------------------------------------------------------------------------------
+// The objects the rules look at.
+
+/// The paste, with the objects of the cross-premises side picked out once.
+struct Ctx<'a> {
+    config: &'a Config,
+    now: OffsetDateTime,
+    /// Send connectors that lead to Exchange Online.
+    exo_sends: Vec<&'a SendConnector>,
+    /// Inbound connectors of type OnPremises.
+    inbound: Vec<&'a InboundConnector>,
+    /// Outbound connectors of type OnPremises.
+    outbound: Vec<&'a OutboundConnector>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(config: &'a Config, now: OffsetDateTime) -> Self {
+        let on_premises = |t: &Option<String>| {
+            t.as_deref()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("OnPremises"))
+        };
+        Ctx {
+            config,
+            now,
+            exo_sends: config
+                .send_connectors
+                .iter()
+                .filter(|sc| is_exo_send_connector(sc))
+                .collect(),
+            inbound: config
+                .inbound_connectors
+                .iter()
+                .filter(|c| on_premises(&c.connector_type))
+                .collect(),
+            outbound: config
+                .outbound_connectors
+                .iter()
+                .filter(|c| on_premises(&c.connector_type))
+                .collect(),
+        }
+    }
+
+    /// The enabled OnPremises inbound connectors that authenticate on-premises by
+    /// certificate, with the name they expect.
+    fn certificate_inbound(&self) -> Vec<(&'a InboundConnector, &'a Text)> {
+        self.inbound
+            .iter()
+            .filter(|c| c.enabled != Some(false))
+            .filter_map(|c| c.tls_sender_certificate_name.as_ref().map(|t| (*c, t)))
+            .collect()
+    }
+
+    /// Which certificate the send connector presents on each of its source servers.
+    fn send_picks(&self, sc: &'a SendConnector) -> Picks<'a> {
+        let (servers, cut) = match &sc.source_transport_servers {
+            Some(l) if !l.items.is_empty() => (
+                l.items.iter().map(|s| Some(s.trim().to_string())).collect(),
+                l.truncated,
+            ),
+            _ => (vec![None], false),
+        };
+        let per_server = servers
+            .into_iter()
+            .map(|server: Option<String>| {
+                let sel = select::select(
+                    self.config,
+                    sc.tls_certificate_name.as_ref(),
+                    sc.fqdn.as_ref(),
+                    server.as_deref(),
+                    sc.origin.format,
+                    self.now,
+                );
+                (server, sel)
+            })
+            .collect();
+        Picks { per_server, cut }
+    }
+
+    /// `input:line`.
+    fn at(&self, loc: crate::exchange::model::Loc) -> String {
+        self.config.at(loc)
+    }
+
+    /// Whether the paste holds certificates at all (without them, every rule that needs the
+    /// selection is silent rather than inconclusive).
+    fn has_certificates(&self) -> bool {
+        !self.config.certificates.is_empty()
+    }
+}
+
+/// A send connector's certificate per source server.
+struct Picks<'a> {
+    /// (the server as the connector names it, or `None`; what Exchange would present there).
+    per_server: Vec<(Option<String>, Selection<'a>)>,
+    /// `SourceTransportServers` was cut: servers beyond the ones shown are not checked.
+    cut: bool,
+}
+
+impl<'a> Picks<'a> {
+    /// The certificates presented, one per server that has one.
+    fn chosen(&self) -> Vec<(&Option<String>, &'a Certificate)> {
+        self.per_server
+            .iter()
+            .filter_map(|(s, sel)| match sel {
+                Selection::Chosen { cert, .. } => Some((s, *cert)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Which Exchange Online a connector leads to (the service domains differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cloud {
+    /// Worldwide (`mail.protection.outlook.com`).
+    Worldwide,
+    /// Operated by 21Vianet (`mail.protection.partner.outlook.cn`).
+    China,
+    /// US Government (`mail.protection.office365.us`).
+    UsGovernment,
+}
+
+impl Cloud {
+    /// The `TlsDomain` a send connector to this cloud validates its certificate against.
+    fn tls_domain(self) -> &'static str {
+        match self {
+            Cloud::Worldwide => "mail.protection.outlook.com",
+            Cloud::China => "mail.protection.partner.outlook.cn",
+            Cloud::UsGovernment => "mail.protection.office365.us",
+        }
+    }
+
+    const ALL: [Cloud; 3] = [Cloud::Worldwide, Cloud::China, Cloud::UsGovernment];
+}
+
+fn lower(s: &str) -> String {
+    s.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// `tenant.mail.protection.outlook.com` (and the sovereign twins): HealthChecker's
+/// `^[^.]+\.mail\.protection\.(outlook\.com|partner\.outlook\.cn|office365\.us)$`.
+fn smart_host_cloud(host: &str) -> Option<Cloud> {
+    let h = lower(host);
+    let (first, rest) = h.split_once('.')?;
+    if first.is_empty() {
+        return None;
+    }
+    Cloud::ALL.into_iter().find(|c| rest == c.tls_domain())
+}
+
+/// `tenant.mail.onmicrosoft.com` (and the sovereign twins): the coexistence (remote routing)
+/// domain, `^[^.]+\.mail\.(onmicrosoft\.com|partner\.onmschina\.cn|onmicrosoft\.us)$`.
+fn routing_domain_cloud(domain: &str) -> Option<Cloud> {
+    let d = lower(domain);
+    let (first, rest) = d.split_once('.')?;
+    if first.is_empty() || first == "*" {
+        return None;
+    }
+    match rest {
+        "mail.onmicrosoft.com" => Some(Cloud::Worldwide),
+        "mail.partner.onmschina.cn" => Some(Cloud::China),
+        "mail.onmicrosoft.us" => Some(Cloud::UsGovernment),
+        _ => None,
+    }
+}
+
+/// The domain of an address space or a sender domain as printed: `SMTP:contoso.com;1` →
+/// `contoso.com` (`Type:Address;Cost`; the type and the cost are optional).
+fn address_space_domain(item: &str) -> String {
+    let item = item.trim();
+    let item = match item.split_once(':') {
+        Some((kind, rest)) if !kind.contains('.') && !kind.contains('*') => rest,
+        _ => item,
+    };
+    let item = item.split(';').next().unwrap_or_default();
+    lower(item)
+}
+
+/// HCW names its send connector `Outbound to Office 365 - <GUID>`.
+fn is_hcw_send_name(name: &str) -> bool {
+    let n = name.trim();
+    let prefix = "outbound to office 365 - ";
+    if n.len() != prefix.len() + 36 || !n.is_char_boundary(prefix.len()) {
+        return false;
+    }
+    let (head, guid) = n.split_at(prefix.len());
+    head.eq_ignore_ascii_case(prefix)
+        && guid.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// The send connector leads to Exchange Online: `CloudServicesMailEnabled`, an EOP smart
+/// host, a coexistence-domain address space, or HCW's name.
+fn is_exo_send_connector(sc: &SendConnector) -> bool {
+    sc.cloud_services_mail_enabled == Some(true)
+        || sc
+            .smart_hosts
+            .as_ref()
+            .is_some_and(|l| l.items.iter().any(|h| smart_host_cloud(h).is_some()))
+        || sc.address_spaces.as_ref().is_some_and(|l| {
+            l.items
+                .iter()
+                .any(|a| routing_domain_cloud(&address_space_domain(a)).is_some())
+        })
+        || [&sc.identity, &sc.name]
+            .into_iter()
+            .flatten()
+            .any(|n| is_hcw_send_name(n))
+}
+
+/// The cloud a send connector leads to, when its smart hosts or address spaces say.
+fn send_cloud(sc: &SendConnector) -> Option<Cloud> {
+    let by_host = sc
+        .smart_hosts
+        .as_ref()
+        .and_then(|l| l.items.iter().find_map(|h| smart_host_cloud(h)));
+    by_host.or_else(|| {
+        sc.address_spaces.as_ref().and_then(|l| {
+            l.items
+                .iter()
+                .find_map(|a| routing_domain_cloud(&address_space_domain(a)))
+        })
+    })
+}
+
+/// A name that only resolves inside the organisation: one label, or a private suffix.
+fn is_internal_name(name: &str) -> bool {
+    let n = lower(name);
+    !n.contains('.')
+        || [
+            ".local",
+            ".lan",
+            ".internal",
+            ".corp",
+            ".home.arpa",
+            ".localdomain",
+        ]
+        .iter()
+        .any(|s| n.ends_with(s))
+}
+
+// ---------------------------------------------------------------------------------------
+// Words and values.
+
+/// A pasted value for the evidence: in backticks (a backtick inside becomes `'`), controls
+/// and invisible format characters escaped.
+fn tick(v: &str) -> String {
+    format!("`{}`", plain(v).replace('`', "'"))
+}
+
+/// A pasted value as plain text (endpoint labels, prose): trimmed, with every control and
+/// invisible format character (bidi overrides, zero-width) written as `\u{…}`, so nothing
+/// pasted can act on a terminal or make a line read differently from what it holds. A
+/// backslash stays one: Exchange identities hold it (`EX01\Default Frontend EX01`).
+fn plain(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.trim().chars() {
+        if c.is_control() || ps_quote(&c.to_string()).is_none() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn send_name(sc: &SendConnector) -> String {
+    sc.identity
+        .as_deref()
+        .or(sc.name.as_deref())
+        .map(plain)
+        .unwrap_or_else(|| "the send connector to Exchange Online".to_string())
+}
+
+fn inbound_name(c: &InboundConnector) -> String {
+    c.identity
+        .as_deref()
+        .or(c.name.as_deref())
+        .map(plain)
+        .unwrap_or_else(|| "the Exchange Online inbound connector".to_string())
+}
+
+fn outbound_name(c: &OutboundConnector) -> String {
+    c.identity
+        .as_deref()
+        .or(c.name.as_deref())
+        .map(plain)
+        .unwrap_or_else(|| "the Exchange Online outbound connector".to_string())
+}
+
+fn receive_name(rc: &ReceiveConnector) -> String {
+    rc.identity
+        .as_deref()
+        .or(rc.name.as_deref())
+        .map(plain)
+        .unwrap_or_else(|| "the hybrid receive connector".to_string())
+}
+
+const HYBRID: &str = "the hybrid configuration";
+
+/// The server a receive connector belongs to: `Server`, else the part of `Identity` before `\`.
+fn receive_server(rc: &ReceiveConnector) -> Option<String> {
+    rc.server
+        .as_ref()
+        .map(|s| s.name().to_string())
+        .or_else(|| {
+            rc.identity
+                .as_deref()
+                .and_then(|i| i.split_once('\\'))
+                .map(|(s, _)| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        })
+}
+
+fn server_label(s: &Option<String>) -> String {
+    s.as_deref()
+        .map(plain)
+        .unwrap_or_else(|| "its server".to_string())
+}
+
+fn join_servers<'s>(servers: impl IntoIterator<Item = &'s Option<String>>) -> String {
+    servers
+        .into_iter()
+        .map(server_label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How a certificate is named in the evidence.
+fn cert_label(c: &Certificate) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = &c.thumbprint {
+        parts.push(format!("thumbprint {}", tick(t)));
+    }
+    if let Some(s) = &c.subject {
+        parts.push(format!("subject {}", tick(&s.value)));
+    }
+    if let Some(i) = &c.issuer {
+        parts.push(format!("issuer {}", tick(&i.value)));
+    }
+    if c.self_signed == Some(true) {
+        parts.push("self-signed".to_string());
+    }
+    if parts.is_empty() {
+        "a certificate".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn names_label(names: &Names) -> String {
+    let mut s = names
+        .names
+        .iter()
+        .map(|n| tick(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !names.complete {
+        s.push_str(" (the paste may show only some)");
+    }
+    s
+}
+
+/// The `TlsCertificateName` value that names `cert`: from its bytes, else its pasted issuer
+/// and subject (not when wrapped: a wrap may have put a space into a name).
+fn tls_name_of(cert: &Certificate, now: OffsetDateTime) -> Option<String> {
+    if let Some(info) = select::parsed(cert, now) {
+        return Some(info.exchange_tls_name);
+    }
+    let (i, s) = (cert.issuer.as_ref()?, cert.subject.as_ref()?);
+    if i.wrapped || s.wrapped {
+        return None;
+    }
+    Some(format!("<I>{}<S>{}", i.value.trim(), s.value.trim()))
+}
+
+/// A certificate a connector can be pointed at: not self-signed, enabled for SMTP, with its
+/// key, `Valid` (or unknown), not known to have expired.
+fn eligible(cert: &Certificate, now: OffsetDateTime) -> bool {
+    cert.self_signed != Some(true)
+        && !cert
+            .root_ca_type
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case("Registry"))
+        && cert.services.as_ref().and_then(|s| s.has("SMTP")) == Some(true)
+        && cert.has_private_key != Some(false)
+        && cert
+            .status
+            .as_deref()
+            .is_none_or(|s| s.trim().eq_ignore_ascii_case("Valid"))
+        && cert.not_after.as_ref().and_then(|d| d.before(now)) != Some(true)
+}
+
+/// The certificate's start, for "the newest".
+fn start(cert: &Certificate, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    select::parsed(cert, now)
+        .map(|i| i.not_before_at)
+        .or(match &cert.not_before {
+            Some(crate::exchange::model::Date::Known(d)) => Some(*d),
+            _ => None,
+        })
+}
+
+fn newest(mut certs: Vec<&Certificate>, now: OffsetDateTime) -> Option<&Certificate> {
+    certs.sort_by_key(|c| std::cmp::Reverse(start(c, now)));
+    certs.into_iter().next()
+}
+
+/// The pasted certificates of these servers (all of them when no server is named).
+fn certs_of<'a>(config: &'a Config, servers: &[Option<String>]) -> Vec<&'a Certificate> {
+    let mut out: Vec<&Certificate> = Vec::new();
+    for s in servers {
+        for c in select::scope(config, s.as_deref()).certs {
+            if !out.iter().any(|o| std::ptr::eq(*o, c)) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The best certificate to point a connector at: the newest eligible one whose names
+/// satisfy `pattern` (an inbound connector's `TlsSenderCertificateName`, a `TlsDomain`) when
+/// one is given, else that covers `host` when given, else the newest eligible one.
+fn best_certificate<'a>(
+    certs: &[&'a Certificate],
+    pattern: Option<(&str, bool)>,
+    host: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<&'a Certificate> {
+    let pool: Vec<&Certificate> = certs
+        .iter()
+        .copied()
+        .filter(|c| eligible(c, now))
+        .filter(|c| match (pattern, host) {
+            (Some((p, apex)), _) => cert_names(c, now)
+                .is_some_and(|n| matches!(pattern_matches(p, &n, apex), PatternMatch::Yes(_))),
+            (None, Some(h)) => select::cert_covers(c, h, now) == Some(true),
+            (None, None) => true,
+        })
+        .collect();
+    newest(pool, now)
+}
+
+/// The name on `cert` to give a connector pattern: its subject's common name when that is
+/// one of its names, else its first name that is not a wildcard, else its first name.
+fn name_on(cert: &Certificate, now: OffsetDateTime) -> Option<String> {
+    let names = cert_names(cert, now)?;
+    let cn = select::cert_dns(cert, now).and_then(|(_, s, _)| s.common_name().map(lower));
+    if let Some(cn) = cn
+        && names.names.iter().any(|n| lower(n) == cn)
+    {
+        return Some(cn);
+    }
+    names
+        .names
+        .iter()
+        .find(|n| !n.trim().starts_with("*."))
+        .or(names.names.first())
+        .map(|n| lower(n))
+}
+
+/// A concrete host name on `cert` (no wildcard), for a connector's `Fqdn`.
+fn host_on(cert: &Certificate, pattern: Option<&str>, now: OffsetDateTime) -> Option<String> {
+    let names = cert_names(cert, now)?;
+    let concrete = |n: &&String| !n.trim().starts_with("*.") && n.contains('.');
+    if let Some(p) = pattern {
+        if let Some(n) = names.names.iter().filter(concrete).find(|n| {
+            let single = Names {
+                names: vec![(*n).clone()],
+                complete: true,
+            };
+            matches!(pattern_matches(p, &single, true), PatternMatch::Yes(_))
+        }) {
+            return Some(lower(n));
+        }
+        return None;
+    }
+    names.names.iter().find(concrete).map(|n| lower(n))
+}
+
+/// `command` run on `target`, or, when the object's name is not safe to paste, the same in
+/// words.
+fn on_target(fix: Fix, shell: Shell, target: Option<&Target>, cmdlet: &str, args: &str) -> Fix {
+    match target {
+        Some(t) => fix.run(shell, t.command(cmdlet, args)),
+        None => fix.say(format!(
+            "The paste shows no name for the connector that is safe on a command line (none, or one with control or invisible characters): select it yourself, then run {cmdlet} <connector> {args}"
+        )),
+    }
+}
+
+/// Points the send connector at `cert`: the `<I>…<S>…` value when it can be written out,
+/// else built on the server from the thumbprint, else in words.
+fn set_send_certificate(
+    fix: Fix,
+    sc: &SendConnector,
+    cert: &Certificate,
+    server: Option<&str>,
+    now: OffsetDateTime,
+) -> Fix {
+    let target = send_connector_target(sc);
+    if let Some(q) = tls_name_of(cert, now).as_deref().and_then(ps_quote) {
+        return on_target(
+            fix,
+            EMS,
+            target.as_ref(),
+            "Set-SendConnector",
+            &format!("-TlsCertificateName {q}"),
+        );
+    }
+    match cert.thumbprint.as_deref().and_then(ps_quote) {
+        Some(t) => {
+            let on = server
+                .and_then(ps_quote)
+                .map(|s| format!(" -Server {s}"))
+                .unwrap_or_default();
+            let fix = fix.run(EMS, format!("$c = Get-ExchangeCertificate{on} -Thumbprint {t}"));
+            on_target(
+                fix,
+                EMS,
+                target.as_ref(),
+                "Set-SendConnector",
+                "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+            )
+        }
+        None => fix.say(
+            "Point the connector at the certificate: $c = Get-ExchangeCertificate -Thumbprint <its thumbprint>, then Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+        ),
+    }
+}
+
+/// Copying a certificate to the servers that lack it, in words (the PFX needs a password
+/// typed on the server, and the admin chooses where it travels).
+fn import_prose(fix: Fix, cert: &Certificate, from: &str, to: &[String]) -> Fix {
+    if to.is_empty() {
+        return fix;
+    }
+    let thumb = cert
+        .thumbprint
+        .as_deref()
+        .map(|t| format!(" {}", plain(t)))
+        .unwrap_or_default();
+    fix.say(format!(
+        "{} must hold the certificate{thumb} too: export it with its private key on {from} (Export-ExchangeCertificate -BinaryEncoded), import it on each with Import-ExchangeCertificate -Server <server> -FileData … -PrivateKeyExportable $true, and enable it with Enable-ExchangeCertificate -Services SMTP (answer No when asked to replace the default SMTP certificate, so that the internal transport certificate stays).",
+        to.join(", ")
+    ))
+}
+
+/// An `exchange-check-inconclusive` finding: "could not check <what>: <why>".
+fn inconclusive(
+    endpoint: String,
+    what: &str,
+    why: &str,
+    evidence: Vec<String>,
+    hint: &str,
+) -> Finding {
+    Finding::new(
+        Code::ExchangeCheckInconclusive,
+        Severity::Info,
+        endpoint,
+        Vec::new(),
+        format!("could not check {what}: {why}"),
+        evidence,
+        Fix::new(
+            Family::Exchange,
+            "exchange::online::inconclusive",
+            &[what, why, hint],
+        )
+        .say(hint),
+    )
+}
+
+/// What to paste so that a certificate check can decide.
+const PASTE_CERTIFICATES: &str = "Paste Get-ExchangeCertificate -Server <server> | fl for every server named (or run the collection script, which records the server of each certificate), then run the check again.";
+
+// ---------------------------------------------------------------------------------------
+// R17 for the send connector and the hybrid configuration.
+
+/// Whose `TlsCertificateName` is checked.
+#[derive(Clone, Copy)]
+enum NameOwner<'a> {
+    Send(&'a SendConnector),
+    Hybrid(&'a HybridConfiguration),
+}
+
+/// R17 `tlsname-syntax`: the send connector's or the hybrid configuration's
+/// `TlsCertificateName` cannot name any certificate (HealthChecker: "TlsCertificateName
+/// Syntax Invalid", `<I>X.500Issuer<S>X.500Subject`).
+fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option<&Text>) {
+    let Some(text) = text else { return };
+    let format = match owner {
+        NameOwner::Send(sc) => sc.origin.format,
+        NameOwner::Hybrid(hc) => hc.origin.format,
+    };
+    let Err(problem) = parse_tls_name(text, format) else {
+        return;
+    };
+    let (endpoint, what) = match owner {
+        NameOwner::Send(sc) => (
+            send_name(sc),
+            format!("send connector {}", tick(&send_name(sc))),
+        ),
+        NameOwner::Hybrid(_) => (HYBRID.to_string(), HYBRID.to_string()),
+    };
+    let evidence = vec![format!(
+        "{}: {what}: TlsCertificateName {}",
+        ctx.at(text.loc),
+        tick(&text.value)
+    )];
+    let why = match problem {
+        NameProblem::NoMarkers { maybe_eaten: true } => {
+            out.push(inconclusive(
+                endpoint,
+                &format!("the TlsCertificateName of {what}"),
+                "it shows no <I> or <S> marker, and a web page or forum may have removed them as formatting tags",
+                evidence,
+                "Save the cmdlet's output to a file (| fl > file.txt) and pass the file, or run the collection script.",
+            ));
+            return;
+        }
+        NameProblem::NoMarkers { maybe_eaten: false } => {
+            "it has no <I> or <S> marker, so Exchange cannot read an issuer and a subject from it"
+        }
+        NameProblem::Swapped => "<S> comes before <I>: issuer and subject are swapped",
+        NameProblem::Empty => "a marker is followed by no readable name",
+    };
+    let summary = format!(
+        "the TlsCertificateName of {what} can never name a certificate: {why} (it must read <I>X.500Issuer<S>X.500Subject)"
+    );
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::tls_certificate_name_syntax",
+        &[&endpoint, &text.value],
+    )
+    .say("Rebuild the value from the certificate itself (Microsoft Learn, Set-SendConnector / Set-HybridConfiguration, parameter TlsCertificateName):");
+    let fix = match owner {
+        NameOwner::Send(sc) => {
+            let servers = ctx.send_picks(sc).per_server.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+            let pattern = ctx
+                .certificate_inbound()
+                .first()
+                .map(|(_, t)| t.value.clone());
+            let host = sc.fqdn.as_ref().map(|f| f.value.clone()).filter(|f| !is_internal_name(f));
+            let certs = certs_of(ctx.config, &servers);
+            match best_certificate(
+                &certs,
+                pattern.as_deref().map(|p| (p, true)),
+                host.as_deref(),
+                ctx.now,
+            ) {
+                Some(c) => set_send_certificate(fix, sc, c, c.server.as_ref().map(|s| s.name()), ctx.now),
+                None => fix.say("$c = Get-ExchangeCertificate -Thumbprint <thumbprint of the hybrid certificate>, then Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\""),
+            }
+        }
+        NameOwner::Hybrid(_) => match connectors_certificate(ctx) {
+            Some(Ok(c)) => set_hybrid_certificate(fix, c, ctx.now),
+            _ => fix.say("$c = Get-ExchangeCertificate -Thumbprint <thumbprint of the hybrid certificate>, then Set-HybridConfiguration -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\", or re-run the Hybrid Configuration Wizard."),
+        },
+    };
+    out.push(Finding::new(
+        Code::ExchangeTlsCertificateNameInvalid,
+        Severity::Fail,
+        endpoint,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// R2 — the send connector names a certificate a source server does not hold.
+
+/// R2 `sc-tlscert-not-found`: the send connector to Exchange Online names, by
+/// `TlsCertificateName`, a certificate that one or more of its source servers does not hold.
+fn send_certificate_not_found(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    sc: &SendConnector,
+    picks: &Picks,
+) {
+    let Some(text) = &sc.tls_certificate_name else {
+        return;
+    };
+    if !ctx.has_certificates() {
+        return;
+    }
+    let mut missing = Vec::new();
+    let mut found = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for (server, sel) in &picks.per_server {
+        match sel {
+            Selection::Chosen { cert, .. } => found.push((server, *cert)),
+            Selection::NotFound {
+                near, assumption, ..
+            } => missing.push((server, near, assumption)),
+            // R17 reports a value that cannot be read.
+            Selection::Invalid(_) => return,
+            Selection::Unknown(why) => unknown.push(format!("on {}: {why}", server_label(server))),
+        }
+    }
+    if picks.cut {
+        unknown.push("SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string());
+    }
+    let name = send_name(sc);
+    let mut evidence = vec![format!(
+        "{}: send connector {}: TlsCertificateName {}",
+        ctx.at(text.loc),
+        tick(&name),
+        tick(&text.value)
+    )];
+    if missing.is_empty() {
+        if !unknown.is_empty() {
+            evidence.extend(unknown.iter().cloned());
+            out.push(inconclusive(
+                name.clone(),
+                &format!(
+                    "whether the source servers of send connector {} hold its certificate",
+                    tick(&name)
+                ),
+                &unknown.join("; "),
+                evidence,
+                PASTE_CERTIFICATES,
+            ));
+        }
+        return;
+    }
+    for (server, near, assumption) in &missing {
+        let mut line = format!(
+            "on {}: no pasted certificate has exactly this issuer and subject",
+            server_label(server)
+        );
+        if let Some(a) = assumption {
+            line.push_str(&format!(" ({a})"));
+        }
+        evidence.push(line);
+        for (c, how) in near.iter() {
+            evidence.push(format!(
+                "on {}, nearly: {}: {}",
+                server_label(server),
+                cert_label(c),
+                how.describe()
+            ));
+        }
+    }
+    for (server, cert) in &found {
+        evidence.push(format!(
+            "on {}: found, {}",
+            server_label(server),
+            cert_label(cert)
+        ));
+    }
+    evidence.extend(unknown.iter().cloned());
+    let lacking = join_servers(missing.iter().map(|(s, _, _)| *s));
+    let summary = if found.is_empty() {
+        format!(
+            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold: Exchange cannot present it to Exchange Online and mail to the cloud queues ({SEND_NOT_FOUND})",
+            tick(&name)
+        )
+    } else {
+        format!(
+            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold ({} does): mail leaving through {lacking} queues, so delivery to Exchange Online fails intermittently ({SEND_NOT_FOUND})",
+            tick(&name),
+            join_servers(found.iter().map(|(s, _)| *s))
+        )
+    };
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::send_certificate_not_found",
+        &[&name, &text.value, &lacking],
+    );
+    let lacking_names: Vec<String> = missing
+        .iter()
+        .filter_map(|(s, _, _)| s.as_deref().map(plain))
+        .collect();
+    if let Some((from, cert)) = found.first() {
+        // The name is right on some servers: the others lack the certificate.
+        fix = import_prose(fix, cert, &server_label(from), &lacking_names);
+    } else {
+        // Nothing holds it: most likely renewed. Point the connector at the renewal (a near
+        // miss), else at the best certificate for what the inbound connector expects.
+        let near: Vec<&Certificate> = missing
+            .iter()
+            .flat_map(|(_, near, _)| near.iter().map(|(c, _)| *c))
+            .collect();
+        let near_ok: Vec<&Certificate> = near
+            .iter()
+            .copied()
+            .filter(|c| eligible(c, ctx.now))
+            .collect();
+        let servers: Vec<Option<String>> =
+            picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+        let pattern = ctx
+            .certificate_inbound()
+            .first()
+            .map(|(_, t)| t.value.clone());
+        let host = sc
+            .fqdn
+            .as_ref()
+            .map(|f| f.value.clone())
+            .filter(|f| !is_internal_name(f));
+        let candidate =
+            newest(if near_ok.is_empty() { near } else { near_ok }, ctx.now).or_else(|| {
+                best_certificate(
+                    &certs_of(ctx.config, &servers),
+                    pattern.as_deref().map(|p| (p, true)),
+                    host.as_deref(),
+                    ctx.now,
+                )
+            });
+        match candidate {
+            Some(c) => {
+                fix = fix.say(format!(
+                    "Point the connector at the certificate the servers hold ({}):",
+                    cert_label(c)
+                ));
+                let holder = c.server.as_ref().map(|s| s.name().to_string());
+                fix = set_send_certificate(fix, sc, c, holder.as_deref(), ctx.now);
+                let without: Vec<String> = servers
+                    .iter()
+                    .flatten()
+                    .filter(|s| !holds(ctx.config, s, c, ctx.now))
+                    .map(|s| plain(s))
+                    .collect();
+                fix = import_prose(
+                    fix,
+                    c,
+                    &holder
+                        .map(|h| plain(&h))
+                        .unwrap_or_else(|| "the server that holds it".to_string()),
+                    &without,
+                );
+            }
+            None => {
+                fix = fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP), then point the connector at it: $c = Get-ExchangeCertificate -Thumbprint <its thumbprint>; Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"");
+            }
+        }
+    }
+    fix = fix.say("Or re-run the Hybrid Configuration Wizard and choose the certificate again (Update Secure Mail Certificate for Connectors).");
+    out.push(Finding::new(
+        Code::ExchangeSendCertificateNotFound,
+        Severity::Fail,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// `server`'s pasted certificates include `cert` (same thumbprint, else same issuer and
+/// subject).
+fn holds(config: &Config, server: &str, cert: &Certificate, now: OffsetDateTime) -> bool {
+    let sc = select::scope(config, Some(server));
+    sc.certs.iter().any(|c| {
+        std::ptr::eq(*c, cert)
+            || (c.thumbprint.is_some() && c.thumbprint == cert.thumbprint)
+            || (tls_name_of(c, now).is_some() && tls_name_of(c, now) == tls_name_of(cert, now))
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// R7 — no certificate identity on the send connector.
+
+/// The send connector picks its client certificate by a name that no public certificate
+/// carries: no `TlsCertificateName`, and no `Fqdn` or an internal one.
+fn no_identity(sc: &SendConnector) -> bool {
+    sc.tls_certificate_name.is_none() && sc.fqdn.as_ref().is_none_or(|f| is_internal_name(&f.value))
+}
+
+/// R7 `sc-no-cert-identity`: the send connector to Exchange Online has neither
+/// `TlsCertificateName` nor a public `Fqdn`: Exchange picks its client certificate by the
+/// server's name, which finds the self-signed certificate (HealthChecker ExoConnectorCheck;
+/// Check-HybridMailflowConfig "TlsCertificateName and FQDN are null").
+fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, picks: &Picks) {
+    if !no_identity(sc) {
+        return;
+    }
+    let name = send_name(sc);
+    let inbound = ctx.certificate_inbound();
+    let severity = if inbound.is_empty() {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    let how = match &sc.fqdn {
+        Some(f) => format!("the internal Fqdn {}", tick(&f.value)),
+        None => "no Fqdn".to_string(),
+    };
+    let mut evidence = vec![format!(
+        "{}: send connector {}: no TlsCertificateName, {how}",
+        ctx.at(sc.origin.loc),
+        tick(&name)
+    )];
+    for (server, sel) in &picks.per_server {
+        match sel {
+            Selection::Chosen { cert, .. } => evidence.push(format!(
+                "on {}: Exchange would present {}",
+                server_label(server),
+                cert_label(cert)
+            )),
+            Selection::NotFound { .. } => evidence.push(format!(
+                "on {}: no pasted certificate covers the name Exchange looks for, so it presents none",
+                server_label(server)
+            )),
+            _ => {}
+        }
+    }
+    for (c, t) in &inbound {
+        evidence.push(format!(
+            "{}: inbound connector {} recognises on-premises by the certificate name {} (TlsSenderCertificateName)",
+            ctx.at(t.loc),
+            tick(&inbound_name(c)),
+            tick(&t.value)
+        ));
+    }
+    let picked_by = match &sc.fqdn {
+        Some(f) => format!("its internal name {}", tick(&f.value)),
+        None => "each source server's own name".to_string(),
+    };
+    let summary = match inbound.first() {
+        Some((_, t)) => format!(
+            "the send connector {} to Exchange Online names no certificate: Exchange picks its client certificate by {picked_by}, not one for {}, so Exchange Online cannot attribute on-premises mail to your tenant ({ATTRIBUTION_NDRS})",
+            tick(&name),
+            tick(&t.value)
+        ),
+        None => format!(
+            "the send connector {} to Exchange Online names no certificate: Exchange picks its client certificate by {picked_by}, which finds the self-signed certificate, and Exchange Online cannot attribute on-premises mail to your tenant by it",
+            tick(&name)
+        ),
+    };
+    let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+    let pattern = inbound.first().map(|(_, t)| t.value.clone());
+    let candidate = if ctx.has_certificates() {
+        best_certificate(
+            &certs_of(ctx.config, &servers),
+            pattern.as_deref().map(|p| (p, true)),
+            None,
+            ctx.now,
+        )
+    } else {
+        None
+    };
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::send_no_certificate",
+        &[&name, pattern.as_deref().unwrap_or_default()],
+    );
+    match candidate {
+        Some(c) => {
+            fix = fix.say(format!(
+                "Name the certificate the connector presents, as the Hybrid Configuration Wizard does ({}):",
+                cert_label(c)
+            ));
+            let holder = c.server.as_ref().map(|s| s.name().to_string());
+            fix = set_send_certificate(fix, sc, c, holder.as_deref(), ctx.now);
+            if let Some(host) = host_on(c, pattern.as_deref(), ctx.now)
+                && let Some(q) = ps_quote(&host)
+            {
+                fix = fix.say("Optionally give the connector a public Fqdn on that certificate too (it is also its EHLO name):");
+                fix = on_target(
+                    fix,
+                    EMS,
+                    send_connector_target(sc).as_ref(),
+                    "Set-SendConnector",
+                    &format!("-Fqdn {q}"),
+                );
+            }
+        }
+        None => {
+            let want = pattern
+                .as_deref()
+                .map(|p| format!(" whose name is {}", plain(p)))
+                .unwrap_or_default();
+            fix = fix.say(format!(
+                "Install a certificate from a public CA{want} on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP), then name it on the connector: $c = Get-ExchangeCertificate -Thumbprint <its thumbprint>; Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\""
+            ));
+        }
+    }
+    fix = fix.say("Or re-run the Hybrid Configuration Wizard, which sets TlsCertificateName from the certificate you choose.");
+    out.push(Finding::new(
+        Code::ExchangeSendNoCertificate,
+        severity,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// R12 — the send connector's TLS policy.
+
+/// R12 `sc-tls-policy`: the send connector to Exchange Online does not require TLS, does not
+/// validate Exchange Online's certificate against the service domain, or does not carry the
+/// cross-premises headers (HealthChecker ExoConnectorCheck and CloudConnectorCheck).
+fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
+    let name = send_name(sc);
+    let at = ctx.at(sc.origin.loc);
+    let cloud = send_cloud(sc);
+    let want = cloud.unwrap_or(Cloud::Worldwide).tls_domain();
+    // A full `fl` prints every property: a blank TlsAuthLevel or TlsDomain then means "not
+    // set". From a partial paste (| fl Name,RequireTLS) an absent one means nothing.
+    let full = sc.require_tls.is_some()
+        && sc.dns_routing_enabled.is_some()
+        && sc.cloud_services_mail_enabled.is_some();
+    let mut evidence = Vec::new();
+    let mut problems = Vec::new();
+    if sc.require_tls == Some(false) {
+        evidence.push(format!(
+            "{at}: send connector {}: RequireTLS `False`",
+            tick(&name)
+        ));
+        problems.push("does not require TLS");
+    }
+    let level = sc.tls_auth_level.as_deref().map(str::trim);
+    match level {
+        Some(l)
+            if l.eq_ignore_ascii_case("DomainValidation")
+                || l.eq_ignore_ascii_case("CertificateValidation") => {}
+        Some(l) => {
+            evidence.push(format!(
+                "{at}: send connector {}: TlsAuthLevel {}",
+                tick(&name),
+                tick(l)
+            ));
+            problems.push("does not validate Exchange Online's certificate");
+        }
+        None if full => {
+            evidence.push(format!(
+                "{at}: send connector {}: TlsAuthLevel is blank (not set)",
+                tick(&name)
+            ));
+            problems.push("does not validate Exchange Online's certificate");
+        }
+        None => {}
+    }
+    if level.is_some_and(|l| l.eq_ignore_ascii_case("DomainValidation")) {
+        match sc
+            .tls_domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            Some(d) => {
+                let theirs = Cloud::ALL.into_iter().find(|c| lower(d) == c.tls_domain());
+                let wrong = match (theirs, cloud) {
+                    (None, _) => true,
+                    (Some(t), Some(c)) => t != c,
+                    (Some(_), None) => false,
+                };
+                if wrong {
+                    evidence.push(format!(
+                        "{at}: send connector {}: TlsDomain {} with DomainValidation; Exchange Online's certificate is for {}",
+                        tick(&name),
+                        tick(d),
+                        tick(want)
+                    ));
+                    problems
+                        .push("validates Exchange Online's certificate against the wrong domain");
+                }
+            }
+            None if full => {
+                evidence.push(format!(
+                    "{at}: send connector {}: DomainValidation with a blank TlsDomain: the certificate is compared with the recipient's domain, which Exchange Online's certificate does not carry",
+                    tick(&name)
+                ));
+                problems
+                    .push("validates Exchange Online's certificate against the recipient domain");
+            }
+            None => {}
+        }
+    }
+    if !problems.is_empty() {
+        let summary = format!(
+            "the send connector {} to Exchange Online {}: mail to the cloud can go unencrypted or to a server that is not Exchange Online",
+            tick(&name),
+            problems.join(", ")
+        );
+        let tls_domain = ps_quote(want).unwrap_or_default();
+        let fix = on_target(
+            Fix::new(
+                Family::Exchange,
+                "exchange::online::send_tls_policy",
+                &[&name, want],
+            )
+            .say("Require TLS and validate Exchange Online's certificate, as the Hybrid Configuration Wizard sets it:"),
+            EMS,
+            send_connector_target(sc).as_ref(),
+            "Set-SendConnector",
+            &format!("-RequireTLS $true -TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"),
+        );
+        out.push(Finding::new(
+            Code::ExchangeSendTlsPolicy,
+            Severity::Warn,
+            name.clone(),
+            Vec::new(),
+            summary,
+            evidence,
+            fix,
+        ));
+    }
+    if sc.cloud_services_mail_enabled == Some(false) {
+        let fix = Fix::new(
+            Family::Exchange,
+            "exchange::online::send_cloud_services_mail",
+            &[&name],
+        )
+        .say("Re-run the Hybrid Configuration Wizard: it sets CloudServicesMailEnabled on the connectors it creates. Microsoft marks the parameter \"do not use manually\"; if you set it yourself anyway, this is the command:");
+        let fix = on_target(
+            fix,
+            EMS,
+            send_connector_target(sc).as_ref(),
+            "Set-SendConnector",
+            "-CloudServicesMailEnabled $true",
+        );
+        out.push(Finding::new(
+            Code::ExchangeSendTlsPolicy,
+            Severity::Fail,
+            name.clone(),
+            Vec::new(),
+            format!(
+                "the send connector {} to Exchange Online has CloudServicesMailEnabled False: Exchange strips the cross-premises headers, so mail from on-premises users arrives in Exchange Online as external, anonymous mail",
+                tick(&name)
+            ),
+            vec![format!(
+                "{at}: send connector {}: CloudServicesMailEnabled `False`",
+                tick(&name)
+            )],
+            fix,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R3 — the inbound connector expects another certificate name.
+
+/// Whether `sc` is known to serve this tenant: one of its address spaces is an accepted
+/// domain (the coexistence domain `tenant.mail.onmicrosoft.com` is one).
+fn serves_tenant(ctx: &Ctx, sc: &SendConnector) -> bool {
+    sc.address_spaces.as_ref().is_some_and(|l| {
+        l.items.iter().any(|a| {
+            let d = address_space_domain(a);
+            ctx.config
+                .accepted_domains
+                .iter()
+                .any(|ad| lower(&ad.domain_name) == d)
+        })
+    })
+}
+
+/// R3 `in-tlssender-mismatch`: the certificate the send connector presents does not carry
+/// the name the OnPremises inbound connector expects (`TlsSenderCertificateName`, a domain
+/// and its subdomains for `*.contoso.com`).
+fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
+    if !ctx.has_certificates() {
+        return;
+    }
+    let sends: Vec<&SendConnector> = ctx
+        .exo_sends
+        .iter()
+        .copied()
+        .filter(|sc| sc.enabled != Some(false) && !no_identity(sc))
+        .collect();
+    for (inb, pattern) in ctx.certificate_inbound() {
+        let in_name = inbound_name(inb);
+        for sc in &sends {
+            let sc_name = send_name(sc);
+            let picks = ctx.send_picks(sc);
+            let mut bad: Vec<String> = Vec::new();
+            let mut bad_cert: Option<&Certificate> = None;
+            let mut doubts: Vec<String> = Vec::new();
+            for (server, sel) in &picks.per_server {
+                let on = server_label(server);
+                match sel {
+                    Selection::Chosen {
+                        cert, assumption, ..
+                    } => match cert_names(cert, ctx.now) {
+                        None => doubts.push(format!("on {on}: the names of {} are not in the paste", cert_label(cert))),
+                        Some(names) => match pattern_matches(&pattern.value, &names, true) {
+                            PatternMatch::Yes(_) => {}
+                            PatternMatch::No => {
+                                let mut line = format!(
+                                    "on {on}: the send connector presents {} (its names: {})",
+                                    cert_label(cert),
+                                    names_label(&names)
+                                );
+                                if let Some(a) = assumption {
+                                    line.push_str(&format!(" ({a})"));
+                                }
+                                bad.push(line);
+                                bad_cert.get_or_insert(cert);
+                            }
+                            PatternMatch::Doubt(why) => doubts.push(format!("on {on}: {why}")),
+                        },
+                    },
+                    Selection::NotFound {
+                        sought: Sought::Fqdn(h) | Sought::ServerName(h),
+                        ..
+                    } => bad.push(format!(
+                        "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
+                        tick(h)
+                    )),
+                    // R2 and R17 report a TlsCertificateName that names nothing.
+                    Selection::NotFound { .. } | Selection::Invalid(_) => {}
+                    Selection::Unknown(why) => doubts.push(format!("on {on}: {why}")),
+                }
+            }
+            if picks.cut {
+                doubts.push("SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string());
+            }
+            let mut evidence = vec![
+                format!(
+                    "{}: inbound connector {}: TlsSenderCertificateName {}",
+                    ctx.at(pattern.loc),
+                    tick(&in_name),
+                    tick(&pattern.value)
+                ),
+                match &sc.tls_certificate_name {
+                    Some(t) => format!(
+                        "{}: send connector {}: TlsCertificateName {}",
+                        ctx.at(t.loc),
+                        tick(&sc_name),
+                        tick(&t.value)
+                    ),
+                    None => format!(
+                        "{}: send connector {}: no TlsCertificateName; Fqdn {}",
+                        ctx.at(sc.origin.loc),
+                        tick(&sc_name),
+                        sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
+                    ),
+                },
+            ];
+            let what = format!(
+                "whether send connector {} presents the certificate name inbound connector {} expects",
+                tick(&sc_name),
+                tick(&in_name)
+            );
+            if bad.is_empty() {
+                if !doubts.is_empty() {
+                    evidence.extend(doubts.iter().cloned());
+                    out.push(inconclusive(
+                        in_name.clone(),
+                        &what,
+                        &doubts.join("; "),
+                        evidence,
+                        PASTE_CERTIFICATES,
+                    ));
+                }
+                continue;
+            }
+            evidence.extend(bad.iter().cloned());
+            evidence.extend(doubts.iter().cloned());
+            if sends.len() > 1 && !serves_tenant(ctx, sc) {
+                out.push(inconclusive(
+                    in_name.clone(),
+                    &what,
+                    "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+                    evidence,
+                    "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+                ));
+                continue;
+            }
+            let summary = format!(
+                "the inbound connector {} expects the certificate name {} from on-premises, but the send connector {} presents another: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
+                tick(&in_name),
+                tick(&pattern.value),
+                tick(&sc_name)
+            );
+            let mut fix = Fix::new(
+                Family::ExchangeOnline,
+                "exchange::online::sender_certificate_name",
+                &[&in_name, &pattern.value, &sc_name],
+            );
+            if let Some(cert) = bad_cert
+                && eligible(cert, ctx.now)
+                && let Some(n) = name_on(cert, ctx.now)
+                && let Some(q) = ps_quote(&n)
+            {
+                fix = fix.say("Either expect the name the send connector's certificate carries (Exchange Online PowerShell):");
+                fix = on_target(
+                    fix,
+                    EXO,
+                    inbound_connector_target(inb).as_ref(),
+                    "Set-InboundConnector",
+                    &format!("-TlsSenderCertificateName {q}"),
+                );
+                fix.key.values.push(n);
+            }
+            let servers: Vec<Option<String>> =
+                picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+            match best_certificate(
+                &certs_of(ctx.config, &servers),
+                Some((&pattern.value, true)),
+                None,
+                ctx.now,
+            ) {
+                Some(c) => {
+                    fix = fix.say(format!(
+                        "Or have the send connector present a certificate whose name is {} ({}):",
+                        plain(&pattern.value),
+                        cert_label(c)
+                    ));
+                    let holder = c.server.as_ref().map(|s| s.name().to_string());
+                    fix = set_send_certificate(fix, sc, c, holder.as_deref(), ctx.now);
+                }
+                None => {
+                    fix = fix.say(format!(
+                        "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
+                        plain(&pattern.value)
+                    ));
+                }
+            }
+            fix = fix.say("Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.");
+            out.push(Finding::new(
+                Code::ExchangeSenderCertificateNameMismatch,
+                Severity::Fail,
+                in_name.clone(),
+                Vec::new(),
+                summary,
+                evidence,
+                fix,
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R8 — the outbound connector's TlsDomain is not on the receive connector's certificate.
+
+/// Port 25 is among a receive connector's bindings (`None`: no bindings pasted).
+fn binds_25(rc: &ReceiveConnector) -> Option<bool> {
+    rc.bindings.as_ref().map(|b| {
+        b.items.iter().any(|i| {
+            i.trim()
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| p.trim() == "25")
+        })
+    })
+}
+
+/// HCW's mark on the hybrid receive connector (`…:AcceptCloudServicesMail`).
+fn has_cloud_capability(rc: &ReceiveConnector) -> bool {
+    rc.tls_domain_capabilities.as_ref().is_some_and(|l| {
+        l.items.iter().any(|i| {
+            let i = i.to_ascii_lowercase();
+            i.contains("acceptcloudservicesmail") || i.contains("acceptoorgprotocol")
+        })
+    })
+}
+
+/// Among `rcs`, the ones Exchange Online delivers to: enabled or not (the receive rules judge
+/// that), on port 25 or with bindings unknown, HCW's marked ones (`TlsDomainCapabilities`),
+/// else `Default Frontend <server>` (FrontendTransport) on a Mailbox server or `Default
+/// internal receive connector <server>` on an Edge server.
+fn pick_hybrid<'a>(rcs: &[&'a ReceiveConnector], edge: bool) -> Vec<&'a ReceiveConnector> {
+    let on_25: Vec<&ReceiveConnector> = rcs
+        .iter()
+        .copied()
+        .filter(|rc| binds_25(rc) != Some(false))
+        .collect();
+    let marked: Vec<&ReceiveConnector> = on_25
+        .iter()
+        .copied()
+        .filter(|rc| has_cloud_capability(rc))
+        .collect();
+    if !marked.is_empty() {
+        return marked;
+    }
+    on_25
+        .into_iter()
+        .filter(|rc| {
+            if edge {
+                connector_short_name(rc).starts_with("default internal receive connector")
+            } else {
+                connector_short_name(rc).starts_with("default frontend")
+                    && rc
+                        .transport_role
+                        .as_deref()
+                        .is_none_or(|r| r.trim().eq_ignore_ascii_case("FrontendTransport"))
+            }
+        })
+        .collect()
+}
+
+/// A receive connector's name without its server (`Default Frontend EX01`), lower case.
+fn connector_short_name(rc: &ReceiveConnector) -> String {
+    rc.name
+        .as_deref()
+        .or_else(|| {
+            rc.identity
+                .as_deref()
+                .map(|i| i.rsplit('\\').next().unwrap_or(i))
+        })
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The hybrid receive connectors of the whole paste, server by server.
+fn hybrid_receive_connectors(config: &Config) -> Vec<&ReceiveConnector> {
+    let mut servers: Vec<Option<String>> = Vec::new();
+    for rc in &config.receive_connectors {
+        let s = receive_server(rc);
+        let known = servers.iter().any(|x| match (x, &s) {
+            (Some(a), Some(b)) => same_server(a, b),
+            (None, None) => true,
+            _ => false,
+        });
+        if !known {
+            servers.push(s);
+        }
+    }
+    let mut out = Vec::new();
+    for s in &servers {
+        let mine: Vec<&ReceiveConnector> = config
+            .receive_connectors
+            .iter()
+            .filter(|rc| match (receive_server(rc), s) {
+                (Some(a), Some(b)) => same_server(&a, b),
+                (None, None) => true,
+                _ => false,
+            })
+            .collect();
+        out.extend(pick_hybrid(&mine, false));
+    }
+    out
+}
+
+/// The receive connectors Exchange Online delivers to, and the servers none of whose
+/// connectors was pasted: those of the hybrid configuration's Edge servers when it names
+/// some (mail from the cloud then arrives there), else of its receiving servers, else every
+/// hybrid receive connector pasted.
+fn receiving<'a>(ctx: &Ctx<'a>) -> (Vec<&'a ReceiveConnector>, Vec<String>) {
+    let hc = ctx.config.hybrid.first();
+    let listed = |l: Option<&'a List>| l.filter(|l| !l.items.is_empty());
+    let edge = hc.and_then(|h| listed(h.edge_transport_servers.as_ref()));
+    let receiving = hc.and_then(|h| listed(h.receiving_transport_servers.as_ref()));
+    let (servers, is_edge) = match (edge, receiving) {
+        (Some(e), _) => (e, true),
+        (None, Some(r)) => (r, false),
+        (None, None) => return (hybrid_receive_connectors(ctx.config), Vec::new()),
+    };
+    let mut picked = Vec::new();
+    let mut absent = Vec::new();
+    for s in &servers.items {
+        let on: Vec<&ReceiveConnector> = ctx
+            .config
+            .receive_connectors
+            .iter()
+            .filter(|rc| receive_server(rc).is_some_and(|r| same_server(&r, s)))
+            .collect();
+        let mine = pick_hybrid(&on, is_edge);
+        if mine.is_empty() {
+            absent.push(if is_edge {
+                format!("{} (Edge)", s.trim())
+            } else {
+                s.trim().to_string()
+            });
+        }
+        picked.extend(mine);
+    }
+    if picked.is_empty() && !is_edge {
+        // The pasted connectors name no server: take them as they are.
+        let unnamed: Vec<&ReceiveConnector> = ctx
+            .config
+            .receive_connectors
+            .iter()
+            .filter(|rc| receive_server(rc).is_none())
+            .collect();
+        let unnamed = pick_hybrid(&unnamed, false);
+        if !unnamed.is_empty() {
+            return (unnamed, Vec::new());
+        }
+    }
+    (picked, absent)
+}
+
+/// R8 `out-tlsdomain-not-on-cert`: the outbound connector validates on-premises' certificate
+/// against `TlsDomain` (DomainValidation), and the certificate the hybrid receive connector
+/// presents does not carry it.
+fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
+    if !ctx.has_certificates() || ctx.config.receive_connectors.is_empty() {
+        return;
+    }
+    for oc in &ctx.outbound {
+        if oc.enabled == Some(false)
+            || !oc
+                .tls_settings
+                .as_deref()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("DomainValidation"))
+        {
+            continue;
+        }
+        let Some(domain) = oc
+            .tls_domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        else {
+            continue;
+        };
+        let oc_name = outbound_name(oc);
+        let (rcs, absent) = receiving(ctx);
+        let mut bad: Vec<String> = Vec::new();
+        let mut bad_rc: Vec<(&ReceiveConnector, &Certificate)> = Vec::new();
+        let mut doubts: Vec<String> = absent
+            .iter()
+            .map(|s| format!("no hybrid receive connector of {} was pasted", plain(s)))
+            .collect();
+        for rc in rcs {
+            if rc.enabled == Some(false)
+                || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
+            {
+                // No STARTTLS at all on it: the receive rules say so.
+                continue;
+            }
+            let server = receive_server(rc);
+            let rc_name = receive_name(rc);
+            match select::select(
+                ctx.config,
+                rc.tls_certificate_name.as_ref(),
+                rc.fqdn.as_ref(),
+                server.as_deref(),
+                rc.origin.format,
+                ctx.now,
+            ) {
+                Selection::Chosen { cert, .. } => match cert_names(cert, ctx.now) {
+                    None => doubts.push(format!(
+                        "the names of the certificate {} presents are not in the paste",
+                        tick(&rc_name)
+                    )),
+                    Some(names) => match pattern_matches(domain, &names, false) {
+                        PatternMatch::Yes(_) => {}
+                        PatternMatch::No => {
+                            bad.push(format!(
+                                "{}: receive connector {} presents {} (its names: {})",
+                                ctx.at(rc.origin.loc),
+                                tick(&rc_name),
+                                cert_label(cert),
+                                names_label(&names)
+                            ));
+                            bad_rc.push((rc, cert));
+                        }
+                        PatternMatch::Doubt(why) => {
+                            doubts.push(format!("receive connector {}: {why}", tick(&rc_name)))
+                        }
+                    },
+                },
+                // R1, R6 and R17 (receive side) report a connector that presents nothing.
+                Selection::NotFound { .. } | Selection::Invalid(_) => {}
+                Selection::Unknown(why) => {
+                    doubts.push(format!("receive connector {}: {why}", tick(&rc_name)))
+                }
+            }
+        }
+        let mut evidence = vec![format!(
+            "{}: outbound connector {}: TlsSettings `DomainValidation`, TlsDomain {}",
+            ctx.at(oc.origin.loc),
+            tick(&oc_name),
+            tick(domain)
+        )];
+        let what = format!(
+            "whether the certificate on-premises presents carries the TlsDomain {} of outbound connector {}",
+            tick(domain),
+            tick(&oc_name)
+        );
+        if bad.is_empty() {
+            if !doubts.is_empty() {
+                evidence.extend(doubts.iter().cloned());
+                out.push(inconclusive(
+                    oc_name.clone(),
+                    &what,
+                    &doubts.join("; "),
+                    evidence,
+                    PASTE_CERTIFICATES,
+                ));
+            }
+            continue;
+        }
+        evidence.extend(bad.iter().cloned());
+        evidence.extend(doubts.iter().cloned());
+        let summary = format!(
+            "Exchange Online validates on-premises' certificate against TlsDomain {} (outbound connector {}), but the hybrid receive connector presents a certificate without that name: mail from the cloud to on-premises is deferred ({SUBJECT_MISMATCH})",
+            tick(domain),
+            tick(&oc_name)
+        );
+        let mut fix = Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::tls_domain_not_on_certificate",
+            &[&oc_name, domain],
+        );
+        // Only a CA-issued certificate can pass DomainValidation: a TlsDomain that names the
+        // self-signed certificate would still fail.
+        let presented: Vec<&Certificate> = bad_rc.iter().map(|(_, c)| *c).collect();
+        let same = presented.windows(2).all(|w| {
+            std::ptr::eq(w[0], w[1])
+                || (w[0].thumbprint.is_some() && w[0].thumbprint == w[1].thumbprint)
+        });
+        if same
+            && let Some(cert) = presented.first()
+            && eligible(cert, ctx.now)
+            && let Some(n) = name_on(cert, ctx.now)
+            && let Some(q) = ps_quote(&n)
+        {
+            fix = fix.say(
+                "Either validate the name the certificate carries (Exchange Online PowerShell):",
+            );
+            fix = on_target(
+                fix,
+                EXO,
+                outbound_connector_target(oc).as_ref(),
+                "Set-OutboundConnector",
+                &format!("-TlsDomain {q}"),
+            );
+            fix.key.values.push(n);
+        }
+        let mut pointed = false;
+        for (rc, _) in &bad_rc {
+            let server = receive_server(rc);
+            let certs = certs_of(ctx.config, std::slice::from_ref(&server));
+            if let Some(c) = best_certificate(&certs, Some((domain, false)), None, ctx.now)
+                && let Some(q) = tls_name_of(c, ctx.now).as_deref().and_then(ps_quote)
+            {
+                if !pointed {
+                    let lead = if fix.steps.is_empty() {
+                        "Have"
+                    } else {
+                        "Or have"
+                    };
+                    fix = fix.say(format!(
+                        "{lead} the receive connector present a certificate for {} (Exchange Management Shell):",
+                        plain(domain)
+                    ));
+                    pointed = true;
+                }
+                fix = on_target(
+                    fix,
+                    EMS,
+                    receive_connector_target(rc).as_ref(),
+                    "Set-ReceiveConnector",
+                    &format!("-TlsCertificateName {q}"),
+                );
+            }
+        }
+        if !pointed {
+            let lead = if fix.steps.is_empty() {
+                "Install"
+            } else {
+                "Or install"
+            };
+            fix = fix.say(format!(
+                "{lead} a certificate for {} on the receiving servers, enable it for SMTP and name it in the receive connector's TlsCertificateName.",
+                plain(domain)
+            ));
+        }
+        fix = fix.say("Or re-run the Hybrid Configuration Wizard (Update Secure Mail Certificate for Connectors).");
+        out.push(Finding::new(
+            Code::ExchangeTlsDomainNotOnCertificate,
+            Severity::Fail,
+            oc_name,
+            Vec::new(),
+            summary,
+            evidence,
+            fix,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R11 — the certificate domain is not an accepted domain.
+
+/// `domain` is an accepted domain or a subdomain of one (`*.contoso.com` accepts contoso.com
+/// and its subdomains).
+fn accepted(ctx: &Ctx, domain: &str) -> bool {
+    let d = lower(domain);
+    let d = d.strip_prefix("*.").unwrap_or(&d);
+    ctx.config.accepted_domains.iter().any(|ad| {
+        let a = lower(&ad.domain_name);
+        let a = a.strip_prefix("*.").unwrap_or(&a);
+        !a.is_empty() && (d == a || d.ends_with(&format!(".{a}")))
+    })
+}
+
+fn accepted_list(ctx: &Ctx) -> String {
+    ctx.config
+        .accepted_domains
+        .iter()
+        .map(|a| tick(&a.domain_name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// R11 `in-cert-domain-not-accepted` (MC1226222): the certificate domain Exchange Online
+/// attributes on-premises mail by is not an accepted domain of the tenant.
+fn certificate_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>) {
+    if ctx.config.accepted_domains.is_empty() {
+        return;
+    }
+    let prose = |fix: Fix, d: &str| {
+        fix.say("Exchange Online attributes mail from on-premises by the domain of the certificate it presents first (MC1226222, February 2026); a certificate domain that is not an accepted domain of the tenant is an anti-pattern that \"may unexpectedly stop working\".")
+            .say(format!(
+                "Add {} to the tenant and verify it in the Microsoft 365 admin centre (Settings > Domains); in Exchange Online accepted domains come from verified domains, not from New-AcceptedDomain.",
+                plain(d)
+            ))
+    };
+    let inbound = ctx.certificate_inbound();
+    for (inb, pattern) in &inbound {
+        if accepted(ctx, &pattern.value) {
+            continue;
+        }
+        let name = inbound_name(inb);
+        let domain = lower(&pattern.value);
+        let domain = domain.strip_prefix("*.").unwrap_or(&domain).to_string();
+        let mut fix = prose(
+            Fix::new(
+                Family::ExchangeOnline,
+                "exchange::online::certificate_domain_not_accepted",
+                &[&name, &pattern.value],
+            ),
+            &domain,
+        );
+        // A name on the send connector's certificate that is accepted, if there is one.
+        let alternative = ctx
+            .exo_sends
+            .iter()
+            .filter(|sc| sc.enabled != Some(false))
+            .flat_map(|sc| {
+                ctx.send_picks(sc)
+                    .chosen()
+                    .into_iter()
+                    .map(|(_, c)| c)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|c| eligible(c, ctx.now))
+            .find_map(|c| {
+                cert_names(c, ctx.now)?
+                    .names
+                    .into_iter()
+                    .find(|n| accepted(ctx, n))
+            });
+        match alternative
+            .as_deref()
+            .map(lower)
+            .and_then(|n| ps_quote(&n).map(|q| (n, q)))
+        {
+            Some((n, q)) => {
+                fix = fix.say("Or expect a name of the send connector's certificate that is in an accepted domain (Exchange Online PowerShell):");
+                fix = on_target(
+                    fix,
+                    EXO,
+                    inbound_connector_target(inb).as_ref(),
+                    "Set-InboundConnector",
+                    &format!("-TlsSenderCertificateName {q}"),
+                );
+                fix.key.values.push(n);
+            }
+            None => {
+                fix = fix.say("Or use a certificate whose name is in an accepted domain, name it in the send connector's TlsCertificateName, and set the inbound connector's TlsSenderCertificateName to that name (Set-InboundConnector).");
+            }
+        }
+        out.push(Finding::new(
+            Code::ExchangeCertificateDomainNotAccepted,
+            Severity::Warn,
+            name.clone(),
+            Vec::new(),
+            format!(
+                "the inbound connector {} attributes on-premises mail by the certificate domain {}, which is not an accepted domain of the tenant: Microsoft calls this an anti-pattern that may stop working (MC1226222)",
+                tick(&name),
+                tick(&domain)
+            ),
+            vec![
+                format!(
+                    "{}: inbound connector {}: TlsSenderCertificateName {}",
+                    ctx.at(pattern.loc),
+                    tick(&name),
+                    tick(&pattern.value)
+                ),
+                format!("accepted domains pasted: {}", accepted_list(ctx)),
+            ],
+            fix,
+        ));
+    }
+    if !inbound.is_empty() {
+        // The inbound connector's name is the one checked; R3 ties it to the certificate.
+        return;
+    }
+    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+        let picks = ctx.send_picks(sc);
+        let Some((_, cert)) = picks.chosen().into_iter().next() else {
+            continue;
+        };
+        if cert.self_signed == Some(true) {
+            // R7 covers a connector that presents the self-signed certificate.
+            continue;
+        }
+        let Some(names) = cert_names(cert, ctx.now) else {
+            continue;
+        };
+        if names.names.iter().any(|n| accepted(ctx, n)) {
+            continue;
+        }
+        let sc_name = send_name(sc);
+        let evidence = vec![
+            format!(
+                "{}: send connector {} presents {} (its names: {})",
+                ctx.at(sc.origin.loc),
+                tick(&sc_name),
+                cert_label(cert),
+                names_label(&names)
+            ),
+            format!("accepted domains pasted: {}", accepted_list(ctx)),
+        ];
+        if !names.complete {
+            out.push(inconclusive(
+                sc_name.clone(),
+                &format!("whether the certificate of send connector {} is in an accepted domain", tick(&sc_name)),
+                "the paste shows only some of its names, and none of them is in an accepted domain",
+                evidence,
+                "Paste Get-ExchangeCertificate | fl * (or run the collection script) so that all of the certificate's names are shown.",
+            ));
+            continue;
+        }
+        let first = names.names.first().map(|n| lower(n)).unwrap_or_default();
+        let domain = first.strip_prefix("*.").unwrap_or(&first).to_string();
+        let fix = prose(
+            Fix::new(
+                Family::ExchangeOnline,
+                "exchange::online::send_certificate_domain_not_accepted",
+                &[&sc_name, &domain],
+            ),
+            &domain,
+        )
+        .say("Or have the send connector present a certificate whose name is in an accepted domain (Set-SendConnector -TlsCertificateName).");
+        out.push(Finding::new(
+            Code::ExchangeCertificateDomainNotAccepted,
+            Severity::Warn,
+            sc_name.clone(),
+            Vec::new(),
+            format!(
+                "the send connector {} presents a certificate none of whose names is in an accepted domain of the tenant: Exchange Online attributes on-premises mail by that domain first, and Microsoft calls this an anti-pattern that may stop working (MC1226222)",
+                tick(&sc_name)
+            ),
+            evidence,
+            fix,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R14 — the hybrid configuration names another certificate than the connectors.
+
+fn fold(value: &str, wrapped: bool) -> String {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    if wrapped {
+        words.concat().to_lowercase()
+    } else {
+        words.join(" ").to_lowercase()
+    }
+}
+
+fn same_dn(a: &Dn, b: &Dn, wrapped: bool) -> bool {
+    a.rdns.len() == b.rdns.len()
+        && a.rdns
+            .iter()
+            .zip(&b.rdns)
+            .all(|(x, y)| x.kind == y.kind && fold(&x.value, wrapped) == fold(&y.value, wrapped))
+}
+
+/// Two `TlsCertificateName`s name the same certificate (`None`: prose glued onto one of them
+/// leaves it open).
+fn same_tls_name(a: &TlsName, b: &TlsName) -> Option<bool> {
+    let w = a.wrapped || b.wrapped;
+    if same_dn(&a.issuer, &b.issuer, w) && same_dn(&a.subject, &b.subject, w) {
+        Some(true)
+    } else if a.glued || b.glued {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// The certificate the hybrid connectors present, when they agree: `Ok` with it, `Err` when
+/// they present different ones; `None` when none is known.
+fn connectors_certificate<'a>(ctx: &Ctx<'a>) -> Option<Result<&'a Certificate, ()>> {
+    let mut certs: Vec<&Certificate> = Vec::new();
+    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+        certs.extend(ctx.send_picks(sc).chosen().into_iter().map(|(_, c)| c));
+    }
+    for rc in receiving(ctx).0 {
+        if let Selection::Chosen { cert, .. } = select::select(
+            ctx.config,
+            rc.tls_certificate_name.as_ref(),
+            rc.fqdn.as_ref(),
+            receive_server(rc).as_deref(),
+            rc.origin.format,
+            ctx.now,
+        ) {
+            certs.push(cert);
+        }
+    }
+    let first = *certs.first()?;
+    let key = |c: &Certificate| tls_name_of(c, ctx.now);
+    if certs
+        .iter()
+        .all(|c| key(c) == key(first) && key(c).is_some())
+    {
+        Some(Ok(first))
+    } else {
+        Some(Err(()))
+    }
+}
+
+fn set_hybrid_certificate(fix: Fix, cert: &Certificate, now: OffsetDateTime) -> Fix {
+    match tls_name_of(cert, now).as_deref().and_then(ps_quote) {
+        Some(q) => fix.run(EMS, format!("Set-HybridConfiguration -TlsCertificateName {q}")),
+        None => match cert.thumbprint.as_deref().and_then(ps_quote) {
+            Some(t) => fix
+                .run(EMS, format!("$c = Get-ExchangeCertificate -Thumbprint {t}"))
+                .run(
+                    EMS,
+                    "Set-HybridConfiguration -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+                ),
+            None => fix.say("Set-HybridConfiguration -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\", with $c the certificate the connectors use."),
+        },
+    }
+}
+
+/// R14 `hc-cert-drift`: the hybrid configuration's `TlsCertificateName` differs from the
+/// hybrid receive connector's or the send connector's, or names a certificate that is not
+/// there: the next full wizard run writes it back onto the connectors (HealthChecker:
+/// "Certificate Matches Hybrid Certificate").
+fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(text) = &hc.tls_certificate_name else {
+        return;
+    };
+    let Ok(hc_name) = parse_tls_name(text, hc.origin.format) else {
+        return; // R17
+    };
+    let mut drift: Vec<String> = Vec::new();
+    let mut doubts: Vec<String> = Vec::new();
+    let mut compare = |label: String, at: String, t: Option<&Text>, format: InputFormat| {
+        match t {
+        None => drift.push(format!("{at}: {label} has no TlsCertificateName")),
+        Some(t) => match parse_tls_name(t, format) {
+            Err(_) => {} // R17 for that connector
+            Ok(n) => match same_tls_name(&hc_name, &n) {
+                Some(true) => {}
+                Some(false) => drift.push(format!("{}: {label}: TlsCertificateName {}", ctx.at(t.loc), tick(&t.value))),
+                None => doubts.push(format!(
+                    "{label}: prose glued onto a pasted TlsCertificateName leaves open whether it names the same certificate"
+                )),
+            },
+        },
+    }
+    };
+    for rc in receiving(ctx).0 {
+        if !has_cloud_capability(rc) && rc.tls_certificate_name.is_none() {
+            // A Default Frontend HCW never touched: the receive rules judge it.
+            continue;
+        }
+        compare(
+            format!("receive connector {}", tick(&receive_name(rc))),
+            ctx.at(rc.origin.loc),
+            rc.tls_certificate_name.as_ref(),
+            rc.origin.format,
+        );
+    }
+    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+        compare(
+            format!("send connector {}", tick(&send_name(sc))),
+            ctx.at(sc.origin.loc),
+            sc.tls_certificate_name.as_ref(),
+            sc.origin.format,
+        );
+    }
+    // Does it name a certificate the transport servers hold?
+    let mut missing: Vec<String> = Vec::new();
+    let mut renewals: Vec<&Certificate> = Vec::new();
+    if ctx.has_certificates() {
+        let mut servers: Vec<String> = Vec::new();
+        let mut cut = false;
+        for l in [
+            &hc.receiving_transport_servers,
+            &hc.sending_transport_servers,
+            &hc.edge_transport_servers,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            cut |= l.truncated;
+            for s in &l.items {
+                if !servers.iter().any(|x| same_server(x, s)) {
+                    servers.push(s.trim().to_string());
+                }
+            }
+        }
+        let list: Vec<Option<String>> = if servers.is_empty() {
+            vec![None]
+        } else {
+            servers.into_iter().map(Some).collect()
+        };
+        for s in &list {
+            match select::select(
+                ctx.config,
+                Some(text),
+                None,
+                s.as_deref(),
+                hc.origin.format,
+                ctx.now,
+            ) {
+                Selection::NotFound { near, .. } => {
+                    let mut line = format!(
+                        "on {}: no pasted certificate has the issuer and subject it names",
+                        server_label(s)
+                    );
+                    for (c, how) in near {
+                        line.push_str(&format!("; nearly {}: {}", cert_label(c), how.describe()));
+                        if eligible(c, ctx.now) {
+                            renewals.push(c);
+                        }
+                    }
+                    missing.push(line);
+                }
+                Selection::Unknown(why) => doubts.push(format!("on {}: {why}", server_label(s))),
+                _ => {}
+            }
+        }
+        if cut {
+            doubts.push(
+                "a transport server list of the hybrid configuration is cut in the paste"
+                    .to_string(),
+            );
+        }
+    }
+    let mut evidence = vec![format!(
+        "{}: hybrid configuration: TlsCertificateName {}",
+        ctx.at(text.loc),
+        tick(&text.value)
+    )];
+    if drift.is_empty() && missing.is_empty() {
+        if !doubts.is_empty() {
+            evidence.extend(doubts.iter().cloned());
+            out.push(inconclusive(
+                HYBRID.to_string(),
+                "whether the hybrid configuration names the certificate the connectors use",
+                &doubts.join("; "),
+                evidence,
+                PASTE_CERTIFICATES,
+            ));
+        }
+        return;
+    }
+    evidence.extend(drift.iter().cloned());
+    evidence.extend(missing.iter().cloned());
+    let summary = if drift.is_empty() {
+        "the hybrid configuration's TlsCertificateName names a certificate the transport servers do not hold: the next full run of the Hybrid Configuration Wizard writes it onto the connectors".to_string()
+    } else {
+        "the hybrid configuration names another certificate (TlsCertificateName) than the hybrid connectors (typically one of them was changed by hand after a renewal): the next full run of the Hybrid Configuration Wizard writes the hybrid configuration's value back onto them".to_string()
+    };
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::hybrid_certificate_drift",
+        &[&text.value],
+    )
+    .say("Re-run the Hybrid Configuration Wizard and choose \"Update Secure Mail Certificate for Connectors\": it sets the certificate on the hybrid configuration and the connectors together.");
+    match connectors_certificate(ctx) {
+        Some(Ok(c)) if eligible(c, ctx.now) => {
+            fix = fix.say(format!(
+                "Or record the certificate the connectors use ({}) in the hybrid configuration:",
+                cert_label(c)
+            ));
+            fix = set_hybrid_certificate(fix, c, ctx.now);
+            if let Some(n) = tls_name_of(c, ctx.now) {
+                fix.key.values.push(n);
+            }
+        }
+        Some(Err(())) => {
+            fix = fix.say("The connectors themselves present different certificates: settle on the current one first, then record it with Set-HybridConfiguration -TlsCertificateName.");
+        }
+        None => {
+            if let Some(c) = newest(renewals, ctx.now) {
+                fix = fix.say(format!(
+                    "Or record the renewed certificate ({}) in the hybrid configuration:",
+                    cert_label(c)
+                ));
+                fix = set_hybrid_certificate(fix, c, ctx.now);
+                if let Some(n) = tls_name_of(c, ctx.now) {
+                    fix.key.values.push(n);
+                }
+            }
+        }
+        Some(Ok(_)) => {}
+    }
+    out.push(Finding::new(
+        Code::ExchangeHybridCertificateDrift,
+        Severity::Warn,
+        HYBRID.to_string(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// R15 — the hybrid configuration and the connectors disagree on endpoints.
+
+/// `list` as PowerShell arguments (`'EX01','EX02'`), when every item is safe.
+fn quoted_list(items: &[String]) -> Option<String> {
+    if items.is_empty() {
+        return None;
+    }
+    items
+        .iter()
+        .map(|i| ps_quote(i.trim()))
+        .collect::<Option<Vec<_>>>()
+        .map(|v| v.join(","))
+}
+
+fn list_label(l: &List) -> String {
+    let mut s = if l.items.is_empty() {
+        "{}".to_string()
+    } else {
+        l.items
+            .iter()
+            .map(|i| tick(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if l.truncated {
+        s.push_str(", … (cut)");
+    }
+    s
+}
+
+/// R15 `hybrid-endpoint-drift`: the hybrid configuration and the connectors disagree on the
+/// smart host or the transport servers; Edge servers with Sending/Receiving servers; an
+/// unexpected ServiceInstance (HealthChecker HybridInformation; Set-HybridConfiguration).
+fn hybrid_endpoint_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let at = ctx.at(hc.origin.loc);
+    let warn = |summary: String, evidence: Vec<String>, fix: Fix| {
+        Finding::new(
+            Code::ExchangeHybridEndpointDrift,
+            Severity::Warn,
+            HYBRID.to_string(),
+            Vec::new(),
+            summary,
+            evidence,
+            fix,
+        )
+    };
+    // OnPremisesSmartHost vs the outbound connector's smart hosts.
+    if let Some(host) = hc
+        .on_premises_smart_host
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    {
+        for oc in ctx
+            .outbound
+            .iter()
+            .filter(|oc| oc.use_mx_record != Some(true))
+        {
+            let Some(hosts) = &oc.smart_hosts else {
+                continue;
+            };
+            let oc_name = outbound_name(oc);
+            let evidence = vec![
+                format!(
+                    "{at}: hybrid configuration: OnPremisesSmartHost {}",
+                    tick(host)
+                ),
+                format!(
+                    "{}: outbound connector {}: SmartHosts {}",
+                    ctx.at(hosts.loc),
+                    tick(&oc_name),
+                    list_label(hosts)
+                ),
+            ];
+            match hosts.any(|h| lower(h) == lower(host)) {
+                Some(true) => {}
+                None => out.push(inconclusive(
+                    oc_name.clone(),
+                    &format!("whether outbound connector {} delivers to OnPremisesSmartHost {}", tick(&oc_name), tick(host)),
+                    "its SmartHosts list is cut in the paste",
+                    evidence,
+                    "Paste Get-OutboundConnector | Select-Object -ExpandProperty SmartHosts as well.",
+                )),
+                Some(false) => {
+                    let mut fix = Fix::new(
+                        Family::ExchangeOnline,
+                        "exchange::online::smart_host_drift",
+                        &[&oc_name, host],
+                    )
+                    .say("Decide which name is current. If it is the hybrid configuration's, point the outbound connector at it (Exchange Online PowerShell):");
+                    if let Some(q) = ps_quote(host) {
+                        fix = on_target(fix, EXO, outbound_connector_target(oc).as_ref(), "Set-OutboundConnector", &format!("-SmartHosts {q}"));
+                    }
+                    fix = fix.say("If the connector's is, re-run the Hybrid Configuration Wizard with that name (it stores it as OnPremisesSmartHost).");
+                    out.push(warn(
+                        format!(
+                            "the hybrid configuration's OnPremisesSmartHost {} is not among the smart hosts of outbound connector {}: the next run of the Hybrid Configuration Wizard changes where Exchange Online delivers",
+                            tick(host),
+                            tick(&oc_name)
+                        ),
+                        evidence,
+                        fix,
+                    ));
+                }
+            }
+        }
+    }
+    // SendingTransportServers vs the send connector's SourceTransportServers.
+    if let Some(sending) = hc
+        .sending_transport_servers
+        .as_ref()
+        .filter(|l| !l.items.is_empty())
+    {
+        for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+            let Some(source) = sc.source_transport_servers.as_ref() else {
+                continue;
+            };
+            let sc_name = send_name(sc);
+            let evidence = vec![
+                format!(
+                    "{}: hybrid configuration: SendingTransportServers {}",
+                    ctx.at(sending.loc),
+                    list_label(sending)
+                ),
+                format!(
+                    "{}: send connector {}: SourceTransportServers {}",
+                    ctx.at(source.loc),
+                    tick(&sc_name),
+                    list_label(source)
+                ),
+            ];
+            let only_hc: Vec<&String> = sending
+                .items
+                .iter()
+                .filter(|s| !source.items.iter().any(|x| same_server(x, s)))
+                .collect();
+            let only_sc: Vec<&String> = source
+                .items
+                .iter()
+                .filter(|s| !sending.items.iter().any(|x| same_server(x, s)))
+                .collect();
+            let differ = (!only_hc.is_empty() && !source.truncated)
+                || (!only_sc.is_empty() && !sending.truncated);
+            if differ {
+                let mut fix = Fix::new(
+                    Family::Exchange,
+                    "exchange::online::sending_servers_drift",
+                    &[&sc_name],
+                )
+                .say("Re-run the Hybrid Configuration Wizard and select the servers that should send to Exchange Online: it sets both lists.");
+                if let Some(q) = quoted_list(&source.items).filter(|_| !source.truncated) {
+                    fix = fix.say("Or, if the send connector's list is right, record it in the hybrid configuration:");
+                    fix = fix.run(
+                        EMS,
+                        format!("Set-HybridConfiguration -SendingTransportServers {q}"),
+                    );
+                }
+                out.push(warn(
+                    format!(
+                        "the hybrid configuration's SendingTransportServers and the SourceTransportServers of send connector {} differ: the next run of the Hybrid Configuration Wizard changes which servers send to Exchange Online",
+                        tick(&sc_name)
+                    ),
+                    evidence,
+                    fix,
+                ));
+            } else if sending.truncated || source.truncated {
+                out.push(inconclusive(
+                    sc_name.clone(),
+                    &format!("whether the hybrid configuration's SendingTransportServers match send connector {}", tick(&sc_name)),
+                    "a server list is cut in the paste",
+                    evidence,
+                    "Paste the lists in full: Get-HybridConfiguration | Select-Object -ExpandProperty SendingTransportServers, and the same for the send connector's SourceTransportServers.",
+                ));
+            }
+        }
+    }
+    // ReceivingTransportServers vs the servers whose receive connector carries HCW's mark.
+    let edge = hc
+        .edge_transport_servers
+        .as_ref()
+        .is_some_and(|l| !l.items.is_empty());
+    if let Some(receiving) = hc
+        .receiving_transport_servers
+        .as_ref()
+        .filter(|l| !l.items.is_empty())
+        && !edge
+        && !ctx.config.receive_connectors.is_empty()
+    {
+        let pasted_servers: Vec<String> = ctx
+            .config
+            .receive_connectors
+            .iter()
+            .filter_map(receive_server)
+            .collect();
+        let marked: Vec<(&ReceiveConnector, String)> = ctx
+            .config
+            .receive_connectors
+            .iter()
+            .filter(|rc| has_cloud_capability(rc))
+            .filter_map(|rc| receive_server(rc).map(|s| (rc, s)))
+            .collect();
+        let mut lines = Vec::new();
+        for s in &receiving.items {
+            if pasted_servers.iter().any(|p| same_server(p, s))
+                && !marked.iter().any(|(_, m)| same_server(m, s))
+            {
+                lines.push(format!(
+                    "{} is a receiving server, but none of its pasted receive connectors has TlsDomainCapabilities `mail.protection.outlook.com:AcceptCloudServicesMail`",
+                    tick(s)
+                ));
+            }
+        }
+        if !receiving.truncated {
+            for (rc, s) in &marked {
+                if !receiving.items.iter().any(|r| same_server(r, s)) {
+                    lines.push(format!(
+                        "{}: receive connector {} carries the cloud mark but {} is not a receiving server",
+                        ctx.at(rc.origin.loc),
+                        tick(&receive_name(rc)),
+                        tick(s)
+                    ));
+                }
+            }
+        }
+        if !lines.is_empty() {
+            let mut evidence = vec![format!(
+                "{}: hybrid configuration: ReceivingTransportServers {}",
+                ctx.at(receiving.loc),
+                list_label(receiving)
+            )];
+            evidence.extend(lines);
+            out.push(warn(
+                "the hybrid configuration's ReceivingTransportServers and the servers whose receive connector accepts Exchange Online's mail (TlsDomainCapabilities) differ: mail from Exchange Online that reaches another server loses its internal status, and the next wizard run changes the connectors".to_string(),
+                evidence,
+                Fix::new(Family::Exchange, "exchange::online::receiving_servers_drift", &[])
+                    .say("Re-run the Hybrid Configuration Wizard and select every server Exchange Online delivers to (the servers behind OnPremisesSmartHost): it sets TlsDomainCapabilities and the certificate on their Default Frontend connectors and records them as ReceivingTransportServers."),
+            ));
+        }
+    }
+    // Edge servers together with Sending/Receiving servers.
+    let set = |l: &Option<List>| l.as_ref().is_some_and(|l| !l.items.is_empty());
+    if edge && (set(&hc.sending_transport_servers) || set(&hc.receiving_transport_servers)) {
+        let mut evidence = Vec::new();
+        for (label, l) in [
+            ("EdgeTransportServers", &hc.edge_transport_servers),
+            ("SendingTransportServers", &hc.sending_transport_servers),
+            ("ReceivingTransportServers", &hc.receiving_transport_servers),
+        ] {
+            if let Some(l) = l {
+                evidence.push(format!(
+                    "{}: hybrid configuration: {label} {}",
+                    ctx.at(l.loc),
+                    list_label(l)
+                ));
+            }
+        }
+        out.push(warn(
+            "the hybrid configuration names Edge Transport servers and Sending or Receiving servers together: with Edge, mail to and from Exchange Online goes through the Edge servers only, and the other two lists must be empty".to_string(),
+            evidence,
+            Fix::new(Family::Exchange, "exchange::online::edge_with_mailbox_servers", &[])
+                .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow. By hand (Set-HybridConfiguration: EdgeTransportServers is used with the other two set to $null):")
+                .run(EMS, "Set-HybridConfiguration -SendingTransportServers $null -ReceivingTransportServers $null"),
+        ));
+    }
+    // ServiceInstance.
+    if let Some(si) = hc
+        .service_instance
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        && si != "0"
+        && si != "1"
+    {
+        out.push(warn(
+            format!("the hybrid configuration's ServiceInstance is {}: 0 is Microsoft 365 worldwide and 1 the service operated by 21Vianet; any other value is not valid", tick(si)),
+            vec![format!("{at}: hybrid configuration: ServiceInstance {}", tick(si))],
+            Fix::new(Family::Exchange, "exchange::online::service_instance", &[si])
+                .say("Re-run the Hybrid Configuration Wizard and choose the right Microsoft 365 instance, or set it (Set-HybridConfiguration -ServiceInstance):")
+                .run(EMS, "Set-HybridConfiguration -ServiceInstance 0"),
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R18 — the inbound connector is IP-based.
+
+/// The name the send connector's certificate carries (for `TlsSenderCertificateName`).
+fn send_certificate_name(ctx: &Ctx) -> Option<String> {
+    ctx.exo_sends
+        .iter()
+        .filter(|sc| sc.enabled != Some(false))
+        .flat_map(|sc| {
+            ctx.send_picks(sc)
+                .chosen()
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| eligible(c, ctx.now))
+        .find_map(|c| name_on(c, ctx.now))
+}
+
+/// R18 `in-ip-based`: the OnPremises inbound connector recognises on-premises by
+/// `SenderIPAddresses` alone (MC1226222: addresses shared between tenants are an
+/// anti-pattern; recommend certificate-based).
+fn inbound_ip_based(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for inb in ctx.inbound.iter().filter(|c| c.enabled != Some(false)) {
+        if inb.tls_sender_certificate_name.is_some() {
+            continue;
+        }
+        let Some(ips) = inb
+            .sender_ip_addresses
+            .as_ref()
+            .filter(|l| !l.items.is_empty())
+        else {
+            continue;
+        };
+        let name = inbound_name(inb);
+        let mut fix = Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::inbound_ip_based",
+            &[&name],
+        )
+        .say("Until it is certificate-based, the address Exchange Online sees must be in SenderIPAddresses, or the connector is not used: mail from on-premises is then not internal, and relay is refused. From the Exchange server, connect to your tenant's MX host on port 25 and send EHLO: the reply \"Hello [address]\" shows the address.");
+        match send_certificate_name(ctx).and_then(|n| ps_quote(&n).map(|q| (n, q))) {
+            Some((n, q)) => {
+                fix = fix.say("Recognise on-premises by the certificate its send connector presents instead, as the Hybrid Configuration Wizard does (Exchange Online PowerShell):");
+                fix = on_target(
+                    fix,
+                    EXO,
+                    inbound_connector_target(inb).as_ref(),
+                    "Set-InboundConnector",
+                    &format!("-TlsSenderCertificateName {q}"),
+                );
+                fix.key.values.push(n);
+            }
+            None => {
+                fix = fix.say("Recognise on-premises by certificate instead: name a public certificate in the send connector's TlsCertificateName, then set the inbound connector's TlsSenderCertificateName to the name on it (Set-InboundConnector), or re-run the Hybrid Configuration Wizard.");
+            }
+        }
+        out.push(Finding::new(
+            Code::ExchangeInboundIpBased,
+            Severity::Warn,
+            name.clone(),
+            Vec::new(),
+            format!(
+                "the inbound connector {} recognises on-premises by IP address only: if the address changes or is not the one Exchange Online sees, the connector is not used; Microsoft calls addresses shared with other tenants an anti-pattern and recommends certificate-based connectors (MC1226222)",
+                tick(&name)
+            ),
+            vec![format!(
+                "{}: inbound connector {}: SenderIPAddresses {}, no TlsSenderCertificateName",
+                ctx.at(ips.loc),
+                tick(&name),
+                list_label(ips)
+            )],
+            fix,
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R19 — risky inbound connectors.
+
+/// A connector domain pattern (`*`, `*.contoso.com`, `contoso.com`) covers `domain`.
+fn domain_pattern_covers(pattern: &str, domain: &str) -> bool {
+    let p = lower(pattern);
+    let d = lower(domain);
+    let d = d.strip_prefix("*.").unwrap_or(&d);
+    if p == "*" {
+        return true;
+    }
+    match p.strip_prefix("*.") {
+        Some(base) => d == base || d.ends_with(&format!(".{base}")),
+        None => p == d,
+    }
+}
+
+/// R19 `in-misconfig`: `TreatMessagesAsInternal` on an OnPremises connector, a disabled
+/// OnPremises connector, a Partner connector that claims your own domains with restrictions,
+/// `RequireTls False` on an OnPremises connector (information only).
+fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let enabled_on_prem = ctx
+        .inbound
+        .iter()
+        .filter(|c| c.enabled != Some(false))
+        .count();
+    for inb in &ctx.inbound {
+        let name = inbound_name(inb);
+        let at = ctx.at(inb.origin.loc);
+        let target = inbound_connector_target(inb);
+        if inb.treat_messages_as_internal == Some(true) {
+            let mut evidence = vec![format!(
+                "{at}: inbound connector {}: TreatMessagesAsInternal `True`",
+                tick(&name)
+            )];
+            if inb.cloud_services_mail_enabled == Some(true) {
+                evidence.push(format!(
+                    "{at}: inbound connector {}: CloudServicesMailEnabled `True` as well, which Microsoft says cannot be combined with it",
+                    tick(&name)
+                ));
+            }
+            let fix = on_target(
+                Fix::new(Family::ExchangeOnline, "exchange::online::treat_messages_as_internal", &[&name])
+                    .say("Turn it off; in hybrid the cross-premises headers (CloudServicesMailEnabled, set by the Hybrid Configuration Wizard) already make on-premises mail internal (Exchange Online PowerShell):"),
+                EXO,
+                target.as_ref(),
+                "Set-InboundConnector",
+                "-TreatMessagesAsInternal $false",
+            );
+            out.push(Finding::new(
+                Code::ExchangeInboundConnectorRisky,
+                Severity::Warn,
+                name.clone(),
+                Vec::new(),
+                format!(
+                    "the inbound connector {} treats all its mail as internal (TreatMessagesAsInternal): Microsoft says hybrid does not need it, and it is a security risk (such mail bypasses anti-spam filtering)",
+                    tick(&name)
+                ),
+                evidence,
+                fix,
+            ));
+        }
+        if inb.enabled == Some(false) {
+            let only = enabled_on_prem == 0;
+            let fix = on_target(
+                Fix::new(Family::ExchangeOnline, "exchange::online::inbound_disabled", &[&name])
+                    .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
+                EXO,
+                target.as_ref(),
+                "Set-InboundConnector",
+                "-Enabled $true",
+            );
+            out.push(Finding::new(
+                Code::ExchangeInboundConnectorRisky,
+                if only { Severity::Fail } else { Severity::Warn },
+                name.clone(),
+                Vec::new(),
+                if only {
+                    format!(
+                        "the inbound connector {} is disabled and no other OnPremises inbound connector is enabled: Exchange Online does not recognise mail from on-premises, so it is not internal and relaying through Exchange Online is refused ({ATTRIBUTION_NDRS})",
+                        tick(&name)
+                    )
+                } else {
+                    format!("the OnPremises inbound connector {} is disabled", tick(&name))
+                },
+                vec![format!("{at}: inbound connector {}: Enabled `False`", tick(&name))],
+                fix,
+            ));
+        }
+        if inb.require_tls == Some(false) {
+            out.push(Finding::new(
+                Code::ExchangeInboundConnectorRisky,
+                Severity::Info,
+                name.clone(),
+                Vec::new(),
+                format!(
+                    "the OnPremises inbound connector {} has RequireTls False: Microsoft documents RequireTls as applying only to Partner type connectors, so this alone does not break hybrid mail",
+                    tick(&name)
+                ),
+                vec![format!("{at}: inbound connector {}: RequireTls `False`", tick(&name))],
+                Fix::new(Family::ExchangeOnline, "exchange::online::inbound_require_tls", &[])
+                    .say("Nothing needs to change for mail flow; the Hybrid Configuration Wizard sets it to True."),
+            ));
+        }
+    }
+    // Partner connectors that claim your own domains.
+    let mut own: Vec<(String, String)> = ctx
+        .config
+        .accepted_domains
+        .iter()
+        .map(|a| {
+            (
+                a.domain_name.clone(),
+                format!("accepted domain {}", tick(&a.domain_name)),
+            )
+        })
+        .collect();
+    for hc in &ctx.config.hybrid {
+        if let Some(d) = &hc.domains {
+            own.extend(
+                d.items
+                    .iter()
+                    .map(|i| (i.clone(), format!("hybrid domain {}", tick(i)))),
+            );
+        }
+    }
+    if own.is_empty() {
+        return;
+    }
+    for inb in ctx.config.inbound_connectors.iter().filter(|c| {
+        c.enabled != Some(false)
+            && c.connector_type
+                .as_deref()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("Partner"))
+            && (c.restrict_domains_to_certificate == Some(true)
+                || c.restrict_domains_to_ip_addresses == Some(true))
+    }) {
+        let Some(senders) = &inb.sender_domains else {
+            continue;
+        };
+        let name = inbound_name(inb);
+        let hit = senders.items.iter().find_map(|s| {
+            let p = address_space_domain(s);
+            own.iter()
+                .find(|(d, _)| domain_pattern_covers(&p, d))
+                .map(|(_, label)| (s.clone(), label.clone()))
+        });
+        let restrict = [
+            (inb.restrict_domains_to_certificate == Some(true))
+                .then_some("RestrictDomainsToCertificate `True`"),
+            (inb.restrict_domains_to_ip_addresses == Some(true))
+                .then_some("RestrictDomainsToIPAddresses `True`"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let evidence = vec![format!(
+            "{}: Partner inbound connector {}: SenderDomains {}, {restrict}",
+            ctx.at(senders.loc),
+            tick(&name),
+            list_label(senders)
+        )];
+        match hit {
+            Some((sender, label)) => {
+                let mut evidence = evidence;
+                evidence.push(format!("{} covers your {label}", tick(&sender)));
+                out.push(Finding::new(
+                    Code::ExchangeInboundConnectorRisky,
+                    Severity::Warn,
+                    name.clone(),
+                    Vec::new(),
+                    format!(
+                        "the Partner inbound connector {} claims your own domain and accepts it only by certificate or from its IP addresses: mail from your own domain that does not come that way is rejected (550 5.7.51 TenantInboundAttribution; There is a partner connector configured that matched the message's recipient domain)",
+                        tick(&name)
+                    ),
+                    evidence,
+                    Fix::new(Family::ExchangeOnline, "exchange::online::partner_claims_own_domain", &[&name])
+                        .say("Scope the Partner connector's SenderDomains to the partner's domains, or remove it if the OnPremises connector is meant to carry this mail. Review it first (Exchange Online PowerShell):")
+                        .run(EXO, "Get-InboundConnector | Format-List Name,ConnectorType,SenderDomains,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,TlsSenderCertificateName,SenderIPAddresses"),
+                ));
+            }
+            None if senders.truncated => out.push(inconclusive(
+                name.clone(),
+                &format!(
+                    "whether Partner inbound connector {} claims your own domains",
+                    tick(&name)
+                ),
+                "its SenderDomains list is cut in the paste",
+                evidence,
+                "Paste Get-InboundConnector | Select-Object -ExpandProperty SenderDomains as well.",
+            )),
+            None => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// R20 — risky outbound connectors.
+
+/// The coexistence and initial domains of the tenant are Exchange Online's own, never routed
+/// to on-premises.
+fn is_tenant_domain(domain: &str) -> bool {
+    let d = lower(domain);
+    routing_domain_cloud(&d).is_some()
+        || ["onmicrosoft.com", "partner.onmschina.cn", "onmicrosoft.us"]
+            .iter()
+            .any(|s| d.ends_with(&format!(".{s}")))
+}
+
+/// R20 `out-misconfig`: the OnPremises outbound connector uses MX, is disabled, is scoped by
+/// transport rules, misses hybrid domains, validates no certificate, or was never validated
+/// (Set-OutboundConnector; the HCW baseline).
+fn outbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let smart_host = ctx
+        .config
+        .hybrid
+        .first()
+        .and_then(|hc| hc.on_premises_smart_host.as_deref())
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
+    for oc in &ctx.outbound {
+        let name = outbound_name(oc);
+        let at = ctx.at(oc.origin.loc);
+        let target = outbound_connector_target(oc);
+        let finding = |severity: Severity, summary: String, evidence: Vec<String>, fix: Fix| {
+            Finding::new(
+                Code::ExchangeOutboundConnectorRisky,
+                severity,
+                name.clone(),
+                Vec::new(),
+                summary,
+                evidence,
+                fix,
+            )
+        };
+        if oc.use_mx_record == Some(true) {
+            let mut fix = Fix::new(
+                Family::ExchangeOnline,
+                "exchange::online::outbound_use_mx",
+                &[&name, smart_host.unwrap_or_default()],
+            );
+            match smart_host.and_then(ps_quote) {
+                Some(q) => {
+                    fix = fix.say("Deliver to the on-premises smart host, as the Hybrid Configuration Wizard sets it (Exchange Online PowerShell):");
+                    fix = on_target(
+                        fix,
+                        EXO,
+                        target.as_ref(),
+                        "Set-OutboundConnector",
+                        &format!("-UseMXRecord $false -SmartHosts {q}"),
+                    );
+                }
+                None => {
+                    fix = fix.say("Deliver to the on-premises server's public name instead: Set-OutboundConnector <connector> -UseMXRecord $false -SmartHosts <the name on-premises receives on, e.g. mail.contoso.com>, or re-run the Hybrid Configuration Wizard.");
+                }
+            }
+            out.push(finding(
+                Severity::Warn,
+                format!(
+                    "the outbound connector {} to on-premises routes by MX record: when the domain's MX points to Exchange Online Protection, mail loops back to the cloud or bypasses on-premises",
+                    tick(&name)
+                ),
+                vec![format!("{at}: outbound connector {}: UseMXRecord `True`", tick(&name))],
+                fix,
+            ));
+        }
+        if oc.enabled == Some(false) {
+            out.push(finding(
+                Severity::Warn,
+                format!("the outbound connector {} to on-premises is disabled: mail from Exchange Online to on-premises mailboxes goes by MX instead, without the hybrid connector's TLS", tick(&name)),
+                vec![format!("{at}: outbound connector {}: Enabled `False`", tick(&name))],
+                on_target(
+                    Fix::new(Family::ExchangeOnline, "exchange::online::outbound_disabled", &[&name])
+                        .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
+                    EXO,
+                    target.as_ref(),
+                    "Set-OutboundConnector",
+                    "-Enabled $true",
+                ),
+            ));
+        }
+        if oc.is_transport_rule_scoped == Some(true) {
+            out.push(finding(
+                Severity::Warn,
+                format!("the outbound connector {} to on-premises is scoped to transport rules: only mail a rule sends to it uses it", tick(&name)),
+                vec![format!("{at}: outbound connector {}: IsTransportRuleScoped `True`", tick(&name))],
+                on_target(
+                    Fix::new(Family::ExchangeOnline, "exchange::online::outbound_rule_scoped", &[&name])
+                        .say("Unless a rule is meant to choose the mail, scope it by RecipientDomains as the Hybrid Configuration Wizard does (Exchange Online PowerShell):"),
+                    EXO,
+                    target.as_ref(),
+                    "Set-OutboundConnector",
+                    "-IsTransportRuleScoped $false",
+                ),
+            ));
+        }
+        // RecipientDomains vs the hybrid domains.
+        if let (Some(rd), Some(domains)) = (
+            &oc.recipient_domains,
+            ctx.config.hybrid.first().and_then(|hc| hc.domains.as_ref()),
+        ) && oc.is_transport_rule_scoped != Some(true)
+        {
+            let missing: Vec<String> = domains
+                .items
+                .iter()
+                .filter(|d| !is_tenant_domain(d))
+                .filter(|d| {
+                    !rd.items
+                        .iter()
+                        .any(|p| domain_pattern_covers(&address_space_domain(p), d))
+                })
+                .map(|d| d.trim().to_string())
+                .collect();
+            let evidence = vec![
+                format!(
+                    "{}: outbound connector {}: RecipientDomains {}",
+                    ctx.at(rd.loc),
+                    tick(&name),
+                    list_label(rd)
+                ),
+                format!(
+                    "{}: hybrid configuration: Domains {}",
+                    ctx.at(domains.loc),
+                    list_label(domains)
+                ),
+            ];
+            if !missing.is_empty() && !rd.truncated {
+                let mut fix = Fix::new(
+                    Family::ExchangeOnline,
+                    "exchange::online::outbound_recipient_domains",
+                    &[&name, &missing.join(",")],
+                );
+                match quoted_list(&missing) {
+                    Some(q) => {
+                        fix = fix.say("Add the hybrid domains (Exchange Online PowerShell), or re-run the Hybrid Configuration Wizard:");
+                        fix = on_target(fix, EXO, target.as_ref(), "Set-OutboundConnector", &format!("-RecipientDomains @{{Add={q}}}"));
+                    }
+                    None => fix = fix.say("Add the hybrid domains to RecipientDomains (Set-OutboundConnector -RecipientDomains @{Add=…}), or re-run the Hybrid Configuration Wizard."),
+                }
+                out.push(finding(
+                    Severity::Warn,
+                    format!(
+                        "the outbound connector {} to on-premises does not cover the hybrid domain(s) {}: mail from Exchange Online to on-premises mailboxes there goes by MX instead",
+                        tick(&name),
+                        missing.iter().map(|d| tick(d)).collect::<Vec<_>>().join(", ")
+                    ),
+                    evidence,
+                    fix,
+                ));
+            } else if (!missing.is_empty() && rd.truncated)
+                || (missing.is_empty() && domains.truncated)
+            {
+                out.push(inconclusive(
+                    name.clone(),
+                    &format!("whether outbound connector {} covers every hybrid domain", tick(&name)),
+                    "a domain list is cut in the paste",
+                    evidence,
+                    "Paste the lists in full: Get-OutboundConnector | Select-Object -ExpandProperty RecipientDomains, and Get-HybridConfiguration | Select-Object -ExpandProperty Domains.",
+                ));
+            }
+        }
+        // A full `fl` prints TlsSettings: blank there means "not set".
+        let full = oc.use_mx_record.is_some() && oc.enabled.is_some();
+        let tls = oc
+            .tls_settings
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let weak = match tls {
+            Some(t) => t
+                .eq_ignore_ascii_case("EncryptionOnly")
+                .then(|| format!("TlsSettings {}", tick(t))),
+            None if full => Some("TlsSettings blank (opportunistic TLS)".to_string()),
+            None => None,
+        };
+        if let Some(w) = weak {
+            out.push(finding(
+                Severity::Info,
+                format!(
+                    "the outbound connector {} to on-premises does not validate on-premises' certificate: mail flows, but Exchange Online would deliver to any server that answers there",
+                    tick(&name)
+                ),
+                vec![format!("{at}: outbound connector {}: {w}", tick(&name))],
+                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_tls_settings", &[&name])
+                    .say("The Hybrid Configuration Wizard sets TlsSettings DomainValidation with TlsDomain the name on the on-premises certificate: Set-OutboundConnector <connector> -TlsSettings DomainValidation -TlsDomain <name on the certificate>."),
+            ));
+        }
+        if oc.is_validated == Some(false) {
+            out.push(finding(
+                Severity::Info,
+                format!("the outbound connector {} to on-premises has not been validated (IsValidated False)", tick(&name)),
+                vec![format!("{at}: outbound connector {}: IsValidated `False`", tick(&name))],
+                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_validate", &[&name])
+                    .say("Validate it in the Exchange admin centre (Mail flow > Connectors > the connector > Validate this connector), with an on-premises address as the test recipient."),
+            ));
+        }
+    }
 }
