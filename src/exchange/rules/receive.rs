@@ -1,12 +1,3028 @@
-//! Rules: placeholder.
+//! The on-premises side of the cross-check: receive connectors and the certificates Exchange
+//! gives them (research note `shared/research/exchange-config.md` §2.1 and §3.2).
+//!
+//! Every enabled receive connector is classified once ([`Conn`]: its server, ports, role,
+//! whether it is the hybrid one), run through Exchange's own selection
+//! ([`select::select`]), and the outcome judged:
+//!
+//! - R9 `exchange-receive-tls-disabled`: `AuthMechanism` lacks `Tls`, so no STARTTLS at all;
+//! - R17 `exchange-tls-certificate-name-invalid`: the name cannot be read, has its markers or
+//!   names swapped, or its names reversed;
+//! - R1 `exchange-receive-certificate-not-found`: the name matches no certificate (Event 12014);
+//! - R6 `exchange-receive-fqdn-fallback`: no name, so the `Fqdn` picks the certificate — the
+//!   self-signed one, or none;
+//! - R4 `exchange-certificate-unusable`, R10 `exchange-certificate-duplicate`, R16
+//!   `exchange-certificate-root-type`, R24 `exchange-certificate-weak`: the chosen certificate;
+//! - R5 `exchange-receive-server-drift`, R13 `exchange-receive-no-cloud-capability`, R23
+//!   `exchange-edge-certificate-drift`, R25 `exchange-internal-transport-certificate-missing`.
+//!
+//! A rule whose input the paste leaves uncertain says so (`exchange-check-inconclusive`,
+//! INFO), never FAIL; a rule whose cmdlet was not pasted says nothing (the command layer
+//! reports what was pasted). Fix commands are built only from values [`ps_quote`] accepts,
+//! thumbprints of 40 hex digits, and fixed tokens; prose that quotes pasted text goes through
+//! [`clean`], so a pasted newline or bidi override cannot forge a line of the fix.
+//!
+//! Severity choices beyond the research note: R6 with the self-signed certificate is FAIL only
+//! when the paste shows a hybrid deployment (the cloud capability on the connector, a hybrid
+//! configuration, or an OnPremises connector in Exchange Online), WARN otherwise (senders that
+//! do not validate still get TLS); on port 587 it is INFO. The certificate rules (R4, R10, R16,
+//! R24) judge a certificate once per server, for all the connectors that choose it, and only
+//! for connectors whose certificate someone outside sees (port 25, 587, the hybrid one, or one
+//! whose certificate the admin named).
+//!
+//! The cross-premises rules may share [`name_problem_words`], [`unswap`], [`read_as`],
+//! [`tls_name_of`], [`cert_line`], [`clean`], [`internal_name`] and [`public_host`].
+//!
+//! # References
+//! - Microsoft Learn, "Selection of Inbound STARTTLS Certificates" (Exchange 2016/2019/SE):
+//!   `Tls` in AuthMechanism; TlsCertificateName, else Fqdn, else the server's FQDN; no match
+//!   → no STARTTLS and Event 12014; a match without SMTP is chosen anyway; an expired one gives
+//!   Event 12016 and STARTTLS is still offered; the newest NotBefore wins, CA before self-signed
+//! - Microsoft Learn, "Set-ReceiveConnector" (`-TlsCertificateName <I>X.500Issuer<S>X.500Subject`,
+//!   `-AuthMechanism`, `-TlsDomainCapabilities`; do not change `-Fqdn` on `Default <Server>`)
+//! - Microsoft Learn, "Enable-ExchangeCertificate" (services are additive; enabling SMTP asks
+//!   to replace the default SMTP certificate), "New-ExchangeCertificate",
+//!   "Remove-ExchangeCertificate", "Get-ExchangeCertificate" (`-DomainName`)
+//! - Microsoft Learn, "Certificate requirements for hybrid deployments" (the certificate on
+//!   every transport server, Edge with the same issuer and subject)
+//! - Microsoft Learn, "Receive connectors" (the default connectors, their ports and auth)
+//! - Exchange Team blog, "TLS certificates in Exchange Hybrid – common issues & how to fix
+//!   them" (2025): renewal as the trigger; answer No to the default-SMTP prompt; HCW "Update
+//!   Secure Mail Certificate for Connectors"
+//! - Matt Allford, "Exchange 2013 Hybrid Mail 'Pending' – RootCAType Certificate Issues"
+//!   (2016, citing KB 2879262)
+//! - Microsoft Learn, "Outbound Anonymous TLS certificate selection" / "Inbound Anonymous TLS
+//!   certificate selection" (Events 12012, 12013: the internal transport certificate)
 
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
-use crate::diagnose::Finding;
-use crate::exchange::model::Config;
+use crate::cert;
+use crate::diagnose::fix::{Family, Fix, Shell, shell_word};
+use crate::diagnose::{Code, Finding, Severity};
+use crate::exchange::fix::{Target, ps_quote, receive_connector_target};
+use crate::exchange::model::{
+    Certificate, Config, Date, List, Loc, ReceiveConnector, ServerName, Text,
+};
+use crate::exchange::select::{
+    self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, parse_tls_name,
+    parsed, same_server,
+};
 
-/// The findings of this side.
+const EMS: Shell = Shell::ExchangeManagementShell;
+
+/// A certificate expiring within this many days is a warning.
+pub(crate) const EXPIRY_WARN_DAYS: i64 = 30;
+
+/// The domains of Exchange Online Protection that `TlsDomainCapabilities` names (worldwide,
+/// 21Vianet, GCC High / DoD), as HealthChecker recognises them.
+const CLOUD_DOMAINS: [&str; 3] = [
+    "mail.protection.outlook.com",
+    "mail.protection.partner.outlook.cn",
+    "mail.protection.office365.us",
+];
+
+/// Name endings no public CA issues certificates for.
+const INTERNAL_SUFFIXES: [&str; 7] = [
+    "local",
+    "lan",
+    "internal",
+    "corp",
+    "home.arpa",
+    "localdomain",
+    "intranet",
+];
+
+/// Where the fixes import a PFX from and export one to.
+const PFX: &str = r"C:\certs\mail.pfx";
+
+/// The thumbprint the admin picks from a listing. An unquoted `<…>` is a parse error in
+/// PowerShell, so a line that still holds it never runs.
+const CHOSEN_THUMBPRINT: &str = "<thumbprint of that certificate>";
+
+/// The fields a certificate listing shows when the fix asks the admin to pick one.
+const LIST_FIELDS: &str = "Thumbprint,Subject,Issuer,CertificateDomains,Services,NotAfter,Status";
+
+/// Every Status `Get-ExchangeCertificate` prints that makes the certificate fail outright.
+const FAIL_STATUS: [&str; 4] = ["Revoked", "DateInvalid", "Invalid", "PendingRequest"];
+
+/// Every Status that may make a validating sender refuse the certificate.
+const WARN_STATUS: [&str; 3] = ["RevocationCheckFailure", "Untrusted", "Unknown"];
+
+/// The `AuthMechanism` names `Set-ReceiveConnector` accepts.
+const AUTH_NAMES: [&str; 7] = [
+    "None",
+    "Tls",
+    "Integrated",
+    "BasicAuth",
+    "BasicAuthRequireTLS",
+    "ExchangeServer",
+    "ExternalAuthoritative",
+];
+
+/// The `AuthMechanism` of `Default Frontend <server>` as setup and HCW write it.
+const DEFAULT_FRONTEND_AUTH: &str = "Tls,Integrated,BasicAuth,BasicAuthRequireTLS,ExchangeServer";
+
+/// The findings of the on-premises side.
 pub fn check(config: &Config, now: OffsetDateTime) -> Vec<Finding> {
-    let _ = (config, now);
-    Vec::new()
+    let conns: Vec<Conn> = config
+        .receive_connectors
+        .iter()
+        .filter(|rc| rc.enabled != Some(false))
+        .map(|rc| Conn::new(config, rc))
+        .collect();
+    let mut out = Vec::new();
+    let mut evals: Vec<Eval> = Vec::new();
+    for c in &conns {
+        if !tls_enabled(config, c, &mut out) || c.role == Role::Hub {
+            continue;
+        }
+        let sel = select::select(
+            config,
+            c.rc.tls_certificate_name.as_ref(),
+            c.rc.fqdn.as_ref(),
+            c.server.as_deref(),
+            c.rc.origin.format,
+            now,
+        );
+        evals.push(Eval { conn: c, sel });
+    }
+    for e in &evals {
+        judge_selection(config, e, &evals, now, &mut out);
+    }
+    chosen_certificates(config, &evals, now, &mut out);
+    server_drift(config, &evals, now, &mut out);
+    cloud_capability(config, &conns, &mut out);
+    edge_drift(config, now, &mut out);
+    internal_transport(config, &mut out);
+    out
 }
+
+// ---------------------------------------------------------------------------------------
+// Connectors
+// ---------------------------------------------------------------------------------------
+
+/// The transport role, from `TransportRole`, else from the default connectors' names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Frontend,
+    Hub,
+    Unknown,
+}
+
+/// One enabled receive connector, classified once.
+struct Conn<'a> {
+    rc: &'a ReceiveConnector,
+    /// How the admin knows it (`SRVEX01\Default Frontend SRVEX01`, or a description).
+    label: String,
+    /// Its server, from `Server` or the part of `Identity` before `\`.
+    server: Option<String>,
+    /// Its name, from `Name` or the part of `Identity` after `\`.
+    name: Option<String>,
+    role: Role,
+}
+
+/// One connector and what Exchange's selection gives it.
+struct Eval<'c, 'a> {
+    conn: &'c Conn<'a>,
+    sel: Selection<'a>,
+}
+
+fn port_of(binding: &str) -> Option<u16> {
+    binding
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.trim().parse().ok())
+}
+
+impl<'a> Conn<'a> {
+    fn new(config: &Config, rc: &'a ReceiveConnector) -> Conn<'a> {
+        let (id_server, id_name) = match rc.identity.as_deref().and_then(|i| i.split_once('\\')) {
+            Some((s, n)) => (Some(s.trim().to_string()), Some(n.trim().to_string())),
+            None => (None, None),
+        };
+        let server = rc
+            .server
+            .as_ref()
+            .map(|s| s.name().to_string())
+            .or(id_server)
+            .filter(|s| !s.is_empty());
+        let name = rc
+            .name
+            .clone()
+            .or(id_name)
+            .or_else(|| rc.identity.clone())
+            .filter(|n| !n.trim().is_empty());
+        let lname = name.as_deref().map(str::to_ascii_lowercase);
+        let role = match rc.transport_role.as_deref().map(str::to_ascii_lowercase) {
+            Some(r) if r == "frontendtransport" => Role::Frontend,
+            Some(r) if r == "hubtransport" => Role::Hub,
+            _ => match lname.as_deref() {
+                Some(n)
+                    if n.starts_with("default frontend")
+                        || n.starts_with("client frontend")
+                        || n.starts_with("outbound proxy frontend") =>
+                {
+                    Role::Frontend
+                }
+                // `Default <server>` and `Client Proxy <server>` belong to the Mailbox
+                // server's transport service (HubTransport).
+                Some(n) if n.starts_with("default ") || n.starts_with("client proxy") => Role::Hub,
+                _ => Role::Unknown,
+            },
+        };
+        let mut c = Conn {
+            rc,
+            label: String::new(),
+            server,
+            name,
+            role,
+        };
+        c.label = c.make_label(config);
+        c
+    }
+
+    fn make_label(&self, config: &Config) -> String {
+        if let Some(id) = &self.rc.identity {
+            return id.clone();
+        }
+        match (&self.server, &self.rc.name) {
+            (Some(s), Some(n)) => return format!("{s}\\{n}"),
+            (None, Some(n)) => return n.clone(),
+            _ => {}
+        }
+        let ports = self.ports();
+        let port = match ports.as_slice() {
+            [] => String::new(),
+            [p] => format!(" on port {p}"),
+            more => format!(" on ports {}", join_and(more)),
+        };
+        match &self.rc.fqdn {
+            Some(f) => format!("receive connector{port} (Fqdn {})", f.value.trim()),
+            None if !port.is_empty() => format!("receive connector{port}"),
+            None => format!("receive connector at {}", config.at(self.rc.origin.loc)),
+        }
+    }
+
+    /// The ports it binds, as far as the paste shows them.
+    fn ports(&self) -> Vec<u16> {
+        let mut p: Vec<u16> = self
+            .rc
+            .bindings
+            .as_ref()
+            .map(|b| b.items.iter().filter_map(|i| port_of(i)).collect())
+            .unwrap_or_default();
+        p.sort_unstable();
+        p.dedup();
+        p
+    }
+
+    /// It binds `port`: `None` when the bindings were not pasted or were cut.
+    fn binds(&self, port: u16) -> Option<bool> {
+        self.rc.bindings.as_ref()?.any(|i| port_of(i) == Some(port))
+    }
+
+    fn port25(&self) -> Option<bool> {
+        self.binds(25)
+    }
+
+    /// Named `Default Frontend …` (`None`: no name in the paste).
+    fn default_frontend(&self) -> Option<bool> {
+        self.name.as_deref().map(|n| {
+            n.trim()
+                .to_ascii_lowercase()
+                .starts_with("default frontend")
+        })
+    }
+
+    /// `TlsDomainCapabilities` holds `mail.protection.outlook.com:AcceptCloudServicesMail`.
+    fn cloud(&self) -> Option<bool> {
+        cloud_capable(self.rc.tls_domain_capabilities.as_ref()?)
+    }
+
+    /// The port-25 Default Frontend connector (or a port-25 frontend connector whose name the
+    /// paste does not show, as in a forum extract).
+    /// A connector named `Default Frontend` whose bindings the paste does not show is taken
+    /// to be on port 25, its default (Microsoft Learn: Receive connectors).
+    fn default_frontend_25(&self) -> bool {
+        self.role != Role::Hub
+            && match (self.port25(), self.default_frontend()) {
+                (Some(true), Some(false)) => false,
+                (Some(true), _) | (None, Some(true)) => true,
+                _ => false,
+            }
+    }
+
+    /// The connector Exchange Online delivers to (research note §3.2: a frontend connector on
+    /// port 25 named `Default Frontend`, or one with the cloud capability).
+    fn hybrid(&self) -> bool {
+        self.role != Role::Hub && (self.cloud() == Some(true) || self.default_frontend_25())
+    }
+
+    /// Its certificate matters to someone outside: port 25, 587, the hybrid one, or one whose
+    /// certificate the admin named.
+    fn relevant(&self) -> bool {
+        self.role != Role::Hub
+            && (self.hybrid()
+                || self.port25() == Some(true)
+                || self.binds(587) == Some(true)
+                || self.rc.tls_certificate_name.is_some())
+    }
+
+    /// `on port 25`, `on ports 25 and 587`, `on this connector`.
+    fn where_(&self) -> String {
+        match self.ports().as_slice() {
+            [] => "on this connector".to_string(),
+            [p] => format!("on port {p}"),
+            more => format!("on ports {}", join_and(more)),
+        }
+    }
+
+    /// ` -Server 'SRV'` for a command, or nothing when the server is unknown or unsafe.
+    fn server_arg(&self) -> String {
+        server_arg(self.server.as_deref())
+    }
+
+    fn loc(&self) -> Loc {
+        self.rc.origin.loc
+    }
+}
+
+fn join_and<T: std::fmt::Display>(items: &[T]) -> String {
+    let s: Vec<String> = items.iter().map(ToString::to_string).collect();
+    match s.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn server_arg(server: Option<&str>) -> String {
+    server
+        .and_then(ps_quote)
+        .map(|s| format!(" -Server {s}"))
+        .unwrap_or_default()
+}
+
+/// Whether a `TlsDomainCapabilities` list grants Exchange Online's mail the cloud capability.
+/// The parser may split `domain:Cap1,Cap2` at its comma, so the capability is looked for in
+/// the item naming the domain or in the items after it.
+fn cloud_capable(list: &List) -> Option<bool> {
+    let lower: Vec<String> = list
+        .items
+        .iter()
+        .map(|i| i.trim().to_ascii_lowercase())
+        .collect();
+    let found = lower.iter().enumerate().any(|(n, item)| {
+        CLOUD_DOMAINS
+            .iter()
+            .any(|d| item.starts_with(&format!("{d}:")))
+            && std::iter::once(item)
+                .chain(lower[n + 1..].iter().take_while(|i| !i.contains(':')))
+                .any(|i| i.contains("acceptcloudservicesmail"))
+    });
+    if found {
+        Some(true)
+    } else if list.truncated {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// The paste shows a hybrid deployment: a hybrid configuration, or an Exchange Online
+/// connector of type OnPremises.
+fn org_hybrid(config: &Config) -> bool {
+    let on_prem = |t: &Option<String>| {
+        t.as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("OnPremises"))
+    };
+    !config.hybrid.is_empty()
+        || config
+            .inbound_connectors
+            .iter()
+            .any(|c| on_prem(&c.connector_type))
+        || config
+            .outbound_connectors
+            .iter()
+            .any(|c| on_prem(&c.connector_type))
+}
+
+/// Why a host name cannot be on a public certificate (`.local`, a single label), if so.
+pub(crate) fn internal_name(host: &str) -> Option<String> {
+    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    if !h.contains('.') {
+        return Some("a single label".to_string());
+    }
+    INTERNAL_SUFFIXES
+        .iter()
+        .find(|s| h.ends_with(&format!(".{s}")))
+        .map(|s| format!("an internal name (.{s})"))
+}
+
+/// A name a probe from the internet can reach and a command can carry: letters, digits,
+/// hyphens and dots, at least two labels, no internal suffix, no wildcard.
+pub(crate) fn public_host(host: &str) -> Option<String> {
+    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && h.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && internal_name(&h).is_none();
+    ok.then_some(h)
+}
+
+// ---------------------------------------------------------------------------------------
+// Certificates
+// ---------------------------------------------------------------------------------------
+
+/// The thumbprint, when it is 40 hex digits (upper case): only then does it go into a
+/// command unquoted-safe.
+fn thumb(cert: &Certificate) -> Option<String> {
+    let t = cert.thumbprint.as_deref()?.trim();
+    (t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_ascii_uppercase())
+}
+
+fn thumb_words(cert: &Certificate) -> String {
+    cert.thumbprint.as_deref().map_or_else(
+        || "(no thumbprint pasted)".to_string(),
+        |t| t.trim().to_string(),
+    )
+}
+
+/// Issuer and subject as Exchange prints them: from the certificate's bytes when the script
+/// supplied them, else as pasted.
+fn issuer_subject(cert: &Certificate, now: OffsetDateTime) -> (Option<String>, Option<String>) {
+    if let Some(info) = parsed(cert, now)
+        && let Some((i, s)) = info
+            .exchange_tls_name
+            .strip_prefix("<I>")
+            .and_then(|r| r.split_once("<S>"))
+    {
+        return (Some(i.to_string()), Some(s.to_string()));
+    }
+    (
+        cert.issuer.as_ref().map(|t| t.value.trim().to_string()),
+        cert.subject.as_ref().map(|t| t.value.trim().to_string()),
+    )
+}
+
+fn subject_words(cert: &Certificate, now: OffsetDateTime) -> String {
+    issuer_subject(cert, now)
+        .1
+        .unwrap_or_else(|| format!("certificate {}", thumb_words(cert)))
+}
+
+/// The `<I>issuer<S>subject` that names `cert` exactly, or `None` when the paste wrapped its
+/// issuer or subject (a space in it may not be the certificate's).
+pub(crate) fn tls_name_of(cert: &Certificate, now: OffsetDateTime) -> Option<String> {
+    if let Some(info) = parsed(cert, now) {
+        return Some(info.exchange_tls_name);
+    }
+    let (i, s) = (cert.issuer.as_ref()?, cert.subject.as_ref()?);
+    if i.wrapped || s.wrapped {
+        return None;
+    }
+    Some(format!("<I>{}<S>{}", i.value.trim(), s.value.trim()))
+}
+
+fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
+    parsed(cert, now)
+        .map(|i| Date::Known(i.not_after_at))
+        .or_else(|| cert.not_after.clone())
+}
+
+fn not_before(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
+    parsed(cert, now)
+        .map(|i| Date::Known(i.not_before_at))
+        .or_else(|| cert.not_before.clone())
+}
+
+fn show_date(d: &Date) -> String {
+    match d {
+        Date::Known(t) => cert::date(*t),
+        Date::Ambiguous {
+            month_first,
+            day_first,
+        } => format!(
+            "{} or {} (the paste's date reads both ways)",
+            cert::date(*month_first),
+            cert::date(*day_first)
+        ),
+    }
+}
+
+/// It has expired: `None` when the date is unknown or ambiguous across `now`.
+fn expired(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
+    not_after(cert, now)?.before(now)
+}
+
+fn status_in(cert: &Certificate, set: &[&str]) -> bool {
+    cert.status
+        .as_deref()
+        .is_some_and(|s| set.iter().any(|x| x.eq_ignore_ascii_case(s.trim())))
+}
+
+fn status_valid(cert: &Certificate) -> Option<bool> {
+    cert.status
+        .as_deref()
+        .map(|s| s.trim().eq_ignore_ascii_case("Valid"))
+}
+
+fn has_smtp(cert: &Certificate) -> Option<bool> {
+    cert.services.as_ref()?.has("SMTP")
+}
+
+fn self_signed(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
+    parsed(cert, now)
+        .map(|i| i.self_signed)
+        .or(cert.self_signed)
+}
+
+/// `CN=Microsoft Exchange Server Auth Certificate`: never a STARTTLS candidate, never removed.
+fn is_auth_certificate(cert: &Certificate) -> bool {
+    cert.subject.as_ref().is_some_and(|s| {
+        s.value
+            .to_ascii_lowercase()
+            .contains("microsoft exchange server auth certificate")
+    })
+}
+
+/// A CA-issued certificate Exchange can present: private key, not expired, not revoked or
+/// pending, not self-signed.
+fn usable(cert: &Certificate, now: OffsetDateTime) -> bool {
+    cert.has_private_key != Some(false)
+        && self_signed(cert, now) == Some(false)
+        && expired(cert, now) != Some(true)
+        && !status_in(cert, &FAIL_STATUS)
+        && !is_auth_certificate(cert)
+}
+
+/// `connectors.txt:12: `CN=…` issued by `CN=…` (thumbprint …, NotBefore …, NotAfter …, …)`.
+pub(crate) fn cert_line(config: &Config, cert: &Certificate, now: OffsetDateTime) -> String {
+    let (issuer, subject) = issuer_subject(cert, now);
+    let mut facts = vec![format!("thumbprint {}", thumb_words(cert))];
+    if let Some(d) = not_before(cert, now) {
+        facts.push(format!("NotBefore {}", show_date(&d)));
+    }
+    if let Some(d) = not_after(cert, now) {
+        facts.push(format!("NotAfter {}", show_date(&d)));
+    }
+    if let Some(s) = &cert.services {
+        facts.push(format!("Services `{}`", s.raw));
+    }
+    if let Some(s) = &cert.status {
+        facts.push(format!("Status `{s}`"));
+    }
+    if self_signed(cert, now) == Some(true) {
+        facts.push("self-signed".to_string());
+    }
+    if cert.has_private_key == Some(false) {
+        facts.push("no private key".to_string());
+    }
+    format!(
+        "{}: `{}` issued by `{}` ({})",
+        config.at(cert.origin.loc),
+        subject.as_deref().unwrap_or("(subject not pasted)"),
+        issuer.as_deref().unwrap_or("(issuer not pasted)"),
+        facts.join(", ")
+    )
+}
+
+fn newest_not_after(cert: &Certificate, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    not_after(cert, now).map(|d| d.earliest())
+}
+
+/// Sorts the best first: Status Valid, then the latest NotAfter.
+fn rank(certs: &mut [&Certificate], now: OffsetDateTime) {
+    certs.sort_by_key(|c| {
+        (
+            status_valid(c) != Some(true),
+            std::cmp::Reverse(newest_not_after(c, now)),
+        )
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Which certificate to bind
+// ---------------------------------------------------------------------------------------
+
+/// What the rule knows about the certificate the connector should name.
+#[derive(Default)]
+struct Hint<'n, 'a> {
+    /// The near misses of the pasted name.
+    near: Vec<(&'a Certificate, Near)>,
+    /// The name the admin meant (a swapped name put right).
+    meant: Option<&'n TlsName>,
+    /// The common name the pasted name asks for (`*.contoso.com`).
+    cn: Option<String>,
+}
+
+/// The certificate to bind, and why: a near miss (a renewal first), the certificate the name
+/// meant, one that carries the name asked for, the hybrid configuration's, one covering the
+/// name Exchange Online connects to, or the only CA-issued candidate. Never a guess between
+/// several.
+fn candidate<'a>(
+    config: &'a Config,
+    c: &Conn,
+    hint: &Hint<'_, 'a>,
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    let sc = select::scope(config, c.server.as_deref());
+    if !sc.complete {
+        // The list may be another server's: a certificate there may not exist here.
+        return None;
+    }
+    let pool: Vec<&Certificate> = sc
+        .certs
+        .iter()
+        .copied()
+        .filter(|x| usable(x, now))
+        .collect();
+    // 1. A near miss: the renewal the name missed, or the very certificate written wrongly.
+    let mut near: Vec<(&Certificate, Near)> = hint
+        .near
+        .iter()
+        .copied()
+        .filter(|(x, _)| usable(x, now))
+        .collect();
+    near.sort_by_key(|(x, n)| {
+        (
+            !matches!(n, Near::SubjectChanged | Near::IssuerChanged),
+            status_valid(x) != Some(true),
+            std::cmp::Reverse(newest_not_after(x, now)),
+        )
+    });
+    if let Some((x, n)) = near.first() {
+        return Some((*x, format!("the near miss: {}", n.describe())));
+    }
+    if let Some(name) = hint.meant {
+        let mut exact: Vec<&Certificate> = pool
+            .iter()
+            .copied()
+            .filter(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
+            .collect();
+        rank(&mut exact, now);
+        if let Some(x) = exact.first() {
+            return Some((
+                *x,
+                "the certificate the name means, written the right way round".into(),
+            ));
+        }
+    }
+    // 2. One that carries the name asked for.
+    if let Some(cn) = &hint.cn {
+        let mut named: Vec<&Certificate> = pool
+            .iter()
+            .copied()
+            .filter(|x| {
+                select::cert_names(x, now).is_some_and(|n| {
+                    n.names
+                        .iter()
+                        .any(|m| m.trim().eq_ignore_ascii_case(cn.trim()))
+                        || (!cn.starts_with("*.") && n.names.iter().any(|m| select::covers(m, cn)))
+                })
+            })
+            .collect();
+        rank(&mut named, now);
+        if let Some(x) = named.first() {
+            return Some((*x, format!("the newest valid certificate for `{cn}`")));
+        }
+    }
+    // 3. The hybrid configuration's certificate.
+    for hc in &config.hybrid {
+        if let Some(name) = hc
+            .tls_certificate_name
+            .as_ref()
+            .and_then(|t| parse_tls_name(t, hc.origin.format).ok())
+        {
+            let mut exact: Vec<&Certificate> = pool
+                .iter()
+                .copied()
+                .filter(|x| {
+                    matches!(
+                        compare(&name, x, now),
+                        NameMatch::Exact | NameMatch::IfGlued
+                    )
+                })
+                .collect();
+            rank(&mut exact, now);
+            if let Some(x) = exact.first() {
+                return Some((*x, "the certificate the hybrid configuration names".into()));
+            }
+        }
+    }
+    // 4. One that covers the name Exchange Online connects to (or the connector's own Fqdn).
+    let mut hosts: Vec<String> = config
+        .hybrid
+        .iter()
+        .filter_map(|h| h.on_premises_smart_host.clone())
+        .collect();
+    for o in &config.outbound_connectors {
+        if let Some(sh) = &o.smart_hosts {
+            hosts.extend(sh.items.iter().cloned());
+        }
+    }
+    hosts.extend(c.rc.fqdn.as_ref().map(|f| f.value.clone()));
+    for host in hosts.iter().filter_map(|h| public_host(h)) {
+        let mut covering: Vec<&Certificate> = pool
+            .iter()
+            .copied()
+            .filter(|x| select::cert_covers(x, &host, now) == Some(true))
+            .collect();
+        rank(&mut covering, now);
+        if let Some(x) = covering.first() {
+            return Some((
+                *x,
+                format!("the newest valid certificate covering `{host}`"),
+            ));
+        }
+    }
+    // 5. The only CA-issued candidate (enabled for SMTP, else at all).
+    let smtp: Vec<&Certificate> = pool
+        .iter()
+        .copied()
+        .filter(|x| has_smtp(x) == Some(true))
+        .collect();
+    match (smtp.as_slice(), pool.as_slice()) {
+        ([x], _) => Some((
+            *x,
+            "the only valid CA-issued certificate enabled for SMTP".into(),
+        )),
+        ([], [x]) => Some((
+            *x,
+            "the only valid CA-issued certificate in the paste".into(),
+        )),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fix fragments
+// ---------------------------------------------------------------------------------------
+
+/// `Enable-ExchangeCertificate … -Services SMTP` with the prompt explained. `known_missing`:
+/// the paste shows SMTP is not among its services (else: not shown at all).
+fn enable_smtp(mut fix: Fix, cert: &Certificate, server_arg: &str, known_missing: bool) -> Fix {
+    fix = fix.tell(if known_missing {
+        "It is not enabled for SMTP: enable it first (Exchange would choose it anyway, and the TLS handshake would then fail; Microsoft Learn: Selection of Inbound STARTTLS Certificates):"
+    } else {
+        "If its Services do not include SMTP (the paste does not show them), enable it first:"
+    });
+    match thumb(cert) {
+        Some(t) => {
+            fix = fix.run(
+                EMS,
+                format!("Enable-ExchangeCertificate{server_arg} -Thumbprint {} -Services SMTP", q(&t)),
+            )
+        }
+        None => {
+            fix = fix.tell(
+                "(the paste shows no usable thumbprint: take it from Get-ExchangeCertificate and run Enable-ExchangeCertificate -Thumbprint <it> -Services SMTP)",
+            )
+        }
+    }
+    fix.tell(
+        "It asks whether to overwrite the existing default SMTP certificate: answer No (N), to keep the self-signed certificate as the internal transport certificate (Microsoft Learn: Enable-ExchangeCertificate; Exchange Team blog, 2025). SMTP is added to its services; the others stay.",
+    )
+}
+
+/// A value quoted for PowerShell that is known to be safe (hex digits, fixed tokens).
+fn q(safe: &str) -> String {
+    ps_quote(safe).unwrap_or_else(|| format!("'{safe}'"))
+}
+
+/// `Set-ReceiveConnector … -TlsCertificateName '<I>…<S>…'` naming `cert`, with the prose a
+/// filter or a missing target needs.
+fn bind_steps(mut fix: Fix, c: &Conn, cert: &Certificate, now: OffsetDateTime) -> Fix {
+    let target = receive_connector_target(c.rc);
+    fix = target_note(fix, c, target.as_ref());
+    let value = tls_name_of(cert, now);
+    match (&target, value.as_deref().and_then(ps_quote)) {
+        (Some(t), Some(v)) => fix.run(
+            EMS,
+            t.command("Set-ReceiveConnector", &format!("-TlsCertificateName {v}")),
+        ),
+        (Some(t), None) => match thumb(cert) {
+            Some(tp) => fix
+                .tell("Build the name from the certificate itself (the paste wrapped or garbled its issuer or subject, so they are not copied here):")
+                .run(
+                    EMS,
+                    format!("$c = Get-ExchangeCertificate{} -Thumbprint {}", c.server_arg(), q(&tp)),
+                )
+                .run(
+                    EMS,
+                    t.command(
+                        "Set-ReceiveConnector",
+                        "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+                    ),
+                ),
+            None => fix.tell(
+                "Set its TlsCertificateName to \"<I>\" + the certificate's Issuer + \"<S>\" + its Subject, exactly as Get-ExchangeCertificate prints them (the paste's values cannot be copied into a command safely).",
+            ),
+        },
+        (None, _) => fix.tell(format!(
+            "The paste names this connector by nothing a command can safely use (Identity, Server and Name, or Fqdn and port). Run Set-ReceiveConnector on it with -TlsCertificateName set to \"<I>\" + the Issuer + \"<S>\" + the Subject of {}.",
+            subject_words(cert, now)
+        )),
+    }
+}
+
+/// The prose a filter target needs.
+fn target_note(fix: Fix, c: &Conn, target: Option<&Target>) -> Fix {
+    match target {
+        Some(t) if t.is_filter() => fix.tell(format!(
+            "The paste shows no Identity for this connector: the command selects it by its Fqdn and port. Check first that it selects exactly one connector (Get-ReceiveConnector | fl Identity,Fqdn,Bindings); if not, put its Identity in place of the filter{}.",
+            c.server
+                .as_deref()
+                .map(|s| format!(" (run on {s})"))
+                .unwrap_or_default()
+        )),
+        _ => fix,
+    }
+}
+
+/// The restart, the check, and HCW's own way for the hybrid connector.
+fn after_bind(mut fix: Fix, c: &Conn) -> Fix {
+    fix = fix
+        .tell("Field advice, not documented as required: restart the Front End Transport service (in most cases the change takes effect without it):")
+        .run(EMS, "Restart-Service MSExchangeFrontEndTransport");
+    let port = c
+        .ports()
+        .into_iter()
+        .find(|p| *p == 25 || *p == 587)
+        .unwrap_or(25);
+    match c.rc.fqdn.as_ref().and_then(|f| public_host(&f.value)) {
+        Some(h) => {
+            fix = fix.tell("Then check that it offers STARTTLS with the certificate:").run(
+                Shell::Shell,
+                format!("starttls-check {}", shell_word(&format!("[{h}]:{port}"))),
+            )
+        }
+        None => {
+            fix = fix.tell(format!(
+                "Then check from outside that port {port} offers STARTTLS with this certificate (starttls-check [the public name of this server]:{port}), and that Event 12014 no longer appears in the Application log."
+            ))
+        }
+    }
+    if c.hybrid() {
+        fix = fix.tell(
+            "Alternatively, re-run the Hybrid Configuration Wizard and choose \"Update Secure Mail Certificate for Connectors\": it sets the same value on the connectors and the hybrid configuration.",
+        );
+    }
+    fix
+}
+
+/// No certificate in the paste can be named: what to look for, and the listing to pick from.
+fn no_candidate(fix: Fix, c: &Conn, wanted: &str) -> Fix {
+    let target = receive_connector_target(c.rc);
+    let mut fix = fix
+        .tell(format!(
+            "The paste shows no certificate that can take its place. Look for {wanted}: CA-issued, Status Valid, HasPrivateKey True, not expired. If there is none, install the renewed certificate (Import-ExchangeCertificate) first. Never name a certificate that is not in this list:"
+        ))
+        .run(
+            EMS,
+            format!("Get-ExchangeCertificate{} | fl {LIST_FIELDS}", c.server_arg()),
+        )
+        .tell("Then name it (the first line holds a placeholder: put the thumbprint in; enable it for SMTP first if its Services lack it, answering No to the prompt about the default SMTP certificate):")
+        .run(
+            EMS,
+            format!(
+                "$c = Get-ExchangeCertificate{} -Thumbprint {CHOSEN_THUMBPRINT}",
+                c.server_arg()
+            ),
+        );
+    fix = target_note(fix, c, target.as_ref());
+    match target {
+        Some(t) => fix.run(
+            EMS,
+            t.command(
+                "Set-ReceiveConnector",
+                "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+            ),
+        ),
+        None => fix.tell("Run Set-ReceiveConnector on this connector (by its Identity) with -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"."),
+    }
+}
+
+/// The whole rebinding: enable SMTP when needed, name the certificate, restart, check.
+fn rebind(
+    fix: Fix,
+    c: &Conn,
+    cand: Option<&(&Certificate, String)>,
+    wanted: &str,
+    now: OffsetDateTime,
+) -> Fix {
+    let Some((cert, why)) = cand else {
+        return no_candidate(fix, c, wanted);
+    };
+    let valid_until = not_after(cert, now)
+        .map(|d| format!(", valid until {}", show_date(&d)))
+        .unwrap_or_default();
+    let mut fix = fix.tell(format!(
+        "Name {} (thumbprint {}{valid_until}), {why}.",
+        subject_words(cert, now),
+        thumb_words(cert)
+    ));
+    match has_smtp(cert) {
+        Some(true) => {}
+        Some(false) => fix = enable_smtp(fix, cert, &c.server_arg(), true),
+        None => fix = enable_smtp(fix, cert, &c.server_arg(), false),
+    }
+    fix = bind_steps(fix, c, cert, now);
+    after_bind(fix, c)
+}
+
+/// Prose that may quote pasted text: controls and invisible format characters are written
+/// as `\u{…}`, so a pasted newline cannot start a line of its own (`Fix::say` splits at
+/// newlines) and a bidi override cannot make the text read differently from what it is.
+pub(crate) fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control()
+            || matches!(c,
+                '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+        {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// [`Fix::say`] for prose that may quote pasted text (see [`clean`]).
+trait Tell {
+    fn tell(self, text: impl AsRef<str>) -> Self;
+}
+
+impl Tell for Fix {
+    fn tell(self, text: impl AsRef<str>) -> Fix {
+        self.say(clean(text.as_ref()))
+    }
+}
+
+fn inconclusive(
+    config: &Config,
+    endpoint: &str,
+    what: &str,
+    why: &str,
+    loc: Loc,
+    ask: &str,
+) -> Finding {
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::inconclusive",
+        &[endpoint, what, why],
+    )
+    .tell(ask);
+    Finding::new(
+        Code::ExchangeCheckInconclusive,
+        Severity::Info,
+        endpoint.to_string(),
+        Vec::new(),
+        format!("could not check {what}: {why}"),
+        vec![format!("{}: {why}", config.at(loc))],
+        fix,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// R9: AuthMechanism without Tls
+// ---------------------------------------------------------------------------------------
+
+/// R9. Returns false when the connector offers no STARTTLS at all (the certificate rules
+/// then have nothing to judge).
+fn tls_enabled(config: &Config, c: &Conn, out: &mut Vec<Finding>) -> bool {
+    let Some(am) = &c.rc.auth_mechanism else {
+        return true;
+    };
+    match am.has("Tls") {
+        Some(true) => true,
+        None => {
+            out.push(inconclusive(
+                config,
+                &c.label,
+                "whether this connector offers STARTTLS",
+                &format!(
+                    "its AuthMechanism `{}` holds bits this tool cannot name, and Tls is not among the names it can",
+                    am.raw
+                ),
+                c.loc(),
+                "Paste Get-ReceiveConnector | fl Identity,AuthMechanism as text (Format-List), or the collection script's JSON.",
+            ));
+            true
+        }
+        Some(false) => {
+            out.push(tls_disabled(config, c));
+            false
+        }
+    }
+}
+
+fn tls_disabled(config: &Config, c: &Conn) -> Finding {
+    let am = c.rc.auth_mechanism.clone().unwrap_or_default();
+    let severity = if c.port25() == Some(true) || c.hybrid() {
+        Severity::Fail
+    } else {
+        Severity::Warn
+    };
+    let value = if c.default_frontend() == Some(true) {
+        Some(DEFAULT_FRONTEND_AUTH.to_string())
+    } else {
+        // Keep what it has and add Tls; `None` may only stand alone, so it goes.
+        let mut names = vec!["Tls".to_string()];
+        let mut known = true;
+        for n in &am.names {
+            match AUTH_NAMES.iter().find(|k| k.eq_ignore_ascii_case(n.trim())) {
+                Some(k) if *k == "None" || *k == "Tls" => {}
+                Some(k) => names.push((*k).to_string()),
+                None => known = false,
+            }
+        }
+        known.then(|| names.join(","))
+    };
+    let mut evidence = vec![
+        format!("{}: AuthMechanism `{}`", config.at(c.loc()), am.raw),
+        "Without Tls in AuthMechanism the connector does not advertise STARTTLS and loads no certificate (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string(),
+    ];
+    if am
+        .names
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case("ExternalAuthoritative"))
+    {
+        evidence.push("ExternalAuthoritative (externally secured) is set: if this connector takes only relayed mail over a secured network, that may be intended".to_string());
+    }
+    let target = receive_connector_target(c.rc);
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_tls_disabled",
+        &[&c.label, value.as_deref().unwrap_or("")],
+    );
+    fix = target_note(fix, c, target.as_ref());
+    fix = match (&target, &value) {
+        (Some(t), Some(v)) => {
+            let why = if c.default_frontend() == Some(true) {
+                "Give it the Default Frontend connector's AuthMechanism (the value setup and the Hybrid Configuration Wizard write):"
+            } else {
+                "Add Tls to what it has (None may only stand alone, so it goes):"
+            };
+            fix.tell(why).run(
+                EMS,
+                t.command("Set-ReceiveConnector", &format!("-AuthMechanism {v}")),
+            )
+        }
+        _ => fix.tell(
+            "Add Tls to this connector's AuthMechanism (Set-ReceiveConnector <its Identity> -AuthMechanism Tls,… keeping the values it needs; None may only stand alone).",
+        ),
+    };
+    fix = fix.tell("STARTTLS is offered on the next connection; no restart is needed.");
+    Finding::new(
+        Code::ExchangeReceiveTlsDisabled,
+        severity,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {}: the connector's AuthMechanism lacks Tls",
+            c.where_()
+        ),
+        evidence,
+        fix,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// R1, R17, R6: what the selection gives each connector
+// ---------------------------------------------------------------------------------------
+
+fn judge_selection(
+    config: &Config,
+    e: &Eval,
+    evals: &[Eval],
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    let c = e.conn;
+    if !c.relevant() {
+        return;
+    }
+    match &e.sel {
+        Selection::NotFound {
+            sought: Sought::TlsCertificateName(name),
+            near,
+            assumption,
+        } => out.push(name_not_found(
+            config,
+            c,
+            name,
+            near,
+            assumption.as_deref(),
+            now,
+        )),
+        Selection::NotFound {
+            sought, assumption, ..
+        } => {
+            if let Some(f) = fqdn_not_found(config, c, sought, assumption.as_deref(), now) {
+                out.push(f);
+            }
+        }
+        Selection::Invalid(problem) => out.push(name_invalid(config, c, problem, now)),
+        Selection::Chosen {
+            sought: sought @ (Sought::Fqdn(_) | Sought::ServerName(_)),
+            cert,
+            assumption,
+            ..
+        } if self_signed(cert, now) == Some(true) => {
+            if let Some(f) =
+                fqdn_self_signed(config, c, sought, cert, assumption.as_deref(), evals, now)
+            {
+                out.push(f);
+            }
+        }
+        Selection::Chosen { .. } => {}
+        Selection::Unknown(why) => {
+            // Nothing to look the certificate up in: the command layer says what is missing.
+            if config.certificates.is_empty() {
+                return;
+            }
+            let loc =
+                c.rc.tls_certificate_name
+                    .as_ref()
+                    .map_or(c.loc(), |t| t.loc);
+            out.push(inconclusive(
+                config,
+                &c.label,
+                &format!("which certificate Exchange presents {}", c.where_()),
+                why,
+                loc,
+                &format!(
+                    "Paste Get-ExchangeCertificate{} | fl from the server this connector runs on (or give --server when the list names none).",
+                    c.server_arg()
+                ),
+            ));
+        }
+    }
+}
+
+/// `O=XXXXSince the fact…` → `XXXX`: where the glued prose starts in the last value, when a
+/// capital begins a word inside the first token (`…XSince`, `…oSince`).
+pub(crate) fn glue_head(value: &str) -> Option<&str> {
+    let first = value.split_whitespace().next()?;
+    let chars: Vec<(usize, char)> = first.char_indices().collect();
+    for w in chars.windows(3) {
+        let ((_, a), (i, b), (_, c)) = (w[0], w[1], w[2]);
+        if a.is_alphanumeric() && b.is_uppercase() && c.is_lowercase() {
+            return Some(&value[..i]);
+        }
+    }
+    None
+}
+
+/// `TlsCertificateName read as `…` (the text after `O=XXXX` looks like prose glued on by the
+/// paste)`.
+pub(crate) fn read_as(config: &Config, text: &Text, name: Option<&TlsName>) -> Vec<String> {
+    let mut line = format!(
+        "{}: TlsCertificateName read as `{}`",
+        config.at(text.loc),
+        text.value.trim()
+    );
+    if let Some(n) = name
+        && n.glued
+        && let Some(last) = n.subject.rdns.last()
+    {
+        match glue_head(&last.value) {
+            Some(head) => line.push_str(&format!(
+                " (the text after `{}={head}` looks like prose glued on by the paste)",
+                last.kind
+            )),
+            None => line.push_str(" (its last value reads like prose glued on by the paste)"),
+        }
+    }
+    let mut lines = vec![line];
+    if text.wrapped {
+        lines.push(
+            "the value was wrapped across lines in the paste: it is compared without its spaces"
+                .to_string(),
+        );
+    }
+    lines
+}
+
+/// R1 (or R17 when the near miss is the same certificate written reversed or swapped).
+fn name_not_found(
+    config: &Config,
+    c: &Conn,
+    name: &TlsName,
+    near: &[(&Certificate, Near)],
+    assumption: Option<&str>,
+    now: OffsetDateTime,
+) -> Finding {
+    let Some(text) = c.rc.tls_certificate_name.as_ref() else {
+        // The selection only says NotFound for a name it was given.
+        return inconclusive(
+            config,
+            &c.label,
+            "the TlsCertificateName",
+            "it was not pasted",
+            c.loc(),
+            "Paste Get-ReceiveConnector | fl.",
+        );
+    };
+    let sc = select::scope(config, c.server.as_deref());
+    let mut evidence = read_as(config, text, Some(name));
+    let on = c
+        .server
+        .as_deref()
+        .map_or_else(|| "the server".to_string(), str::to_string);
+    evidence.push(format!(
+        "Exchange looks for a certificate with exactly this issuer and subject on {on}: none of the {} pasted has them",
+        sc.certs.len()
+    ));
+    for (cert, n) in near {
+        evidence.push(format!(
+            "{} — near miss: {}",
+            cert_line(config, cert, now),
+            n.describe()
+        ));
+    }
+    let others: Vec<&&Certificate> = sc
+        .certs
+        .iter()
+        .filter(|x| !near.iter().any(|(n, _)| std::ptr::eq(*n, **x)))
+        .collect();
+    for cert in others.iter().take(6) {
+        evidence.push(format!("{} — no match", cert_line(config, cert, now)));
+    }
+    if others.len() > 6 {
+        evidence.push(format!(
+            "… and {} more certificates, none near",
+            others.len() - 6
+        ));
+    }
+    if let Some(a) = assumption {
+        evidence.push(format!("assumed: {a}"));
+    }
+    let written_wrong = near
+        .iter()
+        .find(|(_, n)| matches!(n, Near::Reversed | Near::Swapped))
+        .map(|(_, n)| *n);
+    let hint = Hint {
+        near: near.to_vec(),
+        meant: None,
+        cn: name.subject.common_name().map(str::to_string),
+    };
+    let cand = candidate(config, c, &hint, now);
+    let wanted = name.subject.common_name().map_or_else(
+        || "the certificate this connector should present".to_string(),
+        |cn| format!("a certificate for `{cn}`"),
+    );
+    let (code, summary, intro) = match written_wrong {
+        Some(n) => (
+            Code::ExchangeTlsCertificateNameInvalid,
+            format!(
+                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): the name has {}, so it matches no certificate",
+                c.where_(),
+                match n {
+                    Near::Reversed =>
+                        "its distinguished names in reverse order (as certutil or the MMC write them)",
+                    _ => "issuer and subject swapped",
+                }
+            ),
+            "Exchange compares issuer and subject exactly as Get-ExchangeCertificate prints them (most specific RDN first, <I> before <S>). Rebuild the name from the certificate (Microsoft Learn: Set-ReceiveConnector, -TlsCertificateName).",
+        ),
+        None => (
+            Code::ExchangeReceiveCertificateNotFound,
+            format!(
+                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): no certificate on {on} has the issuer and subject it names",
+                c.where_()
+            ),
+            "Exchange never falls back from a TlsCertificateName that names no certificate: it withholds STARTTLS (Microsoft Learn: Selection of Inbound STARTTLS Certificates). After a renewal the connector still names the old certificate; name the one that should be presented.",
+        ),
+    };
+    let cand_thumb = cand
+        .as_ref()
+        .map(|(x, _)| thumb_words(x))
+        .unwrap_or_default();
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_rebind",
+        &[&c.label, &cand_thumb],
+    )
+    .tell(intro);
+    let fix = rebind(fix, c, cand.as_ref(), &wanted, now);
+    Finding::new(
+        code,
+        Severity::Fail,
+        c.label.clone(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// The name the admin meant when the markers are swapped: `<S>subject<I>issuer`.
+pub(crate) fn unswap(text: &Text) -> Option<TlsName> {
+    let raw = text.value.trim();
+    let lower = raw.to_ascii_lowercase();
+    let (s, i) = (lower.find("<s>")?, lower.rfind("<i>")?);
+    if s >= i {
+        return None;
+    }
+    Some(TlsName {
+        subject: Dn::parse(&raw[s + 3..i])?,
+        issuer: Dn::parse(&raw[i + 3..])?,
+        raw: raw.to_string(),
+        glued: false,
+        wrapped: text.wrapped,
+    })
+}
+
+/// The last `CN=` of a name without markers (HealthChecker's failsafe reads the first and the
+/// last `CN=` as issuer and subject).
+fn last_cn(raw: &str) -> Option<String> {
+    let lower = raw.to_ascii_lowercase();
+    let at = lower.rfind("cn=")?;
+    let v = raw[at + 3..].split([',', '<']).next()?.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// What is wrong with a `TlsCertificateName`, in words (shared with the cross-premises rules,
+/// which judge the send connector's and the hybrid configuration's names).
+pub(crate) fn name_problem_words(problem: &NameProblem) -> &'static str {
+    match problem {
+        NameProblem::NoMarkers { .. } => {
+            "it has neither <I> nor <S>, so Exchange cannot tell issuer from subject"
+        }
+        NameProblem::Swapped => "<S> comes before <I>: issuer and subject are swapped",
+        NameProblem::Empty => "a marker has nothing readable after it",
+    }
+}
+
+/// R17 for a name that cannot be read.
+fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDateTime) -> Finding {
+    let Some(text) = c.rc.tls_certificate_name.as_ref() else {
+        return inconclusive(
+            config,
+            &c.label,
+            "the TlsCertificateName",
+            "it was not pasted",
+            c.loc(),
+            "Paste Get-ReceiveConnector | fl.",
+        );
+    };
+    if let NameProblem::NoMarkers { maybe_eaten: true } = problem {
+        let target = receive_connector_target(c.rc);
+        let ask = match &target {
+            Some(Target::Identity(id)) => format!(
+                "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector {id} | fl TlsCertificateName"
+            ),
+            _ => "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector | fl Identity,Bindings,TlsCertificateName".to_string(),
+        };
+        let mut f = inconclusive(
+            config,
+            &c.label,
+            "the TlsCertificateName",
+            "it shows neither <I> nor <S>, and a forum or web page may have eaten them as HTML tags (<I> is italics, <S> strike-through)",
+            text.loc,
+            &ask,
+        );
+        f.evidence.extend(read_as(config, text, None));
+        return f;
+    }
+    let what = name_problem_words(problem);
+    let (meant, cn) = match problem {
+        NameProblem::NoMarkers { .. } => (None, last_cn(&text.value)),
+        NameProblem::Swapped => {
+            let m = unswap(text);
+            let cn = m
+                .as_ref()
+                .and_then(|m| m.subject.common_name().map(str::to_string));
+            (m, cn)
+        }
+        NameProblem::Empty => (None, None),
+    };
+    let mut evidence = read_as(config, text, None);
+    evidence.push(format!(
+        "Exchange expects <I>X.500Issuer<S>X.500Subject, as Get-ExchangeCertificate prints them; {what} (HealthChecker: TlsCertificateName Syntax Invalid)"
+    ));
+    let hint = Hint {
+        near: Vec::new(),
+        meant: meant.as_ref(),
+        cn: cn.clone(),
+    };
+    let cand = candidate(config, c, &hint, now);
+    let wanted = cn.map_or_else(
+        || "the certificate this connector should present".to_string(),
+        |cn| format!("a certificate for `{cn}`"),
+    );
+    let cand_thumb = cand
+        .as_ref()
+        .map(|(x, _)| thumb_words(x))
+        .unwrap_or_default();
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_rebind",
+        &[&c.label, &cand_thumb],
+    )
+    .tell("Rebuild the name from Get-ExchangeCertificate (Microsoft Learn: Set-ReceiveConnector, -TlsCertificateName).");
+    let fix = if config.certificates.is_empty() {
+        fix.tell("Paste Get-ExchangeCertificate | fl to get the exact command; meanwhile:")
+            .then(no_candidate(
+                Fix::new(Family::Exchange, "", &[]),
+                c,
+                &wanted,
+            ))
+    } else {
+        rebind(fix, c, cand.as_ref(), &wanted, now)
+    };
+    Finding::new(
+        Code::ExchangeTlsCertificateNameInvalid,
+        Severity::Fail,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {} (Event 12014): its TlsCertificateName cannot match any certificate ({what})",
+            c.where_()
+        ),
+        evidence,
+        fix,
+    )
+}
+
+fn sought_words(sought: &Sought) -> String {
+    match sought {
+        Sought::TlsCertificateName(_) => "its TlsCertificateName".to_string(),
+        Sought::Fqdn(f) => format!("its Fqdn `{f}`"),
+        Sought::ServerName(s) => format!("the server's name `{s}` (no Fqdn either)"),
+    }
+}
+
+fn sought_host(sought: &Sought) -> Option<&str> {
+    match sought {
+        Sought::Fqdn(h) | Sought::ServerName(h) => Some(h),
+        Sought::TlsCertificateName(_) => None,
+    }
+}
+
+/// A public name to greet with (`-Fqdn`): the hybrid configuration's smart host when the
+/// certificate covers it, else a `mail.`/`smtp.` name on the certificate.
+fn greeting_name(config: &Config, cert: &Certificate, now: OffsetDateTime) -> Option<String> {
+    for h in config
+        .hybrid
+        .iter()
+        .filter_map(|h| h.on_premises_smart_host.as_deref())
+        .filter_map(public_host)
+    {
+        if select::cert_covers(cert, &h, now) == Some(true) {
+            return Some(h);
+        }
+    }
+    select::cert_names(cert, now)?
+        .names
+        .iter()
+        .filter_map(|n| public_host(n))
+        .find(|n| n.starts_with("mail.") || n.starts_with("smtp."))
+}
+
+/// R6's fix: name the certificate (what HCW does), and optionally greet with a public name
+/// on a connector known to be a Frontend one — never on `Default <server>` (HubTransport),
+/// where changing Fqdn breaks mail flow between Mailbox servers (Set-ReceiveConnector).
+fn fqdn_fix(config: &Config, c: &Conn, host: &str, intro: &str, now: OffsetDateTime) -> Fix {
+    let cand = candidate(config, c, &Hint::default(), now);
+    let cand_thumb = cand
+        .as_ref()
+        .map(|(x, _)| thumb_words(x))
+        .unwrap_or_default();
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_fqdn_fallback",
+        &[&c.label, host, &cand_thumb],
+    )
+    .tell(intro);
+    let mut fix = rebind(
+        fix,
+        c,
+        cand.as_ref(),
+        "the CA-issued certificate whose names the senders connect to (for hybrid: the name in Exchange Online's outbound connector, TlsDomain)",
+        now,
+    );
+    if c.role == Role::Frontend {
+        let target = receive_connector_target(c.rc);
+        let name = cand
+            .as_ref()
+            .and_then(|(x, _)| greeting_name(config, x, now));
+        match (target, name.as_deref().and_then(ps_quote)) {
+            (Some(t), Some(n)) => {
+                fix = fix
+                    .tell("Optional, cosmetic for Exchange Online (it checks the certificate against its TlsDomain, not the greeting): greet with the public name on this Frontend connector. Never change Fqdn on the Default <server> connector of the Mailbox server: mail between Mailbox servers would fail (Microsoft Learn: Set-ReceiveConnector).")
+                    .run(EMS, t.command("Set-ReceiveConnector", &format!("-Fqdn {n}")));
+            }
+            _ => {
+                fix = fix.tell("Optional: set -Fqdn on this Frontend connector to the public name on the certificate (cosmetic for Exchange Online); never change Fqdn on the Default <server> connector of the Mailbox server (Microsoft Learn: Set-ReceiveConnector).");
+            }
+        }
+    }
+    fix
+}
+
+/// R6: no TlsCertificateName and nothing covers the name: no STARTTLS.
+fn fqdn_not_found(
+    config: &Config,
+    c: &Conn,
+    sought: &Sought,
+    assumption: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<Finding> {
+    let host = sought_host(sought)?;
+    if let Sought::ServerName(s) = sought
+        && !s.contains('.')
+    {
+        // Exchange looks for the server's FQDN, which the paste does not show.
+        return Some(inconclusive(
+            config,
+            &c.label,
+            &format!("which certificate Exchange presents {}", c.where_()),
+            &format!(
+                "the connector has no Fqdn, so Exchange looks for the server's full name, and the paste shows only `{s}`"
+            ),
+            c.loc(),
+            "Paste Get-ReceiveConnector | fl with its Fqdn, or the server's FQDN (Get-ExchangeServer | fl Fqdn).",
+        ));
+    }
+    let severity = if c.hybrid() || c.port25() == Some(true) {
+        Severity::Fail
+    } else {
+        Severity::Warn
+    };
+    let mut evidence = vec![format!(
+        "{}: no TlsCertificateName: Exchange looks for a certificate covering {}",
+        config.at(c.rc.fqdn.as_ref().map_or(c.loc(), |f| f.loc)),
+        sought_words(sought)
+    )];
+    if let Some(why) = internal_name(host) {
+        evidence.push(format!(
+            "`{host}` is {why}: no public CA issues certificates for it"
+        ));
+    }
+    evidence.push(
+        "no pasted certificate with a private key covers it, so Exchange withholds STARTTLS and logs Event 12014".to_string(),
+    );
+    if let Some(a) = assumption {
+        evidence.push(format!("assumed: {a}"));
+    }
+    let fix = fqdn_fix(
+        config,
+        c,
+        host,
+        "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn; nothing covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the certificate explicitly, as the Hybrid Configuration Wizard does:",
+        now,
+    );
+    Some(Finding::new(
+        Code::ExchangeReceiveFqdnFallback,
+        severity,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {} (Event 12014): no TlsCertificateName, and no certificate covers {}",
+            c.where_(),
+            sought_words(sought)
+        ),
+        evidence,
+        fix,
+    ))
+}
+
+/// Another connector of the same server on port 25 whose TlsCertificateName fails: the
+/// seed-001 situation, where 587 offers STARTTLS and 25 does not.
+fn failing_port25<'e>(c: &Conn, evals: &'e [Eval]) -> Option<&'e Eval<'e, 'e>> {
+    evals.iter().find(|e| {
+        !std::ptr::eq(e.conn, c)
+            && e.conn.port25() == Some(true)
+            && e.conn.rc.tls_certificate_name.is_some()
+            && match (&e.conn.server, &c.server) {
+                (Some(a), Some(b)) => same_server(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+            && matches!(
+                e.sel,
+                Selection::NotFound {
+                    sought: Sought::TlsCertificateName(_),
+                    ..
+                } | Selection::Invalid(_)
+            )
+    })
+}
+
+/// R6: no TlsCertificateName, and only the self-signed certificate covers the name.
+fn fqdn_self_signed(
+    config: &Config,
+    c: &Conn,
+    sought: &Sought,
+    cert: &Certificate,
+    assumption: Option<&str>,
+    evals: &[Eval],
+    now: OffsetDateTime,
+) -> Option<Finding> {
+    let host = sought_host(sought)?;
+    let (severity, summary) = if c.hybrid() {
+        let sev = if c.cloud() == Some(true) || org_hybrid(config) {
+            Severity::Fail
+        } else {
+            Severity::Warn
+        };
+        (
+            sev,
+            format!(
+                "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
+                c.where_(),
+                sought_words(sought)
+            ),
+        )
+    } else if c.binds(587) == Some(true) {
+        (
+            Severity::Info,
+            format!(
+                "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
+                c.where_(),
+                sought_words(sought)
+            ),
+        )
+    } else {
+        return None;
+    };
+    let mut evidence = vec![format!(
+        "{}: no TlsCertificateName: Exchange picks the certificate by {}",
+        config.at(c.rc.fqdn.as_ref().map_or(c.loc(), |f| f.loc)),
+        sought_words(sought)
+    )];
+    if let Some(why) = internal_name(host) {
+        evidence.push(format!(
+            "`{host}` is {why}: no public CA issues certificates for it, so only Exchange's self-signed certificate covers it"
+        ));
+    }
+    evidence.push(format!("{} — chosen", cert_line(config, cert, now)));
+    if let Some(a) = assumption {
+        evidence.push(format!("assumed: {a}"));
+    }
+    let intro = if c.hybrid() {
+        evidence.push("Exchange Online validates the certificate of the server it delivers to (outbound connector, TlsSettings DomainValidation) and defers the mail: 450 4.7.320 Certificate validation failed, or 450 4.4.317 … SubjectMismatch; other senders that validate (MTA-STS, DANE) refuse it too".to_string());
+        if severity == Severity::Warn {
+            evidence.push("the paste shows no hybrid configuration or Exchange Online connector: senders that do not validate certificates still deliver over TLS".to_string());
+        }
+        "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn, and only the self-signed certificate covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the CA-issued certificate explicitly, as the Hybrid Configuration Wizard does:"
+    } else {
+        evidence.push("STARTTLS works here, but clients that check certificates (Outlook, phones, scanners sending by SMTP) warn or refuse".to_string());
+        if let Some(other) = failing_port25(c, evals) {
+            evidence.push(format!(
+                "This is why {} offers STARTTLS and port 25 does not: {} names a certificate in TlsCertificateName that is not there, and Exchange does not fall back from it (Event 12014); this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
+                c.where_().trim_start_matches("on "),
+                other.conn.label
+            ));
+        }
+        "Nothing is broken here. Optional: to present the CA-issued certificate on this port too, name it:"
+    };
+    let fix = fqdn_fix(config, c, host, intro, now);
+    Some(Finding::new(
+        Code::ExchangeReceiveFqdnFallback,
+        severity,
+        c.label.clone(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// R4, R10, R16, R24: the certificate chosen
+// ---------------------------------------------------------------------------------------
+
+/// One connector that chose a certificate, and how.
+struct Use<'e, 'c, 'a> {
+    conn: &'c Conn<'a>,
+    sought: &'e Sought,
+    if_glued: bool,
+    assumption: Option<&'e str>,
+    rivals: &'e [&'a Certificate],
+}
+
+fn chosen_certificates(
+    config: &Config,
+    evals: &[Eval],
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    let mut groups: Vec<(&Certificate, Vec<Use>)> = Vec::new();
+    for e in evals.iter().filter(|e| e.conn.relevant()) {
+        if let Selection::Chosen {
+            sought,
+            cert,
+            rivals,
+            if_glued,
+            assumption,
+        } = &e.sel
+        {
+            let u = Use {
+                conn: e.conn,
+                sought,
+                if_glued: *if_glued,
+                assumption: assumption.as_deref(),
+                rivals,
+            };
+            match groups.iter_mut().find(|(x, _)| std::ptr::eq(*x, *cert)) {
+                Some((_, uses)) => uses.push(u),
+                None => groups.push((cert, vec![u])),
+            }
+        }
+    }
+    for (cert, uses) in &groups {
+        unusable(config, cert, uses, now, out);
+        duplicate(config, cert, uses, now, out);
+        root_type(config, cert, uses, now, out);
+        weak(config, cert, uses, now, out);
+    }
+}
+
+fn group_label(uses: &[Use]) -> String {
+    let labels: Vec<&str> = uses.iter().map(|u| u.conn.label.as_str()).collect();
+    labels.join(", ")
+}
+
+fn group_where(uses: &[Use]) -> String {
+    let mut ports: Vec<u16> = uses.iter().flat_map(|u| u.conn.ports()).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    match ports.as_slice() {
+        [] => "on its connector".to_string(),
+        [p] => format!("on port {p}"),
+        more => format!("on ports {}", join_and(more)),
+    }
+}
+
+/// `connectors.txt:3: SRV\Default Frontend SRV selects it by its TlsCertificateName`, and the
+/// assumptions made on the way.
+fn use_lines(config: &Config, uses: &[Use]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for u in uses {
+        let mut l = format!(
+            "{}: {} selects it by {}",
+            config.at(u.conn.loc()),
+            u.conn.label,
+            sought_words(u.sought)
+        );
+        if u.if_glued {
+            l.push_str(" (it matches once the prose glued onto the pasted name is cut off)");
+        }
+        lines.push(l);
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for a in uses.iter().filter_map(|u| u.assumption) {
+        if !seen.contains(&a) {
+            seen.push(a);
+            lines.push(format!("assumed: {a}"));
+        }
+    }
+    lines
+}
+
+fn group_server(uses: &[Use], cert: &Certificate) -> Option<String> {
+    uses.iter()
+        .find_map(|u| u.conn.server.clone())
+        .or_else(|| cert.server.as_ref().map(|s| s.name().to_string()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flaw {
+    NoSmtp,
+    NoKey,
+    Expired,
+    Expiring,
+    BadStatus,
+    DoubtfulStatus,
+    SelfSigned,
+}
+
+/// R4.
+fn unusable(
+    config: &Config,
+    cert: &Certificate,
+    uses: &[Use],
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    let label = group_label(uses);
+    let mut flaws: Vec<(Severity, Flaw, String)> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    match cert.services.as_ref().map(|s| s.has("SMTP")) {
+        Some(Some(false)) => flaws.push((
+            Severity::Fail,
+            Flaw::NoSmtp,
+            "is not enabled for SMTP".to_string(),
+        )),
+        Some(None) => out.push(inconclusive(
+            config,
+            &label,
+            "whether the certificate Exchange presents is enabled for SMTP",
+            &format!(
+                "its Services `{}` hold bits this tool cannot name",
+                cert.services
+                    .as_ref()
+                    .map(|s| s.raw.as_str())
+                    .unwrap_or_default()
+            ),
+            cert.origin.loc,
+            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
+        )),
+        _ => {}
+    }
+    if has_smtp(cert) == Some(false) {
+        notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
+    }
+    if cert.has_private_key == Some(false) {
+        flaws.push((
+            Severity::Fail,
+            Flaw::NoKey,
+            "has no private key".to_string(),
+        ));
+    }
+    let by_fqdn_r6 = uses.iter().all(|u| {
+        !matches!(u.sought, Sought::TlsCertificateName(_))
+            && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
+    });
+    if let Some(d) = not_after(cert, now) {
+        match d.before(now) {
+            Some(true) => {
+                flaws.push((
+                    Severity::Fail,
+                    Flaw::Expired,
+                    format!("expired on {}", show_date(&d)),
+                ));
+                notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
+            }
+            None => out.push(inconclusive(
+                config,
+                &label,
+                "whether the certificate Exchange presents has expired",
+                &format!("its NotAfter reads {}", show_date(&d)),
+                cert.origin.loc,
+                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
+            )),
+            Some(false) => match d.before(now + Duration::days(EXPIRY_WARN_DAYS)) {
+                // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6
+                // already says to replace it.
+                Some(true) if !(self_signed(cert, now) == Some(true) && by_fqdn_r6) => {
+                    let days = (d.earliest() - now).whole_days();
+                    flaws.push((
+                        Severity::Warn,
+                        Flaw::Expiring,
+                        format!("expires in {days} days (NotAfter {})", show_date(&d)),
+                    ));
+                }
+                None => out.push(inconclusive(
+                    config,
+                    &label,
+                    &format!("whether the certificate Exchange presents expires within {EXPIRY_WARN_DAYS} days"),
+                    &format!("its NotAfter reads {}", show_date(&d)),
+                    cert.origin.loc,
+                    "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
+                )),
+                _ => {}
+            },
+        }
+    }
+    if let Some(s) = cert.status.as_deref().map(str::trim) {
+        if status_in(cert, &FAIL_STATUS) {
+            flaws.push((Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`")));
+        } else if status_in(cert, &WARN_STATUS) {
+            flaws.push((
+                Severity::Warn,
+                Flaw::DoubtfulStatus,
+                format!("has Status `{s}`"),
+            ));
+        }
+    }
+    let named_hybrid = uses
+        .iter()
+        .any(|u| matches!(u.sought, Sought::TlsCertificateName(_)) && u.conn.hybrid());
+    if self_signed(cert, now) == Some(true) && named_hybrid {
+        flaws.push((
+            Severity::Fail,
+            Flaw::SelfSigned,
+            "is self-signed, which Exchange Online and other senders that validate refuse"
+                .to_string(),
+        ));
+    }
+    let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
+        return;
+    };
+    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
+    let phrases: Vec<&str> = flaws.iter().map(|(_, _, p)| p.as_str()).collect();
+    let where_ = group_where(uses);
+    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+        format!(
+            "the certificate Exchange presents {where_} {}",
+            phrases.join(" and ")
+        )
+    } else if severity == Severity::Fail {
+        format!(
+            "the certificate Exchange presents {where_} is unusable: it {}",
+            join_and(&phrases)
+        )
+    } else {
+        format!(
+            "the certificate Exchange presents {where_} may be refused: it {}",
+            join_and(&phrases)
+        )
+    };
+    let mut evidence = vec![cert_line(config, cert, now)];
+    evidence.extend(use_lines(config, uses));
+    evidence.extend(notes);
+    if has(Flaw::DoubtfulStatus) {
+        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
+    }
+    let server = group_server(uses, cert);
+    let sarg = server_arg(server.as_deref());
+    let tp = thumb_words(cert);
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_unusable",
+        &[&label, &tp, &phrases.join("; ")],
+    );
+    // Replace it when it cannot be repaired: bind the renewal when the paste shows one.
+    if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) || has(Flaw::NoKey) {
+        let cn = issuer_subject(cert, now)
+            .1
+            .and_then(|s| Dn::parse(&s))
+            .and_then(|d| d.common_name().map(str::to_string));
+        let hint = Hint {
+            cn: if has(Flaw::SelfSigned) { None } else { cn },
+            ..Hint::default()
+        };
+        let by_name: Vec<&Use> = uses
+            .iter()
+            .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
+            .collect();
+        let cand = by_name
+            .first()
+            .and_then(|u| candidate(config, u.conn, &hint, now))
+            .filter(|(x, _)| !std::ptr::eq(*x, cert));
+        match (by_name.first(), &cand) {
+            (Some(u), Some((replacement, _))) => {
+                fix = fix.tell("A certificate that can take its place is already on the server: name it instead.");
+                fix = rebind(fix, u.conn, cand.as_ref(), "", now);
+                // The other connectors that name the same certificate.
+                for other in by_name.iter().skip(1) {
+                    fix = bind_steps(fix, other.conn, replacement, now);
+                }
+            }
+            _ => {
+                if has(Flaw::NoKey) {
+                    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
+                    fix = match thumb(cert) {
+                        Some(t) => fix.run(
+                            Shell::WindowsPowerShell,
+                            format!("certutil -repairstore my {t}"),
+                        ),
+                        None => fix.tell("certutil -repairstore my <its thumbprint>"),
+                    };
+                    fix = fix
+                        .tell("Otherwise import it again from a PFX with its key (the path is an example):")
+                        .run(
+                            EMS,
+                            format!(
+                                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
+                            ),
+                        );
+                }
+                if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) {
+                    fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
+                    if let Some(u) = uses.first() {
+                        fix = no_candidate(fix, u.conn, "the renewed certificate");
+                    }
+                }
+            }
+        }
+        if has(Flaw::Expired) {
+            fix = fix.tell("Mail Exchange Online deferred meanwhile may expire in its queue: ask the senders to resend what bounced.");
+        }
+    }
+    if has(Flaw::NoSmtp) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
+        fix = enable_smtp(fix, cert, &sarg, true);
+    }
+    if has(Flaw::BadStatus)
+        && cert
+            .status
+            .as_deref()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("PendingRequest"))
+    {
+        fix = fix.tell("Status PendingRequest: the request was never completed. Import the CA's response on the server that made the request (Import-ExchangeCertificate), then enable it for SMTP.");
+    }
+    if has(Flaw::DoubtfulStatus) {
+        fix = fix.tell(format!(
+            "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
+            server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
+        ));
+        fix = match thumb(cert) {
+            Some(t) => fix.run(
+                Shell::WindowsPowerShell,
+                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+            ),
+            None => fix.tell(
+                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
+            ),
+        };
+        fix = fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.");
+    }
+    if has(Flaw::Expiring) && !has(Flaw::Expired) {
+        if self_signed(cert, now) == Some(true) {
+            fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
+            fix = match thumb(cert) {
+                Some(t) => fix.run(
+                    EMS,
+                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate", q(&t)),
+                ),
+                None => fix.tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
+            };
+        } else {
+            fix = fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
+        }
+    }
+    out.push(Finding::new(
+        Code::ExchangeCertificateUnusable,
+        severity,
+        label,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// Thumbprints that must never be removed: the internal transport certificate of `server`.
+fn internal_thumbprints(config: &Config, server: Option<&str>) -> Vec<String> {
+    config
+        .transport_services
+        .iter()
+        .filter(|t| match (t.name.as_deref(), server) {
+            (Some(a), Some(b)) => same_server(a, b),
+            _ => true,
+        })
+        .filter_map(|t| t.internal_transport_certificate_thumbprint.as_deref())
+        .map(|t| t.trim().to_ascii_uppercase())
+        .collect()
+}
+
+/// `Remove-ExchangeCertificate` for `cert`, unless it is the Auth certificate or the
+/// internal transport certificate.
+fn remove_steps(
+    mut fix: Fix,
+    config: &Config,
+    cert: &Certificate,
+    server: Option<&str>,
+    now: OffsetDateTime,
+) -> Fix {
+    let Some(t) = thumb(cert) else {
+        return fix.tell(format!(
+            "Remove {} once nothing else uses it (the paste shows no usable thumbprint).",
+            subject_words(cert, now)
+        ));
+    };
+    if is_auth_certificate(cert) || internal_thumbprints(config, server).contains(&t) {
+        return fix.tell(format!(
+            "Keep {t}: it is the Auth certificate or the internal transport certificate."
+        ));
+    }
+    if self_signed(cert, now) == Some(true) {
+        fix = fix.tell("It is self-signed: check first that it is not the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint).");
+    }
+    fix.run(
+        EMS,
+        format!(
+            "Remove-ExchangeCertificate{} -Thumbprint {}",
+            server_arg(server),
+            q(&t)
+        ),
+    )
+}
+
+/// R10.
+fn duplicate(
+    config: &Config,
+    cert: &Certificate,
+    uses: &[Use],
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    let mut rivals: Vec<&Certificate> = Vec::new();
+    for r in uses.iter().flat_map(|u| u.rivals.iter().copied()) {
+        if !rivals.iter().any(|x| std::ptr::eq(*x, r)) && !std::ptr::eq(r, cert) {
+            rivals.push(r);
+        }
+    }
+    if rivals.is_empty() {
+        return;
+    }
+    let label = group_label(uses);
+    let n = rivals.len() + 1;
+    // Exchange's order is the newest NotBefore: with a date the paste leaves open, which one
+    // it takes is not known.
+    let undated: Vec<&Certificate> = std::iter::once(cert)
+        .chain(rivals.iter().copied())
+        .filter(|x| !matches!(not_before(x, now), Some(Date::Known(_))))
+        .collect();
+    if let Some(x) = undated.first() {
+        out.push(inconclusive(
+            config,
+            &label,
+            &format!("which of the {n} matching certificates Exchange takes"),
+            &format!(
+                "Exchange takes the newest NotBefore, and the NotBefore of {} is {}",
+                thumb_words(x),
+                match not_before(x, now) {
+                    Some(d) => format!("read as {}", show_date(&d)),
+                    None => "not in the paste".to_string(),
+                }
+            ),
+            x.origin.loc,
+            "Paste Get-ExchangeCertificate | fl Thumbprint,Subject,Issuer,NotBefore,NotAfter,Services,Status (or the collection script's JSON).",
+        ));
+        return;
+    }
+    let ct = thumb_words(cert);
+    let mut reasons: Vec<String> = Vec::new();
+    let mut why = |cond: bool, r: String| {
+        if cond && !reasons.contains(&r) {
+            reasons.push(r);
+        }
+    };
+    let mut no_smtp = false;
+    let mut broken = false;
+    let mut earlier = None;
+    for r in &rivals {
+        let rt = thumb_words(r);
+        if has_smtp(cert) == Some(false) && has_smtp(r) == Some(true) {
+            no_smtp = true;
+            why(true, format!("lacks SMTP ({rt} has it)"));
+        }
+        if status_valid(cert) == Some(false) && status_valid(r) == Some(true) {
+            broken = true;
+            why(
+                true,
+                format!(
+                    "is not Valid (Status `{}`; {rt} is)",
+                    cert.status.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        if cert.has_private_key == Some(false) && r.has_private_key == Some(true) {
+            broken = true;
+            why(true, format!("has no private key ({rt} has one)"));
+        }
+        if let (Some(a), Some(b)) = (newest_not_after(cert, now), newest_not_after(r, now))
+            && a < b
+            && earlier.is_none()
+        {
+            earlier = Some(*r);
+            why(
+                true,
+                format!(
+                    "expires earlier ({}) than {rt} ({})",
+                    cert::date(a),
+                    cert::date(b)
+                ),
+            );
+        }
+    }
+    let severity = if reasons.is_empty() {
+        Severity::Info
+    } else {
+        Severity::Warn
+    };
+    let summary = if reasons.is_empty() {
+        format!(
+            "{n} certificates match what {label} looks for; Exchange takes {ct}, the one with the newest NotBefore"
+        )
+    } else {
+        format!(
+            "{n} certificates match what {label} looks for, and Exchange takes the one with the newest NotBefore ({ct}), which {}",
+            join_and(&reasons)
+        )
+    };
+    let mut evidence = vec![format!("{} — chosen", cert_line(config, cert, now))];
+    for r in &rivals {
+        evidence.push(format!("{} — also matches", cert_line(config, r, now)));
+    }
+    evidence.extend(use_lines(config, uses));
+    evidence.push("Among the matches Exchange takes the newest NotBefore, a CA-issued one before a self-signed one (Microsoft Learn: Selection of Inbound STARTTLS Certificates; the Japanese translation of the 2025 Exchange Team blog says the latest expiry instead)".to_string());
+    let server = group_server(uses, cert);
+    let sarg = server_arg(server.as_deref());
+    let rts: Vec<String> = rivals.iter().map(|r| thumb_words(r)).collect();
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_duplicate",
+        &[&label, &ct, &rts.join(",")],
+    );
+    if no_smtp {
+        fix = fix.tell(format!(
+            "Enable SMTP on the certificate Exchange takes ({ct}):"
+        ));
+        fix = enable_smtp(fix, cert, &sarg, true);
+    }
+    if broken {
+        fix = fix.tell(format!(
+            "If {ct} is a failed import or an abandoned request, remove it after confirming nothing else uses it (IIS, Auth), so that Exchange takes the good one:"
+        ));
+        fix = remove_steps(fix, config, cert, server.as_deref(), now);
+    }
+    if let Some(r) = earlier {
+        fix = fix.tell(format!(
+            "Exchange goes by NotBefore, not by expiry: {ct} will expire before {}. If {} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth); naming it in TlsCertificateName does not help when both have the same issuer and subject.",
+            thumb_words(r),
+            thumb_words(r)
+        ));
+    }
+    if reasons.is_empty() {
+        fix = fix.tell("Nothing needs to change. If the older ones are copies a renewal left behind, remove them after confirming nothing else uses them (IIS, Auth):");
+        for r in &rivals {
+            fix = remove_steps(fix, config, r, server.as_deref(), now);
+        }
+    }
+    out.push(Finding::new(
+        Code::ExchangeCertificateDuplicate,
+        severity,
+        label,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R16.
+fn root_type(
+    config: &Config,
+    cert: &Certificate,
+    uses: &[Use],
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    if !uses
+        .iter()
+        .any(|u| u.conn.hybrid() || u.conn.port25() == Some(true))
+    {
+        return;
+    }
+    let Some(rt) = cert.root_ca_type.as_deref().map(str::trim) else {
+        return;
+    };
+    let odd = rt.eq_ignore_ascii_case("Registry") || rt.eq_ignore_ascii_case("Unknown");
+    if !odd || self_signed(cert, now) != Some(false) || status_in(cert, &["PendingRequest"]) {
+        return;
+    }
+    let label = group_label(uses);
+    let server = group_server(uses, cert);
+    let mut evidence = vec![cert_line(config, cert, now), format!("RootCAType `{rt}`")];
+    evidence.extend(use_lines(config, uses));
+    evidence.push("A CA-issued certificate whose root Exchange does not see among the third-party roots shows RootCAType Registry or Unknown; hybrid mail from Exchange Online was seen stuck Pending in this state (Matt Allford 2016, citing KB 2879262)".to_string());
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_root_type",
+        &[&label, &thumb_words(cert), rt],
+    )
+    .tell(format!(
+        "Import the issuing CA's root certificate into Third-Party Root Certification Authorities of the computer{} (export it from the certificate's chain first; the path is an example):",
+        server.as_deref().map(|s| format!(" {s}")).unwrap_or_default()
+    ))
+    .run(
+        Shell::WindowsPowerShell,
+        r"Import-Certificate -FilePath 'C:\certs\root.cer' -CertStoreLocation Cert:\LocalMachine\AuthRoot",
+    )
+    .tell("Then check that RootCAType reads ThirdParty:");
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate{} -Thumbprint {} | fl Thumbprint,RootCAType,Status",
+                server_arg(server.as_deref()),
+                q(&t)
+            ),
+        ),
+        None => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate{} | fl Thumbprint,Subject,RootCAType,Status",
+                server_arg(server.as_deref())
+            ),
+        ),
+    };
+    out.push(Finding::new(
+        Code::ExchangeCertificateRootType,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "the certificate Exchange presents {} is CA-issued but shows RootCAType `{rt}`: Exchange does not see its root among the third-party roots",
+            group_where(uses)
+        ),
+        evidence,
+        fix,
+    ));
+}
+
+/// R24.
+fn weak(
+    config: &Config,
+    cert: &Certificate,
+    uses: &[Use],
+    now: OffsetDateTime,
+    out: &mut Vec<Finding>,
+) {
+    let mut flaws = Vec::new();
+    if let Some(info) = parsed(cert, now) {
+        if info.weak_key() {
+            flaws.push(format!("a {}-bit {} key", info.key_bits, info.key_type));
+        }
+        if info.weak_signature() {
+            flaws.push(format!("a {} signature", info.signature_algorithm));
+        }
+    } else if let Some(bits) = cert.public_key_size {
+        // 256, 384 and 521 are elliptic-curve sizes: without the certificate itself the key
+        // type is unknown, and those are strong.
+        if bits < 2048 && ![256, 384, 521].contains(&bits) {
+            flaws.push(format!("a {bits}-bit key"));
+        }
+    }
+    if flaws.is_empty() {
+        return;
+    }
+    let label = group_label(uses);
+    let server = group_server(uses, cert);
+    let mut evidence = vec![cert_line(config, cert, now)];
+    if cert.der.is_none() {
+        evidence.push(format!(
+            "PublicKeySize `{}` (the signature algorithm is known only from the collection script's JSON)",
+            cert.public_key_size.unwrap_or_default()
+        ));
+    }
+    evidence.extend(use_lines(config, uses));
+    evidence.push("Senders and clients that enforce current minimums (RSA 2048 bits, SHA-256) refuse it; HealthChecker flags the same".to_string());
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_weak",
+        &[&label, &thumb_words(cert), &flaws.join("; ")],
+    )
+    .tell(format!(
+        "Renew it with a 2048-bit (or larger) RSA key and a SHA-256 signature{}: create the request, send it to the CA, import the result, enable it for SMTP (answer No to the prompt about the default SMTP certificate) and name it on the connector:",
+        server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
+    ));
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            EMS,
+            format!(
+                "$req = Get-ExchangeCertificate{} -Thumbprint {} | New-ExchangeCertificate -GenerateRequest -KeySize 2048",
+                server_arg(server.as_deref()),
+                q(&t)
+            ),
+        ),
+        None => fix.tell("New-ExchangeCertificate -GenerateRequest -KeySize 2048 (with the certificate's names)"),
+    };
+    out.push(Finding::new(
+        Code::ExchangeCertificateWeak,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "the certificate Exchange presents {} is weak: {}",
+            group_where(uses),
+            join_and(&flaws)
+        ),
+        evidence,
+        fix,
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// R5: the servers' port-25 connectors differ
+// ---------------------------------------------------------------------------------------
+
+/// A TlsCertificateName as compared between servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum NameKey {
+    Unset,
+    Parsed { key: String, glued: bool },
+    Raw(String),
+}
+
+fn fold(v: &str, wrapped: bool) -> String {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if wrapped {
+        words.concat().to_lowercase()
+    } else {
+        words.join(" ").to_lowercase()
+    }
+}
+
+fn dn_key(dn: &Dn, wrapped: bool) -> String {
+    dn.rdns
+        .iter()
+        .map(|r| format!("{}={}", r.kind, fold(&r.value, wrapped)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn name_key(c: &Conn) -> NameKey {
+    match &c.rc.tls_certificate_name {
+        None => NameKey::Unset,
+        Some(t) => match parse_tls_name(t, c.rc.origin.format) {
+            Ok(n) => NameKey::Parsed {
+                key: format!(
+                    "<i>{}<s>{}",
+                    dn_key(&n.issuer, n.wrapped),
+                    dn_key(&n.subject, n.wrapped)
+                ),
+                glued: n.glued,
+            },
+            Err(_) => NameKey::Raw(fold(&t.value, t.wrapped)),
+        },
+    }
+}
+
+/// The same name, allowing for prose glued onto one of them.
+fn same_name(a: &NameKey, b: &NameKey) -> bool {
+    match (a, b) {
+        (NameKey::Parsed { key: ka, glued: ga }, NameKey::Parsed { key: kb, glued: gb }) => {
+            match (ga, gb) {
+                (true, false) => ka.starts_with(kb.as_str()),
+                (false, true) => kb.starts_with(ka.as_str()),
+                _ => ka == kb,
+            }
+        }
+        _ => a == b,
+    }
+}
+
+fn caps_key(c: &Conn) -> Option<Vec<String>> {
+    let l = c.rc.tls_domain_capabilities.as_ref()?;
+    if l.truncated {
+        return None;
+    }
+    let mut v: Vec<String> = l
+        .items
+        .iter()
+        .map(|i| i.trim().to_ascii_lowercase())
+        .collect();
+    v.sort();
+    Some(v)
+}
+
+fn outcome_words(sel: &Selection, now: OffsetDateTime) -> String {
+    match sel {
+        Selection::Chosen { cert, .. } => format!(
+            "selects {} ({})",
+            thumb_words(cert),
+            subject_words(cert, now)
+        ),
+        Selection::NotFound { .. } => {
+            "selects no certificate (no STARTTLS, Event 12014)".to_string()
+        }
+        Selection::Invalid(_) => "has a TlsCertificateName that cannot be read".to_string(),
+        Selection::Unknown(_) => "selects a certificate the paste does not show".to_string(),
+    }
+}
+
+fn caps_args(items: &[String]) -> Option<String> {
+    let quoted: Option<Vec<String>> = items.iter().map(|i| ps_quote(i.trim())).collect();
+    quoted.filter(|q| !q.is_empty()).map(|q| q.join(","))
+}
+
+/// R5.
+fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut Vec<Finding>) {
+    let mut per: Vec<(String, &Eval)> = Vec::new();
+    for e in evals.iter().filter(|e| e.conn.default_frontend_25()) {
+        let Some(s) = &e.conn.server else { continue };
+        if !per.iter().any(|(x, _)| same_server(x, s)) {
+            per.push((s.clone(), e));
+        }
+    }
+    if per.len() < 2 {
+        return;
+    }
+    let mut what: Vec<&str> = Vec::new();
+    let names: Vec<NameKey> = per.iter().map(|(_, e)| name_key(e.conn)).collect();
+    let name_differs = names.iter().any(|a| !same_name(a, &names[0]));
+    if name_differs {
+        what.push("TlsCertificateName");
+    }
+    let caps: Vec<Option<Vec<String>>> = per.iter().map(|(_, e)| caps_key(e.conn)).collect();
+    let shown: Vec<&Vec<String>> = caps.iter().flatten().collect();
+    let caps_differ = shown.iter().any(|c| *c != shown[0]);
+    if caps_differ {
+        what.push("TlsDomainCapabilities");
+    }
+    let found = |e: &Eval| match e.sel {
+        Selection::Chosen { .. } => Some(true),
+        Selection::NotFound { .. } | Selection::Invalid(_) => Some(false),
+        Selection::Unknown(_) => None,
+    };
+    let outcome_differs = per.iter().any(|(_, e)| found(e) == Some(true))
+        && per.iter().any(|(_, e)| found(e) == Some(false));
+    if outcome_differs {
+        what.push("whether the certificate is found");
+    }
+    if what.is_empty() {
+        return;
+    }
+    let servers: Vec<&str> = per.iter().map(|(s, _)| s.as_str()).collect();
+    let mut evidence = Vec::new();
+    for (s, e) in &per {
+        let rc = e.conn.rc;
+        evidence.push(format!(
+            "{}: {} ({s}): TlsCertificateName {}; TlsDomainCapabilities {}; {}",
+            config.at(e.conn.loc()),
+            e.conn.label,
+            rc.tls_certificate_name.as_ref().map_or_else(
+                || "not set".to_string(),
+                |t| format!("`{}`", t.value.trim())
+            ),
+            rc.tls_domain_capabilities.as_ref().map_or_else(
+                || "not pasted".to_string(),
+                |l| format!(
+                    "`{{{}}}`{}",
+                    l.items.join(", "),
+                    if l.truncated {
+                        " (cut by the paste)"
+                    } else {
+                        ""
+                    }
+                )
+            ),
+            outcome_words(&e.sel, now)
+        ));
+    }
+    evidence.push("The certificate for hybrid mail flow must be on every server that receives from Exchange Online, and each server's connector must name it: otherwise delivery depends on which server answers (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+    // The server whose connector works is the model for the others.
+    let reference = per
+        .iter()
+        .find(|(_, e)| {
+            matches!(e.sel, Selection::Chosen { .. }) && e.conn.rc.tls_certificate_name.is_some()
+        })
+        .or_else(|| {
+            per.iter()
+                .find(|(_, e)| matches!(e.sel, Selection::Chosen { .. }))
+        });
+    let label = format!("Default Frontend connectors of {}", join_and(&servers));
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_server_drift",
+        &[&label, &what.join(", ")],
+    );
+    match reference {
+        Some((rs, re)) => {
+            let ref_cert = match &re.sel {
+                Selection::Chosen { cert, .. } => Some(*cert),
+                _ => None,
+            };
+            fix = fix.tell(format!(
+                "Make every server's connector like {rs}'s, which works. Install the certificate on the other servers first if they lack it (export it with its private key from {rs}, Import-ExchangeCertificate, then Enable-ExchangeCertificate -Services SMTP, answering No to the prompt about the default SMTP certificate)."
+            ));
+            let ref_caps = caps_key(re.conn);
+            let ref_name = ref_cert
+                .filter(|_| re.conn.rc.tls_certificate_name.is_some())
+                .and_then(|x| tls_name_of(x, now))
+                .and_then(|v| ps_quote(&v));
+            for (s, e) in per.iter().filter(|(s, _)| !same_server(s, rs)) {
+                let mut args = Vec::new();
+                if (found(e) == Some(false) || !same_name(&name_key(e.conn), &name_key(re.conn)))
+                    && let Some(v) = &ref_name
+                {
+                    args.push(format!("-TlsCertificateName {v}"));
+                }
+                if caps_differ
+                    && let (Some(rc), Some(oc)) = (&ref_caps, caps_key(e.conn))
+                    && *rc != oc
+                    && let Some(a) = re
+                        .conn
+                        .rc
+                        .tls_domain_capabilities
+                        .as_ref()
+                        .and_then(|l| caps_args(&l.items))
+                {
+                    args.push(format!("-TlsDomainCapabilities {a}"));
+                }
+                if args.is_empty() {
+                    continue;
+                }
+                match receive_connector_target(e.conn.rc) {
+                    Some(t) => {
+                        fix = target_note(fix, e.conn, Some(&t));
+                        fix = fix.run(EMS, t.command("Set-ReceiveConnector", &args.join(" ")));
+                    }
+                    None => {
+                        fix = fix.tell(format!(
+                            "On {s}: Set-ReceiveConnector <its Default Frontend connector> {}",
+                            args.join(" ")
+                        ))
+                    }
+                }
+            }
+        }
+        None => {
+            fix = fix.tell("No server's connector selects a certificate in the paste: fix one (see the other findings), then make the others like it.");
+        }
+    }
+    fix = fix.tell("Or re-run the Hybrid Configuration Wizard with all these servers selected as receiving transport servers.");
+    out.push(Finding::new(
+        Code::ExchangeReceiveServerDrift,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "the port-25 Default Frontend connectors of {} differ ({}): whether mail from Exchange Online gets TLS depends on which server answers",
+            join_and(&servers),
+            join_and(&what)
+        ),
+        evidence,
+        fix,
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// R13: the hybrid connector without the cloud capability
+// ---------------------------------------------------------------------------------------
+
+fn cloud_domain(config: &Config) -> &'static str {
+    // ServiceInstance 1 is Exchange Online operated by 21Vianet (HealthChecker).
+    if config
+        .hybrid
+        .iter()
+        .any(|h| h.service_instance.as_deref().map(str::trim) == Some("1"))
+    {
+        CLOUD_DOMAINS[1]
+    } else {
+        CLOUD_DOMAINS[0]
+    }
+}
+
+/// R13.
+fn cloud_capability(config: &Config, conns: &[Conn], out: &mut Vec<Finding>) {
+    if !org_hybrid(config) {
+        return;
+    }
+    let receiving: Option<&List> = config.hybrid.iter().find_map(|h| {
+        h.receiving_transport_servers
+            .as_ref()
+            .filter(|l| !l.items.is_empty() || l.truncated)
+    });
+    let edge = config.hybrid.iter().any(|h| {
+        h.edge_transport_servers
+            .as_ref()
+            .is_some_and(|l| !l.items.is_empty())
+    });
+    if edge && receiving.is_none() {
+        // Exchange Online delivers to the Edge servers; their connectors are not in scope here.
+        return;
+    }
+    let value = format!("{}:AcceptCloudServicesMail", cloud_domain(config));
+    for c in conns.iter().filter(|c| c.default_frontend_25()) {
+        let Some(caps) = &c.rc.tls_domain_capabilities else {
+            continue;
+        };
+        if let Some(list) = receiving {
+            let ask = "Paste Get-ReceiveConnector | fl with Identity (or Server) and Get-HybridConfiguration | fl ReceivingTransportServers in full.";
+            match &c.server {
+                None => {
+                    out.push(inconclusive(
+                        config,
+                        &c.label,
+                        "whether this connector receives Exchange Online's mail",
+                        "it names no server, so whether its server is among the hybrid configuration's ReceivingTransportServers is unknown",
+                        c.loc(),
+                        ask,
+                    ));
+                    continue;
+                }
+                Some(s) => match list.any(|i| same_server(i, s)) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        out.push(inconclusive(
+                            config,
+                            &c.label,
+                            "whether this connector receives Exchange Online's mail",
+                            &format!(
+                                "the hybrid configuration's ReceivingTransportServers list is cut, and {s} is not among the servers shown"
+                            ),
+                            list.loc,
+                            ask,
+                        ));
+                        continue;
+                    }
+                },
+            }
+        }
+        match cloud_capable(caps) {
+            Some(true) => {}
+            None => out.push(inconclusive(
+                config,
+                &c.label,
+                "whether the hybrid connector accepts Exchange Online's mail as your organization's",
+                &format!("its TlsDomainCapabilities list is cut, and {value} is not among the items shown"),
+                caps.loc,
+                "Paste Get-ReceiveConnector | fl Identity,TlsDomainCapabilities with $FormatEnumerationLimit = -1 first.",
+            )),
+            Some(false) => out.push(no_cloud(config, c, caps, &value)),
+        }
+    }
+}
+
+fn no_cloud(config: &Config, c: &Conn, caps: &List, value: &str) -> Finding {
+    let domain = value.split(':').next().unwrap_or_default().to_string();
+    let mut items: Vec<String> = caps
+        .items
+        .iter()
+        .filter(|i| {
+            !i.trim()
+                .to_ascii_lowercase()
+                .starts_with(&format!("{domain}:"))
+        })
+        .cloned()
+        .collect();
+    items.push(value.to_string());
+    let evidence = vec![
+        format!(
+            "{}: TlsDomainCapabilities `{{{}}}`",
+            config.at(caps.loc),
+            caps.items.join(", ")
+        ),
+        "the paste shows a hybrid deployment (a hybrid configuration, or an Exchange Online connector of type OnPremises)".to_string(),
+        format!("The Hybrid Configuration Wizard sets {value} on the Default Frontend connector of every receiving server: with it, Exchange Online's mail authenticated by TLS keeps its cross-premises headers and counts as internal"),
+    ];
+    let target = receive_connector_target(c.rc);
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_cloud_capability",
+        &[&c.label, value],
+    );
+    fix = target_note(fix, c, target.as_ref());
+    fix = match (target, caps_args(&items)) {
+        (Some(t), Some(a)) => {
+            if items.len() > 1 {
+                fix = fix.tell("The command keeps the capabilities it has (the parameter replaces the whole list):");
+            }
+            fix.run(
+                EMS,
+                t.command("Set-ReceiveConnector", &format!("-TlsDomainCapabilities {a}")),
+            )
+        }
+        _ => fix.tell(format!(
+            "Set TlsDomainCapabilities of this connector to include '{value}' (Set-ReceiveConnector <its Identity> -TlsDomainCapabilities …)."
+        )),
+    };
+    fix = fix.tell("Or re-run the Hybrid Configuration Wizard, which sets it.");
+    Finding::new(
+        Code::ExchangeReceiveNoCloudCapability,
+        Severity::Warn,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "mail from Exchange Online to {} loses its cross-premises status: TlsDomainCapabilities lacks {value}",
+            c.label
+        ),
+        evidence,
+        fix,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// R23: the Edge servers and the hybrid certificate
+// ---------------------------------------------------------------------------------------
+
+/// R23.
+fn edge_drift(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>) {
+    if config.certificates.is_empty() {
+        return;
+    }
+    for hc in &config.hybrid {
+        let Some(edges) = hc.edge_transport_servers.as_ref() else {
+            continue;
+        };
+        let Some(text) = &hc.tls_certificate_name else {
+            continue;
+        };
+        let Ok(name) = parse_tls_name(text, hc.origin.format) else {
+            // The cross-premises rules judge the hybrid configuration's own name.
+            continue;
+        };
+        if edges.truncated {
+            out.push(inconclusive(
+                config,
+                "Edge Transport servers",
+                "whether every Edge server holds the hybrid certificate",
+                "the hybrid configuration's EdgeTransportServers list is cut",
+                edges.loc,
+                "Paste Get-HybridConfiguration | fl EdgeTransportServers with $FormatEnumerationLimit = -1 first.",
+            ));
+        }
+        // The certificate itself, wherever the paste shows it: its thumbprint names it on the Edge.
+        let source = config.certificates.iter().find(|x| {
+            matches!(
+                compare(&name, x, now),
+                NameMatch::Exact | NameMatch::IfGlued
+            )
+        });
+        for edge in &edges.items {
+            let mine: Vec<&Certificate> = config
+                .certificates
+                .iter()
+                .filter(|x| {
+                    x.server
+                        .as_ref()
+                        .is_some_and(|s| same_server(s.name(), edge))
+                })
+                .collect();
+            if mine.is_empty() {
+                out.push(inconclusive(
+                    config,
+                    edge,
+                    &format!("whether {edge} holds the hybrid certificate"),
+                    &format!("no Get-ExchangeCertificate output of {edge} was pasted"),
+                    edges.loc,
+                    &format!("Run Get-ExchangeCertificate | fl on {edge} itself (an Edge server is not domain-joined) and paste it with --server {edge}."),
+                ));
+                continue;
+            }
+            let matches: Vec<NameMatch> = mine.iter().map(|x| compare(&name, x, now)).collect();
+            if matches
+                .iter()
+                .any(|m| matches!(m, NameMatch::Exact | NameMatch::IfGlued))
+            {
+                continue;
+            }
+            if matches.contains(&NameMatch::Unknown) {
+                out.push(inconclusive(
+                    config,
+                    edge,
+                    &format!("whether {edge} holds the hybrid certificate"),
+                    "some of its certificates show no issuer or subject (table view?)",
+                    mine[0].origin.loc,
+                    &format!("Paste Get-ExchangeCertificate | fl from {edge}."),
+                ));
+                continue;
+            }
+            out.push(edge_missing(
+                config, text, edge, &mine, &matches, source, now,
+            ));
+        }
+    }
+}
+
+fn edge_missing(
+    config: &Config,
+    text: &Text,
+    edge: &str,
+    mine: &[&Certificate],
+    matches: &[NameMatch],
+    source: Option<&Certificate>,
+    now: OffsetDateTime,
+) -> Finding {
+    let mut evidence = vec![format!(
+        "{}: the hybrid configuration's TlsCertificateName `{}`, EdgeTransportServers lists {edge}",
+        config.at(text.loc),
+        text.value.trim()
+    )];
+    for (x, m) in mine.iter().zip(matches) {
+        let how = match m {
+            NameMatch::Near(n) => format!("near miss: {}", n.describe()),
+            _ => "no match".to_string(),
+        };
+        evidence.push(format!("{} — {how}", cert_line(config, x, now)));
+    }
+    evidence.push("Every Edge server must hold a certificate with the same issuer and subject as the hybrid certificate (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+    let src_server = source.and_then(|s| s.server.as_ref().map(|n| n.name().to_string()));
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::edge_certificate",
+        &[edge, &source.map(thumb_words).unwrap_or_default()],
+    );
+    match source.and_then(thumb) {
+        Some(t) => {
+            fix = fix
+                .tell(format!(
+                    "Export the hybrid certificate with its private key{} (the path is an example):",
+                    src_server.as_deref().map(|s| format!(" from {s}")).unwrap_or_default()
+                ))
+                .run(
+                    EMS,
+                    format!(
+                        "$b = Export-ExchangeCertificate{} -Thumbprint {} -BinaryEncoded -Password (Read-Host -AsSecureString)",
+                        server_arg(src_server.as_deref()),
+                        q(&t)
+                    ),
+                )
+                .run(EMS, format!("[System.IO.File]::WriteAllBytes('{PFX}', $b.FileData)"))
+                .tell(format!("Copy the file to {edge}, and in the Exchange Management Shell there:"))
+                .run(
+                    EMS,
+                    format!("Import-ExchangeCertificate -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"),
+                )
+                .run(EMS, format!("Enable-ExchangeCertificate -Thumbprint {} -Services SMTP", q(&t)))
+                .tell("Answer No when asked to overwrite the default SMTP certificate: the Edge subscription relies on it.");
+        }
+        None => {
+            fix = fix.tell(format!(
+                "Export the hybrid certificate (the one its TlsCertificateName names) with its private key from a Mailbox server, import it on {edge} (Import-ExchangeCertificate, run on the Edge server) and enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No to the prompt about the default SMTP certificate)."
+            ));
+        }
+    }
+    fix = fix.tell("Then re-run the Hybrid Configuration Wizard.");
+    Finding::new(
+        Code::ExchangeEdgeCertificateDrift,
+        Severity::Warn,
+        edge.to_string(),
+        Vec::new(),
+        format!(
+            "Edge server {edge} holds no certificate with the hybrid certificate's issuer and subject"
+        ),
+        evidence,
+        fix,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// R25: the internal transport certificate
+// ---------------------------------------------------------------------------------------
+
+/// R25.
+fn internal_transport(config: &Config, out: &mut Vec<Finding>) {
+    for ts in &config.transport_services {
+        let (Some(server), Some(tp)) = (
+            ts.name.as_deref(),
+            ts.internal_transport_certificate_thumbprint.as_deref(),
+        ) else {
+            continue;
+        };
+        let tp = tp.trim();
+        if tp.is_empty() {
+            continue;
+        }
+        let mine: Vec<&Certificate> = config
+            .certificates
+            .iter()
+            .filter(|x| {
+                x.server
+                    .as_ref()
+                    .is_some_and(|s| same_server(ServerName::name(s), server))
+            })
+            .collect();
+        // Only a list known to be this server's can show the certificate is missing.
+        if mine.is_empty()
+            || mine.iter().any(|x| {
+                x.thumbprint
+                    .as_deref()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(tp))
+            })
+        {
+            continue;
+        }
+        let evidence = vec![
+            format!(
+                "{}: {server}: InternalTransportCertificateThumbprint `{tp}`",
+                config.at(ts.origin.loc)
+            ),
+            format!(
+                "none of the {} certificates pasted for {server} has this thumbprint",
+                mine.len()
+            ),
+            "Without it Exchange logs Events 12012/12013 and offers no X-ANONYMOUSTLS between its servers; hybrid mail is not affected (Microsoft Learn: Inbound and Outbound Anonymous TLS certificate selection)".to_string(),
+        ];
+        let fix = Fix::new(
+            Family::Exchange,
+            "exchange_config::internal_transport_certificate",
+            &[server, tp],
+        )
+        .tell(format!(
+            "Create a new self-signed certificate on {server}, and this time answer Yes (Y) when asked to overwrite the existing default SMTP certificate: that makes it the internal transport certificate (Microsoft Learn: New-ExchangeCertificate)."
+        ))
+        .run(EMS, format!("New-ExchangeCertificate{}", server_arg(Some(server))))
+        .tell("It commonly goes missing when old certificates are cleaned up: never remove the certificate InternalTransportCertificateThumbprint names.");
+        out.push(Finding::new(
+            Code::ExchangeInternalTransportCertificateMissing,
+            Severity::Info,
+            server.to_string(),
+            Vec::new(),
+            format!(
+                "the internal transport certificate of {server} ({tp}) is not among its certificates: no X-ANONYMOUSTLS between servers (Events 12012/12013)"
+            ),
+            evidence,
+            fix,
+        ));
+    }
+}
+
+#[cfg(test)]
+#[path = "receive_tests.rs"]
+mod tests;
