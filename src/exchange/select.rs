@@ -146,7 +146,7 @@ fn unquote(v: &str) -> String {
 
 /// A value as compared: spaces collapsed, case folded; without any spaces at all when the
 /// paste wrapped it (a wrap may have added a space inside a word).
-fn fold(value: &str, wrapped: bool) -> String {
+pub fn fold(value: &str, wrapped: bool) -> String {
     let words: Vec<&str> = value.split_whitespace().collect();
     let joined = if wrapped {
         words.concat()
@@ -156,7 +156,8 @@ fn fold(value: &str, wrapped: bool) -> String {
     joined.to_lowercase()
 }
 
-fn same_dn(a: &Dn, b: &Dn, wrapped: bool) -> bool {
+/// Two distinguished names are the same, RDN by RDN, as [`fold`] compares values.
+pub fn same_dn(a: &Dn, b: &Dn, wrapped: bool) -> bool {
     a.rdns.len() == b.rdns.len()
         && a.rdns
             .iter()
@@ -657,7 +658,13 @@ pub fn select<'a>(
             }
         }
         let if_glued = exact.is_empty() && !glued.is_empty();
-        let matched = if exact.is_empty() { glued } else { exact };
+        let mut matched = if exact.is_empty() { glued } else { exact };
+        // Step 4 of the selection: only a certificate with its private key is eligible. When
+        // none of the matches has one, the newest is still returned, for the rules to say that
+        // its key is missing (Exchange then offers no STARTTLS).
+        if matched.iter().any(|c| c.has_private_key != Some(false)) {
+            matched.retain(|c| c.has_private_key != Some(false));
+        }
         if !matched.is_empty() {
             let (cert, rivals) = newest(matched, now);
             return Selection::Chosen {
@@ -736,18 +743,20 @@ pub fn select<'a>(
     }
 }
 
+/// When the certificate starts: from its bytes, else a `NotBefore` the paste left certain.
+pub fn not_before(cert: &Certificate, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    parsed(cert, now)
+        .map(|i| i.not_before_at)
+        .or(match &cert.not_before {
+            Some(super::model::Date::Known(d)) => Some(*d),
+            _ => None,
+        })
+}
+
 /// The newest `NotBefore` first (Exchange's order among matches); certificates whose date is
 /// unknown or ambiguous keep their pasted order after the dated ones.
 fn newest(mut certs: Vec<&Certificate>, now: OffsetDateTime) -> (&Certificate, Vec<&Certificate>) {
-    let start = |c: &Certificate| -> Option<OffsetDateTime> {
-        parsed(c, now)
-            .map(|i| i.not_before_at)
-            .or(match &c.not_before {
-                Some(super::model::Date::Known(d)) => Some(*d),
-                _ => None,
-            })
-    };
-    certs.sort_by_key(|c| std::cmp::Reverse(start(c)));
+    certs.sort_by_key(|c| std::cmp::Reverse(not_before(c, now)));
     let first = certs.remove(0);
     (first, certs)
 }

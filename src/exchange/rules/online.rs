@@ -46,8 +46,8 @@ use crate::exchange::model::{
     OutboundConnector, ReceiveConnector, SendConnector, Text,
 };
 use crate::exchange::select::{
-    self, Dn, NameProblem, Names, PatternMatch, Selection, Sought, TlsName, cert_names,
-    parse_tls_name, pattern_matches, same_server,
+    self, NameProblem, Names, PatternMatch, Selection, Sought, TlsName, cert_names, parse_tls_name,
+    pattern_matches, same_server,
 };
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -506,18 +506,8 @@ fn eligible(cert: &Certificate, now: OffsetDateTime) -> bool {
         && cert.not_after.as_ref().and_then(|d| d.before(now)) != Some(true)
 }
 
-/// The certificate's start, for "the newest".
-fn start(cert: &Certificate, now: OffsetDateTime) -> Option<OffsetDateTime> {
-    select::parsed(cert, now)
-        .map(|i| i.not_before_at)
-        .or(match &cert.not_before {
-            Some(crate::exchange::model::Date::Known(d)) => Some(*d),
-            _ => None,
-        })
-}
-
 fn newest(mut certs: Vec<&Certificate>, now: OffsetDateTime) -> Option<&Certificate> {
-    certs.sort_by_key(|c| std::cmp::Reverse(start(c, now)));
+    certs.sort_by_key(|c| std::cmp::Reverse(select::not_before(c, now)));
     certs.into_iter().next()
 }
 
@@ -1967,28 +1957,11 @@ fn certificate_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------------------
 // R14 — the hybrid configuration names another certificate than the connectors.
 
-fn fold(value: &str, wrapped: bool) -> String {
-    let words: Vec<&str> = value.split_whitespace().collect();
-    if wrapped {
-        words.concat().to_lowercase()
-    } else {
-        words.join(" ").to_lowercase()
-    }
-}
-
-fn same_dn(a: &Dn, b: &Dn, wrapped: bool) -> bool {
-    a.rdns.len() == b.rdns.len()
-        && a.rdns
-            .iter()
-            .zip(&b.rdns)
-            .all(|(x, y)| x.kind == y.kind && fold(&x.value, wrapped) == fold(&y.value, wrapped))
-}
-
 /// Two `TlsCertificateName`s name the same certificate (`None`: prose glued onto one of them
 /// leaves it open).
 fn same_tls_name(a: &TlsName, b: &TlsName) -> Option<bool> {
     let w = a.wrapped || b.wrapped;
-    if same_dn(&a.issuer, &b.issuer, w) && same_dn(&a.subject, &b.subject, w) {
+    if select::same_dn(&a.issuer, &b.issuer, w) && select::same_dn(&a.subject, &b.subject, w) {
         Some(true)
     } else if a.glued || b.glued {
         None

@@ -364,3 +364,42 @@ fn without_the_servers_certificates_the_answer_is_unknown() {
         Selection::Unknown(_)
     ));
 }
+
+#[test]
+fn a_match_without_its_private_key_is_not_eligible_while_one_with_it_is() {
+    let good = cert(
+        G2,
+        "CN=mail.contoso.com",
+        &["mail.contoso.com"],
+        "2025-01-01T00:00:00Z",
+    );
+    let mut keyless = cert(
+        G2,
+        "CN=mail.contoso.com",
+        &["mail.contoso.com"],
+        "2026-01-01T00:00:00Z",
+    );
+    keyless.has_private_key = Some(false);
+    let cfg = config(vec![good, keyless]);
+    let name = Text::new(format!("<I>{G2}<S>CN=mail.contoso.com"));
+    match select(&cfg, Some(&name), None, None, InputFormat::FormatList, NOW) {
+        Selection::Chosen { cert, rivals, .. } => {
+            assert_eq!(cert.has_private_key, Some(true));
+            assert!(rivals.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Only the keyless one: it is still what the name selects, for R4 to report.
+    let mut only = cert(
+        G2,
+        "CN=mail.contoso.com",
+        &["mail.contoso.com"],
+        "2026-01-01T00:00:00Z",
+    );
+    only.has_private_key = Some(false);
+    let cfg = config(vec![only]);
+    assert!(matches!(
+        select(&cfg, Some(&name), None, None, InputFormat::FormatList, NOW),
+        Selection::Chosen { .. }
+    ));
+}
