@@ -3,13 +3,144 @@
 //! into records, recognise each record's cmdlet by its properties, and type the values,
 //! recording what is uncertain (cut lists, wrapped values, ambiguous dates, unknown server).
 //!
-//! Never panics, whatever the bytes (fuzzed in the tests).
+//! The stages, one file each: [`decode`] (bytes → text), [`text`] (text → records: `fl`
+//! lists, table views, prompt lines, and any JSON in between, handed to [`json`]),
+//! [`typed`] (records → the model, with the date order settled per output by [`dates`]),
+//! then [`servers`] (which server a certificate list came from).
+//!
+//! Never panics, whatever the bytes (fuzzed in the tests). Work is linear in the input: every
+//! line is looked at a bounded number of times, and JSON attempts inside text have a budget.
 
-use super::model::Config;
+mod b64;
+mod dates;
+mod decode;
+mod json;
+mod servers;
+mod text;
+mod typed;
+
+#[cfg(test)]
+mod tests;
+
+use super::model::{Cmdlet, Config, InputFormat, InputInfo, Loc, Origin, ParseNote};
 use super::{ParseOptions, RawInput};
 
-/// Everything recognised in `inputs`.
+/// Everything recognised in `inputs`: one [`InputInfo`] per input (same order), the typed
+/// objects, and a [`ParseNote`] for what was skipped or is doubtful.
+///
+/// After all inputs are read, certificates that name no server get `--server`
+/// ([`ServerName::Given`](super::model::ServerName::Given)), else the one server the paste
+/// names anywhere ([`ServerName::Assumed`](super::model::ServerName::Assumed)), else none.
 pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
-    let _ = (inputs, opts);
-    Config::default()
+    let mut config = Config::default();
+    for (index, input) in inputs.iter().enumerate() {
+        let (text, encoding) = decode::decode(&input.bytes);
+        let scan = text::scan(&text, index);
+        config.inputs.push(InputInfo {
+            name: input.name.clone(),
+            encoding: encoding.to_string(),
+            truncated: input.truncated,
+            formats: scan.formats,
+        });
+        let first_note = config.notes.len();
+        config.notes.extend(scan.notes);
+        typed::build(scan.records, &mut config);
+        tidy_notes(&mut config.notes, first_note, index);
+    }
+    servers::resolve(&mut config, opts);
+    config
+}
+
+/// The most notes kept per input: past that, a broken paste says the same thing again.
+const MAX_NOTES_PER_INPUT: usize = 100;
+
+/// Orders one input's notes (from `first` on) by line, and keeps the first
+/// [`MAX_NOTES_PER_INPUT`], saying how many more there were.
+fn tidy_notes(notes: &mut Vec<ParseNote>, first: usize, input: usize) {
+    notes[first..].sort_by_key(|n| n.loc.line);
+    let count = notes.len() - first;
+    if count > MAX_NOTES_PER_INPUT {
+        notes.truncate(first + MAX_NOTES_PER_INPUT);
+        notes.push(ParseNote {
+            loc: Loc { input, line: 0 },
+            message: format!(
+                "{} more notes about this input are not shown",
+                count - MAX_NOTES_PER_INPUT
+            ),
+        });
+    }
+}
+
+/// A property value before typing: `fl` and table text as printed, or a JSON value as
+/// written (typed per property later, because `31`, `"Tls, Integrated"` and `["Tls"]` all
+/// mean flags for `AuthMechanism`).
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    /// Text as printed (continuation lines joined with one space).
+    Text(String),
+    /// A JSON value.
+    Json(serde_json::Value),
+}
+
+/// One `Name : Value` (or JSON member, or table cell).
+#[derive(Debug, Clone, PartialEq)]
+struct Prop {
+    /// The property name as written.
+    name: String,
+    /// The value.
+    val: Val,
+    /// The 1-based line of the value (for JSON: of the object, or 0).
+    line: usize,
+    /// Continuation lines were joined into it.
+    wrapped: bool,
+}
+
+/// What a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The output of a cmdlet.
+    Cmdlet(Cmdlet),
+    /// A root-store entry of the collection script.
+    RootStore,
+}
+
+/// What a prompt line (`[PS] C:\>Get-ExchangeCertificate -Server EX01 | fl`) said about the
+/// records after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Hint {
+    /// The cmdlet it ran.
+    cmdlet: Option<Cmdlet>,
+    /// Its `-Server` argument.
+    server: Option<String>,
+}
+
+/// One object as read, before typing.
+#[derive(Debug, Clone, PartialEq)]
+struct Record {
+    /// Its properties, in the order read.
+    props: Vec<Prop>,
+    /// Where it starts and how it was written.
+    origin: Origin,
+    /// Known from the input's structure (the script's sections); else recognised later.
+    kind: Option<Kind>,
+    /// The prompt line before it.
+    hint: Hint,
+    /// Records of one output (between prompt lines, in one input) share a date order.
+    group: usize,
+}
+
+impl Record {
+    fn new(origin: Origin, hint: Hint, group: usize) -> Record {
+        Record {
+            props: Vec::new(),
+            origin,
+            kind: None,
+            hint,
+            group,
+        }
+    }
+
+    fn format(&self) -> InputFormat {
+        self.origin.format
+    }
 }

@@ -1,0 +1,752 @@
+//! Text → records. One pass over the lines, each line looked at once (plus a peek at the next
+//! one for a table's dash line):
+//!
+//! * `Name : Value` lines (`Format-List`): names padded to the object's longest name, or
+//!   collapsed to one space by a forum; values verbatim, trailing spaces and `\r` dropped.
+//! * Continuation lines, indented past the property's name (to its value column, or under an
+//!   open `{`), are joined to the value with one space and make it `wrapped`.
+//! * Records end at a repeated property name, at a blank line in output that has none between
+//!   its properties, and at a wider gap, a `RunspaceId` or the record's first name again in
+//!   output that has a blank line after every property (forum pastes double the newlines).
+//! * `[PS] C:\…>Get-ReceiveConnector | fl` prompt lines (and bare `Get-…` command lines) end a
+//!   record and say which cmdlet printed the records after them, and `-Server X` which
+//!   server.
+//! * A header line over a dash line is a table view (`Thumbprint  Services  Subject`).
+//! * A line starting with `{` or `[` is tried as JSON (our script's, or raw `ConvertTo-Json`).
+//! * Anything else is prose: it ends the record and is skipped.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{Hint, Prop, Record, Val, json, typed};
+use crate::exchange::model::{Cmdlet, InputFormat, Loc, Origin, ParseNote};
+
+/// What one input held.
+pub(super) struct Scan {
+    /// The records, in input order.
+    pub(super) records: Vec<Record>,
+    /// What was skipped or is doubtful.
+    pub(super) notes: Vec<ParseNote>,
+    /// The formats seen, in order of first appearance.
+    pub(super) formats: Vec<InputFormat>,
+}
+
+/// JSON tried inside text (a line starting with `{` or `[` that is not JSON) may read at most
+/// this many times the input before giving up: each failed try parses ahead of its line.
+const JSON_BUDGET_FACTOR: usize = 4;
+
+/// After this many lines that start like JSON but are not, no more are tried: a paste of
+/// real JSON fails at most once or twice.
+const MAX_JSON_FAILURES: usize = 256;
+
+/// The records in `text` (input number `input`).
+pub(super) fn scan(text: &str, input: usize) -> Scan {
+    let mut s = Scanner {
+        text,
+        input,
+        out: Scan {
+            records: Vec::new(),
+            notes: Vec::new(),
+            formats: Vec::new(),
+        },
+        cur: None,
+        table: None,
+        skip_dashes: false,
+        gap: 0,
+        hint: Hint::default(),
+        group: 0,
+        json_budget: text.len().saturating_mul(JSON_BUDGET_FACTOR) + 64 * 1024,
+        json_failures: 0,
+        json_noted: false,
+    };
+    s.run();
+    s.out
+}
+
+/// A record being read from `fl` text.
+struct Building {
+    rec: Record,
+    /// Its property names, lower-case.
+    names: HashSet<String>,
+    /// Its first property name, lower-case.
+    first: String,
+    /// The blank lines between its first two properties: 0 in `fl` output, 1 in a forum
+    /// paste; a wider gap ends it.
+    norm_gap: Option<usize>,
+    /// Its last property's layout, for continuation lines.
+    last: Last,
+    /// The line its last text was on.
+    last_line: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Last {
+    /// Where its name starts.
+    indent: usize,
+    /// Where its value starts.
+    value_col: usize,
+    /// `{` not yet closed (a list running onto the next lines).
+    open: usize,
+}
+
+/// A table view being read.
+struct Table {
+    /// Column start (in characters) and header.
+    columns: Vec<(usize, String)>,
+    /// `Thumbprint Services Subject`: rows are read by token, robust to collapsed spacing.
+    certificates: bool,
+}
+
+struct Scanner<'t> {
+    text: &'t str,
+    input: usize,
+    out: Scan,
+    cur: Option<Building>,
+    table: Option<Table>,
+    skip_dashes: bool,
+    /// Blank lines since the last non-blank one.
+    gap: usize,
+    hint: Hint,
+    group: usize,
+    json_budget: usize,
+    json_failures: usize,
+    json_noted: bool,
+}
+
+/// A `Name : Value` line.
+struct PropLine<'l> {
+    indent: usize,
+    name: &'l str,
+    value: &'l str,
+    value_col: usize,
+}
+
+impl Scanner<'_> {
+    fn run(&mut self) {
+        let text = self.text;
+        let mut pos = 0;
+        let mut line_no = 0;
+        while pos < text.len() {
+            let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+            let next = if end < text.len() { end + 1 } else { end };
+            line_no += 1;
+            let line = text[pos..end].trim_end();
+            if line.is_empty() {
+                self.gap += 1;
+                pos = next;
+                continue;
+            }
+            if let Some(json_end) = self.try_json(pos, line, line_no) {
+                let line_end = text[json_end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| json_end + i);
+                line_no += text[pos..json_end].bytes().filter(|b| *b == b'\n').count();
+                pos = if line_end < text.len() {
+                    line_end + 1
+                } else {
+                    line_end
+                };
+                self.gap = 0;
+                continue;
+            }
+            self.line(line, line_no, &text[next..]);
+            self.gap = 0;
+            pos = next;
+        }
+        self.close();
+    }
+
+    fn note(&mut self, line: usize, message: String) {
+        self.out.notes.push(ParseNote {
+            loc: Loc {
+                input: self.input,
+                line,
+            },
+            message,
+        });
+    }
+
+    fn saw(&mut self, format: InputFormat) {
+        if !self.out.formats.contains(&format) {
+            self.out.formats.push(format);
+        }
+    }
+
+    fn line(&mut self, line: &str, line_no: usize, rest: &str) {
+        let trimmed = line.trim_start();
+        // Measured like `prop_line` does, so a continuation and a property compare alike.
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if self.skip_dashes {
+            self.skip_dashes = false;
+            return;
+        }
+        if self.table.is_some() {
+            if self.gap == 0 && self.table_row(line, line_no) {
+                return;
+            }
+            self.table = None;
+        }
+        if let Some(hint) = prompt(trimmed) {
+            self.close();
+            self.hint = hint;
+            self.group += 1;
+            return;
+        }
+        let prop = prop_line(line);
+        if self.continues(indent, prop.as_ref()) {
+            self.append(trimmed, line_no);
+            return;
+        }
+        if prop.is_none() {
+            let following = rest.split('\n').next().unwrap_or("");
+            if let Some(table) = table_header(line, following) {
+                self.close();
+                self.table = Some(table);
+                self.skip_dashes = true;
+                return;
+            }
+        }
+        match prop {
+            Some(p) => self.property(&p, line_no),
+            None => self.prose(trimmed, line_no),
+        }
+    }
+
+    /// Whether a line continues the last property's value.
+    fn continues(&self, indent: usize, prop: Option<&PropLine<'_>>) -> bool {
+        let Some(b) = &self.cur else {
+            return false;
+        };
+        let last = b.last;
+        if last.open > 0 {
+            // A list whose `}` has not come yet takes any line that is not a property at
+            // the record's own indentation (forums strip the continuation's indent).
+            return self.gap <= 2 && prop.is_none_or(|p| p.indent > last.indent);
+        }
+        if indent <= last.indent || self.gap > b.norm_gap.unwrap_or(1) {
+            return false;
+        }
+        // Indented under the value: a continuation even when it looks like `X : Y`.
+        prop.is_none() || indent >= last.value_col
+    }
+
+    fn append(&mut self, segment: &str, line_no: usize) {
+        let Some(b) = &mut self.cur else {
+            return;
+        };
+        if let Some(Prop {
+            val: Val::Text(value),
+            wrapped,
+            ..
+        }) = b.rec.props.last_mut()
+        {
+            if !value.is_empty() {
+                value.push(' ');
+            }
+            value.push_str(segment);
+            *wrapped = true;
+        }
+        if b.last.open > 0 {
+            b.last.open = braces(b.last.open, segment);
+        }
+        b.last_line = line_no;
+    }
+
+    fn property(&mut self, p: &PropLine<'_>, line_no: usize) {
+        let lname = p.name.to_ascii_lowercase();
+        if self
+            .cur
+            .as_ref()
+            .is_some_and(|b| b.should_split(&lname, self.gap))
+        {
+            self.close();
+        }
+        let last = Last {
+            indent: p.indent,
+            value_col: p.value_col,
+            open: if p.value.starts_with('{') {
+                braces(0, p.value)
+            } else {
+                0
+            },
+        };
+        let prop = Prop {
+            name: p.name.to_string(),
+            val: Val::Text(p.value.to_string()),
+            line: line_no,
+            wrapped: false,
+        };
+        match &mut self.cur {
+            Some(b) => {
+                if b.norm_gap.is_none() {
+                    b.norm_gap = Some(self.gap);
+                }
+                b.names.insert(lname);
+                b.rec.props.push(prop);
+                b.last = last;
+                b.last_line = line_no;
+            }
+            None => {
+                let origin = Origin {
+                    loc: Loc {
+                        input: self.input,
+                        line: line_no,
+                    },
+                    format: InputFormat::FormatList,
+                };
+                let mut rec = Record::new(origin, self.hint.clone(), self.group);
+                rec.props.push(prop);
+                self.cur = Some(Building {
+                    rec,
+                    names: HashSet::from([lname.clone()]),
+                    first: lname,
+                    norm_gap: None,
+                    last,
+                    last_line: line_no,
+                });
+                self.saw(InputFormat::FormatList);
+            }
+        }
+    }
+
+    /// A line that is neither a property, a continuation, a prompt nor a table: the record
+    /// ends. When the record's last line runs straight into it, words may have been glued
+    /// onto that value (seed 001: `…O=XXXXSince the fact the connector…`).
+    fn prose(&mut self, trimmed: &str, line_no: usize) {
+        if let Some(b) = &self.cur
+            && self.gap == 0
+            && b.last_line + 1 == line_no
+            && let Some(p) = b.rec.props.last()
+            && let Val::Text(v) = &p.val
+            && !v.is_empty()
+        {
+            let message = if looks_like_prose(v) {
+                format!(
+                    "`{}` seems to have prose glued onto its end (the paste runs on into the \
+                     text around it): where its value really ends is unknown",
+                    p.name
+                )
+            } else {
+                format!(
+                    "`{}` runs straight into prose on the next line: words glued onto the end \
+                     of its value would be read as part of it",
+                    p.name
+                )
+            };
+            let line = p.line;
+            self.note(line, message);
+        }
+        self.close();
+        let mut words = trimmed.split_whitespace();
+        if let (Some(first), Some(_)) = (words.next(), words.next())
+            && typed::is_known(first)
+        {
+            self.note(
+                line_no,
+                format!(
+                    "this line starts with the property name `{first}` but has no \
+                         ` : ` after it; not read"
+                ),
+            );
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(b) = self.cur.take()
+            && !b.rec.props.is_empty()
+        {
+            self.out.records.push(b.rec);
+        }
+    }
+
+    /// A table row: a record with one property per column.
+    fn table_row(&mut self, line: &str, line_no: usize) -> bool {
+        let Some(table) = &self.table else {
+            return false;
+        };
+        let cells: Vec<(String, String)> = if table.certificates {
+            match certificate_row(line) {
+                Some(cells) => cells,
+                None => return false,
+            }
+        } else {
+            slice_row(line, &table.columns)
+        };
+        let origin = Origin {
+            loc: Loc {
+                input: self.input,
+                line: line_no,
+            },
+            format: InputFormat::Table,
+        };
+        let mut rec = Record::new(origin, self.hint.clone(), self.group);
+        if table.certificates {
+            rec.kind = Some(super::Kind::Cmdlet(Cmdlet::ExchangeCertificate));
+        }
+        rec.props = cells
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(name, value)| Prop {
+                name,
+                val: Val::Text(value),
+                line: line_no,
+                wrapped: false,
+            })
+            .collect();
+        if !rec.props.is_empty() {
+            self.out.records.push(rec);
+            self.saw(InputFormat::Table);
+        }
+        true
+    }
+
+    /// Tries the text from this line on as JSON; returns where the JSON ended. Only values
+    /// that end a line count (`[1] see below` is prose, not an array).
+    fn try_json(&mut self, pos: usize, line: &str, line_no: usize) -> Option<usize> {
+        let trimmed = line.trim_start();
+        if !(trimmed.starts_with('{') || trimmed.starts_with('['))
+            || self.json_budget == 0
+            || prompt(trimmed).is_some()
+        {
+            return None;
+        }
+        let indent = line.len() - trimmed.len();
+        if let Some(b) = &self.cur {
+            // Inside a record only a line at the left margin can start JSON, and never one
+            // that may continue an open list.
+            if indent > 0 || b.last.open > 0 {
+                return None;
+            }
+        }
+        let start = pos + indent;
+        let slice = &self.text[start..];
+        let ends_line = |at: usize| {
+            let rest = &slice[at..];
+            rest[..rest.find('\n').unwrap_or(rest.len())]
+                .trim()
+                .is_empty()
+        };
+        let mut stream = serde_json::Deserializer::from_str(slice).into_iter::<Value>();
+        let mut values = Vec::new();
+        let mut end = 0;
+        let mut error = None;
+        while let Some(item) = stream.next() {
+            match item {
+                Ok(v) if (v.is_object() || v.is_array()) && ends_line(stream.byte_offset()) => {
+                    end = stream.byte_offset();
+                    values.push(v);
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if values.is_empty() {
+            self.json_failed(slice, line_no, error);
+            return None;
+        }
+        self.close();
+        self.group += 1;
+        let found = json::records(
+            values,
+            &slice[..end],
+            line_no,
+            self.input,
+            &self.hint,
+            self.group,
+        );
+        self.out.records.extend(found.records);
+        self.out.notes.extend(found.notes);
+        for f in found.formats {
+            self.saw(f);
+        }
+        self.group += 1;
+        Some(start + end)
+    }
+}
+
+impl Scanner<'_> {
+    /// A line that started like JSON was not: charge the budget; say why once, when it got
+    /// past its first token (then it was meant as JSON).
+    fn json_failed(&mut self, slice: &str, line_no: usize, error: Option<serde_json::Error>) {
+        self.json_failures += 1;
+        if let Some(e) = error {
+            let reached = offset_of(slice, e.line(), e.column()).max(1024);
+            self.json_budget = self.json_budget.saturating_sub(reached);
+            if (e.line() > 1 || e.column() > 3) && !self.json_noted {
+                self.json_noted = true;
+                let at = line_no + e.line().saturating_sub(1);
+                self.note(
+                    line_no,
+                    format!(
+                        "this looks like JSON but is not valid JSON ({} at line {at}); read as \
+                         text instead",
+                        e.classify_message()
+                    ),
+                );
+            }
+        }
+        if self.json_failures >= MAX_JSON_FAILURES || self.json_budget == 0 {
+            self.json_budget = 0;
+            self.note(
+                line_no,
+                "many lines here start like JSON but are not; no JSON is looked for after \
+                 this one"
+                    .to_string(),
+            );
+        }
+    }
+}
+
+impl Building {
+    fn should_split(&self, lname: &str, gap: usize) -> bool {
+        if self.names.contains(lname) {
+            return true;
+        }
+        if gap == 0 {
+            return false;
+        }
+        if self.norm_gap.is_some_and(|n| gap > n) {
+            return true;
+        }
+        // `RunspaceId` opens every object of a remote session (seed 001 cut it to
+        // `unspaceId`).
+        lname.ends_with("unspaceid") || lname == self.first
+    }
+}
+
+/// serde_json's message without its position (we give ours).
+trait Classify {
+    fn classify_message(&self) -> String;
+}
+
+impl Classify for serde_json::Error {
+    fn classify_message(&self) -> String {
+        let full = self.to_string();
+        match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        }
+    }
+}
+
+/// The byte offset of 1-based `line`, `column` in `s` (clamped to its length).
+fn offset_of(s: &str, line: usize, column: usize) -> usize {
+    let mut off = 0;
+    for _ in 1..line {
+        match s[off..].find('\n') {
+            Some(i) => off += i + 1,
+            None => return s.len(),
+        }
+    }
+    (off + column).min(s.len())
+}
+
+/// Five or more all-lower-case words: a sentence, not an Exchange value (a DN's words are
+/// capitalised: `CN=Microsoft Exchange Server Auth Certificate`).
+fn looks_like_prose(value: &str) -> bool {
+    value
+        .split_whitespace()
+        .filter(|w| {
+            let w = w.trim_end_matches([',', '.', '?', '!']);
+            w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase())
+        })
+        .nth(4)
+        .is_some()
+}
+
+/// The open-brace count after `segment`.
+fn braces(mut open: usize, segment: &str) -> usize {
+    for c in segment.chars() {
+        match c {
+            '{' => open += 1,
+            '}' => open = open.saturating_sub(1),
+            _ => {}
+        }
+    }
+    open
+}
+
+/// `Name : Value` (padded or not); the name is an identifier, and the colon is followed by a
+/// space or the end of the line (a known property name may also be followed directly by its
+/// value, as forums sometimes eat that space; `https://…` is not a property).
+fn prop_line(line: &str) -> Option<PropLine<'_>> {
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let body = &line[indent..];
+    if !body.as_bytes().first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_len = body
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let name = &body[..name_len];
+    let after = body[name_len..].trim_start_matches([' ', '\t']);
+    let rest = after.strip_prefix(':')?;
+    let value = if rest.is_empty() {
+        rest
+    } else if rest.starts_with([' ', '\t']) || typed::is_known(name) {
+        rest.trim_start()
+    } else {
+        return None;
+    };
+    let value_col = if value.is_empty() {
+        line.len() + 1
+    } else {
+        line.len() - value.len()
+    };
+    Some(PropLine {
+        indent,
+        name,
+        value,
+        value_col,
+    })
+}
+
+/// A prompt (`[PS] C:\Windows\system32>Get-ReceiveConnector | fl`, `PS C:\> …`, `C:\> …`) or
+/// a bare `Get-…` command line: what it ran.
+fn prompt(trimmed: &str) -> Option<Hint> {
+    let command = if let Some(r) = trimmed.strip_prefix("[PS]") {
+        after_gt(r)?
+    } else if let Some(r) = trimmed.strip_prefix("PS ") {
+        after_gt(r)?
+    } else if is_drive_prompt(trimmed) {
+        after_gt(trimmed)?
+    } else if starts_with_ci(trimmed, "get-") && !trimmed.contains(" : ") {
+        let hint = command_hint(trimmed);
+        // A bare line counts only when it names a cmdlet we read.
+        return hint.cmdlet.is_some().then_some(hint);
+    } else {
+        return None;
+    };
+    Some(command_hint(command))
+}
+
+fn after_gt(s: &str) -> Option<&str> {
+    s.find('>').map(|i| s[i + 1..].trim_start())
+}
+
+fn is_drive_prompt(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && s.contains('>')
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// The cmdlet and `-Server` argument of a command line.
+fn command_hint(command: &str) -> Hint {
+    // Only the first command of a pipeline ran the cmdlet (`… | fl`, `…|Format-List`).
+    let first = command.split('|').next().unwrap_or_default();
+    let mut tokens = first.split_whitespace();
+    let cmdlet = tokens.next().and_then(cmdlet_named);
+    let mut server = None;
+    while let Some(t) = tokens.next() {
+        let value = if t.eq_ignore_ascii_case("-server") {
+            tokens.next()
+        } else if starts_with_ci(t, "-server:") {
+            t.get("-server:".len()..)
+        } else {
+            None
+        };
+        if let Some(v) = value {
+            let v = v.trim_matches(['\'', '"']);
+            if !v.is_empty() && !v.starts_with('$') {
+                server = Some(v.to_string());
+            }
+        }
+    }
+    Hint {
+        cmdlet,
+        server: server.filter(|_| cmdlet.is_some()),
+    }
+}
+
+fn cmdlet_named(name: &str) -> Option<Cmdlet> {
+    const ALL: [Cmdlet; 8] = [
+        Cmdlet::ExchangeCertificate,
+        Cmdlet::ReceiveConnector,
+        Cmdlet::SendConnector,
+        Cmdlet::HybridConfiguration,
+        Cmdlet::InboundConnector,
+        Cmdlet::OutboundConnector,
+        Cmdlet::AcceptedDomain,
+        Cmdlet::TransportService,
+    ];
+    ALL.into_iter()
+        .find(|c| c.name().eq_ignore_ascii_case(name))
+}
+
+/// A header over a dash line with as many dash groups as header words.
+fn table_header(line: &str, following: &str) -> Option<Table> {
+    let dashes = following.trim_end();
+    if dashes.is_empty() || !dashes.chars().all(|c| c == '-' || c == ' ') {
+        return None;
+    }
+    let mut starts = Vec::new();
+    let mut prev = ' ';
+    for (i, c) in dashes.chars().enumerate() {
+        if c == '-' && prev == ' ' {
+            starts.push(i);
+        }
+        prev = c;
+    }
+    let headers: Vec<&str> = line.split_whitespace().collect();
+    if starts.len() < 2
+        || headers.len() != starts.len()
+        || !headers
+            .iter()
+            .all(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    {
+        return None;
+    }
+    let certificates = headers.len() == 3
+        && headers[0].eq_ignore_ascii_case("Thumbprint")
+        && headers[1].eq_ignore_ascii_case("Services")
+        && headers[2].eq_ignore_ascii_case("Subject");
+    Some(Table {
+        columns: starts
+            .into_iter()
+            .zip(headers)
+            .map(|(s, h)| (s, h.to_string()))
+            .collect(),
+        certificates,
+    })
+}
+
+/// `<40 hex>  IP.WS..  CN=…`: by token, so a forum's collapsed spacing still reads.
+fn certificate_row(line: &str) -> Option<Vec<(String, String)>> {
+    let t = line.trim();
+    let (thumb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
+    if thumb.len() != 40 || !thumb.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let (services, subject) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Some(vec![
+        ("Thumbprint".to_string(), thumb.to_string()),
+        ("Services".to_string(), services.to_string()),
+        ("Subject".to_string(), subject.trim().to_string()),
+    ])
+}
+
+/// Cells by the dash groups' start columns (in characters).
+fn slice_row(line: &str, columns: &[(usize, String)]) -> Vec<(String, String)> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let byte_at = |col: usize| chars.get(col).map_or(line.len(), |(b, _)| *b);
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, (start, name))| {
+            let from = byte_at(*start);
+            let to = columns.get(i + 1).map_or(line.len(), |(s, _)| byte_at(*s));
+            let cell = line.get(from..to.max(from)).unwrap_or("").trim();
+            (name.clone(), cell.to_string())
+        })
+        .collect()
+}
