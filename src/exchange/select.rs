@@ -567,14 +567,11 @@ pub fn scope<'a>(config: &'a Config, server: Option<&str>) -> Scope<'a> {
             Scope {
                 certs: certs.iter().collect(),
                 complete: distinct.len() <= 1,
-                assumption: Some(
-                    if distinct.len() <= 1 {
-                        "neither the connector nor the certificate list names its server; both are taken to come from the same one"
-                    } else {
-                        "the connector names no server, and the certificate lists come from several"
-                    }
-                    .to_string(),
-                ),
+                assumption: Some(match (distinct.len(), servers.first()) {
+                    (0, _) | (_, None) => "neither the connector nor the certificate list names its server; both are taken to come from the same one".to_string(),
+                    (1, Some(s)) => format!("the connector names no server; the certificate list is {s}'s, taken to be the connector's server"),
+                    _ => "the connector names no server, and the certificate lists come from several".to_string(),
+                }),
             }
         }
     }

@@ -100,9 +100,10 @@ pub(super) fn parse(s: &str) -> Option<RawDate> {
 }
 
 impl RawDate {
-    /// The reading `order` gives. With no order, an AM/PM date is read month first (the
-    /// en-US pattern; en-AU also prints AM/PM day first, which only evidence reveals) and a
-    /// 24-hour one stays ambiguous.
+    /// The reading `order` gives. With no order a slash date stays ambiguous, also with
+    /// AM/PM: en-US prints `3/4/2026 1:53:00 PM` month first, but en-AU, en-NZ, en-IN and
+    /// en-PH print AM/PM day first (the research note's own sample, `12/02/2018 1:53:00 PM`,
+    /// is 12 February), so AM/PM is no evidence of the order.
     pub(super) fn resolve(self, order: Order) -> Date {
         match (self, order) {
             (RawDate::Known(d), _) => Date::Known(d),
@@ -111,16 +112,8 @@ impl RawDate {
             (
                 RawDate::Slash {
                     month_first,
-                    am_pm: true,
-                    ..
-                },
-                Order::Unknown,
-            ) => Date::Known(month_first),
-            (
-                RawDate::Slash {
-                    month_first,
                     day_first,
-                    am_pm: false,
+                    ..
                 },
                 Order::Unknown,
             ) => Date::Ambiguous {

@@ -497,7 +497,7 @@ impl<'r> View<'r> {
             self.prop(&[n])
                 .and_then(|p| plain_text(&p.val))
                 .and_then(dates::parse)
-                .is_some_and(|d| matches!(d, RawDate::Slash { am_pm: false, .. }))
+                .is_some_and(|d| matches!(d, RawDate::Slash { .. }))
         })
     }
 
