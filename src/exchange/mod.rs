@@ -62,10 +62,44 @@ pub fn findings(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Ve
     let mut findings = rules::check(config, join, now);
     if config.is_empty() {
         findings.push(unrecognised(config));
+    } else if !cross_checkable(config) {
+        findings.push(nothing_to_cross_check(config));
     } else if findings.is_empty() {
         findings.push(consistent(config, join.is_some()));
     }
     findings
+}
+
+/// The paste holds a pair the checks join: connectors with the certificates they select
+/// from, or both sides of a hybrid. A certificate list alone, or a hybrid configuration
+/// alone, says nothing about what Exchange presents.
+fn cross_checkable(config: &Config) -> bool {
+    let certs = !config.certificates.is_empty();
+    let on_prem = !config.receive_connectors.is_empty() || !config.send_connectors.is_empty();
+    let online = !config.inbound_connectors.is_empty() || !config.outbound_connectors.is_empty();
+    (on_prem && certs) || (online && (on_prem || certs)) || (!config.hybrid.is_empty() && on_prem)
+}
+
+fn nothing_to_cross_check(config: &Config) -> Finding {
+    Finding::new(
+        Code::ExchangeCheckInconclusive,
+        Severity::Info,
+        "the paste".to_string(),
+        Vec::new(),
+        format!(
+            "could not cross-check anything: the paste holds only {}, and which certificate Exchange presents needs the connectors and the certificates together",
+            inventory(config)
+        ),
+        vec![format!("read: {}", inventory(config))],
+        Fix::new(Family::Exchange, "exchange_config::paste_more", &[])
+            .say("Paste the connectors and the certificates of the same server together (as lists, `| fl`):")
+            .run(Shell::ExchangeManagementShell, "Get-ReceiveConnector | fl")
+            .run(Shell::ExchangeManagementShell, "Get-ExchangeCertificate | fl")
+            .run(Shell::ExchangeManagementShell, "Get-SendConnector | fl")
+            .say("for a hybrid, also from Exchange Online PowerShell:")
+            .run(Shell::ExchangeOnlinePowerShell, "Get-InboundConnector | fl")
+            .run(Shell::ExchangeOnlinePowerShell, "Get-OutboundConnector | fl"),
+    )
 }
 
 fn count(n: usize, one: &str, many: &str) -> Option<String> {

@@ -2,8 +2,8 @@
 //! findings. Pure functions of their inputs and `now`. Ranked as in the research note
 //! (`shared/research/exchange-config.md` §3.2): the on-premises side (receive connectors,
 //! certificates) in [`receive`], the cross-premises side (send connector, Exchange Online
-//! connectors, hybrid configuration, accepted domains) in [`online`], the live join in
-//! [`probe`].
+//! connectors, hybrid configuration, accepted domains) in [`online`], the trusted roots the
+//! collection script reports in [`roots`], the live join in [`probe`].
 //!
 //! A rule that needs a value the paste cut, wrapped or left ambiguous returns an
 //! `exchange-check-inconclusive` finding naming the rule and the doubt, never FAIL.
@@ -11,6 +11,7 @@
 pub mod online;
 pub mod probe;
 pub mod receive;
+pub mod roots;
 
 use time::OffsetDateTime;
 
@@ -21,6 +22,7 @@ use crate::diagnose::Finding;
 pub fn check(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Vec<Finding> {
     let mut findings = receive::check(config, now);
     findings.extend(online::check(config, now));
+    findings.extend(roots::check(config));
     if let Some(join) = join {
         findings.extend(probe::check(config, join, now));
     }

@@ -154,6 +154,7 @@ pub fn check(config: &Config, now: OffsetDateTime) -> Vec<Finding> {
     cloud_capability(config, &conns, &mut out);
     edge_drift(config, now, &mut out);
     internal_transport(config, &mut out);
+    lone_root_type(config, now, &mut out);
     out
 }
 
@@ -2288,37 +2289,7 @@ fn root_type(
     let mut evidence = vec![cert_line(config, cert, now), format!("RootCAType `{rt}`")];
     evidence.extend(use_lines(config, uses));
     evidence.push("A CA-issued certificate whose root Exchange does not see among the third-party roots shows RootCAType Registry or Unknown; hybrid mail from Exchange Online was seen stuck Pending in this state (Matt Allford 2016, citing KB 2879262)".to_string());
-    let mut fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::certificate_root_type",
-        &[&label, &thumb_words(cert), rt],
-    )
-    .tell(format!(
-        "Import the issuing CA's root certificate into Third-Party Root Certification Authorities of the computer{} (export it from the certificate's chain first; the path is an example):",
-        server.as_deref().map(|s| format!(" {s}")).unwrap_or_default()
-    ))
-    .run(
-        Shell::WindowsPowerShell,
-        r"Import-Certificate -FilePath 'C:\certs\root.cer' -CertStoreLocation Cert:\LocalMachine\AuthRoot",
-    )
-    .tell("Then check that RootCAType reads ThirdParty:");
-    fix = match thumb(cert) {
-        Some(t) => fix.run(
-            EMS,
-            format!(
-                "Get-ExchangeCertificate{} -Thumbprint {} | fl Thumbprint,RootCAType,Status",
-                server_arg(server.as_deref()),
-                q(&t)
-            ),
-        ),
-        None => fix.run(
-            EMS,
-            format!(
-                "Get-ExchangeCertificate{} | fl Thumbprint,Subject,RootCAType,Status",
-                server_arg(server.as_deref())
-            ),
-        ),
-    };
+    let fix = root_type_fix(cert, &label, server.as_deref(), rt);
     out.push(Finding::new(
         Code::ExchangeCertificateRootType,
         Severity::Warn,
@@ -2331,6 +2302,90 @@ fn root_type(
         evidence,
         fix,
     ));
+}
+
+/// R16's fix: import the root as a third-party root, then read RootCAType again.
+fn root_type_fix(cert: &Certificate, label: &str, server: Option<&str>, rt: &str) -> Fix {
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_root_type",
+        &[label, &thumb_words(cert), rt],
+    )
+    .tell(format!(
+        "Import the issuing CA's root certificate into Third-Party Root Certification Authorities of the computer{} (export it from the certificate's chain first; the path is an example):",
+        server.map(|s| format!(" {s}")).unwrap_or_default()
+    ))
+    .run(
+        Shell::WindowsPowerShell,
+        r"Import-Certificate -FilePath 'C:\certs\root.cer' -CertStoreLocation Cert:\LocalMachine\AuthRoot",
+    )
+    .tell("Then check that RootCAType reads ThirdParty:");
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate{} -Thumbprint {} | fl Thumbprint,RootCAType,Status",
+                server_arg(server),
+                q(&t)
+            ),
+        ),
+        None => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate{} | fl Thumbprint,Subject,RootCAType,Status",
+                server_arg(server)
+            ),
+        ),
+    };
+    fix
+}
+
+/// R16 for a paste of certificates without any receive connector: which certificate a
+/// connector presents is unknown, so a CA-issued SMTP certificate whose RootCAType is
+/// `Registry` or `Unknown` is a warning about that certificate, said as such.
+fn lone_root_type(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>) {
+    if !config.receive_connectors.is_empty() {
+        return;
+    }
+    for cert in &config.certificates {
+        let Some(rt) = cert.root_ca_type.as_deref().map(str::trim) else {
+            continue;
+        };
+        let odd = rt.eq_ignore_ascii_case("Registry") || rt.eq_ignore_ascii_case("Unknown");
+        if !odd
+            || self_signed(cert, now) != Some(false)
+            || has_smtp(cert) != Some(true)
+            || status_in(cert, &["PendingRequest"])
+        {
+            continue;
+        }
+        let server = cert.server.as_ref().map(|s| s.name().to_string());
+        let label = match &server {
+            Some(s) => format!("{} on {s}", thumb_words(cert)),
+            None => thumb_words(cert),
+        };
+        let evidence = vec![
+            cert_line(config, cert, now),
+            format!("RootCAType `{rt}`"),
+            "no receive connector was pasted, so whether a connector presents this certificate is not known".to_string(),
+            "A CA-issued certificate whose root Exchange does not see among the third-party roots shows RootCAType Registry or Unknown; hybrid mail from Exchange Online was seen stuck Pending in this state (Matt Allford 2016, citing KB 2879262)".to_string(),
+        ];
+        out.push(Finding::new(
+            Code::ExchangeCertificateRootType,
+            Severity::Warn,
+            label.clone(),
+            Vec::new(),
+            format!(
+                "the SMTP certificate {} is CA-issued but shows RootCAType `{rt}`: if a hybrid connector presents it, mail from Exchange Online can stay Pending",
+                match (thumb(cert), &cert.issuer) {
+                    (None, Some(issuer)) => format!("issued by `{}`", issuer.value),
+                    _ => thumb_words(cert),
+                }
+            ),
+            evidence,
+            root_type_fix(cert, &label, server.as_deref(), rt),
+        ));
+    }
 }
 
 /// R24.
