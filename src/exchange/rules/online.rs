@@ -676,6 +676,19 @@ fn inconclusive(
     )
 }
 
+/// What removes a doubt about how Exchange Online compares a name.
+const NAME_DOUBT: &str = "Where the doubt is how Exchange Online compares a name (a wildcard on the certificate for a single name, or the bare domain for a *. pattern), make the connector name exactly a name the certificate carries: that removes it.";
+
+/// The hint for an inconclusive name check: how to remove a doubt about the comparison, or
+/// what to paste.
+fn doubt_hint(pattern_doubt: bool) -> &'static str {
+    if pattern_doubt {
+        NAME_DOUBT
+    } else {
+        PASTE_CERTIFICATES
+    }
+}
+
 /// What to paste so that a certificate check can decide.
 const PASTE_CERTIFICATES: &str = "Paste Get-ExchangeCertificate -Server <server> | fl for every server named (or run the collection script, which records the server of each certificate), then run the check again.";
 
@@ -1277,6 +1290,7 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
             let mut bad: Vec<String> = Vec::new();
             let mut bad_cert: Option<&Certificate> = None;
             let mut doubts: Vec<String> = Vec::new();
+            let mut pattern_doubt = false;
             for (server, sel) in &picks.per_server {
                 let on = server_label(server);
                 match sel {
@@ -1298,7 +1312,10 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
                                 bad.push(line);
                                 bad_cert.get_or_insert(cert);
                             }
-                            PatternMatch::Doubt(why) => doubts.push(format!("on {on}: {why}")),
+                            PatternMatch::Doubt(why) => {
+                                pattern_doubt = true;
+                                doubts.push(format!("on {on}: {why}"));
+                            }
                         },
                     },
                     Selection::NotFound {
@@ -1351,7 +1368,7 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
                         &what,
                         &doubts.join("; "),
                         evidence,
-                        PASTE_CERTIFICATES,
+                        doubt_hint(pattern_doubt),
                     ));
                 }
                 continue;
@@ -1615,6 +1632,7 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
             .iter()
             .map(|s| format!("no hybrid receive connector of {} was pasted", plain(s)))
             .collect();
+        let mut pattern_doubt = false;
         for rc in rcs {
             if rc.enabled == Some(false)
                 || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
@@ -1650,7 +1668,8 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
                             bad_rc.push((rc, cert));
                         }
                         PatternMatch::Doubt(why) => {
-                            doubts.push(format!("receive connector {}: {why}", tick(&rc_name)))
+                            pattern_doubt = true;
+                            doubts.push(format!("receive connector {}: {why}", tick(&rc_name)));
                         }
                     },
                 },
@@ -1680,7 +1699,7 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
                     &what,
                     &doubts.join("; "),
                     evidence,
-                    PASTE_CERTIFICATES,
+                    doubt_hint(pattern_doubt),
                 ));
             }
             continue;
