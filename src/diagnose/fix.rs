@@ -195,6 +195,22 @@ impl serde::Serialize for Fix {
     }
 }
 
+/// `value` as a PowerShell single-quoted string: nothing inside is expanded, and each quote
+/// PowerShell closes such a string at (`'` and the typographic `‘ ’ ‚ ‛`) is doubled. The
+/// caller keeps control characters out (a newline would end the command).
+pub fn powershell_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
 /// `value` as one word for a POSIX shell: bare when it holds only characters no shell
 /// treats specially, else in single quotes (a `'` inside closed, escaped and reopened).
 pub fn shell_word(value: &str) -> String {

@@ -15,16 +15,7 @@ pub fn ps_quote(value: &str) -> Option<String> {
     if value.is_empty() || value.chars().any(unsafe_char) {
         return None;
     }
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    Some(out)
+    Some(crate::diagnose::fix::powershell_quoted(value))
 }
 
 /// A character never put into a command: controls, line and paragraph separators, and the

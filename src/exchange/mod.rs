@@ -91,15 +91,25 @@ fn nothing_to_cross_check(config: &Config) -> Finding {
             inventory(config)
         ),
         vec![format!("read: {}", inventory(config))],
-        Fix::new(Family::Exchange, "exchange_config::paste_more", &[])
-            .say("Paste the connectors and the certificates of the same server together (as lists, `| fl`):")
-            .run(Shell::ExchangeManagementShell, "Get-ReceiveConnector | fl")
-            .run(Shell::ExchangeManagementShell, "Get-ExchangeCertificate | fl")
-            .run(Shell::ExchangeManagementShell, "Get-SendConnector | fl")
-            .say("for a hybrid, also from Exchange Online PowerShell:")
-            .run(Shell::ExchangeOnlinePowerShell, "Get-InboundConnector | fl")
-            .run(Shell::ExchangeOnlinePowerShell, "Get-OutboundConnector | fl"),
+        the_cmdlets(
+            Fix::new(Family::Exchange, "exchange_config::paste_more", &[]).say(
+                "Paste the connectors and the certificates of the same server together (as lists, `| fl`):",
+            ),
+        ),
     )
+}
+
+/// `fix` followed by the cmdlets whose output this command reads, and the collection script.
+fn the_cmdlets(fix: Fix) -> Fix {
+    fix.run(Shell::ExchangeManagementShell, "Get-ReceiveConnector | fl")
+        .run(Shell::ExchangeManagementShell, "Get-ExchangeCertificate | fl")
+        .run(Shell::ExchangeManagementShell, "Get-SendConnector | fl")
+        .run(Shell::ExchangeManagementShell, "Get-HybridConfiguration | fl")
+        .say("and, for a hybrid, from Exchange Online PowerShell:")
+        .run(Shell::ExchangeOnlinePowerShell, "Get-InboundConnector | fl")
+        .run(Shell::ExchangeOnlinePowerShell, "Get-OutboundConnector | fl")
+        .run(Shell::ExchangeOnlinePowerShell, "Get-AcceptedDomain | fl")
+        .say("Or run scripts/Get-StartTlsConfig.ps1 and give its JSON file (complete lists, exact dates, the certificates themselves).")
 }
 
 fn count(n: usize, one: &str, many: &str) -> Option<String> {
@@ -182,17 +192,10 @@ fn unrecognised(config: &Config) -> Finding {
         Vec::new(),
         "nothing in the input was recognised as the output of an Exchange cmdlet".to_string(),
         evidence,
-        Fix::new(Family::Exchange, "exchange_config::paste_again", &[])
-            .say("Paste the output of the cmdlets as a list (`| fl`), not as a table, each object whole:")
-            .run(Shell::ExchangeManagementShell, "Get-ExchangeCertificate | fl")
-            .run(Shell::ExchangeManagementShell, "Get-ReceiveConnector | fl")
-            .run(Shell::ExchangeManagementShell, "Get-SendConnector | fl")
-            .run(Shell::ExchangeManagementShell, "Get-HybridConfiguration | fl")
-            .say("and from Exchange Online PowerShell:")
-            .run(Shell::ExchangeOnlinePowerShell, "Get-InboundConnector | fl")
-            .run(Shell::ExchangeOnlinePowerShell, "Get-OutboundConnector | fl")
-            .run(Shell::ExchangeOnlinePowerShell, "Get-AcceptedDomain | fl")
-            .say("Or run scripts/Get-StartTlsConfig.ps1 and give its JSON file (complete lists, exact dates, the certificates themselves)."),
+        the_cmdlets(
+            Fix::new(Family::Exchange, "exchange_config::paste_again", &[])
+                .say("Paste the output of the cmdlets as lists (`| fl`), not as tables, each object whole:"),
+        ),
     )
 }
 

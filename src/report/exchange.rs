@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use super::explain::{tool, visible, visible_value};
+use super::explain::{tool, visible, visible_step_list, visible_value};
 use super::human::{paint, verdict_style};
 use super::markdown::{cell, fenced, fix as markdown_fix};
 use super::{Format, RenderOptions, Report, Tool, Verdict};
 use crate::cert::rfc3339;
-use crate::diagnose::{Finding, Step};
+use crate::diagnose::Finding;
 use crate::exchange::model::{
     Certificate, Cmdlet, Config, Date, Flags, InputFormat, List, ReceiveConnector, Text,
 };
@@ -465,20 +465,7 @@ fn visible_finding(f: &Finding) -> Finding {
     v.summary = visible(&f.summary);
     v.endpoint = visible(&f.endpoint);
     v.evidence = f.evidence.iter().map(|e| visible(e)).collect();
-    v.fix.steps = f
-        .fix
-        .steps
-        .iter()
-        .map(|s| match s {
-            Step::Prose { text } => Step::Prose {
-                text: visible(text),
-            },
-            Step::Command { shell, text } => Step::Command {
-                shell: *shell,
-                text: visible(text),
-            },
-        })
-        .collect();
+    v.fix.steps = visible_step_list(&f.fix.steps);
     v
 }
 

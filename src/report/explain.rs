@@ -140,8 +140,12 @@ fn extracted_rows(e: &Explanation) -> Vec<(String, String)> {
 
 /// The fix steps with every text made visible.
 fn visible_steps(m: &Match) -> Vec<Step> {
-    m.fix
-        .steps
+    visible_step_list(&m.fix.steps)
+}
+
+/// `steps` with every text made visible.
+pub(super) fn visible_step_list(steps: &[Step]) -> Vec<Step> {
+    steps
         .iter()
         .map(|s| match s {
             Step::Prose { text } => Step::Prose {

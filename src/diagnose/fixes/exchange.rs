@@ -64,20 +64,10 @@ const NEW_THUMBPRINT: &str = "<new thumbprint>";
 /// The thumbprint of the certificate the admin picks from a listing.
 const CHOSEN_THUMBPRINT: &str = "<thumbprint of that certificate>";
 
-/// A PowerShell single-quoted string: nothing inside is expanded, and each quote PowerShell
-/// closes such a string at (`'` and the typographic `‘ ’ ‚ ‛`) is doubled. The values come from
-/// the probe, already escaped, so none holds a control character.
+/// A PowerShell single-quoted string (see [`crate::diagnose::fix::powershell_quoted`]); the values come from the
+/// probe, already escaped, so none holds a control character.
 pub fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
+    crate::diagnose::fix::powershell_quoted(value)
 }
 
 /// Lists the certificates of this server (Microsoft Learn, "Get-ExchangeCertificate").
