@@ -271,9 +271,9 @@ fn probe_joins_the_predicted_and_the_presented_certificate() {
     let resolve = format!("{HOST}:127.0.0.1");
     let probe_arg = format!("--probe={HOST}");
     let port_arg = port.to_string();
-    let join = |text: &str| {
+    let join = |text: &str, extra: &[&str]| {
         let path = common::write_temp("join.txt", text);
-        run(&[
+        let mut args = vec![
             "exchange-config",
             path.to_str().unwrap(),
             &probe_arg,
@@ -286,11 +286,12 @@ fn probe_joins_the_predicted_and_the_presented_certificate() {
             "--no-system-roots",
             "--timeout",
             "5",
-            "--format",
-            "json",
-        ])
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
     };
-    let good = join(&paste(tls_name));
+    let json = ["--format", "json"];
+    let good = join(&paste(tls_name), &json);
     let j = good.json();
     let row = &j["join"]["rows"][0];
     assert_eq!(row["agrees"], true, "{}", good.stdout);
@@ -298,7 +299,10 @@ fn probe_joins_the_predicted_and_the_presented_certificate() {
     assert_eq!(j["probe"]["verdict"], "pass");
     assert_eq!(good.code, 0, "{}", good.stdout);
     // The connector names the other certificate: the server presents the wrong one.
-    let other = join(&paste(&format!("<I>{issuer}<S>CN=other.example.test")));
+    let other = join(
+        &paste(&format!("<I>{issuer}<S>CN=other.example.test")),
+        &json,
+    );
     let f = finding(&other, "exchange-presented-certificate-unexpected");
     assert_eq!(f["severity"], "warn");
     assert!(
@@ -310,19 +314,7 @@ fn probe_joins_the_predicted_and_the_presented_certificate() {
     );
     assert_eq!(other.json()["join"]["rows"][0]["agrees"], false);
     // The human report shows the join.
-    let path = common::write_temp("join.txt", &paste(tls_name));
-    let h = run(&[
-        "exchange-config",
-        path.to_str().unwrap(),
-        &probe_arg,
-        "-p",
-        &port_arg,
-        "--resolve",
-        &resolve,
-        "--ca-file",
-        &ca,
-        "--no-system-roots",
-    ]);
+    let h = join(&paste(tls_name), &[]);
     assert!(h.stdout.contains("Live check:"), "{}", h.stdout);
     assert!(h.stdout.contains("[agrees]"), "{}", h.stdout);
 }

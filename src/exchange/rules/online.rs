@@ -379,36 +379,44 @@ fn plain(v: &str) -> String {
     out
 }
 
-fn send_name(sc: &SendConnector) -> String {
-    sc.identity
-        .as_deref()
-        .or(sc.name.as_deref())
+/// An object by its `Identity`, else its `Name`, else `fallback`.
+fn object_name(identity: Option<&str>, name: Option<&str>, fallback: &str) -> String {
+    identity
+        .or(name)
         .map(plain)
-        .unwrap_or_else(|| "the send connector to Exchange Online".to_string())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+fn send_name(sc: &SendConnector) -> String {
+    object_name(
+        sc.identity.as_deref(),
+        sc.name.as_deref(),
+        "the send connector to Exchange Online",
+    )
 }
 
 fn inbound_name(c: &InboundConnector) -> String {
-    c.identity
-        .as_deref()
-        .or(c.name.as_deref())
-        .map(plain)
-        .unwrap_or_else(|| "the Exchange Online inbound connector".to_string())
+    object_name(
+        c.identity.as_deref(),
+        c.name.as_deref(),
+        "the Exchange Online inbound connector",
+    )
 }
 
 fn outbound_name(c: &OutboundConnector) -> String {
-    c.identity
-        .as_deref()
-        .or(c.name.as_deref())
-        .map(plain)
-        .unwrap_or_else(|| "the Exchange Online outbound connector".to_string())
+    object_name(
+        c.identity.as_deref(),
+        c.name.as_deref(),
+        "the Exchange Online outbound connector",
+    )
 }
 
 fn receive_name(rc: &ReceiveConnector) -> String {
-    rc.identity
-        .as_deref()
-        .or(rc.name.as_deref())
-        .map(plain)
-        .unwrap_or_else(|| "the hybrid receive connector".to_string())
+    object_name(
+        rc.identity.as_deref(),
+        rc.name.as_deref(),
+        "the hybrid receive connector",
+    )
 }
 
 const HYBRID: &str = "the hybrid configuration";
