@@ -228,7 +228,11 @@ pub fn run(
             (Some((join, command)), Some(report))
         }
     };
-    let findings = exchange::findings(&config, join.as_ref().map(|(j, _)| j), now);
+    let limits = exchange::Limits {
+        warn_days: i64::from(options.warn_days),
+        fail_days: i64::from(options.fail_days),
+    };
+    let findings = exchange::findings(&config, join.as_ref().map(|(j, _)| j), now, limits);
     let join_dto = join.map(|(j, command)| JoinDto {
         rows: exchange::rules::probe::rows(&config, &j, now),
         host: j.host,

@@ -35,6 +35,25 @@ pub struct RawInput {
     pub truncated: bool,
 }
 
+/// How close to expiry a certificate may be: within `warn_days` a warning, within
+/// `fail_days` a failure (`--warn-days`, `--fail-days`, as for a probe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Warn when the certificate expires within this many days.
+    pub warn_days: i64,
+    /// Fail when the certificate expires within this many days.
+    pub fail_days: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            warn_days: i64::from(crate::settings::DEFAULT_WARN_DAYS),
+            fail_days: i64::from(crate::settings::DEFAULT_FAIL_DAYS),
+        }
+    }
+}
+
 /// What the parser is told besides the text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ParseOptions {
@@ -50,16 +69,22 @@ pub fn analyse(
     opts: &ParseOptions,
     join: Option<&Join>,
     now: OffsetDateTime,
+    limits: Limits,
 ) -> (Config, Vec<Finding>) {
     let config = parse::parse(inputs, opts);
-    let findings = findings(&config, join, now);
+    let findings = findings(&config, join, now, limits);
     (config, findings)
 }
 
 /// The findings for a parsed configuration: the rules', or when they said nothing, that
 /// nothing was recognised or what was checked.
-pub fn findings(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Vec<Finding> {
-    let mut findings = rules::check(config, join, now);
+pub fn findings(
+    config: &Config,
+    join: Option<&Join>,
+    now: OffsetDateTime,
+    limits: Limits,
+) -> Vec<Finding> {
+    let mut findings = rules::check(config, join, now, limits);
     if config.is_empty() {
         findings.push(unrecognised(config));
     } else if !cross_checkable(config) {

@@ -15,13 +15,19 @@ pub mod roots;
 
 use time::OffsetDateTime;
 
+use super::Limits;
 use super::model::{Config, Join};
 use crate::diagnose::Finding;
 
-/// Every finding for `config` (and `join`) at `now`.
-pub fn check(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Vec<Finding> {
-    let mut findings = receive::check(config, now);
-    findings.extend(online::check(config, now));
+/// Every finding for `config` (and `join`) at `now`, expiry judged by `limits`.
+pub fn check(
+    config: &Config,
+    join: Option<&Join>,
+    now: OffsetDateTime,
+    limits: Limits,
+) -> Vec<Finding> {
+    let mut findings = receive::check(config, now, limits);
+    findings.extend(online::check(config, now, limits));
     findings.extend(roots::check(config));
     if let Some(join) = join {
         findings.extend(probe::check(config, join, now));

@@ -37,6 +37,7 @@ use time::OffsetDateTime;
 
 use crate::diagnose::fix::Family;
 use crate::diagnose::{Code, Finding, Fix, Severity, Shell};
+use crate::exchange::Limits;
 use crate::exchange::fix::{
     Target, inbound_connector_target, outbound_connector_target, ps_quote,
     receive_connector_target, send_connector_target,
@@ -66,7 +67,9 @@ const SUBJECT_MISMATCH: &str =
 const SEND_NOT_FOUND: &str = "454 4.7.5 The certificate specified in TlsCertificateName of the SendConnector could not be found, TLS negotiation failed with error NoCredentials";
 
 /// The findings of the cross-premises side.
-pub fn check(config: &Config, now: OffsetDateTime) -> Vec<Finding> {
+pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Finding> {
+    // Wired into the expiry checks next; the signature is shared with the caller now.
+    let _ = limits;
     let ctx = Ctx::new(config, now);
     let mut out = Vec::new();
     for sc in &ctx.exo_sends {

@@ -303,17 +303,21 @@ fn inconclusive_about<'a>(findings: &'a [Finding], what: &str) -> &'a Finding {
 
 #[test]
 fn an_hcw_default_hybrid_raises_nothing() {
-    let findings = check(&healthy(), NOW);
+    let findings = check(&healthy(), NOW, Limits::default());
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
 #[test]
 fn nothing_pasted_means_nothing_said() {
-    assert!(check(&Config::default(), NOW).is_empty());
+    assert!(check(&Config::default(), NOW, Limits::default()).is_empty());
     // Connectors without certificates: the rules that need the selection stay silent.
     let mut c = healthy();
     c.certificates.clear();
-    assert!(check(&c, NOW).is_empty(), "{:#?}", check(&c, NOW));
+    assert!(
+        check(&c, NOW, Limits::default()).is_empty(),
+        "{:#?}",
+        check(&c, NOW, Limits::default())
+    );
 }
 
 #[test]
@@ -358,7 +362,7 @@ fn the_send_connector_to_exchange_online_is_recognised_four_ways() {
 fn a_send_connector_naming_the_certificate_before_renewal_fails_and_points_at_the_renewal() {
     let mut c = healthy();
     c.send_connectors[0].tls_certificate_name = Some(text(&format!("<I>{OLD_CA}<S>{SUBJECT}"), 43));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendCertificateNotFound);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(f.endpoint, SC_ID);
@@ -388,7 +392,7 @@ fn a_source_server_without_the_certificate_fails_intermittently_and_is_told_to_i
     let mut c = healthy();
     c.certificates.push(own("EX02"));
     c.send_connectors[0].source_transport_servers = Some(list(&["EX01", "EX02"], 44));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendCertificateNotFound);
     assert_eq!(f.severity, Severity::Fail);
     assert!(
@@ -412,7 +416,7 @@ fn a_source_server_whose_certificates_were_not_pasted_is_inconclusive() {
     let mut c = healthy();
     c.send_connectors[0].source_transport_servers = Some(list(&["EX01", "EX02"], 44));
     c.send_connectors[0].tls_certificate_name = Some(text(&format!("<I>{OLD_CA}<S>{SUBJECT}"), 43));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     // EX01 lacks it for certain: FAIL; EX02 is unknown and says so in the evidence.
     let f = one(&findings, Code::ExchangeSendCertificateNotFound);
     assert!(
@@ -426,7 +430,7 @@ fn a_source_server_whose_certificates_were_not_pasted_is_inconclusive() {
     let mut c = healthy();
     c.send_connectors[0].source_transport_servers = Some(list(&["EX01", "EX02"], 44));
     c.hybrid[0].sending_transport_servers = Some(list(&["EX01", "EX02"], 102));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(of(&findings, Code::ExchangeSendCertificateNotFound).is_empty());
     let i = inconclusive_about(&findings, "hold its certificate");
     assert_eq!(i.severity, Severity::Info);
@@ -444,7 +448,7 @@ fn a_cut_source_server_list_is_inconclusive_not_silent() {
     let mut servers = list(&["EX01"], 44);
     servers.truncated = true;
     c.send_connectors[0].source_transport_servers = Some(servers);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let i = inconclusive_about(&findings, "hold its certificate");
     assert!(i.summary.contains("SourceTransportServers is cut"));
     no_warnings(&findings);
@@ -457,14 +461,14 @@ fn a_cut_source_server_list_is_inconclusive_not_silent() {
 fn markers_eaten_by_a_forum_are_inconclusive_and_missing_ones_in_json_fail() {
     let mut c = healthy();
     c.send_connectors[0].tls_certificate_name = Some(text(&format!("{CA}{SUBJECT}"), 43));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let i = inconclusive_about(&findings, "TlsCertificateName of send connector");
     assert!(i.summary.contains("formatting tags"), "{}", i.summary);
     assert!(of(&findings, Code::ExchangeTlsCertificateNameInvalid).is_empty());
     assert!(of(&findings, Code::ExchangeSendCertificateNotFound).is_empty());
 
     c.send_connectors[0].origin.format = InputFormat::ScriptJson;
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeTlsCertificateNameInvalid);
     assert_eq!(f.severity, Severity::Fail);
     assert!(f.summary.contains("no <I> or <S> marker"));
@@ -482,7 +486,7 @@ fn swapped_markers_fail_on_the_send_connector_and_the_hybrid_configuration() {
     let swapped = format!("<S>{SUBJECT}<I>{CA}");
     c.send_connectors[0].tls_certificate_name = Some(text(&swapped, 43));
     c.hybrid[0].tls_certificate_name = Some(text(&swapped, 106));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let invalid = of(&findings, Code::ExchangeTlsCertificateNameInvalid);
     assert_eq!(invalid.len(), 2, "{findings:#?}");
     assert!(invalid.iter().all(|f| f.severity == Severity::Fail));
@@ -508,7 +512,7 @@ fn swapped_markers_fail_on_the_send_connector_and_the_hybrid_configuration() {
 fn an_inbound_connector_expecting_another_name_fails_with_the_ndr_and_both_ways_out() {
     let mut c = healthy();
     c.inbound_connectors[0].tls_sender_certificate_name = Some(text("smtp.contoso.com", 63));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSenderCertificateNameMismatch);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(f.endpoint, IN_ID);
@@ -544,13 +548,13 @@ fn an_inbound_connector_expecting_another_name_fails_with_the_ndr_and_both_ways_
 fn a_wildcard_pattern_covers_the_certificate_and_a_wildcard_certificate_is_a_doubt() {
     let mut c = healthy();
     c.inbound_connectors[0].tls_sender_certificate_name = Some(text("*.contoso.com", 63));
-    no_warnings(&check(&c, NOW));
-    assert!(check(&c, NOW).is_empty());
+    no_warnings(&check(&c, NOW, Limits::default()));
+    assert!(check(&c, NOW, Limits::default()).is_empty());
     // A wildcard certificate for a host pattern: Microsoft does not say.
     let mut c = healthy();
     c.certificates[0].domains = Some(List::of(&["*.contoso.com"]));
     c.outbound_connectors[0].tls_domain = Some("*.contoso.com".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     no_warnings(&findings);
     let i = inconclusive_about(&findings, "presents the certificate name");
     assert!(i.summary.contains("wildcard"), "{}", i.summary);
@@ -568,7 +572,7 @@ fn a_cut_certificate_name_list_is_inconclusive() {
     ]);
     names.truncated = true;
     c.certificates[0].domains = Some(names);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(of(&findings, Code::ExchangeSenderCertificateNameMismatch).is_empty());
     let i = inconclusive_about(&findings, "presents the certificate name");
     assert!(i.summary.contains("only some of the certificate's names"));
@@ -583,7 +587,7 @@ fn with_two_send_connectors_to_the_cloud_a_mismatch_needs_the_tenant() {
     other.name = other.identity.clone();
     other.address_spaces = Some(list(&["SMTP:fabrikam.mail.onmicrosoft.com;1"], 51));
     c.send_connectors.push(other);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     // Ours is known by its accepted coexistence domain: FAIL. The other is not: inconclusive.
     let f = one(&findings, Code::ExchangeSenderCertificateNameMismatch);
     assert!(f.summary.contains(SC_ID));
@@ -600,7 +604,7 @@ fn a_send_connector_without_certificate_and_with_a_local_fqdn_fails_for_a_certif
     let mut c = healthy();
     c.send_connectors[0].tls_certificate_name = None;
     c.send_connectors[0].fqdn = Some(text("EX01.contoso.local", 45));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendNoCertificate);
     assert_eq!(f.severity, Severity::Fail);
     assert!(
@@ -633,7 +637,7 @@ fn a_send_connector_without_certificate_warns_when_the_inbound_connector_is_ip_b
     c.send_connectors[0].tls_certificate_name = None;
     c.inbound_connectors[0].tls_sender_certificate_name = None;
     c.inbound_connectors[0].sender_ip_addresses = Some(list(&["203.0.113.5"], 61));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendNoCertificate);
     assert_eq!(f.severity, Severity::Warn);
     assert!(f.summary.contains("each source server's own name"));
@@ -643,7 +647,13 @@ fn a_send_connector_without_certificate_warns_when_the_inbound_connector_is_ip_b
     );
     // A public Fqdn on a certificate is a supported way to pick it: no finding.
     c.send_connectors[0].fqdn = Some(text("mail.contoso.com", 45));
-    assert!(of(&check(&c, NOW), Code::ExchangeSendNoCertificate).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeSendNoCertificate
+        )
+        .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -653,7 +663,7 @@ fn a_send_connector_without_certificate_warns_when_the_inbound_connector_is_ip_b
 fn a_tls_domain_the_receive_connector_certificate_lacks_fails_with_subject_mismatch() {
     let mut c = healthy();
     c.outbound_connectors[0].tls_domain = Some("smtp.contoso.com".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeTlsDomainNotOnCertificate);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(f.endpoint, OUT_ID);
@@ -681,7 +691,7 @@ fn a_receive_connector_presenting_the_self_signed_certificate_is_fixed_on_premis
  {
     let mut c = healthy();
     c.receive_connectors[0].tls_certificate_name = None;
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeTlsDomainNotOnCertificate);
     assert!(f.evidence.iter().any(|e| e.contains("self-signed")));
     assert_eq!(
@@ -698,7 +708,7 @@ fn a_receive_connector_presenting_the_self_signed_certificate_is_fixed_on_premis
 fn a_receiving_server_whose_connector_was_not_pasted_is_inconclusive() {
     let mut c = healthy();
     c.hybrid[0].receiving_transport_servers = Some(list(&["EX01", "EX02"], 101));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     no_warnings(&findings);
     let i = inconclusive_about(&findings, "TlsDomain `mail.contoso.com`");
     assert!(
@@ -710,7 +720,7 @@ fn a_receiving_server_whose_connector_was_not_pasted_is_inconclusive() {
     c.certificates[0].domains = Some(List::of(&["contoso.com"]));
     c.inbound_connectors[0].tls_sender_certificate_name = Some(text("*.contoso.com", 63));
     c.outbound_connectors[0].tls_domain = Some("*.contoso.com".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     no_warnings(&findings);
     let i = inconclusive_about(&findings, "TlsDomain `*.contoso.com`");
     assert!(i.summary.contains("apex"));
@@ -725,7 +735,7 @@ fn with_edge_servers_the_mailbox_servers_connectors_are_not_what_exchange_online
     c.send_connectors[0].source_transport_servers = Some(list(&["EDGE01"], 44));
     // EX01's Default Frontend presents a certificate without the TlsDomain: irrelevant here.
     c.outbound_connectors[0].tls_domain = Some("smtp.contoso.com".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(of(&findings, Code::ExchangeTlsDomainNotOnCertificate).is_empty());
     let i = inconclusive_about(&findings, "TlsDomain `smtp.contoso.com`");
     assert!(i.summary.contains("EDGE01 (Edge)"), "{}", i.summary);
@@ -736,7 +746,7 @@ fn with_edge_servers_the_mailbox_servers_connectors_are_not_what_exchange_online
     edge.tls_domain_capabilities = None;
     c.receive_connectors.push(edge);
     c.certificates.push(hybrid_cert("EDGE01"));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeTlsDomainNotOnCertificate);
     assert!(
         f.evidence
@@ -760,7 +770,7 @@ fn with_edge_servers_the_mailbox_servers_connectors_are_not_what_exchange_online
 fn a_certificate_domain_outside_the_accepted_domains_warns_without_a_wrong_command() {
     let mut c = healthy();
     c.accepted_domains = accepted(&["fabrikam.com", "contoso.mail.onmicrosoft.com"]);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeCertificateDomainNotAccepted);
     assert_eq!(f.severity, Severity::Warn);
     assert!(f.summary.contains("`mail.contoso.com`"));
@@ -776,10 +786,22 @@ fn a_certificate_domain_outside_the_accepted_domains_warns_without_a_wrong_comma
     assert!(words.contains("not from New-AcceptedDomain"));
     // A subdomain of an accepted domain, or a wildcard accepted domain, is fine.
     c.accepted_domains = accepted(&["*.contoso.com"]);
-    assert!(of(&check(&c, NOW), Code::ExchangeCertificateDomainNotAccepted).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeCertificateDomainNotAccepted
+        )
+        .is_empty()
+    );
     // Without Get-AcceptedDomain: silent.
     c.accepted_domains.clear();
-    assert!(of(&check(&c, NOW), Code::ExchangeCertificateDomainNotAccepted).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeCertificateDomainNotAccepted
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -788,7 +810,7 @@ fn with_an_ip_based_connector_the_send_certificate_names_are_checked() {
     c.inbound_connectors[0].tls_sender_certificate_name = None;
     c.inbound_connectors[0].sender_ip_addresses = Some(list(&["203.0.113.5"], 61));
     c.accepted_domains = accepted(&["fabrikam.com"]);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeCertificateDomainNotAccepted);
     assert_eq!(f.endpoint, SC_ID);
 }
@@ -801,7 +823,7 @@ fn a_send_connector_that_does_not_require_or_validate_tls_warns_with_the_hcw_val
     let mut c = healthy();
     c.send_connectors[0].require_tls = Some(false);
     c.send_connectors[0].tls_auth_level = Some("EncryptionOnly".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendTlsPolicy);
     assert_eq!(f.severity, Severity::Warn);
     assert!(
@@ -821,30 +843,42 @@ fn a_sovereign_cloud_send_connector_is_told_its_own_service_domain() {
     let mut c = healthy();
     c.send_connectors[0].smart_hosts =
         Some(list(&["contoso.mail.protection.partner.outlook.cn"], 42));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendTlsPolicy);
     assert!(f.summary.contains("wrong domain"));
     assert!(commands(f)[0].ends_with("-TlsDomain 'mail.protection.partner.outlook.cn'"));
     c.send_connectors[0].tls_domain = Some("mail.protection.partner.outlook.cn".into());
-    assert!(of(&check(&c, NOW), Code::ExchangeSendTlsPolicy).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeSendTlsPolicy
+        )
+        .is_empty()
+    );
 }
 
 #[test]
 fn a_blank_tls_auth_level_counts_only_in_a_full_paste() {
     let mut c = healthy();
     c.send_connectors[0].tls_auth_level = None;
-    let f = check(&c, NOW);
+    let f = check(&c, NOW, Limits::default());
     assert!(one(&f, Code::ExchangeSendTlsPolicy).evidence[0].contains("TlsAuthLevel is blank"));
     // `| fl Name,TlsCertificateName`: nothing is known about the rest.
     c.send_connectors[0].dns_routing_enabled = None;
-    assert!(of(&check(&c, NOW), Code::ExchangeSendTlsPolicy).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeSendTlsPolicy
+        )
+        .is_empty()
+    );
 }
 
 #[test]
 fn cloud_services_mail_off_fails_and_points_at_the_wizard_first() {
     let mut c = healthy();
     c.send_connectors[0].cloud_services_mail_enabled = Some(false);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeSendTlsPolicy);
     assert_eq!(f.severity, Severity::Fail);
     assert!(f.summary.contains("external, anonymous"));
@@ -866,7 +900,7 @@ fn cloud_services_mail_off_fails_and_points_at_the_wizard_first() {
 fn a_hybrid_configuration_left_at_the_old_certificate_warns_and_records_the_current_one() {
     let mut c = healthy();
     c.hybrid[0].tls_certificate_name = Some(text(&format!("<I>{OLD_CA}<S>{SUBJECT}"), 106));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeHybridCertificateDrift);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(f.endpoint, HYBRID);
@@ -905,7 +939,7 @@ fn a_hybrid_configuration_naming_a_replaced_certificate_is_offered_the_renewal()
     c.send_connectors[0].tls_certificate_name = Some(text(&old, 43));
     c.receive_connectors[0].tls_certificate_name = Some(text(&old, 23));
     c.hybrid[0].tls_certificate_name = Some(text(&old, 106));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeHybridCertificateDrift);
     assert!(f.summary.contains("the transport servers do not hold"));
     assert_eq!(
@@ -925,7 +959,11 @@ fn case_and_spacing_do_not_make_drift() {
         &format!("<i>{}<s>{}", CA.to_uppercase(), SUBJECT.replace(", ", ",")),
         106,
     ));
-    assert!(check(&c, NOW).is_empty(), "{:#?}", check(&c, NOW));
+    assert!(
+        check(&c, NOW, Limits::default()).is_empty(),
+        "{:#?}",
+        check(&c, NOW, Limits::default())
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -935,7 +973,7 @@ fn case_and_spacing_do_not_make_drift() {
 fn a_smart_host_the_outbound_connector_does_not_use_warns() {
     let mut c = healthy();
     c.hybrid[0].on_premises_smart_host = Some("hybrid.contoso.com".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeHybridEndpointDrift);
     assert_eq!(f.severity, Severity::Warn);
     assert!(f.summary.contains("`hybrid.contoso.com`"));
@@ -956,7 +994,7 @@ fn a_smart_host_the_outbound_connector_does_not_use_warns() {
     );
     hosts.truncated = true;
     c.outbound_connectors[0].smart_hosts = Some(hosts);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(of(&findings, Code::ExchangeHybridEndpointDrift).is_empty());
     inconclusive_about(&findings, "OnPremisesSmartHost");
 }
@@ -966,7 +1004,7 @@ fn sending_servers_that_differ_warn_and_cut_lists_are_inconclusive() {
     let mut c = healthy();
     c.certificates.push(hybrid_cert("EX02"));
     c.send_connectors[0].source_transport_servers = Some(list(&["EX01", "EX02"], 44));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeHybridEndpointDrift);
     assert!(f.summary.contains("SendingTransportServers"));
     assert_eq!(
@@ -976,7 +1014,7 @@ fn sending_servers_that_differ_warn_and_cut_lists_are_inconclusive() {
     let mut cut = list(&["EX01"], 102);
     cut.truncated = true;
     c.hybrid[0].sending_transport_servers = Some(cut);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(of(&findings, Code::ExchangeHybridEndpointDrift).is_empty());
     inconclusive_about(&findings, "SendingTransportServers");
 }
@@ -989,7 +1027,7 @@ fn receiving_servers_without_the_cloud_mark_warn() {
     ex02.tls_domain_capabilities = None;
     c.receive_connectors.push(ex02);
     c.certificates.push(hybrid_cert("EX02"));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeHybridEndpointDrift);
     assert!(f.summary.contains("ReceivingTransportServers"));
     assert!(f.evidence[1].contains("`EX02` is a receiving server"));
@@ -1001,7 +1039,7 @@ fn edge_with_mailbox_servers_and_an_unknown_service_instance_warn() {
     let mut c = healthy();
     c.hybrid[0].edge_transport_servers = Some(list(&["EDGE01"], 103));
     c.hybrid[0].service_instance = Some("7".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let drift = of(&findings, Code::ExchangeHybridEndpointDrift);
     assert_eq!(drift.len(), 2, "{findings:#?}");
     let edge = drift.iter().find(|f| f.summary.contains("Edge")).unwrap();
@@ -1016,7 +1054,13 @@ fn edge_with_mailbox_servers_and_an_unknown_service_instance_warn() {
     );
     c.hybrid[0].edge_transport_servers = Some(list(&[], 103));
     c.hybrid[0].service_instance = Some("1".into());
-    assert!(of(&check(&c, NOW), Code::ExchangeHybridEndpointDrift).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeHybridEndpointDrift
+        )
+        .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1028,7 +1072,7 @@ fn seed_000_an_ip_based_inbound_connector_warns_and_is_offered_the_certificate_n
     c.inbound_connectors[0].tls_sender_certificate_name = None;
     c.inbound_connectors[0].connector_source = Some("AdminUI".into());
     c.inbound_connectors[0].sender_ip_addresses = Some(list(&["203.0.113.5"], 61));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeInboundIpBased);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(
@@ -1060,7 +1104,7 @@ fn seed_000_an_ip_based_inbound_connector_warns_and_is_offered_the_certificate_n
 fn treat_messages_as_internal_is_turned_off_never_on() {
     let mut c = healthy();
     c.inbound_connectors[0].treat_messages_as_internal = Some(true);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeInboundConnectorRisky);
     assert_eq!(f.severity, Severity::Warn);
     assert!(f.summary.contains("security risk"));
@@ -1083,7 +1127,7 @@ fn treat_messages_as_internal_is_turned_off_never_on() {
 fn the_only_on_premises_connector_disabled_fails_and_one_of_two_warns() {
     let mut c = healthy();
     c.inbound_connectors[0].enabled = Some(false);
-    let f = check(&c, NOW);
+    let f = check(&c, NOW, Limits::default());
     let f = one(&f, Code::ExchangeInboundConnectorRisky);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(
@@ -1093,7 +1137,7 @@ fn the_only_on_premises_connector_disabled_fails_and_one_of_two_warns() {
     let mut second = inbound();
     second.identity = Some("Inbound from on-premises (new)".into());
     c.inbound_connectors.push(second);
-    let f = check(&c, NOW);
+    let f = check(&c, NOW, Limits::default());
     assert_eq!(
         one(&f, Code::ExchangeInboundConnectorRisky).severity,
         Severity::Warn
@@ -1104,7 +1148,7 @@ fn the_only_on_premises_connector_disabled_fails_and_one_of_two_warns() {
 fn require_tls_off_on_an_on_premises_connector_is_information_only() {
     let mut c = healthy();
     c.inbound_connectors[0].require_tls = Some(false);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     no_warnings(&findings);
     let f = one(&findings, Code::ExchangeInboundConnectorRisky);
     assert_eq!(f.severity, Severity::Info);
@@ -1124,7 +1168,7 @@ fn a_partner_connector_claiming_your_domain_with_restrictions_warns() {
         restrict_domains_to_ip_addresses: Some(true),
         ..Default::default()
     });
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeInboundConnectorRisky);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(f.endpoint, "Partner fax gateway");
@@ -1135,7 +1179,13 @@ fn a_partner_connector_claiming_your_domain_with_restrictions_warns() {
     assert!(f.evidence[1].contains("accepted domain `contoso.com`"));
     // Without restriction it only adds its own rules: silent.
     c.inbound_connectors[1].restrict_domains_to_ip_addresses = Some(false);
-    assert!(of(&check(&c, NOW), Code::ExchangeInboundConnectorRisky).is_empty());
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeInboundConnectorRisky
+        )
+        .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1145,7 +1195,7 @@ fn a_partner_connector_claiming_your_domain_with_restrictions_warns() {
 fn an_outbound_connector_routing_by_mx_warns_with_the_smart_host_from_the_hybrid_configuration() {
     let mut c = healthy();
     c.outbound_connectors[0].use_mx_record = Some(true);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeOutboundConnectorRisky);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(
@@ -1155,7 +1205,7 @@ fn an_outbound_connector_routing_by_mx_warns_with_the_smart_host_from_the_hybrid
         )]
     );
     c.hybrid.clear();
-    let f = check(&c, NOW);
+    let f = check(&c, NOW, Limits::default());
     let f = one(&f, Code::ExchangeOutboundConnectorRisky);
     assert!(commands(f).is_empty(), "no smart host known: words only");
     assert!(prose(f).contains("-UseMXRecord $false"));
@@ -1172,7 +1222,7 @@ fn hybrid_domains_missing_from_recipient_domains_warn_but_the_tenant_domain_is_n
         ],
         104,
     ));
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeOutboundConnectorRisky);
     assert!(f.summary.contains("`fabrikam.com`"));
     assert!(!f.summary.contains("onmicrosoft"));
@@ -1185,12 +1235,12 @@ fn hybrid_domains_missing_from_recipient_domains_warn_but_the_tenant_domain_is_n
     let mut rd = list(&["contoso.com", "a.com", "b.com", "c.com"], 81);
     rd.truncated = true;
     c.outbound_connectors[0].recipient_domains = Some(rd);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(of(&findings, Code::ExchangeOutboundConnectorRisky).is_empty());
     inconclusive_about(&findings, "covers every hybrid domain");
     // Centralised transport: `*` covers everything.
     c.outbound_connectors[0].recipient_domains = Some(list(&["*"], 81));
-    assert!(check(&c, NOW).is_empty());
+    assert!(check(&c, NOW, Limits::default()).is_empty());
 }
 
 #[test]
@@ -1200,7 +1250,7 @@ fn disabled_rule_scoped_unvalidated_and_opportunistic_outbound_connectors() {
     c.outbound_connectors[0].is_transport_rule_scoped = Some(true);
     c.outbound_connectors[0].is_validated = Some(false);
     c.outbound_connectors[0].tls_settings = Some("EncryptionOnly".into());
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     let risky = of(&findings, Code::ExchangeOutboundConnectorRisky);
     let warn: Vec<_> = risky
         .iter()
@@ -1238,7 +1288,7 @@ fn hostile_values_never_reach_a_command() {
     c.inbound_connectors[0].treat_messages_as_internal = Some(true);
     c.hybrid[0].on_premises_smart_host = Some("mail.contoso.com\u{202E}moc.live".into());
     c.outbound_connectors[0].use_mx_record = Some(true);
-    let findings = check(&c, NOW);
+    let findings = check(&c, NOW, Limits::default());
     assert!(!findings.is_empty());
     for f in &findings {
         for cmd in commands(f) {
@@ -1300,7 +1350,7 @@ fn odd_values_do_not_panic() {
         c.hybrid[0].on_premises_smart_host = Some(v.into());
         c.hybrid[0].service_instance = Some(v.into());
         c.accepted_domains = accepted(&[v]);
-        let _ = check(&c, NOW);
+        let _ = check(&c, NOW, Limits::default());
     }
     assert!(!is_hcw_send_name(
         "Outbound to Office 365 - ééééééééééééééééééé"

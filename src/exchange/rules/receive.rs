@@ -59,6 +59,7 @@ use time::{Duration, OffsetDateTime};
 use crate::cert;
 use crate::diagnose::fix::{Family, Fix, Shell, shell_word};
 use crate::diagnose::{Code, Finding, Severity};
+use crate::exchange::Limits;
 use crate::exchange::fix::{Target, ps_quote, receive_connector_target};
 use crate::exchange::model::{
     Certificate, Config, Date, List, Loc, ReceiveConnector, ServerName, Text,
@@ -123,7 +124,9 @@ const AUTH_NAMES: [&str; 7] = [
 const DEFAULT_FRONTEND_AUTH: &str = "Tls,Integrated,BasicAuth,BasicAuthRequireTLS,ExchangeServer";
 
 /// The findings of the on-premises side.
-pub fn check(config: &Config, now: OffsetDateTime) -> Vec<Finding> {
+pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Finding> {
+    // Wired into the expiry checks next; the signature is shared with the caller now.
+    let _ = limits;
     let conns: Vec<Conn> = config
         .receive_connectors
         .iter()

@@ -276,7 +276,7 @@ fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_r
         vec![self_signed_srvex01(), auth_certificate(), renewed_dv()],
         vec![seed_port25(), seed_port587()],
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(
@@ -366,7 +366,7 @@ fn seed_001_with_the_old_certificate_still_there_it_is_chosen_and_has_expired() 
         ],
         vec![seed_port25(), seed_port587()],
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     assert!(with_code(&findings, Code::ExchangeReceiveCertificateNotFound).is_empty());
     let f = one(&findings, Code::ExchangeCertificateUnusable);
     assert_eq!(f.severity, Severity::Fail);
@@ -413,7 +413,7 @@ fn r1_names_the_issuer_renewal_and_uses_the_identity() {
         ],
         Some(old_issuer),
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
     assert_eq!(f.endpoint, "EX01\\Default Frontend EX01");
     assert!(
@@ -439,7 +439,7 @@ fn r1_without_a_candidate_says_what_to_look_for_and_never_invents_a_certificate(
         vec![self_signed_srvex01(), auth_certificate()],
         Some(MAIL_NAME),
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
     let cmds = commands(f);
     assert_eq!(
@@ -466,7 +466,7 @@ fn r1_is_inconclusive_when_the_servers_certificates_were_not_pasted_and_silent_w
         vec![other],
         vec![frontend("EX01", Some(MAIL_NAME), "mail.contoso.com")],
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeCheckInconclusive);
     assert_eq!(f.severity, Severity::Info);
     assert!(f.summary.starts_with("could not check which certificate Exchange presents on port 25: no certificate list of EX01 was pasted"));
@@ -476,7 +476,7 @@ fn r1_is_inconclusive_when_the_servers_certificates_were_not_pasted_and_silent_w
         vec![],
         vec![frontend("EX01", Some(MAIL_NAME), "mail.contoso.com")],
     );
-    assert!(check(&cfg, NOW).is_empty());
+    assert!(check(&cfg, NOW, Limits::default()).is_empty());
 }
 
 #[test]
@@ -489,7 +489,11 @@ fn r1_is_silent_when_the_name_matches() {
         )],
         Some(MAIL_NAME),
     );
-    assert!(check(&cfg, NOW).is_empty(), "{:#?}", check(&cfg, NOW));
+    assert!(
+        check(&cfg, NOW, Limits::default()).is_empty(),
+        "{:#?}",
+        check(&cfg, NOW, Limits::default())
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -504,7 +508,7 @@ fn r17_eaten_markers_in_a_forum_paste_are_only_suspected() {
         vec![mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"))],
         Some(eaten),
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     assert!(with_code(&findings, Code::ExchangeTlsCertificateNameInvalid).is_empty());
     let f = one(&findings, Code::ExchangeCheckInconclusive);
     assert!(
@@ -527,7 +531,7 @@ fn r17_without_markers_from_the_script_fails_and_rebuilds_the_name() {
         Some(no_markers),
     );
     cfg.receive_connectors[0].origin.format = InputFormat::ScriptJson;
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeTlsCertificateNameInvalid);
     assert_eq!(f.severity, Severity::Fail);
     assert!(f.summary.contains("it has neither <I> nor <S>"));
@@ -543,7 +547,7 @@ fn r17_swapped_markers_and_reversed_names_point_at_the_same_certificate() {
         vec![mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"))],
         Some(swapped),
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeTlsCertificateNameInvalid);
     assert!(f.summary.contains("<S> comes before <I>"));
     assert!(f.fix.text().contains("written the right way round"));
@@ -555,7 +559,7 @@ fn r17_swapped_markers_and_reversed_names_point_at_the_same_certificate() {
         vec![mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"))],
         Some(reversed),
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     assert!(with_code(&findings, Code::ExchangeReceiveCertificateNotFound).is_empty());
     let f = one(&findings, Code::ExchangeTlsCertificateNameInvalid);
     assert!(f.summary.contains("reverse order"));
@@ -573,7 +577,7 @@ fn r9_port_25_without_tls_fails_with_the_default_frontend_value() {
     let mut rc = frontend("EX01", None, "mail.contoso.com");
     rc.auth_mechanism = Some(Flags::of(&["Integrated", "BasicAuth", "ExchangeServer"]));
     let cfg = config(vec![], vec![rc]);
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveTlsDisabled);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(
@@ -611,7 +615,7 @@ fn relay(auth: &[&str]) -> ReceiveConnector {
 #[test]
 fn r9_other_connectors_warn_and_keep_their_flags() {
     let cfg = config(vec![], vec![relay(&["None"])]);
-    let f = check(&cfg, NOW);
+    let f = check(&cfg, NOW, Limits::default());
     let f = one(&f, Code::ExchangeReceiveTlsDisabled);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(
@@ -619,7 +623,7 @@ fn r9_other_connectors_warn_and_keep_their_flags() {
         vec!["Set-ReceiveConnector 'EX01\\App relay' -AuthMechanism Tls"]
     );
     let cfg = config(vec![], vec![relay(&["ExternalAuthoritative"])]);
-    let f = check(&cfg, NOW);
+    let f = check(&cfg, NOW, Limits::default());
     let f = one(&f, Code::ExchangeReceiveTlsDisabled);
     assert_eq!(
         commands(f),
@@ -636,13 +640,20 @@ fn r9_unknown_bits_are_inconclusive_and_tls_is_silent() {
         raw: "66".into(),
         unknown_bits: true,
     });
-    let f = check(&config(vec![], vec![rc]), NOW);
+    let f = check(&config(vec![], vec![rc]), NOW, Limits::default());
     let f = one(&f, Code::ExchangeCheckInconclusive);
     assert!(
         f.summary
             .starts_with("could not check whether this connector offers STARTTLS")
     );
-    assert!(check(&config(vec![], vec![relay(&["Tls"])]), NOW).is_empty());
+    assert!(
+        check(
+            &config(vec![], vec![relay(&["Tls"])]),
+            NOW,
+            Limits::default()
+        )
+        .is_empty()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -685,7 +696,7 @@ fn r6_the_hybrid_connector_on_the_self_signed_certificate_fails_and_gets_the_ca_
         vec![hybrid_frontend_without_name()],
     );
     cfg.hybrid.push(hybrid(&["EX01"]));
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(
@@ -728,7 +739,7 @@ fn r6_without_hybrid_evidence_warns() {
         ],
         vec![rc],
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
     assert_eq!(f.severity, Severity::Warn);
     assert!(
@@ -747,7 +758,7 @@ fn r6_nothing_covering_the_fqdn_means_no_starttls() {
         )],
         vec![frontend("EX01", None, "EX01.contoso.local")],
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
     assert_eq!(f.severity, Severity::Fail);
     assert!(f.summary.starts_with(
@@ -772,7 +783,7 @@ fn r6_a_short_server_name_without_fqdn_is_inconclusive_and_a_ca_certificate_is_s
         )],
         vec![rc],
     );
-    let f = check(&cfg, NOW);
+    let f = check(&cfg, NOW, Limits::default());
     let f = one(&f, Code::ExchangeCheckInconclusive);
     assert!(f.summary.contains("the paste shows only `EX01`"));
     let cfg = config(
@@ -782,7 +793,7 @@ fn r6_a_short_server_name_without_fqdn_is_inconclusive_and_a_ca_certificate_is_s
         )],
         vec![frontend("EX01", None, "mail.contoso.com")],
     );
-    assert!(check(&cfg, NOW).is_empty());
+    assert!(check(&cfg, NOW, Limits::default()).is_empty());
 }
 
 #[test]
@@ -810,7 +821,7 @@ fn a_hubtransport_connector_never_gets_an_fqdn_command() {
                 vec![hub(role, auth), hybrid_frontend_without_name()],
             );
             cfg.hybrid.push(hybrid(&["EX01"]));
-            let findings = check(&cfg, NOW);
+            let findings = check(&cfg, NOW, Limits::default());
             for f in findings
                 .iter()
                 .filter(|f| f.endpoint.contains("Default EX01"))
@@ -830,7 +841,11 @@ fn a_hubtransport_connector_never_gets_an_fqdn_command() {
 // ---------------------------------------------------------------------------------------
 
 fn r4(c: Certificate) -> Vec<Finding> {
-    check(&ex01_config(vec![c], Some(MAIL_NAME)), NOW)
+    check(
+        &ex01_config(vec![c], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    )
 }
 
 #[test]
@@ -900,7 +915,11 @@ fn r4_revocation_check_failure_warns_with_test_certificate() {
 #[test]
 fn r4_a_self_signed_certificate_named_on_the_hybrid_connector_fails() {
     let ss = ex01_self_signed();
-    let findings = check(&ex01_config(vec![ss], Some("<I>CN=EX01<S>CN=EX01")), NOW);
+    let findings = check(
+        &ex01_config(vec![ss], Some("<I>CN=EX01<S>CN=EX01")),
+        NOW,
+        Limits::default(),
+    );
     let f = one(&findings, Code::ExchangeCertificateUnusable);
     assert_eq!(f.severity, Severity::Fail);
     assert!(f.summary.contains("is self-signed"));
@@ -914,7 +933,11 @@ fn r4_a_self_signed_certificate_named_on_the_hybrid_connector_fails() {
 fn r10_the_newest_certificate_without_smtp_warns() {
     let old = mail_cert(OV_TP, &["IIS", "SMTP"], ("2025-06-01", "2027-06-01"));
     let new = mail_cert(DV_TP, &["IIS"], ("2026-06-01", "2027-07-01"));
-    let findings = check(&ex01_config(vec![old, new], Some(MAIL_NAME)), NOW);
+    let findings = check(
+        &ex01_config(vec![old, new], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
     let f = one(&findings, Code::ExchangeCertificateDuplicate);
     assert_eq!(f.severity, Severity::Warn);
     assert!(f.summary.contains(&format!("Exchange takes the one with the newest NotBefore ({DV_TP}), which lacks SMTP ({OV_TP} has it)")), "{}", f.summary);
@@ -932,7 +955,11 @@ fn r10_the_newest_certificate_without_smtp_warns() {
 fn r10_two_good_copies_are_info_and_the_old_one_may_go() {
     let old = mail_cert(OV_TP, &["IIS", "SMTP"], ("2025-06-01", "2027-06-01"));
     let new = mail_cert(DV_TP, &["IIS", "SMTP"], ("2026-06-01", "2027-07-01"));
-    let findings = check(&ex01_config(vec![old, new], Some(MAIL_NAME)), NOW);
+    let findings = check(
+        &ex01_config(vec![old, new], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
     let f = one(&findings, Code::ExchangeCertificateDuplicate);
     assert_eq!(f.severity, Severity::Info);
     assert_eq!(
@@ -953,7 +980,11 @@ fn r10_an_undated_rival_is_inconclusive() {
     let mut old = mail_cert(OV_TP, &["IIS", "SMTP"], ("2025-06-01", "2027-06-01"));
     old.not_before = None;
     let new = mail_cert(DV_TP, &["IIS", "SMTP"], ("2026-06-01", "2027-07-01"));
-    let findings = check(&ex01_config(vec![new, old], Some(MAIL_NAME)), NOW);
+    let findings = check(
+        &ex01_config(vec![new, old], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
     assert!(with_code(&findings, Code::ExchangeCertificateDuplicate).is_empty());
     let f = one(&findings, Code::ExchangeCheckInconclusive);
     assert!(
@@ -977,7 +1008,7 @@ fn r13(caps: List, hc: bool) -> Vec<Finding> {
     if hc {
         cfg.hybrid.push(hybrid(&["EX01"]));
     }
-    check(&cfg, NOW)
+    check(&cfg, NOW, Limits::default())
 }
 
 #[test]
@@ -1050,7 +1081,7 @@ fn r5_two_servers_naming_different_certificates_warn_and_the_odd_one_is_fixed() 
             frontend("EX02", Some(old_issuer), "mail.contoso.com"),
         ],
     );
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveServerDrift);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(f.endpoint, "Default Frontend connectors of EX01 and EX02");
@@ -1089,7 +1120,7 @@ fn r5_the_same_name_on_every_server_is_silent() {
             frontend("EX02", Some(MAIL_NAME), "mail.contoso.com"),
         ],
     );
-    assert!(check(&cfg, NOW).is_empty());
+    assert!(check(&cfg, NOW, Limits::default()).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1145,7 +1176,11 @@ fn r24_a_sha1_signature_is_known_from_the_certificate_itself() {
         status: Some("Valid".into()),
         ..Default::default()
     };
-    let findings = check(&ex01_config(vec![c], Some(&info.exchange_tls_name)), NOW);
+    let findings = check(
+        &ex01_config(vec![c], Some(&info.exchange_tls_name)),
+        NOW,
+        Limits::default(),
+    );
     let f = one(&findings, Code::ExchangeCertificateWeak);
     assert!(
         f.summary.contains("a sha1WithRSAEncryption signature"),
@@ -1173,14 +1208,18 @@ fn edge_config(edge_certs: Vec<Certificate>) -> Config {
 
 #[test]
 fn r23_an_edge_without_the_hybrid_certificate_warns_and_one_not_pasted_is_inconclusive() {
-    let findings = check(&edge_config(vec![on("EDGE01", ex01_self_signed())]), NOW);
+    let findings = check(
+        &edge_config(vec![on("EDGE01", ex01_self_signed())]),
+        NOW,
+        Limits::default(),
+    );
     let f = one(&findings, Code::ExchangeEdgeCertificateDrift);
     assert_eq!(f.severity, Severity::Warn);
     assert_eq!(f.endpoint, "EDGE01");
     assert!(commands(f).contains(&format!(
         "Enable-ExchangeCertificate -Thumbprint '{DV_TP}' -Services SMTP"
     )));
-    let findings = check(&edge_config(vec![]), NOW);
+    let findings = check(&edge_config(vec![]), NOW, Limits::default());
     assert!(with_code(&findings, Code::ExchangeEdgeCertificateDrift).is_empty());
     assert!(
         one(&findings, Code::ExchangeCheckInconclusive)
@@ -1193,6 +1232,7 @@ fn r23_an_edge_without_the_hybrid_certificate_warns_and_one_not_pasted_is_inconc
             mail_cert(OV_TP, &["SMTP"], ("2026-06-01", "2027-06-01")),
         )]),
         NOW,
+        Limits::default(),
     );
     assert!(with_code(&findings, Code::ExchangeEdgeCertificateDrift).is_empty());
 }
@@ -1211,7 +1251,7 @@ fn r25_a_missing_internal_transport_certificate_is_info_only_with_that_servers_l
         name: Some("EX01".into()),
         internal_transport_certificate_thumbprint: Some(SELF_TP.into()),
     });
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeInternalTransportCertificateMissing);
     assert_eq!(f.severity, Severity::Info);
     assert_eq!(commands(f), vec!["New-ExchangeCertificate -Server 'EX01'"]);
@@ -1219,7 +1259,7 @@ fn r25_a_missing_internal_transport_certificate_is_info_only_with_that_servers_l
     cfg.certificates.push(on("EX01", self_signed_srvex01()));
     assert!(
         with_code(
-            &check(&cfg, NOW),
+            &check(&cfg, NOW, Limits::default()),
             Code::ExchangeInternalTransportCertificateMissing
         )
         .is_empty()
@@ -1229,7 +1269,7 @@ fn r25_a_missing_internal_transport_certificate_is_info_only_with_that_servers_l
     cfg.transport_services[0].internal_transport_certificate_thumbprint = Some(AUTH_TP.into());
     assert!(
         with_code(
-            &check(&cfg, NOW),
+            &check(&cfg, NOW, Limits::default()),
             Code::ExchangeInternalTransportCertificateMissing
         )
         .is_empty()
@@ -1254,7 +1294,7 @@ fn hostile_values_never_reach_a_command() {
             "CN=mail.contoso.com\n'; Remove-Item C:\\ -Recurse; '",
         ));
         let cfg = config(vec![on("EX01", evil_cert)], vec![rc]);
-        let findings = check(&cfg, NOW);
+        let findings = check(&cfg, NOW, Limits::default());
         assert!(!findings.is_empty());
         for c in all_commands(&findings) {
             assert!(
@@ -1284,7 +1324,7 @@ fn hostile_values_never_reach_a_command() {
 
 #[test]
 fn nothing_pasted_nothing_said() {
-    assert!(check(&Config::default(), NOW).is_empty());
+    assert!(check(&Config::default(), NOW, Limits::default()).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1296,7 +1336,7 @@ fn r6_port_587_with_nothing_covering_its_fqdn_warns() {
     let mut rc = seed_port587();
     rc.fqdn = Some(text("mail.contoso.com", 58));
     let cfg = config(vec![self_signed_srvex01()], vec![rc]);
-    let findings = check(&cfg, NOW);
+    let findings = check(&cfg, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
     assert_eq!(f.severity, Severity::Warn);
     assert!(
@@ -1312,7 +1352,7 @@ fn a_default_frontend_connector_whose_bindings_were_not_pasted_counts_as_port_25
     let mut rc = frontend("EX01", None, "mail.contoso.com");
     rc.bindings = None;
     rc.auth_mechanism = Some(Flags::of(&["Integrated"]));
-    let findings = check(&config(vec![], vec![rc]), NOW);
+    let findings = check(&config(vec![], vec![rc]), NOW, Limits::default());
     let f = one(&findings, Code::ExchangeReceiveTlsDisabled);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(
@@ -1326,7 +1366,7 @@ fn a_disabled_connector_is_not_judged() {
     let mut rc = frontend("EX01", None, "mail.contoso.com");
     rc.enabled = Some(false);
     rc.auth_mechanism = Some(Flags::of(&["None"]));
-    assert!(check(&config(vec![], vec![rc]), NOW).is_empty());
+    assert!(check(&config(vec![], vec![rc]), NOW, Limits::default()).is_empty());
 }
 
 #[test]
