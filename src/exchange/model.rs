@@ -559,6 +559,9 @@ pub struct Presented {
     pub starttls_offered: Option<bool>,
     /// The name in the EHLO reply's first line (which connector answered).
     pub ehlo_name: Option<String>,
+    /// The software the banner and EHLO reply show, when they show it (`Postfix`): a server
+    /// that is plainly not Exchange answered for the address.
+    pub not_exchange: Option<String>,
     /// The certificate the server presented, when the handshake got that far.
     pub certificate: Option<PresentedCertificate>,
     /// Why the probe stopped early, in plain words.

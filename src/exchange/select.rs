@@ -147,6 +147,13 @@ fn unquote(v: &str) -> String {
 /// A value as compared: spaces collapsed, case folded; without any spaces at all when the
 /// paste wrapped it (a wrap may have added a space inside a word).
 pub fn fold(value: &str, wrapped: bool) -> String {
+    // A forum's link markup puts a URL value in brackets (`OU=[http://certs.godaddy.com/…]`);
+    // no CA writes a URL that way, so the brackets are the paste's, not the certificate's.
+    let trimmed = value.trim();
+    let value = match trimmed.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        Some(inner) if inner.contains("://") => inner,
+        _ => trimmed,
+    };
     let words: Vec<&str> = value.split_whitespace().collect();
     let joined = if wrapped {
         words.concat()
@@ -599,6 +606,10 @@ pub enum Selection<'a> {
         cert: &'a Certificate,
         /// Other certificates that matched too (Exchange took the newest `NotBefore`).
         rivals: Vec<&'a Certificate>,
+        /// Which of the matches is the newest is settled (false: the paste's dates read both
+        /// ways and the two readings pick different certificates, or some have no date, so
+        /// `cert` is only the first pasted).
+        order_known: bool,
         /// The paste glued prose onto the name: the match holds once it is cut off.
         if_glued: bool,
         /// The scope's assumption, if any.
@@ -663,11 +674,12 @@ pub fn select<'a>(
             matched.retain(|c| c.has_private_key != Some(false));
         }
         if !matched.is_empty() {
-            let (cert, rivals) = newest(matched, now);
+            let (cert, rivals, order_known) = newest(matched, now);
             return Selection::Chosen {
                 sought: Sought::TlsCertificateName(name),
                 cert,
                 rivals,
+                order_known,
                 if_glued,
                 assumption: sc.assumption,
             };
@@ -730,11 +742,12 @@ pub fn select<'a>(
             assumption: sc.assumption,
         };
     }
-    let (cert, rivals) = newest(pool, now);
+    let (cert, rivals, order_known) = newest(pool, now);
     Selection::Chosen {
         sought,
         cert,
         rivals,
+        order_known,
         if_glued: false,
         assumption: sc.assumption,
     }
@@ -752,10 +765,56 @@ pub fn not_before(cert: &Certificate, now: OffsetDateTime) -> Option<OffsetDateT
 
 /// The newest `NotBefore` first (Exchange's order among matches); certificates whose date is
 /// unknown or ambiguous keep their pasted order after the dated ones.
-fn newest(mut certs: Vec<&Certificate>, now: OffsetDateTime) -> (&Certificate, Vec<&Certificate>) {
-    certs.sort_by_key(|c| std::cmp::Reverse(not_before(c, now)));
+fn newest(
+    mut certs: Vec<&Certificate>,
+    now: OffsetDateTime,
+) -> (&Certificate, Vec<&Certificate>, bool) {
+    let order_known = newest_is_known(&certs, now);
+    certs.sort_by_key(|c| std::cmp::Reverse(start_readings(c, now).0));
     let first = certs.remove(0);
-    (first, certs)
+    (first, certs, order_known)
+}
+
+/// A certificate's start as (month-first, day-first) readings: equal when the date is known,
+/// `None` when there is none.
+fn start_readings(
+    cert: &Certificate,
+    now: OffsetDateTime,
+) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+    if let Some(d) = not_before(cert, now) {
+        return (Some(d), Some(d));
+    }
+    match &cert.not_before {
+        Some(super::model::Date::Ambiguous {
+            month_first,
+            day_first,
+        }) => (Some(*month_first), Some(*day_first)),
+        _ => (None, None),
+    }
+}
+
+/// Whether the newest `NotBefore` among `certs` is the same certificate under both readings
+/// of the paste's dates (a single certificate always is; an undated one among several never).
+fn newest_is_known(certs: &[&Certificate], now: OffsetDateTime) -> bool {
+    if certs.len() < 2 {
+        return true;
+    }
+    let readings: Vec<_> = certs.iter().map(|c| start_readings(c, now)).collect();
+    if readings.iter().any(|(a, b)| a.is_none() || b.is_none()) {
+        return false;
+    }
+    let top =
+        |pick: fn(&(Option<OffsetDateTime>, Option<OffsetDateTime>)) -> Option<OffsetDateTime>| {
+            let best = readings.iter().map(pick).max().flatten();
+            let at: Vec<usize> = (0..readings.len())
+                .filter(|i| pick(&readings[*i]) == best)
+                .collect();
+            (at.len() == 1).then(|| at[0])
+        };
+    match (top(|r| r.0), top(|r| r.1)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,10 @@ pub struct JoinRow {
     pub predicted: Prediction,
     /// What the probe saw, in words (`thumbprint 3F2A…, CN=mail.contoso.com`, `no STARTTLS`).
     pub presented: String,
+    /// The thumbprint of the certificate presented, for a machine to compare.
+    pub presented_thumbprint: Option<String>,
+    /// STARTTLS was offered (`None`: the probe did not get that far).
+    pub starttls_offered: Option<bool>,
     /// They agree (`None`: nothing to compare).
     pub agrees: Option<bool>,
 }
@@ -139,6 +143,16 @@ fn predict(config: &Config, rc: &ReceiveConnector, now: OffsetDateTime) -> Predi
         now,
     );
     match sel {
+        Selection::Chosen {
+            rivals,
+            order_known: false,
+            ..
+        } if !rivals.is_empty() => Prediction::Unknown {
+            why: format!(
+                "{} certificates match and the paste's dates do not say which is the newest, the one Exchange takes",
+                rivals.len() + 1
+            ),
+        },
         Selection::Chosen { cert, sought, .. } => match &cert.thumbprint {
             Some(t) => Prediction::Certificate {
                 thumbprint: t.to_ascii_uppercase(),
@@ -199,6 +213,8 @@ pub fn rows(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<JoinRow> {
                     why: format!("no pasted receive connector is bound to port {}", p.port),
                 },
                 presented: presented_words(p),
+                presented_thumbprint: p.certificate.as_ref().map(|c| c.thumbprint.clone()),
+                starttls_offered: p.starttls_offered,
                 agrees: None,
             });
             continue;
@@ -218,6 +234,8 @@ pub fn rows(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<JoinRow> {
                 connector: Some(connector_label(rc)),
                 predicted,
                 presented: presented_words(p),
+                presented_thumbprint: p.certificate.as_ref().map(|c| c.thumbprint.clone()),
+                starttls_offered: p.starttls_offered,
                 agrees,
             });
         }
@@ -307,18 +325,26 @@ fn disagreement(config: &Config, row: &JoinRow, p: &Presented) -> Finding {
         "exchange_config::presented_unexpected",
         &[&row.endpoint, &connector],
     )
-    .say("The configuration pasted and the server that answered disagree. In order of likelihood:");
-    if let Some(note) = greeting_note(config, p) {
-        fix = fix.say(note);
-    }
-    fix = fix
-        .say("1. Another node answered: the name resolves to several servers (or a load balancer), and this one has another certificate or connector. Probe each address (the endpoints above) and paste Get-ExchangeCertificate and Get-ReceiveConnector of every server.")
-        .say("2. NAT or a firewall forwards port 25 to another server or port than the one whose configuration was pasted.")
-        .say("3. A device in front of Exchange (an SMTP gateway, or a firewall inspecting SMTP) answers with its own certificate; Microsoft does not support one between Exchange Online and the hybrid server.")
-        .say("4. The paste is from another server, or from before a change: paste it again from the server that owns this address.");
-    if matches!(row.predicted, Prediction::Certificate { .. }) && p.starttls_offered == Some(false)
-    {
-        fix = fix.say("With no STARTTLS at all, also look for Event 12014 (MSExchangeFrontEndTransport) on the server that answers: its certificate lookup fails there.");
+    .say("The configuration pasted and the server that answered disagree.");
+    if let Some(software) = &p.not_exchange {
+        fix = fix.say(format!(
+            "The server that answered shows itself as {software}, not Exchange Server: something other than the server whose configuration was pasted answers on this address and port (NAT or a firewall forwarding to another host, a gateway in front, or the wrong name). Find which device owns it before changing Exchange."
+        ));
+    } else {
+        fix = fix.say("In order of likelihood:");
+        if let Some(note) = greeting_note(config, p) {
+            fix = fix.say(note);
+        }
+        fix = fix
+            .say("1. Another node answered: the name resolves to several servers (or a load balancer), and this one has another certificate or connector. Probe each address (the endpoints of the probe report) and paste Get-ExchangeCertificate and Get-ReceiveConnector of every server.")
+            .say(format!("2. NAT or a firewall forwards port {} to another server or port than the one whose configuration was pasted.", p.port))
+            .say("3. A device in front of Exchange (an SMTP gateway, or a firewall inspecting SMTP) answers with its own certificate; Microsoft does not support one between Exchange Online and the hybrid server.")
+            .say("4. The paste is from another server, or from before a change: paste it again from the server that owns this address.");
+        if matches!(row.predicted, Prediction::Certificate { .. })
+            && p.starttls_offered == Some(false)
+        {
+            fix = fix.say("With no STARTTLS at all, also look for Event 12014 (MSExchangeFrontEndTransport) on the server that answers: its certificate lookup fails there.");
+        }
     }
     Finding::new(
         Code::ExchangePresentedCertificateUnexpected,

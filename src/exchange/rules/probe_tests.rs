@@ -57,6 +57,7 @@ fn presented(thumbprint: Option<&str>, starttls: bool, greeting: &str) -> Join {
             port: 25,
             starttls_offered: Some(starttls),
             ehlo_name: Some(greeting.into()),
+            not_exchange: None,
             certificate: thumbprint.map(|t| PresentedCertificate {
                 thumbprint: t.into(),
                 subject: "CN=mail.contoso.com".into(),
@@ -149,4 +150,65 @@ fn a_port_no_pasted_connector_binds_is_unknown() {
     let rows = rows(&cfg, &join, NOW);
     assert!(matches!(rows[0].predicted, Prediction::Unknown { .. }));
     assert_eq!(rows[0].agrees, None);
+}
+
+#[test]
+fn two_matches_whose_dates_read_both_ways_leave_the_prediction_unknown() {
+    let mut cfg = config(Some(&format!("<I>{CA}<S>CN=mail.contoso.com")));
+    let mut twin = cfg.certificates[0].clone();
+    twin.thumbprint = Some("BBBB000000000000000000000000000000000002".into());
+    // 12/1/2026 and 12/2/2026: 1 and 2 December, or 12 January and 12 February.
+    let amb = |d1: u8| Date::Ambiguous {
+        month_first: time::Date::from_calendar_date(2026, time::Month::December, d1)
+            .unwrap()
+            .midnight()
+            .assume_utc(),
+        day_first: time::Date::from_calendar_date(2026, time::Month::try_from(d1).unwrap(), 12)
+            .unwrap()
+            .midnight()
+            .assume_utc(),
+    };
+    cfg.certificates[0].not_before = Some(amb(1));
+    twin.not_before = Some(amb(2));
+    cfg.certificates.push(twin);
+    // Both readings put the twin first (2 Dec > 1 Dec, 12 Feb > 12 Jan): settled.
+    let join = presented(
+        Some("BBBB000000000000000000000000000000000002"),
+        true,
+        "mail.contoso.com",
+    );
+    assert_eq!(rows(&cfg, &join, NOW)[0].agrees, Some(true));
+    // Make the readings disagree: 12/3/2026 (3 Dec or 12 Mar) against 5/11/2026 (11 May or
+    // 5 Nov): month first the first is newer, day first the twin.
+    let at = |m: time::Month, d: u8| {
+        time::Date::from_calendar_date(2026, m, d)
+            .unwrap()
+            .midnight()
+            .assume_utc()
+    };
+    cfg.certificates[0].not_before = Some(Date::Ambiguous {
+        month_first: at(time::Month::December, 3),
+        day_first: at(time::Month::March, 12),
+    });
+    cfg.certificates[1].not_before = Some(Date::Ambiguous {
+        month_first: at(time::Month::May, 11),
+        day_first: at(time::Month::November, 5),
+    });
+    let r = &rows(&cfg, &join, NOW)[0];
+    assert!(matches!(r.predicted, Prediction::Unknown { .. }), "{r:?}");
+    assert_eq!(r.agrees, None);
+}
+
+#[test]
+fn a_server_that_is_not_exchange_is_named_first() {
+    let cfg = config(Some(&format!("<I>{CA}<S>CN=mail.contoso.com")));
+    let mut join = presented(None, false, "mail.contoso.com");
+    join.endpoints[0].not_exchange = Some("Postfix".into());
+    let f = check(&cfg, &join, NOW);
+    let text = f[0].fix.text();
+    assert!(
+        text.contains("shows itself as Postfix, not Exchange Server"),
+        "{text}"
+    );
+    assert!(!text.contains("Event 12014"), "{text}");
 }

@@ -1728,6 +1728,7 @@ fn chosen_certificates(
             rivals,
             if_glued,
             assumption,
+            ..
         } = &e.sel
         {
             let u = Use {

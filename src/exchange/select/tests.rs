@@ -403,3 +403,19 @@ fn a_match_without_its_private_key_is_not_eligible_while_one_with_it_is() {
         Selection::Chosen { .. }
     ));
 }
+
+#[test]
+fn a_forums_brackets_around_a_url_value_are_not_the_certificates() {
+    let ca = "CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O=\"GoDaddy.com, Inc.\", L=Scottsdale, S=Arizona, C=US";
+    let pasted = "<I>CN=Go Daddy Secure Certificate Authority - G2, OU=[http://certs.godaddy.com/repository/], O=\"GoDaddy.com, Inc.\", L=Scottsdale, S=Arizona, C=US<S>CN=mail.domain.com";
+    let name = parse_tls_name(&Text::new(pasted), InputFormat::FormatList).unwrap();
+    let c = cert(
+        ca,
+        "CN=mail.domain.com",
+        &["mail.domain.com"],
+        "2026-01-01T00:00:00Z",
+    );
+    assert_eq!(compare(&name, &c, NOW), NameMatch::Exact);
+    // Brackets around anything but a URL stay part of the value.
+    assert_ne!(fold("[not a url]", false), fold("not a url", false));
+}
