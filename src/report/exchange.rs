@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use super::explain::{tool, visible, visible_step_list, visible_value};
+use super::explain::{tool, visible, visible_step_list};
 use super::human::{paint, verdict_style};
-use super::markdown::{cell, fenced, fix as markdown_fix};
+use super::markdown::{cell, fenced, fix as markdown_fix, prose};
 use super::{Format, RenderOptions, Report, Tool, Verdict};
 use crate::cert::rfc3339;
 use crate::diagnose::Finding;
@@ -376,15 +376,66 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
     out
 }
 
-/// The headline: the verdict and the most important finding (or what was read).
+/// The headline: the verdict and the finding that decides it (the first failure, the first
+/// warning, or for `unknown` the first check that could not decide), else what was read.
 fn headline(verdict: Verdict, findings: &[Finding], read: usize) -> String {
-    let first = findings.first().map(|f| f.summary.clone());
-    match (verdict, first) {
+    let deciding = findings.iter().find(|f| match verdict {
+        Verdict::Fail => f.severity == crate::diagnose::Severity::Fail,
+        Verdict::Warn => f.severity == crate::diagnose::Severity::Warn,
+        Verdict::Unknown => f.code.inconclusive(),
+        Verdict::Pass => false,
+    });
+    match (verdict, deciding) {
         (Verdict::Pass, _) => format!(
             "PASS — {read} objects read; the configuration is consistent as far as the paste shows"
         ),
-        (v, Some(s)) => format!("{} — {s}", v.label()),
+        (v, Some(f)) => format!("{} — {}", v.label(), f.summary),
         (v, None) => format!("{} — {read} objects read", v.label()),
+    }
+}
+
+/// `row` with its texts made visible.
+fn visible_row(row: JoinRow) -> JoinRow {
+    use crate::exchange::rules::probe::Prediction;
+    let predicted = match row.predicted {
+        Prediction::Certificate {
+            thumbprint,
+            subject,
+            by,
+        } => Prediction::Certificate {
+            thumbprint: visible(&thumbprint),
+            subject: visible(&subject),
+            by: visible(&by),
+        },
+        Prediction::NoStarttls { why } => Prediction::NoStarttls { why: visible(&why) },
+        Prediction::Unknown { why } => Prediction::Unknown { why: visible(&why) },
+    };
+    JoinRow {
+        endpoint: visible(&row.endpoint),
+        connector: row.connector.as_deref().map(visible),
+        predicted,
+        presented: visible(&row.presented),
+        presented_thumbprint: row.presented_thumbprint.as_deref().map(visible),
+        starttls_offered: row.starttls_offered,
+        agrees: row.agrees,
+    }
+}
+
+/// `o` with its texts made visible.
+fn visible_object(o: ObjectDto) -> ObjectDto {
+    ObjectDto {
+        cmdlet: o.cmdlet,
+        name: visible(&o.name),
+        at: visible(&o.at),
+        fields: o
+            .fields
+            .into_iter()
+            .map(|f| FieldDto {
+                property: f.property,
+                value: visible(&f.value),
+                doubt: f.doubt.as_deref().map(visible),
+            })
+            .collect(),
     }
 }
 
@@ -405,19 +456,29 @@ pub fn build(
     if let Some(p) = &probe {
         verdict = verdict.max(p.verdict);
     }
-    let read = read_objects(config);
+    // Everything pasted is made visible here, once: every renderer (JSON included, whose
+    // `fix` keeps real line breaks) then writes only visible text.
+    let findings: Vec<Finding> = findings.iter().map(visible_finding).collect();
+    let read: Vec<ObjectDto> = read_objects(config).into_iter().map(visible_object).collect();
+    let join = join.map(|j| JoinDto {
+        host: visible(&j.host),
+        why: visible(&j.why),
+        command: visible(&j.command),
+        rows: j.rows.into_iter().map(visible_row).collect(),
+    });
+    let headline = visible(&headline(verdict, &findings, read.len()));
     ExchangeReport {
         schema_version: 1,
         kind: "exchange-config",
         tool: tool(),
         generated_at: rfc3339(now),
         verdict,
-        headline: headline(verdict, &findings, read.len()),
+        headline,
         inputs: config
             .inputs
             .iter()
             .map(|i| InputDto {
-                name: i.name.clone(),
+                name: visible(&i.name),
                 encoding: i.encoding.clone(),
                 truncated: i.truncated,
                 formats: i.formats.clone(),
@@ -428,8 +489,8 @@ pub fn build(
             .notes
             .iter()
             .map(|n| NoteDto {
-                at: config.at(n.loc),
-                message: n.message.clone(),
+                at: visible(&config.at(n.loc)),
+                message: visible(&n.message),
             })
             .collect(),
         findings,
@@ -448,9 +509,8 @@ pub fn render(report: &ExchangeReport, format: Format, opts: RenderOptions) -> S
 }
 
 fn render_json(report: &ExchangeReport) -> String {
-    match serde_json::to_value(report) {
-        Ok(v) => {
-            let mut s = serde_json::to_string_pretty(&visible_value(v)).unwrap_or_default();
+    match serde_json::to_string_pretty(report) {
+        Ok(mut s) => {
             s.push('\n');
             s
         }
@@ -568,7 +628,7 @@ fn render_human(report: &ExchangeReport, opts: RenderOptions) -> String {
 fn render_markdown(report: &ExchangeReport) -> String {
     let mut out = format!(
         "### exchange-config: {}\n",
-        cell(&visible(&report.headline))
+        prose(&report.headline)
     );
     let _ = writeln!(out, "\n| read | from | key values |\n|---|---|---|");
     for o in &report.read {
@@ -623,11 +683,11 @@ fn render_markdown(report: &ExchangeReport) -> String {
                 f.severity.label(),
                 f.code,
                 cell(&visible(&f.endpoint)),
-                cell(&visible(&f.summary))
+                prose(&f.summary)
             );
         }
         for f in report.findings.iter().map(visible_finding) {
-            let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, cell(&f.summary));
+            let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, prose(&f.summary));
             let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
             markdown_fix(&mut out, &f.fix.steps);
         }

@@ -44,7 +44,7 @@ pub(super) fn fix(out: &mut String, steps: &[crate::diagnose::Step]) {
 /// A line of fix prose: its `code spans` stay code spans (a span shows its text literally, so
 /// nothing in it can become a link, an image or HTML), and everything between them is escaped
 /// as [`cell`] escapes it. A line with an unpaired backtick is escaped whole.
-fn prose(line: &str) -> String {
+pub(super) fn prose(line: &str) -> String {
     let parts: Vec<&str> = line.split('`').collect();
     if parts.len().is_multiple_of(2) {
         return cell(line);
