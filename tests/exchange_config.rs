@@ -66,7 +66,7 @@ fn seed_001_connector_and_certificates_give_the_set_receive_connector_line() {
     let f = finding(&r, "exchange-receive-certificate-not-found");
     assert_eq!(f["severity"], "fail");
     let expected = format!(
-        "Get-ReceiveConnector | Where-Object {{ $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }} | Set-ReceiveConnector -TlsCertificateName '{RENEWED}'"
+        "$rc = @(Get-ReceiveConnector | Where-Object {{ $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }}); if ($rc.Count -ne 1) {{ throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }}; $rc | Set-ReceiveConnector -TlsCertificateName '{RENEWED}'"
     );
     assert!(
         commands(&f).contains(&expected),

@@ -45,8 +45,14 @@ pub fn receive_connector_target(rc: &ReceiveConnector) -> Option<Target> {
             .iter()
             .find_map(|i| i.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
     })?;
+    let server = rc
+        .server
+        .as_ref()
+        .and_then(|s| ps_quote(s.name()))
+        .map(|s| format!(" -Server {s}"))
+        .unwrap_or_default();
     Some(Target::Filter(format!(
-        "Get-ReceiveConnector | Where-Object {{ $_.Fqdn -eq {fqdn} -and $_.Bindings -match ':{port}$' }}"
+        "Get-ReceiveConnector{server} | Where-Object {{ $_.Fqdn -eq {fqdn} -and $_.Bindings -match ':{port}$' }}"
     )))
 }
 
@@ -91,7 +97,12 @@ impl Target {
     pub fn command(&self, cmdlet: &str, args: &str) -> String {
         match self {
             Target::Identity(id) => format!("{cmdlet} {id} {args}"),
-            Target::Filter(pipeline) => format!("{pipeline} | {cmdlet} {args}"),
+            // One statement that refuses to run unless the filter selects exactly one
+            // connector: the same Fqdn on port 25 may be every server's Default Frontend, or a
+            // relay connector's default.
+            Target::Filter(pipeline) => format!(
+                "$rc = @({pipeline}); if ($rc.Count -ne 1) {{ throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }}; $rc | {cmdlet} {args}"
+            ),
         }
     }
 
@@ -146,7 +157,7 @@ mod tests {
             receive_connector_target(&rc)
                 .unwrap()
                 .command("Set-ReceiveConnector", "-X 1"),
-            "Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' } | Set-ReceiveConnector -X 1"
+            "$rc = @(Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }); if ($rc.Count -ne 1) { throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }; $rc | Set-ReceiveConnector -X 1"
         );
     }
 }

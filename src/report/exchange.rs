@@ -439,6 +439,33 @@ fn visible_object(o: ObjectDto) -> ObjectDto {
     }
 }
 
+/// The verdict: a failure anywhere fails; else a warning warns (a check that could not
+/// decide does not hide it: a monitor gating on 1 must see it); else a check that could not
+/// decide, or nothing recognised, is unknown; else pass. The probe's verdict, when it ran, is
+/// one more voice in the same order.
+fn verdict_of(findings: &[Finding], probe: Option<Verdict>) -> Verdict {
+    use crate::diagnose::Severity;
+    // A finding whose code is inconclusive (nothing recognised) never counts as a warning.
+    let any = |s: Severity| {
+        findings
+            .iter()
+            .any(|f| f.severity == s && !f.code.inconclusive())
+    };
+    let probe_is = |v: Verdict| probe == Some(v);
+    if any(Severity::Fail) || probe_is(Verdict::Fail) {
+        Verdict::Fail
+    } else if any(Severity::Warn) || probe_is(Verdict::Warn) {
+        Verdict::Warn
+    } else if findings.is_empty()
+        || findings.iter().any(|f| f.code.inconclusive())
+        || probe_is(Verdict::Unknown)
+    {
+        Verdict::Unknown
+    } else {
+        Verdict::Pass
+    }
+}
+
 /// Builds the report. `findings` are sorted here (most severe first, then by rank).
 pub fn build(
     config: &Config,
@@ -452,10 +479,7 @@ pub fn build(
             .cmp(&a.severity)
             .then(a.code.rank().cmp(&b.code.rank()))
     });
-    let mut verdict = Verdict::from_findings(&findings);
-    if let Some(p) = &probe {
-        verdict = verdict.max(p.verdict);
-    }
+    let verdict = verdict_of(&findings, probe.as_ref().map(|p| p.verdict));
     // Everything pasted is made visible here, once: every renderer (JSON included, whose
     // `fix` keeps real line breaks) then writes only visible text.
     let findings: Vec<Finding> = findings.iter().map(visible_finding).collect();
@@ -725,4 +749,37 @@ fn render_markdown(report: &ExchangeReport) -> String {
         report.tool.name, report.tool.version, report.generated_at
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{Code, Family, Fix, Severity};
+
+    fn f(code: Code, severity: Severity) -> Finding {
+        Finding::new(
+            code,
+            severity,
+            "x".into(),
+            Vec::new(),
+            "s".into(),
+            Vec::new(),
+            Fix::new(Family::Exchange, "t", &[]),
+        )
+    }
+
+    #[test]
+    fn a_warning_is_not_hidden_by_a_check_that_could_not_decide() {
+        let warn = f(Code::ExchangeReceiveNoCloudCapability, Severity::Warn);
+        let doubt = f(Code::ExchangeCheckInconclusive, Severity::Info);
+        assert_eq!(verdict_of(&[warn.clone(), doubt.clone()], None), Verdict::Warn);
+        assert_eq!(verdict_of(std::slice::from_ref(&doubt), None), Verdict::Unknown);
+        let nothing = f(Code::ExchangeInputUnrecognised, Severity::Warn);
+        assert_eq!(verdict_of(&[nothing], None), Verdict::Unknown);
+        let ok = f(Code::ExchangeConfigConsistent, Severity::Info);
+        assert_eq!(verdict_of(std::slice::from_ref(&ok), None), Verdict::Pass);
+        assert_eq!(verdict_of(&[ok], Some(Verdict::Fail)), Verdict::Fail);
+        let fail = f(Code::ExchangeReceiveCertificateNotFound, Severity::Fail);
+        assert_eq!(verdict_of(&[fail, warn, doubt], None), Verdict::Fail);
+    }
 }

@@ -323,7 +323,7 @@ fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_r
         cmds,
         vec![
             format!("Enable-ExchangeCertificate -Thumbprint '{DV_TP}' -Services SMTP"),
-            "Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' } | Set-ReceiveConnector -TlsCertificateName '<I>CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=*.XXXXX.com'".to_string(),
+            "$rc = @(Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }); if ($rc.Count -ne 1) { throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }; $rc | Set-ReceiveConnector -TlsCertificateName '<I>CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=*.XXXXX.com'".to_string(),
             "Restart-Service MSExchangeFrontEndTransport".to_string(),
         ]
     );
@@ -382,7 +382,7 @@ fn seed_001_with_the_old_certificate_still_there_it_is_chosen_and_has_expired() 
     assert!(has_line(&f.evidence, "Event 12016"));
     // The renewal is on the server: the fix names it.
     let cmds = commands(f);
-    assert!(cmds.contains(&"Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' } | Set-ReceiveConnector -TlsCertificateName '<I>CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=*.XXXXX.com'".to_string()), "{cmds:#?}");
+    assert!(cmds.contains(&"$rc = @(Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }); if ($rc.Count -ne 1) { throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }; $rc | Set-ReceiveConnector -TlsCertificateName '<I>CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=*.XXXXX.com'".to_string()), "{cmds:#?}");
     assert!(cmds.contains(&format!(
         "Enable-ExchangeCertificate -Thumbprint '{DV_TP}' -Services SMTP"
     )));
