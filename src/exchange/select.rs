@@ -775,12 +775,12 @@ fn newest(
     (first, certs, order_known)
 }
 
+/// A date's (month-first, day-first) readings.
+type Readings = (Option<OffsetDateTime>, Option<OffsetDateTime>);
+
 /// A certificate's start as (month-first, day-first) readings: equal when the date is known,
 /// `None` when there is none.
-fn start_readings(
-    cert: &Certificate,
-    now: OffsetDateTime,
-) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+fn start_readings(cert: &Certificate, now: OffsetDateTime) -> Readings {
     if let Some(d) = not_before(cert, now) {
         return (Some(d), Some(d));
     }
@@ -803,14 +803,13 @@ fn newest_is_known(certs: &[&Certificate], now: OffsetDateTime) -> bool {
     if readings.iter().any(|(a, b)| a.is_none() || b.is_none()) {
         return false;
     }
-    let top =
-        |pick: fn(&(Option<OffsetDateTime>, Option<OffsetDateTime>)) -> Option<OffsetDateTime>| {
-            let best = readings.iter().map(pick).max().flatten();
-            let at: Vec<usize> = (0..readings.len())
-                .filter(|i| pick(&readings[*i]) == best)
-                .collect();
-            (at.len() == 1).then(|| at[0])
-        };
+    let top = |pick: fn(&Readings) -> Option<OffsetDateTime>| {
+        let best = readings.iter().map(pick).max().flatten();
+        let at: Vec<usize> = (0..readings.len())
+            .filter(|i| pick(&readings[*i]) == best)
+            .collect();
+        (at.len() == 1).then(|| at[0])
+    };
     match (top(|r| r.0), top(|r| r.1)) {
         (Some(a), Some(b)) => a == b,
         _ => false,

@@ -483,7 +483,10 @@ pub fn build(
     // Everything pasted is made visible here, once: every renderer (JSON included, whose
     // `fix` keeps real line breaks) then writes only visible text.
     let findings: Vec<Finding> = findings.iter().map(visible_finding).collect();
-    let read: Vec<ObjectDto> = read_objects(config).into_iter().map(visible_object).collect();
+    let read: Vec<ObjectDto> = read_objects(config)
+        .into_iter()
+        .map(visible_object)
+        .collect();
     let join = join.map(|j| JoinDto {
         host: visible(&j.host),
         why: visible(&j.why),
@@ -650,10 +653,7 @@ fn render_human(report: &ExchangeReport, opts: RenderOptions) -> String {
 }
 
 fn render_markdown(report: &ExchangeReport) -> String {
-    let mut out = format!(
-        "### exchange-config: {}\n",
-        prose(&report.headline)
-    );
+    let mut out = format!("### exchange-config: {}\n", prose(&report.headline));
     let _ = writeln!(out, "\n| read | from | key values |\n|---|---|---|");
     for o in &report.read {
         let keys: Vec<String> = o
@@ -772,8 +772,14 @@ mod tests {
     fn a_warning_is_not_hidden_by_a_check_that_could_not_decide() {
         let warn = f(Code::ExchangeReceiveNoCloudCapability, Severity::Warn);
         let doubt = f(Code::ExchangeCheckInconclusive, Severity::Info);
-        assert_eq!(verdict_of(&[warn.clone(), doubt.clone()], None), Verdict::Warn);
-        assert_eq!(verdict_of(std::slice::from_ref(&doubt), None), Verdict::Unknown);
+        assert_eq!(
+            verdict_of(&[warn.clone(), doubt.clone()], None),
+            Verdict::Warn
+        );
+        assert_eq!(
+            verdict_of(std::slice::from_ref(&doubt), None),
+            Verdict::Unknown
+        );
         let nothing = f(Code::ExchangeInputUnrecognised, Severity::Warn);
         assert_eq!(verdict_of(&[nothing], None), Verdict::Unknown);
         let ok = f(Code::ExchangeConfigConsistent, Severity::Info);
