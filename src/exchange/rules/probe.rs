@@ -78,6 +78,18 @@ pub fn connector_label(rc: &ReceiveConnector) -> String {
     }
 }
 
+/// The connector accepts every remote address (`RemoteIPRanges` holds the whole IPv4 or IPv6
+/// range, as the default connectors do), or its ranges were not pasted.
+fn open_to_all(rc: &ReceiveConnector) -> bool {
+    rc.remote_ip_ranges.as_ref().is_none_or(|l| {
+        l.truncated
+            || l.items.iter().any(|r| {
+                let r = r.trim().to_ascii_lowercase();
+                r == "0.0.0.0-255.255.255.255" || r.starts_with("::-ffff:ffff:ffff:ffff")
+            })
+    })
+}
+
 /// The enabled receive connectors bound to `port`; when the EHLO greeting names one's `Fqdn`
 /// (or its server), that one alone.
 fn answering<'a>(config: &'a Config, p: &Presented) -> Vec<&'a ReceiveConnector> {
@@ -96,6 +108,14 @@ fn answering<'a>(config: &'a Config, p: &Presented) -> Vec<&'a ReceiveConnector>
                 .is_some_and(|r| r.eq_ignore_ascii_case("HubTransport"))
         })
         .collect();
+    // A connector scoped by RemoteIPRanges to a few hosts (a relay for printers) answers only
+    // them; the probe, like Exchange Online, reaches the one open to every address.
+    let open: Vec<&ReceiveConnector> = on_port
+        .iter()
+        .copied()
+        .filter(|rc| open_to_all(rc))
+        .collect();
+    let on_port = if open.is_empty() { on_port } else { open };
     if on_port.len() > 1
         && let Some(greeting) = &p.ehlo_name
     {
@@ -153,6 +173,12 @@ fn predict(config: &Config, rc: &ReceiveConnector, now: OffsetDateTime) -> Predi
                 rivals.len() + 1
             ),
         },
+        Selection::Chosen { cert, .. } if cert.has_private_key == Some(false) => {
+            Prediction::NoStarttls {
+                why: "the certificate it selects has no private key (HasPrivateKey False)"
+                    .to_string(),
+            }
+        }
         Selection::Chosen { cert, sought, .. } => match &cert.thumbprint {
             Some(t) => Prediction::Certificate {
                 thumbprint: t.to_ascii_uppercase(),
@@ -219,6 +245,7 @@ pub fn rows(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<JoinRow> {
             });
             continue;
         }
+        let mut mine = Vec::new();
         for rc in connectors {
             let predicted = predict(config, rc, now);
             let agrees = match (&predicted, &p.certificate, p.starttls_offered) {
@@ -229,7 +256,7 @@ pub fn rows(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<JoinRow> {
                 (Prediction::NoStarttls { .. }, _, Some(offered)) => Some(!offered),
                 _ => None,
             };
-            rows.push(JoinRow {
+            mine.push(JoinRow {
                 endpoint: p.endpoint.clone(),
                 connector: Some(connector_label(rc)),
                 predicted,
@@ -239,6 +266,12 @@ pub fn rows(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<JoinRow> {
                 agrees,
             });
         }
+        // When several connectors could have answered, one that agrees explains what was seen:
+        // only it is shown. Otherwise all are, and the endpoint disagrees only if every one does.
+        match mine.iter().position(|r| r.agrees == Some(true)) {
+            Some(i) => rows.push(mine.swap_remove(i)),
+            None => rows.extend(mine),
+        }
     }
     rows
 }
@@ -246,20 +279,15 @@ pub fn rows(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<JoinRow> {
 /// `exchange-presented-certificate-unexpected` for every row where the configuration and the
 /// live server disagree.
 pub fn check(config: &Config, join: &Join, now: OffsetDateTime) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (row, p) in rows(config, join, now).iter().filter_map(|r| {
-        (r.agrees == Some(false))
-            .then(|| {
-                join.endpoints
-                    .iter()
-                    .find(|p| p.endpoint == r.endpoint)
-                    .map(|p| (r, p))
-            })
-            .flatten()
-    }) {
-        out.push(disagreement(config, row, p));
-    }
-    out
+    let rows = rows(config, join, now);
+    join.endpoints
+        .iter()
+        .filter_map(|p| {
+            let mine: Vec<&JoinRow> = rows.iter().filter(|r| r.endpoint == p.endpoint).collect();
+            let all_disagree = !mine.is_empty() && mine.iter().all(|r| r.agrees == Some(false));
+            all_disagree.then(|| disagreement(config, mine[0], p))
+        })
+        .collect()
 }
 
 fn greeting_note(config: &Config, p: &Presented) -> Option<String> {
