@@ -3,8 +3,9 @@
 //! into records, recognise each record's cmdlet by its properties, and type the values,
 //! recording what is uncertain (cut lists, wrapped values, ambiguous dates, unknown server).
 //!
-//! The stages, one file each: [`decode`] (bytes → text), [`text`] (text → records: `fl`
-//! lists, table views, prompt lines, and any JSON in between, handed to [`json`]),
+//! The stages, one file each: [`decode`] (bytes → text; [`html`] takes the markup off a web
+//! page's source), [`text`] (text → records: `fl` lists, table views, prompt lines, and any
+//! JSON in between, handed to [`json`]),
 //! [`typed`] (records → the model, with the date order settled per output by [`dates`]),
 //! then [`servers`] (which server a certificate list came from).
 //!
@@ -14,6 +15,7 @@
 mod b64;
 mod dates;
 mod decode;
+mod html;
 mod json;
 mod servers;
 mod text;
@@ -34,7 +36,21 @@ use super::{ParseOptions, RawInput};
 pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
     let mut config = Config::default();
     for (index, input) in inputs.iter().enumerate() {
-        let (text, encoding) = decode::decode(&input.bytes);
+        let (mut text, encoding) = decode::decode(&input.bytes);
+        let first_note = config.notes.len();
+        if let Some(plain) = html::strip(&text) {
+            text = plain;
+            config.notes.push(ParseNote {
+                loc: Loc {
+                    input: index,
+                    line: 0,
+                },
+                message: "this input is HTML (a web page's source): its tags were removed and \
+                          entities such as `&gt;` decoded before it was read; what the page's \
+                          markup changed in the values cannot be told"
+                    .to_string(),
+            });
+        }
         let scan = text::scan(&text, index);
         config.inputs.push(InputInfo {
             name: input.name.clone(),
@@ -42,7 +58,6 @@ pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
             truncated: input.truncated,
             formats: scan.formats,
         });
-        let first_note = config.notes.len();
         config.notes.extend(scan.notes);
         typed::build(scan.records, &mut config);
         tidy_notes(&mut config.notes, first_note, index);
