@@ -5,9 +5,9 @@
 //!
 //! The stages, one file each: [`decode`] (bytes → text; [`html`] takes the markup off a web
 //! page's source), [`text`] (text → records: `fl` lists, table views, prompt lines, and any
-//! JSON in between, handed to [`json`]),
-//! [`typed`] (records → the model, with the date order settled per output by [`dates`]),
-//! then [`servers`] (which server a certificate list came from).
+//! JSON in between, handed to [`json`]), [`typed`] (records → the model, with the date
+//! order settled per output by [`dates`]), then [`servers`] (which server a certificate list
+//! came from).
 //!
 //! Never panics, whatever the bytes (fuzzed in the tests). Work is linear in the input: every
 //! line is looked at a bounded number of times, and JSON attempts inside text have a budget.
@@ -21,6 +21,8 @@ mod servers;
 mod text;
 mod typed;
 
+#[cfg(test)]
+mod forum_tests;
 #[cfg(test)]
 mod tests;
 
@@ -142,6 +144,9 @@ struct Record {
     hint: Hint,
     /// Records of one output (between prompt lines, in one input) share a date order.
     group: usize,
+    /// Printed with ` = ` where `Format-List` prints ` : ` (a search and replace): a `=` in
+    /// a value may have been a `:` (`00=00=22`), so such values are not read.
+    equals: bool,
 }
 
 impl Record {
@@ -152,6 +157,7 @@ impl Record {
             kind: None,
             hint,
             group,
+            equals: false,
         }
     }
 
