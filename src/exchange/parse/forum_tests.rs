@@ -10,6 +10,7 @@ use super::tests::{
     cut, fixture, has_note, input, items, known, named, names, parse_fixture, parse_text, value,
 };
 use super::*;
+use crate::exchange::model::Date;
 
 /// (server, name, bindings, enabled) of a receive connector.
 type ConnectorRow<'c> = (Option<&'c str>, Option<&'c str>, Vec<&'c str>, Option<bool>);
@@ -287,6 +288,29 @@ fn send_connector_table_with_a_cut_address_space_list() {
 }
 
 #[test]
+fn a_table_row_and_a_list_of_the_same_connector_are_one_connector() {
+    let c = parse_fixture("inbound-connector-table-and-fl.txt");
+    let [inb] = &c.inbound_connectors[..] else {
+        panic!("{:?}", c.inbound_connectors)
+    };
+    assert_eq!(inb.name.as_deref(), Some("Partner relay"));
+    assert_eq!(inb.origin.loc.line, 6);
+    assert_eq!(inb.origin.format, InputFormat::FormatList);
+    // `Enabled` is only in the table; `ConnectorType` is in neither.
+    assert_eq!(inb.enabled, Some(true));
+    assert_eq!(inb.connector_type, None);
+    assert_eq!(
+        items(&inb.sender_ip_addresses),
+        ["192.0.2.10", "192.0.2.11"]
+    );
+    assert_eq!(inb.tls_sender_certificate_name, None);
+    assert_eq!(inb.restrict_domains_to_ip_addresses, Some(true));
+    assert!(has_note(&c, 4, "same"), "{:?}", c.notes);
+}
+
+// ---- Format-List variants -----------------------------------------------------------------
+
+#[test]
 fn format_list_with_equals_signs_for_colons() {
     let c = parse_fixture("accepted-domain-fl-equals.txt");
     let [d] = &c.accepted_domains[..] else {
@@ -355,6 +379,39 @@ fn receive_connector_excerpt_cut_before_its_tls_properties() {
 }
 
 #[test]
+fn verbose_lines_and_lower_case_names_around_a_certificate() {
+    let c = parse_fixture("certificate-fl-verbose.txt");
+    // One certificate: the table row is the same object (same thumbprint text) as the list.
+    let [cert] = &c.certificates[..] else {
+        panic!("{:?} {:?}", c.certificates, c.notes)
+    };
+    assert_eq!(cert.origin.loc.line, 5);
+    // Property names in any case (PowerShell's are case-insensitive).
+    assert_eq!(names(&cert.services), ["IMAP", "POP", "IIS", "SMTP"]);
+    assert_eq!(cert.status.as_deref(), Some("Valid"));
+    assert_eq!(
+        value(&cert.issuer),
+        "CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US"
+    );
+    assert!(matches!(cert.not_after, Some(Date::Ambiguous { .. })));
+    // `…CREDACTED…` is not hex: no thumbprint, and a note.
+    assert_eq!(cert.thumbprint, None);
+    assert!(has_note(&c, 9, "not a thumbprint"));
+    // The two views disagree on the subject (uneven redaction): neither is trusted.
+    assert_eq!(cert.subject, None);
+    assert!(has_note(&c, 18, "different `Subject`"), "{:?}", c.notes);
+    // `VERBOSE:` and the tab-separated test results are not data, and not worth a note.
+    assert!(
+        !c.notes
+            .iter()
+            .any(|n| n.message.contains("VERBOSE") || n.message.contains("no ` : `")),
+        "{:?}",
+        c.notes
+    );
+    assert_eq!(c.notes.len(), 3, "{:?}", c.notes);
+}
+
+#[test]
 fn lower_case_property_names_are_read() {
     let c = parse_text(
         "thumbprint : 3D6B2F1A9C8E7D4B5A69F0E1D2C3B4A5968778E1\nservices : SMTP\n\
@@ -410,8 +467,10 @@ fn forum_fixtures_never_panic_when_mutated() {
         "certificates-table-narrow.txt",
         "receive-connectors-table-forum.txt",
         "send-connectors-table.txt",
+        "inbound-connector-table-and-fl.txt",
         "accepted-domain-fl-equals.txt",
         "receive-connector-fl-cut.txt",
+        "certificate-fl-verbose.txt",
         "hybrid-fl-joined.txt",
     ];
     let corpus: Vec<Vec<u8>> = names.iter().map(|n| fixture(n)).collect();

@@ -5,9 +5,9 @@
 //!
 //! The stages, one file each: [`decode`] (bytes → text; [`html`] takes the markup off a web
 //! page's source), [`text`] (text → records: `fl` lists, table views, prompt lines, and any
-//! JSON in between, handed to [`json`]), [`typed`] (records → the model, with the date
-//! order settled per output by [`dates`]), then [`servers`] (which server a certificate list
-//! came from).
+//! JSON in between, handed to [`json`]), [`typed`] (records → the model, after [`merge`]
+//! folds a table row into the list entry of the same object, with the date order settled
+//! per output by [`dates`]), then [`servers`] (which server a certificate list came from).
 //!
 //! Never panics, whatever the bytes (fuzzed in the tests). Work is linear in the input: every
 //! line is looked at a bounded number of times, and JSON attempts inside text have a budget.
@@ -17,6 +17,7 @@ mod dates;
 mod decode;
 mod html;
 mod json;
+mod merge;
 mod servers;
 mod text;
 mod typed;

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::dates::{self, Order, RawDate};
 use super::json::get;
-use super::{Hint, Kind, Prop, Record, Val, b64};
+use super::{Hint, Kind, Prop, Record, Val, b64, merge};
 use crate::exchange::model::{
     AcceptedDomain, Certificate, Cmdlet, Config, Date, Flags, HybridConfiguration,
     InboundConnector, InputFormat, List, Loc, OutboundConnector, ParseNote, ReceiveConnector,
@@ -222,8 +222,17 @@ fn pick(
     }
 }
 
+/// The cmdlet a record is the output of (as [`build`] will read it), if any.
+pub(super) fn cmdlet_of(rec: &Record) -> Option<Cmdlet> {
+    match View::new(rec).kind() {
+        Some(Kind::Cmdlet(c)) => Some(c),
+        _ => None,
+    }
+}
+
 /// Types `records` (one input's, in order) into `config`.
 pub(super) fn build(records: Vec<Record>, config: &mut Config) {
+    let records = merge::fold(records, &mut config.notes);
     let mut start = 0;
     while start < records.len() {
         let group = records[start].group;
