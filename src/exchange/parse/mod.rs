@@ -3,10 +3,11 @@
 //! into records, recognise each record's cmdlet by its properties, and type the values,
 //! recording what is uncertain (cut lists, wrapped values, ambiguous dates, unknown server).
 //!
-//! The stages, one file each: [`decode`] (bytes → text), [`text`] (text → records: `fl`
-//! lists, table views, prompt lines, and any JSON in between, handed to [`json`]),
-//! [`typed`] (records → the model, with the date order settled per output by [`dates`]),
-//! then [`servers`] (which server a certificate list came from).
+//! The stages, one file each: [`decode`] (bytes → text; [`html`] takes the markup off a web
+//! page's source), [`text`] (text → records: `fl` lists, table views, prompt lines, and any
+//! JSON in between, handed to [`json`]), [`typed`] (records → the model, after [`merge`]
+//! folds a table row into the list entry of the same object, with the date order settled
+//! per output by [`dates`]), then [`servers`] (which server a certificate list came from).
 //!
 //! Never panics, whatever the bytes (fuzzed in the tests). Work is linear in the input: every
 //! line is looked at a bounded number of times, and JSON attempts inside text have a budget.
@@ -14,11 +15,15 @@
 mod b64;
 mod dates;
 mod decode;
+mod html;
 mod json;
+mod merge;
 mod servers;
 mod text;
 mod typed;
 
+#[cfg(test)]
+mod forum_tests;
 #[cfg(test)]
 mod tests;
 
@@ -34,7 +39,21 @@ use super::{ParseOptions, RawInput};
 pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
     let mut config = Config::default();
     for (index, input) in inputs.iter().enumerate() {
-        let (text, encoding) = decode::decode(&input.bytes);
+        let (mut text, encoding) = decode::decode(&input.bytes);
+        let first_note = config.notes.len();
+        if let Some(plain) = html::strip(&text) {
+            text = plain;
+            config.notes.push(ParseNote {
+                loc: Loc {
+                    input: index,
+                    line: 0,
+                },
+                message: "this input is HTML (a web page's source): its tags were removed and \
+                          entities such as `&gt;` decoded before it was read; what the page's \
+                          markup changed in the values cannot be told"
+                    .to_string(),
+            });
+        }
         let scan = text::scan(&text, index);
         config.inputs.push(InputInfo {
             name: input.name.clone(),
@@ -42,7 +61,6 @@ pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
             truncated: input.truncated,
             formats: scan.formats,
         });
-        let first_note = config.notes.len();
         config.notes.extend(scan.notes);
         typed::build(scan.records, &mut config);
         tidy_notes(&mut config.notes, first_note, index);
@@ -127,6 +145,9 @@ struct Record {
     hint: Hint,
     /// Records of one output (between prompt lines, in one input) share a date order.
     group: usize,
+    /// Printed with ` = ` where `Format-List` prints ` : ` (a search and replace): a `=` in
+    /// a value may have been a `:` (`00=00=22`), so such values are not read.
+    equals: bool,
 }
 
 impl Record {
@@ -137,6 +158,7 @@ impl Record {
             kind: None,
             hint,
             group,
+            equals: false,
         }
     }
 

@@ -10,12 +10,12 @@ use time::macros::datetime;
 use super::*;
 use crate::exchange::model::{Date, Flags, List, ParseNote, ServerName, Text};
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(super) fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/exchange/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).expect(&path)
 }
 
-fn input(name: &str, bytes: Vec<u8>) -> RawInput {
+pub(super) fn input(name: &str, bytes: Vec<u8>) -> RawInput {
     RawInput {
         name: name.to_string(),
         bytes,
@@ -23,22 +23,22 @@ fn input(name: &str, bytes: Vec<u8>) -> RawInput {
     }
 }
 
-fn parse_fixture(name: &str) -> Config {
+pub(super) fn parse_fixture(name: &str) -> Config {
     parse(&[input(name, fixture(name))], &ParseOptions::default())
 }
 
-fn parse_text(text: &str) -> Config {
+pub(super) fn parse_text(text: &str) -> Config {
     parse(
         &[input("paste.txt", text.as_bytes().to_vec())],
         &ParseOptions::default(),
     )
 }
 
-fn value(t: &Option<Text>) -> &str {
+pub(super) fn value(t: &Option<Text>) -> &str {
     &t.as_ref().expect("a text value").value
 }
 
-fn items(l: &Option<List>) -> Vec<&str> {
+pub(super) fn items(l: &Option<List>) -> Vec<&str> {
     l.as_ref()
         .expect("a list")
         .items
@@ -47,11 +47,11 @@ fn items(l: &Option<List>) -> Vec<&str> {
         .collect()
 }
 
-fn cut(l: &Option<List>) -> bool {
+pub(super) fn cut(l: &Option<List>) -> bool {
     l.as_ref().expect("a list").truncated
 }
 
-fn names(f: &Option<Flags>) -> Vec<&str> {
+pub(super) fn names(f: &Option<Flags>) -> Vec<&str> {
     f.as_ref()
         .expect("flags")
         .names
@@ -60,24 +60,24 @@ fn names(f: &Option<Flags>) -> Vec<&str> {
         .collect()
 }
 
-fn known(d: &Option<Date>) -> OffsetDateTime {
+pub(super) fn known(d: &Option<Date>) -> OffsetDateTime {
     match d {
         Some(Date::Known(t)) => *t,
         other => panic!("not a known date: {other:?}"),
     }
 }
 
-fn line_of(t: &Option<Text>) -> usize {
+pub(super) fn line_of(t: &Option<Text>) -> usize {
     t.as_ref().expect("a text value").loc.line
 }
 
-fn has_note(c: &Config, line: usize, needle: &str) -> bool {
+pub(super) fn has_note(c: &Config, line: usize, needle: &str) -> bool {
     c.notes
         .iter()
         .any(|n| n.loc.line == line && n.message.contains(needle))
 }
 
-fn named(s: &str) -> Option<ServerName> {
+pub(super) fn named(s: &str) -> Option<ServerName> {
     Some(ServerName::Named(s.to_string()))
 }
 
@@ -499,7 +499,7 @@ fn services_string_positions_that_are_not_known_make_unknown_bits() {
 
 // ---- Encodings ------------------------------------------------------------------------------
 
-fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
+pub(super) fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if bom {
         out.extend(if big_endian {
@@ -1257,17 +1257,17 @@ fn base64() {
 // ---- Robustness -----------------------------------------------------------------------------
 
 /// Deterministic xorshift: the same mutations on every run.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             0
         } else {
@@ -1304,7 +1304,7 @@ const TOKENS: [&str; 24] = [
     "\"schema\": \"starttls-check.exchange/1\", ",
 ];
 
-fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
+pub(super) fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
     let mut b = base.to_vec();
     for _ in 0..=rng.below(4) {
         let at = rng.below(b.len() + 1);
@@ -1341,7 +1341,7 @@ fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
 }
 
 /// What must hold for any input, however broken.
-fn check_invariants(c: &Config, inputs: usize) {
+pub(super) fn check_invariants(c: &Config, inputs: usize) {
     assert_eq!(c.inputs.len(), inputs);
     let texts = c
         .certificates

@@ -8,10 +8,21 @@
 //! * Records end at a repeated property name, at a blank line in output that has none between
 //!   its properties, and at a wider gap, a `RunspaceId` or the record's first name again in
 //!   output that has a blank line after every property (forum pastes double the newlines).
+//! * `Name = Value` lines make a record of their own kind: a paste whose every ` : ` was
+//!   replaced by ` = ` (a search and replace). Such a record is read like `fl`, but a value
+//!   holding `=` is not trusted (`00=00=22` was a time). Mixed with ` : ` lines, an ` = `
+//!   line is prose.
 //! * `[PS] C:\…>Get-ReceiveConnector | fl` prompt lines (and bare `Get-…` command lines) end a
 //!   record and say which cmdlet printed the records after them, and `-Server X` which
 //!   server.
-//! * A header line over a dash line is a table view (`Thumbprint  Services  Subject`).
+//! * `VERBOSE:`, `WARNING:`, `DEBUG:` and `INFORMATION:` lines are PowerShell's message
+//!   streams, not output: they end the record and are skipped without a note.
+//! * A header line over a dash line is a table view. The default views of
+//!   `Get-ExchangeCertificate` (`Thumbprint Services Subject`), `Get-ReceiveConnector`
+//!   (`Identity Bindings Enabled`) and `Get-SendConnector` (`Identity AddressSpaces
+//!   Enabled`) are known by their header alone, since forums drop the dash line, collapse
+//!   the padding and put a blank line between rows; their rows are read by token (a
+//!   certificate row) or around the `{…}` list (a connector row), not by column.
 //! * A line starting with `{` or `[` is tried as JSON (our script's, or raw `ConvertTo-Json`).
 //! * Anything else is prose: it ends the record and is skipped.
 
@@ -80,6 +91,18 @@ struct Building {
     last_line: usize,
 }
 
+impl Building {
+    fn equals(&self) -> bool {
+        self.rec.equals
+    }
+
+    /// One `x = y` line among prose is an assignment someone wrote, not an object printed
+    /// with ` = `: only two or more such lines in a row make one.
+    fn is_stray_equals(&self) -> bool {
+        self.rec.equals && self.rec.props.len() < 2
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Last {
     /// Where its name starts.
@@ -92,10 +115,39 @@ struct Last {
 
 /// A table view being read.
 struct Table {
-    /// Column start (in characters) and header.
+    /// Column start (in characters) and header; the start is 0 throughout for a known
+    /// header without its dash line (its rows are not read by column).
     columns: Vec<(usize, String)>,
-    /// `Thumbprint Services Subject`: rows are read by token, robust to collapsed spacing.
-    certificates: bool,
+    /// How its rows are read.
+    kind: TableKind,
+    /// The rows read so far: the record's index in the output, and the row's width in
+    /// characters (for [`Scanner::end_table`]).
+    rows: Vec<(usize, usize)>,
+    /// A row had an annotation cut off its end: widths say nothing then.
+    annotated: bool,
+}
+
+/// How a table's rows are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TableKind {
+    /// `Thumbprint Services Subject`: by token (thumbprint, services string, the rest).
+    Certificates,
+    /// `Identity <List> Enabled` of a connector cmdlet: the identity before the `{…}`
+    /// list, `True`/`False` after it; the only reliable anchor once the padding collapsed.
+    Braced(Cmdlet),
+    /// Any other header over a dash line: by the dash groups' columns.
+    Columns,
+}
+
+impl TableKind {
+    /// Blank lines allowed between rows: forums double the newlines, and a known view's rows
+    /// are recognisable on their own; a sliced row is not.
+    fn max_gap(self) -> usize {
+        match self {
+            TableKind::Columns => 0,
+            TableKind::Certificates | TableKind::Braced(_) => 1,
+        }
+    }
 }
 
 struct Scanner<'t> {
@@ -114,12 +166,14 @@ struct Scanner<'t> {
     json_noted: bool,
 }
 
-/// A `Name : Value` line.
+/// A `Name : Value` line (or `Name = Value`, see `equals`).
 struct PropLine<'l> {
     indent: usize,
     name: &'l str,
     value: &'l str,
     value_col: usize,
+    /// Written with ` = ` instead of ` : `.
+    equals: bool,
 }
 
 impl Scanner<'_> {
@@ -154,6 +208,7 @@ impl Scanner<'_> {
             self.gap = 0;
             pos = next;
         }
+        self.end_table();
         self.close();
     }
 
@@ -181,11 +236,11 @@ impl Scanner<'_> {
             self.skip_dashes = false;
             return;
         }
-        if self.table.is_some() {
-            if self.gap == 0 && self.table_row(line, line_no) {
+        if let Some(table) = &self.table {
+            if self.gap <= table.kind.max_gap() && self.table_row(line, line_no) {
                 return;
             }
-            self.table = None;
+            self.end_table();
         }
         if let Some(hint) = prompt(trimmed) {
             self.close();
@@ -193,23 +248,30 @@ impl Scanner<'_> {
             self.group += 1;
             return;
         }
-        let prop = prop_line(line);
+        if is_stream_message(trimmed) {
+            self.close();
+            return;
+        }
+        // ` = ` lines make a record of their own; inside a ` : ` record they are prose.
+        let prop = prop_line(line).or_else(|| {
+            equals_line(line).filter(|_| self.cur.as_ref().is_none_or(Building::equals))
+        });
         if self.continues(indent, prop.as_ref()) {
             self.append(trimmed, line_no);
             return;
         }
         if prop.is_none() {
             let following = rest.split('\n').next().unwrap_or("");
-            if let Some(table) = table_header(line, following) {
+            if let Some((table, dashes)) = table_header(line, following) {
                 self.close();
                 self.table = Some(table);
-                self.skip_dashes = true;
+                self.skip_dashes = dashes;
                 return;
             }
         }
         match prop {
             Some(p) => self.property(&p, line_no),
-            None => self.prose(trimmed, line_no),
+            None => self.prose(trimmed, line_no, rest),
         }
     }
 
@@ -258,7 +320,7 @@ impl Scanner<'_> {
         if self
             .cur
             .as_ref()
-            .is_some_and(|b| b.should_split(&lname, self.gap))
+            .is_some_and(|b| b.equals() != p.equals || b.should_split(&lname, self.gap))
         {
             self.close();
         }
@@ -297,6 +359,7 @@ impl Scanner<'_> {
                 };
                 let mut rec = Record::new(origin, self.hint.clone(), self.group);
                 rec.props.push(prop);
+                rec.equals = p.equals;
                 self.cur = Some(Building {
                     rec,
                     names: HashSet::from([lname.clone()]),
@@ -313,10 +376,35 @@ impl Scanner<'_> {
     /// A line that is neither a property, a continuation, a prompt nor a table: the record
     /// ends. When the record's last line runs straight into it, words may have been glued
     /// onto that value (seed 001: `…O=XXXXSince the fact the connector…`).
-    fn prose(&mut self, trimmed: &str, line_no: usize) {
+    ///
+    /// The input's last line being one word right after a property is a paste cut in the
+    /// middle of a property name (`DomainSecureEnabl`), said as such.
+    fn prose(&mut self, trimmed: &str, line_no: usize, rest: &str) {
+        let in_record = self
+            .cur
+            .as_ref()
+            .is_some_and(|b| self.gap <= b.norm_gap.unwrap_or(1));
         if let Some(b) = &self.cur
             && self.gap == 0
             && b.last_line + 1 == line_no
+            && is_identifier(trimmed)
+            && (typed::is_known_prefix(trimmed) || is_camel_case(trimmed))
+            // The last line: only blank ones after it (scanned once, as `run` does).
+            && rest.trim_start().is_empty()
+        {
+            let message = format!(
+                "the paste seems cut here: its last line `{trimmed}` has no ` : ` and reads \
+                 like the start of a property name; the properties after it are not in the \
+                 paste"
+            );
+            self.note(line_no, message);
+            self.close();
+            return;
+        }
+        if let Some(b) = &self.cur
+            && self.gap == 0
+            && b.last_line + 1 == line_no
+            && !b.is_stray_equals()
             && let Some(p) = b.rec.props.last()
             && let Val::Text(v) = &p.val
             && !v.is_empty()
@@ -338,9 +426,13 @@ impl Scanner<'_> {
             self.note(line, message);
         }
         self.close();
+        // Only where a property was expected (inside a record, or padded like one): a
+        // known name opening a sentence or a tab-separated report line is not a lost colon.
         let mut words = trimmed.split_whitespace();
         if let (Some(first), Some(_)) = (words.next(), words.next())
             && typed::is_known(first)
+            && !trimmed.contains('\t')
+            && (in_record || trimmed[first.len()..].starts_with("  "))
         {
             self.note(
                 line_no,
@@ -355,6 +447,7 @@ impl Scanner<'_> {
     fn close(&mut self) {
         if let Some(b) = self.cur.take()
             && !b.rec.props.is_empty()
+            && !b.is_stray_equals()
         {
             self.out.records.push(b.rec);
         }
@@ -365,13 +458,24 @@ impl Scanner<'_> {
         let Some(table) = &self.table else {
             return false;
         };
-        let cells: Vec<(String, String)> = if table.certificates {
-            match certificate_row(line) {
-                Some(cells) => cells,
+        let kind = table.kind;
+        let mut annotation = None;
+        let cells: Vec<(String, String)> = match kind {
+            TableKind::Certificates => match certificate_row(line) {
+                Some(row) => {
+                    annotation = row.annotation;
+                    row.cells
+                }
                 None => return false,
+            },
+            TableKind::Braced(_) => {
+                let names: Vec<&str> = table.columns.iter().map(|(_, n)| n.as_str()).collect();
+                match braced_row(line, &names) {
+                    Some(cells) => cells,
+                    None => return false,
+                }
             }
-        } else {
-            slice_row(line, &table.columns)
+            TableKind::Columns => slice_row(line, &table.columns),
         };
         let origin = Origin {
             loc: Loc {
@@ -381,9 +485,11 @@ impl Scanner<'_> {
             format: InputFormat::Table,
         };
         let mut rec = Record::new(origin, self.hint.clone(), self.group);
-        if table.certificates {
-            rec.kind = Some(super::Kind::Cmdlet(Cmdlet::ExchangeCertificate));
-        }
+        rec.kind = match kind {
+            TableKind::Certificates => Some(super::Kind::Cmdlet(Cmdlet::ExchangeCertificate)),
+            TableKind::Braced(c) => Some(super::Kind::Cmdlet(c)),
+            TableKind::Columns => None,
+        };
         rec.props = cells
             .into_iter()
             .filter(|(_, v)| !v.is_empty())
@@ -394,11 +500,74 @@ impl Scanner<'_> {
                 wrapped: false,
             })
             .collect();
-        if !rec.props.is_empty() {
-            self.out.records.push(rec);
-            self.saw(InputFormat::Table);
+        if rec.props.is_empty() {
+            return true;
+        }
+        if let Some(a) = &annotation {
+            self.note(
+                line_no,
+                format!(
+                    "`{a}` after the subject is someone's annotation, not part of it; left out"
+                ),
+            );
+        }
+        let index = self.out.records.len();
+        self.out.records.push(rec);
+        self.saw(InputFormat::Table);
+        if let Some(t) = &mut self.table {
+            t.rows.push((index, line.chars().count()));
+            t.annotated |= annotation.is_some();
         }
         true
+    }
+
+    /// The table ends. A certificate table whose every row (three or more) ends at the same
+    /// column most likely had its subjects cut by the console's width without the `...`
+    /// PowerShell normally prints (a forum's copy of a narrow console): a server's
+    /// certificates rarely have subjects all of one length (the Auth certificate's alone is
+    /// 45 characters). Those subjects are dropped with a note that shows them, so nothing
+    /// compares a cut one as whole; when the guess is wrong, only the subjects are lost.
+    fn end_table(&mut self) {
+        let Some(table) = self.table.take() else {
+            return;
+        };
+        if table.kind != TableKind::Certificates || table.rows.len() < 3 || table.annotated {
+            return;
+        }
+        let width = table.rows[0].1;
+        if table.rows.iter().any(|(_, w)| *w != width) {
+            return;
+        }
+        let mut shown = Vec::new();
+        for (index, _) in &table.rows {
+            if let Some(rec) = self.out.records.get_mut(*index)
+                && let Some(at) = rec
+                    .props
+                    .iter()
+                    .position(|p| p.name.eq_ignore_ascii_case("Subject"))
+            {
+                let p = rec.props.remove(at);
+                if let Val::Text(v) = p.val {
+                    shown.push(format!("`{v}`"));
+                }
+            }
+        }
+        if shown.is_empty() {
+            return;
+        }
+        let line = self
+            .out
+            .records
+            .get(table.rows[0].0)
+            .map_or(0, |r| r.origin.loc.line);
+        self.note(
+            line,
+            format!(
+                "every row of this table ends at column {width}: the console's width cut the \
+                 Subject column without `...` ({}), so the subjects are not read",
+                shown.join(", ")
+            ),
+        );
     }
 
     /// Tries the text from this line on as JSON; returns where the JSON ended. Only values
@@ -603,7 +772,66 @@ fn prop_line(line: &str) -> Option<PropLine<'_>> {
         name,
         value,
         value_col,
+        equals: false,
     })
+}
+
+/// `Name = Value` with a space before the `=` and a space or the line's end after it (a
+/// paste whose ` : ` were all replaced by ` = `). `key=value` is not one.
+fn equals_line(line: &str) -> Option<PropLine<'_>> {
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let body = &line[indent..];
+    if !body.as_bytes().first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_len = body
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let name = &body[..name_len];
+    let after_name = &body[name_len..];
+    let after = after_name.trim_start_matches([' ', '\t']);
+    if after.len() == after_name.len() {
+        return None;
+    }
+    let rest = after.strip_prefix('=')?;
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let value = rest.trim_start();
+    let value_col = if value.is_empty() {
+        line.len() + 1
+    } else {
+        line.len() - value.len()
+    };
+    Some(PropLine {
+        indent,
+        name,
+        value,
+        value_col,
+        equals: true,
+    })
+}
+
+/// A line of one of PowerShell's message streams (`Write-Verbose` and friends print these
+/// prefixes), not output.
+fn is_stream_message(trimmed: &str) -> bool {
+    ["VERBOSE:", "WARNING:", "DEBUG:", "INFORMATION:"]
+        .iter()
+        .any(|p| trimmed.starts_with(p))
+}
+
+/// One word of name characters (`DomainSecureEnabl`).
+fn is_identifier(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Shaped like a property name (`DomainSecur`), not like a word of prose (`Thanks`): a
+/// capital letter after the first one.
+fn is_camel_case(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        && s.bytes().skip(1).any(|b| b.is_ascii_uppercase())
 }
 
 /// A prompt (`[PS] C:\Windows\system32>Get-ReceiveConnector | fl`, `PS C:\> …`, `C:\> …`) or
@@ -613,6 +841,8 @@ fn prompt(trimmed: &str) -> Option<Hint> {
         after_gt(r)?
     } else if let Some(r) = trimmed.strip_prefix("PS ") {
         after_gt(r)?
+    } else if let Some(r) = trimmed.strip_prefix("PS>") {
+        r.trim_start()
     } else if is_drive_prompt(trimmed) {
         after_gt(trimmed)?
     } else if starts_with_ci(trimmed, "get-") && !trimmed.contains(" : ") {
@@ -682,57 +912,181 @@ fn cmdlet_named(name: &str) -> Option<Cmdlet> {
         .find(|c| c.name().eq_ignore_ascii_case(name))
 }
 
-/// A header over a dash line with as many dash groups as header words.
-fn table_header(line: &str, following: &str) -> Option<Table> {
+/// The default table views known by their header alone: (header words, how rows are
+/// read). Microsoft Learn, "Get-ExchangeCertificate", "Get-ReceiveConnector",
+/// "Get-SendConnector" (the summary properties each prints without `| fl`).
+const KNOWN_HEADERS: [(&[&str], TableKind); 3] = [
+    (
+        &["Thumbprint", "Services", "Subject"],
+        TableKind::Certificates,
+    ),
+    (
+        &["Identity", "Bindings", "Enabled"],
+        TableKind::Braced(Cmdlet::ReceiveConnector),
+    ),
+    (
+        &["Identity", "AddressSpaces", "Enabled"],
+        TableKind::Braced(Cmdlet::SendConnector),
+    ),
+];
+
+/// The longest line taken for a known header without its dash line.
+const MAX_KNOWN_HEADER: usize = 512;
+
+/// A table header: a known view's header (with or without its dash line), or any header
+/// over a dash line with as many dash groups as header words. Also says whether the next
+/// line is the dash line (to skip).
+fn table_header(line: &str, following: &str) -> Option<(Table, bool)> {
+    // Cheap refusals first: this runs on every line that is not a property.
     let dashes = following.trim_end();
-    if dashes.is_empty() || !dashes.chars().all(|c| c == '-' || c == ' ') {
+    let dash_line = !dashes.is_empty() && dashes.chars().all(|c| c == '-' || c == ' ');
+    // A known header is a few words (forums may pad it with spaces, never with more).
+    let head = if line.len() <= MAX_KNOWN_HEADER {
+        line
+    } else {
+        ""
+    };
+    let mut words = head.split_whitespace();
+    let three = match (words.next(), words.next(), words.next(), words.next()) {
+        (Some(a), Some(b), Some(c), None) => Some([a, b, c]),
+        _ => None,
+    };
+    let known = three.and_then(|three| {
+        KNOWN_HEADERS
+            .iter()
+            .find(|(known, _)| {
+                known
+                    .iter()
+                    .zip(three)
+                    .all(|(k, w)| k.eq_ignore_ascii_case(w))
+            })
+            .map(|(_, kind)| *kind)
+    });
+    if !dash_line && known.is_none() {
         return None;
-    }
-    let mut starts = Vec::new();
-    let mut prev = ' ';
-    for (i, c) in dashes.chars().enumerate() {
-        if c == '-' && prev == ' ' {
-            starts.push(i);
-        }
-        prev = c;
     }
     let headers: Vec<&str> = line.split_whitespace().collect();
-    if starts.len() < 2
-        || headers.len() != starts.len()
-        || !headers
-            .iter()
-            .all(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    let mut starts = Vec::new();
+    if dash_line {
+        let mut prev = ' ';
+        for (i, c) in dashes.chars().enumerate() {
+            if c == '-' && prev == ' ' {
+                starts.push(i);
+            }
+            prev = c;
+        }
+    }
+    let has_dashes = starts.len() >= 2 && headers.len() == starts.len();
+    let columns: Vec<(usize, String)> = if has_dashes {
+        starts
+            .into_iter()
+            .zip(&headers)
+            .map(|(s, h)| (s, (*h).to_string()))
+            .collect()
+    } else {
+        headers.iter().map(|h| (0, (*h).to_string())).collect()
+    };
+    let kind = match known {
+        Some(kind) => kind,
+        None if has_dashes
+            && headers
+                .iter()
+                .all(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')) =>
+        {
+            TableKind::Columns
+        }
+        None => return None,
+    };
+    Some((
+        Table {
+            columns,
+            kind,
+            rows: Vec::new(),
+            annotated: false,
+        },
+        has_dashes,
+    ))
+}
+
+/// A certificate table row as read.
+struct CertificateRow {
+    cells: Vec<(String, String)>,
+    /// Text cut off the subject's end (`<== the one to export`).
+    annotation: Option<String>,
+}
+
+/// `<thumbprint>  IP.WS..  CN=…`: by token, so a forum's collapsed spacing still reads. The
+/// services string is the anchor: the thumbprint before it may be redacted (`***`, `xxxx`)
+/// and is checked when typed, never here. A marker before the row (`* `, `> `) is dropped,
+/// and so is an annotation after the subject (`<== …`, `<-- …`): no DN holds a bare `<`.
+fn certificate_row(line: &str) -> Option<CertificateRow> {
+    let mut t = line.trim();
+    if let Some((first, rest)) = t.split_once(char::is_whitespace)
+        && (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b"*>-=+#".contains(&b))
     {
+        t = rest.trim_start();
+    }
+    let (thumb, rest) = t.split_once(char::is_whitespace)?;
+    let rest = rest.trim_start();
+    let (services, subject) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    if !typed::is_services_string(services) || !looks_like_thumbprint(thumb) {
         return None;
     }
-    let certificates = headers.len() == 3
-        && headers[0].eq_ignore_ascii_case("Thumbprint")
-        && headers[1].eq_ignore_ascii_case("Services")
-        && headers[2].eq_ignore_ascii_case("Subject");
-    Some(Table {
-        columns: starts
-            .into_iter()
-            .zip(headers)
-            .map(|(s, h)| (s, h.to_string()))
-            .collect(),
-        certificates,
+    let mut subject = subject.trim();
+    let mut annotation = None;
+    if let Some(at) = [" <=", " <-"].iter().filter_map(|m| subject.find(m)).min() {
+        annotation = Some(subject[at..].trim().to_string());
+        subject = subject[..at].trim_end();
+    }
+    Some(CertificateRow {
+        cells: vec![
+            ("Thumbprint".to_string(), thumb.to_string()),
+            ("Services".to_string(), services.to_string()),
+            ("Subject".to_string(), subject.to_string()),
+        ],
+        annotation,
     })
 }
 
-/// `<40 hex>  IP.WS..  CN=…`: by token, so a forum's collapsed spacing still reads.
-fn certificate_row(line: &str) -> Option<Vec<(String, String)>> {
+/// A thumbprint, or one redacted or cut by the poster (`8490765C***E2F4`, `yyyyyyyy…`): one
+/// token of 16 to 48 letters, digits and the usual redaction marks.
+fn looks_like_thumbprint(t: &str) -> bool {
+    (16..=48).contains(&t.len())
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"*#?._-".contains(&b))
+}
+
+/// `SRV\Default Frontend SRV {[::]:25, 0.0.0.0:25} True`: everything before the `{` is the
+/// identity (it may hold spaces), the `{…}` the list, `True`/`False` after it. A list the
+/// table cut has no `}`: then the last word, when it is a boolean, is still the last column.
+fn braced_row(line: &str, names: &[&str]) -> Option<Vec<(String, String)>> {
+    let [identity_col, list_col, enabled_col] = names else {
+        return None;
+    };
     let t = line.trim();
-    let (thumb, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
-    if thumb.len() != 40 || !thumb.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let open = t.find(" {")?;
+    let identity = t[..open].trim();
+    let after = &t[open + 1..];
+    let (list, rest) = match after.find('}') {
+        Some(close) => (&after[..=close], after[close + 1..].trim()),
+        None => match after.rsplit_once(char::is_whitespace) {
+            Some((l, r)) if is_boolean(r) => (l.trim_end(), r),
+            _ => (after, ""),
+        },
+    };
+    if identity.is_empty() || !(rest.is_empty() || is_boolean(rest)) {
         return None;
     }
-    let rest = rest.trim_start();
-    let (services, subject) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     Some(vec![
-        ("Thumbprint".to_string(), thumb.to_string()),
-        ("Services".to_string(), services.to_string()),
-        ("Subject".to_string(), subject.trim().to_string()),
+        ((*identity_col).to_string(), identity.to_string()),
+        ((*list_col).to_string(), list.to_string()),
+        ((*enabled_col).to_string(), rest.to_string()),
     ])
+}
+
+fn is_boolean(s: &str) -> bool {
+    s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")
 }
 
 /// Cells by the dash groups' start columns (in characters).

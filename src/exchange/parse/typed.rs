@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::dates::{self, Order, RawDate};
 use super::json::get;
-use super::{Hint, Kind, Prop, Record, Val, b64};
+use super::{Hint, Kind, Prop, Record, Val, b64, merge};
 use crate::exchange::model::{
     AcceptedDomain, Certificate, Cmdlet, Config, Date, Flags, HybridConfiguration,
     InboundConnector, InputFormat, List, Loc, OutboundConnector, ParseNote, ReceiveConnector,
@@ -139,11 +139,23 @@ pub(super) fn is_known(name: &str) -> bool {
         .any(|p| p.eq_ignore_ascii_case(name))
 }
 
+/// The start of a property name [`is_known`] knows (`TlsCert`), in any case.
+pub(super) fn is_known_prefix(word: &str) -> bool {
+    let word = word.to_ascii_lowercase();
+    ["Identity", "Name", "Enabled", "RunspaceId"]
+        .iter()
+        .chain(READS.iter().flat_map(|(_, props)| props.iter()))
+        .any(|p| p.to_ascii_lowercase().starts_with(&word))
+}
+
 /// The cmdlets whose fingerprint the property names match.
 fn fingerprint(has: &dyn Fn(&str) -> bool) -> Vec<Cmdlet> {
     let mut out = Vec::new();
+    // `AuthMechanism` and `Bindings` are both receive-connector properties (a send
+    // connector has `SmartHostAuthMechanism` and no bindings), so the two alone decide: a
+    // forum excerpt cut before `TlsCertificateName` is still a receive connector.
     if (has("TransportRole") && has("Bindings"))
-        || (has("AuthMechanism") && has("Bindings") && has("TlsCertificateName"))
+        || (has("AuthMechanism") && has("Bindings"))
         || (has("PermissionGroups") && has("Bindings"))
     {
         out.push(Cmdlet::ReceiveConnector);
@@ -210,8 +222,17 @@ fn pick(
     }
 }
 
+/// The cmdlet a record is the output of (as [`build`] will read it), if any.
+pub(super) fn cmdlet_of(rec: &Record) -> Option<Cmdlet> {
+    match View::new(rec).kind() {
+        Some(Kind::Cmdlet(c)) => Some(c),
+        _ => None,
+    }
+}
+
 /// Types `records` (one input's, in order) into `config`.
 pub(super) fn build(records: Vec<Record>, config: &mut Config) {
+    let records = merge::fold(records, &mut config.notes);
     let mut start = 0;
     while start < records.len() {
         let group = records[start].group;
@@ -238,6 +259,16 @@ fn build_group(records: &[Record], config: &mut Config) {
     let (order, conflict) = date_order(&views);
     for (v, kind) in &mut views {
         v.order = order;
+        if v.rec.equals && kind.is_some() {
+            let loc = v.rec.origin.loc;
+            v.notes.push(ParseNote {
+                loc,
+                message: "this object is printed with ` = ` between names and values where \
+                          PowerShell prints ` : ` (a search and replace?): read as Format-List \
+                          output, except the values that hold a `=`"
+                    .to_string(),
+            });
+        }
         if conflict && kind.is_some() && v.has_ambiguous_date() {
             let loc = v.rec.origin.loc;
             v.notes.push(ParseNote {
@@ -320,6 +351,10 @@ fn date_order(views: &[(View<'_>, Option<Kind>)]) -> (Order, bool) {
             let Some(text) = plain_text(&p.val) else {
                 continue;
             };
+            if v.rec.equals && text.contains('=') {
+                // `00=00=22`: not read (see `View::scalar`), so no evidence either.
+                continue;
+            }
             match dates::proves(text) {
                 Some(Order::MonthFirst) => vote(true, false),
                 Some(Order::DayFirst) => vote(false, true),
@@ -407,17 +442,25 @@ impl FlagKind {
 }
 
 /// `ServicesStringForm` (the table view's `Services` column): one character per flag, `.`
-/// when not set. Positions 1 I (IMAP), 2 P (POP), 4 W (IIS) and 5 S (SMTP) are inferred
-/// from `IP.WS..` = `IMAP, POP, IIS, SMTP` (research note §1.1); 3, 6 and 7 are not known.
-const SERVICE_POSITIONS: [(usize, u8, &str); 4] = [
+/// when not set; seven positions from Exchange 2016 on, six in Exchange 2010 and 2013
+/// (`IP.WS.`). Positions 1 I (IMAP), 2 P (POP), 4 W (IIS) and 5 S (SMTP) are inferred
+/// from `IP.WS..` = `IMAP, POP, IIS, SMTP` (research note §1.1). Position 6 F is inferred
+/// as Federation: `F` can only stand for it among the documented `Services` values (None,
+/// Federation, IIS, IMAP, POP, SMTP, UM, UMCallRouter; Microsoft Learn,
+/// "Get-ExchangeCertificate"), and a forum's Exchange 2013 table shows `....SF` on its
+/// federation certificate. Position 3 (`U`: UM or UMCallRouter?) and 7 stay unknown.
+const SERVICE_POSITIONS: [(usize, u8, &str); 5] = [
     (0, b'I', "IMAP"),
     (1, b'P', "POP"),
     (3, b'W', "IIS"),
     (4, b'S', "SMTP"),
+    (5, b'F', "Federation"),
 ];
 
-fn is_services_string(s: &str) -> bool {
-    s.len() == 7 && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.')
+/// `IP.WS..` (seven positions) or `IP.WS.` (six, Exchange 2010 and 2013): letters and dots
+/// only. `IP....` is such a string, not a value cut with `...`.
+pub(super) fn is_services_string(s: &str) -> bool {
+    (s.len() == 6 || s.len() == 7) && s.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.')
 }
 
 /// A record with an index of its property names, and the notes made while typing it.
@@ -565,7 +608,21 @@ impl<'r> View<'r> {
         {
             self.note(
                 p,
-                format!("`{}` was cut by the table's width; not read", p.name),
+                format!(
+                    "`{}` was cut by the table's width (`{text}`); not read",
+                    p.name
+                ),
+            );
+            return None;
+        }
+        if self.rec.equals && text.contains('=') {
+            self.note(
+                p,
+                format!(
+                    "`{}` reads `{text}`, but this object had its ` : ` replaced by ` = `: \
+                     which `=` in it were `:` cannot be told; not read",
+                    p.name
+                ),
             );
             return None;
         }
@@ -588,12 +645,44 @@ impl<'r> View<'r> {
         })
     }
 
+    /// A value that may hold spaces (a DN, `<I>…<S>…`). Two marks of a forum's copy are
+    /// undone, each with a note: a run of spaces inside the value (a wrapped line joined
+    /// back with its indentation, `…repository/],                             O=…`) becomes
+    /// one space and the value counts as wrapped; a web address in brackets (`[http://…]`,
+    /// the forum's link markup) loses the brackets.
     fn text(&mut self, names: &[&str]) -> Option<Text> {
-        let (value, p) = self.scalar(names)?;
+        let (mut value, p) = self.scalar(names)?;
+        let mut wrapped = p.wrapped;
+        if let Val::Text(_) = p.val {
+            if value.contains("   ") || value.contains('\t') {
+                value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                wrapped = true;
+                self.note(
+                    p,
+                    format!(
+                        "`{}` has a run of spaces inside it (a wrapped line the forum joined \
+                         back?): read with single spaces, and a space in it may not be the \
+                         server's",
+                        p.name
+                    ),
+                );
+            }
+            if let Some(unbracketed) = unbracket_links(&value) {
+                value = unbracketed;
+                self.note(
+                    p,
+                    format!(
+                        "`{}` has a web address in brackets (`[http…]`, a forum's link \
+                         markup): read without the brackets",
+                        p.name
+                    ),
+                );
+            }
+        }
         Some(Text {
             value,
             loc: self.loc(p),
-            wrapped: p.wrapped,
+            wrapped,
         })
     }
 
@@ -666,9 +755,17 @@ impl<'r> View<'r> {
         if t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
             Some(t)
         } else {
+            let why = if t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                "cut?"
+            } else {
+                "redacted?"
+            };
             self.note(
                 p,
-                format!("`{}` is not a thumbprint (40 hex digits): `{s}`", p.name),
+                format!(
+                    "`{}` is not a thumbprint (40 hex digits; {why}): `{s}`; left out",
+                    p.name
+                ),
             );
             None
         }
@@ -696,7 +793,21 @@ impl<'r> View<'r> {
                 if s.trim().is_empty() {
                     return None;
                 }
-                list_text(s)
+                let (mut items, truncated) = list_text(s);
+                // A table cuts a cell at its width, mid-item (`{SMTP:a;1, SMTP:pa...`):
+                // without its `}` the last item shown is a fragment, not an item.
+                let t = s.trim();
+                if self.rec.format() == InputFormat::Table
+                    && t.starts_with('{')
+                    && !t.ends_with('}')
+                    && !t
+                        .trim_end_matches(['.', '…'])
+                        .trim_end()
+                        .ends_with([',', '{'])
+                {
+                    items.pop();
+                }
+                (items, truncated)
             }
             Val::Json(v) => {
                 let (items, unread) = json_items(v)?;
@@ -1063,6 +1174,37 @@ pub(super) fn list_text(s: &str) -> (Vec<String>, bool) {
         }
     }
     (items, truncated)
+}
+
+/// `OU=[http://certs.example.com/repository/]` → `OU=http://certs.example.com/repository/`:
+/// brackets a forum's link markup put around a web address (not a Markdown `[text](url)`).
+/// `None` when there are none.
+fn unbracket_links(value: &str) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    let mut changed = false;
+    while let Some(at) = rest.find("[http") {
+        out.push_str(&rest[..at]);
+        let inner_and_after = &rest[at + 1..];
+        let url_len = inner_and_after
+            .find(|c: char| c == ']' || c.is_whitespace() || c == '[')
+            .unwrap_or(inner_and_after.len());
+        let url = &inner_and_after[..url_len];
+        let after = &inner_and_after[url_len..];
+        let is_link = (url.starts_with("http://") || url.starts_with("https://"))
+            && after.starts_with(']')
+            && !after.starts_with("](");
+        if is_link {
+            out.push_str(url);
+            rest = &after[1..];
+            changed = true;
+        } else {
+            out.push('[');
+            rest = inner_and_after;
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 /// Flags printed as names (`Tls, Integrated`), a number, or `IP.WS..`.
