@@ -242,11 +242,44 @@ impl ServerName {
     }
 }
 
+/// Which properties an object's paste printed (`Name :` present, even with an empty value).
+/// A forum paste of `| fl Identity,Bindings,Fqdn` prints no `TlsCertificateName`: that is
+/// "not pasted", not "empty", and a rule must not read it as empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Printed {
+    /// The property names, as printed.
+    pub names: Vec<String>,
+}
+
+impl Printed {
+    /// Every property of a complete object (the collection script's JSON always writes all).
+    pub fn all() -> Printed {
+        Printed {
+            names: vec!["*".to_string()],
+        }
+    }
+
+    /// Whether `name` was printed (case-insensitive).
+    pub fn has(&self, name: &str) -> bool {
+        self.names
+            .iter()
+            .any(|n| n == "*" || n.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Whether an object's paste printed `name`: `true` when it did, or when what was printed is
+/// not known (tests, older inputs).
+pub fn printed(p: Option<&Printed>, name: &str) -> bool {
+    p.is_none_or(|p| p.has(name))
+}
+
 /// One `Get-ExchangeCertificate` object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Certificate {
     /// Where it was read.
     pub origin: Origin,
+    /// The properties the paste printed (`None`: not known).
+    pub printed: Option<Printed>,
     /// The server whose store holds it (`None`: unknown; `fl` does not print it).
     pub server: Option<ServerName>,
     /// `Thumbprint`: SHA-1 of the DER, 40 upper-case hex digits.
@@ -275,6 +308,10 @@ pub struct Certificate {
     pub public_key_size: Option<u32>,
     /// `FriendlyName`.
     pub friendly_name: Option<String>,
+    /// The listing that printed it was filtered (`-Thumbprint`, `-DomainName`, `Where-Object`,
+    /// `Select-Object -First`): the server's other certificates were not printed, so "no
+    /// certificate matches" cannot be concluded from it.
+    pub from_filtered_list: bool,
     /// The certificate itself (`RawData` from the collection script, base64-decoded): when
     /// present, names and dates come from it rather than from the formatted text.
     pub der: Option<Vec<u8>>,
@@ -285,6 +322,8 @@ pub struct Certificate {
 pub struct ReceiveConnector {
     /// Where it was read.
     pub origin: Origin,
+    /// The properties the paste printed (`None`: not known).
+    pub printed: Option<Printed>,
     /// `Identity` (`SRVEX01\Default Frontend SRVEX01`).
     pub identity: Option<String>,
     /// `Name` (`Default Frontend SRVEX01`).
@@ -318,6 +357,8 @@ pub struct ReceiveConnector {
 pub struct SendConnector {
     /// Where it was read.
     pub origin: Origin,
+    /// The properties the paste printed (`None`: not known).
+    pub printed: Option<Printed>,
     /// `Identity` (`Outbound to Office 365 - <GUID>`; no server prefix).
     pub identity: Option<String>,
     /// `Name`.
@@ -351,6 +392,8 @@ pub struct SendConnector {
 pub struct HybridConfiguration {
     /// Where it was read.
     pub origin: Origin,
+    /// The properties the paste printed (`None`: not known).
+    pub printed: Option<Printed>,
     /// `ReceivingTransportServers`.
     pub receiving_transport_servers: Option<List>,
     /// `SendingTransportServers`.
@@ -374,6 +417,8 @@ pub struct HybridConfiguration {
 pub struct InboundConnector {
     /// Where it was read.
     pub origin: Origin,
+    /// The properties the paste printed (`None`: not known).
+    pub printed: Option<Printed>,
     /// `Identity` (`Inbound from <GUID>`).
     pub identity: Option<String>,
     /// `Name`.
@@ -407,6 +452,8 @@ pub struct InboundConnector {
 pub struct OutboundConnector {
     /// Where it was read.
     pub origin: Origin,
+    /// The properties the paste printed (`None`: not known).
+    pub printed: Option<Printed>,
     /// `Identity` (`Outbound to <GUID>`).
     pub identity: Option<String>,
     /// `Name`.
@@ -447,6 +494,19 @@ pub struct AcceptedDomain {
     pub domain_name: String,
     /// `DomainType` (`Authoritative`, `InternalRelay`, `ExternalRelay`).
     pub domain_type: Option<String>,
+    /// Which organisation listed it: Exchange Online (the tenant's, which attribution by
+    /// certificate domain checks), on premises, or not known (a paste without a prompt).
+    pub side: Option<Side>,
+}
+
+/// Which side of a hybrid an object was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    /// The on-premises organisation (Exchange Management Shell).
+    OnPremises,
+    /// Exchange Online (Exchange Online PowerShell).
+    Online,
 }
 
 /// One `Get-TransportService` object (only its internal transport certificate matters here).

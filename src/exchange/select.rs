@@ -539,6 +539,15 @@ pub fn scope<'a>(config: &'a Config, server: Option<&str>) -> Scope<'a> {
                 let assumed = mine
                     .iter()
                     .any(|c| matches!(c.server, Some(ServerName::Assumed(_))));
+                if mine.iter().any(|c| c.from_filtered_list) {
+                    return Scope {
+                        certs: mine,
+                        complete: false,
+                        assumption: Some(format!(
+                            "the certificate list of {s} was filtered (-Thumbprint, -DomainName or Where-Object): its other certificates were not pasted"
+                        )),
+                    };
+                }
                 return Scope {
                     certs: mine,
                     complete: true,
@@ -571,9 +580,10 @@ pub fn scope<'a>(config: &'a Config, server: Option<&str>) -> Scope<'a> {
                 v.dedup();
                 v
             };
+            let filtered = certs.iter().any(|c| c.from_filtered_list);
             Scope {
                 certs: certs.iter().collect(),
-                complete: distinct.len() <= 1,
+                complete: distinct.len() <= 1 && !filtered,
                 assumption: Some(match (distinct.len(), servers.first()) {
                     (0, _) | (_, None) => "neither the connector nor the certificate list names its server; both are taken to come from the same one".to_string(),
                     (1, Some(s)) => format!("the connector names no server; the certificate list is {s}'s, taken to be the connector's server"),
@@ -628,6 +638,32 @@ pub enum Selection<'a> {
     Invalid(NameProblem),
     /// The paste does not say (no certificate list, another server's, cut lists): why.
     Unknown(String),
+}
+
+/// [`select`] for an object whose paste printed `printed`: a `TlsCertificateName` (or, in its
+/// absence, an `Fqdn`) that the paste did not print is not known to be empty, so the
+/// selection is unknown rather than a fallback to the next name.
+pub fn select_printed<'a>(
+    config: &'a Config,
+    printed: Option<&super::model::Printed>,
+    tls_certificate_name: Option<&Text>,
+    fqdn: Option<&Text>,
+    server: Option<&str>,
+    format: InputFormat,
+    now: OffsetDateTime,
+) -> Selection<'a> {
+    use super::model::printed as was;
+    if tls_certificate_name.is_none() && !was(printed, "TlsCertificateName") {
+        return Selection::Unknown(
+            "TlsCertificateName is not in the paste (a property list was pasted): paste the connector with | fl".to_string(),
+        );
+    }
+    if tls_certificate_name.is_none() && fqdn.is_none() && !was(printed, "Fqdn") {
+        return Selection::Unknown(
+            "Fqdn is not in the paste, and without TlsCertificateName Exchange selects by it: paste the connector with | fl".to_string(),
+        );
+    }
+    select(config, tls_certificate_name, fqdn, server, format, now)
 }
 
 /// Which certificate a connector on `server` presents, for a `TlsCertificateName` (if set)

@@ -872,6 +872,8 @@ impl<'r> View<'r> {
     fn certificate(&mut self) -> Certificate {
         let mut c = Certificate {
             origin: self.rec.origin,
+            printed: None,
+            from_filtered_list: false,
             thumbprint: self.thumbprint(&["Thumbprint"]),
             subject: self.text(&["Subject"]),
             issuer: self.text(&["Issuer"]),
@@ -966,6 +968,7 @@ impl<'r> View<'r> {
             .or_else(|| self.hint_server());
         ReceiveConnector {
             origin: self.rec.origin,
+            printed: None,
             name: self.string(&["Name"]).or(id_name),
             identity,
             server,
@@ -1026,6 +1029,7 @@ impl<'r> View<'r> {
         }
         SendConnector {
             origin: self.rec.origin,
+            printed: None,
             identity: self.string(&["Identity"]),
             name: self.string(&["Name"]),
             enabled: self.boolean(&["Enabled"]),
@@ -1045,6 +1049,7 @@ impl<'r> View<'r> {
     fn hybrid(&mut self) -> HybridConfiguration {
         HybridConfiguration {
             origin: self.rec.origin,
+            printed: None,
             receiving_transport_servers: self.list(&["ReceivingTransportServers"]),
             sending_transport_servers: self.list(&["SendingTransportServers"]),
             edge_transport_servers: self.list(&["EdgeTransportServers"]),
@@ -1059,6 +1064,7 @@ impl<'r> View<'r> {
     fn inbound(&mut self) -> InboundConnector {
         InboundConnector {
             origin: self.rec.origin,
+            printed: None,
             identity: self.string(&["Identity"]),
             name: self.string(&["Name"]),
             enabled: self.boolean(&["Enabled"]),
@@ -1078,6 +1084,7 @@ impl<'r> View<'r> {
     fn outbound(&mut self) -> OutboundConnector {
         OutboundConnector {
             origin: self.rec.origin,
+            printed: None,
             identity: self.string(&["Identity"]),
             name: self.string(&["Name"]),
             enabled: self.boolean(&["Enabled"]),
@@ -1106,6 +1113,7 @@ impl<'r> View<'r> {
         };
         Some(AcceptedDomain {
             origin: self.rec.origin,
+            side: None,
             domain_name,
             domain_type: self.enum_name(&["DomainType"]),
         })

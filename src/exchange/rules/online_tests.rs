@@ -114,6 +114,7 @@ fn hybrid_cert(server: &str) -> Certificate {
 fn receive(server: &str, line: usize) -> ReceiveConnector {
     ReceiveConnector {
         origin: origin(line),
+        printed: None,
         identity: Some(format!("{server}\\Default Frontend {server}")),
         name: Some(format!("Default Frontend {server}")),
         server: Some(ServerName::Named(server.into())),
@@ -146,6 +147,7 @@ fn receive(server: &str, line: usize) -> ReceiveConnector {
 fn send() -> SendConnector {
     SendConnector {
         origin: origin(40),
+        printed: None,
         identity: Some(SC_ID.into()),
         name: Some(SC_ID.into()),
         enabled: Some(true),
@@ -165,6 +167,7 @@ fn send() -> SendConnector {
 fn inbound() -> InboundConnector {
     InboundConnector {
         origin: origin(60),
+        printed: None,
         identity: Some(IN_ID.into()),
         name: Some(IN_ID.into()),
         enabled: Some(true),
@@ -184,6 +187,7 @@ fn inbound() -> InboundConnector {
 fn outbound() -> OutboundConnector {
     OutboundConnector {
         origin: origin(80),
+        printed: None,
         identity: Some(OUT_ID.into()),
         name: Some(OUT_ID.into()),
         enabled: Some(true),
@@ -204,6 +208,7 @@ fn outbound() -> OutboundConnector {
 fn hybrid() -> HybridConfiguration {
     HybridConfiguration {
         origin: origin(100),
+        printed: None,
         receiving_transport_servers: Some(list(&["EX01"], 101)),
         sending_transport_servers: Some(list(&["EX01"], 102)),
         edge_transport_servers: Some(list(&[], 103)),
@@ -226,6 +231,7 @@ fn accepted(domains: &[&str]) -> Vec<AcceptedDomain> {
             origin: origin(120 + i),
             domain_name: (*d).to_string(),
             domain_type: Some("Authoritative".into()),
+            side: None,
         })
         .collect()
 }

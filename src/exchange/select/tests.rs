@@ -419,3 +419,70 @@ fn a_forums_brackets_around_a_url_value_are_not_the_certificates() {
     // Brackets around anything but a URL stay part of the value.
     assert_ne!(fold("[not a url]", false), fold("not a url", false));
 }
+
+#[test]
+fn a_property_the_paste_did_not_print_is_not_taken_as_empty() {
+    use crate::exchange::model::Printed;
+    let cfg = config(vec![cert(
+        "CN=SRVEX01",
+        "CN=SRVEX01",
+        &["SRVEX01", "SRVEX01.domain.local"],
+        "2023-01-01T00:00:00Z",
+    )]);
+    let fqdn = Text::new("SRVEX01.domain.local");
+    let listed = Printed {
+        names: vec!["Identity".into(), "Bindings".into(), "Fqdn".into()],
+    };
+    assert!(matches!(
+        select_printed(
+            &cfg,
+            Some(&listed),
+            None,
+            Some(&fqdn),
+            None,
+            InputFormat::FormatList,
+            NOW
+        ),
+        Selection::Unknown(_)
+    ));
+    let whole = Printed {
+        names: vec!["Fqdn".into(), "TlsCertificateName".into()],
+    };
+    assert!(matches!(
+        select_printed(
+            &cfg,
+            Some(&whole),
+            None,
+            Some(&fqdn),
+            None,
+            InputFormat::FormatList,
+            NOW
+        ),
+        Selection::Chosen { .. }
+    ));
+}
+
+#[test]
+fn a_filtered_certificate_list_never_proves_a_certificate_missing() {
+    let mut only = cert(
+        G2,
+        "CN=mail.contoso.com",
+        &["mail.contoso.com"],
+        "2026-01-01T00:00:00Z",
+    );
+    only.from_filtered_list = true;
+    only.server = Some(ServerName::Named("EX01".into()));
+    let cfg = config(vec![only]);
+    let name = Text::new(format!("<I>{G2}<S>CN=other.contoso.com"));
+    assert!(matches!(
+        select(
+            &cfg,
+            Some(&name),
+            None,
+            Some("EX01"),
+            InputFormat::FormatList,
+            NOW
+        ),
+        Selection::Unknown(_)
+    ));
+}
