@@ -21,10 +21,7 @@ pub fn ps_quote(value: &str) -> Option<String> {
 /// A character never put into a command: controls, line and paragraph separators, and the
 /// invisible format characters (zero-width, bidi embeddings and overrides, BOM, soft hyphen).
 fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    c.is_control() || crate::smtp::is_invisible(c)
 }
 
 /// How a command names a receive connector: its `Identity` when the paste shows it

@@ -38,8 +38,7 @@ pub enum Probed<'a> {
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}');
-        if c.is_control() || invisible {
+        if c.is_control() || crate::smtp::is_invisible(c) {
             for b in c.to_string().bytes() {
                 let _ = write!(out, "\\x{b:02x}");
             }

@@ -13,4 +13,4 @@ pub mod transcript;
 pub use capabilities::Capabilities;
 pub use reply::{Reply, ReplyError};
 pub use session::{Session, SessionError};
-pub use transcript::{Direction, Transcript, escape};
+pub use transcript::{Direction, Transcript, escape, is_invisible};

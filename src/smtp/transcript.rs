@@ -68,7 +68,7 @@ pub fn escape(bytes: &[u8]) -> String {
                 '\r' => out.push_str("\\r"),
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
-                c if c.is_control() || is_bidi_control(c) => {
+                c if c.is_control() || is_invisible(c) => {
                     for b in c.to_string().bytes() {
                         out.push_str(&format!("\\x{b:02x}"));
                     }
@@ -84,9 +84,11 @@ pub fn escape(bytes: &[u8]) -> String {
 }
 
 /// Invisible format characters can make a line read differently from what it is: bidi
-/// overrides (CVE-2021-42574), zero-width characters, the Arabic letter mark, the BOM.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
+/// embeddings, overrides and isolates (CVE-2021-42574), zero-width characters, the line and
+/// paragraph separators, the Arabic letter and Mongolian vowel marks, the soft hyphen, the
+/// BOM and the interlinear annotation marks. The one set every escape in the crate uses.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 #[cfg(test)]
