@@ -110,18 +110,58 @@ pub(crate) fn default_host(config: &Config) -> Option<(String, String)> {
             .iter()
             .any(|i| i.rsplit_once(':').is_some_and(|(_, p)| p.trim() == "25"))
     };
-    for rc in &config.receive_connectors {
-        let hub = rc
-            .transport_role
+    // The hybrid connector first (the cloud capability HCW sets, else the default name), then
+    // any other port-25 connector open to every address; never a relay scoped to a few hosts.
+    let candidates: Vec<&crate::exchange::model::ReceiveConnector> = config
+        .receive_connectors
+        .iter()
+        .filter(|rc| {
+            !rc.transport_role
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case("HubTransport"))
+                && rc.enabled != Some(false)
+                && rc.bindings.as_ref().is_some_and(on_25)
+        })
+        .collect();
+    let cloud = |rc: &&crate::exchange::model::ReceiveConnector| {
+        rc.tls_domain_capabilities.as_ref().is_some_and(|l| {
+            l.items
+                .iter()
+                .any(|i| i.contains("AcceptCloudServicesMail"))
+        })
+    };
+    let default_frontend = |rc: &&crate::exchange::model::ReceiveConnector| {
+        rc.name
             .as_deref()
-            .is_some_and(|r| r.eq_ignore_ascii_case("HubTransport"));
-        if hub || !rc.bindings.as_ref().is_some_and(on_25) {
-            continue;
-        }
+            .or(rc.identity.as_deref())
+            .is_some_and(|n| n.to_ascii_lowercase().contains("default frontend"))
+    };
+    let open = |rc: &&crate::exchange::model::ReceiveConnector| {
+        rc.remote_ip_ranges.as_ref().is_none_or(|l| {
+            l.truncated
+                || l.items
+                    .iter()
+                    .any(|r| r.trim() == "0.0.0.0-255.255.255.255")
+        })
+    };
+    let ordered = candidates
+        .iter()
+        .filter(|rc| cloud(rc))
+        .chain(
+            candidates
+                .iter()
+                .filter(|rc| !cloud(rc) && default_frontend(rc)),
+        )
+        .chain(
+            candidates
+                .iter()
+                .filter(|rc| !cloud(rc) && !default_frontend(rc) && open(rc)),
+        );
+    for rc in ordered {
         if let Some(f) = rc.fqdn.as_ref().filter(|f| public_name(&f.value)) {
             return Some((
                 f.value.trim().to_string(),
-                "the port-25 receive connector's Fqdn".to_string(),
+                "the hybrid port-25 receive connector's Fqdn".to_string(),
             ));
         }
     }
@@ -221,7 +261,7 @@ pub fn run(
         Some(asked) => {
             let (host, why) = if asked.trim().is_empty() {
                 default_host(&config).with_context(|| {
-                    "--probe needs a host: no pasted receive connector on port 25 has a public Fqdn, and no OnPremisesSmartHost or outbound smart host was pasted; give --probe=HOST"
+                    "--probe needs a host: no pasted port-25 receive connector, OnPremisesSmartHost or outbound smart host is a public name (internal names such as .local are never probed); give --probe=HOST"
                 })?
             } else {
                 (asked.trim().to_string(), "--probe=HOST".to_string())
@@ -271,6 +311,49 @@ mod tests {
         ] {
             assert!(!public_name(private), "{private}");
         }
+    }
+
+    #[test]
+    fn the_default_probe_host_is_the_hybrid_connectors_not_a_relays() {
+        use crate::exchange::model::{List, ReceiveConnector, Text};
+        let rc = |name: &str, fqdn: &str, ranges: &[&str], caps: &[&str]| ReceiveConnector {
+            name: Some(name.into()),
+            bindings: Some(List::of(&["0.0.0.0:25"])),
+            fqdn: Some(Text::new(fqdn)),
+            remote_ip_ranges: Some(List::of(ranges)),
+            tls_domain_capabilities: Some(List::of(caps)),
+            ..Default::default()
+        };
+        let config = Config {
+            receive_connectors: vec![
+                rc("Printer relay", "relay.contoso.com", &["10.0.5.20"], &[]),
+                rc(
+                    "Internet in",
+                    "in.contoso.com",
+                    &["0.0.0.0-255.255.255.255"],
+                    &[],
+                ),
+                rc(
+                    "Default Frontend EX01",
+                    "mail.contoso.com",
+                    &["0.0.0.0-255.255.255.255"],
+                    &["mail.protection.outlook.com:AcceptCloudServicesMail"],
+                ),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(default_host(&config).unwrap().0, "mail.contoso.com");
+        let mut no_cloud = config.clone();
+        no_cloud.receive_connectors[2].tls_domain_capabilities = None;
+        assert_eq!(default_host(&no_cloud).unwrap().0, "mail.contoso.com");
+        no_cloud.receive_connectors.pop();
+        assert_eq!(default_host(&no_cloud).unwrap().0, "in.contoso.com");
+        no_cloud.receive_connectors.pop();
+        assert_eq!(
+            default_host(&no_cloud),
+            None,
+            "a relay scoped to a few hosts is no default"
+        );
     }
 
     #[test]
