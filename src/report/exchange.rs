@@ -232,17 +232,29 @@ fn receive_object(config: &Config, rc: &ReceiveConnector) -> ObjectDto {
     }
 }
 
-/// Every object read, with the properties the checks use.
-fn read_objects(config: &Config) -> Vec<ObjectDto> {
-    let mut out: Vec<ObjectDto> = Vec::new();
-    out.extend(
-        config
-            .receive_connectors
-            .iter()
-            .map(|rc| receive_object(config, rc)),
-    );
-    for sc in &config.send_connectors {
-        let fields = [
+/// An object by its `Identity`, else its `Name`, else `fallback`.
+fn object_name(identity: Option<&String>, name: Option<&String>, fallback: &str) -> String {
+    identity
+        .or(name)
+        .cloned()
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+fn object(cmdlet: Cmdlet, name: String, at: String, fields: Vec<Option<FieldDto>>) -> ObjectDto {
+    ObjectDto {
+        cmdlet,
+        name,
+        at,
+        fields: fields.into_iter().flatten().collect(),
+    }
+}
+
+fn send_object(config: &Config, sc: &crate::exchange::model::SendConnector) -> ObjectDto {
+    object(
+        Cmdlet::SendConnector,
+        object_name(sc.identity.as_ref(), sc.name.as_ref(), "send connector"),
+        config.at(sc.origin.loc),
+        vec![
             list_field("AddressSpaces", sc.address_spaces.as_ref()),
             list_field("SmartHosts", sc.smart_hosts.as_ref()),
             bool_field("DNSRoutingEnabled", sc.dns_routing_enabled),
@@ -256,26 +268,16 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
                 "SourceTransportServers",
                 sc.source_transport_servers.as_ref(),
             ),
-        ];
-        out.push(ObjectDto {
-            cmdlet: Cmdlet::SendConnector,
-            name: sc
-                .identity
-                .clone()
-                .or_else(|| sc.name.clone())
-                .unwrap_or_else(|| "send connector".to_string()),
-            at: config.at(sc.origin.loc),
-            fields: fields.into_iter().flatten().collect(),
-        });
-    }
-    out.extend(
-        config
-            .certificates
-            .iter()
-            .map(|c| certificate_object(config, c)),
-    );
-    for hc in &config.hybrid {
-        let fields = [
+        ],
+    )
+}
+
+fn hybrid_object(config: &Config, hc: &crate::exchange::model::HybridConfiguration) -> ObjectDto {
+    object(
+        Cmdlet::HybridConfiguration,
+        "hybrid configuration".to_string(),
+        config.at(hc.origin.loc),
+        vec![
             plain("OnPremisesSmartHost", hc.on_premises_smart_host.as_deref()),
             list_field("Domains", hc.domains.as_ref()),
             list_field(
@@ -289,16 +291,16 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
             list_field("EdgeTransportServers", hc.edge_transport_servers.as_ref()),
             list_field("Features", hc.features.as_ref()),
             text_field("TlsCertificateName", hc.tls_certificate_name.as_ref()),
-        ];
-        out.push(ObjectDto {
-            cmdlet: Cmdlet::HybridConfiguration,
-            name: "hybrid configuration".to_string(),
-            at: config.at(hc.origin.loc),
-            fields: fields.into_iter().flatten().collect(),
-        });
-    }
-    for c in &config.inbound_connectors {
-        let fields = [
+        ],
+    )
+}
+
+fn inbound_object(config: &Config, c: &crate::exchange::model::InboundConnector) -> ObjectDto {
+    object(
+        Cmdlet::InboundConnector,
+        object_name(c.identity.as_ref(), c.name.as_ref(), "inbound connector"),
+        config.at(c.origin.loc),
+        vec![
             plain("ConnectorType", c.connector_type.as_deref()),
             plain("ConnectorSource", c.connector_source.as_deref()),
             text_field(
@@ -308,20 +310,16 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
             list_field("SenderIPAddresses", c.sender_ip_addresses.as_ref()),
             bool_field("RequireTls", c.require_tls),
             bool_field("Enabled", c.enabled),
-        ];
-        out.push(ObjectDto {
-            cmdlet: Cmdlet::InboundConnector,
-            name: c
-                .identity
-                .clone()
-                .or_else(|| c.name.clone())
-                .unwrap_or_else(|| "inbound connector".to_string()),
-            at: config.at(c.origin.loc),
-            fields: fields.into_iter().flatten().collect(),
-        });
-    }
-    for c in &config.outbound_connectors {
-        let fields = [
+        ],
+    )
+}
+
+fn outbound_object(config: &Config, c: &crate::exchange::model::OutboundConnector) -> ObjectDto {
+    object(
+        Cmdlet::OutboundConnector,
+        object_name(c.identity.as_ref(), c.name.as_ref(), "outbound connector"),
+        config.at(c.origin.loc),
+        vec![
             plain("ConnectorType", c.connector_type.as_deref()),
             list_field("SmartHosts", c.smart_hosts.as_ref()),
             plain("TlsSettings", c.tls_settings.as_deref()),
@@ -329,50 +327,52 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
             list_field("RecipientDomains", c.recipient_domains.as_ref()),
             bool_field("UseMXRecord", c.use_mx_record),
             bool_field("Enabled", c.enabled),
-        ];
-        out.push(ObjectDto {
-            cmdlet: Cmdlet::OutboundConnector,
-            name: c
-                .identity
-                .clone()
-                .or_else(|| c.name.clone())
-                .unwrap_or_else(|| "outbound connector".to_string()),
-            at: config.at(c.origin.loc),
-            fields: fields.into_iter().flatten().collect(),
-        });
-    }
-    if let Some(first) = config.accepted_domains.first() {
-        out.push(ObjectDto {
-            cmdlet: Cmdlet::AcceptedDomain,
-            name: "accepted domains".to_string(),
-            at: config.at(first.origin.loc),
-            fields: vec![FieldDto {
-                property: "DomainName".to_string(),
-                value: config
-                    .accepted_domains
-                    .iter()
-                    .map(|d| d.domain_name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                doubt: None,
-            }],
-        });
-    }
-    for t in &config.transport_services {
-        let fields = [plain(
+        ],
+    )
+}
+
+/// All accepted domains as one object (a list of names is what the checks use).
+fn accepted_object(config: &Config) -> Option<ObjectDto> {
+    let first = config.accepted_domains.first()?;
+    let names: Vec<&str> = config
+        .accepted_domains
+        .iter()
+        .map(|d| d.domain_name.as_str())
+        .collect();
+    Some(object(
+        Cmdlet::AcceptedDomain,
+        "accepted domains".to_string(),
+        config.at(first.origin.loc),
+        vec![plain("DomainName", Some(&names.join(", ")))],
+    ))
+}
+
+fn transport_object(config: &Config, t: &crate::exchange::model::TransportService) -> ObjectDto {
+    object(
+        Cmdlet::TransportService,
+        t.name
+            .clone()
+            .unwrap_or_else(|| "transport service".to_string()),
+        config.at(t.origin.loc),
+        vec![plain(
             "InternalTransportCertificateThumbprint",
             t.internal_transport_certificate_thumbprint.as_deref(),
-        )];
-        out.push(ObjectDto {
-            cmdlet: Cmdlet::TransportService,
-            name: t
-                .name
-                .clone()
-                .unwrap_or_else(|| "transport service".to_string()),
-            at: config.at(t.origin.loc),
-            fields: fields.into_iter().flatten().collect(),
-        });
-    }
+        )],
+    )
+}
+
+/// Every object read, with the properties the checks use.
+fn read_objects(config: &Config) -> Vec<ObjectDto> {
+    let c = config;
+    let mut out: Vec<ObjectDto> = Vec::new();
+    out.extend(c.receive_connectors.iter().map(|rc| receive_object(c, rc)));
+    out.extend(c.send_connectors.iter().map(|sc| send_object(c, sc)));
+    out.extend(c.certificates.iter().map(|x| certificate_object(c, x)));
+    out.extend(c.hybrid.iter().map(|hc| hybrid_object(c, hc)));
+    out.extend(c.inbound_connectors.iter().map(|i| inbound_object(c, i)));
+    out.extend(c.outbound_connectors.iter().map(|o| outbound_object(c, o)));
+    out.extend(accepted_object(c));
+    out.extend(c.transport_services.iter().map(|t| transport_object(c, t)));
     out
 }
 
@@ -652,37 +652,36 @@ fn render_human(report: &ExchangeReport, opts: RenderOptions) -> String {
     out
 }
 
-fn render_markdown(report: &ExchangeReport) -> String {
-    let mut out = format!("### exchange-config: {}\n", prose(&report.headline));
+/// The properties a ticket's table of what was read shows.
+const KEY_PROPERTIES: [&str; 9] = [
+    "TlsCertificateName",
+    "Thumbprint",
+    "Bindings",
+    "Fqdn",
+    "NotAfter",
+    "Services",
+    "TlsDomain",
+    "TlsSenderCertificateName",
+    "SmartHosts",
+];
+
+fn markdown_read(out: &mut String, report: &ExchangeReport) {
     let _ = writeln!(out, "\n| read | from | key values |\n|---|---|---|");
     for o in &report.read {
         let keys: Vec<String> = o
             .fields
             .iter()
-            .filter(|f| {
-                matches!(
-                    f.property.as_str(),
-                    "TlsCertificateName"
-                        | "Thumbprint"
-                        | "Bindings"
-                        | "Fqdn"
-                        | "NotAfter"
-                        | "Services"
-                        | "TlsDomain"
-                        | "TlsSenderCertificateName"
-                        | "SmartHosts"
-                )
-            })
+            .filter(|f| KEY_PROPERTIES.contains(&f.property.as_str()))
             .map(|f| {
+                let doubt = if f.doubt.is_some() {
+                    " (uncertain)"
+                } else {
+                    ""
+                };
                 format!(
-                    "{}: `{}`{}",
+                    "{}: `{}`{doubt}",
                     f.property,
-                    visible(&f.value).replace('`', "'"),
-                    if f.doubt.is_some() {
-                        " (uncertain)"
-                    } else {
-                        ""
-                    }
+                    visible(&f.value).replace('`', "'")
                 )
             })
             .collect();
@@ -695,49 +694,63 @@ fn render_markdown(report: &ExchangeReport) -> String {
             keys.join("<br>")
         );
     }
-    if !report.findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n| severity | code | object | summary |\n|---|---|---|---|"
-        );
-        for f in &report.findings {
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} | {} |",
-                f.severity.label(),
-                f.code,
-                cell(&visible(&f.endpoint)),
-                prose(&f.summary)
-            );
-        }
-        for f in report.findings.iter().map(visible_finding) {
-            let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, prose(&f.summary));
-            let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
-            markdown_fix(&mut out, &f.fix.steps);
-        }
+}
+
+fn markdown_findings(out: &mut String, report: &ExchangeReport) {
+    if report.findings.is_empty() {
+        return;
     }
-    if let Some(j) = &report.join {
+    let _ = writeln!(
+        out,
+        "\n| severity | code | object | summary |\n|---|---|---|---|"
+    );
+    for f in &report.findings {
         let _ = writeln!(
             out,
-            "\n#### Live check: {} ({})\n\n| endpoint | connector | predicted | presented | agrees |\n|---|---|---|---|---|",
-            cell(&visible(&j.host)),
-            cell(&visible(&j.why))
+            "| {} | `{}` | {} | {} |",
+            f.severity.label(),
+            f.code,
+            cell(&visible(&f.endpoint)),
+            prose(&f.summary)
         );
-        for r in &j.rows {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                cell(&visible(&r.endpoint)),
-                cell(&visible(r.connector.as_deref().unwrap_or(""))),
-                cell(&visible(&describe(&r.predicted))),
-                cell(&visible(&r.presented)),
-                match r.agrees {
-                    Some(true) => "yes",
-                    Some(false) => "**no**",
-                    None => "—",
-                }
-            );
-        }
+    }
+    for f in report.findings.iter().map(visible_finding) {
+        let _ = writeln!(out, "\n**`{}`** — {}\n", f.code, prose(&f.summary));
+        let _ = write!(out, "{}", fenced(&f.evidence.join("\n"), ""));
+        markdown_fix(out, &f.fix.steps);
+    }
+}
+
+fn markdown_join(out: &mut String, j: &JoinDto) {
+    let _ = writeln!(
+        out,
+        "\n#### Live check: {} ({})\n\n| endpoint | connector | predicted | presented | agrees |\n|---|---|---|---|---|",
+        cell(&visible(&j.host)),
+        cell(&visible(&j.why))
+    );
+    for r in &j.rows {
+        let agrees = match r.agrees {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "—",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {agrees} |",
+            cell(&visible(&r.endpoint)),
+            cell(&visible(r.connector.as_deref().unwrap_or(""))),
+            cell(&visible(&describe(&r.predicted))),
+            cell(&visible(&r.presented)),
+        );
+    }
+}
+
+fn render_markdown(report: &ExchangeReport) -> String {
+    let mut out = format!("### exchange-config: {}\n", prose(&report.headline));
+    markdown_read(&mut out, report);
+    markdown_findings(&mut out, report);
+    if let Some(j) = &report.join {
+        markdown_join(&mut out, j);
     }
     if let Some(p) = &report.probe {
         let _ = writeln!(out);
