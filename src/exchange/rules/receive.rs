@@ -1340,6 +1340,47 @@ fn held_elsewhere<'a>(
     Some((x.server.as_ref()?.name().to_string(), *x))
 }
 
+/// R1 on a server that lacks the certificate its connector names, which `holder` holds: the
+/// name is right, so the remedy is the copy (one server renewed, or was added after the
+/// wizard ran), not a rebinding.
+fn missing_here(
+    config: &Config,
+    c: &Conn,
+    server: &str,
+    (holder, held): (&str, &Certificate),
+    mut evidence: Vec<String>,
+    now: OffsetDateTime,
+) -> Finding {
+    evidence.push(format!(
+        "on {holder}: {} — exactly the certificate it names",
+        cert_line(config, held, now)
+    ));
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_certificate_copy",
+        &[&c.label, &thumb_words(held), holder],
+    )
+    .tell(format!(
+        "The connector names the right certificate, but {server} does not hold it: Exchange withholds STARTTLS rather than fall back (Microsoft Learn: Selection of Inbound STARTTLS Certificates). The certificate for hybrid mail flow must be on every server that receives from Exchange Online (Microsoft Learn: Certificate requirements for hybrid deployments)."
+    ));
+    let fix = copy_certificate_steps(fix, held, holder, server, now).tell(
+        "The connector needs no change: its TlsCertificateName already names this certificate.",
+    );
+    let fix = restart_and_check(fix, c);
+    Finding::new(
+        Code::ExchangeReceiveCertificateNotFound,
+        Severity::Fail,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): {server} does not hold the certificate it names ({holder} does)",
+            c.where_()
+        ),
+        evidence,
+        fix,
+    )
+}
+
 /// R1 (or R17 when the near miss is the same certificate written reversed or swapped).
 fn name_not_found(
     config: &Config,
@@ -1404,34 +1445,7 @@ fn name_not_found(
         && let Some(server) = c.server.as_deref()
         && let Some((holder, held)) = held_elsewhere(config, name, server, now)
     {
-        evidence.push(format!(
-            "on {holder}: {} — exactly the certificate it names",
-            cert_line(config, held, now)
-        ));
-        let fix = Fix::new(
-            Family::Exchange,
-            "exchange_config::receive_certificate_copy",
-            &[&c.label, &thumb_words(held), &holder],
-        )
-        .tell(format!(
-            "The connector names the right certificate, but {server} does not hold it: Exchange withholds STARTTLS rather than fall back (Microsoft Learn: Selection of Inbound STARTTLS Certificates). The certificate for hybrid mail flow must be on every server that receives from Exchange Online (Microsoft Learn: Certificate requirements for hybrid deployments)."
-        ));
-        let fix = copy_certificate_steps(fix, held, &holder, server, now).tell(
-            "The connector needs no change: its TlsCertificateName already names this certificate.",
-        );
-        let fix = restart_and_check(fix, c);
-        return Finding::new(
-            Code::ExchangeReceiveCertificateNotFound,
-            Severity::Fail,
-            c.label.clone(),
-            Vec::new(),
-            format!(
-                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): {server} does not hold the certificate it names ({holder} does)",
-                c.where_()
-            ),
-            evidence,
-            fix,
-        );
+        return missing_here(config, c, server, (&holder, held), evidence, now);
     }
     let hint = Hint {
         near: near.to_vec(),
@@ -2231,6 +2245,135 @@ fn expiry_soon(d: &Date, now: OffsetDateTime, limits: Limits) -> ExpirySoon {
     }
 }
 
+/// R4's fix: replace what cannot be repaired (naming the renewal when the paste shows one),
+/// repair what can (SMTP, the key, the chain), renew what is about to expire.
+fn unusable_fix(
+    config: &Config,
+    cert: &Certificate,
+    uses: &[Use],
+    label: &str,
+    phrases: &[&str],
+    has: &dyn Fn(Flaw) -> bool,
+    now: OffsetDateTime,
+) -> Fix {
+    let server = group_server(uses, cert);
+    let sarg = server_arg(server.as_deref());
+    let tp = thumb_words(cert);
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_unusable",
+        &[label, &tp, &phrases.join("; ")],
+    );
+    // Replace it when it cannot be repaired: bind the renewal when the paste shows one.
+    if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) || has(Flaw::NoKey) {
+        let cn = issuer_subject(cert, now)
+            .1
+            .and_then(|s| Dn::parse(&s))
+            .and_then(|d| d.common_name().map(str::to_string));
+        let hint = Hint {
+            cn: if has(Flaw::SelfSigned) { None } else { cn },
+            ..Hint::default()
+        };
+        let by_name: Vec<&Use> = uses
+            .iter()
+            .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
+            .collect();
+        // A candidate the connector's name already matches would be a no-op to name (a copy
+        // of the same issuer and subject): only another name helps.
+        let cand = by_name.first().and_then(|u| {
+            candidate(config, u.conn, &hint, now).filter(|(x, _)| {
+                !std::ptr::eq(*x, cert)
+                    && !matches!(
+                        u.sought,
+                        Sought::TlsCertificateName(n)
+                            if matches!(compare(n, x, now), NameMatch::Exact | NameMatch::IfGlued)
+                    )
+            })
+        });
+        match (by_name.first(), &cand) {
+            (Some(u), Some((replacement, _))) => {
+                fix = fix.tell("A certificate that can take its place is already on the server: name it instead.");
+                fix = rebind(fix, u.conn, cand.as_ref(), "", now);
+                // The other connectors that name the same certificate.
+                for other in by_name.iter().skip(1) {
+                    fix = bind_steps(fix, other.conn, replacement, now);
+                }
+            }
+            _ => {
+                if has(Flaw::NoKey) {
+                    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
+                    fix = match thumb(cert) {
+                        Some(t) => fix.run(
+                            Shell::WindowsPowerShell,
+                            format!("certutil -repairstore my {t}"),
+                        ),
+                        None => fix.tell("certutil -repairstore my <its thumbprint>"),
+                    };
+                    fix = fix
+                        .tell("Otherwise import it again from a PFX with its key (the path is an example):")
+                        .run(
+                            EMS,
+                            format!(
+                                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
+                            ),
+                        );
+                }
+                if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) {
+                    fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
+                    if let Some(u) = uses.first() {
+                        fix = no_candidate(fix, u.conn, "the renewed certificate");
+                    }
+                }
+            }
+        }
+        if has(Flaw::Expired) {
+            fix = fix.tell("Mail Exchange Online deferred meanwhile may expire in its queue: ask the senders to resend what bounced.");
+        }
+    }
+    if has(Flaw::NoSmtp) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
+        fix = enable_smtp(fix, cert, &sarg, true);
+    }
+    if has(Flaw::BadStatus)
+        && cert
+            .status
+            .as_deref()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("PendingRequest"))
+    {
+        fix = fix.tell("Status PendingRequest: the request was never completed. Import the CA's response on the server that made the request (Import-ExchangeCertificate), then enable it for SMTP.");
+    }
+    if has(Flaw::DoubtfulStatus) {
+        fix = fix.tell(format!(
+            "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
+            server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
+        ));
+        fix = match thumb(cert) {
+            Some(t) => fix.run(
+                Shell::WindowsPowerShell,
+                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+            ),
+            None => fix.tell(
+                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
+            ),
+        };
+        fix = fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.");
+    }
+    if has(Flaw::Expiring) && !has(Flaw::Expired) {
+        if self_signed(cert, now) == Some(true) {
+            fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
+            fix = match thumb(cert) {
+                Some(t) => fix.run(
+                    EMS,
+                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}", q(&t)),
+                ),
+                None => fix.tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
+            };
+        } else {
+            fix = fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
+        }
+    }
+    fix
+}
+
 /// R4.
 fn unusable(
     config: &Config,
@@ -2374,121 +2517,7 @@ fn unusable(
     if has(Flaw::DoubtfulStatus) {
         evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
     }
-    let server = group_server(uses, cert);
-    let sarg = server_arg(server.as_deref());
-    let tp = thumb_words(cert);
-    let mut fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::certificate_unusable",
-        &[&label, &tp, &phrases.join("; ")],
-    );
-    // Replace it when it cannot be repaired: bind the renewal when the paste shows one.
-    if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) || has(Flaw::NoKey) {
-        let cn = issuer_subject(cert, now)
-            .1
-            .and_then(|s| Dn::parse(&s))
-            .and_then(|d| d.common_name().map(str::to_string));
-        let hint = Hint {
-            cn: if has(Flaw::SelfSigned) { None } else { cn },
-            ..Hint::default()
-        };
-        let by_name: Vec<&Use> = uses
-            .iter()
-            .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
-            .collect();
-        // A candidate the connector's name already matches would be a no-op to name (a copy
-        // of the same issuer and subject): only another name helps.
-        let cand = by_name.first().and_then(|u| {
-            candidate(config, u.conn, &hint, now).filter(|(x, _)| {
-                !std::ptr::eq(*x, cert)
-                    && !matches!(
-                        u.sought,
-                        Sought::TlsCertificateName(n)
-                            if matches!(compare(n, x, now), NameMatch::Exact | NameMatch::IfGlued)
-                    )
-            })
-        });
-        match (by_name.first(), &cand) {
-            (Some(u), Some((replacement, _))) => {
-                fix = fix.tell("A certificate that can take its place is already on the server: name it instead.");
-                fix = rebind(fix, u.conn, cand.as_ref(), "", now);
-                // The other connectors that name the same certificate.
-                for other in by_name.iter().skip(1) {
-                    fix = bind_steps(fix, other.conn, replacement, now);
-                }
-            }
-            _ => {
-                if has(Flaw::NoKey) {
-                    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
-                    fix = match thumb(cert) {
-                        Some(t) => fix.run(
-                            Shell::WindowsPowerShell,
-                            format!("certutil -repairstore my {t}"),
-                        ),
-                        None => fix.tell("certutil -repairstore my <its thumbprint>"),
-                    };
-                    fix = fix
-                        .tell("Otherwise import it again from a PFX with its key (the path is an example):")
-                        .run(
-                            EMS,
-                            format!(
-                                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
-                            ),
-                        );
-                }
-                if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) {
-                    fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
-                    if let Some(u) = uses.first() {
-                        fix = no_candidate(fix, u.conn, "the renewed certificate");
-                    }
-                }
-            }
-        }
-        if has(Flaw::Expired) {
-            fix = fix.tell("Mail Exchange Online deferred meanwhile may expire in its queue: ask the senders to resend what bounced.");
-        }
-    }
-    if has(Flaw::NoSmtp) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
-        fix = enable_smtp(fix, cert, &sarg, true);
-    }
-    if has(Flaw::BadStatus)
-        && cert
-            .status
-            .as_deref()
-            .is_some_and(|s| s.trim().eq_ignore_ascii_case("PendingRequest"))
-    {
-        fix = fix.tell("Status PendingRequest: the request was never completed. Import the CA's response on the server that made the request (Import-ExchangeCertificate), then enable it for SMTP.");
-    }
-    if has(Flaw::DoubtfulStatus) {
-        fix = fix.tell(format!(
-            "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
-            server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
-        ));
-        fix = match thumb(cert) {
-            Some(t) => fix.run(
-                Shell::WindowsPowerShell,
-                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
-            ),
-            None => fix.tell(
-                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
-            ),
-        };
-        fix = fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.");
-    }
-    if has(Flaw::Expiring) && !has(Flaw::Expired) {
-        if self_signed(cert, now) == Some(true) {
-            fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
-            fix = match thumb(cert) {
-                Some(t) => fix.run(
-                    EMS,
-                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}", q(&t)),
-                ),
-                None => fix.tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
-            };
-        } else {
-            fix = fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
-        }
-    }
+    let fix = unusable_fix(config, cert, uses, &label, &phrases, &has, now);
     out.push(Finding::new(
         Code::ExchangeCertificateUnusable,
         severity,
@@ -3194,6 +3223,99 @@ fn caps_args(items: &[String]) -> Option<String> {
     quoted.filter(|q| !q.is_empty()).map(|q| q.join(","))
 }
 
+/// The server whose connector works, as R5's model for the others.
+struct DriftRef<'r, 'a> {
+    server: &'r str,
+    conn: &'r Conn<'a>,
+    cert: Option<&'a Certificate>,
+    /// Its certificate's `<I>…<S>…`, quoted for a command.
+    name: Option<String>,
+    /// Its TlsCertificateName, parsed.
+    tls: Option<TlsName>,
+}
+
+/// R5's steps for one other server `s`: its connector made like the reference. Never a value
+/// the connector already has (a server that names the same certificate but lacks it needs the
+/// certificate, which R1 says), and never a certificate the server may lack without the copy
+/// first: naming one it lacks stops STARTTLS there (Event 12014).
+fn drift_steps(
+    mut fix: Fix,
+    config: &Config,
+    r: &DriftRef,
+    s: &str,
+    conn: &Conn,
+    caps_differ: bool,
+    now: OffsetDateTime,
+) -> Fix {
+    let mut args = Vec::new();
+    let renaming = !same_name(&name_key(conn), &name_key(r.conn)) && r.name.is_some();
+    if renaming && let Some(v) = &r.name {
+        args.push(format!("-TlsCertificateName {v}"));
+    }
+    // Whether `s` holds the reference certificate: `None` when its list was not pasted.
+    let holds = match (&r.tls, renaming) {
+        (Some(name), true) => {
+            let sc = select::scope(config, Some(s));
+            sc.complete.then(|| {
+                sc.certs
+                    .iter()
+                    .any(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
+            })
+        }
+        _ => Some(true),
+    };
+    if holds == Some(false)
+        && let Some(x) = r.cert
+    {
+        fix = fix.tell(format!("{s} does not hold the certificate yet."));
+        fix = copy_certificate_steps(fix, x, r.server, s, now);
+    }
+    if caps_differ
+        && let (Some(rc), Some(oc)) = (caps_key(r.conn), caps_key(conn))
+        && rc != oc
+        && let Some(a) = r
+            .conn
+            .rc
+            .tls_domain_capabilities
+            .as_ref()
+            .and_then(|l| caps_args(&l.items))
+    {
+        args.push(format!("-TlsDomainCapabilities {a}"));
+    }
+    if args.is_empty() {
+        return fix;
+    }
+    let Some(t) = receive_connector_target(conn.rc) else {
+        return fix.tell(format!(
+            "On {s}: Set-ReceiveConnector <its Default Frontend connector> {}",
+            args.join(" ")
+        ));
+    };
+    fix = target_note(fix, conn, Some(&t));
+    let set = t.command("Set-ReceiveConnector", &args.join(" "));
+    let warning = ps_quote(&format!(
+        "{s} lacks the certificate: copy it from {} first",
+        r.server
+    ));
+    match (holds, r.cert.and_then(thumb), ps_quote(s), warning) {
+        (Some(_), ..) => fix.run(EMS, set),
+        (None, Some(tp), Some(qs), Some(w)) => fix
+            .tell(format!(
+                "{s}'s certificates were not pasted: the command changes the connector only if {s} holds the certificate, since naming one it lacks would stop STARTTLS there (Event 12014)."
+            ))
+            .run(
+                EMS,
+                format!(
+                    "if (Get-ExchangeCertificate -Server {qs} -Thumbprint {} -ErrorAction SilentlyContinue) {{ {set} }} else {{ Write-Warning {w} }}",
+                    q(&tp)
+                ),
+            ),
+        (None, ..) => fix.tell(format!(
+            "{s}'s certificates were not pasted: check that {s} holds the certificate before naming it (naming one it lacks stops STARTTLS there, Event 12014), then: {set}"
+        )),
+    }
+}
+
 /// R5.
 fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut Vec<Finding>) {
     // With a hybrid configuration, only its receiving servers take Exchange Online's mail: a
@@ -3297,96 +3419,23 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
             fix = fix.tell(format!(
                 "Make every server's connector like {rs}'s, which works."
             ));
-            let ref_caps = caps_key(re.conn);
-            let ref_name = ref_cert
-                .filter(|_| re.conn.rc.tls_certificate_name.is_some())
-                .and_then(|x| tls_name_of(x, now))
-                .and_then(|v| ps_quote(&v));
-            let ref_tls = re
-                .conn
-                .rc
-                .tls_certificate_name
-                .as_ref()
-                .and_then(|t| parse_tls_name(t, re.conn.rc.origin.format).ok());
+            let reference = DriftRef {
+                server: rs,
+                conn: re.conn,
+                cert: ref_cert,
+                name: ref_cert
+                    .filter(|_| re.conn.rc.tls_certificate_name.is_some())
+                    .and_then(|x| tls_name_of(x, now))
+                    .and_then(|v| ps_quote(&v)),
+                tls: re
+                    .conn
+                    .rc
+                    .tls_certificate_name
+                    .as_ref()
+                    .and_then(|t| parse_tls_name(t, re.conn.rc.origin.format).ok()),
+            };
             for (s, e) in per.iter().filter(|(s, _)| !same_server(s, rs)) {
-                let mut args = Vec::new();
-                // Never a value the connector already has: a server that names the same
-                // certificate but lacks it needs the certificate, not the name (R1 says so).
-                let renaming = !same_name(&name_key(e.conn), &name_key(re.conn));
-                if renaming && let Some(v) = &ref_name {
-                    args.push(format!("-TlsCertificateName {v}"));
-                }
-                // Naming a certificate the server lacks stops STARTTLS there (Event 12014):
-                // the certificate goes first.
-                let holds = match (&ref_tls, renaming) {
-                    (Some(name), true) => {
-                        let sc = select::scope(config, Some(s));
-                        if sc.complete {
-                            Some(sc.certs.iter().any(|x| {
-                                matches!(
-                                    compare(name, x, now),
-                                    NameMatch::Exact | NameMatch::IfGlued
-                                )
-                            }))
-                        } else {
-                            None
-                        }
-                    }
-                    _ => Some(true),
-                };
-                if holds == Some(false)
-                    && let Some(x) = ref_cert
-                {
-                    fix = fix.tell(format!("{s} does not hold the certificate yet."));
-                    fix = copy_certificate_steps(fix, x, rs, s, now);
-                }
-                if caps_differ
-                    && let (Some(rc), Some(oc)) = (&ref_caps, caps_key(e.conn))
-                    && *rc != oc
-                    && let Some(a) = re
-                        .conn
-                        .rc
-                        .tls_domain_capabilities
-                        .as_ref()
-                        .and_then(|l| caps_args(&l.items))
-                {
-                    args.push(format!("-TlsDomainCapabilities {a}"));
-                }
-                if args.is_empty() {
-                    continue;
-                }
-                match receive_connector_target(e.conn.rc) {
-                    Some(t) => {
-                        fix = target_note(fix, e.conn, Some(&t));
-                        let set = t.command("Set-ReceiveConnector", &args.join(" "));
-                        let warning = ps_quote(&format!(
-                            "{s} lacks the certificate: copy it from {rs} first"
-                        ));
-                        fix = match (holds, ref_cert.and_then(thumb), ps_quote(s), warning) {
-                            (None, Some(tp), Some(qs), Some(w)) if renaming => fix
-                                .tell(format!(
-                                    "{s}'s certificates were not pasted: the command changes the connector only if {s} holds the certificate, since naming one it lacks would stop STARTTLS there (Event 12014)."
-                                ))
-                                .run(
-                                    EMS,
-                                    format!(
-                                        "if (Get-ExchangeCertificate -Server {qs} -Thumbprint {} -ErrorAction SilentlyContinue) {{ {set} }} else {{ Write-Warning {w} }}",
-                                        q(&tp)
-                                    ),
-                                ),
-                            (None, ..) if renaming => fix.tell(format!(
-                                "{s}'s certificates were not pasted: check that {s} holds the certificate before naming it (naming one it lacks stops STARTTLS there, Event 12014), then: {set}"
-                            )),
-                            _ => fix.run(EMS, set),
-                        };
-                    }
-                    None => {
-                        fix = fix.tell(format!(
-                            "On {s}: Set-ReceiveConnector <its Default Frontend connector> {}",
-                            args.join(" ")
-                        ))
-                    }
-                }
+                fix = drift_steps(fix, config, &reference, s, e.conn, caps_differ, now);
             }
         }
         None => {
