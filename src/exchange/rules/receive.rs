@@ -54,7 +54,7 @@
 //! - Microsoft Learn, "Outbound Anonymous TLS certificate selection" / "Inbound Anonymous TLS
 //!   certificate selection" (Events 12012, 12013: the internal transport certificate)
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::cert;
 use crate::diagnose::fix::{Family, Fix, Shell, shell_word};
@@ -70,9 +70,6 @@ use crate::exchange::select::{
 };
 
 const EMS: Shell = Shell::ExchangeManagementShell;
-
-/// A certificate expiring within this many days is a warning.
-pub(crate) const EXPIRY_WARN_DAYS: i64 = 30;
 
 /// The domains of Exchange Online Protection that `TlsDomainCapabilities` names (worldwide,
 /// 21Vianet, GCC High / DoD), as HealthChecker recognises them.
@@ -92,6 +89,13 @@ const INTERNAL_SUFFIXES: [&str; 7] = [
     "localdomain",
     "intranet",
 ];
+
+/// What Exchange Online does with a self-signed certificate, in the strings its message trace
+/// shows (Microsoft Learn: "NDR error code 450 4.4.317 (Cannot connect to remote server
+/// [Message=UntrustedRoot])"; Microsoft archive blog "Mail not routing to on-premise Exchange
+/// 2013 environment from O365 with 450 4.7.320 Certificate validation failed error", 2017,
+/// where a server presented its self-signed `CN=SERVER1` certificate).
+const SELF_SIGNED_AT_EXO: &str = "Exchange Online validates the certificate of the server it delivers to (outbound connector, TlsSettings DomainValidation) and defers the mail: a self-signed certificate chains to no trusted root (450 4.4.317 Cannot connect to remote server [Message=UntrustedRoot]); message traces have also shown 450 4.7.320 Certificate validation failed [Message=SubjectMismatch] when a server presented its self-signed certificate, whose names lack the connector's TlsDomain. Other senders that validate (MTA-STS, DANE) refuse it too";
 
 /// Where the fixes import a PFX from and export one to.
 const PFX: &str = r"C:\certs\mail.pfx";
@@ -125,8 +129,6 @@ const DEFAULT_FRONTEND_AUTH: &str = "Tls,Integrated,BasicAuth,BasicAuthRequireTL
 
 /// The findings of the on-premises side.
 pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Finding> {
-    // Wired into the expiry checks next; the signature is shared with the caller now.
-    let _ = limits;
     let conns: Vec<Conn> = config
         .receive_connectors
         .iter()
@@ -150,14 +152,15 @@ pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Findin
         evals.push(Eval { conn: c, sel });
     }
     for e in &evals {
-        judge_selection(config, e, &evals, now, &mut out);
+        judge_selection(config, e, &evals, &conns, now, &mut out);
     }
-    chosen_certificates(config, &evals, now, &mut out);
+    chosen_certificates(config, &evals, now, limits, &mut out);
     server_drift(config, &evals, now, &mut out);
     cloud_capability(config, &conns, &mut out);
     edge_drift(config, now, &mut out);
     internal_transport(config, &mut out);
     lone_root_type(config, now, &mut out);
+    lone_no_ca_smtp(config, now, &mut out);
     out
 }
 
@@ -286,6 +289,24 @@ impl<'a> Conn<'a> {
 
     fn port25(&self) -> Option<bool> {
         self.binds(25)
+    }
+
+    /// Its RemoteIPRanges, when they are pasted in full and narrower than every address:
+    /// only those hosts reach it (Exchange takes the connector with the most specific match).
+    /// `None` when it takes everyone, or the paste does not say.
+    fn scoped_ranges(&self) -> Option<String> {
+        let r = self.rc.remote_ip_ranges.as_ref()?;
+        let everyone = |i: &str| {
+            let i = i.trim().to_ascii_lowercase();
+            i == "0.0.0.0-255.255.255.255"
+                || i == "0.0.0.0/0"
+                || i == "::/0"
+                || i == "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        };
+        if r.truncated || r.items.is_empty() || r.items.iter().any(|i| everyone(i)) {
+            return None;
+        }
+        Some(r.items.join(", "))
     }
 
     /// Named `Default Frontend …` (`None`: no name in the paste).
@@ -638,11 +659,19 @@ fn candidate<'a>(
         // The list may be another server's: a certificate there may not exist here.
         return None;
     }
+    // Exchange Online trusts public CAs only: an enterprise CA's certificate never serves the
+    // hybrid connector, however well it is named.
+    let private_ca = |x: &Certificate| {
+        x.root_ca_type.as_deref().is_some_and(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("Enterprise") || t.eq_ignore_ascii_case("GroupPolicy")
+        })
+    };
     let pool: Vec<&Certificate> = sc
         .certs
         .iter()
         .copied()
-        .filter(|x| usable(x, now))
+        .filter(|x| usable(x, now) && !(c.hybrid() && private_ca(x)))
         .collect();
     // 1. A near miss: the renewal the name missed, or the very certificate written wrongly.
     let mut near: Vec<(&Certificate, Near)> = hint
@@ -717,17 +746,27 @@ fn candidate<'a>(
             }
         }
     }
-    // 4. One that covers the name Exchange Online connects to (or the connector's own Fqdn).
+    // 4. One that covers the name Exchange Online checks (its outbound connector's TlsDomain)
+    // or connects to (or the connector's own Fqdn).
     let mut hosts: Vec<String> = config
-        .hybrid
+        .outbound_connectors
         .iter()
-        .filter_map(|h| h.on_premises_smart_host.clone())
+        .filter_map(|o| o.tls_domain.clone())
         .collect();
+    hosts.extend(
+        config
+            .hybrid
+            .iter()
+            .filter_map(|h| h.on_premises_smart_host.clone()),
+    );
     for o in &config.outbound_connectors {
         if let Some(sh) = &o.smart_hosts {
             hosts.extend(sh.items.iter().cloned());
         }
     }
+    // The names Exchange Online is known to use: when there are some, a certificate that
+    // covers none of them is no candidate (step 5 would pick an unrelated one).
+    let cloud_names = hosts.iter().any(|h| public_host(h).is_some());
     hosts.extend(c.rc.fqdn.as_ref().map(|f| f.value.clone()));
     for host in hosts.iter().filter_map(|h| public_host(h)) {
         let mut covering: Vec<&Certificate> = pool
@@ -743,7 +782,11 @@ fn candidate<'a>(
             ));
         }
     }
-    // 5. The only CA-issued candidate (enabled for SMTP, else at all).
+    // 5. The only CA-issued candidate (enabled for SMTP, else at all), when nothing says
+    // which name it must carry.
+    if cloud_names && c.hybrid() {
+        return None;
+    }
     let smtp: Vec<&Certificate> = pool
         .iter()
         .copied()
@@ -811,17 +854,7 @@ fn bind_steps(mut fix: Fix, c: &Conn, cert: &Certificate, now: OffsetDateTime) -
         (Some(t), None) => match thumb(cert) {
             Some(tp) => fix
                 .tell("Build the name from the certificate itself (the paste wrapped or garbled its issuer or subject, so they are not copied here):")
-                .run(
-                    EMS,
-                    format!("$c = Get-ExchangeCertificate{} -Thumbprint {}", c.server_arg(), q(&tp)),
-                )
-                .run(
-                    EMS,
-                    t.command(
-                        "Set-ReceiveConnector",
-                        "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
-                    ),
-                ),
+                .run(EMS, name_from_certificate(c, t, &q(&tp))),
             None => fix.tell(
                 "Set its TlsCertificateName to \"<I>\" + the certificate's Issuer + \"<S>\" + its Subject, exactly as Get-ExchangeCertificate prints them (the paste's values cannot be copied into a command safely).",
             ),
@@ -848,7 +881,18 @@ fn target_note(fix: Fix, c: &Conn, target: Option<&Target>) -> Fix {
 }
 
 /// The restart, the check, and HCW's own way for the hybrid connector.
-fn after_bind(mut fix: Fix, c: &Conn) -> Fix {
+fn after_bind(fix: Fix, c: &Conn) -> Fix {
+    let mut fix = restart_and_check(fix, c);
+    if c.hybrid() {
+        fix = fix.tell(
+            "Alternatively, re-run the Hybrid Configuration Wizard and choose \"Update Secure Mail Certificate for Connectors\": it sets the same value on the connectors and the hybrid configuration.",
+        );
+    }
+    fix
+}
+
+/// The restart (field advice) and the check from outside.
+fn restart_and_check(mut fix: Fix, c: &Conn) -> Fix {
     fix = fix
         .tell("Field advice, not documented as required: restart the Front End Transport service (in most cases the change takes effect without it):")
         .run(EMS, "Restart-Service MSExchangeFrontEndTransport");
@@ -870,12 +914,47 @@ fn after_bind(mut fix: Fix, c: &Conn) -> Fix {
             ))
         }
     }
-    if c.hybrid() {
-        fix = fix.tell(
-            "Alternatively, re-run the Hybrid Configuration Wizard and choose \"Update Secure Mail Certificate for Connectors\": it sets the same value on the connectors and the hybrid configuration.",
-        );
-    }
     fix
+}
+
+/// Copies `cert` with its private key from server `from` to server `to`, and enables it for
+/// SMTP there (Microsoft Learn: Export-ExchangeCertificate, Example 2: the file comes back as
+/// `FileData`; Import-ExchangeCertificate, `-FileData` takes the bytes; Enable-ExchangeCertificate).
+/// Shared with the send side, which has the same remedy.
+pub(crate) fn copy_certificate_steps(
+    fix: Fix,
+    cert: &Certificate,
+    from: &str,
+    to: &str,
+    now: OffsetDateTime,
+) -> Fix {
+    let (Some(t), Some(f), Some(d)) = (thumb(cert), ps_quote(from), ps_quote(to)) else {
+        return fix.tell(format!(
+            "Export {} with its private key on {from} (Export-ExchangeCertificate -BinaryEncoded -Password), import it on {to} (Import-ExchangeCertificate -FileData … -Password) and enable it for SMTP there (Enable-ExchangeCertificate -Services SMTP), answering No when asked to overwrite the default SMTP certificate.",
+            subject_words(cert, now)
+        ));
+    };
+    let t = q(&t);
+    fix.tell(format!(
+        "Copy it with its private key from {from} to {to}. The password you type protects the key on its way; the export needs the key to be exportable on {from} (if it is not, import on {to} the PFX the certificate came in):"
+    ))
+    .run(EMS, "$pw = Read-Host 'PFX password' -AsSecureString")
+    .run(
+        EMS,
+        format!("$b = Export-ExchangeCertificate -Server {f} -Thumbprint {t} -BinaryEncoded -Password $pw"),
+    )
+    .run(
+        EMS,
+        format!("Import-ExchangeCertificate -Server {d} -FileData $b.FileData -Password $pw -PrivateKeyExportable $true"),
+    )
+    .tell(format!(
+        "-PrivateKeyExportable $true keeps the key exportable on {to}, as it is on {from}, for the next server; leave it out to lock the key to {to}."
+    ))
+    .run(
+        EMS,
+        format!("Enable-ExchangeCertificate -Server {d} -Thumbprint {t} -Services SMTP"),
+    )
+    .tell("It asks whether to overwrite the existing default SMTP certificate: answer No (N), to keep the self-signed certificate as the internal transport certificate (Microsoft Learn: Enable-ExchangeCertificate; Exchange Team blog, 2025).")
 }
 
 /// No certificate in the paste can be named: what to look for, and the listing to pick from.
@@ -889,25 +968,29 @@ fn no_candidate(fix: Fix, c: &Conn, wanted: &str) -> Fix {
             EMS,
             format!("Get-ExchangeCertificate{} | fl {LIST_FIELDS}", c.server_arg()),
         )
-        .tell("Then name it (the first line holds a placeholder: put the thumbprint in; enable it for SMTP first if its Services lack it, answering No to the prompt about the default SMTP certificate):")
-        .run(
-            EMS,
-            format!(
-                "$c = Get-ExchangeCertificate{} -Thumbprint {CHOSEN_THUMBPRINT}",
-                c.server_arg()
-            ),
-        );
+        .tell("Then name it (the line holds a placeholder: put the thumbprint in; until then PowerShell refuses the whole line. Enable it for SMTP first if its Services lack it, answering No to the prompt about the default SMTP certificate):");
     fix = target_note(fix, c, target.as_ref());
     match target {
-        Some(t) => fix.run(
-            EMS,
-            t.command(
-                "Set-ReceiveConnector",
-                "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
-            ),
-        ),
-        None => fix.tell("Run Set-ReceiveConnector on this connector (by its Identity) with -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"."),
+        Some(t) => fix.run(EMS, name_from_certificate(c, &t, CHOSEN_THUMBPRINT)),
+        None => fix.tell(format!(
+            "Run Set-ReceiveConnector on this connector (by its Identity) with -TlsCertificateName \"<I>\" + the Issuer + \"<S>\" + the Subject of Get-ExchangeCertificate{} -Thumbprint {CHOSEN_THUMBPRINT}.",
+            c.server_arg()
+        )),
     }
+}
+
+/// One line that reads the certificate and names it on the connector. One line, so that a
+/// placeholder's parse error stops all of it, and `$c` can never be the value an earlier line
+/// of the report left behind; nothing is set when the certificate is not there.
+fn name_from_certificate(c: &Conn, target: &Target, thumbprint: &str) -> String {
+    format!(
+        "$c = Get-ExchangeCertificate{} -Thumbprint {thumbprint}; if ($c) {{ {} }}",
+        c.server_arg(),
+        target.command(
+            "Set-ReceiveConnector",
+            "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+        )
+    )
 }
 
 /// The whole rebinding: enable SMTP when needed, name the certificate, restart, check.
@@ -1028,15 +1111,15 @@ fn tls_enabled(config: &Config, c: &Conn, out: &mut Vec<Finding>) -> bool {
 
 fn tls_disabled(config: &Config, c: &Conn) -> Finding {
     let am = c.rc.auth_mechanism.clone().unwrap_or_default();
-    let severity = if c.port25() == Some(true) || c.hybrid() {
+    let scoped = c.scoped_ranges();
+    let severity = if c.hybrid() || (c.port25() == Some(true) && scoped.is_none()) {
         Severity::Fail
     } else {
         Severity::Warn
     };
-    let value = if c.default_frontend() == Some(true) {
-        Some(DEFAULT_FRONTEND_AUTH.to_string())
-    } else {
-        // Keep what it has and add Tls; `None` may only stand alone, so it goes.
+    // Keep what it has and add Tls; `None` may only stand alone, so it goes. Never the whole
+    // default: an admin who took BasicAuth off port 25 must not get SMTP AUTH back.
+    let value = {
         let mut names = vec!["Tls".to_string()];
         let mut known = true;
         for n in &am.names {
@@ -1052,6 +1135,11 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
         format!("{}: AuthMechanism `{}`", config.at(c.loc()), am.raw),
         "Without Tls in AuthMechanism the connector does not advertise STARTTLS and loads no certificate (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string(),
     ];
+    if let Some(ranges) = &scoped {
+        evidence.push(format!(
+            "RemoteIPRanges `{{{ranges}}}`: only those hosts reach this connector (Exchange picks the receive connector whose RemoteIPRanges match the sender most closely), so mail from the internet and Exchange Online does not depend on it; devices that relay through it may break if STARTTLS is offered (Microsoft Learn: Receive connectors)"
+        ));
+    }
     if am
         .names
         .iter()
@@ -1069,9 +1157,13 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
     fix = match (&target, &value) {
         (Some(t), Some(v)) => {
             let why = if c.default_frontend() == Some(true) {
-                "Give it the Default Frontend connector's AuthMechanism (the value setup and the Hybrid Configuration Wizard write):"
+                format!(
+                    "Add Tls to what it has (setup and the Hybrid Configuration Wizard give the Default Frontend connector {DEFAULT_FRONTEND_AUTH}; the command keeps your choices and only adds Tls):"
+                )
+            } else if scoped.is_some() {
+                "If the hosts in its RemoteIPRanges should get STARTTLS, add Tls to what it has (test a relaying device first):".to_string()
             } else {
-                "Add Tls to what it has (None may only stand alone, so it goes):"
+                "Add Tls to what it has (None may only stand alone, so it goes):".to_string()
             };
             fix.tell(why).run(
                 EMS,
@@ -1105,6 +1197,7 @@ fn judge_selection(
     config: &Config,
     e: &Eval,
     evals: &[Eval],
+    conns: &[Conn],
     now: OffsetDateTime,
     out: &mut Vec<Finding>,
 ) {
@@ -1139,9 +1232,15 @@ fn judge_selection(
             assumption,
             ..
         } if self_signed(cert, now) == Some(true) => {
-            if let Some(f) =
-                fqdn_self_signed(config, c, sought, cert, assumption.as_deref(), evals, now)
-            {
+            if let Some(f) = fqdn_self_signed(
+                config,
+                c,
+                sought,
+                cert,
+                assumption.as_deref(),
+                (evals, conns),
+                now,
+            ) {
                 out.push(f);
             }
         }
@@ -1173,12 +1272,14 @@ fn judge_selection(
 /// `O=XXXXSince the fact…` → `XXXX`: where the glued prose starts in the last value, when a
 /// capital begins a word inside the first token (`…XSince`, `…oSince`).
 pub(crate) fn glue_head(value: &str) -> Option<&str> {
+    // The head is cut from the first word itself: an index into the word is not an index
+    // into `value` when the value starts with spaces (a quoted RDN value keeps them).
     let first = value.split_whitespace().next()?;
     let chars: Vec<(usize, char)> = first.char_indices().collect();
     for w in chars.windows(3) {
         let ((_, a), (i, b), (_, c)) = (w[0], w[1], w[2]);
         if a.is_alphanumeric() && b.is_uppercase() && c.is_lowercase() {
-            return Some(&value[..i]);
+            return first.get(..i);
         }
     }
     None
@@ -1212,6 +1313,72 @@ pub(crate) fn read_as(config: &Config, text: &Text, name: Option<&TlsName>) -> V
         );
     }
     lines
+}
+
+/// A usable certificate another server holds that `name` names exactly, and that server: the
+/// one to copy when `server` lacks it.
+fn held_elsewhere<'a>(
+    config: &'a Config,
+    name: &TlsName,
+    server: &str,
+    now: OffsetDateTime,
+) -> Option<(String, &'a Certificate)> {
+    let mut found: Vec<&Certificate> = config
+        .certificates
+        .iter()
+        .filter(|x| {
+            x.server
+                .as_ref()
+                .is_some_and(|s| !same_server(s.name(), server))
+                && matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued)
+                && usable(x, now)
+                && status_valid(x) != Some(false)
+        })
+        .collect();
+    rank(&mut found, now);
+    let x = found.first()?;
+    Some((x.server.as_ref()?.name().to_string(), *x))
+}
+
+/// R1 on a server that lacks the certificate its connector names, which `holder` holds: the
+/// name is right, so the remedy is the copy (one server renewed, or was added after the
+/// wizard ran), not a rebinding.
+fn missing_here(
+    config: &Config,
+    c: &Conn,
+    server: &str,
+    (holder, held): (&str, &Certificate),
+    mut evidence: Vec<String>,
+    now: OffsetDateTime,
+) -> Finding {
+    evidence.push(format!(
+        "on {holder}: {} — exactly the certificate it names",
+        cert_line(config, held, now)
+    ));
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_certificate_copy",
+        &[&c.label, &thumb_words(held), holder],
+    )
+    .tell(format!(
+        "The connector names the right certificate, but {server} does not hold it: Exchange withholds STARTTLS rather than fall back (Microsoft Learn: Selection of Inbound STARTTLS Certificates). The certificate for hybrid mail flow must be on every server that receives from Exchange Online (Microsoft Learn: Certificate requirements for hybrid deployments)."
+    ));
+    let fix = copy_certificate_steps(fix, held, holder, server, now).tell(
+        "The connector needs no change: its TlsCertificateName already names this certificate.",
+    );
+    let fix = restart_and_check(fix, c);
+    Finding::new(
+        Code::ExchangeReceiveCertificateNotFound,
+        Severity::Fail,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): {server} does not hold the certificate it names ({holder} does)",
+            c.where_()
+        ),
+        evidence,
+        fix,
+    )
 }
 
 /// R1 (or R17 when the near miss is the same certificate written reversed or swapped).
@@ -1272,6 +1439,14 @@ fn name_not_found(
         .iter()
         .find(|(_, n)| matches!(n, Near::Reversed | Near::Swapped))
         .map(|(_, n)| *n);
+    // The very certificate it names, on another server: the name is right, this server only
+    // lacks the certificate (one server renewed, or added after the wizard ran).
+    if written_wrong.is_none()
+        && let Some(server) = c.server.as_deref()
+        && let Some((holder, held)) = held_elsewhere(config, name, server, now)
+    {
+        return missing_here(config, c, server, (&holder, held), evidence, now);
+    }
     let hint = Hint {
         near: near.to_vec(),
         meant: None,
@@ -1513,11 +1688,17 @@ fn fqdn_fix(config: &Config, c: &Conn, host: &str, intro: &str, now: OffsetDateT
         "the CA-issued certificate whose names the senders connect to (for hybrid: the name in Exchange Online's outbound connector, TlsDomain)",
         now,
     );
-    if c.role == Role::Frontend {
-        let target = receive_connector_target(c.rc);
-        let name = cand
+    let name = cand
+        .as_ref()
+        .and_then(|(x, _)| greeting_name(config, x, now));
+    // Never the Fqdn it already has.
+    let greets_so = name.as_deref().is_some_and(|n| {
+        c.rc.fqdn
             .as_ref()
-            .and_then(|(x, _)| greeting_name(config, x, now));
+            .is_some_and(|f| f.value.trim().trim_end_matches('.').eq_ignore_ascii_case(n))
+    });
+    if c.role == Role::Frontend && !greets_so {
+        let target = receive_connector_target(c.rc);
         match (target, name.as_deref().and_then(ps_quote)) {
             (Some(t), Some(n)) => {
                 fix = fix
@@ -1556,7 +1737,7 @@ fn fqdn_not_found(
             "Paste Get-ReceiveConnector | fl with its Fqdn, or the server's FQDN (Get-ExchangeServer | fl Fqdn).",
         ));
     }
-    let severity = if c.hybrid() || c.port25() == Some(true) {
+    let severity = if c.hybrid() || (c.port25() == Some(true) && c.scoped_ranges().is_none()) {
         Severity::Fail
     } else {
         Severity::Warn
@@ -1574,6 +1755,13 @@ fn fqdn_not_found(
     evidence.push(
         "no pasted certificate with a private key covers it, so Exchange withholds STARTTLS and logs Event 12014".to_string(),
     );
+    if !c.hybrid()
+        && let Some(ranges) = c.scoped_ranges()
+    {
+        evidence.push(format!(
+            "RemoteIPRanges `{{{ranges}}}`: only those hosts reach this connector, so mail from the internet and Exchange Online does not depend on it"
+        ));
+    }
     if let Some(a) = assumption {
         evidence.push(format!("assumed: {a}"));
     }
@@ -1599,26 +1787,54 @@ fn fqdn_not_found(
     ))
 }
 
-/// Another connector of the same server on port 25 whose TlsCertificateName fails: the
-/// seed-001 situation, where 587 offers STARTTLS and 25 does not.
-fn failing_port25<'e>(c: &Conn, evals: &'e [Eval]) -> Option<&'e Eval<'e, 'e>> {
-    evals.iter().find(|e| {
-        !std::ptr::eq(e.conn, c)
-            && e.conn.port25() == Some(true)
-            && e.conn.rc.tls_certificate_name.is_some()
-            && match (&e.conn.server, &c.server) {
+/// Why port 25 of the same server offers no STARTTLS, when it does not: the seed-001
+/// situation, where 587 offers STARTTLS and 25 does not. A port-25 connector whose
+/// TlsCertificateName names no certificate (or cannot be read), whose Fqdn no certificate
+/// covers, or whose AuthMechanism lacks Tls.
+fn failing_port25(c: &Conn, evals: &[Eval], conns: &[Conn]) -> Option<String> {
+    let same = |o: &Conn| {
+        !std::ptr::eq(o, c)
+            && o.port25() == Some(true)
+            && match (&o.server, &c.server) {
                 (Some(a), Some(b)) => same_server(a, b),
                 (None, None) => true,
                 _ => false,
             }
-            && matches!(
-                e.sel,
-                Selection::NotFound {
-                    sought: Sought::TlsCertificateName(_),
-                    ..
-                } | Selection::Invalid(_)
-            )
-    })
+    };
+    for e in evals.iter().filter(|e| same(e.conn)) {
+        match &e.sel {
+            // Markers a forum may have eaten: port 25 may well work.
+            Selection::Invalid(NameProblem::NoMarkers { maybe_eaten: true }) => {}
+            Selection::NotFound {
+                sought: Sought::TlsCertificateName(_),
+                ..
+            }
+            | Selection::Invalid(_) => {
+                return Some(format!(
+                    "{} names a certificate in TlsCertificateName that is not there, and Exchange does not fall back from it (Event 12014)",
+                    e.conn.label
+                ));
+            }
+            Selection::NotFound { .. } => {
+                return Some(format!(
+                    "{} has no TlsCertificateName, and no certificate covers its name (Event 12014)",
+                    e.conn.label
+                ));
+            }
+            _ => {}
+        }
+    }
+    conns
+        .iter()
+        .filter(|o| same(o))
+        .find(|o| {
+            o.role != Role::Hub
+                && o.rc
+                    .auth_mechanism
+                    .as_ref()
+                    .is_some_and(|a| a.has("Tls") == Some(false))
+        })
+        .map(|o| format!("{} lacks Tls in its AuthMechanism", o.label))
 }
 
 /// R6: no TlsCertificateName, and only the self-signed certificate covers the name.
@@ -1628,10 +1844,17 @@ fn fqdn_self_signed(
     sought: &Sought,
     cert: &Certificate,
     assumption: Option<&str>,
-    evals: &[Eval],
+    (evals, conns): (&[Eval], &[Conn]),
     now: OffsetDateTime,
 ) -> Option<Finding> {
     let host = sought_host(sought)?;
+    // On 587 the self-signed certificate is the default of every installation: worth a word
+    // only when it explains why 587 offers STARTTLS and 25 does not.
+    let why_25 = if c.hybrid() {
+        None
+    } else {
+        Some(failing_port25(c, evals, conns)?)
+    };
     let (severity, summary) = if c.hybrid() {
         let sev = if c.cloud() == Some(true) || org_hybrid(config) {
             Severity::Fail
@@ -1673,18 +1896,17 @@ fn fqdn_self_signed(
         evidence.push(format!("assumed: {a}"));
     }
     let intro = if c.hybrid() {
-        evidence.push("Exchange Online validates the certificate of the server it delivers to (outbound connector, TlsSettings DomainValidation) and defers the mail: 450 4.7.320 Certificate validation failed, or 450 4.4.317 … SubjectMismatch; other senders that validate (MTA-STS, DANE) refuse it too".to_string());
+        evidence.push(SELF_SIGNED_AT_EXO.to_string());
         if severity == Severity::Warn {
             evidence.push("the paste shows no hybrid configuration or Exchange Online connector: senders that do not validate certificates still deliver over TLS".to_string());
         }
         "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn, and only the self-signed certificate covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the CA-issued certificate explicitly, as the Hybrid Configuration Wizard does:"
     } else {
         evidence.push("STARTTLS works here, but clients that check certificates (Outlook, phones, scanners sending by SMTP) warn or refuse".to_string());
-        if let Some(other) = failing_port25(c, evals) {
+        if let Some(why) = &why_25 {
             evidence.push(format!(
-                "This is why {} offers STARTTLS and port 25 does not: {} names a certificate in TlsCertificateName that is not there, and Exchange does not fall back from it (Event 12014); this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
+                "This is why {} offers STARTTLS and port 25 does not: {why}; this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
                 c.where_().trim_start_matches("on "),
-                other.conn.label
             ));
         }
         "Nothing is broken here. Optional: to present the CA-issued certificate on this port too, name it:"
@@ -1711,16 +1933,123 @@ struct Use<'e, 'c, 'a> {
     sought: &'e Sought,
     if_glued: bool,
     assumption: Option<&'e str>,
-    rivals: &'e [&'a Certificate],
+    /// The other certificates that match: Exchange took the newest NotBefore. Copies of the
+    /// chosen one (the same thumbprint pasted twice) are left out.
+    rivals: Vec<&'a Certificate>,
+}
+
+fn same_thumbprint(a: &Certificate, b: &Certificate) -> bool {
+    match (a.thumbprint.as_deref(), b.thumbprint.as_deref()) {
+        (Some(x), Some(y)) => x.trim().eq_ignore_ascii_case(y.trim()),
+        _ => std::ptr::eq(a, b),
+    }
+}
+
+/// The NotBefore of `cert` under one reading of the paste's dates (`day_first`: an
+/// ambiguous date read day-first), from the certificate's bytes when it has them.
+fn not_before_reading(
+    cert: &Certificate,
+    now: OffsetDateTime,
+    day_first: bool,
+) -> Option<OffsetDateTime> {
+    match not_before(cert, now)? {
+        Date::Known(t) => Some(t),
+        Date::Ambiguous {
+            month_first,
+            day_first: df,
+        } => Some(if day_first { df } else { month_first }),
+    }
+}
+
+/// Which of `certs` Exchange takes (the newest NotBefore), when every reading of the paste's
+/// dates gives the same answer: one paste has one locale, so its ambiguous dates are all
+/// month-first or all day-first. `None` when a NotBefore is missing, the readings disagree,
+/// or two certificates start at the same moment.
+fn settled_newest<'a>(certs: &[&'a Certificate], now: OffsetDateTime) -> Option<&'a Certificate> {
+    let pick = |day_first: bool| -> Option<&'a Certificate> {
+        let mut best: Option<(&'a Certificate, OffsetDateTime)> = None;
+        let mut tie = false;
+        for c in certs {
+            let t = not_before_reading(c, now, day_first)?;
+            match best {
+                Some((_, bt)) if t == bt => tie = true,
+                Some((_, bt)) if t < bt => {}
+                _ => {
+                    best = Some((*c, t));
+                    tie = false;
+                }
+            }
+        }
+        if tie { None } else { best.map(|(c, _)| c) }
+    };
+    let (a, b) = (pick(false)?, pick(true)?);
+    std::ptr::eq(a, b).then_some(a)
+}
+
+/// R10's inconclusive case: several certificates match and the paste does not say which
+/// one starts last, so which one Exchange takes is not known (and R4, R16 and R24 have no
+/// certificate to judge).
+fn order_unknown(
+    config: &Config,
+    label: &str,
+    all: &[&Certificate],
+    now: OffsetDateTime,
+) -> Finding {
+    let n = all.len();
+    let (why, loc) = match all.iter().find(|x| not_before(x, now).is_none()) {
+        Some(x) => (
+            format!(
+                "Exchange takes the newest NotBefore, and the NotBefore of {} is not in the paste",
+                thumb_words(x)
+            ),
+            x.origin.loc,
+        ),
+        None => match all
+            .iter()
+            .find(|x| matches!(not_before(x, now), Some(Date::Ambiguous { .. })))
+        {
+            Some(x) => (
+                format!(
+                    "Exchange takes the newest NotBefore, and the NotBefore of {} is read as {}: the two readings put the certificates in a different order",
+                    thumb_words(x),
+                    not_before(x, now)
+                        .map(|d| show_date(&d))
+                        .unwrap_or_default()
+                ),
+                x.origin.loc,
+            ),
+            None => (
+                "Exchange takes the newest NotBefore, and two of them start at the same moment"
+                    .to_string(),
+                all[0].origin.loc,
+            ),
+        },
+    };
+    inconclusive(
+        config,
+        label,
+        &format!("which of the {n} matching certificates Exchange takes"),
+        &why,
+        loc,
+        "Paste the dates in a form that reads one way: Get-ExchangeCertificate | fl Thumbprint,Subject,Issuer,Services,Status,@{n='NotBefore';e={$_.NotBefore.ToString('o')}},@{n='NotAfter';e={$_.NotAfter.ToString('o')}} (or the collection script's JSON).",
+    )
 }
 
 fn chosen_certificates(
     config: &Config,
     evals: &[Eval],
     now: OffsetDateTime,
+    limits: Limits,
     out: &mut Vec<Finding>,
 ) {
-    let mut groups: Vec<(&Certificate, Vec<Use>)> = Vec::new();
+    // Grouped by the certificate Exchange takes; `None` when the paste cannot say which of
+    // several matches that is (keyed then by the set of matches).
+    type Group<'e, 'c, 'a> = (
+        Option<&'a Certificate>,
+        Vec<&'a Certificate>,
+        Vec<Use<'e, 'c, 'a>>,
+    );
+    let mut groups: Vec<Group> = Vec::new();
     for e in evals.iter().filter(|e| e.conn.relevant()) {
         if let Selection::Chosen {
             sought,
@@ -1731,22 +2060,49 @@ fn chosen_certificates(
             ..
         } = &e.sel
         {
+            let mut all: Vec<&Certificate> = Vec::new();
+            for x in std::iter::once(*cert).chain(rivals.iter().copied()) {
+                if !all.iter().any(|y| same_thumbprint(x, y)) {
+                    all.push(x);
+                }
+            }
+            let chosen = if all.len() == 1 {
+                Some(all[0])
+            } else {
+                settled_newest(&all, now)
+            };
             let u = Use {
                 conn: e.conn,
                 sought,
                 if_glued: *if_glued,
                 assumption: assumption.as_deref(),
-                rivals,
+                rivals: all
+                    .iter()
+                    .copied()
+                    .filter(|x| !chosen.is_some_and(|c| std::ptr::eq(c, *x)))
+                    .collect(),
             };
-            match groups.iter_mut().find(|(x, _)| std::ptr::eq(*x, *cert)) {
-                Some((_, uses)) => uses.push(u),
-                None => groups.push((cert, vec![u])),
+            let same = |(c, set, _): &&mut Group| match (c, chosen) {
+                (Some(a), Some(b)) => std::ptr::eq(*a, b),
+                (None, None) => {
+                    set.len() == all.len()
+                        && set.iter().zip(&all).all(|(a, b)| std::ptr::eq(*a, *b))
+                }
+                _ => false,
+            };
+            match groups.iter_mut().find(|g| same(g)) {
+                Some((_, _, uses)) => uses.push(u),
+                None => groups.push((chosen, all, vec![u])),
             }
         }
     }
-    for (cert, uses) in &groups {
-        unusable(config, cert, uses, now, out);
-        duplicate(config, cert, uses, now, out);
+    for (chosen, all, uses) in &groups {
+        let Some(cert) = chosen else {
+            out.push(order_unknown(config, &group_label(uses), all, now));
+            continue;
+        };
+        unusable(config, cert, uses, now, limits, out);
+        duplicate(config, cert, uses, now, limits, out);
         root_type(config, cert, uses, now, out);
         weak(config, cert, uses, now, out);
     }
@@ -1811,151 +2167,103 @@ enum Flaw {
     SelfSigned,
 }
 
-/// R4.
-fn unusable(
+/// `1 day`, `30 days`.
+fn plural_days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// `thresholds: warn within 30 days, fail within 7 days (--warn-days, --fail-days)`.
+fn thresholds(limits: Limits) -> String {
+    format!(
+        "thresholds: warn within {}, fail within {} (--warn-days, --fail-days)",
+        plural_days(limits.warn_days),
+        plural_days(limits.fail_days)
+    )
+}
+
+/// How close a certificate that has not expired is to its NotAfter, under `--warn-days` and
+/// `--fail-days` (as the probe's `cert-expires-soon` judges it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ExpirySoon {
+    /// Outside both thresholds.
+    No,
+    /// Within a threshold: the severity, and the days left in words (`1 day`, `11 or 40
+    /// days` for a date the paste leaves ambiguous).
+    Within { severity: Severity, days: String },
+    /// The readings of an ambiguous date fall on both sides of the warning threshold.
+    Doubtful,
+}
+
+fn expiry_soon(d: &Date, now: OffsetDateTime, limits: Limits) -> ExpirySoon {
+    // The severity one reading of the date gives: `None` outside the warning threshold.
+    let judge = |t: OffsetDateTime| {
+        let days = (t - now).whole_days();
+        let sev = if days > limits.warn_days {
+            None
+        } else if days <= limits.fail_days {
+            Some(Severity::Fail)
+        } else {
+            Some(Severity::Warn)
+        };
+        (sev, days)
+    };
+    let readings = match d {
+        Date::Known(t) => vec![judge(*t)],
+        Date::Ambiguous {
+            month_first,
+            day_first,
+        } => vec![judge(*month_first), judge(*day_first)],
+    };
+    let mut days: Vec<i64> = readings.iter().map(|(_, d)| *d).collect();
+    days.sort_unstable();
+    days.dedup();
+    let words = match days.as_slice() {
+        [one] => plural_days(*one),
+        [a, b] => format!("{a} or {b} days"),
+        _ => String::new(),
+    };
+    let sevs: Vec<Option<Severity>> = readings.iter().map(|(s, _)| *s).collect();
+    if sevs.iter().all(Option::is_none) {
+        ExpirySoon::No
+    } else if sevs.iter().any(Option::is_none) {
+        ExpirySoon::Doubtful
+    } else {
+        // Both readings are within the warning threshold: FAIL only when both are within
+        // the failing one too, so a date read two ways never makes a FAIL.
+        let severity = if sevs.iter().all(|s| *s == Some(Severity::Fail)) {
+            Severity::Fail
+        } else {
+            Severity::Warn
+        };
+        ExpirySoon::Within {
+            severity,
+            days: words,
+        }
+    }
+}
+
+/// R4's fix: replace what cannot be repaired (naming the renewal when the paste shows one),
+/// repair what can (SMTP, the key, the chain), renew what is about to expire.
+fn unusable_fix(
     config: &Config,
     cert: &Certificate,
     uses: &[Use],
+    label: &str,
+    phrases: &[&str],
+    has: &dyn Fn(Flaw) -> bool,
     now: OffsetDateTime,
-    out: &mut Vec<Finding>,
-) {
-    let label = group_label(uses);
-    let mut flaws: Vec<(Severity, Flaw, String)> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    match cert.services.as_ref().map(|s| s.has("SMTP")) {
-        Some(Some(false)) => flaws.push((
-            Severity::Fail,
-            Flaw::NoSmtp,
-            "is not enabled for SMTP".to_string(),
-        )),
-        Some(None) => out.push(inconclusive(
-            config,
-            &label,
-            "whether the certificate Exchange presents is enabled for SMTP",
-            &format!(
-                "its Services `{}` hold bits this tool cannot name",
-                cert.services
-                    .as_ref()
-                    .map(|s| s.raw.as_str())
-                    .unwrap_or_default()
-            ),
-            cert.origin.loc,
-            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
-        )),
-        _ => {}
-    }
-    if has_smtp(cert) == Some(false) {
-        notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
-    }
-    if cert.has_private_key == Some(false) {
-        flaws.push((
-            Severity::Fail,
-            Flaw::NoKey,
-            "has no private key".to_string(),
-        ));
-    }
-    let by_fqdn_r6 = uses.iter().all(|u| {
-        !matches!(u.sought, Sought::TlsCertificateName(_))
-            && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
-    });
-    if let Some(d) = not_after(cert, now) {
-        match d.before(now) {
-            Some(true) => {
-                flaws.push((
-                    Severity::Fail,
-                    Flaw::Expired,
-                    format!("expired on {}", show_date(&d)),
-                ));
-                notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
-            }
-            None => out.push(inconclusive(
-                config,
-                &label,
-                "whether the certificate Exchange presents has expired",
-                &format!("its NotAfter reads {}", show_date(&d)),
-                cert.origin.loc,
-                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
-            )),
-            Some(false) => match d.before(now + Duration::days(EXPIRY_WARN_DAYS)) {
-                // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6
-                // already says to replace it.
-                Some(true) if !(self_signed(cert, now) == Some(true) && by_fqdn_r6) => {
-                    let days = (d.earliest() - now).whole_days();
-                    flaws.push((
-                        Severity::Warn,
-                        Flaw::Expiring,
-                        format!("expires in {days} days (NotAfter {})", show_date(&d)),
-                    ));
-                }
-                None => out.push(inconclusive(
-                    config,
-                    &label,
-                    &format!("whether the certificate Exchange presents expires within {EXPIRY_WARN_DAYS} days"),
-                    &format!("its NotAfter reads {}", show_date(&d)),
-                    cert.origin.loc,
-                    "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
-                )),
-                _ => {}
-            },
-        }
-    }
-    if let Some(s) = cert.status.as_deref().map(str::trim) {
-        if status_in(cert, &FAIL_STATUS) {
-            flaws.push((Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`")));
-        } else if status_in(cert, &WARN_STATUS) {
-            flaws.push((
-                Severity::Warn,
-                Flaw::DoubtfulStatus,
-                format!("has Status `{s}`"),
-            ));
-        }
-    }
-    let named_hybrid = uses
-        .iter()
-        .any(|u| matches!(u.sought, Sought::TlsCertificateName(_)) && u.conn.hybrid());
-    if self_signed(cert, now) == Some(true) && named_hybrid {
-        flaws.push((
-            Severity::Fail,
-            Flaw::SelfSigned,
-            "is self-signed, which Exchange Online and other senders that validate refuse"
-                .to_string(),
-        ));
-    }
-    let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
-        return;
-    };
-    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
-    let phrases: Vec<&str> = flaws.iter().map(|(_, _, p)| p.as_str()).collect();
-    let where_ = group_where(uses);
-    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
-        format!(
-            "the certificate Exchange presents {where_} {}",
-            phrases.join(" and ")
-        )
-    } else if severity == Severity::Fail {
-        format!(
-            "the certificate Exchange presents {where_} is unusable: it {}",
-            join_and(&phrases)
-        )
-    } else {
-        format!(
-            "the certificate Exchange presents {where_} may be refused: it {}",
-            join_and(&phrases)
-        )
-    };
-    let mut evidence = vec![cert_line(config, cert, now)];
-    evidence.extend(use_lines(config, uses));
-    evidence.extend(notes);
-    if has(Flaw::DoubtfulStatus) {
-        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
-    }
+) -> Fix {
     let server = group_server(uses, cert);
     let sarg = server_arg(server.as_deref());
     let tp = thumb_words(cert);
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::certificate_unusable",
-        &[&label, &tp, &phrases.join("; ")],
+        &[label, &tp, &phrases.join("; ")],
     );
     // Replace it when it cannot be repaired: bind the renewal when the paste shows one.
     if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) || has(Flaw::NoKey) {
@@ -1971,10 +2279,18 @@ fn unusable(
             .iter()
             .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
             .collect();
-        let cand = by_name
-            .first()
-            .and_then(|u| candidate(config, u.conn, &hint, now))
-            .filter(|(x, _)| !std::ptr::eq(*x, cert));
+        // A candidate the connector's name already matches would be a no-op to name (a copy
+        // of the same issuer and subject): only another name helps.
+        let cand = by_name.first().and_then(|u| {
+            candidate(config, u.conn, &hint, now).filter(|(x, _)| {
+                !std::ptr::eq(*x, cert)
+                    && !matches!(
+                        u.sought,
+                        Sought::TlsCertificateName(n)
+                            if matches!(compare(n, x, now), NameMatch::Exact | NameMatch::IfGlued)
+                    )
+            })
+        });
         match (by_name.first(), &cand) {
             (Some(u), Some((replacement, _))) => {
                 fix = fix.tell("A certificate that can take its place is already on the server: name it instead.");
@@ -2048,7 +2364,7 @@ fn unusable(
             fix = match thumb(cert) {
                 Some(t) => fix.run(
                     EMS,
-                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate", q(&t)),
+                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}", q(&t)),
                 ),
                 None => fix.tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
             };
@@ -2056,6 +2372,153 @@ fn unusable(
             fix = fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
         }
     }
+    fix
+}
+
+/// R4.
+fn unusable(
+    config: &Config,
+    cert: &Certificate,
+    uses: &[Use],
+    now: OffsetDateTime,
+    limits: Limits,
+    out: &mut Vec<Finding>,
+) {
+    let label = group_label(uses);
+    let mut flaws: Vec<(Severity, Flaw, String)> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    match cert.services.as_ref().map(|s| s.has("SMTP")) {
+        Some(Some(false)) => flaws.push((
+            Severity::Fail,
+            Flaw::NoSmtp,
+            "is not enabled for SMTP".to_string(),
+        )),
+        Some(None) => out.push(inconclusive(
+            config,
+            &label,
+            "whether the certificate Exchange presents is enabled for SMTP",
+            &format!(
+                "its Services `{}` hold bits this tool cannot name",
+                cert.services
+                    .as_ref()
+                    .map(|s| s.raw.as_str())
+                    .unwrap_or_default()
+            ),
+            cert.origin.loc,
+            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
+        )),
+        _ => {}
+    }
+    if has_smtp(cert) == Some(false) {
+        notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
+    }
+    if cert.has_private_key == Some(false) {
+        flaws.push((
+            Severity::Fail,
+            Flaw::NoKey,
+            "has no private key".to_string(),
+        ));
+    }
+    let by_fqdn_r6 = uses.iter().all(|u| {
+        !matches!(u.sought, Sought::TlsCertificateName(_))
+            && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
+    });
+    if let Some(d) = not_after(cert, now) {
+        match d.before(now) {
+            Some(true) => {
+                flaws.push((
+                    Severity::Fail,
+                    Flaw::Expired,
+                    format!("expired on {}", show_date(&d)),
+                ));
+                notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
+            }
+            None => out.push(inconclusive(
+                config,
+                &label,
+                "whether the certificate Exchange presents has expired",
+                &format!("its NotAfter reads {}", show_date(&d)),
+                cert.origin.loc,
+                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
+            )),
+            // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6
+            // already says to replace it.
+            Some(false) if self_signed(cert, now) == Some(true) && by_fqdn_r6 => {}
+            Some(false) => match expiry_soon(&d, now, limits) {
+                ExpirySoon::Within { severity, days } => {
+                    flaws.push((
+                        severity,
+                        Flaw::Expiring,
+                        format!("expires in {days} (NotAfter {})", show_date(&d)),
+                    ));
+                    notes.push(thresholds(limits));
+                }
+                ExpirySoon::Doubtful => out.push(inconclusive(
+                    config,
+                    &label,
+                    &format!(
+                        "whether the certificate Exchange presents expires within {}",
+                        plural_days(limits.warn_days)
+                    ),
+                    &format!("its NotAfter reads {}", show_date(&d)),
+                    cert.origin.loc,
+                    "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
+                )),
+                ExpirySoon::No => {}
+            },
+        }
+    }
+    if let Some(s) = cert.status.as_deref().map(str::trim) {
+        if status_in(cert, &FAIL_STATUS) {
+            flaws.push((Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`")));
+        } else if status_in(cert, &WARN_STATUS) {
+            flaws.push((
+                Severity::Warn,
+                Flaw::DoubtfulStatus,
+                format!("has Status `{s}`"),
+            ));
+        }
+    }
+    let named_hybrid = uses
+        .iter()
+        .any(|u| matches!(u.sought, Sought::TlsCertificateName(_)) && u.conn.hybrid());
+    if self_signed(cert, now) == Some(true) && named_hybrid {
+        flaws.push((
+            Severity::Fail,
+            Flaw::SelfSigned,
+            "is self-signed, which Exchange Online and other senders that validate refuse"
+                .to_string(),
+        ));
+    }
+    let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
+        return;
+    };
+    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
+    let phrases: Vec<&str> = flaws.iter().map(|(_, _, p)| p.as_str()).collect();
+    let where_ = group_where(uses);
+    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+        format!(
+            "the certificate Exchange presents {where_} {}",
+            phrases.join(" and ")
+        )
+    } else if severity == Severity::Fail {
+        format!(
+            "the certificate Exchange presents {where_} is unusable: it {}",
+            join_and(&phrases)
+        )
+    } else {
+        format!(
+            "the certificate Exchange presents {where_} may be refused: it {}",
+            join_and(&phrases)
+        )
+    };
+    let mut evidence = vec![cert_line(config, cert, now)];
+    evidence.extend(use_lines(config, uses));
+    evidence.extend(notes);
+    if has(Flaw::DoubtfulStatus) {
+        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
+    }
+    let fix = unusable_fix(config, cert, uses, &label, &phrases, &has, now);
     out.push(Finding::new(
         Code::ExchangeCertificateUnusable,
         severity,
@@ -2101,6 +2564,16 @@ fn remove_steps(
             "Keep {t}: it is the Auth certificate or the internal transport certificate."
         ));
     }
+    if !smtp_only(cert) {
+        // Removing it would take IIS, POP or IMAP away too: the admin moves those first.
+        return fix.tell(format!(
+            "{t} serves {} too: move those services to another certificate first (Enable-ExchangeCertificate), then remove it (Remove-ExchangeCertificate{} -Thumbprint {t}).",
+            cert.services
+                .as_ref()
+                .map_or_else(|| "services the paste does not show".to_string(), |s| format!("`{}`", s.raw)),
+            server_arg(server)
+        ));
+    }
     if self_signed(cert, now) == Some(true) {
         fix = fix.tell("It is self-signed: check first that it is not the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint).");
     }
@@ -2114,17 +2587,58 @@ fn remove_steps(
     )
 }
 
+/// `2027-12-02` when the days differ; with the time when they fall on the same day.
+fn when_words(a: OffsetDateTime, b: OffsetDateTime) -> (String, String) {
+    if cert::date(a) == cert::date(b) {
+        let t = |x: OffsetDateTime| {
+            let x = x.to_offset(time::UtcOffset::UTC);
+            format!("{} {:02}:{:02} UTC", cert::date(x), x.hour(), x.minute())
+        };
+        (t(a), t(b))
+    } else {
+        (cert::date(a), cert::date(b))
+    }
+}
+
+/// `expires 6 hours earlier`, `expires 40 days earlier`: how much sooner `a` comes than `b`
+/// (`a < b`).
+fn earlier_words(a: OffsetDateTime, b: OffsetDateTime) -> String {
+    let gap = b - a;
+    if gap.whole_days() >= 1 {
+        format!("{} earlier", plural_days(gap.whole_days()))
+    } else if gap.whole_hours() >= 1 {
+        match gap.whole_hours() {
+            1 => "1 hour earlier".to_string(),
+            h => format!("{h} hours earlier"),
+        }
+    } else {
+        "minutes earlier".to_string()
+    }
+}
+
+/// Its Services hold only SMTP (or nothing): removing it takes nothing else away (IIS, POP,
+/// IMAP, UM). `false` when the paste does not show them.
+fn smtp_only(cert: &Certificate) -> bool {
+    cert.services.as_ref().is_some_and(|s| {
+        !s.unknown_bits
+            && s.names
+                .iter()
+                .all(|n| n.eq_ignore_ascii_case("SMTP") || n.eq_ignore_ascii_case("None"))
+    })
+}
+
 /// R10.
 fn duplicate(
     config: &Config,
     cert: &Certificate,
     uses: &[Use],
     now: OffsetDateTime,
+    limits: Limits,
     out: &mut Vec<Finding>,
 ) {
     let mut rivals: Vec<&Certificate> = Vec::new();
     for r in uses.iter().flat_map(|u| u.rivals.iter().copied()) {
-        if !rivals.iter().any(|x| std::ptr::eq(*x, r)) && !std::ptr::eq(r, cert) {
+        if !rivals.iter().any(|x| std::ptr::eq(*x, r)) && !same_thumbprint(r, cert) {
             rivals.push(r);
         }
     }
@@ -2133,30 +2647,6 @@ fn duplicate(
     }
     let label = group_label(uses);
     let n = rivals.len() + 1;
-    // Exchange's order is the newest NotBefore: with a date the paste leaves open, which one
-    // it takes is not known.
-    let undated: Vec<&Certificate> = std::iter::once(cert)
-        .chain(rivals.iter().copied())
-        .filter(|x| !matches!(not_before(x, now), Some(Date::Known(_))))
-        .collect();
-    if let Some(x) = undated.first() {
-        out.push(inconclusive(
-            config,
-            &label,
-            &format!("which of the {n} matching certificates Exchange takes"),
-            &format!(
-                "Exchange takes the newest NotBefore, and the NotBefore of {} is {}",
-                thumb_words(x),
-                match not_before(x, now) {
-                    Some(d) => format!("read as {}", show_date(&d)),
-                    None => "not in the paste".to_string(),
-                }
-            ),
-            x.origin.loc,
-            "Paste Get-ExchangeCertificate | fl Thumbprint,Subject,Issuer,NotBefore,NotAfter,Services,Status (or the collection script's JSON).",
-        ));
-        return;
-    }
     let ct = thumb_words(cert);
     let mut reasons: Vec<String> = Vec::new();
     let mut why = |cond: bool, r: String| {
@@ -2167,6 +2657,11 @@ fn duplicate(
     let mut no_smtp = false;
     let mut broken = false;
     let mut earlier = None;
+    // "Expires earlier" matters only when the certificate Exchange takes is close to its end
+    // and the rival is not: two certificates valid for a year more are both fine.
+    let chosen_soon = not_after(cert, now)
+        .filter(|d| d.before(now) == Some(false))
+        .is_some_and(|d| matches!(expiry_soon(&d, now, limits), ExpirySoon::Within { .. }));
     for r in &rivals {
         let rt = thumb_words(r);
         if has_smtp(cert) == Some(false) && has_smtp(r) == Some(true) {
@@ -2187,18 +2682,20 @@ fn duplicate(
             broken = true;
             why(true, format!("has no private key ({rt} has one)"));
         }
-        if let (Some(a), Some(b)) = (newest_not_after(cert, now), newest_not_after(r, now))
-            && a < b
+        let rival_far = not_after(r, now).is_some_and(|d| {
+            expiry_soon(&d, now, limits) == ExpirySoon::No && d.before(now) == Some(false)
+        });
+        if chosen_soon
+            && rival_far
             && earlier.is_none()
+            && let (Some(a), Some(b)) = (newest_not_after(cert, now), newest_not_after(r, now))
+            && a < b
         {
             earlier = Some(*r);
+            let (wa, wb) = when_words(a, b);
             why(
                 true,
-                format!(
-                    "expires earlier ({}) than {rt} ({})",
-                    cert::date(a),
-                    cert::date(b)
-                ),
+                format!("expires {} ({wa}) than {rt} ({wb})", earlier_words(a, b)),
             );
         }
     }
@@ -2222,7 +2719,18 @@ fn duplicate(
         evidence.push(format!("{} — also matches", cert_line(config, r, now)));
     }
     evidence.extend(use_lines(config, uses));
+    if std::iter::once(cert)
+        .chain(rivals.iter().copied())
+        .any(|x| matches!(not_before(x, now), Some(Date::Ambiguous { .. })))
+    {
+        evidence.push(format!(
+            "the paste's dates read both month-first and day-first; either way {ct} has the newest NotBefore"
+        ));
+    }
     evidence.push("Among the matches Exchange takes the newest NotBefore, a CA-issued one before a self-signed one (Microsoft Learn: Selection of Inbound STARTTLS Certificates; the Japanese translation of the 2025 Exchange Team blog says the latest expiry instead)".to_string());
+    if earlier.is_some() {
+        evidence.push(thresholds(limits));
+    }
     let server = group_server(uses, cert);
     let sarg = server_arg(server.as_deref());
     let rts: Vec<String> = rivals.iter().map(|r| thumb_words(r)).collect();
@@ -2244,17 +2752,30 @@ fn duplicate(
         fix = remove_steps(fix, config, cert, server.as_deref(), now);
     }
     if let Some(r) = earlier {
-        fix = fix.tell(format!(
-            "Exchange goes by NotBefore, not by expiry: {ct} will expire before {}. If {} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth); naming it in TlsCertificateName does not help when both have the same issuer and subject.",
-            thumb_words(r),
-            thumb_words(r)
-        ));
+        let rt = thumb_words(r);
+        let same_name = matches!(
+            (tls_name_of(cert, now), tls_name_of(r, now)),
+            (Some(a), Some(b)) if fold(&a, false) == fold(&b, false)
+        );
+        if same_name {
+            fix = fix.tell(format!(
+                "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. Both have the same issuer and subject, so naming one in TlsCertificateName does not choose between them: if {rt} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth):"
+            ));
+            fix = remove_steps(fix, config, cert, server.as_deref(), now);
+        } else {
+            fix = fix.tell(format!(
+                "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. To present {rt}, name it on the connector (TlsCertificateName chooses by exact issuer and subject):"
+            ));
+            for u in uses {
+                fix = bind_steps(fix, u.conn, r, now);
+            }
+        }
     }
     if reasons.is_empty() {
-        fix = fix.tell("Nothing needs to change. If the older ones are copies a renewal left behind, remove them after confirming nothing else uses them (IIS, Auth):");
-        for r in &rivals {
-            fix = remove_steps(fix, config, r, server.as_deref(), now);
-        }
+        fix = fix.tell(format!(
+            "Nothing needs to change. {} may be a copy a renewal left behind: it can go once nothing else uses it (check its Services and the IIS bindings first; never remove the Auth certificate or the internal transport certificate).",
+            join_and(&rts)
+        ));
     }
     out.push(Finding::new(
         Code::ExchangeCertificateDuplicate,
@@ -2392,6 +2913,143 @@ fn lone_root_type(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>) 
     }
 }
 
+/// `CN=WMSvc-SHA2-<server>` (or `CN=WMSvc-<server>`): the self-signed certificate setup
+/// creates for the Web Management Service on every server.
+fn is_wmsvc(cert: &Certificate) -> bool {
+    cert.subject
+        .as_ref()
+        .is_some_and(|s| s.value.trim().to_ascii_lowercase().starts_with("cn=wmsvc-"))
+}
+
+/// The list is plainly a server's whole `Get-ExchangeCertificate` output, not a filtered one
+/// (`-Thumbprint`, `-DomainName`, `Where-Object`) nor one cut by the input limit: more than one
+/// certificate, and among them the Auth certificate or the WMSvc certificate that setup puts on
+/// every server.
+fn whole_list(config: &Config, certs: &[&Certificate]) -> bool {
+    certs.len() > 1
+        && certs.iter().any(|c| is_auth_certificate(c) || is_wmsvc(c))
+        && !certs.iter().any(|c| {
+            config
+                .inputs
+                .get(c.origin.loc.input)
+                .is_some_and(|i| i.truncated)
+        })
+}
+
+/// The pasted certificates grouped by the server they belong to (`None`: the list names none).
+fn by_server(config: &Config) -> Vec<(Option<String>, Vec<&Certificate>)> {
+    let mut groups: Vec<(Option<String>, Vec<&Certificate>)> = Vec::new();
+    for cert in &config.certificates {
+        let server = cert.server.as_ref().map(|s| s.name().to_string());
+        let found = groups.iter_mut().find(|(s, _)| match (s, &server) {
+            (Some(a), Some(b)) => same_server(a, b),
+            (None, None) => true,
+            _ => false,
+        });
+        match found {
+            Some((_, certs)) => certs.push(cert),
+            None => groups.push((server, vec![cert])),
+        }
+    }
+    groups
+}
+
+/// A certificate list without any receive connector whose SMTP certificates are all
+/// self-signed: whichever connector Exchange Online delivers to presents one Exchange Online
+/// refuses. Said only of a list that is plainly the server's whole list ([`whole_list`]).
+fn lone_no_ca_smtp(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>) {
+    if !config.receive_connectors.is_empty() {
+        return;
+    }
+    for (server, certs) in by_server(config) {
+        if !whole_list(config, &certs)
+            || certs
+                .iter()
+                .any(|c| self_signed(c, now).is_none() || has_smtp(c).is_none())
+        {
+            continue;
+        }
+        let ca: Vec<&Certificate> = certs
+            .iter()
+            .copied()
+            .filter(|c| self_signed(c, now) == Some(false) && !is_auth_certificate(c))
+            .collect();
+        if ca
+            .iter()
+            .any(|c| has_smtp(c) == Some(true) && usable(c, now) && status_valid(c) != Some(false))
+        {
+            continue;
+        }
+        let on = server.as_deref().map_or_else(
+            || "the server this list comes from".to_string(),
+            str::to_string,
+        );
+        let label = server.as_deref().map_or_else(
+            || "the pasted certificate list".to_string(),
+            |s| format!("certificates of {s}"),
+        );
+        let mut evidence = Vec::new();
+        for c in &certs {
+            let role = if is_auth_certificate(c) {
+                "the Auth certificate, never presented for STARTTLS".to_string()
+            } else if self_signed(c, now) == Some(true) {
+                if has_smtp(c) == Some(true) {
+                    "self-signed, enabled for SMTP".to_string()
+                } else {
+                    "self-signed".to_string()
+                }
+            } else if has_smtp(c) == Some(false) {
+                "CA-issued, not enabled for SMTP".to_string()
+            } else if expired(c, now) == Some(true) {
+                "CA-issued, expired".to_string()
+            } else {
+                "CA-issued, not usable".to_string()
+            };
+            evidence.push(format!("{} — {role}", cert_line(config, c, now)));
+        }
+        evidence.push("no receive connector was pasted, so which certificate a connector presents is not known; without a CA-issued certificate enabled for SMTP it can only be a self-signed one".to_string());
+        evidence.push("Exchange Online accepts only a certificate from a public CA on the hybrid connectors (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+        let sarg = server_arg(server.as_deref());
+        let mut fix = Fix::new(
+            Family::Exchange,
+            "exchange_config::no_ca_smtp_certificate",
+            &[&label],
+        );
+        let enable: Vec<&&Certificate> = ca
+            .iter()
+            .filter(|c| {
+                has_smtp(c) == Some(false) && usable(c, now) && status_valid(c) != Some(false)
+            })
+            .collect();
+        match enable.as_slice() {
+            [one] => {
+                fix = fix.tell(format!(
+                    "{} is CA-issued and valid but not enabled for SMTP. If it carries the name Exchange Online connects to (the hybrid smart host), enable it:",
+                    subject_words(one, now)
+                ));
+                fix = enable_smtp(fix, one, &sarg, true);
+            }
+            _ => {
+                fix = fix.tell(format!(
+                    "Install a certificate from a public CA on {on} that carries the name Exchange Online connects to (the hybrid smart host, such as mail.contoso.com): request it (New-ExchangeCertificate -GenerateRequest{sarg}), import the CA's answer (Import-ExchangeCertificate{sarg}) and enable it for SMTP (Enable-ExchangeCertificate{sarg} -Services SMTP, answering No to the prompt about the default SMTP certificate)."
+                ));
+            }
+        }
+        fix = fix.tell("Then name it on the hybrid receive and send connectors: re-run the Hybrid Configuration Wizard, or paste Get-ReceiveConnector | fl to get the exact commands.");
+        out.push(Finding::new(
+            Code::ExchangeCertificateUnusable,
+            Severity::Warn,
+            label,
+            Vec::new(),
+            format!(
+                "no CA-issued certificate is enabled for SMTP on {on}: a hybrid connector cannot present a trusted certificate"
+            ),
+            evidence,
+            fix,
+        ));
+    }
+}
+
 /// R24.
 fn weak(
     config: &Config,
@@ -2439,14 +3097,22 @@ fn weak(
         server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
     ));
     fix = match thumb(cert) {
-        Some(t) => fix.run(
-            EMS,
-            format!(
-                "$req = Get-ExchangeCertificate{} -Thumbprint {} | New-ExchangeCertificate -GenerateRequest -KeySize 2048",
-                server_arg(server.as_deref()),
-                q(&t)
+        // New-ExchangeCertificate runs on the local server unless told otherwise: the piped
+        // certificate does not carry the server (Microsoft Learn: New-ExchangeCertificate).
+        Some(t) => fix
+            .run(
+                EMS,
+                format!(
+                    "$req = Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg} -GenerateRequest -KeySize 2048",
+                    q(&t),
+                    sarg = server_arg(server.as_deref()),
+                ),
+            )
+            .tell("Save the request for the CA (the path is an example):")
+            .run(
+                EMS,
+                r"[System.IO.File]::WriteAllBytes('C:\certs\renewal.req', [System.Text.Encoding]::Unicode.GetBytes($req))",
             ),
-        ),
         None => fix.tell("New-ExchangeCertificate -GenerateRequest -KeySize 2048 (with the certificate's names)"),
     };
     out.push(Finding::new(
@@ -2558,11 +3224,115 @@ fn caps_args(items: &[String]) -> Option<String> {
     quoted.filter(|q| !q.is_empty()).map(|q| q.join(","))
 }
 
+/// The server whose connector works, as R5's model for the others.
+struct DriftRef<'r, 'a> {
+    server: &'r str,
+    conn: &'r Conn<'a>,
+    cert: Option<&'a Certificate>,
+    /// Its certificate's `<I>…<S>…`, quoted for a command.
+    name: Option<String>,
+    /// Its TlsCertificateName, parsed.
+    tls: Option<TlsName>,
+}
+
+/// R5's steps for one other server `s`: its connector made like the reference. Never a value
+/// the connector already has (a server that names the same certificate but lacks it needs the
+/// certificate, which R1 says), and never a certificate the server may lack without the copy
+/// first: naming one it lacks stops STARTTLS there (Event 12014).
+fn drift_steps(
+    mut fix: Fix,
+    config: &Config,
+    r: &DriftRef,
+    s: &str,
+    conn: &Conn,
+    caps_differ: bool,
+    now: OffsetDateTime,
+) -> Fix {
+    let mut args = Vec::new();
+    let renaming = !same_name(&name_key(conn), &name_key(r.conn)) && r.name.is_some();
+    if renaming && let Some(v) = &r.name {
+        args.push(format!("-TlsCertificateName {v}"));
+    }
+    // Whether `s` holds the reference certificate: `None` when its list was not pasted.
+    let holds = match (&r.tls, renaming) {
+        (Some(name), true) => {
+            let sc = select::scope(config, Some(s));
+            sc.complete.then(|| {
+                sc.certs
+                    .iter()
+                    .any(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
+            })
+        }
+        _ => Some(true),
+    };
+    if holds == Some(false)
+        && let Some(x) = r.cert
+    {
+        fix = fix.tell(format!("{s} does not hold the certificate yet."));
+        fix = copy_certificate_steps(fix, x, r.server, s, now);
+    }
+    if caps_differ
+        && let (Some(rc), Some(oc)) = (caps_key(r.conn), caps_key(conn))
+        && rc != oc
+        && let Some(a) = r
+            .conn
+            .rc
+            .tls_domain_capabilities
+            .as_ref()
+            .and_then(|l| caps_args(&l.items))
+    {
+        args.push(format!("-TlsDomainCapabilities {a}"));
+    }
+    if args.is_empty() {
+        return fix;
+    }
+    let Some(t) = receive_connector_target(conn.rc) else {
+        return fix.tell(format!(
+            "On {s}: Set-ReceiveConnector <its Default Frontend connector> {}",
+            args.join(" ")
+        ));
+    };
+    fix = target_note(fix, conn, Some(&t));
+    let set = t.command("Set-ReceiveConnector", &args.join(" "));
+    let warning = ps_quote(&format!(
+        "{s} lacks the certificate: copy it from {} first",
+        r.server
+    ));
+    match (holds, r.cert.and_then(thumb), ps_quote(s), warning) {
+        (Some(_), ..) => fix.run(EMS, set),
+        (None, Some(tp), Some(qs), Some(w)) => fix
+            .tell(format!(
+                "{s}'s certificates were not pasted: the command changes the connector only if {s} holds the certificate, since naming one it lacks would stop STARTTLS there (Event 12014)."
+            ))
+            .run(
+                EMS,
+                format!(
+                    "if (Get-ExchangeCertificate -Server {qs} -Thumbprint {} -ErrorAction SilentlyContinue) {{ {set} }} else {{ Write-Warning {w} }}",
+                    q(&tp)
+                ),
+            ),
+        (None, ..) => fix.tell(format!(
+            "{s}'s certificates were not pasted: check that {s} holds the certificate before naming it (naming one it lacks stops STARTTLS there, Event 12014), then: {set}"
+        )),
+    }
+}
+
 /// R5.
 fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut Vec<Finding>) {
+    // With a hybrid configuration, only its receiving servers take Exchange Online's mail: a
+    // branch server's Default Frontend may differ on purpose (Microsoft Learn: Certificate
+    // requirements for hybrid deployments).
+    let receiving: Option<&List> = config.hybrid.iter().find_map(|h| {
+        h.receiving_transport_servers
+            .as_ref()
+            .filter(|l| !l.items.is_empty() && !l.truncated)
+    });
     let mut per: Vec<(String, &Eval)> = Vec::new();
     for e in evals.iter().filter(|e| e.conn.default_frontend_25()) {
         let Some(s) = &e.conn.server else { continue };
+        if receiving.is_some_and(|l| l.any(|i| same_server(i, s)) == Some(false)) {
+            continue;
+        }
         if !per.iter().any(|(x, _)| same_server(x, s)) {
             per.push((s.clone(), e));
         }
@@ -2587,13 +3357,15 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
         Selection::NotFound { .. } | Selection::Invalid(_) => Some(false),
         Selection::Unknown(_) => None,
     };
+    // The same name everywhere and one server without the certificate is R1 on that server
+    // (with the copy to make), not drift between the connectors.
+    if what.is_empty() {
+        return;
+    }
     let outcome_differs = per.iter().any(|(_, e)| found(e) == Some(true))
         && per.iter().any(|(_, e)| found(e) == Some(false));
     if outcome_differs {
         what.push("whether the certificate is found");
-    }
-    if what.is_empty() {
-        return;
     }
     let servers: Vec<&str> = per.iter().map(|(s, _)| s.as_str()).collect();
     let mut evidence = Vec::new();
@@ -2646,47 +3418,25 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
                 _ => None,
             };
             fix = fix.tell(format!(
-                "Make every server's connector like {rs}'s, which works. Install the certificate on the other servers first if they lack it (export it with its private key from {rs}, Import-ExchangeCertificate, then Enable-ExchangeCertificate -Services SMTP, answering No to the prompt about the default SMTP certificate)."
+                "Make every server's connector like {rs}'s, which works."
             ));
-            let ref_caps = caps_key(re.conn);
-            let ref_name = ref_cert
-                .filter(|_| re.conn.rc.tls_certificate_name.is_some())
-                .and_then(|x| tls_name_of(x, now))
-                .and_then(|v| ps_quote(&v));
+            let reference = DriftRef {
+                server: rs,
+                conn: re.conn,
+                cert: ref_cert,
+                name: ref_cert
+                    .filter(|_| re.conn.rc.tls_certificate_name.is_some())
+                    .and_then(|x| tls_name_of(x, now))
+                    .and_then(|v| ps_quote(&v)),
+                tls: re
+                    .conn
+                    .rc
+                    .tls_certificate_name
+                    .as_ref()
+                    .and_then(|t| parse_tls_name(t, re.conn.rc.origin.format).ok()),
+            };
             for (s, e) in per.iter().filter(|(s, _)| !same_server(s, rs)) {
-                let mut args = Vec::new();
-                if (found(e) == Some(false) || !same_name(&name_key(e.conn), &name_key(re.conn)))
-                    && let Some(v) = &ref_name
-                {
-                    args.push(format!("-TlsCertificateName {v}"));
-                }
-                if caps_differ
-                    && let (Some(rc), Some(oc)) = (&ref_caps, caps_key(e.conn))
-                    && *rc != oc
-                    && let Some(a) = re
-                        .conn
-                        .rc
-                        .tls_domain_capabilities
-                        .as_ref()
-                        .and_then(|l| caps_args(&l.items))
-                {
-                    args.push(format!("-TlsDomainCapabilities {a}"));
-                }
-                if args.is_empty() {
-                    continue;
-                }
-                match receive_connector_target(e.conn.rc) {
-                    Some(t) => {
-                        fix = target_note(fix, e.conn, Some(&t));
-                        fix = fix.run(EMS, t.command("Set-ReceiveConnector", &args.join(" ")));
-                    }
-                    None => {
-                        fix = fix.tell(format!(
-                            "On {s}: Set-ReceiveConnector <its Default Frontend connector> {}",
-                            args.join(" ")
-                        ))
-                    }
-                }
+                fix = drift_steps(fix, config, &reference, s, e.conn, caps_differ, now);
             }
         }
         None => {
@@ -3037,8 +3787,10 @@ fn internal_transport(config: &Config, out: &mut Vec<Finding>) {
                     .is_some_and(|s| same_server(ServerName::name(s), server))
             })
             .collect();
-        // Only a list known to be this server's can show the certificate is missing.
-        if mine.is_empty()
+        // Only a list known to be this server's whole list can show the certificate is
+        // missing: a `-Thumbprint` or `-DomainName` paste would make the fix replace a
+        // working internal transport certificate.
+        if !whole_list(config, &mine)
             || mine.iter().any(|x| {
                 x.thumbprint
                     .as_deref()

@@ -387,9 +387,9 @@ fn seed_001_with_the_old_certificate_still_there_it_is_chosen_and_has_expired() 
         "Enable-ExchangeCertificate -Thumbprint '{DV_TP}' -Services SMTP"
     )));
     assert!(f.fix.text().contains("ask the senders to resend"));
-    // 25 does offer STARTTLS (with the expired certificate): no "why 587 and not 25" here.
-    let info = one(&findings, Code::ExchangeReceiveFqdnFallback);
-    assert!(!has_line(&info.evidence, "This is why"));
+    // 25 does offer STARTTLS (with the expired certificate): the self-signed certificate on
+    // 587 explains nothing here, and is every installation's default.
+    assert!(with_code(&findings, Code::ExchangeReceiveFqdnFallback).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -573,7 +573,7 @@ fn r17_swapped_markers_and_reversed_names_point_at_the_same_certificate() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn r9_port_25_without_tls_fails_with_the_default_frontend_value() {
+fn r9_port_25_without_tls_fails_and_only_tls_is_added() {
     let mut rc = frontend("EX01", None, "mail.contoso.com");
     rc.auth_mechanism = Some(Flags::of(&["Integrated", "BasicAuth", "ExchangeServer"]));
     let cfg = config(vec![], vec![rc]);
@@ -588,10 +588,11 @@ fn r9_port_25_without_tls_fails_with_the_default_frontend_value() {
         f.evidence[0],
         "connectors.txt:1: AuthMechanism `Integrated, BasicAuth, ExchangeServer`"
     );
+    // What the admin chose stays (BasicAuthRequireTLS was taken off: it does not come back).
     assert_eq!(
         commands(f),
         vec![
-            "Set-ReceiveConnector 'EX01\\Default Frontend EX01' -AuthMechanism Tls,Integrated,BasicAuth,BasicAuthRequireTLS,ExchangeServer"
+            "Set-ReceiveConnector 'EX01\\Default Frontend EX01' -AuthMechanism Tls,Integrated,BasicAuth,ExchangeServer"
         ]
     );
     assert_eq!(
@@ -962,16 +963,14 @@ fn r10_two_good_copies_are_info_and_the_old_one_may_go() {
     );
     let f = one(&findings, Code::ExchangeCertificateDuplicate);
     assert_eq!(f.severity, Severity::Info);
-    assert_eq!(
-        commands(f),
-        vec![format!(
-            "Remove-ExchangeCertificate -Server 'EX01' -Thumbprint '{OV_TP}'"
-        )]
-    );
+    // An INFO never hands out a Remove-ExchangeCertificate: the old copy may still serve IIS.
+    assert!(commands(f).is_empty(), "{:#?}", commands(f));
     assert!(
-        f.fix
-            .text()
-            .contains("after confirming nothing else uses them (IIS, Auth)")
+        f.fix.text().contains(&format!(
+            "Nothing needs to change. {OV_TP} may be a copy a renewal left behind"
+        )),
+        "{}",
+        f.fix.text()
     );
 }
 
@@ -1240,7 +1239,10 @@ fn r23_an_edge_without_the_hybrid_certificate_warns_and_one_not_pasted_is_inconc
 #[test]
 fn r25_a_missing_internal_transport_certificate_is_info_only_with_that_servers_list() {
     let mut cfg = ex01_config(
-        vec![mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"))],
+        vec![
+            mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01")),
+            auth_certificate(),
+        ],
         Some(MAIL_NAME),
     );
     cfg.transport_services.push(TransportService {
@@ -1418,5 +1420,632 @@ fn the_cloud_capability_is_read_even_when_the_paste_split_it_at_its_comma() {
             "MAIL.PROTECTION.OFFICE365.US:AcceptCloudServicesMail"
         ])),
         Some(true)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 11: the Exchange admin's trial and the code review
+// ---------------------------------------------------------------------------------------
+
+/// Two servers whose Default Frontend connectors name the same certificate; only EX01 holds
+/// it (the trial's `two/` set).
+fn two_servers_ex02_lacking() -> Config {
+    let mut cfg = config(
+        vec![
+            on(
+                "EX01",
+                mail_cert(
+                    DV_TP,
+                    &["IMAP", "POP", "IIS", "SMTP"],
+                    ("2026-03-14", "2027-03-15"),
+                ),
+            ),
+            on("EX01", auth_certificate()),
+            on(
+                "EX02",
+                cert(
+                    SELF_TP,
+                    "CN=EX02",
+                    "CN=EX02",
+                    &["EX02", "EX02.contoso.com"],
+                    &["IMAP", "POP", "SMTP"],
+                    ("2025-01-10", "2030-01-10"),
+                    3,
+                ),
+            ),
+            on("EX02", auth_certificate()),
+        ],
+        vec![
+            frontend("EX01", Some(MAIL_NAME), "EX01.contoso.com"),
+            frontend("EX02", Some(MAIL_NAME), "EX02.contoso.com"),
+        ],
+    );
+    cfg.hybrid.push(hybrid(&["EX01", "EX02"]));
+    cfg
+}
+
+#[test]
+fn a3_the_same_name_on_both_servers_is_no_drift_when_one_merely_lacks_the_certificate() {
+    let findings = check(&two_servers_ex02_lacking(), NOW, Limits::default());
+    assert!(
+        with_code(&findings, Code::ExchangeReceiveServerDrift).is_empty(),
+        "{findings:#?}"
+    );
+    // The missing certificate is said once, on the server that lacks it.
+    assert_eq!(
+        one(&findings, Code::ExchangeReceiveCertificateNotFound).endpoint,
+        "EX02\\Default Frontend EX02"
+    );
+}
+
+#[test]
+fn a3_drift_never_sets_a_name_a_connector_already_has() {
+    // EX03 names the old issuer (real drift); EX02 names the right certificate but lacks it.
+    let old_issuer = "<I>CN=DigiCert TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=mail.contoso.com, O=Contoso Ltd, C=CH";
+    let mut cfg = two_servers_ex02_lacking();
+    cfg.certificates.push(on(
+        "EX03",
+        mail_cert(OV_TP, &["SMTP"], ("2026-03-14", "2027-03-15")),
+    ));
+    cfg.certificates.push(on("EX03", auth_certificate()));
+    cfg.receive_connectors
+        .push(frontend("EX03", Some(old_issuer), "EX03.contoso.com"));
+    cfg.hybrid[0].receiving_transport_servers = Some(List::of(&["EX01", "EX02", "EX03"]));
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveServerDrift);
+    let cmds = commands(f);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| c.contains("'EX02\\Default Frontend EX02'")),
+        "{cmds:#?}"
+    );
+    assert!(cmds.contains(&format!(
+        "Set-ReceiveConnector 'EX03\\Default Frontend EX03' -TlsCertificateName '{MAIL_NAME}'"
+    )));
+    // Every Set-ReceiveConnector -TlsCertificateName in the report changes something.
+    for f in &findings {
+        for c in commands(f) {
+            for rc in &cfg.receive_connectors {
+                let (Some(id), Some(name)) = (&rc.identity, &rc.tls_certificate_name) else {
+                    continue;
+                };
+                assert_ne!(
+                    c,
+                    format!(
+                        "Set-ReceiveConnector '{id}' -TlsCertificateName '{}'",
+                        name.value
+                    ),
+                    "a no-op in {f:#?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a3_drift_names_a_certificate_only_where_the_server_holds_it() {
+    // EX02 names an old certificate and holds no list in the paste: the command checks first.
+    let old_issuer = "<I>CN=DigiCert TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=mail.contoso.com, O=Contoso Ltd, C=CH";
+    let cfg = config(
+        vec![on(
+            "EX01",
+            mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01")),
+        )],
+        vec![
+            frontend("EX01", Some(MAIL_NAME), "mail.contoso.com"),
+            frontend("EX02", Some(old_issuer), "mail.contoso.com"),
+        ],
+    );
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveServerDrift);
+    assert_eq!(
+        commands(f),
+        vec![format!(
+            "if (Get-ExchangeCertificate -Server 'EX02' -Thumbprint '{DV_TP}' -ErrorAction SilentlyContinue) {{ Set-ReceiveConnector 'EX02\\Default Frontend EX02' -TlsCertificateName '{MAIL_NAME}' }} else {{ Write-Warning 'EX02 lacks the certificate: copy it from EX01 first' }}"
+        )]
+    );
+    // Its list pasted, without the certificate: the copy comes first.
+    let mut cfg = cfg;
+    cfg.certificates.push(on("EX02", auth_certificate()));
+    let findings = check(&cfg, NOW, Limits::default());
+    let cmds = commands(one(&findings, Code::ExchangeReceiveServerDrift));
+    assert_eq!(
+        cmds.last().unwrap(),
+        &format!(
+            "Set-ReceiveConnector 'EX02\\Default Frontend EX02' -TlsCertificateName '{MAIL_NAME}'"
+        )
+    );
+    assert!(cmds.contains(
+        &"Import-ExchangeCertificate -Server 'EX02' -FileData $b.FileData -Password $pw -PrivateKeyExportable $true".to_string()
+    ));
+}
+
+#[test]
+fn a3_drift_is_judged_only_among_the_hybrid_receiving_servers() {
+    let mut cfg = config(
+        vec![on(
+            "EX01",
+            mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01")),
+        )],
+        vec![
+            frontend("EX01", Some(MAIL_NAME), "mail.contoso.com"),
+            frontend("EX09", None, "branch.contoso.com"),
+        ],
+    );
+    cfg.hybrid.push(hybrid(&["EX01"]));
+    let findings = check(&cfg, NOW, Limits::default());
+    assert!(with_code(&findings, Code::ExchangeReceiveServerDrift).is_empty());
+}
+
+#[test]
+fn a4_the_certificate_another_server_holds_is_copied_not_renewed() {
+    let findings = check(&two_servers_ex02_lacking(), NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
+    assert_eq!(f.severity, Severity::Fail);
+    assert_eq!(
+        f.summary,
+        "Exchange offers no STARTTLS on port 25 (Event 12014 names the TlsCertificateName): EX02 does not hold the certificate it names (EX01 does)"
+    );
+    assert!(has_line(
+        &f.evidence,
+        "on EX01: certs.txt:80: `CN=mail.contoso.com"
+    ));
+    assert!(has_line(&f.evidence, "exactly the certificate it names"));
+    assert_eq!(
+        commands(f),
+        vec![
+            "$pw = Read-Host 'PFX password' -AsSecureString".to_string(),
+            format!(
+                "$b = Export-ExchangeCertificate -Server 'EX01' -Thumbprint '{DV_TP}' -BinaryEncoded -Password $pw"
+            ),
+            "Import-ExchangeCertificate -Server 'EX02' -FileData $b.FileData -Password $pw -PrivateKeyExportable $true".to_string(),
+            format!("Enable-ExchangeCertificate -Server 'EX02' -Thumbprint '{DV_TP}' -Services SMTP"),
+            "Restart-Service MSExchangeFrontEndTransport".to_string(),
+            "starttls-check '[ex02.contoso.com]:25'".to_string(),
+        ]
+    );
+    let text = f.fix.text();
+    assert!(text.contains("answer No (N)"), "{text}");
+    assert!(!text.contains("After a renewal"), "{text}");
+    assert!(
+        !commands(f)
+            .iter()
+            .any(|c| c.starts_with("Set-ReceiveConnector"))
+    );
+}
+
+fn expiring_on(not_after: OffsetDateTime) -> Certificate {
+    let mut c = mail_cert(DV_TP, &["SMTP"], ("2026-01-01", "2027-01-01"));
+    c.not_after = Some(Date::Known(not_after));
+    c
+}
+
+#[test]
+fn b3_expiry_follows_warn_days_and_fail_days() {
+    let tomorrow = datetime!(2026-12-03 23:59:59 UTC);
+    let f = r4(expiring_on(tomorrow));
+    let f = one(&f, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Fail, "the default --fail-days is 7");
+    assert_eq!(
+        f.summary,
+        "the certificate Exchange presents on port 25 expires in 1 day (NotAfter 2026-12-03)"
+    );
+    assert!(has_line(
+        &f.evidence,
+        "thresholds: warn within 30 days, fail within 7 days"
+    ));
+    let cfg = ex01_config(vec![expiring_on(tomorrow)], Some(MAIL_NAME));
+    let lenient = Limits {
+        warn_days: 30,
+        fail_days: 0,
+    };
+    let f = check(&cfg, NOW, lenient);
+    assert_eq!(
+        one(&f, Code::ExchangeCertificateUnusable).severity,
+        Severity::Warn
+    );
+    let silent = Limits {
+        warn_days: 0,
+        fail_days: 0,
+    };
+    assert!(check(&cfg, NOW, silent).is_empty());
+    let strict = Limits {
+        warn_days: 400,
+        fail_days: 100,
+    };
+    let cfg = ex01_config(
+        vec![expiring_on(datetime!(2027-06-01 0:00 UTC))],
+        Some(MAIL_NAME),
+    );
+    let f = check(&cfg, NOW, strict);
+    let f = one(&f, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(f.summary.contains("expires in 180 days"), "{}", f.summary);
+    // A date read two ways, one reading inside --fail-days and one not: never a FAIL.
+    let mut c = expiring_on(tomorrow);
+    c.not_after = Some(Date::Ambiguous {
+        month_first: datetime!(2026-12-05 0:00 UTC),
+        day_first: datetime!(2026-12-20 0:00 UTC),
+    });
+    let f = r4(c);
+    let f = one(&f, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(
+        f.summary.contains("expires in 2 or 17 days"),
+        "{}",
+        f.summary
+    );
+}
+
+#[test]
+fn c9_two_copies_far_from_expiry_never_say_one_expires_earlier() {
+    // The trial: both expire on 2027-12-02, hours apart.
+    let mut old = mail_cert(OV_TP, &["IIS", "SMTP"], ("2026-12-01", "2027-12-02"));
+    old.not_after = Some(Date::Known(datetime!(2027-12-02 18:00 UTC)));
+    let mut new = mail_cert(DV_TP, &["SMTP"], ("2026-12-02", "2027-12-02"));
+    new.not_after = Some(Date::Known(datetime!(2027-12-02 06:00 UTC)));
+    let findings = check(
+        &ex01_config(vec![old, new], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
+    let f = one(&findings, Code::ExchangeCertificateDuplicate);
+    assert_eq!(f.severity, Severity::Info, "{}", f.summary);
+    assert!(!f.summary.contains("earlier"), "{}", f.summary);
+}
+
+#[test]
+fn c9_expiring_earlier_near_the_end_says_the_hours_on_the_same_day() {
+    // 30 days 23 hours left (inside --warn-days 30) against 31 days 1 hour (outside): the
+    // same calendar day.
+    let mut old = mail_cert(OV_TP, &["IIS", "SMTP"], ("2026-06-01", "2027-06-01"));
+    old.not_after = Some(Date::Known(datetime!(2027-01-02 13:00 UTC)));
+    let mut new = mail_cert(DV_TP, &["SMTP"], ("2026-07-01", "2027-06-01"));
+    new.not_after = Some(Date::Known(datetime!(2027-01-02 11:00 UTC)));
+    let findings = check(
+        &ex01_config(vec![old, new], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
+    let f = one(&findings, Code::ExchangeCertificateDuplicate);
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(
+        f.summary.ends_with(&format!(
+            "which expires 2 hours earlier (2027-01-02 11:00 UTC) than {OV_TP} (2027-01-02 13:00 UTC)"
+        )),
+        "{}",
+        f.summary
+    );
+    // Both have the same issuer and subject, so the remedy is to remove the one Exchange
+    // takes: it serves SMTP only, so the command is given.
+    assert!(commands(f).contains(&format!(
+        "Remove-ExchangeCertificate -Server 'EX01' -Thumbprint '{DV_TP}'"
+    )));
+}
+
+#[test]
+fn c10_the_self_signed_certificate_is_cited_with_exchange_onlines_real_strings() {
+    let mut cfg = config(
+        vec![ex01_self_signed()],
+        vec![hybrid_frontend_without_name()],
+    );
+    cfg.hybrid.push(hybrid(&["EX01"]));
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
+    assert!(has_line(
+        &f.evidence,
+        "450 4.4.317 Cannot connect to remote server [Message=UntrustedRoot]"
+    ));
+    assert!(has_line(
+        &f.evidence,
+        "450 4.7.320 Certificate validation failed [Message=SubjectMismatch]"
+    ));
+    assert!(!has_line(&f.evidence, "4.4.317 … SubjectMismatch"));
+}
+
+fn client_frontend(server: &str) -> ReceiveConnector {
+    ReceiveConnector {
+        origin: Origin {
+            loc: at(90, 1),
+            format: InputFormat::FormatList,
+        },
+        identity: Some(format!("{server}\\Client Frontend {server}")),
+        name: Some(format!("Client Frontend {server}")),
+        server: Some(ServerName::Named(server.into())),
+        transport_role: Some("FrontendTransport".into()),
+        auth_mechanism: Some(Flags::of(&FRONTEND_AUTH[..4])),
+        bindings: Some(List::of(&["[::]:587", "0.0.0.0:587"])),
+        fqdn: Some(text(&format!("{server}.contoso.local"), 94)),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn c16_port_587_on_the_self_signed_certificate_is_said_only_when_it_explains_port_25() {
+    let certs = || {
+        vec![
+            ex01_self_signed(),
+            on(
+                "EX01",
+                mail_cert(DV_TP, &["IIS", "SMTP"], ("2026-06-01", "2027-06-01")),
+            ),
+        ]
+    };
+    // A healthy hybrid: port 25 names the CA certificate, 587 keeps setup's default.
+    let cfg = config(
+        certs(),
+        vec![
+            frontend("EX01", Some(MAIL_NAME), "mail.contoso.com"),
+            client_frontend("EX01"),
+        ],
+    );
+    assert!(check(&cfg, NOW, Limits::default()).is_empty());
+    // Port 25 lacks Tls: 587 is why the admin sees STARTTLS on one port only.
+    let mut rc25 = frontend("EX01", Some(MAIL_NAME), "mail.contoso.com");
+    rc25.auth_mechanism = Some(Flags::of(&["Integrated", "BasicAuth", "ExchangeServer"]));
+    let cfg = config(certs(), vec![rc25, client_frontend("EX01")]);
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
+    assert_eq!(f.severity, Severity::Info);
+    assert!(has_line(
+        &f.evidence,
+        "This is why port 587 offers STARTTLS and port 25 does not: EX01\\Default Frontend EX01 lacks Tls in its AuthMechanism"
+    ));
+    // Markers a forum may have eaten say nothing certain about port 25: no such claim.
+    let eaten =
+        "CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=USCN=mail.contoso.com";
+    let cfg = config(
+        certs(),
+        vec![
+            frontend("EX01", Some(eaten), "mail.contoso.com"),
+            client_frontend("EX01"),
+        ],
+    );
+    let findings = check(&cfg, NOW, Limits::default());
+    assert!(with_code(&findings, Code::ExchangeReceiveFqdnFallback).is_empty());
+}
+
+#[test]
+fn b7_a_whole_list_without_a_ca_issued_smtp_certificate_warns() {
+    let mut iis_only = mail_cert(DV_TP, &["IIS"], ("2026-06-01", "2027-06-01"));
+    iis_only.server = Some(ServerName::Named("EX01".into()));
+    let cfg = config(
+        vec![ex01_self_signed(), on("EX01", auth_certificate()), iis_only],
+        vec![],
+    );
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Warn);
+    assert_eq!(
+        f.summary,
+        "no CA-issued certificate is enabled for SMTP on EX01: a hybrid connector cannot present a trusted certificate"
+    );
+    assert_eq!(
+        commands(f),
+        vec![format!(
+            "Enable-ExchangeCertificate -Server 'EX01' -Thumbprint '{DV_TP}' -Services SMTP"
+        )]
+    );
+    // A CA-issued SMTP certificate: nothing to say.
+    let cfg = config(
+        vec![
+            ex01_self_signed(),
+            on("EX01", auth_certificate()),
+            on(
+                "EX01",
+                mail_cert(DV_TP, &["IIS", "SMTP"], ("2026-06-01", "2027-06-01")),
+            ),
+        ],
+        vec![],
+    );
+    assert!(check(&cfg, NOW, Limits::default()).is_empty());
+}
+
+#[test]
+fn b7_a_list_that_may_be_filtered_says_nothing() {
+    // One certificate (a `-Thumbprint` paste), or several without the Auth or WMSvc
+    // certificate every server holds (a `-DomainName` or `Where-Object` paste).
+    for certs in [
+        vec![ex01_self_signed()],
+        vec![
+            ex01_self_signed(),
+            on(
+                "EX01",
+                mail_cert(DV_TP, &["IIS"], ("2026-06-01", "2027-06-01")),
+            ),
+        ],
+    ] {
+        let cfg = config(certs, vec![]);
+        assert!(check(&cfg, NOW, Limits::default()).is_empty());
+    }
+    // With a receive connector the connector rules judge what it presents.
+    let cfg = config(
+        vec![ex01_self_signed(), on("EX01", auth_certificate())],
+        vec![frontend("EX01", Some(MAIL_NAME), "mail.contoso.com")],
+    );
+    assert!(
+        !check(&cfg, NOW, Limits::default())
+            .iter()
+            .any(|f| f.summary.starts_with("no CA-issued certificate"))
+    );
+}
+
+#[test]
+fn review_glued_prose_after_a_leading_space_does_not_panic() {
+    assert_eq!(glue_head(" éÄb and then some"), Some("é"));
+    let name = "<I>CN=CA<S>CN=x, O=\" éÄb and then some more words here\"";
+    let cfg = ex01_config(
+        vec![mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"))],
+        Some(name),
+    );
+    let _ = check(&cfg, NOW, Limits::default());
+}
+
+#[test]
+fn review_new_exchange_certificate_runs_on_the_certificates_server() {
+    let mut c = mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"));
+    c.public_key_size = Some(1024);
+    let findings = r4(c);
+    let f = one(&findings, Code::ExchangeCertificateWeak);
+    assert_eq!(
+        commands(f)[0],
+        format!(
+            "$req = Get-ExchangeCertificate -Server 'EX01' -Thumbprint '{DV_TP}' | New-ExchangeCertificate -Server 'EX01' -GenerateRequest -KeySize 2048"
+        )
+    );
+}
+
+#[test]
+fn review_a_relay_connector_scoped_to_a_few_hosts_only_warns() {
+    let mut rc = relay(&["ExternalAuthoritative"]);
+    rc.bindings = Some(List::of(&["0.0.0.0:25"]));
+    rc.remote_ip_ranges = Some(List::of(&["10.0.5.20", "10.0.5.21"]));
+    let cfg = config(vec![], vec![rc.clone()]);
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveTlsDisabled);
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(has_line(
+        &f.evidence,
+        "RemoteIPRanges `{10.0.5.20, 10.0.5.21}`"
+    ));
+    rc.remote_ip_ranges = Some(List::of(&["0.0.0.0-255.255.255.255"]));
+    let findings = check(&config(vec![], vec![rc]), NOW, Limits::default());
+    assert_eq!(
+        one(&findings, Code::ExchangeReceiveTlsDisabled).severity,
+        Severity::Fail
+    );
+}
+
+#[test]
+fn review_a_one_certificate_list_never_asks_to_replace_the_internal_transport_certificate() {
+    let mut cfg = ex01_config(
+        vec![mail_cert(DV_TP, &["SMTP"], ("2026-06-01", "2027-06-01"))],
+        Some(MAIL_NAME),
+    );
+    cfg.transport_services.push(TransportService {
+        origin: Origin {
+            loc: at(200, 1),
+            format: InputFormat::FormatList,
+        },
+        name: Some("EX01".into()),
+        internal_transport_certificate_thumbprint: Some(SELF_TP.into()),
+    });
+    assert!(
+        with_code(
+            &check(&cfg, NOW, Limits::default()),
+            Code::ExchangeInternalTransportCertificateMissing
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn review_a_placeholder_and_the_connector_it_names_are_one_line() {
+    let findings = check(
+        &ex01_config(vec![self_signed_srvex01()], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
+    let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
+    let cmds = commands(f);
+    assert!(
+        cmds.contains(&format!(
+            "$c = Get-ExchangeCertificate -Server 'EX01' -Thumbprint {CHOSEN_THUMBPRINT}; if ($c) {{ Set-ReceiveConnector 'EX01\\Default Frontend EX01' -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\" }}"
+        )),
+        "{cmds:#?}"
+    );
+    assert!(!cmds.iter().any(|c| c.starts_with("Set-ReceiveConnector")));
+}
+
+#[test]
+fn review_two_copies_whose_dates_read_both_ways_are_ordered_when_both_readings_agree() {
+    // The old copy is pasted first and expired; the renewal starts later under either
+    // reading of the dates: Exchange takes the renewal, and nothing is said of the old one.
+    let mut old = mail_cert(OV_TP, &["SMTP"], ("2024-01-02", "2025-01-03"));
+    old.not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2024-01-02 0:00 UTC),
+        day_first: datetime!(2024-02-01 0:00 UTC),
+    });
+    old.not_after = Some(Date::Ambiguous {
+        month_first: datetime!(2025-01-03 0:00 UTC),
+        day_first: datetime!(2025-03-01 0:00 UTC),
+    });
+    old.status = Some("DateInvalid".into());
+    let mut new = mail_cert(DV_TP, &["SMTP"], ("2026-02-03", "2027-03-04"));
+    new.not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2026-02-03 0:00 UTC),
+        day_first: datetime!(2026-03-02 0:00 UTC),
+    });
+    let findings = check(
+        &ex01_config(vec![old, new], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
+    assert!(
+        with_code(&findings, Code::ExchangeCertificateUnusable).is_empty(),
+        "{findings:#?}"
+    );
+    let f = one(&findings, Code::ExchangeCertificateDuplicate);
+    assert!(
+        f.summary.contains(&format!("Exchange takes {DV_TP}")),
+        "{}",
+        f.summary
+    );
+    // Readings that disagree: which one Exchange takes is not known, so neither is judged.
+    let mut a = mail_cert(OV_TP, &["SMTP"], ("2026-01-01", "2027-01-01"));
+    a.not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2026-03-04 0:00 UTC),
+        day_first: datetime!(2026-04-03 0:00 UTC),
+    });
+    a.status = Some("DateInvalid".into());
+    let mut b = mail_cert(DV_TP, &["SMTP"], ("2026-03-20", "2027-01-01"));
+    b.not_before = Some(Date::Known(datetime!(2026-03-20 0:00 UTC)));
+    let findings = check(
+        &ex01_config(vec![a, b], Some(MAIL_NAME)),
+        NOW,
+        Limits::default(),
+    );
+    assert!(with_code(&findings, Code::ExchangeCertificateUnusable).is_empty());
+    let f = one(&findings, Code::ExchangeCheckInconclusive);
+    assert!(
+        f.summary
+            .starts_with("could not check which of the 2 matching certificates Exchange takes")
+    );
+}
+
+#[test]
+fn review_an_enterprise_ca_certificate_is_never_offered_to_the_hybrid_connector() {
+    let mut internal = on(
+        "EX01",
+        cert(
+            DV_TP,
+            "CN=Contoso Issuing CA, DC=contoso, DC=local",
+            "CN=legacy-owa.contoso.com",
+            &["legacy-owa.contoso.com"],
+            &["IIS"],
+            ("2026-01-01", "2027-06-01"),
+            80,
+        ),
+    );
+    internal.root_ca_type = Some("Enterprise".into());
+    let mut cfg = config(
+        vec![ex01_self_signed(), internal],
+        vec![hybrid_frontend_without_name()],
+    );
+    cfg.hybrid.push(hybrid(&["EX01"]));
+    let findings = check(&cfg, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeReceiveFqdnFallback);
+    assert!(
+        !all_commands(&findings)
+            .iter()
+            .any(|c| c.contains(DV_TP) || c.contains("legacy-owa")),
+        "{:#?}",
+        commands(f)
+    );
+    assert!(
+        f.fix
+            .text()
+            .contains("The paste shows no certificate that can take its place")
     );
 }
