@@ -153,9 +153,20 @@ fn predict(config: &Config, rc: &ReceiveConnector, now: OffsetDateTime) -> Predi
             why: "AuthMechanism lacks Tls".to_string(),
         };
     }
-    let server = rc.server.as_ref().map(|s| s.name().to_string());
-    let sel = select::select(
+    // The server: `Server`, else the part of `Identity` before `\`.
+    let server = rc
+        .server
+        .as_ref()
+        .map(|s| s.name().to_string())
+        .or_else(|| {
+            rc.identity
+                .as_deref()
+                .and_then(|i| i.split_once('\\'))
+                .map(|(s, _)| s.to_string())
+        });
+    let sel = select::select_printed(
         config,
+        rc.printed.as_ref(),
         rc.tls_certificate_name.as_ref(),
         rc.fqdn.as_ref(),
         server.as_deref(),

@@ -141,8 +141,9 @@ pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Findin
         if !tls_enabled(config, c, &mut out) || c.role == Role::Hub {
             continue;
         }
-        let sel = select::select(
+        let sel = select::select_printed(
             config,
+            c.rc.printed.as_ref(),
             c.rc.tls_certificate_name.as_ref(),
             c.rc.fqdn.as_ref(),
             c.server.as_deref(),
