@@ -676,96 +676,104 @@ pub fn select<'a>(
     format: InputFormat,
     now: OffsetDateTime,
 ) -> Selection<'a> {
-    let sc = scope(config, server);
     if config.certificates.is_empty() {
         return Selection::Unknown(
             "no Get-ExchangeCertificate output was pasted, so the certificate cannot be looked up"
                 .to_string(),
         );
     }
-    if let Some(text) = tls_certificate_name {
-        let name = match parse_tls_name(text, format) {
-            Ok(n) => n,
-            Err(p) => return Selection::Invalid(p),
-        };
-        let mut exact = Vec::new();
-        let mut glued = Vec::new();
-        let mut near = Vec::new();
-        let mut unknown = 0;
-        for c in &sc.certs {
-            match compare(&name, c, now) {
-                NameMatch::Exact => exact.push(*c),
-                NameMatch::IfGlued => glued.push(*c),
-                NameMatch::Near(n) => near.push((*c, n)),
-                NameMatch::No => {}
-                NameMatch::Unknown => unknown += 1,
+    let sc = scope(config, server);
+    match tls_certificate_name {
+        Some(text) => match parse_tls_name(text, format) {
+            Ok(name) => by_name(sc, name, now),
+            Err(p) => Selection::Invalid(p),
+        },
+        None => match (fqdn, server) {
+            (Some(f), _) => {
+                let h = f.value.trim().to_string();
+                by_host(sc, Sought::Fqdn(h.clone()), &h, now)
             }
+            (None, Some(s)) => by_host(sc, Sought::ServerName(s.to_string()), s, now),
+            (None, None) => Selection::Unknown(
+                "the connector shows neither TlsCertificateName nor Fqdn, and names no server"
+                    .to_string(),
+            ),
+        },
+    }
+}
+
+/// Selection by `TlsCertificateName`: the exact issuer and subject, never a fallback.
+fn by_name<'a>(sc: Scope<'a>, name: TlsName, now: OffsetDateTime) -> Selection<'a> {
+    let mut exact = Vec::new();
+    let mut glued = Vec::new();
+    let mut near = Vec::new();
+    let mut unknown = 0;
+    for c in &sc.certs {
+        match compare(&name, c, now) {
+            NameMatch::Exact => exact.push(*c),
+            NameMatch::IfGlued => glued.push(*c),
+            NameMatch::Near(n) => near.push((*c, n)),
+            NameMatch::No => {}
+            NameMatch::Unknown => unknown += 1,
         }
-        let if_glued = exact.is_empty() && !glued.is_empty();
-        let mut matched = if exact.is_empty() { glued } else { exact };
-        // Step 4 of the selection: only a certificate with its private key is eligible. When
-        // none of the matches has one, the newest is still returned, for the rules to say that
-        // its key is missing (Exchange then offers no STARTTLS).
-        if matched.iter().any(|c| c.has_private_key != Some(false)) {
-            matched.retain(|c| c.has_private_key != Some(false));
-        }
-        if !matched.is_empty() {
-            let (cert, rivals, order_known) = newest(matched, now);
-            return Selection::Chosen {
-                sought: Sought::TlsCertificateName(name),
-                cert,
-                rivals,
-                order_known,
-                if_glued,
-                assumption: sc.assumption,
-            };
-        }
-        if !sc.complete || unknown > 0 {
-            return Selection::Unknown(match (sc.assumption, unknown) {
-                (Some(a), _) => a,
-                (None, n) => format!(
-                    "{n} of the pasted certificates show no issuer or subject (table view?); paste Get-ExchangeCertificate | fl"
-                ),
-            });
-        }
-        return Selection::NotFound {
+    }
+    let if_glued = exact.is_empty() && !glued.is_empty();
+    let mut matched = if exact.is_empty() { glued } else { exact };
+    // Step 4 of the selection: only a certificate with its private key is eligible. When
+    // none of the matches has one, the newest is still returned, for the rules to say that
+    // its key is missing (Exchange then offers no STARTTLS).
+    if matched.iter().any(|c| c.has_private_key != Some(false)) {
+        matched.retain(|c| c.has_private_key != Some(false));
+    }
+    if !matched.is_empty() {
+        let (cert, rivals, order_known) = newest(matched, now);
+        return Selection::Chosen {
             sought: Sought::TlsCertificateName(name),
-            near,
+            cert,
+            rivals,
+            order_known,
+            if_glued,
             assumption: sc.assumption,
         };
     }
-    let (sought, host) = match (fqdn, server) {
-        (Some(f), _) => {
-            let h = f.value.trim().to_string();
-            (Sought::Fqdn(h.clone()), h)
-        }
-        (None, Some(s)) => (Sought::ServerName(s.to_string()), s.to_string()),
-        (None, None) => {
-            return Selection::Unknown(
-                "the connector shows neither TlsCertificateName nor Fqdn, and names no server"
-                    .to_string(),
-            );
-        }
-    };
+    if !sc.complete || unknown > 0 {
+        return Selection::Unknown(match (sc.assumption, unknown) {
+            (Some(a), _) => a,
+            (None, n) => format!(
+                "{n} of the pasted certificates show no issuer or subject (table view?); paste Get-ExchangeCertificate | fl"
+            ),
+        });
+    }
+    Selection::NotFound {
+        sought: Sought::TlsCertificateName(name),
+        near,
+        assumption: sc.assumption,
+    }
+}
+
+/// Selection by a host name (the connector's `Fqdn`, else the server's): a certificate with
+/// its key that covers the name, a CA-issued one before a self-signed one, the newest
+/// `NotBefore` first. A certificate whose name list the paste cut may cover it too: when it
+/// could rank first, the answer is unknown.
+fn by_host<'a>(sc: Scope<'a>, sought: Sought, host: &str, now: OffsetDateTime) -> Selection<'a> {
     let mut matched = Vec::new();
-    let mut doubtful = false;
+    let mut doubtful = Vec::new();
     for c in &sc.certs {
         if c.has_private_key == Some(false) {
             continue;
         }
-        match cert_covers(c, &host, now) {
+        match cert_covers(c, host, now) {
             Some(true) => matched.push(*c),
             Some(false) => {}
-            None => doubtful = true,
+            None => doubtful.push(*c),
         }
     }
-    // A CA-issued certificate wins over a self-signed one, then the newest NotBefore.
     let (pki, selfsigned): (Vec<_>, Vec<_>) = matched
         .into_iter()
         .partition(|c| c.self_signed != Some(true));
     let pool = if pki.is_empty() { selfsigned } else { pki };
     if pool.is_empty() {
-        if doubtful || !sc.complete {
+        if !doubtful.is_empty() || !sc.complete {
             return Selection::Unknown(sc.assumption.unwrap_or_else(|| {
                 format!(
                     "some certificates' name lists are cut, so whether one covers {host} is unknown"
@@ -779,6 +787,20 @@ pub fn select<'a>(
         };
     }
     let (cert, rivals, order_known) = newest(pool, now);
+    let chosen_start = not_before(cert, now);
+    let could_win = |d: &&Certificate| {
+        let ranks_as_well = d.self_signed != Some(true) || cert.self_signed == Some(true);
+        let newer = match (not_before(d, now), chosen_start) {
+            (Some(a), Some(b)) => a > b,
+            _ => true,
+        };
+        ranks_as_well && newer
+    };
+    if doubtful.iter().any(could_win) {
+        return Selection::Unknown(format!(
+            "a certificate whose name list the paste cut may also cover {host} and be the newer one Exchange takes"
+        ));
+    }
     Selection::Chosen {
         sought,
         cert,

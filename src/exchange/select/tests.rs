@@ -486,3 +486,50 @@ fn a_filtered_certificate_list_never_proves_a_certificate_missing() {
         Selection::Unknown(_)
     ));
 }
+
+#[test]
+fn a_cut_name_list_that_could_outrank_the_match_leaves_the_selection_unknown() {
+    let own = cert(
+        "CN=SRVEX01",
+        "CN=SRVEX01",
+        &["SRVEX01", "mail.contoso.com"],
+        "2023-01-01T00:00:00Z",
+    );
+    let mut cut = cert(
+        G2,
+        "CN=owa.contoso.com",
+        &[
+            "owa.contoso.com",
+            "a.contoso.com",
+            "b.contoso.com",
+            "c.contoso.com",
+        ],
+        "2026-01-01T00:00:00Z",
+    );
+    cut.domains.as_mut().unwrap().truncated = true;
+    let cfg = config(vec![own.clone(), cut]);
+    let fqdn = Text::new("mail.contoso.com");
+    assert!(matches!(
+        select(&cfg, None, Some(&fqdn), None, InputFormat::FormatList, NOW),
+        Selection::Unknown(_)
+    ));
+    // The same cut list on an older self-signed certificate cannot outrank a CA one.
+    let ca = cert(
+        G2,
+        "CN=mail.contoso.com",
+        &["mail.contoso.com"],
+        "2026-06-01T00:00:00Z",
+    );
+    let mut old_cut = cert(
+        "CN=X",
+        "CN=X",
+        &["x1", "x2", "x3", "x4"],
+        "2020-01-01T00:00:00Z",
+    );
+    old_cut.domains.as_mut().unwrap().truncated = true;
+    let cfg = config(vec![ca, old_cut]);
+    assert!(matches!(
+        select(&cfg, None, Some(&fqdn), None, InputFormat::FormatList, NOW),
+        Selection::Chosen { .. }
+    ));
+}
