@@ -101,17 +101,15 @@ pub(crate) fn public_name(host: &str) -> bool {
         && h.parse::<std::net::IpAddr>().is_err()
 }
 
-/// The host `--probe` without a value probes, and why: the port-25 receive connector's
-/// `Fqdn` when public, else the hybrid configuration's `OnPremisesSmartHost`, else the
-/// Exchange Online outbound connector's smart host.
-pub(crate) fn default_host(config: &Config) -> Option<(String, String)> {
+/// The `Fqdn` of the hybrid port-25 receive connector when it is a public name: the one with
+/// the cloud capability HCW sets first, else `Default Frontend`, else another port-25 connector
+/// open to every address; never a relay scoped to a few hosts.
+fn hybrid_connector_fqdn(config: &Config) -> Option<String> {
     let on_25 = |b: &crate::exchange::model::List| {
         b.items
             .iter()
             .any(|i| i.rsplit_once(':').is_some_and(|(_, p)| p.trim() == "25"))
     };
-    // The hybrid connector first (the cloud capability HCW sets, else the default name), then
-    // any other port-25 connector open to every address; never a relay scoped to a few hosts.
     let candidates: Vec<&crate::exchange::model::ReceiveConnector> = config
         .receive_connectors
         .iter()
@@ -159,11 +157,18 @@ pub(crate) fn default_host(config: &Config) -> Option<(String, String)> {
         );
     for rc in ordered {
         if let Some(f) = rc.fqdn.as_ref().filter(|f| public_name(&f.value)) {
-            return Some((
-                f.value.trim().to_string(),
-                "the hybrid port-25 receive connector's Fqdn".to_string(),
-            ));
+            return Some(f.value.trim().to_string());
         }
+    }
+    None
+}
+
+/// The host `--probe` without a value probes, and why: the hybrid port-25 receive connector's
+/// `Fqdn` when public, else the hybrid configuration's `OnPremisesSmartHost`, else the
+/// Exchange Online outbound connector's smart host.
+pub(crate) fn default_host(config: &Config) -> Option<(String, String)> {
+    if let Some(h) = hybrid_connector_fqdn(config) {
+        return Some((h, "the hybrid port-25 receive connector's Fqdn".to_string()));
     }
     if let Some(h) = config
         .hybrid

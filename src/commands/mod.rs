@@ -148,6 +148,28 @@ pub fn run_error(target: String, e: &anyhow::Error) -> RunError {
     }
 }
 
+/// `explain`: the text from the words or stdin (a hint on a terminal), then the answer.
+fn explain_command(
+    runtime: &tokio::runtime::Runtime,
+    text: &[String],
+    probe: Option<&crate::cli::ProbeArgs>,
+    output: &OutputArgs,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<u8> {
+    let opts = render_options(output);
+    let mut stdin = std::io::stdin().lock();
+    let input = if explain::reads_stdin(text, stdin.is_terminal()) {
+        if stdin.is_terminal() {
+            let hint = "starttls-check: paste the text, then Ctrl-D (Ctrl-Z Enter on Windows) on a line of its own\n";
+            report::emit(&mut std::io::stderr().lock(), hint)?;
+        }
+        explain::Input::read(&mut stdin)?
+    } else {
+        explain::Input::words(text)
+    };
+    explain::run(runtime, &input, probe, output.format, opts, out)
+}
+
 /// The binary's whole job: returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -180,27 +202,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             run_probe,
             options,
             output,
-        }) => {
-            let opts = render_options(&output);
-            let mut stdin = std::io::stdin().lock();
-            let input = if explain::reads_stdin(&text, stdin.is_terminal()) {
-                if stdin.is_terminal() {
-                    let hint = "starttls-check: paste the text, then Ctrl-D (Ctrl-Z Enter on Windows) on a line of its own\n";
-                    report::emit(&mut std::io::stderr().lock(), hint)?;
-                }
-                explain::Input::read(&mut stdin)?
-            } else {
-                explain::Input::words(&text)
-            };
-            explain::run(
-                &runtime,
-                &input,
-                run_probe.then_some(&options),
-                output.format,
-                opts,
-                &mut stdout,
-            )
-        }
+        }) => explain_command(
+            &runtime,
+            &text,
+            run_probe.then_some(&*options),
+            &output,
+            &mut stdout,
+        ),
         Some(Command::ExchangeConfig {
             files,
             server,
