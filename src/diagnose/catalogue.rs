@@ -2133,9 +2133,11 @@ pub const CATALOGUE: &[Entry] = &[
             of the old organisation-validated one); or the certificate was imported on one server \
             only. The tool compares issuer and subject as X.500 names (RDN by RDN, quoting, case \
             and spaces normalised) with every certificate of the connector's server, and names the \
-            nearest one and the difference. When the paste cannot say which server the \
-            certificates came from (`Get-ExchangeCertificate | fl` does not print it: give \
-            --server or use the collection script), or the certificate list was cut, it reports \
+            nearest one and the difference. `Get-ExchangeCertificate | fl` does not print the \
+            server: when the paste names exactly one server, the list is taken to be its (and the \
+            evidence says so); when it names several, give --server or use the collection script. \
+            When the list may not be the server's whole store (a `-Thumbprint` or `Where-Object` \
+            listing, a single certificate), or TlsCertificateName was not in the paste, it reports \
             exchange-check-inconclusive instead. Fix: build the name from the certificate \
             (`\"<I>$($c.Issuer)<S>$($c.Subject)\"`) and set it with Set-ReceiveConnector, or \
             re-run the Hybrid Configuration Wizard and choose the current certificate.",
@@ -2298,9 +2300,10 @@ pub const CATALOGUE: &[Entry] = &[
             renewal was done on one node; a server was added after the wizard ran. The tool \
             compares the hybrid receive connectors of the servers in the hybrid configuration's \
             ReceivingTransportServers (without a hybrid configuration, of every Frontend Transport \
-            server pasted) and checks that each server holds the certificate its connector names. \
-            A server whose connectors or certificates were not pasted is named as not checked, not \
-            as failing. With --probe, each address of the smart host is probed, which shows which \
+            server pasted). Connectors that name the same certificate do not drift: a server that \
+            lacks it is exchange-receive-certificate-not-found there, with the steps to copy it \
+            from a server that holds it; a command to name the certificate on a server whose \
+            certificates were not pasted first checks that the server holds it. With --probe, each address of the smart host is probed, which shows which \
             address presents which certificate (exchange-presented-certificate-unexpected). Fix: \
             apply the same TlsCertificateName and TlsDomainCapabilities on every server, or re-run \
             the wizard with all servers selected.",
@@ -2419,7 +2422,8 @@ pub const CATALOGUE: &[Entry] = &[
             else CertificateDomains) as RFC 6125 says: a `*.contoso.com` certificate covers \
             `mail.contoso.com`, not `contoso.com`. A TlsDomain of `*.contoso.com` means all \
             subdomains (Set-OutboundConnector); whether it also covers `contoso.com` is not \
-            documented, so such a borderline match is a warning with the reasoning shown. The \
+            documented, so such a borderline match is reported as exchange-check-inconclusive with \
+            the reasoning shown. The \
             check runs only under DomainValidation, the only setting where TlsDomain counts, and \
             is inconclusive when the domain list was cut. --probe confirms it with the certificate \
             actually presented. Fix: set TlsDomain to a name on the certificate \
