@@ -837,8 +837,8 @@ const ALL_NAMES: &str = "Paste Get-ExchangeCertificate | fl * (or run the collec
 /// What shows a send connector's source servers in full.
 const ALL_SOURCE_SERVERS: &str = "Paste the list in full: Get-SendConnector <connector> | Select-Object -ExpandProperty SourceTransportServers.";
 
-/// What keeps a forum or ticket from gluing prose onto a pasted value.
-const REPASTE: &str = "Save the cmdlet's output to a file (| fl > file.txt) and pass the file, or run the collection script: nothing is then glued onto the last value.";
+/// What keeps a web page, forum or ticket from changing a pasted value.
+const REPASTE: &str = "Save the cmdlet's output to a file (| fl > file.txt) and pass the file, or run the collection script: no web page or forum then changes the text (prose glued onto the last value, brackets around a link, typographic quotes).";
 
 /// What settles dates the paste printed in an order that reads both ways.
 const ISO_DATES: &str = "Paste the dates in a form that reads one way: Get-ExchangeCertificate -Server <server> | fl Thumbprint,@{n='NotBefore';e={$_.NotBefore.ToString('o')}},@{n='NotAfter';e={$_.NotAfter.ToString('o')}} (or run the collection script, which carries the certificate itself).";
@@ -1021,7 +1021,18 @@ fn send_certificate_not_found(
             Selection::Chosen { cert, .. } => found.push((server, *cert)),
             Selection::NotFound {
                 near, assumption, ..
-            } => missing.push((server, near, assumption)),
+            } => match markup_twin(ctx, &text.value, server.as_deref()) {
+                // The difference may be the forum's, not the server's.
+                Some(c) => unknown.add(
+                    format!(
+                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
+                        server_label(server),
+                        cert_label(c)
+                    ),
+                    REPASTE,
+                ),
+                None => missing.push((server, near, assumption)),
+            },
             // R17 reports a value that cannot be read.
             Selection::Invalid(_) => return,
             Selection::Unknown(why) => unknown.add(
@@ -1176,6 +1187,32 @@ fn send_certificate_not_found(
         evidence,
         fix,
     ));
+}
+
+/// What a web page or forum adds to pasted text, folded away: link brackets around a URL
+/// (`OU=[http://certs.godaddy.com/repository/]`), `mailto:`, typographic quotes, spacing.
+fn without_markup(s: &str) -> String {
+    s.to_lowercase()
+        .replace("mailto:", "")
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '[' | ']'))
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
+            c => c,
+        })
+        .collect()
+}
+
+/// A certificate of `server` whose `<I>…<S>…` differs from the pasted `name` only by what a
+/// web page adds (see [`without_markup`]): then "no certificate has this name" may be the
+/// forum's doing, and the check is inconclusive (trial A1), never FAIL.
+fn markup_twin<'a>(ctx: &Ctx<'a>, name: &str, server: Option<&str>) -> Option<&'a Certificate> {
+    let pasted = without_markup(name);
+    select::scope(ctx.config, server)
+        .certs
+        .into_iter()
+        .find(|c| tls_name_of(c, ctx.now).is_some_and(|real| without_markup(&real) == pasted))
 }
 
 /// `server`'s pasted certificates include `cert` (same thumbprint, else same issuer and
@@ -1502,16 +1539,25 @@ fn judge_send_certificate(
     );
     if !flaws.is_empty() && p.order_doubt {
         // Exchange may be taking another certificate of the same name: not this one's flaws.
+        let mut doubts = doubts;
+        doubts.add(
+            format!(
+                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); this one {}",
+                flaws
+                    .iter()
+                    .map(|(_, _, s)| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            ISO_DATES,
+        );
         evidence.extend(doubts.lines.iter().cloned());
         out.push(inconclusive(
             name.clone(),
             &what,
-            &format!(
-                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); this one {}",
-                flaws.iter().map(|(_, _, s)| s.as_str()).collect::<Vec<_>>().join(" and ")
-            ),
+            &doubts.why(),
             evidence,
-            ISO_DATES,
+            &doubts.hint(),
         ));
         return;
     }
@@ -3079,6 +3125,11 @@ fn connector_drift(ctx: &Ctx, hc_name: &TlsName, doubts: &mut Doubts) -> Vec<Str
         match same_tls_name(hc_name, &n) {
             Some(true) => {}
             Some(false) if names_nothing => {}
+            Some(false) if without_markup(&hc_name.raw) == without_markup(&t.value) => doubts
+                .add(
+                    format!("{label}: its TlsCertificateName differs from the hybrid configuration's only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)"),
+                    REPASTE,
+                ),
             Some(false) => drift.push(format!(
                 "{}: {label}: TlsCertificateName {}",
                 ctx.at(t.loc),
@@ -3178,6 +3229,18 @@ fn held_nowhere<'a>(
         ) {
             // One server holds it: the name is right; a server lacking it is R1's and R2's.
             Selection::Chosen { .. } => return (Vec::new(), Vec::new()),
+            Selection::NotFound { .. }
+                if let Some(c) = markup_twin(ctx, &text.value, s.as_deref()) =>
+            {
+                unknown.push((
+                    format!(
+                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
+                        server_label(s),
+                        cert_label(c)
+                    ),
+                    REPASTE.to_string(),
+                ));
+            }
             Selection::NotFound { near, .. } => {
                 let mut line = format!(
                     "on {}: no pasted certificate has the issuer and subject it names",

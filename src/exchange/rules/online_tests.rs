@@ -1882,3 +1882,57 @@ fn no_fix_in_the_suite_s_cases_sets_a_value_to_itself() {
         no_command_sets_a_value_to_itself(c, &check(c, NOW, Limits::default()));
     }
 }
+
+#[test]
+fn a1_a_name_that_differs_only_by_a_forum_s_link_brackets_is_inconclusive() {
+    // Sample 02: the forum turned `OU=http://…/` into `OU=[http://…/]`.
+    const GD: &str = "CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O=\"GoDaddy.com, Inc.\", L=Scottsdale, S=Arizona, C=US";
+    let bracketed = format!(
+        "<I>{}<S>{SUBJECT}",
+        GD.replace(
+            "OU=http://certs.godaddy.com/repository/",
+            "OU=[http://certs.godaddy.com/repository/]"
+        )
+    );
+    let mut c = healthy();
+    c.certificates[0].issuer = Some(Text::new(GD));
+    c.receive_connectors[0].tls_certificate_name = Some(text(&format!("<I>{GD}<S>{SUBJECT}"), 23));
+    c.send_connectors[0].tls_certificate_name = Some(text(&bracketed, 43));
+    c.hybrid[0].tls_certificate_name = Some(text(&bracketed, 106));
+    let findings = check(&c, NOW, Limits::default());
+    no_warnings(&findings);
+    let i = inconclusive_about(&findings, "hold its certificate");
+    assert!(
+        i.summary.contains("only by characters a web page"),
+        "{}",
+        i.summary
+    );
+    assert!(prose(i).contains("| fl > file.txt"));
+    inconclusive_about(&findings, "whether the hybrid configuration names");
+}
+
+#[test]
+fn b1_an_expired_duplicate_whose_order_the_dates_do_not_settle_is_inconclusive() {
+    // Two certificates with the same issuer and subject; every NotBefore reads both ways and
+    // the readings overlap: which one Exchange takes is open, so the old one's expiry is not
+    // the connector's verdict.
+    let mut c = healthy();
+    let mut old = expired_cert("EX01");
+    old.issuer = Some(Text::new(CA));
+    old.not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2026-03-04 00:00 UTC),
+        day_first: datetime!(2026-04-03 00:00 UTC),
+    });
+    c.certificates[0].not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2026-03-05 00:00 UTC),
+        day_first: datetime!(2026-05-03 00:00 UTC),
+    });
+    c.certificates.insert(0, old);
+    let findings = check(&c, NOW, Limits::default());
+    assert!(
+        of(&findings, Code::ExchangeCertificateUnusable).is_empty(),
+        "{findings:#?}"
+    );
+    let i = inconclusive_about(&findings, "is usable");
+    assert!(i.summary.contains("do not settle"), "{}", i.summary);
+}
