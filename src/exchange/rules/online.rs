@@ -1,7 +1,8 @@
 //! Rules for the cross-premises side of an Exchange hybrid: the on-premises send connector to
 //! Exchange Online, the Exchange Online inbound and outbound connectors, the hybrid
-//! configuration and the accepted domains (research note §2.2–2.5, rules R2, R3, R7, R8,
-//! R11, R12, R14, R15, R17 for send connectors and the hybrid configuration, R18, R19, R20).
+//! configuration and the accepted domains (research note §2.2–2.5, rules R2, R3, R4 for the
+//! send connector's certificate, R7, R8, R11, R12, R14, R15, R17 for send connectors and the
+//! hybrid configuration, R18, R19, R20).
 //!
 //! Each rule joins two sides the admin usually looks at in two different shells: what the
 //! send connector presents (Exchange's own selection, modelled in [`select`]) against what
@@ -17,15 +18,21 @@
 //! - Microsoft Learn, "Set-InboundConnector" (`TlsSenderCertificateName`: "*.contoso.com"
 //!   is a domain and all its subdomains; `RequireTls`, `RestrictDomainsToCertificate` and
 //!   `RestrictDomainsToIPAddresses` "apply only to Partner type connectors";
+//!   `CloudServicesMailEnabled`: cross-premises headers, "do not use manually";
 //!   `TreatMessagesAsInternal`: not needed in hybrid, cannot be `$true` with
 //!   `CloudServicesMailEnabled`)
 //! - Microsoft Learn, "Set-OutboundConnector" (`TlsDomain` is "meaningful only when the
-//!   TlsSettings value is DomainValidation"; `RecipientDomains @{Add=…}`)
+//!   TlsSettings value is DomainValidation"; `RecipientDomains @{Add=…}`); RFC 6125 §6.4.3
+//!   for a wildcard certificate name against a single-name `TlsDomain`
+//! - Microsoft Learn, "Export-ExchangeCertificate", "Import-ExchangeCertificate",
+//!   "Enable-ExchangeCertificate" (copying the certificate to a server that lacks it)
 //! - Microsoft Learn, "Updated requirements for SMTP relay through Exchange Online" and the
 //!   NDR articles for `550 5.7.64 TenantAttribution` / `550 5.7.51 TenantInboundAttribution`
 //! - Microsoft Tech Community, "TLS certificates in Exchange Hybrid – common issues & how to
-//!   fix them" (2025), and "Demystifying and troubleshooting hybrid mail flow: when is a
-//!   message internal?" (cross-premises headers and `CloudServicesMailEnabled`)
+//!   fix them" (2025; the wizard's "Update Secure Mail Certificate for Connectors" option,
+//!   Microsoft Learn "Choose Exchange Hybrid Configuration feature"), and "Demystifying and
+//!   troubleshooting hybrid mail flow: when is a message internal?" (cross-premises headers
+//!   and `CloudServicesMailEnabled`)
 //! - Message center MC1226222 (February 2026): attribution of on-premises mail by the
 //!   certificate domain first; a certificate domain that is not an accepted domain, and IP
 //!   addresses shared between tenants, are anti-patterns
@@ -1339,7 +1346,7 @@ fn renewal_of<'a>(
 }
 
 /// One certificate a send connector presents, and where.
-struct Presented<'p, 'a> {
+struct SendCertificate<'p, 'a> {
     cert: &'a Certificate,
     servers: Vec<&'p Option<String>>,
     /// Chosen by `TlsCertificateName` (not by `Fqdn` or the server's name).
@@ -1363,7 +1370,7 @@ fn send_certificate_unusable(
     if no_identity(sc) {
         return; // R7: no certificate identity at all.
     }
-    let mut presented: Vec<Presented> = Vec::new();
+    let mut presented: Vec<SendCertificate> = Vec::new();
     for (server, sel) in &picks.per_server {
         let Selection::Chosen {
             sought,
@@ -1380,7 +1387,7 @@ fn send_certificate_unusable(
                 p.servers.push(server);
                 p.order_doubt |= doubt;
             }
-            None => presented.push(Presented {
+            None => presented.push(SendCertificate {
                 cert,
                 servers: vec![server],
                 by_name: matches!(sought, Sought::TlsCertificateName(_)),
@@ -1514,7 +1521,7 @@ fn judge_send_certificate(
     ctx: &Ctx,
     out: &mut Vec<Finding>,
     sc: &SendConnector,
-    p: &Presented,
+    p: &SendCertificate,
     picks: &Picks,
     limits: Limits,
 ) {
@@ -1630,7 +1637,7 @@ fn judge_send_certificate(
 fn unusable_fix(
     ctx: &Ctx,
     sc: &SendConnector,
-    p: &Presented,
+    p: &SendCertificate,
     picks: &Picks,
     flaws: &Flaws,
     limits: Limits,
