@@ -1,7 +1,8 @@
 //! Rules for the cross-premises side of an Exchange hybrid: the on-premises send connector to
 //! Exchange Online, the Exchange Online inbound and outbound connectors, the hybrid
-//! configuration and the accepted domains (research note §2.2–2.5, rules R2, R3, R7, R8,
-//! R11, R12, R14, R15, R17 for send connectors and the hybrid configuration, R18, R19, R20).
+//! configuration and the accepted domains (research note §2.2–2.5, rules R2, R3, R4 for the
+//! send connector's certificate, R7, R8, R11, R12, R14, R15, R17 for send connectors and the
+//! hybrid configuration, R18, R19, R20).
 //!
 //! Each rule joins two sides the admin usually looks at in two different shells: what the
 //! send connector presents (Exchange's own selection, modelled in [`select`]) against what
@@ -17,15 +18,21 @@
 //! - Microsoft Learn, "Set-InboundConnector" (`TlsSenderCertificateName`: "*.contoso.com"
 //!   is a domain and all its subdomains; `RequireTls`, `RestrictDomainsToCertificate` and
 //!   `RestrictDomainsToIPAddresses` "apply only to Partner type connectors";
+//!   `CloudServicesMailEnabled`: cross-premises headers, "do not use manually";
 //!   `TreatMessagesAsInternal`: not needed in hybrid, cannot be `$true` with
 //!   `CloudServicesMailEnabled`)
 //! - Microsoft Learn, "Set-OutboundConnector" (`TlsDomain` is "meaningful only when the
-//!   TlsSettings value is DomainValidation"; `RecipientDomains @{Add=…}`)
+//!   TlsSettings value is DomainValidation"; `RecipientDomains @{Add=…}`); RFC 6125 §6.4.3
+//!   for a wildcard certificate name against a single-name `TlsDomain`
+//! - Microsoft Learn, "Export-ExchangeCertificate", "Import-ExchangeCertificate",
+//!   "Enable-ExchangeCertificate" (copying the certificate to a server that lacks it)
 //! - Microsoft Learn, "Updated requirements for SMTP relay through Exchange Online" and the
 //!   NDR articles for `550 5.7.64 TenantAttribution` / `550 5.7.51 TenantInboundAttribution`
 //! - Microsoft Tech Community, "TLS certificates in Exchange Hybrid – common issues & how to
-//!   fix them" (2025), and "Demystifying and troubleshooting hybrid mail flow: when is a
-//!   message internal?" (cross-premises headers and `CloudServicesMailEnabled`)
+//!   fix them" (2025; the wizard's "Update Secure Mail Certificate for Connectors" option,
+//!   Microsoft Learn "Choose Exchange Hybrid Configuration feature"), and "Demystifying and
+//!   troubleshooting hybrid mail flow: when is a message internal?" (cross-premises headers
+//!   and `CloudServicesMailEnabled`)
 //! - Message center MC1226222 (February 2026): attribution of on-premises mail by the
 //!   certificate domain first; a certificate domain that is not an accepted domain, and IP
 //!   addresses shared between tenants, are anti-patterns
@@ -43,9 +50,10 @@ use crate::exchange::fix::{
     receive_connector_target, send_connector_target,
 };
 use crate::exchange::model::{
-    Certificate, Config, HybridConfiguration, InboundConnector, InputFormat, List,
+    Certificate, Config, Date, HybridConfiguration, InboundConnector, InputFormat, List,
     OutboundConnector, ReceiveConnector, SendConnector, Text,
 };
+use crate::exchange::rules::receive::{self, tls_name_of};
 use crate::exchange::select::{
     self, NameProblem, Names, PatternMatch, Selection, Sought, TlsName, cert_names, parse_tls_name,
     pattern_matches, same_server,
@@ -68,8 +76,6 @@ const SEND_NOT_FOUND: &str = "454 4.7.5 The certificate specified in TlsCertific
 
 /// The findings of the cross-premises side.
 pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Finding> {
-    // Wired into the expiry checks next; the signature is shared with the caller now.
-    let _ = limits;
     let ctx = Ctx::new(config, now);
     let mut out = Vec::new();
     for sc in &ctx.exo_sends {
@@ -85,6 +91,7 @@ pub fn check(config: &Config, now: OffsetDateTime, limits: Limits) -> Vec<Findin
             sc.tls_certificate_name.as_ref(),
         );
         send_certificate_not_found(&ctx, &mut out, sc, &picks);
+        send_certificate_unusable(&ctx, &mut out, sc, &picks, limits);
         send_no_certificate(&ctx, &mut out, sc, &picks);
         send_tls_policy(&ctx, &mut out, sc);
     }
@@ -341,20 +348,10 @@ fn send_cloud(sc: &SendConnector) -> Option<Cloud> {
     })
 }
 
-/// A name that only resolves inside the organisation: one label, or a private suffix.
+/// A name that only resolves inside the organisation: one label, or a private suffix (the
+/// receive rules' list, so that both halves call the same names internal).
 fn is_internal_name(name: &str) -> bool {
-    let n = lower(name);
-    !n.contains('.')
-        || [
-            ".local",
-            ".lan",
-            ".internal",
-            ".corp",
-            ".home.arpa",
-            ".localdomain",
-        ]
-        .iter()
-        .any(|s| n.ends_with(s))
+    receive::internal_name(name).is_some()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -487,19 +484,6 @@ fn names_label(names: &Names) -> String {
     s
 }
 
-/// The `TlsCertificateName` value that names `cert`: from its bytes, else its pasted issuer
-/// and subject (not when wrapped: a wrap may have put a space into a name).
-fn tls_name_of(cert: &Certificate, now: OffsetDateTime) -> Option<String> {
-    if let Some(info) = select::parsed(cert, now) {
-        return Some(info.exchange_tls_name);
-    }
-    let (i, s) = (cert.issuer.as_ref()?, cert.subject.as_ref()?);
-    if i.wrapped || s.wrapped {
-        return None;
-    }
-    Some(format!("<I>{}<S>{}", i.value.trim(), s.value.trim()))
-}
-
 /// A certificate a connector can be pointed at: not self-signed, enabled for SMTP, with its
 /// key, `Valid` (or unknown), not known to have expired.
 fn eligible(cert: &Certificate, now: OffsetDateTime) -> bool {
@@ -535,12 +519,44 @@ fn certs_of<'a>(config: &'a Config, servers: &[Option<String>]) -> Vec<&'a Certi
     out
 }
 
+/// A connector's domain pattern, read the way its own parameter is documented.
+#[derive(Debug, Clone, Copy)]
+enum Pattern<'p> {
+    /// An inbound connector's `TlsSenderCertificateName`: `*.contoso.com` is "a domain and
+    /// all its subdomains" (Set-InboundConnector). How Exchange Online attributes by a
+    /// wildcard certificate for a single name is not documented: a doubt.
+    Sender(&'p str),
+    /// An outbound connector's `TlsDomain` with `TlsSettings DomainValidation`: for a single
+    /// name, ordinary certificate name validation, so a wildcard certificate name covers it
+    /// as RFC 6125 §6.4.3 says; for `*.contoso.com`, "all subdomains" (the apex alone is a
+    /// doubt).
+    TlsDomain(&'p str),
+}
+
+impl Pattern<'_> {
+    /// Whether the certificate's names satisfy the pattern.
+    fn matches(self, names: &Names) -> PatternMatch {
+        match self {
+            Pattern::Sender(p) => pattern_matches(p, names, true),
+            Pattern::TlsDomain(d) => {
+                let d = d.trim();
+                if !d.starts_with("*.")
+                    && let Some(n) = names.names.iter().find(|n| select::covers(n, d))
+                {
+                    return PatternMatch::Yes(lower(n));
+                }
+                pattern_matches(d, names, false)
+            }
+        }
+    }
+}
+
 /// The best certificate to point a connector at: the newest eligible one whose names
 /// satisfy `pattern` (an inbound connector's `TlsSenderCertificateName`, a `TlsDomain`) when
 /// one is given, else that covers `host` when given, else the newest eligible one.
 fn best_certificate<'a>(
     certs: &[&'a Certificate],
-    pattern: Option<(&str, bool)>,
+    pattern: Option<Pattern>,
     host: Option<&str>,
     now: OffsetDateTime,
 ) -> Option<&'a Certificate> {
@@ -549,8 +565,9 @@ fn best_certificate<'a>(
         .copied()
         .filter(|c| eligible(c, now))
         .filter(|c| match (pattern, host) {
-            (Some((p, apex)), _) => cert_names(c, now)
-                .is_some_and(|n| matches!(pattern_matches(p, &n, apex), PatternMatch::Yes(_))),
+            (Some(p), _) => {
+                cert_names(c, now).is_some_and(|n| matches!(p.matches(&n), PatternMatch::Yes(_)))
+            }
             (None, Some(h)) => select::cert_covers(c, h, now) == Some(true),
             (None, None) => true,
         })
@@ -606,64 +623,165 @@ fn on_target(fix: Fix, shell: Shell, target: Option<&Target>, cmdlet: &str, args
     }
 }
 
-/// Points the send connector at `cert`: the `<I>…<S>…` value when it can be written out,
-/// else built on the server from the thumbprint, else in words.
-fn set_send_certificate(
-    fix: Fix,
-    sc: &SendConnector,
+/// An empty fix to collect steps in, for [`Fix::then`] (its key is never used).
+fn steps() -> Fix {
+    Fix::new(Family::Exchange, "exchange::online::steps", &[])
+}
+
+/// `text` (a `TlsCertificateName` as pasted) already names `cert` exactly: a command that
+/// writes `cert`'s name into it would set the value to itself.
+fn names_already(
+    text: Option<&Text>,
+    format: InputFormat,
+    cert: &Certificate,
+    now: OffsetDateTime,
+) -> bool {
+    text.and_then(|t| parse_tls_name(t, format).ok())
+        .is_some_and(|n| select::compare(&n, cert, now) == select::NameMatch::Exact)
+}
+
+/// `-TlsCertificateName` set to `cert`'s name on `cmdlet` (with `target`, or the hybrid
+/// configuration when `None`): the `<I>…<S>…` value when it can be written out, else read on
+/// the server from the thumbprint in one pipeline (no variable that a line pasted on its own
+/// could leave stale from another finding), else in words.
+fn tls_name_steps(
+    cmdlet: &str,
+    target: Option<Option<Target>>,
     cert: &Certificate,
     server: Option<&str>,
     now: OffsetDateTime,
 ) -> Fix {
-    let target = send_connector_target(sc);
+    let run = |fix: Fix, args: &str| match &target {
+        Some(t) => on_target(fix, EMS, t.as_ref(), cmdlet, args),
+        None => fix.run(EMS, format!("{cmdlet} {args}")),
+    };
     if let Some(q) = tls_name_of(cert, now).as_deref().and_then(ps_quote) {
-        return on_target(
-            fix,
-            EMS,
-            target.as_ref(),
-            "Set-SendConnector",
-            &format!("-TlsCertificateName {q}"),
-        );
+        return run(steps(), &format!("-TlsCertificateName {q}"));
     }
-    match cert.thumbprint.as_deref().and_then(ps_quote) {
-        Some(t) => {
+    let inner = match &target {
+        Some(Some(t)) => Some(t.command(
+            cmdlet,
+            "-TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\"",
+        )),
+        Some(None) => None,
+        None => Some(format!(
+            "{cmdlet} -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\""
+        )),
+    };
+    match (cert.thumbprint.as_deref().and_then(ps_quote), inner) {
+        (Some(t), Some(inner)) => {
             let on = server
                 .and_then(ps_quote)
                 .map(|s| format!(" -Server {s}"))
                 .unwrap_or_default();
-            let fix = fix.run(EMS, format!("$c = Get-ExchangeCertificate{on} -Thumbprint {t}"));
-            on_target(
-                fix,
+            steps().run(
                 EMS,
-                target.as_ref(),
-                "Set-SendConnector",
-                "-TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+                format!("Get-ExchangeCertificate{on} -Thumbprint {t} | ForEach-Object {{ {inner} }}"),
             )
         }
-        None => fix.say(
-            "Point the connector at the certificate: $c = Get-ExchangeCertificate -Thumbprint <its thumbprint>, then Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
-        ),
+        _ => steps().say(format!(
+            "Name the certificate from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object {{ {cmdlet} <object> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }}"
+        )),
     }
 }
 
-/// Copying a certificate to the servers that lack it, in words (the PFX needs a password
-/// typed on the server, and the admin chooses where it travels).
-fn import_prose(fix: Fix, cert: &Certificate, from: &str, to: &[String]) -> Fix {
-    if to.is_empty() {
-        return fix;
+/// The steps that point the send connector at `cert`; `None` when it already names it.
+fn send_certificate_steps(
+    sc: &SendConnector,
+    cert: &Certificate,
+    server: Option<&str>,
+    now: OffsetDateTime,
+) -> Option<Fix> {
+    if names_already(
+        sc.tls_certificate_name.as_ref(),
+        sc.origin.format,
+        cert,
+        now,
+    ) {
+        return None;
     }
-    let thumb = cert
-        .thumbprint
-        .as_deref()
-        .map(|t| format!(" {}", plain(t)))
-        .unwrap_or_default();
-    fix.say(format!(
-        "{} must hold the certificate{thumb} too: export it with its private key on {from} (Export-ExchangeCertificate -BinaryEncoded), import it on each with Import-ExchangeCertificate -Server <server> -FileData … -PrivateKeyExportable $true, and enable it with Enable-ExchangeCertificate -Services SMTP (answer No when asked to replace the default SMTP certificate, so that the internal transport certificate stays).",
-        to.join(", ")
+    Some(tls_name_steps(
+        "Set-SendConnector",
+        Some(send_connector_target(sc)),
+        cert,
+        server,
+        now,
     ))
 }
 
-/// An `exchange-check-inconclusive` finding: "could not check <what>: <why>".
+/// The steps that record `cert` in the hybrid configuration; `None` when it already names it.
+fn hybrid_certificate_steps(
+    hc: Option<&HybridConfiguration>,
+    cert: &Certificate,
+    now: OffsetDateTime,
+) -> Option<Fix> {
+    if let Some(hc) = hc
+        && names_already(
+            hc.tls_certificate_name.as_ref(),
+            hc.origin.format,
+            cert,
+            now,
+        )
+    {
+        return None;
+    }
+    let server = cert.server.as_ref().map(|s| s.name().to_string());
+    Some(tls_name_steps(
+        "Set-HybridConfiguration",
+        None,
+        cert,
+        server.as_deref(),
+        now,
+    ))
+}
+
+/// Copying a certificate to the servers that lack it: export with its key on `from`, import
+/// and enable for SMTP on each of `to`, as one pipeline per server so that nothing depends on
+/// a variable from another finding. The PFX password is asked for once, on the admin's
+/// console. (`-PrivateKeyExportable` is not needed on the import: it would only make the
+/// copy's key exportable again.)
+fn import_steps(fix: Fix, cert: &Certificate, from: Option<&str>, to: &[String]) -> Fix {
+    if to.is_empty() {
+        return fix;
+    }
+    let thumb = cert.thumbprint.as_deref().map(str::trim).and_then(ps_quote);
+    let from_q = from.and_then(ps_quote);
+    let targets: Option<Vec<String>> = to.iter().map(|s| ps_quote(s.trim())).collect();
+    let (Some(t), Some(f), Some(targets)) = (thumb, from_q, targets) else {
+        return fix.say(format!(
+            "{} must hold the certificate{} too: export it with its private key where it is (Export-ExchangeCertificate -BinaryEncoded -Password …), import it on each (Import-ExchangeCertificate -Server <server> -FileData … -Password …), and enable it there for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate, so that the internal transport certificate stays).",
+            to.iter().map(|s| plain(s)).collect::<Vec<_>>().join(", "),
+            cert.thumbprint
+                .as_deref()
+                .map(|t| format!(" {}", plain(t)))
+                .unwrap_or_default()
+        ));
+    };
+    let mut fix = fix
+        .say(format!(
+            "{} must hold the certificate too. Copy it with its private key from {} (the key must be exportable; the password protects the copy in transit), then enable it for SMTP, answering No when asked to replace the default SMTP certificate, so that the internal transport certificate stays (Microsoft Learn: Export-ExchangeCertificate, Import-ExchangeCertificate):",
+            to.iter().map(|s| plain(s)).collect::<Vec<_>>().join(", "),
+            plain(from.unwrap_or_default())
+        ))
+        .run(EMS, "$pw = Read-Host -AsSecureString -Prompt 'Password for the exported certificate'");
+    for s in &targets {
+        fix = fix
+            .run(
+                EMS,
+                format!(
+                    "Export-ExchangeCertificate -Server {f} -Thumbprint {t} -BinaryEncoded -Password $pw | ForEach-Object {{ Import-ExchangeCertificate -Server {s} -FileData $_.FileData -Password $pw }}"
+                ),
+            )
+            .run(
+                EMS,
+                format!("Enable-ExchangeCertificate -Server {s} -Thumbprint {t} -Services SMTP"),
+            );
+    }
+    fix
+}
+
+/// An `exchange-check-inconclusive` finding: "could not check <what>: <why>"; `hint` says
+/// how to remove each doubt named (one line each).
 fn inconclusive(
     endpoint: String,
     what: &str,
@@ -687,21 +805,86 @@ fn inconclusive(
     )
 }
 
+/// The doubts of one check, each with what removes it: the hint of the inconclusive finding
+/// then matches its causes (no advice to paste certificates when a connector is missing).
+#[derive(Default)]
+struct Doubts {
+    lines: Vec<String>,
+    hints: Vec<String>,
+}
+
+impl Doubts {
+    fn add(&mut self, line: String, hint: impl Into<String>) {
+        self.lines.push(line);
+        let hint = hint.into();
+        if !self.hints.contains(&hint) {
+            self.hints.push(hint);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn why(&self) -> String {
+        self.lines.join("; ")
+    }
+
+    fn hint(&self) -> String {
+        self.hints.join("\n")
+    }
+}
+
 /// What removes a doubt about how Exchange Online compares a name.
 const NAME_DOUBT: &str = "Where the doubt is how Exchange Online compares a name (a wildcard on the certificate for a single name, or the bare domain for a *. pattern), make the connector name exactly a name the certificate carries: that removes it.";
 
-/// The hint for an inconclusive name check: how to remove a doubt about the comparison, or
-/// what to paste.
-fn doubt_hint(pattern_doubt: bool) -> &'static str {
-    if pattern_doubt {
-        NAME_DOUBT
+/// What shows a certificate's names in full.
+const ALL_NAMES: &str = "Paste Get-ExchangeCertificate | fl * (or run the collection script) so that all of the certificate's names are shown.";
+
+/// What shows a send connector's source servers in full.
+const ALL_SOURCE_SERVERS: &str = "Paste the list in full: Get-SendConnector <connector> | Select-Object -ExpandProperty SourceTransportServers.";
+
+/// What keeps a web page, forum or ticket from changing a pasted value.
+const REPASTE: &str = "Save the cmdlet's output to a file (| fl > file.txt) and pass the file, or run the collection script: no web page or forum then changes the text (prose glued onto the last value, brackets around a link, typographic quotes).";
+
+/// What settles dates the paste printed in an order that reads both ways.
+const ISO_DATES: &str = "Paste the dates in a form that reads one way: Get-ExchangeCertificate -Server <server> | fl Thumbprint,@{n='NotBefore';e={$_.NotBefore.ToString('o')}},@{n='NotAfter';e={$_.NotAfter.ToString('o')}} (or run the collection script, which carries the certificate itself).";
+
+/// What to paste when `server`'s certificates are not (all) there.
+fn paste_certificates(server: Option<&str>) -> String {
+    match server.and_then(ps_quote) {
+        Some(q) => format!(
+            "Paste Get-ExchangeCertificate -Server {q} | fl (or run the collection script, which records the server of each certificate), then run the check again."
+        ),
+        None => PASTE_CERTIFICATES.to_string(),
+    }
+}
+
+/// What removes the doubt of a selection the paste could not decide (`why` from
+/// [`select::select`]).
+fn unknown_hint(why: &str, server: Option<&str>) -> String {
+    if why.contains("--server") {
+        "Give --server <name> to say whose certificate list it is, or paste Get-ExchangeCertificate -Server <server> | fl for each server.".to_string()
+    } else if why.contains("names are cut") || why.contains("name lists are cut") {
+        ALL_NAMES.to_string()
     } else {
-        PASTE_CERTIFICATES
+        paste_certificates(server)
     }
 }
 
 /// What to paste so that a certificate check can decide.
 const PASTE_CERTIFICATES: &str = "Paste Get-ExchangeCertificate -Server <server> | fl for every server named (or run the collection script, which records the server of each certificate), then run the check again.";
+
+/// The wizard's own way to change only the certificate, after `lead` ("Re-run", "Or re-run").
+/// The option's label is Microsoft's ("Update Secure Mail Certificate for Connectors": the
+/// Exchange Team blog "TLS Certificates in Exchange Hybrid - Common Issues & How to Fix them",
+/// 2025, linking Microsoft Learn "Choose Exchange Hybrid Configuration feature"); older
+/// wizards lack it, so the advice does not depend on it.
+fn rerun_hcw(lead: &str) -> String {
+    format!(
+        "{lead} the Hybrid Configuration Wizard and choose the certificate again (newer versions of the wizard offer \"Update Secure Mail Certificate for Connectors\", which changes only the certificate and leaves the connectors' other settings alone)"
+    )
+}
 
 // ---------------------------------------------------------------------------------------
 // R17 for the send connector and the hybrid configuration.
@@ -765,27 +948,49 @@ fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option
     .say("Rebuild the value from the certificate itself (Microsoft Learn, Set-SendConnector / Set-HybridConfiguration, parameter TlsCertificateName):");
     let fix = match owner {
         NameOwner::Send(sc) => {
-            let servers = ctx.send_picks(sc).per_server.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+            let servers: Vec<Option<String>> = ctx
+                .send_picks(sc)
+                .per_server
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
             let pattern = ctx
                 .certificate_inbound()
                 .first()
                 .map(|(_, t)| t.value.clone());
-            let host = sc.fqdn.as_ref().map(|f| f.value.clone()).filter(|f| !is_internal_name(f));
+            let host = sc
+                .fqdn
+                .as_ref()
+                .map(|f| f.value.clone())
+                .filter(|f| !is_internal_name(f));
             let certs = certs_of(ctx.config, &servers);
-            match best_certificate(
+            let steps = best_certificate(
                 &certs,
-                pattern.as_deref().map(|p| (p, true)),
+                pattern.as_deref().map(Pattern::Sender),
                 host.as_deref(),
                 ctx.now,
-            ) {
-                Some(c) => set_send_certificate(fix, sc, c, c.server.as_ref().map(|s| s.name()), ctx.now),
-                None => fix.say("$c = Get-ExchangeCertificate -Thumbprint <thumbprint of the hybrid certificate>, then Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\""),
+            )
+            .and_then(|c| {
+                send_certificate_steps(sc, c, c.server.as_ref().map(|s| s.name()), ctx.now)
+            });
+            match steps {
+                Some(s) => fix.then(s),
+                None => fix.say("Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the hybrid certificate> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }"),
             }
         }
-        NameOwner::Hybrid(_) => match connectors_certificate(ctx) {
-            Some(Ok(c)) => set_hybrid_certificate(fix, c, ctx.now),
-            _ => fix.say("$c = Get-ExchangeCertificate -Thumbprint <thumbprint of the hybrid certificate>, then Set-HybridConfiguration -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\", or re-run the Hybrid Configuration Wizard."),
-        },
+        NameOwner::Hybrid(hc) => {
+            let steps = match connectors_certificate(ctx) {
+                Some(Ok(c)) => hybrid_certificate_steps(Some(hc), c, ctx.now),
+                _ => None,
+            };
+            match steps {
+                Some(s) => fix.then(s),
+                None => fix.say(format!(
+                    "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the hybrid certificate> | ForEach-Object {{ Set-HybridConfiguration -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }}, or {}.",
+                    rerun_hcw("re-run")
+                )),
+            }
+        }
     };
     out.push(Finding::new(
         Code::ExchangeTlsCertificateNameInvalid,
@@ -817,20 +1022,37 @@ fn send_certificate_not_found(
     }
     let mut missing = Vec::new();
     let mut found = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
+    let mut unknown = Doubts::default();
     for (server, sel) in &picks.per_server {
         match sel {
             Selection::Chosen { cert, .. } => found.push((server, *cert)),
             Selection::NotFound {
                 near, assumption, ..
-            } => missing.push((server, near, assumption)),
+            } => match markup_twin(ctx, &text.value, server.as_deref()) {
+                // The difference may be the forum's, not the server's.
+                Some(c) => unknown.add(
+                    format!(
+                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
+                        server_label(server),
+                        cert_label(c)
+                    ),
+                    REPASTE,
+                ),
+                None => missing.push((server, near, assumption)),
+            },
             // R17 reports a value that cannot be read.
             Selection::Invalid(_) => return,
-            Selection::Unknown(why) => unknown.push(format!("on {}: {why}", server_label(server))),
+            Selection::Unknown(why) => unknown.add(
+                format!("on {}: {why}", server_label(server)),
+                unknown_hint(why, server.as_deref()),
+            ),
         }
     }
     if picks.cut {
-        unknown.push("SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string());
+        unknown.add(
+            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
+            ALL_SOURCE_SERVERS,
+        );
     }
     let name = send_name(sc);
     let mut evidence = vec![format!(
@@ -841,16 +1063,16 @@ fn send_certificate_not_found(
     )];
     if missing.is_empty() {
         if !unknown.is_empty() {
-            evidence.extend(unknown.iter().cloned());
+            evidence.extend(unknown.lines.iter().cloned());
             out.push(inconclusive(
                 name.clone(),
                 &format!(
                     "whether the source servers of send connector {} hold its certificate",
                     tick(&name)
                 ),
-                &unknown.join("; "),
+                &unknown.why(),
                 evidence,
-                PASTE_CERTIFICATES,
+                &unknown.hint(),
             ));
         }
         return;
@@ -880,7 +1102,7 @@ fn send_certificate_not_found(
             cert_label(cert)
         ));
     }
-    evidence.extend(unknown.iter().cloned());
+    evidence.extend(unknown.lines.iter().cloned());
     let lacking = join_servers(missing.iter().map(|(s, _, _)| *s));
     let summary = if found.is_empty() {
         format!(
@@ -901,11 +1123,11 @@ fn send_certificate_not_found(
     );
     let lacking_names: Vec<String> = missing
         .iter()
-        .filter_map(|(s, _, _)| s.as_deref().map(plain))
+        .filter_map(|(s, _, _)| s.as_deref().map(str::to_string))
         .collect();
     if let Some((from, cert)) = found.first() {
         // The name is right on some servers: the others lack the certificate.
-        fix = import_prose(fix, cert, &server_label(from), &lacking_names);
+        fix = import_steps(fix, cert, from.as_deref(), &lacking_names);
     } else {
         // Nothing holds it: most likely renewed. Point the connector at the renewal (a near
         // miss), else at the best certificate for what the inbound connector expects.
@@ -933,40 +1155,36 @@ fn send_certificate_not_found(
             newest(if near_ok.is_empty() { near } else { near_ok }, ctx.now).or_else(|| {
                 best_certificate(
                     &certs_of(ctx.config, &servers),
-                    pattern.as_deref().map(|p| (p, true)),
+                    pattern.as_deref().map(Pattern::Sender),
                     host.as_deref(),
                     ctx.now,
                 )
             });
-        match candidate {
-            Some(c) => {
-                fix = fix.say(format!(
-                    "Point the connector at the certificate the servers hold ({}):",
-                    cert_label(c)
-                ));
-                let holder = c.server.as_ref().map(|s| s.name().to_string());
-                fix = set_send_certificate(fix, sc, c, holder.as_deref(), ctx.now);
+        let holder = candidate.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
+        match candidate
+            .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
+        {
+            Some((c, steps)) => {
+                fix = fix
+                    .say(format!(
+                        "Point the connector at the certificate the servers hold ({}):",
+                        cert_label(c)
+                    ))
+                    .then(steps);
                 let without: Vec<String> = servers
                     .iter()
                     .flatten()
                     .filter(|s| !holds(ctx.config, s, c, ctx.now))
-                    .map(|s| plain(s))
+                    .cloned()
                     .collect();
-                fix = import_prose(
-                    fix,
-                    c,
-                    &holder
-                        .map(|h| plain(&h))
-                        .unwrap_or_else(|| "the server that holds it".to_string()),
-                    &without,
-                );
+                fix = import_steps(fix, c, holder.as_deref(), &without);
             }
             None => {
-                fix = fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP), then point the connector at it: $c = Get-ExchangeCertificate -Thumbprint <its thumbprint>; Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"");
+                fix = fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the connector from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }");
             }
         }
     }
-    fix = fix.say("Or re-run the Hybrid Configuration Wizard and choose the certificate again (Update Secure Mail Certificate for Connectors).");
+    fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
     out.push(Finding::new(
         Code::ExchangeSendCertificateNotFound,
         Severity::Fail,
@@ -976,6 +1194,32 @@ fn send_certificate_not_found(
         evidence,
         fix,
     ));
+}
+
+/// What a web page or forum adds to pasted text, folded away: link brackets around a URL
+/// (`OU=[http://certs.godaddy.com/repository/]`), `mailto:`, typographic quotes, spacing.
+fn without_markup(s: &str) -> String {
+    s.to_lowercase()
+        .replace("mailto:", "")
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '[' | ']'))
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' => '"',
+            c => c,
+        })
+        .collect()
+}
+
+/// A certificate of `server` whose `<I>…<S>…` differs from the pasted `name` only by what a
+/// web page adds (see [`without_markup`]): then "no certificate has this name" may be the
+/// forum's doing, and the check is inconclusive (trial A1), never FAIL.
+fn markup_twin<'a>(ctx: &Ctx<'a>, name: &str, server: Option<&str>) -> Option<&'a Certificate> {
+    let pasted = without_markup(name);
+    select::scope(ctx.config, server)
+        .certs
+        .into_iter()
+        .find(|c| tls_name_of(c, ctx.now).is_some_and(|real| without_markup(&real) == pasted))
 }
 
 /// `server`'s pasted certificates include `cert` (same thumbprint, else same issuer and
@@ -990,12 +1234,575 @@ fn holds(config: &Config, server: &str, cert: &Certificate, now: OffsetDateTime)
 }
 
 // ---------------------------------------------------------------------------------------
+// R4 for the send connector — the certificate it presents is unusable.
+
+/// What is wrong with a certificate a send connector presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flaw {
+    NoSmtp,
+    NoKey,
+    Expired,
+    Expiring,
+    BadStatus,
+    DoubtfulStatus,
+    SelfSigned,
+}
+
+/// `Status` values that make a certificate unusable, and ones that make it doubtful (the
+/// receive rules use the same split).
+const FAIL_STATUS: [&str; 4] = ["Revoked", "DateInvalid", "Invalid", "PendingRequest"];
+
+/// The certificate's `NotAfter`: from its bytes when the script supplied them, else as pasted.
+fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
+    select::parsed(cert, now)
+        .map(|i| Date::Known(i.not_after_at))
+        .or_else(|| cert.not_after.clone())
+}
+
+/// The earliest and latest reading of the certificate's `NotBefore`.
+fn not_before_range(
+    cert: &Certificate,
+    now: OffsetDateTime,
+) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    if let Some(i) = select::parsed(cert, now) {
+        return Some((i.not_before_at, i.not_before_at));
+    }
+    match cert.not_before.as_ref()? {
+        Date::Known(d) => Some((*d, *d)),
+        Date::Ambiguous {
+            month_first,
+            day_first,
+        } => Some((
+            (*month_first).min(*day_first),
+            (*month_first).max(*day_first),
+        )),
+    }
+}
+
+/// Exchange takes the newest `NotBefore` among the certificates a name matches: `cert` is
+/// that one under every reading of the paste's dates.
+fn newest_settled(cert: &Certificate, rivals: &[&Certificate], now: OffsetDateTime) -> bool {
+    let Some((mine, _)) = not_before_range(cert, now) else {
+        return rivals.is_empty();
+    };
+    rivals
+        .iter()
+        .all(|r| not_before_range(r, now).is_some_and(|(_, theirs)| mine > theirs))
+}
+
+fn is_self_signed(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
+    select::parsed(cert, now)
+        .map(|i| i.self_signed)
+        .or(cert.self_signed)
+}
+
+fn show_date(d: &Date) -> String {
+    match d {
+        Date::Known(t) => crate::cert::date(*t),
+        Date::Ambiguous {
+            month_first,
+            day_first,
+        } => format!(
+            "{} or {} (the paste's date reads both ways)",
+            crate::cert::date(*month_first),
+            crate::cert::date(*day_first)
+        ),
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// The subject's common name, folded, for "the same certificate, renewed".
+fn common_name(cert: &Certificate, now: OffsetDateTime) -> Option<String> {
+    select::cert_dns(cert, now).and_then(|(_, s, _)| s.common_name().map(lower))
+}
+
+/// The renewal of `cert` on `servers`: another certificate with the same subject common name
+/// (a renewal may change the issuer and the other subject fields), usable, not itself
+/// inside the failure window; the newest.
+fn renewal_of<'a>(
+    ctx: &Ctx<'a>,
+    cert: &Certificate,
+    servers: &[Option<String>],
+    limits: Limits,
+) -> Option<&'a Certificate> {
+    let cn = common_name(cert, ctx.now)?;
+    let window = ctx.now + time::Duration::days(limits.fail_days.max(0));
+    let pool: Vec<&Certificate> = certs_of(ctx.config, servers)
+        .into_iter()
+        .filter(|c| !std::ptr::eq(*c, cert))
+        .filter(|c| c.thumbprint.is_none() || c.thumbprint != cert.thumbprint)
+        .filter(|c| eligible(c, ctx.now))
+        .filter(|c| common_name(c, ctx.now).as_deref() == Some(cn.as_str()))
+        .filter(|c| not_after(c, ctx.now).and_then(|d| d.before(window)) != Some(true))
+        .collect();
+    newest(pool, ctx.now)
+}
+
+/// One certificate a send connector presents, and where.
+struct SendCertificate<'p, 'a> {
+    cert: &'a Certificate,
+    servers: Vec<&'p Option<String>>,
+    /// Chosen by `TlsCertificateName` (not by `Fqdn` or the server's name).
+    by_name: bool,
+    /// Other certificates matched the name too and the paste's dates do not settle which is
+    /// the newest.
+    order_doubt: bool,
+}
+
+/// R4 for the send connector to Exchange Online: the certificate it presents has expired,
+/// expires within `--fail-days`/`--warn-days`, has a Status other than Valid, lacks its
+/// private key or the SMTP service, or is self-signed. The receive rules report the same
+/// certificate for the receive connectors; this finding is the send connector's.
+fn send_certificate_unusable(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    sc: &SendConnector,
+    picks: &Picks,
+    limits: Limits,
+) {
+    if no_identity(sc) {
+        return; // R7: no certificate identity at all.
+    }
+    let mut presented: Vec<SendCertificate> = Vec::new();
+    for (server, sel) in &picks.per_server {
+        let Selection::Chosen {
+            sought,
+            cert,
+            rivals,
+            ..
+        } = sel
+        else {
+            continue;
+        };
+        let doubt = !newest_settled(cert, rivals, ctx.now);
+        match presented.iter_mut().find(|p| std::ptr::eq(p.cert, *cert)) {
+            Some(p) => {
+                p.servers.push(server);
+                p.order_doubt |= doubt;
+            }
+            None => presented.push(SendCertificate {
+                cert,
+                servers: vec![server],
+                by_name: matches!(sought, Sought::TlsCertificateName(_)),
+                order_doubt: doubt,
+            }),
+        }
+    }
+    for p in &presented {
+        judge_send_certificate(ctx, out, sc, p, picks, limits);
+    }
+}
+
+/// A flaw, how loud it is, and its words (`expired on 2026-03-15`).
+type Flaws = Vec<(Severity, Flaw, String)>;
+
+/// What is wrong with `cert` as a send connector's client certificate, and what the paste
+/// leaves open (an ambiguous date, Services bits without names).
+fn send_flaws(
+    cert: &Certificate,
+    by_name: bool,
+    limits: Limits,
+    now: OffsetDateTime,
+) -> (Flaws, Doubts) {
+    let mut flaws: Flaws = Vec::new();
+    let mut doubts = Doubts::default();
+    match cert.services.as_ref().map(|s| s.has("SMTP")) {
+        Some(Some(false)) => flaws.push((
+            Severity::Warn,
+            Flaw::NoSmtp,
+            "is not enabled for SMTP".to_string(),
+        )),
+        Some(None) => doubts.add(
+            format!(
+                "whether it is enabled for SMTP: its Services `{}` hold bits this tool cannot name",
+                cert.services
+                    .as_ref()
+                    .map(|s| s.raw.as_str())
+                    .unwrap_or_default()
+            ),
+            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
+        ),
+        _ => {}
+    }
+    if cert.has_private_key == Some(false) {
+        flaws.push((
+            Severity::Fail,
+            Flaw::NoKey,
+            "has no private key".to_string(),
+        ));
+    }
+    if let Some(d) = not_after(cert, now) {
+        expiry_flaws(&d, limits, now, &mut flaws, &mut doubts);
+    }
+    if let Some(s) = cert
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("Valid"))
+    {
+        let (severity, flaw) = if FAIL_STATUS.iter().any(|x| x.eq_ignore_ascii_case(s)) {
+            (Severity::Fail, Flaw::BadStatus)
+        } else {
+            (Severity::Warn, Flaw::DoubtfulStatus)
+        };
+        flaws.push((severity, flaw, format!("has Status `{}`", plain(s))));
+    }
+    if by_name && is_self_signed(cert, now) == Some(true) {
+        flaws.push((
+            Severity::Fail,
+            Flaw::SelfSigned,
+            "is self-signed, which Exchange Online does not accept as your organisation's certificate".to_string(),
+        ));
+    }
+    (flaws, doubts)
+}
+
+/// Expired (FAIL), within `--fail-days` (FAIL) or `--warn-days` (WARN); a date that reads
+/// both ways across a limit is a doubt, never a verdict.
+fn expiry_flaws(
+    d: &Date,
+    limits: Limits,
+    now: OffsetDateTime,
+    flaws: &mut Flaws,
+    doubts: &mut Doubts,
+) {
+    let within = |n: i64| d.before(now + time::Duration::days(n.max(0)));
+    let doubt = |doubts: &mut Doubts, what: String| {
+        doubts.add(
+            format!("{what}: its NotAfter reads {}", show_date(d)),
+            ISO_DATES,
+        );
+    };
+    match d.before(now) {
+        Some(true) => {
+            flaws.push((
+                Severity::Fail,
+                Flaw::Expired,
+                format!("expired on {}", show_date(d)),
+            ));
+            return;
+        }
+        None => {
+            doubt(doubts, "whether it has expired".to_string());
+            return;
+        }
+        Some(false) => {}
+    }
+    let left = (d.earliest() - now).whole_days();
+    let phrase = format!("expires in {} (NotAfter {})", days(left), show_date(d));
+    match (within(limits.fail_days), within(limits.warn_days)) {
+        (Some(true), _) => flaws.push((Severity::Fail, Flaw::Expiring, phrase)),
+        (None, warn) => {
+            doubt(
+                doubts,
+                format!("whether it expires within {}", days(limits.fail_days)),
+            );
+            if warn == Some(true) {
+                flaws.push((Severity::Warn, Flaw::Expiring, phrase));
+            }
+        }
+        (Some(false), Some(true)) => flaws.push((Severity::Warn, Flaw::Expiring, phrase)),
+        (Some(false), None) => doubt(
+            doubts,
+            format!("whether it expires within {}", days(limits.warn_days)),
+        ),
+        (Some(false), Some(false)) => {}
+    }
+}
+
+fn judge_send_certificate(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    sc: &SendConnector,
+    p: &SendCertificate,
+    picks: &Picks,
+    limits: Limits,
+) {
+    let (cert, now) = (p.cert, ctx.now);
+    let name = send_name(sc);
+    let on = join_servers(p.servers.iter().copied());
+    let (flaws, doubts) = send_flaws(cert, p.by_name, limits, now);
+    let mut evidence = vec![receive::cert_line(ctx.config, cert, now)];
+    evidence.push(format!(
+        "{}: send connector {} presents it on {on} ({})",
+        ctx.at(sc.origin.loc),
+        tick(&name),
+        if p.by_name {
+            "chosen by its TlsCertificateName"
+        } else {
+            "chosen by its Fqdn"
+        }
+    ));
+    let what = format!(
+        "whether the certificate send connector {} presents to Exchange Online is usable",
+        tick(&name)
+    );
+    if !flaws.is_empty() && p.order_doubt {
+        // Exchange may be taking another certificate of the same name: not this one's flaws.
+        let mut doubts = doubts;
+        doubts.add(
+            format!(
+                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); this one {}",
+                flaws
+                    .iter()
+                    .map(|(_, _, s)| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            ISO_DATES,
+        );
+        evidence.extend(doubts.lines.iter().cloned());
+        out.push(inconclusive(
+            name.clone(),
+            &what,
+            &doubts.why(),
+            evidence,
+            &doubts.hint(),
+        ));
+        return;
+    }
+    if !doubts.is_empty() {
+        let mut e = evidence.clone();
+        e.extend(doubts.lines.iter().cloned());
+        out.push(inconclusive(
+            name.clone(),
+            &what,
+            &doubts.why(),
+            e,
+            &doubts.hint(),
+        ));
+    }
+    let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
+        return;
+    };
+    let phrases: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
+    // Exchange Online recognises on-premises by this certificate when an inbound connector
+    // is certificate-based (the wizard's default).
+    let attributed = !ctx.certificate_inbound().is_empty();
+    let why = if attributed {
+        format!(
+            "Exchange Online recognises on-premises mail by this certificate, and cannot by an unusable one ({ATTRIBUTION_NDRS})"
+        )
+    } else {
+        "Exchange Online cannot trust the certificate on-premises presents".to_string()
+    };
+    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+        format!(
+            "the certificate the send connector {} presents to Exchange Online {}{}",
+            tick(&name),
+            phrases.join(" and "),
+            if attributed {
+                format!(
+                    ": Exchange Online recognises on-premises mail by this certificate, and will not by an expired one ({ATTRIBUTION_NDRS})"
+                )
+            } else {
+                String::new()
+            }
+        )
+    } else if severity == Severity::Fail {
+        format!(
+            "the certificate the send connector {} presents to Exchange Online is unusable: it {}: {why}",
+            tick(&name),
+            phrases.join(" and ")
+        )
+    } else {
+        format!(
+            "the certificate the send connector {} presents to Exchange Online may be refused: it {}",
+            tick(&name),
+            phrases.join(" and ")
+        )
+    };
+    let fix = unusable_fix(ctx, sc, p, picks, &flaws, limits);
+    out.push(Finding::new(
+        Code::ExchangeCertificateUnusable,
+        severity,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// The fix for a send connector's unusable certificate: point it at the renewal when the
+/// store shows one (and the hybrid configuration too, when it names the old one), else how
+/// to get one; enable SMTP; see why Windows doubts it.
+fn unusable_fix(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    p: &SendCertificate,
+    picks: &Picks,
+    flaws: &Flaws,
+    limits: Limits,
+) -> Fix {
+    let (cert, now) = (p.cert, ctx.now);
+    let name = send_name(sc);
+    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
+    let phrases: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::send_certificate_unusable",
+        &[
+            &name,
+            cert.thumbprint.as_deref().unwrap_or_default(),
+            &phrases.join("; "),
+        ],
+    );
+    let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+    let replace = has(Flaw::Expired)
+        || has(Flaw::Expiring)
+        || has(Flaw::BadStatus)
+        || has(Flaw::SelfSigned)
+        || has(Flaw::NoKey);
+    let renewal = if replace {
+        renewal_of(ctx, cert, &servers, limits)
+    } else {
+        None
+    };
+    match renewal {
+        Some(r) if names_already(sc.tls_certificate_name.as_ref(), sc.origin.format, r, now) => {
+            // Same issuer and subject: the name already covers the renewal.
+            fix = fix.say(format!(
+                "The renewed certificate ({}) has the same issuer and subject, so TlsCertificateName names it too and Exchange takes the one with the newest NotBefore. Remove the old certificate ({}) once nothing else uses it (Remove-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint>).",
+                cert_label(r),
+                cert_label(cert)
+            ));
+        }
+        Some(r) => {
+            let holder = r.server.as_ref().map(|s| s.name().to_string());
+            if let Some(steps) = send_certificate_steps(sc, r, holder.as_deref(), now) {
+                fix = fix
+                    .say(format!(
+                        "The renewed certificate is already in the store: point the send connector at it ({}):",
+                        cert_label(r)
+                    ))
+                    .then(steps);
+            }
+            let without: Vec<String> = servers
+                .iter()
+                .flatten()
+                .filter(|s| !holds(ctx.config, s, r, now))
+                .cloned()
+                .collect();
+            fix = import_steps(fix, r, holder.as_deref(), &without);
+            if let Some(hc) = ctx.config.hybrid.first()
+                && names_already(
+                    hc.tls_certificate_name.as_ref(),
+                    hc.origin.format,
+                    cert,
+                    now,
+                )
+                && let Some(steps) = hybrid_certificate_steps(Some(hc), r, now)
+            {
+                fix = fix
+                    .say("The hybrid configuration names the old certificate too, and the next full run of the Hybrid Configuration Wizard would write it back: record the renewed one there as well:")
+                    .then(steps);
+            }
+        }
+        None if replace => {
+            if has(Flaw::NoKey)
+                && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned))
+            {
+                fix = fix.say("Its private key is missing (imported without it, or a request never completed): import it again from a PFX that holds the key (Import-ExchangeCertificate -Server <server> -FileData … -Password …), or point the connector at a certificate that has one.");
+            } else {
+                fix = fix.say("Install a valid certificate from a public CA (renew this one) on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the send connector from its own Issuer and Subject, which a renewal may change (Exchange Team blog, 2025):");
+                fix = fix.say(match send_connector_target(sc) {
+                    Some(t) => format!(
+                        "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object {{ {} }}",
+                        t.command("Set-SendConnector", "-TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\"")
+                    ),
+                    None => "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }".to_string(),
+                });
+                if ctx.config.hybrid.first().is_some_and(|hc| {
+                    names_already(
+                        hc.tls_certificate_name.as_ref(),
+                        hc.origin.format,
+                        cert,
+                        now,
+                    )
+                }) {
+                    fix = fix.say("The hybrid configuration names this certificate too: record the renewed one there as well (Set-HybridConfiguration -TlsCertificateName, built the same way).");
+                }
+            }
+        }
+        None => {}
+    }
+    if has(Flaw::NoSmtp) && !replace {
+        fix = enable_smtp(fix, cert, &p.servers);
+    }
+    if has(Flaw::DoubtfulStatus) {
+        fix = fix.say("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server. See why Windows does not trust it (Windows PowerShell, as administrator, on the server that holds it; Exchange Team blog, 2025):");
+        fix = match cert
+            .thumbprint
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(t) => fix.run(
+                Shell::WindowsPowerShell,
+                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+            ),
+            None => fix.say(
+                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
+            ),
+        };
+    }
+    if replace || has(Flaw::NoSmtp) {
+        fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
+    }
+    fix
+}
+
+/// `Enable-ExchangeCertificate -Services SMTP` for `cert` on each server that presents it
+/// (the services given are added to the ones it has; the prompt about the default SMTP
+/// certificate is answered No, so that the internal transport certificate stays).
+fn enable_smtp(mut fix: Fix, cert: &Certificate, servers: &[&Option<String>]) -> Fix {
+    let Some(t) = cert.thumbprint.as_deref().map(str::trim).and_then(ps_quote) else {
+        return fix.say("Enable it for SMTP: Enable-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> -Services SMTP, answering No when asked to replace the default SMTP certificate.");
+    };
+    fix = fix.say("Enable it for SMTP on each server that presents it, answering No when asked to replace the default SMTP certificate, so that the internal transport certificate stays (Microsoft Learn: Enable-ExchangeCertificate):");
+    let named: Vec<String> = servers
+        .iter()
+        .filter_map(|s| s.as_deref().and_then(ps_quote))
+        .collect();
+    if named.is_empty() {
+        return fix.run(
+            EMS,
+            format!("Enable-ExchangeCertificate -Thumbprint {t} -Services SMTP"),
+        );
+    }
+    for s in named {
+        fix = fix.run(
+            EMS,
+            format!("Enable-ExchangeCertificate -Server {s} -Thumbprint {t} -Services SMTP"),
+        );
+    }
+    fix
+}
+
+// ---------------------------------------------------------------------------------------
 // R7 — no certificate identity on the send connector.
 
 /// The send connector picks its client certificate by a name that no public certificate
 /// carries: no `TlsCertificateName`, and no `Fqdn` or an internal one.
 fn no_identity(sc: &SendConnector) -> bool {
     sc.tls_certificate_name.is_none() && sc.fqdn.as_ref().is_none_or(|f| is_internal_name(&f.value))
+}
+
+/// The paste printed the send connector in full (`| fl`, the script's JSON): a property it
+/// does not show was then blank, not left out of a property list (`| fl Name,Fqdn`). A full
+/// list always prints these three.
+fn printed_in_full(sc: &SendConnector) -> bool {
+    sc.require_tls.is_some()
+        && sc.dns_routing_enabled.is_some()
+        && sc.cloud_services_mail_enabled.is_some()
 }
 
 /// R7 `sc-no-cert-identity`: the send connector to Exchange Online has neither
@@ -1007,6 +1814,21 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
         return;
     }
     let name = send_name(sc);
+    if !printed_in_full(sc) {
+        // `| fl Name,AddressSpaces,…` without TlsCertificateName: it may well be set.
+        out.push(inconclusive(
+            name.clone(),
+            &format!("which certificate send connector {} presents to Exchange Online", tick(&name)),
+            "its TlsCertificateName is not in the paste, which shows only some of its properties",
+            vec![format!(
+                "{}: send connector {}: no TlsCertificateName in a paste that leaves out other properties too (RequireTLS, DNSRoutingEnabled or CloudServicesMailEnabled)",
+                ctx.at(sc.origin.loc),
+                tick(&name)
+            )],
+            "Paste Get-SendConnector <connector> | fl (all properties), or at least | fl Identity,Fqdn,TlsCertificateName,SourceTransportServers.",
+        ));
+        return;
+    }
     let inbound = ctx.certificate_inbound();
     let severity = if inbound.is_empty() {
         Severity::Warn
@@ -1064,7 +1886,7 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
     let candidate = if ctx.has_certificates() {
         best_certificate(
             &certs_of(ctx.config, &servers),
-            pattern.as_deref().map(|p| (p, true)),
+            pattern.as_deref().map(Pattern::Sender),
             None,
             ctx.now,
         )
@@ -1078,12 +1900,15 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
     );
     match candidate {
         Some(c) => {
+            let holder = c.server.as_ref().map(|s| s.name().to_string());
             fix = fix.say(format!(
                 "Name the certificate the connector presents, as the Hybrid Configuration Wizard does ({}):",
                 cert_label(c)
             ));
-            let holder = c.server.as_ref().map(|s| s.name().to_string());
-            fix = set_send_certificate(fix, sc, c, holder.as_deref(), ctx.now);
+            // The connector names no certificate: the steps are never a no-op here.
+            if let Some(steps) = send_certificate_steps(sc, c, holder.as_deref(), ctx.now) {
+                fix = fix.then(steps);
+            }
             if let Some(host) = host_on(c, pattern.as_deref(), ctx.now)
                 && let Some(q) = ps_quote(&host)
             {
@@ -1103,7 +1928,7 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
                 .map(|p| format!(" whose name is {}", plain(p)))
                 .unwrap_or_default();
             fix = fix.say(format!(
-                "Install a certificate from a public CA{want} on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP), then name it on the connector: $c = Get-ExchangeCertificate -Thumbprint <its thumbprint>; Set-SendConnector <connector> -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\""
+                "Install a certificate from a public CA{want} on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the connector from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object {{ Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }}"
             ));
         }
     }
@@ -1132,39 +1957,50 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
     let want = cloud.unwrap_or(Cloud::Worldwide).tls_domain();
     // A full `fl` prints every property: a blank TlsAuthLevel or TlsDomain then means "not
     // set". From a partial paste (| fl Name,RequireTLS) an absent one means nothing.
-    let full = sc.require_tls.is_some()
-        && sc.dns_routing_enabled.is_some()
-        && sc.cloud_services_mail_enabled.is_some();
+    let full = printed_in_full(sc);
     let mut evidence = Vec::new();
     let mut problems = Vec::new();
+    // Only what is wrong goes into the command: it never sets a value to itself.
+    let mut args: Vec<String> = Vec::new();
+    let tls_domain = ps_quote(want).unwrap_or_default();
     if sc.require_tls == Some(false) {
         evidence.push(format!(
             "{at}: send connector {}: RequireTLS `False`",
             tick(&name)
         ));
         problems.push("does not require TLS");
+        args.push("-RequireTLS $true".to_string());
     }
     let level = sc.tls_auth_level.as_deref().map(str::trim);
-    match level {
+    let weak_level = match level {
         Some(l)
             if l.eq_ignore_ascii_case("DomainValidation")
-                || l.eq_ignore_ascii_case("CertificateValidation") => {}
+                || l.eq_ignore_ascii_case("CertificateValidation") =>
+        {
+            false
+        }
         Some(l) => {
             evidence.push(format!(
                 "{at}: send connector {}: TlsAuthLevel {}",
                 tick(&name),
                 tick(l)
             ));
-            problems.push("does not validate Exchange Online's certificate");
+            true
         }
         None if full => {
             evidence.push(format!(
                 "{at}: send connector {}: TlsAuthLevel is blank (not set)",
                 tick(&name)
             ));
-            problems.push("does not validate Exchange Online's certificate");
+            true
         }
-        None => {}
+        None => false,
+    };
+    if weak_level {
+        problems.push("does not validate Exchange Online's certificate");
+        args.push(format!(
+            "-TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"
+        ));
     }
     if level.is_some_and(|l| l.eq_ignore_ascii_case("DomainValidation")) {
         match sc
@@ -1189,6 +2025,7 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
                     ));
                     problems
                         .push("validates Exchange Online's certificate against the wrong domain");
+                    args.push(format!("-TlsDomain {tls_domain}"));
                 }
             }
             None if full => {
@@ -1198,6 +2035,7 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
                 ));
                 problems
                     .push("validates Exchange Online's certificate against the recipient domain");
+                args.push(format!("-TlsDomain {tls_domain}"));
             }
             None => {}
         }
@@ -1208,18 +2046,17 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
             tick(&name),
             problems.join(", ")
         );
-        let tls_domain = ps_quote(want).unwrap_or_default();
         let fix = on_target(
             Fix::new(
                 Family::Exchange,
                 "exchange::online::send_tls_policy",
-                &[&name, want],
+                &[&name, want, &args.join(" ")],
             )
             .say("Require TLS and validate Exchange Online's certificate, as the Hybrid Configuration Wizard sets it:"),
             EMS,
             send_connector_target(sc).as_ref(),
             "Set-SendConnector",
-            &format!("-RequireTLS $true -TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"),
+            &args.join(" "),
         );
         out.push(Finding::new(
             Code::ExchangeSendTlsPolicy,
@@ -1232,35 +2069,99 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
         ));
     }
     if sc.cloud_services_mail_enabled == Some(false) {
-        let fix = Fix::new(
-            Family::Exchange,
-            "exchange::online::send_cloud_services_mail",
-            &[&name],
-        )
-        .say("Re-run the Hybrid Configuration Wizard: it sets CloudServicesMailEnabled on the connectors it creates. Microsoft marks the parameter \"do not use manually\"; if you set it yourself anyway, this is the command:");
-        let fix = on_target(
-            fix,
-            EMS,
-            send_connector_target(sc).as_ref(),
-            "Set-SendConnector",
-            "-CloudServicesMailEnabled $true",
-        );
-        out.push(Finding::new(
-            Code::ExchangeSendTlsPolicy,
+        cloud_services_mail_off(ctx, out, sc);
+    }
+}
+
+/// HCW names its send connector, or it leads to the tenant's coexistence domain: the
+/// connector that carries hybrid mail to Exchange Online (not a plain relay through EOP).
+fn is_coexistence_connector(sc: &SendConnector) -> bool {
+    sc.address_spaces.as_ref().is_some_and(|l| {
+        l.items
+            .iter()
+            .any(|a| routing_domain_cloud(&address_space_domain(a)).is_some())
+    }) || [&sc.identity, &sc.name]
+        .into_iter()
+        .flatten()
+        .any(|n| is_hcw_send_name(n))
+}
+
+/// The paste shows an Exchange hybrid deployment: the hybrid configuration, a connector the
+/// Hybrid Configuration Wizard made or marked for hybrid mail (ConnectorSource HybridWizard,
+/// CloudServicesMailEnabled True), or a receive connector with its mark.
+fn hybrid_evident(ctx: &Ctx) -> bool {
+    let by_wizard = |source: &Option<String>, cloud: Option<bool>| {
+        cloud == Some(true)
+            || source
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("HybridWizard"))
+    };
+    !ctx.config.hybrid.is_empty()
+        || ctx
+            .inbound
+            .iter()
+            .any(|c| by_wizard(&c.connector_source, c.cloud_services_mail_enabled))
+        || ctx
+            .outbound
+            .iter()
+            .any(|c| by_wizard(&c.connector_source, c.cloud_services_mail_enabled))
+        || ctx
+            .exo_sends
+            .iter()
+            .any(|s| s.cloud_services_mail_enabled == Some(true))
+        || ctx
+            .config
+            .receive_connectors
+            .iter()
+            .any(has_cloud_capability)
+}
+
+/// R12, cross-premises headers: `CloudServicesMailEnabled False` on the send connector.
+/// Set-SendConnector: `$false` means "the connector isn't used for mail flow in hybrid
+/// organizations", which is right for a plain relay through Exchange Online Protection and
+/// wrong for the hybrid connector to the tenant; and "we recommend that you don't use this
+/// parameter unless you are directed to do so by Microsoft Customer Service and Support …
+/// Instead, use the Hybrid Configuration wizard", so the fix is the wizard, not a command.
+fn cloud_services_mail_off(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
+    let name = send_name(sc);
+    let hybrid = hybrid_evident(ctx) && is_coexistence_connector(sc);
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::send_cloud_services_mail",
+        &[&name, if hybrid { "hybrid" } else { "relay" }],
+    );
+    let (severity, summary, fix) = if hybrid {
+        (
             Severity::Fail,
-            name.clone(),
-            Vec::new(),
             format!(
                 "the send connector {} to Exchange Online has CloudServicesMailEnabled False: Exchange strips the cross-premises headers, so mail from on-premises users arrives in Exchange Online as external, anonymous mail",
                 tick(&name)
             ),
-            vec![format!(
-                "{at}: send connector {}: CloudServicesMailEnabled `False`",
+            fix.say("Re-run the Hybrid Configuration Wizard: it sets CloudServicesMailEnabled on the connectors it creates. Microsoft marks the parameter \"do not use manually\" (Set-SendConnector: use it only when Microsoft support directs you to; use the Hybrid Configuration Wizard instead)."),
+        )
+    } else {
+        (
+            Severity::Info,
+            format!(
+                "the send connector {} to Exchange Online has CloudServicesMailEnabled False: right for a plain relay through Exchange Online Protection; only the hybrid connector to your tenant needs it True, and nothing pasted shows that this is one",
                 tick(&name)
-            )],
-            fix,
-        ));
-    }
+            ),
+            fix.say("Nothing to change for a relay. If this is your hybrid connector, re-run the Hybrid Configuration Wizard rather than setting the parameter: Microsoft marks it \"do not use manually\" (Set-SendConnector)."),
+        )
+    };
+    out.push(Finding::new(
+        Code::ExchangeSendTlsPolicy,
+        severity,
+        name.clone(),
+        Vec::new(),
+        summary,
+        vec![format!(
+            "{}: send connector {}: CloudServicesMailEnabled `False`",
+            ctx.at(sc.origin.loc),
+            tick(&name)
+        )],
+        fix,
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1280,183 +2181,248 @@ fn serves_tenant(ctx: &Ctx, sc: &SendConnector) -> bool {
     })
 }
 
-/// R3 `in-tlssender-mismatch`: the certificate the send connector presents does not carry
-/// the name the OnPremises inbound connector expects (`TlsSenderCertificateName`, a domain
-/// and its subdomains for `*.contoso.com`).
+/// R3 `in-tlssender-mismatch`: the certificate the send connector presents carries none of
+/// the names the OnPremises inbound connectors expect (`TlsSenderCertificateName`, a domain
+/// and its subdomains for `*.contoso.com`). Exchange Online attributes a connection to the
+/// connector whose certificate name matches, so one match is enough: a second connector
+/// (a scanner relay, a branch office) that expects another name is not a mismatch.
 fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
     if !ctx.has_certificates() {
         return;
     }
+    let inbound = ctx.certificate_inbound();
+    // The connector a fix changes: the wizard's, else the first.
+    let Some(&(primary, primary_pattern)) = inbound
+        .iter()
+        .find(|(c, _)| {
+            c.connector_source
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("HybridWizard"))
+        })
+        .or(inbound.first())
+    else {
+        return;
+    };
+    let in_name = inbound_name(primary);
     let sends: Vec<&SendConnector> = ctx
         .exo_sends
         .iter()
         .copied()
         .filter(|sc| sc.enabled != Some(false) && !no_identity(sc))
         .collect();
-    for (inb, pattern) in ctx.certificate_inbound() {
-        let in_name = inbound_name(inb);
-        for sc in &sends {
-            let sc_name = send_name(sc);
-            let picks = ctx.send_picks(sc);
-            let mut bad: Vec<String> = Vec::new();
-            let mut bad_cert: Option<&Certificate> = None;
-            let mut doubts: Vec<String> = Vec::new();
-            let mut pattern_doubt = false;
-            for (server, sel) in &picks.per_server {
-                let on = server_label(server);
-                match sel {
-                    Selection::Chosen {
-                        cert, assumption, ..
-                    } => match cert_names(cert, ctx.now) {
-                        None => doubts.push(format!("on {on}: the names of {} are not in the paste", cert_label(cert))),
-                        Some(names) => match pattern_matches(&pattern.value, &names, true) {
-                            PatternMatch::Yes(_) => {}
-                            PatternMatch::No => {
-                                let mut line = format!(
-                                    "on {on}: the send connector presents {} (its names: {})",
-                                    cert_label(cert),
-                                    names_label(&names)
-                                );
-                                if let Some(a) = assumption {
-                                    line.push_str(&format!(" ({a})"));
-                                }
-                                bad.push(line);
-                                bad_cert.get_or_insert(cert);
+    for sc in &sends {
+        let sc_name = send_name(sc);
+        let picks = ctx.send_picks(sc);
+        let mut bad: Vec<String> = Vec::new();
+        let mut bad_cert: Option<&Certificate> = None;
+        let mut doubts = Doubts::default();
+        for (server, sel) in &picks.per_server {
+            let on = server_label(server);
+            match sel {
+                Selection::Chosen {
+                    cert, assumption, ..
+                } => match cert_names(cert, ctx.now) {
+                    None => doubts.add(
+                        format!("on {on}: the names of {} are not in the paste", cert_label(cert)),
+                        ALL_NAMES,
+                    ),
+                    Some(names) => {
+                        let results: Vec<PatternMatch> = inbound
+                            .iter()
+                            .map(|(_, p)| Pattern::Sender(&p.value).matches(&names))
+                            .collect();
+                        if results.iter().any(|r| matches!(r, PatternMatch::Yes(_))) {
+                            continue;
+                        }
+                        let whys: Vec<&String> = results
+                            .iter()
+                            .filter_map(|r| match r {
+                                PatternMatch::Doubt(why) => Some(why),
+                                _ => None,
+                            })
+                            .collect();
+                        if whys.is_empty() {
+                            let mut line = format!(
+                                "on {on}: the send connector presents {} (its names: {})",
+                                cert_label(cert),
+                                names_label(&names)
+                            );
+                            if let Some(a) = assumption {
+                                line.push_str(&format!(" ({a})"));
                             }
-                            PatternMatch::Doubt(why) => {
-                                pattern_doubt = true;
-                                doubts.push(format!("on {on}: {why}"));
-                            }
-                        },
-                    },
-                    Selection::NotFound {
-                        sought: Sought::Fqdn(h) | Sought::ServerName(h),
-                        ..
-                    } => bad.push(format!(
-                        "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
-                        tick(h)
-                    )),
-                    // R2 and R17 report a TlsCertificateName that names nothing.
-                    Selection::NotFound { .. } | Selection::Invalid(_) => {}
-                    Selection::Unknown(why) => doubts.push(format!("on {on}: {why}")),
-                }
+                            bad.push(line);
+                            bad_cert.get_or_insert(cert);
+                        }
+                        for why in whys {
+                            let hint = if why.contains("only some") {
+                                ALL_NAMES
+                            } else {
+                                NAME_DOUBT
+                            };
+                            doubts.add(format!("on {on}: {why}"), hint);
+                        }
+                    }
+                },
+                Selection::NotFound {
+                    sought: Sought::Fqdn(h) | Sought::ServerName(h),
+                    ..
+                } => bad.push(format!(
+                    "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
+                    tick(h)
+                )),
+                // R2 and R17 report a TlsCertificateName that names nothing.
+                Selection::NotFound { .. } | Selection::Invalid(_) => {}
+                Selection::Unknown(why) => doubts.add(
+                    format!("on {on}: {why}"),
+                    unknown_hint(why, server.as_deref()),
+                ),
             }
-            if picks.cut {
-                doubts.push("SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string());
-            }
-            let mut evidence = vec![
+        }
+        if picks.cut {
+            doubts.add(
+                "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
+                ALL_SOURCE_SERVERS,
+            );
+        }
+        let mut evidence: Vec<String> = inbound
+            .iter()
+            .map(|(c, p)| {
                 format!(
                     "{}: inbound connector {}: TlsSenderCertificateName {}",
-                    ctx.at(pattern.loc),
-                    tick(&in_name),
-                    tick(&pattern.value)
-                ),
-                match &sc.tls_certificate_name {
-                    Some(t) => format!(
-                        "{}: send connector {}: TlsCertificateName {}",
-                        ctx.at(t.loc),
-                        tick(&sc_name),
-                        tick(&t.value)
-                    ),
-                    None => format!(
-                        "{}: send connector {}: no TlsCertificateName; Fqdn {}",
-                        ctx.at(sc.origin.loc),
-                        tick(&sc_name),
-                        sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
-                    ),
-                },
-            ];
-            let what = format!(
-                "whether send connector {} presents the certificate name inbound connector {} expects",
+                    ctx.at(p.loc),
+                    tick(&inbound_name(c)),
+                    tick(&p.value)
+                )
+            })
+            .collect();
+        evidence.push(match &sc.tls_certificate_name {
+            Some(t) => format!(
+                "{}: send connector {}: TlsCertificateName {}",
+                ctx.at(t.loc),
                 tick(&sc_name),
-                tick(&in_name)
-            );
-            if bad.is_empty() {
-                if !doubts.is_empty() {
-                    evidence.extend(doubts.iter().cloned());
-                    out.push(inconclusive(
-                        in_name.clone(),
-                        &what,
-                        &doubts.join("; "),
-                        evidence,
-                        doubt_hint(pattern_doubt),
-                    ));
-                }
-                continue;
-            }
-            evidence.extend(bad.iter().cloned());
-            evidence.extend(doubts.iter().cloned());
-            if sends.len() > 1 && !serves_tenant(ctx, sc) {
+                tick(&t.value)
+            ),
+            None => format!(
+                "{}: send connector {}: no TlsCertificateName; Fqdn {}",
+                ctx.at(sc.origin.loc),
+                tick(&sc_name),
+                sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
+            ),
+        });
+        let expected = if inbound.len() == 1 {
+            format!("inbound connector {} expects", tick(&in_name))
+        } else {
+            format!(
+                "one of the {} certificate-based inbound connectors expects",
+                inbound.len()
+            )
+        };
+        let what = format!(
+            "whether send connector {} presents the certificate name {expected}",
+            tick(&sc_name)
+        );
+        if bad.is_empty() {
+            if !doubts.is_empty() {
+                evidence.extend(doubts.lines.iter().cloned());
                 out.push(inconclusive(
                     in_name.clone(),
                     &what,
-                    "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+                    &doubts.why(),
                     evidence,
-                    "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+                    &doubts.hint(),
                 ));
-                continue;
             }
-            let summary = format!(
+            continue;
+        }
+        evidence.extend(bad.iter().cloned());
+        evidence.extend(doubts.lines.iter().cloned());
+        if sends.len() > 1 && !serves_tenant(ctx, sc) {
+            out.push(inconclusive(
+                in_name.clone(),
+                &what,
+                "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+                evidence,
+                "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+            ));
+            continue;
+        }
+        let summary = if inbound.len() == 1 {
+            format!(
                 "the inbound connector {} expects the certificate name {} from on-premises, but the send connector {} presents another: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
                 tick(&in_name),
-                tick(&pattern.value),
+                tick(&primary_pattern.value),
                 tick(&sc_name)
-            );
-            let mut fix = Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::sender_certificate_name",
-                &[&in_name, &pattern.value, &sc_name],
-            );
-            if let Some(cert) = bad_cert
-                && eligible(cert, ctx.now)
-                && let Some(n) = name_on(cert, ctx.now)
-                && let Some(q) = ps_quote(&n)
-            {
-                fix = fix.say("Either expect the name the send connector's certificate carries (Exchange Online PowerShell):");
-                fix = on_target(
-                    fix,
-                    EXO,
-                    inbound_connector_target(inb).as_ref(),
-                    "Set-InboundConnector",
-                    &format!("-TlsSenderCertificateName {q}"),
-                );
-                fix.key.values.push(n);
-            }
-            let servers: Vec<Option<String>> =
-                picks.per_server.iter().map(|(s, _)| s.clone()).collect();
-            match best_certificate(
-                &certs_of(ctx.config, &servers),
-                Some((&pattern.value, true)),
-                None,
-                ctx.now,
-            ) {
-                Some(c) => {
-                    fix = fix.say(format!(
-                        "Or have the send connector present a certificate whose name is {} ({}):",
-                        plain(&pattern.value),
-                        cert_label(c)
-                    ));
-                    let holder = c.server.as_ref().map(|s| s.name().to_string());
-                    fix = set_send_certificate(fix, sc, c, holder.as_deref(), ctx.now);
-                }
-                None => {
-                    fix = fix.say(format!(
-                        "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
-                        plain(&pattern.value)
-                    ));
-                }
-            }
-            fix = fix.say("Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.");
-            out.push(Finding::new(
-                Code::ExchangeSenderCertificateNameMismatch,
-                Severity::Fail,
-                in_name.clone(),
-                Vec::new(),
-                summary,
-                evidence,
-                fix,
+            )
+        } else {
+            format!(
+                "none of the {} certificate-based inbound connectors expects a name on the certificate the send connector {} presents: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
+                inbound.len(),
+                tick(&sc_name)
+            )
+        };
+        let mut fix = Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::sender_certificate_name",
+            &[&in_name, &primary_pattern.value, &sc_name],
+        );
+        if let Some(cert) = bad_cert
+            && eligible(cert, ctx.now)
+            && let Some(n) = name_on(cert, ctx.now)
+            && let Some(q) = ps_quote(&n)
+        {
+            fix = fix.say(format!(
+                "Either have {} expect the name the send connector's certificate carries (Exchange Online PowerShell):",
+                tick(&in_name)
             ));
+            fix = on_target(
+                fix,
+                EXO,
+                inbound_connector_target(primary).as_ref(),
+                "Set-InboundConnector",
+                &format!("-TlsSenderCertificateName {q}"),
+            );
+            fix.key.values.push(n);
         }
+        let servers: Vec<Option<String>> =
+            picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+        let best = best_certificate(
+            &certs_of(ctx.config, &servers),
+            Some(Pattern::Sender(&primary_pattern.value)),
+            None,
+            ctx.now,
+        );
+        let holder = best.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
+        match best
+            .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
+        {
+            Some((c, steps)) => {
+                fix = fix
+                    .say(format!(
+                        "Or have the send connector present a certificate whose name is {} ({}):",
+                        plain(&primary_pattern.value),
+                        cert_label(c)
+                    ))
+                    .then(steps);
+            }
+            None => {
+                fix = fix.say(format!(
+                    "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
+                    plain(&primary_pattern.value)
+                ));
+            }
+        }
+        fix = fix.say(
+            "Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.",
+        );
+        out.push(Finding::new(
+            Code::ExchangeSenderCertificateNameMismatch,
+            Severity::Fail,
+            in_name.clone(),
+            Vec::new(),
+            summary,
+            evidence,
+            fix,
+        ));
     }
 }
 
@@ -1639,11 +2605,20 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
         let (rcs, absent) = receiving(ctx);
         let mut bad: Vec<String> = Vec::new();
         let mut bad_rc: Vec<(&ReceiveConnector, &Certificate)> = Vec::new();
-        let mut doubts: Vec<String> = absent
-            .iter()
-            .map(|s| format!("no hybrid receive connector of {} was pasted", plain(s)))
-            .collect();
-        let mut pattern_doubt = false;
+        let mut doubts = Doubts::default();
+        for s in &absent {
+            // An Edge server is named `EDGE01 (Edge)`: the command wants the name alone.
+            let server = s.trim_end_matches(" (Edge)");
+            doubts.add(
+                format!("no hybrid receive connector of {} was pasted", plain(s)),
+                match ps_quote(server) {
+                    Some(q) => format!(
+                        "Paste Get-ReceiveConnector -Server {q} | fl (the connectors of that server), then run the check again."
+                    ),
+                    None => "Paste Get-ReceiveConnector -Server <server> | fl for every receiving server, then run the check again.".to_string(),
+                },
+            );
+        }
         for rc in rcs {
             if rc.enabled == Some(false)
                 || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
@@ -1662,11 +2637,14 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ctx.now,
             ) {
                 Selection::Chosen { cert, .. } => match cert_names(cert, ctx.now) {
-                    None => doubts.push(format!(
-                        "the names of the certificate {} presents are not in the paste",
-                        tick(&rc_name)
-                    )),
-                    Some(names) => match pattern_matches(domain, &names, false) {
+                    None => doubts.add(
+                        format!(
+                            "the names of the certificate {} presents are not in the paste",
+                            tick(&rc_name)
+                        ),
+                        ALL_NAMES,
+                    ),
+                    Some(names) => match Pattern::TlsDomain(domain).matches(&names) {
                         PatternMatch::Yes(_) => {}
                         PatternMatch::No => {
                             bad.push(format!(
@@ -1679,16 +2657,22 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
                             bad_rc.push((rc, cert));
                         }
                         PatternMatch::Doubt(why) => {
-                            pattern_doubt = true;
-                            doubts.push(format!("receive connector {}: {why}", tick(&rc_name)));
+                            let hint = if why.contains("only some") {
+                                ALL_NAMES
+                            } else {
+                                NAME_DOUBT
+                            };
+                            doubts
+                                .add(format!("receive connector {}: {why}", tick(&rc_name)), hint);
                         }
                     },
                 },
                 // R1, R6 and R17 (receive side) report a connector that presents nothing.
                 Selection::NotFound { .. } | Selection::Invalid(_) => {}
-                Selection::Unknown(why) => {
-                    doubts.push(format!("receive connector {}: {why}", tick(&rc_name)))
-                }
+                Selection::Unknown(why) => doubts.add(
+                    format!("receive connector {}: {why}", tick(&rc_name)),
+                    unknown_hint(&why, server.as_deref()),
+                ),
             }
         }
         let mut evidence = vec![format!(
@@ -1704,19 +2688,19 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
         );
         if bad.is_empty() {
             if !doubts.is_empty() {
-                evidence.extend(doubts.iter().cloned());
+                evidence.extend(doubts.lines.iter().cloned());
                 out.push(inconclusive(
                     oc_name.clone(),
                     &what,
-                    &doubts.join("; "),
+                    &doubts.why(),
                     evidence,
-                    doubt_hint(pattern_doubt),
+                    &doubts.hint(),
                 ));
             }
             continue;
         }
         evidence.extend(bad.iter().cloned());
-        evidence.extend(doubts.iter().cloned());
+        evidence.extend(doubts.lines.iter().cloned());
         let summary = format!(
             "Exchange Online validates on-premises' certificate against TlsDomain {} (outbound connector {}), but the hybrid receive connector presents a certificate without that name: mail from the cloud to on-premises is deferred ({SUBJECT_MISMATCH})",
             tick(domain),
@@ -1756,7 +2740,14 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
         for (rc, _) in &bad_rc {
             let server = receive_server(rc);
             let certs = certs_of(ctx.config, std::slice::from_ref(&server));
-            if let Some(c) = best_certificate(&certs, Some((domain, false)), None, ctx.now)
+            if let Some(c) =
+                best_certificate(&certs, Some(Pattern::TlsDomain(domain)), None, ctx.now)
+                && !names_already(
+                    rc.tls_certificate_name.as_ref(),
+                    rc.origin.format,
+                    c,
+                    ctx.now,
+                )
                 && let Some(q) = tls_name_of(c, ctx.now).as_deref().and_then(ps_quote)
             {
                 if !pointed {
@@ -1791,7 +2782,7 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
                 plain(domain)
             ));
         }
-        fix = fix.say("Or re-run the Hybrid Configuration Wizard (Update Secure Mail Certificate for Connectors).");
+        fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
         out.push(Finding::new(
             Code::ExchangeTlsDomainNotOnCertificate,
             Severity::Fail,
@@ -2031,25 +3022,12 @@ fn connectors_certificate<'a>(ctx: &Ctx<'a>) -> Option<Result<&'a Certificate, (
     }
 }
 
-fn set_hybrid_certificate(fix: Fix, cert: &Certificate, now: OffsetDateTime) -> Fix {
-    match tls_name_of(cert, now).as_deref().and_then(ps_quote) {
-        Some(q) => fix.run(EMS, format!("Set-HybridConfiguration -TlsCertificateName {q}")),
-        None => match cert.thumbprint.as_deref().and_then(ps_quote) {
-            Some(t) => fix
-                .run(EMS, format!("$c = Get-ExchangeCertificate -Thumbprint {t}"))
-                .run(
-                    EMS,
-                    "Set-HybridConfiguration -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\"",
-                ),
-            None => fix.say("Set-HybridConfiguration -TlsCertificateName \"<I>$($c.Issuer)<S>$($c.Subject)\", with $c the certificate the connectors use."),
-        },
-    }
-}
-
-/// R14 `hc-cert-drift`: the hybrid configuration's `TlsCertificateName` differs from the
-/// hybrid receive connector's or the send connector's, or names a certificate that is not
-/// there: the next full wizard run writes it back onto the connectors (HealthChecker:
-/// "Certificate Matches Hybrid Certificate").
+/// R14 `hc-cert-drift`: the hybrid configuration's `TlsCertificateName` names another
+/// certificate than the hybrid receive connector's or the send connector's (compared as
+/// distinguished names; prose glued onto one leaves it open), or a certificate that none of
+/// its transport servers holds: the next full wizard run writes it back onto the connectors
+/// (HealthChecker: "Certificate Matches Hybrid Certificate"). A certificate missing on one
+/// server only is that server's finding (R1, R2), not the hybrid configuration's.
 fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
     let Some(text) = &hc.tls_certificate_name else {
         return;
@@ -2057,102 +3035,9 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
     let Ok(hc_name) = parse_tls_name(text, hc.origin.format) else {
         return; // R17
     };
-    let mut drift: Vec<String> = Vec::new();
-    let mut doubts: Vec<String> = Vec::new();
-    let mut compare = |label: String, at: String, t: Option<&Text>, format: InputFormat| {
-        match t {
-        None => drift.push(format!("{at}: {label} has no TlsCertificateName")),
-        Some(t) => match parse_tls_name(t, format) {
-            Err(_) => {} // R17 for that connector
-            Ok(n) => match same_tls_name(&hc_name, &n) {
-                Some(true) => {}
-                Some(false) => drift.push(format!("{}: {label}: TlsCertificateName {}", ctx.at(t.loc), tick(&t.value))),
-                None => doubts.push(format!(
-                    "{label}: prose glued onto a pasted TlsCertificateName leaves open whether it names the same certificate"
-                )),
-            },
-        },
-    }
-    };
-    for rc in receiving(ctx).0 {
-        if !has_cloud_capability(rc) && rc.tls_certificate_name.is_none() {
-            // A Default Frontend HCW never touched: the receive rules judge it.
-            continue;
-        }
-        compare(
-            format!("receive connector {}", tick(&receive_name(rc))),
-            ctx.at(rc.origin.loc),
-            rc.tls_certificate_name.as_ref(),
-            rc.origin.format,
-        );
-    }
-    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
-        compare(
-            format!("send connector {}", tick(&send_name(sc))),
-            ctx.at(sc.origin.loc),
-            sc.tls_certificate_name.as_ref(),
-            sc.origin.format,
-        );
-    }
-    // Does it name a certificate the transport servers hold?
-    let mut missing: Vec<String> = Vec::new();
-    let mut renewals: Vec<&Certificate> = Vec::new();
-    if ctx.has_certificates() {
-        let mut servers: Vec<String> = Vec::new();
-        let mut cut = false;
-        for l in [
-            &hc.receiving_transport_servers,
-            &hc.sending_transport_servers,
-            &hc.edge_transport_servers,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            cut |= l.truncated;
-            for s in &l.items {
-                if !servers.iter().any(|x| same_server(x, s)) {
-                    servers.push(s.trim().to_string());
-                }
-            }
-        }
-        let list: Vec<Option<String>> = if servers.is_empty() {
-            vec![None]
-        } else {
-            servers.into_iter().map(Some).collect()
-        };
-        for s in &list {
-            match select::select(
-                ctx.config,
-                Some(text),
-                None,
-                s.as_deref(),
-                hc.origin.format,
-                ctx.now,
-            ) {
-                Selection::NotFound { near, .. } => {
-                    let mut line = format!(
-                        "on {}: no pasted certificate has the issuer and subject it names",
-                        server_label(s)
-                    );
-                    for (c, how) in near {
-                        line.push_str(&format!("; nearly {}: {}", cert_label(c), how.describe()));
-                        if eligible(c, ctx.now) {
-                            renewals.push(c);
-                        }
-                    }
-                    missing.push(line);
-                }
-                Selection::Unknown(why) => doubts.push(format!("on {}: {why}", server_label(s))),
-                _ => {}
-            }
-        }
-        if cut {
-            doubts.push(
-                "a transport server list of the hybrid configuration is cut in the paste"
-                    .to_string(),
-            );
-        }
-    }
+    let mut doubts = Doubts::default();
+    let mut drift = connector_drift(ctx, &hc_name, &mut doubts);
+    let (missing, renewals) = held_nowhere(ctx, hc, text, &mut doubts);
     let mut evidence = vec![format!(
         "{}: hybrid configuration: TlsCertificateName {}",
         ctx.at(text.loc),
@@ -2160,51 +3045,61 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
     )];
     if drift.is_empty() && missing.is_empty() {
         if !doubts.is_empty() {
-            evidence.extend(doubts.iter().cloned());
+            evidence.extend(doubts.lines.iter().cloned());
             out.push(inconclusive(
                 HYBRID.to_string(),
                 "whether the hybrid configuration names the certificate the connectors use",
-                &doubts.join("; "),
+                &doubts.why(),
                 evidence,
-                PASTE_CERTIFICATES,
+                &doubts.hint(),
             ));
         }
         return;
     }
-    evidence.extend(drift.iter().cloned());
-    evidence.extend(missing.iter().cloned());
     let summary = if drift.is_empty() {
-        "the hybrid configuration's TlsCertificateName names a certificate the transport servers do not hold: the next full run of the Hybrid Configuration Wizard writes it onto the connectors".to_string()
+        "the hybrid configuration's TlsCertificateName names a certificate none of its transport servers holds: the next full run of the Hybrid Configuration Wizard writes it onto the connectors".to_string()
     } else {
         "the hybrid configuration names another certificate (TlsCertificateName) than the hybrid connectors (typically one of them was changed by hand after a renewal): the next full run of the Hybrid Configuration Wizard writes the hybrid configuration's value back onto them".to_string()
     };
+    evidence.append(&mut drift);
+    evidence.extend(missing);
+    evidence.extend(doubts.lines.iter().cloned());
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::hybrid_certificate_drift",
         &[&text.value],
     )
-    .say("Re-run the Hybrid Configuration Wizard and choose \"Update Secure Mail Certificate for Connectors\": it sets the certificate on the hybrid configuration and the connectors together.");
+    .say(format!(
+        "{}: the wizard records the certificate in the hybrid configuration and sets it on the connectors together.",
+        rerun_hcw("Re-run")
+    ));
     match connectors_certificate(ctx) {
         Some(Ok(c)) if eligible(c, ctx.now) => {
-            fix = fix.say(format!(
-                "Or record the certificate the connectors use ({}) in the hybrid configuration:",
-                cert_label(c)
-            ));
-            fix = set_hybrid_certificate(fix, c, ctx.now);
-            if let Some(n) = tls_name_of(c, ctx.now) {
-                fix.key.values.push(n);
+            if let Some(steps) = hybrid_certificate_steps(Some(hc), c, ctx.now) {
+                fix = fix
+                    .say(format!(
+                        "Or record the certificate the connectors use ({}) in the hybrid configuration:",
+                        cert_label(c)
+                    ))
+                    .then(steps);
+                if let Some(n) = tls_name_of(c, ctx.now) {
+                    fix.key.values.push(n);
+                }
             }
         }
         Some(Err(())) => {
             fix = fix.say("The connectors themselves present different certificates: settle on the current one first, then record it with Set-HybridConfiguration -TlsCertificateName.");
         }
         None => {
-            if let Some(c) = newest(renewals, ctx.now) {
-                fix = fix.say(format!(
-                    "Or record the renewed certificate ({}) in the hybrid configuration:",
-                    cert_label(c)
-                ));
-                fix = set_hybrid_certificate(fix, c, ctx.now);
+            if let Some(c) = newest(renewals, ctx.now)
+                && let Some(steps) = hybrid_certificate_steps(Some(hc), c, ctx.now)
+            {
+                fix = fix
+                    .say(format!(
+                        "Or record the renewed certificate ({}) in the hybrid configuration:",
+                        cert_label(c)
+                    ))
+                    .then(steps);
                 if let Some(n) = tls_name_of(c, ctx.now) {
                     fix.key.values.push(n);
                 }
@@ -2221,6 +3116,172 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
         evidence,
         fix,
     ));
+}
+
+/// The hybrid connectors whose `TlsCertificateName` names another certificate than the
+/// hybrid configuration's `hc_name`, one evidence line each. A connector without the
+/// property is left out (R6, R7 judge it, and a property list may have left it out of the
+/// paste), and so is one whose own name finds no certificate (R1, R2 and R17 report it, and
+/// the wizard's next run writing the hybrid configuration's value onto it is their fix).
+fn connector_drift(ctx: &Ctx, hc_name: &TlsName, doubts: &mut Doubts) -> Vec<String> {
+    let mut drift = Vec::new();
+    let mut judge = |label: String, t: &Text, format: InputFormat, names_nothing: bool| {
+        let Ok(n) = parse_tls_name(t, format) else {
+            return; // R17 for that connector
+        };
+        match same_tls_name(hc_name, &n) {
+            Some(true) => {}
+            Some(false) if names_nothing => {}
+            Some(false) if without_markup(&hc_name.raw) == without_markup(&t.value) => doubts
+                .add(
+                    format!("{label}: its TlsCertificateName differs from the hybrid configuration's only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)"),
+                    REPASTE,
+                ),
+            Some(false) => drift.push(format!(
+                "{}: {label}: TlsCertificateName {}",
+                ctx.at(t.loc),
+                tick(&t.value)
+            )),
+            None => doubts.add(
+                format!("{label}: prose glued onto a pasted TlsCertificateName leaves open whether it names the same certificate"),
+                REPASTE,
+            ),
+        }
+    };
+    for rc in receiving(ctx).0 {
+        let Some(t) = rc.tls_certificate_name.as_ref() else {
+            continue;
+        };
+        let sel = select::select(
+            ctx.config,
+            Some(t),
+            rc.fqdn.as_ref(),
+            receive_server(rc).as_deref(),
+            rc.origin.format,
+            ctx.now,
+        );
+        let nothing = matches!(sel, Selection::NotFound { .. } | Selection::Invalid(_));
+        judge(
+            format!("receive connector {}", tick(&receive_name(rc))),
+            t,
+            rc.origin.format,
+            nothing,
+        );
+    }
+    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+        let Some(t) = sc.tls_certificate_name.as_ref() else {
+            continue;
+        };
+        let picks = ctx.send_picks(sc);
+        let nothing = picks
+            .per_server
+            .iter()
+            .all(|(_, sel)| matches!(sel, Selection::NotFound { .. } | Selection::Invalid(_)));
+        judge(
+            format!("send connector {}", tick(&send_name(sc))),
+            t,
+            sc.origin.format,
+            nothing,
+        );
+    }
+    drift
+}
+
+/// Whether the hybrid configuration's `TlsCertificateName` names a certificate none of its
+/// transport servers holds: the evidence lines when so (empty when one server holds it, or
+/// when the paste cannot say, which goes to `doubts`), and the near misses that could
+/// replace it.
+fn held_nowhere<'a>(
+    ctx: &Ctx<'a>,
+    hc: &HybridConfiguration,
+    text: &Text,
+    doubts: &mut Doubts,
+) -> (Vec<String>, Vec<&'a Certificate>) {
+    if !ctx.has_certificates() {
+        return (Vec::new(), Vec::new());
+    }
+    let mut servers: Vec<String> = Vec::new();
+    let mut cut = false;
+    for l in [
+        &hc.receiving_transport_servers,
+        &hc.sending_transport_servers,
+        &hc.edge_transport_servers,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        cut |= l.truncated;
+        for s in &l.items {
+            if !servers.iter().any(|x| same_server(x, s)) {
+                servers.push(s.trim().to_string());
+            }
+        }
+    }
+    let list: Vec<Option<String>> = if servers.is_empty() {
+        vec![None]
+    } else {
+        servers.into_iter().map(Some).collect()
+    };
+    let mut missing = Vec::new();
+    let mut renewals = Vec::new();
+    let mut unknown: Vec<(String, String)> = Vec::new();
+    for s in &list {
+        match select::select(
+            ctx.config,
+            Some(text),
+            None,
+            s.as_deref(),
+            hc.origin.format,
+            ctx.now,
+        ) {
+            // One server holds it: the name is right; a server lacking it is R1's and R2's.
+            Selection::Chosen { .. } => return (Vec::new(), Vec::new()),
+            Selection::NotFound { .. }
+                if let Some(c) = markup_twin(ctx, &text.value, s.as_deref()) =>
+            {
+                unknown.push((
+                    format!(
+                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
+                        server_label(s),
+                        cert_label(c)
+                    ),
+                    REPASTE.to_string(),
+                ));
+            }
+            Selection::NotFound { near, .. } => {
+                let mut line = format!(
+                    "on {}: no pasted certificate has the issuer and subject it names",
+                    server_label(s)
+                );
+                for (c, how) in near {
+                    line.push_str(&format!("; nearly {}: {}", cert_label(c), how.describe()));
+                    if eligible(c, ctx.now) {
+                        renewals.push(c);
+                    }
+                }
+                missing.push(line);
+            }
+            Selection::Unknown(why) => unknown.push((
+                format!("on {}: {why}", server_label(s)),
+                unknown_hint(&why, s.as_deref()),
+            )),
+            Selection::Invalid(_) => {}
+        }
+    }
+    if cut {
+        unknown.push((
+            "a transport server list of the hybrid configuration is cut in the paste, so a server it does not show may hold the certificate".to_string(),
+            "Paste the lists in full: Get-HybridConfiguration | Select-Object -ExpandProperty ReceivingTransportServers (and SendingTransportServers, EdgeTransportServers).".to_string(),
+        ));
+    }
+    if !unknown.is_empty() {
+        // A server whose certificates the paste does not show may hold it.
+        for (line, hint) in unknown {
+            doubts.add(line, hint);
+        }
+        return (Vec::new(), Vec::new());
+    }
+    (missing, renewals)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2483,9 +3544,11 @@ fn hybrid_endpoint_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfigura
         out.push(warn(
             "the hybrid configuration names Edge Transport servers and Sending or Receiving servers together: with Edge, mail to and from Exchange Online goes through the Edge servers only, and the other two lists must be empty".to_string(),
             evidence,
+            // Which of the two is meant is the admin's choice: clearing either list by a
+            // printed command would decide it for them (and may wipe the right one).
             Fix::new(Family::Exchange, "exchange::online::edge_with_mailbox_servers", &[])
-                .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow. By hand (Set-HybridConfiguration: EdgeTransportServers is used with the other two set to $null):")
-                .run(EMS, "Set-HybridConfiguration -SendingTransportServers $null -ReceivingTransportServers $null"),
+                .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow: it sets the lists together.")
+                .say("By hand (Set-HybridConfiguration): to keep Edge, set SendingTransportServers and ReceivingTransportServers to $null; to leave Edge, set EdgeTransportServers to $null and check that the other two name the Mailbox servers that should carry hybrid mail."),
         ));
     }
     // ServiceInstance.
@@ -2500,9 +3563,9 @@ fn hybrid_endpoint_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfigura
         out.push(warn(
             format!("the hybrid configuration's ServiceInstance is {}: 0 is Microsoft 365 worldwide and 1 the service operated by 21Vianet; any other value is not valid", tick(si)),
             vec![format!("{at}: hybrid configuration: ServiceInstance {}", tick(si))],
+            // Which instance the tenant lives in is not in the paste: no command guesses it.
             Fix::new(Family::Exchange, "exchange::online::service_instance", &[si])
-                .say("Re-run the Hybrid Configuration Wizard and choose the right Microsoft 365 instance, or set it (Set-HybridConfiguration -ServiceInstance):")
-                .run(EMS, "Set-HybridConfiguration -ServiceInstance 0"),
+                .say("Re-run the Hybrid Configuration Wizard and choose the Microsoft 365 instance your tenant is in, or set it by hand: Set-HybridConfiguration -ServiceInstance 0 for Microsoft 365 worldwide, 1 for the service operated by 21Vianet."),
         ));
     }
 }
@@ -2610,41 +3673,22 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
         .iter()
         .filter(|c| c.enabled != Some(false))
         .count();
+    let hybrid = hybrid_evident(ctx);
     for inb in &ctx.inbound {
         let name = inbound_name(inb);
         let at = ctx.at(inb.origin.loc);
         let target = inbound_connector_target(inb);
         if inb.treat_messages_as_internal == Some(true) {
-            let mut evidence = vec![format!(
-                "{at}: inbound connector {}: TreatMessagesAsInternal `True`",
-                tick(&name)
-            )];
-            if inb.cloud_services_mail_enabled == Some(true) {
-                evidence.push(format!(
-                    "{at}: inbound connector {}: CloudServicesMailEnabled `True` as well, which Microsoft says cannot be combined with it",
-                    tick(&name)
-                ));
-            }
-            let fix = on_target(
-                Fix::new(Family::ExchangeOnline, "exchange::online::treat_messages_as_internal", &[&name])
-                    .say("Turn it off; in hybrid the cross-premises headers (CloudServicesMailEnabled, set by the Hybrid Configuration Wizard) already make on-premises mail internal (Exchange Online PowerShell):"),
-                EXO,
-                target.as_ref(),
-                "Set-InboundConnector",
-                "-TreatMessagesAsInternal $false",
-            );
-            out.push(Finding::new(
-                Code::ExchangeInboundConnectorRisky,
-                Severity::Warn,
-                name.clone(),
-                Vec::new(),
-                format!(
-                    "the inbound connector {} treats all its mail as internal (TreatMessagesAsInternal): Microsoft says hybrid does not need it, and it is a security risk (such mail bypasses anti-spam filtering)",
-                    tick(&name)
-                ),
-                evidence,
-                fix,
-            ));
+            out.push(treat_messages_as_internal(ctx, inb, hybrid));
+        }
+        if inb.enabled != Some(false)
+            && inb.cloud_services_mail_enabled == Some(false)
+            && let Some(sc) = ctx
+                .exo_sends
+                .iter()
+                .find(|s| s.enabled != Some(false) && s.cloud_services_mail_enabled == Some(true))
+        {
+            out.push(inbound_cloud_services_mail_off(ctx, inb, sc));
         }
         if inb.enabled == Some(false) {
             let only = enabled_on_prem == 0;
@@ -2781,6 +3825,105 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
+/// R19, `TreatMessagesAsInternal True`. Set-InboundConnector: "You should only consider using
+/// this parameter when your on-premises organization doesn't use Exchange … In hybrid
+/// environments, you don't need to use this parameter", and it cannot be combined with
+/// `CloudServicesMailEnabled True`. So in a hybrid it is a WARN with the command that turns it
+/// off; without one it may be the documented use, and only the risk is said.
+fn treat_messages_as_internal(ctx: &Ctx, inb: &InboundConnector, hybrid: bool) -> Finding {
+    let name = inbound_name(inb);
+    let at = ctx.at(inb.origin.loc);
+    let mut evidence = vec![format!(
+        "{at}: inbound connector {}: TreatMessagesAsInternal `True`",
+        tick(&name)
+    )];
+    if inb.cloud_services_mail_enabled == Some(true) {
+        evidence.push(format!(
+            "{at}: inbound connector {}: CloudServicesMailEnabled `True` as well, which Microsoft says cannot be combined with it",
+            tick(&name)
+        ));
+    }
+    if hybrid {
+        let fix = on_target(
+            Fix::new(Family::ExchangeOnline, "exchange::online::treat_messages_as_internal", &[&name])
+                .say("Turn it off; in hybrid the cross-premises headers (CloudServicesMailEnabled, set by the Hybrid Configuration Wizard) already make on-premises mail internal (Exchange Online PowerShell):"),
+            EXO,
+            inbound_connector_target(inb).as_ref(),
+            "Set-InboundConnector",
+            "-TreatMessagesAsInternal $false",
+        );
+        Finding::new(
+            Code::ExchangeInboundConnectorRisky,
+            Severity::Warn,
+            name.clone(),
+            Vec::new(),
+            format!(
+                "the inbound connector {} treats all its mail as internal (TreatMessagesAsInternal): Microsoft says hybrid does not need it, and it is a security risk (such mail bypasses anti-spam filtering)",
+                tick(&name)
+            ),
+            evidence,
+            fix,
+        )
+    } else {
+        Finding::new(
+            Code::ExchangeInboundConnectorRisky,
+            Severity::Info,
+            name.clone(),
+            Vec::new(),
+            format!(
+                "the inbound connector {} treats all its mail as internal (TreatMessagesAsInternal): Microsoft documents this for on-premises servers that are not Exchange; such mail bypasses anti-spam filtering, so only your own server must be able to use the connector",
+                tick(&name)
+            ),
+            evidence,
+            Fix::new(Family::ExchangeOnline, "exchange::online::treat_messages_as_internal_no_hybrid", &[&name])
+                .say("Nothing to change if the on-premises server is not Exchange and the connector recognises it by its certificate or its own IP addresses. If it is Exchange in a hybrid deployment, turn it off and let the Hybrid Configuration Wizard set CloudServicesMailEnabled instead (Set-InboundConnector <connector> -TreatMessagesAsInternal $false)."),
+        )
+    }
+}
+
+/// B6: the OnPremises inbound connector has `CloudServicesMailEnabled False` while the send
+/// connector to Exchange Online has it True; the Hybrid Configuration Wizard sets both True.
+/// Set-InboundConnector: with `$false` "any cross-premises headers are removed from messages
+/// that flow through the connector", so mail from on-premises users loses its internal
+/// status. The parameter is marked "do not use manually": the fix is the wizard.
+fn inbound_cloud_services_mail_off(
+    ctx: &Ctx,
+    inb: &InboundConnector,
+    sc: &SendConnector,
+) -> Finding {
+    let name = inbound_name(inb);
+    let sc_name = send_name(sc);
+    Finding::new(
+        Code::ExchangeInboundConnectorRisky,
+        Severity::Warn,
+        name.clone(),
+        Vec::new(),
+        format!(
+            "the inbound connector {} has CloudServicesMailEnabled False while the send connector {} sends with it True (the Hybrid Configuration Wizard sets both True): Exchange Online removes the cross-premises headers from mail that arrives through it, so mail from on-premises users is not treated as internal",
+            tick(&name),
+            tick(&sc_name)
+        ),
+        vec![
+            format!(
+                "{}: inbound connector {}: CloudServicesMailEnabled `False`",
+                ctx.at(inb.origin.loc),
+                tick(&name)
+            ),
+            format!(
+                "{}: send connector {}: CloudServicesMailEnabled `True`",
+                ctx.at(sc.origin.loc),
+                tick(&sc_name)
+            ),
+        ],
+        Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::inbound_cloud_services_mail",
+            &[&name],
+        )
+        .say("Re-run the Hybrid Configuration Wizard: it sets CloudServicesMailEnabled on the connectors it creates and updates. Microsoft marks the parameter \"do not use manually\" (Set-InboundConnector: use it only when Microsoft support directs you to; use the Hybrid Configuration Wizard instead)."),
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // R20 — risky outbound connectors.
 
@@ -2795,7 +3938,7 @@ fn is_tenant_domain(domain: &str) -> bool {
 }
 
 /// R20 `out-misconfig`: the OnPremises outbound connector uses MX, is disabled, is scoped by
-/// transport rules, misses hybrid domains, validates no certificate, or was never validated
+/// transport rules, misses hybrid domains, or validates no certificate
 /// (Set-OutboundConnector; the HCW baseline).
 fn outbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
     let smart_host = ctx
@@ -2972,14 +4115,7 @@ fn outbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
                     .say("The Hybrid Configuration Wizard sets TlsSettings DomainValidation with TlsDomain the name on the on-premises certificate: Set-OutboundConnector <connector> -TlsSettings DomainValidation -TlsDomain <name on the certificate>."),
             ));
         }
-        if oc.is_validated == Some(false) {
-            out.push(finding(
-                Severity::Info,
-                format!("the outbound connector {} to on-premises has not been validated (IsValidated False)", tick(&name)),
-                vec![format!("{at}: outbound connector {}: IsValidated `False`", tick(&name))],
-                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_validate", &[&name])
-                    .say("Validate it in the Exchange admin centre (Mail flow > Connectors > the connector > Validate this connector), with an on-premises address as the test recipient."),
-            ));
-        }
+        // IsValidated False is not reported: connectors the wizard creates are commonly never
+        // validated, so it is noise in every healthy hybrid and says nothing about mail flow.
     }
 }

@@ -407,14 +407,29 @@ fn a_source_server_without_the_certificate_fails_intermittently_and_is_told_to_i
         f.summary
     );
     assert!(f.summary.contains("intermittently"));
-    assert!(commands(f).is_empty(), "the connector itself is right");
+    // The connector itself is right: no Set-SendConnector, only the copy to EX02, as one
+    // pipeline (no variable a line pasted on its own could leave stale), with a password
+    // and without -PrivateKeyExportable.
+    assert_eq!(
+        commands(f),
+        [
+            "$pw = Read-Host -AsSecureString -Prompt 'Password for the exported certificate'"
+                .to_string(),
+            format!(
+                "Export-ExchangeCertificate -Server 'EX01' -Thumbprint '{THUMB}' -BinaryEncoded -Password $pw | ForEach-Object {{ Import-ExchangeCertificate -Server 'EX02' -FileData $_.FileData -Password $pw }}"
+            ),
+            format!(
+                "Enable-ExchangeCertificate -Server 'EX02' -Thumbprint '{THUMB}' -Services SMTP"
+            ),
+        ]
+    );
     let words = prose(f);
     assert!(
-        words.contains("EX02 must hold the certificate A1B2"),
+        words.contains("EX02 must hold the certificate too"),
         "{words}"
     );
-    assert!(words.contains("Import-ExchangeCertificate"));
-    assert!(words.contains("answer No"));
+    assert!(words.contains("answering No"));
+    assert!(!words.contains("PrivateKeyExportable"));
 }
 
 #[test]
@@ -881,7 +896,7 @@ fn a_blank_tls_auth_level_counts_only_in_a_full_paste() {
 }
 
 #[test]
-fn cloud_services_mail_off_fails_and_points_at_the_wizard_first() {
+fn cloud_services_mail_off_fails_and_points_at_the_wizard_only() {
     let mut c = healthy();
     c.send_connectors[0].cloud_services_mail_enabled = Some(false);
     let findings = check(&c, NOW, Limits::default());
@@ -891,11 +906,46 @@ fn cloud_services_mail_off_fails_and_points_at_the_wizard_first() {
     let words = prose(f);
     assert!(words.starts_with("Re-run the Hybrid Configuration Wizard"));
     assert!(words.contains("do not use manually"));
+    // Set-SendConnector: "don't use this parameter unless … directed … by Microsoft
+    // Customer Service and Support": no command for it.
+    assert!(commands(f).is_empty(), "{:?}", commands(f));
+}
+
+#[test]
+fn cloud_services_mail_off_on_a_plain_relay_through_eop_is_information_only() {
+    // Review item 8: a non-hybrid relay to EOP rightly has it False.
+    let relay = SendConnector {
+        origin: origin(40),
+        identity: Some("To EOP".into()),
+        name: Some("To EOP".into()),
+        enabled: Some(true),
+        address_spaces: Some(list(&["SMTP:*;1"], 41)),
+        smart_hosts: Some(list(&["contoso-com.mail.protection.outlook.com"], 42)),
+        dns_routing_enabled: Some(false),
+        tls_auth_level: Some("DomainValidation".into()),
+        tls_domain: Some("mail.protection.outlook.com".into()),
+        require_tls: Some(true),
+        cloud_services_mail_enabled: Some(false),
+        ..Default::default()
+    };
+    let c = Config {
+        inputs: healthy().inputs,
+        send_connectors: vec![relay],
+        ..Default::default()
+    };
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeSendTlsPolicy);
+    assert_eq!(f.severity, Severity::Info, "{f:#?}");
+    assert!(f.summary.contains("plain relay"));
+    assert!(commands(f).is_empty());
+    // The same connector beside a hybrid configuration, but not the coexistence connector:
+    // still only information.
+    let mut c = c;
+    c.hybrid = vec![hybrid()];
+    let f = check(&c, NOW, Limits::default());
     assert_eq!(
-        commands(f),
-        [format!(
-            "Set-SendConnector '{SC_ID}' -CloudServicesMailEnabled $true"
-        )]
+        one(&f, Code::ExchangeSendTlsPolicy).severity,
+        Severity::Info
     );
 }
 
@@ -947,7 +997,11 @@ fn a_hybrid_configuration_naming_a_replaced_certificate_is_offered_the_renewal()
     c.hybrid[0].tls_certificate_name = Some(text(&old, 106));
     let findings = check(&c, NOW, Limits::default());
     let f = one(&findings, Code::ExchangeHybridCertificateDrift);
-    assert!(f.summary.contains("the transport servers do not hold"));
+    assert!(
+        f.summary.contains("none of its transport servers holds"),
+        "{}",
+        f.summary
+    );
     assert_eq!(
         commands(f),
         [format!(
@@ -1049,14 +1103,17 @@ fn edge_with_mailbox_servers_and_an_unknown_service_instance_warn() {
     let drift = of(&findings, Code::ExchangeHybridEndpointDrift);
     assert_eq!(drift.len(), 2, "{findings:#?}");
     let edge = drift.iter().find(|f| f.summary.contains("Edge")).unwrap();
-    assert_eq!(
-        commands(edge),
-        ["Set-HybridConfiguration -SendingTransportServers $null -ReceivingTransportServers $null"]
-    );
+    // Which list is wrong is the admin's choice: no command clears one for them.
+    assert!(commands(edge).is_empty(), "{:?}", commands(edge));
+    assert!(prose(edge).contains("to keep Edge"));
+    assert!(prose(edge).contains("to leave Edge"));
+    let si = drift
+        .iter()
+        .find(|f| f.summary.contains("ServiceInstance is `7`"))
+        .unwrap();
     assert!(
-        drift
-            .iter()
-            .any(|f| f.summary.contains("ServiceInstance is `7`"))
+        commands(si).is_empty(),
+        "the tenant's instance is not in the paste"
     );
     c.hybrid[0].edge_transport_servers = Some(list(&[], 103));
     c.hybrid[0].service_instance = Some("1".into());
@@ -1267,7 +1324,10 @@ fn disabled_rule_scoped_unvalidated_and_opportunistic_outbound_connectors() {
         .filter(|f| f.severity == Severity::Info)
         .collect();
     assert_eq!(warn.len(), 2, "{risky:#?}");
-    assert_eq!(info.len(), 2, "{risky:#?}");
+    // TlsSettings EncryptionOnly; IsValidated False is not reported (C16: wizard-made
+    // connectors are commonly never validated).
+    assert_eq!(info.len(), 1, "{risky:#?}");
+    assert!(risky.iter().all(|f| !f.summary.contains("IsValidated")));
     let cmds: Vec<&str> = warn.iter().flat_map(|f| commands(f)).collect();
     assert_eq!(
         cmds,
@@ -1361,4 +1421,524 @@ fn odd_values_do_not_panic() {
     assert!(!is_hcw_send_name(
         "Outbound to Office 365 - ééééééééééééééééééé"
     ));
+}
+
+// ---------------------------------------------------------------------------------------
+// Trial 2026-12 (issue 11): each case failed before its fix.
+
+/// The value a command sets with `param` (`-TlsCertificateName '<v>'`), unquoted.
+fn set_value(cmd: &str, param: &str) -> Option<String> {
+    let rest = &cmd[cmd.find(&format!("{param} '"))? + param.len() + 2..];
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            if chars.peek() == Some(&'\'') {
+                chars.next();
+            } else {
+                return Some(out);
+            }
+        }
+        out.push(c);
+    }
+    None
+}
+
+/// No command sets a value the object already has.
+fn no_command_sets_a_value_to_itself(c: &Config, findings: &[Finding]) {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let text = |t: &Option<Text>| t.as_ref().map(|t| t.value.clone());
+    for f in findings {
+        for cmd in commands(f) {
+            let names = |id: &Option<String>| id.as_deref().is_some_and(|i| cmd.contains(i));
+            let mut current: Vec<Option<String>> = Vec::new();
+            let param = if let Some(v) = set_value(cmd, "-TlsCertificateName") {
+                if cmd.starts_with("Set-HybridConfiguration") {
+                    current.extend(c.hybrid.iter().map(|h| text(&h.tls_certificate_name)));
+                } else if cmd.starts_with("Set-SendConnector") {
+                    current.extend(
+                        c.send_connectors
+                            .iter()
+                            .filter(|s| names(&s.identity))
+                            .map(|s| text(&s.tls_certificate_name)),
+                    );
+                } else if cmd.starts_with("Set-ReceiveConnector") {
+                    current.extend(
+                        c.receive_connectors
+                            .iter()
+                            .filter(|r| names(&r.identity))
+                            .map(|r| text(&r.tls_certificate_name)),
+                    );
+                }
+                v
+            } else if let Some(v) = set_value(cmd, "-TlsSenderCertificateName") {
+                current.extend(
+                    c.inbound_connectors
+                        .iter()
+                        .filter(|i| names(&i.identity))
+                        .map(|i| text(&i.tls_sender_certificate_name)),
+                );
+                v
+            } else if let Some(v) = set_value(cmd, "-TlsDomain") {
+                current.extend(
+                    c.outbound_connectors
+                        .iter()
+                        .filter(|o| names(&o.identity))
+                        .map(|o| o.tls_domain.clone()),
+                );
+                v
+            } else if let Some(v) = set_value(cmd, "-SmartHosts") {
+                current.extend(
+                    c.outbound_connectors
+                        .iter()
+                        .filter(|o| names(&o.identity))
+                        .filter_map(|o| o.smart_hosts.as_ref())
+                        .filter(|h| h.items.len() == 1)
+                        .map(|h| Some(h.items[0].clone())),
+                );
+                v
+            } else {
+                continue;
+            };
+            assert!(
+                !current.iter().flatten().any(|x| same(x, &param)),
+                "{cmd} sets the value the object already has ({f:#?})"
+            );
+        }
+    }
+}
+
+/// The trial's two-server hybrid: EX02 lacks the certificate the hybrid configuration, both
+/// receive connectors and the send connector name.
+fn two_servers() -> Config {
+    let mut c = healthy();
+    c.certificates.push(own("EX02"));
+    c.receive_connectors.push(receive("EX02", 30));
+    c.send_connectors[0].source_transport_servers = Some(list(&["EX01", "EX02"], 44));
+    c.hybrid[0].receiving_transport_servers = Some(list(&["EX01", "EX02"], 101));
+    c.hybrid[0].sending_transport_servers = Some(list(&["EX01", "EX02"], 102));
+    c
+}
+
+#[test]
+fn a3_a_certificate_missing_on_one_server_is_not_hybrid_drift() {
+    let c = two_servers();
+    let findings = check(&c, NOW, Limits::default());
+    assert!(
+        of(&findings, Code::ExchangeHybridCertificateDrift).is_empty(),
+        "EX01 holds the certificate the hybrid configuration names: {findings:#?}"
+    );
+    // The server that lacks it is reported where it belongs.
+    one(&findings, Code::ExchangeSendCertificateNotFound);
+    no_command_sets_a_value_to_itself(&c, &findings);
+    // Held nowhere: drift, with the renewal offered (never the value it already has).
+    let mut c = two_servers();
+    let old = format!("<I>{OLD_CA}<S>{SUBJECT}");
+    c.hybrid[0].tls_certificate_name = Some(text(&old, 106));
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeHybridCertificateDrift);
+    assert!(f.evidence.iter().any(|e| e.contains("on EX02: no pasted")));
+    no_command_sets_a_value_to_itself(&c, &findings);
+}
+
+#[test]
+fn a3_a_connector_whose_own_name_finds_nothing_is_not_hybrid_drift_and_gets_no_self_set() {
+    // The trial's inv/recv-rev.txt: the receive connector's name is reversed, the hybrid
+    // configuration is right. R1 reports the connector; the hybrid configuration is not
+    // offered the value it already has.
+    let mut c = healthy();
+    let reversed = "<I>C=US, O=DigiCert Inc, CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1<S>C=CH, L=Zurich, O=Contoso Ltd, CN=mail.contoso.com";
+    c.receive_connectors[0].tls_certificate_name = Some(text(reversed, 23));
+    let findings = check(&c, NOW, Limits::default());
+    assert!(
+        of(&findings, Code::ExchangeHybridCertificateDrift).is_empty(),
+        "{findings:#?}"
+    );
+    no_command_sets_a_value_to_itself(&c, &findings);
+    assert!(
+        findings
+            .iter()
+            .flat_map(commands)
+            .all(|cmd| !cmd.starts_with("Set-HybridConfiguration")),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn a3_prose_glued_onto_the_hybrid_name_is_a_doubt_not_drift() {
+    let mut c = healthy();
+    c.send_connectors[0].tls_certificate_name = Some(text(
+        &format!(
+            "{}Since the renewal the connector does not work and we see errors",
+            hybrid_name()
+        ),
+        43,
+    ));
+    let findings = check(&c, NOW, Limits::default());
+    assert!(of(&findings, Code::ExchangeHybridCertificateDrift).is_empty());
+    let i = inconclusive_about(&findings, "whether the hybrid configuration names");
+    assert!(i.summary.contains("prose glued"), "{}", i.summary);
+    assert!(prose(i).contains("| fl > file.txt"), "{}", prose(i));
+    assert!(!prose(i).contains("Get-ExchangeCertificate"));
+}
+
+/// The certificate before the renewal: expired, still in the store.
+fn expired_cert(server: &str) -> Certificate {
+    Certificate {
+        thumbprint: Some("0C7D3A2B1E9F8A7B6C5D4E3F2A1B0C9D8E7F6A5B".into()),
+        status: Some("DateInvalid".into()),
+        not_before: Some(date("2025-03-14T00:00:00Z")),
+        not_after: Some(date("2026-03-15T23:59:59Z")),
+        origin: origin(3),
+        ..third_party(server, "", OLD_CA, SUBJECT, &["mail.contoso.com"])
+    }
+}
+
+#[test]
+fn b1_an_expired_certificate_on_the_send_connector_fails_and_points_at_the_renewal() {
+    // The trial's stale2/: the old certificate is still there; the send connector and the
+    // hybrid configuration name it; the renewal is in the store.
+    let mut c = healthy();
+    c.certificates.push(expired_cert("EX01"));
+    let old = format!("<I>{OLD_CA}<S>{SUBJECT}");
+    c.send_connectors[0].tls_certificate_name = Some(text(&old, 43));
+    c.hybrid[0].tls_certificate_name = Some(text(&old, 106));
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Fail);
+    assert_eq!(
+        f.endpoint, SC_ID,
+        "the send connector's, not the receive connector's"
+    );
+    assert!(f.summary.contains("expired on 2026-03-15"), "{}", f.summary);
+    assert!(f.summary.contains("DateInvalid"));
+    assert!(f.summary.contains("550 5.7.64"));
+    assert_eq!(
+        commands(f),
+        [
+            format!("Set-SendConnector '{SC_ID}' -TlsCertificateName '<I>{CA}<S>{SUBJECT}'"),
+            format!("Set-HybridConfiguration -TlsCertificateName '<I>{CA}<S>{SUBJECT}'"),
+        ]
+    );
+    assert!(prose(f).contains("choose the certificate again"));
+    no_command_sets_a_value_to_itself(&c, &findings);
+    // Without the renewal in the store: words, with the one-pipeline placeholder.
+    c.certificates.remove(0);
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert!(commands(f).is_empty(), "{:?}", commands(f));
+    assert!(prose(f).contains("ForEach-Object { Set-SendConnector"));
+    assert!(!prose(f).contains("$c ="));
+}
+
+#[test]
+fn b1_b3_expiry_follows_fail_days_and_warn_days() {
+    let mut c = healthy();
+    c.certificates[0].not_after = Some(date("2026-12-03T23:00:00Z"));
+    let limits = |warn_days, fail_days| Limits {
+        warn_days,
+        fail_days,
+    };
+    let findings = check(&c, NOW, limits(30, 7));
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Fail);
+    assert!(
+        f.summary.contains("expires in 1 day (NotAfter 2026-12-03)"),
+        "{}",
+        f.summary
+    );
+    let findings = check(&c, NOW, limits(30, 0));
+    assert_eq!(
+        one(&findings, Code::ExchangeCertificateUnusable).severity,
+        Severity::Warn
+    );
+    let findings = check(&c, NOW, limits(0, 0));
+    assert!(of(&findings, Code::ExchangeCertificateUnusable).is_empty());
+    // A NotAfter that reads both ways across the window: inconclusive, never FAIL.
+    c.certificates[0].not_after = Some(Date::Ambiguous {
+        month_first: datetime!(2026-12-03 00:00 UTC),
+        day_first: datetime!(2027-03-12 00:00 UTC),
+    });
+    let findings = check(&c, NOW, limits(30, 7));
+    assert!(of(&findings, Code::ExchangeCertificateUnusable).is_empty());
+    let i = inconclusive_about(&findings, "is usable");
+    assert!(i.summary.contains("reads both ways"), "{}", i.summary);
+    assert!(prose(i).contains("ToString('o')"));
+}
+
+#[test]
+fn b1_a_send_certificate_without_smtp_a_key_or_a_ca_is_reported_for_the_send_connector() {
+    let mut c = healthy();
+    c.certificates[0].services = Some(Flags::of(&["IIS"]));
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.endpoint, SC_ID);
+    assert_eq!(f.severity, Severity::Warn);
+    assert_eq!(
+        commands(f),
+        [format!(
+            "Enable-ExchangeCertificate -Server 'EX01' -Thumbprint '{THUMB}' -Services SMTP"
+        )]
+    );
+    let mut c = healthy();
+    c.certificates[0].status = Some("RevocationCheckFailure".into());
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(commands(f)[0].contains("Test-Certificate"));
+    // A self-signed certificate named in TlsCertificateName.
+    let mut c = healthy();
+    c.send_connectors[0].tls_certificate_name = Some(text("<I>CN=EX01<S>CN=EX01", 43));
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeCertificateUnusable);
+    assert_eq!(f.severity, Severity::Fail);
+    assert!(f.summary.contains("self-signed"));
+}
+
+#[test]
+fn b4_a_wildcard_certificate_satisfies_a_single_name_tls_domain() {
+    // The trial's wild/: certificate `*.contoso.com` only, TlsSenderCertificateName
+    // `*.contoso.com`, TlsDomain `mail.contoso.com`: RFC 6125 name validation, a match.
+    let mut c = healthy();
+    c.certificates[0].subject = Some(Text::new("CN=*.contoso.com"));
+    c.certificates[0].domains = Some(List::of(&["*.contoso.com"]));
+    let name = format!("<I>{CA}<S>CN=*.contoso.com");
+    c.send_connectors[0].tls_certificate_name = Some(text(&name, 43));
+    c.receive_connectors[0].tls_certificate_name = Some(text(&name, 23));
+    c.hybrid[0].tls_certificate_name = Some(text(&name, 106));
+    c.inbound_connectors[0].tls_sender_certificate_name = Some(text("*.contoso.com", 63));
+    let findings = check(&c, NOW, Limits::default());
+    assert!(findings.is_empty(), "{findings:#?}");
+    // TlsSenderCertificateName naming a single host against it stays a doubt.
+    c.inbound_connectors[0].tls_sender_certificate_name = Some(text("mail.contoso.com", 63));
+    let findings = check(&c, NOW, Limits::default());
+    no_warnings(&findings);
+    inconclusive_about(&findings, "presents the certificate name");
+    // A wildcard TlsDomain against the bare domain stays a doubt too (the existing case in
+    // a_receiving_server_whose_connector_was_not_pasted_is_inconclusive).
+}
+
+#[test]
+fn b6_an_inbound_connector_without_cloud_services_mail_warns_and_points_at_the_wizard() {
+    let mut c = healthy();
+    c.inbound_connectors[0].cloud_services_mail_enabled = Some(false);
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeInboundConnectorRisky);
+    assert_eq!(f.severity, Severity::Warn);
+    assert_eq!(f.endpoint, IN_ID);
+    assert!(
+        f.summary.contains("not treated as internal"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(f.evidence.len(), 2);
+    assert!(commands(f).is_empty());
+    let words = prose(f);
+    assert!(words.starts_with("Re-run the Hybrid Configuration Wizard"));
+    assert!(words.contains("do not use manually"));
+    // The send connector without it as well: not this rule's mismatch.
+    c.send_connectors[0].cloud_services_mail_enabled = Some(false);
+    let findings = check(&c, NOW, Limits::default());
+    assert!(of(&findings, Code::ExchangeInboundConnectorRisky).is_empty());
+}
+
+#[test]
+fn c7_a_missing_receive_connector_asks_for_the_receive_connector() {
+    let mut c = healthy();
+    c.hybrid[0].receiving_transport_servers = Some(list(&["EX01", "EX02"], 101));
+    let findings = check(&c, NOW, Limits::default());
+    let i = inconclusive_about(&findings, "TlsDomain `mail.contoso.com`");
+    let hint = prose(i);
+    assert!(
+        hint.contains("Get-ReceiveConnector -Server 'EX02' | fl"),
+        "{hint}"
+    );
+    assert!(!hint.contains("Get-ExchangeCertificate"), "{hint}");
+}
+
+#[test]
+fn c16_an_unvalidated_wizard_connector_is_not_noise() {
+    let mut c = healthy();
+    c.outbound_connectors[0].is_validated = Some(false);
+    let findings = check(&c, NOW, Limits::default());
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
+fn review_6_a_second_inbound_connector_for_another_sender_is_no_mismatch() {
+    let mut c = healthy();
+    let mut branch = inbound();
+    branch.identity = Some("Scanner relay from branch office".into());
+    branch.name = branch.identity.clone();
+    branch.connector_source = Some("AdminUI".into());
+    branch.tls_sender_certificate_name = Some(text("relay.fabrikam-branch.com", 143));
+    c.inbound_connectors.push(branch);
+    let findings = check(&c, NOW, Limits::default());
+    assert!(
+        of(&findings, Code::ExchangeSenderCertificateNameMismatch).is_empty(),
+        "{findings:#?}"
+    );
+    // When neither matches: one FAIL, naming both, fixed on the wizard's connector.
+    c.inbound_connectors[0].tls_sender_certificate_name = Some(text("smtp.contoso.com", 63));
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeSenderCertificateNameMismatch);
+    assert_eq!(f.endpoint, IN_ID);
+    assert!(f.summary.contains("none of the 2"), "{}", f.summary);
+    assert_eq!(
+        commands(f),
+        [format!(
+            "Set-InboundConnector '{IN_ID}' -TlsSenderCertificateName 'mail.contoso.com'"
+        )]
+    );
+}
+
+#[test]
+fn review_14_treat_messages_as_internal_without_a_hybrid_is_information() {
+    let mut c = healthy();
+    c.hybrid.clear();
+    c.receive_connectors.clear();
+    c.send_connectors.clear();
+    c.outbound_connectors.clear();
+    c.inbound_connectors[0].connector_source = Some("AdminUI".into());
+    c.inbound_connectors[0].cloud_services_mail_enabled = Some(false);
+    c.inbound_connectors[0].treat_messages_as_internal = Some(true);
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeInboundConnectorRisky);
+    assert_eq!(f.severity, Severity::Info);
+    assert!(commands(f).is_empty());
+    assert!(f.summary.contains("not Exchange"));
+}
+
+#[test]
+fn review_1_a_property_list_without_tls_certificate_name_is_inconclusive_not_fail() {
+    // `Get-SendConnector | fl Identity,AddressSpaces,SmartHosts,RequireTLS,TlsAuthLevel,TlsDomain`
+    let mut c = healthy();
+    let sc = &mut c.send_connectors[0];
+    sc.tls_certificate_name = None;
+    sc.fqdn = None;
+    sc.dns_routing_enabled = None;
+    sc.cloud_services_mail_enabled = None;
+    sc.source_transport_servers = None;
+    let findings = check(&c, NOW, Limits::default());
+    assert!(
+        of(&findings, Code::ExchangeSendNoCertificate).is_empty(),
+        "{findings:#?}"
+    );
+    let i = inconclusive_about(&findings, "which certificate send connector");
+    assert!(prose(i).contains("Get-SendConnector"));
+}
+
+#[test]
+fn review_17_a_wrapped_certificate_name_is_read_on_the_server_in_one_pipeline() {
+    let mut c = healthy();
+    c.send_connectors[0].tls_certificate_name = Some(text(&format!("<I>{OLD_CA}<S>{SUBJECT}"), 43));
+    c.certificates[0].issuer = Some(Text {
+        wrapped: true,
+        ..Text::new(CA)
+    });
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeSendCertificateNotFound);
+    assert_eq!(
+        commands(f),
+        [format!(
+            "Get-ExchangeCertificate -Server 'EX01' -Thumbprint '{THUMB}' | ForEach-Object {{ Set-SendConnector '{SC_ID}' -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }}"
+        )]
+    );
+    for f in &findings {
+        for step in &f.fix.steps {
+            let t = match step {
+                Step::Prose { text } | Step::Command { text, .. } => text,
+            };
+            assert!(!t.contains("$c"), "{t}");
+        }
+    }
+}
+
+#[test]
+fn a_tls_policy_command_sets_only_what_is_wrong() {
+    let mut c = healthy();
+    c.send_connectors[0].require_tls = Some(false);
+    let findings = check(&c, NOW, Limits::default());
+    let f = one(&findings, Code::ExchangeSendTlsPolicy);
+    assert_eq!(
+        commands(f),
+        [format!("Set-SendConnector '{SC_ID}' -RequireTLS $true")]
+    );
+}
+
+#[test]
+fn no_fix_in_the_suite_s_cases_sets_a_value_to_itself() {
+    let mut cases = vec![healthy(), two_servers()];
+    let mut c = healthy();
+    c.hybrid[0].tls_certificate_name = Some(text(&format!("<I>{OLD_CA}<S>{SUBJECT}"), 106));
+    cases.push(c);
+    let mut c = healthy();
+    c.outbound_connectors[0].tls_domain = Some("smtp.contoso.com".into());
+    cases.push(c);
+    let mut c = healthy();
+    c.inbound_connectors[0].tls_sender_certificate_name = Some(text("smtp.contoso.com", 63));
+    cases.push(c);
+    let mut c = healthy();
+    c.receive_connectors[0].tls_certificate_name = None;
+    cases.push(c);
+    let mut c = healthy();
+    c.hybrid[0].on_premises_smart_host = Some("hybrid.contoso.com".into());
+    cases.push(c);
+    for c in &cases {
+        no_command_sets_a_value_to_itself(c, &check(c, NOW, Limits::default()));
+    }
+}
+
+#[test]
+fn a1_a_name_that_differs_only_by_a_forum_s_link_brackets_is_inconclusive() {
+    // Sample 02: the forum turned `OU=http://…/` into `OU=[http://…/]`.
+    const GD: &str = "CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O=\"GoDaddy.com, Inc.\", L=Scottsdale, S=Arizona, C=US";
+    let bracketed = format!(
+        "<I>{}<S>{SUBJECT}",
+        GD.replace(
+            "OU=http://certs.godaddy.com/repository/",
+            "OU=[http://certs.godaddy.com/repository/]"
+        )
+    );
+    let mut c = healthy();
+    c.certificates[0].issuer = Some(Text::new(GD));
+    c.receive_connectors[0].tls_certificate_name = Some(text(&format!("<I>{GD}<S>{SUBJECT}"), 23));
+    c.send_connectors[0].tls_certificate_name = Some(text(&bracketed, 43));
+    c.hybrid[0].tls_certificate_name = Some(text(&bracketed, 106));
+    let findings = check(&c, NOW, Limits::default());
+    no_warnings(&findings);
+    let i = inconclusive_about(&findings, "hold its certificate");
+    assert!(
+        i.summary.contains("only by characters a web page"),
+        "{}",
+        i.summary
+    );
+    assert!(prose(i).contains("| fl > file.txt"));
+    inconclusive_about(&findings, "whether the hybrid configuration names");
+}
+
+#[test]
+fn b1_an_expired_duplicate_whose_order_the_dates_do_not_settle_is_inconclusive() {
+    // Two certificates with the same issuer and subject; every NotBefore reads both ways and
+    // the readings overlap: which one Exchange takes is open, so the old one's expiry is not
+    // the connector's verdict.
+    let mut c = healthy();
+    let mut old = expired_cert("EX01");
+    old.issuer = Some(Text::new(CA));
+    old.not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2026-03-04 00:00 UTC),
+        day_first: datetime!(2026-04-03 00:00 UTC),
+    });
+    c.certificates[0].not_before = Some(Date::Ambiguous {
+        month_first: datetime!(2026-03-05 00:00 UTC),
+        day_first: datetime!(2026-05-03 00:00 UTC),
+    });
+    c.certificates.insert(0, old);
+    let findings = check(&c, NOW, Limits::default());
+    assert!(
+        of(&findings, Code::ExchangeCertificateUnusable).is_empty(),
+        "{findings:#?}"
+    );
+    let i = inconclusive_about(&findings, "is usable");
+    assert!(i.summary.contains("do not settle"), "{}", i.summary);
 }
