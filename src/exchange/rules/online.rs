@@ -1259,37 +1259,6 @@ fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
         .or_else(|| cert.not_after.clone())
 }
 
-/// The earliest and latest reading of the certificate's `NotBefore`.
-fn not_before_range(
-    cert: &Certificate,
-    now: OffsetDateTime,
-) -> Option<(OffsetDateTime, OffsetDateTime)> {
-    if let Some(i) = select::parsed(cert, now) {
-        return Some((i.not_before_at, i.not_before_at));
-    }
-    match cert.not_before.as_ref()? {
-        Date::Known(d) => Some((*d, *d)),
-        Date::Ambiguous {
-            month_first,
-            day_first,
-        } => Some((
-            (*month_first).min(*day_first),
-            (*month_first).max(*day_first),
-        )),
-    }
-}
-
-/// Exchange takes the newest `NotBefore` among the certificates a name matches: `cert` is
-/// that one under every reading of the paste's dates.
-fn newest_settled(cert: &Certificate, rivals: &[&Certificate], now: OffsetDateTime) -> bool {
-    let Some((mine, _)) = not_before_range(cert, now) else {
-        return rivals.is_empty();
-    };
-    rivals
-        .iter()
-        .all(|r| not_before_range(r, now).is_some_and(|(_, theirs)| mine > theirs))
-}
-
 fn is_self_signed(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
     select::parsed(cert, now)
         .map(|i| i.self_signed)
@@ -1354,6 +1323,8 @@ struct SendCertificate<'p, 'a> {
     /// Other certificates matched the name too and the paste's dates do not settle which is
     /// the newest.
     order_doubt: bool,
+    /// Those other certificates.
+    rivals: Vec<&'a Certificate>,
 }
 
 /// R4 for the send connector to Exchange Online: the certificate it presents has expired,
@@ -1376,12 +1347,14 @@ fn send_certificate_unusable(
             sought,
             cert,
             rivals,
+            order_known,
             ..
         } = sel
         else {
             continue;
         };
-        let doubt = !newest_settled(cert, rivals, ctx.now);
+        // The selection settles the newest under both readings of the paste's dates.
+        let doubt = !rivals.is_empty() && !order_known;
         match presented.iter_mut().find(|p| std::ptr::eq(p.cert, *cert)) {
             Some(p) => {
                 p.servers.push(server);
@@ -1392,6 +1365,7 @@ fn send_certificate_unusable(
                 servers: vec![server],
                 by_name: matches!(sought, Sought::TlsCertificateName(_)),
                 order_doubt: doubt,
+                rivals: rivals.clone(),
             }),
         }
     }
@@ -1544,17 +1518,28 @@ fn judge_send_certificate(
         "whether the certificate send connector {} presents to Exchange Online is usable",
         tick(&name)
     );
-    if !flaws.is_empty() && p.order_doubt {
-        // Exchange may be taking another certificate of the same name: not this one's flaws.
+    // Exchange may be taking another certificate of the same name: neither this one's flaws
+    // nor a rival's are the connector's verdict.
+    let rival_flaws: Vec<String> = if p.order_doubt {
+        p.rivals
+            .iter()
+            .flat_map(|r| send_flaws(r, p.by_name, limits, now).0)
+            .map(|(_, _, s)| s)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if p.order_doubt && (!flaws.is_empty() || !rival_flaws.is_empty()) {
         let mut doubts = doubts;
+        let said: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
+        let which = if said.is_empty() {
+            format!("another of them {}", rival_flaws.join(" and "))
+        } else {
+            format!("this one {}", said.join(" and "))
+        };
         doubts.add(
             format!(
-                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); this one {}",
-                flaws
-                    .iter()
-                    .map(|(_, _, s)| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
+                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); {which}"
             ),
             ISO_DATES,
         );
