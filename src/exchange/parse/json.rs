@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::{Hint, Kind, Prop, Record, Val, typed};
-use crate::exchange::model::{Cmdlet, InputFormat, Loc, Origin, ParseNote};
+use crate::exchange::model::{Cmdlet, InputFormat, Loc, Origin, ParseNote, Side};
 
 /// What a run of JSON values held.
 pub(super) struct Found {
@@ -75,6 +75,7 @@ pub(super) fn records(
         input,
         hint,
         group,
+        script_side: None,
         found: Found {
             records: Vec::new(),
             notes: Vec::new(),
@@ -139,6 +140,8 @@ struct Walker<'h> {
     input: usize,
     hint: &'h Hint,
     group: usize,
+    /// The script's `side` (`onprem`, `online`), for the script's records.
+    script_side: Option<Side>,
     found: Found,
 }
 
@@ -175,6 +178,21 @@ impl Walker<'_> {
             let message = format!("schema `{schema}` is newer than this parser; read as /1");
             self.note(top, message);
         }
+        // The script runs in one shell and says which (research note §4.2): `onprem` in the
+        // Exchange Management Shell, `online` in Exchange Online PowerShell.
+        self.script_side = match get(&map, "side") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("onprem") => Some(Side::OnPremises),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("online") => Some(Side::Online),
+            Some(other) => {
+                let message = format!(
+                    "`side` is {other}, neither \"onprem\" nor \"online\": which side its \
+                     accepted domains came from is not known"
+                );
+                self.note(top, message);
+                None
+            }
+        };
         for (key, value) in map {
             let Some((_, kind)) = SECTIONS
                 .iter()
@@ -251,6 +269,11 @@ impl Walker<'_> {
         };
         let mut rec = Record::new(origin, self.hint.clone(), self.group);
         rec.kind = kind;
+        if format == InputFormat::ScriptJson {
+            // The script writes every property of every object, `null` when empty.
+            rec.complete = true;
+            rec.hint.side = self.script_side;
+        }
         rec.props = map
             .into_iter()
             .map(|(name, v)| Prop {

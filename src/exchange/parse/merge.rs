@@ -51,8 +51,12 @@ pub(super) fn fold(mut records: Vec<Record>, notes: &mut Vec<ParseNote>) -> Vec<
             continue;
         };
         let row = std::mem::take(&mut records[t].props);
+        let row_empty = std::mem::take(&mut records[t].empty);
         let row_loc = records[t].origin.loc;
         absorb(&mut records[f], row, row_loc, c, notes);
+        // The row's empty cells were printed too (a value dropped for a conflict is neither
+        // in the list's properties nor here, so it stays unknown).
+        records[f].empty.extend(row_empty);
         folded[t] = true;
     }
     records

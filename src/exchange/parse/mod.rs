@@ -4,15 +4,17 @@
 //! recording what is uncertain (cut lists, wrapped values, ambiguous dates, unknown server).
 //!
 //! The stages, one file each: [`decode`] (bytes → text; [`html`] takes the markup off a web
-//! page's source), [`text`] (text → records: `fl` lists, table views, prompt lines, and any
-//! JSON in between, handed to [`json`]), [`typed`] (records → the model, after [`merge`]
-//! folds a table row into the list entry of the same object, with the date order settled
-//! per output by [`dates`]), then [`servers`] (which server a certificate list came from).
+//! page's source), [`text`] (text → records: `fl` lists, table views, prompt lines read by
+//! [`command`], and any JSON in between, handed to [`json`]), [`typed`] (records → the
+//! model, after [`merge`] folds a table row into the list entry of the same object, with the
+//! date order settled per output by [`dates`]), then [`servers`] (which server a certificate
+//! list came from, and whether it is the server's whole list).
 //!
 //! Never panics, whatever the bytes (fuzzed in the tests). Work is linear in the input: every
 //! line is looked at a bounded number of times, and JSON attempts inside text have a budget.
 
 mod b64;
+mod command;
 mod dates;
 mod decode;
 mod html;
@@ -25,9 +27,11 @@ mod typed;
 #[cfg(test)]
 mod forum_tests;
 #[cfg(test)]
+mod listing_tests;
+#[cfg(test)]
 mod tests;
 
-use super::model::{Cmdlet, Config, InputFormat, InputInfo, Loc, Origin, ParseNote};
+use super::model::{Cmdlet, Config, InputFormat, InputInfo, Loc, Origin, ParseNote, Side};
 use super::{ParseOptions, RawInput};
 
 /// Everything recognised in `inputs`: one [`InputInfo`] per input (same order), the typed
@@ -35,9 +39,14 @@ use super::{ParseOptions, RawInput};
 ///
 /// After all inputs are read, certificates that name no server get `--server`
 /// ([`ServerName::Given`](super::model::ServerName::Given)), else the one server the paste
-/// names anywhere ([`ServerName::Assumed`](super::model::ServerName::Assumed)), else none.
+/// names anywhere ([`ServerName::Assumed`](super::model::ServerName::Assumed)), else none;
+/// then a server's only certificate, pasted without the command that listed it, is taken as
+/// an excerpt (`from_filtered_list`).
 pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
     let mut config = Config::default();
+    // Per certificate: no command line says it came from a whole `Get-ExchangeCertificate`
+    // listing (see `servers::excerpts`).
+    let mut unlisted = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let (mut text, encoding) = decode::decode(&input.bytes);
         let first_note = config.notes.len();
@@ -62,10 +71,11 @@ pub fn parse(inputs: &[RawInput], opts: &ParseOptions) -> Config {
             formats: scan.formats,
         });
         config.notes.extend(scan.notes);
-        typed::build(scan.records, &mut config);
+        typed::build(scan.records, &mut config, &mut unlisted);
         tidy_notes(&mut config.notes, first_note, index);
     }
     servers::resolve(&mut config, opts);
+    servers::excerpts(&mut config, &unlisted);
     config
 }
 
@@ -126,10 +136,21 @@ enum Kind {
 /// records after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Hint {
+    /// The 1-based line of the prompt or command line; 0 when no command line came before.
+    line: usize,
     /// The cmdlet it ran.
     cmdlet: Option<Cmdlet>,
     /// Its `-Server` argument.
     server: Option<String>,
+    /// How the command narrowed its output, by PowerShell's names for it (`-Thumbprint`,
+    /// `Where-Object`, `Select-Object -First`): the objects printed are not all there are.
+    filter: Option<String>,
+    /// The property list it printed (`| fl Identity,Fqdn`), when it named one; for a note
+    /// only: what a record printed is read from the record itself.
+    properties: Option<Vec<String>>,
+    /// Which side of a hybrid the records came from, when the prompt makes it plain (the
+    /// Exchange Management Shell's `[PS]`), or the collection script's `side` says.
+    side: Option<Side>,
 }
 
 /// One object as read, before typing.
@@ -148,6 +169,11 @@ struct Record {
     /// Printed with ` = ` where `Format-List` prints ` : ` (a search and replace): a `=` in
     /// a value may have been a `:` (`00=00=22`), so such values are not read.
     equals: bool,
+    /// Properties printed with nothing in them that are not in `props` (a table's empty
+    /// cells): printed, and empty.
+    empty: Vec<String>,
+    /// Every property was written, whether in `props` or not (the collection script's JSON).
+    complete: bool,
 }
 
 impl Record {
@@ -159,6 +185,8 @@ impl Record {
             hint,
             group,
             equals: false,
+            empty: Vec::new(),
+            complete: false,
         }
     }
 

@@ -13,8 +13,10 @@
 //!   holding `=` is not trusted (`00=00=22` was a time). Mixed with ` : ` lines, an ` = `
 //!   line is prose.
 //! * `[PS] C:\…>Get-ReceiveConnector | fl` prompt lines (and bare `Get-…` command lines) end a
-//!   record and say which cmdlet printed the records after them, and `-Server X` which
-//!   server.
+//!   record and say which cmdlet printed the records after them, `-Server X` which server,
+//!   whether the command filtered them, which properties it named, and (the prompt and the
+//!   session's `Connect-ExchangeOnline`) which side of a hybrid they are from: see
+//!   [`super::command`].
 //! * `VERBOSE:`, `WARNING:`, `DEBUG:` and `INFORMATION:` lines are PowerShell's message
 //!   streams, not output: they end the record and are skipped without a note.
 //! * A header line over a dash line is a table view. The default views of
@@ -30,8 +32,9 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::command::{Prompt, PromptKind, SessionChange, prompt, session_change};
 use super::{Hint, Prop, Record, Val, json, typed};
-use crate::exchange::model::{Cmdlet, InputFormat, Loc, Origin, ParseNote};
+use crate::exchange::model::{Cmdlet, InputFormat, Loc, Origin, ParseNote, Side};
 
 /// What one input held.
 pub(super) struct Scan {
@@ -70,6 +73,10 @@ pub(super) fn scan(text: &str, input: usize) -> Scan {
         json_budget: text.len().saturating_mul(JSON_BUDGET_FACTOR) + 64 * 1024,
         json_failures: 0,
         json_noted: false,
+        online: false,
+        mixed: false,
+        // One look at every line, before the pass that needs it.
+        ems_anywhere: text.lines().any(|l| l.trim_start().starts_with("[PS]")),
     };
     s.run();
     s.out
@@ -164,6 +171,13 @@ struct Scanner<'t> {
     json_budget: usize,
     json_failures: usize,
     json_noted: bool,
+    /// `Connect-ExchangeOnline` (without `-Prefix`) ran, and no `Disconnect-ExchangeOnline`
+    /// since.
+    online: bool,
+    /// A command brought another session's cmdlets into the window (`Import-PSSession`).
+    mixed: bool,
+    /// The input holds an Exchange Management Shell prompt somewhere.
+    ems_anywhere: bool,
 }
 
 /// A `Name : Value` line (or `Name = Value`, see `equals`).
@@ -212,6 +226,33 @@ impl Scanner<'_> {
         self.close();
     }
 
+    /// What a prompt line says about the records after it, and which side of a hybrid they
+    /// come from when the session makes it plain: the Exchange Management Shell's `[PS]` is
+    /// on premises, unless Exchange Online's cmdlets were brought into it; a `PS` prompt is
+    /// Exchange Online's only after `Connect-ExchangeOnline` in an input with no EMS prompt
+    /// and no other session imported. Otherwise not known: a `PS` prompt alone, or Exchange
+    /// Online connectors elsewhere in the paste, do not say where a `Get-AcceptedDomain` ran.
+    fn prompt_hint(&mut self, p: Prompt<'_>, line_no: usize) -> Hint {
+        match session_change(p.command) {
+            Some(SessionChange::ConnectedOnline) => self.online = true,
+            Some(SessionChange::Disconnected) => self.online = false,
+            Some(SessionChange::Mixed) => self.mixed = true,
+            None => {}
+        }
+        let side = match p.kind {
+            PromptKind::Ems => (!self.online && !self.mixed).then_some(Side::OnPremises),
+            PromptKind::PowerShell => {
+                (self.online && !self.mixed && !self.ems_anywhere).then_some(Side::Online)
+            }
+            PromptKind::Other => None,
+        };
+        Hint {
+            line: line_no,
+            side,
+            ..p.hint
+        }
+    }
+
     fn note(&mut self, line: usize, message: String) {
         self.out.notes.push(ParseNote {
             loc: Loc {
@@ -242,9 +283,9 @@ impl Scanner<'_> {
             }
             self.end_table();
         }
-        if let Some(hint) = prompt(trimmed) {
+        if let Some(p) = prompt(trimmed) {
             self.close();
-            self.hint = hint;
+            self.hint = self.prompt_hint(p, line_no);
             self.group += 1;
             return;
         }
@@ -490,16 +531,20 @@ impl Scanner<'_> {
             TableKind::Braced(c) => Some(super::Kind::Cmdlet(c)),
             TableKind::Columns => None,
         };
-        rec.props = cells
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(name, value)| Prop {
-                name,
-                val: Val::Text(value),
-                line: line_no,
-                wrapped: false,
-            })
-            .collect();
+        for (name, value) in cells {
+            if value.is_empty() {
+                // An empty cell: printed, and empty (a cut one was left out by the row's
+                // reader).
+                rec.empty.push(name);
+            } else {
+                rec.props.push(Prop {
+                    name,
+                    val: Val::Text(value),
+                    line: line_no,
+                    wrapped: false,
+                });
+            }
+        }
         if rec.props.is_empty() {
             return true;
         }
@@ -613,8 +658,16 @@ impl Scanner<'_> {
                 }
             }
         }
+        // Every attempt pays for what it read, whether it fails, succeeds, or parses a value
+        // that does not end its line (`[…] x`): a value that runs to the input's end and
+        // fails there would otherwise be read again from every line inside it.
+        let reached = match &error {
+            Some(e) => offset_of(slice, e.line(), e.column()),
+            None => stream.byte_offset(),
+        };
+        self.json_budget = self.json_budget.saturating_sub(reached.max(end));
         if values.is_empty() {
-            self.json_failed(slice, line_no, error);
+            self.json_failed(line_no, error);
             return None;
         }
         self.close();
@@ -638,25 +691,26 @@ impl Scanner<'_> {
 }
 
 impl Scanner<'_> {
-    /// A line that started like JSON was not: charge the budget; say why once, when it got
+    /// A line that started like JSON was not (its reading is already charged): charge a
+    /// little more, so many short failures run the budget out too; say why once, when it got
     /// past its first token (then it was meant as JSON).
-    fn json_failed(&mut self, slice: &str, line_no: usize, error: Option<serde_json::Error>) {
+    fn json_failed(&mut self, line_no: usize, error: Option<serde_json::Error>) {
         self.json_failures += 1;
-        if let Some(e) = error {
-            let reached = offset_of(slice, e.line(), e.column()).max(1024);
-            self.json_budget = self.json_budget.saturating_sub(reached);
-            if (e.line() > 1 || e.column() > 3) && !self.json_noted {
-                self.json_noted = true;
-                let at = line_no + e.line().saturating_sub(1);
-                self.note(
-                    line_no,
-                    format!(
-                        "this looks like JSON but is not valid JSON ({} at line {at}); read as \
-                         text instead",
-                        e.classify_message()
-                    ),
-                );
-            }
+        self.json_budget = self.json_budget.saturating_sub(1024);
+        if let Some(e) = error
+            && (e.line() > 1 || e.column() > 3)
+            && !self.json_noted
+        {
+            self.json_noted = true;
+            let at = line_no + e.line().saturating_sub(1);
+            self.note(
+                line_no,
+                format!(
+                    "this looks like JSON but is not valid JSON ({} at line {at}); read as \
+                     text instead",
+                    e.classify_message()
+                ),
+            );
         }
         if self.json_failures >= MAX_JSON_FAILURES || self.json_budget == 0 {
             self.json_budget = 0;
@@ -834,84 +888,6 @@ fn is_camel_case(s: &str) -> bool {
         && s.bytes().skip(1).any(|b| b.is_ascii_uppercase())
 }
 
-/// A prompt (`[PS] C:\Windows\system32>Get-ReceiveConnector | fl`, `PS C:\> …`, `C:\> …`) or
-/// a bare `Get-…` command line: what it ran.
-fn prompt(trimmed: &str) -> Option<Hint> {
-    let command = if let Some(r) = trimmed.strip_prefix("[PS]") {
-        after_gt(r)?
-    } else if let Some(r) = trimmed.strip_prefix("PS ") {
-        after_gt(r)?
-    } else if let Some(r) = trimmed.strip_prefix("PS>") {
-        r.trim_start()
-    } else if is_drive_prompt(trimmed) {
-        after_gt(trimmed)?
-    } else if starts_with_ci(trimmed, "get-") && !trimmed.contains(" : ") {
-        let hint = command_hint(trimmed);
-        // A bare line counts only when it names a cmdlet we read.
-        return hint.cmdlet.is_some().then_some(hint);
-    } else {
-        return None;
-    };
-    Some(command_hint(command))
-}
-
-fn after_gt(s: &str) -> Option<&str> {
-    s.find('>').map(|i| s[i + 1..].trim_start())
-}
-
-fn is_drive_prompt(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && s.contains('>')
-}
-
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.get(..prefix.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-}
-
-/// The cmdlet and `-Server` argument of a command line.
-fn command_hint(command: &str) -> Hint {
-    // Only the first command of a pipeline ran the cmdlet (`… | fl`, `…|Format-List`).
-    let first = command.split('|').next().unwrap_or_default();
-    let mut tokens = first.split_whitespace();
-    let cmdlet = tokens.next().and_then(cmdlet_named);
-    let mut server = None;
-    while let Some(t) = tokens.next() {
-        let value = if t.eq_ignore_ascii_case("-server") {
-            tokens.next()
-        } else if starts_with_ci(t, "-server:") {
-            t.get("-server:".len()..)
-        } else {
-            None
-        };
-        if let Some(v) = value {
-            let v = v.trim_matches(['\'', '"']);
-            if !v.is_empty() && !v.starts_with('$') {
-                server = Some(v.to_string());
-            }
-        }
-    }
-    Hint {
-        cmdlet,
-        server: server.filter(|_| cmdlet.is_some()),
-    }
-}
-
-fn cmdlet_named(name: &str) -> Option<Cmdlet> {
-    const ALL: [Cmdlet; 8] = [
-        Cmdlet::ExchangeCertificate,
-        Cmdlet::ReceiveConnector,
-        Cmdlet::SendConnector,
-        Cmdlet::HybridConfiguration,
-        Cmdlet::InboundConnector,
-        Cmdlet::OutboundConnector,
-        Cmdlet::AcceptedDomain,
-        Cmdlet::TransportService,
-    ];
-    ALL.into_iter()
-        .find(|c| c.name().eq_ignore_ascii_case(name))
-}
-
 /// The default table views known by their header alone: (header words, how rows are
 /// read). Microsoft Learn, "Get-ExchangeCertificate", "Get-ReceiveConnector",
 /// "Get-SendConnector" (the summary properties each prints without `| fl`).
@@ -1039,14 +1015,15 @@ fn certificate_row(line: &str) -> Option<CertificateRow> {
         annotation = Some(subject[at..].trim().to_string());
         subject = subject[..at].trim_end();
     }
-    Some(CertificateRow {
-        cells: vec![
-            ("Thumbprint".to_string(), thumb.to_string()),
-            ("Services".to_string(), services.to_string()),
-            ("Subject".to_string(), subject.to_string()),
-        ],
-        annotation,
-    })
+    let mut cells = vec![
+        ("Thumbprint".to_string(), thumb.to_string()),
+        ("Services".to_string(), services.to_string()),
+    ];
+    // Every certificate has a subject: none in the row means the console cut it off.
+    if !subject.is_empty() {
+        cells.push(("Subject".to_string(), subject.to_string()));
+    }
+    Some(CertificateRow { cells, annotation })
 }
 
 /// A thumbprint, or one redacted or cut by the poster (`8490765C***E2F4`, `yyyyyyyy…`): one
@@ -1078,11 +1055,15 @@ fn braced_row(line: &str, names: &[&str]) -> Option<Vec<(String, String)>> {
     if identity.is_empty() || !(rest.is_empty() || is_boolean(rest)) {
         return None;
     }
-    Some(vec![
+    let mut cells = vec![
         ((*identity_col).to_string(), identity.to_string()),
         ((*list_col).to_string(), list.to_string()),
-        ((*enabled_col).to_string(), rest.to_string()),
-    ])
+    ];
+    // `Enabled` is always True or False: nothing after the list means the console cut it.
+    if !rest.is_empty() {
+        cells.push(((*enabled_col).to_string(), rest.to_string()));
+    }
+    Some(cells)
 }
 
 fn is_boolean(s: &str) -> bool {

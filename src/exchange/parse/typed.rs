@@ -11,7 +11,7 @@
 //! IMAP = 1, POP = 2, IIS = 8, SMTP = 16 (the positions of `ServicesStringForm`, `IP.WS..`).
 //! Other bits make the flags' `unknown_bits`; other numeric enums are left out with a note.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ring::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
 use serde_json::{Map, Value};
@@ -21,8 +21,8 @@ use super::json::get;
 use super::{Hint, Kind, Prop, Record, Val, b64, merge};
 use crate::exchange::model::{
     AcceptedDomain, Certificate, Cmdlet, Config, Date, Flags, HybridConfiguration,
-    InboundConnector, InputFormat, List, Loc, OutboundConnector, ParseNote, ReceiveConnector,
-    RootStore, SendConnector, ServerName, Text, TransportService,
+    InboundConnector, InputFormat, List, Loc, OutboundConnector, ParseNote, Printed,
+    ReceiveConnector, RootStore, SendConnector, ServerName, Text, TransportService,
 };
 
 /// The properties each cmdlet's object is typed from (besides `Identity`, `Name`,
@@ -230,8 +230,10 @@ pub(super) fn cmdlet_of(rec: &Record) -> Option<Cmdlet> {
     }
 }
 
-/// Types `records` (one input's, in order) into `config`.
-pub(super) fn build(records: Vec<Record>, config: &mut Config) {
+/// Types `records` (one input's, in order) into `config`; for each certificate added, pushes
+/// onto `unlisted` whether no command line says it came from a whole `Get-ExchangeCertificate`
+/// listing (see `servers::excerpts`).
+pub(super) fn build(records: Vec<Record>, config: &mut Config, unlisted: &mut Vec<bool>) {
     let records = merge::fold(records, &mut config.notes);
     let mut start = 0;
     while start < records.len() {
@@ -240,14 +242,14 @@ pub(super) fn build(records: Vec<Record>, config: &mut Config) {
             .iter()
             .position(|r| r.group != group)
             .map_or(records.len(), |n| start + n);
-        build_group(&records[start..end], config);
+        build_group(&records[start..end], config, unlisted);
         start = end;
     }
 }
 
 /// One output (the records between two prompt lines): the date order is settled once for
 /// all of them, because one session printed them with one culture.
-fn build_group(records: &[Record], config: &mut Config) {
+fn build_group(records: &[Record], config: &mut Config, unlisted: &mut Vec<bool>) {
     let mut views: Vec<(View<'_>, Option<Kind>)> = records
         .iter()
         .map(|r| {
@@ -257,6 +259,7 @@ fn build_group(records: &[Record], config: &mut Config) {
         })
         .collect();
     let (order, conflict) = date_order(&views);
+    listing_notes(&views, config);
     for (v, kind) in &mut views {
         v.order = order;
         if v.rec.equals && kind.is_some() {
@@ -281,6 +284,10 @@ fn build_group(records: &[Record], config: &mut Config) {
         match kind {
             Some(Kind::Cmdlet(Cmdlet::ExchangeCertificate)) => {
                 let c = v.certificate();
+                unlisted.push(
+                    v.rec.format() != InputFormat::ScriptJson
+                        && v.rec.hint.cmdlet != Some(Cmdlet::ExchangeCertificate),
+                );
                 config.certificates.push(c);
             }
             Some(Kind::Cmdlet(Cmdlet::ReceiveConnector)) => {
@@ -320,6 +327,64 @@ fn build_group(records: &[Record], config: &mut Config) {
             None => v.unrecognised(),
         }
         config.notes.append(&mut v.notes);
+    }
+}
+
+/// Whether the command that printed a certificate narrowed its list: it ran
+/// `Get-ExchangeCertificate` (or an unnamed command, `$certs | ? {…}`) with a filter. The
+/// collection script's lists are whole whatever command showed them.
+fn filtered(rec: &Record) -> bool {
+    rec.format() != InputFormat::ScriptJson
+        && rec.hint.filter.is_some()
+        && rec
+            .hint
+            .cmdlet
+            .is_none_or(|c| c == Cmdlet::ExchangeCertificate)
+}
+
+/// The notes one output gets once: its command filtered the certificate list, or named the
+/// properties to print.
+fn listing_notes(views: &[(View<'_>, Option<Kind>)], config: &mut Config) {
+    let Some((first, _)) = views.iter().find(|(_, k)| k.is_some()) else {
+        return;
+    };
+    let hint = &first.rec.hint;
+    let at = Loc {
+        input: first.rec.origin.loc.input,
+        line: if hint.line > 0 {
+            hint.line
+        } else {
+            first.rec.origin.loc.line
+        },
+    };
+    let certificate = views
+        .iter()
+        .find(|(v, k)| *k == Some(Kind::Cmdlet(Cmdlet::ExchangeCertificate)) && filtered(v.rec));
+    if let Some((v, _)) = certificate
+        && let Some(filter) = &v.rec.hint.filter
+    {
+        config.notes.push(ParseNote {
+            loc: at,
+            message: format!(
+                "this certificate list was filtered ({filter}): the server's other \
+                 certificates are not in the paste, so a certificate missing from it may still \
+                 be on the server"
+            ),
+        });
+    }
+    if let Some(list) = &hint.properties
+        && views.iter().any(|(v, k)| {
+            k.is_some() && v.rec.format() != InputFormat::ScriptJson && !v.rec.complete
+        })
+    {
+        config.notes.push(ParseNote {
+            loc: at,
+            message: format!(
+                "a property list was pasted: only {}; a property not among them is not known, \
+                 not empty",
+                list.join(", ")
+            ),
+        });
     }
 }
 
@@ -469,6 +534,9 @@ struct View<'r> {
     index: HashMap<String, usize>,
     order: Order,
     notes: Vec<ParseNote>,
+    /// Properties printed with a value that could not be read (lower case): not known, so
+    /// not "printed" either (an unread `TlsCertificateName` must not read as an empty one).
+    unread: HashSet<String>,
 }
 
 impl<'r> View<'r> {
@@ -482,6 +550,7 @@ impl<'r> View<'r> {
             index,
             order: Order::Unknown,
             notes: Vec::new(),
+            unread: HashSet::new(),
         }
     }
 
@@ -569,6 +638,35 @@ impl<'r> View<'r> {
         self.notes.push(ParseNote { loc, message });
     }
 
+    /// `p` was printed but its value is not read (noted): its value is not known.
+    fn not_read(&mut self, p: &Prop, message: String) {
+        self.unread.insert(p.name.to_ascii_lowercase());
+        self.note(p, message);
+    }
+
+    /// The properties the record printed, less those whose value could not be read: the
+    /// property names of a `Format-List` entry or raw JSON object, a table's columns, and
+    /// everything for the collection script (which writes every property).
+    fn printed(&self) -> Printed {
+        if self.rec.complete && self.unread.is_empty() {
+            return Printed::all();
+        }
+        let mut seen = HashSet::new();
+        let names = self
+            .rec
+            .props
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(self.rec.empty.iter().map(String::as_str))
+            .filter(|n| {
+                let lower = n.to_ascii_lowercase();
+                !self.unread.contains(&lower) && seen.insert(lower)
+            })
+            .map(str::to_string)
+            .collect();
+        Printed { names }
+    }
+
     /// The value as one piece of text, or `None` (absent, empty, or not readable as text:
     /// noted).
     fn scalar(&mut self, names: &[&str]) -> Option<(String, &'r Prop)> {
@@ -579,7 +677,7 @@ impl<'r> View<'r> {
             Val::Json(v) => match json_text(v, 0) {
                 Some(t) => t,
                 None => {
-                    self.note(
+                    self.not_read(
                         p,
                         format!("`{}` is not a value this check can read", p.name),
                     );
@@ -592,7 +690,7 @@ impl<'r> View<'r> {
             return None;
         }
         if matches!(p.val, Val::Json(_)) && is_type_name(text) {
-            self.note(
+            self.not_read(
                 p,
                 format!(
                     "`{}` holds a type name (`{text}`), not its value: the JSON was written \
@@ -606,7 +704,7 @@ impl<'r> View<'r> {
             && (text.ends_with("...") || text.ends_with('…'))
             && !is_services_string(text)
         {
-            self.note(
+            self.not_read(
                 p,
                 format!(
                     "`{}` was cut by the table's width (`{text}`); not read",
@@ -616,7 +714,7 @@ impl<'r> View<'r> {
             return None;
         }
         if self.rec.equals && text.contains('=') {
-            self.note(
+            self.not_read(
                 p,
                 format!(
                     "`{}` reads `{text}`, but this object had its ` : ` replaced by ` = `: \
@@ -705,7 +803,7 @@ impl<'r> View<'r> {
     fn enum_name(&mut self, names: &[&str]) -> Option<String> {
         let p = self.prop(names)?;
         if let Val::Json(Value::Number(n)) = &p.val {
-            self.note(
+            self.not_read(
                 p,
                 format!(
                     "`{}` is the number {n} (Windows PowerShell 5.1 writes enums as numbers); \
@@ -728,7 +826,7 @@ impl<'r> View<'r> {
             "true" | "$true" => Some(true),
             "false" | "$false" => Some(false),
             _ => {
-                self.note(p, format!("`{}` is `{s}`, not True or False", p.name));
+                self.not_read(p, format!("`{}` is `{s}`, not True or False", p.name));
                 None
             }
         }
@@ -739,7 +837,7 @@ impl<'r> View<'r> {
         match s.parse::<u32>() {
             Ok(n) => Some(n),
             Err(_) => {
-                self.note(p, format!("`{}` is `{s}`, not a number", p.name));
+                self.not_read(p, format!("`{}` is `{s}`, not a number", p.name));
                 None
             }
         }
@@ -760,7 +858,7 @@ impl<'r> View<'r> {
             } else {
                 "redacted?"
             };
-            self.note(
+            self.not_read(
                 p,
                 format!(
                     "`{}` is not a thumbprint (40 hex digits; {why}): `{s}`; left out",
@@ -776,7 +874,7 @@ impl<'r> View<'r> {
         match dates::parse(&s) {
             Some(d) => Some(d.resolve(self.order)),
             None => {
-                self.note(
+                self.not_read(
                     p,
                     format!("`{}` is not a date this check can read: `{s}`", p.name),
                 );
@@ -837,7 +935,7 @@ impl<'r> View<'r> {
             Val::Json(Value::Number(n)) => match n.as_u64() {
                 Some(bits) => Some(numeric_flags(bits, kind)),
                 None => {
-                    self.note(p, format!("`{}` is `{n}`, not a flags value", p.name));
+                    self.not_read(p, format!("`{}` is `{n}`, not a flags value", p.name));
                     None
                 }
             },
@@ -917,6 +1015,8 @@ impl<'r> View<'r> {
                 Some(_) => {}
             }
         }
+        c.from_filtered_list = filtered(self.rec);
+        c.printed = Some(self.printed());
         c
     }
 
@@ -951,7 +1051,7 @@ impl<'r> View<'r> {
             Some(b) if !b.is_empty() => Some(b),
             Some(_) => None,
             None => {
-                self.note(
+                self.not_read(
                     p,
                     format!("`{}` is not the certificate's bytes; ignored", p.name),
                 );
@@ -966,7 +1066,7 @@ impl<'r> View<'r> {
             .server_named(&["Server"])
             .or(id_server.map(ServerName::Named))
             .or_else(|| self.hint_server());
-        ReceiveConnector {
+        let mut rc = ReceiveConnector {
             origin: self.rec.origin,
             printed: None,
             name: self.string(&["Name"]).or(id_name),
@@ -982,7 +1082,9 @@ impl<'r> View<'r> {
             tls_domain_capabilities: self.list(&["TlsDomainCapabilities"]),
             require_tls: self.boolean(&["RequireTLS"]),
             remote_ip_ranges: self.list(&["RemoteIPRanges"]),
-        }
+        };
+        rc.printed = Some(self.printed());
+        rc
     }
 
     /// `SRV\Name` → (identity, server, name). Raw JSON has an `ADObjectId` object instead: the
@@ -1027,7 +1129,7 @@ impl<'r> View<'r> {
                 loc: self.loc(p),
             });
         }
-        SendConnector {
+        let mut sc = SendConnector {
             origin: self.rec.origin,
             printed: None,
             identity: self.string(&["Identity"]),
@@ -1043,11 +1145,13 @@ impl<'r> View<'r> {
             require_tls: self.boolean(&["RequireTLS"]),
             cloud_services_mail_enabled: self.boolean(&["CloudServicesMailEnabled"]),
             source_transport_servers: self.list(&["SourceTransportServers"]),
-        }
+        };
+        sc.printed = Some(self.printed());
+        sc
     }
 
     fn hybrid(&mut self) -> HybridConfiguration {
-        HybridConfiguration {
+        let mut h = HybridConfiguration {
             origin: self.rec.origin,
             printed: None,
             receiving_transport_servers: self.list(&["ReceivingTransportServers"]),
@@ -1058,11 +1162,13 @@ impl<'r> View<'r> {
             features: self.list(&["Features"]),
             tls_certificate_name: self.text(&["TlsCertificateName"]),
             service_instance: self.string(&["ServiceInstance"]),
-        }
+        };
+        h.printed = Some(self.printed());
+        h
     }
 
     fn inbound(&mut self) -> InboundConnector {
-        InboundConnector {
+        let mut ic = InboundConnector {
             origin: self.rec.origin,
             printed: None,
             identity: self.string(&["Identity"]),
@@ -1078,11 +1184,13 @@ impl<'r> View<'r> {
             restrict_domains_to_ip_addresses: self.boolean(&["RestrictDomainsToIPAddresses"]),
             cloud_services_mail_enabled: self.boolean(&["CloudServicesMailEnabled"]),
             treat_messages_as_internal: self.boolean(&["TreatMessagesAsInternal"]),
-        }
+        };
+        ic.printed = Some(self.printed());
+        ic
     }
 
     fn outbound(&mut self) -> OutboundConnector {
-        OutboundConnector {
+        let mut oc = OutboundConnector {
             origin: self.rec.origin,
             printed: None,
             identity: self.string(&["Identity"]),
@@ -1099,7 +1207,9 @@ impl<'r> View<'r> {
             route_all_messages_via_on_premises: self.boolean(&["RouteAllMessagesViaOnPremises"]),
             cloud_services_mail_enabled: self.boolean(&["CloudServicesMailEnabled"]),
             is_validated: self.boolean(&["IsValidated"]),
-        }
+        };
+        oc.printed = Some(self.printed());
+        oc
     }
 
     fn accepted_domain(&mut self) -> Option<AcceptedDomain> {
@@ -1113,7 +1223,7 @@ impl<'r> View<'r> {
         };
         Some(AcceptedDomain {
             origin: self.rec.origin,
-            side: None,
+            side: self.rec.hint.side,
             domain_name,
             domain_type: self.enum_name(&["DomainType"]),
         })
