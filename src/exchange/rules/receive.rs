@@ -660,21 +660,75 @@ fn candidate<'a>(
         // The list may be another server's: a certificate there may not exist here.
         return None;
     }
-    // Exchange Online trusts public CAs only: an enterprise CA's certificate never serves the
-    // hybrid connector, however well it is named.
+    let pool = candidate_pool(&sc.certs, c, now);
+    // Steps 1 to 3: what the pasted name tells, then the hybrid configuration's name.
+    if let Some(found) = near_miss(hint, now)
+        .or_else(|| meant_certificate(hint, &pool, now))
+        .or_else(|| named_certificate(hint, &pool, now))
+        .or_else(|| hybrid_certificate(config, &pool, now))
+    {
+        return Some(found);
+    }
+    // 4. One that covers the name Exchange Online checks (its outbound connector's TlsDomain)
+    // or connects to (or the connector's own Fqdn).
+    let mut hosts = cloud_hosts(config);
+    // The names Exchange Online is known to use: when there are some, a certificate that
+    // covers none of them is no candidate (step 5 would pick an unrelated one).
+    let cloud_names = hosts.iter().any(|h| public_host(h).is_some());
+    hosts.extend(c.rc.fqdn.as_ref().map(|f| f.value.clone()));
+    if let Some(found) = covering_certificate(&hosts, &pool, now) {
+        return Some(found);
+    }
+    // 5. The only CA-issued candidate, when nothing says which name it must carry.
+    if cloud_names && c.hybrid() {
+        return None;
+    }
+    only_candidate(&pool)
+}
+
+/// The certificates [`candidate`] may name: usable ones, and for the hybrid connector none
+/// from an enterprise CA — Exchange Online trusts public CAs only, so an enterprise CA's
+/// certificate never serves it, however well it is named.
+fn candidate_pool<'a>(
+    certs: &[&'a Certificate],
+    c: &Conn,
+    now: OffsetDateTime,
+) -> Vec<&'a Certificate> {
     let private_ca = |x: &Certificate| {
         x.root_ca_type.as_deref().is_some_and(|t| {
             let t = t.trim();
             t.eq_ignore_ascii_case("Enterprise") || t.eq_ignore_ascii_case("GroupPolicy")
         })
     };
-    let pool: Vec<&Certificate> = sc
-        .certs
+    certs
         .iter()
         .copied()
         .filter(|x| usable(x, now) && !(c.hybrid() && private_ca(x)))
-        .collect();
-    // 1. A near miss: the renewal the name missed, or the very certificate written wrongly.
+        .collect()
+}
+
+/// The best of `pool` ([`rank`]) that `keep` accepts.
+fn best<'a>(
+    pool: &[&'a Certificate],
+    keep: impl Fn(&Certificate) -> bool,
+    now: OffsetDateTime,
+) -> Option<&'a Certificate> {
+    let mut kept: Vec<&Certificate> = pool.iter().copied().filter(|x| keep(x)).collect();
+    rank(&mut kept, now);
+    kept.first().copied()
+}
+
+/// `name` names `cert` exactly (once glued prose is cut off, if need be).
+fn names_exactly(name: &TlsName, cert: &Certificate, now: OffsetDateTime) -> bool {
+    matches!(
+        compare(name, cert, now),
+        NameMatch::Exact | NameMatch::IfGlued
+    )
+}
+
+/// Step 1, a near miss: the renewal the name missed (a changed subject or issuer first), or the
+/// very certificate written wrongly.
+fn near_miss<'a>(hint: &Hint<'_, 'a>, now: OffsetDateTime) -> Option<(&'a Certificate, String)> {
     let mut near: Vec<(&Certificate, Near)> = hint
         .near
         .iter()
@@ -688,67 +742,62 @@ fn candidate<'a>(
             std::cmp::Reverse(newest_not_after(x, now)),
         )
     });
-    if let Some((x, n)) = near.first() {
-        return Some((*x, format!("the near miss: {}", n.describe())));
-    }
-    if let Some(name) = hint.meant {
-        let mut exact: Vec<&Certificate> = pool
-            .iter()
-            .copied()
-            .filter(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
-            .collect();
-        rank(&mut exact, now);
-        if let Some(x) = exact.first() {
-            return Some((
-                *x,
-                "the certificate the name means, written the right way round".into(),
-            ));
-        }
-    }
-    // 2. One that carries the name asked for.
-    if let Some(cn) = &hint.cn {
-        let mut named: Vec<&Certificate> = pool
-            .iter()
-            .copied()
-            .filter(|x| {
-                select::cert_names(x, now).is_some_and(|n| {
-                    n.names
-                        .iter()
-                        .any(|m| m.trim().eq_ignore_ascii_case(cn.trim()))
-                        || (!cn.starts_with("*.") && n.names.iter().any(|m| select::covers(m, cn)))
-                })
-            })
-            .collect();
-        rank(&mut named, now);
-        if let Some(x) = named.first() {
-            return Some((*x, format!("the newest valid certificate for `{cn}`")));
-        }
-    }
-    // 3. The hybrid configuration's certificate.
-    for hc in &config.hybrid {
-        if let Some(name) = hc
+    let (x, n) = near.first()?;
+    Some((*x, format!("the near miss: {}", n.describe())))
+}
+
+/// Step 1, the name meant: the certificate a swapped name names.
+fn meant_certificate<'a>(
+    hint: &Hint<'_, 'a>,
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    let name = hint.meant?;
+    let x = best(pool, |x| names_exactly(name, x, now), now)?;
+    Some((
+        x,
+        "the certificate the name means, written the right way round".into(),
+    ))
+}
+
+/// Step 2: one that carries the name asked for.
+fn named_certificate<'a>(
+    hint: &Hint<'_, 'a>,
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    let cn = hint.cn.as_ref()?;
+    let carries = |x: &Certificate| {
+        select::cert_names(x, now).is_some_and(|n| {
+            n.names
+                .iter()
+                .any(|m| m.trim().eq_ignore_ascii_case(cn.trim()))
+                || (!cn.starts_with("*.") && n.names.iter().any(|m| select::covers(m, cn)))
+        })
+    };
+    let x = best(pool, carries, now)?;
+    Some((x, format!("the newest valid certificate for `{cn}`")))
+}
+
+/// Step 3: the hybrid configuration's certificate.
+fn hybrid_certificate<'a>(
+    config: &Config,
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    config.hybrid.iter().find_map(|hc| {
+        let name = hc
             .tls_certificate_name
             .as_ref()
-            .and_then(|t| parse_tls_name(t, hc.origin.format).ok())
-        {
-            let mut exact: Vec<&Certificate> = pool
-                .iter()
-                .copied()
-                .filter(|x| {
-                    matches!(
-                        compare(&name, x, now),
-                        NameMatch::Exact | NameMatch::IfGlued
-                    )
-                })
-                .collect();
-            rank(&mut exact, now);
-            if let Some(x) = exact.first() {
-                return Some((*x, "the certificate the hybrid configuration names".into()));
-            }
-        }
-    }
-    // 4. One that covers the name Exchange Online checks (its outbound connector's TlsDomain)
-    // or connects to (or the connector's own Fqdn).
+            .and_then(|t| parse_tls_name(t, hc.origin.format).ok())?;
+        let x = best(pool, |x| names_exactly(&name, x, now), now)?;
+        Some((x, "the certificate the hybrid configuration names".into()))
+    })
+}
+
+/// The names Exchange Online checks or connects to: its outbound connectors' TlsDomain, the
+/// hybrid configuration's smart host, the outbound connectors' smart hosts.
+fn cloud_hosts(config: &Config) -> Vec<String> {
     let mut hosts: Vec<String> = config
         .outbound_connectors
         .iter()
@@ -765,35 +814,36 @@ fn candidate<'a>(
             hosts.extend(sh.items.iter().cloned());
         }
     }
-    // The names Exchange Online is known to use: when there are some, a certificate that
-    // covers none of them is no candidate (step 5 would pick an unrelated one).
-    let cloud_names = hosts.iter().any(|h| public_host(h).is_some());
-    hosts.extend(c.rc.fqdn.as_ref().map(|f| f.value.clone()));
-    for host in hosts.iter().filter_map(|h| public_host(h)) {
-        let mut covering: Vec<&Certificate> = pool
-            .iter()
-            .copied()
-            .filter(|x| select::cert_covers(x, &host, now) == Some(true))
-            .collect();
-        rank(&mut covering, now);
-        if let Some(x) = covering.first() {
-            return Some((
-                *x,
-                format!("the newest valid certificate covering `{host}`"),
-            ));
-        }
-    }
-    // 5. The only CA-issued candidate (enabled for SMTP, else at all), when nothing says
-    // which name it must carry.
-    if cloud_names && c.hybrid() {
-        return None;
-    }
+    hosts
+}
+
+/// Step 4: the newest valid certificate covering the first of `hosts` any certificate covers.
+fn covering_certificate<'a>(
+    hosts: &[String],
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    hosts
+        .iter()
+        .filter_map(|h| public_host(h))
+        .find_map(|host| {
+            let x = best(
+                pool,
+                |x| select::cert_covers(x, &host, now) == Some(true),
+                now,
+            )?;
+            Some((x, format!("the newest valid certificate covering `{host}`")))
+        })
+}
+
+/// Step 5: the only CA-issued candidate, enabled for SMTP, else at all.
+fn only_candidate<'a>(pool: &[&'a Certificate]) -> Option<(&'a Certificate, String)> {
     let smtp: Vec<&Certificate> = pool
         .iter()
         .copied()
         .filter(|x| has_smtp(x) == Some(true))
         .collect();
-    match (smtp.as_slice(), pool.as_slice()) {
+    match (smtp.as_slice(), pool) {
         ([x], _) => Some((
             *x,
             "the only valid CA-issued certificate enabled for SMTP".into(),
@@ -1331,7 +1381,7 @@ fn held_elsewhere<'a>(
             x.server
                 .as_ref()
                 .is_some_and(|s| !same_server(s.name(), server))
-                && matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued)
+                && names_exactly(name, x, now)
                 && usable(x, now)
                 && status_valid(x) != Some(false)
         })
@@ -1382,6 +1432,49 @@ fn missing_here(
     )
 }
 
+/// The inconclusive finding when the selection judged a TlsCertificateName the paste does not
+/// show (the selection only judges a name it was given).
+fn name_not_pasted(config: &Config, c: &Conn) -> Finding {
+    inconclusive(
+        config,
+        &c.label,
+        "the TlsCertificateName",
+        "it was not pasted",
+        c.loc(),
+        "Paste Get-ReceiveConnector | fl.",
+    )
+}
+
+/// `SRVEX01`, or `the server` when the paste names none.
+fn server_words(c: &Conn) -> String {
+    c.server
+        .as_deref()
+        .map_or_else(|| "the server".to_string(), str::to_string)
+}
+
+/// `a certificate for `*.contoso.com``: what the fix tells the admin to look for.
+fn wanted_words(cn: Option<&str>) -> String {
+    cn.map_or_else(
+        || "the certificate this connector should present".to_string(),
+        |cn| format!("a certificate for `{cn}`"),
+    )
+}
+
+/// The thumbprint of the candidate, for the fix's key (empty when there is none).
+fn cand_thumb(cand: Option<&(&Certificate, String)>) -> String {
+    cand.map(|(x, _)| thumb_words(x)).unwrap_or_default()
+}
+
+/// The start of R1's and R17's fix: what is wrong, before the rebinding.
+fn rebind_fix(c: &Conn, cand: Option<&(&Certificate, String)>, intro: &str) -> Fix {
+    Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_rebind",
+        &[&c.label, &cand_thumb(cand)],
+    )
+    .tell(intro)
+}
+
 /// R1 (or R17 when the near miss is the same certificate written reversed or swapped).
 fn name_not_found(
     config: &Config,
@@ -1392,26 +1485,58 @@ fn name_not_found(
     now: OffsetDateTime,
 ) -> Finding {
     let Some(text) = c.rc.tls_certificate_name.as_ref() else {
-        // The selection only says NotFound for a name it was given.
-        return inconclusive(
-            config,
-            &c.label,
-            "the TlsCertificateName",
-            "it was not pasted",
-            c.loc(),
-            "Paste Get-ReceiveConnector | fl.",
-        );
+        return name_not_pasted(config, c);
     };
-    let sc = select::scope(config, c.server.as_deref());
     let mut evidence = read_as(config, text, Some(name));
-    let on = c
-        .server
-        .as_deref()
-        .map_or_else(|| "the server".to_string(), str::to_string);
-    evidence.push(format!(
-        "Exchange looks for a certificate with exactly this issuer and subject on {on}: none of the {} pasted has them",
+    evidence.extend(not_found_evidence(config, c, near, assumption, now));
+    let written_wrong = near
+        .iter()
+        .find(|(_, n)| matches!(n, Near::Reversed | Near::Swapped))
+        .map(|(_, n)| *n);
+    // The very certificate it names, on another server: the name is right, this server only
+    // lacks the certificate (one server renewed, or added after the wizard ran).
+    if written_wrong.is_none()
+        && let Some(server) = c.server.as_deref()
+        && let Some((holder, held)) = held_elsewhere(config, name, server, now)
+    {
+        return missing_here(config, c, server, (&holder, held), evidence, now);
+    }
+    let cn = name.subject.common_name();
+    let hint = Hint {
+        near: near.to_vec(),
+        meant: None,
+        cn: cn.map(str::to_string),
+    };
+    let cand = candidate(config, c, &hint, now);
+    let (code, summary, intro) = not_found_words(c, written_wrong);
+    let fix = rebind_fix(c, cand.as_ref(), intro);
+    let fix = rebind(fix, c, cand.as_ref(), &wanted_words(cn), now);
+    Finding::new(
+        code,
+        Severity::Fail,
+        c.label.clone(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// R1's evidence after the name as read: where Exchange looked, the near misses, the other
+/// certificates (six at most), and what was assumed.
+fn not_found_evidence(
+    config: &Config,
+    c: &Conn,
+    near: &[(&Certificate, Near)],
+    assumption: Option<&str>,
+    now: OffsetDateTime,
+) -> Vec<String> {
+    let sc = select::scope(config, c.server.as_deref());
+    let mut evidence = vec![format!(
+        "Exchange looks for a certificate with exactly this issuer and subject on {}: none of the {} pasted has them",
+        server_words(c),
         sc.certs.len()
-    ));
+    )];
     for (cert, n) in near {
         evidence.push(format!(
             "{} — near miss: {}",
@@ -1436,29 +1561,13 @@ fn name_not_found(
     if let Some(a) = assumption {
         evidence.push(format!("assumed: {a}"));
     }
-    let written_wrong = near
-        .iter()
-        .find(|(_, n)| matches!(n, Near::Reversed | Near::Swapped))
-        .map(|(_, n)| *n);
-    // The very certificate it names, on another server: the name is right, this server only
-    // lacks the certificate (one server renewed, or added after the wizard ran).
-    if written_wrong.is_none()
-        && let Some(server) = c.server.as_deref()
-        && let Some((holder, held)) = held_elsewhere(config, name, server, now)
-    {
-        return missing_here(config, c, server, (&holder, held), evidence, now);
-    }
-    let hint = Hint {
-        near: near.to_vec(),
-        meant: None,
-        cn: name.subject.common_name().map(str::to_string),
-    };
-    let cand = candidate(config, c, &hint, now);
-    let wanted = name.subject.common_name().map_or_else(
-        || "the certificate this connector should present".to_string(),
-        |cn| format!("a certificate for `{cn}`"),
-    );
-    let (code, summary, intro) = match written_wrong {
+    evidence
+}
+
+/// R1's code, summary and the fix's first words; R17's when the near miss is the named
+/// certificate written reversed or swapped.
+fn not_found_words(c: &Conn, written_wrong: Option<Near>) -> (Code, String, &'static str) {
+    match written_wrong {
         Some(n) => (
             Code::ExchangeTlsCertificateNameInvalid,
             format!(
@@ -1475,32 +1584,13 @@ fn name_not_found(
         None => (
             Code::ExchangeReceiveCertificateNotFound,
             format!(
-                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): no certificate on {on} has the issuer and subject it names",
-                c.where_()
+                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): no certificate on {} has the issuer and subject it names",
+                c.where_(),
+                server_words(c)
             ),
             "Exchange never falls back from a TlsCertificateName that names no certificate: it withholds STARTTLS (Microsoft Learn: Selection of Inbound STARTTLS Certificates). After a renewal the connector still names the old certificate; name the one that should be presented.",
         ),
-    };
-    let cand_thumb = cand
-        .as_ref()
-        .map(|(x, _)| thumb_words(x))
-        .unwrap_or_default();
-    let fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::receive_rebind",
-        &[&c.label, &cand_thumb],
-    )
-    .tell(intro);
-    let fix = rebind(fix, c, cand.as_ref(), &wanted, now);
-    Finding::new(
-        code,
-        Severity::Fail,
-        c.label.clone(),
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    )
+    }
 }
 
 /// The name the admin meant when the markers are swapped: `<S>subject<I>issuer`.
@@ -1544,46 +1634,13 @@ pub(crate) fn name_problem_words(problem: &NameProblem) -> &'static str {
 /// R17 for a name that cannot be read.
 fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDateTime) -> Finding {
     let Some(text) = c.rc.tls_certificate_name.as_ref() else {
-        return inconclusive(
-            config,
-            &c.label,
-            "the TlsCertificateName",
-            "it was not pasted",
-            c.loc(),
-            "Paste Get-ReceiveConnector | fl.",
-        );
+        return name_not_pasted(config, c);
     };
     if let NameProblem::NoMarkers { maybe_eaten: true } = problem {
-        let target = receive_connector_target(c.rc);
-        let ask = match &target {
-            Some(Target::Identity(id)) => format!(
-                "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector {id} | fl TlsCertificateName"
-            ),
-            _ => "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector | fl Identity,Bindings,TlsCertificateName".to_string(),
-        };
-        let mut f = inconclusive(
-            config,
-            &c.label,
-            "the TlsCertificateName",
-            "it shows neither <I> nor <S>, and a forum or web page may have eaten them as HTML tags (<I> is italics, <S> strike-through)",
-            text.loc,
-            &ask,
-        );
-        f.evidence.extend(read_as(config, text, None));
-        return f;
+        return markers_eaten(config, c, text);
     }
     let what = name_problem_words(problem);
-    let (meant, cn) = match problem {
-        NameProblem::NoMarkers { .. } => (None, last_cn(&text.value)),
-        NameProblem::Swapped => {
-            let m = unswap(text);
-            let cn = m
-                .as_ref()
-                .and_then(|m| m.subject.common_name().map(str::to_string));
-            (m, cn)
-        }
-        NameProblem::Empty => (None, None),
-    };
+    let (meant, cn) = meant_name(problem, text);
     let mut evidence = read_as(config, text, None);
     evidence.push(format!(
         "Exchange expects <I>X.500Issuer<S>X.500Subject, as Get-ExchangeCertificate prints them; {what} (HealthChecker: TlsCertificateName Syntax Invalid)"
@@ -1594,20 +1651,12 @@ fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDat
         cn: cn.clone(),
     };
     let cand = candidate(config, c, &hint, now);
-    let wanted = cn.map_or_else(
-        || "the certificate this connector should present".to_string(),
-        |cn| format!("a certificate for `{cn}`"),
+    let wanted = wanted_words(cn.as_deref());
+    let fix = rebind_fix(
+        c,
+        cand.as_ref(),
+        "Rebuild the name from Get-ExchangeCertificate (Microsoft Learn: Set-ReceiveConnector, -TlsCertificateName).",
     );
-    let cand_thumb = cand
-        .as_ref()
-        .map(|(x, _)| thumb_words(x))
-        .unwrap_or_default();
-    let fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::receive_rebind",
-        &[&c.label, &cand_thumb],
-    )
-    .tell("Rebuild the name from Get-ExchangeCertificate (Microsoft Learn: Set-ReceiveConnector, -TlsCertificateName).");
     let fix = if config.certificates.is_empty() {
         fix.tell("Paste Get-ExchangeCertificate | fl to get the exact command; meanwhile:")
             .then(no_candidate(
@@ -1630,6 +1679,43 @@ fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDat
         evidence,
         fix,
     )
+}
+
+/// R17's inconclusive case: a name without markers from a forum or web page, which may have
+/// eaten `<I>` and `<S>` as HTML tags.
+fn markers_eaten(config: &Config, c: &Conn, text: &Text) -> Finding {
+    let ask = match receive_connector_target(c.rc) {
+        Some(Target::Identity(id)) => format!(
+            "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector {id} | fl TlsCertificateName"
+        ),
+        _ => "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector | fl Identity,Bindings,TlsCertificateName".to_string(),
+    };
+    let mut f = inconclusive(
+        config,
+        &c.label,
+        "the TlsCertificateName",
+        "it shows neither <I> nor <S>, and a forum or web page may have eaten them as HTML tags (<I> is italics, <S> strike-through)",
+        text.loc,
+        &ask,
+    );
+    f.evidence.extend(read_as(config, text, None));
+    f
+}
+
+/// The name an unreadable TlsCertificateName meant (a swapped one put right), and the common
+/// name it asks for.
+fn meant_name(problem: &NameProblem, text: &Text) -> (Option<TlsName>, Option<String>) {
+    match problem {
+        NameProblem::NoMarkers { .. } => (None, last_cn(&text.value)),
+        NameProblem::Swapped => {
+            let m = unswap(text);
+            let cn = m
+                .as_ref()
+                .and_then(|m| m.subject.common_name().map(str::to_string));
+            (m, cn)
+        }
+        NameProblem::Empty => (None, None),
+    }
 }
 
 fn sought_words(sought: &Sought) -> String {
@@ -1672,14 +1758,10 @@ fn greeting_name(config: &Config, cert: &Certificate, now: OffsetDateTime) -> Op
 /// where changing Fqdn breaks mail flow between Mailbox servers (Set-ReceiveConnector).
 fn fqdn_fix(config: &Config, c: &Conn, host: &str, intro: &str, now: OffsetDateTime) -> Fix {
     let cand = candidate(config, c, &Hint::default(), now);
-    let cand_thumb = cand
-        .as_ref()
-        .map(|(x, _)| thumb_words(x))
-        .unwrap_or_default();
     let fix = Fix::new(
         Family::Exchange,
         "exchange_config::receive_fqdn_fallback",
-        &[&c.label, host, &cand_thumb],
+        &[&c.label, host, &cand_thumb(cand.as_ref())],
     )
     .tell(intro);
     let mut fix = rebind(
@@ -1856,32 +1938,7 @@ fn fqdn_self_signed(
     } else {
         Some(failing_port25(c, evals, conns)?)
     };
-    let (severity, summary) = if c.hybrid() {
-        let sev = if c.cloud() == Some(true) || org_hybrid(config) {
-            Severity::Fail
-        } else {
-            Severity::Warn
-        };
-        (
-            sev,
-            format!(
-                "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
-                c.where_(),
-                sought_words(sought)
-            ),
-        )
-    } else if c.binds(587) == Some(true) {
-        (
-            Severity::Info,
-            format!(
-                "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
-                c.where_(),
-                sought_words(sought)
-            ),
-        )
-    } else {
-        return None;
-    };
+    let severity = self_signed_severity(config, c)?;
     let mut evidence = vec![format!(
         "{}: no TlsCertificateName: Exchange picks the certificate by {}",
         config.at(c.rc.fqdn.as_ref().map_or(c.loc(), |f| f.loc)),
@@ -1896,32 +1953,64 @@ fn fqdn_self_signed(
     if let Some(a) = assumption {
         evidence.push(format!("assumed: {a}"));
     }
-    let intro = if c.hybrid() {
-        evidence.push(SELF_SIGNED_AT_EXO.to_string());
-        if severity == Severity::Warn {
-            evidence.push("the paste shows no hybrid configuration or Exchange Online connector: senders that do not validate certificates still deliver over TLS".to_string());
-        }
-        "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn, and only the self-signed certificate covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the CA-issued certificate explicitly, as the Hybrid Configuration Wizard does:"
-    } else {
-        evidence.push("STARTTLS works here, but clients that check certificates (Outlook, phones, scanners sending by SMTP) warn or refuse".to_string());
-        if let Some(why) = &why_25 {
-            evidence.push(format!(
-                "This is why {} offers STARTTLS and port 25 does not: {why}; this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
-                c.where_().trim_start_matches("on "),
-            ));
-        }
-        "Nothing is broken here. Optional: to present the CA-issued certificate on this port too, name it:"
-    };
+    let intro = self_signed_intro(c, severity, why_25.as_deref(), &mut evidence);
     let fix = fqdn_fix(config, c, host, intro, now);
     Some(Finding::new(
         Code::ExchangeReceiveFqdnFallback,
         severity,
         c.label.clone(),
         Vec::new(),
-        summary,
+        format!(
+            "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
+            c.where_(),
+            sought_words(sought)
+        ),
         evidence,
         fix,
     ))
+}
+
+/// R6's severity with the self-signed certificate: on the hybrid connector FAIL when the
+/// paste shows a hybrid deployment, WARN when it does not (senders that do not validate still
+/// get TLS); INFO on port 587; `None` (nothing to say) on any other connector.
+fn self_signed_severity(config: &Config, c: &Conn) -> Option<Severity> {
+    if c.hybrid() {
+        Some(if c.cloud() == Some(true) || org_hybrid(config) {
+            Severity::Fail
+        } else {
+            Severity::Warn
+        })
+    } else if c.binds(587) == Some(true) {
+        Some(Severity::Info)
+    } else {
+        None
+    }
+}
+
+/// R6's evidence on what the self-signed certificate costs on this connector (and, off the
+/// hybrid connector, why port 25 of the same server offers no STARTTLS), and the fix's first
+/// words.
+fn self_signed_intro(
+    c: &Conn,
+    severity: Severity,
+    why_25: Option<&str>,
+    evidence: &mut Vec<String>,
+) -> &'static str {
+    if c.hybrid() {
+        evidence.push(SELF_SIGNED_AT_EXO.to_string());
+        if severity == Severity::Warn {
+            evidence.push("the paste shows no hybrid configuration or Exchange Online connector: senders that do not validate certificates still deliver over TLS".to_string());
+        }
+        return "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn, and only the self-signed certificate covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the CA-issued certificate explicitly, as the Hybrid Configuration Wizard does:";
+    }
+    evidence.push("STARTTLS works here, but clients that check certificates (Outlook, phones, scanners sending by SMTP) warn or refuse".to_string());
+    if let Some(why) = why_25 {
+        evidence.push(format!(
+            "This is why {} offers STARTTLS and port 25 does not: {why}; this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
+            c.where_().trim_start_matches("on "),
+        ));
+    }
+    "Nothing is broken here. Optional: to present the CA-issued certificate on this port too, name it:"
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2287,8 +2376,7 @@ fn unusable_fix(
                 !std::ptr::eq(*x, cert)
                     && !matches!(
                         u.sought,
-                        Sought::TlsCertificateName(n)
-                            if matches!(compare(n, x, now), NameMatch::Exact | NameMatch::IfGlued)
+                        Sought::TlsCertificateName(n) if names_exactly(n, x, now)
                     )
             })
         });
@@ -3258,11 +3346,8 @@ fn drift_steps(
     let holds = match (&r.tls, renaming) {
         (Some(name), true) => {
             let sc = select::scope(config, Some(s));
-            sc.complete.then(|| {
-                sc.certs
-                    .iter()
-                    .any(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
-            })
+            sc.complete
+                .then(|| sc.certs.iter().any(|x| names_exactly(name, x, now)))
         }
         _ => Some(true),
     };
@@ -3638,12 +3723,10 @@ fn edge_drift(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>) {
             ));
         }
         // The certificate itself, wherever the paste shows it: its thumbprint names it on the Edge.
-        let source = config.certificates.iter().find(|x| {
-            matches!(
-                compare(&name, x, now),
-                NameMatch::Exact | NameMatch::IfGlued
-            )
-        });
+        let source = config
+            .certificates
+            .iter()
+            .find(|x| names_exactly(&name, x, now));
         for edge in &edges.items {
             let mine: Vec<&Certificate> = config
                 .certificates
