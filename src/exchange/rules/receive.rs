@@ -2336,94 +2336,70 @@ fn expiry_soon(d: &Date, now: OffsetDateTime, limits: Limits) -> ExpirySoon {
     }
 }
 
+/// What R4's checks share: the certificate a group of connectors chose, the group's label,
+/// and the clock and thresholds it is judged by.
+struct Judge<'x> {
+    config: &'x Config,
+    cert: &'x Certificate,
+    label: String,
+    now: OffsetDateTime,
+    limits: Limits,
+}
+
+/// What R4 finds wrong with the chosen certificate: each flaw with its severity and its
+/// phrase (`has no private key`), in the order found, and the notes the evidence adds.
+#[derive(Default)]
+struct Flaws {
+    found: Vec<(Severity, Flaw, String)>,
+    notes: Vec<String>,
+}
+
+impl Flaws {
+    fn add(&mut self, severity: Severity, flaw: Flaw, phrase: impl Into<String>) {
+        self.found.push((severity, flaw, phrase.into()));
+    }
+
+    fn has(&self, flaw: Flaw) -> bool {
+        self.found.iter().any(|(_, x, _)| *x == flaw)
+    }
+
+    /// A flaw only another certificate cures: expired, a failing Status, self-signed.
+    fn irreparable(&self) -> bool {
+        self.has(Flaw::Expired) || self.has(Flaw::BadStatus) || self.has(Flaw::SelfSigned)
+    }
+
+    fn phrases(&self) -> Vec<&str> {
+        self.found.iter().map(|(_, _, p)| p.as_str()).collect()
+    }
+
+    /// The worst severity, `None` when nothing is wrong.
+    fn severity(&self) -> Option<Severity> {
+        self.found.iter().map(|(s, _, _)| *s).max()
+    }
+}
+
 /// R4's fix: replace what cannot be repaired (naming the renewal when the paste shows one),
 /// repair what can (SMTP, the key, the chain), renew what is about to expire.
-fn unusable_fix(
-    config: &Config,
-    cert: &Certificate,
-    uses: &[Use],
-    label: &str,
-    phrases: &[&str],
-    has: &dyn Fn(Flaw) -> bool,
-    now: OffsetDateTime,
-) -> Fix {
+fn unusable_fix(j: &Judge, uses: &[Use], flaws: &Flaws) -> Fix {
+    let cert = j.cert;
     let server = group_server(uses, cert);
     let sarg = server_arg(server.as_deref());
-    let tp = thumb_words(cert);
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::certificate_unusable",
-        &[label, &tp, &phrases.join("; ")],
+        &[&j.label, &thumb_words(cert), &flaws.phrases().join("; ")],
     );
     // Replace it when it cannot be repaired: bind the renewal when the paste shows one.
-    if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) || has(Flaw::NoKey) {
-        let cn = issuer_subject(cert, now)
-            .1
-            .and_then(|s| Dn::parse(&s))
-            .and_then(|d| d.common_name().map(str::to_string));
-        let hint = Hint {
-            cn: if has(Flaw::SelfSigned) { None } else { cn },
-            ..Hint::default()
-        };
-        let by_name: Vec<&Use> = uses
-            .iter()
-            .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
-            .collect();
-        // A candidate the connector's name already matches would be a no-op to name (a copy
-        // of the same issuer and subject): only another name helps.
-        let cand = by_name.first().and_then(|u| {
-            candidate(config, u.conn, &hint, now).filter(|(x, _)| {
-                !std::ptr::eq(*x, cert)
-                    && !matches!(
-                        u.sought,
-                        Sought::TlsCertificateName(n) if names_exactly(n, x, now)
-                    )
-            })
-        });
-        match (by_name.first(), &cand) {
-            (Some(u), Some((replacement, _))) => {
-                fix = fix.tell("A certificate that can take its place is already on the server: name it instead.");
-                fix = rebind(fix, u.conn, cand.as_ref(), "", now);
-                // The other connectors that name the same certificate.
-                for other in by_name.iter().skip(1) {
-                    fix = bind_steps(fix, other.conn, replacement, now);
-                }
-            }
-            _ => {
-                if has(Flaw::NoKey) {
-                    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
-                    fix = match thumb(cert) {
-                        Some(t) => fix.run(
-                            Shell::WindowsPowerShell,
-                            format!("certutil -repairstore my {t}"),
-                        ),
-                        None => fix.tell("certutil -repairstore my <its thumbprint>"),
-                    };
-                    fix = fix
-                        .tell("Otherwise import it again from a PFX with its key (the path is an example):")
-                        .run(
-                            EMS,
-                            format!(
-                                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
-                            ),
-                        );
-                }
-                if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) {
-                    fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
-                    if let Some(u) = uses.first() {
-                        fix = no_candidate(fix, u.conn, "the renewed certificate");
-                    }
-                }
-            }
-        }
-        if has(Flaw::Expired) {
+    if flaws.irreparable() || flaws.has(Flaw::NoKey) {
+        fix = replace_steps(fix, j, uses, flaws, &sarg);
+        if flaws.has(Flaw::Expired) {
             fix = fix.tell("Mail Exchange Online deferred meanwhile may expire in its queue: ask the senders to resend what bounced.");
         }
     }
-    if has(Flaw::NoSmtp) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
+    if flaws.has(Flaw::NoSmtp) && !flaws.irreparable() {
         fix = enable_smtp(fix, cert, &sarg, true);
     }
-    if has(Flaw::BadStatus)
+    if flaws.has(Flaw::BadStatus)
         && cert
             .status
             .as_deref()
@@ -2431,37 +2407,123 @@ fn unusable_fix(
     {
         fix = fix.tell("Status PendingRequest: the request was never completed. Import the CA's response on the server that made the request (Import-ExchangeCertificate), then enable it for SMTP.");
     }
-    if has(Flaw::DoubtfulStatus) {
-        fix = fix.tell(format!(
-            "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
-            server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
-        ));
-        fix = match thumb(cert) {
-            Some(t) => fix.run(
-                Shell::WindowsPowerShell,
-                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
-            ),
-            None => fix.tell(
-                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
-            ),
-        };
-        fix = fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.");
+    if flaws.has(Flaw::DoubtfulStatus) {
+        fix = trust_steps(fix, cert, server.as_deref());
     }
-    if has(Flaw::Expiring) && !has(Flaw::Expired) {
-        if self_signed(cert, now) == Some(true) {
-            fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
-            fix = match thumb(cert) {
-                Some(t) => fix.run(
-                    EMS,
-                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}", q(&t)),
-                ),
-                None => fix.tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
-            };
-        } else {
-            fix = fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
+    if flaws.has(Flaw::Expiring) && !flaws.has(Flaw::Expired) {
+        fix = renew_steps(fix, cert, &sarg, j.now);
+    }
+    fix
+}
+
+/// R4's replacement: the certificate already on the server that can take this one's place,
+/// named on every connector that names this one; else the key re-attached (when it is
+/// missing) and a valid certificate installed (when this one cannot be repaired).
+fn replace_steps(mut fix: Fix, j: &Judge, uses: &[Use], flaws: &Flaws, sarg: &str) -> Fix {
+    let by_name: Vec<&Use> = uses
+        .iter()
+        .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
+        .collect();
+    let cand = by_name
+        .first()
+        .and_then(|u| replacement(j, u, flaws.has(Flaw::SelfSigned)));
+    if let (Some(u), Some((replacement, _))) = (by_name.first(), &cand) {
+        fix = fix.tell(
+            "A certificate that can take its place is already on the server: name it instead.",
+        );
+        fix = rebind(fix, u.conn, cand.as_ref(), "", j.now);
+        // The other connectors that name the same certificate.
+        for other in by_name.iter().skip(1) {
+            fix = bind_steps(fix, other.conn, replacement, j.now);
+        }
+        return fix;
+    }
+    if flaws.has(Flaw::NoKey) {
+        fix = key_steps(fix, j.cert, sarg);
+    }
+    if flaws.irreparable() {
+        fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
+        if let Some(u) = uses.first() {
+            fix = no_candidate(fix, u.conn, "the renewed certificate");
         }
     }
     fix
+}
+
+/// The certificate [`candidate`] offers in place of `j.cert` on `u`'s connector: a renewal
+/// with the same common name (any for a self-signed one). Never one the connector's name
+/// already matches: naming it would change nothing (a copy of the same issuer and subject).
+fn replacement<'x>(j: &Judge<'x>, u: &Use, self_signed: bool) -> Option<(&'x Certificate, String)> {
+    let cn = issuer_subject(j.cert, j.now)
+        .1
+        .and_then(|s| Dn::parse(&s))
+        .and_then(|d| d.common_name().map(str::to_string));
+    let hint = Hint {
+        cn: if self_signed { None } else { cn },
+        ..Hint::default()
+    };
+    candidate(j.config, u.conn, &hint, j.now).filter(|(x, _)| {
+        !std::ptr::eq(*x, j.cert)
+            && !matches!(u.sought, Sought::TlsCertificateName(n) if names_exactly(n, x, j.now))
+    })
+}
+
+/// The private key re-attached (`certutil -repairstore`), else the certificate imported again
+/// from a PFX with its key.
+fn key_steps(mut fix: Fix, cert: &Certificate, sarg: &str) -> Fix {
+    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            Shell::WindowsPowerShell,
+            format!("certutil -repairstore my {t}"),
+        ),
+        None => fix.tell("certutil -repairstore my <its thumbprint>"),
+    };
+    fix.tell("Otherwise import it again from a PFX with its key (the path is an example):")
+        .run(
+            EMS,
+            format!(
+                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
+            ),
+        )
+}
+
+/// Why Windows does not trust the certificate (`Test-Certificate`), and the usual cures.
+fn trust_steps(mut fix: Fix, cert: &Certificate, server: Option<&str>) -> Fix {
+    fix = fix.tell(format!(
+        "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
+        server.map(|s| format!(" on {s}")).unwrap_or_default()
+    ));
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            Shell::WindowsPowerShell,
+            format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+        ),
+        None => fix.tell(
+            "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
+        ),
+    };
+    fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.")
+}
+
+/// The renewal of a certificate about to expire: a self-signed one in place
+/// (`New-ExchangeCertificate`), a CA-issued one with its name rebuilt afterwards.
+fn renew_steps(fix: Fix, cert: &Certificate, sarg: &str, now: OffsetDateTime) -> Fix {
+    if self_signed(cert, now) != Some(true) {
+        return fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
+    }
+    let fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
+    match thumb(cert) {
+        Some(t) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}",
+                q(&t)
+            ),
+        ),
+        None => fix
+            .tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
+    }
 }
 
 /// R4.
@@ -2473,119 +2535,62 @@ fn unusable(
     limits: Limits,
     out: &mut Vec<Finding>,
 ) {
-    let label = group_label(uses);
-    let mut flaws: Vec<(Severity, Flaw, String)> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    match cert.services.as_ref().map(|s| s.has("SMTP")) {
-        Some(Some(false)) => flaws.push((
-            Severity::Fail,
-            Flaw::NoSmtp,
-            "is not enabled for SMTP".to_string(),
-        )),
-        Some(None) => out.push(inconclusive(
-            config,
-            &label,
-            "whether the certificate Exchange presents is enabled for SMTP",
-            &format!(
-                "its Services `{}` hold bits this tool cannot name",
-                cert.services
-                    .as_ref()
-                    .map(|s| s.raw.as_str())
-                    .unwrap_or_default()
-            ),
-            cert.origin.loc,
-            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
-        )),
-        _ => {}
-    }
-    if has_smtp(cert) == Some(false) {
-        notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
-    }
+    let j = Judge {
+        config,
+        cert,
+        label: group_label(uses),
+        now,
+        limits,
+    };
+    let mut flaws = Flaws::default();
+    smtp_flaw(&j, &mut flaws, out);
     if cert.has_private_key == Some(false) {
-        flaws.push((
-            Severity::Fail,
-            Flaw::NoKey,
-            "has no private key".to_string(),
-        ));
+        flaws.add(Severity::Fail, Flaw::NoKey, "has no private key");
     }
-    let by_fqdn_r6 = uses.iter().all(|u| {
-        !matches!(u.sought, Sought::TlsCertificateName(_))
-            && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
-    });
-    if let Some(d) = not_after(cert, now) {
-        match d.before(now) {
-            Some(true) => {
-                flaws.push((
-                    Severity::Fail,
-                    Flaw::Expired,
-                    format!("expired on {}", show_date(&d)),
-                ));
-                notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
-            }
-            None => out.push(inconclusive(
-                config,
-                &label,
-                "whether the certificate Exchange presents has expired",
-                &format!("its NotAfter reads {}", show_date(&d)),
-                cert.origin.loc,
-                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
-            )),
-            // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6
-            // already says to replace it.
-            Some(false) if self_signed(cert, now) == Some(true) && by_fqdn_r6 => {}
-            Some(false) => match expiry_soon(&d, now, limits) {
-                ExpirySoon::Within { severity, days } => {
-                    flaws.push((
-                        severity,
-                        Flaw::Expiring,
-                        format!("expires in {days} (NotAfter {})", show_date(&d)),
-                    ));
-                    notes.push(thresholds(limits));
-                }
-                ExpirySoon::Doubtful => out.push(inconclusive(
-                    config,
-                    &label,
-                    &format!(
-                        "whether the certificate Exchange presents expires within {}",
-                        plural_days(limits.warn_days)
-                    ),
-                    &format!("its NotAfter reads {}", show_date(&d)),
-                    cert.origin.loc,
-                    "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
-                )),
-                ExpirySoon::No => {}
-            },
-        }
-    }
-    if let Some(s) = cert.status.as_deref().map(str::trim) {
-        if status_in(cert, &FAIL_STATUS) {
-            flaws.push((Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`")));
-        } else if status_in(cert, &WARN_STATUS) {
-            flaws.push((
-                Severity::Warn,
-                Flaw::DoubtfulStatus,
-                format!("has Status `{s}`"),
-            ));
-        }
-    }
+    // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6 already says
+    // to replace it, so its coming expiry is not said again.
+    let r6_replaces = self_signed(cert, now) == Some(true)
+        && uses.iter().all(|u| {
+            !matches!(u.sought, Sought::TlsCertificateName(_))
+                && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
+        });
+    expiry_flaw(&j, r6_replaces, &mut flaws, out);
+    status_flaw(cert, &mut flaws);
     let named_hybrid = uses
         .iter()
         .any(|u| matches!(u.sought, Sought::TlsCertificateName(_)) && u.conn.hybrid());
     if self_signed(cert, now) == Some(true) && named_hybrid {
-        flaws.push((
+        flaws.add(
             Severity::Fail,
             Flaw::SelfSigned,
-            "is self-signed, which Exchange Online and other senders that validate refuse"
-                .to_string(),
-        ));
+            "is self-signed, which Exchange Online and other senders that validate refuse",
+        );
     }
-    let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
+    let Some(severity) = flaws.severity() else {
         return;
     };
-    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
-    let phrases: Vec<&str> = flaws.iter().map(|(_, _, p)| p.as_str()).collect();
-    let where_ = group_where(uses);
-    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+    let mut evidence = vec![cert_line(config, cert, now)];
+    evidence.extend(use_lines(config, uses));
+    evidence.extend(flaws.notes.iter().cloned());
+    if flaws.has(Flaw::DoubtfulStatus) {
+        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
+    }
+    let fix = unusable_fix(&j, uses, &flaws);
+    out.push(Finding::new(
+        Code::ExchangeCertificateUnusable,
+        severity,
+        j.label,
+        Vec::new(),
+        unusable_summary(&flaws, severity, &group_where(uses)),
+        evidence,
+        fix,
+    ));
+}
+
+/// R4's summary: `expires in …` alone, `is unusable: it …` (FAIL), `may be refused: it …`.
+fn unusable_summary(flaws: &Flaws, severity: Severity, where_: &str) -> String {
+    let phrases = flaws.phrases();
+    if flaws.found.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
         format!(
             "the certificate Exchange presents {where_} {}",
             phrases.join(" and ")
@@ -2600,23 +2605,102 @@ fn unusable(
             "the certificate Exchange presents {where_} may be refused: it {}",
             join_and(&phrases)
         )
-    };
-    let mut evidence = vec![cert_line(config, cert, now)];
-    evidence.extend(use_lines(config, uses));
-    evidence.extend(notes);
-    if has(Flaw::DoubtfulStatus) {
-        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
     }
-    let fix = unusable_fix(config, cert, uses, &label, &phrases, &has, now);
-    out.push(Finding::new(
-        Code::ExchangeCertificateUnusable,
-        severity,
-        label,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+}
+
+/// R4 on SMTP: a certificate chosen without SMTP among its Services fails the handshake;
+/// Services with bits this tool cannot name leave it open.
+fn smtp_flaw(j: &Judge, flaws: &mut Flaws, out: &mut Vec<Finding>) {
+    let cert = j.cert;
+    match cert.services.as_ref().map(|s| s.has("SMTP")) {
+        Some(Some(false)) => {
+            flaws.add(Severity::Fail, Flaw::NoSmtp, "is not enabled for SMTP");
+            flaws.notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
+        }
+        Some(None) => out.push(inconclusive(
+            j.config,
+            &j.label,
+            "whether the certificate Exchange presents is enabled for SMTP",
+            &format!(
+                "its Services `{}` hold bits this tool cannot name",
+                cert.services
+                    .as_ref()
+                    .map(|s| s.raw.as_str())
+                    .unwrap_or_default()
+            ),
+            cert.origin.loc,
+            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
+        )),
+        _ => {}
+    }
+}
+
+/// R4 on NotAfter: expired (Event 12016), or within `--warn-days`/`--fail-days`; a date the
+/// paste leaves ambiguous across `now` or across a threshold leaves it open. `r6_replaces`:
+/// R6 already tells to replace it, so its coming expiry goes unsaid.
+fn expiry_flaw(j: &Judge, r6_replaces: bool, flaws: &mut Flaws, out: &mut Vec<Finding>) {
+    let Some(d) = not_after(j.cert, j.now) else {
+        return;
+    };
+    let doubt = |what: &str, ask: &str| {
+        inconclusive(
+            j.config,
+            &j.label,
+            what,
+            &format!("its NotAfter reads {}", show_date(&d)),
+            j.cert.origin.loc,
+            ask,
+        )
+    };
+    match d.before(j.now) {
+        Some(true) => {
+            flaws.add(
+                Severity::Fail,
+                Flaw::Expired,
+                format!("expired on {}", show_date(&d)),
+            );
+            flaws.notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
+        }
+        None => out.push(doubt(
+            "whether the certificate Exchange presents has expired",
+            "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
+        )),
+        Some(false) if r6_replaces => {}
+        Some(false) => match expiry_soon(&d, j.now, j.limits) {
+            ExpirySoon::Within { severity, days } => {
+                flaws.add(
+                    severity,
+                    Flaw::Expiring,
+                    format!("expires in {days} (NotAfter {})", show_date(&d)),
+                );
+                flaws.notes.push(thresholds(j.limits));
+            }
+            ExpirySoon::Doubtful => out.push(doubt(
+                &format!(
+                    "whether the certificate Exchange presents expires within {}",
+                    plural_days(j.limits.warn_days)
+                ),
+                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
+            )),
+            ExpirySoon::No => {}
+        },
+    }
+}
+
+/// R4 on Status: one that fails outright, or one a validating sender may refuse.
+fn status_flaw(cert: &Certificate, flaws: &mut Flaws) {
+    let Some(s) = cert.status.as_deref().map(str::trim) else {
+        return;
+    };
+    if status_in(cert, &FAIL_STATUS) {
+        flaws.add(Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`"));
+    } else if status_in(cert, &WARN_STATUS) {
+        flaws.add(
+            Severity::Warn,
+            Flaw::DoubtfulStatus,
+            format!("has Status `{s}`"),
+        );
+    }
 }
 
 /// Thumbprints that must never be removed: the internal transport certificate of `server`.
@@ -2725,86 +2809,145 @@ fn duplicate(
     limits: Limits,
     out: &mut Vec<Finding>,
 ) {
+    let rivals = distinct_rivals(cert, uses);
+    if rivals.is_empty() {
+        return;
+    }
+    let j = Judge {
+        config,
+        cert,
+        label: group_label(uses),
+        now,
+        limits,
+    };
+    let n = rivals.len() + 1;
+    let ct = thumb_words(cert);
+    let label = &j.label;
+    let rivalry = rivalry(cert, &rivals, now, limits);
+    let (severity, summary) = if rivalry.reasons.is_empty() {
+        (
+            Severity::Info,
+            format!(
+                "{n} certificates match what {label} looks for; Exchange takes {ct}, the one with the newest NotBefore"
+            ),
+        )
+    } else {
+        (
+            Severity::Warn,
+            format!(
+                "{n} certificates match what {label} looks for, and Exchange takes the one with the newest NotBefore ({ct}), which {}",
+                join_and(&rivalry.reasons)
+            ),
+        )
+    };
+    let evidence = duplicate_evidence(&j, &rivals, uses, rivalry.earlier.is_some());
+    let fix = duplicate_fix(&j, &rivals, uses, &rivalry);
+    out.push(Finding::new(
+        Code::ExchangeCertificateDuplicate,
+        severity,
+        j.label,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// The other certificates that match for any connector of the group, each once, copies of
+/// `cert` (its thumbprint pasted twice) left out.
+fn distinct_rivals<'a>(cert: &Certificate, uses: &[Use<'_, '_, 'a>]) -> Vec<&'a Certificate> {
     let mut rivals: Vec<&Certificate> = Vec::new();
     for r in uses.iter().flat_map(|u| u.rivals.iter().copied()) {
         if !rivals.iter().any(|x| std::ptr::eq(*x, r)) && !same_thumbprint(r, cert) {
             rivals.push(r);
         }
     }
-    if rivals.is_empty() {
-        return;
-    }
-    let label = group_label(uses);
-    let n = rivals.len() + 1;
-    let ct = thumb_words(cert);
-    let mut reasons: Vec<String> = Vec::new();
-    let mut why = |cond: bool, r: String| {
-        if cond && !reasons.contains(&r) {
-            reasons.push(r);
+    rivals
+}
+
+/// Why the certificate Exchange takes is worse than a rival, if it is.
+struct Rivalry<'a> {
+    /// In words (`lacks SMTP (… has it)`), each once.
+    reasons: Vec<String>,
+    /// It lacks SMTP and a rival has it.
+    no_smtp: bool,
+    /// It is not Valid, or has no private key, and a rival is or has.
+    broken: bool,
+    /// A rival far from its end while the chosen one is close to it.
+    earlier: Option<&'a Certificate>,
+}
+
+/// R10's comparison of `cert` with each rival: SMTP, Status, the private key, and the
+/// expiry. "Expires earlier" matters only when the certificate Exchange takes is close to its
+/// end and the rival is not: two certificates valid for a year more are both fine.
+fn rivalry<'a>(
+    cert: &Certificate,
+    rivals: &[&'a Certificate],
+    now: OffsetDateTime,
+    limits: Limits,
+) -> Rivalry<'a> {
+    let mut out = Rivalry {
+        reasons: Vec::new(),
+        no_smtp: false,
+        broken: false,
+        earlier: None,
+    };
+    let mut why = |r: String| {
+        if !out.reasons.contains(&r) {
+            out.reasons.push(r);
         }
     };
-    let mut no_smtp = false;
-    let mut broken = false;
-    let mut earlier = None;
-    // "Expires earlier" matters only when the certificate Exchange takes is close to its end
-    // and the rival is not: two certificates valid for a year more are both fine.
     let chosen_soon = not_after(cert, now)
         .filter(|d| d.before(now) == Some(false))
         .is_some_and(|d| matches!(expiry_soon(&d, now, limits), ExpirySoon::Within { .. }));
-    for r in &rivals {
+    for r in rivals {
         let rt = thumb_words(r);
         if has_smtp(cert) == Some(false) && has_smtp(r) == Some(true) {
-            no_smtp = true;
-            why(true, format!("lacks SMTP ({rt} has it)"));
+            out.no_smtp = true;
+            why(format!("lacks SMTP ({rt} has it)"));
         }
         if status_valid(cert) == Some(false) && status_valid(r) == Some(true) {
-            broken = true;
-            why(
-                true,
-                format!(
-                    "is not Valid (Status `{}`; {rt} is)",
-                    cert.status.as_deref().unwrap_or_default()
-                ),
-            );
+            out.broken = true;
+            why(format!(
+                "is not Valid (Status `{}`; {rt} is)",
+                cert.status.as_deref().unwrap_or_default()
+            ));
         }
         if cert.has_private_key == Some(false) && r.has_private_key == Some(true) {
-            broken = true;
-            why(true, format!("has no private key ({rt} has one)"));
+            out.broken = true;
+            why(format!("has no private key ({rt} has one)"));
         }
         let rival_far = not_after(r, now).is_some_and(|d| {
             expiry_soon(&d, now, limits) == ExpirySoon::No && d.before(now) == Some(false)
         });
         if chosen_soon
             && rival_far
-            && earlier.is_none()
+            && out.earlier.is_none()
             && let (Some(a), Some(b)) = (newest_not_after(cert, now), newest_not_after(r, now))
             && a < b
         {
-            earlier = Some(*r);
+            out.earlier = Some(*r);
             let (wa, wb) = when_words(a, b);
-            why(
-                true,
-                format!("expires {} ({wa}) than {rt} ({wb})", earlier_words(a, b)),
-            );
+            why(format!(
+                "expires {} ({wa}) than {rt} ({wb})",
+                earlier_words(a, b)
+            ));
         }
     }
-    let severity = if reasons.is_empty() {
-        Severity::Info
-    } else {
-        Severity::Warn
-    };
-    let summary = if reasons.is_empty() {
-        format!(
-            "{n} certificates match what {label} looks for; Exchange takes {ct}, the one with the newest NotBefore"
-        )
-    } else {
-        format!(
-            "{n} certificates match what {label} looks for, and Exchange takes the one with the newest NotBefore ({ct}), which {}",
-            join_and(&reasons)
-        )
-    };
+    out
+}
+
+/// R10's evidence: the chosen certificate and its rivals, who chose them, and how Exchange
+/// chooses (with the thresholds when the rival lasts longer).
+fn duplicate_evidence(
+    j: &Judge,
+    rivals: &[&Certificate],
+    uses: &[Use],
+    earlier: bool,
+) -> Vec<String> {
+    let (config, cert, now) = (j.config, j.cert, j.now);
     let mut evidence = vec![format!("{} — chosen", cert_line(config, cert, now))];
-    for r in &rivals {
+    for r in rivals {
         evidence.push(format!("{} — also matches", cert_line(config, r, now)));
     }
     evidence.extend(use_lines(config, uses));
@@ -2813,68 +2956,83 @@ fn duplicate(
         .any(|x| matches!(not_before(x, now), Some(Date::Ambiguous { .. })))
     {
         evidence.push(format!(
-            "the paste's dates read both month-first and day-first; either way {ct} has the newest NotBefore"
+            "the paste's dates read both month-first and day-first; either way {} has the newest NotBefore",
+            thumb_words(cert)
         ));
     }
     evidence.push("Among the matches Exchange takes the newest NotBefore, a CA-issued one before a self-signed one (Microsoft Learn: Selection of Inbound STARTTLS Certificates; the Japanese translation of the 2025 Exchange Team blog says the latest expiry instead)".to_string());
-    if earlier.is_some() {
-        evidence.push(thresholds(limits));
+    if earlier {
+        evidence.push(thresholds(j.limits));
     }
+    evidence
+}
+
+/// R10's fix: SMTP on the chosen certificate, a broken one removed, the longer-lived rival
+/// presented; or nothing to change.
+fn duplicate_fix(j: &Judge, rivals: &[&Certificate], uses: &[Use], rivalry: &Rivalry) -> Fix {
+    let cert = j.cert;
     let server = group_server(uses, cert);
     let sarg = server_arg(server.as_deref());
+    let ct = thumb_words(cert);
     let rts: Vec<String> = rivals.iter().map(|r| thumb_words(r)).collect();
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::certificate_duplicate",
-        &[&label, &ct, &rts.join(",")],
+        &[&j.label, &ct, &rts.join(",")],
     );
-    if no_smtp {
+    if rivalry.no_smtp {
         fix = fix.tell(format!(
             "Enable SMTP on the certificate Exchange takes ({ct}):"
         ));
         fix = enable_smtp(fix, cert, &sarg, true);
     }
-    if broken {
+    if rivalry.broken {
         fix = fix.tell(format!(
             "If {ct} is a failed import or an abandoned request, remove it after confirming nothing else uses it (IIS, Auth), so that Exchange takes the good one:"
         ));
-        fix = remove_steps(fix, config, cert, server.as_deref(), now);
+        fix = remove_steps(fix, j.config, cert, server.as_deref(), j.now);
     }
-    if let Some(r) = earlier {
-        let rt = thumb_words(r);
-        let same_name = matches!(
-            (tls_name_of(cert, now), tls_name_of(r, now)),
-            (Some(a), Some(b)) if fold(&a, false) == fold(&b, false)
-        );
-        if same_name {
-            fix = fix.tell(format!(
-                "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. Both have the same issuer and subject, so naming one in TlsCertificateName does not choose between them: if {rt} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth):"
-            ));
-            fix = remove_steps(fix, config, cert, server.as_deref(), now);
-        } else {
-            fix = fix.tell(format!(
-                "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. To present {rt}, name it on the connector (TlsCertificateName chooses by exact issuer and subject):"
-            ));
-            for u in uses {
-                fix = bind_steps(fix, u.conn, r, now);
-            }
-        }
+    if let Some(r) = rivalry.earlier {
+        fix = longer_lived_steps(fix, j, r, uses, server.as_deref());
     }
-    if reasons.is_empty() {
+    if rivalry.reasons.is_empty() {
         fix = fix.tell(format!(
             "Nothing needs to change. {} may be a copy a renewal left behind: it can go once nothing else uses it (check its Services and the IIS bindings first; never remove the Auth certificate or the internal transport certificate).",
             join_and(&rts)
         ));
     }
-    out.push(Finding::new(
-        Code::ExchangeCertificateDuplicate,
-        severity,
-        label,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
+    fix
+}
+
+/// R10's steps to present the rival `r` that expires later than the chosen certificate:
+/// name it on the connectors, or, when both have the same issuer and subject (a name cannot
+/// choose between them), remove the chosen one.
+fn longer_lived_steps(
+    mut fix: Fix,
+    j: &Judge,
+    r: &Certificate,
+    uses: &[Use],
+    server: Option<&str>,
+) -> Fix {
+    let (cert, now) = (j.cert, j.now);
+    let (ct, rt) = (thumb_words(cert), thumb_words(r));
+    let same_name = matches!(
+        (tls_name_of(cert, now), tls_name_of(r, now)),
+        (Some(a), Some(b)) if fold(&a, false) == fold(&b, false)
+    );
+    if same_name {
+        fix = fix.tell(format!(
+            "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. Both have the same issuer and subject, so naming one in TlsCertificateName does not choose between them: if {rt} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth):"
+        ));
+        return remove_steps(fix, j.config, cert, server, now);
+    }
+    fix = fix.tell(format!(
+        "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. To present {rt}, name it on the connector (TlsCertificateName chooses by exact issuer and subject):"
     ));
+    for u in uses {
+        fix = bind_steps(fix, u.conn, r, now);
+    }
+    fix
 }
 
 /// R16.
