@@ -3227,73 +3227,88 @@ fn lone_no_ca_smtp(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>)
         {
             continue;
         }
-        let on = server.as_deref().map_or_else(
-            || "the server this list comes from".to_string(),
-            str::to_string,
-        );
-        let label = server.as_deref().map_or_else(
-            || "the pasted certificate list".to_string(),
-            |s| format!("certificates of {s}"),
-        );
-        let mut evidence = Vec::new();
-        for c in &certs {
-            let role = if is_auth_certificate(c) {
-                "the Auth certificate, never presented for STARTTLS".to_string()
-            } else if self_signed(c, now) == Some(true) {
-                if has_smtp(c) == Some(true) {
-                    "self-signed, enabled for SMTP".to_string()
-                } else {
-                    "self-signed".to_string()
-                }
-            } else if has_smtp(c) == Some(false) {
-                "CA-issued, not enabled for SMTP".to_string()
-            } else if expired(c, now) == Some(true) {
-                "CA-issued, expired".to_string()
-            } else {
-                "CA-issued, not usable".to_string()
-            };
-            evidence.push(format!("{} — {role}", cert_line(config, c, now)));
+        out.push(no_ca_smtp(config, server.as_deref(), &certs, &ca, now));
+    }
+}
+
+/// The finding for one server's list in which no CA-issued certificate is enabled for SMTP
+/// (`ca`: its CA-issued certificates).
+fn no_ca_smtp(
+    config: &Config,
+    server: Option<&str>,
+    certs: &[&Certificate],
+    ca: &[&Certificate],
+    now: OffsetDateTime,
+) -> Finding {
+    let on = server.map_or_else(
+        || "the server this list comes from".to_string(),
+        str::to_string,
+    );
+    let label = server.map_or_else(
+        || "the pasted certificate list".to_string(),
+        |s| format!("certificates of {s}"),
+    );
+    let mut evidence: Vec<String> = certs
+        .iter()
+        .map(|c| format!("{} — {}", cert_line(config, c, now), smtp_role(c, now)))
+        .collect();
+    evidence.push("no receive connector was pasted, so which certificate a connector presents is not known; without a CA-issued certificate enabled for SMTP it can only be a self-signed one".to_string());
+    evidence.push("Exchange Online accepts only a certificate from a public CA on the hybrid connectors (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+    let sarg = server_arg(server);
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::no_ca_smtp_certificate",
+        &[&label],
+    );
+    let enable: Vec<&&Certificate> = ca
+        .iter()
+        .filter(|c| has_smtp(c) == Some(false) && usable(c, now) && status_valid(c) != Some(false))
+        .collect();
+    match enable.as_slice() {
+        [one] => {
+            fix = fix.tell(format!(
+                "{} is CA-issued and valid but not enabled for SMTP. If it carries the name Exchange Online connects to (the hybrid smart host), enable it:",
+                subject_words(one, now)
+            ));
+            fix = enable_smtp(fix, one, &sarg, true);
         }
-        evidence.push("no receive connector was pasted, so which certificate a connector presents is not known; without a CA-issued certificate enabled for SMTP it can only be a self-signed one".to_string());
-        evidence.push("Exchange Online accepts only a certificate from a public CA on the hybrid connectors (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
-        let sarg = server_arg(server.as_deref());
-        let mut fix = Fix::new(
-            Family::Exchange,
-            "exchange_config::no_ca_smtp_certificate",
-            &[&label],
-        );
-        let enable: Vec<&&Certificate> = ca
-            .iter()
-            .filter(|c| {
-                has_smtp(c) == Some(false) && usable(c, now) && status_valid(c) != Some(false)
-            })
-            .collect();
-        match enable.as_slice() {
-            [one] => {
-                fix = fix.tell(format!(
-                    "{} is CA-issued and valid but not enabled for SMTP. If it carries the name Exchange Online connects to (the hybrid smart host), enable it:",
-                    subject_words(one, now)
-                ));
-                fix = enable_smtp(fix, one, &sarg, true);
-            }
-            _ => {
-                fix = fix.tell(format!(
-                    "Install a certificate from a public CA on {on} that carries the name Exchange Online connects to (the hybrid smart host, such as mail.contoso.com): request it (New-ExchangeCertificate -GenerateRequest{sarg}), import the CA's answer (Import-ExchangeCertificate{sarg}) and enable it for SMTP (Enable-ExchangeCertificate{sarg} -Services SMTP, answering No to the prompt about the default SMTP certificate)."
-                ));
-            }
+        _ => {
+            fix = fix.tell(format!(
+                "Install a certificate from a public CA on {on} that carries the name Exchange Online connects to (the hybrid smart host, such as mail.contoso.com): request it (New-ExchangeCertificate -GenerateRequest{sarg}), import the CA's answer (Import-ExchangeCertificate{sarg}) and enable it for SMTP (Enable-ExchangeCertificate{sarg} -Services SMTP, answering No to the prompt about the default SMTP certificate)."
+            ));
         }
-        fix = fix.tell("Then name it on the hybrid receive and send connectors: re-run the Hybrid Configuration Wizard, or paste Get-ReceiveConnector | fl to get the exact commands.");
-        out.push(Finding::new(
-            Code::ExchangeCertificateUnusable,
-            Severity::Warn,
-            label,
-            Vec::new(),
-            format!(
-                "no CA-issued certificate is enabled for SMTP on {on}: a hybrid connector cannot present a trusted certificate"
-            ),
-            evidence,
-            fix,
-        ));
+    }
+    fix = fix.tell("Then name it on the hybrid receive and send connectors: re-run the Hybrid Configuration Wizard, or paste Get-ReceiveConnector | fl to get the exact commands.");
+    Finding::new(
+        Code::ExchangeCertificateUnusable,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "no CA-issued certificate is enabled for SMTP on {on}: a hybrid connector cannot present a trusted certificate"
+        ),
+        evidence,
+        fix,
+    )
+}
+
+/// What a certificate is to STARTTLS, in words: the Auth certificate, self-signed, or
+/// CA-issued and why it cannot serve.
+fn smtp_role(c: &Certificate, now: OffsetDateTime) -> &'static str {
+    if is_auth_certificate(c) {
+        "the Auth certificate, never presented for STARTTLS"
+    } else if self_signed(c, now) == Some(true) {
+        if has_smtp(c) == Some(true) {
+            "self-signed, enabled for SMTP"
+        } else {
+            "self-signed"
+        }
+    } else if has_smtp(c) == Some(false) {
+        "CA-issued, not enabled for SMTP"
+    } else if expired(c, now) == Some(true) {
+        "CA-issued, expired"
+    } else {
+        "CA-issued, not usable"
     }
 }
 
@@ -3563,9 +3578,57 @@ fn drift_steps(
 
 /// R5.
 fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut Vec<Finding>) {
-    // With a hybrid configuration, only its receiving servers take Exchange Online's mail: a
-    // branch server's Default Frontend may differ on purpose (Microsoft Learn: Certificate
-    // requirements for hybrid deployments).
+    let per = port25_frontends(config, evals);
+    if per.len() < 2 {
+        return;
+    }
+    let (mut what, caps_differ) = drift_what(&per);
+    // The same name everywhere and one server without the certificate is R1 on that server
+    // (with the copy to make), not drift between the connectors.
+    if what.is_empty() {
+        return;
+    }
+    let found = |e: &Eval| match e.sel {
+        Selection::Chosen { .. } => Some(true),
+        Selection::NotFound { .. } | Selection::Invalid(_) => Some(false),
+        Selection::Unknown(_) => None,
+    };
+    let outcome_differs = per.iter().any(|(_, e)| found(e) == Some(true))
+        && per.iter().any(|(_, e)| found(e) == Some(false));
+    if outcome_differs {
+        what.push("whether the certificate is found");
+    }
+    let servers: Vec<&str> = per.iter().map(|(s, _)| s.as_str()).collect();
+    let mut evidence: Vec<String> = per
+        .iter()
+        .map(|(s, e)| drift_line(config, s, e, now))
+        .collect();
+    evidence.push("The certificate for hybrid mail flow must be on every server that receives from Exchange Online, and each server's connector must name it: otherwise delivery depends on which server answers (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+    let label = format!("Default Frontend connectors of {}", join_and(&servers));
+    let fix = drift_fix(config, &per, (&label, &what), caps_differ, now);
+    out.push(Finding::new(
+        Code::ExchangeReceiveServerDrift,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "the port-25 Default Frontend connectors of {} differ ({}): whether mail from Exchange Online gets TLS depends on which server answers",
+            join_and(&servers),
+            join_and(&what)
+        ),
+        evidence,
+        fix,
+    ));
+}
+
+/// The port-25 Default Frontend connector of each server, one per server (the first in the
+/// paste). With a hybrid configuration, only its receiving servers take Exchange Online's
+/// mail: a branch server's Default Frontend may differ on purpose (Microsoft Learn:
+/// Certificate requirements for hybrid deployments).
+fn port25_frontends<'e, 'c, 'a>(
+    config: &Config,
+    evals: &'e [Eval<'c, 'a>],
+) -> Vec<(String, &'e Eval<'c, 'a>)> {
     let receiving: Option<&List> = config.hybrid.iter().find_map(|h| {
         h.receiving_transport_servers
             .as_ref()
@@ -3581,13 +3644,15 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
             per.push((s.clone(), e));
         }
     }
-    if per.len() < 2 {
-        return;
-    }
-    let mut what: Vec<&str> = Vec::new();
+    per
+}
+
+/// What differs between the servers' connectors (`TlsCertificateName`,
+/// `TlsDomainCapabilities`), and whether the capabilities do (as far as the paste shows them).
+fn drift_what(per: &[(String, &Eval)]) -> (Vec<&'static str>, bool) {
+    let mut what = Vec::new();
     let names: Vec<NameKey> = per.iter().map(|(_, e)| name_key(e.conn)).collect();
-    let name_differs = names.iter().any(|a| !same_name(a, &names[0]));
-    if name_differs {
+    if names.iter().any(|a| !same_name(a, &names[0])) {
         what.push("TlsCertificateName");
     }
     let caps: Vec<Option<Vec<String>>> = per.iter().map(|(_, e)| caps_key(e.conn)).collect();
@@ -3596,90 +3661,61 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
     if caps_differ {
         what.push("TlsDomainCapabilities");
     }
-    let found = |e: &Eval| match e.sel {
-        Selection::Chosen { .. } => Some(true),
-        Selection::NotFound { .. } | Selection::Invalid(_) => Some(false),
-        Selection::Unknown(_) => None,
-    };
-    // The same name everywhere and one server without the certificate is R1 on that server
-    // (with the copy to make), not drift between the connectors.
-    if what.is_empty() {
-        return;
-    }
-    let outcome_differs = per.iter().any(|(_, e)| found(e) == Some(true))
-        && per.iter().any(|(_, e)| found(e) == Some(false));
-    if outcome_differs {
-        what.push("whether the certificate is found");
-    }
-    let servers: Vec<&str> = per.iter().map(|(s, _)| s.as_str()).collect();
-    let mut evidence = Vec::new();
-    for (s, e) in &per {
-        let rc = e.conn.rc;
-        evidence.push(format!(
-            "{}: {} ({s}): TlsCertificateName {}; TlsDomainCapabilities {}; {}",
-            config.at(e.conn.loc()),
-            e.conn.label,
-            rc.tls_certificate_name.as_ref().map_or_else(
-                || "not set".to_string(),
-                |t| format!("`{}`", t.value.trim())
-            ),
-            rc.tls_domain_capabilities.as_ref().map_or_else(
-                || "not pasted".to_string(),
-                |l| format!(
-                    "`{{{}}}`{}",
-                    l.items.join(", "),
-                    if l.truncated {
-                        " (cut by the paste)"
-                    } else {
-                        ""
-                    }
-                )
-            ),
-            outcome_words(&e.sel, now)
-        ));
-    }
-    evidence.push("The certificate for hybrid mail flow must be on every server that receives from Exchange Online, and each server's connector must name it: otherwise delivery depends on which server answers (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
-    // The server whose connector works is the model for the others.
-    let reference = per
-        .iter()
-        .find(|(_, e)| {
-            matches!(e.sel, Selection::Chosen { .. }) && e.conn.rc.tls_certificate_name.is_some()
-        })
-        .or_else(|| {
-            per.iter()
-                .find(|(_, e)| matches!(e.sel, Selection::Chosen { .. }))
-        });
-    let label = format!("Default Frontend connectors of {}", join_and(&servers));
+    (what, caps_differ)
+}
+
+/// `connectors.txt:3: SRV1\Default Frontend SRV1 (SRV1): TlsCertificateName `…`;
+/// TlsDomainCapabilities `{…}`; selects …`.
+fn drift_line(config: &Config, s: &str, e: &Eval, now: OffsetDateTime) -> String {
+    let rc = e.conn.rc;
+    format!(
+        "{}: {} ({s}): TlsCertificateName {}; TlsDomainCapabilities {}; {}",
+        config.at(e.conn.loc()),
+        e.conn.label,
+        rc.tls_certificate_name.as_ref().map_or_else(
+            || "not set".to_string(),
+            |t| format!("`{}`", t.value.trim())
+        ),
+        rc.tls_domain_capabilities.as_ref().map_or_else(
+            || "not pasted".to_string(),
+            |l| format!(
+                "`{{{}}}`{}",
+                l.items.join(", "),
+                if l.truncated {
+                    " (cut by the paste)"
+                } else {
+                    ""
+                }
+            )
+        ),
+        outcome_words(&e.sel, now)
+    )
+}
+
+/// R5's fix: every other server's connector made like the one that works, or, when none
+/// does, one fixed first; or the wizard run again.
+fn drift_fix(
+    config: &Config,
+    per: &[(String, &Eval)],
+    (label, what): (&str, &[&str]),
+    caps_differ: bool,
+    now: OffsetDateTime,
+) -> Fix {
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::receive_server_drift",
-        &[&label, &what.join(", ")],
+        &[label, &what.join(", ")],
     );
-    match reference {
-        Some((rs, re)) => {
-            let ref_cert = match &re.sel {
-                Selection::Chosen { cert, .. } => Some(*cert),
-                _ => None,
-            };
+    match drift_reference(per, now) {
+        Some(reference) => {
             fix = fix.tell(format!(
-                "Make every server's connector like {rs}'s, which works."
+                "Make every server's connector like {}'s, which works.",
+                reference.server
             ));
-            let reference = DriftRef {
-                server: rs,
-                conn: re.conn,
-                cert: ref_cert,
-                name: ref_cert
-                    .filter(|_| re.conn.rc.tls_certificate_name.is_some())
-                    .and_then(|x| tls_name_of(x, now))
-                    .and_then(|v| ps_quote(&v)),
-                tls: re
-                    .conn
-                    .rc
-                    .tls_certificate_name
-                    .as_ref()
-                    .and_then(|t| parse_tls_name(t, re.conn.rc.origin.format).ok()),
-            };
-            for (s, e) in per.iter().filter(|(s, _)| !same_server(s, rs)) {
+            for (s, e) in per
+                .iter()
+                .filter(|(s, _)| !same_server(s, reference.server))
+            {
                 fix = drift_steps(fix, config, &reference, s, e.conn, caps_differ, now);
             }
         }
@@ -3687,20 +3723,42 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
             fix = fix.tell("No server's connector selects a certificate in the paste: fix one (see the other findings), then make the others like it.");
         }
     }
-    fix = fix.tell("Or re-run the Hybrid Configuration Wizard with all these servers selected as receiving transport servers.");
-    out.push(Finding::new(
-        Code::ExchangeReceiveServerDrift,
-        Severity::Warn,
-        label,
-        Vec::new(),
-        format!(
-            "the port-25 Default Frontend connectors of {} differ ({}): whether mail from Exchange Online gets TLS depends on which server answers",
-            join_and(&servers),
-            join_and(&what)
-        ),
-        evidence,
-        fix,
-    ));
+    fix.tell("Or re-run the Hybrid Configuration Wizard with all these servers selected as receiving transport servers.")
+}
+
+/// The server whose connector works, as the model for the others: one that selects a
+/// certificate by its TlsCertificateName, else one that selects a certificate at all.
+fn drift_reference<'r, 'a>(
+    per: &'r [(String, &Eval<'r, 'a>)],
+    now: OffsetDateTime,
+) -> Option<DriftRef<'r, 'a>> {
+    let (rs, re) = per
+        .iter()
+        .find(|(_, e)| {
+            matches!(e.sel, Selection::Chosen { .. }) && e.conn.rc.tls_certificate_name.is_some()
+        })
+        .or_else(|| {
+            per.iter()
+                .find(|(_, e)| matches!(e.sel, Selection::Chosen { .. }))
+        })?;
+    let cert = match &re.sel {
+        Selection::Chosen { cert, .. } => Some(*cert),
+        _ => None,
+    };
+    let rc = re.conn.rc;
+    Some(DriftRef {
+        server: rs,
+        conn: re.conn,
+        cert,
+        name: cert
+            .filter(|_| rc.tls_certificate_name.is_some())
+            .and_then(|x| tls_name_of(x, now))
+            .and_then(|v| ps_quote(&v)),
+        tls: rc
+            .tls_certificate_name
+            .as_ref()
+            .and_then(|t| parse_tls_name(t, rc.origin.format).ok()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
