@@ -65,8 +65,8 @@ use crate::exchange::model::{
     Certificate, Config, Date, List, Loc, ReceiveConnector, ServerName, Text,
 };
 use crate::exchange::select::{
-    self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, parse_tls_name,
-    parsed, same_server,
+    self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, fold,
+    parse_tls_name, parsed, same_server,
 };
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -519,6 +519,8 @@ fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
         .or_else(|| cert.not_after.clone())
 }
 
+/// When the certificate starts, a date the paste leaves ambiguous included (both readings),
+/// unlike [`select::not_before`]: the evidence shows it, and [`settled_newest`] tries both.
 fn not_before(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
     parsed(cert, now)
         .map(|i| Date::Known(i.not_before_at))
@@ -3404,15 +3406,9 @@ enum NameKey {
     Raw(String),
 }
 
-fn fold(v: &str, wrapped: bool) -> String {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    if wrapped {
-        words.concat().to_lowercase()
-    } else {
-        words.join(" ").to_lowercase()
-    }
-}
-
+/// `cn=mail.contoso.com,o=contoso`: a distinguished name as R5 compares it between servers,
+/// each value as the selection compares it ([`fold`]). A key rather than [`select::same_dn`]:
+/// each name keeps its own `wrapped`, and a glued name is compared by prefix ([`same_name`]).
 fn dn_key(dn: &Dn, wrapped: bool) -> String {
     dn.rdns
         .iter()
