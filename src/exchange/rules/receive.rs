@@ -62,7 +62,7 @@ use crate::diagnose::{Code, Finding, Severity};
 use crate::exchange::Limits;
 use crate::exchange::fix::{Target, ps_quote, receive_connector_target};
 use crate::exchange::model::{
-    Certificate, Config, Date, List, Loc, ReceiveConnector, ServerName, Text,
+    Certificate, Config, Date, Flags, List, Loc, ReceiveConnector, ServerName, Text,
 };
 use crate::exchange::select::{
     self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, fold,
@@ -1170,20 +1170,6 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
     } else {
         Severity::Warn
     };
-    // Keep what it has and add Tls; `None` may only stand alone, so it goes. Never the whole
-    // default: an admin who took BasicAuth off port 25 must not get SMTP AUTH back.
-    let value = {
-        let mut names = vec!["Tls".to_string()];
-        let mut known = true;
-        for n in &am.names {
-            match AUTH_NAMES.iter().find(|k| k.eq_ignore_ascii_case(n.trim())) {
-                Some(k) if *k == "None" || *k == "Tls" => {}
-                Some(k) => names.push((*k).to_string()),
-                None => known = false,
-            }
-        }
-        known.then(|| names.join(","))
-    };
     let mut evidence = vec![
         format!("{}: AuthMechanism `{}`", config.at(c.loc()), am.raw),
         "Without Tls in AuthMechanism the connector does not advertise STARTTLS and loads no certificate (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string(),
@@ -1200,6 +1186,40 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
     {
         evidence.push("ExternalAuthoritative (externally secured) is set: if this connector takes only relayed mail over a secured network, that may be intended".to_string());
     }
+    Finding::new(
+        Code::ExchangeReceiveTlsDisabled,
+        severity,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {}: the connector's AuthMechanism lacks Tls",
+            c.where_()
+        ),
+        evidence,
+        tls_disabled_fix(c, &am, scoped.is_some()),
+    )
+}
+
+/// The AuthMechanism with Tls added to what it has; `None` may only stand alone, so it goes.
+/// Never the whole default: an admin who took BasicAuth off port 25 must not get SMTP AUTH
+/// back. `None` (no value) when it holds a name `Set-ReceiveConnector` does not accept.
+fn with_tls(am: &Flags) -> Option<String> {
+    let mut names = vec!["Tls".to_string()];
+    let mut known = true;
+    for n in &am.names {
+        match AUTH_NAMES.iter().find(|k| k.eq_ignore_ascii_case(n.trim())) {
+            Some(k) if *k == "None" || *k == "Tls" => {}
+            Some(k) => names.push((*k).to_string()),
+            None => known = false,
+        }
+    }
+    known.then(|| names.join(","))
+}
+
+/// R9's fix: Tls added to the connector's AuthMechanism (`scoped`: only the hosts in its
+/// RemoteIPRanges reach it).
+fn tls_disabled_fix(c: &Conn, am: &Flags, scoped: bool) -> Fix {
+    let value = with_tls(am);
     let target = receive_connector_target(c.rc);
     let mut fix = Fix::new(
         Family::Exchange,
@@ -1213,7 +1233,7 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
                 format!(
                     "Add Tls to what it has (setup and the Hybrid Configuration Wizard give the Default Frontend connector {DEFAULT_FRONTEND_AUTH}; the command keeps your choices and only adds Tls):"
                 )
-            } else if scoped.is_some() {
+            } else if scoped {
                 "If the hosts in its RemoteIPRanges should get STARTTLS, add Tls to what it has (test a relaying device first):".to_string()
             } else {
                 "Add Tls to what it has (None may only stand alone, so it goes):".to_string()
@@ -1227,19 +1247,7 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
             "Add Tls to this connector's AuthMechanism (Set-ReceiveConnector <its Identity> -AuthMechanism Tls,… keeping the values it needs; None may only stand alone).",
         ),
     };
-    fix = fix.tell("STARTTLS is offered on the next connection; no restart is needed.");
-    Finding::new(
-        Code::ExchangeReceiveTlsDisabled,
-        severity,
-        c.label.clone(),
-        Vec::new(),
-        format!(
-            "Exchange offers no STARTTLS {}: the connector's AuthMechanism lacks Tls",
-            c.where_()
-        ),
-        evidence,
-        fix,
-    )
+    fix.tell("STARTTLS is offered on the next connection; no restart is needed.")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2338,8 +2346,8 @@ fn expiry_soon(d: &Date, now: OffsetDateTime, limits: Limits) -> ExpirySoon {
     }
 }
 
-/// What R4's checks share: the certificate a group of connectors chose, the group's label,
-/// and the clock and thresholds it is judged by.
+/// What R4's and R10's checks share: the certificate a group of connectors chose, the
+/// group's label, and the clock and thresholds it is judged by.
 struct Judge<'x> {
     config: &'x Config,
     cert: &'x Certificate,
@@ -3322,6 +3330,45 @@ fn weak(
     now: OffsetDateTime,
     out: &mut Vec<Finding>,
 ) {
+    let flaws = weaknesses(cert, now);
+    if flaws.is_empty() {
+        return;
+    }
+    let label = group_label(uses);
+    let server = group_server(uses, cert);
+    let mut evidence = vec![cert_line(config, cert, now)];
+    if cert.der.is_none() {
+        evidence.push(format!(
+            "PublicKeySize `{}` (the signature algorithm is known only from the collection script's JSON)",
+            cert.public_key_size.unwrap_or_default()
+        ));
+    }
+    evidence.extend(use_lines(config, uses));
+    evidence.push("Senders and clients that enforce current minimums (RSA 2048 bits, SHA-256) refuse it; HealthChecker flags the same".to_string());
+    let fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::certificate_weak",
+        &[&label, &thumb_words(cert), &flaws.join("; ")],
+    );
+    let fix = renew_stronger(fix, cert, server.as_deref());
+    out.push(Finding::new(
+        Code::ExchangeCertificateWeak,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "the certificate Exchange presents {} is weak: {}",
+            group_where(uses),
+            join_and(&flaws)
+        ),
+        evidence,
+        fix,
+    ));
+}
+
+/// What makes the certificate weak: a short key, a weak signature (known only from the
+/// certificate itself), or a short PublicKeySize.
+fn weaknesses(cert: &Certificate, now: OffsetDateTime) -> Vec<String> {
     let mut flaws = Vec::new();
     if let Some(info) = parsed(cert, now) {
         if info.weak_key() {
@@ -3337,30 +3384,16 @@ fn weak(
             flaws.push(format!("a {bits}-bit key"));
         }
     }
-    if flaws.is_empty() {
-        return;
-    }
-    let label = group_label(uses);
-    let server = group_server(uses, cert);
-    let mut evidence = vec![cert_line(config, cert, now)];
-    if cert.der.is_none() {
-        evidence.push(format!(
-            "PublicKeySize `{}` (the signature algorithm is known only from the collection script's JSON)",
-            cert.public_key_size.unwrap_or_default()
-        ));
-    }
-    evidence.extend(use_lines(config, uses));
-    evidence.push("Senders and clients that enforce current minimums (RSA 2048 bits, SHA-256) refuse it; HealthChecker flags the same".to_string());
-    let mut fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::certificate_weak",
-        &[&label, &thumb_words(cert), &flaws.join("; ")],
-    )
-    .tell(format!(
+    flaws
+}
+
+/// R24's fix: a renewal request with a 2048-bit key, saved for the CA.
+fn renew_stronger(fix: Fix, cert: &Certificate, server: Option<&str>) -> Fix {
+    let fix = fix.tell(format!(
         "Renew it with a 2048-bit (or larger) RSA key and a SHA-256 signature{}: create the request, send it to the CA, import the result, enable it for SMTP (answer No to the prompt about the default SMTP certificate) and name it on the connector:",
-        server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
+        server.map(|s| format!(" on {s}")).unwrap_or_default()
     ));
-    fix = match thumb(cert) {
+    match thumb(cert) {
         // New-ExchangeCertificate runs on the local server unless told otherwise: the piped
         // certificate does not carry the server (Microsoft Learn: New-ExchangeCertificate).
         Some(t) => fix
@@ -3369,7 +3402,7 @@ fn weak(
                 format!(
                     "$req = Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg} -GenerateRequest -KeySize 2048",
                     q(&t),
-                    sarg = server_arg(server.as_deref()),
+                    sarg = server_arg(server),
                 ),
             )
             .tell("Save the request for the CA (the path is an example):")
@@ -3378,20 +3411,7 @@ fn weak(
                 r"[System.IO.File]::WriteAllBytes('C:\certs\renewal.req', [System.Text.Encoding]::Unicode.GetBytes($req))",
             ),
         None => fix.tell("New-ExchangeCertificate -GenerateRequest -KeySize 2048 (with the certificate's names)"),
-    };
-    out.push(Finding::new(
-        Code::ExchangeCertificateWeak,
-        Severity::Warn,
-        label,
-        Vec::new(),
-        format!(
-            "the certificate Exchange presents {} is weak: {}",
-            group_where(uses),
-            join_and(&flaws)
-        ),
-        evidence,
-        fix,
-    ));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
