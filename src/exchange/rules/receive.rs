@@ -62,11 +62,11 @@ use crate::diagnose::{Code, Finding, Severity};
 use crate::exchange::Limits;
 use crate::exchange::fix::{Target, ps_quote, receive_connector_target};
 use crate::exchange::model::{
-    Certificate, Config, Date, List, Loc, ReceiveConnector, ServerName, Text,
+    Certificate, Config, Date, Flags, List, Loc, ReceiveConnector, ServerName, Text,
 };
 use crate::exchange::select::{
-    self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, parse_tls_name,
-    parsed, same_server,
+    self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, fold,
+    parse_tls_name, parsed, same_server,
 };
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -519,6 +519,8 @@ fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
         .or_else(|| cert.not_after.clone())
 }
 
+/// When the certificate starts, a date the paste leaves ambiguous included (both readings),
+/// unlike [`select::not_before`]: the evidence shows it, and [`settled_newest`] tries both.
 fn not_before(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
     parsed(cert, now)
         .map(|i| Date::Known(i.not_before_at))
@@ -660,21 +662,75 @@ fn candidate<'a>(
         // The list may be another server's: a certificate there may not exist here.
         return None;
     }
-    // Exchange Online trusts public CAs only: an enterprise CA's certificate never serves the
-    // hybrid connector, however well it is named.
+    let pool = candidate_pool(&sc.certs, c, now);
+    // Steps 1 to 3: what the pasted name tells, then the hybrid configuration's name.
+    if let Some(found) = near_miss(hint, now)
+        .or_else(|| meant_certificate(hint, &pool, now))
+        .or_else(|| named_certificate(hint, &pool, now))
+        .or_else(|| hybrid_certificate(config, &pool, now))
+    {
+        return Some(found);
+    }
+    // 4. One that covers the name Exchange Online checks (its outbound connector's TlsDomain)
+    // or connects to (or the connector's own Fqdn).
+    let mut hosts = cloud_hosts(config);
+    // The names Exchange Online is known to use: when there are some, a certificate that
+    // covers none of them is no candidate (step 5 would pick an unrelated one).
+    let cloud_names = hosts.iter().any(|h| public_host(h).is_some());
+    hosts.extend(c.rc.fqdn.as_ref().map(|f| f.value.clone()));
+    if let Some(found) = covering_certificate(&hosts, &pool, now) {
+        return Some(found);
+    }
+    // 5. The only CA-issued candidate, when nothing says which name it must carry.
+    if cloud_names && c.hybrid() {
+        return None;
+    }
+    only_candidate(&pool)
+}
+
+/// The certificates [`candidate`] may name: usable ones, and for the hybrid connector none
+/// from an enterprise CA — Exchange Online trusts public CAs only, so an enterprise CA's
+/// certificate never serves it, however well it is named.
+fn candidate_pool<'a>(
+    certs: &[&'a Certificate],
+    c: &Conn,
+    now: OffsetDateTime,
+) -> Vec<&'a Certificate> {
     let private_ca = |x: &Certificate| {
         x.root_ca_type.as_deref().is_some_and(|t| {
             let t = t.trim();
             t.eq_ignore_ascii_case("Enterprise") || t.eq_ignore_ascii_case("GroupPolicy")
         })
     };
-    let pool: Vec<&Certificate> = sc
-        .certs
+    certs
         .iter()
         .copied()
         .filter(|x| usable(x, now) && !(c.hybrid() && private_ca(x)))
-        .collect();
-    // 1. A near miss: the renewal the name missed, or the very certificate written wrongly.
+        .collect()
+}
+
+/// The best of `pool` ([`rank`]) that `keep` accepts.
+fn best<'a>(
+    pool: &[&'a Certificate],
+    keep: impl Fn(&Certificate) -> bool,
+    now: OffsetDateTime,
+) -> Option<&'a Certificate> {
+    let mut kept: Vec<&Certificate> = pool.iter().copied().filter(|x| keep(x)).collect();
+    rank(&mut kept, now);
+    kept.first().copied()
+}
+
+/// `name` names `cert` exactly (once glued prose is cut off, if need be).
+fn names_exactly(name: &TlsName, cert: &Certificate, now: OffsetDateTime) -> bool {
+    matches!(
+        compare(name, cert, now),
+        NameMatch::Exact | NameMatch::IfGlued
+    )
+}
+
+/// Step 1, a near miss: the renewal the name missed (a changed subject or issuer first), or the
+/// very certificate written wrongly.
+fn near_miss<'a>(hint: &Hint<'_, 'a>, now: OffsetDateTime) -> Option<(&'a Certificate, String)> {
     let mut near: Vec<(&Certificate, Near)> = hint
         .near
         .iter()
@@ -688,67 +744,62 @@ fn candidate<'a>(
             std::cmp::Reverse(newest_not_after(x, now)),
         )
     });
-    if let Some((x, n)) = near.first() {
-        return Some((*x, format!("the near miss: {}", n.describe())));
-    }
-    if let Some(name) = hint.meant {
-        let mut exact: Vec<&Certificate> = pool
-            .iter()
-            .copied()
-            .filter(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
-            .collect();
-        rank(&mut exact, now);
-        if let Some(x) = exact.first() {
-            return Some((
-                *x,
-                "the certificate the name means, written the right way round".into(),
-            ));
-        }
-    }
-    // 2. One that carries the name asked for.
-    if let Some(cn) = &hint.cn {
-        let mut named: Vec<&Certificate> = pool
-            .iter()
-            .copied()
-            .filter(|x| {
-                select::cert_names(x, now).is_some_and(|n| {
-                    n.names
-                        .iter()
-                        .any(|m| m.trim().eq_ignore_ascii_case(cn.trim()))
-                        || (!cn.starts_with("*.") && n.names.iter().any(|m| select::covers(m, cn)))
-                })
-            })
-            .collect();
-        rank(&mut named, now);
-        if let Some(x) = named.first() {
-            return Some((*x, format!("the newest valid certificate for `{cn}`")));
-        }
-    }
-    // 3. The hybrid configuration's certificate.
-    for hc in &config.hybrid {
-        if let Some(name) = hc
+    let (x, n) = near.first()?;
+    Some((*x, format!("the near miss: {}", n.describe())))
+}
+
+/// Step 1, the name meant: the certificate a swapped name names.
+fn meant_certificate<'a>(
+    hint: &Hint<'_, 'a>,
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    let name = hint.meant?;
+    let x = best(pool, |x| names_exactly(name, x, now), now)?;
+    Some((
+        x,
+        "the certificate the name means, written the right way round".into(),
+    ))
+}
+
+/// Step 2: one that carries the name asked for.
+fn named_certificate<'a>(
+    hint: &Hint<'_, 'a>,
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    let cn = hint.cn.as_ref()?;
+    let carries = |x: &Certificate| {
+        select::cert_names(x, now).is_some_and(|n| {
+            n.names
+                .iter()
+                .any(|m| m.trim().eq_ignore_ascii_case(cn.trim()))
+                || (!cn.starts_with("*.") && n.names.iter().any(|m| select::covers(m, cn)))
+        })
+    };
+    let x = best(pool, carries, now)?;
+    Some((x, format!("the newest valid certificate for `{cn}`")))
+}
+
+/// Step 3: the hybrid configuration's certificate.
+fn hybrid_certificate<'a>(
+    config: &Config,
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    config.hybrid.iter().find_map(|hc| {
+        let name = hc
             .tls_certificate_name
             .as_ref()
-            .and_then(|t| parse_tls_name(t, hc.origin.format).ok())
-        {
-            let mut exact: Vec<&Certificate> = pool
-                .iter()
-                .copied()
-                .filter(|x| {
-                    matches!(
-                        compare(&name, x, now),
-                        NameMatch::Exact | NameMatch::IfGlued
-                    )
-                })
-                .collect();
-            rank(&mut exact, now);
-            if let Some(x) = exact.first() {
-                return Some((*x, "the certificate the hybrid configuration names".into()));
-            }
-        }
-    }
-    // 4. One that covers the name Exchange Online checks (its outbound connector's TlsDomain)
-    // or connects to (or the connector's own Fqdn).
+            .and_then(|t| parse_tls_name(t, hc.origin.format).ok())?;
+        let x = best(pool, |x| names_exactly(&name, x, now), now)?;
+        Some((x, "the certificate the hybrid configuration names".into()))
+    })
+}
+
+/// The names Exchange Online checks or connects to: its outbound connectors' TlsDomain, the
+/// hybrid configuration's smart host, the outbound connectors' smart hosts.
+fn cloud_hosts(config: &Config) -> Vec<String> {
     let mut hosts: Vec<String> = config
         .outbound_connectors
         .iter()
@@ -765,35 +816,36 @@ fn candidate<'a>(
             hosts.extend(sh.items.iter().cloned());
         }
     }
-    // The names Exchange Online is known to use: when there are some, a certificate that
-    // covers none of them is no candidate (step 5 would pick an unrelated one).
-    let cloud_names = hosts.iter().any(|h| public_host(h).is_some());
-    hosts.extend(c.rc.fqdn.as_ref().map(|f| f.value.clone()));
-    for host in hosts.iter().filter_map(|h| public_host(h)) {
-        let mut covering: Vec<&Certificate> = pool
-            .iter()
-            .copied()
-            .filter(|x| select::cert_covers(x, &host, now) == Some(true))
-            .collect();
-        rank(&mut covering, now);
-        if let Some(x) = covering.first() {
-            return Some((
-                *x,
-                format!("the newest valid certificate covering `{host}`"),
-            ));
-        }
-    }
-    // 5. The only CA-issued candidate (enabled for SMTP, else at all), when nothing says
-    // which name it must carry.
-    if cloud_names && c.hybrid() {
-        return None;
-    }
+    hosts
+}
+
+/// Step 4: the newest valid certificate covering the first of `hosts` any certificate covers.
+fn covering_certificate<'a>(
+    hosts: &[String],
+    pool: &[&'a Certificate],
+    now: OffsetDateTime,
+) -> Option<(&'a Certificate, String)> {
+    hosts
+        .iter()
+        .filter_map(|h| public_host(h))
+        .find_map(|host| {
+            let x = best(
+                pool,
+                |x| select::cert_covers(x, &host, now) == Some(true),
+                now,
+            )?;
+            Some((x, format!("the newest valid certificate covering `{host}`")))
+        })
+}
+
+/// Step 5: the only CA-issued candidate, enabled for SMTP, else at all.
+fn only_candidate<'a>(pool: &[&'a Certificate]) -> Option<(&'a Certificate, String)> {
     let smtp: Vec<&Certificate> = pool
         .iter()
         .copied()
         .filter(|x| has_smtp(x) == Some(true))
         .collect();
-    match (smtp.as_slice(), pool.as_slice()) {
+    match (smtp.as_slice(), pool) {
         ([x], _) => Some((
             *x,
             "the only valid CA-issued certificate enabled for SMTP".into(),
@@ -1118,20 +1170,6 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
     } else {
         Severity::Warn
     };
-    // Keep what it has and add Tls; `None` may only stand alone, so it goes. Never the whole
-    // default: an admin who took BasicAuth off port 25 must not get SMTP AUTH back.
-    let value = {
-        let mut names = vec!["Tls".to_string()];
-        let mut known = true;
-        for n in &am.names {
-            match AUTH_NAMES.iter().find(|k| k.eq_ignore_ascii_case(n.trim())) {
-                Some(k) if *k == "None" || *k == "Tls" => {}
-                Some(k) => names.push((*k).to_string()),
-                None => known = false,
-            }
-        }
-        known.then(|| names.join(","))
-    };
     let mut evidence = vec![
         format!("{}: AuthMechanism `{}`", config.at(c.loc()), am.raw),
         "Without Tls in AuthMechanism the connector does not advertise STARTTLS and loads no certificate (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string(),
@@ -1148,6 +1186,40 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
     {
         evidence.push("ExternalAuthoritative (externally secured) is set: if this connector takes only relayed mail over a secured network, that may be intended".to_string());
     }
+    Finding::new(
+        Code::ExchangeReceiveTlsDisabled,
+        severity,
+        c.label.clone(),
+        Vec::new(),
+        format!(
+            "Exchange offers no STARTTLS {}: the connector's AuthMechanism lacks Tls",
+            c.where_()
+        ),
+        evidence,
+        tls_disabled_fix(c, &am, scoped.is_some()),
+    )
+}
+
+/// The AuthMechanism with Tls added to what it has; `None` may only stand alone, so it goes.
+/// Never the whole default: an admin who took BasicAuth off port 25 must not get SMTP AUTH
+/// back. `None` (no value) when it holds a name `Set-ReceiveConnector` does not accept.
+fn with_tls(am: &Flags) -> Option<String> {
+    let mut names = vec!["Tls".to_string()];
+    let mut known = true;
+    for n in &am.names {
+        match AUTH_NAMES.iter().find(|k| k.eq_ignore_ascii_case(n.trim())) {
+            Some(k) if *k == "None" || *k == "Tls" => {}
+            Some(k) => names.push((*k).to_string()),
+            None => known = false,
+        }
+    }
+    known.then(|| names.join(","))
+}
+
+/// R9's fix: Tls added to the connector's AuthMechanism (`scoped`: only the hosts in its
+/// RemoteIPRanges reach it).
+fn tls_disabled_fix(c: &Conn, am: &Flags, scoped: bool) -> Fix {
+    let value = with_tls(am);
     let target = receive_connector_target(c.rc);
     let mut fix = Fix::new(
         Family::Exchange,
@@ -1161,7 +1233,7 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
                 format!(
                     "Add Tls to what it has (setup and the Hybrid Configuration Wizard give the Default Frontend connector {DEFAULT_FRONTEND_AUTH}; the command keeps your choices and only adds Tls):"
                 )
-            } else if scoped.is_some() {
+            } else if scoped {
                 "If the hosts in its RemoteIPRanges should get STARTTLS, add Tls to what it has (test a relaying device first):".to_string()
             } else {
                 "Add Tls to what it has (None may only stand alone, so it goes):".to_string()
@@ -1175,19 +1247,7 @@ fn tls_disabled(config: &Config, c: &Conn) -> Finding {
             "Add Tls to this connector's AuthMechanism (Set-ReceiveConnector <its Identity> -AuthMechanism Tls,… keeping the values it needs; None may only stand alone).",
         ),
     };
-    fix = fix.tell("STARTTLS is offered on the next connection; no restart is needed.");
-    Finding::new(
-        Code::ExchangeReceiveTlsDisabled,
-        severity,
-        c.label.clone(),
-        Vec::new(),
-        format!(
-            "Exchange offers no STARTTLS {}: the connector's AuthMechanism lacks Tls",
-            c.where_()
-        ),
-        evidence,
-        fix,
-    )
+    fix.tell("STARTTLS is offered on the next connection; no restart is needed.")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1331,7 +1391,7 @@ fn held_elsewhere<'a>(
             x.server
                 .as_ref()
                 .is_some_and(|s| !same_server(s.name(), server))
-                && matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued)
+                && names_exactly(name, x, now)
                 && usable(x, now)
                 && status_valid(x) != Some(false)
         })
@@ -1382,6 +1442,49 @@ fn missing_here(
     )
 }
 
+/// The inconclusive finding when the selection judged a TlsCertificateName the paste does not
+/// show (the selection only judges a name it was given).
+fn name_not_pasted(config: &Config, c: &Conn) -> Finding {
+    inconclusive(
+        config,
+        &c.label,
+        "the TlsCertificateName",
+        "it was not pasted",
+        c.loc(),
+        "Paste Get-ReceiveConnector | fl.",
+    )
+}
+
+/// `SRVEX01`, or `the server` when the paste names none.
+fn server_words(c: &Conn) -> String {
+    c.server
+        .as_deref()
+        .map_or_else(|| "the server".to_string(), str::to_string)
+}
+
+/// `a certificate for `*.contoso.com``: what the fix tells the admin to look for.
+fn wanted_words(cn: Option<&str>) -> String {
+    cn.map_or_else(
+        || "the certificate this connector should present".to_string(),
+        |cn| format!("a certificate for `{cn}`"),
+    )
+}
+
+/// The thumbprint of the candidate, for the fix's key (empty when there is none).
+fn cand_thumb(cand: Option<&(&Certificate, String)>) -> String {
+    cand.map(|(x, _)| thumb_words(x)).unwrap_or_default()
+}
+
+/// The start of R1's and R17's fix: what is wrong, before the rebinding.
+fn rebind_fix(c: &Conn, cand: Option<&(&Certificate, String)>, intro: &str) -> Fix {
+    Fix::new(
+        Family::Exchange,
+        "exchange_config::receive_rebind",
+        &[&c.label, &cand_thumb(cand)],
+    )
+    .tell(intro)
+}
+
 /// R1 (or R17 when the near miss is the same certificate written reversed or swapped).
 fn name_not_found(
     config: &Config,
@@ -1392,26 +1495,58 @@ fn name_not_found(
     now: OffsetDateTime,
 ) -> Finding {
     let Some(text) = c.rc.tls_certificate_name.as_ref() else {
-        // The selection only says NotFound for a name it was given.
-        return inconclusive(
-            config,
-            &c.label,
-            "the TlsCertificateName",
-            "it was not pasted",
-            c.loc(),
-            "Paste Get-ReceiveConnector | fl.",
-        );
+        return name_not_pasted(config, c);
     };
-    let sc = select::scope(config, c.server.as_deref());
     let mut evidence = read_as(config, text, Some(name));
-    let on = c
-        .server
-        .as_deref()
-        .map_or_else(|| "the server".to_string(), str::to_string);
-    evidence.push(format!(
-        "Exchange looks for a certificate with exactly this issuer and subject on {on}: none of the {} pasted has them",
+    evidence.extend(not_found_evidence(config, c, near, assumption, now));
+    let written_wrong = near
+        .iter()
+        .find(|(_, n)| matches!(n, Near::Reversed | Near::Swapped))
+        .map(|(_, n)| *n);
+    // The very certificate it names, on another server: the name is right, this server only
+    // lacks the certificate (one server renewed, or added after the wizard ran).
+    if written_wrong.is_none()
+        && let Some(server) = c.server.as_deref()
+        && let Some((holder, held)) = held_elsewhere(config, name, server, now)
+    {
+        return missing_here(config, c, server, (&holder, held), evidence, now);
+    }
+    let cn = name.subject.common_name();
+    let hint = Hint {
+        near: near.to_vec(),
+        meant: None,
+        cn: cn.map(str::to_string),
+    };
+    let cand = candidate(config, c, &hint, now);
+    let (code, summary, intro) = not_found_words(c, written_wrong);
+    let fix = rebind_fix(c, cand.as_ref(), intro);
+    let fix = rebind(fix, c, cand.as_ref(), &wanted_words(cn), now);
+    Finding::new(
+        code,
+        Severity::Fail,
+        c.label.clone(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// R1's evidence after the name as read: where Exchange looked, the near misses, the other
+/// certificates (six at most), and what was assumed.
+fn not_found_evidence(
+    config: &Config,
+    c: &Conn,
+    near: &[(&Certificate, Near)],
+    assumption: Option<&str>,
+    now: OffsetDateTime,
+) -> Vec<String> {
+    let sc = select::scope(config, c.server.as_deref());
+    let mut evidence = vec![format!(
+        "Exchange looks for a certificate with exactly this issuer and subject on {}: none of the {} pasted has them",
+        server_words(c),
         sc.certs.len()
-    ));
+    )];
     for (cert, n) in near {
         evidence.push(format!(
             "{} — near miss: {}",
@@ -1436,29 +1571,13 @@ fn name_not_found(
     if let Some(a) = assumption {
         evidence.push(format!("assumed: {a}"));
     }
-    let written_wrong = near
-        .iter()
-        .find(|(_, n)| matches!(n, Near::Reversed | Near::Swapped))
-        .map(|(_, n)| *n);
-    // The very certificate it names, on another server: the name is right, this server only
-    // lacks the certificate (one server renewed, or added after the wizard ran).
-    if written_wrong.is_none()
-        && let Some(server) = c.server.as_deref()
-        && let Some((holder, held)) = held_elsewhere(config, name, server, now)
-    {
-        return missing_here(config, c, server, (&holder, held), evidence, now);
-    }
-    let hint = Hint {
-        near: near.to_vec(),
-        meant: None,
-        cn: name.subject.common_name().map(str::to_string),
-    };
-    let cand = candidate(config, c, &hint, now);
-    let wanted = name.subject.common_name().map_or_else(
-        || "the certificate this connector should present".to_string(),
-        |cn| format!("a certificate for `{cn}`"),
-    );
-    let (code, summary, intro) = match written_wrong {
+    evidence
+}
+
+/// R1's code, summary and the fix's first words; R17's when the near miss is the named
+/// certificate written reversed or swapped.
+fn not_found_words(c: &Conn, written_wrong: Option<Near>) -> (Code, String, &'static str) {
+    match written_wrong {
         Some(n) => (
             Code::ExchangeTlsCertificateNameInvalid,
             format!(
@@ -1475,32 +1594,13 @@ fn name_not_found(
         None => (
             Code::ExchangeReceiveCertificateNotFound,
             format!(
-                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): no certificate on {on} has the issuer and subject it names",
-                c.where_()
+                "Exchange offers no STARTTLS {} (Event 12014 names the TlsCertificateName): no certificate on {} has the issuer and subject it names",
+                c.where_(),
+                server_words(c)
             ),
             "Exchange never falls back from a TlsCertificateName that names no certificate: it withholds STARTTLS (Microsoft Learn: Selection of Inbound STARTTLS Certificates). After a renewal the connector still names the old certificate; name the one that should be presented.",
         ),
-    };
-    let cand_thumb = cand
-        .as_ref()
-        .map(|(x, _)| thumb_words(x))
-        .unwrap_or_default();
-    let fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::receive_rebind",
-        &[&c.label, &cand_thumb],
-    )
-    .tell(intro);
-    let fix = rebind(fix, c, cand.as_ref(), &wanted, now);
-    Finding::new(
-        code,
-        Severity::Fail,
-        c.label.clone(),
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    )
+    }
 }
 
 /// The name the admin meant when the markers are swapped: `<S>subject<I>issuer`.
@@ -1544,46 +1644,13 @@ pub(crate) fn name_problem_words(problem: &NameProblem) -> &'static str {
 /// R17 for a name that cannot be read.
 fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDateTime) -> Finding {
     let Some(text) = c.rc.tls_certificate_name.as_ref() else {
-        return inconclusive(
-            config,
-            &c.label,
-            "the TlsCertificateName",
-            "it was not pasted",
-            c.loc(),
-            "Paste Get-ReceiveConnector | fl.",
-        );
+        return name_not_pasted(config, c);
     };
     if let NameProblem::NoMarkers { maybe_eaten: true } = problem {
-        let target = receive_connector_target(c.rc);
-        let ask = match &target {
-            Some(Target::Identity(id)) => format!(
-                "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector {id} | fl TlsCertificateName"
-            ),
-            _ => "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector | fl Identity,Bindings,TlsCertificateName".to_string(),
-        };
-        let mut f = inconclusive(
-            config,
-            &c.label,
-            "the TlsCertificateName",
-            "it shows neither <I> nor <S>, and a forum or web page may have eaten them as HTML tags (<I> is italics, <S> strike-through)",
-            text.loc,
-            &ask,
-        );
-        f.evidence.extend(read_as(config, text, None));
-        return f;
+        return markers_eaten(config, c, text);
     }
     let what = name_problem_words(problem);
-    let (meant, cn) = match problem {
-        NameProblem::NoMarkers { .. } => (None, last_cn(&text.value)),
-        NameProblem::Swapped => {
-            let m = unswap(text);
-            let cn = m
-                .as_ref()
-                .and_then(|m| m.subject.common_name().map(str::to_string));
-            (m, cn)
-        }
-        NameProblem::Empty => (None, None),
-    };
+    let (meant, cn) = meant_name(problem, text);
     let mut evidence = read_as(config, text, None);
     evidence.push(format!(
         "Exchange expects <I>X.500Issuer<S>X.500Subject, as Get-ExchangeCertificate prints them; {what} (HealthChecker: TlsCertificateName Syntax Invalid)"
@@ -1594,20 +1661,12 @@ fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDat
         cn: cn.clone(),
     };
     let cand = candidate(config, c, &hint, now);
-    let wanted = cn.map_or_else(
-        || "the certificate this connector should present".to_string(),
-        |cn| format!("a certificate for `{cn}`"),
+    let wanted = wanted_words(cn.as_deref());
+    let fix = rebind_fix(
+        c,
+        cand.as_ref(),
+        "Rebuild the name from Get-ExchangeCertificate (Microsoft Learn: Set-ReceiveConnector, -TlsCertificateName).",
     );
-    let cand_thumb = cand
-        .as_ref()
-        .map(|(x, _)| thumb_words(x))
-        .unwrap_or_default();
-    let fix = Fix::new(
-        Family::Exchange,
-        "exchange_config::receive_rebind",
-        &[&c.label, &cand_thumb],
-    )
-    .tell("Rebuild the name from Get-ExchangeCertificate (Microsoft Learn: Set-ReceiveConnector, -TlsCertificateName).");
     let fix = if config.certificates.is_empty() {
         fix.tell("Paste Get-ExchangeCertificate | fl to get the exact command; meanwhile:")
             .then(no_candidate(
@@ -1630,6 +1689,43 @@ fn name_invalid(config: &Config, c: &Conn, problem: &NameProblem, now: OffsetDat
         evidence,
         fix,
     )
+}
+
+/// R17's inconclusive case: a name without markers from a forum or web page, which may have
+/// eaten `<I>` and `<S>` as HTML tags.
+fn markers_eaten(config: &Config, c: &Conn, text: &Text) -> Finding {
+    let ask = match receive_connector_target(c.rc) {
+        Some(Target::Identity(id)) => format!(
+            "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector {id} | fl TlsCertificateName"
+        ),
+        _ => "Paste the value again as a code block, or from a saved file, so that <I> and <S> survive: Get-ReceiveConnector | fl Identity,Bindings,TlsCertificateName".to_string(),
+    };
+    let mut f = inconclusive(
+        config,
+        &c.label,
+        "the TlsCertificateName",
+        "it shows neither <I> nor <S>, and a forum or web page may have eaten them as HTML tags (<I> is italics, <S> strike-through)",
+        text.loc,
+        &ask,
+    );
+    f.evidence.extend(read_as(config, text, None));
+    f
+}
+
+/// The name an unreadable TlsCertificateName meant (a swapped one put right), and the common
+/// name it asks for.
+fn meant_name(problem: &NameProblem, text: &Text) -> (Option<TlsName>, Option<String>) {
+    match problem {
+        NameProblem::NoMarkers { .. } => (None, last_cn(&text.value)),
+        NameProblem::Swapped => {
+            let m = unswap(text);
+            let cn = m
+                .as_ref()
+                .and_then(|m| m.subject.common_name().map(str::to_string));
+            (m, cn)
+        }
+        NameProblem::Empty => (None, None),
+    }
 }
 
 fn sought_words(sought: &Sought) -> String {
@@ -1672,14 +1768,10 @@ fn greeting_name(config: &Config, cert: &Certificate, now: OffsetDateTime) -> Op
 /// where changing Fqdn breaks mail flow between Mailbox servers (Set-ReceiveConnector).
 fn fqdn_fix(config: &Config, c: &Conn, host: &str, intro: &str, now: OffsetDateTime) -> Fix {
     let cand = candidate(config, c, &Hint::default(), now);
-    let cand_thumb = cand
-        .as_ref()
-        .map(|(x, _)| thumb_words(x))
-        .unwrap_or_default();
     let fix = Fix::new(
         Family::Exchange,
         "exchange_config::receive_fqdn_fallback",
-        &[&c.label, host, &cand_thumb],
+        &[&c.label, host, &cand_thumb(cand.as_ref())],
     )
     .tell(intro);
     let mut fix = rebind(
@@ -1856,32 +1948,7 @@ fn fqdn_self_signed(
     } else {
         Some(failing_port25(c, evals, conns)?)
     };
-    let (severity, summary) = if c.hybrid() {
-        let sev = if c.cloud() == Some(true) || org_hybrid(config) {
-            Severity::Fail
-        } else {
-            Severity::Warn
-        };
-        (
-            sev,
-            format!(
-                "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
-                c.where_(),
-                sought_words(sought)
-            ),
-        )
-    } else if c.binds(587) == Some(true) {
-        (
-            Severity::Info,
-            format!(
-                "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
-                c.where_(),
-                sought_words(sought)
-            ),
-        )
-    } else {
-        return None;
-    };
+    let severity = self_signed_severity(config, c)?;
     let mut evidence = vec![format!(
         "{}: no TlsCertificateName: Exchange picks the certificate by {}",
         config.at(c.rc.fqdn.as_ref().map_or(c.loc(), |f| f.loc)),
@@ -1896,32 +1963,64 @@ fn fqdn_self_signed(
     if let Some(a) = assumption {
         evidence.push(format!("assumed: {a}"));
     }
-    let intro = if c.hybrid() {
-        evidence.push(SELF_SIGNED_AT_EXO.to_string());
-        if severity == Severity::Warn {
-            evidence.push("the paste shows no hybrid configuration or Exchange Online connector: senders that do not validate certificates still deliver over TLS".to_string());
-        }
-        "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn, and only the self-signed certificate covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the CA-issued certificate explicitly, as the Hybrid Configuration Wizard does:"
-    } else {
-        evidence.push("STARTTLS works here, but clients that check certificates (Outlook, phones, scanners sending by SMTP) warn or refuse".to_string());
-        if let Some(why) = &why_25 {
-            evidence.push(format!(
-                "This is why {} offers STARTTLS and port 25 does not: {why}; this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
-                c.where_().trim_start_matches("on "),
-            ));
-        }
-        "Nothing is broken here. Optional: to present the CA-issued certificate on this port too, name it:"
-    };
+    let intro = self_signed_intro(c, severity, why_25.as_deref(), &mut evidence);
     let fix = fqdn_fix(config, c, host, intro, now);
     Some(Finding::new(
         Code::ExchangeReceiveFqdnFallback,
         severity,
         c.label.clone(),
         Vec::new(),
-        summary,
+        format!(
+            "Exchange presents its self-signed certificate {}: no TlsCertificateName, and only the self-signed certificate covers {}",
+            c.where_(),
+            sought_words(sought)
+        ),
         evidence,
         fix,
     ))
+}
+
+/// R6's severity with the self-signed certificate: on the hybrid connector FAIL when the
+/// paste shows a hybrid deployment, WARN when it does not (senders that do not validate still
+/// get TLS); INFO on port 587; `None` (nothing to say) on any other connector.
+fn self_signed_severity(config: &Config, c: &Conn) -> Option<Severity> {
+    if c.hybrid() {
+        Some(if c.cloud() == Some(true) || org_hybrid(config) {
+            Severity::Fail
+        } else {
+            Severity::Warn
+        })
+    } else if c.binds(587) == Some(true) {
+        Some(Severity::Info)
+    } else {
+        None
+    }
+}
+
+/// R6's evidence on what the self-signed certificate costs on this connector (and, off the
+/// hybrid connector, why port 25 of the same server offers no STARTTLS), and the fix's first
+/// words.
+fn self_signed_intro(
+    c: &Conn,
+    severity: Severity,
+    why_25: Option<&str>,
+    evidence: &mut Vec<String>,
+) -> &'static str {
+    if c.hybrid() {
+        evidence.push(SELF_SIGNED_AT_EXO.to_string());
+        if severity == Severity::Warn {
+            evidence.push("the paste shows no hybrid configuration or Exchange Online connector: senders that do not validate certificates still deliver over TLS".to_string());
+        }
+        return "Without TlsCertificateName Exchange picks the certificate by the connector's Fqdn, and only the self-signed certificate covers it (Microsoft Learn: Selection of Inbound STARTTLS Certificates). Name the CA-issued certificate explicitly, as the Hybrid Configuration Wizard does:";
+    }
+    evidence.push("STARTTLS works here, but clients that check certificates (Outlook, phones, scanners sending by SMTP) warn or refuse".to_string());
+    if let Some(why) = why_25 {
+        evidence.push(format!(
+            "This is why {} offers STARTTLS and port 25 does not: {why}; this connector has no TlsCertificateName, falls back to its Fqdn, and the self-signed certificate covers that",
+            c.where_().trim_start_matches("on "),
+        ));
+    }
+    "Nothing is broken here. Optional: to present the CA-issued certificate on this port too, name it:"
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2247,95 +2346,70 @@ fn expiry_soon(d: &Date, now: OffsetDateTime, limits: Limits) -> ExpirySoon {
     }
 }
 
+/// What R4's and R10's checks share: the certificate a group of connectors chose, the
+/// group's label, and the clock and thresholds it is judged by.
+struct Judge<'x> {
+    config: &'x Config,
+    cert: &'x Certificate,
+    label: String,
+    now: OffsetDateTime,
+    limits: Limits,
+}
+
+/// What R4 finds wrong with the chosen certificate: each flaw with its severity and its
+/// phrase (`has no private key`), in the order found, and the notes the evidence adds.
+#[derive(Default)]
+struct Flaws {
+    found: Vec<(Severity, Flaw, String)>,
+    notes: Vec<String>,
+}
+
+impl Flaws {
+    fn add(&mut self, severity: Severity, flaw: Flaw, phrase: impl Into<String>) {
+        self.found.push((severity, flaw, phrase.into()));
+    }
+
+    fn has(&self, flaw: Flaw) -> bool {
+        self.found.iter().any(|(_, x, _)| *x == flaw)
+    }
+
+    /// A flaw only another certificate cures: expired, a failing Status, self-signed.
+    fn irreparable(&self) -> bool {
+        self.has(Flaw::Expired) || self.has(Flaw::BadStatus) || self.has(Flaw::SelfSigned)
+    }
+
+    fn phrases(&self) -> Vec<&str> {
+        self.found.iter().map(|(_, _, p)| p.as_str()).collect()
+    }
+
+    /// The worst severity, `None` when nothing is wrong.
+    fn severity(&self) -> Option<Severity> {
+        self.found.iter().map(|(s, _, _)| *s).max()
+    }
+}
+
 /// R4's fix: replace what cannot be repaired (naming the renewal when the paste shows one),
 /// repair what can (SMTP, the key, the chain), renew what is about to expire.
-fn unusable_fix(
-    config: &Config,
-    cert: &Certificate,
-    uses: &[Use],
-    label: &str,
-    phrases: &[&str],
-    has: &dyn Fn(Flaw) -> bool,
-    now: OffsetDateTime,
-) -> Fix {
+fn unusable_fix(j: &Judge, uses: &[Use], flaws: &Flaws) -> Fix {
+    let cert = j.cert;
     let server = group_server(uses, cert);
     let sarg = server_arg(server.as_deref());
-    let tp = thumb_words(cert);
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::certificate_unusable",
-        &[label, &tp, &phrases.join("; ")],
+        &[&j.label, &thumb_words(cert), &flaws.phrases().join("; ")],
     );
     // Replace it when it cannot be repaired: bind the renewal when the paste shows one.
-    if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) || has(Flaw::NoKey) {
-        let cn = issuer_subject(cert, now)
-            .1
-            .and_then(|s| Dn::parse(&s))
-            .and_then(|d| d.common_name().map(str::to_string));
-        let hint = Hint {
-            cn: if has(Flaw::SelfSigned) { None } else { cn },
-            ..Hint::default()
-        };
-        let by_name: Vec<&Use> = uses
-            .iter()
-            .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
-            .collect();
-        // A candidate the connector's name already matches would be a no-op to name (a copy
-        // of the same issuer and subject): only another name helps.
-        let cand = by_name.first().and_then(|u| {
-            candidate(config, u.conn, &hint, now).filter(|(x, _)| {
-                !std::ptr::eq(*x, cert)
-                    && !matches!(
-                        u.sought,
-                        Sought::TlsCertificateName(n)
-                            if matches!(compare(n, x, now), NameMatch::Exact | NameMatch::IfGlued)
-                    )
-            })
-        });
-        match (by_name.first(), &cand) {
-            (Some(u), Some((replacement, _))) => {
-                fix = fix.tell("A certificate that can take its place is already on the server: name it instead.");
-                fix = rebind(fix, u.conn, cand.as_ref(), "", now);
-                // The other connectors that name the same certificate.
-                for other in by_name.iter().skip(1) {
-                    fix = bind_steps(fix, other.conn, replacement, now);
-                }
-            }
-            _ => {
-                if has(Flaw::NoKey) {
-                    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
-                    fix = match thumb(cert) {
-                        Some(t) => fix.run(
-                            Shell::WindowsPowerShell,
-                            format!("certutil -repairstore my {t}"),
-                        ),
-                        None => fix.tell("certutil -repairstore my <its thumbprint>"),
-                    };
-                    fix = fix
-                        .tell("Otherwise import it again from a PFX with its key (the path is an example):")
-                        .run(
-                            EMS,
-                            format!(
-                                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
-                            ),
-                        );
-                }
-                if has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned) {
-                    fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
-                    if let Some(u) = uses.first() {
-                        fix = no_candidate(fix, u.conn, "the renewed certificate");
-                    }
-                }
-            }
-        }
-        if has(Flaw::Expired) {
+    if flaws.irreparable() || flaws.has(Flaw::NoKey) {
+        fix = replace_steps(fix, j, uses, flaws, &sarg);
+        if flaws.has(Flaw::Expired) {
             fix = fix.tell("Mail Exchange Online deferred meanwhile may expire in its queue: ask the senders to resend what bounced.");
         }
     }
-    if has(Flaw::NoSmtp) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
+    if flaws.has(Flaw::NoSmtp) && !flaws.irreparable() {
         fix = enable_smtp(fix, cert, &sarg, true);
     }
-    if has(Flaw::BadStatus)
+    if flaws.has(Flaw::BadStatus)
         && cert
             .status
             .as_deref()
@@ -2343,37 +2417,123 @@ fn unusable_fix(
     {
         fix = fix.tell("Status PendingRequest: the request was never completed. Import the CA's response on the server that made the request (Import-ExchangeCertificate), then enable it for SMTP.");
     }
-    if has(Flaw::DoubtfulStatus) {
-        fix = fix.tell(format!(
-            "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
-            server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
-        ));
-        fix = match thumb(cert) {
-            Some(t) => fix.run(
-                Shell::WindowsPowerShell,
-                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
-            ),
-            None => fix.tell(
-                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
-            ),
-        };
-        fix = fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.");
+    if flaws.has(Flaw::DoubtfulStatus) {
+        fix = trust_steps(fix, cert, server.as_deref());
     }
-    if has(Flaw::Expiring) && !has(Flaw::Expired) {
-        if self_signed(cert, now) == Some(true) {
-            fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
-            fix = match thumb(cert) {
-                Some(t) => fix.run(
-                    EMS,
-                    format!("Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}", q(&t)),
-                ),
-                None => fix.tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
-            };
-        } else {
-            fix = fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
+    if flaws.has(Flaw::Expiring) && !flaws.has(Flaw::Expired) {
+        fix = renew_steps(fix, cert, &sarg, j.now);
+    }
+    fix
+}
+
+/// R4's replacement: the certificate already on the server that can take this one's place,
+/// named on every connector that names this one; else the key re-attached (when it is
+/// missing) and a valid certificate installed (when this one cannot be repaired).
+fn replace_steps(mut fix: Fix, j: &Judge, uses: &[Use], flaws: &Flaws, sarg: &str) -> Fix {
+    let by_name: Vec<&Use> = uses
+        .iter()
+        .filter(|u| matches!(u.sought, Sought::TlsCertificateName(_)))
+        .collect();
+    let cand = by_name
+        .first()
+        .and_then(|u| replacement(j, u, flaws.has(Flaw::SelfSigned)));
+    if let (Some(u), Some((replacement, _))) = (by_name.first(), &cand) {
+        fix = fix.tell(
+            "A certificate that can take its place is already on the server: name it instead.",
+        );
+        fix = rebind(fix, u.conn, cand.as_ref(), "", j.now);
+        // The other connectors that name the same certificate.
+        for other in by_name.iter().skip(1) {
+            fix = bind_steps(fix, other.conn, replacement, j.now);
+        }
+        return fix;
+    }
+    if flaws.has(Flaw::NoKey) {
+        fix = key_steps(fix, j.cert, sarg);
+    }
+    if flaws.irreparable() {
+        fix = fix.tell("Install a valid CA-issued certificate (renew this one), enable it for SMTP (answer No when asked to overwrite the default SMTP certificate), then name it on the connector with TlsCertificateName, built from the new certificate's own Issuer and Subject — a renewal may change either (Exchange Team blog, 2025):");
+        if let Some(u) = uses.first() {
+            fix = no_candidate(fix, u.conn, "the renewed certificate");
         }
     }
     fix
+}
+
+/// The certificate [`candidate`] offers in place of `j.cert` on `u`'s connector: a renewal
+/// with the same common name (any for a self-signed one). Never one the connector's name
+/// already matches: naming it would change nothing (a copy of the same issuer and subject).
+fn replacement<'x>(j: &Judge<'x>, u: &Use, self_signed: bool) -> Option<(&'x Certificate, String)> {
+    let cn = issuer_subject(j.cert, j.now)
+        .1
+        .and_then(|s| Dn::parse(&s))
+        .and_then(|d| d.common_name().map(str::to_string));
+    let hint = Hint {
+        cn: if self_signed { None } else { cn },
+        ..Hint::default()
+    };
+    candidate(j.config, u.conn, &hint, j.now).filter(|(x, _)| {
+        !std::ptr::eq(*x, j.cert)
+            && !matches!(u.sought, Sought::TlsCertificateName(n) if names_exactly(n, x, j.now))
+    })
+}
+
+/// The private key re-attached (`certutil -repairstore`), else the certificate imported again
+/// from a PFX with its key.
+fn key_steps(mut fix: Fix, cert: &Certificate, sarg: &str) -> Fix {
+    fix = fix.tell("Its private key is missing (imported without it, or a request never completed). If the key is still on the server, re-attach it (Windows PowerShell, as administrator):");
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            Shell::WindowsPowerShell,
+            format!("certutil -repairstore my {t}"),
+        ),
+        None => fix.tell("certutil -repairstore my <its thumbprint>"),
+    };
+    fix.tell("Otherwise import it again from a PFX with its key (the path is an example):")
+        .run(
+            EMS,
+            format!(
+                "Import-ExchangeCertificate{sarg} -FileData ([System.IO.File]::ReadAllBytes('{PFX}')) -Password (Read-Host -AsSecureString)"
+            ),
+        )
+}
+
+/// Why Windows does not trust the certificate (`Test-Certificate`), and the usual cures.
+fn trust_steps(mut fix: Fix, cert: &Certificate, server: Option<&str>) -> Fix {
+    fix = fix.tell(format!(
+        "See why Windows does not trust it{} (Windows PowerShell, as administrator; Exchange Team blog, 2025):",
+        server.map(|s| format!(" on {s}")).unwrap_or_default()
+    ));
+    fix = match thumb(cert) {
+        Some(t) => fix.run(
+            Shell::WindowsPowerShell,
+            format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+        ),
+        None => fix.tell(
+            "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
+        ),
+    };
+    fix.tell("RevocationCheckFailure: let the server reach the CA's CRL and OCSP addresses (proxy, firewall). Untrusted: install the CA's intermediate certificates (and root) on the server.")
+}
+
+/// The renewal of a certificate about to expire: a self-signed one in place
+/// (`New-ExchangeCertificate`), a CA-issued one with its name rebuilt afterwards.
+fn renew_steps(fix: Fix, cert: &Certificate, sarg: &str, now: OffsetDateTime) -> Fix {
+    if self_signed(cert, now) != Some(true) {
+        return fix.tell("Renew it before it expires, enable the new certificate for SMTP (answer No when asked to overwrite the default SMTP certificate), and rebuild TlsCertificateName from the new certificate's own Issuer and Subject: a renewal may change either, and Exchange then stops offering STARTTLS (Exchange Team blog, 2025).");
+    }
+    let fix = fix.tell("Renew the self-signed certificate before it expires. It asks whether to overwrite the default SMTP certificate: answer Yes only if this is the internal transport certificate (Get-TransportService | fl Name,InternalTransportCertificateThumbprint), else No (Microsoft Learn: New-ExchangeCertificate):");
+    match thumb(cert) {
+        Some(t) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg}",
+                q(&t)
+            ),
+        ),
+        None => fix
+            .tell("Get-ExchangeCertificate -Thumbprint <its thumbprint> | New-ExchangeCertificate"),
+    }
 }
 
 /// R4.
@@ -2385,119 +2545,62 @@ fn unusable(
     limits: Limits,
     out: &mut Vec<Finding>,
 ) {
-    let label = group_label(uses);
-    let mut flaws: Vec<(Severity, Flaw, String)> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    match cert.services.as_ref().map(|s| s.has("SMTP")) {
-        Some(Some(false)) => flaws.push((
-            Severity::Fail,
-            Flaw::NoSmtp,
-            "is not enabled for SMTP".to_string(),
-        )),
-        Some(None) => out.push(inconclusive(
-            config,
-            &label,
-            "whether the certificate Exchange presents is enabled for SMTP",
-            &format!(
-                "its Services `{}` hold bits this tool cannot name",
-                cert.services
-                    .as_ref()
-                    .map(|s| s.raw.as_str())
-                    .unwrap_or_default()
-            ),
-            cert.origin.loc,
-            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
-        )),
-        _ => {}
-    }
-    if has_smtp(cert) == Some(false) {
-        notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
-    }
+    let j = Judge {
+        config,
+        cert,
+        label: group_label(uses),
+        now,
+        limits,
+    };
+    let mut flaws = Flaws::default();
+    smtp_flaw(&j, &mut flaws, out);
     if cert.has_private_key == Some(false) {
-        flaws.push((
-            Severity::Fail,
-            Flaw::NoKey,
-            "has no private key".to_string(),
-        ));
+        flaws.add(Severity::Fail, Flaw::NoKey, "has no private key");
     }
-    let by_fqdn_r6 = uses.iter().all(|u| {
-        !matches!(u.sought, Sought::TlsCertificateName(_))
-            && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
-    });
-    if let Some(d) = not_after(cert, now) {
-        match d.before(now) {
-            Some(true) => {
-                flaws.push((
-                    Severity::Fail,
-                    Flaw::Expired,
-                    format!("expired on {}", show_date(&d)),
-                ));
-                notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
-            }
-            None => out.push(inconclusive(
-                config,
-                &label,
-                "whether the certificate Exchange presents has expired",
-                &format!("its NotAfter reads {}", show_date(&d)),
-                cert.origin.loc,
-                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
-            )),
-            // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6
-            // already says to replace it.
-            Some(false) if self_signed(cert, now) == Some(true) && by_fqdn_r6 => {}
-            Some(false) => match expiry_soon(&d, now, limits) {
-                ExpirySoon::Within { severity, days } => {
-                    flaws.push((
-                        severity,
-                        Flaw::Expiring,
-                        format!("expires in {days} (NotAfter {})", show_date(&d)),
-                    ));
-                    notes.push(thresholds(limits));
-                }
-                ExpirySoon::Doubtful => out.push(inconclusive(
-                    config,
-                    &label,
-                    &format!(
-                        "whether the certificate Exchange presents expires within {}",
-                        plural_days(limits.warn_days)
-                    ),
-                    &format!("its NotAfter reads {}", show_date(&d)),
-                    cert.origin.loc,
-                    "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
-                )),
-                ExpirySoon::No => {}
-            },
-        }
-    }
-    if let Some(s) = cert.status.as_deref().map(str::trim) {
-        if status_in(cert, &FAIL_STATUS) {
-            flaws.push((Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`")));
-        } else if status_in(cert, &WARN_STATUS) {
-            flaws.push((
-                Severity::Warn,
-                Flaw::DoubtfulStatus,
-                format!("has Status `{s}`"),
-            ));
-        }
-    }
+    // A self-signed certificate picked by Fqdn on the connectors R6 reports: R6 already says
+    // to replace it, so its coming expiry is not said again.
+    let r6_replaces = self_signed(cert, now) == Some(true)
+        && uses.iter().all(|u| {
+            !matches!(u.sought, Sought::TlsCertificateName(_))
+                && (u.conn.hybrid() || u.conn.binds(587) == Some(true))
+        });
+    expiry_flaw(&j, r6_replaces, &mut flaws, out);
+    status_flaw(cert, &mut flaws);
     let named_hybrid = uses
         .iter()
         .any(|u| matches!(u.sought, Sought::TlsCertificateName(_)) && u.conn.hybrid());
     if self_signed(cert, now) == Some(true) && named_hybrid {
-        flaws.push((
+        flaws.add(
             Severity::Fail,
             Flaw::SelfSigned,
-            "is self-signed, which Exchange Online and other senders that validate refuse"
-                .to_string(),
-        ));
+            "is self-signed, which Exchange Online and other senders that validate refuse",
+        );
     }
-    let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
+    let Some(severity) = flaws.severity() else {
         return;
     };
-    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
-    let phrases: Vec<&str> = flaws.iter().map(|(_, _, p)| p.as_str()).collect();
-    let where_ = group_where(uses);
-    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+    let mut evidence = vec![cert_line(config, cert, now)];
+    evidence.extend(use_lines(config, uses));
+    evidence.extend(flaws.notes.iter().cloned());
+    if flaws.has(Flaw::DoubtfulStatus) {
+        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
+    }
+    let fix = unusable_fix(&j, uses, &flaws);
+    out.push(Finding::new(
+        Code::ExchangeCertificateUnusable,
+        severity,
+        j.label,
+        Vec::new(),
+        unusable_summary(&flaws, severity, &group_where(uses)),
+        evidence,
+        fix,
+    ));
+}
+
+/// R4's summary: `expires in …` alone, `is unusable: it …` (FAIL), `may be refused: it …`.
+fn unusable_summary(flaws: &Flaws, severity: Severity, where_: &str) -> String {
+    let phrases = flaws.phrases();
+    if flaws.found.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
         format!(
             "the certificate Exchange presents {where_} {}",
             phrases.join(" and ")
@@ -2512,23 +2615,102 @@ fn unusable(
             "the certificate Exchange presents {where_} may be refused: it {}",
             join_and(&phrases)
         )
-    };
-    let mut evidence = vec![cert_line(config, cert, now)];
-    evidence.extend(use_lines(config, uses));
-    evidence.extend(notes);
-    if has(Flaw::DoubtfulStatus) {
-        evidence.push("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server; Unknown: Exchange could not judge it".to_string());
     }
-    let fix = unusable_fix(config, cert, uses, &label, &phrases, &has, now);
-    out.push(Finding::new(
-        Code::ExchangeCertificateUnusable,
-        severity,
-        label,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+}
+
+/// R4 on SMTP: a certificate chosen without SMTP among its Services fails the handshake;
+/// Services with bits this tool cannot name leave it open.
+fn smtp_flaw(j: &Judge, flaws: &mut Flaws, out: &mut Vec<Finding>) {
+    let cert = j.cert;
+    match cert.services.as_ref().map(|s| s.has("SMTP")) {
+        Some(Some(false)) => {
+            flaws.add(Severity::Fail, Flaw::NoSmtp, "is not enabled for SMTP");
+            flaws.notes.push("A certificate matched by name or Fqdn is chosen even without SMTP, and the TLS handshake then fails (Microsoft Learn: Selection of Inbound STARTTLS Certificates)".to_string());
+        }
+        Some(None) => out.push(inconclusive(
+            j.config,
+            &j.label,
+            "whether the certificate Exchange presents is enabled for SMTP",
+            &format!(
+                "its Services `{}` hold bits this tool cannot name",
+                cert.services
+                    .as_ref()
+                    .map(|s| s.raw.as_str())
+                    .unwrap_or_default()
+            ),
+            cert.origin.loc,
+            "Paste Get-ExchangeCertificate | fl Thumbprint,Services as text.",
+        )),
+        _ => {}
+    }
+}
+
+/// R4 on NotAfter: expired (Event 12016), or within `--warn-days`/`--fail-days`; a date the
+/// paste leaves ambiguous across `now` or across a threshold leaves it open. `r6_replaces`:
+/// R6 already tells to replace it, so its coming expiry goes unsaid.
+fn expiry_flaw(j: &Judge, r6_replaces: bool, flaws: &mut Flaws, out: &mut Vec<Finding>) {
+    let Some(d) = not_after(j.cert, j.now) else {
+        return;
+    };
+    let doubt = |what: &str, ask: &str| {
+        inconclusive(
+            j.config,
+            &j.label,
+            what,
+            &format!("its NotAfter reads {}", show_date(&d)),
+            j.cert.origin.loc,
+            ask,
+        )
+    };
+    match d.before(j.now) {
+        Some(true) => {
+            flaws.add(
+                Severity::Fail,
+                Flaw::Expired,
+                format!("expired on {}", show_date(&d)),
+            );
+            flaws.notes.push("An expired certificate gives Event 12016, and STARTTLS is still offered: senders that check the certificate, Exchange Online among them, defer the mail".to_string());
+        }
+        None => out.push(doubt(
+            "whether the certificate Exchange presents has expired",
+            "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter together with NotBefore (or the collection script's JSON, which carries the certificate itself).",
+        )),
+        Some(false) if r6_replaces => {}
+        Some(false) => match expiry_soon(&d, j.now, j.limits) {
+            ExpirySoon::Within { severity, days } => {
+                flaws.add(
+                    severity,
+                    Flaw::Expiring,
+                    format!("expires in {days} (NotAfter {})", show_date(&d)),
+                );
+                flaws.notes.push(thresholds(j.limits));
+            }
+            ExpirySoon::Doubtful => out.push(doubt(
+                &format!(
+                    "whether the certificate Exchange presents expires within {}",
+                    plural_days(j.limits.warn_days)
+                ),
+                "Paste Get-ExchangeCertificate | fl Thumbprint,NotAfter,NotBefore (or the collection script's JSON).",
+            )),
+            ExpirySoon::No => {}
+        },
+    }
+}
+
+/// R4 on Status: one that fails outright, or one a validating sender may refuse.
+fn status_flaw(cert: &Certificate, flaws: &mut Flaws) {
+    let Some(s) = cert.status.as_deref().map(str::trim) else {
+        return;
+    };
+    if status_in(cert, &FAIL_STATUS) {
+        flaws.add(Severity::Fail, Flaw::BadStatus, format!("has Status `{s}`"));
+    } else if status_in(cert, &WARN_STATUS) {
+        flaws.add(
+            Severity::Warn,
+            Flaw::DoubtfulStatus,
+            format!("has Status `{s}`"),
+        );
+    }
 }
 
 /// Thumbprints that must never be removed: the internal transport certificate of `server`.
@@ -2637,86 +2819,145 @@ fn duplicate(
     limits: Limits,
     out: &mut Vec<Finding>,
 ) {
+    let rivals = distinct_rivals(cert, uses);
+    if rivals.is_empty() {
+        return;
+    }
+    let j = Judge {
+        config,
+        cert,
+        label: group_label(uses),
+        now,
+        limits,
+    };
+    let n = rivals.len() + 1;
+    let ct = thumb_words(cert);
+    let label = &j.label;
+    let rivalry = rivalry(cert, &rivals, now, limits);
+    let (severity, summary) = if rivalry.reasons.is_empty() {
+        (
+            Severity::Info,
+            format!(
+                "{n} certificates match what {label} looks for; Exchange takes {ct}, the one with the newest NotBefore"
+            ),
+        )
+    } else {
+        (
+            Severity::Warn,
+            format!(
+                "{n} certificates match what {label} looks for, and Exchange takes the one with the newest NotBefore ({ct}), which {}",
+                join_and(&rivalry.reasons)
+            ),
+        )
+    };
+    let evidence = duplicate_evidence(&j, &rivals, uses, rivalry.earlier.is_some());
+    let fix = duplicate_fix(&j, &rivals, uses, &rivalry);
+    out.push(Finding::new(
+        Code::ExchangeCertificateDuplicate,
+        severity,
+        j.label,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// The other certificates that match for any connector of the group, each once, copies of
+/// `cert` (its thumbprint pasted twice) left out.
+fn distinct_rivals<'a>(cert: &Certificate, uses: &[Use<'_, '_, 'a>]) -> Vec<&'a Certificate> {
     let mut rivals: Vec<&Certificate> = Vec::new();
     for r in uses.iter().flat_map(|u| u.rivals.iter().copied()) {
         if !rivals.iter().any(|x| std::ptr::eq(*x, r)) && !same_thumbprint(r, cert) {
             rivals.push(r);
         }
     }
-    if rivals.is_empty() {
-        return;
-    }
-    let label = group_label(uses);
-    let n = rivals.len() + 1;
-    let ct = thumb_words(cert);
-    let mut reasons: Vec<String> = Vec::new();
-    let mut why = |cond: bool, r: String| {
-        if cond && !reasons.contains(&r) {
-            reasons.push(r);
+    rivals
+}
+
+/// Why the certificate Exchange takes is worse than a rival, if it is.
+struct Rivalry<'a> {
+    /// In words (`lacks SMTP (… has it)`), each once.
+    reasons: Vec<String>,
+    /// It lacks SMTP and a rival has it.
+    no_smtp: bool,
+    /// It is not Valid, or has no private key, and a rival is or has.
+    broken: bool,
+    /// A rival far from its end while the chosen one is close to it.
+    earlier: Option<&'a Certificate>,
+}
+
+/// R10's comparison of `cert` with each rival: SMTP, Status, the private key, and the
+/// expiry. "Expires earlier" matters only when the certificate Exchange takes is close to its
+/// end and the rival is not: two certificates valid for a year more are both fine.
+fn rivalry<'a>(
+    cert: &Certificate,
+    rivals: &[&'a Certificate],
+    now: OffsetDateTime,
+    limits: Limits,
+) -> Rivalry<'a> {
+    let mut out = Rivalry {
+        reasons: Vec::new(),
+        no_smtp: false,
+        broken: false,
+        earlier: None,
+    };
+    let mut why = |r: String| {
+        if !out.reasons.contains(&r) {
+            out.reasons.push(r);
         }
     };
-    let mut no_smtp = false;
-    let mut broken = false;
-    let mut earlier = None;
-    // "Expires earlier" matters only when the certificate Exchange takes is close to its end
-    // and the rival is not: two certificates valid for a year more are both fine.
     let chosen_soon = not_after(cert, now)
         .filter(|d| d.before(now) == Some(false))
         .is_some_and(|d| matches!(expiry_soon(&d, now, limits), ExpirySoon::Within { .. }));
-    for r in &rivals {
+    for r in rivals {
         let rt = thumb_words(r);
         if has_smtp(cert) == Some(false) && has_smtp(r) == Some(true) {
-            no_smtp = true;
-            why(true, format!("lacks SMTP ({rt} has it)"));
+            out.no_smtp = true;
+            why(format!("lacks SMTP ({rt} has it)"));
         }
         if status_valid(cert) == Some(false) && status_valid(r) == Some(true) {
-            broken = true;
-            why(
-                true,
-                format!(
-                    "is not Valid (Status `{}`; {rt} is)",
-                    cert.status.as_deref().unwrap_or_default()
-                ),
-            );
+            out.broken = true;
+            why(format!(
+                "is not Valid (Status `{}`; {rt} is)",
+                cert.status.as_deref().unwrap_or_default()
+            ));
         }
         if cert.has_private_key == Some(false) && r.has_private_key == Some(true) {
-            broken = true;
-            why(true, format!("has no private key ({rt} has one)"));
+            out.broken = true;
+            why(format!("has no private key ({rt} has one)"));
         }
         let rival_far = not_after(r, now).is_some_and(|d| {
             expiry_soon(&d, now, limits) == ExpirySoon::No && d.before(now) == Some(false)
         });
         if chosen_soon
             && rival_far
-            && earlier.is_none()
+            && out.earlier.is_none()
             && let (Some(a), Some(b)) = (newest_not_after(cert, now), newest_not_after(r, now))
             && a < b
         {
-            earlier = Some(*r);
+            out.earlier = Some(*r);
             let (wa, wb) = when_words(a, b);
-            why(
-                true,
-                format!("expires {} ({wa}) than {rt} ({wb})", earlier_words(a, b)),
-            );
+            why(format!(
+                "expires {} ({wa}) than {rt} ({wb})",
+                earlier_words(a, b)
+            ));
         }
     }
-    let severity = if reasons.is_empty() {
-        Severity::Info
-    } else {
-        Severity::Warn
-    };
-    let summary = if reasons.is_empty() {
-        format!(
-            "{n} certificates match what {label} looks for; Exchange takes {ct}, the one with the newest NotBefore"
-        )
-    } else {
-        format!(
-            "{n} certificates match what {label} looks for, and Exchange takes the one with the newest NotBefore ({ct}), which {}",
-            join_and(&reasons)
-        )
-    };
+    out
+}
+
+/// R10's evidence: the chosen certificate and its rivals, who chose them, and how Exchange
+/// chooses (with the thresholds when the rival lasts longer).
+fn duplicate_evidence(
+    j: &Judge,
+    rivals: &[&Certificate],
+    uses: &[Use],
+    earlier: bool,
+) -> Vec<String> {
+    let (config, cert, now) = (j.config, j.cert, j.now);
     let mut evidence = vec![format!("{} — chosen", cert_line(config, cert, now))];
-    for r in &rivals {
+    for r in rivals {
         evidence.push(format!("{} — also matches", cert_line(config, r, now)));
     }
     evidence.extend(use_lines(config, uses));
@@ -2725,68 +2966,83 @@ fn duplicate(
         .any(|x| matches!(not_before(x, now), Some(Date::Ambiguous { .. })))
     {
         evidence.push(format!(
-            "the paste's dates read both month-first and day-first; either way {ct} has the newest NotBefore"
+            "the paste's dates read both month-first and day-first; either way {} has the newest NotBefore",
+            thumb_words(cert)
         ));
     }
     evidence.push("Among the matches Exchange takes the newest NotBefore, a CA-issued one before a self-signed one (Microsoft Learn: Selection of Inbound STARTTLS Certificates; the Japanese translation of the 2025 Exchange Team blog says the latest expiry instead)".to_string());
-    if earlier.is_some() {
-        evidence.push(thresholds(limits));
+    if earlier {
+        evidence.push(thresholds(j.limits));
     }
+    evidence
+}
+
+/// R10's fix: SMTP on the chosen certificate, a broken one removed, the longer-lived rival
+/// presented; or nothing to change.
+fn duplicate_fix(j: &Judge, rivals: &[&Certificate], uses: &[Use], rivalry: &Rivalry) -> Fix {
+    let cert = j.cert;
     let server = group_server(uses, cert);
     let sarg = server_arg(server.as_deref());
+    let ct = thumb_words(cert);
     let rts: Vec<String> = rivals.iter().map(|r| thumb_words(r)).collect();
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::certificate_duplicate",
-        &[&label, &ct, &rts.join(",")],
+        &[&j.label, &ct, &rts.join(",")],
     );
-    if no_smtp {
+    if rivalry.no_smtp {
         fix = fix.tell(format!(
             "Enable SMTP on the certificate Exchange takes ({ct}):"
         ));
         fix = enable_smtp(fix, cert, &sarg, true);
     }
-    if broken {
+    if rivalry.broken {
         fix = fix.tell(format!(
             "If {ct} is a failed import or an abandoned request, remove it after confirming nothing else uses it (IIS, Auth), so that Exchange takes the good one:"
         ));
-        fix = remove_steps(fix, config, cert, server.as_deref(), now);
+        fix = remove_steps(fix, j.config, cert, server.as_deref(), j.now);
     }
-    if let Some(r) = earlier {
-        let rt = thumb_words(r);
-        let same_name = matches!(
-            (tls_name_of(cert, now), tls_name_of(r, now)),
-            (Some(a), Some(b)) if fold(&a, false) == fold(&b, false)
-        );
-        if same_name {
-            fix = fix.tell(format!(
-                "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. Both have the same issuer and subject, so naming one in TlsCertificateName does not choose between them: if {rt} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth):"
-            ));
-            fix = remove_steps(fix, config, cert, server.as_deref(), now);
-        } else {
-            fix = fix.tell(format!(
-                "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. To present {rt}, name it on the connector (TlsCertificateName chooses by exact issuer and subject):"
-            ));
-            for u in uses {
-                fix = bind_steps(fix, u.conn, r, now);
-            }
-        }
+    if let Some(r) = rivalry.earlier {
+        fix = longer_lived_steps(fix, j, r, uses, server.as_deref());
     }
-    if reasons.is_empty() {
+    if rivalry.reasons.is_empty() {
         fix = fix.tell(format!(
             "Nothing needs to change. {} may be a copy a renewal left behind: it can go once nothing else uses it (check its Services and the IIS bindings first; never remove the Auth certificate or the internal transport certificate).",
             join_and(&rts)
         ));
     }
-    out.push(Finding::new(
-        Code::ExchangeCertificateDuplicate,
-        severity,
-        label,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
+    fix
+}
+
+/// R10's steps to present the rival `r` that expires later than the chosen certificate:
+/// name it on the connectors, or, when both have the same issuer and subject (a name cannot
+/// choose between them), remove the chosen one.
+fn longer_lived_steps(
+    mut fix: Fix,
+    j: &Judge,
+    r: &Certificate,
+    uses: &[Use],
+    server: Option<&str>,
+) -> Fix {
+    let (cert, now) = (j.cert, j.now);
+    let (ct, rt) = (thumb_words(cert), thumb_words(r));
+    let same_name = matches!(
+        (tls_name_of(cert, now), tls_name_of(r, now)),
+        (Some(a), Some(b)) if fold(&a, false) == fold(&b, false)
+    );
+    if same_name {
+        fix = fix.tell(format!(
+            "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. Both have the same issuer and subject, so naming one in TlsCertificateName does not choose between them: if {rt} is the one to present, remove {ct} after confirming nothing else uses it (IIS, Auth):"
+        ));
+        return remove_steps(fix, j.config, cert, server, now);
+    }
+    fix = fix.tell(format!(
+        "Exchange goes by NotBefore, not by expiry: {ct} will expire before {rt}. To present {rt}, name it on the connector (TlsCertificateName chooses by exact issuer and subject):"
     ));
+    for u in uses {
+        fix = bind_steps(fix, u.conn, r, now);
+    }
+    fix
 }
 
 /// R16.
@@ -2981,73 +3237,88 @@ fn lone_no_ca_smtp(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>)
         {
             continue;
         }
-        let on = server.as_deref().map_or_else(
-            || "the server this list comes from".to_string(),
-            str::to_string,
-        );
-        let label = server.as_deref().map_or_else(
-            || "the pasted certificate list".to_string(),
-            |s| format!("certificates of {s}"),
-        );
-        let mut evidence = Vec::new();
-        for c in &certs {
-            let role = if is_auth_certificate(c) {
-                "the Auth certificate, never presented for STARTTLS".to_string()
-            } else if self_signed(c, now) == Some(true) {
-                if has_smtp(c) == Some(true) {
-                    "self-signed, enabled for SMTP".to_string()
-                } else {
-                    "self-signed".to_string()
-                }
-            } else if has_smtp(c) == Some(false) {
-                "CA-issued, not enabled for SMTP".to_string()
-            } else if expired(c, now) == Some(true) {
-                "CA-issued, expired".to_string()
-            } else {
-                "CA-issued, not usable".to_string()
-            };
-            evidence.push(format!("{} — {role}", cert_line(config, c, now)));
+        out.push(no_ca_smtp(config, server.as_deref(), &certs, &ca, now));
+    }
+}
+
+/// The finding for one server's list in which no CA-issued certificate is enabled for SMTP
+/// (`ca`: its CA-issued certificates).
+fn no_ca_smtp(
+    config: &Config,
+    server: Option<&str>,
+    certs: &[&Certificate],
+    ca: &[&Certificate],
+    now: OffsetDateTime,
+) -> Finding {
+    let on = server.map_or_else(
+        || "the server this list comes from".to_string(),
+        str::to_string,
+    );
+    let label = server.map_or_else(
+        || "the pasted certificate list".to_string(),
+        |s| format!("certificates of {s}"),
+    );
+    let mut evidence: Vec<String> = certs
+        .iter()
+        .map(|c| format!("{} — {}", cert_line(config, c, now), smtp_role(c, now)))
+        .collect();
+    evidence.push("no receive connector was pasted, so which certificate a connector presents is not known; without a CA-issued certificate enabled for SMTP it can only be a self-signed one".to_string());
+    evidence.push("Exchange Online accepts only a certificate from a public CA on the hybrid connectors (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+    let sarg = server_arg(server);
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange_config::no_ca_smtp_certificate",
+        &[&label],
+    );
+    let enable: Vec<&&Certificate> = ca
+        .iter()
+        .filter(|c| has_smtp(c) == Some(false) && usable(c, now) && status_valid(c) != Some(false))
+        .collect();
+    match enable.as_slice() {
+        [one] => {
+            fix = fix.tell(format!(
+                "{} is CA-issued and valid but not enabled for SMTP. If it carries the name Exchange Online connects to (the hybrid smart host), enable it:",
+                subject_words(one, now)
+            ));
+            fix = enable_smtp(fix, one, &sarg, true);
         }
-        evidence.push("no receive connector was pasted, so which certificate a connector presents is not known; without a CA-issued certificate enabled for SMTP it can only be a self-signed one".to_string());
-        evidence.push("Exchange Online accepts only a certificate from a public CA on the hybrid connectors (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
-        let sarg = server_arg(server.as_deref());
-        let mut fix = Fix::new(
-            Family::Exchange,
-            "exchange_config::no_ca_smtp_certificate",
-            &[&label],
-        );
-        let enable: Vec<&&Certificate> = ca
-            .iter()
-            .filter(|c| {
-                has_smtp(c) == Some(false) && usable(c, now) && status_valid(c) != Some(false)
-            })
-            .collect();
-        match enable.as_slice() {
-            [one] => {
-                fix = fix.tell(format!(
-                    "{} is CA-issued and valid but not enabled for SMTP. If it carries the name Exchange Online connects to (the hybrid smart host), enable it:",
-                    subject_words(one, now)
-                ));
-                fix = enable_smtp(fix, one, &sarg, true);
-            }
-            _ => {
-                fix = fix.tell(format!(
-                    "Install a certificate from a public CA on {on} that carries the name Exchange Online connects to (the hybrid smart host, such as mail.contoso.com): request it (New-ExchangeCertificate -GenerateRequest{sarg}), import the CA's answer (Import-ExchangeCertificate{sarg}) and enable it for SMTP (Enable-ExchangeCertificate{sarg} -Services SMTP, answering No to the prompt about the default SMTP certificate)."
-                ));
-            }
+        _ => {
+            fix = fix.tell(format!(
+                "Install a certificate from a public CA on {on} that carries the name Exchange Online connects to (the hybrid smart host, such as mail.contoso.com): request it (New-ExchangeCertificate -GenerateRequest{sarg}), import the CA's answer (Import-ExchangeCertificate{sarg}) and enable it for SMTP (Enable-ExchangeCertificate{sarg} -Services SMTP, answering No to the prompt about the default SMTP certificate)."
+            ));
         }
-        fix = fix.tell("Then name it on the hybrid receive and send connectors: re-run the Hybrid Configuration Wizard, or paste Get-ReceiveConnector | fl to get the exact commands.");
-        out.push(Finding::new(
-            Code::ExchangeCertificateUnusable,
-            Severity::Warn,
-            label,
-            Vec::new(),
-            format!(
-                "no CA-issued certificate is enabled for SMTP on {on}: a hybrid connector cannot present a trusted certificate"
-            ),
-            evidence,
-            fix,
-        ));
+    }
+    fix = fix.tell("Then name it on the hybrid receive and send connectors: re-run the Hybrid Configuration Wizard, or paste Get-ReceiveConnector | fl to get the exact commands.");
+    Finding::new(
+        Code::ExchangeCertificateUnusable,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "no CA-issued certificate is enabled for SMTP on {on}: a hybrid connector cannot present a trusted certificate"
+        ),
+        evidence,
+        fix,
+    )
+}
+
+/// What a certificate is to STARTTLS, in words: the Auth certificate, self-signed, or
+/// CA-issued and why it cannot serve.
+fn smtp_role(c: &Certificate, now: OffsetDateTime) -> &'static str {
+    if is_auth_certificate(c) {
+        "the Auth certificate, never presented for STARTTLS"
+    } else if self_signed(c, now) == Some(true) {
+        if has_smtp(c) == Some(true) {
+            "self-signed, enabled for SMTP"
+        } else {
+            "self-signed"
+        }
+    } else if has_smtp(c) == Some(false) {
+        "CA-issued, not enabled for SMTP"
+    } else if expired(c, now) == Some(true) {
+        "CA-issued, expired"
+    } else {
+        "CA-issued, not usable"
     }
 }
 
@@ -3059,21 +3330,7 @@ fn weak(
     now: OffsetDateTime,
     out: &mut Vec<Finding>,
 ) {
-    let mut flaws = Vec::new();
-    if let Some(info) = parsed(cert, now) {
-        if info.weak_key() {
-            flaws.push(format!("a {}-bit {} key", info.key_bits, info.key_type));
-        }
-        if info.weak_signature() {
-            flaws.push(format!("a {} signature", info.signature_algorithm));
-        }
-    } else if let Some(bits) = cert.public_key_size {
-        // 256, 384 and 521 are elliptic-curve sizes: without the certificate itself the key
-        // type is unknown, and those are strong.
-        if bits < 2048 && ![256, 384, 521].contains(&bits) {
-            flaws.push(format!("a {bits}-bit key"));
-        }
-    }
+    let flaws = weaknesses(cert, now);
     if flaws.is_empty() {
         return;
     }
@@ -3088,34 +3345,12 @@ fn weak(
     }
     evidence.extend(use_lines(config, uses));
     evidence.push("Senders and clients that enforce current minimums (RSA 2048 bits, SHA-256) refuse it; HealthChecker flags the same".to_string());
-    let mut fix = Fix::new(
+    let fix = Fix::new(
         Family::Exchange,
         "exchange_config::certificate_weak",
         &[&label, &thumb_words(cert), &flaws.join("; ")],
-    )
-    .tell(format!(
-        "Renew it with a 2048-bit (or larger) RSA key and a SHA-256 signature{}: create the request, send it to the CA, import the result, enable it for SMTP (answer No to the prompt about the default SMTP certificate) and name it on the connector:",
-        server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default()
-    ));
-    fix = match thumb(cert) {
-        // New-ExchangeCertificate runs on the local server unless told otherwise: the piped
-        // certificate does not carry the server (Microsoft Learn: New-ExchangeCertificate).
-        Some(t) => fix
-            .run(
-                EMS,
-                format!(
-                    "$req = Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg} -GenerateRequest -KeySize 2048",
-                    q(&t),
-                    sarg = server_arg(server.as_deref()),
-                ),
-            )
-            .tell("Save the request for the CA (the path is an example):")
-            .run(
-                EMS,
-                r"[System.IO.File]::WriteAllBytes('C:\certs\renewal.req', [System.Text.Encoding]::Unicode.GetBytes($req))",
-            ),
-        None => fix.tell("New-ExchangeCertificate -GenerateRequest -KeySize 2048 (with the certificate's names)"),
-    };
+    );
+    let fix = renew_stronger(fix, cert, server.as_deref());
     out.push(Finding::new(
         Code::ExchangeCertificateWeak,
         Severity::Warn,
@@ -3131,6 +3366,54 @@ fn weak(
     ));
 }
 
+/// What makes the certificate weak: a short key, a weak signature (known only from the
+/// certificate itself), or a short PublicKeySize.
+fn weaknesses(cert: &Certificate, now: OffsetDateTime) -> Vec<String> {
+    let mut flaws = Vec::new();
+    if let Some(info) = parsed(cert, now) {
+        if info.weak_key() {
+            flaws.push(format!("a {}-bit {} key", info.key_bits, info.key_type));
+        }
+        if info.weak_signature() {
+            flaws.push(format!("a {} signature", info.signature_algorithm));
+        }
+    } else if let Some(bits) = cert.public_key_size {
+        // 256, 384 and 521 are elliptic-curve sizes: without the certificate itself the key
+        // type is unknown, and those are strong.
+        if bits < 2048 && ![256, 384, 521].contains(&bits) {
+            flaws.push(format!("a {bits}-bit key"));
+        }
+    }
+    flaws
+}
+
+/// R24's fix: a renewal request with a 2048-bit key, saved for the CA.
+fn renew_stronger(fix: Fix, cert: &Certificate, server: Option<&str>) -> Fix {
+    let fix = fix.tell(format!(
+        "Renew it with a 2048-bit (or larger) RSA key and a SHA-256 signature{}: create the request, send it to the CA, import the result, enable it for SMTP (answer No to the prompt about the default SMTP certificate) and name it on the connector:",
+        server.map(|s| format!(" on {s}")).unwrap_or_default()
+    ));
+    match thumb(cert) {
+        // New-ExchangeCertificate runs on the local server unless told otherwise: the piped
+        // certificate does not carry the server (Microsoft Learn: New-ExchangeCertificate).
+        Some(t) => fix
+            .run(
+                EMS,
+                format!(
+                    "$req = Get-ExchangeCertificate{sarg} -Thumbprint {} | New-ExchangeCertificate{sarg} -GenerateRequest -KeySize 2048",
+                    q(&t),
+                    sarg = server_arg(server),
+                ),
+            )
+            .tell("Save the request for the CA (the path is an example):")
+            .run(
+                EMS,
+                r"[System.IO.File]::WriteAllBytes('C:\certs\renewal.req', [System.Text.Encoding]::Unicode.GetBytes($req))",
+            ),
+        None => fix.tell("New-ExchangeCertificate -GenerateRequest -KeySize 2048 (with the certificate's names)"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // R5: the servers' port-25 connectors differ
 // ---------------------------------------------------------------------------------------
@@ -3143,15 +3426,9 @@ enum NameKey {
     Raw(String),
 }
 
-fn fold(v: &str, wrapped: bool) -> String {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    if wrapped {
-        words.concat().to_lowercase()
-    } else {
-        words.join(" ").to_lowercase()
-    }
-}
-
+/// `cn=mail.contoso.com,o=contoso`: a distinguished name as R5 compares it between servers,
+/// each value as the selection compares it ([`fold`]). A key rather than [`select::same_dn`]:
+/// each name keeps its own `wrapped`, and a glued name is compared by prefix ([`same_name`]).
 fn dn_key(dn: &Dn, wrapped: bool) -> String {
     dn.rdns
         .iter()
@@ -3258,11 +3535,8 @@ fn drift_steps(
     let holds = match (&r.tls, renaming) {
         (Some(name), true) => {
             let sc = select::scope(config, Some(s));
-            sc.complete.then(|| {
-                sc.certs
-                    .iter()
-                    .any(|x| matches!(compare(name, x, now), NameMatch::Exact | NameMatch::IfGlued))
-            })
+            sc.complete
+                .then(|| sc.certs.iter().any(|x| names_exactly(name, x, now)))
         }
         _ => Some(true),
     };
@@ -3320,9 +3594,57 @@ fn drift_steps(
 
 /// R5.
 fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut Vec<Finding>) {
-    // With a hybrid configuration, only its receiving servers take Exchange Online's mail: a
-    // branch server's Default Frontend may differ on purpose (Microsoft Learn: Certificate
-    // requirements for hybrid deployments).
+    let per = port25_frontends(config, evals);
+    if per.len() < 2 {
+        return;
+    }
+    let (mut what, caps_differ) = drift_what(&per);
+    // The same name everywhere and one server without the certificate is R1 on that server
+    // (with the copy to make), not drift between the connectors.
+    if what.is_empty() {
+        return;
+    }
+    let found = |e: &Eval| match e.sel {
+        Selection::Chosen { .. } => Some(true),
+        Selection::NotFound { .. } | Selection::Invalid(_) => Some(false),
+        Selection::Unknown(_) => None,
+    };
+    let outcome_differs = per.iter().any(|(_, e)| found(e) == Some(true))
+        && per.iter().any(|(_, e)| found(e) == Some(false));
+    if outcome_differs {
+        what.push("whether the certificate is found");
+    }
+    let servers: Vec<&str> = per.iter().map(|(s, _)| s.as_str()).collect();
+    let mut evidence: Vec<String> = per
+        .iter()
+        .map(|(s, e)| drift_line(config, s, e, now))
+        .collect();
+    evidence.push("The certificate for hybrid mail flow must be on every server that receives from Exchange Online, and each server's connector must name it: otherwise delivery depends on which server answers (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
+    let label = format!("Default Frontend connectors of {}", join_and(&servers));
+    let fix = drift_fix(config, &per, (&label, &what), caps_differ, now);
+    out.push(Finding::new(
+        Code::ExchangeReceiveServerDrift,
+        Severity::Warn,
+        label,
+        Vec::new(),
+        format!(
+            "the port-25 Default Frontend connectors of {} differ ({}): whether mail from Exchange Online gets TLS depends on which server answers",
+            join_and(&servers),
+            join_and(&what)
+        ),
+        evidence,
+        fix,
+    ));
+}
+
+/// The port-25 Default Frontend connector of each server, one per server (the first in the
+/// paste). With a hybrid configuration, only its receiving servers take Exchange Online's
+/// mail: a branch server's Default Frontend may differ on purpose (Microsoft Learn:
+/// Certificate requirements for hybrid deployments).
+fn port25_frontends<'e, 'c, 'a>(
+    config: &Config,
+    evals: &'e [Eval<'c, 'a>],
+) -> Vec<(String, &'e Eval<'c, 'a>)> {
     let receiving: Option<&List> = config.hybrid.iter().find_map(|h| {
         h.receiving_transport_servers
             .as_ref()
@@ -3338,13 +3660,15 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
             per.push((s.clone(), e));
         }
     }
-    if per.len() < 2 {
-        return;
-    }
-    let mut what: Vec<&str> = Vec::new();
+    per
+}
+
+/// What differs between the servers' connectors (`TlsCertificateName`,
+/// `TlsDomainCapabilities`), and whether the capabilities do (as far as the paste shows them).
+fn drift_what(per: &[(String, &Eval)]) -> (Vec<&'static str>, bool) {
+    let mut what = Vec::new();
     let names: Vec<NameKey> = per.iter().map(|(_, e)| name_key(e.conn)).collect();
-    let name_differs = names.iter().any(|a| !same_name(a, &names[0]));
-    if name_differs {
+    if names.iter().any(|a| !same_name(a, &names[0])) {
         what.push("TlsCertificateName");
     }
     let caps: Vec<Option<Vec<String>>> = per.iter().map(|(_, e)| caps_key(e.conn)).collect();
@@ -3353,90 +3677,61 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
     if caps_differ {
         what.push("TlsDomainCapabilities");
     }
-    let found = |e: &Eval| match e.sel {
-        Selection::Chosen { .. } => Some(true),
-        Selection::NotFound { .. } | Selection::Invalid(_) => Some(false),
-        Selection::Unknown(_) => None,
-    };
-    // The same name everywhere and one server without the certificate is R1 on that server
-    // (with the copy to make), not drift between the connectors.
-    if what.is_empty() {
-        return;
-    }
-    let outcome_differs = per.iter().any(|(_, e)| found(e) == Some(true))
-        && per.iter().any(|(_, e)| found(e) == Some(false));
-    if outcome_differs {
-        what.push("whether the certificate is found");
-    }
-    let servers: Vec<&str> = per.iter().map(|(s, _)| s.as_str()).collect();
-    let mut evidence = Vec::new();
-    for (s, e) in &per {
-        let rc = e.conn.rc;
-        evidence.push(format!(
-            "{}: {} ({s}): TlsCertificateName {}; TlsDomainCapabilities {}; {}",
-            config.at(e.conn.loc()),
-            e.conn.label,
-            rc.tls_certificate_name.as_ref().map_or_else(
-                || "not set".to_string(),
-                |t| format!("`{}`", t.value.trim())
-            ),
-            rc.tls_domain_capabilities.as_ref().map_or_else(
-                || "not pasted".to_string(),
-                |l| format!(
-                    "`{{{}}}`{}",
-                    l.items.join(", "),
-                    if l.truncated {
-                        " (cut by the paste)"
-                    } else {
-                        ""
-                    }
-                )
-            ),
-            outcome_words(&e.sel, now)
-        ));
-    }
-    evidence.push("The certificate for hybrid mail flow must be on every server that receives from Exchange Online, and each server's connector must name it: otherwise delivery depends on which server answers (Microsoft Learn: Certificate requirements for hybrid deployments)".to_string());
-    // The server whose connector works is the model for the others.
-    let reference = per
-        .iter()
-        .find(|(_, e)| {
-            matches!(e.sel, Selection::Chosen { .. }) && e.conn.rc.tls_certificate_name.is_some()
-        })
-        .or_else(|| {
-            per.iter()
-                .find(|(_, e)| matches!(e.sel, Selection::Chosen { .. }))
-        });
-    let label = format!("Default Frontend connectors of {}", join_and(&servers));
+    (what, caps_differ)
+}
+
+/// `connectors.txt:3: SRV1\Default Frontend SRV1 (SRV1): TlsCertificateName `…`;
+/// TlsDomainCapabilities `{…}`; selects …`.
+fn drift_line(config: &Config, s: &str, e: &Eval, now: OffsetDateTime) -> String {
+    let rc = e.conn.rc;
+    format!(
+        "{}: {} ({s}): TlsCertificateName {}; TlsDomainCapabilities {}; {}",
+        config.at(e.conn.loc()),
+        e.conn.label,
+        rc.tls_certificate_name.as_ref().map_or_else(
+            || "not set".to_string(),
+            |t| format!("`{}`", t.value.trim())
+        ),
+        rc.tls_domain_capabilities.as_ref().map_or_else(
+            || "not pasted".to_string(),
+            |l| format!(
+                "`{{{}}}`{}",
+                l.items.join(", "),
+                if l.truncated {
+                    " (cut by the paste)"
+                } else {
+                    ""
+                }
+            )
+        ),
+        outcome_words(&e.sel, now)
+    )
+}
+
+/// R5's fix: every other server's connector made like the one that works, or, when none
+/// does, one fixed first; or the wizard run again.
+fn drift_fix(
+    config: &Config,
+    per: &[(String, &Eval)],
+    (label, what): (&str, &[&str]),
+    caps_differ: bool,
+    now: OffsetDateTime,
+) -> Fix {
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange_config::receive_server_drift",
-        &[&label, &what.join(", ")],
+        &[label, &what.join(", ")],
     );
-    match reference {
-        Some((rs, re)) => {
-            let ref_cert = match &re.sel {
-                Selection::Chosen { cert, .. } => Some(*cert),
-                _ => None,
-            };
+    match drift_reference(per, now) {
+        Some(reference) => {
             fix = fix.tell(format!(
-                "Make every server's connector like {rs}'s, which works."
+                "Make every server's connector like {}'s, which works.",
+                reference.server
             ));
-            let reference = DriftRef {
-                server: rs,
-                conn: re.conn,
-                cert: ref_cert,
-                name: ref_cert
-                    .filter(|_| re.conn.rc.tls_certificate_name.is_some())
-                    .and_then(|x| tls_name_of(x, now))
-                    .and_then(|v| ps_quote(&v)),
-                tls: re
-                    .conn
-                    .rc
-                    .tls_certificate_name
-                    .as_ref()
-                    .and_then(|t| parse_tls_name(t, re.conn.rc.origin.format).ok()),
-            };
-            for (s, e) in per.iter().filter(|(s, _)| !same_server(s, rs)) {
+            for (s, e) in per
+                .iter()
+                .filter(|(s, _)| !same_server(s, reference.server))
+            {
                 fix = drift_steps(fix, config, &reference, s, e.conn, caps_differ, now);
             }
         }
@@ -3444,20 +3739,42 @@ fn server_drift(config: &Config, evals: &[Eval], now: OffsetDateTime, out: &mut 
             fix = fix.tell("No server's connector selects a certificate in the paste: fix one (see the other findings), then make the others like it.");
         }
     }
-    fix = fix.tell("Or re-run the Hybrid Configuration Wizard with all these servers selected as receiving transport servers.");
-    out.push(Finding::new(
-        Code::ExchangeReceiveServerDrift,
-        Severity::Warn,
-        label,
-        Vec::new(),
-        format!(
-            "the port-25 Default Frontend connectors of {} differ ({}): whether mail from Exchange Online gets TLS depends on which server answers",
-            join_and(&servers),
-            join_and(&what)
-        ),
-        evidence,
-        fix,
-    ));
+    fix.tell("Or re-run the Hybrid Configuration Wizard with all these servers selected as receiving transport servers.")
+}
+
+/// The server whose connector works, as the model for the others: one that selects a
+/// certificate by its TlsCertificateName, else one that selects a certificate at all.
+fn drift_reference<'r, 'a>(
+    per: &'r [(String, &Eval<'r, 'a>)],
+    now: OffsetDateTime,
+) -> Option<DriftRef<'r, 'a>> {
+    let (rs, re) = per
+        .iter()
+        .find(|(_, e)| {
+            matches!(e.sel, Selection::Chosen { .. }) && e.conn.rc.tls_certificate_name.is_some()
+        })
+        .or_else(|| {
+            per.iter()
+                .find(|(_, e)| matches!(e.sel, Selection::Chosen { .. }))
+        })?;
+    let cert = match &re.sel {
+        Selection::Chosen { cert, .. } => Some(*cert),
+        _ => None,
+    };
+    let rc = re.conn.rc;
+    Some(DriftRef {
+        server: rs,
+        conn: re.conn,
+        cert,
+        name: cert
+            .filter(|_| rc.tls_certificate_name.is_some())
+            .and_then(|x| tls_name_of(x, now))
+            .and_then(|v| ps_quote(&v)),
+        tls: rc
+            .tls_certificate_name
+            .as_ref()
+            .and_then(|t| parse_tls_name(t, rc.origin.format).ok()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3638,12 +3955,10 @@ fn edge_drift(config: &Config, now: OffsetDateTime, out: &mut Vec<Finding>) {
             ));
         }
         // The certificate itself, wherever the paste shows it: its thumbprint names it on the Edge.
-        let source = config.certificates.iter().find(|x| {
-            matches!(
-                compare(&name, x, now),
-                NameMatch::Exact | NameMatch::IfGlued
-            )
-        });
+        let source = config
+            .certificates
+            .iter()
+            .find(|x| names_exactly(&name, x, now));
         for edge in &edges.items {
             let mine: Vec<&Certificate> = config
                 .certificates

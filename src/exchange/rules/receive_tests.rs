@@ -270,13 +270,19 @@ fn has_line(lines: &[String], needle: &str) -> bool {
 // Seed 001, end to end at the rule level
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_renewal() {
+/// Seed 001 after the renewal: the forum's two connectors (25 and 587), and the self-signed,
+/// Auth and renewed DV certificates.
+fn seed_001_after_the_renewal() -> Vec<Finding> {
     let cfg = config(
         vec![self_signed_srvex01(), auth_certificate(), renewed_dv()],
         vec![seed_port25(), seed_port587()],
     );
-    let findings = check(&cfg, NOW, Limits::default());
+    check(&cfg, NOW, Limits::default())
+}
+
+#[test]
+fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_renewal() {
+    let findings = seed_001_after_the_renewal();
     let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
     assert_eq!(f.severity, Severity::Fail);
     assert_eq!(
@@ -290,6 +296,34 @@ fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_r
         "{}",
         f.summary
     );
+    let cmds = commands(f);
+    assert_eq!(
+        cmds,
+        vec![
+            format!("Enable-ExchangeCertificate -Thumbprint '{DV_TP}' -Services SMTP"),
+            "$rc = @(Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }); if ($rc.Count -ne 1) { throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }; $rc | Set-ReceiveConnector -TlsCertificateName '<I>CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=*.XXXXX.com'".to_string(),
+            "Restart-Service MSExchangeFrontEndTransport".to_string(),
+        ]
+    );
+    let text = f.fix.text();
+    assert!(text.contains("answer No (N)"), "{text}");
+    assert!(text.contains("The paste shows no Identity for this connector"));
+    assert!(text.contains("Update Secure Mail Certificate for Connectors"));
+    // Nothing else fails.
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.severity == Severity::Fail)
+            .count()
+            == 1,
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn seed_001_after_the_renewal_the_evidence_shows_the_glued_prose_and_the_near_miss() {
+    let findings = seed_001_after_the_renewal();
+    let f = one(&findings, Code::ExchangeReceiveCertificateNotFound);
     assert!(has_line(
         &f.evidence,
         "connectors.txt:21: TlsCertificateName read as `<I>CN=DigiCert Global G2"
@@ -318,21 +352,13 @@ fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_r
         &f.evidence,
         "assumed: neither the connector nor the certificate list names its server"
     ));
-    let cmds = commands(f);
-    assert_eq!(
-        cmds,
-        vec![
-            format!("Enable-ExchangeCertificate -Thumbprint '{DV_TP}' -Services SMTP"),
-            "$rc = @(Get-ReceiveConnector | Where-Object { $_.Fqdn -eq 'SRVEX01.domain.local' -and $_.Bindings -match ':25$' }); if ($rc.Count -ne 1) { throw \"the filter selects $($rc.Count) connectors, not one: use the Identity from Get-ReceiveConnector | fl Identity,Fqdn,Bindings\" }; $rc | Set-ReceiveConnector -TlsCertificateName '<I>CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1, O=DigiCert Inc, C=US<S>CN=*.XXXXX.com'".to_string(),
-            "Restart-Service MSExchangeFrontEndTransport".to_string(),
-        ]
-    );
-    let text = f.fix.text();
-    assert!(text.contains("answer No (N)"), "{text}");
-    assert!(text.contains("The paste shows no Identity for this connector"));
-    assert!(text.contains("Update Secure Mail Certificate for Connectors"));
+}
+
+#[test]
+fn seed_001_after_the_renewal_port_587_falls_back_to_the_self_signed_certificate_and_says_why() {
     // Port 587 falls back to its Fqdn: the self-signed certificate, and the reason 587 offers
     // STARTTLS while 25 does not.
+    let findings = seed_001_after_the_renewal();
     let info = one(&findings, Code::ExchangeReceiveFqdnFallback);
     assert_eq!(info.severity, Severity::Info);
     assert_eq!(
@@ -344,15 +370,6 @@ fn seed_001_after_the_renewal_no_certificate_is_found_and_the_fix_names_the_dv_r
         "This is why port 587 offers STARTTLS and port 25 does not"
     ));
     assert!(has_line(&info.evidence, "is an internal name (.local)"));
-    // Nothing else fails.
-    assert!(
-        findings
-            .iter()
-            .filter(|f| f.severity == Severity::Fail)
-            .count()
-            == 1,
-        "{findings:#?}"
-    );
 }
 
 #[test]
