@@ -2177,7 +2177,7 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     let inbound = ctx.certificate_inbound();
     // The connector a fix changes: the wizard's, else the first.
-    let Some(&(primary, primary_pattern)) = inbound
+    let Some(&primary) = inbound
         .iter()
         .find(|(c, _)| {
             c.connector_source
@@ -2188,7 +2188,6 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    let in_name = inbound_name(primary);
     let sends: Vec<&SendConnector> = ctx
         .exo_sends
         .iter()
@@ -2196,219 +2195,288 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
         .filter(|sc| sc.enabled != Some(false) && !no_identity(sc))
         .collect();
     for sc in &sends {
-        let sc_name = send_name(sc);
-        let picks = ctx.send_picks(sc);
-        let mut bad: Vec<String> = Vec::new();
-        let mut bad_cert: Option<&Certificate> = None;
-        let mut doubts = Doubts::default();
-        for (server, sel) in &picks.per_server {
-            let on = server_label(server);
-            match sel {
-                Selection::Chosen {
-                    cert, assumption, ..
-                } => match cert_names(cert, ctx.now) {
-                    None => doubts.add(
-                        format!("on {on}: the names of {} are not in the paste", cert_label(cert)),
-                        ALL_NAMES,
-                    ),
-                    Some(names) => {
-                        let results: Vec<PatternMatch> = inbound
-                            .iter()
-                            .map(|(_, p)| Pattern::Sender(&p.value).matches(&names))
-                            .collect();
-                        if results.iter().any(|r| matches!(r, PatternMatch::Yes(_))) {
-                            continue;
-                        }
-                        let whys: Vec<&String> = results
-                            .iter()
-                            .filter_map(|r| match r {
-                                PatternMatch::Doubt(why) => Some(why),
-                                _ => None,
-                            })
-                            .collect();
-                        if whys.is_empty() {
-                            let mut line = format!(
-                                "on {on}: the send connector presents {} (its names: {})",
-                                cert_label(cert),
-                                names_label(&names)
-                            );
-                            if let Some(a) = assumption {
-                                line.push_str(&format!(" ({a})"));
-                            }
-                            bad.push(line);
-                            bad_cert.get_or_insert(cert);
-                        }
-                        for why in whys {
-                            let hint = if why.contains("only some") {
-                                ALL_NAMES
-                            } else {
-                                NAME_DOUBT
-                            };
-                            doubts.add(format!("on {on}: {why}"), hint);
-                        }
-                    }
-                },
-                Selection::NotFound {
-                    sought: Sought::Fqdn(h) | Sought::ServerName(h),
-                    ..
-                } => bad.push(format!(
-                    "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
-                    tick(h)
-                )),
-                // R2 and R17 report a TlsCertificateName that names nothing.
-                Selection::NotFound { .. } | Selection::Invalid(_) => {}
-                Selection::Unknown(why) => doubts.add(
-                    format!("on {on}: {why}"),
-                    unknown_hint(why, server.as_deref()),
-                ),
-            }
-        }
-        if picks.cut {
-            doubts.add(
-                "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
-                ALL_SOURCE_SERVERS,
-            );
-        }
-        let mut evidence: Vec<String> = inbound
-            .iter()
-            .map(|(c, p)| {
-                format!(
-                    "{}: inbound connector {}: TlsSenderCertificateName {}",
-                    ctx.at(p.loc),
-                    tick(&inbound_name(c)),
-                    tick(&p.value)
-                )
-            })
-            .collect();
-        evidence.push(match &sc.tls_certificate_name {
-            Some(t) => format!(
-                "{}: send connector {}: TlsCertificateName {}",
-                ctx.at(t.loc),
-                tick(&sc_name),
-                tick(&t.value)
-            ),
-            None => format!(
-                "{}: send connector {}: no TlsCertificateName; Fqdn {}",
-                ctx.at(sc.origin.loc),
-                tick(&sc_name),
-                sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
-            ),
-        });
-        let expected = if inbound.len() == 1 {
-            format!("inbound connector {} expects", tick(&in_name))
-        } else {
-            format!(
-                "one of the {} certificate-based inbound connectors expects",
-                inbound.len()
-            )
-        };
-        let what = format!(
-            "whether send connector {} presents the certificate name {expected}",
-            tick(&sc_name)
+        sender_mismatch_of(ctx, out, &inbound, primary, sc, sends.len() > 1);
+    }
+}
+
+/// What R3 found on the servers of one send connector: the lines that show a mismatch, the
+/// first certificate that does not match, and the doubts.
+#[derive(Default)]
+struct SenderVerdict<'a> {
+    bad: Vec<String>,
+    bad_cert: Option<&'a Certificate>,
+    doubts: Doubts,
+}
+
+/// R3 for one send connector (`several`: more than one send connector leads to Exchange
+/// Online, so one that does not provably serve this tenant is only inconclusive).
+fn sender_mismatch_of(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    inbound: &[(&InboundConnector, &Text)],
+    (primary, primary_pattern): (&InboundConnector, &Text),
+    sc: &SendConnector,
+    several: bool,
+) {
+    let in_name = inbound_name(primary);
+    let sc_name = send_name(sc);
+    let picks = ctx.send_picks(sc);
+    let mut verdict = SenderVerdict::default();
+    for (server, sel) in &picks.per_server {
+        judge_sender_selection(ctx, inbound, server, sel, &mut verdict);
+    }
+    let SenderVerdict {
+        bad,
+        bad_cert,
+        mut doubts,
+    } = verdict;
+    if picks.cut {
+        doubts.add(
+            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
+            ALL_SOURCE_SERVERS,
         );
-        if bad.is_empty() {
-            if !doubts.is_empty() {
-                evidence.extend(doubts.lines.iter().cloned());
-                out.push(inconclusive(
-                    in_name.clone(),
-                    &what,
-                    &doubts.why(),
-                    evidence,
-                    &doubts.hint(),
-                ));
-            }
-            continue;
-        }
-        evidence.extend(bad.iter().cloned());
-        evidence.extend(doubts.lines.iter().cloned());
-        if sends.len() > 1 && !serves_tenant(ctx, sc) {
+    }
+    let mut evidence = sender_evidence(ctx, inbound, sc, &sc_name);
+    let what = sender_what(inbound.len(), &in_name, &sc_name);
+    if bad.is_empty() {
+        if !doubts.is_empty() {
+            evidence.extend(doubts.lines.iter().cloned());
             out.push(inconclusive(
                 in_name.clone(),
                 &what,
-                "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+                &doubts.why(),
                 evidence,
-                "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+                &doubts.hint(),
             ));
-            continue;
         }
-        let summary = if inbound.len() == 1 {
-            format!(
-                "the inbound connector {} expects the certificate name {} from on-premises, but the send connector {} presents another: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
-                tick(&in_name),
-                tick(&primary_pattern.value),
-                tick(&sc_name)
-            )
-        } else {
-            format!(
-                "none of the {} certificate-based inbound connectors expects a name on the certificate the send connector {} presents: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
-                inbound.len(),
-                tick(&sc_name)
-            )
-        };
-        let mut fix = Fix::new(
-            Family::ExchangeOnline,
-            "exchange::online::sender_certificate_name",
-            &[&in_name, &primary_pattern.value, &sc_name],
-        );
-        if let Some(cert) = bad_cert
-            && eligible(cert, ctx.now)
-            && let Some(n) = name_on(cert, ctx.now)
-            && let Some(q) = ps_quote(&n)
-        {
-            fix = fix.say(format!(
-                "Either have {} expect the name the send connector's certificate carries (Exchange Online PowerShell):",
-                tick(&in_name)
-            ));
-            fix = on_target(
-                fix,
-                EXO,
-                inbound_connector_target(primary).as_ref(),
-                "Set-InboundConnector",
-                &format!("-TlsSenderCertificateName {q}"),
-            );
-            fix.key.values.push(n);
-        }
-        let servers: Vec<Option<String>> =
-            picks.per_server.iter().map(|(s, _)| s.clone()).collect();
-        let best = best_certificate(
-            &certs_of(ctx.config, &servers),
-            Some(Pattern::Sender(&primary_pattern.value)),
-            None,
-            ctx.now,
-        );
-        let holder = best.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
-        match best
-            .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
-        {
-            Some((c, steps)) => {
-                fix = fix
-                    .say(format!(
-                        "Or have the send connector present a certificate whose name is {} ({}):",
-                        plain(&primary_pattern.value),
-                        cert_label(c)
-                    ))
-                    .then(steps);
-            }
-            None => {
-                fix = fix.say(format!(
-                    "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
-                    plain(&primary_pattern.value)
-                ));
-            }
-        }
-        fix = fix.say(
-            "Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.",
-        );
-        out.push(Finding::new(
-            Code::ExchangeSenderCertificateNameMismatch,
-            Severity::Fail,
-            in_name.clone(),
-            Vec::new(),
-            summary,
-            evidence,
-            fix,
-        ));
+        return;
     }
+    evidence.extend(bad.iter().cloned());
+    evidence.extend(doubts.lines.iter().cloned());
+    if several && !serves_tenant(ctx, sc) {
+        out.push(inconclusive(
+            in_name.clone(),
+            &what,
+            "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+            evidence,
+            "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+        ));
+        return;
+    }
+    let summary = sender_summary(inbound.len(), &in_name, &primary_pattern.value, &sc_name);
+    let fix = sender_mismatch_fix(ctx, (primary, primary_pattern), sc, &picks, bad_cert);
+    out.push(Finding::new(
+        Code::ExchangeSenderCertificateNameMismatch,
+        Severity::Fail,
+        in_name.clone(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// What R3 checks for one send connector (`count` certificate-based inbound connectors).
+fn sender_what(count: usize, in_name: &str, sc_name: &str) -> String {
+    let expected = if count == 1 {
+        format!("inbound connector {} expects", tick(in_name))
+    } else {
+        format!("one of the {count} certificate-based inbound connectors expects")
+    };
+    format!(
+        "whether send connector {} presents the certificate name {expected}",
+        tick(sc_name)
+    )
+}
+
+/// R3's summary for one send connector (`count` certificate-based inbound connectors).
+fn sender_summary(count: usize, in_name: &str, pattern: &str, sc_name: &str) -> String {
+    if count == 1 {
+        format!(
+            "the inbound connector {} expects the certificate name {} from on-premises, but the send connector {} presents another: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
+            tick(in_name),
+            tick(pattern),
+            tick(sc_name)
+        )
+    } else {
+        format!(
+            "none of the {count} certificate-based inbound connectors expects a name on the certificate the send connector {} presents: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
+            tick(sc_name)
+        )
+    }
+}
+
+/// R3 on one source server: a certificate whose names match no inbound connector's pattern
+/// (or no certificate at all) is bad; names that are not all shown, or a comparison
+/// Exchange Online does not document, are doubts.
+fn judge_sender_selection<'a>(
+    ctx: &Ctx,
+    inbound: &[(&InboundConnector, &Text)],
+    server: &Option<String>,
+    sel: &Selection<'a>,
+    verdict: &mut SenderVerdict<'a>,
+) {
+    let on = server_label(server);
+    match sel {
+        Selection::Chosen {
+            cert, assumption, ..
+        } => match cert_names(cert, ctx.now) {
+            None => verdict.doubts.add(
+                format!("on {on}: the names of {} are not in the paste", cert_label(cert)),
+                ALL_NAMES,
+            ),
+            Some(names) => {
+                let results: Vec<PatternMatch> = inbound
+                    .iter()
+                    .map(|(_, p)| Pattern::Sender(&p.value).matches(&names))
+                    .collect();
+                if results.iter().any(|r| matches!(r, PatternMatch::Yes(_))) {
+                    return;
+                }
+                let whys: Vec<&String> = results
+                    .iter()
+                    .filter_map(|r| match r {
+                        PatternMatch::Doubt(why) => Some(why),
+                        _ => None,
+                    })
+                    .collect();
+                if whys.is_empty() {
+                    let mut line = format!(
+                        "on {on}: the send connector presents {} (its names: {})",
+                        cert_label(cert),
+                        names_label(&names)
+                    );
+                    if let Some(a) = assumption {
+                        line.push_str(&format!(" ({a})"));
+                    }
+                    verdict.bad.push(line);
+                    verdict.bad_cert.get_or_insert(cert);
+                }
+                for why in whys {
+                    let hint = if why.contains("only some") {
+                        ALL_NAMES
+                    } else {
+                        NAME_DOUBT
+                    };
+                    verdict.doubts.add(format!("on {on}: {why}"), hint);
+                }
+            }
+        },
+        Selection::NotFound {
+            sought: Sought::Fqdn(h) | Sought::ServerName(h),
+            ..
+        } => verdict.bad.push(format!(
+            "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
+            tick(h)
+        )),
+        // R2 and R17 report a TlsCertificateName that names nothing.
+        Selection::NotFound { .. } | Selection::Invalid(_) => {}
+        Selection::Unknown(why) => verdict.doubts.add(
+            format!("on {on}: {why}"),
+            unknown_hint(why, server.as_deref()),
+        ),
+    }
+}
+
+/// R3's evidence: every inbound connector's expected name, and what the send connector names.
+fn sender_evidence(
+    ctx: &Ctx,
+    inbound: &[(&InboundConnector, &Text)],
+    sc: &SendConnector,
+    sc_name: &str,
+) -> Vec<String> {
+    let mut evidence: Vec<String> = inbound
+        .iter()
+        .map(|(c, p)| {
+            format!(
+                "{}: inbound connector {}: TlsSenderCertificateName {}",
+                ctx.at(p.loc),
+                tick(&inbound_name(c)),
+                tick(&p.value)
+            )
+        })
+        .collect();
+    evidence.push(match &sc.tls_certificate_name {
+        Some(t) => format!(
+            "{}: send connector {}: TlsCertificateName {}",
+            ctx.at(t.loc),
+            tick(sc_name),
+            tick(&t.value)
+        ),
+        None => format!(
+            "{}: send connector {}: no TlsCertificateName; Fqdn {}",
+            ctx.at(sc.origin.loc),
+            tick(sc_name),
+            sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
+        ),
+    });
+    evidence
+}
+
+/// R3's fix: have the inbound connector expect the name the certificate carries, or have the
+/// send connector present a certificate with the expected name, or re-run HCW.
+fn sender_mismatch_fix(
+    ctx: &Ctx,
+    (primary, primary_pattern): (&InboundConnector, &Text),
+    sc: &SendConnector,
+    picks: &Picks,
+    bad_cert: Option<&Certificate>,
+) -> Fix {
+    let in_name = inbound_name(primary);
+    let sc_name = send_name(sc);
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::sender_certificate_name",
+        &[&in_name, &primary_pattern.value, &sc_name],
+    );
+    if let Some(cert) = bad_cert
+        && eligible(cert, ctx.now)
+        && let Some(n) = name_on(cert, ctx.now)
+        && let Some(q) = ps_quote(&n)
+    {
+        fix = fix.say(format!(
+            "Either have {} expect the name the send connector's certificate carries (Exchange Online PowerShell):",
+            tick(&in_name)
+        ));
+        fix = on_target(
+            fix,
+            EXO,
+            inbound_connector_target(primary).as_ref(),
+            "Set-InboundConnector",
+            &format!("-TlsSenderCertificateName {q}"),
+        );
+        fix.key.values.push(n);
+    }
+    let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+    let best = best_certificate(
+        &certs_of(ctx.config, &servers),
+        Some(Pattern::Sender(&primary_pattern.value)),
+        None,
+        ctx.now,
+    );
+    let holder = best.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
+    match best
+        .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
+    {
+        Some((c, steps)) => {
+            fix = fix
+                .say(format!(
+                    "Or have the send connector present a certificate whose name is {} ({}):",
+                    plain(&primary_pattern.value),
+                    cert_label(c)
+                ))
+                .then(steps);
+        }
+        None => {
+            fix = fix.say(format!(
+                "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
+                plain(&primary_pattern.value)
+            ));
+        }
+    }
+    fix.say(
+        "Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.",
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2570,214 +2638,267 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     for oc in &ctx.outbound {
-        if oc.enabled == Some(false)
-            || !oc
-                .tls_settings
-                .as_deref()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("DomainValidation"))
-        {
-            continue;
+        if let Some(domain) = validated_tls_domain(oc) {
+            tls_domain_of(ctx, out, oc, domain);
         }
-        let Some(domain) = oc
-            .tls_domain
+    }
+}
+
+/// The `TlsDomain` an enabled outbound connector validates on-premises' certificate against
+/// (`TlsSettings DomainValidation`), if any.
+fn validated_tls_domain(oc: &OutboundConnector) -> Option<&str> {
+    if oc.enabled == Some(false)
+        || !oc
+            .tls_settings
             .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        else {
-            continue;
-        };
-        let oc_name = outbound_name(oc);
-        let (rcs, absent) = receiving(ctx);
-        let mut bad: Vec<String> = Vec::new();
-        let mut bad_rc: Vec<(&ReceiveConnector, &Certificate)> = Vec::new();
-        let mut doubts = Doubts::default();
-        for s in &absent {
-            // An Edge server is named `EDGE01 (Edge)`: the command wants the name alone.
-            let server = s.trim_end_matches(" (Edge)");
-            doubts.add(
-                format!("no hybrid receive connector of {} was pasted", plain(s)),
-                match ps_quote(server) {
-                    Some(q) => format!(
-                        "Paste Get-ReceiveConnector -Server {q} | fl (the connectors of that server), then run the check again."
-                    ),
-                    None => "Paste Get-ReceiveConnector -Server <server> | fl for every receiving server, then run the check again.".to_string(),
-                },
-            );
-        }
-        for rc in rcs {
-            if rc.enabled == Some(false)
-                || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
-            {
-                // No STARTTLS at all on it: the receive rules say so.
-                continue;
-            }
-            let server = receive_server(rc);
-            let rc_name = receive_name(rc);
-            match select::select(
-                ctx.config,
-                rc.tls_certificate_name.as_ref(),
-                rc.fqdn.as_ref(),
-                server.as_deref(),
-                rc.origin.format,
-                ctx.now,
-            ) {
-                Selection::Chosen { cert, .. } => match cert_names(cert, ctx.now) {
-                    None => doubts.add(
-                        format!(
-                            "the names of the certificate {} presents are not in the paste",
-                            tick(&rc_name)
-                        ),
-                        ALL_NAMES,
-                    ),
-                    Some(names) => match Pattern::TlsDomain(domain).matches(&names) {
-                        PatternMatch::Yes(_) => {}
-                        PatternMatch::No => {
-                            bad.push(format!(
-                                "{}: receive connector {} presents {} (its names: {})",
-                                ctx.at(rc.origin.loc),
-                                tick(&rc_name),
-                                cert_label(cert),
-                                names_label(&names)
-                            ));
-                            bad_rc.push((rc, cert));
-                        }
-                        PatternMatch::Doubt(why) => {
-                            let hint = if why.contains("only some") {
-                                ALL_NAMES
-                            } else {
-                                NAME_DOUBT
-                            };
-                            doubts
-                                .add(format!("receive connector {}: {why}", tick(&rc_name)), hint);
-                        }
-                    },
-                },
-                // R1, R6 and R17 (receive side) report a connector that presents nothing.
-                Selection::NotFound { .. } | Selection::Invalid(_) => {}
-                Selection::Unknown(why) => doubts.add(
-                    format!("receive connector {}: {why}", tick(&rc_name)),
-                    unknown_hint(&why, server.as_deref()),
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("DomainValidation"))
+    {
+        return None;
+    }
+    oc.tls_domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+}
+
+/// What R8 found on the hybrid receive connectors: the lines that show a mismatch, the
+/// connectors with the certificate each presents, and the doubts.
+#[derive(Default)]
+struct DomainVerdict<'a> {
+    bad: Vec<String>,
+    bad_rc: Vec<(&'a ReceiveConnector, &'a Certificate)>,
+    doubts: Doubts,
+}
+
+/// R8 for one outbound connector and the `TlsDomain` it validates.
+fn tls_domain_of(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector, domain: &str) {
+    let oc_name = outbound_name(oc);
+    let (rcs, absent) = receiving(ctx);
+    let mut verdict = DomainVerdict::default();
+    for s in &absent {
+        // An Edge server is named `EDGE01 (Edge)`: the command wants the name alone.
+        let server = s.trim_end_matches(" (Edge)");
+        verdict.doubts.add(
+            format!("no hybrid receive connector of {} was pasted", plain(s)),
+            match ps_quote(server) {
+                Some(q) => format!(
+                    "Paste Get-ReceiveConnector -Server {q} | fl (the connectors of that server), then run the check again."
                 ),
-            }
-        }
-        let mut evidence = vec![format!(
-            "{}: outbound connector {}: TlsSettings `DomainValidation`, TlsDomain {}",
-            ctx.at(oc.origin.loc),
-            tick(&oc_name),
-            tick(domain)
-        )];
-        let what = format!(
-            "whether the certificate on-premises presents carries the TlsDomain {} of outbound connector {}",
-            tick(domain),
-            tick(&oc_name)
+                None => "Paste Get-ReceiveConnector -Server <server> | fl for every receiving server, then run the check again.".to_string(),
+            },
         );
-        if bad.is_empty() {
-            if !doubts.is_empty() {
-                evidence.extend(doubts.lines.iter().cloned());
-                out.push(inconclusive(
-                    oc_name.clone(),
-                    &what,
-                    &doubts.why(),
-                    evidence,
-                    &doubts.hint(),
-                ));
-            }
+    }
+    for rc in rcs {
+        if rc.enabled == Some(false)
+            || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
+        {
+            // No STARTTLS at all on it: the receive rules say so.
             continue;
         }
-        evidence.extend(bad.iter().cloned());
-        evidence.extend(doubts.lines.iter().cloned());
-        let summary = format!(
-            "Exchange Online validates on-premises' certificate against TlsDomain {} (outbound connector {}), but the hybrid receive connector presents a certificate without that name: mail from the cloud to on-premises is deferred ({SUBJECT_MISMATCH})",
-            tick(domain),
-            tick(&oc_name)
-        );
-        let mut fix = Fix::new(
-            Family::ExchangeOnline,
-            "exchange::online::tls_domain_not_on_certificate",
-            &[&oc_name, domain],
-        );
-        // Only a CA-issued certificate can pass DomainValidation: a TlsDomain that names the
-        // self-signed certificate would still fail.
-        let presented: Vec<&Certificate> = bad_rc.iter().map(|(_, c)| *c).collect();
-        let same = presented.windows(2).all(|w| {
-            std::ptr::eq(w[0], w[1])
-                || (w[0].thumbprint.is_some() && w[0].thumbprint == w[1].thumbprint)
-        });
-        if same
-            && let Some(cert) = presented.first()
-            && eligible(cert, ctx.now)
-            && let Some(n) = name_on(cert, ctx.now)
-            && let Some(q) = ps_quote(&n)
-        {
-            fix = fix.say(
-                "Either validate the name the certificate carries (Exchange Online PowerShell):",
-            );
-            fix = on_target(
-                fix,
-                EXO,
-                outbound_connector_target(oc).as_ref(),
-                "Set-OutboundConnector",
-                &format!("-TlsDomain {q}"),
-            );
-            fix.key.values.push(n);
-        }
-        let mut pointed = false;
-        for (rc, _) in &bad_rc {
-            let server = receive_server(rc);
-            let certs = certs_of(ctx.config, std::slice::from_ref(&server));
-            if let Some(c) =
-                best_certificate(&certs, Some(Pattern::TlsDomain(domain)), None, ctx.now)
-                && !names_already(
-                    rc.tls_certificate_name.as_ref(),
-                    rc.origin.format,
-                    c,
-                    ctx.now,
-                )
-                && let Some(q) = tls_name_of(c, ctx.now).as_deref().and_then(ps_quote)
-            {
-                if !pointed {
-                    let lead = if fix.steps.is_empty() {
-                        "Have"
-                    } else {
-                        "Or have"
-                    };
-                    fix = fix.say(format!(
-                        "{lead} the receive connector present a certificate for {} (Exchange Management Shell):",
-                        plain(domain)
-                    ));
-                    pointed = true;
-                }
-                fix = on_target(
-                    fix,
-                    EMS,
-                    receive_connector_target(rc).as_ref(),
-                    "Set-ReceiveConnector",
-                    &format!("-TlsCertificateName {q}"),
-                );
-            }
-        }
-        if !pointed {
-            let lead = if fix.steps.is_empty() {
-                "Install"
-            } else {
-                "Or install"
-            };
-            fix = fix.say(format!(
-                "{lead} a certificate for {} on the receiving servers, enable it for SMTP and name it in the receive connector's TlsCertificateName.",
-                plain(domain)
+        judge_receive_domain(ctx, rc, domain, &mut verdict);
+    }
+    let DomainVerdict {
+        bad,
+        bad_rc,
+        doubts,
+    } = verdict;
+    let mut evidence = vec![format!(
+        "{}: outbound connector {}: TlsSettings `DomainValidation`, TlsDomain {}",
+        ctx.at(oc.origin.loc),
+        tick(&oc_name),
+        tick(domain)
+    )];
+    let what = format!(
+        "whether the certificate on-premises presents carries the TlsDomain {} of outbound connector {}",
+        tick(domain),
+        tick(&oc_name)
+    );
+    if bad.is_empty() {
+        if !doubts.is_empty() {
+            evidence.extend(doubts.lines.iter().cloned());
+            out.push(inconclusive(
+                oc_name.clone(),
+                &what,
+                &doubts.why(),
+                evidence,
+                &doubts.hint(),
             ));
         }
-        fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
-        out.push(Finding::new(
-            Code::ExchangeTlsDomainNotOnCertificate,
-            Severity::Fail,
-            oc_name,
-            Vec::new(),
-            summary,
-            evidence,
+        return;
+    }
+    evidence.extend(bad.iter().cloned());
+    evidence.extend(doubts.lines.iter().cloned());
+    let summary = format!(
+        "Exchange Online validates on-premises' certificate against TlsDomain {} (outbound connector {}), but the hybrid receive connector presents a certificate without that name: mail from the cloud to on-premises is deferred ({SUBJECT_MISMATCH})",
+        tick(domain),
+        tick(&oc_name)
+    );
+    let fix = tls_domain_fix(ctx, oc, &oc_name, domain, &bad_rc);
+    out.push(Finding::new(
+        Code::ExchangeTlsDomainNotOnCertificate,
+        Severity::Fail,
+        oc_name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R8 on one hybrid receive connector: does the certificate it presents carry `domain`?
+fn judge_receive_domain<'a>(
+    ctx: &Ctx<'a>,
+    rc: &'a ReceiveConnector,
+    domain: &str,
+    verdict: &mut DomainVerdict<'a>,
+) {
+    let server = receive_server(rc);
+    let rc_name = receive_name(rc);
+    match select::select(
+        ctx.config,
+        rc.tls_certificate_name.as_ref(),
+        rc.fqdn.as_ref(),
+        server.as_deref(),
+        rc.origin.format,
+        ctx.now,
+    ) {
+        Selection::Chosen { cert, .. } => match cert_names(cert, ctx.now) {
+            None => verdict.doubts.add(
+                format!(
+                    "the names of the certificate {} presents are not in the paste",
+                    tick(&rc_name)
+                ),
+                ALL_NAMES,
+            ),
+            Some(names) => match Pattern::TlsDomain(domain).matches(&names) {
+                PatternMatch::Yes(_) => {}
+                PatternMatch::No => {
+                    verdict.bad.push(format!(
+                        "{}: receive connector {} presents {} (its names: {})",
+                        ctx.at(rc.origin.loc),
+                        tick(&rc_name),
+                        cert_label(cert),
+                        names_label(&names)
+                    ));
+                    verdict.bad_rc.push((rc, cert));
+                }
+                PatternMatch::Doubt(why) => {
+                    let hint = if why.contains("only some") {
+                        ALL_NAMES
+                    } else {
+                        NAME_DOUBT
+                    };
+                    verdict
+                        .doubts
+                        .add(format!("receive connector {}: {why}", tick(&rc_name)), hint);
+                }
+            },
+        },
+        // R1, R6 and R17 (receive side) report a connector that presents nothing.
+        Selection::NotFound { .. } | Selection::Invalid(_) => {}
+        Selection::Unknown(why) => verdict.doubts.add(
+            format!("receive connector {}: {why}", tick(&rc_name)),
+            unknown_hint(&why, server.as_deref()),
+        ),
+    }
+}
+
+/// R8's fix: validate the name the certificate carries, or have the receive connectors
+/// present a certificate for the domain, or re-run HCW.
+fn tls_domain_fix(
+    ctx: &Ctx,
+    oc: &OutboundConnector,
+    oc_name: &str,
+    domain: &str,
+    bad_rc: &[(&ReceiveConnector, &Certificate)],
+) -> Fix {
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::tls_domain_not_on_certificate",
+        &[oc_name, domain],
+    );
+    // Only a CA-issued certificate can pass DomainValidation: a TlsDomain that names the
+    // self-signed certificate would still fail.
+    let presented: Vec<&Certificate> = bad_rc.iter().map(|(_, c)| *c).collect();
+    let same = presented.windows(2).all(|w| {
+        std::ptr::eq(w[0], w[1])
+            || (w[0].thumbprint.is_some() && w[0].thumbprint == w[1].thumbprint)
+    });
+    if same
+        && let Some(cert) = presented.first()
+        && eligible(cert, ctx.now)
+        && let Some(n) = name_on(cert, ctx.now)
+        && let Some(q) = ps_quote(&n)
+    {
+        fix = fix
+            .say("Either validate the name the certificate carries (Exchange Online PowerShell):");
+        fix = on_target(
             fix,
+            EXO,
+            outbound_connector_target(oc).as_ref(),
+            "Set-OutboundConnector",
+            &format!("-TlsDomain {q}"),
+        );
+        fix.key.values.push(n);
+    }
+    let (mut fix, pointed) = point_receive_connectors(ctx, fix, domain, bad_rc);
+    if !pointed {
+        let lead = if fix.steps.is_empty() {
+            "Install"
+        } else {
+            "Or install"
+        };
+        fix = fix.say(format!(
+            "{lead} a certificate for {} on the receiving servers, enable it for SMTP and name it in the receive connector's TlsCertificateName.",
+            plain(domain)
         ));
     }
+    fix.say(format!("{}.", rerun_hcw("Or re-run")))
+}
+
+/// R8's fix, the receive side: point each connector at the best pasted certificate of its
+/// server that carries `domain`; the flag says whether any was.
+fn point_receive_connectors(
+    ctx: &Ctx,
+    mut fix: Fix,
+    domain: &str,
+    bad_rc: &[(&ReceiveConnector, &Certificate)],
+) -> (Fix, bool) {
+    let mut pointed = false;
+    for (rc, _) in bad_rc {
+        let server = receive_server(rc);
+        let certs = certs_of(ctx.config, std::slice::from_ref(&server));
+        if let Some(c) = best_certificate(&certs, Some(Pattern::TlsDomain(domain)), None, ctx.now)
+            && !names_already(
+                rc.tls_certificate_name.as_ref(),
+                rc.origin.format,
+                c,
+                ctx.now,
+            )
+            && let Some(q) = tls_name_of(c, ctx.now).as_deref().and_then(ps_quote)
+        {
+            if !pointed {
+                let lead = if fix.steps.is_empty() {
+                    "Have"
+                } else {
+                    "Or have"
+                };
+                fix = fix.say(format!(
+                    "{lead} the receive connector present a certificate for {} (Exchange Management Shell):",
+                    plain(domain)
+                ));
+                pointed = true;
+            }
+            fix = on_target(
+                fix,
+                EMS,
+                receive_connector_target(rc).as_ref(),
+                "Set-ReceiveConnector",
+                &format!("-TlsCertificateName {q}"),
+            );
+        }
+    }
+    (fix, pointed)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2810,154 +2931,168 @@ fn certificate_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>) {
     if ctx.config.accepted_domains.is_empty() {
         return;
     }
-    let prose = |fix: Fix, d: &str| {
-        fix.say("Exchange Online attributes mail from on-premises by the domain of the certificate it presents first (MC1226222, February 2026); a certificate domain that is not an accepted domain of the tenant is an anti-pattern that \"may unexpectedly stop working\".")
-            .say(format!(
-                "Add {} to the tenant and verify it in the Microsoft 365 admin centre (Settings > Domains); in Exchange Online accepted domains come from verified domains, not from New-AcceptedDomain.",
-                plain(d)
-            ))
-    };
     let inbound = ctx.certificate_inbound();
     for (inb, pattern) in &inbound {
-        if accepted(ctx, &pattern.value) {
-            continue;
+        if !accepted(ctx, &pattern.value) {
+            out.push(inbound_domain_not_accepted(ctx, inb, pattern));
         }
-        let name = inbound_name(inb);
-        let domain = lower(&pattern.value);
-        let domain = domain.strip_prefix("*.").unwrap_or(&domain).to_string();
-        let mut fix = prose(
-            Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::certificate_domain_not_accepted",
-                &[&name, &pattern.value],
-            ),
-            &domain,
-        );
-        // A name on the send connector's certificate that is accepted, if there is one.
-        let alternative = ctx
-            .exo_sends
-            .iter()
-            .filter(|sc| sc.enabled != Some(false))
-            .flat_map(|sc| {
-                ctx.send_picks(sc)
-                    .chosen()
-                    .into_iter()
-                    .map(|(_, c)| c)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|c| eligible(c, ctx.now))
-            .find_map(|c| {
-                cert_names(c, ctx.now)?
-                    .names
-                    .into_iter()
-                    .find(|n| accepted(ctx, n))
-            });
-        match alternative
-            .as_deref()
-            .map(lower)
-            .and_then(|n| ps_quote(&n).map(|q| (n, q)))
-        {
-            Some((n, q)) => {
-                fix = fix.say("Or expect a name of the send connector's certificate that is in an accepted domain (Exchange Online PowerShell):");
-                fix = on_target(
-                    fix,
-                    EXO,
-                    inbound_connector_target(inb).as_ref(),
-                    "Set-InboundConnector",
-                    &format!("-TlsSenderCertificateName {q}"),
-                );
-                fix.key.values.push(n);
-            }
-            None => {
-                fix = fix.say("Or use a certificate whose name is in an accepted domain, name it in the send connector's TlsCertificateName, and set the inbound connector's TlsSenderCertificateName to that name (Set-InboundConnector).");
-            }
-        }
-        out.push(Finding::new(
-            Code::ExchangeCertificateDomainNotAccepted,
-            Severity::Warn,
-            name.clone(),
-            Vec::new(),
-            format!(
-                "the inbound connector {} attributes on-premises mail by the certificate domain {}, which is not an accepted domain of the tenant: Microsoft calls this an anti-pattern that may stop working (MC1226222)",
-                tick(&name),
-                tick(&domain)
-            ),
-            vec![
-                format!(
-                    "{}: inbound connector {}: TlsSenderCertificateName {}",
-                    ctx.at(pattern.loc),
-                    tick(&name),
-                    tick(&pattern.value)
-                ),
-                format!("accepted domains pasted: {}", accepted_list(ctx)),
-            ],
-            fix,
-        ));
     }
     if !inbound.is_empty() {
         // The inbound connector's name is the one checked; R3 ties it to the certificate.
         return;
     }
     for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
-        let picks = ctx.send_picks(sc);
-        let Some((_, cert)) = picks.chosen().into_iter().next() else {
-            continue;
-        };
-        if cert.self_signed == Some(true) {
-            // R7 covers a connector that presents the self-signed certificate.
-            continue;
+        send_domain_not_accepted(ctx, out, sc);
+    }
+}
+
+/// R11's explanation and the step every fix of it starts with: make `d` an accepted domain.
+fn accepted_domain_prose(fix: Fix, d: &str) -> Fix {
+    fix.say("Exchange Online attributes mail from on-premises by the domain of the certificate it presents first (MC1226222, February 2026); a certificate domain that is not an accepted domain of the tenant is an anti-pattern that \"may unexpectedly stop working\".")
+        .say(format!(
+            "Add {} to the tenant and verify it in the Microsoft 365 admin centre (Settings > Domains); in Exchange Online accepted domains come from verified domains, not from New-AcceptedDomain.",
+            plain(d)
+        ))
+}
+
+/// R11 for an inbound connector whose `TlsSenderCertificateName` is not accepted.
+fn inbound_domain_not_accepted(ctx: &Ctx, inb: &InboundConnector, pattern: &Text) -> Finding {
+    let name = inbound_name(inb);
+    let domain = lower(&pattern.value);
+    let domain = domain.strip_prefix("*.").unwrap_or(&domain).to_string();
+    let mut fix = accepted_domain_prose(
+        Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::certificate_domain_not_accepted",
+            &[&name, &pattern.value],
+        ),
+        &domain,
+    );
+    match accepted_send_name(ctx)
+        .as_deref()
+        .map(lower)
+        .and_then(|n| ps_quote(&n).map(|q| (n, q)))
+    {
+        Some((n, q)) => {
+            fix = fix.say("Or expect a name of the send connector's certificate that is in an accepted domain (Exchange Online PowerShell):");
+            fix = on_target(
+                fix,
+                EXO,
+                inbound_connector_target(inb).as_ref(),
+                "Set-InboundConnector",
+                &format!("-TlsSenderCertificateName {q}"),
+            );
+            fix.key.values.push(n);
         }
-        let Some(names) = cert_names(cert, ctx.now) else {
-            continue;
-        };
-        if names.names.iter().any(|n| accepted(ctx, n)) {
-            continue;
+        None => {
+            fix = fix.say("Or use a certificate whose name is in an accepted domain, name it in the send connector's TlsCertificateName, and set the inbound connector's TlsSenderCertificateName to that name (Set-InboundConnector).");
         }
-        let sc_name = send_name(sc);
-        let evidence = vec![
+    }
+    Finding::new(
+        Code::ExchangeCertificateDomainNotAccepted,
+        Severity::Warn,
+        name.clone(),
+        Vec::new(),
+        format!(
+            "the inbound connector {} attributes on-premises mail by the certificate domain {}, which is not an accepted domain of the tenant: Microsoft calls this an anti-pattern that may stop working (MC1226222)",
+            tick(&name),
+            tick(&domain)
+        ),
+        vec![
             format!(
-                "{}: send connector {} presents {} (its names: {})",
-                ctx.at(sc.origin.loc),
-                tick(&sc_name),
-                cert_label(cert),
-                names_label(&names)
+                "{}: inbound connector {}: TlsSenderCertificateName {}",
+                ctx.at(pattern.loc),
+                tick(&name),
+                tick(&pattern.value)
             ),
             format!("accepted domains pasted: {}", accepted_list(ctx)),
-        ];
-        if !names.complete {
-            out.push(inconclusive(
-                sc_name.clone(),
-                &format!("whether the certificate of send connector {} is in an accepted domain", tick(&sc_name)),
-                "the paste shows only some of its names, and none of them is in an accepted domain",
-                evidence,
-                "Paste Get-ExchangeCertificate | fl * (or run the collection script) so that all of the certificate's names are shown.",
-            ));
-            continue;
-        }
-        let first = names.names.first().map(|n| lower(n)).unwrap_or_default();
-        let domain = first.strip_prefix("*.").unwrap_or(&first).to_string();
-        let fix = prose(
-            Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::send_certificate_domain_not_accepted",
-                &[&sc_name, &domain],
-            ),
-            &domain,
-        )
-        .say("Or have the send connector present a certificate whose name is in an accepted domain (Set-SendConnector -TlsCertificateName).");
-        out.push(Finding::new(
-            Code::ExchangeCertificateDomainNotAccepted,
-            Severity::Warn,
-            sc_name.clone(),
-            Vec::new(),
-            format!(
-                "the send connector {} presents a certificate none of whose names is in an accepted domain of the tenant: Exchange Online attributes on-premises mail by that domain first, and Microsoft calls this an anti-pattern that may stop working (MC1226222)",
-                tick(&sc_name)
-            ),
-            evidence,
-            fix,
-        ));
+        ],
+        fix,
+    )
+}
+
+/// A name on the send connector's certificate that is accepted, if there is one.
+fn accepted_send_name(ctx: &Ctx) -> Option<String> {
+    ctx.exo_sends
+        .iter()
+        .filter(|sc| sc.enabled != Some(false))
+        .flat_map(|sc| {
+            ctx.send_picks(sc)
+                .chosen()
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| eligible(c, ctx.now))
+        .find_map(|c| {
+            cert_names(c, ctx.now)?
+                .names
+                .into_iter()
+                .find(|n| accepted(ctx, n))
+        })
+}
+
+/// R11 for a send connector when no inbound connector authenticates by certificate: none of
+/// the names of the certificate it presents is in an accepted domain.
+fn send_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
+    let picks = ctx.send_picks(sc);
+    let Some((_, cert)) = picks.chosen().into_iter().next() else {
+        return;
+    };
+    if cert.self_signed == Some(true) {
+        // R7 covers a connector that presents the self-signed certificate.
+        return;
     }
+    let Some(names) = cert_names(cert, ctx.now) else {
+        return;
+    };
+    if names.names.iter().any(|n| accepted(ctx, n)) {
+        return;
+    }
+    let sc_name = send_name(sc);
+    let evidence = vec![
+        format!(
+            "{}: send connector {} presents {} (its names: {})",
+            ctx.at(sc.origin.loc),
+            tick(&sc_name),
+            cert_label(cert),
+            names_label(&names)
+        ),
+        format!("accepted domains pasted: {}", accepted_list(ctx)),
+    ];
+    if !names.complete {
+        out.push(inconclusive(
+            sc_name.clone(),
+            &format!("whether the certificate of send connector {} is in an accepted domain", tick(&sc_name)),
+            "the paste shows only some of its names, and none of them is in an accepted domain",
+            evidence,
+            "Paste Get-ExchangeCertificate | fl * (or run the collection script) so that all of the certificate's names are shown.",
+        ));
+        return;
+    }
+    let first = names.names.first().map(|n| lower(n)).unwrap_or_default();
+    let domain = first.strip_prefix("*.").unwrap_or(&first).to_string();
+    let fix = accepted_domain_prose(
+        Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::send_certificate_domain_not_accepted",
+            &[&sc_name, &domain],
+        ),
+        &domain,
+    )
+    .say("Or have the send connector present a certificate whose name is in an accepted domain (Set-SendConnector -TlsCertificateName).");
+    out.push(Finding::new(
+        Code::ExchangeCertificateDomainNotAccepted,
+        Severity::Warn,
+        sc_name.clone(),
+        Vec::new(),
+        format!(
+            "the send connector {} presents a certificate none of whose names is in an accepted domain of the tenant: Exchange Online attributes on-premises mail by that domain first, and Microsoft calls this an anti-pattern that may stop working (MC1226222)",
+            tick(&sc_name)
+        ),
+        evidence,
+        fix,
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3049,6 +3184,26 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
     evidence.append(&mut drift);
     evidence.extend(missing);
     evidence.extend(doubts.lines.iter().cloned());
+    let fix = hybrid_drift_fix(ctx, hc, text, renewals);
+    out.push(Finding::new(
+        Code::ExchangeHybridCertificateDrift,
+        Severity::Warn,
+        HYBRID.to_string(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R14's fix: re-run HCW, or record the certificate the connectors use (or the renewal of
+/// the one named) in the hybrid configuration.
+fn hybrid_drift_fix(
+    ctx: &Ctx,
+    hc: &HybridConfiguration,
+    text: &Text,
+    renewals: Vec<&Certificate>,
+) -> Fix {
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::hybrid_certificate_drift",
@@ -3092,15 +3247,7 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
         }
         Some(Ok(_)) => {}
     }
-    out.push(Finding::new(
-        Code::ExchangeHybridCertificateDrift,
-        Severity::Warn,
-        HYBRID.to_string(),
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    fix
 }
 
 /// The hybrid connectors whose `TlsCertificateName` names another certificate than the
@@ -3172,19 +3319,9 @@ fn connector_drift(ctx: &Ctx, hc_name: &TlsName, doubts: &mut Doubts) -> Vec<Str
     drift
 }
 
-/// Whether the hybrid configuration's `TlsCertificateName` names a certificate none of its
-/// transport servers holds: the evidence lines when so (empty when one server holds it, or
-/// when the paste cannot say, which goes to `doubts`), and the near misses that could
-/// replace it.
-fn held_nowhere<'a>(
-    ctx: &Ctx<'a>,
-    hc: &HybridConfiguration,
-    text: &Text,
-    doubts: &mut Doubts,
-) -> (Vec<String>, Vec<&'a Certificate>) {
-    if !ctx.has_certificates() {
-        return (Vec::new(), Vec::new());
-    }
+/// The hybrid configuration's transport servers, each once (`[None]` when it names none),
+/// and whether one of its lists is cut in the paste.
+fn hybrid_servers(hc: &HybridConfiguration) -> (Vec<Option<String>>, bool) {
     let mut servers: Vec<String> = Vec::new();
     let mut cut = false;
     for l in [
@@ -3207,6 +3344,23 @@ fn held_nowhere<'a>(
     } else {
         servers.into_iter().map(Some).collect()
     };
+    (list, cut)
+}
+
+/// Whether the hybrid configuration's `TlsCertificateName` names a certificate none of its
+/// transport servers holds: the evidence lines when so (empty when one server holds it, or
+/// when the paste cannot say, which goes to `doubts`), and the near misses that could
+/// replace it.
+fn held_nowhere<'a>(
+    ctx: &Ctx<'a>,
+    hc: &HybridConfiguration,
+    text: &Text,
+    doubts: &mut Doubts,
+) -> (Vec<String>, Vec<&'a Certificate>) {
+    if !ctx.has_certificates() {
+        return (Vec::new(), Vec::new());
+    }
+    let (list, cut) = hybrid_servers(hc);
     let mut missing = Vec::new();
     let mut renewals = Vec::new();
     let mut unknown: Vec<(String, String)> = Vec::new();
@@ -3304,255 +3458,316 @@ fn list_label(l: &List) -> String {
 /// smart host or the transport servers; Edge servers with Sending/Receiving servers; an
 /// unexpected ServiceInstance (HealthChecker HybridInformation; Set-HybridConfiguration).
 fn hybrid_endpoint_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
-    let at = ctx.at(hc.origin.loc);
-    let warn = |summary: String, evidence: Vec<String>, fix: Fix| {
-        Finding::new(
-            Code::ExchangeHybridEndpointDrift,
-            Severity::Warn,
-            HYBRID.to_string(),
-            Vec::new(),
-            summary,
-            evidence,
-            fix,
-        )
-    };
-    // OnPremisesSmartHost vs the outbound connector's smart hosts.
-    if let Some(host) = hc
+    smart_host_drift(ctx, out, hc);
+    sending_servers_drift(ctx, out, hc);
+    receiving_servers_drift(ctx, out, hc);
+    edge_with_mailbox_servers(ctx, out, hc);
+    service_instance(ctx, out, hc);
+}
+
+/// The R15 warning: every sub-check of [`hybrid_endpoint_drift`] reports on the hybrid
+/// configuration with the same code and severity.
+fn endpoint_warn(summary: String, evidence: Vec<String>, fix: Fix) -> Finding {
+    Finding::new(
+        Code::ExchangeHybridEndpointDrift,
+        Severity::Warn,
+        HYBRID.to_string(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// Whether Edge Transport servers carry the hybrid mail flow (a non-empty list).
+fn hybrid_edge(hc: &HybridConfiguration) -> bool {
+    hc.edge_transport_servers
+        .as_ref()
+        .is_some_and(|l| !l.items.is_empty())
+}
+
+/// R15: OnPremisesSmartHost vs the outbound connectors' smart hosts.
+fn smart_host_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(host) = hc
         .on_premises_smart_host
         .as_deref()
         .map(str::trim)
         .filter(|h| !h.is_empty())
+    else {
+        return;
+    };
+    let at = ctx.at(hc.origin.loc);
+    for oc in ctx
+        .outbound
+        .iter()
+        .filter(|oc| oc.use_mx_record != Some(true))
     {
-        for oc in ctx
-            .outbound
-            .iter()
-            .filter(|oc| oc.use_mx_record != Some(true))
-        {
-            let Some(hosts) = &oc.smart_hosts else {
-                continue;
-            };
-            let oc_name = outbound_name(oc);
-            let evidence = vec![
+        let Some(hosts) = &oc.smart_hosts else {
+            continue;
+        };
+        let oc_name = outbound_name(oc);
+        let evidence = vec![
+            format!(
+                "{at}: hybrid configuration: OnPremisesSmartHost {}",
+                tick(host)
+            ),
+            format!(
+                "{}: outbound connector {}: SmartHosts {}",
+                ctx.at(hosts.loc),
+                tick(&oc_name),
+                list_label(hosts)
+            ),
+        ];
+        match hosts.any(|h| lower(h) == lower(host)) {
+            Some(true) => {}
+            None => out.push(inconclusive(
+                oc_name.clone(),
+                &format!("whether outbound connector {} delivers to OnPremisesSmartHost {}", tick(&oc_name), tick(host)),
+                "its SmartHosts list is cut in the paste",
+                evidence,
+                "Paste Get-OutboundConnector | Select-Object -ExpandProperty SmartHosts as well.",
+            )),
+            Some(false) => out.push(endpoint_warn(
                 format!(
-                    "{at}: hybrid configuration: OnPremisesSmartHost {}",
-                    tick(host)
+                    "the hybrid configuration's OnPremisesSmartHost {} is not among the smart hosts of outbound connector {}: the next run of the Hybrid Configuration Wizard changes where Exchange Online delivers",
+                    tick(host),
+                    tick(&oc_name)
                 ),
-                format!(
-                    "{}: outbound connector {}: SmartHosts {}",
-                    ctx.at(hosts.loc),
-                    tick(&oc_name),
-                    list_label(hosts)
-                ),
-            ];
-            match hosts.any(|h| lower(h) == lower(host)) {
-                Some(true) => {}
-                None => out.push(inconclusive(
-                    oc_name.clone(),
-                    &format!("whether outbound connector {} delivers to OnPremisesSmartHost {}", tick(&oc_name), tick(host)),
-                    "its SmartHosts list is cut in the paste",
-                    evidence,
-                    "Paste Get-OutboundConnector | Select-Object -ExpandProperty SmartHosts as well.",
-                )),
-                Some(false) => {
-                    let mut fix = Fix::new(
-                        Family::ExchangeOnline,
-                        "exchange::online::smart_host_drift",
-                        &[&oc_name, host],
-                    )
-                    .say("Decide which name is current. If it is the hybrid configuration's, point the outbound connector at it (Exchange Online PowerShell):");
-                    if let Some(q) = ps_quote(host) {
-                        fix = on_target(fix, EXO, outbound_connector_target(oc).as_ref(), "Set-OutboundConnector", &format!("-SmartHosts {q}"));
-                    }
-                    fix = fix.say("If the connector's is, re-run the Hybrid Configuration Wizard with that name (it stores it as OnPremisesSmartHost).");
-                    out.push(warn(
-                        format!(
-                            "the hybrid configuration's OnPremisesSmartHost {} is not among the smart hosts of outbound connector {}: the next run of the Hybrid Configuration Wizard changes where Exchange Online delivers",
-                            tick(host),
-                            tick(&oc_name)
-                        ),
-                        evidence,
-                        fix,
-                    ));
-                }
-            }
+                evidence,
+                smart_host_fix(oc, &oc_name, host),
+            )),
         }
     }
-    // SendingTransportServers vs the send connector's SourceTransportServers.
-    if let Some(sending) = hc
+}
+
+/// The fix for [`smart_host_drift`]: align the outbound connector, or re-run HCW.
+fn smart_host_fix(oc: &OutboundConnector, oc_name: &str, host: &str) -> Fix {
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::smart_host_drift",
+        &[oc_name, host],
+    )
+    .say("Decide which name is current. If it is the hybrid configuration's, point the outbound connector at it (Exchange Online PowerShell):");
+    if let Some(q) = ps_quote(host) {
+        fix = on_target(
+            fix,
+            EXO,
+            outbound_connector_target(oc).as_ref(),
+            "Set-OutboundConnector",
+            &format!("-SmartHosts {q}"),
+        );
+    }
+    fix.say("If the connector's is, re-run the Hybrid Configuration Wizard with that name (it stores it as OnPremisesSmartHost).")
+}
+
+/// R15: SendingTransportServers vs the send connectors' SourceTransportServers.
+fn sending_servers_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(sending) = hc
         .sending_transport_servers
         .as_ref()
         .filter(|l| !l.items.is_empty())
-    {
-        for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
-            let Some(source) = sc.source_transport_servers.as_ref() else {
-                continue;
-            };
-            let sc_name = send_name(sc);
-            let evidence = vec![
+    else {
+        return;
+    };
+    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+        let Some(source) = sc.source_transport_servers.as_ref() else {
+            continue;
+        };
+        let sc_name = send_name(sc);
+        let evidence = vec![
+            format!(
+                "{}: hybrid configuration: SendingTransportServers {}",
+                ctx.at(sending.loc),
+                list_label(sending)
+            ),
+            format!(
+                "{}: send connector {}: SourceTransportServers {}",
+                ctx.at(source.loc),
+                tick(&sc_name),
+                list_label(source)
+            ),
+        ];
+        if server_lists_differ(sending, source) {
+            out.push(endpoint_warn(
                 format!(
-                    "{}: hybrid configuration: SendingTransportServers {}",
-                    ctx.at(sending.loc),
-                    list_label(sending)
+                    "the hybrid configuration's SendingTransportServers and the SourceTransportServers of send connector {} differ: the next run of the Hybrid Configuration Wizard changes which servers send to Exchange Online",
+                    tick(&sc_name)
                 ),
-                format!(
-                    "{}: send connector {}: SourceTransportServers {}",
-                    ctx.at(source.loc),
-                    tick(&sc_name),
-                    list_label(source)
-                ),
-            ];
-            let only_hc: Vec<&String> = sending
-                .items
-                .iter()
-                .filter(|s| !source.items.iter().any(|x| same_server(x, s)))
-                .collect();
-            let only_sc: Vec<&String> = source
-                .items
-                .iter()
-                .filter(|s| !sending.items.iter().any(|x| same_server(x, s)))
-                .collect();
-            let differ = (!only_hc.is_empty() && !source.truncated)
-                || (!only_sc.is_empty() && !sending.truncated);
-            if differ {
-                let mut fix = Fix::new(
-                    Family::Exchange,
-                    "exchange::online::sending_servers_drift",
-                    &[&sc_name],
-                )
-                .say("Re-run the Hybrid Configuration Wizard and select the servers that should send to Exchange Online: it sets both lists.");
-                if let Some(q) = quoted_list(&source.items).filter(|_| !source.truncated) {
-                    fix = fix.say("Or, if the send connector's list is right, record it in the hybrid configuration:");
-                    fix = fix.run(
-                        EMS,
-                        format!("Set-HybridConfiguration -SendingTransportServers {q}"),
-                    );
-                }
-                out.push(warn(
-                    format!(
-                        "the hybrid configuration's SendingTransportServers and the SourceTransportServers of send connector {} differ: the next run of the Hybrid Configuration Wizard changes which servers send to Exchange Online",
-                        tick(&sc_name)
-                    ),
-                    evidence,
-                    fix,
-                ));
-            } else if sending.truncated || source.truncated {
-                out.push(inconclusive(
-                    sc_name.clone(),
-                    &format!("whether the hybrid configuration's SendingTransportServers match send connector {}", tick(&sc_name)),
-                    "a server list is cut in the paste",
-                    evidence,
-                    "Paste the lists in full: Get-HybridConfiguration | Select-Object -ExpandProperty SendingTransportServers, and the same for the send connector's SourceTransportServers.",
-                ));
-            }
+                evidence,
+                sending_servers_fix(&sc_name, source),
+            ));
+        } else if sending.truncated || source.truncated {
+            out.push(inconclusive(
+                sc_name.clone(),
+                &format!("whether the hybrid configuration's SendingTransportServers match send connector {}", tick(&sc_name)),
+                "a server list is cut in the paste",
+                evidence,
+                "Paste the lists in full: Get-HybridConfiguration | Select-Object -ExpandProperty SendingTransportServers, and the same for the send connector's SourceTransportServers.",
+            ));
         }
     }
-    // ReceivingTransportServers vs the servers whose receive connector carries HCW's mark.
-    let edge = hc
-        .edge_transport_servers
-        .as_ref()
-        .is_some_and(|l| !l.items.is_empty());
-    if let Some(receiving) = hc
+}
+
+/// Whether two server lists provably differ: a server only one of them names counts only
+/// when the other list is printed in full.
+fn server_lists_differ(sending: &List, source: &List) -> bool {
+    let only_hc = sending
+        .items
+        .iter()
+        .any(|s| !source.items.iter().any(|x| same_server(x, s)));
+    let only_sc = source
+        .items
+        .iter()
+        .any(|s| !sending.items.iter().any(|x| same_server(x, s)));
+    (only_hc && !source.truncated) || (only_sc && !sending.truncated)
+}
+
+/// The fix for [`sending_servers_drift`]: re-run HCW, or record the connector's list.
+fn sending_servers_fix(sc_name: &str, source: &List) -> Fix {
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::sending_servers_drift",
+        &[sc_name],
+    )
+    .say("Re-run the Hybrid Configuration Wizard and select the servers that should send to Exchange Online: it sets both lists.");
+    if let Some(q) = quoted_list(&source.items).filter(|_| !source.truncated) {
+        fix = fix.say(
+            "Or, if the send connector's list is right, record it in the hybrid configuration:",
+        );
+        fix = fix.run(
+            EMS,
+            format!("Set-HybridConfiguration -SendingTransportServers {q}"),
+        );
+    }
+    fix
+}
+
+/// R15: ReceivingTransportServers vs the servers whose receive connector carries HCW's mark.
+fn receiving_servers_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(receiving) = hc
         .receiving_transport_servers
         .as_ref()
         .filter(|l| !l.items.is_empty())
-        && !edge
-        && !ctx.config.receive_connectors.is_empty()
-    {
-        let pasted_servers: Vec<String> = ctx
-            .config
-            .receive_connectors
-            .iter()
-            .filter_map(receive_server)
-            .collect();
-        let marked: Vec<(&ReceiveConnector, String)> = ctx
-            .config
-            .receive_connectors
-            .iter()
-            .filter(|rc| has_cloud_capability(rc))
-            .filter_map(|rc| receive_server(rc).map(|s| (rc, s)))
-            .collect();
-        let mut lines = Vec::new();
-        for s in &receiving.items {
-            if pasted_servers.iter().any(|p| same_server(p, s))
-                && !marked.iter().any(|(_, m)| same_server(m, s))
-            {
+    else {
+        return;
+    };
+    if hybrid_edge(hc) || ctx.config.receive_connectors.is_empty() {
+        return;
+    }
+    let lines = receiving_mismatches(ctx, receiving);
+    if lines.is_empty() {
+        return;
+    }
+    let mut evidence = vec![format!(
+        "{}: hybrid configuration: ReceivingTransportServers {}",
+        ctx.at(receiving.loc),
+        list_label(receiving)
+    )];
+    evidence.extend(lines);
+    out.push(endpoint_warn(
+        "the hybrid configuration's ReceivingTransportServers and the servers whose receive connector accepts Exchange Online's mail (TlsDomainCapabilities) differ: mail from Exchange Online that reaches another server loses its internal status, and the next wizard run changes the connectors".to_string(),
+        evidence,
+        Fix::new(Family::Exchange, "exchange::online::receiving_servers_drift", &[])
+            .say("Re-run the Hybrid Configuration Wizard and select every server Exchange Online delivers to (the servers behind OnPremisesSmartHost): it sets TlsDomainCapabilities and the certificate on their Default Frontend connectors and records them as ReceivingTransportServers."),
+    ));
+}
+
+/// The evidence lines of [`receiving_servers_drift`]: receiving servers without the cloud
+/// mark on any pasted connector, and marked connectors on servers the list does not name.
+fn receiving_mismatches(ctx: &Ctx, receiving: &List) -> Vec<String> {
+    let pasted_servers: Vec<String> = ctx
+        .config
+        .receive_connectors
+        .iter()
+        .filter_map(receive_server)
+        .collect();
+    let marked: Vec<(&ReceiveConnector, String)> = ctx
+        .config
+        .receive_connectors
+        .iter()
+        .filter(|rc| has_cloud_capability(rc))
+        .filter_map(|rc| receive_server(rc).map(|s| (rc, s)))
+        .collect();
+    let mut lines = Vec::new();
+    for s in &receiving.items {
+        if pasted_servers.iter().any(|p| same_server(p, s))
+            && !marked.iter().any(|(_, m)| same_server(m, s))
+        {
+            lines.push(format!(
+                "{} is a receiving server, but none of its pasted receive connectors has TlsDomainCapabilities `mail.protection.outlook.com:AcceptCloudServicesMail`",
+                tick(s)
+            ));
+        }
+    }
+    if !receiving.truncated {
+        for (rc, s) in &marked {
+            if !receiving.items.iter().any(|r| same_server(r, s)) {
                 lines.push(format!(
-                    "{} is a receiving server, but none of its pasted receive connectors has TlsDomainCapabilities `mail.protection.outlook.com:AcceptCloudServicesMail`",
+                    "{}: receive connector {} carries the cloud mark but {} is not a receiving server",
+                    ctx.at(rc.origin.loc),
+                    tick(&receive_name(rc)),
                     tick(s)
                 ));
             }
         }
-        if !receiving.truncated {
-            for (rc, s) in &marked {
-                if !receiving.items.iter().any(|r| same_server(r, s)) {
-                    lines.push(format!(
-                        "{}: receive connector {} carries the cloud mark but {} is not a receiving server",
-                        ctx.at(rc.origin.loc),
-                        tick(&receive_name(rc)),
-                        tick(s)
-                    ));
-                }
-            }
-        }
-        if !lines.is_empty() {
-            let mut evidence = vec![format!(
-                "{}: hybrid configuration: ReceivingTransportServers {}",
-                ctx.at(receiving.loc),
-                list_label(receiving)
-            )];
-            evidence.extend(lines);
-            out.push(warn(
-                "the hybrid configuration's ReceivingTransportServers and the servers whose receive connector accepts Exchange Online's mail (TlsDomainCapabilities) differ: mail from Exchange Online that reaches another server loses its internal status, and the next wizard run changes the connectors".to_string(),
-                evidence,
-                Fix::new(Family::Exchange, "exchange::online::receiving_servers_drift", &[])
-                    .say("Re-run the Hybrid Configuration Wizard and select every server Exchange Online delivers to (the servers behind OnPremisesSmartHost): it sets TlsDomainCapabilities and the certificate on their Default Frontend connectors and records them as ReceivingTransportServers."),
+    }
+    lines
+}
+
+/// R15: Edge servers together with Sending/Receiving servers.
+fn edge_with_mailbox_servers(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let set = |l: &Option<List>| l.as_ref().is_some_and(|l| !l.items.is_empty());
+    if !(hybrid_edge(hc)
+        && (set(&hc.sending_transport_servers) || set(&hc.receiving_transport_servers)))
+    {
+        return;
+    }
+    let mut evidence = Vec::new();
+    for (label, l) in [
+        ("EdgeTransportServers", &hc.edge_transport_servers),
+        ("SendingTransportServers", &hc.sending_transport_servers),
+        ("ReceivingTransportServers", &hc.receiving_transport_servers),
+    ] {
+        if let Some(l) = l {
+            evidence.push(format!(
+                "{}: hybrid configuration: {label} {}",
+                ctx.at(l.loc),
+                list_label(l)
             ));
         }
     }
-    // Edge servers together with Sending/Receiving servers.
-    let set = |l: &Option<List>| l.as_ref().is_some_and(|l| !l.items.is_empty());
-    if edge && (set(&hc.sending_transport_servers) || set(&hc.receiving_transport_servers)) {
-        let mut evidence = Vec::new();
-        for (label, l) in [
-            ("EdgeTransportServers", &hc.edge_transport_servers),
-            ("SendingTransportServers", &hc.sending_transport_servers),
-            ("ReceivingTransportServers", &hc.receiving_transport_servers),
-        ] {
-            if let Some(l) = l {
-                evidence.push(format!(
-                    "{}: hybrid configuration: {label} {}",
-                    ctx.at(l.loc),
-                    list_label(l)
-                ));
-            }
-        }
-        out.push(warn(
-            "the hybrid configuration names Edge Transport servers and Sending or Receiving servers together: with Edge, mail to and from Exchange Online goes through the Edge servers only, and the other two lists must be empty".to_string(),
-            evidence,
-            // Which of the two is meant is the admin's choice: clearing either list by a
-            // printed command would decide it for them (and may wipe the right one).
-            Fix::new(Family::Exchange, "exchange::online::edge_with_mailbox_servers", &[])
-                .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow: it sets the lists together.")
-                .say("By hand (Set-HybridConfiguration): to keep Edge, set SendingTransportServers and ReceivingTransportServers to $null; to leave Edge, set EdgeTransportServers to $null and check that the other two name the Mailbox servers that should carry hybrid mail."),
-        ));
-    }
-    // ServiceInstance.
-    if let Some(si) = hc
+    out.push(endpoint_warn(
+        "the hybrid configuration names Edge Transport servers and Sending or Receiving servers together: with Edge, mail to and from Exchange Online goes through the Edge servers only, and the other two lists must be empty".to_string(),
+        evidence,
+        // Which of the two is meant is the admin's choice: clearing either list by a
+        // printed command would decide it for them (and may wipe the right one).
+        Fix::new(Family::Exchange, "exchange::online::edge_with_mailbox_servers", &[])
+            .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow: it sets the lists together.")
+            .say("By hand (Set-HybridConfiguration): to keep Edge, set SendingTransportServers and ReceivingTransportServers to $null; to leave Edge, set EdgeTransportServers to $null and check that the other two name the Mailbox servers that should carry hybrid mail."),
+    ));
+}
+
+/// R15: a ServiceInstance other than 0 (worldwide) or 1 (21Vianet).
+fn service_instance(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(si) = hc
         .service_instance
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        && si != "0"
-        && si != "1"
-    {
-        out.push(warn(
-            format!("the hybrid configuration's ServiceInstance is {}: 0 is Microsoft 365 worldwide and 1 the service operated by 21Vianet; any other value is not valid", tick(si)),
-            vec![format!("{at}: hybrid configuration: ServiceInstance {}", tick(si))],
-            // Which instance the tenant lives in is not in the paste: no command guesses it.
-            Fix::new(Family::Exchange, "exchange::online::service_instance", &[si])
-                .say("Re-run the Hybrid Configuration Wizard and choose the Microsoft 365 instance your tenant is in, or set it by hand: Set-HybridConfiguration -ServiceInstance 0 for Microsoft 365 worldwide, 1 for the service operated by 21Vianet."),
-        ));
+    else {
+        return;
+    };
+    if si == "0" || si == "1" {
+        return;
     }
+    let at = ctx.at(hc.origin.loc);
+    out.push(endpoint_warn(
+        format!("the hybrid configuration's ServiceInstance is {}: 0 is Microsoft 365 worldwide and 1 the service operated by 21Vianet; any other value is not valid", tick(si)),
+        vec![format!("{at}: hybrid configuration: ServiceInstance {}", tick(si))],
+        // Which instance the tenant lives in is not in the paste: no command guesses it.
+        Fix::new(Family::Exchange, "exchange::online::service_instance", &[si])
+            .say("Re-run the Hybrid Configuration Wizard and choose the Microsoft 365 instance your tenant is in, or set it by hand: Set-HybridConfiguration -ServiceInstance 0 for Microsoft 365 worldwide, 1 for the service operated by 21Vianet."),
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
