@@ -55,8 +55,8 @@ use crate::exchange::model::{
 };
 use crate::exchange::rules::receive::{self, tls_name_of};
 use crate::exchange::select::{
-    self, NameProblem, Names, PatternMatch, Selection, Sought, TlsName, cert_names, parse_tls_name,
-    pattern_matches, same_server,
+    self, NameProblem, Names, Near, PatternMatch, Selection, Sought, TlsName, cert_names,
+    parse_tls_name, pattern_matches, same_server,
 };
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -1006,6 +1006,23 @@ fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option
 // ---------------------------------------------------------------------------------------
 // R2 — the send connector names a certificate a source server does not hold.
 
+/// One source server that lacks the named certificate: the server, the near misses, and
+/// the assumption the selection made (a reading of the paste's dates).
+type Lacking<'p, 'a> = (
+    &'p Option<String>,
+    &'p Vec<(&'a Certificate, Near)>,
+    &'p Option<String>,
+);
+
+/// R2's sorting of the servers: those that lack the certificate, those that hold it, and
+/// the doubts.
+#[derive(Default)]
+struct Holding<'p, 'a> {
+    missing: Vec<Lacking<'p, 'a>>,
+    found: Vec<(&'p Option<String>, &'a Certificate)>,
+    unknown: Doubts,
+}
+
 /// R2 `sc-tlscert-not-found`: the send connector to Exchange Online names, by
 /// `TlsCertificateName`, a certificate that one or more of its source servers does not hold.
 fn send_certificate_not_found(
@@ -1020,40 +1037,14 @@ fn send_certificate_not_found(
     if !ctx.has_certificates() {
         return;
     }
-    let mut missing = Vec::new();
-    let mut found = Vec::new();
-    let mut unknown = Doubts::default();
-    for (server, sel) in &picks.per_server {
-        match sel {
-            Selection::Chosen { cert, .. } => found.push((server, *cert)),
-            Selection::NotFound {
-                near, assumption, ..
-            } => match markup_twin(ctx, &text.value, server.as_deref()) {
-                // The difference may be the forum's, not the server's.
-                Some(c) => unknown.add(
-                    format!(
-                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
-                        server_label(server),
-                        cert_label(c)
-                    ),
-                    REPASTE,
-                ),
-                None => missing.push((server, near, assumption)),
-            },
-            // R17 reports a value that cannot be read.
-            Selection::Invalid(_) => return,
-            Selection::Unknown(why) => unknown.add(
-                format!("on {}: {why}", server_label(server)),
-                unknown_hint(why, server.as_deref()),
-            ),
-        }
-    }
-    if picks.cut {
-        unknown.add(
-            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
-            ALL_SOURCE_SERVERS,
-        );
-    }
+    let Some(Holding {
+        missing,
+        found,
+        unknown,
+    }) = sort_holders(ctx, text, picks)
+    else {
+        return;
+    };
     let name = send_name(sc);
     let mut evidence = vec![format!(
         "{}: send connector {}: TlsCertificateName {}",
@@ -1077,7 +1068,86 @@ fn send_certificate_not_found(
         }
         return;
     }
-    for (server, near, assumption) in &missing {
+    evidence.extend(holding_evidence(&missing, &found));
+    evidence.extend(unknown.lines.iter().cloned());
+    let lacking = join_servers(missing.iter().map(|(s, _, _)| *s));
+    let summary = if found.is_empty() {
+        format!(
+            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold: Exchange cannot present it to Exchange Online and mail to the cloud queues ({SEND_NOT_FOUND})",
+            tick(&name)
+        )
+    } else {
+        format!(
+            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold ({} does): mail leaving through {lacking} queues, so delivery to Exchange Online fails intermittently ({SEND_NOT_FOUND})",
+            tick(&name),
+            join_servers(found.iter().map(|(s, _)| *s))
+        )
+    };
+    let fix = send_not_found_fix(
+        ctx,
+        sc,
+        picks,
+        (&name, &text.value, &lacking),
+        &missing,
+        &found,
+    );
+    out.push(Finding::new(
+        Code::ExchangeSendCertificateNotFound,
+        Severity::Fail,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R2: which source servers hold the certificate `text` names (`None`: the name cannot be
+/// read, which R17 reports).
+fn sort_holders<'p, 'a>(
+    ctx: &Ctx<'a>,
+    text: &Text,
+    picks: &'p Picks<'a>,
+) -> Option<Holding<'p, 'a>> {
+    let mut h = Holding::default();
+    for (server, sel) in &picks.per_server {
+        match sel {
+            Selection::Chosen { cert, .. } => h.found.push((server, *cert)),
+            Selection::NotFound {
+                near, assumption, ..
+            } => match markup_twin(ctx, &text.value, server.as_deref()) {
+                // The difference may be the forum's, not the server's.
+                Some(c) => h.unknown.add(
+                    format!(
+                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
+                        server_label(server),
+                        cert_label(c)
+                    ),
+                    REPASTE,
+                ),
+                None => h.missing.push((server, near, assumption)),
+            },
+            // R17 reports a value that cannot be read.
+            Selection::Invalid(_) => return None,
+            Selection::Unknown(why) => h.unknown.add(
+                format!("on {}: {why}", server_label(server)),
+                unknown_hint(why, server.as_deref()),
+            ),
+        }
+    }
+    if picks.cut {
+        h.unknown.add(
+            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
+            ALL_SOURCE_SERVERS,
+        );
+    }
+    Some(h)
+}
+
+/// R2's evidence per server: what each lacking server nearly holds, and what the others hold.
+fn holding_evidence(missing: &[Lacking], found: &[(&Option<String>, &Certificate)]) -> Vec<String> {
+    let mut evidence = Vec::new();
+    for (server, near, assumption) in missing {
         let mut line = format!(
             "on {}: no pasted certificate has exactly this issuer and subject",
             server_label(server)
@@ -1095,31 +1165,31 @@ fn send_certificate_not_found(
             ));
         }
     }
-    for (server, cert) in &found {
+    for (server, cert) in found {
         evidence.push(format!(
             "on {}: found, {}",
             server_label(server),
             cert_label(cert)
         ));
     }
-    evidence.extend(unknown.lines.iter().cloned());
-    let lacking = join_servers(missing.iter().map(|(s, _, _)| *s));
-    let summary = if found.is_empty() {
-        format!(
-            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold: Exchange cannot present it to Exchange Online and mail to the cloud queues ({SEND_NOT_FOUND})",
-            tick(&name)
-        )
-    } else {
-        format!(
-            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold ({} does): mail leaving through {lacking} queues, so delivery to Exchange Online fails intermittently ({SEND_NOT_FOUND})",
-            tick(&name),
-            join_servers(found.iter().map(|(s, _)| *s))
-        )
-    };
+    evidence
+}
+
+/// R2's fix: copy the certificate to the servers that lack it when some hold it; else point
+/// the connector at the renewal; then re-run HCW. `(name, value, lacking)`: the connector,
+/// its TlsCertificateName and the servers that lack it, for the fix's key.
+fn send_not_found_fix(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    picks: &Picks,
+    (name, value, lacking): (&str, &str, &str),
+    missing: &[Lacking],
+    found: &[(&Option<String>, &Certificate)],
+) -> Fix {
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::send_certificate_not_found",
-        &[&name, &text.value, &lacking],
+        &[name, value, lacking],
     );
     let lacking_names: Vec<String> = missing
         .iter()
@@ -1129,71 +1199,72 @@ fn send_certificate_not_found(
         // The name is right on some servers: the others lack the certificate.
         fix = import_steps(fix, cert, from.as_deref(), &lacking_names);
     } else {
-        // Nothing holds it: most likely renewed. Point the connector at the renewal (a near
-        // miss), else at the best certificate for what the inbound connector expects.
-        let near: Vec<&Certificate> = missing
-            .iter()
-            .flat_map(|(_, near, _)| near.iter().map(|(c, _)| *c))
-            .collect();
-        let near_ok: Vec<&Certificate> = near
-            .iter()
-            .copied()
-            .filter(|c| eligible(c, ctx.now))
-            .collect();
-        let servers: Vec<Option<String>> =
-            picks.per_server.iter().map(|(s, _)| s.clone()).collect();
-        let pattern = ctx
-            .certificate_inbound()
-            .first()
-            .map(|(_, t)| t.value.clone());
-        let host = sc
-            .fqdn
-            .as_ref()
-            .map(|f| f.value.clone())
-            .filter(|f| !is_internal_name(f));
-        let candidate =
-            newest(if near_ok.is_empty() { near } else { near_ok }, ctx.now).or_else(|| {
-                best_certificate(
-                    &certs_of(ctx.config, &servers),
-                    pattern.as_deref().map(Pattern::Sender),
-                    host.as_deref(),
-                    ctx.now,
-                )
-            });
-        let holder = candidate.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
-        match candidate
-            .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
-        {
-            Some((c, steps)) => {
-                fix = fix
-                    .say(format!(
-                        "Point the connector at the certificate the servers hold ({}):",
-                        cert_label(c)
-                    ))
-                    .then(steps);
-                let without: Vec<String> = servers
-                    .iter()
-                    .flatten()
-                    .filter(|s| !holds(ctx.config, s, c, ctx.now))
-                    .cloned()
-                    .collect();
-                fix = import_steps(fix, c, holder.as_deref(), &without);
-            }
-            None => {
-                fix = fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the connector from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }");
-            }
+        fix = point_at_renewal(ctx, fix, sc, picks, missing);
+    }
+    fix.say(format!("{}.", rerun_hcw("Or re-run")))
+}
+
+/// R2's fix when no server holds the certificate: most likely renewed. Point the connector
+/// at the renewal (a near miss), else at the best certificate for what the inbound
+/// connector expects.
+fn point_at_renewal(
+    ctx: &Ctx,
+    mut fix: Fix,
+    sc: &SendConnector,
+    picks: &Picks,
+    missing: &[Lacking],
+) -> Fix {
+    let near: Vec<&Certificate> = missing
+        .iter()
+        .flat_map(|(_, near, _)| near.iter().map(|(c, _)| *c))
+        .collect();
+    let near_ok: Vec<&Certificate> = near
+        .iter()
+        .copied()
+        .filter(|c| eligible(c, ctx.now))
+        .collect();
+    let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+    let pattern = ctx
+        .certificate_inbound()
+        .first()
+        .map(|(_, t)| t.value.clone());
+    let host = sc
+        .fqdn
+        .as_ref()
+        .map(|f| f.value.clone())
+        .filter(|f| !is_internal_name(f));
+    let candidate =
+        newest(if near_ok.is_empty() { near } else { near_ok }, ctx.now).or_else(|| {
+            best_certificate(
+                &certs_of(ctx.config, &servers),
+                pattern.as_deref().map(Pattern::Sender),
+                host.as_deref(),
+                ctx.now,
+            )
+        });
+    let holder = candidate.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
+    match candidate
+        .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
+    {
+        Some((c, steps)) => {
+            fix = fix
+                .say(format!(
+                    "Point the connector at the certificate the servers hold ({}):",
+                    cert_label(c)
+                ))
+                .then(steps);
+            let without: Vec<String> = servers
+                .iter()
+                .flatten()
+                .filter(|s| !holds(ctx.config, s, c, ctx.now))
+                .cloned()
+                .collect();
+            import_steps(fix, c, holder.as_deref(), &without)
+        }
+        None => {
+            fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the connector from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }")
         }
     }
-    fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
-    out.push(Finding::new(
-        Code::ExchangeSendCertificateNotFound,
-        Severity::Fail,
-        name,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
 }
 
 /// What a web page or forum adds to pasted text, folded away: link brackets around a URL
@@ -3875,9 +3946,6 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
         .count();
     let hybrid = hybrid_evident(ctx);
     for inb in &ctx.inbound {
-        let name = inbound_name(inb);
-        let at = ctx.at(inb.origin.loc);
-        let target = inbound_connector_target(inb);
         if inb.treat_messages_as_internal == Some(true) {
             out.push(treat_messages_as_internal(ctx, inb, hybrid));
         }
@@ -3891,49 +3959,74 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
             out.push(inbound_cloud_services_mail_off(ctx, inb, sc));
         }
         if inb.enabled == Some(false) {
-            let only = enabled_on_prem == 0;
-            let fix = on_target(
-                Fix::new(Family::ExchangeOnline, "exchange::online::inbound_disabled", &[&name])
-                    .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
-                EXO,
-                target.as_ref(),
-                "Set-InboundConnector",
-                "-Enabled $true",
-            );
-            out.push(Finding::new(
-                Code::ExchangeInboundConnectorRisky,
-                if only { Severity::Fail } else { Severity::Warn },
-                name.clone(),
-                Vec::new(),
-                if only {
-                    format!(
-                        "the inbound connector {} is disabled and no other OnPremises inbound connector is enabled: Exchange Online does not recognise mail from on-premises, so it is not internal and relaying through Exchange Online is refused ({ATTRIBUTION_NDRS})",
-                        tick(&name)
-                    )
-                } else {
-                    format!("the OnPremises inbound connector {} is disabled", tick(&name))
-                },
-                vec![format!("{at}: inbound connector {}: Enabled `False`", tick(&name))],
-                fix,
-            ));
+            out.push(inbound_disabled(ctx, inb, enabled_on_prem == 0));
         }
         if inb.require_tls == Some(false) {
-            out.push(Finding::new(
-                Code::ExchangeInboundConnectorRisky,
-                Severity::Info,
-                name.clone(),
-                Vec::new(),
-                format!(
-                    "the OnPremises inbound connector {} has RequireTls False: Microsoft documents RequireTls as applying only to Partner type connectors, so this alone does not break hybrid mail",
-                    tick(&name)
-                ),
-                vec![format!("{at}: inbound connector {}: RequireTls `False`", tick(&name))],
-                Fix::new(Family::ExchangeOnline, "exchange::online::inbound_require_tls", &[])
-                    .say("Nothing needs to change for mail flow; the Hybrid Configuration Wizard sets it to True."),
-            ));
+            out.push(inbound_require_tls_off(ctx, inb));
         }
     }
-    // Partner connectors that claim your own domains.
+    partner_claims_own_domain(ctx, out);
+}
+
+/// R19: a disabled OnPremises inbound connector (`only`: no other one is enabled, so
+/// Exchange Online does not recognise on-premises at all).
+fn inbound_disabled(ctx: &Ctx, inb: &InboundConnector, only: bool) -> Finding {
+    let name = inbound_name(inb);
+    let at = ctx.at(inb.origin.loc);
+    let fix = on_target(
+        Fix::new(Family::ExchangeOnline, "exchange::online::inbound_disabled", &[&name])
+            .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
+        EXO,
+        inbound_connector_target(inb).as_ref(),
+        "Set-InboundConnector",
+        "-Enabled $true",
+    );
+    Finding::new(
+        Code::ExchangeInboundConnectorRisky,
+        if only { Severity::Fail } else { Severity::Warn },
+        name.clone(),
+        Vec::new(),
+        if only {
+            format!(
+                "the inbound connector {} is disabled and no other OnPremises inbound connector is enabled: Exchange Online does not recognise mail from on-premises, so it is not internal and relaying through Exchange Online is refused ({ATTRIBUTION_NDRS})",
+                tick(&name)
+            )
+        } else {
+            format!(
+                "the OnPremises inbound connector {} is disabled",
+                tick(&name)
+            )
+        },
+        vec![format!(
+            "{at}: inbound connector {}: Enabled `False`",
+            tick(&name)
+        )],
+        fix,
+    )
+}
+
+/// R19: `RequireTls False` on an OnPremises inbound connector (information only).
+fn inbound_require_tls_off(ctx: &Ctx, inb: &InboundConnector) -> Finding {
+    let name = inbound_name(inb);
+    let at = ctx.at(inb.origin.loc);
+    Finding::new(
+        Code::ExchangeInboundConnectorRisky,
+        Severity::Info,
+        name.clone(),
+        Vec::new(),
+        format!(
+            "the OnPremises inbound connector {} has RequireTls False: Microsoft documents RequireTls as applying only to Partner type connectors, so this alone does not break hybrid mail",
+            tick(&name)
+        ),
+        vec![format!("{at}: inbound connector {}: RequireTls `False`", tick(&name))],
+        Fix::new(Family::ExchangeOnline, "exchange::online::inbound_require_tls", &[])
+            .say("Nothing needs to change for mail flow; the Hybrid Configuration Wizard sets it to True."),
+    )
+}
+
+/// Your own domains, each with how to name it in evidence: the accepted domains and the
+/// hybrid configuration's domains.
+fn own_domains(ctx: &Ctx) -> Vec<(String, String)> {
     let mut own: Vec<(String, String)> = ctx
         .config
         .accepted_domains
@@ -3954,6 +4047,13 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
             );
         }
     }
+    own
+}
+
+/// R19: enabled Partner connectors, restricted by certificate or IP address, that claim your
+/// own domains.
+fn partner_claims_own_domain(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let own = own_domains(ctx);
     if own.is_empty() {
         return;
     }
@@ -3965,63 +4065,73 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
             && (c.restrict_domains_to_certificate == Some(true)
                 || c.restrict_domains_to_ip_addresses == Some(true))
     }) {
-        let Some(senders) = &inb.sender_domains else {
-            continue;
-        };
-        let name = inbound_name(inb);
-        let hit = senders.items.iter().find_map(|s| {
-            let p = address_space_domain(s);
-            own.iter()
-                .find(|(d, _)| domain_pattern_covers(&p, d))
-                .map(|(_, label)| (s.clone(), label.clone()))
-        });
-        let restrict = [
-            (inb.restrict_domains_to_certificate == Some(true))
-                .then_some("RestrictDomainsToCertificate `True`"),
-            (inb.restrict_domains_to_ip_addresses == Some(true))
-                .then_some("RestrictDomainsToIPAddresses `True`"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        let evidence = vec![format!(
-            "{}: Partner inbound connector {}: SenderDomains {}, {restrict}",
-            ctx.at(senders.loc),
-            tick(&name),
-            list_label(senders)
-        )];
-        match hit {
-            Some((sender, label)) => {
-                let mut evidence = evidence;
-                evidence.push(format!("{} covers your {label}", tick(&sender)));
-                out.push(Finding::new(
-                    Code::ExchangeInboundConnectorRisky,
-                    Severity::Warn,
-                    name.clone(),
-                    Vec::new(),
-                    format!(
-                        "the Partner inbound connector {} claims your own domain and accepts it only by certificate or from its IP addresses: mail from your own domain that does not come that way is rejected (550 5.7.51 TenantInboundAttribution; There is a partner connector configured that matched the message's recipient domain)",
-                        tick(&name)
-                    ),
-                    evidence,
-                    Fix::new(Family::ExchangeOnline, "exchange::online::partner_claims_own_domain", &[&name])
-                        .say("Scope the Partner connector's SenderDomains to the partner's domains, or remove it if the OnPremises connector is meant to carry this mail. Review it first (Exchange Online PowerShell):")
-                        .run(EXO, "Get-InboundConnector | Format-List Name,ConnectorType,SenderDomains,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,TlsSenderCertificateName,SenderIPAddresses"),
-                ));
-            }
-            None if senders.truncated => out.push(inconclusive(
+        partner_claims(ctx, out, inb, &own);
+    }
+}
+
+/// R19 for one restricted Partner connector: does a SenderDomains entry cover one of `own`?
+fn partner_claims(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    inb: &InboundConnector,
+    own: &[(String, String)],
+) {
+    let Some(senders) = &inb.sender_domains else {
+        return;
+    };
+    let name = inbound_name(inb);
+    let hit = senders.items.iter().find_map(|s| {
+        let p = address_space_domain(s);
+        own.iter()
+            .find(|(d, _)| domain_pattern_covers(&p, d))
+            .map(|(_, label)| (s.clone(), label.clone()))
+    });
+    let restrict = [
+        (inb.restrict_domains_to_certificate == Some(true))
+            .then_some("RestrictDomainsToCertificate `True`"),
+        (inb.restrict_domains_to_ip_addresses == Some(true))
+            .then_some("RestrictDomainsToIPAddresses `True`"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let evidence = vec![format!(
+        "{}: Partner inbound connector {}: SenderDomains {}, {restrict}",
+        ctx.at(senders.loc),
+        tick(&name),
+        list_label(senders)
+    )];
+    match hit {
+        Some((sender, label)) => {
+            let mut evidence = evidence;
+            evidence.push(format!("{} covers your {label}", tick(&sender)));
+            out.push(Finding::new(
+                Code::ExchangeInboundConnectorRisky,
+                Severity::Warn,
                 name.clone(),
-                &format!(
-                    "whether Partner inbound connector {} claims your own domains",
+                Vec::new(),
+                format!(
+                    "the Partner inbound connector {} claims your own domain and accepts it only by certificate or from its IP addresses: mail from your own domain that does not come that way is rejected (550 5.7.51 TenantInboundAttribution; There is a partner connector configured that matched the message's recipient domain)",
                     tick(&name)
                 ),
-                "its SenderDomains list is cut in the paste",
                 evidence,
-                "Paste Get-InboundConnector | Select-Object -ExpandProperty SenderDomains as well.",
-            )),
-            None => {}
+                Fix::new(Family::ExchangeOnline, "exchange::online::partner_claims_own_domain", &[&name])
+                    .say("Scope the Partner connector's SenderDomains to the partner's domains, or remove it if the OnPremises connector is meant to carry this mail. Review it first (Exchange Online PowerShell):")
+                    .run(EXO, "Get-InboundConnector | Format-List Name,ConnectorType,SenderDomains,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,TlsSenderCertificateName,SenderIPAddresses"),
+            ));
         }
+        None if senders.truncated => out.push(inconclusive(
+            name.clone(),
+            &format!(
+                "whether Partner inbound connector {} claims your own domains",
+                tick(&name)
+            ),
+            "its SenderDomains list is cut in the paste",
+            evidence,
+            "Paste Get-InboundConnector | Select-Object -ExpandProperty SenderDomains as well.",
+        )),
+        None => {}
     }
 }
 
@@ -4149,173 +4259,221 @@ fn outbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
         .map(str::trim)
         .filter(|h| !h.is_empty());
     for oc in &ctx.outbound {
-        let name = outbound_name(oc);
-        let at = ctx.at(oc.origin.loc);
-        let target = outbound_connector_target(oc);
-        let finding = |severity: Severity, summary: String, evidence: Vec<String>, fix: Fix| {
-            Finding::new(
-                Code::ExchangeOutboundConnectorRisky,
-                severity,
-                name.clone(),
-                Vec::new(),
-                summary,
-                evidence,
-                fix,
-            )
-        };
-        if oc.use_mx_record == Some(true) {
-            let mut fix = Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::outbound_use_mx",
-                &[&name, smart_host.unwrap_or_default()],
-            );
-            match smart_host.and_then(ps_quote) {
-                Some(q) => {
-                    fix = fix.say("Deliver to the on-premises smart host, as the Hybrid Configuration Wizard sets it (Exchange Online PowerShell):");
-                    fix = on_target(
-                        fix,
-                        EXO,
-                        target.as_ref(),
-                        "Set-OutboundConnector",
-                        &format!("-UseMXRecord $false -SmartHosts {q}"),
-                    );
-                }
-                None => {
-                    fix = fix.say("Deliver to the on-premises server's public name instead: Set-OutboundConnector <connector> -UseMXRecord $false -SmartHosts <the name on-premises receives on, e.g. mail.contoso.com>, or re-run the Hybrid Configuration Wizard.");
-                }
-            }
-            out.push(finding(
-                Severity::Warn,
-                format!(
-                    "the outbound connector {} to on-premises routes by MX record: when the domain's MX points to Exchange Online Protection, mail loops back to the cloud or bypasses on-premises",
-                    tick(&name)
-                ),
-                vec![format!("{at}: outbound connector {}: UseMXRecord `True`", tick(&name))],
-                fix,
-            ));
-        }
-        if oc.enabled == Some(false) {
-            out.push(finding(
-                Severity::Warn,
-                format!("the outbound connector {} to on-premises is disabled: mail from Exchange Online to on-premises mailboxes goes by MX instead, without the hybrid connector's TLS", tick(&name)),
-                vec![format!("{at}: outbound connector {}: Enabled `False`", tick(&name))],
-                on_target(
-                    Fix::new(Family::ExchangeOnline, "exchange::online::outbound_disabled", &[&name])
-                        .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
-                    EXO,
-                    target.as_ref(),
-                    "Set-OutboundConnector",
-                    "-Enabled $true",
-                ),
-            ));
-        }
-        if oc.is_transport_rule_scoped == Some(true) {
-            out.push(finding(
-                Severity::Warn,
-                format!("the outbound connector {} to on-premises is scoped to transport rules: only mail a rule sends to it uses it", tick(&name)),
-                vec![format!("{at}: outbound connector {}: IsTransportRuleScoped `True`", tick(&name))],
-                on_target(
-                    Fix::new(Family::ExchangeOnline, "exchange::online::outbound_rule_scoped", &[&name])
-                        .say("Unless a rule is meant to choose the mail, scope it by RecipientDomains as the Hybrid Configuration Wizard does (Exchange Online PowerShell):"),
-                    EXO,
-                    target.as_ref(),
-                    "Set-OutboundConnector",
-                    "-IsTransportRuleScoped $false",
-                ),
-            ));
-        }
-        // RecipientDomains vs the hybrid domains.
-        if let (Some(rd), Some(domains)) = (
-            &oc.recipient_domains,
-            ctx.config.hybrid.first().and_then(|hc| hc.domains.as_ref()),
-        ) && oc.is_transport_rule_scoped != Some(true)
-        {
-            let missing: Vec<String> = domains
-                .items
-                .iter()
-                .filter(|d| !is_tenant_domain(d))
-                .filter(|d| {
-                    !rd.items
-                        .iter()
-                        .any(|p| domain_pattern_covers(&address_space_domain(p), d))
-                })
-                .map(|d| d.trim().to_string())
-                .collect();
-            let evidence = vec![
-                format!(
-                    "{}: outbound connector {}: RecipientDomains {}",
-                    ctx.at(rd.loc),
-                    tick(&name),
-                    list_label(rd)
-                ),
-                format!(
-                    "{}: hybrid configuration: Domains {}",
-                    ctx.at(domains.loc),
-                    list_label(domains)
-                ),
-            ];
-            if !missing.is_empty() && !rd.truncated {
-                let mut fix = Fix::new(
-                    Family::ExchangeOnline,
-                    "exchange::online::outbound_recipient_domains",
-                    &[&name, &missing.join(",")],
-                );
-                match quoted_list(&missing) {
-                    Some(q) => {
-                        fix = fix.say("Add the hybrid domains (Exchange Online PowerShell), or re-run the Hybrid Configuration Wizard:");
-                        fix = on_target(fix, EXO, target.as_ref(), "Set-OutboundConnector", &format!("-RecipientDomains @{{Add={q}}}"));
-                    }
-                    None => fix = fix.say("Add the hybrid domains to RecipientDomains (Set-OutboundConnector -RecipientDomains @{Add=…}), or re-run the Hybrid Configuration Wizard."),
-                }
-                out.push(finding(
-                    Severity::Warn,
-                    format!(
-                        "the outbound connector {} to on-premises does not cover the hybrid domain(s) {}: mail from Exchange Online to on-premises mailboxes there goes by MX instead",
-                        tick(&name),
-                        missing.iter().map(|d| tick(d)).collect::<Vec<_>>().join(", ")
-                    ),
-                    evidence,
-                    fix,
-                ));
-            } else if (!missing.is_empty() && rd.truncated)
-                || (missing.is_empty() && domains.truncated)
-            {
-                out.push(inconclusive(
-                    name.clone(),
-                    &format!("whether outbound connector {} covers every hybrid domain", tick(&name)),
-                    "a domain list is cut in the paste",
-                    evidence,
-                    "Paste the lists in full: Get-OutboundConnector | Select-Object -ExpandProperty RecipientDomains, and Get-HybridConfiguration | Select-Object -ExpandProperty Domains.",
-                ));
-            }
-        }
-        // A full `fl` prints TlsSettings: blank there means "not set".
-        let full = oc.use_mx_record.is_some() && oc.enabled.is_some();
-        let tls = oc
-            .tls_settings
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let weak = match tls {
-            Some(t) => t
-                .eq_ignore_ascii_case("EncryptionOnly")
-                .then(|| format!("TlsSettings {}", tick(t))),
-            None if full => Some("TlsSettings blank (opportunistic TLS)".to_string()),
-            None => None,
-        };
-        if let Some(w) = weak {
-            out.push(finding(
-                Severity::Info,
-                format!(
-                    "the outbound connector {} to on-premises does not validate on-premises' certificate: mail flows, but Exchange Online would deliver to any server that answers there",
-                    tick(&name)
-                ),
-                vec![format!("{at}: outbound connector {}: {w}", tick(&name))],
-                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_tls_settings", &[&name])
-                    .say("The Hybrid Configuration Wizard sets TlsSettings DomainValidation with TlsDomain the name on the on-premises certificate: Set-OutboundConnector <connector> -TlsSettings DomainValidation -TlsDomain <name on the certificate>."),
-            ));
-        }
+        outbound_use_mx(ctx, out, oc, smart_host);
+        outbound_disabled_or_scoped(ctx, out, oc);
+        outbound_recipient_domains(ctx, out, oc);
+        outbound_tls_settings(ctx, out, oc);
         // IsValidated False is not reported: connectors the wizard creates are commonly never
         // validated, so it is noise in every healthy hybrid and says nothing about mail flow.
+    }
+}
+
+/// The R20 finding on outbound connector `oc`.
+fn outbound_finding(
+    oc: &OutboundConnector,
+    severity: Severity,
+    summary: String,
+    evidence: Vec<String>,
+    fix: Fix,
+) -> Finding {
+    Finding::new(
+        Code::ExchangeOutboundConnectorRisky,
+        severity,
+        outbound_name(oc),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// R20: the connector routes by MX rather than to the on-premises smart host.
+fn outbound_use_mx(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    oc: &OutboundConnector,
+    smart_host: Option<&str>,
+) {
+    if oc.use_mx_record != Some(true) {
+        return;
+    }
+    let name = outbound_name(oc);
+    let at = ctx.at(oc.origin.loc);
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::outbound_use_mx",
+        &[&name, smart_host.unwrap_or_default()],
+    );
+    match smart_host.and_then(ps_quote) {
+        Some(q) => {
+            fix = fix.say("Deliver to the on-premises smart host, as the Hybrid Configuration Wizard sets it (Exchange Online PowerShell):");
+            fix = on_target(
+                fix,
+                EXO,
+                outbound_connector_target(oc).as_ref(),
+                "Set-OutboundConnector",
+                &format!("-UseMXRecord $false -SmartHosts {q}"),
+            );
+        }
+        None => {
+            fix = fix.say("Deliver to the on-premises server's public name instead: Set-OutboundConnector <connector> -UseMXRecord $false -SmartHosts <the name on-premises receives on, e.g. mail.contoso.com>, or re-run the Hybrid Configuration Wizard.");
+        }
+    }
+    out.push(outbound_finding(
+        oc,
+        Severity::Warn,
+        format!(
+            "the outbound connector {} to on-premises routes by MX record: when the domain's MX points to Exchange Online Protection, mail loops back to the cloud or bypasses on-premises",
+            tick(&name)
+        ),
+        vec![format!("{at}: outbound connector {}: UseMXRecord `True`", tick(&name))],
+        fix,
+    ));
+}
+
+/// R20: the connector is disabled, or scoped to transport rules.
+fn outbound_disabled_or_scoped(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector) {
+    let name = outbound_name(oc);
+    let at = ctx.at(oc.origin.loc);
+    let target = outbound_connector_target(oc);
+    if oc.enabled == Some(false) {
+        out.push(outbound_finding(
+            oc,
+            Severity::Warn,
+            format!("the outbound connector {} to on-premises is disabled: mail from Exchange Online to on-premises mailboxes goes by MX instead, without the hybrid connector's TLS", tick(&name)),
+            vec![format!("{at}: outbound connector {}: Enabled `False`", tick(&name))],
+            on_target(
+                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_disabled", &[&name])
+                    .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
+                EXO,
+                target.as_ref(),
+                "Set-OutboundConnector",
+                "-Enabled $true",
+            ),
+        ));
+    }
+    if oc.is_transport_rule_scoped == Some(true) {
+        out.push(outbound_finding(
+            oc,
+            Severity::Warn,
+            format!("the outbound connector {} to on-premises is scoped to transport rules: only mail a rule sends to it uses it", tick(&name)),
+            vec![format!("{at}: outbound connector {}: IsTransportRuleScoped `True`", tick(&name))],
+            on_target(
+                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_rule_scoped", &[&name])
+                    .say("Unless a rule is meant to choose the mail, scope it by RecipientDomains as the Hybrid Configuration Wizard does (Exchange Online PowerShell):"),
+                EXO,
+                target.as_ref(),
+                "Set-OutboundConnector",
+                "-IsTransportRuleScoped $false",
+            ),
+        ));
+    }
+}
+
+/// R20: RecipientDomains vs the hybrid domains.
+fn outbound_recipient_domains(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector) {
+    let (Some(rd), Some(domains)) = (
+        &oc.recipient_domains,
+        ctx.config.hybrid.first().and_then(|hc| hc.domains.as_ref()),
+    ) else {
+        return;
+    };
+    if oc.is_transport_rule_scoped == Some(true) {
+        return;
+    }
+    let name = outbound_name(oc);
+    let missing: Vec<String> = domains
+        .items
+        .iter()
+        .filter(|d| !is_tenant_domain(d))
+        .filter(|d| {
+            !rd.items
+                .iter()
+                .any(|p| domain_pattern_covers(&address_space_domain(p), d))
+        })
+        .map(|d| d.trim().to_string())
+        .collect();
+    let evidence = vec![
+        format!(
+            "{}: outbound connector {}: RecipientDomains {}",
+            ctx.at(rd.loc),
+            tick(&name),
+            list_label(rd)
+        ),
+        format!(
+            "{}: hybrid configuration: Domains {}",
+            ctx.at(domains.loc),
+            list_label(domains)
+        ),
+    ];
+    if !missing.is_empty() && !rd.truncated {
+        out.push(outbound_finding(
+            oc,
+            Severity::Warn,
+            format!(
+                "the outbound connector {} to on-premises does not cover the hybrid domain(s) {}: mail from Exchange Online to on-premises mailboxes there goes by MX instead",
+                tick(&name),
+                missing.iter().map(|d| tick(d)).collect::<Vec<_>>().join(", ")
+            ),
+            evidence,
+            recipient_domains_fix(oc, &name, &missing),
+        ));
+    } else if (!missing.is_empty() && rd.truncated) || (missing.is_empty() && domains.truncated) {
+        out.push(inconclusive(
+            name.clone(),
+            &format!("whether outbound connector {} covers every hybrid domain", tick(&name)),
+            "a domain list is cut in the paste",
+            evidence,
+            "Paste the lists in full: Get-OutboundConnector | Select-Object -ExpandProperty RecipientDomains, and Get-HybridConfiguration | Select-Object -ExpandProperty Domains.",
+        ));
+    }
+}
+
+/// The fix for [`outbound_recipient_domains`]: add the missing hybrid domains.
+fn recipient_domains_fix(oc: &OutboundConnector, name: &str, missing: &[String]) -> Fix {
+    let fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::outbound_recipient_domains",
+        &[name, &missing.join(",")],
+    );
+    match quoted_list(missing) {
+        Some(q) => {
+            let fix = fix.say("Add the hybrid domains (Exchange Online PowerShell), or re-run the Hybrid Configuration Wizard:");
+            on_target(fix, EXO, outbound_connector_target(oc).as_ref(), "Set-OutboundConnector", &format!("-RecipientDomains @{{Add={q}}}"))
+        }
+        None => fix.say("Add the hybrid domains to RecipientDomains (Set-OutboundConnector -RecipientDomains @{Add=…}), or re-run the Hybrid Configuration Wizard."),
+    }
+}
+
+/// R20: the connector validates no certificate (EncryptionOnly, or TlsSettings blank).
+fn outbound_tls_settings(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector) {
+    let name = outbound_name(oc);
+    let at = ctx.at(oc.origin.loc);
+    // A full `fl` prints TlsSettings: blank there means "not set".
+    let full = oc.use_mx_record.is_some() && oc.enabled.is_some();
+    let tls = oc
+        .tls_settings
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let weak = match tls {
+        Some(t) => t
+            .eq_ignore_ascii_case("EncryptionOnly")
+            .then(|| format!("TlsSettings {}", tick(t))),
+        None if full => Some("TlsSettings blank (opportunistic TLS)".to_string()),
+        None => None,
+    };
+    if let Some(w) = weak {
+        out.push(outbound_finding(
+            oc,
+            Severity::Info,
+            format!(
+                "the outbound connector {} to on-premises does not validate on-premises' certificate: mail flows, but Exchange Online would deliver to any server that answers there",
+                tick(&name)
+            ),
+            vec![format!("{at}: outbound connector {}: {w}", tick(&name))],
+            Fix::new(Family::ExchangeOnline, "exchange::online::outbound_tls_settings", &[&name])
+                .say("The Hybrid Configuration Wizard sets TlsSettings DomainValidation with TlsDomain the name on the on-premises certificate: Set-OutboundConnector <connector> -TlsSettings DomainValidation -TlsDomain <name on the certificate>."),
+        ));
     }
 }
