@@ -946,7 +946,22 @@ fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option
         &[&endpoint, &text.value],
     )
     .say("Rebuild the value from the certificate itself (Microsoft Learn, Set-SendConnector / Set-HybridConfiguration, parameter TlsCertificateName):");
-    let fix = match owner {
+    let fix = rebuild_name_steps(ctx, fix, owner);
+    out.push(Finding::new(
+        Code::ExchangeTlsCertificateNameInvalid,
+        Severity::Fail,
+        endpoint,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R17's fix: the commands that rebuild the value from the certificate the owner should
+/// name, when the paste shows it; else the command to build it on the server.
+fn rebuild_name_steps(ctx: &Ctx, fix: Fix, owner: NameOwner) -> Fix {
+    match owner {
         NameOwner::Send(sc) => {
             let servers: Vec<Option<String>> = ctx
                 .send_picks(sc)
@@ -991,16 +1006,7 @@ fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option
                 )),
             }
         }
-    };
-    out.push(Finding::new(
-        Code::ExchangeTlsCertificateNameInvalid,
-        Severity::Fail,
-        endpoint,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1562,6 +1568,9 @@ fn expiry_flaws(
     }
 }
 
+/// R4 for one certificate the send connector presents: its flaws as a finding, what the
+/// paste leaves open as an inconclusive one, and only an inconclusive one when Exchange may
+/// be taking another certificate of the same name.
 fn judge_send_certificate(
     ctx: &Ctx,
     out: &mut Vec<Finding>,
@@ -1591,38 +1600,24 @@ fn judge_send_certificate(
     );
     // Exchange may be taking another certificate of the same name: neither this one's flaws
     // nor a rival's are the connector's verdict.
-    let rival_flaws: Vec<String> = if p.order_doubt {
-        p.rivals
+    if p.order_doubt {
+        let rival_flaws: Vec<String> = p
+            .rivals
             .iter()
             .flat_map(|r| send_flaws(r, p.by_name, limits, now).0)
             .map(|(_, _, s)| s)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if p.order_doubt && (!flaws.is_empty() || !rival_flaws.is_empty()) {
-        let mut doubts = doubts;
-        let said: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
-        let which = if said.is_empty() {
-            format!("another of them {}", rival_flaws.join(" and "))
-        } else {
-            format!("this one {}", said.join(" and "))
-        };
-        doubts.add(
-            format!(
-                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); {which}"
-            ),
-            ISO_DATES,
-        );
-        evidence.extend(doubts.lines.iter().cloned());
-        out.push(inconclusive(
-            name.clone(),
-            &what,
-            &doubts.why(),
-            evidence,
-            &doubts.hint(),
-        ));
-        return;
+            .collect();
+        if !flaws.is_empty() || !rival_flaws.is_empty() {
+            out.push(order_doubt(
+                name.clone(),
+                &what,
+                doubts,
+                evidence,
+                &flaws,
+                &rival_flaws,
+            ));
+            return;
+        }
     }
     if !doubts.is_empty() {
         let mut e = evidence.clone();
@@ -1638,6 +1633,47 @@ fn judge_send_certificate(
     let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
         return;
     };
+    let summary = unusable_summary(ctx, &name, &flaws, severity);
+    let fix = unusable_fix(ctx, sc, p, picks, &flaws, limits);
+    out.push(Finding::new(
+        Code::ExchangeCertificateUnusable,
+        severity,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R4 when other certificates match the connector's name and the paste's dates do not
+/// settle which one Exchange takes: inconclusive, saying whose flaws are in question.
+fn order_doubt(
+    name: String,
+    what: &str,
+    mut doubts: Doubts,
+    mut evidence: Vec<String>,
+    flaws: &Flaws,
+    rival_flaws: &[String],
+) -> Finding {
+    let said: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
+    let which = if said.is_empty() {
+        format!("another of them {}", rival_flaws.join(" and "))
+    } else {
+        format!("this one {}", said.join(" and "))
+    };
+    doubts.add(
+        format!(
+            "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); {which}"
+        ),
+        ISO_DATES,
+    );
+    evidence.extend(doubts.lines.iter().cloned());
+    inconclusive(name, what, &doubts.why(), evidence, &doubts.hint())
+}
+
+/// R4's summary: expiry alone, a FAIL flaw (with why Exchange Online cares), or a WARN one.
+fn unusable_summary(ctx: &Ctx, name: &str, flaws: &Flaws, severity: Severity) -> String {
     let phrases: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
     // Exchange Online recognises on-premises by this certificate when an inbound connector
     // is certificate-based (the wizard's default).
@@ -1649,10 +1685,10 @@ fn judge_send_certificate(
     } else {
         "Exchange Online cannot trust the certificate on-premises presents".to_string()
     };
-    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+    if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
         format!(
             "the certificate the send connector {} presents to Exchange Online {}{}",
-            tick(&name),
+            tick(name),
             phrases.join(" and "),
             if attributed {
                 format!(
@@ -1665,26 +1701,16 @@ fn judge_send_certificate(
     } else if severity == Severity::Fail {
         format!(
             "the certificate the send connector {} presents to Exchange Online is unusable: it {}: {why}",
-            tick(&name),
+            tick(name),
             phrases.join(" and ")
         )
     } else {
         format!(
             "the certificate the send connector {} presents to Exchange Online may be refused: it {}",
-            tick(&name),
+            tick(name),
             phrases.join(" and ")
         )
-    };
-    let fix = unusable_fix(ctx, sc, p, picks, &flaws, limits);
-    out.push(Finding::new(
-        Code::ExchangeCertificateUnusable,
-        severity,
-        name,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    }
 }
 
 /// The fix for a send connector's unusable certificate: point it at the renewal when the
@@ -1731,88 +1757,118 @@ fn unusable_fix(
                 cert_label(cert)
             ));
         }
-        Some(r) => {
-            let holder = r.server.as_ref().map(|s| s.name().to_string());
-            if let Some(steps) = send_certificate_steps(sc, r, holder.as_deref(), now) {
-                fix = fix
-                    .say(format!(
-                        "The renewed certificate is already in the store: point the send connector at it ({}):",
-                        cert_label(r)
-                    ))
-                    .then(steps);
-            }
-            let without: Vec<String> = servers
-                .iter()
-                .flatten()
-                .filter(|s| !holds(ctx.config, s, r, now))
-                .cloned()
-                .collect();
-            fix = import_steps(fix, r, holder.as_deref(), &without);
-            if let Some(hc) = ctx.config.hybrid.first()
-                && names_already(
-                    hc.tls_certificate_name.as_ref(),
-                    hc.origin.format,
-                    cert,
-                    now,
-                )
-                && let Some(steps) = hybrid_certificate_steps(Some(hc), r, now)
-            {
-                fix = fix
-                    .say("The hybrid configuration names the old certificate too, and the next full run of the Hybrid Configuration Wizard would write it back: record the renewed one there as well:")
-                    .then(steps);
-            }
-        }
-        None if replace => {
-            if has(Flaw::NoKey)
-                && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned))
-            {
-                fix = fix.say("Its private key is missing (imported without it, or a request never completed): import it again from a PFX that holds the key (Import-ExchangeCertificate -Server <server> -FileData … -Password …), or point the connector at a certificate that has one.");
-            } else {
-                fix = fix.say("Install a valid certificate from a public CA (renew this one) on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the send connector from its own Issuer and Subject, which a renewal may change (Exchange Team blog, 2025):");
-                fix = fix.say(match send_connector_target(sc) {
-                    Some(t) => format!(
-                        "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object {{ {} }}",
-                        t.command("Set-SendConnector", "-TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\"")
-                    ),
-                    None => "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }".to_string(),
-                });
-                if ctx.config.hybrid.first().is_some_and(|hc| {
-                    names_already(
-                        hc.tls_certificate_name.as_ref(),
-                        hc.origin.format,
-                        cert,
-                        now,
-                    )
-                }) {
-                    fix = fix.say("The hybrid configuration names this certificate too: record the renewed one there as well (Set-HybridConfiguration -TlsCertificateName, built the same way).");
-                }
-            }
-        }
+        Some(r) => fix = point_at_send_renewal(ctx, fix, sc, cert, r, &servers),
+        None if replace => fix = replace_steps(ctx, fix, sc, cert, flaws),
         None => {}
     }
     if has(Flaw::NoSmtp) && !replace {
         fix = enable_smtp(fix, cert, &p.servers);
     }
     if has(Flaw::DoubtfulStatus) {
-        fix = fix.say("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server. See why Windows does not trust it (Windows PowerShell, as administrator, on the server that holds it; Exchange Team blog, 2025):");
-        fix = match cert
-            .thumbprint
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            Some(t) => fix.run(
-                Shell::WindowsPowerShell,
-                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
-            ),
-            None => fix.say(
-                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
-            ),
-        };
+        fix = test_certificate_steps(fix, cert);
     }
     if replace || has(Flaw::NoSmtp) {
         fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
     }
+    fix
+}
+
+/// R4's fix when the store holds the renewal: point the send connector at it, copy it to
+/// the servers that lack it, and record it in the hybrid configuration when that names the
+/// old certificate.
+fn point_at_send_renewal(
+    ctx: &Ctx,
+    mut fix: Fix,
+    sc: &SendConnector,
+    cert: &Certificate,
+    r: &Certificate,
+    servers: &[Option<String>],
+) -> Fix {
+    let now = ctx.now;
+    let holder = r.server.as_ref().map(|s| s.name().to_string());
+    if let Some(steps) = send_certificate_steps(sc, r, holder.as_deref(), now) {
+        fix = fix
+            .say(format!(
+                "The renewed certificate is already in the store: point the send connector at it ({}):",
+                cert_label(r)
+            ))
+            .then(steps);
+    }
+    let without: Vec<String> = servers
+        .iter()
+        .flatten()
+        .filter(|s| !holds(ctx.config, s, r, now))
+        .cloned()
+        .collect();
+    fix = import_steps(fix, r, holder.as_deref(), &without);
+    if let Some(hc) = ctx.config.hybrid.first()
+        && names_already(
+            hc.tls_certificate_name.as_ref(),
+            hc.origin.format,
+            cert,
+            now,
+        )
+        && let Some(steps) = hybrid_certificate_steps(Some(hc), r, now)
+    {
+        fix = fix
+            .say("The hybrid configuration names the old certificate too, and the next full run of the Hybrid Configuration Wizard would write it back: record the renewed one there as well:")
+            .then(steps);
+    }
+    fix
+}
+
+/// R4's fix when the certificate must be replaced and the store shows no renewal: import
+/// the key again when only the key is missing, else how to install and name a new one.
+fn replace_steps(
+    ctx: &Ctx,
+    mut fix: Fix,
+    sc: &SendConnector,
+    cert: &Certificate,
+    flaws: &Flaws,
+) -> Fix {
+    let now = ctx.now;
+    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
+    if has(Flaw::NoKey) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
+        fix = fix.say("Its private key is missing (imported without it, or a request never completed): import it again from a PFX that holds the key (Import-ExchangeCertificate -Server <server> -FileData … -Password …), or point the connector at a certificate that has one.");
+    } else {
+        fix = fix.say("Install a valid certificate from a public CA (renew this one) on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the send connector from its own Issuer and Subject, which a renewal may change (Exchange Team blog, 2025):");
+        fix = fix.say(match send_connector_target(sc) {
+            Some(t) => format!(
+                "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object {{ {} }}",
+                t.command("Set-SendConnector", "-TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\"")
+            ),
+            None => "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }".to_string(),
+        });
+        if ctx.config.hybrid.first().is_some_and(|hc| {
+            names_already(
+                hc.tls_certificate_name.as_ref(),
+                hc.origin.format,
+                cert,
+                now,
+            )
+        }) {
+            fix = fix.say("The hybrid configuration names this certificate too: record the renewed one there as well (Set-HybridConfiguration -TlsCertificateName, built the same way).");
+        }
+    }
+    fix
+}
+
+/// R4's fix for a doubtful Status: what it means, and Test-Certificate to see why.
+fn test_certificate_steps(mut fix: Fix, cert: &Certificate) -> Fix {
+    fix = fix.say("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server. See why Windows does not trust it (Windows PowerShell, as administrator, on the server that holds it; Exchange Team blog, 2025):");
+    fix = match cert
+        .thumbprint
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(t) => fix.run(
+            Shell::WindowsPowerShell,
+            format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+        ),
+        None => fix
+            .say("Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl"),
+    };
     fix
 }
 
@@ -1891,37 +1947,7 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
     } else {
         Severity::Fail
     };
-    let how = match &sc.fqdn {
-        Some(f) => format!("the internal Fqdn {}", tick(&f.value)),
-        None => "no Fqdn".to_string(),
-    };
-    let mut evidence = vec![format!(
-        "{}: send connector {}: no TlsCertificateName, {how}",
-        ctx.at(sc.origin.loc),
-        tick(&name)
-    )];
-    for (server, sel) in &picks.per_server {
-        match sel {
-            Selection::Chosen { cert, .. } => evidence.push(format!(
-                "on {}: Exchange would present {}",
-                server_label(server),
-                cert_label(cert)
-            )),
-            Selection::NotFound { .. } => evidence.push(format!(
-                "on {}: no pasted certificate covers the name Exchange looks for, so it presents none",
-                server_label(server)
-            )),
-            _ => {}
-        }
-    }
-    for (c, t) in &inbound {
-        evidence.push(format!(
-            "{}: inbound connector {} recognises on-premises by the certificate name {} (TlsSenderCertificateName)",
-            ctx.at(t.loc),
-            tick(&inbound_name(c)),
-            tick(&t.value)
-        ));
-    }
+    let evidence = no_certificate_evidence(ctx, sc, picks, &inbound, &name);
     let picked_by = match &sc.fqdn {
         Some(f) => format!("its internal name {}", tick(&f.value)),
         None => "each source server's own name".to_string(),
@@ -1937,6 +1963,70 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
             tick(&name)
         ),
     };
+    let fix = no_certificate_fix(ctx, sc, picks, &inbound, &name);
+    out.push(Finding::new(
+        Code::ExchangeSendNoCertificate,
+        severity,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R7's evidence: what the connector names, what Exchange would present on each server, and
+/// the name each certificate-based inbound connector expects.
+fn no_certificate_evidence(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    picks: &Picks,
+    inbound: &[(&InboundConnector, &Text)],
+    name: &str,
+) -> Vec<String> {
+    let how = match &sc.fqdn {
+        Some(f) => format!("the internal Fqdn {}", tick(&f.value)),
+        None => "no Fqdn".to_string(),
+    };
+    let mut evidence = vec![format!(
+        "{}: send connector {}: no TlsCertificateName, {how}",
+        ctx.at(sc.origin.loc),
+        tick(name)
+    )];
+    for (server, sel) in &picks.per_server {
+        match sel {
+            Selection::Chosen { cert, .. } => evidence.push(format!(
+                "on {}: Exchange would present {}",
+                server_label(server),
+                cert_label(cert)
+            )),
+            Selection::NotFound { .. } => evidence.push(format!(
+                "on {}: no pasted certificate covers the name Exchange looks for, so it presents none",
+                server_label(server)
+            )),
+            _ => {}
+        }
+    }
+    for (c, t) in inbound {
+        evidence.push(format!(
+            "{}: inbound connector {} recognises on-premises by the certificate name {} (TlsSenderCertificateName)",
+            ctx.at(t.loc),
+            tick(&inbound_name(c)),
+            tick(&t.value)
+        ));
+    }
+    evidence
+}
+
+/// R7's fix: name the best pasted certificate for what the inbound connector expects (and
+/// optionally a public Fqdn on it), else how to install one; or re-run HCW.
+fn no_certificate_fix(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    picks: &Picks,
+    inbound: &[(&InboundConnector, &Text)],
+    name: &str,
+) -> Fix {
     let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
     let pattern = inbound.first().map(|(_, t)| t.value.clone());
     let candidate = if ctx.has_certificates() {
@@ -1952,7 +2042,7 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::send_no_certificate",
-        &[&name, pattern.as_deref().unwrap_or_default()],
+        &[name, pattern.as_deref().unwrap_or_default()],
     );
     match candidate {
         Some(c) => {
@@ -1988,20 +2078,21 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
             ));
         }
     }
-    fix = fix.say("Or re-run the Hybrid Configuration Wizard, which sets TlsCertificateName from the certificate you choose.");
-    out.push(Finding::new(
-        Code::ExchangeSendNoCertificate,
-        severity,
-        name,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    fix.say("Or re-run the Hybrid Configuration Wizard, which sets TlsCertificateName from the certificate you choose.")
 }
 
 // ---------------------------------------------------------------------------------------
 // R12 — the send connector's TLS policy.
+
+/// What R12 found wrong with a send connector's TLS policy: the evidence lines, the
+/// problems in words, and the parameters that put each right (only what is wrong goes into
+/// the command: it never sets a value to itself).
+#[derive(Default)]
+struct PolicyGaps {
+    evidence: Vec<String>,
+    problems: Vec<&'static str>,
+    args: Vec<String>,
+}
 
 /// R12 `sc-tls-policy`: the send connector to Exchange Online does not require TLS, does not
 /// validate Exchange Online's certificate against the service domain, or does not carry the
@@ -2009,110 +2100,35 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
 fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
     let name = send_name(sc);
     let at = ctx.at(sc.origin.loc);
-    let cloud = send_cloud(sc);
-    let want = cloud.unwrap_or(Cloud::Worldwide).tls_domain();
-    // A full `fl` prints every property: a blank TlsAuthLevel or TlsDomain then means "not
-    // set". From a partial paste (| fl Name,RequireTLS) an absent one means nothing.
-    let full = printed_in_full(sc);
-    let mut evidence = Vec::new();
-    let mut problems = Vec::new();
-    // Only what is wrong goes into the command: it never sets a value to itself.
-    let mut args: Vec<String> = Vec::new();
-    let tls_domain = ps_quote(want).unwrap_or_default();
+    let want = send_cloud(sc).unwrap_or(Cloud::Worldwide).tls_domain();
+    let mut gaps = PolicyGaps::default();
     if sc.require_tls == Some(false) {
-        evidence.push(format!(
+        gaps.evidence.push(format!(
             "{at}: send connector {}: RequireTLS `False`",
             tick(&name)
         ));
-        problems.push("does not require TLS");
-        args.push("-RequireTLS $true".to_string());
+        gaps.problems.push("does not require TLS");
+        gaps.args.push("-RequireTLS $true".to_string());
     }
-    let level = sc.tls_auth_level.as_deref().map(str::trim);
-    let weak_level = match level {
-        Some(l)
-            if l.eq_ignore_ascii_case("DomainValidation")
-                || l.eq_ignore_ascii_case("CertificateValidation") =>
-        {
-            false
-        }
-        Some(l) => {
-            evidence.push(format!(
-                "{at}: send connector {}: TlsAuthLevel {}",
-                tick(&name),
-                tick(l)
-            ));
-            true
-        }
-        None if full => {
-            evidence.push(format!(
-                "{at}: send connector {}: TlsAuthLevel is blank (not set)",
-                tick(&name)
-            ));
-            true
-        }
-        None => false,
-    };
-    if weak_level {
-        problems.push("does not validate Exchange Online's certificate");
-        args.push(format!(
-            "-TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"
-        ));
-    }
-    if level.is_some_and(|l| l.eq_ignore_ascii_case("DomainValidation")) {
-        match sc
-            .tls_domain
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
-            Some(d) => {
-                let theirs = Cloud::ALL.into_iter().find(|c| lower(d) == c.tls_domain());
-                let wrong = match (theirs, cloud) {
-                    (None, _) => true,
-                    (Some(t), Some(c)) => t != c,
-                    (Some(_), None) => false,
-                };
-                if wrong {
-                    evidence.push(format!(
-                        "{at}: send connector {}: TlsDomain {} with DomainValidation; Exchange Online's certificate is for {}",
-                        tick(&name),
-                        tick(d),
-                        tick(want)
-                    ));
-                    problems
-                        .push("validates Exchange Online's certificate against the wrong domain");
-                    args.push(format!("-TlsDomain {tls_domain}"));
-                }
-            }
-            None if full => {
-                evidence.push(format!(
-                    "{at}: send connector {}: DomainValidation with a blank TlsDomain: the certificate is compared with the recipient's domain, which Exchange Online's certificate does not carry",
-                    tick(&name)
-                ));
-                problems
-                    .push("validates Exchange Online's certificate against the recipient domain");
-                args.push(format!("-TlsDomain {tls_domain}"));
-            }
-            None => {}
-        }
-    }
-    if !problems.is_empty() {
+    weak_auth_level(&at, sc, &name, &mut gaps);
+    wrong_tls_domain(&at, sc, &name, &mut gaps);
+    if !gaps.problems.is_empty() {
         let summary = format!(
             "the send connector {} to Exchange Online {}: mail to the cloud can go unencrypted or to a server that is not Exchange Online",
             tick(&name),
-            problems.join(", ")
+            gaps.problems.join(", ")
         );
         let fix = on_target(
             Fix::new(
                 Family::Exchange,
                 "exchange::online::send_tls_policy",
-                &[&name, want, &args.join(" ")],
+                &[&name, want, &gaps.args.join(" ")],
             )
             .say("Require TLS and validate Exchange Online's certificate, as the Hybrid Configuration Wizard sets it:"),
             EMS,
             send_connector_target(sc).as_ref(),
             "Set-SendConnector",
-            &args.join(" "),
+            &gaps.args.join(" "),
         );
         out.push(Finding::new(
             Code::ExchangeSendTlsPolicy,
@@ -2120,12 +2136,99 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
             name.clone(),
             Vec::new(),
             summary,
-            evidence,
+            gaps.evidence,
             fix,
         ));
     }
     if sc.cloud_services_mail_enabled == Some(false) {
         cloud_services_mail_off(ctx, out, sc);
+    }
+}
+
+/// R12: a TlsAuthLevel that does not validate Exchange Online's certificate. A full `fl`
+/// prints every property: a blank TlsAuthLevel then means "not set"; from a partial paste
+/// (| fl Name,RequireTLS) an absent one means nothing.
+fn weak_auth_level(at: &str, sc: &SendConnector, name: &str, gaps: &mut PolicyGaps) {
+    let want = send_cloud(sc).unwrap_or(Cloud::Worldwide).tls_domain();
+    let tls_domain = ps_quote(want).unwrap_or_default();
+    let weak_level = match sc.tls_auth_level.as_deref().map(str::trim) {
+        Some(l)
+            if l.eq_ignore_ascii_case("DomainValidation")
+                || l.eq_ignore_ascii_case("CertificateValidation") =>
+        {
+            false
+        }
+        Some(l) => {
+            gaps.evidence.push(format!(
+                "{at}: send connector {}: TlsAuthLevel {}",
+                tick(name),
+                tick(l)
+            ));
+            true
+        }
+        None if printed_in_full(sc) => {
+            gaps.evidence.push(format!(
+                "{at}: send connector {}: TlsAuthLevel is blank (not set)",
+                tick(name)
+            ));
+            true
+        }
+        None => false,
+    };
+    if weak_level {
+        gaps.problems
+            .push("does not validate Exchange Online's certificate");
+        gaps.args.push(format!(
+            "-TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"
+        ));
+    }
+}
+
+/// R12: DomainValidation against a TlsDomain that is not Exchange Online's service domain (or
+/// against the recipient's domain, when TlsDomain is blank in a full paste).
+fn wrong_tls_domain(at: &str, sc: &SendConnector, name: &str, gaps: &mut PolicyGaps) {
+    let level = sc.tls_auth_level.as_deref().map(str::trim);
+    if !level.is_some_and(|l| l.eq_ignore_ascii_case("DomainValidation")) {
+        return;
+    }
+    let cloud = send_cloud(sc);
+    let want = cloud.unwrap_or(Cloud::Worldwide).tls_domain();
+    let tls_domain = ps_quote(want).unwrap_or_default();
+    match sc
+        .tls_domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => {
+            let theirs = Cloud::ALL.into_iter().find(|c| lower(d) == c.tls_domain());
+            let wrong = match (theirs, cloud) {
+                (None, _) => true,
+                (Some(t), Some(c)) => t != c,
+                (Some(_), None) => false,
+            };
+            if wrong {
+                gaps.evidence.push(format!(
+                    "{at}: send connector {}: TlsDomain {} with DomainValidation; Exchange Online's certificate is for {}",
+                    tick(name),
+                    tick(d),
+                    tick(want)
+                ));
+                gaps.problems
+                    .push("validates Exchange Online's certificate against the wrong domain");
+                gaps.args.push(format!("-TlsDomain {tls_domain}"));
+            }
+        }
+        None if printed_in_full(sc) => {
+            gaps.evidence.push(format!(
+                "{at}: send connector {}: DomainValidation with a blank TlsDomain: the certificate is compared with the recipient's domain, which Exchange Online's certificate does not carry",
+                tick(name)
+            ));
+            gaps.problems
+                .push("validates Exchange Online's certificate against the recipient domain");
+            gaps.args.push(format!("-TlsDomain {tls_domain}"));
+        }
+        None => {}
     }
 }
 
