@@ -55,8 +55,8 @@ use crate::exchange::model::{
 };
 use crate::exchange::rules::receive::{self, tls_name_of};
 use crate::exchange::select::{
-    self, NameProblem, Names, PatternMatch, Selection, Sought, TlsName, cert_names, parse_tls_name,
-    pattern_matches, same_server,
+    self, NameProblem, Names, Near, PatternMatch, Selection, Sought, TlsName, cert_names,
+    parse_tls_name, pattern_matches, same_server,
 };
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -946,7 +946,22 @@ fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option
         &[&endpoint, &text.value],
     )
     .say("Rebuild the value from the certificate itself (Microsoft Learn, Set-SendConnector / Set-HybridConfiguration, parameter TlsCertificateName):");
-    let fix = match owner {
+    let fix = rebuild_name_steps(ctx, fix, owner);
+    out.push(Finding::new(
+        Code::ExchangeTlsCertificateNameInvalid,
+        Severity::Fail,
+        endpoint,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R17's fix: the commands that rebuild the value from the certificate the owner should
+/// name, when the paste shows it; else the command to build it on the server.
+fn rebuild_name_steps(ctx: &Ctx, fix: Fix, owner: NameOwner) -> Fix {
+    match owner {
         NameOwner::Send(sc) => {
             let servers: Vec<Option<String>> = ctx
                 .send_picks(sc)
@@ -991,20 +1006,28 @@ fn name_syntax(ctx: &Ctx, out: &mut Vec<Finding>, owner: NameOwner, text: Option
                 )),
             }
         }
-    };
-    out.push(Finding::new(
-        Code::ExchangeTlsCertificateNameInvalid,
-        Severity::Fail,
-        endpoint,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
 // R2 — the send connector names a certificate a source server does not hold.
+
+/// One source server that lacks the named certificate: the server, the near misses, and
+/// the assumption the selection made (a reading of the paste's dates).
+type Lacking<'p, 'a> = (
+    &'p Option<String>,
+    &'p Vec<(&'a Certificate, Near)>,
+    &'p Option<String>,
+);
+
+/// R2's sorting of the servers: those that lack the certificate, those that hold it, and
+/// the doubts.
+#[derive(Default)]
+struct Holding<'p, 'a> {
+    missing: Vec<Lacking<'p, 'a>>,
+    found: Vec<(&'p Option<String>, &'a Certificate)>,
+    unknown: Doubts,
+}
 
 /// R2 `sc-tlscert-not-found`: the send connector to Exchange Online names, by
 /// `TlsCertificateName`, a certificate that one or more of its source servers does not hold.
@@ -1020,40 +1043,14 @@ fn send_certificate_not_found(
     if !ctx.has_certificates() {
         return;
     }
-    let mut missing = Vec::new();
-    let mut found = Vec::new();
-    let mut unknown = Doubts::default();
-    for (server, sel) in &picks.per_server {
-        match sel {
-            Selection::Chosen { cert, .. } => found.push((server, *cert)),
-            Selection::NotFound {
-                near, assumption, ..
-            } => match markup_twin(ctx, &text.value, server.as_deref()) {
-                // The difference may be the forum's, not the server's.
-                Some(c) => unknown.add(
-                    format!(
-                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
-                        server_label(server),
-                        cert_label(c)
-                    ),
-                    REPASTE,
-                ),
-                None => missing.push((server, near, assumption)),
-            },
-            // R17 reports a value that cannot be read.
-            Selection::Invalid(_) => return,
-            Selection::Unknown(why) => unknown.add(
-                format!("on {}: {why}", server_label(server)),
-                unknown_hint(why, server.as_deref()),
-            ),
-        }
-    }
-    if picks.cut {
-        unknown.add(
-            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
-            ALL_SOURCE_SERVERS,
-        );
-    }
+    let Some(Holding {
+        missing,
+        found,
+        unknown,
+    }) = sort_holders(ctx, text, picks)
+    else {
+        return;
+    };
     let name = send_name(sc);
     let mut evidence = vec![format!(
         "{}: send connector {}: TlsCertificateName {}",
@@ -1077,7 +1074,86 @@ fn send_certificate_not_found(
         }
         return;
     }
-    for (server, near, assumption) in &missing {
+    evidence.extend(holding_evidence(&missing, &found));
+    evidence.extend(unknown.lines.iter().cloned());
+    let lacking = join_servers(missing.iter().map(|(s, _, _)| *s));
+    let summary = if found.is_empty() {
+        format!(
+            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold: Exchange cannot present it to Exchange Online and mail to the cloud queues ({SEND_NOT_FOUND})",
+            tick(&name)
+        )
+    } else {
+        format!(
+            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold ({} does): mail leaving through {lacking} queues, so delivery to Exchange Online fails intermittently ({SEND_NOT_FOUND})",
+            tick(&name),
+            join_servers(found.iter().map(|(s, _)| *s))
+        )
+    };
+    let fix = send_not_found_fix(
+        ctx,
+        sc,
+        picks,
+        (&name, &text.value, &lacking),
+        &missing,
+        &found,
+    );
+    out.push(Finding::new(
+        Code::ExchangeSendCertificateNotFound,
+        Severity::Fail,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R2: which source servers hold the certificate `text` names (`None`: the name cannot be
+/// read, which R17 reports).
+fn sort_holders<'p, 'a>(
+    ctx: &Ctx<'a>,
+    text: &Text,
+    picks: &'p Picks<'a>,
+) -> Option<Holding<'p, 'a>> {
+    let mut h = Holding::default();
+    for (server, sel) in &picks.per_server {
+        match sel {
+            Selection::Chosen { cert, .. } => h.found.push((server, *cert)),
+            Selection::NotFound {
+                near, assumption, ..
+            } => match markup_twin(ctx, &text.value, server.as_deref()) {
+                // The difference may be the forum's, not the server's.
+                Some(c) => h.unknown.add(
+                    format!(
+                        "on {}: {} differs from the pasted name only by characters a web page or forum adds (brackets around a link, spacing, typographic quotes)",
+                        server_label(server),
+                        cert_label(c)
+                    ),
+                    REPASTE,
+                ),
+                None => h.missing.push((server, near, assumption)),
+            },
+            // R17 reports a value that cannot be read.
+            Selection::Invalid(_) => return None,
+            Selection::Unknown(why) => h.unknown.add(
+                format!("on {}: {why}", server_label(server)),
+                unknown_hint(why, server.as_deref()),
+            ),
+        }
+    }
+    if picks.cut {
+        h.unknown.add(
+            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
+            ALL_SOURCE_SERVERS,
+        );
+    }
+    Some(h)
+}
+
+/// R2's evidence per server: what each lacking server nearly holds, and what the others hold.
+fn holding_evidence(missing: &[Lacking], found: &[(&Option<String>, &Certificate)]) -> Vec<String> {
+    let mut evidence = Vec::new();
+    for (server, near, assumption) in missing {
         let mut line = format!(
             "on {}: no pasted certificate has exactly this issuer and subject",
             server_label(server)
@@ -1095,31 +1171,31 @@ fn send_certificate_not_found(
             ));
         }
     }
-    for (server, cert) in &found {
+    for (server, cert) in found {
         evidence.push(format!(
             "on {}: found, {}",
             server_label(server),
             cert_label(cert)
         ));
     }
-    evidence.extend(unknown.lines.iter().cloned());
-    let lacking = join_servers(missing.iter().map(|(s, _, _)| *s));
-    let summary = if found.is_empty() {
-        format!(
-            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold: Exchange cannot present it to Exchange Online and mail to the cloud queues ({SEND_NOT_FOUND})",
-            tick(&name)
-        )
-    } else {
-        format!(
-            "the send connector {} names a certificate (TlsCertificateName) that {lacking} does not hold ({} does): mail leaving through {lacking} queues, so delivery to Exchange Online fails intermittently ({SEND_NOT_FOUND})",
-            tick(&name),
-            join_servers(found.iter().map(|(s, _)| *s))
-        )
-    };
+    evidence
+}
+
+/// R2's fix: copy the certificate to the servers that lack it when some hold it; else point
+/// the connector at the renewal; then re-run HCW. `(name, value, lacking)`: the connector,
+/// its TlsCertificateName and the servers that lack it, for the fix's key.
+fn send_not_found_fix(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    picks: &Picks,
+    (name, value, lacking): (&str, &str, &str),
+    missing: &[Lacking],
+    found: &[(&Option<String>, &Certificate)],
+) -> Fix {
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::send_certificate_not_found",
-        &[&name, &text.value, &lacking],
+        &[name, value, lacking],
     );
     let lacking_names: Vec<String> = missing
         .iter()
@@ -1129,71 +1205,72 @@ fn send_certificate_not_found(
         // The name is right on some servers: the others lack the certificate.
         fix = import_steps(fix, cert, from.as_deref(), &lacking_names);
     } else {
-        // Nothing holds it: most likely renewed. Point the connector at the renewal (a near
-        // miss), else at the best certificate for what the inbound connector expects.
-        let near: Vec<&Certificate> = missing
-            .iter()
-            .flat_map(|(_, near, _)| near.iter().map(|(c, _)| *c))
-            .collect();
-        let near_ok: Vec<&Certificate> = near
-            .iter()
-            .copied()
-            .filter(|c| eligible(c, ctx.now))
-            .collect();
-        let servers: Vec<Option<String>> =
-            picks.per_server.iter().map(|(s, _)| s.clone()).collect();
-        let pattern = ctx
-            .certificate_inbound()
-            .first()
-            .map(|(_, t)| t.value.clone());
-        let host = sc
-            .fqdn
-            .as_ref()
-            .map(|f| f.value.clone())
-            .filter(|f| !is_internal_name(f));
-        let candidate =
-            newest(if near_ok.is_empty() { near } else { near_ok }, ctx.now).or_else(|| {
-                best_certificate(
-                    &certs_of(ctx.config, &servers),
-                    pattern.as_deref().map(Pattern::Sender),
-                    host.as_deref(),
-                    ctx.now,
-                )
-            });
-        let holder = candidate.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
-        match candidate
-            .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
-        {
-            Some((c, steps)) => {
-                fix = fix
-                    .say(format!(
-                        "Point the connector at the certificate the servers hold ({}):",
-                        cert_label(c)
-                    ))
-                    .then(steps);
-                let without: Vec<String> = servers
-                    .iter()
-                    .flatten()
-                    .filter(|s| !holds(ctx.config, s, c, ctx.now))
-                    .cloned()
-                    .collect();
-                fix = import_steps(fix, c, holder.as_deref(), &without);
-            }
-            None => {
-                fix = fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the connector from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }");
-            }
+        fix = point_at_renewal(ctx, fix, sc, picks, missing);
+    }
+    fix.say(format!("{}.", rerun_hcw("Or re-run")))
+}
+
+/// R2's fix when no server holds the certificate: most likely renewed. Point the connector
+/// at the renewal (a near miss), else at the best certificate for what the inbound
+/// connector expects.
+fn point_at_renewal(
+    ctx: &Ctx,
+    mut fix: Fix,
+    sc: &SendConnector,
+    picks: &Picks,
+    missing: &[Lacking],
+) -> Fix {
+    let near: Vec<&Certificate> = missing
+        .iter()
+        .flat_map(|(_, near, _)| near.iter().map(|(c, _)| *c))
+        .collect();
+    let near_ok: Vec<&Certificate> = near
+        .iter()
+        .copied()
+        .filter(|c| eligible(c, ctx.now))
+        .collect();
+    let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+    let pattern = ctx
+        .certificate_inbound()
+        .first()
+        .map(|(_, t)| t.value.clone());
+    let host = sc
+        .fqdn
+        .as_ref()
+        .map(|f| f.value.clone())
+        .filter(|f| !is_internal_name(f));
+    let candidate =
+        newest(if near_ok.is_empty() { near } else { near_ok }, ctx.now).or_else(|| {
+            best_certificate(
+                &certs_of(ctx.config, &servers),
+                pattern.as_deref().map(Pattern::Sender),
+                host.as_deref(),
+                ctx.now,
+            )
+        });
+    let holder = candidate.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
+    match candidate
+        .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
+    {
+        Some((c, steps)) => {
+            fix = fix
+                .say(format!(
+                    "Point the connector at the certificate the servers hold ({}):",
+                    cert_label(c)
+                ))
+                .then(steps);
+            let without: Vec<String> = servers
+                .iter()
+                .flatten()
+                .filter(|s| !holds(ctx.config, s, c, ctx.now))
+                .cloned()
+                .collect();
+            import_steps(fix, c, holder.as_deref(), &without)
+        }
+        None => {
+            fix.say("Import the renewed certificate on every source server (Import-ExchangeCertificate), enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the connector from its own Issuer and Subject: Get-ExchangeCertificate -Server <server> -Thumbprint <its thumbprint> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }")
         }
     }
-    fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
-    out.push(Finding::new(
-        Code::ExchangeSendCertificateNotFound,
-        Severity::Fail,
-        name,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
 }
 
 /// What a web page or forum adds to pasted text, folded away: link brackets around a URL
@@ -1491,6 +1568,9 @@ fn expiry_flaws(
     }
 }
 
+/// R4 for one certificate the send connector presents: its flaws as a finding, what the
+/// paste leaves open as an inconclusive one, and only an inconclusive one when Exchange may
+/// be taking another certificate of the same name.
 fn judge_send_certificate(
     ctx: &Ctx,
     out: &mut Vec<Finding>,
@@ -1520,38 +1600,24 @@ fn judge_send_certificate(
     );
     // Exchange may be taking another certificate of the same name: neither this one's flaws
     // nor a rival's are the connector's verdict.
-    let rival_flaws: Vec<String> = if p.order_doubt {
-        p.rivals
+    if p.order_doubt {
+        let rival_flaws: Vec<String> = p
+            .rivals
             .iter()
             .flat_map(|r| send_flaws(r, p.by_name, limits, now).0)
             .map(|(_, _, s)| s)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if p.order_doubt && (!flaws.is_empty() || !rival_flaws.is_empty()) {
-        let mut doubts = doubts;
-        let said: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
-        let which = if said.is_empty() {
-            format!("another of them {}", rival_flaws.join(" and "))
-        } else {
-            format!("this one {}", said.join(" and "))
-        };
-        doubts.add(
-            format!(
-                "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); {which}"
-            ),
-            ISO_DATES,
-        );
-        evidence.extend(doubts.lines.iter().cloned());
-        out.push(inconclusive(
-            name.clone(),
-            &what,
-            &doubts.why(),
-            evidence,
-            &doubts.hint(),
-        ));
-        return;
+            .collect();
+        if !flaws.is_empty() || !rival_flaws.is_empty() {
+            out.push(order_doubt(
+                name.clone(),
+                &what,
+                doubts,
+                evidence,
+                &flaws,
+                &rival_flaws,
+            ));
+            return;
+        }
     }
     if !doubts.is_empty() {
         let mut e = evidence.clone();
@@ -1567,6 +1633,47 @@ fn judge_send_certificate(
     let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
         return;
     };
+    let summary = unusable_summary(ctx, &name, &flaws, severity);
+    let fix = unusable_fix(ctx, sc, p, picks, &flaws, limits);
+    out.push(Finding::new(
+        Code::ExchangeCertificateUnusable,
+        severity,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R4 when other certificates match the connector's name and the paste's dates do not
+/// settle which one Exchange takes: inconclusive, saying whose flaws are in question.
+fn order_doubt(
+    name: String,
+    what: &str,
+    mut doubts: Doubts,
+    mut evidence: Vec<String>,
+    flaws: &Flaws,
+    rival_flaws: &[String],
+) -> Finding {
+    let said: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
+    let which = if said.is_empty() {
+        format!("another of them {}", rival_flaws.join(" and "))
+    } else {
+        format!("this one {}", said.join(" and "))
+    };
+    doubts.add(
+        format!(
+            "other certificates match its TlsCertificateName too, and the paste's NotBefore dates do not settle which one Exchange takes (the newest); {which}"
+        ),
+        ISO_DATES,
+    );
+    evidence.extend(doubts.lines.iter().cloned());
+    inconclusive(name, what, &doubts.why(), evidence, &doubts.hint())
+}
+
+/// R4's summary: expiry alone, a FAIL flaw (with why Exchange Online cares), or a WARN one.
+fn unusable_summary(ctx: &Ctx, name: &str, flaws: &Flaws, severity: Severity) -> String {
     let phrases: Vec<&str> = flaws.iter().map(|(_, _, s)| s.as_str()).collect();
     // Exchange Online recognises on-premises by this certificate when an inbound connector
     // is certificate-based (the wizard's default).
@@ -1578,10 +1685,10 @@ fn judge_send_certificate(
     } else {
         "Exchange Online cannot trust the certificate on-premises presents".to_string()
     };
-    let summary = if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
+    if flaws.iter().all(|(_, f, _)| *f == Flaw::Expiring) {
         format!(
             "the certificate the send connector {} presents to Exchange Online {}{}",
-            tick(&name),
+            tick(name),
             phrases.join(" and "),
             if attributed {
                 format!(
@@ -1594,26 +1701,16 @@ fn judge_send_certificate(
     } else if severity == Severity::Fail {
         format!(
             "the certificate the send connector {} presents to Exchange Online is unusable: it {}: {why}",
-            tick(&name),
+            tick(name),
             phrases.join(" and ")
         )
     } else {
         format!(
             "the certificate the send connector {} presents to Exchange Online may be refused: it {}",
-            tick(&name),
+            tick(name),
             phrases.join(" and ")
         )
-    };
-    let fix = unusable_fix(ctx, sc, p, picks, &flaws, limits);
-    out.push(Finding::new(
-        Code::ExchangeCertificateUnusable,
-        severity,
-        name,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    }
 }
 
 /// The fix for a send connector's unusable certificate: point it at the renewal when the
@@ -1660,88 +1757,118 @@ fn unusable_fix(
                 cert_label(cert)
             ));
         }
-        Some(r) => {
-            let holder = r.server.as_ref().map(|s| s.name().to_string());
-            if let Some(steps) = send_certificate_steps(sc, r, holder.as_deref(), now) {
-                fix = fix
-                    .say(format!(
-                        "The renewed certificate is already in the store: point the send connector at it ({}):",
-                        cert_label(r)
-                    ))
-                    .then(steps);
-            }
-            let without: Vec<String> = servers
-                .iter()
-                .flatten()
-                .filter(|s| !holds(ctx.config, s, r, now))
-                .cloned()
-                .collect();
-            fix = import_steps(fix, r, holder.as_deref(), &without);
-            if let Some(hc) = ctx.config.hybrid.first()
-                && names_already(
-                    hc.tls_certificate_name.as_ref(),
-                    hc.origin.format,
-                    cert,
-                    now,
-                )
-                && let Some(steps) = hybrid_certificate_steps(Some(hc), r, now)
-            {
-                fix = fix
-                    .say("The hybrid configuration names the old certificate too, and the next full run of the Hybrid Configuration Wizard would write it back: record the renewed one there as well:")
-                    .then(steps);
-            }
-        }
-        None if replace => {
-            if has(Flaw::NoKey)
-                && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned))
-            {
-                fix = fix.say("Its private key is missing (imported without it, or a request never completed): import it again from a PFX that holds the key (Import-ExchangeCertificate -Server <server> -FileData … -Password …), or point the connector at a certificate that has one.");
-            } else {
-                fix = fix.say("Install a valid certificate from a public CA (renew this one) on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the send connector from its own Issuer and Subject, which a renewal may change (Exchange Team blog, 2025):");
-                fix = fix.say(match send_connector_target(sc) {
-                    Some(t) => format!(
-                        "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object {{ {} }}",
-                        t.command("Set-SendConnector", "-TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\"")
-                    ),
-                    None => "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }".to_string(),
-                });
-                if ctx.config.hybrid.first().is_some_and(|hc| {
-                    names_already(
-                        hc.tls_certificate_name.as_ref(),
-                        hc.origin.format,
-                        cert,
-                        now,
-                    )
-                }) {
-                    fix = fix.say("The hybrid configuration names this certificate too: record the renewed one there as well (Set-HybridConfiguration -TlsCertificateName, built the same way).");
-                }
-            }
-        }
+        Some(r) => fix = point_at_send_renewal(ctx, fix, sc, cert, r, &servers),
+        None if replace => fix = replace_steps(ctx, fix, sc, cert, flaws),
         None => {}
     }
     if has(Flaw::NoSmtp) && !replace {
         fix = enable_smtp(fix, cert, &p.servers);
     }
     if has(Flaw::DoubtfulStatus) {
-        fix = fix.say("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server. See why Windows does not trust it (Windows PowerShell, as administrator, on the server that holds it; Exchange Team blog, 2025):");
-        fix = match cert
-            .thumbprint
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-        {
-            Some(t) => fix.run(
-                Shell::WindowsPowerShell,
-                format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
-            ),
-            None => fix.say(
-                "Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl",
-            ),
-        };
+        fix = test_certificate_steps(fix, cert);
     }
     if replace || has(Flaw::NoSmtp) {
         fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
     }
+    fix
+}
+
+/// R4's fix when the store holds the renewal: point the send connector at it, copy it to
+/// the servers that lack it, and record it in the hybrid configuration when that names the
+/// old certificate.
+fn point_at_send_renewal(
+    ctx: &Ctx,
+    mut fix: Fix,
+    sc: &SendConnector,
+    cert: &Certificate,
+    r: &Certificate,
+    servers: &[Option<String>],
+) -> Fix {
+    let now = ctx.now;
+    let holder = r.server.as_ref().map(|s| s.name().to_string());
+    if let Some(steps) = send_certificate_steps(sc, r, holder.as_deref(), now) {
+        fix = fix
+            .say(format!(
+                "The renewed certificate is already in the store: point the send connector at it ({}):",
+                cert_label(r)
+            ))
+            .then(steps);
+    }
+    let without: Vec<String> = servers
+        .iter()
+        .flatten()
+        .filter(|s| !holds(ctx.config, s, r, now))
+        .cloned()
+        .collect();
+    fix = import_steps(fix, r, holder.as_deref(), &without);
+    if let Some(hc) = ctx.config.hybrid.first()
+        && names_already(
+            hc.tls_certificate_name.as_ref(),
+            hc.origin.format,
+            cert,
+            now,
+        )
+        && let Some(steps) = hybrid_certificate_steps(Some(hc), r, now)
+    {
+        fix = fix
+            .say("The hybrid configuration names the old certificate too, and the next full run of the Hybrid Configuration Wizard would write it back: record the renewed one there as well:")
+            .then(steps);
+    }
+    fix
+}
+
+/// R4's fix when the certificate must be replaced and the store shows no renewal: import
+/// the key again when only the key is missing, else how to install and name a new one.
+fn replace_steps(
+    ctx: &Ctx,
+    mut fix: Fix,
+    sc: &SendConnector,
+    cert: &Certificate,
+    flaws: &Flaws,
+) -> Fix {
+    let now = ctx.now;
+    let has = |f: Flaw| flaws.iter().any(|(_, x, _)| *x == f);
+    if has(Flaw::NoKey) && !(has(Flaw::Expired) || has(Flaw::BadStatus) || has(Flaw::SelfSigned)) {
+        fix = fix.say("Its private key is missing (imported without it, or a request never completed): import it again from a PFX that holds the key (Import-ExchangeCertificate -Server <server> -FileData … -Password …), or point the connector at a certificate that has one.");
+    } else {
+        fix = fix.say("Install a valid certificate from a public CA (renew this one) on every source server, enable it for SMTP (Enable-ExchangeCertificate -Services SMTP, answering No when asked to replace the default SMTP certificate), then name it on the send connector from its own Issuer and Subject, which a renewal may change (Exchange Team blog, 2025):");
+        fix = fix.say(match send_connector_target(sc) {
+            Some(t) => format!(
+                "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object {{ {} }}",
+                t.command("Set-SendConnector", "-TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\"")
+            ),
+            None => "Get-ExchangeCertificate -Server <server> -Thumbprint <thumbprint of the renewed certificate> | ForEach-Object { Set-SendConnector <connector> -TlsCertificateName \"<I>$($_.Issuer)<S>$($_.Subject)\" }".to_string(),
+        });
+        if ctx.config.hybrid.first().is_some_and(|hc| {
+            names_already(
+                hc.tls_certificate_name.as_ref(),
+                hc.origin.format,
+                cert,
+                now,
+            )
+        }) {
+            fix = fix.say("The hybrid configuration names this certificate too: record the renewed one there as well (Set-HybridConfiguration -TlsCertificateName, built the same way).");
+        }
+    }
+    fix
+}
+
+/// R4's fix for a doubtful Status: what it means, and Test-Certificate to see why.
+fn test_certificate_steps(mut fix: Fix, cert: &Certificate) -> Fix {
+    fix = fix.say("Status RevocationCheckFailure: the server cannot reach the CA's revocation list or OCSP responder; Untrusted: its chain or root is missing on the server. See why Windows does not trust it (Windows PowerShell, as administrator, on the server that holds it; Exchange Team blog, 2025):");
+    fix = match cert
+        .thumbprint
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        Some(t) => fix.run(
+            Shell::WindowsPowerShell,
+            format!("Get-ChildItem Cert:\\LocalMachine\\My\\{t} | Test-Certificate | fl"),
+        ),
+        None => fix
+            .say("Get-ChildItem Cert:\\LocalMachine\\My\\<its thumbprint> | Test-Certificate | fl"),
+    };
     fix
 }
 
@@ -1820,37 +1947,7 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
     } else {
         Severity::Fail
     };
-    let how = match &sc.fqdn {
-        Some(f) => format!("the internal Fqdn {}", tick(&f.value)),
-        None => "no Fqdn".to_string(),
-    };
-    let mut evidence = vec![format!(
-        "{}: send connector {}: no TlsCertificateName, {how}",
-        ctx.at(sc.origin.loc),
-        tick(&name)
-    )];
-    for (server, sel) in &picks.per_server {
-        match sel {
-            Selection::Chosen { cert, .. } => evidence.push(format!(
-                "on {}: Exchange would present {}",
-                server_label(server),
-                cert_label(cert)
-            )),
-            Selection::NotFound { .. } => evidence.push(format!(
-                "on {}: no pasted certificate covers the name Exchange looks for, so it presents none",
-                server_label(server)
-            )),
-            _ => {}
-        }
-    }
-    for (c, t) in &inbound {
-        evidence.push(format!(
-            "{}: inbound connector {} recognises on-premises by the certificate name {} (TlsSenderCertificateName)",
-            ctx.at(t.loc),
-            tick(&inbound_name(c)),
-            tick(&t.value)
-        ));
-    }
+    let evidence = no_certificate_evidence(ctx, sc, picks, &inbound, &name);
     let picked_by = match &sc.fqdn {
         Some(f) => format!("its internal name {}", tick(&f.value)),
         None => "each source server's own name".to_string(),
@@ -1866,6 +1963,70 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
             tick(&name)
         ),
     };
+    let fix = no_certificate_fix(ctx, sc, picks, &inbound, &name);
+    out.push(Finding::new(
+        Code::ExchangeSendNoCertificate,
+        severity,
+        name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R7's evidence: what the connector names, what Exchange would present on each server, and
+/// the name each certificate-based inbound connector expects.
+fn no_certificate_evidence(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    picks: &Picks,
+    inbound: &[(&InboundConnector, &Text)],
+    name: &str,
+) -> Vec<String> {
+    let how = match &sc.fqdn {
+        Some(f) => format!("the internal Fqdn {}", tick(&f.value)),
+        None => "no Fqdn".to_string(),
+    };
+    let mut evidence = vec![format!(
+        "{}: send connector {}: no TlsCertificateName, {how}",
+        ctx.at(sc.origin.loc),
+        tick(name)
+    )];
+    for (server, sel) in &picks.per_server {
+        match sel {
+            Selection::Chosen { cert, .. } => evidence.push(format!(
+                "on {}: Exchange would present {}",
+                server_label(server),
+                cert_label(cert)
+            )),
+            Selection::NotFound { .. } => evidence.push(format!(
+                "on {}: no pasted certificate covers the name Exchange looks for, so it presents none",
+                server_label(server)
+            )),
+            _ => {}
+        }
+    }
+    for (c, t) in inbound {
+        evidence.push(format!(
+            "{}: inbound connector {} recognises on-premises by the certificate name {} (TlsSenderCertificateName)",
+            ctx.at(t.loc),
+            tick(&inbound_name(c)),
+            tick(&t.value)
+        ));
+    }
+    evidence
+}
+
+/// R7's fix: name the best pasted certificate for what the inbound connector expects (and
+/// optionally a public Fqdn on it), else how to install one; or re-run HCW.
+fn no_certificate_fix(
+    ctx: &Ctx,
+    sc: &SendConnector,
+    picks: &Picks,
+    inbound: &[(&InboundConnector, &Text)],
+    name: &str,
+) -> Fix {
     let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
     let pattern = inbound.first().map(|(_, t)| t.value.clone());
     let candidate = if ctx.has_certificates() {
@@ -1881,7 +2042,7 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::send_no_certificate",
-        &[&name, pattern.as_deref().unwrap_or_default()],
+        &[name, pattern.as_deref().unwrap_or_default()],
     );
     match candidate {
         Some(c) => {
@@ -1917,20 +2078,21 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
             ));
         }
     }
-    fix = fix.say("Or re-run the Hybrid Configuration Wizard, which sets TlsCertificateName from the certificate you choose.");
-    out.push(Finding::new(
-        Code::ExchangeSendNoCertificate,
-        severity,
-        name,
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    fix.say("Or re-run the Hybrid Configuration Wizard, which sets TlsCertificateName from the certificate you choose.")
 }
 
 // ---------------------------------------------------------------------------------------
 // R12 — the send connector's TLS policy.
+
+/// What R12 found wrong with a send connector's TLS policy: the evidence lines, the
+/// problems in words, and the parameters that put each right (only what is wrong goes into
+/// the command: it never sets a value to itself).
+#[derive(Default)]
+struct PolicyGaps {
+    evidence: Vec<String>,
+    problems: Vec<&'static str>,
+    args: Vec<String>,
+}
 
 /// R12 `sc-tls-policy`: the send connector to Exchange Online does not require TLS, does not
 /// validate Exchange Online's certificate against the service domain, or does not carry the
@@ -1938,110 +2100,35 @@ fn send_no_certificate(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector, pi
 fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
     let name = send_name(sc);
     let at = ctx.at(sc.origin.loc);
-    let cloud = send_cloud(sc);
-    let want = cloud.unwrap_or(Cloud::Worldwide).tls_domain();
-    // A full `fl` prints every property: a blank TlsAuthLevel or TlsDomain then means "not
-    // set". From a partial paste (| fl Name,RequireTLS) an absent one means nothing.
-    let full = printed_in_full(sc);
-    let mut evidence = Vec::new();
-    let mut problems = Vec::new();
-    // Only what is wrong goes into the command: it never sets a value to itself.
-    let mut args: Vec<String> = Vec::new();
-    let tls_domain = ps_quote(want).unwrap_or_default();
+    let want = send_cloud(sc).unwrap_or(Cloud::Worldwide).tls_domain();
+    let mut gaps = PolicyGaps::default();
     if sc.require_tls == Some(false) {
-        evidence.push(format!(
+        gaps.evidence.push(format!(
             "{at}: send connector {}: RequireTLS `False`",
             tick(&name)
         ));
-        problems.push("does not require TLS");
-        args.push("-RequireTLS $true".to_string());
+        gaps.problems.push("does not require TLS");
+        gaps.args.push("-RequireTLS $true".to_string());
     }
-    let level = sc.tls_auth_level.as_deref().map(str::trim);
-    let weak_level = match level {
-        Some(l)
-            if l.eq_ignore_ascii_case("DomainValidation")
-                || l.eq_ignore_ascii_case("CertificateValidation") =>
-        {
-            false
-        }
-        Some(l) => {
-            evidence.push(format!(
-                "{at}: send connector {}: TlsAuthLevel {}",
-                tick(&name),
-                tick(l)
-            ));
-            true
-        }
-        None if full => {
-            evidence.push(format!(
-                "{at}: send connector {}: TlsAuthLevel is blank (not set)",
-                tick(&name)
-            ));
-            true
-        }
-        None => false,
-    };
-    if weak_level {
-        problems.push("does not validate Exchange Online's certificate");
-        args.push(format!(
-            "-TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"
-        ));
-    }
-    if level.is_some_and(|l| l.eq_ignore_ascii_case("DomainValidation")) {
-        match sc
-            .tls_domain
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
-            Some(d) => {
-                let theirs = Cloud::ALL.into_iter().find(|c| lower(d) == c.tls_domain());
-                let wrong = match (theirs, cloud) {
-                    (None, _) => true,
-                    (Some(t), Some(c)) => t != c,
-                    (Some(_), None) => false,
-                };
-                if wrong {
-                    evidence.push(format!(
-                        "{at}: send connector {}: TlsDomain {} with DomainValidation; Exchange Online's certificate is for {}",
-                        tick(&name),
-                        tick(d),
-                        tick(want)
-                    ));
-                    problems
-                        .push("validates Exchange Online's certificate against the wrong domain");
-                    args.push(format!("-TlsDomain {tls_domain}"));
-                }
-            }
-            None if full => {
-                evidence.push(format!(
-                    "{at}: send connector {}: DomainValidation with a blank TlsDomain: the certificate is compared with the recipient's domain, which Exchange Online's certificate does not carry",
-                    tick(&name)
-                ));
-                problems
-                    .push("validates Exchange Online's certificate against the recipient domain");
-                args.push(format!("-TlsDomain {tls_domain}"));
-            }
-            None => {}
-        }
-    }
-    if !problems.is_empty() {
+    weak_auth_level(&at, sc, &name, &mut gaps);
+    wrong_tls_domain(&at, sc, &name, &mut gaps);
+    if !gaps.problems.is_empty() {
         let summary = format!(
             "the send connector {} to Exchange Online {}: mail to the cloud can go unencrypted or to a server that is not Exchange Online",
             tick(&name),
-            problems.join(", ")
+            gaps.problems.join(", ")
         );
         let fix = on_target(
             Fix::new(
                 Family::Exchange,
                 "exchange::online::send_tls_policy",
-                &[&name, want, &args.join(" ")],
+                &[&name, want, &gaps.args.join(" ")],
             )
             .say("Require TLS and validate Exchange Online's certificate, as the Hybrid Configuration Wizard sets it:"),
             EMS,
             send_connector_target(sc).as_ref(),
             "Set-SendConnector",
-            &args.join(" "),
+            &gaps.args.join(" "),
         );
         out.push(Finding::new(
             Code::ExchangeSendTlsPolicy,
@@ -2049,12 +2136,99 @@ fn send_tls_policy(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
             name.clone(),
             Vec::new(),
             summary,
-            evidence,
+            gaps.evidence,
             fix,
         ));
     }
     if sc.cloud_services_mail_enabled == Some(false) {
         cloud_services_mail_off(ctx, out, sc);
+    }
+}
+
+/// R12: a TlsAuthLevel that does not validate Exchange Online's certificate. A full `fl`
+/// prints every property: a blank TlsAuthLevel then means "not set"; from a partial paste
+/// (| fl Name,RequireTLS) an absent one means nothing.
+fn weak_auth_level(at: &str, sc: &SendConnector, name: &str, gaps: &mut PolicyGaps) {
+    let want = send_cloud(sc).unwrap_or(Cloud::Worldwide).tls_domain();
+    let tls_domain = ps_quote(want).unwrap_or_default();
+    let weak_level = match sc.tls_auth_level.as_deref().map(str::trim) {
+        Some(l)
+            if l.eq_ignore_ascii_case("DomainValidation")
+                || l.eq_ignore_ascii_case("CertificateValidation") =>
+        {
+            false
+        }
+        Some(l) => {
+            gaps.evidence.push(format!(
+                "{at}: send connector {}: TlsAuthLevel {}",
+                tick(name),
+                tick(l)
+            ));
+            true
+        }
+        None if printed_in_full(sc) => {
+            gaps.evidence.push(format!(
+                "{at}: send connector {}: TlsAuthLevel is blank (not set)",
+                tick(name)
+            ));
+            true
+        }
+        None => false,
+    };
+    if weak_level {
+        gaps.problems
+            .push("does not validate Exchange Online's certificate");
+        gaps.args.push(format!(
+            "-TlsAuthLevel DomainValidation -TlsDomain {tls_domain}"
+        ));
+    }
+}
+
+/// R12: DomainValidation against a TlsDomain that is not Exchange Online's service domain (or
+/// against the recipient's domain, when TlsDomain is blank in a full paste).
+fn wrong_tls_domain(at: &str, sc: &SendConnector, name: &str, gaps: &mut PolicyGaps) {
+    let level = sc.tls_auth_level.as_deref().map(str::trim);
+    if !level.is_some_and(|l| l.eq_ignore_ascii_case("DomainValidation")) {
+        return;
+    }
+    let cloud = send_cloud(sc);
+    let want = cloud.unwrap_or(Cloud::Worldwide).tls_domain();
+    let tls_domain = ps_quote(want).unwrap_or_default();
+    match sc
+        .tls_domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => {
+            let theirs = Cloud::ALL.into_iter().find(|c| lower(d) == c.tls_domain());
+            let wrong = match (theirs, cloud) {
+                (None, _) => true,
+                (Some(t), Some(c)) => t != c,
+                (Some(_), None) => false,
+            };
+            if wrong {
+                gaps.evidence.push(format!(
+                    "{at}: send connector {}: TlsDomain {} with DomainValidation; Exchange Online's certificate is for {}",
+                    tick(name),
+                    tick(d),
+                    tick(want)
+                ));
+                gaps.problems
+                    .push("validates Exchange Online's certificate against the wrong domain");
+                gaps.args.push(format!("-TlsDomain {tls_domain}"));
+            }
+        }
+        None if printed_in_full(sc) => {
+            gaps.evidence.push(format!(
+                "{at}: send connector {}: DomainValidation with a blank TlsDomain: the certificate is compared with the recipient's domain, which Exchange Online's certificate does not carry",
+                tick(name)
+            ));
+            gaps.problems
+                .push("validates Exchange Online's certificate against the recipient domain");
+            gaps.args.push(format!("-TlsDomain {tls_domain}"));
+        }
+        None => {}
     }
 }
 
@@ -2177,7 +2351,7 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
     let inbound = ctx.certificate_inbound();
     // The connector a fix changes: the wizard's, else the first.
-    let Some(&(primary, primary_pattern)) = inbound
+    let Some(&primary) = inbound
         .iter()
         .find(|(c, _)| {
             c.connector_source
@@ -2188,7 +2362,6 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    let in_name = inbound_name(primary);
     let sends: Vec<&SendConnector> = ctx
         .exo_sends
         .iter()
@@ -2196,219 +2369,288 @@ fn sender_certificate_mismatch(ctx: &Ctx, out: &mut Vec<Finding>) {
         .filter(|sc| sc.enabled != Some(false) && !no_identity(sc))
         .collect();
     for sc in &sends {
-        let sc_name = send_name(sc);
-        let picks = ctx.send_picks(sc);
-        let mut bad: Vec<String> = Vec::new();
-        let mut bad_cert: Option<&Certificate> = None;
-        let mut doubts = Doubts::default();
-        for (server, sel) in &picks.per_server {
-            let on = server_label(server);
-            match sel {
-                Selection::Chosen {
-                    cert, assumption, ..
-                } => match cert_names(cert, ctx.now) {
-                    None => doubts.add(
-                        format!("on {on}: the names of {} are not in the paste", cert_label(cert)),
-                        ALL_NAMES,
-                    ),
-                    Some(names) => {
-                        let results: Vec<PatternMatch> = inbound
-                            .iter()
-                            .map(|(_, p)| Pattern::Sender(&p.value).matches(&names))
-                            .collect();
-                        if results.iter().any(|r| matches!(r, PatternMatch::Yes(_))) {
-                            continue;
-                        }
-                        let whys: Vec<&String> = results
-                            .iter()
-                            .filter_map(|r| match r {
-                                PatternMatch::Doubt(why) => Some(why),
-                                _ => None,
-                            })
-                            .collect();
-                        if whys.is_empty() {
-                            let mut line = format!(
-                                "on {on}: the send connector presents {} (its names: {})",
-                                cert_label(cert),
-                                names_label(&names)
-                            );
-                            if let Some(a) = assumption {
-                                line.push_str(&format!(" ({a})"));
-                            }
-                            bad.push(line);
-                            bad_cert.get_or_insert(cert);
-                        }
-                        for why in whys {
-                            let hint = if why.contains("only some") {
-                                ALL_NAMES
-                            } else {
-                                NAME_DOUBT
-                            };
-                            doubts.add(format!("on {on}: {why}"), hint);
-                        }
-                    }
-                },
-                Selection::NotFound {
-                    sought: Sought::Fqdn(h) | Sought::ServerName(h),
-                    ..
-                } => bad.push(format!(
-                    "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
-                    tick(h)
-                )),
-                // R2 and R17 report a TlsCertificateName that names nothing.
-                Selection::NotFound { .. } | Selection::Invalid(_) => {}
-                Selection::Unknown(why) => doubts.add(
-                    format!("on {on}: {why}"),
-                    unknown_hint(why, server.as_deref()),
-                ),
-            }
-        }
-        if picks.cut {
-            doubts.add(
-                "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
-                ALL_SOURCE_SERVERS,
-            );
-        }
-        let mut evidence: Vec<String> = inbound
-            .iter()
-            .map(|(c, p)| {
-                format!(
-                    "{}: inbound connector {}: TlsSenderCertificateName {}",
-                    ctx.at(p.loc),
-                    tick(&inbound_name(c)),
-                    tick(&p.value)
-                )
-            })
-            .collect();
-        evidence.push(match &sc.tls_certificate_name {
-            Some(t) => format!(
-                "{}: send connector {}: TlsCertificateName {}",
-                ctx.at(t.loc),
-                tick(&sc_name),
-                tick(&t.value)
-            ),
-            None => format!(
-                "{}: send connector {}: no TlsCertificateName; Fqdn {}",
-                ctx.at(sc.origin.loc),
-                tick(&sc_name),
-                sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
-            ),
-        });
-        let expected = if inbound.len() == 1 {
-            format!("inbound connector {} expects", tick(&in_name))
-        } else {
-            format!(
-                "one of the {} certificate-based inbound connectors expects",
-                inbound.len()
-            )
-        };
-        let what = format!(
-            "whether send connector {} presents the certificate name {expected}",
-            tick(&sc_name)
+        sender_mismatch_of(ctx, out, &inbound, primary, sc, sends.len() > 1);
+    }
+}
+
+/// What R3 found on the servers of one send connector: the lines that show a mismatch, the
+/// first certificate that does not match, and the doubts.
+#[derive(Default)]
+struct SenderVerdict<'a> {
+    bad: Vec<String>,
+    bad_cert: Option<&'a Certificate>,
+    doubts: Doubts,
+}
+
+/// R3 for one send connector (`several`: more than one send connector leads to Exchange
+/// Online, so one that does not provably serve this tenant is only inconclusive).
+fn sender_mismatch_of(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    inbound: &[(&InboundConnector, &Text)],
+    (primary, primary_pattern): (&InboundConnector, &Text),
+    sc: &SendConnector,
+    several: bool,
+) {
+    let in_name = inbound_name(primary);
+    let sc_name = send_name(sc);
+    let picks = ctx.send_picks(sc);
+    let mut verdict = SenderVerdict::default();
+    for (server, sel) in &picks.per_server {
+        judge_sender_selection(ctx, inbound, server, sel, &mut verdict);
+    }
+    let SenderVerdict {
+        bad,
+        bad_cert,
+        mut doubts,
+    } = verdict;
+    if picks.cut {
+        doubts.add(
+            "SourceTransportServers is cut in the paste: the servers it does not show were not checked".to_string(),
+            ALL_SOURCE_SERVERS,
         );
-        if bad.is_empty() {
-            if !doubts.is_empty() {
-                evidence.extend(doubts.lines.iter().cloned());
-                out.push(inconclusive(
-                    in_name.clone(),
-                    &what,
-                    &doubts.why(),
-                    evidence,
-                    &doubts.hint(),
-                ));
-            }
-            continue;
-        }
-        evidence.extend(bad.iter().cloned());
-        evidence.extend(doubts.lines.iter().cloned());
-        if sends.len() > 1 && !serves_tenant(ctx, sc) {
+    }
+    let mut evidence = sender_evidence(ctx, inbound, sc, &sc_name);
+    let what = sender_what(inbound.len(), &in_name, &sc_name);
+    if bad.is_empty() {
+        if !doubts.is_empty() {
+            evidence.extend(doubts.lines.iter().cloned());
             out.push(inconclusive(
                 in_name.clone(),
                 &what,
-                "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+                &doubts.why(),
                 evidence,
-                "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+                &doubts.hint(),
             ));
-            continue;
         }
-        let summary = if inbound.len() == 1 {
-            format!(
-                "the inbound connector {} expects the certificate name {} from on-premises, but the send connector {} presents another: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
-                tick(&in_name),
-                tick(&primary_pattern.value),
-                tick(&sc_name)
-            )
-        } else {
-            format!(
-                "none of the {} certificate-based inbound connectors expects a name on the certificate the send connector {} presents: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
-                inbound.len(),
-                tick(&sc_name)
-            )
-        };
-        let mut fix = Fix::new(
-            Family::ExchangeOnline,
-            "exchange::online::sender_certificate_name",
-            &[&in_name, &primary_pattern.value, &sc_name],
-        );
-        if let Some(cert) = bad_cert
-            && eligible(cert, ctx.now)
-            && let Some(n) = name_on(cert, ctx.now)
-            && let Some(q) = ps_quote(&n)
-        {
-            fix = fix.say(format!(
-                "Either have {} expect the name the send connector's certificate carries (Exchange Online PowerShell):",
-                tick(&in_name)
-            ));
-            fix = on_target(
-                fix,
-                EXO,
-                inbound_connector_target(primary).as_ref(),
-                "Set-InboundConnector",
-                &format!("-TlsSenderCertificateName {q}"),
-            );
-            fix.key.values.push(n);
-        }
-        let servers: Vec<Option<String>> =
-            picks.per_server.iter().map(|(s, _)| s.clone()).collect();
-        let best = best_certificate(
-            &certs_of(ctx.config, &servers),
-            Some(Pattern::Sender(&primary_pattern.value)),
-            None,
-            ctx.now,
-        );
-        let holder = best.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
-        match best
-            .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
-        {
-            Some((c, steps)) => {
-                fix = fix
-                    .say(format!(
-                        "Or have the send connector present a certificate whose name is {} ({}):",
-                        plain(&primary_pattern.value),
-                        cert_label(c)
-                    ))
-                    .then(steps);
-            }
-            None => {
-                fix = fix.say(format!(
-                    "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
-                    plain(&primary_pattern.value)
-                ));
-            }
-        }
-        fix = fix.say(
-            "Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.",
-        );
-        out.push(Finding::new(
-            Code::ExchangeSenderCertificateNameMismatch,
-            Severity::Fail,
-            in_name.clone(),
-            Vec::new(),
-            summary,
-            evidence,
-            fix,
-        ));
+        return;
     }
+    evidence.extend(bad.iter().cloned());
+    evidence.extend(doubts.lines.iter().cloned());
+    if several && !serves_tenant(ctx, sc) {
+        out.push(inconclusive(
+            in_name.clone(),
+            &what,
+            "several send connectors lead to Exchange Online and nothing pasted says which one serves this tenant (paste Get-AcceptedDomain from Exchange Online)",
+            evidence,
+            "Paste Get-AcceptedDomain from Exchange Online PowerShell: the send connector whose address space is the tenant's coexistence domain is the one that matters.",
+        ));
+        return;
+    }
+    let summary = sender_summary(inbound.len(), &in_name, &primary_pattern.value, &sc_name);
+    let fix = sender_mismatch_fix(ctx, (primary, primary_pattern), sc, &picks, bad_cert);
+    out.push(Finding::new(
+        Code::ExchangeSenderCertificateNameMismatch,
+        Severity::Fail,
+        in_name.clone(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// What R3 checks for one send connector (`count` certificate-based inbound connectors).
+fn sender_what(count: usize, in_name: &str, sc_name: &str) -> String {
+    let expected = if count == 1 {
+        format!("inbound connector {} expects", tick(in_name))
+    } else {
+        format!("one of the {count} certificate-based inbound connectors expects")
+    };
+    format!(
+        "whether send connector {} presents the certificate name {expected}",
+        tick(sc_name)
+    )
+}
+
+/// R3's summary for one send connector (`count` certificate-based inbound connectors).
+fn sender_summary(count: usize, in_name: &str, pattern: &str, sc_name: &str) -> String {
+    if count == 1 {
+        format!(
+            "the inbound connector {} expects the certificate name {} from on-premises, but the send connector {} presents another: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
+            tick(in_name),
+            tick(pattern),
+            tick(sc_name)
+        )
+    } else {
+        format!(
+            "none of the {count} certificate-based inbound connectors expects a name on the certificate the send connector {} presents: Exchange Online rejects relayed mail and does not treat on-premises mail as internal ({ATTRIBUTION_NDRS})",
+            tick(sc_name)
+        )
+    }
+}
+
+/// R3 on one source server: a certificate whose names match no inbound connector's pattern
+/// (or no certificate at all) is bad; names that are not all shown, or a comparison
+/// Exchange Online does not document, are doubts.
+fn judge_sender_selection<'a>(
+    ctx: &Ctx,
+    inbound: &[(&InboundConnector, &Text)],
+    server: &Option<String>,
+    sel: &Selection<'a>,
+    verdict: &mut SenderVerdict<'a>,
+) {
+    let on = server_label(server);
+    match sel {
+        Selection::Chosen {
+            cert, assumption, ..
+        } => match cert_names(cert, ctx.now) {
+            None => verdict.doubts.add(
+                format!("on {on}: the names of {} are not in the paste", cert_label(cert)),
+                ALL_NAMES,
+            ),
+            Some(names) => {
+                let results: Vec<PatternMatch> = inbound
+                    .iter()
+                    .map(|(_, p)| Pattern::Sender(&p.value).matches(&names))
+                    .collect();
+                if results.iter().any(|r| matches!(r, PatternMatch::Yes(_))) {
+                    return;
+                }
+                let whys: Vec<&String> = results
+                    .iter()
+                    .filter_map(|r| match r {
+                        PatternMatch::Doubt(why) => Some(why),
+                        _ => None,
+                    })
+                    .collect();
+                if whys.is_empty() {
+                    let mut line = format!(
+                        "on {on}: the send connector presents {} (its names: {})",
+                        cert_label(cert),
+                        names_label(&names)
+                    );
+                    if let Some(a) = assumption {
+                        line.push_str(&format!(" ({a})"));
+                    }
+                    verdict.bad.push(line);
+                    verdict.bad_cert.get_or_insert(cert);
+                }
+                for why in whys {
+                    let hint = if why.contains("only some") {
+                        ALL_NAMES
+                    } else {
+                        NAME_DOUBT
+                    };
+                    verdict.doubts.add(format!("on {on}: {why}"), hint);
+                }
+            }
+        },
+        Selection::NotFound {
+            sought: Sought::Fqdn(h) | Sought::ServerName(h),
+            ..
+        } => verdict.bad.push(format!(
+            "on {on}: no pasted certificate covers {}, the name Exchange looks for, so the send connector presents none",
+            tick(h)
+        )),
+        // R2 and R17 report a TlsCertificateName that names nothing.
+        Selection::NotFound { .. } | Selection::Invalid(_) => {}
+        Selection::Unknown(why) => verdict.doubts.add(
+            format!("on {on}: {why}"),
+            unknown_hint(why, server.as_deref()),
+        ),
+    }
+}
+
+/// R3's evidence: every inbound connector's expected name, and what the send connector names.
+fn sender_evidence(
+    ctx: &Ctx,
+    inbound: &[(&InboundConnector, &Text)],
+    sc: &SendConnector,
+    sc_name: &str,
+) -> Vec<String> {
+    let mut evidence: Vec<String> = inbound
+        .iter()
+        .map(|(c, p)| {
+            format!(
+                "{}: inbound connector {}: TlsSenderCertificateName {}",
+                ctx.at(p.loc),
+                tick(&inbound_name(c)),
+                tick(&p.value)
+            )
+        })
+        .collect();
+    evidence.push(match &sc.tls_certificate_name {
+        Some(t) => format!(
+            "{}: send connector {}: TlsCertificateName {}",
+            ctx.at(t.loc),
+            tick(sc_name),
+            tick(&t.value)
+        ),
+        None => format!(
+            "{}: send connector {}: no TlsCertificateName; Fqdn {}",
+            ctx.at(sc.origin.loc),
+            tick(sc_name),
+            sc.fqdn.as_ref().map(|f| tick(&f.value)).unwrap_or_default()
+        ),
+    });
+    evidence
+}
+
+/// R3's fix: have the inbound connector expect the name the certificate carries, or have the
+/// send connector present a certificate with the expected name, or re-run HCW.
+fn sender_mismatch_fix(
+    ctx: &Ctx,
+    (primary, primary_pattern): (&InboundConnector, &Text),
+    sc: &SendConnector,
+    picks: &Picks,
+    bad_cert: Option<&Certificate>,
+) -> Fix {
+    let in_name = inbound_name(primary);
+    let sc_name = send_name(sc);
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::sender_certificate_name",
+        &[&in_name, &primary_pattern.value, &sc_name],
+    );
+    if let Some(cert) = bad_cert
+        && eligible(cert, ctx.now)
+        && let Some(n) = name_on(cert, ctx.now)
+        && let Some(q) = ps_quote(&n)
+    {
+        fix = fix.say(format!(
+            "Either have {} expect the name the send connector's certificate carries (Exchange Online PowerShell):",
+            tick(&in_name)
+        ));
+        fix = on_target(
+            fix,
+            EXO,
+            inbound_connector_target(primary).as_ref(),
+            "Set-InboundConnector",
+            &format!("-TlsSenderCertificateName {q}"),
+        );
+        fix.key.values.push(n);
+    }
+    let servers: Vec<Option<String>> = picks.per_server.iter().map(|(s, _)| s.clone()).collect();
+    let best = best_certificate(
+        &certs_of(ctx.config, &servers),
+        Some(Pattern::Sender(&primary_pattern.value)),
+        None,
+        ctx.now,
+    );
+    let holder = best.and_then(|c| c.server.as_ref().map(|s| s.name().to_string()));
+    match best
+        .and_then(|c| send_certificate_steps(sc, c, holder.as_deref(), ctx.now).map(|s| (c, s)))
+    {
+        Some((c, steps)) => {
+            fix = fix
+                .say(format!(
+                    "Or have the send connector present a certificate whose name is {} ({}):",
+                    plain(&primary_pattern.value),
+                    cert_label(c)
+                ))
+                .then(steps);
+        }
+        None => {
+            fix = fix.say(format!(
+                "Or install a certificate whose name is {} and name it in the send connector's TlsCertificateName.",
+                plain(&primary_pattern.value)
+            ));
+        }
+    }
+    fix.say(
+        "Or re-run the Hybrid Configuration Wizard, which sets both sides from one certificate.",
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2570,214 +2812,267 @@ fn tls_domain_not_on_certificate(ctx: &Ctx, out: &mut Vec<Finding>) {
         return;
     }
     for oc in &ctx.outbound {
-        if oc.enabled == Some(false)
-            || !oc
-                .tls_settings
-                .as_deref()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("DomainValidation"))
-        {
-            continue;
+        if let Some(domain) = validated_tls_domain(oc) {
+            tls_domain_of(ctx, out, oc, domain);
         }
-        let Some(domain) = oc
-            .tls_domain
+    }
+}
+
+/// The `TlsDomain` an enabled outbound connector validates on-premises' certificate against
+/// (`TlsSettings DomainValidation`), if any.
+fn validated_tls_domain(oc: &OutboundConnector) -> Option<&str> {
+    if oc.enabled == Some(false)
+        || !oc
+            .tls_settings
             .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        else {
-            continue;
-        };
-        let oc_name = outbound_name(oc);
-        let (rcs, absent) = receiving(ctx);
-        let mut bad: Vec<String> = Vec::new();
-        let mut bad_rc: Vec<(&ReceiveConnector, &Certificate)> = Vec::new();
-        let mut doubts = Doubts::default();
-        for s in &absent {
-            // An Edge server is named `EDGE01 (Edge)`: the command wants the name alone.
-            let server = s.trim_end_matches(" (Edge)");
-            doubts.add(
-                format!("no hybrid receive connector of {} was pasted", plain(s)),
-                match ps_quote(server) {
-                    Some(q) => format!(
-                        "Paste Get-ReceiveConnector -Server {q} | fl (the connectors of that server), then run the check again."
-                    ),
-                    None => "Paste Get-ReceiveConnector -Server <server> | fl for every receiving server, then run the check again.".to_string(),
-                },
-            );
-        }
-        for rc in rcs {
-            if rc.enabled == Some(false)
-                || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
-            {
-                // No STARTTLS at all on it: the receive rules say so.
-                continue;
-            }
-            let server = receive_server(rc);
-            let rc_name = receive_name(rc);
-            match select::select(
-                ctx.config,
-                rc.tls_certificate_name.as_ref(),
-                rc.fqdn.as_ref(),
-                server.as_deref(),
-                rc.origin.format,
-                ctx.now,
-            ) {
-                Selection::Chosen { cert, .. } => match cert_names(cert, ctx.now) {
-                    None => doubts.add(
-                        format!(
-                            "the names of the certificate {} presents are not in the paste",
-                            tick(&rc_name)
-                        ),
-                        ALL_NAMES,
-                    ),
-                    Some(names) => match Pattern::TlsDomain(domain).matches(&names) {
-                        PatternMatch::Yes(_) => {}
-                        PatternMatch::No => {
-                            bad.push(format!(
-                                "{}: receive connector {} presents {} (its names: {})",
-                                ctx.at(rc.origin.loc),
-                                tick(&rc_name),
-                                cert_label(cert),
-                                names_label(&names)
-                            ));
-                            bad_rc.push((rc, cert));
-                        }
-                        PatternMatch::Doubt(why) => {
-                            let hint = if why.contains("only some") {
-                                ALL_NAMES
-                            } else {
-                                NAME_DOUBT
-                            };
-                            doubts
-                                .add(format!("receive connector {}: {why}", tick(&rc_name)), hint);
-                        }
-                    },
-                },
-                // R1, R6 and R17 (receive side) report a connector that presents nothing.
-                Selection::NotFound { .. } | Selection::Invalid(_) => {}
-                Selection::Unknown(why) => doubts.add(
-                    format!("receive connector {}: {why}", tick(&rc_name)),
-                    unknown_hint(&why, server.as_deref()),
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("DomainValidation"))
+    {
+        return None;
+    }
+    oc.tls_domain
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+}
+
+/// What R8 found on the hybrid receive connectors: the lines that show a mismatch, the
+/// connectors with the certificate each presents, and the doubts.
+#[derive(Default)]
+struct DomainVerdict<'a> {
+    bad: Vec<String>,
+    bad_rc: Vec<(&'a ReceiveConnector, &'a Certificate)>,
+    doubts: Doubts,
+}
+
+/// R8 for one outbound connector and the `TlsDomain` it validates.
+fn tls_domain_of(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector, domain: &str) {
+    let oc_name = outbound_name(oc);
+    let (rcs, absent) = receiving(ctx);
+    let mut verdict = DomainVerdict::default();
+    for s in &absent {
+        // An Edge server is named `EDGE01 (Edge)`: the command wants the name alone.
+        let server = s.trim_end_matches(" (Edge)");
+        verdict.doubts.add(
+            format!("no hybrid receive connector of {} was pasted", plain(s)),
+            match ps_quote(server) {
+                Some(q) => format!(
+                    "Paste Get-ReceiveConnector -Server {q} | fl (the connectors of that server), then run the check again."
                 ),
-            }
-        }
-        let mut evidence = vec![format!(
-            "{}: outbound connector {}: TlsSettings `DomainValidation`, TlsDomain {}",
-            ctx.at(oc.origin.loc),
-            tick(&oc_name),
-            tick(domain)
-        )];
-        let what = format!(
-            "whether the certificate on-premises presents carries the TlsDomain {} of outbound connector {}",
-            tick(domain),
-            tick(&oc_name)
+                None => "Paste Get-ReceiveConnector -Server <server> | fl for every receiving server, then run the check again.".to_string(),
+            },
         );
-        if bad.is_empty() {
-            if !doubts.is_empty() {
-                evidence.extend(doubts.lines.iter().cloned());
-                out.push(inconclusive(
-                    oc_name.clone(),
-                    &what,
-                    &doubts.why(),
-                    evidence,
-                    &doubts.hint(),
-                ));
-            }
+    }
+    for rc in rcs {
+        if rc.enabled == Some(false)
+            || rc.auth_mechanism.as_ref().and_then(|a| a.has("Tls")) == Some(false)
+        {
+            // No STARTTLS at all on it: the receive rules say so.
             continue;
         }
-        evidence.extend(bad.iter().cloned());
-        evidence.extend(doubts.lines.iter().cloned());
-        let summary = format!(
-            "Exchange Online validates on-premises' certificate against TlsDomain {} (outbound connector {}), but the hybrid receive connector presents a certificate without that name: mail from the cloud to on-premises is deferred ({SUBJECT_MISMATCH})",
-            tick(domain),
-            tick(&oc_name)
-        );
-        let mut fix = Fix::new(
-            Family::ExchangeOnline,
-            "exchange::online::tls_domain_not_on_certificate",
-            &[&oc_name, domain],
-        );
-        // Only a CA-issued certificate can pass DomainValidation: a TlsDomain that names the
-        // self-signed certificate would still fail.
-        let presented: Vec<&Certificate> = bad_rc.iter().map(|(_, c)| *c).collect();
-        let same = presented.windows(2).all(|w| {
-            std::ptr::eq(w[0], w[1])
-                || (w[0].thumbprint.is_some() && w[0].thumbprint == w[1].thumbprint)
-        });
-        if same
-            && let Some(cert) = presented.first()
-            && eligible(cert, ctx.now)
-            && let Some(n) = name_on(cert, ctx.now)
-            && let Some(q) = ps_quote(&n)
-        {
-            fix = fix.say(
-                "Either validate the name the certificate carries (Exchange Online PowerShell):",
-            );
-            fix = on_target(
-                fix,
-                EXO,
-                outbound_connector_target(oc).as_ref(),
-                "Set-OutboundConnector",
-                &format!("-TlsDomain {q}"),
-            );
-            fix.key.values.push(n);
-        }
-        let mut pointed = false;
-        for (rc, _) in &bad_rc {
-            let server = receive_server(rc);
-            let certs = certs_of(ctx.config, std::slice::from_ref(&server));
-            if let Some(c) =
-                best_certificate(&certs, Some(Pattern::TlsDomain(domain)), None, ctx.now)
-                && !names_already(
-                    rc.tls_certificate_name.as_ref(),
-                    rc.origin.format,
-                    c,
-                    ctx.now,
-                )
-                && let Some(q) = tls_name_of(c, ctx.now).as_deref().and_then(ps_quote)
-            {
-                if !pointed {
-                    let lead = if fix.steps.is_empty() {
-                        "Have"
-                    } else {
-                        "Or have"
-                    };
-                    fix = fix.say(format!(
-                        "{lead} the receive connector present a certificate for {} (Exchange Management Shell):",
-                        plain(domain)
-                    ));
-                    pointed = true;
-                }
-                fix = on_target(
-                    fix,
-                    EMS,
-                    receive_connector_target(rc).as_ref(),
-                    "Set-ReceiveConnector",
-                    &format!("-TlsCertificateName {q}"),
-                );
-            }
-        }
-        if !pointed {
-            let lead = if fix.steps.is_empty() {
-                "Install"
-            } else {
-                "Or install"
-            };
-            fix = fix.say(format!(
-                "{lead} a certificate for {} on the receiving servers, enable it for SMTP and name it in the receive connector's TlsCertificateName.",
-                plain(domain)
+        judge_receive_domain(ctx, rc, domain, &mut verdict);
+    }
+    let DomainVerdict {
+        bad,
+        bad_rc,
+        doubts,
+    } = verdict;
+    let mut evidence = vec![format!(
+        "{}: outbound connector {}: TlsSettings `DomainValidation`, TlsDomain {}",
+        ctx.at(oc.origin.loc),
+        tick(&oc_name),
+        tick(domain)
+    )];
+    let what = format!(
+        "whether the certificate on-premises presents carries the TlsDomain {} of outbound connector {}",
+        tick(domain),
+        tick(&oc_name)
+    );
+    if bad.is_empty() {
+        if !doubts.is_empty() {
+            evidence.extend(doubts.lines.iter().cloned());
+            out.push(inconclusive(
+                oc_name.clone(),
+                &what,
+                &doubts.why(),
+                evidence,
+                &doubts.hint(),
             ));
         }
-        fix = fix.say(format!("{}.", rerun_hcw("Or re-run")));
-        out.push(Finding::new(
-            Code::ExchangeTlsDomainNotOnCertificate,
-            Severity::Fail,
-            oc_name,
-            Vec::new(),
-            summary,
-            evidence,
+        return;
+    }
+    evidence.extend(bad.iter().cloned());
+    evidence.extend(doubts.lines.iter().cloned());
+    let summary = format!(
+        "Exchange Online validates on-premises' certificate against TlsDomain {} (outbound connector {}), but the hybrid receive connector presents a certificate without that name: mail from the cloud to on-premises is deferred ({SUBJECT_MISMATCH})",
+        tick(domain),
+        tick(&oc_name)
+    );
+    let fix = tls_domain_fix(ctx, oc, &oc_name, domain, &bad_rc);
+    out.push(Finding::new(
+        Code::ExchangeTlsDomainNotOnCertificate,
+        Severity::Fail,
+        oc_name,
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R8 on one hybrid receive connector: does the certificate it presents carry `domain`?
+fn judge_receive_domain<'a>(
+    ctx: &Ctx<'a>,
+    rc: &'a ReceiveConnector,
+    domain: &str,
+    verdict: &mut DomainVerdict<'a>,
+) {
+    let server = receive_server(rc);
+    let rc_name = receive_name(rc);
+    match select::select(
+        ctx.config,
+        rc.tls_certificate_name.as_ref(),
+        rc.fqdn.as_ref(),
+        server.as_deref(),
+        rc.origin.format,
+        ctx.now,
+    ) {
+        Selection::Chosen { cert, .. } => match cert_names(cert, ctx.now) {
+            None => verdict.doubts.add(
+                format!(
+                    "the names of the certificate {} presents are not in the paste",
+                    tick(&rc_name)
+                ),
+                ALL_NAMES,
+            ),
+            Some(names) => match Pattern::TlsDomain(domain).matches(&names) {
+                PatternMatch::Yes(_) => {}
+                PatternMatch::No => {
+                    verdict.bad.push(format!(
+                        "{}: receive connector {} presents {} (its names: {})",
+                        ctx.at(rc.origin.loc),
+                        tick(&rc_name),
+                        cert_label(cert),
+                        names_label(&names)
+                    ));
+                    verdict.bad_rc.push((rc, cert));
+                }
+                PatternMatch::Doubt(why) => {
+                    let hint = if why.contains("only some") {
+                        ALL_NAMES
+                    } else {
+                        NAME_DOUBT
+                    };
+                    verdict
+                        .doubts
+                        .add(format!("receive connector {}: {why}", tick(&rc_name)), hint);
+                }
+            },
+        },
+        // R1, R6 and R17 (receive side) report a connector that presents nothing.
+        Selection::NotFound { .. } | Selection::Invalid(_) => {}
+        Selection::Unknown(why) => verdict.doubts.add(
+            format!("receive connector {}: {why}", tick(&rc_name)),
+            unknown_hint(&why, server.as_deref()),
+        ),
+    }
+}
+
+/// R8's fix: validate the name the certificate carries, or have the receive connectors
+/// present a certificate for the domain, or re-run HCW.
+fn tls_domain_fix(
+    ctx: &Ctx,
+    oc: &OutboundConnector,
+    oc_name: &str,
+    domain: &str,
+    bad_rc: &[(&ReceiveConnector, &Certificate)],
+) -> Fix {
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::tls_domain_not_on_certificate",
+        &[oc_name, domain],
+    );
+    // Only a CA-issued certificate can pass DomainValidation: a TlsDomain that names the
+    // self-signed certificate would still fail.
+    let presented: Vec<&Certificate> = bad_rc.iter().map(|(_, c)| *c).collect();
+    let same = presented.windows(2).all(|w| {
+        std::ptr::eq(w[0], w[1])
+            || (w[0].thumbprint.is_some() && w[0].thumbprint == w[1].thumbprint)
+    });
+    if same
+        && let Some(cert) = presented.first()
+        && eligible(cert, ctx.now)
+        && let Some(n) = name_on(cert, ctx.now)
+        && let Some(q) = ps_quote(&n)
+    {
+        fix = fix
+            .say("Either validate the name the certificate carries (Exchange Online PowerShell):");
+        fix = on_target(
             fix,
+            EXO,
+            outbound_connector_target(oc).as_ref(),
+            "Set-OutboundConnector",
+            &format!("-TlsDomain {q}"),
+        );
+        fix.key.values.push(n);
+    }
+    let (mut fix, pointed) = point_receive_connectors(ctx, fix, domain, bad_rc);
+    if !pointed {
+        let lead = if fix.steps.is_empty() {
+            "Install"
+        } else {
+            "Or install"
+        };
+        fix = fix.say(format!(
+            "{lead} a certificate for {} on the receiving servers, enable it for SMTP and name it in the receive connector's TlsCertificateName.",
+            plain(domain)
         ));
     }
+    fix.say(format!("{}.", rerun_hcw("Or re-run")))
+}
+
+/// R8's fix, the receive side: point each connector at the best pasted certificate of its
+/// server that carries `domain`; the flag says whether any was.
+fn point_receive_connectors(
+    ctx: &Ctx,
+    mut fix: Fix,
+    domain: &str,
+    bad_rc: &[(&ReceiveConnector, &Certificate)],
+) -> (Fix, bool) {
+    let mut pointed = false;
+    for (rc, _) in bad_rc {
+        let server = receive_server(rc);
+        let certs = certs_of(ctx.config, std::slice::from_ref(&server));
+        if let Some(c) = best_certificate(&certs, Some(Pattern::TlsDomain(domain)), None, ctx.now)
+            && !names_already(
+                rc.tls_certificate_name.as_ref(),
+                rc.origin.format,
+                c,
+                ctx.now,
+            )
+            && let Some(q) = tls_name_of(c, ctx.now).as_deref().and_then(ps_quote)
+        {
+            if !pointed {
+                let lead = if fix.steps.is_empty() {
+                    "Have"
+                } else {
+                    "Or have"
+                };
+                fix = fix.say(format!(
+                    "{lead} the receive connector present a certificate for {} (Exchange Management Shell):",
+                    plain(domain)
+                ));
+                pointed = true;
+            }
+            fix = on_target(
+                fix,
+                EMS,
+                receive_connector_target(rc).as_ref(),
+                "Set-ReceiveConnector",
+                &format!("-TlsCertificateName {q}"),
+            );
+        }
+    }
+    (fix, pointed)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2810,154 +3105,168 @@ fn certificate_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>) {
     if ctx.config.accepted_domains.is_empty() {
         return;
     }
-    let prose = |fix: Fix, d: &str| {
-        fix.say("Exchange Online attributes mail from on-premises by the domain of the certificate it presents first (MC1226222, February 2026); a certificate domain that is not an accepted domain of the tenant is an anti-pattern that \"may unexpectedly stop working\".")
-            .say(format!(
-                "Add {} to the tenant and verify it in the Microsoft 365 admin centre (Settings > Domains); in Exchange Online accepted domains come from verified domains, not from New-AcceptedDomain.",
-                plain(d)
-            ))
-    };
     let inbound = ctx.certificate_inbound();
     for (inb, pattern) in &inbound {
-        if accepted(ctx, &pattern.value) {
-            continue;
+        if !accepted(ctx, &pattern.value) {
+            out.push(inbound_domain_not_accepted(ctx, inb, pattern));
         }
-        let name = inbound_name(inb);
-        let domain = lower(&pattern.value);
-        let domain = domain.strip_prefix("*.").unwrap_or(&domain).to_string();
-        let mut fix = prose(
-            Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::certificate_domain_not_accepted",
-                &[&name, &pattern.value],
-            ),
-            &domain,
-        );
-        // A name on the send connector's certificate that is accepted, if there is one.
-        let alternative = ctx
-            .exo_sends
-            .iter()
-            .filter(|sc| sc.enabled != Some(false))
-            .flat_map(|sc| {
-                ctx.send_picks(sc)
-                    .chosen()
-                    .into_iter()
-                    .map(|(_, c)| c)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|c| eligible(c, ctx.now))
-            .find_map(|c| {
-                cert_names(c, ctx.now)?
-                    .names
-                    .into_iter()
-                    .find(|n| accepted(ctx, n))
-            });
-        match alternative
-            .as_deref()
-            .map(lower)
-            .and_then(|n| ps_quote(&n).map(|q| (n, q)))
-        {
-            Some((n, q)) => {
-                fix = fix.say("Or expect a name of the send connector's certificate that is in an accepted domain (Exchange Online PowerShell):");
-                fix = on_target(
-                    fix,
-                    EXO,
-                    inbound_connector_target(inb).as_ref(),
-                    "Set-InboundConnector",
-                    &format!("-TlsSenderCertificateName {q}"),
-                );
-                fix.key.values.push(n);
-            }
-            None => {
-                fix = fix.say("Or use a certificate whose name is in an accepted domain, name it in the send connector's TlsCertificateName, and set the inbound connector's TlsSenderCertificateName to that name (Set-InboundConnector).");
-            }
-        }
-        out.push(Finding::new(
-            Code::ExchangeCertificateDomainNotAccepted,
-            Severity::Warn,
-            name.clone(),
-            Vec::new(),
-            format!(
-                "the inbound connector {} attributes on-premises mail by the certificate domain {}, which is not an accepted domain of the tenant: Microsoft calls this an anti-pattern that may stop working (MC1226222)",
-                tick(&name),
-                tick(&domain)
-            ),
-            vec![
-                format!(
-                    "{}: inbound connector {}: TlsSenderCertificateName {}",
-                    ctx.at(pattern.loc),
-                    tick(&name),
-                    tick(&pattern.value)
-                ),
-                format!("accepted domains pasted: {}", accepted_list(ctx)),
-            ],
-            fix,
-        ));
     }
     if !inbound.is_empty() {
         // The inbound connector's name is the one checked; R3 ties it to the certificate.
         return;
     }
     for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
-        let picks = ctx.send_picks(sc);
-        let Some((_, cert)) = picks.chosen().into_iter().next() else {
-            continue;
-        };
-        if cert.self_signed == Some(true) {
-            // R7 covers a connector that presents the self-signed certificate.
-            continue;
+        send_domain_not_accepted(ctx, out, sc);
+    }
+}
+
+/// R11's explanation and the step every fix of it starts with: make `d` an accepted domain.
+fn accepted_domain_prose(fix: Fix, d: &str) -> Fix {
+    fix.say("Exchange Online attributes mail from on-premises by the domain of the certificate it presents first (MC1226222, February 2026); a certificate domain that is not an accepted domain of the tenant is an anti-pattern that \"may unexpectedly stop working\".")
+        .say(format!(
+            "Add {} to the tenant and verify it in the Microsoft 365 admin centre (Settings > Domains); in Exchange Online accepted domains come from verified domains, not from New-AcceptedDomain.",
+            plain(d)
+        ))
+}
+
+/// R11 for an inbound connector whose `TlsSenderCertificateName` is not accepted.
+fn inbound_domain_not_accepted(ctx: &Ctx, inb: &InboundConnector, pattern: &Text) -> Finding {
+    let name = inbound_name(inb);
+    let domain = lower(&pattern.value);
+    let domain = domain.strip_prefix("*.").unwrap_or(&domain).to_string();
+    let mut fix = accepted_domain_prose(
+        Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::certificate_domain_not_accepted",
+            &[&name, &pattern.value],
+        ),
+        &domain,
+    );
+    match accepted_send_name(ctx)
+        .as_deref()
+        .map(lower)
+        .and_then(|n| ps_quote(&n).map(|q| (n, q)))
+    {
+        Some((n, q)) => {
+            fix = fix.say("Or expect a name of the send connector's certificate that is in an accepted domain (Exchange Online PowerShell):");
+            fix = on_target(
+                fix,
+                EXO,
+                inbound_connector_target(inb).as_ref(),
+                "Set-InboundConnector",
+                &format!("-TlsSenderCertificateName {q}"),
+            );
+            fix.key.values.push(n);
         }
-        let Some(names) = cert_names(cert, ctx.now) else {
-            continue;
-        };
-        if names.names.iter().any(|n| accepted(ctx, n)) {
-            continue;
+        None => {
+            fix = fix.say("Or use a certificate whose name is in an accepted domain, name it in the send connector's TlsCertificateName, and set the inbound connector's TlsSenderCertificateName to that name (Set-InboundConnector).");
         }
-        let sc_name = send_name(sc);
-        let evidence = vec![
+    }
+    Finding::new(
+        Code::ExchangeCertificateDomainNotAccepted,
+        Severity::Warn,
+        name.clone(),
+        Vec::new(),
+        format!(
+            "the inbound connector {} attributes on-premises mail by the certificate domain {}, which is not an accepted domain of the tenant: Microsoft calls this an anti-pattern that may stop working (MC1226222)",
+            tick(&name),
+            tick(&domain)
+        ),
+        vec![
             format!(
-                "{}: send connector {} presents {} (its names: {})",
-                ctx.at(sc.origin.loc),
-                tick(&sc_name),
-                cert_label(cert),
-                names_label(&names)
+                "{}: inbound connector {}: TlsSenderCertificateName {}",
+                ctx.at(pattern.loc),
+                tick(&name),
+                tick(&pattern.value)
             ),
             format!("accepted domains pasted: {}", accepted_list(ctx)),
-        ];
-        if !names.complete {
-            out.push(inconclusive(
-                sc_name.clone(),
-                &format!("whether the certificate of send connector {} is in an accepted domain", tick(&sc_name)),
-                "the paste shows only some of its names, and none of them is in an accepted domain",
-                evidence,
-                "Paste Get-ExchangeCertificate | fl * (or run the collection script) so that all of the certificate's names are shown.",
-            ));
-            continue;
-        }
-        let first = names.names.first().map(|n| lower(n)).unwrap_or_default();
-        let domain = first.strip_prefix("*.").unwrap_or(&first).to_string();
-        let fix = prose(
-            Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::send_certificate_domain_not_accepted",
-                &[&sc_name, &domain],
-            ),
-            &domain,
-        )
-        .say("Or have the send connector present a certificate whose name is in an accepted domain (Set-SendConnector -TlsCertificateName).");
-        out.push(Finding::new(
-            Code::ExchangeCertificateDomainNotAccepted,
-            Severity::Warn,
-            sc_name.clone(),
-            Vec::new(),
-            format!(
-                "the send connector {} presents a certificate none of whose names is in an accepted domain of the tenant: Exchange Online attributes on-premises mail by that domain first, and Microsoft calls this an anti-pattern that may stop working (MC1226222)",
-                tick(&sc_name)
-            ),
-            evidence,
-            fix,
-        ));
+        ],
+        fix,
+    )
+}
+
+/// A name on the send connector's certificate that is accepted, if there is one.
+fn accepted_send_name(ctx: &Ctx) -> Option<String> {
+    ctx.exo_sends
+        .iter()
+        .filter(|sc| sc.enabled != Some(false))
+        .flat_map(|sc| {
+            ctx.send_picks(sc)
+                .chosen()
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| eligible(c, ctx.now))
+        .find_map(|c| {
+            cert_names(c, ctx.now)?
+                .names
+                .into_iter()
+                .find(|n| accepted(ctx, n))
+        })
+}
+
+/// R11 for a send connector when no inbound connector authenticates by certificate: none of
+/// the names of the certificate it presents is in an accepted domain.
+fn send_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>, sc: &SendConnector) {
+    let picks = ctx.send_picks(sc);
+    let Some((_, cert)) = picks.chosen().into_iter().next() else {
+        return;
+    };
+    if cert.self_signed == Some(true) {
+        // R7 covers a connector that presents the self-signed certificate.
+        return;
     }
+    let Some(names) = cert_names(cert, ctx.now) else {
+        return;
+    };
+    if names.names.iter().any(|n| accepted(ctx, n)) {
+        return;
+    }
+    let sc_name = send_name(sc);
+    let evidence = vec![
+        format!(
+            "{}: send connector {} presents {} (its names: {})",
+            ctx.at(sc.origin.loc),
+            tick(&sc_name),
+            cert_label(cert),
+            names_label(&names)
+        ),
+        format!("accepted domains pasted: {}", accepted_list(ctx)),
+    ];
+    if !names.complete {
+        out.push(inconclusive(
+            sc_name.clone(),
+            &format!("whether the certificate of send connector {} is in an accepted domain", tick(&sc_name)),
+            "the paste shows only some of its names, and none of them is in an accepted domain",
+            evidence,
+            "Paste Get-ExchangeCertificate | fl * (or run the collection script) so that all of the certificate's names are shown.",
+        ));
+        return;
+    }
+    let first = names.names.first().map(|n| lower(n)).unwrap_or_default();
+    let domain = first.strip_prefix("*.").unwrap_or(&first).to_string();
+    let fix = accepted_domain_prose(
+        Fix::new(
+            Family::ExchangeOnline,
+            "exchange::online::send_certificate_domain_not_accepted",
+            &[&sc_name, &domain],
+        ),
+        &domain,
+    )
+    .say("Or have the send connector present a certificate whose name is in an accepted domain (Set-SendConnector -TlsCertificateName).");
+    out.push(Finding::new(
+        Code::ExchangeCertificateDomainNotAccepted,
+        Severity::Warn,
+        sc_name.clone(),
+        Vec::new(),
+        format!(
+            "the send connector {} presents a certificate none of whose names is in an accepted domain of the tenant: Exchange Online attributes on-premises mail by that domain first, and Microsoft calls this an anti-pattern that may stop working (MC1226222)",
+            tick(&sc_name)
+        ),
+        evidence,
+        fix,
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3049,6 +3358,26 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
     evidence.append(&mut drift);
     evidence.extend(missing);
     evidence.extend(doubts.lines.iter().cloned());
+    let fix = hybrid_drift_fix(ctx, hc, text, renewals);
+    out.push(Finding::new(
+        Code::ExchangeHybridCertificateDrift,
+        Severity::Warn,
+        HYBRID.to_string(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    ));
+}
+
+/// R14's fix: re-run HCW, or record the certificate the connectors use (or the renewal of
+/// the one named) in the hybrid configuration.
+fn hybrid_drift_fix(
+    ctx: &Ctx,
+    hc: &HybridConfiguration,
+    text: &Text,
+    renewals: Vec<&Certificate>,
+) -> Fix {
     let mut fix = Fix::new(
         Family::Exchange,
         "exchange::online::hybrid_certificate_drift",
@@ -3092,15 +3421,7 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
         }
         Some(Ok(_)) => {}
     }
-    out.push(Finding::new(
-        Code::ExchangeHybridCertificateDrift,
-        Severity::Warn,
-        HYBRID.to_string(),
-        Vec::new(),
-        summary,
-        evidence,
-        fix,
-    ));
+    fix
 }
 
 /// The hybrid connectors whose `TlsCertificateName` names another certificate than the
@@ -3172,19 +3493,9 @@ fn connector_drift(ctx: &Ctx, hc_name: &TlsName, doubts: &mut Doubts) -> Vec<Str
     drift
 }
 
-/// Whether the hybrid configuration's `TlsCertificateName` names a certificate none of its
-/// transport servers holds: the evidence lines when so (empty when one server holds it, or
-/// when the paste cannot say, which goes to `doubts`), and the near misses that could
-/// replace it.
-fn held_nowhere<'a>(
-    ctx: &Ctx<'a>,
-    hc: &HybridConfiguration,
-    text: &Text,
-    doubts: &mut Doubts,
-) -> (Vec<String>, Vec<&'a Certificate>) {
-    if !ctx.has_certificates() {
-        return (Vec::new(), Vec::new());
-    }
+/// The hybrid configuration's transport servers, each once (`[None]` when it names none),
+/// and whether one of its lists is cut in the paste.
+fn hybrid_servers(hc: &HybridConfiguration) -> (Vec<Option<String>>, bool) {
     let mut servers: Vec<String> = Vec::new();
     let mut cut = false;
     for l in [
@@ -3207,6 +3518,23 @@ fn held_nowhere<'a>(
     } else {
         servers.into_iter().map(Some).collect()
     };
+    (list, cut)
+}
+
+/// Whether the hybrid configuration's `TlsCertificateName` names a certificate none of its
+/// transport servers holds: the evidence lines when so (empty when one server holds it, or
+/// when the paste cannot say, which goes to `doubts`), and the near misses that could
+/// replace it.
+fn held_nowhere<'a>(
+    ctx: &Ctx<'a>,
+    hc: &HybridConfiguration,
+    text: &Text,
+    doubts: &mut Doubts,
+) -> (Vec<String>, Vec<&'a Certificate>) {
+    if !ctx.has_certificates() {
+        return (Vec::new(), Vec::new());
+    }
+    let (list, cut) = hybrid_servers(hc);
     let mut missing = Vec::new();
     let mut renewals = Vec::new();
     let mut unknown: Vec<(String, String)> = Vec::new();
@@ -3304,255 +3632,316 @@ fn list_label(l: &List) -> String {
 /// smart host or the transport servers; Edge servers with Sending/Receiving servers; an
 /// unexpected ServiceInstance (HealthChecker HybridInformation; Set-HybridConfiguration).
 fn hybrid_endpoint_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
-    let at = ctx.at(hc.origin.loc);
-    let warn = |summary: String, evidence: Vec<String>, fix: Fix| {
-        Finding::new(
-            Code::ExchangeHybridEndpointDrift,
-            Severity::Warn,
-            HYBRID.to_string(),
-            Vec::new(),
-            summary,
-            evidence,
-            fix,
-        )
-    };
-    // OnPremisesSmartHost vs the outbound connector's smart hosts.
-    if let Some(host) = hc
+    smart_host_drift(ctx, out, hc);
+    sending_servers_drift(ctx, out, hc);
+    receiving_servers_drift(ctx, out, hc);
+    edge_with_mailbox_servers(ctx, out, hc);
+    service_instance(ctx, out, hc);
+}
+
+/// The R15 warning: every sub-check of [`hybrid_endpoint_drift`] reports on the hybrid
+/// configuration with the same code and severity.
+fn endpoint_warn(summary: String, evidence: Vec<String>, fix: Fix) -> Finding {
+    Finding::new(
+        Code::ExchangeHybridEndpointDrift,
+        Severity::Warn,
+        HYBRID.to_string(),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// Whether Edge Transport servers carry the hybrid mail flow (a non-empty list).
+fn hybrid_edge(hc: &HybridConfiguration) -> bool {
+    hc.edge_transport_servers
+        .as_ref()
+        .is_some_and(|l| !l.items.is_empty())
+}
+
+/// R15: OnPremisesSmartHost vs the outbound connectors' smart hosts.
+fn smart_host_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(host) = hc
         .on_premises_smart_host
         .as_deref()
         .map(str::trim)
         .filter(|h| !h.is_empty())
+    else {
+        return;
+    };
+    let at = ctx.at(hc.origin.loc);
+    for oc in ctx
+        .outbound
+        .iter()
+        .filter(|oc| oc.use_mx_record != Some(true))
     {
-        for oc in ctx
-            .outbound
-            .iter()
-            .filter(|oc| oc.use_mx_record != Some(true))
-        {
-            let Some(hosts) = &oc.smart_hosts else {
-                continue;
-            };
-            let oc_name = outbound_name(oc);
-            let evidence = vec![
+        let Some(hosts) = &oc.smart_hosts else {
+            continue;
+        };
+        let oc_name = outbound_name(oc);
+        let evidence = vec![
+            format!(
+                "{at}: hybrid configuration: OnPremisesSmartHost {}",
+                tick(host)
+            ),
+            format!(
+                "{}: outbound connector {}: SmartHosts {}",
+                ctx.at(hosts.loc),
+                tick(&oc_name),
+                list_label(hosts)
+            ),
+        ];
+        match hosts.any(|h| lower(h) == lower(host)) {
+            Some(true) => {}
+            None => out.push(inconclusive(
+                oc_name.clone(),
+                &format!("whether outbound connector {} delivers to OnPremisesSmartHost {}", tick(&oc_name), tick(host)),
+                "its SmartHosts list is cut in the paste",
+                evidence,
+                "Paste Get-OutboundConnector | Select-Object -ExpandProperty SmartHosts as well.",
+            )),
+            Some(false) => out.push(endpoint_warn(
                 format!(
-                    "{at}: hybrid configuration: OnPremisesSmartHost {}",
-                    tick(host)
+                    "the hybrid configuration's OnPremisesSmartHost {} is not among the smart hosts of outbound connector {}: the next run of the Hybrid Configuration Wizard changes where Exchange Online delivers",
+                    tick(host),
+                    tick(&oc_name)
                 ),
-                format!(
-                    "{}: outbound connector {}: SmartHosts {}",
-                    ctx.at(hosts.loc),
-                    tick(&oc_name),
-                    list_label(hosts)
-                ),
-            ];
-            match hosts.any(|h| lower(h) == lower(host)) {
-                Some(true) => {}
-                None => out.push(inconclusive(
-                    oc_name.clone(),
-                    &format!("whether outbound connector {} delivers to OnPremisesSmartHost {}", tick(&oc_name), tick(host)),
-                    "its SmartHosts list is cut in the paste",
-                    evidence,
-                    "Paste Get-OutboundConnector | Select-Object -ExpandProperty SmartHosts as well.",
-                )),
-                Some(false) => {
-                    let mut fix = Fix::new(
-                        Family::ExchangeOnline,
-                        "exchange::online::smart_host_drift",
-                        &[&oc_name, host],
-                    )
-                    .say("Decide which name is current. If it is the hybrid configuration's, point the outbound connector at it (Exchange Online PowerShell):");
-                    if let Some(q) = ps_quote(host) {
-                        fix = on_target(fix, EXO, outbound_connector_target(oc).as_ref(), "Set-OutboundConnector", &format!("-SmartHosts {q}"));
-                    }
-                    fix = fix.say("If the connector's is, re-run the Hybrid Configuration Wizard with that name (it stores it as OnPremisesSmartHost).");
-                    out.push(warn(
-                        format!(
-                            "the hybrid configuration's OnPremisesSmartHost {} is not among the smart hosts of outbound connector {}: the next run of the Hybrid Configuration Wizard changes where Exchange Online delivers",
-                            tick(host),
-                            tick(&oc_name)
-                        ),
-                        evidence,
-                        fix,
-                    ));
-                }
-            }
+                evidence,
+                smart_host_fix(oc, &oc_name, host),
+            )),
         }
     }
-    // SendingTransportServers vs the send connector's SourceTransportServers.
-    if let Some(sending) = hc
+}
+
+/// The fix for [`smart_host_drift`]: align the outbound connector, or re-run HCW.
+fn smart_host_fix(oc: &OutboundConnector, oc_name: &str, host: &str) -> Fix {
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::smart_host_drift",
+        &[oc_name, host],
+    )
+    .say("Decide which name is current. If it is the hybrid configuration's, point the outbound connector at it (Exchange Online PowerShell):");
+    if let Some(q) = ps_quote(host) {
+        fix = on_target(
+            fix,
+            EXO,
+            outbound_connector_target(oc).as_ref(),
+            "Set-OutboundConnector",
+            &format!("-SmartHosts {q}"),
+        );
+    }
+    fix.say("If the connector's is, re-run the Hybrid Configuration Wizard with that name (it stores it as OnPremisesSmartHost).")
+}
+
+/// R15: SendingTransportServers vs the send connectors' SourceTransportServers.
+fn sending_servers_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(sending) = hc
         .sending_transport_servers
         .as_ref()
         .filter(|l| !l.items.is_empty())
-    {
-        for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
-            let Some(source) = sc.source_transport_servers.as_ref() else {
-                continue;
-            };
-            let sc_name = send_name(sc);
-            let evidence = vec![
+    else {
+        return;
+    };
+    for sc in ctx.exo_sends.iter().filter(|sc| sc.enabled != Some(false)) {
+        let Some(source) = sc.source_transport_servers.as_ref() else {
+            continue;
+        };
+        let sc_name = send_name(sc);
+        let evidence = vec![
+            format!(
+                "{}: hybrid configuration: SendingTransportServers {}",
+                ctx.at(sending.loc),
+                list_label(sending)
+            ),
+            format!(
+                "{}: send connector {}: SourceTransportServers {}",
+                ctx.at(source.loc),
+                tick(&sc_name),
+                list_label(source)
+            ),
+        ];
+        if server_lists_differ(sending, source) {
+            out.push(endpoint_warn(
                 format!(
-                    "{}: hybrid configuration: SendingTransportServers {}",
-                    ctx.at(sending.loc),
-                    list_label(sending)
+                    "the hybrid configuration's SendingTransportServers and the SourceTransportServers of send connector {} differ: the next run of the Hybrid Configuration Wizard changes which servers send to Exchange Online",
+                    tick(&sc_name)
                 ),
-                format!(
-                    "{}: send connector {}: SourceTransportServers {}",
-                    ctx.at(source.loc),
-                    tick(&sc_name),
-                    list_label(source)
-                ),
-            ];
-            let only_hc: Vec<&String> = sending
-                .items
-                .iter()
-                .filter(|s| !source.items.iter().any(|x| same_server(x, s)))
-                .collect();
-            let only_sc: Vec<&String> = source
-                .items
-                .iter()
-                .filter(|s| !sending.items.iter().any(|x| same_server(x, s)))
-                .collect();
-            let differ = (!only_hc.is_empty() && !source.truncated)
-                || (!only_sc.is_empty() && !sending.truncated);
-            if differ {
-                let mut fix = Fix::new(
-                    Family::Exchange,
-                    "exchange::online::sending_servers_drift",
-                    &[&sc_name],
-                )
-                .say("Re-run the Hybrid Configuration Wizard and select the servers that should send to Exchange Online: it sets both lists.");
-                if let Some(q) = quoted_list(&source.items).filter(|_| !source.truncated) {
-                    fix = fix.say("Or, if the send connector's list is right, record it in the hybrid configuration:");
-                    fix = fix.run(
-                        EMS,
-                        format!("Set-HybridConfiguration -SendingTransportServers {q}"),
-                    );
-                }
-                out.push(warn(
-                    format!(
-                        "the hybrid configuration's SendingTransportServers and the SourceTransportServers of send connector {} differ: the next run of the Hybrid Configuration Wizard changes which servers send to Exchange Online",
-                        tick(&sc_name)
-                    ),
-                    evidence,
-                    fix,
-                ));
-            } else if sending.truncated || source.truncated {
-                out.push(inconclusive(
-                    sc_name.clone(),
-                    &format!("whether the hybrid configuration's SendingTransportServers match send connector {}", tick(&sc_name)),
-                    "a server list is cut in the paste",
-                    evidence,
-                    "Paste the lists in full: Get-HybridConfiguration | Select-Object -ExpandProperty SendingTransportServers, and the same for the send connector's SourceTransportServers.",
-                ));
-            }
+                evidence,
+                sending_servers_fix(&sc_name, source),
+            ));
+        } else if sending.truncated || source.truncated {
+            out.push(inconclusive(
+                sc_name.clone(),
+                &format!("whether the hybrid configuration's SendingTransportServers match send connector {}", tick(&sc_name)),
+                "a server list is cut in the paste",
+                evidence,
+                "Paste the lists in full: Get-HybridConfiguration | Select-Object -ExpandProperty SendingTransportServers, and the same for the send connector's SourceTransportServers.",
+            ));
         }
     }
-    // ReceivingTransportServers vs the servers whose receive connector carries HCW's mark.
-    let edge = hc
-        .edge_transport_servers
-        .as_ref()
-        .is_some_and(|l| !l.items.is_empty());
-    if let Some(receiving) = hc
+}
+
+/// Whether two server lists provably differ: a server only one of them names counts only
+/// when the other list is printed in full.
+fn server_lists_differ(sending: &List, source: &List) -> bool {
+    let only_hc = sending
+        .items
+        .iter()
+        .any(|s| !source.items.iter().any(|x| same_server(x, s)));
+    let only_sc = source
+        .items
+        .iter()
+        .any(|s| !sending.items.iter().any(|x| same_server(x, s)));
+    (only_hc && !source.truncated) || (only_sc && !sending.truncated)
+}
+
+/// The fix for [`sending_servers_drift`]: re-run HCW, or record the connector's list.
+fn sending_servers_fix(sc_name: &str, source: &List) -> Fix {
+    let mut fix = Fix::new(
+        Family::Exchange,
+        "exchange::online::sending_servers_drift",
+        &[sc_name],
+    )
+    .say("Re-run the Hybrid Configuration Wizard and select the servers that should send to Exchange Online: it sets both lists.");
+    if let Some(q) = quoted_list(&source.items).filter(|_| !source.truncated) {
+        fix = fix.say(
+            "Or, if the send connector's list is right, record it in the hybrid configuration:",
+        );
+        fix = fix.run(
+            EMS,
+            format!("Set-HybridConfiguration -SendingTransportServers {q}"),
+        );
+    }
+    fix
+}
+
+/// R15: ReceivingTransportServers vs the servers whose receive connector carries HCW's mark.
+fn receiving_servers_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(receiving) = hc
         .receiving_transport_servers
         .as_ref()
         .filter(|l| !l.items.is_empty())
-        && !edge
-        && !ctx.config.receive_connectors.is_empty()
-    {
-        let pasted_servers: Vec<String> = ctx
-            .config
-            .receive_connectors
-            .iter()
-            .filter_map(receive_server)
-            .collect();
-        let marked: Vec<(&ReceiveConnector, String)> = ctx
-            .config
-            .receive_connectors
-            .iter()
-            .filter(|rc| has_cloud_capability(rc))
-            .filter_map(|rc| receive_server(rc).map(|s| (rc, s)))
-            .collect();
-        let mut lines = Vec::new();
-        for s in &receiving.items {
-            if pasted_servers.iter().any(|p| same_server(p, s))
-                && !marked.iter().any(|(_, m)| same_server(m, s))
-            {
+    else {
+        return;
+    };
+    if hybrid_edge(hc) || ctx.config.receive_connectors.is_empty() {
+        return;
+    }
+    let lines = receiving_mismatches(ctx, receiving);
+    if lines.is_empty() {
+        return;
+    }
+    let mut evidence = vec![format!(
+        "{}: hybrid configuration: ReceivingTransportServers {}",
+        ctx.at(receiving.loc),
+        list_label(receiving)
+    )];
+    evidence.extend(lines);
+    out.push(endpoint_warn(
+        "the hybrid configuration's ReceivingTransportServers and the servers whose receive connector accepts Exchange Online's mail (TlsDomainCapabilities) differ: mail from Exchange Online that reaches another server loses its internal status, and the next wizard run changes the connectors".to_string(),
+        evidence,
+        Fix::new(Family::Exchange, "exchange::online::receiving_servers_drift", &[])
+            .say("Re-run the Hybrid Configuration Wizard and select every server Exchange Online delivers to (the servers behind OnPremisesSmartHost): it sets TlsDomainCapabilities and the certificate on their Default Frontend connectors and records them as ReceivingTransportServers."),
+    ));
+}
+
+/// The evidence lines of [`receiving_servers_drift`]: receiving servers without the cloud
+/// mark on any pasted connector, and marked connectors on servers the list does not name.
+fn receiving_mismatches(ctx: &Ctx, receiving: &List) -> Vec<String> {
+    let pasted_servers: Vec<String> = ctx
+        .config
+        .receive_connectors
+        .iter()
+        .filter_map(receive_server)
+        .collect();
+    let marked: Vec<(&ReceiveConnector, String)> = ctx
+        .config
+        .receive_connectors
+        .iter()
+        .filter(|rc| has_cloud_capability(rc))
+        .filter_map(|rc| receive_server(rc).map(|s| (rc, s)))
+        .collect();
+    let mut lines = Vec::new();
+    for s in &receiving.items {
+        if pasted_servers.iter().any(|p| same_server(p, s))
+            && !marked.iter().any(|(_, m)| same_server(m, s))
+        {
+            lines.push(format!(
+                "{} is a receiving server, but none of its pasted receive connectors has TlsDomainCapabilities `mail.protection.outlook.com:AcceptCloudServicesMail`",
+                tick(s)
+            ));
+        }
+    }
+    if !receiving.truncated {
+        for (rc, s) in &marked {
+            if !receiving.items.iter().any(|r| same_server(r, s)) {
                 lines.push(format!(
-                    "{} is a receiving server, but none of its pasted receive connectors has TlsDomainCapabilities `mail.protection.outlook.com:AcceptCloudServicesMail`",
+                    "{}: receive connector {} carries the cloud mark but {} is not a receiving server",
+                    ctx.at(rc.origin.loc),
+                    tick(&receive_name(rc)),
                     tick(s)
                 ));
             }
         }
-        if !receiving.truncated {
-            for (rc, s) in &marked {
-                if !receiving.items.iter().any(|r| same_server(r, s)) {
-                    lines.push(format!(
-                        "{}: receive connector {} carries the cloud mark but {} is not a receiving server",
-                        ctx.at(rc.origin.loc),
-                        tick(&receive_name(rc)),
-                        tick(s)
-                    ));
-                }
-            }
-        }
-        if !lines.is_empty() {
-            let mut evidence = vec![format!(
-                "{}: hybrid configuration: ReceivingTransportServers {}",
-                ctx.at(receiving.loc),
-                list_label(receiving)
-            )];
-            evidence.extend(lines);
-            out.push(warn(
-                "the hybrid configuration's ReceivingTransportServers and the servers whose receive connector accepts Exchange Online's mail (TlsDomainCapabilities) differ: mail from Exchange Online that reaches another server loses its internal status, and the next wizard run changes the connectors".to_string(),
-                evidence,
-                Fix::new(Family::Exchange, "exchange::online::receiving_servers_drift", &[])
-                    .say("Re-run the Hybrid Configuration Wizard and select every server Exchange Online delivers to (the servers behind OnPremisesSmartHost): it sets TlsDomainCapabilities and the certificate on their Default Frontend connectors and records them as ReceivingTransportServers."),
+    }
+    lines
+}
+
+/// R15: Edge servers together with Sending/Receiving servers.
+fn edge_with_mailbox_servers(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let set = |l: &Option<List>| l.as_ref().is_some_and(|l| !l.items.is_empty());
+    if !(hybrid_edge(hc)
+        && (set(&hc.sending_transport_servers) || set(&hc.receiving_transport_servers)))
+    {
+        return;
+    }
+    let mut evidence = Vec::new();
+    for (label, l) in [
+        ("EdgeTransportServers", &hc.edge_transport_servers),
+        ("SendingTransportServers", &hc.sending_transport_servers),
+        ("ReceivingTransportServers", &hc.receiving_transport_servers),
+    ] {
+        if let Some(l) = l {
+            evidence.push(format!(
+                "{}: hybrid configuration: {label} {}",
+                ctx.at(l.loc),
+                list_label(l)
             ));
         }
     }
-    // Edge servers together with Sending/Receiving servers.
-    let set = |l: &Option<List>| l.as_ref().is_some_and(|l| !l.items.is_empty());
-    if edge && (set(&hc.sending_transport_servers) || set(&hc.receiving_transport_servers)) {
-        let mut evidence = Vec::new();
-        for (label, l) in [
-            ("EdgeTransportServers", &hc.edge_transport_servers),
-            ("SendingTransportServers", &hc.sending_transport_servers),
-            ("ReceivingTransportServers", &hc.receiving_transport_servers),
-        ] {
-            if let Some(l) = l {
-                evidence.push(format!(
-                    "{}: hybrid configuration: {label} {}",
-                    ctx.at(l.loc),
-                    list_label(l)
-                ));
-            }
-        }
-        out.push(warn(
-            "the hybrid configuration names Edge Transport servers and Sending or Receiving servers together: with Edge, mail to and from Exchange Online goes through the Edge servers only, and the other two lists must be empty".to_string(),
-            evidence,
-            // Which of the two is meant is the admin's choice: clearing either list by a
-            // printed command would decide it for them (and may wipe the right one).
-            Fix::new(Family::Exchange, "exchange::online::edge_with_mailbox_servers", &[])
-                .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow: it sets the lists together.")
-                .say("By hand (Set-HybridConfiguration): to keep Edge, set SendingTransportServers and ReceivingTransportServers to $null; to leave Edge, set EdgeTransportServers to $null and check that the other two name the Mailbox servers that should carry hybrid mail."),
-        ));
-    }
-    // ServiceInstance.
-    if let Some(si) = hc
+    out.push(endpoint_warn(
+        "the hybrid configuration names Edge Transport servers and Sending or Receiving servers together: with Edge, mail to and from Exchange Online goes through the Edge servers only, and the other two lists must be empty".to_string(),
+        evidence,
+        // Which of the two is meant is the admin's choice: clearing either list by a
+        // printed command would decide it for them (and may wipe the right one).
+        Fix::new(Family::Exchange, "exchange::online::edge_with_mailbox_servers", &[])
+            .say("Re-run the Hybrid Configuration Wizard and choose either Edge Transport servers or Mailbox servers for mail flow: it sets the lists together.")
+            .say("By hand (Set-HybridConfiguration): to keep Edge, set SendingTransportServers and ReceivingTransportServers to $null; to leave Edge, set EdgeTransportServers to $null and check that the other two name the Mailbox servers that should carry hybrid mail."),
+    ));
+}
+
+/// R15: a ServiceInstance other than 0 (worldwide) or 1 (21Vianet).
+fn service_instance(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration) {
+    let Some(si) = hc
         .service_instance
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        && si != "0"
-        && si != "1"
-    {
-        out.push(warn(
-            format!("the hybrid configuration's ServiceInstance is {}: 0 is Microsoft 365 worldwide and 1 the service operated by 21Vianet; any other value is not valid", tick(si)),
-            vec![format!("{at}: hybrid configuration: ServiceInstance {}", tick(si))],
-            // Which instance the tenant lives in is not in the paste: no command guesses it.
-            Fix::new(Family::Exchange, "exchange::online::service_instance", &[si])
-                .say("Re-run the Hybrid Configuration Wizard and choose the Microsoft 365 instance your tenant is in, or set it by hand: Set-HybridConfiguration -ServiceInstance 0 for Microsoft 365 worldwide, 1 for the service operated by 21Vianet."),
-        ));
+    else {
+        return;
+    };
+    if si == "0" || si == "1" {
+        return;
     }
+    let at = ctx.at(hc.origin.loc);
+    out.push(endpoint_warn(
+        format!("the hybrid configuration's ServiceInstance is {}: 0 is Microsoft 365 worldwide and 1 the service operated by 21Vianet; any other value is not valid", tick(si)),
+        vec![format!("{at}: hybrid configuration: ServiceInstance {}", tick(si))],
+        // Which instance the tenant lives in is not in the paste: no command guesses it.
+        Fix::new(Family::Exchange, "exchange::online::service_instance", &[si])
+            .say("Re-run the Hybrid Configuration Wizard and choose the Microsoft 365 instance your tenant is in, or set it by hand: Set-HybridConfiguration -ServiceInstance 0 for Microsoft 365 worldwide, 1 for the service operated by 21Vianet."),
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3660,9 +4049,6 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
         .count();
     let hybrid = hybrid_evident(ctx);
     for inb in &ctx.inbound {
-        let name = inbound_name(inb);
-        let at = ctx.at(inb.origin.loc);
-        let target = inbound_connector_target(inb);
         if inb.treat_messages_as_internal == Some(true) {
             out.push(treat_messages_as_internal(ctx, inb, hybrid));
         }
@@ -3676,49 +4062,74 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
             out.push(inbound_cloud_services_mail_off(ctx, inb, sc));
         }
         if inb.enabled == Some(false) {
-            let only = enabled_on_prem == 0;
-            let fix = on_target(
-                Fix::new(Family::ExchangeOnline, "exchange::online::inbound_disabled", &[&name])
-                    .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
-                EXO,
-                target.as_ref(),
-                "Set-InboundConnector",
-                "-Enabled $true",
-            );
-            out.push(Finding::new(
-                Code::ExchangeInboundConnectorRisky,
-                if only { Severity::Fail } else { Severity::Warn },
-                name.clone(),
-                Vec::new(),
-                if only {
-                    format!(
-                        "the inbound connector {} is disabled and no other OnPremises inbound connector is enabled: Exchange Online does not recognise mail from on-premises, so it is not internal and relaying through Exchange Online is refused ({ATTRIBUTION_NDRS})",
-                        tick(&name)
-                    )
-                } else {
-                    format!("the OnPremises inbound connector {} is disabled", tick(&name))
-                },
-                vec![format!("{at}: inbound connector {}: Enabled `False`", tick(&name))],
-                fix,
-            ));
+            out.push(inbound_disabled(ctx, inb, enabled_on_prem == 0));
         }
         if inb.require_tls == Some(false) {
-            out.push(Finding::new(
-                Code::ExchangeInboundConnectorRisky,
-                Severity::Info,
-                name.clone(),
-                Vec::new(),
-                format!(
-                    "the OnPremises inbound connector {} has RequireTls False: Microsoft documents RequireTls as applying only to Partner type connectors, so this alone does not break hybrid mail",
-                    tick(&name)
-                ),
-                vec![format!("{at}: inbound connector {}: RequireTls `False`", tick(&name))],
-                Fix::new(Family::ExchangeOnline, "exchange::online::inbound_require_tls", &[])
-                    .say("Nothing needs to change for mail flow; the Hybrid Configuration Wizard sets it to True."),
-            ));
+            out.push(inbound_require_tls_off(ctx, inb));
         }
     }
-    // Partner connectors that claim your own domains.
+    partner_claims_own_domain(ctx, out);
+}
+
+/// R19: a disabled OnPremises inbound connector (`only`: no other one is enabled, so
+/// Exchange Online does not recognise on-premises at all).
+fn inbound_disabled(ctx: &Ctx, inb: &InboundConnector, only: bool) -> Finding {
+    let name = inbound_name(inb);
+    let at = ctx.at(inb.origin.loc);
+    let fix = on_target(
+        Fix::new(Family::ExchangeOnline, "exchange::online::inbound_disabled", &[&name])
+            .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
+        EXO,
+        inbound_connector_target(inb).as_ref(),
+        "Set-InboundConnector",
+        "-Enabled $true",
+    );
+    Finding::new(
+        Code::ExchangeInboundConnectorRisky,
+        if only { Severity::Fail } else { Severity::Warn },
+        name.clone(),
+        Vec::new(),
+        if only {
+            format!(
+                "the inbound connector {} is disabled and no other OnPremises inbound connector is enabled: Exchange Online does not recognise mail from on-premises, so it is not internal and relaying through Exchange Online is refused ({ATTRIBUTION_NDRS})",
+                tick(&name)
+            )
+        } else {
+            format!(
+                "the OnPremises inbound connector {} is disabled",
+                tick(&name)
+            )
+        },
+        vec![format!(
+            "{at}: inbound connector {}: Enabled `False`",
+            tick(&name)
+        )],
+        fix,
+    )
+}
+
+/// R19: `RequireTls False` on an OnPremises inbound connector (information only).
+fn inbound_require_tls_off(ctx: &Ctx, inb: &InboundConnector) -> Finding {
+    let name = inbound_name(inb);
+    let at = ctx.at(inb.origin.loc);
+    Finding::new(
+        Code::ExchangeInboundConnectorRisky,
+        Severity::Info,
+        name.clone(),
+        Vec::new(),
+        format!(
+            "the OnPremises inbound connector {} has RequireTls False: Microsoft documents RequireTls as applying only to Partner type connectors, so this alone does not break hybrid mail",
+            tick(&name)
+        ),
+        vec![format!("{at}: inbound connector {}: RequireTls `False`", tick(&name))],
+        Fix::new(Family::ExchangeOnline, "exchange::online::inbound_require_tls", &[])
+            .say("Nothing needs to change for mail flow; the Hybrid Configuration Wizard sets it to True."),
+    )
+}
+
+/// Your own domains, each with how to name it in evidence: the accepted domains and the
+/// hybrid configuration's domains.
+fn own_domains(ctx: &Ctx) -> Vec<(String, String)> {
     let mut own: Vec<(String, String)> = ctx
         .config
         .accepted_domains
@@ -3739,6 +4150,13 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
             );
         }
     }
+    own
+}
+
+/// R19: enabled Partner connectors, restricted by certificate or IP address, that claim your
+/// own domains.
+fn partner_claims_own_domain(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let own = own_domains(ctx);
     if own.is_empty() {
         return;
     }
@@ -3750,63 +4168,73 @@ fn inbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
             && (c.restrict_domains_to_certificate == Some(true)
                 || c.restrict_domains_to_ip_addresses == Some(true))
     }) {
-        let Some(senders) = &inb.sender_domains else {
-            continue;
-        };
-        let name = inbound_name(inb);
-        let hit = senders.items.iter().find_map(|s| {
-            let p = address_space_domain(s);
-            own.iter()
-                .find(|(d, _)| domain_pattern_covers(&p, d))
-                .map(|(_, label)| (s.clone(), label.clone()))
-        });
-        let restrict = [
-            (inb.restrict_domains_to_certificate == Some(true))
-                .then_some("RestrictDomainsToCertificate `True`"),
-            (inb.restrict_domains_to_ip_addresses == Some(true))
-                .then_some("RestrictDomainsToIPAddresses `True`"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-        let evidence = vec![format!(
-            "{}: Partner inbound connector {}: SenderDomains {}, {restrict}",
-            ctx.at(senders.loc),
-            tick(&name),
-            list_label(senders)
-        )];
-        match hit {
-            Some((sender, label)) => {
-                let mut evidence = evidence;
-                evidence.push(format!("{} covers your {label}", tick(&sender)));
-                out.push(Finding::new(
-                    Code::ExchangeInboundConnectorRisky,
-                    Severity::Warn,
-                    name.clone(),
-                    Vec::new(),
-                    format!(
-                        "the Partner inbound connector {} claims your own domain and accepts it only by certificate or from its IP addresses: mail from your own domain that does not come that way is rejected (550 5.7.51 TenantInboundAttribution; There is a partner connector configured that matched the message's recipient domain)",
-                        tick(&name)
-                    ),
-                    evidence,
-                    Fix::new(Family::ExchangeOnline, "exchange::online::partner_claims_own_domain", &[&name])
-                        .say("Scope the Partner connector's SenderDomains to the partner's domains, or remove it if the OnPremises connector is meant to carry this mail. Review it first (Exchange Online PowerShell):")
-                        .run(EXO, "Get-InboundConnector | Format-List Name,ConnectorType,SenderDomains,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,TlsSenderCertificateName,SenderIPAddresses"),
-                ));
-            }
-            None if senders.truncated => out.push(inconclusive(
+        partner_claims(ctx, out, inb, &own);
+    }
+}
+
+/// R19 for one restricted Partner connector: does a SenderDomains entry cover one of `own`?
+fn partner_claims(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    inb: &InboundConnector,
+    own: &[(String, String)],
+) {
+    let Some(senders) = &inb.sender_domains else {
+        return;
+    };
+    let name = inbound_name(inb);
+    let hit = senders.items.iter().find_map(|s| {
+        let p = address_space_domain(s);
+        own.iter()
+            .find(|(d, _)| domain_pattern_covers(&p, d))
+            .map(|(_, label)| (s.clone(), label.clone()))
+    });
+    let restrict = [
+        (inb.restrict_domains_to_certificate == Some(true))
+            .then_some("RestrictDomainsToCertificate `True`"),
+        (inb.restrict_domains_to_ip_addresses == Some(true))
+            .then_some("RestrictDomainsToIPAddresses `True`"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let evidence = vec![format!(
+        "{}: Partner inbound connector {}: SenderDomains {}, {restrict}",
+        ctx.at(senders.loc),
+        tick(&name),
+        list_label(senders)
+    )];
+    match hit {
+        Some((sender, label)) => {
+            let mut evidence = evidence;
+            evidence.push(format!("{} covers your {label}", tick(&sender)));
+            out.push(Finding::new(
+                Code::ExchangeInboundConnectorRisky,
+                Severity::Warn,
                 name.clone(),
-                &format!(
-                    "whether Partner inbound connector {} claims your own domains",
+                Vec::new(),
+                format!(
+                    "the Partner inbound connector {} claims your own domain and accepts it only by certificate or from its IP addresses: mail from your own domain that does not come that way is rejected (550 5.7.51 TenantInboundAttribution; There is a partner connector configured that matched the message's recipient domain)",
                     tick(&name)
                 ),
-                "its SenderDomains list is cut in the paste",
                 evidence,
-                "Paste Get-InboundConnector | Select-Object -ExpandProperty SenderDomains as well.",
-            )),
-            None => {}
+                Fix::new(Family::ExchangeOnline, "exchange::online::partner_claims_own_domain", &[&name])
+                    .say("Scope the Partner connector's SenderDomains to the partner's domains, or remove it if the OnPremises connector is meant to carry this mail. Review it first (Exchange Online PowerShell):")
+                    .run(EXO, "Get-InboundConnector | Format-List Name,ConnectorType,SenderDomains,RestrictDomainsToCertificate,RestrictDomainsToIPAddresses,TlsSenderCertificateName,SenderIPAddresses"),
+            ));
         }
+        None if senders.truncated => out.push(inconclusive(
+            name.clone(),
+            &format!(
+                "whether Partner inbound connector {} claims your own domains",
+                tick(&name)
+            ),
+            "its SenderDomains list is cut in the paste",
+            evidence,
+            "Paste Get-InboundConnector | Select-Object -ExpandProperty SenderDomains as well.",
+        )),
+        None => {}
     }
 }
 
@@ -3934,173 +4362,221 @@ fn outbound_connector_risky(ctx: &Ctx, out: &mut Vec<Finding>) {
         .map(str::trim)
         .filter(|h| !h.is_empty());
     for oc in &ctx.outbound {
-        let name = outbound_name(oc);
-        let at = ctx.at(oc.origin.loc);
-        let target = outbound_connector_target(oc);
-        let finding = |severity: Severity, summary: String, evidence: Vec<String>, fix: Fix| {
-            Finding::new(
-                Code::ExchangeOutboundConnectorRisky,
-                severity,
-                name.clone(),
-                Vec::new(),
-                summary,
-                evidence,
-                fix,
-            )
-        };
-        if oc.use_mx_record == Some(true) {
-            let mut fix = Fix::new(
-                Family::ExchangeOnline,
-                "exchange::online::outbound_use_mx",
-                &[&name, smart_host.unwrap_or_default()],
-            );
-            match smart_host.and_then(ps_quote) {
-                Some(q) => {
-                    fix = fix.say("Deliver to the on-premises smart host, as the Hybrid Configuration Wizard sets it (Exchange Online PowerShell):");
-                    fix = on_target(
-                        fix,
-                        EXO,
-                        target.as_ref(),
-                        "Set-OutboundConnector",
-                        &format!("-UseMXRecord $false -SmartHosts {q}"),
-                    );
-                }
-                None => {
-                    fix = fix.say("Deliver to the on-premises server's public name instead: Set-OutboundConnector <connector> -UseMXRecord $false -SmartHosts <the name on-premises receives on, e.g. mail.contoso.com>, or re-run the Hybrid Configuration Wizard.");
-                }
-            }
-            out.push(finding(
-                Severity::Warn,
-                format!(
-                    "the outbound connector {} to on-premises routes by MX record: when the domain's MX points to Exchange Online Protection, mail loops back to the cloud or bypasses on-premises",
-                    tick(&name)
-                ),
-                vec![format!("{at}: outbound connector {}: UseMXRecord `True`", tick(&name))],
-                fix,
-            ));
-        }
-        if oc.enabled == Some(false) {
-            out.push(finding(
-                Severity::Warn,
-                format!("the outbound connector {} to on-premises is disabled: mail from Exchange Online to on-premises mailboxes goes by MX instead, without the hybrid connector's TLS", tick(&name)),
-                vec![format!("{at}: outbound connector {}: Enabled `False`", tick(&name))],
-                on_target(
-                    Fix::new(Family::ExchangeOnline, "exchange::online::outbound_disabled", &[&name])
-                        .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
-                    EXO,
-                    target.as_ref(),
-                    "Set-OutboundConnector",
-                    "-Enabled $true",
-                ),
-            ));
-        }
-        if oc.is_transport_rule_scoped == Some(true) {
-            out.push(finding(
-                Severity::Warn,
-                format!("the outbound connector {} to on-premises is scoped to transport rules: only mail a rule sends to it uses it", tick(&name)),
-                vec![format!("{at}: outbound connector {}: IsTransportRuleScoped `True`", tick(&name))],
-                on_target(
-                    Fix::new(Family::ExchangeOnline, "exchange::online::outbound_rule_scoped", &[&name])
-                        .say("Unless a rule is meant to choose the mail, scope it by RecipientDomains as the Hybrid Configuration Wizard does (Exchange Online PowerShell):"),
-                    EXO,
-                    target.as_ref(),
-                    "Set-OutboundConnector",
-                    "-IsTransportRuleScoped $false",
-                ),
-            ));
-        }
-        // RecipientDomains vs the hybrid domains.
-        if let (Some(rd), Some(domains)) = (
-            &oc.recipient_domains,
-            ctx.config.hybrid.first().and_then(|hc| hc.domains.as_ref()),
-        ) && oc.is_transport_rule_scoped != Some(true)
-        {
-            let missing: Vec<String> = domains
-                .items
-                .iter()
-                .filter(|d| !is_tenant_domain(d))
-                .filter(|d| {
-                    !rd.items
-                        .iter()
-                        .any(|p| domain_pattern_covers(&address_space_domain(p), d))
-                })
-                .map(|d| d.trim().to_string())
-                .collect();
-            let evidence = vec![
-                format!(
-                    "{}: outbound connector {}: RecipientDomains {}",
-                    ctx.at(rd.loc),
-                    tick(&name),
-                    list_label(rd)
-                ),
-                format!(
-                    "{}: hybrid configuration: Domains {}",
-                    ctx.at(domains.loc),
-                    list_label(domains)
-                ),
-            ];
-            if !missing.is_empty() && !rd.truncated {
-                let mut fix = Fix::new(
-                    Family::ExchangeOnline,
-                    "exchange::online::outbound_recipient_domains",
-                    &[&name, &missing.join(",")],
-                );
-                match quoted_list(&missing) {
-                    Some(q) => {
-                        fix = fix.say("Add the hybrid domains (Exchange Online PowerShell), or re-run the Hybrid Configuration Wizard:");
-                        fix = on_target(fix, EXO, target.as_ref(), "Set-OutboundConnector", &format!("-RecipientDomains @{{Add={q}}}"));
-                    }
-                    None => fix = fix.say("Add the hybrid domains to RecipientDomains (Set-OutboundConnector -RecipientDomains @{Add=…}), or re-run the Hybrid Configuration Wizard."),
-                }
-                out.push(finding(
-                    Severity::Warn,
-                    format!(
-                        "the outbound connector {} to on-premises does not cover the hybrid domain(s) {}: mail from Exchange Online to on-premises mailboxes there goes by MX instead",
-                        tick(&name),
-                        missing.iter().map(|d| tick(d)).collect::<Vec<_>>().join(", ")
-                    ),
-                    evidence,
-                    fix,
-                ));
-            } else if (!missing.is_empty() && rd.truncated)
-                || (missing.is_empty() && domains.truncated)
-            {
-                out.push(inconclusive(
-                    name.clone(),
-                    &format!("whether outbound connector {} covers every hybrid domain", tick(&name)),
-                    "a domain list is cut in the paste",
-                    evidence,
-                    "Paste the lists in full: Get-OutboundConnector | Select-Object -ExpandProperty RecipientDomains, and Get-HybridConfiguration | Select-Object -ExpandProperty Domains.",
-                ));
-            }
-        }
-        // A full `fl` prints TlsSettings: blank there means "not set".
-        let full = oc.use_mx_record.is_some() && oc.enabled.is_some();
-        let tls = oc
-            .tls_settings
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let weak = match tls {
-            Some(t) => t
-                .eq_ignore_ascii_case("EncryptionOnly")
-                .then(|| format!("TlsSettings {}", tick(t))),
-            None if full => Some("TlsSettings blank (opportunistic TLS)".to_string()),
-            None => None,
-        };
-        if let Some(w) = weak {
-            out.push(finding(
-                Severity::Info,
-                format!(
-                    "the outbound connector {} to on-premises does not validate on-premises' certificate: mail flows, but Exchange Online would deliver to any server that answers there",
-                    tick(&name)
-                ),
-                vec![format!("{at}: outbound connector {}: {w}", tick(&name))],
-                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_tls_settings", &[&name])
-                    .say("The Hybrid Configuration Wizard sets TlsSettings DomainValidation with TlsDomain the name on the on-premises certificate: Set-OutboundConnector <connector> -TlsSettings DomainValidation -TlsDomain <name on the certificate>."),
-            ));
-        }
+        outbound_use_mx(ctx, out, oc, smart_host);
+        outbound_disabled_or_scoped(ctx, out, oc);
+        outbound_recipient_domains(ctx, out, oc);
+        outbound_tls_settings(ctx, out, oc);
         // IsValidated False is not reported: connectors the wizard creates are commonly never
         // validated, so it is noise in every healthy hybrid and says nothing about mail flow.
+    }
+}
+
+/// The R20 finding on outbound connector `oc`.
+fn outbound_finding(
+    oc: &OutboundConnector,
+    severity: Severity,
+    summary: String,
+    evidence: Vec<String>,
+    fix: Fix,
+) -> Finding {
+    Finding::new(
+        Code::ExchangeOutboundConnectorRisky,
+        severity,
+        outbound_name(oc),
+        Vec::new(),
+        summary,
+        evidence,
+        fix,
+    )
+}
+
+/// R20: the connector routes by MX rather than to the on-premises smart host.
+fn outbound_use_mx(
+    ctx: &Ctx,
+    out: &mut Vec<Finding>,
+    oc: &OutboundConnector,
+    smart_host: Option<&str>,
+) {
+    if oc.use_mx_record != Some(true) {
+        return;
+    }
+    let name = outbound_name(oc);
+    let at = ctx.at(oc.origin.loc);
+    let mut fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::outbound_use_mx",
+        &[&name, smart_host.unwrap_or_default()],
+    );
+    match smart_host.and_then(ps_quote) {
+        Some(q) => {
+            fix = fix.say("Deliver to the on-premises smart host, as the Hybrid Configuration Wizard sets it (Exchange Online PowerShell):");
+            fix = on_target(
+                fix,
+                EXO,
+                outbound_connector_target(oc).as_ref(),
+                "Set-OutboundConnector",
+                &format!("-UseMXRecord $false -SmartHosts {q}"),
+            );
+        }
+        None => {
+            fix = fix.say("Deliver to the on-premises server's public name instead: Set-OutboundConnector <connector> -UseMXRecord $false -SmartHosts <the name on-premises receives on, e.g. mail.contoso.com>, or re-run the Hybrid Configuration Wizard.");
+        }
+    }
+    out.push(outbound_finding(
+        oc,
+        Severity::Warn,
+        format!(
+            "the outbound connector {} to on-premises routes by MX record: when the domain's MX points to Exchange Online Protection, mail loops back to the cloud or bypasses on-premises",
+            tick(&name)
+        ),
+        vec![format!("{at}: outbound connector {}: UseMXRecord `True`", tick(&name))],
+        fix,
+    ));
+}
+
+/// R20: the connector is disabled, or scoped to transport rules.
+fn outbound_disabled_or_scoped(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector) {
+    let name = outbound_name(oc);
+    let at = ctx.at(oc.origin.loc);
+    let target = outbound_connector_target(oc);
+    if oc.enabled == Some(false) {
+        out.push(outbound_finding(
+            oc,
+            Severity::Warn,
+            format!("the outbound connector {} to on-premises is disabled: mail from Exchange Online to on-premises mailboxes goes by MX instead, without the hybrid connector's TLS", tick(&name)),
+            vec![format!("{at}: outbound connector {}: Enabled `False`", tick(&name))],
+            on_target(
+                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_disabled", &[&name])
+                    .say("Enable it, unless another OnPremises connector replaced it on purpose (Exchange Online PowerShell):"),
+                EXO,
+                target.as_ref(),
+                "Set-OutboundConnector",
+                "-Enabled $true",
+            ),
+        ));
+    }
+    if oc.is_transport_rule_scoped == Some(true) {
+        out.push(outbound_finding(
+            oc,
+            Severity::Warn,
+            format!("the outbound connector {} to on-premises is scoped to transport rules: only mail a rule sends to it uses it", tick(&name)),
+            vec![format!("{at}: outbound connector {}: IsTransportRuleScoped `True`", tick(&name))],
+            on_target(
+                Fix::new(Family::ExchangeOnline, "exchange::online::outbound_rule_scoped", &[&name])
+                    .say("Unless a rule is meant to choose the mail, scope it by RecipientDomains as the Hybrid Configuration Wizard does (Exchange Online PowerShell):"),
+                EXO,
+                target.as_ref(),
+                "Set-OutboundConnector",
+                "-IsTransportRuleScoped $false",
+            ),
+        ));
+    }
+}
+
+/// R20: RecipientDomains vs the hybrid domains.
+fn outbound_recipient_domains(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector) {
+    let (Some(rd), Some(domains)) = (
+        &oc.recipient_domains,
+        ctx.config.hybrid.first().and_then(|hc| hc.domains.as_ref()),
+    ) else {
+        return;
+    };
+    if oc.is_transport_rule_scoped == Some(true) {
+        return;
+    }
+    let name = outbound_name(oc);
+    let missing: Vec<String> = domains
+        .items
+        .iter()
+        .filter(|d| !is_tenant_domain(d))
+        .filter(|d| {
+            !rd.items
+                .iter()
+                .any(|p| domain_pattern_covers(&address_space_domain(p), d))
+        })
+        .map(|d| d.trim().to_string())
+        .collect();
+    let evidence = vec![
+        format!(
+            "{}: outbound connector {}: RecipientDomains {}",
+            ctx.at(rd.loc),
+            tick(&name),
+            list_label(rd)
+        ),
+        format!(
+            "{}: hybrid configuration: Domains {}",
+            ctx.at(domains.loc),
+            list_label(domains)
+        ),
+    ];
+    if !missing.is_empty() && !rd.truncated {
+        out.push(outbound_finding(
+            oc,
+            Severity::Warn,
+            format!(
+                "the outbound connector {} to on-premises does not cover the hybrid domain(s) {}: mail from Exchange Online to on-premises mailboxes there goes by MX instead",
+                tick(&name),
+                missing.iter().map(|d| tick(d)).collect::<Vec<_>>().join(", ")
+            ),
+            evidence,
+            recipient_domains_fix(oc, &name, &missing),
+        ));
+    } else if (!missing.is_empty() && rd.truncated) || (missing.is_empty() && domains.truncated) {
+        out.push(inconclusive(
+            name.clone(),
+            &format!("whether outbound connector {} covers every hybrid domain", tick(&name)),
+            "a domain list is cut in the paste",
+            evidence,
+            "Paste the lists in full: Get-OutboundConnector | Select-Object -ExpandProperty RecipientDomains, and Get-HybridConfiguration | Select-Object -ExpandProperty Domains.",
+        ));
+    }
+}
+
+/// The fix for [`outbound_recipient_domains`]: add the missing hybrid domains.
+fn recipient_domains_fix(oc: &OutboundConnector, name: &str, missing: &[String]) -> Fix {
+    let fix = Fix::new(
+        Family::ExchangeOnline,
+        "exchange::online::outbound_recipient_domains",
+        &[name, &missing.join(",")],
+    );
+    match quoted_list(missing) {
+        Some(q) => {
+            let fix = fix.say("Add the hybrid domains (Exchange Online PowerShell), or re-run the Hybrid Configuration Wizard:");
+            on_target(fix, EXO, outbound_connector_target(oc).as_ref(), "Set-OutboundConnector", &format!("-RecipientDomains @{{Add={q}}}"))
+        }
+        None => fix.say("Add the hybrid domains to RecipientDomains (Set-OutboundConnector -RecipientDomains @{Add=…}), or re-run the Hybrid Configuration Wizard."),
+    }
+}
+
+/// R20: the connector validates no certificate (EncryptionOnly, or TlsSettings blank).
+fn outbound_tls_settings(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector) {
+    let name = outbound_name(oc);
+    let at = ctx.at(oc.origin.loc);
+    // A full `fl` prints TlsSettings: blank there means "not set".
+    let full = oc.use_mx_record.is_some() && oc.enabled.is_some();
+    let tls = oc
+        .tls_settings
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let weak = match tls {
+        Some(t) => t
+            .eq_ignore_ascii_case("EncryptionOnly")
+            .then(|| format!("TlsSettings {}", tick(t))),
+        None if full => Some("TlsSettings blank (opportunistic TLS)".to_string()),
+        None => None,
+    };
+    if let Some(w) = weak {
+        out.push(outbound_finding(
+            oc,
+            Severity::Info,
+            format!(
+                "the outbound connector {} to on-premises does not validate on-premises' certificate: mail flows, but Exchange Online would deliver to any server that answers there",
+                tick(&name)
+            ),
+            vec![format!("{at}: outbound connector {}: {w}", tick(&name))],
+            Fix::new(Family::ExchangeOnline, "exchange::online::outbound_tls_settings", &[&name])
+                .say("The Hybrid Configuration Wizard sets TlsSettings DomainValidation with TlsDomain the name on the on-premises certificate: Set-OutboundConnector <connector> -TlsSettings DomainValidation -TlsDomain <name on the certificate>."),
+        ));
     }
 }
