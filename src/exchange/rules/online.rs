@@ -3080,10 +3080,22 @@ fn point_receive_connectors(
 
 /// `domain` is an accepted domain or a subdomain of one (`*.contoso.com` accepts contoso.com
 /// and its subdomains).
+/// The tenant's accepted domains: those read from Exchange Online, or of no known side; a
+/// list the on-premises shell printed is the organisation's, not the tenant's (MC1226222
+/// attributes by the tenant's).
+fn tenant_domains<'c>(
+    ctx: &Ctx<'c>,
+) -> impl Iterator<Item = &'c crate::exchange::model::AcceptedDomain> {
+    ctx.config
+        .accepted_domains
+        .iter()
+        .filter(|d| d.side != Some(crate::exchange::model::Side::OnPremises))
+}
+
 fn accepted(ctx: &Ctx, domain: &str) -> bool {
     let d = lower(domain);
     let d = d.strip_prefix("*.").unwrap_or(&d);
-    ctx.config.accepted_domains.iter().any(|ad| {
+    tenant_domains(ctx).any(|ad| {
         let a = lower(&ad.domain_name);
         let a = a.strip_prefix("*.").unwrap_or(&a);
         !a.is_empty() && (d == a || d.ends_with(&format!(".{a}")))
@@ -3091,9 +3103,7 @@ fn accepted(ctx: &Ctx, domain: &str) -> bool {
 }
 
 fn accepted_list(ctx: &Ctx) -> String {
-    ctx.config
-        .accepted_domains
-        .iter()
+    tenant_domains(ctx)
         .map(|a| tick(&a.domain_name))
         .collect::<Vec<_>>()
         .join(", ")
@@ -3102,7 +3112,7 @@ fn accepted_list(ctx: &Ctx) -> String {
 /// R11 `in-cert-domain-not-accepted` (MC1226222): the certificate domain Exchange Online
 /// attributes on-premises mail by is not an accepted domain of the tenant.
 fn certificate_domain_not_accepted(ctx: &Ctx, out: &mut Vec<Finding>) {
-    if ctx.config.accepted_domains.is_empty() {
+    if tenant_domains(ctx).next().is_none() {
         return;
     }
     let inbound = ctx.certificate_inbound();

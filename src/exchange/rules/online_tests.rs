@@ -814,6 +814,18 @@ fn a_certificate_domain_outside_the_accepted_domains_warns_without_a_wrong_comma
         )
         .is_empty()
     );
+    // The on-premises organisation's list is not the tenant's: silent.
+    c.accepted_domains = accepted(&["fabrikam.com"]);
+    for d in &mut c.accepted_domains {
+        d.side = Some(crate::exchange::model::Side::OnPremises);
+    }
+    assert!(
+        of(
+            &check(&c, NOW, Limits::default()),
+            Code::ExchangeCertificateDomainNotAccepted
+        )
+        .is_empty()
+    );
     // Without Get-AcceptedDomain: silent.
     c.accepted_domains.clear();
     assert!(

@@ -938,7 +938,7 @@ fn after_bind(fix: Fix, c: &Conn) -> Fix {
     let mut fix = restart_and_check(fix, c);
     if c.hybrid() {
         fix = fix.tell(
-            "Alternatively, re-run the Hybrid Configuration Wizard and choose \"Update Secure Mail Certificate for Connectors\": it sets the same value on the connectors and the hybrid configuration.",
+            "Alternatively, re-run the Hybrid Configuration Wizard and choose the certificate again (newer versions of the wizard offer \"Update Secure Mail Certificate for Connectors\", which changes only the certificate on the connectors).",
         );
     }
     fix
