@@ -1313,21 +1313,10 @@ fn holds(config: &Config, server: &str, cert: &Certificate, now: OffsetDateTime)
 // ---------------------------------------------------------------------------------------
 // R4 for the send connector — the certificate it presents is unusable.
 
-/// What is wrong with a certificate a send connector presents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flaw {
-    NoSmtp,
-    NoKey,
-    Expired,
-    Expiring,
-    BadStatus,
-    DoubtfulStatus,
-    SelfSigned,
-}
+/// What is wrong with a certificate a send connector presents: the receive rules' set.
+use super::receive::Flaw;
 
-/// `Status` values that make a certificate unusable, and ones that make it doubtful (the
-/// receive rules use the same split).
-const FAIL_STATUS: [&str; 4] = ["Revoked", "DateInvalid", "Invalid", "PendingRequest"];
+use super::receive::FAIL_STATUS;
 
 /// The certificate's `NotAfter`: from its bytes when the script supplied them, else as pasted.
 fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {

@@ -108,7 +108,7 @@ const CHOSEN_THUMBPRINT: &str = "<thumbprint of that certificate>";
 const LIST_FIELDS: &str = "Thumbprint,Subject,Issuer,CertificateDomains,Services,NotAfter,Status";
 
 /// Every Status `Get-ExchangeCertificate` prints that makes the certificate fail outright.
-const FAIL_STATUS: [&str; 4] = ["Revoked", "DateInvalid", "Invalid", "PendingRequest"];
+pub(crate) const FAIL_STATUS: [&str; 4] = ["Revoked", "DateInvalid", "Invalid", "PendingRequest"];
 
 /// Every Status that may make a validating sender refuse the certificate.
 const WARN_STATUS: [&str; 3] = ["RevocationCheckFailure", "Untrusted", "Unknown"];
@@ -2256,8 +2256,9 @@ fn group_server(uses: &[Use], cert: &Certificate) -> Option<String> {
         .or_else(|| cert.server.as_ref().map(|s| s.name().to_string()))
 }
 
+/// What is wrong with a certificate a connector presents (the send rules use the same set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flaw {
+pub(crate) enum Flaw {
     NoSmtp,
     NoKey,
     Expired,
