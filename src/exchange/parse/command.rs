@@ -184,41 +184,65 @@ fn command_hint(command: &str) -> Hint {
     let mut filter = None;
     // The arguments of a cmdlet this check reads; another command's are its own business.
     if cmdlet.is_some() {
-        let mut i = 1;
-        while i < first.len() {
-            let word = first[i];
-            i += 1;
-            let Some((name, inline)) = param(word) else {
-                // `Get-ExchangeCertificate 3D6B…` or `Get-ReceiveConnector "EX01\Default…"`:
-                // the first positional parameter names one object (Identity or Thumbprint).
-                filter.get_or_insert_with(|| {
-                    "an identity or thumbprint given without its parameter name".to_string()
-                });
-                continue;
-            };
-            let value = match inline {
-                Some(v) => Some(v),
-                None if is_switch(&name) => None,
-                None => match first.get(i) {
-                    Some(v) if !v.starts_with('-') => {
-                        i += 1;
-                        Some(*v)
-                    }
-                    _ => None,
-                },
-            };
-            if name == "server" {
-                if let Some(v) = value.map(|v| v.trim_matches(['\'', '"']))
-                    && !v.is_empty()
-                    && !v.starts_with('$')
-                {
-                    server = Some(v.to_string());
+        server = cmdlet_arguments(&first[1..], &mut filter);
+    }
+    // The cmdlet's own narrowing comes first: `filter` keeps the first one found.
+    let properties = pipeline_stages(&stages, &mut filter);
+    Hint {
+        cmdlet,
+        server: server.filter(|_| cmdlet.is_some()),
+        filter,
+        properties,
+        ..Hint::default()
+    }
+}
+
+/// Reads the arguments of a cmdlet this check knows (`args` follow its name): returns its
+/// `-Server`, and sets `filter` (unless already set) when an argument makes it return some
+/// of its objects only.
+fn cmdlet_arguments(args: &[&str], filter: &mut Option<String>) -> Option<String> {
+    let mut server = None;
+    let mut i = 0;
+    while i < args.len() {
+        let word = args[i];
+        i += 1;
+        let Some((name, inline)) = param(word) else {
+            // `Get-ExchangeCertificate 3D6B…` or `Get-ReceiveConnector "EX01\Default…"`:
+            // the first positional parameter names one object (Identity or Thumbprint).
+            filter.get_or_insert_with(|| {
+                "an identity or thumbprint given without its parameter name".to_string()
+            });
+            continue;
+        };
+        let value = match inline {
+            Some(v) => Some(v),
+            None if is_switch(&name) => None,
+            None => match args.get(i) {
+                Some(v) if !v.starts_with('-') => {
+                    i += 1;
+                    Some(*v)
                 }
-            } else if let Some(canonical) = narrowing_parameter(&name) {
-                filter.get_or_insert_with(|| canonical.to_string());
+                _ => None,
+            },
+        };
+        if name == "server" {
+            if let Some(v) = value.map(|v| v.trim_matches(['\'', '"']))
+                && !v.is_empty()
+                && !v.starts_with('$')
+            {
+                server = Some(v.to_string());
             }
+        } else if let Some(canonical) = narrowing_parameter(&name) {
+            filter.get_or_insert_with(|| canonical.to_string());
         }
     }
+    server
+}
+
+/// Reads the pipeline after the first command: sets `filter` (unless already set) when a
+/// stage keeps some objects only, and returns the property list of the last stage that
+/// names one (`Select-Object`, `Format-List`, `Format-Table`).
+fn pipeline_stages(stages: &[Vec<&str>], filter: &mut Option<String>) -> Option<Vec<String>> {
     let mut properties = None;
     for stage in stages.iter().skip(1) {
         let Some(word) = stage.first() else {
@@ -231,34 +255,14 @@ fn command_hint(command: &str) -> Hint {
                 filter.get_or_insert_with(|| "Where-Object".to_string());
             }
             "select" | "select-object" => {
-                if let Some(p) = stage[1..]
-                    .iter()
-                    .filter_map(|w| param(w))
-                    .find_map(|(n, _)| {
-                        [("first", 1), ("last", 1), ("skip", 2), ("index", 1)]
-                            .iter()
-                            .find(|(full, min)| param_is(&n, full, *min))
-                            .map(|(full, _)| *full)
-                    })
-                {
-                    let mut title = p.to_string();
-                    title[..1].make_ascii_uppercase();
-                    filter.get_or_insert_with(|| format!("Select-Object -{title}"));
+                if let Some(f) = select_filter(stage) {
+                    filter.get_or_insert(f);
                 }
                 properties = property_list(stage).or(properties);
             }
             "sort" | "sort-object" => {
-                if let Some(p) = stage[1..]
-                    .iter()
-                    .filter_map(|w| param(w))
-                    .find(|(n, _)| param_is(n, "top", 1) || param_is(n, "bottom", 1))
-                {
-                    let which = if p.0.starts_with('t') {
-                        "Top"
-                    } else {
-                        "Bottom"
-                    };
-                    filter.get_or_insert_with(|| format!("Sort-Object -{which}"));
+                if let Some(f) = sort_filter(stage) {
+                    filter.get_or_insert(f);
                 }
             }
             "fl" | "format-list" | "ft" | "format-table" => {
@@ -267,13 +271,39 @@ fn command_hint(command: &str) -> Hint {
             _ => {}
         }
     }
-    Hint {
-        cmdlet,
-        server: server.filter(|_| cmdlet.is_some()),
-        filter,
-        properties,
-        ..Hint::default()
-    }
+    properties
+}
+
+/// `Select-Object -First`, `-Last`, `-Skip` or `-Index` (as shortened as PowerShell allows)
+/// in a `Select-Object` stage, named in full: it passes some objects only.
+fn select_filter(stage: &[&str]) -> Option<String> {
+    let p = stage[1..]
+        .iter()
+        .filter_map(|w| param(w))
+        .find_map(|(n, _)| {
+            [("first", 1), ("last", 1), ("skip", 2), ("index", 1)]
+                .iter()
+                .find(|(full, min)| param_is(&n, full, *min))
+                .map(|(full, _)| *full)
+        })?;
+    let mut title = p.to_string();
+    title[..1].make_ascii_uppercase();
+    Some(format!("Select-Object -{title}"))
+}
+
+/// `Sort-Object -Top` or `-Bottom` in a `Sort-Object` stage, named in full: it passes some
+/// objects only.
+fn sort_filter(stage: &[&str]) -> Option<String> {
+    let p = stage[1..]
+        .iter()
+        .filter_map(|w| param(w))
+        .find(|(n, _)| param_is(n, "top", 1) || param_is(n, "bottom", 1))?;
+    let which = if p.0.starts_with('t') {
+        "Top"
+    } else {
+        "Bottom"
+    };
+    Some(format!("Sort-Object -{which}"))
 }
 
 /// A parameter (lower case) that makes a `Get-…` cmdlet return some of its objects only:

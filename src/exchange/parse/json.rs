@@ -296,70 +296,82 @@ const MAX_LINE_ENTRIES: usize = 200_000;
 /// parse), by path. Keys are taken as written between the quotes: a key with escapes just
 /// gets no line.
 fn object_lines(src: &str) -> HashMap<Vec<Seg>, usize> {
-    struct Frame {
-        object: bool,
-        key: Option<String>,
-        index: usize,
-        want_key: bool,
-    }
-    let mut map = HashMap::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut top = 0;
-    let mut line = 1;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut key_start: Option<usize> = None;
+    let mut scan = LineScan {
+        src,
+        map: HashMap::new(),
+        stack: Vec::new(),
+        top: 0,
+        line: 1,
+        in_string: false,
+        escaped: false,
+        key_start: None,
+    };
     for (i, b) in src.bytes().enumerate() {
         if b == b'\n' {
-            line += 1;
+            scan.line += 1;
         }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-                if let (Some(start), Some(frame)) = (key_start.take(), stack.last_mut()) {
-                    frame.key = src.get(start..i).map(str::to_string);
-                }
+        if scan.in_string {
+            scan.string_byte(i, b);
+        } else {
+            scan.structural_byte(i, b);
+        }
+    }
+    scan.map
+}
+
+/// An object or array [`object_lines`] is inside.
+struct Frame {
+    object: bool,
+    key: Option<String>,
+    index: usize,
+    want_key: bool,
+}
+
+/// Where [`object_lines`] is in its byte-by-byte scan of `src`, and what it found so far.
+struct LineScan<'s> {
+    src: &'s str,
+    map: HashMap<Vec<Seg>, usize>,
+    stack: Vec<Frame>,
+    top: usize,
+    line: usize,
+    in_string: bool,
+    escaped: bool,
+    key_start: Option<usize>,
+}
+
+impl LineScan<'_> {
+    /// Byte `b` at `i`, inside a string: watches for its end, which ends a key too.
+    fn string_byte(&mut self, i: usize, b: u8) {
+        if self.escaped {
+            self.escaped = false;
+        } else if b == b'\\' {
+            self.escaped = true;
+        } else if b == b'"' {
+            self.in_string = false;
+            if let (Some(start), Some(frame)) = (self.key_start.take(), self.stack.last_mut()) {
+                frame.key = self.src.get(start..i).map(str::to_string);
             }
-            continue;
         }
+    }
+
+    /// Byte `b` at `i`, outside any string.
+    fn structural_byte(&mut self, i: usize, b: u8) {
         match b {
             b'"' => {
-                in_string = true;
-                if stack.last().is_some_and(|f| f.object && f.want_key) {
-                    key_start = Some(i + 1);
+                self.in_string = true;
+                if self.stack.last().is_some_and(|f| f.object && f.want_key) {
+                    self.key_start = Some(i + 1);
                 }
             }
-            b'{' | b'[' => {
-                if b == b'{' && stack.len() < MAX_LINE_DEPTH && map.len() < MAX_LINE_ENTRIES {
-                    let mut path = vec![Seg::Index(top)];
-                    for f in &stack {
-                        path.push(if f.object {
-                            Seg::Key(f.key.clone().unwrap_or_default())
-                        } else {
-                            Seg::Index(f.index)
-                        });
-                    }
-                    map.insert(path, line);
-                }
-                stack.push(Frame {
-                    object: b == b'{',
-                    key: None,
-                    index: 0,
-                    want_key: b == b'{',
-                });
-            }
+            b'{' | b'[' => self.open(b),
             b'}' | b']' => {
-                stack.pop();
-                if stack.is_empty() {
-                    top += 1;
+                self.stack.pop();
+                if self.stack.is_empty() {
+                    self.top += 1;
                 }
             }
             b',' => {
-                if let Some(f) = stack.last_mut() {
+                if let Some(f) = self.stack.last_mut() {
                     if f.object {
                         f.want_key = true;
                         f.key = None;
@@ -369,12 +381,32 @@ fn object_lines(src: &str) -> HashMap<Vec<Seg>, usize> {
                 }
             }
             b':' => {
-                if let Some(f) = stack.last_mut() {
+                if let Some(f) = self.stack.last_mut() {
                     f.want_key = false;
                 }
             }
             _ => {}
         }
     }
-    map
+
+    /// A `{` or `[` (`b`): records the line of an object, within the limits, by its path.
+    fn open(&mut self, b: u8) {
+        if b == b'{' && self.stack.len() < MAX_LINE_DEPTH && self.map.len() < MAX_LINE_ENTRIES {
+            let mut path = vec![Seg::Index(self.top)];
+            for f in &self.stack {
+                path.push(if f.object {
+                    Seg::Key(f.key.clone().unwrap_or_default())
+                } else {
+                    Seg::Index(f.index)
+                });
+            }
+            self.map.insert(path, self.line);
+        }
+        self.stack.push(Frame {
+            object: b == b'{',
+            key: None,
+            index: 0,
+            want_key: b == b'{',
+        });
+    }
 }

@@ -31,14 +31,34 @@ pub(super) fn resolve(config: &mut Config, opts: &ParseOptions) {
         .map(str::trim)
         .filter(|s| !s.is_empty());
     if let Some(given) = given {
-        for c in config
-            .certificates
-            .iter_mut()
-            .filter(|c| c.server.is_none())
-        {
-            c.server = Some(ServerName::Given(given.to_string()));
-        }
+        set_unnamed(config, &ServerName::Given(given.to_string()));
     }
+    // Certificates just given `--server` are `Given`, not `Named`, so they do not count
+    // below; `given` itself is added to the names instead.
+    let Some(mut named) = named_servers(config) else {
+        return;
+    };
+    named.extend(given);
+    let Some(name) = sole_server(&named) else {
+        return;
+    };
+    set_unnamed(config, &ServerName::Assumed(name));
+}
+
+/// Sets `server` to `server` on every certificate that names none.
+fn set_unnamed(config: &mut Config, server: &ServerName) {
+    for c in config
+        .certificates
+        .iter_mut()
+        .filter(|c| c.server.is_none())
+    {
+        c.server = Some(server.clone());
+    }
+}
+
+/// Every server the paste names, as spelled there (repeats kept); `None` when a list of
+/// servers was cut, as then the paste does not show them all.
+fn named_servers(config: &Config) -> Option<Vec<&str>> {
     let mut named: Vec<&str> = Vec::new();
     named.extend(
         config
@@ -76,7 +96,7 @@ pub(super) fn resolve(config: &mut Config, opts: &ParseOptions) {
         .collect();
     if lists.iter().any(|l| l.truncated) {
         // A cut list names a server it does not show.
-        return;
+        return None;
     }
     named.extend(
         lists
@@ -84,29 +104,24 @@ pub(super) fn resolve(config: &mut Config, opts: &ParseOptions) {
             .flat_map(|l| l.items.iter().map(String::as_str))
             .filter(|n| !n.trim().is_empty()),
     );
-    named.extend(given);
+    Some(named)
+}
+
+/// The one server `named` names (compared by [`key`]), spelled as the paste spells it;
+/// `None` when it names none or several.
+fn sole_server(named: &[&str]) -> Option<String> {
     let mut keys: Vec<String> = named.iter().map(|n| key(n)).collect();
     keys.sort();
     keys.dedup();
     if keys.len() != 1 {
-        return;
+        return None;
     }
     // The short spelling when the paste has one: it is how connectors name the server.
-    let Some(name) = named
+    named
         .iter()
         .find(|n| !n.contains('.'))
         .or(named.first())
         .map(|n| n.to_string())
-    else {
-        return;
-    };
-    for c in config
-        .certificates
-        .iter_mut()
-        .filter(|c| c.server.is_none())
-    {
-        c.server = Some(ServerName::Assumed(name.clone()));
-    }
 }
 
 /// `ex01.contoso.com` → `EX01`.
