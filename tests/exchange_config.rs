@@ -298,6 +298,11 @@ fn probe_joins_the_predicted_and_the_presented_certificate() {
     assert_eq!(row["predicted"]["thumbprint"], thumbprint);
     assert_eq!(j["probe"]["verdict"], "pass");
     assert_eq!(good.code, 0, "{}", good.stdout);
+    let said = j["findings"][0]["evidence"].to_string();
+    assert!(
+        said.contains("agrees with the configuration on 1 of 1"),
+        "{said}"
+    );
     // The connector names the other certificate: the server presents the wrong one.
     let other = join(
         &paste(&format!("<I>{issuer}<S>CN=other.example.test")),
@@ -324,4 +329,45 @@ fn probe_without_a_public_name_asks_for_one() {
     let r = config(&["seed-001-connector.txt"], &["--probe"]);
     assert_eq!(r.code, 3, "{}", r.stdout);
     assert!(r.stderr.contains("--probe=HOST"), "{}", r.stderr);
+}
+
+/// A probe that reaches nothing compares nothing: the report must not claim agreement, and
+/// the headline names the probe as the cause of the verdict.
+#[test]
+fn a_probe_that_compares_nothing_says_so() {
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let paste = format!(
+        "Identity : EX01\\Default Frontend EX01\nServer : EX01\nTransportRole : FrontendTransport\nAuthMechanism : Tls\nBindings : {{0.0.0.0:{closed}}}\nFqdn : {HOST}\nTlsCertificateName : <I>CN=CA<S>CN={HOST}\n\nThumbprint : 00112233445566778899AABBCCDDEEFF00112233\nSubject : CN={HOST}\nIssuer : CN=CA\nServices : IIS, SMTP\nCertificateDomains : {{{HOST}}}\nHasPrivateKey : True\nIsSelfSigned : False\nStatus : Valid\n"
+    );
+    let path = common::write_temp("closed.txt", &paste);
+    let r = run(&[
+        "exchange-config",
+        path.to_str().unwrap(),
+        &format!("--probe={HOST}"),
+        "-p",
+        &closed.to_string(),
+        "--resolve",
+        &format!("{HOST}:127.0.0.1"),
+        "--timeout",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let j = r.json();
+    assert_eq!(
+        j["join"]["rows"][0]["agrees"],
+        serde_json::Value::Null,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("agrees with the configuration"),
+        "{}",
+        r.stdout
+    );
+    let headline = j["headline"].as_str().unwrap();
+    assert!(headline.contains("the live probe:"), "{headline}");
 }

@@ -90,7 +90,7 @@ pub fn findings(
     } else if !cross_checkable(config) {
         findings.push(nothing_to_cross_check(config));
     } else if findings.is_empty() {
-        findings.push(consistent(config, join.is_some()));
+        findings.push(consistent(config, join, now));
     }
     findings
 }
@@ -102,7 +102,9 @@ fn cross_checkable(config: &Config) -> bool {
     let certs = !config.certificates.is_empty();
     let on_prem = !config.receive_connectors.is_empty() || !config.send_connectors.is_empty();
     let online = !config.inbound_connectors.is_empty() || !config.outbound_connectors.is_empty();
-    (on_prem && certs) || (online && (on_prem || certs)) || (!config.hybrid.is_empty() && on_prem)
+    let hybrid = !config.hybrid.is_empty();
+    // The hybrid configuration's TlsCertificateName is checked against the certificates.
+    (on_prem && certs) || (online && (on_prem || certs)) || (hybrid && (on_prem || certs))
 }
 
 fn nothing_to_cross_check(config: &Config) -> Finding {
@@ -112,7 +114,7 @@ fn nothing_to_cross_check(config: &Config) -> Finding {
         "the paste".to_string(),
         Vec::new(),
         format!(
-            "could not cross-check anything: the paste holds only {}, and which certificate Exchange presents needs the connectors and the certificates together",
+            "could not cross-check anything: the paste holds only {}; which certificate Exchange presents needs the connectors and the certificates together",
             inventory(config)
         ),
         vec![format!("read: {}", inventory(config))],
@@ -224,10 +226,21 @@ fn unrecognised(config: &Config) -> Finding {
     )
 }
 
-fn consistent(config: &Config, probed: bool) -> Finding {
+fn consistent(config: &Config, join: Option<&Join>, now: OffsetDateTime) -> Finding {
     let mut evidence = vec![format!("read: {}", inventory(config))];
-    if probed {
-        evidence.push("the live probe agrees with the configuration".to_string());
+    if let Some(join) = join {
+        // Only a row that compared something is agreement; a refused connection is not.
+        let rows = rules::probe::rows(config, join, now);
+        let agreed = rows.iter().filter(|r| r.agrees == Some(true)).count();
+        evidence.push(if agreed == 0 {
+            "the live probe compared nothing with the configuration (see the live check below)"
+                .to_string()
+        } else {
+            format!(
+                "the live probe agrees with the configuration on {agreed} of {} endpoints",
+                rows.len()
+            )
+        });
     }
     Finding::new(
         Code::ExchangeConfigConsistent,

@@ -378,19 +378,27 @@ fn read_objects(config: &Config) -> Vec<ObjectDto> {
 
 /// The headline: the verdict and the finding that decides it (the first failure, the first
 /// warning, or for `unknown` the first check that could not decide), else what was read.
-fn headline(verdict: Verdict, findings: &[Finding], read: usize) -> String {
+fn headline(verdict: Verdict, findings: &[Finding], read: usize, probe: Option<&Report>) -> String {
     let deciding = findings.iter().find(|f| match verdict {
         Verdict::Fail => f.severity == crate::diagnose::Severity::Fail,
         Verdict::Warn => f.severity == crate::diagnose::Severity::Warn,
         Verdict::Unknown => f.code.inconclusive(),
         Verdict::Pass => false,
     });
-    match (verdict, deciding) {
-        (Verdict::Pass, _) => format!(
+    match (verdict, deciding, probe) {
+        (Verdict::Pass, _, _) => format!(
             "PASS — {read} objects read; the configuration is consistent as far as the paste shows"
         ),
-        (v, Some(f)) => format!("{} — {}", v.label(), f.summary),
-        (v, None) => format!("{} — {read} objects read", v.label()),
+        (v, Some(f), _) => format!("{} — {}", v.label(), f.summary),
+        // The verdict is the probe's: say so, with its cause.
+        (v, None, Some(p)) if p.verdict == v => format!(
+            "{} — the live probe: {}",
+            v.label(),
+            p.headline
+                .split_once(" — ")
+                .map_or(p.headline.as_str(), |(_, rest)| rest)
+        ),
+        (v, None, _) => format!("{} — {read} objects read", v.label()),
     }
 }
 
@@ -493,7 +501,7 @@ pub fn build(
         command: visible(&j.command),
         rows: j.rows.into_iter().map(visible_row).collect(),
     });
-    let headline = visible(&headline(verdict, &findings, read.len()));
+    let headline = visible(&headline(verdict, &findings, read.len(), probe.as_deref()));
     ExchangeReport {
         schema_version: 1,
         kind: "exchange-config",
