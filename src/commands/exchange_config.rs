@@ -105,11 +105,6 @@ pub(crate) fn public_name(host: &str) -> bool {
 /// the cloud capability HCW sets first, else `Default Frontend`, else another port-25 connector
 /// open to every address; never a relay scoped to a few hosts.
 fn hybrid_connector_fqdn(config: &Config) -> Option<String> {
-    let on_25 = |b: &crate::exchange::model::List| {
-        b.items
-            .iter()
-            .any(|i| i.rsplit_once(':').is_some_and(|(_, p)| p.trim() == "25"))
-    };
     let candidates: Vec<&crate::exchange::model::ReceiveConnector> = config
         .receive_connectors
         .iter()
@@ -118,7 +113,7 @@ fn hybrid_connector_fqdn(config: &Config) -> Option<String> {
                 .as_deref()
                 .is_some_and(|r| r.eq_ignore_ascii_case("HubTransport"))
                 && rc.enabled != Some(false)
-                && rc.bindings.as_ref().is_some_and(on_25)
+                && rc.binds(25) == Some(true)
         })
         .collect();
     let cloud = |rc: &&crate::exchange::model::ReceiveConnector| {
@@ -134,14 +129,6 @@ fn hybrid_connector_fqdn(config: &Config) -> Option<String> {
             .or(rc.identity.as_deref())
             .is_some_and(|n| n.to_ascii_lowercase().contains("default frontend"))
     };
-    let open = |rc: &&crate::exchange::model::ReceiveConnector| {
-        rc.remote_ip_ranges.as_ref().is_none_or(|l| {
-            l.truncated
-                || l.items
-                    .iter()
-                    .any(|r| r.trim() == "0.0.0.0-255.255.255.255")
-        })
-    };
     let ordered = candidates
         .iter()
         .filter(|rc| cloud(rc))
@@ -153,7 +140,7 @@ fn hybrid_connector_fqdn(config: &Config) -> Option<String> {
         .chain(
             candidates
                 .iter()
-                .filter(|rc| !cloud(rc) && !default_frontend(rc) && open(rc)),
+                .filter(|rc| !cloud(rc) && !default_frontend(rc) && rc.open_to_all()),
         );
     for rc in ordered {
         if let Some(f) = rc.fqdn.as_ref().filter(|f| public_name(&f.value)) {

@@ -37,11 +37,10 @@ pub fn receive_connector_target(rc: &ReceiveConnector) -> Option<Target> {
         return Some(Target::Identity(id));
     }
     let fqdn = rc.fqdn.as_ref().and_then(|f| ps_quote(&f.value))?;
-    let port = rc.bindings.as_ref().and_then(|b| {
-        b.items
-            .iter()
-            .find_map(|i| i.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
-    })?;
+    let port = rc
+        .bindings
+        .as_ref()
+        .and_then(|b| b.items.iter().find_map(|i| super::model::binding_port(i)))?;
     let server = rc
         .server
         .as_ref()

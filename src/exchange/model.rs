@@ -352,6 +352,39 @@ pub struct ReceiveConnector {
     pub remote_ip_ranges: Option<List>,
 }
 
+/// The port of a binding (`[::]:25`, `0.0.0.0:587`).
+pub fn binding_port(binding: &str) -> Option<u16> {
+    binding
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.trim().parse().ok())
+}
+
+impl ReceiveConnector {
+    /// It binds `port`: `None` when the bindings were not pasted, or were cut and the shown
+    /// ones do not bind it.
+    pub fn binds(&self, port: u16) -> Option<bool> {
+        self.bindings
+            .as_ref()?
+            .any(|i| binding_port(i) == Some(port))
+    }
+
+    /// Its `RemoteIPRanges` take every address (as the default connectors' do), or the paste
+    /// does not show they do not (not pasted, cut, empty). Exchange gives a connection to the
+    /// connector with the most specific range, so one scoped to a few hosts answers only them.
+    pub fn open_to_all(&self) -> bool {
+        let everyone = |i: &str| {
+            let i = i.trim().to_ascii_lowercase();
+            i == "0.0.0.0-255.255.255.255"
+                || i == "0.0.0.0/0"
+                || i == "::/0"
+                || i.starts_with("::-ffff:ffff:ffff:ffff")
+        };
+        self.remote_ip_ranges.as_ref().is_none_or(|l| {
+            l.truncated || l.items.is_empty() || l.items.iter().any(|i| everyone(i))
+        })
+    }
+}
+
 /// One `Get-SendConnector` object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SendConnector {

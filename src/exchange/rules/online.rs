@@ -2648,11 +2648,9 @@ fn sender_mismatch_fix(
 /// Port 25 is among a receive connector's bindings (`None`: no bindings pasted).
 fn binds_25(rc: &ReceiveConnector) -> Option<bool> {
     rc.bindings.as_ref().map(|b| {
-        b.items.iter().any(|i| {
-            i.trim()
-                .rsplit_once(':')
-                .is_some_and(|(_, p)| p.trim() == "25")
-        })
+        b.items
+            .iter()
+            .any(|i| crate::exchange::model::binding_port(i) == Some(25))
     })
 }
 

@@ -8,7 +8,9 @@
 use time::OffsetDateTime;
 
 use crate::diagnose::{Code, Family, Finding, Fix, Severity};
-use crate::exchange::model::{Certificate, Config, Join, Presented, ReceiveConnector};
+use crate::exchange::model::{
+    Certificate, Config, Join, Presented, ReceiveConnector, binding_port,
+};
 use crate::exchange::select::{self, Selection, Sought, same_server};
 
 /// What the configuration says an endpoint should do.
@@ -55,12 +57,6 @@ pub struct JoinRow {
     pub agrees: Option<bool>,
 }
 
-fn port_of(binding: &str) -> Option<u16> {
-    binding
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.trim().parse().ok())
-}
-
 /// A connector as the admin knows it: its identity, else its name, else a description.
 pub fn connector_label(rc: &ReceiveConnector) -> String {
     if let Some(id) = rc.identity.as_ref().or(rc.name.as_ref()) {
@@ -69,25 +65,13 @@ pub fn connector_label(rc: &ReceiveConnector) -> String {
     let port = rc
         .bindings
         .as_ref()
-        .and_then(|b| b.items.iter().find_map(|i| port_of(i)));
+        .and_then(|b| b.items.iter().find_map(|i| binding_port(i)));
     match (port, &rc.fqdn) {
         (Some(p), Some(f)) => format!("receive connector on port {p} (Fqdn {})", f.value),
         (Some(p), None) => format!("receive connector on port {p}"),
         (None, Some(f)) => format!("receive connector (Fqdn {})", f.value),
         (None, None) => "receive connector".to_string(),
     }
-}
-
-/// The connector accepts every remote address (`RemoteIPRanges` holds the whole IPv4 or IPv6
-/// range, as the default connectors do), or its ranges were not pasted.
-fn open_to_all(rc: &ReceiveConnector) -> bool {
-    rc.remote_ip_ranges.as_ref().is_none_or(|l| {
-        l.truncated
-            || l.items.iter().any(|r| {
-                let r = r.trim().to_ascii_lowercase();
-                r == "0.0.0.0-255.255.255.255" || r.starts_with("::-ffff:ffff:ffff:ffff")
-            })
-    })
 }
 
 /// The enabled receive connectors bound to `port`; when the EHLO greeting names one's `Fqdn`
@@ -100,7 +84,7 @@ fn answering<'a>(config: &'a Config, p: &Presented) -> Vec<&'a ReceiveConnector>
         .filter(|rc| {
             rc.bindings
                 .as_ref()
-                .is_some_and(|b| b.items.iter().any(|i| port_of(i) == Some(p.port)))
+                .is_some_and(|b| b.items.iter().any(|i| binding_port(i) == Some(p.port)))
         })
         .filter(|rc| {
             !rc.transport_role
@@ -113,7 +97,7 @@ fn answering<'a>(config: &'a Config, p: &Presented) -> Vec<&'a ReceiveConnector>
     let open: Vec<&ReceiveConnector> = on_port
         .iter()
         .copied()
-        .filter(|rc| open_to_all(rc))
+        .filter(|rc| rc.open_to_all())
         .collect();
     let on_port = if open.is_empty() { on_port } else { open };
     if on_port.len() > 1

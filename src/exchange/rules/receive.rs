@@ -62,7 +62,7 @@ use crate::diagnose::{Code, Finding, Severity};
 use crate::exchange::Limits;
 use crate::exchange::fix::{Target, ps_quote, receive_connector_target};
 use crate::exchange::model::{
-    Certificate, Config, Date, Flags, List, Loc, ReceiveConnector, ServerName, Text,
+    Certificate, Config, Date, Flags, List, Loc, ReceiveConnector, ServerName, Text, binding_port,
 };
 use crate::exchange::select::{
     self, Dn, NameMatch, NameProblem, Near, Selection, Sought, TlsName, compare, fold,
@@ -195,12 +195,6 @@ struct Eval<'c, 'a> {
     sel: Selection<'a>,
 }
 
-fn port_of(binding: &str) -> Option<u16> {
-    binding
-        .rsplit_once(':')
-        .and_then(|(_, p)| p.trim().parse().ok())
-}
-
 impl<'a> Conn<'a> {
     fn new(config: &Config, rc: &'a ReceiveConnector) -> Conn<'a> {
         let (id_server, id_name) = match rc.identity.as_deref().and_then(|i| i.split_once('\\')) {
@@ -276,7 +270,7 @@ impl<'a> Conn<'a> {
             .rc
             .bindings
             .as_ref()
-            .map(|b| b.items.iter().filter_map(|i| port_of(i)).collect())
+            .map(|b| b.items.iter().filter_map(|i| binding_port(i)).collect())
             .unwrap_or_default();
         p.sort_unstable();
         p.dedup();
@@ -285,7 +279,7 @@ impl<'a> Conn<'a> {
 
     /// It binds `port`: `None` when the bindings were not pasted or were cut.
     fn binds(&self, port: u16) -> Option<bool> {
-        self.rc.bindings.as_ref()?.any(|i| port_of(i) == Some(port))
+        self.rc.binds(port)
     }
 
     fn port25(&self) -> Option<bool> {
@@ -297,17 +291,7 @@ impl<'a> Conn<'a> {
     /// `None` when it takes everyone, or the paste does not say.
     fn scoped_ranges(&self) -> Option<String> {
         let r = self.rc.remote_ip_ranges.as_ref()?;
-        let everyone = |i: &str| {
-            let i = i.trim().to_ascii_lowercase();
-            i == "0.0.0.0-255.255.255.255"
-                || i == "0.0.0.0/0"
-                || i == "::/0"
-                || i == "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
-        };
-        if r.truncated || r.items.is_empty() || r.items.iter().any(|i| everyone(i)) {
-            return None;
-        }
-        Some(r.items.join(", "))
+        (!self.rc.open_to_all()).then(|| r.items.join(", "))
     }
 
     /// Named `Default Frontend …` (`None`: no name in the paste).
