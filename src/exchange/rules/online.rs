@@ -833,6 +833,15 @@ impl Doubts {
     fn hint(&self) -> String {
         self.hints.join("\n")
     }
+
+    /// The inconclusive finding these doubts make about `what` of `endpoint`, the doubts
+    /// appended to `evidence`; `None` when there is no doubt.
+    fn finding(&self, endpoint: String, what: &str, mut evidence: Vec<String>) -> Option<Finding> {
+        (!self.is_empty()).then(|| {
+            evidence.extend(self.lines.iter().cloned());
+            inconclusive(endpoint, what, &self.why(), evidence, &self.hint())
+        })
+    }
 }
 
 /// What removes a doubt about how Exchange Online compares a name.
@@ -1608,17 +1617,7 @@ fn judge_send_certificate(
             return;
         }
     }
-    if !doubts.is_empty() {
-        let mut e = evidence.clone();
-        e.extend(doubts.lines.iter().cloned());
-        out.push(inconclusive(
-            name.clone(),
-            &what,
-            &doubts.why(),
-            e,
-            &doubts.hint(),
-        ));
-    }
+    out.extend(doubts.finding(name.clone(), &what, evidence.clone()));
     let Some(severity) = flaws.iter().map(|(s, _, _)| *s).max() else {
         return;
     };
@@ -2402,16 +2401,7 @@ fn sender_mismatch_of(
     let mut evidence = sender_evidence(ctx, inbound, sc, &sc_name);
     let what = sender_what(inbound.len(), &in_name, &sc_name);
     if bad.is_empty() {
-        if !doubts.is_empty() {
-            evidence.extend(doubts.lines.iter().cloned());
-            out.push(inconclusive(
-                in_name.clone(),
-                &what,
-                &doubts.why(),
-                evidence,
-                &doubts.hint(),
-            ));
-        }
+        out.extend(doubts.finding(in_name.clone(), &what, evidence));
         return;
     }
     evidence.extend(bad.iter().cloned());
@@ -2875,16 +2865,7 @@ fn tls_domain_of(ctx: &Ctx, out: &mut Vec<Finding>, oc: &OutboundConnector, doma
         tick(&oc_name)
     );
     if bad.is_empty() {
-        if !doubts.is_empty() {
-            evidence.extend(doubts.lines.iter().cloned());
-            out.push(inconclusive(
-                oc_name.clone(),
-                &what,
-                &doubts.why(),
-                evidence,
-                &doubts.hint(),
-            ));
-        }
+        out.extend(doubts.finding(oc_name.clone(), &what, evidence));
         return;
     }
     evidence.extend(bad.iter().cloned());
@@ -3335,16 +3316,11 @@ fn hybrid_certificate_drift(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfig
         tick(&text.value)
     )];
     if drift.is_empty() && missing.is_empty() {
-        if !doubts.is_empty() {
-            evidence.extend(doubts.lines.iter().cloned());
-            out.push(inconclusive(
-                HYBRID.to_string(),
-                "whether the hybrid configuration names the certificate the connectors use",
-                &doubts.why(),
-                evidence,
-                &doubts.hint(),
-            ));
-        }
+        out.extend(doubts.finding(
+            HYBRID.to_string(),
+            "whether the hybrid configuration names the certificate the connectors use",
+            evidence,
+        ));
         return;
     }
     let summary = if drift.is_empty() {
