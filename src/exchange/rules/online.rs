@@ -1327,32 +1327,8 @@ use super::receive::Flaw;
 
 use super::receive::FAIL_STATUS;
 
-/// The certificate's `NotAfter`: from its bytes when the script supplied them, else as pasted.
-fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
-    select::parsed(cert, now)
-        .map(|i| Date::Known(i.not_after_at))
-        .or_else(|| cert.not_after.clone())
-}
-
-fn is_self_signed(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
-    select::parsed(cert, now)
-        .map(|i| i.self_signed)
-        .or(cert.self_signed)
-}
-
-fn show_date(d: &Date) -> String {
-    match d {
-        Date::Known(t) => crate::cert::date(*t),
-        Date::Ambiguous {
-            month_first,
-            day_first,
-        } => format!(
-            "{} or {} (the paste's date reads both ways)",
-            crate::cert::date(*month_first),
-            crate::cert::date(*day_first)
-        ),
-    }
-}
+// The receive rules' certificate facts, shared.
+use super::receive::{not_after, self_signed as is_self_signed, show_date};
 
 fn days(n: i64) -> String {
     if n == 1 {

@@ -497,7 +497,7 @@ pub(crate) fn tls_name_of(cert: &Certificate, now: OffsetDateTime) -> Option<Str
     Some(format!("<I>{}<S>{}", i.value.trim(), s.value.trim()))
 }
 
-fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
+pub(crate) fn not_after(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
     parsed(cert, now)
         .map(|i| Date::Known(i.not_after_at))
         .or_else(|| cert.not_after.clone())
@@ -511,7 +511,7 @@ fn not_before(cert: &Certificate, now: OffsetDateTime) -> Option<Date> {
         .or_else(|| cert.not_before.clone())
 }
 
-fn show_date(d: &Date) -> String {
+pub(crate) fn show_date(d: &Date) -> String {
     match d {
         Date::Known(t) => cert::date(*t),
         Date::Ambiguous {
@@ -546,7 +546,7 @@ fn has_smtp(cert: &Certificate) -> Option<bool> {
     cert.services.as_ref()?.has("SMTP")
 }
 
-fn self_signed(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
+pub(crate) fn self_signed(cert: &Certificate, now: OffsetDateTime) -> Option<bool> {
     parsed(cert, now)
         .map(|i| i.self_signed)
         .or(cert.self_signed)
