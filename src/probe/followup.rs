@@ -3,9 +3,8 @@
 
 use std::time::Instant;
 
-use tokio::net::TcpStream;
-
 use super::ProbeConfig;
+use super::net::Tcp;
 use crate::model::Observation;
 use crate::smtp::{Direction, Session, Transcript};
 
@@ -20,14 +19,13 @@ pub(super) async fn connect(
     cfg: &ProbeConfig,
     obs: &mut Observation,
     why: &str,
-) -> Result<TcpStream, String> {
+) -> Result<Tcp, String> {
     let addr = obs.endpoint.address;
     obs.transcript
         .push(Direction::Event, format!("follow-up connection: {why}"));
     let budget = budget(cfg);
-    match tokio::time::timeout(budget, TcpStream::connect(addr)).await {
+    match tokio::time::timeout(budget, Tcp::connect(addr)).await {
         Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
             obs.transcript
                 .push(Direction::Event, format!("connected to {addr}"));
             Ok(s)
@@ -41,21 +39,14 @@ pub(super) async fn connect(
 }
 
 /// A session over `tcp` that owns the endpoint's transcript until it is handed back.
-pub(super) fn session(
-    cfg: &ProbeConfig,
-    obs: &mut Observation,
-    tcp: TcpStream,
-) -> Session<TcpStream> {
+pub(super) fn session(cfg: &ProbeConfig, obs: &mut Observation, tcp: Tcp) -> Session<Tcp> {
     let t = std::mem::replace(&mut obs.transcript, Transcript::new(Instant::now()));
     Session::new(tcp, t, cfg.step_timeout, cfg.deadline)
 }
 
 /// Reads the greeting and says EHLO with the name the main probe used. `Err` says why the
 /// session cannot go on (escaped), and whether it is still in sync for a QUIT.
-pub(super) async fn greet(
-    s: &mut Session<TcpStream>,
-    ehlo_name: &str,
-) -> Result<(), (String, bool)> {
+pub(super) async fn greet(s: &mut Session<Tcp>, ehlo_name: &str) -> Result<(), (String, bool)> {
     let banner = s
         .read_reply()
         .await

@@ -12,10 +12,10 @@
 
 use ring::rand::SecureRandom;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::ProbeConfig;
 use super::followup::{self, budget};
+use super::net::Tcp;
 use crate::model::{LegacyTls, Observation, TlsMode};
 use crate::smtp::Direction;
 use crate::tls::HandshakeFailure;
@@ -74,11 +74,7 @@ pub(super) async fn run(cfg: &ProbeConfig, obs: &mut Observation) {
 }
 
 /// Greeting, EHLO, STARTTLS → 220: the stream, ready for a ClientHello.
-async fn starttls(
-    cfg: &ProbeConfig,
-    obs: &mut Observation,
-    tcp: TcpStream,
-) -> Result<TcpStream, String> {
+async fn starttls(cfg: &ProbeConfig, obs: &mut Observation, tcp: Tcp) -> Result<Tcp, String> {
     let mut s = followup::session(cfg, obs, tcp);
     let ehlo_name = obs.ehlo_name.clone();
     // The error, and whether the session is still in step so that a QUIT can end it.
@@ -109,7 +105,7 @@ async fn starttls(
 
 /// Sends the hello and reads the answer: at most [`hello::MAX_ANSWER`] bytes, within the
 /// step's budget.
-async fn ask(cfg: &ProbeConfig, obs: &mut Observation, mut tcp: TcpStream) -> LegacyTls {
+async fn ask(cfg: &ProbeConfig, obs: &mut Observation, mut tcp: Tcp) -> LegacyTls {
     let mut random = [0u8; 32];
     let _ = ring::rand::SystemRandom::new().fill(&mut random);
     let record = hello::client_hello(obs.sni.as_deref(), &random);

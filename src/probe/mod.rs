@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 
 use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode, Waits};
 use crate::smtp::{
@@ -27,10 +26,12 @@ use crate::smtp::{
 };
 use crate::target::Host;
 use crate::tls::{self, HandshakeFailure, TrustStore};
+use net::Tcp;
 
 mod followup;
 mod legacy;
 mod mode;
+mod net;
 mod required;
 
 /// What a probe needs to know.
@@ -152,13 +153,12 @@ impl Probe<'_> {
         self.obs.failure = Some(f);
     }
 
-    async fn connect(&mut self) -> Option<TcpStream> {
+    async fn connect(&mut self) -> Option<Tcp> {
         let addr = self.obs.endpoint.address;
         let budget = self.budget();
-        let outcome = tokio::time::timeout(budget, TcpStream::connect(addr)).await;
+        let outcome = tokio::time::timeout(budget, Tcp::connect(addr)).await;
         let (kind, message) = match outcome {
             Ok(Ok(s)) => {
-                let _ = s.set_nodelay(true);
                 self.obs.local_addr = s.local_addr().ok();
                 let from = self
                     .obs
@@ -316,7 +316,7 @@ impl Probe<'_> {
         }
     }
 
-    async fn run_starttls(&mut self, tcp: TcpStream) {
+    async fn run_starttls(&mut self, tcp: Tcp) {
         let mut s = self.session(tcp);
         if !self.greet(&mut s).await {
             return self.close(s).await;
@@ -391,7 +391,7 @@ impl Probe<'_> {
         self.close(s).await;
     }
 
-    async fn run_implicit(&mut self, tcp: TcpStream) {
+    async fn run_implicit(&mut self, tcp: Tcp) {
         let Some(tls) = self.handshake(tcp).await else {
             return;
         };

@@ -19,9 +19,8 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::net::TcpStream;
-
 use super::Probe;
+use super::net::Tcp;
 use crate::model::{FailureKind, ModeCheck, Phase, TlsMode};
 use crate::smtp::{Direction, Session, SessionError};
 use crate::tls::{self, HandshakeFailure};
@@ -83,7 +82,7 @@ impl Probe<'_> {
             format!("second connection: looking for {what}"),
         );
         let addr = self.obs.endpoint.address;
-        let tcp = match tokio::time::timeout(wait, TcpStream::connect(addr)).await {
+        let tcp = match tokio::time::timeout(wait, Tcp::connect(addr)).await {
             Ok(Ok(tcp)) => tcp,
             Ok(Err(e)) => {
                 return self.mode_seen(tried, false, format!("cannot connect again: {e}"));
@@ -96,7 +95,6 @@ impl Probe<'_> {
                 return self.mode_seen(tried, false, detail);
             }
         };
-        let _ = tcp.set_nodelay(true);
         match tried {
             TlsMode::Implicit => self.try_implicit(tcp).await,
             TlsMode::Starttls => self.try_plaintext(tcp).await,
@@ -129,7 +127,7 @@ impl Probe<'_> {
 
     /// A TLS handshake spoken first; a completed handshake, or an alert or a certificate in
     /// answer, means the port speaks TLS from the first byte.
-    async fn try_implicit(&mut self, tcp: TcpStream) {
+    async fn try_implicit(&mut self, tcp: Tcp) {
         // The SNI of this check is not the probe's: the observation keeps what the probe sent.
         let sni = self.obs.sni.clone();
         let name = self.server_name();
@@ -180,7 +178,7 @@ impl Probe<'_> {
     }
 
     /// One reply read in plaintext; a `220` means the port greets as a STARTTLS port does.
-    async fn try_plaintext(&mut self, tcp: TcpStream) {
+    async fn try_plaintext(&mut self, tcp: Tcp) {
         let mut s = Session::new(
             tcp,
             self.take_transcript(),
