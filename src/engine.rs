@@ -262,7 +262,7 @@ fn diagnose_job(
         findings.extend(per_host.iter().flatten().cloned());
         host_findings.push(per_host);
     }
-    if let Some(problem) = &settings.probe.trust.native_problem {
+    if let Some(problem) = settings.probe.trust.native_problem() {
         findings.push(diagnose::diagnose_trust_store(problem));
     }
     let evidence: Vec<Evidence> = observed

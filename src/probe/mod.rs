@@ -81,6 +81,9 @@ pub fn default_ehlo_name(
 struct Probe<'a> {
     cfg: &'a ProbeConfig,
     obs: Observation,
+    /// When the main handshake's certificates arrived; the chain is judged at that instant
+    /// once the conversation is over ([`tls::HandshakeRecord`] says why).
+    chain_seen_at: Option<rustls::pki_types::UnixTime>,
 }
 
 fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
@@ -281,7 +284,7 @@ impl Probe<'_> {
         let budget = self.budget();
         let (outcome, record) = tls::handshake(stream, name, &self.cfg.trust, budget).await;
         self.obs.chain = record.chain;
-        self.obs.trust = record.trust;
+        self.chain_seen_at = record.seen_at;
         match outcome {
             Ok((stream, negotiated)) => {
                 self.obs.transcript.push(
@@ -462,7 +465,11 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         },
         mode_check: None,
     };
-    let mut p = Probe { cfg, obs };
+    let mut p = Probe {
+        cfg,
+        obs,
+        chain_seen_at: None,
+    };
     if let Some(tcp) = p.connect().await {
         p.obs.ehlo_name = cfg.ehlo_name.clone().unwrap_or_else(|| {
             default_ehlo_name(
@@ -482,6 +489,9 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         if required::wanted(cfg, &p.obs) {
             required::run(cfg, &mut p.obs).await;
         }
+    }
+    if let Some(at) = p.chain_seen_at {
+        p.obs.trust = Some(cfg.trust.check(&p.obs.chain, at));
     }
     p.obs.duration = started.elapsed();
     p.obs

@@ -11,8 +11,8 @@
 
 pub mod legacy;
 mod path;
+mod roots;
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,21 +21,19 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-/// The trust store: the system's roots plus `--ca-file`.
+use roots::{LazyRoots, Roots};
+
+/// The trust store: the system's roots plus `--ca-file`, read on a thread of their own and
+/// only as far as a verdict needs them (`roots.rs`). Clones share the one load.
 #[derive(Debug, Clone)]
 pub struct TrustStore {
-    roots: Arc<RootCertStore>,
-    /// Raw DER subjects of every root, to tell "issuer missing from the chain" from "issuer
-    /// is a trusted root" without a second parse.
-    root_subjects: Arc<HashSet<Vec<u8>>>,
+    roots: Arc<LazyRoots>,
     provider: Arc<CryptoProvider>,
-    /// Why the system roots could not be loaded, if they could not.
-    pub native_problem: Option<String>,
 }
 
 /// Why a trust store could not be built.
@@ -58,6 +56,7 @@ pub fn provider() -> Arc<CryptoProvider> {
 
 impl TrustStore {
     /// The system's roots (unless `system` is false) plus every certificate in `ca_files`.
+    /// The CA files are read now; the system's roots on a thread started here.
     pub fn load(ca_files: &[impl AsRef<Path>], system: bool) -> Result<Self, TrustError> {
         let mut extra = Vec::new();
         for path in ca_files {
@@ -75,28 +74,20 @@ impl TrustStore {
             }
             extra.extend(certs);
         }
-        let (native, native_problem) = if system {
-            let loaded = rustls_native_certs::load_native_certs();
-            // Some unreadable files next to a usable bundle are normal; no roots at all is not.
-            let problem = loaded.certs.is_empty().then(|| {
-                let errs: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
-                if errs.is_empty() {
-                    "no system CA certificates found (install ca-certificates)".to_string()
-                } else {
-                    format!(
-                        "no system CA certificates could be loaded: {}",
-                        errs.join("; ")
-                    )
-                }
-            });
-            (loaded.certs, problem)
-        } else {
-            (Vec::new(), None)
-        };
-        Ok(Self::from_certs(
-            native.into_iter().chain(extra),
-            native_problem,
-        ))
+        let roots = Arc::new(LazyRoots::new(system, extra));
+        if roots.reads_system() {
+            let early = roots.clone();
+            // If no thread can be started, the first check reads the roots itself.
+            let _ = std::thread::Builder::new()
+                .name("root-store".into())
+                .spawn(move || {
+                    early.first();
+                });
+        }
+        Ok(TrustStore {
+            roots,
+            provider: provider(),
+        })
     }
 
     /// A store of exactly these roots (the demo and tests use this).
@@ -104,27 +95,28 @@ impl TrustStore {
         certs: impl IntoIterator<Item = CertificateDer<'static>>,
         native_problem: Option<String>,
     ) -> Self {
-        let mut roots = RootCertStore::empty();
-        let mut root_subjects = HashSet::new();
-        for c in certs {
-            if let Ok((_, x)) = x509_parser::parse_x509_certificate(&c) {
-                root_subjects.insert(x.subject().as_raw().to_vec());
-            }
-            // A system store can hold certificates webpki cannot use; skipping them matches
-            // what any rustls client would trust.
-            let _ = roots.add(c);
-        }
         TrustStore {
-            roots: Arc::new(roots),
-            root_subjects: Arc::new(root_subjects),
+            roots: Arc::new(LazyRoots::ready(Roots::new(certs, native_problem))),
             provider: provider(),
-            native_problem,
         }
     }
 
-    /// Whether a trusted root has this raw DER subject.
-    pub fn has_root_subject(&self, subject_der: &[u8]) -> bool {
-        self.root_subjects.contains(subject_der)
+    /// Why the system roots could not be loaded, if they could not (waits for the load).
+    pub fn native_problem(&self) -> Option<&str> {
+        self.roots.first().native_problem.as_deref()
+    }
+
+    /// Checks the chain against the first tier of roots and, unless that fully trusts it,
+    /// against every root (`roots.rs`: the directories can only add trust).
+    pub fn check(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
+        let first = self.check_with(self.roots.first(), chain, now);
+        if first.trusted && first.top_issuer_trusted {
+            return first;
+        }
+        match self.roots.all() {
+            Some(all) => self.check_with(all, chain, now),
+            None => first,
+        }
     }
 
     /// Checks that `chain[0]` chains to a trusted root through `chain[1..]`, ignoring the
@@ -133,8 +125,10 @@ impl TrustStore {
     /// dates (`tls/path.rs`), because "expired" and "untrusted" are different findings with
     /// different fixes, and no single instant need lie inside every certificate's validity
     /// (a leaf issued under a CA certificate renewed since).
-    pub fn check(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
-        if self.roots.is_empty() {
+    fn check_with(&self, roots: &Roots, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
+        let subjects = &roots.subjects;
+        let roots = &roots.store;
+        if roots.is_empty() {
             return TrustResult::untrusted(
                 TrustFailure::NoRoots,
                 "no trusted root certificates are loaded on this machine",
@@ -158,7 +152,7 @@ impl TrustStore {
         let algs = self.provider.signature_verification_algorithms.all;
         let verdict_now = rustls::client::verify_server_cert_signed_by_trust_anchor(
             &parsed,
-            &self.roots,
+            roots,
             &intermediates,
             now,
             algs,
@@ -166,9 +160,9 @@ impl TrustStore {
         let top_issuer_trusted = chain
             .last()
             .and_then(|top| x509_parser::parse_x509_certificate(top).ok())
-            .is_some_and(|(_, x)| self.has_root_subject(x.issuer().as_raw()));
+            .is_some_and(|(_, x)| subjects.contains(x.issuer().as_raw()));
         let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let apart_from_time = || path::build(chain, &self.roots.roots, algs, now_secs);
+        let apart_from_time = || path::build(chain, &roots.roots, algs, now_secs);
         let trusted = |valid_now: bool, path: Vec<usize>| TrustResult {
             trusted: true,
             valid_now,
@@ -329,12 +323,16 @@ pub fn describe_cert_error(e: &rustls::Error) -> String {
 }
 
 /// What the verifier saw during the handshake.
+///
+/// The chain is judged later ([`TrustStore::check`] with [`HandshakeRecord::seen_at`]), not
+/// inside the handshake: the verdict never changes the conversation (the verifier records
+/// instead of refusing), so the server need not wait for it, nor for the root store.
 #[derive(Debug, Clone, Default)]
 pub struct HandshakeRecord {
     /// The certificates exactly as sent, leaf first.
     pub chain: Vec<Vec<u8>>,
-    /// The chain check, if a certificate arrived.
-    pub trust: Option<TrustResult>,
+    /// When the certificates arrived: the instant to judge them at.
+    pub seen_at: Option<UnixTime>,
 }
 
 #[derive(Debug)]
@@ -357,10 +355,9 @@ impl ServerCertVerifier for RecordingVerifier {
             .chain(intermediates)
             .map(|c| c.as_ref().to_vec())
             .collect();
-        let trust = self.trust.check(&chain, now);
         if let Ok(mut r) = self.record.lock() {
             r.chain = chain;
-            r.trust = Some(trust);
+            r.seen_at = Some(now);
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -597,4 +594,36 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let record = record.lock().map(|r| r.clone()).unwrap_or_default();
     (outcome, record)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// One load per process, whatever the number of endpoints: every clone of the store (one
+    /// per probe) sees the same roots, whether the loading thread or a check built them.
+    #[test]
+    fn the_system_roots_are_loaded_once_and_shared_by_every_clone() {
+        let store = TrustStore::load(&[] as &[&str], true).unwrap();
+        let clones: Vec<TrustStore> = (0..4).map(|_| store.clone()).collect();
+        let first: *const Roots = clones[0].roots.first();
+        for c in &clones {
+            assert!(std::ptr::eq(first, c.roots.first()));
+        }
+        assert!(std::ptr::eq(first, store.roots.first()));
+    }
+
+    /// `--ca-file` is read when the store is made, so a bad file is an error at once.
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_up_front() {
+        let dir = std::env::temp_dir().join(format!("stc-trust-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "no certificate here\n").unwrap();
+        let err = TrustStore::load(&[&empty], false).unwrap_err();
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
