@@ -394,6 +394,48 @@ impl Probe<'_> {
         self.close(s).await;
     }
 
+    /// The STARTTLS conversation, with `early` (see `mode.rs`) running beside it; its answer
+    /// is kept only when the first connection ended in the silence it was made for.
+    async fn starttls_beside(
+        &mut self,
+        tcp: Tcp,
+        early: Option<(mode::Began, impl Future<Output = Option<mode::Checked>>)>,
+    ) -> Option<mode::Checked> {
+        let Some((began, early)) = early else {
+            self.run_starttls(tcp).await;
+            return None;
+        };
+        let mut early = std::pin::pin!(early);
+        let mut finished = None;
+        {
+            let mut main = std::pin::pin!(self.run_starttls(tcp));
+            tokio::select! {
+                biased;
+                () = &mut main => {}
+                checked = &mut early => {
+                    finished = Some(checked);
+                    main.await;
+                }
+            }
+        }
+        if self.other_mode_in_doubt() != Some(TlsMode::Implicit) {
+            // The server spoke after all, but perhaps only once the check had begun: say so,
+            // for the second connection its log shows.
+            if began.began() {
+                self.obs.transcript.push(
+                    Direction::Event,
+                    "a second connection, begun while the server was still silent, was dropped unused",
+                );
+            }
+            return None;
+        }
+        // The banner wait is over, so the check's time has come: it runs, or it has ended.
+        match finished {
+            Some(checked) => checked,
+            None => early.await,
+        }
+    }
+
     async fn run_implicit(&mut self, tcp: Tcp) {
         let Some(tls) = self.handshake(tcp).await else {
             return;
@@ -478,11 +520,17 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
                 &p.obs.endpoint.host,
             )
         });
-        match p.obs.endpoint.tls_mode {
-            TlsMode::Starttls => p.run_starttls(tcp).await,
-            TlsMode::Implicit => p.run_implicit(tcp).await,
-        }
-        p.check_mode().await;
+        let early = match p.obs.endpoint.tls_mode {
+            TlsMode::Starttls => {
+                let early = p.early_check(tcp.heard());
+                p.starttls_beside(tcp, early).await
+            }
+            TlsMode::Implicit => {
+                p.run_implicit(tcp).await;
+                None
+            }
+        };
+        p.check_mode(early).await;
         if legacy::wanted(&p.obs) {
             legacy::run(cfg, &mut p.obs).await;
         }

@@ -1,9 +1,16 @@
 //! The follow-up connection in the other TLS mode. A port that never greets when probed for
 //! STARTTLS may be waiting for a ClientHello (SMTPS, RFC 8314); a port that answers a
 //! ClientHello with something that is not TLS may be greeting in plaintext. One short second
-//! connection, made only after the first one is closed (one connection per address at a
-//! time), tells which, so the report can name the mode the port speaks instead of blaming a
-//! tarpit or a firewall.
+//! connection tells which, so the report can name the mode the port speaks instead of
+//! blaming a tarpit or a firewall.
+//!
+//! The check is made after the first connection is closed (one connection per address at a
+//! time), with one exception that keeps a dead endpoint at the cost of one timeout instead
+//! of one and a quarter: when a STARTTLS port has sent not a single byte by the time only
+//! the check's own wait is left of the banner wait, the check starts beside it, so that both
+//! end together. A server that greets within that last stretch (a greeting delay of 7.5 to
+//! 10 s at the default timeout) sees a second connection it need not have seen; the check is
+//! then dropped and its answer never used.
 //!
 //! For STARTTLS → implicit TLS the probe starts a TLS handshake at once and, when it
 //! completes, reads the greeting over TLS and says QUIT. For implicit TLS → plaintext it
@@ -17,22 +24,100 @@
 //! - RFC 3207 §4 (STARTTLS: the server greets in plaintext first)
 //! - RFC 5321 §3.1 (the server speaks first: `220` greeting)
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::Probe;
-use super::net::Tcp;
+use rustls::pki_types::ServerName;
+
+use super::net::{Heard, Tcp};
+use super::{Probe, ProbeConfig};
 use crate::model::{FailureKind, ModeCheck, Phase, TlsMode};
-use crate::smtp::{Direction, Session, SessionError};
+use crate::smtp::{Direction, Session, SessionError, Transcript};
 use crate::tls::{self, HandshakeFailure};
 
 /// The longest one step of the follow-up connection may take.
 pub const MODE_CHECK_WAIT: Duration = Duration::from_millis(1500);
 
+/// How long one step of the check may take now.
+fn wait(cfg: &ProbeConfig) -> Duration {
+    MODE_CHECK_WAIT
+        .min(cfg.step_timeout / 4)
+        .min(cfg.deadline.saturating_duration_since(Instant::now()))
+}
+
+/// Whether a check started beside the first connection has begun its connection.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Began(Arc<AtomicBool>);
+
+impl Began {
+    pub(super) fn began(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// What the check found, and the transcript it wrote into.
+pub(super) struct Checked {
+    seen: Option<ModeCheck>,
+    transcript: Transcript,
+}
+
+impl<'a> Probe<'a> {
+    /// The check of `tried`, writing into `transcript`; the SNI is the probe's, but the
+    /// observation keeps only what the probe itself sent.
+    fn other_mode(&mut self, tried: TlsMode, transcript: Transcript) -> OtherMode<'a> {
+        let sni = self.obs.sni.clone();
+        let name = self.server_name();
+        self.obs.sni = sni;
+        OtherMode {
+            cfg: self.cfg,
+            addr: self.obs.endpoint.address,
+            name,
+            tried,
+            transcript,
+        }
+    }
+
+    /// For a STARTTLS port whose banner wait starts now: a check for implicit TLS that
+    /// sleeps until only its own wait is left of the banner wait, and then runs if nothing
+    /// at all was `heard` on the first connection (the module documentation says why); the
+    /// flag tells whether it began.
+    /// `None` when the run's deadline cuts the banner wait: then no check at all, as after.
+    pub(super) fn early_check(
+        &mut self,
+        heard: Heard,
+    ) -> Option<(Began, impl Future<Output = Option<Checked>> + 'a)> {
+        let cfg = self.cfg;
+        let now = Instant::now();
+        let left = cfg.deadline.saturating_duration_since(now);
+        let wait = wait(cfg);
+        if self.obs.endpoint.tls_mode != TlsMode::Starttls
+            || left < cfg.step_timeout
+            || wait.is_zero()
+        {
+            return None;
+        }
+        let at = now + cfg.step_timeout.saturating_sub(wait);
+        let check = self.other_mode(TlsMode::Implicit, self.obs.transcript.fork());
+        let began = Began::default();
+        let flag = began.clone();
+        Some((began, async move {
+            tokio::time::sleep_until(at.into()).await;
+            if heard.anything() {
+                return None;
+            }
+            flag.0.store(true, Ordering::Relaxed);
+            Some(check.run().await)
+        }))
+    }
+}
+
 impl Probe<'_> {
     /// The mode the first conversation's failure leaves in doubt: a STARTTLS port that never
     /// greeted may speak implicit TLS; an implicit-TLS port that answered the ClientHello with
     /// something other than TLS (and sent no certificate) may greet in plaintext.
-    fn other_mode_in_doubt(&self) -> Option<TlsMode> {
+    pub(super) fn other_mode_in_doubt(&self) -> Option<TlsMode> {
         let f = self.obs.failure.as_ref()?;
         if f.overall_deadline {
             return None;
@@ -56,84 +141,104 @@ impl Probe<'_> {
         }
     }
 
-    /// How long one step of the follow-up may take now.
-    fn mode_wait(&self) -> Duration {
-        MODE_CHECK_WAIT
-            .min(self.cfg.step_timeout / 4)
-            .min(self.cfg.deadline.saturating_duration_since(Instant::now()))
-    }
-
     /// Tries the other mode on a second connection when the first failed in a way it would
-    /// explain, and records what it saw in [`crate::model::Observation::mode_check`].
-    pub(super) async fn check_mode(&mut self) {
-        let Some(tried) = self.other_mode_in_doubt() else {
-            return;
-        };
-        let wait = self.mode_wait();
-        if wait.is_zero() {
+    /// explain, and records what it saw in [`crate::model::Observation::mode_check`]. A
+    /// check already made beside the first connection (`early`) is used instead.
+    pub(super) async fn check_mode(&mut self, early: Option<Checked>) {
+        if self.other_mode_in_doubt().is_none() {
             return;
         }
-        let what = match tried {
+        let checked = match early {
+            Some(c) => {
+                self.obs.transcript.merge(c.transcript);
+                c.seen
+            }
+            None => {
+                let tried = self.other_mode_in_doubt().unwrap_or(TlsMode::Implicit);
+                let t = self.take_transcript();
+                let c = self.other_mode(tried, t).run().await;
+                self.obs.transcript = c.transcript;
+                c.seen
+            }
+        };
+        if checked.is_some() {
+            self.obs.mode_check = checked;
+        }
+    }
+}
+
+/// One look at the other mode on a connection of its own. It owns what it needs, so that it
+/// can run beside the first connection.
+pub(super) struct OtherMode<'a> {
+    cfg: &'a ProbeConfig,
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    tried: TlsMode,
+    transcript: Transcript,
+}
+
+impl OtherMode<'_> {
+    /// Connects and looks; nothing at all when no time is left.
+    pub(super) async fn run(mut self) -> Checked {
+        let wait = wait(self.cfg);
+        if wait.is_zero() {
+            return self.done(None);
+        }
+        let what = match self.tried {
             TlsMode::Implicit => "a TLS handshake at once (implicit TLS)",
             TlsMode::Starttls => "a plaintext greeting (STARTTLS mode)",
         };
-        self.obs.transcript.push(
+        self.transcript.push(
             Direction::Event,
             format!("second connection: looking for {what}"),
         );
-        let addr = self.obs.endpoint.address;
-        let tcp = match tokio::time::timeout(wait, Tcp::connect(addr)).await {
+        let tcp = match tokio::time::timeout(wait, Tcp::connect(self.addr)).await {
             Ok(Ok(tcp)) => tcp,
             Ok(Err(e)) => {
-                return self.mode_seen(tried, false, format!("cannot connect again: {e}"));
+                return self.seen(false, false, format!("cannot connect again: {e}"));
             }
             Err(_) => {
                 let detail = format!(
                     "no answer to a second connection within {:.1}s",
                     wait.as_secs_f32()
                 );
-                return self.mode_seen(tried, false, detail);
+                return self.seen(false, false, detail);
             }
         };
-        match tried {
-            TlsMode::Implicit => self.try_implicit(tcp).await,
-            TlsMode::Starttls => self.try_plaintext(tcp).await,
+        match self.tried {
+            TlsMode::Implicit => self.implicit(tcp).await,
+            TlsMode::Starttls => self.plaintext(tcp).await,
         }
     }
 
-    fn mode_seen(&mut self, tried: TlsMode, speaks: bool, detail: String) {
-        self.mode_seen_with(tried, speaks, false, detail);
+    fn done(self, seen: Option<ModeCheck>) -> Checked {
+        Checked {
+            seen,
+            transcript: self.transcript,
+        }
     }
 
-    fn mode_seen_with(
-        &mut self,
-        tried: TlsMode,
-        speaks: bool,
-        handshake_failed: bool,
-        detail: String,
-    ) {
+    fn seen(mut self, speaks: bool, handshake_failed: bool, detail: String) -> Checked {
         let verdict = if speaks { "yes" } else { "no" };
-        self.obs.transcript.push(
+        self.transcript.push(
             Direction::Event,
             format!("second connection: {verdict}: {detail}"),
         );
-        self.obs.mode_check = Some(ModeCheck {
+        let tried = self.tried;
+        self.done(Some(ModeCheck {
             tried,
             speaks,
             detail,
             handshake_failed,
-        });
+        }))
     }
 
     /// A TLS handshake spoken first; a completed handshake, or an alert or a certificate in
     /// answer, means the port speaks TLS from the first byte.
-    async fn try_implicit(&mut self, tcp: Tcp) {
-        // The SNI of this check is not the probe's: the observation keeps what the probe sent.
-        let sni = self.obs.sni.clone();
-        let name = self.server_name();
-        self.obs.sni = sni;
-        let (outcome, record) = tls::handshake(tcp, name, &self.cfg.trust, self.mode_wait()).await;
-        let tls = match outcome {
+    async fn implicit(mut self, tcp: Tcp) -> Checked {
+        let name = self.name.clone();
+        let (outcome, record) = tls::handshake(tcp, name, &self.cfg.trust, wait(self.cfg)).await;
+        let (stream, detail) = match outcome {
             Ok((tls, negotiated)) => {
                 let detail = format!(
                     "a TLS handshake spoken first completed: {}, {}",
@@ -158,33 +263,26 @@ impl Probe<'_> {
                 } else {
                     format!("no TLS either: {}", e.reason)
                 };
-                return self.mode_seen_with(TlsMode::Implicit, tls_peer, tls_peer, detail);
+                return self.seen(tls_peer, tls_peer, detail);
             }
         };
-        let (stream, detail) = tls;
-        let mut s = Session::new(
-            stream,
-            self.take_transcript(),
-            self.mode_wait(),
-            self.cfg.deadline,
-        );
+        let fresh = self.transcript.fork();
+        let t = std::mem::replace(&mut self.transcript, fresh);
+        let mut s = Session::new(stream, t, wait(self.cfg), self.cfg.deadline);
         let greeting = s.read_reply().await;
-        self.obs.transcript = s.quit().await;
+        self.transcript = s.quit().await;
         let detail = match greeting {
             Ok(r) => format!("{detail}; greeting over TLS: {}", r.one_line()),
             Err(_) => detail,
         };
-        self.mode_seen(TlsMode::Implicit, true, detail);
+        self.seen(true, false, detail)
     }
 
     /// One reply read in plaintext; a `220` means the port greets as a STARTTLS port does.
-    async fn try_plaintext(&mut self, tcp: Tcp) {
-        let mut s = Session::new(
-            tcp,
-            self.take_transcript(),
-            self.mode_wait(),
-            self.cfg.deadline,
-        );
+    async fn plaintext(mut self, tcp: Tcp) -> Checked {
+        let fresh = self.transcript.fork();
+        let t = std::mem::replace(&mut self.transcript, fresh);
+        let mut s = Session::new(tcp, t, wait(self.cfg), self.cfg.deadline);
         let (speaks, detail) = match s.read_reply().await {
             // The greetings RFC 5321 §3.1 allows (220, 554) and a busy server's 421 are all
             // plaintext SMTP.
@@ -208,12 +306,12 @@ impl Probe<'_> {
             ),
             Err(e) => (false, format!("no plaintext greeting either: {e}")),
         };
-        self.obs.transcript = if speaks {
+        self.transcript = if speaks {
             s.quit().await
         } else {
             s.into_parts().2
         };
-        self.mode_seen(TlsMode::Starttls, speaks, detail);
+        self.seen(speaks, false, detail)
     }
 }
 
@@ -263,6 +361,103 @@ mod tests {
             tls_mode: TlsMode::Starttls,
             via: None,
         }
+    }
+
+    /// Greets after `delay`, answers EHLO without STARTTLS and QUIT; any other connection
+    /// (the check's) is held open and never answered.
+    async fn late_greeter(delay: Duration) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let l = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        let addr = l.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let (first, _) = l.accept().await.unwrap();
+            let held = tokio::spawn(async move {
+                let mut held = Vec::new();
+                while let Ok((s, _)) = l.accept().await {
+                    held.push(s);
+                }
+            });
+            tokio::time::sleep(delay).await;
+            let mut s = BufReader::new(first);
+            s.get_mut()
+                .write_all(b"220 late.test ESMTP\r\n")
+                .await
+                .unwrap();
+            let mut line = String::new();
+            while s.read_line(&mut line).await.unwrap_or(0) > 0 {
+                let reply: &[u8] = if line.starts_with("QUIT") {
+                    b"221 bye\r\n"
+                } else {
+                    b"250 late.test\r\n"
+                };
+                s.get_mut().write_all(reply).await.unwrap();
+                line.clear();
+            }
+            held.abort();
+        });
+        (addr, task)
+    }
+
+    fn position(obs: &crate::model::Observation, needle: &str) -> Option<usize> {
+        obs.transcript
+            .entries
+            .iter()
+            .position(|e| String::from_utf8_lossy(&e.bytes).contains(needle))
+    }
+
+    /// A port silent to the end: the check runs in the last quarter of the banner wait,
+    /// beside the first connection, so a dead endpoint costs one timeout.
+    #[tokio::test]
+    async fn a_silent_port_is_checked_beside_the_first_connection() {
+        let (addr, _task) = silent().await;
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_millis(400), Duration::from_secs(5)),
+        )
+        .await;
+        let mc = obs.mode_check.clone().expect("checked");
+        assert!(!mc.speaks, "{}", mc.detail);
+        let began = position(&obs, "second connection: looking for").unwrap();
+        let gave_up = position(&obs, "timed out waiting for a reply").unwrap();
+        assert!(began < gave_up, "{:?}", obs.transcript.entries);
+        assert_eq!(obs.failure.unwrap().phase, Phase::Banner);
+    }
+
+    /// A greeting in the last quarter of the banner wait ends the check unused; the
+    /// transcript says a second connection was made.
+    #[tokio::test]
+    async fn a_greeting_after_the_check_began_drops_the_check() {
+        let (addr, task) = late_greeter(Duration::from_millis(450)).await;
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_millis(500), Duration::from_secs(5)),
+        )
+        .await;
+        assert!(obs.failure.is_none(), "{:?}", obs.failure);
+        assert!(obs.banner.is_some());
+        assert!(obs.mode_check.is_none());
+        assert!(
+            position(&obs, "was dropped unused").is_some(),
+            "{:?}",
+            obs.transcript.entries
+        );
+        task.await.unwrap();
+    }
+
+    /// A greeting before the check's time: no second connection at all.
+    #[tokio::test]
+    async fn a_greeting_before_the_last_quarter_makes_no_second_connection() {
+        let (addr, task) = late_greeter(Duration::from_millis(50)).await;
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_millis(800), Duration::from_secs(5)),
+        )
+        .await;
+        assert!(obs.failure.is_none(), "{:?}", obs.failure);
+        assert!(position(&obs, "second connection").is_none());
+        task.await.unwrap();
     }
 
     #[tokio::test]

@@ -21,6 +21,8 @@
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -30,6 +32,23 @@ use tokio::net::TcpStream;
 #[derive(Debug)]
 pub struct Tcp {
     stream: TcpStream,
+    heard: Heard,
+}
+
+/// Whether the server has sent a single byte on a connection, readable from elsewhere
+/// (`mode.rs` starts a check beside a connection that stays silent).
+#[derive(Debug, Clone, Default)]
+pub struct Heard(Arc<AtomicBool>);
+
+impl Heard {
+    /// Whether anything at all arrived.
+    pub fn anything(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Tcp {
@@ -38,7 +57,15 @@ impl Tcp {
     pub async fn connect(addr: SocketAddr) -> io::Result<Tcp> {
         let stream = TcpStream::connect(addr).await?;
         let _ = stream.set_nodelay(true);
-        Ok(Tcp { stream })
+        Ok(Tcp {
+            stream,
+            heard: Heard::default(),
+        })
+    }
+
+    /// Tells, later and from elsewhere, whether the server has sent anything.
+    pub fn heard(&self) -> Heard {
+        self.heard.clone()
     }
 
     /// Our side's address.
@@ -49,7 +76,11 @@ impl Tcp {
     /// Reads what is already in the socket, without waiting.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.ack_promptly();
-        self.stream.try_read(buf)
+        let n = self.stream.try_read(buf)?;
+        if n > 0 {
+            self.heard.set();
+        }
+        Ok(n)
     }
 
     /// See the module documentation. A failure only costs the delay it avoids.
@@ -68,7 +99,12 @@ impl AsyncRead for Tcp {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         self.ack_promptly();
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.heard.set();
+        }
+        polled
     }
 }
 

@@ -45,6 +45,18 @@ impl Transcript {
         }
     }
 
+    /// An empty transcript on the same clock, for a connection that runs beside this one.
+    pub fn fork(&self) -> Transcript {
+        Transcript::new(self.start)
+    }
+
+    /// Takes in the entries of a [`Self::fork`], in the order they happened (entries of the
+    /// same millisecond keep this transcript's first).
+    pub fn merge(&mut self, other: Transcript) {
+        self.entries.extend(other.entries);
+        self.entries.sort_by_key(|e| e.at_ms);
+    }
+
     /// Appends an entry stamped with the time since the start.
     pub fn push(&mut self, direction: Direction, bytes: impl Into<Vec<u8>>) {
         let at_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
