@@ -394,21 +394,22 @@ impl Probe<'_> {
         self.close(s).await;
     }
 
-    /// The STARTTLS conversation, with `early` (see `mode.rs`) running beside it; its answer
-    /// is kept only when the first connection ended in the silence it was made for.
-    async fn starttls_beside(
+    /// The conversation in the endpoint's mode, with `early` (see `mode.rs`) running beside
+    /// it; the check's answer is kept only when the first connection ended in the silence
+    /// it was made for.
+    async fn run_beside(
         &mut self,
         tcp: Tcp,
         early: Option<(mode::Began, impl Future<Output = Option<mode::Checked>>)>,
     ) -> Option<mode::Checked> {
         let Some((began, early)) = early else {
-            self.run_starttls(tcp).await;
+            self.run(tcp).await;
             return None;
         };
         let mut early = std::pin::pin!(early);
         let mut finished = None;
         {
-            let mut main = std::pin::pin!(self.run_starttls(tcp));
+            let mut main = std::pin::pin!(self.run(tcp));
             tokio::select! {
                 biased;
                 () = &mut main => {}
@@ -418,7 +419,12 @@ impl Probe<'_> {
                 }
             }
         }
-        if self.other_mode_in_doubt() != Some(TlsMode::Implicit) {
+        let silent_to_the_end = self
+            .obs
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.kind == FailureKind::Timeout);
+        if self.other_mode_in_doubt().is_none() || !silent_to_the_end {
             // The server spoke after all, but perhaps only once the check had begun: say so,
             // for the second connection its log shows.
             if began.began() {
@@ -433,6 +439,13 @@ impl Probe<'_> {
         match finished {
             Some(checked) => checked,
             None => early.await,
+        }
+    }
+
+    async fn run(&mut self, tcp: Tcp) {
+        match self.obs.endpoint.tls_mode {
+            TlsMode::Starttls => self.run_starttls(tcp).await,
+            TlsMode::Implicit => self.run_implicit(tcp).await,
         }
     }
 
@@ -520,16 +533,8 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
                 &p.obs.endpoint.host,
             )
         });
-        let early = match p.obs.endpoint.tls_mode {
-            TlsMode::Starttls => {
-                let early = p.early_check(tcp.heard());
-                p.starttls_beside(tcp, early).await
-            }
-            TlsMode::Implicit => {
-                p.run_implicit(tcp).await;
-                None
-            }
-        };
+        let early = p.early_check(tcp.heard());
+        let early = p.run_beside(tcp, early).await;
         p.check_mode(early).await;
         if legacy::wanted(&p.obs) {
             legacy::run(cfg, &mut p.obs).await;

@@ -6,9 +6,10 @@
 //!
 //! The check is made after the first connection is closed (one connection per address at a
 //! time), with one exception that keeps a dead endpoint at the cost of one timeout instead
-//! of one and a quarter: when a STARTTLS port has sent not a single byte by the time only
-//! the check's own wait is left of the banner wait, the check starts beside it, so that both
-//! end together. A server that greets within that last stretch (a greeting delay of 7.5 to
+//! of one and a quarter: when a port has sent not a single byte by the time only the check's
+//! own wait is left of the first wait (the greeting on a STARTTLS port, the answer to the
+//! ClientHello on an implicit-TLS one), the check starts beside it, so that both end
+//! together. A server that answers within that last stretch (a greeting delay of 7.5 to
 //! 10 s at the default timeout) sees a second connection it need not have seen; the check is
 //! then dropped and its answer never used.
 //!
@@ -79,10 +80,10 @@ impl<'a> Probe<'a> {
         }
     }
 
-    /// For a STARTTLS port whose banner wait starts now: a check for implicit TLS that
-    /// sleeps until only its own wait is left of the banner wait, and then runs if nothing
-    /// at all was `heard` on the first connection (the module documentation says why); the
-    /// flag tells whether it began.
+    /// For a connection whose first wait (STARTTLS: the greeting; implicit TLS: the answer to
+    /// the ClientHello) starts now: a check of the other mode that sleeps until only its own
+    /// wait is left of that wait, and then runs if nothing at all was `heard` on the first
+    /// connection (the module documentation says why); the flag tells whether it began.
     /// `None` when the run's deadline cuts the banner wait: then no check at all, as after.
     pub(super) fn early_check(
         &mut self,
@@ -92,14 +93,15 @@ impl<'a> Probe<'a> {
         let now = Instant::now();
         let left = cfg.deadline.saturating_duration_since(now);
         let wait = wait(cfg);
-        if self.obs.endpoint.tls_mode != TlsMode::Starttls
-            || left < cfg.step_timeout
-            || wait.is_zero()
-        {
+        if left < cfg.step_timeout || wait.is_zero() {
             return None;
         }
         let at = now + cfg.step_timeout.saturating_sub(wait);
-        let check = self.other_mode(TlsMode::Implicit, self.obs.transcript.fork());
+        let tried = match self.obs.endpoint.tls_mode {
+            TlsMode::Starttls => TlsMode::Implicit,
+            TlsMode::Implicit => TlsMode::Starttls,
+        };
+        let check = self.other_mode(tried, self.obs.transcript.fork());
         let began = Began::default();
         let flag = began.clone();
         Some((began, async move {
@@ -423,6 +425,22 @@ mod tests {
         let gave_up = position(&obs, "timed out waiting for a reply").unwrap();
         assert!(began < gave_up, "{:?}", obs.transcript.entries);
         assert_eq!(obs.failure.unwrap().phase, Phase::Banner);
+    }
+
+    /// The same for an implicit-TLS port that never answers the ClientHello: the check for
+    /// a plaintext greeting runs beside the handshake.
+    #[tokio::test]
+    async fn a_silent_implicit_tls_port_is_checked_beside_the_handshake() {
+        let (addr, _task) = silent().await;
+        let mut ep = endpoint(addr);
+        ep.tls_mode = TlsMode::Implicit;
+        let obs = probe(ep, &cfg(Duration::from_millis(400), Duration::from_secs(5))).await;
+        let mc = obs.mode_check.clone().expect("checked");
+        assert_eq!(mc.tried, TlsMode::Starttls);
+        assert!(!mc.speaks, "{}", mc.detail);
+        let began = position(&obs, "second connection: looking for").unwrap();
+        let gave_up = position(&obs, "handshake failed").unwrap();
+        assert!(began < gave_up, "{:?}", obs.transcript.entries);
     }
 
     /// A greeting in the last quarter of the banner wait ends the check unused; the
