@@ -241,10 +241,10 @@ inside() {
         say "started the tier's Postfix in this namespace (stopped on exit)"
     fi
 
-    local shown=() a
-    for a in "${ORIG_ARGS[@]}"; do [ "$a" = --in-netns ] || shown+=("$a"); done
+    local shown="bash bench/compare.sh" a
+    for a in "${ORIG_ARGS[@]}"; do [ "$a" = --in-netns ] || shown+=$(printf ' %q' "$a"); done
     local args=(--bin "$BENCH_BIN" --ca "$POSTFIX_DIR/ca/root.pem" --spawn "$BENCH_WORK/spawn"
-        --workdir "$BENCH_WORK" --bench-addrs "$addrs" --command "bash bench/compare.sh ${shown[*]}")
+        --workdir "$BENCH_WORK" --bench-addrs "$addrs" --command "$shown")
     [ "$SMOKE" = 0 ] || args+=(--smoke)
     [ "$PROFILE" = 0 ] || args+=(--profile "$PROFILE")
     [ -z "$BATCHES" ] || args+=(--batches "$BATCHES")
