@@ -3,8 +3,8 @@
 # and testssl.sh against a real Postfix on loopback (issue 12). Results: BENCHMARKS.md.
 #
 # Run as root on Debian 12, from anywhere:
-#   bash bench/compare.sh                     full run (about 3-4 min, plus testssl.sh's own)
-#   bash bench/compare.sh --smoke             CI's: a handful of runs, well under a minute
+#   bash bench/compare.sh                     full run (about 2 min, 70 s of it testssl.sh)
+#   bash bench/compare.sh --smoke             CI's: a handful of runs, a few seconds
 #   bash bench/compare.sh --profile 5         strace of 5 runs: where the milliseconds go
 #   bash bench/compare.sh --install-only      only the packages (needs the network)
 # Options: --bin PATH (default: cargo build --release, target/release/starttls-check),
@@ -182,7 +182,7 @@ outside() {
 
 answers() { # answers ADDR PORT: a 220 greeting within 5 s
     local line=""
-    exec 3<>"/dev/tcp/$1/$2" 2>/dev/null || return 1
+    { exec 3<>"/dev/tcp/$1/$2"; } 2>/dev/null || return 1
     IFS= read -r -t 5 line <&3 || true
     printf 'QUIT\r\n' >&3 2>/dev/null || true
     exec 3<&- 3>&-
