@@ -539,6 +539,8 @@ class Report:
         print(text + "\n", flush=True)
 
     def target(self, name: str, figure: str, limit: str, met: Optional[bool]) -> None:
+        if "nan" in figure:  # no successful run to judge: say so rather than print NaN
+            figure, met = "no successful run", None
         verdict = "n/a" if met is None else ("PASS" if met else "MISS")
         self.targets.append([name, figure, limit, verdict])
 
@@ -593,7 +595,8 @@ def scenario_a(args: argparse.Namespace, sp: Spawner, rep: Report) -> None:
     else:
         rep.target("(a) one endpoint vs posttls-finger and openssl", "posttls-finger missing", "", None)
     rss = max(stats([s for batch in res[m] for s in batch]).rss_max for m in mine)
-    rep.target("peak RSS, one endpoint (max over all our runs)", mb(rss), f"≤ 20 MB ({RSS_TARGET_KIB} KiB)", 0 < rss <= RSS_TARGET_KIB)
+    rep.target("peak RSS, one endpoint (max over all our runs)", mb(rss) if rss else "nan",
+               f"≤ 20 MB ({RSS_TARGET_KIB} KiB)", 0 < rss <= RSS_TARGET_KIB)
     if args.smoke:
         return
     peers_t = peer_tools(args)
