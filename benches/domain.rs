@@ -1,7 +1,9 @@
 //! Wall time of a domain check: 4 endpoints (MX 10 with one address, MX 20 with three), one
 //! of which accepts TCP and never speaks, `--timeout 2`. Everything runs on loopback: an
 //! in-process DNS server (`--resolver`) and scripted SMTP servers on 127.0.0.2-127.0.0.5.
-//! Prints every run and the median of 5 for three set-ups, for bench/RESULTS.md:
+//! Prints every run and the median of 5 for three set-ups, for BENCHMARKS.md (its history
+//! holds the figures so far; `bench/compare.sh` measures the same shape against real Postfix
+//! listeners):
 //!
 //! - all 4 endpoints healthy;
 //! - one blackholed (the figure the issue asks for: about one timeout);

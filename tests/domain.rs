@@ -544,7 +544,7 @@ fn a_blackholed_endpoint_costs_one_timeout_in_parallel_with_the_rest() {
     // Three addresses accept TCP and never speak; one is healthy. Probed one after the other
     // this takes 3 × 1.9 s (the timeout, then a quarter of it for the check in the other TLS
     // mode); in parallel about 1.9 s. The bound leaves room for a loaded
-    // 2-core machine; the exact figure is in bench/RESULTS.md.
+    // 2-core machine; the exact figure is in BENCHMARKS.md.
     let mut silent = healthy("mx.contoso.test");
     silent.on_connect = OnConnect::Silent;
     let (_s, ports) = serve_group(vec![

@@ -41,6 +41,12 @@ PORT_LEGACY_TLS=2539
 PORT_REQUIRE_TLS=2540
 PORT_RATE_LIMITED=2541
 PORT_IMPLICIT_TLS=2542
+# Bench-only listeners (bench/compare.sh, BENCHMARKS.md): the healthy case again on three
+# more loopback addresses, all on one port, as the healthy endpoints of a 4-endpoint mail
+# domain (a domain check probes one port on every address). Additive: nothing on 127.0.0.1
+# changes, and no test of the tier uses them.
+BENCH_ADDRS="127.0.0.2 127.0.0.3 127.0.0.4"
+PORT_BENCH=2525
 
 say() { printf 'postfix-setup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -431,6 +437,15 @@ master_dist=/usr/share/postfix/master.cf.dist
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_chain_files=$C/healthy.chain.pem
 EOF
+    for addr in $BENCH_ADDRS; do
+        cat <<EOF
+# bench: healthy, as port $PORT_HEALTHY, on $addr (bench/compare.sh's domain of 4 endpoints)
+$addr:$PORT_BENCH inet n - n - - smtpd
+  -o syslog_name=postfix/bench-$addr
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+EOF
+    done
 } >/etc/postfix/master.cf
 
 postfix check || die "postfix check failed"
@@ -500,6 +515,18 @@ for _ in $(seq 1 50); do
 done
 [ -n "$ok" ] || die "port $PORT_IMPLICIT_TLS gives no 220 banner inside TLS; see $LOG"
 ports="$ports $PORT_IMPLICIT_TLS"
+for addr in $BENCH_ADDRS; do
+    ok=
+    for _ in $(seq 1 50); do
+        reply=$({ sleep 0.3; printf 'QUIT\r\n'; } | timeout 5 nc -N -w 5 "$addr" "$PORT_BENCH" 2>/dev/null) || true
+        if [ "${reply:0:4}" = "220 " ]; then
+            ok=1
+            break
+        fi
+        sleep 0.2
+    done
+    [ -n "$ok" ] || die "bench listener $addr:$PORT_BENCH gives no 220 banner; see $LOG"
+done
 
 # --- 5. env file for tests/postfix.rs ----------------------------------------
 cat >"$DIR/ports.env.tmp" <<EOF
@@ -523,6 +550,8 @@ PORT_LEGACY_TLS=$PORT_LEGACY_TLS
 PORT_REQUIRE_TLS=$PORT_REQUIRE_TLS
 PORT_RATE_LIMITED=$PORT_RATE_LIMITED
 PORT_IMPLICIT_TLS=$PORT_IMPLICIT_TLS
+BENCH_ADDRS=$BENCH_ADDRS
+PORT_BENCH=$PORT_BENCH
 EOF
 mv "$DIR/ports.env.tmp" "$DIR/ports.env"
-say "ready: $(echo $ports | wc -w) ports on 127.0.0.1; env file $DIR/ports.env; log $LOG"
+say "ready: $(echo $ports | wc -w) ports on 127.0.0.1, bench listeners on ${BENCH_ADDRS// /, } port $PORT_BENCH; env file $DIR/ports.env; log $LOG"
