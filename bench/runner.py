@@ -750,12 +750,9 @@ def ret(c: Call) -> int:
 ESCAPES = {"n": 10, "r": 13, "t": 9, "v": 11, "f": 12, "\\": 92, '"': 34}
 
 
-def sent_bytes(c: Call) -> bytes:
-    """The data of a send or read as far as strace printed it (-s), unescaped."""
-    m = re.search(r'^\w+\(\d+, "((?:\\.|[^"\\])*)"', c.text)
-    if not m:
-        return b""
-    text, out, i = m.group(1), bytearray(), 0
+def unescape(text: str) -> bytes:
+    """A string as strace prints it, back to bytes."""
+    out, i = bytearray(), 0
     while i < len(text):
         if text[i] == "\\" and i + 1 < len(text):
             octal = re.match(r"[0-7]{1,3}", text[i + 1 :])
@@ -771,8 +768,26 @@ def sent_bytes(c: Call) -> bytes:
     return bytes(out)
 
 
+def iovecs(c: Call) -> list[bytes]:
+    """The buffers of a writev as far as strace printed them (rustls writes one TLS record
+    per buffer, through the probe's vectored writes)."""
+    return [unescape(m.group(1)) for m in re.finditer(r'iov_base="((?:\\.|[^"\\])*)"', c.text)]
+
+
+def sent_bytes(c: Call) -> bytes:
+    """The data of a send or read as far as strace printed it (-s), unescaped; the first
+    buffer of a writev."""
+    if c.name == "writev":
+        bufs = iovecs(c)
+        return bufs[0] if bufs else b""
+    m = re.search(r'^\w+\(\d+, "((?:\\.|[^"\\])*)"', c.text)
+    return unescape(m.group(1)) if m else b""
+
+
 def tls_record_types(c: Call) -> list[int]:
-    """The TLS record types a send carries; None stands for records past strace's -s limit."""
+    """The TLS record types a send carries; -1 stands for records past strace's -s limit."""
+    if c.name == "writev":
+        return [b[0] for b in iovecs(c) if b]
     data, total, types, i = sent_bytes(c), ret(c), [], 0
     while i + 5 <= len(data):
         types.append(data[i])
@@ -829,7 +844,9 @@ def profile_phases(calls: list[Call], port: int) -> list[Phase]:
     ph.append(("first connect() (ms after execve)", rel(conn.t0), ""))
     if roots:
         critical = roots[-1].t1 <= conn.t0
-        ph.append(("last root-store file → first connect() (> 0: root store on the critical path)",
+        # Since issue 12 the roots are read on a thread of their own and the chain is judged
+        # after the conversation, so a root store still loading here delays nothing.
+        ph.append(("last root-store file opened → first connect() (< 0: still reading, beside the probe)",
                    (conn.t0 - roots[-1].t1) * 1000, "" if critical else "still loading"))
     if banner:
         ph.append(("connect() → banner read", (banner.t1 - conn.t0) * 1000, ""))
@@ -867,7 +884,7 @@ def profile_phases(calls: list[Call], port: int) -> list[Phase]:
     if close:
         last_io = max(last_io, close)
     if out:
-        ph.append(("last socket call → first write to stdout (diagnosis, rendering)", (out.t0 - last_io) * 1000, ""))
+        ph.append(("last socket call → first write to stdout (chain check, diagnosis, rendering)", (out.t0 - last_io) * 1000, ""))
         ph.append(("first write to stdout → exit_group", (end - out.t0) * 1000, ""))
     ph.append(("total, execve → exit_group (under strace)", rel(end), ""))
     return ph
