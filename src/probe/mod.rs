@@ -81,9 +81,10 @@ pub fn default_ehlo_name(
 struct Probe<'a> {
     cfg: &'a ProbeConfig,
     obs: Observation,
-    /// When the main handshake's certificates arrived; the chain is judged at that instant
-    /// once the conversation is over ([`tls::HandshakeRecord`] says why).
-    chain_seen_at: Option<rustls::pki_types::UnixTime>,
+    /// The chain check of the main handshake, at the instant its certificates arrived, on
+    /// a blocking thread beside the rest of the conversation ([`tls::HandshakeRecord`] says
+    /// why): it may wait for the root store, or read the certificate directory.
+    judging: Option<tokio::task::JoinHandle<tls::TrustResult>>,
 }
 
 fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
@@ -284,7 +285,11 @@ impl Probe<'_> {
         let budget = self.budget();
         let (outcome, record) = tls::handshake(stream, name, &self.cfg.trust, budget).await;
         self.obs.chain = record.chain;
-        self.chain_seen_at = record.seen_at;
+        if let Some(at) = record.seen_at {
+            let trust = self.cfg.trust.clone();
+            let chain = self.obs.chain.clone();
+            self.judging = Some(tokio::task::spawn_blocking(move || trust.check(&chain, at)));
+        }
         match outcome {
             Ok((stream, negotiated)) => {
                 self.obs.transcript.push(
@@ -406,6 +411,7 @@ impl Probe<'_> {
             self.run(tcp).await;
             return None;
         };
+        let heard = tcp.heard();
         let mut early = std::pin::pin!(early);
         let mut finished = None;
         {
@@ -419,27 +425,26 @@ impl Probe<'_> {
                 }
             }
         }
-        let silent_to_the_end = self
-            .obs
-            .failure
-            .as_ref()
-            .is_some_and(|f| f.kind == FailureKind::Timeout);
-        if self.other_mode_in_doubt().is_none() || !silent_to_the_end {
-            // The server spoke after all, but perhaps only once the check had begun: say so,
-            // for the second connection its log shows.
-            if began.began() {
-                self.obs.transcript.push(
-                    Direction::Event,
-                    "a second connection, begun while the server was still silent, was dropped unused",
-                );
+        // The check was made for a first connection that never says a word and ends in a way
+        // the other mode explains; anything else, and its answer is not this port's.
+        if self.other_mode_in_doubt().is_some() && !heard.anything() {
+            match finished {
+                Some(checked) => return checked,
+                // Under way: the first wait is over, so it ends within its own wait.
+                None if began.at_ms().is_some() => return early.await,
+                // Not begun (the first connection ended early): the check runs after it.
+                None => return None,
             }
-            return None;
         }
-        // The banner wait is over, so the check's time has come: it runs, or it has ended.
-        match finished {
-            Some(checked) => checked,
-            None => early.await,
+        if let Some(ms) = began.at_ms() {
+            self.obs.transcript.push(
+                Direction::Event,
+                format!(
+                    "a second connection, begun at {ms} ms to look for the other TLS mode while the server was still silent, was dropped unused"
+                ),
+            );
         }
+        None
     }
 
     async fn run(&mut self, tcp: Tcp) {
@@ -523,7 +528,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
     let mut p = Probe {
         cfg,
         obs,
-        chain_seen_at: None,
+        judging: None,
     };
     if let Some(tcp) = p.connect().await {
         p.obs.ehlo_name = cfg.ehlo_name.clone().unwrap_or_else(|| {
@@ -543,8 +548,8 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
             required::run(cfg, &mut p.obs).await;
         }
     }
-    if let Some(at) = p.chain_seen_at {
-        p.obs.trust = Some(cfg.trust.check(&p.obs.chain, at));
+    if let Some(judging) = p.judging.take() {
+        p.obs.trust = judging.await.ok();
     }
     p.obs.duration = started.elapsed();
     p.obs

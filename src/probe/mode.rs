@@ -6,12 +6,13 @@
 //!
 //! The check is made after the first connection is closed (one connection per address at a
 //! time), with one exception that keeps a dead endpoint at the cost of one timeout instead
-//! of one and a quarter: when a port has sent not a single byte by the time only the check's
-//! own wait is left of the first wait (the greeting on a STARTTLS port, the answer to the
-//! ClientHello on an implicit-TLS one), the check starts beside it, so that both end
-//! together. A server that answers within that last stretch (a greeting delay of 7.5 to
-//! 10 s at the default timeout) sees a second connection it need not have seen; the check is
-//! then dropped and its answer never used.
+//! of up to one and a quarter: when a port has sent not a single byte by the time only the
+//! check's own wait is left of the first wait (the greeting on a STARTTLS port, the answer
+//! to the ClientHello on an implicit-TLS one), the check starts beside it, so that both end
+//! together. A server that answers within that last stretch (a greeting delay of 8.5 to
+//! 10 s at the default timeout) sees a second connection it need not have seen; the check
+//! is then dropped, its answer never used, and the transcript says a second connection was
+//! made. The answer is used only when the first connection never received a byte.
 //!
 //! For STARTTLS → implicit TLS the probe starts a TLS handshake at once and, when it
 //! completes, reads the greeting over TLS and says QUIT. For implicit TLS → plaintext it
@@ -27,7 +28,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
@@ -48,13 +49,25 @@ fn wait(cfg: &ProbeConfig) -> Duration {
         .min(cfg.deadline.saturating_duration_since(Instant::now()))
 }
 
-/// Whether a check started beside the first connection has begun its connection.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Began(Arc<AtomicBool>);
+/// When a check started beside the first connection began its connection, if it has (in
+/// milliseconds of the probe's transcript clock).
+#[derive(Debug, Clone)]
+pub(super) struct Began(Arc<AtomicU64>);
+
+impl Default for Began {
+    fn default() -> Self {
+        Began(Arc::new(AtomicU64::new(u64::MAX)))
+    }
+}
 
 impl Began {
-    pub(super) fn began(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    /// The instant the connection began, if it did.
+    pub(super) fn at_ms(&self) -> Option<u64> {
+        Some(self.0.load(Ordering::Relaxed)).filter(|ms| *ms != u64::MAX)
+    }
+
+    fn set(&self, ms: u64) {
+        self.0.store(ms, Ordering::Relaxed);
     }
 }
 
@@ -77,13 +90,14 @@ impl<'a> Probe<'a> {
             name,
             tried,
             transcript,
+            beside: None,
         }
     }
 
     /// For a connection whose first wait (STARTTLS: the greeting; implicit TLS: the answer to
     /// the ClientHello) starts now: a check of the other mode that sleeps until only its own
     /// wait is left of that wait, and then runs if nothing at all was `heard` on the first
-    /// connection (the module documentation says why); the flag tells whether it began.
+    /// connection (the module documentation says why); [`Began`] tells when it connected.
     /// `None` when the run's deadline cuts the banner wait: then no check at all, as after.
     pub(super) fn early_check(
         &mut self,
@@ -101,15 +115,14 @@ impl<'a> Probe<'a> {
             TlsMode::Starttls => TlsMode::Implicit,
             TlsMode::Implicit => TlsMode::Starttls,
         };
-        let check = self.other_mode(tried, self.obs.transcript.fork());
         let began = Began::default();
-        let flag = began.clone();
+        let mut check = self.other_mode(tried, self.obs.transcript.fork());
+        check.beside = Some(began.clone());
         Some((began, async move {
             tokio::time::sleep_until(at.into()).await;
             if heard.anything() {
                 return None;
             }
-            flag.0.store(true, Ordering::Relaxed);
             Some(check.run().await)
         }))
     }
@@ -152,7 +165,7 @@ impl Probe<'_> {
         }
         let checked = match early {
             Some(c) => {
-                self.obs.transcript.merge(c.transcript);
+                self.obs.transcript.append(c.transcript);
                 c.seen
             }
             None => {
@@ -177,6 +190,8 @@ pub(super) struct OtherMode<'a> {
     name: ServerName<'static>,
     tried: TlsMode,
     transcript: Transcript,
+    /// Set when the check runs beside the first connection: told when it connects.
+    beside: Option<Began>,
 }
 
 impl OtherMode<'_> {
@@ -190,10 +205,16 @@ impl OtherMode<'_> {
             TlsMode::Implicit => "a TLS handshake at once (implicit TLS)",
             TlsMode::Starttls => "a plaintext greeting (STARTTLS mode)",
         };
-        self.transcript.push(
-            Direction::Event,
-            format!("second connection: looking for {what}"),
-        );
+        let which = if self.beside.is_some() {
+            "second connection, beside the first, which is still silent"
+        } else {
+            "second connection"
+        };
+        self.transcript
+            .push(Direction::Event, format!("{which}: looking for {what}"));
+        if let Some(began) = &self.beside {
+            began.set(self.transcript.now_ms());
+        }
         let tcp = match tokio::time::timeout(wait, Tcp::connect(self.addr)).await {
             Ok(Ok(tcp)) => tcp,
             Ok(Err(e)) => {
@@ -402,6 +423,12 @@ mod tests {
         (addr, task)
     }
 
+    /// When the first transcript entry holding `needle` happened.
+    fn at_ms(obs: &crate::model::Observation, needle: &str) -> u64 {
+        let i = position(obs, needle).unwrap_or_else(|| panic!("no {needle:?}"));
+        obs.transcript.entries[i].at_ms
+    }
+
     fn position(obs: &crate::model::Observation, needle: &str) -> Option<usize> {
         obs.transcript
             .entries
@@ -421,8 +448,8 @@ mod tests {
         .await;
         let mc = obs.mode_check.clone().expect("checked");
         assert!(!mc.speaks, "{}", mc.detail);
-        let began = position(&obs, "second connection: looking for").unwrap();
-        let gave_up = position(&obs, "timed out waiting for a reply").unwrap();
+        let began = at_ms(&obs, "beside the first, which is still silent: looking for");
+        let gave_up = at_ms(&obs, "timed out waiting for a reply");
         assert!(began < gave_up, "{:?}", obs.transcript.entries);
         assert_eq!(obs.failure.unwrap().phase, Phase::Banner);
     }
@@ -438,8 +465,8 @@ mod tests {
         let mc = obs.mode_check.clone().expect("checked");
         assert_eq!(mc.tried, TlsMode::Starttls);
         assert!(!mc.speaks, "{}", mc.detail);
-        let began = position(&obs, "second connection: looking for").unwrap();
-        let gave_up = position(&obs, "handshake failed").unwrap();
+        let began = at_ms(&obs, "beside the first, which is still silent: looking for");
+        let gave_up = at_ms(&obs, "handshake failed");
         assert!(began < gave_up, "{:?}", obs.transcript.entries);
     }
 
@@ -462,6 +489,89 @@ mod tests {
             obs.transcript.entries
         );
         task.await.unwrap();
+    }
+
+    /// Sends `first` on the first connection after `delay` (nothing if empty), then closes
+    /// it when `close` (else holds it); every other connection is held and never answered.
+    async fn first_then(
+        delay: Duration,
+        first: &'static [u8],
+        close: bool,
+    ) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        use tokio::io::AsyncWriteExt;
+        let l = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        let addr = l.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let _held = tokio::spawn(async move {
+                let mut held = Vec::new();
+                while let Ok((s, _)) = l.accept().await {
+                    held.push(s);
+                }
+            });
+            tokio::time::sleep(delay).await;
+            if !first.is_empty() {
+                let _ = s.write_all(first).await;
+            }
+            if close {
+                drop(s);
+            } else {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        });
+        (addr, task)
+    }
+
+    fn count(obs: &crate::model::Observation, needle: &str) -> usize {
+        obs.transcript
+            .entries
+            .iter()
+            .filter(|e| String::from_utf8_lossy(&e.bytes).contains(needle))
+            .count()
+    }
+
+    /// A first line of a greeting after the check began, then nothing: the banner wait
+    /// times out, but the server spoke, so the check beside it is not its answer; the check
+    /// is made again after the first connection, as for any greeting that stalls.
+    #[tokio::test]
+    async fn a_server_that_spoke_after_the_check_began_is_not_answered_by_it() {
+        let (addr, _task) = first_then(Duration::from_millis(450), b"220-partial\r\n", false).await;
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_millis(500), Duration::from_secs(5)),
+        )
+        .await;
+        assert_eq!(obs.failure.as_ref().unwrap().phase, Phase::Banner);
+        assert_eq!(
+            count(&obs, "was dropped unused"),
+            1,
+            "{:?}",
+            obs.transcript.entries
+        );
+        assert_eq!(count(&obs, "second connection: looking for"), 1);
+        assert!(obs.mode_check.is_some());
+    }
+
+    /// An implicit-TLS port that stays silent and then hangs up before the timeout: the
+    /// check made beside it answers, and no third connection is made.
+    #[tokio::test]
+    async fn a_silent_hang_up_is_answered_by_the_check_beside_it() {
+        let (addr, _task) = first_then(Duration::from_millis(450), b"", true).await;
+        let mut ep = endpoint(addr);
+        ep.tls_mode = TlsMode::Implicit;
+        let obs = probe(ep, &cfg(Duration::from_millis(500), Duration::from_secs(5))).await;
+        assert_eq!(obs.failure.as_ref().unwrap().phase, Phase::Handshake);
+        let mc = obs.mode_check.clone().expect("checked");
+        assert_eq!(mc.tried, TlsMode::Starttls);
+        assert_eq!(
+            count(&obs, "looking for"),
+            1,
+            "{:?}",
+            obs.transcript.entries
+        );
+        assert_eq!(count(&obs, "dropped unused"), 0);
     }
 
     /// A greeting before the check's time: no second connection at all.

@@ -4,10 +4,10 @@
 //! # Why the prompt ACK
 //! After a TLS 1.3 handshake the server sends its session ticket(s) (RFC 8446 §4.6.1), and
 //! then, in a second write, its reply to our EHLO. A server that leaves Nagle's algorithm on
-//! (Postfix does: its smtpd never sets `TCP_NODELAY`) holds that second, small write until
-//! the ticket is acknowledged (RFC 896; RFC 1122 §4.2.3.4). The probe has nothing to send
-//! while it waits for the reply, so its kernel delays the ACK: 40 ms on Linux
-//! (`TCP_DELACK_MIN`), after which the reply is released. Whether a run stalls depends on a
+//! (Postfix 3.7's smtpd does, on its SMTP sockets) holds that second, small write until the
+//! ticket is acknowledged (RFC 896; RFC 1122 §4.2.3.4). The probe has nothing to send while
+//! it waits for the reply, so its kernel delays the ACK (RFC 1122 §4.2.3.2): 40 ms on Linux
+//! (`TCP_DELACK_MIN`, HZ/25), after which the reply is released. Whether a run stalls depends on a
 //! race of microseconds: if the ticket arrives before our EHLO leaves, the EHLO carries the
 //! ACK and nothing waits (slower clients such as `posttls-finger` win this race by being
 //! slow). Traces and figures: BENCHMARKS.md.

@@ -50,16 +50,20 @@ impl Transcript {
         Transcript::new(self.start)
     }
 
-    /// Takes in the entries of a [`Self::fork`], in the order they happened (entries of the
-    /// same millisecond keep this transcript's first).
-    pub fn merge(&mut self, other: Transcript) {
+    /// Appends the entries of a [`Self::fork`] after this one's: each connection's lines stay
+    /// together, and their times say when they happened.
+    pub fn append(&mut self, other: Transcript) {
         self.entries.extend(other.entries);
-        self.entries.sort_by_key(|e| e.at_ms);
+    }
+
+    /// Milliseconds since the start.
+    pub fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Appends an entry stamped with the time since the start.
     pub fn push(&mut self, direction: Direction, bytes: impl Into<Vec<u8>>) {
-        let at_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let at_ms = self.now_ms();
         self.entries.push(TranscriptEntry {
             at_ms,
             direction,
