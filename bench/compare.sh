@@ -8,7 +8,8 @@
 #   bash bench/compare.sh --profile 5         strace of 5 runs: where the milliseconds go
 #   bash bench/compare.sh --install-only      only the packages (needs the network)
 # Options: --bin PATH (default: cargo build --release, target/release/starttls-check),
-#   --batches N --runs N (scenario (a): batches of N alternating rounds; default 5 × 21),
+#   --batches N --runs N (scenario (a): batches of N alternating rounds; default 5 × 21;
+#                       --batches also sets the batches of (c)),
 #   --out FILE (the Markdown report, ready to paste into BENCHMARKS.md), --label TEXT (its
 #   heading), --no-peers (leave sslyze and testssl.sh out), --help.
 #
@@ -164,18 +165,26 @@ outside() {
     unshare --net true 2>/dev/null || die "unshare --net failed: the harness runs only in a namespace of its own"
     # A tier Postfix running in this machine's namespace will be stopped by setup.sh start
     # inside (one Postfix per machine): note it, to start it again afterwards.
-    local before status=0
-    before=$(master_netns)
+    local status=0
+    TIER_NETNS_BEFORE=$(master_netns)
+    # On any way out, Ctrl-C included, the tier goes back where it was.
+    trap restore_tier EXIT
+    trap 'exit 130' INT TERM
     export BENCH_BIN="$BIN" BENCH_WORK
     say "entering a network namespace with only lo (unshare --net --mount)"
     unshare --net --mount -- bash "$0" --in-netns "${ORIG_ARGS[@]}" || status=$?
-    if [ -n "$before" ] && [ "$before" = "$(readlink /proc/self/ns/net)" ] &&
+    exit "$status"
+}
+
+TIER_NETNS_BEFORE=""
+# shellcheck disable=SC2317 # called by the EXIT trap
+restore_tier() {
+    if [ -n "$TIER_NETNS_BEFORE" ] && [ "$TIER_NETNS_BEFORE" = "$(readlink /proc/self/ns/net)" ] &&
         ! postfix status >/dev/null 2>&1; then
         say "starting the tier's Postfix again in this machine's namespace, where it ran before"
         postfix start >/dev/null 2>&1 || say "postfix start failed: run bash tests/postfix/setup.sh start"
     fi
-    say "work files (outputs of failed runs, strace logs): $BENCH_WORK"
-    exit "$status"
+    say "work files (strace logs, the output of any failed run): $BENCH_WORK"
 }
 
 # --- inside: the namespace, Postfix, the runner -------------------------------------------

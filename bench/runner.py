@@ -835,7 +835,7 @@ def profile_phases(calls: list[Call], port: int) -> list[Phase]:
     ph: list[Phase] = []
     ph.append(("execve → runtime threads start (first clone3)", rel(clone) if clone else nan, ""))
     if roots:
-        ph.append(("root store: first file opened (ms after execve)", rel(roots[0].t0), f"{len(roots)} files"))
+        ph.append(("root store: first file opened (ms after execve)", rel(roots[0].t0), plural(len(roots), "file")))
         ph.append(("root store: first → last file opened", (roots[-1].t1 - roots[0].t0) * 1000, ""))
         ph.append(("root store: last file opened (ms after execve)", rel(roots[-1].t1), ""))
     else:

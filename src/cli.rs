@@ -185,7 +185,9 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) expect_name: Vec<String>,
 
-    /// Extra trusted root CA certificates (PEM), added to the system's (repeatable).
+    /// Extra trusted root CA certificates (PEM), added to the system's (repeatable). The
+    /// system's roots are OpenSSL's bundle and certificate directory, or, when
+    /// SSL_CERT_FILE or SSL_CERT_DIR is set, those and nothing else.
     #[arg(long, value_name = "PEM")]
     pub(crate) ca_file: Vec<PathBuf>,
 
@@ -230,7 +232,9 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, 64), allow_negative_numbers = true)]
     pub(crate) max_addresses: u16,
 
-    /// At most this many connections at once (never more than one per address and port).
+    /// At most this many connections at once (one per address and port, except a short check
+    /// of the other TLS mode beside a connection that has not received a byte near its
+    /// timeout).
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = whole::<u16>(1, 256), allow_negative_numbers = true)]
     pub(crate) concurrency: u16,
 

@@ -440,7 +440,7 @@ impl Probe<'_> {
             self.obs.transcript.push(
                 Direction::Event,
                 format!(
-                    "a second connection, begun at {ms} ms to look for the other TLS mode while the server was still silent, was dropped unused"
+                    "the second connection, begun at {ms} ms to look for the other TLS mode while the server was still silent, was closed and its answer dropped unused"
                 ),
             );
         }

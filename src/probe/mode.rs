@@ -484,7 +484,7 @@ mod tests {
         assert!(obs.banner.is_some());
         assert!(obs.mode_check.is_none());
         assert!(
-            position(&obs, "was dropped unused").is_some(),
+            position(&obs, "its answer dropped unused").is_some(),
             "{:?}",
             obs.transcript.entries
         );
@@ -545,7 +545,7 @@ mod tests {
         .await;
         assert_eq!(obs.failure.as_ref().unwrap().phase, Phase::Banner);
         assert_eq!(
-            count(&obs, "was dropped unused"),
+            count(&obs, "its answer dropped unused"),
             1,
             "{:?}",
             obs.transcript.entries
