@@ -489,18 +489,19 @@ ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_S
        $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
        $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED
        $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS $PORT_RATE_LIMITED"
-for port in $ports; do
-    ok=
+# greets ADDR PORT: a 220 banner within 50 tries (Postfix may still be starting).
+greets() {
+    local _ reply
     for _ in $(seq 1 50); do
         # Wait for the banner before QUIT (smtpd logs early input as pipelining abuse).
-        reply=$({ sleep 0.3; printf 'QUIT\r\n'; } | timeout 5 nc -N -w 5 127.0.0.1 "$port" 2>/dev/null) || true
-        if [ "${reply:0:4}" = "220 " ]; then
-            ok=1
-            break
-        fi
+        reply=$({ sleep 0.3; printf 'QUIT\r\n'; } | timeout 5 nc -N -w 5 "$1" "$2" 2>/dev/null) || true
+        [ "${reply:0:4}" = "220 " ] && return 0
         sleep 0.2
     done
-    [ -n "$ok" ] || die "port $port gives no 220 banner; see $LOG"
+    return 1
+}
+for port in $ports; do
+    greets 127.0.0.1 "$port" || die "port $port gives no 220 banner; see $LOG"
 done
 # The implicit-TLS port greets only inside TLS.
 ok=
@@ -516,16 +517,7 @@ done
 [ -n "$ok" ] || die "port $PORT_IMPLICIT_TLS gives no 220 banner inside TLS; see $LOG"
 ports="$ports $PORT_IMPLICIT_TLS"
 for addr in $BENCH_ADDRS; do
-    ok=
-    for _ in $(seq 1 50); do
-        reply=$({ sleep 0.3; printf 'QUIT\r\n'; } | timeout 5 nc -N -w 5 "$addr" "$PORT_BENCH" 2>/dev/null) || true
-        if [ "${reply:0:4}" = "220 " ]; then
-            ok=1
-            break
-        fi
-        sleep 0.2
-    done
-    [ -n "$ok" ] || die "bench listener $addr:$PORT_BENCH gives no 220 banner; see $LOG"
+    greets "$addr" "$PORT_BENCH" || die "bench listener $addr:$PORT_BENCH gives no 220 banner; see $LOG"
 done
 
 # --- 5. env file for tests/postfix.rs ----------------------------------------
@@ -554,4 +546,4 @@ BENCH_ADDRS=$BENCH_ADDRS
 PORT_BENCH=$PORT_BENCH
 EOF
 mv "$DIR/ports.env.tmp" "$DIR/ports.env"
-say "ready: $(echo $ports | wc -w) ports on 127.0.0.1, bench listeners on ${BENCH_ADDRS// /, } port $PORT_BENCH; env file $DIR/ports.env; log $LOG"
+say "ready: $(echo "$ports" | wc -w) ports on 127.0.0.1, bench listeners on ${BENCH_ADDRS// /, } port $PORT_BENCH; env file $DIR/ports.env; log $LOG"
