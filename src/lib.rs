@@ -23,10 +23,6 @@ pub(crate) mod cert;
 pub(crate) mod diagnose;
 pub(crate) mod engine;
 pub(crate) mod evidence;
-#[allow(
-    dead_code,
-    reason = "wired to the exchange-config command in the next commits"
-)]
 pub(crate) mod exchange;
 pub(crate) mod explain;
 pub(crate) mod model;

@@ -64,6 +64,7 @@ pub struct ParseOptions {
 /// The whole analysis: parse, then the rules (with the probe's view when there is one),
 /// then what the report needs when the rules said nothing: that nothing was recognised, or
 /// what was checked and found in order.
+#[cfg(test)]
 pub fn analyse(
     inputs: &[RawInput],
     opts: &ParseOptions,

@@ -98,6 +98,7 @@ pub struct Text {
 
 impl Text {
     /// A value read from nowhere in particular (tests, JSON without lines).
+    #[cfg(test)]
     pub fn new(value: impl Into<String>) -> Text {
         Text {
             value: value.into(),
@@ -121,6 +122,7 @@ pub struct List {
 
 impl List {
     /// A complete list of `items` (tests, JSON).
+    #[cfg(test)]
     pub fn of(items: &[&str]) -> List {
         List {
             items: items.iter().map(|s| (*s).to_string()).collect(),
@@ -157,6 +159,7 @@ pub struct Flags {
 
 impl Flags {
     /// Flags from `names` (tests).
+    #[cfg(test)]
     pub fn of(names: &[&str]) -> Flags {
         Flags {
             names: names.iter().map(|s| (*s).to_string()).collect(),
