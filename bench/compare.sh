@@ -169,7 +169,8 @@ outside() {
     TIER_NETNS_BEFORE=$(master_netns)
     # On any way out, Ctrl-C included, the tier goes back where it was.
     trap restore_tier EXIT
-    trap 'exit 130' INT TERM
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     export BENCH_BIN="$BIN" BENCH_WORK
     say "entering a network namespace with only lo (unshare --net --mount)"
     unshare --net --mount -- bash "$0" --in-netns "${ORIG_ARGS[@]}" || status=$?
@@ -241,7 +242,13 @@ inside() {
     if [ "$reuse" = 1 ]; then
         say "reusing the tier's Postfix running in this namespace"
     else
-        [ "$(master_netns)" = "$(readlink /proc/self/ns/net)" ] || STARTED_POSTFIX=1
+        local elsewhere
+        elsewhere=$(master_netns)
+        [ "$elsewhere" = "$(readlink /proc/self/ns/net)" ] || STARTED_POSTFIX=1
+        if [ -n "$elsewhere" ] && [ "$elsewhere" != "$(readlink /proc/self/ns/net)" ] && [ "$IN_NETNS" = 0 ]; then
+            # Started directly in an isolated namespace, nobody outside will start it again.
+            say "the tier's Postfix runs in $elsewhere; setup.sh start stops it there, and this run cannot start it again: run bash tests/postfix/setup.sh start afterwards"
+        fi
         trap stop_postfix EXIT
         bash tests/postfix/setup.sh start >"$BENCH_WORK/setup.log" 2>&1 ||
             die "tests/postfix/setup.sh start failed: $(tail -n1 "$BENCH_WORK/setup.log")"

@@ -186,8 +186,9 @@ pub(crate) struct ProbeArgs {
     pub(crate) expect_name: Vec<String>,
 
     /// Extra trusted root CA certificates (PEM), added to the system's (repeatable). The
-    /// system's roots are OpenSSL's bundle and certificate directory, or, when
-    /// SSL_CERT_FILE or SSL_CERT_DIR is set, those and nothing else.
+    /// system's roots: on Linux and the BSDs OpenSSL's bundle and certificate directory, on
+    /// macOS and Windows the platform's store; when SSL_CERT_FILE or SSL_CERT_DIR is set,
+    /// those and nothing else.
     #[arg(long, value_name = "PEM")]
     pub(crate) ca_file: Vec<PathBuf>,
 
@@ -232,9 +233,9 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, 64), allow_negative_numbers = true)]
     pub(crate) max_addresses: u16,
 
-    /// At most this many connections at once (one per address and port, except a short check
-    /// of the other TLS mode beside a connection that has not received a byte near its
-    /// timeout).
+    /// At most this many endpoints probed at once, one connection to an address and port at a
+    /// time; a probe may add a short check of the other TLS mode beside a connection that has
+    /// not received a byte near its timeout.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = whole::<u16>(1, 256), allow_negative_numbers = true)]
     pub(crate) concurrency: u16,
 

@@ -549,7 +549,13 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         }
     }
     if let Some(judging) = p.judging.take() {
-        p.obs.trust = judging.await.ok();
+        // Within the run's deadline (the root store could hang on a dead mount); a panic in
+        // the check is the probe's, as when the check ran inside the handshake.
+        match tokio::time::timeout_at(cfg.deadline.into(), judging).await {
+            Ok(Ok(trust)) => p.obs.trust = Some(trust),
+            Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Ok(Err(_)) | Err(_) => {}
+        }
     }
     p.obs.duration = started.elapsed();
     p.obs

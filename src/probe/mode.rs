@@ -212,11 +212,15 @@ impl OtherMode<'_> {
         };
         self.transcript
             .push(Direction::Event, format!("{which}: looking for {what}"));
-        if let Some(began) = &self.beside {
-            began.set(self.transcript.now_ms());
-        }
+        let began_ms = self.transcript.now_ms();
         let tcp = match tokio::time::timeout(wait, Tcp::connect(self.addr)).await {
-            Ok(Ok(tcp)) => tcp,
+            Ok(Ok(tcp)) => {
+                // Only a connection made is one the server saw.
+                if let Some(began) = &self.beside {
+                    began.set(began_ms);
+                }
+                tcp
+            }
             Ok(Err(e)) => {
                 return self.seen(false, false, format!("cannot connect again: {e}"));
             }
@@ -572,6 +576,36 @@ mod tests {
             obs.transcript.entries
         );
         assert_eq!(count(&obs, "dropped unused"), 0);
+    }
+
+    /// A check whose connection was refused made no connection the server saw: no note.
+    #[tokio::test]
+    async fn a_check_that_could_not_connect_leaves_no_note() {
+        use tokio::io::AsyncWriteExt;
+        let l = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            drop(l); // the check's connection is refused
+            tokio::time::sleep(Duration::from_millis(450)).await;
+            let _ = s.write_all(b"554 not today\r\n").await;
+        });
+        let obs = probe(
+            endpoint(addr),
+            &cfg(Duration::from_millis(500), Duration::from_secs(5)),
+        )
+        .await;
+        assert!(obs.banner.is_some(), "{:?}", obs.transcript.entries);
+        assert!(obs.mode_check.is_none());
+        assert_eq!(
+            count(&obs, "dropped unused"),
+            0,
+            "{:?}",
+            obs.transcript.entries
+        );
+        server.await.unwrap();
     }
 
     /// A greeting before the check's time: no second connection at all.

@@ -48,7 +48,7 @@ impl Paths {
             let found = openssl_probe::probe();
             Some(Paths {
                 file: found.cert_file,
-                dirs: found.cert_dir,
+                dirs: distinct(found.cert_dir),
             })
         })
     }
@@ -64,8 +64,21 @@ impl Paths {
                     .collect()
             })
             .unwrap_or_default();
-        (file.is_some() || !dirs.is_empty()).then_some(Paths { file, dirs })
+        (file.is_some() || !dirs.is_empty()).then_some(Paths {
+            file,
+            dirs: distinct(dirs),
+        })
     }
+}
+
+/// The directories without repeats, a symlink and its target counting once (on Fedora and
+/// RHEL, openssl-probe finds /etc/ssl/certs, a link, and /etc/pki/tls/certs), since each
+/// walk of the second tier reads every file it holds.
+fn distinct(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    dirs.into_iter()
+        .filter(|d| seen.insert(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())))
+        .collect()
 }
 
 /// A set of trust anchors, with the raw DER subject of each.
@@ -408,7 +421,7 @@ mod tests {
             "no directory unless SSL_CERT_DIR names one"
         );
         let sep = if cfg!(windows) { ";" } else { ":" };
-        let p = Paths::from_vars(None, Some(format!("/a{sep}{sep}/b").into())).unwrap();
+        let p = Paths::from_vars(None, Some(format!("/a{sep}{sep}/b{sep}/a").into())).unwrap();
         assert_eq!(p.file, None);
         assert_eq!(p.dirs, vec![PathBuf::from("/a"), PathBuf::from("/b")]);
     }
