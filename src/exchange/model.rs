@@ -363,6 +363,19 @@ pub fn binding_port(binding: &str) -> Option<u16> {
 }
 
 impl ReceiveConnector {
+    /// The server it belongs to: `Server`, else the part of `Identity` before `\`; never
+    /// blank.
+    pub fn server_name(&self) -> Option<String> {
+        self.server
+            .as_ref()
+            .map(|s| s.name().trim().to_string())
+            .or_else(|| {
+                let (server, _) = self.identity.as_deref()?.split_once('\\')?;
+                Some(server.trim().to_string())
+            })
+            .filter(|s| !s.is_empty())
+    }
+
     /// It binds `port`: `None` when the bindings were not pasted, or were cut and the shown
     /// ones do not bind it.
     pub fn binds(&self, port: u16) -> Option<bool> {

@@ -797,18 +797,10 @@ fn braces(mut open: usize, segment: &str) -> usize {
 /// space or the end of the line (a known property name may also be followed directly by its
 /// value, as forums sometimes eat that space; `https://…` is not a property).
 fn prop_line(line: &str) -> Option<PropLine<'_>> {
-    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-    let body = &line[indent..];
-    if !body.as_bytes().first()?.is_ascii_alphabetic() {
-        return None;
-    }
-    let name_len = body
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
-    let name = &body[..name_len];
-    let after = body[name_len..].trim_start_matches([' ', '\t']);
-    let rest = after.strip_prefix(':')?;
+    let (indent, name, after_name) = named(line)?;
+    let rest = after_name
+        .trim_start_matches([' ', '\t'])
+        .strip_prefix(':')?;
     let value = if rest.is_empty() {
         rest
     } else if rest.starts_with([' ', '\t']) || typed::is_known(name) {
@@ -816,34 +808,13 @@ fn prop_line(line: &str) -> Option<PropLine<'_>> {
     } else {
         return None;
     };
-    let value_col = if value.is_empty() {
-        line.len() + 1
-    } else {
-        line.len() - value.len()
-    };
-    Some(PropLine {
-        indent,
-        name,
-        value,
-        value_col,
-        equals: false,
-    })
+    Some(PropLine::new(line, indent, name, value, false))
 }
 
 /// `Name = Value` with a space before the `=` and a space or the line's end after it (a
 /// paste whose ` : ` were all replaced by ` = `). `key=value` is not one.
 fn equals_line(line: &str) -> Option<PropLine<'_>> {
-    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-    let body = &line[indent..];
-    if !body.as_bytes().first()?.is_ascii_alphabetic() {
-        return None;
-    }
-    let name_len = body
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
-    let name = &body[..name_len];
-    let after_name = &body[name_len..];
+    let (indent, name, after_name) = named(line)?;
     let after = after_name.trim_start_matches([' ', '\t']);
     if after.len() == after_name.len() {
         return None;
@@ -852,19 +823,40 @@ fn equals_line(line: &str) -> Option<PropLine<'_>> {
     if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
         return None;
     }
-    let value = rest.trim_start();
-    let value_col = if value.is_empty() {
-        line.len() + 1
-    } else {
-        line.len() - value.len()
-    };
-    Some(PropLine {
-        indent,
-        name,
-        value,
-        value_col,
-        equals: true,
-    })
+    Some(PropLine::new(line, indent, name, rest.trim_start(), true))
+}
+
+/// A line that starts, after its indent, with an identifier: the indent, the name and what
+/// follows it.
+fn named(line: &str) -> Option<(usize, &str, &str)> {
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let body = &line[indent..];
+    if !body.as_bytes().first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_len = body
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    Some((indent, &body[..name_len], &body[name_len..]))
+}
+
+impl<'l> PropLine<'l> {
+    /// `value` is a suffix of `line`; an empty one sits past the line's end.
+    fn new(line: &'l str, indent: usize, name: &'l str, value: &'l str, equals: bool) -> Self {
+        let value_col = if value.is_empty() {
+            line.len() + 1
+        } else {
+            line.len() - value.len()
+        };
+        PropLine {
+            indent,
+            name,
+            value,
+            value_col,
+            equals,
+        }
+    }
 }
 
 /// A line of one of PowerShell's message streams (`Write-Verbose` and friends print these

@@ -421,20 +421,6 @@ fn receive_name(rc: &ReceiveConnector) -> String {
 
 const HYBRID: &str = "the hybrid configuration";
 
-/// The server a receive connector belongs to: `Server`, else the part of `Identity` before `\`.
-fn receive_server(rc: &ReceiveConnector) -> Option<String> {
-    rc.server
-        .as_ref()
-        .map(|s| s.name().to_string())
-        .or_else(|| {
-            rc.identity
-                .as_deref()
-                .and_then(|i| i.split_once('\\'))
-                .map(|(s, _)| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        })
-}
-
 fn server_label(s: &Option<String>) -> String {
     s.as_deref()
         .map(plain)
@@ -2682,7 +2668,7 @@ fn connector_short_name(rc: &ReceiveConnector) -> String {
 fn hybrid_receive_connectors(config: &Config) -> Vec<&ReceiveConnector> {
     let mut servers: Vec<Option<String>> = Vec::new();
     for rc in &config.receive_connectors {
-        let s = receive_server(rc);
+        let s = rc.server_name();
         let known = servers.iter().any(|x| match (x, &s) {
             (Some(a), Some(b)) => same_server(a, b),
             (None, None) => true,
@@ -2697,7 +2683,7 @@ fn hybrid_receive_connectors(config: &Config) -> Vec<&ReceiveConnector> {
         let mine: Vec<&ReceiveConnector> = config
             .receive_connectors
             .iter()
-            .filter(|rc| match (receive_server(rc), s) {
+            .filter(|rc| match (rc.server_name(), s) {
                 (Some(a), Some(b)) => same_server(&a, b),
                 (None, None) => true,
                 _ => false,
@@ -2729,7 +2715,7 @@ fn receiving<'a>(ctx: &Ctx<'a>) -> (Vec<&'a ReceiveConnector>, Vec<String>) {
             .config
             .receive_connectors
             .iter()
-            .filter(|rc| receive_server(rc).is_some_and(|r| same_server(&r, s)))
+            .filter(|rc| rc.server_name().is_some_and(|r| same_server(&r, s)))
             .collect();
         let mine = pick_hybrid(&on, is_edge);
         if mine.is_empty() {
@@ -2747,7 +2733,7 @@ fn receiving<'a>(ctx: &Ctx<'a>) -> (Vec<&'a ReceiveConnector>, Vec<String>) {
             .config
             .receive_connectors
             .iter()
-            .filter(|rc| receive_server(rc).is_none())
+            .filter(|rc| rc.server_name().is_none())
             .collect();
         let unnamed = pick_hybrid(&unnamed, false);
         if !unnamed.is_empty() {
@@ -2870,7 +2856,7 @@ fn judge_receive_domain<'a>(
     domain: &str,
     verdict: &mut DomainVerdict<'a>,
 ) {
-    let server = receive_server(rc);
+    let server = rc.server_name();
     let rc_name = receive_name(rc);
     match select::select(
         ctx.config,
@@ -2984,7 +2970,7 @@ fn point_receive_connectors(
 ) -> (Fix, bool) {
     let mut pointed = false;
     for (rc, _) in bad_rc {
-        let server = receive_server(rc);
+        let server = rc.server_name();
         let certs = certs_of(ctx.config, std::slice::from_ref(&server));
         if let Some(c) = best_certificate(&certs, Some(Pattern::TlsDomain(domain)), None, ctx.now)
             && !names_already(
@@ -3141,23 +3127,12 @@ fn inbound_domain_not_accepted(ctx: &Ctx, inb: &InboundConnector, pattern: &Text
 
 /// A name on the send connector's certificate that is accepted, if there is one.
 fn accepted_send_name(ctx: &Ctx) -> Option<String> {
-    ctx.exo_sends
-        .iter()
-        .filter(|sc| sc.enabled != Some(false))
-        .flat_map(|sc| {
-            ctx.send_picks(sc)
-                .chosen()
-                .into_iter()
-                .map(|(_, c)| c)
-                .collect::<Vec<_>>()
-        })
-        .filter(|c| eligible(c, ctx.now))
-        .find_map(|c| {
-            cert_names(c, ctx.now)?
-                .names
-                .into_iter()
-                .find(|n| accepted(ctx, n))
-        })
+    eligible_send_certificates(ctx).into_iter().find_map(|c| {
+        cert_names(c, ctx.now)?
+            .names
+            .into_iter()
+            .find(|n| accepted(ctx, n))
+    })
 }
 
 /// R11 for a send connector when no inbound connector authenticates by certificate: none of
@@ -3251,7 +3226,7 @@ fn connectors_certificate<'a>(ctx: &Ctx<'a>) -> Option<Result<&'a Certificate, (
             ctx.config,
             rc.tls_certificate_name.as_ref(),
             rc.fqdn.as_ref(),
-            receive_server(rc).as_deref(),
+            rc.server_name().as_deref(),
             rc.origin.format,
             ctx.now,
         ) {
@@ -3411,7 +3386,7 @@ fn connector_drift(ctx: &Ctx, hc_name: &TlsName, doubts: &mut Doubts) -> Vec<Str
             ctx.config,
             Some(t),
             rc.fqdn.as_ref(),
-            receive_server(rc).as_deref(),
+            rc.server_name().as_deref(),
             rc.origin.format,
             ctx.now,
         );
@@ -3802,14 +3777,14 @@ fn receiving_mismatches(ctx: &Ctx, receiving: &List) -> Vec<String> {
         .config
         .receive_connectors
         .iter()
-        .filter_map(receive_server)
+        .filter_map(ReceiveConnector::server_name)
         .collect();
     let marked: Vec<(&ReceiveConnector, String)> = ctx
         .config
         .receive_connectors
         .iter()
         .filter(|rc| has_cloud_capability(rc))
-        .filter_map(|rc| receive_server(rc).map(|s| (rc, s)))
+        .filter_map(|rc| rc.server_name().map(|s| (rc, s)))
         .collect();
     let mut lines = Vec::new();
     for s in &receiving.items {
@@ -3898,18 +3873,28 @@ fn service_instance(ctx: &Ctx, out: &mut Vec<Finding>, hc: &HybridConfiguration)
 
 /// The name the send connector's certificate carries (for `TlsSenderCertificateName`).
 fn send_certificate_name(ctx: &Ctx) -> Option<String> {
+    eligible_send_certificates(ctx)
+        .into_iter()
+        .find_map(|c| name_on(c, ctx.now))
+}
+
+/// The certificates the enabled send connectors present, in order, that Exchange could use
+/// now (`eligible`).
+fn eligible_send_certificates<'a>(ctx: &Ctx<'a>) -> Vec<&'a Certificate> {
     ctx.exo_sends
         .iter()
         .filter(|sc| sc.enabled != Some(false))
         .flat_map(|sc| {
-            ctx.send_picks(sc)
+            let chosen: Vec<&'a Certificate> = ctx
+                .send_picks(sc)
                 .chosen()
                 .into_iter()
                 .map(|(_, c)| c)
-                .collect::<Vec<_>>()
+                .collect();
+            chosen
         })
         .filter(|c| eligible(c, ctx.now))
-        .find_map(|c| name_on(c, ctx.now))
+        .collect()
 }
 
 /// R18 `in-ip-based`: the OnPremises inbound connector recognises on-premises by

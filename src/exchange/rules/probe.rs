@@ -137,17 +137,7 @@ fn predict(config: &Config, rc: &ReceiveConnector, now: OffsetDateTime) -> Predi
             why: "AuthMechanism lacks Tls".to_string(),
         };
     }
-    // The server: `Server`, else the part of `Identity` before `\`.
-    let server = rc
-        .server
-        .as_ref()
-        .map(|s| s.name().to_string())
-        .or_else(|| {
-            rc.identity
-                .as_deref()
-                .and_then(|i| i.split_once('\\'))
-                .map(|(s, _)| s.to_string())
-        });
+    let server = rc.server_name();
     let sel = select::select_printed(
         config,
         rc.printed.as_ref(),

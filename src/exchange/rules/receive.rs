@@ -197,16 +197,12 @@ struct Eval<'c, 'a> {
 
 impl<'a> Conn<'a> {
     fn new(config: &Config, rc: &'a ReceiveConnector) -> Conn<'a> {
-        let (id_server, id_name) = match rc.identity.as_deref().and_then(|i| i.split_once('\\')) {
-            Some((s, n)) => (Some(s.trim().to_string()), Some(n.trim().to_string())),
-            None => (None, None),
-        };
-        let server = rc
-            .server
-            .as_ref()
-            .map(|s| s.name().to_string())
-            .or(id_server)
-            .filter(|s| !s.is_empty());
+        let id_name = rc
+            .identity
+            .as_deref()
+            .and_then(|i| i.split_once('\\'))
+            .map(|(_, n)| n.trim().to_string());
+        let server = rc.server_name();
         let name = rc
             .name
             .clone()
