@@ -360,13 +360,15 @@ mod tests {
             .await
             .unwrap();
         let addr = l.local_addr().unwrap();
-        let task = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((s, _)) = l.accept().await {
-                held.push(s);
-            }
-        });
-        (addr, task)
+        (addr, tokio::spawn(hold_all(l)))
+    }
+
+    /// Accepts every connection and holds it, unanswered, until the task ends.
+    async fn hold_all(l: tokio::net::TcpListener) {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = l.accept().await {
+            held.push(s);
+        }
     }
 
     fn cfg(step: Duration, deadline: Duration) -> ProbeConfig {
@@ -400,12 +402,7 @@ mod tests {
         let addr = l.local_addr().unwrap();
         let task = tokio::spawn(async move {
             let (first, _) = l.accept().await.unwrap();
-            let held = tokio::spawn(async move {
-                let mut held = Vec::new();
-                while let Ok((s, _)) = l.accept().await {
-                    held.push(s);
-                }
-            });
+            let held = tokio::spawn(hold_all(l));
             tokio::time::sleep(delay).await;
             let mut s = BufReader::new(first);
             s.get_mut()
@@ -509,12 +506,7 @@ mod tests {
         let addr = l.local_addr().unwrap();
         let task = tokio::spawn(async move {
             let (mut s, _) = l.accept().await.unwrap();
-            let _held = tokio::spawn(async move {
-                let mut held = Vec::new();
-                while let Ok((s, _)) = l.accept().await {
-                    held.push(s);
-                }
-            });
+            let _held = tokio::spawn(hold_all(l));
             tokio::time::sleep(delay).await;
             if !first.is_empty() {
                 let _ = s.write_all(first).await;

@@ -345,7 +345,8 @@ pub struct HandshakeRecord {
 
 #[derive(Debug)]
 struct RecordingVerifier {
-    trust: TrustStore,
+    /// For the handshake signatures only: the chain is judged later.
+    provider: Arc<CryptoProvider>,
     record: Arc<Mutex<HandshakeRecord>>,
     schemes: Vec<SignatureScheme>,
 }
@@ -380,7 +381,7 @@ impl ServerCertVerifier for RecordingVerifier {
             message,
             cert,
             dss,
-            &self.trust.provider.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -394,7 +395,7 @@ impl ServerCertVerifier for RecordingVerifier {
             message,
             cert,
             dss,
-            &self.trust.provider.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -542,7 +543,7 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         .signature_verification_algorithms
         .supported_schemes();
     let verifier = Arc::new(RecordingVerifier {
-        trust: trust.clone(),
+        provider: trust.provider.clone(),
         record: record.clone(),
         schemes,
     });
