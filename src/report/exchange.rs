@@ -537,7 +537,9 @@ pub fn build(
 /// Renders `report` in `format`.
 pub fn render(report: &ExchangeReport, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Json => render_json(report),
+        Format::Json | Format::Jsonl | Format::Html => {
+            super::json::shaped(format, render_json(report))
+        }
         Format::Markdown => render_markdown(report),
         Format::Human => render_human(report, opts),
     }

@@ -14,6 +14,19 @@ pub fn render(report: &Report) -> String {
     s
 }
 
+/// A JSON document in the shape `format` asks for: pretty for `json`, one line for `jsonl`
+/// (a log pipeline's record). `html` is refused before a document is made, by the commands
+/// that have no page (explain, exchange-config), and gets the pretty form here.
+pub fn shaped(format: super::Format, pretty: String) -> String {
+    if format != super::Format::Jsonl {
+        return pretty;
+    }
+    match serde_json::from_str::<serde_json::Value>(&pretty) {
+        Ok(v) => format!("{v}\n"),
+        Err(_) => pretty,
+    }
+}
+
 fn fallback(error: &str) -> String {
     format!(
         "{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {}}}",

@@ -5,8 +5,10 @@
 //! writes their output to stdout and nothing else in the crate prints.
 
 mod assemble;
+pub mod batch;
 pub mod exchange;
 pub mod explain;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -411,10 +413,16 @@ impl Report {
 pub enum Format {
     /// For a terminal: the verdict first, then each endpoint.
     Human,
-    /// One JSON document, for CI and monitoring.
+    /// One JSON document, for CI and monitoring (several targets: one document around
+    /// their reports).
     Json,
+    /// JSON Lines: one report per target per line, as each completes; a summary on stderr.
+    Jsonl,
     /// A short block to paste into a ticket.
     Markdown,
+    /// One self-contained HTML page: verdict counts, a sortable table of the targets, a
+    /// chart of certificate expiry dates.
+    Html,
 }
 
 /// How to render.
@@ -482,8 +490,11 @@ pub fn render_error(
 ) -> (String, String) {
     let stderr = format!("starttls-check: error: {}\n", error.detail.message);
     match format {
-        Format::Json => (json::error_document(error, now), stderr),
-        Format::Human | Format::Markdown => (String::new(), stderr),
+        Format::Json | Format::Jsonl => (
+            json::shaped(format, json::error_document(error, now)),
+            stderr,
+        ),
+        Format::Human | Format::Markdown | Format::Html => (String::new(), stderr),
     }
 }
 
@@ -500,8 +511,9 @@ pub fn emit_error(format: Format, error: &json::RunError) {
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
-        Format::Json => json::render(report),
+        Format::Json | Format::Jsonl => json::shaped(format, json::render(report)),
         Format::Markdown => markdown::render(report),
+        Format::Html => html::render(&batch::Batch::of_one(report)),
     }
 }
 

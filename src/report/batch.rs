@@ -1,0 +1,236 @@
+//! Batch mode's view of many reports (one per target): a row per target for the human table,
+//! the HTML page and the summary, the counts by verdict, and the document `--format json`
+//! writes for a batch.
+//!
+//! A row keeps what the table and the page show and nothing else (no transcript, no chain),
+//! so a run over thousands of targets holds rows, not reports.
+
+use time::OffsetDateTime;
+
+use super::{Report, Tool, Verdict};
+use crate::cert::rfc3339;
+use crate::diagnose::{Code, Finding, Severity};
+
+/// The finding a row leads with: the one that decides the target's verdict.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Primary {
+    /// Its catalogue code.
+    pub code: Code,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its one-line summary.
+    pub summary: String,
+    /// The endpoint or group it concerns.
+    pub endpoint: String,
+}
+
+/// One target's line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    /// The target as the report names it.
+    pub target: String,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Its report's headline.
+    pub headline: String,
+    /// The finding that decides the verdict (`None` when the report has no finding).
+    pub primary: Option<Primary>,
+    /// Whole days until the first of its endpoints' leaf certificates expires (negative once
+    /// expired); `None` when no endpoint showed a certificate.
+    pub days_left: Option<i64>,
+    /// That certificate's end of validity, RFC 3339 UTC.
+    pub not_after: Option<String>,
+    /// Endpoints probed.
+    pub endpoints: usize,
+    /// Its warn and fail findings, most important first: what the details and the page show.
+    pub attention: Vec<Finding>,
+}
+
+impl Row {
+    /// The row of a report.
+    pub fn of(report: &Report) -> Self {
+        let first_cert = report
+            .endpoints
+            .iter()
+            .filter_map(|e| e.certificate.as_ref())
+            .min_by_key(|c| c.days_left);
+        Row {
+            target: report.target.clone(),
+            verdict: report.verdict,
+            headline: report.headline.clone(),
+            primary: primary(report).map(|f| Primary {
+                code: f.code,
+                severity: f.severity,
+                summary: f.summary.clone(),
+                endpoint: f.endpoint.clone(),
+            }),
+            days_left: first_cert.map(|c| c.days_left),
+            not_after: first_cert.map(|c| c.not_after.clone()),
+            endpoints: report.endpoints.len(),
+            attention: report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Warn || f.code.inconclusive())
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Whether the target needs someone to act (anything but pass).
+    pub fn needs_action(&self) -> bool {
+        self.verdict != Verdict::Pass
+    }
+}
+
+/// The finding that decides a report's verdict: the first (findings are ranked) of the
+/// verdict's own kind.
+fn primary(report: &Report) -> Option<&Finding> {
+    let f = &report.findings;
+    let first = |p: &dyn Fn(&Finding) -> bool| f.iter().find(|x| p(x));
+    match report.verdict {
+        Verdict::Fail => first(&|x| x.severity == Severity::Fail),
+        Verdict::Unknown => first(&|x| x.code.inconclusive()),
+        Verdict::Warn => first(&|x| x.severity == Severity::Warn),
+        Verdict::Pass => first(&|x| x.code == Code::StarttlsOk),
+    }
+    .or_else(|| f.first())
+}
+
+/// How many targets ended with each verdict.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Targets reported.
+    pub total: usize,
+    /// Verdict pass.
+    pub pass: usize,
+    /// Verdict warn.
+    pub warn: usize,
+    /// Verdict unknown.
+    pub unknown: usize,
+    /// Verdict fail.
+    pub fail: usize,
+}
+
+impl Counts {
+    /// Counts one more target.
+    pub fn add(&mut self, v: Verdict) {
+        self.total += 1;
+        match v {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Warn => self.warn += 1,
+            Verdict::Unknown => self.unknown += 1,
+            Verdict::Fail => self.fail += 1,
+        }
+    }
+
+    /// The worst verdict counted, in the order fail > unknown > warn > pass; pass for none.
+    pub fn verdict(&self) -> Verdict {
+        if self.fail > 0 {
+            Verdict::Fail
+        } else if self.unknown > 0 {
+            Verdict::Unknown
+        } else if self.warn > 0 {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// `1000 targets: 950 pass, 30 warn, 5 unknown, 15 fail`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} {}: {} pass, {} warn, {} unknown, {} fail",
+            self.total,
+            if self.total == 1 { "target" } else { "targets" },
+            self.pass,
+            self.warn,
+            self.unknown,
+            self.fail
+        )
+    }
+}
+
+/// What every batch format starts from: when, the counts, and the rows in input order.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// When the run started.
+    pub generated_at: OffsetDateTime,
+    /// Counts by verdict.
+    pub counts: Counts,
+    /// One row per target, in the order the targets were given.
+    pub rows: Vec<Row>,
+}
+
+impl Batch {
+    /// The batch of one report (`--format html` for one target).
+    pub fn of_one(report: &Report) -> Self {
+        let mut counts = Counts::default();
+        counts.add(report.verdict);
+        Batch {
+            generated_at: time::OffsetDateTime::parse(
+                &report.generated_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            counts,
+            rows: vec![Row::of(report)],
+        }
+    }
+}
+
+/// `--format json` for a batch: one document around every report, in input order.
+#[derive(Debug, serde::Serialize)]
+pub struct Document<'a> {
+    /// Bumped only on an incompatible change (the same as a report's).
+    pub schema_version: u32,
+    /// This tool.
+    pub tool: Tool,
+    /// When the run started, RFC 3339 UTC.
+    pub generated_at: String,
+    /// The worst verdict over every target (fail > unknown > warn > pass).
+    pub verdict: Verdict,
+    /// Targets by verdict.
+    pub counts: Counts,
+    /// The command line as run, quoted for a POSIX shell.
+    pub invocation: Option<String>,
+    /// One report per target, as `--format json` writes it for one target.
+    pub reports: &'a [Box<Report>],
+}
+
+impl<'a> Document<'a> {
+    /// The document over `reports`, made at `now`.
+    pub fn new(
+        reports: &'a [Box<Report>],
+        now: OffsetDateTime,
+        invocation: Option<String>,
+    ) -> Self {
+        let mut counts = Counts::default();
+        for r in reports {
+            counts.add(r.verdict);
+        }
+        Document {
+            schema_version: 1,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            generated_at: rfc3339(now),
+            verdict: counts.verdict(),
+            counts,
+            invocation,
+            reports,
+        }
+    }
+
+    /// Pretty-printed, with a trailing newline.
+    pub fn render(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            format!(
+                "{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {}}}",
+                serde_json::Value::String(e.to_string())
+            )
+        });
+        s.push('\n');
+        s
+    }
+}
