@@ -480,8 +480,8 @@ fn table(out: &mut String, batch: &Batch) {
     let _ = writeln!(
         out,
         "<section class=\"card\" aria-labelledby=\"targets-h\">\n<h2 id=\"targets-h\">Targets</h2>\n\
-         <p class=\"note\">In the order given. Choose a column heading to sort; rows marked ▸ open onto \
-         what to fix.</p>\n<div class=\"scroll\">\n<table id=\"targets\">\n\
+         <p class=\"note\">In the order given until a column heading is chosen to sort by (the \
+         address then links to that order); rows marked ▸ open onto what to fix.</p>\n<div class=\"scroll\">\n<table id=\"targets\">\n\
          <colgroup><col class=\"c-target\"><col class=\"c-verdict\"><col><col class=\"c-days\">\
          <col class=\"c-endpoints\"></colgroup>\n<thead><tr>"
     );
@@ -883,7 +883,8 @@ code.code { color: var(--c); }
 .days.fail .ago { color: var(--fail); }
 .days.fail .d { color: var(--fail); }
 .days.warn .d { color: var(--warn); }
-tr.fixes > td { padding: 0 10px 10px; }
+#targets tbody:has(tr.fixes) tr.target > * { padding-bottom: 2px; }
+tr.fixes > td { padding: 0 10px 8px; }
 tr.fixes summary { cursor: pointer; color: var(--total); font-size: 13px; font-weight: 600;
   padding: 2px 0; }
 tr.fixes summary::marker { content: "▸ "; }
