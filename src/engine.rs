@@ -41,10 +41,6 @@ pub enum Event<'a> {
     /// The report of job `job` (its index in the list given) is complete.
     Report {
         /// The job's index.
-        #[cfg_attr(
-            not(test),
-            expect(dead_code, reason = "batch mode reads it; check and demo run one job")
-        )]
         job: usize,
         /// Its report.
         report: Box<Report>,
@@ -232,7 +228,7 @@ pub async fn run<R: Resolver>(
     resolver: &R,
     now: OffsetDateTime,
     jobs: Vec<Vec<Target>>,
-    events: &mut (dyn FnMut(Event<'_>) + Send),
+    events: &mut dyn FnMut(Event<'_>),
 ) {
     let run_deadline = (jobs.len() == 1).then(|| Instant::now() + settings.overall);
     let described = resolver.describe();
