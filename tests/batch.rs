@@ -29,6 +29,8 @@ mx1     IN A 127.0.0.2
 mx2     IN A 127.0.0.3
 mx3     IN A 127.0.0.4
 mx4     IN A 127.0.0.5
+hung    IN MX 10 mx5
+mx5     IN A 127.0.0.6
 ";
 
 struct World {
@@ -44,6 +46,8 @@ fn world() -> World {
     spec.not_before = pki().now - time::Duration::days(90);
     spec.not_after = pki().now - time::Duration::days(2);
     let expired = pki().chain(&spec);
+    let mut hung = Scenario::postfix("mx5.batch.test", &pki().healthy("mx5.batch.test", 120));
+    hung.on_connect = starttls_check::scripted::OnConnect::Silent;
     let (servers, ports) = serve_group(vec![
         (
             Scenario::postfix("mx1.batch.test", &pki().healthy("mx1.batch.test", 120)),
@@ -61,6 +65,7 @@ fn world() -> World {
             [127, 0, 0, 5],
             0,
         ),
+        (hung, [127, 0, 0, 6], 0),
     ]);
     World {
         dns: DnsServer::start(&[("batch.test.", ZONE)]),
@@ -192,6 +197,8 @@ fn a_fail_anywhere_is_exit_2_and_several_targets_are_one_json_document() {
         "generated_at",
         "verdict",
         "counts",
+        "targets",
+        "interrupted",
         "invocation",
         "reports",
     ];
@@ -372,4 +379,55 @@ fn targets_come_from_stdin_with_a_dash() {
         pairs(&[("good.batch.test", "pass"), ("soon.batch.test", "warn")])
     );
     assert_eq!(r.code, 1);
+}
+
+/// Ctrl-C in a long survey keeps what is done: the reports written so far stand, the run ends
+/// at once, and the exit code says that not everything was checked.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_a_batch_with_what_is_done() {
+    use std::io::BufRead as _;
+    let w = world();
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let resolver = w.dns.resolver_arg();
+    let mut c = command(&[
+        "good.batch.test",
+        "hung.batch.test",
+        "--format",
+        "jsonl",
+        "--resolver",
+        &resolver,
+        "--ca-file",
+        &ca,
+        "-p",
+        &w.port,
+        "--timeout",
+        "60",
+    ]);
+    c.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let started = std::time::Instant::now();
+    let mut child = c.spawn().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let j: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(j["target"], "good.batch.test", "{first}");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "it did not wait for hung"
+    );
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("interrupted: 1 of 2 targets checked, the others not (exit 3)"),
+        "{err}"
+    );
 }

@@ -22,6 +22,8 @@ struct Sink<'a> {
     opts: RenderOptions,
     out: &'a mut dyn Write,
     invocation: String,
+    /// Targets to check.
+    total: usize,
     counts: Counts,
     rows: Vec<Option<Row>>,
     details: Vec<Option<String>>,
@@ -77,7 +79,7 @@ impl Sink<'_> {
             Format::Jsonl => return,
             Format::Json => {
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
-                Document::new(&reports, now, Some(self.invocation.clone())).render()
+                Document::new(&reports, now, Some(self.invocation.clone()), self.total).render()
             }
             Format::Human | Format::Markdown | Format::Html => {
                 let batch = Batch {
@@ -171,6 +173,7 @@ pub fn run(
         opts,
         out,
         invocation: super::check::invocation(std::env::args_os().skip(1)),
+        total,
         counts: Counts::default(),
         rows: vec![None; total],
         details: vec![None; total],
@@ -181,6 +184,7 @@ pub fn run(
     let mut bar = Progress::new(stderr.is_terminal() && super::terminal_escapes_work());
     let jobs = targets.list.into_iter().map(|t| vec![t]).collect();
     let stop = tokio::sync::Notify::new();
+    let mut interrupted = false;
     runtime.block_on(async {
         let mut on_event = |event: Event<'_>| {
             if let Event::Report { job, report } = event {
@@ -194,9 +198,17 @@ pub fn run(
             }
         };
         let run = engine::run(&settings, &resolver, now, jobs, &mut on_event);
+        // Ctrl-C ends a long survey with what is done written out, not lost; a handler
+        // that cannot be installed must not end the run at once.
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             () = run => {}
             () = stop.notified() => {}
+            () = interrupt => interrupted = true,
         }
     });
     bar.finish();
@@ -204,7 +216,17 @@ pub fn run(
     if let Some(e) = sink.failed {
         return Err(e.into());
     }
-    let verdict = sink.counts.verdict();
+    let mut verdict = sink.counts.verdict();
+    if interrupted {
+        // Not every target was checked: nothing short of a failure is conclusive.
+        verdict = verdict.max(crate::report::Verdict::Unknown);
+        let note = format!(
+            "starttls-check: interrupted: {} of {total} targets checked, the others not (exit {})\n",
+            sink.counts.total,
+            exit::for_verdict(verdict)
+        );
+        report::emit(&mut stderr, &note)?;
+    }
     if format == Format::Jsonl || (format != Format::Human && stderr.is_terminal()) {
         let secs = started.elapsed().as_secs_f64();
         let summary = format!(
