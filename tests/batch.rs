@@ -431,3 +431,49 @@ fn ctrl_c_ends_a_batch_with_what_is_done() {
         "{err}"
     );
 }
+
+/// On a terminal, stderr says how far the batch is, how fast and how long it has left; a
+/// pipe or a file never sees it.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let w = world();
+    let typescript = write_temp("batch-typescript", "");
+    let out = write_temp("batch-progress.jsonl", "");
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let resolver = w.dns.resolver_arg();
+    let args = [
+        "good.batch.test",
+        "hung.batch.test",
+        "--format",
+        "jsonl",
+        "--resolver",
+        &resolver,
+        "--ca-file",
+        &ca,
+        "-p",
+        &w.port,
+        "--timeout",
+        "1",
+    ];
+    // util-linux `script` gives the binary a pseudo-terminal (bsdutils is essential on Debian).
+    let line = format!("{} > {}", shell_line(&command(&args)), out.display());
+    let status = std::process::Command::new("script")
+        .args(["-qec", &line])
+        .arg(&typescript)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("util-linux script");
+    assert_eq!(status.code(), Some(2), "the silent host fails");
+    let tty = std::fs::read_to_string(&typescript).unwrap();
+    assert!(
+        tty.contains("starttls-check: 1 of 2 targets done, "),
+        "{tty}"
+    );
+    assert!(tty.contains("/s, about "), "rate and time left: {tty}");
+    assert!(tty.contains("\r\x1b[2K"), "the line is erased: {tty:?}");
+    let jsonl = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(jsonl.lines().count(), 2);
+    assert!(!jsonl.contains("targets done"));
+    let piped = run(&args);
+    assert!(!piped.stderr.contains("targets done"), "{}", piped.stderr);
+}
