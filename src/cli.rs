@@ -23,6 +23,9 @@ Examples:
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check contoso.com --format json            for CI and monitoring
   starttls-check contoso.com --format markdown        for a ticket
+  starttls-check --targets-file customers.txt         one report per line: a table, then what needs action
+  starttls-check --targets-file all.txt --shard 3/8 --format jsonl   one of 8 survey jobs, JSON Lines
+  starttls-check --targets-file customers.txt --format html > starttls.html   a page to send
   starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
   starttls-check demo                                 no network: probes built-in local servers";
 
@@ -50,7 +53,8 @@ pub struct Cli {
     /// Mail domain(s) or server(s): domain, user@domain, name:port, [name], [name]:port, IP,
     /// IP:port, [IPv6]:port. A name is looked up in MX first (no MX: the name itself); a
     /// [name] in brackets is that host only (the Postfix convention).
-    #[arg(value_name = "TARGET", required = true)]
+    /// Several targets (or --targets-file) give one report each.
+    #[arg(value_name = "TARGET", required_unless_present = "targets_file")]
     pub(crate) targets: Vec<Target>,
 
     /// Probe options.
@@ -60,6 +64,10 @@ pub struct Cli {
     /// Output options.
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+
+    /// Batch options (last: their help heading would hold every option after them).
+    #[command(flatten)]
+    pub(crate) batch: BatchArgs,
 }
 
 /// Subcommands.
@@ -208,7 +216,8 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout", allow_negative_numbers = true)]
     pub(crate) timeout: f64,
 
-    /// Seconds the whole run may take [default: 6 × --timeout].
+    /// Seconds the whole run may take [default: 6 × --timeout]; in a batch, each target's
+    /// lookups and each probe, from when it starts.
     #[arg(long, value_name = "SECS", value_parser = parse_secs, allow_negative_numbers = true)]
     pub(crate) deadline: Option<f64>,
 
@@ -233,8 +242,8 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, 64), allow_negative_numbers = true)]
     pub(crate) max_addresses: u16,
 
-    /// At most this many endpoints probed at once, one connection to an address and port at a
-    /// time; a probe may add a short check of the other TLS mode beside a connection that has
+    /// At most this many endpoints probed at once (over the whole run, batch too), one
+    /// connection to an address and port at a time; a probe may add a short check of the other TLS mode beside a connection that has
     /// not received a byte near its timeout.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = whole::<u16>(1, 256), allow_negative_numbers = true)]
     pub(crate) concurrency: u16,
@@ -284,6 +293,23 @@ pub(crate) struct ProbeArgs {
     /// Only IPv6 addresses.
     #[arg(short = '6')]
     pub ipv6: bool,
+}
+
+/// Many targets, one report each.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Batch")]
+pub(crate) struct BatchArgs {
+    /// Read targets from FILE too, one per line (`#` starts a comment; `-` reads stdin).
+    /// Every target gets its own report; a target given twice is checked once; a line that
+    /// is no target stops the run before anything is probed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets_file: Option<String>,
+
+    /// Check only shard I of N (1-based): the targets whose FNV-1a 64 hash of the target,
+    /// in lower case, is I-1 modulo N. N jobs with 1/N … N/N check every target exactly
+    /// once, e.g. as a Kubernetes Indexed Job or under GNU parallel.
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<crate::batch::Shard>,
 }
 
 /// How to report.

@@ -41,10 +41,6 @@ pub enum Event<'a> {
     /// The report of job `job` (its index in the list given) is complete.
     Report {
         /// The job's index.
-        #[cfg_attr(
-            not(test),
-            expect(dead_code, reason = "batch mode reads it; check and demo run one job")
-        )]
         job: usize,
         /// Its report.
         report: Box<Report>,
@@ -122,7 +118,14 @@ impl Shared<'_> {
         resolver: &R,
     ) -> Option<Observation> {
         let cell = live(&self.probes, ep.id());
-        let obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        let own = ep.clone();
+        let mut obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        // The probe may have been another job's: the address, port and host are the same
+        // (that is the endpoint's identity), but the domain whose MX led here, and its
+        // preference, are this job's own.
+        if let Some(o) = &mut obs {
+            o.endpoint = own;
+        }
         let _ = self.ticks.send(Tick::Done(n));
         let mut recent = self
             .recent
@@ -232,7 +235,7 @@ pub async fn run<R: Resolver>(
     resolver: &R,
     now: OffsetDateTime,
     jobs: Vec<Vec<Target>>,
-    events: &mut (dyn FnMut(Event<'_>) + Send),
+    events: &mut dyn FnMut(Event<'_>),
 ) {
     let run_deadline = (jobs.len() == 1).then(|| Instant::now() + settings.overall);
     let described = resolver.describe();

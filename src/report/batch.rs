@@ -191,6 +191,11 @@ pub struct Document<'a> {
     pub verdict: Verdict,
     /// Targets by verdict.
     pub counts: Counts,
+    /// The targets the run was to check (more than `counts.total` when interrupted).
+    pub targets: usize,
+    /// Ctrl-C ended the run before every target was checked: the verdict is at least
+    /// `unknown`, and the reports are those that were complete.
+    pub interrupted: bool,
     /// The command line as run, quoted for a POSIX shell.
     pub invocation: Option<String>,
     /// One report per target, as `--format json` writes it for one target.
@@ -203,11 +208,13 @@ impl<'a> Document<'a> {
         reports: &'a [Box<Report>],
         now: OffsetDateTime,
         invocation: Option<String>,
+        targets: usize,
     ) -> Self {
         let mut counts = Counts::default();
         for r in reports {
             counts.add(r.verdict);
         }
+        let interrupted = reports.len() < targets;
         Document {
             schema_version: 1,
             tool: Tool {
@@ -215,8 +222,14 @@ impl<'a> Document<'a> {
                 version: env!("CARGO_PKG_VERSION").into(),
             },
             generated_at: rfc3339(now),
-            verdict: counts.verdict(),
+            verdict: if interrupted {
+                counts.verdict().max(Verdict::Unknown)
+            } else {
+                counts.verdict()
+            },
             counts,
+            targets,
+            interrupted,
             invocation,
             reports,
         }

@@ -299,6 +299,18 @@ pub fn hermetic_violation(args: &[String]) -> Option<String> {
                     return Some(format!("--resolve {v}: {ip} is not a loopback address"));
                 }
             }
+            // A batch's targets are checked as if they were on the command line (a file
+            // read from stdin is the test's own business).
+            "--targets-file" => {
+                let v = value().unwrap_or_default();
+                let text = std::fs::read_to_string(v).unwrap_or_default();
+                let line = |l: &str| l.split('#').next().unwrap_or_default().trim().to_string();
+                for t in text.lines().map(line) {
+                    if let Some(ip) = target_ip(&t).filter(|ip| !ip.is_loopback()) {
+                        return Some(format!("target {t} in {v}: {ip} is not a loopback address"));
+                    }
+                }
+            }
             // Names, never connected to, though an EHLO name may be an address literal;
             // --egress-ip is only looked up in blocklists, through the loopback --resolver.
             "--ehlo-name" | "--expect-name" | "--egress-ip" => {
