@@ -12,6 +12,8 @@
 //! Each run leaves the page, the DOMs and a screenshot in `target/tmp/html_chromium/` for a
 //! human to look at.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
