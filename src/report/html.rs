@@ -199,7 +199,7 @@ fn summary(out: &mut String, batch: &Batch) {
     ];
     let _ = writeln!(
         out,
-        "<section class=\"tiles\" aria-label=\"Targets by verdict (choose one to filter the table)\">"
+        "<section class=\"tiles\" role=\"radiogroup\" aria-label=\"Targets by verdict (choose one to filter the table)\">"
     );
     for (k, n, label, hint) in tiles {
         let _ = writeln!(
@@ -481,7 +481,7 @@ fn table(out: &mut String, batch: &Batch) {
         out,
         "<section class=\"card\" aria-labelledby=\"targets-h\">\n<h2 id=\"targets-h\">Targets</h2>\n\
          <p class=\"note\">In the order given until a column heading is chosen to sort by (the \
-         address then links to that order); rows marked ▸ open onto what to fix.</p>\n<div class=\"scroll\">\n<table id=\"targets\">\n\
+         address then links to that order); rows marked ▸ open onto what to fix.</p>\n<div class=\"scroll\">\n<table id=\"targets\" aria-labelledby=\"targets-h\">\n\
          <colgroup><col class=\"c-target\"><col class=\"c-verdict\"><col><col class=\"c-days\">\
          <col class=\"c-endpoints\"></colgroup>\n<thead><tr>"
     );
