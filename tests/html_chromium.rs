@@ -310,6 +310,59 @@ fn the_policy_stops_a_script_an_escaping_bug_would_let_in_while_the_page_script_
     );
 }
 
+/// What a user does, as a script the test adds to the page (and to its policy, by hash):
+/// click "Days left" twice, then the "fail" tile; the results land in `data-` attributes of
+/// `<body>` for the DOM dump.
+const CLICKS: &str = r##"
+var days = document.querySelector('th[data-key="days"] button');
+days.click();
+days.click();
+document.body.setAttribute("data-hash", location.hash);
+document.querySelector("label.tile.fail").click();
+var shown = Array.prototype.filter.call(document.querySelectorAll("#targets tbody"), function (g) {
+  return getComputedStyle(g).display !== "none";
+});
+document.body.setAttribute("data-shown", shown.length);
+"##;
+
+#[test]
+#[ignore = "needs /usr/bin/chromium; run with --ignored (CI does)"]
+fn clicking_a_heading_twice_sorts_descending_into_the_address_and_a_tile_filters() {
+    let (counts, _) = demo_counts();
+    let page = demo_page("clicks");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let digest = ring::digest::digest(&ring::digest::SHA256, CLICKS.as_bytes());
+    let source = format!(
+        " &#39;sha256-{}&#39;; base-uri",
+        common::base64(digest.as_ref())
+    );
+    assert!(
+        html.contains("; base-uri"),
+        "the policy changed shape: update this test"
+    );
+    let clicked = html.replacen("; base-uri", &source, 1).replacen(
+        "</body>",
+        &format!("<script>{CLICKS}</script></body>"),
+        1,
+    );
+    let clicked_page = page.with_file_name("clicked.html");
+    std::fs::write(&clicked_page, clicked).unwrap();
+    let dom = dump_dom(&clicked_page, "");
+    let body = tags(&dom, "<body").pop().expect("a body");
+    assert_eq!(attr(body, "data-hash"), Some("#sort=days-desc"), "{body}");
+    assert_eq!(
+        sorted_by(&dom),
+        [("days".to_string(), "descending".to_string())]
+    );
+    assert_sorted(&days_in_order(&dom), true);
+    let fail = counts.get("fail").copied().unwrap_or(0).to_string();
+    assert_eq!(
+        attr(body, "data-shown"),
+        Some(fail.as_str()),
+        "rows shown after choosing fail"
+    );
+}
+
 /// A server that answers STARTTLS with markup (a reply the findings quote): what it sends
 /// must be shown as text.
 fn hostile_page() -> (String, Value) {
