@@ -264,6 +264,7 @@ fn expires_at(row: &Row, now: OffsetDateTime) -> Option<OffsetDateTime> {
 }
 
 impl Expiry {
+    /// Counts the rows of `batch` by when their certificate expires, from the batch's time.
     fn of(batch: &Batch) -> Self {
         let now = batch.generated_at.to_offset(time::UtcOffset::UTC);
         let mut e = Expiry {
@@ -301,40 +302,59 @@ impl Expiry {
         )
     }
 
-    /// The chart's bars in order: (class, short label, year line, long label, count).
-    fn bars(&self) -> Vec<(&'static str, String, String, String, usize)> {
+    /// The chart's bars in order: expired, each month, later.
+    fn bars(&self) -> Vec<Bar> {
         const NAMES: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
-        let mut bars = vec![(
-            "expired",
-            "expired".to_string(),
-            String::new(),
-            "already expired".to_string(),
-            self.expired,
-        )];
-        for (i, &n) in self.months.iter().enumerate() {
+        let mut bars = vec![Bar {
+            class: "expired",
+            label: "expired",
+            year: String::new(),
+            long: "already expired".into(),
+            count: self.expired,
+        }];
+        for (i, &count) in self.months.iter().enumerate() {
             let (y, m) = self.month(i);
             let name = NAMES[usize::from(m - 1)];
-            let year = if i == 0 || m == 1 {
-                y.to_string()
-            } else {
-                String::new()
-            };
-            let class = if i == 0 { "soon" } else { "month" };
-            bars.push((class, name.to_string(), year, format!("{name} {y}"), n));
+            bars.push(Bar {
+                // This month's bar is the one to act on before the next report.
+                class: if i == 0 { "soon" } else { "month" },
+                label: name,
+                // The year under the first month and under each January.
+                year: if i == 0 || m == 1 {
+                    y.to_string()
+                } else {
+                    String::new()
+                },
+                long: format!("{name} {y}"),
+                count,
+            });
         }
         let (y, m) = self.month(CHART_MONTHS);
-        let from = format!("{} {y}", NAMES[usize::from(m - 1)]);
-        bars.push((
-            "later",
-            "later".to_string(),
-            String::new(),
-            format!("{from} or later"),
-            self.later,
-        ));
+        bars.push(Bar {
+            class: "later",
+            label: "later",
+            year: String::new(),
+            long: format!("{} {y} or later", NAMES[usize::from(m - 1)]),
+            count: self.later,
+        });
         bars
     }
+}
+
+/// One bar of the expiry chart.
+struct Bar {
+    /// Its class: `expired`, `soon` (this month), `month` or `later`.
+    class: &'static str,
+    /// Under the bar: `Jan`, `expired`.
+    label: &'static str,
+    /// The line under the label: the year, or nothing.
+    year: String,
+    /// For its tooltip and the table: `Jan 2027`, `already expired`.
+    long: String,
+    /// Targets in it.
+    count: usize,
 }
 
 /// A step for the value axis (1, 2, 5, 10, 20, 50…) giving at most five gridlines above zero.
@@ -356,7 +376,7 @@ fn chart(out: &mut String, e: &Expiry) {
     let bars = e.bars();
     let desc: Vec<String> = bars
         .iter()
-        .map(|(_, _, _, long, n)| format!("{long}: {n}"))
+        .map(|b| format!("{}: {}", b.long, b.count))
         .collect();
     let _ = writeln!(
         out,
@@ -386,28 +406,36 @@ fn chart(out: &mut String, e: &Expiry) {
         "<details class=\"data\"><summary>The chart as a table</summary>\n\
          <table><thead><tr><th scope=\"col\">Expires</th><th scope=\"col\">Targets</th></tr></thead><tbody>"
     );
-    for (class, _, _, long, n) in &bars {
+    for b in &bars {
         let _ = writeln!(
             out,
-            "<tr data-bucket=\"{class}\"><th scope=\"row\">{}</th><td>{n}</td></tr>",
-            Esc(long)
+            "<tr data-bucket=\"{}\"><th scope=\"row\">{}</th><td>{}</td></tr>",
+            b.class,
+            Esc(&b.long),
+            b.count
         );
     }
     let _ = writeln!(out, "</tbody></table></details>\n</section>");
 }
 
+// The chart's geometry, in SVG user units (the SVG scales to the page's width).
+/// Width of the chart.
+const W: usize = 960;
+/// Height of the chart.
+const H: usize = 250;
+/// Room for the value axis's labels.
+const LEFT: usize = 44;
+/// Room for the count above the tallest bar.
+const TOP: usize = 16;
+/// Height of the plot, below which the month labels sit.
+const PLOT_H: usize = 170;
+
 /// The bar chart as inline SVG: value axis with gridlines, one bar per bucket with its count
 /// above it, month labels with the year under January and the first month.
-fn svg(out: &mut String, bars: &[(&'static str, String, String, String, usize)], desc: &str) {
-    const W: usize = 960;
-    const H: usize = 250;
-    const LEFT: usize = 44;
-    const TOP: usize = 16;
-    const PLOT_H: usize = 170;
-    let max = bars.iter().map(|b| b.4).max().unwrap_or(0).max(1);
+fn svg(out: &mut String, bars: &[Bar], desc: &str) {
+    let max = bars.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let step = tick_step(max);
     let top = max.div_ceil(step) * step;
-    let slot = (W - LEFT - 8) / bars.len();
     let y = |v: usize| TOP + PLOT_H - v * PLOT_H / top;
     let _ = writeln!(
         out,
@@ -432,36 +460,9 @@ fn svg(out: &mut String, bars: &[(&'static str, String, String, String, usize)],
         "<text class=\"axis\" transform=\"translate(12 {}) rotate(-90)\" text-anchor=\"middle\">targets</text>",
         TOP + PLOT_H / 2
     );
-    for (i, (class, short, year, long, n)) in bars.iter().enumerate() {
-        let x = LEFT + i * slot;
-        let mid = x + slot / 2;
-        let _ = write!(
-            out,
-            "<g class=\"bar {class}\" data-count=\"{n}\"><title>{}: {n} {}</title>",
-            Esc(long),
-            if *n == 1 { "target" } else { "targets" }
-        );
-        if *n > 0 {
-            let _ = write!(
-                out,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/>\
-                 <text class=\"count\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{n}</text>",
-                x + 6,
-                y(*n),
-                slot - 12,
-                TOP + PLOT_H - y(*n),
-                y(*n) - 5
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<text class=\"label\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
-             <text class=\"year\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
-            TOP + PLOT_H + 18,
-            Esc(short),
-            TOP + PLOT_H + 34,
-            Esc(year)
-        );
+    let slot = (W - LEFT - 8) / bars.len().max(1);
+    for (i, bar) in bars.iter().enumerate() {
+        svg_bar(out, bar, LEFT + i * slot, slot, &y);
     }
     let _ = writeln!(
         out,
@@ -471,6 +472,40 @@ fn svg(out: &mut String, bars: &[(&'static str, String, String, String, usize)],
         base = TOP + PLOT_H,
         cx = LEFT + (W - LEFT) / 2,
         ty = H - 6
+    );
+}
+
+/// One bar in its slot starting at `x`, `slot` wide, with its tooltip, count and labels;
+/// `y` maps a count to its height on the value axis.
+fn svg_bar(out: &mut String, bar: &Bar, x: usize, slot: usize, y: &dyn Fn(usize) -> usize) {
+    let (n, mid) = (bar.count, x + slot / 2);
+    let _ = write!(
+        out,
+        "<g class=\"bar {}\" data-count=\"{n}\"><title>{}: {n} {}</title>",
+        bar.class,
+        Esc(&bar.long),
+        if n == 1 { "target" } else { "targets" }
+    );
+    if n > 0 {
+        let _ = write!(
+            out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/>\
+             <text class=\"count\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{n}</text>",
+            x + 6,
+            y(n),
+            slot - 12,
+            TOP + PLOT_H - y(n),
+            y(n) - 5
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text class=\"label\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{}</text>\
+         <text class=\"year\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
+        TOP + PLOT_H + 18,
+        Esc(bar.label),
+        TOP + PLOT_H + 34,
+        Esc(&bar.year)
     );
 }
 
