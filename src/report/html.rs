@@ -191,7 +191,7 @@ fn summary(out: &mut String, batch: &Batch) {
         env!("CARGO_PKG_VERSION"),
     );
     let tiles = [
-        ("total", c.total, "all targets", "show every target"),
+        ("total", c.total, "targets", "choose a tile to filter"),
         ("fail", c.fail, "fail", "mail is refused or sent in clear"),
         ("unknown", c.unknown, "unknown", "could not be checked"),
         ("warn", c.warn, "warn", "works, needs attention"),
@@ -515,7 +515,7 @@ fn table(out: &mut String, batch: &Batch) {
     let _ = writeln!(
         out,
         "<section class=\"card\" aria-labelledby=\"targets-h\">\n<h2 id=\"targets-h\">Targets</h2>\n\
-         <p class=\"note\">In the order given until a column heading is chosen to sort by (the \
+         <p class=\"note howto\">In the order given until a column heading is chosen to sort by (the \
          address then links to that order); rows marked ▸ open onto what to fix.</p>\n<div class=\"scroll\">\n<table id=\"targets\" aria-labelledby=\"targets-h\">\n\
          <colgroup><col class=\"c-target\"><col class=\"c-verdict\"><col><col class=\"c-days\">\
          <col class=\"c-endpoints\"></colgroup>\n<thead><tr>"
@@ -978,7 +978,9 @@ body:has(#show-fail:checked) #targets tbody:not(.v-fail) { display: none; }
   .scroll { overflow: visible; }
   #targets thead button::after, details.data { display: none; }
   #targets tbody { break-inside: avoid; display: table-row-group !important; }
-  pre { white-space: pre-wrap; }
+  /* Paper cannot scroll sideways: long commands wrap. */
+  pre, pre code { white-space: pre-wrap; overflow-wrap: anywhere; }
+  .howto, .tile.total .h { display: none; }
 }
 "##;
 
