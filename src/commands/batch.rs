@@ -99,6 +99,11 @@ impl Sink<'_> {
     }
 }
 
+/// `total` empty slots, or none when the format does not keep this.
+fn slots<T: Clone>(kept: bool, total: usize) -> Vec<Option<T>> {
+    if kept { vec![None; total] } else { Vec::new() }
+}
+
 /// The progress line of a batch: targets done, the rate, the time left.
 fn progress_text(done: usize, total: usize, elapsed: f64) -> String {
     let rate = if elapsed > 0.0 {
@@ -175,9 +180,11 @@ pub fn run(
         invocation: super::check::invocation(std::env::args_os().skip(1)),
         total,
         counts: Counts::default(),
-        rows: vec![None; total],
-        details: vec![None; total],
-        reports: vec![None; total],
+        // Only what the format keeps: JSON Lines keeps nothing, so a survey of millions of
+        // targets holds only what is in flight.
+        rows: slots(format != Format::Json && format != Format::Jsonl, total),
+        details: slots(format == Format::Human || format == Format::Markdown, total),
+        reports: slots(format == Format::Json, total),
         closed: false,
         failed: None,
     };
