@@ -733,7 +733,6 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
         "contoso.test",
         "@ IN MX 10 mx\nmx IN A 127.0.0.2\nmx IN A 127.0.0.3",
     );
-    let typescript = write_temp("typescript", "");
     let json = write_temp("report.json", "");
     let port = ports[0].to_string();
     let resolver = d.resolver_arg();
@@ -751,15 +750,8 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
         "--format",
         "json",
     ]);
-    let line = format!("{} > {}", shell_line(&binary), json.display());
-    let status = std::process::Command::new("script")
-        .args(["-qec", &line])
-        .arg(&typescript)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("util-linux script");
+    let (status, tty) = on_terminal(&binary, &json);
     assert_eq!(status.code(), Some(2), "the silent endpoint fails the run");
-    let tty = std::fs::read_to_string(&typescript).unwrap();
     assert!(
         tty.contains(
             "starttls-check: 1 of 2 endpoints done, waiting for mx.contoso.test [127.0.0.3]"

@@ -484,10 +484,9 @@ pub fn render_batch(
     let verdict = batch.counts.verdict();
     let _ = writeln!(
         out,
-        "\n{} — worst {} (exit {})",
+        "\n{} — worst {}",
         batch.counts.line(),
         paint(verdict.label(), verdict_style(verdict), opts.color),
-        crate::exit::for_verdict(verdict)
     );
     if opts.tool_line {
         let _ = writeln!(

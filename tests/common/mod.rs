@@ -246,6 +246,22 @@ pub fn shell_line(c: &Command) -> String {
         .join(" ")
 }
 
+/// Runs `c` (from [`command`]) with a pseudo-terminal for stdin and stderr, stdout going to
+/// the file `stdout_to`; returns its exit status and what the terminal showed. util-linux
+/// `script` makes the terminal (bsdutils is essential on Debian).
+#[track_caller]
+pub fn on_terminal(c: &Command, stdout_to: &std::path::Path) -> (std::process::ExitStatus, String) {
+    let typescript = write_temp("typescript", "");
+    let line = format!("{} > {}", shell_line(c), stdout_to.display());
+    let status = std::process::Command::new("script")
+        .args(["-qec", &line])
+        .arg(&typescript)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("util-linux script");
+    (status, std::fs::read_to_string(&typescript).unwrap())
+}
+
 /// The guard: panics, naming the command line, when `c` could send anything outside loopback
 /// (see [`hermetic_violation`]).
 #[track_caller]
