@@ -86,6 +86,7 @@ impl Sink<'_> {
                     generated_at: now,
                     counts: self.counts,
                     rows: self.rows.drain(..).flatten().collect(),
+                    planned: self.total,
                 };
                 let details: Vec<String> = self.details.drain(..).flatten().collect();
                 match self.format {

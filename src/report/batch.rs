@@ -159,6 +159,21 @@ pub struct Batch {
     pub counts: Counts,
     /// One row per target, in the order the targets were given.
     pub rows: Vec<Row>,
+    /// The targets the run was to check: more than the rows when Ctrl-C cut it short.
+    pub planned: usize,
+}
+
+impl Batch {
+    /// `Interrupted: 340 of 1000 targets were checked; …`, when the run was cut short.
+    pub fn interrupted(&self) -> Option<String> {
+        (self.planned > self.rows.len()).then(|| {
+            format!(
+                "Interrupted: {} of {} targets were checked; the others are not in this report.",
+                self.rows.len(),
+                self.planned
+            )
+        })
+    }
 }
 
 impl Batch {
@@ -174,6 +189,7 @@ impl Batch {
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
             counts,
             rows: vec![Row::of(report)],
+            planned: 1,
         }
     }
 }

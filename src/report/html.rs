@@ -190,6 +190,13 @@ fn summary(out: &mut String, batch: &Batch) {
         env!("CARGO_PKG_NAME"),
         env!("CARGO_PKG_VERSION"),
     );
+    if let Some(note) = batch.interrupted() {
+        let _ = writeln!(
+            out,
+            "<p class=\"lead\" role=\"alert\" style=\"color:#b3261e;font-weight:600\">{}</p>",
+            Esc(&note)
+        );
+    }
     let tiles = [
         ("total", c.total, "targets", "choose a tile to filter"),
         ("fail", c.fail, "fail", "mail is refused or sent in clear"),

@@ -482,6 +482,9 @@ pub fn render_batch(
         }
     }
     let verdict = batch.counts.verdict();
+    if let Some(note) = batch.interrupted() {
+        let _ = write!(out, "\n{note}");
+    }
     let _ = writeln!(
         out,
         "\n{} — worst {}",

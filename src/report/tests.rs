@@ -586,6 +586,7 @@ fn batch() -> super::batch::Batch {
         generated_at: time::macros::datetime!(2026-11-22 12:00 UTC),
         counts,
         rows: reports.iter().map(Row::of).collect(),
+        planned: 3,
     }
 }
 
@@ -625,4 +626,13 @@ fn a_batch_row_leads_with_the_finding_that_decides_the_verdict() {
     assert_eq!(codes[2], Some(Code::DnsLookupFailed));
     assert!(b.rows[1].attention.is_empty());
     assert_eq!(b.counts.verdict(), Verdict::Fail);
+}
+
+#[test]
+fn an_interrupted_batch_says_how_many_were_checked() {
+    let mut b = batch();
+    b.planned = 10;
+    let note = "Interrupted: 3 of 10 targets were checked; the others are not in this report.";
+    assert!(super::human::render_batch(&b, &[], RenderOptions::default()).contains(note));
+    assert!(super::markdown::render_batch(&b, &[]).contains(&format!("**{note}**")));
 }

@@ -65,6 +65,7 @@ fn batch(rows: Vec<Row>) -> Batch {
     Batch {
         generated_at: NOW,
         counts,
+        planned: rows.len(),
         rows,
     }
 }
@@ -284,4 +285,19 @@ fn body_snapshot() {
     assert_eq!(page, render(&sample()), "the same batch, the same bytes");
     let body = &page[page.find("<body>").expect("body")..page.find("<script>").expect("script")];
     insta::assert_snapshot!(body);
+}
+
+#[test]
+fn an_interrupted_run_says_so_above_the_tiles() {
+    let mut b = sample();
+    assert!(!render(&b).contains("Interrupted"));
+    b.planned = b.rows.len() + 7;
+    let page = render(&b);
+    let note = format!(
+        "Interrupted: {} of {} targets were checked; the others are not in this report.",
+        b.rows.len(),
+        b.planned
+    );
+    let at = page.find(&note).expect("the note");
+    assert!(at < page.find("class=\"tiles\"").unwrap());
 }
