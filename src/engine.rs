@@ -2,9 +2,9 @@
 //! per-address rules, diagnoses each job and assembles its report, and hands each report over
 //! as soon as its last endpoint is done.
 //!
-//! A job is what one report covers. `check` makes one job of all its targets (one merged
-//! report); batch mode will make one job per target. An endpoint that several jobs share (an
-//! MX host two domains name) is probed once, and its observation serves every job.
+//! A job is what one report covers: one target (batch mode makes one job per target). An
+//! endpoint that several jobs share (an MX host two domains name) is probed once while it
+//! is in use or among the last [`KEEP_RECENT`] probed, and its observation serves every job.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -79,6 +79,8 @@ struct Shared<'a> {
     blocklists: Mutex<crate::dns::dnsbl::Cache>,
     ticks: mpsc::UnboundedSender<Tick>,
     numbered: AtomicU64,
+    lookups: Semaphore,
+    started: Instant,
 }
 
 /// A map of weak entries: the live value for `key`, or a new one; dead entries are swept
@@ -119,7 +121,14 @@ impl Shared<'_> {
     ) -> Option<Observation> {
         let cell = live(&self.probes, ep.id());
         let own = ep.clone();
-        let mut obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        let mut probed_here = false;
+        let mut obs = cell
+            .get_or_init(|| {
+                probed_here = true;
+                self.probe(ep, resolver)
+            })
+            .await
+            .clone();
         // The probe may have been another job's: the address, port and host are the same
         // (that is the endpoint's identity), but the domain whose MX led here, and its
         // preference, are this job's own.
@@ -127,14 +136,16 @@ impl Shared<'_> {
             o.endpoint = own;
         }
         let _ = self.ticks.send(Tick::Done(n));
-        let mut recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if recent.len() == KEEP_RECENT {
-            recent.pop_front();
+        if probed_here {
+            let mut recent = self
+                .recent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if recent.len() == KEEP_RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(cell);
         }
-        recent.push_back(cell);
         obs
     }
 
@@ -176,8 +187,13 @@ impl Shared<'_> {
         described: &str,
         now: OffsetDateTime,
     ) -> Report {
-        let deadline = self.deadline_from_now();
-        let routes = route::resolve(&targets, &self.settings.routing, resolver, deadline).await;
+        let routes = {
+            // Lookups have a limit of their own, so that many jobs can wait for their probes
+            // without as many lookups at once.
+            let _lookup = self.lookups.acquire().await;
+            let deadline = self.deadline_from_now();
+            route::resolve(&targets, &self.settings.routing, resolver, deadline).await
+        };
         let endpoints = route::endpoints(&routes, self.settings.implicit_tls);
         let first = self
             .numbered
@@ -192,8 +208,43 @@ impl Shared<'_> {
         )
         .await;
         let observed = observed.into_iter().flatten().collect();
-        diagnose_job(&targets, &routes, observed, self.settings, described, now)
+        // A batch runs for hours: each report is judged at the time it is made.
+        let now = match self.run_deadline {
+            Some(_) => now,
+            None => now + self.started.elapsed(),
+        };
+        // A bug in a rule must cost this target's report, not every report of a survey.
+        let diagnosed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            diagnose_job(&targets, &routes, observed, self.settings, described, now)
+        }));
+        diagnosed.unwrap_or_else(|panic| failed_report(&targets, panic.as_ref(), now))
     }
+}
+
+/// The report of a job whose diagnosis panicked: nothing could be judged, and the headline
+/// says why, so that the user can report it.
+fn failed_report(
+    targets: &[Target],
+    panic: &(dyn std::any::Any + Send),
+    now: OffsetDateTime,
+) -> Report {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let target = targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut report = Report::new(target.clone(), Vec::new(), Vec::new(), Vec::new(), now);
+    report.headline = format!(
+        "UNKNOWN {target}: starttls-check failed while judging this target (a bug; please \
+         report it): {}",
+        crate::smtp::escape(message.as_bytes())
+    );
+    report
 }
 
 /// The endpoints planned and not yet done, for the progress events.
@@ -255,10 +306,13 @@ pub async fn run<R: Resolver>(
         blocklists: Mutex::default(),
         ticks,
         numbered: AtomicU64::new(0),
+        lookups: Semaphore::new(settings.concurrency.max(1) * 4),
+        started: Instant::now(),
     };
-    // Enough jobs under way that their lookups keep every probe slot busy, few enough that
-    // a list of a million targets is not a million futures.
-    let in_flight = settings.concurrency.max(1) * 4;
+    // Enough jobs under way that the probe slots stay busy while many of them wait for an
+    // address another job holds (a provider's MX hosts share a few addresses), few enough
+    // that a list of a million targets is not a million futures.
+    let in_flight = settings.concurrency.max(1) * 16;
     let shared = &shared;
     let described = described.as_str();
     let mut reports =
