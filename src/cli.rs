@@ -23,9 +23,9 @@ Examples:
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check contoso.com --format json            for CI and monitoring
   starttls-check contoso.com --format markdown        for a ticket
-  starttls-check --targets-file customers.txt         one report per line: a table, then what needs action
-  starttls-check --targets-file all.txt --shard 3/8 --format jsonl   one of 8 survey jobs, JSON Lines
-  starttls-check --targets-file customers.txt --format html > starttls.html   a page to send
+  starttls-check --targets-file customers.txt         a report per target: a table, then details
+  starttls-check --targets-file all.txt --shard 3/8   one of 8 survey jobs (add --format jsonl)
+  starttls-check --targets-file customers.txt --format html    a page to send
   starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
   starttls-check demo                                 no network: probes built-in local servers";
 
@@ -305,9 +305,9 @@ pub(crate) struct BatchArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) targets_file: Option<PathBuf>,
 
-    /// Check only shard I of N (1-based): the targets whose FNV-1a 64 hash of the target,
-    /// in lower case, is I-1 modulo N. N jobs with 1/N … N/N check every target exactly
-    /// once, e.g. as a Kubernetes Indexed Job or under GNU parallel.
+    /// Check only shard I of N (1-based): the targets whose FNV-1a 64 hash, of the target
+    /// as its report names it (`target`) in lower case, is I-1 modulo N. N jobs with 1/N …
+    /// N/N check every target exactly once, e.g. as a Kubernetes Indexed Job.
     #[arg(long, value_name = "I/N")]
     pub(crate) shard: Option<crate::batch::Shard>,
 }
