@@ -494,3 +494,75 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod batch_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::dns::StaticResolver;
+    use crate::report::Verdict;
+    use crate::scripted::{Ca, LeafSpec, Scenario, ScriptedServer};
+    use crate::target::Host;
+    use crate::tls::TrustStore;
+
+    /// More jobs than the window and the lookup limit hold, on few addresses: every job is
+    /// reported exactly once, and every name is its own endpoint, probed once.
+    #[tokio::test]
+    async fn a_long_batch_reports_every_job_once() {
+        let now = OffsetDateTime::now_utc();
+        let root = Ca::root("Engine Batch Root", now).unwrap();
+        let mut leaf_spec = LeafSpec::valid_for("mx.batch.test", now, 90);
+        leaf_spec.names = vec!["*.batch.test".into()];
+        let leaf = root.leaf(&leaf_spec).unwrap();
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let server = ScriptedServer::start(Scenario::postfix("mx.batch.test", &leaf), loopback, 0)
+            .await
+            .unwrap();
+        let mut resolver = StaticResolver::default();
+        let n = 150;
+        let jobs: Vec<Vec<Target>> = (0..n)
+            .map(|i| {
+                let name = format!("h{i:03}.batch.test");
+                resolver.hosts.insert(name.clone(), vec![loopback]);
+                vec![Target {
+                    host: Host::Name(name),
+                    port: None,
+                    bracketed: true,
+                }]
+            })
+            .collect();
+        let mut settings = Settings::with_defaults(
+            vec![server.addr.port()],
+            TrustStore::from_certs([root.der()], None),
+        );
+        // A window of 32 jobs and 8 lookups at once: 150 jobs cross both many times.
+        settings.concurrency = 2;
+        let mut seen = vec![0u32; n];
+        run(&settings, &resolver, now, jobs, &mut |e| {
+            if let Event::Report { job, report } = e {
+                seen[job] += 1;
+                assert_eq!(report.verdict, Verdict::Pass, "{}", report.headline);
+                assert_eq!(report.target, format!("[h{job:03}.batch.test]"));
+            }
+        })
+        .await;
+        assert!(seen.iter().all(|&c| c == 1), "{seen:?}");
+        assert_eq!(server.connections(), n, "one connection per name");
+    }
+
+    #[test]
+    fn the_weak_maps_sweep_what_nobody_uses() {
+        let map: std::sync::Mutex<HashMap<u32, Weak<()>>> = std::sync::Mutex::default();
+        let held: Vec<Arc<()>> = (0..10).map(|k| live(&map, k)).collect();
+        for k in 10..5000 {
+            drop(live(&map, k));
+        }
+        let len = map.lock().unwrap().len();
+        assert!(len < 2100, "dead entries are swept: {len}");
+        // A live entry is found again, not replaced.
+        assert!(Arc::ptr_eq(&live(&map, 3), &held[3]));
+    }
+}

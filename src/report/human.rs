@@ -450,7 +450,10 @@ pub fn render_batch(
         .unwrap_or(6)
         .min(48);
     if batch.rows.is_empty() && batch.planned == 0 {
-        let _ = writeln!(out, "No target to check (this shard holds none of the list).");
+        let _ = writeln!(
+            out,
+            "No target to check (this shard holds none of the list)."
+        );
     } else {
         let _ = writeln!(out, "{:<width$}  VERDICT  DAYS  FINDING", "TARGET");
     }
