@@ -39,11 +39,16 @@ struct Sink<'a> {
 impl Sink<'_> {
     /// Takes a target's report; a report JSON Lines could not deliver is not counted.
     fn take(&mut self, job: usize, mut report: Box<Report>) {
-        report.invocation = report
-            .target
-            .parse()
-            .ok()
-            .map(|t| super::check::invocation_of(&t, &self.words));
+        let mut named: Vec<&str> = report.endpoints.iter().map(|e| e.host.as_str()).collect();
+        named.extend(report.mx.iter().map(|m| m.exchange.as_str()));
+        let target = report.target.parse::<crate::target::Target>().ok();
+        if let Some(crate::target::Host::Name(n)) = target.as_ref().map(|t| &t.host) {
+            named.push(n);
+        }
+        let invocation = target
+            .as_ref()
+            .map(|t| super::check::invocation_of(t, &self.words, &named));
+        report.invocation = invocation;
         match self.format {
             Format::Jsonl => {
                 let line = report::render(&report, Format::Jsonl, self.opts);

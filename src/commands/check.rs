@@ -106,18 +106,33 @@ pub(super) fn probe(
 }
 
 /// The command line that checks `target` alone as a batch checked it: the batch's options
-/// without the list (`--targets-file`, `--shard`) and the format, so a ticket that gets one
-/// target's block can rerun it, and never sees the name of the provider's list.
-pub(super) fn invocation_of(target: &Target, args: &[String]) -> String {
+/// without the list (`--targets-file`, `--shard`) and the format, and only the `--resolve`
+/// entries for the hosts `named` (the target's and its endpoints'), so a ticket that gets
+/// one target's block can rerun it, never sees the name of the provider's list, and a
+/// survey of a thousand `--resolve` entries does not repeat them in every report.
+pub(super) fn invocation_of(target: &Target, args: &[String], named: &[&str]) -> String {
     let (options, _) = crate::cli::split_words(args);
-    let batch_only = |w: &str| {
-        ["--targets-file", "--shard", "--format"]
+    let is = |w: &str, o: &str| w == o || w.strip_prefix(o).is_some_and(|r| r.starts_with('='));
+    let keep = |o: &Vec<&String>| {
+        if ["--targets-file", "--shard", "--format"]
             .iter()
-            .any(|o| w == *o || w.strip_prefix(o).is_some_and(|r| r.starts_with('=')))
+            .any(|b| is(o[0], b))
+        {
+            return false;
+        }
+        if !is(o[0], "--resolve") {
+            return true;
+        }
+        let value = o.get(1).map_or_else(
+            || o[0].split_once('=').map_or("", |(_, v)| v),
+            |v| v.as_str(),
+        );
+        let host = value.split(':').next().unwrap_or_default();
+        named.iter().any(|n| n.eq_ignore_ascii_case(host))
     };
     let kept = options
         .into_iter()
-        .filter(|o| !batch_only(o[0]))
+        .filter(keep)
         .flatten()
         .map(std::ffi::OsString::from);
     invocation(std::iter::once(target.to_string().into()).chain(kept))
@@ -178,13 +193,18 @@ mod tests {
             "--ca-file",
             "roots.pem",
             "-4v",
+            "--resolve",
+            "mx.c.example:127.0.0.5",
+            "--resolve=mx.d.example:127.0.0.6",
+            "--resolve=MX.C.example:127.0.0.7",
         ]
         .map(String::from)
         .to_vec();
         let t: Target = "[mx.c.example]:2525".parse().unwrap();
         assert_eq!(
-            invocation_of(&t, &words),
-            "starttls-check '[mx.c.example]:2525' -p 25,587 --ca-file roots.pem -4v"
+            invocation_of(&t, &words, &["mx.c.example"]),
+            "starttls-check '[mx.c.example]:2525' -p 25,587 --ca-file roots.pem -4v \
+             --resolve mx.c.example:127.0.0.5 --resolve=MX.C.example:127.0.0.7"
         );
     }
 }
