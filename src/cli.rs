@@ -50,8 +50,13 @@ pub struct Cli {
     /// Mail domain(s) or server(s): domain, user@domain, name:port, [name], [name]:port, IP,
     /// IP:port, [IPv6]:port. A name is looked up in MX first (no MX: the name itself); a
     /// [name] in brackets is that host only (the Postfix convention).
-    #[arg(value_name = "TARGET", required = true)]
+    /// Several targets (or --targets-file) give one report each.
+    #[arg(value_name = "TARGET", required_unless_present = "targets_file")]
     pub(crate) targets: Vec<Target>,
+
+    /// Batch options.
+    #[command(flatten)]
+    pub(crate) batch: BatchArgs,
 
     /// Probe options.
     #[command(flatten)]
@@ -284,6 +289,23 @@ pub(crate) struct ProbeArgs {
     /// Only IPv6 addresses.
     #[arg(short = '6')]
     pub ipv6: bool,
+}
+
+/// Many targets, one report each.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Batch")]
+pub(crate) struct BatchArgs {
+    /// Read targets from FILE too, one per line (`#` starts a comment; `-` reads stdin).
+    /// Every target gets its own report; a target given twice is checked once; a line that
+    /// is no target stops the run before anything is probed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets_file: Option<String>,
+
+    /// Check only shard I of N (1-based): the targets whose FNV-1a 64 hash of the target,
+    /// in lower case, is I-1 modulo N. N jobs with 1/N … N/N check every target exactly
+    /// once, e.g. as a Kubernetes Indexed Job or under GNU parallel.
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<crate::batch::Shard>,
 }
 
 /// How to report.

@@ -6,13 +6,15 @@
 //! report); batch mode will make one job per target. An endpoint that several jobs share (an
 //! MX host two domains name) is probed once, and its observation serves every job.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
+use futures_util::StreamExt;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, Semaphore, mpsc};
 
 use crate::diagnose::{self, Finding, merge, rules};
 use crate::dns::Resolver;
@@ -39,212 +41,247 @@ pub enum Event<'a> {
     /// The report of job `job` (its index in the list given) is complete.
     Report {
         /// The job's index.
-        #[cfg_attr(
-            not(test),
-            expect(dead_code, reason = "batch mode reads it; check and demo run one job")
-        )]
         job: usize,
         /// Its report.
         report: Box<Report>,
     },
 }
 
-/// One job: its targets, what DNS said about them, and the probes it waits for.
-struct Plan {
-    targets: Vec<Target>,
-    routes: Vec<Route>,
-    /// Indices into the run's probe list, in report order.
-    probes: Vec<usize>,
-    /// How many of them are still running.
-    remaining: usize,
+/// How many recently probed endpoints stay cached after the last job that named them is
+/// reported: a popular MX host (a hosting provider's) that later targets name again is then
+/// not probed again, while a survey's memory stays bounded by this, not by its length.
+const KEEP_RECENT: usize = 512;
+
+/// One endpoint's probe, shared by every job that names it while it runs or is cached.
+type Cell = tokio::sync::OnceCell<Option<Observation>>;
+
+/// What a job tells the run while it works, for the progress events.
+enum Tick {
+    /// These endpoints (numbered within the run) are planned.
+    Planned(Vec<(u64, String)>),
+    /// This one is done.
+    Done(u64),
 }
 
-/// The observations of a run, kept until the last job that needs each one has its report.
-struct Observed {
-    slots: Vec<Option<Observation>>,
-    /// How many unreported jobs need each probe.
-    users: Vec<usize>,
+/// What every job of a run shares: the probe settings, the limits, the probes in flight and
+/// recently done, and the blocklist answers.
+struct Shared<'a> {
+    settings: &'a Settings,
+    cfg: Arc<ProbeConfig>,
+    /// One report's run has one deadline for everything; in a batch each target's DNS
+    /// starts its own clock, and each probe its own when it gets its turn, so a long queue
+    /// never eats a later target's time.
+    run_deadline: Option<Instant>,
+    limit: Arc<Semaphore>,
+    per_address: std::sync::Mutex<HashMap<SocketAddr, Weak<Mutex<()>>>>,
+    probes: std::sync::Mutex<HashMap<EndpointId, Weak<Cell>>>,
+    recent: std::sync::Mutex<VecDeque<Arc<Cell>>>,
+    blocklists: Mutex<crate::dns::dnsbl::Cache>,
+    ticks: mpsc::UnboundedSender<Tick>,
+    numbered: AtomicU64,
 }
 
-impl Observed {
-    fn new(plans: &[Plan], probes: usize) -> Self {
-        let mut users = vec![0; probes];
-        for p in plans {
-            for &i in &p.probes {
-                users[i] += 1;
-            }
-        }
-        Observed {
-            slots: vec![None; probes],
-            users,
-        }
+/// A map of weak entries: the live value for `key`, or a new one; dead entries are swept
+/// when the map has doubled since the last sweep, so it stays as small as what is in use.
+fn live<K: Eq + std::hash::Hash, V: Default>(
+    map: &std::sync::Mutex<HashMap<K, Weak<V>>>,
+    key: K,
+) -> Arc<V> {
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(v) = map.get(&key).and_then(Weak::upgrade) {
+        return v;
+    }
+    if map.len() >= 1024 && map.len() == map.capacity() {
+        map.retain(|_, v| v.strong_count() > 0);
+    }
+    let v = Arc::new(V::default());
+    map.insert(key, Arc::downgrade(&v));
+    v
+}
+
+impl Shared<'_> {
+    /// The deadline of work that starts now.
+    fn deadline_from_now(&self) -> Instant {
+        self.run_deadline
+            .unwrap_or_else(|| Instant::now() + self.settings.overall)
     }
 
-    /// The observations of `plan`, in its order; the last job to need one takes it instead
-    /// of copying it.
-    fn for_job(&mut self, plan: &Plan) -> Vec<Observation> {
-        plan.probes
-            .iter()
-            .filter_map(|&i| {
-                self.users[i] -= 1;
-                if self.users[i] == 0 {
-                    self.slots[i].take()
-                } else {
-                    self.slots[i].clone()
-                }
-            })
-            .collect()
+    /// The observation of `ep`: probed once for every job that names it while the probe
+    /// runs or is recently done; `None` when its probe panicked (the report is made without
+    /// it, as if it had not been planned).
+    async fn observe<R: Resolver>(
+        &self,
+        ep: Endpoint,
+        n: u64,
+        resolver: &R,
+    ) -> Option<Observation> {
+        let cell = live(&self.probes, ep.id());
+        let obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        let _ = self.ticks.send(Tick::Done(n));
+        let mut recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if recent.len() == KEEP_RECENT {
+            recent.pop_front();
+        }
+        recent.push_back(cell);
+        obs
     }
-}
 
-/// The endpoints of every job, each probed once: the probe list and, per job, its indices.
-fn plan(
-    jobs: Vec<Vec<Target>>,
-    routes: Vec<Route>,
-    settings: &Settings,
-) -> (Vec<Plan>, Vec<Endpoint>) {
-    let mut routes = routes.into_iter();
-    let mut probes: Vec<Endpoint> = Vec::new();
-    let mut index: HashMap<EndpointId, usize> = HashMap::new();
-    let plans = jobs
-        .into_iter()
-        .map(|targets| {
-            let routes: Vec<Route> = routes.by_ref().take(targets.len()).collect();
-            let probes: Vec<usize> = route::endpoints(&routes, settings.implicit_tls)
+    /// Probes `ep` on a task of its own (both cores share the handshakes), never two
+    /// connections to one address and port at once (mail servers rate-limit by client
+    /// address, even when two names lead there), at most `concurrency` at once; then its
+    /// blocklist answers, when called for: a phase of its own after the probe, before the
+    /// rules (which stay pure).
+    async fn probe<R: Resolver>(&self, ep: Endpoint, resolver: &R) -> Option<Observation> {
+        let lock = live(&self.per_address, ep.address);
+        let limit = self.limit.clone();
+        let cfg = self.cfg.clone();
+        let (run_deadline, overall) = (self.run_deadline, self.settings.overall);
+        let task = tokio::spawn(async move {
+            let _one_per_address = lock.lock_owned().await;
+            let _permit = limit.acquire_owned().await;
+            let cfg = match run_deadline {
+                Some(_) => cfg,
+                None => Arc::new(ProbeConfig {
+                    deadline: Instant::now() + overall,
+                    ..(*cfg).clone()
+                }),
+            };
+            probe::probe(ep, &cfg).await
+        });
+        let mut obs = task.await.ok()?;
+        let (step, dnsbl) = (self.settings.probe.step_timeout, &self.settings.dnsbl);
+        let deadline = self.deadline_from_now();
+        let mut cache = self.blocklists.lock().await;
+        crate::dns::dnsbl::attach(&mut obs, dnsbl, resolver, step, deadline, &mut cache).await;
+        Some(obs)
+    }
+
+    /// One job: its routes, its endpoints' observations, its report.
+    async fn job<R: Resolver>(
+        &self,
+        targets: Vec<Target>,
+        resolver: &R,
+        described: &str,
+        now: OffsetDateTime,
+    ) -> Report {
+        let deadline = self.deadline_from_now();
+        let routes = route::resolve(&targets, &self.settings.routing, resolver, deadline).await;
+        let endpoints = route::endpoints(&routes, self.settings.implicit_tls);
+        let first = self
+            .numbered
+            .fetch_add(endpoints.len() as u64, Ordering::Relaxed);
+        let numbered: Vec<(u64, Endpoint)> = (first..).zip(endpoints).collect();
+        let planned = numbered.iter().map(|(n, ep)| (*n, ep.label())).collect();
+        let _ = self.ticks.send(Tick::Planned(planned));
+        let observed = futures_util::future::join_all(
+            numbered
                 .into_iter()
-                .map(|ep| {
-                    *index.entry(ep.id()).or_insert_with(|| {
-                        probes.push(ep);
-                        probes.len() - 1
-                    })
-                })
-                .collect();
-            Plan {
-                targets,
-                routes,
-                remaining: probes.len(),
-                probes,
+                .map(|(n, ep)| self.observe(ep, n, resolver)),
+        )
+        .await;
+        let observed = observed.into_iter().flatten().collect();
+        diagnose_job(&targets, &routes, observed, self.settings, described, now)
+    }
+}
+
+/// The endpoints planned and not yet done, for the progress events.
+#[derive(Default)]
+struct Tally {
+    planned: usize,
+    waiting: BTreeMap<u64, String>,
+}
+
+impl Tally {
+    fn tick(&mut self, tick: Tick) {
+        match tick {
+            Tick::Planned(eps) => {
+                self.planned += eps.len();
+                self.waiting.extend(eps);
             }
-        })
-        .collect();
-    (plans, probes)
+            Tick::Done(n) => {
+                self.waiting.remove(&n);
+            }
+        }
+    }
+
+    fn event(&self) -> Event<'_> {
+        Event::Progress {
+            done: self.planned - self.waiting.len(),
+            total: self.planned,
+            waiting: self.waiting.values().next().map(String::as_str),
+        }
+    }
 }
 
 /// Runs `jobs` (each a list of targets that share one report) and reports each through
-/// `events` as soon as it is complete; progress is reported as endpoints finish.
+/// `events` as soon as it is complete; progress is reported as endpoints are planned and
+/// finish. DNS lookups of several jobs run at once, as do their probes, under the limits.
+/// One job runs under the run's deadline (`settings.overall` from now); in a batch, each
+/// target's lookups and each probe get that much time from when they start.
 pub async fn run<R: Resolver>(
     settings: &Settings,
     resolver: &R,
     now: OffsetDateTime,
     jobs: Vec<Vec<Target>>,
-    events: &mut (dyn FnMut(Event<'_>) + Send),
+    events: &mut dyn FnMut(Event<'_>),
 ) {
-    let deadline = Instant::now() + settings.overall;
-    let all: Vec<Target> = jobs.iter().flatten().cloned().collect();
-    let routes = route::resolve(&all, &settings.routing, resolver, deadline).await;
+    let run_deadline = (jobs.len() == 1).then(|| Instant::now() + settings.overall);
     let described = resolver.describe();
-    let (mut plans, probes) = plan(jobs, routes, settings);
-    let total = probes.len();
-    let labels: Vec<String> = probes.iter().map(Endpoint::label).collect();
-    let mut pending: BTreeSet<usize> = (0..total).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); total];
-    for (job, p) in plans.iter().enumerate() {
-        for &i in &p.probes {
-            dependents[i].push(job);
-        }
+    let (ticks, mut tocks) = mpsc::unbounded_channel();
+    let mut cfg = settings.probe.clone();
+    if let Some(d) = run_deadline {
+        cfg.deadline = d;
     }
-    let mut observed = Observed::new(&plans, total);
-    let mut probe_cfg = settings.probe.clone();
-    probe_cfg.deadline = deadline;
-    let (mut set, task_index) = spawn_probes(probes, Arc::new(probe_cfg), settings.concurrency);
-    let report = |job: usize,
-                  plan: &Plan,
-                  observed: &mut Observed,
-                  events: &mut (dyn FnMut(Event<'_>) + Send)| {
-        let report = diagnose_job(plan, observed.for_job(plan), settings, &described, now);
-        events(Event::Report {
-            job,
-            report: Box::new(report),
-        });
+    let shared = Shared {
+        settings,
+        cfg: Arc::new(cfg),
+        run_deadline,
+        limit: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        per_address: std::sync::Mutex::default(),
+        probes: std::sync::Mutex::default(),
+        recent: std::sync::Mutex::default(),
+        blocklists: Mutex::default(),
+        ticks,
+        numbered: AtomicU64::new(0),
     };
-    events(Event::Progress {
-        done: 0,
-        total,
-        waiting: pending.first().map(|&i| labels[i].as_str()),
-    });
-    // A job with nothing to probe (NXDOMAIN, a null MX) is complete at once.
-    for (job, p) in plans.iter().enumerate() {
-        if p.probes.is_empty() {
-            report(job, p, &mut observed, events);
-        }
-    }
-    let mut blocklists = crate::dns::dnsbl::Cache::new();
-    while let Some(joined) = set.join_next_with_id().await {
-        // A probe never fails, but a panic in one must not hold back its jobs' reports: they
-        // are made without it, as if it had not been planned.
-        let i = match joined {
-            Ok((_, (i, mut obs))) => {
-                // Blocklists for the address the server saw, when called for: a phase of its
-                // own after the probe, before the rules (which stay pure).
-                let (step, dnsbl) = (settings.probe.step_timeout, &settings.dnsbl);
-                let cache = &mut blocklists;
-                crate::dns::dnsbl::attach(&mut obs, dnsbl, resolver, step, deadline, cache).await;
-                observed.slots[i] = Some(obs);
-                i
+    // Enough jobs under way that their lookups keep every probe slot busy, few enough that
+    // a list of a million targets is not a million futures.
+    let in_flight = settings.concurrency.max(1) * 4;
+    let shared = &shared;
+    let described = described.as_str();
+    let mut reports =
+        futures_util::stream::iter(jobs.into_iter().enumerate())
+            .map(|(job, targets)| async move {
+                (job, shared.job(targets, resolver, described, now).await)
+            })
+            .buffer_unordered(in_flight);
+    let mut tally = Tally::default();
+    events(tally.event());
+    loop {
+        tokio::select! {
+            biased;
+            Some(tick) = tocks.recv() => {
+                tally.tick(tick);
+                events(tally.event());
             }
-            Err(e) => match task_index.get(&e.id()) {
-                Some(&i) => i,
-                None => continue,
+            next = reports.next() => match next {
+                Some((job, report)) => events(Event::Report { job, report: Box::new(report) }),
+                None => break,
             },
-        };
-        pending.remove(&i);
-        events(Event::Progress {
-            done: total - pending.len(),
-            total,
-            waiting: pending.first().map(|&i| labels[i].as_str()),
-        });
-        for &job in &dependents[i] {
-            let p = &mut plans[job];
-            p.remaining -= 1;
-            if p.remaining == 0 {
-                report(job, p, &mut observed, events);
-            }
         }
     }
-}
-
-/// Starts every probe (with each task's probe index): at most `concurrency` at once, and never two connections to one
-/// address and port (mail servers rate-limit by client address, even when two names lead
-/// there).
-fn spawn_probes(
-    probes: Vec<Endpoint>,
-    cfg: Arc<ProbeConfig>,
-    concurrency: usize,
-) -> (
-    tokio::task::JoinSet<(usize, Observation)>,
-    HashMap<tokio::task::Id, usize>,
-) {
-    let limit = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut per_address: HashMap<SocketAddr, Arc<Mutex<()>>> = HashMap::new();
-    let mut set = tokio::task::JoinSet::new();
-    let mut index = HashMap::new();
-    for (i, ep) in probes.into_iter().enumerate() {
-        let (cfg, limit) = (cfg.clone(), limit.clone());
-        let lock = per_address.entry(ep.address).or_default().clone();
-        let task = set.spawn(async move {
-            let _one_per_address = lock.lock_owned().await;
-            let _permit = limit.acquire_owned().await;
-            (i, probe::probe(ep, &cfg).await)
-        });
-        index.insert(task.id(), i);
-    }
-    (set, index)
 }
 
 /// Everything one job's report says: DNS findings, each endpoint's findings, the
 /// comparisons across endpoints, merged and ranked.
 fn diagnose_job(
-    plan: &Plan,
+    targets: &[Target],
+    routes: &[Route],
     observed: Vec<Observation>,
     settings: &Settings,
     resolver: &str,
@@ -252,7 +289,7 @@ fn diagnose_job(
 ) -> Report {
     let mut findings = Vec::new();
     let mut host_findings = Vec::new();
-    for r in &plan.routes {
+    for r in routes {
         findings.extend(rules::dns::route_rules(r, resolver));
         let per_host: Vec<Vec<Finding>> = r
             .hosts
@@ -280,20 +317,13 @@ fn diagnose_job(
         &mut per_endpoint,
         rules::honest::RELAY_PORT,
     );
-    let mx = report::mx_reports(
-        &plan.routes,
-        &host_findings,
-        &evidence,
-        &per_endpoint,
-        &cross,
-    );
+    let mx = report::mx_reports(routes, &host_findings, &evidence, &per_endpoint, &cross);
     let ids: Vec<EndpointId> = evidence.iter().map(|e| e.id.clone()).collect();
     findings.extend(per_endpoint.into_iter().flatten());
     findings.extend(cross);
     let mut findings = merge::merge_shared(findings, &ids);
     report::order_for_reading(&mut findings, &ids);
-    let target = plan
-        .targets
+    let target = targets
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()

@@ -19,6 +19,7 @@ pub mod dns;
 pub mod exit;
 pub mod scripted;
 
+pub(crate) mod batch;
 pub(crate) mod cert;
 pub(crate) mod diagnose;
 pub(crate) mod engine;

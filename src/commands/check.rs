@@ -1,28 +1,61 @@
-//! `starttls-check TARGET...`: probe the targets and report. Until batch mode, several
-//! targets share one report (one job), as they always have.
+//! `starttls-check TARGET`: probe one target and report. Several targets, a targets file or
+//! a shard make a batch (`super::batch`): one report per target.
 
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 use time::OffsetDateTime;
 
-use crate::cli::ProbeArgs;
+use crate::batch::Targets;
+use crate::cli::{BatchArgs, ProbeArgs};
 use crate::dns::LazyResolver;
 use crate::engine::{self, Event};
 use crate::exit;
 use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
 use crate::target::Target;
 
-/// Probes `targets` and writes the report to `out`; returns the exit code.
+/// The targets of the command line and `--targets-file`, each once, in order.
+fn gather(given: Vec<Target>, file: Option<&str>) -> anyhow::Result<Targets> {
+    let mut all = given;
+    match file {
+        Some("-") => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                let hint = "starttls-check: type the targets, one per line, then Ctrl-D (Ctrl-Z Enter on Windows)\n";
+                report::emit(&mut std::io::stderr().lock(), hint)?;
+            }
+            all.extend(crate::batch::parse("(stdin)", stdin.lock())?);
+        }
+        Some(path) => {
+            let f = std::fs::File::open(path)
+                .with_context(|| format!("cannot open the targets file {path}"))?;
+            all.extend(crate::batch::parse(path, f)?);
+            if all.is_empty() {
+                anyhow::bail!("the targets file {path} holds no target");
+            }
+        }
+        None => {}
+    }
+    Ok(Targets::distinct(all))
+}
+
+/// Probes the targets and writes the report (one target) or the batch (several, a targets
+/// file or a shard) to `out`; returns the exit code.
 pub fn run(
     runtime: &tokio::runtime::Runtime,
-    targets: Vec<Target>,
+    given: Vec<Target>,
+    batch_args: &BatchArgs,
     args: &ProbeArgs,
     format: Format,
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let mut report = probe(runtime, targets, args)?;
+    let targets = gather(given, batch_args.targets_file.as_deref())?;
+    if batch_args.targets_file.is_some() || batch_args.shard.is_some() || targets.list.len() > 1 {
+        let shard = batch_args.shard;
+        return super::batch::run(runtime, targets, shard, args, format, opts, out);
+    }
+    let mut report = probe(runtime, targets.list, args)?;
     report.invocation = Some(invocation(std::env::args_os().skip(1)));
     report::emit(out, &report::render(&report, format, opts))?;
     Ok(exit::for_verdict(report.verdict))
@@ -61,7 +94,7 @@ pub(super) fn probe(
 
 /// The command line as run, quoted for a POSIX shell so it can be pasted back: a ticket shows
 /// the options that change the verdict (`--ca-file`, `--resolve`, `--expect-name`).
-fn invocation(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+pub(super) fn invocation(args: impl Iterator<Item = std::ffi::OsString>) -> String {
     let quote = |a: std::ffi::OsString| {
         let a = crate::smtp::escape(a.to_string_lossy().as_bytes());
         let plain = !a.is_empty()

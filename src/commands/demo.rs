@@ -349,6 +349,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
     let trust = TrustStore::from_certs([root.der()], None);
     let mut all_ok = true;
     let mut json = Vec::new();
+    let (mut rows, mut counts) = (Vec::new(), report::batch::Counts::default());
     let total = cases.len();
     for (n, case) in cases.iter().enumerate() {
         let Some((servers, ports)) = start(case).await? else {
@@ -373,7 +374,12 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         all_ok &= ok;
         match format {
             Format::Json => json.push(report),
-            _ => {
+            Format::Jsonl => report::emit(out, &report::render(&report, format, opts))?,
+            Format::Html => {
+                counts.add(report.verdict);
+                rows.push(report::batch::Row::of(&report));
+            }
+            Format::Human | Format::Markdown => {
                 let header = header(case, n + 1, total, ok, &ports, format);
                 // The tool line is said once, at the end.
                 let opts = RenderOptions {
@@ -391,7 +397,16 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
     }
     match format {
         Format::Json => report::emit(out, &format!("{}\n", serde_json::to_string_pretty(&json)?))?,
-        _ => report::emit(
+        Format::Jsonl => {}
+        Format::Html => {
+            let batch = report::batch::Batch {
+                generated_at: now,
+                counts,
+                rows,
+            };
+            report::emit(out, &report::html::render(&batch))?;
+        }
+        Format::Human | Format::Markdown => report::emit(
             out,
             &format!(
                 "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n{} {} · {}\n",

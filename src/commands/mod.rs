@@ -1,6 +1,7 @@
 //! The command layer: one module per subcommand. Each turns parsed arguments into settings,
 //! runs the engine and hands the reports to the report layer; none prints by itself.
 
+mod batch;
 mod check;
 mod demo;
 mod exchange_config;
@@ -234,6 +235,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             check::run(
                 &runtime,
                 cli.targets,
+                &cli.batch,
                 &cli.probe,
                 cli.output.format,
                 opts,

@@ -426,3 +426,77 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     }
     out
 }
+
+/// The days-left column: a number, or `—` when no certificate was seen.
+fn days_cell(days: Option<i64>) -> String {
+    days.map_or_else(|| "—".to_string(), |d| d.to_string())
+}
+
+/// A batch for a terminal: one line per target (target, verdict, days left, the finding
+/// that decides the verdict), then the report of every target that needs action (`details`,
+/// already rendered, in the rows' order), then the counts.
+pub fn render_batch(
+    batch: &super::batch::Batch,
+    details: &[String],
+    opts: RenderOptions,
+) -> String {
+    let mut out = String::new();
+    let width = batch
+        .rows
+        .iter()
+        .map(|r| r.target.chars().count())
+        .chain([6])
+        .max()
+        .unwrap_or(6)
+        .min(48);
+    let _ = writeln!(out, "{:<width$}  VERDICT  DAYS  FINDING", "TARGET");
+    for r in &batch.rows {
+        let verdict = paint(r.verdict.label(), verdict_style(r.verdict), opts.color);
+        let pad = " ".repeat(7usize.saturating_sub(r.verdict.label().len()));
+        let finding = r
+            .primary
+            .as_ref()
+            .map(|p| format!("{}: {}", p.code, p.summary))
+            .unwrap_or_default();
+        let line = format!(
+            "{:<width$}  {verdict}{pad}  {:>4}  {finding}",
+            r.target,
+            days_cell(r.days_left)
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let need = batch.rows.iter().filter(|r| r.needs_action()).count();
+    if need > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} {} action:",
+            need,
+            if need == 1 {
+                "target needs"
+            } else {
+                "targets need"
+            }
+        );
+        for (r, text) in batch.rows.iter().filter(|r| r.needs_action()).zip(details) {
+            let _ = write!(out, "\n── {} ──\n{text}", r.target);
+        }
+    }
+    let verdict = batch.counts.verdict();
+    let _ = writeln!(
+        out,
+        "\n{} — worst {} (exit {})",
+        batch.counts.line(),
+        paint(verdict.label(), verdict_style(verdict), opts.color),
+        crate::exit::for_verdict(verdict)
+    );
+    if opts.tool_line {
+        let _ = writeln!(
+            out,
+            "{} {} · {}",
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            crate::cert::rfc3339(batch.generated_at)
+        );
+    }
+    out
+}

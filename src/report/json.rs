@@ -21,10 +21,33 @@ pub fn shaped(format: super::Format, pretty: String) -> String {
     if format != super::Format::Jsonl {
         return pretty;
     }
-    match serde_json::from_str::<serde_json::Value>(&pretty) {
-        Ok(v) => format!("{v}\n"),
-        Err(_) => pretty,
+    let mut line = compact(&pretty);
+    line.push('\n');
+    line
+}
+
+/// JSON text without the whitespace between tokens, keys kept in their order (a round trip
+/// through `serde_json::Value` would sort them).
+pub fn compact(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_ascii_whitespace() {
+            out.push(c);
+        }
     }
+    out
 }
 
 fn fallback(error: &str) -> String {
@@ -94,6 +117,19 @@ pub fn error_document(error: &RunError, now: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jsonl_line_keeps_key_order_and_every_string_byte() {
+        let pretty = "{\n  \"b\": \"x  y\\\" }\",\n  \"a\": [\n    1,\n    2\n  ]\n}\n";
+        let line = shaped(super::super::Format::Jsonl, pretty.to_string());
+        assert_eq!(line, "{\"b\":\"x  y\\\" }\",\"a\":[1,2]}\n");
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(pretty).unwrap()
+        );
+        assert_eq!(shaped(super::super::Format::Json, pretty.into()), pretty);
+    }
 
     #[test]
     fn error_document_is_a_report_with_the_error() {

@@ -268,3 +268,47 @@ pub fn render(report: &Report) -> String {
     );
     out
 }
+
+/// A batch for a ticket: the counts, a table of the targets, then the block of every target
+/// that needs action (`details`, already rendered, in the rows' order).
+pub fn render_batch(batch: &super::batch::Batch, details: &[String]) -> String {
+    let mut out = String::new();
+    let verdict = batch.counts.verdict();
+    let _ = writeln!(
+        out,
+        "### STARTTLS check: {} — {}\n",
+        verdict.label(),
+        batch.counts.line()
+    );
+    let _ = writeln!(out, "| Target | Verdict | Days left | Finding |");
+    let _ = writeln!(out, "|---|---|---:|---|");
+    for r in &batch.rows {
+        let finding = r
+            .primary
+            .as_ref()
+            .map(|p| format!("`{}` {}", p.code, cell(&p.summary)))
+            .unwrap_or_default();
+        let days = r
+            .days_left
+            .map_or_else(|| "—".to_string(), |d| d.to_string());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {days} | {finding} |",
+            cell(&r.target),
+            r.verdict.label()
+        );
+    }
+    for text in details {
+        let _ = write!(out, "\n{text}");
+    }
+    let _ = writeln!(
+        out,
+        "\n_{} {} · {} UTC_",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION"),
+        crate::cert::rfc3339(batch.generated_at)
+            .trim_end_matches('Z')
+            .replace('T', " ")
+    );
+    out
+}

@@ -29,10 +29,19 @@ impl Progress {
 
     /// Redraws the line (once per finished endpoint); single-endpoint runs draw nothing.
     pub fn update(&mut self, done: usize, total: usize, waiting: Option<&str>) {
-        if !self.enabled || total < 2 || done >= total {
+        self.show(
+            &Self::text(done, total, waiting),
+            total >= 2 && done < total,
+        );
+    }
+
+    /// Draws `line` in place of the last one, when `active` (there is still something to
+    /// wait for) and stderr is a terminal.
+    pub fn show(&mut self, line: &str, active: bool) {
+        if !self.enabled || !active {
             return;
         }
-        let mut line = Self::text(done, total, waiting);
+        let mut line = line.to_string();
         // Never wrap: a wrapped line cannot be erased with \r.
         let width = std::env::var("COLUMNS")
             .ok()

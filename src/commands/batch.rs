@@ -1,0 +1,251 @@
+//! Batch mode: many targets, one report each. The engine hands each report over as soon as
+//! it is complete; JSON Lines writes it at once, the other formats keep what they need (a
+//! row, and for a target that needs action its rendered details; JSON keeps the reports) and
+//! write in the order the targets were given once the last is done.
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use time::OffsetDateTime;
+
+use crate::batch::{Shard, Targets};
+use crate::cli::ProbeArgs;
+use crate::dns::LazyResolver;
+use crate::engine::{self, Event};
+use crate::exit;
+use crate::report::batch::{Batch, Counts, Document, Row};
+use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
+
+/// What the run writes, per format, as reports arrive.
+struct Sink<'a> {
+    format: Format,
+    opts: RenderOptions,
+    out: &'a mut dyn Write,
+    invocation: String,
+    counts: Counts,
+    rows: Vec<Option<Row>>,
+    details: Vec<Option<String>>,
+    reports: Vec<Option<Box<Report>>>,
+    /// Stdout is gone (`| head`): stop writing, and stop the run.
+    closed: bool,
+    /// A write failed otherwise.
+    failed: Option<std::io::Error>,
+}
+
+impl Sink<'_> {
+    fn take(&mut self, job: usize, mut report: Box<Report>) {
+        report.invocation = Some(self.invocation.clone());
+        self.counts.add(report.verdict);
+        match self.format {
+            Format::Jsonl => {
+                let line = report::render(&report, Format::Jsonl, self.opts);
+                self.write(&line);
+            }
+            Format::Json => self.reports[job] = Some(report),
+            Format::Human | Format::Markdown | Format::Html => {
+                let row = Row::of(&report);
+                if row.needs_action() && self.format != Format::Html {
+                    let opts = RenderOptions {
+                        tool_line: false,
+                        ..self.opts
+                    };
+                    self.details[job] = Some(report::render(&report, self.format, opts));
+                }
+                self.rows[job] = Some(row);
+            }
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        if self.closed || self.failed.is_some() {
+            return;
+        }
+        match self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+        {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            Err(e) => self.failed = Some(e),
+        }
+    }
+
+    /// Writes what the format keeps for the end.
+    fn finish(&mut self, now: OffsetDateTime) {
+        let text = match self.format {
+            Format::Jsonl => return,
+            Format::Json => {
+                let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
+                Document::new(&reports, now, Some(self.invocation.clone())).render()
+            }
+            Format::Human | Format::Markdown | Format::Html => {
+                let batch = Batch {
+                    generated_at: now,
+                    counts: self.counts,
+                    rows: self.rows.drain(..).flatten().collect(),
+                };
+                let details: Vec<String> = self.details.drain(..).flatten().collect();
+                match self.format {
+                    Format::Human => report::human::render_batch(&batch, &details, self.opts),
+                    Format::Markdown => report::markdown::render_batch(&batch, &details),
+                    _ => report::html::render(&batch),
+                }
+            }
+        };
+        self.write(&text);
+    }
+}
+
+/// The progress line of a batch: targets done, the rate, the time left.
+fn progress_text(done: usize, total: usize, elapsed: f64) -> String {
+    let rate = if elapsed > 0.0 {
+        done as f64 / elapsed
+    } else {
+        0.0
+    };
+    let eta = if rate > 0.0 {
+        format!(", about {} left", human_secs((total - done) as f64 / rate))
+    } else {
+        String::new()
+    };
+    format!("starttls-check: {done} of {total} targets done, {rate:.1}/s{eta}")
+}
+
+/// `42 s`, `3 min 5 s`, `2 h 10 min`.
+fn human_secs(s: f64) -> String {
+    let s = s.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Notes for stderr before the run: repeats dropped, the shard's share.
+fn notes(repeats: usize, shard: Option<(Shard, usize)>, kept: usize) -> Vec<String> {
+    let mut notes = Vec::new();
+    if repeats > 0 {
+        notes.push(format!(
+            "{repeats} repeated {} checked once",
+            if repeats == 1 {
+                "target is"
+            } else {
+                "targets are"
+            }
+        ));
+    }
+    if let Some((shard, given)) = shard {
+        notes.push(format!(
+            "shard {shard} holds {kept} of the {given} targets (FNV-1a 64 of each target, modulo {})",
+            shard.count
+        ));
+    }
+    notes
+}
+
+/// Probes every target as a job of its own and writes the batch; returns the exit code: the
+/// worst verdict, fail > unknown > warn > pass.
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    mut targets: Targets,
+    shard: Option<Shard>,
+    args: &ProbeArgs,
+    format: Format,
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let given = shard.map(|s| (s, targets.keep_shard(s)));
+    let mut stderr = std::io::stderr().lock();
+    for note in notes(targets.repeats, given, targets.list.len()) {
+        report::emit(&mut stderr, &format!("starttls-check: {note}\n"))?;
+    }
+    let settings = args.settings(&targets.list)?;
+    let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
+        .family(settings.routing.family);
+    let total = targets.list.len();
+    let started = Instant::now();
+    let now = OffsetDateTime::now_utc();
+    let mut sink = Sink {
+        format,
+        opts,
+        out,
+        invocation: super::check::invocation(std::env::args_os().skip(1)),
+        counts: Counts::default(),
+        rows: vec![None; total],
+        details: vec![None; total],
+        reports: vec![None; total],
+        closed: false,
+        failed: None,
+    };
+    let mut bar = Progress::new(stderr.is_terminal() && super::terminal_escapes_work());
+    let jobs = targets.list.into_iter().map(|t| vec![t]).collect();
+    let stop = tokio::sync::Notify::new();
+    runtime.block_on(async {
+        let mut on_event = |event: Event<'_>| {
+            if let Event::Report { job, report } = event {
+                sink.take(job, report);
+                let done = sink.counts.total;
+                let elapsed = started.elapsed().as_secs_f64();
+                bar.show(&progress_text(done, total, elapsed), done < total);
+                if sink.closed {
+                    stop.notify_one();
+                }
+            }
+        };
+        let run = engine::run(&settings, &resolver, now, jobs, &mut on_event);
+        tokio::select! {
+            () = run => {}
+            () = stop.notified() => {}
+        }
+    });
+    bar.finish();
+    sink.finish(now);
+    if let Some(e) = sink.failed {
+        return Err(e.into());
+    }
+    let verdict = sink.counts.verdict();
+    if format == Format::Jsonl || (format != Format::Human && stderr.is_terminal()) {
+        let secs = started.elapsed().as_secs_f64();
+        let summary = format!(
+            "starttls-check: {} — worst {} (exit {}) in {secs:.2} s\n",
+            sink.counts.line(),
+            verdict.label(),
+            exit::for_verdict(verdict)
+        );
+        report::emit(&mut stderr, &summary)?;
+    }
+    Ok(exit::for_verdict(verdict))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_says_done_rate_and_time_left() {
+        assert_eq!(
+            progress_text(250, 1000, 10.0),
+            "starttls-check: 250 of 1000 targets done, 25.0/s, about 30 s left"
+        );
+        assert_eq!(
+            progress_text(0, 10, 0.0),
+            "starttls-check: 0 of 10 targets done, 0.0/s"
+        );
+        assert_eq!(human_secs(185.0), "3 min 5 s");
+        assert_eq!(human_secs(7800.0), "2 h 10 min");
+    }
+
+    #[test]
+    fn notes_name_repeats_and_the_shards_share() {
+        let shard = Shard { index: 2, count: 8 };
+        assert_eq!(
+            notes(3, Some((shard, 1000)), 127),
+            [
+                "3 repeated targets are checked once",
+                "shard 2/8 holds 127 of the 1000 targets (FNV-1a 64 of each target, modulo 8)"
+            ]
+        );
+        assert!(notes(0, None, 5).is_empty());
+    }
+}
