@@ -235,12 +235,17 @@ def main() -> int:
         no_dns_argv = [args.bin, "--targets-file", dns.host_targets, *resolve, "--resolver", dns.addr,
                        "--ca-file", args.ca, "-p", str(PORT), "--format", "jsonl", "--concurrency", str(no_dns_c)]
         no_dns = f"starttls-check --concurrency {no_dns_c}, no DNS (--resolve)"
+        # Two --resolve words per target are more than bench/spawn.c takes (256): a script
+        # that execs the command (so wait4 still measures the tool, not a shell).
+        no_dns_script = os.path.join(args.workdir, "no-dns.sh")
+        with open(no_dns_script, "w") as f:
+            f.write("exec " + runner.shell(no_dns_argv) + "\n")
 
         configs: list[tuple[str, list[str], object]] = [
             ("ceiling: STARTTLS", ceiling_argv, ceiling_check),
             ("context: implicit TLS", implicit_argv, ceiling_check),
         ] + [(f"starttls-check --concurrency {c}", ours_argv(c), jsonl_check(dns.names)) for c in concurrencies]
-        configs.append((no_dns, no_dns_argv, jsonl_check(dns.host_names)))
+        configs.append((no_dns, ["/bin/sh", no_dns_script], jsonl_check(dns.host_names)))
         results: dict[str, list[Run]] = {name: [] for name, _, _ in configs}
         dns_cpu: dict[str, list[float]] = {name: [] for name, _, _ in configs}
         timeout = max(120, args.targets // 5)
