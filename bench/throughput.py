@@ -272,6 +272,13 @@ def main() -> int:
             say(f"round {r + 1}/{args.rounds}: " + ", ".join(line))
 
         ceiling_rate = median([x.rate for x in results["ceiling: STARTTLS"] if x.ok])
+        ceiling_runs = results["ceiling: STARTTLS"]
+
+        def paired(name: str) -> list[float]:
+            """Per round, this row's rate ÷ the ceiling's of the same round: a machine that
+            others share drifts, and both runs of a round see about the same drift."""
+            return [x.rate / c.rate for x, c in zip(results[name], ceiling_runs) if x.ok and c.ok]
+
         rows = []
         for name, argv, _ in configs:
             runs = results[name]
@@ -279,7 +286,7 @@ def main() -> int:
             rate = median([x.rate for x in ok])
             cpu = median([x.extra["cpu_ms_per"] for x in ok])
             rss_max = max((x.rss_kib for x in ok), default=0)
-            ratio = rate / ceiling_rate if ceiling_rate == ceiling_rate and ceiling_rate else float("nan")
+            ratio = median(paired(name))
             wall = median([x.extra.get("wall_s", x.wall_ms / 1000) * 1000 for x in ok])
             rows.append([name, f"{wall:.0f} ms", rate_cell(rate), "–" if ratio != ratio else f"{ratio * 100:.0f} %",
                          "–" if cpu != cpu else f"{cpu:.3f} ms", f"{median(dns_cpu[name]) * 1000:.0f} ms",
@@ -293,7 +300,8 @@ def main() -> int:
             f"{args.rounds} rounds; each round runs every row once, in this order. Medians over the rounds. "
             "Wall: the ceiling's own measuring window (after its warm-up); for starttls-check the whole "
             "process, fork to exit (start-up, DNS, root store, every check, every report). Rate: sessions "
-            "(ceiling) or checks (ours) per second. CPU per check: user + system of that process (wait4) "
+            "(ceiling) or checks (ours) per second. Of ceiling: the median over the rounds of this row's "
+            "rate divided by the ceiling's in the same round. CPU per check: user + system of that process (wait4) "
             "divided by its sessions or checks. DNS CPU: what the loopback DNS server spent during that "
             "run (10 ms ticks; its cores are the same two). Peak RSS: the largest over the rounds.\n\n"
             + runner.table(["configuration", "median wall", "rate", "of ceiling", "CPU per check", "DNS CPU",
@@ -305,6 +313,9 @@ def main() -> int:
             if ok:
                 lat = {k: median([x.extra["latency_ms"][k] for x in ok]) for k in ("p50", "p90", "p99", "max")}
                 lat_rows.append([name, *[f"{lat[k]:.2f} ms" for k in ("p50", "p90", "p99", "max")]])
+        per_round = [[name, *[rate_cell(x.rate) if x.ok else "failed" for x in results[name]]] for name, _, _ in configs]
+        rep.add("Rates round by round (a round disturbed by others on the machine shows as a column of "
+                "low figures):\n\n" + runner.table(["configuration", *[f"round {i + 1}" for i in range(args.rounds)]], per_round))
         if lat_rows:
             rep.add("Session latency of the ceiling (medians over the rounds of each percentile):\n\n"
                     + runner.table(["configuration", "p50", "p90", "p99", "max"], lat_rows))
@@ -318,9 +329,11 @@ def main() -> int:
         # The peak RSS target covers every run of ours, the no-DNS one included.
         ours_all = [x for name in results if name.startswith("starttls-check") for x in results[name] if x.ok]
         rss = max((x.rss_kib for x in ours_all), default=0)
-        ratio = rate / ceiling_rate if ok and ceiling_rate else float("nan")
-        rep.target(f"checks per second, `{default.replace('starttls-check ', '')}` (median) ÷ ceiling (median)",
-                   f"{rate:.0f}/s ÷ {ceiling_rate:.0f}/s = {ratio * 100:.0f} %", "≥ 80 %",
+        ratios = paired(default)
+        ratio = median(ratios)
+        rep.target(f"checks per second, `{default.replace('starttls-check ', '')}`, ÷ the ceiling's in the same round (median over the rounds)",
+                   f"{ratio * 100:.0f} % (rounds: {', '.join(f'{r * 100:.0f}' for r in ratios)}); medians {rate:.0f}/s and {ceiling_rate:.0f}/s",
+                   "≥ 80 %",
                    None if ratio != ratio else ratio >= RATIO_TARGET)
         rep.target(f"client CPU per check, `{default.replace('starttls-check ', '')}` (median)", f"{cpu:.3f} ms",
                    f"≤ {CPU_TARGET_MS} ms", None if cpu != cpu else cpu <= CPU_TARGET_MS)
