@@ -204,7 +204,14 @@ fn line(raw: &[u8], first: bool) -> Result<Option<Target>, String> {
     }
     Target::from_str(text)
         .map(Some)
-        .map_err(|e| format!("'{}': {e}", escape(text.as_bytes())))
+        // The parser quotes the text it refuses: escape its message too.
+        .map_err(|e| {
+            format!(
+                "'{}': {}",
+                escape(text.as_bytes()),
+                escape(e.to_string().as_bytes())
+            )
+        })
 }
 
 /// The targets of a run, each once, in the order first given; `repeats` counts the others.

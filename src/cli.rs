@@ -23,6 +23,9 @@ Examples:
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check contoso.com --format json            for CI and monitoring
   starttls-check contoso.com --format markdown        for a ticket
+  starttls-check --targets-file customers.txt         one report per line: a table, then what needs action
+  starttls-check --targets-file all.txt --shard 3/8 --format jsonl   one of 8 survey jobs, JSON Lines
+  starttls-check --targets-file customers.txt --format html > starttls.html   a page to send
   starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
   starttls-check demo                                 no network: probes built-in local servers";
 
@@ -54,10 +57,6 @@ pub struct Cli {
     #[arg(value_name = "TARGET", required_unless_present = "targets_file")]
     pub(crate) targets: Vec<Target>,
 
-    /// Batch options.
-    #[command(flatten)]
-    pub(crate) batch: BatchArgs,
-
     /// Probe options.
     #[command(flatten)]
     pub(crate) probe: ProbeArgs,
@@ -65,6 +64,10 @@ pub struct Cli {
     /// Output options.
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+
+    /// Batch options (last: their help heading would hold every option after them).
+    #[command(flatten)]
+    pub(crate) batch: BatchArgs,
 }
 
 /// Subcommands.
@@ -213,7 +216,8 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout", allow_negative_numbers = true)]
     pub(crate) timeout: f64,
 
-    /// Seconds the whole run may take [default: 6 × --timeout].
+    /// Seconds the whole run may take [default: 6 × --timeout]; in a batch, each target's
+    /// lookups and each probe, from when it starts.
     #[arg(long, value_name = "SECS", value_parser = parse_secs, allow_negative_numbers = true)]
     pub(crate) deadline: Option<f64>,
 
@@ -238,8 +242,8 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, 64), allow_negative_numbers = true)]
     pub(crate) max_addresses: u16,
 
-    /// At most this many endpoints probed at once, one connection to an address and port at a
-    /// time; a probe may add a short check of the other TLS mode beside a connection that has
+    /// At most this many endpoints probed at once (over the whole run, batch too), one
+    /// connection to an address and port at a time; a probe may add a short check of the other TLS mode beside a connection that has
     /// not received a byte near its timeout.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_CONCURRENCY, value_parser = whole::<u16>(1, 256), allow_negative_numbers = true)]
     pub(crate) concurrency: u16,

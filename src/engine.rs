@@ -118,7 +118,14 @@ impl Shared<'_> {
         resolver: &R,
     ) -> Option<Observation> {
         let cell = live(&self.probes, ep.id());
-        let obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        let own = ep.clone();
+        let mut obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        // The probe may have been another job's: the address, port and host are the same
+        // (that is the endpoint's identity), but the domain whose MX led here, and its
+        // preference, are this job's own.
+        if let Some(o) = &mut obs {
+            o.endpoint = own;
+        }
         let _ = self.ticks.send(Tick::Done(n));
         let mut recent = self
             .recent

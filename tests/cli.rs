@@ -846,6 +846,18 @@ fn harness_guard_refuses_runs_that_could_leave_loopback() {
     for args in allowed {
         assert_eq!(hermetic_violation(&words(args)), None, "{args:?}");
     }
+    // A batch's file is read like the command line.
+    let file = write_temp(
+        "hermetic-targets.txt",
+        "# list\n127.0.0.1:25\n203.0.113.5 # off\n",
+    );
+    let f = file.to_string_lossy();
+    let got = hermetic_violation(&words(&["--targets-file", &f, "--resolver", "127.0.0.1"]));
+    assert!(
+        got.as_deref()
+            .is_some_and(|g| g.contains("target 203.0.113.5 in")),
+        "{got:?}"
+    );
 }
 
 #[test]

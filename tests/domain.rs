@@ -643,7 +643,7 @@ fn when_most_nodes_are_broken_the_healthy_one_is_still_the_reference() {
 }
 
 #[test]
-fn two_domains_sharing_an_mx_host_probe_it_once() {
+fn two_domains_sharing_an_mx_host_probe_it_once_and_each_gets_its_report() {
     let (servers, ports) = serve_group(vec![(healthy("mx.shared.test"), [127, 0, 0, 3], 0)]);
     let contoso = zone("contoso.test", "@ IN MX 10 mx.shared.test.");
     let fabrikam = zone("fabrikam.test", "@ IN MX 10 mx.shared.test.");
@@ -654,19 +654,19 @@ fn two_domains_sharing_an_mx_host_probe_it_once() {
         ("shared.test.", &shared),
     ]);
     let p = port_arg(ports[0]);
+    // Two targets are a batch: a report each, the shared endpoint in both.
     let r = probe_domain(&d, &["contoso.test", "fabrikam.test"], &["-p", &p]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert_absent(&r, "endpoints-inconsistent");
     let j = r.json();
-    assert_eq!(j["endpoints"].as_array().unwrap().len(), 1);
-    assert_eq!(j["mx"].as_array().unwrap().len(), 2);
-    assert!(
-        j["mx"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|m| m["verdict"] == "pass")
-    );
+    let reports = j["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    for (rep, domain) in reports.iter().zip(["contoso.test", "fabrikam.test"]) {
+        assert_eq!(rep["target"], domain);
+        assert_eq!(rep["verdict"], "pass", "{}", rep["headline"]);
+        assert_eq!(rep["endpoints"].as_array().unwrap().len(), 1);
+        assert_eq!(rep["endpoints"][0]["domain"], domain);
+        assert_eq!(rep["mx"].as_array().unwrap().len(), 1);
+    }
     assert_eq!(servers[0].connections(), 1);
 }
 
@@ -733,7 +733,6 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
         "contoso.test",
         "@ IN MX 10 mx\nmx IN A 127.0.0.2\nmx IN A 127.0.0.3",
     );
-    let typescript = write_temp("typescript", "");
     let json = write_temp("report.json", "");
     let port = ports[0].to_string();
     let resolver = d.resolver_arg();
@@ -751,15 +750,8 @@ fn progress_is_drawn_on_a_terminal_and_erased_before_the_report() {
         "--format",
         "json",
     ]);
-    let line = format!("{} > {}", shell_line(&binary), json.display());
-    let status = std::process::Command::new("script")
-        .args(["-qec", &line])
-        .arg(&typescript)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("util-linux script");
+    let (status, tty) = on_terminal(&binary, &json);
     assert_eq!(status.code(), Some(2), "the silent endpoint fails the run");
-    let tty = std::fs::read_to_string(&typescript).unwrap();
     assert!(
         tty.contains(
             "starttls-check: 1 of 2 endpoints done, waiting for mx.contoso.test [127.0.0.3]"

@@ -22,6 +22,8 @@ struct Sink<'a> {
     opts: RenderOptions,
     out: &'a mut dyn Write,
     invocation: String,
+    /// Targets to check.
+    total: usize,
     counts: Counts,
     rows: Vec<Option<Row>>,
     details: Vec<Option<String>>,
@@ -77,13 +79,14 @@ impl Sink<'_> {
             Format::Jsonl => return,
             Format::Json => {
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
-                Document::new(&reports, now, Some(self.invocation.clone())).render()
+                Document::new(&reports, now, Some(self.invocation.clone()), self.total).render()
             }
             Format::Human | Format::Markdown | Format::Html => {
                 let batch = Batch {
                     generated_at: now,
                     counts: self.counts,
                     rows: self.rows.drain(..).flatten().collect(),
+                    planned: self.total,
                 };
                 let details: Vec<String> = self.details.drain(..).flatten().collect();
                 match self.format {
@@ -95,6 +98,11 @@ impl Sink<'_> {
         };
         self.write(&text);
     }
+}
+
+/// `total` empty slots, or none when the format does not keep this.
+fn slots<T: Clone>(kept: bool, total: usize) -> Vec<Option<T>> {
+    if kept { vec![None; total] } else { Vec::new() }
 }
 
 /// The progress line of a batch: targets done, the rate, the time left.
@@ -144,8 +152,73 @@ fn notes(repeats: usize, shard: Option<(Shard, usize)>, kept: usize) -> Vec<Stri
     notes
 }
 
+impl<'a> Sink<'a> {
+    /// A sink for `total` targets that keeps only what `format` needs: JSON Lines keeps
+    /// nothing, so a survey of millions of targets holds only what is in flight.
+    fn new(format: Format, opts: RenderOptions, out: &'a mut dyn Write, total: usize) -> Self {
+        Sink {
+            format,
+            opts,
+            out,
+            invocation: super::check::invocation(std::env::args_os().skip(1)),
+            total,
+            counts: Counts::default(),
+            rows: slots(format != Format::Json && format != Format::Jsonl, total),
+            details: slots(format == Format::Human || format == Format::Markdown, total),
+            reports: slots(format == Format::Json, total),
+            closed: false,
+            failed: None,
+        }
+    }
+}
+
+/// Runs the jobs into `sink`, with the progress line; returns whether Ctrl-C ended the run.
+fn drive(
+    runtime: &tokio::runtime::Runtime,
+    settings: &crate::settings::Settings,
+    now: OffsetDateTime,
+    jobs: Vec<Vec<crate::target::Target>>,
+    sink: &mut Sink<'_>,
+) -> bool {
+    let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
+        .family(settings.routing.family);
+    let (started, total) = (Instant::now(), jobs.len());
+    let terminal = std::io::stderr().is_terminal() && super::terminal_escapes_work();
+    let mut bar = Progress::new(terminal);
+    let stop = tokio::sync::Notify::new();
+    let mut interrupted = false;
+    runtime.block_on(async {
+        let mut on_event = |event: Event<'_>| {
+            if let Event::Report { job, report } = event {
+                sink.take(job, report);
+                let done = sink.counts.total;
+                let elapsed = started.elapsed().as_secs_f64();
+                bar.show(&progress_text(done, total, elapsed), done < total);
+                if sink.closed {
+                    stop.notify_one();
+                }
+            }
+        };
+        let run = engine::run(settings, &resolver, now, jobs, &mut on_event);
+        // Ctrl-C ends a long survey with what is done written out, not lost; a handler
+        // that cannot be installed must not end the run at once.
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            () = run => {}
+            () = stop.notified() => {}
+            () = interrupt => interrupted = true,
+        }
+    });
+    bar.finish();
+    interrupted
+}
+
 /// Probes every target as a job of its own and writes the batch; returns the exit code: the
-/// worst verdict, fail > unknown > warn > pass.
+/// worst verdict, fail > unknown > warn > pass (at least unknown when Ctrl-C cut it short).
 pub fn run(
     runtime: &tokio::runtime::Runtime,
     mut targets: Targets,
@@ -161,50 +234,26 @@ pub fn run(
         report::emit(&mut stderr, &format!("starttls-check: {note}\n"))?;
     }
     let settings = args.settings(&targets.list)?;
-    let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
-        .family(settings.routing.family);
     let total = targets.list.len();
-    let started = Instant::now();
-    let now = OffsetDateTime::now_utc();
-    let mut sink = Sink {
-        format,
-        opts,
-        out,
-        invocation: super::check::invocation(std::env::args_os().skip(1)),
-        counts: Counts::default(),
-        rows: vec![None; total],
-        details: vec![None; total],
-        reports: vec![None; total],
-        closed: false,
-        failed: None,
-    };
-    let mut bar = Progress::new(stderr.is_terminal() && super::terminal_escapes_work());
+    let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
+    let mut sink = Sink::new(format, opts, out, total);
     let jobs = targets.list.into_iter().map(|t| vec![t]).collect();
-    let stop = tokio::sync::Notify::new();
-    runtime.block_on(async {
-        let mut on_event = |event: Event<'_>| {
-            if let Event::Report { job, report } = event {
-                sink.take(job, report);
-                let done = sink.counts.total;
-                let elapsed = started.elapsed().as_secs_f64();
-                bar.show(&progress_text(done, total, elapsed), done < total);
-                if sink.closed {
-                    stop.notify_one();
-                }
-            }
-        };
-        let run = engine::run(&settings, &resolver, now, jobs, &mut on_event);
-        tokio::select! {
-            () = run => {}
-            () = stop.notified() => {}
-        }
-    });
-    bar.finish();
+    let interrupted = drive(runtime, &settings, now, jobs, &mut sink);
     sink.finish(now);
     if let Some(e) = sink.failed {
         return Err(e.into());
     }
-    let verdict = sink.counts.verdict();
+    let mut verdict = sink.counts.verdict();
+    if interrupted {
+        // Not every target was checked: nothing short of a failure is conclusive.
+        verdict = verdict.max(crate::report::Verdict::Unknown);
+        let note = format!(
+            "starttls-check: interrupted: {} of {total} targets checked, the others not (exit {})\n",
+            sink.counts.total,
+            exit::for_verdict(verdict)
+        );
+        report::emit(&mut stderr, &note)?;
+    }
     if format == Format::Jsonl || (format != Format::Human && stderr.is_terminal()) {
         let secs = started.elapsed().as_secs_f64();
         let summary = format!(

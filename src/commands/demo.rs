@@ -401,6 +401,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         Format::Html => {
             let batch = report::batch::Batch {
                 generated_at: now,
+                planned: rows.len(),
                 counts,
                 rows,
             };

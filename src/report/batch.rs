@@ -159,6 +159,21 @@ pub struct Batch {
     pub counts: Counts,
     /// One row per target, in the order the targets were given.
     pub rows: Vec<Row>,
+    /// The targets the run was to check: more than the rows when Ctrl-C cut it short.
+    pub planned: usize,
+}
+
+impl Batch {
+    /// `Interrupted: 340 of 1000 targets were checked; …`, when the run was cut short.
+    pub fn interrupted(&self) -> Option<String> {
+        (self.planned > self.rows.len()).then(|| {
+            format!(
+                "Interrupted: {} of {} targets were checked; the others are not in this report.",
+                self.rows.len(),
+                self.planned
+            )
+        })
+    }
 }
 
 impl Batch {
@@ -174,6 +189,7 @@ impl Batch {
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
             counts,
             rows: vec![Row::of(report)],
+            planned: 1,
         }
     }
 }
@@ -191,6 +207,11 @@ pub struct Document<'a> {
     pub verdict: Verdict,
     /// Targets by verdict.
     pub counts: Counts,
+    /// The targets the run was to check (more than `counts.total` when interrupted).
+    pub targets: usize,
+    /// Ctrl-C ended the run before every target was checked: the verdict is at least
+    /// `unknown`, and the reports are those that were complete.
+    pub interrupted: bool,
     /// The command line as run, quoted for a POSIX shell.
     pub invocation: Option<String>,
     /// One report per target, as `--format json` writes it for one target.
@@ -203,11 +224,13 @@ impl<'a> Document<'a> {
         reports: &'a [Box<Report>],
         now: OffsetDateTime,
         invocation: Option<String>,
+        targets: usize,
     ) -> Self {
         let mut counts = Counts::default();
         for r in reports {
             counts.add(r.verdict);
         }
+        let interrupted = reports.len() < targets;
         Document {
             schema_version: 1,
             tool: Tool {
@@ -215,8 +238,14 @@ impl<'a> Document<'a> {
                 version: env!("CARGO_PKG_VERSION").into(),
             },
             generated_at: rfc3339(now),
-            verdict: counts.verdict(),
+            verdict: if interrupted {
+                counts.verdict().max(Verdict::Unknown)
+            } else {
+                counts.verdict()
+            },
             counts,
+            targets,
+            interrupted,
             invocation,
             reports,
         }

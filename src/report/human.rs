@@ -482,12 +482,14 @@ pub fn render_batch(
         }
     }
     let verdict = batch.counts.verdict();
+    if let Some(note) = batch.interrupted() {
+        let _ = write!(out, "\n{note}");
+    }
     let _ = writeln!(
         out,
-        "\n{} — worst {} (exit {})",
+        "\n{} — worst {}",
         batch.counts.line(),
         paint(verdict.label(), verdict_style(verdict), opts.color),
-        crate::exit::for_verdict(verdict)
     );
     if opts.tool_line {
         let _ = writeln!(

@@ -298,6 +298,9 @@ pub fn render_batch(batch: &super::batch::Batch, details: &[String]) -> String {
             r.verdict.label()
         );
     }
+    if let Some(note) = batch.interrupted() {
+        let _ = writeln!(out, "\n**{note}**");
+    }
     for text in details {
         let _ = write!(out, "\n{text}");
     }

@@ -540,3 +540,99 @@ fn human_folds_healthy_endpoints_and_puts_what_needs_action_first() {
         "-v shows every endpoint in full:\n{text}"
     );
 }
+
+/// A batch of three: contoso.com (fails: the domain report), a passing target without
+/// certificate trouble, and one that could not be checked.
+fn batch() -> super::batch::Batch {
+    use super::batch::{Batch, Counts, Row};
+    let mut pass = report();
+    pass.target = "fabrikam.com".into();
+    pass.verdict = Verdict::Pass;
+    pass.findings.retain(|f| f.severity == Severity::Info);
+    pass.findings.insert(
+        0,
+        Finding {
+            code: Code::StarttlsOk,
+            severity: Severity::Info,
+            endpoint: "all 1 endpoints".into(),
+            endpoints: vec![],
+            summary: "STARTTLS works: TLS 1.3".into(),
+            evidence: vec![],
+            fix: text_fix(""),
+        },
+    );
+    if let Some(c) = pass.endpoints[0].certificate.as_mut() {
+        c.days_left = 212;
+    }
+    let mut unknown = report();
+    unknown.target = "[mx.northwind.example]:587".into();
+    unknown.verdict = Verdict::Unknown;
+    unknown.endpoints.clear();
+    unknown.findings = vec![Finding {
+        code: Code::DnsLookupFailed,
+        severity: Severity::Warn,
+        endpoint: "mx.northwind.example".into(),
+        endpoints: vec![],
+        summary: "the resolver failed: no answer within 10s".into(),
+        evidence: vec![],
+        fix: text_fix("Check the resolver."),
+    }];
+    let reports = [domain_report(), pass, unknown];
+    let mut counts = Counts::default();
+    for r in &reports {
+        counts.add(r.verdict);
+    }
+    Batch {
+        generated_at: time::macros::datetime!(2026-11-22 12:00 UTC),
+        counts,
+        rows: reports.iter().map(Row::of).collect(),
+        planned: 3,
+    }
+}
+
+#[test]
+fn batch_human_snapshot() {
+    let b = batch();
+    let details = vec![
+        "FAIL contoso.com: (its report)\n".to_string(),
+        "UNKNOWN …\n".into(),
+    ];
+    insta::assert_snapshot!(super::human::render_batch(
+        &b,
+        &details,
+        RenderOptions::default()
+    ));
+}
+
+#[test]
+fn batch_markdown_snapshot() {
+    let b = batch();
+    insta::assert_snapshot!(super::markdown::render_batch(&b, &[]));
+}
+
+#[test]
+fn a_batch_row_leads_with_the_finding_that_decides_the_verdict() {
+    let b = batch();
+    let codes: Vec<Option<Code>> = b
+        .rows
+        .iter()
+        .map(|r| r.primary.as_ref().map(|p| p.code))
+        .collect();
+    assert_eq!(codes[0], Some(b.rows[0].attention[0].code));
+    assert_eq!(b.rows[0].primary.as_ref().unwrap().severity, Severity::Fail);
+    assert_eq!(codes[1], Some(Code::StarttlsOk));
+    assert_eq!(b.rows[2].days_left, None, "no endpoint, no certificate");
+    assert_eq!(b.rows[1].days_left, Some(212));
+    assert_eq!(codes[2], Some(Code::DnsLookupFailed));
+    assert!(b.rows[1].attention.is_empty());
+    assert_eq!(b.counts.verdict(), Verdict::Fail);
+}
+
+#[test]
+fn an_interrupted_batch_says_how_many_were_checked() {
+    let mut b = batch();
+    b.planned = 10;
+    let note = "Interrupted: 3 of 10 targets were checked; the others are not in this report.";
+    assert!(super::human::render_batch(&b, &[], RenderOptions::default()).contains(note));
+    assert!(super::markdown::render_batch(&b, &[]).contains(&format!("**{note}**")));
+}

@@ -246,6 +246,22 @@ pub fn shell_line(c: &Command) -> String {
         .join(" ")
 }
 
+/// Runs `c` (from [`command`]) with a pseudo-terminal for stdin and stderr, stdout going to
+/// the file `stdout_to`; returns its exit status and what the terminal showed. util-linux
+/// `script` makes the terminal (bsdutils is essential on Debian).
+#[track_caller]
+pub fn on_terminal(c: &Command, stdout_to: &std::path::Path) -> (std::process::ExitStatus, String) {
+    let typescript = write_temp("typescript", "");
+    let line = format!("{} > {}", shell_line(c), stdout_to.display());
+    let status = std::process::Command::new("script")
+        .args(["-qec", &line])
+        .arg(&typescript)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("util-linux script");
+    (status, std::fs::read_to_string(&typescript).unwrap())
+}
+
 /// The guard: panics, naming the command line, when `c` could send anything outside loopback
 /// (see [`hermetic_violation`]).
 #[track_caller]
@@ -297,6 +313,18 @@ pub fn hermetic_violation(args: &[String]) -> Option<String> {
                 let v = value().unwrap_or_default();
                 if let Some(ip) = resolve_ip(v).filter(|ip| !ip.is_loopback()) {
                     return Some(format!("--resolve {v}: {ip} is not a loopback address"));
+                }
+            }
+            // A batch's targets are checked as if they were on the command line (a file
+            // read from stdin is the test's own business).
+            "--targets-file" => {
+                let v = value().unwrap_or_default();
+                let text = std::fs::read_to_string(v).unwrap_or_default();
+                let line = |l: &str| l.split('#').next().unwrap_or_default().trim().to_string();
+                for t in text.lines().map(line) {
+                    if let Some(ip) = target_ip(&t).filter(|ip| !ip.is_loopback()) {
+                        return Some(format!("target {t} in {v}: {ip} is not a loopback address"));
+                    }
                 }
             }
             // Names, never connected to, though an EHLO name may be an address literal;
