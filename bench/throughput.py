@@ -164,7 +164,8 @@ def ceiling_check(code: int, out: str, err: str) -> Optional[str]:
 def timed(sp: runner.Spawner, argv: list[str], tag: str, check, timeout_s: int) -> tuple[Run, str, str]:
     raw, wall, cpu, rss, out, err = sp.run(argv, tag, timeout_s)
     code = os.waitstatus_to_exitcode(raw)
-    stdout, stderr = runner.read(out, 64 << 20), runner.read(err)
+    # All of it: 1000 reports are about 7 MB of JSON Lines, 10000 about 70 MB.
+    stdout, stderr = runner.read(out, os.path.getsize(out) + 1), runner.read(err)
     why = f"killed by signal {-code}" if code < 0 else check(code, stdout, stderr)
     if why:
         keep = os.path.join(sp.workdir, f"failed-{tag}")
@@ -250,7 +251,9 @@ def main() -> int:
         configs: list[tuple[str, list[str], object]] = [
             ("ceiling: STARTTLS", ceiling_argv, ceiling_check),
             *[o for o, c in zip(ours, concurrencies) if c == judged],
-            (no_dns, ["/bin/sh", no_dns_script], jsonl_check(dns.host_names)),
+            # Every report repeats the command line (`invocation`), here 2 words per target:
+            # 46 KB a report at 1000 targets, quadratic in all; beyond 2000 left out.
+            *([(no_dns, ["/bin/sh", no_dns_script], jsonl_check(dns.host_names))] if args.targets <= 2000 else []),
             ("context: implicit TLS", implicit_argv, ceiling_check),
             *[o for o, c in zip(ours, concurrencies) if c != judged],
         ]
@@ -353,8 +356,9 @@ def main() -> int:
         commands = [dns.command.replace(args.workdir, "$WORK"), runner.shell(ceiling_argv), runner.shell(implicit_argv)]
         commands += [runner.shell(ours_argv(c)).replace(args.workdir, "$WORK") for c in concurrencies]
         first = " ".join(resolve[:2])
-        commands.append(runner.shell(no_dns_argv).replace(args.workdir, "$WORK")
-                        .replace(runner.shell(resolve), f"{first} … (one --resolve per MX host)"))
+        if args.targets <= 2000:
+            commands.append(runner.shell(no_dns_argv).replace(args.workdir, "$WORK")
+                            .replace(runner.shell(resolve), f"{first} … (one --resolve per MX host)"))
         rep.add("Commands ($WORK: the work directory; the DNS server's port varies):\n\n```\n"
                 + "\n".join(commands) + "\n```")
         rep.add(f"DNS server at the end: {dns.stop()}. Load average at the end: "
