@@ -80,9 +80,9 @@ pub fn key(target: &Target) -> String {
 }
 
 impl Shard {
-    /// Whether this shard holds `target`.
-    pub fn holds(&self, target: &Target) -> bool {
-        fnv1a64(key(target).as_bytes()) % self.count == self.index - 1
+    /// Whether this shard holds the target whose [`key`] is `key`.
+    pub fn holds(&self, key: &str) -> bool {
+        fnv1a64(key.as_bytes()) % self.count == self.index - 1
     }
 }
 
@@ -99,12 +99,20 @@ pub struct BadLine {
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
     /// Reading it failed.
-    #[error("cannot read the targets file {name}: {source}")]
+    #[error("cannot read the targets file {name}")]
     Read {
         /// The file as given.
         name: String,
         /// The cause.
         source: std::io::Error,
+    },
+    /// Not a list of targets at all.
+    #[error("the targets file {name} is not a list of targets: {why}")]
+    NotText {
+        /// The file as given.
+        name: String,
+        /// Why.
+        why: String,
     },
     /// Lines that are no target.
     #[error("{}", bad_lines(.name, .lines, *.total))]
@@ -133,11 +141,20 @@ fn bad_lines(name: &str, lines: &[BadLine], total: usize) -> String {
     s
 }
 
-/// The targets of a file's text, in order: one per line; `#` starts a comment; blank lines,
-/// a UTF-8 byte-order mark and Windows line ends are ignored.
-pub fn parse(name: &str, reader: impl Read) -> Result<Vec<Target>, ListError> {
+/// Longest line skipped before the input is judged not to be a list of targets.
+const MAX_SKIP: usize = 1 << 20;
+
+/// Reads the targets of a list, in order, handing each to `each` as it is read (so a shard
+/// keeps only its own): one per line; `#` starts a comment; blank lines, a UTF-8 byte-order
+/// mark and Windows line ends are ignored. Every bad line is counted and the first
+/// [`MAX_NAMED`] named.
+pub fn parse(name: &str, reader: impl Read, mut each: impl FnMut(Target)) -> Result<(), ListError> {
     let mut reader = std::io::BufReader::new(reader);
-    let (mut targets, mut bad, mut total) = (Vec::new(), Vec::new(), 0);
+    let read_error = |source| ListError::Read {
+        name: name.to_string(),
+        source,
+    };
+    let (mut bad, mut total) = (Vec::new(), 0);
     let mut buf = Vec::new();
     let mut n = 0;
     loop {
@@ -145,24 +162,30 @@ pub fn parse(name: &str, reader: impl Read) -> Result<Vec<Target>, ListError> {
         let read = (&mut reader)
             .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)
-            .map_err(|source| ListError::Read {
-                name: name.to_string(),
-                source,
-            })?;
+            .map_err(read_error)?;
         if read == 0 {
             break;
         }
         n += 1;
+        if n == 1 && (buf.starts_with(b"\xff\xfe") || buf.starts_with(b"\xfe\xff")) {
+            return Err(ListError::NotText {
+                name: name.to_string(),
+                why: "it is UTF-16 text (as Windows PowerShell's Out-File writes it): save it as UTF-8".into(),
+            });
+        }
         let outcome = if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') {
-            // Skip the rest of the overlong line.
-            let mut rest = Vec::new();
-            let _ = reader.read_until(b'\n', &mut rest);
+            if !skip_line(&mut reader).map_err(read_error)? {
+                return Err(ListError::NotText {
+                    name: name.to_string(),
+                    why: format!("line {n} runs on for more than 1 MiB"),
+                });
+            }
             Err(format!("longer than {MAX_LINE} bytes"))
         } else {
             line(&buf, n == 1)
         };
         match outcome {
-            Ok(Some(t)) => targets.push(t),
+            Ok(Some(t)) => each(t),
             Ok(None) => {}
             Err(reason) => {
                 total += 1;
@@ -179,7 +202,33 @@ pub fn parse(name: &str, reader: impl Read) -> Result<Vec<Target>, ListError> {
             total,
         });
     }
-    Ok(targets)
+    Ok(())
+}
+
+/// Skips the rest of a line without keeping it; `false` when no line end came within
+/// [`MAX_SKIP`] bytes (`/dev/zero`, a binary file).
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
+    let mut skipped = 0;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(true);
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(true);
+            }
+            None => {
+                let len = chunk.len();
+                reader.consume(len);
+                skipped += len;
+                if skipped > MAX_SKIP {
+                    return Ok(false);
+                }
+            }
+        }
+    }
 }
 
 /// One line: a target, nothing (blank or a comment), or why not.
@@ -214,35 +263,46 @@ fn line(raw: &[u8], first: bool) -> Result<Option<Target>, String> {
         })
 }
 
-/// The targets of a run, each once, in the order first given; `repeats` counts the others.
+/// The targets of a run (of its shard, with `--shard`), each once, in the order first given.
 #[derive(Debug, Default)]
 pub struct Targets {
-    /// The distinct targets.
+    /// The distinct targets of the shard.
     pub list: Vec<Target>,
-    /// How many were given again (and are checked once).
+    /// How many of the shard's were given again (and are checked once).
     pub repeats: usize,
+    /// How many targets were given in all, every shard and every repeat counted.
+    pub given: usize,
+    shard: Option<Shard>,
+    seen: HashSet<String>,
 }
 
 impl Targets {
-    /// `given` without repeats (by [`key`]).
-    pub fn distinct(given: impl IntoIterator<Item = Target>) -> Self {
-        let mut seen = HashSet::new();
-        let mut out = Targets::default();
-        for t in given {
-            if seen.insert(key(&t)) {
-                out.list.push(t);
-            } else {
-                out.repeats += 1;
-            }
+    /// No targets yet; `shard` keeps only its own.
+    pub fn new(shard: Option<Shard>) -> Self {
+        Targets {
+            shard,
+            ..Targets::default()
         }
-        out
     }
 
-    /// Keeps the targets of `shard`; returns how many were given in all.
-    pub fn keep_shard(&mut self, shard: Shard) -> usize {
-        let before = self.list.len();
-        self.list.retain(|t| shard.holds(t));
-        before
+    /// Adds `t`, unless another shard holds it or it was given before (by [`key`]; a
+    /// repeat always falls in the same shard, so each shard finds its own repeats).
+    pub fn add(&mut self, t: Target) {
+        self.given += 1;
+        let k = key(&t);
+        if self.shard.is_some_and(|s| !s.holds(&k)) {
+            return;
+        }
+        if self.seen.insert(k) {
+            self.list.push(t);
+        } else {
+            self.repeats += 1;
+        }
+    }
+
+    /// The shard kept, if any.
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
     }
 }
 
@@ -253,7 +313,9 @@ mod tests {
     use super::*;
 
     fn parsed(text: &str) -> Result<Vec<String>, ListError> {
-        parse("targets.txt", text.as_bytes()).map(|v| v.iter().map(ToString::to_string).collect())
+        let mut v = Vec::new();
+        parse("targets.txt", text.as_bytes(), |t| v.push(t.to_string()))?;
+        Ok(v)
     }
 
     #[test]
@@ -294,7 +356,7 @@ mod tests {
         let mut text = "a.example\n".to_string().into_bytes();
         text.extend(std::iter::repeat_n(b'x', 5000));
         text.extend(b"\nb\xffc.example\nc.example\n");
-        let e = parse("f", &text[..]).unwrap_err();
+        let e = parse("f", &text[..], |_| {}).unwrap_err();
         let ListError::BadLines { lines, total, .. } = e else {
             panic!("{e}")
         };
@@ -321,16 +383,17 @@ mod tests {
     #[test]
     fn repeats_are_checked_once_in_first_order() {
         let t = |s: &str| Target::from_str(s).unwrap();
-        let d = Targets::distinct(
-            [
-                "contoso.com",
-                "b.example",
-                "CONTOSO.com",
-                "x@contoso.com",
-                "[contoso.com]",
-            ]
-            .map(t),
-        );
+        let mut d = Targets::new(None);
+        for s in [
+            "contoso.com",
+            "b.example",
+            "CONTOSO.com",
+            "x@contoso.com",
+            "[contoso.com]",
+        ] {
+            d.add(t(s));
+        }
+        assert_eq!(d.given, 5);
         let names: Vec<String> = d.list.iter().map(ToString::to_string).collect();
         assert_eq!(names, ["contoso.com", "b.example", "[contoso.com]"]);
         assert_eq!(d.repeats, 2);
@@ -354,11 +417,13 @@ mod tests {
             let mut sizes = Vec::new();
             for i in 1..=n {
                 let shard = Shard { index: i, count: n };
-                let mut mine = Targets {
-                    list: targets.clone(),
-                    repeats: 0,
-                };
-                assert_eq!(mine.keep_shard(shard), 1000);
+                let mut mine = Targets::new(Some(shard));
+                // Each target twice: a repeat falls in the same shard and is dropped there.
+                for t in targets.iter().chain(&targets) {
+                    mine.add(t.clone());
+                }
+                assert_eq!(mine.given, 2000);
+                assert_eq!(mine.repeats, mine.list.len());
                 sizes.push(mine.list.len());
                 for t in &mine.list {
                     let k = targets.iter().position(|x| x == t).unwrap();
@@ -395,13 +460,35 @@ mod tests {
 
     #[test]
     fn the_shard_of_a_target_is_its_documented_hash() {
-        // What the README's worked example computes by hand.
-        let t = Target::from_str("Contoso.com").unwrap();
-        assert_eq!(key(&t), "contoso.com");
-        let h = fnv1a64(b"contoso.com");
-        for n in [2, 3, 8] {
-            let i = h % n + 1;
-            assert!(Shard { index: i, count: n }.holds(&t));
+        // The README's worked example: contoso.com is in shard 4 of 8, however it is written.
+        for written in ["contoso.com", "Contoso.com.", "user@CONTOSO.com"] {
+            let t = Target::from_str(written).unwrap();
+            assert_eq!(key(&t), "contoso.com");
+            let mut mine = Targets::new(Some(Shard { index: 4, count: 8 }));
+            mine.add(t);
+            assert_eq!(mine.list.len(), 1, "{written}");
         }
+        assert_eq!(fnv1a64(b"contoso.com") % 8 + 1, 4);
+        let t = Target::from_str("[Mail.Contoso.com]:587").unwrap();
+        assert_eq!(key(&t), "[mail.contoso.com]:587");
+    }
+
+    #[test]
+    fn a_line_that_runs_on_is_skipped_without_being_kept_and_utf16_is_named() {
+        // /dev/zero as a list: no line end within 1 MiB stops the reading at once.
+        let zeros = std::io::repeat(0).take(64 << 20);
+        let e = parse("/dev/zero", zeros, |_| {}).unwrap_err().to_string();
+        assert!(e.contains("line 1 runs on for more than 1 MiB"), "{e}");
+        let utf16: Vec<u8> = "\u{feff}contoso.com\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let e = parse("list.txt", &utf16[..], |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("UTF-16 text") && e.contains("save it as UTF-8"),
+            "{e}"
+        );
     }
 }

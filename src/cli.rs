@@ -23,9 +23,9 @@ Examples:
   starttls-check 203.0.113.5 --expect-name mail.contoso.com
   starttls-check contoso.com --format json            for CI and monitoring
   starttls-check contoso.com --format markdown        for a ticket
-  starttls-check --targets-file customers.txt         one report per line: a table, then what needs action
-  starttls-check --targets-file all.txt --shard 3/8 --format jsonl   one of 8 survey jobs, JSON Lines
-  starttls-check --targets-file customers.txt --format html > starttls.html   a page to send
+  starttls-check --targets-file customers.txt         a report per target: a table, then details
+  starttls-check --targets-file all.txt --shard 3/8   one of 8 survey jobs (add --format jsonl)
+  starttls-check --targets-file customers.txt --format html    a page to send
   starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
   starttls-check demo                                 no network: probes built-in local servers";
 
@@ -303,11 +303,11 @@ pub(crate) struct BatchArgs {
     /// Every target gets its own report; a target given twice is checked once; a line that
     /// is no target stops the run before anything is probed.
     #[arg(long, value_name = "FILE")]
-    pub(crate) targets_file: Option<String>,
+    pub(crate) targets_file: Option<PathBuf>,
 
-    /// Check only shard I of N (1-based): the targets whose FNV-1a 64 hash of the target,
-    /// in lower case, is I-1 modulo N. N jobs with 1/N … N/N check every target exactly
-    /// once, e.g. as a Kubernetes Indexed Job or under GNU parallel.
+    /// Check only shard I of N (1-based): the targets whose FNV-1a 64 hash, of the target
+    /// as its report names it (`target`) in lower case, is I-1 modulo N. N jobs with 1/N …
+    /// N/N check every target exactly once, e.g. as a Kubernetes Indexed Job.
     #[arg(long, value_name = "I/N")]
     pub(crate) shard: Option<crate::batch::Shard>,
 }
@@ -601,35 +601,7 @@ impl ProbeArgs {
 /// space-separated); words that are no target are left out, and the demo has none. Option
 /// values are skipped by what the option takes, as clap would read them.
 pub(crate) fn targets_in(words: &[String]) -> String {
-    use clap::CommandFactory;
-    let cli = Cli::command();
-    // `--dnsbl[=ZONE]` takes its value only after `=`: the next word is a target.
-    let takes_value = |a: &clap::Arg| a.get_action().takes_values() && !a.is_require_equals_set();
-    let long = |name: &str| cli.get_arguments().find(|a| a.get_long() == Some(name));
-    let short = |c: char| cli.get_arguments().find(|a| a.get_short() == Some(c));
-    let mut positional = Vec::new();
-    let mut rest = words.iter();
-    while let Some(word) = rest.next() {
-        if word == "--" {
-            positional.extend(rest.by_ref());
-        } else if let Some(name) = word.strip_prefix("--") {
-            if !name.contains('=') && long(name).is_some_and(takes_value) {
-                rest.next();
-            }
-        } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) {
-            // `-4v`, `-p25`, `-p 25`: the first short option that takes a value takes the
-            // rest of the word, or the next word when nothing follows it.
-            if let Some((at, c)) = cluster
-                .char_indices()
-                .find(|&(_, c)| short(c).is_some_and(takes_value))
-                && at + c.len_utf8() == cluster.len()
-            {
-                rest.next();
-            }
-        } else {
-            positional.push(word);
-        }
-    }
+    let (_, positional) = split_words(words);
     // A subcommand's words are no targets: the demo has none, and explain's text is text.
     if positional
         .first()
@@ -643,6 +615,45 @@ pub(crate) fn targets_in(words: &[String]) -> String {
         .map(|t| t.to_string())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The words of a command line, as clap reads them, in two lists: each option with its
+/// value (one word or two), and the positional words.
+pub(crate) fn split_words(words: &[String]) -> (Vec<Vec<&String>>, Vec<&String>) {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    // `--dnsbl[=ZONE]` takes its value only after `=`: the next word is a target.
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values() && !a.is_require_equals_set();
+    let long = |name: &str| cli.get_arguments().find(|a| a.get_long() == Some(name));
+    let short = |c: char| cli.get_arguments().find(|a| a.get_short() == Some(c));
+    let (mut options, mut positional) = (Vec::new(), Vec::new());
+    let mut rest = words.iter();
+    while let Some(word) = rest.next() {
+        let mut option = vec![word];
+        if word == "--" {
+            positional.extend(rest.by_ref());
+            continue;
+        } else if let Some(name) = word.strip_prefix("--") {
+            if !name.contains('=') && long(name).is_some_and(takes_value) {
+                option.extend(rest.next());
+            }
+        } else if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) {
+            // `-4v`, `-p25`, `-p 25`: the first short option that takes a value takes the
+            // rest of the word, or the next word when nothing follows it.
+            if let Some((at, c)) = cluster
+                .char_indices()
+                .find(|&(_, c)| short(c).is_some_and(takes_value))
+                && at + c.len_utf8() == cluster.len()
+            {
+                option.extend(rest.next());
+            }
+        } else {
+            positional.push(word);
+            continue;
+        }
+        options.push(option);
+    }
+    (options, positional)
 }
 
 /// This machine's host name as the system gives it (gethostname(2) on Unix, the computer's

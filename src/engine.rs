@@ -2,9 +2,9 @@
 //! per-address rules, diagnoses each job and assembles its report, and hands each report over
 //! as soon as its last endpoint is done.
 //!
-//! A job is what one report covers. `check` makes one job of all its targets (one merged
-//! report); batch mode will make one job per target. An endpoint that several jobs share (an
-//! MX host two domains name) is probed once, and its observation serves every job.
+//! A job is what one report covers: one target (batch mode makes one job per target). An
+//! endpoint that several jobs share (an MX host two domains name) is probed once while it
+//! is in use or among the last [`KEEP_RECENT`] probed, and its observation serves every job.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -79,6 +79,8 @@ struct Shared<'a> {
     blocklists: Mutex<crate::dns::dnsbl::Cache>,
     ticks: mpsc::UnboundedSender<Tick>,
     numbered: AtomicU64,
+    lookups: Semaphore,
+    started: Instant,
 }
 
 /// A map of weak entries: the live value for `key`, or a new one; dead entries are swept
@@ -119,7 +121,14 @@ impl Shared<'_> {
     ) -> Option<Observation> {
         let cell = live(&self.probes, ep.id());
         let own = ep.clone();
-        let mut obs = cell.get_or_init(|| self.probe(ep, resolver)).await.clone();
+        let mut probed_here = false;
+        let mut obs = cell
+            .get_or_init(|| {
+                probed_here = true;
+                self.probe(ep, resolver)
+            })
+            .await
+            .clone();
         // The probe may have been another job's: the address, port and host are the same
         // (that is the endpoint's identity), but the domain whose MX led here, and its
         // preference, are this job's own.
@@ -127,14 +136,16 @@ impl Shared<'_> {
             o.endpoint = own;
         }
         let _ = self.ticks.send(Tick::Done(n));
-        let mut recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if recent.len() == KEEP_RECENT {
-            recent.pop_front();
+        if probed_here {
+            let mut recent = self
+                .recent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if recent.len() == KEEP_RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(cell);
         }
-        recent.push_back(cell);
         obs
     }
 
@@ -176,8 +187,13 @@ impl Shared<'_> {
         described: &str,
         now: OffsetDateTime,
     ) -> Report {
-        let deadline = self.deadline_from_now();
-        let routes = route::resolve(&targets, &self.settings.routing, resolver, deadline).await;
+        let routes = {
+            // Lookups have a limit of their own, so that many jobs can wait for their probes
+            // without as many lookups at once.
+            let _lookup = self.lookups.acquire().await;
+            let deadline = self.deadline_from_now();
+            route::resolve(&targets, &self.settings.routing, resolver, deadline).await
+        };
         let endpoints = route::endpoints(&routes, self.settings.implicit_tls);
         let first = self
             .numbered
@@ -192,8 +208,43 @@ impl Shared<'_> {
         )
         .await;
         let observed = observed.into_iter().flatten().collect();
-        diagnose_job(&targets, &routes, observed, self.settings, described, now)
+        // A batch runs for hours: each report is judged at the time it is made.
+        let now = match self.run_deadline {
+            Some(_) => now,
+            None => now + self.started.elapsed(),
+        };
+        // A bug in a rule must cost this target's report, not every report of a survey.
+        let diagnosed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            diagnose_job(&targets, &routes, observed, self.settings, described, now)
+        }));
+        diagnosed.unwrap_or_else(|panic| failed_report(&targets, panic.as_ref(), now))
     }
+}
+
+/// The report of a job whose diagnosis panicked: nothing could be judged, and the headline
+/// says why, so that the user can report it.
+fn failed_report(
+    targets: &[Target],
+    panic: &(dyn std::any::Any + Send),
+    now: OffsetDateTime,
+) -> Report {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let target = targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut report = Report::new(target.clone(), Vec::new(), Vec::new(), Vec::new(), now);
+    report.headline = format!(
+        "UNKNOWN {target}: starttls-check failed while judging this target (a bug; please \
+         report it): {}",
+        crate::smtp::escape(message.as_bytes())
+    );
+    report
 }
 
 /// The endpoints planned and not yet done, for the progress events.
@@ -255,10 +306,13 @@ pub async fn run<R: Resolver>(
         blocklists: Mutex::default(),
         ticks,
         numbered: AtomicU64::new(0),
+        lookups: Semaphore::new(settings.concurrency.max(1) * 4),
+        started: Instant::now(),
     };
-    // Enough jobs under way that their lookups keep every probe slot busy, few enough that
-    // a list of a million targets is not a million futures.
-    let in_flight = settings.concurrency.max(1) * 4;
+    // Enough jobs under way that the probe slots stay busy while many of them wait for an
+    // address another job holds (a provider's MX hosts share a few addresses), few enough
+    // that a list of a million targets is not a million futures.
+    let in_flight = settings.concurrency.max(1) * 16;
     let shared = &shared;
     let described = described.as_str();
     let mut reports =
@@ -438,5 +492,77 @@ mod tests {
             1,
             "the MX host both domains name is probed once"
         );
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::dns::StaticResolver;
+    use crate::report::Verdict;
+    use crate::scripted::{Ca, LeafSpec, Scenario, ScriptedServer};
+    use crate::target::Host;
+    use crate::tls::TrustStore;
+
+    /// More jobs than the window and the lookup limit hold, on few addresses: every job is
+    /// reported exactly once, and every name is its own endpoint, probed once.
+    #[tokio::test]
+    async fn a_long_batch_reports_every_job_once() {
+        let now = OffsetDateTime::now_utc();
+        let root = Ca::root("Engine Batch Root", now).unwrap();
+        let mut leaf_spec = LeafSpec::valid_for("mx.batch.test", now, 90);
+        leaf_spec.names = vec!["*.batch.test".into()];
+        let leaf = root.leaf(&leaf_spec).unwrap();
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let server = ScriptedServer::start(Scenario::postfix("mx.batch.test", &leaf), loopback, 0)
+            .await
+            .unwrap();
+        let mut resolver = StaticResolver::default();
+        let n = 150;
+        let jobs: Vec<Vec<Target>> = (0..n)
+            .map(|i| {
+                let name = format!("h{i:03}.batch.test");
+                resolver.hosts.insert(name.clone(), vec![loopback]);
+                vec![Target {
+                    host: Host::Name(name),
+                    port: None,
+                    bracketed: true,
+                }]
+            })
+            .collect();
+        let mut settings = Settings::with_defaults(
+            vec![server.addr.port()],
+            TrustStore::from_certs([root.der()], None),
+        );
+        // A window of 32 jobs and 8 lookups at once: 150 jobs cross both many times.
+        settings.concurrency = 2;
+        let mut seen = vec![0u32; n];
+        run(&settings, &resolver, now, jobs, &mut |e| {
+            if let Event::Report { job, report } = e {
+                seen[job] += 1;
+                assert_eq!(report.verdict, Verdict::Pass, "{}", report.headline);
+                assert_eq!(report.target, format!("[h{job:03}.batch.test]"));
+            }
+        })
+        .await;
+        assert!(seen.iter().all(|&c| c == 1), "{seen:?}");
+        assert_eq!(server.connections(), n, "one connection per name");
+    }
+
+    #[test]
+    fn the_weak_maps_sweep_what_nobody_uses() {
+        let map: std::sync::Mutex<HashMap<u32, Weak<()>>> = std::sync::Mutex::default();
+        let held: Vec<Arc<()>> = (0..10).map(|k| live(&map, k)).collect();
+        for k in 10..5000 {
+            drop(live(&map, k));
+        }
+        let len = map.lock().unwrap().len();
+        assert!(len < 2100, "dead entries are swept: {len}");
+        // A live entry is found again, not replaced.
+        assert!(Arc::ptr_eq(&live(&map, 3), &held[3]));
     }
 }

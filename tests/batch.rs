@@ -169,11 +169,16 @@ fn a_targets_file_gives_one_json_line_per_target_and_the_worst_exit_code() {
     for rep in &reports {
         assert_eq!(rep["schema_version"], 1);
         assert_eq!(rep["endpoints"].as_array().unwrap().len(), 1);
+        // The command that checks this target alone, without the list's name.
+        let inv = rep["invocation"].as_str().unwrap();
+        let target = rep["target"].as_str().unwrap();
         assert!(
-            rep["invocation"]
-                .as_str()
-                .unwrap()
-                .contains("--targets-file")
+            inv.starts_with(&format!("starttls-check {target} ")),
+            "{inv}"
+        );
+        assert!(
+            !inv.contains("--targets-file") && !inv.contains("batch-jsonl"),
+            "{inv}"
         );
     }
     assert_eq!(
@@ -298,7 +303,7 @@ fn shards_split_a_list_into_disjoint_parts_that_cover_it() {
             .collect();
         assert!(
             r.stderr.contains(&format!(
-                "shard {i}/3 holds {} of the 40 targets",
+                "shard {i}/3 holds {} of the 40 targets given",
                 mine.len()
             )),
             "{}",
@@ -437,11 +442,50 @@ fn progress_shows_on_a_terminal_only() {
         tty.contains("starttls-check: 1 of 2 targets done, "),
         "{tty}"
     );
-    assert!(tty.contains("/s, about "), "rate and time left: {tty}");
+    assert!(
+        tty.contains("starttls-check: 0 of 2 targets done, 0.0/s"),
+        "{tty}"
+    );
     assert!(tty.contains("\r\x1b[2K"), "the line is erased: {tty:?}");
     let jsonl = std::fs::read_to_string(&out).unwrap();
     assert_eq!(jsonl.lines().count(), 2);
     assert!(!jsonl.contains("targets done"));
     let piped = run_command(w.command(&args));
     assert!(!piped.stderr.contains("targets done"), "{}", piped.stderr);
+}
+
+/// `| head -n1`: a report that could not be written is not counted, and the exit code says
+/// that not every target was checked.
+#[test]
+fn a_closed_stdout_ends_the_run_as_unchecked() {
+    use std::io::BufRead as _;
+    let w = world();
+    let mut c = w.command(&[
+        "good.batch.test",
+        "hung.batch.test",
+        "--format",
+        "jsonl",
+        "--timeout",
+        "1",
+    ]);
+    c.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("\"target\":\"good.batch.test\""), "{first}");
+    drop(out);
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("stdout closed: 1 of 2 targets checked, the others not (exit 3)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 target: 1 pass, 0 warn, 0 unknown, 0 fail"),
+        "the undelivered report is not counted: {err}"
+    );
 }

@@ -486,3 +486,21 @@ fn explain_json(text: &str) -> serde_json::Value {
     let r = common::run(&["explain", text, "--format", "json"]);
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr))
 }
+
+#[test]
+fn explain_has_no_page_and_says_which_formats_it_writes() {
+    let r = run(&["explain", "cert-expired", "--format", "html"]);
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("--format html is a page of probe reports; explain writes human, json, jsonl or markdown"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["explain", "cert-expired", "--format", "jsonl"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.lines().count(), 1, "one line: {}", r.stdout);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["code"]["code"], "cert-expired");
+}

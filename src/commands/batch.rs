@@ -21,7 +21,9 @@ struct Sink<'a> {
     format: Format,
     opts: RenderOptions,
     out: &'a mut dyn Write,
+    /// The command line as run: the document's; each report gets its own.
     invocation: String,
+    words: Vec<String>,
     /// Targets to check.
     total: usize,
     counts: Counts,
@@ -35,16 +37,28 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// Takes a target's report; a report JSON Lines could not deliver is not counted.
     fn take(&mut self, job: usize, mut report: Box<Report>) {
-        report.invocation = Some(self.invocation.clone());
-        self.counts.add(report.verdict);
+        report.invocation = report
+            .target
+            .parse()
+            .ok()
+            .map(|t| super::check::invocation_of(&t, &self.words));
         match self.format {
             Format::Jsonl => {
                 let line = report::render(&report, Format::Jsonl, self.opts);
                 self.write(&line);
+                if self.stopped() {
+                    return;
+                }
+                self.counts.add(report.verdict);
             }
-            Format::Json => self.reports[job] = Some(report),
+            Format::Json => {
+                self.counts.add(report.verdict);
+                self.reports[job] = Some(report);
+            }
             Format::Human | Format::Markdown | Format::Html => {
+                self.counts.add(report.verdict);
                 let row = Row::of(&report);
                 if row.needs_action() && self.format != Format::Html {
                     let opts = RenderOptions {
@@ -58,8 +72,13 @@ impl Sink<'_> {
         }
     }
 
+    /// Stdout is closed or failed: nothing more can be delivered.
+    fn stopped(&self) -> bool {
+        self.closed || self.failed.is_some()
+    }
+
     fn write(&mut self, text: &str) {
-        if self.closed || self.failed.is_some() {
+        if self.stopped() {
             return;
         }
         match self
@@ -74,12 +93,13 @@ impl Sink<'_> {
     }
 
     /// Writes what the format keeps for the end.
-    fn finish(&mut self, now: OffsetDateTime) {
+    fn finish(&mut self, now: OffsetDateTime, interrupted: bool) {
         let text = match self.format {
             Format::Jsonl => return,
             Format::Json => {
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
-                Document::new(&reports, now, Some(self.invocation.clone()), self.total).render()
+                let invocation = Some(self.invocation.clone());
+                Document::new(&reports, now, invocation, self.total, interrupted).render()
             }
             Format::Human | Format::Markdown | Format::Html => {
                 let batch = Batch {
@@ -112,7 +132,8 @@ fn progress_text(done: usize, total: usize, elapsed: f64) -> String {
     } else {
         0.0
     };
-    let eta = if rate > 0.0 {
+    // A rate from the first few targets says nothing about the rest.
+    let eta = if rate > 0.0 && done >= 3 {
         format!(", about {} left", human_secs((total - done) as f64 / rate))
     } else {
         String::new()
@@ -130,7 +151,7 @@ fn human_secs(s: f64) -> String {
     }
 }
 
-/// Notes for stderr before the run: repeats dropped, the shard's share.
+/// Notes for stderr before the run: repeats dropped, the shard's share of the targets given.
 fn notes(repeats: usize, shard: Option<(Shard, usize)>, kept: usize) -> Vec<String> {
     let mut notes = Vec::new();
     if repeats > 0 {
@@ -145,7 +166,7 @@ fn notes(repeats: usize, shard: Option<(Shard, usize)>, kept: usize) -> Vec<Stri
     }
     if let Some((shard, given)) = shard {
         notes.push(format!(
-            "shard {shard} holds {kept} of the {given} targets (FNV-1a 64 of each target, modulo {})",
+            "shard {shard} holds {kept} of the {given} targets given (FNV-1a 64 of each target, modulo {})",
             shard.count
         ));
     }
@@ -161,6 +182,10 @@ impl<'a> Sink<'a> {
             opts,
             out,
             invocation: super::check::invocation(std::env::args_os().skip(1)),
+            words: std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
             total,
             counts: Counts::default(),
             rows: slots(format != Format::Json && format != Format::Jsonl, total),
@@ -185,16 +210,21 @@ fn drive(
     let (started, total) = (Instant::now(), jobs.len());
     let terminal = std::io::stderr().is_terminal() && super::terminal_escapes_work();
     let mut bar = Progress::new(terminal);
+    bar.show(&progress_text(0, total, 0.0), total > 0);
     let stop = tokio::sync::Notify::new();
     let mut interrupted = false;
     runtime.block_on(async {
         let mut on_event = |event: Event<'_>| {
             if let Event::Report { job, report } = event {
+                // A line of JSON on a terminal must not follow the progress line.
+                if sink.format == Format::Jsonl {
+                    bar.finish();
+                }
                 sink.take(job, report);
                 let done = sink.counts.total;
                 let elapsed = started.elapsed().as_secs_f64();
                 bar.show(&progress_text(done, total, elapsed), done < total);
-                if sink.closed {
+                if sink.stopped() {
                     stop.notify_one();
                 }
             }
@@ -221,14 +251,13 @@ fn drive(
 /// worst verdict, fail > unknown > warn > pass (at least unknown when Ctrl-C cut it short).
 pub fn run(
     runtime: &tokio::runtime::Runtime,
-    mut targets: Targets,
-    shard: Option<Shard>,
+    targets: Targets,
     args: &ProbeArgs,
     format: Format,
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let given = shard.map(|s| (s, targets.keep_shard(s)));
+    let given = targets.shard().map(|s| (s, targets.given));
     let mut stderr = std::io::stderr().lock();
     for note in notes(targets.repeats, given, targets.list.len()) {
         report::emit(&mut stderr, &format!("starttls-check: {note}\n"))?;
@@ -238,17 +267,23 @@ pub fn run(
     let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
     let mut sink = Sink::new(format, opts, out, total);
     let jobs = targets.list.into_iter().map(|t| vec![t]).collect();
-    let interrupted = drive(runtime, &settings, now, jobs, &mut sink);
-    sink.finish(now);
+    let ctrl_c = drive(runtime, &settings, now, jobs, &mut sink);
+    let interrupted = ctrl_c || sink.stopped();
+    sink.finish(now, interrupted);
     if let Some(e) = sink.failed {
-        return Err(e.into());
+        return Err(anyhow::Error::new(e).context("cannot write the output"));
     }
     let mut verdict = sink.counts.verdict();
     if interrupted {
         // Not every target was checked: nothing short of a failure is conclusive.
         verdict = verdict.max(crate::report::Verdict::Unknown);
+        let why = if ctrl_c {
+            "interrupted"
+        } else {
+            "stdout closed"
+        };
         let note = format!(
-            "starttls-check: interrupted: {} of {total} targets checked, the others not (exit {})\n",
+            "starttls-check: {why}: {} of {total} targets checked, the others not (exit {})\n",
             sink.counts.total,
             exit::for_verdict(verdict)
         );
@@ -281,6 +316,10 @@ mod tests {
             progress_text(0, 10, 0.0),
             "starttls-check: 0 of 10 targets done, 0.0/s"
         );
+        assert_eq!(
+            progress_text(2, 1000, 0.5),
+            "starttls-check: 2 of 1000 targets done, 4.0/s"
+        );
         assert_eq!(human_secs(185.0), "3 min 5 s");
         assert_eq!(human_secs(7800.0), "2 h 10 min");
     }
@@ -292,7 +331,7 @@ mod tests {
             notes(3, Some((shard, 1000)), 127),
             [
                 "3 repeated targets are checked once",
-                "shard 2/8 holds 127 of the 1000 targets (FNV-1a 64 of each target, modulo 8)"
+                "shard 2/8 holds 127 of the 1000 targets given (FNV-1a 64 of each target, modulo 8)"
             ]
         );
         assert!(notes(0, None, 5).is_empty());

@@ -14,29 +14,43 @@ use crate::exit;
 use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
 use crate::target::Target;
 
-/// The targets of the command line and `--targets-file`, each once, in order.
-fn gather(given: Vec<Target>, file: Option<&str>) -> anyhow::Result<Targets> {
-    let mut all = given;
-    match file {
-        Some("-") => {
+/// The targets of the command line and `--targets-file` (of the shard, with `--shard`),
+/// each once, in order. A list without a target is an error, never a pass.
+fn gather(given: Vec<Target>, args: &BatchArgs) -> anyhow::Result<Targets> {
+    let mut targets = Targets::new(args.shard);
+    for t in given {
+        targets.add(t);
+    }
+    let before = targets.given;
+    match args.targets_file.as_deref() {
+        Some(path) if path == std::path::Path::new("-") => {
             let stdin = std::io::stdin();
             if stdin.is_terminal() {
                 let hint = "starttls-check: type the targets, one per line, then Ctrl-D (Ctrl-Z Enter on Windows)\n";
                 report::emit(&mut std::io::stderr().lock(), hint)?;
             }
-            all.extend(crate::batch::parse("(stdin)", stdin.lock())?);
+            crate::batch::parse("(stdin)", stdin.lock(), |t| targets.add(t))?;
         }
         Some(path) => {
+            let name = path.display().to_string();
             let f = std::fs::File::open(path)
-                .with_context(|| format!("cannot open the targets file {path}"))?;
-            all.extend(crate::batch::parse(path, f)?);
-            if all.is_empty() {
-                anyhow::bail!("the targets file {path} holds no target");
-            }
+                .with_context(|| format!("cannot open the targets file {name}"))?;
+            crate::batch::parse(&name, f, |t| targets.add(t))?;
         }
-        None => {}
+        None => return Ok(targets),
     }
-    Ok(Targets::distinct(all))
+    if targets.given == before {
+        let name = args
+            .targets_file
+            .as_deref()
+            .map(|p| p.display().to_string());
+        anyhow::bail!(
+            "the targets file {} holds no target",
+            name.as_deref()
+                .map_or("(stdin)", |n| if n == "-" { "(stdin)" } else { n })
+        );
+    }
+    Ok(targets)
 }
 
 /// Probes the targets and writes the report (one target) or the batch (several, a targets
@@ -50,10 +64,9 @@ pub fn run(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let targets = gather(given, batch_args.targets_file.as_deref())?;
+    let targets = gather(given, batch_args)?;
     if batch_args.targets_file.is_some() || batch_args.shard.is_some() || targets.list.len() > 1 {
-        let shard = batch_args.shard;
-        return super::batch::run(runtime, targets, shard, args, format, opts, out);
+        return super::batch::run(runtime, targets, args, format, opts, out);
     }
     let mut report = probe(runtime, targets.list, args)?;
     report.invocation = Some(invocation(std::env::args_os().skip(1)));
@@ -90,6 +103,24 @@ pub(super) fn probe(
     ));
     bar.finish();
     done.context("the run ended without a report")
+}
+
+/// The command line that checks `target` alone as a batch checked it: the batch's options
+/// without the list (`--targets-file`, `--shard`) and the format, so a ticket that gets one
+/// target's block can rerun it, and never sees the name of the provider's list.
+pub(super) fn invocation_of(target: &Target, args: &[String]) -> String {
+    let (options, _) = crate::cli::split_words(args);
+    let batch_only = |w: &str| {
+        ["--targets-file", "--shard", "--format"]
+            .iter()
+            .any(|o| w == *o || w.strip_prefix(o).is_some_and(|r| r.starts_with('=')))
+    };
+    let kept = options
+        .into_iter()
+        .filter(|o| !batch_only(o[0]))
+        .flatten()
+        .map(std::ffi::OsString::from);
+    invocation(std::iter::once(target.to_string().into()).chain(kept))
 }
 
 /// The command line as run, quoted for a POSIX shell so it can be pasted back: a ticket shows
@@ -129,6 +160,31 @@ mod tests {
         assert_eq!(
             invocation(args.into_iter()),
             r"starttls-check contoso.com --ca-file 'my roots.pem' --ehlo-name 'it'\''s'"
+        );
+    }
+
+    #[test]
+    fn a_batch_reports_each_target_with_the_command_that_checks_it_alone() {
+        let words: Vec<String> = [
+            "a.example",
+            "--targets-file",
+            "customers of ACME.txt",
+            "--shard=2/8",
+            "-p",
+            "25,587",
+            "--format",
+            "markdown",
+            "b.example",
+            "--ca-file",
+            "roots.pem",
+            "-4v",
+        ]
+        .map(String::from)
+        .to_vec();
+        let t: Target = "[mx.c.example]:2525".parse().unwrap();
+        assert_eq!(
+            invocation_of(&t, &words),
+            "starttls-check '[mx.c.example]:2525' -p 25,587 --ca-file roots.pem -4v"
         );
     }
 }

@@ -353,14 +353,16 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
     let total = cases.len();
     for (n, case) in cases.iter().enumerate() {
         let Some((servers, ports)) = start(case).await? else {
-            report::emit(
-                out,
-                &format!(
-                    "── demo {}/{total}: {} — skipped: this system has no 127.0.0.2/127.0.0.3 ──\n\n",
-                    n + 1,
-                    case.title
-                ),
-            )?;
+            let note = format!(
+                "── demo {}/{total}: {} — skipped: this system has no 127.0.0.2/127.0.0.3 ──\n\n",
+                n + 1,
+                case.title
+            );
+            // A machine format's stdout holds only its document.
+            match format {
+                Format::Human | Format::Markdown => report::emit(out, &note)?,
+                _ => report::emit(&mut std::io::stderr().lock(), &note)?,
+            }
             continue;
         };
         let (resolver, target) = resolver_and_target(case, &ports);
@@ -395,18 +397,29 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
             }
         }
     }
+    let html = report::batch::Batch {
+        generated_at: now,
+        planned: rows.len(),
+        counts,
+        rows,
+    };
+    finish(out, format, &json, &html, all_ok)?;
+    Ok(all_ok)
+}
+
+/// What the demo writes after the last scenario: the JSON array, the page, or the closing
+/// lines.
+fn finish(
+    out: &mut dyn Write,
+    format: Format,
+    json: &[report::Report],
+    html: &report::batch::Batch,
+    all_ok: bool,
+) -> anyhow::Result<()> {
     match format {
-        Format::Json => report::emit(out, &format!("{}\n", serde_json::to_string_pretty(&json)?))?,
+        Format::Json => report::emit(out, &format!("{}\n", serde_json::to_string_pretty(json)?))?,
         Format::Jsonl => {}
-        Format::Html => {
-            let batch = report::batch::Batch {
-                generated_at: now,
-                planned: rows.len(),
-                counts,
-                rows,
-            };
-            report::emit(out, &report::html::render(&batch))?;
-        }
+        Format::Html => report::emit(out, &report::html::render(html))?,
         Format::Human | Format::Markdown => report::emit(
             out,
             &format!(
@@ -418,9 +431,9 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
                 },
                 env!("CARGO_PKG_NAME"),
                 env!("CARGO_PKG_VERSION"),
-                crate::cert::rfc3339(now)
+                crate::cert::rfc3339(html.generated_at)
             ),
         )?,
     }
-    Ok(all_ok)
+    Ok(())
 }

@@ -171,6 +171,16 @@ fn explain_command(
     explain::run(runtime, &input, probe, output.format, opts, out)
 }
 
+/// `--format html` is a page of probe reports; `explain` and `exchange-config` have none.
+fn no_page(command: &str, output: &OutputArgs) -> anyhow::Result<()> {
+    if output.format == Format::Html {
+        anyhow::bail!(
+            "--format html is a page of probe reports; {command} writes human, json, jsonl or markdown"
+        );
+    }
+    Ok(())
+}
+
 /// The binary's whole job: returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -203,13 +213,16 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             run_probe,
             options,
             output,
-        }) => explain_command(
-            &runtime,
-            &text,
-            run_probe.then_some(&*options),
-            &output,
-            &mut stdout,
-        ),
+        }) => {
+            no_page("explain", &output)?;
+            explain_command(
+                &runtime,
+                &text,
+                run_probe.then_some(&*options),
+                &output,
+                &mut stdout,
+            )
+        }
         Some(Command::ExchangeConfig {
             files,
             server,
@@ -217,6 +230,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             options,
             output,
         }) => {
+            no_page("exchange-config", &output)?;
             let opts = render_options(&output);
             let inputs = exchange_config::read_inputs(&files)?;
             exchange_config::run(

@@ -42,7 +42,8 @@ pub struct Row {
     pub not_after: Option<String>,
     /// Endpoints probed.
     pub endpoints: usize,
-    /// Its warn and fail findings, most important first: what the details and the page show.
+    /// Its warn, fail and inconclusive findings, most important first: what the details and
+    /// the page show.
     pub attention: Vec<Finding>,
 }
 
@@ -225,12 +226,12 @@ impl<'a> Document<'a> {
         now: OffsetDateTime,
         invocation: Option<String>,
         targets: usize,
+        interrupted: bool,
     ) -> Self {
         let mut counts = Counts::default();
         for r in reports {
             counts.add(r.verdict);
         }
-        let interrupted = reports.len() < targets;
         Document {
             schema_version: 1,
             tool: Tool {

@@ -449,7 +449,14 @@ pub fn render_batch(
         .max()
         .unwrap_or(6)
         .min(48);
-    let _ = writeln!(out, "{:<width$}  VERDICT  DAYS  FINDING", "TARGET");
+    if batch.rows.is_empty() && batch.planned == 0 {
+        let _ = writeln!(
+            out,
+            "No target to check (this shard holds none of the list)."
+        );
+    } else {
+        let _ = writeln!(out, "{:<width$}  VERDICT  DAYS  FINDING", "TARGET");
+    }
     for r in &batch.rows {
         let verdict = paint(r.verdict.label(), verdict_style(r.verdict), opts.color);
         let pad = " ".repeat(7usize.saturating_sub(r.verdict.label().len()));

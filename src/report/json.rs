@@ -15,8 +15,8 @@ pub fn render(report: &Report) -> String {
 }
 
 /// A JSON document in the shape `format` asks for: pretty for `json`, one line for `jsonl`
-/// (a log pipeline's record). `html` is refused before a document is made, by the commands
-/// that have no page (explain, exchange-config), and gets the pretty form here.
+/// (a log pipeline's record). The commands that have no page (explain, exchange-config)
+/// refuse `html` before they render; were it asked for, it would get the pretty form.
 pub fn shaped(format: super::Format, pretty: String) -> String {
     if format != super::Format::Jsonl {
         return pretty;
