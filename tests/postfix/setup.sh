@@ -47,6 +47,18 @@ PORT_IMPLICIT_TLS=2542
 # changes, and no test of the tier uses them.
 BENCH_ADDRS="127.0.0.2 127.0.0.3 127.0.0.4"
 PORT_BENCH=2525
+# Throughput listeners (bench/throughput.sh, issue 13): one more healthy Postfix per address,
+# on 127.0.1.x so that nothing of the above (127.0.0.5:2525 is compare.sh's silent listener)
+# or of the tests (127.0.0.x, ports 25, 587 and ephemeral) can collide. A survey's tool makes
+# at most one connection per address and port at a time, so the number of listeners is the
+# number of checks in flight: THROUGHPUT_LISTENERS of them saturate this 2-core machine
+# (BENCHMARKS.md, "Throughput"). Each presents a leaf for *.bench.example.test (the MX hosts
+# of examples/throughput.rs's DNS) and greets as one of those names; each address also has
+# an implicit-TLS listener (the bare TLS handshake rate, for context).
+THROUGHPUT_LISTENERS=8
+THROUGHPUT_ADDRS=$(seq -f '127.0.1.%g' -s ' ' 1 "$THROUGHPUT_LISTENERS")
+PORT_THROUGHPUT=2525
+PORT_THROUGHPUT_IMPLICIT=2465
 
 say() { printf 'postfix-setup: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -140,6 +152,15 @@ basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, keyEncipherment
 extendedKeyUsage       = serverAuth
 subjectAltName         = DNS:mail.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+
+# The throughput listeners' leaf: every MX host of the bench DNS (mxNNNN.bench.example.test).
+[ ext_leaf_bench_wildcard ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:*.bench.example.test
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 
@@ -239,6 +260,8 @@ sign weak-key mail.example.test ext_leaf_mail intermediate "-1 day" "+365 days" 
 # no instant lies inside every certificate of the chain this port sends.
 sign expired-renewed-ca mail.example.test ext_leaf_mail intermediate "-400 days" "-35 days"
 sign private-root-leaf mail.example.test ext_leaf_private private-root "-1 day" "+365 days"
+# RSA 2048 like the healthy leaf, so a throughput handshake costs what port 2525's does.
+sign bench-wildcard '*.bench.example.test' ext_leaf_bench_wildcard intermediate "-1 day" "+365 days"
 
 # Chain files for smtpd_tls_chain_files: key first, then leaf, then the
 # intermediate (never the root).
@@ -259,6 +282,7 @@ chain no-server-auth with-intermediate
 chain weak-key with-intermediate
 chain expired-renewed-ca with-renewed-intermediate
 chain private-root-leaf
+chain bench-wildcard with-intermediate
 cat "$DIR/certs/healthy.key" "$DIR/certs/healthy.pem" >"$DIR/certs/leaf-only.chain.pem"
 
 # Keys are read by smtpd as root before it drops privileges.
@@ -446,6 +470,28 @@ $addr:$PORT_BENCH inet n - n - - smtpd
   -o smtpd_tls_chain_files=$C/healthy.chain.pem
 EOF
     done
+    # Throughput listeners: the greeting name is on the certificate too, so a check passes
+    # without even an informational finding; TLS logging off (the smtpd's per-session log
+    # lines would cost CPU on the server half of a 2-core machine, equally for every client).
+    for addr in $THROUGHPUT_ADDRS; do
+        cat <<EOF
+# throughput: healthy, for *.bench.example.test, on $addr (bench/throughput.sh)
+$addr:$PORT_THROUGHPUT inet n - n - - smtpd
+  -o syslog_name=postfix/throughput-$addr
+  -o myhostname=mx.bench.example.test
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_loglevel=0
+  -o smtpd_tls_chain_files=$C/bench-wildcard.chain.pem
+# throughput: the same as implicit TLS (bench/throughput.sh's bare-handshake context)
+$addr:$PORT_THROUGHPUT_IMPLICIT inet n - n - - smtpd
+  -o syslog_name=postfix/throughput-implicit-$addr
+  -o myhostname=mx.bench.example.test
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_loglevel=0
+  -o smtpd_tls_chain_files=$C/bench-wildcard.chain.pem
+EOF
+    done
 } >/etc/postfix/master.cf
 
 postfix check || die "postfix check failed"
@@ -519,6 +565,27 @@ ports="$ports $PORT_IMPLICIT_TLS"
 for addr in $BENCH_ADDRS; do
     greets "$addr" "$PORT_BENCH" || die "bench listener $addr:$PORT_BENCH gives no 220 banner; see $LOG"
 done
+# The throughput listeners, all at once (one by one, each try's pause would add seconds).
+greets_tls() { # greets_tls ADDR PORT: a 220 banner inside TLS
+    local _ reply
+    for _ in $(seq 1 50); do
+        reply=$({ sleep 0.5; printf 'QUIT\r\n'; } |
+            timeout 5 openssl s_client -quiet -connect "$1:$2" 2>/dev/null) || true
+        [ "${reply:0:4}" = "220 " ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+pids=()
+for addr in $THROUGHPUT_ADDRS; do
+    greets "$addr" "$PORT_THROUGHPUT" &
+    pids+=("$!:$addr:$PORT_THROUGHPUT")
+    greets_tls "$addr" "$PORT_THROUGHPUT_IMPLICIT" &
+    pids+=("$!:$addr:$PORT_THROUGHPUT_IMPLICIT")
+done
+for p in "${pids[@]}"; do
+    wait "${p%%:*}" || die "throughput listener ${p#*:} gives no 220 banner; see $LOG"
+done
 
 # --- 5. env file for tests/postfix.rs ----------------------------------------
 cat >"$DIR/ports.env.tmp" <<EOF
@@ -544,6 +611,9 @@ PORT_RATE_LIMITED=$PORT_RATE_LIMITED
 PORT_IMPLICIT_TLS=$PORT_IMPLICIT_TLS
 BENCH_ADDRS=$BENCH_ADDRS
 PORT_BENCH=$PORT_BENCH
+THROUGHPUT_ADDRS=$THROUGHPUT_ADDRS
+PORT_THROUGHPUT=$PORT_THROUGHPUT
+PORT_THROUGHPUT_IMPLICIT=$PORT_THROUGHPUT_IMPLICIT
 EOF
 mv "$DIR/ports.env.tmp" "$DIR/ports.env"
-say "ready: $(echo "$ports" | wc -w) ports on 127.0.0.1, bench listeners on ${BENCH_ADDRS// /, } port $PORT_BENCH; env file $DIR/ports.env; log $LOG"
+say "ready: $(echo "$ports" | wc -w) ports on 127.0.0.1, bench listeners on ${BENCH_ADDRS// /, } port $PORT_BENCH, $THROUGHPUT_LISTENERS throughput listeners on ${THROUGHPUT_ADDRS%% *}–${THROUGHPUT_ADDRS##* } ports $PORT_THROUGHPUT and $PORT_THROUGHPUT_IMPLICIT; env file $DIR/ports.env; log $LOG"
