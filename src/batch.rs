@@ -106,6 +106,12 @@ pub enum ListError {
         /// The cause.
         source: std::io::Error,
     },
+    /// It holds no target (only comments and blank lines, or nothing).
+    #[error("the targets file {name} holds no target")]
+    Empty {
+        /// The file as given.
+        name: String,
+    },
     /// Not a list of targets at all.
     #[error("the targets file {name} is not a list of targets: {why}")]
     NotText {

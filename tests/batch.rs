@@ -340,6 +340,19 @@ fn a_bad_list_stops_the_run_before_any_lookup_and_names_each_bad_line() {
         r.stderr
     );
     assert!(dns.queries().is_empty(), "looked up: {:?}", dns.queries());
+    // JSON Lines still gets one line: the error document, naming the option at fault.
+    let r = run(&[
+        "--targets-file",
+        file.to_str().unwrap(),
+        "--resolver",
+        &dns.resolver_arg(),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let j: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["error_detail"]["option"], "--targets-file");
+    assert_eq!(j["verdict"], "unknown");
     let empty = write_temp("batch-empty.txt", "# nothing yet\n\n");
     let r = run(&[
         "--targets-file",

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Context;
 use time::OffsetDateTime;
 
-use crate::batch::Targets;
+use crate::batch::{ListError, Targets};
 use crate::cli::{BatchArgs, ProbeArgs};
 use crate::dns::LazyResolver;
 use crate::engine::{self, Event};
@@ -33,22 +33,20 @@ fn gather(given: Vec<Target>, args: &BatchArgs) -> anyhow::Result<Targets> {
         }
         Some(path) => {
             let name = path.display().to_string();
-            let f = std::fs::File::open(path)
-                .with_context(|| format!("cannot open the targets file {name}"))?;
+            let f = std::fs::File::open(path).map_err(|source| ListError::Read {
+                name: name.clone(),
+                source,
+            })?;
             crate::batch::parse(&name, f, |t| targets.add(t))?;
         }
         None => return Ok(targets),
     }
     if targets.given == before {
-        let name = args
-            .targets_file
-            .as_deref()
-            .map(|p| p.display().to_string());
-        anyhow::bail!(
-            "the targets file {} holds no target",
-            name.as_deref()
-                .map_or("(stdin)", |n| if n == "-" { "(stdin)" } else { n })
-        );
+        let name = match args.targets_file.as_deref() {
+            Some(p) if p != std::path::Path::new("-") => p.display().to_string(),
+            _ => "(stdin)".to_string(),
+        };
+        return Err(ListError::Empty { name }.into());
     }
     Ok(targets)
 }

@@ -144,7 +144,11 @@ pub fn run_error(target: String, e: &anyhow::Error) -> RunError {
             message: format!("{e:#}"),
             option: e
                 .downcast_ref::<SettingsError>()
-                .map(|s| s.option().to_string()),
+                .map(|s| s.option().to_string())
+                .or_else(|| {
+                    let list = e.downcast_ref::<crate::batch::ListError>();
+                    list.map(|_| "--targets-file".to_string())
+                }),
         },
     }
 }
