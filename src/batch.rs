@@ -152,7 +152,7 @@ const MAX_SKIP: usize = 1 << 20;
 
 /// Reads the targets of a list, in order, handing each to `each` as it is read (so a shard
 /// keeps only its own): one per line; `#` starts a comment; blank lines, a UTF-8 byte-order
-/// mark and Windows line ends are ignored. Every bad line is counted and the first
+/// mark at the start of any line and Windows line ends are ignored. Every bad line is counted and the first
 /// [`MAX_NAMED`] named.
 pub fn parse(name: &str, reader: impl Read, mut each: impl FnMut(Target)) -> Result<(), ListError> {
     let mut reader = std::io::BufReader::new(reader);
@@ -188,7 +188,7 @@ pub fn parse(name: &str, reader: impl Read, mut each: impl FnMut(Target)) -> Res
             }
             Err(format!("longer than {MAX_LINE} bytes"))
         } else {
-            line(&buf, n == 1)
+            line(&buf)
         };
         match outcome {
             Ok(Some(t)) => each(t),
@@ -238,12 +238,10 @@ fn skip_line(reader: &mut impl BufRead) -> std::io::Result<bool> {
 }
 
 /// One line: a target, nothing (blank or a comment), or why not.
-fn line(raw: &[u8], first: bool) -> Result<Option<Target>, String> {
-    let raw = if first {
-        raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw)
-    } else {
-        raw
-    };
+fn line(raw: &[u8]) -> Result<Option<Target>, String> {
+    // A byte-order mark starts a file saved by Windows tools, and so any line of lists
+    // joined with `cat`.
+    let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
     let Ok(text) = std::str::from_utf8(raw) else {
         return Err(format!("not UTF-8: '{}'", escape(raw.trim_ascii())));
     };
@@ -326,7 +324,7 @@ mod tests {
 
     #[test]
     fn a_file_has_comments_blanks_a_bom_and_windows_line_ends() {
-        let text = "\u{feff}# customers\r\ncontoso.com\r\n\r\n  fabrikam.com   # ticket 42\n\
+        let text = "\u{feff}# customers\r\ncontoso.com\r\n\r\n\u{feff}# joined by cat\r\n  fabrikam.com   # ticket 42\n\
                     [mail.contoso.com]:587\nuser@Northwind.example\n# end";
         assert_eq!(
             parsed(text).unwrap(),

@@ -397,6 +397,14 @@ fn targets_come_from_stdin_with_a_dash() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_ends_a_batch_with_what_is_done() {
+    // SIGTERM is what timeout(1), systemd and a Kubernetes eviction send.
+    for signal in ["-INT", "-TERM"] {
+        interrupted_by(signal);
+    }
+}
+
+#[cfg(unix)]
+fn interrupted_by(signal: &str) {
     use std::io::BufRead as _;
     let w = world();
     let mut c = w.command(&[
@@ -417,7 +425,7 @@ fn ctrl_c_ends_a_batch_with_what_is_done() {
     let j: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(j["target"], "good.batch.test", "{first}");
     let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -426,12 +434,12 @@ fn ctrl_c_ends_a_batch_with_what_is_done() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(30),
-        "it did not wait for hung"
+        "{signal}: it did not wait for hung"
     );
-    assert_eq!(status.code(), Some(3), "{err}");
+    assert_eq!(status.code(), Some(3), "{signal}: {err}");
     assert!(
         err.contains("interrupted: 1 of 2 targets checked, the others not (exit 3)"),
-        "{err}"
+        "{signal}: {err}"
     );
 }
 

@@ -202,7 +202,36 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// Runs the jobs into `sink`, with the progress line; returns whether Ctrl-C ended the run.
+/// Ctrl-C, or SIGTERM on Unix (what `timeout`, systemd and a Kubernetes eviction send): a long
+/// survey then ends with what is done written out, not lost. A handler that cannot be
+/// installed must not end the run at once.
+async fn interrupted_by_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = ctrl_c => {}
+            () = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
+
+/// Runs the jobs into `sink`, with the progress line; returns whether a signal ended the run.
 fn drive(
     runtime: &tokio::runtime::Runtime,
     settings: &crate::settings::Settings,
@@ -235,13 +264,7 @@ fn drive(
             }
         };
         let run = engine::run(settings, &resolver, now, jobs, &mut on_event);
-        // Ctrl-C ends a long survey with what is done written out, not lost; a handler
-        // that cannot be installed must not end the run at once.
-        let interrupt = async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
+        let interrupt = interrupted_by_signal();
         tokio::select! {
             () = run => {}
             () = stop.notified() => {}
@@ -272,8 +295,8 @@ pub fn run(
     let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
     let mut sink = Sink::new(format, opts, out, total);
     let jobs = targets.list.into_iter().map(|t| vec![t]).collect();
-    let ctrl_c = drive(runtime, &settings, now, jobs, &mut sink);
-    let interrupted = ctrl_c || sink.stopped();
+    let signalled = drive(runtime, &settings, now, jobs, &mut sink);
+    let interrupted = signalled || sink.stopped();
     sink.finish(now, interrupted);
     if let Some(e) = sink.failed {
         return Err(anyhow::Error::new(e).context("cannot write the output"));
@@ -282,7 +305,7 @@ pub fn run(
     if interrupted {
         // Not every target was checked: nothing short of a failure is conclusive.
         verdict = verdict.max(crate::report::Verdict::Unknown);
-        let why = if ctrl_c {
+        let why = if signalled {
             "interrupted"
         } else {
             "stdout closed"

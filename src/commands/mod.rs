@@ -84,9 +84,10 @@ pub fn target_of(cli: &Cli) -> String {
 }
 
 /// The format in which to write the error of a command line clap refused (`words`: the
-/// arguments without the program name), when it is not clap's own human message: JSON when
-/// the last `--format json` / `--format=json` before `--` asks for it. Any other format, a
-/// bad one included, leaves the error to clap.
+/// arguments without the program name), when it is not clap's own human message: the error
+/// document when the last `--format json|jsonl` / `--format=…` before `--` asks for a machine
+/// format (one line for jsonl, so that a survey job's output always says why it is empty).
+/// Any other format, a bad one included, leaves the error to clap.
 pub fn usage_error_format(words: &[String]) -> Option<Format> {
     let mut last = None;
     let mut rest = words.iter();
@@ -101,7 +102,11 @@ pub fn usage_error_format(words: &[String]) -> Option<Format> {
             }
         }
     }
-    (last == Some("json")).then_some(Format::Json)
+    match last {
+        Some("json") => Some(Format::Json),
+        Some("jsonl") => Some(Format::Jsonl),
+        _ => None,
+    }
 }
 
 /// What the error document says about a command line clap refused: clap's message (its first

@@ -165,6 +165,17 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The verdict over the rows: the worst, and at least unknown when the run was cut
+    /// short (not every target was checked), as the exit code.
+    pub fn verdict(&self) -> Verdict {
+        let worst = self.counts.verdict();
+        if self.planned > self.rows.len() {
+            worst.max(Verdict::Unknown)
+        } else {
+            worst
+        }
+    }
+
     /// `Interrupted: 340 of 1000 targets were checked; …`, when the run was cut short.
     pub fn interrupted(&self) -> Option<String> {
         (self.planned > self.rows.len()).then(|| {

@@ -23,7 +23,7 @@ const CHART_MONTHS: usize = 12;
 /// The page.
 pub fn render(batch: &Batch) -> String {
     let mut out = String::with_capacity(24 * 1024 + batch.rows.len() * 1024);
-    head(&mut out, &batch.counts);
+    head(&mut out, batch);
     summary(&mut out, batch);
     chart(&mut out, &Expiry::of(batch));
     table(&mut out, batch);
@@ -117,7 +117,7 @@ fn script_hash(script: &str) -> String {
 }
 
 /// The document head: the policy, the title with the counts, the style.
-fn head(out: &mut String, counts: &Counts) {
+fn head(out: &mut String, batch: &Batch) {
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src {}; base-uri 'none'; form-action 'none'",
         script_hash(SCRIPT)
@@ -132,7 +132,15 @@ fn head(out: &mut String, counts: &Counts) {
         Esc(&csp),
         env!("CARGO_PKG_NAME"),
         env!("CARGO_PKG_VERSION"),
-        Esc(&counts.line()),
+        Esc(&format!(
+            "{}{}",
+            batch.counts.line(),
+            if batch.interrupted().is_some() {
+                " (interrupted)"
+            } else {
+                ""
+            }
+        )),
     );
 }
 
@@ -184,7 +192,12 @@ fn summary(out: &mut String, batch: &Batch) {
         } else {
             "mail targets"
         },
-        Esc(&bottom_line(c)),
+        Esc(&match batch.interrupted() {
+            Some(_) if c.fail == 0 =>
+                "Nothing fails so far, but not every target was checked: the run was interrupted."
+                    .to_string(),
+            _ => bottom_line(c),
+        }),
         crate::cert::rfc3339(batch.generated_at),
         human_time(batch.generated_at),
         env!("CARGO_PKG_NAME"),

@@ -488,7 +488,7 @@ pub fn render_batch(
             let _ = write!(out, "\n── {} ──\n{text}", r.target);
         }
     }
-    let verdict = batch.counts.verdict();
+    let verdict = batch.verdict();
     if let Some(note) = batch.interrupted() {
         let _ = write!(out, "\n{note}");
     }

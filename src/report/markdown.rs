@@ -273,7 +273,7 @@ pub fn render(report: &Report) -> String {
 /// that needs action (`details`, already rendered, in the rows' order).
 pub fn render_batch(batch: &super::batch::Batch, details: &[String]) -> String {
     let mut out = String::new();
-    let verdict = batch.counts.verdict();
+    let verdict = batch.verdict();
     let _ = writeln!(
         out,
         "### STARTTLS check: {} — {}\n",

@@ -635,4 +635,12 @@ fn an_interrupted_batch_says_how_many_were_checked() {
     let note = "Interrupted: 3 of 10 targets were checked; the others are not in this report.";
     assert!(super::human::render_batch(&b, &[], RenderOptions::default()).contains(note));
     assert!(super::markdown::render_batch(&b, &[]).contains(&format!("**{note}**")));
+    // Every row passed, yet not every target was checked: not a pass.
+    b.rows.retain(|r| r.verdict == Verdict::Pass);
+    b.counts = Default::default();
+    b.counts.add(Verdict::Pass);
+    assert_eq!(b.verdict(), Verdict::Unknown);
+    let text = super::human::render_batch(&b, &[], RenderOptions::default());
+    assert!(text.contains("— worst UNKNOWN"), "{text}");
+    assert!(super::markdown::render_batch(&b, &[]).starts_with("### STARTTLS check: UNKNOWN"));
 }

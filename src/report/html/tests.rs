@@ -300,4 +300,5 @@ fn an_interrupted_run_says_so_above_the_tiles() {
     );
     let at = page.find(&note).expect("the note");
     assert!(at < page.find("class=\"tiles\"").unwrap());
+    assert!(page.contains("(interrupted)</title>"));
 }
