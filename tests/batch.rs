@@ -260,15 +260,16 @@ fn the_human_table_lists_every_target_then_details_only_for_those_that_need_acti
     let out = &r.stdout;
     let table: Vec<&str> = out.lines().take(4).collect();
     assert!(table[0].starts_with("TARGET") && table[0].contains("VERDICT  DAYS  FINDING"));
+    // The worst first, each verdict in the order given.
     assert!(
-        table[1].starts_with("good.batch.test") && table[1].contains("PASS"),
+        table[1].starts_with("soon.batch.test") && table[1].contains("WARN"),
         "{out}"
     );
+    assert!(table[1].contains("cert-expires-soon"), "{out}");
     assert!(
-        table[2].starts_with("soon.batch.test") && table[2].contains("WARN"),
+        table[2].starts_with("good.batch.test") && table[2].contains("PASS"),
         "{out}"
     );
-    assert!(table[2].contains("cert-expires-soon"), "{out}");
     assert!(table[3].starts_with("also.batch.test"), "{out}");
     assert!(out.contains("\n1 target needs action:\n"), "{out}");
     assert!(out.contains("── soon.batch.test ──"), "{out}");

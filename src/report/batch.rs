@@ -176,6 +176,27 @@ impl Batch {
         }
     }
 
+    /// The rows for a table a person reads: the worst verdicts first (fail, unknown, warn,
+    /// pass), each in the order given, so a failure is not buried among a thousand passes.
+    pub fn worst_first(&self) -> Vec<&Row> {
+        let mut rows: Vec<&Row> = self.rows.iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.verdict));
+        rows
+    }
+
+    /// The targets that need action with their details (`details`: one per such row, in the
+    /// rows' order), the worst first, as the table orders them.
+    pub fn needing_action<'a>(&'a self, details: &'a [String]) -> Vec<(&'a Row, &'a String)> {
+        let mut pairs: Vec<(&Row, &String)> = self
+            .rows
+            .iter()
+            .filter(|r| r.needs_action())
+            .zip(details)
+            .collect();
+        pairs.sort_by_key(|(r, _)| std::cmp::Reverse(r.verdict));
+        pairs
+    }
+
     /// `Interrupted: 340 of 1000 targets were checked; …`, when the run was cut short.
     pub fn interrupted(&self) -> Option<String> {
         (self.planned > self.rows.len()).then(|| {

@@ -457,7 +457,7 @@ pub fn render_batch(
     } else {
         let _ = writeln!(out, "{:<width$}  VERDICT  DAYS  FINDING", "TARGET");
     }
-    for r in &batch.rows {
+    for r in batch.worst_first() {
         let verdict = paint(r.verdict.label(), verdict_style(r.verdict), opts.color);
         let pad = " ".repeat(7usize.saturating_sub(r.verdict.label().len()));
         let finding = r
@@ -484,7 +484,7 @@ pub fn render_batch(
                 "targets need"
             }
         );
-        for (r, text) in batch.rows.iter().filter(|r| r.needs_action()).zip(details) {
+        for (r, text) in batch.needing_action(details) {
             let _ = write!(out, "\n── {} ──\n{text}", r.target);
         }
     }

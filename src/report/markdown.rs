@@ -282,7 +282,7 @@ pub fn render_batch(batch: &super::batch::Batch, details: &[String]) -> String {
     );
     let _ = writeln!(out, "| Target | Verdict | Days left | Finding |");
     let _ = writeln!(out, "|---|---|---:|---|");
-    for r in &batch.rows {
+    for r in batch.worst_first() {
         let finding = r
             .primary
             .as_ref()
@@ -301,7 +301,7 @@ pub fn render_batch(batch: &super::batch::Batch, details: &[String]) -> String {
     if let Some(note) = batch.interrupted() {
         let _ = writeln!(out, "\n**{note}**");
     }
-    for text in details {
+    for (_, text) in batch.needing_action(details) {
         let _ = write!(out, "\n{text}");
     }
     let _ = writeln!(
