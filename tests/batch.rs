@@ -366,6 +366,32 @@ fn a_bad_list_stops_the_run_before_any_lookup_and_names_each_bad_line() {
 }
 
 #[test]
+fn an_address_that_dash_4_leaves_out_is_one_report_not_the_end_of_the_list() {
+    let w = world();
+    let file = write_temp("batch-family.txt", "good.batch.test\n[::1]:25\n");
+    let r = w.run(&[
+        "-4",
+        "--targets-file",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let reports = lines(&r);
+    assert_eq!(reports.len(), 2, "{}", r.stderr);
+    let v6 = reports.iter().find(|j| j["target"] == "[::1]:25").unwrap();
+    assert_ne!(v6["verdict"], "pass", "{}", v6["headline"]);
+    assert!(
+        v6["endpoints"].as_array().unwrap().is_empty(),
+        "nothing probed over IPv6"
+    );
+    let good = reports
+        .iter()
+        .find(|j| j["target"] == "good.batch.test")
+        .unwrap();
+    assert_eq!(good["verdict"], "pass");
+}
+
+#[test]
 fn targets_come_from_stdin_with_a_dash() {
     let w = world();
     let mut c = w.command(&["--targets-file", "-", "--format", "jsonl"]);
