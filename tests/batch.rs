@@ -432,25 +432,9 @@ fn ctrl_c_ends_a_batch_with_what_is_done() {
 
 #[cfg(unix)]
 fn interrupted_by(signal: &str) {
-    use std::io::BufRead as _;
     let w = world();
-    let mut c = w.command(&[
-        "good.batch.test",
-        "hung.batch.test",
-        "--format",
-        "jsonl",
-        "--timeout",
-        "60",
-    ]);
-    c.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
     let started = std::time::Instant::now();
-    let mut child = c.spawn().unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let j: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(j["target"], "good.batch.test", "{first}");
+    let (mut child, _out, _) = good_then_hung(&w, "60");
     let killed = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -506,23 +490,8 @@ fn progress_shows_on_a_terminal_only() {
 /// that not every target was checked.
 #[test]
 fn a_closed_stdout_ends_the_run_as_unchecked() {
-    use std::io::BufRead as _;
     let w = world();
-    let mut c = w.command(&[
-        "good.batch.test",
-        "hung.batch.test",
-        "--format",
-        "jsonl",
-        "--timeout",
-        "1",
-    ]);
-    c.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    assert!(first.contains("\"target\":\"good.batch.test\""), "{first}");
+    let (mut child, out, _) = good_then_hung(&w, "1");
     drop(out);
     let status = child.wait().unwrap();
     let mut err = String::new();
@@ -536,4 +505,33 @@ fn a_closed_stdout_ends_the_run_as_unchecked() {
         err.contains("1 target: 1 pass, 0 warn, 0 unknown, 0 fail"),
         "the undelivered report is not counted: {err}"
     );
+}
+
+/// The world's binary on good.batch.test then hung.batch.test as JSON Lines, with `timeout`:
+/// the running child, its stdout, and the first line (good's report), read.
+fn good_then_hung(
+    w: &World,
+    timeout: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+    String,
+) {
+    use std::io::BufRead as _;
+    let mut c = w.command(&[
+        "good.batch.test",
+        "hung.batch.test",
+        "--format",
+        "jsonl",
+        "--timeout",
+        timeout,
+    ]);
+    c.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    assert!(first.contains("\"target\":\"good.batch.test\""), "{first}");
+    (child, out, first)
 }
