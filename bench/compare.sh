@@ -44,6 +44,11 @@ die() {
     say "error: $*"
     exit 2
 }
+# The namespace and tier helpers both harnesses share.
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+BENCH_WORK_WHAT="strace logs, the output of any failed run"
+
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
 ORIG_ARGS=("$@")
@@ -141,18 +146,6 @@ compile_spawn() { # compile_spawn DIR: the stopwatch, bench/spawn.c
     cc -O2 -o "$1/spawn" "$HERE/spawn.c" || die "cannot compile bench/spawn.c"
 }
 
-master_netns() { # the network namespace of the running Postfix master, if any
-    local queue pid
-    postfix status >/dev/null 2>&1 || return 0
-    queue=$(postconf -h queue_directory)
-    pid=$(sed -n '1s/[^0-9]//gp' "$queue/pid/master.pid" 2>/dev/null || true)
-    [ -z "$pid" ] || readlink "/proc/$pid/ns/net" 2>/dev/null || true
-}
-
-isolated() { # true when this namespace has no interface but lo
-    [ "$(ip -o link show | awk -F': ' '{ print $2 }' | tr '\n' ' ')" = "lo " ]
-}
-
 outside() {
     install_step
     if [ "$INSTALL_ONLY" = 1 ]; then
@@ -177,35 +170,7 @@ outside() {
     exit "$status"
 }
 
-TIER_NETNS_BEFORE=""
-# shellcheck disable=SC2317 # called by the EXIT trap
-restore_tier() {
-    if [ -n "$TIER_NETNS_BEFORE" ] && [ "$TIER_NETNS_BEFORE" = "$(readlink /proc/self/ns/net)" ] &&
-        ! postfix status >/dev/null 2>&1; then
-        say "starting the tier's Postfix again in this machine's namespace, where it ran before"
-        postfix start >/dev/null 2>&1 || say "postfix start failed: run bash tests/postfix/setup.sh start"
-    fi
-    say "work files (strace logs, the output of any failed run): $BENCH_WORK"
-}
-
 # --- inside: the namespace, Postfix, the runner -------------------------------------------
-
-answers() { # answers ADDR PORT: a 220 greeting within 5 s
-    local line=""
-    { exec 3<>"/dev/tcp/$1/$2"; } 2>/dev/null || return 1
-    IFS= read -r -t 5 line <&3 || true
-    printf 'QUIT\r\n' >&3 2>/dev/null || true
-    exec 3<&- 3>&-
-    [ "${line:0:4}" = "220 " ]
-}
-
-STARTED_POSTFIX=0
-# shellcheck disable=SC2317 # called by the EXIT trap
-stop_postfix() {
-    if [ "$STARTED_POSTFIX" = 1 ]; then
-        postfix stop >/dev/null 2>&1 || true
-    fi
-}
 
 inside() {
     ip link set lo up
