@@ -535,3 +535,32 @@ fn good_then_hung(
     assert!(first.contains("\"target\":\"good.batch.test\""), "{first}");
     (child, out, first)
 }
+
+/// A survey through a resolver that never answers says so early instead of running for
+/// hours in silence.
+#[test]
+fn a_dead_resolver_is_named_early() {
+    let names: Vec<String> = (0..25).map(|i| format!("d{i:02}.nowhere.test")).collect();
+    let file = write_temp("batch-dead-resolver.txt", &names.join("\n"));
+    // Nothing listens on the discard port: every lookup times out.
+    let r = run(&[
+        "--targets-file",
+        file.to_str().unwrap(),
+        "--resolver",
+        "127.0.0.1:9",
+        "--timeout",
+        "0.2",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(r.code, 3);
+    assert_eq!(r.stdout.lines().count(), 25);
+    assert_eq!(
+        r.stderr
+            .matches("the resolver failed the lookups of the last 20 targets in a row")
+            .count(),
+        1,
+        "{}",
+        r.stderr
+    );
+}

@@ -34,11 +34,38 @@ struct Sink<'a> {
     closed: bool,
     /// A write failed otherwise.
     failed: Option<std::io::Error>,
+    /// Reports in a row whose lookups the resolver failed, until the warning is given.
+    resolver_failures: Option<usize>,
 }
 
+/// After this many targets in a row whose lookups failed, stderr says the resolver is not
+/// answering: each such target costs up to three timeouts, so a survey through a dead
+/// resolver would otherwise run for hours in silence.
+const DEAD_RESOLVER_AFTER: usize = 20;
+
 impl Sink<'_> {
+    /// Counts the targets in a row whose lookups the resolver failed; the note, once.
+    fn watch_resolver(&mut self, report: &Report) -> Option<String> {
+        let failed = report
+            .findings
+            .iter()
+            .any(|f| f.code == crate::diagnose::Code::DnsLookupFailed);
+        let run = self.resolver_failures.as_mut()?;
+        *run = if failed { *run + 1 } else { 0 };
+        if *run < DEAD_RESOLVER_AFTER {
+            return None;
+        }
+        self.resolver_failures = None;
+        Some(format!(
+            "starttls-check: the resolver failed the lookups of the last {DEAD_RESOLVER_AFTER} targets in a row (each costs up to three --timeout); check --resolver or the system's resolver\n"
+        ))
+    }
+
     /// Takes a target's report; a report JSON Lines could not deliver is not counted.
     fn take(&mut self, job: usize, mut report: Box<Report>) {
+        if let Some(note) = self.watch_resolver(&report) {
+            let _ = report::emit(&mut std::io::stderr().lock(), &note);
+        }
         let mut named: Vec<&str> = report.endpoints.iter().map(|e| e.host.as_str()).collect();
         named.extend(report.mx.iter().map(|m| m.exchange.as_str()));
         let target = report.target.parse::<crate::target::Target>().ok();
@@ -198,6 +225,7 @@ impl<'a> Sink<'a> {
             reports: slots(format == Format::Json, total),
             closed: false,
             failed: None,
+            resolver_failures: Some(0),
         }
     }
 }
@@ -250,10 +278,8 @@ fn drive(
     runtime.block_on(async {
         let mut on_event = |event: Event<'_>| {
             if let Event::Report { job, report } = event {
-                // A line of JSON on a terminal must not follow the progress line.
-                if sink.format == Format::Jsonl {
-                    bar.finish();
-                }
+                // A line of JSON, or a note, on a terminal must not follow the progress line.
+                bar.finish();
                 sink.take(job, report);
                 let done = sink.counts.total;
                 let elapsed = started.elapsed().as_secs_f64();
