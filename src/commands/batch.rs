@@ -23,7 +23,7 @@ struct Sink<'a> {
     out: &'a mut dyn Write,
     /// The command line as run: the document's; each report gets its own.
     invocation: String,
-    words: Vec<String>,
+    rerun: super::check::Rerun,
     /// Targets to check.
     total: usize,
     counts: Counts,
@@ -72,9 +72,7 @@ impl Sink<'_> {
         if let Some(crate::target::Host::Name(n)) = target.as_ref().map(|t| &t.host) {
             named.push(n);
         }
-        let invocation = target
-            .as_ref()
-            .map(|t| super::check::invocation_of(t, &self.words, &named));
+        let invocation = target.as_ref().map(|t| self.rerun.command(t, &named));
         report.invocation = invocation;
         match self.format {
             Format::Jsonl => {
@@ -214,10 +212,12 @@ impl<'a> Sink<'a> {
             opts,
             out,
             invocation: super::check::invocation(std::env::args_os().skip(1)),
-            words: std::env::args_os()
-                .skip(1)
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
+            rerun: super::check::Rerun::of(
+                &std::env::args_os()
+                    .skip(1)
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>(),
+            ),
             total,
             counts: Counts::default(),
             rows: slots(format != Format::Json && format != Format::Jsonl, total),

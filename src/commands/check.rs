@@ -1,6 +1,7 @@
 //! `starttls-check TARGET`: probe one target and report. Several targets, a targets file or
 //! a shard make a batch (`super::batch`): one report per target.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
@@ -107,55 +108,101 @@ pub(super) fn probe(
     done.context("the run ended without a report")
 }
 
-/// The command line that checks `target` alone as a batch checked it: the batch's options
+/// What a batch's reports repeat of its command line, worked out once for the run: each
+/// report's `invocation` is the command that checks that target alone, the batch's options
 /// without the list (`--targets-file`, `--shard`) and the format, and only the `--resolve`
-/// entries for the hosts `named` (the target's and its endpoints'), so a ticket that gets
-/// one target's block can rerun it, never sees the name of the provider's list, and a
-/// survey of a thousand `--resolve` entries does not repeat them in every report.
-pub(super) fn invocation_of(target: &Target, args: &[String], named: &[&str]) -> String {
-    let (options, _) = crate::cli::split_words(args);
-    let is = |w: &str, o: &str| w == o || w.strip_prefix(o).is_some_and(|r| r.starts_with('='));
-    let keep = |o: &Vec<&String>| {
-        if ["--targets-file", "--shard", "--format"]
-            .iter()
-            .any(|b| is(o[0], b))
-        {
-            return false;
+/// entries for its own hosts, so a ticket that gets one target's block can rerun it, never
+/// sees the name of the provider's list, and a survey of a thousand `--resolve` entries does
+/// not repeat them in every report.
+pub(super) struct Rerun {
+    /// The options every report keeps, quoted for a shell.
+    kept: String,
+    /// `--resolve` entries by host name (lower case), each quoted for a shell.
+    resolves: HashMap<String, Vec<String>>,
+}
+
+impl Rerun {
+    /// Reads the batch's command line (without the program name) once.
+    pub(super) fn of(args: &[String]) -> Self {
+        let (options, _) = crate::cli::split_words(args);
+        let is = |w: &str, o: &str| w == o || w.strip_prefix(o).is_some_and(|r| r.starts_with('='));
+        let quoted = |o: &[&String]| {
+            o.iter()
+                .map(|w| shell_word(w))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut kept = Vec::new();
+        let mut resolves: HashMap<String, Vec<String>> = HashMap::new();
+        for o in options {
+            if ["--targets-file", "--shard", "--format"]
+                .iter()
+                .any(|b| is(o[0], b))
+            {
+                continue;
+            }
+            if is(o[0], "--resolve") {
+                let value = o.get(1).map_or_else(
+                    || o[0].split_once('=').map_or("", |(_, v)| v),
+                    |v| v.as_str(),
+                );
+                let host = value.split(':').next().unwrap_or_default();
+                resolves
+                    .entry(host.to_ascii_lowercase())
+                    .or_default()
+                    .push(quoted(&o));
+            } else {
+                kept.push(quoted(&o));
+            }
         }
-        if !is(o[0], "--resolve") {
-            return true;
+        Rerun {
+            kept: kept.join(" "),
+            resolves,
         }
-        let value = o.get(1).map_or_else(
-            || o[0].split_once('=').map_or("", |(_, v)| v),
-            |v| v.as_str(),
-        );
-        let host = value.split(':').next().unwrap_or_default();
-        named.iter().any(|n| n.eq_ignore_ascii_case(host))
-    };
-    let kept = options
-        .into_iter()
-        .filter(keep)
-        .flatten()
-        .map(std::ffi::OsString::from);
-    invocation(std::iter::once(target.to_string().into()).chain(kept))
+    }
+
+    /// The command that checks `target` alone; `named`: the hosts its report names.
+    pub(super) fn command(&self, target: &Target, named: &[&str]) -> String {
+        let mut words = vec![
+            "starttls-check".to_string(),
+            shell_word(&target.to_string()),
+        ];
+        if !self.kept.is_empty() {
+            words.push(self.kept.clone());
+        }
+        let mut seen = Vec::new();
+        for n in named {
+            let n = n.to_ascii_lowercase();
+            if seen.contains(&n) {
+                continue;
+            }
+            if let Some(r) = self.resolves.get(&n) {
+                words.extend(r.iter().cloned());
+            }
+            seen.push(n);
+        }
+        words.join(" ")
+    }
+}
+
+/// A word quoted for a POSIX shell, control characters escaped.
+fn shell_word(word: &str) -> String {
+    let a = crate::smtp::escape(word.as_bytes());
+    let plain = !a.is_empty()
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b));
+    if plain {
+        a
+    } else {
+        format!("'{}'", a.replace('\'', r"'\''"))
+    }
 }
 
 /// The command line as run, quoted for a POSIX shell so it can be pasted back: a ticket shows
 /// the options that change the verdict (`--ca-file`, `--resolve`, `--expect-name`).
 pub(super) fn invocation(args: impl Iterator<Item = std::ffi::OsString>) -> String {
-    let quote = |a: std::ffi::OsString| {
-        let a = crate::smtp::escape(a.to_string_lossy().as_bytes());
-        let plain = !a.is_empty()
-            && a.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b));
-        if plain {
-            a
-        } else {
-            format!("'{}'", a.replace('\'', r"'\''"))
-        }
-    };
     std::iter::once("starttls-check".to_string())
-        .chain(args.map(quote))
+        .chain(args.map(|a| shell_word(&a.to_string_lossy())))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -204,7 +251,7 @@ mod tests {
         .to_vec();
         let t: Target = "[mx.c.example]:2525".parse().unwrap();
         assert_eq!(
-            invocation_of(&t, &words, &["mx.c.example"]),
+            Rerun::of(&words).command(&t, &["mx.c.example", "MX.C.EXAMPLE"]),
             "starttls-check '[mx.c.example]:2525' -p 25,587 --ca-file roots.pem -4v \
              --resolve mx.c.example:127.0.0.5 --resolve=MX.C.example:127.0.0.7"
         );
