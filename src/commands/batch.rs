@@ -156,17 +156,30 @@ fn slots<T: Clone>(kept: bool, total: usize) -> Vec<Option<T>> {
 }
 
 /// The progress line of a batch: targets done, the rate, the time left.
-fn progress_text(done: usize, total: usize, elapsed: f64) -> String {
+///
+/// Near the end (`tail`: no more targets left than endpoints probed at once), the rate says
+/// nothing about the few slow ones left, so the line names the endpoint waited for longest
+/// instead of a time left.
+fn progress_text(
+    done: usize,
+    total: usize,
+    elapsed: f64,
+    tail: usize,
+    waiting: Option<&str>,
+) -> String {
     let rate = if elapsed > 0.0 {
         done as f64 / elapsed
     } else {
         0.0
     };
-    // A rate from the first few targets says nothing about the rest.
-    let eta = if rate > 0.0 && done >= 3 {
-        format!(", about {} left", human_secs((total - done) as f64 / rate))
-    } else {
-        String::new()
+    let left = total - done;
+    let eta = match waiting {
+        Some(w) if left <= tail => format!(", waiting for {w}"),
+        // A rate from the first few targets says nothing about the rest.
+        _ if rate > 0.0 && done >= 3 => {
+            format!(", about {} left", human_secs(left as f64 / rate))
+        }
+        _ => String::new(),
     };
     format!("starttls-check: {done} of {total} targets done, {rate:.1}/s{eta}")
 }
@@ -272,21 +285,32 @@ fn drive(
     let (started, total) = (Instant::now(), jobs.len());
     let terminal = std::io::stderr().is_terminal() && super::terminal_escapes_work();
     let mut bar = Progress::new(terminal);
-    bar.show(&progress_text(0, total, 0.0), total > 0);
+    bar.show(&progress_text(0, total, 0.0, 0, None), total > 0);
     let stop = tokio::sync::Notify::new();
     let mut interrupted = false;
     runtime.block_on(async {
+        let tail = settings.concurrency;
+        let mut waiting: Option<String> = None;
         let mut on_event = |event: Event<'_>| {
-            if let Event::Report { job, report } = event {
-                // A line of JSON, or a note, on a terminal must not follow the progress line.
-                bar.finish();
-                sink.take(job, report);
+            match event {
+                Event::Report { job, report } => {
+                    // A line of JSON, or a note, on a terminal must not follow the progress
+                    // line.
+                    bar.finish();
+                    sink.take(job, report);
+                    if sink.stopped() {
+                        stop.notify_one();
+                    }
+                }
+                Event::Progress { waiting: w, .. } => {
+                    waiting = w.map(String::from);
+                }
+            }
+            if bar.enabled() {
                 let done = sink.counts.total;
                 let elapsed = started.elapsed().as_secs_f64();
-                bar.show(&progress_text(done, total, elapsed), done < total);
-                if sink.stopped() {
-                    stop.notify_one();
-                }
+                let text = progress_text(done, total, elapsed, tail, waiting.as_deref());
+                bar.show(&text, done < total);
             }
         };
         let run = engine::run(settings, &resolver, now, jobs, &mut on_event);
@@ -364,17 +388,22 @@ mod tests {
 
     #[test]
     fn progress_says_done_rate_and_time_left() {
+        let w = Some("mx.slow.example [192.0.2.7]:25");
         assert_eq!(
-            progress_text(250, 1000, 10.0),
+            progress_text(250, 1000, 10.0, 16, w),
             "starttls-check: 250 of 1000 targets done, 25.0/s, about 30 s left"
         );
         assert_eq!(
-            progress_text(0, 10, 0.0),
+            progress_text(0, 10, 0.0, 16, None),
             "starttls-check: 0 of 10 targets done, 0.0/s"
         );
         assert_eq!(
-            progress_text(2, 1000, 0.5),
+            progress_text(2, 1000, 0.5, 16, w),
             "starttls-check: 2 of 1000 targets done, 4.0/s"
+        );
+        assert_eq!(
+            progress_text(990, 1000, 10.0, 16, w),
+            "starttls-check: 990 of 1000 targets done, 99.0/s, waiting for mx.slow.example [192.0.2.7]:25"
         );
         assert_eq!(human_secs(185.0), "3 min 5 s");
         assert_eq!(human_secs(7800.0), "2 h 10 min");

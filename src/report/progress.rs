@@ -27,6 +27,12 @@ impl Progress {
         format!("starttls-check: {done} of {total} endpoints done{wait}")
     }
 
+    /// Whether anything is drawn at all (stderr is a terminal): a caller need not make a line
+    /// nobody sees.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Redraws the line (once per finished endpoint); single-endpoint runs draw nothing.
     pub fn update(&mut self, done: usize, total: usize, waiting: Option<&str>) {
         self.show(
