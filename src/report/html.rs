@@ -800,7 +800,9 @@ const SCRIPT: &str = r##"
         if (y === null) return -1;
         return (x < y ? -1 : 1) * (desc ? -1 : 1);
       }
-      return attr(ra, "index") - attr(rb, "index");
+      // Ties: the worst verdict first (a failing target is not buried among passes with
+      // the same days left), then the order given.
+      return (attr(ra, "rank") - attr(rb, "rank")) || (attr(ra, "index") - attr(rb, "index"));
     });
     groups.forEach(function (g) { table.appendChild(g); });
     heads.forEach(function (th) {
