@@ -35,10 +35,11 @@ fn main() -> ExitCode {
     };
     let format = commands::format_of(&cli);
     let target = commands::target_of(&cli);
+    let batch = commands::batch_of(&cli);
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            emit_error(format, &commands::run_error(target, &e));
+            emit_error(format, &commands::run_error(target, batch, &e));
             ExitCode::from(exit::UNKNOWN)
         }
     }

@@ -571,3 +571,41 @@ fn a_dead_resolver_is_named_early() {
         r.stderr
     );
 }
+
+/// A batch that could not start still gives a `--format json` consumer the batch shape.
+#[test]
+fn a_batch_that_cannot_start_writes_the_batch_documents_shape() {
+    let file = write_temp("batch-cannot-start.txt", "a.example\n");
+    let r = run(&[
+        "--targets-file",
+        file.to_str().unwrap(),
+        "--timeout",
+        "-1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 3);
+    let j = r.json();
+    assert_eq!(j["verdict"], "unknown");
+    assert_eq!(j["reports"], serde_json::json!([]));
+    assert_eq!(j["error_detail"]["option"], "--timeout");
+    let r = run(&[
+        "a.example",
+        "b.example",
+        "--ca-file",
+        "/nonexistent.pem",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 3);
+    assert_eq!(r.json()["reports"], serde_json::json!([]), "{}", r.stdout);
+    // One target keeps the one report's shape.
+    let r = run(&[
+        "a.example",
+        "--ca-file",
+        "/nonexistent.pem",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.json()["target"], "a.example");
+}

@@ -73,6 +73,13 @@ pub fn format_of(cli: &Cli) -> Format {
     }
 }
 
+/// Whether the command is a batch (a list, a shard, several targets), so that an error is
+/// written in the batch document's shape.
+pub fn batch_of(cli: &Cli) -> bool {
+    cli.command.is_none()
+        && (cli.batch.targets_file.is_some() || cli.batch.shard.is_some() || cli.targets.len() > 1)
+}
+
 /// The targets a command names, as its report would (`""` for the demo), so that an error can
 /// name them too.
 pub fn target_of(cli: &Cli) -> String {
@@ -134,17 +141,26 @@ pub fn usage_error(words: &[String], e: &clap::Error) -> RunError {
         .and_then(|n| n.split([' ', '=', '[']).next())
         .filter(|n| n.starts_with('-') && n.len() > 1)
         .map(str::to_string);
+    let target = crate::cli::targets_in(words);
+    // A batch as typed: a list, a shard, or several targets.
+    let batch = words.iter().any(|w| {
+        ["--targets-file", "--shard"]
+            .iter()
+            .any(|o| w == o || w.strip_prefix(o).is_some_and(|r| r.starts_with('=')))
+    }) || target.contains(' ');
     RunError {
-        target: crate::cli::targets_in(words),
+        target,
         detail: ErrorDetail { message, option },
+        batch,
     }
 }
 
 /// What the error document says about an error that stopped [`run`]: the message with its
 /// causes, and the option at fault when the settings were refused.
-pub fn run_error(target: String, e: &anyhow::Error) -> RunError {
+pub fn run_error(target: String, batch: bool, e: &anyhow::Error) -> RunError {
     RunError {
         target,
+        batch,
         detail: ErrorDetail {
             message: format!("{e:#}"),
             option: e

@@ -64,6 +64,9 @@ pub struct RunError {
     pub target: String,
     /// The message and the option at fault.
     pub detail: ErrorDetail,
+    /// The command line asked for a batch (`--targets-file`, `--shard`, several targets):
+    /// `--format json` then writes the batch document's shape, with no reports.
+    pub batch: bool,
 }
 
 /// `error_detail` of the error document.
@@ -87,8 +90,32 @@ struct ErrorDocument<'a> {
     error_detail: &'a ErrorDetail,
 }
 
-/// The document written when the run could not start, made at `now`.
+/// A batch's error document: the batch document's fields (no reports, verdict `unknown`),
+/// then `error` and `error_detail`, so a consumer of batches reads one shape.
+#[derive(serde::Serialize)]
+struct BatchErrorDocument<'a> {
+    #[serde(flatten)]
+    batch: &'a super::batch::Document<'a>,
+    error: &'a str,
+    error_detail: &'a ErrorDetail,
+}
+
+/// The document written when the run could not start, made at `now`: a report's shape, or
+/// for a batch asked for in `--format json`, a batch document's.
 pub fn error_document(error: &RunError, now: OffsetDateTime) -> String {
+    if error.batch {
+        let mut batch = super::batch::Document::new(&[], now, None, 0, false);
+        batch.verdict = Verdict::Unknown;
+        let doc = BatchErrorDocument {
+            batch: &batch,
+            error: &error.detail.message,
+            error_detail: &error.detail,
+        };
+        let mut s =
+            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| fallback(&error.detail.message));
+        s.push('\n');
+        return s;
+    }
     let message = &error.detail.message;
     let mut report = Report::new(
         error.target.clone(),
@@ -140,6 +167,7 @@ mod tests {
                 message: "invalid value '-1' for '--timeout <SECS>': -1 is out of range".into(),
                 option: Some("--timeout".into()),
             },
+            batch: false,
         };
         let doc = error_document(&error, now);
         let j: serde_json::Value = serde_json::from_str(&doc).unwrap();
@@ -157,10 +185,22 @@ mod tests {
                 message: "no TARGET".into(),
                 option: None,
             },
+            batch: false,
         };
         let j: serde_json::Value = serde_json::from_str(&error_document(&untargeted, now)).unwrap();
         assert_eq!(j["headline"], "UNKNOWN: no TARGET");
         assert_eq!(j["target"], "");
         assert!(j["error_detail"]["option"].is_null());
+        // A batch's: the batch document's fields, no reports, verdict unknown.
+        let batch = RunError {
+            batch: true,
+            ..untargeted
+        };
+        let j: serde_json::Value = serde_json::from_str(&error_document(&batch, now)).unwrap();
+        assert_eq!(j["verdict"], "unknown");
+        assert_eq!(j["reports"], serde_json::json!([]));
+        assert_eq!(j["counts"]["total"], 0);
+        assert_eq!(j["error_detail"]["message"], "no TARGET");
+        assert!(j.get("target").is_none());
     }
 }

@@ -490,10 +490,21 @@ pub fn render_error(
 ) -> (String, String) {
     let stderr = format!("starttls-check: error: {}\n", error.detail.message);
     match format {
-        Format::Json | Format::Jsonl => (
-            json::shaped(format, json::error_document(error, now)),
+        // JSON Lines are reports, one per line: its error line keeps a report's shape.
+        Format::Jsonl => (
+            json::shaped(
+                format,
+                json::error_document(
+                    &json::RunError {
+                        batch: false,
+                        ..error.clone()
+                    },
+                    now,
+                ),
+            ),
             stderr,
         ),
+        Format::Json => (json::error_document(error, now), stderr),
         Format::Human | Format::Markdown | Format::Html => (String::new(), stderr),
     }
 }
