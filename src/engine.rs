@@ -122,21 +122,17 @@ impl Shared<'_> {
         let cell = live(&self.probes, ep.id());
         let own = ep.clone();
         let mut probed_here = false;
-        let mut obs = cell
-            .get_or_init(|| {
-                probed_here = true;
-                self.probe(ep, resolver)
-            })
-            .await
-            .clone();
-        // The probe may have been another job's: the address, port and host are the same
-        // (that is the endpoint's identity), but the domain whose MX led here, and its
-        // preference, are this job's own.
-        if let Some(o) = &mut obs {
-            o.endpoint = own;
-        }
-        let _ = self.ticks.send(Tick::Done(n));
-        if probed_here {
+        cell.get_or_init(|| {
+            probed_here = true;
+            self.probe(ep, resolver)
+        })
+        .await;
+        // One run of one job has no later job to keep it for; a batch keeps it a while.
+        let keep = probed_here && self.run_deadline.is_none();
+        // The last holder takes the observation instead of copying it (its transcript and
+        // chain); a cell kept for later jobs, or awaited by another, is copied from.
+        let mut obs = if keep {
+            let obs = cell.get().cloned().flatten();
             let mut recent = self
                 .recent
                 .lock()
@@ -145,7 +141,20 @@ impl Shared<'_> {
                 recent.pop_front();
             }
             recent.push_back(cell);
+            obs
+        } else {
+            match Arc::try_unwrap(cell) {
+                Ok(only) => only.into_inner().flatten(),
+                Err(shared) => shared.get().cloned().flatten(),
+            }
+        };
+        // The probe may have been another job's: the address, port and host are the same
+        // (that is the endpoint's identity), but the domain whose MX led here, and its
+        // preference, are this job's own.
+        if let Some(o) = &mut obs {
+            o.endpoint = own;
         }
+        let _ = self.ticks.send(Tick::Done(n));
         obs
     }
 
@@ -221,6 +230,15 @@ impl Shared<'_> {
     }
 }
 
+/// A job's targets as its report names them.
+fn target_text(targets: &[Target]) -> String {
+    targets
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The report of a job whose diagnosis panicked: nothing could be judged, and the headline
 /// says why, so that the user can report it.
 fn failed_report(
@@ -233,11 +251,7 @@ fn failed_report(
         .map(|s| (*s).to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    let target = targets
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let target = target_text(targets);
     let mut report = Report::new(target.clone(), Vec::new(), Vec::new(), Vec::new(), now);
     report.headline = format!(
         "UNKNOWN {target}: starttls-check failed while judging this target (a bug; please \
@@ -384,11 +398,7 @@ fn diagnose_job(
     findings.extend(cross);
     let mut findings = merge::merge_shared(findings, &ids);
     report::order_for_reading(&mut findings, &ids);
-    let target = targets
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let target = target_text(targets);
     let endpoints = evidence
         .iter()
         .map(report::EndpointReport::from_evidence)

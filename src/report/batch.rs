@@ -286,13 +286,6 @@ impl<'a> Document<'a> {
 
     /// Pretty-printed, with a trailing newline.
     pub fn render(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
-            format!(
-                "{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {}}}",
-                serde_json::Value::String(e.to_string())
-            )
-        });
-        s.push('\n');
-        s
+        super::json::pretty(self)
     }
 }

@@ -7,9 +7,14 @@ use super::{Report, Verdict};
 
 /// Pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
-    // Serialising plain data structs cannot fail; fall back to a minimal document anyway so a
-    // CI consumer never gets invalid JSON.
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| fallback(&e.to_string()));
+    pretty(report)
+}
+
+/// Any document of the contract, pretty-printed with a trailing newline. Serialising plain
+/// data structs cannot fail; a minimal document stands in anyway, so a CI consumer never gets
+/// invalid JSON.
+pub fn pretty(doc: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|e| fallback(&e.to_string()));
     s.push('\n');
     s
 }
@@ -136,9 +141,7 @@ pub fn error_document(error: &RunError, now: OffsetDateTime) -> String {
         error: message,
         error_detail: &error.detail,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| fallback(message));
-    s.push('\n');
-    s
+    pretty(&doc)
 }
 
 #[cfg(test)]
