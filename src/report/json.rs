@@ -10,6 +10,15 @@ pub fn render(report: &Report) -> String {
     pretty(report)
 }
 
+/// Any document of the contract on one line, with a trailing newline: a JSON Lines record,
+/// written directly rather than pretty-printed and then compacted (once per target of a
+/// survey).
+pub fn line(doc: &impl serde::Serialize) -> String {
+    let mut s = serde_json::to_string(doc).unwrap_or_else(|e| compact(&fallback(&e.to_string())));
+    s.push('\n');
+    s
+}
+
 /// Any document of the contract, pretty-printed with a trailing newline. Serialising plain
 /// data structs cannot fail; a minimal document stands in anyway, so a CI consumer never gets
 /// invalid JSON.

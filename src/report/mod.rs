@@ -522,7 +522,8 @@ pub fn emit_error(format: Format, error: &json::RunError) {
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
-        Format::Json | Format::Jsonl => json::shaped(format, json::render(report)),
+        Format::Json => json::render(report),
+        Format::Jsonl => json::line(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(&batch::Batch::of_one(report)),
     }
