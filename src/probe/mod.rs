@@ -178,7 +178,12 @@ impl Probe<'_> {
 
     /// Records a failed session step, with what the server had sent of the reply it was
     /// reading as evidence (kept even when time ran out: see `smtp::Pending`).
-    fn fail_session<S: AsyncRead + AsyncWrite + Unpin>(&mut self, s: &mut Session<S>, phase: Phase, e: &SessionError) {
+    fn fail_session<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        s: &mut Session<S>,
+        phase: Phase,
+        e: &SessionError,
+    ) {
         let received = match e {
             SessionError::Timeout { partial, .. } => partial.clone(),
             SessionError::Reply(ReplyError::Malformed(raw)) => {

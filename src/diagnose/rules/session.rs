@@ -6,11 +6,11 @@
 //! - RFC 8461 / RFC 7672: senders that require TLS defer mail when any of this fails
 
 use crate::cert::date;
+use crate::diagnose::Severity;
 use crate::diagnose::fixes::{self, cisco, generic, wire};
 use crate::diagnose::rules::middlebox;
 use crate::diagnose::rules::middlebox::StarttlsMask;
 use crate::diagnose::{Code, Ctx, Finding, ServerKind};
-use crate::diagnose::Severity;
 use crate::model::{FailureKind, Observation, Phase, PhaseFailure, TlsMode};
 use crate::smtp::{UnsolicitedHow, can_answer, escape, starts_like_tls_record};
 use crate::tls::HandshakeFailure;
@@ -380,7 +380,10 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     // A handshake that read injected text is explained by the injection finding (which
     // carries the handshake's failure), not by a proxy or a broken TLS stack.
     let injection_broke_handshake = obs.wire.handshake_read_plaintext
-        && obs.failure.as_ref().is_some_and(|f| f.phase == Phase::Handshake);
+        && obs
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.phase == Phase::Handshake);
     if let Some(f) = &obs.failure
         && !injection_broke_handshake
     {
