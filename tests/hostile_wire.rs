@@ -4,6 +4,8 @@
 //! test runs the real binary against a raw server on 127.0.0.1 that follows a script, and
 //! asserts what the user sees.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
