@@ -89,6 +89,10 @@ struct Probe<'a> {
     judging: Option<tokio::task::JoinHandle<tls::TrustResult>>,
 }
 
+/// The most bytes of an unfinished line quoted in the message of a hang-up mid-line: the
+/// message is one line of the report; the evidence holds more (`RECEIVED_SO_FAR_CAP`).
+const CLOSED_MID_LINE_SHOWN: usize = 200;
+
 fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
     let (kind, message, overall) = match e {
         SessionError::Timeout {
@@ -121,8 +125,16 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
         SessionError::Reply(ReplyError::Closed { partial }) => (
             FailureKind::Closed,
             format!(
-                "the server closed the connection mid-line after \"{}\"",
-                escape(partial)
+                "the server closed the connection mid-line after \"{}\"{}",
+                escape(&partial[..partial.len().min(CLOSED_MID_LINE_SHOWN)]),
+                if partial.len() > CLOSED_MID_LINE_SHOWN {
+                    format!(
+                        " (the first {CLOSED_MID_LINE_SHOWN} of {} bytes)",
+                        partial.len()
+                    )
+                } else {
+                    String::new()
+                }
             ),
             false,
         ),

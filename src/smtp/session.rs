@@ -312,6 +312,71 @@ mod tests {
         assert_eq!(t.entries.len(), 2);
     }
 
+    fn session(
+        client: tokio::io::DuplexStream,
+        step: Duration,
+    ) -> Session<tokio::io::DuplexStream> {
+        Session::new(
+            client,
+            Transcript::new(Instant::now()),
+            step,
+            Instant::now() + Duration::from_secs(5),
+        )
+    }
+
+    /// The timeout drops the reading future; what the server sent survives it.
+    #[tokio::test]
+    async fn a_timeout_keeps_what_arrived_of_the_reply() {
+        let (client, mut server) = duplex(1024);
+        let mut s = session(client, Duration::from_millis(100));
+        server
+            .write_all(b"250-first\r\n250 no line end")
+            .await
+            .unwrap();
+        match s.read_reply().await {
+            Err(SessionError::Timeout { partial, .. }) => {
+                assert_eq!(partial, b"250-first\r\n250 no line end");
+            }
+            other => panic!("{other:?}"),
+        }
+        let last = s.transcript.entries.last().unwrap();
+        assert_eq!(last.bytes, b"250-first\r\n250 no line end");
+    }
+
+    /// Bytes waiting before a command are unsolicited; a reply that cannot answer the
+    /// command is recorded and the next one taken.
+    #[tokio::test]
+    async fn unsolicited_bytes_and_wrong_codes_are_recorded() {
+        let (client, mut server) = duplex(1024);
+        let mut s = session(client, Duration::from_secs(2));
+        server.write_all(b"220 extra\r\n").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let srv = tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            let _ = server.read(&mut buf).await.unwrap();
+            server
+                .write_all(b"220 again\r\n250 mx STARTTLS\r\n")
+                .await
+                .unwrap();
+            server
+        });
+        let r = s.command("EHLO probe.test").await.unwrap();
+        assert_eq!(r.code, 250);
+        assert_eq!(s.unsolicited.len(), 2, "{:?}", s.unsolicited);
+        assert_eq!(s.unsolicited[0].how, UnsolicitedHow::BeforeCommand);
+        assert_eq!(s.unsolicited[0].bytes, b"220 extra\r\n");
+        assert_eq!(s.unsolicited[1].how, UnsolicitedHow::WrongCode);
+        assert_eq!(s.unsolicited[1].bytes, b"220 again\r\n");
+        drop(srv.await.unwrap());
+    }
+
+    #[test]
+    fn which_codes_answer_which_command() {
+        assert!(can_answer("EHLO", 250) && can_answer("EHLO", 550) && can_answer("QUIT", 221));
+        assert!(!can_answer("EHLO", 220) && !can_answer("QUIT", 250));
+        assert!(can_answer("STARTTLS", 454) && !can_answer("STARTTLS", 250));
+    }
+
     #[tokio::test]
     async fn silent_server_times_out_at_the_overall_deadline() {
         let (client, _server) = duplex(64);
