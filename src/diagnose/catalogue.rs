@@ -80,6 +80,8 @@ pub enum Code {
     MiddleboxStarttlsMangled,
     /// `smtp-reply-irregular`: mixed codes or bare LF in replies.
     SmtpReplyIrregular,
+    /// `smtp-reply-desync`: replies out of step with the commands.
+    SmtpReplyDesync,
     /// `tls-interception-suspected`: an appliance's or inspection CA's certificate.
     TlsInterceptionSuspected,
     /// `starttls-port-mismatch`: STARTTLS on one port of a host, not on another.
@@ -1120,6 +1122,35 @@ pub const CATALOGUE: &[Entry] = &[
             "RFC 5321 §2.3.8 (lines end with CRLF)",
         ],
         sender_strings: &["STARTTLS command not supported"],
+    },
+    Entry {
+        code: Code::SmtpReplyDesync,
+        id: "smtp-reply-desync",
+        severity: Severity::Fail,
+        rank: 195,
+        inconclusive: false,
+        meaning: "the server sent replies nobody asked for, so its answers are out of step with the commands: each reply after the extra one answers the wrong command",
+        explanation: "SMTP is a dialogue: the client sends one command and reads one reply \
+            (RFC 5321 §4.2, §4.3.2). This server sent more: bytes were already waiting before \
+            the probe sent a command (it never sends two at once, so nobody asked for them), or \
+            a reply came whose code cannot answer the command it followed (a `220` to EHLO, a \
+            `250` to QUIT). The evidence shows the bytes and what they arrived in answer to.\n\n\
+            A sender reads replies in order, so after one extra reply every answer is taken for \
+            the next command's: the greeting's second line is read as the EHLO reply, the real \
+            EHLO reply (with its STARTTLS) as the answer to STARTTLS or QUIT. Senders then see \
+            no STARTTLS, or a refused STARTTLS, and send in clear text or defer. The probe \
+            reports the desynchronisation instead of judging a reply that answered something \
+            else. Common causes: a greeting sent twice (a load balancer or proxy that greets \
+            and then passes the server's own greeting through), a banner with an extra line \
+            that is not a continuation (`220 ...` then `220 ...`), an 'SMTP fixup' that adds a \
+            reply, or a server that answers a command twice. Look at what sends the extra \
+            reply, from inside the network first.",
+        references: &[
+            "RFC 5321 §4.2 (replies), §4.3.2 (the replies each command may get)",
+            "RFC 5321 §4.5.3.2.1 (the greeting is one reply)",
+            "RFC 2920 §3 (a client that does not pipeline waits for each reply)",
+        ],
+        sender_strings: &[],
     },
     Entry {
         code: Code::TlsInterceptionSuspected,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{Endpoint, LegacyTls, RequiredCheck, TlsMode};
-use crate::smtp::{Capabilities, Reply, Transcript};
+use crate::smtp::{Capabilities, Reply, Transcript, Unsolicited};
 use crate::tls::{HandshakeError, Negotiated, TrustResult};
 
 /// The phases of a probe, in order.
@@ -127,6 +127,40 @@ pub struct Observation {
     pub waits: Waits,
     /// The follow-up connection in the other TLS mode, when the first conversation failed.
     pub mode_check: Option<ModeCheck>,
+    /// What the server sent that no complete reply holds: the unfinished reply of a failed
+    /// step, bytes sent unasked, the first bytes of a handshake after STARTTLS.
+    pub wire: Wire,
+}
+
+/// The most bytes of an unfinished reply kept as evidence. A greeting or an EHLO reply cut
+/// short fits in it many times over, and TLS records show their header in the first five; a
+/// report must stay readable when a peer streams kilobytes of junk.
+pub const RECEIVED_SO_FAR_CAP: usize = 512;
+
+/// Bytes the server sent outside any complete reply, kept as evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wire {
+    /// What had arrived of the reply the failed step was reading (a line with no line end,
+    /// the lines of a reply never finished, the start of a line over the limit), raw, at most
+    /// [`RECEIVED_SO_FAR_CAP`] bytes.
+    pub received_so_far: Vec<u8>,
+    /// How many bytes had arrived in all ([`Wire::received_so_far`] holds the first ones).
+    pub received_total: usize,
+    /// Replies and bytes that answered nothing the probe asked, in order.
+    pub unsolicited: Vec<Unsolicited>,
+    /// The handshake after the STARTTLS `220` read bytes that are not a TLS record (text,
+    /// typically) before any TLS: plaintext injected after the `220` (now in
+    /// [`Observation::injected`]) that the handshake choked on.
+    pub handshake_read_plaintext: bool,
+}
+
+impl Wire {
+    /// Keeps the first [`RECEIVED_SO_FAR_CAP`] bytes of `bytes` as what the failed step had
+    /// received.
+    pub fn keep_received(&mut self, bytes: &[u8]) {
+        self.received_total = bytes.len();
+        self.received_so_far = bytes[..bytes.len().min(RECEIVED_SO_FAR_CAP)].to_vec();
+    }
 }
 
 /// How long the server took to answer, beside how long the probe would have waited: a reply

@@ -23,6 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode, Waits};
 use crate::smtp::{
     Capabilities, Direction, Reply, ReplyError, Session, SessionError, Transcript, escape,
+    starts_like_tls_record,
 };
 use crate::target::Host;
 use crate::tls::{self, HandshakeFailure, TrustStore};
@@ -33,6 +34,7 @@ mod legacy;
 mod mode;
 mod net;
 mod required;
+mod watch;
 
 /// What a probe needs to know.
 #[derive(Debug, Clone)]
@@ -87,11 +89,32 @@ struct Probe<'a> {
     judging: Option<tokio::task::JoinHandle<tls::TrustResult>>,
 }
 
+/// The most bytes of an unfinished line quoted in the message of a hang-up mid-line: the
+/// message is one line of the report; the evidence holds more (`RECEIVED_SO_FAR_CAP`).
+const CLOSED_MID_LINE_SHOWN: usize = 200;
+
 fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
     let (kind, message, overall) = match e {
-        SessionError::Timeout { waited, overall } => (
+        SessionError::Timeout {
+            waited,
+            overall,
+            partial,
+        } if partial.is_empty() => (
             FailureKind::Timeout,
             format!("no reply within {:.1}s", waited.as_secs_f32()),
+            *overall,
+        ),
+        SessionError::Timeout {
+            waited,
+            overall,
+            partial,
+        } => (
+            FailureKind::Timeout,
+            format!(
+                "no complete reply within {:.1}s ({} bytes received, the last line never ended)",
+                waited.as_secs_f32(),
+                partial.len()
+            ),
             *overall,
         ),
         SessionError::Reply(ReplyError::Closed { partial }) if partial.is_empty() => (
@@ -102,8 +125,16 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
         SessionError::Reply(ReplyError::Closed { partial }) => (
             FailureKind::Closed,
             format!(
-                "the server closed the connection mid-line after \"{}\"",
-                escape(partial)
+                "the server closed the connection mid-line after \"{}\"{}",
+                escape(&partial[..partial.len().min(CLOSED_MID_LINE_SHOWN)]),
+                if partial.len() > CLOSED_MID_LINE_SHOWN {
+                    format!(
+                        " (the first {CLOSED_MID_LINE_SHOWN} of {} bytes)",
+                        partial.len()
+                    )
+                } else {
+                    String::new()
+                }
             ),
             false,
         ),
@@ -155,6 +186,32 @@ impl Probe<'_> {
         live.unwrap_or(&mut self.obs.transcript)
             .push(Direction::Event, event);
         self.obs.failure = Some(f);
+    }
+
+    /// Records a failed session step, with what the server had sent of the reply it was
+    /// reading as evidence (kept even when time ran out: see `smtp::Pending`).
+    fn fail_session<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        s: &mut Session<S>,
+        phase: Phase,
+        e: &SessionError,
+    ) {
+        let received = match e {
+            SessionError::Timeout { partial, .. } => partial.clone(),
+            SessionError::Reply(ReplyError::Malformed(raw)) => {
+                let mut all = s.unfinished();
+                if all.is_empty() {
+                    all.clone_from(raw);
+                }
+                all
+            }
+            SessionError::Reply(_) => s.unfinished(),
+            SessionError::Write(_) => Vec::new(),
+        };
+        if !received.is_empty() {
+            self.obs.wire.keep_received(&received);
+        }
+        self.fail(Some(&mut s.transcript), session_failure(phase, e));
     }
 
     async fn connect(&mut self) -> Option<Tcp> {
@@ -224,7 +281,7 @@ impl Probe<'_> {
         let banner = match s.read_reply().await {
             Ok(r) => r,
             Err(e) => {
-                self.fail(Some(&mut s.transcript), session_failure(Phase::Banner, &e));
+                self.fail_session(s, Phase::Banner, &e);
                 return false;
             }
         };
@@ -242,7 +299,7 @@ impl Probe<'_> {
         let ehlo = match s.command(&format!("EHLO {ehlo_name}")).await {
             Ok(r) => r,
             Err(e) => {
-                self.fail(Some(&mut s.transcript), session_failure(Phase::Ehlo, &e));
+                self.fail_session(s, Phase::Ehlo, &e);
                 return false;
             }
         };
@@ -271,7 +328,7 @@ impl Probe<'_> {
                 false
             }
             Err(e) => {
-                self.fail(Some(&mut s.transcript), session_failure(Phase::Ehlo, &e));
+                self.fail_session(s, Phase::Ehlo, &e);
                 false
             }
         }
@@ -340,10 +397,7 @@ impl Probe<'_> {
         let reply = match s.command("STARTTLS").await {
             Ok(r) => r,
             Err(e) => {
-                self.fail(
-                    Some(&mut s.transcript),
-                    session_failure(Phase::Starttls, &e),
-                );
+                self.fail_session(&mut s, Phase::Starttls, &e);
                 return self.close(s).await;
             }
         };
@@ -355,6 +409,34 @@ impl Probe<'_> {
             );
             return self.close(s).await;
         }
+        let Some(tls) = self.upgrade(s).await else {
+            return;
+        };
+        // RFC 3207 §4.2: forget everything learned before TLS and ask again.
+        let mut s = self.session(tls);
+        match s.command(&format!("EHLO {}", self.obs.ehlo_name)).await {
+            Ok(r) => {
+                if !r.is_positive() {
+                    self.fail(
+                        Some(&mut s.transcript),
+                        reply_failure(Phase::TlsSession, &r),
+                    );
+                }
+                self.obs.ehlo_tls = Some(r);
+            }
+            Err(e) => self.fail_session(&mut s, Phase::TlsSession, &e),
+        }
+        self.close(s).await;
+    }
+
+    /// After the STARTTLS `220`: the handshake, on a stream that records the server's first
+    /// bytes. Plaintext there is injected (CVE-2011-0411 class), whether it was already in the
+    /// socket (the same packet as the `220`) or arrived while the handshake read.
+    async fn upgrade(
+        &mut self,
+        mut s: Session<Tcp>,
+    ) -> Option<tokio_rustls::client::TlsStream<watch::Watch<Tcp>>> {
+        self.obs.wire.unsolicited.append(&mut s.unsolicited);
         let (tcp, mut leftover, transcript) = s.into_parts();
         self.obs.transcript = transcript;
         // Nothing may precede our ClientHello: whatever already sits in the socket was sent
@@ -376,27 +458,23 @@ impl Probe<'_> {
                 .push(Direction::Received, leftover.clone());
             self.obs.injected = leftover;
         }
-        let Some(tls) = self.handshake(tcp).await else {
-            return;
-        };
-        // RFC 3207 §4.2: forget everything learned before TLS and ask again.
-        let mut s = self.session(tls);
-        match s.command(&format!("EHLO {}", self.obs.ehlo_name)).await {
-            Ok(r) => {
-                if !r.is_positive() {
-                    self.fail(
-                        Some(&mut s.transcript),
-                        reply_failure(Phase::TlsSession, &r),
-                    );
-                }
-                self.obs.ehlo_tls = Some(r);
+        let (watched, seen) = watch::Watch::new(tcp);
+        let tls = self.handshake(watched).await;
+        let first = seen.bytes();
+        // A TLS server's first bytes are a record header (an alert is one too); anything
+        // else that the handshake read is text sent after the 220: injected.
+        if tls.is_none() && !first.is_empty() && !starts_like_tls_record(&first) {
+            self.obs.transcript.push(
+                Direction::Event,
+                "the handshake read bytes that are not TLS: plaintext sent after the 220",
+            );
+            self.obs.transcript.push(Direction::Received, first.clone());
+            self.obs.wire.handshake_read_plaintext = true;
+            if self.obs.injected.is_empty() {
+                self.obs.injected = first;
             }
-            Err(e) => self.fail(
-                Some(&mut s.transcript),
-                session_failure(Phase::TlsSession, &e),
-            ),
         }
-        self.close(s).await;
+        tls
     }
 
     /// The conversation in the endpoint's mode, with `early` (see `mode.rs`) running beside
@@ -486,10 +564,14 @@ impl Probe<'_> {
         });
         if closed_early {
             // The session is dead or out of sync; a QUIT would only add a timeout.
+            let mut s = s;
+            self.obs.wire.unsolicited.append(&mut s.unsolicited);
             let (_, _, t) = s.into_parts();
             self.obs.transcript = t;
         } else {
-            self.obs.transcript = s.quit().await;
+            let (t, mut unsolicited) = s.finish().await;
+            self.obs.transcript = t;
+            self.obs.wire.unsolicited.append(&mut unsolicited);
         }
     }
 }
@@ -524,6 +606,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
             ..Waits::default()
         },
         mode_check: None,
+        wire: Default::default(),
     };
     let mut p = Probe {
         cfg,

@@ -36,7 +36,7 @@ use rustls::pki_types::ServerName;
 use super::net::{Heard, Tcp};
 use super::{Probe, ProbeConfig};
 use crate::model::{FailureKind, ModeCheck, Phase, TlsMode};
-use crate::smtp::{Direction, Session, SessionError, Transcript};
+use crate::smtp::{Direction, Session, SessionError, Transcript, starts_like_tls_record};
 use crate::tls::{self, HandshakeFailure};
 
 /// The longest one step of the follow-up connection may take.
@@ -135,6 +135,11 @@ impl Probe<'_> {
     pub(super) fn other_mode_in_doubt(&self) -> Option<TlsMode> {
         let f = self.obs.failure.as_ref()?;
         if f.overall_deadline {
+            return None;
+        }
+        // TLS records where the greeting was expected already say which mode the port speaks:
+        // no second connection is needed to tell (the rules name it from the bytes).
+        if f.phase == Phase::Banner && starts_like_tls_record(&self.obs.wire.received_so_far) {
             return None;
         }
         match (self.obs.endpoint.tls_mode, f.phase, f.kind) {

@@ -9,10 +9,22 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::transcript::{Direction, Transcript, escape};
 
-/// The longest reply line accepted, CRLF included.
+/// The longest reply line accepted, CRLF included. RFC 5321 §4.5.3.1.5 allows 512 octets;
+/// eight times that covers every real server (long `250-AUTH` lines, verbose banners) while a
+/// peer that streams bytes without a line end is cut after a few kilobytes, not megabytes.
 pub const MAX_LINE: usize = 4096;
-/// The most lines accepted in one multi-line reply.
+/// The most lines accepted in one multi-line reply. Real EHLO replies have 5 to 20; 256 lets
+/// any server's list through and stops an endless `250-` stream at about one megabyte
+/// (with [`MAX_LINE`]).
 pub const MAX_LINES: usize = 256;
+
+/// `bytes` begin like a TLS record (RFC 8446 §5.1, RFC 5246 §6.2.1): content type 20-24
+/// (change_cipher_spec, alert, handshake, application_data, heartbeat), then protocol version
+/// major 3 with a minor of 0-4. Three bytes are needed: one or two could be anything. No SMTP
+/// reply can start so (a reply starts with a digit).
+pub fn starts_like_tls_record(bytes: &[u8]) -> bool {
+    matches!(bytes, [20..=24, 3, 0..=4, ..])
+}
 
 /// One line of a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +56,11 @@ pub enum ReplyError {
         /// Bytes of an unfinished line, if any.
         partial: Vec<u8>,
     },
-    /// A line exceeded [`MAX_LINE`].
-    #[error("a reply line exceeded {MAX_LINE} bytes")]
+    /// A line exceeded [`MAX_LINE`]; the bytes read of it stay in [`Pending`].
+    #[error("the server sent a line over {MAX_LINE} bytes (the limit of this probe)")]
     LineTooLong,
     /// A reply exceeded [`MAX_LINES`].
-    #[error("a reply exceeded {MAX_LINES} lines")]
+    #[error("the server sent a reply of over {MAX_LINES} lines (the limit of this probe)")]
     TooManyLines,
     /// A line did not start with a three-digit code.
     #[error("the server sent a line that is not an SMTP reply: \"{}\"", escape(.0))]
@@ -103,6 +115,23 @@ impl Reply {
             .collect()
     }
 
+    /// The reply as it came on the wire, CRLF after every line (bare LF where it had one).
+    pub fn raw(&self) -> Vec<u8> {
+        let n = self.lines.len();
+        let mut out = Vec::new();
+        for (i, l) in self.lines.iter().enumerate() {
+            out.extend_from_slice(l.code.to_string().as_bytes());
+            if i + 1 < n {
+                out.push(b'-');
+            } else if !l.text.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(&l.text);
+            out.extend_from_slice(if l.bare_lf { b"\n" } else { b"\r\n" });
+        }
+        out
+    }
+
     /// The reply on one line, escaped: `454 4.7.0 TLS not available due to local problem`.
     pub fn one_line(&self) -> String {
         self.display_lines().join(" / ")
@@ -136,44 +165,95 @@ fn parse_line(raw: &[u8], bare_lf: bool) -> Result<(ReplyLine, bool), ReplyError
     ))
 }
 
-/// Reads one line, CRLF or bare LF terminated, of at most [`MAX_LINE`] bytes.
-async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<(Vec<u8>, bool), ReplyError> {
-    let mut line = Vec::new();
+/// What has arrived of a reply not yet complete, kept outside the reading future: a step's
+/// timeout drops that future, and the bytes the server sent so far are evidence (a banner
+/// without a line end, TLS records where a greeting was expected, half an EHLO reply).
+/// Reading consumes bytes from the stream's buffer only in the same poll that appends them
+/// here, so nothing is lost whenever the future is dropped.
+#[derive(Debug, Default, Clone)]
+pub struct Pending {
+    /// Complete lines of the reply so far, raw, with the line ends they came with.
+    raw: Vec<u8>,
+    /// Parsed complete lines of the reply so far.
+    lines: Vec<ReplyLine>,
+    /// The line being read, no line end seen yet (at most [`MAX_LINE`] bytes).
+    line: Vec<u8>,
+}
+
+impl Pending {
+    /// Everything received of the unfinished reply, as sent (complete lines, then the
+    /// unfinished one).
+    pub fn received(&self) -> Vec<u8> {
+        let mut all = self.raw.clone();
+        all.extend_from_slice(&self.line);
+        all
+    }
+
+    /// Forgets the unfinished reply (after it was reported).
+    pub fn clear(&mut self) {
+        *self = Pending::default();
+    }
+}
+
+/// Reads one line, CRLF or bare LF terminated, of at most [`MAX_LINE`] bytes, into `line`
+/// (which keeps what arrived if the future is dropped); returns it without its line end.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    line: &mut Vec<u8>,
+) -> Result<(Vec<u8>, bool), ReplyError> {
     loop {
         let available = r.fill_buf().await?;
         if available.is_empty() {
-            return Err(ReplyError::Closed { partial: line });
+            return Err(ReplyError::Closed {
+                partial: line.clone(),
+            });
         }
-        if let Some(i) = available.iter().position(|&b| b == b'\n') {
-            if line.len() + i + 1 > MAX_LINE {
-                return Err(ReplyError::LineTooLong);
-            }
-            line.extend_from_slice(&available[..i]);
-            r.consume(i + 1);
-            break;
-        }
-        let n = available.len();
-        if line.len() + n > MAX_LINE {
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if line.len() + take > MAX_LINE {
+            // Keep what fits: the evidence shows the start of the over-long line.
+            let room = MAX_LINE.saturating_sub(line.len());
+            line.extend_from_slice(&available[..room]);
+            r.consume(room);
             return Err(ReplyError::LineTooLong);
         }
-        line.extend_from_slice(available);
-        r.consume(n);
+        line.extend_from_slice(&available[..take]);
+        r.consume(take);
+        if done {
+            break;
+        }
     }
-    let bare_lf = line.last() != Some(&b'\r');
+    let mut raw = std::mem::take(line);
+    raw.pop(); // the LF
+    let bare_lf = raw.last() != Some(&b'\r');
     if !bare_lf {
-        line.pop();
+        raw.pop();
     }
-    Ok((line, bare_lf))
+    Ok((raw, bare_lf))
 }
 
 /// Reads one complete reply, recording every line in the transcript as it arrives.
+// The session reads through `read_reply_into`; this stays for readers without a session (the
+// unit tests, the fuzzing harness), which have no timeout to survive.
+#[allow(dead_code)]
 pub async fn read_reply<R: AsyncBufRead + Unpin>(
     r: &mut R,
     transcript: &mut Transcript,
 ) -> Result<Reply, ReplyError> {
-    let mut lines = Vec::new();
+    read_reply_into(r, transcript, &mut Pending::default()).await
+}
+
+/// [`read_reply`], keeping what arrived of an unfinished reply in `pending` (emptied when
+/// the reply completes), so that a caller's timeout does not lose it.
+pub async fn read_reply_into<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    transcript: &mut Transcript,
+    pending: &mut Pending,
+) -> Result<Reply, ReplyError> {
     loop {
-        let (raw, bare_lf) = match read_line(r).await {
+        let (raw, bare_lf) = match read_line(r, &mut pending.line).await {
             Ok(l) => l,
             Err(ReplyError::Closed { partial }) if !partial.is_empty() => {
                 transcript.push(Direction::Received, partial.clone());
@@ -182,15 +262,21 @@ pub async fn read_reply<R: AsyncBufRead + Unpin>(
             Err(e) => return Err(e),
         };
         transcript.push(Direction::Received, raw.clone());
+        pending.raw.extend_from_slice(&raw);
+        pending
+            .raw
+            .extend_from_slice(if bare_lf { b"\n" } else { b"\r\n" });
         let (line, last) = parse_line(&raw, bare_lf)?;
-        lines.push(line);
+        pending.lines.push(line);
         if last {
             break;
         }
-        if lines.len() >= MAX_LINES {
+        if pending.lines.len() >= MAX_LINES {
             return Err(ReplyError::TooManyLines);
         }
     }
+    let lines = std::mem::take(&mut pending.lines);
+    pending.clear();
     // RFC 5321 §4.2.1 wants one code on every line; when a broken server or a rewriting
     // middlebox mixes them, the last line (the one that ends the reply) decides, so a
     // "250-... / 550 ..." is never taken as success.

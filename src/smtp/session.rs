@@ -3,13 +3,64 @@
 //! The session is generic over the stream so the same code runs over TCP, over TLS, and over
 //! in-memory pipes in tests. [`Session::into_parts`] hands the stream back for the STARTTLS
 //! upgrade, which makes it impossible to send another plaintext command after the upgrade.
+//!
+//! The session never pipelines: it sends one command and reads its reply. So any byte that is
+//! already waiting when a command is about to go out was sent unasked, and a reply whose code
+//! cannot answer the command (a `220` to EHLO) belongs to something else. Both are recorded as
+//! [`Unsolicited`] (RFC 5321 §4.2, §4.3.2): a server that sends an extra reply shifts every
+//! answer after it by one, and the probe must say so instead of judging the wrong reply.
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
-use super::reply::{Reply, ReplyError, read_reply};
+use super::reply::{Pending, Reply, ReplyError, read_reply_into};
 use super::transcript::{Direction, Transcript};
+
+/// The most unsolicited bytes drained (and kept as evidence) before one command. Enough for
+/// a few stray replies; a peer streaming more is cut here and the rest is left unread.
+pub const MAX_UNSOLICITED: usize = 4096;
+
+/// How long the session waits for the real answer after a reply that cannot answer the
+/// command: a server out of step by one reply sends it at once, and a server that truly
+/// answered with the wrong code should not cost a whole step timeout.
+pub const RESYNC_WAIT: Duration = Duration::from_millis(1500);
+
+/// Bytes the server sent that answered nothing the probe asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsolicited {
+    /// The command being sent (or answered) when they were seen: `EHLO`, `QUIT`.
+    pub command: String,
+    /// What was wrong: already waiting before the command was sent, or a reply code that
+    /// cannot answer it.
+    pub how: UnsolicitedHow,
+    /// The bytes, raw (at most [`MAX_UNSOLICITED`]).
+    pub bytes: Vec<u8>,
+}
+
+/// How the session knew the bytes were not an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsolicitedHow {
+    /// They were waiting before the command was sent.
+    BeforeCommand,
+    /// A complete reply whose code cannot answer the command (RFC 5321 §4.3.2).
+    WrongCode,
+}
+
+/// Whether a reply `code` can answer `verb` (RFC 5321 §4.3.2; RFC 3207 §4 for STARTTLS): any
+/// 4xx/5xx can, a positive reply only the one the command is answered with. The probe never
+/// sends DATA or AUTH, so 1xx and 3xx answer nothing it sends.
+pub fn can_answer(verb: &str, code: u16) -> bool {
+    if (400..600).contains(&code) {
+        return true;
+    }
+    match verb.to_ascii_uppercase().as_str() {
+        "EHLO" | "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => code == 250,
+        "STARTTLS" => code == 220,
+        "QUIT" => code == 221,
+        _ => (200..300).contains(&code),
+    }
+}
 
 /// Why a session step failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +72,9 @@ pub enum SessionError {
         waited: Duration,
         /// The run's overall deadline, not the step's own timeout, cut it short.
         overall: bool,
+        /// What had arrived of the reply when time ran out (no line end, or lines of a reply
+        /// never finished), raw: evidence of what the server did.
+        partial: Vec<u8>,
     },
     /// The reply could not be read.
     #[error(transparent)]
@@ -38,6 +92,10 @@ pub struct Session<S> {
     pub transcript: Transcript,
     step_timeout: Duration,
     deadline: Instant,
+    /// The reply being read: outlives a step's timeout (see [`Pending`]).
+    pending: Pending,
+    /// Replies and bytes that answered nothing asked, in order.
+    pub unsolicited: Vec<Unsolicited>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
@@ -54,6 +112,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             transcript,
             step_timeout,
             deadline,
+            pending: Pending::default(),
+            unsolicited: Vec::new(),
         }
     }
 
@@ -66,25 +126,85 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         }
     }
 
-    /// Reads one reply (the banner, or the answer to a command already sent).
+    /// Reads one reply (the banner, or the answer to a command already sent). On a timeout,
+    /// what arrived of the reply goes into the transcript and the error.
     pub async fn read_reply(&mut self) -> Result<Reply, SessionError> {
         let (budget, overall) = self.budget();
         let started = Instant::now();
-        match tokio::time::timeout(budget, read_reply(&mut self.io, &mut self.transcript)).await {
+        let read = read_reply_into(&mut self.io, &mut self.transcript, &mut self.pending);
+        match tokio::time::timeout(budget, read).await {
             Ok(r) => Ok(r?),
             Err(_) => {
-                self.transcript
-                    .push(Direction::Event, "timed out waiting for a reply");
+                let partial = self.pending.received();
+                self.pending.clear();
+                if partial.is_empty() {
+                    self.transcript
+                        .push(Direction::Event, "timed out waiting for a reply");
+                } else {
+                    // Complete lines are in the transcript already; the unfinished one is not.
+                    self.transcript.push(
+                        Direction::Event,
+                        format!(
+                            "timed out waiting for the rest of a reply ({} bytes received, no complete reply)",
+                            partial.len()
+                        ),
+                    );
+                    self.transcript.push(Direction::Received, partial.clone());
+                }
                 Err(SessionError::Timeout {
                     waited: started.elapsed(),
                     overall,
+                    partial,
                 })
             }
         }
     }
 
-    /// Sends one command line and reads its reply.
+    /// What arrived of a reply that could not be completed (the line over the limit, the
+    /// lines before a hang-up), raw; emptied by the next read.
+    pub fn unfinished(&self) -> Vec<u8> {
+        self.pending.received()
+    }
+
+    /// Takes whatever the server has already sent, unasked, before `verb` goes out: the
+    /// session never pipelines, so every such byte is unsolicited. Returns at once.
+    async fn drain_unsolicited(&mut self, verb: &str) {
+        let mut bytes = Vec::new();
+        while bytes.len() < MAX_UNSOLICITED {
+            // A zero timeout polls the read once: data already here is taken, none is waited for.
+            let ready = tokio::time::timeout(Duration::ZERO, self.io.fill_buf()).await;
+            let Ok(Ok(available)) = ready else { break };
+            if available.is_empty() {
+                break;
+            }
+            let n = available.len().min(MAX_UNSOLICITED - bytes.len());
+            bytes.extend_from_slice(&available[..n]);
+            self.io.consume(n);
+        }
+        if bytes.is_empty() {
+            return;
+        }
+        self.transcript.push(
+            Direction::Event,
+            format!(
+                "{} bytes were waiting before {verb}, unasked: the server is a reply ahead",
+                bytes.len()
+            ),
+        );
+        self.transcript.push(Direction::Received, bytes.clone());
+        self.unsolicited.push(Unsolicited {
+            command: verb.to_string(),
+            how: UnsolicitedHow::BeforeCommand,
+            bytes,
+        });
+    }
+
+    /// Sends one command line and reads its reply. Bytes already waiting are drained and
+    /// recorded first; a reply that cannot answer the command is recorded, and the real
+    /// answer is waited for briefly ([`RESYNC_WAIT`]) before the odd reply is returned.
     pub async fn command(&mut self, line: &str) -> Result<Reply, SessionError> {
+        let verb = line.split(' ').next().unwrap_or_default().to_string();
+        self.drain_unsolicited(&verb).await;
         self.transcript.push(Direction::Sent, line);
         let (budget, overall) = self.budget();
         let mut wire = Vec::with_capacity(line.len() + 2);
@@ -102,18 +222,56 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                 return Err(SessionError::Timeout {
                     waited: budget,
                     overall,
+                    partial: Vec::new(),
                 });
             }
         }
-        self.read_reply().await
+        let reply = self.read_reply().await?;
+        if can_answer(&verb, reply.code) {
+            return Ok(reply);
+        }
+        Ok(self.resync(&verb, reply).await)
+    }
+
+    /// `odd` cannot answer `verb`: records it, and returns the next reply if one comes within
+    /// [`RESYNC_WAIT`] (the real answer of a server one reply ahead), else `odd`.
+    async fn resync(&mut self, verb: &str, odd: Reply) -> Reply {
+        self.transcript.push(
+            Direction::Event,
+            format!(
+                "a {} reply cannot answer {verb}: waiting briefly for the real answer",
+                odd.code
+            ),
+        );
+        self.unsolicited.push(Unsolicited {
+            command: verb.to_string(),
+            how: UnsolicitedHow::WrongCode,
+            bytes: odd.raw(),
+        });
+        let wait = RESYNC_WAIT.min(self.budget().0);
+        let read = read_reply_into(&mut self.io, &mut self.transcript, &mut self.pending);
+        match tokio::time::timeout(wait, read).await {
+            Ok(Ok(next)) => next,
+            _ => {
+                // Nothing complete came: the odd reply is the answer after all; a partial
+                // next reply stays pending for the next read.
+                odd
+            }
+        }
     }
 
     /// Says QUIT and closes, politely but without waiting long: the verdict is already known.
-    pub async fn quit(mut self) -> Transcript {
+    pub async fn quit(self) -> Transcript {
+        self.finish().await.0
+    }
+
+    /// [`Session::quit`], also giving back what the server sent unasked during the session
+    /// (a reply still due surfaces here, as the answer to QUIT).
+    pub async fn finish(mut self) -> (Transcript, Vec<Unsolicited>) {
         self.step_timeout = self.step_timeout.min(Duration::from_secs(2));
         let _ = self.command("QUIT").await;
         let _ = tokio::time::timeout(Duration::from_secs(1), self.io.get_mut().shutdown()).await;
-        self.transcript
+        (self.transcript, self.unsolicited)
     }
 
     /// Gives the stream back for a TLS upgrade, with any bytes the server sent after the last
@@ -152,6 +310,71 @@ mod tests {
         let (_, leftover, t) = s.into_parts();
         assert!(leftover.is_empty() || leftover == b"EXTRA");
         assert_eq!(t.entries.len(), 2);
+    }
+
+    fn session(
+        client: tokio::io::DuplexStream,
+        step: Duration,
+    ) -> Session<tokio::io::DuplexStream> {
+        Session::new(
+            client,
+            Transcript::new(Instant::now()),
+            step,
+            Instant::now() + Duration::from_secs(5),
+        )
+    }
+
+    /// The timeout drops the reading future; what the server sent survives it.
+    #[tokio::test]
+    async fn a_timeout_keeps_what_arrived_of_the_reply() {
+        let (client, mut server) = duplex(1024);
+        let mut s = session(client, Duration::from_millis(100));
+        server
+            .write_all(b"250-first\r\n250 no line end")
+            .await
+            .unwrap();
+        match s.read_reply().await {
+            Err(SessionError::Timeout { partial, .. }) => {
+                assert_eq!(partial, b"250-first\r\n250 no line end");
+            }
+            other => panic!("{other:?}"),
+        }
+        let last = s.transcript.entries.last().unwrap();
+        assert_eq!(last.bytes, b"250-first\r\n250 no line end");
+    }
+
+    /// Bytes waiting before a command are unsolicited; a reply that cannot answer the
+    /// command is recorded and the next one taken.
+    #[tokio::test]
+    async fn unsolicited_bytes_and_wrong_codes_are_recorded() {
+        let (client, mut server) = duplex(1024);
+        let mut s = session(client, Duration::from_secs(2));
+        server.write_all(b"220 extra\r\n").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let srv = tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            let _ = server.read(&mut buf).await.unwrap();
+            server
+                .write_all(b"220 again\r\n250 mx STARTTLS\r\n")
+                .await
+                .unwrap();
+            server
+        });
+        let r = s.command("EHLO probe.test").await.unwrap();
+        assert_eq!(r.code, 250);
+        assert_eq!(s.unsolicited.len(), 2, "{:?}", s.unsolicited);
+        assert_eq!(s.unsolicited[0].how, UnsolicitedHow::BeforeCommand);
+        assert_eq!(s.unsolicited[0].bytes, b"220 extra\r\n");
+        assert_eq!(s.unsolicited[1].how, UnsolicitedHow::WrongCode);
+        assert_eq!(s.unsolicited[1].bytes, b"220 again\r\n");
+        drop(srv.await.unwrap());
+    }
+
+    #[test]
+    fn which_codes_answer_which_command() {
+        assert!(can_answer("EHLO", 250) && can_answer("EHLO", 550) && can_answer("QUIT", 221));
+        assert!(!can_answer("EHLO", 220) && !can_answer("QUIT", 250));
+        assert!(can_answer("STARTTLS", 454) && !can_answer("STARTTLS", 250));
     }
 
     #[tokio::test]

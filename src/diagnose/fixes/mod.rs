@@ -42,6 +42,7 @@ pub mod generic;
 pub mod honest;
 pub mod legacy;
 pub mod postfix;
+pub mod wire;
 
 use super::ServerKind;
 use super::fix::Fix;

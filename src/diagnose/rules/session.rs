@@ -6,12 +6,13 @@
 //! - RFC 8461 / RFC 7672: senders that require TLS defer mail when any of this fails
 
 use crate::cert::date;
-use crate::diagnose::fixes::{self, cisco, generic};
+use crate::diagnose::Severity;
+use crate::diagnose::fixes::{self, cisco, generic, wire};
 use crate::diagnose::rules::middlebox;
 use crate::diagnose::rules::middlebox::StarttlsMask;
 use crate::diagnose::{Code, Ctx, Finding, ServerKind};
-use crate::model::{FailureKind, Phase, PhaseFailure, TlsMode};
-use crate::smtp::escape;
+use crate::model::{FailureKind, Observation, Phase, PhaseFailure, TlsMode};
+use crate::smtp::{UnsolicitedHow, can_answer, escape, starts_like_tls_record};
 use crate::tls::HandshakeFailure;
 
 fn banner_evidence(ctx: &Ctx<'_>) -> Vec<String> {
@@ -43,13 +44,140 @@ fn ehlo_evidence(ctx: &Ctx<'_>) -> Vec<String> {
     e
 }
 
+/// What the failed step had received of a reply it never completed, escaped and capped (the
+/// line says when it is cut, never a silent truncation).
+fn received_evidence(obs: &Observation) -> Option<String> {
+    let w = &obs.wire;
+    if w.received_so_far.is_empty() {
+        return None;
+    }
+    let shown = escape(&w.received_so_far);
+    Some(if w.received_total > w.received_so_far.len() {
+        format!(
+            "received so far ({} bytes, no complete reply; the first {} shown): \"{shown}\"",
+            w.received_total,
+            w.received_so_far.len()
+        )
+    } else {
+        format!(
+            "received so far ({} bytes, no complete reply): \"{shown}\"",
+            w.received_total
+        )
+    })
+}
+
+/// The line that never ended holds a CR: the server ends its lines with CR alone, and no
+/// reader of CRLF lines (every sender) ever sees the end of one.
+fn ends_lines_with_bare_cr(obs: &Observation) -> bool {
+    let bytes = &obs.wire.received_so_far;
+    let unfinished = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &bytes[i + 1..],
+        None => &bytes[..],
+    };
+    unfinished.contains(&b'\r')
+}
+
+/// The failure left the reply unread in a way the bytes received explain: TLS records where
+/// the greeting was expected, or lines ended with CR alone.
+fn wire_failure(ctx: &Ctx<'_>, f: &PhaseFailure, evidence: &[String]) -> Option<Finding> {
+    if !matches!(
+        f.kind,
+        FailureKind::Timeout | FailureKind::Closed | FailureKind::Protocol
+    ) {
+        return None;
+    }
+    let obs = ctx.obs;
+    let port = ctx.port();
+    if f.phase == Phase::Banner && starts_like_tls_record(&obs.wire.received_so_far) {
+        return Some(tls_instead_of_greeting(ctx, evidence.to_vec()));
+    }
+    if !ends_lines_with_bare_cr(obs) {
+        return None;
+    }
+    // Every sender waits for a CRLF that never comes: a failure whatever the code's default.
+    Some(ctx.finding_with(
+        Code::SmtpReplyIrregular,
+        Severity::Fail,
+        format!(
+            "the server ends its lines with CR alone (no LF) during {}: no sender ever reads a complete reply",
+            f.phase.name()
+        ),
+        evidence.to_vec(),
+        wire::bare_cr(port),
+    ))
+}
+
+/// The name of a TLS record's content type (RFC 8446 §5.1).
+fn record_type(b: u8) -> &'static str {
+    match b {
+        20 => "change_cipher_spec",
+        21 => "alert",
+        22 => "handshake",
+        23 => "application_data",
+        _ => "heartbeat",
+    }
+}
+
+/// TLS records where the plaintext greeting was expected: the port speaks TLS from the first
+/// byte. The bytes say so; no second connection is needed (and none was made).
+fn tls_instead_of_greeting(ctx: &Ctx<'_>, mut evidence: Vec<String>) -> Finding {
+    let port = ctx.port();
+    let b = &ctx.obs.wire.received_so_far;
+    evidence.push(format!(
+        "the first bytes are a TLS record header: content type {} ({}), version {}.{}",
+        b[0],
+        record_type(b[0]),
+        b[1],
+        b[2]
+    ));
+    let listener_wrong = matches!(port, 25 | 587);
+    let severity = if listener_wrong {
+        Severity::Fail
+    } else {
+        Code::TlsModeMismatch.default_severity()
+    };
+    let summary = if listener_wrong {
+        format!(
+            "port {port} sent TLS records instead of a plaintext greeting: senders on port {port} expect STARTTLS and get no greeting"
+        )
+    } else {
+        format!(
+            "port {port} sent TLS records instead of a plaintext greeting: it speaks TLS from the first byte (implicit TLS), not \
+             STARTTLS: probe it with --implicit-tls"
+        )
+    };
+    let target = super::honest::target_arg(&ctx.obs.endpoint).map(|t| {
+        std::iter::once(t)
+            .chain(ctx.policy.rerun_options.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    ctx.finding_with(
+        Code::TlsModeMismatch,
+        severity,
+        summary,
+        evidence,
+        fixes::honest::mode_mismatch(
+            port,
+            TlsMode::Implicit,
+            listener_wrong,
+            false,
+            target.as_deref(),
+        ),
+    )
+}
+
 /// The finding for the phase that failed: what was learned before it is evidence, the
 /// phase and the kind of failure pick the code.
 fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
     let port = ctx.port();
     let mut evidence = vec![format!("{} phase: {}", f.phase.name(), f.message)];
+    evidence.extend(received_evidence(ctx.obs));
     if f.overall_deadline {
         evidence.push("cut short by the overall deadline (--deadline)".into());
+    }
+    if let Some(found) = wire_failure(ctx, f, &evidence) {
+        return found;
     }
     match (f.phase, f.kind) {
         (phase, FailureKind::Timeout) if f.overall_deadline => ctx.finding(
@@ -249,7 +377,16 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
 pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     let obs = ctx.obs;
     let mut out = Vec::new();
-    if let Some(f) = &obs.failure {
+    // A handshake that read injected text is explained by the injection finding (which
+    // carries the handshake's failure), not by a proxy or a broken TLS stack.
+    let injection_broke_handshake = obs.wire.handshake_read_plaintext
+        && obs
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.phase == Phase::Handshake);
+    if let Some(f) = &obs.failure
+        && !injection_broke_handshake
+    {
         out.push(failure_rule(ctx, f));
     }
     if let (Some(ehlo), Some(helo)) = (&obs.ehlo, &obs.helo)
@@ -267,26 +404,134 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
         ));
     }
     let starttls_mode = obs.endpoint.tls_mode == TlsMode::Starttls;
-    if starttls_mode
+    let not_offered_seen = starttls_mode
         && obs.failure.is_none()
         && obs.helo.is_none()
-        && obs.capabilities.as_ref().is_some_and(|c| !c.starttls())
-    {
+        && obs.capabilities.as_ref().is_some_and(|c| !c.starttls());
+    if !obs.wire.unsolicited.is_empty() {
+        // The EHLO reply judged may have answered something else: the desync is the finding,
+        // not a missing STARTTLS.
+        out.push(desync(ctx, not_offered_seen));
+    } else if not_offered_seen {
         out.push(not_offered(ctx));
     }
     if !obs.injected.is_empty() {
-        out.push(ctx.finding(
-            Code::StarttlsInjection,
-            "the server sent data after its STARTTLS 220, before the handshake".into(),
-            vec![format!(
-                "{} bytes: \"{}\"",
-                obs.injected.len(),
-                escape(&obs.injected[..obs.injected.len().min(200)])
-            )],
-            generic::injection(),
-        ));
+        out.push(injection(ctx, injection_broke_handshake));
     }
     out
+}
+
+/// The most bytes of injected text shown in evidence.
+const INJECTED_SHOWN: usize = 200;
+
+/// Bytes after the STARTTLS 220: in the socket before the handshake, or read by it.
+fn injection(ctx: &Ctx<'_>, broke_handshake: bool) -> Finding {
+    let obs = ctx.obs;
+    let n = obs.injected.len();
+    let cut = if n > INJECTED_SHOWN {
+        format!("; the first {INJECTED_SHOWN} shown")
+    } else {
+        String::new()
+    };
+    let mut evidence = vec![format!(
+        "{n} bytes{cut}: \"{}\"",
+        escape(&obs.injected[..n.min(INJECTED_SHOWN)])
+    )];
+    if !broke_handshake {
+        return ctx.finding(
+            Code::StarttlsInjection,
+            "the server sent data after its STARTTLS 220, before the handshake".into(),
+            evidence,
+            generic::injection(),
+        );
+    }
+    evidence.push(
+        "the TLS handshake read them where the server's first TLS record should be (a record starts with a content type of 20-24 and \
+         version 3.x; these do not)"
+            .into(),
+    );
+    if let Some(f) = &obs.failure {
+        evidence.push(format!("{} phase: {}", f.phase.name(), f.message));
+    }
+    ctx.finding_with(
+        Code::StarttlsInjection,
+        Severity::Fail,
+        "the server sent plaintext after its STARTTLS 220, and the TLS handshake failed on it: TLS never started".into(),
+        evidence,
+        wire::injection_broke_handshake(),
+    )
+}
+
+/// The most bytes of one unsolicited reply shown in evidence.
+const UNSOLICITED_SHOWN: usize = 300;
+
+/// Replies out of step with the commands. `hid_starttls`: the EHLO reply judged lacked
+/// STARTTLS, which the desync leaves unproven.
+fn desync(ctx: &Ctx<'_>, hid_starttls: bool) -> Finding {
+    let obs = ctx.obs;
+    let mut evidence = banner_evidence(ctx);
+    let mut offers_starttls = false;
+    for u in &obs.wire.unsolicited {
+        let n = u.bytes.len();
+        let cut = if n > UNSOLICITED_SHOWN {
+            format!(" (the first {UNSOLICITED_SHOWN} of {n} bytes)")
+        } else {
+            String::new()
+        };
+        let shown = escape(&u.bytes[..n.min(UNSOLICITED_SHOWN)]);
+        offers_starttls |= String::from_utf8_lossy(&u.bytes)
+            .to_ascii_uppercase()
+            .contains("STARTTLS");
+        evidence.push(match u.how {
+            UnsolicitedHow::BeforeCommand => format!(
+                "already waiting before {}, unasked{cut}: \"{shown}\"",
+                u.command
+            ),
+            UnsolicitedHow::WrongCode => format!(
+                "in answer to {}, a reply that cannot answer it{cut}: \"{shown}\"",
+                u.command
+            ),
+        });
+    }
+    if let Some(r) = &obs.ehlo {
+        evidence.push(format!(
+            "taken as the answer to EHLO: {}{}",
+            r.one_line(),
+            if can_answer("EHLO", r.code) {
+                ""
+            } else {
+                " (its code cannot answer EHLO)"
+            }
+        ));
+    }
+    let before_tls = obs
+        .wire
+        .unsolicited
+        .iter()
+        .any(|u| matches!(u.command.as_str(), "EHLO" | "HELO" | "STARTTLS"));
+    let severity = if hid_starttls || before_tls {
+        Severity::Fail
+    } else {
+        Severity::Warn
+    };
+    let summary = match (hid_starttls, offers_starttls) {
+        (true, true) => "the server's replies are out of step with the commands: the reply taken for EHLO has no STARTTLS, but a reply \
+             offering STARTTLS arrived out of turn; senders reading replies in order see no STARTTLS"
+            .to_string(),
+        (true, false) => "the server's replies are out of step with the commands: the reply taken for EHLO may answer something \
+             else, so whether STARTTLS is offered cannot be told"
+            .to_string(),
+        _ => "the server sent replies nobody asked for: its answers are out of step with the commands, and senders that read \
+             replies in order take each one for the wrong command"
+            .to_string(),
+    };
+    ctx.finding_with(
+        Code::SmtpReplyDesync,
+        severity,
+        summary,
+        evidence,
+        wire::desync(ctx.port()),
+    )
 }
 
 fn not_offered(ctx: &Ctx<'_>) -> Finding {

@@ -109,6 +109,7 @@ pub(super) fn observed(
             ehlo: Some(Duration::from_millis(2)),
         },
         mode_check: None,
+        wire: Default::default(),
     }
 }
 
