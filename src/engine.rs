@@ -169,6 +169,7 @@ impl Shared<'_> {
         let cfg = self.cfg.clone();
         let (run_deadline, overall) = (self.run_deadline, self.settings.overall);
         let task = tokio::spawn(async move {
+            let queued = Instant::now();
             let _one_per_address = lock.lock_owned().await;
             let _permit = limit.acquire_owned().await;
             let cfg = match run_deadline {
@@ -178,6 +179,12 @@ impl Shared<'_> {
                     ..(*cfg).clone()
                 }),
             };
+            // A turn that comes after the run's deadline (or at its very end) is reported
+            // as never started, with how long it waited, not as a connection that waited
+            // no time for an answer.
+            if cfg.deadline.saturating_duration_since(Instant::now()) < probe::LEAST_BUDGET {
+                return probe::unstarted(ep, &cfg, queued.elapsed());
+            }
             probe::probe(ep, &cfg).await
         });
         let mut obs = task.await.ok()?;

@@ -357,3 +357,79 @@ fn a_clean_server_has_no_desync() {
     r.finding("starttls-not-offered");
     assert_absent(&r, "smtp-reply-desync");
 }
+
+// --- A run cut by its overall deadline reports every endpoint, each with how far it got.
+
+/// Two silent listeners of one host, probed one at a time (`--concurrency 1`): the first
+/// waits for its greeting until the run's deadline; the second's turn comes after it. Both
+/// are reported, the first as cut short in the banner phase, the second as never started,
+/// never as a connection that "waited 0.0s" for an answer.
+#[test]
+fn an_endpoint_whose_turn_comes_after_the_deadline_is_reported_as_never_started() {
+    let (a, b) = (
+        raw::serve(vec![Act::Hold(6000)]),
+        raw::serve(vec![Act::Hold(6000)]),
+    );
+    let ports = format!("{},{}", a.addr.port(), b.addr.port());
+    let started = std::time::Instant::now();
+    let r = common::probe_ports(
+        "mx.example.test",
+        "127.0.0.1",
+        &ports,
+        &["--deadline", "1.5", "--concurrency", "1"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let j = r.json();
+    let endpoints = j["endpoints"].as_array().unwrap();
+    assert_eq!(endpoints.len(), 2, "{j:#}");
+    let messages: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e["failure"]["message"].as_str().unwrap())
+        .collect();
+    let phases: Vec<&str> = endpoints
+        .iter()
+        .map(|e| e["failure"]["phase"].as_str().unwrap())
+        .collect();
+    assert!(phases.contains(&"banner"), "{phases:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("not started: the run's deadline")),
+        "{messages:?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("within 0.0")),
+        "{messages:?}"
+    );
+    let summaries: Vec<String> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "probe-deadline-exceeded")
+        .map(summary)
+        .collect();
+    assert!(
+        summaries.iter().any(|s| s.contains("never connected to")),
+        "{summaries:?}"
+    );
+    // A refusal is an answer, not a wait: the deadline never "cut it short".
+    assert_absent(&r, "connect-refused");
+}
+
+/// A closed port probed with little time left is refused, and the refusal is not marked as
+/// cut short by the deadline (it was the answer, however little time was left).
+#[test]
+fn a_refusal_near_the_deadline_is_not_cut_short() {
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let r = probe_addr(closed, &["--deadline", "1"]);
+    let f = r.finding("connect-refused");
+    assert!(!evidence(&f).contains("cut short"), "{f:#}");
+}

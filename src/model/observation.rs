@@ -173,6 +173,9 @@ pub struct Waits {
     pub banner: Option<Duration>,
     /// From sending EHLO to its complete reply.
     pub ehlo: Option<Duration>,
+    /// The run's deadline came while the probe waited this long for its turn
+    /// (`--concurrency`, one connection per address and port): it never started.
+    pub never_started: Option<Duration>,
 }
 
 /// What a second connection learned about the mode of a port that failed in the mode asked

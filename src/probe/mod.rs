@@ -244,7 +244,9 @@ impl Probe<'_> {
                 format!("no answer from {addr} within {:.1}s", budget.as_secs_f32()),
             ),
         };
-        let overall = budget < self.cfg.step_timeout;
+        // Only a wait can be cut short: a refusal or a routing error is the answer itself,
+        // however little time was left.
+        let overall = kind == FailureKind::Timeout && budget < self.cfg.step_timeout;
         self.fail(
             None,
             PhaseFailure {
@@ -576,10 +578,9 @@ impl Probe<'_> {
     }
 }
 
-/// Probes one endpoint. Never fails: every problem is part of the observation.
-pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
-    let started = Instant::now();
-    let obs = Observation {
+/// An observation with nothing learned yet, its clock started at `started`.
+fn fresh(endpoint: Endpoint, cfg: &ProbeConfig, started: Instant) -> Observation {
+    Observation {
         endpoint,
         local_addr: None,
         duration: Duration::ZERO,
@@ -607,7 +608,39 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         },
         mode_check: None,
         wire: Default::default(),
-    };
+    }
+}
+
+/// The least time a probe needs to say anything true about an endpoint: with less left
+/// before the deadline it would only report a wait of no length ("no reply within 0.0s").
+pub const LEAST_BUDGET: Duration = Duration::from_millis(50);
+
+/// The observation of an endpoint whose turn (`--concurrency`, one connection per address
+/// and port at a time) came after the run's deadline, or too close to it: never connected
+/// to, and said so, instead of a connection that waited no time at all.
+pub fn unstarted(endpoint: Endpoint, cfg: &ProbeConfig, waited: Duration) -> Observation {
+    let mut obs = fresh(endpoint, cfg, Instant::now());
+    let message = format!(
+        "not started: the run's deadline (--deadline) came while it waited {} for its turn \
+         (--concurrency; one connection per address and port at a time)",
+        format!("{:.3}s", waited.as_secs_f64())
+    );
+    obs.waits.never_started = Some(waited);
+    obs.transcript.push(Direction::Event, message.clone());
+    obs.failure = Some(PhaseFailure {
+        phase: Phase::Connect,
+        kind: FailureKind::Timeout,
+        message,
+        reply: None,
+        overall_deadline: true,
+    });
+    obs
+}
+
+/// Probes one endpoint. Never fails: every problem is part of the observation.
+pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
+    let started = Instant::now();
+    let obs = fresh(endpoint, cfg, started);
     let mut p = Probe {
         cfg,
         obs,

@@ -182,7 +182,11 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
     match (f.phase, f.kind) {
         (phase, FailureKind::Timeout) if f.overall_deadline => ctx.finding(
             Code::ProbeDeadlineExceeded,
-            format!("the run's deadline ended the probe during {}", phase.name()),
+            match ctx.obs.waits.never_started {
+                Some(_) => "the run's deadline came before the probe's turn: never connected to"
+                    .to_string(),
+                None => format!("the run's deadline ended the probe during {}", phase.name()),
+            },
             evidence,
             generic::deadline_exceeded(),
         ),
