@@ -172,6 +172,10 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     if t.failure == Some(TrustFailure::NoRoots) {
         return; // nothing can be judged; the run reports our missing trust store once
     }
+    if t.failure == Some(TrustFailure::UnsupportedDate) {
+        out.push(unsupported_date(ctx, t));
+        return;
+    }
     if leaf.self_signed {
         out.push(self_signed(ctx, leaf, t.trusted));
         return;
@@ -193,6 +197,27 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         .or_else(|| missing_intermediate(ctx, leaf, t))
         .unwrap_or_else(|| untrusted(ctx, leaf, t));
     out.push(finding);
+}
+
+/// A certificate dated before 1970: refused by clients on rustls/webpki only, so a warning
+/// when the chain is otherwise trusted, a failure when it is not (the reason says why).
+fn unsupported_date(ctx: &Ctx<'_>, t: &TrustResult) -> Finding {
+    let reason = t.reason.clone().unwrap_or_default();
+    let severity = if t.trusted {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    let what = fixes::trust::replacement(TrustFailure::UnsupportedDate).unwrap_or_default();
+    let mut evidence = numbered(ctx);
+    evidence.push(format!("verifier: {reason}"));
+    ctx.finding_with(
+        Code::CertDateUnsupported,
+        severity,
+        format!("certificate has a date clients built on rustls/webpki refuse: {reason}"),
+        evidence,
+        fixes::install_certificate(ctx.kind, ctx.port(), what, None),
+    )
 }
 
 /// A self-signed leaf; `pinned` when the user trusted it with --ca-file.
@@ -299,7 +324,7 @@ fn untrusted(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Finding {
     let top = ctx.chain.last().unwrap_or(leaf);
     let unknown_top = unknown_top(top, t);
     let reason = t.reason.clone().unwrap_or_default();
-    let summary = if unknown_top {
+    let summary = if unknown_top && t.failure == Some(TrustFailure::UnknownIssuer) {
         format!(
             "certificate is not trusted: the chain ends at {}, whose issuer {} is not a trusted root",
             top.subject, top.issuer
@@ -312,7 +337,13 @@ fn untrusted(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Finding {
     } else {
         &top.subject
     };
-    let what = generic::use_trusted_ca(root, ctx.policy.extra_roots);
+    // Only an unknown issuer is fixed by another CA: a bad signature, a chain too long or a
+    // certificate badly encoded needs its own remedy.
+    let specific = t.failure.and_then(fixes::trust::replacement);
+    let what = specific.map_or_else(
+        || generic::use_trusted_ca(root, ctx.policy.extra_roots),
+        str::to_string,
+    );
     let mut evidence = numbered(ctx);
     evidence.push(format!("verifier: {reason}"));
     ctx.finding(
