@@ -492,7 +492,12 @@ fn webpki_failure(debug: &str) -> (TrustFailure, String) {
             T::NameConstraints,
             "a CA in the chain is not allowed to issue certificates for the server's names (name constraints, RFC 5280 §4.2.1.10)",
         ),
+        "UnsupportedCriticalExtension" => (
+            T::CriticalExtension,
+            "a certificate in the chain has an extension marked critical that TLS clients do not understand, so they must refuse it (RFC 5280 §4.2)",
+        ),
         "BadDer"
+        | "UnsupportedCertVersion"
         | "TrailingData"
         | "MalformedExtensions"
         | "ExtensionValueInvalid"
@@ -531,4 +536,428 @@ fn webpki_failure(debug: &str) -> (TrustFailure, String) {
         }
     };
     (kind, text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use rustls::pki_types::{ServerName, UnixTime};
+    use rustls::{
+        CertRevocationListError, CertificateError as C, ContentType, Error as E,
+        ExtendedKeyPurpose, HandshakeType, InconsistentKeys, InvalidMessage as M, OtherError,
+        PeerIncompatible as I, PeerMisbehaved as P,
+    };
+
+    use super::*;
+
+    /// An error whose Display and Debug are a webpki variant name, as webpki's are.
+    #[derive(Debug)]
+    struct Named(&'static str);
+    impl std::fmt::Display for Named {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Named {}
+
+    /// Every variant of rustls-webpki 0.103's `Error`, by name.
+    const WEBPKI: &[&str] = &[
+        "BadDer",
+        "BadDerTime",
+        "CaUsedAsEndEntity",
+        "CertDistrusted",
+        "CertExpired",
+        "CertNotValidForName",
+        "CertNotValidYet",
+        "CertRevoked",
+        "CrlExpired",
+        "EmptyEkuExtension",
+        "EndEntityUsedAsCa",
+        "ExtensionValueInvalid",
+        "InvalidCertValidity",
+        "InvalidCrlNumber",
+        "InvalidNetworkMaskConstraint",
+        "InvalidSerialNumber",
+        "InvalidCrlSignatureForPublicKey",
+        "InvalidSignatureForPublicKey",
+        "IssuerNotCrlSigner",
+        "MalformedDnsIdentifier",
+        "MalformedExtensions",
+        "MalformedNameConstraint",
+        "MaximumNameConstraintComparisonsExceeded",
+        "MaximumPathBuildCallsExceeded",
+        "MaximumPathDepthExceeded",
+        "MaximumSignatureChecksExceeded",
+        "NameConstraintViolation",
+        "PathLenConstraintViolated",
+        "RequiredEkuNotFound",
+        "RequiredEkuNotFoundContext",
+        "SignatureAlgorithmMismatch",
+        "TrailingData",
+        "UnknownIssuer",
+        "UnknownRevocationStatus",
+        "UnsupportedCertVersion",
+        "UnsupportedCriticalExtension",
+        "UnsupportedCrlIssuingDistributionPoint",
+        "UnsupportedCrlVersion",
+        "UnsupportedDeltaCrl",
+        "UnsupportedIndirectCrl",
+        "UnsupportedNameType",
+        "UnsupportedRevocationReason",
+        "UnsupportedRevocationReasonsPartitioning",
+        "UnsupportedCrlSignatureAlgorithm",
+        "UnsupportedCrlSignatureAlgorithmContext",
+        "UnsupportedSignatureAlgorithm",
+        "UnsupportedSignatureAlgorithmContext",
+        "UnsupportedCrlSignatureAlgorithmForPublicKey",
+        "UnsupportedCrlSignatureAlgorithmForPublicKeyContext",
+        "UnsupportedSignatureAlgorithmForPublicKey",
+        "UnsupportedSignatureAlgorithmForPublicKeyContext",
+    ];
+
+    fn misbehaved() -> Vec<P> {
+        use P::*;
+        vec![
+            AttemptedDowngradeToTls12WhenTls13IsSupported,
+            BadCertChainExtensions,
+            CipherSuiteDifferedOnRetry,
+            DisallowedEncryptedExtension,
+            DuplicateClientHelloExtensions,
+            DuplicateEncryptedExtensions,
+            DuplicateHelloRetryRequestExtensions,
+            DuplicateNewSessionTicketExtensions,
+            DuplicateServerHelloExtensions,
+            DuplicateServerNameTypes,
+            EarlyDataAttemptedInSecondClientHello,
+            EarlyDataExtensionWithoutResumption,
+            EarlyDataOfferedWithVariedCipherSuite,
+            EchAcceptanceVariedAfterRetry,
+            HandshakeHashVariedAfterRetry,
+            IllegalHelloRetryRequestWithEmptyCookie,
+            IllegalHelloRetryRequestWithNoChanges,
+            IllegalHelloRetryRequestWithOfferedGroup,
+            IllegalHelloRetryRequestWithUnofferedCipherSuite,
+            IllegalHelloRetryRequestWithUnofferedNamedGroup,
+            IllegalHelloRetryRequestWithUnsupportedVersion,
+            IllegalHelloRetryRequestWithWrongSessionId,
+            IllegalHelloRetryRequestWithInvalidEch,
+            IllegalMiddleboxChangeCipherSpec,
+            IllegalTlsInnerPlaintext,
+            IncorrectBinder,
+            InvalidCertCompression,
+            InvalidMaxEarlyDataSize,
+            InvalidKeyShare,
+            KeyEpochWithPendingFragment,
+            KeyUpdateReceivedInQuicConnection,
+            MessageInterleavedWithHandshakeMessage,
+            MissingBinderInPskExtension,
+            MissingKeyShare,
+            MissingPskExtensionInSecondClientHello,
+            MissingPskModesExtension,
+            MissingQuicTransportParameters,
+            OfferedDuplicateCertificateCompressions,
+            OfferedDuplicateKeyShares,
+            OfferedEarlyDataWithOldProtocolVersion,
+            OfferedEmptyApplicationProtocol,
+            OfferedIncorrectCompressions,
+            PskExtensionMustBeLast,
+            PskExtensionWithMismatchedIdsAndBinders,
+            RefusedToFollowHelloRetryRequest,
+            RejectedEarlyDataInterleavedWithHandshakeMessage,
+            ResumptionAttemptedWithVariedEms,
+            ResumptionOfferedWithVariedCipherSuite,
+            ResumptionOfferedWithVariedEms,
+            ResumptionOfferedWithIncompatibleCipherSuite,
+            SelectedDifferentCipherSuiteAfterRetry,
+            SelectedInvalidPsk,
+            SelectedTls12UsingTls13VersionExtension,
+            SelectedUnofferedApplicationProtocol,
+            SelectedUnofferedCertCompression,
+            SelectedUnofferedCipherSuite,
+            SelectedUnofferedCompression,
+            SelectedUnofferedKxGroup,
+            SelectedUnofferedPsk,
+            SelectedUnusableCipherSuiteForVersion,
+            ServerEchoedCompatibilitySessionId,
+            ServerHelloMustOfferUncompressedEcPoints,
+            ServerNameDifferedOnRetry,
+            ServerNameMustContainOneHostName,
+            SignedKxWithWrongAlgorithm,
+            SignedHandshakeWithUnadvertisedSigScheme,
+            TooManyEmptyFragments,
+            TooManyKeyUpdateRequests,
+            TooManyRenegotiationRequests,
+            TooManyWarningAlertsReceived,
+            TooMuchEarlyDataReceived,
+            UnexpectedCleartextExtension,
+            UnsolicitedCertExtension,
+            UnsolicitedEncryptedExtension,
+            UnsolicitedSctList,
+            UnsolicitedServerHelloExtension,
+            WrongGroupForKeyShare,
+            UnsolicitedEchExtension,
+        ]
+    }
+
+    fn incompatible() -> Vec<I> {
+        use I::*;
+        vec![
+            EcPointsExtensionRequired,
+            ExtendedMasterSecretExtensionRequired,
+            IncorrectCertificateTypeExtension,
+            KeyShareExtensionRequired,
+            NamedGroupsExtensionRequired,
+            NoCertificateRequestSignatureSchemesInCommon,
+            NoCipherSuitesInCommon,
+            NoEcPointFormatsInCommon,
+            NoKxGroupsInCommon,
+            NoSignatureSchemesInCommon,
+            NullCompressionRequired,
+            ServerDoesNotSupportTls12Or13,
+            ServerSentHelloRetryRequestWithUnknownExtension,
+            ServerTlsVersionIsDisabledByOurConfig,
+            SignatureAlgorithmsExtensionRequired,
+            SupportedVersionsExtensionRequired,
+            Tls12NotOffered,
+            Tls12NotOfferedOrEnabled,
+            Tls13RequiredForQuic,
+            UncompressedEcPointsRequired,
+            UnsolicitedCertificateTypeExtension,
+            ServerRejectedEncryptedClientHello(None),
+        ]
+    }
+
+    fn invalid_messages() -> Vec<M> {
+        use M::*;
+        // `UnsupportedKeyExchangeAlgorithm` holds a type rustls does not export: it cannot be
+        // made here, and falls under the same arm as every malformed message.
+        vec![
+            CertificatePayloadTooLarge,
+            HandshakePayloadTooLarge,
+            InvalidCcs,
+            InvalidContentType,
+            InvalidCertificateStatusType,
+            InvalidCertRequest,
+            InvalidDhParams,
+            InvalidEmptyPayload,
+            InvalidKeyUpdate,
+            InvalidServerName,
+            MessageTooLarge,
+            MessageTooShort,
+            MissingData("x"),
+            MissingKeyExchange,
+            NoSignatureSchemes,
+            TrailingData("x"),
+            UnexpectedMessage("x"),
+            UnknownProtocolVersion,
+            UnsupportedCompression,
+            UnsupportedCurveType,
+            EmptyTicketValue,
+            IllegalEmptyList("x"),
+            IllegalEmptyValue,
+            DuplicateExtension(0),
+            PreSharedKeyIsNotFinalExtension,
+            UnknownHelloRetryRequestExtension,
+            UnknownCertificateExtension,
+        ]
+    }
+
+    #[allow(deprecated)]
+    fn certificate_errors() -> Vec<C> {
+        let t = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1));
+        let mut v = vec![
+            C::BadEncoding,
+            C::Expired,
+            C::ExpiredContext {
+                time: t,
+                not_after: t,
+            },
+            C::NotValidYet,
+            C::NotValidYetContext {
+                time: t,
+                not_before: t,
+            },
+            C::Revoked,
+            C::UnhandledCriticalExtension,
+            C::UnknownIssuer,
+            C::UnknownRevocationStatus,
+            C::ExpiredRevocationList,
+            C::ExpiredRevocationListContext {
+                time: t,
+                next_update: t,
+            },
+            C::BadSignature,
+            C::UnsupportedSignatureAlgorithm,
+            C::UnsupportedSignatureAlgorithmContext {
+                signature_algorithm_id: vec![1],
+                supported_algorithms: vec![],
+            },
+            C::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: vec![1],
+                public_key_algorithm_id: vec![2],
+            },
+            C::NotValidForName,
+            C::NotValidForNameContext {
+                expected: ServerName::try_from("mx.test").unwrap(),
+                presented: vec!["other.test".into()],
+            },
+            C::InvalidPurpose,
+            C::InvalidPurposeContext {
+                required: ExtendedKeyPurpose::ServerAuth,
+                presented: vec![ExtendedKeyPurpose::ClientAuth],
+            },
+            C::InvalidOcspResponse,
+            C::ApplicationVerificationFailure,
+        ];
+        v.extend(
+            WEBPKI
+                .iter()
+                .map(|n| C::Other(OtherError(Arc::new(Named(n))))),
+        );
+        v
+    }
+
+    /// Every rustls error this crate can make.
+    fn every_error() -> Vec<E> {
+        let mut all = vec![
+            E::InappropriateMessage {
+                expect_types: vec![ContentType::Handshake],
+                got_type: ContentType::Alert,
+            },
+            E::InappropriateHandshakeMessage {
+                expect_types: vec![HandshakeType::Certificate],
+                got_type: HandshakeType::Finished,
+            },
+            E::NoCertificatesPresented,
+            E::UnsupportedNameType,
+            E::DecryptError,
+            E::EncryptError,
+            E::InvalidCertRevocationList(CertRevocationListError::BadSignature),
+            E::General("general".into()),
+            E::FailedToGetCurrentTime,
+            E::FailedToGetRandomBytes,
+            E::HandshakeNotComplete,
+            E::PeerSentOversizedRecord,
+            E::NoApplicationProtocol,
+            E::BadMaxFragmentSize,
+            E::InconsistentKeys(InconsistentKeys::KeyMismatch),
+            E::Other(OtherError(Arc::new(Named("SomethingNew")))),
+        ];
+        all.extend((0..=255u8).map(|a| E::AlertReceived(AlertDescription::from(a))));
+        all.extend(invalid_messages().into_iter().map(E::InvalidMessage));
+        all.extend(misbehaved().into_iter().map(E::PeerMisbehaved));
+        all.extend(incompatible().into_iter().map(E::PeerIncompatible));
+        all.extend(certificate_errors().into_iter().map(E::InvalidCertificate));
+        all
+    }
+
+    /// The CamelCase words of a text (`MaximumPathDepthExceeded`), except the names of TLS
+    /// messages and products the texts quote on purpose.
+    fn camel_words(text: &str) -> Vec<String> {
+        const ALLOWED: &[&str] = &["OpenSSL", "CertificateRequest", "ChaCha20", "KiB"];
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| {
+                let b = w.as_bytes();
+                b.first().is_some_and(u8::is_ascii_uppercase)
+                    && b.windows(2)
+                        .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase())
+            })
+            .filter(|w| !ALLOWED.contains(w))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Issue 14, item 5: every error a user can meet is said in words, never as a variant.
+    #[test]
+    fn no_variant_name_reaches_the_words() {
+        for e in every_error() {
+            let io = std::io::Error::new(std::io::ErrorKind::InvalidData, e.clone());
+            let (_, session) = session_error(&io).unwrap();
+            let texts = [
+                describe_tls_error(&e),
+                describe_cert_error(&e),
+                classify(&io, None).reason,
+                classify(&io, Some(&["CN=Corp CA".into()])).reason,
+                session,
+            ];
+            for t in texts {
+                assert!(camel_words(&t).is_empty(), "{e:?} → {t}");
+                assert!(!t.trim().is_empty(), "{e:?} has no words");
+            }
+        }
+    }
+
+    /// Only bytes that cannot be a TLS record are "not TLS": a TLS peer that misbehaves, or a
+    /// certificate message too large, is not blamed on a proxy.
+    #[test]
+    fn only_garbage_is_not_tls() {
+        for e in every_error() {
+            let io = std::io::Error::new(std::io::ErrorKind::InvalidData, e.clone());
+            let kind = classify(&io, None).kind;
+            let garbage = matches!(
+                e,
+                E::InvalidMessage(M::InvalidContentType | M::UnknownProtocolVersion)
+            );
+            assert_eq!(
+                kind == HandshakeFailure::NotTls,
+                garbage,
+                "{e:?} → {kind:?}"
+            );
+        }
+        let too_large = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            E::InvalidMessage(M::HandshakePayloadTooLarge),
+        );
+        assert_eq!(
+            classify(&too_large, None).kind,
+            HandshakeFailure::MessageTooLarge
+        );
+    }
+
+    /// Every webpki error has its trust category: chain length, encoding, usage are not "other".
+    #[test]
+    fn webpki_errors_are_categorised() {
+        let kind = |n: &'static str| webpki_failure(n).0;
+        assert_eq!(kind("MaximumPathDepthExceeded"), TrustFailure::ChainTooLong);
+        assert_eq!(
+            kind("MaximumSignatureChecksExceeded"),
+            TrustFailure::ChainTooLong
+        );
+        assert_eq!(kind("CaUsedAsEndEntity"), TrustFailure::WrongUsage);
+        assert_eq!(kind("BadDerTime"), TrustFailure::Malformed);
+        assert_eq!(
+            kind("NameConstraintViolation"),
+            TrustFailure::NameConstraints
+        );
+        assert_eq!(
+            kind("UnsupportedCriticalExtension"),
+            TrustFailure::CriticalExtension
+        );
+        assert_eq!(
+            webpki_failure("CrlExpired").1,
+            "the certificate was refused (crl expired)"
+        );
+    }
+
+    #[test]
+    fn words_and_alert_names() {
+        assert_eq!(
+            words("SelectedUnofferedCipherSuite"),
+            "selected unoffered cipher suite"
+        );
+        assert_eq!(words("UnknownPSKIdentity"), "unknown PSK identity");
+        assert_eq!(words("Tls12NotOffered"), "tls12 not offered");
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca (48)");
+        assert_eq!(
+            alert_name(AlertDescription::CertificateRequired),
+            "certificate_required (116)"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::from(200)),
+            "unknown alert (200)"
+        );
+    }
 }

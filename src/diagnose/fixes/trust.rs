@@ -58,7 +58,7 @@ pub fn replacement(failure: TrustFailure) -> Option<&'static str> {
 
 /// A handshake message over the size clients accept: the certificate chain, in practice.
 pub fn oversized_handshake() -> Fix {
-    fix("trust::oversized_handshake", &[]).say(
+    fix("generic::oversized_handshake", &[]).say(
         "Make the certificate chain the server sends smaller than 64 KiB: split a certificate with thousands of names (subjectAltName) into several certificates, each for a group of names (a mail server needs only the names senders use: its MX host names), and send only the intermediates needed, never the root. \
          Clients limit it: rustls and Go refuse handshake messages over 64 KiB, OpenSSL refuses a certificate chain over 100 kB by default (SSL_CTX_set_max_cert_list), and Schannel (Exchange) caps fragmented handshake messages (MessageLimitClient). \
          If the server asks for client certificates, a request listing hundreds of CA names grows large too: list fewer.",
@@ -67,14 +67,14 @@ pub fn oversized_handshake() -> Fix {
 
 /// The server broke the TLS protocol.
 pub fn protocol_violation() -> Fix {
-    fix("trust::protocol_violation", &[]).say(
+    fix("generic::protocol_violation", &[]).say(
         "The server answered in TLS but broke the protocol (the TLS library's message is in the evidence). Update the server's TLS library or MTA; if a TLS-inspecting firewall or load balancer sits in front of it, test from inside to tell which one does it, and update or bypass that box.",
     )
 }
 
 /// The server demands a client certificate.
 pub fn client_cert_required() -> Fix {
-    fix("trust::client_cert_required", &[]).say(
+    fix("generic::client_cert_required", &[]).say(
         "The server demands a client certificate from every sender, which public senders do not have: on a port that receives mail from the internet (25), make client certificates optional \
          (Postfix: smtpd_tls_req_ccert = no, and smtpd_tls_ask_ccert to ask without demanding) and authorise relays by certificate only where that is needed. \
          On a port meant for certificate-authenticated clients this is expected; this tool cannot present a client certificate yet (a future --client-cert option).",
@@ -83,7 +83,7 @@ pub fn client_cert_required() -> Fix {
 
 /// The TLS session broke after the handshake: an alert, a corrupt record, a cut connection.
 pub fn session_broke() -> Fix {
-    fix("trust::session_broke", &[]).say(
+    fix("generic::session_broke", &[]).say(
         "The TLS handshake completed, then the session broke (what happened is in the evidence). A record that fails its integrity check or a connection cut without close_notify points at a box in the path that rewrites or cuts the stream (a TLS-inspecting firewall, an SMTP proxy): test from inside to tell it from the server. An alert comes from the server's TLS library: its log for this connection says why.",
     )
 }
