@@ -452,90 +452,128 @@ pub(crate) fn cert_failure(e: &rustls::Error) -> (TrustFailure, String) {
     (kind, text.to_string())
 }
 
-/// webpki's errors that rustls passes on as `CertificateError::Other`, by name: rustls does
-/// not re-export webpki's error type, and the name is all its `Debug` and `Display` give.
+/// webpki's errors that rustls passes on as `CertificateError::Other`, by name (the names
+/// of rustls-webpki 0.103's `Error`): their category and words.
+const WEBPKI_REASONS: &[(&[&str], TrustFailure, &str)] = &[
+    (
+        &["CaUsedAsEndEntity"],
+        TrustFailure::WrongUsage,
+        "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a server certificate",
+    ),
+    (
+        &["EndEntityUsedAsCa"],
+        TrustFailure::WrongUsage,
+        "a certificate in the chain is used as an issuer but is not a CA certificate (no basicConstraints CA:TRUE)",
+    ),
+    (
+        &["PathLenConstraintViolated"],
+        TrustFailure::WrongUsage,
+        "a CA certificate in the chain allows fewer CA certificates below it than the chain has (pathLenConstraint)",
+    ),
+    (
+        &[
+            "RequiredEkuNotFound",
+            "RequiredEkuNotFoundContext",
+            "EmptyEkuExtension",
+        ],
+        TrustFailure::WrongUsage,
+        "the certificate is not allowed for TLS servers (extended key usage)",
+    ),
+    (
+        &["MaximumPathDepthExceeded"],
+        TrustFailure::ChainTooLong,
+        "the chain is longer than TLS clients accept: rustls/webpki follows at most 6 intermediate certificates from the server's certificate to a root",
+    ),
+    (
+        &[
+            "MaximumSignatureChecksExceeded",
+            "MaximumPathBuildCallsExceeded",
+        ],
+        TrustFailure::ChainTooLong,
+        "the chain offers so many certificates that TLS clients give up building a path (rustls/webpki stops after 100 signature checks)",
+    ),
+    (
+        &[
+            "NameConstraintViolation",
+            "MalformedNameConstraint",
+            "MaximumNameConstraintComparisonsExceeded",
+            "InvalidNetworkMaskConstraint",
+        ],
+        TrustFailure::NameConstraints,
+        "a CA in the chain is not allowed to issue certificates for the server's names (name constraints, RFC 5280 §4.2.1.10)",
+    ),
+    (
+        &["UnsupportedCriticalExtension"],
+        TrustFailure::CriticalExtension,
+        "a certificate in the chain has an extension marked critical that TLS clients do not understand, so they must refuse it (RFC 5280 §4.2)",
+    ),
+    (
+        &[
+            "BadDer",
+            "UnsupportedCertVersion",
+            "TrailingData",
+            "MalformedExtensions",
+            "ExtensionValueInvalid",
+            "InvalidSerialNumber",
+            "MalformedDnsIdentifier",
+            "InvalidCertValidity",
+            "BadDerTime",
+        ],
+        TrustFailure::Malformed,
+        "a certificate in the chain is not encoded as X.509 requires (invalid DER, a malformed field or date)",
+    ),
+    (
+        &[
+            "UnsupportedSignatureAlgorithm",
+            "UnsupportedSignatureAlgorithmContext",
+            "UnsupportedSignatureAlgorithmForPublicKey",
+            "UnsupportedSignatureAlgorithmForPublicKeyContext",
+            "SignatureAlgorithmMismatch",
+        ],
+        TrustFailure::UnsupportedAlgorithm,
+        "the chain uses a signature algorithm that is no longer accepted (e.g. SHA-1), or one that does not fit the issuer's key",
+    ),
+    (
+        &["InvalidSignatureForPublicKey"],
+        TrustFailure::BadSignature,
+        "a signature in the chain does not verify",
+    ),
+    (
+        &["CertDistrusted"],
+        TrustFailure::Other,
+        "a certificate in the chain is explicitly distrusted",
+    ),
+    (
+        &["CertRevoked"],
+        TrustFailure::Other,
+        "a certificate in the chain is revoked",
+    ),
+    (
+        &["UnknownIssuer"],
+        TrustFailure::UnknownIssuer,
+        "the chain does not lead to a trusted root CA",
+    ),
+];
+
+/// A webpki error by name: rustls does not re-export webpki's error type, and the name is
+/// all its `Debug` and `Display` give. A name not in [`WEBPKI_REASONS`] is spelled out.
 fn webpki_failure(debug: &str) -> (TrustFailure, String) {
-    use TrustFailure as T;
     let name: String = debug
         .chars()
         .take_while(char::is_ascii_alphanumeric)
         .collect();
-    let (kind, text): (TrustFailure, &str) = match name.as_str() {
-        "CaUsedAsEndEntity" => (
-            T::WrongUsage,
-            "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a server certificate",
-        ),
-        "EndEntityUsedAsCa" => (
-            T::WrongUsage,
-            "a certificate in the chain is used as an issuer but is not a CA certificate (no basicConstraints CA:TRUE)",
-        ),
-        "PathLenConstraintViolated" => (
-            T::WrongUsage,
-            "a CA certificate in the chain allows fewer CA certificates below it than the chain has (pathLenConstraint)",
-        ),
-        "RequiredEkuNotFound" | "RequiredEkuNotFoundContext" | "EmptyEkuExtension" => (
-            T::WrongUsage,
-            "the certificate is not allowed for TLS servers (extended key usage)",
-        ),
-        "MaximumPathDepthExceeded" => (
-            T::ChainTooLong,
-            "the chain is longer than TLS clients accept: rustls/webpki follows at most 6 intermediate certificates from the server's certificate to a root",
-        ),
-        "MaximumSignatureChecksExceeded" | "MaximumPathBuildCallsExceeded" => (
-            T::ChainTooLong,
-            "the chain offers so many certificates that TLS clients give up building a path (rustls/webpki stops after 100 signature checks)",
-        ),
-        "NameConstraintViolation"
-        | "MalformedNameConstraint"
-        | "MaximumNameConstraintComparisonsExceeded"
-        | "InvalidNetworkMaskConstraint" => (
-            T::NameConstraints,
-            "a CA in the chain is not allowed to issue certificates for the server's names (name constraints, RFC 5280 §4.2.1.10)",
-        ),
-        "UnsupportedCriticalExtension" => (
-            T::CriticalExtension,
-            "a certificate in the chain has an extension marked critical that TLS clients do not understand, so they must refuse it (RFC 5280 §4.2)",
-        ),
-        "BadDer"
-        | "UnsupportedCertVersion"
-        | "TrailingData"
-        | "MalformedExtensions"
-        | "ExtensionValueInvalid"
-        | "InvalidSerialNumber"
-        | "MalformedDnsIdentifier"
-        | "InvalidCertValidity"
-        | "BadDerTime" => (
-            T::Malformed,
-            "a certificate in the chain is not encoded as X.509 requires (invalid DER, a malformed field or date)",
-        ),
-        "UnsupportedSignatureAlgorithm"
-        | "UnsupportedSignatureAlgorithmContext"
-        | "UnsupportedSignatureAlgorithmForPublicKey"
-        | "UnsupportedSignatureAlgorithmForPublicKeyContext"
-        | "SignatureAlgorithmMismatch" => (
-            T::UnsupportedAlgorithm,
-            "the chain uses a signature algorithm that is no longer accepted (e.g. SHA-1), or one that does not fit the issuer's key",
-        ),
-        "InvalidSignatureForPublicKey" => {
-            (T::BadSignature, "a signature in the chain does not verify")
-        }
-        "CertDistrusted" => (
-            T::Other,
-            "a certificate in the chain is explicitly distrusted",
-        ),
-        "CertRevoked" => (T::Other, "a certificate in the chain is revoked"),
-        "UnknownIssuer" => (
-            T::UnknownIssuer,
-            "the chain does not lead to a trusted root CA",
-        ),
-        _ => {
-            return (
-                T::Other,
-                format!("the certificate was refused ({})", words(&name)),
-            );
-        }
-    };
-    (kind, text.to_string())
+    WEBPKI_REASONS
+        .iter()
+        .find(|(names, _, _)| names.contains(&name.as_str()))
+        .map_or_else(
+            || {
+                (
+                    TrustFailure::Other,
+                    format!("the certificate was refused ({})", words(&name)),
+                )
+            },
+            |(_, kind, text)| (*kind, (*text).to_string()),
+        )
 }
 
 #[cfg(test)]
