@@ -148,6 +148,12 @@ fn a_fifty_deep_chain_is_named_too_long_with_its_length() {
         "{t}"
     );
     assert!(!t.contains("MaximumPathDepthExceeded"), "{t}");
+    // Item 7: the evidence lists the first certificates and counts the rest.
+    assert!(
+        t.contains("and 40 more certificates not listed here (the server sent 50)"),
+        "{t}"
+    );
+    assert_eq!(f["evidence"].as_array().unwrap().len(), 12, "{t}");
     assert!(
         f["fix"]
             .as_str()
@@ -178,6 +184,23 @@ fn a_not_before_in_1950_is_named_as_a_date_webpki_cannot_represent() {
     assert!(f["fix"].as_str().unwrap().contains("after 1970"), "{t}");
     common::assert_absent(&r, "cert-untrusted");
     assert_eq!(j["endpoints"][0]["trust"]["trusted"], true, "{j}");
+}
+
+/// Item 7: a certificate with many names shows the first ones and says how many there are.
+#[test]
+fn a_name_list_is_cut_with_its_count_never_silently() {
+    let mut spec = LeafSpec::valid_for("other.example.test", pki().now, 90);
+    spec.names = (0..100)
+        .map(|i| format!("name{i:03}.other.example.test"))
+        .collect();
+    let server = serve(Scenario::postfix(HOST, &chain(&spec)));
+    let r = probe(&server, &[]);
+    let t = text(&r.finding("cert-name-mismatch"));
+    assert!(
+        t.contains("name019.other.example.test and 80 more (100 names in all)"),
+        "{t}"
+    );
+    assert!(!t.contains("name020.other"), "{t}");
 }
 
 // --- Item 6: errors after the handshake.
