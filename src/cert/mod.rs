@@ -18,6 +18,17 @@ use crate::smtp::escape;
 #[error("the certificate cannot be parsed: {0}")]
 pub struct CertError(String);
 
+/// At most this many of a certificate's names are written in a finding: a certificate can
+/// carry thousands (a hosting provider's, or a hostile one), and a finding that lists them all
+/// buries what it says. The count of the rest is always written (`CertInfo::names_shown`).
+pub const MAX_NAMES_SHOWN: usize = 20;
+
+/// At most this many certificates of a chain are listed in a finding's evidence, one line
+/// each: a real chain has two to four, and a server that sends fifty (a loop, a hostile
+/// server) would push the rest of the evidence out of sight. The rest are counted, never
+/// silently dropped; the report's `chain` keeps every certificate.
+pub const MAX_CHAIN_SHOWN: usize = 10;
+
 /// Key facts of one certificate.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CertInfo {
@@ -167,6 +178,21 @@ impl CertInfo {
             "EC" => self.key_bits > 0 && self.key_bits < 256,
             _ => false,
         }
+    }
+
+    /// The names for a message, joined with `, `: at most [`MAX_NAMES_SHOWN`], then how many
+    /// more there are, so a cut list is never mistaken for the whole.
+    pub fn names_shown(&self) -> String {
+        let all = self.names();
+        if all.len() <= MAX_NAMES_SHOWN {
+            return all.join(", ");
+        }
+        format!(
+            "{} and {} more ({} names in all)",
+            all[..MAX_NAMES_SHOWN].join(", "),
+            all.len() - MAX_NAMES_SHOWN,
+            all.len()
+        )
     }
 
     /// Every name on the certificate, for messages: SANs, else the CN.

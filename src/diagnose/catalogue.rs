@@ -114,6 +114,8 @@ pub enum Code {
     CertSelfSigned,
     /// `cert-untrusted`: chain does not lead to a trusted root.
     CertUntrusted,
+    /// `cert-date-unsupported`: a date before 1970, which rustls/webpki cannot represent.
+    CertDateUnsupported,
     /// `cert-chain-incomplete`: intermediate missing.
     CertChainIncomplete,
     /// `cert-name-mismatch`: host name not covered.
@@ -1680,6 +1682,34 @@ pub const CATALOGUE: &[Entry] = &[
             "Server certificate not verified",
             "Remote certificate failed MTA-STS validation",
             "ChainTrust",
+        ],
+    },
+    Entry {
+        code: Code::CertDateUnsupported,
+        id: "cert-date-unsupported",
+        severity: Severity::Warn,
+        rank: 315,
+        inconclusive: false,
+        meaning: "a certificate is dated before 1970, which TLS clients built on rustls/webpki refuse",
+        explanation: "A certificate in the chain has a notBefore (or notAfter) before 1 January 1970. \
+            The date is validly encoded (RFC 5280 §4.1.2.5.1: a UTCTime year of 50 to 99 means \
+            19xx), and OpenSSL, Schannel and Go read it, but rustls-webpki cannot represent \
+            dates before the Unix epoch and refuses the certificate as badly encoded \
+            (`BadDerTime`, reported by rustls as `BadEncoding`): senders built on rustls cannot \
+            deliver over TLS that requires a valid certificate. When the chain leads to a trusted \
+            root apart from that date, this is a warning; otherwise the reason it is not trusted \
+            is said too, and it fails.\n\n\
+            Common causes: a certificate made by hand or by a script with a placeholder date \
+            (1950-01-01, the smallest UTCTime), or an appliance's certificate made with a clock \
+            set to zero.",
+        references: &[
+            "RFC 5280 §4.1.2.5 (validity: UTCTime for years through 2049, 50-99 are 19xx)",
+            "rustls-webpki `time.rs` (dates before 1970 are refused as BadDerTime)",
+        ],
+        sender_strings: &[
+            "BadEncoding",
+            "BadDerTime",
+            "invalid peer certificate: BadEncoding",
         ],
     },
     Entry {

@@ -60,6 +60,13 @@ pub enum FailureKind {
     Rejected,
     /// The TLS handshake failed.
     Handshake,
+    /// After the handshake, the server ended the TLS session with a fatal alert.
+    TlsAlert,
+    /// After the handshake, the TLS session broke (a record that fails its integrity check,
+    /// a malformed or oversized record).
+    TlsError,
+    /// The server demands a client certificate (its alert `certificate_required`).
+    ClientCertRequired,
 }
 
 /// A failure, with its phase.

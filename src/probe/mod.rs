@@ -138,14 +138,20 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
             ),
             false,
         ),
-        SessionError::Reply(ReplyError::Io(io)) | SessionError::Write(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => (
-                FailureKind::Closed,
-                format!("the connection was reset ({io})"),
-                false,
-            ),
-            _ => (FailureKind::Unreachable, io.to_string(), false),
-        },
+        // Over TLS, an io error carries the TLS library's error: an alert, a record that
+        // fails its integrity check, a close without close_notify. Only a plain socket error
+        // is a matter of reachability.
+        SessionError::Reply(ReplyError::Io(io)) | SessionError::Write(io) => {
+            match (tls::session_error(io), io.kind()) {
+                (Some((kind, message)), _) => (kind, message, false),
+                (None, std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe) => (
+                    FailureKind::Closed,
+                    format!("the connection was reset ({io})"),
+                    false,
+                ),
+                (None, _) => (FailureKind::Unreachable, io.to_string(), false),
+            }
+        }
         SessionError::Reply(other) => (FailureKind::Protocol, other.to_string(), false),
     };
     PhaseFailure {
@@ -561,7 +567,12 @@ impl Probe<'_> {
         let closed_early = self.obs.failure.as_ref().is_some_and(|f| {
             matches!(
                 f.kind,
-                FailureKind::Closed | FailureKind::Timeout | FailureKind::Protocol
+                FailureKind::Closed
+                    | FailureKind::Timeout
+                    | FailureKind::Protocol
+                    | FailureKind::TlsAlert
+                    | FailureKind::TlsError
+                    | FailureKind::ClientCertRequired
             )
         });
         if closed_early {

@@ -9,6 +9,7 @@
 //! - RFC 3207 §4.1 (the TLS negotiation after `220`), RFC 7672 §3.2 (server certificate
 //!   checks for SMTP), RFC 8446 / RFC 5246 (TLS 1.3 / 1.2)
 
+mod errors;
 pub mod legacy;
 mod path;
 mod roots;
@@ -26,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+pub use errors::{describe_cert_error, session_error};
 use roots::{LazyRoots, Roots};
 
 /// The trust store: the system's roots plus `--ca-file`, read on a thread of their own and
@@ -155,7 +157,10 @@ impl TrustStore {
             .collect();
         let parsed = match rustls::server::ParsedCertificate::try_from(&leaf_der) {
             Ok(p) => p,
-            Err(e) => return TrustResult::untrusted(TrustFailure::Other, &describe_cert_error(&e)),
+            Err(e) => {
+                let (kind, reason) = errors::cert_failure(&e);
+                return TrustResult::untrusted(kind, &reason);
+            }
         };
         let algs = self.provider.signature_verification_algorithms.all;
         let verdict_now = rustls::client::verify_server_cert_signed_by_trust_anchor(
@@ -206,23 +211,77 @@ impl TrustStore {
             }
             Err(e) => TrustResult {
                 top_issuer_trusted,
-                ..TrustResult::untrusted(failure_kind(&e), &describe_cert_error(&e))
+                ..refused(&e, chain, now_secs, apart_from_time)
             },
         }
     }
 }
 
-/// The kind of a refusal that has nothing to do with time.
-fn failure_kind(e: &rustls::Error) -> TrustFailure {
-    match e {
-        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
-            TrustFailure::UnknownIssuer
+/// The verdict on a chain webpki refused for a reason other than time, in words that name
+/// what is wrong (and, where the path built here can tell, which certificate).
+fn refused(
+    e: &rustls::Error,
+    chain: &[Vec<u8>],
+    now: i64,
+    apart_from_time: impl Fn() -> Result<Vec<usize>, path::Refusal>,
+) -> TrustResult {
+    let (kind, reason) = errors::cert_failure(e);
+    match kind {
+        // webpki cannot represent a date before 1970 and calls it bad DER: say so, and judge
+        // the chain apart from that date (x509-parser reads it).
+        TrustFailure::Malformed => before_1970(chain, now, &apart_from_time)
+            .unwrap_or_else(|| TrustResult::untrusted(kind, &reason)),
+        // The path built here names the certificates (`#0 CN=...`) where webpki names none;
+        // it is taken only when it fails for the same reason.
+        TrustFailure::BadSignature => {
+            let named = apart_from_time().err().filter(|r| r.kind == kind);
+            TrustResult::untrusted(kind, &named.map_or(reason, |r| r.reason))
         }
-        rustls::Error::InvalidCertificate(CertificateError::BadSignature) => {
-            TrustFailure::BadSignature
-        }
-        _ => TrustFailure::Other,
+        TrustFailure::ChainTooLong => TrustResult::untrusted(
+            kind,
+            &format!("{reason}; the server sent {} certificates", chain.len()),
+        ),
+        _ => TrustResult::untrusted(kind, &reason),
     }
+}
+
+/// A certificate of `chain` dated before 1970, which webpki refuses as badly encoded
+/// (`BadDerTime`, rustls-webpki `time.rs`: "We don't support dates before January 1, 1970")
+/// although the DER is sound: a UTCTime year of 50-99 means 19xx (RFC 5280 §4.1.2.5.1).
+/// When the path apart from dates leads to a trusted root, the chain is trusted: only
+/// clients built on webpki refuse it.
+fn before_1970(
+    chain: &[Vec<u8>],
+    now: i64,
+    apart_from_time: &impl Fn() -> Result<Vec<usize>, path::Refusal>,
+) -> Option<TrustResult> {
+    let (i, field, when) = chain.iter().enumerate().find_map(|(i, der)| {
+        let (_, x) = x509_parser::parse_x509_certificate(der).ok()?;
+        let v = x.validity();
+        [("notBefore", &v.not_before), ("notAfter", &v.not_after)]
+            .into_iter()
+            .find(|(_, t)| t.timestamp() < 0)
+            .map(|(f, t)| (i, f, t.to_datetime()))
+    })?;
+    let subject = x509_parser::parse_x509_certificate(&chain[i])
+        .map(|(_, x)| crate::cert::dn_string(x.subject(), false))
+        .unwrap_or_default();
+    let path = apart_from_time();
+    let verdict = match &path {
+        Ok(_) => "Apart from that date, the chain leads to a trusted root.".to_string(),
+        Err(refusal) => format!("The chain is not trusted either way: {}.", refusal.reason),
+    };
+    let reason = format!(
+        "certificate #{i} {subject} has {field} {}, a date before 1970: rustls/webpki (the TLS library of this tool and of some senders) cannot represent dates before the Unix epoch and refuses the certificate as badly encoded, although the date is validly encoded (RFC 5280 §4.1.2.5.1); senders on OpenSSL or Schannel read it. {verdict}",
+        crate::cert::rfc3339(when)
+    );
+    let mut r = TrustResult::untrusted(TrustFailure::UnsupportedDate, &reason);
+    if let Ok(path) = path {
+        r.trusted = true;
+        r.valid_now = path_is_current(chain, &path, now);
+        r.path = path;
+    }
+    Some(r)
 }
 
 fn is_time_error(e: &CertificateError) -> bool {
@@ -260,7 +319,23 @@ pub enum TrustFailure {
     NoCertificate,
     /// This machine has no trusted roots: nothing can be judged.
     NoRoots,
-    /// Anything else (bad encoding, CA used as end entity, unsupported algorithm...).
+    /// The chain is longer than clients follow (webpki: 6 intermediates, 100 signature
+    /// checks).
+    ChainTooLong,
+    /// A certificate is not encoded as X.509 requires (bad DER, a malformed field).
+    Malformed,
+    /// A certificate has a date before 1970, which webpki cannot represent (others can).
+    UnsupportedDate,
+    /// A signature algorithm clients refuse (SHA-1), or one that does not fit the key.
+    UnsupportedAlgorithm,
+    /// An extension marked critical that clients do not understand.
+    CriticalExtension,
+    /// A certificate is used against its own constraints: a CA as the server's certificate,
+    /// a non-CA as an issuer, beyond a pathLenConstraint, or without serverAuth.
+    WrongUsage,
+    /// A CA's name constraints exclude the server's names.
+    NameConstraints,
+    /// Anything else.
     Other,
 }
 
@@ -298,38 +373,6 @@ impl TrustResult {
     }
 }
 
-/// Turns a rustls certificate error into words an admin understands.
-pub fn describe_cert_error(e: &rustls::Error) -> String {
-    use CertificateError as C;
-    match e {
-        rustls::Error::InvalidCertificate(c) => match c {
-            C::UnknownIssuer => "the chain does not lead to a trusted root CA".into(),
-            C::BadSignature => "a signature in the chain does not verify".into(),
-            C::BadEncoding => "the certificate is not valid DER".into(),
-            C::Expired | C::ExpiredContext { .. } => {
-                "a certificate in the chain has expired".into()
-            }
-            C::NotValidYet | C::NotValidYetContext { .. } => {
-                "a certificate in the chain is not valid yet".into()
-            }
-            C::UnsupportedSignatureAlgorithmContext { .. }
-            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
-                "the chain uses a signature algorithm that is no longer accepted (e.g. SHA-1)"
-                    .into()
-            }
-            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
-                "the certificate is not allowed for TLS servers (extended key usage)".into()
-            }
-            C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
-                "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a server certificate".into()
-            }
-            C::Other(o) => format!("{o}"),
-            other => format!("{other:?}"),
-        },
-        other => other.to_string(),
-    }
-}
-
 /// What the verifier saw during the handshake.
 ///
 /// The chain is judged later ([`TrustStore::check`] with [`HandshakeRecord::seen_at`]), not
@@ -341,6 +384,61 @@ pub struct HandshakeRecord {
     pub chain: Vec<Vec<u8>>,
     /// When the certificates arrived: the instant to judge them at.
     pub seen_at: Option<UnixTime>,
+}
+
+/// Records that the server asked for a client certificate (a CertificateRequest) and which
+/// CA names it accepts, and sends none: a refusal after the request is then named for what
+/// it is (RFC 5246 §7.4.6, RFC 8446 §4.4.2.4).
+#[derive(Debug, Default)]
+struct ClientCertAsked {
+    /// The CA names of the request, escaped (`CN=Corp Issuing CA, O=Corp`); `None` until asked.
+    names: Mutex<Option<Vec<String>>>,
+}
+
+impl ClientCertAsked {
+    fn asked(&self) -> Option<Vec<String>> {
+        self.names.lock().ok().and_then(|n| n.clone())
+    }
+}
+
+impl rustls::client::ResolvesClientCert for ClientCertAsked {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let names = root_hint_subjects.iter().map(|der| dn_text(der)).collect();
+        if let Ok(mut asked) = self.names.lock() {
+            *asked = Some(names);
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+/// A CA name of a CertificateRequest as text (`CN=Corp CA, O=Corp`). The hint is a Name's
+/// DER, with or without its outer SEQUENCE (RFC 8446 §4.2.4 sends it whole; rustls documents
+/// both forms); anything else is shown escaped.
+fn dn_text(der: &[u8]) -> String {
+    use x509_parser::prelude::{FromDer, X509Name};
+    let parse = |bytes: &[u8]| {
+        X509Name::from_der(bytes)
+            .ok()
+            .map(|(_, n)| crate::cert::dn_string(&n, false))
+    };
+    let wrapped = || {
+        let len = u32::try_from(der.len()).ok()?;
+        let mut seq = vec![0x30, 0x83];
+        seq.extend_from_slice(&len.to_be_bytes()[1..]);
+        seq.extend_from_slice(der);
+        parse(&seq)
+    };
+    parse(der)
+        .or_else(wrapped)
+        .unwrap_or_else(|| crate::smtp::escape(der))
 }
 
 #[derive(Debug)]
@@ -464,6 +562,15 @@ pub enum HandshakeFailure {
     NotTls,
     /// The server sent a fatal alert.
     Alert,
+    /// A handshake message (in practice the certificate chain) is larger than clients
+    /// accept ([`MAX_HANDSHAKE_MESSAGE`]).
+    MessageTooLarge,
+    /// The server speaks TLS but broke the protocol (a malformed or out-of-order message,
+    /// a choice this client did not offer).
+    ProtocolViolation,
+    /// The server demands a client certificate (it asked for one, then refused the
+    /// handshake without it).
+    ClientCertRequired,
     /// Anything else.
     Other,
 }
@@ -477,54 +584,6 @@ pub struct HandshakeError {
     pub reason: String,
     /// The library's own message, for the evidence.
     pub detail: String,
-}
-
-fn classify(e: &std::io::Error) -> HandshakeError {
-    use rustls::AlertDescription as A;
-    let detail = e.to_string();
-    let tls = e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    let (kind, reason) = match tls {
-        Some(rustls::Error::AlertReceived(A::ProtocolVersion)) => (
-            HandshakeFailure::ProtocolVersion,
-            "the server supports only TLS versions older than 1.2 (TLS 1.0/1.1), which modern senders refuse".to_string(),
-        ),
-        Some(rustls::Error::AlertReceived(A::HandshakeFailure | A::InsufficientSecurity)) => (
-            HandshakeFailure::NoSharedCipher,
-            "the server refused the handshake: it has no cipher suite a modern client accepts (ECDHE with AES-GCM or ChaCha20), or no usable certificate loaded".to_string(),
-        ),
-        Some(rustls::Error::AlertReceived(a)) => {
-            (HandshakeFailure::Alert, format!("the server aborted the handshake with the alert '{a:?}'"))
-        }
-        Some(rustls::Error::InvalidCertificate(CertificateError::BadSignature))
-        | Some(rustls::Error::PeerMisbehaved(_))
-            if detail.contains("ignature") || matches!(tls, Some(rustls::Error::InvalidCertificate(_))) =>
-        {
-            (
-                HandshakeFailure::WeakOrBadKey,
-                "the server's handshake signature was refused: its key is too weak (RSA under 2048 bits) or does not match the certificate".to_string(),
-            )
-        }
-        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => (
-            HandshakeFailure::NotTls,
-            "the server answered with something that is not TLS (a plaintext reply or a proxy in the path)".to_string(),
-        ),
-        Some(rustls::Error::PeerIncompatible(p)) => {
-            (HandshakeFailure::NoSharedCipher, format!("the server lacks something TLS 1.2+ requires: {p:?}"))
-        }
-        Some(other) => (HandshakeFailure::Other, other.to_string()),
-        None if e.kind() == std::io::ErrorKind::UnexpectedEof || e.kind() == std::io::ErrorKind::ConnectionReset => (
-            HandshakeFailure::Closed,
-            "the server closed the connection during the handshake (often a legacy-only TLS stack or an inspecting firewall)".to_string(),
-        ),
-        None => (HandshakeFailure::Other, detail.clone()),
-    };
-    HandshakeError {
-        kind,
-        reason,
-        detail,
-    }
 }
 
 /// Runs the client handshake over `stream`. The record is filled whatever the outcome.
@@ -547,12 +606,13 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         record: record.clone(),
         schemes,
     });
+    let asked = Arc::new(ClientCertAsked::default());
     let config = rustls::ClientConfig::builder_with_provider(trust.provider.clone())
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map(|b| {
             b.dangerous()
                 .with_custom_certificate_verifier(verifier)
-                .with_no_client_auth()
+                .with_client_cert_resolver(asked.clone())
         });
     let config = match config {
         Ok(c) => c,
@@ -591,7 +651,7 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
                 },
             ))
         }
-        Ok(Err(e)) => Err(classify(&e)),
+        Ok(Err(e)) => Err(errors::classify(&e, asked.asked().as_deref())),
         Err(_) => Err(HandshakeError {
             kind: HandshakeFailure::Timeout,
             reason: format!(

@@ -42,6 +42,7 @@ pub mod generic;
 pub mod honest;
 pub mod legacy;
 pub mod postfix;
+pub mod trust;
 pub mod wire;
 
 use super::ServerKind;
@@ -216,6 +217,9 @@ pub fn handshake(kind: ServerKind, port: u16, failure: HandshakeFailure) -> Fix 
         HandshakeFailure::NotTls | HandshakeFailure::Closed => generic::handshake_broken_off(),
         HandshakeFailure::Timeout => generic::handshake_stalled(),
         HandshakeFailure::Alert | HandshakeFailure::Other => generic::handshake_failed(),
+        HandshakeFailure::MessageTooLarge => trust::oversized_handshake(),
+        HandshakeFailure::ProtocolViolation => trust::protocol_violation(),
+        HandshakeFailure::ClientCertRequired => trust::client_cert_required(),
     }
 }
 

@@ -6,7 +6,7 @@
 //! - RFC 7672 §3.2.3 (SMTP server reference identifiers: the MX host name)
 //! - RFC 8461 §4.2 (MTA-STS: the certificate must be valid for the MX host, chain to a trusted root)
 
-use crate::cert::{CertInfo, NameMatch, date, name_match};
+use crate::cert::{CertInfo, MAX_CHAIN_SHOWN, MAX_NAMES_SHOWN, NameMatch, date, name_match};
 use crate::diagnose::fixes::{self, exchange, generic};
 use crate::diagnose::{Code, Ctx, Finding, ServerKind, Severity};
 use crate::model::TlsMode;
@@ -18,11 +18,10 @@ fn describe(c: &CertInfo) -> String {
 }
 
 fn names_line(c: &CertInfo) -> String {
-    let n = c.names();
-    if n.is_empty() {
+    if c.names().is_empty() {
         "the certificate names no host".into()
     } else {
-        format!("names on the certificate: {}", n.join(", "))
+        format!("names on the certificate: {}", c.names_shown())
     }
 }
 
@@ -105,7 +104,7 @@ fn which(i: usize) -> String {
 fn expired(ctx: &Ctx<'_>, i: usize, c: &CertInfo) -> Finding {
     let when = date(c.not_after_at);
     let get = if i == 0 {
-        generic::renew_expired(&c.names().join(", "), &when)
+        generic::renew_expired(&c.names_shown(), &when)
     } else {
         generic::replace_expired_intermediate(&c.subject, &when)
     };
@@ -141,7 +140,7 @@ fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         Severity::Warn
     };
     let when = date(leaf.not_after_at);
-    let get = generic::renew_soon(&leaf.names().join(", "), &when);
+    let get = generic::renew_soon(&leaf.names_shown(), &when);
     out.push(ctx.finding_with(
         Code::CertExpiresSoon,
         sev,
@@ -159,18 +158,34 @@ fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     ));
 }
 
+/// The chain as sent, one certificate a line: at most [`MAX_CHAIN_SHOWN`], then how many
+/// more.
 fn numbered(ctx: &Ctx<'_>) -> Vec<String> {
-    ctx.chain
+    let mut lines: Vec<String> = ctx
+        .chain
         .iter()
         .enumerate()
+        .take(MAX_CHAIN_SHOWN)
         .map(|(i, c)| format!("#{i} {}", describe(c)))
-        .collect()
+        .collect();
+    if ctx.chain.len() > MAX_CHAIN_SHOWN {
+        lines.push(format!(
+            "… and {} more certificates not listed here (the server sent {})",
+            ctx.chain.len() - MAX_CHAIN_SHOWN,
+            ctx.chain.len()
+        ));
+    }
+    lines
 }
 
 fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     let Some(t) = &ctx.obs.trust else { return };
     if t.failure == Some(TrustFailure::NoRoots) {
         return; // nothing can be judged; the run reports our missing trust store once
+    }
+    if t.failure == Some(TrustFailure::UnsupportedDate) {
+        out.push(unsupported_date(ctx, t));
+        return;
     }
     if leaf.self_signed {
         out.push(self_signed(ctx, leaf, t.trusted));
@@ -193,6 +208,27 @@ fn trust(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
         .or_else(|| missing_intermediate(ctx, leaf, t))
         .unwrap_or_else(|| untrusted(ctx, leaf, t));
     out.push(finding);
+}
+
+/// A certificate dated before 1970: refused by clients on rustls/webpki only, so a warning
+/// when the chain is otherwise trusted, a failure when it is not (the reason says why).
+fn unsupported_date(ctx: &Ctx<'_>, t: &TrustResult) -> Finding {
+    let reason = t.reason.clone().unwrap_or_default();
+    let severity = if t.trusted {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    let what = fixes::trust::replacement(TrustFailure::UnsupportedDate).unwrap_or_default();
+    let mut evidence = numbered(ctx);
+    evidence.push(format!("verifier: {reason}"));
+    ctx.finding_with(
+        Code::CertDateUnsupported,
+        severity,
+        format!("certificate has a date clients built on rustls/webpki refuse: {reason}"),
+        evidence,
+        fixes::install_certificate(ctx.kind, ctx.port(), what, None),
+    )
 }
 
 /// A self-signed leaf; `pinned` when the user trusted it with --ca-file.
@@ -299,7 +335,7 @@ fn untrusted(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Finding {
     let top = ctx.chain.last().unwrap_or(leaf);
     let unknown_top = unknown_top(top, t);
     let reason = t.reason.clone().unwrap_or_default();
-    let summary = if unknown_top {
+    let summary = if unknown_top && t.failure == Some(TrustFailure::UnknownIssuer) {
         format!(
             "certificate is not trusted: the chain ends at {}, whose issuer {} is not a trusted root",
             top.subject, top.issuer
@@ -312,7 +348,13 @@ fn untrusted(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Finding {
     } else {
         &top.subject
     };
-    let what = generic::use_trusted_ca(root, ctx.policy.extra_roots);
+    // Only an unknown issuer is fixed by another CA: a bad signature, a chain too long or a
+    // certificate badly encoded needs its own remedy.
+    let specific = t.failure.and_then(fixes::trust::replacement);
+    let what = specific.map_or_else(
+        || generic::use_trusted_ca(root, ctx.policy.extra_roots),
+        str::to_string,
+    );
     let mut evidence = numbered(ctx);
     evidence.push(format!("verifier: {reason}"));
     ctx.finding(
@@ -334,10 +376,14 @@ pub(crate) fn safe_name(n: &str) -> Option<String> {
 /// The certificate's names for a fix text, unsafe ones left out.
 fn fix_names(c: &CertInfo) -> String {
     let n: Vec<String> = c.names().iter().filter_map(|n| safe_name(n)).collect();
-    if n.is_empty() {
-        "the names it should cover".into()
-    } else {
-        n.join(", ")
+    match n.len() {
+        0 => "the names it should cover".into(),
+        len if len > MAX_NAMES_SHOWN => format!(
+            "{} and the {} other names it has",
+            n[..MAX_NAMES_SHOWN].join(", "),
+            len - MAX_NAMES_SHOWN
+        ),
+        _ => n.join(", "),
     }
 }
 

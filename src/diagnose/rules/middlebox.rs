@@ -558,7 +558,7 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         evidence.push(format!(
             "the certificate does not cover {} (names on it: {})",
             names.join(", "),
-            leaf.names().join(", ")
+            leaf.names_shown()
         ));
     }
     evidence.extend(banner_line(ctx.obs));

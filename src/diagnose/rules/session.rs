@@ -190,14 +190,22 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
             evidence,
             generic::deadline_exceeded(),
         ),
-        (Phase::TlsSession, _) => ctx.finding(
+        (Phase::TlsSession, kind) => ctx.finding(
             Code::SmtpTlsSessionFailed,
             format!(
                 "TLS was established, then the SMTP session over it failed: {}",
                 f.message
             ),
             evidence,
-            generic::tls_session_failed(),
+            // The TLS layer broke (an alert, a corrupt record, a cut without close_notify),
+            // or the server demands a client certificate: not an EHLO the server got wrong.
+            match kind {
+                FailureKind::ClientCertRequired => fixes::trust::client_cert_required(),
+                FailureKind::TlsAlert | FailureKind::TlsError | FailureKind::Closed => {
+                    fixes::trust::session_broke()
+                }
+                _ => generic::tls_session_failed(),
+            },
         ),
         (Phase::Connect, kind) => connect_failure(ctx, kind, evidence),
         (Phase::Banner, FailureKind::Timeout) => ctx.finding(

@@ -322,6 +322,9 @@ fn failures(e: &mut Endpoints<'_>) {
         HandshakeFailure::Timeout,
         HandshakeFailure::NotTls,
         HandshakeFailure::Alert,
+        HandshakeFailure::MessageTooLarge,
+        HandshakeFailure::ProtocolViolation,
+        HandshakeFailure::ClientCertRequired,
         HandshakeFailure::Other,
     ] {
         let mut obs = e.failed(Phase::Handshake, K::Handshake, None);

@@ -107,6 +107,7 @@ pub(super) fn observed(
             step_timeout: Duration::from_secs(10),
             banner: Some(Duration::from_millis(3)),
             ehlo: Some(Duration::from_millis(2)),
+            never_started: None,
         },
         mode_check: None,
         wire: Default::default(),
