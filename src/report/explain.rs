@@ -38,7 +38,7 @@ pub enum Probed<'a> {
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() || crate::smtp::is_invisible(c) {
+        if crate::text::is_hidden(c) {
             for b in c.to_string().bytes() {
                 let _ = write!(out, "\\x{b:02x}");
             }
@@ -345,7 +345,7 @@ fn shaped(format: Format, doc: &impl serde::Serialize) -> String {
 }
 
 fn pretty(doc: &impl serde::Serialize) -> String {
-    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    let mut s = super::json::to_text(doc, true).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }
