@@ -82,9 +82,11 @@ fn push_braced(out: &mut String, c: char) {
 
 /// The last guard before bytes leave the process (see `report::emit`): every renderer already
 /// escapes what it quotes, so this changes nothing unless one forgot. It writes any
-/// [`is_hidden`] character as `\u{XXXX}` except a newline, a tab and the colour sequences
-/// (`ESC [ digits ; … m`) the human renderer writes; any other escape sequence (a title, a
-/// screen clear) is shown, not run.
+/// [`is_hidden`] character except a newline, a tab and the colour sequences (`ESC [ digits ;
+/// … m`) the human renderer writes as `\uXXXX` (a surrogate pair above U+FFFF): the notation
+/// of JSON, so that a JSON document stays valid and means the same text if a raw character
+/// ever reached this point inside one of its strings, and readable in any other format. Any
+/// other escape sequence (a title, a screen clear) is shown, not run.
 pub(crate) fn guard_output(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(|c| is_hidden(c) && c != '\n' && c != '\t') {
         return std::borrow::Cow::Borrowed(text);
@@ -99,13 +101,22 @@ pub(crate) fn guard_output(text: &str) -> std::borrow::Cow<'_, str> {
             continue;
         }
         if is_hidden(c) && c != '\n' && c != '\t' {
-            push_braced(&mut out, c);
+            push_json_escape(&mut out, c);
         } else {
             out.push(c);
         }
         rest = &rest[c.len_utf8()..];
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// `c` as JSON writes an escaped character: `\uXXXX`, lower-case hex as serde_json writes
+/// it, a surrogate pair above U+FFFF (RFC 8259 §7).
+pub(crate) fn push_json_escape(out: &mut String, c: char) {
+    let mut units = [0u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        let _ = write!(out, "\\u{unit:04x}");
+    }
 }
 
 /// The length of a colour (SGR) sequence at the start of `s`, `ESC [` digits and `;` then `m`,

@@ -200,7 +200,7 @@ fn a_hostile_target_in_an_error_is_escaped_on_stdout_and_stderr() {
         );
         assert_nothing_hidden(&format!("{format} stdout"), &r.stdout);
         assert_nothing_hidden(&format!("{format} stderr"), &r.stderr);
-        assert!(r.stderr.contains("\\u{202E}"), "{format}: {}", r.stderr);
+        assert!(r.stderr.contains("\\u202e"), "{format}: {}", r.stderr);
         if format.starts_with("json") {
             assert!(r.stdout.contains("\\u202e"), "{format}: {}", r.stdout);
             let back: Value = serde_json::from_str(r.stdout.lines().next().unwrap_or(""))

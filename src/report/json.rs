@@ -108,10 +108,9 @@ impl<F: Formatter> Formatter for Visible<F> {
         for (i, c) in fragment.char_indices() {
             if crate::text::is_hidden(c) {
                 writer.write_all(&fragment.as_bytes()[start..i])?;
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    write!(writer, "\\u{unit:04x}")?;
-                }
+                let mut escaped = String::with_capacity(12);
+                crate::text::push_json_escape(&mut escaped, c);
+                writer.write_all(escaped.as_bytes())?;
                 start = i + c.len_utf8();
             }
         }

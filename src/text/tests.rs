@@ -84,9 +84,14 @@ fn the_output_guard_keeps_colour_and_shows_everything_else() {
     ));
     assert_eq!(
         guard_output("a\u{202E}b\x1b]0;title\x07\x1b[2J\r\u{2028}"),
-        "a\\u{202E}b\\u{001B}]0;title\\u{0007}\\u{001B}[2J\\u{000D}\\u{2028}"
+        "a\\u202eb\\u001b]0;title\\u0007\\u001b[2J\\u000d\\u2028"
     );
-    assert_eq!(guard_output("\x1b["), "\\u{001B}[");
+    assert_eq!(guard_output("\x1b["), "\\u001b[");
+    assert_eq!(guard_output("tag\u{E0041}"), "tag\\udb40\\udc41");
+    // A raw character inside a JSON string comes out as the same string, still valid JSON.
+    let doc = "{\"a\": \"x\u{202E}\u{E0041}\u{85}y\"}";
+    let back: serde_json::Value = serde_json::from_str(&guard_output(doc)).unwrap();
+    assert_eq!(back["a"], "x\u{202E}\u{E0041}\u{85}y");
 }
 
 /// Undoes [`escape`]: `\\`, `\r`, `\n`, `\t` and `\xNN` back to bytes.
