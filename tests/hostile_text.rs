@@ -210,3 +210,37 @@ fn a_hostile_target_in_an_error_is_escaped_on_stdout_and_stderr() {
         }
     }
 }
+
+/// Issue 14, item 9: a paste naming more hosts and addresses than `explain` keeps (a log dump)
+/// says that it holds more, in JSON (`extracted.capped`) and in words, instead of dropping
+/// the rest silently.
+#[test]
+fn explain_says_when_a_paste_names_more_than_it_keeps() {
+    let text: Vec<String> = (1..=40)
+        .map(|i| format!("host mx{i}.contoso.com[203.0.113.{i}] said: 451 4.7.0 try later"))
+        .collect();
+    let text = text.join("\n");
+    let r = run(&["explain", &text, "--format", "json"]);
+    let j = r.json();
+    let x = &j["extracted"];
+    assert_eq!(x["hosts"].as_array().unwrap().len(), 32, "{x}");
+    let capped: Vec<&str> = x["capped"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no capped in {x}"))
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        capped.contains(&"hosts") && capped.contains(&"addresses"),
+        "{capped:?}"
+    );
+    for format in ["human", "markdown"] {
+        let r = run(&["explain", &text, "--format", format]);
+        assert!(
+            r.stdout
+                .contains("the text names more than 32 of: hosts, addresses"),
+            "{format}:\n{}",
+            r.stdout
+        );
+    }
+}
