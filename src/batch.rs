@@ -19,9 +19,11 @@ use std::str::FromStr;
 use crate::smtp::escape;
 use crate::target::Target;
 
-/// Longest line read from a targets file, in bytes: a host name is at most 253.
+/// Longest line read from a targets file, in bytes: a host name is at most 253, and a line
+/// also holds a port, spaces and a comment. A longer line is a bad line, named in the error.
 const MAX_LINE: usize = 1024;
-/// Most bad lines named in the error; the rest are counted.
+/// Most bad lines named in the error (about a screenful); the error counts the rest (`… and
+/// N more`).
 const MAX_NAMED: usize = 20;
 
 /// `--shard I/N`: the `I`th of `N` disjoint shares of the target list (1-based).
@@ -33,7 +35,9 @@ pub struct Shard {
     pub count: u64,
 }
 
-/// Most shards a list may be cut into.
+/// Most shards a list may be cut into: far more jobs than any survey runs, and small enough
+/// that `I/N` arithmetic on a line count cannot overflow. A larger N is refused with this
+/// range in the message.
 pub const MAX_SHARDS: u64 = 1_000_000;
 
 impl FromStr for Shard {
@@ -147,7 +151,9 @@ fn bad_lines(name: &str, lines: &[BadLine], total: usize) -> String {
     s
 }
 
-/// Longest line skipped before the input is judged not to be a list of targets.
+/// Longest line skipped before the input is judged not to be a list of targets (1 MiB): no
+/// list of names has such a line; `/dev/zero` or a binary file does, and the error says so
+/// (`line N runs on for more than 1 MiB`) instead of reading it to the end.
 const MAX_SKIP: usize = 1 << 20;
 
 /// Reads the targets of a list, in order, handing each to `each` as it is read (so a shard

@@ -32,6 +32,7 @@ pub(crate) mod report;
 pub(crate) mod settings;
 pub(crate) mod smtp;
 pub(crate) mod target;
+pub(crate) mod text;
 pub(crate) mod tls;
 
 pub use cli::Cli;

@@ -417,7 +417,7 @@ fn finish(
     all_ok: bool,
 ) -> anyhow::Result<()> {
     match format {
-        Format::Json => report::emit(out, &format!("{}\n", serde_json::to_string_pretty(json)?))?,
+        Format::Json => report::emit(out, &report::json::pretty(json))?,
         Format::Jsonl => {}
         Format::Html => report::emit(out, &report::html::render(html))?,
         Format::Human | Format::Markdown => report::emit(

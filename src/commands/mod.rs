@@ -116,6 +116,21 @@ pub fn usage_error_format(words: &[String]) -> Option<Format> {
     }
 }
 
+/// Writes clap's message for a command line it refused (any format but JSON) to stderr
+/// through [`report::emit`], as `clap::Error::print` would but never with a raw control,
+/// format or separator character: clap quotes the value it refused as typed, and a target
+/// pasted from a web page can hold a bidi override or a U+2028 that would make the message
+/// read differently from what was typed. Styled like clap's own when stderr is a terminal.
+pub fn print_usage_error(e: &clap::Error) {
+    let styled = e.render();
+    let text = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    let _ = report::emit(&mut std::io::stderr().lock(), &text);
+}
+
 /// What the error document says about a command line clap refused: clap's message (its first
 /// paragraph, on one line, without `error: `), the option it names, and the targets typed.
 pub fn usage_error(words: &[String], e: &clap::Error) -> RunError {

@@ -25,8 +25,23 @@ use crate::smtp::escape;
 /// The longest string kept from the text (characters, after escaping).
 pub const MAX_FIELD: usize = 512;
 
-/// The most items kept in each list.
+/// The most items kept in each list: a real NDR or queue error names a handful of hosts,
+/// addresses and codes; a paste naming more is a log dump, and its first 32 of each are what
+/// matters. A list that held more is named in `capped`, and the answer says so.
 pub const MAX_ITEMS: usize = 32;
+
+/// The most Exchange protocol-log lines kept: a conversation is a dozen lines, and four
+/// sessions' worth is enough to see the failing one; past that, `capped` says so.
+const MAX_LOG_LINES: usize = 4 * MAX_ITEMS;
+
+/// The most `[` read as the start of a bracketed address: each one scans back at most a host
+/// name's 253 bytes, so the work stays near a megabyte whatever the text; a text with more is
+/// a log dump, and `capped` names `addresses`.
+const MAX_BRACKETS: usize = 4096;
+
+/// How far past a field's start its end (`]`, `}`, a closing quote) is looked for before the
+/// field is taken as running to there; [`clean`] then bounds what is kept, with `…`.
+const MAX_UNCLOSED: usize = 4 * MAX_FIELD;
 
 /// `text` cut at [`MAX_TEXT`] bytes, on a character boundary, and whether it was cut.
 pub fn cut(text: &str) -> (&str, bool) {
@@ -81,9 +96,27 @@ fn address_and_port(s: &str) -> Option<(IpAddr, Option<u16>)> {
     Some((ip.parse().ok()?, port.parse().ok()))
 }
 
-fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
-    if v.len() < MAX_ITEMS && !v.contains(&x) {
-        v.push(x);
+impl Extracted {
+    /// Adds `x` to the list `list` (named `name` in the JSON) unless it is there already; a
+    /// new item past [`MAX_ITEMS`] is dropped and the list named in [`Extracted::capped`], so
+    /// the answer says that the text held more than it shows.
+    fn keep<T: PartialEq>(&mut self, name: &'static str, list: fn(&mut Self) -> &mut Vec<T>, x: T) {
+        let v = list(self);
+        if v.contains(&x) {
+            return;
+        }
+        if v.len() < MAX_ITEMS {
+            v.push(x);
+        } else {
+            self.cap(name);
+        }
+    }
+
+    /// Names `list` among those that held more than they keep.
+    fn cap(&mut self, list: &'static str) {
+        if !self.capped.contains(&list) {
+            self.capped.push(list);
+        }
     }
 }
 
@@ -137,13 +170,13 @@ fn name_bracket_ip(text: &str, bracket: usize, out: &mut Extracted, as_sender: b
         return;
     };
     if as_sender {
-        push_unique(&mut out.sender_addresses, ip);
+        out.keep("sender_addresses", |e| &mut e.sender_addresses, ip);
         return;
     }
     if let Some(name) = host_name(&text[start..bracket]) {
-        push_unique(&mut out.hosts, name);
+        out.keep("hosts", |e| &mut e.hosts, name);
     }
-    push_unique(&mut out.addresses, ip);
+    out.keep("addresses", |e| &mut e.addresses, ip);
     if out.port.is_none() && bytes.get(close + 1) == Some(&b':') {
         let digits: String = text[close + 2..]
             .chars()
@@ -218,7 +251,7 @@ fn codes(text: &str, out: &mut Extracted) {
                 )
                 && let Ok(n) = token.parse::<u16>()
             {
-                push_unique(&mut out.reply_codes, n);
+                out.keep("reply_codes", |e| &mut e.reply_codes, n);
             }
             continue;
         }
@@ -230,7 +263,11 @@ fn codes(text: &str, out: &mut Extracted) {
         };
         let number = |p: &str| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
         if matches!(class, "2" | "4" | "5") && number(subject) && number(detail) {
-            push_unique(&mut out.enhanced_codes, token.to_string());
+            out.keep(
+                "enhanced_codes",
+                |e| &mut e.enhanced_codes,
+                token.to_string(),
+            );
         }
     }
 }
@@ -240,7 +277,7 @@ fn message_trace(text: &str, lower: &str, out: &mut Extracted) {
     if let Some(at) = after_all(lower, "[message=").next() {
         let end = text[at..]
             .find(']')
-            .map_or(text.len().min(at + 200), |i| at + i);
+            .map_or(at + bounded(&text[at..], MAX_UNCLOSED), |i| at + i);
         out.message = Some(clean(&text[at..end]));
     }
     // `{MSG=SubjectMismatch}` is the older spelling of the same detail.
@@ -249,20 +286,20 @@ fn message_trace(text: &str, lower: &str, out: &mut Extracted) {
     {
         let end = text[at..]
             .find('}')
-            .map_or(text.len().min(at + 200), |i| at + i);
+            .map_or(at + bounded(&text[at..], MAX_UNCLOSED), |i| at + i);
         out.message = Some(clean(&text[at..end]));
     }
     if let Some(at) = after_all(lower, "responded with:").next() {
         let rest = text[at..].trim_start();
         let reply = match rest.strip_prefix('"') {
-            Some(q) => &q[..q.find('"').unwrap_or(q.len().min(300))],
-            None => &rest[..rest.find(['\r', '\n']).unwrap_or(rest.len()).min(300)],
+            Some(q) => &q[..q.find('"').unwrap_or(q.len())],
+            None => &rest[..rest.find(['\r', '\n']).unwrap_or(rest.len())],
         };
         out.remote_reply = Some(clean(reply));
     }
     for at in after_all(lower, "lastattemptedservername").chain(after_all(lower, "{fqdn=")) {
         if let Some(h) = host_name(word_at(text, at)) {
-            push_unique(&mut out.hosts, h);
+            out.keep("hosts", |e| &mut e.hosts, h);
         }
     }
     for needle in [
@@ -274,7 +311,7 @@ fn message_trace(text: &str, lower: &str, out: &mut Extracted) {
     ] {
         for at in after_all(lower, needle) {
             if let Some((ip, port)) = address_and_port(word_at(text, at)) {
-                push_unique(&mut out.addresses, ip);
+                out.keep("addresses", |e| &mut e.addresses, ip);
                 if out.port.is_none() {
                     out.port = port.filter(|p| *p != 0);
                 }
@@ -310,17 +347,19 @@ fn protocol_log(text: &str, out: &mut Extracted) {
             fields[5]
         };
         if let Some((ip, port)) = address_and_port(server_end) {
-            push_unique(&mut out.addresses, ip);
+            out.keep("addresses", |e| &mut e.addresses, ip);
             if out.port.is_none() {
                 out.port = port.filter(|p| *p != 0);
             }
         }
         if !connector.is_empty() {
-            push_unique(&mut out.connectors, clean(connector));
+            out.keep("connectors", |e| &mut e.connectors, clean(connector));
         }
-        if out.protocol_log.len() < 4 * MAX_ITEMS {
+        if out.protocol_log.len() < MAX_LOG_LINES {
             out.protocol_log
                 .push(clean(&format!("{},{}", fields[6], fields[7])));
+        } else {
+            out.cap("protocol_log");
         }
     }
 }
@@ -369,7 +408,10 @@ fn brackets(text: &str, lower: &str, out: &mut Extracted) {
     ];
     let mut line_start = 0;
     let mut last = 0;
-    for (i, _) in text.match_indices('[').take(4096) {
+    if text.matches('[').nth(MAX_BRACKETS).is_some() {
+        out.cap("addresses");
+    }
+    for (i, _) in text.match_indices('[').take(MAX_BRACKETS) {
         // The start of this line, found without scanning back over the whole text.
         if let Some(n) = lower[last..i].rfind('\n') {
             line_start = last + n + 1;
@@ -409,7 +451,8 @@ fn connectors(text: &str, lower: &str, out: &mut Extracted) {
         "inbound from office 365",
         "default frontend ",
     ] {
-        for (i, _) in lower.match_indices(needle).take(MAX_ITEMS) {
+        // Every occurrence: `keep` bounds the list and says when it did.
+        for (i, _) in lower.match_indices(needle) {
             let name = take_name(i, 80);
             // `Default Frontend EX01 with binding …`: the server name is one word.
             let name = if needle == "default frontend " {
@@ -421,15 +464,19 @@ fn connectors(text: &str, lower: &str, out: &mut Extracted) {
             } else {
                 name.trim_end_matches([' ', '-']).to_string()
             };
-            push_unique(&mut out.connectors, clean(&name));
+            out.keep("connectors", |e| &mut e.connectors, clean(&name));
         }
     }
     for needle in ["connector '", "connector \""] {
-        for at in after_all(lower, needle).take(MAX_ITEMS) {
+        for at in after_all(lower, needle) {
             let quote = &needle[needle.len() - 1..];
             let window = &text[at..at + bounded(&text[at..], 120)];
             if let Some(end) = window.find(quote) {
-                push_unique(&mut out.connectors, clean(&text[at..at + end]));
+                out.keep(
+                    "connectors",
+                    |e| &mut e.connectors,
+                    clean(&text[at..at + end]),
+                );
             }
         }
     }
@@ -699,5 +746,24 @@ mod tests {
         let e = extract("LastAttemptedIP=5.7.1.2 and version 2.0.0.1; at 12:30:45");
         assert!(e.enhanced_codes.is_empty(), "{:?}", e.enhanced_codes);
         assert!(e.reply_codes.is_empty(), "{:?}", e.reply_codes);
+    }
+
+    /// Issue 14, item 9: a field whose end never comes is cut on a character boundary (a
+    /// byte count used to split `é` and panic), and a long quoted reply is kept up to
+    /// [`MAX_FIELD`] with `…`, not cut silently at 300 bytes.
+    #[test]
+    fn unclosed_and_long_fields_are_cut_visibly_on_a_character() {
+        let e = extract(&format!("[Message=x{}", "\u{e9}".repeat(3000)));
+        let m = e.message.unwrap();
+        assert!(
+            m.ends_with('…') && m.chars().count() == MAX_FIELD + 1,
+            "{m}"
+        );
+        let reply = format!("451 4.7.0 {}", "word ".repeat(100));
+        let e = extract(&format!(
+            "Primary target IP address responded with: \"{reply}\""
+        ));
+        assert_eq!(e.remote_reply.as_deref(), Some(reply.trim()));
+        assert!(e.capped.is_empty());
     }
 }

@@ -74,6 +74,9 @@ pub struct Extracted {
     pub postfix_status: Option<String>,
     /// The blocklist a rejection names (`blocked using zen.spamhaus.org`), a valid zone name.
     pub blocklist_zone: Option<String>,
+    /// The lists (by their field names) that the text held more of than are kept
+    /// ([`extract::MAX_ITEMS`] each): the answer says so rather than drop them silently.
+    pub capped: Vec<&'static str>,
 }
 
 /// One cause the text points at.

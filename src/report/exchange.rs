@@ -546,12 +546,16 @@ pub fn render(report: &ExchangeReport, format: Format, opts: RenderOptions) -> S
 }
 
 fn render_json(report: &ExchangeReport) -> String {
-    match serde_json::to_string_pretty(report) {
+    match super::json::to_text(report, true) {
         Ok(mut s) => {
             s.push('\n');
             s
         }
-        Err(e) => format!("{{\"error\": {:?}}}\n", e.to_string()),
+        // Debug quoting is not JSON: the error goes through the same writer as any string.
+        Err(e) => format!(
+            "{{\"error\": {}}}\n",
+            super::json::to_text(&e.to_string(), false).unwrap_or_else(|_| "\"\"".into())
+        ),
     }
 }
 

@@ -38,7 +38,7 @@ pub enum Probed<'a> {
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() || crate::smtp::is_invisible(c) {
+        if crate::text::is_hidden(c) {
             for b in c.to_string().bytes() {
                 let _ = write!(out, "\\x{b:02x}");
             }
@@ -120,9 +120,9 @@ fn extracted_rows(e: &Explanation) -> Vec<(String, String)> {
         v => v.to_string(),
     };
     let known = ORDER.iter().filter_map(|k| fields.get_key_value(*k));
-    let extra = fields
-        .iter()
-        .filter(|(k, _)| !ORDER.contains(&k.as_str()) && k.as_str() != "truncated");
+    let extra = fields.iter().filter(|(k, _)| {
+        !ORDER.contains(&k.as_str()) && !["truncated", "capped"].contains(&k.as_str())
+    });
     known
         .chain(extra)
         .filter_map(|(k, v)| {
@@ -345,7 +345,7 @@ fn shaped(format: Format, doc: &impl serde::Serialize) -> String {
 }
 
 fn pretty(doc: &impl serde::Serialize) -> String {
-    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+    let mut s = super::json::to_text(doc, true).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }
@@ -422,6 +422,19 @@ fn headline(e: &Explanation) -> String {
 }
 
 const TRUNCATED: &str = "the text was longer than the most explain reads, and was cut there";
+
+/// What the answer says when a list of the extract was capped (`None` when none was).
+fn capped_note(e: &Explanation) -> Option<String> {
+    let lists = &e.extracted.capped;
+    (!lists.is_empty()).then(|| {
+        format!(
+            "the text names more than {} of: {}; the first {} of each are kept",
+            crate::explain::extract::MAX_ITEMS,
+            lists.join(", "),
+            crate::explain::extract::MAX_ITEMS
+        )
+    })
+}
 
 /// Renders the explanation of pasted text, and with `--probe` the probe's findings and the
 /// lines that join them.
@@ -636,6 +649,9 @@ fn render_human(e: &Explanation, probed: Probed<'_>, opts: RenderOptions) -> Str
     if e.extracted.truncated {
         let _ = writeln!(out, "  ({TRUNCATED})");
     }
+    if let Some(note) = capped_note(e) {
+        let _ = writeln!(out, "  ({note})");
+    }
     for m in &e.matches {
         human_match(&mut out, m, opts.color);
     }
@@ -684,6 +700,9 @@ fn render_markdown(e: &Explanation, probed: Probed<'_>) -> String {
     }
     if e.extracted.truncated {
         let _ = writeln!(out, "\n_{TRUNCATED}_");
+    }
+    if let Some(note) = capped_note(e) {
+        let _ = writeln!(out, "\n_{note}_");
     }
     for m in &e.matches {
         let _ = writeln!(

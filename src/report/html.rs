@@ -33,22 +33,32 @@ pub fn render(batch: &Batch) -> String {
 
 /// Text as HTML element content or a quoted attribute value: the five characters HTML gives
 /// meaning are replaced by character references, so no string can open a tag, close an
-/// attribute or start an entity.
+/// attribute or start an entity; a control, format or separator character
+/// ([`crate::text::is_hidden`]) other than a newline or a tab is written as the text
+/// `\u{XXXX}` (a character reference
+/// would render the bidi override or the invisible mark all the same).
 struct Esc<'a>(&'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        // A newline or a tab is layout in HTML (commands are joined with newlines in `<pre>`).
+        let special = |c: char| {
+            matches!(c, '&' | '<' | '>' | '"' | '\'')
+                || (crate::text::is_hidden(c) && c != '\n' && c != '\t')
+        };
+        while let Some(i) = rest.find(special) {
             f.write_str(&rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[i + 1..];
+            let c = rest[i..].chars().next().unwrap_or_default();
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                '\'' => f.write_str("&#39;")?,
+                c => write!(f, "\\u{{{:04X}}}", u32::from(c))?,
+            }
+            rest = &rest[i + c.len_utf8()..];
         }
         f.write_str(rest)
     }

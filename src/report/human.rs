@@ -174,7 +174,11 @@ fn certificate(out: &mut String, c: &CertInfo, e: &EndpointReport) {
         out,
         4,
         "valid",
-        &format!("{} → {} ({left})", &c.not_before[..10], &c.not_after[..10]),
+        &format!(
+            "{} → {} ({left})",
+            c.not_before.get(..10).unwrap_or(&c.not_before),
+            c.not_after.get(..10).unwrap_or(&c.not_after)
+        ),
     );
     let key = match &c.key_curve {
         Some(curve) => format!("{} {curve}", c.key_type),
@@ -428,6 +432,11 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
 }
 
 /// The days-left column: a number, or `—` when no certificate was seen.
+/// The widest the target column of a batch's table is padded to: a longer target is written
+/// whole and pushes its own row's columns right (nothing is cut), so one long name does not
+/// push every row of a survey off an 80-column terminal.
+const MAX_TARGET_COLUMN: usize = 48;
+
 fn days_cell(days: Option<i64>) -> String {
     days.map_or_else(|| "—".to_string(), |d| d.to_string())
 }
@@ -448,7 +457,7 @@ pub fn render_batch(
         .chain([6])
         .max()
         .unwrap_or(6)
-        .min(48);
+        .min(MAX_TARGET_COLUMN);
     if batch.rows.is_empty() && batch.planned == 0 {
         let _ = writeln!(
             out,

@@ -1,6 +1,14 @@
 //! `--format json`: one document, always, even when everything failed, and even when the run
 //! could not start (a usage error, a bad `--ca-file`): then [`error_document`].
+//!
+//! Every JSON text the crate writes comes from [`to_text`], whose formatter writes U+2028,
+//! U+2029, every format character (Cf) and every control as a `\uXXXX` escape: valid JSON
+//! allows them raw, but a raw one would reach whatever shows the document (a pager, an editor,
+//! a JavaScript `eval` before ES2019) and hide or reorder the text around it.
 
+use std::io;
+
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use time::OffsetDateTime;
 
 use super::{Report, Verdict};
@@ -13,8 +21,8 @@ pub fn render(report: &Report) -> String {
 /// Any document of the contract on one line, with a trailing newline: a JSON Lines record,
 /// written directly rather than pretty-printed and then compacted (once per target of a
 /// survey).
-pub fn line(doc: &impl serde::Serialize) -> String {
-    let mut s = serde_json::to_string(doc).unwrap_or_else(|e| compact(&fallback(&e.to_string())));
+pub fn line(doc: &(impl serde::Serialize + ?Sized)) -> String {
+    let mut s = to_text(doc, false).unwrap_or_else(|e| compact(&fallback(&e.to_string())));
     s.push('\n');
     s
 }
@@ -22,8 +30,8 @@ pub fn line(doc: &impl serde::Serialize) -> String {
 /// Any document of the contract, pretty-printed with a trailing newline. Serialising plain
 /// data structs cannot fail; a minimal document stands in anyway, so a CI consumer never gets
 /// invalid JSON.
-pub fn pretty(doc: &impl serde::Serialize) -> String {
-    let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|e| fallback(&e.to_string()));
+pub fn pretty(doc: &(impl serde::Serialize + ?Sized)) -> String {
+    let mut s = to_text(doc, true).unwrap_or_else(|e| fallback(&e.to_string()));
     s.push('\n');
     s
 }
@@ -65,10 +73,89 @@ pub fn compact(json: &str) -> String {
 }
 
 fn fallback(error: &str) -> String {
-    format!(
-        "{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {}}}",
-        serde_json::Value::String(error.to_string())
-    )
+    let error = to_text(&error, false).unwrap_or_else(|_| "\"\"".into());
+    format!("{{\"schema_version\": 1, \"verdict\": \"unknown\", \"error\": {error}}}")
+}
+
+/// `doc` as JSON text, pretty-printed (two spaces) or on one line, through [`Visible`]: the
+/// one serialiser of every JSON document the crate writes.
+pub fn to_text(doc: &(impl serde::Serialize + ?Sized), pretty: bool) -> serde_json::Result<String> {
+    let mut out = Vec::with_capacity(1024);
+    if pretty {
+        let mut ser =
+            serde_json::Serializer::with_formatter(&mut out, Visible(PrettyFormatter::new()));
+        doc.serialize(&mut ser)?;
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, Visible(CompactFormatter));
+        doc.serialize(&mut ser)?;
+    }
+    // The serializer writes only whole UTF-8 strings and ASCII.
+    String::from_utf8(out).map_err(|e| serde_json::Error::io(io::Error::other(e)))
+}
+
+/// A serde_json formatter (compact or pretty) that also escapes what serde_json leaves raw:
+/// every [`crate::text::is_hidden`] character (U+2028, U+2029, Cf, the C1 controls and DEL)
+/// as `\uXXXX`, a surrogate pair above U+FFFF, as RFC 8259 §7 writes them. Parsed, the string
+/// is the same; shown, nothing is invisible.
+struct Visible<F>(F);
+
+impl<F: Formatter> Formatter for Visible<F> {
+    fn write_string_fragment<W>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()>
+    where
+        W: ?Sized + io::Write,
+    {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if crate::text::is_hidden(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                let mut escaped = String::with_capacity(12);
+                crate::text::push_json_escape(&mut escaped, c);
+                writer.write_all(escaped.as_bytes())?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    // The layout is the inner formatter's: these are the methods PrettyFormatter overrides.
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
 }
 
 /// An error that stopped the run before any report: what the error document says.
@@ -125,8 +212,7 @@ pub fn error_document(error: &RunError, now: OffsetDateTime) -> String {
             error: &error.detail.message,
             error_detail: &error.detail,
         };
-        let mut s =
-            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| fallback(&error.detail.message));
+        let mut s = to_text(&doc, true).unwrap_or_else(|_| fallback(&error.detail.message));
         s.push('\n');
         return s;
     }

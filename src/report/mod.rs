@@ -471,8 +471,12 @@ pub(crate) fn runs(steps: &[Step]) -> Vec<Run<'_>> {
     out
 }
 
-/// Writes rendered text to a stream; a closed pipe (`| head`) is not worth an error.
+/// Writes rendered text to a stream; a closed pipe (`| head`) is not worth an error. Every
+/// byte the commands write passes here, so here is the last guard
+/// ([`crate::text::guard_output`]): a control, format or separator character a renderer let
+/// through is shown as `\uXXXX`, never written raw.
 pub fn emit(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
+    let text = crate::text::guard_output(text);
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r,

@@ -84,7 +84,7 @@ pub fn escape(bytes: &[u8]) -> String {
                 '\r' => out.push_str("\\r"),
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
-                c if c.is_control() || is_invisible(c) => {
+                c if crate::text::is_hidden(c) => {
                     for b in c.to_string().bytes() {
                         out.push_str(&format!("\\x{b:02x}"));
                     }
@@ -99,12 +99,12 @@ pub fn escape(bytes: &[u8]) -> String {
     out
 }
 
-/// Invisible format characters can make a line read differently from what it is: bidi
-/// embeddings, overrides and isolates (CVE-2021-42574), zero-width characters, the line and
-/// paragraph separators, the Arabic letter and Mongolian vowel marks, the soft hyphen, the
-/// BOM and the interlinear annotation marks. The one set every escape in the crate uses.
+/// A format character (Cf) or a line or paragraph separator (Zl, Zp): invisible, yet it can
+/// make a line read differently from what it is (bidi overrides, CVE-2021-42574; zero-width
+/// characters; tag characters; U+2028). The one set every escape in the crate uses, from
+/// [`crate::text`]; controls are [`char::is_control`].
 pub fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+    crate::text::is_format(c) || crate::text::is_separator(c)
 }
 
 #[cfg(test)]

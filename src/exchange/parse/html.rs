@@ -117,6 +117,10 @@ fn tag_len(s: &str) -> Option<(usize, bool)> {
     Some((end + 2, name.eq_ignore_ascii_case("br")))
 }
 
+/// How far after `&` its `;` is looked for: the longest reference read (`&#x10FFFF;`, `&nbsp;`)
+/// is 10 bytes; a longer run is not a reference and stays as written, so nothing is lost.
+const MAX_ENTITY_LEN: usize = 12;
+
 /// `&gt;` `&lt;` `&amp;` `&quot;` `&apos;` `&nbsp;` `&#91;` `&#x5B;`; others stay as written.
 fn decode_entities(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -127,7 +131,7 @@ fn decode_entities(s: &str) -> String {
         // An entity's name is short and ASCII: look for its `;` among the next bytes only.
         let semi = from
             .bytes()
-            .take(12)
+            .take(MAX_ENTITY_LEN)
             .position(|b| b == b';')
             .filter(|end| from[1..*end].is_ascii());
         let decoded = semi.and_then(|end| entity(&from[1..end]).map(|c| (c, end + 1)));

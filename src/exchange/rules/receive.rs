@@ -1058,19 +1058,7 @@ fn rebind(
 /// as `\u{…}`, so a pasted newline cannot start a line of its own (`Fix::say` splits at
 /// newlines) and a bidi override cannot make the text read differently from what it is.
 pub(crate) fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control()
-            || matches!(c,
-                '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
-                | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
-        {
-            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::text::braced(text)
 }
 
 /// [`Fix::say`] for prose that may quote pasted text (see [`clean`]).

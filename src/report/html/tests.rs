@@ -302,3 +302,15 @@ fn an_interrupted_run_says_so_above_the_tiles() {
     assert!(at < page.find("class=\"tiles\"").unwrap());
     assert!(page.contains("(interrupted)</title>"));
 }
+
+#[test]
+fn hidden_characters_are_shown_as_text_not_as_references() {
+    // A character reference (`&#x202E;`) would render the override all the same.
+    let page = Esc("a\u{202E}b\u{2028}c\u{E0041}d\u{AD}e\u{85}f<").to_string();
+    assert_eq!(
+        page,
+        "a\\u{202E}b\\u{2028}c\\u{E0041}d\\u{00AD}e\\u{0085}f&lt;"
+    );
+    // Newlines and tabs are layout (commands in a `<pre>`).
+    assert_eq!(Esc("x\n\ty").to_string(), "x\n\ty");
+}
