@@ -26,9 +26,9 @@ fn main() -> ExitCode {
                 .collect();
             match commands::usage_error_format(&words) {
                 Some(format) => emit_error(format, &commands::usage_error(&words, &e)),
-                None => {
-                    let _ = e.print();
-                }
+                // Through the output guard: clap quotes the refused word as typed, and a
+                // word can hold a bidi override or a line separator.
+                None => commands::print_usage_error(&e),
             }
             return ExitCode::from(exit::UNKNOWN);
         }

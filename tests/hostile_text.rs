@@ -185,13 +185,12 @@ fn hostile_fields_in_json_are_escaped_strings_that_name_what_was_sent() {
 }
 
 /// A text that no escape upstream saw (the target as typed, in the message of the error
-/// that stops the run): the JSON writer and the last write still show every character. (The
-/// other formats leave the message to clap, which `main` prints itself: see
-/// `commands::print_usage_error`.)
+/// that stops the run): the JSON writer, the last write and clap's own message (printed by
+/// `commands::print_usage_error` in the other formats) still show every character.
 #[test]
 fn a_hostile_target_in_an_error_is_escaped_on_stdout_and_stderr() {
     let target = format!("mail.exa{HOSTILE}mple.test");
-    for format in ["json", "jsonl"] {
+    for format in ["human", "markdown", "html", "json", "jsonl"] {
         let r = run(&[&target, "--format", format, "--timeout", "1"]);
         assert_eq!(
             r.code, 3,
