@@ -136,5 +136,18 @@ fn sgr_len(s: &str) -> usize {
     }
 }
 
+/// A duration in seconds as messages write it, rounded to the millisecond and without
+/// trailing zeros: `2s`, `1.5s`, `0.497s` (never `0.49662906s`, nor a `0.0s` that hides a
+/// wait of 40 ms).
+pub(crate) fn seconds(d: std::time::Duration) -> String {
+    let ms = (d.as_micros() + 500) / 1000;
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        return format!("{whole}s");
+    }
+    let frac = format!("{frac:03}");
+    format!("{whole}.{}s", frac.trim_end_matches('0'))
+}
+
 #[cfg(test)]
 mod tests;

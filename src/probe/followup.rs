@@ -32,8 +32,8 @@ pub(super) async fn connect(
         }
         Ok(Err(e)) => Err(format!("cannot connect again: {e}")),
         Err(_) => Err(format!(
-            "no answer to the new connection within {:.1}s",
-            budget.as_secs_f32()
+            "no answer to the new connection within {}",
+            crate::text::seconds(budget)
         )),
     }
 }

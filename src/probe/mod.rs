@@ -101,7 +101,7 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
             partial,
         } if partial.is_empty() => (
             FailureKind::Timeout,
-            format!("no reply within {:.1}s", waited.as_secs_f32()),
+            format!("no reply within {}", crate::text::seconds(*waited)),
             *overall,
         ),
         SessionError::Timeout {
@@ -111,8 +111,8 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
         } => (
             FailureKind::Timeout,
             format!(
-                "no complete reply within {:.1}s ({} bytes received, the last line never ended)",
-                waited.as_secs_f32(),
+                "no complete reply within {} ({} bytes received, the last line never ended)",
+                crate::text::seconds(*waited),
                 partial.len()
             ),
             *overall,
@@ -247,7 +247,10 @@ impl Probe<'_> {
             ),
             Err(_) => (
                 FailureKind::Timeout,
-                format!("no answer from {addr} within {:.1}s", budget.as_secs_f32()),
+                format!(
+                    "no answer from {addr} within {}",
+                    crate::text::seconds(budget)
+                ),
             ),
         };
         // Only a wait can be cut short: a refusal or a routing error is the answer itself,
@@ -634,7 +637,7 @@ pub fn unstarted(endpoint: Endpoint, cfg: &ProbeConfig, waited: Duration) -> Obs
     let message = format!(
         "not started: the run's deadline (--deadline) came while it waited {} for its turn \
          (--concurrency; one connection per address and port at a time)",
-        format!("{:.3}s", waited.as_secs_f64())
+        crate::text::seconds(waited)
     );
     obs.waits.never_started = Some(waited);
     obs.transcript.push(Direction::Event, message.clone());

@@ -231,8 +231,8 @@ impl OtherMode<'_> {
             }
             Err(_) => {
                 let detail = format!(
-                    "no answer to a second connection within {:.1}s",
-                    wait.as_secs_f32()
+                    "no answer to a second connection within {}",
+                    crate::text::seconds(wait)
                 );
                 return self.seen(false, false, detail);
             }
@@ -332,8 +332,8 @@ impl OtherMode<'_> {
             Err(SessionError::Timeout { waited, .. }) => (
                 false,
                 format!(
-                    "no plaintext greeting within {:.1}s either",
-                    waited.as_secs_f32()
+                    "no plaintext greeting within {} either",
+                    crate::text::seconds(waited)
                 ),
             ),
             Err(e) => (false, format!("no plaintext greeting either: {e}")),

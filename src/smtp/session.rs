@@ -66,7 +66,7 @@ pub fn can_answer(verb: &str, code: u16) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     /// No complete reply within the step's deadline.
-    #[error("no reply within {}s{}", .waited.as_secs_f32(), if *.overall { " (the overall deadline)" } else { "" })]
+    #[error("no reply within {}{}", crate::text::seconds(*.waited), if *.overall { " (the overall deadline)" } else { "" })]
     Timeout {
         /// How long we waited.
         waited: Duration,

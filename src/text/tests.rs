@@ -202,3 +202,15 @@ proptest! {
         }
     }
 }
+
+/// Issue 14, item 9: durations in messages are rounded to the millisecond.
+#[test]
+fn seconds_are_rounded_to_the_millisecond() {
+    use std::time::Duration;
+    assert_eq!(seconds(Duration::from_nanos(496_629_060)), "0.497s");
+    assert_eq!(seconds(Duration::from_secs(2)), "2s");
+    assert_eq!(seconds(Duration::from_millis(1500)), "1.5s");
+    assert_eq!(seconds(Duration::from_millis(40)), "0.04s");
+    assert_eq!(seconds(Duration::from_micros(1_999_600)), "2s");
+    assert_eq!(seconds(Duration::ZERO), "0s");
+}

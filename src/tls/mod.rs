@@ -655,8 +655,8 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         Err(_) => Err(HandshakeError {
             kind: HandshakeFailure::Timeout,
             reason: format!(
-                "the handshake did not finish within {}s",
-                timeout.as_secs_f32()
+                "the handshake did not finish within {}",
+                crate::text::seconds(timeout)
             ),
             detail: "timeout".into(),
         }),

@@ -108,10 +108,10 @@ fn run_target(seen: &[Evidence]) -> Option<String> {
     }
 }
 
-/// `4.2 s` or `850 ms`.
+/// `4.2s` or `850 ms`.
 fn took(d: Duration) -> String {
     if d >= Duration::from_secs(1) {
-        format!("{:.1} s", d.as_secs_f64())
+        crate::text::seconds(d)
     } else {
         format!("{} ms", d.as_millis())
     }
@@ -237,9 +237,9 @@ fn tarpit(ctx: &Ctx<'_>) -> Option<Finding> {
         .map(|(what, d)| format!("{what} after {} ms", d.as_millis()))
         .collect();
     evidence.push(format!(
-        "late from {} ms (the smaller of {TARPIT_AFTER_SECS} s and half of --timeout {} s); a healthy server answers within milliseconds",
+        "late from {} ms (the smaller of {TARPIT_AFTER_SECS}s and half of --timeout {}); a healthy server answers within milliseconds",
         threshold.as_millis(),
-        w.step_timeout.as_secs_f64()
+        crate::text::seconds(w.step_timeout)
     ));
     let severity = if timed_out {
         Severity::Warn

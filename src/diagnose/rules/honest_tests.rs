@@ -235,7 +235,7 @@ fn a_late_greeting_is_a_tarpit_note_and_the_endpoint_still_passes() {
     );
     let t = get(&f, Code::SmtpTarpit);
     assert!(
-        t.summary.contains("greeting came after 4.2 s"),
+        t.summary.contains("greeting came after 4.2s"),
         "{}",
         t.summary
     );
