@@ -7,10 +7,10 @@
 //! - RFC 2181 §10.3 (an MX must not point to an alias)
 
 use super::certificate::safe_name;
-use crate::diagnose::fixes::generic;
+use crate::diagnose::fixes::{dns as dns_fixes, generic};
 use crate::diagnose::{Code, Finding, Fix, Severity};
-use crate::dns::DnsError;
 use crate::dns::route::{Family, Lookup, MailHost, Route};
+use crate::dns::{DnsError, chain_text};
 
 /// DNS findings concern names, not probed endpoints: their endpoint list is empty.
 fn finding(
@@ -32,13 +32,34 @@ fn lookup_failed(
     resolver: &str,
 ) -> Finding {
     let code = Code::DnsLookupFailed;
+    // Say what the server did; "failed" only when nothing more is known.
+    let (summary, fix) = match error {
+        DnsError::Rcode { rcode, .. } => (
+            format!("could not look up {what} {name}: {resolver} answered {rcode}"),
+            dns_fixes::server_error(name, rcode),
+        ),
+        DnsError::NoAnswer { seen, .. } => (
+            format!("could not look up {what} {name}: {seen}"),
+            dns_fixes::no_usable_answer(name),
+        ),
+        DnsError::Malformed { reason, .. } => (
+            format!(
+                "could not look up {what} {name}: the answer from {resolver} could not be read ({reason})"
+            ),
+            dns_fixes::malformed(name),
+        ),
+        _ => (
+            format!("could not look up {what} {name}: {resolver} failed"),
+            generic::lookup_failed(name),
+        ),
+    };
     finding(
         code,
         code.default_severity(),
         where_,
-        format!("could not look up {what} {name}: {resolver} failed"),
+        summary,
         vec![format!("{error} (asked {resolver})")],
-        generic::lookup_failed(name),
+        fix,
     )
 }
 
@@ -310,15 +331,81 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
     out
 }
 
+/// The MX record names something that is not a host name (a control byte, a space, an empty
+/// label): the zone's data is wrong, not the resolver. Fail when no other MX is usable.
+fn invalid_mx_name(h: &HostContext<'_>, reason: &str) -> Finding {
+    let (domain, name) = (&h.route.name, &h.name);
+    let severity = if others_usable(h) {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    let p = h.host.preference.unwrap_or(10);
+    h.finding(
+        Code::DnsMxInvalid,
+        severity,
+        format!(
+            "the MX record of {domain} names \"{name}\" (shown escaped), which is not a host name: {reason}; senders cannot deliver through it"
+        ),
+        vec![
+            format!("{domain}. IN MX {p} {name}. (as received from {}, escaped)", h.resolver),
+            "not looked up: a sender's resolver refuses such a name or looks up a different one".into(),
+        ],
+        dns_fixes::mx_name_invalid(domain, p, name),
+    )
+}
+
+/// The host is an alias whose CNAME chain loops, runs too long or ends without an address:
+/// name the chain, not a missing A record of the first name.
+fn alias(h: &HostContext<'_>, chain: &[String], end: crate::dns::AliasEnd) -> Finding {
+    let (route, name) = (h.route, &h.name);
+    let text = chain_text(chain, &end);
+    let is_mx = route.lookup == Lookup::Mx;
+    let (code, summary) = if is_mx {
+        (
+            Code::DnsMxNoAddress,
+            format!(
+                "MX host {name} of {} has no address: it is an alias, {text}",
+                route.name
+            ),
+        )
+    } else {
+        (
+            Code::DnsNoAddress,
+            format!("{name} has no address: it is an alias, {text}"),
+        )
+    };
+    let mut evidence: Vec<String> = chain
+        .windows(2)
+        .map(|w| format!("{}. IN CNAME {}.", w[0], w[1]))
+        .collect();
+    evidence.push(format!("(asked {})", h.resolver));
+    h.finding(
+        code,
+        code.default_severity(),
+        summary,
+        evidence,
+        dns_fixes::alias_chain(
+            name,
+            if is_mx { &h.record } else { "" },
+            &chain.join(" → "),
+            end,
+        ),
+    )
+}
+
+/// Whether another mail host of the route than `h`'s is usable.
+fn others_usable(h: &HostContext<'_>) -> bool {
+    h.route
+        .hosts
+        .iter()
+        .any(|o| !std::ptr::eq(o, h.host) && usable(o))
+}
+
 /// The MX record names an IP address: most senders skip it (fail when no other MX is usable).
 fn literal_mx(h: &HostContext<'_>) -> Finding {
     let (domain, name) = (&h.route.name, &h.name);
-    let others_usable = h
-        .route
-        .hosts
-        .iter()
-        .any(|o| !std::ptr::eq(o, h.host) && usable(o));
-    let severity = if others_usable {
+    let severity = if others_usable(h) {
         Severity::Warn
     } else {
         Severity::Fail
@@ -347,9 +434,14 @@ fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
                 h.family.map_or("", |f| f.1)
             )])
         }
-        DnsError::Failed { .. } => {
+        DnsError::Failed { .. }
+        | DnsError::Rcode { .. }
+        | DnsError::NoAnswer { .. }
+        | DnsError::Malformed { .. } => {
             lookup_failed("the address of", name, h.here.clone(), e, h.resolver)
         }
+        DnsError::InvalidName { reason, .. } => invalid_mx_name(h, reason),
+        DnsError::Alias { chain, end, .. } => alias(h, chain, *end),
         _ => {
             let (code, summary, fix) = match (
                 route.lookup == Lookup::Mx,
