@@ -25,7 +25,7 @@ mod hostile {
 
     /// One record of an answer section.
     pub struct Answer {
-        /// Owner name, as raw labels.
+        /// Owner name, as raw labels; none: the question's name (a compression pointer).
         pub owner: Vec<Vec<u8>>,
         /// Record type (5 CNAME, 15 MX, 1 A).
         pub rtype: u16,
@@ -90,6 +90,23 @@ mod hostile {
         }
     }
 
+    /// A compression pointer to the question's name (offset 12), as the owner of an answer.
+    pub const QUESTION_NAME: [u8; 2] = [0xc0, 0x0c];
+
+    /// An MX for the question's name naming `label` under it, compressed (23 bytes), so that
+    /// thousands fit in one 64 KiB TCP message.
+    pub fn mx_below_question(preference: u16, label: &str) -> Answer {
+        let mut rdata = preference.to_be_bytes().to_vec();
+        rdata.push(label.len() as u8);
+        rdata.extend_from_slice(label.as_bytes());
+        rdata.extend_from_slice(&QUESTION_NAME);
+        Answer {
+            owner: Vec::new(),
+            rtype: 15,
+            rdata,
+        }
+    }
+
     pub fn cname(owner: &str, target: &str) -> Answer {
         Answer {
             owner: labels(owner),
@@ -126,7 +143,11 @@ mod hostile {
         m.extend_from_slice(&[0, 0, 0, 0]);
         m.extend_from_slice(&q[12..end]);
         for a in answers {
-            m.extend(wire_name(&a.owner));
+            if a.owner.is_empty() {
+                m.extend_from_slice(&QUESTION_NAME);
+            } else {
+                m.extend(wire_name(&a.owner));
+            }
             m.extend_from_slice(&a.rtype.to_be_bytes());
             m.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
             m.extend_from_slice(&(a.rdata.len() as u16).to_be_bytes());
@@ -478,4 +499,78 @@ fn servfail_refused_and_silence_are_each_named_as_what_they_are() {
         )
     );
     assert_eq!(r.code, 3);
+}
+
+/// `n` MX records for example.test (mx0 … mx{n-1}), too many for UDP: the server truncates
+/// and sends them all over TCP; each host has the address 127.0.0.1 when `addressed`.
+fn many_mx(n: u16, addressed: bool) -> std::net::SocketAddr {
+    hostile::start(move |q| {
+        let name = q.name();
+        if name == "example.test" && q.qtype == 15 {
+            let all = (0..n)
+                .map(|i| hostile::mx_below_question(10 + i % 50, &format!("mx{i}")))
+                .collect();
+            return Reply::Truncated(Box::new(Reply::Records(0, all)));
+        }
+        match (name.starts_with("mx") && addressed, q.qtype) {
+            (true, 1) => Reply::Records(
+                0,
+                vec![hostile::Answer {
+                    owner: hostile::labels(&name),
+                    rtype: 1,
+                    rdata: vec![127, 0, 0, 1],
+                }],
+            ),
+            (true, _) => Reply::Records(0, vec![]),
+            _ => Reply::Records(3, vec![]),
+        }
+    })
+}
+
+#[test]
+fn thousands_of_mx_records_are_bounded_and_said() {
+    let dns = many_mx(2500, false);
+    let (r, took) = check(dns, "example.test", "5", "30");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    let f = r.finding("endpoints-capped");
+    assert_eq!(
+        f["summary"],
+        "2490 MX hosts of example.test were not probed: the verdict covers only the rest"
+    );
+    let evidence = f["evidence"].as_array().unwrap();
+    assert!(evidence.len() <= 21, "{} evidence lines", evidence.len());
+    assert_eq!(
+        evidence.last().unwrap(),
+        "… and 2470 more MX records not probed (2500 in the MX set)"
+    );
+    assert!(
+        r.stdout.len() < 200_000,
+        "{} bytes of output",
+        r.stdout.len()
+    );
+}
+
+#[test]
+fn the_largest_mx_cap_looks_every_host_up_without_blaming_the_resolver() {
+    // --max-mx 100: a hundred address lookups at once must not overrun the resolver's
+    // in-flight limit and come back as "the resolver failed".
+    let dns = many_mx(150, true);
+    let resolver = dns.to_string();
+    let r = run(&[
+        "example.test:1",
+        "--resolver",
+        &resolver,
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+        "--max-mx",
+        "100",
+    ]);
+    let codes = r.codes();
+    assert!(
+        !codes.contains(&"dns-lookup-failed".to_string()),
+        "{}",
+        r.stdout
+    );
 }

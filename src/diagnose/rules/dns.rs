@@ -154,6 +154,13 @@ fn implicit_mx(route: &Route, resolver: &str, here: String) -> Finding {
     )
 }
 
+/// Skipped MX records, and skipped addresses of one host, listed one by one in evidence;
+/// the rest are counted. The MX set itself is not cut before it is sorted: a DNS message is
+/// at most 65,535 bytes (about 2,800 compressed MX records), so sorting all of them is cheap
+/// and the most preferred hosts are always the ones probed; only the listing must stay
+/// readable (an MX set of thousands would otherwise print thousands of evidence lines).
+pub const MAX_LISTED: usize = 20;
+
 /// MX hosts or addresses left out by `--max-mx` / `--max-addresses`.
 fn capped(route: &Route, here: String) -> Option<Finding> {
     let name = &route.name;
@@ -162,7 +169,15 @@ fn capped(route: &Route, here: String) -> Option<Finding> {
         .iter()
         .filter(|h| !h.cut.is_empty())
         .map(|h| {
-            let cut: Vec<String> = h.cut.iter().map(ToString::to_string).collect();
+            let mut cut: Vec<String> = h
+                .cut
+                .iter()
+                .take(MAX_LISTED)
+                .map(ToString::to_string)
+                .collect();
+            if h.cut.len() > MAX_LISTED {
+                cut.push(format!("and {} more", h.cut.len() - MAX_LISTED));
+            }
             format!("{}: {} not probed", h.host, cut.join(", "))
         })
         .collect();
@@ -173,9 +188,23 @@ fn capped(route: &Route, here: String) -> Option<Finding> {
     let mut evidence: Vec<String> = route
         .mx_cut
         .iter()
+        .take(MAX_LISTED)
         .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
         .collect();
-    evidence.extend(addr_cut.iter().cloned());
+    if route.mx_cut.len() > MAX_LISTED {
+        evidence.push(format!(
+            "… and {} more MX records not probed ({} in the MX set)",
+            route.mx_cut.len() - MAX_LISTED,
+            route.hosts.len() + route.mx_cut.len()
+        ));
+    }
+    evidence.extend(addr_cut.iter().take(MAX_LISTED).cloned());
+    if addr_cut.len() > MAX_LISTED {
+        evidence.push(format!(
+            "… and {} more mail hosts with addresses not probed",
+            addr_cut.len() - MAX_LISTED
+        ));
+    }
     let mut raise = Vec::new();
     if !route.mx_cut.is_empty() {
         raise.push(format!(
