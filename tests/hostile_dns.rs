@@ -574,3 +574,55 @@ fn the_largest_mx_cap_looks_every_host_up_without_blaming_the_resolver() {
         r.stdout
     );
 }
+
+#[test]
+fn an_answer_with_records_for_another_name_is_named_not_taken_for_no_mx() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => Reply::Records(
+            0,
+            vec![hostile::mx(
+                "elsewhere.test",
+                10,
+                &hostile::labels("mx.elsewhere.test"),
+            )],
+        ),
+        ("example.test", 1) => Reply::Records(
+            0,
+            vec![hostile::Answer {
+                owner: hostile::labels("elsewhere.test"),
+                rtype: 1,
+                rdata: vec![127, 0, 0, 9],
+            }],
+        ),
+        _ => Reply::Records(3, vec![]),
+    });
+    let (r, _) = check(dns, "example.test", "3", "20");
+    // Before: "example.test has no MX record and no address: it cannot receive mail" (fail),
+    // a verdict about the domain from an answer about another name.
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.codes(), ["dns-lookup-failed"], "{}", r.stdout);
+    let f = r.finding("dns-lookup-failed");
+    assert_eq!(
+        f["summary"],
+        format!(
+            "could not look up the MX records of example.test: the resolver {dns} answered with records for other names only (elsewhere.test. MX)"
+        )
+    );
+}
+
+#[test]
+fn an_mx_name_too_long_for_dns_is_a_malformed_answer_not_a_resolver_failure() {
+    // Five 63-byte labels: 320 bytes, more than any DNS name may have (255).
+    let dns = mx_only((0..5).map(|_| vec![b'a'; 63]).collect());
+    let (r, _) = check(dns, "example.test", "3", "20");
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let f = r.finding("dns-lookup-failed");
+    let summary = text(&f, "summary");
+    assert!(
+        summary.starts_with(&format!(
+            "could not look up the MX records of example.test: the answer from the resolver {dns} could not be read ("
+        )),
+        "{summary}"
+    );
+    assert!(text(&f, "fix").contains("sends malformed answers"), "{f}");
+}

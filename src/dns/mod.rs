@@ -80,6 +80,17 @@ pub enum DnsError {
         /// What was wrong with it.
         reason: String,
     },
+    /// The answer held records, but only for other names: a resolver ignores them, so the
+    /// lookup looked empty, yet nothing is known about the name itself.
+    #[error(
+        "the DNS server answered the query for {name} with records for other names only: {records}"
+    )]
+    Foreign {
+        /// The name looked up.
+        name: String,
+        /// `elsewhere.test. MX, elsewhere.test. A` (escaped, at most a few).
+        records: String,
+    },
     /// DNS data named something that is not a host name (an MX exchange with a control byte,
     /// a space, an empty label): it was not looked up.
     #[error("{name} is not a valid host name: {reason}")]
@@ -100,6 +111,21 @@ pub enum DnsError {
         /// How the chain ends.
         end: AliasEnd,
     },
+}
+
+impl DnsError {
+    /// Whether the lookup says nothing about the name (a broken or refused lookup), as opposed
+    /// to a statement about it (NXDOMAIN, no address, an alias chain, an invalid name).
+    pub fn is_inconclusive(&self) -> bool {
+        matches!(
+            self,
+            DnsError::Failed { .. }
+                | DnsError::Rcode { .. }
+                | DnsError::NoAnswer { .. }
+                | DnsError::Malformed { .. }
+                | DnsError::Foreign { .. }
+        )
+    }
 }
 
 /// How a CNAME chain that yields no address ends.
@@ -368,6 +394,33 @@ impl HickoryResolver {
         })
     }
 
+    /// When a lookup came back empty: whether the server's answer actually held records, all
+    /// for other names (a broken server or a proxy answering from the wrong cache). `None`
+    /// when the answer is really empty or cannot be read again.
+    async fn foreign_answer(&self, name: &str, qtype: RecordType) -> Option<DnsError> {
+        /// Records quoted in the finding; the rest are counted.
+        const QUOTED: usize = 5;
+        let server = self.watch?;
+        let end = tokio::time::Instant::now() + self.timeout;
+        let records = wire::answer_records(server, &fqdn(name), u16::from(qtype), end).await?;
+        let own = normalize(name);
+        if records.is_empty() || records.iter().any(|(owner, _)| *owner == own) {
+            return None;
+        }
+        let mut listed: Vec<String> = records
+            .iter()
+            .take(QUOTED)
+            .map(|(owner, t)| format!("{owner}. {t}"))
+            .collect();
+        if records.len() > QUOTED {
+            listed.push(format!("and {} more", records.len() - QUOTED));
+        }
+        Some(DnsError::Foreign {
+            name: name.into(),
+            records: listed.join(", "),
+        })
+    }
+
     /// Why `name` has no address when it is an alias: its CNAME chain, followed one link at
     /// a time, up to [`MAX_CNAME_CHAIN`] links. `None` when `name` is not an alias.
     async fn alias_chain(&self, name: &str, last: &DnsError) -> Option<DnsError> {
@@ -455,7 +508,12 @@ impl Resolver for HickoryResolver {
                     _ => None,
                 })
                 .collect()),
-            Err(DnsError::NoAddress { .. }) => Ok(Vec::new()),
+            Err(DnsError::NoAddress { .. }) => {
+                match self.foreign_answer(name, RecordType::MX).await {
+                    Some(e) => Err(e),
+                    None => Ok(Vec::new()),
+                }
+            }
             Err(other) => Err(other),
         }
     }
@@ -490,9 +548,13 @@ impl Resolver for HickoryResolver {
                 }
                 Ok(HostAnswer { addrs, alias_of })
             }
-            Err(e @ (DnsError::NxDomain { .. } | DnsError::NoAddress { .. })) => {
+            Err(e @ DnsError::NxDomain { .. }) => {
                 Err(self.alias_chain(name, &e).await.unwrap_or(e))
             }
+            Err(e @ DnsError::NoAddress { .. }) => match self.alias_chain(name, &e).await {
+                Some(alias) => Err(alias),
+                None => Err(self.foreign_answer(name, RecordType::A).await.unwrap_or(e)),
+            },
             Err(e) => Err(e),
         }
     }

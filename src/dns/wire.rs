@@ -190,6 +190,106 @@ async fn over_tcp(server: SocketAddr, q: &[u8], end: Instant) -> Tcp {
     }
 }
 
+/// Hops through compression pointers allowed in one name: more is a pointer loop.
+const MAX_POINTER_HOPS: usize = 32;
+
+/// The labels of the name at `pos` in `msg` (compression pointers followed) and the position
+/// after it; `None` for a name that runs off the message or loops.
+fn read_name(msg: &[u8], mut pos: usize) -> Option<(Vec<Vec<u8>>, usize)> {
+    let mut labels = Vec::new();
+    let mut after = None;
+    for _ in 0..MAX_POINTER_HOPS {
+        let len = usize::from(*msg.get(pos)?);
+        match len {
+            0 => return Some((labels, after.unwrap_or(pos + 1))),
+            l if l & 0xc0 == 0xc0 => {
+                let target = (l & 0x3f) << 8 | usize::from(*msg.get(pos + 1)?);
+                after.get_or_insert(pos + 2);
+                pos = target;
+            }
+            l if l <= 63 => {
+                labels.push(msg.get(pos + 1..pos + 1 + l)?.to_vec());
+                pos += 1 + l;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A name from the wire as text: each label escaped, a `.` inside a label too.
+pub fn name_text(labels: &[Vec<u8>]) -> String {
+    labels
+        .iter()
+        .map(|l| {
+            crate::smtp::escape(l)
+                .to_ascii_lowercase()
+                .replace('.', "\\x2e")
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn type_name(t: u16) -> String {
+    match t {
+        1 => "A".into(),
+        5 => "CNAME".into(),
+        15 => "MX".into(),
+        28 => "AAAA".into(),
+        t => format!("TYPE{t}"),
+    }
+}
+
+/// The answer section of `msg`: each record's owner (as text) and type.
+fn answer_section(msg: &[u8]) -> Option<Vec<(String, String)>> {
+    let qd = usize::from(u16::from_be_bytes([*msg.get(4)?, *msg.get(5)?]));
+    let an = usize::from(u16::from_be_bytes([*msg.get(6)?, *msg.get(7)?]));
+    let mut pos = 12;
+    for _ in 0..qd {
+        pos = read_name(msg, pos)?.1 + 4;
+    }
+    let mut out = Vec::new();
+    for _ in 0..an {
+        let (owner, next) = read_name(msg, pos)?;
+        let rtype = u16::from_be_bytes([*msg.get(next)?, *msg.get(next + 1)?]);
+        let rdlen = usize::from(u16::from_be_bytes([
+            *msg.get(next + 8)?,
+            *msg.get(next + 9)?,
+        ]));
+        pos = next + 10 + rdlen;
+        out.push((name_text(&owner), type_name(rtype)));
+    }
+    Some(out)
+}
+
+/// The records (owner and type) of the server's answer to `name`/`qtype` over UDP, asked
+/// once: `None` when no readable, untruncated answer with our ID came before `end`.
+pub async fn answer_records(
+    server: SocketAddr,
+    name: &str,
+    qtype: u16,
+    end: Instant,
+) -> Option<Vec<(String, String)>> {
+    let id = random_id();
+    let local: IpAddr = if server.is_ipv4() {
+        Ipv4Addr::UNSPECIFIED.into()
+    } else {
+        Ipv6Addr::UNSPECIFIED.into()
+    };
+    let sock = tokio::net::UdpSocket::bind((local, 0)).await.ok()?;
+    sock.connect(server).await.ok()?;
+    sock.send(&query(id, name, qtype)).await.ok()?;
+    let mut buf = vec![0u8; UDP_BUFFER];
+    for _ in 0..MAX_DATAGRAMS {
+        let n = timeout_at(end, sock.recv(&mut buf)).await.ok()?.ok()?;
+        let msg = &buf[..n];
+        if n >= 12 && u16::from_be_bytes([msg[0], msg[1]]) == id && msg[2] & 0x80 != 0 {
+            return (msg[2] & 0x02 == 0).then(|| answer_section(msg)).flatten();
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +299,29 @@ mod tests {
         let q = query(0x1234, "mx.example.", 15);
         assert_eq!(&q[..4], &[0x12, 0x34, 0x01, 0x00]);
         assert_eq!(&q[12..], b"\x02mx\x07example\x00\x00\x0f\x00\x01");
+    }
+
+    #[test]
+    fn answer_owners_are_read_through_compression_and_loops_are_refused() {
+        let mut m = query(1, "example.test", 15);
+        m[2] = 0x81;
+        m[7] = 2;
+        // An MX owned by the question's name (pointer), then one by another name.
+        m.extend_from_slice(&[
+            0xc0, 0x0c, 0, 15, 0, 1, 0, 0, 0, 60, 0, 4, 0, 10, 0xc0, 0x0c,
+        ]);
+        m.extend_from_slice(
+            b"\x04else\xc0\x14\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x7f\x00\x00\x01",
+        );
+        let got = answer_section(&m).unwrap();
+        assert_eq!(
+            got,
+            [
+                ("example.test".to_string(), "MX".to_string()),
+                ("else.test".to_string(), "A".to_string())
+            ]
+        );
+        let looped = [0u8, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c];
+        assert_eq!(answer_section(&looped), None);
     }
 }

@@ -42,6 +42,12 @@ fn lookup_failed(
             format!("could not look up {what} {name}: {seen}"),
             dns_fixes::no_usable_answer(name),
         ),
+        DnsError::Foreign { records, .. } => (
+            format!(
+                "could not look up {what} {name}: {resolver} answered with records for other names only ({records})"
+            ),
+            dns_fixes::no_usable_answer(name),
+        ),
         DnsError::Malformed { reason, .. } => (
             format!(
                 "could not look up {what} {name}: the answer from {resolver} could not be read ({reason})"
@@ -161,6 +167,31 @@ fn implicit_mx(route: &Route, resolver: &str, here: String) -> Finding {
 /// readable (an MX set of thousands would otherwise print thousands of evidence lines).
 pub const MAX_LISTED: usize = 20;
 
+/// The skipped MX records and addresses, at most [`MAX_LISTED`] of each listed.
+fn capped_evidence(route: &Route, addr_cut: &[String]) -> Vec<String> {
+    let mut evidence: Vec<String> = route
+        .mx_cut
+        .iter()
+        .take(MAX_LISTED)
+        .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
+        .collect();
+    if route.mx_cut.len() > MAX_LISTED {
+        evidence.push(format!(
+            "… and {} more MX records not probed ({} in the MX set)",
+            route.mx_cut.len() - MAX_LISTED,
+            route.hosts.len() + route.mx_cut.len()
+        ));
+    }
+    evidence.extend(addr_cut.iter().take(MAX_LISTED).cloned());
+    if addr_cut.len() > MAX_LISTED {
+        evidence.push(format!(
+            "… and {} more mail hosts with addresses not probed",
+            addr_cut.len() - MAX_LISTED
+        ));
+    }
+    evidence
+}
+
 /// MX hosts or addresses left out by `--max-mx` / `--max-addresses`.
 fn capped(route: &Route, here: String) -> Option<Finding> {
     let name = &route.name;
@@ -185,26 +216,7 @@ fn capped(route: &Route, here: String) -> Option<Finding> {
         return None;
     }
     let code = Code::EndpointsCapped;
-    let mut evidence: Vec<String> = route
-        .mx_cut
-        .iter()
-        .take(MAX_LISTED)
-        .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
-        .collect();
-    if route.mx_cut.len() > MAX_LISTED {
-        evidence.push(format!(
-            "… and {} more MX records not probed ({} in the MX set)",
-            route.mx_cut.len() - MAX_LISTED,
-            route.hosts.len() + route.mx_cut.len()
-        ));
-    }
-    evidence.extend(addr_cut.iter().take(MAX_LISTED).cloned());
-    if addr_cut.len() > MAX_LISTED {
-        evidence.push(format!(
-            "… and {} more mail hosts with addresses not probed",
-            addr_cut.len() - MAX_LISTED
-        ));
-    }
+    let evidence = capped_evidence(route, &addr_cut);
     let mut raise = Vec::new();
     if !route.mx_cut.is_empty() {
         raise.push(format!(
@@ -463,10 +475,7 @@ fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
                 h.family.map_or("", |f| f.1)
             )])
         }
-        DnsError::Failed { .. }
-        | DnsError::Rcode { .. }
-        | DnsError::NoAnswer { .. }
-        | DnsError::Malformed { .. } => {
+        e if e.is_inconclusive() => {
             lookup_failed("the address of", name, h.here.clone(), e, h.resolver)
         }
         DnsError::InvalidName { reason, .. } => invalid_mx_name(h, reason),
