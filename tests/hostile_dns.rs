@@ -626,3 +626,41 @@ fn an_mx_name_too_long_for_dns_is_a_malformed_answer_not_a_resolver_failure() {
     );
     assert!(text(&f, "fix").contains("sends malformed answers"), "{f}");
 }
+
+#[test]
+fn an_alias_to_a_missing_name_names_the_missing_end_of_the_chain() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => Reply::Records(
+            0,
+            vec![hostile::mx(
+                "example.test",
+                10,
+                &hostile::labels("mail.example.test"),
+            )],
+        ),
+        // A CNAME query gets the CNAME itself; an address query the CNAME and NXDOMAIN for
+        // its target, as a recursive resolver answers.
+        ("mail.example.test", 5) => Reply::Records(
+            0,
+            vec![hostile::cname("mail.example.test", "gone.example.test")],
+        ),
+        ("mail.example.test", _) => Reply::Records(
+            3,
+            vec![hostile::cname("mail.example.test", "gone.example.test")],
+        ),
+        _ => Reply::Records(3, vec![]),
+    });
+    let (r, _) = check(dns, "example.test", "3", "20");
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let f = r.finding("dns-mx-no-address");
+    assert_eq!(
+        f["summary"],
+        "MX host mail.example.test of example.test has no address: it is an alias, \
+         mail.example.test → gone.example.test, which does not exist (NXDOMAIN)"
+    );
+    let fix = text(&f, "fix");
+    assert!(
+        fix.starts_with("The alias mail.example.test leads to a name without an address"),
+        "{fix}"
+    );
+}

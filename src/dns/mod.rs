@@ -421,6 +421,15 @@ impl HickoryResolver {
         })
     }
 
+    /// [`HickoryResolver::alias_chain`] within one timeout for the whole chain: a server
+    /// slow at every link must not multiply the wait by the chain's length.
+    async fn chase(&self, name: &str, last: &DnsError) -> Option<DnsError> {
+        tokio::time::timeout(self.timeout, self.alias_chain(name, last))
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// Why `name` has no address when it is an alias: its CNAME chain, followed one link at
     /// a time, up to [`MAX_CNAME_CHAIN`] links. `None` when `name` is not an alias.
     async fn alias_chain(&self, name: &str, last: &DnsError) -> Option<DnsError> {
@@ -548,10 +557,8 @@ impl Resolver for HickoryResolver {
                 }
                 Ok(HostAnswer { addrs, alias_of })
             }
-            Err(e @ DnsError::NxDomain { .. }) => {
-                Err(self.alias_chain(name, &e).await.unwrap_or(e))
-            }
-            Err(e @ DnsError::NoAddress { .. }) => match self.alias_chain(name, &e).await {
+            Err(e @ DnsError::NxDomain { .. }) => Err(self.chase(name, &e).await.unwrap_or(e)),
+            Err(e @ DnsError::NoAddress { .. }) => match self.chase(name, &e).await {
                 Some(alias) => Err(alias),
                 None => Err(self.foreign_answer(name, RecordType::A).await.unwrap_or(e)),
             },
