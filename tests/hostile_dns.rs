@@ -43,6 +43,8 @@ mod hostile {
         Truncated(Box<Reply>),
         /// Nothing at all (over TCP: the connection stays open).
         Silent,
+        /// An answer with the right ID to a question about this other name.
+        OtherQuestion(&'static str),
     }
 
     /// The question of a query: its raw labels and type.
@@ -168,6 +170,12 @@ mod hostile {
             Reply::WrongId => Some(build(q, end, [id[0] ^ 0x5a, id[1] ^ 0xa5], false, 3, &[])),
             Reply::Truncated(_) => Some(build(q, end, id, true, 0, &[])),
             Reply::Silent => None,
+            Reply::OtherQuestion(other) => {
+                let mut fake = q[..12].to_vec();
+                fake.extend(wire_name(&labels(other)));
+                fake.extend_from_slice(&q[end - 4..end]);
+                Some(build(&fake, fake.len(), id, false, 0, &[]))
+            }
         }
     }
 
@@ -662,5 +670,20 @@ fn an_alias_to_a_missing_name_names_the_missing_end_of_the_chain() {
     assert!(
         fix.starts_with("The alias mail.example.test leads to a name without an address"),
         "{fix}"
+    );
+}
+
+#[test]
+fn an_answer_to_another_question_is_named() {
+    let dns = hostile::start(|_| Reply::OtherQuestion("bank.example"));
+    let (r, took) = check(dns, "example.test", "2", "20");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(
+        r.finding("dns-lookup-failed")["summary"],
+        format!(
+            "could not look up the MX records of example.test: the DNS server at {dns} answered a different question \
+             (for bank.example) than the one asked, an answer every resolver must discard, and sent no valid answer within 2.0 s"
+        )
     );
 }

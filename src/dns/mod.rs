@@ -265,8 +265,9 @@ pub struct HickoryResolver {
 }
 
 impl HickoryResolver {
-    /// Builds the resolver; each query is bounded by `timeout`. With `servers`, only those
-    /// are asked (UDP, then TCP for truncated answers); otherwise the system's.
+    /// Builds the resolver; each lookup costs at most `timeout` in all (two tries of half of
+    /// it; a slow lookup is watched, see [`wire`]). With `servers`, only those are asked (UDP,
+    /// then TCP for truncated answers); otherwise the system's.
     pub fn new(timeout: Duration, servers: &[SocketAddr]) -> Result<Self, DnsError> {
         Self::with_family(timeout, servers, route::Family::Any)
     }

@@ -43,6 +43,8 @@ pub enum Seen {
         /// How many bytes the first one had.
         len: usize,
     },
+    /// An answer with our ID, but to another question (the name shown escaped).
+    WrongQuestion(String),
     /// The UDP answer was truncated (TC); what then happened over TCP.
     Truncated(Tcp),
     /// The server answered, with this RCODE: the resolver's failure was elsewhere.
@@ -75,6 +77,9 @@ impl Seen {
             ),
             Seen::Garbled { len } => format!(
                 "sent a {len}-byte datagram that is not a DNS answer, and no valid answer within {secs:.1} s"
+            ),
+            Seen::WrongQuestion(name) => format!(
+                "answered a different question (for {name}) than the one asked, an answer every resolver must discard, and sent no valid answer within {secs:.1} s"
             ),
             Seen::Truncated(Tcp::Silent) => format!(
                 "truncated its answer (TC bit set) over UDP, then accepted a TCP connection but did not answer over TCP within {secs:.1} s (RFC 7766 §5)"
@@ -160,6 +165,14 @@ pub async fn observe(server: SocketAddr, name: &str, qtype: u16, end: Instant) -
             if !matches!(seen, Seen::WrongId { .. }) {
                 seen = Seen::WrongId { sent: id, got };
             }
+            continue;
+        }
+        let asked = &q[12..];
+        let echoed = buf.get(12..12 + asked.len()).unwrap_or_default();
+        if !echoed.eq_ignore_ascii_case(asked) {
+            let name = read_name(&buf[..n], 12)
+                .map_or_else(|| "an unreadable name".into(), |(l, _)| name_text(&l));
+            seen = Seen::WrongQuestion(name);
             continue;
         }
         if buf[2] & 0x02 != 0 {
