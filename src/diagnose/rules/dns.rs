@@ -520,3 +520,88 @@ fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::sweep::{answer, mail_host, route};
+    use crate::dns::AliasEnd;
+
+    fn invalid(name: &str) -> MailHost {
+        mail_host(
+            name,
+            Some(10),
+            Err(DnsError::InvalidName {
+                name: name.into(),
+                reason: "it has an empty label".into(),
+            }),
+        )
+    }
+
+    #[test]
+    fn an_invalid_mx_name_fails_alone_and_warns_beside_a_usable_mx() {
+        let alone = route(
+            "contoso.test",
+            Lookup::Mx,
+            vec![invalid("mx\\x07.contoso.test")],
+        );
+        let f = host_rules(&alone, &alone.hosts[0], "the resolver 127.0.0.1:5353");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, Code::DnsMxInvalid);
+        assert_eq!(f[0].severity, Severity::Fail);
+        assert!(
+            f[0].summary
+                .contains("\"mx\\x07.contoso.test\" (shown escaped)"),
+            "{}",
+            f[0].summary
+        );
+        let beside = route(
+            "contoso.test",
+            Lookup::Mx,
+            vec![
+                invalid("mx\\x07.contoso.test"),
+                mail_host("mx1.contoso.test", Some(20), answer("192.0.2.1", None)),
+            ],
+        );
+        let f = host_rules(&beside, &beside.hosts[0], "the resolver 127.0.0.1:5353");
+        assert_eq!(f[0].severity, Severity::Warn);
+    }
+
+    #[test]
+    fn an_alias_chain_is_named_and_a_server_error_is_not_called_a_resolver_failure() {
+        let chain = vec![
+            "a.contoso.test".to_string(),
+            "b.contoso.test".into(),
+            "a.contoso.test".into(),
+        ];
+        let looped = mail_host(
+            "a.contoso.test",
+            Some(10),
+            Err(DnsError::Alias {
+                name: "a.contoso.test".into(),
+                chain,
+                end: AliasEnd::Loop,
+            }),
+        );
+        let r = route("contoso.test", Lookup::Mx, vec![looped]);
+        let f = host_rules(&r, &r.hosts[0], "the resolver 127.0.0.1:5353");
+        assert_eq!(f[0].code, Code::DnsMxNoAddress);
+        assert!(f[0].summary.ends_with("(a CNAME loop)"), "{}", f[0].summary);
+        let failed = route(
+            "contoso.test",
+            Lookup::Failed(DnsError::Rcode {
+                name: "contoso.test".into(),
+                rcode: "SERVFAIL (server failure: it could not get an answer)".into(),
+            }),
+            Vec::new(),
+        );
+        let f = route_rules(&failed, "the resolver 127.0.0.1:5353");
+        assert_eq!(f[0].code, Code::DnsLookupFailed);
+        assert!(!f[0].summary.ends_with("failed"), "{}", f[0].summary);
+        assert!(
+            f[0].summary.contains("answered SERVFAIL"),
+            "{}",
+            f[0].summary
+        );
+    }
+}
