@@ -337,7 +337,7 @@ pub fn host_name_problem(name: &str) -> Option<String> {
     }
     let labels: Vec<&str> = name.split('.').collect();
     Some(if name.contains('\\') {
-        "it contains bytes no host name has (a control byte, a space, a dot or other punctuation inside a label), shown escaped".into()
+        "it contains bytes no host name has (a control byte, a space, a dot or other punctuation inside a label)".into()
     } else if name.len() > super::MAX_NAME_LEN {
         format!(
             "it is {} characters long, more than the {} a name can have",
