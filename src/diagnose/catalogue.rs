@@ -295,7 +295,7 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 30,
         inconclusive: false,
-        meaning: "an MX host has no A/AAAA record: senders cannot deliver through it",
+        meaning: "an MX host has no A/AAAA record (or is an alias whose CNAME chain loops, runs too long or ends nowhere): senders cannot deliver through it",
         explanation: "An MX record of the domain names a host that has no A or AAAA record, or \
             that does not exist at all, so no sender can deliver through that MX. When the domain \
             has other usable MX hosts, senders skip this one after the failed lookup; when it is \
@@ -306,8 +306,14 @@ pub const CATALOGUE: &[Entry] = &[
             zone file (`MX 10 mail.contoso.com` without the trailing dot becomes \
             `mail.contoso.com.contoso.com`); or the host's address record was deleted during a DNS \
             or hosting migration. Postfix logs `no MX host for <domain> has a valid address \
-            record` when none of the MX hosts has one.",
-        references: &["RFC 5321 §5.1 (MX lookup: each MX host must resolve to an address)"],
+            record` when none of the MX hosts has one.\n\n\
+            When the host is an alias, the CNAME chain is named: a loop (`a CNAME b`, `b CNAME \
+            a`), a chain longer than resolvers follow, or a chain ending at a name that does not \
+            exist; the fix is then to the chain, not an A record for the first name.",
+        references: &[
+            "RFC 5321 §5.1 (MX lookup: each MX host must resolve to an address)",
+            "RFC 1034 §3.6.2 and §5.2.2 (CNAME chains, and that a loop is an error)",
+        ],
         sender_strings: &[
             "has a valid address record",
             "Host found but no data record of requested type",
@@ -319,10 +325,13 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 40,
         inconclusive: false,
-        meaning: "an MX record names an IP address or a CNAME instead of a host name (RFC 5321 §5.1, RFC 2181 §10.3), or a null MX stands beside real MX records (RFC 7505 §3); fail when no valid MX is left",
+        meaning: "an MX record names an IP address, a CNAME or something that is not a host name (control bytes, spaces) instead of a host name (RFC 5321 §5.1, RFC 2181 §10.3), or a null MX stands beside real MX records (RFC 7505 §3); fail when no valid MX is left",
         explanation: "An MX record is not usable as written: it names an IP address instead of a \
             host name (`MX 10 192.0.2.25`), it names an alias (a CNAME) instead of the canonical \
-            host, or a null MX (`MX 0 .`) sits next to real MX records. An MX must name a host \
+            host, it names something that is not a host name at all (a DNS label may carry any \
+            byte: a control character, a space, an escape sequence pasted into a DNS panel; the \
+            name is shown escaped and is not looked up), or a null MX (`MX 0 .`) sits next to real \
+            MX records. An MX must name a host \
             (RFC 5321 §5.1), that name must not be an alias (RFC 2181 §10.3), and a null MX must \
             stand alone (RFC 7505 §3).\n\n\
             Senders differ in how they treat it, which is the problem: Postfix skips an MX that is \
@@ -334,6 +343,7 @@ pub const CATALOGUE: &[Entry] = &[
             was never published.",
         references: &[
             "RFC 5321 §5.1 (MX lookup; an MX names a host, not an address)",
+            "RFC 5321 §2.3.5 and RFC 1123 §2.1 (host name syntax)",
             "RFC 2181 §10.3 (an MX must not point to an alias)",
             "RFC 7505 §3 (null MX, and that it must stand alone)",
         ],
@@ -385,10 +395,14 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 70,
         inconclusive: true,
-        meaning: "our resolver failed or timed out (it is named): nothing is known about the server",
-        explanation: "Our resolver could not answer (a timeout, SERVFAIL or refused query; the \
-            resolver and the error are in the evidence), so nothing is known about the name or its \
-            mail servers, and the verdict is unknown rather than pass or fail.\n\n\
+        meaning: "the DNS lookup got no usable answer: what the DNS server did is named (SERVFAIL, REFUSED, a malformed answer, a wrong transaction ID, a truncated answer with no answer over TCP, silence): nothing is known about the server",
+        explanation: "The DNS lookup got no usable answer, so nothing is known about the name or \
+            its mail servers, and the verdict is unknown rather than pass or fail. The finding \
+            says what the DNS server did: answered SERVFAIL or REFUSED, sent an answer that could \
+            not be read, answered with a wrong transaction ID (an answer every resolver discards), \
+            truncated its answer over UDP and then did not answer over TCP, or did not answer at \
+            all within --timeout. A lookup costs at most one --timeout, however the server \
+            misbehaves.\n\n\
             The cause may be local: a resolver that is down, blocked by a firewall, or refuses \
             recursion. But a SERVFAIL that repeats with other resolvers usually means that the \
             domain's own DNS is broken, and then senders cannot resolve it either: lame or \
@@ -400,6 +414,8 @@ pub const CATALOGUE: &[Entry] = &[
         references: &[
             "RFC 5321 §5.1 (MX lookup)",
             "RFC 4035 §4.3 (DNSSEC: bogus and indeterminate answers)",
+            "RFC 1035 §4.1.1 (header: ID, TC, RCODE)",
+            "RFC 7766 §5 (DNS over TCP: a server must answer over TCP)",
             "Microsoft Learn: Mail flow intelligence in EOP",
             "Microsoft Learn: Email non-delivery reports and SMTP errors in Exchange Online",
         ],

@@ -8,6 +8,7 @@
 
 pub(crate) mod dnsbl;
 pub(crate) mod route;
+pub(crate) mod wire;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -20,7 +21,17 @@ use hickory_resolver::config::{
 };
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+
+/// CNAME links followed when a host's address lookup fails, to say why: hickory itself
+/// follows at most 8 (its `MAX_QUERY_DEPTH`), so a longer chain never resolves here, and a
+/// chain that long is a mistake in any zone (RFC 1034 §5.2.2 asks resolvers to bound it).
+pub const MAX_CNAME_CHAIN: usize = 8;
+
+/// Longest host name in text form without the trailing dot (RFC 1035 §2.3.4: 255 octets on
+/// the wire are 253 characters of text).
+pub const MAX_NAME_LEN: usize = 253;
 
 /// Why a lookup produced no address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +56,100 @@ pub enum DnsError {
         /// What the resolver said.
         reason: String,
     },
+    /// The DNS server answered with an error code (SERVFAIL, REFUSED, ...).
+    #[error("the DNS server answered {rcode} for {name}")]
+    Rcode {
+        /// The name looked up.
+        name: String,
+        /// The code and what it means (`SERVFAIL (server failure)`).
+        rcode: String,
+    },
+    /// No usable answer within the timeout: `seen` says what the server did instead.
+    #[error("no usable answer for {name}: {seen}")]
+    NoAnswer {
+        /// The name looked up.
+        name: String,
+        /// `the DNS server at 127.0.0.1:5353 answered with a wrong transaction ID ...`.
+        seen: String,
+    },
+    /// An answer came back but could not be read.
+    #[error("the answer for {name} could not be read: {reason}")]
+    Malformed {
+        /// The name looked up.
+        name: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The answer held records, but only for other names: a resolver ignores them, so the
+    /// lookup looked empty, yet nothing is known about the name itself.
+    #[error(
+        "the DNS server answered the query for {name} with records for other names only: {records}"
+    )]
+    Foreign {
+        /// The name looked up.
+        name: String,
+        /// `elsewhere.test. MX, elsewhere.test. A` (escaped, at most a few).
+        records: String,
+    },
+    /// DNS data named something that is not a host name (an MX exchange with a control byte,
+    /// a space, an empty label): it was not looked up.
+    #[error("{name} is not a valid host name: {reason}")]
+    InvalidName {
+        /// The name as received, escaped (`mx\x07.example`).
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The name is an alias whose CNAME chain loops, runs too long, or ends at a name without
+    /// an address.
+    #[error("{name} is an alias: {}", chain_text(chain, end))]
+    Alias {
+        /// The name looked up.
+        name: String,
+        /// The names of the chain in order, the name looked up first.
+        chain: Vec<String>,
+        /// How the chain ends.
+        end: AliasEnd,
+    },
+}
+
+impl DnsError {
+    /// Whether the lookup says nothing about the name (a broken or refused lookup), as opposed
+    /// to a statement about it (NXDOMAIN, no address, an alias chain, an invalid name).
+    pub fn is_inconclusive(&self) -> bool {
+        matches!(
+            self,
+            DnsError::Failed { .. }
+                | DnsError::Rcode { .. }
+                | DnsError::NoAnswer { .. }
+                | DnsError::Malformed { .. }
+                | DnsError::Foreign { .. }
+        )
+    }
+}
+
+/// How a CNAME chain that yields no address ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasEnd {
+    /// It comes back to a name already in the chain (the last name of the chain).
+    Loop,
+    /// It goes on past [`MAX_CNAME_CHAIN`] links.
+    TooLong,
+    /// Its last name does not exist (NXDOMAIN).
+    Missing,
+    /// Its last name exists without an address.
+    NoAddress,
+}
+
+/// `a.example → b.example → a.example (a loop)`.
+pub fn chain_text(chain: &[String], end: &AliasEnd) -> String {
+    let links = chain.join(" → ");
+    match end {
+        AliasEnd::Loop => format!("{links} (a CNAME loop)"),
+        AliasEnd::TooLong => format!("{links} → … (more than {MAX_CNAME_CHAIN} CNAME links)"),
+        AliasEnd::Missing => format!("{links}, which does not exist (NXDOMAIN)"),
+        AliasEnd::NoAddress => format!("{links}, which has no A/AAAA record"),
+    }
 }
 
 /// One MX record.
@@ -94,16 +199,56 @@ fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// A name from DNS data (an MX exchange, a CNAME target) as text: lower-cased when every label is a host-name label; otherwise each
+/// label escaped (a `.` inside a label too), so that a control byte never leaves here raw and
+/// the host-name check in `route` refuses the result.
+pub(crate) fn name_text(name: &hickory_resolver::proto::rr::Name) -> String {
+    let plain = |l: &[u8]| {
+        l.iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    };
+    if name.iter().all(plain) {
+        return normalize(&name.to_ascii());
+    }
+    name.iter()
+        .map(|l| crate::smtp::escape(l).replace('.', "\\x2e"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The code and its meaning, as the finding quotes it.
+fn rcode_text(code: ResponseCode) -> String {
+    let meaning = match code {
+        ResponseCode::ServFail => "SERVFAIL (server failure: it could not get an answer)",
+        ResponseCode::Refused => "REFUSED (it will not answer this query for us)",
+        ResponseCode::FormErr => "FORMERR (it could not read the query)",
+        ResponseCode::NotImp => "NOTIMP (it does not implement the query)",
+        _ => return format!("the error code {code}"),
+    };
+    meaning.to_string()
+}
+
 fn classify(name: &str, e: &NetError) -> DnsError {
+    use hickory_resolver::net::DnsError as Dns;
     if e.is_nx_domain() {
-        DnsError::NxDomain { name: name.into() }
-    } else if e.is_no_records_found() {
-        DnsError::NoAddress { name: name.into() }
-    } else {
-        DnsError::Failed {
+        return DnsError::NxDomain { name: name.into() };
+    }
+    if e.is_no_records_found() {
+        return DnsError::NoAddress { name: name.into() };
+    }
+    match e {
+        NetError::Dns(Dns::ResponseCode(code)) => DnsError::Rcode {
+            name: name.into(),
+            rcode: rcode_text(*code),
+        },
+        NetError::Proto(p) => DnsError::Malformed {
+            name: name.into(),
+            reason: crate::smtp::escape(p.to_string().as_bytes()),
+        },
+        _ => DnsError::Failed {
             name: name.into(),
             reason: e.to_string(),
-        }
+        },
     }
 }
 
@@ -113,11 +258,16 @@ fn classify(name: &str, e: &NetError) -> DnsError {
 pub struct HickoryResolver {
     inner: TokioResolver,
     description: String,
+    /// The whole budget of one lookup, retries and the TCP fallback included.
+    timeout: Duration,
+    /// The server a slow lookup is watched on (see [`wire`]): the first one asked.
+    watch: Option<SocketAddr>,
 }
 
 impl HickoryResolver {
-    /// Builds the resolver; each query is bounded by `timeout`. With `servers`, only those
-    /// are asked (UDP, then TCP for truncated answers); otherwise the system's.
+    /// Builds the resolver; each lookup costs at most `timeout` in all (two tries of half of
+    /// it; a slow lookup is watched, see [`wire`]). With `servers`, only those are asked (UDP,
+    /// then TCP for truncated answers); otherwise the system's.
     pub fn new(timeout: Duration, servers: &[SocketAddr]) -> Result<Self, DnsError> {
         Self::with_family(timeout, servers, route::Family::Any)
     }
@@ -133,16 +283,20 @@ impl HickoryResolver {
             name: "(resolver configuration)".into(),
             reason: e.to_string(),
         };
-        let (mut builder, description) = if servers.is_empty() {
+        let (mut builder, description, watch) = if servers.is_empty() {
             // Read the system's configuration once: for the resolver, and to name its servers
             // in findings.
             let (config, options) =
                 hickory_resolver::system_conf::read_system_conf().map_err(|e| failed(&e))?;
             let description = system_description(&config);
+            let watch = config
+                .name_servers()
+                .first()
+                .map(|n| SocketAddr::new(n.ip, 53));
             let mut builder =
                 TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
             *builder.options_mut() = options;
-            (builder, description)
+            (builder, description, watch)
         } else {
             let name_servers = servers
                 .iter()
@@ -158,7 +312,8 @@ impl HickoryResolver {
                 ResolverConfig::from_name_servers(name_servers),
                 TokioRuntimeProvider::default(),
             );
-            (builder, describe_servers("the resolver", servers))
+            let watch = servers.first().copied();
+            (builder, describe_servers("the resolver", servers), watch)
         };
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.ip_strategy = match family {
@@ -166,15 +321,154 @@ impl HickoryResolver {
             route::Family::V4 => LookupIpStrategy::Ipv4Only,
             route::Family::V6 => LookupIpStrategy::Ipv6Only,
         };
-        opts.timeout = timeout;
-        opts.attempts = 2;
+        // One lookup costs one --timeout in all (see `guarded`): two tries of half of it, so a
+        // lost UDP datagram is retried without the retries multiplying the wait.
+        opts.timeout = timeout / 2;
+        opts.attempts = 1;
         opts.preserve_intermediates = true;
         if !servers.is_empty() {
             // The user named the resolver to ask: /etc/hosts must not answer instead.
             opts.use_hosts_file = ResolveHosts::Never;
         }
         let inner = builder.build().map_err(|e| failed(&e))?;
-        Ok(HickoryResolver { inner, description })
+        Ok(HickoryResolver {
+            inner,
+            description,
+            timeout,
+            watch,
+        })
+    }
+
+    /// Runs one hickory lookup within one timeout. When it has no answer at half the
+    /// timeout, a query of our own watches what the server does (see [`wire`]), so a lookup
+    /// that ends without an answer says what the server did instead.
+    async fn guarded<T>(
+        &self,
+        name: &str,
+        qtype: RecordType,
+        lookup: impl Future<Output = Result<T, NetError>>,
+    ) -> Result<T, DnsError> {
+        let start = tokio::time::Instant::now();
+        let end = start + self.timeout;
+        let lookup = tokio::time::timeout_at(end, lookup);
+        let watch = async {
+            let server = self.watch?;
+            tokio::time::sleep_until(start + self.timeout / 2).await;
+            let qname = fqdn(name);
+            Some((
+                server,
+                wire::observe(server, &qname, u16::from(qtype), end).await,
+            ))
+        };
+        tokio::pin!(lookup, watch);
+        let mut seen = None;
+        let result = loop {
+            tokio::select! {
+                r = &mut lookup => break r,
+                s = &mut watch, if seen.is_none() => seen = Some(s),
+            }
+        };
+        match result {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) if !matches!(e, NetError::Timeout) => return Err(classify(name, &e)),
+            _ => {}
+        }
+        // The watcher's own deadline is `end`, which has passed: this does not wait long.
+        let seen = match seen {
+            Some(s) => s,
+            None => watch.await,
+        };
+        Err(match seen {
+            // Nothing listens there: the resolver itself is down or unreachable from here.
+            Some((server, seen @ wire::Seen::Unreachable(_))) => DnsError::Failed {
+                name: name.into(),
+                reason: format!("the DNS server at {server} {}", seen.describe(self.timeout)),
+            },
+            Some((server, seen)) => DnsError::NoAnswer {
+                name: name.into(),
+                seen: format!("the DNS server at {server} {}", seen.describe(self.timeout)),
+            },
+            None => DnsError::NoAnswer {
+                name: name.into(),
+                seen: format!("no answer within {:.1} s", self.timeout.as_secs_f64()),
+            },
+        })
+    }
+
+    /// When a lookup came back empty: whether the server's answer actually held records, all
+    /// for other names (a broken server or a proxy answering from the wrong cache). `None`
+    /// when the answer is really empty or cannot be read again.
+    async fn foreign_answer(&self, name: &str, qtype: RecordType) -> Option<DnsError> {
+        /// Records quoted in the finding; the rest are counted.
+        const QUOTED: usize = 5;
+        let server = self.watch?;
+        let end = tokio::time::Instant::now() + self.timeout;
+        let records = wire::answer_records(server, &fqdn(name), u16::from(qtype), end).await?;
+        let own = normalize(name);
+        if records.is_empty() || records.iter().any(|(owner, _)| *owner == own) {
+            return None;
+        }
+        let mut listed: Vec<String> = records
+            .iter()
+            .take(QUOTED)
+            .map(|(owner, t)| format!("{owner}. {t}"))
+            .collect();
+        if records.len() > QUOTED {
+            listed.push(format!("and {} more", records.len() - QUOTED));
+        }
+        Some(DnsError::Foreign {
+            name: name.into(),
+            records: listed.join(", "),
+        })
+    }
+
+    /// [`HickoryResolver::alias_chain`] within one timeout for the whole chain: a server
+    /// slow at every link must not multiply the wait by the chain's length.
+    async fn chase(&self, name: &str, last: &DnsError) -> Option<DnsError> {
+        tokio::time::timeout(self.timeout, self.alias_chain(name, last))
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Why `name` has no address when it is an alias: its CNAME chain, followed one link at
+    /// a time, up to [`MAX_CNAME_CHAIN`] links. `None` when `name` is not an alias.
+    async fn alias_chain(&self, name: &str, last: &DnsError) -> Option<DnsError> {
+        let mut chain = vec![normalize(name)];
+        let end = loop {
+            if chain.len() > MAX_CNAME_CHAIN {
+                break AliasEnd::TooLong;
+            }
+            let current = chain.last()?.clone();
+            let qname = fqdn(&current);
+            let q = self.inner.lookup(qname.as_str(), RecordType::CNAME);
+            let next = match self.guarded(&current, RecordType::CNAME, q).await {
+                Ok(l) => l.answers().iter().find_map(|r| match &r.data {
+                    RData::CNAME(t) if name_text(&r.name) == current => Some(name_text(&t.0)),
+                    _ => None,
+                }),
+                Err(_) => None,
+            };
+            match next {
+                Some(n) if chain.contains(&n) => {
+                    chain.push(n);
+                    break AliasEnd::Loop;
+                }
+                Some(n) => chain.push(n),
+                None if chain.len() == 1 => return None,
+                // The end of the chain: what the lookup of the whole chain said about it.
+                None => match last {
+                    DnsError::NxDomain { .. } => break AliasEnd::Missing,
+                    DnsError::NoAddress { .. } => break AliasEnd::NoAddress,
+                    _ => return None,
+                },
+            }
+        };
+        Some(DnsError::Alias {
+            name: name.into(),
+            chain,
+            end,
+        })
     }
 }
 
@@ -210,27 +504,34 @@ fn system_description(config: &ResolverConfig) -> String {
 
 impl Resolver for HickoryResolver {
     async fn lookup_mx(&self, name: &str) -> Result<Vec<Mx>, DnsError> {
-        match self.inner.mx_lookup(fqdn(name).as_str()).await {
+        let qname = fqdn(name);
+        let q = self.inner.mx_lookup(qname.as_str());
+        match self.guarded(name, RecordType::MX, q).await {
             Ok(lookup) => Ok(lookup
                 .answers()
                 .iter()
                 .filter_map(|r| match &r.data {
                     RData::MX(mx) => Some(Mx {
                         preference: mx.preference,
-                        exchange: normalize(&mx.exchange.to_ascii()),
+                        exchange: name_text(&mx.exchange),
                     }),
                     _ => None,
                 })
                 .collect()),
-            Err(e) => match classify(name, &e) {
-                DnsError::NoAddress { .. } => Ok(Vec::new()),
-                other => Err(other),
-            },
+            Err(DnsError::NoAddress { .. }) => {
+                match self.foreign_answer(name, RecordType::MX).await {
+                    Some(e) => Err(e),
+                    None => Ok(Vec::new()),
+                }
+            }
+            Err(other) => Err(other),
         }
     }
 
     async fn lookup_host(&self, name: &str) -> Result<HostAnswer, DnsError> {
-        match self.inner.lookup_ip(fqdn(name).as_str()).await {
+        let qname = fqdn(name);
+        let q = self.inner.lookup_ip(qname.as_str());
+        match self.guarded(name, RecordType::A, q).await {
             Ok(l) => {
                 let addrs: Vec<IpAddr> = l.iter().collect();
                 if addrs.is_empty() {
@@ -257,7 +558,12 @@ impl Resolver for HickoryResolver {
                 }
                 Ok(HostAnswer { addrs, alias_of })
             }
-            Err(e) => Err(classify(name, &e)),
+            Err(e @ DnsError::NxDomain { .. }) => Err(self.chase(name, &e).await.unwrap_or(e)),
+            Err(e @ DnsError::NoAddress { .. }) => match self.chase(name, &e).await {
+                Some(alias) => Err(alias),
+                None => Err(self.foreign_answer(name, RecordType::A).await.unwrap_or(e)),
+            },
+            Err(e) => Err(e),
         }
     }
 
@@ -266,7 +572,9 @@ impl Resolver for HickoryResolver {
     }
 
     async fn lookup_a(&self, name: &str) -> Result<Vec<Ipv4Addr>, DnsError> {
-        match self.inner.ipv4_lookup(fqdn(name).as_str()).await {
+        let qname = fqdn(name);
+        let q = self.inner.ipv4_lookup(qname.as_str());
+        match self.guarded(name, RecordType::A, q).await {
             Ok(lookup) => Ok(lookup
                 .answers()
                 .iter()
@@ -275,10 +583,8 @@ impl Resolver for HickoryResolver {
                     _ => None,
                 })
                 .collect()),
-            Err(e) => match classify(name, &e) {
-                DnsError::NoAddress { .. } => Ok(Vec::new()),
-                other => Err(other),
-            },
+            Err(DnsError::NoAddress { .. }) => Ok(Vec::new()),
+            Err(other) => Err(other),
         }
     }
 }

@@ -298,6 +298,21 @@ async fn mx_hosts<R: Resolver>(
                 literal_answer(ip),
                 s,
             ),
+            Err(_) if host_name_problem(&mx.exchange).is_some() => {
+                // Not a host name: nothing to look up, and the record itself is the finding.
+                let reason = host_name_problem(&mx.exchange).unwrap_or_default();
+                let answer = Err(DnsError::InvalidName {
+                    name: mx.exchange.clone(),
+                    reason,
+                });
+                mail_host(
+                    Host::Name(mx.exchange.clone()),
+                    Some(mx.preference),
+                    false,
+                    (answer, false),
+                    s,
+                )
+            }
             Err(_) => {
                 let answer = host_answer(&mx.exchange, s, resolver, deadline).await;
                 mail_host(
@@ -311,6 +326,36 @@ async fn mx_hosts<R: Resolver>(
         }
     });
     futures_util::future::join_all(lookups).await
+}
+
+/// Why `name` (an MX exchange as text, see `dns::name_text`) is not a host name a sender can
+/// look up, or `None` when it is one (RFC 1123 §2.1 letters, digits and hyphens; underscores
+/// tolerated, as in `target::normalize_name`).
+pub fn host_name_problem(name: &str) -> Option<String> {
+    if crate::target::normalize_name(name).is_some() {
+        return None;
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    Some(if name.contains('\\') {
+        "it contains bytes no host name has (a control byte, a space, a dot or other punctuation inside a label)".into()
+    } else if name.len() > super::MAX_NAME_LEN {
+        format!(
+            "it is {} characters long, more than the {} a name can have",
+            name.len(),
+            super::MAX_NAME_LEN
+        )
+    } else if labels.iter().any(|l| l.is_empty()) {
+        "it has an empty label".into()
+    } else if labels.iter().any(|l| l.len() > 63) {
+        "it has a label longer than 63 characters".into()
+    } else if labels
+        .iter()
+        .any(|l| l.starts_with('-') || l.ends_with('-'))
+    {
+        "a label starts or ends with a hyphen".into()
+    } else {
+        "it contains characters no host name has".into()
+    })
 }
 
 /// Resolves every target; lookups run concurrently, each bounded by the resolver's timeout

@@ -6,7 +6,8 @@
 //! - [`exchange`] — Exchange Server on premises and Exchange Online (Protection);
 //! - [`postfix`] — Postfix;
 //! - [`cisco`] — Cisco ASA `inspect esmtp` and other SMTP-inspecting middleboxes;
-//! - [`generic`] — any server, DNS records, and this machine.
+//! - [`generic`] — any server, DNS records, and this machine;
+//! - [`dns`] — what DNS answered badly: invalid MX names, CNAME chains, broken DNS servers.
 //!
 //! Every shell fragment (a command line, a line of configuration, a zone record) exists once,
 //! as a function or constant of its family's module, so two fixes that run the same command
@@ -37,6 +38,7 @@
 
 pub mod blocklist;
 pub mod cisco;
+pub mod dns;
 pub mod exchange;
 pub mod generic;
 pub mod honest;

@@ -7,10 +7,10 @@
 //! - RFC 2181 §10.3 (an MX must not point to an alias)
 
 use super::certificate::safe_name;
-use crate::diagnose::fixes::generic;
+use crate::diagnose::fixes::{dns as dns_fixes, generic};
 use crate::diagnose::{Code, Finding, Fix, Severity};
-use crate::dns::DnsError;
 use crate::dns::route::{Family, Lookup, MailHost, Route};
+use crate::dns::{DnsError, chain_text};
 
 /// DNS findings concern names, not probed endpoints: their endpoint list is empty.
 fn finding(
@@ -32,13 +32,40 @@ fn lookup_failed(
     resolver: &str,
 ) -> Finding {
     let code = Code::DnsLookupFailed;
+    // Say what the server did; "failed" only when nothing more is known.
+    let (summary, fix) = match error {
+        DnsError::Rcode { rcode, .. } => (
+            format!("could not look up {what} {name}: {resolver} answered {rcode}"),
+            dns_fixes::server_error(name, rcode),
+        ),
+        DnsError::NoAnswer { seen, .. } => (
+            format!("could not look up {what} {name}: {seen}"),
+            dns_fixes::no_usable_answer(name),
+        ),
+        DnsError::Foreign { records, .. } => (
+            format!(
+                "could not look up {what} {name}: {resolver} answered with records for other names only ({records})"
+            ),
+            dns_fixes::no_usable_answer(name),
+        ),
+        DnsError::Malformed { reason, .. } => (
+            format!(
+                "could not look up {what} {name}: the answer from {resolver} could not be read ({reason})"
+            ),
+            dns_fixes::malformed(name),
+        ),
+        _ => (
+            format!("could not look up {what} {name}: {resolver} failed"),
+            generic::lookup_failed(name),
+        ),
+    };
     finding(
         code,
         code.default_severity(),
         where_,
-        format!("could not look up {what} {name}: {resolver} failed"),
+        summary,
         vec![format!("{error} (asked {resolver})")],
-        generic::lookup_failed(name),
+        fix,
     )
 }
 
@@ -133,6 +160,38 @@ fn implicit_mx(route: &Route, resolver: &str, here: String) -> Finding {
     )
 }
 
+/// Skipped MX records, and skipped addresses of one host, listed one by one in evidence;
+/// the rest are counted. The MX set itself is not cut before it is sorted: a DNS message is
+/// at most 65,535 bytes (about 2,800 compressed MX records), so sorting all of them is cheap
+/// and the most preferred hosts are always the ones probed; only the listing must stay
+/// readable (an MX set of thousands would otherwise print thousands of evidence lines).
+pub const MAX_LISTED: usize = 20;
+
+/// The skipped MX records and addresses, at most [`MAX_LISTED`] of each listed.
+fn capped_evidence(route: &Route, addr_cut: &[String]) -> Vec<String> {
+    let mut evidence: Vec<String> = route
+        .mx_cut
+        .iter()
+        .take(MAX_LISTED)
+        .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
+        .collect();
+    if route.mx_cut.len() > MAX_LISTED {
+        evidence.push(format!(
+            "… and {} more MX records not probed ({} in the MX set)",
+            route.mx_cut.len() - MAX_LISTED,
+            route.hosts.len() + route.mx_cut.len()
+        ));
+    }
+    evidence.extend(addr_cut.iter().take(MAX_LISTED).cloned());
+    if addr_cut.len() > MAX_LISTED {
+        evidence.push(format!(
+            "… and {} more mail hosts with addresses not probed",
+            addr_cut.len() - MAX_LISTED
+        ));
+    }
+    evidence
+}
+
 /// MX hosts or addresses left out by `--max-mx` / `--max-addresses`.
 fn capped(route: &Route, here: String) -> Option<Finding> {
     let name = &route.name;
@@ -141,7 +200,15 @@ fn capped(route: &Route, here: String) -> Option<Finding> {
         .iter()
         .filter(|h| !h.cut.is_empty())
         .map(|h| {
-            let cut: Vec<String> = h.cut.iter().map(ToString::to_string).collect();
+            let mut cut: Vec<String> = h
+                .cut
+                .iter()
+                .take(MAX_LISTED)
+                .map(ToString::to_string)
+                .collect();
+            if h.cut.len() > MAX_LISTED {
+                cut.push(format!("and {} more", h.cut.len() - MAX_LISTED));
+            }
             format!("{}: {} not probed", h.host, cut.join(", "))
         })
         .collect();
@@ -149,12 +216,7 @@ fn capped(route: &Route, here: String) -> Option<Finding> {
         return None;
     }
     let code = Code::EndpointsCapped;
-    let mut evidence: Vec<String> = route
-        .mx_cut
-        .iter()
-        .map(|m| format!("MX {} {} not probed", m.preference, m.exchange))
-        .collect();
-    evidence.extend(addr_cut.iter().cloned());
+    let evidence = capped_evidence(route, &addr_cut);
     let mut raise = Vec::new();
     if !route.mx_cut.is_empty() {
         raise.push(format!(
@@ -310,15 +372,81 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
     out
 }
 
+/// The MX record names something that is not a host name (a control byte, a space, an empty
+/// label): the zone's data is wrong, not the resolver. Fail when no other MX is usable.
+fn invalid_mx_name(h: &HostContext<'_>, reason: &str) -> Finding {
+    let (domain, name) = (&h.route.name, &h.name);
+    let severity = if others_usable(h) {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    let p = h.host.preference.unwrap_or(10);
+    h.finding(
+        Code::DnsMxInvalid,
+        severity,
+        format!(
+            "the MX record of {domain} names \"{name}\" (shown escaped), which is not a host name: {reason}; senders cannot deliver through it"
+        ),
+        vec![
+            format!("{domain}. IN MX {p} {name}. (as received from {}, escaped)", h.resolver),
+            "not looked up: a sender's resolver refuses such a name or looks up a different one".into(),
+        ],
+        dns_fixes::mx_name_invalid(domain, p, name),
+    )
+}
+
+/// The host is an alias whose CNAME chain loops, runs too long or ends without an address:
+/// name the chain, not a missing A record of the first name.
+fn alias(h: &HostContext<'_>, chain: &[String], end: crate::dns::AliasEnd) -> Finding {
+    let (route, name) = (h.route, &h.name);
+    let text = chain_text(chain, &end);
+    let is_mx = route.lookup == Lookup::Mx;
+    let (code, summary) = if is_mx {
+        (
+            Code::DnsMxNoAddress,
+            format!(
+                "MX host {name} of {} has no address: it is an alias, {text}",
+                route.name
+            ),
+        )
+    } else {
+        (
+            Code::DnsNoAddress,
+            format!("{name} has no address: it is an alias, {text}"),
+        )
+    };
+    let mut evidence: Vec<String> = chain
+        .windows(2)
+        .map(|w| format!("{}. IN CNAME {}.", w[0], w[1]))
+        .collect();
+    evidence.push(format!("(asked {})", h.resolver));
+    h.finding(
+        code,
+        code.default_severity(),
+        summary,
+        evidence,
+        dns_fixes::alias_chain(
+            name,
+            if is_mx { &h.record } else { "" },
+            &chain.join(" → "),
+            end,
+        ),
+    )
+}
+
+/// Whether another mail host of the route than `h`'s is usable.
+fn others_usable(h: &HostContext<'_>) -> bool {
+    h.route
+        .hosts
+        .iter()
+        .any(|o| !std::ptr::eq(o, h.host) && usable(o))
+}
+
 /// The MX record names an IP address: most senders skip it (fail when no other MX is usable).
 fn literal_mx(h: &HostContext<'_>) -> Finding {
     let (domain, name) = (&h.route.name, &h.name);
-    let others_usable = h
-        .route
-        .hosts
-        .iter()
-        .any(|o| !std::ptr::eq(o, h.host) && usable(o));
-    let severity = if others_usable {
+    let severity = if others_usable(h) {
         Severity::Warn
     } else {
         Severity::Fail
@@ -347,9 +475,11 @@ fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
                 h.family.map_or("", |f| f.1)
             )])
         }
-        DnsError::Failed { .. } => {
+        e if e.is_inconclusive() => {
             lookup_failed("the address of", name, h.here.clone(), e, h.resolver)
         }
+        DnsError::InvalidName { reason, .. } => invalid_mx_name(h, reason),
+        DnsError::Alias { chain, end, .. } => alias(h, chain, *end),
         _ => {
             let (code, summary, fix) = match (
                 route.lookup == Lookup::Mx,
@@ -388,5 +518,90 @@ fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
                 fix,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::rules::sweep::{answer, mail_host, route};
+    use crate::dns::AliasEnd;
+
+    fn invalid(name: &str) -> MailHost {
+        mail_host(
+            name,
+            Some(10),
+            Err(DnsError::InvalidName {
+                name: name.into(),
+                reason: "it has an empty label".into(),
+            }),
+        )
+    }
+
+    #[test]
+    fn an_invalid_mx_name_fails_alone_and_warns_beside_a_usable_mx() {
+        let alone = route(
+            "contoso.test",
+            Lookup::Mx,
+            vec![invalid("mx\\x07.contoso.test")],
+        );
+        let f = host_rules(&alone, &alone.hosts[0], "the resolver 127.0.0.1:5353");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, Code::DnsMxInvalid);
+        assert_eq!(f[0].severity, Severity::Fail);
+        assert!(
+            f[0].summary
+                .contains("\"mx\\x07.contoso.test\" (shown escaped)"),
+            "{}",
+            f[0].summary
+        );
+        let beside = route(
+            "contoso.test",
+            Lookup::Mx,
+            vec![
+                invalid("mx\\x07.contoso.test"),
+                mail_host("mx1.contoso.test", Some(20), answer("192.0.2.1", None)),
+            ],
+        );
+        let f = host_rules(&beside, &beside.hosts[0], "the resolver 127.0.0.1:5353");
+        assert_eq!(f[0].severity, Severity::Warn);
+    }
+
+    #[test]
+    fn an_alias_chain_is_named_and_a_server_error_is_not_called_a_resolver_failure() {
+        let chain = vec![
+            "a.contoso.test".to_string(),
+            "b.contoso.test".into(),
+            "a.contoso.test".into(),
+        ];
+        let looped = mail_host(
+            "a.contoso.test",
+            Some(10),
+            Err(DnsError::Alias {
+                name: "a.contoso.test".into(),
+                chain,
+                end: AliasEnd::Loop,
+            }),
+        );
+        let r = route("contoso.test", Lookup::Mx, vec![looped]);
+        let f = host_rules(&r, &r.hosts[0], "the resolver 127.0.0.1:5353");
+        assert_eq!(f[0].code, Code::DnsMxNoAddress);
+        assert!(f[0].summary.ends_with("(a CNAME loop)"), "{}", f[0].summary);
+        let failed = route(
+            "contoso.test",
+            Lookup::Failed(DnsError::Rcode {
+                name: "contoso.test".into(),
+                rcode: "SERVFAIL (server failure: it could not get an answer)".into(),
+            }),
+            Vec::new(),
+        );
+        let f = route_rules(&failed, "the resolver 127.0.0.1:5353");
+        assert_eq!(f[0].code, Code::DnsLookupFailed);
+        assert!(!f[0].summary.ends_with("failed"), "{}", f[0].summary);
+        assert!(
+            f[0].summary.contains("answered SERVFAIL"),
+            "{}",
+            f[0].summary
+        );
     }
 }
