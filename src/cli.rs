@@ -235,11 +235,11 @@ pub(crate) struct ProbeArgs {
     pub(crate) no_mx: bool,
 
     /// Probe at most this many MX hosts per domain, in preference order.
-    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MX, value_parser = whole::<u16>(1, 100), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MX, value_parser = whole::<u16>(1, settings::MAX_MX_LIMIT), allow_negative_numbers = true)]
     pub(crate) max_mx: u16,
 
     /// Probe at most this many addresses per host.
-    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, 64), allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_ADDRESSES, value_parser = whole::<u16>(1, settings::MAX_ADDRESSES_LIMIT), allow_negative_numbers = true)]
     pub(crate) max_addresses: u16,
 
     /// At most this many endpoints probed at once (over the whole run, batch too), one

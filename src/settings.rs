@@ -27,6 +27,16 @@ pub const DEADLINE_IN_TIMEOUTS: u32 = 6;
 pub const DEFAULT_MAX_MX: u16 = 10;
 /// `--max-addresses`: addresses probed per host.
 pub const DEFAULT_MAX_ADDRESSES: u16 = 8;
+/// The most `--max-mx` accepts. The largest MX sets seen in the field (hosted filtering
+/// services) have a few dozen hosts; a hundred hosts of up to [`MAX_ADDRESSES_LIMIT`]
+/// addresses on two ports is already thousands of connections, which no run should open by
+/// a typo. Hosts beyond the cap are listed in an `endpoints-capped` finding, never dropped
+/// in silence.
+pub const MAX_MX_LIMIT: u64 = 100;
+/// The most `--max-addresses` accepts: round-robin names rarely hold more than a dozen
+/// addresses, and a DNS answer over UDP has room for about 30 A records; 64 covers a TCP
+/// answer of a large pool. Addresses beyond the cap are named in `endpoints-capped`.
+pub const MAX_ADDRESSES_LIMIT: u64 = 64;
 /// `--concurrency`: connections at once (never two to one address and port).
 pub const DEFAULT_CONCURRENCY: u16 = 16;
 /// Why the command line cannot make a run.

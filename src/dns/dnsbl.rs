@@ -286,9 +286,10 @@ pub async fn lookup<R: Resolver>(
             Ok(Err(DnsError::Failed { reason, .. })) => ListStatus::Failed(reason),
             // What the server did (an error code, a wrong answer, silence), as said.
             Ok(Err(e)) => ListStatus::Failed(e.to_string()),
-            Err(_) => {
-                ListStatus::Failed(format!("no answer within {:.1} s", timeout.as_secs_f64()))
-            }
+            Err(_) => ListStatus::Failed(format!(
+                "no answer within {}",
+                crate::text::seconds(timeout)
+            )),
         };
         ListAnswer {
             zone: zone.clone(),

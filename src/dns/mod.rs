@@ -390,7 +390,7 @@ impl HickoryResolver {
             },
             None => DnsError::NoAnswer {
                 name: name.into(),
-                seen: format!("no answer within {:.1} s", self.timeout.as_secs_f64()),
+                seen: format!("no answer within {}", crate::text::seconds(self.timeout)),
             },
         })
     }

@@ -69,30 +69,30 @@ pub enum Tcp {
 impl Seen {
     /// What the server did, as a clause after "the DNS server at ADDR".
     pub fn describe(&self, waited: std::time::Duration) -> String {
-        let secs = waited.as_secs_f64();
+        let secs = crate::text::seconds(waited);
         match self {
-            Seen::Nothing => format!("did not answer within {secs:.1} s"),
+            Seen::Nothing => format!("did not answer within {secs}"),
             Seen::WrongId { sent, got } => format!(
-                "answered with a wrong transaction ID (0x{got:04x} to a query with ID 0x{sent:04x}), an answer every resolver must discard (RFC 1035 §4.1.1), and sent no valid answer within {secs:.1} s"
+                "answered with a wrong transaction ID (0x{got:04x} to a query with ID 0x{sent:04x}), an answer every resolver must discard (RFC 1035 §4.1.1), and sent no valid answer within {secs}"
             ),
             Seen::Garbled { len } => format!(
-                "sent a {len}-byte datagram that is not a DNS answer, and no valid answer within {secs:.1} s"
+                "sent a {len}-byte datagram that is not a DNS answer, and no valid answer within {secs}"
             ),
             Seen::WrongQuestion(name) => format!(
-                "answered a different question (for {name}) than the one asked, an answer every resolver must discard, and sent no valid answer within {secs:.1} s"
+                "answered a different question (for {name}) than the one asked, an answer every resolver must discard, and sent no valid answer within {secs}"
             ),
             Seen::Truncated(Tcp::Silent) => format!(
-                "truncated its answer (TC bit set) over UDP, then accepted a TCP connection but did not answer over TCP within {secs:.1} s (RFC 7766 §5)"
+                "truncated its answer (TC bit set) over UDP, then accepted a TCP connection but did not answer over TCP within {secs} (RFC 7766 §5)"
             ),
             Seen::Truncated(Tcp::Closed) => "truncated its answer (TC bit set) over UDP, then closed the TCP connection without answering (RFC 7766 §5)".into(),
             Seen::Truncated(Tcp::NoConnection(e)) => format!(
                 "truncated its answer (TC bit set) over UDP, and the TCP connection for the full answer failed: {e} (RFC 7766 §5)"
             ),
             Seen::Truncated(Tcp::Answered) => format!(
-                "truncated its answer (TC bit set) over UDP; its answer over TCP came too late or could not be read within {secs:.1} s"
+                "truncated its answer (TC bit set) over UDP; its answer over TCP came too late or could not be read within {secs}"
             ),
             Seen::Answered(rcode) => format!(
-                "answered a direct query (RCODE {rcode}), but the resolver got no usable answer within {secs:.1} s"
+                "answered a direct query (RCODE {rcode}), but the resolver got no usable answer within {secs}"
             ),
             Seen::Unreachable(e) => format!("could not be reached: {e}"),
         }

