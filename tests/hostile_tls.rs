@@ -256,6 +256,26 @@ fn a_tls13_server_demanding_a_client_certificate_is_named_after_the_handshake() 
     assert!(!t.contains("CertificateRequired"), "{t}");
 }
 
+/// On an implicit-TLS port the greeting is read over TLS: a TLS 1.3 server that demands a
+/// client certificate says so when the greeting is first read. That is the TLS session
+/// breaking, named as such, not "the probe failed during banner".
+#[test]
+fn an_implicit_tls_server_demanding_a_client_certificate_is_named_at_the_greeting() {
+    let leaf = pki().healthy(HOST, 90);
+    let mut scenario = Scenario::postfix(HOST, &leaf);
+    scenario.tls = Some(demanding_client_cert(&leaf, &[&rustls::version::TLS13]));
+    scenario.implicit_tls = true;
+    let server = serve(scenario);
+    let r = probe(&server, &["--implicit-tls"]);
+    let j = r.json();
+    let failure = &j["endpoints"][0]["failure"];
+    assert_eq!(failure["kind"], "client-cert-required", "{j}");
+    let f = r.finding("smtp-tls-session-failed");
+    let t = text(&f);
+    assert!(t.contains("demands a client certificate"), "{t}");
+    common::assert_absent(&r, "connect-failed");
+}
+
 #[test]
 fn a_tls12_server_demanding_a_client_certificate_is_named_in_the_handshake() {
     let leaf = pki().healthy(HOST, 90);

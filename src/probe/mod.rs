@@ -143,7 +143,15 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
         // is a matter of reachability.
         SessionError::Reply(ReplyError::Io(io)) | SessionError::Write(io) => {
             match (tls::session_error(io), io.kind()) {
-                (Some((kind, message)), _) => (kind, message, false),
+                (Some((broke, message)), _) => {
+                    let kind = match broke {
+                        tls::SessionBreak::ClientCertRequired => FailureKind::ClientCertRequired,
+                        tls::SessionBreak::Alert => FailureKind::TlsAlert,
+                        tls::SessionBreak::Error => FailureKind::TlsError,
+                        tls::SessionBreak::Closed => FailureKind::Closed,
+                    };
+                    (kind, message, false)
+                }
                 (None, std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe) => (
                     FailureKind::Closed,
                     format!("the connection was reset ({io})"),

@@ -21,7 +21,6 @@
 use rustls::{AlertDescription, CertificateError, InvalidMessage, PeerIncompatible};
 
 use super::{HandshakeError, HandshakeFailure, TrustFailure};
-use crate::model::FailureKind;
 
 /// The largest handshake message rustls accepts (`MAX_HANDSHAKE_SIZE` in its deframer): the
 /// 16-bit bound it puts on the 24-bit length field of RFC 8446 §4. Named in the finding, so
@@ -334,26 +333,40 @@ fn client_cert_reason(tls: Option<&rustls::Error>, names: &[String]) -> String {
     )
 }
 
+/// What ended a TLS session after the handshake (the probe turns it into its failure kind;
+/// the TLS layer knows nothing of the probe's model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionBreak {
+    /// The server demands a client certificate (`certificate_required`).
+    ClientCertRequired,
+    /// Any other alert.
+    Alert,
+    /// A record that fails its checks, or another TLS error.
+    Error,
+    /// The connection ended without close_notify.
+    Closed,
+}
+
 /// An error on the TLS session after the handshake (the SMTP reader or writer failed):
 /// its kind and words. `None` for a plain socket error, which the caller words itself.
-pub fn session_error(io: &std::io::Error) -> Option<(FailureKind, String)> {
+pub fn session_error(io: &std::io::Error) -> Option<(SessionBreak, String)> {
     let tls = io
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
     match tls {
         Some(rustls::Error::AlertReceived(AlertDescription::CertificateRequired)) => Some((
-            FailureKind::ClientCertRequired,
+            SessionBreak::ClientCertRequired,
             format!(
                 "the server ended the TLS session with the alert {} when this client first read from it: it demands a client certificate (a TLS 1.3 server says so only after the handshake, RFC 8446 §4.4.2.4), and this tool cannot present one yet (a future --client-cert option)",
                 alert_name(AlertDescription::CertificateRequired)
             ),
         )),
         Some(e @ rustls::Error::AlertReceived(_)) => Some((
-            FailureKind::TlsAlert,
+            SessionBreak::Alert,
             format!("after the handshake, {}", describe_tls_error(e)),
         )),
         Some(e) => Some((
-            FailureKind::TlsError,
+            SessionBreak::Error,
             format!("after the handshake, {}", describe_tls_error(e)),
         )),
         // rustls's own words for an end of stream before close_notify.
@@ -361,12 +374,12 @@ pub fn session_error(io: &std::io::Error) -> Option<(FailureKind, String)> {
             && io.to_string().contains("close_notify") =>
         {
             Some((
-            FailureKind::Closed,
+            SessionBreak::Closed,
             "the server closed the connection without ending TLS first (no close_notify alert, RFC 8446 §6.1): the session was cut, by the server or by a box in the path".to_string(),
             ))
         }
         None if io.kind() == std::io::ErrorKind::InvalidData => Some((
-            FailureKind::TlsError,
+            SessionBreak::Error,
             format!("the TLS session broke: {}", crate::smtp::escape(io.to_string().as_bytes())),
         )),
         None => None,

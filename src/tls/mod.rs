@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-pub use errors::{describe_cert_error, session_error};
+pub use errors::{SessionBreak, describe_cert_error, session_error};
 use roots::{LazyRoots, Roots};
 
 /// The trust store: the system's roots plus `--ca-file`, read on a thread of their own and

@@ -180,33 +180,13 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
         return found;
     }
     match (f.phase, f.kind) {
-        (phase, FailureKind::Timeout) if f.overall_deadline => ctx.finding(
-            Code::ProbeDeadlineExceeded,
-            match ctx.obs.waits.never_started {
-                Some(_) => "the run's deadline came before the probe's turn: never connected to"
-                    .to_string(),
-                None => format!("the run's deadline ended the probe during {}", phase.name()),
-            },
-            evidence,
-            generic::deadline_exceeded(),
-        ),
-        (Phase::TlsSession, kind) => ctx.finding(
-            Code::SmtpTlsSessionFailed,
-            format!(
-                "TLS was established, then the SMTP session over it failed: {}",
-                f.message
-            ),
-            evidence,
-            // The TLS layer broke (an alert, a corrupt record, a cut without close_notify),
-            // or the server demands a client certificate: not an EHLO the server got wrong.
-            match kind {
-                FailureKind::ClientCertRequired => fixes::trust::client_cert_required(),
-                FailureKind::TlsAlert | FailureKind::TlsError | FailureKind::Closed => {
-                    fixes::trust::session_broke()
-                }
-                _ => generic::tls_session_failed(),
-            },
-        ),
+        (_, FailureKind::Timeout) if f.overall_deadline => deadline_exceeded(ctx, f, evidence),
+        // Over TLS (after STARTTLS, or from the first byte on an implicit-TLS port, where the
+        // greeting is read over TLS too): the session broke, whatever the step.
+        (Phase::TlsSession, _)
+        | (_, FailureKind::TlsAlert | FailureKind::TlsError | FailureKind::ClientCertRequired) => {
+            tls_session_failed(ctx, f, evidence)
+        }
         (Phase::Connect, kind) => connect_failure(ctx, kind, evidence),
         (Phase::Banner, FailureKind::Timeout) => ctx.finding(
             Code::BannerTimeout,
@@ -251,6 +231,44 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
             generic::probe_failed(),
         ),
     }
+}
+
+/// The run's deadline ended the probe, or came before its turn.
+fn deadline_exceeded(ctx: &Ctx<'_>, f: &PhaseFailure, evidence: Vec<String>) -> Finding {
+    let summary = match ctx.obs.waits.never_started {
+        Some(_) => "the run's deadline came before the probe's turn: never connected to".into(),
+        None => format!(
+            "the run's deadline ended the probe during {}",
+            f.phase.name()
+        ),
+    };
+    ctx.finding(
+        Code::ProbeDeadlineExceeded,
+        summary,
+        evidence,
+        generic::deadline_exceeded(),
+    )
+}
+
+/// TLS was up, then the session over it failed: the TLS layer broke (an alert, a corrupt
+/// record, a cut without close_notify), the server demands a client certificate, or the
+/// server refused what came over TLS.
+fn tls_session_failed(ctx: &Ctx<'_>, f: &PhaseFailure, evidence: Vec<String>) -> Finding {
+    let fix = match f.kind {
+        FailureKind::ClientCertRequired => fixes::trust::client_cert_required(),
+        FailureKind::TlsAlert | FailureKind::TlsError => fixes::trust::session_broke(),
+        FailureKind::Closed if f.phase == Phase::TlsSession => fixes::trust::session_broke(),
+        _ => generic::tls_session_failed(),
+    };
+    ctx.finding(
+        Code::SmtpTlsSessionFailed,
+        format!(
+            "TLS was established, then the SMTP session over it failed: {}",
+            f.message
+        ),
+        evidence,
+        fix,
+    )
 }
 
 /// No TCP connection: refused (nothing listens), timed out (dropped), or no route.
