@@ -15,8 +15,10 @@ use futures_util::FutureExt;
 use time::OffsetDateTime;
 use tokio::io::{AsyncRead, ReadBuf};
 
-use crate::smtp::reply::{MAX_LINE, MAX_LINES, Reply, ReplyError, ReplyLine, read_reply};
+use crate::smtp::reply::{Reply, ReplyError, ReplyLine, read_reply};
 use crate::smtp::{Capabilities, Direction, Transcript, is_invisible};
+
+pub use crate::smtp::reply::{MAX_LINE, MAX_LINES};
 
 /// The clock every target runs at: a fixed instant keeps a crash reproducible.
 fn now() -> OffsetDateTime {
@@ -53,6 +55,19 @@ fn assert_serialized_clean(what: &str, value: &impl serde::Serialize) {
     assert_json_clean(what, &v, false);
 }
 
+/// Escaping: whatever the bytes, the text holds no control or invisible character, and
+/// printable ASCII other than `\\` passes unchanged.
+pub fn escape(data: &[u8]) {
+    let text = crate::smtp::escape(data);
+    assert_clean("escaped bytes", &text, false);
+    if data
+        .iter()
+        .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
+    {
+        assert_eq!(text.as_bytes(), data);
+    }
+}
+
 /// A peer that hands over its bytes `chunk` at a time (0: all at once), as a network does,
 /// and counts what the reader took.
 struct Peer<'a> {
@@ -68,7 +83,11 @@ impl AsyncRead for Peer<'_> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         let rest = &self.data[self.taken..];
-        let limit = if self.chunk == 0 { rest.len() } else { self.chunk };
+        let limit = if self.chunk == 0 {
+            rest.len()
+        } else {
+            self.chunk
+        };
         let n = rest.len().min(limit).min(buf.remaining());
         buf.put_slice(&rest[..n]);
         self.taken += n;
@@ -169,7 +188,11 @@ fn error_name(e: &ReplyError) -> &'static str {
 
 fn check_reply(reply: &Reply) {
     assert!(!reply.lines.is_empty(), "a reply without lines");
-    assert!(reply.lines.len() <= MAX_LINES, "{} lines", reply.lines.len());
+    assert!(
+        reply.lines.len() <= MAX_LINES,
+        "{} lines",
+        reply.lines.len()
+    );
     assert!(longest(&reply.lines) <= MAX_LINE, "a line over MAX_LINE");
     assert!((100..600).contains(&reply.code), "code {}", reply.code);
     for line in reply.display_lines() {
@@ -185,7 +208,11 @@ pub fn reply(data: &[u8]) {
         return;
     };
     let run = read_replies(stream, usize::from(chunk));
-    assert!(run.longest_entry <= MAX_LINE, "held {} bytes", run.longest_entry);
+    assert!(
+        run.longest_entry <= MAX_LINE,
+        "held {} bytes",
+        run.longest_entry
+    );
     assert!(run.taken <= run.end_of_last_reply + MAX_LINE + READER_CAPACITY);
 }
 
@@ -225,7 +252,11 @@ pub fn certificate(der: &[u8]) {
     for n in info.names() {
         assert_clean("a certificate name", &n, false);
     }
-    let _ = (info.allows_server_auth(), info.weak_key(), info.weak_signature());
+    let _ = (
+        info.allows_server_auth(),
+        info.weak_key(),
+        info.weak_signature(),
+    );
     let _ = crate::cert::date(info.not_after_at);
     let _ = crate::cert::date(info.not_before_at);
     for name in ["mail.example.com", "192.0.2.1", "example.com."] {
@@ -275,7 +306,9 @@ pub fn explain(data: &[u8]) {
     for m in &e.matches {
         assert_clean("a match", &m.matched, false);
         assert_clean("a meaning", &m.meaning, false);
-        m.causes.iter().for_each(|c| assert_clean("a cause", c, false));
+        m.causes
+            .iter()
+            .for_each(|c| assert_clean("a cause", c, false));
     }
     let opts = RenderOptions {
         color: false,
@@ -304,11 +337,7 @@ pub fn exchange(data: &[u8]) {
     for note in &config.notes {
         assert_clean("a parse note", &note.message, false);
     }
-    assert_clean(
-        "the inventory",
-        &crate::exchange::inventory(&config),
-        true,
-    );
+    assert_clean("the inventory", &crate::exchange::inventory(&config), true);
 }
 
 /// The `--targets-file` parser: every target it hands out and every error it names is clean.

@@ -40,15 +40,24 @@ fn every_corpus_input_passes_its_target() {
     let root = corpus_root();
     let mut dirs: Vec<String> = std::fs::read_dir(&root)
         .expect("fuzz/corpus exists")
-        .map(|e| e.expect("a directory entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     dirs.sort();
     let known: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
-    assert_eq!(dirs, {
-        let mut k = known.clone();
-        k.sort_unstable();
-        k
-    }, "each corpus directory is a target of fuzz/Cargo.toml, and each target has a corpus");
+    assert_eq!(
+        dirs,
+        {
+            let mut k = known.clone();
+            k.sort_unstable();
+            k
+        },
+        "each corpus directory is a target of fuzz/Cargo.toml, and each target has a corpus"
+    );
     for (name, entry) in TARGETS {
         let started = Instant::now();
         let inputs = files(&root.join(name));
@@ -57,7 +66,11 @@ fn every_corpus_input_passes_its_target() {
             let data = std::fs::read(path).expect("a corpus file reads");
             // A panic names the file, so it can be run again with `cargo fuzz run <target> <file>`.
             let outcome = std::panic::catch_unwind(|| entry(&data));
-            assert!(outcome.is_ok(), "{} fails its target {name}", path.display());
+            assert!(
+                outcome.is_ok(),
+                "{} fails its target {name}",
+                path.display()
+            );
         }
         eprintln!("{name}: {} inputs in {:?}", inputs.len(), started.elapsed());
     }
@@ -77,8 +90,10 @@ fn seed_certificates() {
     let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).expect("a P-384 key");
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "Fuzz Root CA");
-    ca.distinguished_name.push(DnType::OrganizationName, "Fuzz, \"Quoted\" Org");
+    ca.distinguished_name
+        .push(DnType::CommonName, "Fuzz Root CA");
+    ca.distinguished_name
+        .push(DnType::OrganizationName, "Fuzz, \"Quoted\" Org");
     ca.distinguished_name.push(DnType::CountryName, "US");
     let ca_cert = ca.self_signed(&ca_key).expect("the CA signs itself");
     write("ca", ca_cert.der());
@@ -87,18 +102,26 @@ fn seed_certificates() {
     let leaf = |names: Vec<String>, alg| {
         let key = KeyPair::generate_for(alg).expect("a key");
         let mut p = CertificateParams::new(names).expect("leaf params");
-        p.distinguished_name.push(DnType::CommonName, "mail.example.com");
+        p.distinguished_name
+            .push(DnType::CommonName, "mail.example.com");
         p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         p.signed_by(&key, &issuer).expect("the CA signs the leaf")
     };
     let healthy = leaf(vec!["mail.example.com".into()], &PKCS_ECDSA_P256_SHA256);
     write("leaf", healthy.der());
-    write("leaf-ed25519", leaf(vec!["*.example.com".into()], &PKCS_ED25519).der());
+    write(
+        "leaf-ed25519",
+        leaf(vec!["*.example.com".into()], &PKCS_ED25519).der(),
+    );
     let many = (0..100).map(|i| format!("mx{i}.example.com")).collect();
     write("leaf-100-san", leaf(many, &PKCS_ECDSA_P256_SHA256).der());
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("a key");
     let mut odd = CertificateParams::new(vec!["xn--bcher-kva.example".into(), "192.0.2.1".into()])
         .expect("params");
-    odd.distinguished_name.push(DnType::CommonName, "evil\u{202e}moc.example\u{1b}[31m");
-    write("self-signed-odd-names", odd.self_signed(&key).expect("self-signed").der());
+    odd.distinguished_name
+        .push(DnType::CommonName, "evil\u{202e}moc.example\u{1b}[31m");
+    write(
+        "self-signed-odd-names",
+        odd.self_signed(&key).expect("self-signed").der(),
+    );
 }
