@@ -125,3 +125,43 @@ fn seed_certificates() {
         odd.self_signed(&key).expect("self-signed").der(),
     );
 }
+
+mod common;
+
+/// Found by the `target` fuzzer (`fuzz/corpus/target/seed-fullwidth-ip`): fullwidth digits
+/// and dots, as an East Asian keyboard types them, are the address they spell (UTS #46 maps
+/// them to ASCII, as a browser does), probed at once, never a name sent to DNS for MX records.
+#[test]
+fn a_fullwidth_address_is_probed_as_that_address() {
+    use starttls_check::scripted::Scenario;
+    let s = common::serve(Scenario::postfix(
+        common::HOST,
+        &common::pki().healthy(common::HOST, 90),
+    ));
+    let target = format!("１２７．０．０．１:{}", s.addr.port());
+    let ca = common::pki().root_file.to_string_lossy().into_owned();
+    let args = [
+        &target,
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--format",
+        "json",
+    ];
+    let r = common::run(&args);
+    let j = r.json();
+    assert_eq!(
+        j["target"],
+        format!("127.0.0.1:{}", s.addr.port()),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(j["endpoints"][0]["address"], "127.0.0.1", "{}", r.stdout);
+    assert_eq!(
+        j["endpoints"][0]["mx"],
+        serde_json::Value::Null,
+        "no MX lookup"
+    );
+    assert_eq!(j["verdict"], "pass", "{}", r.stdout);
+    assert_eq!(j["endpoints"][0]["starttls_offered"], true, "{}", r.stdout);
+}
