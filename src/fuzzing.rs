@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::smtp::reply::{Reply, ReplyError, ReplyLine, read_reply};
-use crate::smtp::{Capabilities, Direction, Transcript, is_invisible};
+use crate::smtp::{Capabilities, Direction, Transcript};
+use crate::text::is_hidden;
 
 pub use crate::smtp::reply::{MAX_LINE, MAX_LINES};
 
@@ -25,12 +26,13 @@ fn now() -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Panics when `s` holds a character that could act on a terminal or make text read
-/// differently from what it is. `newlines` allows `\n` (multi-line human output).
+/// Panics when `s` holds a character never written raw ([`crate::text::is_hidden`]: one
+/// that could act on a terminal or make text read differently from what it is). `newlines`
+/// allows `\n` (multi-line human output).
 fn assert_clean(what: &str, s: &str, newlines: bool) {
     if let Some(c) = s
         .chars()
-        .find(|&c| (c.is_control() && !(newlines && c == '\n')) || is_invisible(c))
+        .find(|&c| is_hidden(c) && !(newlines && c == '\n'))
     {
         panic!("{what} holds the raw character {c:?}: {s:?}");
     }
