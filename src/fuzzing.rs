@@ -324,9 +324,14 @@ pub fn explain(data: &[u8]) {
     assert_clean("explain's text", &human, true);
 }
 
-/// `exchange-config` over arbitrary pasted output: the parser, then the rules.
+/// `exchange-config` over arbitrary pasted output: the parser, the rules, and the report the
+/// command writes (JSON and plain human text). The parser's notes and the findings hold the
+/// paste as it was; the report makes it visible once (`report::exchange::build`), so that is
+/// where the output is checked.
 pub fn exchange(data: &[u8]) {
     use crate::exchange::{Limits, MAX_INPUT, ParseOptions, RawInput};
+    use crate::report::exchange::{build, render};
+    use crate::report::{Format, RenderOptions};
     let inputs = [RawInput {
         name: "-".to_string(),
         bytes: data[..data.len().min(MAX_INPUT)].to_vec(),
@@ -335,11 +340,20 @@ pub fn exchange(data: &[u8]) {
     let config = crate::exchange::parse::parse(&inputs, &ParseOptions::default());
     let findings = crate::exchange::findings(&config, None, now(), Limits::default());
     assert!(!findings.is_empty(), "the rules always say something");
-    assert_serialized_clean("an exchange-config finding", &findings);
-    for note in &config.notes {
-        assert_clean("a parse note", &note.message, false);
-    }
-    assert_clean("the inventory", &crate::exchange::inventory(&config), true);
+    let report = build(&config, findings, None, None, now());
+    let opts = RenderOptions {
+        color: false,
+        verbose: false,
+        tool_line: false,
+    };
+    let json = render(&report, Format::Json, opts);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("the report's JSON parses");
+    assert_json_clean("exchange-config's JSON", &v, false);
+    assert_clean(
+        "exchange-config's text",
+        &render(&report, Format::Human, opts),
+        true,
+    );
 }
 
 /// The `--targets-file` parser: every target it hands out and every error it names is clean.
