@@ -170,6 +170,8 @@ impl FromStr for Target {
             .get(..7)
             .filter(|p| p.eq_ignore_ascii_case("mailto:"))
             .and_then(|_| s.get(7..))
+            // `mailto:25` is the host `mailto` on port 25, as a report writes that target.
+            .filter(|rest| rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()))
         {
             s = rest;
         }
