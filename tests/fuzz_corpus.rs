@@ -55,6 +55,10 @@ fn every_corpus_has_its_target() {
 
 /// Runs every input of `name`'s corpus through its entry; a panic names the file, so it can
 /// be run again with `cargo fuzz run <target> <file>`.
+#[expect(
+    clippy::print_stderr,
+    reason = "the replay time per target, shown with --nocapture"
+)]
 fn replay(name: &str) {
     let (_, entry) = TARGETS
         .iter()
