@@ -17,6 +17,8 @@ pub mod cli;
 pub mod commands;
 pub mod dns;
 pub mod exit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod scripted;
 
 pub(crate) mod batch;

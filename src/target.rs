@@ -134,6 +134,16 @@ pub fn normalize_name(s: &str) -> Option<String> {
 }
 
 fn parse_host(s: &str, original: &str) -> Result<Host, TargetError> {
+    // An internationalised name (bücher.example) is looked up as its A-label (xn--...). It is
+    // converted first: one that maps to an address (fullwidth `１９２．０．２．１`) is that
+    // address, as a browser takes it, never a name sent to DNS.
+    let ascii;
+    let s = if s.is_ascii() {
+        s
+    } else {
+        ascii = idna::domain_to_ascii(s).map_err(|_| TargetError::BadHost(original.to_string()))?;
+        ascii.as_str()
+    };
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Host::Ip(ip));
     }
@@ -142,14 +152,6 @@ fn parse_host(s: &str, original: &str) -> Result<Host, TargetError> {
     if s.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit())) {
         return Err(TargetError::BadHost(original.to_string()));
     }
-    // An internationalised name (bücher.example) is looked up as its A-label (xn--...).
-    let ascii;
-    let s = if s.is_ascii() {
-        s
-    } else {
-        ascii = idna::domain_to_ascii(s).map_err(|_| TargetError::BadHost(original.to_string()))?;
-        ascii.as_str()
-    };
     normalize_name(s)
         .map(Host::Name)
         .ok_or_else(|| TargetError::BadHost(original.to_string()))
@@ -168,6 +170,8 @@ impl FromStr for Target {
             .get(..7)
             .filter(|p| p.eq_ignore_ascii_case("mailto:"))
             .and_then(|_| s.get(7..))
+            // `mailto:25` is the host `mailto` on port 25, as a report writes that target.
+            .filter(|rest| rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()))
         {
             s = rest;
         }
