@@ -22,6 +22,7 @@ mod hostile {
     use std::io::{Read, Write};
     use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
     use std::sync::Arc;
+    use std::time::Duration;
 
     /// One record of an answer section.
     pub struct Answer {
@@ -45,6 +46,8 @@ mod hostile {
         Silent,
         /// An answer with the right ID to a question about this other name.
         OtherQuestion(&'static str),
+        /// This reply, sent after a pause (other queries are answered meanwhile).
+        Delayed(std::time::Duration, Box<Reply>),
     }
 
     /// The question of a query: its raw labels and type.
@@ -158,13 +161,23 @@ mod hostile {
         m
     }
 
-    fn respond(script: &Script, q: &[u8], tcp: bool) -> Option<Vec<u8>> {
+    /// The answer to `q` and how long to wait before sending it.
+    fn respond(script: &Script, q: &[u8], tcp: bool) -> Option<(Duration, Vec<u8>)> {
         let (question, end) = parse(q)?;
-        let id = [q[0], q[1]];
         let mut reply = script(&question);
+        let mut pause = Duration::ZERO;
+        if let Reply::Delayed(d, then) = reply {
+            pause = d;
+            reply = *then;
+        }
         if tcp && let Reply::Truncated(then) = reply {
             reply = *then;
         }
+        build_reply(reply, q, end).map(|r| (pause, r))
+    }
+
+    fn build_reply(reply: Reply, q: &[u8], end: usize) -> Option<Vec<u8>> {
+        let id = [q[0], q[1]];
         match reply {
             Reply::Records(rcode, answers) => Some(build(q, end, id, false, rcode, &answers)),
             Reply::WrongId => Some(build(q, end, [id[0] ^ 0x5a, id[1] ^ 0xa5], false, 3, &[])),
@@ -176,6 +189,7 @@ mod hostile {
                 fake.extend_from_slice(&q[end - 4..end]);
                 Some(build(&fake, fake.len(), id, false, 0, &[]))
             }
+            Reply::Delayed(_, then) => build_reply(*then, q, end),
         }
     }
 
@@ -194,8 +208,18 @@ mod hostile {
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok((n, from)) = udp.recv_from(&mut buf) {
-                if let Some(r) = respond(&s, &buf[..n], false) {
-                    let _ = udp.send_to(&r, from);
+                match respond(&s, &buf[..n], false) {
+                    Some((pause, r)) if pause.is_zero() => {
+                        let _ = udp.send_to(&r, from);
+                    }
+                    Some((pause, r)) => {
+                        let udp = udp.try_clone().unwrap();
+                        std::thread::spawn(move || {
+                            std::thread::sleep(pause);
+                            let _ = udp.send_to(&r, from);
+                        });
+                    }
+                    None => {}
                 }
             }
         });
@@ -215,7 +239,8 @@ mod hostile {
                             return;
                         }
                         match respond(&s, &q, true) {
-                            Some(r) => {
+                            Some((pause, r)) => {
+                                std::thread::sleep(pause);
                                 let mut framed = (r.len() as u16).to_be_bytes().to_vec();
                                 framed.extend(r);
                                 let _ = conn.write_all(&framed);
@@ -685,5 +710,66 @@ fn an_answer_to_another_question_is_named() {
             "could not look up the MX records of example.test: the DNS server at {dns} answered a different question \
              (for bank.example) than the one asked, an answer every resolver must discard, and sent no valid answer within 2s"
         )
+    );
+}
+
+/// `reply` after `secs` seconds.
+fn slow(secs: f64, reply: Reply) -> Reply {
+    Reply::Delayed(Duration::from_secs_f64(secs), Box::new(reply))
+}
+
+/// A server that answers every query, but each after 1.6 s, with `--timeout 3`: slower than
+/// half the timeout, well within it.
+#[test]
+fn a_server_answering_within_the_timeout_is_heard_however_slow() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => slow(
+            1.6,
+            Reply::Records(
+                0,
+                vec![hostile::mx(
+                    "example.test",
+                    10,
+                    &hostile::labels("mail.example.test"),
+                )],
+            ),
+        ),
+        _ => slow(1.6, Reply::Records(3, vec![])),
+    });
+    let (r, took) = check(dns, "example.test", "3", "30");
+    // Before: the resolver gave up on each try at 1.5 s and asked again, dropping the answer
+    // to the first try: "the DNS server at … did not answer within 3s", which was false.
+    assert_eq!(r.codes(), ["dns-mx-no-address"], "{}", r.stdout);
+    let f = r.finding("dns-mx-no-address");
+    assert_eq!(
+        f["summary"],
+        "MX host mail.example.test of example.test has no address: senders cannot deliver through it"
+    );
+    assert!(
+        text(&f, "evidence").contains("mail.example.test does not exist in DNS (NXDOMAIN)"),
+        "{f}"
+    );
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+/// The MX lookup finds none at once; the host's own address lookup answers "no data" after
+/// 0.8 s; CNAME queries are never answered. With `--timeout 2`, the host lookup, its alias
+/// chase and its foreign-answer check together cost one timeout.
+#[test]
+fn an_address_lookup_with_its_alias_chase_costs_one_timeout() {
+    let dns = hostile::start(|q| match q.qtype {
+        15 => Reply::Records(0, vec![]),
+        5 => Reply::Silent,
+        _ => slow(0.8, Reply::Records(0, vec![])),
+    });
+    let (r, took) = check(dns, "example.test", "2", "30");
+    // Before: 0.8 s, then a whole timeout more for the chase, then 0.8 s more for the
+    // foreign-answer check (3.6 s; with the MX lookup's check, up to 5 timeouts per domain).
+    assert!(took < Duration::from_millis(2900), "took {took:?}");
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.codes().contains(&"dns-no-address".to_string()),
+        "{}",
+        r.stdout
     );
 }
