@@ -773,3 +773,63 @@ fn an_address_lookup_with_its_alias_chase_costs_one_timeout() {
         r.stdout
     );
 }
+
+/// MX → mx.example.test, a CNAME to target.example.test, which has an A record only; run
+/// with -6.
+#[test]
+fn under_a_family_flag_an_alias_to_a_host_of_the_other_family_is_a_family_gap() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => Reply::Records(
+            0,
+            vec![hostile::mx(
+                "example.test",
+                10,
+                &hostile::labels("mx.example.test"),
+            )],
+        ),
+        ("mx.example.test", 1) => Reply::Records(
+            0,
+            vec![
+                hostile::cname("mx.example.test", "target.example.test"),
+                hostile::Answer {
+                    owner: hostile::labels("target.example.test"),
+                    rtype: 1,
+                    rdata: vec![127, 0, 0, 9],
+                },
+            ],
+        ),
+        ("mx.example.test", _) => Reply::Records(
+            0,
+            vec![hostile::cname("mx.example.test", "target.example.test")],
+        ),
+        ("target.example.test", 1) => Reply::Records(
+            0,
+            vec![hostile::Answer {
+                owner: hostile::labels("target.example.test"),
+                rtype: 1,
+                rdata: vec![127, 0, 0, 9],
+            }],
+        ),
+        _ => Reply::Records(0, vec![]),
+    });
+    let resolver = dns.to_string();
+    let r = run(&[
+        "example.test",
+        "-6",
+        "--resolver",
+        &resolver,
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+    ]);
+    // Before: FAIL dns-mx-no-address "…target.example.test, which has no A/AAAA record",
+    // telling the admin to add an A record that exists.
+    assert_absent(&r, "dns-mx-no-address");
+    let f = r.finding("dns-no-address");
+    assert_eq!(f["severity"], "warn", "{f}");
+    assert_eq!(
+        f["summary"],
+        "mx.example.test has no IPv6 address (AAAA record): IPv6-only senders cannot reach it, and -6 leaves nothing to probe"
+    );
+}
