@@ -833,3 +833,71 @@ fn under_a_family_flag_an_alias_to_a_host_of_the_other_family_is_a_family_gap() 
         "mx.example.test has no IPv6 address (AAAA record): IPv6-only senders cannot reach it, and -6 leaves nothing to probe"
     );
 }
+
+/// MX records naming localhost, and hosts whose only address is 0.0.0.0, 255.255.255.255
+/// or a multicast address.
+#[test]
+fn an_mx_to_localhost_or_to_no_real_address_is_the_zones_mistake_and_not_probed() {
+    let dns = hostile::start(|q| {
+        let a = |ip: [u8; 4]| {
+            Reply::Records(
+                0,
+                vec![hostile::Answer {
+                    owner: q.labels.clone(),
+                    rtype: 1,
+                    rdata: ip.to_vec(),
+                }],
+            )
+        };
+        match (q.name().as_str(), q.qtype) {
+            ("example.test", 15) => Reply::Records(
+                0,
+                [
+                    "localhost",
+                    "zero.example.test",
+                    "bcast.example.test",
+                    "mcast.example.test",
+                ]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| hostile::mx("example.test", 10 * (i as u16 + 1), &hostile::labels(n)))
+                .collect(),
+            ),
+            ("zero.example.test", 1) => a([0, 0, 0, 0]),
+            ("bcast.example.test", 1) => a([255, 255, 255, 255]),
+            ("mcast.example.test", 1) => a([224, 0, 0, 1]),
+            _ => Reply::Records(0, vec![]),
+        }
+    });
+    let (r, _) = check(dns, "example.test", "3", "20");
+    // Before: localhost was resolved on this machine and probed ("Get a certificate that
+    // covers localhost"), 0.0.0.0 connected to this machine, and the others were
+    // "connect-failed: check routing".
+    assert_eq!(r.codes(), ["dns-mx-invalid"; 4], "{}", r.stdout);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let summaries: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| text(f, "summary"))
+        .collect();
+    assert_eq!(summaries.len(), 4, "{summaries:?}");
+    assert!(
+        summaries[0].contains(
+            "names localhost, which cannot be a mail host: localhost names the sender's own machine"
+        ),
+        "{summaries:?}"
+    );
+    for (s, ip) in summaries[1..].iter().zip([
+        "0.0.0.0 (the unspecified",
+        "255.255.255.255 (the broadcast",
+        "224.0.0.1 (a multicast",
+    ]) {
+        assert!(s.contains(ip), "{s}");
+    }
+    assert!(
+        !r.stdout.contains("connect-failed") && !r.stdout.contains("certificate"),
+        "{}",
+        r.stdout
+    );
+}

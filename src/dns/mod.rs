@@ -102,6 +102,15 @@ pub enum DnsError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The name cannot be a mail host anywhere: it is `localhost` (RFC 6761 §6.3), or DNS
+    /// gave only addresses no host has (unspecified, broadcast, multicast). Not probed.
+    #[error("{name} cannot be a mail host: {reason}")]
+    Unusable {
+        /// The name.
+        name: String,
+        /// Why, in words (`its only address, 0.0.0.0, is the unspecified address`).
+        reason: String,
+    },
     /// The name is an alias whose CNAME chain loops, runs too long, or ends at a name without
     /// an address.
     #[error("{name} is an alias: {}", chain_text(chain, end))]
