@@ -901,3 +901,23 @@ fn an_mx_to_localhost_or_to_no_real_address_is_the_zones_mistake_and_not_probed(
         r.stdout
     );
 }
+
+/// A resolver slower than the run's --deadline: the headline names the deadline.
+#[test]
+fn a_lookup_cut_by_the_deadline_blames_the_deadline_not_the_resolver() {
+    let dns = hostile::start(|_| slow(2.5, Reply::Records(3, vec![])));
+    let (r, took) = check(dns, "example.test", "3", "1");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let f = r.finding("dns-lookup-failed");
+    // Before: "could not look up the MX records of example.test: the resolver … failed".
+    assert_eq!(
+        f["summary"],
+        format!(
+            "could not look up the MX records of example.test: the run's --deadline ended before the resolver {dns} answered"
+        )
+    );
+    assert!(
+        text(&f, "fix").contains("--deadline longer than the --timeout"),
+        "{f}"
+    );
+}

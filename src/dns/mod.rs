@@ -305,22 +305,7 @@ impl HickoryResolver {
             let (config, options) =
                 hickory_resolver::system_conf::read_system_conf().map_err(|e| failed(&e))?;
             let description = system_description(&config);
-            // hickory keeps a server as an IpAddr (no IPv6 scope ID) and asks it on its
-            // configured port: watch the same address and port it asks.
-            let watch = config.name_servers().first().map(|n| {
-                let port = n
-                    .connections
-                    .iter()
-                    .find(|c| matches!(c.protocol, ProtocolConfig::Udp))
-                    .map_or(53, |c| c.port);
-                SocketAddr::new(n.ip, port)
-            });
-            let count = config
-                .name_servers()
-                .iter()
-                .map(|n| n.ip)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len();
+            let (watch, count) = system_watch(&config);
             let mut builder =
                 TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
             *builder.options_mut() = options;
@@ -542,6 +527,27 @@ fn describe_servers(what: &str, servers: &[SocketAddr]) -> String {
         })
         .collect();
     format!("{what} {}", list.join(", "))
+}
+
+/// The system server a slow lookup is watched on, and how many distinct servers are asked.
+fn system_watch(config: &ResolverConfig) -> (Option<SocketAddr>, usize) {
+    // hickory keeps a server as an IpAddr (no IPv6 scope ID: it cannot ask a link-local
+    // server either) and asks it on its configured port: watch the address and port it asks.
+    let watch = config.name_servers().first().map(|n| {
+        let port = n
+            .connections
+            .iter()
+            .find(|c| matches!(c.protocol, ProtocolConfig::Udp))
+            .map_or(53, |c| c.port);
+        SocketAddr::new(n.ip, port)
+    });
+    let count = config
+        .name_servers()
+        .iter()
+        .map(|n| n.ip)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    (watch, count)
 }
 
 fn system_description(config: &ResolverConfig) -> String {

@@ -129,3 +129,11 @@ pub fn unusable_host(name: &str, record: &str) -> Fix {
         ))
     }
 }
+
+/// The run's `--deadline` ended before the lookup of `name` was answered.
+pub fn deadline_cut(name: &str) -> Fix {
+    fix("dns::deadline_cut", &[name]).say(format!(
+        "Nothing is known about {name} yet: the run's --deadline ended the lookup, which may still have been answered within its \
+         --timeout. Run again with a --deadline longer than the --timeout (each lookup may take one --timeout)."
+    ))
+}

@@ -54,6 +54,12 @@ fn lookup_failed(
             ),
             dns_fixes::malformed(name),
         ),
+        DnsError::Failed { reason, .. } if reason == crate::dns::route::DEADLINE_REASON => (
+            format!(
+                "could not look up {what} {name}: the run's --deadline ended before {resolver} answered"
+            ),
+            dns_fixes::deadline_cut(name),
+        ),
         _ => (
             format!("could not look up {what} {name}: {resolver} failed"),
             generic::lookup_failed(name),
