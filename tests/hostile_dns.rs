@@ -22,6 +22,7 @@ mod hostile {
     use std::io::{Read, Write};
     use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
     use std::sync::Arc;
+    use std::time::Duration;
 
     /// One record of an answer section.
     pub struct Answer {
@@ -45,6 +46,8 @@ mod hostile {
         Silent,
         /// An answer with the right ID to a question about this other name.
         OtherQuestion(&'static str),
+        /// This reply, sent after a pause (other queries are answered meanwhile).
+        Delayed(std::time::Duration, Box<Reply>),
     }
 
     /// The question of a query: its raw labels and type.
@@ -158,13 +161,23 @@ mod hostile {
         m
     }
 
-    fn respond(script: &Script, q: &[u8], tcp: bool) -> Option<Vec<u8>> {
+    /// The answer to `q` and how long to wait before sending it.
+    fn respond(script: &Script, q: &[u8], tcp: bool) -> Option<(Duration, Vec<u8>)> {
         let (question, end) = parse(q)?;
-        let id = [q[0], q[1]];
         let mut reply = script(&question);
+        let mut pause = Duration::ZERO;
+        if let Reply::Delayed(d, then) = reply {
+            pause = d;
+            reply = *then;
+        }
         if tcp && let Reply::Truncated(then) = reply {
             reply = *then;
         }
+        build_reply(reply, q, end).map(|r| (pause, r))
+    }
+
+    fn build_reply(reply: Reply, q: &[u8], end: usize) -> Option<Vec<u8>> {
+        let id = [q[0], q[1]];
         match reply {
             Reply::Records(rcode, answers) => Some(build(q, end, id, false, rcode, &answers)),
             Reply::WrongId => Some(build(q, end, [id[0] ^ 0x5a, id[1] ^ 0xa5], false, 3, &[])),
@@ -176,6 +189,7 @@ mod hostile {
                 fake.extend_from_slice(&q[end - 4..end]);
                 Some(build(&fake, fake.len(), id, false, 0, &[]))
             }
+            Reply::Delayed(_, then) => build_reply(*then, q, end),
         }
     }
 
@@ -194,8 +208,18 @@ mod hostile {
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok((n, from)) = udp.recv_from(&mut buf) {
-                if let Some(r) = respond(&s, &buf[..n], false) {
-                    let _ = udp.send_to(&r, from);
+                match respond(&s, &buf[..n], false) {
+                    Some((pause, r)) if pause.is_zero() => {
+                        let _ = udp.send_to(&r, from);
+                    }
+                    Some((pause, r)) => {
+                        let udp = udp.try_clone().unwrap();
+                        std::thread::spawn(move || {
+                            std::thread::sleep(pause);
+                            let _ = udp.send_to(&r, from);
+                        });
+                    }
+                    None => {}
                 }
             }
         });
@@ -215,7 +239,8 @@ mod hostile {
                             return;
                         }
                         match respond(&s, &q, true) {
-                            Some(r) => {
+                            Some((pause, r)) => {
+                                std::thread::sleep(pause);
                                 let mut framed = (r.len() as u16).to_be_bytes().to_vec();
                                 framed.extend(r);
                                 let _ = conn.write_all(&framed);
@@ -685,5 +710,214 @@ fn an_answer_to_another_question_is_named() {
             "could not look up the MX records of example.test: the DNS server at {dns} answered a different question \
              (for bank.example) than the one asked, an answer every resolver must discard, and sent no valid answer within 2s"
         )
+    );
+}
+
+/// `reply` after `secs` seconds.
+fn slow(secs: f64, reply: Reply) -> Reply {
+    Reply::Delayed(Duration::from_secs_f64(secs), Box::new(reply))
+}
+
+/// A server that answers every query, but each after 1.6 s, with `--timeout 3`: slower than
+/// half the timeout, well within it.
+#[test]
+fn a_server_answering_within_the_timeout_is_heard_however_slow() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => slow(
+            1.6,
+            Reply::Records(
+                0,
+                vec![hostile::mx(
+                    "example.test",
+                    10,
+                    &hostile::labels("mail.example.test"),
+                )],
+            ),
+        ),
+        _ => slow(1.6, Reply::Records(3, vec![])),
+    });
+    let (r, took) = check(dns, "example.test", "3", "30");
+    // Before: the resolver gave up on each try at 1.5 s and asked again, dropping the answer
+    // to the first try: "the DNS server at … did not answer within 3s", which was false.
+    assert_eq!(r.codes(), ["dns-mx-no-address"], "{}", r.stdout);
+    let f = r.finding("dns-mx-no-address");
+    assert_eq!(
+        f["summary"],
+        "MX host mail.example.test of example.test has no address: senders cannot deliver through it"
+    );
+    assert!(
+        text(&f, "evidence").contains("mail.example.test does not exist in DNS (NXDOMAIN)"),
+        "{f}"
+    );
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+/// The MX lookup finds none at once; the host's own address lookup answers "no data" after
+/// 0.8 s; CNAME queries are never answered. With `--timeout 2`, the host lookup, its alias
+/// chase and its foreign-answer check together cost one timeout.
+#[test]
+fn an_address_lookup_with_its_alias_chase_costs_one_timeout() {
+    let dns = hostile::start(|q| match q.qtype {
+        15 => Reply::Records(0, vec![]),
+        5 => Reply::Silent,
+        _ => slow(0.8, Reply::Records(0, vec![])),
+    });
+    let (r, took) = check(dns, "example.test", "2", "30");
+    // Before: 0.8 s, then a whole timeout more for the chase, then 0.8 s more for the
+    // foreign-answer check (3.6 s; with the MX lookup's check, up to 5 timeouts per domain).
+    assert!(took < Duration::from_millis(2900), "took {took:?}");
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.codes().contains(&"dns-no-address".to_string()),
+        "{}",
+        r.stdout
+    );
+}
+
+/// MX → mx.example.test, a CNAME to target.example.test, which has an A record only; run
+/// with -6.
+#[test]
+fn under_a_family_flag_an_alias_to_a_host_of_the_other_family_is_a_family_gap() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => Reply::Records(
+            0,
+            vec![hostile::mx(
+                "example.test",
+                10,
+                &hostile::labels("mx.example.test"),
+            )],
+        ),
+        ("mx.example.test", 1) => Reply::Records(
+            0,
+            vec![
+                hostile::cname("mx.example.test", "target.example.test"),
+                hostile::Answer {
+                    owner: hostile::labels("target.example.test"),
+                    rtype: 1,
+                    rdata: vec![127, 0, 0, 9],
+                },
+            ],
+        ),
+        ("mx.example.test", _) => Reply::Records(
+            0,
+            vec![hostile::cname("mx.example.test", "target.example.test")],
+        ),
+        ("target.example.test", 1) => Reply::Records(
+            0,
+            vec![hostile::Answer {
+                owner: hostile::labels("target.example.test"),
+                rtype: 1,
+                rdata: vec![127, 0, 0, 9],
+            }],
+        ),
+        _ => Reply::Records(0, vec![]),
+    });
+    let resolver = dns.to_string();
+    let r = run(&[
+        "example.test",
+        "-6",
+        "--resolver",
+        &resolver,
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+    ]);
+    // Before: FAIL dns-mx-no-address "…target.example.test, which has no A/AAAA record",
+    // telling the admin to add an A record that exists.
+    assert_absent(&r, "dns-mx-no-address");
+    let f = r.finding("dns-no-address");
+    assert_eq!(f["severity"], "warn", "{f}");
+    assert_eq!(
+        f["summary"],
+        "mx.example.test has no IPv6 address (AAAA record): IPv6-only senders cannot reach it, and -6 leaves nothing to probe"
+    );
+}
+
+/// MX records naming localhost, and hosts whose only address is 0.0.0.0, 255.255.255.255
+/// or a multicast address.
+#[test]
+fn an_mx_to_localhost_or_to_no_real_address_is_the_zones_mistake_and_not_probed() {
+    let dns = hostile::start(|q| {
+        let a = |ip: [u8; 4]| {
+            Reply::Records(
+                0,
+                vec![hostile::Answer {
+                    owner: q.labels.clone(),
+                    rtype: 1,
+                    rdata: ip.to_vec(),
+                }],
+            )
+        };
+        match (q.name().as_str(), q.qtype) {
+            ("example.test", 15) => Reply::Records(
+                0,
+                [
+                    "localhost",
+                    "zero.example.test",
+                    "bcast.example.test",
+                    "mcast.example.test",
+                ]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| hostile::mx("example.test", 10 * (i as u16 + 1), &hostile::labels(n)))
+                .collect(),
+            ),
+            ("zero.example.test", 1) => a([0, 0, 0, 0]),
+            ("bcast.example.test", 1) => a([255, 255, 255, 255]),
+            ("mcast.example.test", 1) => a([224, 0, 0, 1]),
+            _ => Reply::Records(0, vec![]),
+        }
+    });
+    let (r, _) = check(dns, "example.test", "3", "20");
+    // Before: localhost was resolved on this machine and probed ("Get a certificate that
+    // covers localhost"), 0.0.0.0 connected to this machine, and the others were
+    // "connect-failed: check routing".
+    assert_eq!(r.codes(), ["dns-mx-invalid"; 4], "{}", r.stdout);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let summaries: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| text(f, "summary"))
+        .collect();
+    assert_eq!(summaries.len(), 4, "{summaries:?}");
+    assert!(
+        summaries[0].contains(
+            "names localhost, which cannot be a mail host: localhost names the sender's own machine"
+        ),
+        "{summaries:?}"
+    );
+    for (s, ip) in summaries[1..].iter().zip([
+        "0.0.0.0 (the unspecified",
+        "255.255.255.255 (the broadcast",
+        "224.0.0.1 (a multicast",
+    ]) {
+        assert!(s.contains(ip), "{s}");
+    }
+    assert!(
+        !r.stdout.contains("connect-failed") && !r.stdout.contains("certificate"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// A resolver slower than the run's --deadline: the headline names the deadline.
+#[test]
+fn a_lookup_cut_by_the_deadline_blames_the_deadline_not_the_resolver() {
+    let dns = hostile::start(|_| slow(2.5, Reply::Records(3, vec![])));
+    let (r, took) = check(dns, "example.test", "3", "1");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    let f = r.finding("dns-lookup-failed");
+    // Before: "could not look up the MX records of example.test: the resolver … failed".
+    assert_eq!(
+        f["summary"],
+        format!(
+            "could not look up the MX records of example.test: the run's --deadline ended before the resolver {dns} answered"
+        )
+    );
+    assert!(
+        text(&f, "fix").contains("--deadline longer than the --timeout"),
+        "{f}"
     );
 }

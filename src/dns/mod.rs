@@ -14,10 +14,12 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
-    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
-    ResolverOpts,
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ProtocolConfig, ResolveHosts,
+    ResolverConfig, ResolverOpts,
 };
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -98,6 +100,15 @@ pub enum DnsError {
         /// The name as received, escaped (`mx\x07.example`).
         name: String,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// The name cannot be a mail host anywhere: it is `localhost` (RFC 6761 §6.3), or DNS
+    /// gave only addresses no host has (unspecified, broadcast, multicast). Not probed.
+    #[error("{name} cannot be a mail host: {reason}")]
+    Unusable {
+        /// The name.
+        name: String,
+        /// Why, in words (`its only address, 0.0.0.0, is the unspecified address`).
         reason: String,
     },
     /// The name is an alias whose CNAME chain loops, runs too long, or ends at a name without
@@ -262,11 +273,16 @@ pub struct HickoryResolver {
     timeout: Duration,
     /// The server a slow lookup is watched on (see [`wire`]): the first one asked.
     watch: Option<SocketAddr>,
+    /// How many servers are asked, so a finding about the watched one says it was the first.
+    servers: usize,
+    /// The address family asked for.
+    family: route::Family,
 }
 
 impl HickoryResolver {
-    /// Builds the resolver; each lookup costs at most `timeout` in all (two tries of half of
-    /// it; a slow lookup is watched, see [`wire`]). With `servers`, only those are asked (UDP,
+    /// Builds the resolver; each lookup costs at most `timeout` in all (one try with the whole
+    /// of it, the alias chase and the foreign-answer check included; a slow lookup is
+    /// watched, see [`wire`]). With `servers`, only those are asked (UDP,
     /// then TCP for truncated answers); otherwise the system's.
     pub fn new(timeout: Duration, servers: &[SocketAddr]) -> Result<Self, DnsError> {
         Self::with_family(timeout, servers, route::Family::Any)
@@ -283,20 +299,17 @@ impl HickoryResolver {
             name: "(resolver configuration)".into(),
             reason: e.to_string(),
         };
-        let (mut builder, description, watch) = if servers.is_empty() {
+        let (mut builder, description, watch, count) = if servers.is_empty() {
             // Read the system's configuration once: for the resolver, and to name its servers
             // in findings.
             let (config, options) =
                 hickory_resolver::system_conf::read_system_conf().map_err(|e| failed(&e))?;
             let description = system_description(&config);
-            let watch = config
-                .name_servers()
-                .first()
-                .map(|n| SocketAddr::new(n.ip, 53));
+            let (watch, count) = system_watch(&config);
             let mut builder =
                 TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
             *builder.options_mut() = options;
-            (builder, description, watch)
+            (builder, description, watch, count)
         } else {
             let name_servers = servers
                 .iter()
@@ -313,7 +326,8 @@ impl HickoryResolver {
                 TokioRuntimeProvider::default(),
             );
             let watch = servers.first().copied();
-            (builder, describe_servers("the resolver", servers), watch)
+            let description = describe_servers("the resolver", servers);
+            (builder, description, watch, servers.len())
         };
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.ip_strategy = match family {
@@ -321,9 +335,12 @@ impl HickoryResolver {
             route::Family::V4 => LookupIpStrategy::Ipv4Only,
             route::Family::V6 => LookupIpStrategy::Ipv6Only,
         };
-        // One lookup costs one --timeout in all (see `guarded`): two tries of half of it, so a
-        // lost UDP datagram is retried without the retries multiplying the wait.
-        opts.timeout = timeout / 2;
+        // One try with the whole --timeout: hickory retries a timed-out query on a new socket
+        // and drops the first one, so with two tries of half of it a server answering every
+        // query in 0.6 T was never heard and was reported as "did not answer within T". A
+        // lost datagram is not retried within the budget; the watcher (see `guarded`) still
+        // says whether the server answered a query of its own.
+        opts.timeout = timeout;
         opts.attempts = 1;
         opts.preserve_intermediates = true;
         if !servers.is_empty() {
@@ -336,24 +353,28 @@ impl HickoryResolver {
             description,
             timeout,
             watch,
+            servers: count,
+            family,
         })
     }
 
-    /// Runs one hickory lookup within one timeout. When it has no answer at half the
-    /// timeout, a query of our own watches what the server does (see [`wire`]), so a lookup
-    /// that ends without an answer says what the server did instead.
+    /// Runs one hickory lookup until `end` (the end of the whole lookup's budget). When it
+    /// has no answer halfway, a query of our own watches what the server does (see
+    /// [`wire`]), so a lookup that ends without an answer says what the server did instead.
     async fn guarded<T>(
         &self,
         name: &str,
         qtype: RecordType,
         lookup: impl Future<Output = Result<T, NetError>>,
+        end: Instant,
     ) -> Result<T, DnsError> {
-        let start = tokio::time::Instant::now();
-        let end = start + self.timeout;
+        let start = Instant::now();
+        // What the messages say was waited: the time this lookup really had.
+        let waited = end.saturating_duration_since(start);
         let lookup = tokio::time::timeout_at(end, lookup);
         let watch = async {
             let server = self.watch?;
-            tokio::time::sleep_until(start + self.timeout / 2).await;
+            tokio::time::sleep_until(start + waited / 2).await;
             let qname = fqdn(name);
             Some((
                 server,
@@ -382,27 +403,39 @@ impl HickoryResolver {
             // Nothing listens there: the resolver itself is down or unreachable from here.
             Some((server, seen @ wire::Seen::Unreachable(_))) => DnsError::Failed {
                 name: name.into(),
-                reason: format!("the DNS server at {server} {}", seen.describe(self.timeout)),
+                reason: format!("{} {}", self.server_text(server), seen.describe(waited)),
             },
             Some((server, seen)) => DnsError::NoAnswer {
                 name: name.into(),
-                seen: format!("the DNS server at {server} {}", seen.describe(self.timeout)),
+                seen: format!("{} {}", self.server_text(server), seen.describe(waited)),
             },
             None => DnsError::NoAnswer {
                 name: name.into(),
-                seen: format!("no answer within {}", crate::text::seconds(self.timeout)),
+                seen: format!("no answer within {}", crate::text::seconds(waited)),
             },
         })
     }
 
+    /// "the DNS server at ADDR", or "(the first of N servers asked)" when several were.
+    fn server_text(&self, server: SocketAddr) -> String {
+        match self.servers {
+            0 | 1 => format!("the DNS server at {server}"),
+            n => format!("the DNS server at {server} (the first of the {n} servers asked)"),
+        }
+    }
+
     /// When a lookup came back empty: whether the server's answer actually held records, all
     /// for other names (a broken server or a proxy answering from the wrong cache). `None`
-    /// when the answer is really empty or cannot be read again.
-    async fn foreign_answer(&self, name: &str, qtype: RecordType) -> Option<DnsError> {
+    /// when the answer is really empty or cannot be read again before `end`.
+    async fn foreign_answer(
+        &self,
+        name: &str,
+        qtype: RecordType,
+        end: Instant,
+    ) -> Option<DnsError> {
         /// Records quoted in the finding; the rest are counted.
         const QUOTED: usize = 5;
         let server = self.watch?;
-        let end = tokio::time::Instant::now() + self.timeout;
         let records = wire::answer_records(server, &fqdn(name), u16::from(qtype), end).await?;
         let own = normalize(name);
         if records.is_empty() || records.iter().any(|(owner, _)| *owner == own) {
@@ -422,18 +455,28 @@ impl HickoryResolver {
         })
     }
 
-    /// [`HickoryResolver::alias_chain`] within one timeout for the whole chain: a server
-    /// slow at every link must not multiply the wait by the chain's length.
-    async fn chase(&self, name: &str, last: &DnsError) -> Option<DnsError> {
-        tokio::time::timeout(self.timeout, self.alias_chain(name, last))
+    /// [`HickoryResolver::alias_chain`] until `end`, the end of the lookup that asked for
+    /// it: a server slow at every link must not multiply the wait by the chain's length, nor
+    /// add a timeout of its own to the lookup's.
+    async fn chase(&self, name: &str, last: &DnsError, end: Instant) -> Option<DnsError> {
+        let found = tokio::time::timeout_at(end, self.alias_chain(name, last, end))
             .await
             .ok()
-            .flatten()
+            .flatten();
+        // Under -4/-6 a chain whose end has no address of that family says nothing more than
+        // "no address of that family": an alias verdict would claim it has none at all.
+        match found {
+            Some(DnsError::Alias {
+                end: AliasEnd::NoAddress,
+                ..
+            }) if self.family != route::Family::Any => None,
+            other => other,
+        }
     }
 
     /// Why `name` has no address when it is an alias: its CNAME chain, followed one link at
     /// a time, up to [`MAX_CNAME_CHAIN`] links. `None` when `name` is not an alias.
-    async fn alias_chain(&self, name: &str, last: &DnsError) -> Option<DnsError> {
+    async fn alias_chain(&self, name: &str, last: &DnsError, end: Instant) -> Option<DnsError> {
         let mut chain = vec![normalize(name)];
         let end = loop {
             if chain.len() > MAX_CNAME_CHAIN {
@@ -442,7 +485,7 @@ impl HickoryResolver {
             let current = chain.last()?.clone();
             let qname = fqdn(&current);
             let q = self.inner.lookup(qname.as_str(), RecordType::CNAME);
-            let next = match self.guarded(&current, RecordType::CNAME, q).await {
+            let next = match self.guarded(&current, RecordType::CNAME, q, end).await {
                 Ok(l) => l.answers().iter().find_map(|r| match &r.data {
                     RData::CNAME(t) if name_text(&r.name) == current => Some(name_text(&t.0)),
                     _ => None,
@@ -486,6 +529,27 @@ fn describe_servers(what: &str, servers: &[SocketAddr]) -> String {
     format!("{what} {}", list.join(", "))
 }
 
+/// The system server a slow lookup is watched on, and how many distinct servers are asked.
+fn system_watch(config: &ResolverConfig) -> (Option<SocketAddr>, usize) {
+    // hickory keeps a server as an IpAddr (no IPv6 scope ID: it cannot ask a link-local
+    // server either) and asks it on its configured port: watch the address and port it asks.
+    let watch = config.name_servers().first().map(|n| {
+        let port = n
+            .connections
+            .iter()
+            .find(|c| matches!(c.protocol, ProtocolConfig::Udp))
+            .map_or(53, |c| c.port);
+        SocketAddr::new(n.ip, port)
+    });
+    let count = config
+        .name_servers()
+        .iter()
+        .map(|n| n.ip)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    (watch, count)
+}
+
 fn system_description(config: &ResolverConfig) -> String {
     let ips: Vec<String> = config
         .name_servers()
@@ -506,7 +570,9 @@ impl Resolver for HickoryResolver {
     async fn lookup_mx(&self, name: &str) -> Result<Vec<Mx>, DnsError> {
         let qname = fqdn(name);
         let q = self.inner.mx_lookup(qname.as_str());
-        match self.guarded(name, RecordType::MX, q).await {
+        // One budget for the lookup and the foreign-answer check after it.
+        let end = Instant::now() + self.timeout;
+        match self.guarded(name, RecordType::MX, q, end).await {
             Ok(lookup) => Ok(lookup
                 .answers()
                 .iter()
@@ -519,7 +585,7 @@ impl Resolver for HickoryResolver {
                 })
                 .collect()),
             Err(DnsError::NoAddress { .. }) => {
-                match self.foreign_answer(name, RecordType::MX).await {
+                match self.foreign_answer(name, RecordType::MX, end).await {
                     Some(e) => Err(e),
                     None => Ok(Vec::new()),
                 }
@@ -531,7 +597,9 @@ impl Resolver for HickoryResolver {
     async fn lookup_host(&self, name: &str) -> Result<HostAnswer, DnsError> {
         let qname = fqdn(name);
         let q = self.inner.lookup_ip(qname.as_str());
-        match self.guarded(name, RecordType::A, q).await {
+        // One budget for the lookup, the alias chase and the foreign-answer check.
+        let end = Instant::now() + self.timeout;
+        match self.guarded(name, RecordType::A, q, end).await {
             Ok(l) => {
                 let addrs: Vec<IpAddr> = l.iter().collect();
                 if addrs.is_empty() {
@@ -558,11 +626,15 @@ impl Resolver for HickoryResolver {
                 }
                 Ok(HostAnswer { addrs, alias_of })
             }
-            Err(e @ DnsError::NxDomain { .. }) => Err(self.chase(name, &e).await.unwrap_or(e)),
-            Err(e @ DnsError::NoAddress { .. }) => match self.chase(name, &e).await {
-                Some(alias) => Err(alias),
-                None => Err(self.foreign_answer(name, RecordType::A).await.unwrap_or(e)),
-            },
+            Err(e @ DnsError::NxDomain { .. }) => Err(self.chase(name, &e, end).await.unwrap_or(e)),
+            Err(e @ DnsError::NoAddress { .. }) => {
+                // Both within what is left of the budget, side by side.
+                let (alias, foreign) = tokio::join!(
+                    self.chase(name, &e, end),
+                    self.foreign_answer(name, RecordType::A, end)
+                );
+                Err(alias.or(foreign).unwrap_or(e))
+            }
             Err(e) => Err(e),
         }
     }
@@ -574,7 +646,8 @@ impl Resolver for HickoryResolver {
     async fn lookup_a(&self, name: &str) -> Result<Vec<Ipv4Addr>, DnsError> {
         let qname = fqdn(name);
         let q = self.inner.ipv4_lookup(qname.as_str());
-        match self.guarded(name, RecordType::A, q).await {
+        let end = Instant::now() + self.timeout;
+        match self.guarded(name, RecordType::A, q, end).await {
             Ok(lookup) => Ok(lookup
                 .answers()
                 .iter()

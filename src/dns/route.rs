@@ -120,6 +120,10 @@ pub struct RouteSettings {
     pub max_addresses: usize,
 }
 
+/// The reason of a lookup the run's deadline cut: the rules say it in the headline, so the
+/// resolver is not blamed for the run's own limit.
+pub const DEADLINE_REASON: &str = "no answer before the run's --deadline";
+
 /// Runs a lookup, but never past the run's deadline.
 async fn bounded<T>(
     name: &str,
@@ -130,7 +134,7 @@ async fn bounded<T>(
         Ok(r) => r,
         Err(_) => Err(DnsError::Failed {
             name: name.to_string(),
-            reason: "no answer before the run's --deadline".into(),
+            reason: DEADLINE_REASON.into(),
         }),
     }
 }
@@ -150,10 +154,53 @@ async fn host_answer<R: Resolver>(
             true,
         ),
         None => (
-            bounded(name, deadline, resolver.lookup_host(name)).await,
+            bounded(name, deadline, resolver.lookup_host(name))
+                .await
+                .and_then(|a| usable_addresses(name, a)),
             false,
         ),
     }
+}
+
+/// Why no host can be reached at `ip`, or `None` for an address a host can have (loopback
+/// included: a test zone serves its mail hosts on 127.0.0.x).
+fn unusable_address(ip: &IpAddr) -> Option<&'static str> {
+    match ip {
+        _ if ip.is_unspecified() => {
+            Some("the unspecified address: a connection to it reaches the sender itself")
+        }
+        IpAddr::V4(v4) if v4.is_broadcast() => Some("the broadcast address"),
+        _ if ip.is_multicast() => Some("a multicast address"),
+        _ => None,
+    }
+}
+
+/// The answer without the addresses no host has; a name left with none of its own is
+/// [`DnsError::Unusable`]: probing those would connect to this machine or to no one.
+fn usable_addresses(name: &str, mut a: HostAnswer) -> Result<HostAnswer, DnsError> {
+    let bad: Vec<String> = a
+        .addrs
+        .iter()
+        .filter_map(|ip| unusable_address(ip).map(|why| format!("{ip} ({why})")))
+        .collect();
+    a.addrs.retain(|ip| unusable_address(ip).is_none());
+    if a.addrs.is_empty() && !bad.is_empty() {
+        return Err(DnsError::Unusable {
+            name: name.to_string(),
+            reason: format!(
+                "DNS gives it only addresses no host can have: {}",
+                bad.join(", ")
+            ),
+        });
+    }
+    Ok(a)
+}
+
+/// `localhost` and names under it always name the sender's own machine (RFC 6761 §6.3): an
+/// MX naming one is the zone's mistake, and resolvers answer it without asking DNS.
+fn is_localhost(name: &str) -> bool {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    n == "localhost" || n.ends_with(".localhost")
 }
 
 fn mail_host(
@@ -298,6 +345,19 @@ async fn mx_hosts<R: Resolver>(
                 literal_answer(ip),
                 s,
             ),
+            Err(_) if is_localhost(&mx.exchange) => {
+                let answer = Err(DnsError::Unusable {
+                    name: mx.exchange.clone(),
+                    reason: "localhost names the sender's own machine (RFC 6761 §6.3): every sender would deliver to itself".into(),
+                });
+                mail_host(
+                    Host::Name(mx.exchange.clone()),
+                    Some(mx.preference),
+                    false,
+                    (answer, false),
+                    s,
+                )
+            }
             Err(_) if host_name_problem(&mx.exchange).is_some() => {
                 // Not a host name: nothing to look up, and the record itself is the finding.
                 let reason = host_name_problem(&mx.exchange).unwrap_or_default();

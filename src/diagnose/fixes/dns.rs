@@ -111,3 +111,29 @@ pub fn malformed(name: &str) -> Fix {
          Ask another resolver with --resolver IP[:PORT]; if every resolver fails the same way, the zone's own name servers send it."
     ))
 }
+
+/// `name` is `localhost` or has only addresses no host can have; `record` is the MX record
+/// naming it (empty when none does).
+pub fn unusable_host(name: &str, record: &str) -> Fix {
+    let f = fix("dns::unusable_host", &[name, record]);
+    if record.is_empty() {
+        f.say(format!(
+            "Publish the real address of {name}: an A or AAAA record of 0.0.0.0, ::, 255.255.255.255 or a multicast address leads \
+             nowhere (a sender connecting to 0.0.0.0 reaches itself). Check with `dig A {name}` and `dig AAAA {name}`."
+        ))
+    } else {
+        f.say(format!(
+            "Correct `{record}`: it must name the domain's real mail host, with real A/AAAA records. An MX naming localhost, or a host \
+             whose only addresses are 0.0.0.0, ::, 255.255.255.255 or multicast, makes every sender deliver to itself or to no one \
+             (RFC 6761 §6.3). Check with `dig MX <domain>` and `dig A <mail host>`."
+        ))
+    }
+}
+
+/// The run's `--deadline` ended before the lookup of `name` was answered.
+pub fn deadline_cut(name: &str) -> Fix {
+    fix("dns::deadline_cut", &[name]).say(format!(
+        "Nothing is known about {name} yet: the run's --deadline ended the lookup, which may still have been answered within its \
+         --timeout. Run again with a --deadline longer than the --timeout (each lookup may take one --timeout)."
+    ))
+}

@@ -54,6 +54,12 @@ fn lookup_failed(
             ),
             dns_fixes::malformed(name),
         ),
+        DnsError::Failed { reason, .. } if reason == crate::dns::route::DEADLINE_REASON => (
+            format!(
+                "could not look up {what} {name}: the run's --deadline ended before {resolver} answered"
+            ),
+            dns_fixes::deadline_cut(name),
+        ),
         _ => (
             format!("could not look up {what} {name}: {resolver} failed"),
             generic::lookup_failed(name),
@@ -396,6 +402,43 @@ fn invalid_mx_name(h: &HostContext<'_>, reason: &str) -> Finding {
     )
 }
 
+/// The host is `localhost` or has only addresses no host can have: not probed, and for an
+/// MX the record is the zone's mistake. Fail when no other MX is usable.
+fn unusable_host(h: &HostContext<'_>, reason: &str) -> Finding {
+    let (domain, name) = (&h.route.name, &h.name);
+    let severity = if others_usable(h) {
+        Severity::Warn
+    } else {
+        Severity::Fail
+    };
+    let is_mx = h.route.lookup == Lookup::Mx;
+    let (code, summary) = if is_mx {
+        (
+            Code::DnsMxInvalid,
+            format!(
+                "the MX record of {domain} names {name}, which cannot be a mail host: {reason}; senders cannot deliver through it"
+            ),
+        )
+    } else {
+        (
+            Code::DnsNoAddress,
+            format!("{name} cannot be reached: {reason}"),
+        )
+    };
+    let mut evidence = Vec::new();
+    if is_mx {
+        evidence.push(format!("{} (as received from {})", h.record, h.resolver));
+    }
+    evidence.push("not probed: a connection would reach this machine or no host at all".into());
+    h.finding(
+        code,
+        severity,
+        summary,
+        evidence,
+        dns_fixes::unusable_host(name, &h.record),
+    )
+}
+
 /// The host is an alias whose CNAME chain loops, runs too long or ends without an address:
 /// name the chain, not a missing A record of the first name.
 fn alias(h: &HostContext<'_>, chain: &[String], end: crate::dns::AliasEnd) -> Finding {
@@ -479,6 +522,7 @@ fn no_answer(h: &HostContext<'_>, e: &DnsError) -> Finding {
             lookup_failed("the address of", name, h.here.clone(), e, h.resolver)
         }
         DnsError::InvalidName { reason, .. } => invalid_mx_name(h, reason),
+        DnsError::Unusable { reason, .. } => unusable_host(h, reason),
         DnsError::Alias { chain, end, .. } => alias(h, chain, *end),
         _ => {
             let (code, summary, fix) = match (
