@@ -112,6 +112,17 @@ mod hostile {
         }
     }
 
+    /// A TXT record of one string.
+    pub fn txt(owner: &str, text: &str) -> Answer {
+        let mut rdata = vec![text.len() as u8];
+        rdata.extend_from_slice(text.as_bytes());
+        Answer {
+            owner: labels(owner),
+            rtype: 16,
+            rdata,
+        }
+    }
+
     pub fn cname(owner: &str, target: &str) -> Answer {
         Answer {
             owner: labels(owner),
@@ -920,4 +931,25 @@ fn a_lookup_cut_by_the_deadline_blames_the_deadline_not_the_resolver() {
         text(&f, "fix").contains("--deadline longer than the --timeout"),
         "{f}"
     );
+}
+
+/// An MX query answered with the domain's own TXT record and nothing else: a broken answer
+/// that says nothing about the MX records, not "the domain has no MX" (which fell back to
+/// the domain's own address and blamed the zone with dns-no-address).
+#[test]
+fn an_mx_query_answered_with_records_of_another_type_is_a_broken_answer_not_no_mx() {
+    let dns = hostile::start(|q| match (q.name().as_str(), q.qtype) {
+        ("example.test", 15) => Reply::Records(0, vec![hostile::txt("example.test", "hello")]),
+        _ => Reply::Records(3, vec![]),
+    });
+    let (r, _) = check(dns, "example.test", "3", "20");
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let f = r.finding("dns-lookup-failed");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("records of other types only (example.test. TXT)"),
+        "{summary}"
+    );
+    common::assert_absent(&r, "dns-no-address");
+    common::assert_absent(&r, "dns-no-mx");
 }

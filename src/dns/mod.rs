@@ -234,9 +234,37 @@ fn rcode_text(code: ResponseCode) -> String {
         ResponseCode::Refused => "REFUSED (it will not answer this query for us)",
         ResponseCode::FormErr => "FORMERR (it could not read the query)",
         ResponseCode::NotImp => "NOTIMP (it does not implement the query)",
-        _ => return format!("the error code {code}"),
+        ResponseCode::YXDomain => {
+            "YXDOMAIN (a name that should not exist does: not an answer to a lookup)"
+        }
+        ResponseCode::NotAuth => "NOTAUTH (it is not authoritative for the zone)",
+        _ => return format!("the error code {}", u16::from(code)),
     };
     meaning.to_string()
+}
+
+/// The DNS library's words for an answer it could not read, said plainly where they are
+/// known (its own phrasing names its parser's internals), and escaped.
+fn proto_words(text: &str) -> String {
+    const KNOWN: &[(&str, &str)] = &[
+        (
+            "label points to data not prior to",
+            "a compression pointer points forward or at itself (RFC 1035 §4.1.4 allows only earlier data): a corrupt answer",
+        ),
+        (
+            "incorrect rdata length",
+            "a record's data length does not match its contents: a corrupt or truncated answer",
+        ),
+        (
+            "unexpected end of input",
+            "the answer ends in the middle of a record",
+        ),
+    ];
+    let words = KNOWN
+        .iter()
+        .find(|(lib, _)| text.contains(lib))
+        .map(|(_, plain)| format!("{plain} (the library said: {text})"));
+    crate::smtp::escape(words.as_deref().unwrap_or(text).as_bytes())
 }
 
 fn classify(name: &str, e: &NetError) -> DnsError {
@@ -254,11 +282,12 @@ fn classify(name: &str, e: &NetError) -> DnsError {
         },
         NetError::Proto(p) => DnsError::Malformed {
             name: name.into(),
-            reason: crate::smtp::escape(p.to_string().as_bytes()),
+            reason: proto_words(&p.to_string()),
         },
+        // The library's words may quote what the server sent: escaped like the rest.
         _ => DnsError::Failed {
             name: name.into(),
-            reason: e.to_string(),
+            reason: crate::smtp::escape(e.to_string().as_bytes()),
         },
     }
 }
@@ -438,6 +467,25 @@ impl HickoryResolver {
         let server = self.watch?;
         let records = wire::answer_records(server, &fqdn(name), u16::from(qtype), end).await?;
         let own = normalize(name);
+        let asked = qtype.to_string();
+        // An answer of the name's own records, none of the type asked (TXT to an MX query):
+        // a resolver finds nothing in it, yet it says nothing about the name's MX records.
+        let wrong_type: Vec<String> = records
+            .iter()
+            .filter(|(owner, t)| *owner == own && *t != asked && t != "CNAME")
+            .take(QUOTED)
+            .map(|(owner, t)| format!("{owner}. {t}"))
+            .collect();
+        let answered = |t: &str| t == asked || t == "CNAME";
+        if !wrong_type.is_empty() && !records.iter().any(|(o, t)| *o == own && answered(t)) {
+            return Some(DnsError::Malformed {
+                name: name.into(),
+                reason: format!(
+                    "the answer to the {asked} query holds records of other types only ({}), which no resolver takes for an answer (RFC 1035 §4.1.1)",
+                    wrong_type.join(", ")
+                ),
+            });
+        }
         if records.is_empty() || records.iter().any(|(owner, _)| *owner == own) {
             return None;
         }
@@ -778,6 +826,17 @@ impl Resolver for StaticResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The library's phrasing of a corrupt answer is said in words, and codes it has no
+    /// sentence for are written as the number, never as a variant name.
+    #[test]
+    fn corrupt_answers_and_odd_codes_are_said_in_words() {
+        let w = proto_words("label points to data not prior to idx: 36 ptr: 36");
+        assert!(w.starts_with("a compression pointer points forward"), "{w}");
+        assert_eq!(proto_words("odd\x1b"), "odd\\x1b");
+        assert!(rcode_text(ResponseCode::YXDomain).starts_with("YXDOMAIN"));
+        assert_eq!(rcode_text(ResponseCode::BADCOOKIE), "the error code 23");
+    }
 
     #[test]
     fn the_system_resolver_is_named_without_a_unix_path() {

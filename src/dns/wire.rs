@@ -192,8 +192,12 @@ async fn over_tcp(server: SocketAddr, q: &[u8], end: Instant) -> Tcp {
     };
     let mut framed = (q.len() as u16).to_be_bytes().to_vec();
     framed.extend_from_slice(q);
-    if let Err(e) = stream.write_all(&framed).await {
-        return Tcp::NoConnection(e.to_string());
+    // A peer that accepts and never reads could hold a large write; this one is small, but
+    // no await of the watcher goes without the lookup's end time.
+    match timeout_at(end, stream.write_all(&framed)).await {
+        Err(_) => return Tcp::Silent,
+        Ok(Err(e)) => return Tcp::NoConnection(e.to_string()),
+        Ok(Ok(())) => {}
     }
     let mut len = [0u8; 2];
     match timeout_at(end, stream.read_exact(&mut len)).await {
@@ -244,12 +248,11 @@ pub fn name_text(labels: &[Vec<u8>]) -> String {
 }
 
 fn type_name(t: u16) -> String {
-    match t {
-        1 => "A".into(),
-        5 => "CNAME".into(),
-        15 => "MX".into(),
-        28 => "AAAA".into(),
-        t => format!("TYPE{t}"),
+    // The mnemonic of RFC 1035 and its successors (TXT, SOA, NS…), as dig writes it; an
+    // unknown type as RFC 3597 writes it (TYPE65280).
+    match hickory_resolver::proto::rr::RecordType::from(t) {
+        hickory_resolver::proto::rr::RecordType::Unknown(n) => format!("TYPE{n}"),
+        known => known.to_string(),
     }
 }
 
