@@ -220,7 +220,8 @@ pub(crate) fn not_tls(reason: String, heard: &Heard) -> String {
         .take_while(|&b| b != b'\n')
         .take(80)
         .collect();
-    format!("{reason}; it began \"{}\"", crate::smtp::escape(&first))
+    let first = first.strip_suffix(b"\r").unwrap_or(&first);
+    format!("{reason}; it began \"{}\"", crate::smtp::escape(first))
 }
 
 #[cfg(test)]
