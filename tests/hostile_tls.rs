@@ -664,3 +664,39 @@ mod hs {
         out
     }
 }
+
+/// Trial: a certificate with 20 hours left said "expires in 0 days".
+#[test]
+fn a_certificate_expiring_within_a_day_says_its_hours() {
+    let mut spec = LeafSpec::valid_for(HOST, pki().now, 1);
+    spec.not_after = OffsetDateTime::now_utc() + time::Duration::hours(20);
+    let server = serve(Scenario::postfix(HOST, &chain(&spec)));
+    let r = probe(&server, &[]);
+    let f = r.finding("cert-expires-soon");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("expires in 19 hours") || summary.contains("expires in 20 hours"),
+        "{summary}"
+    );
+    assert!(!summary.contains("0 days"), "{summary}");
+}
+
+/// Trial: an expired certificate for another name was to be renewed "for wrong.example";
+/// the renewal must cover the host probed.
+#[test]
+fn renewing_an_expired_certificate_for_another_name_names_the_probed_host() {
+    let mut spec = LeafSpec::valid_for("wrong.example", pki().now, 1);
+    spec.not_after = OffsetDateTime::now_utc() - time::Duration::days(3);
+    let server = serve(Scenario::postfix(HOST, &chain(&spec)));
+    let r = probe(&server, &[]);
+    let fix = r.finding("cert-expired")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains(&format!(
+            "Renew the certificate for {HOST} (the one the server sends is for wrong.example)"
+        )),
+        "{fix}"
+    );
+}
