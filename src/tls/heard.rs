@@ -179,6 +179,25 @@ pub(crate) fn closed(heard: &Heard) -> (HandshakeFailure, String) {
     (HandshakeFailure::Closed, reason)
 }
 
+/// Bytes as ASCII: printable characters as they are, `\r` `\n` `\t` `\\` `\"` escaped, and
+/// every other byte as `\xHH`. The handshake is binary: read as UTF-8, random bytes of a
+/// ServerHello would show as letters of other scripts, which are not what was sent.
+fn ascii(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
 /// The bytes received, escaped and capped, as an evidence line.
 pub(crate) fn evidence(heard: &Heard) -> String {
     let shown = &heard.bytes[..heard.bytes.len().min(SHOWN)];
@@ -190,7 +209,7 @@ pub(crate) fn evidence(heard: &Heard) -> String {
     format!(
         "received from the server during the handshake: {} bytes{cut}: \"{}\"",
         heard.total,
-        crate::smtp::escape(shown)
+        ascii(shown)
     )
 }
 
@@ -221,7 +240,7 @@ pub(crate) fn not_tls(reason: String, heard: &Heard) -> String {
         .take(80)
         .collect();
     let first = first.strip_suffix(b"\r").unwrap_or(&first);
-    format!("{reason}; it began \"{}\"", crate::smtp::escape(first))
+    format!("{reason}; it began \"{}\"", ascii(first))
 }
 
 #[cfg(test)]
@@ -267,5 +286,15 @@ mod tests {
         assert_eq!(kind, HandshakeFailure::MessageTooLarge);
         assert!(why.contains("after the ServerHello"), "{why}");
         assert_eq!(too_large(&heard(b"")), None);
+    }
+
+    /// Binary bytes never show as letters: a valid UTF-8 sequence is still two bytes.
+    #[test]
+    fn received_bytes_are_shown_in_ascii() {
+        let line = evidence(&heard(b"\x16\xce\x9c\"\\A\r\n"));
+        assert!(
+            line.ends_with(r#"8 bytes: "\x16\xce\x9c\"\\A\r\n""#),
+            "{line}"
+        );
     }
 }
