@@ -396,3 +396,316 @@ mod raw {
         Ok(())
     }
 }
+
+// --- Round 2 (issue 14): what the server sent during a failed handshake.
+
+/// A finding's evidence lines, as the user reads them (not JSON-escaped).
+fn evidence(f: &serde_json::Value) -> String {
+    f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every CamelCase word of a report's findings (a rustls or webpki variant name), except the
+/// TLS message names the texts quote on purpose. The bytes the server sent are quoted as
+/// they came (random bytes of a ServerHello can spell `KaZ`), so that line is not judged.
+fn camel_case_in(r: &common::Run) -> Vec<String> {
+    const ALLOWED: &[&str] = &[
+        "OpenSSL",
+        "ServerHello",
+        "ClientHello",
+        "CertificateRequest",
+        "ChaCha20",
+        "KiB",
+        "STARTTLS",
+    ];
+    let mut texts = Vec::new();
+    for f in r.json()["findings"].as_array().unwrap() {
+        texts.push(f["summary"].as_str().unwrap_or_default().to_string());
+        texts.push(f["fix"].as_str().unwrap_or_default().to_string());
+        for e in f["evidence"].as_array().unwrap() {
+            let e = e.as_str().unwrap();
+            if !e.starts_with("received from the server during the handshake") {
+                texts.push(e.to_string());
+            }
+        }
+    }
+    texts
+        .iter()
+        .flat_map(|t| {
+            t.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| {
+                    let b = w.as_bytes();
+                    b.first().is_some_and(u8::is_ascii_uppercase)
+                        && b.windows(2)
+                            .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase())
+                })
+                .filter(|w| !ALLOWED.contains(w))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// T-D2: a 4-byte record whose header claims an 8 MB ServerHello is a corrupt peer; the
+/// admin is not told to split a certificate, and no rustls variant name is printed.
+#[test]
+fn a_server_hello_claiming_8_mb_is_corrupt_not_an_oversized_chain() {
+    let addr = hs::serve(hs::Answer::Bytes(vec![
+        0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x7f, 0xff, 0xff,
+    ]));
+    let r = probe_name(HOST, addr, &[]);
+    let f = r.finding("tls-handshake-failed");
+    let t = text(&f);
+    assert!(
+        t.contains("ServerHello (type 2)")
+            && t.contains("8388607 bytes")
+            && t.contains("record of 4 bytes"),
+        "{t}"
+    );
+    assert!(
+        evidence(&f).contains(r#"9 bytes: "\x16\x03\x03\x00\x04\x02\x7f\xff\xff""#),
+        "{t}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(!fix.contains("split"), "oversized-chain fix given: {fix}");
+    assert!(camel_case_in(&r).is_empty(), "{:?}\n{t}", camel_case_in(&r));
+}
+
+/// T-D4: a server that answers with a ServerHello and hangs up accepted the hello: the
+/// report says a ServerHello came (version, cipher suite), never that the hello was refused.
+#[test]
+fn a_server_hello_then_a_hang_up_is_named_as_such_not_a_refused_hello() {
+    for (tls13, version) in [(false, "TLS 1.2"), (true, "TLS 1.3")] {
+        let addr = hs::serve(hs::Answer::FirstRecord { tls13 });
+        let r = probe_name(HOST, addr, &[]);
+        let f = r.finding("tls-handshake-failed");
+        let t = text(&f);
+        assert!(
+            t.contains(&format!("answered with a ServerHello ({version}, TLS"))
+                && t.contains("then closed"),
+            "{t}"
+        );
+        assert!(
+            !t.contains("refused this client") && !t.contains("legacy-only"),
+            "{t}"
+        );
+        assert!(
+            t.contains("received from the server during the handshake"),
+            "{t}"
+        );
+        assert!(camel_case_in(&r).is_empty(), "{:?}\n{t}", camel_case_in(&r));
+    }
+}
+
+/// T-D4: an implicit-TLS probe of a port that answers in HTTP shows what it answered.
+#[test]
+fn an_http_answer_to_a_client_hello_is_shown_as_evidence() {
+    let addr = hs::serve_implicit(hs::Answer::Bytes(
+        b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n".to_vec(),
+    ));
+    let r = probe_name(HOST, addr, &["--implicit-tls"]);
+    let f = r.finding("tls-handshake-failed");
+    let t = text(&f);
+    assert!(t.contains("not a TLS record"), "{t}");
+    assert!(
+        evidence(&f).contains(r"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n"),
+        "the bytes received are not shown: {t}"
+    );
+    assert!(camel_case_in(&r).is_empty(), "{:?}\n{t}", camel_case_in(&r));
+}
+
+/// R-8: a TLS 1.2 server that only asks for a client certificate and then refuses with
+/// handshake_failure may refuse for another reason: "probably", the alert kept, and a fix
+/// that does not assume the server demands a certificate.
+#[test]
+fn a_refusal_after_an_optional_certificate_request_is_only_probably_the_certificate() {
+    let addr = hs::serve(hs::Answer::AskThenRefuse);
+    let r = probe_name(HOST, addr, &[]);
+    let f = r.finding("tls-handshake-failed");
+    let t = text(&f);
+    assert!(
+        t.contains("asked for a client certificate")
+            && t.contains("probably")
+            && t.contains("handshake_failure (40)")
+            && t.contains("only asks"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("the server demands a client certificate"),
+        "{t}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("If it already only asks"), "{fix}");
+    assert!(camel_case_in(&r).is_empty(), "{:?}\n{t}", camel_case_in(&r));
+}
+
+/// Servers that answer a ClientHello with scripted bytes: what no TLS library does on its
+/// own. Each reads the ClientHello, answers, and closes.
+mod hs {
+    use std::io::{Read, Write};
+    use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::common::{HOST, pki};
+
+    /// The answer to the ClientHello.
+    #[derive(Debug, Clone)]
+    pub enum Answer {
+        /// These bytes, then close.
+        Bytes(Vec<u8>),
+        /// The first record a rustls server (TLS 1.2 only, or 1.3) answers, then close.
+        FirstRecord { tls13: bool },
+        /// A TLS 1.2 server's flight with an optional CertificateRequest; after the
+        /// client's flight, the fatal alert handshake_failure.
+        AskThenRefuse,
+    }
+
+    /// After a STARTTLS dialogue.
+    pub fn serve(answer: Answer) -> SocketAddr {
+        listen(answer, false)
+    }
+
+    /// On an implicit-TLS port: the ClientHello is the first thing read.
+    pub fn serve_implicit(answer: Answer) -> SocketAddr {
+        listen(answer, true)
+    }
+
+    fn listen(answer: Answer, implicit: bool) -> SocketAddr {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for tcp in listener.incoming().flatten() {
+                let answer = answer.clone();
+                std::thread::spawn(move || {
+                    let _ = session(tcp, &answer, implicit);
+                });
+            }
+        });
+        addr
+    }
+
+    fn line(tcp: &mut TcpStream) -> std::io::Result<()> {
+        let mut b = [0u8; 1];
+        while tcp.read(&mut b)? == 1 && b[0] != b'\n' {}
+        Ok(())
+    }
+
+    /// One TLS record, whole.
+    fn record(tcp: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+        let mut head = [0u8; 5];
+        tcp.read_exact(&mut head)?;
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes([head[3], head[4]]))];
+        tcp.read_exact(&mut body)?;
+        Ok([head.to_vec(), body].concat())
+    }
+
+    fn session(mut tcp: TcpStream, answer: &Answer, implicit: bool) -> std::io::Result<()> {
+        tcp.set_read_timeout(Some(Duration::from_secs(5)))?;
+        if !implicit {
+            tcp.write_all(format!("220 {HOST} ESMTP\r\n").as_bytes())?;
+            line(&mut tcp)?; // EHLO
+            tcp.write_all(format!("250-{HOST}\r\n250 STARTTLS\r\n").as_bytes())?;
+            line(&mut tcp)?; // STARTTLS
+            tcp.write_all(b"220 2.0.0 Ready\r\n")?;
+        }
+        let hello = record(&mut tcp)?;
+        match answer {
+            Answer::Bytes(b) => tcp.write_all(b)?,
+            Answer::FirstRecord { tls13 } => {
+                let out = server_flight(&hello, *tls13, false);
+                let len = usize::from(u16::from_be_bytes([out[3], out[4]]));
+                tcp.write_all(&out[..5 + len])?;
+            }
+            Answer::AskThenRefuse => {
+                tcp.write_all(&server_flight(&hello, false, true))?;
+                let _ = record(&mut tcp)?; // the client's flight begins
+                tcp.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 40])?;
+            }
+        }
+        tcp.flush()?;
+        std::thread::sleep(Duration::from_millis(100));
+        Ok(())
+    }
+
+    /// What a rustls server answers to `hello`: TLS 1.3 or 1.2 only, asking for an optional
+    /// client certificate if `ask`.
+    fn server_flight(hello: &[u8], tls13: bool, ask: bool) -> Vec<u8> {
+        let leaf = pki().healthy(HOST, 90);
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions: &[&'static rustls::SupportedProtocolVersion] = if tls13 {
+            &[&rustls::version::TLS13]
+        } else {
+            &[&rustls::version::TLS12]
+        };
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .unwrap();
+        let builder = if ask {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(pki().root.der()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        let config = builder
+            .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+            .unwrap();
+        let mut conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+        conn.read_tls(&mut &hello[..]).unwrap();
+        conn.process_new_packets().unwrap();
+        let mut out = Vec::new();
+        while conn.wants_write() {
+            conn.write_tls(&mut out).unwrap();
+        }
+        out
+    }
+}
+
+/// Trial: a certificate with 20 hours left said "expires in 0 days".
+#[test]
+fn a_certificate_expiring_within_a_day_says_its_hours() {
+    let mut spec = LeafSpec::valid_for(HOST, pki().now, 1);
+    spec.not_after = OffsetDateTime::now_utc() + time::Duration::hours(20);
+    let server = serve(Scenario::postfix(HOST, &chain(&spec)));
+    let r = probe(&server, &[]);
+    let f = r.finding("cert-expires-soon");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("expires in 19 hours") || summary.contains("expires in 20 hours"),
+        "{summary}"
+    );
+    assert!(!summary.contains("0 days"), "{summary}");
+}
+
+/// Trial: an expired certificate for another name was to be renewed "for wrong.example";
+/// the renewal must cover the host probed.
+#[test]
+fn renewing_an_expired_certificate_for_another_name_names_the_probed_host() {
+    let mut spec = LeafSpec::valid_for("wrong.example", pki().now, 1);
+    spec.not_after = OffsetDateTime::now_utc() - time::Duration::days(3);
+    let server = serve(Scenario::postfix(HOST, &chain(&spec)));
+    let r = probe(&server, &[]);
+    let fix = r.finding("cert-expired")["fix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        fix.contains(&format!(
+            "Renew the certificate for {HOST} (the one the server sends is for wrong.example)"
+        )),
+        "{fix}"
+    );
+}

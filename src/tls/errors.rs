@@ -20,7 +20,8 @@
 
 use rustls::{AlertDescription, CertificateError, InvalidMessage, PeerIncompatible};
 
-use super::{HandshakeError, HandshakeFailure, TrustFailure};
+use super::drive::Heard;
+use super::{HandshakeError, HandshakeFailure, TrustFailure, heard};
 
 /// The largest handshake message rustls accepts (`MAX_HANDSHAKE_SIZE` in its deframer): the
 /// 16-bit bound it puts on the 24-bit length field of RFC 8446 §4. Named in the finding, so
@@ -45,6 +46,32 @@ pub(crate) fn words(camel: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The library's message, for the evidence line: every CamelCase name in it (a rustls or
+/// webpki variant, `received corrupt message of type InvalidContentType`) spelled out in
+/// words, and the whole escaped (a `General` error can quote anything).
+pub fn library_words(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let b = run.as_bytes();
+        let camel = b.first().is_some_and(u8::is_ascii_uppercase)
+            && b.windows(2)
+                .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase());
+        out.push_str(&if camel { words(run) } else { run.clone() });
+        run.clear();
+    };
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    crate::smtp::escape(out.as_bytes())
 }
 
 /// Splits a Rust variant name into its words (`PSKIdentity` → `PSK`, `Identity`); anything
@@ -225,11 +252,13 @@ fn handshake_kind(e: &rustls::Error) -> HandshakeFailure {
 }
 
 /// A failed handshake, classified. `asked_for_client_cert`: the server sent a
-/// CertificateRequest (with the CA names it accepts), so a refusal after it is most likely the
-/// client certificate this tool did not send.
+/// CertificateRequest (with the CA names it accepts), so a refusal after it may be the
+/// client certificate this tool did not send. `heard`: what the server sent, which decides
+/// what a message too large or a hang-up means, and is shown when it is not TLS.
 pub(crate) fn classify(
     e: &std::io::Error,
     asked_for_client_cert: Option<&[String]>,
+    heard: &Heard,
 ) -> HandshakeError {
     let detail = e.to_string();
     let tls = e
@@ -257,11 +286,11 @@ pub(crate) fn classify(
             handshake_kind(t),
             "the server's handshake signature was refused: its key is too weak (RSA under 2048 bits) or does not match the certificate".to_string(),
         ),
+        Some(t) if handshake_kind(t) == HandshakeFailure::MessageTooLarge => {
+            heard::too_large(heard).unwrap_or_else(|| (handshake_kind(t), describe_tls_error(t)))
+        }
         Some(t) => (handshake_kind(t), describe_tls_error(t)),
-        None if closed => (
-            HandshakeFailure::Closed,
-            "the server closed the connection during the handshake (often a legacy-only TLS stack or an inspecting firewall)".to_string(),
-        ),
+        None if closed => heard::closed(heard),
         None => (HandshakeFailure::Other, detail.clone()),
     };
     // rustls reports a refused handshake signature as a misbehaving peer whose message
@@ -274,6 +303,12 @@ pub(crate) fn classify(
         }
         (k, _) => k,
     };
+    let reason = if kind == HandshakeFailure::NotTls {
+        heard::not_tls(reason, heard)
+    } else {
+        reason
+    };
+    let detail = heard::with_evidence(detail, kind, heard);
     HandshakeError {
         kind,
         reason,
@@ -302,13 +337,6 @@ fn refuses_client(e: &rustls::Error) -> bool {
 }
 
 fn client_cert_reason(tls: Option<&rustls::Error>, names: &[String]) -> String {
-    let how = match tls {
-        Some(rustls::Error::AlertReceived(a)) => format!(
-            "then refused the handshake with the alert {}",
-            alert_name(*a)
-        ),
-        _ => "then closed the connection".to_string(),
-    };
     let accepts = if names.is_empty() {
         String::new()
     } else {
@@ -328,9 +356,37 @@ fn client_cert_reason(tls: Option<&rustls::Error>, names: &[String]) -> String {
             shown.join("; ")
         )
     };
+    let alert = match tls {
+        Some(rustls::Error::AlertReceived(a)) => Some(*a),
+        _ => None,
+    };
+    // Only certificate_required says it (RFC 8446 §4.4.2.4). Many servers merely ask
+    // (Postfix smtpd_tls_ask_ccert, Exchange) and go on without one: after their request, a
+    // close or another alert may have any cause, and the admin must not be told to stop
+    // demanding what the server does not demand.
+    if alert == Some(AlertDescription::CertificateRequired) {
+        return format!(
+            "the server demands a client certificate: it asked for one (CertificateRequest){accepts}, this client sent none, and it then refused the handshake with the alert {}. This tool cannot present one yet (a future --client-cert option)",
+            alert_name(AlertDescription::CertificateRequired)
+        );
+    }
+    let how = alert.map_or_else(
+        || "closed the connection".to_string(),
+        |a| format!("refused the handshake with the alert {}", alert_name(a)),
+    );
     format!(
-        "the server demands a client certificate: it asked for one (CertificateRequest){accepts}, this client sent none, and it {how}. This tool cannot present one yet (a future --client-cert option)"
+        "the server asked for a client certificate (CertificateRequest){accepts}, this client sent none, and it then {how}: probably it demands one. A server that only asks for one (Postfix smtpd_tls_ask_ccert = yes, Exchange) goes on without it, so if this one only asks, the cause is elsewhere (its TLS log for this connection says which). This tool cannot present a client certificate yet (a future --client-cert option)"
     )
+}
+
+/// The server said it demands a client certificate (the alert `certificate_required`), not
+/// merely refused or closed after asking for one: only then is the fix certain.
+pub fn client_cert_certain(h: &HandshakeError) -> bool {
+    h.kind == HandshakeFailure::ClientCertRequired
+        && h.detail
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("CertificateRequired"))
 }
 
 /// What ended a TLS session after the handshake (the probe turns it into its failure kind;
@@ -934,9 +990,12 @@ mod tests {
             let texts = [
                 describe_tls_error(&e),
                 describe_cert_error(&e),
-                classify(&io, None).reason,
-                classify(&io, Some(&["CN=Corp CA".into()])).reason,
+                classify(&io, None, &Heard::default()).reason,
+                classify(&io, Some(&["CN=Corp CA".into()]), &Heard::default()).reason,
                 session,
+                // The evidence line "TLS library: …" (issue 14, T-D2).
+                library_words(&classify(&io, None, &Heard::default()).detail),
+                library_words(&e.to_string()),
             ];
             for t in texts {
                 assert!(camel_words(&t).is_empty(), "{e:?} → {t}");
@@ -951,7 +1010,7 @@ mod tests {
     fn only_garbage_is_not_tls() {
         for e in every_error() {
             let io = std::io::Error::new(std::io::ErrorKind::InvalidData, e.clone());
-            let kind = classify(&io, None).kind;
+            let kind = classify(&io, None, &Heard::default()).kind;
             let garbage = matches!(
                 e,
                 E::InvalidMessage(M::InvalidContentType | M::UnknownProtocolVersion)
@@ -967,7 +1026,7 @@ mod tests {
             E::InvalidMessage(M::HandshakePayloadTooLarge),
         );
         assert_eq!(
-            classify(&too_large, None).kind,
+            classify(&too_large, None, &Heard::default()).kind,
             HandshakeFailure::MessageTooLarge
         );
     }

@@ -9,7 +9,9 @@
 //! - RFC 3207 §4.1 (the TLS negotiation after `220`), RFC 7672 §3.2 (server certificate
 //!   checks for SMTP), RFC 8446 / RFC 5246 (TLS 1.3 / 1.2)
 
+mod drive;
 mod errors;
+mod heard;
 pub mod legacy;
 mod path;
 mod roots;
@@ -27,7 +29,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-pub use errors::{SessionBreak, describe_cert_error, session_error};
+pub use errors::{
+    SessionBreak, client_cert_certain, describe_cert_error, library_words, session_error,
+};
 use roots::{LazyRoots, Roots};
 
 /// The trust store: the system's roots plus `--ca-file`, read on a thread of their own and
@@ -625,9 +629,9 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
             return (Err(err), HandshakeRecord::default());
         }
     };
-    let connector = TlsConnector::from(Arc::new(config));
-    let outcome = match tokio::time::timeout(timeout, connector.connect(server_name, stream)).await
-    {
+    let mut heard = drive::Heard::default();
+    let run = connect(Arc::new(config), server_name, stream, &mut heard);
+    let outcome = match tokio::time::timeout(timeout, run).await {
         Ok(Ok(tls)) => {
             let (_, conn) = tls.get_ref();
             // The client offers only what rustls implements (TLS 1.2 and 1.3), so a completed
@@ -651,7 +655,7 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
                 },
             ))
         }
-        Ok(Err(e)) => Err(errors::classify(&e, asked.asked().as_deref())),
+        Ok(Err(e)) => Err(errors::classify(&e, asked.asked().as_deref(), &heard)),
         Err(_) => Err(HandshakeError {
             kind: HandshakeFailure::Timeout,
             reason: format!(
@@ -663,6 +667,22 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let record = record.lock().map(|r| r.clone()).unwrap_or_default();
     (outcome, record)
+}
+
+/// The handshake over `stream`, driven here so the bytes the server sends are kept in
+/// `heard` ([`drive`]); once it completes, tokio-rustls takes the finished connection over.
+async fn connect<S: AsyncRead + AsyncWrite + Unpin>(
+    config: Arc<rustls::ClientConfig>,
+    name: ServerName<'static>,
+    mut stream: S,
+    heard: &mut drive::Heard,
+) -> std::io::Result<TlsStream<S>> {
+    let mut conn = rustls::ClientConnection::new(config.clone(), name.clone())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    drive::handshake(&mut stream, &mut conn, heard).await?;
+    TlsConnector::from(config)
+        .connect_with(name, stream, move |fresh| *fresh = conn)
+        .await
 }
 
 #[cfg(test)]

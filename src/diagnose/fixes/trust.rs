@@ -81,6 +81,16 @@ pub fn client_cert_required() -> Fix {
     )
 }
 
+/// The server asked for a client certificate and then refused or closed the handshake
+/// without saying it demands one (no `certificate_required` alert): probably the
+/// certificate, but a server that only asks has another reason.
+pub fn client_cert_asked() -> Fix {
+    fix("generic::client_cert_asked", &[]).say(
+        "The server asked for a client certificate, and when none came it refused or closed the handshake. If it demands one from every sender (Postfix: smtpd_tls_req_ccert = yes), which public senders cannot meet, make client certificates optional on a port that receives mail from the internet (25): smtpd_tls_req_ccert = no, keeping smtpd_tls_ask_ccert = yes to ask without demanding. \
+         If it already only asks (Postfix smtpd_tls_ask_ccert = yes with smtpd_tls_req_ccert = no, Exchange), the certificate is not the cause: read the server's TLS log for this connection (the alert is in the evidence), and if a TLS-inspecting firewall or load balancer sits in front of it, test from inside to tell which one breaks the handshake.",
+    )
+}
+
 /// The TLS session broke after the handshake: an alert, a corrupt record, a cut connection.
 pub fn session_broke() -> Fix {
     fix("generic::session_broke", &[]).say(

@@ -104,7 +104,7 @@ fn which(i: usize) -> String {
 fn expired(ctx: &Ctx<'_>, i: usize, c: &CertInfo) -> Finding {
     let when = date(c.not_after_at);
     let get = if i == 0 {
-        generic::renew_expired(&c.names_shown(), &when)
+        generic::renew_expired(&renew_for(ctx, c), &when)
     } else {
         generic::replace_expired_intermediate(&c.subject, &when)
     };
@@ -144,7 +144,10 @@ fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     out.push(ctx.finding_with(
         Code::CertExpiresSoon,
         sev,
-        format!("certificate expires in {} ({when})", plural_days(days)),
+        format!(
+            "certificate expires in {} ({when})",
+            time_left(days, leaf.not_after_at - ctx.now)
+        ),
         vec![
             describe(leaf),
             format!("notAfter {}", leaf.not_after),
@@ -647,6 +650,34 @@ fn parent(host: &str) -> Option<&str> {
     host.split_once('.')
         .map(|(_, rest)| rest)
         .filter(|r| r.contains('.'))
+}
+
+/// The names a renewed leaf is for: those of the certificate sent, and the host probed
+/// first when that certificate does not cover it (renewing `wrong.example` would leave the
+/// host senders check uncovered).
+fn renew_for(ctx: &Ctx<'_>, leaf: &CertInfo) -> String {
+    let names = leaf.names_shown();
+    match (&ctx.obs.endpoint.host, ctx.obs.chain.first()) {
+        (Host::Name(host), Some(der)) if name_match(der, leaf, host) == NameMatch::NotCovered => {
+            match safe_name(host) {
+                Some(host) if names.is_empty() => host,
+                Some(host) => format!("{host} (the one the server sends is for {names})"),
+                None => names,
+            }
+        }
+        _ => names,
+    }
+}
+
+/// `30 days`, `1 day`; under a day, in hours (`expires in 0 days` says nothing).
+fn time_left(days: i64, left: time::Duration) -> String {
+    if days > 0 {
+        return plural_days(days);
+    }
+    match left.whole_hours() {
+        h if h >= 2 => format!("{h} hours"),
+        _ => "less than 2 hours".to_string(),
+    }
 }
 
 /// `1 day`, `30 days`.

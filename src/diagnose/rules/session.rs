@@ -359,17 +359,35 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
         .as_ref()
         .map(|h| (h.reason.clone(), h.kind))
         .unwrap_or_else(|| (f.message.clone(), HandshakeFailure::Other));
-    if let Some(h) = &ctx.obs.handshake_error {
-        evidence.push(format!("TLS library: {}", h.detail));
+    // The detail is the library's message, then what the server sent, a line each (tls).
+    // The message is shown in words: a variant name means nothing to an admin.
+    let mut lines = ctx
+        .obs
+        .handshake_error
+        .iter()
+        .flat_map(|h| h.detail.lines());
+    if let Some(library) = lines.next() {
+        evidence.push(format!(
+            "TLS library: {}",
+            crate::tls::library_words(library)
+        ));
     }
+    // Those lines were escaped where they were written (tls::heard).
+    evidence.extend(lines.map(str::to_string));
     let port = ctx.port();
     // Only a signature that does not verify says the key is not the certificate's; a
     // misbehaving peer (an unadvertised scheme) says nothing about the key.
-    let bad_signature = ctx
-        .obs
-        .handshake_error
-        .as_ref()
-        .is_some_and(|h| h.detail.contains("BadSignature"));
+    let bad_signature = ctx.obs.handshake_error.as_ref().is_some_and(|h| {
+        h.detail
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("BadSignature"))
+    });
+    // Asked for a client certificate and then refused, without saying certificate_required:
+    // probably the certificate, but the fix must not assume it.
+    let client_cert_unsure = ctx.obs.handshake_error.as_ref().is_some_and(|h| {
+        h.kind == HandshakeFailure::ClientCertRequired && !crate::tls::client_cert_certain(h)
+    });
     let (reason, fix) = match (kind, ctx.chain.first()) {
         (HandshakeFailure::WeakOrBadKey, Some(leaf)) if leaf.weak_key() => (
             format!(
@@ -392,6 +410,7 @@ fn handshake_failure(ctx: &Ctx<'_>, f: &PhaseFailure, mut evidence: Vec<String>)
                 .to_string(),
             generic::handshake_failed(),
         ),
+        _ if client_cert_unsure => (reason, fixes::trust::client_cert_asked()),
         _ => (reason, fixes::handshake(ctx.kind, port, kind)),
     };
     let (reason, fix) = super::tls_policy::after_second_hello(ctx, reason, fix, &mut evidence);
