@@ -327,7 +327,7 @@ fn plaintext_with_the_220_is_injection() {
 #[test]
 fn two_bytes_of_a_record_header_are_not_called_plaintext() {
     let mut script = up_to_starttls();
-    script.extend([Act::Read, send(&[0x16, 0x03]), Act::Hold(6000)]);
+    script.extend([Act::ReadSome, send(&[0x16, 0x03]), Act::Hold(6000)]);
     let s = raw::serve(script);
     let r = probe(&s);
     assert_absent(&r, "starttls-injection");
