@@ -180,13 +180,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     /// Takes whatever the server has already sent, unasked, before `verb` goes out: the
-    /// session never pipelines, so every such byte is unsolicited. Returns at once.
-    async fn drain_unsolicited(&mut self, verb: &str) {
+    /// session never pipelines, so every such byte is unsolicited. Returns at once. A read
+    /// error already waiting (a TLS alert, a reset) is the session's end and is returned:
+    /// dropped, the command would only meet it as a vaguer failure.
+    async fn drain_unsolicited(&mut self, verb: &str) -> std::io::Result<()> {
         let mut bytes = Vec::new();
         while bytes.len() < MAX_UNSOLICITED {
             // A zero timeout polls the read once: data already here is taken, none is waited for.
             let ready = tokio::time::timeout(Duration::ZERO, self.io.fill_buf()).await;
-            let Ok(Ok(available)) = ready else { break };
+            let available = match ready {
+                Ok(Ok(available)) => available,
+                Ok(Err(e)) => {
+                    self.record_unsolicited(verb, bytes);
+                    return Err(e);
+                }
+                Err(_) => break,
+            };
             if available.is_empty() {
                 break;
             }
@@ -194,6 +203,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             bytes.extend_from_slice(&available[..n]);
             self.io.consume(n);
         }
+        self.record_unsolicited(verb, bytes);
+        Ok(())
+    }
+
+    fn record_unsolicited(&mut self, verb: &str, bytes: Vec<u8>) {
         if bytes.is_empty() {
             return;
         }
@@ -225,7 +239,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     pub async fn command(&mut self, line: &str) -> Result<Reply, SessionError> {
         self.answered_in = None;
         let verb = line.split(' ').next().unwrap_or_default().to_string();
-        self.drain_unsolicited(&verb).await;
+        self.drain_unsolicited(&verb)
+            .await
+            .map_err(|e| SessionError::Reply(ReplyError::Io(e)))?;
         self.transcript.push(Direction::Sent, line);
         let (budget, overall) = self.budget();
         let mut wire = Vec::with_capacity(line.len() + 2);
@@ -414,6 +430,63 @@ mod tests {
         assert_eq!(s.unsolicited[1].how, UnsolicitedHow::WrongCode);
         assert_eq!(s.unsolicited[1].bytes, b"220 again\r\n");
         drop(srv.await.unwrap());
+    }
+
+    /// A stream whose every read fails, as a TLS stream does once an alert has arrived.
+    struct Broken;
+
+    impl AsyncRead for Broken {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            _: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Err(std::io::Error::other("received fatal alert")))
+        }
+    }
+
+    impl AsyncWrite for Broken {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// An error already waiting before a command is returned, the command never sent.
+    #[tokio::test]
+    async fn an_error_waiting_before_a_command_is_returned() {
+        let mut s = Session::new(
+            Broken,
+            Transcript::new(Instant::now()),
+            Duration::from_secs(1),
+            Instant::now() + Duration::from_secs(1),
+        );
+        match s.command("EHLO probe.test").await {
+            Err(SessionError::Reply(ReplyError::Io(e))) => {
+                assert!(e.to_string().contains("fatal alert"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            s.transcript.entries.is_empty(),
+            "{:?}",
+            s.transcript.entries
+        );
     }
 
     #[test]
