@@ -92,13 +92,18 @@ pub fn wrong_code(code: u16, port: u16) -> Fix {
     look_inside(f, port)
 }
 
-/// A reply longer than this probe reads: legal SMTP, but beyond any sender's patience.
+/// A reply longer than this probe reads: legal SMTP. Postfix `smtp_chat.c` (`smtp_chat_resp`)
+/// reads reply lines of up to `line_length_limit` (default 2048), warns `response longer than
+/// %d` for a longer one and reads on, with no line count: a limit of this probe, not of every
+/// sender.
 pub fn over_limit(port: u16) -> Fix {
     let p = port.to_string();
     let f = fix("wire::over_limit", &[&p]).say(
         "The reply is longer than this probe reads (4096 bytes a line, 256 lines a reply), so TLS was not checked. RFC 5321 §4.5.3.1.5 \
-         allows 512 octets a line and sets no line count, but real servers send a handful of lines: shorten the greeting or the EHLO \
-         list (a banner of many lines, a long AUTH or policy text). The evidence shows the start of what came.",
+         allows 512 octets a line and sets no line count. Senders may still get through: Postfix's SMTP client cuts a longer line at \
+         `line_length_limit` (2048 bytes by default), logs `response longer than 2048`, and reads on, with no limit on the number of \
+         lines; stricter senders give up. Real servers send a handful of short lines: shorten the greeting or the EHLO list (a banner \
+         of many lines, a long AUTH or policy text). The evidence shows the start of what came.",
     );
     look_inside(f, port)
 }
