@@ -1,8 +1,9 @@
 //! Hostile and broken peers on the wire (issue 14, items 1-4): bytes without a line end, TLS
 //! records where a greeting was expected, lines ended with CR alone, plaintext after the
-//! STARTTLS 220 whatever its timing, replies nobody asked for, and the reader's limits. Each
-//! test runs the real binary against a raw server on 127.0.0.1 that follows a script, and
-//! asserts what the user sees.
+//! STARTTLS 220 (before our ClientHello: injection; after it: an answer to it), replies nobody
+//! asked for, replies with a code that cannot answer, partial greetings, and the reader's
+//! limits. Each test runs the real binary against a raw server on 127.0.0.1 that follows a
+//! script, and asserts what the user sees.
 
 #![allow(clippy::unwrap_used)]
 
