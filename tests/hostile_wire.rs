@@ -1,8 +1,9 @@
 //! Hostile and broken peers on the wire (issue 14, items 1-4): bytes without a line end, TLS
 //! records where a greeting was expected, lines ended with CR alone, plaintext after the
-//! STARTTLS 220 whatever its timing, replies nobody asked for, and the reader's limits. Each
-//! test runs the real binary against a raw server on 127.0.0.1 that follows a script, and
-//! asserts what the user sees.
+//! STARTTLS 220 (before our ClientHello: injection; after it: an answer to it), replies nobody
+//! asked for, replies with a code that cannot answer, partial greetings, and the reader's
+//! limits. Each test runs the real binary against a raw server on 127.0.0.1 that follows a
+//! script, and asserts what the user sees.
 
 #![allow(clippy::unwrap_used)]
 
@@ -34,6 +35,8 @@ mod raw {
         Read,
         /// Keep the connection open, silent, this many milliseconds, then close.
         Hold(u64),
+        /// Read whatever the client sent (one read, binary: a TLS ClientHello has no line).
+        ReadSome,
     }
 
     pub fn send(b: &[u8]) -> Act {
@@ -92,6 +95,12 @@ mod raw {
                     }
                 }
                 Act::Hold(ms) => thread::sleep(Duration::from_millis(*ms)),
+                Act::ReadSome => {
+                    let mut buf = [0u8; 4096];
+                    if std::io::Read::read(&mut r, &mut buf).unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
             }
         }
     }
@@ -131,16 +140,23 @@ fn a_banner_without_a_line_end_is_shown_as_received_so_far() {
     assert!(e.contains("220 mx.example.test ESMTP"), "{e}");
 }
 
-/// A greeting that ends its line with CR alone: no sender ever reads it. Named as a broken
+/// A greeting whose lines end with CR alone: no sender ever reads it. Named as a broken
 /// line discipline, a failure, with the bytes, instead of "no greeting".
 #[test]
 fn a_banner_ended_by_a_bare_cr_is_a_broken_line_end() {
-    let s = raw::serve(vec![send(b"220 mx.example.test ESMTP\r"), Act::Hold(6000)]);
+    let s = raw::serve(vec![
+        send(b"220-mx.example.test ESMTP\r220 ready\r"),
+        Act::Hold(6000),
+    ]);
     let r = probe(&s);
     let f = r.finding("smtp-reply-irregular");
     assert_eq!(f["severity"], "fail", "{}", r.stdout);
     assert!(summary(&f).contains("CR alone"), "{}", summary(&f));
-    assert!(evidence(&f).contains("220 mx.example.test ESMTP\\r"));
+    assert!(
+        evidence(&f).contains("220-mx.example.test ESMTP\\r220 ready\\r"),
+        "{}",
+        evidence(&f)
+    );
     assert_absent(&r, "banner-timeout");
     assert_eq!(r.json()["verdict"], "fail");
 }
@@ -208,6 +224,15 @@ fn a_line_over_the_limit_says_so_and_shows_its_start() {
     let s = raw::serve(vec![Act::Send(long), Act::Hold(6000)]);
     let r = probe(&s);
     let f = r.finding("smtp-protocol-error");
+    // A long line is legal SMTP: the limit is this probe's, never "not an SMTP server".
+    assert_eq!(f["severity"], "warn", "{}", r.stdout);
+    assert!(
+        summary(&f).contains("longer than this probe reads"),
+        "{}",
+        summary(&f)
+    );
+    assert!(!r.stdout.contains("not an SMTP server"), "{}", r.stdout);
+    assert!(!r.stdout.contains("Something other than"), "{}", r.stdout);
     let e = evidence(&f);
     assert!(e.contains("over 4096 bytes"), "{e}");
     assert!(
@@ -230,24 +255,89 @@ fn up_to_starttls() -> Vec<Act> {
     ]
 }
 
-/// Plaintext a moment after the 220: the handshake reads it. Named as injection, with the
-/// bytes, and not blamed on a broken TLS stack or a proxy.
+/// Plaintext a moment after the 220, after our ClientHello went out: the wire cannot tell it
+/// from an answer to the hello, so it is named as what is sure (TLS never started, the server
+/// sent plaintext), a failure, with the bytes; never "injection", which needs bytes waiting
+/// before the hello.
 #[test]
-fn plaintext_after_a_pause_is_injection_not_a_handshake_failure() {
+fn plaintext_after_the_hello_is_a_handshake_failure_not_injection() {
     let mut script = up_to_starttls();
     script.extend([Act::Sleep(150), send(b"250 injected\r\n"), Act::Hold(6000)]);
     let s = raw::serve(script);
     let r = probe(&s);
-    let f = r.finding("starttls-injection");
+    let f = r.finding("tls-handshake-failed");
     assert_eq!(f["severity"], "fail", "{}", r.stdout);
+    assert!(
+        summary(&f).contains("did not start TLS after its 220"),
+        "{}",
+        summary(&f)
+    );
     assert!(
         evidence(&f).contains("250 injected\\r\\n"),
         "{}",
         evidence(&f)
     );
     assert!(evidence(&f).contains("handshake phase"), "{}", evidence(&f));
-    assert_absent(&r, "tls-handshake-failed");
-    assert_eq!(r.json()["findings"][0]["code"], "starttls-injection");
+    assert_absent(&r, "starttls-injection");
+}
+
+/// The server reads our ClientHello as a command and answers it in plaintext (a server, or an
+/// SMTP-inspecting box, that never switched to TLS): not CVE-2011-0411 injection.
+#[test]
+fn a_plaintext_answer_to_the_client_hello_is_not_injection() {
+    let mut script = up_to_starttls();
+    script.extend([
+        Act::ReadSome, // the ClientHello
+        send(b"500 5.5.1 Command unrecognized\r\n"),
+        Act::Hold(6000),
+    ]);
+    let s = raw::serve(script);
+    let r = probe(&s);
+    let f = r.finding("tls-handshake-failed");
+    assert_eq!(f["severity"], "fail", "{}", r.stdout);
+    assert!(
+        summary(&f).contains("answered our TLS ClientHello with an SMTP reply"),
+        "{}",
+        summary(&f)
+    );
+    assert!(
+        evidence(&f).contains("500 5.5.1 Command unrecognized\\r\\n"),
+        "{}",
+        evidence(&f)
+    );
+    assert_absent(&r, "starttls-injection");
+}
+
+/// Plaintext in the same packet as the STARTTLS 220 was sent before the server could have
+/// read our hello: that stays injection.
+#[test]
+fn plaintext_with_the_220_is_injection() {
+    let mut script = up_to_starttls();
+    script.pop();
+    script.extend([
+        send(b"220 2.0.0 Ready to start TLS\r\n250 injected\r\n"),
+        Act::Hold(6000),
+    ]);
+    let s = raw::serve(script);
+    let r = probe(&s);
+    let f = r.finding("starttls-injection");
+    assert!(evidence(&f).contains("250 injected"), "{}", evidence(&f));
+}
+
+/// Two bytes that may begin a TLS record, then silence: too few to call plaintext.
+#[test]
+fn two_bytes_of_a_record_header_are_not_called_plaintext() {
+    let mut script = up_to_starttls();
+    script.extend([Act::ReadSome, send(&[0x16, 0x03]), Act::Hold(6000)]);
+    let s = raw::serve(script);
+    let r = probe(&s);
+    assert_absent(&r, "starttls-injection");
+    let f = r.finding("tls-handshake-failed");
+    assert!(
+        !summary(&f).contains("did not start TLS"),
+        "{}",
+        summary(&f)
+    );
 }
 
 /// A TLS alert after the 220 is TLS, never injection.
@@ -432,4 +522,184 @@ fn a_refusal_near_the_deadline_is_not_cut_short() {
     let r = probe_addr(closed, &["--deadline", "1"]);
     let f = r.finding("connect-refused");
     assert!(!evidence(&f).contains("cut short"), "{f:#}");
+}
+
+// --- Round 2: one reply with a wrong code is that command's answer, not a desync.
+
+/// A server whose EHLO reply is `200`-class but not `250` (or mixes codes): the reply is
+/// EHLO's answer, not someone else's, so no desync, and the probe's own wait for a "real
+/// answer" never shows up as a slow server (smtp-tarpit).
+#[test]
+fn an_odd_ehlo_code_is_its_answer_not_a_desync_nor_a_tarpit() {
+    for ehlo in [
+        &b"299-mx.trial.test\r\n299 STARTTLS\r\n"[..],
+        &b"250-mx.trial.test\r\n251-PIPELINING\r\n250-STARTTLS\r\n252 SIZE 1000\r\n"[..],
+    ] {
+        let s = raw::serve(vec![
+            send(b"220 mx.trial.test ESMTP\r\n"),
+            Act::Read,
+            send(ehlo),
+            Act::Read,
+            send(b"454 4.7.0 TLS not available\r\n"),
+            Act::Read,
+            send(b"221 bye\r\n"),
+        ]);
+        let r = probe(&s);
+        assert_absent(&r, "smtp-reply-desync");
+        assert_absent(&r, "smtp-tarpit");
+        // The reply was taken as EHLO's: STARTTLS was tried.
+        r.finding("starttls-rejected");
+    }
+}
+
+/// A plaintext server without STARTTLS that answers QUIT with `250`: STARTTLS is still
+/// reported missing; one odd code to QUIT hides nothing.
+#[test]
+fn a_250_to_quit_keeps_starttls_not_offered() {
+    let s = raw::serve(vec![
+        send(b"220 mx.example.test ESMTP\r\n"),
+        Act::Read,
+        send(b"250-mx.example.test\r\n250 SIZE 1000\r\n"),
+        Act::Read,
+        send(b"250 bye\r\n"),
+    ]);
+    let r = probe(&s);
+    let f = r.finding("starttls-not-offered");
+    assert_eq!(f["severity"], "fail", "{}", r.stdout);
+    assert_absent(&r, "smtp-reply-desync");
+}
+
+/// A greeting repeated at QUIT is out of turn, but it is no EHLO reply: STARTTLS stays
+/// reported missing beside the desync.
+#[test]
+fn a_greeting_at_quit_does_not_hide_a_missing_starttls() {
+    let s = raw::serve(vec![
+        send(b"220 mx.example.test ESMTP\r\n"),
+        Act::Read,
+        send(b"250-mx.example.test\r\n250 SIZE 1000\r\n"),
+        Act::Read,
+        send(b"220 mx.example.test ESMTP\r\n"),
+        Act::Hold(3000),
+    ]);
+    let r = probe(&s);
+    r.finding("starttls-not-offered");
+    let f = r.finding("smtp-reply-desync");
+    assert_ne!(f["severity"], "fail", "{}", r.stdout);
+}
+
+// --- A code that cannot answer is a protocol error, not a refusal.
+
+/// Greetings of class 2xx (not 220) and 1xx: broken, not a refusal of our address.
+#[test]
+fn a_greeting_code_other_than_220_is_a_protocol_error_not_a_blocklist() {
+    for (banner, code) in [
+        (&b"299 mx.trial.test ESMTP\r\n"[..], "299"),
+        (&b"199 mx.trial.test ESMTP\r\n"[..], "199"),
+        (&b"250 OK\r\n"[..], "250"),
+    ] {
+        let s = raw::serve(vec![send(banner), Act::Hold(3000)]);
+        let r = probe(&s);
+        let f = r.finding("smtp-protocol-error");
+        assert!(
+            summary(&f).contains(&format!("the greeting's code is {code}, not 220")),
+            "{}",
+            summary(&f)
+        );
+        assert_absent(&r, "smtp-rejected");
+        assert!(!r.stdout.contains("blocklist"), "{}", r.stdout);
+    }
+}
+
+/// EHLO answered with a 3xx, STARTTLS with a 250: protocol errors naming the code.
+#[test]
+fn a_wrong_code_to_ehlo_or_starttls_is_a_protocol_error() {
+    let s = raw::serve(vec![
+        send(b"220 mx.example.test ESMTP\r\n"),
+        Act::Read,
+        send(b"354 go ahead\r\n"),
+        Act::Hold(3000),
+    ]);
+    let r = probe(&s);
+    let f = r.finding("smtp-protocol-error");
+    assert!(
+        summary(&f).contains("the answer to EHLO is 354"),
+        "{}",
+        summary(&f)
+    );
+    assert_absent(&r, "smtp-rejected");
+
+    let s = raw::serve(vec![
+        send(b"220 mx.example.test ESMTP\r\n"),
+        Act::Read,
+        send(b"250-mx.example.test\r\n250 STARTTLS\r\n"),
+        Act::Read,
+        send(b"250 ok\r\n"),
+        Act::Hold(3000),
+    ]);
+    let r = probe(&s);
+    let f = r.finding("smtp-protocol-error");
+    assert!(
+        summary(&f).contains("the answer to STARTTLS is 250"),
+        "{}",
+        summary(&f)
+    );
+    assert_absent(&r, "starttls-rejected");
+}
+
+/// A 421 to STARTTLS is the service closing (try later), not a certificate that cannot load.
+#[test]
+fn a_421_to_starttls_is_a_temporary_refusal() {
+    let mut script = up_to_starttls();
+    script.pop();
+    script.extend([
+        send(b"421 4.3.2 Service shutting down\r\n"),
+        Act::Hold(3000),
+    ]);
+    let s = raw::serve(script);
+    let r = probe(&s);
+    r.finding("smtp-temporary-refusal");
+    assert_absent(&r, "starttls-rejected");
+}
+
+// --- Partial greetings.
+
+/// 17 bytes of a greeting, no line end: "part of a greeting", never "no greeting".
+#[test]
+fn a_partial_greeting_is_not_called_no_greeting() {
+    let s = raw::serve(vec![send(b"220 mx.test ESMTP"), Act::Hold(6000)]);
+    let r = probe(&s);
+    let f = r.finding("banner-timeout");
+    assert!(
+        summary(&f).contains("sent part of a greeting"),
+        "{}",
+        summary(&f)
+    );
+    assert!(!summary(&f).contains("sent no greeting"), "{}", summary(&f));
+}
+
+/// A greeting's CR with its LF never sent: a plain timeout with the bytes, not a server
+/// ending its lines with CR alone.
+#[test]
+fn a_trailing_cr_alone_is_a_timeout_not_a_bare_cr_server() {
+    let s = raw::serve(vec![send(b"220 mx.test ESMTP\r"), Act::Hold(6000)]);
+    let r = probe(&s);
+    let f = r.finding("banner-timeout");
+    assert!(
+        evidence(&f).contains("220 mx.test ESMTP\\r"),
+        "{}",
+        evidence(&f)
+    );
+    assert_absent(&r, "smtp-reply-irregular");
+}
+
+/// A postscreen-style `220-` line, then the greet pause past --timeout: the line ended, the
+/// reply did not; the summary names greet pauses.
+#[test]
+fn an_unfinished_multi_line_greeting_names_a_greet_pause() {
+    let s = raw::serve(vec![send(b"220-mx.test ESMTP\r\n"), Act::Hold(6000)]);
+    let r = probe(&s);
+    let f = r.finding("banner-timeout");
+    assert!(summary(&f).contains("greet pause"), "{}", summary(&f));
+    assert!(!evidence(&f).contains("never ended"), "{}", evidence(&f));
+    assert!(r.stdout.contains("--timeout"), "{}", r.stdout);
 }

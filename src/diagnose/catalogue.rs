@@ -855,18 +855,23 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 160,
         inconclusive: false,
-        meaning: "the server sent something that is not an SMTP reply",
-        explanation: "Something answered on the port, but what it sent is not an SMTP reply (a \
-            three-digit code and text on each line, at most 512 octets per line); the first bytes \
-            are in the evidence.\n\n\
-            Usually the wrong service is listening: a web server, SSH, a database, a load \
-            balancer's health page, or a port forward that points at the wrong internal host or \
-            port. Occasionally a broken proxy or 'SMTP fixup' mangles the replies. Senders treat \
-            such a host as broken: they give up on the connection and try the next MX host, and \
-            the mail waits in their queue if there is none. Check which process owns the port on \
-            the server and where the firewall forwards it.",
+        meaning: "the server sent something that is not an SMTP reply, a reply code that cannot answer where it came, or a reply longer than this probe reads",
+        explanation: "Something answered on the port, but what it sent could not be taken as the \
+            SMTP reply due; the evidence shows the bytes and the summary says which case it is.\n\n\
+            Not an SMTP reply at all (no three-digit code): usually the wrong service is \
+            listening: a web server, SSH, a database, a load balancer's health page, or a port \
+            forward that points at the wrong internal host or port. A reply whose code cannot \
+            answer there (a greeting of 299 or 250 instead of 220, a 354 to EHLO, a 250 to \
+            STARTTLS) is a broken listener or a proxy rewriting replies; it is not a refusal of \
+            this client. Senders treat such a host as broken: they give up on the connection and \
+            try the next MX host, and the mail waits in their queue if there is none. Check which \
+            process owns the port on the server and where the firewall forwards it.\n\n\
+            A reply longer than this probe reads (a line over 4096 bytes, or over 256 lines) is \
+            a warning only: SMTP sets no line count, so the limit is the probe's, and TLS was not \
+            checked.",
         references: &[
             "RFC 5321 §4.2 (SMTP replies: three-digit code and text)",
+            "RFC 5321 §4.2.1, §4.3.2 (which codes answer the greeting and each command)",
             "RFC 5321 §4.5.3.1.5 (a reply line is at most 512 octets)",
         ],
         sender_strings: &[],

@@ -89,9 +89,37 @@ struct Probe<'a> {
     judging: Option<tokio::task::JoinHandle<tls::TrustResult>>,
 }
 
+/// The server's first bytes in a handshake are surely not TLS: three or more that do not
+/// start a record header (an alert is a record too), or a first byte no record starts with.
+/// Fewer bytes that could still begin a record decide nothing: the rest may be late.
+fn not_tls(first: &[u8]) -> bool {
+    match first {
+        [] => false,
+        [b, ..] if !(20..=24).contains(b) => true,
+        [_] | [_, 3] => false,
+        [_, _] => true,
+        _ => !starts_like_tls_record(first),
+    }
+}
+
 /// The most bytes of an unfinished line quoted in the message of a hang-up mid-line: the
 /// message is one line of the report; the evidence holds more (`RECEIVED_SO_FAR_CAP`).
 const CLOSED_MID_LINE_SHOWN: usize = 200;
+
+/// The message of a step that timed out with `partial` bytes of a reply received.
+fn unfinished_reply(waited: Duration, partial: &[u8]) -> String {
+    format!(
+        "no complete reply within {} ({} bytes received, {})",
+        crate::text::seconds(waited),
+        partial.len(),
+        // Lines that ended were continuation lines (`220-`): the reply did not end.
+        if partial.ends_with(b"\n") {
+            "every line ended but the reply's last line never came"
+        } else {
+            "the last line never ended"
+        }
+    )
+}
 
 fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
     let (kind, message, overall) = match e {
@@ -110,11 +138,7 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
             partial,
         } => (
             FailureKind::Timeout,
-            format!(
-                "no complete reply within {} ({} bytes received, the last line never ended)",
-                crate::text::seconds(*waited),
-                partial.len()
-            ),
+            unfinished_reply(*waited, partial),
             *overall,
         ),
         SessionError::Reply(ReplyError::Closed { partial }) if partial.is_empty() => (
@@ -171,16 +195,30 @@ fn session_failure(phase: Phase, e: &SessionError) -> PhaseFailure {
     }
 }
 
+/// `the greeting's code is 299, not 220 (...): 299 mx.example ESMTP`.
+fn wrong_code(phase: Phase, code: u16, reply: &Reply) -> String {
+    let (what, due) = match phase {
+        Phase::Banner => ("the greeting's code", "220 (or a 421/554 refusal)"),
+        Phase::Starttls => ("the answer to STARTTLS", "220 (or a 4xx/5xx refusal)"),
+        Phase::TlsSession => ("the answer to EHLO over TLS", "250 (or a 4xx/5xx refusal)"),
+        _ => ("the answer to EHLO", "250 (or a 4xx/5xx refusal)"),
+    };
+    format!("{what} is {code}, not {due}: {}", reply.one_line())
+}
+
+/// A reply that ends the conversation: a 4xx is "later", a 5xx a refusal, and any other
+/// code (a `299` or `199` greeting, a `250` to STARTTLS) is no refusal at all but a code that
+/// cannot answer there (RFC 5321 §4.2.1, §4.3.2): a protocol error, said with the code.
 fn reply_failure(phase: Phase, reply: &Reply) -> PhaseFailure {
-    let kind = if reply.is_transient() {
-        FailureKind::TemporaryReply
-    } else {
-        FailureKind::Rejected
+    let (kind, message) = match reply.code {
+        400..=499 => (FailureKind::TemporaryReply, reply.one_line()),
+        500..=599 => (FailureKind::Rejected, reply.one_line()),
+        code => (FailureKind::Protocol, wrong_code(phase, code, reply)),
     };
     PhaseFailure {
         phase,
         kind,
-        message: reply.one_line(),
+        message,
         reply: Some(reply.clone()),
         overall_deadline: false,
     }
@@ -314,7 +352,6 @@ impl Probe<'_> {
             return false;
         }
         let ehlo_name = self.obs.ehlo_name.clone();
-        let sent = Instant::now();
         let ehlo = match s.command(&format!("EHLO {ehlo_name}")).await {
             Ok(r) => r,
             Err(e) => {
@@ -322,7 +359,9 @@ impl Probe<'_> {
                 return false;
             }
         };
-        self.obs.waits.ehlo = Some(sent.elapsed());
+        // The session's own wait for a real answer after a repeated greeting is not the
+        // server's delay: only the time to the reply taken counts (smtp-tarpit).
+        self.obs.waits.ehlo = s.answered_in();
         self.obs.ehlo = Some(ehlo.clone());
         if ehlo.is_positive() {
             self.obs.capabilities = Some(Capabilities::parse(&ehlo));
@@ -449,8 +488,10 @@ impl Probe<'_> {
     }
 
     /// After the STARTTLS `220`: the handshake, on a stream that records the server's first
-    /// bytes. Plaintext there is injected (CVE-2011-0411 class), whether it was already in the
-    /// socket (the same packet as the `220`) or arrived while the handshake read.
+    /// bytes. Plaintext already in the socket before our ClientHello (the same packet as the
+    /// `220`, or right behind it) was sent before the server could have read the hello:
+    /// injected (CVE-2011-0411 class). Plaintext the handshake reads after the hello went out
+    /// is what the server (or a box in the path) said to it: it never switched to TLS.
     async fn upgrade(
         &mut self,
         mut s: Session<Tcp>,
@@ -458,8 +499,6 @@ impl Probe<'_> {
         self.obs.wire.unsolicited.append(&mut s.unsolicited);
         let (tcp, mut leftover, transcript) = s.into_parts();
         self.obs.transcript = transcript;
-        // Nothing may precede our ClientHello: whatever already sits in the socket was sent
-        // before the server could have seen it, so it is injected plaintext, never TLS.
         let mut pending = [0u8; 4096];
         while leftover.len() < 64 * 1024 {
             match tcp.try_read(&mut pending) {
@@ -480,18 +519,17 @@ impl Probe<'_> {
         let (watched, seen) = watch::Watch::new(tcp);
         let tls = self.handshake(watched).await;
         let first = seen.bytes();
-        // A TLS server's first bytes are a record header (an alert is one too); anything
-        // else that the handshake read is text sent after the 220: injected.
-        if tls.is_none() && !first.is_empty() && !starts_like_tls_record(&first) {
-            self.obs.transcript.push(
-                Direction::Event,
-                "the handshake read bytes that are not TLS: plaintext sent after the 220",
-            );
-            self.obs.transcript.push(Direction::Received, first.clone());
+        if tls.is_none() && not_tls(&first) {
+            let event = if self.obs.injected.is_empty() {
+                // Kept as what the failed step received: the rules quote it.
+                self.obs.wire.keep_received(&first);
+                "the server answered the TLS ClientHello in plaintext: it did not start TLS after its 220"
+            } else {
+                "the handshake read bytes that are not TLS, after plaintext injected after the 220"
+            };
+            self.obs.transcript.push(Direction::Event, event);
+            self.obs.transcript.push(Direction::Received, first);
             self.obs.wire.handshake_read_plaintext = true;
-            if self.obs.injected.is_empty() {
-                self.obs.injected = first;
-            }
         }
         tls
     }

@@ -11,6 +11,6 @@ pub mod session;
 pub mod transcript;
 
 pub use capabilities::Capabilities;
-pub use reply::{Reply, ReplyError, starts_like_tls_record};
+pub use reply::{Reply, ReplyError, is_over_limit, starts_like_tls_record};
 pub use session::{Session, SessionError, Unsolicited, UnsolicitedHow, can_answer};
 pub use transcript::{Direction, Transcript, escape, is_invisible};

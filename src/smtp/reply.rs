@@ -18,6 +18,16 @@ pub const MAX_LINE: usize = 4096;
 /// (with [`MAX_LINE`]).
 pub const MAX_LINES: usize = 256;
 
+/// How the messages of [`ReplyError::LineTooLong`] and [`ReplyError::TooManyLines`] end:
+/// the failure carries only the message, and the rules must tell a reply longer than this
+/// probe reads (legal SMTP) from one that is not SMTP.
+const OVER_LIMIT: &str = "(the limit of this probe)";
+
+/// `message` is that of a reply over this probe's limits ([`MAX_LINE`], [`MAX_LINES`]).
+pub fn is_over_limit(message: &str) -> bool {
+    message.ends_with(OVER_LIMIT)
+}
+
 /// `bytes` begin like a TLS record (RFC 8446 §5.1, RFC 5246 §6.2.1): content type 20-24
 /// (change_cipher_spec, alert, handshake, application_data, heartbeat), then protocol version
 /// major 3 with a minor of 0-4. Three bytes are needed: one or two could be anything. No SMTP
@@ -57,10 +67,10 @@ pub enum ReplyError {
         partial: Vec<u8>,
     },
     /// A line exceeded [`MAX_LINE`]; the bytes read of it stay in [`Pending`].
-    #[error("the server sent a line over {MAX_LINE} bytes (the limit of this probe)")]
+    #[error("the server sent a line over {MAX_LINE} bytes {OVER_LIMIT}")]
     LineTooLong,
     /// A reply exceeded [`MAX_LINES`].
-    #[error("the server sent a reply of over {MAX_LINES} lines (the limit of this probe)")]
+    #[error("the server sent a reply of over {MAX_LINES} lines {OVER_LIMIT}")]
     TooManyLines,
     /// A line did not start with a three-digit code.
     #[error("the server sent a line that is not an SMTP reply: \"{}\"", escape(.0))]

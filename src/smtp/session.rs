@@ -5,10 +5,12 @@
 //! upgrade, which makes it impossible to send another plaintext command after the upgrade.
 //!
 //! The session never pipelines: it sends one command and reads its reply. So any byte that is
-//! already waiting when a command is about to go out was sent unasked, and a reply whose code
-//! cannot answer the command (a `220` to EHLO) belongs to something else. Both are recorded as
-//! [`Unsolicited`] (RFC 5321 §4.2, §4.3.2): a server that sends an extra reply shifts every
-//! answer after it by one, and the probe must say so instead of judging the wrong reply.
+//! already waiting when a command is about to go out was sent unasked, and a `220` where a
+//! command's answer was due is a greeting repeated: it belongs to something else. Both are
+//! recorded as [`Unsolicited`] (RFC 5321 §4.2, §4.3.2): a server that sends an extra reply
+//! shifts every answer after it by one, and the probe must say so instead of judging the wrong
+//! reply. Any other odd code (`299` to EHLO, `250` to QUIT) is one reply with a wrong code:
+//! the command's own answer, judged as such, never a desync.
 
 use std::time::{Duration, Instant};
 
@@ -43,8 +45,15 @@ pub struct Unsolicited {
 pub enum UnsolicitedHow {
     /// They were waiting before the command was sent.
     BeforeCommand,
-    /// A complete reply whose code cannot answer the command (RFC 5321 §4.3.2).
+    /// A greeting (`220`) where the command's answer was due (RFC 5321 §4.3.2).
     WrongCode,
+}
+
+/// A reply `code` that, where it cannot answer `verb`, is plausibly someone else's reply: a
+/// `220` is a greeting (repeated, or a proxy's), so the real answer may follow. Any other
+/// code that cannot answer is that command's answer with a wrong code, not an extra reply.
+fn is_foreign(verb: &str, code: u16) -> bool {
+    code == 220 && !can_answer(verb, code)
 }
 
 /// Whether a reply `code` can answer `verb` (RFC 5321 §4.3.2; RFC 3207 §4 for STARTTLS): any
@@ -96,6 +105,9 @@ pub struct Session<S> {
     pending: Pending,
     /// Replies and bytes that answered nothing asked, in order.
     pub unsolicited: Vec<Unsolicited>,
+    /// How long the last command's returned reply took to arrive, from the command sent to
+    /// that reply complete: never the session's own [`RESYNC_WAIT`] after it.
+    answered_in: Option<Duration>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
@@ -114,6 +126,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             deadline,
             pending: Pending::default(),
             unsolicited: Vec::new(),
+            answered_in: None,
         }
     }
 
@@ -167,13 +180,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     /// Takes whatever the server has already sent, unasked, before `verb` goes out: the
-    /// session never pipelines, so every such byte is unsolicited. Returns at once.
-    async fn drain_unsolicited(&mut self, verb: &str) {
+    /// session never pipelines, so every such byte is unsolicited. Returns at once. A read
+    /// error already waiting (a TLS alert, a reset) is the session's end and is returned:
+    /// dropped, the command would only meet it as a vaguer failure.
+    async fn drain_unsolicited(&mut self, verb: &str) -> std::io::Result<()> {
         let mut bytes = Vec::new();
         while bytes.len() < MAX_UNSOLICITED {
             // A zero timeout polls the read once: data already here is taken, none is waited for.
             let ready = tokio::time::timeout(Duration::ZERO, self.io.fill_buf()).await;
-            let Ok(Ok(available)) = ready else { break };
+            let available = match ready {
+                Ok(Ok(available)) => available,
+                Ok(Err(e)) => {
+                    self.record_unsolicited(verb, bytes);
+                    return Err(e);
+                }
+                Err(_) => break,
+            };
             if available.is_empty() {
                 break;
             }
@@ -181,6 +203,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             bytes.extend_from_slice(&available[..n]);
             self.io.consume(n);
         }
+        self.record_unsolicited(verb, bytes);
+        Ok(())
+    }
+
+    fn record_unsolicited(&mut self, verb: &str, bytes: Vec<u8>) {
         if bytes.is_empty() {
             return;
         }
@@ -199,12 +226,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         });
     }
 
+    /// How long the reply last returned by [`Session::command`] took, from the command sent
+    /// to that reply complete (a greeting-like reply the resync gave up on counts as
+    /// answered when it came, not after the wait).
+    pub fn answered_in(&self) -> Option<Duration> {
+        self.answered_in
+    }
+
     /// Sends one command line and reads its reply. Bytes already waiting are drained and
-    /// recorded first; a reply that cannot answer the command is recorded, and the real
-    /// answer is waited for briefly ([`RESYNC_WAIT`]) before the odd reply is returned.
+    /// recorded first; a `220` where the answer was due is recorded, and the real answer is
+    /// waited for briefly ([`RESYNC_WAIT`]) before the `220` is returned.
     pub async fn command(&mut self, line: &str) -> Result<Reply, SessionError> {
+        self.answered_in = None;
         let verb = line.split(' ').next().unwrap_or_default().to_string();
-        self.drain_unsolicited(&verb).await;
+        self.drain_unsolicited(&verb)
+            .await
+            .map_err(|e| SessionError::Reply(ReplyError::Io(e)))?;
         self.transcript.push(Direction::Sent, line);
         let (budget, overall) = self.budget();
         let mut wire = Vec::with_capacity(line.len() + 2);
@@ -226,11 +263,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
                 });
             }
         }
+        let sent = Instant::now();
         let reply = self.read_reply().await?;
-        if can_answer(&verb, reply.code) {
+        self.answered_in = Some(sent.elapsed());
+        if !is_foreign(&verb, reply.code) {
             return Ok(reply);
         }
-        Ok(self.resync(&verb, reply).await)
+        let reply = self.resync(&verb, reply).await;
+        if reply.code != 220 {
+            // The real answer came: its wait is from the command to it.
+            self.answered_in = Some(sent.elapsed());
+        }
+        Ok(reply)
     }
 
     /// `odd` cannot answer `verb`: records it, and returns the next reply if one comes within
@@ -253,8 +297,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         match tokio::time::timeout(wait, read).await {
             Ok(Ok(next)) => next,
             _ => {
-                // Nothing complete came: the odd reply is the answer after all; a partial
-                // next reply stays pending for the next read.
+                // Nothing complete came: the odd reply is the answer after all. What arrived
+                // of a next reply is recorded and dropped here: left pending, it would be
+                // taken as the start of the next command's answer.
+                let partial = self.pending.received();
+                self.pending.clear();
+                if !partial.is_empty() {
+                    self.transcript.push(
+                        Direction::Event,
+                        format!(
+                            "gave up waiting for the real answer to {verb}: {} bytes of an unfinished reply dropped",
+                            partial.len()
+                        ),
+                    );
+                    self.transcript.push(Direction::Received, partial.clone());
+                    self.unsolicited.push(Unsolicited {
+                        command: verb.to_string(),
+                        how: UnsolicitedHow::BeforeCommand,
+                        bytes: partial,
+                    });
+                }
                 odd
             }
         }
@@ -368,6 +430,63 @@ mod tests {
         assert_eq!(s.unsolicited[1].how, UnsolicitedHow::WrongCode);
         assert_eq!(s.unsolicited[1].bytes, b"220 again\r\n");
         drop(srv.await.unwrap());
+    }
+
+    /// A stream whose every read fails, as a TLS stream does once an alert has arrived.
+    struct Broken;
+
+    impl AsyncRead for Broken {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            _: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Err(std::io::Error::other("received fatal alert")))
+        }
+    }
+
+    impl AsyncWrite for Broken {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// An error already waiting before a command is returned, the command never sent.
+    #[tokio::test]
+    async fn an_error_waiting_before_a_command_is_returned() {
+        let mut s = Session::new(
+            Broken,
+            Transcript::new(Instant::now()),
+            Duration::from_secs(1),
+            Instant::now() + Duration::from_secs(1),
+        );
+        match s.command("EHLO probe.test").await {
+            Err(SessionError::Reply(ReplyError::Io(e))) => {
+                assert!(e.to_string().contains("fatal alert"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            s.transcript.entries.is_empty(),
+            "{:?}",
+            s.transcript.entries
+        );
     }
 
     #[test]

@@ -57,3 +57,66 @@ pub fn injection_broke_handshake() -> Fix {
          anything in the path that writes into SMTP sessions (a proxy, a load balancer, an 'SMTP fixup' rule).",
     )
 }
+
+/// The greeting began and never finished: a line without its end (`continuation` false), or
+/// `220-` continuation lines whose last line never came (a greet pause, as postscreen's).
+pub fn greeting_unfinished(continuation: bool) -> Fix {
+    let f = fix(
+        "wire::greeting_unfinished",
+        &[if continuation { "continuation" } else { "line" }],
+    );
+    if continuation {
+        f.say(
+            "The server sent the first lines of its greeting (`220-`) and then paused. Postfix postscreen (`postscreen_greet_wait`, \
+             6s by default with a pregreet test) and sendmail's `greet_pause` do this on purpose to catch clients that talk too early; \
+             senders wait up to 5 minutes for a greeting (RFC 5321 §4.5.3.2), so mail still flows. Retry with a larger --timeout \
+             (for example --timeout 30) to see the rest; if it never comes, the SMTP service or a proxy in front of it hangs mid-greeting.",
+        )
+    } else {
+        f.say(
+            "The server began its greeting and never ended the line (no CR LF came). The evidence shows the bytes it sent. A server that \
+             writes its greeting without a line end, or stalls mid-line, is hung or broken, or a proxy in the path holds the rest: check \
+             the SMTP service's log for this connection. If it is only slow, retry with a larger --timeout.",
+        )
+    }
+}
+
+/// A reply whose `code` cannot answer where it came (a `299` greeting, a `250` to STARTTLS).
+pub fn wrong_code(code: u16, port: u16) -> Fix {
+    let c = code.to_string();
+    let f = fix("wire::wrong_code", &[&c, &port.to_string()]).say(format!(
+        "A reply code {c} cannot answer here (RFC 5321 §4.2.1, §4.3.2: a greeting is 220, or 554/421 to refuse; EHLO is answered with \
+         250; STARTTLS with 220). Senders treat it as a broken server and give up on the connection. Real MTAs do not send it: look \
+         for a home-grown listener, a proxy or an 'SMTP fixup' rule that rewrites replies."
+    ));
+    look_inside(f, port)
+}
+
+/// A reply longer than this probe reads: legal SMTP. Postfix `smtp_chat.c` (`smtp_chat_resp`)
+/// reads reply lines of up to `line_length_limit` (default 2048), warns `response longer than
+/// %d` for a longer one and reads on, with no line count: a limit of this probe, not of every
+/// sender.
+pub fn over_limit(port: u16) -> Fix {
+    let p = port.to_string();
+    let f = fix("wire::over_limit", &[&p]).say(
+        "The reply is longer than this probe reads (4096 bytes a line, 256 lines a reply), so TLS was not checked. RFC 5321 §4.5.3.1.5 \
+         allows 512 octets a line and sets no line count. Senders may still get through: Postfix's SMTP client cuts a longer line at \
+         `line_length_limit` (2048 bytes by default), logs `response longer than 2048`, and reads on, with no limit on the number of \
+         lines; stricter senders give up. Real servers send a handful of short lines: shorten the greeting or the EHLO list (a banner \
+         of many lines, a long AUTH or policy text). The evidence shows the start of what came.",
+    );
+    look_inside(f, port)
+}
+
+/// The server answered the TLS ClientHello in plaintext: it never switched to TLS after its
+/// `220` to STARTTLS.
+pub fn plaintext_answer(port: u16) -> Fix {
+    let p = port.to_string();
+    let f = fix("wire::plaintext_answer", &[&p]).say(
+        "The server said `220` to STARTTLS, then read the TLS ClientHello as if it were a plaintext command and answered it in \
+         plaintext: it never started TLS. Either the SMTP service answers STARTTLS without being able to switch (a home-grown or \
+         broken listener), or a device in the path (an SMTP-inspecting firewall, a proxy) answers STARTTLS itself and passes the rest \
+         on as plaintext. Senders that require TLS defer mail. Compare with a probe from a host next to the server.",
+    );
+    look_inside(f, port)
+}

@@ -12,7 +12,7 @@ use crate::diagnose::rules::middlebox;
 use crate::diagnose::rules::middlebox::StarttlsMask;
 use crate::diagnose::{Code, Ctx, Finding, ServerKind};
 use crate::model::{FailureKind, Observation, Phase, PhaseFailure, TlsMode};
-use crate::smtp::{UnsolicitedHow, can_answer, escape, starts_like_tls_record};
+use crate::smtp::{UnsolicitedHow, can_answer, escape, is_over_limit, starts_like_tls_record};
 use crate::tls::HandshakeFailure;
 
 fn banner_evidence(ctx: &Ctx<'_>) -> Vec<String> {
@@ -66,15 +66,18 @@ fn received_evidence(obs: &Observation) -> Option<String> {
     })
 }
 
-/// The line that never ended holds a CR: the server ends its lines with CR alone, and no
-/// reader of CRLF lines (every sender) ever sees the end of one.
+/// The line that never ended holds a CR followed by more bytes: the server ends its lines with
+/// CR alone, and no reader of CRLF lines (every sender) ever sees the end of one. A CR as the
+/// very last byte proves nothing: its LF may be in the next packet, never sent in time.
 fn ends_lines_with_bare_cr(obs: &Observation) -> bool {
     let bytes = &obs.wire.received_so_far;
     let unfinished = match bytes.iter().rposition(|&b| b == b'\n') {
         Some(i) => &bytes[i + 1..],
         None => &bytes[..],
     };
-    unfinished.contains(&b'\r')
+    unfinished
+        .windows(2)
+        .any(|w| w[0] == b'\r' && w[1] != b'\n')
 }
 
 /// The failure left the reply unread in a way the bytes received explain: TLS records where
@@ -170,7 +173,6 @@ fn tls_instead_of_greeting(ctx: &Ctx<'_>, mut evidence: Vec<String>) -> Finding 
 /// The finding for the phase that failed: what was learned before it is evidence, the
 /// phase and the kind of failure pick the code.
 fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
-    let port = ctx.port();
     let mut evidence = vec![format!("{} phase: {}", f.phase.name(), f.message)];
     evidence.extend(received_evidence(ctx.obs));
     if f.overall_deadline {
@@ -188,12 +190,14 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
             tls_session_failed(ctx, f, evidence)
         }
         (Phase::Connect, kind) => connect_failure(ctx, kind, evidence),
-        (Phase::Banner, FailureKind::Timeout) => ctx.finding(
-            Code::BannerTimeout,
-            "the server accepted the connection but sent no greeting".to_string(),
-            evidence,
-            generic::banner_timeout(),
-        ),
+        (Phase::Banner, FailureKind::Timeout) => banner_timeout(ctx, evidence),
+        // 421 is the service closing the channel (RFC 5321 §3.8), in answer to any command:
+        // a "later", not a server that cannot start TLS.
+        (Phase::Starttls, FailureKind::TemporaryReply)
+            if f.reply.as_ref().is_some_and(|r| r.code == 421) =>
+        {
+            temporary_refusal(ctx, f)
+        }
         // 454 is formally transient (RFC 3207 §4) but in the field it is a standing
         // misconfiguration (Postfix: the key cannot be loaded), so it is a failure.
         (Phase::Starttls, FailureKind::Rejected | FailureKind::TemporaryReply) => {
@@ -218,12 +222,7 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
             },
             generic::connection_closed(),
         ),
-        (_, FailureKind::Protocol) => ctx.finding(
-            Code::SmtpProtocolError,
-            format!("not an SMTP server: {}", f.message),
-            evidence,
-            generic::not_smtp(port),
-        ),
+        (_, FailureKind::Protocol) => protocol_error(ctx, f, evidence),
         _ => ctx.finding(
             Code::ConnectFailed,
             format!("the probe failed during {}: {}", f.phase.name(), f.message),
@@ -231,6 +230,79 @@ fn failure_rule(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
             generic::probe_failed(),
         ),
     }
+}
+
+/// No complete greeting in time: none at all, or part of one (a line without its end, or
+/// `220-` continuation lines whose last line never came, as during a greet pause).
+fn banner_timeout(ctx: &Ctx<'_>, evidence: Vec<String>) -> Finding {
+    let got = &ctx.obs.wire.received_so_far;
+    let (summary, fix) = if got.is_empty() {
+        (
+            "the server accepted the connection but sent no greeting".to_string(),
+            generic::banner_timeout(),
+        )
+    } else if got.ends_with(b"\n") {
+        (
+            "the server sent the first lines of a multi-line greeting (220-) and never its last line: a greet pause \
+             (Postfix postscreen, sendmail greet_pause) longer than --timeout, or a hung server"
+                .to_string(),
+            wire::greeting_unfinished(true),
+        )
+    } else {
+        // A CR as the last byte: its LF may be late or never sent; nothing proves the
+        // server ends its lines with CR alone (that needs a CR followed by more bytes).
+        let cr = if got.ends_with(b"\r") {
+            " (its last byte is a CR; the LF after it never came)"
+        } else {
+            ""
+        };
+        (
+            format!("the server sent part of a greeting and never finished its line{cr}"),
+            wire::greeting_unfinished(false),
+        )
+    };
+    ctx.finding(Code::BannerTimeout, summary, evidence, fix)
+}
+
+/// What was read is no SMTP reply, a reply over this probe's limits, or a reply with a code
+/// that cannot answer where it came.
+fn protocol_error(ctx: &Ctx<'_>, f: &PhaseFailure, evidence: Vec<String>) -> Finding {
+    let port = ctx.port();
+    if let Some(r) = &f.reply {
+        let mut e = ehlo_evidence(ctx);
+        e.extend(evidence);
+        return ctx.finding(
+            Code::SmtpProtocolError,
+            format!(
+                "the server broke the SMTP protocol during {}: {}",
+                f.phase.name(),
+                f.message
+            ),
+            e,
+            wire::wrong_code(r.code, port),
+        );
+    }
+    if is_over_limit(&f.message) {
+        // Legal SMTP may be longer than this probe reads: a limit of ours, not a verdict on
+        // the server, so no failure.
+        return ctx.finding_with(
+            Code::SmtpProtocolError,
+            Severity::Warn,
+            format!(
+                "the {} reply is longer than this probe reads: {}; TLS was not checked",
+                f.phase.name(),
+                f.message
+            ),
+            evidence,
+            wire::over_limit(port),
+        );
+    }
+    ctx.finding(
+        Code::SmtpProtocolError,
+        format!("not an SMTP server: {}", f.message),
+        evidence,
+        generic::not_smtp(port),
+    )
 }
 
 /// The run's deadline ended the probe, or came before its turn.
@@ -428,15 +500,21 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     // A handshake that read injected text is explained by the injection finding (which
     // carries the handshake's failure), not by a proxy or a broken TLS stack.
-    let injection_broke_handshake = obs.wire.handshake_read_plaintext
+    let read_plaintext = obs.wire.handshake_read_plaintext
         && obs
             .failure
             .as_ref()
             .is_some_and(|f| f.phase == Phase::Handshake);
+    let injection_broke_handshake = read_plaintext && !obs.injected.is_empty();
     if let Some(f) = &obs.failure
         && !injection_broke_handshake
     {
-        out.push(failure_rule(ctx, f));
+        // Nothing was waiting before our ClientHello: the plaintext answered it.
+        out.push(if read_plaintext {
+            plaintext_answer(ctx, f)
+        } else {
+            failure_rule(ctx, f)
+        });
     }
     if let (Some(ehlo), Some(helo)) = (&obs.ehlo, &obs.helo)
         && helo.is_positive()
@@ -457,17 +535,60 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
         && obs.failure.is_none()
         && obs.helo.is_none()
         && obs.capabilities.as_ref().is_some_and(|c| !c.starttls());
+    // The EHLO reply judged may have answered something else: then the desync is the
+    // finding, not a missing STARTTLS. Only an out-of-turn reply at or before EHLO, or one
+    // later that looks like an EHLO reply, can have hidden it.
+    let hidden = not_offered_seen && may_hide_starttls(obs);
     if !obs.wire.unsolicited.is_empty() {
-        // The EHLO reply judged may have answered something else: the desync is the finding,
-        // not a missing STARTTLS.
-        out.push(desync(ctx, not_offered_seen));
-    } else if not_offered_seen {
+        out.push(desync(ctx, hidden));
+    }
+    if not_offered_seen && !hidden {
         out.push(not_offered(ctx));
     }
     if !obs.injected.is_empty() {
         out.push(injection(ctx, injection_broke_handshake));
     }
     out
+}
+
+/// After its `220` to STARTTLS the server answered our ClientHello in plaintext (`500 5.5.1
+/// Command unrecognized`, an HTTP `400`): it, or a box in the path, never switched to TLS.
+/// Nothing was waiting before the hello, so this is no injection: the bytes came after it.
+fn plaintext_answer(ctx: &Ctx<'_>, f: &PhaseFailure) -> Finding {
+    let got = &ctx.obs.wire.received_so_far;
+    let looks_smtp =
+        got.len() >= 4 && got[..3].iter().all(u8::is_ascii_digit) && matches!(got[3], b' ' | b'-');
+    let mut evidence = vec![format!("{} phase: {}", f.phase.name(), f.message)];
+    if let Some(r) = &ctx.obs.starttls_reply {
+        evidence.push(format!("STARTTLS → {}", r.one_line()));
+    }
+    let n = ctx.obs.wire.received_total;
+    let cut = if n > got.len() {
+        format!("; the first {} shown", got.len())
+    } else {
+        String::new()
+    };
+    evidence.push(format!(
+        "read by the handshake, after our ClientHello went out ({n} bytes{cut}): \"{}\"",
+        escape(got)
+    ));
+    evidence.push(
+        "nothing was waiting before the ClientHello, so these answer it; a TLS record starts with a content type of 20-24 and \
+         version 3.x, these do not"
+            .into(),
+    );
+    let what = if looks_smtp {
+        "answered our TLS ClientHello with an SMTP reply"
+    } else {
+        "answered our TLS ClientHello in plaintext"
+    };
+    ctx.finding_with(
+        Code::TlsHandshakeFailed,
+        Severity::Fail,
+        format!("TLS handshake failed: the server did not start TLS after its 220; it {what}"),
+        evidence,
+        wire::plaintext_answer(ctx.port()),
+    )
 }
 
 /// The most bytes of injected text shown in evidence.
@@ -509,6 +630,18 @@ fn injection(ctx: &Ctx<'_>, broke_handshake: bool) -> Finding {
         evidence,
         wire::injection_broke_handshake(),
     )
+}
+
+/// An out-of-turn reply came at or before EHLO (so the reply taken for EHLO may be another's),
+/// or later looks like an EHLO reply (`250-` lines, or STARTTLS named): the real EHLO answer.
+fn may_hide_starttls(obs: &Observation) -> bool {
+    obs.wire.unsolicited.iter().any(|u| {
+        let text = String::from_utf8_lossy(&u.bytes).to_ascii_uppercase();
+        matches!(u.command.as_str(), "EHLO" | "HELO")
+            || text.starts_with("250-")
+            || text.contains("\n250-")
+            || text.contains("STARTTLS")
+    })
 }
 
 /// The most bytes of one unsolicited reply shown in evidence.
