@@ -156,8 +156,8 @@ pub struct Wire {
     /// Replies and bytes that answered nothing the probe asked, in order.
     pub unsolicited: Vec<Unsolicited>,
     /// The handshake after the STARTTLS `220` read bytes that are not a TLS record (text,
-    /// typically) before any TLS: plaintext injected after the `220` (now in
-    /// [`Observation::injected`]) that the handshake choked on.
+    /// typically) before any TLS: injected plaintext when [`Observation::injected`] holds
+    /// bytes, else an error reply answering our ClientHello (the server never switched).
     pub handshake_read_plaintext: bool,
 }
 

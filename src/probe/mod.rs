@@ -92,6 +92,19 @@ struct Probe<'a> {
 /// The server's first bytes in a handshake are surely not TLS: three or more that do not
 /// start a record header (an alert is a record too), or a first byte no record starts with.
 /// Fewer bytes that could still begin a record decide nothing: the rest may be late.
+/// Plaintext that answers our ClientHello rather than anything of the server's own: the
+/// error reply of a server (or an SMTP-inspecting box) that read the hello as a command
+/// (`500 5.5.1 Command unrecognized`, a `421`), or an HTTP error. Any other plaintext after
+/// the `220` (a `250`, a banner, text) answers nothing we sent: the rule, and
+/// CVE-2011-0411's, is that it is injected, whatever its timing.
+fn answers_hello(first: &[u8]) -> bool {
+    let smtp_error = first.len() >= 4
+        && matches!(first[0], b'4' | b'5')
+        && first[1..3].iter().all(u8::is_ascii_digit)
+        && matches!(first[3], b' ' | b'-' | b'\r' | b'\n');
+    smtp_error || first.starts_with(b"HTTP/")
+}
+
 fn not_tls(first: &[u8]) -> bool {
     match first {
         [] => false,
@@ -520,12 +533,17 @@ impl Probe<'_> {
         let tls = self.handshake(watched).await;
         let first = seen.bytes();
         if tls.is_none() && not_tls(&first) {
-            let event = if self.obs.injected.is_empty() {
+            let event = if self.obs.injected.is_empty() && answers_hello(&first) {
                 // Kept as what the failed step received: the rules quote it.
                 self.obs.wire.keep_received(&first);
-                "the server answered the TLS ClientHello in plaintext: it did not start TLS after its 220"
+                "the server answered the TLS ClientHello with an error in plaintext: it did not start TLS after its 220"
             } else {
-                "the handshake read bytes that are not TLS, after plaintext injected after the 220"
+                // Whatever its timing: a server that switched to TLS sends a record, and one
+                // that did not would answer our hello with an error, not with this.
+                if self.obs.injected.is_empty() {
+                    self.obs.injected = first.clone();
+                }
+                "the handshake read bytes that are not TLS after the 220: plaintext injected into the TLS negotiation"
             };
             self.obs.transcript.push(Direction::Event, event);
             self.obs.transcript.push(Direction::Received, first);

@@ -509,7 +509,7 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     if let Some(f) = &obs.failure
         && !injection_broke_handshake
     {
-        // Nothing was waiting before our ClientHello: the plaintext answered it.
+        // No injected bytes: the plaintext was an error answering our ClientHello.
         out.push(if read_plaintext {
             plaintext_answer(ctx, f)
         } else {
