@@ -78,7 +78,11 @@ pub(super) fn finding(
                 let text = block.join("\n");
                 match seen.iter().find(|(b, _)| *b == text) {
                     Some((_, code)) => {
-                        lines.push(format!("  (the same commands as for {code} above)"));
+                        // Two runs of one fix may both repeat one earlier fix: say it once.
+                        let note = format!("  (the same commands as for {code} above)");
+                        if !lines.contains(&note) {
+                            lines.push(note);
+                        }
                     }
                     None => {
                         lines.extend(block.iter().map(|l| format!("  {l}")));
@@ -238,7 +242,11 @@ fn days_left(c: &CertInfo) -> String {
             d => format!("EXPIRED {d} days ago"),
         }
     } else {
-        format!("{} days left", c.days_left)
+        match c.days_left {
+            0 => "expires today".to_string(),
+            1 => "1 day left".to_string(),
+            d => format!("{d} days left"),
+        }
     }
 }
 
@@ -283,11 +291,7 @@ fn folded(out: &mut String, e: &EndpointReport, width: usize, mine: &[&Finding],
     }];
     if let Some(c) = &e.certificate {
         facts.push(c.subject.clone());
-        facts.push(if c.expired {
-            format!("EXPIRED {} days ago", -c.days_left)
-        } else {
-            format!("{} days left", c.days_left)
-        });
+        facts.push(days_left(c));
     }
     let codes: Vec<&str> = mine
         .iter()
@@ -517,4 +521,31 @@ pub fn render_batch(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::scripted::LeafSpec;
+    use crate::scripted::pki::self_signed;
+
+    fn left(days: i64) -> String {
+        let now = time::OffsetDateTime::now_utc();
+        // Half a day past the whole days, so rounding cannot move the count.
+        let mut spec = LeafSpec::valid_for("mx.example.test", now, days);
+        spec.not_after += time::Duration::hours(12);
+        let leaf = self_signed(&spec).unwrap();
+        days_left(&CertInfo::parse(&leaf.chain[0], now).unwrap())
+    }
+
+    /// The certificate line of an endpoint says "1 day", never "1 days".
+    #[test]
+    fn days_left_are_counted_in_words() {
+        assert_eq!(left(1), "1 day left");
+        assert_eq!(left(0), "expires today");
+        assert_eq!(left(30), "30 days left");
+        assert_eq!(left(-2), "EXPIRED yesterday");
+    }
 }

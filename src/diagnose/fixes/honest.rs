@@ -56,7 +56,16 @@ pub fn rate_limited(target: Option<&str>, said: bool) -> Fix {
 
 /// The greeting or EHLO reply came late. `timed_out`: a later step of the same probe ran out
 /// of time, so a larger `--timeout` is worth a try.
-pub fn tarpit(target: Option<&str>, timed_out: bool) -> Fix {
+pub fn tarpit(target: Option<&str>, timed_out: bool, deadline: bool) -> Fix {
+    if deadline {
+        let f = fix("generic::tarpit_deadline", &[target.unwrap_or_default()]).say(
+            "The server answers, but slowly, and the run's --deadline (default 6 × --timeout) ended the probe before it finished. \
+             Senders wait minutes, so mail may still flow. Probe again with more time for the whole run:",
+        );
+        return probe_again(f, target, " --timeout 60 --deadline 300").say(
+            "If it then finishes, the delay is deliberate (a tarpit or greet pause) or a slow lookup on the server (reverse DNS, a blocklist).",
+        );
+    }
     if timed_out {
         let f = fix("generic::tarpit_timed_out", &[target.unwrap_or_default()]).say(
             "The server answers, but slowly, and a later step ran out of this probe's --timeout. Senders wait minutes, so mail may still flow. \

@@ -241,6 +241,7 @@ fn tarpit(ctx: &Ctx<'_>) -> Option<Finding> {
         threshold.as_millis(),
         crate::text::seconds(w.step_timeout)
     ));
+    let deadline = ctx.obs.failure.as_ref().is_some_and(|f| f.overall_deadline);
     let severity = if timed_out {
         Severity::Warn
     } else {
@@ -249,7 +250,9 @@ fn tarpit(ctx: &Ctx<'_>) -> Option<Finding> {
     let summary = format!(
         "{}: a tarpit, a greet pause or a slow check on the server{}",
         words.join(" and "),
-        if timed_out {
+        if deadline {
+            "; then the run's --deadline ended the probe"
+        } else if timed_out {
             "; a later step then timed out"
         } else {
             "; mail still flows, only slower"
@@ -261,7 +264,7 @@ fn tarpit(ctx: &Ctx<'_>) -> Option<Finding> {
         severity,
         summary,
         evidence,
-        fix::tarpit(target.as_deref(), timed_out),
+        fix::tarpit(target.as_deref(), timed_out, deadline),
     ))
 }
 

@@ -266,6 +266,25 @@ fn a_late_greeting_then_a_timeout_is_a_warning_that_suggests_a_larger_timeout() 
     assert_eq!(get(&f, Code::SmtpTimeout).severity, Severity::Fail);
 }
 
+/// The trial's case: every reply late, and the run's --deadline (not a step's --timeout)
+/// ended the probe: the note says so, and its fix asks for a larger --deadline.
+#[test]
+fn a_late_greeting_then_the_deadline_names_the_deadline_not_the_timeout() {
+    let mut obs = failed(base(), Phase::Ehlo, FailureKind::Timeout, None);
+    obs.failure.as_mut().unwrap().overall_deadline = true;
+    obs.waits.banner = Some(Duration::from_secs(6));
+    let f = run(&obs);
+    let t = get(&f, Code::SmtpTarpit);
+    assert!(
+        t.summary.contains("the run's --deadline ended the probe"),
+        "{}",
+        t.summary
+    );
+    let fix = t.fix.text();
+    assert!(fix.contains("--deadline 300"), "{fix}");
+    assert!(!fix.contains("ran out of this probe's --timeout"), "{fix}");
+}
+
 fn mode(obs: &mut Observation, tried: TlsMode, detail: &str) {
     obs.mode_check = Some(ModeCheck {
         tried,
