@@ -127,7 +127,9 @@ fn alert_meaning(a: AlertDescription) -> &'static str {
         A::HandshakeFailure => {
             ": it found no acceptable set of parameters (cipher suite, key exchange, certificate)"
         }
-        A::ProtocolVersion => ": it does not speak the TLS versions offered (1.2 and 1.3)",
+        A::ProtocolVersion => {
+            ": it does not speak the TLS versions offered (1.2 and 1.3), so at best older ones (TLS 1.0/1.1), which modern senders refuse"
+        }
         A::InsufficientSecurity => ": it wants stronger parameters than offered",
         A::CertificateRequired => {
             ": it demands a client certificate, and this tool cannot present one yet (a future --client-cert option)"
