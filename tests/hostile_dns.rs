@@ -947,9 +947,60 @@ fn an_mx_query_answered_with_records_of_another_type_is_a_broken_answer_not_no_m
     let f = r.finding("dns-lookup-failed");
     let summary = f["summary"].as_str().unwrap();
     assert!(
-        summary.contains("records of other types only (example.test. TXT)"),
+        summary.contains("holds only records of other types, example.test. TXT,"),
         "{summary}"
     );
     common::assert_absent(&r, "dns-no-address");
     common::assert_absent(&r, "dns-no-mx");
+}
+
+/// A host with a real address and, beside it, addresses no host can have: the real one is
+/// probed, the others are not, and the report says they were published (the second trial
+/// found them silently dropped).
+#[test]
+fn unusable_addresses_beside_a_real_one_are_reported_not_dropped_in_silence() {
+    let dns = hostile::start(|q| {
+        let a = |ips: &[[u8; 4]]| {
+            Reply::Records(
+                0,
+                ips.iter()
+                    .map(|ip| hostile::Answer {
+                        owner: q.labels.clone(),
+                        rtype: 1,
+                        rdata: ip.to_vec(),
+                    })
+                    .collect(),
+            )
+        };
+        match (q.name().as_str(), q.qtype) {
+            ("example.test", 15) => Reply::Records(
+                0,
+                vec![hostile::mx(
+                    "example.test",
+                    10,
+                    &hostile::labels("mx.example.test"),
+                )],
+            ),
+            ("mx.example.test", 1) => a(&[[0, 0, 0, 0], [127, 0, 0, 1], [224, 0, 0, 1]]),
+            _ => Reply::Records(0, vec![]),
+        }
+    });
+    let (r, _) = check(dns, "example.test", "3", "20");
+    let f = r.finding("dns-mx-invalid");
+    assert_eq!(f["severity"], "warn", "{}", r.stdout);
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("(0.0.0.0, 224.0.0.1): not probed"),
+        "{summary}"
+    );
+    let addresses: Vec<String> = r.json()["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["address"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        addresses.iter().all(|a| a.starts_with("127.0.0.1")),
+        "{addresses:?}"
+    );
 }

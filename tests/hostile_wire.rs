@@ -223,9 +223,13 @@ fn a_line_over_the_limit_says_so_and_shows_its_start() {
     long.extend_from_slice(b"\r\n");
     let s = raw::serve(vec![Act::Send(long), Act::Hold(6000)]);
     let r = probe(&s);
-    let f = r.finding("smtp-protocol-error");
-    // A long line is legal SMTP: the limit is this probe's, never "not an SMTP server".
+    let f = r.finding("smtp-reply-over-limit");
+    // A long line is legal SMTP: the limit is this probe's, never "not an SMTP server", and
+    // since TLS was not checked the verdict is unknown, not "works" (exit 1).
     assert_eq!(f["severity"], "warn", "{}", r.stdout);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.json()["verdict"], "unknown", "{}", r.stdout);
+    assert_absent(&r, "smtp-protocol-error");
     assert!(
         summary(&f).contains("longer than this probe reads"),
         "{}",

@@ -158,6 +158,7 @@ fn host_with_two_a_and_one_aaaa_yields_all_three_addresses() {
                 IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x20)),
             ],
             alias_of: None,
+            unusable: Vec::new(),
         }
     );
 }
@@ -184,6 +185,7 @@ fn cname_alias_reports_its_target_and_the_target_address() {
             HostAnswer {
                 addrs: vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))],
                 alias_of: Some("mx1.contoso.test".into()),
+                unusable: Vec::new(),
             }
         );
         let plain = r.lookup_host("mx1.contoso.test").await.unwrap();

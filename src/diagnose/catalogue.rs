@@ -62,6 +62,8 @@ pub enum Code {
     SmtpConnectionClosed,
     /// `smtp-protocol-error`: not SMTP.
     SmtpProtocolError,
+    /// `smtp-reply-over-limit`: a reply longer than this probe reads.
+    SmtpReplyOverLimit,
     /// `smtp-timeout`: a command went unanswered.
     SmtpTimeout,
     /// `smtp-rejected`: 5xx at banner or EHLO.
@@ -855,7 +857,7 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 160,
         inconclusive: false,
-        meaning: "the server sent something that is not an SMTP reply, a reply code that cannot answer where it came, or a reply longer than this probe reads",
+        meaning: "the server sent something that is not an SMTP reply, or a reply code that cannot answer where it came",
         explanation: "Something answered on the port, but what it sent could not be taken as the \
             SMTP reply due; the evidence shows the bytes and the summary says which case it is.\n\n\
             Not an SMTP reply at all (no three-digit code): usually the wrong service is \
@@ -865,14 +867,32 @@ pub const CATALOGUE: &[Entry] = &[
             STARTTLS) is a broken listener or a proxy rewriting replies; it is not a refusal of \
             this client. Senders treat such a host as broken: they give up on the connection and \
             try the next MX host, and the mail waits in their queue if there is none. Check which \
-            process owns the port on the server and where the firewall forwards it.\n\n\
-            A reply longer than this probe reads (a line over 4096 bytes, or over 256 lines) is \
-            a warning only: SMTP sets no line count, so the limit is the probe's, and TLS was not \
-            checked.",
+            process owns the port on the server and where the firewall forwards it.",
         references: &[
             "RFC 5321 §4.2 (SMTP replies: three-digit code and text)",
             "RFC 5321 §4.2.1, §4.3.2 (which codes answer the greeting and each command)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::SmtpReplyOverLimit,
+        id: "smtp-reply-over-limit",
+        severity: Severity::Warn,
+        rank: 161,
+        inconclusive: true,
+        meaning: "a reply is longer than this probe reads (a line over 4096 bytes, or over 256 lines): TLS was not checked",
+        explanation: "The server's greeting or EHLO reply went on past what this probe reads: a \
+            line over 4096 bytes, or a reply of over 256 lines. SMTP sets no line count and RFC \
+            5321 asks only for lines of up to 512 octets, so the limit is the probe's own and \
+            nothing is known about TLS: the verdict is unknown.\n\n\
+            Whether senders get through depends on where the reply ends. Postfix's SMTP client \
+            cuts a line at `line_length_limit` (2048 bytes by default), logs `response longer \
+            than 2048` and reads on; a reply that never ends stops every sender. Real servers send \
+            a handful of short lines: a banner or EHLO list this long is a misconfiguration (a \
+            banner of many lines, a long policy text) or not a mail server at all.",
+        references: &[
             "RFC 5321 §4.5.3.1.5 (a reply line is at most 512 octets)",
+            "Postfix smtp_chat.c (smtp_chat_resp) and line_length_limit",
         ],
         sender_strings: &[],
     },

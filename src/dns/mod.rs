@@ -179,6 +179,9 @@ pub struct HostAnswer {
     pub addrs: Vec<IpAddr>,
     /// The canonical name when the host is a CNAME.
     pub alias_of: Option<String>,
+    /// Addresses DNS gave that no host can have (0.0.0.0, broadcast, multicast), each with
+    /// why, left out of `addrs`: not probed, and reported.
+    pub unusable: Vec<String>,
 }
 
 /// Looks up MX records and addresses.
@@ -481,7 +484,7 @@ impl HickoryResolver {
             return Some(DnsError::Malformed {
                 name: name.into(),
                 reason: format!(
-                    "the answer to the {asked} query holds records of other types only ({}), which no resolver takes for an answer (RFC 1035 §4.1.1)",
+                    "the answer to the {asked} query holds only records of other types, {}, which no resolver takes for an answer, RFC 1034 §4.3.2",
                     wrong_type.join(", ")
                 ),
             });
@@ -672,7 +675,11 @@ impl Resolver for HickoryResolver {
                         _ => break,
                     }
                 }
-                Ok(HostAnswer { addrs, alias_of })
+                Ok(HostAnswer {
+                    addrs,
+                    alias_of,
+                    unusable: Vec::new(),
+                })
             }
             Err(e @ DnsError::NxDomain { .. }) => Err(self.chase(name, &e, end).await.unwrap_or(e)),
             Err(e @ DnsError::NoAddress { .. }) => {
@@ -800,6 +807,7 @@ impl Resolver for StaticResolver {
             (Some(addrs), _) => Ok(HostAnswer {
                 addrs: addrs.clone(),
                 alias_of: None,
+                unusable: Vec::new(),
             }),
             (None, true) => Err(DnsError::NoAddress { name: key }),
             (None, false) => Err(DnsError::NxDomain { name: key }),

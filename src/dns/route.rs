@@ -150,6 +150,7 @@ async fn host_answer<R: Resolver>(
             Ok(HostAnswer {
                 addrs: addrs.clone(),
                 alias_of: None,
+                unusable: Vec::new(),
             }),
             true,
         ),
@@ -184,6 +185,7 @@ fn usable_addresses(name: &str, mut a: HostAnswer) -> Result<HostAnswer, DnsErro
         .filter_map(|ip| unusable_address(ip).map(|why| format!("{ip} ({why})")))
         .collect();
     a.addrs.retain(|ip| unusable_address(ip).is_none());
+    a.unusable.clone_from(&bad);
     if a.addrs.is_empty() && !bad.is_empty() {
         return Err(DnsError::Unusable {
             name: name.to_string(),
@@ -245,6 +247,7 @@ fn literal_answer(ip: IpAddr) -> (Result<HostAnswer, DnsError>, bool) {
         Ok(HostAnswer {
             addrs: vec![ip],
             alias_of: None,
+            unusable: Vec::new(),
         }),
         false,
     )

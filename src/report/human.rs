@@ -243,7 +243,7 @@ fn days_left(c: &CertInfo) -> String {
         }
     } else {
         match c.days_left {
-            0 => "expires today".to_string(),
+            0 => "under a day left".to_string(),
             1 => "1 day left".to_string(),
             d => format!("{d} days left"),
         }
@@ -544,7 +544,7 @@ mod tests {
     #[test]
     fn days_left_are_counted_in_words() {
         assert_eq!(left(1), "1 day left");
-        assert_eq!(left(0), "expires today");
+        assert_eq!(left(0), "under a day left");
         assert_eq!(left(30), "30 days left");
         assert_eq!(left(-2), "EXPIRED yesterday");
     }

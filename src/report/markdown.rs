@@ -223,7 +223,11 @@ fn certificates(out: &mut String, report: &Report) {
                 let left = if c.expired {
                     format!("{when} (EXPIRED)")
                 } else {
-                    format!("{when} ({} days)", c.days_left)
+                    match c.days_left {
+                        0 => format!("{when} (under a day)"),
+                        1 => format!("{when} (1 day)"),
+                        d => format!("{when} ({d} days)"),
+                    }
                 };
                 (c.subject.clone(), c.issuer.clone(), left, c.sha256.clone())
             },

@@ -100,9 +100,9 @@ pub fn over_limit(port: u16) -> Fix {
     let p = port.to_string();
     let f = fix("wire::over_limit", &[&p]).say(
         "The reply is longer than this probe reads (4096 bytes a line, 256 lines a reply), so TLS was not checked. RFC 5321 §4.5.3.1.5 \
-         allows 512 octets a line and sets no line count. Senders may still get through: Postfix's SMTP client cuts a longer line at \
-         `line_length_limit` (2048 bytes by default), logs `response longer than 2048`, and reads on, with no limit on the number of \
-         lines; stricter senders give up. Real servers send a handful of short lines: shorten the greeting or the EHLO list (a banner \
+         allows 512 octets a line and sets no line count. Whether senders get through depends on where the reply ends: Postfix's SMTP \
+         client cuts a longer line at `line_length_limit` (2048 bytes by default), logs `response longer than 2048`, and reads on, with \
+         no limit on the number of lines; stricter senders give up; a reply that never ends stops every sender. Real servers send a handful of short lines: shorten the greeting or the EHLO list (a banner \
          of many lines, a long AUTH or policy text). The evidence shows the start of what came.",
     );
     look_inside(f, port)

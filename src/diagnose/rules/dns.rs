@@ -371,6 +371,9 @@ pub fn host_rules(route: &Route, host: &MailHost, resolver: &str) -> Vec<Finding
             ),
         ));
     }
+    if !answer.unusable.is_empty() {
+        out.push(unusable_beside_real(&h, &answer.unusable));
+    }
     if host.addresses.is_empty() && !host.filtered.is_empty() {
         let list: Vec<String> = host.filtered.iter().map(ToString::to_string).collect();
         out.push(h.family_gap(vec![format!("{}: {}", h.name, list.join(", "))]));
@@ -436,6 +439,34 @@ fn unusable_host(h: &HostContext<'_>, reason: &str) -> Finding {
         summary,
         evidence,
         dns_fixes::unusable_host(name, &h.record),
+    )
+}
+
+/// The host has real addresses, and beside them some no host can have (0.0.0.0, broadcast,
+/// multicast): only the real ones were probed, but a sender that picks one of the others
+/// reaches itself or no one, so the record is worth a warning.
+fn unusable_beside_real(h: &HostContext<'_>, bad: &[String]) -> Finding {
+    let is_mx = h.route.lookup == Lookup::Mx;
+    let code = if is_mx {
+        Code::DnsMxInvalid
+    } else {
+        Code::DnsNoAddress
+    };
+    let mut evidence = vec![format!("{}: {}", h.name, bad.join(", "))];
+    evidence.push("not probed: a connection would reach this machine or no host at all".into());
+    h.finding(
+        code,
+        Severity::Warn,
+        format!(
+            "{} publishes addresses no host can have beside its real ones ({}): not probed; a sender that picks one fails",
+            h.name,
+            bad.iter()
+                .map(|b| b.split(" (").next().unwrap_or(b))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        evidence,
+        dns_fixes::unusable_host(&h.name, ""),
     )
 }
 

@@ -286,7 +286,7 @@ fn protocol_error(ctx: &Ctx<'_>, f: &PhaseFailure, evidence: Vec<String>) -> Fin
         // Legal SMTP may be longer than this probe reads: a limit of ours, not a verdict on
         // the server, so no failure.
         return ctx.finding_with(
-            Code::SmtpProtocolError,
+            Code::SmtpReplyOverLimit,
             Severity::Warn,
             format!(
                 "the {} reply is longer than this probe reads: {}; TLS was not checked",

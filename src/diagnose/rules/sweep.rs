@@ -888,6 +888,7 @@ pub(super) fn answer(addr: &str, alias_of: Option<&str>) -> Result<HostAnswer, D
     Ok(HostAnswer {
         addrs: vec![addr.parse().unwrap()],
         alias_of: alias_of.map(str::to_string),
+        unusable: Vec::new(),
     })
 }
 
