@@ -702,3 +702,31 @@ fn an_unfinished_multi_line_greeting_names_a_greet_pause() {
     assert!(!evidence(&f).contains("never ended"), "{}", evidence(&f));
     assert!(r.stdout.contains("--timeout"), "{}", r.stdout);
 }
+
+/// A 421 sent unasked is the server closing the session (RFC 5321 §3.8 allows it at any
+/// time): a temporary refusal, verdict unknown, not a desync with advice about greetings sent
+/// twice, nor a FAIL for the hang-up it announced (the second trial).
+#[test]
+fn an_unsolicited_421_is_the_server_closing_not_a_desync() {
+    let s = raw::serve(vec![
+        send(b"220 mx.test ESMTP\r\n"),
+        Act::Read,
+        send(b"250-mx.test\r\n250 STARTTLS\r\n421 4.3.2 Service shutting down\r\n"),
+        Act::Sleep(200),
+    ]);
+    let r = probe(&s);
+    let f = r.finding("smtp-temporary-refusal");
+    assert!(
+        summary(&f).contains("closed the session with a 421 before STARTTLS"),
+        "{}",
+        summary(&f)
+    );
+    assert!(
+        evidence(&f).contains("421 4.3.2 Service shutting down"),
+        "{}",
+        evidence(&f)
+    );
+    assert_absent(&r, "smtp-reply-desync");
+    assert_absent(&r, "smtp-connection-closed");
+    assert_eq!(r.code, 3, "{}", r.stdout);
+}

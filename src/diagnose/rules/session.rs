@@ -506,8 +506,17 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
             .as_ref()
             .is_some_and(|f| f.phase == Phase::Handshake);
     let injection_broke_handshake = read_plaintext && !obs.injected.is_empty();
+    // A 421 the server sent unasked is its notice that it closes the session (RFC 5321
+    // §3.8, allowed at any time): it explains the hang-up or silence that follows.
+    let closing = closing_notice(obs);
+    let explained_by_421 = closing.is_some()
+        && obs
+            .failure
+            .as_ref()
+            .is_some_and(|f| matches!(f.kind, FailureKind::Closed | FailureKind::Timeout));
     if let Some(f) = &obs.failure
         && !injection_broke_handshake
+        && !explained_by_421
     {
         // No injected bytes: the plaintext was an error answering our ClientHello.
         out.push(if read_plaintext {
@@ -539,7 +548,9 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
     // finding, not a missing STARTTLS. Only an out-of-turn reply at or before EHLO, or one
     // later that looks like an EHLO reply, can have hidden it.
     let hidden = not_offered_seen && may_hide_starttls(obs);
-    if !obs.wire.unsolicited.is_empty() {
+    if let Some(notice) = closing {
+        out.push(shutting_down(ctx, notice));
+    } else if !obs.wire.unsolicited.is_empty() {
         out.push(desync(ctx, hidden));
     }
     if not_offered_seen && !hidden {
@@ -649,6 +660,38 @@ const UNSOLICITED_SHOWN: usize = 300;
 
 /// Replies out of step with the commands. `hid_starttls`: the EHLO reply judged lacked
 /// STARTTLS, which the desync leaves unproven.
+/// The unsolicited replies, when every one is a 421: the server's notice that it closes.
+fn closing_notice(obs: &crate::model::Observation) -> Option<&crate::smtp::Unsolicited> {
+    let all = &obs.wire.unsolicited;
+    let closing = |u: &crate::smtp::Unsolicited| u.bytes.starts_with(b"421");
+    (!all.is_empty() && all.iter().all(closing))
+        .then(|| all.first())
+        .flatten()
+}
+
+/// The server announced, unasked, that it closes the session (`421`): a busy or shutting-down
+/// server, or a limit on this client; nothing is known about TLS yet.
+fn shutting_down(ctx: &Ctx<'_>, notice: &crate::smtp::Unsolicited) -> Finding {
+    let shown = escape(&notice.bytes[..notice.bytes.len().min(UNSOLICITED_SHOWN)]);
+    let mut evidence = banner_evidence(ctx);
+    evidence.push(format!(
+        "sent unasked before {} (RFC 5321 §3.8 allows a 421 at any time): \"{shown}\"",
+        notice.command
+    ));
+    if let Some(f) = &ctx.obs.failure {
+        evidence.push(format!("{} phase: {}", f.phase.name(), f.message));
+    }
+    ctx.finding(
+        Code::SmtpTemporaryRefusal,
+        format!(
+            "the server closed the session with a 421 before {}: no TLS verdict possible",
+            notice.command
+        ),
+        evidence,
+        generic::temporary_refusal(),
+    )
+}
+
 fn desync(ctx: &Ctx<'_>, hid_starttls: bool) -> Finding {
     let obs = ctx.obs;
     let mut evidence = banner_evidence(ctx);
