@@ -127,6 +127,20 @@ pub fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     q
 }
 
+/// The watcher's own query could not go out. A routing error says the server cannot be
+/// reached; any other error is this machine's (an address it cannot use, a link-local
+/// server whose scope was lost, a permission) and says nothing about the server: the lookup
+/// itself went unanswered, and that is all that is reported.
+fn sent_nothing(e: std::io::Error) -> Seen {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NetworkUnreachable | K::HostUnreachable | K::ConnectionRefused => {
+            Seen::Unreachable(e.to_string())
+        }
+        _ => Seen::Nothing,
+    }
+}
+
 /// Sends one query for `name`/`qtype` to `server` and watches what comes back until `end`.
 pub async fn observe(server: SocketAddr, name: &str, qtype: u16, end: Instant) -> Seen {
     let id = random_id();
@@ -138,13 +152,15 @@ pub async fn observe(server: SocketAddr, name: &str, qtype: u16, end: Instant) -
     };
     let sock = match tokio::net::UdpSocket::bind((local, 0)).await {
         Ok(s) => s,
-        Err(e) => return Seen::Unreachable(e.to_string()),
+        // Our own socket: nothing learned about the server, whose lookup simply went
+        // unanswered.
+        Err(_) => return Seen::Nothing,
     };
     if let Err(e) = sock.connect(server).await {
-        return Seen::Unreachable(e.to_string());
+        return sent_nothing(e);
     }
     if let Err(e) = sock.send(&q).await {
-        return Seen::Unreachable(e.to_string());
+        return sent_nothing(e);
     }
     let mut buf = vec![0u8; UDP_BUFFER];
     let mut seen = Seen::Nothing;
@@ -309,6 +325,19 @@ pub async fn answer_records(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a routing error blames the server; our own socket's errors do not.
+    #[test]
+    fn the_watchers_own_errors_do_not_blame_the_server() {
+        use std::io::{Error, ErrorKind as K};
+        assert!(matches!(
+            sent_nothing(Error::from(K::NetworkUnreachable)),
+            Seen::Unreachable(_)
+        ));
+        for kind in [K::InvalidInput, K::AddrNotAvailable, K::PermissionDenied] {
+            assert_eq!(sent_nothing(Error::from(kind)), Seen::Nothing, "{kind:?}");
+        }
+    }
 
     #[test]
     fn a_query_is_a_header_and_one_question() {
