@@ -479,10 +479,11 @@ fn progress_shows_on_a_terminal_only() {
         "{tty}"
     );
     // The last one left is named, not given a time from the rate of the fast ones.
-    // (A terminal of 80 columns cuts the line with an ellipsis.)
+    // (A terminal of 80 columns cuts the line with an ellipsis, where depends on how many
+    // digits the rate has: a fast machine wrote 105.3/s and cut the address at "[127.".)
     assert!(
         tty.contains("1 of 2 targets done, ")
-            && tty.contains("/s, waiting for mx5.batch.test [127.0"),
+            && tty.contains("/s, waiting for mx5.batch.test ["),
         "{tty}"
     );
     assert!(tty.contains("\r\x1b[2K"), "the line is erased: {tty:?}");
