@@ -482,8 +482,7 @@ fn progress_shows_on_a_terminal_only() {
     // (A terminal of 80 columns cuts the line with an ellipsis, where depends on how many
     // digits the rate has: a fast machine wrote 105.3/s and cut the address at "[127.".)
     assert!(
-        tty.contains("1 of 2 targets done, ")
-            && tty.contains("/s, waiting for mx5.batch.test ["),
+        tty.contains("1 of 2 targets done, ") && tty.contains("/s, waiting for mx5.batch.test ["),
         "{tty}"
     );
     assert!(tty.contains("\r\x1b[2K"), "the line is erased: {tty:?}");
