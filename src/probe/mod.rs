@@ -34,7 +34,6 @@ mod legacy;
 mod mode;
 mod net;
 mod required;
-mod watch;
 
 /// What a probe needs to know.
 #[derive(Debug, Clone)]
@@ -87,7 +86,14 @@ struct Probe<'a> {
     /// a blocking thread beside the rest of the conversation ([`tls::HandshakeRecord`] says
     /// why): it may wait for the root store, or read the certificate directory.
     judging: Option<tokio::task::JoinHandle<tls::TrustResult>>,
+    /// The first bytes the server sent in the last handshake (`tls::HandshakeRecord::heard`).
+    heard: Vec<u8>,
 }
+
+/// The most bytes of the server's side of the handshake after STARTTLS kept as evidence. The
+/// decision needs the first five (a record header); the rest is evidence, as much as a report
+/// shows of injected text.
+const HANDSHAKE_BYTES_KEPT: usize = 512;
 
 /// The server's first bytes in a handshake are surely not TLS: three or more that do not
 /// start a record header (an alert is a record too), or a first byte no record starts with.
@@ -413,6 +419,7 @@ impl Probe<'_> {
         let budget = self.budget();
         let (outcome, record) = tls::handshake(stream, name, &self.cfg.trust, budget).await;
         self.obs.chain = record.chain;
+        self.heard = record.heard;
         if let Some(at) = record.seen_at {
             let trust = self.cfg.trust.clone();
             let chain = self.obs.chain.clone();
@@ -508,7 +515,7 @@ impl Probe<'_> {
     async fn upgrade(
         &mut self,
         mut s: Session<Tcp>,
-    ) -> Option<tokio_rustls::client::TlsStream<watch::Watch<Tcp>>> {
+    ) -> Option<tokio_rustls::client::TlsStream<Tcp>> {
         self.obs.wire.unsolicited.append(&mut s.unsolicited);
         let (tcp, mut leftover, transcript) = s.into_parts();
         self.obs.transcript = transcript;
@@ -529,9 +536,9 @@ impl Probe<'_> {
                 .push(Direction::Received, leftover.clone());
             self.obs.injected = leftover;
         }
-        let (watched, seen) = watch::Watch::new(tcp);
-        let tls = self.handshake(watched).await;
-        let first = seen.bytes();
+        let tls = self.handshake(tcp).await;
+        let mut first = std::mem::take(&mut self.heard);
+        first.truncate(HANDSHAKE_BYTES_KEPT);
         if tls.is_none() && not_tls(&first) {
             let event = if self.obs.injected.is_empty() && answers_hello(&first) {
                 // Kept as what the failed step received: the rules quote it.
@@ -723,6 +730,7 @@ pub async fn probe(endpoint: Endpoint, cfg: &ProbeConfig) -> Observation {
         cfg,
         obs,
         judging: None,
+        heard: Vec::new(),
     };
     if let Some(tcp) = p.connect().await {
         p.obs.ehlo_name = cfg.ehlo_name.clone().unwrap_or_else(|| {

@@ -388,6 +388,9 @@ pub struct HandshakeRecord {
     pub chain: Vec<Vec<u8>>,
     /// When the certificates arrived: the instant to judge them at.
     pub seen_at: Option<UnixTime>,
+    /// The first bytes the server sent during the handshake (at most [`drive::HEARD_CAP`]),
+    /// whatever the outcome: what came instead of TLS, when it was not TLS.
+    pub heard: Vec<u8>,
 }
 
 /// Records that the server asked for a client certificate (a CertificateRequest) and which
@@ -665,7 +668,8 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
             detail: "timeout".into(),
         }),
     };
-    let record = record.lock().map(|r| r.clone()).unwrap_or_default();
+    let mut record = record.lock().map(|r| r.clone()).unwrap_or_default();
+    record.heard = heard.bytes;
     (outcome, record)
 }
 
