@@ -41,6 +41,9 @@ PORT_LEGACY_TLS=2539
 PORT_REQUIRE_TLS=2540
 PORT_RATE_LIMITED=2541
 PORT_IMPLICIT_TLS=2542
+# The probe's etiquette, read from this log (tests/postfix.rs): a healthy listener no other
+# test probes, so that what Postfix logged on it comes from one test's runs only.
+PORT_ETIQUETTE=2543
 # Bench-only listeners (bench/compare.sh, BENCHMARKS.md): the healthy case again on three
 # more loopback addresses, all on one port, as the healthy endpoints of a 4-endpoint mail
 # domain (a domain check probes one port on every address). Additive: nothing on 127.0.0.1
@@ -341,6 +344,13 @@ maillog_file = $LOG
 smtpd_tls_security_level = may
 smtpd_tls_chain_files = $C/healthy.chain.pem
 smtpd_tls_loglevel = 1
+# What the client sent, for tests/postfix.rs's etiquette checks: the client's port on every
+# line (one session among many of a listener), and every EHLO/HELO name (an INFO action logs
+# "... helo=<NAME>" and changes nothing; evaluated at EHLO time, not at RCPT, hence
+# smtpd_delay_reject = no). The "disconnect from" line counts each command.
+smtpd_client_port_logging = yes
+smtpd_delay_reject = no
+smtpd_helo_restrictions = check_helo_access static:INFO
 EOF
 
 master_dist=/usr/share/postfix/master.cf.dist
@@ -460,12 +470,18 @@ master_dist=/usr/share/postfix/master.cf.dist
   -o smtpd_tls_wrappermode=yes
   -o smtpd_tls_security_level=encrypt
   -o smtpd_tls_chain_files=$C/healthy.chain.pem
+# 19 healthy, as port 1, for the etiquette test alone (what the probe sends, from this log)
+127.0.0.1:$PORT_ETIQUETTE inet n - n - - smtpd
+  -o syslog_name=postfix/etiquette
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
 EOF
     for addr in $BENCH_ADDRS; do
         cat <<EOF
 # bench: healthy, as port $PORT_HEALTHY, on $addr (bench/compare.sh's domain of 4 endpoints)
 $addr:$PORT_BENCH inet n - n - - smtpd
   -o syslog_name=postfix/bench-$addr
+  -o smtpd_helo_restrictions=
   -o smtpd_tls_security_level=may
   -o smtpd_tls_chain_files=$C/healthy.chain.pem
 EOF
@@ -478,6 +494,7 @@ EOF
 # throughput: healthy, for *.bench.example.test, on $addr (bench/throughput.sh)
 $addr:$PORT_THROUGHPUT inet n - n - - smtpd
   -o syslog_name=postfix/throughput-$addr
+  -o smtpd_helo_restrictions=
   -o myhostname=mx.bench.example.test
   -o smtpd_tls_security_level=may
   -o smtpd_tls_loglevel=0
@@ -485,6 +502,7 @@ $addr:$PORT_THROUGHPUT inet n - n - - smtpd
 # throughput: the same as implicit TLS (bench/throughput.sh's bare-handshake context)
 $addr:$PORT_THROUGHPUT_IMPLICIT inet n - n - - smtpd
   -o syslog_name=postfix/throughput-implicit-$addr
+  -o smtpd_helo_restrictions=
   -o myhostname=mx.bench.example.test
   -o smtpd_tls_wrappermode=yes
   -o smtpd_tls_security_level=encrypt
@@ -534,7 +552,8 @@ fi
 ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_STARTTLS
        $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
        $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED
-       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS $PORT_RATE_LIMITED"
+       $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS $PORT_RATE_LIMITED
+       $PORT_ETIQUETTE"
 # greets ADDR PORT: a 220 banner within 50 tries (Postfix may still be starting).
 greets() {
     local _ reply
@@ -591,6 +610,7 @@ done
 cat >"$DIR/ports.env.tmp" <<EOF
 # Written by tests/postfix/setup.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)
 STARTTLS_CHECK_POSTFIX_CA=$DIR/ca/root.pem
+STARTTLS_CHECK_POSTFIX_LOG=$LOG
 PORT_HEALTHY=$PORT_HEALTHY
 PORT_EXPIRED=$PORT_EXPIRED
 PORT_SELF_SIGNED=$PORT_SELF_SIGNED
@@ -609,6 +629,7 @@ PORT_LEGACY_TLS=$PORT_LEGACY_TLS
 PORT_REQUIRE_TLS=$PORT_REQUIRE_TLS
 PORT_RATE_LIMITED=$PORT_RATE_LIMITED
 PORT_IMPLICIT_TLS=$PORT_IMPLICIT_TLS
+PORT_ETIQUETTE=$PORT_ETIQUETTE
 BENCH_ADDRS=$BENCH_ADDRS
 PORT_BENCH=$PORT_BENCH
 THROUGHPUT_ADDRS=$THROUGHPUT_ADDRS
