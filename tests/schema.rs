@@ -116,6 +116,18 @@ fn exchange_without_starttls_helo_only_and_a_wrong_name_are_valid() {
     let wrong = Scenario::postfix(HOST, &pki().healthy("www.other.test", 90));
     let j = valid_probe("name mismatch", wrong, &[]);
     assert_eq!(j["verdict"], "fail");
+    // Exchange Online commands: the shell as serde writes it.
+    let exchange = Scenario::exchange(HOST, Some(&pki().healthy(HOST, 90)));
+    let j = valid_probe(
+        "expected name on Exchange",
+        exchange,
+        &["--expect-name", "other.example.test"],
+    );
+    assert!(
+        j.to_string()
+            .contains("\"shell\":\"exchange-online-power-shell\""),
+        "{j}"
+    );
 }
 
 #[test]

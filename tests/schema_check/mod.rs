@@ -57,6 +57,9 @@ pub fn violation(doc: &Value) -> Option<String> {
 pub fn assert_valid(doc: &Value, what: &str) {
     if let Some(why) = violation(doc) {
         let shown = serde_json::to_string_pretty(doc).unwrap();
+        if let Some(path) = std::env::var_os("STARTTLS_CHECK_DUMP") {
+            std::fs::write(path, &shown).unwrap();
+        }
         let cut: String = shown.chars().take(6000).collect();
         panic!(
             "{what}: the output does not match docs/report.schema.json:\n{why}\n--- document ---\n{cut}"
