@@ -25,7 +25,7 @@
 //! `CN=R11, O=Let's Encrypt, C=US`), countries, key and cipher names, dates, and file paths.
 //! The mapping itself is never written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{EndpointReport, Report};
@@ -154,8 +154,9 @@ struct Phrase {
 pub struct Redactor {
     /// Lower-cased name → placeholder.
     names: HashMap<String, String>,
-    /// Lower-cased mail domains, for names under them nobody learned.
-    domains: Vec<String>,
+    /// Lower-cased mail domains, for names under them nobody learned (a set: a survey learns
+    /// one per target).
+    domains: HashSet<String>,
     addrs: HashMap<IpAddr, String>,
     /// Phrases by their first word, lower-cased.
     phrases: HashMap<String, Vec<Phrase>>,
@@ -249,8 +250,8 @@ impl Redactor {
         if single && !name.bytes().any(|b| b.is_ascii_digit() || b == b'-') {
             return false;
         }
-        if kind == Kind::Domain && !self.domains.contains(&name) && !single {
-            self.domains.push(name.clone());
+        if kind == Kind::Domain && !single {
+            self.domains.insert(name.clone());
         }
         if !self.names.contains_key(&name) {
             let p = self.next(kind);
@@ -786,7 +787,7 @@ impl Redactor {
         let mut from = 0;
         while let Some(dot) = lower[from..].find('.') {
             let suffix = &lower[from + dot + 1..];
-            if self.domains.iter().any(|d| d == suffix) {
+            if self.domains.contains(suffix) {
                 let p = &self.names[suffix];
                 return Some(format!("{}.{p}", &token[..from + dot]));
             }
