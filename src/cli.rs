@@ -326,6 +326,12 @@ pub(crate) struct OutputArgs {
     /// Show the SMTP transcript of every endpoint.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+
+    /// Replace host names, mail domains, addresses, private organisation names and
+    /// certificate fingerprints with placeholders (domain-1, host-1, addr-1...), the same
+    /// for the same value throughout: for a ticket that leaves the organisation.
+    #[arg(long)]
+    pub(crate) redact: bool,
 }
 
 /// `--color`.

@@ -316,6 +316,7 @@ pub fn explain(data: &[u8]) {
         color: false,
         verbose: false,
         tool_line: false,
+        redact: false,
     };
     let json = render(&e, Probed::NotAsked, Format::Json, opts);
     let v: serde_json::Value = serde_json::from_str(&json).expect("explain's JSON parses");
@@ -345,6 +346,7 @@ pub fn exchange(data: &[u8]) {
         color: false,
         verbose: false,
         tool_line: false,
+        redact: false,
     };
     let json = render(&report, Format::Json, opts);
     let v: serde_json::Value = serde_json::from_str(&json).expect("the report's JSON parses");

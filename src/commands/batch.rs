@@ -14,7 +14,7 @@ use crate::dns::LazyResolver;
 use crate::engine::{self, Event};
 use crate::exit;
 use crate::report::batch::{Batch, Counts, Document, Row};
-use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
+use crate::report::{self, Format, RenderOptions, Report, progress::Progress, redact};
 
 /// What the run writes, per format, as reports arrive.
 struct Sink<'a> {
@@ -36,6 +36,9 @@ struct Sink<'a> {
     failed: Option<std::io::Error>,
     /// Reports in a row whose lookups the resolver failed, until the warning is given.
     resolver_failures: Option<usize>,
+    /// `--redact`: one mapping for the whole run, so a host is the same placeholder in
+    /// every report, the table and every line of a JSON Lines stream.
+    redactor: Option<redact::Redactor>,
 }
 
 /// After this many targets in a row whose lookups failed, stderr says the resolver is not
@@ -74,9 +77,11 @@ impl Sink<'_> {
         }
         let invocation = target.as_ref().map(|t| self.rerun.command(t, &named));
         report.invocation = invocation;
+        redact::report(&mut self.redactor, &mut report);
         match self.format {
             Format::Jsonl => {
                 let line = report::render(&report, Format::Jsonl, self.opts);
+                let line = redact::text(&mut self.redactor, line);
                 self.write(&line);
                 if self.stopped() {
                     return;
@@ -95,7 +100,8 @@ impl Sink<'_> {
                         tool_line: false,
                         ..self.opts
                     };
-                    self.details[job] = Some(report::render(&report, self.format, opts));
+                    let text = report::render(&report, self.format, opts);
+                    self.details[job] = Some(redact::text(&mut self.redactor, text));
                 }
                 self.rows[job] = Some(row);
             }
@@ -146,6 +152,7 @@ impl Sink<'_> {
                 }
             }
         };
+        let text = redact::text(&mut self.redactor, text);
         self.write(&text);
     }
 }
@@ -239,6 +246,7 @@ impl<'a> Sink<'a> {
             closed: false,
             failed: None,
             resolver_failures: Some(0),
+            redactor: redact::when(opts.redact),
         }
     }
 }
@@ -303,7 +311,8 @@ fn drive(
                     }
                 }
                 Event::Progress { waiting: w, .. } => {
-                    waiting = w.map(String::from);
+                    // It names an endpoint: not with --redact.
+                    waiting = w.filter(|_| !sink.opts.redact).map(String::from);
                 }
             }
             if bar.enabled() {

@@ -12,7 +12,7 @@ use crate::cli::{BatchArgs, ProbeArgs};
 use crate::dns::LazyResolver;
 use crate::engine::{self, Event};
 use crate::exit;
-use crate::report::{self, Format, RenderOptions, Report, progress::Progress};
+use crate::report::{self, Format, RenderOptions, Report, progress::Progress, redact};
 use crate::target::Target;
 
 /// The targets of the command line and `--targets-file` (of the shard, with `--shard`),
@@ -71,18 +71,22 @@ pub fn run(
         let note = "starttls-check: the same target was given more than once and is checked once\n";
         report::emit(&mut std::io::stderr().lock(), note)?;
     }
-    let mut report = probe(runtime, targets.list, args)?;
+    let mut report = probe(runtime, targets.list, args, opts.redact)?;
     report.invocation = Some(invocation(std::env::args_os().skip(1)));
-    report::emit(out, &report::render(&report, format, opts))?;
+    let mut redactor = redact::when(opts.redact);
+    redact::report(&mut redactor, &mut report);
+    let text = redact::text(&mut redactor, report::render(&report, format, opts));
+    report::emit(out, &text)?;
     Ok(exit::for_verdict(report.verdict))
 }
 
-/// Probes `targets` as one job (a progress line on a terminal's stderr) and returns the
-/// report, without its invocation.
+/// Probes `targets` as one job (a progress line on a terminal's stderr, which names the
+/// endpoint awaited unless `redact`) and returns the report, without its invocation.
 pub(super) fn probe(
     runtime: &tokio::runtime::Runtime,
     targets: Vec<Target>,
     args: &ProbeArgs,
+    redact: bool,
 ) -> anyhow::Result<Box<Report>> {
     let settings = args.settings(&targets)?;
     let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
@@ -100,7 +104,7 @@ pub(super) fn probe(
                 done,
                 total,
                 waiting,
-            } => bar.update(done, total, waiting),
+            } => bar.update(done, total, waiting.filter(|_| !redact)),
             Event::Report { report, .. } => done = Some(report),
         },
     ));

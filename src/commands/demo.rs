@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use crate::diagnose::Code;
 use crate::dns::{Mx, StaticResolver};
 use crate::engine::{self, Event};
-use crate::report::{self, Format, RenderOptions, Report, Verdict};
+use crate::report::{self, Format, RenderOptions, Report, Verdict, redact};
 use crate::scripted::{Ca, LeafSpec, Scenario, ScriptedServer, pki};
 use crate::settings::Settings;
 use crate::target::{Host, Target};
@@ -351,6 +351,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
     let mut json = Vec::new();
     let (mut rows, mut counts) = (Vec::new(), report::batch::Counts::default());
     let total = cases.len();
+    let mut redactor = redact::when(opts.redact);
     for (n, case) in cases.iter().enumerate() {
         let Some((servers, ports)) = start(case).await? else {
             let note = format!(
@@ -366,8 +367,9 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
             continue;
         };
         let (resolver, target) = resolver_and_target(case, &ports);
-        let report = probe_case(&resolver, target, ports.clone(), &trust, now).await?;
+        let mut report = probe_case(&resolver, target, ports.clone(), &trust, now).await?;
         drop(servers);
+        redact::report(&mut redactor, &mut report);
         let ok = report.verdict == case.expect.0
             && report
                 .findings
@@ -376,7 +378,10 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         all_ok &= ok;
         match format {
             Format::Json => json.push(report),
-            Format::Jsonl => report::emit(out, &report::render(&report, format, opts))?,
+            Format::Jsonl => {
+                let line = redact::text(&mut redactor, report::render(&report, format, opts));
+                report::emit(out, &line)?;
+            }
             Format::Html => {
                 counts.add(report.verdict);
                 rows.push(report::batch::Row::of(&report));
@@ -390,10 +395,8 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
                 };
                 // The next scenario's header line separates the reports; Markdown needs a blank.
                 let gap = if format == Format::Markdown { "\n" } else { "" };
-                report::emit(
-                    out,
-                    &format!("{header}{}{gap}", report::render(&report, format, opts)),
-                )?;
+                let text = format!("{header}{}{gap}", report::render(&report, format, opts));
+                report::emit(out, &redact::text(&mut redactor, text))?;
             }
         }
     }
@@ -403,7 +406,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
         counts,
         rows,
     };
-    finish(out, format, &json, &html, all_ok)?;
+    finish(out, format, &json, &html, all_ok, &mut redactor)?;
     Ok(all_ok)
 }
 
@@ -415,25 +418,24 @@ fn finish(
     json: &[report::Report],
     html: &report::batch::Batch,
     all_ok: bool,
+    redactor: &mut Option<redact::Redactor>,
 ) -> anyhow::Result<()> {
-    match format {
-        Format::Json => report::emit(out, &report::json::pretty(json))?,
-        Format::Jsonl => {}
-        Format::Html => report::emit(out, &report::html::render(html))?,
-        Format::Human | Format::Markdown => report::emit(
-            out,
-            &format!(
-                "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n{} {} · {}\n",
-                if all_ok {
-                    "every scenario behaved as designed"
-                } else {
-                    "some scenarios did NOT behave as designed"
-                },
-                env!("CARGO_PKG_NAME"),
-                env!("CARGO_PKG_VERSION"),
-                crate::cert::rfc3339(html.generated_at)
-            ),
-        )?,
-    }
+    let text = match format {
+        Format::Json => report::json::pretty(json),
+        Format::Jsonl => return Ok(()),
+        Format::Html => report::html::render(html),
+        Format::Human | Format::Markdown => format!(
+            "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n{} {} · {}\n",
+            if all_ok {
+                "every scenario behaved as designed"
+            } else {
+                "some scenarios did NOT behave as designed"
+            },
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            crate::cert::rfc3339(html.generated_at)
+        ),
+    };
+    report::emit(out, &redact::text(redactor, text))?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::exchange::model::{Config, Join, Presented, PresentedCertificate};
 use crate::exchange::{self, MAX_INPUT, ParseOptions, RawInput};
 use crate::exit;
 use crate::report::exchange::{self as render, JoinDto};
-use crate::report::{self, Format, RenderOptions, Report};
+use crate::report::{self, Format, RenderOptions, Report, redact};
 use crate::target::Target;
 
 /// At most [`MAX_INPUT`] bytes of `reader`, named `name`.
@@ -262,7 +262,7 @@ pub fn run(
                 .parse()
                 .map_err(|e| anyhow::anyhow!("--probe={}: {e}", render_name(&host)))?;
             let command = super::explain::command_line(&target, options);
-            let mut report = super::check::probe(runtime, vec![target], options)?;
+            let mut report = super::check::probe(runtime, vec![target], options, opts.redact)?;
             report.invocation = Some(render_name(&command));
             let join = join_of(&host, &why, &report);
             (Some((join, command)), Some(report))
@@ -279,8 +279,13 @@ pub fn run(
         why: j.why,
         command,
     });
-    let report = render::build(&config, findings, join_dto, probe_report, now);
-    report::emit(out, &render::render(&report, format, opts))?;
+    let mut report = render::build(&config, findings, join_dto, probe_report, now);
+    let mut redactor = redact::when(opts.redact);
+    if let Some(r) = redactor.as_mut() {
+        r.exchange(&mut report);
+    }
+    let text = redact::text(&mut redactor, render::render(&report, format, opts));
+    report::emit(out, &text)?;
     Ok(exit::for_verdict(report.verdict))
 }
 

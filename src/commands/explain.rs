@@ -16,7 +16,7 @@ use crate::cli::ProbeArgs;
 use crate::exit;
 use crate::explain::{self, Explanation, MAX_TEXT, ProbeSuggestion};
 use crate::report::explain::{self as render, Probed};
-use crate::report::{self, Format, RenderOptions};
+use crate::report::{self, Format, RenderOptions, redact};
 use crate::target::Target;
 
 /// The text to explain, at most [`MAX_TEXT`] bytes.
@@ -110,7 +110,9 @@ pub fn run(
                 // A word close to a code may still be text the engine knows (`4.7.320`).
                 let e = explain::explain_text(&input.text);
                 if e.matches.is_empty() {
-                    report::emit(out, &render::render_not_a_code(word, &near, format))?;
+                    // The word as typed: with --redact, its addresses go.
+                    let text = render::render_not_a_code(word, &near, format);
+                    report::emit(out, &redact::text(&mut redact::when(opts.redact), text))?;
                     return Ok(exit::UNKNOWN);
                 }
                 answer = Some(e);
@@ -134,9 +136,13 @@ fn respond(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let recognised = !e.matches.is_empty();
+    let mut redactor = redact::when(opts.redact);
+    if let Some(r) = redactor.as_mut() {
+        r.learn_explanation(e);
+    }
     let Some(user) = probe else {
         let text = render::render(e, Probed::NotAsked, format, opts);
-        report::emit(out, &text)?;
+        report::emit(out, &redact::text(&mut redactor, text))?;
         return Ok(if recognised {
             exit::PASS
         } else {
@@ -145,18 +151,20 @@ fn respond(
     };
     let Some(suggestion) = e.probe.clone() else {
         let text = render::render(e, Probed::NothingToProbe, format, opts);
-        report::emit(out, &text)?;
+        report::emit(out, &redact::text(&mut redactor, text))?;
         return Ok(exit::UNKNOWN);
     };
     let (target, args) = merged(&suggestion, user)?;
     let command = command_line(&target, &args);
-    let mut probe_report = super::check::probe(runtime, vec![target], &args)?;
+    let mut probe_report = super::check::probe(runtime, vec![target], &args, opts.redact)?;
     probe_report.invocation = Some(render::visible(&command));
+    redact::report(&mut redactor, &mut probe_report);
     let probed = Probed::Ran {
         command: &command,
         report: &probe_report,
     };
-    report::emit(out, &render::render(e, probed, format, opts))?;
+    let text = render::render(e, probed, format, opts);
+    report::emit(out, &redact::text(&mut redactor, text))?;
     Ok(exit::for_verdict(probe_report.verdict))
 }
 

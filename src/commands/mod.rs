@@ -59,6 +59,7 @@ fn render_options(out: &OutputArgs) -> RenderOptions {
     RenderOptions {
         color: use_color(out.color, std::io::stdout().is_terminal()),
         verbose: out.verbose,
+        redact: out.redact,
         ..RenderOptions::default()
     }
 }

@@ -13,6 +13,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod progress;
+pub mod redact;
 
 use time::OffsetDateTime;
 
@@ -434,6 +435,10 @@ pub struct RenderOptions {
     pub verbose: bool,
     /// End with the tool's name, version and the time (the demo says it once for all).
     pub tool_line: bool,
+    /// `--redact`: the commands pass the reports and the rendered text through a
+    /// [`redact::Redactor`] (one per run, so placeholders agree across reports);
+    /// [`render`] itself does not look at it.
+    pub redact: bool,
 }
 
 impl Default for RenderOptions {
@@ -442,6 +447,7 @@ impl Default for RenderOptions {
             color: false,
             verbose: false,
             tool_line: true,
+            redact: false,
         }
     }
 }
