@@ -375,7 +375,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
                 .is_some_and(|f| f.code == case.expect.1);
         all_ok &= ok;
         match format {
-            Format::Json => json.push(report),
+            Format::Json | Format::Nagios | Format::Prometheus => json.push(report),
             Format::Jsonl => report::emit(out, &report::render(&report, format, opts))?,
             Format::Html => {
                 counts.add(report.verdict);
@@ -420,6 +420,24 @@ fn finish(
         Format::Json => report::emit(out, &report::json::pretty(json))?,
         Format::Jsonl => {}
         Format::Html => report::emit(out, &report::html::render(html))?,
+        // The scenarios as one batch: a check's status line, or one exposition. The exit
+        // code still says whether every scenario behaved as designed.
+        Format::Nagios | Format::Prometheus => {
+            let reports: Vec<Box<report::Report>> = json.iter().cloned().map(Box::new).collect();
+            let doc = report::batch::Document::new(
+                &reports,
+                html.generated_at,
+                None,
+                reports.len(),
+                false,
+            );
+            let text = if format == Format::Nagios {
+                report::nagios::render_batch(&doc)
+            } else {
+                report::prometheus::render_batch(&doc)
+            };
+            report::emit(out, &text)?;
+        }
         Format::Human | Format::Markdown => report::emit(
             out,
             &format!(
