@@ -477,6 +477,24 @@ fn nagios_a_run_error_is_an_unknown_status_line_on_stdout() {
     assert!(p.text.contains("--timeout"), "{}", r.stdout);
 }
 
+#[test]
+fn explain_refuses_the_monitoring_formats_in_their_own_shape() {
+    let r = run(&["explain", "cert-expired", "--format", "nagios"]);
+    assert_eq!(r.code, 3);
+    let p = Plugin::parse(&r.stdout);
+    assert_eq!(p.state, "UNKNOWN");
+    assert!(
+        p.text
+            .starts_with("--format nagios is a check's status line"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["explain", "cert-expired", "--format", "prometheus"]);
+    assert_eq!(r.code, 3);
+    let s = parse_exposition(&r.stdout);
+    assert_eq!(value(&s, "starttls_check_up", &[("target", "")]), 0.0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Nagios: a batch.
 

@@ -219,7 +219,7 @@ fn explain_command(
 fn no_page(command: &str, output: &OutputArgs) -> anyhow::Result<()> {
     let what = match output.format {
         Format::Html => "html is a page of probe reports",
-        Format::Nagios => "nagios is a check plugin's status of probe reports",
+        Format::Nagios => "nagios is a check's status line over probe reports",
         Format::Prometheus => "prometheus is metrics of probe reports",
         _ => return Ok(()),
     };
