@@ -412,6 +412,10 @@ fn diagnose_job(
         .collect();
     let mut report = Report::new(target, findings, endpoints, mx, now);
     report.probe_host = settings.probe.local_hostname.clone();
+    report.expiry = report::Expiry {
+        warn_days: settings.policy.warn_days,
+        fail_days: settings.policy.fail_days,
+    };
     report
 }
 

@@ -39,6 +39,8 @@ struct Sink<'a> {
     /// `--redact`: one mapping for the whole run, so a host is the same placeholder in
     /// every report, the table and every line of a JSON Lines stream.
     redactor: Option<redact::Redactor>,
+    /// Notes for stderr kept until the output is written (see [`Sink::note`]).
+    deferred: Vec<String>,
 }
 
 /// After this many targets in a row whose lookups failed, stderr says the resolver is not
@@ -64,10 +66,21 @@ impl Sink<'_> {
         ))
     }
 
+    /// Writes a note to stderr, or for `--format nagios` keeps it until the output is
+    /// written: a plugin's first line must be its status line, and Icinga 2 reads a
+    /// plugin's stderr with its stdout.
+    fn note(&mut self, note: String) {
+        if self.format == Format::Nagios {
+            self.deferred.push(note);
+        } else {
+            let _ = report::emit(&mut std::io::stderr().lock(), &note);
+        }
+    }
+
     /// Takes a target's report; a report JSON Lines could not deliver is not counted.
     fn take(&mut self, job: usize, mut report: Box<Report>) {
         if let Some(note) = self.watch_resolver(&report) {
-            let _ = report::emit(&mut std::io::stderr().lock(), &note);
+            self.note(note);
         }
         let mut named: Vec<&str> = report.endpoints.iter().map(|e| e.host.as_str()).collect();
         named.extend(report.mx.iter().map(|m| m.exchange.as_str()));
@@ -90,6 +103,14 @@ impl Sink<'_> {
             }
             Format::Json => {
                 self.counts.add(report.verdict);
+                self.reports[job] = Some(report);
+            }
+            Format::Nagios | Format::Prometheus => {
+                self.counts.add(report.verdict);
+                // Neither writes a transcript: a survey need not hold them.
+                for e in &mut report.endpoints {
+                    e.transcript = Vec::new();
+                }
                 self.reports[job] = Some(report);
             }
             Format::Human | Format::Markdown | Format::Html => {
@@ -132,10 +153,15 @@ impl Sink<'_> {
     fn finish(&mut self, now: OffsetDateTime, interrupted: bool) {
         let text = match self.format {
             Format::Jsonl => return,
-            Format::Json => {
+            Format::Json | Format::Nagios | Format::Prometheus => {
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
                 let invocation = Some(self.invocation.clone());
-                Document::new(&reports, now, invocation, self.total, interrupted).render()
+                let doc = Document::new(&reports, now, invocation, self.total, interrupted);
+                match self.format {
+                    Format::Nagios => report::nagios::render_batch(&doc),
+                    Format::Prometheus => report::prometheus::render_batch(&doc),
+                    _ => doc.render(),
+                }
             }
             Format::Human | Format::Markdown | Format::Html => {
                 let batch = Batch {
@@ -240,13 +266,20 @@ impl<'a> Sink<'a> {
             ),
             total,
             counts: Counts::default(),
-            rows: slots(format != Format::Json && format != Format::Jsonl, total),
+            rows: slots(
+                matches!(format, Format::Human | Format::Markdown | Format::Html),
+                total,
+            ),
             details: slots(format == Format::Human || format == Format::Markdown, total),
-            reports: slots(format == Format::Json, total),
+            reports: slots(
+                matches!(format, Format::Json | Format::Nagios | Format::Prometheus),
+                total,
+            ),
             closed: false,
             failed: None,
             resolver_failures: Some(0),
             redactor: redact::when(opts.redact),
+            deferred: Vec::new(),
         }
     }
 }
@@ -345,20 +378,23 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let given = targets.shard().map(|s| (s, targets.given));
-    let mut stderr = std::io::stderr().lock();
-    for note in notes(targets.repeats, given, targets.list.len()) {
-        report::emit(&mut stderr, &format!("starttls-check: {note}\n"))?;
-    }
     // An address of the family -4/-6 leaves out stops a one-target run as a usage error; in a
     // list it is one target among many, and its own report says the option left it out.
     let settings = args.settings(&[])?;
     let total = targets.list.len();
     let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
     let mut sink = Sink::new(format, opts, out, total);
+    for note in notes(targets.repeats, given, targets.list.len()) {
+        sink.note(format!("starttls-check: {note}\n"));
+    }
     let jobs = targets.list.into_iter().map(|t| vec![t]).collect();
     let signalled = drive(runtime, &settings, now, jobs, &mut sink);
     let interrupted = signalled || sink.stopped();
     sink.finish(now, interrupted);
+    let mut stderr = std::io::stderr().lock();
+    for note in std::mem::take(&mut sink.deferred) {
+        report::emit(&mut stderr, &note)?;
+    }
     if let Some(e) = sink.failed {
         return Err(anyhow::Error::new(e).context("cannot write the output"));
     }

@@ -67,8 +67,16 @@ pub fn run(
     if batch_args.targets_file.is_some() || batch_args.shard.is_some() || targets.list.len() > 1 {
         return super::batch::run(runtime, targets, args, format, opts, out);
     }
-    if targets.repeats > 0 {
-        let note = "starttls-check: the same target was given more than once and is checked once\n";
+    let note = (targets.repeats > 0).then_some(
+        "starttls-check: the same target was given more than once and is checked once\n",
+    );
+    // A Nagios plugin's first line is its status: Icinga 2 reads stderr with stdout.
+    let (before, after) = if format == Format::Nagios {
+        (None, note)
+    } else {
+        (note, None)
+    };
+    if let Some(note) = before {
         report::emit(&mut std::io::stderr().lock(), note)?;
     }
     let mut report = probe(runtime, targets.list, args, opts.redact)?;
@@ -77,6 +85,9 @@ pub fn run(
     redact::report(&mut redactor, &mut report);
     let text = redact::text(&mut redactor, report::render(&report, format, opts));
     report::emit(out, &text)?;
+    if let Some(note) = after {
+        report::emit(&mut std::io::stderr().lock(), note)?;
+    }
     Ok(exit::for_verdict(report.verdict))
 }
 

@@ -377,7 +377,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
                 .is_some_and(|f| f.code == case.expect.1);
         all_ok &= ok;
         match format {
-            Format::Json => json.push(report),
+            Format::Json | Format::Nagios | Format::Prometheus => json.push(report),
             Format::Jsonl => {
                 let line = redact::text(&mut redactor, report::render(&report, format, opts));
                 report::emit(out, &line)?;
@@ -424,6 +424,23 @@ fn finish(
         Format::Json => report::json::pretty(json),
         Format::Jsonl => return Ok(()),
         Format::Html => report::html::render(html),
+        // The scenarios as one batch: a check's status line, or one exposition. The exit
+        // code still says whether every scenario behaved as designed.
+        Format::Nagios | Format::Prometheus => {
+            let reports: Vec<Box<report::Report>> = json.iter().cloned().map(Box::new).collect();
+            let doc = report::batch::Document::new(
+                &reports,
+                html.generated_at,
+                None,
+                reports.len(),
+                false,
+            );
+            if format == Format::Nagios {
+                report::nagios::render_batch(&doc)
+            } else {
+                report::prometheus::render_batch(&doc)
+            }
+        }
         Format::Human | Format::Markdown => format!(
             "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n{} {} · {}\n",
             if all_ok {

@@ -94,8 +94,9 @@ pub fn target_of(cli: &Cli) -> String {
 /// The format in which to write the error of a command line clap refused (`words`: the
 /// arguments without the program name), when it is not clap's own human message: the error
 /// document when the last `--format json|jsonl` / `--format=…` before `--` asks for a machine
-/// format (one line for jsonl, so that a survey job's output always says why it is empty).
-/// Any other format, a bad one included, leaves the error to clap.
+/// format (one line for jsonl, so that a survey job's output always says why it is empty; a
+/// `STARTTLS UNKNOWN` line for nagios, `starttls_check_up 0` for prometheus). Any other
+/// format, a bad one included, leaves the error to clap.
 pub fn usage_error_format(words: &[String]) -> Option<Format> {
     let mut last = None;
     let mut rest = words.iter();
@@ -113,6 +114,8 @@ pub fn usage_error_format(words: &[String]) -> Option<Format> {
     match last {
         Some("json") => Some(Format::Json),
         Some("jsonl") => Some(Format::Jsonl),
+        Some("nagios") => Some(Format::Nagios),
+        Some("prometheus") => Some(Format::Prometheus),
         _ => None,
     }
 }
@@ -212,14 +215,16 @@ fn explain_command(
     explain::run(runtime, &input, probe, output.format, opts, out)
 }
 
-/// `--format html` is a page of probe reports; `explain` and `exchange-config` have none.
+/// `--format html` is a page of probe reports, `nagios` and `prometheus` a check's status
+/// and metrics; `explain` and `exchange-config` have none of them.
 fn no_page(command: &str, output: &OutputArgs) -> anyhow::Result<()> {
-    if output.format == Format::Html {
-        anyhow::bail!(
-            "--format html is a page of probe reports; {command} writes human, json, jsonl or markdown"
-        );
-    }
-    Ok(())
+    let what = match output.format {
+        Format::Html => "html is a page of probe reports",
+        Format::Nagios => "nagios is a check's status line over probe reports",
+        Format::Prometheus => "prometheus is metrics of probe reports",
+        _ => return Ok(()),
+    };
+    anyhow::bail!("--format {what}; {command} writes human, json, jsonl or markdown");
 }
 
 /// The binary's whole job: returns the process exit code.

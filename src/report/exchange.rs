@@ -537,7 +537,7 @@ pub fn build(
 /// Renders `report` in `format`.
 pub fn render(report: &ExchangeReport, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Json | Format::Jsonl | Format::Html => {
+        Format::Json | Format::Jsonl | Format::Html | Format::Nagios | Format::Prometheus => {
             super::json::shaped(format, render_json(report))
         }
         Format::Markdown => render_markdown(report),

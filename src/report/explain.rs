@@ -226,27 +226,29 @@ const CODE_NOT_PROBED: &str =
 pub fn render_code(code: Code, format: Format, probe_asked: bool) -> String {
     let e = code.entry();
     match format {
-        Format::Json | Format::Jsonl | Format::Html => shaped(
-            format,
-            &CodeDoc {
-                schema_version: 1,
-                tool: tool(),
-                kind: "code",
-                code: Some(CodeDto {
-                    code,
-                    severity: e.severity,
-                    inconclusive: e.inconclusive,
-                    meaning: e.meaning,
-                    explanation: e.explanation,
-                    sender_strings: e.sender_strings,
-                    references: e.references,
-                }),
-                asked: None,
-                near_matches: None,
-                findings: probe_asked.then_some(&[]),
-                probe_note: probe_asked.then_some(CODE_NOT_PROBED),
-            },
-        ),
+        Format::Json | Format::Jsonl | Format::Html | Format::Nagios | Format::Prometheus => {
+            shaped(
+                format,
+                &CodeDoc {
+                    schema_version: 1,
+                    tool: tool(),
+                    kind: "code",
+                    code: Some(CodeDto {
+                        code,
+                        severity: e.severity,
+                        inconclusive: e.inconclusive,
+                        meaning: e.meaning,
+                        explanation: e.explanation,
+                        sender_strings: e.sender_strings,
+                        references: e.references,
+                    }),
+                    asked: None,
+                    near_matches: None,
+                    findings: probe_asked.then_some(&[]),
+                    probe_note: probe_asked.then_some(CODE_NOT_PROBED),
+                },
+            )
+        }
         Format::Human => {
             let mut out = format!("{}  {}\n{}\n", e.id, severity_of(code), e.meaning);
             if !e.explanation.is_empty() {
@@ -354,19 +356,21 @@ fn pretty(doc: &impl serde::Serialize) -> String {
 pub fn render_not_a_code(word: &str, near: &[Code], format: Format) -> String {
     let word = quote(word, 80);
     match format {
-        Format::Json | Format::Jsonl | Format::Html => shaped(
-            format,
-            &CodeDoc {
-                schema_version: 1,
-                tool: tool(),
-                kind: "code",
-                code: None,
-                asked: Some(word.clone()),
-                near_matches: Some(near.to_vec()),
-                findings: None,
-                probe_note: None,
-            },
-        ),
+        Format::Json | Format::Jsonl | Format::Html | Format::Nagios | Format::Prometheus => {
+            shaped(
+                format,
+                &CodeDoc {
+                    schema_version: 1,
+                    tool: tool(),
+                    kind: "code",
+                    code: None,
+                    asked: Some(word.clone()),
+                    near_matches: Some(near.to_vec()),
+                    findings: None,
+                    probe_note: None,
+                },
+            )
+        }
         Format::Human => {
             let mut out = format!("'{word}' is not a finding code. Did you mean:\n");
             for c in near {
@@ -440,7 +444,7 @@ fn capped_note(e: &Explanation) -> Option<String> {
 /// lines that join them.
 pub fn render(e: &Explanation, probed: Probed<'_>, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Json | Format::Jsonl | Format::Html => {
+        Format::Json | Format::Jsonl | Format::Html | Format::Nagios | Format::Prometheus => {
             super::json::shaped(format, render_json(e, probed))
         }
         Format::Human => render_human(e, probed, opts),

@@ -38,7 +38,8 @@ pub fn pretty(doc: &(impl serde::Serialize + ?Sized)) -> String {
 
 /// A JSON document in the shape `format` asks for: pretty for `json`, one line for `jsonl`
 /// (a log pipeline's record). The commands that have no page (explain, exchange-config)
-/// refuse `html` before they render; were it asked for, it would get the pretty form.
+/// refuse `html`, `nagios` and `prometheus` before they render; were one asked for, it would
+/// get the pretty form.
 pub fn shaped(format: super::Format, pretty: String) -> String {
     if format != super::Format::Jsonl {
         return pretty;

@@ -12,7 +12,9 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod nagios;
 pub mod progress;
+pub mod prometheus;
 pub mod redact;
 
 use time::OffsetDateTime;
@@ -296,6 +298,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Every endpoint probed, in MX preference, address and port order.
     pub endpoints: Vec<EndpointReport>,
+    /// The expiry thresholds the run judged by (the defaults until the engine sets them):
+    /// Nagios performance data repeats them. Not in the JSON contract.
+    #[serde(skip)]
+    pub expiry: Expiry,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -405,6 +411,7 @@ impl Report {
             mx,
             findings,
             endpoints,
+            expiry: Expiry::default(),
         }
     }
 }
@@ -424,6 +431,11 @@ pub enum Format {
     /// One self-contained HTML page: verdict counts, a sortable table of the targets, a
     /// chart of certificate expiry dates.
     Html,
+    /// A Nagios or Icinga plugin's output: a status line with performance data, then the
+    /// findings (several targets: the worst, perfdata for all).
+    Nagios,
+    /// Prometheus text exposition format, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// How to render.
@@ -448,6 +460,24 @@ impl Default for RenderOptions {
             verbose: false,
             tool_line: true,
             redact: false,
+        }
+    }
+}
+
+/// `--warn-days` and `--fail-days`, as the run judged by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// A certificate that expires within this many days is a warning.
+    pub warn_days: i64,
+    /// Within this many days, a failure.
+    pub fail_days: i64,
+}
+
+impl Default for Expiry {
+    fn default() -> Self {
+        Expiry {
+            warn_days: i64::from(crate::settings::DEFAULT_WARN_DAYS),
+            fail_days: i64::from(crate::settings::DEFAULT_FAIL_DAYS),
         }
     }
 }
@@ -491,8 +521,8 @@ pub fn emit(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
 
 /// What a format writes for an error that stopped the run before any report, as
 /// `(stdout, stderr)`: JSON still gives CI a document on stdout (the report's fields, verdict
-/// `unknown`, `error` and `error_detail`, made at `now`); every format says the error on
-/// stderr.
+/// `unknown`, `error` and `error_detail`, made at `now`), Nagios its `STARTTLS UNKNOWN` line,
+/// Prometheus `starttls_check_up 0` for each target; every format says the error on stderr.
 pub fn render_error(
     format: Format,
     error: &json::RunError,
@@ -515,6 +545,8 @@ pub fn render_error(
             stderr,
         ),
         Format::Json => (json::error_document(error, now), stderr),
+        Format::Nagios => (nagios::render_error(error), stderr),
+        Format::Prometheus => (prometheus::render_error(error), stderr),
         Format::Human | Format::Markdown | Format::Html => (String::new(), stderr),
     }
 }
@@ -536,6 +568,8 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Jsonl => json::line(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(&batch::Batch::of_one(report)),
+        Format::Nagios => nagios::render(report),
+        Format::Prometheus => prometheus::render(report),
     }
 }
 

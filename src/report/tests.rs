@@ -644,3 +644,6 @@ fn an_interrupted_batch_says_how_many_were_checked() {
     assert!(text.contains("— worst UNKNOWN"), "{text}");
     assert!(super::markdown::render_batch(&b, &[]).starts_with("### STARTTLS check: UNKNOWN"));
 }
+
+/// The monitoring formats, on the reports above.
+mod monitoring;

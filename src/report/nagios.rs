@@ -1,0 +1,267 @@
+//! `--format nagios`: what a Nagios or Icinga check plugin writes, so the binary is a check
+//! command as it is, without a wrapper.
+//!
+//! ```text
+//! STARTTLS CRITICAL - mail.contoso.com: certificate expired 3 days ago (2026-11-19) | days_left=-3;30;7 time=0.412s
+//! [CRITICAL] cert-expired mail.contoso.com [203.0.113.5]:25: certificate expired 3 days ago (2026-11-19)
+//! ```
+//!
+//! The first line is the status (`OK`, `WARNING`, `CRITICAL`, `UNKNOWN` for pass, warn, fail,
+//! unknown: the exit code says the same), the headline, and after ` | ` the performance data;
+//! the lines after it are the long output, one finding each, with the state in brackets as
+//! Icinga Web shows it. Several endpoints get one perfdata label each; several targets (a
+//! batch) one status line for the worst, perfdata for every endpoint, and a line per target.
+//!
+//! # Performance data
+//!
+//! Written per the Nagios plugin development guidelines (section "Performance data") and
+//! Icinga 2's plugin API: `'label'=value[UOM];[warn];[crit];[min];[max]`, labels quoted only
+//! when they hold a space, `=` or a quote (a quote doubled inside), a plain number for each
+//! threshold as `check_ssl_cert` writes its `days`: the value warns once it falls to `warn`
+//! (`--warn-days`) and is critical at `crit` (`--fail-days`). No unit for days: Icinga 2
+//! refuses units it does not know. `days_left` is left out for an endpoint that showed no
+//! certificate rather than written as `U`, which Icinga 2 does not read.
+//!
+//! # References
+//! - Nagios Plugin Development Guidelines, "Plugin Output for Nagios" and "Performance data"
+//!   (<https://www.monitoring-plugins.org/doc/guidelines.html>).
+//! - Icinga 2, "Service Monitoring", "Plugin API" (performance data metrics).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::batch::Document;
+use super::json::RunError;
+use super::{EndpointReport, Expiry, Report, Verdict};
+use crate::diagnose::{Finding, Severity};
+use crate::target::Host;
+
+/// The service name every status line starts with.
+const SERVICE: &str = "STARTTLS";
+
+/// Findings shown as long output for one target; the rest are counted in one line.
+const MAX_FINDINGS: usize = 10;
+
+/// The plugin state of a verdict: `OK`, `WARNING`, `CRITICAL`, `UNKNOWN`.
+pub fn state(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "OK",
+        Verdict::Warn => "WARNING",
+        Verdict::Fail => "CRITICAL",
+        Verdict::Unknown => "UNKNOWN",
+    }
+}
+
+/// The state a finding is shown with: an inconclusive one is `UNKNOWN` whatever its severity.
+fn finding_state(f: &Finding) -> &'static str {
+    if f.code.inconclusive() {
+        return "UNKNOWN";
+    }
+    match f.severity {
+        Severity::Info => "OK",
+        Severity::Warn => "WARNING",
+        Severity::Fail => "CRITICAL",
+    }
+}
+
+/// Text for the status line or the long output: every hidden character written as
+/// `\u{XXXX}` (so it stays one line), and `|`, which would start the performance data, as
+/// `¦`.
+fn text(s: &str) -> String {
+    crate::text::braced(s).replace('|', "¦")
+}
+
+/// A report's headline without the verdict word the status already says.
+fn headline(report: &Report) -> &str {
+    let h = report.headline.as_str();
+    h.strip_prefix(report.verdict.label())
+        .map_or(h, str::trim_start)
+}
+
+/// A perfdata label, quoted when it must be: a space, `=` or `'` inside (a quote doubled). A
+/// `|` or a hidden character, which no label may hold, becomes `_`.
+pub fn label(raw: &str) -> String {
+    let clean: String = raw
+        .chars()
+        .map(|c| {
+            if c == '|' || crate::text::is_hidden(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if clean.contains([' ', '=', '\'']) || clean.is_empty() {
+        format!("'{}'", clean.replace('\'', "''"))
+    } else {
+        clean
+    }
+}
+
+/// One perfdata entry: `label=value[UOM][;warn;crit]`.
+fn perf(out: &mut Vec<String>, name: &str, value: &str, uom: &str, thresholds: Option<Expiry>) {
+    let mut s = format!("{}={value}{uom}", label(name));
+    if let Some(t) = thresholds {
+        let _ = write!(s, ";{};{}", t.warn_days, t.fail_days);
+    }
+    out.push(s);
+}
+
+/// Milliseconds as seconds with three decimals, exactly: `0.412`.
+fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// An endpoint as a label part, without spaces: `mx1.contoso.com[203.0.113.5]:25`, or
+/// `203.0.113.5:25` for an address target.
+fn endpoint_key(e: &EndpointReport) -> String {
+    match &e.id.host {
+        Host::Name(n) => format!("{n}[{}]:{}", e.id.address.ip(), e.id.address.port()),
+        Host::Ip(_) => e.id.address.to_string(),
+    }
+}
+
+/// The performance data of some endpoints: with one, `days_left` and `time`; with several,
+/// `days_left` of the first certificate to expire, then `days_left_<endpoint>` and
+/// `time_<endpoint>` for each (an endpoint named twice, as two targets of a batch may share
+/// one, once).
+fn endpoint_perfdata<'a>(
+    endpoints: impl Iterator<Item = &'a EndpointReport>,
+    expiry: Expiry,
+) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let endpoints: Vec<&EndpointReport> =
+        endpoints.filter(|e| seen.insert(endpoint_key(e))).collect();
+    let days = |e: &EndpointReport| e.certificate.as_ref().map(|c| c.days_left);
+    let mut out = Vec::new();
+    if let [e] = endpoints.as_slice() {
+        if let Some(d) = days(e) {
+            perf(&mut out, "days_left", &d.to_string(), "", Some(expiry));
+        }
+        perf(&mut out, "time", &seconds(e.duration_ms), "s", None);
+        return out;
+    }
+    if let Some(d) = endpoints.iter().filter_map(|e| days(e)).min() {
+        perf(&mut out, "days_left", &d.to_string(), "", Some(expiry));
+    }
+    for e in &endpoints {
+        let key = endpoint_key(e);
+        if let Some(d) = days(e) {
+            let name = format!("days_left_{key}");
+            perf(&mut out, &name, &d.to_string(), "", Some(expiry));
+        }
+        perf(
+            &mut out,
+            &format!("time_{key}"),
+            &seconds(e.duration_ms),
+            "s",
+            None,
+        );
+    }
+    out
+}
+
+/// `STATUS - text | perfdata` (no ` | ` without perfdata), with a newline.
+fn status_line(verdict: Verdict, summary: &str, perfdata: &[String]) -> String {
+    let mut line = format!("{SERVICE} {} - {}", state(verdict), text(summary));
+    if !perfdata.is_empty() {
+        let _ = write!(line, " | {}", perfdata.join(" "));
+    }
+    line.push('\n');
+    line
+}
+
+/// The long output of one report: its warn, fail and inconclusive findings (all of them when
+/// it has none of those, so a pass says what works), at most [`MAX_FINDINGS`].
+fn long_output(out: &mut String, report: &Report) {
+    let attention: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warn || f.code.inconclusive())
+        .collect();
+    let shown = if attention.is_empty() {
+        report.findings.iter().collect()
+    } else {
+        attention
+    };
+    for f in shown.iter().take(MAX_FINDINGS) {
+        let _ = writeln!(
+            out,
+            "[{}] {} on {}: {}",
+            finding_state(f),
+            f.code.as_str(),
+            text(&f.endpoint),
+            text(&f.summary)
+        );
+    }
+    if shown.len() > MAX_FINDINGS {
+        let _ = writeln!(
+            out,
+            "… {} more; `--format human` shows every finding and its fix",
+            shown.len() - MAX_FINDINGS
+        );
+    }
+}
+
+/// One target: the status line, then its findings.
+pub fn render(report: &Report) -> String {
+    let perfdata = endpoint_perfdata(report.endpoints.iter(), report.expiry);
+    let mut out = status_line(report.verdict, headline(report), &perfdata);
+    long_output(&mut out, report);
+    out
+}
+
+/// Several targets: one status line for the worst verdict (the counts, then the headline of
+/// the first target with it), perfdata for every endpoint, then a line per target, the worst
+/// first.
+pub fn render_batch(doc: &Document<'_>) -> String {
+    // One run, one policy: every report carries the same thresholds.
+    let expiry = doc.reports.first().map(|r| r.expiry).unwrap_or_default();
+    let c = &doc.counts;
+    let mut summary = c.line();
+    if doc.interrupted {
+        let _ = write!(
+            summary,
+            " (interrupted: {} of {} targets checked)",
+            c.total, doc.targets
+        );
+    }
+    // The first target, in the order given, with the worst verdict.
+    let worst = doc.reports.iter().map(|r| r.verdict).max();
+    let first_worst = doc
+        .reports
+        .iter()
+        .find(|r| Some(r.verdict) == worst && r.verdict != Verdict::Pass);
+    if let Some(r) = first_worst {
+        let _ = write!(summary, " — {}", headline(r));
+    }
+    let mut perfdata = Vec::new();
+    for (name, n) in [
+        ("targets_pass", c.pass),
+        ("targets_warn", c.warn),
+        ("targets_unknown", c.unknown),
+        ("targets_fail", c.fail),
+    ] {
+        perfdata.push(format!("{name}={n};;;0"));
+    }
+    let endpoints = doc.reports.iter().flat_map(|r| r.endpoints.iter());
+    perfdata.extend(endpoint_perfdata(endpoints, expiry));
+    let mut out = status_line(doc.verdict, &summary, &perfdata);
+    let mut rows: Vec<&Report> = doc.reports.iter().map(AsRef::as_ref).collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.verdict));
+    for r in rows {
+        let _ = writeln!(out, "[{}] {}", state(r.verdict), text(headline(r)));
+    }
+    out
+}
+
+/// The status line of a run that stopped before any report: `STARTTLS UNKNOWN - target:
+/// message`.
+pub fn render_error(error: &RunError) -> String {
+    let message = if error.target.is_empty() || error.batch {
+        error.detail.message.clone()
+    } else {
+        format!("{}: {}", error.target, error.detail.message)
+    };
+    status_line(Verdict::Unknown, &message, &[])
+}
