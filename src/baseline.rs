@@ -495,12 +495,11 @@ fn decode(bytes: &[u8]) -> Option<String> {
     }
 }
 
-/// The JSON documents of the text, each with where it is (`` or `line 3: `), and the shape
-/// of the file: one document, or JSON Lines.
-fn documents(
-    source: &str,
-    text: &str,
-) -> Result<(&'static str, Vec<(String, Value)>), BaselineError> {
+/// JSON documents, each with where it is in the file (`` or `line 3: `).
+type Located = Vec<(String, Value)>;
+
+/// The JSON documents of the text, and the shape of the file: one document, or JSON Lines.
+fn documents(source: &str, text: &str) -> Result<(&'static str, Located), BaselineError> {
     let not_json = |detail: String| BaselineError::NotJson {
         path: source.to_string(),
         detail,
@@ -554,7 +553,7 @@ fn checked_document(source: &str, at: &str, doc: &Value) -> Result<(), BaselineE
         return Err(not_ours("not an object".into()));
     }
     match doc.pointer("/tool/name").and_then(Value::as_str) {
-        Some(name) if name == env!("CARGO_PKG_NAME") => {}
+        Some(env!("CARGO_PKG_NAME")) => {}
         Some(name) => {
             return Err(not_ours(format!(
                 "it was written by \"{}\"",

@@ -422,6 +422,7 @@ fn every_pasted_fingerprint_form_and_every_refusal() {
     );
 
     let thumb = thumbprint(&leaf);
+    let probed = server.connections();
     let refused = [
         (thumb.clone(), "SHA-1 thumbprint"),
         (plain[..62].to_string(), "62 hex digits"),
@@ -443,7 +444,7 @@ fn every_pasted_fingerprint_form_and_every_refusal() {
             "{value}: {}",
             r.stderr
         );
-        assert_eq!(server.connections() > 0, true);
+        assert_eq!(server.connections(), probed, "a usage error probes nothing");
     }
     let r = probe(&server, &["--expect-fingerprint", &thumb]);
     assert_eq!(r.code, 3);

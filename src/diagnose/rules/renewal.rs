@@ -227,7 +227,7 @@ fn fingerprint(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 
 /// The issuers an `--expect-issuer` is matched against: the leaf's, then those of the other
 /// certificates sent.
-fn issuers<'a>(chain: &'a [CertInfo]) -> Vec<&'a str> {
+fn issuers(chain: &[CertInfo]) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for c in chain {
         if !out.contains(&c.issuer.as_str()) {
@@ -506,19 +506,7 @@ fn certificate_change(
             ),
         ),
     };
-    let mut evidence = vec![a.source_line()];
-    evidence.extend(peers.iter().map(|p| format!("then {}", old_cert_line(p))));
-    let leaf = ctx.chain.first();
-    evidence.push(match leaf {
-        Some(c) => format!(
-            "now: SHA-256 {} ({}, issued by {}, until {})",
-            now_fp.colon(),
-            c.subject,
-            c.issuer,
-            date(c.not_after_at)
-        ),
-        None => format!("now: SHA-256 {}", now_fp.colon()),
-    });
+    let evidence = change_evidence(a, peers, ctx.chain.first(), now_fp);
     let change = fix::CertChange {
         rerun: a.rerun(),
         kind: ctx.kind,
@@ -534,6 +522,28 @@ fn certificate_change(
         evidence,
         fix::certificate_changed(&change),
     ));
+}
+
+/// What the baseline's peers served, and what this endpoint serves now.
+fn change_evidence(
+    a: &Against<'_>,
+    peers: &[&BaselineEndpoint],
+    leaf: Option<&CertInfo>,
+    now_fp: Fingerprint,
+) -> Vec<String> {
+    let mut evidence = vec![a.source_line()];
+    evidence.extend(peers.iter().map(|p| format!("then {}", old_cert_line(p))));
+    evidence.push(match leaf {
+        Some(c) => format!(
+            "now: SHA-256 {} ({}, issued by {}, until {})",
+            now_fp.colon(),
+            c.subject,
+            c.issuer,
+            date(c.not_after_at)
+        ),
+        None => format!("now: SHA-256 {}", now_fp.colon()),
+    });
+    evidence
 }
 
 /// The host as a name fit for a `dig` command, when it is one.
@@ -885,5 +895,4 @@ fn target_missing(baseline: &Baseline, target: &str, policy: &Policy) -> Finding
 }
 
 #[cfg(test)]
-#[path = "renewal_tests.rs"]
 pub(super) mod tests;

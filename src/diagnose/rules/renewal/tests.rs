@@ -390,7 +390,7 @@ fn a_lower_tls_version_fails_and_a_higher_one_is_info() {
     let at13 = serving(&w, leaf_of(&w, 60));
     let all = judge(
         &[tls12(at13.clone())],
-        &with_baseline(baseline_of(TARGET, &[at13.clone()])),
+        &with_baseline(baseline_of(TARGET, std::slice::from_ref(&at13))),
     );
     let f = find(&all, Code::BaselineTlsVersionChanged)[0];
     assert_eq!(f.severity, Severity::Fail);
@@ -409,8 +409,8 @@ fn a_lower_tls_version_fails_and_a_higher_one_is_info() {
         "Postfix's own settings"
     );
     let all = judge(
-        &[at13.clone()],
-        &with_baseline(baseline_of(TARGET, &[tls12(at13)])),
+        std::slice::from_ref(&at13),
+        &with_baseline(baseline_of(TARGET, &[tls12(at13.clone())])),
     );
     let f = find(&all, Code::BaselineTlsVersionChanged)[0];
     assert_eq!(f.severity, Severity::Info);
@@ -424,7 +424,7 @@ fn a_lower_tls_version_fails_and_a_higher_one_is_info() {
 fn starttls_lost_fails_and_is_explained_by_the_missing_keyword() {
     let w = world();
     let ok = serving(&w, leaf_of(&w, 60));
-    let policy = with_baseline(baseline_of(TARGET, &[ok.clone()]));
+    let policy = with_baseline(baseline_of(TARGET, std::slice::from_ref(&ok)));
     let all = judge(&[without_starttls(ok.clone())], &policy);
     let f = find(&all, Code::BaselineStarttlsChanged)[0];
     assert_eq!(f.severity, Severity::Fail);
@@ -439,8 +439,8 @@ fn starttls_lost_fails_and_is_explained_by_the_missing_keyword() {
         "no certificate now: nothing to compare"
     );
     let back = judge(
-        &[ok.clone()],
-        &with_baseline(baseline_of(TARGET, &[without_starttls(ok)])),
+        std::slice::from_ref(&ok),
+        &with_baseline(baseline_of(TARGET, &[without_starttls(ok.clone())])),
     );
     let f = find(&back, Code::BaselineStarttlsChanged)[0];
     assert_eq!(f.severity, Severity::Info);
@@ -504,7 +504,7 @@ fn a_host_that_vanished_or_appeared_warns() {
         preference: 20,
     });
     let all = judge(
-        &[mx1.clone()],
+        std::slice::from_ref(&mx1),
         &with_baseline(baseline_of(TARGET, &[mx1.clone(), mx2.clone()])),
     );
     let gone = find(&all, Code::BaselineEndpointGone)[0];
@@ -538,7 +538,7 @@ fn a_host_that_vanished_or_appeared_warns() {
 fn a_batch_target_the_baseline_lacks_warns_instead_of_passing() {
     let w = world();
     let mx1 = serving(&w, leaf_of(&w, 60));
-    let policy = with_baseline(baseline_of("fabrikam.test", &[mx1.clone()]));
+    let policy = with_baseline(baseline_of("fabrikam.test", std::slice::from_ref(&mx1)));
     let all = judge(&[mx1], &policy);
     let f = find(&all, Code::BaselineTargetMissing)[0];
     assert_eq!(f.severity, Severity::Warn);
@@ -589,4 +589,38 @@ pub(in crate::diagnose::rules) fn swept(
     gone.expected_fingerprints = policy.expected_fingerprints.clone();
     add("no-report", &[at(observe(old), 10)], &gone);
     out
+}
+
+/// An observation that stopped before TLS with nothing that fails it or leaves it unknown
+/// (not a state the probe records today): the expectation is reported as not checked, so
+/// the run cannot pass without having seen the certificate.
+#[test]
+fn an_unseen_certificate_never_passes_an_expectation() {
+    let w = world();
+    let mut obs = serving(&w, leaf_of(&w, 90));
+    obs.tls = None;
+    obs.trust = None;
+    obs.chain = Vec::new();
+    obs.ehlo_tls = None;
+    obs.starttls_reply = None;
+    assert!(judge(&[obs.clone()], &Policy::default()).is_empty());
+    let policy = Policy {
+        expected_issuers: vec![IssuerPattern::parse("R11").unwrap()],
+        ..Policy::default()
+    };
+    let all = judge(&[obs.clone()], &policy);
+    let f = find(&all, Code::CertUnexpectedIssuer)[0];
+    assert_eq!(f.severity, Severity::Fail);
+    assert_eq!(
+        f.summary,
+        "presented no certificate, so --expect-issuer could not be checked"
+    );
+    let policy = Policy {
+        expected_fingerprints: vec![fp(&leaf_of(&w, 90))],
+        ..policy
+    };
+    let all = judge(&[obs], &policy);
+    assert_eq!(all.len(), 1, "one finding, for the fingerprint: {all:#?}");
+    assert_eq!(all[0].code, Code::CertUnexpectedFingerprint);
+    assert_eq!(all[0].evidence, ["the probe did not reach a TLS handshake"]);
 }
