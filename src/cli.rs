@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::baseline::{Baseline, Fingerprint};
 use crate::diagnose::Policy;
+use crate::diagnose::rules::renewal::IssuerPattern;
 use crate::dns::route::{Family, RouteSettings};
 use crate::probe::ProbeConfig;
 use crate::report::Format;
@@ -204,13 +206,34 @@ pub(crate) struct ProbeArgs {
     #[arg(long, requires = "ca_file")]
     pub(crate) no_system_roots: bool,
 
-    /// Warn when the certificate expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_WARN_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
-    pub(crate) warn_days: u32,
+    /// Warn when the certificate expires within this many days [default: 30, or --fail-days
+    /// when that is more].
+    #[arg(long, value_name = "DAYS", value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
+    pub(crate) warn_days: Option<u32>,
 
-    /// Fail when the certificate expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
+    /// Fail when the certificate expires within this many days (--min-days: the days a
+    /// certificate must have left).
+    #[arg(long, visible_alias = "min-days", value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
     pub(crate) fail_days: u32,
+
+    /// Every endpoint must serve this certificate, by its SHA-256 fingerprint (repeatable: any
+    /// one of them), else cert-unexpected-fingerprint. Hex in any case, with or without
+    /// colons, `sha256:` or OpenSSL's `sha256 Fingerprint=` before it; from
+    /// `openssl x509 -in cert.pem -noout -fingerprint -sha256`.
+    #[arg(long, value_name = "SHA256", value_parser = parse_fingerprint)]
+    pub(crate) expect_fingerprint: Vec<Fingerprint>,
+
+    /// The certificate's issuer must match (repeatable: any one), else cert-unexpected-issuer:
+    /// words of the issuer's CN or O (`Let's Encrypt`, `R11`; whole words, any case), or
+    /// attributes of its DN (`CN=R11, O=Let's Encrypt`). A root's name matches too.
+    #[arg(long, value_name = "ISSUER", value_parser = parse_issuer)]
+    pub(crate) expect_issuer: Vec<IssuerPattern>,
+
+    /// Compare with an earlier run's JSON (--format json or jsonl; one report, a batch or
+    /// JSON Lines): changes of certificate, issuer, TLS version, STARTTLS and endpoints are
+    /// findings (baseline-*), so CI fails on one nobody declared.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
 
     /// Seconds each network step may take (connect, each reply, the handshake).
     #[arg(long, value_name = "SECS", default_value_t = settings::DEFAULT_TIMEOUT_SECS, value_parser = parse_secs, overrides_with = "timeout", allow_negative_numbers = true)]
@@ -376,6 +399,16 @@ fn whole<T: TryFrom<u64>>(
     }
 }
 
+/// `--expect-fingerprint`: a SHA-256 in any form people paste (see `baseline::Fingerprint`).
+fn parse_fingerprint(s: &str) -> Result<Fingerprint, String> {
+    Fingerprint::parse(s)
+}
+
+/// `--expect-issuer`: words or a distinguished name (see `rules::renewal::IssuerPattern`).
+fn parse_issuer(s: &str) -> Result<IssuerPattern, String> {
+    IssuerPattern::parse(s)
+}
+
 fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
     let (host, addr) = s
         .split_once(':')
@@ -496,7 +529,84 @@ pub(crate) fn rerun_options(args: &ProbeArgs) -> Vec<String> {
         Family::V6 => out.push("-6".into()),
         Family::Any => {}
     }
+    for f in &args.expect_fingerprint {
+        out.push(format!("--expect-fingerprint {}", f.colon()));
+    }
+    for i in &args.expect_issuer {
+        out.push(format!(
+            "--expect-issuer {}",
+            crate::diagnose::fix::shell_word(&i.text)
+        ));
+    }
     out
+}
+
+/// The options that decide which endpoints a run probes, when not the default: a command
+/// that makes the next `--baseline` must probe the same ones.
+pub(crate) fn endpoint_options(args: &ProbeArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    if args.port != [settings::DEFAULT_PORT] {
+        let ports: Vec<String> = args.port.iter().map(u16::to_string).collect();
+        out.push(format!("-p {}", ports.join(",")));
+    }
+    if args.implicit_tls {
+        out.push("--implicit-tls".into());
+    }
+    if args.max_mx != settings::DEFAULT_MAX_MX {
+        out.push(format!("--max-mx {}", args.max_mx));
+    }
+    if args.max_addresses != settings::DEFAULT_MAX_ADDRESSES {
+        out.push(format!("--max-addresses {}", args.max_addresses));
+    }
+    out
+}
+
+/// How the user spelled the fail threshold among `words` (the command line): `--min-days` or
+/// `--fail-days`, whichever came last, so an error names the option typed.
+pub(crate) fn fail_days_spelling(words: impl Iterator<Item = std::ffi::OsString>) -> &'static str {
+    let mut spelling = "--fail-days";
+    for w in words {
+        let w = w.to_string_lossy();
+        if w == "--" {
+            break;
+        }
+        for (option, name) in [("--min-days", "--min-days"), ("--fail-days", "--fail-days")] {
+            if w == option || w.strip_prefix(option).is_some_and(|r| r.starts_with('=')) {
+                spelling = name;
+            }
+        }
+    }
+    spelling
+}
+
+/// The `--baseline` file, read; for a one-target run (`targets` not empty), it must hold that
+/// target's report.
+fn baseline(
+    args: &ProbeArgs,
+    targets: &[Target],
+) -> Result<Option<std::sync::Arc<Baseline>>, SettingsError> {
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    let b = Baseline::load(path)?;
+    if !targets.is_empty() {
+        let wanted = targets
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        b.require(&wanted)?;
+    }
+    Ok(Some(std::sync::Arc::new(b)))
+}
+
+impl ProbeArgs {
+    /// `--warn-days`, or when not given, the default raised to `--fail-days`: a lone
+    /// `--min-days 45` needs no `--warn-days` to go with it.
+    pub(crate) fn warn_days(&self) -> u32 {
+        self.warn_days
+            .unwrap_or(settings::DEFAULT_WARN_DAYS.max(self.fail_days))
+    }
 }
 
 /// `--expect-name` values, normalised; a leading `*.` is kept (an Exchange Online TlsDomain
@@ -514,6 +624,17 @@ fn expected_names(args: &ProbeArgs) -> Result<Vec<String>, SettingsError> {
             })
         })
         .collect()
+}
+
+/// `items` in order, each once.
+fn dedup<T: Clone + PartialEq>(items: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for i in items {
+        if !out.contains(i) {
+            out.push(i.clone());
+        }
+    }
+    out
 }
 
 fn family(args: &ProbeArgs) -> Family {
@@ -546,10 +667,11 @@ impl ProbeArgs {
     /// Validates the probe options into settings; `targets` are checked against `-4`/`-6`.
     pub(crate) fn settings(&self, targets: &[Target]) -> Result<Settings, SettingsError> {
         let args = self;
-        if args.fail_days > args.warn_days {
+        if args.fail_days > args.warn_days() {
             return Err(SettingsError::Thresholds {
-                warn: args.warn_days,
+                warn: args.warn_days(),
                 fail: args.fail_days,
+                option: fail_days_spelling(std::env::args_os().skip(1)),
             });
         }
         if let Some(n) = &args.ehlo_name
@@ -590,12 +712,16 @@ impl ProbeArgs {
                 .deadline
                 .map_or(step * DEADLINE_IN_TIMEOUTS, Duration::from_secs_f64),
             policy: Policy {
-                warn_days: i64::from(args.warn_days),
+                warn_days: i64::from(args.warn_days()),
                 fail_days: i64::from(args.fail_days),
                 expected_names: expected,
                 extra_roots: !args.ca_file.is_empty(),
                 expect_required: args.expect_required,
                 rerun_options: rerun_options(args),
+                expected_fingerprints: dedup(&args.expect_fingerprint),
+                expected_issuers: dedup(&args.expect_issuer),
+                baseline: baseline(args, targets)?,
+                endpoint_options: endpoint_options(args),
             },
             concurrency: usize::from(args.concurrency),
             dnsbl: dnsbl_settings(args),
@@ -785,6 +911,102 @@ mod tests {
                 "--ehlo-name probe.example.net",
                 "-6",
             ]
+        );
+    }
+
+    /// The renewal options: what the policy and a suggested command get from them, and the
+    /// thresholds with `--min-days`.
+    #[test]
+    fn renewal_options_parse_into_the_policy_and_the_suggested_command() {
+        let hex = "5A2C7E39D1B4F6088A1C3E5F7092B4D6E8FA1C3E5F7092B4D6E8FA1C3E5F7092";
+        let cli = Cli::try_parse_from([
+            "starttls-check",
+            "contoso.com",
+            "--expect-fingerprint",
+            &format!("sha256:{}", hex.to_ascii_lowercase()),
+            "--expect-fingerprint",
+            hex,
+            "--expect-issuer",
+            "Let's Encrypt",
+            "--min-days",
+            "45",
+            "-p",
+            "25,587",
+        ])
+        .unwrap();
+        assert_eq!(cli.probe.expect_fingerprint.len(), 2);
+        assert_eq!(dedup(&cli.probe.expect_fingerprint).len(), 1);
+        assert_eq!((cli.probe.warn_days(), cli.probe.fail_days), (45, 45));
+        let colon = Fingerprint::parse(hex).unwrap().colon();
+        let rerun = rerun_options(&cli.probe);
+        assert!(
+            rerun.contains(&format!("--expect-fingerprint {colon}")),
+            "{rerun:?}"
+        );
+        assert!(
+            rerun.contains(&r"--expect-issuer 'Let'\''s Encrypt'".to_string()),
+            "{rerun:?}"
+        );
+        assert_eq!(endpoint_options(&cli.probe), ["-p 25,587"]);
+        // A threshold given explicitly still has to be consistent.
+        let cli = Cli::try_parse_from([
+            "starttls-check",
+            "contoso.com",
+            "--warn-days",
+            "10",
+            "--min-days",
+            "20",
+        ])
+        .unwrap();
+        let e = cli.probe.settings(&[]).unwrap_err();
+        assert!(matches!(
+            e,
+            SettingsError::Thresholds {
+                warn: 10,
+                fail: 20,
+                ..
+            }
+        ));
+        // The defaults stand without them.
+        let cli = Cli::try_parse_from(["starttls-check", "contoso.com"]).unwrap();
+        assert_eq!((cli.probe.warn_days(), cli.probe.fail_days), (30, 7));
+    }
+
+    #[test]
+    fn the_fail_threshold_is_named_as_typed() {
+        let words = |w: &[&str]| {
+            fail_days_spelling(
+                w.iter()
+                    .map(std::ffi::OsString::from)
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            )
+        };
+        assert_eq!(words(&["x", "--min-days", "9"]), "--min-days");
+        assert_eq!(words(&["x", "--min-days=9"]), "--min-days");
+        assert_eq!(words(&["x", "--fail-days", "9"]), "--fail-days");
+        assert_eq!(
+            words(&["x", "--min-days", "9", "--fail-days=8"]),
+            "--fail-days"
+        );
+        assert_eq!(words(&["x", "--", "--min-days"]), "--fail-days");
+        assert_eq!(words(&["x"]), "--fail-days");
+    }
+
+    #[test]
+    fn a_thumbprint_given_as_a_fingerprint_is_refused_by_name() {
+        let e = Cli::try_parse_from([
+            "starttls-check",
+            "contoso.com",
+            "--expect-fingerprint",
+            "D2A7F0B6C1E3A4958B7C6D5E4F3A2B1C0D9E8F7A",
+        ])
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("--expect-fingerprint <SHA256>"), "{text}");
+        assert!(text.contains("SHA-1 thumbprint"), "{text}");
+        assert!(
+            Cli::try_parse_from(["starttls-check", "x.example", "--expect-issuer", "CN="]).is_err()
         );
     }
 

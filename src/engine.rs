@@ -399,13 +399,17 @@ fn diagnose_job(
         &mut per_endpoint,
         rules::honest::RELAY_PORT,
     );
+    let target = target_text(targets);
+    let policy = &settings.policy;
+    let baseline_only =
+        rules::renewal::against_baseline(&target, &evidence, &mut per_endpoint, policy, now);
     let mx = report::mx_reports(routes, &host_findings, &evidence, &per_endpoint, &cross);
     let ids: Vec<EndpointId> = evidence.iter().map(|e| e.id.clone()).collect();
     findings.extend(per_endpoint.into_iter().flatten());
     findings.extend(cross);
+    findings.extend(baseline_only);
     let mut findings = merge::merge_shared(findings, &ids);
     report::order_for_reading(&mut findings, &ids);
-    let target = target_text(targets);
     let endpoints = evidence
         .iter()
         .map(report::EndpointReport::from_evidence)

@@ -21,6 +21,7 @@ pub mod exit;
 pub mod fuzzing;
 pub mod scripted;
 
+pub(crate) mod baseline;
 pub(crate) mod batch;
 pub(crate) mod cert;
 pub(crate) mod diagnose;

@@ -11,9 +11,11 @@ use crate::tls::{TrustError, TrustStore};
 
 /// The port probed when neither the target nor `-p` names one.
 pub const DEFAULT_PORT: u16 = 25;
-/// `--warn-days`: warn when the certificate expires within this many days.
+/// `--warn-days`: warn when the certificate expires within this many days (raised to
+/// `--fail-days` when that is more and `--warn-days` is not given).
 pub const DEFAULT_WARN_DAYS: u32 = 30;
-/// `--fail-days`: fail when the certificate expires within this many days.
+/// `--fail-days` (alias `--min-days`): fail when the certificate expires within this many
+/// days.
 pub const DEFAULT_FAIL_DAYS: u32 = 7;
 /// The most `--warn-days` / `--fail-days` accept: a century, longer than any certificate
 /// is valid.
@@ -42,13 +44,15 @@ pub const DEFAULT_CONCURRENCY: u16 = 16;
 /// Why the command line cannot make a run.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// `--fail-days` above `--warn-days`.
-    #[error("--fail-days ({fail}) must not be larger than --warn-days ({warn})")]
+    /// `--fail-days` (or `--min-days`) above `--warn-days`.
+    #[error("{option} ({fail}) must not be larger than --warn-days ({warn})")]
     Thresholds {
         /// `--warn-days`.
         warn: u32,
         /// `--fail-days`.
         fail: u32,
+        /// The option as the user typed it: `--fail-days` or its alias `--min-days`.
+        option: &'static str,
     },
     /// `--expect-name` that is not a host name.
     #[error("--expect-name '{0}' is not a host name")]
@@ -69,18 +73,22 @@ pub enum SettingsError {
     /// A `--ca-file` that cannot be used.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// A `--baseline` that cannot be compared with.
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
 }
 
 impl SettingsError {
     /// The option at fault, as the JSON error document names it (`error_detail.option`).
     pub fn option(&self) -> &'static str {
         match self {
-            SettingsError::Thresholds { .. } => "--fail-days",
+            SettingsError::Thresholds { option, .. } => option,
             SettingsError::ExpectName(_) => "--expect-name",
             SettingsError::EhloName(_) => "--ehlo-name",
             SettingsError::Family { asked: 4, .. } => "-4",
             SettingsError::Family { .. } => "-6",
             SettingsError::Trust(_) => "--ca-file",
+            SettingsError::Baseline(_) => "--baseline",
         }
     }
 }

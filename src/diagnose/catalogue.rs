@@ -208,6 +208,24 @@ pub enum Code {
     ExchangeInputUnrecognised,
     /// `exchange-config-consistent`: the configuration pasted is consistent.
     ExchangeConfigConsistent,
+    /// `cert-unexpected-fingerprint`: the leaf is none of `--expect-fingerprint`.
+    CertUnexpectedFingerprint,
+    /// `cert-unexpected-issuer`: the issuer matches no `--expect-issuer`.
+    CertUnexpectedIssuer,
+    /// `baseline-starttls-changed`: STARTTLS offered in the baseline and not now, or the reverse.
+    BaselineStarttlsChanged,
+    /// `baseline-tls-version-changed`: another TLS version than in the baseline.
+    BaselineTlsVersionChanged,
+    /// `baseline-certificate-changed`: another certificate than in the baseline.
+    BaselineCertificateChanged,
+    /// `baseline-issuer-changed`: a certificate from another CA than in the baseline.
+    BaselineIssuerChanged,
+    /// `baseline-endpoint-gone`: an endpoint of the baseline was not probed now.
+    BaselineEndpointGone,
+    /// `baseline-endpoint-new`: an endpoint the baseline does not have.
+    BaselineEndpointNew,
+    /// `baseline-target-missing`: the baseline holds no report for this target.
+    BaselineTargetMissing,
 }
 
 /// What the catalogue knows about one code.
@@ -3142,6 +3160,194 @@ pub const CATALOGUE: &[Entry] = &[
             "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
             "Microsoft Learn: Certificate requirements for hybrid deployments",
         ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::CertUnexpectedFingerprint,
+        id: "cert-unexpected-fingerprint",
+        severity: Severity::Fail,
+        rank: 365,
+        inconclusive: false,
+        meaning: "the endpoint serves a certificate that is none of those given with --expect-fingerprint (after a renewal: a node that still serves the old one)",
+        explanation: "--expect-fingerprint names the certificates every endpoint must serve, by \
+            the SHA-256 of the certificate (the DER encoding, as `openssl x509 -noout \
+            -fingerprint -sha256` prints it). This endpoint completed the handshake with another \
+            leaf certificate: the evidence gives its SHA-256, subject, issuer and end of \
+            validity, and the fingerprints expected.\n\n\
+            After a renewal this is the node that did not get the new certificate, or got it \
+            without loading it: the file was replaced but the service was not reloaded (Postfix \
+            and most servers read the certificate when they start), the certificate was \
+            imported on one Exchange server of several, enabled for IIS but not for SMTP, or a \
+            receive connector's TlsCertificateName still names the old one; a load balancer or \
+            gateway in front holds its own copy. An endpoint that never reached TLS (refused, \
+            silent, no STARTTLS) is not reported here: its own finding says why, and it fails or \
+            leaves the verdict unknown. Only when such an endpoint would otherwise pass is it \
+            reported here, as presenting no certificate, so a renewal check never passes \
+            without having seen every endpoint's certificate.",
+        references: &[
+            "OpenSSL x509(1): -fingerprint -sha256",
+            "Microsoft Learn: Enable-ExchangeCertificate",
+            "Microsoft Learn: Selection of Inbound STARTTLS Certificates",
+            "postconf(5): smtpd_tls_chain_files, smtpd_tls_cert_file",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::CertUnexpectedIssuer,
+        id: "cert-unexpected-issuer",
+        severity: Severity::Fail,
+        rank: 366,
+        inconclusive: false,
+        meaning: "the certificate's issuer matches no --expect-issuer (a certificate from another CA than intended)",
+        explanation: "--expect-issuer names the CA the certificate must come from. A value \
+            without `=` (`Let's Encrypt`, `R11`, `DigiCert Global G2`) matches when its words \
+            appear, whole and in order, in the CN or the O of the issuer of the leaf or of \
+            another certificate the server sent (so a root's name matches too), ignoring case; \
+            `R1` does not match `R10`. A value with `=` is a distinguished name, in any of the \
+            forms tools print it (`CN=R11, O=Let's Encrypt, C=US`, OpenSSL's `C = US, O = \
+            Let's Encrypt`, `/C=US/O=Let's Encrypt/CN=R11`, with or without `issuer=`): every \
+            attribute given must be in one of those issuers with that value, ignoring case; \
+            the others may be anything. Several --expect-issuer values: any one must match.\n\n\
+            A mismatch after a renewal usually means the certificate came from another CA than \
+            planned (an ACME client that fell back to another CA, a test certificate from a \
+            staging CA, an internal CA's certificate installed on a public MX) or, in front of \
+            the server, an appliance that presents its own.",
+        references: &[
+            "RFC 5280 §4.1.2.4 (issuer)",
+            "RFC 4514 (string form of a distinguished name)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineStarttlsChanged,
+        id: "baseline-starttls-changed",
+        severity: Severity::Fail,
+        rank: 470,
+        inconclusive: false,
+        meaning: "STARTTLS was offered in the --baseline run and is not now (fail), or is offered now and was not (info)",
+        explanation: "The endpoint (the same host, address and port; for an address that \
+            changed, the other addresses of the host on that port) advertised STARTTLS in the \
+            EHLO reply of the baseline run and does not now: a regression, so it fails, whatever \
+            the rest. Senders that do not require TLS now deliver in plaintext; those that do \
+            queue. The evidence gives what the baseline saw and when. Common causes: a \
+            certificate the server can no longer load (Postfix and Exchange then stop \
+            advertising STARTTLS), a configuration change or update, or a device in the path \
+            that now inspects SMTP. The other direction (offered now, not in the baseline) is \
+            info.",
+        references: &["RFC 3207 §4 (the STARTTLS keyword in the EHLO reply)"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineTlsVersionChanged,
+        id: "baseline-tls-version-changed",
+        severity: Severity::Fail,
+        rank: 471,
+        inconclusive: false,
+        meaning: "the endpoint negotiates a lower TLS version than in the --baseline run (fail), or a higher one (info)",
+        explanation: "This probe offers TLS 1.3 and 1.2 in every run, so the version it \
+            negotiates is the highest the server (or what answers in front of it) accepts. A \
+            lower version than in the baseline run is a regression and fails: a rollback or \
+            update of the server software or its TLS library, changed protocol settings \
+            (Postfix `smtpd_tls_protocols`, Windows SCHANNEL), or a TLS-terminating device now in \
+            the path. A higher version is info.",
+        references: &[
+            "RFC 8446 (TLS 1.3), RFC 8996 (TLS 1.0 and 1.1 deprecated)",
+            "Microsoft Learn: Transport Layer Security (TLS) registry settings",
+            "postconf(5): smtpd_tls_protocols, smtpd_tls_mandatory_protocols",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineCertificateChanged,
+        id: "baseline-certificate-changed",
+        severity: Severity::Warn,
+        rank: 472,
+        inconclusive: false,
+        meaning: "the endpoint serves another certificate than in the --baseline run (warn; info when the new one is in --expect-fingerprint: the intended renewal)",
+        explanation: "The leaf certificate's SHA-256 differs from what the baseline run saw on \
+            this endpoint (for an address that changed, from every certificate the host's other \
+            addresses served on that port). When the new certificate is one of \
+            --expect-fingerprint, this is the renewal the job checks for, and it is info; \
+            otherwise nobody declared it, and it warns, so that a CI job can fail on a \
+            certificate that changed unannounced (a renewal by someone else, a gateway now \
+            answering, a node restored from an old image). A certificate seen now where the \
+            baseline saw none is info.\n\n\
+            A certificate change matters beyond the server: DANE TLSA records of usage 3 pin the \
+            certificate or its key and must be updated before the switch, usage 2 records pin \
+            the CA; an Exchange connector names its certificate by issuer and subject.",
+        references: &[
+            "RFC 7671 §8.1 (TLSA records across a key or certificate rollover)",
+            "RFC 7672 §3.1 (DANE for SMTP)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineIssuerChanged,
+        id: "baseline-issuer-changed",
+        severity: Severity::Warn,
+        rank: 473,
+        inconclusive: false,
+        meaning: "the certificate comes from another issuer than in the --baseline run (warn; info when the certificate is in --expect-fingerprint or the issuer matches --expect-issuer)",
+        explanation: "The issuer of the leaf certificate differs from the issuer the baseline \
+            run saw. A new intermediate of the same CA (Let's Encrypt rotates R10/R11, E5/E6) \
+            is harmless for most senders; a new CA is not always: a DANE TLSA record of usage 2 \
+            pins the CA, Exchange names a connector's certificate by issuer and subject \
+            (TlsCertificateName `<I>issuer<S>subject`), and partners may pin a CA. It is info \
+            when the job declared the change (--expect-fingerprint lists the certificate, or \
+            --expect-issuer matches the new issuer), a warning otherwise.",
+        references: &[
+            "RFC 7671 §8.1 (TLSA records across a rollover)",
+            "Microsoft Learn: Set-ReceiveConnector (TlsCertificateName)",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineEndpointGone,
+        id: "baseline-endpoint-gone",
+        severity: Severity::Warn,
+        rank: 474,
+        inconclusive: false,
+        meaning: "an endpoint of the --baseline run was not probed now (warn; info when its host still answers on that port at other addresses)",
+        explanation: "Endpoints are matched by host, address and port. A host and port of the \
+            baseline that this run did not probe at all warns: DNS no longer names the MX host \
+            or its address, or this run was asked for less (other -p ports, -4/-6, --max-mx); \
+            the evidence shows both command lines. When the host still answers on that port at \
+            other addresses, only its address changed (a cloud or hosted service rotates them), \
+            and it is info: its endpoints are compared with every endpoint the host had on that \
+            port.",
+        references: &["RFC 5321 §5.1 (MX lookup)"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineEndpointNew,
+        id: "baseline-endpoint-new",
+        severity: Severity::Warn,
+        rank: 475,
+        inconclusive: false,
+        meaning: "an endpoint the --baseline run did not have (warn; info when its host had other addresses on that port in the baseline)",
+        explanation: "A host and port that the baseline run did not probe: a new MX host or a \
+            new port, or a name that now resolves elsewhere. Its own findings judge it like any \
+            endpoint (and --expect-fingerprint applies to it); this finding says that nobody \
+            declared it. A new address of a host that the baseline probed on that port is info, \
+            and its certificate, TLS version and STARTTLS are compared with what that host had.",
+        references: &["RFC 5321 §5.1 (MX lookup)"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::BaselineTargetMissing,
+        id: "baseline-target-missing",
+        severity: Severity::Warn,
+        rank: 476,
+        inconclusive: false,
+        meaning: "the --baseline holds no report for this target of a batch, so nothing was compared",
+        explanation: "In a batch, each target is compared with the baseline's report of the same \
+            target (as reports name it: `contoso.com`, `[mail.contoso.com]:587`). This target \
+            has none, so no change could be checked, and it warns rather than passing in \
+            silence: a target added to the list since, or a baseline of another list. (A \
+            one-target run with such a baseline stops with a usage error instead, exit 3.) \
+            Targets of the baseline that this run does not check are not reported: a shard \
+            compares its own targets with the whole survey's baseline.",
+        references: &[],
         sender_strings: &[],
     },
 ];

@@ -39,6 +39,16 @@ pub struct Policy {
     /// already quoted for a POSIX shell: a fix that says "probe it with --implicit-tls" gives
     /// a command that probes what this run probed.
     pub rerun_options: Vec<String>,
+    /// `--expect-fingerprint`: every endpoint's leaf must be one of these certificates.
+    pub expected_fingerprints: Vec<crate::baseline::Fingerprint>,
+    /// `--expect-issuer`: the leaf's issuer must match one of these.
+    pub expected_issuers: Vec<rules::renewal::IssuerPattern>,
+    /// `--baseline`: an earlier run, read at the edge, to compare each endpoint with.
+    pub baseline: Option<std::sync::Arc<crate::baseline::Baseline>>,
+    /// The options of this run that decide which endpoints are probed (`-p 25,587`,
+    /// `--implicit-tls`, `--max-mx`, `--max-addresses`), quoted like `rerun_options`: a
+    /// command that makes the next baseline must probe the same endpoints.
+    pub endpoint_options: Vec<String>,
 }
 
 impl Default for Policy {
@@ -50,6 +60,10 @@ impl Default for Policy {
             extra_roots: false,
             expect_required: false,
             rerun_options: Vec::new(),
+            expected_fingerprints: Vec::new(),
+            expected_issuers: Vec::new(),
+            baseline: None,
+            endpoint_options: Vec::new(),
         }
     }
 }
@@ -124,6 +138,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
             fixes::generic::reexport_certificate(),
         ));
     }
+    findings.extend(rules::renewal::rules(&ctx));
     let healthy = ev.obs.tls.is_some()
         && ev.obs.failure.is_none()
         && ev.trusted
@@ -132,6 +147,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
         findings.push(rules::session::healthy(&ctx));
     }
     rules::blocklist::rules(&ctx, &mut findings);
+    rules::renewal::unseen(&ctx, &mut findings);
     rank(&mut findings);
     findings
 }
@@ -164,8 +180,10 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 ///   its own list at connect (`550 5.7.606-649 Access denied, banned sending IP`);
 /// - a 421 about connections, or a hang-up after the greeting, is a rate limit;
 /// - a silent port, or a handshake met by plaintext, speaks the other TLS mode;
-/// - every port-25 connect timed out while another port answered: our network blocks 25.
-const EXPLAINED_BY: [(Code, Code); 20] = [
+/// - every port-25 connect timed out while another port answered: our network blocks 25;
+/// - a change since the baseline that a finding of this run names as a failure (STARTTLS
+///   no longer offered, a certificate that is not the one expected).
+const EXPLAINED_BY: [(Code, Code); 23] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -186,6 +204,12 @@ const EXPLAINED_BY: [(Code, Code); 20] = [
     (Code::BannerTimeout, Code::TlsModeMismatch),
     (Code::TlsHandshakeFailed, Code::TlsModeMismatch),
     (Code::ConnectTimeout, Code::Port25BlockedHere),
+    (Code::BaselineStarttlsChanged, Code::StarttlsNotOffered),
+    (
+        Code::BaselineCertificateChanged,
+        Code::CertUnexpectedFingerprint,
+    ),
+    (Code::BaselineIssuerChanged, Code::CertUnexpectedIssuer),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if

@@ -7,7 +7,8 @@
 //! - [`postfix`] — Postfix;
 //! - [`cisco`] — Cisco ASA `inspect esmtp` and other SMTP-inspecting middleboxes;
 //! - [`generic`] — any server, DNS records, and this machine;
-//! - [`dns`] — what DNS answered badly: invalid MX names, CNAME chains, broken DNS servers.
+//! - [`dns`] — what DNS answered badly: invalid MX names, CNAME chains, broken DNS servers;
+//! - [`renewal`] — a renewal check: the expected certificate or CA, changes since a baseline.
 //!
 //! Every shell fragment (a command line, a line of configuration, a zone record) exists once,
 //! as a function or constant of its family's module, so two fixes that run the same command
@@ -44,6 +45,7 @@ pub mod generic;
 pub mod honest;
 pub mod legacy;
 pub mod postfix;
+pub mod renewal;
 pub mod trust;
 pub mod wire;
 

@@ -8,6 +8,7 @@ pub mod cross;
 pub mod dns;
 pub mod honest;
 pub mod middlebox;
+pub mod renewal;
 pub mod session;
 pub mod tls_policy;
 

@@ -1101,6 +1101,8 @@ fn sweep() -> Vec<(String, Finding)> {
     let w = world();
     let mut out = Vec::new();
     for k in KINDS {
+        let observe = |chain| as_kind(k, HOST, chain, &w.trust);
+        out.extend(super::renewal::tests::swept(&w, k.name, &observe));
         for (name, obs, policy) in endpoint_scenarios(&w, k) {
             let ev = Evidence::derive(obs, NOW);
             out.extend(
@@ -1255,7 +1257,7 @@ fn a_fix_is_written_for_the_server_that_answered() {
             "exchange" => [Family::Exchange, Family::ExchangeOnline].contains(&family),
             "postfix" => family == Family::Postfix,
             "cisco" => family == Family::Cisco,
-            "generic" | "blocklist" | "dns" => family == Family::Generic,
+            "generic" | "blocklist" | "dns" | "renewal" => family == Family::Generic,
             _ => false,
         };
         assert!(
