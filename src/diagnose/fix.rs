@@ -257,6 +257,15 @@ mod tests {
     }
 
     #[test]
+    fn the_exim_shell_is_named_for_its_host() {
+        let f = Fix::new(Family::Exim, "t", &[]).run(Shell::EximShell, "exim -bP tls_certificate");
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["steps"][0]["shell"], "exim-shell");
+        assert_eq!(Shell::EximShell.label(), "shell on the Exim host");
+        assert_eq!(Shell::EximShell.fence_language(), "sh");
+    }
+
+    #[test]
     fn followed_by_keeps_both_identities() {
         let base = || Fix::new(Family::Exchange, "exchange::a", &["x"]).say("A");
         let note = |v: &str| Fix::new(Family::Exchange, "exchange::b", &[v]).say(v);

@@ -176,9 +176,9 @@ fn point_at_files(fix: Fix) -> Fix {
         .run(SH, "exim -bP tls_certificate tls_privatekey")
 }
 
-/// Installs the certificate `what` asks for on the Exim listening on `port`.
-pub fn install_certificate(port: u16, what: &str) -> Fix {
-    let fix = fix("exim::install_certificate", &[what, &port.to_string()])
+/// Installs the certificate `what` asks for (Exim has one for every port).
+pub fn install_certificate(what: &str) -> Fix {
+    let fix = fix("exim::install_certificate", &[what])
         .say(what)
         .say("See where Exim reads its certificate now:");
     let fix = check_files(show_state(fix), None);
@@ -190,8 +190,8 @@ pub fn install_certificate(port: u16, what: &str) -> Fix {
 
 /// `454 TLS currently unavailable`: Exim found a configuration problem before the handshake,
 /// typically a certificate or key it cannot read, and logged it.
-pub fn tls_unavailable(port: u16) -> Fix {
-    let fix = fix("exim::tls_unavailable", &[&port.to_string()])
+pub fn tls_unavailable() -> Fix {
+    let fix = fix("exim::tls_unavailable", &[])
         .say(
             "Exim answers STARTTLS with `454 TLS currently unavailable` when it finds a configuration problem before the handshake, \
              typically a certificate or key file that is missing or that the Exim user cannot read; it writes the cause to its main log \
@@ -245,8 +245,8 @@ pub fn enable_starttls(port: u16) -> Fix {
 
 /// The chain sent lacks the intermediate `missing`: the file `tls_certificate` names must
 /// hold the host's certificate, then each intermediate (spec, "Certificate chains").
-pub fn incomplete_chain(port: u16, missing: &str) -> Fix {
-    let fix = fix("exim::incomplete_chain", &[&port.to_string(), missing]).say(format!(
+pub fn incomplete_chain(missing: &str) -> Fix {
+    let fix = fix("exim::incomplete_chain", &[missing]).say(format!(
         "Exim sends what the file tls_certificate names holds, in that order: the host's certificate, then its issuer ({missing}) and any \
          intermediate above it (\"Certificate chains\" in {SPEC_CHAPTER}): certbot's fullchain.pem, not cert.pem. See which file it is; \
          the listing below shows each certificate in the new file with its issuer, in order."
@@ -259,9 +259,9 @@ const LIBRARY_LANGUAGE: &str = "With GnuTLS (Debian's exim4-daemon-light and -he
      protocol versions as well as the ciphers (`NORMAL` is the library's default); with OpenSSL it is an OpenSSL cipher list (`DEFAULT`, \
      `HIGH:!aNULL:!MD5`) for TLS 1.2 and earlier, and the versions come from openssl_options and the system's OpenSSL configuration.";
 
-/// This Exim speaks only TLS 1.0/1.1 on `port`.
-pub fn allow_tls12(port: u16) -> Fix {
-    fix("exim::allow_tls12", &[&port.to_string()])
+/// This Exim speaks only TLS 1.0/1.1.
+pub fn allow_tls12() -> Fix {
+    fix("exim::allow_tls12", &[])
         .say(format!(
             "Exim here speaks only TLS 1.0 or 1.1: its TLS settings exclude TLS 1.2 and 1.3, or its TLS library is too old. {LIBRARY_LANGUAGE} \
              See which library, and the settings:"
@@ -282,10 +282,10 @@ pub fn allow_tls12(port: u16) -> Fix {
         )
 }
 
-/// A handshake failure alert from Exim on `port`: `tls_require_ciphers` leaves no cipher in
+/// A handshake failure alert from Exim: `tls_require_ciphers` leaves no cipher in
 /// common with current clients, or the key Exim loads cannot sign for the ciphers offered.
-pub fn no_shared_cipher(port: u16) -> Fix {
-    fix("exim::no_shared_cipher", &[&port.to_string()])
+pub fn no_shared_cipher() -> Fix {
+    fix("exim::no_shared_cipher", &[])
         .say(format!(
             "Exim aborted the handshake: no cipher suite in common with a current client. The usual cause is a tls_require_ciphers that is too \
              narrow, in the language of the library Exim uses. {LIBRARY_LANGUAGE} See which:"
@@ -306,9 +306,10 @@ pub fn no_shared_cipher(port: u16) -> Fix {
 /// does not cover.
 pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
     let (name, first) = greeting_name(g.on_cert);
+    let optional = g.optional.to_string();
     let fix = fix(
         "exim::greeting_not_on_certificate",
-        &g.key_values(&name).each_ref().map(String::as_str),
+        &[g.name, &name, &optional],
     )
     .say(format!(
         "{first}{}Exim greets with smtp_active_hostname if it is set, else primary_hostname ({}); see both:",

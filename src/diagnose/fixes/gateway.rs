@@ -75,16 +75,14 @@ pub const GATEWAYS: &[Product] = &[
         kind: ServerKind::Barracuda,
         name: "Barracuda",
         family: Family::Gateway,
-        certificate: concat!(
-            "on a Barracuda Email Security Gateway appliance, upload the trusted certificate with its private key and intermediates on the \
-             ADVANCED > Secure Administration page (the appliance's SSL certificate) and make sure SMTP over TLS is enabled. On Barracuda Email \
-             Gateway Defense (*.ess.barracudanetworks.com hosts), ",
-            cloud_certificate!("Barracuda")
-        ),
-        starttls: "on a Barracuda Email Security Gateway appliance, enable SMTP over TLS in its mail protocol settings (see the page's online help) with \
+        certificate: "an Email Security Gateway appliance takes the trusted certificate with its private key and intermediates on its \
+             ADVANCED > Secure Administration page (the appliance's SSL certificate), with SMTP over TLS enabled. Email Gateway Defense \
+             (*.ess.barracudanetworks.com hosts) presents Barracuda's own certificate, which you cannot replace: check that the MX records name the \
+             hosts Barracuda gave you, and open a case with Barracuda if the error stays.",
+        starttls: "an Email Security Gateway appliance needs SMTP over TLS enabled in its mail protocol settings (see the page's online help) with \
              a trusted certificate installed. Barracuda Email Gateway Defense offers STARTTLS itself: if it is missing there, something in the \
              path removes it.",
-        versions: "on an appliance, update its firmware and check its TLS settings in the web interface. Barracuda Email Gateway Defense dropped \
+        versions: "an appliance needs a current firmware; check its TLS settings in the web interface. Barracuda Email Gateway Defense dropped \
              TLS 1.0 and 1.1 and the suites without forward secrecy (Barracuda Campus, doc 167976808): an old sender fails there, not the gateway.",
         hostname: "On a Barracuda appliance, the name is the host name and default domain set in its web interface's IP configuration.",
         apply: "Save the change in the web interface; the Message Log shows the TLS result of each connection.",

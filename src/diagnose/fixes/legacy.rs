@@ -120,7 +120,7 @@ pub fn legacy_only(kind: ServerKind, addr: SocketAddr, starttls: bool, version: 
                 .run(SH, "openssl version"),
             ),
         ),
-        ServerKind::Exim => check(super::exim::allow_tls12(port)),
+        ServerKind::Exim => check(super::exim::allow_tls12()),
         _ => check(
             Fix::new(Family::Generic, "generic::legacy_tls_only_version", &[version]).say(format!(
                 "The server chose {version}: it cannot speak TLS 1.2 or 1.3, which current senders require (Exchange Online refuses TLS 1.0 and 1.1 with \

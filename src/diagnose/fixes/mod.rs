@@ -208,7 +208,7 @@ pub fn install_certificate(
             exchange::install_certificate(port, what, seen.map(|c| c.exchange_tls_name.as_str()))
         }
         Writer::Postfix => postfix::install_certificate(port, what),
-        Writer::Exim => exim::install_certificate(port, what),
+        Writer::Exim => exim::install_certificate(what),
         Writer::ExchangeOnline => exchange::microsofts_certificate(what),
         Writer::Product(p) => products::install_certificate(p, port, what),
         Writer::Generic => generic::install_certificate(port, what),
@@ -220,7 +220,7 @@ pub fn starttls_unavailable(kind: ServerKind, port: u16) -> Fix {
     match writer(kind) {
         Writer::Postfix => postfix::tls_unavailable(port),
         Writer::Exchange => exchange::starttls_unavailable(port),
-        Writer::Exim => exim::tls_unavailable(port),
+        Writer::Exim => exim::tls_unavailable(),
         Writer::Product(p) => products::starttls_unavailable(p),
         Writer::ExchangeOnline | Writer::Generic => generic::starttls_unavailable(),
     }
@@ -269,8 +269,8 @@ fn versions_or_ciphers(w: Writer, port: u16, failure: HandshakeFailure) -> Fix {
         Writer::Exchange => exchange::enable_modern_ciphers(),
         Writer::Postfix if version => postfix::allow_tls12(port),
         Writer::Postfix => postfix::no_shared_cipher(port),
-        Writer::Exim if version => exim::allow_tls12(port),
-        Writer::Exim => exim::no_shared_cipher(port),
+        Writer::Exim if version => exim::allow_tls12(),
+        Writer::Exim => exim::no_shared_cipher(),
         Writer::Product(p) if version => {
             products::tls_versions(p, "The server speaks only TLS versions older than 1.2.")
         }
@@ -288,7 +288,7 @@ pub fn incomplete_chain(kind: ServerKind, port: u16, missing: &str) -> Fix {
     match writer(kind) {
         Writer::Exchange => exchange::incomplete_chain(missing),
         Writer::Postfix => postfix::incomplete_chain(port, missing),
-        Writer::Exim => exim::incomplete_chain(port, missing),
+        Writer::Exim => exim::incomplete_chain(missing),
         Writer::Product(p) => products::incomplete_chain(p, missing),
         Writer::ExchangeOnline | Writer::Generic => generic::incomplete_chain(missing),
     }

@@ -118,11 +118,11 @@ pub fn incomplete_chain(p: &Product, missing: &str) -> Fix {
 /// The greeting name is not on the certificate.
 pub fn greeting_not_on_certificate(p: &Product, g: &Greeting<'_>) -> Fix {
     let (name, first) = super::greeting_name(g.on_cert);
-    let values = g.key_values(&name);
+    let optional = g.optional.to_string();
     p.fix(
         "gateway::greeting_not_on_certificate",
         "mta::greeting_not_on_certificate",
-        &values.each_ref().map(String::as_str),
+        &[g.name, &name, &optional],
     )
     .say(format!(
         "{first}{}{} greets with {}, which the certificate does not cover; make it greet with a name on the certificate ({name}). {}{}",
