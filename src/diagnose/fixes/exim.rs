@@ -273,7 +273,7 @@ pub fn allow_tls12() -> Fix {
             "Remove the tls_require_ciphers line (GnuTLS: a priority string with -VERS-TLS1.2, or one that lists only old versions; a value that \
              keeps TLS 1.2 and 1.3 is `NORMAL:-VERS-TLS1.0:-VERS-TLS1.1`), and on OpenSSL any +no_tlsv1_2 or +no_tlsv1_3 in openssl_options \
              ({SPEC_CHAPTER}; openssl_options in \"Main configuration\"). On Debian the line is in a file under /etc/exim4 (the template, \
-             conf.d or the local macros file).."
+             conf.d or the local macros file)."
         ))
         .apply()
         .say(
@@ -294,7 +294,7 @@ pub fn no_shared_cipher() -> Fix {
         .run(SH, SHOW_TLS)
         .say(format!(
             "Remove tls_require_ciphers so the library's default applies, or write one in the right language: GnuTLS `NORMAL`, OpenSSL `DEFAULT` \
-             (\"Requiring specific ciphers\" in {SPEC_CHAPTER}).."
+             (\"Requiring specific ciphers\" in {SPEC_CHAPTER})."
         ))
         .apply()
         .say(
@@ -415,8 +415,9 @@ pub fn implicit_tls_off(port: u16) -> Fix {
 pub fn require_tls(port: u16, public: &str) -> Fix {
     fix("exim::require_tls", &[&port.to_string(), public]).say(format!(
         "TLS must be forced here, but Exim on port {port} accepts mail without it. Refuse MAIL before STARTTLS on that port in the ACL that \
-         acl_smtp_mail names (\"ACL conditions\" in the Exim specification: `encrypted = *`), for example \
-         `deny condition = ${{if eq{{$received_port}}{{{port}}}}} !encrypted = * message = Must issue a STARTTLS command first`, then apply it.{public}"
+         acl_smtp_mail names (\"ACL conditions\" in the Exim specification: `encrypted = *`): a `deny` statement whose lines are \
+         `condition = ${{if eq{{$received_port}}{{{port}}}}}`, `!encrypted = *` and `message = Must issue a STARTTLS command first`, each on a \
+         line of its own, then apply it.{public}"
     ))
     .run(SH, "exim -bP acl_smtp_mail")
     .apply()

@@ -59,6 +59,7 @@ pub const GATEWAYS: &[Product] = &[
     Product {
         kind: ServerKind::CiscoSecureEmail,
         name: "Cisco Secure Email (IronPort)",
+        cloud: false,
         family: Family::Gateway,
         certificate: "in the web interface, add the certificate with its private key and intermediates under Network > Certificates, then choose it in \
              the Certificate field of the public listener under Network > Listeners; submit and commit the changes (CLI: certconfig, listenerconfig). \
@@ -74,6 +75,7 @@ pub const GATEWAYS: &[Product] = &[
     Product {
         kind: ServerKind::Barracuda,
         name: "Barracuda",
+        cloud: false,
         family: Family::Gateway,
         certificate: "an Email Security Gateway appliance takes the trusted certificate with its private key and intermediates on its \
              ADVANCED > Secure Administration page (the appliance's SSL certificate), with SMTP over TLS enabled. Email Gateway Defense \
@@ -90,6 +92,7 @@ pub const GATEWAYS: &[Product] = &[
     Product {
         kind: ServerKind::Fortinet,
         name: "FortiMail",
+        cloud: false,
         family: Family::Gateway,
         certificate: "append each intermediate certificate to the certificate file, in order (Fortinet KB \"How to import certificate signed by \
              intermediate CA\"), import it under System > Certificate > Local Certificate, and set it as the default certificate the SMTP service \
@@ -105,39 +108,43 @@ pub const GATEWAYS: &[Product] = &[
     Product {
         kind: ServerKind::Google,
         name: "Google (Gmail, Google Workspace)",
+        cloud: true,
         family: Family::Gateway,
         certificate: cloud_certificate!("Google"),
         starttls: "Google offers STARTTLS to every sender; when it is missing, something between this machine and Google removes it. To require TLS \
              from chosen senders, use the Admin console: Apps > Google Workspace > Gmail > Compliance, Secure transport (TLS) compliance.",
         versions: "Google supports TLS 1.0 to 1.3 and current cipher suites: the sender's side (or a device in its path) is the one to change.",
-        hostname: "The name is Google's; nothing to change on your side.",
+        hostname: "the name is Google's and senders check its certificate against the MX host names, which it covers: nothing to change on your side.",
         apply: "Settings in the Admin console take effect within an hour.",
     },
     Product {
         kind: ServerKind::Mimecast,
         name: "Mimecast",
+        cloud: true,
         family: Family::Gateway,
         certificate: cloud_certificate!("Mimecast"),
         starttls: "Mimecast offers STARTTLS to senders; when it is missing, something between this machine and Mimecast removes it. To require TLS \
              from chosen senders, use the Administration Console: Policies | Gateway Policies | Secure Receipt.",
         versions: "Mimecast accepts TLS 1.2 and 1.3: the sender's side (or a device in its path) is the one to change.",
-        hostname: "The name is Mimecast's; nothing to change on your side.",
+        hostname: "the name is Mimecast's and senders check its certificate against the MX host names, which it covers: nothing to change on your side.",
         apply: "A policy change in the Administration Console takes effect within minutes.",
     },
     Product {
         kind: ServerKind::Proofpoint,
         name: "Proofpoint",
+        cloud: true,
         family: Family::Gateway,
         certificate: cloud_certificate!("Proofpoint"),
         starttls: "Proofpoint offers STARTTLS to senders; when it is missing, something between this machine and Proofpoint removes it. TLS \
              enforcement for chosen partners is a filter or TLS setting in the Proofpoint admin console (Essentials: an outbound or inbound filter).",
         versions: "Proofpoint Essentials accepts TLS 1.2 or higher only (since April 2023): the sender's side is the one to change.",
-        hostname: "The name is Proofpoint's; nothing to change on your side.",
+        hostname: "the name is Proofpoint's and senders check its certificate against the MX host names, which it covers: nothing to change on your side.",
         apply: "A change in the admin console applies when saved.",
     },
     Product {
         kind: ServerKind::Sophos,
         name: "Sophos",
+        cloud: true,
         family: Family::Gateway,
         certificate: concat!(
             cloud_certificate!("Sophos"),
@@ -147,7 +154,7 @@ pub const GATEWAYS: &[Product] = &[
              Central, TLS for chosen domains is under Global Settings > Enforced TLS Connections; on a Sophos Firewall, in Email > General settings.",
         versions: "Sophos Email accepts TLS 1.2 and later: the sender's side is the one to change. On a Sophos Firewall, check Email > General \
              settings (SMTP TLS configuration).",
-        hostname: "The name is Sophos's; on a Sophos Firewall, the SMTP hostname is in Email > General settings.",
+        hostname: "the name is Sophos's: nothing to change on your side (on a Sophos Firewall, the SMTP hostname is in Email > General settings).",
         apply: "A change in Sophos Central or on the firewall applies when saved.",
     },
 ];

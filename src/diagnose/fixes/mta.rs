@@ -38,6 +38,7 @@ pub const MTAS: &[Product] = &[
     Product {
         kind: ServerKind::Sendmail,
         name: "Sendmail",
+        cloud: false,
         family: Family::Mta,
         certificate: "in sendmail.mc, point define(`confSERVER_CERT') at the certificate file (the certificate, then its intermediates) and \
              define(`confSERVER_KEY') at the key, with confCACERT and confCACERT_PATH naming the CA files; rebuild sendmail.cf (m4, or make in \
@@ -52,6 +53,7 @@ pub const MTAS: &[Product] = &[
     Product {
         kind: ServerKind::Opensmtpd,
         name: "OpenSMTPD",
+        cloud: false,
         family: Family::Mta,
         certificate: "in smtpd.conf, `pki NAME cert \"FILE\"` names the certificate file (append the intermediates to it) and `pki NAME key \"FILE\"` \
              the key; the listener uses it with `listen on ... tls pki NAME`.",
@@ -64,6 +66,7 @@ pub const MTAS: &[Product] = &[
     Product {
         kind: ServerKind::Haraka,
         name: "Haraka",
+        cloud: false,
         family: Family::Mta,
         certificate: "put the key in config/tls_key.pem and the certificate, followed by its intermediates, in config/tls_cert.pem (or name other \
              files with key= and cert= in config/tls.ini).",
@@ -77,6 +80,7 @@ pub const MTAS: &[Product] = &[
     Product {
         kind: ServerKind::Hmailserver,
         name: "hMailServer",
+        cloud: false,
         family: Family::Mta,
         certificate: "in hMailServer Administrator, add the certificate file (with its intermediates) and the private key under Settings > Advanced > \
              SSL certificates, then select it for the port under Settings > Advanced > TCP/IP ports.",
@@ -91,6 +95,7 @@ pub const MTAS: &[Product] = &[
     Product {
         kind: ServerKind::Mdaemon,
         name: "MDaemon",
+        cloud: false,
         family: Family::Mta,
         certificate: "under Security > Security Settings > SSL & TLS > MDaemon, import or select the certificate (with its intermediates, in the \
              Windows certificate store) that MDaemon uses.",
@@ -102,6 +107,7 @@ pub const MTAS: &[Product] = &[
     Product {
         kind: ServerKind::Zimbra,
         name: "Zimbra",
+        cloud: false,
         family: Family::Mta,
         certificate: "as the zimbra user, check the files with `zmcertmgr verifycrt comm KEY CERT CHAIN`, deploy them with `zmcertmgr deploycrt comm \
              CERT CHAIN` (the key first copied to /opt/zimbra/ssl/zimbra/commercial/commercial.key), and restart with `zmcontrol restart`. Do not \

@@ -20,6 +20,9 @@ pub struct Product {
     pub name: &'static str,
     /// [`Family::Gateway`] or [`Family::Mta`].
     pub family: Family,
+    /// The vendor runs every host of this kind (a cloud service): its names and certificate
+    /// are the vendor's, not the organisation's.
+    pub cloud: bool,
     /// Where a certificate (with its intermediates) is installed and chosen for SMTP.
     pub certificate: &'static str,
     /// The setting that makes it offer STARTTLS.
@@ -74,8 +77,8 @@ pub fn starttls_unavailable(p: &Product) -> Fix {
         &[],
     )
     .say(format!(
-        "{} advertises STARTTLS but cannot start TLS: the certificate or key it is configured with is missing, unreadable or not a pair. {}",
-        p.name, p.certificate
+        "{} advertises STARTTLS but cannot start TLS: the certificate or key it is configured with is missing, unreadable or not a pair. On {}: {}",
+        p.name, p.name, p.certificate
     ))
     .say(p.apply)
 }
@@ -115,16 +118,29 @@ pub fn incomplete_chain(p: &Product, missing: &str) -> Fix {
     .say(p.apply)
 }
 
-/// The greeting name is not on the certificate.
+/// The greeting name is not on the certificate. A cloud service greets with its own host
+/// names, which the organisation does not choose.
 pub fn greeting_not_on_certificate(p: &Product, g: &Greeting<'_>) -> Fix {
     let (name, first) = super::greeting_name(g.on_cert);
     let optional = g.optional.to_string();
-    p.fix(
-        "gateway::greeting_not_on_certificate",
-        "mta::greeting_not_on_certificate",
-        &[g.name, &name, &optional],
-    )
-    .say(format!(
+    let fix = |values: &[&str]| {
+        p.fix(
+            "gateway::greeting_not_on_certificate",
+            "mta::greeting_not_on_certificate",
+            values,
+        )
+    };
+    if p.cloud {
+        // The name on the certificate is not part of the text: the vendor's name stays.
+        return fix(&[g.name, first, &optional]).say(format!(
+            "{first}{}{} greets with its own host name ({}): {}",
+            g.note(),
+            p.name,
+            g.name,
+            p.hostname
+        ));
+    }
+    fix(&[g.name, &name, &optional]).say(format!(
         "{first}{}{} greets with {}, which the certificate does not cover; make it greet with a name on the certificate ({name}). {}{}",
         g.note(),
         p.name,
