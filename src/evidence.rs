@@ -9,66 +9,12 @@ use time::OffsetDateTime;
 
 use crate::cert::{CertError, CertInfo};
 use crate::model::{EndpointId, Observation, TlsMode};
-use crate::smtp::{Reply, escape};
+use crate::smtp::Reply;
 use crate::tls::TlsVersion;
 
-/// The server software, as far as its banner and EHLO reveal it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ServerKind {
-    /// Exchange Server on premises (`Microsoft ESMTP MAIL Service`).
-    Exchange,
-    /// Exchange Online Protection (`*.mail.protection.outlook.com`).
-    ExchangeOnline,
-    /// Postfix (`ESMTP Postfix`).
-    Postfix,
-    /// Anything else.
-    Unknown,
-}
+mod software;
 
-impl ServerKind {
-    /// Reads the banner and EHLO greeting.
-    pub(crate) fn detect(obs: &Observation) -> Self {
-        let banner = obs
-            .banner
-            .as_ref()
-            .map(|b| escape(b.first_text()))
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let greeting = obs
-            .capabilities
-            .as_ref()
-            .map(|c| c.greeting_name.to_ascii_lowercase())
-            .unwrap_or_default();
-        let first_word = banner.split_whitespace().next().unwrap_or("");
-        let outlook =
-            |s: &str| s.ends_with(".outlook.com") || s.ends_with(".protection.outlook.com");
-        if outlook(first_word) || outlook(&greeting) {
-            ServerKind::ExchangeOnline
-        } else if banner.contains("microsoft esmtp mail service")
-            || obs
-                .capabilities
-                .as_ref()
-                .is_some_and(|c| c.has("X-ANONYMOUSTLS"))
-        {
-            ServerKind::Exchange
-        } else if banner.contains("postfix") {
-            ServerKind::Postfix
-        } else {
-            ServerKind::Unknown
-        }
-    }
-
-    /// How the report names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            ServerKind::Exchange => "Microsoft Exchange (on-premises)",
-            ServerKind::ExchangeOnline => "Exchange Online Protection",
-            ServerKind::Postfix => "Postfix",
-            ServerKind::Unknown => "unknown",
-        }
-    }
-}
+pub use software::ServerKind;
 
 /// One observation with everything derived from it.
 #[derive(Debug)]

@@ -196,12 +196,9 @@ pub(crate) fn join_of(host: &str, why: &str, report: &Report) -> Join {
                 starttls_offered: e.starttls_offered,
                 ehlo_name: e.greeting_name.clone(),
                 not_exchange: match e.server_software {
-                    crate::evidence::ServerKind::Postfix => Some("Postfix".to_string()),
-                    crate::evidence::ServerKind::ExchangeOnline => {
-                        Some("Exchange Online Protection".to_string())
-                    }
                     crate::evidence::ServerKind::Exchange
                     | crate::evidence::ServerKind::Unknown => None,
+                    k => Some(k.label().to_string()),
                 },
                 certificate: e.certificate.as_ref().map(|c| PresentedCertificate {
                     thumbprint: c.thumbprint.to_ascii_uppercase(),

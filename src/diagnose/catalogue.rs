@@ -3477,6 +3477,19 @@ pub const APPLIANCES: &[Appliance] = &[
         device: "Check Point firewall (TLS inspection)",
         words: &["check point", "checkpoint"],
     },
+    // The cloud gateways of issue 15: a certificate naming them where the organisation's own
+    // was expected means an MX record or a connector points at the vendor's host under the
+    // organisation's name (their certificates cover only their own names).
+    Appliance {
+        vendor: "Proofpoint",
+        device: "Proofpoint email gateway",
+        words: &["proofpoint"],
+    },
+    Appliance {
+        vendor: "Mimecast",
+        device: "Mimecast email gateway",
+        words: &["mimecast"],
+    },
 ];
 
 #[cfg(test)]

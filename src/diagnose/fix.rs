@@ -18,6 +18,8 @@ pub enum Shell {
     WindowsPowerShell,
     /// A root shell on the Postfix host.
     PostfixShell,
+    /// A root shell on the Exim host.
+    EximShell,
     /// The Cisco ASA / FTD command line (configuration mode).
     CiscoAsa,
     /// Records for the DNS zone, in zone-file syntax.
@@ -34,6 +36,7 @@ impl Shell {
             Shell::ExchangeOnlinePowerShell => "Exchange Online PowerShell",
             Shell::WindowsPowerShell => "Windows PowerShell (as administrator)",
             Shell::PostfixShell => "shell on the Postfix host",
+            Shell::EximShell => "shell on the Exim host",
             Shell::CiscoAsa => "Cisco ASA CLI",
             Shell::DnsZone => "DNS zone",
             Shell::Shell => "shell",
@@ -46,7 +49,7 @@ impl Shell {
             Shell::ExchangeManagementShell
             | Shell::ExchangeOnlinePowerShell
             | Shell::WindowsPowerShell => "powershell",
-            Shell::PostfixShell | Shell::Shell => "sh",
+            Shell::PostfixShell | Shell::EximShell | Shell::Shell => "sh",
             Shell::CiscoAsa | Shell::DnsZone => "text",
         }
     }
@@ -79,6 +82,13 @@ pub enum Family {
     ExchangeOnline,
     /// Postfix.
     Postfix,
+    /// Exim.
+    Exim,
+    /// A mail server written for in prose: Sendmail, OpenSMTPD, Haraka, hMailServer, MDaemon,
+    /// Zimbra.
+    Mta,
+    /// A mail security gateway or cloud mail service, changed in its admin console.
+    Gateway,
     /// A Cisco ASA / FTD with ESMTP inspection.
     Cisco,
     /// Any server, DNS, or this machine.
@@ -244,6 +254,15 @@ mod tests {
         assert_eq!(json["steps"][1]["kind"], "command");
         assert_eq!(json["steps"][1]["shell"], "postfix-shell");
         assert_eq!(json["steps"][1]["text"], "postfix reload");
+    }
+
+    #[test]
+    fn the_exim_shell_is_named_for_its_host() {
+        let f = Fix::new(Family::Exim, "t", &[]).run(Shell::EximShell, "exim -bP tls_certificate");
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["steps"][0]["shell"], "exim-shell");
+        assert_eq!(Shell::EximShell.label(), "shell on the Exim host");
+        assert_eq!(Shell::EximShell.fence_language(), "sh");
     }
 
     #[test]

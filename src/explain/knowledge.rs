@@ -129,6 +129,8 @@ pub fn receiver_kind(lower: &str) -> ServerKind {
         "tls not available due to local problem",
     ]) {
         ServerKind::Postfix
+    } else if any(&["esmtp exim"]) {
+        ServerKind::Exim
     } else {
         ServerKind::Unknown
     }

@@ -107,6 +107,28 @@ impl Scenario {
         }
     }
 
+    /// An Exim-like server greeting as `name`: the default banner of Debian's Exim 4.96
+    /// (`$smtp_active_hostname ESMTP Exim $version_number $tod_full`) and its EHLO keywords,
+    /// PIPECONNECT among them, as a capture of Exim 4.96 shows them (mnomico/tyr).
+    pub fn exim(name: &str, leaf: &Leaf) -> Self {
+        Scenario {
+            banner: format!("220 {name} ESMTP Exim 4.96 Sun, 22 Nov 2026 12:00:00 +0000"),
+            keywords: [
+                "SIZE 52428800",
+                "8BITMIME",
+                "PIPELINING",
+                "PIPECONNECT",
+                "CHUNKING",
+                "SMTPUTF8",
+                "HELP",
+            ]
+            .map(String::from)
+            .to_vec(),
+            starttls: StartTls::Offered("220 TLS go ahead".into()),
+            ..Scenario::postfix(name, leaf)
+        }
+    }
+
     /// An Exchange-like receive connector greeting as `greeting`, with this chain (or none:
     /// STARTTLS not offered).
     pub fn exchange(greeting: &str, leaf: Option<&Leaf>) -> Self {

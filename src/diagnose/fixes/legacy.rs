@@ -120,7 +120,8 @@ pub fn legacy_only(kind: ServerKind, addr: SocketAddr, starttls: bool, version: 
                 .run(SH, "openssl version"),
             ),
         ),
-        ServerKind::ExchangeOnline | ServerKind::Unknown => check(
+        ServerKind::Exim => check(super::exim::allow_tls12()),
+        _ => check(
             Fix::new(Family::Generic, "generic::legacy_tls_only_version", &[version]).say(format!(
                 "The server chose {version}: it cannot speak TLS 1.2 or 1.3, which current senders require (Exchange Online refuses TLS 1.0 and 1.1 with \
                  `SMTPSEND.SuspiciousRemoteServerError`). Enable TLS 1.2 in the server's TLS settings or library: on Windows (IIS SMTP, other Windows MTAs) the \
@@ -224,7 +225,8 @@ pub fn tls_not_required(kind: ServerKind, port: u16, expected: bool) -> Fix {
             )
             .run(SH, postfix::reload())
         }
-        ServerKind::ExchangeOnline | ServerKind::Unknown => Fix::new(
+        ServerKind::Exim => super::exim::require_tls(port, public),
+        _ => Fix::new(
             Family::Generic,
             "generic::require_tls",
             &[&port.to_string()],

@@ -5,6 +5,11 @@
 //!
 //! - [`exchange`] — Exchange Server on premises and Exchange Online (Protection);
 //! - [`postfix`] — Postfix;
+//! - [`exim`] — Exim, in Debian's packaging and in a plain configuration;
+//! - [`gateway`] — security gateways and cloud mail services (Cisco Secure Email, Barracuda,
+//!   FortiMail, Google, Mimecast, Proofpoint, Sophos): the admin console setting to change;
+//! - [`mta`] — Sendmail, OpenSMTPD, Haraka, hMailServer, MDaemon and Zimbra, in their own
+//!   configuration words (prose, written by [`products`]);
 //! - [`cisco`] — Cisco ASA `inspect esmtp` and other SMTP-inspecting middleboxes;
 //! - [`generic`] — any server, DNS records, and this machine;
 //! - [`dns`] — what DNS answered badly: invalid MX names, CNAME chains, broken DNS servers;
@@ -41,10 +46,14 @@ pub mod blocklist;
 pub mod cisco;
 pub mod dns;
 pub mod exchange;
+pub mod exim;
+pub mod gateway;
 pub mod generic;
 pub mod honest;
 pub mod legacy;
+pub mod mta;
 pub mod postfix;
+pub mod products;
 pub mod renewal;
 pub mod trust;
 pub mod wire;
@@ -162,6 +171,31 @@ impl Greeting<'_> {
     }
 }
 
+/// Who writes the fixes for a server kind.
+#[derive(Debug, Clone, Copy)]
+enum Writer {
+    /// Exchange Server on premises.
+    Exchange,
+    /// Exchange Online Protection.
+    ExchangeOnline,
+    Postfix,
+    Exim,
+    /// A gateway, cloud service or other MTA, described in [`products`].
+    Product(&'static products::Product),
+    /// Nobody knows the software: words for any server.
+    Generic,
+}
+
+fn writer(kind: ServerKind) -> Writer {
+    match kind {
+        ServerKind::Exchange => Writer::Exchange,
+        ServerKind::ExchangeOnline => Writer::ExchangeOnline,
+        ServerKind::Postfix => Writer::Postfix,
+        ServerKind::Exim => Writer::Exim,
+        k => products::of(k).map_or(Writer::Generic, Writer::Product),
+    }
+}
+
 /// How to install a (new) certificate on this server kind, after `what` (from
 /// `generic::renew_expired` and its siblings) says which one to get. `seen` is the certificate
 /// the new one replaces under the same issuer and subject, if any.
@@ -171,22 +205,26 @@ pub fn install_certificate(
     what: &str,
     seen: Option<&CertInfo>,
 ) -> Fix {
-    match kind {
-        ServerKind::Exchange => {
+    match writer(kind) {
+        Writer::Exchange => {
             exchange::install_certificate(port, what, seen.map(|c| c.exchange_tls_name.as_str()))
         }
-        ServerKind::Postfix => postfix::install_certificate(port, what),
-        ServerKind::ExchangeOnline => exchange::microsofts_certificate(what),
-        ServerKind::Unknown => generic::install_certificate(port, what),
+        Writer::Postfix => postfix::install_certificate(port, what),
+        Writer::Exim => exim::install_certificate(what),
+        Writer::ExchangeOnline => exchange::microsofts_certificate(what),
+        Writer::Product(p) => products::install_certificate(p, port, what),
+        Writer::Generic => generic::install_certificate(port, what),
     }
 }
 
 /// STARTTLS is advertised but refused with a 4xx/5xx that is not "unknown command".
 pub fn starttls_unavailable(kind: ServerKind, port: u16) -> Fix {
-    match kind {
-        ServerKind::Postfix => postfix::tls_unavailable(port),
-        ServerKind::Exchange => exchange::starttls_unavailable(port),
-        ServerKind::ExchangeOnline | ServerKind::Unknown => generic::starttls_unavailable(),
+    match writer(kind) {
+        Writer::Postfix => postfix::tls_unavailable(port),
+        Writer::Exchange => exchange::starttls_unavailable(port),
+        Writer::Exim => exim::tls_unavailable(),
+        Writer::Product(p) => products::starttls_unavailable(p),
+        Writer::ExchangeOnline | Writer::Generic => generic::starttls_unavailable(),
     }
 }
 
@@ -198,25 +236,23 @@ pub fn starttls_not_offered(
     fqdn: &str,
     seen_as: Option<std::net::IpAddr>,
 ) -> Fix {
-    match kind {
-        ServerKind::Exchange => exchange::starttls_not_offered(port, fqdn),
-        ServerKind::ExchangeOnline => exchange::blocklisted(seen_as),
-        ServerKind::Postfix => postfix::enable_starttls(port),
-        ServerKind::Unknown => generic::enable_starttls(port),
+    match writer(kind) {
+        Writer::Exchange => exchange::starttls_not_offered(port, fqdn),
+        Writer::ExchangeOnline => exchange::blocklisted(seen_as),
+        Writer::Postfix => postfix::enable_starttls(port),
+        Writer::Exim => exim::enable_starttls(port),
+        Writer::Product(p) => products::enable_starttls(p, port),
+        Writer::Generic => generic::enable_starttls(port),
     }
 }
 
 /// The TLS handshake on `port` failed as `failure` says.
 pub fn handshake(kind: ServerKind, port: u16, failure: HandshakeFailure) -> Fix {
-    let exchange = kind == ServerKind::Exchange;
-    let postfix = kind == ServerKind::Postfix;
+    let w = writer(kind);
     match failure {
-        HandshakeFailure::ProtocolVersion if exchange => exchange::enable_tls12(),
-        HandshakeFailure::ProtocolVersion if postfix => postfix::allow_tls12(port),
-        HandshakeFailure::ProtocolVersion => generic::legacy_tls_only(),
-        HandshakeFailure::NoSharedCipher if postfix => postfix::no_shared_cipher(port),
-        HandshakeFailure::NoSharedCipher if exchange => exchange::enable_modern_ciphers(),
-        HandshakeFailure::NoSharedCipher => generic::no_shared_cipher(),
+        HandshakeFailure::ProtocolVersion | HandshakeFailure::NoSharedCipher => {
+            versions_or_ciphers(w, port, failure)
+        }
         HandshakeFailure::WeakOrBadKey => generic::weak_server_key(),
         HandshakeFailure::NotTls | HandshakeFailure::Closed => generic::handshake_broken_off(),
         HandshakeFailure::Timeout => generic::handshake_stalled(),
@@ -227,12 +263,47 @@ pub fn handshake(kind: ServerKind, port: u16, failure: HandshakeFailure) -> Fix 
     }
 }
 
+/// No TLS version (`ProtocolVersion`) or no cipher suite in common, in the words of `w`.
+fn versions_or_ciphers(w: Writer, port: u16, failure: HandshakeFailure) -> Fix {
+    let version = failure == HandshakeFailure::ProtocolVersion;
+    match w {
+        Writer::Exchange if version => exchange::enable_tls12(),
+        Writer::Exchange => exchange::enable_modern_ciphers(),
+        Writer::Postfix if version => postfix::allow_tls12(port),
+        Writer::Postfix => postfix::no_shared_cipher(port),
+        Writer::Exim if version => exim::allow_tls12(),
+        Writer::Exim => exim::no_shared_cipher(),
+        Writer::Product(p) if version => {
+            products::tls_versions(p, "The server speaks only TLS versions older than 1.2.")
+        }
+        Writer::Product(p) => products::tls_versions(
+            p,
+            "The server has no cipher suite in common with a current client (ECDHE with AES-GCM or ChaCha20-Poly1305, or TLS 1.3).",
+        ),
+        Writer::ExchangeOnline | Writer::Generic if version => generic::legacy_tls_only(),
+        Writer::ExchangeOnline | Writer::Generic => generic::no_shared_cipher(),
+    }
+}
+
 /// The chain sent on `port` lacks the intermediate `missing` (its issuer, as named).
 pub fn incomplete_chain(kind: ServerKind, port: u16, missing: &str) -> Fix {
-    match kind {
-        ServerKind::Exchange => exchange::incomplete_chain(missing),
-        ServerKind::Postfix => postfix::incomplete_chain(port, missing),
-        ServerKind::ExchangeOnline | ServerKind::Unknown => generic::incomplete_chain(missing),
+    match writer(kind) {
+        Writer::Exchange => exchange::incomplete_chain(missing),
+        Writer::Postfix => postfix::incomplete_chain(port, missing),
+        Writer::Exim => exim::incomplete_chain(missing),
+        Writer::Product(p) => products::incomplete_chain(p, missing),
+        Writer::ExchangeOnline | Writer::Generic => generic::incomplete_chain(missing),
+    }
+}
+
+/// A port of fixed mode speaks the other one (`speaks`): the server's own setting for TLS
+/// from the first byte, where its family has one this module writes (Exim's
+/// `tls_on_connect_ports`). Follows the family-neutral fix of `honest::mode_mismatch`.
+pub fn listener_mode(kind: ServerKind, port: u16, speaks: crate::model::TlsMode) -> Option<Fix> {
+    match (kind, speaks) {
+        (ServerKind::Exim, crate::model::TlsMode::Implicit) => Some(exim::implicit_tls_off(port)),
+        (ServerKind::Exim, crate::model::TlsMode::Starttls) => Some(exim::implicit_tls_on(port)),
+        _ => None,
     }
 }
 
@@ -249,12 +320,12 @@ pub fn unsent_issuer(kind: ServerKind, port: u16, issuer: &str, aia: &str, ca_fi
 
 /// The server greets with a name the certificate does not cover.
 pub fn greeting_not_on_certificate(kind: ServerKind, greeting: &Greeting<'_>) -> Fix {
-    match kind {
-        ServerKind::Exchange => exchange::greeting_not_on_certificate(greeting),
-        ServerKind::Postfix => postfix::greeting_not_on_certificate(greeting),
-        ServerKind::ExchangeOnline | ServerKind::Unknown => {
-            generic::greeting_not_on_certificate(greeting)
-        }
+    match writer(kind) {
+        Writer::Exchange => exchange::greeting_not_on_certificate(greeting),
+        Writer::Postfix => postfix::greeting_not_on_certificate(greeting),
+        Writer::Exim => exim::greeting_not_on_certificate(greeting),
+        Writer::Product(p) => products::greeting_not_on_certificate(p, greeting),
+        Writer::ExchangeOnline | Writer::Generic => generic::greeting_not_on_certificate(greeting),
     }
 }
 
@@ -267,7 +338,7 @@ pub fn expected_name_elsewhere(kind: ServerKind, expected: &str, on_cert: &str) 
         ServerKind::Exchange | ServerKind::ExchangeOnline => {
             exchange::point_connectors_at(expected, on_cert)
         }
-        ServerKind::Postfix | ServerKind::Unknown => generic::expected_name_elsewhere(expected),
+        _ => generic::expected_name_elsewhere(expected),
     }
 }
 
@@ -287,6 +358,7 @@ pub fn align_nodes(
         }
         (ServerKind::Exchange, _) => exchange::compare_nodes(host, odd_ips, differs),
         (ServerKind::Postfix, _) => postfix::compare_nodes(host, odd_ips, differs),
+        (ServerKind::Exim, _) => exim::compare_nodes(host, odd_ips, differs),
         _ => generic::compare_nodes(host, odd_ips, differs),
     }
 }
@@ -327,6 +399,7 @@ pub fn port_without_starttls(
             exchange::port_without_starttls(&ports, name.as_deref(), thumbprint)
         }
         ServerKind::Postfix => postfix::port_without_starttls(&ports),
+        ServerKind::Exim => exim::port_without_starttls(&ports),
         _ => generic::port_without_starttls(host, closed, open, working, subject),
     }
 }

@@ -320,9 +320,26 @@ fn mode_mismatch(ctx: &Ctx<'_>) -> Option<(Finding, bool)> {
         severity,
         summary,
         evidence,
-        fix::mode_mismatch(port, speaks, listener_wrong, broken, target.as_deref()),
+        with_listener_mode(
+            ctx,
+            fix::mode_mismatch(port, speaks, listener_wrong, broken, target.as_deref()),
+            listener_wrong.then_some(speaks),
+        ),
     );
     Some((f, listener_wrong))
+}
+
+/// `fix`, followed by the server family's own setting for the listener's mode when the
+/// listener speaks the wrong one (`wrong`: the mode it speaks).
+fn with_listener_mode(
+    ctx: &Ctx<'_>,
+    fix: crate::diagnose::Fix,
+    wrong: Option<TlsMode>,
+) -> crate::diagnose::Fix {
+    match wrong.and_then(|m| crate::diagnose::fixes::listener_mode(ctx.kind, ctx.port(), m)) {
+        Some(note) => fix.followed_by(note),
+        None => fix,
+    }
 }
 
 /// The connection attempt timed out (by the step timeout, not the run's deadline).

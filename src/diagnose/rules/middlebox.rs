@@ -542,10 +542,8 @@ fn interception(ctx: &Ctx<'_>) -> Option<Finding> {
         None
     };
     let behind = match ctx.kind {
-        ServerKind::Exchange | ServerKind::Postfix => {
-            format!(" in front of {}", ctx.kind.label())
-        }
         ServerKind::ExchangeOnline | ServerKind::Unknown => String::new(),
+        k => format!(" in front of {}", k.label()),
     };
     let summary = interception_summary(appliance, ours, issued, &behind, leaf.self_signed);
     let whose = if issued { "issuer" } else { "subject" };

@@ -30,7 +30,7 @@ struct Kind {
     banner: &'static str,
 }
 
-const KINDS: [Kind; 4] = [
+const KINDS: [Kind; 8] = [
     Kind {
         name: "exchange",
         greeting: "exch01.contoso.test",
@@ -50,6 +50,28 @@ const KINDS: [Kind; 4] = [
         name: "unknown",
         greeting: "mail.contoso.test",
         banner: "mail.contoso.test ESMTP",
+    },
+    Kind {
+        name: "exim",
+        greeting: "postfix01.contoso.test",
+        banner: "postfix01.contoso.test ESMTP Exim 4.96 Sun, 22 Nov 2026 12:00:00 +0000",
+    },
+    // A gateway that takes the organisation's certificate, and a cloud service that does not.
+    Kind {
+        name: "barracuda",
+        greeting: "mail.contoso.test",
+        banner: "mail.contoso.test ESMTP (b3ef4f0fbe38dde2bb76ad2a6bf96f7b)",
+    },
+    Kind {
+        name: "proofpoint",
+        greeting: "mx0b-00000d03.pphosted.com",
+        banner: "mx0b-00000d03.pphosted.com ESMTP mfa-m0214089",
+    },
+    // A mail server written for in prose.
+    Kind {
+        name: "sendmail",
+        greeting: "mail.contoso.test",
+        banner: "mail.contoso.test ESMTP Sendmail 8.17.1/8.17.1; Sun, 22 Nov 2026 12:00:00 +0000",
     },
 ];
 
@@ -1192,8 +1214,14 @@ fn no_command_carries_unvetted_names() {
     }
 }
 
-/// Where a command line belongs, read from the command itself.
-fn shell_of(command: &str) -> Shell {
+/// Where a command line belongs, read from the command itself and the server kind of the
+/// scenario (`openssl` on the Exim host is still the Exim host's shell).
+fn shell_of(command: &str, kind: &str) -> Shell {
+    let host = if kind == "exim" {
+        Shell::EximShell
+    } else {
+        Shell::PostfixShell
+    };
     let first = command.split_whitespace().next().unwrap_or_default();
     let cmdlet = first.contains('-') && first.starts_with(|c: char| c.is_ascii_uppercase());
     if command.contains("InboundConnector") || command.contains("OutboundConnector") {
@@ -1205,6 +1233,10 @@ fn shell_of(command: &str) -> Shell {
     } else if command.starts_with("openssl s_client") || first == "curl" {
         // Talks to the server or a CA from any machine.
         Shell::Shell
+    } else if ["exim", "update-exim4.conf", "runuser", "tail"].contains(&first)
+        || command.contains("exim")
+    {
+        Shell::EximShell
     } else if [
         "postconf",
         "postfix",
@@ -1217,7 +1249,7 @@ fn shell_of(command: &str) -> Shell {
     .contains(&first)
         || (first.starts_with("service_") && command.contains("=$(postconf -M"))
     {
-        Shell::PostfixShell
+        host
     } else if command.contains(" IN ") {
         Shell::DnsZone
     } else if ["policy-map", "parameters", "allow-tls", "class", "no"].contains(&first) {
@@ -1230,8 +1262,9 @@ fn shell_of(command: &str) -> Shell {
 #[test]
 fn commands_run_in_the_shell_they_are_written_for() {
     for (name, f) in sweep() {
+        let kind = name.split('/').next().unwrap_or_default();
         for (shell, text) in f.fix.commands() {
-            assert_eq!(shell, shell_of(text), "{name} {}: {text}", f.code);
+            assert_eq!(shell, shell_of(text, kind), "{name} {}: {text}", f.code);
         }
     }
 }
@@ -1245,6 +1278,9 @@ fn a_fix_is_written_for_the_server_that_answered() {
             "exchange" => Some(Family::Exchange),
             "eop" => Some(Family::ExchangeOnline),
             "postfix" => Some(Family::Postfix),
+            "exim" => Some(Family::Exim),
+            "barracuda" | "proofpoint" => Some(Family::Gateway),
+            "sendmail" => Some(Family::Mta),
             _ => None,
         };
         assert!(
@@ -1256,6 +1292,9 @@ fn a_fix_is_written_for_the_server_that_answered() {
         let written_for = match prefix {
             "exchange" => [Family::Exchange, Family::ExchangeOnline].contains(&family),
             "postfix" => family == Family::Postfix,
+            "exim" => family == Family::Exim,
+            "gateway" => family == Family::Gateway,
+            "mta" => family == Family::Mta,
             "cisco" => family == Family::Cisco,
             "generic" | "blocklist" | "dns" | "renewal" => family == Family::Generic,
             _ => false,
@@ -1352,7 +1391,7 @@ fn posix_commands_are_safe_to_paste_as_written() {
                 }
                 Step::Command { shell, text } => (*shell, text.as_str()),
             };
-            if ![Shell::PostfixShell, Shell::Shell].contains(&shell) {
+            if ![Shell::PostfixShell, Shell::EximShell, Shell::Shell].contains(&shell) {
                 continue;
             }
             // A placeholder is no value: quoted, it would reach the configuration as text.
