@@ -17,19 +17,268 @@ use crate::settings::{self, DEADLINE_IN_TIMEOUTS, Settings, SettingsError};
 use crate::target::{Host, Target};
 use crate::tls::TrustStore;
 
-const EXAMPLES: &str = "\
-Examples:
-  starttls-check contoso.com                          every MX host and address of the domain, port 25
-  starttls-check user@contoso.com -p 25,587           a pasted address: its domain, two ports
-  starttls-check [mail.contoso.com]:587 -v            this host only (no MX lookup), with the transcript
-  starttls-check 203.0.113.5 --expect-name mail.contoso.com
-  starttls-check contoso.com --format json            for CI and monitoring
-  starttls-check contoso.com --format markdown        for a ticket
-  starttls-check --targets-file customers.txt         a report per target: a table, then details
-  starttls-check --targets-file all.txt --shard 3/8   one of 8 survey jobs (add --format jsonl)
-  starttls-check --targets-file customers.txt --format html    a page to send
-  starttls-check explain - < ndr.txt                  an NDR or log line: the cause and the fix
-  starttls-check demo                                 no network: probes built-in local servers";
+/// A command line that `--help` and the manual page show, and what it does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Example {
+    /// The command as typed.
+    pub(crate) line: &'static str,
+    /// What it does: a phrase, shown on the line below the command.
+    pub(crate) does: &'static str,
+}
+
+const fn ex(line: &'static str, does: &'static str) -> Example {
+    Example { line, does }
+}
+
+/// What `--help` and the manual page say about one command beyond its options: examples
+/// (shown before the options) and exit codes (after them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Guide {
+    /// The examples.
+    pub(crate) examples: &'static [Example],
+    /// The exit codes: a heading line, then one `  N  meaning` line per code.
+    pub(crate) exit_codes: &'static str,
+}
+
+/// The probe (no subcommand).
+pub(crate) const MAIN_GUIDE: Guide = Guide {
+    examples: &[
+        ex(
+            "starttls-check contoso.com",
+            "every MX host and address of the domain, port 25",
+        ),
+        ex(
+            "starttls-check user@contoso.com -p 25,587",
+            "a pasted address: its domain, two ports",
+        ),
+        ex(
+            "starttls-check [mail.contoso.com]:587 -v",
+            "this host only (no MX lookup), with the transcript",
+        ),
+        ex(
+            "starttls-check 203.0.113.5 --expect-name mail.contoso.com",
+            "an address, and a name its certificate must cover",
+        ),
+        ex(
+            "starttls-check contoso.com --format json",
+            "for CI and monitoring",
+        ),
+        ex(
+            "starttls-check contoso.com --format markdown",
+            "for a ticket",
+        ),
+        ex(
+            "starttls-check --targets-file customers.txt",
+            "a report per target: a table, then details",
+        ),
+        ex(
+            "starttls-check --targets-file all.txt --shard 3/8",
+            "one of 8 survey jobs (add --format jsonl)",
+        ),
+        ex(
+            "starttls-check --targets-file customers.txt --format html",
+            "a page to send",
+        ),
+        ex(
+            "starttls-check explain - < ndr.txt",
+            "an NDR or log line: the cause and the fix",
+        ),
+        ex(
+            "starttls-check demo",
+            "no network: probes built-in local servers",
+        ),
+    ],
+    exit_codes: crate::exit::HELP_TABLE,
+};
+
+const DEMO_GUIDE: Guide = Guide {
+    examples: &[
+        ex(
+            "starttls-check demo",
+            "every scenario's report, for a reader",
+        ),
+        ex(
+            "starttls-check demo --format json",
+            "the same as the JSON a CI job reads",
+        ),
+        ex(
+            "starttls-check demo --serve 600",
+            "keep the servers up for 10 minutes; print how to probe each",
+        ),
+    ],
+    exit_codes: "\
+Exit codes:
+  0  every scenario showed the verdict it was built to show
+  2  a scenario did not
+  3  the demo could not run",
+};
+
+const EXPLAIN_GUIDE: Guide = Guide {
+    examples: &[
+        ex(
+            "starttls-check explain cert-expired",
+            "what a finding code means, its causes",
+        ),
+        ex(
+            "starttls-check explain '450 4.7.320 Certificate validation failed'",
+            "a line of an NDR, quoted",
+        ),
+        ex(
+            "starttls-check explain - < ndr.txt",
+            "the text from a file (or a pipe)",
+        ),
+        ex(
+            "starttls-check explain - --probe < ndr.txt",
+            "and run the probe that confirms it",
+        ),
+    ],
+    exit_codes: "\
+Exit codes:
+  0  recognised
+  3  not recognised (or not a code), or a usage error
+  With --probe, the probe's verdict (0 pass, 1 warn, 2 fail, 3 unknown).",
+};
+
+const EXCHANGE_CONFIG_GUIDE: Guide = Guide {
+    examples: &[
+        ex(
+            "starttls-check exchange-config certs.txt connectors.txt",
+            "fl text saved from the shells",
+        ),
+        ex(
+            "starttls-check exchange-config - < ticket.txt",
+            "a paste with several cmdlets",
+        ),
+        ex(
+            "starttls-check exchange-config onprem.json online.json",
+            "the JSON of scripts/Get-StartTlsConfig.ps1",
+        ),
+        ex(
+            "starttls-check exchange-config certs.txt --server EX01",
+            "whose certificate list it is",
+        ),
+        ex(
+            "starttls-check exchange-config *.txt --probe",
+            "and probe the hybrid endpoint",
+        ),
+        ex(
+            "starttls-check exchange-config *.txt --probe=mail.contoso.com -p 25,587",
+            "and probe that host on two ports",
+        ),
+    ],
+    exit_codes: "\
+Exit codes:
+  0  consistent
+  1  warnings
+  2  a failure found
+  3  nothing conclusive (or not recognised), or a usage error",
+};
+
+const COMPLETIONS_GUIDE: Guide = Guide {
+    examples: &[
+        ex(
+            "source <(starttls-check completions bash)",
+            "in ~/.bashrc: completion in every new bash",
+        ),
+        ex(
+            "source <(starttls-check completions zsh)",
+            "in ~/.zshrc, after compinit",
+        ),
+        ex(
+            "starttls-check completions fish | source",
+            "in ~/.config/fish/config.fish",
+        ),
+        ex(
+            "starttls-check completions powershell | Out-String | Invoke-Expression",
+            "in $PROFILE",
+        ),
+        ex(
+            "eval (starttls-check completions elvish | slurp)",
+            "in ~/.config/elvish/rc.elv",
+        ),
+    ],
+    exit_codes: "\
+Exit codes:
+  0  the script was written
+  3  a usage error (e.g. a shell it has no script for)",
+};
+
+const MAN_GUIDE: Guide = Guide {
+    examples: &[
+        ex("starttls-check man | man -l -", "read the manual page"),
+        ex(
+            "starttls-check man explain | man -l -",
+            "the page of a subcommand",
+        ),
+        ex(
+            "starttls-check man --dir /usr/local/share/man/man1",
+            "install every page (then `man starttls-check`)",
+        ),
+    ],
+    exit_codes: "\
+Exit codes:
+  0  the page was written (with --dir: every page)
+  3  a usage error, or DIR could not be written",
+};
+
+/// The subcommands, as typed: their words are never targets.
+pub(crate) const SUBCOMMANDS: [&str; 5] =
+    ["demo", "explain", "exchange-config", "completions", "man"];
+
+/// The guide of a command: `None` for the probe, else the subcommand's name.
+pub(crate) fn guide(subcommand: Option<&str>) -> Guide {
+    match subcommand {
+        Some("demo") => DEMO_GUIDE,
+        Some("explain") => EXPLAIN_GUIDE,
+        Some("exchange-config") => EXCHANGE_CONFIG_GUIDE,
+        Some("completions") => COMPLETIONS_GUIDE,
+        Some("man") => MAN_GUIDE,
+        _ => MAIN_GUIDE,
+    }
+}
+
+/// Every help page's layout: the examples (clap's before-help) come after the usage and
+/// before the options, so that a reader meets a command line first; exit codes last.
+const HELP_TEMPLATE: &str = "\
+{about-with-newline}
+{usage-heading} {usage}
+
+{before-help}{all-args}{after-help}";
+
+/// The examples as `--help` shows them: each command on a line of its own, what it does on
+/// the next, indented, so that neither needs a wide terminal; clap wraps a long one with the
+/// same indent. Styled like clap's own headings and option names.
+fn examples_help(examples: &[Example]) -> clap::builder::StyledStr {
+    use std::fmt::Write as _;
+    let styles = clap::builder::Styles::default();
+    let (head, lit) = (styles.get_header(), styles.get_literal());
+    let mut out = clap::builder::StyledStr::new();
+    let _ = write!(out, "{head}Examples:{head:#}");
+    for e in examples {
+        let _ = write!(out, "\n  {lit}{}{lit:#}\n      {}", e.line, e.does);
+    }
+    out
+}
+
+/// The exit codes as help shows them, the heading styled like clap's.
+fn exit_codes_help(text: &str) -> clap::builder::StyledStr {
+    use std::fmt::Write as _;
+    let head = *clap::builder::Styles::default().get_header();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let mut out = clap::builder::StyledStr::new();
+    let _ = write!(out, "{head}{first}{head:#}\n{rest}");
+    out
+}
+
+/// Help's examples for a command (see [`guide`]).
+fn before(subcommand: Option<&str>) -> clap::builder::StyledStr {
+    examples_help(guide(subcommand).examples)
+}
+
+/// Help's exit codes for a command (see [`guide`]).
+fn after(subcommand: Option<&str>) -> clap::builder::StyledStr {
+    exit_codes_help(guide(subcommand).exit_codes)
+}
 
 /// Checks a mail domain's or server's STARTTLS and certificates, and says what exactly to
 /// change.
@@ -42,7 +291,9 @@ Examples:
 #[command(
     name = "starttls-check",
     version,
-    after_help = format!("{EXAMPLES}\n\n{}", crate::exit::HELP_TABLE),
+    help_template = HELP_TEMPLATE,
+    before_help = before(None),
+    after_help = after(None),
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     max_term_width = 100
@@ -56,7 +307,11 @@ pub struct Cli {
     /// IP:port, [IPv6]:port. A name is looked up in MX first (no MX: the name itself); a
     /// [name] in brackets is that host only (the Postfix convention).
     /// Several targets (or --targets-file) give one report each.
-    #[arg(value_name = "TARGET", required_unless_present = "targets_file")]
+    #[arg(
+        value_name = "TARGET",
+        required_unless_present = "targets_file",
+        value_hint = clap::ValueHint::Hostname
+    )]
     pub(crate) targets: Vec<Target>,
 
     /// Probe options.
@@ -77,6 +332,7 @@ pub struct Cli {
 pub(crate) enum Command {
     /// Start a few scripted SMTP servers on 127.0.0.1 and probe them: see what the tool does,
     /// without any network.
+    #[command(help_template = HELP_TEMPLATE, before_help = before(Some("demo")), after_help = after(Some("demo")))]
     Demo {
         /// Output options.
         #[command(flatten)]
@@ -90,7 +346,7 @@ pub(crate) enum Command {
     /// Paste what you have: an NDR, a queue's LastError, a message-trace detail or a log line
     /// (or one finding code, e.g. cert-expired) → the cause, the side at fault, the fix and
     /// the probe that confirms it. Never touches the network without --probe.
-    #[command(after_help = EXPLAIN_EXAMPLES)]
+    #[command(help_template = HELP_TEMPLATE, before_help = before(Some("explain")), after_help = after(Some("explain")))]
     Explain {
         /// The text, its words joined with spaces; `-` (or nothing, with stdin not a
         /// terminal) reads it from stdin. Quote it: a shell splits and mangles it otherwise.
@@ -117,7 +373,12 @@ pub(crate) enum Command {
     /// the JSON of scripts/Get-StartTlsConfig.ps1) → which certificate Exchange will present,
     /// what is misconfigured, and the exact Set-… command. Never touches the network without
     /// --probe.
-    #[command(name = "exchange-config", after_help = EXCHANGE_CONFIG_EXAMPLES)]
+    #[command(
+        name = "exchange-config",
+        help_template = HELP_TEMPLATE,
+        before_help = before(Some("exchange-config")),
+        after_help = after(Some("exchange-config"))
+    )]
     ExchangeConfig {
         /// Files holding the output (Format-List text in any encoding PowerShell writes,
         /// or JSON); `-` (or nothing, with stdin not a terminal) reads stdin.
@@ -143,28 +404,36 @@ pub(crate) enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Write a shell's completion script to stdout (bash, zsh, fish, PowerShell, Elvish).
+    /// Never probes.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        before_help = before(Some("completions")),
+        after_help = after(Some("completions"))
+    )]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual page (roff) to stdout, or every page into a directory. Never probes.
+    #[command(
+        help_template = HELP_TEMPLATE,
+        before_help = before(Some("man")),
+        after_help = after(Some("man"))
+    )]
+    Man {
+        /// A subcommand whose page to write (starttls-check-explain(1), …) instead of
+        /// starttls-check(1).
+        #[arg(value_name = "COMMAND", value_parser = SUBCOMMANDS)]
+        page: Option<String>,
+
+        /// Write every page (starttls-check.1 and one per subcommand) into DIR, which must
+        /// exist, and print their paths.
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<PathBuf>,
+    },
 }
-
-const EXCHANGE_CONFIG_EXAMPLES: &str = "\
-Examples:
-  starttls-check exchange-config certs.txt connectors.txt    fl text saved from the shells
-  starttls-check exchange-config - < ticket.txt              a paste with several cmdlets
-  starttls-check exchange-config starttls-onprem.json starttls-online.json
-                                                    the JSON of scripts/Get-StartTlsConfig.ps1
-  starttls-check exchange-config certs.txt --server EX01     whose certificate list it is
-  starttls-check exchange-config *.txt --probe               and probe the hybrid endpoint
-  starttls-check exchange-config *.txt --probe=mail.contoso.com -p 25,587
-
-Exit codes: 0 consistent, 1 warnings, 2 a failure found, 3 nothing conclusive (or not recognised).";
-
-const EXPLAIN_EXAMPLES: &str = "\
-Examples:
-  starttls-check explain cert-expired                 what a finding code means, its causes
-  starttls-check explain '450 4.7.320 Certificate validation failed [Message=SubjectMismatch]'
-  starttls-check explain - < ndr.txt                  the text from a file (or a pipe)
-  starttls-check explain - --probe < ndr.txt          and run the probe that confirms it
-
-Exit codes: 0 recognised, 3 not recognised (or not a code); with --probe, the probe's verdict.";
 
 /// How to probe.
 #[derive(Debug, Args, Clone)]
@@ -734,10 +1003,11 @@ impl ProbeArgs {
 /// values are skipped by what the option takes, as clap would read them.
 pub(crate) fn targets_in(words: &[String]) -> String {
     let (_, positional) = split_words(words);
-    // A subcommand's words are no targets: the demo has none, and explain's text is text.
+    // A subcommand's words are no targets: the demo has none, explain's text is text,
+    // exchange-config's are files, and completions and man write text and probe nothing.
     if positional
         .first()
-        .is_some_and(|w| *w == "demo" || *w == "explain")
+        .is_some_and(|w| SUBCOMMANDS.contains(&w.as_str()))
     {
         return String::new();
     }
@@ -808,6 +1078,43 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Every subcommand has its guide and is in SUBCOMMANDS (whose words are never targets).
+    #[test]
+    fn every_subcommand_is_listed_and_has_its_own_guide() {
+        let cli = Cli::command();
+        let names: Vec<&str> = cli.get_subcommands().map(clap::Command::get_name).collect();
+        assert_eq!(names, SUBCOMMANDS);
+        for sub in SUBCOMMANDS {
+            let g = guide(Some(sub));
+            assert!(!std::ptr::eq(g.examples, MAIN_GUIDE.examples), "{sub}");
+            assert!(g.examples.iter().all(|e| e.line.contains(sub)), "{sub}");
+        }
+    }
+
+    /// Examples are shown as they are, one per line at 80 columns (2 columns of indent for
+    /// the command, 6 for what it does); exit codes start with code 0 under a heading.
+    #[test]
+    fn guides_fit_80_columns() {
+        for sub in std::iter::once(None).chain(SUBCOMMANDS.map(Some)) {
+            let g = guide(sub);
+            for e in g.examples {
+                assert!(e.line.chars().count() <= 78, "{sub:?}: {}", e.line);
+                assert!(e.does.chars().count() <= 74, "{sub:?}: {}", e.does);
+                assert!(!e.line.contains('\n') && !e.does.contains('\n'));
+            }
+            let mut lines = g.exit_codes.lines();
+            assert!(lines.next().is_some_and(|h| h.starts_with("Exit codes")));
+            assert!(
+                lines.next().is_some_and(|l| l.starts_with("  0  ")),
+                "{sub:?}"
+            );
+            assert!(
+                g.exit_codes.lines().all(|l| l.chars().count() <= 80),
+                "{sub:?}"
+            );
+        }
+    }
+
     #[test]
     fn numbers_out_of_range_say_so() {
         assert_eq!(parse_secs("2.5"), Ok(2.5));
@@ -873,6 +1180,9 @@ mod tests {
         );
         assert_eq!(t(&["demo", "--format", "json", "--bogus"]), "");
         assert_eq!(t(&["explain", "cert-expired", "mx.example", "--bogus"]), "");
+        assert_eq!(t(&["completions", "mx.example", "--bogus"]), "");
+        assert_eq!(t(&["man", "mx.example", "--bogus"]), "");
+        assert_eq!(t(&["exchange-config", "certs.txt", "--bogus"]), "");
         assert_eq!(t(&["--format", "json"]), "");
     }
 

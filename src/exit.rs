@@ -31,7 +31,7 @@ pub fn for_verdict(verdict: Verdict) -> u8 {
 pub const HELP_TABLE: &str = "\
 Exit codes (Nagios-compatible):
   0  pass     STARTTLS works and nothing needs attention
-  1  warn     works, but something needs attention (e.g. certificate expires soon)
+  1  warn     works, but something needs attention (e.g. a certificate expiring)
   2  fail     STARTTLS or the certificate is broken on at least one endpoint
   3  unknown  nothing conclusive could be learned, or a usage error";
 

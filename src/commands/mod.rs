@@ -3,9 +3,11 @@
 
 mod batch;
 mod check;
+pub(crate) mod completions;
 mod demo;
 mod exchange_config;
 mod explain;
+mod man;
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -70,6 +72,8 @@ pub fn format_of(cli: &Cli) -> Format {
         Some(Command::Demo { output, .. }) => output.format,
         Some(Command::Explain { output, .. }) => output.format,
         Some(Command::ExchangeConfig { output, .. }) => output.format,
+        // They write a script or a page; an error is a line of text.
+        Some(Command::Completions { .. } | Command::Man { .. }) => Format::Human,
         None => cli.output.format,
     }
 }
@@ -229,6 +233,21 @@ fn no_page(command: &str, output: &OutputArgs) -> anyhow::Result<()> {
 
 /// The binary's whole job: returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    // Text about the binary itself: no runtime, no network, no terminal set-up.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            completions::run(*shell, &mut std::io::stdout().lock())
+        }
+        Some(Command::Man { page, dir }) => {
+            let out = &mut std::io::stdout().lock();
+            man::run(page.as_deref(), dir.as_deref(), out)
+        }
+        _ => run_commands(cli),
+    }
+}
+
+/// The commands that run: the probe, the demo, explain and exchange-config.
+fn run_commands(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .worker_threads(2)
@@ -290,6 +309,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 &mut stdout,
             )
         }
+        // Answered by `run`, without a runtime.
+        Some(Command::Completions { .. } | Command::Man { .. }) => Ok(exit::PASS),
         None => {
             let opts = render_options(&cli.output);
             check::run(

@@ -14,8 +14,8 @@
 //!   `--resolver` of their own. Host names reach the scripted servers through `--resolve` or
 //!   a test's own zones ([`dns::DnsServer`]); a lookup nobody planned for (a blocklist, TLSA,
 //!   PTR) is answered on 127.0.0.1 instead of leaving the machine. Only `--help`,
-//!   `--version`, an empty command line and `demo` (its resolver is a built-in table) run
-//!   without one.
+//!   `--version`, an empty command line, `demo` (its resolver is a built-in table),
+//!   `completions` and `man` run without one.
 //! - **A guard refuses a run that could leak.** [`command`] and [`run_command`] call
 //!   [`assert_hermetic`], which panics when a probe invocation has no `--resolver`, or names a
 //!   resolver, a `--resolve` address or an address target outside loopback. The binary is
@@ -346,11 +346,11 @@ pub fn hermetic_violation(args: &[String]) -> Option<String> {
 }
 
 /// Whether the binary, given `args`, could start a probe (and so look names up): anything but
-/// an empty command line, `--help`, `--version` and the `demo` (whose resolver is a built-in
-/// table).
+/// an empty command line, `--help`, `--version`, the `demo` (whose resolver is a built-in
+/// table) and `completions` and `man` (which write text and take no probe option).
 pub fn can_probe(args: &[String]) -> bool {
     let exempt = args.is_empty()
-        || args[0] == "demo"
+        || matches!(args[0].as_str(), "demo" | "completions" | "man")
         || args
             .iter()
             .any(|a| matches!(a.as_str(), "--help" | "-h" | "--version" | "-V"));
