@@ -64,8 +64,20 @@ pub(crate) const MAIN_GUIDE: Guide = Guide {
             "for CI and monitoring",
         ),
         ex(
-            "starttls-check contoso.com --format markdown",
-            "for a ticket",
+            "starttls-check contoso.com --format markdown --redact",
+            "for a ticket that leaves the organisation: names and addresses replaced",
+        ),
+        ex(
+            "starttls-check contoso.com --format nagios",
+            "a Nagios/Icinga check (--format prometheus: for node_exporter)",
+        ),
+        ex(
+            "starttls-check contoso.com --expect-fingerprint SHA256",
+            "after a renewal: every node serves the new certificate",
+        ),
+        ex(
+            "starttls-check contoso.com --baseline before.json",
+            "what changed since an earlier --format json run",
         ),
         ex(
             "starttls-check --targets-file customers.txt",
@@ -285,8 +297,9 @@ fn after(subcommand: Option<&str>) -> clap::builder::StyledStr {
 ///
 /// Looks up the MX hosts, then walks banner → EHLO → STARTTLS → TLS handshake → EHLO again →
 /// QUIT on every MX host × address × port at once, never sends mail, and reports each problem
-/// with its evidence and a paste-ready fix (Exchange Management Shell for Exchange, `postconf`
-/// for Postfix's main.cf and master.cf).
+/// with its evidence and a paste-ready fix in the server's own language (Exchange Management
+/// Shell for Exchange, `postconf` for Postfix, Exim's main options for Exim; a gateway's admin
+/// console setting).
 #[derive(Debug, Parser)]
 #[command(
     name = "starttls-check",
