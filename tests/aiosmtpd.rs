@@ -116,6 +116,13 @@ fn self_signed_leaf_fails() {
     cases::self_signed(&AIOSMTPD);
 }
 
+/// `tls_context` loaded with the leaf alone (`valid.pem`, not `valid.chain.pem`).
+#[test]
+#[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
+fn missing_intermediate_fails() {
+    cases::chain_incomplete(&AIOSMTPD);
+}
+
 /// No `tls_context`: aiosmtpd advertises no STARTTLS.
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
