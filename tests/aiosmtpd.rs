@@ -18,64 +18,24 @@
 //! every line the client sent (`commands.log`) and checks what the probe sent
 //! (`mta::assert_probe_etiquette`).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use serde_json::Value;
 
 mod common;
 mod mta;
 
-use mta::{Probe, Session, Tier};
+use mta::{Session, Spec, cases};
 
-/// The aiosmtpd tier, started on first use and serving until the test process ends.
-fn aiosmtpd() -> &'static Tier {
-    static TIER: OnceLock<Tier> = OnceLock::new();
-    TIER.get_or_init(|| {
-        let dir = std::env::var_os("STARTTLS_CHECK_AIOSMTPD_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp/starttls-check-aiosmtpd"));
-        Tier::start("aiosmtpd", dir, "commands.log", "PORT_VALID")
-    })
-}
-
-/// One test's look at the server: its port, its runs, and what the server logged of them.
-struct Case {
-    tier: &'static Tier,
-    port: u16,
-    _serial: std::sync::MutexGuard<'static, ()>,
-}
-
-impl Case {
-    fn new(port_key: &str) -> Case {
-        let tier = aiosmtpd();
-        Case {
-            tier,
-            port: tier.port(port_key),
-            _serial: tier.serial(),
-        }
-    }
-
-    /// Probes the port with `extra` options, then checks the server's log of that run.
-    fn probe(&self, extra: &[&str]) -> Probe {
-        let mark = self.tier.mark();
-        let run = mta::probe(
-            self.tier.var("STARTTLS_CHECK_AIOSMTPD_CA"),
-            self.port,
-            extra,
-        );
-        let sessions = self.tier.sessions_since(mark, sessions);
-        let log = format!(
-            "{}\n--- the server's command log of this run ({}):\n{}",
-            run.ctx(),
-            self.tier.log.display(),
-            self.tier.log_since(mark)
-        );
-        let check_required = extra.contains(&"--check-required");
-        mta::assert_probe_etiquette(&sessions, self.port, check_required, &log);
-        run
-    }
-}
+/// The aiosmtpd tier: `tests/aiosmtpd/setup.sh run`, its log of every line a client sent.
+static AIOSMTPD: Spec = Spec {
+    name: "aiosmtpd",
+    dir_var: "STARTTLS_CHECK_AIOSMTPD_DIR",
+    default_dir: "/tmp/starttls-check-aiosmtpd",
+    log_file: "commands.log",
+    log_name: "the server's command log",
+    sessions,
+    ca_var: "STARTTLS_CHECK_AIOSMTPD_CA",
+    check_log: |_| {},
+};
 
 /// `server.py`'s log, one JSON object a line: `{"port", "case", "peer", "event": "connect" |
 /// "line" | "close", "line"}`, read as sessions (keyed by the client's address and port).
@@ -134,103 +94,55 @@ fn log_reading_and_etiquette_rules() {
         (2560, false, 0)
     );
     mta::etiquette_rules_refuse_what_they_should();
+    mta::readiness_waits_for_every_port();
 }
 
-/// Leaf + intermediate from the tier CA: a pass, over TLS, with aiosmtpd's banner; and with
-/// `--check-required`, aiosmtpd's `250 OK` to `MAIL FROM:<>` is "TLS not required" (info),
-/// after which the probe resets and quits (never RCPT).
+/// aiosmtpd's banner, and its `250 OK` to `MAIL FROM:<>`.
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn valid_chain_passes() {
-    let case = Case::new("PORT_VALID");
-    let run = case.probe(&[]);
-    run.expect("pass", &["starttls-ok"]);
-    let ep = run.endpoint();
-    let banner = ep["banner"].as_str().unwrap_or_default();
-    assert!(
-        banner.starts_with("220 mail.example.test Python SMTP 1."),
-        "aiosmtpd's banner: {banner:?}{}",
-        run.ctx()
-    );
-    assert_eq!(
-        ep["chain"].as_array().map(Vec::len),
-        Some(2),
-        "{}",
-        run.ctx()
-    );
-
-    let run = case.probe(&["--check-required"]);
-    run.expect("pass", &["tls-not-required", "starttls-ok"]);
-    let evidence = run.finding("tls-not-required", "info")["evidence"].to_string();
-    assert!(
-        evidence.contains("250 OK"),
-        "aiosmtpd's 250 OK to MAIL FROM:<> is shown: {evidence}{}",
-        run.ctx()
-    );
+    cases::valid_chain(&AIOSMTPD, "220 mail.example.test Python SMTP 1.", "250 OK");
 }
 
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn expired_leaf_fails() {
-    let run = Case::new("PORT_EXPIRED").probe(&[]);
-    run.expect("fail", &["cert-expired"]);
+    cases::expired(&AIOSMTPD);
 }
 
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn self_signed_leaf_fails() {
-    let run = Case::new("PORT_SELF_SIGNED").probe(&[]);
-    run.expect("fail", &["cert-self-signed"]);
-    assert_eq!(run.endpoint()["chain"].as_array().map(Vec::len), Some(1));
+    cases::self_signed(&AIOSMTPD);
 }
 
-/// No `tls_context`: aiosmtpd advertises no STARTTLS, and the probe sends none.
+/// `tls_context` loaded with the leaf alone (`valid.pem`, not `valid.chain.pem`).
+#[test]
+#[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
+fn missing_intermediate_fails() {
+    cases::chain_incomplete(&AIOSMTPD);
+}
+
+/// No `tls_context`: aiosmtpd advertises no STARTTLS.
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn starttls_off_fails() {
-    let run = Case::new("PORT_NO_STARTTLS").probe(&[]);
-    run.expect("fail", &["starttls-not-offered"]);
-    assert_eq!(run.endpoint()["starttls_offered"], false, "{}", run.ctx());
-    let verbs: Vec<String> = run.sent().iter().map(|l| mta::verb(l)).collect();
-    assert_eq!(verbs, ["EHLO", "QUIT"], "{}", run.ctx());
+    cases::starttls_off(&AIOSMTPD);
 }
 
 /// `require_starttls=True`: aiosmtpd answers MAIL (and RSET) before STARTTLS with `530 Must
-/// issue a STARTTLS command first`, which `--check-required` reads as TLS required.
+/// issue a STARTTLS command first`.
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn tls_required_is_recognised() {
-    let case = Case::new("PORT_REQUIRE_TLS");
-    let run = case.probe(&[]);
-    run.expect("pass", &["starttls-ok"]);
-
-    let run = case.probe(&["--check-required", "--expect-required"]);
-    run.expect("pass", &["tls-required", "starttls-ok"]);
-    let summary = run.finding("tls-required", "info")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        summary.contains("530 Must issue a STARTTLS command first"),
-        "the summary quotes aiosmtpd's refusal, got {summary:?}{}",
-        run.ctx()
-    );
+    cases::tls_required(&AIOSMTPD, "530 Must issue a STARTTLS command first");
 }
 
-/// The listener's SSL context (`loop.create_server(ssl=...)`): TLS from the first byte.
+/// The listener's SSL context (`loop.create_server(ssl=...)`).
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn implicit_tls_passes() {
-    let run = Case::new("PORT_IMPLICIT_TLS").probe(&["--implicit-tls"]);
-    run.expect("pass", &["starttls-ok"]);
-    assert_eq!(run.endpoint()["tls_mode"], "implicit", "{}", run.ctx());
-    let verbs: Vec<String> = run.sent().iter().map(|l| mta::verb(l)).collect();
-    assert_eq!(
-        verbs,
-        ["EHLO", "QUIT"],
-        "no STARTTLS inside TLS{}",
-        run.ctx()
-    );
+    cases::implicit_tls(&AIOSMTPD);
 }
 
 /// Issue 15, item 5 (server families): aiosmtpd's `Python SMTP 1.4.3` banner names no MTA
@@ -239,11 +151,5 @@ fn implicit_tls_passes() {
 #[test]
 #[ignore = "needs python3-aiosmtpd from tests/aiosmtpd/setup.sh install"]
 fn aiosmtpd_is_an_unknown_server() {
-    let run = Case::new("PORT_SELF_SIGNED").probe(&[]);
-    assert_eq!(
-        run.endpoint()["server_software"],
-        "unknown",
-        "server_software{}",
-        run.ctx()
-    );
+    cases::software(&AIOSMTPD, "PORT_SELF_SIGNED", "unknown");
 }

@@ -19,60 +19,22 @@
 //! of the sessions (its debug output, `PID SMTP<< command`) and checks what the probe sent
 //! (`mta::assert_probe_etiquette`), and that Exim looked nothing up in DNS.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 mod common;
 mod mta;
 
-use mta::{Probe, Session, Tier};
+use mta::{Session, Spec, cases};
 
-/// The Exim tier, started on first use and serving until the test process ends.
-fn exim() -> &'static Tier {
-    static TIER: OnceLock<Tier> = OnceLock::new();
-    TIER.get_or_init(|| {
-        let dir = std::env::var_os("STARTTLS_CHECK_EXIM_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp/starttls-check-exim"));
-        Tier::start("exim", dir, "debug.log", "PORT_VALID")
-    })
-}
-
-/// One test's look at Exim: its port, its runs, and what Exim logged of them.
-struct Case {
-    tier: &'static Tier,
-    port: u16,
-    _serial: std::sync::MutexGuard<'static, ()>,
-}
-
-impl Case {
-    fn new(port_key: &str) -> Case {
-        let tier = exim();
-        Case {
-            tier,
-            port: tier.port(port_key),
-            _serial: tier.serial(),
-        }
-    }
-
-    /// Probes the port with `extra` options, then checks Exim's log of that run: the probe's
-    /// etiquette, and no DNS lookup.
-    fn probe(&self, extra: &[&str]) -> Probe {
-        let mark = self.tier.mark();
-        let run = mta::probe(self.tier.var("STARTTLS_CHECK_EXIM_CA"), self.port, extra);
-        let sessions = self.tier.sessions_since(mark, sessions);
-        let log = format!(
-            "{}\n--- Exim's debug log of this run ({}):\n{}",
-            run.ctx(),
-            self.tier.log.display(),
-            self.tier.log_since(mark)
-        );
-        let check_required = extra.contains(&"--check-required");
-        mta::assert_probe_etiquette(&sessions, self.port, check_required, &log);
-        expect_no_lookups(&self.tier.log_since(0));
-        run
-    }
-}
+/// The Exim tier: `tests/exim/setup.sh run`, Exim's debug output, and no lookups in it.
+static EXIM: Spec = Spec {
+    name: "exim",
+    dir_var: "STARTTLS_CHECK_EXIM_DIR",
+    default_dir: "/tmp/starttls-check-exim",
+    log_file: "debug.log",
+    log_name: "Exim's debug log",
+    sessions,
+    ca_var: "STARTTLS_CHECK_EXIM_CA",
+    check_log: expect_no_lookups,
+};
 
 /// Exim's debug output (`-d-all+receive+dns+host_lookup`, one line per event, each prefixed
 /// with the process id) read as sessions. The daemon logs `SMTP connection from
@@ -184,154 +146,79 @@ fn log_reading_and_etiquette_rules() {
         (2555, false, 2)
     );
     mta::etiquette_rules_refuse_what_they_should();
+    mta::readiness_waits_for_every_port();
     let lookup = "-d-all+receive+dns+host_lookup\n 9 DNS lookup of 1.0.0.127.in-addr.arpa (PTR)";
     assert!(std::panic::catch_unwind(|| expect_no_lookups(lookup)).is_err());
     expect_no_lookups("-d-all+receive+dns+host_lookup\n 9 SMTP<< QUIT");
 }
 
-/// Leaf + intermediate from the tier CA: a pass with nothing to say, over TLS, with Exim's
-/// banner; and with `--check-required`, Exim's `250 OK` to `MAIL FROM:<>` is "TLS not
-/// required" (info), after which the probe resets and quits (never RCPT).
+/// Exim's banner, and its `250` to `MAIL FROM:<>`.
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn valid_chain_passes() {
-    let case = Case::new("PORT_VALID");
-    let run = case.probe(&[]);
-    run.expect("pass", &["starttls-ok"]);
-    let ep = run.endpoint();
-    let banner = ep["banner"].as_str().unwrap_or_default();
-    assert!(
-        banner.starts_with("220 mail.example.test ESMTP Exim 4."),
-        "Exim's banner: {banner:?}{}",
-        run.ctx()
-    );
-    assert_eq!(ep["starttls_offered"], true, "{}", run.ctx());
-    assert!(
-        ep["tls"]["version"]
-            .as_str()
-            .is_some_and(|v| v.starts_with("TLS 1.")),
-        "TLS version{}",
-        run.ctx()
-    );
-    assert_eq!(
-        ep["chain"].as_array().map(Vec::len),
-        Some(2),
-        "Exim sends the leaf and the intermediate of its certificate file{}",
-        run.ctx()
-    );
-
-    let run = case.probe(&["--check-required"]);
-    run.expect("pass", &["tls-not-required", "starttls-ok"]);
-    let evidence = run.finding("tls-not-required", "info")["evidence"].to_string();
-    assert!(
-        evidence.contains("250"),
-        "Exim's 250 to MAIL FROM:<> is shown: {evidence}{}",
-        run.ctx()
-    );
+    cases::valid_chain(&EXIM, "220 mail.example.test ESMTP Exim 4.", "250");
 }
 
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn expired_leaf_fails() {
-    let run = Case::new("PORT_EXPIRED").probe(&[]);
-    run.expect("fail", &["cert-expired"]);
-    let f = run.finding("cert-expired", "fail");
-    assert!(
-        f["evidence"].to_string().contains("notAfter"),
-        "the evidence gives the date: {f}{}",
-        run.ctx()
-    );
+    cases::expired(&EXIM);
 }
 
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn self_signed_leaf_fails() {
-    let run = Case::new("PORT_SELF_SIGNED").probe(&[]);
-    run.expect("fail", &["cert-self-signed"]);
-    assert_eq!(run.endpoint()["chain"].as_array().map(Vec::len), Some(1));
+    cases::self_signed(&EXIM);
 }
 
-/// `tls_certificate` naming a file with the leaf only: the intermediate is missing.
+/// `tls_certificate` naming a file with the leaf only; the fix speaks Exim's language.
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn missing_intermediate_fails() {
-    let run = Case::new("PORT_CHAIN_INCOMPLETE").probe(&[]);
-    run.expect("fail", &["cert-chain-incomplete"]);
-    assert_eq!(
-        run.endpoint()["chain"].as_array().map(Vec::len),
-        Some(1),
-        "only the leaf is sent{}",
+    let run = cases::chain_incomplete(&EXIM);
+    let fix = run.finding("cert-chain-incomplete", "fail")["fix"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        fix.contains("tls_certificate") && !fix.contains("postconf"),
+        "Exim's fix: {fix}{}",
         run.ctx()
     );
 }
 
-/// `tls_advertise_hosts` empty for this port: no STARTTLS in Exim's EHLO reply, and the probe
-/// sends none (EHLO, QUIT).
+/// `tls_advertise_hosts` empty for this port: no STARTTLS in Exim's EHLO reply.
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn starttls_off_fails() {
-    let run = Case::new("PORT_NO_STARTTLS").probe(&[]);
-    run.expect("fail", &["starttls-not-offered"]);
-    assert_eq!(run.endpoint()["starttls_offered"], false, "{}", run.ctx());
-    let verbs: Vec<String> = run.sent().iter().map(|l| mta::verb(l)).collect();
-    assert_eq!(verbs, ["EHLO", "QUIT"], "{}", run.ctx());
+    cases::starttls_off(&EXIM);
 }
 
-/// An ACL refuses MAIL until the session is encrypted (`deny !encrypted = *`): a plain probe
-/// passes; `--check-required` reads Exim's `550 Encryption required: issue STARTTLS first` as
-/// TLS required, and its connection carries EHLO, MAIL FROM:<>, RSET, QUIT and nothing else.
+/// An ACL refuses MAIL until the session is encrypted (`deny !encrypted = *`); the
+/// `--check-required` connection carries EHLO, MAIL FROM:<>, RSET, QUIT and nothing else.
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn tls_required_is_recognised() {
-    let case = Case::new("PORT_REQUIRE_TLS");
-    let run = case.probe(&[]);
-    run.expect("pass", &["starttls-ok"]);
-
-    let run = case.probe(&["--check-required", "--expect-required"]);
-    run.expect("pass", &["tls-required", "starttls-ok"]);
-    let f = run.finding("tls-required", "info");
-    let summary = f["summary"].as_str().unwrap_or_default();
-    assert!(
-        summary.contains("550 Encryption required: issue STARTTLS first"),
-        "the summary quotes Exim's refusal, got {summary:?}{}",
-        run.ctx()
-    );
+    cases::tls_required(&EXIM, "550 Encryption required: issue STARTTLS first");
 }
 
-/// `tls_on_connect_ports`: TLS from the first byte, probed with `--implicit-tls`.
+/// `tls_on_connect_ports`: Exim's banner comes inside TLS.
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn implicit_tls_passes() {
-    let run = Case::new("PORT_IMPLICIT_TLS").probe(&["--implicit-tls"]);
-    run.expect("pass", &["starttls-ok"]);
-    let ep = run.endpoint();
-    assert_eq!(ep["tls_mode"], "implicit", "{}", run.ctx());
+    let run = cases::implicit_tls(&EXIM);
     assert!(
-        ep["banner"]
+        run.endpoint()["banner"]
             .as_str()
             .is_some_and(|b| b.contains("ESMTP Exim")),
         "Exim's banner, inside TLS{}",
         run.ctx()
     );
-    let verbs: Vec<String> = run.sent().iter().map(|l| mta::verb(l)).collect();
-    assert_eq!(
-        verbs,
-        ["EHLO", "QUIT"],
-        "no STARTTLS inside TLS{}",
-        run.ctx()
-    );
 }
 
 /// Issue 15, item 5 (server families): Exim is recognised from its banner and keywords, so
-/// its fixes speak Exim's language. Fails until that detection lands.
+/// its fixes speak Exim's language.
 #[test]
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn exim_is_recognised_as_exim() {
-    let run = Case::new("PORT_SELF_SIGNED").probe(&[]);
-    assert_eq!(
-        run.endpoint()["server_software"],
-        "exim",
-        "server_software{}",
-        run.ctx()
-    );
+    cases::software(&EXIM, "PORT_SELF_SIGNED", "exim");
 }

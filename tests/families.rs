@@ -142,6 +142,59 @@ fn exim_sending_only_its_leaf_is_told_the_chain_file_order() {
     assert!(!fix.contains("postconf"), "{fix}");
 }
 
+/// A leaf sent without its issuer: the fix first tells an intermediate from a private root,
+/// and the sentence that reads the subject and issuer the check shows sits right after that
+/// check, before the family's configuration steps, whose output it is not about. Every
+/// family's variant: Postfix, Exim, Exchange, a product (Haraka), and unknown software.
+#[test]
+fn the_root_or_intermediate_verdict_follows_its_own_check() {
+    let mut leaf = healthy();
+    leaf.chain.truncate(1);
+    let exchange = Scenario::exchange(HOST, Some(&leaf));
+    let unknown = greeting_as("220 mail.example.test ESMTP", HOST, &leaf);
+    let haraka = greeting_as(
+        "220 mail.example.test ESMTP Haraka/2.8.27 ready",
+        HOST,
+        &leaf,
+    );
+    for (sc, kind) in [
+        (Scenario::postfix(HOST, &leaf), "postfix"),
+        (Scenario::exim(HOST, &leaf), "exim"),
+        (exchange, "exchange"),
+        (haraka, "haraka"),
+        (unknown, "unknown"),
+    ] {
+        let r = probe(&serve(sc), &[]);
+        assert_eq!(software(&r), kind, "{}", r.stdout);
+        let fix = r.finding("cert-chain-incomplete")["fix"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let lines: Vec<&str> = fix.lines().collect();
+        let curl = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("curl "))
+            .unwrap_or_else(|| panic!("{kind}: no curl check:\n{fix}"));
+        let verdict = lines.get(curl + 1).copied().unwrap_or_default();
+        assert!(
+            verdict.contains("subject and issuer are equal, the issuer is a root")
+                && verdict.contains("if they differ, it is an intermediate"),
+            "{kind}: the line after the curl check reads its output, got {verdict:?}:\n{fix}"
+        );
+        for dangling in ["If they are equal", "If they differ"] {
+            assert!(
+                !fix.contains(dangling),
+                "{kind}: {dangling:?} after other steps reads as if about their output:\n{fix}"
+            );
+        }
+        let last = lines.last().copied().unwrap_or_default();
+        assert!(
+            last.starts_with("If the issuer is a root, it is a private root"),
+            "{kind}: the private-root case names its condition, got {last:?}:\n{fix}"
+        );
+    }
+}
+
 #[test]
 fn the_human_report_names_the_family() {
     let s = serve(Scenario::exim(HOST, &healthy()));
@@ -170,7 +223,7 @@ fn the_human_report_names_the_family() {
 #[test]
 fn each_product_is_named_from_its_own_greeting() {
     let leaf = healthy();
-    let cases: [(&str, &str, &str); 16] = [
+    let cases: [(&str, &str, &str); 20] = [
         // nmap-service-probes and the sources in src/evidence/software.rs.
         (
             "220 mail.example.test ESMTP Postfix (Debian/GNU)",
@@ -244,6 +297,25 @@ fn each_product_is_named_from_its_own_greeting() {
             "BN8NAM12FT053.mail.protection.outlook.com",
             "exchange-online",
         ),
+        // A banner that starts with the product, not a host name (nmap: `^220 HMailServer
+        // ESMTP`), and a continuation line that does.
+        ("220 HMailServer ESMTP", HOST, "hmailserver"),
+        (
+            "220-mail.example.test ESMTP\r\n220 Sendmail ready",
+            HOST,
+            "sendmail",
+        ),
+        // A host named after one MTA, running another: the product after the host decides.
+        (
+            "220 postfix01.example ESMTP Exim 4.96",
+            "postfix01.example",
+            "exim",
+        ),
+        (
+            "220 exim01.example ESMTP Postfix",
+            "exim01.example",
+            "postfix",
+        ),
     ];
     for (banner, greeting, kind) in cases {
         let r = probe(&serve(greeting_as(banner, greeting, &leaf)), &[]);
@@ -264,6 +336,8 @@ fn hidden_software_is_unknown_whatever_the_host_is_called() {
             "220 postfix.example.test ESMTP ready",
             "postfix.example.test",
         ),
+        ("220 exim01 ESMTP", "exim01"),
+        ("220 [127.0.0.1] ESMTP", "[127.0.0.1]"),
     ] {
         let mut sc = greeting_as(banner, greeting, &leaf);
         sc.keywords = vec!["8BITMIME".into(), "SIZE 10485760".into()];

@@ -9,9 +9,13 @@
 //!   (the first word of a banner line, or the EHLO greeting name): the vendor runs those hosts,
 //!   so the name is the vendor's claim about itself, not the customer's choice.
 //! - **A product word in the banner text after the host name** (`ESMTP Exim 4.96`, `ESMTP
-//!   Postfix`), matched as a whole word. The first word of each banner line is a host name
-//!   (RFC 5321 §4.2, and every default banner below) and is skipped: a host called
-//!   `postfix01.example` or `exim.example.org` says nothing about its software.
+//!   Postfix`), matched as a whole word. The first word of a banner line is normally a host
+//!   name (RFC 5321 §4.2, and every default banner below) and is skipped: a host called
+//!   `postfix01.example` or `exim.example.org` says nothing about its software. Some banners
+//!   and continuation lines start with the product instead (nmap's `220 HMailServer ESMTP`):
+//!   a first word counts only when it cannot be a host name (no dot, no digit, not an address
+//!   literal) and only when no line names a product after its first word, so a single-label
+//!   host called `zimbra` in `zimbra ESMTP Postfix` is still Postfix.
 //! - **A phrase or keyword one product writes** (Haraka's `Haraka is at your service`, Exim's
 //!   `PIPECONNECT`, Exchange's `X-ANONYMOUSTLS`, Barracuda's `ESMTP (<32 hex digits>)`).
 //!
@@ -290,15 +294,19 @@ impl Signs<'_> {
         })
     }
 
+    /// A product word after a line's first word; failing that, a first word that is a
+    /// product's name, not a host's (see the module doc).
     fn banner_word(&self) -> Option<ServerKind> {
+        self.product_word_in(after_host)
+            .or_else(|| self.product_word_in(leading_non_host))
+    }
+
+    /// The first product of [`BANNER_WORDS`] named, as a whole word, in `part` of any line.
+    fn product_word_in(&self, part: fn(&str) -> &str) -> Option<ServerKind> {
         BANNER_WORDS.iter().find_map(|(word, kind)| {
             self.banner
                 .iter()
-                .any(|line| {
-                    after_host(line)
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .any(|w| w == *word)
-                })
+                .any(|line| has_word(part(line), word))
                 .then_some(*kind)
         })
     }
@@ -322,10 +330,40 @@ impl Signs<'_> {
     }
 }
 
-/// A banner line without its first word (the host name).
+/// A banner line without its first word (the host name, when there is one).
 fn after_host(line: &str) -> &str {
     let line = line.trim_start();
     line.find(char::is_whitespace).map_or("", |i| &line[i..])
+}
+
+/// A banner line's first word when it cannot be a host name (`HMailServer`,
+/// `Haraka/2.8.27`), else nothing.
+fn leading_non_host(line: &str) -> &str {
+    let first = line.split_whitespace().next().unwrap_or_default();
+    if looks_like_host(first) { "" } else { first }
+}
+
+/// `word` may be the host name a server greets with: an address literal (`[192.0.2.7]`), or
+/// a name of host-name characters with a dot or a digit (`mx.example.com`, `WIN-MAIL01`,
+/// `postfix.`). No product word of [`BANNER_WORDS`] has either, so a product's bare name is
+/// never taken for a host; but a bare word (`HMailServer`, `dnsnano`) may be a single-label
+/// host too, so it is trusted only as a last resort (see `banner_word`).
+fn looks_like_host(word: &str) -> bool {
+    if word.starts_with('[') {
+        return true;
+    }
+    let host_chars = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    let dot_or_digit = word.contains('.') || word.chars().any(|c| c.is_ascii_digit());
+    host_chars && dot_or_digit
+}
+
+/// `text` holds `word` (lower case) as a whole word.
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == word)
 }
 
 #[cfg(test)]
@@ -348,6 +386,54 @@ mod tests {
         assert_eq!(banner("sendmail-gw.example.net ESMTP"), Unknown);
         // A word inside another word is no word.
         assert_eq!(banner("mx.example.com ESMTP postfix01 ready"), Unknown);
+    }
+
+    #[test]
+    fn a_banner_may_start_with_the_product() {
+        // nmap: `^220 HMailServer ESMTP`.
+        assert_eq!(banner("HMailServer ESMTP"), Hmailserver);
+        assert_eq!(banner("Haraka/2.8.27 ready"), Haraka);
+        // A continuation line that starts with the product.
+        assert_eq!(
+            ServerKind::from_replies(&["mx.example.com ESMTP", "Sendmail ready"], &[]),
+            Sendmail
+        );
+        assert_eq!(
+            ServerKind::from_replies(&["mx.example.com ESMTP", "OpenSMTPD"], &[]),
+            Opensmtpd
+        );
+    }
+
+    #[test]
+    fn a_first_word_that_may_be_a_host_names_no_product() {
+        // Host names first: the product after them decides, never the host.
+        assert_eq!(banner("postfix01.example ESMTP Exim 4.96"), Exim);
+        assert_eq!(banner("exim01.example ESMTP Postfix"), Postfix);
+        assert_eq!(banner("postfix01 ESMTP"), Unknown);
+        assert_eq!(banner("exim-2 ESMTP ready"), Unknown);
+        assert_eq!(banner("haraka.example ESMTP"), Unknown);
+        assert_eq!(banner("postfix. ESMTP"), Unknown);
+        assert_eq!(banner("[192.0.2.7] ESMTP"), Unknown);
+        assert_eq!(banner("[IPv6:2001:db8::7] ESMTP"), Unknown);
+        // A bare first word could be a single-label host: any product after it wins, on
+        // any line.
+        assert_eq!(banner("zimbra ESMTP Postfix"), Postfix);
+        assert_eq!(banner("postfix ESMTP Sendmail 8.15.2/8.15.2;"), Sendmail);
+        assert_eq!(
+            ServerKind::from_replies(&["exim ESMTP", "mx.example.com ESMTP Postfix"], &[]),
+            Postfix
+        );
+        // A bare word that names no product is no product.
+        assert_eq!(banner("dnsnano ESMTP"), Unknown);
+        assert_eq!(banner("mail ESMTP ready"), Unknown);
+    }
+
+    #[test]
+    fn product_words_are_never_host_like() {
+        // `looks_like_host` relies on it: a product's bare name is not skipped as a host.
+        for (word, _) in super::BANNER_WORDS {
+            assert!(!super::looks_like_host(word), "{word}");
+        }
     }
 
     #[test]

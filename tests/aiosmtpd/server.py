@@ -5,8 +5,11 @@ Run by tests/aiosmtpd/setup.sh (which makes the certificates), with Debian's pyt
 python3-aiosmtpd (1.4.3 on Debian 12: STARTTLS through `tls_context`, `require_starttls`,
 implicit TLS through the listener's SSL context):
 
-    /usr/bin/python3 server.py --dir DIR --log DIR/commands.log \
+    /usr/bin/python3 server.py --dir DIR --log DIR/commands.log --ready DIR/ports.env \
         --case valid:2560 --case expired:2561 ...
+
+Once every port is bound (each case loads its certificates first), READY.tmp is renamed to
+READY: the tests wait for that file, so they never find a port not listening yet.
 
 Every line a client sends (before and after STARTTLS) is written to the log as one JSON
 object per line, with the connection's start and end: {"port", "case", "peer", "event":
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import os
 import signal
 import socket
 import ssl
@@ -116,22 +120,23 @@ class LoggingSMTP(SMTP):
         super().connection_lost(error)
 
 
-def tls_context(cert_dir, name):
-    """A server context for certs/NAME.chain.pem (or NAME.pem, sent alone) and its key."""
+def tls_context(cert_dir, name, pem):
+    """A server context sending certs/PEM (what it holds, in order) with certs/NAME.key."""
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    chain = cert_dir / f"{name}.chain.pem"
-    ctx.load_cert_chain(chain if chain.exists() else cert_dir / f"{name}.pem", cert_dir / f"{name}.key")
+    ctx.load_cert_chain(cert_dir / pem, cert_dir / f"{name}.key")
     return ctx
 
 
-# case name -> (certificate name or None, require_starttls, implicit TLS)
+# case name -> (key name or None, the certificate file it sends, require_starttls, implicit TLS)
 CASES = {
-    "valid": ("valid", False, False),
-    "expired": ("expired", False, False),
-    "self-signed": ("self-signed", False, False),
-    "no-starttls": (None, False, False),
-    "require-tls": ("valid", True, False),
-    "implicit-tls": ("valid", False, True),
+    "valid": ("valid", "valid.chain.pem", False, False),
+    "expired": ("expired", "expired.chain.pem", False, False),
+    "self-signed": ("self-signed", "self-signed.pem", False, False),
+    "no-starttls": (None, None, False, False),
+    "require-tls": ("valid", "valid.chain.pem", True, False),
+    "implicit-tls": ("valid", "valid.chain.pem", False, True),
+    # The leaf the intermediate signed, without the intermediate.
+    "chain-incomplete": ("valid", "valid.pem", False, False),
 }
 
 
@@ -144,8 +149,8 @@ async def serve(args):
     servers = []
     for spec in args.case:
         case, _, port = spec.partition(":")
-        cert, require, implicit = CASES[case]
-        ctx = tls_context(cert_dir, cert) if cert else None
+        key, pem, require, implicit = CASES[case]
+        ctx = tls_context(cert_dir, key, pem) if key else None
 
         def factory(case=case, port=int(port), ctx=ctx, require=require, implicit=implicit):
             return LoggingSMTP(
@@ -162,6 +167,8 @@ async def serve(args):
         servers.append(
             await loop.create_server(factory, "127.0.0.1", int(port), ssl=ctx if implicit else None)
         )
+    # Every port is bound: now the tests may read the ports.
+    os.replace(args.ready + ".tmp", args.ready)
     stop = loop.create_future()
 
     def on_stdin():
@@ -183,6 +190,7 @@ def main():
     parser.add_argument("--dir", required=True, help="the PKI directory (tests/mta/pki.sh)")
     parser.add_argument("--log", required=True, help="the command log to append to")
     parser.add_argument("--case", action="append", required=True, help="CASE:PORT")
+    parser.add_argument("--ready", required=True, help="renames READY.tmp to READY once every port is bound")
     args = parser.parse_args()
     for spec in args.case:
         if spec.partition(":")[0] not in CASES:

@@ -12,7 +12,8 @@
 #                                           any user, no network
 #   bash tests/aiosmtpd/setup.sh check      exit 0 when installed, else say what to run
 #
-# `run` writes DIR/ports.env (the ports, the CA) and DIR/commands.log (every line a client
+# `run` writes DIR/ports.env (the ports, the CA; server.py puts it in place once every port is
+# bound, so a reader that sees it finds every port listening) and DIR/commands.log (every line a client
 # sent, as JSON, one object a line). Debian's interpreter, /usr/bin/python3, runs the server:
 # a python3 earlier on PATH (pyenv, a venv) does not see Debian's aiosmtpd.
 set -euo pipefail
@@ -28,7 +29,9 @@ PORT_SELF_SIGNED=2562
 PORT_NO_STARTTLS=2563
 PORT_REQUIRE_TLS=2564
 PORT_IMPLICIT_TLS=2565
-PORTS="$PORT_VALID $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_NO_STARTTLS $PORT_REQUIRE_TLS $PORT_IMPLICIT_TLS"
+PORT_CHAIN_INCOMPLETE=2566
+PORTS="$PORT_VALID $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_NO_STARTTLS $PORT_REQUIRE_TLS"
+PORTS="$PORTS $PORT_IMPLICIT_TLS $PORT_CHAIN_INCOMPLETE"
 
 say() { printf 'aiosmtpd-setup: %s\n' "$*" >&2; }
 die() {
@@ -64,7 +67,7 @@ port_taken() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 run() {
     local dir=$1
     case "$dir" in /*) ;; *) die "the directory must be an absolute path, got '$dir'" ;; esac
-    rm -f "$dir/ports.env"
+    rm -f "$dir/ports.env" "$dir/ports.env.tmp"
     local need
     need=$(missing | paste -sd ' ')
     [ -z "$need" ] ||
@@ -89,12 +92,15 @@ PORT_SELF_SIGNED=$PORT_SELF_SIGNED
 PORT_NO_STARTTLS=$PORT_NO_STARTTLS
 PORT_REQUIRE_TLS=$PORT_REQUIRE_TLS
 PORT_IMPLICIT_TLS=$PORT_IMPLICIT_TLS
+PORT_CHAIN_INCOMPLETE=$PORT_CHAIN_INCOMPLETE
 EOF
-    mv "$dir/ports.env.tmp" "$dir/ports.env"
+    # server.py renames ports.env.tmp to ports.env after its last bind: the sign it is ready.
     exec "$PYTHON" "$HERE/server.py" --dir "$dir" --log "$dir/commands.log" \
+        --ready "$dir/ports.env" \
         --case "valid:$PORT_VALID" --case "expired:$PORT_EXPIRED" \
         --case "self-signed:$PORT_SELF_SIGNED" --case "no-starttls:$PORT_NO_STARTTLS" \
-        --case "require-tls:$PORT_REQUIRE_TLS" --case "implicit-tls:$PORT_IMPLICIT_TLS"
+        --case "require-tls:$PORT_REQUIRE_TLS" --case "implicit-tls:$PORT_IMPLICIT_TLS" \
+        --case "chain-incomplete:$PORT_CHAIN_INCOMPLETE"
 }
 
 case "${1:-}" in

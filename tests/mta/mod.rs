@@ -1,6 +1,7 @@
 //! Shared by the Exim and aiosmtpd tiers (`tests/exim.rs`, `tests/aiosmtpd.rs`): the server a
 //! tier's setup script runs for the whole test process, a run of the binary against one of its
-//! ports, and the rules for what the probe may send, checked against the server's own log.
+//! ports with the check of the server's log of that run, and the rules for what the probe may
+//! send. A tier file holds its [`Spec`], its log reader and its cases, nothing else.
 //!
 //! # The server's life
 //!
@@ -8,9 +9,12 @@
 //! keeps the write end for as long as the test process lives; the script serves until that
 //! pipe reaches end of file. So the server stops when the test process ends, however it ends
 //! (a panic, a kill), without a destructor. It is ready when the script has written
-//! `DIR/ports.env` and its first port answers `220` (polled, bounded). When the server
-//! software is missing the script exits at once, and every test of the tier fails with the
-//! script's message, which names the command that installs it: a tier never skips.
+//! `DIR/ports.env` (the aiosmtpd server writes it once its last port is bound) and every
+//! `PORT_*` in it answers: a `220` banner (then `QUIT`), or, on a `PORT_*IMPLICIT*` port
+//! (TLS from the first byte), an accepted connection; polled, bounded; then the server's log
+//! of those connections must settle before any test reads it. When the server software is
+//! missing the script exits at once, and every test of the tier fails with the script's
+//! message, which names the command that installs it: a tier never skips.
 //!
 //! # What the probe may send (issue 15)
 //!
@@ -25,11 +29,13 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+pub mod cases;
 
 /// The name every tier certificate is issued for, and the servers' own name (their greeting).
 pub const HOST: &str = "mail.example.test";
@@ -37,10 +43,30 @@ pub const HOST: &str = "mail.example.test";
 const START_DEADLINE: Duration = Duration::from_secs(60);
 /// How long the server may take to log the end of a session the probe has closed.
 const SETTLE_DEADLINE: Duration = Duration::from_secs(10);
+/// How long the log must stay unchanged, with every session in it closed, to have settled.
+const QUIET: Duration = Duration::from_millis(300);
+
+/// What a tier file tells the harness about its server.
+pub struct Spec {
+    /// The directory under `tests/` that holds its `setup.sh`; the tier's name in messages.
+    pub name: &'static str,
+    /// The environment variable that moves the tier's directory, and where it is otherwise.
+    pub dir_var: &'static str,
+    pub default_dir: &'static str,
+    /// The file in that directory the server logs what clients send to, as the messages call
+    /// it (`the server's command log`), and how it reads as sessions.
+    pub log_file: &'static str,
+    pub log_name: &'static str,
+    pub sessions: fn(&str) -> Vec<Session>,
+    /// The `ports.env` variable that names the tier's CA file (the probe's `--ca-file`).
+    pub ca_var: &'static str,
+    /// A check of the whole log after every run, beyond the etiquette (Exim: no lookups).
+    pub check_log: fn(&str),
+}
 
 /// A tier server started by its setup script, serving until the test process ends.
 pub struct Tier {
-    pub name: &'static str,
+    pub spec: &'static Spec,
     pub dir: PathBuf,
     /// `DIR/ports.env`, as written by the setup script.
     pub vars: HashMap<String, String>,
@@ -56,10 +82,25 @@ pub struct Tier {
 }
 
 impl Tier {
-    /// Runs `bash tests/<name>/setup.sh run <dir>` and waits until the port `ready_key` of
-    /// its `ports.env` answers with a `220` (a plain banner, then `QUIT`). Panics with the
-    /// script's output when it exits or the deadline passes first.
-    pub fn start(name: &'static str, dir: PathBuf, log_file: &str, ready_key: &str) -> Tier {
+    /// The tier of `spec`, started on first use and serving until the test process ends.
+    /// One tier a test binary.
+    pub fn shared(spec: &'static Spec) -> &'static Tier {
+        static TIER: OnceLock<Tier> = OnceLock::new();
+        let tier = TIER.get_or_init(|| {
+            let dir = std::env::var_os(spec.dir_var)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(spec.default_dir));
+            Tier::start(spec, dir)
+        });
+        assert_eq!(tier.spec.name, spec.name, "one tier a test binary");
+        tier
+    }
+
+    /// Runs `bash tests/<name>/setup.sh run <dir>` and waits until every port of its
+    /// `ports.env` answers (see the module doc) and the server's log has settled. Panics
+    /// with the script's output when it exits or the deadline passes first.
+    pub fn start(spec: &'static Spec, dir: PathBuf) -> Tier {
+        let name = spec.name;
         let script = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests")
             .join(name)
@@ -94,29 +135,60 @@ impl Tier {
                 script.display()
             )
         };
+        let mut waiting_for = "DIR/ports.env".to_owned();
         let vars = loop {
             if let Some(status) = child.try_wait().unwrap() {
                 fail(&mut child, format!("the setup script exited ({status})"));
             }
             if started.elapsed() > START_DEADLINE {
-                fail(&mut child, format!("not ready after {START_DEADLINE:?}"));
+                fail(
+                    &mut child,
+                    format!("not ready after {START_DEADLINE:?}: waiting for {waiting_for}"),
+                );
             }
             if let Some(vars) = read_env(&dir.join("ports.env")) {
-                let port = vars.get(ready_key).and_then(|p| p.parse::<u16>().ok());
-                if port.is_some_and(greets) {
-                    break vars;
+                match silent_port(&vars) {
+                    None => break vars,
+                    Some(key) => waiting_for = format!("{key} to answer"),
                 }
             }
             thread::sleep(Duration::from_millis(100));
         };
-        Tier {
-            name,
-            log: dir.join(log_file),
+        let tier = Tier {
+            spec,
+            log: dir.join(spec.log_file),
             dir,
             vars,
             child: Mutex::new(child),
             stdin: Mutex::new(stdin),
             serial: Mutex::new(()),
+        };
+        tier.settle();
+        tier
+    }
+
+    /// Waits until the server has logged the end of every session so far (those of the
+    /// readiness checks) and the log has stopped growing, so that no test's run sees them.
+    fn settle(&self) {
+        let started = Instant::now();
+        let mut last = (self.mark(), Instant::now());
+        loop {
+            let sessions = (self.spec.sessions)(&self.log_since(0));
+            let open: Vec<&Session> = sessions.iter().filter(|s| !s.closed).collect();
+            let size = self.mark();
+            if size != last.0 {
+                last = (size, Instant::now());
+            }
+            if open.is_empty() && last.1.elapsed() >= QUIET {
+                return;
+            }
+            assert!(
+                started.elapsed() < SETTLE_DEADLINE,
+                "the {} tier's readiness checks left sessions open in {} after {SETTLE_DEADLINE:?}: {open:?}",
+                self.spec.name,
+                self.log.display()
+            );
+            thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -125,7 +197,7 @@ impl Tier {
             panic!(
                 "{}/ports.env has no {key}: is tests/{}/setup.sh older than this test?",
                 self.dir.display(),
-                self.name
+                self.spec.name
             )
         });
         v.parse()
@@ -148,27 +220,29 @@ impl Tier {
         std::fs::metadata(&self.log).map(|m| m.len()).unwrap_or(0)
     }
 
-    /// The log from `mark` on (lossy UTF-8).
+    /// The log from `mark` on (lossy UTF-8); empty while the server has logged nothing.
     pub fn log_since(&self, mark: u64) -> String {
-        let mut f = std::fs::File::open(&self.log).unwrap_or_else(|e| {
-            panic!(
+        let mut f = match std::fs::File::open(&self.log) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return String::new(),
+            Err(e) => panic!(
                 "cannot read the {} log {}: {e}",
-                self.name,
+                self.spec.name,
                 self.log.display()
-            )
-        });
+            ),
+        };
         f.seek(SeekFrom::Start(mark)).unwrap();
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).unwrap();
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
-    /// The sessions `parse` finds in the log since `mark`, once every one of them has ended
-    /// (the probe has closed its connections; the server may log the end a moment later).
-    pub fn sessions_since(&self, mark: u64, parse: fn(&str) -> Vec<Session>) -> Vec<Session> {
+    /// The sessions in the log since `mark`, once every one of them has ended (the probe has
+    /// closed its connections; the server may log the end a moment later).
+    pub fn sessions_since(&self, mark: u64) -> Vec<Session> {
         let started = Instant::now();
         loop {
-            let sessions = parse(&self.log_since(mark));
+            let sessions = (self.spec.sessions)(&self.log_since(mark));
             let settled = !sessions.is_empty() && sessions.iter().all(|s| s.closed);
             if settled || started.elapsed() > SETTLE_DEADLINE {
                 return sessions;
@@ -176,6 +250,70 @@ impl Tier {
             thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// One test's look at its tier: a port, the runs against it, and what the server logged of
+/// them. Holds the tier for the test's whole life, so no other test's run shows in its log.
+pub struct Case {
+    pub tier: &'static Tier,
+    pub port: u16,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Case {
+    /// The port `port_key` of the tier of `spec` (started on first use).
+    pub fn new(spec: &'static Spec, port_key: &str) -> Case {
+        let tier = Tier::shared(spec);
+        Case {
+            tier,
+            port: tier.port(port_key),
+            _serial: tier.serial(),
+        }
+    }
+
+    /// Probes the port with `extra` options ([`probe`]), then checks the server's log of that
+    /// run: the probe's etiquette ([`assert_probe_etiquette`]) and the tier's own check.
+    pub fn probe(&self, extra: &[&str]) -> Probe {
+        let tier = self.tier;
+        let mark = tier.mark();
+        let run = probe(tier.var(tier.spec.ca_var), self.port, extra);
+        let sessions = tier.sessions_since(mark);
+        let log = format!(
+            "{}\n--- {} of this run ({}):\n{}",
+            run.ctx(),
+            tier.spec.log_name,
+            tier.log.display(),
+            tier.log_since(mark)
+        );
+        let check_required = extra.contains(&"--check-required");
+        assert_probe_etiquette(&sessions, self.port, check_required, &log);
+        (tier.spec.check_log)(&tier.log_since(0));
+        run
+    }
+}
+
+/// The first `PORT_*` of `vars` that does not answer yet, or `None` when all do: a `220`
+/// banner, or an accepted connection on a port for TLS from the first byte (`*IMPLICIT*`),
+/// which says nothing in plain text.
+fn silent_port(vars: &HashMap<String, String>) -> Option<&str> {
+    let mut ports: Vec<(&String, &String)> = vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("PORT_"))
+        .collect();
+    ports.sort();
+    if ports.is_empty() {
+        return Some("a PORT_* line");
+    }
+    ports.into_iter().find_map(|(key, value)| {
+        let answers = value.parse::<u16>().is_ok_and(|port| {
+            if key.contains("IMPLICIT") {
+                TcpStream::connect(("127.0.0.1", port)).is_ok()
+            } else {
+                greets(port)
+            }
+        });
+        (!answers).then_some(key.as_str())
+    })
 }
 
 /// `KEY=VALUE` lines of a `ports.env`; `None` while the file does not exist.
@@ -197,7 +335,7 @@ fn greets(port: u16) -> bool {
     let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;
     };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let mut reader = BufReader::new(&stream);
     let mut banner = String::new();
     if reader.read_line(&mut banner).is_err() || !banner.starts_with("220 ") {
@@ -503,6 +641,46 @@ pub fn assert_probe_etiquette(sessions: &[Session], port: u16, check_required: b
             shown()
         );
     }
+}
+
+/// The readiness check must be able to fail: it waits for every port, the last one too, and
+/// takes an accepted connection for an answer only on a port for implicit TLS.
+pub fn readiness_waits_for_every_port() {
+    use std::net::TcpListener;
+    let greeter = TcpListener::bind("127.0.0.1:0").unwrap();
+    let greeting = greeter.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in greeter.incoming().flatten() {
+            let _ = (&stream).write_all(b"220 ready\r\n");
+            let _ = BufReader::new(&stream).read_line(&mut String::new());
+        }
+    });
+    // Listening, never accepting: the kernel completes the connection, nothing is said.
+    let mute = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = mute.local_addr().unwrap().port();
+    let refused = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let vars = |pairs: &[(&str, u16)]| -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, p)| ((*k).to_owned(), p.to_string()))
+            .chain([("STARTTLS_CHECK_CA".to_owned(), "/ca.pem".to_owned())])
+            .collect()
+    };
+    let ready = [("PORT_VALID", greeting), ("PORT_IMPLICIT_TLS", silent)];
+    assert_eq!(silent_port(&vars(&ready)), None);
+    let mut last_unbound = ready.to_vec();
+    last_unbound.push(("PORT_ZZ_LAST", refused));
+    assert_eq!(silent_port(&vars(&last_unbound)), Some("PORT_ZZ_LAST"));
+    // A port for STARTTLS must greet; an accepted connection is not enough.
+    assert_eq!(
+        silent_port(&vars(&[("PORT_VALID", silent)])),
+        Some("PORT_VALID")
+    );
+    assert!(silent_port(&vars(&[])).is_some(), "no port is no tier");
+    drop(mute);
 }
 
 /// The rules above must be able to fail: each broken session is refused.

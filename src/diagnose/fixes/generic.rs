@@ -169,8 +169,11 @@ pub fn show_certificate_at_url() -> &'static str {
 
 /// The first steps of a fix for a chain that stops at `issuer`, which is neither sent nor
 /// trusted: it is either an intermediate the server must send or a private root, and nothing
-/// the server sent tells which. These steps tell them apart; the caller appends what to do in
-/// either case. `aia` is [`show_issuer_and_aia`] for the endpoint.
+/// the server sent tells which. These steps tell them apart, ending with how to read the
+/// check's output right after it; the caller appends what to do in either case, each named by
+/// its condition ([`if_intermediate`], [`if_private_root`]), so no sentence after the
+/// family's configuration steps reads as if it were about their output. `aia` is
+/// [`show_issuer_and_aia`] for the endpoint.
 pub fn tell_intermediate_from_root(issuer: &str, aia: &str) -> Fix {
     fix("generic::tell_intermediate_from_root", &[issuer, aia])
         .say(format!(
@@ -184,13 +187,16 @@ pub fn tell_intermediate_from_root(issuer: &str, aia: &str) -> Fix {
              The CA Issuers URL in that output serves the issuer's certificate: set url= to it and read that certificate's subject and issuer:",
         )
         .run(Shell::Shell, show_certificate_at_url())
+        .say(
+            "If that certificate's subject and issuer are equal, the issuer is a root; if they differ, it is an intermediate. \
+             Without a CA Issuers URL, find the issuer's certificate in your CA's files and compare its subject and issuer the same way.",
+        )
 }
 
 /// The issuer is an intermediate: the sentence before the family's chain fix.
 pub fn if_intermediate() -> Fix {
-    fix("generic::if_intermediate", &[]).say(
-        "If they differ, the issuer is an intermediate: send it after the server's certificate.",
-    )
+    fix("generic::if_intermediate", &[])
+        .say("If the issuer is an intermediate, send it after the server's certificate.")
 }
 
 /// The issuer is a private root: what public senders need instead. `ca_file`: the user gave
@@ -202,8 +208,7 @@ pub fn if_private_root(ca_file: bool) -> Fix {
         " (to test the private CA here, pass its root with --ca-file)"
     };
     fix("generic::if_private_root", &[&ca_file.to_string()]).say(format!(
-        "If they are equal, the issuer is a root. Without a URL, find the issuer's certificate in your CA's files: one whose subject equals \
-         its issuer is a root, any other an intermediate to send. A private root is one public senders never trust{pinned}: \
+        "If the issuer is a root, it is a private root, which public senders never trust{pinned}: \
          get a certificate from a public CA and install it the same way, with its intermediates."
     ))
 }
