@@ -1092,6 +1092,39 @@ fn prometheus_endpoint_verdict_is_the_human_tables_across_addresses() {
 #[cfg(unix)]
 #[test]
 fn prometheus_an_interrupted_batch_says_up_0_for_every_target_it_did_not_check() {
+    let (code, stdout, stderr) = interrupted_batch(&[]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: 1 of 3 targets checked, the others not (exit 3)"),
+        "{stderr}"
+    );
+    let s = parse_exposition(&stdout);
+    let up = |t: &str| value(&s, "starttls_check_up", &[("target", t)]);
+    assert_eq!(up("good.cut.test"), 1.0, "{stdout}");
+    for t in ["hung.cut.test", "later.cut.test"] {
+        assert_eq!(up(t), 0.0, "{stdout}");
+        let l = [("target", t), ("verdict", "unknown")];
+        assert_eq!(value(&s, "starttls_check_verdict", &l), 1.0, "{stdout}");
+    }
+    let l = [("target", "good.cut.test"), ("verdict", "pass")];
+    assert_eq!(value(&s, "starttls_check_verdict", &l), 1.0, "{stdout}");
+    // With --redact the targets it did not check are placeholders too.
+    let (code, stdout, stderr) = interrupted_batch(&["--redact"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(!stdout.contains("cut.test"), "{stdout}");
+    let s = parse_exposition(&stdout);
+    let mut up: Vec<f64> = family(&s, "starttls_check_up")
+        .iter()
+        .map(|x| x.value)
+        .collect();
+    up.sort_by(f64::total_cmp);
+    assert_eq!(up, [0.0, 0.0, 1.0], "{stdout}");
+}
+
+/// good.cut.test (answers), hung.cut.test and later.cut.test (one silent server) as a
+/// Prometheus batch, sent SIGTERM once good's probe is over: exit code, stdout, stderr.
+#[cfg(unix)]
+fn interrupted_batch(extra: &[&str]) -> (Option<i32>, String, String) {
     let good = "mx1.cut.test";
     let mut hung = Scenario::postfix("mx2.cut.test", &pki().healthy("mx2.cut.test", 120));
     hung.on_connect = OnConnect::Silent;
@@ -1115,7 +1148,7 @@ fn prometheus_an_interrupted_batch_says_up_0_for_every_target_it_did_not_check()
     );
     let ca = pki().root_file.to_string_lossy().into_owned();
     let (resolver, port) = (dns.resolver_arg(), ports[0].to_string());
-    let mut c = command(&[
+    let mut args = vec![
         "--targets-file",
         list.to_str().unwrap(),
         "--format",
@@ -1129,7 +1162,9 @@ fn prometheus_an_interrupted_batch_says_up_0_for_every_target_it_did_not_check()
         &port,
         "--timeout",
         "60",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let mut c = command(&args);
     c.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = c.spawn().unwrap();
@@ -1146,25 +1181,11 @@ fn prometheus_an_interrupted_batch_says_up_0_for_every_target_it_did_not_check()
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("interrupted: 1 of 3 targets checked, the others not (exit 3)"),
-        "{stderr}"
-    );
-    let s = parse_exposition(&stdout);
-    let up = |t: &str| value(&s, "starttls_check_up", &[("target", t)]);
-    assert_eq!(up("good.cut.test"), 1.0, "{stdout}");
-    for t in ["hung.cut.test", "later.cut.test"] {
-        assert_eq!(up(t), 0.0, "{stdout}");
-        let l = [("target", t), ("verdict", "unknown")];
-        assert_eq!(value(&s, "starttls_check_verdict", &l), 1.0, "{stdout}");
-    }
-    let l = [("target", "good.cut.test"), ("verdict", "pass")];
-    assert_eq!(value(&s, "starttls_check_verdict", &l), 1.0, "{stdout}");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
