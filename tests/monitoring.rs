@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::dns::DnsServer;
 use common::*;
-use starttls_check::scripted::{LeafSpec, Scenario, ScriptedServer};
+use starttls_check::scripted::{
+    LeafSpec, OnConnect, Scenario, ScriptedServer, StartTls, pki as spki,
+};
 
 // ---------------------------------------------------------------------------------------
 // The world: one zone, MX hosts on 127.0.0.2-5, all on one port.
@@ -965,6 +967,225 @@ fn prometheus_a_run_error_says_up_0() {
         0.0
     );
     assert_eq!(family(&s, "starttls_check_up").len(), 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Prometheus: what a new user's trial found (issue 15).
+
+/// The binary on `args` with the test roots and a 5 s timeout (and `extra`).
+fn direct(args: &[&str], extra: &[&str]) -> Run {
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--ca-file", &ca, "--no-system-roots", "--timeout", "5"]);
+    all.extend_from_slice(extra);
+    run(&all)
+}
+
+/// The human Endpoints table: `address:port` → the verdict word, lower case.
+fn human_endpoints(text: &str) -> BTreeMap<String, String> {
+    let table = text
+        .split("\nEndpoints\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Endpoints table:\n{text}"));
+    let mut out = BTreeMap::new();
+    for line in table.lines().take_while(|l| l.starts_with("  ")) {
+        let mut words = line.split_whitespace();
+        let at = words.find(|w| w.starts_with('[')).unwrap();
+        let (address, port) = at.trim_start_matches('[').split_once("]:").unwrap();
+        let word = words.next().unwrap().to_ascii_lowercase();
+        out.insert(format!("{address}:{port}"), word);
+    }
+    out
+}
+
+/// `starttls_check_endpoint_verdict`: `address:port` → the state whose series is 1.
+fn prometheus_endpoints(s: &[Sample]) -> BTreeMap<String, String> {
+    family(s, "starttls_check_endpoint_verdict")
+        .into_iter()
+        .filter(|x| x.value == 1.0)
+        .map(|x| {
+            let at = format!("{}:{}", x.labels["address"], x.labels["port"]);
+            (at, x.labels["verdict"].clone())
+        })
+        .collect()
+}
+
+/// Trial: `-p 2525,2526` on a host with STARTTLS on one port only gave the healthy port
+/// `verdict="fail"`, because `starttls-port-mismatch` names both ports, while the human
+/// Endpoints table said PASS. The endpoint verdict is the table's.
+#[test]
+fn prometheus_endpoint_verdict_is_the_human_tables_across_ports() {
+    let name = "mail.example.test";
+    let mut closed = Scenario::postfix(name, &pki().healthy(name, 120));
+    closed.starttls = StartTls::NotOffered;
+    let (_s, ports) = serve_group(vec![
+        (
+            Scenario::postfix(name, &pki().healthy(name, 120)),
+            [127, 0, 0, 2],
+            0,
+        ),
+        (closed, [127, 0, 0, 2], 1),
+    ]);
+    let list = format!("{},{}", ports[0], ports[1]);
+    let resolve = format!("{name}:127.0.0.2");
+    let args = ["[mail.example.test]", "-p", &list, "--resolve", &resolve];
+    let prom = direct(&args, &["--format", "prometheus"]);
+    let human = direct(&args, &["--format", "human"]);
+    assert_eq!(prom.code, 2, "{}", prom.stdout);
+    assert!(
+        prom.stdout.contains("code=\"starttls-port-mismatch\""),
+        "{}",
+        prom.stdout
+    );
+    let want = BTreeMap::from([
+        (format!("127.0.0.2:{}", ports[0]), "pass".to_string()),
+        (format!("127.0.0.2:{}", ports[1]), "fail".to_string()),
+    ]);
+    assert_eq!(human_endpoints(&human.stdout), want, "{}", human.stdout);
+    let s = parse_exposition(&prom.stdout);
+    assert_eq!(prometheus_endpoints(&s), want, "{}", prom.stdout);
+}
+
+/// Trial: two addresses of one host, one still serving a self-signed certificate:
+/// `endpoints-inconsistent` names both, and the healthy address must not warn for it.
+#[test]
+fn prometheus_endpoint_verdict_is_the_human_tables_across_addresses() {
+    let name = "mail.example.test";
+    let odd = spki::self_signed(&LeafSpec::valid_for(name, pki().now, 300)).unwrap();
+    let (_s, ports) = serve_group(vec![
+        (
+            Scenario::postfix(name, &pki().healthy(name, 120)),
+            [127, 0, 0, 2],
+            0,
+        ),
+        (Scenario::postfix(name, &odd), [127, 0, 0, 3], 0),
+    ]);
+    let dns = DnsServer::start(&[(
+        "example.test.",
+        "$ORIGIN example.test.\n$TTL 60\n@ IN SOA ns hostmaster 1 60 60 60 60\n\
+         mail IN A 127.0.0.2\nmail IN A 127.0.0.3\n",
+    )]);
+    let resolver = dns.resolver_arg();
+    let port = ports[0].to_string();
+    let args = ["[mail.example.test]", "-p", &port, "--resolver", &resolver];
+    let prom = direct(&args, &["--format", "prometheus"]);
+    let human = direct(&args, &["--format", "human"]);
+    assert_eq!(prom.code, 2, "{}", prom.stdout);
+    assert!(
+        prom.stdout.contains("code=\"endpoints-inconsistent\""),
+        "{}",
+        prom.stdout
+    );
+    let want = BTreeMap::from([
+        (format!("127.0.0.2:{port}"), "pass".to_string()),
+        (format!("127.0.0.3:{port}"), "fail".to_string()),
+    ]);
+    assert_eq!(human_endpoints(&human.stdout), want, "{}", human.stdout);
+    let s = parse_exposition(&prom.stdout);
+    assert_eq!(prometheus_endpoints(&s), want, "{}", prom.stdout);
+}
+
+/// Trial: SIGTERM in the middle of `--targets-file … --format prometheus` wrote the finished
+/// targets only, so the README's wrapper installed a file where the other targets' series
+/// had vanished (and their alerts resolved in silence). Every target the run did not check is
+/// `up 0`, verdict `unknown`; the exit code is 3 and stderr says how many were checked.
+#[cfg(unix)]
+#[test]
+fn prometheus_an_interrupted_batch_says_up_0_for_every_target_it_did_not_check() {
+    let (code, stdout, stderr) = interrupted_batch(&[]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: 1 of 3 targets checked, the others not (exit 3)"),
+        "{stderr}"
+    );
+    let s = parse_exposition(&stdout);
+    let up = |t: &str| value(&s, "starttls_check_up", &[("target", t)]);
+    assert_eq!(up("good.cut.test"), 1.0, "{stdout}");
+    for t in ["hung.cut.test", "later.cut.test"] {
+        assert_eq!(up(t), 0.0, "{stdout}");
+        let l = [("target", t), ("verdict", "unknown")];
+        assert_eq!(value(&s, "starttls_check_verdict", &l), 1.0, "{stdout}");
+    }
+    let l = [("target", "good.cut.test"), ("verdict", "pass")];
+    assert_eq!(value(&s, "starttls_check_verdict", &l), 1.0, "{stdout}");
+    // With --redact the targets it did not check are placeholders too.
+    let (code, stdout, stderr) = interrupted_batch(&["--redact"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(!stdout.contains("cut.test"), "{stdout}");
+    let s = parse_exposition(&stdout);
+    let mut up: Vec<f64> = family(&s, "starttls_check_up")
+        .iter()
+        .map(|x| x.value)
+        .collect();
+    up.sort_by(f64::total_cmp);
+    assert_eq!(up, [0.0, 0.0, 1.0], "{stdout}");
+}
+
+/// good.cut.test (answers), hung.cut.test and later.cut.test (one silent server) as a
+/// Prometheus batch, sent SIGTERM once good's probe is over: exit code, stdout, stderr.
+#[cfg(unix)]
+fn interrupted_batch(extra: &[&str]) -> (Option<i32>, String, String) {
+    let good = "mx1.cut.test";
+    let mut hung = Scenario::postfix("mx2.cut.test", &pki().healthy("mx2.cut.test", 120));
+    hung.on_connect = OnConnect::Silent;
+    let (servers, ports) = serve_group(vec![
+        (
+            Scenario::postfix(good, &pki().healthy(good, 120)),
+            [127, 0, 0, 6],
+            0,
+        ),
+        (hung, [127, 0, 0, 7], 0),
+    ]);
+    let dns = DnsServer::start(&[(
+        "cut.test.",
+        "$ORIGIN cut.test.\n$TTL 60\n@ IN SOA ns hostmaster 1 60 60 60 60\n\
+         good IN MX 10 mx1\nhung IN MX 10 mx2\nlater IN MX 10 mx2\n\
+         mx1 IN A 127.0.0.6\nmx2 IN A 127.0.0.7\n",
+    )]);
+    let list = write_temp(
+        "monitoring-interrupted.txt",
+        "good.cut.test\nhung.cut.test\nlater.cut.test\n",
+    );
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let (resolver, port) = (dns.resolver_arg(), ports[0].to_string());
+    let mut args = vec![
+        "--targets-file",
+        list.to_str().unwrap(),
+        "--format",
+        "prometheus",
+        "--resolver",
+        &resolver,
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "-p",
+        &port,
+        "--timeout",
+        "60",
+    ];
+    args.extend_from_slice(extra);
+    let mut c = command(&args);
+    c.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().unwrap();
+    // good's probe is over when its server has the QUIT; then give the report a moment.
+    let started = std::time::Instant::now();
+    while !servers[0].received().iter().any(|l| l.starts_with("QUIT")) {
+        assert!(started.elapsed().as_secs() < 30, "good was never probed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------

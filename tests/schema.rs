@@ -2,7 +2,8 @@
 //! tests reach (pass, warn, fail, unknown, a refused connection, timeouts, implicit TLS,
 //! several ports, domains through an in-process DNS server with several MX, a null MX,
 //! NXDOMAIN), `--check-required`, `-v`, the demo, a batch document, JSON Lines and the error
-//! documents. The schema's objects are closed, so a field added to the report's Rust DTO
+//! documents; and the documents of `explain` (a code, a word that is none, pasted text, with
+//! and without `--probe`) and of `exchange-config` (every saved paste of the tests, `--probe`). The schema's objects are closed, so a field added to the report's Rust DTO
 //! without the schema fails here; a finding code added to the catalogue without the schema
 //! fails `the_finding_codes_are_the_catalogues`.
 //!
@@ -369,4 +370,196 @@ fn the_schema_refuses_unknown_fields_wrong_types_and_unknown_codes() {
     });
     // The same document is valid as it came.
     assert_valid(&j, "unchanged");
+}
+
+// ---------------------------------------------------------------------------------------
+// `explain` and `exchange-config`: their own documents (`kind` says which).
+
+/// `explain` on a code, a word that is no code, pasted text it recognises and text it does
+/// not, each with `--probe` where that gives another shape, in JSON and JSON Lines; and its
+/// usage error.
+#[test]
+fn explain_documents_are_valid() {
+    let explain = |args: &[&str], what: &str| {
+        let mut all = vec!["explain"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--format", "json"]);
+        let r = run(&all);
+        let mut lines = all.clone();
+        *lines.last_mut().unwrap() = "jsonl";
+        let jsonl = run(&lines);
+        assert_valid_lines(&jsonl.stdout, &format!("{what}, JSON Lines"));
+        assert_valid_text(&r.stdout, what)
+    };
+    let j = explain(&["cert-expired"], "explain CODE");
+    assert_eq!(j["kind"], "code");
+    assert_eq!(j["code"]["code"], "cert-expired");
+    let j = explain(&["cert-expired", "--probe"], "explain CODE --probe");
+    assert_eq!(j["findings"], json!([]));
+    let j = explain(&["cert-expird"], "a word that is no code");
+    assert!(j["code"].is_null(), "{j}");
+    assert_eq!(j["near_matches"][0], "cert-expired");
+    let ndr = format!(
+        "450 4.7.320 Certificate validation failed [Message=SubjectMismatch] \
+         LastAttemptedServerName {HOST} LastAttemptedIP 127.0.0.1:2525"
+    );
+    let j = explain(&[&ndr], "recognised text");
+    assert_eq!(
+        (j["kind"].as_str(), j["recognised"].as_bool()),
+        (Some("explain"), Some(true))
+    );
+    assert!(j["probe"].is_object(), "{j}");
+    let j = explain(
+        &["hello, this is no mail error at all"],
+        "text not recognised",
+    );
+    assert!(j["probe"].is_null(), "{j}");
+    let j = explain(
+        &["hello, this is no mail error at all", "--probe"],
+        "--probe with nothing named",
+    );
+    assert_eq!(j["verdict"], "unknown");
+    // --probe that ran: the self-signed certificate of an Exchange the NDR names.
+    let leaf = spki::self_signed(&LeafSpec::valid_for("EXCH01", pki().now, 365)).unwrap();
+    let s = serve(Scenario::exchange("EXCH01.contoso.local", Some(&leaf)));
+    let ndr = format!(
+        "450 4.7.320 Certificate validation failed [Message=SubjectMismatch] \
+         LastAttemptedServerName {HOST} LastAttemptedIP 127.0.0.1:{}",
+        s.addr.port()
+    );
+    let j = explain(&[&ndr, "--probe", "--timeout", "5"], "--probe that ran");
+    assert_eq!(j["verdict"], "fail");
+    assert!(
+        j["probe_command"].is_string() && j["joined"].is_array(),
+        "{j}"
+    );
+    // Nothing to explain: the error document.
+    let mut c = command(&["explain", "-", "--format", "json"]);
+    c.stdin(std::process::Stdio::null());
+    let r = run_command(c);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let j = assert_valid_text(&r.stdout, "explain: nothing to explain");
+    assert!(j["error"].is_string(), "{j}");
+}
+
+/// `exchange-config` on every saved Exchange output of the tests (`fl`, tables, JSON of
+/// PowerShell 5.1 and 7, our collection script, UTF-16, cut and wrapped pastes), on prose it
+/// does not recognise, with `--probe` against a scripted Exchange, and its error document.
+#[test]
+fn exchange_config_documents_are_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files: Vec<std::path::PathBuf> = ["exchange", "exchange-e2e"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 20, "{files:?}");
+    let mut cmdlets = std::collections::BTreeSet::new();
+    for f in &files {
+        let path = f.to_str().unwrap();
+        let r = run(&["exchange-config", path, "--format", "json"]);
+        let j = assert_valid_text(&r.stdout, path);
+        assert_eq!(j["kind"], "exchange-config");
+        for o in j["read"].as_array().unwrap() {
+            cmdlets.insert(o["cmdlet"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(cmdlets.len() >= 5, "{cmdlets:?}");
+    let license = concat!(env!("CARGO_MANIFEST_DIR"), "/LICENSE");
+    let r = run(&["exchange-config", license, "--format", "jsonl"]);
+    assert_valid_lines(&r.stdout, "exchange-config on prose, JSON Lines");
+    // --probe: the join and the probe's own report.
+    let server = serve(Scenario::exchange(HOST, Some(&pki().healthy(HOST, 200))));
+    let port = server.addr.port();
+    let paste = format!(
+        "Identity : EX01\\Default Frontend EX01\nServer : EX01\nTransportRole : FrontendTransport\nAuthMechanism : Tls\nBindings : {{0.0.0.0:{port}}}\nFqdn : {HOST}\nTlsCertificateName : <I>CN=CA<S>CN={HOST}\n\nThumbprint : 00112233445566778899AABBCCDDEEFF00112233\nSubject : CN={HOST}\nIssuer : CN=CA\nServices : IIS, SMTP\nCertificateDomains : {{{HOST}}}\nHasPrivateKey : True\nIsSelfSigned : False\nStatus : Valid\n"
+    );
+    let path = write_temp("schema-exchange-join.txt", &paste);
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let r = run(&[
+        "exchange-config",
+        path.to_str().unwrap(),
+        &format!("--probe={HOST}"),
+        "-p",
+        &port.to_string(),
+        "--resolve",
+        &format!("{HOST}:127.0.0.1"),
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--timeout",
+        "5",
+        "--format",
+        "json",
+    ]);
+    let j = assert_valid_text(&r.stdout, "exchange-config --probe");
+    assert!(j["join"]["rows"][0].is_object(), "{j}");
+    assert_eq!(j["probe"]["endpoints"][0]["port"], port);
+    // An unreadable input: the error document.
+    let r = run(&["exchange-config", "/nonexistent/fl.txt", "--format", "json"]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_valid_text(&r.stdout, "exchange-config: unreadable input");
+}
+
+/// The new documents are closed too: a field the schema does not name, a `kind` it does not
+/// know, a side or cmdlet out of its enum are refused.
+#[test]
+fn the_schema_refuses_what_explain_and_exchange_config_never_write() {
+    let code = assert_valid_text(
+        &run(&["explain", "cert-expired", "--format", "json"]).stdout,
+        "explain CODE",
+    );
+    let ndr = "450 4.7.320 Certificate validation failed LastAttemptedServerName mail.example.test";
+    let text = assert_valid_text(
+        &run(&["explain", ndr, "--format", "json"]).stdout,
+        "explain TEXT",
+    );
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/exchange-e2e/seed-001-connector.txt"
+    );
+    let config = assert_valid_text(
+        &run(&["exchange-config", file, "--format", "json"]).stdout,
+        "exchange-config",
+    );
+    let refused = |doc: &Value, what: &str, change: &dyn Fn(&mut Value)| {
+        let mut d = doc.clone();
+        change(&mut d);
+        assert!(violation(&d).is_some(), "the schema accepted {what}");
+    };
+    refused(&code, "an unknown field of explain CODE", &|d| {
+        d["surprise"] = json!(1)
+    });
+    refused(&code, "an unknown field of a catalogue entry", &|d| {
+        d["code"]["extra"] = json!(1)
+    });
+    refused(&code, "kind explain on a code's document", &|d| {
+        d["kind"] = json!("explain")
+    });
+    refused(&code, "findings from --probe of a code", &|d| {
+        d["findings"] = json!([1]);
+        d["probe_note"] = json!("x");
+    });
+    refused(&text, "a side out of the enum", &|d| {
+        d["matches"][0]["side"] = json!("both")
+    });
+    refused(&text, "an unknown field of the extract", &|d| {
+        d["extracted"]["guess"] = json!(null)
+    });
+    refused(
+        &text,
+        "a probe command without the probe's findings",
+        &|d| d["probe_command"] = json!("starttls-check x"),
+    );
+    refused(&config, "a cmdlet out of the enum", &|d| {
+        d["read"][0]["cmdlet"] = json!("get-mailbox")
+    });
+    refused(&config, "a missing join", &|d| {
+        d.as_object_mut().unwrap().remove("join");
+    });
+    refused(&config, "a kind it does not know", &|d| {
+        d["kind"] = json!("exchange")
+    });
 }

@@ -41,6 +41,9 @@ struct Sink<'a> {
     redactor: Option<redact::Redactor>,
     /// Notes for stderr kept until the output is written (see [`Sink::note`]).
     deferred: Vec<String>,
+    /// `--format prometheus`: every target's name, in job order, so that an interrupted run
+    /// writes `up 0` for those it did not finish instead of leaving them out.
+    names: Vec<String>,
 }
 
 /// After this many targets in a row whose lookups failed, stderr says the resolver is not
@@ -154,12 +157,13 @@ impl Sink<'_> {
         let text = match self.format {
             Format::Jsonl => return,
             Format::Json | Format::Nagios | Format::Prometheus => {
+                let unchecked = self.unchecked(now);
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
                 let invocation = Some(self.invocation.clone());
                 let doc = Document::new(&reports, now, invocation, self.total, interrupted);
                 match self.format {
                     Format::Nagios => report::nagios::render_batch(&doc),
-                    Format::Prometheus => report::prometheus::render_batch(&doc),
+                    Format::Prometheus => report::prometheus::render_batch(&doc, &unchecked),
                     _ => doc.render(),
                 }
             }
@@ -180,6 +184,24 @@ impl Sink<'_> {
         };
         let text = redact::text(&mut self.redactor, text);
         self.write(&text);
+    }
+}
+
+impl Sink<'_> {
+    /// The names of the targets without a report (the run was interrupted before them), as
+    /// their reports would name them; with `--redact`, their placeholders.
+    fn unchecked(&mut self, now: OffsetDateTime) -> Vec<String> {
+        let names = std::mem::take(&mut self.names);
+        let mut left = Vec::new();
+        for (name, kept) in names.into_iter().zip(&self.reports) {
+            if kept.is_none() {
+                // A report with nothing in it but the target teaches the redactor its name.
+                let mut stub = Report::new(name, Vec::new(), Vec::new(), Vec::new(), now);
+                redact::report(&mut self.redactor, &mut stub);
+                left.push(stub.target);
+            }
+        }
+        left
     }
 }
 
@@ -280,6 +302,7 @@ impl<'a> Sink<'a> {
             resolver_failures: Some(0),
             redactor: redact::when(opts.redact),
             deferred: Vec::new(),
+            names: Vec::new(),
         }
     }
 }
@@ -384,6 +407,9 @@ pub fn run(
     let total = targets.list.len();
     let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
     let mut sink = Sink::new(format, opts, out, total);
+    if format == Format::Prometheus {
+        sink.names = targets.list.iter().map(ToString::to_string).collect();
+    }
     for note in notes(targets.repeats, given, targets.list.len()) {
         sink.note(format!("starttls-check: {note}\n"));
     }

@@ -438,7 +438,7 @@ fn finish(
             if format == Format::Nagios {
                 report::nagios::render_batch(&doc)
             } else {
-                report::prometheus::render_batch(&doc)
+                report::prometheus::render_batch(&doc, &[])
             }
         }
         Format::Human | Format::Markdown => format!(

@@ -277,13 +277,9 @@ fn endpoint(out: &mut String, e: &EndpointReport, opts: RenderOptions) {
 
 /// One line for an endpoint: its verdict, what it negotiated, its certificate and until when,
 /// and the codes that concern it; the detail is in the findings above (and with `-v`).
-fn folded(out: &mut String, e: &EndpointReport, width: usize, mine: &[&Finding], color: bool) {
-    let verdict = Verdict::from_findings(&mine.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
-    let verdict = if mine.is_empty() {
-        Verdict::Pass
-    } else {
-        verdict
-    };
+fn folded(out: &mut String, e: &EndpointReport, width: usize, report: &Report, color: bool) {
+    let verdict = report.endpoint_verdict(e);
+    let mine = report.findings_of(e);
     let mut facts = vec![match (&e.failure, &e.tls) {
         (Some(f), _) => format!("stopped in {}: {}", f.phase.name(), f.message),
         (None, Some(t)) => t.version.label().to_string(),
@@ -396,14 +392,7 @@ fn endpoints(out: &mut String, report: &Report, opts: RenderOptions) {
             let _ = writeln!(out);
             endpoint(out, e, opts);
         } else {
-            // A comparison across endpoints names the odd one in its text; it does not make
-            // every member's verdict.
-            let mine: Vec<&Finding> = report
-                .findings
-                .iter()
-                .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
-                .collect();
-            folded(out, e, width, &mine, opts.color);
+            folded(out, e, width, report, opts.color);
         }
     }
 }

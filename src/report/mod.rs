@@ -352,6 +352,29 @@ fn domain_cause(verdict: Verdict, mx: &[MxReport], endpoints: usize) -> Option<S
 }
 
 impl Report {
+    /// The findings that judge endpoint `e`: those that name it, except the comparisons
+    /// across endpoints ([`crate::diagnose::Code::is_cross_endpoint`]: `starttls-port-mismatch`,
+    /// `endpoints-inconsistent`), which name every member of the group, the healthy ones too,
+    /// and say in their text which one is odd.
+    pub fn findings_of(&self, e: &EndpointReport) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.endpoints.contains(&e.id) && !f.code.is_cross_endpoint())
+            .collect()
+    }
+
+    /// The verdict of endpoint `e`, the same in every format that shows one (the human
+    /// Endpoints table, Prometheus' `starttls_check_endpoint_verdict`): from
+    /// [`Report::findings_of`], pass when none concerns it.
+    pub fn endpoint_verdict(&self, e: &EndpointReport) -> Verdict {
+        let mine: Vec<Finding> = self.findings_of(e).into_iter().cloned().collect();
+        if mine.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::from_findings(&mine)
+        }
+    }
+
     /// Assembles the report; `findings` must already be ranked.
     pub fn new(
         target: String,

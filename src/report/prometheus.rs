@@ -36,7 +36,6 @@ use std::fmt::Write as _;
 use super::batch::Document;
 use super::json::RunError;
 use super::{EndpointReport, Report, Verdict};
-use crate::diagnose::Finding;
 
 /// A metric family: its name and its HELP text (all are gauges).
 struct Family {
@@ -46,7 +45,7 @@ struct Family {
 
 const UP: Family = Family {
     name: "starttls_check_up",
-    help: "1 when the run produced a report for the target, 0 when it failed before one (the tool's stderr says why).",
+    help: "1 when the run produced a report for the target, 0 when it did not: the run failed before one, or was interrupted before the target was checked (the tool's stderr says why).",
 };
 const VERDICT: Family = Family {
     name: "starttls_check_verdict",
@@ -54,7 +53,7 @@ const VERDICT: Family = Family {
 };
 const ENDPOINT_VERDICT: Family = Family {
     name: "starttls_check_endpoint_verdict",
-    help: "Each endpoint's verdict from the findings that concern it, one series per state: 1 for the current one, 0 for the others.",
+    help: "Each endpoint's verdict, as the human report's Endpoints table gives it: from the findings about that endpoint alone (a comparison across endpoints counts in the target's verdict), one series per state: 1 for the current one, 0 for the others.",
 };
 const CERT_EXPIRY: Family = Family {
     name: "starttls_check_cert_expiry_timestamp_seconds",
@@ -178,22 +177,6 @@ fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
-/// The verdict of one endpoint: from the findings that name it, as the human format's
-/// endpoint line judges it (none: pass).
-fn endpoint_verdict(report: &Report, e: &EndpointReport) -> Verdict {
-    let mine: Vec<Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.endpoints.contains(&e.id))
-        .cloned()
-        .collect();
-    if mine.is_empty() {
-        Verdict::Pass
-    } else {
-        Verdict::from_findings(&mine)
-    }
-}
-
 /// The endpoint families of one endpoint of `report`.
 fn add_endpoint(x: &mut Exposition, report: &Report, e: &EndpointReport) {
     let port = e.port.to_string();
@@ -203,7 +186,7 @@ fn add_endpoint(x: &mut Exposition, report: &Report, e: &EndpointReport) {
         ("address", e.address.as_str()),
         ("port", port.as_str()),
     ];
-    x.states(&ENDPOINT_VERDICT, &labels, endpoint_verdict(report, e));
+    x.states(&ENDPOINT_VERDICT, &labels, report.endpoint_verdict(e));
     if let Some(c) = &e.certificate {
         x.add(&CERT_EXPIRY, &labels, c.not_after_at.unix_timestamp());
         let mut info = labels.to_vec();
@@ -258,13 +241,25 @@ pub fn render(report: &Report) -> String {
     x.text()
 }
 
-/// A batch's metrics: every target's, in one exposition.
-pub fn render_batch(doc: &Document<'_>) -> String {
+/// A batch's metrics: every target's, in one exposition. `unchecked` names the targets the run
+/// did not finish (SIGTERM, Ctrl-C): each gets `starttls_check_up 0` and verdict `unknown`, so
+/// that an interrupted run's file says which targets it did not check, rather than leave their
+/// series out (a series that vanishes resolves its alerts in silence).
+pub fn render_batch(doc: &Document<'_>, unchecked: &[String]) -> String {
     let mut x = Exposition::new();
     for r in doc.reports {
         add_report(&mut x, r);
     }
+    for t in unchecked {
+        not_checked(&mut x, t);
+    }
     x.text()
+}
+
+/// A target without a report: `up 0`, verdict `unknown`.
+fn not_checked(x: &mut Exposition, target: &str) {
+    x.add(&UP, &[("target", target)], 0);
+    x.states(&VERDICT, &[("target", target)], Verdict::Unknown);
 }
 
 /// A run that stopped before any report: `starttls_check_up 0` and verdict `unknown` for each
@@ -277,8 +272,7 @@ pub fn render_error(error: &RunError) -> String {
         targets.push("");
     }
     for t in targets {
-        x.add(&UP, &[("target", t)], 0);
-        x.states(&VERDICT, &[("target", t)], Verdict::Unknown);
+        not_checked(&mut x, t);
     }
     x.text()
 }

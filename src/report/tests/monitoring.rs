@@ -244,7 +244,65 @@ fn prometheus_domain_snapshot() {
 #[test]
 fn prometheus_batch_snapshot() {
     let reports = reports();
-    insta::assert_snapshot!(prometheus::render_batch(&document(&reports)));
+    insta::assert_snapshot!(prometheus::render_batch(&document(&reports), &[]));
+}
+
+/// An interrupted batch: the targets it did not finish are `up 0`, verdict `unknown`, beside
+/// the series of those it did.
+#[test]
+fn prometheus_batch_says_up_0_for_the_targets_an_interruption_left() {
+    let reports = reports();
+    let done = &reports[..2];
+    let doc = Document::new(done, datetime!(2026-11-22 12:00 UTC), None, 4, true);
+    let left = ["tailspin.com".to_string(), "northwind.example".to_string()];
+    let text = prometheus::render_batch(&doc, &left);
+    for t in ["contoso.com", "fabrikam.com"] {
+        assert!(
+            text.contains(&format!("starttls_check_up{{target=\"{t}\"}} 1\n")),
+            "{text}"
+        );
+    }
+    for t in left {
+        assert!(
+            text.contains(&format!("starttls_check_up{{target=\"{t}\"}} 0\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "starttls_check_verdict{{target=\"{t}\",verdict=\"unknown\"}} 1\n"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains(&format!("target=\"{t}\",mx=")), "{text}");
+    }
+}
+
+/// The endpoint verdict is the human Endpoints table's: `endpoints-inconsistent` names the
+/// healthy address beside the odd one, and does not make the healthy one warn.
+#[test]
+fn prometheus_endpoint_verdict_is_the_human_tables() {
+    let mut r = domain_report();
+    // Left with only the comparison across endpoints, 203.0.113.5 passes.
+    r.findings.retain(|f| f.code != Code::CertEhloNameMismatch);
+    let text = prometheus::render(&r);
+    let human = render(&r, Format::Human, RenderOptions::default());
+    let table = human.split("\nEndpoints\n").nth(1).unwrap();
+    let mut words = Vec::new();
+    for e in &r.endpoints {
+        let line = table.lines().find(|l| l.contains(&e.label)).unwrap();
+        let word = line[line.find(&e.label).unwrap() + e.label.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        let series = format!(
+            "address=\"{}\",port=\"25\",verdict=\"{word}\"}} 1\n",
+            e.address
+        );
+        assert!(text.contains(&series), "{}: {series}\n{text}", e.label);
+        words.push(word);
+    }
+    assert_eq!(words, ["pass", "fail", "pass"], "{human}");
 }
 
 /// The series lines (not HELP or TYPE) of an exposition.
@@ -261,7 +319,7 @@ fn prometheus_writes_each_series_once_and_sorted() {
     twin.id.tls_mode = crate::model::TlsMode::Implicit;
     r.endpoints.push(twin);
     let reports = vec![Box::new(r), Box::new(passing("a.example"))];
-    let text = prometheus::render_batch(&document(&reports));
+    let text = prometheus::render_batch(&document(&reports), &[]);
     let lines = series(&text);
     let mut unique = lines.clone();
     unique.sort_unstable();
