@@ -22,7 +22,7 @@
 mod common;
 mod mta;
 
-use mta::{Session, Spec, cases};
+use mta::{Case, Session, Spec, cases};
 
 /// The Exim tier: `tests/exim/setup.sh run`, Exim's debug output, and no lookups in it.
 static EXIM: Spec = Spec {
@@ -221,4 +221,9 @@ fn implicit_tls_passes() {
 #[ignore = "needs Exim from tests/exim/setup.sh install, and root"]
 fn exim_is_recognised_as_exim() {
     cases::software(&EXIM, "PORT_SELF_SIGNED", "exim");
+    // Recognised for its fixes: Exim's own options, never Postfix's commands.
+    let run = Case::new(&EXIM, "PORT_SELF_SIGNED").probe(&[]);
+    let fix = run.finding("cert-self-signed", "fail")["fix"].to_string();
+    assert!(fix.contains("tls_certificate"), "{fix}{}", run.ctx());
+    assert!(!fix.contains("postconf"), "{fix}{}", run.ctx());
 }
