@@ -384,6 +384,7 @@ pub fn run(
     let total = targets.list.len();
     let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
     let mut sink = Sink::new(format, opts, out, total);
+    redact::baseline(&mut sink.redactor, settings.policy.baseline.as_ref());
     for note in notes(targets.repeats, given, targets.list.len()) {
         sink.note(format!("starttls-check: {note}\n"));
     }
