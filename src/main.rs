@@ -8,6 +8,11 @@ use starttls_check::{Cli, commands, emit_error, exit};
 
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The arguments as words, for what clap cannot read and for --redact of an error.
+    let words: Vec<String> = args[1..]
+        .iter()
+        .map(|a| a.to_string_lossy().into())
+        .collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         // --help and --version: clap prints them to stdout.
@@ -19,13 +24,8 @@ fn main() -> ExitCode {
         // With --format json it is still one JSON document on stdout: the arguments are read
         // as words, since clap could not read them.
         Err(e) => {
-            let words: Vec<String> = args
-                .iter()
-                .skip(1)
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect();
             match commands::usage_error_format(&words) {
-                Some(format) => emit_error(format, &commands::usage_error(&words, &e)),
+                Some(format) => emit_error(format, &commands::usage_error(&words, &e), &words),
                 // Through the output guard: clap quotes the refused word as typed, and a
                 // word can hold a bidi override or a line separator.
                 None => commands::print_usage_error(&e),
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            emit_error(format, &commands::run_error(target, batch, &e));
+            emit_error(format, &commands::run_error(target, batch, &e), &words);
             ExitCode::from(exit::UNKNOWN)
         }
     }
