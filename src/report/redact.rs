@@ -654,20 +654,24 @@ impl Redactor {
         self.learn_command_line(words.get(1..).unwrap_or_default());
     }
 
-    /// Learns what the arguments of a command line (without the program's name) name: the
-    /// targets, `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`, `--egress-ip`,
-    /// every `--expect-fingerprint` (in any form it reads) and `--expect-issuer`.
+    /// Learns what the options of a command line (its arguments, without the program's name)
+    /// name: `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`, `--egress-ip`,
+    /// every `--expect-fingerprint` (in any form it reads) and `--expect-issuer`, each with
+    /// its value after `=` or in the next word. The targets are learned from the report or
+    /// the error, which read them as the command line does.
     pub fn learn_command_line(&mut self, words: &[String]) {
-        self.learn_targets(&crate::cli::targets_in(words));
-        let (options, _) = crate::cli::split_words(words);
-        for o in options {
-            let (option, value) = match o.as_slice() {
-                [w] => match w.split_once('=') {
-                    Some((o, v)) if o.starts_with("--") => (o, v),
-                    _ => continue,
-                },
-                [o, v, ..] => (o.as_str(), v.as_str()),
-                [] => continue,
+        let words: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .take_while(|w| *w != "--")
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            let (option, value) = match w.split_once('=') {
+                Some((o, v)) if o.starts_with("--") => (o, Some(v)),
+                _ => (*w, words.get(i + 1).copied()),
+            };
+            let Some(value) = value.filter(|_| option.starts_with("--")) else {
+                continue;
             };
             match option {
                 "--resolve" => {
