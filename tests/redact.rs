@@ -630,24 +630,28 @@ fn an_error_that_stops_the_run_is_redacted_in_every_format() {
             "nagios" => assert!(r.stdout.starts_with("STARTTLS UNKNOWN - "), "{}", r.stdout),
             _ => {}
         }
-        // A usage error (clap's) names the targets typed, too.
-        let usage = [
-            TARGET,
-            "--resolver",
-            &w.resolver,
-            "--ehlo-name",
-            EHLO,
-            "--redact",
-            "--format",
-            &format,
-            "--timeout",
-            "soon",
-        ];
-        let r = run(&usage);
-        assert_eq!(r.code, 3, "usage error, --format {format}: {}", r.stderr);
-        assert_no_leak(&r, &format!("usage error, --format {format}"));
-        if format == "json" {
-            assert_valid_text(&r.stdout, "usage error, --redact --format json");
+        // A usage error (clap's, which quotes the word it refused: a target with a bad
+        // port) and a refused option (an EHLO name with a space) name what was typed, too.
+        let bad_port = format!("{MX1}:99999");
+        let ehlo = format!("{EHLO} {GATEWAY}");
+        for (target, ehlo) in [(bad_port.as_str(), EHLO), (TARGET, ehlo.as_str())] {
+            let what = format!("{target} --ehlo-name '{ehlo}' --format {format}");
+            let r = run(&[
+                target,
+                "--resolver",
+                &w.resolver,
+                "--ehlo-name",
+                ehlo,
+                "--redact",
+                "--format",
+                &format,
+            ]);
+            assert_eq!(r.code, 3, "{what}: {}", r.stderr);
+            assert_no_leak(&r, &what);
+            assert!(r.stderr.contains("error"), "{what}: {}", r.stderr);
+            if format == "json" {
+                assert_valid_text(&r.stdout, &what);
+            }
         }
     }
 }

@@ -551,11 +551,12 @@ pub fn render_error(
     }
 }
 
-/// Writes an application error (not a verdict) in `format`: the one place errors are printed.
-/// When the command line's arguments `words` ask for `--redact`, the error's targets and
-/// message pass through a redactor that learned what `words` name before any format writes
-/// them, and what the format writes after.
-pub fn emit_error(format: Format, error: &json::RunError, words: &[String]) {
+/// Writes an application error (not a verdict) in `format` (human when clap could not read
+/// one): the one place errors are printed. When the command line's arguments `words` ask for
+/// `--redact`, the error's targets and message pass through a redactor that learned what
+/// `words` name before any format writes them, and what the format writes after.
+pub fn emit_error(format: Option<Format>, error: &json::RunError, words: &[String]) {
+    let format = format.unwrap_or(Format::Human);
     let mut redactor = redact::for_error(words);
     let error = match redactor.as_mut() {
         Some(r) => r.run_error(error),

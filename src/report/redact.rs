@@ -684,8 +684,11 @@ impl Redactor {
                         self.learn_host(addr.trim_end_matches(']'), Kind::Addr);
                     }
                 }
+                // A value with a space is refused, and its message quotes it: its words.
                 "--expect-name" | "--ehlo-name" => {
-                    self.learn_known_host(value);
+                    for w in value.split_whitespace() {
+                        self.learn_known_host(w);
+                    }
                 }
                 "--egress-ip" => {
                     self.learn_host(value, Kind::Addr);
@@ -853,8 +856,11 @@ impl Redactor {
         self.learn_targets(&e.target);
         let quoted = |c: char| c.is_whitespace() || ",;'\"`()[]<>".contains(c);
         for w in e.detail.message.split(quoted) {
+            // `mx.contoso.com:99999`, `--resolve=mx.contoso.com:bad`; not a file's path.
             if !w.contains('/') && !w.contains('\\') {
-                self.learn_pasted_word(w.trim_end_matches(':'));
+                for part in w.split([':', '=']) {
+                    self.learn_pasted_word(part);
+                }
             }
         }
         let mut redacted = e.clone();
