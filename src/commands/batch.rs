@@ -410,6 +410,7 @@ pub fn run(
     if format == Format::Prometheus {
         sink.names = targets.list.iter().map(ToString::to_string).collect();
     }
+    redact::baseline(&mut sink.redactor, settings.policy.baseline.as_ref());
     for note in notes(targets.repeats, given, targets.list.len()) {
         sink.note(format!("starttls-check: {note}\n"));
     }

@@ -79,9 +79,9 @@ pub fn run(
     if let Some(note) = before {
         report::emit(&mut std::io::stderr().lock(), note)?;
     }
-    let mut report = probe(runtime, targets.list, args, opts.redact)?;
-    report.invocation = Some(invocation(std::env::args_os().skip(1)));
     let mut redactor = redact::when(opts.redact);
+    let mut report = probe(runtime, targets.list, args, &mut redactor)?;
+    report.invocation = Some(invocation(std::env::args_os().skip(1)));
     redact::report(&mut redactor, &mut report);
     let text = redact::text(&mut redactor, report::render(&report, format, opts));
     report::emit(out, &text)?;
@@ -92,14 +92,17 @@ pub fn run(
 }
 
 /// Probes `targets` as one job (a progress line on a terminal's stderr, which names the
-/// endpoint awaited unless `redact`) and returns the report, without its invocation.
+/// endpoint awaited unless there is a `redactor`: it learns the `--baseline`) and returns the
+/// report, without its invocation.
 pub(super) fn probe(
     runtime: &tokio::runtime::Runtime,
     targets: Vec<Target>,
     args: &ProbeArgs,
-    redact: bool,
+    redactor: &mut Option<redact::Redactor>,
 ) -> anyhow::Result<Box<Report>> {
     let settings = args.settings(&targets)?;
+    redact::baseline(redactor, settings.policy.baseline.as_ref());
+    let redact = redactor.is_some();
     let resolver = LazyResolver::new(settings.probe.step_timeout, settings.resolvers.clone())
         .family(settings.routing.family);
     // An old Windows console that cannot show escapes would print the progress line's \x1b[2K.

@@ -245,6 +245,7 @@ pub fn run(
             "nothing to read: give files with the output of Get-ExchangeCertificate, Get-ReceiveConnector… (`| fl`), or `-` and paste it on stdin"
         );
     }
+    let mut redactor = redact::when(opts.redact);
     let (join, probe_report) = match probe_host {
         None => (None, None),
         Some(asked) => {
@@ -259,7 +260,7 @@ pub fn run(
                 .parse()
                 .map_err(|e| anyhow::anyhow!("--probe={}: {e}", render_name(&host)))?;
             let command = super::explain::command_line(&target, options);
-            let mut report = super::check::probe(runtime, vec![target], options, opts.redact)?;
+            let mut report = super::check::probe(runtime, vec![target], options, &mut redactor)?;
             report.invocation = Some(render_name(&command));
             let join = join_of(&host, &why, &report);
             (Some((join, command)), Some(report))
@@ -277,7 +278,6 @@ pub fn run(
         command,
     });
     let mut report = render::build(&config, findings, join_dto, probe_report, now);
-    let mut redactor = redact::when(opts.redact);
     if let Some(r) = redactor.as_mut() {
         r.exchange(&mut report);
     }

@@ -156,7 +156,7 @@ fn respond(
     };
     let (target, args) = merged(&suggestion, user)?;
     let command = command_line(&target, &args);
-    let mut probe_report = super::check::probe(runtime, vec![target], &args, opts.redact)?;
+    let mut probe_report = super::check::probe(runtime, vec![target], &args, &mut redactor)?;
     probe_report.invocation = Some(render::visible(&command));
     redact::report(&mut redactor, &mut probe_report);
     let probed = Probed::Ran {

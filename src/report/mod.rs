@@ -574,9 +574,20 @@ pub fn render_error(
     }
 }
 
-/// Writes an application error (not a verdict) in `format`: the one place errors are printed.
-pub fn emit_error(format: Format, error: &json::RunError) {
-    let (stdout, stderr) = render_error(format, error, OffsetDateTime::now_utc());
+/// Writes an application error (not a verdict) in `format` (human when clap could not read
+/// one): the one place errors are printed. When the command line's arguments `words` ask for
+/// `--redact`, the error's targets and message pass through a redactor that learned what
+/// `words` name before any format writes them, and what the format writes after.
+pub fn emit_error(format: Option<Format>, error: &json::RunError, words: &[String]) {
+    let format = format.unwrap_or(Format::Human);
+    let mut redactor = redact::for_error(words);
+    let error = match redactor.as_mut() {
+        Some(r) => r.run_error(error),
+        None => error.clone(),
+    };
+    let (stdout, stderr) = render_error(format, &error, OffsetDateTime::now_utc());
+    let stdout = redact::text(&mut redactor, stdout);
+    let stderr = redact::text(&mut redactor, stderr);
     if !stdout.is_empty() {
         let _ = emit(&mut std::io::stdout().lock(), &stdout);
     }

@@ -113,11 +113,13 @@ fn seconds(ms: u64) -> String {
 }
 
 /// An endpoint as a label part, without spaces: `mx1.contoso.com[203.0.113.5]:25`, or
-/// `203.0.113.5:25` for an address target.
+/// `203.0.113.5:25` for an address target. Written from the report's strings, not the typed
+/// identity, so that with `--redact` it says `host-1[addr-1]:25` like the rest of the output.
 fn endpoint_key(e: &EndpointReport) -> String {
     match &e.id.host {
-        Host::Name(n) => format!("{n}[{}]:{}", e.id.address.ip(), e.id.address.port()),
-        Host::Ip(_) => e.id.address.to_string(),
+        Host::Name(_) => format!("{}[{}]:{}", e.host, e.address, e.port),
+        Host::Ip(_) if e.address.contains(':') => format!("[{}]:{}", e.address, e.port),
+        Host::Ip(_) => format!("{}:{}", e.address, e.port),
     }
 }
 

@@ -1,34 +1,48 @@
 //! `--redact`: a report for a ticket that leaves the organisation. Host names, mail domains,
-//! addresses, the organisation names of private certificates and certificate fingerprints are
-//! replaced by placeholders (`domain-1`, `host-1`, `addr-1`, `org-1`, `user-1`), the same
-//! placeholder for the same value everywhere in one run, in every format.
+//! addresses, the organisation names of private certificates, certificate fingerprints and
+//! serials are replaced by placeholders (`domain-1`, `host-1`, `addr-1`, `org-1`, `user-1`,
+//! plainly fake fingerprints), the same placeholder for the same value everywhere in one run,
+//! in every format, on stdout and stderr.
 //!
 //! A [`Redactor`] works in two steps that share one mapping:
 //!
 //! 1. [`Redactor::report`] learns the names from the report's DTO (target, MX, hosts,
-//!    addresses, local address, seen-as, EHLO name sent, SNI, greeting and banner names,
-//!    certificate CN/SAN names and IP SANs and subject attributes, probe host, the names and
-//!    addresses of `invocation`), then rewrites every string of the DTO with them, before any
-//!    renderer sees it: the human format's columns are measured on the placeholders, HTML and
-//!    Markdown escape the placeholders rather than the names, and JSON stays valid because
-//!    serde writes it.
+//!    addresses, local address, seen-as, EHLO name sent, SNI, greeting name, the first word
+//!    of every banner line, certificate CN/SAN names and IP SANs and subject attributes,
+//!    fingerprints, probe host, and what `invocation` names: targets, `--resolve`,
+//!    `--expect-name`, `--ehlo-name`, every `--expect-fingerprint`, `--expect-issuer`), then
+//!    what the run's `--baseline` names (handed over by [`baseline`]: its targets, hosts,
+//!    addresses, certificates and command line), then rewrites every string of the DTO with
+//!    them, before any renderer sees it: the human format's columns are measured on the
+//!    placeholders, HTML and Markdown escape the placeholders rather than the names, JSON
+//!    stays valid because serde writes it, and Nagios perfdata labels are written from the
+//!    redacted strings.
 //! 2. [`Redactor::text`] passes the rendered bytes through the same mapping: what a renderer
 //!    writes from typed data (a finding's `endpoints`, written from the endpoint's typed
 //!    identity) and what the formats added later compose, is caught there. Any IPv4 or IPv6
-//!    literal left in the text gets an `addr-N` too, learned or not.
+//!    literal left in the text gets an `addr-N` too, learned or not (`[IPv6:addr-3]`).
 //!
-//! Names are matched as whole tokens (letters, digits, `.`, `-`, `_`), case-insensitively; a
-//! name under a known mail domain that was never learned keeps its first labels
-//! (`autodiscover.domain-1`). A single-label name is a placeholder only when it has a digit
-//! or a hyphen (`EXCH02`, `mx-01`): `mail`, `localhost` and `EXCHANGE` may be words. What stays:
-//! the names of public CAs (a DN whose organisation or CN names one of [`PUBLIC_CAS`], e.g.
-//! `CN=R11, O=Let's Encrypt, C=US`), countries, key and cipher names, dates, and file paths.
+//! An error that stops the run before any report goes through a redactor too
+//! ([`for_error`], [`Redactor::run_error`]): it learns the command line and the names the
+//! message quotes.
+//!
+//! Names are matched as whole tokens (letters, digits, `.`, `-`, `_`), case-insensitively, or
+//! after an underscore that joins them to a label (`days_left_host-1`); a name under a known
+//! mail domain that was never learned keeps its first labels (`autodiscover.domain-1`). A
+//! single-label name is a placeholder when it has a digit or a hyphen (`EXCH02`, `mx-01`),
+//! or when it stands where only a host name may (a greeting name, a banner's first word, SNI,
+//! the EHLO name, this machine's name: `contosogw`) and is none of the [`WORDS`] (`mail`,
+//! `localhost`, `EXCHANGE`). A serial is replaced in its field whatever its length, and in
+//! text when it is long enough not to be any number. What stays: the names of public CAs (a
+//! DN whose organisation or CN names one of [`PUBLIC_CAS`], e.g. `CN=R11, O=Let's Encrypt,
+//! C=US`), countries, key and cipher names, dates, and file paths but for the names in them.
 //! The mapping itself is never written.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{EndpointReport, Report};
+use crate::baseline::Fingerprint;
 use crate::cert::CertInfo;
 use crate::diagnose::{Finding, Step};
 
@@ -105,6 +119,51 @@ const PROVIDERS: &[&str] = &[
     "messagelabs.com",
 ];
 
+/// One-label words that stand where a host name may (a banner's first word, a greeting name,
+/// this machine's name) and name nobody: kept even there, where any other one-label name is
+/// replaced (`contosogw`, `acmeprobe`).
+const WORDS: &[&str] = &[
+    "localhost",
+    "localdomain",
+    "mail",
+    "smtp",
+    "esmtp",
+    "mx",
+    "relay",
+    "gateway",
+    "server",
+    "mailserver",
+    "mailhost",
+    "host",
+    "unknown",
+    "welcome",
+    "hello",
+    "hi",
+    "ready",
+    "service",
+    "exchange",
+    "microsoft",
+    "postfix",
+    "exim",
+    "sendmail",
+    "opensmtpd",
+    "haraka",
+    "hmailserver",
+    "mdaemon",
+    "zimbra",
+    "google",
+    "cisco",
+    "ironport",
+    "barracuda",
+    "proofpoint",
+    "mimecast",
+    "sophos",
+    "fortinet",
+    "fortimail",
+    "ubuntu",
+    "debian",
+];
+
 /// Local parts of mail addresses that identify nobody (`user` is the fixes' own example).
 const ROLES: &[&str] = &[
     "user",
@@ -161,14 +220,26 @@ pub struct Redactor {
     /// Phrases by their first word, lower-cased.
     phrases: HashMap<String, Vec<Phrase>>,
     users: HashMap<String, String>,
-    /// Fingerprints (SHA-256 with colons, upper case) → the certificate's number.
+    /// Fingerprints (SHA-256 with colons, SHA-1 plain, upper case) → the certificate's
+    /// number.
     certs: HashMap<String, usize>,
     counts: HashMap<Kind, usize>,
+    /// `--baseline`: learned after the first report, so that the run's own names come first.
+    baseline: Option<std::sync::Arc<crate::baseline::Baseline>>,
 }
 
 /// A name character: what a host name or a mail domain is made of.
 fn name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
+/// `2001:db8::5` of `IPv6:2001:db8::5`, the form SMTP writes an IPv6 literal in (RFC 5321
+/// §4.1.3), in any case.
+fn without_ipv6_tag(s: &str) -> &str {
+    match s.get(..5) {
+        Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => &s[5..],
+        _ => s,
+    }
 }
 
 /// `host-1` and the like: never learned as a name.
@@ -190,6 +261,35 @@ pub fn report(redactor: &mut Option<Redactor>, report: &mut Report) {
     if let Some(r) = redactor {
         r.report(report);
     }
+}
+
+/// Hands the redactor the `--baseline` of the run (its certificates, names and command line
+/// are quoted in the findings), when there are both.
+pub fn baseline(
+    redactor: &mut Option<Redactor>,
+    baseline: Option<&std::sync::Arc<crate::baseline::Baseline>>,
+) {
+    if let (Some(r), Some(b)) = (redactor, baseline) {
+        r.baseline = Some(b.clone());
+    }
+}
+
+/// Whether the arguments of a command line (without the program's name) ask for `--redact`.
+pub fn asked(words: &[String]) -> bool {
+    words
+        .iter()
+        .take_while(|w| *w != "--")
+        .any(|w| w == "--redact")
+}
+
+/// A redactor for an error that stopped the run, when the arguments `words` ask for
+/// `--redact`: it knows what the command line names (see [`Redactor::learn_command_line`]).
+pub fn for_error(words: &[String]) -> Option<Redactor> {
+    asked(words).then(|| {
+        let mut r = Redactor::new();
+        r.learn_command_line(words);
+        r
+    })
 }
 
 /// Rendered `text` through the redactor's mapping, when there is one.
@@ -225,8 +325,19 @@ impl Redactor {
     /// Learns a host name, an address, or `[address]` / `address:port` as written; whether
     /// it is one (and not a word, nor a public service's name).
     fn learn_host(&mut self, word: &str, kind: Kind) -> bool {
+        self.learn_name(word, kind, false)
+    }
+
+    /// Learns a word that stands where a host name must (a greeting or banner name, SNI,
+    /// the EHLO name, this machine's name): a one-label name too (`contosogw`), unless it is
+    /// one of [`WORDS`].
+    fn learn_known_host(&mut self, word: &str) -> bool {
+        self.learn_name(word, Kind::Host, true)
+    }
+
+    fn learn_name(&mut self, word: &str, kind: Kind, known: bool) -> bool {
         let w = word.trim().trim_end_matches('.');
-        let bare = w.trim_start_matches('[').trim_end_matches(']');
+        let bare = without_ipv6_tag(w.trim_start_matches('[').trim_end_matches(']'));
         if let Ok(ip) = bare.parse::<IpAddr>() {
             self.learn_addr(ip);
             return true;
@@ -244,10 +355,12 @@ impl Redactor {
         {
             return false;
         }
-        // A single label is a name when it has a digit or a hyphen (`EXCH02`, `mx-a`); else
-        // it may be a word (`mail`, `localhost`, `EXCHANGE`) and is matched in any case.
+        // A single label is a name when it has a digit or a hyphen (`EXCH02`, `mx-a`), or
+        // stands where only a name may and is no word; else it may be a word (`mail`,
+        // `localhost`, `EXCHANGE`) and is matched in any case.
         let single = !name.contains('.');
-        if single && !name.bytes().any(|b| b.is_ascii_digit() || b == b'-') {
+        let wordlike = !name.bytes().any(|b| b.is_ascii_digit() || b == b'-');
+        if single && wordlike && (!known || name.len() < 2 || WORDS.contains(&name.as_str())) {
             return false;
         }
         if kind == Kind::Domain && !single {
@@ -338,6 +451,37 @@ fn dn_parts(dn: &str) -> Vec<(String, String)> {
     parts
 }
 
+/// The words of a command line quoted for a POSIX shell as `invocation` writes it
+/// (`'my roots.pem'`, `'it'\''s'`).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let (mut word, mut in_word, mut quoted) = (String::new(), false, false);
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => (quoted, in_word) = (!quoted, true),
+            '\\' if !quoted => {
+                word.extend(chars.next());
+                in_word = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                }
+                in_word = false;
+            }
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
 /// The DN names a public CA (see [`PUBLIC_CAS`]).
 fn public_ca(parts: &[(String, String)]) -> bool {
     parts.iter().any(|(k, v)| {
@@ -393,30 +537,92 @@ impl Redactor {
         }
         self.learn_dn(&c.subject);
         self.learn_dn(&c.issuer);
-        let key = c.sha256.to_ascii_uppercase();
-        if !self.certs.contains_key(&key) && !key.is_empty() {
-            let n = self.certs.len() + 1;
-            self.certs.insert(key, n);
-            let (sha, thumb, serial) = fake_fingerprints(n);
-            // Its head too, as evidence cuts it (`SHA-256 DA:BB:77:62:DD:A3:87:F9…`).
-            if let (Some(head), Some(fake)) = (c.sha256.get(..23), sha.get(..23)) {
-                self.learn_phrase(head, fake.to_string(), true);
-            }
-            self.learn_phrase(&c.sha256, sha, true);
-            self.learn_phrase(&c.thumbprint, thumb, true);
-            if c.serial.len() >= 8 {
-                self.learn_phrase(&c.serial, serial, true);
-            }
+        let sha256 = Fingerprint::parse(&c.sha256).ok();
+        let key = sha256.map_or_else(|| c.sha256.to_ascii_uppercase(), |f| f.colon());
+        // A thumbprint pasted into exchange-config may have numbered it already.
+        let n = self.cert_number(&[key, c.thumbprint.to_ascii_uppercase()]);
+        let (sha, thumb, serial) = fake_fingerprints(n);
+        match &sha256 {
+            Some(fp) => self.learn_fingerprint(fp, n, None),
+            None => self.learn_phrase(&c.sha256, sha, true),
+        }
+        self.learn_phrase(&c.thumbprint, thumb, true);
+        // A short serial (`64`) is a number that text has elsewhere: [`Redactor::cert`]
+        // replaces it in its field, the only place it is written.
+        if c.serial.len() >= 8 {
+            self.learn_phrase(&c.serial, serial, true);
         }
     }
 
-    /// Learns the first word after the reply code of a banner (`220 mx.contoso.com ESMTP`).
-    fn learn_banner(&mut self, line: &str) {
-        let text = line.get(4..).unwrap_or_default();
-        if let Some(w) = text.split_whitespace().next()
-            && w.contains('.')
-        {
-            self.learn_host(w, Kind::Host);
+    /// The number of the certificate any of `keys` (upper-case fingerprints) names, or a
+    /// new one; every key names it from now on.
+    fn cert_number(&mut self, keys: &[String]) -> usize {
+        let known = keys.iter().find_map(|k| self.certs.get(k)).copied();
+        let n = known.unwrap_or_else(|| self.certs.values().max().map_or(1, |n| n + 1));
+        for k in keys.iter().filter(|k| !k.is_empty()) {
+            self.certs.insert(k.clone(), n);
+        }
+        n
+    }
+
+    /// Learns a SHA-256 fingerprint as the `n`-th certificate's, in every form the report
+    /// writes one (`AB:CD:…`, `ABCD…`, the head evidence cuts, `AB:CD:EF:01…9E:0F`) and as
+    /// `typed`.
+    fn learn_fingerprint(&mut self, fp: &Fingerprint, n: usize, typed: Option<&str>) {
+        let fake = Fingerprint(fake_bytes(n));
+        let (colon, fake_colon) = (fp.colon(), fake.colon());
+        // The head, as evidence cuts it (`SHA-256 DA:BB:77:62:DD:A3:87:F9…`).
+        self.learn_phrase(&colon[..23], fake_colon[..23].to_string(), true);
+        self.learn_phrase(&fp.short(), fake.short(), true);
+        self.learn_phrase(&fp.plain(), fake.plain(), true);
+        if let Some(t) = typed {
+            self.learn_phrase(t, fake_colon.clone(), true);
+        }
+        self.learn_phrase(&colon, fake_colon, true);
+    }
+
+    /// Learns an `--expect-fingerprint` as typed (any form `baseline::Fingerprint` reads):
+    /// the number of the certificate served with it, or its own.
+    fn learn_expected_fingerprint(&mut self, typed: &str) {
+        if let Ok(fp) = Fingerprint::parse(typed) {
+            let n = self.cert_number(&[fp.colon()]);
+            self.learn_fingerprint(&fp, n, Some(typed));
+        }
+    }
+
+    /// Learns an `--expect-issuer`: the attributes of a DN as [`Redactor::learn_dn`] does,
+    /// or words as an organisation's name, unless they name a public CA.
+    fn learn_issuer(&mut self, text: &str) {
+        let text = text.trim();
+        if text.contains('=') {
+            // OpenSSL's `/C=US/O=Contoso` as a report writes a DN.
+            let dn = match text.strip_prefix('/') {
+                Some(rest) => rest.replace('/', ", "),
+                None => text.to_string(),
+            };
+            self.learn_dn(&dn);
+            return;
+        }
+        let lower = text.to_lowercase();
+        if !PUBLIC_CAS.iter().any(|ca| lower.contains(ca)) {
+            self.learn_org(text);
+        }
+    }
+
+    /// Learns the first word after the reply code of every line of a banner (`220-mx.contoso.com
+    /// ESMTP / 220 relay3.corp-int.net ready`): on the first line, where RFC 5321 §4.2 puts
+    /// the server's name, a one-label name too.
+    fn learn_banner(&mut self, banner: &str) {
+        for (i, line) in banner.split(" / ").enumerate() {
+            let coded = line.len() > 4 && line.as_bytes()[..3].iter().all(u8::is_ascii_digit);
+            let Some(w) = line.get(4..).and_then(|t| t.split_whitespace().next()) else {
+                continue;
+            };
+            match (coded, i) {
+                (true, 0) => self.learn_known_host(w),
+                (true, _) => self.learn_host(w, Kind::Host),
+                _ => false,
+            };
         }
     }
 
@@ -424,15 +630,15 @@ impl Redactor {
         if let Some(d) = &e.domain {
             self.learn_host(d, Kind::Domain);
         }
-        self.learn_host(&e.host, Kind::Host);
+        self.learn_known_host(&e.host);
         self.learn_host(&e.address, Kind::Addr);
-        for w in [&e.sni, &e.greeting_name, &e.local_address, &e.seen_as]
-            .into_iter()
-            .flatten()
-        {
-            self.learn_host(w, Kind::Host);
+        for w in [&e.sni, &e.greeting_name].into_iter().flatten() {
+            self.learn_known_host(w);
         }
-        self.learn_host(&e.ehlo_name_sent, Kind::Host);
+        for w in [&e.local_address, &e.seen_as].into_iter().flatten() {
+            self.learn_host(w, Kind::Addr);
+        }
+        self.learn_known_host(&e.ehlo_name_sent);
         if let Some(b) = &e.banner {
             self.learn_banner(b);
         }
@@ -441,19 +647,30 @@ impl Redactor {
         }
     }
 
-    /// Learns the names and addresses of `--resolve HOST:[PORT:]ADDR`, `--expect-name`,
-    /// `--ehlo-name` and `--egress-ip` in a command line as `invocation` writes it.
+    /// Learns what a command line as `invocation` writes it (quoted for a POSIX shell,
+    /// the program's name first) names: see [`Redactor::learn_command_line`].
     fn learn_invocation(&mut self, line: &str) {
-        let words: Vec<&str> = line
-            .split_whitespace()
-            .map(|w| w.trim_matches('\''))
+        let words = shell_words(line);
+        self.learn_command_line(words.get(1..).unwrap_or_default());
+    }
+
+    /// Learns what the options of a command line (its arguments, without the program's name)
+    /// name: `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`, `--egress-ip`,
+    /// every `--expect-fingerprint` (in any form it reads) and `--expect-issuer`, each with
+    /// its value after `=` or in the next word. The targets are learned from the report or
+    /// the error, which read them as the command line does.
+    pub fn learn_command_line(&mut self, words: &[String]) {
+        let words: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .take_while(|w| *w != "--")
             .collect();
         for (i, w) in words.iter().enumerate() {
-            let (option, inline) = match w.split_once('=') {
+            let (option, value) = match w.split_once('=') {
                 Some((o, v)) if o.starts_with("--") => (o, Some(v)),
-                _ => (*w, None),
+                _ => (*w, words.get(i + 1).copied()),
             };
-            let Some(value) = inline.or_else(|| words.get(i + 1).copied()) else {
+            let Some(value) = value.filter(|_| option.starts_with("--")) else {
                 continue;
             };
             match option {
@@ -467,17 +684,26 @@ impl Redactor {
                         self.learn_host(addr.trim_end_matches(']'), Kind::Addr);
                     }
                 }
-                "--expect-name" | "--ehlo-name" | "--egress-ip" => {
-                    self.learn_host(value, Kind::Host);
+                // A value with a space is refused, and its message quotes it: its words.
+                "--expect-name" | "--ehlo-name" => {
+                    for w in value.split_whitespace() {
+                        self.learn_known_host(w);
+                    }
                 }
+                "--egress-ip" => {
+                    self.learn_host(value, Kind::Addr);
+                }
+                "--expect-fingerprint" => self.learn_expected_fingerprint(value),
+                "--expect-issuer" => self.learn_issuer(value),
                 _ => {}
             }
         }
     }
 
-    /// Learns the target: a mail domain unless it is written in brackets or no MX was asked.
-    fn learn_target(&mut self, r: &Report) {
-        for t in r.target.split_whitespace() {
+    /// Learns the targets of a report (as its `target` writes them, space-separated): a mail
+    /// domain unless it is written in brackets or no MX was asked.
+    fn learn_targets(&mut self, targets: &str) {
+        for t in targets.split_whitespace() {
             match t.parse::<crate::target::Target>() {
                 Ok(target) => {
                     let host = target.host.to_string();
@@ -488,11 +714,13 @@ impl Redactor {
                     };
                     if kind == Kind::Host {
                         self.learn_parent(&host);
+                        self.learn_known_host(&host);
+                    } else {
+                        self.learn_host(&host, kind);
                     }
-                    self.learn_host(&host, kind);
                 }
                 Err(_) => {
-                    self.learn_host(t, Kind::Host);
+                    self.learn_known_host(t);
                 }
             }
         }
@@ -513,7 +741,7 @@ impl Redactor {
 
     /// Learns everything a report names, in the order a reader meets it.
     pub fn learn(&mut self, r: &Report) {
-        self.learn_target(r);
+        self.learn_targets(&r.target);
         for m in &r.mx {
             self.learn_host(&m.domain, Kind::Domain);
             self.learn_host(&m.exchange, Kind::Host);
@@ -525,10 +753,37 @@ impl Redactor {
             self.learn_endpoint(e);
         }
         if let Some(h) = &r.probe_host {
-            self.learn_host(h, Kind::Host);
+            self.learn_known_host(h);
         }
         if let Some(i) = &r.invocation {
             self.learn_invocation(i);
+        }
+        if let Some(b) = self.baseline.take() {
+            self.learn_baseline(&b);
+        }
+    }
+
+    /// Learns what a `--baseline` names: its targets, hosts, domains and addresses, its
+    /// certificates (fingerprint, subject, issuer) and the command line it ran with.
+    fn learn_baseline(&mut self, b: &crate::baseline::Baseline) {
+        for r in &b.reports {
+            self.learn_targets(&r.target);
+            for e in &r.endpoints {
+                if let Some(d) = &e.domain {
+                    self.learn_host(d, Kind::Domain);
+                }
+                self.learn_known_host(&e.host);
+                self.learn_addr(e.address);
+                if let Some(c) = &e.certificate {
+                    let n = self.cert_number(&[c.sha256.colon()]);
+                    self.learn_fingerprint(&c.sha256, n, None);
+                    self.learn_dn(&c.subject);
+                    self.learn_dn(&c.issuer);
+                }
+            }
+            if let Some(i) = &r.invocation {
+                self.learn_invocation(i);
+            }
         }
     }
 
@@ -588,11 +843,30 @@ impl Redactor {
     fn learn_thumbprint(&mut self, thumbprint: &str) {
         let key = thumbprint.to_ascii_uppercase();
         if !self.certs.contains_key(&key) {
-            let n = self.certs.len() + 1;
-            self.certs.insert(key, n);
+            let n = self.cert_number(&[key]);
             let (_, thumb, _) = fake_fingerprints(n);
             self.learn_phrase(thumbprint, thumb, true);
         }
+    }
+
+    /// The error with its targets and message through the mapping, after learning the
+    /// targets and the names and addresses the message quotes (a `--baseline`'s targets, a
+    /// host that did not resolve); file paths stay.
+    pub fn run_error(&mut self, e: &super::json::RunError) -> super::json::RunError {
+        self.learn_targets(&e.target);
+        let quoted = |c: char| c.is_whitespace() || ",;'\"`()[]<>".contains(c);
+        for w in e.detail.message.split(quoted) {
+            // `mx.contoso.com:99999`, `--resolve=mx.contoso.com:bad`; not a file's path.
+            if !w.contains('/') && !w.contains('\\') {
+                for part in w.split([':', '=']) {
+                    self.learn_pasted_word(part);
+                }
+            }
+        }
+        let mut redacted = e.clone();
+        redacted.target = self.text(&e.target);
+        redacted.detail.message = self.text(&e.detail.message);
+        redacted
     }
 
     /// Learns a pasted word that looks like a DNS name (two labels or more, the last
@@ -617,13 +891,22 @@ impl Redactor {
     }
 }
 
-/// The fingerprints written for the `n`-th certificate: SHA-256 and SHA-1 shaped (so the
-/// JSON still matches the schema) and plainly not real (all zeros but `n`), so a
+/// The SHA-256 written for the `n`-th certificate: all zeros but `n`, first (so that the head
+/// evidence shows, `SHA-256 00:…:05…`, differs too) and last (so that the short form,
+/// `00:00:00:00…00:05`, does).
+fn fake_bytes(n: usize) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    let n = (n as u64).to_be_bytes();
+    bytes[..8].copy_from_slice(&n);
+    bytes[24..].copy_from_slice(&n);
+    bytes
+}
+
+/// The fingerprints and serial written for the `n`-th certificate: SHA-256 and SHA-1 shaped
+/// (so the JSON still matches the schema) and plainly not real (all zeros but `n`), so a
 /// fingerprint can be compared within the report but not looked up in a CT log.
 fn fake_fingerprints(n: usize) -> (String, String, String) {
-    // The number first, so that the head evidence shows (`SHA-256 00:…:05…`) differs too.
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&(n as u64).to_be_bytes());
+    let bytes = fake_bytes(n);
     let hex = |b: &[u8], sep: &str| {
         b.iter()
             .map(|x| format!("{x:02X}"))
@@ -726,6 +1009,10 @@ impl Redactor {
     }
 
     fn cert(&mut self, c: &mut CertInfo) {
+        // Its fingerprints and serial by its number, the serial whatever its length.
+        if let Some(&n) = self.certs.get(&c.sha256.to_ascii_uppercase()) {
+            (c.sha256, c.thumbprint, c.serial) = fake_fingerprints(n);
+        }
         for s in [
             &mut c.subject,
             &mut c.issuer,
@@ -779,11 +1066,20 @@ impl Redactor {
                 .name_placeholder(name)
                 .map(|p| format!("{}{p}", &token[..4]));
         }
-        let lower = token.to_ascii_lowercase();
-        if let Some(p) = self.names.get(&lower) {
-            return Some(p.clone());
+        let learned = |t: &str| self.names.get(&t.to_ascii_lowercase()).cloned();
+        if let Some(p) = learned(token) {
+            return Some(p);
+        }
+        // A name joined to a label by an underscore (`days_left_mx1.contoso.com`), before a
+        // name under the mail domain would keep the label and the host's first label.
+        let joined = token
+            .match_indices('_')
+            .find_map(|(i, _)| learned(&token[i + 1..]).map(|p| format!("{}{p}", &token[..=i])));
+        if joined.is_some() {
+            return joined;
         }
         // `autodiscover.contoso.com` under the mail domain `contoso.com`.
+        let lower = token.to_ascii_lowercase();
         let mut from = 0;
         while let Some(dot) = lower[from..].find('.') {
             let suffix = &lower[from + dot + 1..];
@@ -907,6 +1203,13 @@ impl Redactor {
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
             let word = |p: char| p.is_alphanumeric() || p == '_' || p == '-';
+            // `[IPv6:2001:db8::5]`: the tag is no part of the address that follows it.
+            if prev.is_none_or(|p| !word(p)) && without_ipv6_tag(rest).len() < rest.len() {
+                out.push_str(&rest[..5]);
+                prev = None;
+                rest = &rest[5..];
+                continue;
+            }
             if addr_char(c) && prev.is_none_or(|p| !addr_char(p)) {
                 let n = rest.find(|c: char| !addr_char(c)).unwrap_or(rest.len());
                 let run = &rest[..n];
@@ -930,110 +1233,4 @@ impl Redactor {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn learned(names: &[(&str, Kind)]) -> Redactor {
-        let mut r = Redactor::new();
-        for (n, k) in names {
-            r.learn_host(n, *k);
-        }
-        r
-    }
-
-    #[test]
-    fn names_are_whole_tokens_in_any_case_and_keep_their_punctuation() {
-        let mut r = learned(&[
-            ("contoso.com", Kind::Domain),
-            ("mx1.contoso.com", Kind::Host),
-        ]);
-        assert_eq!(
-            r.text("MX1.Contoso.COM [203.0.113.5]:25, for contoso.com."),
-            "host-1 [addr-1]:25, for domain-1."
-        );
-        // Under the mail domain, never learned: the first labels stay.
-        assert_eq!(r.text("autodiscover.contoso.com"), "autodiscover.domain-1");
-        // Not a token of its own.
-        assert_eq!(
-            r.text("notcontoso.com x-contoso.com"),
-            "notcontoso.com x-contoso.com"
-        );
-        assert_eq!(r.text("*.contoso.com"), "*.domain-1");
-        assert_eq!(
-            r.text("250-MX1.contoso.com Hello [addr-1]"),
-            "250-host-1 Hello [addr-1]"
-        );
-    }
-
-    #[test]
-    fn single_label_words_stay_and_names_with_digits_go() {
-        let mut r = learned(&[
-            ("mail", Kind::Host),
-            ("localhost", Kind::Host),
-            ("EXCH02", Kind::Host),
-        ]);
-        assert_eq!(
-            r.text("mail flows to localhost; EXCH02 answers"),
-            "mail flows to localhost; host-1 answers"
-        );
-    }
-
-    #[test]
-    fn every_address_literal_goes_even_unlearned() {
-        let mut r = Redactor::new();
-        assert_eq!(
-            r.text("[127.0.0.1]:25 from ::1, [2001:db8::5]:465 and 10.0.0.0/8; mx.c.test:127.0.0.1 x:25:127.0.0.9"),
-            "[addr-1]:25 from addr-2, [addr-3]:465 and addr-4/8; mx.c.test:addr-1 x:25:addr-5"
-        );
-        // Not addresses: times, fingerprints, versions, OIDs, names with hex letters.
-        let kept = "12:00:00 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB DA:BB:77:62:DD:A3:87:F9… \
-                    TLS 1.2 0.1.0 1.3.6.1.5.5.7.3.1 dead.beef.com cafe:: report::emit";
-        let out = r.text(kept);
-        assert_eq!(out.replace("addr-", "?"), out, "{out}");
-    }
-
-    #[test]
-    fn private_organisations_go_and_public_cas_stay() {
-        let mut r = Redactor::new();
-        r.learn_dn("CN=mail.contoso.com, O=\"Contoso, Ltd.\", OU=IT Ops, L=Seattle, C=US");
-        r.learn_dn("CN=R11, O=Let's Encrypt, C=US");
-        r.learn_dn("CN=Contoso Issuing CA, DC=contoso, DC=local");
-        assert_eq!(
-            r.text("CN=mail.contoso.com, O=\"Contoso, Ltd.\", OU=IT Ops, L=Seattle, C=US"),
-            "CN=host-1, O=\"org-1\", OU=org-2, L=org-3, C=US"
-        );
-        assert_eq!(
-            r.text("issued by CN=R11, O=Let's Encrypt, C=US"),
-            "issued by CN=R11, O=Let's Encrypt, C=US"
-        );
-        assert_eq!(
-            r.text("CN=Contoso Issuing CA, DC=contoso, DC=local"),
-            "CN=org-4, DC=org-5, DC=local"
-        );
-    }
-
-    #[test]
-    fn mail_addresses_lose_their_local_part_but_roles() {
-        let mut r = learned(&[("contoso.com", Kind::Domain)]);
-        let once = r.text("<jane.doe@contoso.com> and postmaster@contoso.com");
-        assert_eq!(once, "<user-1@domain-1> and postmaster@domain-1");
-        assert_eq!(r.text(&once), once);
-    }
-
-    #[test]
-    fn fingerprints_become_plainly_fake_ones_of_the_same_shape() {
-        let (sha, thumb, serial) = fake_fingerprints(2);
-        assert_eq!(sha.len(), 95);
-        assert!(sha.starts_with("00:00:00:00:00:00:00:02:00") && sha.ends_with(":00"));
-        assert_eq!(thumb, format!("{}02{}", "0".repeat(14), "0".repeat(24)));
-        assert_eq!(serial, "0000000000000002");
-    }
-
-    #[test]
-    fn placeholders_are_never_learned_and_the_text_pass_is_idempotent() {
-        let mut r = learned(&[("host-1", Kind::Host), ("mx.contoso.com", Kind::Host)]);
-        let once = r.text("mx.contoso.com [192.0.2.1]");
-        assert_eq!(once, "host-1 [addr-1]");
-        assert_eq!(r.text(&once), once);
-    }
-}
+mod tests;
