@@ -1648,10 +1648,12 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 290,
         inconclusive: false,
-        meaning: "the certificate expires within --warn-days (warn) or --fail-days (fail)",
-        explanation: "The certificate is valid today, but its notAfter date falls within \
-            --warn-days (default 30: a warning) or --fail-days (default 7: a failure). Nothing \
-            fails yet; once it expires every validating sender defers mail (see cert-expired).\n\n\
+        meaning: "the certificate has less than --warn-days days left (warn), or less than --fail-days (fail)",
+        explanation: "The certificate is valid today, but less time is left until its notAfter \
+            than --warn-days (default 30 days: a warning) or --fail-days (alias --min-days, \
+            default 7: a failure), counted exactly: with 7 days and 12 hours left, --fail-days 7 \
+            is not crossed yet. Senders still accept it; once it expires every validating \
+            sender defers mail (see cert-expired).\n\n\
             Renew now, and plan the whole change, not only the file: on Exchange, import the new \
             certificate on every server, enable it for SMTP, and update TlsCertificateName on the \
             receive and send connectors (re-run the Hybrid Configuration Wizard in a hybrid), \
