@@ -129,6 +129,7 @@ fn report() -> Report {
             "250 SIZE 37748736".into(),
         ],
         duration_ms: 412,
+        never_started: false,
         transcript: vec![
             TranscriptLine {
                 at_ms: 0,
