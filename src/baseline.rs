@@ -216,13 +216,22 @@ fn other_length(n: usize) -> String {
 /// Why a `--baseline` file cannot be compared with.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    /// The file cannot be read.
-    #[error("--baseline {path}: cannot read it: {source}")]
+    /// The file cannot be read. The I/O error is part of the message, not a `source`: the
+    /// run's error is written with its chain of causes, which would say it twice.
+    #[error("--baseline {path}: cannot read it: {error}")]
     Read {
         /// The path as given.
         path: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A directory, not a file.
+    #[error(
+        "--baseline {path} is a directory: give the file an earlier run wrote with --format json (or jsonl)"
+    )]
+    Directory {
+        /// The path as given.
+        path: String,
     },
     /// The file is larger than [`MAX_BASELINE_BYTES`].
     #[error("--baseline {path} is larger than {} MiB: not a report of this tool", MAX_BASELINE_BYTES >> 20)]
@@ -307,6 +316,29 @@ pub enum BaselineError {
         /// The targets it holds, as a phrase.
         has: String,
     },
+    /// The report of a one-target run was made with other options that decide the endpoints.
+    #[error(
+        "--baseline {path} was made with other options that decide which endpoints are probed ({}): every endpoint would be reported as gone or new. Run with the baseline's options, or make a new baseline with this run's",
+        differences.join("; ")
+    )]
+    OtherEndpoints {
+        /// The path as given.
+        path: String,
+        /// What differs, one phrase each (`-p 25,587 in the baseline, -p 25 in this run`).
+        differences: Vec<String>,
+    },
+    /// The report of a one-target run saw no endpoint get as far as an EHLO reply.
+    #[error(
+        "--baseline {path} has nothing to compare with: no endpoint of its run of {target} got as far as an EHLO reply ({stopped}). Make the baseline where the probe reaches the server (outbound port 25 is blocked on many networks and CI runners)"
+    )]
+    NothingSeen {
+        /// The path as given.
+        path: String,
+        /// The target.
+        target: String,
+        /// Where its endpoints stopped, as a phrase.
+        stopped: String,
+    },
 }
 
 /// An earlier run, as plain data: every report of the file, by target.
@@ -336,6 +368,71 @@ pub struct BaselineReport {
     pub verdict: String,
     /// Its endpoints.
     pub endpoints: Vec<BaselineEndpoint>,
+    /// How the options of its `invocation` that decide the endpoints differ from this run's,
+    /// one phrase each; empty when they agree or cannot be read. Set at the edge
+    /// (`cli`), which reads command lines.
+    pub differences: Vec<String>,
+}
+
+/// The options of a run that decide which endpoints it probes: a baseline made with others
+/// has other endpoints, and each would be reported as gone or new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probed {
+    /// `-p`, sorted, each once.
+    pub ports: Vec<u16>,
+    /// `--implicit-tls`.
+    pub implicit_tls: bool,
+    /// `--max-mx`.
+    pub max_mx: u16,
+    /// `--max-addresses`.
+    pub max_addresses: u16,
+    /// `-4`, `-6`, or empty for both families.
+    pub family: &'static str,
+    /// `--no-mx`.
+    pub no_mx: bool,
+}
+
+impl Probed {
+    /// What differs between the baseline's options (`self`) and this run's (`now`), one
+    /// phrase each: `-p 25,587 in the baseline, -p 25 in this run`.
+    pub fn differences(&self, now: &Probed) -> Vec<String> {
+        let ports = |p: &Probed| {
+            let list: Vec<String> = p.ports.iter().map(u16::to_string).collect();
+            format!("-p {}", list.join(","))
+        };
+        let family = |p: &Probed| match p.family {
+            "" => "both address families".to_string(),
+            f => f.to_string(),
+        };
+        let valued = [
+            (ports(self), ports(now)),
+            (
+                format!("--max-mx {}", self.max_mx),
+                format!("--max-mx {}", now.max_mx),
+            ),
+            (
+                format!("--max-addresses {}", self.max_addresses),
+                format!("--max-addresses {}", now.max_addresses),
+            ),
+            (family(self), family(now)),
+        ];
+        let mut out: Vec<String> = valued
+            .into_iter()
+            .filter(|(then, now)| then != now)
+            .map(|(then, now)| format!("{then} in the baseline, {now} in this run"))
+            .collect();
+        for (name, then, now) in [
+            ("--implicit-tls", self.implicit_tls, now.implicit_tls),
+            ("--no-mx", self.no_mx, now.no_mx),
+        ] {
+            match (then, now) {
+                (true, false) => out.push(format!("{name} in the baseline, not in this run")),
+                (false, true) => out.push(format!("{name} in this run, not in the baseline")),
+                _ => {}
+            }
+        }
+        out
+    }
 }
 
 /// One endpoint of a baseline report: what the comparisons need, escaped for display.
@@ -357,7 +454,7 @@ pub struct BaselineEndpoint {
     pub tls_version: Option<String>,
     /// The leaf certificate, if one was seen.
     pub certificate: Option<BaselineCert>,
-    /// Where the probe stopped early, in words.
+    /// Where the probe stopped early, in words (`stopped in connect: …`).
     pub stopped: Option<String>,
 }
 
@@ -372,6 +469,10 @@ pub struct BaselineCert {
     pub issuer: String,
     /// Its end of validity, as written.
     pub not_after: String,
+    /// Its start of validity, read (`None` when it is not RFC 3339).
+    pub not_before_at: Option<OffsetDateTime>,
+    /// Its end of validity, read.
+    pub not_after_at: Option<OffsetDateTime>,
 }
 
 impl BaselineReport {
@@ -382,18 +483,50 @@ impl BaselineReport {
             .filter(|_| self.generated.is_some())
             .unwrap_or(&self.generated_at)
     }
+
+    /// Whether any endpoint got as far as something a later run can be compared with: an
+    /// EHLO reply (STARTTLS offered or not), a TLS version or a certificate.
+    pub fn saw_anything(&self) -> bool {
+        self.endpoints.iter().any(|e| {
+            e.starttls_offered.is_some() || e.tls_version.is_some() || e.certificate.is_some()
+        })
+    }
+
+    /// Where its endpoints stopped, as a phrase: `mx1.contoso.com [192.0.2.1]:25 stopped in
+    /// connect: …`, at most three, or that it had none.
+    pub fn stopped_phrase(&self) -> String {
+        const SHOWN: usize = 3;
+        let mut parts: Vec<String> = self
+            .endpoints
+            .iter()
+            .take(SHOWN)
+            .map(|e| match &e.stopped {
+                Some(s) => format!("{} {s}", e.label),
+                None => format!("{} reached no EHLO reply", e.label),
+            })
+            .collect();
+        match self.endpoints.len() {
+            0 => return "it found no endpoint to probe".to_string(),
+            n if n > SHOWN => parts.push(format!("and {} more", n - SHOWN)),
+            _ => {}
+        }
+        parts.join("; ")
+    }
 }
 
 impl Baseline {
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> Result<Self, BaselineError> {
         let name = path.display().to_string();
+        if path.is_dir() {
+            return Err(BaselineError::Directory { path: name });
+        }
         let mut bytes = Vec::new();
         std::fs::File::open(path)
             .and_then(|f| f.take(MAX_BASELINE_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|source| BaselineError::Read {
+            .map_err(|error| BaselineError::Read {
                 path: name.clone(),
-                source,
+                error,
             })?;
         if bytes.len() as u64 > MAX_BASELINE_BYTES {
             return Err(BaselineError::TooLarge { path: name });
@@ -471,6 +604,26 @@ impl Baseline {
                 wanted: target.to_string(),
                 has: self.targets_phrase(),
             })
+    }
+
+    /// The report a one-target run compares with, or the error it stops with: none for
+    /// `target`, one made with other endpoint options, or one that saw nothing to compare.
+    pub fn usable_for(&self, target: &str) -> Result<&BaselineReport, BaselineError> {
+        let r = self.require(target)?;
+        if !r.differences.is_empty() {
+            return Err(BaselineError::OtherEndpoints {
+                path: self.source.clone(),
+                differences: r.differences.clone(),
+            });
+        }
+        if !r.saw_anything() {
+            return Err(BaselineError::NothingSeen {
+                path: self.source.clone(),
+                target: r.target.clone(),
+                stopped: r.stopped_phrase(),
+            });
+        }
+        Ok(r)
     }
 }
 
@@ -623,6 +776,7 @@ fn report_of(source: &str, at: &str, r: &Value) -> Result<BaselineReport, Baseli
         invocation: text(r, "/invocation"),
         verdict: text(r, "/verdict").unwrap_or_default(),
         endpoints,
+        differences: Vec::new(),
     })
 }
 
@@ -646,11 +800,18 @@ fn endpoint_of(e: &Value) -> Result<BaselineEndpoint, String> {
                 .and_then(Value::as_str)
                 .and_then(|s| Fingerprint::parse(s).ok())
                 .ok_or("its certificate.sha256 is not a SHA-256 fingerprint")?;
+            let at = |p: &str| {
+                c.get(p).and_then(Value::as_str).and_then(|t| {
+                    OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+                })
+            };
             Some(BaselineCert {
                 sha256,
                 subject: text(c, "/subject").unwrap_or_default(),
                 issuer: text(c, "/issuer").unwrap_or_default(),
                 not_after: text(c, "/not_after").unwrap_or_default(),
+                not_before_at: at("not_before"),
+                not_after_at: at("not_after"),
             })
         }
         _ => None,
@@ -664,7 +825,10 @@ fn endpoint_of(e: &Value) -> Result<BaselineEndpoint, String> {
         starttls_offered: e.get("starttls_offered").and_then(Value::as_bool),
         tls_version: text(e, "/tls/version"),
         certificate,
-        stopped: text(e, "/failure/message"),
+        stopped: text(e, "/failure/message").map(|m| match text(e, "/failure/phase") {
+            Some(phase) => format!("stopped in {phase}: {m}"),
+            None => format!("stopped: {m}"),
+        }),
     })
 }
 
@@ -865,5 +1029,100 @@ mod tests {
             e,
             "--baseline old.json holds no report for fabrikam.com; it holds only contoso.com"
         );
+    }
+
+    /// The run's error is written with its chain of causes (`{:#}`): the I/O error must be
+    /// said once, and a directory in plain words.
+    #[test]
+    fn a_file_that_cannot_be_read_is_said_once() {
+        let chain = |p: &Path| format!("{:#}", anyhow::Error::new(Baseline::load(p).unwrap_err()));
+        let dir = std::env::temp_dir();
+        let e = chain(&dir);
+        assert_eq!(
+            e,
+            format!(
+                "--baseline {} is a directory: give the file an earlier run wrote with --format json (or jsonl)",
+                dir.display()
+            )
+        );
+        let missing = dir.join("starttls-check-no-such-baseline.json");
+        let e = chain(&missing);
+        assert_eq!(e.matches("os error").count(), 1, "{e}");
+    }
+
+    /// A one-target run refuses a report that saw nothing (every endpoint stopped before an
+    /// EHLO reply: made where port 25 is blocked) or that was made with other endpoint
+    /// options, naming why.
+    #[test]
+    fn a_report_with_nothing_to_compare_is_refused_for_one_target() {
+        let mut blocked = endpoint("mx1.contoso.com", "192.0.2.1");
+        for k in ["starttls_offered", "tls", "certificate"] {
+            blocked[k] = Value::Null;
+        }
+        blocked["failure"] = serde_json::json!({"phase": "connect", "kind": "timeout", "message": "no answer within 10.0s"});
+        let r = report("contoso.com", serde_json::json!([blocked.clone()]));
+        let b = Baseline::parse("old.json", r.to_string().as_bytes()).unwrap();
+        assert!(!b.reports[0].saw_anything());
+        let e = b.usable_for("contoso.com").unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "--baseline old.json has nothing to compare with: no endpoint of its run of contoso.com got as far as an EHLO reply \
+                 (mx1.contoso.com [192.0.2.1]:25 stopped in connect: no answer within 10.0s)"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("port 25 is blocked"), "{e}");
+        let r = report("contoso.com", serde_json::json!([]));
+        let b = Baseline::parse("old.json", r.to_string().as_bytes()).unwrap();
+        let e = b.usable_for("contoso.com").unwrap_err().to_string();
+        assert!(e.contains("(it found no endpoint to probe)"), "{e}");
+        // No STARTTLS in its EHLO reply is something to compare.
+        let mut plain = blocked;
+        plain["starttls_offered"] = false.into();
+        let r = report("contoso.com", serde_json::json!([plain]));
+        let mut b = Baseline::parse("old.json", r.to_string().as_bytes()).unwrap();
+        assert!(b.usable_for("contoso.com").is_ok());
+        b.reports[0].differences = vec!["-p 587 in the baseline, -p 25 in this run".into()];
+        assert_eq!(
+            b.usable_for("contoso.com").unwrap_err().to_string(),
+            "--baseline old.json was made with other options that decide which endpoints are probed \
+             (-p 587 in the baseline, -p 25 in this run): every endpoint would be reported as gone or new. \
+             Run with the baseline's options, or make a new baseline with this run's"
+        );
+    }
+
+    #[test]
+    fn endpoint_options_differ_one_phrase_each() {
+        let base = Probed {
+            ports: vec![25],
+            implicit_tls: false,
+            max_mx: 10,
+            max_addresses: 8,
+            family: "",
+            no_mx: false,
+        };
+        let other = Probed {
+            ports: vec![25, 465],
+            implicit_tls: true,
+            max_mx: 2,
+            max_addresses: 8,
+            family: "-6",
+            no_mx: true,
+        };
+        assert_eq!(
+            other.differences(&base),
+            [
+                "-p 25,465 in the baseline, -p 25 in this run",
+                "--max-mx 2 in the baseline, --max-mx 10 in this run",
+                "-6 in the baseline, both address families in this run",
+                "--implicit-tls in the baseline, not in this run",
+                "--no-mx in the baseline, not in this run",
+            ]
+        );
+        assert_eq!(
+            base.differences(&other)[3],
+            "--implicit-tls in this run, not in the baseline"
+        );
+        assert!(base.differences(&base.clone()).is_empty());
     }
 }

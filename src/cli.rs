@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::baseline::{Baseline, Fingerprint};
+use crate::baseline::{Baseline, Fingerprint, Probed};
 use crate::diagnose::Policy;
 use crate::diagnose::rules::renewal::IssuerPattern;
 use crate::dns::route::{Family, RouteSettings};
@@ -488,15 +488,20 @@ pub(crate) struct ProbeArgs {
     #[arg(long, requires = "ca_file")]
     pub(crate) no_system_roots: bool,
 
-    /// Warn when the certificate expires within this many days [default: 30, or --fail-days
-    /// when that is more].
+    /// Warn when the certificate has less than DAYS days left [default: 30, or the fail
+    /// threshold when that is more].
     #[arg(long, value_name = "DAYS", value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
     pub(crate) warn_days: Option<u32>,
 
-    /// Fail when the certificate expires within this many days (--min-days: the days a
-    /// certificate must have left).
-    #[arg(long, visible_alias = "min-days", value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
+    /// Fail when the certificate has less than DAYS days left (7 days and 12 hours left is
+    /// not less than 7).
+    #[arg(long, value_name = "DAYS", default_value_t = settings::DEFAULT_FAIL_DAYS, value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
     pub(crate) fail_days: u32,
+
+    /// The days a certificate must have left, else the run fails: --fail-days under the name
+    /// renewal checks use (give one of the two).
+    #[arg(long, value_name = "DAYS", conflicts_with = "fail_days", value_parser = whole::<u32>(0, settings::MAX_DAYS), allow_negative_numbers = true)]
+    pub(crate) min_days: Option<u32>,
 
     /// Every endpoint must serve this certificate, by its SHA-256 fingerprint (repeatable: any
     /// one of them), else cert-unexpected-fingerprint. Hex in any case, with or without
@@ -843,26 +848,86 @@ pub(crate) fn endpoint_options(args: &ProbeArgs) -> Vec<String> {
     out
 }
 
-/// How the user spelled the fail threshold among `words` (the command line): `--min-days` or
-/// `--fail-days`, whichever came last, so an error names the option typed.
-pub(crate) fn fail_days_spelling(words: impl Iterator<Item = std::ffi::OsString>) -> &'static str {
-    let mut spelling = "--fail-days";
-    for w in words {
-        let w = w.to_string_lossy();
-        if w == "--" {
-            break;
-        }
-        for (option, name) in [("--min-days", "--min-days"), ("--fail-days", "--fail-days")] {
-            if w == option || w.strip_prefix(option).is_some_and(|r| r.starts_with('=')) {
-                spelling = name;
-            }
-        }
+/// The options of `args` that decide which endpoints a run probes, for comparing a
+/// baseline's with this run's.
+fn probed(args: &ProbeArgs) -> Probed {
+    let mut ports = args.port.clone();
+    ports.sort_unstable();
+    ports.dedup();
+    Probed {
+        ports,
+        implicit_tls: args.implicit_tls,
+        max_mx: args.max_mx,
+        max_addresses: args.max_addresses,
+        family: match family(args) {
+            Family::V4 => "-4",
+            Family::V6 => "-6",
+            Family::Any => "",
+        },
+        no_mx: args.no_mx,
     }
-    spelling
 }
 
-/// The `--baseline` file, read; for a one-target run (`targets` not empty), it must hold that
-/// target's report.
+/// The words of a command line quoted for a POSIX shell, as a report's `invocation` writes
+/// it: `'…'` (nothing escaped inside), `"…"` (a backslash escapes `"`, `\`, `$` and a
+/// backquote) and a backslash outside quotes. `None` for an unterminated quote.
+fn shell_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let (mut word, mut in_word) = (String::new(), false);
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+                continue;
+            }
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    c => word.push(c),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => match chars.next()? {
+                        c @ ('"' | '\\' | '$' | '`') => word.push(c),
+                        c => {
+                            word.push('\\');
+                            word.push(c);
+                        }
+                    },
+                    c => word.push(c),
+                }
+            },
+            '\\' => word.extend(chars.next()),
+            c => word.push(c),
+        }
+        in_word = true;
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
+}
+
+/// The endpoint options of a baseline report's `invocation`, when it is a probe's command
+/// line this version reads.
+fn probed_in(invocation: &str) -> Option<Probed> {
+    let words = shell_words(invocation)?;
+    if words.first().map(String::as_str) != Some("starttls-check") {
+        return None;
+    }
+    let cli = Cli::try_parse_from(words).ok()?;
+    cli.command.is_none().then(|| probed(&cli.probe))
+}
+
+/// The `--baseline` file, read, each report's endpoint options compared with this run's; for
+/// a one-target run (`targets` not empty), it must hold that target's report, made with the
+/// same endpoint options, and one that saw something to compare.
 fn baseline(
     args: &ProbeArgs,
     targets: &[Target],
@@ -870,24 +935,48 @@ fn baseline(
     let Some(path) = &args.baseline else {
         return Ok(None);
     };
-    let b = Baseline::load(path)?;
+    let mut b = Baseline::load(path)?;
+    let here = probed(args);
+    for r in &mut b.reports {
+        r.differences = r
+            .invocation
+            .as_deref()
+            .and_then(probed_in)
+            .map(|then| then.differences(&here))
+            .unwrap_or_default();
+    }
     if !targets.is_empty() {
         let wanted = targets
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(" ");
-        b.require(&wanted)?;
+        b.usable_for(&wanted)?;
     }
     Ok(Some(std::sync::Arc::new(b)))
 }
 
 impl ProbeArgs {
-    /// `--warn-days`, or when not given, the default raised to `--fail-days`: a lone
+    /// The fail threshold: `--min-days`, else `--fail-days` (its default when neither is
+    /// given).
+    pub(crate) fn fail_days(&self) -> u32 {
+        self.min_days.unwrap_or(self.fail_days)
+    }
+
+    /// The fail threshold's option as typed: `--min-days` or `--fail-days`.
+    fn fail_days_option(&self) -> &'static str {
+        if self.min_days.is_some() {
+            "--min-days"
+        } else {
+            "--fail-days"
+        }
+    }
+
+    /// `--warn-days`, or when not given, the default raised to the fail threshold: a lone
     /// `--min-days 45` needs no `--warn-days` to go with it.
     pub(crate) fn warn_days(&self) -> u32 {
         self.warn_days
-            .unwrap_or(settings::DEFAULT_WARN_DAYS.max(self.fail_days))
+            .unwrap_or(settings::DEFAULT_WARN_DAYS.max(self.fail_days()))
     }
 }
 
@@ -949,11 +1038,11 @@ impl ProbeArgs {
     /// Validates the probe options into settings; `targets` are checked against `-4`/`-6`.
     pub(crate) fn settings(&self, targets: &[Target]) -> Result<Settings, SettingsError> {
         let args = self;
-        if args.fail_days > args.warn_days() {
+        if args.fail_days() > args.warn_days() {
             return Err(SettingsError::Thresholds {
                 warn: args.warn_days(),
-                fail: args.fail_days,
-                option: fail_days_spelling(std::env::args_os().skip(1)),
+                fail: args.fail_days(),
+                option: args.fail_days_option(),
             });
         }
         if let Some(n) = &args.ehlo_name
@@ -995,7 +1084,7 @@ impl ProbeArgs {
                 .map_or(step * DEADLINE_IN_TIMEOUTS, Duration::from_secs_f64),
             policy: Policy {
                 warn_days: i64::from(args.warn_days()),
-                fail_days: i64::from(args.fail_days),
+                fail_days: i64::from(args.fail_days()),
                 expected_names: expected,
                 extra_roots: !args.ca_file.is_empty(),
                 expect_required: args.expect_required,
@@ -1259,7 +1348,7 @@ mod tests {
         .unwrap();
         assert_eq!(cli.probe.expect_fingerprint.len(), 2);
         assert_eq!(dedup(&cli.probe.expect_fingerprint).len(), 1);
-        assert_eq!((cli.probe.warn_days(), cli.probe.fail_days), (45, 45));
+        assert_eq!((cli.probe.warn_days(), cli.probe.fail_days()), (45, 45));
         let colon = Fingerprint::parse(hex).unwrap().colon();
         let rerun = rerun_options(&cli.probe);
         assert!(
@@ -1292,28 +1381,78 @@ mod tests {
         ));
         // The defaults stand without them.
         let cli = Cli::try_parse_from(["starttls-check", "contoso.com"]).unwrap();
-        assert_eq!((cli.probe.warn_days(), cli.probe.fail_days), (30, 7));
+        assert_eq!((cli.probe.warn_days(), cli.probe.fail_days()), (30, 7));
     }
 
+    /// Every message about the fail threshold names the option typed: a value out of range,
+    /// both spellings at once, a threshold above --warn-days.
     #[test]
     fn the_fail_threshold_is_named_as_typed() {
-        let words = |w: &[&str]| {
-            fail_days_spelling(
-                w.iter()
-                    .map(std::ffi::OsString::from)
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-            )
+        let refused = |w: &[&str]| {
+            let mut all = vec!["starttls-check", "contoso.com"];
+            all.extend_from_slice(w);
+            Cli::try_parse_from(all).unwrap_err().to_string()
         };
-        assert_eq!(words(&["x", "--min-days", "9"]), "--min-days");
-        assert_eq!(words(&["x", "--min-days=9"]), "--min-days");
-        assert_eq!(words(&["x", "--fail-days", "9"]), "--fail-days");
-        assert_eq!(
-            words(&["x", "--min-days", "9", "--fail-days=8"]),
-            "--fail-days"
+        let e = refused(&["--min-days", "-5"]);
+        assert!(e.contains("'--min-days <DAYS>'"), "{e}");
+        assert!(!e.contains("--fail-days"), "{e}");
+        let e = refused(&["--fail-days", "-5"]);
+        assert!(e.contains("'--fail-days <DAYS>'"), "{e}");
+        let e = refused(&["--min-days", "30", "--fail-days", "20"]);
+        assert!(
+            e.contains("'--min-days <DAYS>'") && e.contains("'--fail-days <DAYS>'"),
+            "{e}"
         );
-        assert_eq!(words(&["x", "--", "--min-days"]), "--fail-days");
-        assert_eq!(words(&["x"]), "--fail-days");
+        assert!(!e.contains("multiple times"), "{e}");
+        let option = |w: &[&str]| {
+            let mut all = vec!["starttls-check", "contoso.com", "--warn-days", "5"];
+            all.extend_from_slice(w);
+            let cli = Cli::try_parse_from(all).unwrap();
+            cli.probe.settings(&[]).unwrap_err().to_string()
+        };
+        assert_eq!(
+            option(&["--min-days", "9"]),
+            "--min-days (9) must not be larger than --warn-days (5)"
+        );
+        assert_eq!(
+            option(&["--fail-days=9"]),
+            "--fail-days (9) must not be larger than --warn-days (5)"
+        );
+    }
+
+    /// A baseline's command line, as `invocation` quotes it, reads back into the options
+    /// that decide the endpoints; what differs from this run is said once per option.
+    #[test]
+    fn a_baseline_invocation_reads_back_into_its_endpoint_options() {
+        assert_eq!(
+            shell_words(r#"starttls-check 'a b' --ca-file '/tmp/it'\''s.pem' x\ y "q\"r""#)
+                .unwrap(),
+            [
+                "starttls-check",
+                "a b",
+                "--ca-file",
+                "/tmp/it's.pem",
+                "x y",
+                "q\"r"
+            ]
+        );
+        assert_eq!(shell_words("starttls-check 'open"), None);
+        let then = probed_in(
+            "starttls-check contoso.com -p 587,25 --implicit-tls -4 --format json --baseline 'old b.json'",
+        )
+        .unwrap();
+        assert_eq!(then.ports, [25, 587]);
+        let now = Cli::try_parse_from(["starttls-check", "contoso.com", "-p", "25,587"]).unwrap();
+        assert_eq!(
+            then.differences(&probed(&now.probe)),
+            [
+                "-4 in the baseline, both address families in this run",
+                "--implicit-tls in the baseline, not in this run",
+            ]
+        );
+        assert!(then.differences(&then).is_empty());
+        assert_eq!(probed_in("starttls-check demo"), None);
+        assert_eq!(probed_in("curl https://example.com"), None);
     }
 
     #[test]

@@ -11,11 +11,11 @@ use crate::tls::{TrustError, TrustStore};
 
 /// The port probed when neither the target nor `-p` names one.
 pub const DEFAULT_PORT: u16 = 25;
-/// `--warn-days`: warn when the certificate expires within this many days (raised to
-/// `--fail-days` when that is more and `--warn-days` is not given).
+/// `--warn-days`: warn when the certificate has less than this many days left (raised to
+/// the fail threshold when that is more and `--warn-days` is not given).
 pub const DEFAULT_WARN_DAYS: u32 = 30;
-/// `--fail-days` (alias `--min-days`): fail when the certificate expires within this many
-/// days.
+/// `--fail-days` (or `--min-days`, the same threshold): fail when the certificate has less
+/// than this many days left, counted exactly (7 days and 12 hours is not less than 7).
 pub const DEFAULT_FAIL_DAYS: u32 = 7;
 /// The most `--warn-days` / `--fail-days` accept: a century, longer than any certificate
 /// is valid.

@@ -23,7 +23,8 @@ use starttls_check::scripted::{
 
 /// ok and alias share mx1 (healthy, 120 days), soon's mx2 expires in 10 days (warn),
 /// expired's mx3 expired 2 days ago (fail), busy's mx4 answers 421 with a `|` in its text
-/// (unknown), two has mx1 and mx2 (two endpoints, warn).
+/// (unknown), two has mx1 and mx2 (two endpoints, warn); edge's mx5 has 7 days and 12 hours
+/// left (warn: not less than --fail-days 7), under's mx6 6 days and 12 hours (fail).
 const ZONE: &str = "\
 $ORIGIN mon.test.
 $TTL 60
@@ -35,10 +36,14 @@ expired IN MX 10 mx3
 busy    IN MX 10 mx4
 two     IN MX 10 mx1
 two     IN MX 20 mx2
+edge    IN MX 10 mx5
+under   IN MX 10 mx6
 mx1     IN A 127.0.0.2
 mx2     IN A 127.0.0.3
 mx3     IN A 127.0.0.4
 mx4     IN A 127.0.0.5
+mx5     IN A 127.0.0.6
+mx6     IN A 127.0.0.7
 ";
 
 struct World {
@@ -54,6 +59,11 @@ fn world() -> World {
     spec.not_before = pki().now - time::Duration::days(90);
     spec.not_after = pki().now - time::Duration::days(2);
     let expired = pki().chain(&spec);
+    let left = |name: &str, days: i64| {
+        let mut spec = LeafSpec::valid_for(name, pki().now, days);
+        spec.not_after += time::Duration::hours(12);
+        pki().chain(&spec)
+    };
     let (servers, ports) = serve_group(vec![
         (
             Scenario::postfix("mx1.mon.test", &pki().healthy("mx1.mon.test", 120)),
@@ -71,6 +81,16 @@ fn world() -> World {
             0,
         ),
         (busy, [127, 0, 0, 5], 0),
+        (
+            Scenario::postfix("mx5.mon.test", &left("mx5.mon.test", 7)),
+            [127, 0, 0, 6],
+            0,
+        ),
+        (
+            Scenario::postfix("mx6.mon.test", &left("mx6.mon.test", 6)),
+            [127, 0, 0, 7],
+            0,
+        ),
     ]);
     World {
         dns: DnsServer::start(&[("mon.test.", ZONE)]),
@@ -323,6 +343,72 @@ fn assert_range(s: &str, label: &str) {
     }
 }
 
+/// Whether `value` raises an alert against `threshold`, per the guidelines' "Threshold and
+/// Ranges": `end` is `0:end`, `start:` has no end, `~` is minus infinity, and an alert is a
+/// value outside the range (inclusive), or inside it with a leading `@`. An empty threshold
+/// never alerts.
+fn alerts(threshold: &str, value: f64) -> bool {
+    if threshold.is_empty() {
+        return false;
+    }
+    let (inside, body) = match threshold.strip_prefix('@') {
+        Some(b) => (true, b),
+        None => (false, threshold),
+    };
+    let number = |s: &str| s.parse::<f64>().unwrap();
+    let (start, end) = match body.split_once(':') {
+        Some((s, e)) => (
+            if s == "~" {
+                f64::NEG_INFINITY
+            } else {
+                number(s)
+            },
+            if e.is_empty() {
+                f64::INFINITY
+            } else {
+                number(e)
+            },
+        ),
+        None => (0.0, number(body)),
+    };
+    let within = start <= value && value <= end;
+    if inside { within } else { !within }
+}
+
+/// The state a monitoring system derives from one perfdata value and its thresholds.
+fn derived_state(p: &Perf) -> &'static str {
+    let v: f64 = p.value.parse().unwrap();
+    if alerts(&p.crit, v) {
+        "CRITICAL"
+    } else if alerts(&p.warn, v) {
+        "WARNING"
+    } else {
+        "OK"
+    }
+}
+
+#[test]
+fn the_range_evaluator_follows_the_guidelines() {
+    // The guidelines' own table.
+    for (range, value, alert) in [
+        ("10", 11.0, true),
+        ("10", -1.0, true),
+        ("10", 5.0, false),
+        ("10:", 9.0, true),
+        ("10:", 10.0, false),
+        ("~:10", 11.0, true),
+        ("~:10", -100.0, false),
+        ("10:20", 9.0, true),
+        ("10:20", 21.0, true),
+        ("10:20", 20.0, false),
+        ("@10:20", 15.0, true),
+        ("@10:20", 21.0, false),
+        ("", -5.0, false),
+    ] {
+        assert_eq!(alerts(range, value), alert, "{range} with {value}");
+    }
+}
+
 #[test]
 fn the_perfdata_checker_refuses_what_the_guidelines_refuse() {
     let refused = |s: &'static str| std::panic::catch_unwind(|| parse_perfdata(s)).is_err();
@@ -375,7 +461,10 @@ fn nagios_pass_warn_fail_and_unknown_give_their_state_perfdata_and_exit_code() {
     for (target, state, exit, days) in [
         ("ok.mon.test", "OK", 0, Some(119..=120)),
         ("soon.mon.test", "WARNING", 1, Some(9..=10)),
-        ("expired.mon.test", "CRITICAL", 2, Some(-3..=-2)),
+        // Expired 2 days ago (less a few seconds): rounded down, -3.
+        ("expired.mon.test", "CRITICAL", 2, Some(-3..=-3)),
+        ("edge.mon.test", "WARNING", 1, Some(7..=7)),
+        ("under.mon.test", "CRITICAL", 2, Some(6..=6)),
         ("busy.mon.test", "UNKNOWN", 3, None),
     ] {
         let (r, p) = w.nagios(&[target]);
@@ -399,8 +488,11 @@ fn nagios_pass_warn_fail_and_unknown_give_their_state_perfdata_and_exit_code() {
                 assert!(range.contains(&d.value.parse::<i64>().unwrap()), "{d:?}");
                 assert_eq!(
                     (d.uom.as_str(), d.warn.as_str(), d.crit.as_str()),
-                    ("", "30", "7")
+                    ("", "30:", "7:")
                 );
+                // What a grapher or a threshold check derives from the perfdata is the
+                // plugin's own state (only the expiry decides these targets).
+                assert_eq!(derived_state(d), state, "{target}: {}", r.stdout);
             }
             // A 421 before any certificate: no days_left (Icinga 2 reads no `U`).
             None => assert_eq!(p.labels(), ["time"], "{}", r.stdout),
@@ -434,7 +526,65 @@ fn nagios_thresholds_are_the_runs() {
     let (r, p) = w.nagios(&["ok.mon.test", "--warn-days", "400", "--fail-days", "100"]);
     assert_eq!((r.code, p.state.as_str()), (1, "WARNING"), "{}", r.stdout);
     let d = p.perf("days_left");
-    assert_eq!((d.warn.as_str(), d.crit.as_str()), ("400", "100"));
+    assert_eq!((d.warn.as_str(), d.crit.as_str()), ("400:", "100:"));
+    assert_eq!(derived_state(d), "WARNING");
+    let (r, p) = w.nagios(&["edge.mon.test", "--min-days", "8"]);
+    assert_eq!((r.code, p.state.as_str()), (2, "CRITICAL"), "{}", r.stdout);
+    assert_eq!(derived_state(p.perf("days_left")), "CRITICAL");
+    let (r, p) = w.nagios(&["soon.mon.test", "--warn-days", "9", "--fail-days", "0"]);
+    assert_eq!((r.code, p.state.as_str()), (0, "OK"), "{}", r.stdout);
+    assert_eq!(derived_state(p.perf("days_left")), "OK");
+}
+
+/// An endpoint whose turn never came before the run's deadline took no time: its `time_…`
+/// is left out (Icinga 2 reads no `U`), never written as `0.000s`.
+#[test]
+fn nagios_an_endpoint_the_deadline_never_reached_has_no_time() {
+    let silent = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+            }
+        });
+        port
+    };
+    let (a, b) = (silent(), silent());
+    let ports = format!("{a},{b}");
+    let r = run(&[
+        "mx.mon.test",
+        "-p",
+        &ports,
+        "--resolve",
+        "mx.mon.test:127.0.0.1",
+        "--deadline",
+        "1.5",
+        "--concurrency",
+        "1",
+        "--format",
+        "nagios",
+    ]);
+    let p = Plugin::parse(&r.stdout);
+    assert_eq!((r.code, p.state.as_str()), (3, "UNKNOWN"), "{}", r.stdout);
+    let times: Vec<&Perf> = p
+        .perfdata
+        .iter()
+        .filter(|x| x.label.starts_with("time_"))
+        .collect();
+    assert_eq!(
+        times.len(),
+        1,
+        "only the endpoint that started: {}",
+        r.stdout
+    );
+    assert_ne!(times[0].value, "0.000", "{}", r.stdout);
+    assert!(
+        p.long.iter().any(|l| l.contains("never connected to")),
+        "{:?}",
+        p.long
+    );
 }
 
 #[test]

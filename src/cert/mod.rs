@@ -48,7 +48,9 @@ pub struct CertInfo {
     pub not_before: String,
     /// End of validity, RFC 3339 UTC.
     pub not_after: String,
-    /// Whole days from `now` to `not_after` (negative once expired).
+    /// Whole days from `now` to `not_after`, rounded down: 7 days and 12 hours left is 7, an
+    /// hour past `not_after` is -1 (negative once expired). A threshold of N days
+    /// (`--fail-days`) is crossed exactly when this is less than N.
     pub days_left: i64,
     /// `not_after` is in the past.
     pub expired: bool,
@@ -259,11 +261,14 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// Whole days from `now` until `then`, truncated toward zero (negative once `then` is past):
-/// a certificate that expires in 23 hours has 0 days left, one that expired 3 days and a
-/// minute ago shows -3. Whether it has expired is decided on the timestamps, not on this.
+/// Whole days from `now` until `then`, rounded down (toward the past): a certificate that
+/// expires in 23 hours has 0 days left, one that expired an hour ago -1, one that expired 3
+/// days and a minute ago -4. So `days < N` holds exactly when less than N days are left,
+/// the test `--fail-days N` and a `N:` perfdata range make. Whether it has expired is decided
+/// on the timestamps, not on this.
 pub fn days_between(now: OffsetDateTime, then: OffsetDateTime) -> i64 {
-    (then - now).whole_days()
+    const DAY_NS: i128 = 86_400 * 1_000_000_000;
+    i64::try_from((then - now).whole_nanoseconds().div_euclid(DAY_NS)).unwrap_or(i64::MIN)
 }
 
 /// RFC 3339 UTC with whole seconds.
@@ -417,13 +422,18 @@ mod tests {
     }
 
     #[test]
-    fn days_are_truncated_toward_zero() {
+    fn days_are_rounded_down() {
         use ::time::macros::datetime;
         let now = datetime!(2026-11-22 12:00 UTC);
-        assert_eq!(days_between(now, datetime!(2026-11-22 11:00 UTC)), 0);
+        // Expired an hour ago: -1, never 0 ("negative once expired").
+        assert_eq!(days_between(now, datetime!(2026-11-22 11:00 UTC)), -1);
+        assert_eq!(days_between(now, datetime!(2026-11-22 11:59:59.5 UTC)), -1);
+        assert_eq!(days_between(now, datetime!(2026-11-22 12:00 UTC)), 0);
         assert_eq!(days_between(now, datetime!(2026-11-19 12:00 UTC)), -3);
-        assert_eq!(days_between(now, datetime!(2026-11-19 11:59 UTC)), -3);
+        assert_eq!(days_between(now, datetime!(2026-11-19 11:59 UTC)), -4);
         assert_eq!(days_between(now, datetime!(2026-11-23 11:59 UTC)), 0);
+        // 7 days and 12 hours: 7.
+        assert_eq!(days_between(now, datetime!(2026-11-30 00:00 UTC)), 7);
         assert_eq!(days_between(now, datetime!(2026-12-22 12:00 UTC)), 30);
         assert_eq!(rfc3339(now), "2026-11-22T12:00:00Z");
     }

@@ -268,7 +268,7 @@ pub fn run(
     };
     let limits = exchange::Limits {
         warn_days: i64::from(options.warn_days()),
-        fail_days: i64::from(options.fail_days),
+        fail_days: i64::from(options.fail_days()),
     };
     let findings = exchange::findings(&config, join.as_ref().map(|(j, _)| j), now, limits);
     let join_dto = join.map(|(j, command)| JoinDto {

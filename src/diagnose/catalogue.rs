@@ -1648,10 +1648,12 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 290,
         inconclusive: false,
-        meaning: "the certificate expires within --warn-days (warn) or --fail-days (fail)",
-        explanation: "The certificate is valid today, but its notAfter date falls within \
-            --warn-days (default 30: a warning) or --fail-days (default 7: a failure). Nothing \
-            fails yet; once it expires every validating sender defers mail (see cert-expired).\n\n\
+        meaning: "the certificate has less than --warn-days days left (warn), or less than --fail-days (fail)",
+        explanation: "The certificate is valid today, but less time is left until its notAfter \
+            than --warn-days (default 30 days: a warning) or --fail-days (alias --min-days, \
+            default 7: a failure), counted exactly: with 7 days and 12 hours left, --fail-days 7 \
+            is not crossed yet. Senders still accept it; once it expires every validating \
+            sender defers mail (see cert-expired).\n\n\
             Renew now, and plan the whole change, not only the file: on Exchange, import the new \
             certificate on every server, enable it for SMTP, and update TlsCertificateName on the \
             receive and send connectors (re-run the Hybrid Configuration Wizard in a hybrid), \
@@ -3240,16 +3242,19 @@ pub const CATALOGUE: &[Entry] = &[
     Entry {
         code: Code::BaselineTlsVersionChanged,
         id: "baseline-tls-version-changed",
-        severity: Severity::Fail,
+        severity: Severity::Warn,
         rank: 471,
         inconclusive: false,
-        meaning: "the endpoint negotiates a lower TLS version than in the --baseline run (fail), or a higher one (info)",
+        meaning: "the endpoint negotiates a lower TLS version than in the --baseline run (warn), none because the handshake now fails (fail), or a higher one (info)",
         explanation: "This probe offers TLS 1.3 and 1.2 in every run, so the version it \
             negotiates is the highest the server (or what answers in front of it) accepts. A \
-            lower version than in the baseline run is a regression and fails: a rollback or \
-            update of the server software or its TLS library, changed protocol settings \
-            (Postfix `smtpd_tls_protocols`, Windows SCHANNEL), or a TLS-terminating device now in \
-            the path. A higher version is info.",
+            lower version than in the baseline run is a change nobody declared, and warns (TLS \
+            1.2 itself is no failure): a rollback or update of the server software or its TLS \
+            library, changed protocol settings (Postfix `smtpd_tls_protocols`, Windows SCHANNEL), \
+            or a TLS-terminating device now in the path. A handshake that no longer completes \
+            (a server that now speaks only TLS 1.0 or 1.1, named when it answers a second hello \
+            offering them, or nothing this client offers) fails, as the endpoint's own \
+            tls-handshake-failed or tls-legacy-only does. A higher version is info.",
         references: &[
             "RFC 8446 (TLS 1.3), RFC 8996 (TLS 1.0 and 1.1 deprecated)",
             "Microsoft Learn: Transport Layer Security (TLS) registry settings",
@@ -3339,11 +3344,15 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 476,
         inconclusive: false,
-        meaning: "the --baseline holds no report for this target of a batch, so nothing was compared",
+        meaning: "the --baseline holds no report for this target of a batch, or one that cannot be compared with, so nothing was compared",
         explanation: "In a batch, each target is compared with the baseline's report of the same \
             target (as reports name it: `contoso.com`, `[mail.contoso.com]:587`). This target \
             has none, so no change could be checked, and it warns rather than passing in \
-            silence: a target added to the list since, or a baseline of another list. (A \
+            silence: a target added to the list since, or a baseline of another list. The same \
+            when its report cannot be compared with: made with other options that decide which \
+            endpoints are probed (`-p`, `--implicit-tls`, `--max-mx`, `--max-addresses`, `-4`, \
+            `-6`, `--no-mx`; every endpoint would be gone or new), or none of its endpoints got \
+            as far as an EHLO reply (a baseline made where outbound port 25 is blocked). (A \
             one-target run with such a baseline stops with a usage error instead, exit 3.) \
             Targets of the baseline that this run does not check are not reported: a shard \
             compares its own targets with the whole survey's baseline.",

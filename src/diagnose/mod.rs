@@ -182,8 +182,9 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - a silent port, or a handshake met by plaintext, speaks the other TLS mode;
 /// - every port-25 connect timed out while another port answered: our network blocks 25;
 /// - a change since the baseline that a finding of this run names as a failure (STARTTLS
-///   no longer offered, a certificate that is not the one expected).
-const EXPLAINED_BY: [(Code, Code); 23] = [
+///   no longer offered, a handshake that no longer completes, a certificate that is not the
+///   one expected).
+const EXPLAINED_BY: [(Code, Code); 25] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -205,6 +206,8 @@ const EXPLAINED_BY: [(Code, Code); 23] = [
     (Code::TlsHandshakeFailed, Code::TlsModeMismatch),
     (Code::ConnectTimeout, Code::Port25BlockedHere),
     (Code::BaselineStarttlsChanged, Code::StarttlsNotOffered),
+    (Code::BaselineTlsVersionChanged, Code::TlsLegacyOnly),
+    (Code::BaselineTlsVersionChanged, Code::TlsHandshakeFailed),
     (
         Code::BaselineCertificateChanged,
         Code::CertUnexpectedFingerprint,

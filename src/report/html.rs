@@ -654,7 +654,8 @@ fn days_cell(out: &mut String, row: &Row, now: OffsetDateTime) {
         "ok"
     };
     let (text, ago) = if at <= now {
-        let ago = match -d {
+        // Whole days since it expired (`days_left` is rounded down: -1 an hour after).
+        let ago = match (now - at).whole_days() {
             0 => "today".to_string(),
             1 => "1 day ago".to_string(),
             n => format!("{n} days ago"),

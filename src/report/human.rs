@@ -233,11 +233,13 @@ fn transcript(out: &mut String, e: &EndpointReport) {
     }
 }
 
-/// `EXPIRED 3 days ago`, `79 days left`.
+/// `EXPIRED 3 days ago`, `79 days left`. `days_left` is rounded down, so an expired
+/// certificate has -1 within a day of its end, -2 within two days: whole days since it
+/// expired are one less.
 fn days_left(c: &CertInfo) -> String {
     if c.expired {
-        match -c.days_left {
-            0 => "EXPIRED today".to_string(),
+        match -c.days_left - 1 {
+            ..=0 => "EXPIRED today".to_string(),
             1 => "EXPIRED yesterday".to_string(),
             d => format!("EXPIRED {d} days ago"),
         }
@@ -536,5 +538,6 @@ mod tests {
         assert_eq!(left(0), "under a day left");
         assert_eq!(left(30), "30 days left");
         assert_eq!(left(-2), "EXPIRED yesterday");
+        assert_eq!(left(-4), "EXPIRED 3 days ago");
     }
 }

@@ -198,6 +198,10 @@ pub struct EndpointReport {
     pub ehlo_after_tls: Vec<String>,
     /// Wall time of the probe.
     pub duration_ms: u64,
+    /// The run's deadline came before its turn: never connected to, so `duration_ms` (0) is
+    /// no time it took (not in the JSON: its `failure` says so).
+    #[serde(skip)]
+    pub never_started: bool,
     /// Everything sent and received.
     pub transcript: Vec<TranscriptLine>,
 }
@@ -258,6 +262,7 @@ impl EndpointReport {
                 .map(|r| r.display_lines())
                 .unwrap_or_default(),
             duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
+            never_started: o.waits.never_started.is_some(),
             transcript: o
                 .transcript
                 .entries

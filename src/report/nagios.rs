@@ -2,7 +2,7 @@
 //! command as it is, without a wrapper.
 //!
 //! ```text
-//! STARTTLS CRITICAL - mail.contoso.com: certificate expired 3 days ago (2026-11-19) | days_left=-3;30;7 time=0.412s
+//! STARTTLS CRITICAL - mail.contoso.com: certificate expired 3 days ago (2026-11-19) | days_left=-4;30:;7: time=0.412s
 //! [CRITICAL] cert-expired mail.contoso.com [203.0.113.5]:25: certificate expired 3 days ago (2026-11-19)
 //! ```
 //!
@@ -16,11 +16,15 @@
 //!
 //! Written per the Nagios plugin development guidelines (section "Performance data") and
 //! Icinga 2's plugin API: `'label'=value[UOM];[warn];[crit];[min];[max]`, labels quoted only
-//! when they hold a space, `=` or a quote (a quote doubled inside), a plain number for each
-//! threshold as `check_ssl_cert` writes its `days`: the value warns once it falls to `warn`
-//! (`--warn-days`) and is critical at `crit` (`--fail-days`). No unit for days: Icinga 2
-//! refuses units it does not know. `days_left` is left out for an endpoint that showed no
-//! certificate rather than written as `U`, which Icinga 2 does not read.
+//! when they hold a space, `=` or a quote (a quote doubled inside). The thresholds are ranges
+//! in the guidelines' syntax, `N:` ("alert when below N"): `days_left=364;30:;7:` warns below
+//! `--warn-days` and is critical below `--fail-days`. A plain `30` would mean "alert outside
+//! 0..30" (the guidelines' range `0:30`), which a grapher or anything else that evaluates the
+//! thresholds reads as every healthy certificate being critical. `days_left` is rounded down, so it is below N exactly when
+//! less than N days are left, the test the run applies. No unit for days: Icinga 2 refuses
+//! units it does not know. `days_left` is left out for an endpoint that showed no
+//! certificate, and `time` for one the run's deadline never let start, rather than written
+//! as `U`, which Icinga 2 does not read.
 //!
 //! # References
 //! - Nagios Plugin Development Guidelines, "Plugin Output for Nagios" and "Performance data"
@@ -98,11 +102,12 @@ pub fn label(raw: &str) -> String {
     }
 }
 
-/// One perfdata entry: `label=value[UOM][;warn;crit]`.
+/// One perfdata entry: `label=value[UOM][;warn:;crit:]`, the thresholds as "alert below"
+/// ranges.
 fn perf(out: &mut Vec<String>, name: &str, value: &str, uom: &str, thresholds: Option<Expiry>) {
     let mut s = format!("{}={value}{uom}", label(name));
     if let Some(t) = thresholds {
-        let _ = write!(s, ";{};{}", t.warn_days, t.fail_days);
+        let _ = write!(s, ";{}:;{}:", t.warn_days, t.fail_days);
     }
     out.push(s);
 }
@@ -110,6 +115,14 @@ fn perf(out: &mut Vec<String>, name: &str, value: &str, uom: &str, thresholds: O
 /// Milliseconds as seconds with three decimals, exactly: `0.412`.
 fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// The `time` perfdata of an endpoint, unless the run's deadline never let it start (its 0 is
+/// no time it took).
+fn time_perf(out: &mut Vec<String>, name: &str, e: &EndpointReport) {
+    if !e.never_started {
+        perf(out, name, &seconds(e.duration_ms), "s", None);
+    }
 }
 
 /// An endpoint as a label part, without spaces: `mx1.contoso.com[203.0.113.5]:25`, or
@@ -140,7 +153,7 @@ fn endpoint_perfdata<'a>(
         if let Some(d) = days(e) {
             perf(&mut out, "days_left", &d.to_string(), "", Some(expiry));
         }
-        perf(&mut out, "time", &seconds(e.duration_ms), "s", None);
+        time_perf(&mut out, "time", e);
         return out;
     }
     if let Some(d) = endpoints.iter().filter_map(|e| days(e)).min() {
@@ -152,13 +165,7 @@ fn endpoint_perfdata<'a>(
             let name = format!("days_left_{key}");
             perf(&mut out, &name, &d.to_string(), "", Some(expiry));
         }
-        perf(
-            &mut out,
-            &format!("time_{key}"),
-            &seconds(e.duration_ms),
-            "s",
-            None,
-        );
+        time_perf(&mut out, &format!("time_{key}"), e);
     }
     out
 }

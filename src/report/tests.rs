@@ -31,7 +31,7 @@ fn cert() -> CertInfo {
         serial: "04A1B2C3".into(),
         not_before: "2026-08-21T08:00:00Z".into(),
         not_after: "2026-11-19T08:00:00Z".into(),
-        days_left: -3,
+        days_left: -4,
         expired: true,
         sha256: "AB:CD:EF".into(),
         thumbprint: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
@@ -129,6 +129,7 @@ fn report() -> Report {
             "250 SIZE 37748736".into(),
         ],
         duration_ms: 412,
+        never_started: false,
         transcript: vec![
             TranscriptLine {
                 at_ms: 0,

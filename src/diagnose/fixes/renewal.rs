@@ -21,7 +21,6 @@ use crate::baseline::Fingerprint;
 use crate::cert::CertInfo;
 use crate::diagnose::ServerKind;
 use crate::diagnose::fix::{Family, Fix, Shell, shell_word};
-use crate::tls::TlsVersion;
 
 const SH: Shell = Shell::Shell;
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -180,6 +179,34 @@ pub fn no_certificate_seen(option: &str) -> Fix {
     ))
 }
 
+/// What the certificate served now is, next to the baseline's: only a certificate from a CA,
+/// newer than the baseline's, is offered as a renewal to declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewCert {
+    /// From a CA, not older than the baseline's: perhaps a renewal.
+    Renewal,
+    /// Self-signed: no CA issued it (its issuer is its own name).
+    SelfSigned,
+    /// Expired already.
+    Expired,
+    /// Issued or ending before the baseline's: a rollback to an older certificate.
+    Older,
+}
+
+impl NewCert {
+    /// What the summary of a change adds: `; the new one is self-signed`.
+    pub fn note(self) -> &'static str {
+        match self {
+            NewCert::Renewal => "",
+            NewCert::SelfSigned => "; the new one is self-signed",
+            NewCert::Expired => "; the new one has expired",
+            NewCert::Older => {
+                "; it is older than the baseline's: this looks like a rollback to an older certificate"
+            }
+        }
+    }
+}
+
 /// What a certificate change since the baseline is written from.
 #[derive(Debug, Clone)]
 pub struct CertChange<'a> {
@@ -195,6 +222,8 @@ pub struct CertChange<'a> {
     pub now: Fingerprint,
     /// The job declares it (`--expect-fingerprint`), or the baseline saw none.
     pub declared: bool,
+    /// What the new certificate is.
+    pub new_is: NewCert,
 }
 
 /// The command that lists the DANE TLSA records of `host` on `port`.
@@ -230,15 +259,31 @@ pub fn certificate_changed(c: &CertChange<'_>) -> Fix {
     ]);
     let exchange = c.kind == ServerKind::Exchange;
     let lookup = tlsa(c.host.as_deref(), c.port);
-    let mut f = fix(
-        "renewal::certificate_changed",
-        &[&declare, &exchange.to_string(), lookup.as_deref().unwrap_or_default()],
-    )
-    .say("If this is a renewal you made, declare it, so the job passes and a later change still warns:")
-    .run(SH, declare.as_str())
-    .say("If nobody renewed it, find out where it comes from: the evidence gives its subject, issuer and dates.");
+    let ex = exchange.to_string();
+    let mut f = match c.new_is {
+        NewCert::Renewal => fix(
+            "renewal::certificate_changed",
+            &[&declare, &ex, lookup.as_deref().unwrap_or_default()],
+        )
+            .say("If this is a renewal you made, declare it, so the job passes and a later change still warns:")
+            .run(SH, declare.as_str())
+            .say("If nobody renewed it, find out where it comes from: the evidence gives its subject, issuer and dates."),
+        NewCert::Older => fix("renewal::certificate_older", &[&declare, &ex])
+            .say("This looks like a rollback to an older certificate: the one served now was issued, or ends, before the baseline's. A node restored from an old image or backup, an old file put back, or a load balancer that sends some connections to a node that was not renewed. Find out where it comes from and install the current certificate; the evidence gives both certificates' dates.")
+            .say("Only if going back to it was intended, declare it:")
+            .run(SH, declare.as_str()),
+        NewCert::SelfSigned => fix("renewal::certificate_self_signed", &[&ex]).say(
+            "The new certificate is self-signed: no CA issued it, so it is no renewal to declare. A server falls back to a self-signed certificate of its own when it cannot load the configured one (a wrong path, a key that does not match, file permissions), or a device in front now presents its own. Find out where it comes from and install the CA-issued certificate again (see cert-self-signed).",
+        ),
+        NewCert::Expired => fix("renewal::certificate_expired", &[&ex]).say(
+            "The new certificate has already expired, so it is no renewal to declare: an old certificate put back (a backup, an old image or snapshot of the node), or a device in front with its own. Find out where it comes from and install the current certificate (see cert-expired).",
+        ),
+    };
     if exchange {
         f = f.run(EMS, exchange::list_smtp_certificates());
+    }
+    if c.new_is != NewCert::Renewal {
+        return f;
     }
     dane(
         f,
@@ -264,6 +309,9 @@ pub struct IssuerChange<'a> {
     pub issuer_name: Option<String>,
     /// The job declares it.
     pub declared: bool,
+    /// What the certificate served now is: a self-signed or expired one has no CA to
+    /// declare.
+    pub new_is: NewCert,
 }
 
 /// Points Exchange's connectors at the certificate `thumbprint` by issuer and subject.
@@ -299,7 +347,22 @@ pub fn issuer_changed(c: &IssuerChange<'_>) -> Fix {
             shell_word(c.rerun.baseline),
         ])
     });
-    let mut f = fix(
+    // A self-signed or expired certificate is no new CA to adopt: no connector to point at it,
+    // no TLSA record to change, nothing to declare.
+    match c.new_is {
+        NewCert::SelfSigned => {
+            return fix("renewal::issuer_self_signed", &[]).say(
+                "The certificate is self-signed: its issuer is its own name, not a CA, so there is no new CA to declare. Install the CA-issued certificate again (see cert-self-signed and baseline-certificate-changed).",
+            );
+        }
+        NewCert::Expired => {
+            return fix("renewal::issuer_expired", &[]).say(
+                "The certificate has already expired: there is no new CA to declare. Install the current certificate (see cert-expired and baseline-certificate-changed).",
+            );
+        }
+        NewCert::Renewal | NewCert::Older => {}
+    }
+    let f = fix(
         "renewal::issuer_changed",
         &[
             thumbprint,
@@ -307,10 +370,12 @@ pub fn issuer_changed(c: &IssuerChange<'_>) -> Fix {
             declare.as_deref().unwrap_or_default(),
         ],
     );
-    if !thumbprint.is_empty() {
-        f = exchange_connectors(f, thumbprint);
-    }
-    f = dane(
+    let f = if thumbprint.is_empty() {
+        f
+    } else {
+        exchange_connectors(f, thumbprint)
+    };
+    let f = dane(
         f,
         lookup.as_deref(),
         "new CA (usage 2) or certificate (usage 3)",
@@ -321,13 +386,14 @@ pub fn issuer_changed(c: &IssuerChange<'_>) -> Fix {
     }
 }
 
-/// The endpoint at `address` negotiates `now`, lower than `then` in the baseline.
+/// The endpoint at `address` negotiates `now` (a version, or what the failed handshake
+/// showed, in words), lower than `then` in the baseline.
 pub fn version_lower(
     kind: ServerKind,
     address: SocketAddr,
     starttls: bool,
     then: &str,
-    now: TlsVersion,
+    now: &str,
 ) -> Fix {
     let addr = address.to_string();
     let starttls_flag = if starttls { " -starttls smtp" } else { "" };
@@ -338,13 +404,13 @@ pub fn version_lower(
     };
     let mut f = fix(
         "renewal::version_lower",
-        &[class, &addr, &starttls.to_string(), then, now.label()],
+        &[class, &addr, &starttls.to_string(), then, now],
     )
     .say(format!(
-        "The endpoint negotiated {then} in the baseline run and {now} now, with this client, which offers TLS 1.3 and 1.2 alike: what answers on port {} changed (the server's software or settings, or a device in front that ends TLS). See whether it still accepts {then}:",
+        "The endpoint negotiated {then} in the baseline run; now: {now}. This client offers TLS 1.3 and 1.2 alike, so what answers on port {} changed (the server's software or settings, or a device in front that ends TLS). See whether it still accepts {then}:",
         address.port()
     ))
-    .run(SH, format!("openssl s_client -connect {addr}{starttls_flag} -tls1_3 </dev/null"));
+    .run(SH, format!("openssl s_client -connect {addr}{starttls_flag} {} </dev/null", s_client_flag(then)));
     f = match kind {
         ServerKind::Postfix => f
             .say("Compare the protocol settings (main.cf, and the -o overrides of master.cf) and the OpenSSL version with a node that still negotiates it:")
@@ -357,6 +423,17 @@ pub fn version_lower(
         _ => f,
     };
     f
+}
+
+/// The s_client(1) option that offers only `version` (`TLS 1.2` → `-tls1_2`).
+fn s_client_flag(version: &str) -> String {
+    match version.strip_prefix("TLS 1.") {
+        Some("0") => "-tls1".to_string(),
+        Some(minor) if minor.len() == 1 && minor.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("-tls1_{minor}")
+        }
+        _ => "-tls1_3".to_string(),
+    }
 }
 
 /// STARTTLS is no longer offered; it was at the baseline of `date`.
@@ -472,5 +549,14 @@ pub fn target_missing(rerun: &Rerun<'_>) -> Fix {
             "The baseline {} was made from another list of targets. Make one that includes this target: run the batch again without --baseline, or save this target's own report as its baseline:",
             rerun.baseline
         ))
+        .run(SH, command)
+}
+
+/// The baseline's report of the target cannot be compared with (made with other endpoint
+/// options, or it saw nothing): a new one is needed.
+pub fn incomparable(rerun: &Rerun<'_>) -> Fix {
+    let command = rerun.command(&["--format".to_string(), "json".to_string()]);
+    fix("renewal::incomparable", &[rerun.baseline, &command])
+        .say("Nothing of this target was compared. Make its baseline again with this run's options, from where the probe reaches the server (outbound port 25 is blocked on many networks and CI runners): run the batch again without --baseline, or save this target's own report:")
         .run(SH, command)
 }

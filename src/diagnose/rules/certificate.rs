@@ -128,13 +128,17 @@ fn expired(ctx: &Ctx<'_>, i: usize, c: &CertInfo) -> Finding {
     )
 }
 
-/// The leaf expires within the policy's thresholds.
+/// The leaf has less time left than the policy's thresholds: `--fail-days N` fails when less
+/// than N days (N × 24 hours, not whole days rounded) are left, `--warn-days` warns alike; a
+/// certificate with 7 days and 12 hours left passes `--fail-days 7`.
 fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
     let days = leaf.days_left;
-    if leaf.not_after_at < ctx.now || days > ctx.policy.warn_days {
+    let left = leaf.not_after_at - ctx.now;
+    let under = |threshold: i64| left < time::Duration::days(threshold);
+    if leaf.not_after_at < ctx.now || !under(ctx.policy.warn_days) {
         return;
     }
-    let sev = if days <= ctx.policy.fail_days {
+    let sev = if under(ctx.policy.fail_days) {
         Severity::Fail
     } else {
         Severity::Warn
@@ -152,7 +156,7 @@ fn expires_soon(ctx: &Ctx<'_>, leaf: &CertInfo, out: &mut Vec<Finding>) {
             describe(leaf),
             format!("notAfter {}", leaf.not_after),
             format!(
-                "thresholds: warn within {}, fail within {}",
+                "thresholds: warn with less than {} left, fail with less than {} left",
                 plural_days(ctx.policy.warn_days),
                 plural_days(ctx.policy.fail_days)
             ),

@@ -59,12 +59,16 @@ fn attribute(key: &str) -> String {
     }
 }
 
-/// Lower case, runs of white space as one space.
+/// The apostrophes a name is written with, folded to `'`: `Let’s Encrypt` as letsencrypt.org
+/// writes it (U+2019), a U+2018 or a modifier letter apostrophe (U+02BC) from a word
+/// processor match the `'` of the certificate's `O=Let's Encrypt`.
+fn apostrophes(s: &str) -> String {
+    s.replace(['\u{2019}', '\u{2018}', '\u{02BC}'], "'")
+}
+
+/// Lower case, runs of white space as one space, apostrophes folded.
 fn folded(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    apostrophes(&s.split_whitespace().collect::<Vec<_>>().join(" ")).to_lowercase()
 }
 
 /// The attributes of a distinguished name: `CN=R11, O="Let's Encrypt, Inc", C=US`, OpenSSL's
@@ -105,18 +109,16 @@ fn dn_attributes(dn: &str) -> Option<Vec<(String, String)>> {
         .collect()
 }
 
-/// The attributes with their values in lower case, for comparing.
+/// The attributes with their values in lower case, apostrophes folded, for comparing.
 fn lowered(attrs: Vec<(String, String)>) -> Vec<(String, String)> {
-    attrs
-        .into_iter()
-        .map(|(k, v)| (k, v.to_lowercase()))
-        .collect()
+    attrs.into_iter().map(|(k, v)| (k, folded(&v))).collect()
 }
 
-/// The words of a name, lower case: letters, digits and the `'`, `.`, `&` inside a word.
+/// The words of a name, lower case, apostrophes folded: letters, digits and the `'`, `.`,
+/// `&` inside a word.
 fn words(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '’' | '&' | '.')))
+    apostrophes(&s.to_lowercase())
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '&' | '.')))
         .map(|w| w.trim_matches('.').to_string())
         .filter(|w| !w.is_empty())
         .collect()
@@ -383,6 +385,9 @@ pub(crate) fn against_baseline(
     let Some(old) = baseline.report_for(target) else {
         return vec![target_missing(baseline, target, policy)];
     };
+    if let Some(why) = incomparable(old) {
+        return vec![nothing_compared(baseline, old, target, policy, why)];
+    }
     let a = Against {
         baseline,
         old,
@@ -479,6 +484,7 @@ fn certificate_change(
         return;
     }
     let expected = a.policy.expected_fingerprints.contains(&now_fp);
+    let new_is = new_kind(ctx.chain.first(), peers, ctx.now);
     let (severity, summary) = match (before.first(), expected) {
         (None, _) => (
             Severity::Info,
@@ -499,10 +505,11 @@ fn certificate_change(
         (Some(old), false) => (
             Severity::Warn,
             format!(
-                "serves another certificate than {}: SHA-256 {} (was {})",
+                "serves another certificate than {}: SHA-256 {} (was {}){}",
                 a.when(),
                 now_fp.short(),
-                old.short()
+                old.short(),
+                new_is.note()
             ),
         ),
     };
@@ -514,6 +521,7 @@ fn certificate_change(
         port: ctx.port(),
         now: now_fp,
         declared: severity == Severity::Info,
+        new_is,
     };
     mine.push(ctx.finding_with(
         Code::BaselineCertificateChanged,
@@ -522,6 +530,38 @@ fn certificate_change(
         evidence,
         fix::certificate_changed(&change),
     ));
+}
+
+/// What the certificate served now is, next to the baseline's (`peers`): self-signed,
+/// expired, older than every dated one of theirs (issued or ending before it: a rollback), or
+/// a certificate that may be a renewal.
+fn new_kind(
+    leaf: Option<&CertInfo>,
+    peers: &[&BaselineEndpoint],
+    now: OffsetDateTime,
+) -> fix::NewCert {
+    let Some(c) = leaf else {
+        return fix::NewCert::Renewal;
+    };
+    let dated: Vec<_> = peers
+        .iter()
+        .filter_map(|p| p.certificate.as_ref())
+        .filter(|b| b.not_before_at.is_some() || b.not_after_at.is_some())
+        .collect();
+    let older = !dated.is_empty()
+        && dated.iter().all(|b| {
+            b.not_before_at.is_some_and(|t| c.not_before_at < t)
+                || b.not_after_at.is_some_and(|t| c.not_after_at < t)
+        });
+    if c.self_signed {
+        fix::NewCert::SelfSigned
+    } else if c.not_after_at < now {
+        fix::NewCert::Expired
+    } else if older {
+        fix::NewCert::Older
+    } else {
+        fix::NewCert::Renewal
+    }
 }
 
 /// What the baseline's peers served, and what this endpoint serves now.
@@ -599,6 +639,7 @@ fn issuer_change(
         thumbprint: &leaf.thumbprint,
         issuer_name: leaf_issuer_name(ctx.chain),
         declared,
+        new_is: new_kind(Some(leaf), peers, ctx.now),
     };
     mine.push(ctx.finding_with(
         Code::BaselineIssuerChanged,
@@ -631,16 +672,16 @@ fn version_rank(label: &str) -> Option<u8> {
     minor.parse::<u8>().ok().map(|m| 10 + m)
 }
 
-/// The TLS version now against the baseline's.
+/// The TLS version now against the baseline's: a lower one warns (an undeclared change; TLS
+/// 1.2 itself is no failure), a higher one is info, and a handshake that no longer completes
+/// (a server that now speaks only TLS 1.0 or 1.1, or none this client offers) fails, as the
+/// endpoint's own handshake finding does.
 fn version_change(
     a: &Against<'_>,
     ctx: &Ctx<'_>,
     peers: &[&BaselineEndpoint],
     mine: &mut Vec<Finding>,
 ) {
-    let Some(now) = ctx.ev.version else {
-        return;
-    };
     let before: Vec<(u8, &str)> = peers
         .iter()
         .filter_map(|p| p.tls_version.as_deref())
@@ -649,10 +690,16 @@ fn version_change(
     let (Some(low), Some(high)) = (before.iter().min(), before.iter().max()) else {
         return;
     };
+    let Some(now) = ctx.ev.version else {
+        if let Some(f) = handshake_lost(a, ctx, high.1) {
+            mine.push(f);
+        }
+        return;
+    };
     let rank = version_rank(now.label()).unwrap_or(0);
     let (severity, summary, then) = if rank < low.0 {
         let s = format!("negotiates {now}, lower than {} in {}", low.1, a.when());
-        (Severity::Fail, s, low.1)
+        (Severity::Warn, s, low.1)
     } else if rank > high.0 {
         let s = format!("negotiates {now}, higher than {} in {}", high.1, a.when());
         (Severity::Info, s, high.1)
@@ -664,8 +711,14 @@ fn version_change(
         format!("then {then}"),
         format!("now {now}"),
     ];
-    let fix = if severity == Severity::Fail {
-        fix::version_lower(ctx.kind, ctx.obs.endpoint.address, starttls(ctx), then, now)
+    let fix = if severity == Severity::Warn {
+        fix::version_lower(
+            ctx.kind,
+            ctx.obs.endpoint.address,
+            starttls(ctx),
+            then,
+            now.label(),
+        )
     } else {
         fix::nothing_to_change(&a.rerun())
     };
@@ -676,6 +729,53 @@ fn version_change(
         evidence,
         fix,
     ));
+}
+
+/// The handshake failed now where the baseline negotiated `then`: what the server speaks
+/// now, from the second hello when it answered one (`TLS 1.1`), else none.
+fn handshake_lost(a: &Against<'_>, ctx: &Ctx<'_>, then: &str) -> Option<Finding> {
+    use crate::model::LegacyTls;
+    use crate::tls::legacy::{ServerAnswer, version_name};
+    let failure = ctx.obs.failure.as_ref()?;
+    if failure.phase != crate::model::Phase::Handshake {
+        return None;
+    }
+    let spoken = match &ctx.obs.legacy_tls {
+        Some(LegacyTls::Answered(ServerAnswer::Hello { version, .. })) => {
+            Some(version_name(*version))
+        }
+        _ => None,
+    };
+    let now = spoken.as_ref().map_or_else(
+        || "none (the TLS handshake failed)".to_string(),
+        |v| format!("{v} (the handshake with TLS 1.2 or 1.3 failed)"),
+    );
+    let summary = format!(
+        "the TLS version changed from {then} in {} to {now}",
+        a.when()
+    );
+    let evidence = vec![
+        a.source_line(),
+        format!("then {then}"),
+        format!("now: {}", failure.message),
+    ];
+    let fix = fix::version_lower(
+        ctx.kind,
+        ctx.obs.endpoint.address,
+        starttls(ctx),
+        then,
+        &spoken.map_or_else(
+            || "no TLS version this client offers (the handshake failed)".to_string(),
+            |v| format!("{v} only (the handshake with TLS 1.2 or 1.3 failed)"),
+        ),
+    );
+    Some(ctx.finding_with(
+        Code::BaselineTlsVersionChanged,
+        Severity::Fail,
+        summary,
+        evidence,
+        fix,
+    ))
 }
 
 /// The endpoint speaks STARTTLS (not implicit TLS).
@@ -866,15 +966,70 @@ fn gone_group(
     )
 }
 
-/// A target of a batch that the baseline holds no report for.
-fn target_missing(baseline: &Baseline, target: &str, policy: &Policy) -> Finding {
-    let rerun = fix::Rerun {
+/// Why the baseline's report of a target of a batch cannot be compared with this run, if it
+/// cannot: it was made with other options that decide the endpoints (each would be gone or
+/// new), or none of its endpoints got as far as an EHLO reply (made where port 25 is
+/// blocked: nothing was seen). A one-target run stops at the edge instead
+/// (`Baseline::usable_for`).
+fn incomparable(old: &BaselineReport) -> Option<String> {
+    if !old.differences.is_empty() {
+        return Some(format!(
+            "it was made with other options that decide which endpoints are probed: {}",
+            old.differences.join("; ")
+        ));
+    }
+    (!old.saw_anything()).then(|| {
+        format!(
+            "no endpoint of it got as far as an EHLO reply: {}",
+            old.stopped_phrase()
+        )
+    })
+}
+
+/// The one finding for a target whose baseline report cannot be compared with (`why`), in
+/// place of a finding per endpoint.
+fn nothing_compared(
+    baseline: &Baseline,
+    old: &BaselineReport,
+    target: &str,
+    policy: &Policy,
+    why: String,
+) -> Finding {
+    let mut evidence = vec![format!(
+        "baseline: {} ({}, made {}; its verdict {})",
+        baseline.source, baseline.shape, old.generated_at, old.verdict
+    )];
+    if let Some(cmd) = &old.invocation {
+        evidence.push(format!("baseline command: {cmd}"));
+    }
+    Finding::new(
+        Code::BaselineTargetMissing,
+        Severity::Warn,
+        target.to_string(),
+        Vec::new(),
+        format!(
+            "the baseline {}'s report of {target} cannot be compared with: {why}; nothing was compared",
+            baseline.source
+        ),
+        evidence,
+        fix::incomparable(&rerun_of(baseline, target, policy)),
+    )
+}
+
+/// What a fix needs to rerun `target` against `baseline`.
+fn rerun_of<'a>(baseline: &'a Baseline, target: &'a str, policy: &'a Policy) -> fix::Rerun<'a> {
+    fix::Rerun {
         target,
         options: &policy.rerun_options,
         endpoint_options: &policy.endpoint_options,
         baseline: &baseline.source,
         single: baseline.shape == "a report",
-    };
+    }
+}
+
+/// A target of a batch that the baseline holds no report for.
+fn target_missing(baseline: &Baseline, target: &str, policy: &Policy) -> Finding {
+    let rerun = rerun_of(baseline, target, policy);
     Finding::new(
         Code::BaselineTargetMissing,
         Severity::Warn,

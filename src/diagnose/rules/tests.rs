@@ -184,25 +184,74 @@ fn healthy_endpoint_gets_only_the_summary() {
     );
 }
 
+/// `--fail-days N` fails when less than N days are left, `--warn-days` warns alike, on the
+/// exact time left: 7 days and an hour is not less than 7 days, 45 days and 23 hours passes
+/// `--min-days 45`.
 #[test]
-fn expiry_thresholds_are_inclusive_and_configurable() {
+fn expiry_thresholds_compare_the_exact_time_left() {
+    use time::Duration;
     let w = world();
-    for (days, expect) in [
-        (31, None),
-        (30, Some(Severity::Warn)),
-        (8, Some(Severity::Warn)),
-        (7, Some(Severity::Fail)),
-        (0, Some(Severity::Fail)),
-    ] {
-        let mut spec = LeafSpec::valid_for("mx.test", NOW, days);
-        spec.not_after = NOW + time::Duration::days(days) + time::Duration::hours(1);
+    let severity = |left: Duration, policy: &Policy| {
+        let mut spec = LeafSpec::valid_for("mx.test", NOW, 0);
+        spec.not_after = NOW + left;
         let obs = observed("mx.test", "mx.test", w.chain(&spec, true), &w.trust);
-        let got = run(&obs, &Policy::default())
+        run(&obs, policy)
             .into_iter()
             .find(|f| f.code == Code::CertExpiresSoon)
-            .map(|f| f.severity);
-        assert_eq!(got, expect, "{days} days left");
+            .map(|f| f.severity)
+    };
+    let default = Policy::default();
+    for (left, expect) in [
+        (Duration::days(31), None),
+        (Duration::days(30), None),
+        (
+            Duration::days(30) - Duration::seconds(1),
+            Some(Severity::Warn),
+        ),
+        (Duration::days(8), Some(Severity::Warn)),
+        (
+            Duration::days(7) + Duration::hours(12),
+            Some(Severity::Warn),
+        ),
+        (Duration::days(7), Some(Severity::Warn)),
+        (
+            Duration::days(7) - Duration::seconds(1),
+            Some(Severity::Fail),
+        ),
+        (Duration::hours(1), Some(Severity::Fail)),
+    ] {
+        assert_eq!(severity(left, &default), expect, "{left} left");
     }
+    let min_45 = Policy {
+        warn_days: 45,
+        fail_days: 45,
+        ..Policy::default()
+    };
+    let almost_46 = Duration::days(45) + Duration::hours(23);
+    assert_eq!(severity(almost_46, &min_45), None, "--min-days 45");
+    assert_eq!(
+        severity(Duration::days(45) - Duration::hours(1), &min_45),
+        Some(Severity::Fail)
+    );
+    // The summary counts whole days left: still true at 7 days and 12 hours.
+    let mut spec = LeafSpec::valid_for("mx.test", NOW, 7);
+    spec.not_after += Duration::hours(12);
+    let obs = observed("mx.test", "mx.test", w.chain(&spec, true), &w.trust);
+    let f = run(&obs, &default);
+    let f = f.iter().find(|f| f.code == Code::CertExpiresSoon).unwrap();
+    assert!(
+        f.summary.starts_with("certificate expires in 7 days ("),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.evidence.contains(
+            &"thresholds: warn with less than 30 days left, fail with less than 7 days left"
+                .to_string()
+        ),
+        "{:?}",
+        f.evidence
+    );
 }
 
 #[test]

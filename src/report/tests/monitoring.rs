@@ -95,7 +95,7 @@ fn nagios_status_line_of_one_endpoint() {
     assert_eq!(
         text.lines().next().unwrap(),
         "STARTTLS CRITICAL - mail.contoso.com: certificate expired 3 days ago (2026-11-19) \
-         (+1 more) | days_left=-3;30;7 time=0.412s"
+         (+1 more) | days_left=-4;30:;7: time=0.412s"
     );
 }
 
@@ -108,7 +108,7 @@ fn nagios_repeats_the_thresholds_the_run_judged_by() {
     };
     let text = nagios::render(&r);
     assert!(
-        text.contains("| days_left=-3;45;10 time=0.412s\n"),
+        text.contains("| days_left=-4;45:;10: time=0.412s\n"),
         "{text}"
     );
 }
@@ -133,7 +133,7 @@ fn nagios_pass_unknown_and_warn_states() {
     let first = |r: &Report| nagios::render(r).lines().next().unwrap().to_string();
     assert_eq!(
         first(&passing("fabrikam.com")),
-        "STARTTLS OK - fabrikam.com: STARTTLS works: TLS 1.3 | days_left=212;30;7 time=0.412s"
+        "STARTTLS OK - fabrikam.com: STARTTLS works: TLS 1.3 | days_left=212;30:;7: time=0.412s"
     );
     // No endpoint: no performance data, so no ` | ` either.
     assert_eq!(
