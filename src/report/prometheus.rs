@@ -69,7 +69,7 @@ const TLS_VERSION: Family = Family {
 };
 const DURATION: Family = Family {
     name: "starttls_check_probe_duration_seconds",
-    help: "Wall time of the endpoint's probe, in seconds.",
+    help: "Wall time of the endpoint's probe, in seconds (absent for an endpoint the deadline never let start).",
 };
 const FINDINGS: Family = Family {
     name: "starttls_check_findings",
@@ -205,7 +205,11 @@ fn add_endpoint(x: &mut Exposition, report: &Report, e: &EndpointReport) {
         info.push(("version", version));
         x.add(&TLS_VERSION, &info, 1);
     }
-    x.add(&DURATION, &labels, seconds(e.duration_ms));
+    // An endpoint whose turn came after the deadline was never probed: no duration, rather
+    // than a 0 s probe that a latency panel would average in.
+    if !e.never_started {
+        x.add(&DURATION, &labels, seconds(e.duration_ms));
+    }
 }
 
 /// Every family of one report.

@@ -408,3 +408,23 @@ fn prometheus_error_says_up_0_for_each_target() {
         "{none}"
     );
 }
+
+/// An endpoint the deadline never let start has no probe duration, in either format: a 0 s
+/// probe would drag a latency panel's average down.
+#[test]
+fn an_endpoint_never_started_has_no_duration() {
+    let mut r = passing("[mail.contoso.com]");
+    let text = render(&r, Format::Prometheus, RenderOptions::default());
+    assert!(
+        text.contains("\nstarttls_check_probe_duration_seconds{"),
+        "{text}"
+    );
+    r.endpoints[0].never_started = true;
+    let text = render(&r, Format::Prometheus, RenderOptions::default());
+    assert!(
+        !text.contains("\nstarttls_check_probe_duration_seconds{"),
+        "{text}"
+    );
+    let text = render(&r, Format::Nagios, RenderOptions::default());
+    assert!(!text.contains(" time="), "{text}");
+}
