@@ -658,3 +658,32 @@ fn an_error_that_stops_the_run_is_redacted_in_every_format() {
         }
     }
 }
+
+/// A JSON Lines stream writes a line as soon as its target completes. A name that only a later
+/// target brings must already be hidden in the first line: here the shared `--ca-file` path
+/// holds the mail domain, and the first line to complete is an address target that names it
+/// nowhere else.
+#[test]
+fn the_first_json_line_already_hides_what_a_later_target_names() {
+    let w = world();
+    let pem = std::fs::read_to_string(&w.ca_file).unwrap();
+    let dir = write_temp("unused", "").with_file_name(DOMAIN);
+    std::fs::create_dir_all(&dir).unwrap();
+    let in_domain_dir = dir.join("root.pem");
+    std::fs::write(&in_domain_dir, pem).unwrap();
+    let ca = in_domain_dir.to_string_lossy().into_owned();
+    // Nothing listens on port 9 of 127.0.0.1: refused at once, long before the domain's MX.
+    let targets = ["127.0.0.1:9", TARGET];
+    let r = run_world(
+        &targets,
+        &["--ca-file", &ca, "--format", "jsonl", "--redact"],
+    );
+    let lines = assert_valid_lines(&r.stdout, "jsonl, a path that names the domain");
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    let first = r.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("\"invocation\"") && !first.contains(DOMAIN),
+        "the first line names the domain a later target brings:\n{first}"
+    );
+    assert_redacted(&r, "jsonl, a path that names the domain");
+}

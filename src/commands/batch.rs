@@ -411,6 +411,10 @@ pub fn run(
         sink.names = targets.list.iter().map(ToString::to_string).collect();
     }
     redact::baseline(&mut sink.redactor, settings.policy.baseline.as_ref());
+    if let Some(r) = sink.redactor.as_mut() {
+        let names: Vec<String> = targets.list.iter().map(ToString::to_string).collect();
+        r.learn_target_list(names.iter().map(String::as_str));
+    }
     for note in notes(targets.repeats, given, targets.list.len()) {
         sink.note(format!("starttls-check: {note}\n"));
     }

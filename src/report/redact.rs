@@ -700,6 +700,16 @@ impl Redactor {
         }
     }
 
+    /// Learns every target of a batch before its first report is written: a JSON Lines
+    /// stream writes each line as its target completes, and a name a later target brings
+    /// (inside a `--ca-file` path of the shared invocation, say) must already be replaced in
+    /// the first line.
+    pub fn learn_target_list<'a>(&mut self, targets: impl IntoIterator<Item = &'a str>) {
+        for t in targets {
+            self.learn_targets(t);
+        }
+    }
+
     /// Learns the targets of a report (as its `target` writes them, space-separated): a mail
     /// domain unless it is written in brackets or no MX was asked.
     fn learn_targets(&mut self, targets: &str) {
