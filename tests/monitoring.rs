@@ -1271,6 +1271,62 @@ fn prometheus_an_interrupted_batch_says_up_0_for_every_target_it_did_not_check()
     assert_eq!(up, [0.0, 0.0, 1.0], "{stdout}");
 }
 
+/// Re-trial: one target sent SIGTERM mid-probe exited 143 with nothing on stdout, so a
+/// textfile written with `>` was left empty. It now ends as a run error in its format: exit 3,
+/// `starttls_check_up 0`, or Nagios's `STARTTLS UNKNOWN`.
+#[cfg(unix)]
+#[test]
+fn one_target_interrupted_says_up_0_or_unknown() {
+    for (format, expect) in [
+        (
+            "prometheus",
+            "starttls_check_up{target=\"[mail.example.test]\"} 0",
+        ),
+        ("nagios", "STARTTLS UNKNOWN - "),
+    ] {
+        let mut silent = Scenario::postfix(HOST, &pki().healthy(HOST, 120));
+        silent.on_connect = OnConnect::Silent;
+        let server = serve(silent);
+        let resolve = format!("{HOST}:127.0.0.1");
+        let target = format!("[{HOST}]:{}", server.addr.port());
+        let mut c = command(&[
+            &target,
+            "--resolve",
+            &resolve,
+            "--format",
+            format,
+            "--timeout",
+            "60",
+        ]);
+        c.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = c.spawn().unwrap();
+        // The probe is under way (and the handler installed) once the server has its client.
+        let started = std::time::Instant::now();
+        while server.connections() == 0 {
+            assert!(started.elapsed().as_secs() < 30, "never connected");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(3), "{format}: {stdout}{stderr}");
+        let expect = expect.replace("[mail.example.test]", &target);
+        assert!(stdout.contains(&expect), "{format}: {stdout}");
+        assert!(
+            stderr.contains("interrupted by a signal"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
 /// good.cut.test (answers), hung.cut.test and later.cut.test (one silent server) as a
 /// Prometheus batch, sent SIGTERM once good's probe is over: exit code, stdout, stderr.
 #[cfg(unix)]

@@ -310,7 +310,7 @@ impl<'a> Sink<'a> {
 /// Ctrl-C, or SIGTERM on Unix (what `timeout`, systemd and a Kubernetes eviction send): a long
 /// survey then ends with what is done written out, not lost. A handler that cannot be
 /// installed must not end the run at once.
-async fn interrupted_by_signal() {
+pub(super) async fn interrupted_by_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -108,21 +108,34 @@ pub(super) fn probe(
     // An old Windows console that cannot show escapes would print the progress line's \x1b[2K.
     let mut bar = Progress::new(std::io::stderr().is_terminal() && super::terminal_escapes_work());
     let mut done: Option<Box<Report>> = None;
-    runtime.block_on(engine::run(
-        &settings,
-        &resolver,
-        OffsetDateTime::now_utc(),
-        vec![targets],
-        &mut |event| match event {
-            Event::Progress {
-                done,
-                total,
-                waiting,
-            } => bar.update(done, total, waiting.filter(|_| !redact)),
-            Event::Report { report, .. } => done = Some(report),
-        },
-    ));
+    // SIGTERM (systemd, timeout(1), a CI job's cancel) or Ctrl-C ends the run as an error
+    // in the run's format, exit 3: a monitoring format then still says `UNKNOWN` or
+    // `starttls_check_up 0` instead of leaving an empty file behind.
+    let on_event: &mut dyn FnMut(Event<'_>) = &mut |event| match event {
+        Event::Progress {
+            done,
+            total,
+            waiting,
+        } => bar.update(done, total, waiting.filter(|_| !redact)),
+        Event::Report { report, .. } => done = Some(report),
+    };
+    let interrupted = runtime.block_on(async {
+        let run = engine::run(
+            &settings,
+            &resolver,
+            OffsetDateTime::now_utc(),
+            vec![targets],
+            on_event,
+        );
+        tokio::select! {
+            () = run => false,
+            () = super::batch::interrupted_by_signal() => true,
+        }
+    });
     bar.finish();
+    if interrupted {
+        anyhow::bail!("interrupted by a signal before the probe finished: nothing was judged");
+    }
     done.context("the run ended without a report")
 }
 
