@@ -106,57 +106,14 @@ fi
 # --- 2. certificates ---------------------------------------------------------
 # Made fresh on every run: the expiry cases are relative to "now".
 say "making certificates in $DIR"
-umask 022
 mkdir -p "$DIR"
-rm -rf "$DIR/ca" "$DIR/certs"
-mkdir -p "$DIR/ca/db" "$DIR/certs"
-: >"$DIR/ca/db/index.txt"
-echo 1000 >"$DIR/ca/db/serial"
-
-CNF="$DIR/ca/openssl.cnf"
-cat >"$CNF" <<EOF
-[ ca ]
-default_ca = test_ca
-
-[ test_ca ]
-dir           = $DIR/ca/db
-database      = \$dir/index.txt
-serial        = \$dir/serial
-new_certs_dir = \$dir
-default_md    = sha256
-policy        = policy_any
-unique_subject = no
-copy_extensions = none
-email_in_dn   = no
-
-[ policy_any ]
-commonName       = supplied
-organizationName = optional
-
-[ req ]
-distinguished_name = req_dn
-prompt             = no
-[ req_dn ]
-CN = unused
-
-[ ext_root ]
-basicConstraints       = critical, CA:TRUE
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-
-[ ext_intermediate ]
-basicConstraints       = critical, CA:TRUE, pathlen:0
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-
-[ ext_leaf_mail ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectAltName         = DNS:mail.example.test
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
+# The functions and the sections every tier shares (tests/mta/pki.sh: the CA database, the
+# root, intermediate, mail.example.test and self-signed sections, `sign`); the sections
+# only Postfix's cases use follow.
+# shellcheck source=tests/mta/pki.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../mta/pki.sh"
+pki_init "$DIR"
+pki_extensions <<'EOF'
 
 # The throughput listeners' leaf: every MX host of the bench DNS (mxNNNN.bench.example.test).
 [ ext_leaf_bench_wildcard ]
@@ -193,51 +150,10 @@ subjectAltName         = DNS:mail.example.test
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 authorityInfoAccess    = caIssuers;URI:http://pki.example.test/private-ca.crt
-
-[ ext_leaf_self ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectAltName         = DNS:mail.example.test
-subjectKeyIdentifier   = hash
 EOF
 
-# GeneralizedTime for `openssl ca -startdate/-enddate` (OpenSSL 3.0 has no
-# -not_before/-not_after on `x509`).
-when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
-
-key() { # key FILE BITS
-    openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$2" -out "$1" 2>/dev/null
-}
-
-# sign NAME CN EXT ISSUER(root|intermediate|private-root|self) START END [BITS]
-# With SIGN_KEY=FILE, certifies that existing key instead of making one (a CA
-# certificate re-issued on the same key).
-sign() {
-    local name=$1 cn=$2 ext=$3 issuer=$4 start=$5 end=$6 bits=${7:-2048}
-    local out="$DIR/certs/$name"
-    if [ -n "${SIGN_KEY:-}" ]; then
-        cp "$SIGN_KEY" "$out.key"
-    else
-        key "$out.key" "$bits"
-    fi
-    openssl req -new -config "$CNF" -key "$out.key" -subj "/O=starttls-check test/CN=$cn" -out "$out.csr"
-    local ca_args=()
-    case "$issuer" in
-    self) ca_args=(-selfsign -keyfile "$out.key") ;;
-    *) ca_args=(-cert "$DIR/ca/$issuer.pem" -keyfile "$DIR/ca/$issuer.key") ;;
-    esac
-    openssl ca -batch -notext -config "$CNF" "${ca_args[@]}" \
-        -extensions "$ext" -startdate "$(when "$start")" -enddate "$(when "$end")" \
-        -in "$out.csr" -out "$out.pem" 2>"$out.ca.log" || { cat "$out.ca.log" >&2; exit 1; }
-    rm -f "$out.csr" "$out.ca.log"
-}
-
 # Root and intermediate CA.
-sign root "starttls-check Test Root CA" ext_root self "-2 years" "+10 years"
-mv "$DIR/certs/root.pem" "$DIR/certs/root.key" "$DIR/ca/"
-sign intermediate "starttls-check Test Intermediate CA" ext_intermediate root "-2 years" "+5 years"
-mv "$DIR/certs/intermediate.pem" "$DIR/certs/intermediate.key" "$DIR/ca/"
+pki_cas Test
 
 # The same intermediate re-issued 30 days ago (same name, same key), as a CA
 # renews its issuing certificate: it signed the expired leaf below while its
