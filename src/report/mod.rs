@@ -207,6 +207,13 @@ pub struct EndpointReport {
 }
 
 impl EndpointReport {
+    /// The probe's wall time in seconds, exactly (`0.412`), as the monitoring formats write
+    /// it; none for an endpoint the run's deadline never let start (its 0 is no time it took).
+    pub fn probe_seconds(&self) -> Option<String> {
+        let ms = self.duration_ms;
+        (!self.never_started).then(|| format!("{}.{:03}", ms / 1000, ms % 1000))
+    }
+
     /// Converts an endpoint's evidence.
     pub fn from_evidence(e: &Evidence) -> Self {
         let o = &e.obs;
