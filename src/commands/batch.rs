@@ -161,11 +161,7 @@ impl Sink<'_> {
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
                 let invocation = Some(self.invocation.clone());
                 let doc = Document::new(&reports, now, invocation, self.total, interrupted);
-                match self.format {
-                    Format::Nagios => report::nagios::render_batch(&doc),
-                    Format::Prometheus => report::prometheus::render_batch(&doc, &unchecked),
-                    _ => doc.render(),
-                }
+                report::render_document(&doc, self.format, &unchecked)
             }
             Format::Human | Format::Markdown | Format::Html => {
                 let batch = Batch {

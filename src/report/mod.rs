@@ -606,6 +606,17 @@ pub fn emit_error(format: Option<Format>, error: &json::RunError, words: &[Strin
     let _ = emit(&mut std::io::stderr().lock(), &stderr);
 }
 
+/// Renders a batch document in a format that writes the whole run at once: Nagios' one
+/// status line, one Prometheus exposition (`unchecked`: the targets the run did not finish),
+/// else the JSON document.
+pub fn render_document(doc: &batch::Document<'_>, format: Format, unchecked: &[String]) -> String {
+    match format {
+        Format::Nagios => nagios::render_batch(doc),
+        Format::Prometheus => prometheus::render_batch(doc, unchecked),
+        _ => doc.render(),
+    }
+}
+
 /// Renders a report in a format.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
