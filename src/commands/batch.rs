@@ -157,15 +157,11 @@ impl Sink<'_> {
         let text = match self.format {
             Format::Jsonl => return,
             Format::Json | Format::Nagios | Format::Prometheus => {
-                let unchecked = self.unchecked(now);
+                let unchecked = self.unchecked();
                 let reports: Vec<Box<Report>> = self.reports.drain(..).flatten().collect();
                 let invocation = Some(self.invocation.clone());
                 let doc = Document::new(&reports, now, invocation, self.total, interrupted);
-                match self.format {
-                    Format::Nagios => report::nagios::render_batch(&doc),
-                    Format::Prometheus => report::prometheus::render_batch(&doc, &unchecked),
-                    _ => doc.render(),
-                }
+                report::render_document(&doc, self.format, &unchecked)
             }
             Format::Human | Format::Markdown | Format::Html => {
                 let batch = Batch {
@@ -190,15 +186,13 @@ impl Sink<'_> {
 impl Sink<'_> {
     /// The names of the targets without a report (the run was interrupted before them), as
     /// their reports would name them; with `--redact`, their placeholders.
-    fn unchecked(&mut self, now: OffsetDateTime) -> Vec<String> {
+    fn unchecked(&mut self) -> Vec<String> {
         let names = std::mem::take(&mut self.names);
         let mut left = Vec::new();
         for (name, kept) in names.into_iter().zip(&self.reports) {
             if kept.is_none() {
-                // A report with nothing in it but the target teaches the redactor its name.
-                let mut stub = Report::new(name, Vec::new(), Vec::new(), Vec::new(), now);
-                redact::report(&mut self.redactor, &mut stub);
-                left.push(stub.target);
+                // `run` taught the redactor every target before the first report.
+                left.push(redact::text(&mut self.redactor, name));
             }
         }
         left
@@ -407,13 +401,13 @@ pub fn run(
     let total = targets.list.len();
     let (started, now) = (Instant::now(), OffsetDateTime::now_utc());
     let mut sink = Sink::new(format, opts, out, total);
-    if format == Format::Prometheus {
-        sink.names = targets.list.iter().map(ToString::to_string).collect();
-    }
     redact::baseline(&mut sink.redactor, settings.policy.baseline.as_ref());
+    let names: Vec<String> = targets.list.iter().map(ToString::to_string).collect();
     if let Some(r) = sink.redactor.as_mut() {
-        let names: Vec<String> = targets.list.iter().map(ToString::to_string).collect();
         r.learn_target_list(names.iter().map(String::as_str));
+    }
+    if format == Format::Prometheus {
+        sink.names = names;
     }
     for note in notes(targets.repeats, given, targets.list.len()) {
         sink.note(format!("starttls-check: {note}\n"));

@@ -377,7 +377,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
                 .is_some_and(|f| f.code == case.expect.1);
         all_ok &= ok;
         match format {
-            Format::Json | Format::Nagios | Format::Prometheus => json.push(report),
+            Format::Json | Format::Nagios | Format::Prometheus => json.push(Box::new(report)),
             Format::Jsonl => {
                 let line = redact::text(&mut redactor, report::render(&report, format, opts));
                 report::emit(out, &line)?;
@@ -415,7 +415,7 @@ pub async fn run(format: Format, opts: RenderOptions, out: &mut dyn Write) -> an
 fn finish(
     out: &mut dyn Write,
     format: Format,
-    json: &[report::Report],
+    json: &[Box<report::Report>],
     html: &report::batch::Batch,
     all_ok: bool,
     redactor: &mut Option<redact::Redactor>,
@@ -427,19 +427,9 @@ fn finish(
         // The scenarios as one batch: a check's status line, or one exposition. The exit
         // code still says whether every scenario behaved as designed.
         Format::Nagios | Format::Prometheus => {
-            let reports: Vec<Box<report::Report>> = json.iter().cloned().map(Box::new).collect();
-            let doc = report::batch::Document::new(
-                &reports,
-                html.generated_at,
-                None,
-                reports.len(),
-                false,
-            );
-            if format == Format::Nagios {
-                report::nagios::render_batch(&doc)
-            } else {
-                report::prometheus::render_batch(&doc, &[])
-            }
+            let doc =
+                report::batch::Document::new(json, html.generated_at, None, json.len(), false);
+            report::render_document(&doc, format, &[])
         }
         Format::Human | Format::Markdown => format!(
             "demo: {} — the reports above came from scripted servers on loopback; try `starttls-check <your-domain>` next.\n{} {} · {}\n",

@@ -207,6 +207,13 @@ pub struct EndpointReport {
 }
 
 impl EndpointReport {
+    /// The probe's wall time in seconds, exactly (`0.412`), as the monitoring formats write
+    /// it; none for an endpoint the run's deadline never let start (its 0 is no time it took).
+    pub fn probe_seconds(&self) -> Option<String> {
+        let ms = self.duration_ms;
+        (!self.never_started).then(|| format!("{}.{:03}", ms / 1000, ms % 1000))
+    }
+
     /// Converts an endpoint's evidence.
     pub fn from_evidence(e: &Evidence) -> Self {
         let o = &e.obs;
@@ -597,6 +604,17 @@ pub fn emit_error(format: Option<Format>, error: &json::RunError, words: &[Strin
         let _ = emit(&mut std::io::stdout().lock(), &stdout);
     }
     let _ = emit(&mut std::io::stderr().lock(), &stderr);
+}
+
+/// Renders a batch document in a format that writes the whole run at once: Nagios' one
+/// status line, one Prometheus exposition (`unchecked`: the targets the run did not finish),
+/// else the JSON document.
+pub fn render_document(doc: &batch::Document<'_>, format: Format, unchecked: &[String]) -> String {
+    match format {
+        Format::Nagios => nagios::render_batch(doc),
+        Format::Prometheus => prometheus::render_batch(doc, unchecked),
+        _ => doc.render(),
+    }
 }
 
 /// Renders a report in a format.

@@ -112,16 +112,11 @@ fn perf(out: &mut Vec<String>, name: &str, value: &str, uom: &str, thresholds: O
     out.push(s);
 }
 
-/// Milliseconds as seconds with three decimals, exactly: `0.412`.
-fn seconds(ms: u64) -> String {
-    format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
 /// The `time` perfdata of an endpoint, unless the run's deadline never let it start (its 0 is
 /// no time it took).
 fn time_perf(out: &mut Vec<String>, name: &str, e: &EndpointReport) {
-    if !e.never_started {
-        perf(out, name, &seconds(e.duration_ms), "s", None);
+    if let Some(s) = e.probe_seconds() {
+        perf(out, name, &s, "s", None);
     }
 }
 

@@ -172,11 +172,6 @@ pub fn escape(value: &str) -> String {
     out
 }
 
-/// Milliseconds as seconds, exactly: `0.412`.
-fn seconds(ms: u64) -> String {
-    format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
 /// The endpoint families of one endpoint of `report`.
 fn add_endpoint(x: &mut Exposition, report: &Report, e: &EndpointReport) {
     let port = e.port.to_string();
@@ -207,8 +202,8 @@ fn add_endpoint(x: &mut Exposition, report: &Report, e: &EndpointReport) {
     }
     // An endpoint whose turn came after the deadline was never probed: no duration, rather
     // than a 0 s probe that a latency panel would average in.
-    if !e.never_started {
-        x.add(&DURATION, &labels, seconds(e.duration_ms));
+    if let Some(s) = e.probe_seconds() {
+        x.add(&DURATION, &labels, s);
     }
 }
 
