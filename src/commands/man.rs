@@ -13,6 +13,7 @@ use clap::CommandFactory;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 
+use super::completions::BIN;
 use crate::cli::{self, Cli, Example};
 use crate::exit;
 
@@ -70,8 +71,8 @@ pub(crate) fn run(
 /// `starttls-check.1`, `starttls-check-explain.1`…
 fn file_name(page: Option<&str>) -> String {
     match page {
-        Some(sub) => format!("{}-{sub}.1", crate::commands::completions::BIN),
-        None => format!("{}.1", crate::commands::completions::BIN),
+        Some(sub) => format!("{BIN}-{sub}.1"),
+        None => format!("{BIN}.1"),
     }
 }
 
@@ -94,8 +95,7 @@ fn pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
 /// with roff's apostrophe preamble; the page keeps it once, at the top.
 fn render(cmd: &clap::Command, sub: Option<&str>) -> std::io::Result<Vec<u8>> {
     let name = cmd.get_display_name().unwrap_or(cmd.get_name());
-    let bin = crate::commands::completions::BIN;
-    let version = format!("{bin} {}", env!("CARGO_PKG_VERSION"));
+    let version = format!("{BIN} {}", env!("CARGO_PKG_VERSION"));
     // A subcommand has no version of its own: every page carries the binary's.
     let man = Man::new(cmd.clone())
         .title(name.to_uppercase())
@@ -236,12 +236,11 @@ fn examples(examples: &[Example]) -> Roff {
 
 /// SEE ALSO: the other pages of this manual.
 fn see_also(sub: Option<&str>) -> Roff {
-    let bin = crate::commands::completions::BIN;
     let names: Vec<String> = match sub {
-        Some(_) => vec![bin.to_string()],
+        Some(_) => vec![BIN.to_string()],
         None => cli::SUBCOMMANDS
             .iter()
-            .map(|s| format!("{bin}-{s}"))
+            .map(|s| format!("{BIN}-{s}"))
             .collect(),
     };
     let mut line = Vec::new();

@@ -264,11 +264,7 @@ impl Signs<'_> {
             .banner
             .iter()
             .any(|l| l.contains("microsoft esmtp mail service"));
-        let keyword = self
-            .keywords
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case("X-ANONYMOUSTLS"));
-        (phrase || keyword).then_some(ServerKind::Exchange)
+        (phrase || self.has("X-ANONYMOUSTLS")).then_some(ServerKind::Exchange)
     }
 
     /// Banners recognised by their shape rather than a word.
@@ -321,12 +317,14 @@ impl Signs<'_> {
         // Exim's own extension (spec: "The SMTP service extension keyword advertised is
         // PIPECONNECT"; `X_PIPE_CONNECT` while it was experimental, Exim 4.93), advertised
         // to every host by default: `250-PIPECONNECT` in the mnomico/tyr Exim 4.96 capture.
+        (self.has("PIPECONNECT") || self.has("X_PIPE_CONNECT")).then_some(ServerKind::Exim)
+    }
+
+    /// The EHLO reply advertises `keyword`, in any case (as `Capabilities::has`).
+    fn has(&self, keyword: &str) -> bool {
         self.keywords
             .iter()
-            .any(|k| {
-                k.eq_ignore_ascii_case("PIPECONNECT") || k.eq_ignore_ascii_case("X_PIPE_CONNECT")
-            })
-            .then_some(ServerKind::Exim)
+            .any(|k| k.eq_ignore_ascii_case(keyword))
     }
 }
 

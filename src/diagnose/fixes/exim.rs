@@ -109,6 +109,17 @@ fn append_macros(pattern: &str, lines: &[&str]) -> String {
     )
 }
 
+/// Sets one change both ways Exim is configured: shows Debian's local macros, appends `lines`
+/// unless it sets a macro `pattern` names (see [`append_macros`]), regenerates and restarts;
+/// then says `plain` (the change on a plain configuration), checks and restarts.
+fn set_both_ways(fix: Fix, pattern: &str, lines: &[&str], plain: impl AsRef<str>) -> Fix {
+    fix.run(SH, SHOW_MACROS)
+        .run(SH, append_macros(pattern, lines))
+        .run(SH, DEBIAN_APPLY)
+        .say(plain)
+        .run(SH, PLAIN_APPLY)
+}
+
 /// Applies a change made by hand: Debian's packaging regenerates its configuration and
 /// restarts; a plain configuration is checked and the daemon restarted.
 trait Apply {
@@ -149,30 +160,23 @@ fn check_files(fix: Fix, extra: Option<&str>) -> Fix {
 /// Points Exim at `$key` and `$chain`: Debian's macros (guarded, then regenerated), or the
 /// two options in a plain configuration.
 fn point_at_files(fix: Fix) -> Fix {
-    fix.say(format!("Then point Exim at them (tls_certificate and tls_privatekey, {SPEC_CHAPTER}). {WHERE}"))
+    let fix = fix.say(format!("Then point Exim at them (tls_certificate and tls_privatekey, {SPEC_CHAPTER}). {WHERE}"))
         .say(format!(
             "{SET_MACROS} See what it sets; the next line adds MAIN_TLS_ENABLE, MAIN_TLS_CERTIFICATE and MAIN_TLS_PRIVATEKEY only if it sets none of them \
              (Exim refuses a macro defined twice: edit an existing line instead), then regenerate and restart:"
-        ))
-        .run(SH, SHOW_MACROS)
-        .run(
-            SH,
-            append_macros(
-                "MAIN_TLS_(ENABLE|CERTIFICATE|PRIVATEKEY)",
-                &[
-                    "MAIN_TLS_ENABLE = yes",
-                    "MAIN_TLS_CERTIFICATE = ${chain:?}",
-                    "MAIN_TLS_PRIVATEKEY = ${key:?}",
-                ],
-            ),
-        )
-        .run(SH, DEBIAN_APPLY)
-        .say(
-            "On a plain configuration, set `tls_certificate` to the chain file and `tls_privatekey` to the key file in its main section \
-             (full paths), then check and restart:",
-        )
-        .run(SH, PLAIN_APPLY)
-        .say("Exim now reports the new files:")
+        ));
+    let fix = set_both_ways(
+        fix,
+        "MAIN_TLS_(ENABLE|CERTIFICATE|PRIVATEKEY)",
+        &[
+            "MAIN_TLS_ENABLE = yes",
+            "MAIN_TLS_CERTIFICATE = ${chain:?}",
+            "MAIN_TLS_PRIVATEKEY = ${key:?}",
+        ],
+        "On a plain configuration, set `tls_certificate` to the chain file and `tls_privatekey` to the key file in its main section \
+         (full paths), then check and restart:",
+    );
+    fix.say("Exim now reports the new files:")
         .run(SH, "exim -bP tls_certificate tls_privatekey")
 }
 
@@ -224,21 +228,14 @@ pub fn enable_starttls(port: u16) -> Fix {
              MAIN_TLS_ENABLE and MAIN_TLS_ADVERTISE_HOSTS = * unless the file sets them (then edit that line); Debian's template turns TLS on \
              with the certificate in MAIN_TLS_CERTIFICATE (default /etc/exim4/exim.crt and exim.key): install a trusted one first."
         ));
-    fix.run(SH, SHOW_MACROS)
-        .run(
-            SH,
-            append_macros(
-                "MAIN_TLS_(ENABLE|ADVERTISE_HOSTS)",
-                &["MAIN_TLS_ENABLE = yes", "MAIN_TLS_ADVERTISE_HOSTS = *"],
-            ),
-        )
-        .run(SH, DEBIAN_APPLY)
-        .say(
-            "On a plain configuration, set `tls_advertise_hosts = *` in the main section (and tls_certificate and tls_privatekey: without \
-             them Exim makes a self-signed certificate, which senders that verify refuse), then check and restart:",
-        )
-        .run(SH, PLAIN_APPLY)
-        .say(
+    set_both_ways(
+        fix,
+        "MAIN_TLS_(ENABLE|ADVERTISE_HOSTS)",
+        &["MAIN_TLS_ENABLE = yes", "MAIN_TLS_ADVERTISE_HOSTS = *"],
+        "On a plain configuration, set `tls_advertise_hosts = *` in the main section (and tls_certificate and tls_privatekey: without \
+         them Exim makes a self-signed certificate, which senders that verify refuse), then check and restart:",
+    )
+    .say(
             "If Exim advertises STARTTLS when probed from its own network, a firewall with SMTP inspection in the path removes it.",
         )
 }
@@ -325,22 +322,20 @@ pub fn greeting_not_on_certificate(g: &Greeting<'_>) -> Fix {
         );
     };
     let macro_line = format!("MAIN_HARDCODE_PRIMARY_HOSTNAME = {name}");
-    fix.say(format!(
+    let fix = fix.say(format!(
         "{SET_MACROS} Debian's template sets primary_hostname from MAIN_HARDCODE_PRIMARY_HOSTNAME; primary_hostname is also the name in Exim's \
          own HELO and the default qualify_domain. The next line adds it unless the file sets it already:"
-    ))
-    .run(SH, SHOW_MACROS)
-    .run(
-        SH,
-        append_macros("MAIN_HARDCODE_PRIMARY_HOSTNAME", &[&macro_line]),
+    ));
+    set_both_ways(
+        fix,
+        "MAIN_HARDCODE_PRIMARY_HOSTNAME",
+        &[&macro_line],
+        format!(
+            "On a plain configuration, set `smtp_active_hostname = {name}` in the main section: it changes only what the SMTP server says \
+             (\"Main configuration\" in the Exim specification). Then check and restart:{}",
+            g.add_to_certificate()
+        ),
     )
-    .run(SH, DEBIAN_APPLY)
-    .say(format!(
-        "On a plain configuration, set `smtp_active_hostname = {name}` in the main section: it changes only what the SMTP server says \
-         (\"Main configuration\" in the Exim specification). Then check and restart:{}",
-        g.add_to_certificate()
-    ))
-    .run(SH, PLAIN_APPLY)
 }
 
 /// The nodes behind `host` differ: compare their Exim TLS settings and certificates.

@@ -54,6 +54,17 @@ macro_rules! cloud_certificate {
     };
 }
 
+/// A cloud service's greeting name, which its certificate covers, said once for each vendor.
+macro_rules! cloud_hostname {
+    ($vendor:literal) => {
+        concat!(
+            "the name is ",
+            $vendor,
+            "'s and senders check its certificate against the MX host names, which it covers: nothing to change on your side."
+        )
+    };
+}
+
 /// The security gateways and cloud services, one description each.
 pub const GATEWAYS: &[Product] = &[
     Product {
@@ -114,7 +125,7 @@ pub const GATEWAYS: &[Product] = &[
         starttls: "Google offers STARTTLS to every sender; when it is missing, something between this machine and Google removes it. To require TLS \
              from chosen senders, use the Admin console: Apps > Google Workspace > Gmail > Compliance, Secure transport (TLS) compliance.",
         versions: "Google supports TLS 1.0 to 1.3 and current cipher suites: the sender's side (or a device in its path) is the one to change.",
-        hostname: "the name is Google's and senders check its certificate against the MX host names, which it covers: nothing to change on your side.",
+        hostname: cloud_hostname!("Google"),
         apply: "Settings in the Admin console take effect within an hour.",
     },
     Product {
@@ -126,7 +137,7 @@ pub const GATEWAYS: &[Product] = &[
         starttls: "Mimecast offers STARTTLS to senders; when it is missing, something between this machine and Mimecast removes it. To require TLS \
              from chosen senders, use the Administration Console: Policies | Gateway Policies | Secure Receipt.",
         versions: "Mimecast accepts TLS 1.2 and 1.3: the sender's side (or a device in its path) is the one to change.",
-        hostname: "the name is Mimecast's and senders check its certificate against the MX host names, which it covers: nothing to change on your side.",
+        hostname: cloud_hostname!("Mimecast"),
         apply: "A policy change in the Administration Console takes effect within minutes.",
     },
     Product {
@@ -138,7 +149,7 @@ pub const GATEWAYS: &[Product] = &[
         starttls: "Proofpoint offers STARTTLS to senders; when it is missing, something between this machine and Proofpoint removes it. TLS \
              enforcement for chosen partners is a filter or TLS setting in the Proofpoint admin console (Essentials: an outbound or inbound filter).",
         versions: "Proofpoint Essentials accepts TLS 1.2 or higher only (since April 2023): the sender's side is the one to change.",
-        hostname: "the name is Proofpoint's and senders check its certificate against the MX host names, which it covers: nothing to change on your side.",
+        hostname: cloud_hostname!("Proofpoint"),
         apply: "A change in the admin console applies when saved.",
     },
     Product {
