@@ -39,7 +39,7 @@ fn respell_bash_states(script: &str) -> String {
     script.replace(&format!("{arm}__subcmd__"), &format!("{state}__subcmd__"))
 }
 
-/// Two gaps of clap_complete's fish script (4.6.12), closed from the same definitions:
+/// Three gaps of clap_complete's fish script (4.6.12), closed from the same definitions:
 /// - every top-level candidate is guarded by `__fish_…_needs_command`, whose argparse fails
 ///   while an option still waits for its value, so `starttls-check --format <TAB>` offered
 ///   files: the guard now judges the line without that last word;
