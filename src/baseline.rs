@@ -36,6 +36,8 @@ use std::path::Path;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::cert::hex;
+
 /// The largest baseline read: a batch document of a survey of many thousands of targets fits;
 /// `/dev/zero` or a wrong file does not make the run read forever.
 pub const MAX_BASELINE_BYTES: u64 = 256 << 20;
@@ -120,15 +122,6 @@ impl Fingerprint {
             n => Err(other_length(n)),
         }
     }
-}
-
-/// Upper-case hex, `sep` between the bytes.
-fn hex(bytes: &[u8], sep: &str) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(sep)
 }
 
 /// The value of a pasted fingerprint: the hex line of a multi-line paste, without quotes and
