@@ -28,6 +28,7 @@
 //!   BitConverter.ToString (bytes as `AB-CD-…`)
 //! - RFC 8259 (JSON), JSON Lines (jsonlines.org), RFC 2781 §3.2 (UTF-16 byte-order mark)
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::net::IpAddr;
@@ -621,7 +622,7 @@ impl Baseline {
 }
 
 /// The text of a file in UTF-8, or in UTF-16 with its byte-order mark.
-fn decode(bytes: &[u8]) -> Option<String> {
+fn decode(bytes: &[u8]) -> Option<Cow<'_, str>> {
     let utf16 = |rest: &[u8], le: bool| {
         let units = rest.chunks_exact(2).map(|c| {
             if le {
@@ -633,11 +634,12 @@ fn decode(bytes: &[u8]) -> Option<String> {
         char::decode_utf16(units)
             .collect::<Result<String, _>>()
             .ok()
+            .map(Cow::Owned)
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
-        _ => String::from_utf8(bytes.to_vec()).ok(),
+        _ => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
     }
 }
 
