@@ -28,6 +28,7 @@
 //!   BitConverter.ToString (bytes as `AB-CD-…`)
 //! - RFC 8259 (JSON), JSON Lines (jsonlines.org), RFC 2781 §3.2 (UTF-16 byte-order mark)
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::net::IpAddr;
@@ -35,6 +36,8 @@ use std::path::Path;
 
 use serde_json::Value;
 use time::OffsetDateTime;
+
+use crate::cert::hex;
 
 /// The largest baseline read: a batch document of a survey of many thousands of targets fits;
 /// `/dev/zero` or a wrong file does not make the run read forever.
@@ -120,15 +123,6 @@ impl Fingerprint {
             n => Err(other_length(n)),
         }
     }
-}
-
-/// Upper-case hex, `sep` between the bytes.
-fn hex(bytes: &[u8], sep: &str) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(sep)
 }
 
 /// The value of a pasted fingerprint: the hex line of a multi-line paste, without quotes and
@@ -628,7 +622,7 @@ impl Baseline {
 }
 
 /// The text of a file in UTF-8, or in UTF-16 with its byte-order mark.
-fn decode(bytes: &[u8]) -> Option<String> {
+fn decode(bytes: &[u8]) -> Option<Cow<'_, str>> {
     let utf16 = |rest: &[u8], le: bool| {
         let units = rest.chunks_exact(2).map(|c| {
             if le {
@@ -640,11 +634,12 @@ fn decode(bytes: &[u8]) -> Option<String> {
         char::decode_utf16(units)
             .collect::<Result<String, _>>()
             .ok()
+            .map(Cow::Owned)
     };
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
-        _ => String::from_utf8(bytes.to_vec()).ok(),
+        _ => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
     }
 }
 

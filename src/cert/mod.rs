@@ -290,7 +290,8 @@ pub fn date(t: OffsetDateTime) -> String {
     rfc3339(t)[..10].to_string()
 }
 
-fn hex(bytes: &[u8], sep: &str) -> String {
+/// Upper-case hex, `sep` between the bytes (`certificate.sha256`, the thumbprint).
+pub(crate) fn hex(bytes: &[u8], sep: &str) -> String {
     bytes
         .iter()
         .map(|b| format!("{b:02X}"))

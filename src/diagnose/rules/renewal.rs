@@ -188,11 +188,14 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
 /// The leaf is none of `--expect-fingerprint`.
 fn fingerprint(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let expected = &ctx.policy.expected_fingerprints;
+    if expected.is_empty() {
+        return;
+    }
     let Some(der) = ctx.obs.chain.first() else {
         return;
     };
     let served = Fingerprint::of_der(der);
-    if expected.is_empty() || expected.contains(&served) {
+    if expected.contains(&served) {
         return;
     }
     let leaf = ctx.chain.first();
@@ -248,6 +251,15 @@ fn issuer_expected(policy: &Policy, chain: &[CertInfo]) -> bool {
         .any(|w| seen.iter().any(|i| w.matches(i)))
 }
 
+/// Whether the leaf served is one of `--expect-fingerprint`.
+fn pinned(ctx: &Ctx<'_>) -> bool {
+    ctx.obs.chain.first().is_some_and(|d| {
+        ctx.policy
+            .expected_fingerprints
+            .contains(&Fingerprint::of_der(d))
+    })
+}
+
 /// The issuer matches no `--expect-issuer`.
 fn issuer(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let wanted = &ctx.policy.expected_issuers;
@@ -257,11 +269,7 @@ fn issuer(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if wanted.is_empty() || issuer_expected(ctx.policy, ctx.chain) {
         return;
     }
-    let pinned = ctx.obs.chain.first().is_some_and(|d| {
-        ctx.policy
-            .expected_fingerprints
-            .contains(&Fingerprint::of_der(d))
-    });
+    let pinned = pinned(ctx);
     let mut evidence = vec![format!("issuer of the certificate: {}", leaf.issuer)];
     let others: Vec<&str> = issuers(ctx.chain).into_iter().skip(1).collect();
     if !others.is_empty() {
@@ -615,12 +623,7 @@ fn issuer_change(
     if before.is_empty() || before.iter().any(|b| folded(b) == folded(&leaf.issuer)) {
         return;
     }
-    let pinned = ctx.obs.chain.first().is_some_and(|d| {
-        a.policy
-            .expected_fingerprints
-            .contains(&Fingerprint::of_der(d))
-    });
-    let declared = pinned || issuer_expected(a.policy, ctx.chain);
+    let declared = pinned(ctx) || issuer_expected(a.policy, ctx.chain);
     let severity = if declared {
         Severity::Info
     } else {
