@@ -596,6 +596,24 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "IP")]
     pub(crate) egress_ip: Option<IpAddr>,
 
+    /// Skip the domain's TLS policy: no DNSSEC or TLSA (DANE), MTA-STS or TLS-RPT lookups,
+    /// no CRL or CA Issuers fetches; only the SMTP probes and the DNS they need.
+    #[arg(long)]
+    pub(crate) no_policy: bool,
+
+    /// Trust the AD (authenticated data) bit of --resolver even though it is not on
+    /// loopback: DANE is judged only on answers from a validating resolver you trust
+    /// (RFC 7672 §2.1). Without it, a remote resolver's DNSSEC status is reported as not
+    /// validated.
+    #[arg(long)]
+    pub(crate) trust_resolver: bool,
+
+    /// For the policy's HTTP(S) fetches (MTA-STS policy, CRLs, CA Issuers), connect to
+    /// ADDR:PORT when a URL names HOST:PORT (curl-style, repeatable; IPv6 in brackets:
+    /// `mta-sts.contoso.com:443:[::1]:8443`). SNI and the name check keep HOST.
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = parse_connect_to)]
+    pub(crate) connect_to: Vec<crate::fetch::ConnectTo>,
+
     /// Only IPv4 addresses.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -694,6 +712,35 @@ fn parse_fingerprint(s: &str) -> Result<Fingerprint, String> {
 /// `--expect-issuer`: words or a distinguished name (see `rules::renewal::IssuerPattern`).
 fn parse_issuer(s: &str) -> Result<IssuerPattern, String> {
     IssuerPattern::parse(s)
+}
+
+/// `HOST:PORT:ADDR:PORT` (`--connect-to`): the last `:PORT` is the port connected to, the
+/// first field the host, the second its port, and what lies between the address (an IPv6
+/// address in brackets).
+fn parse_connect_to(s: &str) -> Result<crate::fetch::ConnectTo, String> {
+    let usage = || {
+        format!("'{s}' is not HOST:PORT:ADDR:PORT (e.g. mta-sts.contoso.com:443:127.0.0.1:8443)")
+    };
+    let (rest, to_port) = s.rsplit_once(':').ok_or_else(usage)?;
+    let (host, rest) = rest.split_once(':').ok_or_else(usage)?;
+    let (port, addr) = rest.split_once(':').ok_or_else(usage)?;
+    let port: u16 = port.parse().map_err(|_| usage())?;
+    let to_port: u16 = to_port.parse().map_err(|_| usage())?;
+    let addr = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("{}: '{addr}' is not an IP address", usage()))?;
+    if host.is_empty() || port == 0 || to_port == 0 {
+        return Err(usage());
+    }
+    Ok(crate::fetch::ConnectTo {
+        host: host.trim_end_matches('.').to_ascii_lowercase(),
+        port,
+        to: std::net::SocketAddr::new(addr, to_port),
+    })
 }
 
 fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
@@ -1075,7 +1122,7 @@ impl ProbeArgs {
                 local_hostname: local_hostname(),
                 step_timeout: step,
                 deadline: Instant::now(),
-                trust,
+                trust: trust.clone(),
                 sni_fallback: expected.iter().find(|n| !n.starts_with('*')).cloned(),
                 check_required: args.check_required,
             },
@@ -1096,6 +1143,16 @@ impl ProbeArgs {
             },
             concurrency: usize::from(args.concurrency),
             dnsbl: dnsbl_settings(args),
+            domain_policy: crate::policy::PolicyConfig {
+                enabled: !args.no_policy,
+                trust_resolver: args.trust_resolver,
+                dns_servers: args.resolver.clone(),
+                fetch: crate::fetch::FetchConfig {
+                    connect_to: args.connect_to.clone(),
+                    step_timeout: step,
+                    trust: trust.clone(),
+                },
+            },
         })
     }
 }

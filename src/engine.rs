@@ -77,6 +77,8 @@ struct Shared<'a> {
     probes: std::sync::Mutex<HashMap<EndpointId, Weak<Cell>>>,
     recent: std::sync::Mutex<VecDeque<Arc<Cell>>>,
     blocklists: Mutex<crate::dns::dnsbl::Cache>,
+    /// The CRL and CA Issuers fetches of the run, once per URL.
+    fetches: crate::revocation::Cache,
     ticks: mpsc::UnboundedSender<Tick>,
     numbered: AtomicU64,
     lookups: Semaphore,
@@ -190,8 +192,14 @@ impl Shared<'_> {
         let mut obs = task.await.ok()?;
         let (step, dnsbl) = (self.settings.probe.step_timeout, &self.settings.dnsbl);
         let deadline = self.deadline_from_now();
-        let mut cache = self.blocklists.lock().await;
-        crate::dns::dnsbl::attach(&mut obs, dnsbl, resolver, step, deadline, &mut cache).await;
+        {
+            let mut cache = self.blocklists.lock().await;
+            crate::dns::dnsbl::attach(&mut obs, dnsbl, resolver, step, deadline, &mut cache).await;
+        }
+        // The chain's CRLs and CA Issuers certificate: after this endpoint's handshake,
+        // beside the other endpoints' probes.
+        let policy = &self.settings.domain_policy;
+        crate::revocation::attach(&mut obs, policy, resolver, &self.fetches, deadline).await;
         Some(obs)
     }
 
@@ -221,8 +229,14 @@ impl Shared<'_> {
             numbered
                 .into_iter()
                 .map(|(n, ep)| self.observe(ep, n, resolver)),
-        )
-        .await;
+        );
+        // The domain's policy (DNSSEC, TLSA, MTA-STS, TLS-RPT) is looked up while the probes
+        // run, never after them.
+        let policy = {
+            let deadline = self.deadline_from_now();
+            crate::policy::gather(&routes, &self.settings.domain_policy, resolver, deadline)
+        };
+        let (observed, policies) = tokio::join!(observed, policy);
         let observed = observed.into_iter().flatten().collect();
         // A batch runs for hours: each report is judged at the time it is made.
         let now = match self.run_deadline {
@@ -231,7 +245,12 @@ impl Shared<'_> {
         };
         // A bug in a rule must cost this target's report, not every report of a survey.
         let diagnosed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            diagnose_job(&targets, &routes, observed, self.settings, described, now)
+            let job = Job {
+                targets: &targets,
+                routes: &routes,
+                policies: &policies,
+            };
+            diagnose_job(&job, observed, self.settings, described, now)
         }));
         diagnosed.unwrap_or_else(|panic| failed_report(&targets, panic.as_ref(), now))
     }
@@ -325,6 +344,7 @@ pub async fn run<R: Resolver>(
         probes: std::sync::Mutex::default(),
         recent: std::sync::Mutex::default(),
         blocklists: Mutex::default(),
+        fetches: crate::revocation::Cache::default(),
         ticks,
         numbered: AtomicU64::new(0),
         lookups: Semaphore::new(settings.concurrency.max(1) * 4),
@@ -359,16 +379,23 @@ pub async fn run<R: Resolver>(
     }
 }
 
+/// What a job looked up before its endpoints were judged.
+struct Job<'a> {
+    targets: &'a [Target],
+    routes: &'a [Route],
+    policies: &'a [crate::policy::DomainPolicy],
+}
+
 /// Everything one job's report says: DNS findings, each endpoint's findings, the
-/// comparisons across endpoints, merged and ranked.
+/// comparisons across endpoints, the domain's policy, merged and ranked.
 fn diagnose_job(
-    targets: &[Target],
-    routes: &[Route],
+    job: &Job<'_>,
     observed: Vec<Observation>,
     settings: &Settings,
     resolver: &str,
     now: OffsetDateTime,
 ) -> Report {
+    let (targets, routes) = (job.targets, job.routes);
     let mut findings = Vec::new();
     let mut host_findings = Vec::new();
     for r in routes {
@@ -399,6 +426,32 @@ fn diagnose_job(
         &mut per_endpoint,
         rules::honest::RELAY_PORT,
     );
+    // The domain's policy: DANE per endpoint (derived once, for the rules and the report),
+    // MTA-STS and TLS-RPT per domain, each chain's revocation.
+    let dane: Vec<Option<crate::policy::dane::DaneMatch>> = evidence
+        .iter()
+        .map(|e| crate::policy::dane::assess(job.policies, e))
+        .collect();
+    let policy_findings = {
+        let mut found = rules::dane::rules(
+            job.policies,
+            &evidence,
+            &dane,
+            &mut per_endpoint,
+            &settings.policy,
+            now,
+        );
+        found.extend(rules::mta_sts::rules(
+            job.policies,
+            &evidence,
+            &mut per_endpoint,
+            now,
+        ));
+        for (e, own) in evidence.iter().zip(per_endpoint.iter_mut()) {
+            own.extend(rules::revocation::rules(e, &settings.policy, now));
+        }
+        found
+    };
     let target = target_text(targets);
     let policy = &settings.policy;
     let baseline_only =
@@ -408,13 +461,21 @@ fn diagnose_job(
     findings.extend(per_endpoint.into_iter().flatten());
     findings.extend(cross);
     findings.extend(baseline_only);
+    findings.extend(policy_findings);
     let mut findings = merge::merge_shared(findings, &ids);
     report::order_for_reading(&mut findings, &ids);
     let endpoints = evidence
         .iter()
-        .map(report::EndpointReport::from_evidence)
+        .zip(dane)
+        .map(|(e, dane)| {
+            let mut r = report::EndpointReport::from_evidence(e);
+            r.dane = dane;
+            r.revocation = crate::revocation::report(e);
+            r
+        })
         .collect();
     let mut report = Report::new(target, findings, endpoints, mx, now);
+    report.policy = report::policy::build(job.policies);
     report.probe_host = settings.probe.local_hostname.clone();
     report.expiry = report::Expiry {
         warn_days: settings.policy.warn_days,

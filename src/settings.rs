@@ -112,6 +112,9 @@ pub struct Settings {
     pub concurrency: usize,
     /// Which DNS blocklists to ask about the address a server saw us as, and when.
     pub dnsbl: crate::dns::dnsbl::DnsblSettings,
+    /// The domain's TLS policy (DNSSEC, TLSA, MTA-STS, TLS-RPT) and the chain's revocation:
+    /// what may be looked up and fetched beside the probes (`--no-policy` turns it off).
+    pub domain_policy: crate::policy::PolicyConfig,
 }
 
 impl Settings {
@@ -119,6 +122,18 @@ impl Settings {
     /// engine's tests run with (no command line, no host name of this machine).
     pub fn with_defaults(ports: Vec<u16>, trust: TrustStore) -> Self {
         let step = Duration::from_secs_f64(DEFAULT_TIMEOUT_SECS);
+        // Off: the demo and the engine's tests have no DNS server to ask, and must never
+        // reach the system's resolver or the network.
+        let domain_policy = crate::policy::PolicyConfig {
+            enabled: false,
+            trust_resolver: false,
+            dns_servers: Vec::new(),
+            fetch: crate::fetch::FetchConfig {
+                connect_to: Vec::new(),
+                step_timeout: step,
+                trust: trust.clone(),
+            },
+        };
         Settings {
             routing: RouteSettings {
                 ports,
@@ -143,6 +158,7 @@ impl Settings {
             policy: Policy::default(),
             concurrency: usize::from(DEFAULT_CONCURRENCY),
             dnsbl: Default::default(),
+            domain_policy,
         }
     }
 }

@@ -226,6 +226,60 @@ pub enum Code {
     BaselineEndpointNew,
     /// `baseline-target-missing`: the baseline holds no report for this target.
     BaselineTargetMissing,
+    // --- DANE (RFC 7672) ---
+    /// `dane-dnssec-bogus`: DNSSEC validation of the MX, address or TLSA answers failed.
+    DaneDnssecBogus,
+    /// `dane-no-match`: the host has secure, usable TLSA records but none matches the certificate chain it sends.
+    DaneNoMatch,
+    /// `dane-records-unusable`: the host's TLSA records are secure but none is usable for SMTP.
+    DaneRecordsUnusable,
+    /// `dane-mx-insecure`: TLSA records are published for a mail host, but the domain's MX RRset is not DNSSEC-signed.
+    DaneMxInsecure,
+    /// `dane-exchange-online-interop`: a DANE-EE record matches, but the leaf is expired or does not name the host.
+    DaneExchangeOnlineInterop,
+    /// `dane-rollover-risk`: a single usable TLSA record covers the host.
+    DaneRolloverRisk,
+    /// `dane-dnssec-unknown`: TLSA records exist, but the DNS server asked is not one whose DNSSEC validation this run may trust.
+    DaneDnssecUnknown,
+    /// `dane-ok`: the host's secure TLSA records match the certificate chain it sends.
+    DaneOk,
+    // --- MTA-STS (RFC 8461) ---
+    /// `mta-sts-record-invalid`: the _mta-sts TXT record is malformed or not the only one.
+    MtaStsRecordInvalid,
+    /// `mta-sts-policy-fetch-failed`: the MTA-STS policy cannot be fetched from https.
+    MtaStsPolicyFetchFailed,
+    /// `mta-sts-policy-certificate-invalid`: the certificate of the mta-sts.DOMAIN web server is not valid for that name or not trusted.
+    MtaStsPolicyCertificateInvalid,
+    /// `mta-sts-policy-invalid`: the MTA-STS policy file breaks the syntax senders parse.
+    MtaStsPolicyInvalid,
+    /// `mta-sts-mx-mismatch`: an MX host matches none of the MTA-STS policy's mx.
+    MtaStsMxMismatch,
+    /// `mta-sts-policy-irregular`: the MTA-STS policy works, but has irregularities some senders may trip on.
+    MtaStsPolicyIrregular,
+    /// `mta-sts-mode-testing`: the MTA-STS policy is in testing.
+    MtaStsModeTesting,
+    /// `mta-sts-missing`: the domain publishes no MTA-STS.
+    MtaStsMissing,
+    /// `mta-sts-ok`: the MTA-STS record and policy are valid and every MX host matches the policy.
+    MtaStsOk,
+    // --- TLS-RPT (RFC 8460) ---
+    /// `tlsrpt-invalid`: the _smtp._tls TXT record is malformed or not the only one.
+    TlsrptInvalid,
+    /// `tlsrpt-missing`: the domain publishes no TLS-RPT record.
+    TlsrptMissing,
+    /// `tlsrpt-ok`: the TLS-RPT record is valid.
+    TlsrptOk,
+    // --- Revocation (RFC 5280) ---
+    /// `cert-revoked`: a certificate the server sends is revoked.
+    CertRevoked,
+    /// `crl-unreachable`: a CRL distribution point of the chain cannot be fetched over http.
+    CrlUnreachable,
+    /// `crl-invalid`: a CRL fetched is not a CRL, or its signature does not verify with the issuing CA's key.
+    CrlInvalid,
+    /// `crl-stale`: a CRL fetched is past its nextUpdate.
+    CrlStale,
+    /// `crl-none`: the certificate names no CRL distribution point.
+    CrlNone,
 }
 
 /// What the catalogue knows about one code.
@@ -3357,6 +3411,343 @@ pub const CATALOGUE: &[Entry] = &[
             Targets of the baseline that this run does not check are not reported: a shard \
             compares its own targets with the whole survey's baseline.",
         references: &[],
+        sender_strings: &[],
+    },
+    // --- DANE (RFC 7672) ---
+    Entry {
+        code: Code::DaneDnssecBogus,
+        id: "dane-dnssec-bogus",
+        severity: Severity::Fail,
+        rank: 480,
+        inconclusive: false,
+        meaning: "DNSSEC validation of the MX, address or TLSA answers failed (bogus or SERVFAIL from a validating resolver): DANE senders defer",
+        explanation: "A validating resolver could not validate an answer senders need for DANE: the MX RRset, a mail host's addresses or its TLSA records. RFC 7672 §2.1 tells senders to defer rather than fall back, so mail from DANE senders (Exchange Online outbound, Postfix at `dane`, many European providers) queues. Common causes: expired RRSIGs (the signer stopped re-signing), a DS record at the parent for a key the zone no longer uses after a key rollover or a change of DNS provider.",
+        references: &[
+            "RFC 7672 §2.1, §2.2 (DNSSEC failures defer delivery)",
+            "RFC 4035 §4.3, §5.5 (bogus answers)",
+            "Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works",
+        ],
+        sender_strings: &["4.7.324", "5.7.324", "dnssec-invalid", "TLSA lookup error"],
+    },
+    Entry {
+        code: Code::DaneNoMatch,
+        id: "dane-no-match",
+        severity: Severity::Fail,
+        rank: 481,
+        inconclusive: false,
+        meaning: "the host has secure, usable TLSA records but none matches the certificate chain it sends: DANE senders defer",
+        explanation: "The mail host publishes TLSA records under DNSSEC, so DANE senders require TLS and accept only a chain one of the records matches (RFC 7672 §3). None does: usually the certificate or key was renewed without publishing the new TLSA record first, or the record was made for another certificate of the host. DANE senders defer and, after their retry period, bounce.",
+        references: &[
+            "RFC 7672 §3 (TLSA certificate usages for SMTP)",
+            "RFC 6698 §2.1 (TLSA fields)",
+            "RFC 7671 §8 (publishing TLSA records across a key rollover)",
+            "Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works",
+        ],
+        sender_strings: &[
+            "4.7.323",
+            "5.7.323",
+            "tlsa-invalid",
+            "no matching DANE TLSA records",
+            "Server certificate not trusted",
+        ],
+    },
+    Entry {
+        code: Code::DaneRecordsUnusable,
+        id: "dane-records-unusable",
+        severity: Severity::Warn,
+        rank: 482,
+        inconclusive: false,
+        meaning: "the host's TLSA records are secure but none is usable for SMTP (PKIX usages 0/1, private use, unknown selector or matching type, a malformed digest): TLS is mandatory, unauthenticated",
+        explanation: "RFC 7672 §3.1.3 tells SMTP clients to ignore PKIX-TA(0) and PKIX-EE(1) records, and records with an unknown selector or matching type, or a digest of the wrong length, are unusable too. With secure TLSA records that are all unusable, DANE senders still require TLS but cannot authenticate the server (Postfix: `TLSA records unusable`).",
+        references: &[
+            "RFC 7672 §3.1.3 (PKIX usages SHOULD NOT be used for SMTP)",
+            "RFC 6698 §2.1",
+            "RFC 7671 §5",
+        ],
+        sender_strings: &[
+            "TLSA records unusable",
+            "unsupported TLSA certificate usage",
+        ],
+    },
+    Entry {
+        code: Code::DaneMxInsecure,
+        id: "dane-mx-insecure",
+        severity: Severity::Warn,
+        rank: 483,
+        inconclusive: false,
+        meaning: "TLSA records are published for a mail host, but the domain's MX RRset is not DNSSEC-signed: DANE does not protect the domain",
+        explanation: "RFC 7672 §2.2.1: DANE applies to a destination only when its MX RRset is secure. Here the MX records are unsigned (or the delegation to the domain is insecure), so an attacker who can forge the MX answer can redirect mail to a host without TLSA records; senders may use the host's TLSA records (Postfix logs `MX RRset insecure`), but the domain is not protected.",
+        references: &["RFC 7672 §2.2.1 (MX resolution)", "RFC 7672 §2.1"],
+        sender_strings: &["MX RRset insecure"],
+    },
+    Entry {
+        code: Code::DaneExchangeOnlineInterop,
+        id: "dane-exchange-online-interop",
+        severity: Severity::Warn,
+        rank: 484,
+        inconclusive: false,
+        meaning: "a DANE-EE record matches, but the leaf is expired or does not name the host: RFC 7672 senders accept it, Exchange Online refuses it (4.7.322/4.7.325)",
+        explanation: "RFC 7672 §3.1.1 tells senders to ignore a DANE-EE(3) leaf's names and dates, so Postfix and Exim deliver. Exchange Online's outbound DANE also checks the certificate's validity and names and fails with 4.7.322 (expired) or 4.7.325 (host mismatch).",
+        references: &[
+            "RFC 7672 §3.1.1",
+            "Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works",
+        ],
+        sender_strings: &[
+            "4.7.322",
+            "5.7.322",
+            "4.7.325",
+            "5.7.325",
+            "certificate-expired",
+            "certificate-host-mismatch",
+        ],
+    },
+    Entry {
+        code: Code::DaneRolloverRisk,
+        id: "dane-rollover-risk",
+        severity: Severity::Warn,
+        rank: 485,
+        inconclusive: false,
+        meaning: "a single usable TLSA record covers the host: the next certificate or key change breaks DANE delivery unless a record for it is published first",
+        explanation: "With one \"3 1 1\" record (or one record of any kind), the TLSA RRset matches exactly one key. RFC 7671 §8.1 recommends publishing the next key's record before the change (\"current + next\"), or pairing \"3 1 1\" with a \"2 1 1\" record of the issuing CA.",
+        references: &[
+            "RFC 7671 §8.1, §8.4 (key rollover with TLSA)",
+            "RFC 7672 §3",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::DaneDnssecUnknown,
+        id: "dane-dnssec-unknown",
+        severity: Severity::Info,
+        rank: 486,
+        inconclusive: false,
+        meaning: "TLSA records exist, but the DNS server asked is not one whose DNSSEC validation this run may trust: DANE was not judged",
+        explanation: "The AD bit only means something from a validating resolver the client trusts (RFC 6698 §A.3.1, RFC 7672 §2.1): one on loopback, or one named with --trust-resolver. This run asked another server, or one that does not validate, so DANE was not judged.",
+        references: &[
+            "RFC 7672 §2.1",
+            "RFC 4035 §3.2.3 (the AD bit)",
+            "RFC 6698 §A.3.1",
+        ],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::DaneOk,
+        id: "dane-ok",
+        severity: Severity::Info,
+        rank: 487,
+        inconclusive: false,
+        meaning: "the host's secure TLSA records match the certificate chain it sends",
+        explanation: "The mail host publishes TLSA records under DNSSEC and the chain the server sends matches one (DANE-EE: the leaf; DANE-TA: a CA certificate the server sends, with the chain valid up to it).",
+        references: &["RFC 7672 §3", "RFC 6698 §2.1"],
+        sender_strings: &[
+            "Matched DANE EE certificate",
+            "Matched DANE TA certificate",
+            "Verified TLS connection established",
+        ],
+    },
+    // --- MTA-STS (RFC 8461) ---
+    Entry {
+        code: Code::MtaStsRecordInvalid,
+        id: "mta-sts-record-invalid",
+        severity: Severity::Warn,
+        rank: 490,
+        inconclusive: false,
+        meaning: "the _mta-sts TXT record is malformed or not the only one: senders treat the domain as having no MTA-STS",
+        explanation: "RFC 8461 §3.1: exactly one TXT record at `_mta-sts.DOMAIN` that starts with `v=STSv1;` and has an `id` of 1 to 32 letters and digits. With none valid, or more than one, senders ignore MTA-STS for the domain.",
+        references: &["RFC 8461 §3.1"],
+        sender_strings: &["sts-policy-invalid"],
+    },
+    Entry {
+        code: Code::MtaStsPolicyFetchFailed,
+        id: "mta-sts-policy-fetch-failed",
+        severity: Severity::Warn,
+        rank: 491,
+        inconclusive: false,
+        meaning: "the MTA-STS policy cannot be fetched from https://mta-sts.DOMAIN/.well-known/mta-sts.txt (no answer, not 200, a redirect, not text/plain, too large)",
+        explanation: "RFC 8461 §3.3: senders fetch the policy over HTTPS, accept only a 200 response, follow no redirect. A sender without a cached policy then treats the domain as having none; one with a cached policy keeps applying it until it expires.",
+        references: &[
+            "RFC 8461 §3.3",
+            "RFC 8460 §4.3 (result type sts-policy-fetch-error)",
+        ],
+        sender_strings: &["sts-policy-fetch-error"],
+    },
+    Entry {
+        code: Code::MtaStsPolicyCertificateInvalid,
+        id: "mta-sts-policy-certificate-invalid",
+        severity: Severity::Warn,
+        rank: 492,
+        inconclusive: false,
+        meaning: "the certificate of the mta-sts.DOMAIN web server is not valid for that name or not trusted: senders do not use the policy",
+        explanation: "RFC 8461 §3.3: the policy host must present a certificate that chains to a trusted root and names mta-sts.DOMAIN.",
+        references: &[
+            "RFC 8461 §3.3",
+            "RFC 8460 §4.3 (result type sts-webpki-invalid)",
+        ],
+        sender_strings: &["sts-webpki-invalid"],
+    },
+    Entry {
+        code: Code::MtaStsPolicyInvalid,
+        id: "mta-sts-policy-invalid",
+        severity: Severity::Warn,
+        rank: 493,
+        inconclusive: false,
+        meaning: "the MTA-STS policy file breaks the syntax senders parse (version, mode, max_age, mx)",
+        explanation: "RFC 8461 §3.2: `version: STSv1`, `mode: enforce|testing|none`, `max_age` up to 31557600 seconds, at least one `mx:` pattern (unless mode is none). A policy senders cannot parse is no policy.",
+        references: &["RFC 8461 §3.2"],
+        sender_strings: &["sts-policy-invalid"],
+    },
+    Entry {
+        code: Code::MtaStsMxMismatch,
+        id: "mta-sts-mx-mismatch",
+        severity: Severity::Fail,
+        rank: 494,
+        inconclusive: false,
+        meaning: "an MX host matches none of the MTA-STS policy's mx: patterns: senders that enforce the policy do not deliver to it (fail in enforce mode, warn in testing)",
+        explanation: "RFC 8461 §4.1: senders deliver only to MX hosts that match one of the policy's `mx:` patterns (a `*.` wildcard stands for exactly one leftmost label).",
+        references: &["RFC 8461 §4.1"],
+        sender_strings: &["validation-failure"],
+    },
+    Entry {
+        code: Code::MtaStsPolicyIrregular,
+        id: "mta-sts-policy-irregular",
+        severity: Severity::Info,
+        rank: 495,
+        inconclusive: false,
+        meaning: "the MTA-STS policy works, but has irregularities some senders may trip on (LF line ends, duplicate or unknown keys, a short max_age, a Content-Type with extras)",
+        explanation: "Senders differ in how strictly they read the policy file (RFC 8461 errata 6253 and 6285); the findings name each line.",
+        references: &["RFC 8461 §3.2", "RFC 8461 errata 6253, 6285"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::MtaStsModeTesting,
+        id: "mta-sts-mode-testing",
+        severity: Severity::Info,
+        rank: 496,
+        inconclusive: false,
+        meaning: "the MTA-STS policy is in testing (or none) mode: senders report failures but still deliver",
+        explanation: "In `testing` mode senders that honour MTA-STS deliver even when TLS or the certificate fails, and report it through TLS-RPT; `none` withdraws the policy.",
+        references: &["RFC 8461 §5"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::MtaStsMissing,
+        id: "mta-sts-missing",
+        severity: Severity::Info,
+        rank: 497,
+        inconclusive: false,
+        meaning: "the domain publishes no MTA-STS: senders deliver with opportunistic TLS, which an active attacker can strip",
+        explanation: "Without MTA-STS (or DANE), senders cannot tell a downgraded connection from a server without TLS.",
+        references: &["RFC 8461 §1"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::MtaStsOk,
+        id: "mta-sts-ok",
+        severity: Severity::Info,
+        rank: 498,
+        inconclusive: false,
+        meaning: "the MTA-STS record and policy are valid and every MX host matches the policy",
+        explanation: "The TXT record, the policy fetch and file, and every MX host's name pass the checks RFC 8461 senders make.",
+        references: &["RFC 8461"],
+        sender_strings: &[],
+    },
+    // --- TLS-RPT (RFC 8460) ---
+    Entry {
+        code: Code::TlsrptInvalid,
+        id: "tlsrpt-invalid",
+        severity: Severity::Warn,
+        rank: 500,
+        inconclusive: false,
+        meaning: "the _smtp._tls TXT record is malformed or not the only one: senders send no TLS reports",
+        explanation: "RFC 8460 §3: exactly one TXT record at `_smtp._tls.DOMAIN` that starts with `v=TLSRPTv1;` and has `rua=` with mailto: or https: URIs.",
+        references: &["RFC 8460 §3"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::TlsrptMissing,
+        id: "tlsrpt-missing",
+        severity: Severity::Info,
+        rank: 501,
+        inconclusive: false,
+        meaning: "the domain publishes no TLS-RPT record: nobody tells its owner when senders fail to reach it over TLS",
+        explanation: "TLS-RPT (RFC 8460) asks senders (Google, Microsoft and others) to send a daily report of TLS failures delivering to the domain.",
+        references: &["RFC 8460 §3"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::TlsrptOk,
+        id: "tlsrpt-ok",
+        severity: Severity::Info,
+        rank: 502,
+        inconclusive: false,
+        meaning: "the TLS-RPT record is valid: senders report TLS failures to the addresses it names",
+        explanation: "The `_smtp._tls` TXT record is well formed and names where reports go.",
+        references: &["RFC 8460 §3"],
+        sender_strings: &[],
+    },
+    // --- Revocation (RFC 5280) ---
+    Entry {
+        code: Code::CertRevoked,
+        id: "cert-revoked",
+        severity: Severity::Fail,
+        rank: 510,
+        inconclusive: false,
+        meaning: "a certificate the server sends is revoked (listed in its CA's CRL, or a stapled OCSP response says revoked)",
+        explanation: "The CA revoked the certificate. Validating senders refuse it.",
+        references: &[
+            "RFC 5280 §5.3.1, §6.3 (CRL validation)",
+            "RFC 6960 §2.2 (OCSP cert status)",
+        ],
+        sender_strings: &["certificate-revoked", "CERT_TRUST_IS_REVOKED"],
+    },
+    Entry {
+        code: Code::CrlUnreachable,
+        id: "crl-unreachable",
+        severity: Severity::Warn,
+        rank: 511,
+        inconclusive: false,
+        meaning: "a CRL distribution point of the chain cannot be fetched over http (no answer, not 200, only ldap://): senders that check revocation, Exchange among them, cannot",
+        explanation: "Exchange and Windows check CRLs; a certificate whose CRL cannot be fetched shows RevocationCheckFailure and hybrid mail flow can fail.",
+        references: &[
+            "RFC 5280 §4.2.1.13 (CRL distribution points)",
+            "Microsoft Learn: Certificate requirements for hybrid deployments",
+        ],
+        sender_strings: &[
+            "RevocationCheckFailure",
+            "The revocation function was unable to check revocation",
+        ],
+    },
+    Entry {
+        code: Code::CrlInvalid,
+        id: "crl-invalid",
+        severity: Severity::Warn,
+        rank: 512,
+        inconclusive: false,
+        meaning: "a CRL fetched is not a CRL, or its signature does not verify with the issuing CA's key",
+        explanation: "The distribution point serves something other than the CA's CRL in DER or PEM: a web page, a CRL of another CA, a corrupted file.",
+        references: &["RFC 5280 §5, §6.3.3"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::CrlStale,
+        id: "crl-stale",
+        severity: Severity::Warn,
+        rank: 513,
+        inconclusive: false,
+        meaning: "a CRL fetched is past its nextUpdate: senders that enforce CRL freshness treat revocation as unknown",
+        explanation: "The CA stopped publishing fresh CRLs, or the distribution point serves a cached copy.",
+        references: &["RFC 5280 §5.1.2.5 (nextUpdate)"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::CrlNone,
+        id: "crl-none",
+        severity: Severity::Info,
+        rank: 514,
+        inconclusive: false,
+        meaning: "the certificate names no CRL distribution point (nor an OCSP responder): senders cannot check its revocation",
+        explanation: "Exchange checks revocation of the certificates it trusts; without a CRL distribution point it cannot.",
+        references: &["RFC 5280 §4.2.1.13"],
         sender_strings: &[],
     },
 ];

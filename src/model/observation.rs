@@ -137,6 +137,12 @@ pub struct Observation {
     /// What the server sent that no complete reply holds: the unfinished reply of a failed
     /// step, bytes sent unasked, the first bytes of a handshake after STARTTLS.
     pub wire: Wire,
+    /// The OCSP response the server stapled in its handshake (RFC 6066 §8, RFC 8446 §4.4.2.1),
+    /// as sent; empty when it sent none.
+    pub ocsp_staple: Vec<u8>,
+    /// What the CRL and CA Issuers fetches learned (asked after the probe, by the engine),
+    /// unless `--no-policy`.
+    pub revocation: Option<crate::revocation::RevocationObservation>,
 }
 
 /// The most bytes of an unfinished reply kept as evidence. A greeting or an EHLO reply cut

@@ -693,6 +693,8 @@ fn fresh(endpoint: Endpoint, cfg: &ProbeConfig, started: Instant) -> Observation
         },
         mode_check: None,
         wire: Default::default(),
+        ocsp_staple: Vec::new(),
+        revocation: None,
     }
 }
 

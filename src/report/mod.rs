@@ -13,6 +13,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod nagios;
+pub mod policy;
 pub mod progress;
 pub mod prometheus;
 pub mod redact;
@@ -202,6 +203,12 @@ pub struct EndpointReport {
     /// no time it took (not in the JSON: its `failure` says so).
     #[serde(skip)]
     pub never_started: bool,
+    /// DANE (RFC 7672): how the chain fares against the host's TLSA records, when the host
+    /// has secure TLSA records.
+    pub dane: Option<crate::policy::dane::DaneMatch>,
+    /// The chain's revocation (CRLs, a stapled OCSP response, the CA Issuers fetch), unless
+    /// `--no-policy` or no certificate was sent.
+    pub revocation: Option<crate::revocation::RevocationReport>,
     /// Everything sent and received.
     pub transcript: Vec<TranscriptLine>,
 }
@@ -270,6 +277,8 @@ impl EndpointReport {
                 .unwrap_or_default(),
             duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
             never_started: o.waits.never_started.is_some(),
+            dane: None,
+            revocation: None,
             transcript: o
                 .transcript
                 .entries
@@ -314,6 +323,9 @@ pub struct Report {
     /// Nagios performance data repeats them. Not in the JSON contract.
     #[serde(skip)]
     pub expiry: Expiry,
+    /// The TLS policy each domain of the target publishes (DNSSEC, TLSA, MTA-STS,
+    /// TLS-RPT), keyed by domain; empty with `--no-policy`.
+    pub policy: std::collections::BTreeMap<String, policy::PolicyReport>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -447,6 +459,7 @@ impl Report {
             findings,
             endpoints,
             expiry: Expiry::default(),
+            policy: Default::default(),
         }
     }
 }

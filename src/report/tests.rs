@@ -130,6 +130,8 @@ fn report() -> Report {
         ],
         duration_ms: 412,
         never_started: false,
+        dane: None,
+        revocation: None,
         transcript: vec![
             TranscriptLine {
                 at_ms: 0,

@@ -44,6 +44,7 @@
 
 pub mod blocklist;
 pub mod cisco;
+pub mod dane;
 pub mod dns;
 pub mod exchange;
 pub mod exim;
@@ -52,9 +53,11 @@ pub mod generic;
 pub mod honest;
 pub mod legacy;
 pub mod mta;
+pub mod mta_sts;
 pub mod postfix;
 pub mod products;
 pub mod renewal;
+pub mod revocation;
 pub mod trust;
 pub mod wire;
 

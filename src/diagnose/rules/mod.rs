@@ -5,10 +5,13 @@
 pub mod blocklist;
 pub mod certificate;
 pub mod cross;
+pub mod dane;
 pub mod dns;
 pub mod honest;
 pub mod middlebox;
+pub mod mta_sts;
 pub mod renewal;
+pub mod revocation;
 pub mod session;
 pub mod tls_policy;
 

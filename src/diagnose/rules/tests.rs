@@ -103,6 +103,8 @@ pub(super) fn observed(
         legacy_tls: None,
         tls_required: None,
         blocklist: None,
+        ocsp_staple: Vec::new(),
+        revocation: None,
         waits: crate::model::Waits {
             step_timeout: Duration::from_secs(10),
             banner: Some(Duration::from_millis(3)),

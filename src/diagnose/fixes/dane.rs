@@ -1,0 +1,1 @@
+//! Fixes for the dane findings: data, built from values the probe saw.

@@ -1,0 +1,1 @@
+//! Fixes for the mta_sts findings: data, built from values the probe saw.

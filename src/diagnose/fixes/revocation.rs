@@ -1,0 +1,1 @@
+//! Fixes for the revocation findings: data, built from values the probe saw.
