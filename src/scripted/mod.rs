@@ -5,6 +5,7 @@
 //! The server records every command it receives, so tests can prove the probe never sends
 //! MAIL, RCPT or DATA and always says QUIT.
 
+pub mod http;
 pub mod pki;
 
 use std::net::{IpAddr, SocketAddr};
