@@ -18,13 +18,3 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence) -> Option<DaneMatch> {
     let _ = (policies, e);
     None
 }
-
-/// One host and port's DANE lookups, for the report's `policy` object.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct HostDaneReport {}
-
-/// Every host and port of `p`, for the report.
-pub fn host_reports(p: &DomainPolicy) -> Vec<HostDaneReport> {
-    let _ = p;
-    Vec::new()
-}

@@ -14,6 +14,7 @@
 
 pub mod dane;
 pub mod dns;
+pub mod lookups;
 pub mod mta_sts;
 pub mod tlsrpt;
 

@@ -14,7 +14,7 @@ pub struct PolicyReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mx_dnssec: Option<Dnssec>,
     /// Each mail host and port's DANE lookups.
-    pub dane: Vec<policy::dane::HostDaneReport>,
+    pub dane: Vec<policy::lookups::HostDaneReport>,
     /// MTA-STS, for a mail domain.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mta_sts: Option<policy::mta_sts::MtaStsReport>,
@@ -31,7 +31,7 @@ pub fn build(policies: &[DomainPolicy]) -> BTreeMap<String, PolicyReport> {
             let r = PolicyReport {
                 resolver: p.resolver.clone(),
                 mx_dnssec: p.mx,
-                dane: policy::dane::host_reports(p),
+                dane: policy::lookups::host_reports(p),
                 mta_sts: policy::mta_sts::report(p),
                 tlsrpt: policy::tlsrpt::report(p),
             };
