@@ -283,8 +283,8 @@ pub fn assert_hermetic(c: &Command) {
 /// Why the command line `args` of the binary could leave loopback, if it could:
 /// - it can start a probe (see [`can_probe`]) but has no `--resolver`, so any name lookup
 ///   would go to the system resolver;
-/// - a `--resolver`, a `--resolve` address or an address target is outside 127.0.0.0/8
-///   and ::1, or a `--resolver` value is not an address this guard can check.
+/// - a `--resolver`, a `--resolve` or `--connect-to` address or an address target is outside
+///   127.0.0.0/8 and ::1, or a `--resolver` value is not an address this guard can check.
 pub fn hermetic_violation(args: &[String]) -> Option<String> {
     let mut resolvers = 0;
     let mut words = args.iter().map(String::as_str);
@@ -313,6 +313,18 @@ pub fn hermetic_violation(args: &[String]) -> Option<String> {
                 let v = value().unwrap_or_default();
                 if let Some(ip) = resolve_ip(v).filter(|ip| !ip.is_loopback()) {
                     return Some(format!("--resolve {v}: {ip} is not a loopback address"));
+                }
+            }
+            // The policy's HTTP fetches connect there instead of where DNS points.
+            "--connect-to" => {
+                let v = value().unwrap_or_default();
+                let addr = v
+                    .rsplit_once(':')
+                    .and_then(|(rest, _)| rest.splitn(3, ':').nth(2))
+                    .map(|a| a.trim_start_matches('[').trim_end_matches(']'));
+                match addr.and_then(|a| a.parse::<IpAddr>().ok()) {
+                    Some(ip) if ip.is_loopback() => {}
+                    _ => return Some(format!("--connect-to {v}: not a loopback address")),
                 }
             }
             // A batch's targets are checked as if they were on the command line (a file
