@@ -167,6 +167,12 @@ make_zones() {
         echo "ta MX 10 mx-ta"
         echo "mx-ta A 127.0.0.1"
         echo "_$SMTP_DANE_TA._tcp.mx-ta TLSA 2 1 1 $inter"
+        echo "; a secure denial: a host without TLSA (NXDOMAIN at _PORT._tcp)"
+        echo "notlsa MX 10 mx-notlsa"
+        echo "mx-notlsa A 127.0.0.1"
+        echo "; an MX host that is an alias of mx-ok: TLSA at the expanded name (RFC 7672 §2.2.2)"
+        echo "alias MX 10 mx-alias"
+        echo "mx-alias CNAME mx-ok"
         echo "; the host of half.insecure.dane.test's insecure MX RRset"
         echo "mx-half A 127.0.0.1"
         echo "_$SMTP_MX_INSECURE._tcp.mx-half TLSA 3 1 1 $leaf"
@@ -330,7 +336,8 @@ EOF
     mv "$DIR/ports.env.tmp" "$DIR/ports.env"
     say "serving: nsd on 127.0.0.1:$PORT_NSD, validating unbound on 127.0.0.1:$PORT_UNBOUND ($DIR); Ctrl-D stops"
     # Until stdin closes, or a server exits.
-    cat >/dev/null &
+    # An explicit <&0: a background job of a script otherwise reads /dev/null.
+    cat <&0 >/dev/null &
     local reader=$!
     wait -n "$reader" "$nsd_pid" "$unbound_pid" || true
     kill "$reader" 2>/dev/null || true
