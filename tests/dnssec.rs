@@ -22,6 +22,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod schema_check;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -183,6 +184,8 @@ fn probe(domain: &str, port: u16) -> Probe {
     );
     let json = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}){ctx}"));
+    // Every report of real DNSSEC data (records, denials, bogus) against docs/report.schema.json.
+    schema_check::assert_valid(&json, &format!("the report of {domain} -p {port}"));
     Probe { json, ctx }
 }
 
