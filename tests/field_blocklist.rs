@@ -83,8 +83,18 @@ fn probe_with(dns: &DnsServer, host: &str, server: &ScriptedServer, extra: &[&st
     common::probe_name(host, server.addr, &args)
 }
 
+/// The queries the lists' server got for list entries: a reversed address (`2.0.0.127.zen...`,
+/// or IPv6 nibbles), whose first label is a number. The policy phase's own lookups of the
+/// probed host (A/AAAA with DNSSEC, RFC 7672 §2.2) are left out: they are no blocklist query.
 fn blocklist_queries(dns: &DnsServer) -> Vec<String> {
     dns.queries()
+        .into_iter()
+        .filter(|q| {
+            q.split('.')
+                .next()
+                .is_some_and(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit()))
+        })
+        .collect()
 }
 
 fn position(r: &Run, code: &str) -> usize {

@@ -112,6 +112,9 @@ pub struct HostDane {
     /// The TLSA base domain (where the records were found: the CNAME-expanded name first,
     /// then the original name, RFC 7672 §2.2.2).
     pub base_domain: Option<String>,
+    /// The CNAME chain of the address lookup, in order, the expanded name last (empty when
+    /// the host is no alias).
+    pub cnames: Vec<String>,
 }
 
 /// Whether the AD bit of the server asked can be believed.
