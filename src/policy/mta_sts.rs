@@ -467,6 +467,8 @@ pub struct FetchReport {
     pub certificate_trusted: Option<bool>,
     /// The leaf names the policy host.
     pub certificate_name_matches: Option<bool>,
+    /// The names the leaf covers (escaped; SANs, else the CN), to compare with the host.
+    pub certificate_names: Vec<String>,
     /// Why no response came.
     pub error: Option<String>,
 }
@@ -525,6 +527,13 @@ fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<V
             .filter(|v| !v.is_empty()),
         certificate_trusted: f.tls.as_ref().map(|t| t.trust.trusted && t.trust.valid_now),
         certificate_name_matches: f.tls.as_ref().map(|t| t.name_matches),
+        certificate_names: f
+            .tls
+            .as_ref()
+            .and_then(|t| t.chain.first())
+            .and_then(|der| crate::cert::CertInfo::parse(der, time::OffsetDateTime::now_utc()).ok())
+            .map(|c| c.names())
+            .unwrap_or_default(),
         error: None,
     };
     let fail = |t: String| problem(Part::Fetch, Gravity::Invalid, None, t);
@@ -547,7 +556,15 @@ fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<V
                 Part::Certificate,
                 Gravity::Invalid,
                 None,
-                format!("the certificate does not name {}", host_of(&f.url)),
+                format!(
+                    "the certificate does not name {} (it names: {})",
+                    host_of(&f.url),
+                    if r.certificate_names.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        r.certificate_names.join(", ")
+                    }
+                ),
             ));
         }
     }
