@@ -362,3 +362,300 @@ fn fetch_kind(r: &MtaStsReport) -> fixes::FetchFailure {
         None => K::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::dns::StaticResolver;
+    use crate::fetch::{ConnectTo, FetchConfig};
+    use crate::policy::{Answer, DnsResult, Dnssec, HostDane, MtaStsObservation, ResolverTrust};
+    use crate::scripted::http::{HttpServer, Response};
+    use crate::scripted::{Ca, LeafSpec, server_config};
+    use crate::tls::TrustStore;
+
+    const DOMAIN: &str = "contoso.test";
+    const POLICY: &str =
+        "version: STSv1\r\nmode: enforce\r\nmx: mx1.contoso.test\r\nmax_age: 1209600\r\n";
+
+    fn txt(name: &str, records: &[&str]) -> DnsResult<String> {
+        DnsResult {
+            name: name.into(),
+            dnssec: Dnssec::Indeterminate,
+            answer: if records.is_empty() {
+                Answer::NxDomain
+            } else {
+                Answer::Records(records.iter().map(|r| r.to_string()).collect())
+            },
+            cnames: Vec::new(),
+        }
+    }
+
+    /// A domain whose MX is mx1.contoso.test, with these records, its policy served as
+    /// `served` over https (trusted or not), fetched for real.
+    async fn domain(
+        sts: &[&str],
+        tlsrpt: &[&str],
+        served: Response,
+        trusted: bool,
+    ) -> (DomainPolicy, Vec<String>) {
+        let now = time::OffsetDateTime::now_utc();
+        let ca = Ca::root("Rules Root", now).unwrap();
+        let leaf = ca
+            .leaf(&LeafSpec::valid_for("mta-sts.contoso.test", now, 30))
+            .unwrap();
+        let routes = vec![("/.well-known/mta-sts.txt".to_string(), served)];
+        let server = HttpServer::start(
+            routes,
+            Some(server_config(&leaf)),
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            0,
+        )
+        .await
+        .unwrap();
+        let trust = if trusted {
+            TrustStore::from_certs([ca.der()], None)
+        } else {
+            TrustStore::from_certs([], None)
+        };
+        let cfg = FetchConfig {
+            connect_to: vec![ConnectTo {
+                host: format!("mta-sts.{DOMAIN}"),
+                port: 443,
+                to: server.addr,
+            }],
+            step_timeout: Duration::from_secs(2),
+            trust,
+        };
+        let record = txt("_mta-sts.contoso.test", sts);
+        let announced = !sts.is_empty();
+        let url = format!("https://mta-sts.{DOMAIN}/.well-known/mta-sts.txt");
+        let fetch = if announced {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            Some(
+                crate::fetch::get(
+                    &url,
+                    crate::fetch::Redirects::Never,
+                    65536,
+                    &cfg,
+                    &StaticResolver::default(),
+                    deadline,
+                )
+                .await,
+            )
+        } else {
+            None
+        };
+        let p = DomainPolicy {
+            domain: DOMAIN.into(),
+            has_mx: true,
+            resolver: ResolverTrust {
+                server: String::new(),
+                trusted: true,
+                why: String::new(),
+            },
+            mx: None,
+            dane: vec![HostDane {
+                host: "mx1.contoso.test".into(),
+                port: 25,
+                addresses: Dnssec::Indeterminate,
+                tlsa: None,
+                base_domain: None,
+            }],
+            mta_sts: Some(MtaStsObservation {
+                txt: record,
+                policy_url: url,
+                fetch,
+            }),
+            tlsrpt: Some(txt("_smtp._tls.contoso.test", tlsrpt)),
+        };
+        (p, server.requests())
+    }
+
+    fn judged(p: &DomainPolicy) -> Vec<(String, Severity)> {
+        let now = time::OffsetDateTime::now_utc();
+        rules(std::slice::from_ref(p), &[], &mut [], now)
+            .into_iter()
+            .map(|f| (f.code.as_str().to_string(), f.severity))
+            .collect()
+    }
+
+    fn has(found: &[(String, Severity)], code: &str, severity: Severity) -> bool {
+        found.iter().any(|(c, s)| c == code && *s == severity)
+    }
+
+    const RPT: &[&str] = &["v=TLSRPTv1; rua=mailto:tls@contoso.test"];
+
+    #[tokio::test]
+    async fn enforce_matching_is_ok() {
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", POLICY.as_bytes()),
+            true,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(has(&f, "mta-sts-ok", Severity::Info), "{f:?}");
+        assert!(has(&f, "tlsrpt-ok", Severity::Info), "{f:?}");
+        assert_eq!(f.len(), 2, "{f:?}");
+    }
+
+    #[tokio::test]
+    async fn mismatch_fails_in_enforce_and_warns_in_testing() {
+        let other = POLICY.replace("mx1.contoso.test", "*.mail.contoso.test");
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", other.as_bytes()),
+            true,
+        )
+        .await;
+        let now = time::OffsetDateTime::now_utc();
+        let found = rules(std::slice::from_ref(&p), &[], &mut [], now);
+        let m = found
+            .iter()
+            .find(|f| f.code == Code::MtaStsMxMismatch)
+            .unwrap();
+        assert_eq!(m.severity, Severity::Fail);
+        let text: String = m.fix.steps.iter().map(|s| format!("{s:?}")).collect();
+        assert!(text.contains("mx: mx1.contoso.test"), "{text}");
+        assert!(text.contains("_mta-sts.contoso.test. IN TXT"), "{text}");
+        assert!(!found.iter().any(|f| f.code == Code::MtaStsOk));
+        let testing = other.replace("enforce", "testing");
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", testing.as_bytes()),
+            true,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(has(&f, "mta-sts-mx-mismatch", Severity::Warn), "{f:?}");
+        assert!(has(&f, "mta-sts-mode-testing", Severity::Info), "{f:?}");
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_a_fetch_failure_and_is_not_followed() {
+        let (p, requests) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::redirect(301, "https://elsewhere.test/p"),
+            true,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(
+            has(&f, "mta-sts-policy-fetch-failed", Severity::Warn),
+            "{f:?}"
+        );
+        assert_eq!(requests.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn status_type_certificate_and_syntax() {
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::status(404, "Not Found", &[], b""),
+            true,
+        )
+        .await;
+        assert!(has(
+            &judged(&p),
+            "mta-sts-policy-fetch-failed",
+            Severity::Warn
+        ));
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/html", POLICY.as_bytes()),
+            true,
+        )
+        .await;
+        assert!(has(
+            &judged(&p),
+            "mta-sts-policy-fetch-failed",
+            Severity::Warn
+        ));
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", POLICY.as_bytes()),
+            false,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(
+            has(&f, "mta-sts-policy-certificate-invalid", Severity::Warn),
+            "{f:?}"
+        );
+        assert!(
+            !f.iter()
+                .any(|(c, _)| c == "mta-sts-ok" || c == "mta-sts-mx-mismatch"),
+            "{f:?}"
+        );
+        let bad = POLICY.replace("mode: enforce", "mode: strict");
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", bad.as_bytes()),
+            true,
+        )
+        .await;
+        assert!(has(&judged(&p), "mta-sts-policy-invalid", Severity::Warn));
+        let lf = POLICY.replace("\r\n", "\n");
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", lf.as_bytes()),
+            true,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(
+            has(&f, "mta-sts-policy-irregular", Severity::Info)
+                && has(&f, "mta-sts-ok", Severity::Info),
+            "{f:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn records_missing_invalid_and_tlsrpt() {
+        let (p, requests) = domain(
+            &[],
+            &[],
+            Response::ok("text/plain", POLICY.as_bytes()),
+            true,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(
+            has(&f, "mta-sts-missing", Severity::Info) && has(&f, "tlsrpt-missing", Severity::Info),
+            "{f:?}"
+        );
+        assert!(requests.is_empty(), "no policy fetched without a record");
+        let (p, _) = domain(
+            &["v=STSv1; id=1", "v=STSv1; id=2"],
+            &["v=TLSRPTv1;"],
+            Response::ok("text/plain", POLICY.as_bytes()),
+            true,
+        )
+        .await;
+        let f = judged(&p);
+        assert!(
+            has(&f, "mta-sts-record-invalid", Severity::Warn)
+                && has(&f, "tlsrpt-invalid", Severity::Warn),
+            "{f:?}"
+        );
+        let mut host = p.clone();
+        host.has_mx = false;
+        host.mta_sts.as_mut().unwrap().txt = txt("_mta-sts.contoso.test", &[]);
+        host.tlsrpt = Some(txt("_smtp._tls.contoso.test", &[]));
+        assert!(judged(&host).is_empty(), "no missing findings without MX");
+    }
+}
