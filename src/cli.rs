@@ -733,11 +733,14 @@ fn parse_connect_to(s: &str) -> Result<crate::fetch::ConnectTo, String> {
     let addr: IpAddr = addr
         .parse()
         .map_err(|_| format!("{}: '{addr}' is not an IP address", usage()))?;
-    if host.is_empty() || port == 0 || to_port == 0 {
+    if port == 0 || to_port == 0 {
         return Err(usage());
     }
+    // The host is compared with a URL's host (`fetch::Url`), which is a normalized name.
+    let host = crate::target::normalize_name(host)
+        .ok_or_else(|| format!("{}: '{host}' is not a host name", usage()))?;
     Ok(crate::fetch::ConnectTo {
-        host: host.trim_end_matches('.').to_ascii_lowercase(),
+        host,
         port,
         to: std::net::SocketAddr::new(addr, to_port),
     })

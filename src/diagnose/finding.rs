@@ -29,7 +29,8 @@ impl Severity {
 /// One diagnosed problem (or the healthy summary), with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
-    /// Stable code.
+    /// Stable code; the JSON writes it with its TLS-RPT result type (`tlsrpt_result`).
+    #[serde(flatten, serialize_with = "code_and_tlsrpt")]
     pub code: Code,
     /// How bad.
     pub severity: Severity,
@@ -69,4 +70,14 @@ impl Finding {
             fix,
         }
     }
+}
+
+/// `"code": "cert-expired", "tlsrpt_result": "certificate-expired"` (null when none): the
+/// result type is derived from the code, so no constructor has to fill it in.
+fn code_and_tlsrpt<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(2))?;
+    m.serialize_entry("code", code)?;
+    m.serialize_entry("tlsrpt_result", &code.tlsrpt_result())?;
+    m.end()
 }

@@ -9,6 +9,7 @@ pub mod fix;
 pub mod fixes;
 pub mod merge;
 pub mod rules;
+pub mod tlsrpt_vocab;
 
 use time::OffsetDateTime;
 

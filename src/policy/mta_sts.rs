@@ -1,14 +1,34 @@
 //! MTA-STS (RFC 8461): the `_mta-sts` TXT record, the policy fetched from
 //! `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`, its syntax, and every MX matched against
 //! its `mx:` patterns.
+//!
+//! `observe` only looks up and fetches; everything else here is a pure function of what it
+//! got ([`assess`]), shared by the report and the rules (`diagnose/rules/mta_sts.rs`), so the
+//! JSON and the findings can never disagree.
+//!
+//! # References
+//! - RFC 8461 §3.1 (the TXT record), §3.2 (the policy file), §3.3 (the fetch), §4.1 (MX
+//!   matching), errata 6253, 6285 (whitespace and line ends), 7282 (max_age)
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::{DomainPolicy, MtaStsObservation, dns};
+use super::{Answer, DomainPolicy, MtaStsObservation, dns};
 use crate::dns::Resolver;
-use crate::fetch::FetchConfig;
+use crate::fetch::{Fetch, FetchConfig, Redirects};
 
-/// The TXT lookup and, when a record is published, the policy fetch.
+/// The largest policy body read: RFC 8461 §3.3 suggests senders cap the body (Mail::STS uses
+/// 64 KiB); a bigger one is refused as a fetch failure.
+pub const POLICY_CAP: usize = 64 * 1024;
+
+/// The largest `max_age` (RFC 8461 §3.2, erratum 7282): one year of seconds.
+pub const MAX_AGE_MAX: u64 = 31_557_600;
+
+/// Below this `max_age` (a week) a policy protects little: RFC 8461 §3.2 recommends weeks or
+/// more, since an attacker who strips the record after expiry wins.
+pub const MAX_AGE_SHORT: u64 = 604_800;
+
+/// The TXT lookup and, when a `v=STSv1` record is published, the policy fetch.
 pub async fn observe<R: Resolver>(
     client: &dns::Client,
     domain: &str,
@@ -16,19 +36,755 @@ pub async fn observe<R: Resolver>(
     resolver: &R,
     deadline: Instant,
 ) -> MtaStsObservation {
-    let _ = (fetch, resolver);
+    let txt = client.txt(&format!("_mta-sts.{domain}"), deadline).await;
+    let policy_url = format!("https://mta-sts.{domain}/.well-known/mta-sts.txt");
+    // Senders fetch the policy only when a TXT record announces one (RFC 8461 §3.3), so a
+    // missing policy host matters to nobody then; and a checker must not probe web hosts
+    // the domain never pointed at.
+    let announced = matches!(&txt.answer, Answer::Records(r) if r.iter().any(|t| is_sts(t)));
+    let fetch = if announced {
+        // Redirects are never followed for the policy (RFC 8461 §3.3).
+        let f = crate::fetch::get(
+            &policy_url,
+            Redirects::Never,
+            POLICY_CAP,
+            fetch,
+            resolver,
+            deadline,
+        );
+        Some(f.await)
+    } else {
+        None
+    };
     MtaStsObservation {
-        txt: client.txt(&format!("_mta-sts.{domain}"), deadline).await,
-        policy_url: format!("https://mta-sts.{domain}/.well-known/mta-sts.txt"),
-        fetch: None,
+        txt,
+        policy_url,
+        fetch,
     }
 }
 
-/// MTA-STS for the report's `policy` object.
+/// A record that announces MTA-STS: `v=STSv1` then `;` (whitespace allowed between, RFC
+/// 8461 §3.1 `sts-sep`).
+fn is_sts(record: &str) -> bool {
+    record
+        .trim_start_matches([' ', '\t'])
+        .strip_prefix("v=STSv1")
+        .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with(';'))
+}
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gravity {
+    /// Senders read it differently, or it weakens the policy; it still works.
+    Irregular,
+    /// Senders reject it: the record, fetch or policy does not count.
+    Invalid,
+}
+
+/// Which part a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The `_mta-sts` TXT record.
+    Record,
+    /// Fetching the policy (DNS, connect, TLS, status, type, size).
+    Fetch,
+    /// The policy host's certificate.
+    Certificate,
+    /// The policy file.
+    Policy,
+}
+
+/// One problem found, with the line of the policy file it is on.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct MtaStsReport {}
+pub struct Problem {
+    /// Where.
+    pub part: Part,
+    /// How bad.
+    pub gravity: Gravity,
+    /// The policy file's line (1-based), for a policy problem on one line.
+    pub line: Option<usize>,
+    /// What is wrong, in words (server text escaped).
+    pub text: String,
+}
+
+fn problem(part: Part, gravity: Gravity, line: Option<usize>, text: String) -> Problem {
+    Problem {
+        part,
+        gravity,
+        line,
+        text,
+    }
+}
+
+/// What the TXT records say.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    /// No record starts with `v=STSv1` (or the name does not exist).
+    Missing,
+    /// The lookup failed: nothing is known.
+    LookupFailed,
+    /// Records exist but none valid, or more than one: senders use no MTA-STS.
+    Invalid,
+    /// Exactly one valid record.
+    Valid,
+}
+
+/// The parsed TXT side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The verdict.
+    pub state: RecordState,
+    /// The one MTA-STS record (escaped), when there is exactly one.
+    pub text: Option<String>,
+    /// Its `id`, when valid.
+    pub id: Option<String>,
+    /// Problems (part `record`).
+    pub problems: Vec<Problem>,
+}
+
+/// Reads the `_mta-sts` TXT records (each one's strings already concatenated), RFC 8461
+/// §3.1: those that do not start with `v=STSv1;` are discarded; exactly one must remain.
+pub fn parse_record(records: &[String]) -> Record {
+    let mut out = Record {
+        state: RecordState::Missing,
+        text: None,
+        id: None,
+        problems: Vec::new(),
+    };
+    let bad = |t: String| problem(Part::Record, Gravity::Invalid, None, t);
+    let sts: Vec<&String> = records.iter().filter(|r| is_sts(r)).collect();
+    let near: Vec<&String> = records
+        .iter()
+        .filter(|r| !is_sts(r) && r.trim_start().to_ascii_lowercase().starts_with("v=sts"))
+        .collect();
+    match sts.as_slice() {
+        [] => {
+            if let Some(n) = near.first() {
+                out.state = RecordState::Invalid;
+                out.problems.push(bad(format!(
+                    "the record \"{}\" does not start with exactly `v=STSv1;` (case matters), so senders discard it",
+                    crate::smtp::escape(n.as_bytes())
+                )));
+            }
+            return out;
+        }
+        [one] => out.text = Some(crate::smtp::escape(one.as_bytes())),
+        many => {
+            out.state = RecordState::Invalid;
+            out.problems.push(bad(format!(
+                "{} records start with `v=STSv1;`; with more than one, senders treat the domain as having no MTA-STS: {}",
+                many.len(),
+                many.iter()
+                    .map(|r| format!("\"{}\"", crate::smtp::escape(r.as_bytes())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+            return out;
+        }
+    }
+    let record = sts[0];
+    let mut problems = Vec::new();
+    let odd = |t: String| problem(Part::Record, Gravity::Irregular, None, t);
+    if !record.starts_with("v=STSv1;") {
+        // Erratum 6285: the ABNF allows whitespace around `;`, the prose says the record
+        // begins with `v=STSv1;`: strict senders discard such a record.
+        problems.push(odd(
+            "the record does not begin with exactly `v=STSv1;` (whitespace before or inside it); the grammar allows it, but senders that follow the prose discard the record (erratum 6285)".into(),
+        ));
+    }
+    let mut ids = Vec::new();
+    for field in record.split(';').skip(1) {
+        let field = field.trim_matches([' ', '\t']);
+        if field.is_empty() {
+            continue;
+        }
+        match field.split_once('=') {
+            Some(("id", v)) => ids.push(v.to_string()),
+            Some((k, _))
+                if !k.is_empty()
+                    && k.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
+                    }) => {}
+            _ => problems.push(bad(format!(
+                "the field \"{}\" is not NAME=VALUE",
+                crate::smtp::escape(field.as_bytes())
+            ))),
+        }
+    }
+    match ids.as_slice() {
+        [] => problems.push(bad("the record has no `id=` field".into())),
+        [id] if (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            out.id = Some(id.clone());
+        }
+        [id] => problems.push(bad(format!(
+            "the id \"{}\" is not 1 to 32 letters and digits",
+            crate::smtp::escape(id.as_bytes())
+        ))),
+        _ => problems.push(bad("the record has more than one `id=` field".into())),
+    }
+    out.state = if problems.iter().any(|p| p.gravity == Gravity::Invalid) {
+        RecordState::Invalid
+    } else {
+        RecordState::Valid
+    };
+    out.problems = problems;
+    out
+}
+
+/// The policy `mode` (RFC 8461 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Senders refuse MX hosts that fail.
+    Enforce,
+    /// Senders report failures and deliver anyway.
+    Testing,
+    /// The policy is withdrawn.
+    None,
+}
+
+/// A parsed policy file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Policy {
+    /// `mode`, when valid.
+    pub mode: Option<Mode>,
+    /// `max_age`, when valid.
+    pub max_age: Option<u64>,
+    /// The `mx:` patterns, lower case, in order (valid ones only).
+    pub mx: Vec<String>,
+    /// `crlf`, `lf` or `mixed`.
+    pub line_ends: String,
+}
+
+/// Whether an `mx:` pattern is well formed: a host name, or `*.` and a host name of at least
+/// two labels (RFC 8461 §3.2: the wildcard is the whole leftmost label only).
+pub fn valid_pattern(p: &str) -> bool {
+    let rest = p.strip_prefix("*.").unwrap_or(p);
+    !rest.contains('*')
+        && !p.ends_with('.')
+        && crate::target::normalize_name(rest).is_some()
+        && (rest.len() == p.len() || rest.contains('.'))
+}
+
+/// Whether MX host `host` matches `pattern` (RFC 8461 §4.1): case-insensitive, no trailing
+/// dot, `*.example.com` standing for exactly one more leftmost label.
+pub fn mx_matches(pattern: &str, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(rest) => host
+            .split_once('.')
+            .is_some_and(|(first, tail)| !first.is_empty() && tail == rest),
+        None => host == pattern,
+    }
+}
+
+/// Parses the policy file (RFC 8461 §3.2); every problem names its line.
+pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let bad = |line: Option<usize>, t: String| problem(Part::Policy, Gravity::Invalid, line, t);
+    let odd = |line: Option<usize>, t: String| problem(Part::Policy, Gravity::Irregular, line, t);
+    let mut policy = Policy {
+        mode: None,
+        max_age: None,
+        mx: Vec::new(),
+        line_ends: "crlf".into(),
+    };
+    let Ok(text) = std::str::from_utf8(body) else {
+        problems.push(bad(None, "the policy is not UTF-8 text".into()));
+        return (policy, problems);
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    let crlf = lines
+        .iter()
+        .rev()
+        .skip(1)
+        .filter(|l| l.ends_with('\r'))
+        .count();
+    let lf = lines.len().saturating_sub(1) - crlf;
+    policy.line_ends = match (crlf, lf) {
+        (_, 0) => "crlf",
+        (0, _) => "lf",
+        _ => "mixed",
+    }
+    .into();
+    if lf > 0 {
+        // The ABNF ends each line with CRLF; erratum 6253 notes that most files use LF and
+        // most senders accept it.
+        problems.push(odd(
+            None,
+            format!(
+                "{lf} line(s) end with a bare LF, where RFC 8461 §3.2 writes CRLF; most senders accept it, strict ones may not (erratum 6253)"
+            ),
+        ));
+    }
+    let mut seen: BTreeMap<&str, (usize, String)> = BTreeMap::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let n = Some(i + 1);
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let shown = crate::smtp::escape(line.as_bytes());
+        let Some((key, value)) = line.split_once(':') else {
+            problems.push(bad(n, format!("\"{shown}\" is not `key: value`")));
+            continue;
+        };
+        let value = value.trim_matches([' ', '\t']);
+        let key_ok = key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if key != key.trim() || !key_ok || key.is_empty() {
+            problems.push(bad(n, format!("\"{shown}\": the key is not a plain name")));
+            continue;
+        }
+        match key {
+            "version" | "mode" | "max_age" => {
+                if let Some((first, before)) = seen.get(key) {
+                    let gravity = if before == value {
+                        Gravity::Irregular
+                    } else {
+                        Gravity::Invalid
+                    };
+                    problems.push(problem(
+                        Part::Policy,
+                        gravity,
+                        n,
+                        format!("`{key}` again (first on line {first}); senders differ in which one counts"),
+                    ));
+                    continue;
+                }
+                seen.insert(key, (i + 1, value.to_string()));
+            }
+            "mx" => {}
+            other => {
+                problems.push(odd(
+                    n,
+                    format!(
+                        "unknown key `{}`: senders ignore it (a typo of a real key is lost)",
+                        crate::smtp::escape(other.as_bytes())
+                    ),
+                ));
+                continue;
+            }
+        }
+        let v = crate::smtp::escape(value.as_bytes());
+        match key {
+            "version" if value != "STSv1" => {
+                problems.push(bad(n, format!("version is \"{v}\", not STSv1")));
+            }
+            "mode" => match value {
+                "enforce" => policy.mode = Some(Mode::Enforce),
+                "testing" => policy.mode = Some(Mode::Testing),
+                "none" => policy.mode = Some(Mode::None),
+                _ => problems.push(bad(
+                    n,
+                    format!("mode is \"{v}\", not enforce, testing or none"),
+                )),
+            },
+            "max_age" => match value.parse::<u64>() {
+                Ok(a) if value.len() <= 10 && a <= MAX_AGE_MAX => {
+                    policy.max_age = Some(a);
+                    if a < MAX_AGE_SHORT {
+                        problems.push(odd(
+                            n,
+                            format!("max_age is {a} seconds (under a week): senders forget the policy soon, so an attacker who strips the TXT record wins sooner; RFC 8461 §3.2 recommends weeks or more (e.g. 1209600, two weeks) once the policy works"),
+                        ));
+                    }
+                }
+                Ok(_) => problems.push(bad(
+                    n,
+                    format!("max_age is {v}, above the limit {MAX_AGE_MAX} (one year)"),
+                )),
+                Err(_) => problems.push(bad(
+                    n,
+                    format!("max_age is \"{v}\", not a number of seconds"),
+                )),
+            },
+            "mx" => {
+                let p = value.to_ascii_lowercase();
+                if valid_pattern(&p) {
+                    policy.mx.push(p);
+                } else {
+                    problems.push(bad(
+                        n,
+                        format!("mx \"{v}\" is not a host name or `*.` followed by one (the wildcard is only a whole leftmost label)"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    for key in ["version", "mode", "max_age"] {
+        if !seen.contains_key(key) {
+            problems.push(bad(None, format!("the `{key}` field is missing")));
+        }
+    }
+    if policy.mx.is_empty()
+        && policy.mode != Some(Mode::None)
+        && !problems.iter().any(|p| p.text.starts_with("mx "))
+    {
+        problems.push(bad(
+            None,
+            "no `mx:` line: the policy names no MX host".into(),
+        ));
+    }
+    (policy, problems)
+}
+
+/// One MX host against the policy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MxMatch {
+    /// The MX host name.
+    pub host: String,
+    /// The first pattern it matches.
+    pub pattern: Option<String>,
+}
+
+/// The fetch, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FetchReport {
+    /// The URL asked for.
+    pub url: String,
+    /// The address connected to.
+    pub address: Option<String>,
+    /// The HTTP status, when a response came.
+    pub status: Option<u16>,
+    /// The `Location` of a 3xx (escaped), never followed.
+    pub location: Option<String>,
+    /// The Content-Type (escaped).
+    pub content_type: Option<String>,
+    /// The body size.
+    pub bytes: Option<usize>,
+    /// How long it took.
+    pub elapsed_ms: u64,
+    /// `TLS 1.3`, when the handshake completed.
+    pub tls_version: Option<String>,
+    /// The chain leads to a trusted root and is current.
+    pub certificate_trusted: Option<bool>,
+    /// The leaf names the policy host.
+    pub certificate_name_matches: Option<bool>,
+    /// The names the leaf covers (escaped; SANs, else the CN), to compare with the host.
+    pub certificate_names: Vec<String>,
+    /// Why no response came.
+    pub error: Option<String>,
+}
+
+/// MTA-STS for the report's `policy` object: the record, the fetch, the policy, the MX
+/// matches, and every problem.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MtaStsReport {
+    /// `missing`, `lookup_failed`, `invalid` or `valid`.
+    pub record_state: RecordState,
+    /// The MTA-STS TXT record (escaped), when there is exactly one.
+    pub record: Option<String>,
+    /// Its id.
+    pub id: Option<String>,
+    /// The policy URL.
+    pub policy_url: String,
+    /// The fetch, when one was made.
+    pub fetch: Option<FetchReport>,
+    /// The policy as parsed, when a body was fetched.
+    pub policy: Option<Policy>,
+    /// The policy can be used by senders: the record valid, the fetch good, the certificate
+    /// valid, the policy file valid.
+    pub in_effect: bool,
+    /// Each MX host against the policy's patterns (empty without a policy).
+    pub mx: Vec<MxMatch>,
+    /// What is wrong.
+    pub problems: Vec<Problem>,
+}
+
+/// The MX hosts of the domain (from the DANE lookups, one per host and port probed).
+pub fn mx_hosts(p: &DomainPolicy) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    for d in &p.dane {
+        let h = d.host.trim_end_matches('.').to_ascii_lowercase();
+        if !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    hosts
+}
+
+/// Judges the fetch: status 200 and `text/plain` only (RFC 8461 §3.3), and the certificate.
+fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<Vec<u8>>) {
+    let mut r = FetchReport {
+        url: f.url.clone(),
+        address: f.address.map(|a| a.to_string()),
+        status: None,
+        location: None,
+        content_type: None,
+        bytes: None,
+        elapsed_ms: u64::try_from(f.elapsed.as_millis()).unwrap_or(u64::MAX),
+        tls_version: f
+            .tls
+            .as_ref()
+            .map(|t| t.version.clone())
+            .filter(|v| !v.is_empty()),
+        certificate_trusted: f.tls.as_ref().map(|t| t.trust.trusted && t.trust.valid_now),
+        certificate_name_matches: f.tls.as_ref().map(|t| t.name_matches),
+        certificate_names: f
+            .tls
+            .as_ref()
+            .and_then(|t| t.chain.first())
+            .and_then(|der| crate::cert::CertInfo::parse(der, time::OffsetDateTime::now_utc()).ok())
+            .map(|c| c.names())
+            .unwrap_or_default(),
+        error: None,
+    };
+    let fail = |t: String| problem(Part::Fetch, Gravity::Invalid, None, t);
+    if let Some(t) = &f.tls {
+        if !(t.trust.trusted && t.trust.valid_now) {
+            let why = t
+                .trust
+                .reason
+                .clone()
+                .unwrap_or_else(|| "the chain does not lead to a trusted root".into());
+            problems.push(problem(
+                Part::Certificate,
+                Gravity::Invalid,
+                None,
+                format!("the certificate is not trusted: {why}"),
+            ));
+        }
+        if !t.name_matches {
+            problems.push(problem(
+                Part::Certificate,
+                Gravity::Invalid,
+                None,
+                format!(
+                    "the certificate does not name {} (it names: {})",
+                    host_of(&f.url),
+                    if r.certificate_names.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        r.certificate_names.join(", ")
+                    }
+                ),
+            ));
+        }
+    }
+    let resp = match &f.outcome {
+        Ok(resp) => resp,
+        Err(e) => {
+            r.error = Some(e.to_string());
+            problems.push(fail(e.to_string()));
+            return (r, None);
+        }
+    };
+    r.status = Some(resp.status);
+    r.content_type = resp.header("content-type").map(str::to_string);
+    r.bytes = Some(resp.body.len());
+    if (300..400).contains(&resp.status) {
+        r.location = resp.header("location").map(str::to_string);
+        problems.push(fail(format!(
+            "HTTP {} redirect to {}: senders follow no redirect for the policy (RFC 8461 §3.3)",
+            resp.status,
+            r.location.as_deref().unwrap_or("(no Location)")
+        )));
+        return (r, None);
+    }
+    if resp.status != 200 {
+        problems.push(fail(format!(
+            "HTTP {} {}: only 200 counts (RFC 8461 §3.3)",
+            resp.status, resp.reason
+        )));
+        return (r, None);
+    }
+    let media = r.content_type.as_deref().map(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match media.as_deref() {
+        Some("text/plain") => {}
+        Some(other) => problems.push(fail(format!(
+            "Content-Type is {other}, not text/plain: senders refuse it (RFC 8461 §3.3)"
+        ))),
+        None => problems.push(fail(
+            "no Content-Type; senders want text/plain (RFC 8461 §3.3)".into(),
+        )),
+    }
+    (r, Some(resp.body.clone()))
+}
+
+fn host_of(url: &str) -> String {
+    crate::fetch::Url::parse(url)
+        .map(|u| u.host)
+        .unwrap_or_default()
+}
+
+/// Everything MTA-STS says about `obs`, given the domain's MX hosts.
+pub fn assess(obs: &MtaStsObservation, mx_hosts: &[String]) -> MtaStsReport {
+    let mut out = MtaStsReport {
+        record_state: RecordState::Missing,
+        record: None,
+        id: None,
+        policy_url: obs.policy_url.clone(),
+        fetch: None,
+        policy: None,
+        in_effect: false,
+        mx: Vec::new(),
+        problems: Vec::new(),
+    };
+    match &obs.txt.answer {
+        Answer::Records(r) => {
+            let rec = parse_record(r);
+            out.record_state = rec.state;
+            out.record = rec.text;
+            out.id = rec.id;
+            out.problems = rec.problems;
+        }
+        Answer::NxDomain | Answer::NoData => {}
+        Answer::Failed(why) => {
+            out.record_state = RecordState::LookupFailed;
+            out.problems.push(problem(
+                Part::Record,
+                Gravity::Invalid,
+                None,
+                format!(
+                    "the TXT lookup of {} failed: {}",
+                    obs.txt.name,
+                    crate::smtp::escape(why.as_bytes())
+                ),
+            ));
+        }
+    }
+    let Some(f) = &obs.fetch else {
+        return out;
+    };
+    let (report, body) = judge_fetch(f, &mut out.problems);
+    out.fetch = Some(report);
+    if let Some(body) = body {
+        let (policy, problems) = parse_policy(&body);
+        out.problems.extend(problems);
+        out.mx = mx_hosts
+            .iter()
+            .map(|h| MxMatch {
+                host: h.clone(),
+                pattern: policy.mx.iter().find(|p| mx_matches(p, h)).cloned(),
+            })
+            .collect();
+        out.policy = Some(policy);
+    }
+    out.in_effect = out.record_state == RecordState::Valid
+        && out.policy.is_some()
+        && !out.problems.iter().any(|p| p.gravity == Gravity::Invalid);
+    out
+}
 
 /// `p`'s MTA-STS, for the report, when it was looked up.
 pub fn report(p: &DomainPolicy) -> Option<MtaStsReport> {
-    p.mta_sts.as_ref().map(|_| MtaStsReport {})
+    p.mta_sts.as_ref().map(|o| assess(o, &mx_hosts(p)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn records() {
+        let r = parse_record(&s(&["v=STSv1; id=20240101T01", "v=spf1 -all"]));
+        assert_eq!(
+            (r.state.clone(), r.id.as_deref()),
+            (RecordState::Valid, Some("20240101T01"))
+        );
+        assert!(r.problems.is_empty());
+        let r = parse_record(&s(&["v=STSv1 ; id=abc"]));
+        assert_eq!(r.state, RecordState::Valid);
+        assert_eq!(r.problems[0].gravity, Gravity::Irregular);
+        assert_eq!(parse_record(&[]).state, RecordState::Missing);
+        for bad in [
+            vec!["v=STSv1; id=a", "v=STSv1; id=b"],
+            vec!["v=STSv1;"],
+            vec!["v=STSv1; id=has-dash"],
+            vec!["v=STSv1; id=123456789012345678901234567890123"],
+            vec!["v=stsv1; id=abc"],
+            vec!["v=STSv1; id=a; id=b"],
+        ] {
+            assert_eq!(
+                parse_record(&s(&bad)).state,
+                RecordState::Invalid,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn matching_takes_one_label_for_the_wildcard() {
+        assert!(mx_matches("*.example.com", "mx1.example.com"));
+        assert!(mx_matches("*.example.com", "MX1.Example.com."));
+        assert!(!mx_matches("*.example.com", "a.b.example.com"));
+        assert!(!mx_matches("*.example.com", "example.com"));
+        assert!(mx_matches("mail.example.com", "mail.example.com."));
+        assert!(!mx_matches("mail.example.com", "mail2.example.com"));
+        assert!(valid_pattern("*.example.com") && valid_pattern("mx.example.com"));
+        for bad in [
+            "mx*.example.com",
+            "a.*.example.com",
+            "*.com",
+            "*",
+            "mx.example.com.",
+            "bad_name!",
+        ] {
+            assert!(!valid_pattern(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_good_policy_in_crlf_and_lf() {
+        let (p, problems) =
+            parse_policy(b"version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 1209600\r\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(p.mode, Some(Mode::Enforce));
+        assert_eq!(p.max_age, Some(1_209_600));
+        assert_eq!(p.mx, vec!["mail.example.com", "*.example.net"]);
+        assert_eq!(p.line_ends, "crlf");
+        let (p, problems) =
+            parse_policy(b"version: STSv1\nmode: testing\nmx: mail.example.com\nmax_age: 86400\n");
+        assert_eq!(p.line_ends, "lf");
+        assert!(
+            problems.iter().all(|p| p.gravity == Gravity::Irregular),
+            "{problems:?}"
+        );
+        assert_eq!(problems.len(), 2, "LF and the short max_age: {problems:?}");
+    }
+
+    #[test]
+    fn policy_problems_name_their_lines() {
+        let body = b"version: STSv2\r\nmode: strict\r\nmode: enforce\r\nmax_age: 99999999999\r\nmx: a.*.example.com\r\nfoo: bar\r\nnot a field\r\n";
+        let (_, problems) = parse_policy(body);
+        let at = |line: usize| {
+            problems
+                .iter()
+                .find(|p| p.line == Some(line))
+                .map(|p| (p.gravity, p.text.clone()))
+        };
+        assert_eq!(at(1).unwrap().0, Gravity::Invalid);
+        assert!(at(2).unwrap().1.contains("strict"));
+        assert_eq!(
+            at(3).unwrap().0,
+            Gravity::Invalid,
+            "a second mode, different"
+        );
+        assert!(at(4).unwrap().1.contains("above the limit"));
+        assert!(at(5).unwrap().1.contains("wildcard"));
+        assert_eq!(at(6).unwrap().0, Gravity::Irregular);
+        assert_eq!(at(7).unwrap().0, Gravity::Invalid);
+        let (_, problems) = parse_policy(b"mode: enforce\r\n");
+        let missing: Vec<&str> = problems.iter().map(|p| p.text.as_str()).collect();
+        assert!(missing.iter().any(|t| t.contains("`version`")));
+        assert!(missing.iter().any(|t| t.contains("`max_age`")));
+        assert!(missing.iter().any(|t| t.contains("no `mx:`")));
+    }
 }
