@@ -237,7 +237,7 @@ pub enum Code {
     DaneMxInsecure,
     /// `dane-exchange-online-interop`: a DANE-EE record matches, but the leaf is expired or does not name the host.
     DaneExchangeOnlineInterop,
-    /// `dane-rollover-risk`: a single usable TLSA record covers the host.
+    /// `dane-rollover-risk`: the TLSA records pin only the current key, with no DANE-TA record.
     DaneRolloverRisk,
     /// `dane-dnssec-unknown`: TLSA records exist, but the DNS server asked is not one whose DNSSEC validation this run may trust.
     DaneDnssecUnknown,
@@ -3507,8 +3507,8 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 485,
         inconclusive: false,
-        meaning: "a single usable TLSA record covers the host: the next certificate or key change breaks DANE delivery unless a record for it is published first",
-        explanation: "With one \"3 1 1\" record (or one record of any kind), the TLSA RRset matches exactly one key. RFC 7671 §8.1 recommends publishing the next key's record before the change (\"current + next\"), or pairing \"3 1 1\" with a \"2 1 1\" record of the issuing CA: publish the next record, wait at least twice the TTL, switch the certificate, then remove the old record. Forgetting this is the most common DANE outage: an automated renewal (certbot every 60 days) makes a new key, and every DANE sender defers until the TLSA record is updated. Renewing with the same key (certbot --reuse-key) avoids it.",
+        meaning: "the TLSA records pin only the current key (one record, or one key by two digests) and no DANE-TA record: the next certificate or key change breaks DANE delivery unless a record for it is published first",
+        explanation: "With one \"3 1 1\" record (or one record of any kind), the TLSA RRset matches exactly one key. RFC 7671 §8.1 recommends publishing the next key's record before the change (\"current + next\"), or pairing \"3 1 1\" with a \"2 1 1\" record of the issuing CA: publish the next record, wait at least twice the TTL, switch the certificate, then remove the old record. Forgetting this is a common DANE outage: an automated renewal (certbot every 60 days) makes a new key, and every DANE sender defers until the TLSA record is updated. Renewing with the same key (certbot --reuse-key) avoids it.",
         references: &[
             "RFC 7671 §8.1, §8.4 (key rollover with TLSA)",
             "RFC 7672 §3",

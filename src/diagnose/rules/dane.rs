@@ -334,17 +334,20 @@ fn endpoint_rules(
                 crate::diagnose::Fix::new(crate::diagnose::Family::Generic, "dane::ok", &[])
                     .say("Nothing to do. Keep the TLSA records in step with the certificate: publish the next key's record before each change (RFC 7671 §8.1)."),
             ));
-            // RFC 7671 §8.1: a lone record pins one key; the next change breaks delivery
-            // unless its record goes out first. A DANE-TA record survives a change of leaf key.
+            // RFC 7671 §8.1: records that pin only the current leaf (one record, or the same
+            // key by two digests) break delivery at the next key change unless the next
+            // record goes out first. A DANE-TA record survives a change of leaf key; a record
+            // that matches nothing sent is taken for the next key's.
             let usable: Vec<_> = d.usable().collect();
             let has_ta = usable.iter().any(|r| r.record.starts_with("2 "));
-            if usable.len() == 1 && !has_ta {
+            let only_current = usable.iter().all(|r| r.matched == Some(0));
+            if let (true, false, Some(current)) = (only_current, has_ta, leaf_311(d)) {
                 own.push(finding(
                     e,
                     Code::DaneRolloverRisk,
-                    format!("{} has one usable TLSA record and no DANE-TA record: the next key change breaks DANE delivery unless its record is published first", d.tlsa_name),
-                    vec![format!("TLSA {} {}", d.tlsa_name, usable[0].record)],
-                    fix::rollover(d.port, host.as_deref(), leaf_311(d).unwrap_or(&usable[0].record), e.kind),
+                    format!("{} pins only the current key and has no DANE-TA record: the next key change breaks DANE delivery unless its record is published first", d.tlsa_name),
+                    usable.iter().map(|r| format!("TLSA {} {}", d.tlsa_name, r.record)).collect(),
+                    fix::rollover(d.port, host.as_deref(), current, e.kind),
                 ));
             }
             if d.matched_ee() {
@@ -371,7 +374,9 @@ fn interop(
     let expired = leaf.not_after_at < now;
     let not_yet = leaf.not_before_at > now;
     let covers = |n: &str| name_match(der, leaf, n) == NameMatch::Covered;
-    let wrong_name = !covers(&d.host) && !covers(&d.base_domain);
+    // Microsoft: the certificate must name the MX host or the recipient domain (4.7.325).
+    let domain = e.obs.endpoint.via.as_ref().map(|v| v.domain.as_str());
+    let wrong_name = !covers(&d.host) && !covers(&d.base_domain) && !domain.is_some_and(covers);
     if !(expired || not_yet || wrong_name) {
         return;
     }

@@ -378,6 +378,18 @@ fn two_records_or_a_ta_record_are_no_rollover_risk() {
 }
 
 #[test]
+fn the_same_key_by_two_digests_is_still_a_rollover_risk() {
+    let (obs, chain) = healthy(HOST);
+    let f = run(
+        &obs,
+        &secure(vec![ee(&chain[0], 1, 1), ee(&chain[0], 1, 2)]),
+        &Policy::default(),
+    );
+    let risk = find(&f, "dane-rollover-risk").unwrap();
+    assert_eq!(risk.evidence.len(), 2);
+}
+
+#[test]
 fn no_match_fails_and_gives_the_records_of_the_certificate_sent_now() {
     let (obs, chain) = healthy(HOST);
     let (_, old) = healthy(HOST);
