@@ -430,7 +430,7 @@ fn diagnose_job(
     // MTA-STS and TLS-RPT per domain, each chain's revocation.
     let dane: Vec<Option<crate::policy::dane::DaneMatch>> = evidence
         .iter()
-        .map(|e| crate::policy::dane::assess(job.policies, e))
+        .map(|e| crate::policy::dane::assess(job.policies, e, now))
         .collect();
     let policy_findings = {
         let mut found = rules::dane::rules(

@@ -237,7 +237,7 @@ pub enum Code {
     DaneMxInsecure,
     /// `dane-exchange-online-interop`: a DANE-EE record matches, but the leaf is expired or does not name the host.
     DaneExchangeOnlineInterop,
-    /// `dane-rollover-risk`: a single usable TLSA record covers the host.
+    /// `dane-rollover-risk`: the TLSA records pin only the current key, with no DANE-TA record.
     DaneRolloverRisk,
     /// `dane-dnssec-unknown`: TLSA records exist, but the DNS server asked is not one whose DNSSEC validation this run may trust.
     DaneDnssecUnknown,
@@ -3421,7 +3421,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 480,
         inconclusive: false,
         meaning: "DNSSEC validation of the MX, address or TLSA answers failed (bogus or SERVFAIL from a validating resolver): DANE senders defer",
-        explanation: "A validating resolver could not validate an answer senders need for DANE: the MX RRset, a mail host's addresses or its TLSA records. RFC 7672 §2.1 tells senders to defer rather than fall back, so mail from DANE senders (Exchange Online outbound, Postfix at `dane`, many European providers) queues. Common causes: expired RRSIGs (the signer stopped re-signing), a DS record at the parent for a key the zone no longer uses after a key rollover or a change of DNS provider.",
+        explanation: "A validating resolver could not validate an answer senders need for DANE: the MX RRset, a mail host's addresses or its TLSA records. RFC 7672 §2.1 tells senders to defer rather than fall back, so mail from DANE senders (Exchange Online outbound, Postfix at `dane`, many European providers) queues. Exchange Online reports it as 4.7.324 dnssec-invalid, Postfix as `TLSA lookup error for host:25` (deferred with 4.7.5). Common causes: expired RRSIGs (the signer stopped re-signing, a cron job or a signing appliance that died), a DS record at the parent for a key the zone no longer uses (after a key rollover or a change of DNS provider, the registrar still publishes the old DS), a zone signed with an algorithm the resolver does not support. The finding is domain-wide when the MX RRset is bogus, per host when a host's addresses or TLSA records are; it is raised only from a resolver whose validation this run trusts (loopback or --trust-resolver), since a SERVFAIL from any other server says nothing about DNSSEC. The fix shows the data without validation (`dig +dnssec +cd`) and the validation error (`delv`).",
         references: &[
             "RFC 7672 §2.1, §2.2 (DNSSEC failures defer delivery)",
             "RFC 4035 §4.3, §5.5 (bogus answers)",
@@ -3436,7 +3436,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 481,
         inconclusive: false,
         meaning: "the host has secure, usable TLSA records but none matches the certificate chain it sends: DANE senders defer",
-        explanation: "The mail host publishes TLSA records under DNSSEC, so DANE senders require TLS and accept only a chain one of the records matches (RFC 7672 §3). None does: usually the certificate or key was renewed without publishing the new TLSA record first, or the record was made for another certificate of the host. DANE senders defer and, after their retry period, bounce.",
+        explanation: "The mail host publishes TLSA records under DNSSEC, so DANE senders require TLS and accept only a chain one of the records matches (RFC 7672 §3). None does: usually the certificate or key was renewed without publishing the new TLSA record first, or the record was made for another certificate of the host. DANE senders defer and, after their retry period, bounce: Postfix and OpenSSL log `no matching DANE TLSA records` (verify error 65), Exchange Online 4.7.323 tlsa-invalid. DANE-EE(3) records match the leaf alone (its certificate or public key, by exact bytes, SHA2-256 or SHA2-512); DANE-TA(2) records match a CA certificate the server sends, and the chain must then validate up to it for the MX host name, dates included (RFC 7672 §3.1.2). The evidence lists every record with what became of it and the \"3 1 1\" and \"3 0 1\" records of the leaf the server sends now; the fix gives the zone line for it and the rollover procedure. A server that offers no STARTTLS or fails the handshake while its host has usable secure TLSA records is not reported here: its own failure finding says that DANE senders defer (Exchange Online 4.7.321), because the records are not what needs fixing.",
         references: &[
             "RFC 7672 §3 (TLSA certificate usages for SMTP)",
             "RFC 6698 §2.1 (TLSA fields)",
@@ -3458,7 +3458,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 482,
         inconclusive: false,
         meaning: "the host's TLSA records are secure but none is usable for SMTP (PKIX usages 0/1, private use, unknown selector or matching type, a malformed digest): TLS is mandatory, unauthenticated",
-        explanation: "RFC 7672 §3.1.3 tells SMTP clients to ignore PKIX-TA(0) and PKIX-EE(1) records, and records with an unknown selector or matching type, or a digest of the wrong length, are unusable too. With secure TLSA records that are all unusable, DANE senders still require TLS but cannot authenticate the server (Postfix: `TLSA records unusable`).",
+        explanation: "RFC 7672 §3.1.3 tells SMTP clients to ignore PKIX-TA(0) and PKIX-EE(1) records, and records with an unknown selector or matching type, or a digest of the wrong length, are unusable too. With secure TLSA records that are all unusable, DANE senders still require TLS but cannot authenticate the server (Postfix: `TLSA records unusable`, `unsupported TLSA certificate usage`). Usage 255 (private use) and matching type 255 are unusable too; Postfix reserves the latter for its own fingerprints. The usual cause is a record copied from a web-server guide (\"1 1 1\" or \"0 0 1\"), or a digest pasted with a character missing. Replace them with \"3 1 1\" for the server's key.",
         references: &[
             "RFC 7672 §3.1.3 (PKIX usages SHOULD NOT be used for SMTP)",
             "RFC 6698 §2.1",
@@ -3476,7 +3476,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 483,
         inconclusive: false,
         meaning: "TLSA records are published for a mail host, but the domain's MX RRset is not DNSSEC-signed: DANE does not protect the domain",
-        explanation: "RFC 7672 §2.2.1: DANE applies to a destination only when its MX RRset is secure. Here the MX records are unsigned (or the delegation to the domain is insecure), so an attacker who can forge the MX answer can redirect mail to a host without TLSA records; senders may use the host's TLSA records (Postfix logs `MX RRset insecure`), but the domain is not protected.",
+        explanation: "RFC 7672 §2.2.1: DANE applies to a destination only when its MX RRset is secure. Here the MX records are unsigned (or the delegation to the domain is insecure), so an attacker who can forge the MX answer can redirect mail to a host without TLSA records; senders may use the host's TLSA records (Postfix logs `MX RRset insecure`), but the domain is not protected. Exchange Online and Postfix at `dane` apply DANE only to destinations with a secure MX RRset. Sign the mail domain's zone and publish its DS record at the registrar.",
         references: &["RFC 7672 §2.2.1 (MX resolution)", "RFC 7672 §2.1"],
         sender_strings: &["MX RRset insecure"],
     },
@@ -3487,7 +3487,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 484,
         inconclusive: false,
         meaning: "a DANE-EE record matches, but the leaf is expired or does not name the host: RFC 7672 senders accept it, Exchange Online refuses it (4.7.322/4.7.325)",
-        explanation: "RFC 7672 §3.1.1 tells senders to ignore a DANE-EE(3) leaf's names and dates, so Postfix and Exim deliver. Exchange Online's outbound DANE also checks the certificate's validity and names and fails with 4.7.322 (expired) or 4.7.325 (host mismatch).",
+        explanation: "RFC 7672 §3.1.1 tells senders to ignore a DANE-EE(3) leaf's names and dates, so Postfix and Exim deliver. Exchange Online's outbound DANE also checks the certificate's validity and names and fails with 4.7.322 certificate-expired or 4.7.325 certificate-host-mismatch (and 4.7.323 for a leaf not yet valid), as Microsoft documents for its outbound DANE. This was not verified against live Exchange Online; the finding follows Microsoft's documentation. A certificate that names the MX host and is kept current satisfies both kinds of sender; renewing with the same key keeps a \"3 1 1\" record valid.\n\nThe same rule settles the certificate findings: a self-signed or wrong-name leaf that DANE-EE matches (or a private chain a DANE-TA record pins) is a warning, not a failure, with dane-ok as the evidence and the senders that still refuse it named, except on Exchange or Exchange Online Protection and with --expect-name, where it stays a failure because Exchange Online refuses it anyway. An expired leaf keeps its failure.",
         references: &[
             "RFC 7672 §3.1.1",
             "Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works",
@@ -3507,8 +3507,8 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 485,
         inconclusive: false,
-        meaning: "a single usable TLSA record covers the host: the next certificate or key change breaks DANE delivery unless a record for it is published first",
-        explanation: "With one \"3 1 1\" record (or one record of any kind), the TLSA RRset matches exactly one key. RFC 7671 §8.1 recommends publishing the next key's record before the change (\"current + next\"), or pairing \"3 1 1\" with a \"2 1 1\" record of the issuing CA.",
+        meaning: "the TLSA records pin only the current key (one record, or one key by two digests) and no DANE-TA record: the next certificate or key change breaks DANE delivery unless a record for it is published first",
+        explanation: "With one \"3 1 1\" record (or one record of any kind), the TLSA RRset matches exactly one key. RFC 7671 §8.1 recommends publishing the next key's record before the change (\"current + next\"), or pairing \"3 1 1\" with a \"2 1 1\" record of the issuing CA: publish the next record, wait at least twice the TTL, switch the certificate, then remove the old record. Forgetting this is a common DANE outage: an automated renewal (certbot every 60 days) makes a new key, and every DANE sender defers until the TLSA record is updated. Renewing with the same key (certbot --reuse-key) avoids it.",
         references: &[
             "RFC 7671 §8.1, §8.4 (key rollover with TLSA)",
             "RFC 7672 §3",
@@ -3522,7 +3522,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 486,
         inconclusive: false,
         meaning: "TLSA records exist, but the DNS server asked is not one whose DNSSEC validation this run may trust: DANE was not judged",
-        explanation: "The AD bit only means something from a validating resolver the client trusts (RFC 6698 §A.3.1, RFC 7672 §2.1): one on loopback, or one named with --trust-resolver. This run asked another server, or one that does not validate, so DANE was not judged.",
+        explanation: "The AD bit only means something from a validating resolver the client trusts (RFC 6698 §A.3.1, RFC 7672 §2.1): one on loopback, or one named with --trust-resolver. This run asked another server, or one that does not validate, so DANE was not judged: the records' status is unknown, not insecure. Run a validating resolver on this machine (unbound validates with the root trust anchor by default) and pass --resolver 127.0.0.1, or pass --trust-resolver if you trust the resolver you named and the network path to it. Tools that look TLSA records up without checking the AD bit (check_ssl_cert's --dane) cannot tell a secure record from a forged one.",
         references: &[
             "RFC 7672 §2.1",
             "RFC 4035 §3.2.3 (the AD bit)",
@@ -3537,7 +3537,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 487,
         inconclusive: false,
         meaning: "the host's secure TLSA records match the certificate chain it sends",
-        explanation: "The mail host publishes TLSA records under DNSSEC and the chain the server sends matches one (DANE-EE: the leaf; DANE-TA: a CA certificate the server sends, with the chain valid up to it).",
+        explanation: "The mail host publishes TLSA records under DNSSEC and the chain the server sends matches one (DANE-EE: the leaf; DANE-TA: a CA certificate the server sends, with the chain valid up to it). The evidence says which record matched at which depth, in posttls-finger's words (`Matched DANE EE certificate at depth 0: 3 1 1 ...`). DANE senders (Postfix and Exim at `dane`, Exchange Online outbound) deliver over TLS authenticated by the record, whatever the certificate's issuer.",
         references: &["RFC 7672 §3", "RFC 6698 §2.1"],
         sender_strings: &[
             "Matched DANE EE certificate",

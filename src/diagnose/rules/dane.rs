@@ -2,13 +2,41 @@
 //! records, the DNSSEC status behind them, rollover risk, and how DANE changes what the
 //! certificate findings mean (a DANE-EE match makes a self-signed or wrong-name leaf
 //! acceptable to DANE senders, but not to Exchange Online).
+//!
+//! # References
+//! - RFC 7672 §2.1 (DNSSEC failures defer), §2.2 (TLSA lookup), §2.2.1 (MX RRset status),
+//!   §3.1 (usages), §3.1.1 (DANE-EE ignores names and dates), §3.1.2 (DANE-TA), §3.2.2 (names)
+//! - RFC 7671 §8.1 (rollover), RFC 6698 §2.1, RFC 4035 §4.3 (secure, insecure, bogus)
+//! - Microsoft Learn: How SMTP DNS-based Authentication of Named Entities (DANE) works (Exchange
+//!   Online's 4.7.321–4.7.325)
 
 use time::OffsetDateTime;
 
-use crate::diagnose::{Finding, Policy};
+use crate::cert::{NameMatch, name_match};
+use crate::diagnose::fixes::dane as fix;
+use crate::diagnose::{Code, Finding, Policy, ServerKind, Severity};
 use crate::evidence::Evidence;
-use crate::policy::DomainPolicy;
-use crate::policy::dane::DaneMatch;
+use crate::policy::dane::{DaneMatch, Verdict};
+use crate::policy::{Answer, Dnssec, DomainPolicy, HostDane};
+use crate::target::normalize_name;
+
+/// The endpoint findings that mean "no TLS session": with secure usable TLSA records, DANE
+/// senders defer there (Exchange Online: 4.7.321 starttls-not-supported).
+const NO_TLS: &[Code] = &[
+    Code::StarttlsNotOffered,
+    Code::StarttlsRejected,
+    Code::TlsHandshakeFailed,
+    Code::SmtpTlsSessionFailed,
+    Code::TlsLegacyOnly,
+];
+
+/// The certificate findings a DANE match may settle (see [`settle`]).
+const SETTLED: &[Code] = &[
+    Code::CertSelfSigned,
+    Code::CertNameMismatch,
+    Code::CertUntrusted,
+    Code::CertChainIncomplete,
+];
 
 /// The domain-level DANE findings of `policies`; per-endpoint findings are added to
 /// `per_endpoint` (parallel to `evidence` and `dane`), whose certificate findings DANE may
@@ -21,6 +49,432 @@ pub fn rules(
     policy: &Policy,
     now: OffsetDateTime,
 ) -> Vec<Finding> {
-    let _ = (policies, evidence, dane, per_endpoint, policy, now);
-    Vec::new()
+    let mut out = Vec::new();
+    for p in policies {
+        out.extend(domain_rules(p, evidence));
+    }
+    for ((e, d), own) in evidence.iter().zip(dane).zip(per_endpoint.iter_mut()) {
+        if let Some(d) = d {
+            endpoint_rules(e, d, own, policy, now);
+        }
+    }
+    out
 }
+
+/// The endpoints of `evidence` probed at `host`:`port`.
+fn endpoints_of(evidence: &[Evidence], host: &HostDane) -> Vec<crate::model::EndpointId> {
+    evidence
+        .iter()
+        .filter(|e| {
+            e.port() == host.port
+                && e.obs
+                    .endpoint
+                    .host
+                    .name()
+                    .is_some_and(|n| n.trim_end_matches('.').eq_ignore_ascii_case(&host.host))
+        })
+        .map(|e| e.id.clone())
+        .collect()
+}
+
+fn has_records(host: &HostDane) -> bool {
+    host.tlsa
+        .as_ref()
+        .is_some_and(|t| matches!(&t.answer, Answer::Records(r) if !r.is_empty()))
+}
+
+fn tlsa_is(host: &HostDane, status: Dnssec) -> bool {
+    host.tlsa.as_ref().is_some_and(|t| t.dnssec == status)
+}
+
+/// What the domain's lookups say, apart from any chain: bogus answers, an insecure MX RRset
+/// in front of secure TLSA records, TLSA records the resolver's word cannot vouch for.
+fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let resolver = format!("resolver {} ({})", p.resolver.server, p.resolver.why);
+    let domain = normalize_name(&p.domain);
+    // Bogus answers only from a resolver we trust: a SERVFAIL from any other server says
+    // nothing about DNSSEC (RFC 7672 §2.1 relies on the client's own validating resolver).
+    if p.resolver.trusted {
+        if p.mx == Some(Dnssec::Bogus) {
+            out.push(Finding::new(
+                Code::DaneDnssecBogus,
+                Severity::Fail,
+                p.domain.clone(),
+                Vec::new(),
+                format!(
+                    "DNSSEC validation of {}'s MX records fails: DANE senders defer all mail to the domain",
+                    p.domain
+                ),
+                vec![
+                    format!("MX {}: bogus (the validating resolver answered SERVFAIL)", p.domain),
+                    resolver.clone(),
+                    "Exchange Online: 4.7.324 dnssec-invalid; Postfix: MX lookup error, deferred".into(),
+                ],
+                fix::bogus("MX", domain.as_deref()),
+            ));
+        }
+        for h in &p.dane {
+            let ids = endpoints_of(evidence, h);
+            let safe = normalize_name(&h.host);
+            let (what, qtype, name) = if h.addresses == Dnssec::Bogus {
+                ("addresses (A/AAAA)", "A", safe.clone())
+            } else if tlsa_is(h, Dnssec::Bogus) {
+                let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
+                ("TLSA records", "TLSA", owner)
+            } else {
+                continue;
+            };
+            out.push(Finding::new(
+                Code::DaneDnssecBogus,
+                Severity::Fail,
+                format!("{}:{}", h.host, h.port),
+                ids,
+                format!(
+                    "DNSSEC validation of {}'s {what} fails: DANE senders defer mail to this host",
+                    h.host
+                ),
+                vec![
+                    format!(
+                        "{what} of {}: bogus (the validating resolver answered SERVFAIL)",
+                        h.host
+                    ),
+                    format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
+                    "Exchange Online: 4.7.324 dnssec-invalid".into(),
+                    resolver.clone(),
+                ],
+                fix::bogus(qtype, name.as_deref()),
+            ));
+        }
+    }
+    // RFC 7672 §2.2.1: DANE protects a domain only when its MX RRset is secure; secure TLSA
+    // records behind an insecure MX RRset are used ("half-dane") but protect nothing against
+    // a forged MX answer.
+    let secure_tlsa: Vec<&HostDane> = p
+        .dane
+        .iter()
+        .filter(|h| has_records(h) && tlsa_is(h, Dnssec::Secure))
+        .collect();
+    if p.mx == Some(Dnssec::Insecure) && !secure_tlsa.is_empty() {
+        let ids = secure_tlsa
+            .iter()
+            .flat_map(|h| endpoints_of(evidence, h))
+            .collect();
+        let mut ev = vec![format!("MX {}: insecure (not DNSSEC-signed)", p.domain)];
+        ev.extend(
+            secure_tlsa
+                .iter()
+                .filter_map(|h| h.tlsa.as_ref().map(|t| format!("TLSA {}: secure", t.name))),
+        );
+        ev.push("Postfix: TLSA RRs found, MX RRset insecure: log verified as trusted".into());
+        out.push(Finding::new(
+            Code::DaneMxInsecure,
+            Severity::Warn,
+            p.domain.clone(),
+            ids,
+            format!(
+                "{}'s MX records are not DNSSEC-signed, so its mail hosts' TLSA records do not protect the domain",
+                p.domain
+            ),
+            ev,
+            fix::sign_domain(domain.as_deref()),
+        ));
+    }
+    // TLSA records whose DNSSEC status this run cannot know (RFC 6698 §A.3.1: the AD bit
+    // counts only from a trusted validating resolver).
+    let unknown: Vec<&HostDane> = p
+        .dane
+        .iter()
+        .filter(|h| has_records(h) && tlsa_is(h, Dnssec::NotValidated))
+        .collect();
+    if !unknown.is_empty() {
+        let ids = unknown
+            .iter()
+            .flat_map(|h| endpoints_of(evidence, h))
+            .collect();
+        let mut ev: Vec<String> = unknown
+            .iter()
+            .filter_map(|h| {
+                h.tlsa
+                    .as_ref()
+                    .map(|t| format!("TLSA {}: found, not validated", t.name))
+            })
+            .collect();
+        ev.push(resolver.clone());
+        out.push(Finding::new(
+            Code::DaneDnssecUnknown,
+            Severity::Info,
+            p.domain.clone(),
+            ids,
+            format!(
+                "TLSA records found for {}, but the DNS server asked is not one whose DNSSEC validation this run trusts: DANE not judged",
+                unknown.iter().map(|h| h.host.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            ev,
+            fix::trusted_resolver(domain.as_deref()),
+        ));
+    }
+    out
+}
+
+fn finding(
+    e: &Evidence,
+    code: Code,
+    summary: String,
+    evidence: Vec<String>,
+    f: crate::diagnose::Fix,
+) -> Finding {
+    Finding::new(
+        code,
+        code.default_severity(),
+        e.label.clone(),
+        vec![e.id.clone()],
+        summary,
+        evidence,
+        f,
+    )
+}
+
+/// The leaf's `3 1 1` record (the first of `leaf_records`), as computed from what it sent.
+fn leaf_311(d: &DaneMatch) -> Option<&str> {
+    d.leaf_records
+        .iter()
+        .find(|r| r.starts_with("3 1 1 "))
+        .map(String::as_str)
+}
+
+/// The usable records and what became of each, one line apiece.
+fn record_lines(d: &DaneMatch) -> Vec<String> {
+    d.records
+        .iter()
+        .map(|r| match (&r.reason, r.matched, &r.failed) {
+            (Some(why), _, _) => format!("TLSA {} {}: unusable: {why}", d.tlsa_name, r.record),
+            (None, Some(depth), _) => format!(
+                "TLSA {} {}: matches the certificate at depth {depth}",
+                d.tlsa_name, r.record
+            ),
+            (None, None, Some(why)) => format!("TLSA {} {}: {why}", d.tlsa_name, r.record),
+            (None, None, None) => format!(
+                "TLSA {} {}: matches no certificate sent",
+                d.tlsa_name, r.record
+            ),
+        })
+        .collect()
+}
+
+fn endpoint_rules(
+    e: &Evidence,
+    d: &DaneMatch,
+    own: &mut Vec<Finding>,
+    policy: &Policy,
+    now: OffsetDateTime,
+) {
+    let host = normalize_name(&d.host);
+    let secure_usable = d.dnssec == Dnssec::Secure && d.usable().next().is_some();
+    let tls_up = e.obs.tls.is_some();
+    // No TLS while the host publishes secure usable TLSA: DANE makes TLS mandatory (RFC 7672
+    // §1.3, §2.2), so DANE senders defer. Said as evidence on the endpoint's own failure
+    // (starttls-not-offered, tls-handshake-failed…) rather than as dane-no-match: the
+    // records are not wrong and publishing others would change nothing, the missing TLS is
+    // the one thing to fix, and a second FAIL would send the admin to the zone file.
+    if secure_usable && !tls_up {
+        let line = format!(
+            "{} has secure TLSA records ({}): DANE senders require TLS here and defer (Exchange Online: 4.7.321 starttls-not-supported)",
+            d.host, d.tlsa_name
+        );
+        for f in own.iter_mut().filter(|f| NO_TLS.contains(&f.code)) {
+            if !f.evidence.contains(&line) {
+                f.evidence.push(line.clone());
+            }
+        }
+        return;
+    }
+    match d.verdict {
+        // Insecure TLSA is ignored by senders; not-validated is said per domain
+        // (dane-dnssec-unknown), bogus per host (dane-dnssec-bogus).
+        Verdict::NotApplicable => {}
+        Verdict::Unusable => {
+            let records: Vec<&str> = leaf_311(d).into_iter().collect();
+            let mut ev = record_lines(d);
+            ev.push("Postfix: TLSA records unusable; TLS is still required, the server is not authenticated".into());
+            own.push(finding(
+                e,
+                Code::DaneRecordsUnusable,
+                format!("none of {}'s secure TLSA records is usable for SMTP: TLS is mandatory but not authenticated", d.host),
+                ev,
+                fix::replace_unusable(d.port, host.as_deref(), &records, e.kind),
+            ));
+        }
+        Verdict::NoMatch => {
+            let mut ev = record_lines(d);
+            ev.extend(
+                d.leaf_records
+                    .iter()
+                    .map(|r| format!("the leaf sent now would match: {r}")),
+            );
+            ev.push("OpenSSL/Postfix: no matching DANE TLSA records; Exchange Online: 4.7.323 tlsa-invalid".into());
+            let records: Vec<&str> = leaf_311(d).into_iter().collect();
+            own.push(finding(
+                e,
+                Code::DaneNoMatch,
+                format!(
+                    "no TLSA record at {} matches the certificate the server sends: DANE senders defer",
+                    d.tlsa_name
+                ),
+                ev,
+                fix::publish_current(d.port, host.as_deref(), &records, e.kind),
+            ));
+        }
+        Verdict::Match => {
+            own.push(finding(
+                e,
+                Code::DaneOk,
+                format!("DANE: the secure TLSA record {} matches ({})", d.matched.as_deref().unwrap_or_default(), if d.matched_ee() { "DANE-EE, the leaf" } else { "DANE-TA, a CA certificate sent" }),
+                vec![d.detail.clone(), format!("TLSA {}: secure", d.tlsa_name)],
+                crate::diagnose::Fix::new(crate::diagnose::Family::Generic, "dane::ok", &[])
+                    .say("Nothing to do. Keep the TLSA records in step with the certificate: publish the next key's record before each change (RFC 7671 §8.1)."),
+            ));
+            // RFC 7671 §8.1: records that pin only the current leaf (one record, or the same
+            // key by two digests) break delivery at the next key change unless the next
+            // record goes out first. A DANE-TA record survives a change of leaf key; a record
+            // that matches nothing sent is taken for the next key's.
+            let usable: Vec<_> = d.usable().collect();
+            let has_ta = usable.iter().any(|r| r.record.starts_with("2 "));
+            let only_current = usable.iter().all(|r| r.matched == Some(0));
+            if let (true, false, Some(current)) = (only_current, has_ta, leaf_311(d)) {
+                own.push(finding(
+                    e,
+                    Code::DaneRolloverRisk,
+                    format!("{} pins only the current key and has no DANE-TA record: the next key change breaks DANE delivery unless its record is published first", d.tlsa_name),
+                    usable.iter().map(|r| format!("TLSA {} {}", d.tlsa_name, r.record)).collect(),
+                    fix::rollover(d.port, host.as_deref(), current, e.kind),
+                ));
+            }
+            if d.matched_ee() {
+                interop(e, d, own, host.as_deref(), now);
+            }
+            settle(e, d, own, policy);
+        }
+    }
+}
+
+/// RFC 7672 §3.1.1 tells senders to ignore a DANE-EE leaf's names and dates; Exchange Online
+/// checks both (Microsoft Learn: 4.7.322 certificate-expired, 4.7.325
+/// certificate-host-mismatch; and 4.7.323 for a leaf not yet valid).
+fn interop(
+    e: &Evidence,
+    d: &DaneMatch,
+    own: &mut Vec<Finding>,
+    host: Option<&str>,
+    now: OffsetDateTime,
+) {
+    let (Some(leaf), Some(der)) = (e.leaf(), e.obs.chain.first()) else {
+        return;
+    };
+    let expired = leaf.not_after_at < now;
+    let not_yet = leaf.not_before_at > now;
+    let covers = |n: &str| name_match(der, leaf, n) == NameMatch::Covered;
+    // Microsoft: the certificate must name the MX host or the recipient domain (4.7.325).
+    let domain = e.obs.endpoint.via.as_ref().map(|v| v.domain.as_str());
+    let wrong_name = !covers(&d.host) && !covers(&d.base_domain) && !domain.is_some_and(covers);
+    if !(expired || not_yet || wrong_name) {
+        return;
+    }
+    let mut ev = vec![d.detail.clone()];
+    let mut codes = Vec::new();
+    if expired {
+        ev.push(format!(
+            "the leaf expired {} (notAfter {})",
+            crate::cert::date(leaf.not_after_at),
+            leaf.not_after
+        ));
+        codes.push("4.7.322 certificate-expired");
+    }
+    if not_yet {
+        ev.push(format!("the leaf is not valid before {}", leaf.not_before));
+        codes.push("4.7.323 tlsa-invalid (not yet valid)");
+    }
+    if wrong_name {
+        let names = if leaf.names().is_empty() {
+            "none".to_string()
+        } else {
+            leaf.names_shown()
+        };
+        ev.push(format!(
+            "the leaf names neither {} nor {} (names: {names})",
+            d.host, d.base_domain
+        ));
+        codes.push("4.7.325 certificate-host-mismatch");
+    }
+    ev.push(format!(
+        "Exchange Online refuses with {} ({})",
+        codes.join(", "),
+        fix::MS_LEARN_DANE
+    ));
+    own.push(finding(
+        e,
+        Code::DaneExchangeOnlineInterop,
+        format!(
+            "DANE-EE matches, so RFC 7672 senders deliver, but Exchange Online refuses this leaf ({})",
+            codes.join(", ")
+        ),
+        ev,
+        fix::exchange_online_interop(host, expired || not_yet, wrong_name),
+    ));
+}
+
+/// The issue's rule, verbatim: "Severity of the certificate findings follows the policy that
+/// applies: a self-signed or wrong-name leaf matched by DANE-EE stays FAIL when the server is
+/// Exchange/EOP or `--expect-name` is given (Exchange Online refuses it anyway), otherwise it
+/// becomes WARN with `dane-ok` as the evidence and the senders that still refuse it named."
+///
+/// Applied to cert-self-signed, cert-name-mismatch, cert-untrusted and cert-chain-incomplete:
+/// a DANE-EE match pins the leaf itself, so neither its issuer nor its names matter to DANE
+/// senders (RFC 7672 §3.1.1); a DANE-TA match validated the chain up to the pinned CA for the
+/// host's names (§3.1.2), so an untrusted or unsent root matters no more to them. cert-expired
+/// is NOT lowered: an expired leaf is an accident (a renewal that failed), not a deployment
+/// choice as a self-signed DANE-EE leaf is, and Exchange Online, MTA-STS senders and PKIX
+/// connectors refuse it; its finding gains the DANE fact as evidence instead.
+fn settle(e: &Evidence, d: &DaneMatch, own: &mut [Finding], policy: &Policy) {
+    let exchange = matches!(e.kind, ServerKind::Exchange | ServerKind::ExchangeOnline);
+    let keep_fail = exchange || !policy.expected_names.is_empty();
+    let why_kept = if exchange {
+        "the server is Exchange, whose partners and Exchange Online check the certificate itself"
+    } else {
+        "--expect-name asks for a certificate a PKIX sender (Exchange Online) accepts"
+    };
+    let dane_line = format!("dane-ok: {}", d.detail);
+    for f in own.iter_mut() {
+        // Who still refuses it: senders that verify the certificate without DANE, and for a
+        // wrong name Exchange Online even with DANE (4.7.325).
+        let refusers = if f.code == Code::CertNameMismatch {
+            "senders that still refuse it: Exchange Online even with DANE (4.7.325 certificate-host-mismatch), MTA-STS senders (Gmail, Microsoft; RFC 8461 §4.2), senders and connectors that verify the name without DANE"
+        } else {
+            "senders that still refuse it: MTA-STS senders (Gmail, Microsoft; RFC 8461 §4.2 needs a chain to a trusted root), senders and connectors that require a trusted certificate without DANE (an Exchange connector with RequireTLS and certificate validation)"
+        };
+        if f.code == Code::CertExpired && d.matched_ee() {
+            f.evidence.push(format!(
+                "{dane_line} (RFC 7672 senders ignore the dates of a DANE-EE leaf; Exchange Online refuses it: 4.7.322)"
+            ));
+            continue;
+        }
+        if !SETTLED.contains(&f.code) || f.severity != Severity::Fail {
+            continue;
+        }
+        f.evidence.push(dane_line.clone());
+        if keep_fail {
+            f.evidence
+                .push(format!("stays FAIL although DANE matches: {why_kept}"));
+        } else {
+            f.severity = Severity::Warn;
+            f.summary = format!(
+                "{} — DANE senders accept it (see dane-ok); {refusers}",
+                f.summary
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "dane_tests.rs"]
+mod tests;
