@@ -419,6 +419,7 @@ impl Probe<'_> {
         let budget = self.budget();
         let (outcome, record) = tls::handshake(stream, name, &self.cfg.trust, budget).await;
         self.obs.chain = record.chain;
+        self.obs.ocsp_staple = record.ocsp_staple;
         self.heard = record.heard;
         if let Some(at) = record.seen_at {
             let trust = self.cfg.trust.clone();

@@ -6,21 +6,297 @@
 //! The fetches run after an endpoint's handshake, beside the other endpoints' probes, once per
 //! URL in a run ([`Cache`]). Their results are data on the observation; the verdict of a CRL
 //! check is made here, where the trust store is, and judged by the rules.
+//!
+//! # References
+//! - RFC 5280 §4.2.1.13 (CRL distribution points), §4.2.2.1 (Authority Information Access),
+//!   §5 (CRL profile), §6.3 (CRL validation)
+//! - RFC 6960 §4.2.1 (OCSP response), RFC 6066 §8 (status_request)
 
+pub mod crl;
+pub mod ocsp;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
+use x509_parser::prelude::X509Certificate;
 
 use crate::dns::Resolver;
 use crate::evidence::Evidence;
+use crate::fetch::{Fetch, FetchConfig, Redirects};
 use crate::model::Observation;
 use crate::policy::PolicyConfig;
+use crate::tls::{TrustFailure, TrustResult, TrustStore};
+
+use crl::{CrlFacts, IssuerKey, Scheme};
+
+/// The most bytes of a CRL read: large public CRLs run to a few MiB.
+pub const CRL_CAP: usize = 20 * 1024 * 1024;
+/// The most bytes of a CA Issuers certificate (or `.p7c` bundle) read.
+pub const ISSUER_CAP: usize = 64 * 1024;
+/// The most URLs a run remembers; a further URL is fetched without being remembered.
+pub const CACHE_ENTRIES: usize = 256;
+/// Redirects a CRL or CA Issuers fetch follows (CAs move their files behind a CDN).
+const REDIRECTS: Redirects = Redirects::Follow(3);
+
+/// A time as Unix seconds, shown in JSON as RFC 3339.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Stamp(pub i64);
+
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&stamp_text(self.0))
+    }
+}
+
+/// Unix seconds as RFC 3339 (or the number, if out of range).
+pub fn stamp_text(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(crate::cert::rfc3339)
+        .unwrap_or_else(|_| secs.to_string())
+}
+
+/// A fetch as the report shows it: where, what came back, how long, never the body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FetchSummary {
+    /// The URLs redirected to, in order.
+    pub redirects: Vec<String>,
+    /// The HTTP status, when a response came.
+    pub status: Option<u16>,
+    /// The body's size in bytes.
+    pub bytes: usize,
+    /// The Content-Type, escaped.
+    pub content_type: Option<String>,
+    /// How long it took, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Why there was no usable response (the fetch error, or the status), escaped.
+    pub error: Option<String>,
+}
+
+impl FetchSummary {
+    fn of(f: &Fetch) -> Self {
+        let elapsed_ms = u64::try_from(f.elapsed.as_millis()).unwrap_or(u64::MAX);
+        match &f.outcome {
+            Ok(r) => FetchSummary {
+                redirects: f.redirects.clone(),
+                status: Some(r.status),
+                bytes: r.body.len(),
+                content_type: r
+                    .header("content-type")
+                    .map(|c| crate::smtp::escape(c.as_bytes())),
+                elapsed_ms,
+                error: (r.status != 200).then(|| {
+                    format!(
+                        "HTTP {} {}",
+                        r.status,
+                        crate::smtp::escape(r.reason.as_bytes())
+                    )
+                }),
+            },
+            Err(e) => FetchSummary {
+                redirects: f.redirects.clone(),
+                status: None,
+                bytes: 0,
+                content_type: None,
+                elapsed_ms,
+                error: Some(crate::smtp::escape(e.to_string().as_bytes())),
+            },
+        }
+    }
+}
+
+/// One CRL distribution point of a certificate, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CrlCheck {
+    /// The URL as the certificate names it (escaped).
+    pub url: String,
+    /// How it is reached.
+    pub scheme: Scheme,
+    /// The fetch, when one was made (http and https only).
+    pub fetch: Option<FetchSummary>,
+    /// What the CRL says, when a CRL came.
+    pub crl: Option<CrlFacts>,
+    /// Why what came is not a CRL.
+    pub invalid: Option<String>,
+}
+
+/// One certificate of the chain (not the root) and its revocation sources.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertRevocation {
+    /// Its position in the chain as sent (0: the leaf).
+    pub position: usize,
+    /// Its subject.
+    pub subject: String,
+    /// Its serial (hex, lower case).
+    pub serial: String,
+    /// Its CRL distribution points, in order.
+    pub crls: Vec<CrlCheck>,
+    /// Its AIA OCSP URLs: listed, not queried.
+    pub ocsp_urls: Vec<String>,
+}
+
+/// The stapled OCSP response.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StapleReport {
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// What it says, when it could be read.
+    pub response: Option<ocsp::Staple>,
+    /// Why it could not be read.
+    pub error: Option<String>,
+    /// The serial it names is the leaf's.
+    pub serial_matches: Option<bool>,
+    /// Always `false`: the response's signature is not checked.
+    pub signature_verified: bool,
+}
+
+/// The certificate the CA Issuers URL served.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FetchedIssuer {
+    /// Its subject.
+    pub subject: String,
+    /// Its issuer.
+    pub issuer: String,
+    /// SHA-256 of its DER, colon-separated hex.
+    pub sha256: String,
+    /// Its DER (not in the JSON).
+    #[serde(skip)]
+    pub der: Vec<u8>,
+}
+
+/// The CA Issuers fetch made because the chain stops below a trusted root.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IssuerFetch {
+    /// Position of the certificate whose issuer is missing (the top of the chain sent).
+    pub position: usize,
+    /// The CA Issuers URL (escaped).
+    pub url: String,
+    /// The fetch, when one was made.
+    pub fetch: Option<FetchSummary>,
+    /// The certificate it served.
+    pub certificate: Option<FetchedIssuer>,
+    /// Why no certificate could be taken from it (not http, not a certificate, `.p7c` with
+    /// none...).
+    pub error: Option<String>,
+    /// The chain sent plus this certificate leads to a trusted root.
+    pub completes_chain: Option<bool>,
+    /// When it does not: the trust check's reason.
+    pub reason: Option<String>,
+}
 
 /// What the revocation phase learned about one endpoint's chain.
-#[derive(Debug, Clone, Default)]
-pub struct RevocationObservation {}
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RevocationObservation {
+    /// The certificates checked (leaf and intermediates on the path, not the root).
+    pub certificates: Vec<CertRevocation>,
+    /// The stapled OCSP response, when the server sent one.
+    pub staple: Option<StapleReport>,
+    /// webpki's verdict with every CRL fetched (`WebPkiServerVerifier::with_crls`), when the
+    /// chain is trusted and current and a CRL with a valid signature came: `good`,
+    /// `revoked`, or webpki's error.
+    pub webpki: Option<String>,
+    /// The CA Issuers fetch, when the chain is incomplete.
+    pub issuer_fetch: Option<IssuerFetch>,
+}
 
-/// The fetches of a run, once per URL.
+/// The fetches of a run, once per URL: concurrent callers of one URL share one fetch.
 #[derive(Debug, Default)]
-pub struct Cache {}
+pub struct Cache {
+    map: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Fetch>>>>>,
+}
+
+impl Cache {
+    /// `url`, fetched once per run (while the cache has room).
+    pub async fn get<R: Resolver>(
+        &self,
+        url: &str,
+        cap: usize,
+        cfg: &FetchConfig,
+        resolver: &R,
+        deadline: Instant,
+    ) -> Arc<Fetch> {
+        let cell = {
+            let mut map = self
+                .map
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match map.get(url) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = Arc::new(tokio::sync::OnceCell::new());
+                    if map.len() < CACHE_ENTRIES {
+                        map.insert(url.to_string(), c.clone());
+                    }
+                    c
+                }
+            }
+        };
+        cell.get_or_init(|| async {
+            Arc::new(crate::fetch::get(url, REDIRECTS, cap, cfg, resolver, deadline).await)
+        })
+        .await
+        .clone()
+    }
+}
+
+/// The positions of the chain to check, leaf first: the path to the root when trusted, else
+/// the chain as sent; never a self-signed certificate (a root: RFC 5280 §6.3 checks the
+/// certificates below the trust anchor).
+fn positions(chain: &[Vec<u8>], trust: Option<&TrustResult>) -> Vec<usize> {
+    let order: Vec<usize> = match trust {
+        Some(t) if t.trusted && !t.path.is_empty() => t.path.clone(),
+        _ => (0..chain.len()).collect(),
+    };
+    order
+        .into_iter()
+        .filter(|&i| {
+            chain
+                .get(i)
+                .and_then(|d| x509_parser::parse_x509_certificate(d).ok())
+                .is_some_and(|(_, x)| x.subject().as_raw() != x.issuer().as_raw())
+        })
+        .collect()
+}
+
+/// The chain stops below a trusted root: the top certificate sent is not self-signed and its
+/// issuer is neither sent nor trusted (how `cert-chain-incomplete` decides, rules/certificate.rs).
+pub fn chain_incomplete(chain: &[Vec<u8>], trust: &TrustResult) -> bool {
+    let top_self_signed = chain
+        .last()
+        .and_then(|d| x509_parser::parse_x509_certificate(d).ok())
+        .is_some_and(|(_, x)| x.subject().as_raw() == x.issuer().as_raw());
+    !trust.trusted
+        && !top_self_signed
+        && !trust.top_issuer_trusted
+        && trust.failure == Some(TrustFailure::UnknownIssuer)
+}
+
+/// The URLs the chain needs fetched, each with its size cap: the http(s) CRL distribution
+/// points of the certificates checked, and the top certificate's CA Issuers URL when the
+/// chain is incomplete.
+pub fn wanted(chain: &[Vec<u8>], trust: Option<&TrustResult>) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for i in positions(chain, trust) {
+        if let Ok((_, x)) = x509_parser::parse_x509_certificate(&chain[i]) {
+            for url in crl::urls(&x).crl {
+                if matches!(crl::scheme(&url), Scheme::Http | Scheme::Https)
+                    && !out.iter().any(|(u, _)| *u == url)
+                {
+                    out.push((url, CRL_CAP));
+                }
+            }
+        }
+    }
+    if let Some(t) = trust
+        && chain_incomplete(chain, t)
+        && let Some(url) = issuer_url(chain)
+        && matches!(crl::scheme(&url), Scheme::Http | Scheme::Https)
+    {
+        out.push((url, ISSUER_CAP));
+    }
+    out
+}
 
 /// Fetches what `obs`'s chain needs (CRLs, the CA Issuers certificate when the chain is
 /// incomplete) and records it on `obs.revocation`.
@@ -31,17 +307,382 @@ pub async fn attach<R: Resolver>(
     cache: &Cache,
     deadline: Instant,
 ) {
-    let _ = (cfg, resolver, cache, deadline);
-    if cfg.enabled && !obs.chain.is_empty() {
-        obs.revocation = None;
+    if !cfg.enabled || obs.chain.is_empty() {
+        return;
+    }
+    let chain = obs.chain.clone();
+    let trust = obs.trust.clone();
+    let urls = wanted(&chain, trust.as_ref());
+    let fetches = futures_util::future::join_all(
+        urls.iter()
+            .map(|(url, cap)| cache.get(url, *cap, &cfg.fetch, resolver, deadline)),
+    )
+    .await;
+    let fetched: HashMap<String, Arc<Fetch>> =
+        urls.into_iter().map(|(u, _)| u).zip(fetches).collect();
+    let store = cfg.fetch.trust.clone();
+    let staple = obs.ocsp_staple.clone();
+    // The trust checks below may wait for the root store: off the async threads.
+    let observed = tokio::task::spawn_blocking(move || {
+        observe(
+            &chain,
+            trust.as_ref(),
+            &staple,
+            &store,
+            &fetched,
+            UnixTime::now(),
+        )
+    })
+    .await;
+    obs.revocation = observed.ok();
+}
+
+/// What the chain's revocation sources say, given what was fetched (`fetched`: URL → fetch;
+/// a URL missing from it was not fetched). Pure apart from the trust store's checks.
+pub fn observe(
+    chain: &[Vec<u8>],
+    trust: Option<&TrustResult>,
+    staple_bytes: &[u8],
+    store: &TrustStore,
+    fetched: &HashMap<String, Arc<Fetch>>,
+    now: UnixTime,
+) -> RevocationObservation {
+    let mut r = RevocationObservation {
+        staple: chain.first().and_then(|leaf| staple(staple_bytes, leaf)),
+        ..RevocationObservation::default()
+    };
+    let order = positions(chain, trust);
+    let mut crl_ders: Vec<Vec<u8>> = Vec::new();
+    for (k, &i) in order.iter().enumerate() {
+        let Ok((_, x)) = x509_parser::parse_x509_certificate(&chain[i]) else {
+            continue;
+        };
+        let urls = crl::urls(&x);
+        // The issuer: the next certificate on the path, else a trusted root of that name.
+        let next = order
+            .get(k + 1)
+            .and_then(|&j| chain.get(j))
+            .or(chain.get(i + 1));
+        let issuer_spki = next
+            .and_then(|d| x509_parser::parse_x509_certificate(d).ok())
+            .filter(|(_, n)| n.subject().as_raw() == x.issuer().as_raw())
+            .map(|(_, n)| n.public_key().raw.to_vec())
+            .or_else(|| store.root_key(x.issuer().as_raw()));
+        let issuer = IssuerKey {
+            subject: x.issuer().as_raw(),
+            spki: issuer_spki.as_deref(),
+        };
+        let mut crls = Vec::new();
+        for url in &urls.crl {
+            let (check, der) = crl_check(url, fetched.get(url).map(|f| &**f), &x, issuer);
+            crl_ders.extend(der);
+            crls.push(check);
+        }
+        r.certificates.push(CertRevocation {
+            position: i,
+            subject: crate::cert::dn_string(x.subject(), false),
+            serial: ocsp::serial_hex(x.raw_serial()),
+            crls,
+            ocsp_urls: urls
+                .ocsp
+                .iter()
+                .map(|u| crate::smtp::escape(u.as_bytes()))
+                .collect(),
+        });
+    }
+    if let Some(t) = trust
+        && t.trusted
+        && t.valid_now
+        && !crl_ders.is_empty()
+    {
+        r.webpki = Some(webpki_verdict(chain, store, crl_ders, now));
+    }
+    if let Some(t) = trust
+        && chain_incomplete(chain, t)
+    {
+        r.issuer_fetch = issuer_fetch(chain, store, fetched, now);
+    }
+    r
+}
+
+/// [`staple`], for the rules' tests.
+#[cfg(test)]
+pub(crate) fn tests_staple(bytes: &[u8], leaf: &[u8]) -> Option<StapleReport> {
+    staple(bytes, leaf)
+}
+
+/// The staple, read, and whether it is about the leaf.
+fn staple(bytes: &[u8], leaf: &[u8]) -> Option<StapleReport> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let leaf_serial = x509_parser::parse_x509_certificate(leaf)
+        .ok()
+        .map(|(_, x)| ocsp::serial_hex(x.raw_serial()));
+    Some(match ocsp::parse(bytes) {
+        Ok(s) => StapleReport {
+            bytes: bytes.len(),
+            serial_matches: s.serial.as_ref().zip(leaf_serial).map(|(a, b)| *a == b),
+            response: Some(s),
+            error: None,
+            signature_verified: false,
+        },
+        Err(e) => StapleReport {
+            bytes: bytes.len(),
+            response: None,
+            error: Some(e.to_string()),
+            serial_matches: None,
+            signature_verified: false,
+        },
+    })
+}
+
+/// One distribution point and its fetch (`None`: not fetched), read as a CRL for `x`.
+/// Returns the check and the CRL's DER for the webpki verdict.
+pub fn crl_check(
+    url: &str,
+    fetch: Option<&Fetch>,
+    x: &X509Certificate<'_>,
+    issuer: IssuerKey<'_>,
+) -> (CrlCheck, Option<Vec<u8>>) {
+    let scheme = crl::scheme(url);
+    let mut check = CrlCheck {
+        url: crate::smtp::escape(url.as_bytes()),
+        scheme,
+        fetch: None,
+        crl: None,
+        invalid: None,
+    };
+    let Some(fetch) = fetch else {
+        return (check, None);
+    };
+    check.fetch = Some(FetchSummary::of(fetch));
+    let Ok(resp) = &fetch.outcome else {
+        return (check, None);
+    };
+    if resp.status != 200 {
+        return (check, None);
+    }
+    match crl::check(&resp.body, issuer, x.raw_serial()) {
+        Ok(facts) => {
+            let der = (facts.unsupported.is_none() && facts.signature == crl::Signature::Valid)
+                .then(|| der_of(&resp.body));
+            check.crl = Some(facts);
+            (check, der.flatten())
+        }
+        Err(e) => {
+            check.invalid = Some(e);
+            (check, None)
+        }
     }
 }
 
-/// Revocation for the endpoint's report.
+/// A CRL body's DER (it may have been PEM).
+fn der_of(body: &[u8]) -> Option<Vec<u8>> {
+    if x509_parser::parse_x509_crl(body).is_ok() {
+        return Some(body.to_vec());
+    }
+    use rustls::pki_types::pem::PemObject;
+    CertificateRevocationListDer::from_pem_slice(body)
+        .ok()
+        .map(|c| c.as_ref().to_vec())
+}
+
+/// webpki's verdict on the chain with these CRLs (RFC 5280 §6.3 as rustls-webpki does it):
+/// unknown status allowed (a CRL is not fetched for every certificate), nextUpdate not
+/// enforced (the rules judge staleness with their own `now`), the whole chain checked.
+fn webpki_verdict(
+    chain: &[Vec<u8>],
+    store: &TrustStore,
+    crls: Vec<Vec<u8>>,
+    now: UnixTime,
+) -> String {
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    let crls: Vec<CertificateRevocationListDer<'static>> = crls
+        .into_iter()
+        .map(CertificateRevocationListDer::from)
+        .collect();
+    let verifier = match WebPkiServerVerifier::builder_with_provider(
+        store.root_store(),
+        crate::tls::provider(),
+    )
+    .with_crls(crls)
+    .allow_unknown_revocation_status()
+    .build()
+    {
+        Ok(v) => v,
+        Err(e) => return format!("not judged: {e}"),
+    };
+    let leaf = CertificateDer::from(chain[0].as_slice());
+    let rest: Vec<CertificateDer<'_>> = chain[1..]
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    // The name is not what is judged here: a name error after the path (and its revocation
+    // check) passed counts as good.
+    let name = rustls::pki_types::ServerName::try_from("revocation.invalid").map(|n| n.to_owned());
+    let Ok(name) = name else {
+        return "not judged".into();
+    };
+    match verifier.verify_server_cert(&leaf, &rest, &name, &[], now) {
+        Ok(_) => "good".into(),
+        Err(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidForName
+            | rustls::CertificateError::NotValidForNameContext { .. },
+        )) => "good".into(),
+        Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Revoked)) => {
+            "revoked".into()
+        }
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The top certificate's CA Issuers URL: an http one first (RFC 5280 §4.2.2.1 says CA
+/// Issuers are http or ldap), else the first.
+fn issuer_url(chain: &[Vec<u8>]) -> Option<String> {
+    let (_, top) = x509_parser::parse_x509_certificate(chain.last()?).ok()?;
+    let urls = crl::urls(&top).ca_issuers;
+    urls.iter()
+        .find(|u| crl::scheme(u) == Scheme::Http)
+        .or(urls.first())
+        .cloned()
+}
+
+/// The top certificate's CA Issuers certificate, as fetched, and whether it completes the
+/// chain (the chain sent plus it, checked against the trust store at `now`).
+fn issuer_fetch(
+    chain: &[Vec<u8>],
+    store: &TrustStore,
+    fetched: &HashMap<String, Arc<Fetch>>,
+    now: UnixTime,
+) -> Option<IssuerFetch> {
+    let position = chain.len().checked_sub(1)?;
+    let (_, top) = x509_parser::parse_x509_certificate(&chain[position]).ok()?;
+    let url = issuer_url(chain)?;
+    let mut out = IssuerFetch {
+        position,
+        url: crate::smtp::escape(url.as_bytes()),
+        fetch: None,
+        certificate: None,
+        error: None,
+        completes_chain: None,
+        reason: None,
+    };
+    let Some(fetch) = fetched.get(&url) else {
+        out.error = Some("the CA Issuers URL is not http: not fetched".into());
+        return Some(out);
+    };
+    out.fetch = Some(FetchSummary::of(fetch));
+    let body = match &fetch.outcome {
+        Ok(r) if r.status == 200 => &r.body,
+        _ => return Some(out),
+    };
+    let certs = match issuer_certificates(body) {
+        Ok(c) => c,
+        Err(e) => {
+            out.error = Some(e);
+            return Some(out);
+        }
+    };
+    // The one that issued the top certificate, else the first.
+    let der = certs
+        .iter()
+        .find(|d| {
+            x509_parser::parse_x509_certificate(d)
+                .is_ok_and(|(_, c)| c.subject().as_raw() == top.issuer().as_raw())
+        })
+        .or(certs.first())?
+        .clone();
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(i64::try_from(now.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let info = crate::cert::CertInfo::parse(&der, at).ok();
+    out.certificate = Some(FetchedIssuer {
+        subject: info.as_ref().map(|i| i.subject.clone()).unwrap_or_default(),
+        issuer: info.as_ref().map(|i| i.issuer.clone()).unwrap_or_default(),
+        sha256: info.as_ref().map(|i| i.sha256.clone()).unwrap_or_default(),
+        der: der.clone(),
+    });
+    let mut completed = chain.to_vec();
+    completed.push(der);
+    let verdict = store.check(&completed, now);
+    out.completes_chain = Some(verdict.trusted);
+    if !verdict.trusted {
+        out.reason = verdict.reason;
+    }
+    Some(out)
+}
+
+/// The certificates of a CA Issuers response: one DER certificate, PEM, or a PKCS#7
+/// certs-only bundle (`.p7c`, RFC 5280 §4.2.2.1).
+fn issuer_certificates(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    if x509_parser::parse_x509_certificate(body).is_ok() {
+        return Ok(vec![body.to_vec()]);
+    }
+    use rustls::pki_types::pem::PemObject;
+    let pem: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(body)
+        .filter_map(Result::ok)
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    if !pem.is_empty() {
+        return Ok(pem);
+    }
+    p7c_certificates(body).ok_or_else(|| {
+        format!(
+            "the response ({} bytes) is neither a certificate nor a PKCS#7 bundle of certificates",
+            body.len()
+        )
+    })
+}
+
+/// The certificates of a PKCS#7 SignedData (RFC 2315 §9.1): ContentInfo { signedData,
+/// [0] SignedData { version, digestAlgorithms, contentInfo, [0] IMPLICIT certificates } }.
+fn p7c_certificates(body: &[u8]) -> Option<Vec<Vec<u8>>> {
+    use x509_parser::der_parser::asn1_rs::{Any, Class, FromDer, Tag};
+    let (_, info) = Any::from_der(body).ok()?;
+    let (rest, oid) = Any::from_der(info.data).ok()?;
+    // 1.2.840.113549.1.7.2 signedData
+    if oid.tag() != Tag::Oid || oid.data != [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02] {
+        return None;
+    }
+    let (_, explicit) = Any::from_der(rest).ok()?;
+    let (_, signed) = Any::from_der(explicit.data).ok()?;
+    let (r, _version) = Any::from_der(signed.data).ok()?;
+    let (r, _digests) = Any::from_der(r).ok()?;
+    let (r, _content) = Any::from_der(r).ok()?;
+    let (_, certs) = Any::from_der(r).ok()?;
+    if certs.class() != Class::ContextSpecific || certs.tag() != Tag(0) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut rest = certs.data;
+    while !rest.is_empty() {
+        let (after, _) = Any::from_der(rest).ok()?;
+        out.push(rest[..rest.len() - after.len()].to_vec());
+        rest = after;
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Revocation for the endpoint's report: what was learned, and what was not done.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RevocationReport {}
+pub struct RevocationReport {
+    /// The observation, as data.
+    #[serde(flatten)]
+    pub observed: RevocationObservation,
+    /// Always `"not queried"`: no OCSP responder is asked (Let's Encrypt and others no longer
+    /// run one; Exchange uses the CRL); AIA OCSP URLs are listed per certificate.
+    pub ocsp: &'static str,
+}
 
 /// `e`'s revocation, for the report, when it was checked.
 pub fn report(e: &Evidence) -> Option<RevocationReport> {
-    e.obs.revocation.as_ref().map(|_| RevocationReport {})
+    e.obs.revocation.as_ref().map(|r| RevocationReport {
+        observed: r.clone(),
+        ocsp: "not queried",
+    })
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,10 +1,12 @@
 //! Certificates made at run time for the demo and the tests: a root, intermediates, and
 //! leaves that are healthy, expired, not yet valid, self-signed, for another name, or for
-//! client authentication only.
+//! client authentication only; leaves and intermediates that name CRL distribution points,
+//! OCSP and CA Issuers URLs, and the CRLs a CA signs (the revocation tests).
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use time::{Duration, OffsetDateTime};
@@ -49,6 +51,12 @@ pub struct LeafSpec {
     pub not_after: OffsetDateTime,
     /// EKU clientAuth only (unusable for a TLS server).
     pub client_auth_only: bool,
+    /// CRL distribution point URLs (RFC 5280 §4.2.1.13), one point each.
+    pub crl_urls: Vec<String>,
+    /// Authority Information Access CA Issuers URLs (RFC 5280 §4.2.2.1).
+    pub ca_issuers: Vec<String>,
+    /// Authority Information Access OCSP URLs.
+    pub ocsp: Vec<String>,
 }
 
 impl LeafSpec {
@@ -60,8 +68,92 @@ impl LeafSpec {
             not_before: now - Duration::days(7),
             not_after: now + Duration::days(days),
             client_auth_only: false,
+            crl_urls: Vec::new(),
+            ca_issuers: Vec::new(),
+            ocsp: Vec::new(),
         }
     }
+}
+
+/// What a CRL should look like.
+#[derive(Debug, Clone)]
+pub struct CrlSpec {
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+    /// The raw serials (as the certificate encodes them) listed, each as keyCompromise an
+    /// hour before `this_update`.
+    pub revoked: Vec<Vec<u8>>,
+}
+
+impl CrlSpec {
+    /// Issued an hour ago, next due in a week, listing `revoked`.
+    pub fn fresh(now: OffsetDateTime, revoked: &[Vec<u8>]) -> Self {
+        CrlSpec {
+            this_update: now - Duration::hours(1),
+            next_update: now + Duration::days(7),
+            revoked: revoked.to_vec(),
+        }
+    }
+
+    /// Issued a month ago and due ten days ago: the CA stopped publishing.
+    pub fn stale(now: OffsetDateTime) -> Self {
+        CrlSpec {
+            this_update: now - Duration::days(30),
+            next_update: now - Duration::days(10),
+            revoked: Vec::new(),
+        }
+    }
+}
+
+/// A DER TLV (short or long length form): rcgen writes no Authority Information Access.
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The Authority Information Access extension (RFC 5280 §4.2.2.1) with these OCSP and CA
+/// Issuers URLs, or none when both are empty.
+fn aia_extension(ocsp: &[String], ca_issuers: &[String]) -> Option<CustomExtension> {
+    // id-ad-ocsp 1.3.6.1.5.5.7.48.1, id-ad-caIssuers 1.3.6.1.5.5.7.48.2.
+    let access = |last: u8, url: &String| {
+        let oid = der_tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, last]);
+        // GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String.
+        der_tlv(0x30, &[oid, der_tlv(0x86, url.as_bytes())].concat())
+    };
+    let descriptions: Vec<Vec<u8>> = ocsp
+        .iter()
+        .map(|u| access(1, u))
+        .chain(ca_issuers.iter().map(|u| access(2, u)))
+        .collect();
+    (!descriptions.is_empty()).then(|| {
+        CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+            der_tlv(0x30, &descriptions.concat()),
+        )
+    })
+}
+
+/// Puts the revocation URLs of `spec` on `p`.
+fn revocation_urls(p: &mut CertificateParams, crl: &[String], ocsp: &[String], issuers: &[String]) {
+    p.crl_distribution_points = crl
+        .iter()
+        .map(|u| CrlDistributionPoint {
+            uris: vec![u.clone()],
+        })
+        .collect();
+    p.custom_extensions.extend(aia_extension(ocsp, issuers));
 }
 
 /// Errors from rcgen, as text (the demo reports them; tests unwrap them).
@@ -115,6 +207,7 @@ fn leaf_params(spec: &LeafSpec) -> Result<CertificateParams, PkiError> {
         vec![ExtendedKeyUsagePurpose::ServerAuth]
     };
     p.use_authority_key_identifier_extension = true;
+    revocation_urls(&mut p, &spec.crl_urls, &spec.ocsp, &spec.ca_issuers);
     Ok(p)
 }
 
@@ -156,6 +249,62 @@ impl Ca {
             params,
             key,
         })
+    }
+
+    /// An intermediate signed by this CA whose certificate names these CRL distribution
+    /// points and CA Issuers URLs.
+    pub fn intermediate_with_urls(
+        &self,
+        cn: &str,
+        now: OffsetDateTime,
+        crl_urls: &[String],
+        ca_issuers: &[String],
+    ) -> Result<Self, PkiError> {
+        let mut params = ca_params(cn, now);
+        revocation_urls(&mut params, crl_urls, &[], ca_issuers);
+        let key = KeyPair::generate().map_err(err)?;
+        let cert = params
+            .signed_by(&key, &Issuer::from_params(&self.params, &self.key))
+            .map_err(err)?;
+        Ok(Ca {
+            der: cert.der().clone(),
+            pem: cert.pem(),
+            params,
+            key,
+        })
+    }
+
+    /// A CRL signed by this CA (RFC 5280 §5), DER.
+    pub fn crl(&self, spec: &CrlSpec) -> Result<Vec<u8>, PkiError> {
+        Ok(self.crl_of(spec)?.der().to_vec())
+    }
+
+    /// The same CRL, PEM (irregular on a distribution point, yet served by some).
+    pub fn crl_pem(&self, spec: &CrlSpec) -> Result<String, PkiError> {
+        self.crl_of(spec)?.pem().map_err(err)
+    }
+
+    fn crl_of(&self, spec: &CrlSpec) -> Result<rcgen::CertificateRevocationList, PkiError> {
+        let params = CertificateRevocationListParams {
+            this_update: spec.this_update,
+            next_update: spec.next_update,
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: spec
+                .revoked
+                .iter()
+                .map(|serial| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(serial),
+                    revocation_time: spec.this_update - Duration::hours(1),
+                    reason_code: Some(RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        params
+            .signed_by(&Issuer::from_params(&self.params, &self.key))
+            .map_err(err)
     }
 
     /// A leaf signed by this CA; the chain holds the leaf only (append intermediates yourself).

@@ -115,6 +115,26 @@ impl TrustStore {
         }
     }
 
+    /// Every trusted root, for a verifier of their own (the CRL verdict of `revocation`,
+    /// `WebPkiServerVerifier::with_crls`); waits for the load, both tiers.
+    pub fn root_store(&self) -> Arc<rustls::RootCertStore> {
+        let roots = self.roots.all().unwrap_or_else(|| self.roots.first());
+        Arc::new(roots.store.clone())
+    }
+
+    /// The public key (SubjectPublicKeyInfo DER) of the trusted root whose subject is
+    /// `subject` (raw DER, tag included): the key a CRL of the top intermediate's issuer is
+    /// signed with (RFC 5280 §6.3.3 (f)), when that issuer is a root, which the chain omits.
+    pub fn root_key(&self, subject: &[u8]) -> Option<Vec<u8>> {
+        let roots = self.roots.all().unwrap_or_else(|| self.roots.first());
+        roots
+            .store
+            .roots
+            .iter()
+            .find(|a| roots::der_sequence(a.subject.as_ref()) == subject)
+            .map(|a| roots::der_sequence(a.subject_public_key_info.as_ref()))
+    }
+
     /// Why the system roots could not be loaded, if they could not (waits for the load).
     pub fn native_problem(&self) -> Option<&str> {
         self.roots.first().native_problem.as_deref()
@@ -391,6 +411,9 @@ pub struct HandshakeRecord {
     /// The first bytes the server sent during the handshake (at most [`drive::HEARD_CAP`]),
     /// whatever the outcome: what came instead of TLS, when it was not TLS.
     pub heard: Vec<u8>,
+    /// The OCSP response the server stapled (RFC 6066 §8, RFC 8446 §4.4.2.1), as sent; empty
+    /// when it sent none. rustls asks for one in every ClientHello.
+    pub ocsp_staple: Vec<u8>,
 }
 
 /// Records that the server asked for a client certificate (a CertificateRequest) and which
@@ -462,7 +485,7 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let chain: Vec<Vec<u8>> = std::iter::once(end_entity)
@@ -472,6 +495,7 @@ impl ServerCertVerifier for RecordingVerifier {
         if let Ok(mut r) = self.record.lock() {
             r.chain = chain;
             r.seen_at = Some(now);
+            r.ocsp_staple = ocsp_response.to_vec();
         }
         Ok(ServerCertVerified::assertion())
     }

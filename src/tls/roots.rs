@@ -122,7 +122,7 @@ impl Roots {
 }
 
 /// A DER SEQUENCE around `contents`: webpki keeps a subject's contents without the tag.
-fn der_sequence(contents: &[u8]) -> Vec<u8> {
+pub(super) fn der_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
     let mut out = Vec::with_capacity(len + 6);
     out.push(0x30);

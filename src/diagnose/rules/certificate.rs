@@ -309,6 +309,9 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
     }
     let mut evidence = numbered(ctx);
     evidence.push(format!("{} is neither sent nor a trusted root", top.issuer));
+    if let Some(f) = fetched_issuer(ctx, top, evidence.clone()) {
+        return Some(f);
+    }
     let sni = ctx.obs.sni.as_deref().and_then(safe_name);
     let aia = generic::show_issuer_and_aia(
         &ctx.obs.endpoint.address.to_string(),
@@ -329,6 +332,62 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
             &aia,
             ctx.policy.extra_roots,
         ),
+    ))
+}
+
+/// The missing issuer, fetched from the top certificate's CA Issuers URL (RFC 5280 §4.2.2.1)
+/// by the revocation phase: when it completes a path to a trusted root, the finding names the
+/// intermediate (subject, issuer, fingerprint, URL) and the family's step to install it; when
+/// it leads to no trusted root, the issuer is not a public CA and the private-root advice
+/// stays. `None` when nothing was fetched (a failed fetch, `--no-policy`): the caller's
+/// "intermediate or private root" text stands.
+fn fetched_issuer(ctx: &Ctx<'_>, top: &CertInfo, mut evidence: Vec<String>) -> Option<Finding> {
+    let fetched = ctx.obs.revocation.as_ref()?.issuer_fetch.as_ref()?;
+    let cert = fetched.certificate.as_ref()?;
+    let completes = fetched.completes_chain?;
+    evidence.push(format!(
+        "the CA Issuers URL {} serves {} (issued by {}, SHA-256 {})",
+        fetched.url, cert.subject, cert.issuer, cert.sha256
+    ));
+    if completes {
+        evidence.push("with it, the chain leads to a trusted root".into());
+        let fix = crate::diagnose::fixes::revocation::install_intermediate(
+            ctx.kind,
+            &crate::diagnose::fixes::revocation::Intermediate {
+                subject: &cert.subject,
+                issuer: &cert.issuer,
+                sha256: &cert.sha256,
+                url: &fetched.url,
+            },
+        )
+        .followed_by(fixes::incomplete_chain(ctx.kind, ctx.port(), &cert.subject));
+        return Some(ctx.finding(
+            Code::CertChainIncomplete,
+            format!(
+                "certificate is not trusted: the server does not send the intermediate {} (SHA-256 {}), available at {}",
+                cert.subject, cert.sha256, fetched.url
+            ),
+            evidence,
+            fix,
+        ));
+    }
+    evidence.push(format!(
+        "with it, the chain still leads to no trusted root{}",
+        fetched
+            .reason
+            .as_deref()
+            .map_or(String::new(), |r| format!(": {r}"))
+    ));
+    let fix = crate::diagnose::fixes::revocation::not_public(&cert.subject, &fetched.url)
+        .followed_by(generic::if_private_root(ctx.policy.extra_roots));
+    Some(ctx.finding(
+        Code::CertChainIncomplete,
+        format!(
+            "certificate is not trusted: its issuer {} is not a public CA (the certificate its CA Issuers URL serves leads to no trusted root)",
+            top.issuer
+        ),
+        evidence,
+        fix,
     ))
 }
 
