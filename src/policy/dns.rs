@@ -589,4 +589,91 @@ mod tests {
         assert!(ours(&bytes, 7, &other, RecordType::TLSA).is_none());
         assert!(ours(&bytes[..5], 7, &name, RecordType::TLSA).is_none());
     }
+
+    /// A loopback server that first sends a stray answer (another ID), then a truncated
+    /// one; the full answer comes over TCP, with AD and a TXT record of two strings.
+    #[tokio::test]
+    async fn strays_are_discarded_and_a_truncated_answer_is_asked_again_over_tcp() {
+        use hickory_resolver::proto::op::OpCode;
+        use hickory_resolver::proto::rr::rdata::TXT;
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = udp.local_addr().unwrap();
+        let tcp = tokio::net::TcpListener::bind(server).await.unwrap();
+        let answer = |q: &Message, tc: bool| {
+            let mut m = Message::response(q.metadata.id, OpCode::Query);
+            m.add_query(q.queries[0].clone());
+            m.metadata.authentic_data = true;
+            m.metadata.truncation = tc;
+            if !tc {
+                let txt = TXT::new(vec!["v=STSv1; ".into(), "id=1".into()]);
+                let name = q.queries[0].name().clone();
+                m.add_answer(Record::from_rdata(name, 300, RData::TXT(txt)));
+            }
+            m
+        };
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let (n, peer) = udp.recv_from(&mut buf).await.unwrap();
+            let q = Message::from_vec(&buf[..n]).unwrap();
+            assert!(q.metadata.authentic_data && q.metadata.recursion_desired);
+            assert!(q.edns.as_ref().unwrap().flags().dnssec_ok);
+            let mut stray = answer(&q, false);
+            stray.metadata.id = q.metadata.id.wrapping_add(1);
+            udp.send_to(&stray.to_vec().unwrap(), peer).await.unwrap();
+            let tc = answer(&q, true);
+            udp.send_to(&tc.to_vec().unwrap(), peer).await.unwrap();
+            let (mut s, _) = tcp.accept().await.unwrap();
+            let mut len = [0u8; 2];
+            s.read_exact(&mut len).await.unwrap();
+            let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
+            s.read_exact(&mut body).await.unwrap();
+            let q = Message::from_vec(&body).unwrap();
+            let full = answer(&q, false).to_vec().unwrap();
+            let mut framed = (full.len() as u16).to_be_bytes().to_vec();
+            framed.extend_from_slice(&full);
+            s.write_all(&framed).await.unwrap();
+        });
+        let client = Client {
+            server: Some(server),
+            trust: trust_of(Ok(server), false),
+            step: Duration::from_secs(5),
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let r = client.txt("_mta-sts.example.test", deadline).await;
+        assert_eq!(r.dnssec, Dnssec::Secure);
+        assert_eq!(r.answer, Answer::Records(vec!["v=STSv1; id=1".to_string()]));
+    }
+
+    /// An AD bit from a server whose AD is not trusted is not believed: the records come back,
+    /// the status is not-validated. (The server is on loopback, as every test's must be; the
+    /// trust is that of a remote resolver without --trust-resolver.)
+    #[tokio::test]
+    async fn an_untrusted_servers_ad_bit_is_not_validated() {
+        use hickory_resolver::proto::op::OpCode;
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = udp.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let (n, peer) = udp.recv_from(&mut buf).await.unwrap();
+            let q = Message::from_vec(&buf[..n]).unwrap();
+            let mut m = Message::response(q.metadata.id, OpCode::Query);
+            m.add_query(q.queries[0].clone());
+            m.metadata.authentic_data = true;
+            let name = q.queries[0].name().clone();
+            let a = RData::A(hickory_resolver::proto::rr::rdata::A::new(127, 0, 0, 1));
+            m.add_answer(Record::from_rdata(name, 300, a));
+            udp.send_to(&m.to_vec().unwrap(), peer).await.unwrap();
+        });
+        let client = Client {
+            server: Some(server),
+            trust: trust_of(Ok("192.0.2.53:53".parse().unwrap()), false),
+            step: Duration::from_secs(5),
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let r = client
+            .lookup("mx.example.test", RecordType::A, deadline, |_| Some(()))
+            .await;
+        assert_eq!(r.dnssec, Dnssec::NotValidated);
+        assert_eq!(r.answer, Answer::Records(vec![()]));
+    }
 }
