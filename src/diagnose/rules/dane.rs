@@ -270,14 +270,15 @@ fn endpoint_rules(
     now: OffsetDateTime,
 ) {
     let host = normalize_name(&d.host);
-    let secure_usable = d.dnssec == Dnssec::Secure && d.usable().next().is_some();
+    let secure_records = d.dnssec == Dnssec::Secure && !d.records.is_empty();
     let tls_up = e.obs.tls.is_some();
-    // No TLS while the host publishes secure usable TLSA: DANE makes TLS mandatory (RFC 7672
-    // §1.3, §2.2), so DANE senders defer. Said as evidence on the endpoint's own failure
-    // (starttls-not-offered, tls-handshake-failed…) rather than as dane-no-match: the
-    // records are not wrong and publishing others would change nothing, the missing TLS is
-    // the one thing to fix, and a second FAIL would send the admin to the zone file.
-    if secure_usable && !tls_up {
+    // No TLS while the host publishes secure TLSA records: DANE makes TLS mandatory, usable
+    // records or not (RFC 7672 §2.2: unusable records still mean "encrypt"), so DANE senders
+    // defer. Said as evidence on the endpoint's own failure (starttls-not-offered,
+    // tls-handshake-failed…) rather than as dane-no-match: the records are not wrong and
+    // publishing others would change nothing, the missing TLS is the one thing to fix, and
+    // a second FAIL would send the admin to the zone file.
+    if secure_records && !tls_up {
         let line = format!(
             "{} has secure TLSA records ({}): DANE senders require TLS here and defer (Exchange Online: 4.7.321 starttls-not-supported)",
             d.host, d.tlsa_name
@@ -287,7 +288,10 @@ fn endpoint_rules(
                 f.evidence.push(line.clone());
             }
         }
-        return;
+        // Unusable records are still worth their own warning; nothing else can be judged.
+        if d.verdict != Verdict::Unusable {
+            return;
+        }
     }
     match d.verdict {
         // Insecure TLSA is ignored by senders; not-validated is said per domain

@@ -547,6 +547,15 @@ fn no_tls_with_secure_usable_tlsa_says_dane_senders_defer_on_the_failure_itself(
         failure.evidence
     );
     assert!(find(&f, "dane-no-match").is_none() && find(&f, "dane-ok").is_none());
+    // Unusable records make TLS mandatory too, and keep their own warning.
+    let f = run(
+        &obs,
+        &secure(vec![tlsa(1, 1, 1, ee(&chain[0], 1, 1).data)]),
+        &Policy::default(),
+    );
+    let failure = find(&f, "starttls-rejected").unwrap();
+    assert!(failure.evidence.iter().any(|l| l.contains("4.7.321")));
+    assert!(find(&f, "dane-records-unusable").is_some());
     // Without TLSA records, the failure says nothing about DANE.
     let f = run(&obs, &secure(Vec::new()), &Policy::default());
     let failure = find(&f, "starttls-rejected").unwrap();
