@@ -249,8 +249,11 @@ impl Client {
             cnames: cnames.clone(),
         };
         // RFC 7672 §2.2: TLSA only for a host whose addresses are secure (through any CNAME,
-        // whose every link the AD bit then covers).
-        if addresses != Dnssec::Secure {
+        // whose every link the AD bit then covers). A server whose AD bit cannot be believed
+        // leaves the status unknown, not insecure: the records are looked up all the same, so
+        // the report can say that DANE is published but could not be judged here
+        // (dane-dnssec-unknown), instead of staying silent about it.
+        if !matches!(addresses, Dnssec::Secure | Dnssec::NotValidated) {
             return dane;
         }
         let mut candidates = Vec::new();
