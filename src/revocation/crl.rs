@@ -318,7 +318,9 @@ mod tests {
         assert_eq!(f.encoding, Encoding::Der);
         assert!(f.next_update.unwrap().0 > now.unix_timestamp());
 
-        let listed = ca.crl(&CrlSpec::fresh(now, std::slice::from_ref(&serial))).unwrap();
+        let listed = ca
+            .crl(&CrlSpec::fresh(now, std::slice::from_ref(&serial)))
+            .unwrap();
         let f = check(&listed, issuer, &serial).unwrap();
         let r = f.revoked.unwrap();
         assert_eq!(r.reason.as_deref(), Some("keyCompromise"));
