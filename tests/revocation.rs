@@ -2,7 +2,8 @@
 //! 127.0.0.1 whose certificates name CRL distribution points and CA Issuers URLs on
 //! `crl.pki.test` / `aia.pki.test`, served by `scripted::http::HttpServer` on a loopback high
 //! port (`--connect-to`), the names resolved by an in-process DNS zone. The server's request
-//! log proves what was fetched, and that `--no-policy` fetches nothing.
+//! log proves what was fetched, and that `--no-policy` fetches nothing; every report is
+//! validated against docs/report.schema.json.
 //!
 //! The fetching tests need the HTTP client (`fetch::get`, h16-http); the LDAP-only and
 //! `--no-policy` ones do not.
@@ -10,6 +11,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod schema_check;
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -80,7 +82,10 @@ fn probe_with(leaf: &Leaf, web: &HttpServer, dns: &dns::DnsServer, extra: &[&str
         aia.as_str(),
     ];
     args.extend_from_slice(extra);
-    probe(&s, &args)
+    let r = probe(&s, &args);
+    // Every report here, with its revocation object, is valid against docs/report.schema.json.
+    schema_check::assert_valid_text(&r.stdout, "revocation");
+    r
 }
 
 fn crl_response(body: &[u8]) -> Response {

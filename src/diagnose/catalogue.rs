@@ -3692,13 +3692,22 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 510,
         inconclusive: false,
-        meaning: "a certificate the server sends is revoked (listed in its CA's CRL, or a stapled OCSP response says revoked)",
-        explanation: "The CA revoked the certificate. Validating senders refuse it.",
+        meaning: "a certificate the server sends is revoked: its CA's CRL lists its serial, or the server's own stapled OCSP response says revoked",
+        explanation: "The CA revoked the certificate, usually because its key was compromised or it was replaced (the reason code says which). \
+            Senders that check revocation refuse it: Exchange and Windows (CERT_TRUST_IS_REVOKED), OpenSSL-based MTAs with CRL checking on, \
+            and everything that honours a stapled response. The finding is a FAIL only when the CRL's signature verified with the issuing CA's key; \
+            a listing on a CRL that could not be checked is a WARN. Delta and indirect CRLs are not judged (reported as unsupported). \
+            The only fix is a new certificate (with a new key after keyCompromise).",
         references: &[
-            "RFC 5280 §5.3.1, §6.3 (CRL validation)",
+            "RFC 5280 §5.3.1 (reason codes), §6.3.3 (CRL processing: issuer, signature, serial lookup)",
             "RFC 6960 §2.2 (OCSP cert status)",
+            "RFC 6066 §8 (stapled OCSP response)",
         ],
-        sender_strings: &["certificate-revoked", "CERT_TRUST_IS_REVOKED"],
+        sender_strings: &[
+            "certificate-revoked",
+            "CERT_TRUST_IS_REVOKED",
+            "certificate revoked",
+        ],
     },
     Entry {
         code: Code::CrlUnreachable,
@@ -3707,14 +3716,20 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 511,
         inconclusive: false,
         meaning: "a CRL distribution point of the chain cannot be fetched over http (no answer, not 200, only ldap://): senders that check revocation, Exchange among them, cannot",
-        explanation: "Exchange and Windows check CRLs; a certificate whose CRL cannot be fetched shows RevocationCheckFailure and hybrid mail flow can fail.",
+        explanation: "Exchange and Windows check CRLs through WinHTTP; a certificate whose CRL cannot be fetched shows RevocationCheckFailure in Get-ExchangeCertificate, \
+            EMC says \"The certificate status could not be determined because the revocation check failed\", and hybrid mail flow with Exchange Online needs an available CRL. \
+            Common causes: a firewall or WinHTTP proxy between the server and the CA's distribution point, a CA that moved its files, \
+            or an AD CS CA that publishes its CRL only over LDAP, which only machines in the directory can read (external senders such as Exchange Online cannot). \
+            Windows fetches CRLs over http; an https-only distribution point can fail there too.",
         references: &[
-            "RFC 5280 §4.2.1.13 (CRL distribution points)",
+            "RFC 5280 §4.2.1.13 (CRL distribution points: http or ldap URIs, DER over http)",
             "Microsoft Learn: Certificate requirements for hybrid deployments",
+            "Exchange Team blog, 2010: EMC and certificates with failed revocation checks in Exchange 2010",
         ],
         sender_strings: &[
             "RevocationCheckFailure",
             "The revocation function was unable to check revocation",
+            "CERT_TRUST_REVOCATION_STATUS_UNKNOWN",
         ],
     },
     Entry {
@@ -3724,9 +3739,11 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 512,
         inconclusive: false,
         meaning: "a CRL fetched is not a CRL, or its signature does not verify with the issuing CA's key",
-        explanation: "The distribution point serves something other than the CA's CRL in DER or PEM: a web page, a CRL of another CA, a corrupted file.",
-        references: &["RFC 5280 §5, §6.3.3"],
-        sender_strings: &[],
+        explanation: "The distribution point serves something other than the CA's CRL in DER or PEM: a web page (a login portal, a 200 error page), \
+            the CRL of another CA, a truncated or corrupted file. Senders cannot use it, so revocation is unknown to them, as with an unreachable CRL. \
+            A PEM CRL is read but said to be irregular (RFC 5280 says DER).",
+        references: &["RFC 5280 §5 (CRL profile), §6.3.3 (b) issuer, (f) signature"],
+        sender_strings: &["CRYPT_E_NO_REVOCATION_CHECK"],
     },
     Entry {
         code: Code::CrlStale,
@@ -3734,10 +3751,12 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 513,
         inconclusive: false,
-        meaning: "a CRL fetched is past its nextUpdate: senders that enforce CRL freshness treat revocation as unknown",
-        explanation: "The CA stopped publishing fresh CRLs, or the distribution point serves a cached copy.",
-        references: &["RFC 5280 §5.1.2.5 (nextUpdate)"],
-        sender_strings: &[],
+        meaning: "a CRL fetched is past its nextUpdate (or has none): senders that enforce CRL freshness treat revocation as unknown",
+        explanation: "The CA stopped publishing fresh CRLs (an AD CS CA offline, a failed publication task), or a cache or CDN serves an old copy. \
+            Windows treats an expired CRL as no CRL, so Exchange reports RevocationCheckFailure; rustls with enforce_revocation_expiration \
+            refuses with ExpiredRevocationList. On AD CS, `certutil -CRL` publishes a new one.",
+        references: &["RFC 5280 §5.1.2.4 (thisUpdate), §5.1.2.5 (nextUpdate)"],
+        sender_strings: &["ExpiredRevocationList", "CRYPT_E_REVOCATION_OFFLINE"],
     },
     Entry {
         code: Code::CrlNone,
@@ -3745,9 +3764,13 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Info,
         rank: 514,
         inconclusive: false,
-        meaning: "the certificate names no CRL distribution point (nor an OCSP responder): senders cannot check its revocation",
-        explanation: "Exchange checks revocation of the certificates it trusts; without a CRL distribution point it cannot.",
-        references: &["RFC 5280 §4.2.1.13"],
+        meaning: "the server's certificate, from a publicly trusted chain, names no CRL distribution point nor OCSP responder: senders cannot check its revocation",
+        explanation: "Publicly trusted CAs name a CRL or OCSP location in every certificate (CA/Browser Forum Baseline Requirements); a certificate without one cannot be checked, \
+            and Exchange and Windows report its revocation status as unknown. Said only for chains trusted without --ca-file: private CAs often omit it, \
+            and there it says nothing useful.",
+        references: &[
+            "RFC 5280 §4.2.1.13 (CRL distribution points), §4.2.2.1 (Authority Information Access)",
+        ],
         sender_strings: &[],
     },
 ];
