@@ -1597,4 +1597,23 @@ mod tests {
         assert!(parse_resolve("mx.example").is_err());
         assert!(parse_resolve("mx.example:nope").is_err());
     }
+
+    #[test]
+    fn connect_to_rules_parse_like_curls() {
+        let r = parse_connect_to("MTA-STS.Example.com.:443:127.0.0.1:8443").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("mta-sts.example.com", 443));
+        assert_eq!(r.to, "127.0.0.1:8443".parse().unwrap());
+        let r = parse_connect_to("h.example:443:[::1]:8443").unwrap();
+        assert_eq!(r.to, "[::1]:8443".parse().unwrap());
+        for bad in [
+            "h.example:443:127.0.0.1",
+            "h.example:0:127.0.0.1:1",
+            "h.example:443:localhost:8443",
+            "bad_host!:443:127.0.0.1:8443",
+            ":443:127.0.0.1:8443",
+            "h.example:443:127.0.0.1:99999",
+        ] {
+            assert!(parse_connect_to(bad).is_err(), "{bad}");
+        }
+    }
 }

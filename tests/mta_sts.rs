@@ -3,11 +3,14 @@
 //! serves the policy (reached through `--connect-to`, never the real port 443); the binary
 //! probes the scripted SMTP servers and judges the policy against them.
 //!
+//! Every report is checked against docs/report.schema.json.
+//!
 //! These tests need the policy DNS client's TXT lookups (`policy::dns::Client::txt`).
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod schema_check;
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -78,11 +81,13 @@ fn case(records: &str, served: Vec<(&str, Response)>, trusted_web: bool) -> Case
 fn run_case(c: &Case) -> Run {
     let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", c.web.addr.port());
     let port = c.smtp_port.to_string();
-    probe_domain(
+    let r = probe_domain(
         &c.dns,
         &["contoso.test"],
         &["-p", &port, "--connect-to", &connect],
-    )
+    );
+    schema_check::assert_valid(&r.json(), "an MTA-STS report");
+    r
 }
 
 fn policy(j: &Value) -> &Value {

@@ -788,3 +788,114 @@ mod tests {
         assert!(missing.iter().any(|t| t.contains("no `mx:`")));
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::fetch::ConnectTo;
+    use crate::policy::{DnsResult, Dnssec};
+    use crate::scripted::http::{HttpServer, Response};
+    use crate::scripted::{Ca, LeafSpec, server_config};
+    use crate::tls::TrustStore;
+
+    /// `$defs/NAME` of docs/report.schema.json, against `doc`.
+    fn violation(name: &str, doc: &serde_json::Value) -> Option<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let id = schema["$id"].as_str().unwrap().to_string();
+        let mut schemas = boon::Schemas::new();
+        let mut compiler = boon::Compiler::new();
+        compiler.set_default_draft(boon::Draft::V2020_12);
+        compiler.add_resource(&id, schema).unwrap();
+        let index = compiler
+            .compile(&format!("{id}#/$defs/{name}"), &mut schemas)
+            .unwrap();
+        schemas.validate(doc, index).err().map(|e| format!("{e}"))
+    }
+
+    /// Every field filled from a real fetch, valid and not, against the schema.
+    #[tokio::test]
+    async fn the_schema_describes_full_reports() {
+        let good =
+            "version: STSv1\r\nmode: enforce\r\nmx: mx1.contoso.test\r\nmax_age: 1209600\r\n";
+        let odd =
+            "version: STSv1\nmode: testing\nmx: *.contoso.test\nmax_age: 600\nmode: none\nx: y\n";
+        let now = time::OffsetDateTime::now_utc();
+        let ca = Ca::root("Schema Root", now).unwrap();
+        let leaf = ca
+            .leaf(&LeafSpec::valid_for("mta-sts.contoso.test", now, 30))
+            .unwrap();
+        for (served, trusted) in [
+            (Response::ok("text/plain", good.as_bytes()), true),
+            (Response::ok("text/plain", odd.as_bytes()), false),
+            (Response::redirect(301, "/x"), true),
+        ] {
+            let routes = vec![("/.well-known/mta-sts.txt".to_string(), served)];
+            let web = HttpServer::start(
+                routes,
+                Some(server_config(&leaf)),
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                0,
+            )
+            .await
+            .unwrap();
+            let cfg = FetchConfig {
+                connect_to: vec![ConnectTo {
+                    host: "mta-sts.contoso.test".into(),
+                    port: 443,
+                    to: web.addr,
+                }],
+                step_timeout: Duration::from_secs(2),
+                trust: if trusted {
+                    TrustStore::from_certs([ca.der()], None)
+                } else {
+                    TrustStore::from_certs([], None)
+                },
+            };
+            let url = "https://mta-sts.contoso.test/.well-known/mta-sts.txt";
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let fetch = crate::fetch::get(
+                url,
+                Redirects::Never,
+                POLICY_CAP,
+                &cfg,
+                &crate::dns::StaticResolver::default(),
+                deadline,
+            )
+            .await;
+            let obs = MtaStsObservation {
+                txt: DnsResult {
+                    name: "_mta-sts.contoso.test".into(),
+                    dnssec: Dnssec::Insecure,
+                    answer: Answer::Records(vec!["v=STSv1 ; id=1".into()]),
+                    cnames: Vec::new(),
+                },
+                policy_url: url.into(),
+                fetch: Some(fetch),
+            };
+            let doc = serde_json::to_value(assess(
+                &obs,
+                &[
+                    "mx1.contoso.test".to_string(),
+                    "a.b.contoso.test".to_string(),
+                ],
+            ))
+            .unwrap();
+            assert_eq!(violation("mtaSts", &doc), None, "{doc:#}");
+        }
+        for records in [
+            vec!["v=TLSRPTv1; rua=mailto:a@contoso.test"],
+            vec!["v=TLSRPTv1;"],
+        ] {
+            let r: Vec<String> = records.iter().map(|s| s.to_string()).collect();
+            let doc = serde_json::to_value(crate::policy::tlsrpt::parse(&r)).unwrap();
+            assert_eq!(violation("tlsrpt", &doc), None, "{doc:#}");
+        }
+    }
+}
