@@ -151,6 +151,9 @@ pub struct DomainPolicy {
     pub resolver: ResolverTrust,
     /// The DNSSEC status of the MX RRset, when the target had an MX lookup.
     pub mx: Option<Dnssec>,
+    /// The mail hosts of the route by name, in MX order, without the trailing dot: what
+    /// MTA-STS matches against the policy's `mx:` patterns (RFC 8461 §4.1).
+    pub mx_hosts: Vec<String>,
     /// The DANE lookups, one per mail host and port probed.
     pub dane: Vec<HostDane>,
     /// MTA-STS, for a mail domain (MX or implicit MX); `None` for a direct host target.
@@ -202,6 +205,16 @@ async fn domain<R: Resolver>(
             route.ports.iter().map(move |p| (name.clone(), *p))
         })
         .collect();
+    // Every MX host by name, those --max-mx cut included: a host the policy does not
+    // cover is refused by enforcing senders whether or not this run probed it.
+    let mut mx_hosts: Vec<String> = Vec::new();
+    let named = route.hosts.iter().filter_map(|h| h.host.name());
+    for name in named.chain(route.mx_cut.iter().map(|m| m.exchange.as_str())) {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        if !name.is_empty() && !mx_hosts.contains(&name) {
+            mx_hosts.push(name);
+        }
+    }
     let dane = futures_util::future::join_all(
         hosts.iter().map(|(h, p)| client.host_dane(h, *p, deadline)),
     );
@@ -225,6 +238,7 @@ async fn domain<R: Resolver>(
         has_mx: route.lookup == Lookup::Mx,
         resolver: client.trust(),
         mx,
+        mx_hosts,
         dane,
         mta_sts,
         tlsrpt,

@@ -500,14 +500,7 @@ pub struct MtaStsReport {
 
 /// The MX hosts of the domain (from the DANE lookups, one per host and port probed).
 pub fn mx_hosts(p: &DomainPolicy) -> Vec<String> {
-    let mut hosts: Vec<String> = Vec::new();
-    for d in &p.dane {
-        let h = d.host.trim_end_matches('.').to_ascii_lowercase();
-        if !hosts.contains(&h) {
-            hosts.push(h);
-        }
-    }
-    hosts
+    p.mx_hosts.clone()
 }
 
 /// Judges the fetch: status 200 and `text/plain` only (RFC 8461 §3.3), and the certificate.

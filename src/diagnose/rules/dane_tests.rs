@@ -50,10 +50,12 @@ fn domain(records: Vec<Tlsa>, dnssec: Dnssec, mx: Option<Dnssec>) -> DomainPolic
             why: "on loopback".into(),
         },
         mx,
+        mx_hosts: vec![HOST.into()],
         dane: vec![HostDane {
             host: HOST.into(),
             port: 25,
             addresses: Dnssec::Secure,
+            cnames: Vec::new(),
             tlsa: Some(DnsResult {
                 name: format!("_25._tcp.{HOST}"),
                 dnssec,

@@ -459,12 +459,14 @@ mod tests {
                 why: String::new(),
             },
             mx: None,
+            mx_hosts: vec!["mx1.contoso.test".into()],
             dane: vec![HostDane {
                 host: "mx1.contoso.test".into(),
                 port: 25,
                 addresses: Dnssec::Indeterminate,
                 tlsa: None,
                 base_domain: None,
+                cnames: Vec::new(),
             }],
             mta_sts: Some(MtaStsObservation {
                 txt: record,
