@@ -456,7 +456,21 @@ fn diagnose_job(
     let policy = &settings.policy;
     let baseline_only =
         rules::renewal::against_baseline(&target, &evidence, &mut per_endpoint, policy, now);
-    let mx = report::mx_reports(routes, &host_findings, &evidence, &per_endpoint, &cross);
+    // The MX table judges a host by everything said about its endpoints: the policy's
+    // findings about them (a bogus TLSA answer, an MX outside the MTA-STS policy) count like
+    // the comparisons across endpoints do.
+    let about_hosts: Vec<Finding> = cross
+        .iter()
+        .chain(policy_findings.iter().filter(|f| !f.endpoints.is_empty()))
+        .cloned()
+        .collect();
+    let mx = report::mx_reports(
+        routes,
+        &host_findings,
+        &evidence,
+        &per_endpoint,
+        &about_hosts,
+    );
     let ids: Vec<EndpointId> = evidence.iter().map(|e| e.id.clone()).collect();
     findings.extend(per_endpoint.into_iter().flatten());
     findings.extend(cross);
