@@ -739,7 +739,10 @@ fn mta_sts_and_tlsrpt_policies_are_valid() {
     let j = valid_policy_target("direct host", "[mx1.contoso.test]", STS_TXT, &web, &[]);
     let p = &j["policy"]["mx1.contoso.test"];
     assert_eq!(p["dane"][0]["host"], "mx1.contoso.test", "{j:#}");
-    assert!(p.get("mta_sts").is_none() && p.get("tlsrpt").is_none(), "{p:#}");
+    assert!(
+        p.get("mta_sts").is_none() && p.get("tlsrpt").is_none(),
+        "{p:#}"
+    );
     let j = valid_policy_domain("no policy", "", &web, &["--no-policy"]);
     assert_eq!(j["policy"], json!({}));
 }
