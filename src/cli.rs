@@ -457,7 +457,7 @@ pub(crate) enum Command {
 }
 
 /// The help heading of the domain-policy options (DANE, MTA-STS, TLS-RPT, revocation).
-const POLICY_HEADING: &str = "Domain TLS policy (DANE, MTA-STS, TLS-RPT, CRLs)";
+const POLICY_HEADING: &str = "Domain TLS policy (DANE, MTA-STS, TLS-RPT, revocation)";
 
 /// How to probe.
 #[derive(Debug, Args, Clone)]
