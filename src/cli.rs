@@ -80,6 +80,14 @@ pub(crate) const MAIN_GUIDE: Guide = Guide {
             "what changed since an earlier --format json run",
         ),
         ex(
+            "starttls-check contoso.com --resolver 127.0.0.1",
+            "DANE judged through a validating resolver on this machine",
+        ),
+        ex(
+            "starttls-check contoso.com --no-policy",
+            "the SMTP probes only: no DANE, MTA-STS, TLS-RPT or CRL checks",
+        ),
+        ex(
             "starttls-check --targets-file customers.txt",
             "a report per target: a table, then details",
         ),
@@ -448,6 +456,9 @@ pub(crate) enum Command {
     },
 }
 
+/// The help heading of the domain-policy options (DANE, MTA-STS, TLS-RPT, revocation).
+const POLICY_HEADING: &str = "Domain TLS policy (DANE, MTA-STS, TLS-RPT, revocation)";
+
 /// How to probe.
 #[derive(Debug, Args, Clone)]
 pub(crate) struct ProbeArgs {
@@ -597,21 +608,24 @@ pub(crate) struct ProbeArgs {
     pub(crate) egress_ip: Option<IpAddr>,
 
     /// Skip the domain's TLS policy: no DNSSEC or TLSA (DANE), MTA-STS or TLS-RPT lookups,
-    /// no CRL or CA Issuers fetches; only the SMTP probes and the DNS they need.
-    #[arg(long)]
+    /// no CRL or CA Issuers fetches; only the SMTP probes and the DNS they need. Without it,
+    /// the policy is looked up beside the probes (each query and fetch bounded by --timeout).
+    #[arg(long, help_heading = POLICY_HEADING)]
     pub(crate) no_policy: bool,
 
-    /// Trust the AD (authenticated data) bit of --resolver even though it is not on
-    /// loopback: DANE is judged only on answers from a validating resolver you trust
-    /// (RFC 7672 §2.1). Without it, a remote resolver's DNSSEC status is reported as not
-    /// validated.
-    #[arg(long)]
+    /// Trust the AD (authenticated data) bit of the DNS server asked (the first --resolver,
+    /// else the system's first name server) although it is not on loopback. DANE is judged
+    /// only on answers from a validating resolver the client trusts (RFC 7672 §2.1): one on
+    /// loopback always is; without this option any other reports DNSSEC as not validated
+    /// (dane-dnssec-unknown). Give it only for a resolver you run, on a path you trust.
+    #[arg(long, help_heading = POLICY_HEADING)]
     pub(crate) trust_resolver: bool,
 
     /// For the policy's HTTP(S) fetches (MTA-STS policy, CRLs, CA Issuers), connect to
     /// ADDR:PORT when a URL names HOST:PORT (curl-style, repeatable; IPv6 in brackets:
-    /// `mta-sts.contoso.com:443:[::1]:8443`). SNI and the name check keep HOST.
-    #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = parse_connect_to)]
+    /// `mta-sts.contoso.com:443:[::1]:8443`). SNI, Host and the name check keep HOST; SMTP
+    /// is not affected (see --resolve).
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = parse_connect_to, help_heading = POLICY_HEADING)]
     pub(crate) connect_to: Vec<crate::fetch::ConnectTo>,
 
     /// Only IPv4 addresses.

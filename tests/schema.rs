@@ -3,7 +3,13 @@
 //! several ports, domains through an in-process DNS server with several MX, a null MX,
 //! NXDOMAIN), `--check-required`, `-v`, the demo, a batch document, JSON Lines and the error
 //! documents; and the documents of `explain` (a code, a word that is none, pasted text, with
-//! and without `--probe`) and of `exchange-config` (every saved paste of the tests, `--probe`). The schema's objects are closed, so a field added to the report's Rust DTO
+//! and without `--probe`) and of `exchange-config` (every saved paste of the tests, `--probe`);
+//! the `policy` object from real lookups and fetches (MTA-STS in effect, in testing with LF
+//! line ends and an MX outside it, redirected, 404, an untrusted policy host, duplicate
+//! records, nothing published, a direct host, `--no-policy`) and the endpoint's `revocation`
+//! (a revoked leaf, a stale CRL, a 404, LDAP only, no CRL, the intermediate fetched from CA
+//! Issuers); the DNSSEC tier (`tests/dnssec.rs`) validates DANE's. The schema's objects are
+//! closed, so a field added to the report's Rust DTO
 //! without the schema fails here; a finding code added to the catalogue without the schema
 //! fails `the_finding_codes_are_the_catalogues`.
 //!
@@ -15,11 +21,15 @@
 mod common;
 mod schema_check;
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use common::dns::DnsServer;
 use common::*;
 use schema_check::{assert_valid, assert_valid_lines, assert_valid_text, schema, violation};
 use serde_json::{Value, json};
-use starttls_check::scripted::{LeafSpec, OnConnect, Scenario, pki as spki};
+use starttls_check::scripted::http::{HttpServer, Response};
+use starttls_check::scripted::pki::CrlSpec;
+use starttls_check::scripted::{LeafSpec, OnConnect, Scenario, pki as spki, server_config};
 use time::Duration;
 
 fn postfix(days: i64) -> Scenario {
@@ -562,4 +572,285 @@ fn the_schema_refuses_what_explain_and_exchange_config_never_write() {
     refused(&config, "a kind it does not know", &|d| {
         d["kind"] = json!("exchange")
     });
+}
+
+// --- The policy object and the endpoint's revocation, from real fetches ---
+
+/// A mail domain `contoso.test` (MX mx1 on 127.0.0.2, `mta-sts` on 127.0.0.1) with `records`
+/// added; its policy host served by `web` through `--connect-to`. Returns the probe's JSON,
+/// validated.
+#[track_caller]
+fn valid_policy_domain(what: &str, records: &str, web: &HttpServer, extra: &[&str]) -> Value {
+    valid_policy_target(what, "contoso.test", records, web, extra)
+}
+
+/// [`valid_policy_domain`] for another target of the same zone (`[mx1.contoso.test]`).
+#[track_caller]
+fn valid_policy_target(
+    what: &str,
+    target: &str,
+    records: &str,
+    web: &HttpServer,
+    extra: &[&str],
+) -> Value {
+    let name = "mx1.contoso.test";
+    let (_smtp, ports) = serve_group(vec![(
+        Scenario::postfix(name, &pki().healthy(name, 120)),
+        [127, 0, 0, 2],
+        0,
+    )]);
+    let d = dns(
+        "contoso.test",
+        &format!("@ IN MX 10 mx1\nmx1 IN A 127.0.0.2\nmta-sts IN A 127.0.0.1\n{records}"),
+    );
+    let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", web.addr.port());
+    let port = ports[0].to_string();
+    let mut args = vec!["-p", port.as_str(), "--connect-to", connect.as_str()];
+    args.extend_from_slice(extra);
+    let r = probe_domain(&d, &[target], &args);
+    assert_valid_text(&r.stdout, what)
+}
+
+/// A scripted https server for `mta-sts.contoso.test` serving `routes`, its certificate from
+/// the test CA (`trusted`) or self-signed.
+fn policy_web(routes: Vec<(&str, Response)>, trusted: bool) -> HttpServer {
+    let spec = LeafSpec::valid_for("mta-sts.contoso.test", pki().now, 120);
+    let leaf = if trusted {
+        pki().chain(&spec)
+    } else {
+        spki::self_signed(&spec).unwrap()
+    };
+    let routes = routes
+        .into_iter()
+        .map(|(p, r)| (p.to_string(), r))
+        .collect();
+    runtime().block_on(async {
+        HttpServer::start(
+            routes,
+            Some(server_config(&leaf)),
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            0,
+        )
+        .await
+        .unwrap()
+    })
+}
+
+const STS_PATH: &str = "/.well-known/mta-sts.txt";
+const STS_TXT: &str = "_mta-sts IN TXT \"v=STSv1; id=20260101\"\n";
+const RPT_TXT: &str = "_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tls@contoso.test\"\n";
+
+#[test]
+fn mta_sts_and_tlsrpt_policies_are_valid() {
+    // Every shape the mtaSts and tlsrpt objects take: a policy in effect; one with LF line
+    // ends, an unknown key and an MX outside its patterns; a redirect (never followed); a 404;
+    // an untrusted policy host; two records of each kind; nothing published.
+    let enforce = "version: STSv1\r\nmode: enforce\r\nmx: mx1.contoso.test\r\nmax_age: 1209600\r\n";
+    let web = policy_web(
+        vec![(STS_PATH, Response::ok("text/plain", enforce.as_bytes()))],
+        true,
+    );
+    let j = valid_policy_domain(
+        "MTA-STS in effect",
+        &format!("{STS_TXT}{RPT_TXT}"),
+        &web,
+        &[],
+    );
+    let p = &j["policy"]["contoso.test"];
+    assert_eq!(p["mta_sts"]["in_effect"], true, "{p:#}");
+    assert_eq!(p["mta_sts"]["policy"]["mode"], "enforce");
+    assert_eq!(p["mta_sts"]["mx"][0]["pattern"], "mx1.contoso.test");
+    assert_eq!(p["tlsrpt"]["state"], "valid");
+    assert!(
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "mta-sts-ok")
+    );
+
+    let testing =
+        "version: STSv1\nmode: testing\nmx: *.mail.contoso.test\nmax_age: 86400\nfoo: bar\n";
+    let web = policy_web(
+        vec![(STS_PATH, Response::ok("text/plain", testing.as_bytes()))],
+        true,
+    );
+    let j = valid_policy_domain("MTA-STS testing, LF, mismatch", STS_TXT, &web, &[]);
+    let m = &j["policy"]["contoso.test"]["mta_sts"];
+    assert_eq!(m["policy"]["line_ends"], "lf", "{m:#}");
+    assert_eq!(m["mx"][0]["pattern"], Value::Null);
+    assert!(!m["problems"].as_array().unwrap().is_empty());
+    let mismatch = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "mta-sts-mx-mismatch")
+        .unwrap();
+    assert_eq!(mismatch["severity"], "warn");
+
+    let web = policy_web(
+        vec![(
+            STS_PATH,
+            Response::redirect(301, "https://elsewhere.contoso.test/p"),
+        )],
+        true,
+    );
+    let j = valid_policy_domain("MTA-STS redirect", STS_TXT, &web, &[]);
+    let m = &j["policy"]["contoso.test"]["mta_sts"];
+    assert_eq!(m["fetch"]["status"], 301, "{m:#}");
+    assert_eq!(m["policy"], Value::Null);
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "mta-sts-policy-fetch-failed")
+        .unwrap();
+    assert_eq!(f["tlsrpt_result"], "sts-policy-fetch-error");
+
+    let web = policy_web(vec![], true);
+    let j = valid_policy_domain("MTA-STS 404", STS_TXT, &web, &[]);
+    assert_eq!(
+        j["policy"]["contoso.test"]["mta_sts"]["fetch"]["status"],
+        404
+    );
+
+    let web = policy_web(
+        vec![(STS_PATH, Response::ok("text/plain", enforce.as_bytes()))],
+        false,
+    );
+    let j = valid_policy_domain("MTA-STS untrusted policy host", STS_TXT, &web, &[]);
+    let fetch = &j["policy"]["contoso.test"]["mta_sts"]["fetch"];
+    assert_eq!(fetch["certificate_trusted"], false, "{fetch:#}");
+
+    let twice = format!(
+        "{STS_TXT}_mta-sts IN TXT \"v=STSv1; id=2\"\n{RPT_TXT}_smtp._tls IN TXT \"v=TLSRPTv1;\"\n"
+    );
+    let j = valid_policy_domain("two records of each", &twice, &web, &[]);
+    let p = &j["policy"]["contoso.test"];
+    assert_eq!(p["mta_sts"]["record_state"], "invalid", "{p:#}");
+    assert_eq!(p["tlsrpt"]["state"], "invalid");
+
+    let j = valid_policy_domain("nothing published", "", &web, &[]);
+    let p = &j["policy"]["contoso.test"];
+    assert_eq!(p["mta_sts"]["record_state"], "missing", "{p:#}");
+    assert_eq!(p["mta_sts"]["fetch"], Value::Null);
+    assert_eq!(p["tlsrpt"]["state"], "missing");
+    // A direct host target has DANE lookups but no MTA-STS or TLS-RPT; --no-policy, none.
+    let j = valid_policy_target("direct host", "[mx1.contoso.test]", STS_TXT, &web, &[]);
+    let p = &j["policy"]["mx1.contoso.test"];
+    assert_eq!(p["dane"][0]["host"], "mx1.contoso.test", "{j:#}");
+    assert!(
+        p.get("mta_sts").is_none() && p.get("tlsrpt").is_none(),
+        "{p:#}"
+    );
+    let j = valid_policy_domain("no policy", "", &web, &["--no-policy"]);
+    assert_eq!(j["policy"], json!({}));
+}
+
+/// A scripted Postfix whose leaf names `crls` as CRL distribution points and the CA Issuers
+/// URL on `aia.pki.test`, both served by `web`; the chain sent with or without the
+/// intermediate. Returns the validated JSON.
+#[track_caller]
+fn valid_revocation(
+    what: &str,
+    crls: &[String],
+    with_intermediate: bool,
+    web: &HttpServer,
+) -> Value {
+    let p = pki();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 90);
+    spec.crl_urls = crls.to_vec();
+    spec.ca_issuers = vec!["http://aia.pki.test/issuing.der".into()];
+    let leaf = if with_intermediate {
+        p.chain(&spec)
+    } else {
+        p.intermediate.leaf(&spec).unwrap()
+    };
+    let d = dns("pki.test", "crl IN A 127.0.0.1\naia IN A 127.0.0.1\n");
+    let resolver = d.resolver_arg();
+    let crl = format!("crl.pki.test:80:127.0.0.1:{}", web.addr.port());
+    let aia = format!("aia.pki.test:80:127.0.0.1:{}", web.addr.port());
+    let s = serve(Scenario::postfix(HOST, &leaf));
+    let r = probe(
+        &s,
+        &[
+            "--resolver",
+            &resolver,
+            "--connect-to",
+            &crl,
+            "--connect-to",
+            &aia,
+        ],
+    );
+    let j = assert_valid_text(&r.stdout, what);
+    assert!(j["endpoints"][0]["revocation"].is_object(), "{what}: {j:#}");
+    j
+}
+
+#[test]
+fn revocation_objects_are_valid() {
+    // A revoked leaf (the CRL's entry, its date and reason), a stale CRL, a 404, an LDAP-only
+    // distribution point, no distribution point, and the missing intermediate fetched from
+    // CA Issuers.
+    let p = pki();
+    let url = "http://crl.pki.test/issuing.crl".to_string();
+    let mut spec = LeafSpec::valid_for(HOST, p.now, 90);
+    spec.crl_urls = vec![url.clone()];
+    let probe_leaf = p.chain(&spec);
+    let serial = x509_parser::parse_x509_certificate(&probe_leaf.chain[0])
+        .unwrap()
+        .1
+        .raw_serial()
+        .to_vec();
+    // The CRL must list this very leaf's serial, so this case builds its own leaf.
+    let revoked = p
+        .intermediate
+        .crl(&CrlSpec::fresh(p.now, &[serial]))
+        .unwrap();
+    let web = policy_http(vec![(
+        "/issuing.crl",
+        Response::ok("application/pkix-crl", &revoked),
+    )]);
+    let s = serve(Scenario::postfix(HOST, &probe_leaf));
+    let d = dns("pki.test", "crl IN A 127.0.0.1\n");
+    let resolver = d.resolver_arg();
+    let crl = format!("crl.pki.test:80:127.0.0.1:{}", web.addr.port());
+    let r = probe(&s, &["--resolver", &resolver, "--connect-to", &crl]);
+    let j = assert_valid_text(&r.stdout, "revoked leaf");
+    assert!(r.codes().contains(&"cert-revoked".to_string()), "{j:#}");
+
+    let stale = p.intermediate.crl(&CrlSpec::stale(p.now)).unwrap();
+    let web = policy_http(vec![(
+        "/issuing.crl",
+        Response::ok("application/pkix-crl", &stale),
+    )]);
+    valid_revocation("stale CRL", std::slice::from_ref(&url), true, &web);
+    let web = policy_http(vec![]);
+    valid_revocation("CRL 404", std::slice::from_ref(&url), true, &web);
+    let ldap = "ldap:///CN=Test%20Issuing%20CA,CN=CDP,DC=corp,DC=test?certificateRevocationList";
+    valid_revocation("LDAP-only CRL", &[ldap.to_string()], true, &web);
+    valid_revocation("no CRL", &[], true, &web);
+    let web = policy_http(vec![(
+        "/issuing.der",
+        Response::ok("application/pkix-cert", p.intermediate.der().as_ref()),
+    )]);
+    let j = valid_revocation("intermediate from CA Issuers", &[], false, &web);
+    assert!(
+        j["endpoints"][0]["revocation"]["issuer_fetch"].is_object(),
+        "{:#}",
+        j["endpoints"][0]["revocation"]
+    );
+}
+
+/// A plain-http scripted server on loopback (CRLs, CA Issuers).
+fn policy_http(routes: Vec<(&str, Response)>) -> HttpServer {
+    let routes = routes
+        .into_iter()
+        .map(|(p, r)| (p.to_string(), r))
+        .collect();
+    runtime().block_on(async {
+        HttpServer::start(routes, None, IpAddr::V4(Ipv4Addr::LOCALHOST), 0)
+            .await
+            .unwrap()
+    })
 }

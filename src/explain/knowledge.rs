@@ -488,7 +488,39 @@ fn fix_tlsa(c: &Ctx<'_>) -> Fix {
         "Make the TLSA records match the certificate served: publish a \"3 1 1\" record of the current key (it survives renewals on the same key), \
          and before every key change publish the new record next to the old one for at least the TTL. Compare:",
     );
-    dane_commands(f, c)
+    dane_commands(f, c).followed_by(dane_probe(
+        c,
+        "starttls-check matches the host's TLSA records against the chain it sends, as a DANE sender does: dane-no-match (none \
+         matches), dane-records-unusable (none usable for SMTP), dane-rollover-risk (only the current key pinned) or dane-ok.",
+    ))
+}
+
+/// The probe that judges DANE (RFC 7672), with what it needs: a validating resolver whose AD
+/// bit the run trusts (one on loopback, or `--trust-resolver`). `what`: the codes it gives.
+fn dane_probe(c: &Ctx<'_>, what: &str) -> Fix {
+    let target = c.host().map(|h| {
+        let t = super::probe::shell_word(&format!("[{h}]"));
+        if c.port == 25 {
+            t
+        } else {
+            format!("{t} -p {}", c.port)
+        }
+    });
+    let f = Fix::new(Family::Generic, "explain::dane_probe", &[])
+        .say(what)
+        .say(
+            "It judges DANE only through a validating resolver whose AD bit it may trust: one on this machine (unbound \
+             validates as installed), or one you name with --trust-resolver when you trust it and the path to it:",
+        )
+        .run(Shell::Shell, "sudo apt-get install unbound")
+        .run(Shell::Shell, "dig +dnssec @127.0.0.1 . SOA   # ad among the flags: it validates");
+    match target {
+        Some(t) => f.run(
+            Shell::Shell,
+            format!("starttls-check {t} --resolver 127.0.0.1"),
+        ),
+        None => f.say("Then: starttls-check <mx host> --resolver 127.0.0.1"),
+    }
 }
 
 fn fix_dnssec(c: &Ctx<'_>) -> Fix {
@@ -496,12 +528,89 @@ fn fix_dnssec(c: &Ctx<'_>) -> Fix {
         "Find the broken link of the DNSSEC chain (expired signatures, a DS record at the registrar that matches no key, name servers that \
          disagree) with a validating lookup, and fix it at the DNS provider or registrar:",
     );
-    match c.host() {
+    let f = match c.host() {
         Some(h) => f
             .run(Shell::Shell, format!("delv {h} A"))
             .run(Shell::Shell, format!("dig +dnssec +multi {h} A")),
         None => f.say("`delv <mx host> A` names the failing record."),
+    };
+    f.followed_by(dane_probe(
+        c,
+        "starttls-check looks the MX, address and TLSA records up with DNSSEC and reports a validation failure as \
+         dane-dnssec-bogus, naming the answer that failed.",
+    ))
+}
+
+/// The MTA-STS policy checks (RFC 8461 §3.3), from any shell: the domain is not in the text
+/// a TLS-RPT result type comes in, so the commands name it as a placeholder.
+fn sts_fix(template: &'static str, advice: &str) -> Fix {
+    Fix::new(Family::Generic, template, &[]).say(advice).say(
+        "Fetch the policy as senders do (no redirect followed; 200, `Content-Type: text/plain`, a certificate from a public CA \
+         for mta-sts.<domain>): `curl -sv https://mta-sts.<domain>/.well-known/mta-sts.txt`. Then `starttls-check <domain>` \
+         fetches it the same way, parses it and matches every MX host against it (mta-sts-policy-fetch-failed, \
+         mta-sts-policy-certificate-invalid, mta-sts-policy-invalid, mta-sts-record-invalid, mta-sts-mx-mismatch or mta-sts-ok).",
+    )
+}
+
+fn fix_sts_fetch(_: &Ctx<'_>) -> Fix {
+    sts_fix(
+        "explain::sts_fetch",
+        "Serve the policy itself at https://mta-sts.<domain>/.well-known/mta-sts.txt: publish an address for mta-sts.<domain>, \
+         answer on port 443 with 200 and no redirect (RFC 8461 §3.3).",
+    )
+}
+
+fn fix_sts_webpki(_: &Ctx<'_>) -> Fix {
+    sts_fix(
+        "explain::sts_webpki",
+        "Install on the mta-sts.<domain> web server a certificate from a public CA that names mta-sts.<domain>, with its \
+         intermediate certificates: senders check it like a browser (RFC 8461 §3.3).",
+    )
+}
+
+fn fix_sts_policy(_: &Ctx<'_>) -> Fix {
+    sts_fix(
+        "explain::sts_policy",
+        "Correct the policy file (RFC 8461 §3.2): `version: STSv1`, `mode: enforce`, `testing` or `none`, one `mx:` line per \
+         MX host or `*.` pattern, `max_age` in seconds (at most 31557600), CRLF line ends; and exactly one `_mta-sts` TXT \
+         record `v=STSv1; id=...` (§3.1).",
+    )
+}
+
+/// The probe that fetches the chain's CRLs, when the text names the server.
+fn revocation_probe(c: &Ctx<'_>, fix: Fix) -> Fix {
+    match c.host() {
+        Some(h) => fix
+            .say(
+                "starttls-check fetches every CRL the chain names and reports cert-revoked, crl-unreachable, crl-stale or \
+                 crl-invalid:",
+            )
+            .run(
+                Shell::Shell,
+                format!("starttls-check {}", super::probe::shell_word(&format!("[{h}]"))),
+            ),
+        None => fix.say(
+            "`starttls-check <mx host>` fetches every CRL the chain names and reports cert-revoked, crl-unreachable, \
+             crl-stale or crl-invalid.",
+        ),
     }
+}
+
+fn fix_revoked(c: &Ctx<'_>) -> Fix {
+    revocation_probe(c, fixes::revocation::revoked("the server's certificate"))
+}
+
+fn fix_crl_unreachable(c: &Ctx<'_>) -> Fix {
+    let f = Fix::new(Family::Generic, "explain::crl_unreachable", &[])
+        .say(
+            "The CRL the certificate names (its CRL distribution point) cannot be downloaded where the check runs. If it fails only \
+             from this server (Exchange then shows the certificate's Status as RevocationCheckFailure), let the server reach the URL \
+             through its firewall or proxy; if it fails from everywhere, the CA, or whoever publishes a private CA's CRL, must serve \
+             it over plain http (RFC 5280 §4.2.1.13). On Windows, every URL the chain check fetches, and the proxy it uses:",
+        )
+        .run(Shell::WindowsPowerShell, "certutil -verify -urlfetch <certificate>.cer")
+        .run(Shell::WindowsPowerShell, "netsh winhttp show proxy");
+    revocation_probe(c, f)
 }
 
 // --- The patterns.
@@ -928,7 +1037,11 @@ pub const PATTERNS: &[Pattern] = &[
         ["starttls-not-supported"],
         [],
         "A DANE sender found valid TLSA records for {host}, but the server does not complete STARTTLS.",
-        ["STARTTLS is not advertised", "the handshake fails"],
+        [
+            "STARTTLS is not advertised",
+            "the handshake fails",
+            "the TLSA records are all unusable for SMTP (PKIX usages 0/1): they still make TLS mandatory (dane-records-unusable)"
+        ],
         fix_no_starttls
     ),
     p!(
@@ -939,7 +1052,11 @@ pub const PATTERNS: &[Pattern] = &[
         ["certificate-expired"],
         [],
         "A DANE sender found the certificate of {host} expired.",
-        ["the certificate was not renewed, or the renewed one is not bound"],
+        [
+            "the certificate was not renewed, or the renewed one is not bound",
+            "a DANE-EE record still matches its key, which RFC 7672 senders accept, but Exchange Online checks the dates too \
+             (dane-exchange-online-interop)"
+        ],
         fix_expired
     ),
     p!(
@@ -949,7 +1066,7 @@ pub const PATTERNS: &[Pattern] = &[
         90,
         ["tlsa-invalid"],
         [],
-        "No TLSA record of {host} matches the certificate it presents.",
+        "No TLSA record of {host} matches the certificate it presents (a probe reports it as dane-no-match).",
         [
             "the certificate or key was renewed and the TLSA record still holds the old digest",
             "a usage-2 record names an intermediate no longer sent",
@@ -965,7 +1082,7 @@ pub const PATTERNS: &[Pattern] = &[
         90,
         ["dnssec-invalid"],
         [],
-        "The DNSSEC answers for the destination do not validate, so a DANE sender cannot trust them.",
+        "The DNSSEC answers for the destination do not validate, so a DANE sender cannot trust them (a probe through a validating resolver reports dane-dnssec-bogus).",
         [
             "expired RRSIG signatures",
             "a DS record at the registrar matching no key",
@@ -983,9 +1100,102 @@ pub const PATTERNS: &[Pattern] = &[
         "The certificate of {host} names neither the MX host nor the domain.",
         [
             "the certificate lacks the MX host name",
+            "a DANE-EE record matches its key, which RFC 7672 senders accept whatever the names, but Exchange Online checks \
+             them too (dane-exchange-online-interop)",
             "an appliance presents its own certificate"
         ],
         fix_name_mismatch
+    ),
+    // --- MTA-STS: the RFC 8460 §4.3.2.2 result types of a TLS report.
+    p!(
+        "tlsrpt-sts-policy-fetch-error",
+        MtaStsPolicyFetchFailed,
+        Receiver,
+        80,
+        ["sts-policy-fetch-error"],
+        [],
+        "Senders could not fetch the domain's MTA-STS policy: without a cached copy they deliver as if it had none.",
+        [
+            "mta-sts.<domain> has no address, or nothing answers on port 443",
+            "the policy path redirects (senders follow no redirect) or answers other than 200",
+            "the policy is not served as text/plain"
+        ],
+        fix_sts_fetch
+    ),
+    p!(
+        "tlsrpt-sts-webpki-invalid",
+        MtaStsPolicyCertificateInvalid,
+        Receiver,
+        80,
+        ["sts-webpki-invalid"],
+        [],
+        "The certificate of the domain's MTA-STS policy server (mta-sts.<domain>) is not valid for senders, so they do not use the policy.",
+        [
+            "the certificate does not name mta-sts.<domain> (a default or wildcard certificate of another name)",
+            "the intermediate certificates are not sent",
+            "an expired or self-signed certificate"
+        ],
+        fix_sts_webpki
+    ),
+    p!(
+        "tlsrpt-sts-policy-invalid",
+        MtaStsPolicyInvalid,
+        Receiver,
+        80,
+        ["sts-policy-invalid"],
+        [],
+        "Senders fetched the domain's MTA-STS policy but could not parse it, so they do not apply it.",
+        [
+            "a missing or misspelt key (version, mode, max_age, mx)",
+            "a mode other than enforce, testing or none, or a max_age out of range",
+            "an HTML page or another file served at the policy URL"
+        ],
+        fix_sts_policy
+    ),
+    // --- Revocation (RFC 5280): what Windows and Exchange say about a chain's CRLs.
+    p!(
+        "windows-certificate-revoked",
+        CertRevoked,
+        Receiver,
+        80,
+        ["the certificate is revoked"],
+        [],
+        "The CA revoked the certificate of {host}: every sender that checks revocation refuses it.",
+        [
+            "the certificate was revoked after a key compromise or a reissue, and the old one is still installed",
+            "the CA revoked it for a mistake in its issuance"
+        ],
+        fix_revoked
+    ),
+    p!(
+        "windows-revocation-offline",
+        CrlUnreachable,
+        Receiver,
+        80,
+        ["unable to check revocation"],
+        [],
+        "The revocation of the certificate of {host} cannot be checked: its CRL could not be downloaded.",
+        [
+            "a firewall or proxy keeps the checking server from the CRL URL (WinHTTP's proxy on Windows)",
+            "the CA's CRL is published only over LDAP (a private AD CS CA) or not at all",
+            "the CRL server is down"
+        ],
+        fix_crl_unreachable
+    ),
+    p!(
+        "exchange-revocation-check-failure",
+        CrlUnreachable,
+        Receiver,
+        75,
+        ["revocationcheckfailure"],
+        [],
+        "Exchange cannot check the revocation of its certificate: the CRL it names cannot be downloaded from the server.",
+        [
+            "the server reaches the internet only through a proxy that WinHTTP does not use",
+            "a firewall blocks the CRL URL",
+            "the CA's CRL is published only over LDAP or not at all"
+        ],
+        fix_crl_unreachable
     ),
     p!(
         "tlsrpt-not-trusted",
@@ -2094,6 +2304,36 @@ mod tests {
             "451 4.7.325 certificate-host-mismatch: Remote certificate MUST have a common name or subject alternative name matching the hostname (DANE)",
             Code::CertNameMismatch,
             "Microsoft Learn, 'Email non-delivery reports and SMTP errors in Exchange Online' (4/5.7.325)",
+        ),
+        (
+            "\"result-type\": \"sts-policy-fetch-error\"",
+            Code::MtaStsPolicyFetchFailed,
+            "RFC 8460 §4.3.2.2 (a failure-details entry of a TLS report)",
+        ),
+        (
+            "\"result-type\": \"sts-webpki-invalid\"",
+            Code::MtaStsPolicyCertificateInvalid,
+            "RFC 8460 §4.3.2.2 (a failure-details entry of a TLS report)",
+        ),
+        (
+            "\"result-type\": \"sts-policy-invalid\"",
+            Code::MtaStsPolicyInvalid,
+            "RFC 8460 §4.3.2.2 (a failure-details entry of a TLS report)",
+        ),
+        (
+            "Test-Certificate : The certificate is revoked. 0x80092010 (-2146885616 CRYPT_E_REVOKED)",
+            Code::CertRevoked,
+            "Windows CRYPT_E_REVOKED (winerror.h) as PowerShell's Test-Certificate prints it; composed (no public sample of an SMTP certificate found)",
+        ),
+        (
+            "Test-Certificate : The revocation function was unable to check revocation because the revocation server was offline. 0x80092013 (-2146885613 CRYPT_E_REVOCATION_OFFLINE)",
+            Code::CrlUnreachable,
+            "Windows CRYPT_E_REVOCATION_OFFLINE (winerror.h) as PowerShell's Test-Certificate prints it; catalogue sender string",
+        ),
+        (
+            "Status             : RevocationCheckFailure",
+            Code::CrlUnreachable,
+            "Microsoft Learn, 'Get-ExchangeCertificate' (the Status values); catalogue sender string",
         ),
         (
             "\"result-type\": \"certificate-not-trusted\"",
