@@ -184,8 +184,10 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - every port-25 connect timed out while another port answered: our network blocks 25;
 /// - a change since the baseline that a finding of this run names as a failure (STARTTLS
 ///   no longer offered, a handshake that no longer completes, a certificate that is not the
-///   one expected).
-const EXPLAINED_BY: [(Code, Code); 25] = [
+///   one expected);
+/// - a sender's DANE failure (`4.7.323 tlsa-invalid`, `4.7.324 dnssec-invalid`, pasted into
+///   `explain --probe`) is what the probe's own DANE check found.
+const EXPLAINED_BY: [(Code, Code); 27] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -214,6 +216,8 @@ const EXPLAINED_BY: [(Code, Code); 25] = [
         Code::CertUnexpectedFingerprint,
     ),
     (Code::BaselineIssuerChanged, Code::CertUnexpectedIssuer),
+    (Code::DaneTlsaInvalid, Code::DaneNoMatch),
+    (Code::DaneDnssecInvalid, Code::DaneDnssecBogus),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if

@@ -174,7 +174,9 @@ pub async fn gather<R: Resolver>(
         return Vec::new();
     }
     let wanted = routes.iter().filter(|r| {
-        matches!(r.lookup, Lookup::Mx | Lookup::Implicit | Lookup::Direct) && !r.hosts.is_empty()
+        // An address target publishes nothing: no name to ask about.
+        matches!(r.lookup, Lookup::Mx | Lookup::Implicit | Lookup::Direct)
+            && r.hosts.iter().any(|h| h.host.name().is_some())
     });
     futures_util::future::join_all(wanted.map(|r| domain(r, cfg, resolver, deadline))).await
 }
