@@ -130,6 +130,7 @@ fn findings(out: &mut String, report: &Report) {
         );
     }
     certificates(out, report);
+    policy(out, report);
     let actionable: Vec<_> = report
         .findings
         .iter()
@@ -149,6 +150,27 @@ fn findings(out: &mut String, report: &Report) {
                     );
                 }
                 None => fix(out, &f.fix.steps),
+            }
+        }
+    }
+}
+
+/// Each domain's TLS policy (when the policy phase ran), compact: a list per domain, the
+/// continuation lines of a row nested under it, every string escaped as a cell.
+fn policy(out: &mut String, report: &Report) {
+    for (domain, p) in &report.policy {
+        let _ = writeln!(
+            out,
+            "\n#### Policy of {}\n",
+            cell(&crate::text::braced(domain))
+        );
+        for r in super::human::policy_rows(report, domain, p, false) {
+            let mut lines = r.lines.iter();
+            let first = lines.next().map_or("", String::as_str);
+            let _ = writeln!(out, "- {}: {}", r.key, cell(first));
+            for l in lines {
+                let depth = 2 + (l.len() - l.trim_start().len());
+                let _ = writeln!(out, "{:depth$}- {}", "", cell(l.trim_start()));
             }
         }
     }
