@@ -465,6 +465,7 @@ mod tests {
                 addresses: Dnssec::Indeterminate,
                 tlsa: None,
                 base_domain: None,
+                cnames: vec![],
             }],
             mta_sts: Some(MtaStsObservation {
                 txt: record,
