@@ -275,7 +275,11 @@ fn endpoint(out: &mut String, e: &EndpointReport, opts: RenderOptions) {
         );
     }
     if let Some(r) = &e.revocation {
-        row(out, 2, "revocation", &revocation_lines(r, true).join("\n"));
+        let lines: Vec<String> = revocation_lines(r, true)
+            .iter()
+            .flat_map(|l| wrap(l, POLICY_WIDTH))
+            .collect();
+        row(out, 2, "revocation", &lines.join("\n"));
     }
     if opts.verbose && !e.transcript.is_empty() {
         transcript(out, e);
@@ -701,6 +705,12 @@ pub(super) fn policy_rows(
                 crate::policy::dane::Verdict::NotApplicable => "not judged",
             };
             lines.push(format!("{} {verdict}: {}", t(&e.address), t(&m.detail)));
+            // What to publish instead: the records the leaf served now would match.
+            if full && m.verdict == crate::policy::dane::Verdict::NoMatch {
+                for l in &m.leaf_records {
+                    lines.push(format!("  the leaf served matches {}", t(l)));
+                }
+            }
         }
         rows.push(PolicyRow { key: "dane", lines });
     }
