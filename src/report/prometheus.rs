@@ -317,14 +317,14 @@ fn add_policy(x: &mut Exposition, report: &Report) {
                 x.add(&MTA_STS_MODE, &with, 1);
             }
         }
-        if let Some(t) = &p.tlsrpt {
-            if t.state != TlsRptState::LookupFailed {
-                x.add(
-                    &TLSRPT_PUBLISHED,
-                    &labels,
-                    u8::from(t.state == TlsRptState::Valid),
-                );
-            }
+        if let Some(t) = &p.tlsrpt
+            && t.state != TlsRptState::LookupFailed
+        {
+            x.add(
+                &TLSRPT_PUBLISHED,
+                &labels,
+                u8::from(t.state == TlsRptState::Valid),
+            );
         }
     }
 }

@@ -714,6 +714,12 @@ pub(super) fn policy_report() -> Report {
         elapsed_ms: 41,
         error: None,
     };
+    // mx2's certificate comes from the organisation's own CA, whose CRL it names.
+    let private = "CN=Contoso Issuing CA, O=Contoso Ltd";
+    let mx2 = &mut r.endpoints[2];
+    for c in mx2.certificate.iter_mut().chain(&mut mx2.chain) {
+        c.issuer = private.into();
+    }
     r.endpoints[2].revocation = Some(RevocationReport {
         observed: RevocationObservation {
             certificates: vec![CertRevocation {
@@ -728,8 +734,8 @@ pub(super) fn policy_report() -> Report {
                         encoding: Encoding::Der,
                         issuer: "CN=Contoso Issuing CA".into(),
                         issuer_matches: true,
-                        this_update: Stamp(1_795_348_800), // 2026-11-22T08:00:00Z
-                        next_update: Some(Stamp(1_795_953_600)), // 2026-11-29T08:00:00Z
+                        this_update: Stamp(1_795_334_400), // 2026-11-22T08:00:00Z
+                        next_update: Some(Stamp(1_795_939_200)), // 2026-11-29T08:00:00Z
                         entries: 3,
                         signature: Signature::Valid,
                         unsupported: None,
@@ -746,8 +752,8 @@ pub(super) fn policy_report() -> Report {
                     cert_status: Some("good".into()),
                     revoked_at: None,
                     reason: None,
-                    this_update: Some(Stamp(1_795_348_800)),
-                    next_update: Some(Stamp(1_795_953_600)),
+                    this_update: Some(Stamp(1_795_334_400)),
+                    next_update: Some(Stamp(1_795_939_200)),
                     serial: Some("0a1b2c".into()),
                 }),
                 error: None,
