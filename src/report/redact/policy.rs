@@ -1,6 +1,6 @@
 //! `--redact` for what the policy phase reports: the `policy` object (its keys are the mail
 //! domains), each endpoint's `dane` and `revocation`. Learned: the domains, the resolver's
-//! address, the DANE hosts, CNAMEs and base domains, MTA-STS mx patterns and hosts, the policy
+//! address, an MTA-STS id with a word in it, the DANE hosts, CNAMEs and base domains, MTA-STS mx patterns and hosts, the policy
 //! URL's host, the hosts of CRL, OCSP and CA Issuers URLs of a private CA (a public CA's, the
 //! issuer of the certificate naming the URL being one of [`super::PUBLIC_CAS`], are kept the
 //! way its name is), the certificates a CA Issuers fetch served, and every TLSA association
@@ -115,6 +115,16 @@ impl Redactor {
             }
         }
         if let Some(m) = &p.mta_sts {
+            // The id is the owner's free text: a date usually, a name sometimes (`contoso7`).
+            if let Some(id) = &m.id {
+                let letters = id
+                    .as_bytes()
+                    .windows(3)
+                    .any(|w| w.iter().all(u8::is_ascii_alphabetic));
+                if letters {
+                    self.learn_org(id);
+                }
+            }
             self.learn_url(&m.policy_url, false);
             if let Some(f) = &m.fetch {
                 self.learn_url(&f.url, false);
