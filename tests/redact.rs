@@ -330,7 +330,11 @@ fn every_format_hides_every_name_address_and_organisation() {
                 let j = assert_valid_text(&r.stdout, "--redact --format json");
                 // The policy object is keyed by the mail domain: its placeholder.
                 let p = &j["policy"]["domain-1"];
-                assert_eq!(p["tlsrpt"]["rua"][0], "mailto:user-1@domain-1", "{p}");
+                let rua = p["tlsrpt"]["rua"][0].as_str().unwrap();
+                assert!(
+                    rua.starts_with("mailto:user-") && rua.ends_with("@domain-1"),
+                    "{p}"
+                );
                 assert!(
                     p["mta_sts"]["policy_url"]
                         .as_str()
