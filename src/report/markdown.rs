@@ -155,8 +155,8 @@ fn findings(out: &mut String, report: &Report) {
     }
 }
 
-/// Each domain's TLS policy (when the policy phase ran), compact: a list per domain, the
-/// continuation lines of a row nested under it, every string escaped as a cell.
+/// Each domain's TLS policy (when the policy phase ran), compact: a list per domain, one
+/// line per row, every string escaped as a cell.
 fn policy(out: &mut String, report: &Report) {
     for (domain, p) in &report.policy {
         let _ = writeln!(
@@ -164,14 +164,10 @@ fn policy(out: &mut String, report: &Report) {
             "\n#### Policy of {}\n",
             cell(&crate::text::braced(domain))
         );
+        // One line per row, its continuation lines joined: a ticket stays short.
         for r in super::human::policy_rows(report, domain, p, false) {
-            let mut lines = r.lines.iter();
-            let first = lines.next().map_or("", String::as_str);
-            let _ = writeln!(out, "- {}: {}", r.key, cell(first));
-            for l in lines {
-                let depth = 2 + (l.len() - l.trim_start().len());
-                let _ = writeln!(out, "{:depth$}- {}", "", cell(l.trim_start()));
-            }
+            let parts: Vec<String> = r.lines.iter().map(|l| cell(l.trim())).collect();
+            let _ = writeln!(out, "- {}: {}", r.key, parts.join(" · "));
         }
     }
 }
