@@ -1031,8 +1031,21 @@ fn prometheus_names_labels_and_values_of_one_target() {
             "starttls_check_tls_version_info",
             "starttls_check_probe_duration_seconds",
             "starttls_check_findings",
+            "starttls_check_dnssec_secure",
+            "starttls_check_mta_sts_mode_info",
+            "starttls_check_tlsrpt_published",
         ]
     );
+    // The policy phase ran against the test's DNS server: on loopback, so its AD bit is
+    // trusted, and it sets none: the MX RRset is insecure. No MTA-STS, no TLS-RPT record.
+    let d = [("target", "soon.mon.test"), ("domain", "soon.mon.test")];
+    let mut mx = d.to_vec();
+    mx.push(("what", "mx"));
+    assert_eq!(value(&s, "starttls_check_dnssec_secure", &mx), 0.0);
+    let mut mode = d.to_vec();
+    mode.push(("mode", "missing"));
+    assert_eq!(value(&s, "starttls_check_mta_sts_mode_info", &mode), 1.0);
+    assert_eq!(value(&s, "starttls_check_tlsrpt_published", &d), 0.0);
     assert_eq!(r.stderr, "");
 }
 

@@ -9,7 +9,9 @@
 //! takes (the list is read from the binary, so a new format is checked the day it is added),
 //! nor in an error that stops the run; the placeholders agree across the sections of a
 //! report, across the reports of a batch and the lines of a JSON Lines stream, and with the
-//! labels of Nagios perfdata; the JSON still matches docs/report.schema.json. Without
+//! labels of Nagios perfdata; the JSON still matches docs/report.schema.json. The domain
+//! publishes MTA-STS and TLS-RPT records that name it (the policy host has no address: the
+//! fetch fails on loopback), so the `policy` object, keyed by the domain, is checked too. Without
 //! `--redact` the same run shows them all, so the test can fail.
 
 #![allow(clippy::unwrap_used)]
@@ -149,7 +151,9 @@ fn world() -> &'static World {
         let zone = format!(
             "$ORIGIN {DOMAIN}.\n$TTL 60\n@ IN SOA ns.{DOMAIN}. hostmaster.{DOMAIN}. 1 60 60 60 60\n\
              @ IN MX 10 mx1\n@ IN MX 20 mx2\n@ IN MX 30 {MX3}.\n\
-             mx1 IN A 127.0.0.2\nmx2 IN A 127.0.0.3\n"
+             mx1 IN A 127.0.0.2\nmx2 IN A 127.0.0.3\n\
+             _mta-sts IN TXT \"v=STSv1; id=contoso7\"\n\
+             _smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tls@{DOMAIN},https://rpt.{DOMAIN}/r\"\n"
         );
         let tenant = "$ORIGIN mail.protection.outlook.com.\n$TTL 60\n\
              @ IN SOA ns.outlook.com. hostmaster.outlook.com. 1 60 60 60 60\n\
@@ -324,6 +328,19 @@ fn every_format_hides_every_name_address_and_organisation() {
         match format.as_str() {
             "json" => {
                 let j = assert_valid_text(&r.stdout, "--redact --format json");
+                // The policy object is keyed by the mail domain: its placeholder.
+                let p = &j["policy"]["domain-1"];
+                let rua = p["tlsrpt"]["rua"][0].as_str().unwrap();
+                assert!(
+                    rua.starts_with("mailto:user-") && rua.ends_with("@domain-1"),
+                    "{p}"
+                );
+                assert!(
+                    p["mta_sts"]["policy_url"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("https://host-")
+                );
                 if let Some(name) = machine_name() {
                     assert_ne!(j["probe_host"], name.as_str(), "this machine's name stays");
                 }

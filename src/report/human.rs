@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 
 use owo_colors::{OwoColorize, Style};
 
+use super::policy::PolicyReport;
 use super::{EndpointReport, MxReport, RenderOptions, Report, Run, Verdict, runs};
 use crate::cert::CertInfo;
 use crate::diagnose::{self, Code, Finding, Severity};
+use crate::policy::Dnssec;
 use crate::smtp::Direction;
 
 pub(super) fn style_for(sev: Severity) -> Style {
@@ -272,6 +274,13 @@ fn endpoint(out: &mut String, e: &EndpointReport, opts: RenderOptions) {
             &format!("{local}{seen}, EHLO {}", e.ehlo_name_sent),
         );
     }
+    if let Some(r) = &e.revocation {
+        let lines: Vec<String> = revocation_lines(r, true)
+            .iter()
+            .flat_map(|l| wrap(l, POLICY_WIDTH))
+            .collect();
+        row(out, 2, "revocation", &lines.join("\n"));
+    }
     if opts.verbose && !e.transcript.is_empty() {
         transcript(out, e);
     }
@@ -399,6 +408,445 @@ fn endpoints(out: &mut String, report: &Report, opts: RenderOptions) {
     }
 }
 
+/// A word for a DNSSEC status.
+pub(super) fn dnssec_word(d: Dnssec) -> &'static str {
+    match d {
+        Dnssec::Secure => "secure",
+        Dnssec::Insecure => "insecure",
+        Dnssec::Bogus => "BOGUS",
+        Dnssec::Indeterminate => "indeterminate",
+        Dnssec::NotValidated => "not validated",
+    }
+}
+
+/// Text from DNS, HTTP or a certificate, safe to print: hidden characters braced, and (unless
+/// `full`) every long hex digest cut to its first 12 digits and `…`, so a TLSA record or a
+/// detail fits a line; `-v` shows them whole.
+fn policy_text(text: &str, full: bool) -> String {
+    let clean = crate::text::braced(text);
+    if full {
+        return clean;
+    }
+    let mut out = String::with_capacity(clean.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 24 {
+            out.push_str(&run[..12]);
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in clean.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// A date of a revocation source: the day only.
+fn day(s: crate::revocation::Stamp) -> String {
+    let t = crate::revocation::stamp_text(s.0);
+    t.get(..10).unwrap_or(&t).to_string()
+}
+
+/// One CRL distribution point's verdict, in a few words.
+fn crl_verdict(c: &crate::revocation::CrlCheck) -> String {
+    use crate::revocation::crl::{Scheme, Signature};
+    if let Some(f) = &c.crl {
+        let mut s = match &f.revoked {
+            Some(r) => format!(
+                "REVOKED on {}{}",
+                day(r.date),
+                r.reason
+                    .as_deref()
+                    .map(|x| format!(" ({})", crate::text::braced(x)))
+                    .unwrap_or_default()
+            ),
+            None => "not listed".to_string(),
+        };
+        match &f.signature {
+            Signature::Valid => {}
+            Signature::Invalid(why) => {
+                let _ = write!(s, ", signature INVALID: {}", crate::text::braced(why));
+            }
+            Signature::IssuerKeyNotAtHand => s.push_str(", signature not checked (no issuer key)"),
+        }
+        match f.next_update {
+            Some(n) => {
+                let _ = write!(s, ", next update {}", day(n));
+            }
+            None => s.push_str(", no next update"),
+        }
+        if let Some(u) = &f.unsupported {
+            let _ = write!(s, ", {} (not judged)", crate::text::braced(u));
+        }
+        return s;
+    }
+    if let Some(why) = &c.invalid {
+        return format!("not a CRL: {}", crate::text::braced(why));
+    }
+    match (&c.fetch, c.scheme) {
+        (Some(f), _) => format!(
+            "unreachable: {}",
+            crate::text::braced(f.error.as_deref().unwrap_or("no response"))
+        ),
+        (None, Scheme::Ldap) => "not fetched (LDAP)".to_string(),
+        (None, _) => "not fetched".to_string(),
+    }
+}
+
+/// The revocation rows of an endpoint: each certificate's CRLs, the OCSP staple, the CA
+/// Issuers fetch; `full` adds the fetch details, the OCSP URLs and webpki's verdict.
+pub(super) fn revocation_lines(r: &crate::revocation::RevocationReport, full: bool) -> Vec<String> {
+    let o = &r.observed;
+    let mut out = Vec::new();
+    for c in &o.certificates {
+        if c.crls.is_empty() {
+            out.push(format!("#{} no CRL distribution point", c.position));
+        }
+        for crl in &c.crls {
+            out.push(format!(
+                "#{} CRL {}: {}",
+                c.position,
+                crate::text::braced(&crl.url),
+                crl_verdict(crl)
+            ));
+            if let (true, Some(f)) = (full, &crl.fetch) {
+                let mut s = format!("     fetched in {} ms", f.elapsed_ms);
+                if let Some(st) = f.status {
+                    let _ = write!(s, ", HTTP {st}, {} bytes", f.bytes);
+                }
+                for to in &f.redirects {
+                    let _ = write!(s, ", redirected to {}", crate::text::braced(to));
+                }
+                out.push(s);
+            }
+        }
+        if full {
+            for u in &c.ocsp_urls {
+                out.push(format!(
+                    "#{} OCSP {} (listed, not queried)",
+                    c.position,
+                    crate::text::braced(u)
+                ));
+            }
+        }
+    }
+    out.push(match &o.staple {
+        None => "OCSP staple: none".to_string(),
+        Some(s) => match (&s.response, &s.error) {
+            (Some(resp), _) => {
+                let mut t = format!(
+                    "OCSP staple: {}",
+                    crate::text::braced(
+                        resp.cert_status
+                            .as_deref()
+                            .unwrap_or(resp.response_status.as_str())
+                    )
+                );
+                if let Some(n) = resp.next_update {
+                    let _ = write!(t, ", next update {}", day(n));
+                }
+                if s.serial_matches == Some(false) {
+                    t.push_str(", for ANOTHER certificate");
+                }
+                t
+            }
+            (None, e) => format!(
+                "OCSP staple: unreadable ({})",
+                crate::text::braced(e.as_deref().unwrap_or("?"))
+            ),
+        },
+    });
+    if let Some(i) = &o.issuer_fetch {
+        let what = match (&i.certificate, i.completes_chain, &i.error) {
+            (Some(c), Some(true), _) => format!(
+                "served {}, which completes the chain",
+                crate::text::braced(&c.subject)
+            ),
+            (Some(c), _, _) => format!(
+                "served {}, which does not complete the chain{}",
+                crate::text::braced(&c.subject),
+                i.reason
+                    .as_deref()
+                    .map(|r| format!(": {}", crate::text::braced(r)))
+                    .unwrap_or_default()
+            ),
+            (None, _, Some(e)) => crate::text::braced(e),
+            (None, _, None) => i
+                .fetch
+                .as_ref()
+                .and_then(|f| f.error.as_deref())
+                .map_or_else(|| "no certificate".to_string(), crate::text::braced),
+        };
+        out.push(format!(
+            "CA Issuers {} (missing above #{}): {what}",
+            crate::text::braced(&i.url),
+            i.position
+        ));
+    }
+    if let (true, Some(w)) = (full, &o.webpki) {
+        out.push(format!("webpki with the CRLs: {}", crate::text::braced(w)));
+    }
+    out
+}
+
+/// One labelled row of a domain's policy, its lines clean of hidden characters.
+pub(super) struct PolicyRow {
+    /// `resolver`, `mx`, `dane`, `mta-sts`, `tls-rpt`, `revocation`.
+    pub key: &'static str,
+    /// The first line and its continuations.
+    pub lines: Vec<String>,
+}
+
+/// The endpoints of a policy domain: those its MX led to, or the direct host's.
+fn endpoints_of<'a>(
+    report: &'a Report,
+    domain: &'a str,
+) -> impl Iterator<Item = &'a EndpointReport> {
+    report.endpoints.iter().filter(move |e| {
+        e.domain
+            .as_deref()
+            .unwrap_or(&e.host)
+            .trim_end_matches('.')
+            .eq_ignore_ascii_case(domain.trim_end_matches('.'))
+    })
+}
+
+/// What a domain publishes about its TLS, as rows for every text format: the resolver, the
+/// MX RRset's DNSSEC, DANE per host and port with each endpoint's verdict, MTA-STS, TLS-RPT,
+/// and (compact only: `-v` shows it in the endpoint's block) each endpoint's revocation.
+pub(super) fn policy_rows(
+    report: &Report,
+    domain: &str,
+    p: &PolicyReport,
+    full: bool,
+) -> Vec<PolicyRow> {
+    let t = |s: &str| policy_text(s, full);
+    let mut rows = Vec::new();
+    let mut resolver = vec![format!(
+        "{}, AD bit {}",
+        t(&p.resolver.server),
+        if p.resolver.trusted {
+            "trusted"
+        } else {
+            "NOT trusted: DNSSEC not judged"
+        }
+    )];
+    if full {
+        resolver.push(t(&p.resolver.why));
+    }
+    rows.push(PolicyRow {
+        key: "resolver",
+        lines: resolver,
+    });
+    if let Some(d) = p.mx_dnssec {
+        rows.push(PolicyRow {
+            key: "mx",
+            lines: vec![format!("MX RRset {}", dnssec_word(d))],
+        });
+    }
+    for h in &p.dane {
+        let mut lines = vec![format!(
+            "{}:{}  address {}",
+            t(&h.host),
+            h.port,
+            dnssec_word(h.address_dnssec)
+        )];
+        if !h.cnames.is_empty() {
+            let chain: Vec<String> = h.cnames.iter().map(|c| t(c)).collect();
+            lines[0].push_str(&format!(" via CNAME {}", chain.join(" → ")));
+        }
+        match &h.tlsa {
+            None => lines.push("TLSA not looked up (the address is not secure)".into()),
+            Some(l) => {
+                use crate::policy::lookups::TlsaOutcome;
+                let what = match l.outcome {
+                    TlsaOutcome::Records => match l.records.len() {
+                        1 => "1 record".to_string(),
+                        n => format!("{n} records"),
+                    },
+                    TlsaOutcome::Nxdomain => "none (NXDOMAIN)".into(),
+                    TlsaOutcome::Nodata => "none (NODATA)".into(),
+                    TlsaOutcome::Failed => format!(
+                        "lookup failed: {}",
+                        t(l.error.as_deref().unwrap_or("no answer"))
+                    ),
+                };
+                lines.push(format!(
+                    "TLSA {} {}: {what}",
+                    t(&l.name),
+                    dnssec_word(l.dnssec)
+                ));
+                lines.extend(l.records.iter().map(|r| format!("  {}", t(&r.text))));
+            }
+        }
+        for e in endpoints_of(report, domain) {
+            let Some(m) = &e.dane else { continue };
+            if m.port != h.port
+                || !m
+                    .host
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(h.host.trim_end_matches('.'))
+            {
+                continue;
+            }
+            let verdict = match m.verdict {
+                crate::policy::dane::Verdict::Match => "match",
+                crate::policy::dane::Verdict::NoMatch => "NO MATCH",
+                crate::policy::dane::Verdict::Unusable => "unusable",
+                crate::policy::dane::Verdict::NotApplicable => "not judged",
+            };
+            lines.push(format!("{} {verdict}: {}", t(&e.address), t(&m.detail)));
+            // What to publish instead: the records the leaf served now would match.
+            if full && m.verdict == crate::policy::dane::Verdict::NoMatch {
+                for l in &m.leaf_records {
+                    lines.push(format!("  the leaf served matches {}", t(l)));
+                }
+            }
+        }
+        rows.push(PolicyRow { key: "dane", lines });
+    }
+    if let Some(m) = &p.mta_sts {
+        use crate::policy::mta_sts::{Mode, RecordState};
+        let mut lines = vec![match m.record_state {
+            RecordState::Missing => format!("no record at _mta-sts.{}", t(domain)),
+            RecordState::LookupFailed => "the record lookup failed".into(),
+            RecordState::Invalid => format!(
+                "invalid record: {}",
+                t(m.record.as_deref().unwrap_or("(several)"))
+            ),
+            RecordState::Valid => format!("id {}", t(m.id.as_deref().unwrap_or("?"))),
+        }];
+        if let Some(pol) = &m.policy {
+            let mode = match pol.mode {
+                Some(Mode::Enforce) => "enforce",
+                Some(Mode::Testing) => "testing",
+                Some(Mode::None) => "none",
+                None => "(no mode)",
+            };
+            let age = pol
+                .max_age
+                .map_or_else(|| "no max_age".to_string(), |a| format!("max_age {a}"));
+            lines[0].push_str(&format!(
+                ", mode {mode}, {age}{}",
+                if m.in_effect { "" } else { " (not in effect)" }
+            ));
+            let mx: Vec<String> = pol.mx.iter().map(|x| t(x)).collect();
+            lines.push(format!("mx {}", mx.join(", ")));
+        }
+        if let Some(f) = &m.fetch {
+            let got = match (f.status, &f.error) {
+                (Some(s), _) => format!("HTTP {s}"),
+                (None, Some(e)) => format!("failed: {}", t(e)),
+                (None, None) => "no response".into(),
+            };
+            lines.push(format!("policy {}: {got}", t(&f.url)));
+            if full {
+                let mut d = format!("fetched in {} ms", f.elapsed_ms);
+                if let Some(a) = &f.address {
+                    d = format!("from {}, {d}", t(a));
+                }
+                if let Some(v) = &f.tls_version {
+                    let _ = write!(d, ", {}", t(v));
+                }
+                if let Some(trusted) = f.certificate_trusted {
+                    d.push_str(if trusted {
+                        ", certificate trusted"
+                    } else {
+                        ", certificate NOT trusted"
+                    });
+                }
+                if f.certificate_name_matches == Some(false) {
+                    d.push_str(", certificate does NOT name the host");
+                }
+                lines.push(d);
+            }
+        }
+        rows.push(PolicyRow {
+            key: "mta-sts",
+            lines,
+        });
+    }
+    if let Some(r) = &p.tlsrpt {
+        use crate::policy::tlsrpt::TlsRptState;
+        let rua: Vec<String> = r.rua.iter().map(|x| t(x)).collect();
+        let line = match r.state {
+            TlsRptState::Missing => format!("no record at _smtp._tls.{}", t(domain)),
+            TlsRptState::LookupFailed => "the record lookup failed".into(),
+            TlsRptState::Invalid => format!(
+                "invalid record: {}",
+                t(r.record.as_deref().unwrap_or("(several)"))
+            ),
+            TlsRptState::Valid => format!("rua {}", rua.join(", ")),
+        };
+        rows.push(PolicyRow {
+            key: "tls-rpt",
+            lines: vec![line],
+        });
+    }
+    if !full {
+        for e in endpoints_of(report, domain) {
+            let Some(r) = &e.revocation else { continue };
+            let mut lines = vec![t(&e.label)];
+            lines.extend(
+                revocation_lines(r, false)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            rows.push(PolicyRow {
+                key: "revocation",
+                lines,
+            });
+        }
+    }
+    rows
+}
+
+/// The columns a policy line may take after its 16-column key: lines stay within 100.
+const POLICY_WIDTH: usize = 84;
+
+/// `line` cut at spaces into lines of at most `width` characters (a longer word stays whole),
+/// each continuation indented two more than the line.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let indent = line.len() - line.trim_start().len();
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = " ".repeat(indent);
+    let mut empty = true;
+    for word in line.split_whitespace() {
+        let need = cur.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && need > width {
+            out.push(std::mem::replace(&mut cur, " ".repeat(indent + 2)));
+            empty = true;
+        }
+        if !empty {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+        empty = false;
+    }
+    out.push(cur);
+    out
+}
+
+/// The policy of each domain (when the policy phase ran), after the endpoints.
+fn policy(out: &mut String, report: &Report, opts: RenderOptions) {
+    for (domain, p) in &report.policy {
+        let _ = writeln!(out, "\nPolicy of {}", crate::text::braced(domain));
+        for r in policy_rows(report, domain, p, opts.verbose) {
+            let lines: Vec<String> = r.lines.iter().flat_map(|l| wrap(l, POLICY_WIDTH)).collect();
+            row(out, 2, r.key, &lines.join("\n"));
+        }
+    }
+}
+
 /// Renders the report for a terminal in the order the reader acts on it: the verdict, the MX
 /// hosts, what needs action, notes, then the endpoints (one line each; in full with `-v`).
 pub fn render(report: &Report, opts: RenderOptions) -> String {
@@ -415,6 +863,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     mx_table(&mut out, report, opts.color);
     findings(&mut out, report, opts);
     endpoints(&mut out, report, opts);
+    policy(&mut out, report, opts);
     if opts.tool_line {
         let _ = writeln!(out);
         let _ = writeln!(

@@ -130,6 +130,7 @@ fn findings(out: &mut String, report: &Report) {
         );
     }
     certificates(out, report);
+    policy(out, report);
     let actionable: Vec<_> = report
         .findings
         .iter()
@@ -150,6 +151,23 @@ fn findings(out: &mut String, report: &Report) {
                 }
                 None => fix(out, &f.fix.steps),
             }
+        }
+    }
+}
+
+/// Each domain's TLS policy (when the policy phase ran), compact: a list per domain, one
+/// line per row, every string escaped as a cell.
+fn policy(out: &mut String, report: &Report) {
+    for (domain, p) in &report.policy {
+        let _ = writeln!(
+            out,
+            "\n#### Policy of {}\n",
+            cell(&crate::text::braced(domain))
+        );
+        // One line per row, its continuation lines joined: a ticket stays short.
+        for r in super::human::policy_rows(report, domain, p, false) {
+            let parts: Vec<String> = r.lines.iter().map(|l| cell(l.trim())).collect();
+            let _ = writeln!(out, "- {}: {}", r.key, parts.join(" · "));
         }
     }
 }

@@ -26,6 +26,13 @@
 //! certificate, and `time` for one the run's deadline never let start, rather than written
 //! as `U`, which Icinga 2 does not read.
 //!
+//! `crl_next_update_days=6;1:;0:` (`crl_next_update_days_<endpoint>` with several): whole
+//! days from the run's start until the first CRL of the endpoint's chain announces its next
+//! issue (nextUpdate, RFC 5280 §5.1.2.5), when a CRL was fetched. It falls steadily between
+//! issues and jumps back when the CA publishes; a CA that stops publishing lets it pass 0
+//! (critical, as `crl-stale` says), and it warns within the last day. Nothing else of the
+//! policy is a number worth graphing: the rest are states, and the findings say them.
+//!
 //! # References
 //! - Nagios Plugin Development Guidelines, "Plugin Output for Nagios" and "Performance data"
 //!   (<https://www.monitoring-plugins.org/doc/guidelines.html>).
@@ -138,6 +145,7 @@ fn endpoint_key(e: &EndpointReport) -> String {
 fn endpoint_perfdata<'a>(
     endpoints: impl Iterator<Item = &'a EndpointReport>,
     expiry: Expiry,
+    now: Option<i64>,
 ) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let endpoints: Vec<&EndpointReport> =
@@ -149,6 +157,7 @@ fn endpoint_perfdata<'a>(
             perf(&mut out, "days_left", &d.to_string(), "", Some(expiry));
         }
         time_perf(&mut out, "time", e);
+        crl_perf(&mut out, "crl_next_update_days", e, now);
         return out;
     }
     if let Some(d) = endpoints.iter().filter_map(|e| days(e)).min() {
@@ -161,8 +170,31 @@ fn endpoint_perfdata<'a>(
             perf(&mut out, &name, &d.to_string(), "", Some(expiry));
         }
         time_perf(&mut out, &format!("time_{key}"), e);
+        crl_perf(&mut out, &format!("crl_next_update_days_{key}"), e, now);
     }
     out
+}
+
+/// Whole days (rounded down) until the first CRL of the endpoint's chain is due again
+/// (nextUpdate), counted from the run's start (`generated_at`), so the number is a pure
+/// function of the report. A CA that stops publishing lets it fall
+/// below 0 (the crl-stale finding); the thresholds warn a day ahead: `;1:;0:`.
+fn crl_perf(out: &mut Vec<String>, name: &str, e: &EndpointReport, now: Option<i64>) {
+    let (Some(r), Some(now)) = (&e.revocation, now) else {
+        return;
+    };
+    let next = r
+        .observed
+        .certificates
+        .iter()
+        .flat_map(|c| &c.crls)
+        .filter_map(|c| c.crl.as_ref().and_then(|f| f.next_update))
+        .map(|n| n.0)
+        .min();
+    if let Some(n) = next {
+        let days = (n - now).div_euclid(86_400);
+        out.push(format!("{}={days};1:;0:", label(name)));
+    }
 }
 
 /// `STATUS - text | perfdata` (no ` | ` without perfdata), with a newline.
@@ -207,9 +239,20 @@ fn long_output(out: &mut String, report: &Report) {
     }
 }
 
+/// An RFC 3339 time as Unix seconds.
+fn unix(rfc3339: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
+}
+
 /// One target: the status line, then its findings.
 pub fn render(report: &Report) -> String {
-    let perfdata = endpoint_perfdata(report.endpoints.iter(), report.expiry);
+    let perfdata = endpoint_perfdata(
+        report.endpoints.iter(),
+        report.expiry,
+        unix(&report.generated_at),
+    );
     let mut out = status_line(report.verdict, headline(report), &perfdata);
     long_output(&mut out, report);
     out
@@ -249,7 +292,11 @@ pub fn render_batch(doc: &Document<'_>) -> String {
         perfdata.push(format!("{name}={n};;;0"));
     }
     let endpoints = doc.reports.iter().flat_map(|r| r.endpoints.iter());
-    perfdata.extend(endpoint_perfdata(endpoints, expiry));
+    perfdata.extend(endpoint_perfdata(
+        endpoints,
+        expiry,
+        unix(&doc.generated_at),
+    ));
     let mut out = status_line(doc.verdict, &summary, &perfdata);
     let mut rows: Vec<&Report> = doc.reports.iter().map(AsRef::as_ref).collect();
     rows.sort_by_key(|r| std::cmp::Reverse(r.verdict));

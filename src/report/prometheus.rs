@@ -76,8 +76,33 @@ const FINDINGS: Family = Family {
     help: "The target's findings by catalogue code and severity (starttls-check explain CODE).",
 };
 
+const DANE_MATCH: Family = Family {
+    name: "starttls_check_dane_match",
+    help: "DANE (RFC 7672) for endpoints whose host has secure, usable TLSA records: 1 when a record matches the chain served, 0 when none does or no TLS session gave a chain (DANE senders defer); absent when DANE does not apply.",
+};
+const DNSSEC_SECURE: Family = Family {
+    name: "starttls_check_dnssec_secure",
+    help: "1 when the validating resolver called the answer secure (AD bit), 0 when insecure, bogus or indeterminate; what=\"mx\" is the domain's MX RRset (RFC 7672 §2.2.1). Absent when the resolver's AD bit is not trusted.",
+};
+const MTA_STS_MODE: Family = Family {
+    name: "starttls_check_mta_sts_mode_info",
+    help: "The domain's MTA-STS (RFC 8461) mode: enforce, testing or none from the policy fetched; missing without a record; error when a record exists but no valid policy was read; always 1.",
+};
+const TLSRPT_PUBLISHED: Family = Family {
+    name: "starttls_check_tlsrpt_published",
+    help: "1 when the domain publishes one valid TLS-RPT record (RFC 8460), 0 when none or an invalid one; absent when the lookup failed.",
+};
+const CERT_REVOKED: Family = Family {
+    name: "starttls_check_cert_revoked",
+    help: "1 when a certificate of the chain served is listed on its CRL or the stapled OCSP response says revoked (see the cert-revoked finding), 0 when a CRL or a staple was read and does not; absent when no source was read.",
+};
+const CRL_NEXT_UPDATE: Family = Family {
+    name: "starttls_check_crl_next_update_timestamp_seconds",
+    help: "When the CRL fetched from url (a CRL distribution point of the chain served) announces its next issue (nextUpdate), in seconds since the Unix epoch; a CA that stops publishing lets it pass.",
+};
+
 /// The families in the order they are written.
-const FAMILIES: [&Family; 8] = [
+const FAMILIES: [&Family; 14] = [
     &UP,
     &VERDICT,
     &ENDPOINT_VERDICT,
@@ -86,6 +111,12 @@ const FAMILIES: [&Family; 8] = [
     &TLS_VERSION,
     &DURATION,
     &FINDINGS,
+    &CERT_REVOKED,
+    &CRL_NEXT_UPDATE,
+    &DANE_MATCH,
+    &DNSSEC_SECURE,
+    &MTA_STS_MODE,
+    &TLSRPT_PUBLISHED,
 ];
 
 /// Every verdict, each a series of the state families.
@@ -205,6 +236,97 @@ fn add_endpoint(x: &mut Exposition, report: &Report, e: &EndpointReport) {
     if let Some(s) = e.probe_seconds() {
         x.add(&DURATION, &labels, s);
     }
+    add_endpoint_policy(x, report, e, &labels);
+}
+
+/// An endpoint's DANE match and revocation.
+fn add_endpoint_policy(
+    x: &mut Exposition,
+    report: &Report,
+    e: &EndpointReport,
+    labels: &[(&str, &str)],
+) {
+    use crate::policy::Dnssec;
+    use crate::policy::dane::{NotApplicable, Verdict as Dane};
+    if let Some(d) = &e.dane {
+        let secure = d.dnssec == Dnssec::Secure;
+        match d.verdict {
+            Dane::Match => x.add(&DANE_MATCH, labels, 1),
+            Dane::NoMatch => x.add(&DANE_MATCH, labels, 0),
+            // Usable secure records and no chain to match: DANE senders defer (RFC 7672 §2.2).
+            Dane::NotApplicable
+                if secure && d.why == Some(NotApplicable::NoTls) && d.usable().next().is_some() =>
+            {
+                x.add(&DANE_MATCH, labels, 0);
+            }
+            _ => {}
+        }
+    }
+    if let Some(r) = &e.revocation {
+        let o = &r.observed;
+        let revoked = report
+            .findings
+            .iter()
+            .any(|f| f.code == crate::diagnose::Code::CertRevoked && f.endpoints.contains(&e.id));
+        let read = o
+            .certificates
+            .iter()
+            .flat_map(|c| &c.crls)
+            .any(|c| c.crl.is_some())
+            || o.staple.as_ref().is_some_and(|s| s.response.is_some());
+        if revoked || read {
+            x.add(&CERT_REVOKED, labels, u8::from(revoked));
+        }
+        for crl in o.certificates.iter().flat_map(|c| &c.crls) {
+            if let Some(n) = crl.crl.as_ref().and_then(|f| f.next_update) {
+                let mut with = labels.to_vec();
+                with.push(("url", crl.url.as_str()));
+                x.add(&CRL_NEXT_UPDATE, &with, n.0);
+            }
+        }
+    }
+}
+
+/// Each domain's published policy: the MX RRset's DNSSEC, MTA-STS, TLS-RPT.
+fn add_policy(x: &mut Exposition, report: &Report) {
+    use crate::policy::Dnssec;
+    use crate::policy::mta_sts::{Mode, RecordState};
+    use crate::policy::tlsrpt::TlsRptState;
+    for (domain, p) in &report.policy {
+        let labels = [
+            ("target", report.target.as_str()),
+            ("domain", domain.as_str()),
+        ];
+        if let (true, Some(d)) = (p.resolver.trusted, p.mx_dnssec) {
+            let mut with = labels.to_vec();
+            with.push(("what", "mx"));
+            x.add(&DNSSEC_SECURE, &with, u8::from(d == Dnssec::Secure));
+        }
+        if let Some(m) = &p.mta_sts {
+            let mode = match (&m.record_state, m.policy.as_ref().and_then(|p| p.mode)) {
+                (RecordState::Missing, _) => Some("missing"),
+                (RecordState::LookupFailed, _) => None,
+                (_, Some(Mode::Enforce)) if m.in_effect => Some("enforce"),
+                (_, Some(Mode::Testing)) if m.in_effect => Some("testing"),
+                (_, Some(Mode::None)) if m.in_effect => Some("none"),
+                _ => Some("error"),
+            };
+            if let Some(mode) = mode {
+                let mut with = labels.to_vec();
+                with.push(("mode", mode));
+                x.add(&MTA_STS_MODE, &with, 1);
+            }
+        }
+        if let Some(t) = &p.tlsrpt
+            && t.state != TlsRptState::LookupFailed
+        {
+            x.add(
+                &TLSRPT_PUBLISHED,
+                &labels,
+                u8::from(t.state == TlsRptState::Valid),
+            );
+        }
+    }
 }
 
 /// Every family of one report.
@@ -215,6 +337,7 @@ fn add_report(x: &mut Exposition, report: &Report) {
     for e in &report.endpoints {
         add_endpoint(x, report, e);
     }
+    add_policy(x, report);
     let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for f in &report.findings {
         let severity = f.severity.label().to_ascii_lowercase();

@@ -22,6 +22,11 @@
 //!    identity) and what the formats added later compose, is caught there. Any IPv4 or IPv6
 //!    literal left in the text gets an `addr-N` too, learned or not (`[IPv6:addr-3]`).
 //!
+//! The policy phase's data (the `policy` object, whose keys are mail domains, and each
+//! endpoint's `dane` and `revocation`) is learned and rewritten by [`policy`]: its hosts,
+//! the resolver, MTA-STS patterns and URLs, a private CA's CRL/OCSP/CA Issuers hosts and file
+//! names, and TLSA digests (replaced like fingerprints).
+//!
 //! An error that stops the run before any report goes through a redactor too
 //! ([`for_error`], [`Redactor::run_error`]): it learns the command line and the names the
 //! message quotes.
@@ -45,6 +50,8 @@ use super::{EndpointReport, Report};
 use crate::baseline::Fingerprint;
 use crate::cert::CertInfo;
 use crate::diagnose::{Finding, Step};
+
+mod policy;
 
 /// Organisations whose CA names are kept: knowing the issuer is Let's Encrypt or DigiCert
 /// helps the reader and identifies nobody. Matched case-insensitively inside a DN's O or CN.
@@ -226,6 +233,8 @@ pub struct Redactor {
     counts: HashMap<Kind, usize>,
     /// `--baseline`: learned after the first report, so that the run's own names come first.
     baseline: Option<std::sync::Arc<crate::baseline::Baseline>>,
+    /// TLSA association data learned so far (each gets a fake digest by its number).
+    tlsa: usize,
 }
 
 /// A name character: what a host name or a mail domain is made of.
@@ -768,6 +777,7 @@ impl Redactor {
         if let Some(i) = &r.invocation {
             self.learn_invocation(i);
         }
+        self.learn_policy_data(r);
         if let Some(b) = self.baseline.take() {
             self.learn_baseline(&b);
         }
@@ -954,7 +964,9 @@ impl Redactor {
         }
         for e in &mut r.endpoints {
             self.endpoint(e);
+            self.endpoint_policy(e);
         }
+        self.policy(r);
     }
 
     fn all(&mut self, v: &mut [String]) {

@@ -650,3 +650,246 @@ fn an_interrupted_batch_says_how_many_were_checked() {
 
 /// The monitoring formats, on the reports above.
 mod monitoring;
+
+/// The domain report with what the policy phase found: a trusted resolver, a secure MX
+/// RRset, DANE on mx1 (one address matches, the other serves another key) and none on mx2,
+/// MTA-STS in enforce mode, TLS-RPT with a hostile `rua`, and mx2's CRL and staple.
+pub(super) fn policy_report() -> Report {
+    use crate::policy::dane::{DaneMatch, RecordCheck, Verdict as Dane};
+    use crate::policy::lookups::{HostDaneReport, TlsaLookupReport, TlsaOutcome, TlsaRecordReport};
+    use crate::policy::mta_sts::{FetchReport, Mode, MtaStsReport, MxMatch, Policy, RecordState};
+    use crate::policy::tlsrpt::{TlsRptReport, TlsRptState};
+    use crate::policy::{Dnssec, ResolverTrust};
+    use crate::revocation::crl::{CrlFacts, Encoding, Scheme, Signature};
+    use crate::revocation::{
+        CertRevocation, CrlCheck, FetchSummary, RevocationObservation, RevocationReport, Stamp,
+        StapleReport,
+    };
+    const LEAF: &str = "8d0f2a6c1e55b4b4f3d1a0f6e2c9b7a35d4e1f0a2b3c4d5e6f708192a3b4c5d6";
+    const OTHER: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let mut r = domain_report();
+    let record = TlsaRecordReport {
+        usage: 3,
+        selector: 1,
+        matching: 1,
+        data: LEAF.into(),
+        text: format!("3 1 1 {LEAF}"),
+    };
+    let dane = |verdict: Dane, detail: String| DaneMatch {
+        host: "mx1.contoso.com".into(),
+        port: 25,
+        base_domain: "mx1.contoso.com".into(),
+        tlsa_name: "_25._tcp.mx1.contoso.com".into(),
+        dnssec: Dnssec::Secure,
+        verdict,
+        why: None,
+        records: vec![RecordCheck {
+            record: format!("3 1 1 {}", LEAF.to_ascii_uppercase()),
+            usable: true,
+            reason: None,
+            matched: (verdict == Dane::Match).then_some(0),
+            failed: None,
+        }],
+        matched: (verdict == Dane::Match).then(|| format!("3 1 1 {}", LEAF.to_ascii_uppercase())),
+        depth: (verdict == Dane::Match).then_some(0),
+        detail,
+        leaf_records: vec![format!("3 1 1 {}", OTHER.to_ascii_uppercase())],
+    };
+    r.endpoints[0].dane = Some(dane(
+        Dane::Match,
+        format!(
+            "Matched DANE EE certificate at depth 0: 3 1 1 {}",
+            LEAF.to_ascii_uppercase()
+        ),
+    ));
+    r.endpoints[1].dane = Some(dane(
+        Dane::NoMatch,
+        "no TLSA record matches the certificate chain sent".into(),
+    ));
+    let fetch = FetchSummary {
+        redirects: vec![],
+        status: Some(200),
+        bytes: 812,
+        content_type: Some("application/pkix-crl".into()),
+        elapsed_ms: 41,
+        error: None,
+    };
+    // mx2's certificate comes from the organisation's own CA, whose CRL it names.
+    let private = "CN=Contoso Issuing CA, O=Contoso Ltd";
+    let mx2 = &mut r.endpoints[2];
+    for c in mx2.certificate.iter_mut().chain(&mut mx2.chain) {
+        c.issuer = private.into();
+    }
+    r.endpoints[2].revocation = Some(RevocationReport {
+        observed: RevocationObservation {
+            certificates: vec![CertRevocation {
+                position: 0,
+                subject: "CN=mail.contoso.com".into(),
+                serial: "0a1b2c".into(),
+                crls: vec![CrlCheck {
+                    url: "http://pki.contoso.com/crl/ContosoIssuing.crl".into(),
+                    scheme: Scheme::Http,
+                    fetch: Some(fetch),
+                    crl: Some(CrlFacts {
+                        encoding: Encoding::Der,
+                        issuer: "CN=Contoso Issuing CA".into(),
+                        issuer_matches: true,
+                        this_update: Stamp(1_795_334_400), // 2026-11-22T08:00:00Z
+                        next_update: Some(Stamp(1_795_939_200)), // 2026-11-29T08:00:00Z
+                        entries: 3,
+                        signature: Signature::Valid,
+                        unsupported: None,
+                        revoked: None,
+                    }),
+                    invalid: None,
+                }],
+                ocsp_urls: vec!["http://ocsp.contoso.com/".into()],
+            }],
+            staple: Some(StapleReport {
+                bytes: 471,
+                response: Some(crate::revocation::ocsp::Staple {
+                    response_status: "successful".into(),
+                    cert_status: Some("good".into()),
+                    revoked_at: None,
+                    reason: None,
+                    this_update: Some(Stamp(1_795_334_400)),
+                    next_update: Some(Stamp(1_795_939_200)),
+                    serial: Some("0a1b2c".into()),
+                }),
+                error: None,
+                serial_matches: Some(true),
+                signature_verified: false,
+            }),
+            webpki: Some("good".into()),
+            issuer_fetch: None,
+        },
+        ocsp: "not queried",
+    });
+    let host = |h: &str, records: Vec<TlsaRecordReport>| HostDaneReport {
+        host: h.into(),
+        port: 25,
+        address_dnssec: Dnssec::Secure,
+        cnames: vec![],
+        base_domain: Some(h.into()),
+        tlsa: Some(TlsaLookupReport {
+            name: format!("_25._tcp.{h}"),
+            dnssec: Dnssec::Secure,
+            outcome: if records.is_empty() {
+                TlsaOutcome::Nxdomain
+            } else {
+                TlsaOutcome::Records
+            },
+            error: None,
+            records,
+        }),
+    };
+    let policy = super::policy::PolicyReport {
+        resolver: ResolverTrust {
+            server: "127.0.0.1:53".into(),
+            trusted: true,
+            why: "127.0.0.1 is on loopback: its AD bit is trusted".into(),
+        },
+        mx_dnssec: Some(Dnssec::Secure),
+        dane: vec![
+            host("mx1.contoso.com", vec![record]),
+            host("mx2.contoso.com", vec![]),
+        ],
+        mta_sts: Some(MtaStsReport {
+            record_state: RecordState::Valid,
+            record: Some("v=STSv1; id=20261101T000000".into()),
+            id: Some("20261101T000000".into()),
+            policy_url: "https://mta-sts.contoso.com/.well-known/mta-sts.txt".into(),
+            fetch: Some(FetchReport {
+                url: "https://mta-sts.contoso.com/.well-known/mta-sts.txt".into(),
+                address: Some("203.0.113.80:443".into()),
+                status: Some(200),
+                location: None,
+                content_type: Some("text/plain".into()),
+                bytes: Some(96),
+                elapsed_ms: 120,
+                tls_version: Some("TLS 1.3".into()),
+                certificate_trusted: Some(true),
+                certificate_name_matches: Some(true),
+                certificate_names: vec!["mta-sts.contoso.com".into()],
+                error: None,
+            }),
+            policy: Some(Policy {
+                mode: Some(Mode::Enforce),
+                max_age: Some(604_800),
+                mx: vec!["mx1.contoso.com".into(), "*.contoso.com".into()],
+                line_ends: "crlf".into(),
+            }),
+            in_effect: true,
+            mx: vec![
+                MxMatch {
+                    host: "mx1.contoso.com".into(),
+                    pattern: Some("mx1.contoso.com".into()),
+                },
+                MxMatch {
+                    host: "mx2.contoso.com".into(),
+                    pattern: Some("*.contoso.com".into()),
+                },
+            ],
+            problems: vec![],
+        }),
+        tlsrpt: Some(TlsRptReport {
+            state: TlsRptState::Valid,
+            record: Some("v=TLSRPTv1; rua=mailto:tls-rpt@contoso.com,https://x.contoso.com/<b>*r*</b>\u{202E}".into()),
+            rua: vec![
+                "mailto:tls-rpt@contoso.com".into(),
+                "https://x.contoso.com/<b>*r*</b>\u{202E}".into(),
+            ],
+            problems: vec![],
+        }),
+    };
+    r.policy.insert("contoso.com".into(), policy);
+    r
+}
+
+#[test]
+fn policy_human_snapshot() {
+    insta::assert_snapshot!(render(
+        &policy_report(),
+        Format::Human,
+        RenderOptions::default()
+    ));
+}
+
+#[test]
+fn policy_human_verbose_snapshot() {
+    let opts = RenderOptions {
+        verbose: true,
+        ..RenderOptions::default()
+    };
+    insta::assert_snapshot!(render(&policy_report(), Format::Human, opts));
+}
+
+#[test]
+fn policy_markdown_snapshot() {
+    insta::assert_snapshot!(render(
+        &policy_report(),
+        Format::Markdown,
+        RenderOptions::default()
+    ));
+}
+
+/// Every line of the policy section stays within 100 columns, and nothing hidden that DNS
+/// or HTTP sent reaches the terminal raw.
+#[test]
+fn policy_section_is_narrow_and_escaped() {
+    for verbose in [false, true] {
+        let opts = RenderOptions {
+            verbose,
+            ..RenderOptions::default()
+        };
+        let text = render(&policy_report(), Format::Human, opts);
+        let section = text.split("\nPolicy of ").nth(1).unwrap();
+        for l in section.lines() {
+            assert!(l.chars().count() <= 100, "too wide: {l}");
+        }
+        assert!(!text.contains('\u{202E}'));
+        assert!(section.contains("\\u{202E}"));
+    }
+    let md = render(&policy_report(), Format::Markdown, RenderOptions::default());
+    assert!(md.contains("\\<b\\>\\*r\\*\\</b\\>"), "{md}");
+}

@@ -297,3 +297,84 @@ fn invocations_are_read_as_a_shell_reads_them() {
         ]
     );
 }
+
+/// The policy report, redacted and rendered in every format: no domain, host, address, URL
+/// host of the private CA or TLSA digest of the original is left, the `policy` keys included,
+/// and the placeholders agree between the policy and the rest.
+#[test]
+fn policy_data_leaves_nothing_in_any_format() {
+    use crate::report::{Format, RenderOptions, render};
+    let mut report = crate::report::tests::policy_report();
+    let mut r = Redactor::new();
+    r.report(&mut report);
+    assert!(
+        report.policy.contains_key("domain-1"),
+        "{:?}",
+        report.policy.keys()
+    );
+    let leaks = [
+        "contoso",
+        "Contoso",
+        "203.0.113",
+        "198.51.100",
+        "127.0.0.1",
+        "8d0f2a6c1e55",
+        "8D0F2A6C1E55",
+        "00112233445566",
+        "0a1b2c",
+        "0A1B2C",
+    ];
+    for format in [
+        Format::Human,
+        Format::Markdown,
+        Format::Json,
+        Format::Nagios,
+        Format::Prometheus,
+    ] {
+        for verbose in [false, true] {
+            let opts = RenderOptions {
+                verbose,
+                ..RenderOptions::default()
+            };
+            let text = r.text(&render(&report, format, opts));
+            for leak in leaks {
+                assert!(!text.contains(leak), "{format:?} leaks {leak}:\n{text}");
+            }
+        }
+    }
+    let json = render(&report, Format::Json, RenderOptions::default());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let p = &v["policy"]["domain-1"];
+    let data = p["dane"][0]["tlsa"]["records"][0]["data"].as_str().unwrap();
+    assert_eq!(data.len(), 64);
+    // The digest of the DANE match is the same fake as the record's (any case).
+    let matched = v["endpoints"][0]["dane"]["matched"].as_str().unwrap();
+    assert!(
+        matched.to_ascii_lowercase().ends_with(data),
+        "{matched} vs {data}"
+    );
+    assert_eq!(p["mta_sts"]["policy"]["mx"][1], "*.domain-1");
+    assert!(
+        v["endpoints"][2]["revocation"]["certificates"][0]["crls"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://host-")
+    );
+}
+
+/// A public CA's CRL and OCSP hosts stay, as its name does; a private CA's under another
+/// domain go.
+#[test]
+fn a_public_cas_urls_stay_and_a_private_cas_go() {
+    let mut r = Redactor::new();
+    r.learn_url("http://r11.c.lencr.org/1.crl", true);
+    r.learn_url("http://pki.fabrikam-corp.net/ca.crl", false);
+    assert_eq!(
+        r.text("http://r11.c.lencr.org/1.crl http://pki.fabrikam-corp.net/ca.crl"),
+        "http://r11.c.lencr.org/1.crl http://host-1/ca.crl"
+    );
+    assert_eq!(
+        r.text("http://ocsp.fabrikam-corp.net/"),
+        "http://ocsp.domain-1/"
+    );
+}

@@ -428,3 +428,50 @@ fn an_endpoint_never_started_has_no_duration() {
     let text = render(&r, Format::Nagios, RenderOptions::default());
     assert!(!text.contains(" time="), "{text}");
 }
+
+/// The policy families of the hand-made policy report: DANE per endpoint of mx1 (a match and
+/// a mismatch), the MX RRset's DNSSEC, the MTA-STS mode, TLS-RPT, mx2's revocation and its
+/// CRL's nextUpdate; the Nagios perfdata of that CRL, counted from the run's start.
+#[test]
+fn policy_families_and_perfdata() {
+    let r = policy_report();
+    let text = prometheus::render(&r);
+    insta::assert_snapshot!(text);
+    let has = |line: &str| assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+    has(
+        r#"starttls_check_dane_match{target="contoso.com",mx="mx1.contoso.com",address="203.0.113.5",port="25"} 1"#,
+    );
+    has(
+        r#"starttls_check_dane_match{target="contoso.com",mx="mx1.contoso.com",address="203.0.113.9",port="25"} 0"#,
+    );
+    has(r#"starttls_check_dnssec_secure{target="contoso.com",domain="contoso.com",what="mx"} 1"#);
+    has(
+        r#"starttls_check_mta_sts_mode_info{target="contoso.com",domain="contoso.com",mode="enforce"} 1"#,
+    );
+    has(r#"starttls_check_tlsrpt_published{target="contoso.com",domain="contoso.com"} 1"#);
+    has(
+        r#"starttls_check_cert_revoked{target="contoso.com",mx="mx2.contoso.com",address="198.51.100.20",port="25"} 0"#,
+    );
+    has(
+        r#"starttls_check_crl_next_update_timestamp_seconds{target="contoso.com",mx="mx2.contoso.com",address="198.51.100.20",port="25",url="http://pki.contoso.com/crl/ContosoIssuing.crl"} 1795939200"#,
+    );
+    assert!(!text.contains("dane_match{target=\"contoso.com\",mx=\"mx2"));
+    // Generated 2026-11-22T12:00Z, nextUpdate 2026-11-29T08:00Z: 6 whole days.
+    let nagios = nagios::render(&r);
+    let status = nagios.lines().next().unwrap();
+    assert!(
+        status.contains(" crl_next_update_days_mx2.contoso.com[198.51.100.20]:25=6;1:;0:"),
+        "{status}"
+    );
+}
+
+/// Without a trusted resolver the MX RRset's DNSSEC is unknown: no series rather than a 0.
+#[test]
+fn dnssec_is_absent_behind_an_untrusted_resolver() {
+    let mut r = policy_report();
+    for p in r.policy.values_mut() {
+        p.resolver.trusted = false;
+        p.mx_dnssec = Some(crate::policy::Dnssec::NotValidated);
+    }
+    assert!(!prometheus::render(&r).contains("starttls_check_dnssec_secure"));
+}
