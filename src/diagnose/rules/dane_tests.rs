@@ -67,7 +67,6 @@ fn domain(records: Vec<Tlsa>, dnssec: Dnssec, mx: Option<Dnssec>) -> DomainPolic
                 cnames: Vec::new(),
             }),
             base_domain: Some(HOST.into()),
-            cnames: vec![],
         }],
         mta_sts: None,
         tlsrpt: None,
