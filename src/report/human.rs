@@ -604,6 +604,10 @@ pub(super) struct PolicyRow {
     pub key: &'static str,
     /// The first line and its continuations.
     pub lines: Vec<String>,
+    /// The row only says that nothing is published or looked up (the resolver, the MX
+    /// RRset's status, a host without TLSA): context, which a ticket leaves out when the
+    /// domain publishes nothing at all.
+    pub context: bool,
 }
 
 /// The endpoints of a policy domain: those its MX led to, or the direct host's.
@@ -646,11 +650,13 @@ pub(super) fn policy_rows(
     rows.push(PolicyRow {
         key: "resolver",
         lines: resolver,
+        context: true,
     });
     if let Some(d) = p.mx_dnssec {
         rows.push(PolicyRow {
             key: "mx",
             lines: vec![format!("MX RRset {}", dnssec_word(d))],
+            context: true,
         });
     }
     for h in &p.dane {
@@ -712,7 +718,16 @@ pub(super) fn policy_rows(
                 }
             }
         }
-        rows.push(PolicyRow { key: "dane", lines });
+        use crate::policy::lookups::TlsaOutcome;
+        let context = h
+            .tlsa
+            .as_ref()
+            .is_none_or(|l| matches!(l.outcome, TlsaOutcome::Nxdomain | TlsaOutcome::Nodata));
+        rows.push(PolicyRow {
+            key: "dane",
+            lines,
+            context,
+        });
     }
     if let Some(m) = &p.mta_sts {
         use crate::policy::mta_sts::{Mode, RecordState};
@@ -772,6 +787,7 @@ pub(super) fn policy_rows(
         }
         rows.push(PolicyRow {
             key: "mta-sts",
+            context: m.record_state == RecordState::Missing,
             lines,
         });
     }
@@ -789,6 +805,7 @@ pub(super) fn policy_rows(
         };
         rows.push(PolicyRow {
             key: "tls-rpt",
+            context: r.state == TlsRptState::Missing,
             lines: vec![line],
         });
     }
@@ -804,6 +821,7 @@ pub(super) fn policy_rows(
             rows.push(PolicyRow {
                 key: "revocation",
                 lines,
+                context: false,
             });
         }
     }

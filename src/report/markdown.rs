@@ -159,13 +159,22 @@ fn findings(out: &mut String, report: &Report) {
 /// line per row, every string escaped as a cell.
 fn policy(out: &mut String, report: &Report) {
     for (domain, p) in &report.policy {
+        let rows = super::human::policy_rows(report, domain, p, false);
+        // A ticket stays short: a domain that publishes nothing gets no section, and what is
+        // not published no line (the findings, the human format and the JSON say it).
+        if rows.iter().all(|r| r.context) {
+            continue;
+        }
         let _ = writeln!(
             out,
             "\n#### Policy of {}\n",
             cell(&crate::text::braced(domain))
         );
-        // One line per row, its continuation lines joined: a ticket stays short.
-        for r in super::human::policy_rows(report, domain, p, false) {
+        // One line per row, its continuation lines joined.
+        for r in rows
+            .iter()
+            .filter(|r| !r.context || matches!(r.key, "resolver" | "mx"))
+        {
             let parts: Vec<String> = r.lines.iter().map(|l| cell(l.trim())).collect();
             let _ = writeln!(out, "- {}: {}", r.key, parts.join(" · "));
         }
