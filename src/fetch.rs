@@ -91,15 +91,25 @@ pub enum FetchError {
     /// The host name did not resolve.
     #[error("{0}")]
     Dns(String),
-    /// TCP failed.
-    #[error("cannot connect: {0}")]
+    /// TCP failed: no connection, or the connection failed while sending or reading (the
+    /// text says how far it got).
+    #[error("{0}")]
     Connect(String),
     /// The TLS handshake failed.
     #[error("TLS handshake failed: {0}")]
     Tls(String),
-    /// A step ran out of time.
-    #[error("no answer within {0}")]
-    Timeout(String),
+    /// A step ran out of time (`--timeout`): the server, or the path to it, was too slow. The
+    /// text says how far the fetch got ("connected to 192.0.2.1:443, TLS 1.3 done, request
+    /// sent, no HTTP status line within 3 s"); the stage says where it stopped.
+    #[error("{1}")]
+    Timeout(Stage, String),
+    /// The run's deadline (`--deadline`) ended the fetch before the step's own limit: the
+    /// server was not given its time, so this says nothing about it. The text says how far
+    /// the fetch got.
+    #[error(
+        "not finished when the run's deadline (--deadline) ran out, which says nothing about the server: {1}"
+    )]
+    Deadline(Stage, String),
     /// The response was larger than the cap.
     #[error("the response is larger than {0} bytes")]
     TooLarge(usize),
@@ -111,6 +121,38 @@ pub enum FetchError {
     /// response.)
     #[error("redirect refused: {0}")]
     Redirect(String),
+}
+
+/// Where a fetch stopped, for a timeout: what to fix differs (a firewall before a
+/// connection, the TLS set-up during the handshake, the web server or application after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Looking up the host name.
+    Resolve,
+    /// Connecting over TCP: no connection was made.
+    Connect,
+    /// Connected; the TLS handshake did not finish.
+    Handshake,
+    /// Connected (and TLS done): sending the request, or waiting for the status line and
+    /// header fields.
+    Response,
+    /// The status line and header fields came; the body stopped coming.
+    Body,
+    /// The status line and header fields came; the body was still coming, too slowly.
+    SlowBody,
+}
+
+/// `1234567` as `1,234,567`, for byte counts in messages.
+fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One fetch: where it went, what came back, how long it took.
@@ -320,6 +362,22 @@ fn step(cfg: &FetchConfig, deadline: Instant) -> Duration {
         .min(deadline.saturating_duration_since(Instant::now()))
 }
 
+/// A step limited to `limit` timed out: the run's deadline ended it when `limit` was shorter
+/// than `--timeout` (the deadline was nearer), else the server took too long.
+fn timed_out(
+    cfg: &FetchConfig,
+    limit: Duration,
+    stage: Stage,
+    slow: String,
+    cut: String,
+) -> FetchError {
+    if limit < cfg.step_timeout {
+        FetchError::Deadline(stage, cut)
+    } else {
+        FetchError::Timeout(stage, slow)
+    }
+}
+
 type Once = (
     Option<SocketAddr>,
     Option<FetchTls>,
@@ -348,29 +406,42 @@ async fn once<R: Resolver>(
                 break;
             }
             Ok(Err(e)) => failures.push(format!("{addr}: {e}")),
+            Err(_) if limit < cfg.step_timeout => {
+                let mut so_far = failures.join("; ");
+                if !so_far.is_empty() {
+                    so_far.push_str("; ");
+                }
+                let e = FetchError::Deadline(
+                    Stage::Connect,
+                    format!("{so_far}connecting to {addr} had not finished"),
+                );
+                return (None, None, Err(e));
+            }
             Err(_) => failures.push(format!(
-                "{addr}: no answer within {}",
+                "{addr}: no TCP connection within {} (nothing answered: a firewall dropping the packets, or no route)",
                 crate::text::seconds(limit)
             )),
         }
     }
     let Some((addr, stream)) = connected else {
-        return (None, None, Err(FetchError::Connect(failures.join("; "))));
+        let e = FetchError::Connect(format!("cannot connect: {}", failures.join("; ")));
+        return (None, None, Err(e));
     };
     let _ = stream.set_nodelay(true);
     if !url.https {
+        let reached = format!("connected to {addr}");
         return (
             Some(addr),
             None,
-            exchange(stream, url, cap, cfg, deadline).await,
+            exchange(stream, url, cap, cfg, deadline, &reached).await,
         );
     }
     let Ok(name) = ServerName::try_from(url.host.clone()) else {
         let e = FetchError::Url(format!("{} is no TLS server name", url.host));
         return (Some(addr), None, Err(e));
     };
-    let (result, record) =
-        crate::tls::handshake(stream, name, &cfg.trust, step(cfg, deadline)).await;
+    let limit = step(cfg, deadline);
+    let (result, record) = crate::tls::handshake(stream, name, &cfg.trust, limit).await;
     let seen = record.seen_at.unwrap_or_else(UnixTime::now);
     let tls_of = |version: String| {
         if record.chain.is_empty() {
@@ -394,14 +465,29 @@ async fn once<R: Resolver>(
     match result {
         Ok((tls, negotiated)) => {
             let info = tls_of(negotiated.version.label().to_string());
+            let reached = format!("connected to {addr}, {} done", negotiated.version.label());
             // The chain is judged and reported, not refused here: the caller decides what an
             // untrusted policy host means, and the report can still show what it serves.
             (
                 Some(addr),
                 info,
-                exchange(tls, url, cap, cfg, deadline).await,
+                exchange(tls, url, cap, cfg, deadline, &reached).await,
             )
         }
+        Err(e) if e.kind == crate::tls::HandshakeFailure::Timeout => (
+            Some(addr),
+            tls_of(String::new()),
+            Err(timed_out(
+                cfg,
+                limit,
+                Stage::Handshake,
+                format!(
+                    "connected to {addr}, the TLS handshake did not finish within {}",
+                    crate::text::seconds(limit)
+                ),
+                format!("connected to {addr}, the TLS handshake had not finished"),
+            )),
+        ),
         Err(e) => (
             Some(addr),
             tls_of(String::new()),
@@ -439,6 +525,10 @@ async fn addresses<R: Resolver>(
             url.host
         ))),
         Ok(Err(e)) => Err(FetchError::Dns(e.to_string())),
+        Err(_) if limit < cfg.step_timeout => Err(FetchError::Deadline(
+            Stage::Resolve,
+            format!("looking up {} had not finished", url.host),
+        )),
         Err(_) => Err(FetchError::Dns(format!(
             "looking up {} gave no answer within {}",
             url.host,
@@ -448,13 +538,15 @@ async fn addresses<R: Resolver>(
 }
 
 /// Sends the GET and reads the response, each read bounded by the step limit and the whole
-/// read by the step limit after the first byte.
+/// read by the step limit after the first byte. `reached` says how far the fetch got before
+/// ("connected to 192.0.2.1:443, TLS 1.3 done"), for the text of a timeout.
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     url: &Url,
     cap: usize,
     cfg: &FetchConfig,
     deadline: Instant,
+    reached: &str,
 ) -> Result<HttpResponse, FetchError> {
     let host = if url.host.contains(':') {
         format!("[{}]", url.host)
@@ -471,19 +563,32 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         env!("CARGO_PKG_VERSION")
     );
     let limit = step(cfg, deadline);
-    let timeout = || FetchError::Timeout(crate::text::seconds(limit));
+    let within = crate::text::seconds(limit);
     let send = async {
         stream.write_all(request.as_bytes()).await?;
         stream.flush().await
     };
     match tokio::time::timeout(limit, send).await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(FetchError::Connect(format!("sending the request: {e}"))),
-        Err(_) => return Err(timeout()),
+        Ok(Err(e)) => {
+            return Err(FetchError::Connect(format!(
+                "{reached}, sending the request failed: {e}"
+            )));
+        }
+        Err(_) => {
+            return Err(timed_out(
+                cfg,
+                limit,
+                Stage::Response,
+                format!("{reached}, the request could not be sent within {within}"),
+                format!("{reached}, the request was not sent yet"),
+            ));
+        }
     }
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     let mut head: Option<(HttpResponse, usize)> = None;
+    let mut last_byte = Instant::now();
     // The first byte within one step; the rest of the response within one more.
     let mut until = Instant::now() + limit;
     loop {
@@ -492,13 +597,29 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             .saturating_duration_since(Instant::now());
         let read = tokio::time::timeout(left, stream.read(&mut chunk)).await;
         let n = match read {
-            Err(_) => return Err(timeout()),
+            Err(_) => {
+                let (stage, slow, cut) = progress(reached, &buf, head.as_ref(), last_byte, limit);
+                // The deadline ended the read when it came before the step's own end.
+                return Err(if deadline < until {
+                    FetchError::Deadline(stage, cut)
+                } else {
+                    FetchError::Timeout(stage, slow)
+                });
+            }
             Ok(Ok(n)) => n,
             // A TLS peer that closes without close_notify: complete only when the body
             // has its Content-Length (or its last chunk), checked below.
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
-            Ok(Err(e)) => return Err(FetchError::Connect(format!("reading the response: {e}"))),
+            Ok(Err(e)) => {
+                let (_, _, so_far) = progress(reached, &buf, head.as_ref(), last_byte, limit);
+                return Err(FetchError::Connect(format!(
+                    "{so_far}, then reading failed: {e}"
+                )));
+            }
         };
+        if n > 0 {
+            last_byte = Instant::now();
+        }
         if buf.is_empty() && n > 0 {
             until = Instant::now() + limit;
         }
@@ -533,6 +654,57 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             };
         }
     }
+}
+
+/// How far a response got when a read timed out: the stage, the text for a server too slow
+/// (after `limit`), and the text for a fetch the run's deadline cut (no judgement).
+fn progress(
+    reached: &str,
+    buf: &[u8],
+    head: Option<&(HttpResponse, usize)>,
+    last_byte: Instant,
+    limit: Duration,
+) -> (Stage, String, String) {
+    let within = crate::text::seconds(limit);
+    let Some((resp, end)) = head else {
+        return if buf.is_empty() {
+            (
+                Stage::Response,
+                format!("{reached}, request sent, no HTTP status line within {within}"),
+                format!("{reached}, request sent, no HTTP status line yet"),
+            )
+        } else {
+            let got = format!(
+                "{reached}, request sent, {} bytes of the status line and header fields",
+                count(buf.len())
+            );
+            (
+                Stage::Response,
+                format!("{got}, not complete within {within}"),
+                format!("{got} so far"),
+            )
+        };
+    };
+    let body = buf.len().saturating_sub(*end);
+    let of = match content_length(resp) {
+        Ok(Some(len)) => format!("{} of {} bytes", count(body), count(len)),
+        _ => format!("{} bytes (of a length not announced)", count(body)),
+    };
+    let got = format!("{reached}, HTTP {} received", resp.status);
+    // Bytes still arriving in the last half of the window: slow, not stalled.
+    let trickling = body > 0 && last_byte.elapsed() < limit / 2;
+    let (stage, slow) = if trickling {
+        (
+            Stage::SlowBody,
+            format!("{got}, the body still coming too slowly: {of} after {within}"),
+        )
+    } else {
+        (
+            Stage::Body,
+            format!("{got}, the body stopped after {of}, not complete within {within}"),
+        )
+    };
+    (stage, slow, format!("{got}, {of} of the body so far"))
 }
 
 /// The end of the head (after the blank line), CRLF or bare LF.
@@ -866,7 +1038,7 @@ mod tests {
         )
         .await;
         assert!(
-            matches!(f.outcome, Err(FetchError::Timeout(_))),
+            matches!(f.outcome, Err(FetchError::Timeout(Stage::Response, _))),
             "{:?}",
             f.outcome
         );
@@ -976,5 +1148,98 @@ mod tests {
         let f = fetch_tls(&t, "mta-sts.example.com").await;
         let tls = f.tls.unwrap();
         assert!(tls.trust.trusted && !tls.name_matches, "{tls:?}");
+    }
+
+    #[test]
+    fn counts_have_separators() {
+        assert_eq!(
+            (count(7), count(1234), count(5000), count(1_234_567)),
+            (
+                "7".into(),
+                "1,234".into(),
+                "5,000".into(),
+                "1,234,567".into()
+            )
+        );
+    }
+
+    /// `served` over https, fetched with a step limit of `step` ms and a deadline `deadline`
+    /// ms away.
+    async fn stalled(served: Response, step: u64, deadline: u64) -> (Fetch, SocketAddr) {
+        let now = time::OffsetDateTime::now_utc();
+        let ca = Ca::root("Stall Root", now).unwrap();
+        let leaf = ca.leaf(&LeafSpec::valid_for("web.test", now, 30)).unwrap();
+        let server = HttpServer::start(
+            vec![("/".to_string(), served)],
+            Some(server_config(&leaf)),
+            LOOPBACK,
+            0,
+        )
+        .await
+        .unwrap();
+        let rule = ConnectTo {
+            host: "web.test".into(),
+            port: 443,
+            to: server.addr,
+        };
+        let cfg = config(TrustStore::from_certs([ca.der()], None), vec![rule], step);
+        let until = Instant::now() + Duration::from_millis(deadline);
+        let f = get(
+            "https://web.test/",
+            Redirects::Never,
+            100_000,
+            &cfg,
+            &StaticResolver::default(),
+            until,
+        )
+        .await;
+        (f, server.addr)
+    }
+
+    #[tokio::test]
+    async fn a_timeout_says_how_far_the_fetch_got() {
+        let (f, addr) = stalled(Response::Silent, 300, 10_000).await;
+        let Err(FetchError::Timeout(Stage::Response, text)) = &f.outcome else {
+            panic!("{:?}", f.outcome)
+        };
+        let want =
+            format!("connected to {addr}, TLS 1.3 done, request sent, no HTTP status line within");
+        assert!(text.starts_with(&want), "{text}");
+        let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\n\r\n";
+        let first = [head.to_vec(), vec![b'x'; 1234]].concat();
+        let stop = Response::Dribble(first, b"x".to_vec(), Duration::from_secs(5), 1);
+        let (f, _) = stalled(stop, 300, 10_000).await;
+        let Err(FetchError::Timeout(Stage::Body, text)) = &f.outcome else {
+            panic!("{:?}", f.outcome)
+        };
+        assert!(
+            text.contains("HTTP 200 received, the body stopped after 1,234 of 5,000 bytes"),
+            "{text}"
+        );
+        let slow = Response::Dribble(head.to_vec(), b"x".to_vec(), Duration::from_millis(20), 200);
+        let (f, _) = stalled(slow, 400, 10_000).await;
+        let Err(FetchError::Timeout(Stage::SlowBody, text)) = &f.outcome else {
+            panic!("{:?}", f.outcome)
+        };
+        assert!(
+            text.contains("still coming too slowly") && text.contains("of 5,000 bytes"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_runs_deadline_is_not_the_servers_fault() {
+        let started = Instant::now();
+        let (f, _) = stalled(Response::Silent, 5_000, 400).await;
+        assert!(started.elapsed() < Duration::from_secs(3));
+        let Err(e @ FetchError::Deadline(Stage::Response, _)) = &f.outcome else {
+            panic!("{:?}", f.outcome)
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("--deadline") && text.contains("says nothing about the server"),
+            "{text}"
+        );
+        assert!(text.contains("no HTTP status line yet"), "{text}");
     }
 }

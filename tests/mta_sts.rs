@@ -304,3 +304,124 @@ fn an_invalid_tlsrpt_record() {
     );
     assert_eq!(policy(&r.json())["tlsrpt"]["state"], "invalid");
 }
+
+#[test]
+fn a_stalled_policy_host_is_not_called_unreachable() {
+    let c = case(
+        &format!("{STS}\n{RPT_OK}"),
+        vec![(POLICY_PATH, Response::Silent)],
+        true,
+    );
+    let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", c.web.addr.port());
+    let port = c.smtp_port.to_string();
+    let r = probe_domain(
+        &c.dns,
+        &["contoso.test"],
+        &["-p", &port, "--connect-to", &connect, "--timeout", "1"],
+    );
+    schema_check::assert_valid(&r.json(), "a stalled policy host");
+    let f = r.finding("mta-sts-policy-fetch-failed");
+    let ev = f["evidence"].to_string();
+    let want = format!(
+        "connected to 127.0.0.1:{}, TLS 1.3 done, request sent, no HTTP status line within",
+        c.web.addr.port()
+    );
+    assert!(ev.contains(&want), "{ev}");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("accepted the connection") && fix.contains("web server"),
+        "{fix}"
+    );
+    assert!(!fix.contains("firewall"), "{fix}");
+}
+
+#[test]
+fn a_fetch_cut_by_the_runs_deadline_blames_nobody() {
+    let c = case(
+        &format!("{STS}\n{RPT_OK}"),
+        vec![(POLICY_PATH, Response::Silent)],
+        true,
+    );
+    let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", c.web.addr.port());
+    let port = c.smtp_port.to_string();
+    let r = probe_domain(
+        &c.dns,
+        &["contoso.test"],
+        &[
+            "-p",
+            &port,
+            "--connect-to",
+            &connect,
+            "--timeout",
+            "20",
+            "--deadline",
+            "3",
+        ],
+    );
+    schema_check::assert_valid(&r.json(), "a fetch cut by the deadline");
+    assert_absent(&r, "mta-sts-policy-fetch-failed");
+    assert_absent(&r, "mta-sts-ok");
+    let f = r.finding("policy-lookup-failed");
+    assert_eq!(f["severity"], "info");
+    assert!(f["summary"].as_str().unwrap().contains("--deadline"), "{f}");
+    assert_eq!(
+        policy(&r.json())["mta_sts"]["fetch"]["stopped_by_deadline"],
+        true
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn mode_none_withdraws_and_advises_no_enforce() {
+    let none = "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n";
+    let c = case(
+        &format!("{STS}\n{RPT_OK}"),
+        vec![(POLICY_PATH, Response::ok("text/plain", none.as_bytes()))],
+        true,
+    );
+    let r = run_case(&c);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let f = r.finding("mta-sts-mode-testing");
+    assert_eq!(f["severity"], "info");
+    let text = format!("{} {}", f["summary"], f["fix"]);
+    assert!(text.contains("withdraws MTA-STS"), "{text}");
+    assert!(!text.contains("report failures"), "{text}");
+    assert_absent(&r, "mta-sts-policy-irregular");
+    assert_absent(&r, "mta-sts-mx-mismatch");
+    assert_absent(&r, "mta-sts-ok");
+}
+
+#[test]
+fn ok_does_not_say_nothing_to_change_beside_a_failing_mx() {
+    let name = "mx1.contoso.test";
+    let wrong = pki().chain(&LeafSpec::valid_for("other.contoso.test", pki().now, 120));
+    let (smtp, ports) = serve_group(vec![(Scenario::postfix(name, &wrong), [127, 0, 0, 2], 0)]);
+    let mut c = case(
+        &format!("{STS}\n{RPT_OK}"),
+        vec![(POLICY_PATH, Response::ok("text/plain", ENFORCE.as_bytes()))],
+        true,
+    );
+    c.smtp_port = ports[0];
+    c._smtp = smtp;
+    let r = run_case(&c);
+    assert_eq!(severity(&r, "cert-name-mismatch"), "fail");
+    let ok = r.finding("mta-sts-ok");
+    let summary = ok["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("refuse to deliver to mx1.contoso.test"),
+        "{summary}"
+    );
+    let fix = ok["fix"].as_str().unwrap();
+    assert!(!fix.contains("Nothing to change"), "{fix}");
+    assert!(
+        fix.contains("itself needs no change") && fix.contains("mx1.contoso.test"),
+        "{fix}"
+    );
+    // A domain finding: the headline does not end in " — contoso.test".
+    assert!(
+        !r.json()["headline"]
+            .as_str()
+            .unwrap()
+            .ends_with("— contoso.test")
+    );
+}

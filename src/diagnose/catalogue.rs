@@ -269,6 +269,8 @@ pub enum Code {
     TlsrptMissing,
     /// `tlsrpt-ok`: the TLS-RPT record is valid.
     TlsrptOk,
+    /// `policy-lookup-failed`: a policy lookup (MTA-STS, TLS-RPT) failed, so it could not be checked.
+    PolicyLookupFailed,
     // --- Revocation (RFC 5280) ---
     /// `cert-revoked`: a certificate the server sends is revoked.
     CertRevoked,
@@ -3624,8 +3626,8 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Info,
         rank: 496,
         inconclusive: false,
-        meaning: "the MTA-STS policy is in testing (or none) mode: senders report failures but still deliver",
-        explanation: "In `testing` mode senders that honour MTA-STS deliver even when TLS or the certificate fails, and report it through TLS-RPT; `none` withdraws the policy.",
+        meaning: "the MTA-STS policy does not make senders refuse anything: in testing mode they report failures and still deliver; mode none withdraws MTA-STS",
+        explanation: "RFC 8461 §5 has three modes. In `testing` senders that honour MTA-STS check each MX host as under enforce, deliver even when TLS or the certificate fails, and report the failure through TLS-RPT: the way to see what enforce would block, before enforcing. `none` withdraws MTA-STS: senders that cached an earlier policy replace it and deliver as if the domain published none, and report nothing; it is the step before removing the record and the policy host (§8.3: serve `mode: none` until every earlier max_age has run out). The finding's text says which mode the domain is in; only a testing domain is advised to move to enforce.",
         references: &["RFC 8461 §5"],
         sender_strings: &[],
     },
@@ -3683,6 +3685,17 @@ pub const CATALOGUE: &[Entry] = &[
         meaning: "the TLS-RPT record is valid: senders report TLS failures to the addresses it names",
         explanation: "The `_smtp._tls` TXT record is well formed and names where reports go.",
         references: &["RFC 8460 §3"],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::PolicyLookupFailed,
+        id: "policy-lookup-failed",
+        severity: Severity::Info,
+        rank: 503,
+        inconclusive: false,
+        meaning: "a policy lookup (MTA-STS, TLS-RPT) failed, so it could not be checked",
+        explanation: "The TXT lookup of `_mta-sts.DOMAIN` or `_smtp._tls.DOMAIN` failed (SERVFAIL, a timeout, a refused query), or the run's deadline (--deadline) ended the MTA-STS policy fetch before its own time limit. Nothing is known about that policy, so nothing is said for or against it. A DNS failure seen here may be the resolver's and not the domain's: senders whose lookup of `_mta-sts` fails keep a cached policy (RFC 8461 §3.3, §5.1) and deliver without one otherwise; senders whose lookup of `_smtp._tls` fails send no report. Run again, with a longer --deadline, or ask the domain's authoritative servers directly (`dig TXT _mta-sts.DOMAIN @NS`).",
+        references: &["RFC 8461 §3.1", "RFC 8461 §3.3", "RFC 8460 §3"],
         sender_strings: &[],
     },
     // --- Revocation (RFC 5280) ---

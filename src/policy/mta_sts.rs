@@ -322,6 +322,7 @@ pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
         ));
     }
     let mut seen: BTreeMap<&str, (usize, String)> = BTreeMap::new();
+    let mut max_age_line = None;
     for (i, raw) in lines.iter().enumerate() {
         let n = Some(i + 1);
         let line = raw.trim_end_matches('\r');
@@ -388,12 +389,7 @@ pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
             "max_age" => match value.parse::<u64>() {
                 Ok(a) if value.len() <= 10 && a <= MAX_AGE_MAX => {
                     policy.max_age = Some(a);
-                    if a < MAX_AGE_SHORT {
-                        problems.push(odd(
-                            n,
-                            format!("max_age is {a} seconds (under a week): senders forget the policy soon, so an attacker who strips the TXT record wins sooner; RFC 8461 §3.2 recommends weeks or more (e.g. 1209600, two weeks) once the policy works"),
-                        ));
-                    }
+                    max_age_line = n;
                 }
                 Ok(_) => problems.push(bad(
                     n,
@@ -417,6 +413,16 @@ pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
             }
             _ => {}
         }
+    }
+    // A short max_age weakens a policy senders apply; `mode: none` withdraws the policy
+    // (RFC 8461 §5), and a short max_age then only makes senders forget it sooner.
+    if let Some(a) = policy.max_age.filter(|a| *a < MAX_AGE_SHORT)
+        && policy.mode != Some(Mode::None)
+    {
+        problems.push(odd(
+            max_age_line,
+            format!("max_age is {a} seconds (under a week): senders forget the policy soon, so an attacker who strips the TXT record wins sooner; RFC 8461 §3.2 recommends weeks: {MAX_AGE_SHORT} (one week) or more"),
+        ));
     }
     for key in ["version", "mode", "max_age"] {
         if !seen.contains_key(key) {
@@ -471,6 +477,12 @@ pub struct FetchReport {
     pub certificate_names: Vec<String>,
     /// Why no response came.
     pub error: Option<String>,
+    /// The run's deadline (`--deadline`) ended the fetch before its own time limit: the
+    /// policy was not checked, and nothing is said against the server.
+    pub stopped_by_deadline: bool,
+    /// The error itself, for the rules (which advice fits the stage it stopped at).
+    #[serde(skip)]
+    pub failure: Option<crate::fetch::FetchError>,
 }
 
 /// MTA-STS for the report's `policy` object: the record, the fetch, the policy, the MX
@@ -528,6 +540,8 @@ fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<V
             .map(|c| c.names())
             .unwrap_or_default(),
         error: None,
+        stopped_by_deadline: false,
+        failure: None,
     };
     let fail = |t: String| problem(Part::Fetch, Gravity::Invalid, None, t);
     if let Some(t) = &f.tls {
@@ -565,7 +579,13 @@ fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<V
         Ok(resp) => resp,
         Err(e) => {
             r.error = Some(e.to_string());
-            problems.push(fail(e.to_string()));
+            r.failure = Some(e.clone());
+            if matches!(e, crate::fetch::FetchError::Deadline(..)) {
+                // Not the server's fault: the policy is unknown, not broken.
+                r.stopped_by_deadline = true;
+            } else {
+                problems.push(fail(e.to_string()));
+            }
             return (r, None);
         }
     };

@@ -419,7 +419,12 @@ impl Report {
             });
         let single = lead
             .map(|f| {
-                let where_ = if endpoints.len() > 1 && !f.code.is_cross_endpoint() {
+                // A finding about a whole domain (MTA-STS, TLS-RPT) names the domain as its
+                // `endpoint` and already in its summary: no " — domain" after it.
+                let where_ = if endpoints.len() > 1
+                    && !f.code.is_cross_endpoint()
+                    && !f.summary.contains(f.endpoint.as_str())
+                {
                     format!(" — {}", f.endpoint)
                 } else {
                     String::new()

@@ -46,7 +46,10 @@ pub(crate) fn silent(url: &str) -> Arc<Fetch> {
         address: None,
         elapsed: Duration::from_secs(2),
         tls: None,
-        outcome: Err(FetchError::Timeout("2 s".into())),
+        outcome: Err(FetchError::Timeout(
+            crate::fetch::Stage::Response,
+            "connected to 192.0.2.1:80, request sent, no answer within 2 s".into(),
+        )),
     })
 }
 

@@ -13,6 +13,7 @@
 use time::OffsetDateTime;
 
 use crate::diagnose::fix::{Family, Fix, Shell};
+use crate::policy::mta_sts::MAX_AGE_SHORT;
 
 fn fix(template: &'static str, values: &[&str]) -> Fix {
     Fix::new(Family::Generic, template, values)
@@ -67,15 +68,17 @@ pub fn missing(domain: &str, mx: &[String], now: OffsetDateTime) -> Fix {
     fix("mta_sts::missing", &[domain, &listed.join(" ")])
         .say(format!(
             "To protect mail to {domain} against TLS being stripped, publish MTA-STS in testing mode first: the policy file listing the MX hosts \
-             (each must present a certificate valid for its name), then the TXT record that announces it."
+             (each must present a certificate valid for its name), then the TXT record that announces it. max_age {MAX_AGE_SHORT} is one week, \
+             the least this tool accepts without remark: RFC 8461 §3.2 recommends weeks, since a sender forgets the policy when max_age runs out \
+             and an attacker who strips the TXT record then wins."
         ))
-        .run(Shell::Shell, write_policy("testing", &listed, 86_400))
+        .run(Shell::Shell, write_policy("testing", &listed, MAX_AGE_SHORT))
         .say(serve_at(domain))
         .run(Shell::DnsZone, record(domain, &id))
-        .say(
-            "Publish TLS-RPT too, to receive the failures senders see; once the reports are clean for a few weeks, switch to `mode: enforce`, \
-             raise max_age to 1209600 or more, and publish a new id.",
-        )
+        .say(format!(
+            "Publish TLS-RPT too, to receive the failures senders see; once the reports are clean for a few weeks, switch to `mode: enforce` \
+             (keep max_age at {MAX_AGE_SHORT} or more) and publish a new id."
+        ))
         .run(Shell::Shell, check_command(domain))
 }
 
@@ -96,8 +99,14 @@ pub fn record_invalid(domain: &str, now: OffsetDateTime) -> Fix {
 pub enum FetchFailure {
     /// mta-sts.DOMAIN did not resolve.
     Dns,
-    /// No TCP or TLS connection, or no answer in time.
+    /// No TCP connection (refused, or nothing answered in time).
     Connect,
+    /// Connected, but the TLS handshake failed or did not finish.
+    Tls,
+    /// Connected (TLS done): no response in time, or the response stopped part way.
+    Stalled,
+    /// The response was still coming, too slowly to finish in time.
+    Slow,
     /// A redirect.
     Redirect,
     /// A status other than 200.
@@ -118,7 +127,21 @@ pub fn fetch_failed(domain: &str, kind: FetchFailure) -> Fix {
             "Publish an A (and AAAA) record for mta-sts.{domain} pointing at the web server that serves the policy."
         ),
         FetchFailure::Connect => format!(
-            "Make https://mta-sts.{domain} reachable from the internet on port 443 (firewall, web server listening, TLS configured)."
+            "Make https://mta-sts.{domain} reachable from the internet on port 443: no TCP connection was made (a firewall or security \
+             group dropping or refusing port 443, the A/AAAA record pointing at the wrong address, or no web server listening)."
+        ),
+        FetchFailure::Tls => format!(
+            "The TCP connection to mta-sts.{domain}:443 was made, but the TLS handshake failed or did not finish: check the web server's \
+             TLS set-up for that name (a certificate configured for mta-sts.{domain}, TLS 1.2 or 1.3 enabled, nothing else listening on 443)."
+        ),
+        FetchFailure::Stalled => format!(
+            "mta-sts.{domain} accepted the connection but did not send the whole response in time: the network path works, so look at the \
+             web server and what is behind it (a proxy waiting on a dead backend, an application hanging on this path, a CDN rule). Serving \
+             the policy as a static file avoids it."
+        ),
+        FetchFailure::Slow => format!(
+            "mta-sts.{domain} sent the response, but too slowly to finish in time: look for bandwidth or rate limits on the web server or a \
+             proxy in front of it. The policy is a few hundred bytes; senders give a fetch about a minute at most (RFC 8461 §3.3)."
         ),
         FetchFailure::Redirect => format!(
             "Serve the policy itself at https://mta-sts.{domain}/.well-known/mta-sts.txt: senders follow no redirect (RFC 8461 §3.3). \
@@ -155,18 +178,44 @@ pub fn certificate_invalid(domain: &str) -> Fix {
         )
 }
 
-/// The policy file of `domain` is invalid: a corrected one from the MX hosts `mx`.
+/// Why the corrected files use `max_age`.
+fn max_age_note(max_age: u64) -> String {
+    if max_age == MAX_AGE_SHORT {
+        format!(
+            "max_age {MAX_AGE_SHORT} is one week, the least this tool accepts without remark (RFC 8461 §3.2 recommends weeks: a sender \
+             forgets the policy when it runs out)."
+        )
+    } else {
+        format!("max_age {max_age} is the policy's own.")
+    }
+}
+
+/// The policy file of `domain` is invalid: a corrected one from the MX hosts `mx`, in the
+/// domain's `mode` (testing, said so, when its mode line is unreadable).
 pub fn policy_invalid(
     domain: &str,
-    mode: &str,
+    mode: Option<&str>,
     mx: &[String],
     max_age: u64,
     now: OffsetDateTime,
 ) -> Fix {
+    let (mode, which) = match mode {
+        Some(m) => (
+            m,
+            format!("It keeps your mode ({m}); {}", max_age_note(max_age)),
+        ),
+        None => (
+            "testing",
+            format!(
+                "Your mode line is not readable, so it says `mode: testing`: write `mode: enforce` if that is what you meant. {}",
+                max_age_note(max_age)
+            ),
+        ),
+    };
     fix("mta_sts::policy_invalid", &[domain, mode, &mx.join(" ")])
         .say(format!(
             "Correct the policy file at https://mta-sts.{domain}/.well-known/mta-sts.txt (RFC 8461 §3.2): the lines the evidence names. \
-             A valid file for the MX hosts seen:"
+             A valid file for the MX hosts seen, below. {which}"
         ))
         .run(Shell::Shell, write_policy(mode, mx, max_age))
         .say("Then publish a new id, so senders fetch it again:")
@@ -191,7 +240,9 @@ pub fn mx_mismatch(
 ) -> Fix {
     fix("mta_sts::mx_mismatch", &[domain, mode, &mx.join(" ")])
         .say(format!(
-            "List every MX host of {domain} in the policy (or a `*.` pattern covering exactly one leftmost label of it):"
+            "List every MX host of {domain} in the policy (or a `*.` pattern covering exactly one leftmost label of it). The file below keeps \
+             your mode ({mode}); {}",
+            max_age_note(max_age)
         ))
         .run(Shell::Shell, write_policy(mode, mx, max_age))
         .say(format!(
@@ -203,11 +254,54 @@ pub fn mx_mismatch(
         .run(Shell::Shell, check_command(domain))
 }
 
-/// The policy of `domain` is in testing (or none) mode.
-pub fn mode_testing(domain: &str, mode: &str) -> Fix {
-    fix("mta_sts::mode_testing", &[domain, mode]).say(format!(
+/// The policy of `domain` is in testing mode.
+pub fn mode_testing(domain: &str) -> Fix {
+    fix("mta_sts::mode_testing", &[domain]).say(format!(
         "When the TLS-RPT reports for {domain} show no failures for a few weeks, set `mode: enforce` in the policy and publish a new id in \
          _mta-sts.{domain}: only then do senders refuse a downgraded connection (RFC 8461 §5)."
+    ))
+}
+
+/// The policy of `domain` is `mode: none`: MTA-STS withdrawn.
+pub fn mode_none(domain: &str) -> Fix {
+    fix("mta_sts::mode_none", &[domain]).say(format!(
+        "Nothing to change if {domain} means to withdraw MTA-STS: keep serving this policy and the TXT record until the longest max_age \
+         any earlier policy had has run out, then remove both (RFC 8461 §8.3). To protect mail again instead, publish `mode: testing` with \
+         the MX hosts and a new id, then enforce once the TLS-RPT reports are clean."
+    ))
+}
+
+/// A lookup of `name` (validated: `_mta-sts.DOMAIN` or `_smtp._tls.DOMAIN`) failed.
+pub fn lookup_failed(name: &str) -> Fix {
+    fix("mta_sts::lookup_failed", &[name])
+        .say(
+            "Nothing is known about this policy. Run the check again; if the lookup keeps failing, ask the domain's authoritative name \
+             servers directly (a failure there breaks it for every sender, a failure only here is the resolver this run used):",
+        )
+        .run(Shell::Shell, format!("dig TXT {name}"))
+}
+
+/// The run's deadline cut the policy fetch of `domain`.
+pub fn deadline(domain: &str) -> Fix {
+    fix("mta_sts::deadline", &[domain])
+        .say(format!(
+            "Nothing is known about the policy of {domain}: run again with a longer --deadline, or fetch it yourself:"
+        ))
+        .run(Shell::Shell, check_command(domain))
+}
+
+/// MTA-STS of `domain` is right, but MX hosts `failing` (validated) fail TLS or the
+/// certificate check.
+pub fn ok_but_failing(domain: &str, failing: &[String], enforced: bool) -> Fix {
+    let hosts = failing.join(", ");
+    let consequence = if enforced {
+        "until then senders that honour MTA-STS do not deliver to it"
+    } else {
+        "in testing senders still deliver, but enforce would stop them"
+    };
+    fix("mta_sts::ok_but_failing", &[domain, &failing.join(" ")]).say(format!(
+        "The policy of {domain} itself needs no change. Fix the TLS or certificate of {hosts} as its own finding says: {consequence} \
+         (RFC 8461 §4.2)."
     ))
 }
 

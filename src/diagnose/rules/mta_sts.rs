@@ -74,7 +74,15 @@ pub fn rules(
                     t.record.iter().map(|r| format!("_smtp._tls.{domain} TXT \"{r}\"")).collect(),
                     fixes::tlsrpt_ok(&domain),
                 )),
-                TlsRptState::Missing | TlsRptState::LookupFailed => {}
+                // Nothing is known: said as a note, neither for nor against the domain.
+                TlsRptState::LookupFailed => out.push(find(
+                    Code::PolicyLookupFailed,
+                    Severity::Info,
+                    format!("TLS-RPT of {domain} could not be checked: the lookup of _smtp._tls.{domain} failed"),
+                    t.problems.clone(),
+                    fixes::lookup_failed(&format!("_smtp._tls.{domain}")),
+                )),
+                TlsRptState::Missing => {}
             }
         }
     }
@@ -140,7 +148,18 @@ fn mta_sts(
             }
             return out;
         }
-        RecordState::LookupFailed => return out,
+        RecordState::LookupFailed => {
+            // Nothing is known: a note, neither for nor against the domain (senders whose
+            // lookup fails keep a cached policy, RFC 8461 §5.1).
+            out.push(find(
+                Code::PolicyLookupFailed,
+                Severity::Info,
+                format!("MTA-STS of {domain} could not be checked: the lookup of _mta-sts.{domain} failed"),
+                lines(r, Part::Record, Gravity::Invalid),
+                fixes::lookup_failed(&format!("_mta-sts.{domain}")),
+            ));
+            return out;
+        }
         RecordState::Invalid => {
             out.push(find(
                 Code::MtaStsRecordInvalid,
@@ -170,6 +189,19 @@ fn mta_sts(
             fixes::fetch_failed(domain, kind),
         ));
     }
+    if let Some(f) = r.fetch.as_ref().filter(|f| f.stopped_by_deadline) {
+        // The run ran out of time, not the server: no finding against the domain.
+        out.push(find(
+            Code::PolicyLookupFailed,
+            Severity::Info,
+            format!("the MTA-STS policy of {domain} was not checked: the run's deadline (--deadline) ended its fetch"),
+            vec![
+                format!("GET {}", r.policy_url),
+                f.error.clone().unwrap_or_default(),
+            ],
+            fixes::deadline(domain),
+        ));
+    }
     let cert = lines(r, Part::Certificate, Gravity::Invalid);
     if !cert.is_empty() {
         out.push(find(
@@ -185,8 +217,13 @@ fn mta_sts(
     let Some(policy) = &r.policy else {
         return out;
     };
-    let mode = policy.mode.map_or("testing", mode_text);
-    let max_age = policy.max_age.unwrap_or(86_400);
+    // The corrected files keep the domain's mode; a max_age the irregularity check accepts
+    // (one week at least, RFC 8461 §3.2), the domain's own when it is longer.
+    let mode = policy.mode.map(mode_text);
+    let max_age = policy
+        .max_age
+        .unwrap_or(0)
+        .max(crate::policy::mta_sts::MAX_AGE_SHORT);
     let invalid = lines(r, Part::Policy, Gravity::Invalid);
     if !invalid.is_empty() {
         out.push(find(
@@ -213,6 +250,23 @@ fn mta_sts(
     if !r.in_effect {
         return out;
     }
+    if policy.mode == Some(Mode::None) {
+        // `mode: none` withdraws MTA-STS (RFC 8461 §5): senders apply nothing, so no MX is
+        // "outside" it, nothing is enforced, and there is nothing to move to enforce.
+        out.push(find(
+            Code::MtaStsModeTesting,
+            Severity::Info,
+            format!("{domain} withdraws MTA-STS (policy mode none): senders drop any cached policy and deliver as if it published none"),
+            record_line
+                .iter()
+                .cloned()
+                .chain([format!("mode: none, max_age {}", policy.max_age.unwrap_or_default())])
+                .collect(),
+            fixes::mode_none(domain),
+        ));
+        return out;
+    }
+    let mode = mode.unwrap_or("testing");
     let outside: Vec<&str> =
         r.mx.iter()
             .filter(|m| m.pattern.is_none())
@@ -256,15 +310,15 @@ fn mta_sts(
             fixes::mx_mismatch(domain, mode, &hosts, max_age, now),
         ));
     }
-    if policy.mode == Some(Mode::Enforce) {
-        enforced_endpoints(domain, evidence, per_endpoint);
-    } else {
+    let enforced = policy.mode == Some(Mode::Enforce);
+    let failing = failing_endpoints(domain, enforced, evidence, per_endpoint);
+    if !enforced {
         out.push(find(
             Code::MtaStsModeTesting,
             Severity::Info,
-            format!("the MTA-STS policy of {domain} is in {mode} mode: senders report failures but still deliver"),
+            format!("the MTA-STS policy of {domain} is in testing mode: senders report failures but still deliver"),
             vec![format!("mode: {mode}")],
-            fixes::mode_testing(domain, mode),
+            fixes::mode_testing(domain),
         ));
     }
     if outside.is_empty() {
@@ -280,13 +334,33 @@ fn mta_sts(
                 m.pattern.as_deref().unwrap_or_default()
             )
         }));
-        out.push(find(
-            Code::MtaStsOk,
-            Severity::Info,
-            format!("{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host"),
-            ev,
-            fixes::ok(domain),
-        ));
+        // The policy can be right while an MX host it names fails the TLS or certificate
+        // check senders make (RFC 8461 §4.2): then "nothing to change" would be false.
+        let (summary, fix) = if failing.is_empty() {
+            (
+                format!(
+                    "{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host"
+                ),
+                fixes::ok(domain),
+            )
+        } else {
+            let hosts = failing.join(", ");
+            ev.extend(failing.iter().map(|h| {
+                format!("MX {h} fails the TLS or certificate check MTA-STS senders make (its own finding says why)")
+            }));
+            let what = if enforced {
+                "senders that honour it refuse to deliver to"
+            } else {
+                "in testing, senders deliver but report failures for"
+            };
+            (
+                format!(
+                    "{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host, but {what} {hosts}"
+                ),
+                fixes::ok_but_failing(domain, &safe_hosts(&failing), enforced),
+            )
+        };
+        out.push(find(Code::MtaStsOk, Severity::Info, summary, ev, fix));
     }
     out
 }
@@ -314,9 +388,16 @@ const REFUSED_UNDER_ENFORCE: &[Code] = &[
     Code::TlsHandshakeFailed,
 ];
 
-/// Under an enforced policy, each MX endpoint's certificate (or TLS) failure also means MTA-STS
-/// senders do not deliver: said as evidence on the failure it already has.
-fn enforced_endpoints(domain: &str, evidence: &[Evidence], per_endpoint: &mut [Vec<Finding>]) {
+/// The MX hosts (lower case, in order, once each) whose certificate or TLS fails the check
+/// MTA-STS senders make. Under an enforced policy each such failure also means those senders
+/// do not deliver: said as evidence on the failure it already has.
+fn failing_endpoints(
+    domain: &str,
+    enforced: bool,
+    evidence: &[Evidence],
+    per_endpoint: &mut [Vec<Finding>],
+) -> Vec<String> {
+    let mut failing: Vec<String> = Vec::new();
     for (e, own) in evidence.iter().zip(per_endpoint.iter_mut()) {
         let Some(host) = e.id.host.name() else {
             continue;
@@ -326,33 +407,39 @@ fn enforced_endpoints(domain: &str, evidence: &[Evidence], per_endpoint: &mut [V
             .iter_mut()
             .filter(|f| REFUSED_UNDER_ENFORCE.contains(&f.code))
         {
-            f.evidence.push(format!(
-                "{domain} enforces MTA-STS: senders that honour it refuse to deliver to {host} until this is fixed (RFC 8461 §4.2)"
-            ));
+            if enforced {
+                f.evidence.push(format!(
+                    "{domain} enforces MTA-STS: senders that honour it refuse to deliver to {host} until this is fixed (RFC 8461 §4.2)"
+                ));
+            }
+            if !failing.contains(&host) {
+                failing.push(host.clone());
+            }
         }
     }
+    failing
 }
 
 fn fetch_kind(r: &MtaStsReport) -> fixes::FetchFailure {
     use crate::diagnose::fixes::mta_sts::FetchFailure as K;
+    use crate::fetch::{FetchError as E, Stage};
     let Some(f) = &r.fetch else {
         return K::Other;
     };
-    if let Some(e) = &f.error {
-        return if e.starts_with("redirect") {
-            K::Redirect
-        } else if e.contains("larger than") {
-            K::Size
-        } else if f.address.is_none() && !e.starts_with("cannot connect") {
-            K::Dns
-        } else if f.status.is_none()
-            && (e.starts_with("cannot connect")
-                || e.starts_with("TLS")
-                || e.starts_with("no answer"))
-        {
-            K::Connect
-        } else {
-            K::Other
+    // The advice follows how far the fetch got (RFC 8461 §3.3 asks for all of it).
+    if let Some(e) = &f.failure {
+        return match e {
+            E::Redirect(_) => K::Redirect,
+            E::TooLarge(_) => K::Size,
+            E::Dns(_) | E::Url(_) => K::Dns,
+            E::Connect(_) if f.address.is_none() => K::Connect,
+            E::Connect(_) => K::Stalled,
+            E::Tls(_) | E::Timeout(Stage::Handshake, _) => K::Tls,
+            E::Timeout(Stage::Resolve, _) => K::Dns,
+            E::Timeout(Stage::Connect, _) => K::Connect,
+            E::Timeout(Stage::Response | Stage::Body, _) => K::Stalled,
+            E::Timeout(Stage::SlowBody, _) => K::Slow,
+            E::Malformed(_) | E::Deadline(..) => K::Other,
         };
     }
     match f.status {
@@ -659,5 +746,153 @@ mod tests {
         host.mta_sts.as_mut().unwrap().txt = txt("_mta-sts.contoso.test", &[]);
         host.tlsrpt = Some(txt("_smtp._tls.contoso.test", &[]));
         assert!(judged(&host).is_empty(), "no missing findings without MX");
+    }
+
+    fn found(p: &DomainPolicy) -> Vec<Finding> {
+        rules(
+            std::slice::from_ref(p),
+            &[],
+            &mut [],
+            time::OffsetDateTime::now_utc(),
+        )
+    }
+
+    #[tokio::test]
+    async fn mode_none_is_a_withdrawal_not_testing() {
+        // MX mx1 is not listed and max_age is a day: neither matters once withdrawn.
+        let none = "version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n";
+        let (p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", none.as_bytes()),
+            true,
+        )
+        .await;
+        let f = found(&p);
+        let codes: Vec<&str> = f.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["mta-sts-mode-testing", "tlsrpt-ok"], "{f:#?}");
+        let m = &f[0];
+        assert_eq!(m.severity, Severity::Info);
+        assert!(m.summary.contains("withdraws MTA-STS"), "{}", m.summary);
+        let text = format!("{} {:?}", m.summary, m.fix.steps);
+        assert!(
+            !text.contains("report failures") && !text.contains("set `mode: enforce`"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fetch_cut_by_the_deadline_is_a_note_not_a_finding() {
+        let (mut p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", POLICY.as_bytes()),
+            true,
+        )
+        .await;
+        let fetch = p.mta_sts.as_mut().unwrap().fetch.as_mut().unwrap();
+        fetch.tls = None;
+        fetch.outcome = Err(crate::fetch::FetchError::Deadline(
+            crate::fetch::Stage::Response,
+            "connected to 127.0.0.1:443, TLS 1.3 done, request sent, no HTTP status line yet"
+                .into(),
+        ));
+        let f = found(&p);
+        let codes: Vec<&str> = f.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["policy-lookup-failed", "tlsrpt-ok"], "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert!(f[0].summary.contains("deadline"), "{}", f[0].summary);
+        let r = crate::policy::mta_sts::report(&p).unwrap();
+        assert!(r.fetch.unwrap().stopped_by_deadline);
+    }
+
+    #[tokio::test]
+    async fn failed_lookups_are_said_as_notes() {
+        let (mut p, _) = domain(
+            &["v=STSv1; id=1"],
+            RPT,
+            Response::ok("text/plain", POLICY.as_bytes()),
+            true,
+        )
+        .await;
+        let failed = |name: &str| DnsResult {
+            name: name.into(),
+            dnssec: Dnssec::Indeterminate,
+            answer: Answer::Failed("SERVFAIL".into()),
+            cnames: Vec::new(),
+        };
+        let sts = p.mta_sts.as_mut().unwrap();
+        sts.txt = failed("_mta-sts.contoso.test");
+        sts.fetch = None;
+        p.tlsrpt = Some(failed("_smtp._tls.contoso.test"));
+        let f = found(&p);
+        assert_eq!(f.len(), 2, "{f:#?}");
+        for (f, what) in f.iter().zip(["MTA-STS", "TLS-RPT"]) {
+            assert_eq!(
+                (f.code, f.severity),
+                (Code::PolicyLookupFailed, Severity::Info)
+            );
+            assert!(
+                f.summary
+                    .starts_with(&format!("{what} of contoso.test could not be checked")),
+                "{}",
+                f.summary
+            );
+            assert!(
+                f.evidence.iter().any(|e| e.contains("SERVFAIL")),
+                "{:?}",
+                f.evidence
+            );
+        }
+    }
+
+    /// The policy file a fix writes (its printf line), as the server would serve it.
+    fn written(fix: &crate::diagnose::Fix) -> String {
+        let text = format!("{:?}", fix.steps);
+        let start = text.find("printf '").unwrap() + 8;
+        let end = start + text[start..].find('\'').unwrap();
+        text[start..end].replace("\\\\r\\\\n", "\r\n")
+    }
+
+    #[tokio::test]
+    async fn corrected_policies_pass_the_tools_own_checks_and_keep_the_mode() {
+        use crate::policy::mta_sts::parse_policy;
+        // An enforce policy with an MX outside it and a day's max_age; one with a bad line.
+        let outside = POLICY
+            .replace("mx1.contoso.test", "*.mail.contoso.test")
+            .replace("1209600", "86400");
+        let broken = POLICY.replace("max_age: 1209600", "max_age: 99999999999");
+        for (served, code) in [
+            (outside, Code::MtaStsMxMismatch),
+            (broken, Code::MtaStsPolicyInvalid),
+        ] {
+            let (p, _) = domain(
+                &["v=STSv1; id=1"],
+                RPT,
+                Response::ok("text/plain", served.as_bytes()),
+                true,
+            )
+            .await;
+            let f = found(&p);
+            let fix = &f.iter().find(|f| f.code == code).unwrap().fix;
+            let file = written(fix);
+            let (policy, problems) = parse_policy(file.as_bytes());
+            assert!(problems.is_empty(), "{file:?}: {problems:?}");
+            assert_eq!(policy.mode, Some(Mode::Enforce), "{file:?}");
+            assert_eq!(
+                policy.max_age,
+                Some(crate::policy::mta_sts::MAX_AGE_SHORT),
+                "{file:?}"
+            );
+        }
+        let (p, _) = domain(&[], &[], Response::Silent, true).await;
+        let f = found(&p);
+        let fix = &f
+            .iter()
+            .find(|f| f.code == Code::MtaStsMissing)
+            .unwrap()
+            .fix;
+        let (_, problems) = parse_policy(written(fix).as_bytes());
+        assert!(problems.is_empty(), "{problems:?}");
     }
 }
