@@ -812,6 +812,8 @@ pub(super) fn policy_report() -> Report {
                 certificate_name_matches: Some(true),
                 certificate_names: vec!["mta-sts.contoso.com".into()],
                 error: None,
+                stopped_by_deadline: false,
+                failure: None,
             }),
             policy: Some(Policy {
                 mode: Some(Mode::Enforce),
