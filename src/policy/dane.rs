@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, Der, ServerName, TrustAnchor, UnixTime};
 use rustls::{Error as TlsError, RootCertStore};
 use time::OffsetDateTime;
 
@@ -49,8 +49,13 @@ pub enum NotApplicable {
     NotValidated,
     /// The TLSA lookup failed validation (bogus): senders defer (RFC 7672 §2.1).
     BogusTlsa,
-    /// The TLSA lookup gave no answer (a timeout, an error).
+    /// The TLSA lookup gave no answer (a timeout, an error, a SERVFAIL that asking again
+    /// with checking disabled did not explain).
     LookupFailed,
+    /// The domain's MX RRset is insecure: DANE does not apply to the destination (RFC 7672
+    /// §2.2.1; Postfix: "non DNSSEC destination", opportunistic TLS), whatever its hosts'
+    /// TLSA records say.
+    InsecureMx,
     /// No certificate to match: STARTTLS missing or the handshake failed before the server
     /// sent one. With usable records, DANE senders defer (the endpoint's own failure finding
     /// says so).
@@ -71,9 +76,37 @@ pub struct RecordCheck {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<usize>,
     /// A DANE-TA record whose certificate was sent, but the chain does not validate up to
-    /// it for the host's names (webpki's reason).
+    /// it for the host's names (in words).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// The same failure for the rules: where and of what kind.
+    #[serde(skip)]
+    pub failure: Option<TaFailure>,
+    /// A DANE-TA digest record that matches no certificate the server sent: the anchor it
+    /// names may exist, but a digest cannot stand in for a certificate that is not sent
+    /// (RFC 7671 §5.2.2).
+    #[serde(skip)]
+    pub ta_unsent: bool,
+}
+
+/// Why a chain did not validate up to a DANE-TA anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaFailureKind {
+    /// The leaf names neither the TLSA base domain nor the MX host (RFC 7672 §3.2.2).
+    Name,
+    /// A certificate of the chain is expired or not yet valid (§3.1.2).
+    Dates,
+    /// Anything else: no path to the anchor, a bad signature.
+    Other,
+}
+
+/// A DANE-TA record matched a CA certificate, but the chain failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaFailure {
+    /// The depth of the certificate the record matched.
+    pub depth: usize,
+    /// What failed.
+    pub kind: TaFailureKind,
 }
 
 /// How an endpoint's chain fares against its host's TLSA records.
@@ -120,6 +153,29 @@ impl DaneMatch {
     pub fn matched_ee(&self) -> bool {
         self.verdict == Verdict::Match && self.depth == Some(0)
     }
+
+    /// The DANE-TA record that matched a CA certificate but whose chain fails on the name
+    /// alone: the record is right, the leaf is not (RFC 7672 §3.2.2).
+    pub fn name_failure(&self) -> Option<(&RecordCheck, usize)> {
+        self.records.iter().find_map(|r| match r.failure {
+            Some(TaFailure {
+                depth,
+                kind: TaFailureKind::Name,
+            }) => Some((r, depth)),
+            _ => None,
+        })
+    }
+}
+
+/// A record's text short enough for a summary: a full certificate or key (matching type 0)
+/// is cut after 32 hex digits, with its length in bytes.
+pub fn short_record(record: &str) -> String {
+    const KEEP: usize = 6 + 32;
+    if record.len() <= 6 + 128 || !record.is_char_boundary(KEEP) {
+        return record.to_string();
+    }
+    let bytes = record.len().saturating_sub(6) / 2;
+    format!("{}… ({bytes} bytes)", &record[..KEEP])
 }
 
 /// `3 1 1 <HEX>`: a TLSA record's fields as zone text (upper-case hex, as `dig` shows it).
@@ -223,8 +279,15 @@ fn host_of<'a>(
 /// in one of `policies`; `None` when its host has no TLSA records (or none were looked up).
 /// `now` judges the dates of a DANE-TA chain (RFC 7672 §3.1.2; DANE-EE ignores them).
 pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> Option<DaneMatch> {
-    let (_, host) = host_of(policies, e)?;
+    let (policy, host) = host_of(policies, e)?;
     let tlsa = host.tlsa.as_ref()?;
+    // RFC 7672 §2.2.1: with an insecure MX RRset the destination is not a DANE one; senders
+    // do not use its hosts' TLSA records (Postfix: "non DNSSEC destination").
+    let insecure_mx = policy.mx == Some(Dnssec::Insecure);
+    let insecure_mx_detail = format!(
+        "non DNSSEC destination: the MX RRset of {} is insecure, so senders do not use the TLSA records of {} (opportunistic TLS)",
+        policy.domain, host.host
+    );
     let base_domain = host
         .base_domain
         .clone()
@@ -255,9 +318,16 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
         _ => {
             // Only a lookup that failed validation is worth an endpoint entry: no records
             // (NXDOMAIN, NODATA) mean no DANE for this host.
-            let (why, detail) = match tlsa.dnssec {
-                Dnssec::Bogus => (
+            let (why, detail) = match (tlsa.dnssec, &tlsa.answer) {
+                (Dnssec::Bogus | Dnssec::Indeterminate, _) if insecure_mx => {
+                    (NotApplicable::InsecureMx, insecure_mx_detail)
+                }
+                (Dnssec::Bogus, _) => (
                     NotApplicable::BogusTlsa,
+                    format!("TLSA lookup error for {}:{}", host.host, host.port),
+                ),
+                (Dnssec::Indeterminate, Answer::Failed(_)) => (
+                    NotApplicable::LookupFailed,
                     format!("TLSA lookup error for {}:{}", host.host, host.port),
                 ),
                 _ => return None,
@@ -277,9 +347,16 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
                 reason,
                 matched: None,
                 failed: None,
+                failure: None,
+                ta_unsent: false,
             }
         })
         .collect();
+    if insecure_mx {
+        out.why = Some(NotApplicable::InsecureMx);
+        out.detail = insecure_mx_detail;
+        return Some(out);
+    }
     match tlsa.dnssec {
         Dnssec::Secure => {}
         Dnssec::Insecure => {
@@ -330,18 +407,58 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
         if !r.usable || t.usage != 2 {
             continue;
         }
+        let mut seen = false;
         for (depth, ca) in e.obs.chain.iter().enumerate().skip(1) {
             if associated(ca, t.selector, t.matching).is_none_or(|d| d != t.data) {
                 continue;
             }
-            match validate_to(&e.obs.chain, depth, &names, now) {
+            seen = true;
+            let mut roots = RootCertStore::empty();
+            if let Err(err) = roots.add(CertificateDer::from(ca.clone())) {
+                r.failed = Some(format!(
+                    "certificate #{depth} matches, but it is not usable as a trust anchor ({})",
+                    tls_words(&err)
+                ));
+                r.failure = Some(TaFailure {
+                    depth,
+                    kind: TaFailureKind::Other,
+                });
+                continue;
+            }
+            match validate(&e.obs.chain, roots, &names, now) {
                 Ok(()) => {
                     r.matched = Some(depth);
                     r.failed = None;
+                    r.failure = None;
                     break;
                 }
-                Err(why) => r.failed = Some(format!("certificate #{depth} matches, but {why}")),
+                Err((kind, why)) => {
+                    r.failed = Some(format!("certificate #{depth} matches, but {why}"));
+                    r.failure = Some(TaFailure { depth, kind });
+                }
             }
+        }
+        if seen {
+            continue;
+        }
+        // A record that carries the whole certificate or key (matching type 0) is an anchor
+        // by itself: OpenSSL, and so Postfix, use it although the server does not send it
+        // (RFC 7671 §5.2.2 only recommends sending it). A digest cannot be: the certificate
+        // it names must be in the chain.
+        match anchors_of(t, &e.obs.chain) {
+            Some(roots) => {
+                let depth = e.obs.chain.len();
+                match validate(&e.obs.chain, roots, &names, now) {
+                    Ok(()) => r.matched = Some(depth),
+                    Err((kind, why)) => {
+                        r.failed = Some(format!(
+                            "the trust anchor it carries (not sent by the server) is found, but {why}"
+                        ));
+                        r.failure = Some(TaFailure { depth, kind });
+                    }
+                }
+            }
+            None => r.ta_unsent = t.matching != 0,
         }
     }
     let first = out
@@ -357,7 +474,7 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
         out.detail = format!(
             "Matched DANE {} certificate at depth {depth}: {}",
             if depth == 0 { "EE" } else { "TA" },
-            r.record
+            short_record(&r.record)
         );
     } else {
         out.verdict = Verdict::NoMatch;
@@ -368,35 +485,123 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
 
 /// The reference identifiers of RFC 7672 §3.2.2: the TLSA base domain, and the MX host name
 /// when the base domain is its CNAME target; only names webpki can take.
-fn names_to_check(base: &str, host: &str) -> Vec<ServerName<'static>> {
+fn names_to_check(base: &str, host: &str) -> Vec<String> {
     let mut names = vec![base.to_string()];
     if !host.eq_ignore_ascii_case(base) {
         names.push(host.to_string());
     }
     names
         .into_iter()
-        .filter_map(|n| ServerName::try_from(n).ok())
+        .filter(|n| ServerName::try_from(n.clone()).is_ok())
         .collect()
 }
 
-/// Validates `chain` (leaf first) up to the certificate at `depth`, taken as the only trust
-/// anchor, for any of `names`, at `now`. webpki accepts a certificate that is not self-signed
-/// as an anchor, so an intermediate pinned by a "2 x x" record works.
-fn validate_to(
-    chain: &[Vec<u8>],
-    depth: usize,
-    names: &[ServerName<'static>],
-    now: OffsetDateTime,
-) -> Result<(), String> {
+/// The trust anchors a full DANE-TA record (matching type 0) stands for: its certificate
+/// (selector 0), or its public key under the issuer name of each certificate sent (selector 1,
+/// a key alone has no name; webpki matches the anchor by the issuer's name). `None` for a
+/// digest, or data that is not a certificate or a key.
+fn anchors_of(t: &Tlsa, chain: &[Vec<u8>]) -> Option<RootCertStore> {
+    if t.matching != 0 {
+        return None;
+    }
     let mut roots = RootCertStore::empty();
-    roots
-        .add(CertificateDer::from(chain[depth].clone()))
-        .map_err(|e| format!("it is not usable as a trust anchor: {e}"))?;
+    match t.selector {
+        0 => {
+            x509_parser::parse_x509_certificate(&t.data).ok()?;
+            roots.add(CertificateDer::from(t.data.clone())).ok()?;
+        }
+        1 => {
+            let spki = der_contents(&t.data)?;
+            for c in chain {
+                let Ok((_, x)) = x509_parser::parse_x509_certificate(c) else {
+                    continue;
+                };
+                let Some(subject) = der_contents(x.issuer().as_raw()) else {
+                    continue;
+                };
+                roots.roots.push(TrustAnchor {
+                    subject: Der::from(subject.to_vec()),
+                    subject_public_key_info: Der::from(spki.to_vec()),
+                    name_constraints: None,
+                });
+            }
+        }
+        _ => return None,
+    }
+    (!roots.is_empty()).then_some(roots)
+}
+
+/// The contents of a DER SEQUENCE that is the whole of `b` (webpki's anchors hold the
+/// subject and the key without their outer tag and length).
+fn der_contents(b: &[u8]) -> Option<&[u8]> {
+    if b.first() != Some(&0x30) {
+        return None;
+    }
+    let first = *b.get(1)?;
+    let (len, start) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let len = b
+            .get(2..2 + n)?
+            .iter()
+            .fold(0usize, |acc, x| (acc << 8) | usize::from(*x));
+        (len, 2 + n)
+    };
+    (start + len == b.len()).then(|| &b[start..])
+}
+
+/// A certificate error in words, without the library's debug text (which quotes the names
+/// in Rust syntax).
+fn tls_words(e: &TlsError) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        TlsError::InvalidCertificate(c) => match c {
+            C::Expired | C::ExpiredContext { .. } => "a certificate of the chain has expired",
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "a certificate of the chain is not valid yet"
+            }
+            C::UnknownIssuer => "the chain does not lead up to it",
+            C::BadSignature => "a signature in the chain does not verify",
+            C::BadEncoding => "a certificate of the chain cannot be read",
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the certificate does not name the host"
+            }
+            C::UnsupportedSignatureAlgorithmContext { .. }
+            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                "a signature algorithm of the chain is not supported"
+            }
+            C::UnhandledCriticalExtension => {
+                "a certificate of the chain has a critical extension that is not understood"
+            }
+            _ => "a certificate of the chain is invalid",
+        }
+        .to_string(),
+        _ => "the chain cannot be checked".to_string(),
+    }
+}
+
+/// Validates `chain` (leaf first) up to `roots`, the DANE-TA anchor, for any of `names`, at
+/// `now`. webpki accepts a certificate that is not self-signed as an anchor, so an
+/// intermediate pinned by a "2 x x" record works. The failure, in words, names the host.
+fn validate(
+    chain: &[Vec<u8>],
+    roots: RootCertStore,
+    names: &[String],
+    now: OffsetDateTime,
+) -> Result<(), (TaFailureKind, String)> {
+    use rustls::CertificateError as C;
     let verifier =
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), crate::tls::provider())
             .build()
-            .map_err(|e| format!("no verifier: {e}"))?;
-    let leaf = CertificateDer::from(chain[0].as_slice());
+            .map_err(|e| (TaFailureKind::Other, format!("no verifier: {e}")))?;
+    let Some(first) = chain.first() else {
+        return Err((TaFailureKind::Other, "no certificate was sent".into()));
+    };
+    let leaf = CertificateDer::from(first.as_slice());
     let intermediates: Vec<CertificateDer<'_>> = chain[1..]
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
@@ -405,14 +610,43 @@ fn validate_to(
     let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
     let mut last: Option<TlsError> = None;
     for name in names {
-        match verifier.verify_server_cert(&leaf, &intermediates, name, &[], at) {
+        let Ok(server) = ServerName::try_from(name.clone()) else {
+            continue;
+        };
+        match verifier.verify_server_cert(&leaf, &intermediates, &server, &[], at) {
             Ok(_) => return Ok(()),
             Err(e) => last = Some(e),
         }
     }
     Err(match last {
-        Some(e) => format!("the chain does not validate up to it: {e}"),
-        None => "no host name to check the chain against".to_string(),
+        Some(TlsError::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        )) => (
+            TaFailureKind::Name,
+            format!(
+                "the chain validates up to it and the leaf does not name {} (RFC 7672 §3.2.2)",
+                names.join(" or ")
+            ),
+        ),
+        Some(
+            e @ TlsError::InvalidCertificate(
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. },
+            ),
+        ) => (
+            TaFailureKind::Dates,
+            format!(
+                "{} (DANE-TA checks the dates, RFC 7672 §3.1.2)",
+                tls_words(&e)
+            ),
+        ),
+        Some(e) => (TaFailureKind::Other, tls_words(&e)),
+        None => (
+            TaFailureKind::Other,
+            "no host name to check the chain against".to_string(),
+        ),
     })
 }
 

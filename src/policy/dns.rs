@@ -4,7 +4,11 @@
 //! The AD bit only means something from a validating resolver the client trusts (RFC 4035
 //! §3.2.3, RFC 6698 §A.3.1, RFC 7672 §2.1): a server on loopback, or one named with
 //! `--trust-resolver`. From any other server the status is [`Dnssec::NotValidated`], and the
-//! report says so. A SERVFAIL from a trusted validating resolver is [`Dnssec::Bogus`].
+//! report says so. A SERVFAIL from a trusted validating resolver is asked again with checking
+//! disabled (CD, RFC 4035 §3.2.2): data or a denial then proves that validation failed
+//! ([`Dnssec::Bogus`]); a second SERVFAIL means the resolver or the zone's servers fail, which
+//! is a lookup failure ([`Dnssec::Indeterminate`], see [`SERVFAIL_EVEN_UNCHECKED`]), not
+//! proof of bogus data.
 //!
 //! Every query has a deadline; answers are read over UDP (EDNS0, 1232 bytes) and retried over
 //! TCP when truncated; nothing is read beyond one message.
@@ -24,6 +28,17 @@ use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{Answer, DnsResult, Dnssec, HostDane, PolicyConfig, ResolverTrust, Tlsa};
+
+/// How the answer of a lookup that failed even with checking disabled begins: the rules tell
+/// it from a timeout by this (both are [`Dnssec::Indeterminate`]).
+pub const SERVFAIL_EVEN_UNCHECKED: &str = "SERVFAIL, also with checking disabled";
+
+/// A lookup whose validating resolver answered SERVFAIL with and without checking disabled:
+/// the resolver or the zone's name servers fail (DANE senders defer all the same: Postfix
+/// "TLSA lookup error").
+pub fn servfail_even_unchecked<T>(r: &DnsResult<T>) -> bool {
+    matches!(&r.answer, Answer::Failed(why) if why.starts_with(SERVFAIL_EVEN_UNCHECKED))
+}
 
 /// The EDNS0 UDP payload size asked for: the DNS Flag Day 2020 value, small enough to pass
 /// without IP fragmentation (RFC 6891 §6.2.5); a larger answer comes truncated, then over TCP.
@@ -306,7 +321,7 @@ impl Client {
             }
         };
         let end = deadline.min(Instant::now() + self.step);
-        let msg = match ask(server, &qname, rtype, end).await {
+        let msg = match ask(server, &qname, rtype, end, false).await {
             Reply::Message(m) => m,
             Reply::Failed(why) => return failed(Dnssec::Indeterminate, why),
         };
@@ -335,12 +350,50 @@ impl Client {
                     cnames,
                 }
             }
-            ResponseCode::ServFail if trusted => failed(
-                Dnssec::Bogus,
-                format!(
-                    "the validating resolver at {server} answered SERVFAIL, which from a validating resolver usually means the answer failed DNSSEC validation (bogus, RFC 4035 §5.5), else that the zone's servers could not be reached"
-                ),
-            ),
+            ResponseCode::ServFail if trusted => {
+                // RFC 4035 §3.2.2: with CD set the resolver returns what it has without
+                // validating. An answer then means the data is there and fails validation; a
+                // second SERVFAIL means no data could be had at all.
+                match ask(server, &qname, rtype, end, true).await {
+                    Reply::Message(m)
+                        if matches!(
+                            m.metadata.response_code,
+                            ResponseCode::NoError | ResponseCode::NXDomain
+                        ) =>
+                    {
+                        failed(
+                            Dnssec::Bogus,
+                            format!(
+                                "the validating resolver at {server} answered SERVFAIL, and with checking disabled (CD) it answered {}: the data is there and fails DNSSEC validation (bogus, RFC 4035 §5.5)",
+                                crate::smtp::escape(
+                                    m.metadata.response_code.to_string().as_bytes()
+                                )
+                            ),
+                        )
+                    }
+                    Reply::Message(m) if m.metadata.response_code == ResponseCode::ServFail => {
+                        failed(
+                            Dnssec::Indeterminate,
+                            format!(
+                                "{SERVFAIL_EVEN_UNCHECKED} (CD): the validating resolver at {server} gets no answer whether or not it validates, so the resolver or the zone's name servers fail; this is not proof of bogus data"
+                            ),
+                        )
+                    }
+                    Reply::Message(m) => failed(
+                        Dnssec::Indeterminate,
+                        format!(
+                            "the validating resolver at {server} answered SERVFAIL, then {} with checking disabled",
+                            crate::smtp::escape(m.metadata.response_code.to_string().as_bytes())
+                        ),
+                    ),
+                    Reply::Failed(why) => failed(
+                        Dnssec::Indeterminate,
+                        format!(
+                            "the validating resolver at {server} answered SERVFAIL, and asked again with checking disabled: {why}"
+                        ),
+                    ),
+                }
+            }
             ResponseCode::ServFail => failed(
                 Dnssec::NotValidated,
                 format!("the DNS server at {server} answered SERVFAIL"),
@@ -384,13 +437,20 @@ fn address_status<T>(a: &DnsResult<T>, aaaa: &DnsResult<T>) -> Dnssec {
 
 /// Sends one query (RD, AD and DO set) to `server` over UDP, and over TCP when the answer
 /// comes truncated; the first response with our ID and our question, until `end`.
-async fn ask(server: SocketAddr, qname: &Name, rtype: RecordType, end: Instant) -> Reply {
+async fn ask(
+    server: SocketAddr,
+    qname: &Name,
+    rtype: RecordType,
+    end: Instant,
+    checking_disabled: bool,
+) -> Reply {
     let id = random_id();
     let mut msg = Message::query();
     msg.metadata.id = id;
     msg.metadata.recursion_desired = true;
     // RFC 6840 §5.7: AD in a query asks the resolver to say whether it validated.
     msg.metadata.authentic_data = true;
+    msg.metadata.checking_disabled = checking_disabled;
     msg.add_query(Query::query(qname.clone(), rtype));
     let mut edns = Edns::new();
     edns.set_dnssec_ok(true);
@@ -678,5 +738,62 @@ mod tests {
             .await;
         assert_eq!(r.dnssec, Dnssec::NotValidated);
         assert_eq!(r.answer, Answer::Records(vec![()]));
+    }
+
+    /// A loopback "validating resolver" that answers SERVFAIL without CD and `with_cd` with
+    /// CD set; the CD bit of each query it saw.
+    async fn servfail_then(with_cd: ResponseCode) -> (DnsResult<Tlsa>, Vec<bool>) {
+        use hickory_resolver::proto::op::OpCode;
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let server = udp.local_addr().unwrap();
+        let seen = tokio::spawn(async move {
+            let mut cd = Vec::new();
+            let mut buf = vec![0u8; 4096];
+            for _ in 0..2 {
+                let (n, peer) = udp.recv_from(&mut buf).await.unwrap();
+                let q = Message::from_vec(&buf[..n]).unwrap();
+                cd.push(q.metadata.checking_disabled);
+                let mut m = Message::response(q.metadata.id, OpCode::Query);
+                m.add_query(q.queries[0].clone());
+                m.metadata.response_code = if q.metadata.checking_disabled {
+                    with_cd
+                } else {
+                    ResponseCode::ServFail
+                };
+                udp.send_to(&m.to_vec().unwrap(), peer).await.unwrap();
+            }
+            cd
+        });
+        let client = Client {
+            server: Some(server),
+            trust: trust_of(Ok(server), false),
+            step: Duration::from_secs(5),
+        };
+        assert!(client.trust.trusted);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let r = client.tlsa("_25._tcp.mx.example.test", deadline).await;
+        (r, seen.await.unwrap())
+    }
+
+    /// RFC 4035 §3.2.2: SERVFAIL, then an answer with checking disabled: the data is there
+    /// and fails validation, bogus proven.
+    #[tokio::test]
+    async fn a_servfail_answered_with_checking_disabled_is_bogus() {
+        let (r, cd) = servfail_then(ResponseCode::NoError).await;
+        assert_eq!(cd, [false, true]);
+        assert_eq!(r.dnssec, Dnssec::Bogus);
+        assert!(!servfail_even_unchecked(&r));
+        assert!(matches!(&r.answer, Answer::Failed(w) if w.contains("checking disabled")));
+    }
+
+    /// SERVFAIL with and without CD: the server or the zone's name servers fail, which is a
+    /// lookup failure, not proof of bogus data.
+    #[tokio::test]
+    async fn a_servfail_also_with_checking_disabled_is_a_lookup_failure() {
+        let (r, cd) = servfail_then(ResponseCode::ServFail).await;
+        assert_eq!(cd, [false, true]);
+        assert_eq!(r.dnssec, Dnssec::Indeterminate);
+        assert!(servfail_even_unchecked(&r), "{:?}", r.answer);
+        assert!(matches!(&r.answer, Answer::Failed(w) if w.contains("not proof of bogus")));
     }
 }

@@ -100,13 +100,36 @@ const ROLLOVER: &str = "Before the next certificate or key change, publish the n
 
 /// The host's records match nothing: publish the records for the certificate sent now
 /// (`records`: the leaf's `3 1 1` and its digest computed here), then the rollover procedure.
-pub fn publish_current(port: u16, host: Option<&str>, records: &[&str], kind: ServerKind) -> Fix {
+///
+/// `ta_unsent`: a DANE-TA digest record names a CA certificate the server does not send; the
+/// other way out is to send it (RFC 7671 §5.2.2).
+pub fn publish_current(
+    port: u16,
+    host: Option<&str>,
+    records: &[&str],
+    kind: ServerKind,
+    ta_unsent: bool,
+) -> Fix {
     let owner = host.map(|h| tlsa_owner(port, h));
     let mut f = fix(
         "dane::publish_current",
-        &[owner.as_deref().unwrap_or(""), &records.join(",")],
-    )
-    .say(
+        &[
+            owner.as_deref().unwrap_or(""),
+            &records.join(","),
+            &ta_unsent.to_string(),
+        ],
+    );
+    if ta_unsent {
+        f = f.say(
+            "A DANE-TA(2) record with a digest (matching type 1 or 2) names a CA certificate that the server must send in \
+             its chain (RFC 7671 §5.2.2): a client cannot check a digest against a certificate it never sees. Either send \
+             that CA certificate: add it to the server's chain file after the intermediate (on Postfix, the file of \
+             smtpd_tls_chain_files; on Exim, tls_certificate), or publish the CA in full (\"2 0 0\" with the whole \
+             certificate, or \"2 1 0\" with its whole public key), which clients use without the server sending it. Or, \
+             the simplest record to keep right:",
+        );
+    }
+    f = f.say(
         "Publish a TLSA record for the certificate the server sends now, beside the records that are there (keep them until \
          the server no longer needs them), in the DNSSEC-signed zone:",
     );
@@ -127,28 +150,108 @@ pub fn publish_current(port: u16, host: Option<&str>, records: &[&str], kind: Se
     f.say(ROLLOVER)
 }
 
-/// One usable record, no DANE-TA: the next key change breaks DANE delivery unless its record is
-/// published first.
-pub fn rollover(port: u16, host: Option<&str>, current: &str, kind: ServerKind) -> Fix {
-    let f = fix(
+/// The commands that compute the data of a `3 s m` record for the NEXT key or certificate,
+/// from files the admin has (`next.key`, `next.csr`, `next.pem`): the same selector and
+/// matching type as the records published.
+fn next_key_commands(f: Fix, selector: u8, matching: u8) -> Fix {
+    let digest = match matching {
+        1 => "openssl dgst -sha256",
+        2 => "openssl dgst -sha512",
+        _ => "od -An -v -tx1 | tr -d ' \\n'",
+    };
+    match selector {
+        1 => f
+            .say(format!(
+                "The data of the next key's \"3 1 {matching}\" record, from its private key or from its certificate request \
+                 (either gives the same public key):"
+            ))
+            .run(
+                Shell::Shell,
+                format!("openssl pkey -in next.key -pubout -outform DER | {digest}"),
+            )
+            .run(
+                Shell::Shell,
+                format!(
+                    "openssl req -in next.csr -noout -pubkey | openssl pkey -pubin -outform DER | {digest}"
+                ),
+            ),
+        _ => f
+            .say(format!(
+                "The data of a \"3 0 {matching}\" record covers the whole certificate, so it changes at every renewal, even \
+                 with the same key; compute it from the next certificate once it is issued (a \"3 1 1\" record of the key \
+                 survives renewals with the same key):"
+            ))
+            .run(
+                Shell::Shell,
+                format!("openssl x509 -in next.pem -outform DER | {digest}"),
+            ),
+    }
+}
+
+/// One usable record pinning the leaf (or the same key by two digests), no DANE-TA: the next
+/// key change breaks DANE delivery unless its record is published first. `published`: the
+/// records as they are in DNS (`3 1 1 <HEX>`, the hex computed here from the parsed record).
+pub fn rollover(port: u16, host: Option<&str>, published: &[&str]) -> Fix {
+    let mut f = fix(
         "dane::rollover",
-        &[host.unwrap_or(""), &port.to_string(), current],
+        &[host.unwrap_or(""), &port.to_string(), &published.join(",")],
     )
     .say(
-        "Keep two records in the TLSA RRset: the current key's and the next one's. Create the next key (or certificate \
-         request) now, compute its \"3 1 1\" digest and publish it beside the current record:",
+        "Nothing is broken now. Before the next change of key, publish a record for the next key beside the current one, \
+         so that both are in the TLSA RRset when the server switches. The current record, as published (keep it):",
     );
-    let f = match host {
-        Some(h) => zone_lines(f, &tlsa_owner(port, h), &[current])
-            .say(format!(
-                "and beside it a second line `{}. IN TLSA 3 1 1 ...` with the SHA-256 of the next key's public key, computed \
-                 from the next certificate (or its request) as below.",
-                tlsa_owner(port, h)
-            ))
-            .then(digest_on_server(kind, port, h)),
-        None => f,
-    };
+    let owner = host.map(|h| tlsa_owner(port, h));
+    if let Some(o) = &owner {
+        f = zone_lines(f, o, published);
+    }
+    let mut kinds: Vec<(u8, u8)> = published
+        .iter()
+        .filter_map(|r| {
+            let mut it = r.split(' ').skip(1);
+            Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+        })
+        .collect();
+    kinds.dedup();
+    for (selector, matching) in kinds {
+        f = next_key_commands(f, selector, matching);
+    }
+    if let Some(o) = &owner {
+        f = f.say(format!(
+            "Publish what the command prints (the hex after \"= \") as a second record at {o}, with the same three numbers \
+             as the current one, and keep the current record until the server has switched."
+        ));
+    }
     f.say(ROLLOVER)
+}
+
+/// A DANE-TA record matches a CA the server sends, but the leaf does not name the host: the
+/// certificate, not the record, is to change (RFC 7672 §3.2.2).
+pub fn certificate_naming_host(host: Option<&str>) -> Fix {
+    fix("dane::certificate_naming_host", &[host.unwrap_or("")]).say(format!(
+        "The DANE-TA record is right: the chain leads up to the CA it pins. But with DANE-TA the leaf must name the MX host \
+         (or the TLSA base domain; RFC 7672 §3.2.2), and this one does not. Install a certificate from that CA that names \
+         {} (in its subjectAltName), and keep the DANE-TA record. Do not publish a \"3 1 1\" record of the present leaf \
+         to hide the name: Exchange Online still refuses a leaf that names neither the domain nor the MX host (4.7.325 \
+         certificate-host-mismatch), and MTA-STS senders refuse it too.",
+        host.unwrap_or("the MX host")
+    ))
+}
+
+/// The TLSA lookup fails with and without checking disabled: the name servers, not DNSSEC.
+pub fn lookup_failed(qtype: &str, name: Option<&str>) -> Fix {
+    let f = fix("dane::lookup_failed", &[qtype, name.unwrap_or("")]).say(
+        "The resolver gets no answer for this name at all, even without DNSSEC validation, so the fault is in reaching or \
+         in the answers of the zone's name servers (or in the resolver), not (as far as this shows) in the signatures. DANE \
+         senders defer all the same (RFC 7672 §2.1; Postfix: \"TLSA lookup error\"). Ask each of the zone's name servers \
+         directly, and check that they all answer for TLSA (some DNS providers and firewalls drop unknown types):",
+    );
+    match name {
+        Some(n) => f
+            .run(Shell::Shell, format!("dig +dnssec +cd {qtype} {n}"))
+            .run(Shell::Shell, format!("dig +trace {qtype} {n}"))
+            .run(Shell::Shell, format!("delv +vtrace {qtype} {n}")),
+        None => f,
+    }
 }
 
 /// Secure records, none usable: replace them with a `3 1 1` record of the key sent now.
@@ -196,8 +299,11 @@ pub fn bogus(qtype: &str, name: Option<&str>) -> Fix {
 pub fn sign_domain(domain: Option<&str>) -> Fix {
     let f = fix("dane::sign_domain", &[domain.unwrap_or("")]).say(
         "Sign the mail domain's zone with DNSSEC at its DNS provider and publish the DS record at the registrar, so that \
-         the MX RRset is secure and DANE applies to the domain (RFC 7672 §2.2.1). Until then a sender that uses DANE \
-         only encrypts (Postfix: \"MX RRset insecure\"), and an attacker who forges the MX answer escapes the TLSA records.",
+         the MX RRset is secure and DANE applies to the domain (RFC 7672 §2.2.1). Until then senders do not use the \
+         TLSA records of its mail hosts: Postfix treats it as a \"non DNSSEC destination\" and falls back to \
+         opportunistic TLS (\"may\"), and an attacker who forges the MX answer escapes the TLSA records. (The TLSA \
+         records can stay: they take effect once the MX RRset is signed, so keep them right.) If the zone is signed \
+         already, the DS record is missing at the parent: publish it at the registrar.",
     );
     match domain {
         Some(d) => f
@@ -236,22 +342,36 @@ pub fn trusted_resolver(rerun: Option<&str>) -> Fix {
 }
 
 /// DANE-EE matches but the leaf is expired or names another host: what Exchange Online needs.
-pub fn exchange_online_interop(host: Option<&str>, expired: bool, wrong_name: bool) -> Fix {
+pub fn exchange_online_interop(
+    host: Option<&str>,
+    domain: Option<&str>,
+    expired: bool,
+    wrong_name: bool,
+) -> Fix {
     let what = match (expired, wrong_name) {
         (true, true) => "a current certificate that names the MX host",
         (true, false) => "a current certificate",
         _ => "a certificate that names the MX host",
     };
+    let names = match (host, domain) {
+        (Some(h), Some(d)) if !d.eq_ignore_ascii_case(h) => format!(" ({h}, or the domain {d})"),
+        (Some(h), _) => format!(" ({h})"),
+        _ => String::new(),
+    };
     fix(
         "dane::exchange_online_interop",
-        &[host.unwrap_or(""), &expired.to_string(), &wrong_name.to_string()],
+        &[
+            host.unwrap_or(""),
+            domain.unwrap_or(""),
+            &expired.to_string(),
+            &wrong_name.to_string(),
+        ],
     )
     .say(format!(
         "Postfix, Exim and other RFC 7672 senders deliver: a DANE-EE(3) record pins the key, and they ignore the certificate's \
          dates and names (RFC 7672 §3.1.1). Exchange Online does not: it refuses an expired leaf with 4.7.322 \
          certificate-expired and one that names neither the domain nor the MX host with 4.7.325 certificate-host-mismatch \
-         ({MS_LEARN_DANE}). Install {what}{}. Renew with the same key (certbot --reuse-key) and the \"3 1 1\" record stays \
-         valid; with a new key, publish its record first and wait twice the TTL (RFC 7671 §8.1).",
-        host.map(|h| format!(" ({h})")).unwrap_or_default()
+         ({MS_LEARN_DANE}). Install {what}{names}. Renew with the same key (certbot --reuse-key) and the \"3 1 1\" record stays \
+         valid; with a new key, publish its record first and wait twice the TTL (RFC 7671 §8.1)."
     ))
 }

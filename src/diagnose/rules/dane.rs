@@ -16,7 +16,8 @@ use crate::cert::{NameMatch, name_match};
 use crate::diagnose::fixes::dane as fix;
 use crate::diagnose::{Code, Finding, Policy, ServerKind, Severity};
 use crate::evidence::Evidence;
-use crate::policy::dane::{DaneMatch, Verdict};
+use crate::policy::dane::{DaneMatch, NotApplicable, Verdict, short_record};
+use crate::policy::dns::servfail_even_unchecked;
 use crate::policy::{Answer, Dnssec, DomainPolicy, HostDane};
 use crate::target::normalize_name;
 
@@ -114,16 +115,52 @@ fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
                 fix::bogus("MX", domain.as_deref()),
             ));
         }
+        // With an insecure MX RRset, senders do not look the TLSA records up (Postfix: "non
+        // DNSSEC destination"), so a failing TLSA lookup defers nothing (RFC 7672 §2.2.1).
+        let insecure_mx = p.mx == Some(Dnssec::Insecure);
         for h in &p.dane {
             let ids = endpoints_of(evidence, h);
             let safe = normalize_name(&h.host);
+            let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
+            if h.addresses != Dnssec::Bogus
+                && !insecure_mx
+                && h.tlsa.as_ref().is_some_and(servfail_even_unchecked)
+            {
+                // SERVFAIL with and without checking disabled: no answer at all, which is not
+                // proof of bogus data; DANE senders still defer (RFC 7672 §2.1).
+                let why = match h.tlsa.as_ref().map(|t| &t.answer) {
+                    Some(Answer::Failed(why)) => why.clone(),
+                    _ => String::new(),
+                };
+                out.push(Finding::new(
+                    Code::DaneDnssecBogus,
+                    Severity::Fail,
+                    format!("{}:{}", h.host, h.port),
+                    ids,
+                    format!(
+                        "the TLSA lookup for {} fails (SERVFAIL, also with DNSSEC checking disabled): DANE senders defer mail to this host",
+                        h.host
+                    ),
+                    vec![
+                        format!("TLSA _{}._tcp.{}: lookup failed: {why}", h.port, h.host),
+                        format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
+                        "Exchange Online: likely 4.7.324 dnssec-invalid (it does not tell a failing lookup from bogus data)".into(),
+                        resolver.clone(),
+                    ],
+                    fix::lookup_failed("TLSA", owner.as_deref()),
+                ));
+                continue;
+            }
             let (what, qtype, name) = if h.addresses == Dnssec::Bogus {
                 ("addresses (A/AAAA)", "A", safe.clone())
-            } else if tlsa_is(h, Dnssec::Bogus) {
-                let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
+            } else if tlsa_is(h, Dnssec::Bogus) && !insecure_mx {
                 ("TLSA records", "TLSA", owner)
             } else {
                 continue;
+            };
+            let measured = match h.tlsa.as_ref().map(|t| &t.answer) {
+                Some(Answer::Failed(why)) if qtype == "TLSA" => why.clone(),
+                _ => "the validating resolver answered SERVFAIL".into(),
             };
             out.push(Finding::new(
                 Code::DaneDnssecBogus,
@@ -135,10 +172,7 @@ fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
                     h.host
                 ),
                 vec![
-                    format!(
-                        "{what} of {}: bogus (the validating resolver answered SERVFAIL)",
-                        h.host
-                    ),
+                    format!("{what} of {}: bogus ({measured})", h.host),
                     format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
                     "Exchange Online: 4.7.324 dnssec-invalid".into(),
                     resolver.clone(),
@@ -147,9 +181,10 @@ fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
             ));
         }
     }
-    // RFC 7672 §2.2.1: DANE protects a domain only when its MX RRset is secure; secure TLSA
-    // records behind an insecure MX RRset are used ("half-dane") but protect nothing against
-    // a forged MX answer.
+    // RFC 7672 §2.2.1: DANE applies to a destination only when its MX RRset is secure. Behind
+    // an insecure MX RRset senders do not use the hosts' TLSA records at all (Postfix smtp(8):
+    // "non DNSSEC destination", opportunistic TLS), so the records protect nothing and no DANE
+    // verdict is given for those hosts.
     let secure_tlsa: Vec<&HostDane> = p
         .dane
         .iter()
@@ -161,19 +196,19 @@ fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
             .flat_map(|h| endpoints_of(evidence, h))
             .collect();
         let mut ev = vec![format!("MX {}: insecure (not DNSSEC-signed)", p.domain)];
-        ev.extend(
-            secure_tlsa
-                .iter()
-                .filter_map(|h| h.tlsa.as_ref().map(|t| format!("TLSA {}: secure", t.name))),
-        );
-        ev.push("Postfix: TLSA RRs found, MX RRset insecure: log verified as trusted".into());
+        ev.extend(secure_tlsa.iter().filter_map(|h| {
+            h.tlsa
+                .as_ref()
+                .map(|t| format!("TLSA {}: secure, not used by senders", t.name))
+        }));
+        ev.push("Postfix smtp(8): non DNSSEC destination, TLS is opportunistic (\"may\"); the TLSA records are not checked".into());
         out.push(Finding::new(
             Code::DaneMxInsecure,
             Severity::Warn,
             p.domain.clone(),
             ids,
             format!(
-                "{}'s MX records are not DNSSEC-signed, so its mail hosts' TLSA records do not protect the domain",
+                "{}'s MX records are not DNSSEC-signed, so senders do not use its mail hosts' TLSA records: DANE does not apply to the domain",
                 p.domain
             ),
             ev,
@@ -278,7 +313,7 @@ fn endpoint_rules(
     // tls-handshake-failed…) rather than as dane-no-match: the records are not wrong and
     // publishing others would change nothing, the missing TLS is the one thing to fix, and
     // a second FAIL would send the admin to the zone file.
-    if secure_records && !tls_up {
+    if secure_records && !tls_up && d.why != Some(NotApplicable::InsecureMx) {
         let line = format!(
             "{} has secure TLSA records ({}): DANE senders require TLS here and defer (Exchange Online: 4.7.321 starttls-not-supported)",
             d.host, d.tlsa_name
@@ -311,13 +346,38 @@ fn endpoint_rules(
         }
         Verdict::NoMatch => {
             let mut ev = record_lines(d);
+            let records: Vec<&str> = leaf_311(d).into_iter().collect();
+            // A DANE-TA record that matches a CA the server sent, whose chain fails only on
+            // the leaf's name (RFC 7672 §3.2.2): the record is right, the certificate is not.
+            if let Some((r, depth)) = d.name_failure() {
+                let names = if d.base_domain.eq_ignore_ascii_case(&d.host) {
+                    d.host.clone()
+                } else {
+                    format!("{} or {}", d.base_domain, d.host)
+                };
+                ev.push("OpenSSL/Postfix: no matching DANE TLSA records (the name check failed); Exchange Online: 4.7.325 certificate-host-mismatch".into());
+                own.push(finding(
+                    e,
+                    Code::DaneNoMatch,
+                    format!(
+                        "the chain matches {} at depth {depth}, but the certificate does not name {names}: DANE senders defer",
+                        short_record(&r.record)
+                    ),
+                    ev,
+                    fix::certificate_naming_host(host.as_deref()),
+                ));
+                return;
+            }
             ev.extend(
                 d.leaf_records
                     .iter()
                     .map(|r| format!("the leaf sent now would match: {r}")),
             );
+            let ta_unsent = d.records.iter().any(|r| r.ta_unsent);
+            if ta_unsent {
+                ev.push("a DANE-TA digest record names a CA certificate the server does not send; a digest is usable only for a certificate in the chain (RFC 7671 §5.2.2)".into());
+            }
             ev.push("OpenSSL/Postfix: no matching DANE TLSA records; Exchange Online: 4.7.323 tlsa-invalid".into());
-            let records: Vec<&str> = leaf_311(d).into_iter().collect();
             own.push(finding(
                 e,
                 Code::DaneNoMatch,
@@ -326,14 +386,24 @@ fn endpoint_rules(
                     d.tlsa_name
                 ),
                 ev,
-                fix::publish_current(d.port, host.as_deref(), &records, e.kind),
+                fix::publish_current(d.port, host.as_deref(), &records, e.kind, ta_unsent),
             ));
         }
         Verdict::Match => {
             own.push(finding(
                 e,
                 Code::DaneOk,
-                format!("DANE: the secure TLSA record {} matches ({})", d.matched.as_deref().unwrap_or_default(), if d.matched_ee() { "DANE-EE, the leaf" } else { "DANE-TA, a CA certificate sent" }),
+                format!(
+                    "DANE: the secure TLSA record {} matches ({})",
+                    short_record(d.matched.as_deref().unwrap_or_default()),
+                    if d.matched_ee() {
+                        "DANE-EE, the leaf"
+                    } else if d.depth.is_some_and(|n| n >= e.obs.chain.len()) {
+                        "DANE-TA, a trust anchor the record carries in full; the server does not send it"
+                    } else {
+                        "DANE-TA, a CA certificate sent"
+                    }
+                ),
                 vec![d.detail.clone(), format!("TLSA {}: secure", d.tlsa_name)],
                 crate::diagnose::Fix::new(crate::diagnose::Family::Generic, "dane::ok", &[])
                     .say("Nothing to do. Keep the TLSA records in step with the certificate: publish the next key's record before each change (RFC 7671 §8.1)."),
@@ -345,13 +415,14 @@ fn endpoint_rules(
             let usable: Vec<_> = d.usable().collect();
             let has_ta = usable.iter().any(|r| r.record.starts_with("2 "));
             let only_current = usable.iter().all(|r| r.matched == Some(0));
-            if let (true, false, Some(current)) = (only_current, has_ta, leaf_311(d)) {
+            if only_current && !has_ta {
+                let published: Vec<&str> = usable.iter().map(|r| r.record.as_str()).collect();
                 own.push(finding(
                     e,
                     Code::DaneRolloverRisk,
-                    format!("{} pins only the current key and has no DANE-TA record: the next key change breaks DANE delivery unless its record is published first", d.tlsa_name),
-                    usable.iter().map(|r| format!("TLSA {} {}", d.tlsa_name, r.record)).collect(),
-                    fix::rollover(d.port, host.as_deref(), current, e.kind),
+                    format!("{} pins only the current key and has no DANE-TA record: at the next key change, publish the next key's record first", d.tlsa_name),
+                    usable.iter().map(|r| format!("TLSA {} {}", d.tlsa_name, short_record(&r.record))).collect(),
+                    fix::rollover(d.port, host.as_deref(), &published),
                 ));
             }
             if d.matched_ee() {
@@ -404,10 +475,12 @@ fn interop(
         } else {
             leaf.names_shown()
         };
-        ev.push(format!(
-            "the leaf names neither {} nor {} (names: {names})",
-            d.host, d.base_domain
-        ));
+        // Microsoft: the name must be the recipient domain or the MX host (4.7.325).
+        let wanted = match domain.filter(|dm| !dm.eq_ignore_ascii_case(&d.host)) {
+            Some(dm) => format!("neither the domain {dm} nor the MX host {}", d.host),
+            None => format!("not the host {}", d.host),
+        };
+        ev.push(format!("the leaf names {wanted} (names: {names})"));
         codes.push("4.7.325 certificate-host-mismatch");
     }
     ev.push(format!(
@@ -423,7 +496,12 @@ fn interop(
             codes.join(", ")
         ),
         ev,
-        fix::exchange_online_interop(host, expired || not_yet, wrong_name),
+        fix::exchange_online_interop(
+            host,
+            domain.and_then(normalize_name).as_deref(),
+            expired || not_yet,
+            wrong_name,
+        ),
     ));
 }
 
@@ -435,10 +513,11 @@ fn interop(
 /// Applied to cert-self-signed, cert-name-mismatch, cert-untrusted and cert-chain-incomplete:
 /// a DANE-EE match pins the leaf itself, so neither its issuer nor its names matter to DANE
 /// senders (RFC 7672 §3.1.1); a DANE-TA match validated the chain up to the pinned CA for the
-/// host's names (§3.1.2), so an untrusted or unsent root matters no more to them. cert-expired
-/// is NOT lowered: an expired leaf is an accident (a renewal that failed), not a deployment
-/// choice as a self-signed DANE-EE leaf is, and Exchange Online, MTA-STS senders and PKIX
-/// connectors refuse it; its finding gains the DANE fact as evidence instead.
+/// host's names (§3.1.2), so an untrusted or unsent root matters no more to them. An expired
+/// or not-yet-valid leaf matched by DANE-EE gets the same treatment: RFC 7672 senders ignore
+/// its dates as they ignore its names (§3.1.1), and Exchange Online refuses both (4.7.322,
+/// 4.7.325), which `dane-exchange-online-interop` says beside it. (A DANE-TA match checks the
+/// dates, so an expired leaf never reaches here through one.)
 fn settle(e: &Evidence, d: &DaneMatch, own: &mut [Finding], policy: &Policy) {
     let exchange = matches!(e.kind, ServerKind::Exchange | ServerKind::ExchangeOnline);
     let keep_fail = exchange || !policy.expected_names.is_empty();
@@ -449,23 +528,28 @@ fn settle(e: &Evidence, d: &DaneMatch, own: &mut [Finding], policy: &Policy) {
     };
     let dane_line = format!("dane-ok: {}", d.detail);
     for f in own.iter_mut() {
+        let dates = matches!(f.code, Code::CertExpired | Code::CertNotYetValid);
+        if !(SETTLED.contains(&f.code) || dates && d.matched_ee()) || f.severity != Severity::Fail {
+            continue;
+        }
         // Who still refuses it: senders that verify the certificate without DANE, and for a
-        // wrong name Exchange Online even with DANE (4.7.325).
+        // wrong name or dates Exchange Online even with DANE.
         let refusers = if f.code == Code::CertNameMismatch {
             "senders that still refuse it: Exchange Online even with DANE (4.7.325 certificate-host-mismatch), MTA-STS senders (Gmail, Microsoft; RFC 8461 §4.2), senders and connectors that verify the name without DANE"
+        } else if f.code == Code::CertExpired {
+            "senders that still refuse it: Exchange Online even with DANE (4.7.322 certificate-expired), MTA-STS senders (Gmail, Microsoft; RFC 8461 §4.2), senders and connectors that verify the certificate without DANE"
+        } else if f.code == Code::CertNotYetValid {
+            "senders that still refuse it: Exchange Online even with DANE (4.7.323), MTA-STS senders (Gmail, Microsoft; RFC 8461 §4.2), senders and connectors that verify the certificate without DANE"
         } else {
             "senders that still refuse it: MTA-STS senders (Gmail, Microsoft; RFC 8461 §4.2 needs a chain to a trusted root), senders and connectors that require a trusted certificate without DANE (an Exchange connector with RequireTLS and certificate validation)"
         };
-        if f.code == Code::CertExpired && d.matched_ee() {
-            f.evidence.push(format!(
-                "{dane_line} (RFC 7672 senders ignore the dates of a DANE-EE leaf; Exchange Online refuses it: 4.7.322)"
-            ));
-            continue;
-        }
-        if !SETTLED.contains(&f.code) || f.severity != Severity::Fail {
-            continue;
-        }
-        f.evidence.push(dane_line.clone());
+        f.evidence.push(if dates {
+            format!(
+                "{dane_line} (RFC 7672 senders ignore the dates of a DANE-EE leaf, RFC 7672 §3.1.1)"
+            )
+        } else {
+            dane_line.clone()
+        });
         if keep_fail {
             f.evidence
                 .push(format!("stays FAIL although DANE matches: {why_kept}"));

@@ -9,7 +9,10 @@ use super::super::tests::{NOW, assert_fix_is_usable, observed, refuse_starttls, 
 use crate::diagnose::*;
 use crate::evidence::Evidence;
 use crate::model::Observation;
-use crate::policy::dane::{DaneMatch, NotApplicable, Verdict, assess, leaf_record, record_text};
+use crate::policy::dane::{
+    DaneMatch, NotApplicable, TaFailureKind, Verdict, assess, leaf_record, record_text,
+    short_record,
+};
 use crate::policy::{Answer, DnsResult, Dnssec, DomainPolicy, HostDane, ResolverTrust, Tlsa};
 use crate::scripted::LeafSpec;
 use crate::scripted::pki::self_signed;
@@ -118,11 +121,12 @@ fn dane_ee_matches_the_leaf_by_key_or_certificate_with_either_digest() {
         assert_eq!(d.verdict, Verdict::Match, "3 {s} {m}");
         assert_eq!(d.depth, Some(0));
         assert_eq!(d.matched.as_deref(), Some(record_text(&rec).as_str()));
+        // A full key (3 1 0) is shortened in the words, kept whole in `matched`.
         assert_eq!(
             d.detail,
             format!(
                 "Matched DANE EE certificate at depth 0: {}",
-                record_text(&rec)
+                short_record(&record_text(&rec))
             )
         );
         assert_eq!(d.records[0].matched, Some(0));
@@ -184,10 +188,14 @@ fn dane_ta_refuses_a_leaf_for_another_name_or_out_of_date() {
     let d = judged(&obs, &secure(vec![ta(&chain[1], 1, 1)])).unwrap();
     assert_eq!(d.verdict, Verdict::NoMatch);
     let failed = d.records[0].failed.as_deref().unwrap();
+    // In words: no library debug text (`DnsName("...")`).
     assert!(
-        failed.contains("certificate #1 matches") && failed.contains("does not validate"),
+        failed.contains("certificate #1 matches") && failed.contains("does not name mx.test"),
         "{failed}"
     );
+    assert!(!failed.contains("DnsName"), "{failed}");
+    assert_eq!(d.records[0].failure.unwrap().kind, TaFailureKind::Name);
+    assert_eq!(d.name_failure().map(|(_, depth)| depth), Some(1));
     // Dates count for DANE-TA (RFC 7672 §3.1.2): an expired leaf does not validate.
     let mut spec = LeafSpec::valid_for(HOST, NOW, 0);
     spec.not_before = NOW - Duration::days(100);
@@ -196,6 +204,8 @@ fn dane_ta_refuses_a_leaf_for_another_name_or_out_of_date() {
     let obs = observed(HOST, HOST, chain.clone(), &w.trust);
     let d = judged(&obs, &secure(vec![ta(&chain[1], 1, 1)])).unwrap();
     assert_eq!(d.verdict, Verdict::NoMatch);
+    assert_eq!(d.records[0].failure.unwrap().kind, TaFailureKind::Dates);
+    assert!(d.name_failure().is_none());
     // …while DANE-EE ignores them (§3.1.1).
     let d = judged(&obs, &secure(vec![ee(&chain[0], 1, 1)])).unwrap();
     assert_eq!(d.verdict, Verdict::Match);
@@ -341,8 +351,9 @@ fn a_lone_matching_ee_record_is_ok_with_a_rollover_risk() {
         "{:?}",
         ok.evidence
     );
+    // Information: a single 3 1 1 with key reuse is Microsoft's recommendation.
     let risk = find(&f, "dane-rollover-risk").unwrap();
-    assert_eq!(risk.severity, Severity::Warn);
+    assert_eq!(risk.severity, Severity::Info);
     let zone: Vec<&str> = risk
         .fix
         .commands()
@@ -357,6 +368,18 @@ fn a_lone_matching_ee_record_is_ok_with_a_rollover_risk() {
         )
     );
     assert!(risk.fix.text().contains("RFC 7671 §8.1"));
+    // The NEXT key's record, computed from the next key or its request, with the same
+    // selector and matching type as the record published.
+    let cmds: Vec<&str> = risk.fix.commands().map(|(_, t)| t).collect();
+    assert!(
+        cmds.contains(&"openssl pkey -in next.key -pubout -outform DER | openssl dgst -sha256"),
+        "{cmds:?}"
+    );
+    assert!(cmds.contains(
+        &"openssl req -in next.csr -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256"
+    ));
+    // Nothing that hashes the certificate sent now, which is not the next key.
+    assert!(!cmds.iter().any(|c| c.contains("s_client")), "{cmds:?}");
     // The healthy PKIX chain keeps its own summary; nothing fails.
     assert!(
         f.iter().all(|f| f.severity != Severity::Fail),
@@ -389,6 +412,30 @@ fn the_same_key_by_two_digests_is_still_a_rollover_risk() {
     );
     let risk = find(&f, "dane-rollover-risk").unwrap();
     assert_eq!(risk.evidence.len(), 2);
+}
+
+#[test]
+fn the_rollover_fix_shows_the_records_as_published_with_their_own_matching_type() {
+    let (obs, chain) = healthy(HOST);
+    let published = record_text(&ee(&chain[0], 1, 2));
+    let f = run(&obs, &secure(vec![ee(&chain[0], 1, 2)]), &Policy::default());
+    let risk = find(&f, "dane-rollover-risk").unwrap();
+    let zone: Vec<&str> = risk
+        .fix
+        .commands()
+        .filter(|(s, _)| *s == Shell::DnsZone)
+        .map(|(_, t)| t)
+        .collect();
+    // The 3 1 2 that is in DNS, not a 3 1 1 that is not.
+    assert_eq!(
+        zone,
+        [format!("_25._tcp.mx.test. IN TLSA {published}").as_str()]
+    );
+    let cmds: Vec<&str> = risk.fix.commands().map(|(_, t)| t).collect();
+    assert!(
+        cmds.contains(&"openssl pkey -in next.key -pubout -outform DER | openssl dgst -sha512"),
+        "{cmds:?}"
+    );
 }
 
 #[test]
@@ -497,8 +544,60 @@ fn secure_tlsa_behind_an_insecure_mx_warns() {
     let f = run(&obs, &p, &Policy::default());
     let w = find(&f, "dane-mx-insecure").unwrap();
     assert_eq!(w.severity, Severity::Warn);
-    assert!(w.evidence.iter().any(|l| l.contains("MX RRset insecure")));
+    // Postfix smtp(8)'s words, not posttls-finger's.
+    assert!(
+        w.evidence
+            .iter()
+            .any(|l| l.contains("smtp(8): non DNSSEC destination")),
+        "{:?}",
+        w.evidence
+    );
+    assert!(
+        !w.evidence
+            .iter()
+            .any(|l| l.contains("log verified as trusted"))
+    );
+    assert!(w.fix.text().contains("non DNSSEC destination") && w.fix.text().contains("DS record"));
     assert!(w.fix.commands().any(|(_, t)| t == "delv MX test"));
+    // Senders do not use the records: no DANE verdict for the host (RFC 7672 §2.2.1).
+    for code in ["dane-ok", "dane-rollover-risk", "dane-no-match"] {
+        assert!(find(&f, code).is_none(), "{code}: {:?}", codes(&f));
+    }
+    let d = judged(&obs, &p).unwrap();
+    assert_eq!(
+        (d.verdict, d.why),
+        (Verdict::NotApplicable, Some(NotApplicable::InsecureMx))
+    );
+    assert!(
+        d.detail.starts_with("non DNSSEC destination"),
+        "{}",
+        d.detail
+    );
+    // Records that match nothing, unusable records, a bogus TLSA answer: no FAIL, no WARN
+    // about them either.
+    let (_, other) = healthy(HOST);
+    for (records, status) in [
+        (vec![ee(&other[0], 1, 1)], Dnssec::Secure),
+        (
+            vec![tlsa(1, 1, 1, ee(&chain[0], 1, 1).data)],
+            Dnssec::Secure,
+        ),
+        (Vec::new(), Dnssec::Bogus),
+    ] {
+        let p = vec![domain(records, status, Some(Dnssec::Insecure))];
+        let f = run(&obs, &p, &Policy::default());
+        for code in [
+            "dane-no-match",
+            "dane-records-unusable",
+            "dane-dnssec-bogus",
+        ] {
+            assert!(find(&f, code).is_none(), "{code}: {:?}", codes(&f));
+        }
+    }
+    // A host named directly (no MX lookup) keeps host-level DANE.
+    let p = vec![domain(vec![ee(&other[0], 1, 1)], Dnssec::Secure, None)];
+    let f = run(&obs, &p, &Policy::default());
+    assert_eq!(find(&f, "dane-no-match").unwrap().severity, Severity::Fail);
     // A secure MX RRset: no warning.
     let f = run(&obs, &secure(vec![ee(&chain[0], 1, 1)]), &Policy::default());
     assert!(find(&f, "dane-mx-insecure").is_none());
@@ -663,7 +762,7 @@ fn a_wrong_name_leaf_pinned_by_dane_ee_warns_and_names_exchange_onlines_refusal(
 }
 
 #[test]
-fn an_expired_leaf_pinned_by_dane_ee_keeps_its_failure_and_names_4_7_322() {
+fn an_expired_leaf_pinned_by_dane_ee_warns_like_a_wrong_name_and_names_4_7_322() {
     let w = world();
     let mut spec = LeafSpec::valid_for(HOST, NOW, 0);
     spec.not_before = NOW - Duration::days(100);
@@ -671,13 +770,18 @@ fn an_expired_leaf_pinned_by_dane_ee_keeps_its_failure_and_names_4_7_322() {
     let chain = w.chain(&spec, true);
     let obs = observed(HOST, HOST, chain.clone(), &w.trust);
     let f = run(&obs, &secure(vec![ee(&chain[0], 1, 1)]), &Policy::default());
+    // The same treatment as a wrong name: WARN, with the senders that still refuse it.
     let x = find(&f, "cert-expired").unwrap();
-    assert_eq!(x.severity, Severity::Fail);
-    assert!(
-        x.evidence
-            .iter()
-            .any(|l| l.contains("dane-ok") && l.contains("4.7.322"))
-    );
+    assert_eq!(x.severity, Severity::Warn, "{:?}", codes(&f));
+    assert!(x.summary.contains("4.7.322"), "{}", x.summary);
+    assert!(x.evidence.iter().any(|l| l.starts_with("dane-ok:")));
+    // …but FAIL with --expect-name (or on Exchange), as for a wrong name.
+    let policy = Policy {
+        expected_names: vec![HOST.into()],
+        ..Policy::default()
+    };
+    let g = run(&obs, &secure(vec![ee(&chain[0], 1, 1)]), &policy);
+    assert_eq!(find(&g, "cert-expired").unwrap().severity, Severity::Fail);
     let i = find(&f, "dane-exchange-online-interop").unwrap();
     assert!(
         i.summary.contains("4.7.322") && !i.summary.contains("4.7.325"),
@@ -709,4 +813,184 @@ fn a_private_ca_pinned_by_dane_ta_makes_untrusted_a_warning() {
     assert_eq!(after.severity, Severity::Warn, "{:?}", codes(&f));
     assert!(find(&f, "dane-ok").is_some());
     assert!(find(&f, "dane-rollover-risk").is_none());
+}
+
+// --- trial 1 -------------------------------------------------------------------------
+
+#[test]
+fn a_full_ta_record_of_a_root_not_sent_is_the_anchor() {
+    // The server sends leaf + intermediate; the record carries the whole root (2 0 0) or its
+    // whole key (2 1 0). OpenSSL: "matched TA certificate at depth 2".
+    let w = world();
+    let chain = w.chain(&LeafSpec::valid_for(HOST, NOW, 90), true);
+    assert_eq!(chain.len(), 2);
+    let obs = observed(HOST, HOST, chain.clone(), &w.trust);
+    let root = w.root.der().to_vec();
+    for (s, m) in [(0, 0), (1, 0)] {
+        let d = judged(&obs, &secure(vec![ta(&root, s, m)])).unwrap();
+        assert_eq!(d.verdict, Verdict::Match, "2 {s} {m}: {d:?}");
+        assert_eq!(d.depth, Some(2));
+        assert!(
+            d.detail
+                .starts_with("Matched DANE TA certificate at depth 2: ")
+        );
+        // The summary names the record without a thousand hex digits.
+        assert!(d.detail.len() < 120, "{}", d.detail);
+    }
+    let f = run(&obs, &secure(vec![ta(&root, 0, 0)]), &Policy::default());
+    let ok = find(&f, "dane-ok").unwrap();
+    assert!(ok.summary.contains("does not send it"), "{}", ok.summary);
+    assert!(find(&f, "dane-no-match").is_none());
+    // A full record of another CA does not match.
+    let other = world().root.der().to_vec();
+    let d = judged(&obs, &secure(vec![ta(&other, 0, 0)])).unwrap();
+    assert_eq!(d.verdict, Verdict::NoMatch);
+    // The anchor in full, but a leaf for another name: the name failure.
+    let chain = w.chain(&LeafSpec::valid_for("other.test", NOW, 90), true);
+    let obs = observed(HOST, HOST, chain, &w.trust);
+    let d = judged(&obs, &secure(vec![ta(&root, 0, 0)])).unwrap();
+    assert_eq!(d.name_failure().map(|(_, depth)| depth), Some(2));
+}
+
+#[test]
+fn a_digest_ta_record_of_a_root_not_sent_offers_both_ways() {
+    let w = world();
+    let chain = w.chain(&LeafSpec::valid_for(HOST, NOW, 90), true);
+    let obs = observed(HOST, HOST, chain.clone(), &w.trust);
+    let root = w.root.der().to_vec();
+    let f = run(&obs, &secure(vec![ta(&root, 0, 1)]), &Policy::default());
+    let nm = find(&f, "dane-no-match").unwrap();
+    assert_eq!(nm.severity, Severity::Fail);
+    let text = nm.fix.text();
+    assert!(
+        text.contains("send that CA certificate") && text.contains("\"2 0 0\""),
+        "{text}"
+    );
+    let now_311 = record_text(&ee(&chain[0], 1, 1));
+    assert!(
+        nm.fix
+            .commands()
+            .any(|(s, t)| s == Shell::DnsZone && t.ends_with(&now_311))
+    );
+    assert!(nm.evidence.iter().any(|l| l.contains("RFC 7671 §5.2.2")));
+    // A plain EE mismatch does not talk about sending a CA.
+    let (_, old) = healthy(HOST);
+    let f = run(&obs, &secure(vec![ee(&old[0], 1, 1)]), &Policy::default());
+    assert!(
+        !find(&f, "dane-no-match")
+            .unwrap()
+            .fix
+            .text()
+            .contains("send that CA")
+    );
+}
+
+#[test]
+fn a_ta_match_failing_on_the_name_says_so_and_asks_for_a_certificate_naming_the_host() {
+    let w = world();
+    let chain = w.chain(&LeafSpec::valid_for("wrong.example", NOW, 90), true);
+    let obs = observed(HOST, HOST, chain.clone(), &w.trust);
+    let rec = ta(&chain[1], 1, 1);
+    let f = run(&obs, &secure(vec![rec.clone()]), &Policy::default());
+    let nm = find(&f, "dane-no-match").unwrap();
+    assert_eq!(nm.severity, Severity::Fail);
+    assert!(
+        nm.summary.starts_with(&format!(
+            "the chain matches {} at depth 1, but the certificate does not name mx.test",
+            record_text(&rec)
+        )),
+        "{}",
+        nm.summary
+    );
+    let all = format!("{} {:?} {}", nm.summary, nm.evidence, nm.fix.text());
+    assert!(all.contains("4.7.325") && !all.contains("4.7.323"), "{all}");
+    assert!(!all.contains("DnsName"), "{all}");
+    // The fix is a certificate naming the host, not a 3 1 1 of the wrong leaf.
+    assert!(
+        nm.fix.commands().all(|(s, _)| s != Shell::DnsZone),
+        "{}",
+        nm.fix
+    );
+    assert!(nm.fix.text().contains("names mx.test"), "{}", nm.fix);
+}
+
+#[test]
+fn the_exchange_online_note_names_the_domain_and_the_host_and_leads_the_warnings() {
+    let w = world();
+    // A wrong-name leaf that also expires within 29 days.
+    let chain = w.chain(&LeafSpec::valid_for("wrong.example", NOW, 29), true);
+    let mut obs = observed(HOST, HOST, chain.clone(), &w.trust);
+    obs.endpoint.via = Some(crate::model::Via {
+        domain: "test".into(),
+        preference: 10,
+    });
+    let mut f = run(&obs, &secure(vec![ee(&chain[0], 1, 1)]), &Policy::default());
+    let i = find(&f, "dane-exchange-online-interop").unwrap();
+    assert!(
+        i.evidence
+            .iter()
+            .any(|l| l.contains("neither the domain test nor the MX host mx.test")),
+        "{:?}",
+        i.evidence
+    );
+    assert!(find(&f, "cert-expires-soon").is_some(), "{:?}", codes(&f));
+    // Among the warnings, the Exchange Online refusal comes first: it is the headline.
+    crate::diagnose::rank(&mut f);
+    let first = f.iter().find(|f| f.severity == Severity::Warn).unwrap();
+    assert_eq!(
+        first.code.as_str(),
+        "dane-exchange-online-interop",
+        "{:?}",
+        codes(&f)
+    );
+}
+
+#[test]
+fn a_tlsa_lookup_failing_even_unchecked_fails_as_a_lookup_error_not_bogus() {
+    let (obs, _) = healthy(HOST);
+    let mut p = vec![domain(
+        Vec::new(),
+        Dnssec::Indeterminate,
+        Some(Dnssec::Secure),
+    )];
+    if let Some(t) = p[0].dane[0].tlsa.as_mut() {
+        t.answer = Answer::Failed(format!(
+            "{} (CD): the validating resolver at 127.0.0.1:53 gets no answer",
+            crate::policy::dns::SERVFAIL_EVEN_UNCHECKED
+        ));
+    }
+    let f = run(&obs, &p, &Policy::default());
+    let b = find(&f, "dane-dnssec-bogus").unwrap();
+    assert_eq!(b.severity, Severity::Fail);
+    assert!(
+        b.summary.contains("lookup") && b.summary.contains("fails"),
+        "{}",
+        b.summary
+    );
+    assert!(
+        !b.summary.contains("bogus") && !b.summary.contains("validation of"),
+        "{}",
+        b.summary
+    );
+    assert!(b.evidence.iter().any(|l| l.contains("TLSA lookup error")));
+    assert!(
+        b.evidence.iter().any(|l| l.contains("likely 4.7.324")),
+        "{:?}",
+        b.evidence
+    );
+    assert!(
+        b.fix
+            .commands()
+            .any(|(_, t)| t == "dig +trace TLSA _25._tcp.mx.test")
+    );
+    assert_eq!(
+        judged(&obs, &p).unwrap().why,
+        Some(NotApplicable::LookupFailed)
+    );
+    // A timeout (no SERVFAIL) is no finding.
+    if let Some(t) = p[0].dane[0].tlsa.as_mut() {
+        t.answer = Answer::Failed("the DNS server at 127.0.0.1:53: no answer".into());
+    }
+    let f = run(&obs, &p, &Policy::default());
+    assert!(find(&f, "dane-dnssec-bogus").is_none());
 }
