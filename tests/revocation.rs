@@ -236,3 +236,48 @@ fn no_policy_fetches_nothing_and_keeps_the_intermediate_or_private_root_text() {
     assert!(r.json()["endpoints"][0]["revocation"].is_null());
     assert!(web.requests().is_empty(), "{:?}", web.requests());
 }
+
+#[test]
+fn a_dead_distribution_point_beside_a_good_one_is_a_note_and_the_check_is_visible() {
+    let p = pki();
+    let web = http(vec![(
+        CRL_PATH.into(),
+        crl_response(&p.intermediate.crl(&CrlSpec::fresh(p.now, &[])).unwrap()),
+    )]);
+    let dns = zone();
+    let dead = "http://crl.pki.test/moved.crl".to_string();
+    let r = probe_with(&leaf(&[dead.clone(), crl_url()], true), &web, &dns, &[]);
+    assert_eq!(r.json()["verdict"], "pass", "{}", r.stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = r.finding("crl-unreachable");
+    assert_eq!(f["severity"], "info", "{f:#}");
+    let fix = f["fix"].to_string();
+    assert!(!fix.contains("cannot judge"), "{fix}");
+    let c = &r.json()["endpoints"][0]["revocation"]["certificates"][0];
+    let summary = c["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(&format!("not revoked per {} (CRL of ", crl_url()))
+            && summary.contains(&format!("{dead} answered HTTP 404")),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_crl_fetch_cut_short_by_the_deadline_is_not_blamed_on_the_server() {
+    let dns = zone();
+    let silent = http(vec![(CRL_PATH.into(), Response::Silent)]);
+    let r = probe_with(
+        &leaf(&[crl_url()], true),
+        &silent,
+        &dns,
+        &["--timeout", "10", "--deadline", "1.5"],
+    );
+    assert_absent(&r, "crl-unreachable");
+    let c = &r.json()["endpoints"][0]["revocation"]["certificates"][0];
+    assert_eq!(c["crls"][0]["fetch"]["cut_by_deadline"], true, "{c:#}");
+    let summary = c["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("not checked") && summary.contains("--deadline"),
+        "{summary}"
+    );
+}

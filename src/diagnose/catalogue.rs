@@ -3729,12 +3729,16 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Warn,
         rank: 511,
         inconclusive: false,
-        meaning: "a CRL distribution point of the chain cannot be fetched over http (no answer, not 200, only ldap://): senders that check revocation, Exchange among them, cannot",
+        meaning: "a CRL distribution point of the chain cannot be fetched over http (no answer, not 200, only ldap://): a WARN when no point of that certificate serves a valid CRL (senders that check revocation, Exchange among them, cannot), an INFO when another point does (clients move on to it, after a wait)",
         explanation: "Exchange and Windows check CRLs through WinHTTP; a certificate whose CRL cannot be fetched shows RevocationCheckFailure in Get-ExchangeCertificate, \
             EMC says \"The certificate status could not be determined because the revocation check failed\", and hybrid mail flow with Exchange Online needs an available CRL. \
             Common causes: a firewall or WinHTTP proxy between the server and the CA's distribution point, a CA that moved its files, \
             or an AD CS CA that publishes its CRL only over LDAP, which only machines in the directory can read (external senders such as Exchange Online cannot). \
-            Windows fetches CRLs over http; an https-only distribution point can fail there too.",
+            Windows fetches CRLs over http; an https-only distribution point can fail there too. \
+            A certificate is judged over all its distribution points, as clients do (RFC 5280 §6.3.3: they try them in turn and use the first valid, current CRL): \
+            when one serves a good CRL, the others that fail are reported once, as INFO (a client that tries them first waits before moving on); \
+            the same holds for crl-invalid and crl-stale. A fetch that the run's --deadline ended is not the server's fault: it is no finding, \
+            and the certificate's revocation summary says it was not checked. Several failing points make one finding, listing each.",
         references: &[
             "RFC 5280 §4.2.1.13 (CRL distribution points: http or ldap URIs, DER over http)",
             "Microsoft Learn: Certificate requirements for hybrid deployments",

@@ -15,9 +15,9 @@
 pub mod crl;
 pub mod ocsp;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use x509_parser::prelude::X509Certificate;
@@ -39,6 +39,9 @@ pub const ISSUER_CAP: usize = 64 * 1024;
 pub const CACHE_ENTRIES: usize = 256;
 /// Redirects a CRL or CA Issuers fetch follows (CAs move their files behind a CDN).
 const REDIRECTS: Redirects = Redirects::Follow(3);
+/// A failed fetch that ended this close to the run's deadline was ended by it: every step's
+/// limit is `min(--timeout, time left)`, so a timer cut short by the deadline fires at it.
+const DEADLINE_SLACK: Duration = Duration::from_millis(25);
 
 /// A time as Unix seconds, shown in JSON as RFC 3339.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,27 +75,25 @@ pub struct FetchSummary {
     pub elapsed_ms: u64,
     /// Why there was no usable response (the fetch error, or the status), escaped.
     pub error: Option<String>,
+    /// The run's `--deadline` ended the fetch before an answer came: not the server's fault,
+    /// so nothing is concluded from it.
+    pub cut_by_deadline: bool,
 }
 
 impl FetchSummary {
-    fn of(f: &Fetch) -> Self {
+    /// The summary of `f`; `cut`: the run's deadline ended it.
+    fn of(f: &Fetch, cut: bool) -> Self {
         let elapsed_ms = u64::try_from(f.elapsed.as_millis()).unwrap_or(u64::MAX);
         match &f.outcome {
             Ok(r) => FetchSummary {
                 redirects: f.redirects.clone(),
                 status: Some(r.status),
                 bytes: r.body.len(),
-                content_type: r
-                    .header("content-type")
-                    .map(|c| crate::smtp::escape(c.as_bytes())),
+                content_type: r.header("content-type").map(crate::text::braced),
                 elapsed_ms,
-                error: (r.status != 200).then(|| {
-                    format!(
-                        "HTTP {} {}",
-                        r.status,
-                        crate::smtp::escape(r.reason.as_bytes())
-                    )
-                }),
+                error: (r.status != 200)
+                    .then(|| format!("HTTP {} {}", r.status, crate::text::braced(&r.reason))),
+                cut_by_deadline: false,
             },
             Err(e) => FetchSummary {
                 redirects: f.redirects.clone(),
@@ -100,8 +101,27 @@ impl FetchSummary {
                 bytes: 0,
                 content_type: None,
                 elapsed_ms,
-                error: Some(crate::smtp::escape(e.to_string().as_bytes())),
+                // The fetch escaped the URL or bytes it quotes when it made the error: escaping
+                // again would print `\\x1b` for `\x1b`. `braced` catches anything still hidden
+                // and leaves escaped text as it is.
+                error: Some(crate::text::braced(&e.to_string())),
+                cut_by_deadline: cut,
             },
+        }
+    }
+
+    /// What became of the fetch, in words that fit after the URL: `answered HTTP 404 Not
+    /// Found`, `did not answer within 3 s`, `could not be fetched: cannot connect: …`.
+    pub fn outcome_words(&self) -> String {
+        let error = self.error.as_deref().unwrap_or("no error");
+        if self.cut_by_deadline {
+            "was not checked: the run's --deadline ended the fetch".into()
+        } else if self.status.is_some() {
+            format!("answered {error}")
+        } else if let Some(limit) = error.strip_prefix("no answer within ") {
+            format!("did not answer within {limit}")
+        } else {
+            format!("could not be fetched: {error}")
         }
     }
 }
@@ -121,6 +141,178 @@ pub struct CrlCheck {
     pub invalid: Option<String>,
 }
 
+/// What one distribution point gives a client that checks revocation (RFC 5280 §6.3.3),
+/// judged at a time: the rules and [`certificate_summary`] judge a certificate over all its
+/// points with it, as clients do (they try the points in turn and use the first valid,
+/// current CRL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A valid, current CRL that does not list the certificate.
+    Good,
+    /// A CRL that lists the certificate; `checked`: its signature verified.
+    Revoked {
+        /// The CRL's signature verified with the issuing CA's key.
+        checked: bool,
+    },
+    /// A valid CRL past its nextUpdate (or without one): the due time, as text.
+    Stale(String),
+    /// What came is no CRL of the issuer: why.
+    Invalid(String),
+    /// A CRL kind this tool does not judge (delta, indirect).
+    Unsupported(String),
+    /// The fetch failed (the words of [`FetchSummary::outcome_words`]).
+    Unreachable(String),
+    /// The run's `--deadline` ended the fetch: not known.
+    Cut,
+    /// Not fetched (ldap, another scheme).
+    NotFetched,
+}
+
+impl CrlCheck {
+    /// What this point gives a client at `now` (Unix seconds).
+    pub fn verdict(&self, now: i64) -> Verdict {
+        let Some(fetch) = &self.fetch else {
+            return Verdict::NotFetched;
+        };
+        if fetch.cut_by_deadline {
+            return Verdict::Cut;
+        }
+        if fetch.error.is_some() {
+            return Verdict::Unreachable(fetch.outcome_words());
+        }
+        if let Some(why) = &self.invalid {
+            return Verdict::Invalid(why.clone());
+        }
+        let Some(crl) = &self.crl else {
+            return Verdict::NotFetched;
+        };
+        if let Some(kind) = &crl.unsupported {
+            return Verdict::Unsupported(kind.clone());
+        }
+        if let crl::Signature::Invalid(why) = &crl.signature {
+            return Verdict::Invalid(format!(
+                "its signature does not verify with the issuing CA's key ({why})"
+            ));
+        }
+        if !crl.issuer_matches {
+            return Verdict::Invalid(format!(
+                "it is the CRL of {}, not of the certificate's issuer",
+                crl.issuer
+            ));
+        }
+        if crl.revoked.is_some() {
+            return Verdict::Revoked {
+                checked: crl.signature == crl::Signature::Valid,
+            };
+        }
+        match crl.next_update {
+            Some(n) if n.0 >= now => Verdict::Good,
+            Some(n) => Verdict::Stale(stamp_text(n.0)),
+            None => Verdict::Stale("(no nextUpdate, which RFC 5280 §5.1.2.5 requires)".into()),
+        }
+    }
+}
+
+/// "1 entry", "3 entries".
+pub fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".into()
+    } else {
+        format!("{n} entries")
+    }
+}
+
+/// A certificate's revocation in one line of words, for a human: judged over all its
+/// distribution points as a client does (the first good CRL decides; a listing anywhere
+/// verified is revoked), then what was wrong with the others.
+pub fn certificate_summary(crls: &[CrlCheck], ocsp_urls: &[String], now: i64) -> String {
+    let verdicts: Vec<Verdict> = crls.iter().map(|c| c.verdict(now)).collect();
+    let others = |skip: usize| -> String {
+        let bad: Vec<String> = crls
+            .iter()
+            .zip(&verdicts)
+            .enumerate()
+            .filter(|(i, (_, v))| *i != skip && **v != Verdict::Good)
+            .map(|(_, (c, v))| format!("{} {}", c.url, verdict_words(v)))
+            .collect();
+        if bad.is_empty() {
+            String::new()
+        } else {
+            format!("; also named: {}", bad.join("; "))
+        }
+    };
+    if let Some(i) = verdicts
+        .iter()
+        .position(|v| matches!(v, Verdict::Revoked { .. }))
+    {
+        let c = &crls[i];
+        let since = c
+            .crl
+            .as_ref()
+            .and_then(|k| k.revoked.as_ref())
+            .map(|r| {
+                format!(
+                    "since {} ({})",
+                    stamp_text(r.date.0),
+                    r.reason.as_deref().unwrap_or("no reason given")
+                )
+            })
+            .unwrap_or_default();
+        let unchecked = if verdicts[i] == (Verdict::Revoked { checked: false }) {
+            ", CRL signature not checked"
+        } else {
+            ""
+        };
+        return format!("REVOKED per {} {since}{unchecked}", c.url);
+    }
+    if let Some(i) = verdicts.iter().position(|v| *v == Verdict::Good) {
+        let c = &crls[i];
+        let dates = c
+            .crl
+            .as_ref()
+            .map(|k| {
+                format!(
+                    " (CRL of {}, next update {}, {})",
+                    stamp_text(k.this_update.0),
+                    k.next_update.map_or("none".into(), |n| stamp_text(n.0)),
+                    entries(k.entries)
+                )
+            })
+            .unwrap_or_default();
+        return format!("not revoked per {}{dates}{}", c.url, others(i));
+    }
+    if crls.is_empty() {
+        return if ocsp_urls.is_empty() {
+            "not checked: no CRL distribution point and no OCSP responder".into()
+        } else {
+            format!(
+                "not checked: no CRL distribution point; OCSP responder {} listed, not queried",
+                ocsp_urls.join(", ")
+            )
+        };
+    }
+    let all: Vec<String> = crls
+        .iter()
+        .zip(&verdicts)
+        .map(|(c, v)| format!("{} {}", c.url, verdict_words(v)))
+        .collect();
+    format!("not checked: {}", all.join("; "))
+}
+
+/// A verdict in words that follow the URL.
+fn verdict_words(v: &Verdict) -> String {
+    match v {
+        Verdict::Good => "serves a valid current CRL".into(),
+        Verdict::Revoked { .. } => "lists it as revoked".into(),
+        Verdict::Stale(due) => format!("serves a stale CRL (due {due})"),
+        Verdict::Invalid(why) => format!("serves no valid CRL: {why}"),
+        Verdict::Unsupported(kind) => format!("serves a {kind}, not judged"),
+        Verdict::Unreachable(words) => words.clone(),
+        Verdict::Cut => "was not checked: the run's --deadline ended the fetch".into(),
+        Verdict::NotFetched => "is not fetched (not http)".into(),
+    }
+}
+
 /// One certificate of the chain (not the root) and its revocation sources.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CertRevocation {
@@ -134,6 +326,9 @@ pub struct CertRevocation {
     pub crls: Vec<CrlCheck>,
     /// Its AIA OCSP URLs: listed, not queried.
     pub ocsp_urls: Vec<String>,
+    /// The outcome in one line, judged as clients judge it over all its distribution points
+    /// ([`certificate_summary`]): `not revoked per http://… (CRL of …, next update …)`.
+    pub summary: String,
 }
 
 /// The stapled OCSP response.
@@ -203,11 +398,15 @@ pub struct RevocationObservation {
 /// The fetches of a run, once per URL: concurrent callers of one URL share one fetch.
 #[derive(Debug, Default)]
 pub struct Cache {
-    map: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Fetch>>>>>,
+    map: Mutex<HashMap<String, Arc<Slot>>>,
 }
 
+/// One URL's fetch, made once: the fetch, and whether the run's deadline ended it.
+type Slot = tokio::sync::OnceCell<(Arc<Fetch>, bool)>;
+
 impl Cache {
-    /// `url`, fetched once per run (while the cache has room).
+    /// `url`, fetched once per run (while the cache has room), and whether the run's deadline
+    /// ended it: it failed and finished at the deadline ([`cut_by_deadline`]).
     pub async fn get<R: Resolver>(
         &self,
         url: &str,
@@ -215,7 +414,7 @@ impl Cache {
         cfg: &FetchConfig,
         resolver: &R,
         deadline: Instant,
-    ) -> Arc<Fetch> {
+    ) -> (Arc<Fetch>, bool) {
         let cell = {
             let mut map = self
                 .map
@@ -233,11 +432,21 @@ impl Cache {
             }
         };
         cell.get_or_init(|| async {
-            Arc::new(crate::fetch::get(url, REDIRECTS, cap, cfg, resolver, deadline).await)
+            let f = crate::fetch::get(url, REDIRECTS, cap, cfg, resolver, deadline).await;
+            let cut = cut_by_deadline(&f, Instant::now(), deadline);
+            (Arc::new(f), cut)
         })
         .await
         .clone()
     }
+}
+
+/// The run's deadline, not the server, ended `f` (which finished at `finished`): it failed,
+/// and it finished at the deadline. Each step's limit is `min(--timeout, time left)`, so a
+/// step the deadline cut short ends at the deadline; a server that refused or answered
+/// earlier did not wait for it.
+pub fn cut_by_deadline(f: &Fetch, finished: Instant, deadline: Instant) -> bool {
+    f.outcome.is_err() && finished + DEADLINE_SLACK >= deadline
 }
 
 /// The positions of the chain to check, leaf first: the path to the root when trusted, else
@@ -318,8 +527,14 @@ pub async fn attach<R: Resolver>(
             .map(|(url, cap)| cache.get(url, *cap, &cfg.fetch, resolver, deadline)),
     )
     .await;
-    let fetched: HashMap<String, Arc<Fetch>> =
-        urls.into_iter().map(|(u, _)| u).zip(fetches).collect();
+    let mut cut: HashSet<String> = HashSet::new();
+    let mut fetched: HashMap<String, Arc<Fetch>> = HashMap::new();
+    for ((url, _), (fetch, was_cut)) in urls.into_iter().zip(fetches) {
+        if was_cut {
+            cut.insert(url.clone());
+        }
+        fetched.insert(url, fetch);
+    }
     let store = cfg.fetch.trust.clone();
     let staple = obs.ocsp_staple.clone();
     // The trust checks below may wait for the root store: off the async threads.
@@ -330,6 +545,7 @@ pub async fn attach<R: Resolver>(
             &staple,
             &store,
             &fetched,
+            &cut,
             UnixTime::now(),
         )
     })
@@ -338,13 +554,15 @@ pub async fn attach<R: Resolver>(
 }
 
 /// What the chain's revocation sources say, given what was fetched (`fetched`: URL → fetch;
-/// a URL missing from it was not fetched). Pure apart from the trust store's checks.
+/// a URL missing from it was not fetched; `cut`: the URLs whose fetch the run's deadline
+/// ended). Pure apart from the trust store's checks.
 pub fn observe(
     chain: &[Vec<u8>],
     trust: Option<&TrustResult>,
     staple_bytes: &[u8],
     store: &TrustStore,
     fetched: &HashMap<String, Arc<Fetch>>,
+    cut: &HashSet<String>,
     now: UnixTime,
 ) -> RevocationObservation {
     let mut r = RevocationObservation {
@@ -374,20 +592,29 @@ pub fn observe(
         };
         let mut crls = Vec::new();
         for url in &urls.crl {
-            let (check, der) = crl_check(url, fetched.get(url).map(|f| &**f), &x, issuer);
+            let (check, der) = crl_check(
+                url,
+                fetched.get(url).map(|f| &**f),
+                cut.contains(url),
+                &x,
+                issuer,
+            );
             crl_ders.extend(der);
             crls.push(check);
         }
+        let ocsp_urls: Vec<String> = urls
+            .ocsp
+            .iter()
+            .map(|u| crate::smtp::escape(u.as_bytes()))
+            .collect();
+        let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
         r.certificates.push(CertRevocation {
             position: i,
             subject: crate::cert::dn_string(x.subject(), false),
             serial: ocsp::serial_hex(x.raw_serial()),
+            summary: certificate_summary(&crls, &ocsp_urls, now_secs),
             crls,
-            ocsp_urls: urls
-                .ocsp
-                .iter()
-                .map(|u| crate::smtp::escape(u.as_bytes()))
-                .collect(),
+            ocsp_urls,
         });
     }
     if let Some(t) = trust
@@ -400,7 +627,7 @@ pub fn observe(
     if let Some(t) = trust
         && chain_incomplete(chain, t)
     {
-        r.issuer_fetch = issuer_fetch(chain, store, fetched, now);
+        r.issuer_fetch = issuer_fetch(chain, store, fetched, cut, now);
     }
     r
 }
@@ -442,6 +669,7 @@ fn staple(bytes: &[u8], leaf: &[u8]) -> Option<StapleReport> {
 pub fn crl_check(
     url: &str,
     fetch: Option<&Fetch>,
+    cut: bool,
     x: &X509Certificate<'_>,
     issuer: IssuerKey<'_>,
 ) -> (CrlCheck, Option<Vec<u8>>) {
@@ -456,7 +684,7 @@ pub fn crl_check(
     let Some(fetch) = fetch else {
         return (check, None);
     };
-    check.fetch = Some(FetchSummary::of(fetch));
+    check.fetch = Some(FetchSummary::of(fetch, cut));
     let Ok(resp) = &fetch.outcome else {
         return (check, None);
     };
@@ -555,6 +783,7 @@ fn issuer_fetch(
     chain: &[Vec<u8>],
     store: &TrustStore,
     fetched: &HashMap<String, Arc<Fetch>>,
+    cut: &HashSet<String>,
     now: UnixTime,
 ) -> Option<IssuerFetch> {
     let position = chain.len().checked_sub(1)?;
@@ -573,7 +802,7 @@ fn issuer_fetch(
         out.error = Some("the CA Issuers URL is not http: not fetched".into());
         return Some(out);
     };
-    out.fetch = Some(FetchSummary::of(fetch));
+    out.fetch = Some(FetchSummary::of(fetch, cut.contains(&url)));
     let body = match &fetch.outcome {
         Ok(r) if r.status == 200 => &r.body,
         _ => return Some(out),

@@ -1,7 +1,7 @@
 //! The revocation phase on hand-made fetches: no network, a fixed `now`.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,6 +59,8 @@ pub(crate) struct Pki {
     pub root: Ca,
     pub issuing: Ca,
     pub store: TrustStore,
+    /// The URLs whose fetch the run's deadline ended.
+    pub cut: HashSet<String>,
 }
 
 pub(crate) fn pki() -> Pki {
@@ -69,6 +71,7 @@ pub(crate) fn pki() -> Pki {
         root,
         issuing,
         store,
+        cut: HashSet::new(),
     }
 }
 
@@ -97,7 +100,15 @@ impl Pki {
             .iter()
             .map(|(u, f)| (u.to_string(), f.clone()))
             .collect();
-        observe(chain, Some(&trust), &[], &self.store, &map, unix(NOW))
+        observe(
+            chain,
+            Some(&trust),
+            &[],
+            &self.store,
+            &map,
+            &self.cut,
+            unix(NOW),
+        )
     }
 }
 

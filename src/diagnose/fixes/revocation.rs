@@ -38,14 +38,33 @@ pub fn revoked(subject: &str) -> Fix {
     ))
 }
 
-/// The CRL at `url` cannot be fetched (`error`): check from the server that senders (and
-/// Exchange itself) reach it.
-pub fn unreachable(kind: ServerKind, url: &str, error: &str) -> Fix {
-    let shown = safe_url(url).unwrap_or("<the CRL URL>");
-    let base = fix(Family::Generic, "revocation::unreachable", &[url, error]).say(format!(
-        "The CRL distribution point {url} answered: {error}. Senders that check revocation (Exchange, Windows) cannot judge the certificate; \
-         Exchange shows the certificate's status as RevocationCheckFailure. The CA (or whoever hosts the URL) must serve the CRL there over plain http."
-    ));
+/// The CRL distribution points `points` (URL, what became of the fetch in words that follow
+/// the URL) cannot be fetched. `served_by`: another point of the certificate serves a valid
+/// CRL, so clients can still check (they try the points in turn); else senders that check
+/// revocation cannot judge the certificate. Then: check from the server that the URL answers.
+pub fn unreachable(kind: ServerKind, points: &[(&str, &str)], served_by: Option<&str>) -> Fix {
+    let first = points.first().map_or("", |(u, _)| *u);
+    let shown = safe_url(first).unwrap_or("<the CRL URL>");
+    let facts: Vec<String> = points
+        .iter()
+        .map(|(u, w)| format!("The CRL distribution point {u} {w}."))
+        .collect();
+    let mut values: Vec<&str> = Vec::new();
+    for (u, w) in points {
+        values.push(u);
+        values.push(w);
+    }
+    let consequence = match served_by {
+        Some(good) => format!(
+            " Clients that check revocation try the next distribution point, and {good} serves the CRL: the certificate can be checked, \
+             but a client that tries the failing point first waits for it. Serve the CRL there too, or leave that URL out of the next certificate."
+        ),
+        None => " Senders that check revocation (Exchange, Windows) cannot judge the certificate; \
+             Exchange shows the certificate's status as RevocationCheckFailure. The CA (or whoever hosts the URL) must serve the CRL there over plain http."
+            .to_string(),
+    };
+    let base = fix(Family::Generic, "revocation::unreachable", &values)
+        .say(format!("{}{consequence}", facts.join(" ")));
     match kind {
         ServerKind::Exchange | ServerKind::ExchangeOnline => base
             .followed_by(
@@ -64,6 +83,16 @@ pub fn unreachable(kind: ServerKind, url: &str, error: &str) -> Fix {
                 .run(Shell::Shell, format!("curl -sS -o /dev/null -w '%{{http_code}} %{{size_download}}\\n' '{shown}'")),
         ),
     }
+}
+
+/// The CA Issuers URL `url` of the top certificate could not be fetched (`words`: what
+/// became of the fetch): the missing issuer cannot be named from here, so the usual steps
+/// to tell a missing intermediate from a private root follow.
+pub fn issuer_unfetched(url: &str, words: &str) -> Fix {
+    fix(Family::Generic, "revocation::issuer_unfetched", &[url, words]).say(format!(
+        "The certificate's CA Issuers URL {url} {words}, so this tool could not fetch the missing issuer to name it. \
+         Tell a missing intermediate from a private root as below."
+    ))
 }
 
 /// Every CRL distribution point of `subject` is LDAP: only machines in the directory read it.

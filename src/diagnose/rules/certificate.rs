@@ -312,12 +312,31 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
     if let Some(f) = fetched_issuer(ctx, top, evidence.clone()) {
         return Some(f);
     }
+    let unfetched = issuer_unfetched(ctx);
+    if let Some((url, words)) = &unfetched {
+        evidence.push(format!("the CA Issuers URL {url} {words}"));
+    }
     let sni = ctx.obs.sni.as_deref().and_then(safe_name);
     let aia = generic::show_issuer_and_aia(
         &ctx.obs.endpoint.address.to_string(),
         ctx.obs.endpoint.tls_mode == TlsMode::Starttls,
         sni.as_deref(),
     );
+    let steps = fixes::unsent_issuer(
+        ctx.kind,
+        ctx.port(),
+        &top.issuer,
+        &aia,
+        ctx.policy.extra_roots,
+    );
+    // What the fetch said comes first; the steps that tell an intermediate from a private
+    // root stay (the fetch failing says nothing about which it is).
+    let fix = match &unfetched {
+        Some((url, words)) => {
+            crate::diagnose::fixes::revocation::issuer_unfetched(url, words).followed_by(steps)
+        }
+        None => steps,
+    };
     Some(ctx.finding(
         Code::CertChainIncomplete,
         format!(
@@ -325,14 +344,25 @@ fn missing_intermediate(ctx: &Ctx<'_>, leaf: &CertInfo, t: &TrustResult) -> Opti
             top.issuer
         ),
         evidence,
-        fixes::unsent_issuer(
-            ctx.kind,
-            ctx.port(),
-            &top.issuer,
-            &aia,
-            ctx.policy.extra_roots,
-        ),
+        fix,
     ))
+}
+
+/// The top certificate's CA Issuers URL was tried and gave no certificate: the URL and what
+/// became of it in words (`answered HTTP 404 Not Found`, `did not answer within 3 s`, `was not
+/// checked: the run's --deadline ended the fetch`, `served no certificate: …`).
+fn issuer_unfetched(ctx: &Ctx<'_>) -> Option<(String, String)> {
+    let fetched = ctx.obs.revocation.as_ref()?.issuer_fetch.as_ref()?;
+    if fetched.certificate.is_some() {
+        return None;
+    }
+    let words = match (&fetched.fetch, &fetched.error) {
+        (Some(f), _) if f.error.is_some() => f.outcome_words(),
+        (Some(_), Some(e)) => format!("served no certificate: {e}"),
+        (None, Some(_)) => "is not an http URL: not fetched".into(),
+        _ => return None,
+    };
+    Some((fetched.url.clone(), words))
 }
 
 /// The missing issuer, fetched from the top certificate's CA Issuers URL (RFC 5280 §4.2.2.1)

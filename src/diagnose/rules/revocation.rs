@@ -14,7 +14,9 @@ use crate::diagnose::fixes::revocation as fixes;
 use crate::diagnose::{Code, Finding, Fix, Policy, Severity};
 use crate::evidence::Evidence;
 use crate::revocation::crl::{Scheme, Signature};
-use crate::revocation::{CertRevocation, CrlCheck, RevocationObservation, stamp_text};
+use crate::revocation::{
+    CertRevocation, CrlCheck, RevocationObservation, Verdict, entries, stamp_text,
+};
 
 fn finding(
     e: &Evidence,
@@ -43,171 +45,305 @@ fn which(c: &CertRevocation) -> String {
     }
 }
 
-/// `e`'s revocation findings.
+/// `e`'s revocation findings: at most one per code (several distribution points or
+/// certificates are merged into one finding's evidence).
 pub fn rules(e: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
     let Some(r) = e.obs.revocation.as_ref() else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for c in &r.certificates {
-        for check in &c.crls {
-            out.extend(crl_findings(e, c, check, now));
-        }
-        if let Some(f) = ldap_only(e, c) {
-            out.push(f);
-        }
+        out.extend(certificate_findings(e, c, now));
     }
     out.extend(staple_revoked(e, r));
     out.extend(none(e, r, policy));
+    merge(out)
+}
+
+/// One finding per code: the most severe first, the others' summaries, evidence and fixes
+/// after it.
+fn merge(found: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut by_code: Vec<Vec<Finding>> = Vec::new();
+    for f in found {
+        match by_code.iter_mut().find(|g| g[0].code == f.code) {
+            Some(g) => g.push(f),
+            None => by_code.push(vec![f]),
+        }
+    }
+    for mut group in by_code {
+        group.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let mut first = group.remove(0);
+        if group.is_empty() {
+            out.push(first);
+            continue;
+        }
+        first.summary = format!(
+            "{} (and {} more: {})",
+            first.summary,
+            group.len(),
+            group
+                .iter()
+                .map(|f| f.summary.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        for f in group {
+            first.evidence.extend(f.evidence);
+            first.fix = first.fix.followed_by(f.fix);
+        }
+        out.push(first);
+    }
     out
 }
 
-/// One distribution point: revoked (RFC 5280 §6.3.3 (i)), unreachable, invalid (§6.3.3 (b),
-/// (f)), or stale (§5.1.2.5).
-fn crl_findings(
+/// One certificate over all its distribution points, judged as clients do (RFC 5280 §6.3.3:
+/// they try the points in turn and use the first valid, current CRL):
+/// - a CRL with a verified signature lists it: revoked (FAIL; WARN when the signature could
+///   not be checked), and nothing else is said about this certificate;
+/// - one point serves a good CRL: revocation can be checked; the points that failed cost
+///   time for clients that try them first: INFO, one finding per kind;
+/// - none does: each failed point is a WARN (unreachable, invalid, stale), unless the run's
+///   `--deadline` ended a fetch: then what that point would have given is not known and the
+///   others are INFO; a point the deadline ended is no finding (the certificate's `summary`
+///   says it was not checked).
+fn certificate_findings(e: &Evidence, c: &CertRevocation, now: OffsetDateTime) -> Vec<Finding> {
+    let now = now.unix_timestamp();
+    let verdicts: Vec<Verdict> = c.crls.iter().map(|k| k.verdict(now)).collect();
+    if let Some(i) = verdicts
+        .iter()
+        .position(|v| *v == Verdict::Revoked { checked: true })
+        .or_else(|| {
+            verdicts
+                .iter()
+                .position(|v| matches!(v, Verdict::Revoked { .. }))
+        })
+    {
+        return revoked(e, c, &c.crls[i]).into_iter().collect();
+    }
+    let good = c
+        .crls
+        .iter()
+        .zip(&verdicts)
+        .find(|(_, v)| **v == Verdict::Good);
+    let cut = verdicts.contains(&Verdict::Cut);
+    let sev = if good.is_some() || cut {
+        Severity::Info
+    } else {
+        Severity::Warn
+    };
+    let mut out = Vec::new();
+    let unreachable: Vec<(&CrlCheck, &str)> = c
+        .crls
+        .iter()
+        .zip(&verdicts)
+        .filter_map(|(k, v)| match v {
+            Verdict::Unreachable(words) => Some((k, words.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !unreachable.is_empty() {
+        out.push(unreachable_finding(
+            e,
+            c,
+            &unreachable,
+            good.map(|(k, _)| k),
+            cut,
+            sev,
+        ));
+    }
+    for (k, v) in c.crls.iter().zip(&verdicts) {
+        match v {
+            Verdict::Invalid(why) => {
+                out.push(invalid_finding(e, c, k, why, good.map(|(g, _)| g), sev))
+            }
+            Verdict::Stale(due) => out.push(stale_finding(e, c, k, due, good.map(|(g, _)| g), sev)),
+            _ => {}
+        }
+    }
+    out.extend(ldap_only(e, c));
+    out
+}
+
+/// The evidence line that names a point.
+fn point(c: &CertRevocation, url: &str) -> String {
+    format!("CRL distribution point of {}: {url}", which(c))
+}
+
+/// The CRL's own facts, as evidence.
+fn crl_line(check: &CrlCheck) -> Option<String> {
+    let crl = check.crl.as_ref()?;
+    Some(format!(
+        "CRL issuer {}, thisUpdate {}, nextUpdate {}, {}{}",
+        crl.issuer,
+        stamp_text(crl.this_update.0),
+        crl.next_update.map_or("none".into(), |n| stamp_text(n.0)),
+        entries(crl.entries),
+        if crl.encoding == crate::revocation::crl::Encoding::Pem {
+            ", PEM (irregular: RFC 5280 §4.2.1.13 says DER)"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// The sentence that says another point serves the CRL, so clients can still check.
+fn served_elsewhere(good: &CrlCheck) -> String {
+    format!(
+        "{} serves a valid current CRL: clients that check revocation move on to it, so the certificate can be checked; a client that tries the failing point first waits for it before moving on",
+        good.url
+    )
+}
+
+/// The points of `c` that could not be fetched (RFC 5280 §4.2.1.13), in one finding.
+fn unreachable_finding(
     e: &Evidence,
     c: &CertRevocation,
-    check: &CrlCheck,
-    now: OffsetDateTime,
-) -> Vec<Finding> {
-    let url = &check.url;
-    let mut out = Vec::new();
-    if let Some(fetch) = &check.fetch
-        && let Some(error) = &fetch.error
-    {
-        let mut ev = vec![format!("CRL distribution point of {}: {url}", which(c))];
-        ev.push(format!("fetch: {error} after {} ms", fetch.elapsed_ms));
-        if check.scheme == Scheme::Https {
+    points: &[(&CrlCheck, &str)],
+    good: Option<&CrlCheck>,
+    cut: bool,
+    sev: Severity,
+) -> Finding {
+    let mut ev = Vec::new();
+    for (k, words) in points {
+        ev.push(point(c, &k.url));
+        let ms = k.fetch.as_ref().map_or(0, |f| f.elapsed_ms);
+        ev.push(format!("{} {words} (after {ms} ms)", k.url));
+        if k.scheme == Scheme::Https {
             ev.push("the URL is https: Windows fetches CRLs over http, and the CRL's own check cannot depend on a TLS certificate".into());
         }
-        ev.push("Exchange shows such a certificate as RevocationCheckFailure (Get-ExchangeCertificate Status)".into());
-        out.push(finding(
-            e,
-            Code::CrlUnreachable,
-            Severity::Warn,
+    }
+    let listed: Vec<String> = points
+        .iter()
+        .map(|(k, words)| format!("{} {words}", k.url))
+        .collect();
+    let summary = match good {
+        Some(g) => {
+            ev.push(served_elsewhere(g));
             format!(
-                "the CRL of {} cannot be fetched from {url}: {error}",
-                which(c)
-            ),
-            ev,
-            fixes::unreachable(e.kind, url, error),
-        ));
-        return out;
-    }
-    if let Some(why) = &check.invalid {
-        out.push(finding(
-            e,
-            Code::CrlInvalid,
-            Severity::Warn,
-            format!(
-                "the CRL distribution point {url} of {} serves no CRL: {why}",
-                which(c)
-            ),
-            vec![
-                format!("CRL distribution point of {}: {url}", which(c)),
-                why.clone(),
-            ],
-            fixes::invalid(url, why),
-        ));
-        return out;
-    }
-    let Some(crl) = &check.crl else {
-        return out;
-    };
-    let mut ev = vec![
-        format!("CRL distribution point of {}: {url}", which(c)),
-        format!(
-            "CRL issuer {}, thisUpdate {}, nextUpdate {}, {} entries{}",
-            crl.issuer,
-            stamp_text(crl.this_update.0),
-            crl.next_update.map_or("none".into(), |n| stamp_text(n.0)),
-            crl.entries,
-            if crl.encoding == crate::revocation::crl::Encoding::Pem {
-                ", PEM (irregular: RFC 5280 §4.2.1.13 says DER)"
-            } else {
-                ""
-            }
-        ),
-    ];
-    if let Some(kind) = &crl.unsupported {
-        ev.push(format!("a {kind}: not judged by this tool"));
-        return out;
-    }
-    let bad_signature = match &crl.signature {
-        Signature::Invalid(why) => Some(format!(
-            "its signature does not verify with the issuing CA's key ({why})"
-        )),
-        _ if !crl.issuer_matches => Some(format!(
-            "it is the CRL of {}, not of the certificate's issuer",
-            crl.issuer
-        )),
-        _ => None,
-    };
-    if let Some(why) = bad_signature {
-        ev.push(why.clone());
-        out.push(finding(
-            e,
-            Code::CrlInvalid,
-            Severity::Warn,
-            format!("the CRL at {url} for {} is invalid: {why}", which(c)),
-            ev,
-            fixes::invalid(url, &why),
-        ));
-        return out;
-    }
-    if let Some(rev) = &crl.revoked {
-        // Revoked only on a CRL whose signature verified: a listing on a CRL that cannot be
-        // checked is evidence, not proof (a FAIL that is not true is a defect).
-        let checked = crl.signature == Signature::Valid;
-        let reason = rev
-            .reason
-            .clone()
-            .unwrap_or_else(|| "no reason given".into());
-        ev.push(format!(
-            "serial {} is listed: revoked at {} ({reason})",
-            c.serial,
-            stamp_text(rev.date.0)
-        ));
-        if !checked {
-            ev.push("the CRL's signature could not be checked: the issuing CA's certificate is neither sent nor a trusted root here".into());
-        }
-        out.push(finding(
-            e,
-            Code::CertRevoked,
-            if checked {
-                Severity::Fail
-            } else {
-                Severity::Warn
-            },
-            format!(
-                "{} is revoked: listed on {url} since {} ({reason})",
+                "{} CRL distribution point{} of {} cannot be fetched, but {} serves the CRL: {}",
+                points.len(),
+                if points.len() == 1 { "" } else { "s" },
                 which(c),
-                stamp_text(rev.date.0)
-            ),
-            ev,
-            fixes::revoked(&c.subject),
-        ));
-        return out;
-    }
-    let next = crl.next_update.map(|n| n.0);
-    if next.is_none_or(|n| n < now.unix_timestamp()) {
-        let due = next.map_or(
-            "(no nextUpdate, which RFC 5280 §5.1.2.5 requires)".into(),
-            stamp_text,
-        );
-        out.push(finding(
-            e,
-            Code::CrlStale,
-            Severity::Warn,
+                g.url,
+                listed.join("; ")
+            )
+        }
+        None => {
+            if cut {
+                ev.push("another distribution point was not checked: the run's --deadline ended its fetch".into());
+            } else {
+                ev.push("Exchange shows such a certificate as RevocationCheckFailure (Get-ExchangeCertificate Status)".into());
+            }
             format!(
-                "the CRL at {url} for {} is stale: it was due to be replaced at {due}",
-                which(c)
-            ),
-            ev,
-            fixes::stale(url, &due),
-        ));
+                "the CRL of {} cannot be fetched: {}",
+                which(c),
+                listed.join("; ")
+            )
+        }
+    };
+    let urls: Vec<(&str, &str)> = points.iter().map(|(k, w)| (k.url.as_str(), *w)).collect();
+    finding(
+        e,
+        Code::CrlUnreachable,
+        sev,
+        summary,
+        ev,
+        fixes::unreachable(e.kind, &urls, good.map(|g| g.url.as_str())),
+    )
+}
+
+/// A point that serves no valid CRL of the issuer (RFC 5280 §6.3.3 (b), (f)).
+fn invalid_finding(
+    e: &Evidence,
+    c: &CertRevocation,
+    k: &CrlCheck,
+    why: &str,
+    good: Option<&CrlCheck>,
+    sev: Severity,
+) -> Finding {
+    let mut ev = vec![point(c, &k.url)];
+    ev.extend(crl_line(k));
+    ev.push(why.to_string());
+    ev.extend(good.map(served_elsewhere));
+    finding(
+        e,
+        Code::CrlInvalid,
+        sev,
+        format!(
+            "the CRL distribution point {} of {} serves no valid CRL: {why}",
+            k.url,
+            which(c)
+        ),
+        ev,
+        fixes::invalid(&k.url, why),
+    )
+}
+
+/// A point whose CRL is past its nextUpdate (RFC 5280 §5.1.2.5).
+fn stale_finding(
+    e: &Evidence,
+    c: &CertRevocation,
+    k: &CrlCheck,
+    due: &str,
+    good: Option<&CrlCheck>,
+    sev: Severity,
+) -> Finding {
+    let mut ev = vec![point(c, &k.url)];
+    ev.extend(crl_line(k));
+    ev.extend(good.map(served_elsewhere));
+    finding(
+        e,
+        Code::CrlStale,
+        sev,
+        format!(
+            "the CRL at {} for {} is stale: it was due to be replaced at {due}",
+            k.url,
+            which(c)
+        ),
+        ev,
+        fixes::stale(&k.url, due),
+    )
+}
+
+/// The certificate is listed on `check`'s CRL (RFC 5280 §6.3.3 (i)): FAIL only when the
+/// CRL's signature verified (a listing on a CRL that cannot be checked is evidence, not
+/// proof: a FAIL that is not true is a defect).
+fn revoked(e: &Evidence, c: &CertRevocation, check: &CrlCheck) -> Option<Finding> {
+    let crl = check.crl.as_ref()?;
+    let rev = crl.revoked.as_ref()?;
+    let url = &check.url;
+    let checked = crl.signature == Signature::Valid;
+    let reason = rev
+        .reason
+        .clone()
+        .unwrap_or_else(|| "no reason given".into());
+    let mut ev = vec![point(c, url)];
+    ev.extend(crl_line(check));
+    ev.push(format!(
+        "serial {} is listed: revoked at {} ({reason})",
+        c.serial,
+        stamp_text(rev.date.0)
+    ));
+    if !checked {
+        ev.push("the CRL's signature could not be checked: the issuing CA's certificate is neither sent nor a trusted root here".into());
     }
-    out
+    Some(finding(
+        e,
+        Code::CertRevoked,
+        if checked {
+            Severity::Fail
+        } else {
+            Severity::Warn
+        },
+        format!(
+            "{} is revoked: listed on {url} since {} ({reason})",
+            which(c),
+            stamp_text(rev.date.0)
+        ),
+        ev,
+        fixes::revoked(&c.subject),
+    ))
 }
 
 /// Every distribution point of `c` is LDAP (and none http): external senders cannot fetch it.

@@ -7,6 +7,7 @@ use time::Duration;
 use super::*;
 use crate::diagnose::rules::tests::{assert_fix_is_usable, observed, reply};
 use crate::diagnose::{Code, Policy, Severity, diagnose};
+use crate::fetch::{Fetch, FetchError};
 use crate::revocation::crl::Scheme;
 use crate::revocation::ocsp::der::{gtime, response, tlv};
 use crate::revocation::tests::{AIA, CRL, NOW, Pki, answered, pki, serial, silent};
@@ -95,7 +96,7 @@ fn an_unreachable_crl_warns_with_exchanges_own_checks() {
     let chain = p.chain(&[CRL], true);
     for (fetch, says) in [
         (answered(CRL, 404, b"nope"), "HTTP 404 Not Found"),
-        (silent(CRL), "no answer within"),
+        (silent(CRL), "did not answer within 2 s"),
     ] {
         let r = p.observe(&chain, &[(CRL, fetch)]);
         let e = evidence(&p, chain.clone(), r, "exchange");
@@ -289,4 +290,265 @@ fn a_failed_fetch_keeps_the_intermediate_or_private_root_text() {
         "{}",
         f.summary
     );
+    // Trial 1 item 18: the failed fetch is said, precisely, then the old steps follow.
+    assert!(
+        f.evidence
+            .iter()
+            .any(|l| l == &format!("the CA Issuers URL {AIA} did not answer within 2 s")),
+        "{:?}",
+        f.evidence
+    );
+    let text = f.fix.text();
+    let said = text
+        .find(&format!("{AIA} did not answer within 2 s"))
+        .unwrap();
+    let steps = text
+        .find("If that certificate's subject and issuer are equal")
+        .unwrap();
+    assert!(said < steps, "{text}");
+}
+
+#[test]
+fn a_ca_issuers_url_that_answers_404_is_said_in_the_finding() {
+    let p = pki();
+    let chain = p.chain(&[], false);
+    let r = p.observe(&chain, &[(AIA, answered(AIA, 404, b""))]);
+    let e = evidence(&p, chain, r, "postfix");
+    let f = chain_finding(&e, &Policy::default());
+    let line = format!("the CA Issuers URL {AIA} answered HTTP 404 Not Found");
+    assert!(f.evidence.contains(&line), "{:?}", f.evidence);
+    assert!(
+        f.fix
+            .text()
+            .contains("answered HTTP 404 Not Found, so this tool could not fetch")
+    );
+    assert!(
+        f.fix.text().contains("tell which, look at the issuer"),
+        "{}",
+        f.fix.text()
+    );
+}
+
+// --- Several distribution points, judged as clients do (trial 1 items 3, 5, 23).
+
+const CRL2: &str = "http://crl2.pki.test/issuing.crl";
+
+/// A fetch that could not connect.
+fn refused(url: &str) -> std::sync::Arc<Fetch> {
+    std::sync::Arc::new(Fetch {
+        url: url.into(),
+        redirects: Vec::new(),
+        address: None,
+        elapsed: std::time::Duration::from_millis(1),
+        tls: None,
+        outcome: Err(FetchError::Connect(
+            "127.0.0.1:8099: Connection refused (os error 111)".into(),
+        )),
+    })
+}
+
+#[test]
+fn a_dead_first_point_beside_a_good_one_is_only_info() {
+    let p = pki();
+    let chain = p.chain(&[CRL2, CRL], true);
+    let crl = p.issuing.crl(&CrlSpec::fresh(NOW, &[])).unwrap();
+    let r = p.observe(
+        &chain,
+        &[(CRL2, refused(CRL2)), (CRL, answered(CRL, 200, &crl))],
+    );
+    assert!(
+        r.certificates[0]
+            .summary
+            .starts_with(&format!("not revoked per {CRL} (CRL of 2026-11-22T")),
+        "{}",
+        r.certificates[0].summary
+    );
+    let e = evidence(&p, chain, r, "exchange");
+    let f = found(&e, &Policy::default(), NOW);
+    assert_eq!(codes(&f), ["crl-unreachable"]);
+    assert_eq!(f[0].severity, Severity::Info);
+    assert!(
+        f[0].summary.contains(&format!("but {CRL} serves the CRL")),
+        "{}",
+        f[0].summary
+    );
+    let text = f[0].fix.text();
+    assert!(!text.contains("cannot judge"), "{text}");
+    assert!(text.contains("try the next distribution point"), "{text}");
+    // Same reasoning for a point that serves garbage.
+    let r = p.observe(
+        &e.obs.chain,
+        &[
+            (CRL2, answered(CRL2, 200, b"<html>login</html>")),
+            (CRL, answered(CRL, 200, &crl)),
+        ],
+    );
+    let e = evidence(&p, e.obs.chain.clone(), r, "postfix");
+    let f = found(&e, &Policy::default(), NOW);
+    assert_eq!(codes(&f), ["crl-invalid"]);
+    assert_eq!(f[0].severity, Severity::Info);
+}
+
+#[test]
+fn points_that_all_fail_make_one_warn_that_names_each() {
+    let p = pki();
+    let chain = p.chain(&[CRL2, CRL], true);
+    let r = p.observe(&chain, &[(CRL2, refused(CRL2)), (CRL, silent(CRL))]);
+    assert!(
+        r.certificates[0].summary.starts_with("not checked: "),
+        "{}",
+        r.certificates[0].summary
+    );
+    let e = evidence(&p, chain, r, "postfix");
+    let f = found(&e, &Policy::default(), NOW);
+    assert_eq!(codes(&f), ["crl-unreachable"]);
+    assert_eq!(f[0].severity, Severity::Warn);
+    let text = f[0].fix.text();
+    assert!(
+        text.contains(&format!("{CRL2} could not be fetched: cannot connect"))
+            && text.contains(&format!("{CRL} did not answer within 2 s")),
+        "{text}"
+    );
+    assert!(!text.contains("answered: "), "{text}");
+    assert!(text.contains("cannot judge"), "{text}");
+}
+
+#[test]
+fn a_fetch_the_deadline_ended_is_not_blamed_on_the_server() {
+    let mut p = pki();
+    p.cut.insert(CRL.to_string());
+    let chain = p.chain(&[CRL], true);
+    let r = p.observe(&chain, &[(CRL, silent(CRL))]);
+    let check = &r.certificates[0].crls[0];
+    assert!(check.fetch.as_ref().unwrap().cut_by_deadline);
+    assert!(
+        r.certificates[0]
+            .summary
+            .contains("the run's --deadline ended the fetch"),
+        "{}",
+        r.certificates[0].summary
+    );
+    let e = evidence(&p, chain.clone(), r, "postfix");
+    assert!(found(&e, &Policy::default(), NOW).is_empty());
+    // Beside it, a point that did fail is only INFO: what the other would give is not known.
+    let r = p.observe(&chain, &[(CRL, silent(CRL))]);
+    let mut r2 = r.clone();
+    let mut extra = r.certificates[0].crls[0].clone();
+    extra.url = CRL2.into();
+    let fetch = extra.fetch.as_mut().unwrap();
+    fetch.cut_by_deadline = false;
+    fetch.error = Some("HTTP 404 Not Found".into());
+    fetch.status = Some(404);
+    r2.certificates[0].crls.push(extra);
+    let e = evidence(&p, chain, r2, "postfix");
+    let f = found(&e, &Policy::default(), NOW);
+    assert_eq!(codes(&f), ["crl-unreachable"]);
+    assert_eq!(f[0].severity, Severity::Info);
+}
+
+#[test]
+fn the_deadline_is_told_from_a_server_that_failed_earlier() {
+    use crate::revocation::cut_by_deadline;
+    use std::time::{Duration as StdDuration, Instant};
+    let start = Instant::now();
+    let deadline = start + StdDuration::from_secs(5);
+    assert!(cut_by_deadline(&silent(CRL), deadline, deadline));
+    assert!(cut_by_deadline(
+        &silent(CRL),
+        deadline + StdDuration::from_millis(3),
+        deadline
+    ));
+    assert!(!cut_by_deadline(
+        &silent(CRL),
+        start + StdDuration::from_secs(2),
+        deadline
+    ));
+    assert!(!cut_by_deadline(
+        &answered(CRL, 200, b"x"),
+        deadline,
+        deadline
+    ));
+}
+
+#[test]
+fn several_points_and_certificates_make_one_finding_per_code() {
+    let p = pki();
+    let chain = p.chain(&[CRL2, CRL], true);
+    let r = p.observe(&chain, &[(CRL2, refused(CRL2)), (CRL, refused(CRL))]);
+    let mut r2 = r.clone();
+    // The intermediate's points fail too.
+    let mut inter = r.certificates[0].clone();
+    inter.position = 1;
+    inter.subject = "CN=Rev Issuing CA".into();
+    r2.certificates.push(inter);
+    let e = evidence(&p, chain, r2, "postfix");
+    let f = found(&e, &Policy::default(), NOW);
+    assert_eq!(codes(&f), ["crl-unreachable"]);
+    assert!(f[0].summary.contains("(and 1 more: "), "{}", f[0].summary);
+    assert!(
+        f[0].evidence.iter().any(|l| l.contains("intermediate #1")),
+        "{:?}",
+        f[0].evidence
+    );
+}
+
+#[test]
+fn a_url_escaped_by_the_fetch_is_not_escaped_again() {
+    let p = pki();
+    let raw = r"http://crl.pki.test/\x1b[2J.crl";
+    let chain = p.chain(&[CRL], true);
+    let bad = std::sync::Arc::new(Fetch {
+        url: CRL.into(),
+        redirects: Vec::new(),
+        address: None,
+        elapsed: std::time::Duration::ZERO,
+        tls: None,
+        outcome: Err(FetchError::Url(format!(
+            "{raw} (a control character or space)"
+        ))),
+    });
+    let r = p.observe(&chain, &[(CRL, bad)]);
+    let error = r.certificates[0].crls[0]
+        .fetch
+        .as_ref()
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert_eq!(
+        error,
+        format!("not a URL this tool fetches: {raw} (a control character or space)")
+    );
+    assert!(!error.contains("\\\\x1b"), "{error}");
+}
+
+#[test]
+fn one_entry_is_singular() {
+    let p = pki();
+    let chain = p.chain(&[CRL], true);
+    let other = p
+        .issuing
+        .leaf(&crate::scripted::pki::LeafSpec::valid_for("x.test", NOW, 9))
+        .unwrap();
+    // A stale CRL that lists one other certificate.
+    let crl = p
+        .issuing
+        .crl(&CrlSpec {
+            revoked: vec![serial(&other.chain[0])],
+            ..CrlSpec::stale(NOW)
+        })
+        .unwrap();
+    let r = p.observe(&chain, &[(CRL, answered(CRL, 200, &crl))]);
+    assert_eq!(r.certificates[0].crls[0].crl.as_ref().unwrap().entries, 1);
+    let e = evidence(&p, chain, r, "postfix");
+    let f = found(&e, &Policy::default(), NOW);
+    assert_eq!(codes(&f), ["crl-stale"]);
+    let line = f[0]
+        .evidence
+        .iter()
+        .find(|l| l.starts_with("CRL issuer"))
+        .unwrap();
+    assert!(line.ends_with(", 1 entry"), "{line}");
+    assert_eq!(crate::revocation::entries(2), "2 entries");
+    assert!(!line.contains("1 entries"), "{line}");
 }
