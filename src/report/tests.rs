@@ -689,6 +689,8 @@ pub(super) fn policy_report() -> Report {
             reason: None,
             matched: (verdict == Dane::Match).then_some(0),
             failed: None,
+            failure: None,
+            ta_unsent: false,
         }],
         matched: (verdict == Dane::Match).then(|| format!("3 1 1 {}", LEAF.to_ascii_uppercase())),
         depth: (verdict == Dane::Match).then_some(0),
@@ -713,6 +715,7 @@ pub(super) fn policy_report() -> Report {
         content_type: Some("application/pkix-crl".into()),
         elapsed_ms: 41,
         error: None,
+        cut_by_deadline: false,
     };
     // mx2's certificate comes from the organisation's own CA, whose CRL it names.
     let private = "CN=Contoso Issuing CA, O=Contoso Ltd";
@@ -726,6 +729,7 @@ pub(super) fn policy_report() -> Report {
                 position: 0,
                 subject: "CN=mail.contoso.com".into(),
                 serial: "0a1b2c".into(),
+                summary: "not revoked per http://pki.contoso.com/crl/ContosoIssuing.crl (CRL of 2026-11-22T08:00:00Z, next update 2026-11-29T08:00:00Z, 3 entries)".into(),
                 crls: vec![CrlCheck {
                     url: "http://pki.contoso.com/crl/ContosoIssuing.crl".into(),
                     scheme: Scheme::Http,

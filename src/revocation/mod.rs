@@ -17,7 +17,7 @@ pub mod ocsp;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
 use x509_parser::prelude::X509Certificate;
@@ -39,10 +39,6 @@ pub const ISSUER_CAP: usize = 64 * 1024;
 pub const CACHE_ENTRIES: usize = 256;
 /// Redirects a CRL or CA Issuers fetch follows (CAs move their files behind a CDN).
 const REDIRECTS: Redirects = Redirects::Follow(3);
-/// A failed fetch that ended this close to the run's deadline was ended by it: every step's
-/// limit is `min(--timeout, time left)`, so a timer cut short by the deadline fires at it.
-const DEADLINE_SLACK: Duration = Duration::from_millis(25);
-
 /// A time as Unix seconds, shown in JSON as RFC 3339.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(pub i64);
@@ -118,9 +114,9 @@ impl FetchSummary {
             "was not checked: the run's --deadline ended the fetch".into()
         } else if self.status.is_some() {
             format!("answered {error}")
-        } else if let Some(limit) = error.strip_prefix("no answer within ") {
-            format!("did not answer within {limit}")
         } else {
+            // The fetch's own words say how far it got ("connected to …, request sent, no
+            // answer within 2 s"; "cannot connect: …").
             format!("could not be fetched: {error}")
         }
     }
@@ -433,7 +429,7 @@ impl Cache {
         };
         cell.get_or_init(|| async {
             let f = crate::fetch::get(url, REDIRECTS, cap, cfg, resolver, deadline).await;
-            let cut = cut_by_deadline(&f, Instant::now(), deadline);
+            let cut = cut_by_deadline(&f);
             (Arc::new(f), cut)
         })
         .await
@@ -441,12 +437,11 @@ impl Cache {
     }
 }
 
-/// The run's deadline, not the server, ended `f` (which finished at `finished`): it failed,
-/// and it finished at the deadline. Each step's limit is `min(--timeout, time left)`, so a
-/// step the deadline cut short ends at the deadline; a server that refused or answered
-/// earlier did not wait for it.
-pub fn cut_by_deadline(f: &Fetch, finished: Instant, deadline: Instant) -> bool {
-    f.outcome.is_err() && finished + DEADLINE_SLACK >= deadline
+/// The run's deadline, not the server, ended `f`: the fetch says so itself
+/// ([`crate::fetch::FetchError::Deadline`]: a step cut short by the time left, not by its own
+/// `--timeout`).
+pub fn cut_by_deadline(f: &Fetch) -> bool {
+    matches!(f.outcome, Err(crate::fetch::FetchError::Deadline(..)))
 }
 
 /// The positions of the chain to check, leaf first: the path to the root when trusted, else

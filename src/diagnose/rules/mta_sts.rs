@@ -21,6 +21,19 @@ use crate::policy::mta_sts::{Gravity, Mode, MtaStsReport, Part, RecordState};
 use crate::policy::tlsrpt::TlsRptState;
 
 /// The MTA-STS and TLS-RPT findings of `policies`; per-endpoint findings go to
+/// Some MX endpoint of `domain` got as far as an EHLO reply: the domain receives mail, so
+/// what it publishes about TLS is worth a word.
+fn receives_mail(domain: &str, evidence: &[Evidence]) -> bool {
+    evidence.iter().any(|e| {
+        e.starttls.is_some()
+            && e.obs.endpoint.via.as_ref().is_some_and(|v| {
+                v.domain
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(domain.trim_end_matches('.'))
+            })
+    })
+}
+
 /// `per_endpoint` (parallel to `evidence`).
 pub fn rules(
     policies: &[DomainPolicy],
@@ -49,7 +62,7 @@ pub fn rules(
                 )
             };
             match t.state {
-                TlsRptState::Missing if p.has_mx => out.push(find(
+                TlsRptState::Missing if p.has_mx && receives_mail(&domain, evidence) => out.push(find(
                     Code::TlsrptMissing,
                     Severity::Info,
                     format!("{domain} publishes no TLS-RPT record: nobody reports TLS failures delivering to it"),
@@ -136,8 +149,10 @@ fn mta_sts(
         .map(|t| format!("_mta-sts.{domain} TXT \"{t}\""));
     match r.record_state {
         RecordState::Missing => {
-            // Only a mail domain is expected to publish it; a host target is not.
-            if p.has_mx {
+            // Only a mail domain is expected to publish it (a host target is not), and only
+            // once mail can reach it: advice on MTA-STS for a domain whose MX leads nowhere
+            // would bury what is broken.
+            if p.has_mx && receives_mail(domain, evidence) {
                 out.push(find(
                     Code::MtaStsMissing,
                     Severity::Info,
@@ -565,9 +580,28 @@ mod tests {
         (p, server.requests())
     }
 
+    /// One endpoint of `p`'s domain that got as far as EHLO: the domain receives mail, so
+    /// its missing records are worth a note.
+    fn receiving(p: &DomainPolicy) -> Vec<Evidence> {
+        let w = crate::diagnose::rules::tests::world();
+        let mut obs = crate::diagnose::rules::tests::observed(
+            "mx1.contoso.test",
+            "mx1",
+            Vec::new(),
+            &w.trust,
+        );
+        obs.endpoint.via = Some(crate::model::Via {
+            domain: p.domain.clone(),
+            preference: 10,
+        });
+        let now = time::OffsetDateTime::now_utc();
+        vec![Evidence::derive(obs, now)]
+    }
+
     fn judged(p: &DomainPolicy) -> Vec<(String, Severity)> {
         let now = time::OffsetDateTime::now_utc();
-        rules(std::slice::from_ref(p), &[], &mut [], now)
+        let e = receiving(p);
+        rules(std::slice::from_ref(p), &e, &mut [Vec::new()], now)
             .into_iter()
             .map(|f| (f.code.as_str().to_string(), f.severity))
             .collect()
@@ -749,10 +783,11 @@ mod tests {
     }
 
     fn found(p: &DomainPolicy) -> Vec<Finding> {
+        let e = receiving(p);
         rules(
             std::slice::from_ref(p),
-            &[],
-            &mut [],
+            &e,
+            &mut [Vec::new()],
             time::OffsetDateTime::now_utc(),
         )
     }
