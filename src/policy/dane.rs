@@ -22,7 +22,7 @@ use rustls::pki_types::{CertificateDer, Der, ServerName, TrustAnchor, UnixTime};
 use rustls::{Error as TlsError, RootCertStore};
 use time::OffsetDateTime;
 
-use super::{Answer, Dnssec, DomainPolicy, HostDane, Tlsa};
+use super::{Answer, DnsResult, Dnssec, DomainPolicy, HostDane, Tlsa};
 use crate::evidence::Evidence;
 
 /// The verdict on one endpoint's chain.
@@ -316,69 +316,22 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
     let records: &[Tlsa] = match &tlsa.answer {
         Answer::Records(r) if !r.is_empty() => r,
         _ => {
-            // Only a lookup that failed validation is worth an endpoint entry: no records
-            // (NXDOMAIN, NODATA) mean no DANE for this host.
-            let (why, detail) = match (tlsa.dnssec, &tlsa.answer) {
-                (Dnssec::Bogus | Dnssec::Indeterminate, _) if insecure_mx => {
-                    (NotApplicable::InsecureMx, insecure_mx_detail)
-                }
-                (Dnssec::Bogus, _) => (
-                    NotApplicable::BogusTlsa,
-                    format!("TLSA lookup error for {}:{}", host.host, host.port),
-                ),
-                (Dnssec::Indeterminate, Answer::Failed(_)) => (
-                    NotApplicable::LookupFailed,
-                    format!("TLSA lookup error for {}:{}", host.host, host.port),
-                ),
-                _ => return None,
-            };
+            let (why, detail) = no_records_reason(tlsa, host, insecure_mx, insecure_mx_detail)?;
             out.why = Some(why);
             out.detail = detail;
             return Some(out);
         }
     };
-    out.records = records
-        .iter()
-        .map(|t| {
-            let reason = unusable_reason(t);
-            RecordCheck {
-                record: record_text(t),
-                usable: reason.is_none(),
-                reason,
-                matched: None,
-                failed: None,
-                failure: None,
-                ta_unsent: false,
-            }
-        })
-        .collect();
-    if insecure_mx {
-        out.why = Some(NotApplicable::InsecureMx);
-        out.detail = insecure_mx_detail;
+    out.records = records.iter().map(record_check).collect();
+    let not_applicable = if insecure_mx {
+        Some((NotApplicable::InsecureMx, insecure_mx_detail))
+    } else {
+        dnssec_reason(tlsa.dnssec, host)
+    };
+    if let Some((why, detail)) = not_applicable {
+        out.why = Some(why);
+        out.detail = detail;
         return Some(out);
-    }
-    match tlsa.dnssec {
-        Dnssec::Secure => {}
-        Dnssec::Insecure => {
-            out.why = Some(NotApplicable::InsecureTlsa);
-            out.detail =
-                "TLSA records in an unsigned zone are ignored: non DNSSEC destination".into();
-            return Some(out);
-        }
-        Dnssec::NotValidated => {
-            out.why = Some(NotApplicable::NotValidated);
-            out.detail = "TLSA records found, but the resolver's DNSSEC validation is not trusted: DANE not judged".into();
-            return Some(out);
-        }
-        Dnssec::Bogus | Dnssec::Indeterminate => {
-            out.why = Some(if tlsa.dnssec == Dnssec::Bogus {
-                NotApplicable::BogusTlsa
-            } else {
-                NotApplicable::LookupFailed
-            });
-            out.detail = format!("TLSA lookup error for {}:{}", host.host, host.port);
-            return Some(out);
-        }
     }
     if out.records.iter().all(|r| !r.usable) {
         out.verdict = Verdict::Unusable;
@@ -400,67 +353,147 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
             r.matched = Some(0);
         }
     }
-    // DANE-TA: a CA certificate the server sent (depth ≥ 1), then the chain validated up to
-    // it for the base domain or the MX name, dates included (§3.1.2, §3.2.2).
     let names = names_to_check(&out.base_domain, &out.host);
     for (r, t) in out.records.iter_mut().zip(records) {
-        if !r.usable || t.usage != 2 {
+        if r.usable && t.usage == 2 {
+            check_ta(r, t, &e.obs.chain, &names, now);
+        }
+    }
+    set_verdict(&mut out);
+    Some(out)
+}
+
+/// Why a TLSA lookup without records still deserves an endpoint entry, or `None` when it
+/// does not. Only a lookup that failed validation is worth one: no records (NXDOMAIN,
+/// NODATA) mean no DANE for this host, and an insecure MX RRset outranks the failure.
+fn no_records_reason(
+    tlsa: &DnsResult<Tlsa>,
+    host: &HostDane,
+    insecure_mx: bool,
+    insecure_mx_detail: String,
+) -> Option<(NotApplicable, String)> {
+    Some(match (tlsa.dnssec, &tlsa.answer) {
+        (Dnssec::Bogus | Dnssec::Indeterminate, _) if insecure_mx => {
+            (NotApplicable::InsecureMx, insecure_mx_detail)
+        }
+        (Dnssec::Bogus, _) => (
+            NotApplicable::BogusTlsa,
+            format!("TLSA lookup error for {}:{}", host.host, host.port),
+        ),
+        (Dnssec::Indeterminate, Answer::Failed(_)) => (
+            NotApplicable::LookupFailed,
+            format!("TLSA lookup error for {}:{}", host.host, host.port),
+        ),
+        _ => return None,
+    })
+}
+
+/// A record as first listed: usable or not (RFC 7672 §3.1), before any matching.
+fn record_check(t: &Tlsa) -> RecordCheck {
+    let reason = unusable_reason(t);
+    RecordCheck {
+        record: record_text(t),
+        usable: reason.is_none(),
+        reason,
+        matched: None,
+        failed: None,
+        failure: None,
+        ta_unsent: false,
+    }
+}
+
+/// Why TLSA records with this DNSSEC status are not judged, or `None` when they are
+/// (secure): senders only use TLSA records they could validate (RFC 7672 §2.2).
+fn dnssec_reason(dnssec: Dnssec, host: &HostDane) -> Option<(NotApplicable, String)> {
+    match dnssec {
+        Dnssec::Secure => None,
+        Dnssec::Insecure => Some((
+            NotApplicable::InsecureTlsa,
+            "TLSA records in an unsigned zone are ignored: non DNSSEC destination".into(),
+        )),
+        Dnssec::NotValidated => Some((
+            NotApplicable::NotValidated,
+            "TLSA records found, but the resolver's DNSSEC validation is not trusted: DANE not judged".into(),
+        )),
+        Dnssec::Bogus | Dnssec::Indeterminate => Some((
+            if dnssec == Dnssec::Bogus {
+                NotApplicable::BogusTlsa
+            } else {
+                NotApplicable::LookupFailed
+            },
+            format!("TLSA lookup error for {}:{}", host.host, host.port),
+        )),
+    }
+}
+
+/// Checks one usable DANE-TA record `t` against `chain`, filling `r`: a CA certificate the
+/// server sent (depth ≥ 1), then the chain validated up to it for `names`, dates included
+/// (RFC 7672 §3.1.2, §3.2.2); failing that, the anchor a full record carries itself.
+fn check_ta(
+    r: &mut RecordCheck,
+    t: &Tlsa,
+    chain: &[Vec<u8>],
+    names: &[String],
+    now: OffsetDateTime,
+) {
+    let mut seen = false;
+    for (depth, ca) in chain.iter().enumerate().skip(1) {
+        if associated(ca, t.selector, t.matching).is_none_or(|d| d != t.data) {
             continue;
         }
-        let mut seen = false;
-        for (depth, ca) in e.obs.chain.iter().enumerate().skip(1) {
-            if associated(ca, t.selector, t.matching).is_none_or(|d| d != t.data) {
-                continue;
+        seen = true;
+        let mut roots = RootCertStore::empty();
+        if let Err(err) = roots.add(CertificateDer::from(ca.clone())) {
+            r.failed = Some(format!(
+                "certificate #{depth} matches, but it is not usable as a trust anchor ({})",
+                tls_words(&err)
+            ));
+            r.failure = Some(TaFailure {
+                depth,
+                kind: TaFailureKind::Other,
+            });
+            continue;
+        }
+        match validate(chain, roots, names, now) {
+            Ok(()) => {
+                r.matched = Some(depth);
+                r.failed = None;
+                r.failure = None;
+                break;
             }
-            seen = true;
-            let mut roots = RootCertStore::empty();
-            if let Err(err) = roots.add(CertificateDer::from(ca.clone())) {
-                r.failed = Some(format!(
-                    "certificate #{depth} matches, but it is not usable as a trust anchor ({})",
-                    tls_words(&err)
-                ));
-                r.failure = Some(TaFailure {
-                    depth,
-                    kind: TaFailureKind::Other,
-                });
-                continue;
+            Err((kind, why)) => {
+                r.failed = Some(format!("certificate #{depth} matches, but {why}"));
+                r.failure = Some(TaFailure { depth, kind });
             }
-            match validate(&e.obs.chain, roots, &names, now) {
-                Ok(()) => {
-                    r.matched = Some(depth);
-                    r.failed = None;
-                    r.failure = None;
-                    break;
-                }
+        }
+    }
+    if seen {
+        return;
+    }
+    // A record that carries the whole certificate or key (matching type 0) is an anchor
+    // by itself: OpenSSL, and so Postfix, use it although the server does not send it
+    // (RFC 7671 §5.2.2 only recommends sending it). A digest cannot be: the certificate
+    // it names must be in the chain.
+    match anchors_of(t, chain) {
+        Some(roots) => {
+            let depth = chain.len();
+            match validate(chain, roots, names, now) {
+                Ok(()) => r.matched = Some(depth),
                 Err((kind, why)) => {
-                    r.failed = Some(format!("certificate #{depth} matches, but {why}"));
+                    r.failed = Some(format!(
+                        "the trust anchor it carries (not sent by the server) is found, but {why}"
+                    ));
                     r.failure = Some(TaFailure { depth, kind });
                 }
             }
         }
-        if seen {
-            continue;
-        }
-        // A record that carries the whole certificate or key (matching type 0) is an anchor
-        // by itself: OpenSSL, and so Postfix, use it although the server does not send it
-        // (RFC 7671 §5.2.2 only recommends sending it). A digest cannot be: the certificate
-        // it names must be in the chain.
-        match anchors_of(t, &e.obs.chain) {
-            Some(roots) => {
-                let depth = e.obs.chain.len();
-                match validate(&e.obs.chain, roots, &names, now) {
-                    Ok(()) => r.matched = Some(depth),
-                    Err((kind, why)) => {
-                        r.failed = Some(format!(
-                            "the trust anchor it carries (not sent by the server) is found, but {why}"
-                        ));
-                        r.failure = Some(TaFailure { depth, kind });
-                    }
-                }
-            }
-            None => r.ta_unsent = t.matching != 0,
-        }
+        None => r.ta_unsent = t.matching != 0,
     }
+}
+
+/// Sets the verdict from the checked records: a match, preferring DANE-EE (depth 0) since
+/// that is what senders report, or no match.
+fn set_verdict(out: &mut DaneMatch) {
     let first = out
         .records
         .iter()
@@ -480,7 +513,6 @@ pub fn assess(policies: &[DomainPolicy], e: &Evidence, now: OffsetDateTime) -> O
         out.verdict = Verdict::NoMatch;
         out.detail = "no matching DANE TLSA records".into();
     }
-    Some(out)
 }
 
 /// The reference identifiers of RFC 7672 §3.2.2: the TLSA base domain, and the MX host name

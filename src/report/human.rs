@@ -659,173 +659,228 @@ pub(super) fn policy_rows(
             context: true,
         });
     }
-    for h in &p.dane {
-        let mut lines = vec![format!(
-            "{}:{}  address {}",
-            t(&h.host),
-            h.port,
-            dnssec_word(h.address_dnssec)
-        )];
-        if !h.cnames.is_empty() {
-            let chain: Vec<String> = h.cnames.iter().map(|c| t(c)).collect();
-            lines[0].push_str(&format!(" via CNAME {}", chain.join(" → ")));
-        }
-        match &h.tlsa {
-            None => lines.push("TLSA not looked up (the address is not secure)".into()),
-            Some(l) => {
-                use crate::policy::lookups::TlsaOutcome;
-                let what = match l.outcome {
-                    TlsaOutcome::Records => match l.records.len() {
-                        1 => "1 record".to_string(),
-                        n => format!("{n} records"),
-                    },
-                    TlsaOutcome::Nxdomain => "none (NXDOMAIN)".into(),
-                    TlsaOutcome::Nodata => "none (NODATA)".into(),
-                    TlsaOutcome::Failed => format!(
-                        "lookup failed: {}",
-                        t(l.error.as_deref().unwrap_or("no answer"))
-                    ),
-                };
-                lines.push(format!(
-                    "TLSA {} {}: {what}",
-                    t(&l.name),
-                    dnssec_word(l.dnssec)
-                ));
-                lines.extend(l.records.iter().map(|r| format!("  {}", t(&r.text))));
-            }
-        }
-        for e in endpoints_of(report, domain) {
-            let Some(m) = &e.dane else { continue };
-            if m.port != h.port
-                || !m
-                    .host
-                    .trim_end_matches('.')
-                    .eq_ignore_ascii_case(h.host.trim_end_matches('.'))
-            {
-                continue;
-            }
-            let verdict = match m.verdict {
-                crate::policy::dane::Verdict::Match => "match",
-                crate::policy::dane::Verdict::NoMatch => "NO MATCH",
-                crate::policy::dane::Verdict::Unusable => "unusable",
-                crate::policy::dane::Verdict::NotApplicable => "not judged",
-            };
-            lines.push(format!("{} {verdict}: {}", t(&e.address), t(&m.detail)));
-            // What to publish instead: the records the leaf served now would match.
-            if full && m.verdict == crate::policy::dane::Verdict::NoMatch {
-                for l in &m.leaf_records {
-                    lines.push(format!("  the leaf served matches {}", t(l)));
-                }
-            }
-        }
-        use crate::policy::lookups::TlsaOutcome;
-        let context = h
-            .tlsa
-            .as_ref()
-            .is_none_or(|l| matches!(l.outcome, TlsaOutcome::Nxdomain | TlsaOutcome::Nodata));
-        rows.push(PolicyRow {
-            key: "dane",
-            lines,
-            context,
-        });
-    }
+    rows.extend(p.dane.iter().map(|h| dane_row(report, domain, h, full)));
     if let Some(m) = &p.mta_sts {
-        use crate::policy::mta_sts::{Mode, RecordState};
-        let mut lines = vec![match m.record_state {
-            RecordState::Missing => format!("no record at _mta-sts.{}", t(domain)),
-            RecordState::LookupFailed => "the record lookup failed".into(),
-            RecordState::Invalid => format!(
-                "invalid record: {}",
-                t(m.record.as_deref().unwrap_or("(several)"))
-            ),
-            RecordState::Valid => format!("id {}", t(m.id.as_deref().unwrap_or("?"))),
-        }];
-        if let Some(pol) = &m.policy {
-            let mode = match pol.mode {
-                Some(Mode::Enforce) => "enforce",
-                Some(Mode::Testing) => "testing",
-                Some(Mode::None) => "none",
-                None => "(no mode)",
-            };
-            let age = pol
-                .max_age
-                .map_or_else(|| "no max_age".to_string(), |a| format!("max_age {a}"));
-            lines[0].push_str(&format!(
-                ", mode {mode}, {age}{}",
-                if m.in_effect { "" } else { " (not in effect)" }
-            ));
-            let mx: Vec<String> = pol.mx.iter().map(|x| t(x)).collect();
-            lines.push(format!("mx {}", mx.join(", ")));
-        }
-        if let Some(f) = &m.fetch {
-            let got = match (f.status, &f.error) {
-                (Some(s), _) => format!("HTTP {s}"),
-                (None, Some(e)) => format!("failed: {}", t(e)),
-                (None, None) => "no response".into(),
-            };
-            lines.push(format!("policy {}: {got}", t(&f.url)));
-            if full {
-                let mut d = format!("fetched in {} ms", f.elapsed_ms);
-                if let Some(a) = &f.address {
-                    d = format!("from {}, {d}", t(a));
-                }
-                if let Some(v) = &f.tls_version {
-                    let _ = write!(d, ", {}", t(v));
-                }
-                if let Some(trusted) = f.certificate_trusted {
-                    d.push_str(if trusted {
-                        ", certificate trusted"
-                    } else {
-                        ", certificate NOT trusted"
-                    });
-                }
-                if f.certificate_name_matches == Some(false) {
-                    d.push_str(", certificate does NOT name the host");
-                }
-                lines.push(d);
-            }
-        }
-        rows.push(PolicyRow {
-            key: "mta-sts",
-            context: m.record_state == RecordState::Missing,
-            lines,
-        });
+        rows.push(mta_sts_row(domain, m, full));
     }
     if let Some(r) = &p.tlsrpt {
-        use crate::policy::tlsrpt::TlsRptState;
-        let rua: Vec<String> = r.rua.iter().map(|x| t(x)).collect();
-        let line = match r.state {
-            TlsRptState::Missing => format!("no record at _smtp._tls.{}", t(domain)),
-            TlsRptState::LookupFailed => "the record lookup failed".into(),
-            TlsRptState::Invalid => format!(
-                "invalid record: {}",
-                t(r.record.as_deref().unwrap_or("(several)"))
-            ),
-            TlsRptState::Valid => format!("rua {}", rua.join(", ")),
-        };
-        rows.push(PolicyRow {
-            key: "tls-rpt",
-            context: r.state == TlsRptState::Missing,
-            lines: vec![line],
-        });
+        rows.push(tlsrpt_row(domain, r, full));
     }
     if !full {
-        for e in endpoints_of(report, domain) {
-            let Some(r) = &e.revocation else { continue };
-            let mut lines = vec![t(&e.label)];
-            lines.extend(
-                revocation_lines(r, false)
-                    .into_iter()
-                    .map(|l| format!("  {l}")),
-            );
-            rows.push(PolicyRow {
-                key: "revocation",
-                lines,
-                context: false,
-            });
-        }
+        rows.extend(revocation_rows(report, domain));
     }
     rows
+}
+
+/// The `dane` row of one host and port: its address's DNSSEC, the CNAMEs followed, the TLSA
+/// lookup and records, then each endpoint's verdict. It is context only when the host
+/// publishes no TLSA (or was not looked up), which a ticket leaves out.
+fn dane_row(
+    report: &Report,
+    domain: &str,
+    h: &crate::policy::lookups::HostDaneReport,
+    full: bool,
+) -> PolicyRow {
+    use crate::policy::lookups::TlsaOutcome;
+    let t = |s: &str| policy_text(s, full);
+    let mut lines = vec![format!(
+        "{}:{}  address {}",
+        t(&h.host),
+        h.port,
+        dnssec_word(h.address_dnssec)
+    )];
+    if !h.cnames.is_empty() {
+        let chain: Vec<String> = h.cnames.iter().map(|c| t(c)).collect();
+        lines[0].push_str(&format!(" via CNAME {}", chain.join(" → ")));
+    }
+    match &h.tlsa {
+        None => lines.push("TLSA not looked up (the address is not secure)".into()),
+        Some(l) => {
+            let what = match l.outcome {
+                TlsaOutcome::Records => match l.records.len() {
+                    1 => "1 record".to_string(),
+                    n => format!("{n} records"),
+                },
+                TlsaOutcome::Nxdomain => "none (NXDOMAIN)".into(),
+                TlsaOutcome::Nodata => "none (NODATA)".into(),
+                TlsaOutcome::Failed => format!(
+                    "lookup failed: {}",
+                    t(l.error.as_deref().unwrap_or("no answer"))
+                ),
+            };
+            lines.push(format!(
+                "TLSA {} {}: {what}",
+                t(&l.name),
+                dnssec_word(l.dnssec)
+            ));
+            lines.extend(l.records.iter().map(|r| format!("  {}", t(&r.text))));
+        }
+    }
+    lines.extend(dane_verdict_lines(report, domain, h, full));
+    let context = h
+        .tlsa
+        .as_ref()
+        .is_none_or(|l| matches!(l.outcome, TlsaOutcome::Nxdomain | TlsaOutcome::Nodata));
+    PolicyRow {
+        key: "dane",
+        lines,
+        context,
+    }
+}
+
+/// The DANE verdict of each endpoint of `domain` at host `h`'s name and port, so the reader
+/// sees the records and what the servers actually matched side by side.
+fn dane_verdict_lines(
+    report: &Report,
+    domain: &str,
+    h: &crate::policy::lookups::HostDaneReport,
+    full: bool,
+) -> Vec<String> {
+    let t = |s: &str| policy_text(s, full);
+    let mut lines = Vec::new();
+    for e in endpoints_of(report, domain) {
+        let Some(m) = &e.dane else { continue };
+        if m.port != h.port
+            || !m
+                .host
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(h.host.trim_end_matches('.'))
+        {
+            continue;
+        }
+        let verdict = match m.verdict {
+            crate::policy::dane::Verdict::Match => "match",
+            crate::policy::dane::Verdict::NoMatch => "NO MATCH",
+            crate::policy::dane::Verdict::Unusable => "unusable",
+            crate::policy::dane::Verdict::NotApplicable => "not judged",
+        };
+        lines.push(format!("{} {verdict}: {}", t(&e.address), t(&m.detail)));
+        // What to publish instead: the records the leaf served now would match.
+        if full && m.verdict == crate::policy::dane::Verdict::NoMatch {
+            for l in &m.leaf_records {
+                lines.push(format!("  the leaf served matches {}", t(l)));
+            }
+        }
+    }
+    lines
+}
+
+/// The `mta-sts` row: the record, the policy's mode, max_age and mx patterns, and the
+/// fetch (with its connection details when `full`). It is context only when no record is
+/// published.
+fn mta_sts_row(domain: &str, m: &crate::policy::mta_sts::MtaStsReport, full: bool) -> PolicyRow {
+    use crate::policy::mta_sts::{Mode, RecordState};
+    let t = |s: &str| policy_text(s, full);
+    let mut lines = vec![match m.record_state {
+        RecordState::Missing => format!("no record at _mta-sts.{}", t(domain)),
+        RecordState::LookupFailed => "the record lookup failed".into(),
+        RecordState::Invalid => format!(
+            "invalid record: {}",
+            t(m.record.as_deref().unwrap_or("(several)"))
+        ),
+        RecordState::Valid => format!("id {}", t(m.id.as_deref().unwrap_or("?"))),
+    }];
+    if let Some(pol) = &m.policy {
+        let mode = match pol.mode {
+            Some(Mode::Enforce) => "enforce",
+            Some(Mode::Testing) => "testing",
+            Some(Mode::None) => "none",
+            None => "(no mode)",
+        };
+        let age = pol
+            .max_age
+            .map_or_else(|| "no max_age".to_string(), |a| format!("max_age {a}"));
+        lines[0].push_str(&format!(
+            ", mode {mode}, {age}{}",
+            if m.in_effect { "" } else { " (not in effect)" }
+        ));
+        let mx: Vec<String> = pol.mx.iter().map(|x| t(x)).collect();
+        lines.push(format!("mx {}", mx.join(", ")));
+    }
+    if let Some(f) = &m.fetch {
+        let got = match (f.status, &f.error) {
+            (Some(s), _) => format!("HTTP {s}"),
+            (None, Some(e)) => format!("failed: {}", t(e)),
+            (None, None) => "no response".into(),
+        };
+        lines.push(format!("policy {}: {got}", t(&f.url)));
+        if full {
+            lines.push(fetch_detail(f));
+        }
+    }
+    PolicyRow {
+        key: "mta-sts",
+        context: m.record_state == RecordState::Missing,
+        lines,
+    }
+}
+
+/// How the policy fetch went at the connection level (address, time, TLS version and the
+/// certificate's standing): what a reader needs to tell a server problem from a network one.
+fn fetch_detail(f: &crate::policy::mta_sts::FetchReport) -> String {
+    let t = |s: &str| policy_text(s, true);
+    let mut d = format!("fetched in {} ms", f.elapsed_ms);
+    if let Some(a) = &f.address {
+        d = format!("from {}, {d}", t(a));
+    }
+    if let Some(v) = &f.tls_version {
+        let _ = write!(d, ", {}", t(v));
+    }
+    if let Some(trusted) = f.certificate_trusted {
+        d.push_str(if trusted {
+            ", certificate trusted"
+        } else {
+            ", certificate NOT trusted"
+        });
+    }
+    if f.certificate_name_matches == Some(false) {
+        d.push_str(", certificate does NOT name the host");
+    }
+    d
+}
+
+/// The `tls-rpt` row: the record's state, or where reports go. Context only when no record
+/// is published.
+fn tlsrpt_row(domain: &str, r: &crate::policy::tlsrpt::TlsRptReport, full: bool) -> PolicyRow {
+    use crate::policy::tlsrpt::TlsRptState;
+    let t = |s: &str| policy_text(s, full);
+    let rua: Vec<String> = r.rua.iter().map(|x| t(x)).collect();
+    let line = match r.state {
+        TlsRptState::Missing => format!("no record at _smtp._tls.{}", t(domain)),
+        TlsRptState::LookupFailed => "the record lookup failed".into(),
+        TlsRptState::Invalid => format!(
+            "invalid record: {}",
+            t(r.record.as_deref().unwrap_or("(several)"))
+        ),
+        TlsRptState::Valid => format!("rua {}", rua.join(", ")),
+    };
+    PolicyRow {
+        key: "tls-rpt",
+        context: r.state == TlsRptState::Missing,
+        lines: vec![line],
+    }
+}
+
+/// One `revocation` row per endpoint of `domain` that has a revocation check: the compact
+/// output's only place for it (`-v` shows it in the endpoint's own block instead).
+fn revocation_rows<'a>(
+    report: &'a Report,
+    domain: &'a str,
+) -> impl Iterator<Item = PolicyRow> + 'a {
+    endpoints_of(report, domain).filter_map(|e| {
+        let r = e.revocation.as_ref()?;
+        let mut lines = vec![policy_text(&e.label, false)];
+        lines.extend(
+            revocation_lines(r, false)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+        Some(PolicyRow {
+            key: "revocation",
+            lines,
+            context: false,
+        })
+    })
 }
 
 /// The columns a policy line may take after its 16-column key: lines stay within 100.

@@ -13,6 +13,7 @@
 
 use time::OffsetDateTime;
 
+use crate::diagnose::fix::Fix;
 use crate::diagnose::fixes::mta_sts as fixes;
 use crate::diagnose::{Code, Finding, Severity};
 use crate::evidence::Evidence;
@@ -122,6 +123,38 @@ fn safe_hosts(hosts: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// What every MTA-STS finding of one domain shares, so the helpers below need not pass
+/// the domain, its report and the fix inputs one by one.
+struct Ctx<'a> {
+    domain: &'a str,
+    r: &'a MtaStsReport,
+    /// The MX hosts safe to write into a corrected policy file.
+    hosts: Vec<String>,
+    now: OffsetDateTime,
+}
+
+impl Ctx<'_> {
+    /// A finding about the whole domain (no single endpoint), as most MTA-STS findings are.
+    fn find(
+        &self,
+        code: Code,
+        severity: Severity,
+        summary: String,
+        ev: Vec<String>,
+        fix: Fix,
+    ) -> Finding {
+        Finding::new(
+            code,
+            severity,
+            self.domain.to_string(),
+            Vec::new(),
+            summary,
+            ev,
+            fix,
+        )
+    }
+}
+
 fn mta_sts(
     p: &DomainPolicy,
     domain: &str,
@@ -130,105 +163,20 @@ fn mta_sts(
     per_endpoint: &mut [Vec<Finding>],
     now: OffsetDateTime,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let hosts = safe_hosts(&crate::policy::mta_sts::mx_hosts(p));
-    let find = |code, severity, summary: String, ev: Vec<String>, fix| {
-        Finding::new(
-            code,
-            severity,
-            domain.to_string(),
-            Vec::new(),
-            summary,
-            ev,
-            fix,
-        )
+    let cx = Ctx {
+        domain,
+        r,
+        hosts: safe_hosts(&crate::policy::mta_sts::mx_hosts(p)),
+        now,
     };
     let record_line = r
         .record
         .as_ref()
         .map(|t| format!("_mta-sts.{domain} TXT \"{t}\""));
-    match r.record_state {
-        RecordState::Missing => {
-            // Only a mail domain is expected to publish it (a host target is not), and only
-            // once mail can reach it: advice on MTA-STS for a domain whose MX leads nowhere
-            // would bury what is broken.
-            if p.has_mx && receives_mail(domain, evidence) {
-                out.push(find(
-                    Code::MtaStsMissing,
-                    Severity::Info,
-                    format!("{domain} publishes no MTA-STS: senders cannot tell a downgraded connection from a server without TLS"),
-                    vec![format!("_mta-sts.{domain} has no TXT record starting v=STSv1;")],
-                    fixes::missing(domain, &hosts, now),
-                ));
-            }
-            return out;
-        }
-        RecordState::LookupFailed => {
-            // Nothing is known: a note, neither for nor against the domain (senders whose
-            // lookup fails keep a cached policy, RFC 8461 §5.1).
-            out.push(find(
-                Code::PolicyLookupFailed,
-                Severity::Info,
-                format!("MTA-STS of {domain} could not be checked: the lookup of _mta-sts.{domain} failed"),
-                lines(r, Part::Record, Gravity::Invalid),
-                fixes::lookup_failed(&format!("_mta-sts.{domain}")),
-            ));
-            return out;
-        }
-        RecordState::Invalid => {
-            out.push(find(
-                Code::MtaStsRecordInvalid,
-                Severity::Warn,
-                format!("the MTA-STS record of {domain} is invalid: senders ignore MTA-STS for it"),
-                record_line
-                    .iter()
-                    .cloned()
-                    .chain(lines(r, Part::Record, Gravity::Invalid))
-                    .collect(),
-                fixes::record_invalid(domain, now),
-            ));
-            return out;
-        }
-        RecordState::Valid => {}
+    if let Some(out) = record_findings(&cx, p.has_mx, evidence, &record_line) {
+        return out;
     }
-    let fetch_problems = lines(r, Part::Fetch, Gravity::Invalid);
-    if !fetch_problems.is_empty() {
-        let kind = fetch_kind(r);
-        let mut ev = vec![format!("GET {}", r.policy_url)];
-        ev.extend(fetch_problems);
-        out.push(find(
-            Code::MtaStsPolicyFetchFailed,
-            Severity::Warn,
-            format!("the MTA-STS policy of {domain} cannot be fetched: senders without a cached copy use none"),
-            ev,
-            fixes::fetch_failed(domain, kind),
-        ));
-    }
-    if let Some(f) = r.fetch.as_ref().filter(|f| f.stopped_by_deadline) {
-        // The run ran out of time, not the server: no finding against the domain.
-        out.push(find(
-            Code::PolicyLookupFailed,
-            Severity::Info,
-            format!("the MTA-STS policy of {domain} was not checked: the run's deadline (--deadline) ended its fetch"),
-            vec![
-                format!("GET {}", r.policy_url),
-                f.error.clone().unwrap_or_default(),
-            ],
-            fixes::deadline(domain),
-        ));
-    }
-    let cert = lines(r, Part::Certificate, Gravity::Invalid);
-    if !cert.is_empty() {
-        out.push(find(
-            Code::MtaStsPolicyCertificateInvalid,
-            Severity::Warn,
-            format!(
-                "the certificate of mta-sts.{domain} is not valid: senders do not use the policy"
-            ),
-            cert,
-            fixes::certificate_invalid(domain),
-        ));
-    }
+    let mut out = fetch_findings(&cx);
     let Some(policy) = &r.policy else {
         return out;
     };
@@ -239,36 +187,14 @@ fn mta_sts(
         .max_age
         .unwrap_or(0)
         .max(crate::policy::mta_sts::MAX_AGE_SHORT);
-    let invalid = lines(r, Part::Policy, Gravity::Invalid);
-    if !invalid.is_empty() {
-        out.push(find(
-            Code::MtaStsPolicyInvalid,
-            Severity::Warn,
-            format!("the MTA-STS policy of {domain} is invalid: senders use none"),
-            invalid,
-            fixes::policy_invalid(domain, mode, &hosts, max_age, now),
-        ));
-    }
-    let odd: Vec<String> = lines(r, Part::Record, Gravity::Irregular)
-        .into_iter()
-        .chain(lines(r, Part::Policy, Gravity::Irregular))
-        .collect();
-    if !odd.is_empty() {
-        out.push(find(
-            Code::MtaStsPolicyIrregular,
-            Severity::Info,
-            format!("the MTA-STS record or policy of {domain} works, with irregularities"),
-            odd,
-            fixes::policy_irregular(domain),
-        ));
-    }
+    out.extend(policy_file_findings(&cx, mode, max_age));
     if !r.in_effect {
         return out;
     }
     if policy.mode == Some(Mode::None) {
         // `mode: none` withdraws MTA-STS (RFC 8461 §5): senders apply nothing, so no MX is
         // "outside" it, nothing is enforced, and there is nothing to move to enforce.
-        out.push(find(
+        out.push(cx.find(
             Code::MtaStsModeTesting,
             Severity::Info,
             format!("{domain} withdraws MTA-STS (policy mode none): senders drop any cached policy and deliver as if it published none"),
@@ -287,48 +213,13 @@ fn mta_sts(
             .filter(|m| m.pattern.is_none())
             .map(|m| m.host.as_str())
             .collect();
-    let severity = match policy.mode {
-        Some(Mode::Enforce) => Some(Severity::Fail),
-        Some(Mode::Testing) => Some(Severity::Warn),
-        _ => None,
-    };
-    if let (Some(severity), false) = (severity, outside.is_empty()) {
-        let ids = evidence
-            .iter()
-            .filter(|e| {
-                e.id.host.name().is_some_and(|n| {
-                    outside.contains(&n.trim_end_matches('.').to_ascii_lowercase().as_str())
-                })
-            })
-            .map(|e| e.id.clone())
-            .collect();
-        let what = if severity == Severity::Fail {
-            "senders that honour MTA-STS refuse to deliver to it"
-        } else {
-            "in enforce mode senders would refuse it; now they report it"
-        };
-        let mut ev: Vec<String> = outside
-            .iter()
-            .map(|h| format!("MX {h} matches no mx: pattern of the policy"))
-            .collect();
-        ev.push(format!("the policy lists: {}", policy.mx.join(", ")));
-        out.push(Finding::new(
-            Code::MtaStsMxMismatch,
-            severity,
-            domain.to_string(),
-            ids,
-            format!(
-                "MX host {} is not in {domain}'s MTA-STS policy ({mode}): {what}",
-                outside.join(", ")
-            ),
-            ev,
-            fixes::mx_mismatch(domain, mode, &hosts, max_age, now),
-        ));
-    }
+    out.extend(mx_mismatch_finding(
+        &cx, policy, mode, max_age, &outside, evidence,
+    ));
     let enforced = policy.mode == Some(Mode::Enforce);
     let failing = failing_endpoints(domain, enforced, evidence, per_endpoint);
     if !enforced {
-        out.push(find(
+        out.push(cx.find(
             Code::MtaStsModeTesting,
             Severity::Info,
             format!("the MTA-STS policy of {domain} is in testing mode: senders report failures but still deliver"),
@@ -337,47 +228,260 @@ fn mta_sts(
         ));
     }
     if outside.is_empty() {
-        let mut ev: Vec<String> = record_line.into_iter().collect();
-        ev.push(format!(
-            "mode {mode}, max_age {max_age}, mx {}",
-            policy.mx.join(", ")
-        ));
-        ev.extend(r.mx.iter().map(|m| {
-            format!(
-                "MX {} matches {}",
-                m.host,
-                m.pattern.as_deref().unwrap_or_default()
-            )
-        }));
-        // The policy can be right while an MX host it names fails the TLS or certificate
-        // check senders make (RFC 8461 §4.2): then "nothing to change" would be false.
-        let (summary, fix) = if failing.is_empty() {
-            (
-                format!(
-                    "{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host"
-                ),
-                fixes::ok(domain),
-            )
-        } else {
-            let hosts = failing.join(", ");
-            ev.extend(failing.iter().map(|h| {
-                format!("MX {h} fails the TLS or certificate check MTA-STS senders make (its own finding says why)")
-            }));
-            let what = if enforced {
-                "senders that honour it refuse to deliver to"
-            } else {
-                "in testing, senders deliver but report failures for"
-            };
-            (
-                format!(
-                    "{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host, but {what} {hosts}"
-                ),
-                fixes::ok_but_failing(domain, &safe_hosts(&failing), enforced),
-            )
+        let covered = Covered {
+            policy,
+            mode,
+            max_age,
+            enforced,
+            failing: &failing,
         };
-        out.push(find(Code::MtaStsOk, Severity::Info, summary, ev, fix));
+        out.push(covered_finding(&cx, record_line, &covered));
     }
     out
+}
+
+/// The findings about the `_mta-sts` TXT record, or `None` when it is valid. `Some` ends
+/// the check: without a valid record senders never fetch the policy, so nothing after it
+/// matters.
+fn record_findings(
+    cx: &Ctx,
+    has_mx: bool,
+    evidence: &[Evidence],
+    record_line: &Option<String>,
+) -> Option<Vec<Finding>> {
+    let (domain, r, now) = (cx.domain, cx.r, cx.now);
+    let mut out = Vec::new();
+    match r.record_state {
+        RecordState::Missing => {
+            // Only a mail domain is expected to publish it (a host target is not), and only
+            // once mail can reach it: advice on MTA-STS for a domain whose MX leads nowhere
+            // would bury what is broken.
+            if has_mx && receives_mail(domain, evidence) {
+                out.push(cx.find(
+                    Code::MtaStsMissing,
+                    Severity::Info,
+                    format!("{domain} publishes no MTA-STS: senders cannot tell a downgraded connection from a server without TLS"),
+                    vec![format!("_mta-sts.{domain} has no TXT record starting v=STSv1;")],
+                    fixes::missing(domain, &cx.hosts, now),
+                ));
+            }
+        }
+        RecordState::LookupFailed => {
+            // Nothing is known: a note, neither for nor against the domain (senders whose
+            // lookup fails keep a cached policy, RFC 8461 §5.1).
+            out.push(cx.find(
+                Code::PolicyLookupFailed,
+                Severity::Info,
+                format!("MTA-STS of {domain} could not be checked: the lookup of _mta-sts.{domain} failed"),
+                lines(r, Part::Record, Gravity::Invalid),
+                fixes::lookup_failed(&format!("_mta-sts.{domain}")),
+            ));
+        }
+        RecordState::Invalid => {
+            out.push(
+                cx.find(
+                    Code::MtaStsRecordInvalid,
+                    Severity::Warn,
+                    format!(
+                        "the MTA-STS record of {domain} is invalid: senders ignore MTA-STS for it"
+                    ),
+                    record_line
+                        .iter()
+                        .cloned()
+                        .chain(lines(r, Part::Record, Gravity::Invalid))
+                        .collect(),
+                    fixes::record_invalid(domain, now),
+                ),
+            );
+        }
+        RecordState::Valid => return None,
+    }
+    Some(out)
+}
+
+/// The findings about getting the policy file over HTTPS: a failed fetch, a fetch the
+/// run's deadline cut short (not the server's fault), and an invalid certificate on
+/// `mta-sts.<domain>`. Each of these leaves senders without the policy.
+fn fetch_findings(cx: &Ctx) -> Vec<Finding> {
+    let (domain, r) = (cx.domain, cx.r);
+    let mut out = Vec::new();
+    let fetch_problems = lines(r, Part::Fetch, Gravity::Invalid);
+    if !fetch_problems.is_empty() {
+        let kind = fetch_kind(r);
+        let mut ev = vec![format!("GET {}", r.policy_url)];
+        ev.extend(fetch_problems);
+        out.push(cx.find(
+            Code::MtaStsPolicyFetchFailed,
+            Severity::Warn,
+            format!("the MTA-STS policy of {domain} cannot be fetched: senders without a cached copy use none"),
+            ev,
+            fixes::fetch_failed(domain, kind),
+        ));
+    }
+    if let Some(f) = r.fetch.as_ref().filter(|f| f.stopped_by_deadline) {
+        // The run ran out of time, not the server: no finding against the domain.
+        out.push(cx.find(
+            Code::PolicyLookupFailed,
+            Severity::Info,
+            format!("the MTA-STS policy of {domain} was not checked: the run's deadline (--deadline) ended its fetch"),
+            vec![
+                format!("GET {}", r.policy_url),
+                f.error.clone().unwrap_or_default(),
+            ],
+            fixes::deadline(domain),
+        ));
+    }
+    let cert = lines(r, Part::Certificate, Gravity::Invalid);
+    if !cert.is_empty() {
+        out.push(cx.find(
+            Code::MtaStsPolicyCertificateInvalid,
+            Severity::Warn,
+            format!(
+                "the certificate of mta-sts.{domain} is not valid: senders do not use the policy"
+            ),
+            cert,
+            fixes::certificate_invalid(domain),
+        ));
+    }
+    out
+}
+
+/// The findings about the policy file's content: invalid (senders use none) and merely
+/// irregular (it works, but something in the record or file is off). The corrected file
+/// offered keeps `mode` and `max_age`.
+fn policy_file_findings(cx: &Ctx, mode: Option<&str>, max_age: u64) -> Vec<Finding> {
+    let (domain, r) = (cx.domain, cx.r);
+    let mut out = Vec::new();
+    let invalid = lines(r, Part::Policy, Gravity::Invalid);
+    if !invalid.is_empty() {
+        out.push(cx.find(
+            Code::MtaStsPolicyInvalid,
+            Severity::Warn,
+            format!("the MTA-STS policy of {domain} is invalid: senders use none"),
+            invalid,
+            fixes::policy_invalid(domain, mode, &cx.hosts, max_age, cx.now),
+        ));
+    }
+    let odd: Vec<String> = lines(r, Part::Record, Gravity::Irregular)
+        .into_iter()
+        .chain(lines(r, Part::Policy, Gravity::Irregular))
+        .collect();
+    if !odd.is_empty() {
+        out.push(cx.find(
+            Code::MtaStsPolicyIrregular,
+            Severity::Info,
+            format!("the MTA-STS record or policy of {domain} works, with irregularities"),
+            odd,
+            fixes::policy_irregular(domain),
+        ));
+    }
+    out
+}
+
+/// The finding for MX hosts that match no `mx:` pattern of a policy in effect, if any.
+/// It is the one MTA-STS finding tied to endpoints (those of the hosts outside), and a
+/// FAIL under enforce because senders then refuse to deliver to them (RFC 8461 §4.1).
+fn mx_mismatch_finding(
+    cx: &Ctx,
+    policy: &crate::policy::mta_sts::Policy,
+    mode: &str,
+    max_age: u64,
+    outside: &[&str],
+    evidence: &[Evidence],
+) -> Option<Finding> {
+    let domain = cx.domain;
+    let severity = match policy.mode {
+        Some(Mode::Enforce) => Severity::Fail,
+        Some(Mode::Testing) => Severity::Warn,
+        _ => return None,
+    };
+    if outside.is_empty() {
+        return None;
+    }
+    let ids = evidence
+        .iter()
+        .filter(|e| {
+            e.id.host.name().is_some_and(|n| {
+                outside.contains(&n.trim_end_matches('.').to_ascii_lowercase().as_str())
+            })
+        })
+        .map(|e| e.id.clone())
+        .collect();
+    let what = if severity == Severity::Fail {
+        "senders that honour MTA-STS refuse to deliver to it"
+    } else {
+        "in enforce mode senders would refuse it; now they report it"
+    };
+    let mut ev: Vec<String> = outside
+        .iter()
+        .map(|h| format!("MX {h} matches no mx: pattern of the policy"))
+        .collect();
+    ev.push(format!("the policy lists: {}", policy.mx.join(", ")));
+    Some(Finding::new(
+        Code::MtaStsMxMismatch,
+        severity,
+        domain.to_string(),
+        ids,
+        format!(
+            "MX host {} is not in {domain}'s MTA-STS policy ({mode}): {what}",
+            outside.join(", ")
+        ),
+        ev,
+        fixes::mx_mismatch(domain, mode, &cx.hosts, max_age, cx.now),
+    ))
+}
+
+/// What [`covered_finding`] reports on: a policy in effect that covers every MX host.
+struct Covered<'a> {
+    policy: &'a crate::policy::mta_sts::Policy,
+    mode: &'a str,
+    max_age: u64,
+    enforced: bool,
+    /// MX hosts that fail the TLS or certificate check MTA-STS senders make.
+    failing: &'a [String],
+}
+
+/// The summary finding for a policy that covers every MX host. It names the MX hosts that
+/// still fail the TLS or certificate check senders make (RFC 8461 §4.2), since the policy
+/// can be right while delivery to them is not: "nothing to change" would then be false.
+fn covered_finding(cx: &Ctx, record_line: Option<String>, c: &Covered) -> Finding {
+    let (domain, r, mode) = (cx.domain, cx.r, c.mode);
+    let mut ev: Vec<String> = record_line.into_iter().collect();
+    ev.push(format!(
+        "mode {mode}, max_age {}, mx {}",
+        c.max_age,
+        c.policy.mx.join(", ")
+    ));
+    ev.extend(r.mx.iter().map(|m| {
+        format!(
+            "MX {} matches {}",
+            m.host,
+            m.pattern.as_deref().unwrap_or_default()
+        )
+    }));
+    let (summary, fix) = if c.failing.is_empty() {
+        (
+            format!("{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host"),
+            fixes::ok(domain),
+        )
+    } else {
+        let hosts = c.failing.join(", ");
+        ev.extend(c.failing.iter().map(|h| {
+            format!("MX {h} fails the TLS or certificate check MTA-STS senders make (its own finding says why)")
+        }));
+        let what = if c.enforced {
+            "senders that honour it refuse to deliver to"
+        } else {
+            "in testing, senders deliver but report failures for"
+        };
+        (
+            format!(
+                "{domain} publishes a valid MTA-STS policy ({mode}) that covers every MX host, but {what} {hosts}"
+            ),
+            fixes::ok_but_failing(domain, &safe_hosts(c.failing), c.enforced),
+        )
+    };
+    cx.find(Code::MtaStsOk, Severity::Info, summary, ev, fix)
 }
 
 fn mode_text(m: Mode) -> &'static str {
