@@ -432,6 +432,31 @@ fn an_extra_250_shows_up_at_quit_as_a_desync() {
     assert_absent(&r, "starttls-not-offered");
 }
 
+/// The same server, slower: its late EHLO reply arrives only after our QUIT, as QUIT's
+/// answer. Still the desync, never "STARTTLS not offered" (a loaded CI machine lost this
+/// race in the test above).
+#[test]
+fn an_extra_250_answering_quit_is_still_a_desync() {
+    let s = raw::serve(vec![
+        send(b"220 mx.example.test ESMTP\r\n"),
+        Act::Sleep(150),
+        send(b"250 mx.example.test\r\n"),
+        Act::Read,
+        Act::Read,
+        send(b"250-mx.example.test\r\n250 STARTTLS\r\n221 bye\r\n"),
+    ]);
+    let r = probe(&s);
+    let f = r.finding("smtp-reply-desync");
+    assert_eq!(f["severity"], "fail", "{}", r.stdout);
+    assert!(
+        evidence(&f).contains("in answer to QUIT"),
+        "{}",
+        evidence(&f)
+    );
+    assert!(evidence(&f).contains("250 STARTTLS"), "{}", evidence(&f));
+    assert_absent(&r, "starttls-not-offered");
+}
+
 /// A clean plaintext server without STARTTLS: no desync, STARTTLS not offered.
 #[test]
 fn a_clean_server_has_no_desync() {

@@ -28,6 +28,10 @@ pub const MAX_UNSOLICITED: usize = 4096;
 /// answered with the wrong code should not cost a whole step timeout.
 pub const RESYNC_WAIT: Duration = Duration::from_millis(1500);
 
+/// How long a one-line reply to QUIT that cannot answer it waits for a reply behind it (the
+/// real `221`): the verdict is known by then, so the wait is short.
+const QUIT_FOLLOW_WAIT: Duration = Duration::from_millis(500);
+
 /// Bytes the server sent that answered nothing the probe asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsolicited {
@@ -334,9 +338,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     /// (a reply still due surfaces here, as the answer to QUIT).
     pub async fn finish(mut self) -> (Transcript, Vec<Unsolicited>) {
         self.step_timeout = self.step_timeout.min(Duration::from_secs(2));
-        let _ = self.command("QUIT").await;
+        if let Ok(reply) = self.command("QUIT").await
+            && !can_answer("QUIT", reply.code)
+        {
+            self.late_reply_at_quit(reply).await;
+        }
         let _ = tokio::time::timeout(Duration::from_secs(1), self.io.get_mut().shutdown()).await;
         (self.transcript, self.unsolicited)
+    }
+
+    /// `reply` came after QUIT but cannot answer it (RFC 5321 §4.3.2: QUIT is answered 221).
+    /// It is a reply the server still owed (a server one reply ahead whose late answer had
+    /// not arrived when QUIT was sent) when it is multi-line, which no QUIT answer is, or when
+    /// another reply follows it; a lone one-line `250 bye` is only a sloppy QUIT answer.
+    async fn late_reply_at_quit(&mut self, reply: Reply) {
+        let proven = reply.lines.len() > 1 || {
+            let wait = QUIT_FOLLOW_WAIT.min(self.budget().0);
+            let read = read_reply_into(&mut self.io, &mut self.transcript, &mut self.pending);
+            matches!(tokio::time::timeout(wait, read).await, Ok(Ok(_)))
+        };
+        if proven {
+            self.unsolicited.push(Unsolicited {
+                command: "QUIT".to_string(),
+                how: UnsolicitedHow::WrongCode,
+                bytes: reply.raw(),
+            });
+        }
     }
 
     /// Gives the stream back for a TLS upgrade, with any bytes the server sent after the last
@@ -433,6 +460,48 @@ mod tests {
         assert_eq!(s.unsolicited[1].how, UnsolicitedHow::WrongCode);
         assert_eq!(s.unsolicited[1].bytes, b"220 again\r\n");
         drop(srv.await.unwrap());
+    }
+
+    /// Sends QUIT to a server that answers it with `answer` once it has read the QUIT line
+    /// (so nothing is waiting before QUIT: the late reply can only surface as its answer).
+    async fn quit_answered_with(answer: &'static [u8]) -> Vec<Unsolicited> {
+        let (client, mut server) = duplex(1024);
+        let s = session(client, Duration::from_secs(2));
+        let srv = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            while !got.ends_with(b"QUIT\r\n") {
+                let n = server.read(&mut buf).await.unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            server.write_all(answer).await.unwrap();
+            server
+        });
+        let (_, unsolicited) = s.finish().await;
+        drop(srv.await.unwrap());
+        unsolicited
+    }
+
+    /// A late EHLO reply that arrives only after QUIT was sent is the answer QUIT gets: it
+    /// is recorded as out of turn, whether the `221` follows it or not (CI lost this race
+    /// under load and reported STARTTLS missing instead of the desync).
+    #[tokio::test]
+    async fn a_late_reply_taken_for_the_quit_answer_is_out_of_turn() {
+        let late = quit_answered_with(b"250-mx.example.test\r\n250 STARTTLS\r\n").await;
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert_eq!(late[0].command, "QUIT");
+        assert_eq!(late[0].how, UnsolicitedHow::WrongCode);
+        assert_eq!(late[0].bytes, b"250-mx.example.test\r\n250 STARTTLS\r\n");
+        let late = quit_answered_with(b"250 mx.example.test\r\n221 bye\r\n").await;
+        assert_eq!(late.len(), 1, "{late:?}");
+        assert_eq!(late[0].bytes, b"250 mx.example.test\r\n");
+    }
+
+    /// A lone one-line 250 to QUIT is a sloppy server, not a desync; a 221 is the answer.
+    #[tokio::test]
+    async fn a_lone_250_or_a_221_to_quit_is_not_out_of_turn() {
+        assert!(quit_answered_with(b"250 bye\r\n").await.is_empty());
+        assert!(quit_answered_with(b"221 bye\r\n").await.is_empty());
     }
 
     /// A stream whose every read fails, as a TLS stream does once an alert has arrived.
