@@ -223,6 +223,29 @@ Exit codes:
   3  a usage error (e.g. a shell it has no script for)",
 };
 
+const LISTEN_GUIDE: Guide = Guide {
+    examples: &[
+        ex(
+            "starttls-check listen 2525 --once",
+            "wait on 127.0.0.1:2525 for one sender and report what it presented",
+        ),
+        ex(
+            "starttls-check listen 0.0.0.0:2525 --public --expect-name mail.contoso.com --cert cert.pem --key key.pem",
+            "receive from another host (a send connector pointed here) with a trusted certificate",
+        ),
+        ex(
+            "starttls-check listen 2525 --duration 600 --format json",
+            "every sender for ten minutes, as JSON",
+        ),
+    ],
+    exit_codes: "\
+Exit codes:
+  0  pass     every sender used STARTTLS and presented what was expected
+  1  warn     a sender needs attention (e.g. no client certificate with --expect-name)
+  2  fail     a sender sent without TLS, failed the handshake, or presented a wrong certificate
+  3  unknown  no sender connected, or a usage error (e.g. the address could not be bound)",
+};
+
 const MAN_GUIDE: Guide = Guide {
     examples: &[
         ex("starttls-check man | man -l -", "read the manual page"),
@@ -242,8 +265,14 @@ Exit codes:
 };
 
 /// The subcommands, as typed: their words are never targets.
-pub(crate) const SUBCOMMANDS: [&str; 5] =
-    ["demo", "explain", "exchange-config", "completions", "man"];
+pub(crate) const SUBCOMMANDS: [&str; 6] = [
+    "demo",
+    "explain",
+    "exchange-config",
+    "listen",
+    "completions",
+    "man",
+];
 
 /// The guide of a command: `None` for the probe, else the subcommand's name.
 pub(crate) fn guide(subcommand: Option<&str>) -> Guide {
@@ -253,6 +282,7 @@ pub(crate) fn guide(subcommand: Option<&str>) -> Guide {
         Some("exchange-config") => EXCHANGE_CONFIG_GUIDE,
         Some("completions") => COMPLETIONS_GUIDE,
         Some("man") => MAN_GUIDE,
+        Some("listen") => LISTEN_GUIDE,
         _ => MAIN_GUIDE,
     }
 }
@@ -425,6 +455,12 @@ pub(crate) enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Receive instead of send: run a minimal SMTP server that offers STARTTLS and reports,
+    /// for every sender that connects, what it offered and presented (TLS versions, ciphers,
+    /// SNI, client certificate). It never accepts mail: every RCPT is refused (451, or 550
+    /// with --reject permanent), DATA never reached.
+    #[command(help_template = HELP_TEMPLATE, before_help = before(Some("listen")), after_help = after(Some("listen")))]
+    Listen(Box<ListenArgs>),
     /// Write a shell's completion script to stdout (bash, zsh, fish, PowerShell, Elvish).
     /// Never probes.
     #[command(
@@ -455,6 +491,97 @@ pub(crate) enum Command {
         dir: Option<PathBuf>,
     },
 }
+
+/// `listen`'s options.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct ListenArgs {
+    /// Where to listen: PORT (on 127.0.0.1), ADDR:PORT or [IPv6]:PORT. A non-loopback
+    /// address needs --public.
+    #[arg(value_name = "[ADDR:]PORT")]
+    pub(crate) listen: String,
+
+    /// Stop after the first session.
+    #[arg(long)]
+    pub(crate) once: bool,
+
+    /// Stop after this many seconds in all.
+    #[arg(long, value_name = "SECS", default_value_t = 900.0, value_parser = parse_secs)]
+    pub(crate) duration: f64,
+
+    /// End a session whose sender stays silent this long (per command).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_secs)]
+    pub(crate) session_timeout: f64,
+
+    /// Stop after this many sessions.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub(crate) max_sessions: usize,
+
+    /// The certificate to offer after STARTTLS: PEM (chain, with the key in it or in --key)
+    /// or PKCS#12/PFX (password from --cert-password-env) [default: a self-signed
+    /// certificate for --hostname, made at start].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cert: Option<PathBuf>,
+
+    /// The private key (PEM) for --cert, when it is not in the same file.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub(crate) key: Option<PathBuf>,
+
+    /// The environment variable holding the password of a PFX --cert.
+    #[arg(long, value_name = "VAR", requires = "cert")]
+    pub(crate) cert_password_env: Option<String>,
+
+    /// The name in our greeting and in the certificate made at start [default: this
+    /// machine's FQDN, else starttls-check.invalid].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) hostname: Option<String>,
+
+    /// A name the sender's client certificate must cover, e.g. the TlsSenderCertificateName
+    /// of an Exchange Online inbound connector (repeatable). With it, a sender that presents
+    /// no certificate is a WARN.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) expect_name: Vec<String>,
+
+    /// How RCPT is refused: temporary (451: the sender retries, its queue shows our result)
+    /// or permanent (550: the sender bounces at once, with an NDR).
+    #[arg(long, value_enum, default_value_t = Rejection::Temporary)]
+    pub(crate) reject: Rejection,
+
+    /// Allow binding a non-loopback address: anyone who can reach it can connect.
+    #[arg(long)]
+    pub(crate) public: bool,
+
+    /// Do not look up senders' reverse names.
+    #[arg(long)]
+    pub(crate) no_ptr: bool,
+
+    /// DNS server for reverse lookups, ADDR[:PORT] (repeatable) [default: the system's].
+    #[arg(long, value_name = "ADDR", value_parser = parse_resolver)]
+    pub(crate) resolver: Vec<std::net::SocketAddr>,
+
+    /// Extra trusted root CA certificates (PEM) for judging senders' certificates.
+    #[arg(long, value_name = "PEM")]
+    pub(crate) ca_file: Vec<PathBuf>,
+
+    /// Trust only --ca-file, not the system's roots.
+    #[arg(long, requires = "ca_file")]
+    pub(crate) no_system_roots: bool,
+
+    /// Output options.
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// How `listen` refuses RCPT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Rejection {
+    /// 451 4.7.0: the sender keeps the message and retries.
+    Temporary,
+    /// 550 5.7.0: the sender bounces the message at once.
+    Permanent,
+}
+
+/// The help heading of the client-certificate options.
+const CLIENT_CERT_HEADING: &str = "Client certificate (what we present)";
 
 /// The help heading of the domain-policy options (DANE, MTA-STS, TLS-RPT, revocation).
 const POLICY_HEADING: &str = "Domain TLS policy (DANE, MTA-STS, TLS-RPT, revocation)";
@@ -487,6 +614,22 @@ pub(crate) struct ProbeArgs {
     /// (repeatable). With an IP target, the first one is also sent as SNI.
     #[arg(long, value_name = "NAME")]
     pub(crate) expect_name: Vec<String>,
+
+    /// Present this certificate when a server asks for one, as an Exchange send connector
+    /// does towards Exchange Online: PEM (the chain, with the key in it or in --client-key)
+    /// or PKCS#12/PFX (password from --client-cert-password-env). The key goes into the
+    /// handshake only.
+    #[arg(long, value_name = "FILE", help_heading = CLIENT_CERT_HEADING)]
+    pub(crate) client_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --client-cert, when it is not in the same file.
+    #[arg(long, value_name = "PEM", requires = "client_cert", help_heading = CLIENT_CERT_HEADING)]
+    pub(crate) client_key: Option<PathBuf>,
+
+    /// The environment variable that holds the password of a PFX --client-cert (never on
+    /// the command line, where `ps` and shell history would show it).
+    #[arg(long, value_name = "VAR", requires = "client_cert", help_heading = CLIENT_CERT_HEADING)]
+    pub(crate) client_cert_password_env: Option<String>,
 
     /// Extra trusted root CA certificates (PEM), added to the system's (repeatable). The
     /// system's roots: on Linux and the BSDs OpenSSL's bundle and certificate directory, on
@@ -1142,6 +1285,7 @@ impl ProbeArgs {
                 trust: trust.clone(),
                 sni_fallback: expected.iter().find(|n| !n.starts_with('*')).cloned(),
                 check_required: args.check_required,
+                client_cert: None,
             },
             overall: args
                 .deadline

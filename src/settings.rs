@@ -153,6 +153,7 @@ impl Settings {
                 trust,
                 sni_fallback: None,
                 check_required: false,
+                client_cert: None,
             },
             overall: step * DEADLINE_IN_TIMEOUTS,
             policy: Policy::default(),

@@ -7,6 +7,7 @@ pub(crate) mod completions;
 mod demo;
 mod exchange_config;
 mod explain;
+mod listen;
 mod man;
 
 use std::io::IsTerminal;
@@ -72,6 +73,7 @@ pub fn format_of(cli: &Cli) -> Format {
         Some(Command::Demo { output, .. }) => output.format,
         Some(Command::Explain { output, .. }) => output.format,
         Some(Command::ExchangeConfig { output, .. }) => output.format,
+        Some(Command::Listen(args)) => args.output.format,
         // They write a script or a page; an error is a line of text.
         Some(Command::Completions { .. } | Command::Man { .. }) => Format::Human,
         None => cli.output.format,
@@ -308,6 +310,11 @@ fn run_commands(cli: Cli) -> anyhow::Result<u8> {
                 opts,
                 &mut stdout,
             )
+        }
+        Some(Command::Listen(args)) => {
+            no_page("listen", &args.output)?;
+            let opts = render_options(&args.output);
+            listen::run(&runtime, &args, opts, &mut stdout)
         }
         // Answered by `run`, without a runtime.
         Some(Command::Completions { .. } | Command::Man { .. }) => Ok(exit::PASS),

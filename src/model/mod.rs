@@ -3,12 +3,14 @@
 //! none of them, so no two of them need each other.
 
 mod blocklist;
+mod client_auth;
 mod followup;
 mod observation;
 
 pub use blocklist::{
     BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus, Listing, Removal, Skipped,
 };
+pub use client_auth::{ClientAuth, ClientCertOutcome};
 pub use followup::{LegacyTls, RequiredCheck};
 pub use observation::{FailureKind, Observation, Phase, PhaseFailure};
 pub use observation::{ModeCheck, Waits};

@@ -143,6 +143,9 @@ pub struct Observation {
     /// What the CRL and CA Issuers fetches learned (asked after the probe, by the engine),
     /// unless `--no-policy`.
     pub revocation: Option<crate::revocation::RevocationObservation>,
+    /// Client authentication in the main handshake: asked for, sent, accepted
+    /// (`--client-cert`). `None` when no handshake got as far as the server's certificate.
+    pub client_auth: Option<super::ClientAuth>,
 }
 
 /// The most bytes of an unfinished reply kept as evidence. A greeting or an EHLO reply cut

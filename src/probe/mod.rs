@@ -52,6 +52,8 @@ pub struct ProbeConfig {
     pub sni_fallback: Option<String>,
     /// `--check-required`: on a connection of its own, send `MAIL FROM:<>` without STARTTLS.
     pub check_required: bool,
+    /// `--client-cert`: presented when a server asks for a certificate.
+    pub client_cert: Option<std::sync::Arc<crate::tls::client_cert::ClientIdentity>>,
 }
 
 /// An RFC 5321 client name that never claims to be the target: this machine's FQDN when it
@@ -696,6 +698,7 @@ fn fresh(endpoint: Endpoint, cfg: &ProbeConfig, started: Instant) -> Observation
         wire: Default::default(),
         ocsp_staple: Vec::new(),
         revocation: None,
+        client_auth: None,
     }
 }
 

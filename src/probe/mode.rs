@@ -385,6 +385,7 @@ mod tests {
             trust: TrustStore::from_certs([], None),
             sni_fallback: None,
             check_required: false,
+            client_cert: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod explain;
 pub mod html;
 pub mod human;
 pub mod json;
+pub mod listen;
 pub mod markdown;
 pub mod nagios;
 pub mod policy;

@@ -9,6 +9,7 @@
 //! - RFC 3207 §4.1 (the TLS negotiation after `220`), RFC 7672 §3.2 (server certificate
 //!   checks for SMTP), RFC 8446 / RFC 5246 (TLS 1.3 / 1.2)
 
+pub mod client_cert;
 mod drive;
 mod errors;
 mod heard;

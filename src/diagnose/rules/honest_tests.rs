@@ -581,6 +581,7 @@ fn probe_config(step: Duration) -> crate::probe::ProbeConfig {
         trust: world().trust,
         sni_fallback: None,
         check_required: false,
+        client_cert: None,
     }
 }
 

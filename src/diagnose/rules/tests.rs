@@ -105,6 +105,7 @@ pub(super) fn observed(
         blocklist: None,
         ocsp_staple: Vec::new(),
         revocation: None,
+        client_auth: None,
         waits: crate::model::Waits {
             step_timeout: Duration::from_secs(10),
             banner: Some(Duration::from_millis(3)),
