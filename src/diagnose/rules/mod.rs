@@ -8,6 +8,7 @@ pub mod cross;
 pub mod dane;
 pub mod dns;
 pub mod honest;
+pub mod listen;
 pub mod middlebox;
 pub mod mta_sts;
 pub mod renewal;
