@@ -230,8 +230,12 @@ const LISTEN_GUIDE: Guide = Guide {
             "wait on 127.0.0.1:2525 for one sender and report what it presented",
         ),
         ex(
-            "starttls-check listen 0.0.0.0:2525 --public --expect-name mail.contoso.com --cert cert.pem --key key.pem",
-            "receive from another host (a send connector pointed here) with a trusted certificate",
+            "starttls-check listen 0.0.0.0:2525 --public --cert mx.pem --key mx.key",
+            "receive from other hosts (a send connector pointed here), trusted cert",
+        ),
+        ex(
+            "starttls-check listen 2525 --once --expect-name mail.contoso.com",
+            "the sender must present a certificate for mail.contoso.com",
         ),
         ex(
             "starttls-check listen 2525 --duration 600 --format json",
@@ -241,9 +245,9 @@ const LISTEN_GUIDE: Guide = Guide {
     exit_codes: "\
 Exit codes:
   0  pass     every sender used STARTTLS and presented what was expected
-  1  warn     a sender needs attention (e.g. no client certificate with --expect-name)
-  2  fail     a sender sent without TLS, failed the handshake, or presented a wrong certificate
-  3  unknown  no sender connected, or a usage error (e.g. the address could not be bound)",
+  1  warn     a sender needs attention (e.g. no certificate with --expect-name)
+  2  fail     a sender skipped TLS, failed the handshake or sent a wrong cert
+  3  unknown  no sender connected, or a usage error (e.g. cannot bind)",
 };
 
 const MAN_GUIDE: Guide = Guide {
