@@ -44,6 +44,25 @@ PORT_IMPLICIT_TLS=2542
 # The probe's etiquette, read from this log (tests/postfix.rs): a healthy listener no other
 # test probes, so that what Postfix logged on it comes from one test's runs only.
 PORT_ETIQUETTE=2543
+# Issue 17, tests/hybrid.rs: client certificates in both directions (tests/postfix/README.md,
+# "Client certificates"). 2544 asks for a client certificate, 2545 requires a trusted one;
+# 2546 takes mail for three test domains and relays it, through Postfix's own SMTP client,
+# to the test's `starttls-check listen` on 127.0.0.1:2601 (with a client certificate),
+# 2602 (without one) and 2603 (without STARTTLS). Nothing listens on 2601-2603 but a test.
+PORT_ASK_CCERT=2544
+PORT_REQUIRE_CCERT=2545
+PORT_RELAY=2546
+RELAY_LISTEN_CERT=2601
+RELAY_LISTEN_NO_CERT=2602
+RELAY_LISTEN_NO_TLS=2603
+RELAY_DOMAIN_CERT=cert.hybrid.test
+RELAY_DOMAIN_NO_CERT=nocert.hybrid.test
+RELAY_DOMAIN_NO_TLS=notls.hybrid.test
+# The sender's name: the client certificate's and Postfix's client's EHLO name.
+SENDER_NAME=mail.sender.test
+# The PKCS#12 files' password (a test secret; the tests pass it through an environment
+# variable, as a user must: --client-cert-password-env).
+PFX_PASSWORD=starttls-check-pfx-test
 # Bench-only listeners (bench/compare.sh, BENCHMARKS.md): the healthy case again on three
 # more loopback addresses, all on one port, as the healthy endpoints of a 4-endpoint mail
 # domain (a domain check probes one port on every address). Additive: nothing on 127.0.0.1
@@ -79,7 +98,10 @@ esac
 # --- 1. packages -------------------------------------------------------------
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in postfix openssl netcat-openbsd; do
+# swaks: a sender for tests/hybrid.rs; its --tls needs libnet-ssleay-perl (only a
+# Recommends of swaks, and apt-get runs with --no-install-recommends).
+packages=(postfix openssl netcat-openbsd swaks libnet-ssleay-perl)
+for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ "$MODE" = start ] && [ "${#need[@]}" -gt 0 ]; then
@@ -99,7 +121,7 @@ fi
 command -v postfix >/dev/null || PATH="$PATH:/usr/sbin:/sbin"
 command -v postfix >/dev/null || die "postfix not found after install"
 if [ "$MODE" = install ]; then
-    say "installed: postfix openssl netcat-openbsd; next: bash tests/postfix/setup.sh start"
+    say "installed: ${packages[*]}; next: bash tests/postfix/setup.sh start"
     exit 0
 fi
 
@@ -150,6 +172,16 @@ subjectAltName         = DNS:mail.example.test
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid
 authorityInfoAccess    = caIssuers;URI:http://pki.example.test/private-ca.crt
+
+# A sending MTA's certificate (issue 17): clientAuth for the client side, serverAuth too, as
+# on an Exchange server's one certificate for both directions.
+[ ext_leaf_sender ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = clientAuth, serverAuth
+subjectAltName         = DNS:mail.sender.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
 EOF
 
 # Root and intermediate CA.
@@ -182,6 +214,25 @@ sign private-root-leaf mail.example.test ext_leaf_private private-root "-1 day" 
 # RSA 2048 like the healthy leaf, so a throughput handshake costs what port 2525's does.
 sign bench-wildcard '*.bench.example.test' ext_leaf_bench_wildcard intermediate "-1 day" "+365 days"
 
+# Client certificates (issue 17, tests/hybrid.rs): a client CA that ports 2544/2545 trust
+# (smtpd_tls_CAfile), the sender's certificate from it, and one for the same name from a
+# CA they do not trust (2545 must refuse it).
+sign client-root "starttls-check Client CA" ext_root self "-2 years" "+10 years"
+sign other-client-root "starttls-check Other Client CA" ext_root self "-2 years" "+10 years"
+mv "$DIR"/certs/client-root.{pem,key} "$DIR"/certs/other-client-root.{pem,key} "$DIR/ca/"
+sign sender "$SENDER_NAME" ext_leaf_sender client-root "-1 day" "+365 days"
+sign sender-other-ca "$SENDER_NAME" ext_leaf_sender other-client-root "-1 day" "+365 days"
+# PKCS#12 with the key, the leaf and its CA: OpenSSL 3's default (AES-256-CBC, PBKDF2,
+# SHA-256 MAC) and `-legacy` (RC2-40 certificates, 3DES key, SHA-1 MAC: the old Windows
+# export format).
+openssl pkcs12 -export -in "$DIR/certs/sender.pem" -inkey "$DIR/certs/sender.key" \
+    -certfile "$DIR/ca/client-root.pem" -name "$SENDER_NAME" \
+    -passout "pass:$PFX_PASSWORD" -out "$DIR/certs/sender.pfx"
+openssl pkcs12 -export -legacy -in "$DIR/certs/sender.pem" -inkey "$DIR/certs/sender.key" \
+    -certfile "$DIR/ca/client-root.pem" -name "$SENDER_NAME" \
+    -passout "pass:$PFX_PASSWORD" -out "$DIR/certs/sender-legacy.pfx" ||
+    die "openssl pkcs12 -export -legacy failed (OpenSSL 3's legacy provider missing?)"
+
 # Chain files for smtpd_tls_chain_files: key first, then leaf, then the
 # intermediate (never the root).
 chain() { # chain NAME [with-intermediate|with-renewed-intermediate]
@@ -205,7 +256,7 @@ chain bench-wildcard with-intermediate
 cat "$DIR/certs/healthy.key" "$DIR/certs/healthy.pem" >"$DIR/certs/leaf-only.chain.pem"
 
 # Keys are read by smtpd as root before it drops privileges.
-chmod 0600 "$DIR"/certs/*.key "$DIR"/certs/*.chain.pem "$DIR"/ca/*.key
+chmod 0600 "$DIR"/certs/*.key "$DIR"/certs/*.chain.pem "$DIR"/certs/*.pfx "$DIR"/ca/*.key
 
 # OpenSSL configuration for the legacy-TLS listener (port 2539), loaded through
 # Postfix's tls_config_file/tls_config_name (Postfix >= 3.7.6 on OpenSSL >= 1.1.1b):
@@ -267,6 +318,13 @@ smtpd_tls_loglevel = 1
 smtpd_client_port_logging = yes
 smtpd_delay_reject = no
 smtpd_helo_restrictions = check_helo_access static:INFO
+# The relay of port $PORT_RELAY (issue 17): mail for these test domains goes, through
+# Postfix's own SMTP client, to a test's \`starttls-check listen\` on loopback; every other
+# address keeps the error: transports above. [addr]:port next hops, no DNS.
+transport_maps = inline:{ $RELAY_DOMAIN_CERT=hybrid-cert:[127.0.0.1]:$RELAY_LISTEN_CERT,
+    $RELAY_DOMAIN_NO_CERT=hybrid-nocert:[127.0.0.1]:$RELAY_LISTEN_NO_CERT,
+    $RELAY_DOMAIN_NO_TLS=hybrid-notls:[127.0.0.1]:$RELAY_LISTEN_NO_TLS }
+smtp_tls_loglevel = 1
 EOF
 
 master_dist=/usr/share/postfix/master.cf.dist
@@ -391,6 +449,49 @@ master_dist=/usr/share/postfix/master.cf.dist
   -o syslog_name=postfix/etiquette
   -o smtpd_tls_security_level=may
   -o smtpd_tls_chain_files=$C/healthy.chain.pem
+# 20 asks for a client certificate (CertificateRequest naming the client CA), does not
+#    require one: "Trusted/Untrusted TLS connection established from ..." in the log
+127.0.0.1:$PORT_ASK_CCERT inet n - n - - smtpd
+  -o syslog_name=postfix/ask-ccert
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_tls_CAfile=$DIR/ca/client-root.pem
+# 21 requires a client certificate the client CA issued (smtpd_tls_req_ccert needs
+#    security level encrypt): without one, the TLS handshake completes and Postfix then
+#    answers "421 4.7.1 ..." and hangs up (README, "Client certificates")
+127.0.0.1:$PORT_REQUIRE_CCERT inet n - n - - smtpd
+  -o syslog_name=postfix/require-ccert
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_tls_CAfile=$DIR/ca/client-root.pem
+# 22 the relay: accepts mail from loopback for the hybrid.test domains (transport_maps in
+#    main.cf) and hands it to the hybrid-* transports below
+127.0.0.1:$PORT_RELAY inet n - n - - smtpd
+  -o syslog_name=postfix/relay-in
+  -o smtpd_tls_security_level=may
+  -o smtpd_tls_chain_files=$C/healthy.chain.pem
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+# Postfix's SMTP client as the sender that \`starttls-check listen\` sees (tests/hybrid.rs):
+# with the sender's client certificate, without one, and without STARTTLS. EHLO name
+# $SENDER_NAME, as the certificate.
+hybrid-cert unix - - n - - smtp
+  -o syslog_name=postfix/hybrid-cert
+  -o smtp_helo_name=$SENDER_NAME
+  -o smtp_tls_security_level=may
+  -o smtp_tls_cert_file=$C/sender.pem
+  -o smtp_tls_key_file=$C/sender.key
+hybrid-nocert unix - - n - - smtp
+  -o syslog_name=postfix/hybrid-nocert
+  -o smtp_helo_name=$SENDER_NAME
+  -o smtp_tls_security_level=may
+hybrid-notls unix - - n - - smtp
+  -o syslog_name=postfix/hybrid-notls
+  -o smtp_helo_name=$SENDER_NAME
+  -o smtp_tls_security_level=none
 EOF
     for addr in $BENCH_ADDRS; do
         cat <<EOF
@@ -436,6 +537,9 @@ postfix check || die "postfix check failed"
 # run inside .ci/run's) would be reloaded there and never be reachable here:
 # stop it and start ours.
 touch "$LOG"
+# The queue holds only tests/hybrid.rs's relayed test messages (every other port refuses
+# RCPT): a run's leftovers would otherwise be retried into a later run's listener.
+postsuper -d ALL >/dev/null 2>&1 || true
 master_pid() {
     local queue
     queue=$(postconf -h queue_directory)
@@ -469,7 +573,7 @@ ports="$PORT_HEALTHY $PORT_EXPIRED $PORT_SELF_SIGNED $PORT_WRONG_NAME $PORT_NO_S
        $PORT_STARTTLS_REJECTED $PORT_CHAIN_INCOMPLETE $PORT_EXPIRES_SOON $PORT_EHLO_MISMATCH
        $PORT_NO_SERVER_AUTH $PORT_WEAK_KEY $PORT_HANDSHAKE_FAILED
        $PORT_RENEWED_INTERMEDIATE $PORT_PRIVATE_ROOT $PORT_LEGACY_TLS $PORT_REQUIRE_TLS $PORT_RATE_LIMITED
-       $PORT_ETIQUETTE"
+       $PORT_ETIQUETTE $PORT_ASK_CCERT $PORT_REQUIRE_CCERT $PORT_RELAY"
 # greets ADDR PORT: a 220 banner within 50 tries (Postfix may still be starting).
 greets() {
     local _ reply
@@ -546,6 +650,24 @@ PORT_REQUIRE_TLS=$PORT_REQUIRE_TLS
 PORT_RATE_LIMITED=$PORT_RATE_LIMITED
 PORT_IMPLICIT_TLS=$PORT_IMPLICIT_TLS
 PORT_ETIQUETTE=$PORT_ETIQUETTE
+PORT_ASK_CCERT=$PORT_ASK_CCERT
+PORT_REQUIRE_CCERT=$PORT_REQUIRE_CCERT
+PORT_RELAY=$PORT_RELAY
+RELAY_LISTEN_CERT=$RELAY_LISTEN_CERT
+RELAY_LISTEN_NO_CERT=$RELAY_LISTEN_NO_CERT
+RELAY_LISTEN_NO_TLS=$RELAY_LISTEN_NO_TLS
+RELAY_DOMAIN_CERT=$RELAY_DOMAIN_CERT
+RELAY_DOMAIN_NO_CERT=$RELAY_DOMAIN_NO_CERT
+RELAY_DOMAIN_NO_TLS=$RELAY_DOMAIN_NO_TLS
+SENDER_NAME=$SENDER_NAME
+CLIENT_CA=$DIR/ca/client-root.pem
+CLIENT_CERT=$DIR/certs/sender.pem
+CLIENT_KEY=$DIR/certs/sender.key
+CLIENT_CERT_OTHER_CA=$DIR/certs/sender-other-ca.pem
+CLIENT_KEY_OTHER_CA=$DIR/certs/sender-other-ca.key
+CLIENT_PFX=$DIR/certs/sender.pfx
+CLIENT_PFX_LEGACY=$DIR/certs/sender-legacy.pfx
+CLIENT_PFX_PASSWORD=$PFX_PASSWORD
 BENCH_ADDRS=$BENCH_ADDRS
 PORT_BENCH=$PORT_BENCH
 THROUGHPUT_ADDRS=$THROUGHPUT_ADDRS
