@@ -565,3 +565,113 @@ fn the_binary_serves_a_sender_and_says_where_it_listens() {
     );
     assert!(replies.contains("221 2.0.0"), "{replies}");
 }
+
+/// PTR lookups for a non-loopback sender, answered by an in-process DNS server on 127.0.0.1
+/// (203.0.113.0/24 is only a name looked up here; nothing is sent to it).
+#[test]
+fn reverse_names_are_forward_confirmed_through_the_given_resolver() {
+    let dns = common::dns::DnsServer::start(&[
+        (
+            "113.0.203.in-addr.arpa.",
+            "$ORIGIN 113.0.203.in-addr.arpa.\n$TTL 60\n\
+             @ IN SOA ns.invalid. h.invalid. 1 60 60 60 60\n\
+             7 IN PTR mail.contoso.test.\n\
+             8 IN PTR fake.contoso.test.\n",
+        ),
+        (
+            "contoso.test.",
+            "$ORIGIN contoso.test.\n$TTL 60\n\
+             @ IN SOA ns.invalid. h.invalid. 1 60 60 60 60\n\
+             mail IN A 203.0.113.7\n\
+             fake IN A 203.0.113.99\n",
+        ),
+    ]);
+    let how = PtrLookup::Dns {
+        servers: vec![dns.resolver_arg().parse().unwrap()],
+        timeout: Duration::from_secs(3),
+    };
+    let ip = |last: u8| IpAddr::V4(Ipv4Addr::new(203, 0, 113, last));
+    let rt = common::runtime();
+    assert_eq!(
+        rt.block_on(listen::ptr::lookup(&how, ip(7))),
+        Ptr::Names {
+            names: vec!["mail.contoso.test".into()],
+            forward_confirmed: true
+        }
+    );
+    assert_eq!(
+        rt.block_on(listen::ptr::lookup(&how, ip(8))),
+        Ptr::Names {
+            names: vec!["fake.contoso.test".into()],
+            forward_confirmed: false
+        }
+    );
+    assert_eq!(rt.block_on(listen::ptr::lookup(&how, ip(9))), Ptr::None);
+    assert_eq!(
+        rt.block_on(listen::ptr::lookup(&PtrLookup::Off, ip(7))),
+        Ptr::Skipped("--no-ptr")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_text_after_our_220_is_not_tls() {
+    let running = start(config(trusted_identity())).await;
+    let mut c = connect(running.addr).await;
+    c.cmd("EHLO confused.test").await;
+    assert!(c.cmd("STARTTLS").await.starts_with("220"));
+    c.send(b"EHLO confused.test\r\n").await;
+    let _ = c.reply().await;
+    let run = running.finish().await;
+    let s = &run.sessions[0];
+    assert_eq!(s.starttls, StarttlsUse::HandshakeFailed);
+    assert!(s.client_hello.is_none());
+    assert_eq!(
+        s.handshake_error.as_ref().unwrap().kind,
+        ListenHandshakeFailure::NotTls
+    );
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = common::base64(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn our_certificate_loads_from_pem_with_the_key_inside_or_apart_and_a_pfx_is_refused() {
+    let leaf = pki().healthy("mx.fabrikam.test", 90);
+    let chain: String = leaf.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+    let key = pem("PRIVATE KEY", leaf.key.secret_der());
+    let both = common::write_temp("both.pem", &format!("{chain}{key}"));
+    let id = identity::load_identity(&both, None, None).unwrap();
+    assert_eq!(id.chain.len(), 2);
+    assert!(!id.certificate.generated);
+    assert_eq!(id.certificate.dns_names, ["mx.fabrikam.test"]);
+    assert!(id.certificate.subject.contains("CN=mx.fabrikam.test"));
+    // The key never shows in Debug.
+    assert!(format!("{id:?}").contains("(hidden)"));
+
+    let certs = common::write_temp("chain.pem", &chain);
+    let key_file = common::write_temp("key.pem", &key);
+    assert!(identity::load_identity(&certs, Some(&key_file), None).is_ok());
+    let e = identity::load_identity(&certs, None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--key"), "{e}");
+
+    let pfx = common::write_temp("id.pfx", "\u{30}\u{82}binary");
+    let e = identity::load_identity(&pfx, None, Some("PFX_PASSWORD"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("PKCS#12/PFX") && e.contains("openssl pkcs12"),
+        "{e}"
+    );
+}

@@ -177,22 +177,19 @@ fn fill(body: &mut Reader<'_>, hello: &mut OfferedHello) -> Option<()> {
     Some(())
 }
 
-/// IANA names of the cipher suites a sender may offer, `0x....` for the rest; the names come
-/// from rustls where it knows them.
+/// The IANA name of a cipher suite (`TLS_RSA_WITH_AES_128_CBC_SHA`), from rustls's table, else
+/// the probe's table of legacy suites, else `suite 0x....`.
 pub fn suite_name(v: u16) -> String {
-    let s = rustls::CipherSuite::from(v);
-    match s {
-        rustls::CipherSuite::Unknown(_) => format!("0x{v:04x}"),
-        known => format!("{known:?}"),
-    }
+    rustls::CipherSuite::from(v)
+        .as_str()
+        .map_or_else(|| crate::tls::legacy::cipher_name(v), str::to_string)
 }
 
-/// IANA names of the named groups (`X25519`), `0x....` for the rest.
+/// The IANA name of a named group (`X25519`), else `0x....`.
 pub fn group_name(v: u16) -> String {
-    match rustls::NamedGroup::from(v) {
-        rustls::NamedGroup::Unknown(_) => format!("0x{v:04x}"),
-        known => format!("{known:?}"),
-    }
+    rustls::NamedGroup::from(v)
+        .as_str()
+        .map_or_else(|| format!("0x{v:04x}"), str::to_string)
 }
 
 #[cfg(test)]
