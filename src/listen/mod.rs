@@ -201,7 +201,12 @@ pub async fn serve(
                 }
             }
             conn = listener.accept(), if accepting => {
-                let Ok((mut stream, peer)) = conn else { continue };
+                let Ok((mut stream, peer)) = conn else {
+                    // Out of file descriptors or a connection reset before accept: do not
+                    // spin; the next accept may succeed.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
                 if tasks.len() >= config.max_concurrent {
                     // RFC 5321 §3.8: a server may refuse a connection with 421.
                     let _ = tokio::time::timeout(Duration::from_secs(2), async {

@@ -34,6 +34,26 @@ const MAX_NAMES: usize = 5;
 
 /// The reverse name of `ip`.
 pub async fn lookup(how: &PtrLookup, ip: IpAddr) -> Ptr {
+    // One budget for the PTR and every forward check: twice one lookup's.
+    let budget = match how {
+        PtrLookup::Dns { timeout, .. } => *timeout * 2,
+        PtrLookup::Off => Duration::ZERO,
+    };
+    match tokio::time::timeout(
+        budget.max(Duration::from_millis(1)),
+        lookup_unbounded(how, ip),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(_) => Ptr::Failed(format!(
+            "no complete answer within {}",
+            crate::text::seconds(budget)
+        )),
+    }
+}
+
+async fn lookup_unbounded(how: &PtrLookup, ip: IpAddr) -> Ptr {
     if ip.is_loopback() {
         return Ptr::Skipped("loopback");
     }
@@ -45,7 +65,12 @@ pub async fn lookup(how: &PtrLookup, ip: IpAddr) -> Ptr {
         Err(e) => return Ptr::Failed(crate::smtp::escape(e.as_bytes())),
     };
     let answer = match tokio::time::timeout(*timeout, resolver.reverse_lookup(ip)).await {
-        Err(_) => return Ptr::Failed(format!("no answer within {} s", timeout.as_secs())),
+        Err(_) => {
+            return Ptr::Failed(format!(
+                "no answer within {}",
+                crate::text::seconds(*timeout)
+            ));
+        }
         Ok(Err(e)) if e.is_nx_domain() || e.is_no_records_found() => return Ptr::None,
         Ok(Err(e)) => return Ptr::Failed(crate::smtp::escape(e.to_string().as_bytes())),
         Ok(Ok(l)) => l,

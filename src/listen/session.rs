@@ -100,9 +100,16 @@ pub async fn serve(
     let end = conv.run(stream).await;
     conv.rec.end = end;
     conv.rec.duration = start.elapsed();
-    conv.rec.ptr = ptr
-        .await
-        .unwrap_or_else(|e| Ptr::Failed(format!("lookup task failed: {e}")));
+    // The run's end does not wait for a slow name server.
+    let mut cancel = conv.cancel.clone();
+    let abort = ptr.abort_handle();
+    conv.rec.ptr = tokio::select! {
+        r = ptr => r.unwrap_or_else(|e| Ptr::Failed(format!("lookup task failed: {e}"))),
+        _ = cancel.wait_for(|c| *c) => {
+            abort.abort();
+            Ptr::Failed("the run ended before the lookup finished".into())
+        }
+    };
     conv.rec
 }
 
