@@ -30,7 +30,7 @@ pub(crate) mod evidence;
 pub(crate) mod exchange;
 pub(crate) mod explain;
 pub(crate) mod fetch;
-pub(crate) mod listen;
+pub mod listen;
 pub(crate) mod model;
 pub(crate) mod policy;
 pub(crate) mod probe;

@@ -2,9 +2,18 @@
 //! each session judged by the rules and writes the report.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::cli::ListenArgs;
-use crate::report::RenderOptions;
+use anyhow::Context;
+use time::OffsetDateTime;
+
+use crate::cli::{ListenArgs, Rejection};
+use crate::listen::{self, ListenConfig, Reject, ptr::PtrLookup};
+use crate::report::{self, RenderOptions};
+
+/// A reverse lookup's whole budget: a slow PTR must not hold a session's report back long.
+const PTR_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Runs the listener until `--once`, `--duration`, `--max-sessions` or Ctrl-C; returns the
 /// exit code.
@@ -14,6 +23,102 @@ pub(crate) fn run(
     opts: RenderOptions,
     out: &mut impl Write,
 ) -> anyhow::Result<u8> {
-    let _ = (runtime, args, opts, out);
-    anyhow::bail!("listen: not built yet")
+    // Refused before anything is bound or made.
+    let addr = listen::parse_address(&args.listen)?;
+    listen::check_public(addr, args.public)?;
+    let hostname = match &args.hostname {
+        Some(h) if listen::is_host_name(h) => h.to_ascii_lowercase(),
+        Some(h) => anyhow::bail!(
+            "--hostname {}: not a host name (letters, digits and hyphens in dot-separated labels)",
+            crate::smtp::escape(h.as_bytes())
+        ),
+        None => listen::default_hostname(),
+    };
+    let identity = match &args.cert {
+        Some(cert) => listen::identity::load_identity(
+            cert,
+            args.key.as_deref(),
+            args.cert_password_env.as_deref(),
+        )?,
+        None => listen::identity::generated(&hostname)?,
+    };
+    let config = Arc::new(ListenConfig {
+        hostname,
+        identity,
+        expect_names: args.expect_name.clone(),
+        reject: match args.reject {
+            Rejection::Temporary => Reject::Temporary,
+            Rejection::Permanent => Reject::Permanent,
+        },
+        session_timeout: Duration::from_secs_f64(args.session_timeout),
+        duration: Duration::from_secs_f64(args.duration),
+        once: args.once,
+        max_sessions: args.max_sessions.max(1),
+        max_concurrent: listen::MAX_CONCURRENT,
+        ptr: if args.no_ptr {
+            PtrLookup::Off
+        } else {
+            PtrLookup::Dns {
+                servers: args.resolver.clone(),
+                timeout: PTR_TIMEOUT,
+            }
+        },
+        public: args.public,
+    });
+    let format = args.output.format;
+    let expect = args.expect_name.clone();
+    let run = runtime.block_on(async {
+        let listener = listen::bind(addr).await?;
+        let bound = listener.local_addr().unwrap_or(addr);
+        let mut err = std::io::stderr().lock();
+        if args.public {
+            report::emit(
+                &mut err,
+                &format!(
+                    "starttls-check: warning: listening on {bound}, a non-loopback address: \
+                     anyone who can reach it can connect (no mail is ever accepted)\n"
+                ),
+            )?;
+        }
+        let c = &config.identity.certificate;
+        report::emit(
+            &mut err,
+            &format!(
+                "listening on {bound} (certificate {}, SHA-256 {}); Ctrl-C to stop\n",
+                c.subject, c.sha256
+            ),
+        )?;
+        drop(err);
+        let mut write_error = None;
+        let on_session = |s: &listen::model::SenderSession| {
+            let text = crate::report::listen::render_session_live(
+                s,
+                &expect,
+                OffsetDateTime::now_utc(),
+                format,
+                opts,
+            );
+            if !text.is_empty()
+                && write_error.is_none()
+                && let Err(e) = report::emit(out, &text)
+            {
+                write_error = Some(e);
+            }
+        };
+        let run = listen::serve(
+            listener,
+            config.clone(),
+            super::batch::interrupted_by_signal(),
+            on_session,
+        )
+        .await?;
+        if let Some(e) = write_error {
+            return Err(anyhow::Error::from(e).context("writing a session's report"));
+        }
+        anyhow::Ok(run)
+    })?;
+    let report = crate::report::listen::assemble(&run, OffsetDateTime::now_utc());
+    let text = crate::report::listen::render_final(&report, format, opts);
+    report::emit(out, &text).context("writing the report")?;
+    Ok(crate::exit::for_verdict(report.verdict))
 }
