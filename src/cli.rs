@@ -60,6 +60,10 @@ pub(crate) const MAIN_GUIDE: Guide = Guide {
             "an address, and a name its certificate must cover",
         ),
         ex(
+            "starttls-check contoso.com --client-cert relay.pem",
+            "present our certificate when asked, as a send connector does",
+        ),
+        ex(
             "starttls-check contoso.com --format json",
             "for CI and monitoring",
         ),
