@@ -219,9 +219,13 @@ fn a_certificate_from_a_ca_the_receiver_does_not_trust_is_refused() {
         let t = text(&f);
         assert!(t.contains("alert"), "{t}");
         assert!(t.contains("CN=Other Root CA"), "{t}");
-        assert!(t.contains("Set-SendConnector"), "{t}");
+        assert!(t.contains("Get-SendConnector"), "{t}");
+        // Another certificate is the fix: this one is not named for the send connector.
+        assert!(!t.contains("-TlsCertificateName '<I>"), "{t}");
         assert!(t.contains("smtp_tls_chain_files"), "{t}");
         assert_eq!(client_auth(&r)["outcome"], "refused");
+        // The broken handshake or session is that refusal, not "no certificate sent".
+        assert!(!r.stdout.contains("sent none"), "{}", r.stdout);
     }
 }
 
@@ -399,6 +403,7 @@ fn client_cert_name_is_matched_on_our_certificate() {
 
 #[test]
 fn an_expired_client_certificate_fails_once() {
+    // (The renewal keeps issuer and subject, so its fix names the certificate: below.)
     let leaf = pki().healthy(HOST, 90);
     let server = serve(Scenario::postfix(HOST, &leaf));
     let mut spec = LeafSpec::valid_for(SENDER, pki().now, 0);
@@ -513,4 +518,35 @@ fn the_private_key_never_appears_in_any_output() {
     for line in &body {
         assert!(!r.stderr.contains(line) && !r.stdout.contains(line));
     }
+}
+
+/// Our certificate's findings are about our file: on a run of two endpoints, one finding
+/// names both.
+#[test]
+fn a_finding_about_our_certificate_is_said_once_for_all_endpoints() {
+    let leaf = pki().healthy(HOST, 90);
+    let a = serve(Scenario::postfix(HOST, &leaf));
+    let b = serve(Scenario::postfix(HOST, &leaf));
+    let ports = format!("{},{}", a.addr.port(), b.addr.port());
+    let mut spec = LeafSpec::valid_for(SENDER, pki().now, 0);
+    spec.not_before = pki().now - Duration::days(400);
+    spec.not_after = pki().now - Duration::days(3);
+    let file = one_file(&sender_from(&spec));
+    let r = common::probe_ports(
+        HOST,
+        "127.0.0.1",
+        &ports,
+        &["--client-cert", file.to_str().unwrap()],
+    );
+    let n = r
+        .codes()
+        .iter()
+        .filter(|c| *c == "client-cert-expired")
+        .count();
+    assert_eq!(n, 1, "{}", r.stdout);
+    let f = r.finding("client-cert-expired");
+    assert!(
+        f["endpoint"].as_str().unwrap().contains("2 endpoints"),
+        "{f}"
+    );
 }

@@ -35,9 +35,8 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> Vec<Finding> {
             .first()
             .and_then(|der| CertInfo::parse(der, ctx.now).ok())
     });
-    let tls_name = leaf.as_ref().map(|l| l.exchange_tls_name.as_str());
     let mut out = Vec::new();
-    out.extend(exchange(ctx, auth, ours, leaf.as_ref(), tls_name));
+    out.extend(exchange(ctx, auth, ours, leaf.as_ref()));
     if let (Some(ours), Some(leaf)) = (ours, leaf.as_ref()) {
         out.extend(our_certificate(ctx, ours, leaf));
     }
@@ -75,7 +74,6 @@ fn exchange(
     auth: &ClientAuth,
     ours: Option<&OurClientCert>,
     leaf: Option<&CertInfo>,
-    tls_name: Option<&str>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     if !auth.requested {
@@ -134,7 +132,7 @@ fn exchange(
                 Code::ClientCertRefused,
                 "the server refused the client certificate we presented".into(),
                 evidence,
-                fixes::refused(tls_name),
+                fixes::refused(None),
             ));
         }
         _ => {}
@@ -165,6 +163,8 @@ fn issuer_not_listed(ours: &OurClientCert, names: &[String]) -> Option<String> {
 
 /// The certificate we present, judged as a receiver judges it.
 fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<Finding> {
+    // Only a renewal keeps the issuer and subject, so only its fix names the certificate
+    // on the send connector; a refused or wrong certificate is replaced by another.
     let tls_name = Some(leaf.exchange_tls_name.as_str());
     let who = ours_line(ours, Some(leaf));
     let mut out = Vec::new();
@@ -217,7 +217,7 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                     },
                     format!("--client-cert-name {name}"),
                 ],
-                fixes::name_mismatch(name, tls_name),
+                fixes::name_mismatch(name, None),
             ));
         }
     }
@@ -231,7 +231,7 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
             Code::ClientCertNoClientAuth,
             "the client certificate we present is not for client authentication (its Extended Key Usage lacks clientAuth)".into(),
             vec![who.clone(), format!("Extended Key Usage: {}", e.join(", "))],
-            fixes::no_client_auth(tls_name),
+            fixes::no_client_auth(None),
         ));
     }
     if let Some(t) = &ours.trust {
@@ -252,7 +252,7 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                         .unwrap_or_else(|| "the chain does not lead to a trusted root".into()),
                     format!("{} certificate(s) in the file", ours.chain.len()),
                 ],
-                fixes::untrusted(tls_name),
+                fixes::untrusted(None),
             ));
         }
     }
