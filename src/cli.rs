@@ -60,6 +60,10 @@ pub(crate) const MAIN_GUIDE: Guide = Guide {
             "an address, and a name its certificate must cover",
         ),
         ex(
+            "starttls-check contoso.com --client-cert relay.pem",
+            "present our certificate when asked, as a send connector does",
+        ),
+        ex(
             "starttls-check contoso.com --format json",
             "for CI and monitoring",
         ),
@@ -635,6 +639,12 @@ pub(crate) struct ProbeArgs {
     #[arg(long, value_name = "VAR", requires = "client_cert", help_heading = CLIENT_CERT_HEADING)]
     pub(crate) client_cert_password_env: Option<String>,
 
+    /// A name the receiver matches on the certificate we present (repeatable), e.g. the
+    /// TlsSenderCertificateName of an Exchange Online inbound connector. Not --expect-name,
+    /// which is a name the SERVER's certificate must cover.
+    #[arg(long, value_name = "NAME", requires = "client_cert", help_heading = CLIENT_CERT_HEADING)]
+    pub(crate) client_cert_name: Vec<String>,
+
     /// Extra trusted root CA certificates (PEM), added to the system's (repeatable). The
     /// system's roots: on Linux and the BSDs OpenSSL's bundle and certificate directory, on
     /// macOS and Windows the platform's store; when SSL_CERT_FILE or SSL_CERT_DIR is set,
@@ -1007,6 +1017,26 @@ pub(crate) fn rerun_options(args: &ProbeArgs) -> Vec<String> {
     if args.no_system_roots {
         out.push("--no-system-roots".into());
     }
+    // The same certificate presented, so a suggested command sees what this run saw; the
+    // password stays in its variable (only the variable's name is on a command line).
+    if let Some(f) = &args.client_cert {
+        out.push(format!(
+            "--client-cert {}",
+            crate::diagnose::fix::shell_word(&f.to_string_lossy())
+        ));
+        if let Some(k) = &args.client_key {
+            out.push(format!(
+                "--client-key {}",
+                crate::diagnose::fix::shell_word(&k.to_string_lossy())
+            ));
+        }
+        if let Some(v) = &args.client_cert_password_env {
+            out.push(format!(
+                "--client-cert-password-env {}",
+                crate::diagnose::fix::shell_word(v)
+            ));
+        }
+    }
     if let Some(n) = &args.ehlo_name {
         out.push(format!(
             "--ehlo-name {}",
@@ -1208,6 +1238,52 @@ fn expected_names(args: &ProbeArgs) -> Result<Vec<String>, SettingsError> {
         .collect()
 }
 
+/// The identity for the handshake, and what the rules see of it.
+type Presented = (
+    Option<std::sync::Arc<crate::tls::client_cert::ClientIdentity>>,
+    Option<std::sync::Arc<crate::diagnose::OurClientCert>>,
+);
+
+/// `--client-cert` read (a load error is a usage error, like a bad `--ca-file`), and what the
+/// rules judge of it: its chain, `--client-cert-name`, and its chain checked for client
+/// authentication against this machine's roots (the receiver's are not known here).
+fn client_identity(args: &ProbeArgs, trust: &TrustStore) -> Result<Presented, SettingsError> {
+    let Some(path) = &args.client_cert else {
+        return Ok((None, None));
+    };
+    let identity = crate::tls::client_cert::ClientIdentity::load(
+        path,
+        args.client_key.as_deref(),
+        args.client_cert_password_env.as_deref(),
+    )?;
+    let mut names = Vec::new();
+    for n in &args.client_cert_name {
+        let name = crate::target::normalize_name(n.trim_start_matches("*."))
+            .ok_or_else(|| SettingsError::ClientCertName(n.clone()))?;
+        let name = if n.starts_with("*.") {
+            format!("*.{name}")
+        } else {
+            name
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let chain: Vec<Vec<u8>> = identity.chain.iter().map(|c| c.to_vec()).collect();
+    let checked = trust.check_client(&chain, rustls::pki_types::UnixTime::now());
+    let ours = crate::diagnose::OurClientCert {
+        source: identity.source.display().to_string(),
+        format: identity.format,
+        chain,
+        names,
+        trust: Some(checked),
+    };
+    Ok((
+        Some(std::sync::Arc::new(identity)),
+        Some(std::sync::Arc::new(ours)),
+    ))
+}
+
 /// `items` in order, each once.
 fn dedup<T: Clone + PartialEq>(items: &[T]) -> Vec<T> {
     let mut out: Vec<T> = Vec::new();
@@ -1265,6 +1341,7 @@ impl ProbeArgs {
         let family = family(args);
         check_family(targets, family)?;
         let trust = TrustStore::load(&args.ca_file, !args.no_system_roots)?;
+        let (identity, ours) = client_identity(args, &trust)?;
         let mut overrides: HashMap<String, Vec<IpAddr>> = HashMap::new();
         for (host, ip) in &args.resolve {
             overrides.entry(host.clone()).or_default().push(*ip);
@@ -1289,7 +1366,7 @@ impl ProbeArgs {
                 trust: trust.clone(),
                 sni_fallback: expected.iter().find(|n| !n.starts_with('*')).cloned(),
                 check_required: args.check_required,
-                client_cert: None,
+                client_cert: identity,
             },
             overall: args
                 .deadline
@@ -1305,6 +1382,7 @@ impl ProbeArgs {
                 expected_issuers: dedup(&args.expect_issuer),
                 baseline: baseline(args, targets)?,
                 endpoint_options: endpoint_options(args),
+                client_cert: ours,
             },
             concurrency: usize::from(args.concurrency),
             dnsbl: dnsbl_settings(args),

@@ -485,6 +485,9 @@ fn diagnose_job(
             let mut r = report::EndpointReport::from_evidence(e);
             r.dane = dane;
             r.revocation = crate::revocation::report(e);
+            r.client_auth = e.obs.client_auth.as_ref().map(|a| {
+                report::ClientAuthDto::new(a, settings.policy.client_cert.as_deref(), now)
+            });
             r
         })
         .collect();

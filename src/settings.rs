@@ -73,6 +73,12 @@ pub enum SettingsError {
     /// A `--ca-file` that cannot be used.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// A `--client-cert` that cannot be used (unreadable, no key, wrong password...).
+    #[error(transparent)]
+    ClientCert(#[from] crate::tls::client_cert::ClientCertError),
+    /// `--client-cert-name` that is not a host name.
+    #[error("--client-cert-name '{0}' is not a host name")]
+    ClientCertName(String),
     /// A `--baseline` that cannot be compared with.
     #[error(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
@@ -88,6 +94,15 @@ impl SettingsError {
             SettingsError::Family { asked: 4, .. } => "-4",
             SettingsError::Family { .. } => "-6",
             SettingsError::Trust(_) => "--ca-file",
+            SettingsError::ClientCert(
+                crate::tls::client_cert::ClientCertError::PasswordVarMissing { .. }
+                | crate::tls::client_cert::ClientCertError::WrongPassword { .. },
+            ) => "--client-cert-password-env",
+            SettingsError::ClientCert(crate::tls::client_cert::ClientCertError::KeyMismatch {
+                ..
+            }) => "--client-key",
+            SettingsError::ClientCert(_) => "--client-cert",
+            SettingsError::ClientCertName(_) => "--client-cert-name",
             SettingsError::Baseline(_) => "--baseline",
         }
     }

@@ -3892,7 +3892,7 @@ pub const CATALOGUE: &[Entry] = &[
         severity: Severity::Fail,
         rank: 524,
         inconclusive: false,
-        meaning: "the certificate we present does not cover the name the receiver matches (--expect-name, Exchange Online's TlsSenderCertificateName)",
+        meaning: "the certificate we present does not cover the name the receiver matches (--client-cert-name, Exchange Online's TlsSenderCertificateName)",
         explanation: "Exchange Online attributes certificate-authenticated mail to a tenant by the name on the certificate the sending server presents, matched against the inbound connector's TlsSenderCertificateName (an accepted domain); on-premises receive connectors match TlsDomainCapabilities / TlsCertificateName the same way. A certificate without that name makes Exchange Online treat the mail as anonymous or refuse it (550 5.7.64 TenantAttribution; Relay Access Denied).",
         references: &[
             "RFC 6125 §6.4",

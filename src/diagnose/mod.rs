@@ -50,6 +50,25 @@ pub struct Policy {
     /// `--implicit-tls`, `--max-mx`, `--max-addresses`), quoted like `rerun_options`: a
     /// command that makes the next baseline must probe the same endpoints.
     pub endpoint_options: Vec<String>,
+    /// `--client-cert`: the certificate we present, for the rules about it.
+    pub client_cert: Option<std::sync::Arc<OurClientCert>>,
+}
+
+/// The certificate we present (`--client-cert`), as the rules judge it: our file, not the
+/// server's, so its findings are the same on every endpoint and merge into one.
+#[derive(Debug, Clone)]
+pub struct OurClientCert {
+    /// The file it was read from.
+    pub source: String,
+    /// PEM or PFX.
+    pub format: crate::tls::client_cert::IdentityFormat,
+    /// The chain, leaf first (DER). Never the key.
+    pub chain: Vec<Vec<u8>>,
+    /// `--client-cert-name`: the names the receiver matches on it.
+    pub names: Vec<String>,
+    /// The chain checked for client authentication against this machine's roots, when it
+    /// was checked.
+    pub trust: Option<crate::tls::TrustResult>,
 }
 
 impl Default for Policy {
@@ -65,6 +84,7 @@ impl Default for Policy {
             expected_issuers: Vec::new(),
             baseline: None,
             endpoint_options: Vec::new(),
+            client_cert: None,
         }
     }
 }
@@ -140,6 +160,7 @@ pub fn diagnose(ev: &Evidence, policy: &Policy, now: OffsetDateTime) -> Vec<Find
         ));
     }
     findings.extend(rules::renewal::rules(&ctx));
+    findings.extend(rules::client_cert::rules(&ctx));
     let healthy = ev.obs.tls.is_some()
         && ev.obs.failure.is_none()
         && ev.trusted
@@ -185,9 +206,11 @@ pub fn diagnose_trust_store(problem: &str) -> Finding {
 /// - a change since the baseline that a finding of this run names as a failure (STARTTLS
 ///   no longer offered, a handshake that no longer completes, a certificate that is not the
 ///   one expected);
+/// - the receiver refused the client certificate we presented (`--client-cert`): the handshake
+///   or the TLS session it broke is that refusal;
 /// - a sender's DANE failure (`4.7.323 tlsa-invalid`, `4.7.324 dnssec-invalid`, pasted into
 ///   `explain --probe`) is what the probe's own DANE check found.
-const EXPLAINED_BY: [(Code, Code); 27] = [
+const EXPLAINED_BY: [(Code, Code); 29] = [
     (Code::TlsHandshakeFailed, Code::CertWeakKey),
     (Code::TlsHandshakeFailed, Code::TlsLegacyOnly),
     (Code::CertNameMismatch, Code::CertSelfSigned),
@@ -218,6 +241,8 @@ const EXPLAINED_BY: [(Code, Code); 27] = [
     (Code::BaselineIssuerChanged, Code::CertUnexpectedIssuer),
     (Code::DaneTlsaInvalid, Code::DaneNoMatch),
     (Code::DaneDnssecInvalid, Code::DaneDnssecBogus),
+    (Code::TlsHandshakeFailed, Code::ClientCertRefused),
+    (Code::SmtpTlsSessionFailed, Code::ClientCertRefused),
 ];
 
 /// The finding among `all` that explains `f` (every endpoint of `f` among the cause's), if

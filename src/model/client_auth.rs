@@ -13,6 +13,9 @@ pub struct ClientAuth {
     pub presented: bool,
     /// What became of it.
     pub outcome: ClientCertOutcome,
+    /// What the server said when it refused ours, or why the outcome is not known (the
+    /// alert, the failure's words), for the evidence.
+    pub detail: Option<String>,
 }
 
 /// What became of the certificate we presented.

@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::model::{Endpoint, FailureKind, Observation, Phase, PhaseFailure, TlsMode, Waits};
+use crate::model::{
+    ClientAuth, ClientCertOutcome, Endpoint, FailureKind, Observation, Phase, PhaseFailure,
+    TlsMode, Waits,
+};
 use crate::smtp::{
     Capabilities, Direction, Reply, ReplyError, Session, SessionError, Transcript, escape,
     starts_like_tls_record,
@@ -419,7 +422,10 @@ impl Probe<'_> {
     ) -> Option<tokio_rustls::client::TlsStream<S>> {
         let name = self.server_name();
         let budget = self.budget();
-        let (outcome, record) = tls::handshake(stream, name, &self.cfg.trust, budget).await;
+        let identity = self.cfg.client_cert.as_deref();
+        let (outcome, record) =
+            tls::handshake_as(stream, name, &self.cfg.trust, budget, identity).await;
+        self.obs.client_auth = client_auth(&record, outcome.as_ref().map(|(_, n)| n.version));
         self.obs.chain = record.chain;
         self.obs.ocsp_staple = record.ocsp_staple;
         self.heard = record.heard;
@@ -615,6 +621,41 @@ impl Probe<'_> {
             TlsMode::Starttls => self.run_starttls(tcp).await,
             TlsMode::Implicit => self.run_implicit(tcp).await,
         }
+        self.settle_client_auth();
+    }
+
+    /// TLS 1.3: the server judges our certificate after its own Finished (RFC 8446
+    /// §4.4.2.4), so the handshake completing says nothing; the first read over TLS does. An
+    /// answer to EHLO over TLS (the greeting, on an implicit-TLS port) means it accepted
+    /// ours; an alert on that read means it refused it; any other end leaves it unknown.
+    fn settle_client_auth(&mut self) {
+        let Some(auth) = self.obs.client_auth.as_mut() else {
+            return;
+        };
+        if auth.outcome != ClientCertOutcome::Unknown || self.obs.tls.is_none() {
+            return;
+        }
+        let answered = match self.obs.endpoint.tls_mode {
+            TlsMode::Starttls => self.obs.ehlo_tls.is_some(),
+            TlsMode::Implicit => self.obs.banner.is_some(),
+        };
+        let failure = self.obs.failure.as_ref();
+        if answered {
+            auth.outcome = ClientCertOutcome::AcceptedAfterEhlo;
+        } else if let Some(f) = failure.filter(|f| {
+            matches!(
+                f.kind,
+                FailureKind::TlsAlert | FailureKind::ClientCertRequired
+            )
+        }) {
+            auth.outcome = ClientCertOutcome::Refused;
+            auth.detail = Some(f.message.clone());
+        } else {
+            auth.detail = Some(failure.map_or_else(
+                || "the session ended before the server answered over TLS".to_string(),
+                |f| f.message.clone(),
+            ));
+        }
     }
 
     async fn run_implicit(&mut self, tcp: Tcp) {
@@ -664,6 +705,38 @@ impl Probe<'_> {
             self.obs.wire.unsolicited.append(&mut unsolicited);
         }
     }
+}
+
+/// What the handshake showed about client authentication, once it got as far as the
+/// server's certificate (`None` before that: nothing was asked yet). `version`: the
+/// negotiated version, or the handshake's failure.
+fn client_auth(
+    record: &tls::HandshakeRecord,
+    version: Result<tls::TlsVersion, &tls::HandshakeError>,
+) -> Option<ClientAuth> {
+    record.seen_at?;
+    let requested = record.client_cert_requested.is_some();
+    let presented = record.client_cert_presented;
+    let (outcome, detail) = match (requested, presented, version) {
+        (false, _, _) => (ClientCertOutcome::NotRequested, None),
+        (true, false, _) => (ClientCertOutcome::NoneSent, None),
+        // TLS 1.2: the server read our Certificate and CertificateVerify before its
+        // Finished (RFC 5246 §7.4.6, §7.4.8), so a completed handshake accepted it.
+        (true, true, Ok(tls::TlsVersion::Tls12)) => (ClientCertOutcome::Accepted, None),
+        // TLS 1.3: settled by the first read over TLS (`settle_client_auth`).
+        (true, true, Ok(tls::TlsVersion::Tls13)) => (ClientCertOutcome::Unknown, None),
+        (true, true, Err(e)) if e.reason.contains(tls::REFUSED_OURS) => {
+            (ClientCertOutcome::Refused, Some(e.reason.clone()))
+        }
+        (true, true, Err(e)) => (ClientCertOutcome::Unknown, Some(e.reason.clone())),
+    };
+    Some(ClientAuth {
+        requested,
+        acceptable_ca_names: record.client_cert_requested.clone().unwrap_or_default(),
+        presented,
+        outcome,
+        detail,
+    })
 }
 
 /// An observation with nothing learned yet, its clock started at `started`.

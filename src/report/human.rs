@@ -261,6 +261,35 @@ fn endpoint(out: &mut String, e: &EndpointReport, opts: RenderOptions) {
     if let Some(c) = &e.certificate {
         certificate(out, c, e);
     }
+    if let Some(a) = &e.client_auth {
+        let mut lines = vec![a.line()];
+        if opts.verbose {
+            if let Some(c) = &a.certificate {
+                lines.push(format!(
+                    "ours: issued by {}, valid to {}, names {}",
+                    c.issuer,
+                    c.not_after,
+                    if c.names().is_empty() {
+                        "none".to_string()
+                    } else {
+                        c.names_shown()
+                    }
+                ));
+            }
+            if a.acceptable_ca_names.len() > 3 {
+                lines.extend(
+                    a.acceptable_ca_names
+                        .iter()
+                        .map(|n| format!("CA name: {n}")),
+                );
+            }
+            if let Some(d) = &a.detail {
+                lines.push(d.clone());
+            }
+        }
+        let lines: Vec<String> = lines.iter().flat_map(|l| wrap(l, POLICY_WIDTH)).collect();
+        row(out, 2, "client certificate", &lines.join("\n"));
+    }
     if let Some(local) = &e.local_address {
         let seen = e
             .seen_as
@@ -316,6 +345,10 @@ fn folded(out: &mut String, e: &EndpointReport, width: usize, report: &Report, c
         e.label,
         facts.join(", ")
     );
+    // With --client-cert, what became of ours is the point of the run: said without -v.
+    if let Some(a) = e.client_auth.as_ref().filter(|a| a.source.is_some()) {
+        let _ = writeln!(out, "  {:<width$}  client certificate: {}", "", a.line());
+    }
 }
 
 /// The MX hosts of each domain, with their verdicts, in preference order.

@@ -270,6 +270,25 @@ fn certificates(out: &mut String, report: &Report) {
             cell(&sha)
         );
     }
+    let client: Vec<String> = report
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            e.client_auth.as_ref().map(|a| {
+                format!(
+                    "- {}: client certificate {}",
+                    cell(&e.label),
+                    cell(&a.line())
+                )
+            })
+        })
+        .collect();
+    if !client.is_empty() {
+        out.push('\n');
+        for l in client {
+            let _ = writeln!(out, "{l}");
+        }
+    }
 }
 
 /// Renders the ticket block.

@@ -210,8 +210,101 @@ pub struct EndpointReport {
     /// The chain's revocation (CRLs, a stapled OCSP response, the CA Issuers fetch), unless
     /// `--no-policy` or no certificate was sent.
     pub revocation: Option<crate::revocation::RevocationReport>,
+    /// Client authentication (`null` when the handshake never reached the server's
+    /// certificate): whether the server asked for a certificate, and what became of ours.
+    pub client_auth: Option<ClientAuthDto>,
     /// Everything sent and received.
     pub transcript: Vec<TranscriptLine>,
+}
+
+/// An endpoint's client authentication, in the JSON contract.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientAuthDto {
+    /// The server sent a CertificateRequest.
+    pub requested: bool,
+    /// The CA names of the request (escaped DNs); empty: any, or not asked.
+    pub acceptable_ca_names: Vec<String>,
+    /// Ours (`--client-cert`) was sent.
+    pub presented: bool,
+    /// What became of it.
+    pub outcome: crate::model::ClientCertOutcome,
+    /// The certificate `--client-cert` names (its leaf), sent only when `presented`.
+    pub certificate: Option<CertInfo>,
+    /// The `--client-cert` file.
+    pub source: Option<String>,
+    /// `pem` or `pfx`.
+    pub format: Option<crate::tls::client_cert::IdentityFormat>,
+    /// Why it was refused, or why the outcome is unknown (not in the JSON contract; the
+    /// findings' evidence has it).
+    #[serde(skip)]
+    pub detail: Option<String>,
+}
+
+impl ClientAuthDto {
+    /// One line for a reader: `asked (CA names: CN=Corp CA); ours (CN=relay, from
+    /// relay.pem) sent, accepted after EHLO (TLS 1.3)`.
+    pub fn line(&self) -> String {
+        let asked = if !self.requested {
+            "not asked".to_string()
+        } else if self.acceptable_ca_names.is_empty() {
+            "asked (any CA)".to_string()
+        } else {
+            const SHOWN: usize = 3;
+            let more = self.acceptable_ca_names.len().saturating_sub(SHOWN);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!(
+                "asked (CA names: {}{more})",
+                self.acceptable_ca_names
+                    .iter()
+                    .take(SHOWN)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        };
+        let ours = match (&self.certificate, &self.source) {
+            (Some(c), Some(src)) => format!("ours ({}, from {src})", c.subject),
+            (None, Some(src)) => format!("ours (from {src})"),
+            _ => return format!("{asked}; none given (--client-cert)"),
+        };
+        use crate::model::ClientCertOutcome as O;
+        let what = match self.outcome {
+            O::NotRequested => "not sent",
+            O::NoneSent => "not sent",
+            O::Accepted => "sent, accepted (TLS 1.2: the handshake completed)",
+            O::AcceptedAfterEhlo => "sent, accepted after EHLO (TLS 1.3)",
+            O::Refused => "sent, REFUSED",
+            O::Unknown => {
+                "sent, acceptance not known (TLS 1.3: the session ended before EHLO over TLS was answered)"
+            }
+        };
+        format!("{asked}; {ours} {what}")
+    }
+
+    /// The endpoint's client authentication, with the certificate of `--client-cert`
+    /// (`ours`) judged at `now`.
+    pub fn new(
+        auth: &crate::model::ClientAuth,
+        ours: Option<&crate::diagnose::OurClientCert>,
+        now: time::OffsetDateTime,
+    ) -> Self {
+        ClientAuthDto {
+            requested: auth.requested,
+            acceptable_ca_names: auth.acceptable_ca_names.clone(),
+            presented: auth.presented,
+            outcome: auth.outcome,
+            certificate: ours
+                .and_then(|o| o.chain.first())
+                .and_then(|der| CertInfo::parse(der, now).ok()),
+            source: ours.map(|o| o.source.clone()),
+            format: ours.map(|o| o.format),
+            detail: auth.detail.clone(),
+        }
+    }
 }
 
 impl EndpointReport {
@@ -280,6 +373,7 @@ impl EndpointReport {
             never_started: o.waits.never_started.is_some(),
             dane: None,
             revocation: None,
+            client_auth: None,
             transcript: o
                 .transcript
                 .entries

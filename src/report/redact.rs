@@ -1028,6 +1028,14 @@ impl Redactor {
         for c in e.certificate.iter_mut().chain(&mut e.chain) {
             self.cert(c);
         }
+        if let Some(a) = &mut e.client_auth {
+            self.all(&mut a.acceptable_ca_names);
+            self.opt(&mut a.source);
+            self.opt(&mut a.detail);
+            if let Some(c) = &mut a.certificate {
+                self.cert(c);
+            }
+        }
     }
 
     fn cert(&mut self, c: &mut CertInfo) {

@@ -132,6 +132,7 @@ fn report() -> Report {
         never_started: false,
         dane: None,
         revocation: None,
+        client_auth: None,
         transcript: vec![
             TranscriptLine {
                 at_ms: 0,

@@ -185,6 +185,50 @@ pub fn server_config(leaf: &Leaf) -> Arc<ServerConfig> {
     }
 }
 
+/// A rustls server config that asks for a client certificate and verifies it against
+/// `client_roots` (webpki, client-authentication usage): `required` demands one (Postfix
+/// `smtpd_tls_req_ccert = yes`), else it only asks and goes on without one
+/// (`smtpd_tls_ask_ccert = yes`). A certificate it cannot verify is refused with an alert
+/// either way.
+pub fn server_config_client_auth(
+    leaf: &Leaf,
+    client_roots: &[rustls::pki_types::CertificateDer<'static>],
+    required: bool,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Arc<ServerConfig> {
+    let provider = crate::tls::provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for r in client_roots {
+        // Only certificates made by this module's PKI are given.
+        let _ = roots.add(r.clone());
+    }
+    let builder = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    );
+    let builder = if required {
+        builder
+    } else {
+        builder.allow_unauthenticated()
+    };
+    let config = builder
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|verifier| {
+            ServerConfig::builder_with_provider(provider)
+                .with_protocol_versions(versions)
+                .map_err(|e| e.to_string())?
+                .with_client_cert_verifier(verifier)
+                .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+                .map_err(|e| e.to_string())
+        });
+    match config {
+        Ok(c) => Arc::new(c),
+        // Only reachable with roots or a key made wrongly by the caller's test PKI.
+        Err(e) => panic!("scripted server client-auth TLS config: {e}"),
+    }
+}
+
 /// Connection counts, to prove the probe never opens two sessions to one address and port
 /// at once.
 #[derive(Debug, Default)]

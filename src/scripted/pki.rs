@@ -319,6 +319,25 @@ impl Ca {
         })
     }
 
+    /// A sending server's certificate signed by this CA: Extended Key Usage serverAuth and
+    /// clientAuth, as the certificates Exchange send connectors and Postfix clients present
+    /// (the `--client-cert` tests); the chain holds the leaf only.
+    pub fn sender_leaf(&self, spec: &LeafSpec) -> Result<Leaf, PkiError> {
+        let key = KeyPair::generate().map_err(err)?;
+        let mut params = leaf_params(spec)?;
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let cert = params
+            .signed_by(&key, &Issuer::from_params(&self.params, &self.key))
+            .map_err(err)?;
+        Ok(Leaf {
+            chain: vec![cert.der().clone()],
+            key: PrivateKeyDer::try_from(key.serialize_der()).map_err(err)?,
+        })
+    }
+
     /// A leaf signed by this CA whose subject names `organization` (an appliance's own
     /// certificate from a CA); the chain holds the leaf only.
     pub fn leaf_of(&self, spec: &LeafSpec, organization: &str) -> Result<Leaf, PkiError> {

@@ -132,7 +132,7 @@ fn alert_meaning(a: AlertDescription) -> &'static str {
         }
         A::InsufficientSecurity => ": it wants stronger parameters than offered",
         A::CertificateRequired => {
-            ": it demands a client certificate, and this tool cannot present one yet (a future --client-cert option)"
+            ": it demands a client certificate (to present one, run again with --client-cert FILE)"
         }
         A::BadRecordMac | A::DecryptError | A::DecryptionFailed => {
             ": a record failed its integrity check on its side, so the bytes were altered in transit or a TLS stack is broken"
@@ -253,13 +253,19 @@ fn handshake_kind(e: &rustls::Error) -> HandshakeFailure {
     }
 }
 
+/// The words of a handshake failure that refused the certificate we presented: the probe
+/// tells that refusal from other failures by them.
+pub const REFUSED_OURS: &str = "this client presented its own (--client-cert)";
+
 /// A failed handshake, classified. `asked_for_client_cert`: the server sent a
 /// CertificateRequest (with the CA names it accepts), so a refusal after it may be the
-/// client certificate this tool did not send. `heard`: what the server sent, which decides
-/// what a message too large or a hang-up means, and is shown when it is not TLS.
+/// client certificate this tool did not send; `presented`: ours (`--client-cert`) was sent in
+/// answer, so a refusal after it is a refusal of ours. `heard`: what the server sent, which
+/// decides what a message too large or a hang-up means, and is shown when it is not TLS.
 pub(crate) fn classify(
     e: &std::io::Error,
     asked_for_client_cert: Option<&[String]>,
+    presented: bool,
     heard: &Heard,
 ) -> HandshakeError {
     let detail = e.to_string();
@@ -274,6 +280,25 @@ pub(crate) fn classify(
             | std::io::ErrorKind::ConnectionReset
             | std::io::ErrorKind::BrokenPipe
     );
+    if presented && (closed || tls.is_some_and(refuses_client)) {
+        let (kind, how) = match tls {
+            Some(rustls::Error::AlertReceived(a)) => (
+                HandshakeFailure::Alert,
+                format!("refused the handshake with the alert {}", alert_name(*a)),
+            ),
+            _ => (
+                HandshakeFailure::Closed,
+                "closed the connection".to_string(),
+            ),
+        };
+        return HandshakeError {
+            kind,
+            reason: format!(
+                "the server asked for a client certificate, {REFUSED_OURS}, and the server then {how}: it refused the certificate presented (RFC 5246 §7.4.6, RFC 8446 §4.4.2.4)"
+            ),
+            detail,
+        };
+    }
     if let Some(names) = asked_for_client_cert
         && (closed || tls.is_some_and(refuses_client))
     {
@@ -368,7 +393,7 @@ fn client_cert_reason(tls: Option<&rustls::Error>, names: &[String]) -> String {
     // demanding what the server does not demand.
     if alert == Some(AlertDescription::CertificateRequired) {
         return format!(
-            "the server demands a client certificate: it asked for one (CertificateRequest){accepts}, this client sent none, and it then refused the handshake with the alert {}. This tool cannot present one yet (a future --client-cert option)",
+            "the server demands a client certificate: it asked for one (CertificateRequest){accepts}, this client sent none, and it then refused the handshake with the alert {}. To present one, run again with --client-cert FILE",
             alert_name(AlertDescription::CertificateRequired)
         );
     }
@@ -377,7 +402,7 @@ fn client_cert_reason(tls: Option<&rustls::Error>, names: &[String]) -> String {
         |a| format!("refused the handshake with the alert {}", alert_name(a)),
     );
     format!(
-        "the server asked for a client certificate (CertificateRequest){accepts}, this client sent none, and it then {how}: probably it demands one. A server that only asks for one (Postfix smtpd_tls_ask_ccert = yes, Exchange) goes on without it, so if this one only asks, the cause is elsewhere (its TLS log for this connection says which). This tool cannot present a client certificate yet (a future --client-cert option)"
+        "the server asked for a client certificate (CertificateRequest){accepts}, this client sent none, and it then {how}: probably it demands one. A server that only asks for one (Postfix smtpd_tls_ask_ccert = yes, Exchange) goes on without it, so if this one only asks, the cause is elsewhere (its TLS log for this connection says which). To present a client certificate, run again with --client-cert FILE"
     )
 }
 
@@ -415,7 +440,7 @@ pub fn session_error(io: &std::io::Error) -> Option<(SessionBreak, String)> {
         Some(rustls::Error::AlertReceived(AlertDescription::CertificateRequired)) => Some((
             SessionBreak::ClientCertRequired,
             format!(
-                "the server ended the TLS session with the alert {} when this client first read from it: it demands a client certificate (a TLS 1.3 server says so only after the handshake, RFC 8446 §4.4.2.4), and this tool cannot present one yet (a future --client-cert option)",
+                "the server ended the TLS session with the alert {} when this client first read from it: it demands a client certificate (a TLS 1.3 server says so only after the handshake, RFC 8446 §4.4.2.4), and this client sent none (to present one, run again with --client-cert FILE)",
                 alert_name(AlertDescription::CertificateRequired)
             ),
         )),
@@ -992,11 +1017,11 @@ mod tests {
             let texts = [
                 describe_tls_error(&e),
                 describe_cert_error(&e),
-                classify(&io, None, &Heard::default()).reason,
-                classify(&io, Some(&["CN=Corp CA".into()]), &Heard::default()).reason,
+                classify(&io, None, false, &Heard::default()).reason,
+                classify(&io, Some(&["CN=Corp CA".into()]), false, &Heard::default()).reason,
                 session,
                 // The evidence line "TLS library: …" (issue 14, T-D2).
-                library_words(&classify(&io, None, &Heard::default()).detail),
+                library_words(&classify(&io, None, false, &Heard::default()).detail),
                 library_words(&e.to_string()),
             ];
             for t in texts {
@@ -1012,7 +1037,7 @@ mod tests {
     fn only_garbage_is_not_tls() {
         for e in every_error() {
             let io = std::io::Error::new(std::io::ErrorKind::InvalidData, e.clone());
-            let kind = classify(&io, None, &Heard::default()).kind;
+            let kind = classify(&io, None, false, &Heard::default()).kind;
             let garbage = matches!(
                 e,
                 E::InvalidMessage(M::InvalidContentType | M::UnknownProtocolVersion)
@@ -1028,7 +1053,7 @@ mod tests {
             E::InvalidMessage(M::HandshakePayloadTooLarge),
         );
         assert_eq!(
-            classify(&too_large, None, &Heard::default()).kind,
+            classify(&too_large, None, false, &Heard::default()).kind,
             HandshakeFailure::MessageTooLarge
         );
     }

@@ -31,7 +31,8 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 pub use errors::{
-    SessionBreak, client_cert_certain, describe_cert_error, library_words, session_error,
+    REFUSED_OURS, SessionBreak, client_cert_certain, describe_cert_error, library_words,
+    session_error,
 };
 use roots::{LazyRoots, Roots};
 
@@ -151,6 +152,93 @@ impl TrustStore {
         match self.roots.all() {
             Some(all) => self.check_with(all, chain, now),
             None => first,
+        }
+    }
+
+    /// Checks a client certificate chain (leaf first) as a receiver would: webpki's
+    /// client-authentication path building, which also requires the leaf's Extended Key
+    /// Usage, when present, to allow clientAuth (RFC 5280 §4.2.1.12). `trusted` is judged
+    /// apart from time (at the middle of the leaf's validity when `now` is outside it), like
+    /// [`TrustStore::check`], so "expired" and "untrusted" stay different findings. The
+    /// listener reuses it for the certificate a sender presents.
+    pub fn check_client(&self, chain: &[Vec<u8>], now: UnixTime) -> TrustResult {
+        let roots = self.root_store();
+        if roots.is_empty() {
+            return TrustResult::untrusted(
+                TrustFailure::NoRoots,
+                "no trusted root certificates are loaded on this machine",
+            );
+        }
+        let Some(leaf) = chain.first() else {
+            return TrustResult::untrusted(TrustFailure::NoCertificate, "no certificate was sent");
+        };
+        let verifier = match rustls::server::WebPkiClientVerifier::builder_with_provider(
+            roots.clone(),
+            self.provider.clone(),
+        )
+        .build()
+        {
+            Ok(v) => v,
+            Err(e) => return TrustResult::untrusted(TrustFailure::Other, &e.to_string()),
+        };
+        let leaf_der = CertificateDer::from(leaf.as_slice());
+        let intermediates: Vec<_> = chain[1..]
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let top_issuer_trusted = chain
+            .last()
+            .and_then(|top| x509_parser::parse_x509_certificate(top).ok())
+            .is_some_and(|(_, x)| {
+                roots
+                    .roots
+                    .iter()
+                    .any(|a| roots::der_sequence(a.subject.as_ref()) == x.issuer().as_raw())
+            });
+        let verdict = |at: UnixTime| verifier.verify_client_cert(&leaf_der, &intermediates, at);
+        let refused = |e: &rustls::Error| {
+            let (kind, reason) = errors::cert_failure(e);
+            let kind = match e {
+                rustls::Error::InvalidCertificate(
+                    CertificateError::InvalidPurpose
+                    | CertificateError::InvalidPurposeContext { .. },
+                ) => TrustFailure::WrongUsage,
+                _ => kind,
+            };
+            TrustResult {
+                top_issuer_trusted,
+                ..TrustResult::untrusted(kind, &reason)
+            }
+        };
+        let ok = |valid_now: bool| TrustResult {
+            trusted: true,
+            valid_now,
+            failure: None,
+            reason: None,
+            top_issuer_trusted,
+            path: Vec::new(),
+        };
+        match verdict(now) {
+            Ok(_) => ok(true),
+            Err(rustls::Error::InvalidCertificate(e)) if is_time_error(&e) => {
+                let middle = x509_parser::parse_x509_certificate(leaf)
+                    .ok()
+                    .map(|(_, x)| {
+                        let v = x.validity();
+                        let (a, b) = (v.not_before.timestamp(), v.not_after.timestamp());
+                        UnixTime::since_unix_epoch(Duration::from_secs(
+                            u64::try_from(a / 2 + b / 2).unwrap_or(0),
+                        ))
+                    });
+                match middle.map(verdict) {
+                    Some(Ok(_)) => ok(false),
+                    Some(Err(e)) if !matches!(&e, rustls::Error::InvalidCertificate(c) if is_time_error(c)) => {
+                        refused(&e)
+                    }
+                    _ => refused(&rustls::Error::InvalidCertificate(e)),
+                }
+            }
+            Err(e) => refused(&e),
         }
     }
 
@@ -415,20 +503,34 @@ pub struct HandshakeRecord {
     /// The OCSP response the server stapled (RFC 6066 §8, RFC 8446 §4.4.2.1), as sent; empty
     /// when it sent none. rustls asks for one in every ClientHello.
     pub ocsp_staple: Vec<u8>,
+    /// The server sent a CertificateRequest (RFC 5246 §7.4.4, RFC 8446 §4.3.2): the CA names
+    /// it accepts (escaped DNs; empty means any). `None`: it did not ask.
+    pub client_cert_requested: Option<Vec<String>>,
+    /// Our certificate (`--client-cert`) went out in answer to that request.
+    pub client_cert_presented: bool,
 }
 
 /// Records that the server asked for a client certificate (a CertificateRequest) and which
-/// CA names it accepts, and sends none: a refusal after the request is then named for what
-/// it is (RFC 5246 §7.4.6, RFC 8446 §4.4.2.4).
+/// CA names it accepts, and answers with ours (`--client-cert`) or none: a refusal after the
+/// request is then named for what it is (RFC 5246 §7.4.6, RFC 8446 §4.4.2.4).
 #[derive(Debug, Default)]
 struct ClientCertAsked {
     /// The CA names of the request, escaped (`CN=Corp Issuing CA, O=Corp`); `None` until asked.
     names: Mutex<Option<Vec<String>>>,
+    /// Ours, when `--client-cert` was given. It is sent whatever CA names the server lists:
+    /// the server, not this probe, judges it (and says so), as Exchange and Postfix do.
+    ours: Option<Arc<rustls::sign::CertifiedKey>>,
+    /// Ours was handed to rustls in answer to a request.
+    presented: Mutex<bool>,
 }
 
 impl ClientCertAsked {
     fn asked(&self) -> Option<Vec<String>> {
         self.names.lock().ok().and_then(|n| n.clone())
+    }
+
+    fn presented(&self) -> bool {
+        self.presented.lock().is_ok_and(|p| *p)
     }
 }
 
@@ -442,11 +544,17 @@ impl rustls::client::ResolvesClientCert for ClientCertAsked {
         if let Ok(mut asked) = self.names.lock() {
             *asked = Some(names);
         }
-        None
+        let ours = self.ours.clone();
+        if ours.is_some()
+            && let Ok(mut p) = self.presented.lock()
+        {
+            *p = true;
+        }
+        ours
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.ours.is_some()
     }
 }
 
@@ -618,12 +726,28 @@ pub struct HandshakeError {
     pub detail: String,
 }
 
-/// Runs the client handshake over `stream`. The record is filled whatever the outcome.
+/// Runs the client handshake over `stream`, presenting no client certificate. The record is
+/// filled whatever the outcome.
 pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     server_name: ServerName<'static>,
     trust: &TrustStore,
     timeout: Duration,
+) -> (
+    Result<(TlsStream<S>, Negotiated), HandshakeError>,
+    HandshakeRecord,
+) {
+    handshake_as(stream, server_name, trust, timeout, None).await
+}
+
+/// Runs the client handshake over `stream`, presenting `identity` if the server asks for a
+/// client certificate. The record is filled whatever the outcome.
+pub async fn handshake_as<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    server_name: ServerName<'static>,
+    trust: &TrustStore,
+    timeout: Duration,
+    identity: Option<&client_cert::ClientIdentity>,
 ) -> (
     Result<(TlsStream<S>, Negotiated), HandshakeError>,
     HandshakeRecord,
@@ -638,7 +762,24 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         record: record.clone(),
         schemes,
     });
-    let asked = Arc::new(ClientCertAsked::default());
+    let ours = match identity
+        .map(|i| i.certified_key(&trust.provider))
+        .transpose()
+    {
+        Ok(k) => k,
+        Err(e) => {
+            let err = HandshakeError {
+                kind: HandshakeFailure::Other,
+                reason: format!("the client certificate's key cannot be used: {e}"),
+                detail: e.to_string(),
+            };
+            return (Err(err), HandshakeRecord::default());
+        }
+    };
+    let asked = Arc::new(ClientCertAsked {
+        ours,
+        ..ClientCertAsked::default()
+    });
     let config = rustls::ClientConfig::builder_with_provider(trust.provider.clone())
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map(|b| {
@@ -683,7 +824,12 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
                 },
             ))
         }
-        Ok(Err(e)) => Err(errors::classify(&e, asked.asked().as_deref(), &heard)),
+        Ok(Err(e)) => Err(errors::classify(
+            &e,
+            asked.asked().as_deref(),
+            asked.presented(),
+            &heard,
+        )),
         Err(_) => Err(HandshakeError {
             kind: HandshakeFailure::Timeout,
             reason: format!(
@@ -695,6 +841,8 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let mut record = record.lock().map(|r| r.clone()).unwrap_or_default();
     record.heard = heard.bytes;
+    record.client_cert_requested = asked.asked();
+    record.client_cert_presented = asked.presented();
     (outcome, record)
 }
 

@@ -44,6 +44,7 @@
 
 pub mod blocklist;
 pub mod cisco;
+pub mod client_cert;
 pub mod dane;
 pub mod dns;
 pub mod exchange;

@@ -77,7 +77,7 @@ pub fn client_cert_required() -> Fix {
     fix("generic::client_cert_required", &[]).say(
         "The server demands a client certificate from every sender, which public senders do not have: on a port that receives mail from the internet (25), make client certificates optional \
          (Postfix: smtpd_tls_req_ccert = no, and smtpd_tls_ask_ccert to ask without demanding) and authorise relays by certificate only where that is needed. \
-         On a port meant for certificate-authenticated clients this is expected; this tool cannot present a client certificate yet (a future --client-cert option).",
+         On a port meant for certificate-authenticated clients this is expected; to test it, run this tool again with --client-cert FILE (the certificate and key such a client uses).",
     )
 }
 

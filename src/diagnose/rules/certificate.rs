@@ -648,14 +648,25 @@ fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMat
     } else {
         ""
     };
+    let mut evidence = vec![
+        describe(leaf),
+        names_line(leaf),
+        format!("--expect-name {name}"),
+    ];
+    // --expect-name is a name the SERVER's certificate must cover; a user testing the
+    // certificate we present (Exchange Online's TlsSenderCertificateName) may have meant it
+    // for ours.
+    if let Some(ours) = ctx.policy.client_cert.as_deref()
+        && super::client_cert::ours_covers(ours, name, ctx.now)
+    {
+        evidence.push(format!(
+            "the certificate we present (--client-cert) covers {name}: if that is the name the receiver matches on our certificate (TlsSenderCertificateName), give it with --client-cert-name instead of --expect-name, which is for the server's certificate"
+        ));
+    }
     ctx.finding(
         Code::CertExpectedNameMismatch,
         format!("certificate does not cover the expected name {name}{cn}"),
-        vec![
-            describe(leaf),
-            names_line(leaf),
-            format!("--expect-name {name}"),
-        ],
+        evidence,
         fix,
     )
 }

@@ -4,6 +4,7 @@
 
 pub mod blocklist;
 pub mod certificate;
+pub mod client_cert;
 pub mod cross;
 pub mod dane;
 pub mod dns;

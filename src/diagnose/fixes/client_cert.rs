@@ -1,0 +1,188 @@
+//! Fixes for the certificate we present (`--client-cert`): the certificate of the sending
+//! server, so the steps are on the sending side (an Exchange send connector, Postfix's
+//! `smtp_tls_*` client settings) and, for Exchange Online, on the inbound connector that
+//! matches it.
+//!
+//! Only values parsed from our own certificate and checked safe to paste (a host name that
+//! passed `normalize_name`, an `<I>issuer<S>subject` without control characters, quoted for
+//! PowerShell) reach a command; the server's CA names appear in prose only.
+//!
+//! # References
+//! - Microsoft Learn, "Set-SendConnector" (`-TlsCertificateName <I>X.500Issuer<S>X.500Subject`)
+//! - Microsoft Learn, "Set-InboundConnector" (`-TlsSenderCertificateName`), Exchange Online
+//! - postconf(5): `smtp_tls_cert_file`, `smtp_tls_key_file`, `smtp_tls_chain_files` (the
+//!   Postfix SMTP client's certificate, sent when a server asks)
+
+use crate::diagnose::fix::{Family, Fix, Shell, powershell_quoted};
+
+const EMS: Shell = Shell::ExchangeManagementShell;
+const EXO: Shell = Shell::ExchangeOnlinePowerShell;
+
+/// The certificates of an Exchange server, with what a send connector's certificate needs.
+const LIST_CERTIFICATES: &str =
+    "Get-ExchangeCertificate | fl Subject,CertificateDomains,NotAfter,Thumbprint";
+
+/// The send connectors and the certificate each presents.
+const LIST_SEND_CONNECTORS: &str =
+    "Get-SendConnector | fl Identity,AddressSpaces,SmartHosts,TlsCertificateName,RequireTLS";
+
+/// The Postfix client's certificate settings as they are.
+const POSTFIX_SHOW: &str = "postconf smtp_tls_chain_files smtp_tls_cert_file smtp_tls_key_file";
+
+/// Sets the Postfix client's certificate: the key, then the certificate and its
+/// intermediates, from variables the prose has the admin set.
+const POSTFIX_SET: &str = "test -r \"${key:?}\" && test -r \"${chain:?}\" && postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\" && postfix reload";
+
+/// An `<I>issuer<S>subject` that can be pasted in single quotes: printable, of sane length.
+fn pasteable(tls_name: &str) -> Option<&str> {
+    let ok = tls_name.starts_with("<I>")
+        && tls_name.len() <= 1024
+        && tls_name.chars().all(|c| !c.is_control());
+    ok.then_some(tls_name)
+}
+
+fn steps_for_senders(fix: Fix, tls_name: Option<&str>) -> Fix {
+    let fix = fix
+        .say("On Exchange Server, see which certificate the send connector presents and which certificates the server holds:")
+        .run(EMS, LIST_SEND_CONNECTORS)
+        .run(EMS, LIST_CERTIFICATES);
+    let fix = match tls_name.and_then(pasteable) {
+        Some(n) => fix
+            .say(
+                "To present this certificate (the one tested here), name it on the send connector:",
+            )
+            .run(
+                EMS,
+                format!(
+                    "Set-SendConnector -Identity <SendConnectorName> -TlsCertificateName {}",
+                    powershell_quoted(n)
+                ),
+            ),
+        None => fix,
+    };
+    fix.say("On Postfix (the SMTP client sends its certificate when a server asks): set key to the private key file and chain to the certificate file with its intermediates, then:")
+        .run(Shell::PostfixShell, POSTFIX_SHOW)
+        .run(Shell::PostfixShell, POSTFIX_SET)
+        .say("smtp_tls_chain_files replaces smtp_tls_cert_file and smtp_tls_key_file, which Postfix then ignores.")
+}
+
+/// The server asked for a certificate; `presented`: ours was sent (its fate is a finding of
+/// its own).
+pub fn requested(presented: bool) -> Fix {
+    if presented {
+        return Fix::new(Family::Generic, "client_cert::requested_presented", &[]).say(
+            "Nothing to change for the request itself: what became of the certificate presented is said beside it. The CA names listed are the issuers the server prefers; a certificate from another CA may still be accepted.",
+        );
+    }
+    Fix::new(Family::Generic, "client_cert::requested", &[]).say(
+        "Nothing to change for the request itself: a server that only asks goes on without a certificate (one that refused the session instead has a finding of its own). To see whether it accepts the certificate a sending server presents, run again with --client-cert FILE (PEM with its key, or a PFX with --client-cert-password-env VAR).",
+    )
+}
+
+/// `--client-cert` was given but the server did not ask.
+pub fn not_requested() -> Fix {
+    Fix::new(Family::Generic, "client_cert::not_requested", &[]).say(
+        "Nothing to change here: this server does not ask for a certificate, so none was tested. To test one, probe a server that asks (Exchange Online: TENANT.mail.protection.outlook.com; Postfix with smtpd_tls_ask_ccert = yes).",
+    )
+}
+
+/// Accepted.
+pub fn accepted() -> Fix {
+    Fix::new(Family::Generic, "client_cert::accepted", &[]).say(
+        "Nothing to change. Exchange Online also matches the certificate's names against the inbound connector's TlsSenderCertificateName: give that name with --client-cert-name to check it.",
+    )
+}
+
+/// The server refused ours.
+pub fn refused(tls_name: Option<&str>) -> Fix {
+    let fix = Fix::new(
+        Family::Generic,
+        "client_cert::refused",
+        &[tls_name.unwrap_or_default()],
+    )
+    .say(
+        "The receiver refused the certificate presented: present one it accepts. The evidence has its alert and the CA names it accepts; a certificate issued under one of them, current, with clientAuth in its Extended Key Usage and the name the receiver matches, is what it wants. If the certificate is right, the receiver's trust is not: ask its admin to trust the issuing CA (Postfix: smtpd_tls_CAfile; Exchange: the issuing CA in the Windows trusted root store).",
+    );
+    steps_for_senders(fix, tls_name)
+}
+
+/// Ours lacks a name the receiver matches (`--client-cert-name`).
+pub fn name_mismatch(name: &str, tls_name: Option<&str>) -> Fix {
+    let fix = Fix::new(
+        Family::ExchangeOnline,
+        "client_cert::name_mismatch",
+        &[name, tls_name.unwrap_or_default()],
+    )
+    .say(format!(
+        "Present a certificate that covers {name} (in its subjectAltName or subject), or make the receiver match a name the certificate has. On Exchange Online the inbound connector's TlsSenderCertificateName must be a name on the certificate and an accepted domain of the tenant:"
+    ))
+    .run(
+        EXO,
+        "Get-InboundConnector | fl Identity,ConnectorType,TlsSenderCertificateName,RequireTls,RestrictDomainsToCertificate",
+    )
+    .run(
+        EXO,
+        format!(
+            "Set-InboundConnector -Identity <InboundConnectorName> -TlsSenderCertificateName {}",
+            powershell_quoted(name)
+        ),
+    )
+    .say("Only run that if the certificate covers that name; otherwise renew the certificate with the name first:");
+    steps_for_senders(fix, tls_name)
+}
+
+/// Ours expired, or expires soon.
+pub fn renew(tls_name: Option<&str>, expired: bool) -> Fix {
+    let fix = Fix::new(
+        Family::Generic,
+        if expired {
+            "client_cert::renew_expired"
+        } else {
+            "client_cert::renew_soon"
+        },
+        &[tls_name.unwrap_or_default()],
+    )
+    .say(
+        "Renew the sending server's certificate with the same names, then make the sender present the new one (Exchange: the send connector's TlsCertificateName names the certificate by issuer and subject, so a renewal with the same issuer and subject needs no change there; re-run the Hybrid Configuration Wizard in a hybrid).",
+    );
+    steps_for_senders(fix, tls_name)
+}
+
+/// Ours does not chain to a trusted root for client authentication.
+pub fn untrusted(tls_name: Option<&str>) -> Fix {
+    let fix = Fix::new(
+        Family::Generic,
+        "client_cert::untrusted",
+        &[tls_name.unwrap_or_default()],
+    )
+    .say(
+        "Present the certificate with its intermediate certificates (Postfix: the chain file after the certificate; Exchange: import the intermediates into the Intermediate Certification Authorities store), and use a certificate from a CA the receivers trust (a public CA for Exchange Online). A private CA works only with receivers told to trust it.",
+    );
+    steps_for_senders(fix, tls_name)
+}
+
+/// Ours has an Extended Key Usage without clientAuth.
+pub fn no_client_auth(tls_name: Option<&str>) -> Fix {
+    let fix = Fix::new(
+        Family::Generic,
+        "client_cert::no_client_auth",
+        &[tls_name.unwrap_or_default()],
+    )
+    .say(
+        "Get a certificate whose Extended Key Usage includes Client Authentication (clientAuth, 1.3.6.1.5.5.7.3.2) besides Server Authentication: receivers that check the usage (OpenSSL, webpki, Schannel) refuse this one as a client certificate. Public CAs that stop issuing clientAuth need another CA for the sending side.",
+    );
+    steps_for_senders(fix, tls_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tls_name_with_a_newline_is_not_pasted() {
+        assert!(pasteable("<I>CN=a<S>CN=b\nRemove-Item").is_none());
+        assert!(pasteable("<I>CN=a<S>CN=b").is_some());
+        let t = refused(Some("<I>CN=a<S>CN=b\nx")).text();
+        assert!(!t.contains("Set-SendConnector -Identity"), "{t}");
+    }
+}
