@@ -41,6 +41,8 @@ fn config(identity: Identity) -> ListenConfig {
         max_concurrent: listen::MAX_CONCURRENT,
         ptr: PtrLookup::Off,
         public: false,
+        ca_files: Vec::new(),
+        system_roots: false,
     }
 }
 

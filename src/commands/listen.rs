@@ -64,6 +64,8 @@ pub(crate) fn run(
             }
         },
         public: args.public,
+        ca_files: args.ca_file.clone(),
+        system_roots: !args.no_system_roots,
     });
     let format = args.output.format;
     let expect = args.expect_name.clone();

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use time::OffsetDateTime;
 
@@ -87,45 +86,36 @@ pub fn generated(hostname: &str) -> Result<Identity, ListenError> {
     Identity::new(leaf.chain, leaf.key, true, "the self-signed certificate")
 }
 
-/// Loads `--cert` (and `--key`). The one place that reads the user's certificate file: a
-/// PKCS#12/PFX file is refused here until the PFX loader (`crate::tls::client_cert`) is wired
-/// in.
+/// Loads `--cert` (and `--key`, or the PFX password from `--cert-password-env`): the loader
+/// of `--client-cert` (PEM or PKCS#12/PFX, key checked against the leaf), its messages
+/// reworded for this command's options.
 pub fn load_identity(
     cert: &Path,
     key: Option<&Path>,
     password_env: Option<&str>,
 ) -> Result<Identity, ListenError> {
     let shown = cert.display().to_string();
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| ListenError::Certificate {
-            source_name: p.display().to_string(),
-            reason: e.to_string(),
-        })
-    };
-    let bytes = read(cert)?;
-    let is_pem = bytes.windows(11).any(|w| w == b"-----BEGIN ");
-    if password_env.is_some() || !is_pem {
-        // TODO(lead): switch to the PFX loader of src/tls/client_cert.rs after the merge.
-        return Err(ListenError::Certificate {
-            source_name: shown,
-            reason: "a PKCS#12/PFX certificate is not supported by `listen` yet; convert it \
-                     to PEM: openssl pkcs12 -in FILE.pfx -nodes -out FILE.pem"
-                .into(),
-        });
-    }
-    let chain = CertificateDer::pem_slice_iter(&bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ListenError::Certificate {
-            source_name: shown.clone(),
-            reason: e.to_string(),
+    let loaded =
+        crate::tls::client_cert::ClientIdentity::load(cert, key, password_env).map_err(|e| {
+            ListenError::Certificate {
+                source_name: shown.clone(),
+                reason: for_listen(&e.to_string()),
+            }
         })?;
-    let (key_bytes, key_name) = match key {
-        Some(k) => (read(k)?, k.display().to_string()),
-        None => (bytes.clone(), shown.clone()),
-    };
-    let key = PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|e| ListenError::Certificate {
-        source_name: key_name,
-        reason: format!("no private key in it ({e}); give it with --key"),
-    })?;
-    Identity::new(chain, key, false, &shown)
+    Identity::new(
+        loaded.chain.clone(),
+        loaded.key().clone_key(),
+        false,
+        &shown,
+    )
+}
+
+/// The loader's words are about `--client-cert`; here the file is `--cert`, the certificate
+/// this receiver offers.
+fn for_listen(message: &str) -> String {
+    message
+        .replace("--client-cert-password-env", "--cert-password-env")
+        .replace("--client-cert", "--cert")
+        .replace("--client-key", "--key")
+        .replace("client certificate ", "")
 }

@@ -65,6 +65,11 @@ pub struct ListenConfig {
     pub ptr: ptr::PtrLookup,
     /// `--public` was given.
     pub public: bool,
+    /// `--ca-file`: roots, besides the system's, that senders' certificates are judged
+    /// against (as a receiver judges a client certificate).
+    pub ca_files: Vec<std::path::PathBuf>,
+    /// Trust the system's roots too (not with `--no-system-roots`).
+    pub system_roots: bool,
 }
 
 /// Why the listener could not start.
@@ -87,6 +92,9 @@ pub enum ListenError {
         /// Why, with what to do.
         reason: String,
     },
+    /// `--ca-file` could not be used.
+    #[error(transparent)]
+    Trust(#[from] crate::tls::TrustError),
     /// Our certificate could not be read or made.
     #[error("certificate {source_name}: {reason}")]
     Certificate {
@@ -95,6 +103,20 @@ pub enum ListenError {
         /// Why.
         reason: String,
     },
+}
+
+/// Judges the chain a sender presented as a receiver judges a client certificate (path to a
+/// trusted root, clientAuth usage; dates apart), on a blocking thread: the first check may
+/// wait for the system's roots to load.
+async fn judge_chain(trust: &crate::tls::TrustStore, s: &mut SenderSession) {
+    if s.client_chain.is_empty() {
+        return;
+    }
+    let (trust, chain) = (trust.clone(), s.client_chain.clone());
+    let now = rustls::pki_types::UnixTime::now();
+    s.client_trust = tokio::task::spawn_blocking(move || trust.check_client(&chain, now))
+        .await
+        .ok();
 }
 
 /// `PORT` → `127.0.0.1:PORT`; `ADDR:PORT`; `[IPv6]:PORT`.
@@ -174,6 +196,8 @@ pub async fn serve(
         addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
         reason: e.to_string(),
     })?;
+    // The roots are read now (a bad --ca-file fails the start), the system's on a thread.
+    let trust = crate::tls::TrustStore::load(&config.ca_files, config.system_roots)?;
     let started_at = OffsetDateTime::now_utc();
     let deadline = tokio::time::Instant::now() + config.duration;
     let (cancel_tx, cancel_rx) = watch::channel(false);
@@ -217,7 +241,12 @@ pub async fn serve(
                 }
                 accepted += 1;
                 let fut = session::serve(config.clone(), accepted, stream, peer, cancel_rx.clone());
-                tasks.spawn(fut);
+                let trust = trust.clone();
+                tasks.spawn(async move {
+                    let mut s = fut.await;
+                    judge_chain(&trust, &mut s).await;
+                    s
+                });
                 if config.once || accepted >= config.max_sessions {
                     accepting = false;
                 }

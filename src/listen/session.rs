@@ -205,9 +205,7 @@ impl Conv<'_> {
                 .map(|g| format!("{:?}", g.name())),
         };
         self.rec.client_chain = recorder.chain();
-        // TODO(lead): judge the chain with `TrustStore::check_client` (helper A) once merged;
-        // until then no verdict is recorded.
-        self.rec.client_trust = None;
+        // Judged against the trust store when the session ends (`listen::judge_chain`).
         self.rec.transcript.push(
             Direction::Event,
             format!(
