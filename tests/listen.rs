@@ -172,7 +172,9 @@ async fn tls_client(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sender_with_a_client_certificate_is_recorded_and_refused_at_rcpt() {
-    let running = start(config(trusted_identity())).await;
+    let mut cfg = config(trusted_identity());
+    cfg.ca_files = vec![pki().root_file.clone()];
+    let running = start(cfg).await;
     let now = pki().now;
     let mut spec = LeafSpec::valid_for("onprem.contoso.test", now, 60);
     spec.client_auth_only = true;
@@ -217,7 +219,9 @@ async fn a_sender_with_a_client_certificate_is_recorded_and_refused_at_rcpt() {
     assert!(s.refused_with.as_ref().unwrap().starts_with("451 4.7.0"));
     assert_eq!(s.end, SessionEnd::Quit);
     assert_eq!(s.ptr, Ptr::Skipped("loopback"));
-    assert!(s.client_trust.is_none());
+    // Judged as a receiver judges a client certificate, against --ca-file.
+    let trust = s.client_trust.as_ref().unwrap();
+    assert!(trust.trusted && trust.valid_now, "{trust:?}");
     assert!(s.pipelined_after_starttls.is_empty());
 }
 
@@ -647,7 +651,7 @@ fn pem(label: &str, der: &[u8]) -> String {
 }
 
 #[test]
-fn our_certificate_loads_from_pem_with_the_key_inside_or_apart_and_a_pfx_is_refused() {
+fn our_certificate_loads_from_pem_with_the_key_inside_or_apart_and_a_pfx_through_the_loader() {
     let leaf = pki().healthy("mx.fabrikam.test", 90);
     let chain: String = leaf.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
     let key = pem("PRIVATE KEY", leaf.key.secret_der());
@@ -668,12 +672,14 @@ fn our_certificate_loads_from_pem_with_the_key_inside_or_apart_and_a_pfx_is_refu
         .to_string();
     assert!(e.contains("--key"), "{e}");
 
+    // A PFX goes through the --client-cert loader; its words name this command's options.
     let pfx = common::write_temp("id.pfx", "\u{30}\u{82}binary");
-    let e = identity::load_identity(&pfx, None, Some("PFX_PASSWORD"))
+    let e = identity::load_identity(&pfx, None, Some("STARTTLS_CHECK_TEST_UNSET_PFX_PASSWORD"))
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("PKCS#12/PFX") && e.contains("openssl pkcs12"),
+        e.contains("STARTTLS_CHECK_TEST_UNSET_PFX_PASSWORD (--cert-password-env) is not set"),
         "{e}"
     );
+    assert!(!e.contains("--client-cert"), "{e}");
 }
