@@ -27,7 +27,7 @@ pub enum ClientCertOutcome {
     NotRequested,
     /// Asked, but we had none to send (no `--client-cert`), and the session went on.
     NoneSent,
-    /// TLS 1.2: the handshake completed after the server checked ours.
+    /// TLS 1.2: the server checked ours in the handshake and answered EHLO over TLS.
     Accepted,
     /// TLS 1.3: the server's answer to EHLO over TLS came, so it accepted ours (in TLS 1.3 the
     /// server judges the client certificate after its own Finished, RFC 8446 §4.4.2.4).

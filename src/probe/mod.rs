@@ -628,20 +628,48 @@ impl Probe<'_> {
     /// §4.4.2.4), so the handshake completing says nothing; the first read over TLS does. An
     /// answer to EHLO over TLS (the greeting, on an implicit-TLS port) means it accepted
     /// ours; an alert on that read means it refused it; any other end leaves it unknown.
+    ///
+    /// Whatever the version, a refusal of that first command that names the certificate is
+    /// the server refusing ours: Postfix with `smtpd_tls_req_ccert` completes the handshake
+    /// (TLS 1.2 and 1.3 alike) and answers the EHLO after it `421 4.7.1 … Client certificate
+    /// not trusted` (seen in the Postfix tier, tests/hybrid.rs).
     fn settle_client_auth(&mut self) {
         let Some(auth) = self.obs.client_auth.as_mut() else {
             return;
         };
-        if auth.outcome != ClientCertOutcome::Unknown || self.obs.tls.is_none() {
+        if self.obs.tls.is_none() {
             return;
         }
-        let answered = match self.obs.endpoint.tls_mode {
-            TlsMode::Starttls => self.obs.ehlo_tls.is_some(),
-            TlsMode::Implicit => self.obs.banner.is_some(),
-        };
+        let first = match self.obs.endpoint.tls_mode {
+            TlsMode::Starttls => self.obs.ehlo_tls.as_ref(),
+            TlsMode::Implicit => self.obs.banner.as_ref(),
+        }
+        .or_else(|| {
+            self.obs
+                .failure
+                .as_ref()
+                .filter(|f| {
+                    f.phase >= Phase::TlsSession || self.obs.endpoint.tls_mode == TlsMode::Implicit
+                })
+                .and_then(|f| f.reply.as_ref())
+        });
+        if auth.presented
+            && let Some(r) = first.filter(|r| !r.is_positive() && names_certificate(r))
+        {
+            auth.outcome = ClientCertOutcome::Refused;
+            auth.detail = Some(r.one_line());
+            return;
+        }
+        if auth.outcome != ClientCertOutcome::Unknown {
+            return;
+        }
+        let answered = first.is_some_and(Reply::is_positive);
         let failure = self.obs.failure.as_ref();
         if answered {
-            auth.outcome = ClientCertOutcome::AcceptedAfterEhlo;
+            auth.outcome = match self.obs.tls.as_ref().map(|t| t.version) {
+                Some(tls::TlsVersion::Tls12) => ClientCertOutcome::Accepted,
+                _ => ClientCertOutcome::AcceptedAfterEhlo,
+            };
         } else if let Some(f) = failure.filter(|f| {
             matches!(
                 f.kind,
@@ -707,6 +735,12 @@ impl Probe<'_> {
     }
 }
 
+/// A refusal whose text is about the client certificate (`Client certificate not trusted`,
+/// `No client certificate presented`, Exchange's `Client certificate required`).
+fn names_certificate(r: &Reply) -> bool {
+    r.one_line().to_ascii_lowercase().contains("certificate")
+}
+
 /// What the handshake showed about client authentication, once it got as far as the
 /// server's certificate (`None` before that: nothing was asked yet). `version`: the
 /// negotiated version, or the handshake's failure.
@@ -720,11 +754,11 @@ fn client_auth(
     let (outcome, detail) = match (requested, presented, version) {
         (false, _, _) => (ClientCertOutcome::NotRequested, None),
         (true, false, _) => (ClientCertOutcome::NoneSent, None),
-        // TLS 1.2: the server read our Certificate and CertificateVerify before its
-        // Finished (RFC 5246 §7.4.6, §7.4.8), so a completed handshake accepted it.
-        (true, true, Ok(tls::TlsVersion::Tls12)) => (ClientCertOutcome::Accepted, None),
-        // TLS 1.3: settled by the first read over TLS (`settle_client_auth`).
-        (true, true, Ok(tls::TlsVersion::Tls13)) => (ClientCertOutcome::Unknown, None),
+        // Settled by the first answer over TLS (`settle_client_auth`): in TLS 1.3 the
+        // server judges ours after its Finished (RFC 8446 §4.4.2.4); in TLS 1.2 it has read
+        // it before its Finished (RFC 5246 §7.4.6, §7.4.8), but a server may still refuse
+        // the session over it afterwards (Postfix's smtpd_tls_req_ccert: 421 to the EHLO).
+        (true, true, Ok(_)) => (ClientCertOutcome::Unknown, None),
         (true, true, Err(e)) if e.reason.contains(tls::REFUSED_OURS) => {
             (ClientCertOutcome::Refused, Some(e.reason.clone()))
         }

@@ -17,7 +17,7 @@
 use crate::cert::{CertInfo, NameMatch, name_match};
 use crate::diagnose::catalogue::Code;
 use crate::diagnose::fixes::client_cert as fixes;
-use crate::diagnose::{Ctx, Finding, OurClientCert};
+use crate::diagnose::{Ctx, Finding, OurClientCert, Severity};
 use crate::model::{ClientAuth, ClientCertOutcome};
 use crate::tls::TrustFailure;
 
@@ -241,10 +241,30 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
             t.failure,
             Some(TrustFailure::WrongUsage | TrustFailure::NoRoots)
         );
+        // A server that accepted it trusts its issuer (a private CA it was given): not a
+        // problem for this receiver, only for those that want a public CA (Exchange Online).
+        let accepted_here = ctx.obs.client_auth.as_ref().is_some_and(|a| {
+            matches!(
+                a.outcome,
+                ClientCertOutcome::Accepted | ClientCertOutcome::AcceptedAfterEhlo
+            )
+        });
+        let (severity, summary) = if accepted_here {
+            (
+                Severity::Info,
+                "the client certificate we present does not chain to a root trusted here, but this server accepted it: it trusts the issuer; receivers that require a public CA (Exchange Online) would not",
+            )
+        } else {
+            (
+                Code::ClientCertUntrusted.default_severity(),
+                "the client certificate we present does not chain to a root trusted here for client authentication",
+            )
+        };
         if !t.trusted && other_reason {
-            out.push(ctx.finding(
+            out.push(ctx.finding_with(
                 Code::ClientCertUntrusted,
-                "the client certificate we present does not chain to a root trusted here for client authentication".into(),
+                severity,
+                summary.into(),
                 vec![
                     who,
                     t.reason
