@@ -169,7 +169,7 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
             .is_some_and(|e| e.kind == ListenHandshakeFailure::LegacyVersionsOnly);
     if legacy_only {
         let offered = hello
-            .map(|h| offered_versions(h))
+            .map(offered_versions)
             .unwrap_or_else(|| "versions before TLS 1.2".into());
         let mut evidence = vec![format!("ClientHello offered {offered}")];
         if let Some(e) = &s.handshake_error {
