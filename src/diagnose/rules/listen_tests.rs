@@ -424,3 +424,83 @@ fn no_sender_is_an_inconclusive_run_finding() {
     assert!(f[0].fix.text().contains("--public"));
     assert!(run_findings(&run(vec![session()])).is_empty());
 }
+
+/// What must hold of every fix a listen rule writes: text to show, no empty command, no
+/// `<placeholder>` in a POSIX shell command (a redirection there), and nothing the sender
+/// chose (its EHLO name, its envelope) in any command.
+#[test]
+fn every_listen_fix_is_usable_and_pastes_nothing_the_sender_chose() {
+    let mut all = Vec::new();
+    let mut s = with_cert("relay.contoso.test");
+    s.greeting = Some(Greeting {
+        verb: "EHLO",
+        name: "ehlo-chosen.contoso.test".into(),
+    });
+    s.greeting_after_tls = None;
+    s.pipelined_after_starttls = b"RSET\r\n".to_vec();
+    s.mail_from = Some("envelope-chosen@contoso.test".into());
+    if let Some(h) = s.client_hello.as_mut() {
+        h.supported_versions.push(0x0301);
+    }
+    s.client_trust = Some(trust(false));
+    all.extend(session_findings(&s, &expect("mail.contoso.test"), NOW));
+    let mut e = session();
+    e.client_chain = client_chain("mail.contoso.test", false, -3);
+    all.extend(session_findings(&e, &expect("mail.contoso.test"), NOW));
+    all.extend(session_findings(
+        &session(),
+        &expect("mail.contoso.test"),
+        NOW,
+    ));
+    all.extend(session_findings(&with_cert("mail.contoso.test"), &[], NOW));
+    for kind in [
+        ListenHandshakeFailure::Alert,
+        ListenHandshakeFailure::RefusedOurCertificate,
+        ListenHandshakeFailure::LegacyVersionsOnly,
+    ] {
+        all.extend(session_findings(&failed(kind), &[], NOW));
+    }
+    let mut plain = session();
+    plain.starttls = StarttlsUse::NotUsed;
+    all.extend(session_findings(&plain, &[], NOW));
+    plain.greeting = Some(Greeting {
+        verb: "HELO",
+        name: "x.test".into(),
+    });
+    all.extend(session_findings(&plain, &[], NOW));
+    all.extend(run_findings(&run(Vec::new())));
+    let seen: std::collections::BTreeSet<&str> = all.iter().map(|f| f.code.as_str()).collect();
+    let listen_codes = crate::diagnose::catalogue::CATALOGUE
+        .iter()
+        .filter(|e| {
+            (e.id.starts_with("sender-") && e.id != "sender-certificate-missing")
+                || e.id == "listen-no-sender"
+        })
+        .count();
+    assert_eq!(
+        seen.len(),
+        listen_codes,
+        "every listen code is reached: {seen:?}"
+    );
+    for f in &all {
+        assert!(!f.fix.text().trim().is_empty(), "{}: empty fix", f.code);
+        for (shell, cmd) in f.fix.commands() {
+            assert!(!cmd.trim().is_empty(), "{}: empty command", f.code);
+            assert!(
+                !cmd.contains("chosen"),
+                "{}: the sender's text in a command: {cmd}",
+                f.code
+            );
+            if matches!(
+                shell,
+                crate::diagnose::Shell::PostfixShell | crate::diagnose::Shell::Shell
+            ) {
+                assert!(
+                    !cmd.contains('<'),
+                    "{}: a placeholder in a shell command: {cmd}",
+                    f.code
+                );
+            }
+        }
+    }
+}
