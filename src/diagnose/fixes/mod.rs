@@ -13,7 +13,9 @@
 //! - [`cisco`] — Cisco ASA `inspect esmtp` and other SMTP-inspecting middleboxes;
 //! - [`generic`] — any server, DNS records, and this machine;
 //! - [`dns`] — what DNS answered badly: invalid MX names, CNAME chains, broken DNS servers;
-//! - [`renewal`] — a renewal check: the expected certificate or CA, changes since a baseline.
+//! - [`renewal`] — a renewal check: the expected certificate or CA, changes since a baseline;
+//! - [`listen`] — what a sender showed the listener, for the sending side (send connector,
+//!   `smtp_tls_*`, Exim's `remote_smtp`).
 //!
 //! Every shell fragment (a command line, a line of configuration, a zone record) exists once,
 //! as a function or constant of its family's module, so two fixes that run the same command
@@ -53,6 +55,7 @@ pub mod gateway;
 pub mod generic;
 pub mod honest;
 pub mod legacy;
+pub mod listen;
 pub mod mta;
 pub mod mta_sts;
 pub mod postfix;

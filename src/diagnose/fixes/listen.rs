@@ -1,0 +1,356 @@
+//! Fixes for what a sender showed the listener (`listen`): they are written for the *sending*
+//! side, and the listener cannot tell which software sent, so each fix speaks to the three
+//! senders met in a hybrid: an Exchange send connector (Exchange Management Shell), Postfix's
+//! SMTP client (`smtp_tls_*`) and Exim's `remote_smtp` transport.
+//!
+//! Only values safe to paste reach a command: names that passed
+//! [`crate::diagnose::rules::certificate::safe_name`] (an `--expect-name`, a name on the
+//! sender's certificate), thumbprints computed here. A sender's EHLO name and envelope
+//! addresses never do; a DN from the certificate appears in prose, PowerShell-quoted.
+//!
+//! # References
+//! - Microsoft Learn: Set-SendConnector (`-TlsCertificateName`, `-IgnoreSTARTTLS`, `-Fqdn`),
+//!   Get-ExchangeCertificate (`-DomainName`), Set-InboundConnector
+//!   (`-TlsSenderCertificateName`)
+//! - postconf(5): `smtp_tls_security_level`, `smtp_tls_cert_file`, `smtp_tls_key_file`,
+//!   `smtp_tls_protocols`, `smtp_helo_name`
+//! - Exim specification, chapter 30 (the smtp transport: `tls_certificate`, `tls_privatekey`,
+//!   `hosts_avoid_tls`, `tls_require_ciphers`)
+
+use super::exchange::{CERTIFICATE_FIELDS, quoted};
+use crate::diagnose::fix::{Family, Fix, Shell};
+
+const EMS: Shell = Shell::ExchangeManagementShell;
+const EXO: Shell = Shell::ExchangeOnlinePowerShell;
+const SH: Shell = Shell::PostfixShell;
+
+/// The fields of `Get-SendConnector` that decide what it presents and checks.
+const SEND_CONNECTOR_FIELDS: &str = "Name,AddressSpaces,SmartHosts,Fqdn,TlsCertificateName,IgnoreSTARTTLS,RequireTLS,TlsAuthLevel,TlsDomain";
+
+/// The send connector the lookup printed, for the admin to fill in (a quoted placeholder:
+/// the line names what to put there).
+const SEND_CONNECTOR_FROM_ABOVE: &str = "\"<send connector name from above>\"";
+
+/// Lists the send connectors (read-only).
+fn list_send_connectors() -> String {
+    format!("Get-SendConnector | fl {SEND_CONNECTOR_FIELDS}")
+}
+
+/// Postfix: shows the client-side TLS settings (read-only).
+const POSTFIX_SHOW: &str = "postconf smtp_tls_security_level smtp_tls_cert_file smtp_tls_key_file smtp_tls_protocols smtp_helo_name";
+
+/// Exim: the transport options to look at (prose: the transport lives in the configuration file).
+const EXIM_TRANSPORT: &str = "On Exim, the remote_smtp transport (Exim specification, chapter 30)";
+
+/// The sender did not use STARTTLS although it was offered.
+pub fn use_starttls() -> Fix {
+    Fix::new(Family::Generic, "listen::use_starttls", &[])
+        .say("Make the sending server use STARTTLS when the receiver offers it.")
+        .say("Exchange: a send connector with IgnoreSTARTTLS set never uses TLS; turn it off (and RequireTLS on, for a partner or hybrid connector):")
+        .run(EMS, list_send_connectors())
+        .run(EMS, format!("Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -IgnoreSTARTTLS $false"))
+        .say("Postfix: opportunistic TLS is `smtp_tls_security_level = may` (`encrypt` or `verify` to require it):")
+        .run(SH, POSTFIX_SHOW)
+        .run(SH, "postconf -e 'smtp_tls_security_level = may'")
+        .run(SH, "postfix reload")
+        .say(format!("{EXIM_TRANSPORT}: remove the host from hosts_avoid_tls (hosts_try_tls defaults to *)."))
+}
+
+/// The sender greeted with HELO.
+pub fn use_ehlo() -> Fix {
+    Fix::new(Family::Generic, "listen::use_ehlo", &[])
+        .say("STARTTLS is announced only in the reply to EHLO. Every current MTA sends EHLO; a HELO usually means an old client, a script, \
+              or a device in the path (an SMTP fixup or inspection feature) that rewrites EHLO: test from the sender's own host, then \
+              from in front of each device on the path.")
+}
+
+/// The handshake failed: the reason is in the evidence; what to check on the sender.
+pub fn tls_failed() -> Fix {
+    Fix::new(Family::Generic, "listen::tls_failed", &[])
+        .say("Look at the sender's log for the same connection: it names its side of the failure (Exchange: the send protocol log, \
+              TLS negotiation failed with error …; Postfix: `Cannot start TLS: handshake failure`).")
+        .say("Check that the sender offers TLS 1.2 or 1.3 with ECDHE and AES-GCM or ChaCha20-Poly1305, which every current receiver \
+              requires (Exchange Online too):")
+        .run(SH, POSTFIX_SHOW)
+}
+
+/// The sender offers only TLS 1.1 or older.
+pub fn enable_tls12() -> Fix {
+    Fix::new(Family::Generic, "listen::enable_tls12", &[])
+        .say("Enable TLS 1.2 on the sending server. On Windows (Exchange 2010–2016 on an old build), enable the SCHANNEL Client key of \
+              TLS 1.2 and make .NET use the system's TLS versions (SystemDefaultTlsVersions=1, SchUseStrongCrypto=1), then restart the \
+              server; the Exchange Server TLS configuration guidance on Microsoft Learn lists the keys.")
+        .run(
+            Shell::WindowsPowerShell,
+            r"Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client' -ErrorAction SilentlyContinue | fl Enabled,DisabledByDefault",
+        )
+        .say("Postfix built against OpenSSL 1.0.1 or newer speaks TLS 1.2; older builds need an upgrade. Check what it allows:")
+        .run(SH, POSTFIX_SHOW)
+        .run(SH, "postconf -e 'smtp_tls_protocols = >=TLSv1.2'")
+        .run(SH, "postfix reload")
+}
+
+/// The sender still offers TLS 1.0 or 1.1 beside newer versions.
+pub fn drop_old_versions() -> Fix {
+    Fix::new(Family::Generic, "listen::drop_old_versions", &[])
+        .say("Optional: stop offering TLS 1.0 and 1.1 (RFC 8996). Postfix:")
+        .run(SH, "postconf -e 'smtp_tls_protocols = >=TLSv1.2'")
+        .run(SH, "postfix reload")
+        .say("Windows/Exchange: disable the SCHANNEL Client keys of TLS 1.0 and TLS 1.1 (Enabled=0) after checking that no partner \
+              needs them, then restart the server.")
+}
+
+/// The sender refused the listener's certificate: it validates the receiver.
+pub fn our_certificate_refused() -> Fix {
+    Fix::new(Family::Generic, "listen::our_certificate_refused", &[])
+        .say("The sender checks the receiver's certificate (Exchange: a send connector with TlsAuthLevel CertificateValidation or \
+              DomainValidation and a TlsDomain; Postfix: smtp_tls_security_level verify or secure; MTA-STS or DANE). The certificate \
+              this listener makes at start is self-signed, and such a sender refuses it.")
+        .say("Run the listener with --cert FILE (and --key PEM, or a PFX with --cert-password-env) holding a certificate for the \
+              name the sender connects to (its smart host, or the TlsDomain it checks), issued by a CA the sender trusts. If the \
+              listener already runs with one, the sender does not trust its issuer, or the name is not the one it expects.")
+}
+
+/// The sender presented no client certificate. `expect`: the `--expect-name` values that are
+/// safe to paste.
+pub fn present_certificate(expect: &[String]) -> Fix {
+    let values: Vec<&str> = expect.iter().map(String::as_str).collect();
+    let fix = Fix::new(Family::Generic, "listen::present_certificate", &values);
+    let what = match expect.first() {
+        Some(n) => format!("a certificate that covers {n}"),
+        None => "a certificate for the sending server's name".to_string(),
+    };
+    let fix = fix
+        .say(format!(
+            "Make the sending server present {what} when it sends (a TLS client sends one only if it is configured to)."
+        ))
+        .say("Exchange: a send connector presents the certificate its TlsCertificateName names (else one for its Fqdn). Find the \
+              certificate, then name it on the connector (Exchange Online's inbound connector matches it against TlsSenderCertificateName):")
+        .run(EMS, list_send_connectors());
+    let fix = match expect.first() {
+        Some(n) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate -DomainName {} | fl {CERTIFICATE_FIELDS}",
+                quoted(n)
+            ),
+        ),
+        None => fix.run(
+            EMS,
+            format!("Get-ExchangeCertificate | fl {CERTIFICATE_FIELDS}"),
+        ),
+    };
+    fix.run(
+        EMS,
+        "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+    )
+    .run(
+        EMS,
+        format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
+    )
+    .say("Postfix: set the client certificate and key (the file holds the certificate first, then its intermediates), with TLS \
+          at least opportunistic. Set chain= and key= to the two files first:")
+    .run(SH, POSTFIX_SHOW)
+    .run(SH, "postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"")
+    .run(SH, "postconf -e 'smtp_tls_security_level = may'")
+    .run(SH, "postfix reload")
+    .say(format!(
+        "{EXIM_TRANSPORT}: set tls_certificate and tls_privatekey on the transport (not only in the main section, which is the server's)."
+    ))
+}
+
+/// The sender's certificate does not cover `missing` (safe names); `on_cert`: the names it
+/// has that are safe to paste; `trusted`: the chain was judged trusted (so one of its names may
+/// be suggested as the connector's expected name).
+pub fn certificate_name(missing: &[String], on_cert: &[String], trusted: bool) -> Fix {
+    let mut values: Vec<&str> = missing.iter().map(String::as_str).collect();
+    values.push("|");
+    values.extend(on_cert.iter().map(String::as_str));
+    values.push(if trusted { "trusted" } else { "-" });
+    let fix = Fix::new(Family::Generic, "listen::certificate_name", &values);
+    let wanted = if missing.is_empty() {
+        "the expected name".to_string()
+    } else {
+        missing.join(", ")
+    };
+    let fix = fix
+        .say(format!(
+            "Either make the sender present a certificate that covers {wanted}, or make the receiver expect a name the certificate has."
+        ))
+        .say("Exchange (sending side): point the send connector at the right certificate:")
+        .run(EMS, list_send_connectors());
+    let fix = match missing.first() {
+        Some(n) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate -DomainName {} | fl {CERTIFICATE_FIELDS}",
+                quoted(n)
+            ),
+        ),
+        None => fix.run(
+            EMS,
+            format!("Get-ExchangeCertificate | fl {CERTIFICATE_FIELDS}"),
+        ),
+    };
+    let fix = fix
+        .run(
+            EMS,
+            "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+        )
+        .run(
+            EMS,
+            format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
+        )
+        .say("Postfix: smtp_tls_cert_file must hold a certificate with that name (set chain= and key= first):")
+        .run(SH, "postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"")
+        .run(SH, "postfix reload");
+    match (trusted, on_cert.first()) {
+        (true, Some(name)) => fix
+            .say("Or, in Exchange Online, expect a name the certificate has (an accepted domain of the tenant, else 550 5.7.64 TenantAttribution):")
+            .run(EXO, "Get-InboundConnector | fl Name,ConnectorType,RequireTls,TlsSenderCertificateName")
+            .run(
+                EXO,
+                format!(
+                    "Set-InboundConnector \"<inbound connector name from above>\" -TlsSenderCertificateName {}",
+                    quoted(name)
+                ),
+            ),
+        _ => fix,
+    }
+}
+
+/// The sender's certificate expired (or is not yet valid). `thumbprint`: its SHA-1, as
+/// Windows shows it; `tls_name`: its `<I>…<S>…` (prose only).
+pub fn renew_certificate(thumbprint: &str, tls_name: &str) -> Fix {
+    Fix::new(
+        Family::Generic,
+        "listen::renew_certificate",
+        &[thumbprint, tls_name],
+    )
+    .say(format!(
+        "Renew the sending server's certificate and make the sender present the new one. The one it presents has the thumbprint {thumbprint} \
+         and the TlsCertificateName {}.",
+        quoted(tls_name)
+    ))
+    .say("Exchange: after importing the renewed certificate and enabling it for SMTP, the send connector still names the old one until changed:")
+    .run(EMS, format!("Get-ExchangeCertificate -Thumbprint {thumbprint} | fl {CERTIFICATE_FIELDS}"))
+    .run(EMS, list_send_connectors())
+    .run(
+        EMS,
+        "$c = Get-ExchangeCertificate -Thumbprint <new thumbprint>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+    )
+    .run(
+        EMS,
+        format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
+    )
+    .say("Postfix: replace the files smtp_tls_cert_file and smtp_tls_key_file name, then reload:")
+    .run(SH, "openssl x509 -noout -subject -enddate -in \"$(postconf -xh smtp_tls_cert_file)\"")
+    .run(SH, "postfix reload")
+}
+
+/// The sender's chain does not lead to a root trusted here.
+pub fn send_trusted_chain() -> Fix {
+    Fix::new(Family::Generic, "listen::send_trusted_chain", &[])
+        .say("Receivers that authenticate a sender (Exchange Online with TlsSenderCertificateName) need a certificate from a public CA, \
+              sent with its intermediates. If the certificate is from a public CA, the sender is not sending its intermediate: \
+              Exchange sends what the server's certificate store can build (import the intermediate into Intermediate Certification \
+              Authorities); Postfix sends the file smtp_tls_cert_file names (certificate first, then the intermediates).")
+        .run(SH, "openssl crl2pkcs7 -nocrl -certfile \"$(postconf -xh smtp_tls_cert_file)\" | openssl pkcs7 -print_certs -noout")
+        .say("If you expect a private CA here, run the listener with --ca-file holding that CA's root.")
+}
+
+/// The sender's certificate lacks clientAuth in its EKU.
+pub fn client_auth_eku() -> Fix {
+    Fix::new(Family::Generic, "listen::client_auth_eku", &[])
+        .say("Get a certificate whose Extended Key Usage includes Client Authentication (1.3.6.1.5.5.7.3.2) for the sending server: \
+              public CAs are dropping it from server certificates in 2026, so a renewal may have removed it. Ask the CA for a \
+              certificate with both serverAuth and clientAuth, or use a separate client certificate on the send connector \
+              (TlsCertificateName) or in smtp_tls_cert_file.")
+}
+
+/// The sender did not send EHLO again after TLS.
+pub fn ehlo_again() -> Fix {
+    Fix::new(Family::Generic, "listen::ehlo_again", &[]).say(
+        "A sender must forget what it learned before TLS and greet again with EHLO (RFC 3207 §4.2). Every current MTA does; \
+         update the sending software, or look for a device in the path that answers for it.",
+    )
+}
+
+/// The sender pipelined commands after STARTTLS.
+pub fn stop_pipelining_starttls() -> Fix {
+    Fix::new(Family::Generic, "listen::stop_pipelining_starttls", &[]).say(
+        "The commands sent after STARTTLS in the same packet were discarded, unexecuted. A correct sender waits for the 220 reply \
+         before the handshake (RFC 3207 §5). Update the sending software, and look for a device in the path that injects commands \
+         (the CVE-2011-0411 class).",
+    )
+}
+
+/// The EHLO name is not on the client certificate or does not match the PTR. `name`: a name on
+/// the certificate, safe to paste, to greet with.
+pub fn greet_with_certificate_name(name: Option<&str>) -> Fix {
+    let fix = Fix::new(
+        Family::Generic,
+        "listen::greet_with_certificate_name",
+        &[name.unwrap_or_default()],
+    )
+    .say("Optional: greet with a name that is on the certificate and in the PTR record of the sending address.");
+    match name {
+        Some(n) => fix
+            .run(EMS, list_send_connectors())
+            .run(
+                EMS,
+                format!(
+                    "Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -Fqdn {}",
+                    quoted(n)
+                ),
+            )
+            .run(SH, format!("postconf -e 'smtp_helo_name = {n}'"))
+            .run(SH, "postfix reload"),
+        None => fix,
+    }
+}
+
+/// Nothing connected to the listener.
+pub fn no_sender(address: &str, loopback: bool) -> Fix {
+    let fix = Fix::new(
+        Family::Generic,
+        "listen::no_sender",
+        &[address, if loopback { "loopback" } else { "public" }],
+    )
+    .say(format!(
+        "Point a sender at {address}: an Exchange send connector with this host as its smart host (and the port), a Postfix \
+         transport (`relay:[host]:port`), or `swaks --server host:port --tls`."
+    ));
+    let fix = if loopback {
+        fix.say("The listener is bound to a loopback address: only this machine can reach it. Give an address (0.0.0.0:PORT) with --public to listen for other machines.")
+    } else {
+        fix
+    };
+    fix.say("Check that the firewall lets the port through, and that the run lasts long enough (--duration) for the sender's next retry.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_hold_only_quoted_or_computed_values() {
+        let f = certificate_name(
+            &["mail.contoso.test".into()],
+            &["o'brien.contoso.test".into()],
+            true,
+        );
+        let cmds: Vec<&str> = f.commands().map(|(_, c)| c).collect();
+        assert!(
+            cmds.iter()
+                .any(|c| c.contains("-TlsSenderCertificateName 'o''brien.contoso.test'"))
+        );
+        assert!(
+            cmds.iter()
+                .any(|c| c.contains("-DomainName 'mail.contoso.test'"))
+        );
+        // Untrusted: nothing from the certificate is suggested as the expected name.
+        let f = certificate_name(&[], &["a.contoso.test".into()], false);
+        assert!(!f.text().contains("a.contoso.test"));
+    }
+}
