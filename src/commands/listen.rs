@@ -119,8 +119,30 @@ pub(crate) fn run(
         }
         anyhow::Ok(run)
     })?;
-    let report = crate::report::listen::assemble(&run, OffsetDateTime::now_utc());
+    let mut report = crate::report::listen::assemble(&run, OffsetDateTime::now_utc());
+    report.invocation = Some(invocation());
     let text = crate::report::listen::render_final(&report, format, opts);
     report::emit(out, &text).context("writing the report")?;
     Ok(crate::exit::for_verdict(report.verdict))
+}
+
+/// The command line as typed (the program named `starttls-check`), each word escaped and
+/// quoted when a shell would split it: no secret is on it (a PFX password is read from the
+/// variable --cert-password-env names).
+fn invocation() -> String {
+    std::iter::once("starttls-check".to_string())
+        .chain(std::env::args_os().skip(1).map(|a| {
+            let word = crate::smtp::escape(a.as_encoded_bytes());
+            if !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/=@[]+%".contains(&b))
+            {
+                word
+            } else {
+                format!("'{}'", word.replace('\'', "'\\''"))
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
