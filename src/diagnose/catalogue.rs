@@ -3871,7 +3871,7 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 522,
         inconclusive: false,
         meaning: "the server asked for a client certificate, ours was sent, and the session went on: the server accepted it",
-        explanation: "In TLS 1.2 the server checks the client certificate inside the handshake, so a completed handshake means it accepted it. In TLS 1.3 it checks it after its own Finished (RFC 8446 §4.4.2.4), so acceptance is known only once EHLO over TLS is answered; the evidence says which. Accepted in TLS means only that: Exchange Online then matches the certificate's names against the inbound connector's TlsSenderCertificateName.",
+        explanation: "Acceptance is known once EHLO over TLS is answered: in TLS 1.3 the server checks the client certificate after its own Finished (RFC 8446 §4.4.2.4); in TLS 1.2 it has read it in the handshake, but a server may still refuse the session over it afterwards (Postfix with smtpd_tls_req_ccert completes the handshake, then answers the EHLO 421 4.7.1 Client certificate not trusted, which is client-cert-refused). The evidence says which version. Accepted in TLS means only that: Exchange Online then matches the certificate's names against the inbound connector's TlsSenderCertificateName.",
         references: &["RFC 8446 §4.4.2.4", "RFC 5246 §7.4.6"],
         sender_strings: &[],
     },
