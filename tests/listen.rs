@@ -2,11 +2,14 @@
 //! and without a client certificate, plain-text senders, raw ClientHello bytes) and the binary
 //! itself for what a user sees before any report (bind errors, the refusal of a public
 //! address, the replies a sender gets). Every address is 127.0.0.1 or ::1; no PTR lookup is
-//! made (`PtrLookup::Off`, `--no-ptr`).
+//! made (`PtrLookup::Off`, `--no-ptr`). With `--redact`, the binary's output in every format
+//! it writes hides what a sender names (its EHLO name, envelope, client certificate) and what
+//! the listener names (its address, name and certificate).
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod schema_check;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -682,4 +685,333 @@ fn our_certificate_loads_from_pem_with_the_key_inside_or_apart_and_a_pfx_through
         "{e}"
     );
     assert!(!e.contains("--client-cert"), "{e}");
+}
+
+/// The names of the `--redact` run: a private CA whose organisation is on both certificates,
+/// the listener's name, and what the sender says and presents.
+const SECRET_RECEIVER: &str = "receiver.contoso-secret.test";
+const SECRET_SENDER: &str = "mail.contoso-secret.test";
+
+/// A private PKI (`Contoso Secret Ltd`), our certificate from it as PEM files for `--cert`,
+/// its root for `--ca-file` and the sender's client certificate, with the fingerprints and
+/// serials as the report would write them.
+struct SecretWorld {
+    root: starttls_check::scripted::Ca,
+    root_file: String,
+    cert_file: String,
+    client: starttls_check::scripted::Leaf,
+    /// The heads of the SHA-256 (with and without colons) and thumbprint of both leaves, and
+    /// the client certificate's serial (read from a run without `--redact`).
+    prints: Vec<String>,
+    /// Those of [`SecretWorld::prints`] a JSON report shows without `--redact`: both
+    /// SHA-256 with colons, the client certificate's thumbprint and serial.
+    shown: Vec<String>,
+}
+
+fn secret_world() -> SecretWorld {
+    use starttls_check::scripted::Ca;
+    let now = time::OffsetDateTime::now_utc();
+    let root = Ca::root_of("Contoso Secret Ltd", "Contoso Secret Root", now).unwrap();
+    let issuing = root.intermediate("Contoso Secret Issuing", now).unwrap();
+    let leaf = |spec: &LeafSpec| {
+        let mut l = issuing.leaf_of(spec, "Contoso Secret Ltd").unwrap();
+        l.chain.push(issuing.der());
+        l
+    };
+    let ours = leaf(&LeafSpec::valid_for(SECRET_RECEIVER, now, 90));
+    let mut spec = LeafSpec::valid_for(SECRET_SENDER, now, 60);
+    spec.client_auth_only = true;
+    let client = leaf(&spec);
+    let (mut prints, mut shown) = (Vec::new(), Vec::new());
+    for (is_client, der) in [(false, &ours.chain[0]), (true, &client.chain[0])] {
+        let hex = |alg, sep: &str| {
+            ring::digest::digest(alg, der)
+                .as_ref()
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let sha256 = hex(&ring::digest::SHA256, ":");
+        let thumbprint = hex(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, "")[..16].to_string();
+        prints.push(sha256[..11].to_string());
+        shown.push(sha256[..11].to_string());
+        prints.push(sha256.replace(':', "")[..16].to_string());
+        if is_client {
+            shown.push(thumbprint.clone());
+        }
+        prints.push(thumbprint);
+    }
+    let chain: String = ours.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+    let key = pem("PRIVATE KEY", ours.key.secret_der());
+    let cert_file = common::write_temp("ours.pem", &format!("{chain}{key}"));
+    let root_file = common::write_temp("secret-root.pem", root.pem());
+    SecretWorld {
+        root_file: root_file.display().to_string(),
+        cert_file: cert_file.display().to_string(),
+        root,
+        client,
+        prints,
+        shown,
+    }
+}
+
+/// What must never be written with `--redact` (case-insensitively), but the fingerprints.
+const LISTEN_SECRETS: &[&str] = &["contoso", "ceo@", "<ceo", "helpdesk.lead", "127.0.0."];
+
+/// The binary listening once with `extra`, served by a sender that says EHLO with its name,
+/// STARTTLS with a client certificate, EHLO again and gives an envelope of its domain.
+fn listen_run(w: &SecretWorld, extra: &[&str]) -> common::Run {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let port_s = port.to_string();
+    let mut args = vec![
+        "listen",
+        &port_s,
+        "--once",
+        "--no-ptr",
+        "--duration",
+        "20",
+        "--hostname",
+        SECRET_RECEIVER,
+        "--cert",
+        &w.cert_file,
+        "--ca-file",
+        &w.root_file,
+        "--no-system-roots",
+        "--expect-name",
+        SECRET_SENDER,
+        "-v",
+    ];
+    args.extend_from_slice(extra);
+    let mut cmd = common::command(&args);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    common::runtime().block_on(async {
+        let mut tries = 0;
+        let stream = loop {
+            match TcpStream::connect(addr).await {
+                Ok(s) => break s,
+                Err(_) if tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let mut c = Client {
+            io: BufReader::new(stream),
+        };
+        assert!(c.reply().await.starts_with("220 "));
+        let ehlo = c.cmd(&format!("EHLO {SECRET_SENDER}")).await;
+        assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+        assert!(c.cmd("STARTTLS").await.starts_with("220"));
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(w.root.der()).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(starttls_check::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_client_auth_cert(w.client.chain.clone(), w.client.key.clone_key())
+            .unwrap();
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(
+                ServerName::try_from(SECRET_RECEIVER).unwrap(),
+                c.io.into_inner(),
+            )
+            .await
+            .unwrap();
+        let mut c = Client {
+            io: BufReader::new(tls),
+        };
+        assert!(
+            c.cmd(&format!("EHLO {SECRET_SENDER}"))
+                .await
+                .starts_with("250")
+        );
+        assert!(
+            c.cmd("MAIL FROM:<ceo@contoso-secret.test>")
+                .await
+                .starts_with("250")
+        );
+        assert!(
+            c.cmd("RCPT TO:<helpdesk.lead@contoso-secret.test>")
+                .await
+                .starts_with("451")
+        );
+        assert!(c.cmd("QUIT").await.starts_with("221"));
+    });
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The secrets of `w` that `text` shows.
+fn listen_leaks(w: &SecretWorld, text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    LISTEN_SECRETS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(w.prints.iter().cloned())
+        .filter(|s| lower.contains(&s.to_lowercase()))
+        .collect()
+}
+
+/// The placeholder `prefix-N` that starts `s`.
+#[track_caller]
+fn placeholder_at(s: &str, prefix: &str) -> String {
+    let n: String = s
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} placeholder at: {s}"))
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(!n.is_empty(), "no {prefix} placeholder at: {s}");
+    format!("{prefix}{n}")
+}
+
+#[test]
+fn listen_redact_hides_what_the_sender_and_the_listener_name_in_every_format() {
+    let mut w = secret_world();
+    // Without --redact, every secret shows, so that this test can fail.
+    let plain = listen_run(&w, &["--format", "json"]);
+    let serial = plain.json()["sessions"][0]["client_certificate"]["certificate"]["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(serial.len() >= 8, "{serial}");
+    w.prints.push(serial.clone());
+    w.shown.push(serial);
+    let shown = listen_leaks(&w, &format!("{}{}", plain.stdout, plain.stderr));
+    for s in LISTEN_SECRETS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(w.shown.clone())
+    {
+        assert!(
+            shown.contains(&s),
+            "the run does not show {s}:\n{}",
+            plain.stdout
+        );
+    }
+    for format in ["json", "jsonl", "human", "markdown"] {
+        let r = listen_run(&w, &["--format", format, "--redact"]);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "{format}: exit {}\n{}",
+            r.code,
+            r.stderr
+        );
+        for (stream, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+            let found = listen_leaks(&w, text);
+            assert!(
+                found.is_empty(),
+                "--format {format}: --redact left {found:?} on {stream}:\n{text}"
+            );
+        }
+        // The listening line names our address by its placeholder.
+        let bound = r
+            .stderr
+            .split("listening on ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{}", r.stderr));
+        let addr = placeholder_at(bound, "addr-");
+        match format {
+            "json" | "jsonl" => {
+                let j = if format == "json" {
+                    schema_check::assert_valid_text(&r.stdout, "listen --redact --format json")
+                } else {
+                    let lines =
+                        schema_check::assert_valid_lines(&r.stdout, "listen --redact jsonl");
+                    assert_eq!(lines.len(), 1);
+                    lines.into_iter().next().unwrap()
+                };
+                let s = &j["sessions"][0];
+                // 127.0.0.1 is one address: ours and the sender's.
+                assert!(
+                    j["listen"]["address"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with(&format!("{addr}:"))
+                );
+                assert!(
+                    s["peer"].as_str().unwrap().starts_with(&format!("{addr}:")),
+                    "{s}"
+                );
+                // mail.contoso-secret.test is one host: the EHLO names, the certificate's
+                // name and --expect-name.
+                let host = placeholder_at(s["greeting"]["name"].as_str().unwrap(), "host-");
+                assert_eq!(s["greeting"]["name"], host.as_str());
+                assert_eq!(s["greeting_after_tls"]["name"], host.as_str());
+                assert_eq!(j["listen"]["expect_names"][0], host.as_str());
+                let cert = &s["client_certificate"]["certificate"];
+                assert_eq!(cert["dns_names"][0], host.as_str(), "{cert}");
+                assert!(cert["sha256"].as_str().unwrap().starts_with("00:00:00:00"));
+                assert!(cert["serial"].as_str().unwrap().starts_with("00000000"));
+                assert!(
+                    j["listen"]["certificate"]["sha256"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("00:00:00:00")
+                );
+                // The envelope: the same domain, one user each.
+                let from = s["mail_from"].as_str().unwrap();
+                let to = s["rcpt_to"][0].as_str().unwrap();
+                let (u1, d1) = from.split_once('@').unwrap();
+                let (u2, d2) = to.split_once('@').unwrap();
+                assert!(
+                    u1.starts_with("user-") && u2.starts_with("user-") && u1 != u2,
+                    "{s}"
+                );
+                assert!(d1 == d2 && d1.starts_with("domain-"), "{s}");
+                // The transcript says what the fields say.
+                let lines: Vec<&str> = s["transcript"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["line"].as_str().unwrap())
+                    .collect();
+                assert!(
+                    lines.contains(&format!("EHLO {host}").as_str()),
+                    "{lines:?}"
+                );
+                assert!(
+                    lines.contains(&format!("MAIL FROM:<{from}>").as_str()),
+                    "{lines:?}"
+                );
+                assert!(j["invocation"].as_str().unwrap().contains(&host));
+            }
+            "human" => {
+                let (live, summary) = r.stdout.split_once("\nListened on ").unwrap();
+                let sender = live.split("Session 1 — sender ").nth(1).unwrap();
+                assert!(sender.starts_with(&format!("{addr}:")), "{live}");
+                let greeting = live.split("EHLO ").nth(1).unwrap();
+                let host = placeholder_at(greeting, "host-");
+                // The summary names the sender and its greeting as its live block did.
+                let line = summary.split("#1 ").nth(1).unwrap();
+                assert!(line.starts_with(&format!("{addr}:")), "{summary}");
+                assert!(line.contains(&format!("EHLO {host},")), "{summary}");
+                assert!(
+                    summary.contains(&format!("expected      {host}")),
+                    "{summary}"
+                );
+                assert!(live.contains("C: MAIL FROM:<user-"), "{live}");
+            }
+            _ => {
+                let (live, summary) = r.stdout.split_once("\n### starttls-check listen").unwrap();
+                let sender = live.split("#### Session 1 — sender ").nth(1).unwrap();
+                assert!(sender.starts_with(&format!("{addr}:")), "{live}");
+                assert!(summary.contains(&format!("| 1 | {addr}:")), "{summary}");
+                let host = placeholder_at(live.split("EHLO ").nth(1).unwrap(), "host-");
+                assert!(summary.contains(&format!("EHLO {host},")), "{summary}");
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::cli::{ListenArgs, Rejection};
 use crate::listen::{self, ListenConfig, Reject, ptr::PtrLookup};
-use crate::report::{self, RenderOptions};
+use crate::report::{self, RenderOptions, redact};
 
 /// A reverse lookup's whole budget: a slow PTR must not hold a session's report back long.
 const PTR_TIMEOUT: Duration = Duration::from_secs(3);
@@ -69,27 +69,36 @@ pub(crate) fn run(
     });
     let format = args.output.format;
     let expect = args.expect_name.clone();
+    // `--redact`: one mapping for the run, so that a sender has the same placeholder in its
+    // live block and in the summary.
+    let mut redactor = redact::when(opts.redact);
+    let invocation = invocation();
     let run = runtime.block_on(async {
         let listener = listen::bind(addr).await?;
         let bound = listener.local_addr().unwrap_or(addr);
+        let c = &config.identity.certificate;
+        if let Some(r) = redactor.as_mut() {
+            r.learn_listener(
+                &bound.to_string(),
+                &config.hostname,
+                c,
+                &config.expect_names,
+                Some(&invocation),
+            );
+        }
         let mut err = std::io::stderr().lock();
         if args.public {
-            report::emit(
-                &mut err,
-                &format!(
-                    "starttls-check: warning: listening on {bound}, a non-loopback address: \
-                     anyone who can reach it can connect (no mail is ever accepted)\n"
-                ),
-            )?;
+            let warning = format!(
+                "starttls-check: warning: listening on {bound}, a non-loopback address: \
+                 anyone who can reach it can connect (no mail is ever accepted)\n"
+            );
+            report::emit(&mut err, &redact::text(&mut redactor, warning))?;
         }
-        let c = &config.identity.certificate;
-        report::emit(
-            &mut err,
-            &format!(
-                "listening on {bound} (certificate {}, SHA-256 {}); Ctrl-C to stop\n",
-                c.subject, c.sha256
-            ),
-        )?;
+        let listening = format!(
+            "listening on {bound} (certificate {}, SHA-256 {}); Ctrl-C to stop\n",
+            c.subject, c.sha256
+        );
+        report::emit(&mut err, &redact::text(&mut redactor, listening))?;
         drop(err);
         let mut write_error = None;
         let on_session = |s: &listen::model::SenderSession| {
@@ -99,6 +108,7 @@ pub(crate) fn run(
                 OffsetDateTime::now_utc(),
                 format,
                 opts,
+                &mut redactor,
             );
             if !text.is_empty()
                 && write_error.is_none()
@@ -120,8 +130,12 @@ pub(crate) fn run(
         anyhow::Ok(run)
     })?;
     let mut report = crate::report::listen::assemble(&run, OffsetDateTime::now_utc());
-    report.invocation = Some(invocation());
-    let text = crate::report::listen::render_final(&report, format, opts);
+    report.invocation = Some(invocation);
+    redact::listen_report(&mut redactor, &mut report);
+    let text = redact::text(
+        &mut redactor,
+        crate::report::listen::render_final(&report, format, opts),
+    );
     report::emit(out, &text).context("writing the report")?;
     Ok(crate::exit::for_verdict(report.verdict))
 }

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use super::human::{finding as human_finding, paint, verdict_style};
 use super::markdown::{cell, fenced, fix as markdown_fix};
+use super::redact::Redactor;
 use super::{Format, RenderOptions, TlsDto, Tool, TranscriptLine, TrustDto, Verdict};
 use crate::cert::{CertInfo, rfc3339};
 use crate::diagnose::rules::listen::{run_findings, session_findings};
@@ -395,20 +396,29 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// What is printed when a session ends, before the run is over (human and Markdown; empty
-/// for JSON, which is one document at the end).
+/// for JSON, which is one document at the end). With `--redact`, the session and the text
+/// go through the run's `redactor`, which learns what the session names: the summary at the
+/// end gives the sender the same placeholders.
 pub fn render_session_live(
     session: &SenderSession,
     expect: &[String],
     now: OffsetDateTime,
     format: Format,
     opts: RenderOptions,
+    redactor: &mut Option<Redactor>,
 ) -> String {
-    let r = session_report(session, expect, now);
-    match format {
-        Format::Human => human_session(&r, opts),
-        Format::Markdown => markdown_session(&r),
-        _ => String::new(),
+    if !matches!(format, Format::Human | Format::Markdown) {
+        return String::new();
     }
+    let mut r = session_report(session, expect, now);
+    if let Some(redactor) = redactor.as_mut() {
+        redactor.listen_session(&mut r);
+    }
+    let text = match format {
+        Format::Human => human_session(&r, opts),
+        _ => markdown_session(&r),
+    };
+    super::redact::text(redactor, text)
 }
 
 /// What is printed when the run ends: the summary (human, Markdown) or the whole document

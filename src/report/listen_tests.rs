@@ -70,7 +70,9 @@ fn human_snapshot() {
     let live: String = RUN.with(|run| {
         run.sessions
             .iter()
-            .map(|s| render_session_live(s, &run.expect_names, NOW, Format::Human, opts()))
+            .map(|s| {
+                render_session_live(s, &run.expect_names, NOW, Format::Human, opts(), &mut None)
+            })
             .collect()
     });
     insta::assert_snapshot!(masked(&format!(
@@ -85,7 +87,16 @@ fn markdown_snapshot() {
     let live: String = RUN.with(|run| {
         run.sessions
             .iter()
-            .map(|s| render_session_live(s, &run.expect_names, NOW, Format::Markdown, opts()))
+            .map(|s| {
+                render_session_live(
+                    s,
+                    &run.expect_names,
+                    NOW,
+                    Format::Markdown,
+                    opts(),
+                    &mut None,
+                )
+            })
             .collect()
     });
     insta::assert_snapshot!(masked(&format!(
@@ -98,7 +109,10 @@ fn markdown_snapshot() {
 fn json_snapshot() {
     let r = run_report();
     RUN.with(|run| {
-        assert!(render_session_live(&run.sessions[0], &[], NOW, Format::Json, opts()).is_empty());
+        assert!(
+            render_session_live(&run.sessions[0], &[], NOW, Format::Json, opts(), &mut None)
+                .is_empty()
+        );
     });
     insta::assert_snapshot!(masked(&render_final(&r, Format::Json, opts())));
 }
@@ -208,8 +222,9 @@ fn hostile_sender_text_is_escaped_in_every_format() {
                 verbose: true,
                 ..opts()
             },
+            &mut None,
         ),
-        render_session_live(&s, &[], NOW, Format::Markdown, opts()),
+        render_session_live(&s, &[], NOW, Format::Markdown, opts(), &mut None),
         render_final(&r, Format::Human, opts()),
         render_final(&r, Format::Markdown, opts()),
         render_final(&r, Format::Json, opts()),
@@ -235,4 +250,122 @@ fn hostile_sender_text_is_escaped_in_every_format() {
     assert!(outputs[0].contains("SNI \\x1b"), "{}", outputs[0]);
     // Markdown: the escapes, and the bracket escaped as cell text.
     assert!(outputs[1].contains("\\\\x1b\\[31mevil"), "{}", outputs[1]);
+}
+
+/// `--redact`: one redactor across the live blocks and the summary; the listener's name,
+/// address and certificate, a sender's PTR name, EHLO names, SNI, envelope domains and client
+/// certificate are placeholders in every format, the same in a live block and the summary.
+#[test]
+fn redact_hides_every_name_in_the_live_blocks_and_the_summary() {
+    use super::super::redact;
+    let mut a = with_cert("mail.contoso.test");
+    a.ptr = Ptr::Names {
+        names: vec!["relay.fabrikam.test".into()],
+        forward_confirmed: true,
+    };
+    if let Some(h) = a.client_hello.as_mut() {
+        h.sni = Some("smtp.contoso.test".into());
+    }
+    let mut b = session();
+    b.id = 2;
+    b.peer = "127.0.0.2:40002".parse().unwrap();
+    b.greeting = Some(Greeting {
+        verb: "HELO",
+        name: "EXCH07".into(),
+    });
+    let mut run = run(vec![a, b]);
+    run.certificate.sha256 = (0..32u8)
+        .map(|i| format!("{:02x}", i.wrapping_mul(37)))
+        .collect::<Vec<_>>()
+        .join(":");
+    run.expect_names = vec!["mail.contoso.test".into()];
+    let plain = assemble(&run, NOW);
+    let client_sha = plain.sessions[0]
+        .client_certificate
+        .as_ref()
+        .unwrap()
+        .certificate
+        .sha256
+        .clone();
+    let secrets = [
+        "contoso",
+        "fabrikam",
+        "127.0.0",
+        "listener.test",
+        "EXCH07",
+        &client_sha[..11],
+        &run.certificate.sha256[..11],
+    ];
+    let verbose = RenderOptions {
+        verbose: true,
+        ..opts()
+    };
+    for format in [Format::Human, Format::Markdown, Format::Json] {
+        let mut red = redact::when(true);
+        red.as_mut().unwrap().learn_listener(
+            &run.bound.to_string(),
+            "listener.test",
+            &run.certificate,
+            &run.expect_names,
+            None,
+        );
+        let live: Vec<String> = run
+            .sessions
+            .iter()
+            .map(|s| render_session_live(s, &run.expect_names, NOW, format, verbose, &mut red))
+            .collect();
+        let mut r = assemble(&run, NOW);
+        redact::listen_report(&mut red, &mut r);
+        let summary = redact::text(&mut red, render_final(&r, format, verbose));
+        let all = format!("{}{summary}", live.concat());
+        for s in secrets {
+            assert!(
+                !all.to_lowercase().contains(&s.to_lowercase()),
+                "{format:?}: {s} left in:\n{all}"
+            );
+        }
+        match format {
+            Format::Json => {
+                let doc: serde_json::Value = serde_json::from_str(&summary).unwrap();
+                assert_eq!(schema_violation(&doc), None);
+                let s = &doc["sessions"];
+                assert_eq!(s[0]["peer"], "addr-1:40000");
+                assert_eq!(s[1]["peer"], "addr-2:40002");
+                let ehlo = s[0]["greeting"]["name"].as_str().unwrap();
+                assert!(ehlo.starts_with("host-"), "{ehlo}");
+                assert_eq!(doc["listen"]["expect_names"][0], ehlo);
+                let cert = &s[0]["client_certificate"]["certificate"];
+                assert_eq!(cert["dns_names"][0], ehlo);
+                let ptr = s[0]["ptr"]["names"][0].as_str().unwrap();
+                assert!(ptr.starts_with("host-") && ptr != ehlo, "{ptr}");
+                let sni = s[0]["client_hello"]["sni"].as_str().unwrap();
+                assert!(sni.starts_with("host-") && sni != ehlo, "{sni}");
+                assert!(
+                    s[1]["greeting"]["name"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("host-")
+                );
+                // A role account keeps its name; the domains are placeholders.
+                assert_eq!(s[0]["mail_from"], "postmaster@domain-1");
+                assert_eq!(s[0]["rcpt_to"][0], "user@domain-2");
+            }
+            _ => {
+                // Each sender is named in the summary as in its live block.
+                for (i, block) in live.iter().enumerate() {
+                    let n = i + 1;
+                    let peer = format!("addr-{n}:4000{}", 2 * i);
+                    assert!(block.contains(&format!("sender {peer}")), "{block}");
+                    assert!(summary.contains(&peer), "{summary}");
+                }
+                // And by the same greeting name.
+                let at = live[0].find("EHLO host-").unwrap() + 5;
+                let host: String = live[0][at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                assert!(summary.contains(&format!("EHLO {host},")), "{summary}");
+            }
+        }
+    }
 }

@@ -27,6 +27,10 @@
 //! the resolver, MTA-STS patterns and URLs, a private CA's CRL/OCSP/CA Issuers hosts and file
 //! names, and TLSA digests (replaced like fingerprints).
 //!
+//! `listen`'s report (the listener, and each sender's session: peer, PTR names, EHLO names,
+//! SNI, envelope, client certificate, transcript) is learned and rewritten by [`listen`], a
+//! session as it ends and again in the summary, through the run's one redactor.
+//!
 //! An error that stops the run before any report goes through a redactor too
 //! ([`for_error`], [`Redactor::run_error`]): it learns the command line and the names the
 //! message quotes.
@@ -51,6 +55,7 @@ use crate::baseline::Fingerprint;
 use crate::cert::CertInfo;
 use crate::diagnose::{Finding, Step};
 
+mod listen;
 mod policy;
 
 /// Organisations whose CA names are kept: knowing the issuer is Let's Encrypt or DigiCert
@@ -299,6 +304,13 @@ pub fn for_error(words: &[String]) -> Option<Redactor> {
         r.learn_command_line(words);
         r
     })
+}
+
+/// A `listen` report redacted in place, when there is a redactor.
+pub fn listen_report(redactor: &mut Option<Redactor>, report: &mut super::listen::ListenReport) {
+    if let Some(r) = redactor {
+        r.listen_report(report);
+    }
 }
 
 /// Rendered `text` through the redactor's mapping, when there is one.
@@ -664,7 +676,8 @@ impl Redactor {
     }
 
     /// Learns what the options of a command line (its arguments, without the program's name)
-    /// name: `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`, `--egress-ip`,
+    /// name: `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`, `listen
+    /// --hostname`, `--egress-ip`,
     /// every `--expect-fingerprint` (in any form it reads) and `--expect-issuer`, each with
     /// its value after `=` or in the next word. The targets are learned from the report or
     /// the error, which read them as the command line does.
@@ -694,7 +707,7 @@ impl Redactor {
                     }
                 }
                 // A value with a space is refused, and its message quotes it: its words.
-                "--expect-name" | "--ehlo-name" => {
+                "--expect-name" | "--ehlo-name" | "--hostname" => {
                     for w in value.split_whitespace() {
                         self.learn_known_host(w);
                     }
