@@ -550,3 +550,38 @@ fn a_finding_about_our_certificate_is_said_once_for_all_endpoints() {
         "{f}"
     );
 }
+
+/// Postfix with `smtpd_tls_req_ccert = yes` completes the handshake without our
+/// certificate, then answers EHLO over TLS `421 4.7.1 … No client certificate presented`:
+/// the server demands a client certificate, not a proxy or MTA bug.
+#[test]
+fn a_server_that_refuses_ehlo_for_want_of_a_certificate_demands_one() {
+    for versions in [TLS13, TLS12] {
+        let leaf = pki().healthy(HOST, 90);
+        let mut scenario = Scenario::postfix(HOST, &leaf);
+        scenario.tls = Some(server_config_client_auth(
+            &leaf,
+            &test_roots(),
+            false,
+            versions,
+        ));
+        scenario.ehlo_tls_refusal = Some(format!(
+            "421 4.7.1 {HOST} Error: No client certificate presented"
+        ));
+        let server = serve(scenario);
+        let r = probe(&server, &[]);
+        assert_eq!(r.json()["verdict"], "fail", "{}", r.stdout);
+        let f = r.finding("smtp-tls-session-failed");
+        let t = text(&f);
+        assert!(t.contains("demands a client certificate"), "{t}");
+        assert!(t.contains("--client-cert FILE"), "{t}");
+        assert!(!t.contains("proxy or an MTA bug"), "{t}");
+        assert_eq!(
+            r.json()["endpoints"][0]["failure"]["kind"],
+            "client-cert-required",
+            "{}",
+            r.stdout
+        );
+        assert_eq!(client_auth(&r)["outcome"], "none-sent");
+    }
+}

@@ -660,6 +660,24 @@ impl Probe<'_> {
             auth.detail = Some(r.one_line());
             return;
         }
+        // Asked, none sent, and the first answer over TLS refuses the session naming the
+        // certificate (Postfix's smtpd_tls_req_ccert: `421 4.7.1 … Error: No client
+        // certificate presented`): the server demands one, not a broken proxy or MTA.
+        let demanded = !auth.presented
+            && auth.outcome == ClientCertOutcome::NoneSent
+            && first.is_some_and(|r| !r.is_positive() && names_certificate(r));
+        let implicit = self.obs.endpoint.tls_mode == TlsMode::Implicit;
+        let over_tls = self
+            .obs
+            .failure
+            .as_ref()
+            .is_some_and(|f| f.phase >= Phase::TlsSession || implicit);
+        if demanded && over_tls {
+            if let Some(f) = self.obs.failure.as_mut() {
+                f.kind = FailureKind::ClientCertRequired;
+            }
+            return;
+        }
         if auth.outcome != ClientCertOutcome::Unknown {
             return;
         }

@@ -74,6 +74,10 @@ pub struct Scenario {
     pub seen_as: Option<IpAddr>,
     /// The reply to `MAIL FROM` (default `503 5.5.1 This scripted server takes no mail`).
     pub mail_reply: Option<String>,
+    /// Over TLS only: the reply to EHLO, sent as written plus CRLF, then the connection is
+    /// closed (Postfix's `smtpd_tls_req_ccert`: `421 4.7.1 … Error: No client certificate
+    /// presented` after a handshake that completed without one).
+    pub ehlo_tls_refusal: Option<String>,
 }
 
 impl Scenario {
@@ -105,6 +109,7 @@ impl Scenario {
             close_after_banner: false,
             seen_as: None,
             mail_reply: None,
+            ehlo_tls_refusal: None,
         }
     }
 
@@ -165,6 +170,7 @@ impl Scenario {
             close_after_banner: false,
             seen_as: None,
             mail_reply: None,
+            ehlo_tls_refusal: None,
         }
     }
 }
@@ -438,6 +444,14 @@ async fn dialogue<S: AsyncRead + AsyncWrite + Unpin>(
             .unwrap_or("")
             .to_ascii_uppercase();
         let reply = match verb.as_str() {
+            "EHLO" if in_tls && sc.ehlo_tls_refusal.is_some() => {
+                let r = sc.ehlo_tls_refusal.as_deref().unwrap_or_default();
+                io.get_mut()
+                    .write_all(format!("{r}\r\n").as_bytes())
+                    .await?;
+                io.get_mut().shutdown().await?;
+                return Ok(false);
+            }
             "EHLO" => {
                 pause(sc.ehlo_delay).await;
                 ehlo_reply(sc, peer, in_tls)
