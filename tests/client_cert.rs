@@ -389,11 +389,24 @@ fn client_cert_name_is_matched_on_our_certificate() {
     let m = miss.finding("client-cert-name-mismatch");
     assert_eq!(m["severity"], "fail");
     assert!(text(&m).contains("Set-InboundConnector"), "{}", text(&m));
+    // The connector is pointed only at a name the certificate has, never at the one it
+    // lacks; the other way out is a certificate with the name; no dangling sentence.
     assert!(
-        text(&m).contains("TlsSenderCertificateName 'mail.fabrikam.test'"),
+        !text(&m).contains("TlsSenderCertificateName 'mail.fabrikam.test'"),
         "{}",
         text(&m)
     );
+    assert!(
+        text(&m).contains(&format!("TlsSenderCertificateName '{SENDER}'")),
+        "{}",
+        text(&m)
+    );
+    assert!(
+        text(&m).contains("(b) Get a certificate that covers mail.fabrikam.test"),
+        "{}",
+        text(&m)
+    );
+    assert!(!text(&m).contains("Only run that"), "{}", text(&m));
     // The server's certificate is not judged by it: no expected-name finding.
     common::assert_absent(&miss, "cert-expected-name-mismatch");
     let hit = probe(&server, &["--client-cert", f, "--client-cert-name", SENDER]);
@@ -430,6 +443,11 @@ fn a_certificate_soon_to_expire_warns() {
     let file = one_file(&sender_cert(10));
     let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
     assert_eq!(severity(&r, "client-cert-expires-soon"), "warn");
+    // One day left is "1 day", not "1 days".
+    let file = one_file(&sender_cert(2));
+    let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
+    let s = r.finding("client-cert-expires-soon")["summary"].to_string();
+    assert!(s.contains("expires in 1 day,"), "{s}");
 }
 
 #[test]
@@ -457,6 +475,23 @@ fn a_self_signed_client_certificate_is_untrusted() {
     let file = one_file(&mine);
     let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
     assert_eq!(severity(&r, "client-cert-untrusted"), "warn");
+    // Issued by a root we present that is not trusted here: not "add the intermediates".
+    let t = text(&r.finding("client-cert-untrusted"));
+    assert!(t.contains("issued by a CA that is not trusted here"), "{t}");
+    assert!(!t.contains("intermediate certificate is missing"), "{t}");
+    assert!(
+        !t.contains("Present the certificate with its intermediate"),
+        "{t}"
+    );
+    // A self-signed certificate is named so, in the reason and the fix.
+    let mut spec = LeafSpec::valid_for(SENDER, pki().now, 200);
+    spec.client_auth_only = true;
+    let own = starttls_check::scripted::pki::self_signed(&spec).unwrap();
+    let file = one_file(&own);
+    let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
+    let t = text(&r.finding("client-cert-untrusted"));
+    assert!(t.contains("self-signed"), "{t}");
+    assert!(!t.contains("the server's certificate"), "{t}");
 }
 
 /// --expect-name is for the server's certificate; when ours covers it instead, the finding
@@ -477,9 +512,30 @@ fn expect_name_covered_by_our_certificate_points_at_client_cert_name() {
     let f = r.finding("cert-expected-name-mismatch");
     let t = text(&f);
     assert!(t.contains("--client-cert-name"), "{t}");
+    // Ours covers it: a note, not a FAIL, and nothing replaces the receiver's certificate.
+    assert_eq!(f["severity"], "info", "{t}");
+    assert!(t.contains("ours covers it"), "{t}");
+    assert!(!t.contains("postconf"), "{t}");
+    assert!(!t.contains("Enable-ExchangeCertificate"), "{t}");
     let plain = probe(&server, &["--expect-name", SENDER]);
-    let t = text(&plain.finding("cert-expected-name-mismatch"));
+    let f = plain.finding("cert-expected-name-mismatch");
+    let t = text(&f);
     assert!(!t.contains("--client-cert-name"), "{t}");
+    assert_eq!(f["severity"], "fail", "{t}");
+    // Neither certificate covers it: still a FAIL.
+    let neither = probe(
+        &server,
+        &[
+            "--client-cert",
+            file.to_str().unwrap(),
+            "--expect-name",
+            "other.contoso.test",
+        ],
+    );
+    assert_eq!(
+        neither.finding("cert-expected-name-mismatch")["severity"],
+        "fail"
+    );
 }
 
 /// The private key never reaches any output, whatever the format and with -v, on success,

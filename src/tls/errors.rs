@@ -552,6 +552,68 @@ pub(crate) fn cert_failure(e: &rustls::Error) -> (TrustFailure, String) {
     (kind, text.to_string())
 }
 
+/// The words of a chain check, for a client certificate (`check_client`): the shared
+/// reasons speak of "the server's certificate"; a self-signed leaf whose issuer is unknown is
+/// named as such.
+pub(crate) fn for_client(reason: &str, self_signed: bool) -> String {
+    if self_signed && reason == "the chain does not lead to a trusted root CA" {
+        return "the certificate presented is self-signed (its issuer is itself), and it is not trusted here".into();
+    }
+    const SWAPS: &[(&str, &str)] = &[
+        (
+            "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a server certificate",
+            "the certificate presented is a CA certificate (basicConstraints CA:TRUE), which receivers refuse as a client certificate",
+        ),
+        (
+            "the certificate is not allowed for TLS servers (extended key usage)",
+            "the certificate presented is not allowed for TLS clients (its extended key usage lacks clientAuth)",
+        ),
+        (
+            "the server sent no certificate",
+            "no certificate was presented",
+        ),
+        (
+            "from the server's certificate",
+            "from the certificate presented",
+        ),
+        ("the server's names", "the certificate's names"),
+        ("the server's certificate", "the certificate presented"),
+        ("stapled by the server", "attached"),
+        ("than TLS clients accept", "than receivers accept"),
+        ("TLS clients give up", "receivers give up"),
+        (
+            "TLS clients do not understand",
+            "receivers do not understand",
+        ),
+    ];
+    SWAPS
+        .iter()
+        .fold(reason.to_string(), |r, (from, to)| r.replace(from, to))
+}
+
+#[cfg(test)]
+mod client_words {
+    #[test]
+    fn a_client_chain_is_not_called_the_servers_certificate() {
+        let ca = super::for_client(
+            "the server's certificate is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a server certificate",
+            false,
+        );
+        assert!(
+            ca.starts_with("the certificate presented is a CA certificate"),
+            "{ca}"
+        );
+        assert!(!ca.contains("server"), "{ca}");
+        let eku = super::for_client(
+            "the certificate is not allowed for TLS servers (extended key usage)",
+            false,
+        );
+        assert!(eku.contains("TLS clients"), "{eku}");
+        let own = super::for_client("the chain does not lead to a trusted root CA", true);
+        assert!(own.contains("self-signed"), "{own}");
+    }
+}
+
 /// webpki's errors that rustls passes on as `CertificateError::Other`, by name (the names
 /// of rustls-webpki 0.103's `Error`): their category and words.
 const WEBPKI_REASONS: &[(&[&str], TrustFailure, &str)] = &[

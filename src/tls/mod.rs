@@ -170,7 +170,10 @@ impl TrustStore {
             );
         }
         let Some(leaf) = chain.first() else {
-            return TrustResult::untrusted(TrustFailure::NoCertificate, "no certificate was sent");
+            return TrustResult::untrusted(
+                TrustFailure::NoCertificate,
+                "no certificate was presented",
+            );
         };
         let verifier = match rustls::server::WebPkiClientVerifier::builder_with_provider(
             roots.clone(),
@@ -205,6 +208,7 @@ impl TrustStore {
                 ) => TrustFailure::WrongUsage,
                 _ => kind,
             };
+            let reason = errors::for_client(&reason, self_signed(chain));
             TrustResult {
                 top_issuer_trusted,
                 ..TrustResult::untrusted(kind, &reason)
@@ -450,6 +454,21 @@ pub enum TrustFailure {
     NameConstraints,
     /// Anything else.
     Other,
+}
+
+/// Whether the chain's first certificate names itself as its issuer, with no other
+/// certificate of the chain bearing that name (a leaf and a root that share a name are not
+/// one self-signed certificate).
+fn self_signed(chain: &[Vec<u8>]) -> bool {
+    let parsed: Vec<_> = chain
+        .iter()
+        .filter_map(|der| x509_parser::parse_x509_certificate(der).ok())
+        .map(|(_, x)| (x.subject().as_raw().to_vec(), x.issuer().as_raw().to_vec()))
+        .collect();
+    let Some((subject, issuer)) = parsed.first() else {
+        return false;
+    };
+    subject == issuer && !parsed.iter().skip(1).any(|(s, _)| s == issuer)
 }
 
 /// The outcome of the chain check.

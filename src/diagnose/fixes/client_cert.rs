@@ -106,29 +106,61 @@ pub fn refused(tls_name: Option<&str>) -> Fix {
     steps_for_senders(fix, tls_name)
 }
 
-/// Ours lacks a name the receiver matches (`--client-cert-name`).
-pub fn name_mismatch(name: &str, tls_name: Option<&str>) -> Fix {
+/// Ours lacks a name the receiver matches (`--client-cert-name`): point the connector at
+/// a name the certificate has (`on_cert`: the names on ours, offered only when each is a
+/// valid host name), or get a certificate with the expected name.
+pub fn name_mismatch(name: &str, on_cert: &[String], tls_name: Option<&str>) -> Fix {
+    let valid: Vec<String> = on_cert
+        .iter()
+        .filter(|n| {
+            !n.starts_with("*.") && crate::target::normalize_name(n).as_deref() == Some(n.as_str())
+        })
+        .cloned()
+        .collect();
     let fix = Fix::new(
         Family::ExchangeOnline,
         "client_cert::name_mismatch",
         &[name, tls_name.unwrap_or_default()],
     )
     .say(format!(
-        "Present a certificate that covers {name} (in its subjectAltName or subject), or make the receiver match a name the certificate has. On Exchange Online the inbound connector's TlsSenderCertificateName must be a name on the certificate and an accepted domain of the tenant:"
+        "The receiver matches {name}, which the certificate does not cover (in its subjectAltName or subject). Two ways out: (a) make the receiver match a name the certificate has, or (b) get a certificate with {name} and present it."
     ))
+    .say("On Exchange Online, see the inbound connectors and the name each matches:")
     .run(
         EXO,
         "Get-InboundConnector | fl Identity,ConnectorType,TlsSenderCertificateName,RequireTls,RestrictDomainsToCertificate",
-    )
-    .run(
-        EXO,
-        format!(
-            "Set-InboundConnector -Identity <InboundConnectorName> -TlsSenderCertificateName {}",
-            powershell_quoted(name)
+    );
+    let fix = match valid.as_slice() {
+        [] => fix.say(
+            "(a) is not open: the certificate names no host name that can be pasted, so take (b).",
         ),
-    )
-    .say("Only run that if the certificate covers that name; otherwise renew the certificate with the name first:");
+        names => {
+            let fix = fix.say(
+                "(a) Point the inbound connector at a name on the certificate (it must also be an accepted domain of the tenant):",
+            );
+            names.iter().take(4).fold(fix, |f, n| {
+                f.run(
+                    EXO,
+                    format!(
+                        "Set-InboundConnector -Identity <InboundConnectorName> -TlsSenderCertificateName {}",
+                        powershell_quoted(n)
+                    ),
+                )
+            })
+        }
+    };
+    let fix = fix.say(format!(
+        "(b) Get a certificate that covers {name}, then make the send connector present it:"
+    ));
     steps_for_senders(fix, tls_name)
+}
+
+/// `--expect-name` names a name our certificate covers and the server's does not: meant
+/// for ours (`--client-cert-name`), nothing to change on the receiver.
+pub fn expected_name_is_ours(name: &str) -> Fix {
+    Fix::new(Family::Generic, "client_cert::expected_name_is_ours", &[name]).say(format!(
+        "Nothing to change on the receiver for this name. --expect-name is for the server's certificate; to check that our certificate carries {name} (Exchange Online's TlsSenderCertificateName), run again with --client-cert-name {name} instead."
+    ))
 }
 
 /// Ours expired, or expires soon.
@@ -148,16 +180,34 @@ pub fn renew(tls_name: Option<&str>, expired: bool) -> Fix {
     steps_for_senders(fix, tls_name)
 }
 
+/// Why ours does not chain to a root trusted here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Untrusted {
+    /// Ours is self-signed.
+    SelfSigned,
+    /// Issued by a CA (a root we present, or one the server names) not trusted here.
+    RootNotTrusted,
+    /// Its issuer is not in our file: an intermediate missing, or a root not trusted here.
+    IssuerMissing,
+}
+
 /// Ours does not chain to a trusted root for client authentication.
-pub fn untrusted(tls_name: Option<&str>) -> Fix {
-    let fix = Fix::new(
-        Family::Generic,
-        "client_cert::untrusted",
-        &[tls_name.unwrap_or_default()],
-    )
-    .say(
-        "Present the certificate with its intermediate certificates (Postfix: the chain file after the certificate; Exchange: import the intermediates into the Intermediate Certification Authorities store), and use a certificate from a CA the receivers trust (a public CA for Exchange Online). A private CA works only with receivers told to trust it.",
-    );
+pub fn untrusted(why: Untrusted, tls_name: Option<&str>) -> Fix {
+    let (key, text) = match why {
+        Untrusted::SelfSigned => (
+            "client_cert::untrusted_self_signed",
+            "The certificate is self-signed: only a receiver told to trust this very certificate accepts it. For receivers that verify (Exchange Online wants a public CA), get a certificate issued by a CA they trust.",
+        ),
+        Untrusted::RootNotTrusted => (
+            "client_cert::untrusted_root",
+            "The certificate is issued by a CA that is not trusted here (a private CA): it works only with receivers told to trust that CA (Postfix: smtpd_tls_CAfile; Exchange: the Windows trusted root store). For receivers that require a public CA (Exchange Online), get a certificate from one.",
+        ),
+        Untrusted::IssuerMissing => (
+            "client_cert::untrusted",
+            "The certificate's issuer is not in the file and not trusted here: either an intermediate certificate is missing (present the certificate with its intermediates: Postfix, the chain file after the certificate; Exchange, import them into the Intermediate Certification Authorities store), or it is issued by a root not trusted here (a private CA works only with receivers told to trust it; Exchange Online wants a public CA).",
+        ),
+    };
+    let fix = Fix::new(Family::Generic, key, &[tls_name.unwrap_or_default()]).say(text);
     steps_for_senders(fix, tls_name)
 }
 

@@ -636,6 +636,28 @@ fn expected_match(der: &[u8], leaf: &CertInfo, name: &str) -> NameMatch {
 }
 
 fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMatch) -> Finding {
+    // --expect-name is a name the SERVER's certificate must cover; a user testing the
+    // certificate we present (Exchange Online's TlsSenderCertificateName) may have meant it
+    // for ours. When ours covers it, the server's not covering it is normal: a note, with
+    // no commands replacing the receiver's certificate.
+    if let Some(ours) = ctx.policy.client_cert.as_deref()
+        && super::client_cert::ours_covers(ours, name, ctx.now)
+    {
+        return ctx.finding_with(
+            Code::CertExpectedNameMismatch,
+            Severity::Info,
+            format!(
+                "--expect-name {name} taken as the name our certificate must carry (TlsSenderCertificateName): ours covers it; the server's certificate does not (normal for Exchange Online); use --client-cert-name for this"
+            ),
+            vec![
+                describe(leaf),
+                names_line(leaf),
+                format!("--expect-name {name}"),
+                format!("the certificate we present (--client-cert) covers {name}"),
+            ],
+            fixes::client_cert::expected_name_is_ours(name),
+        );
+    }
     // Pointing the connector at the expected name itself would change nothing.
     let on_cert = greeting_suggestion(ctx, leaf)
         .filter(|n| !n.eq_ignore_ascii_case(name))
@@ -648,21 +670,11 @@ fn expected_name_mismatch(ctx: &Ctx<'_>, leaf: &CertInfo, name: &str, m: NameMat
     } else {
         ""
     };
-    let mut evidence = vec![
+    let evidence = vec![
         describe(leaf),
         names_line(leaf),
         format!("--expect-name {name}"),
     ];
-    // --expect-name is a name the SERVER's certificate must cover; a user testing the
-    // certificate we present (Exchange Online's TlsSenderCertificateName) may have meant it
-    // for ours.
-    if let Some(ours) = ctx.policy.client_cert.as_deref()
-        && super::client_cert::ours_covers(ours, name, ctx.now)
-    {
-        evidence.push(format!(
-            "the certificate we present (--client-cert) covers {name}: if that is the name the receiver matches on our certificate (TlsSenderCertificateName), give it with --client-cert-name instead of --expect-name, which is for the server's certificate"
-        ));
-    }
     ctx.finding(
         Code::CertExpectedNameMismatch,
         format!("certificate does not cover the expected name {name}{cn}"),

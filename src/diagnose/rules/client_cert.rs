@@ -112,10 +112,17 @@ fn exchange(
             } else {
                 "TLS 1.3: known after EHLO over TLS was answered (the server judges a client certificate after its own Finished, RFC 8446 §4.4.2.4)"
             };
+            let mut evidence = vec![ours_line(ours, leaf), how.into()];
+            let summary = if issuer_listed(ours, &auth.acceptable_ca_names) == Some(false) {
+                evidence.push(ca_names_line(&auth.acceptable_ca_names));
+                NOT_VERIFIED.into()
+            } else {
+                "the server accepted the client certificate we presented".into()
+            };
             out.push(ctx.finding(
                 Code::ClientCertAccepted,
-                "the server accepted the client certificate we presented".into(),
-                vec![ours_line(ours, leaf), how.into()],
+                summary,
+                evidence,
                 fixes::accepted(),
             ));
         }
@@ -140,18 +147,42 @@ fn exchange(
     out
 }
 
+/// A server that went on after ours was sent, when its CA names do not include our issuer:
+/// it did not verify ours (it only asks), so acceptance says nothing about trust.
+const NOT_VERIFIED: &str = "the server went on, but our issuer is not among the CA names it accepts: it did not verify it (a server that only asks does not refuse)";
+
+/// The issuers of the certificates in our chain.
+fn chain_issuers(ours: &OurClientCert) -> Vec<String> {
+    ours.chain
+        .iter()
+        .filter_map(|der| x509_parser::parse_x509_certificate(der).ok())
+        .map(|(_, x)| crate::cert::dn_string(x.issuer(), false))
+        .collect()
+}
+
+/// Whether our leaf's issuer (or any CA in our chain) is among the request's CA names;
+/// `None` when the request lists none.
+fn issuer_listed(ours: &OurClientCert, names: &[String]) -> Option<bool> {
+    if names.is_empty() {
+        return None;
+    }
+    let subjects = ours
+        .chain
+        .iter()
+        .skip(1)
+        .filter_map(|der| x509_parser::parse_x509_certificate(der).ok())
+        .map(|(_, x)| crate::cert::dn_string(x.subject(), false));
+    let mut ours_named = chain_issuers(ours).into_iter().chain(subjects);
+    Some(ours_named.any(|n| names.contains(&n)))
+}
+
 /// When the request lists CA names and no certificate of our chain names one of them as its
 /// issuer: the likely reason for the refusal.
 fn issuer_not_listed(ours: &OurClientCert, names: &[String]) -> Option<String> {
     if names.is_empty() {
         return None;
     }
-    let issuers: Vec<String> = ours
-        .chain
-        .iter()
-        .filter_map(|der| x509_parser::parse_x509_certificate(der).ok())
-        .map(|(_, x)| crate::cert::dn_string(x.issuer(), false))
-        .collect();
+    let issuers = chain_issuers(ours);
     let listed = issuers.iter().any(|i| names.contains(i));
     (!listed).then(|| {
         format!(
@@ -194,8 +225,9 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
         out.push(ctx.finding(
             Code::ClientCertExpiresSoon,
             format!(
-                "the client certificate we present expires in {} days, on {}",
+                "the client certificate we present expires in {} day{}, on {}",
                 leaf.days_left,
+                if leaf.days_left == 1 { "" } else { "s" },
                 crate::cert::date(leaf.not_after_at)
             ),
             vec![who.clone(), format!("--warn-days {}", ctx.policy.warn_days)],
@@ -217,7 +249,7 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                     },
                     format!("--client-cert-name {name}"),
                 ],
-                fixes::name_mismatch(name, None),
+                fixes::name_mismatch(name, &leaf.names(), None),
             ));
         }
     }
@@ -243,28 +275,44 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
         );
         // A server that accepted it trusts its issuer (a private CA it was given): not a
         // problem for this receiver, only for those that want a public CA (Exchange Online).
-        let accepted_here = ctx.obs.client_auth.as_ref().is_some_and(|a| {
+        let accepted = ctx.obs.client_auth.as_ref().filter(|a| {
             matches!(
                 a.outcome,
                 ClientCertOutcome::Accepted | ClientCertOutcome::AcceptedAfterEhlo
             )
         });
-        let (severity, summary) = if accepted_here {
-            (
+        // Acceptance proves trust only when the server names our issuer among the CAs it
+        // accepts; a server that only asks goes on without verifying.
+        let listed = accepted.map(|a| issuer_listed(ours, &a.acceptable_ca_names));
+        let (severity, summary) = match listed {
+            Some(Some(true)) => (
                 Severity::Info,
-                "the client certificate we present does not chain to a root trusted here, but this server accepted it: it trusts the issuer; receivers that require a public CA (Exchange Online) would not",
-            )
-        } else {
-            (
+                "the client certificate we present does not chain to a root trusted here, but this server accepted it: it trusts the issuer (among the CA names it accepts); receivers that require a public CA (Exchange Online) would not".to_string(),
+            ),
+            Some(Some(false)) => (
+                Severity::Info,
+                format!("the client certificate we present does not chain to a root trusted here; {NOT_VERIFIED}"),
+            ),
+            Some(None) => (
+                Severity::Info,
+                "the client certificate we present does not chain to a root trusted here; the server went on with it, which does not say it verified it (its request names no CA, and a server that only asks does not refuse)".to_string(),
+            ),
+            None => (
                 Code::ClientCertUntrusted.default_severity(),
-                "the client certificate we present does not chain to a root trusted here for client authentication",
-            )
+                "the client certificate we present does not chain to a root trusted here for client authentication".to_string(),
+            ),
         };
+        let names = ctx
+            .obs
+            .client_auth
+            .as_ref()
+            .map_or(&[][..], |a| a.acceptable_ca_names.as_slice());
+        let why = untrusted_why(ours, names);
         if !t.trusted && other_reason {
             out.push(ctx.finding_with(
                 Code::ClientCertUntrusted,
                 severity,
-                summary.into(),
+                summary,
                 vec![
                     who,
                     t.reason
@@ -272,11 +320,39 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                         .unwrap_or_else(|| "the chain does not lead to a trusted root".into()),
                     format!("{} certificate(s) in the file", ours.chain.len()),
                 ],
-                fixes::untrusted(None),
+                fixes::untrusted(why, None),
             ));
         }
     }
     out
+}
+
+/// Why ours does not chain: self-signed, issued by a CA (that the server names, or whose
+/// self-signed root we present) not trusted here, or an issuer absent from our file.
+fn untrusted_why(ours: &OurClientCert, names: &[String]) -> fixes::Untrusted {
+    let parsed: Vec<_> = ours
+        .chain
+        .iter()
+        .filter_map(|der| x509_parser::parse_x509_certificate(der).ok())
+        .map(|(_, x)| {
+            (
+                crate::cert::dn_string(x.subject(), false),
+                crate::cert::dn_string(x.issuer(), false),
+            )
+        })
+        .collect();
+    let Some((subject, issuer)) = parsed.first() else {
+        return fixes::Untrusted::IssuerMissing;
+    };
+    if subject == issuer && !parsed.iter().skip(1).any(|(s, _)| s == issuer) {
+        return fixes::Untrusted::SelfSigned;
+    }
+    let root_in_file = parsed.iter().skip(1).any(|(s, i)| s == i);
+    if root_in_file || names.contains(issuer) {
+        fixes::Untrusted::RootNotTrusted
+    } else {
+        fixes::Untrusted::IssuerMissing
+    }
 }
 
 /// Whether our certificate covers `name`. Exchange matches TlsSenderCertificateName
