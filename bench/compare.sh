@@ -197,7 +197,7 @@ inside() {
 
     local addrs=""
     if [ "$(master_netns)" = "$(readlink /proc/self/ns/net)" ] && [ -r "$POSTFIX_DIR/ports.env" ]; then
-        addrs=$(sed -n 's/^BENCH_ADDRS=//p' "$POSTFIX_DIR/ports.env")
+        addrs=$(sed -n 's/^BENCH_ADDRS=//p' "$POSTFIX_DIR/ports.env" | tr -d '"')
     fi
     local reuse=0
     if [ -n "$addrs" ]; then
@@ -217,7 +217,7 @@ inside() {
         trap stop_postfix EXIT
         bash tests/postfix/setup.sh start >"$BENCH_WORK/setup.log" 2>&1 ||
             die "tests/postfix/setup.sh start failed: $(tail -n1 "$BENCH_WORK/setup.log")"
-        addrs=$(sed -n 's/^BENCH_ADDRS=//p' "$POSTFIX_DIR/ports.env")
+        addrs=$(sed -n 's/^BENCH_ADDRS=//p' "$POSTFIX_DIR/ports.env" | tr -d '"')
         [ -n "$addrs" ] || die "$POSTFIX_DIR/ports.env has no BENCH_ADDRS (tests/postfix/setup.sh older than this harness?)"
         say "started the tier's Postfix in this namespace (stopped on exit)"
     fi

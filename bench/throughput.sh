@@ -153,7 +153,7 @@ inside() {
 
     local addrs=""
     if [ "$(master_netns)" = "$(readlink /proc/self/ns/net)" ] && [ -r "$POSTFIX_DIR/ports.env" ]; then
-        addrs=$(sed -n 's/^THROUGHPUT_ADDRS=//p' "$POSTFIX_DIR/ports.env")
+        addrs=$(sed -n 's/^THROUGHPUT_ADDRS=//p' "$POSTFIX_DIR/ports.env" | tr -d '"')
     fi
     local reuse=0 a
     if [ -n "$addrs" ]; then
@@ -172,7 +172,7 @@ inside() {
         trap stop_postfix EXIT
         bash tests/postfix/setup.sh start >"$BENCH_WORK/setup.log" 2>&1 ||
             die "tests/postfix/setup.sh start failed: $(tail -n1 "$BENCH_WORK/setup.log")"
-        addrs=$(sed -n 's/^THROUGHPUT_ADDRS=//p' "$POSTFIX_DIR/ports.env")
+        addrs=$(sed -n 's/^THROUGHPUT_ADDRS=//p' "$POSTFIX_DIR/ports.env" | tr -d '"')
         [ -n "$addrs" ] || die "$POSTFIX_DIR/ports.env has no THROUGHPUT_ADDRS (tests/postfix/setup.sh older than this harness?)"
         say "started the tier's Postfix in this namespace (stopped on exit)"
     fi

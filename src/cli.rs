@@ -467,7 +467,14 @@ pub(crate) enum Command {
     /// for every sender that connects, what it offered and presented (TLS versions, ciphers,
     /// SNI, client certificate). It never accepts mail: every RCPT is refused (451, or 550
     /// with --reject permanent), DATA never reached.
-    #[command(help_template = HELP_TEMPLATE, before_help = before(Some("listen")), after_help = after(Some("listen")))]
+    #[command(
+        help_template = HELP_TEMPLATE,
+        before_help = before(Some("listen")),
+        after_help = after(Some("listen")),
+        mut_arg("format", |a| a
+            .value_parser(listen_formats())
+            .help("Output format (listen writes human, json, jsonl or markdown)"))
+    )]
     Listen(Box<ListenArgs>),
     /// Write a shell's completion script to stdout (bash, zsh, fish, PowerShell, Elvish).
     /// Never probes.
@@ -512,16 +519,17 @@ pub(crate) struct ListenArgs {
     #[arg(long)]
     pub(crate) once: bool,
 
-    /// Stop after this many seconds in all.
-    #[arg(long, value_name = "SECS", default_value_t = 900.0, value_parser = parse_secs)]
+    /// Stop after this many seconds in all (up to 86400: a day, long enough for a send
+    /// connector's retries).
+    #[arg(long, value_name = "SECS", default_value_t = 900.0, value_parser = parse_run_secs)]
     pub(crate) duration: f64,
 
     /// End a session whose sender stays silent this long (per command).
     #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_secs)]
     pub(crate) session_timeout: f64,
 
-    /// Stop after this many sessions.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    /// Stop after this many sessions (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = whole::<usize>(1, 1_000_000))]
     pub(crate) max_sessions: usize,
 
     /// The certificate to offer after STARTTLS: PEM (chain, with the key in it or in --key)
@@ -538,8 +546,8 @@ pub(crate) struct ListenArgs {
     #[arg(long, value_name = "VAR", requires = "cert")]
     pub(crate) cert_password_env: Option<String>,
 
-    /// The name in our greeting and in the certificate made at start [default: this
-    /// machine's FQDN, else starttls-check.invalid].
+    /// The name in our greeting and in the certificate made at start [default: the first DNS
+    /// name of --cert, else this machine's FQDN, else starttls-check.invalid].
     #[arg(long, value_name = "NAME")]
     pub(crate) hostname: Option<String>,
 
@@ -574,9 +582,35 @@ pub(crate) struct ListenArgs {
     #[arg(long, requires = "ca_file")]
     pub(crate) no_system_roots: bool,
 
+    /// Warn when a sender's client certificate has less than DAYS days left.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = settings::DEFAULT_WARN_DAYS,
+        value_parser = whole::<u32>(0, settings::MAX_DAYS),
+        allow_negative_numbers = true
+    )]
+    pub(crate) warn_days: u32,
+
     /// Output options.
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// The formats `listen` writes, described as listen writes them: the page, status line and
+/// metrics of probe reports (html, nagios, prometheus) are refused by clap, as a usage error.
+fn listen_formats() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("human")
+            .help("For a terminal: a block for each session as it ends, then the summary"),
+        PossibleValue::new("json")
+            .help("One JSON document when the run ends: every session and the verdict"),
+        PossibleValue::new("jsonl").help("The same document on one line, when the run ends"),
+        PossibleValue::new("markdown")
+            .help("A block for each session as it ends, then the summary, to paste into a ticket"),
+    ])
+    .try_map(|s| Format::from_str(&s, false))
 }
 
 /// How `listen` refuses RCPT.
@@ -854,6 +888,16 @@ fn parse_secs(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && (0.05..=3600.0).contains(&v) => Ok(v),
         Ok(_) => Err(format!("{s} is out of range (0.05-3600 seconds)")),
         Err(_) => Err(format!("'{s}' is not a number of seconds (0.05-3600)")),
+    }
+}
+
+/// `listen --duration`: like [`parse_secs`] but up to a day, so that a listener can wait for
+/// a sending server's retries (minutes apart, for hours).
+fn parse_run_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.05..=86400.0).contains(&v) => Ok(v),
+        Ok(_) => Err(format!("{s} is out of range (0.05-86400 seconds)")),
+        Err(_) => Err(format!("'{s}' is not a number of seconds (0.05-86400)")),
     }
 }
 

@@ -46,6 +46,7 @@ fn config(identity: Identity) -> ListenConfig {
         public: false,
         ca_files: Vec::new(),
         system_roots: false,
+        warn_days: 30,
     }
 }
 
@@ -376,14 +377,20 @@ async fn bytes_pipelined_after_starttls_are_recorded_and_discarded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overlong_line_is_refused_and_the_session_closed() {
-    let running = start(config(trusted_identity())).await;
-    let mut c = connect(running.addr).await;
-    let mut long = vec![b'A'; 1200];
-    long.extend(b"\r\n");
-    c.send(&long).await;
-    assert!(c.reply().await.starts_with("500 5.5.6"));
-    let run = running.finish().await;
-    assert!(matches!(run.sessions[0].end, SessionEnd::ProtocolError(_)));
+    for size in [1200, 200_000] {
+        let running = start(config(trusted_identity())).await;
+        let mut c = connect(running.addr).await;
+        let mut long = vec![b'A'; size];
+        long.extend(b"\r\n");
+        // The server closes while a 200 kB line is still arriving: a reset may cut the send.
+        let _ = c.io.get_mut().write_all(&long).await;
+        assert!(c.reply().await.starts_with("500 5.5.6"));
+        let run = running.finish().await;
+        assert_eq!(
+            run.sessions[0].end,
+            SessionEnd::ProtocolError("sent a line over 1000 octets".into())
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,12 +398,33 @@ async fn a_silent_sender_times_out_and_an_idle_run_ends_at_its_duration() {
     let mut cfg = config(trusted_identity());
     cfg.session_timeout = Duration::from_millis(300);
     let running = start(cfg).await;
-    let _c = connect(running.addr).await;
+    let mut c = connect(running.addr).await;
+    // RFC 5321 §4.5.3.2: told why before the close.
+    assert_eq!(
+        c.reply().await,
+        format!("421 4.4.2 {RECEIVER} timeout, closing\r\n")
+    );
     let run = running.finish().await;
-    assert!(
-        matches!(&run.sessions[0].end, SessionEnd::Timeout { after } if after == "connect"),
-        "{:?}",
-        run.sessions[0].end
+    // The connection was made: the sender went silent before its greeting.
+    assert_eq!(
+        run.sessions[0].end,
+        SessionEnd::Timeout {
+            after: "waiting for EHLO/HELO".into()
+        }
+    );
+
+    let mut cfg = config(trusted_identity());
+    cfg.session_timeout = Duration::from_millis(300);
+    let running = start(cfg).await;
+    let mut c = connect(running.addr).await;
+    c.cmd("EHLO sender.example.test").await;
+    assert!(c.reply().await.starts_with("421 4.4.2"));
+    let run = running.finish().await;
+    assert_eq!(
+        run.sessions[0].end,
+        SessionEnd::Timeout {
+            after: "after EHLO".into()
+        }
     );
 
     let mut cfg = config(trusted_identity());
@@ -508,9 +536,28 @@ fn a_taken_port_is_an_error_that_says_so() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("already in use"), "{}", r.stderr);
     assert!(r.stderr.contains("ss -ltnp"), "{}", r.stderr);
+}
+
+/// A PREROUTING redirect never reaches a listener on 127.0.0.1 (the default): the advice for
+/// a low port names a listener on every address, and says nothing about Windows on Unix.
+#[test]
+fn the_privilege_advice_redirects_to_a_listener_that_the_redirect_reaches() {
     let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
     let advice = listen::bind_advice("127.0.0.1:25".parse().unwrap(), &e);
-    assert!(advice.contains("CAP_NET_BIND_SERVICE") && advice.contains("REDIRECT"));
+    if cfg!(windows) {
+        assert!(advice.contains("Exchange"), "{advice}");
+        assert!(advice.contains("portproxy"), "{advice}");
+    } else {
+        assert!(advice.contains("CAP_NET_BIND_SERVICE"), "{advice}");
+        assert!(
+            advice.contains("listen 0.0.0.0:2525 --public, then"),
+            "{advice}"
+        );
+        assert!(advice.contains("REDIRECT"), "{advice}");
+        assert!(advice.contains("-A OUTPUT -o lo"), "{advice}");
+        assert!(!advice.contains("Windows"), "{advice}");
+        assert!(!advice.contains("Exchange"), "{advice}");
+    }
 }
 
 #[test]
@@ -1014,4 +1061,164 @@ fn listen_redact_hides_what_the_sender_and_the_listener_name_in_every_format() {
             }
         }
     }
+}
+
+/// `listen`, `explain` and `exchange-config` write no page, status line or metrics: asked for
+/// one, each is a usage error on stderr (exit 3) with nothing on stdout, where a
+/// `starttls_check_up 0` would read as a probe's result; listen's help names what it writes.
+#[test]
+fn a_probe_only_format_is_a_usage_error_with_nothing_on_stdout() {
+    for format in ["html", "nagios", "prometheus"] {
+        for args in [
+            vec!["listen", "0", "--no-ptr", "--format", format],
+            vec!["listen", "0", "--no-ptr", "--format", format, "--bogus"],
+            vec!["explain", "--format", format, "454 4.7.0 TLS not available"],
+            vec!["exchange-config", "--format", format, "/nonexistent.txt"],
+            vec!["exchange-config", "--format", format, "--bogus"],
+        ] {
+            let r = common::run(&args);
+            assert_eq!(r.code, 3, "{args:?}: {}", r.stderr);
+            assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+            let named = if args.contains(&"--bogus") {
+                "--bogus"
+            } else {
+                format
+            };
+            assert!(r.stderr.contains(named), "{args:?}: {}", r.stderr);
+        }
+    }
+    let r = common::run(&["listen", "0", "--format", "prometheus"]);
+    assert!(
+        r.stderr
+            .contains("[possible values: human, json, jsonl, markdown]"),
+        "{}",
+        r.stderr
+    );
+    let help = common::run(&["listen", "--help"]).stdout;
+    assert!(
+        help.contains("listen writes human, json, jsonl or markdown"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("prometheus") && !help.contains("nagios"),
+        "{help}"
+    );
+}
+
+/// Runs the binary's `listen` on a free port with `extra`, says `lines` as a sender, and
+/// returns every reply (banner first) and the binary's stderr.
+fn converse_with_binary(extra: &[&str], lines: &[&str]) -> (String, String) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port().to_string()
+    };
+    let mut args = vec!["listen", &port, "--once", "--no-ptr", "--duration", "20"];
+    args.extend_from_slice(extra);
+    let mut cmd = common::command(&args);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let replies = common::runtime().block_on(async {
+        let mut tries = 0;
+        let stream = loop {
+            match TcpStream::connect(addr).await {
+                Ok(s) => break s,
+                Err(_) if tries < 200 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let mut c = Client {
+            io: BufReader::new(stream),
+        };
+        let mut all = c.reply().await;
+        for l in lines {
+            all.push_str(&c.cmd(l).await);
+        }
+        all
+    });
+    let out = child.wait_with_output().unwrap();
+    (replies, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// With --cert and no --hostname, the banner and the EHLO reply name the certificate's first
+/// DNS name, not starttls-check.invalid; --hostname still wins; a wildcard is no greeting.
+#[test]
+fn the_greeting_names_the_first_dns_name_of_the_given_certificate() {
+    let leaf = pki().healthy("mail.example.test", 90);
+    let chain: String = leaf.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+    let key = pem("PRIVATE KEY", leaf.key.secret_der());
+    let both = common::write_temp("greeting.pem", &format!("{chain}{key}"));
+    let both = both.to_str().unwrap();
+    let (replies, stderr) = converse_with_binary(&["--cert", both], &["EHLO s.test", "QUIT"]);
+    assert!(
+        replies.starts_with("220 mail.example.test ESMTP"),
+        "{replies}\n{stderr}"
+    );
+    assert!(
+        replies.contains("250-mail.example.test greets s.test"),
+        "{replies}"
+    );
+    assert!(!replies.contains("starttls-check.invalid"), "{replies}");
+    let (replies, _) = converse_with_binary(
+        &["--cert", both, "--hostname", "other.example.test"],
+        &["QUIT"],
+    );
+    assert!(
+        replies.starts_with("220 other.example.test ESMTP"),
+        "{replies}"
+    );
+
+    let ours = |names: &[&str]| listen::model::OurCertificate {
+        subject: "CN=x".into(),
+        dns_names: names.iter().map(|n| (*n).to_string()).collect(),
+        sha256: String::new(),
+        generated: false,
+    };
+    assert_eq!(
+        listen::hostname_of(&ours(&["MX.Example.test.", "b.test"])).as_deref(),
+        Some("mx.example.test")
+    );
+    assert_eq!(listen::hostname_of(&ours(&["*.example.test"])), None);
+    assert_eq!(listen::hostname_of(&ours(&[])), None);
+}
+
+/// `--max-sessions 0` is refused (it used to serve one); `--duration` goes up to a day, for a
+/// sender's retries, and no further.
+#[test]
+fn max_sessions_zero_is_refused_and_duration_goes_up_to_a_day() {
+    let r = common::run(&["listen", "0", "--no-ptr", "--max-sessions", "0"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("0 is out of range (1-1000000)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let r = common::run(&["listen", "0", "--no-ptr", "--duration", "86401"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("out of range (0.05-86400 seconds)"),
+        "{}",
+        r.stderr
+    );
+    use clap::Parser;
+    let cli = starttls_check::Cli::try_parse_from([
+        "starttls-check",
+        "listen",
+        "0",
+        "--duration",
+        "86400",
+    ]);
+    assert!(cli.is_ok(), "{:?}", cli.err());
+    // --session-timeout keeps the probe's bound.
+    let r = common::run(&["listen", "0", "--no-ptr", "--session-timeout", "7200"]);
+    assert!(
+        r.stderr.contains("out of range (0.05-3600 seconds)"),
+        "{}",
+        r.stderr
+    );
 }

@@ -629,22 +629,24 @@ fn nagios_a_run_error_is_an_unknown_status_line_on_stdout() {
     assert!(p.text.contains("--timeout"), "{}", r.stdout);
 }
 
+/// explain writes no status line or metrics: asked for one it is a usage error on stderr,
+/// with nothing on stdout, where a `STARTTLS UNKNOWN` or a `starttls_check_up 0` would read
+/// as a probe's result (issue 17).
 #[test]
-fn explain_refuses_the_monitoring_formats_in_their_own_shape() {
+fn explain_refuses_the_monitoring_formats_as_a_usage_error_on_stderr() {
     let r = run(&["explain", "cert-expired", "--format", "nagios"]);
     assert_eq!(r.code, 3);
-    let p = Plugin::parse(&r.stdout);
-    assert_eq!(p.state, "UNKNOWN");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
     assert!(
-        p.text
-            .starts_with("--format nagios is a check's status line"),
+        r.stderr
+            .contains("--format nagios is a check's status line"),
         "{}",
-        r.stdout
+        r.stderr
     );
     let r = run(&["explain", "cert-expired", "--format", "prometheus"]);
     assert_eq!(r.code, 3);
-    let s = parse_exposition(&r.stdout);
-    assert_eq!(value(&s, "starttls_check_up", &[("target", "")]), 0.0);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.stderr.contains("--format prometheus"), "{}", r.stderr);
 }
 
 // ---------------------------------------------------------------------------------------

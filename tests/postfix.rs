@@ -60,7 +60,8 @@ impl Setup {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            // A value with spaces is quoted, so that a shell can source the file.
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
             .collect();
         let ca_file = vars
             .get("STARTTLS_CHECK_POSTFIX_CA")

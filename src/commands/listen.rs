@@ -26,21 +26,33 @@ pub(crate) fn run(
     // Refused before anything is bound or made.
     let addr = listen::parse_address(&args.listen)?;
     listen::check_public(addr, args.public)?;
-    let hostname = match &args.hostname {
-        Some(h) if listen::is_host_name(h) => h.to_ascii_lowercase(),
+    let given = match &args.hostname {
+        Some(h) if listen::is_host_name(h) => Some(h.to_ascii_lowercase()),
         Some(h) => anyhow::bail!(
             "--hostname {}: not a host name (letters, digits and hyphens in dot-separated labels)",
             crate::smtp::escape(h.as_bytes())
         ),
-        None => listen::default_hostname(),
+        None => None,
     };
-    let identity = match &args.cert {
-        Some(cert) => listen::identity::load_identity(
-            cert,
-            args.key.as_deref(),
-            args.cert_password_env.as_deref(),
-        )?,
-        None => listen::identity::generated(&hostname)?,
+    // With --cert, the greeting names what the certificate covers unless --hostname says
+    // otherwise; without, the certificate made at start is for the greeting's name.
+    let (hostname, identity) = match &args.cert {
+        Some(cert) => {
+            let identity = listen::identity::load_identity(
+                cert,
+                args.key.as_deref(),
+                args.cert_password_env.as_deref(),
+            )?;
+            let hostname = given
+                .or_else(|| listen::hostname_of(&identity.certificate))
+                .unwrap_or_else(listen::default_hostname);
+            (hostname, identity)
+        }
+        None => {
+            let hostname = given.unwrap_or_else(listen::default_hostname);
+            let identity = listen::identity::generated(&hostname)?;
+            (hostname, identity)
+        }
     };
     let config = Arc::new(ListenConfig {
         hostname,
@@ -53,7 +65,7 @@ pub(crate) fn run(
         session_timeout: Duration::from_secs_f64(args.session_timeout),
         duration: Duration::from_secs_f64(args.duration),
         once: args.once,
-        max_sessions: args.max_sessions.max(1),
+        max_sessions: args.max_sessions,
         max_concurrent: listen::MAX_CONCURRENT,
         ptr: if args.no_ptr {
             PtrLookup::Off
@@ -66,6 +78,7 @@ pub(crate) fn run(
         public: args.public,
         ca_files: args.ca_file.clone(),
         system_roots: !args.no_system_roots,
+        warn_days: i64::from(args.warn_days),
     });
     let format = args.output.format;
     let expect = args.expect_name.clone();
@@ -129,6 +142,9 @@ pub(crate) fn run(
         }
         anyhow::Ok(run)
     })?;
+    // `--warn-days` for the sender-cert-expires-soon rule: `assemble` takes no threshold yet;
+    // pass this to it once it does.
+    let _sender_warn_days = config.warn_days;
     let mut report = crate::report::listen::assemble(&run, OffsetDateTime::now_utc());
     report.invocation = Some(invocation);
     redact::listen_report(&mut redactor, &mut report);

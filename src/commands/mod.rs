@@ -67,13 +67,29 @@ fn render_options(out: &OutputArgs) -> RenderOptions {
     }
 }
 
-/// The format a command writes, so that an error can be written in it too.
+/// The formats of probe reports only (a page, a check's status line, metrics): `explain`,
+/// `exchange-config` and `listen` write none of them, so an error of theirs is never written
+/// in one (a `starttls_check_up 0` on stdout would read as a probe's result).
+const PROBE_ONLY: [Format; 3] = [Format::Html, Format::Nagios, Format::Prometheus];
+
+/// The subcommands that write none of [`PROBE_ONLY`].
+const NO_PROBE_FORMATS: [&str; 3] = ["explain", "exchange-config", "listen"];
+
+/// The format a command writes, so that an error can be written in it too: a format the
+/// command does not write is refused by plain text on stderr.
 pub fn format_of(cli: &Cli) -> Format {
+    let own = |f: Format| {
+        if PROBE_ONLY.contains(&f) {
+            Format::Human
+        } else {
+            f
+        }
+    };
     match &cli.command {
         Some(Command::Demo { output, .. }) => output.format,
-        Some(Command::Explain { output, .. }) => output.format,
-        Some(Command::ExchangeConfig { output, .. }) => output.format,
-        Some(Command::Listen(args)) => args.output.format,
+        Some(Command::Explain { output, .. }) => own(output.format),
+        Some(Command::ExchangeConfig { output, .. }) => own(output.format),
+        Some(Command::Listen(args)) => own(args.output.format),
         // They write a script or a page; an error is a line of text.
         Some(Command::Completions { .. } | Command::Man { .. }) => Format::Human,
         None => cli.output.format,
@@ -101,8 +117,9 @@ pub fn target_of(cli: &Cli) -> String {
 /// arguments without the program name), when it is not clap's own human message: the error
 /// document when the last `--format json|jsonl` / `--format=…` before `--` asks for a machine
 /// format (one line for jsonl, so that a survey job's output always says why it is empty; a
-/// `STARTTLS UNKNOWN` line for nagios, `starttls_check_up 0` for prometheus). Any other
-/// format, a bad one included, leaves the error to clap.
+/// `STARTTLS UNKNOWN` line for nagios, `starttls_check_up 0` for prometheus, but never for
+/// a subcommand that writes neither). Any other format, a bad one included, leaves the error
+/// to clap.
 pub fn usage_error_format(words: &[String]) -> Option<Format> {
     let mut last = None;
     let mut rest = words.iter();
@@ -116,6 +133,15 @@ pub fn usage_error_format(words: &[String]) -> Option<Format> {
                 }
             }
         }
+    }
+    // The subcommand, when one is named: it comes first (`args_conflicts_with_subcommands`).
+    let command = words.iter().find(|w| !w.starts_with('-'));
+    if command.is_some_and(|c| NO_PROBE_FORMATS.contains(&c.as_str())) {
+        return match last {
+            Some("json") => Some(Format::Json),
+            Some("jsonl") => Some(Format::Jsonl),
+            _ => None,
+        };
     }
     match last {
         Some("json") => Some(Format::Json),
@@ -222,7 +248,8 @@ fn explain_command(
 }
 
 /// `--format html` is a page of probe reports, `nagios` and `prometheus` a check's status
-/// and metrics; `explain` and `exchange-config` have none of them.
+/// and metrics; `explain` and `exchange-config` have none of them (`listen`'s --format takes
+/// only what it writes: clap refuses the others).
 fn no_page(command: &str, output: &OutputArgs) -> anyhow::Result<()> {
     let what = match output.format {
         Format::Html => "html is a page of probe reports",
@@ -312,7 +339,6 @@ fn run_commands(cli: Cli) -> anyhow::Result<u8> {
             )
         }
         Some(Command::Listen(args)) => {
-            no_page("listen", &args.output)?;
             let opts = render_options(&args.output);
             listen::run(&runtime, &args, opts, &mut stdout)
         }

@@ -70,6 +70,8 @@ pub struct ListenConfig {
     pub ca_files: Vec<std::path::PathBuf>,
     /// Trust the system's roots too (not with `--no-system-roots`).
     pub system_roots: bool,
+    /// `--warn-days`: a sender's client certificate with fewer days left is a WARN.
+    pub warn_days: i64,
 }
 
 /// Why the listener could not start.
@@ -151,18 +153,35 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ListenError> {
 pub fn bind_advice(addr: SocketAddr, e: &std::io::Error) -> String {
     let port = addr.port();
     match e.kind() {
-        std::io::ErrorKind::PermissionDenied => format!(
-            "permission denied. Ports below 1024 need root or the CAP_NET_BIND_SERVICE \
-             capability: sudo setcap cap_net_bind_service=+ep \"$(command -v starttls-check)\". \
-             Or listen on a high port and redirect {port} to it, e.g. for 2525: \
-             sudo nft add table ip nat; \
-             sudo nft 'add chain ip nat prerouting {{ type nat hook prerouting priority -100; }}'; \
-             sudo nft add rule ip nat prerouting tcp dport {port} redirect to :2525 \
-             (iptables: sudo iptables -t nat -A PREROUTING -p tcp --dport {port} -j REDIRECT \
-             --to-ports 2525); on Windows: netsh interface portproxy add v4tov4 \
-             listenport={port} connectaddress=127.0.0.1 connectport=2525. On Windows, Exchange \
-             or IIS SMTP may already hold port 25 ({e})"
-        ),
+        std::io::ErrorKind::PermissionDenied => {
+            if cfg!(windows) {
+                // Windows needs no privilege for a low port: access denied there means
+                // another program bound it exclusively.
+                return format!(
+                    "permission denied: another program holds the port exclusively (for port \
+                     25 usually Exchange's transport service or IIS SMTP). See who: \
+                     Get-NetTCPConnection -LocalPort {port} -State Listen; or listen on a \
+                     high port, e.g. 2525, and forward {port} to it: netsh interface portproxy \
+                     add v4tov4 listenport={port} connectaddress=127.0.0.1 connectport=2525 ({e})"
+                );
+            }
+            // A PREROUTING redirect rewrites the destination to the address the packet came
+            // in on, so it reaches a listener on 0.0.0.0, never one on 127.0.0.1; and a
+            // connection made on this machine skips PREROUTING (the OUTPUT chain has it).
+            format!(
+                "permission denied. Ports below 1024 need root or the CAP_NET_BIND_SERVICE \
+                 capability: sudo setcap cap_net_bind_service=+ep \"$(command -v starttls-check)\". \
+                 Or listen on a high port of every address and redirect {port} to it: \
+                 starttls-check listen 0.0.0.0:2525 --public, then \
+                 sudo nft add table ip nat; \
+                 sudo nft 'add chain ip nat prerouting {{ type nat hook prerouting priority -100; }}'; \
+                 sudo nft add rule ip nat prerouting tcp dport {port} redirect to :2525 \
+                 (iptables: sudo iptables -t nat -A PREROUTING -p tcp --dport {port} -j REDIRECT \
+                 --to-ports 2525; for a sender on this machine itself, the same in the OUTPUT \
+                 chain: sudo iptables -t nat -A OUTPUT -o lo -p tcp --dport {port} -j REDIRECT \
+                 --to-ports 2525) ({e})"
+            )
+        }
         std::io::ErrorKind::AddrInUse => {
             let who = if port == 25 || port == 587 {
                 "usually the local mail server (Postfix, Exim, Sendmail; on Windows Exchange's \
@@ -282,6 +301,15 @@ pub fn default_hostname() -> String {
         .map(|s| s.trim().trim_end_matches('.').to_ascii_lowercase())
         .filter(|s| s.contains('.') && is_host_name(s))
         .unwrap_or_else(|| "starttls-check.invalid".into())
+}
+
+/// The name in our greeting when `--cert` is given and `--hostname` is not: the
+/// certificate's first DNS name, when it is a host name (not a wildcard, not an address), so
+/// that the banner and EHLO reply name what the certificate covers.
+pub fn hostname_of(certificate: &model::OurCertificate) -> Option<String> {
+    let first = certificate.dns_names.first()?;
+    let name = first.trim_end_matches('.').to_ascii_lowercase();
+    (is_host_name(&name) && name.parse::<IpAddr>().is_err()).then_some(name)
 }
 
 /// A host name safe for our greeting, a certificate and a pasted command: LDH labels of 1 to

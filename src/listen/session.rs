@@ -186,7 +186,7 @@ impl Conv<'_> {
                     "timeout",
                 ));
                 return SessionEnd::Timeout {
-                    after: "STARTTLS".into(),
+                    after: "during the TLS handshake after STARTTLS".into(),
                 };
             }
         };
@@ -316,9 +316,19 @@ impl Conv<'_> {
             };
             match read {
                 Err(_) => {
-                    return Err(SessionEnd::Timeout {
-                        after: self.last.into(),
-                    });
+                    // RFC 5321 §4.5.3.2: a server may close after its timeout; a 421 tells the
+                    // sender why rather than leaving it to find a dead connection.
+                    let why = self.waiting_for();
+                    self.rec.transcript.push(
+                        Direction::Event,
+                        format!(
+                            "silent for {} ({why})",
+                            crate::text::seconds(self.cfg.session_timeout)
+                        ),
+                    );
+                    let bye = format!("421 4.4.2 {} timeout, closing", self.cfg.hostname);
+                    let _ = self.reply(io, &[bye]).await;
+                    return Err(SessionEnd::Timeout { after: why });
                 }
                 // A sender that closes TLS without close_notify (RFC 8446 §6.1) has still only
                 // disconnected: rustls reports it as UnexpectedEof.
@@ -358,7 +368,17 @@ impl Conv<'_> {
         let _ = self
             .reply(io, &["500 5.5.6 Line too long".to_string()])
             .await;
-        SessionEnd::ProtocolError(format!("a line longer than {MAX_LINE} octets"))
+        SessionEnd::ProtocolError(format!("sent a line over {MAX_LINE} octets"))
+    }
+
+    /// What we were waiting for when the sender went silent: the connection was made, so a
+    /// silence before the greeting is "waiting for EHLO/HELO", not a connect timeout.
+    fn waiting_for(&self) -> String {
+        match self.last {
+            "connect" => "waiting for EHLO/HELO".into(),
+            "TLS established" => "waiting for EHLO/HELO after TLS".into(),
+            step => format!("after {step}"),
+        }
     }
 
     /// The replies to one command line, and what it changes.

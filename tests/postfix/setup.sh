@@ -627,6 +627,8 @@ for p in "${pids[@]}"; do
 done
 
 # --- 5. env file for tests/postfix.rs ----------------------------------------
+# KEY=value lines that a shell can also source: a value with spaces is in double quotes
+# (its readers strip them).
 cat >"$DIR/ports.env.tmp" <<EOF
 # Written by tests/postfix/setup.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)
 STARTTLS_CHECK_POSTFIX_CA=$DIR/ca/root.pem
@@ -668,9 +670,9 @@ CLIENT_KEY_OTHER_CA=$DIR/certs/sender-other-ca.key
 CLIENT_PFX=$DIR/certs/sender.pfx
 CLIENT_PFX_LEGACY=$DIR/certs/sender-legacy.pfx
 CLIENT_PFX_PASSWORD=$PFX_PASSWORD
-BENCH_ADDRS=$BENCH_ADDRS
+BENCH_ADDRS="$BENCH_ADDRS"
 PORT_BENCH=$PORT_BENCH
-THROUGHPUT_ADDRS=$THROUGHPUT_ADDRS
+THROUGHPUT_ADDRS="$THROUGHPUT_ADDRS"
 PORT_THROUGHPUT=$PORT_THROUGHPUT
 PORT_THROUGHPUT_IMPLICIT=$PORT_THROUGHPUT_IMPLICIT
 EOF
