@@ -332,6 +332,8 @@ pub enum Code {
     SenderEhloNameMismatch,
     /// `listen-no-sender`: no sender connected while the listener ran.
     ListenNoSender,
+    /// `sender-cert-expires-soon`: the sender's client certificate expires within the warning days.
+    SenderCertExpiresSoon,
 }
 
 /// What the catalogue knows about one code.
@@ -4128,6 +4130,17 @@ pub const CATALOGUE: &[Entry] = &[
         meaning: "no sender connected while the listener ran",
         explanation: "Nothing reached the listener within --duration. Check that the sender routes to this host and port (a smart host or connector pointing here), that a firewall lets the port through, and, on port 25, that the listener could bind it.",
         references: &[],
+        sender_strings: &[],
+    },
+    Entry {
+        code: Code::SenderCertExpiresSoon,
+        id: "sender-cert-expires-soon",
+        severity: Severity::Warn,
+        rank: 615,
+        inconclusive: false,
+        meaning: "the sender's client certificate expires soon",
+        explanation: "The certificate the sender presented expires within the warning days (30 by default, as the probe's --warn-days); once it does, receivers that check it (Exchange Online inbound connectors that match TlsSenderCertificateName, a receive connector or Postfix that requires one) refuse or misattribute its mail. Renew it and make the sender present the new one.",
+        references: &["RFC 5280 §4.1.2.5"],
         sender_strings: &[],
     },
 ];

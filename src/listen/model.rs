@@ -245,16 +245,38 @@ pub fn version_name(v: u16) -> String {
 
 impl OfferedHello {
     /// The versions offered, newest first: `supported_versions` when present (RFC 8446
-    /// §4.2.1: then legacy_version is ignored), else the legacy_version and every older one.
+    /// §4.2.1: then legacy_version is ignored), else the legacy_version alone. A hello
+    /// without `supported_versions` names only its highest version (RFC 5246 §E.1): whether
+    /// the sender would accept an older one is not in the hello, so nothing older is listed.
     pub fn versions(&self) -> Vec<u16> {
         let mut v: Vec<u16> = if self.supported_versions.is_empty() {
-            (0x0300..=self.legacy_version.min(0x0303)).rev().collect()
+            vec![self.legacy_version]
         } else {
             self.supported_versions.clone()
         };
         v.sort_unstable_by(|a, b| b.cmp(a));
         v.dedup();
         v
+    }
+
+    /// The hello sent no `supported_versions`: [`Self::versions`] holds its one highest
+    /// version, not a list of what it accepts.
+    pub fn highest_only(&self) -> bool {
+        self.supported_versions.is_empty()
+    }
+
+    /// The versions in words, newest first: `TLS 1.3, TLS 1.2`, or for a hello without
+    /// `supported_versions` `up to TLS 1.0 (no supported_versions extension)`.
+    pub fn versions_words(&self) -> String {
+        let names: Vec<String> = self.versions().into_iter().map(version_name).collect();
+        if self.highest_only() {
+            format!(
+                "up to {} (no supported_versions extension)",
+                names.join(", ")
+            )
+        } else {
+            names.join(", ")
+        }
     }
 
     /// The newest version offered.
@@ -279,7 +301,16 @@ mod tests {
             legacy_version: 0x0301,
             ..OfferedHello::default()
         };
-        assert_eq!(old.versions(), [0x0301, 0x0300]);
+        // `openssl s_client -tls1`: 03 01 and no supported_versions. OpenSSL 3 cannot speak
+        // SSL 3.0, and the hello does not say it would: only TLS 1.0 is listed.
+        assert_eq!(old.versions(), [0x0301]);
+        assert!(old.highest_only());
+        assert_eq!(
+            old.versions_words(),
+            "up to TLS 1.0 (no supported_versions extension)"
+        );
+        assert!(!h.highest_only());
+        assert_eq!(h.versions_words(), "TLS 1.3, TLS 1.2");
         assert_eq!(version_name(0x0301), "TLS 1.0");
     }
 }

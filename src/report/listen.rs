@@ -104,8 +104,12 @@ pub struct PtrDto {
 pub struct HelloDto {
     /// The hello's legacy_version (`TLS 1.2`).
     pub legacy_version: String,
-    /// The versions offered, newest first.
+    /// The versions offered, newest first: the `supported_versions` list, or, for a hello
+    /// without one (`highest_only`), its one highest version.
     pub versions: Vec<String>,
+    /// The hello sent no `supported_versions`: `versions` is its highest version only, and
+    /// says nothing about older ones.
+    pub highest_only: bool,
     /// The cipher suites, in the sender's order.
     pub cipher_suites: Vec<String>,
     /// The SNI host name (escaped).
@@ -217,20 +221,32 @@ fn ptr_dto(p: &Ptr) -> PtrDto {
     }
 }
 
-/// `TLS13_AES_256_GCM_SHA384`, as the probe names suites (rustls's names).
+/// `TLS13_AES_256_GCM_SHA384`, as the probe names suites (rustls's names, then the probe's
+/// table of older IANA names), else the code point as `0x00A7`: never a Rust debug name.
 fn suite_name(v: u16) -> String {
-    format!("{:?}", rustls::CipherSuite::from(v))
+    if let Some(n) = rustls::CipherSuite::from(v).as_str() {
+        return n.to_string();
+    }
+    let legacy = crate::tls::legacy::cipher_name(v);
+    if legacy.starts_with("suite ") {
+        format!("0x{v:04X}")
+    } else {
+        legacy
+    }
 }
 
-/// `X25519`, `secp256r1`.
+/// `X25519`, `secp256r1`, else the code point as `0x0101`.
 fn group_name(v: u16) -> String {
-    format!("{:?}", rustls::NamedGroup::from(v))
+    rustls::NamedGroup::from(v)
+        .as_str()
+        .map_or_else(|| format!("0x{v:04X}"), str::to_string)
 }
 
 fn hello_dto(h: &OfferedHello) -> HelloDto {
     HelloDto {
         legacy_version: version_name(h.legacy_version),
         versions: h.versions().into_iter().map(version_name).collect(),
+        highest_only: h.highest_only(),
         cipher_suites: h.cipher_suites.iter().copied().map(suite_name).collect(),
         sni: h.sni.clone(),
         alpn: h.alpn.clone(),
@@ -333,7 +349,7 @@ pub fn assemble(run: &ListenRun, now: OffsetDateTime) -> ListenReport {
         Verdict::from_findings(&all)
     };
     let address = run.bound.to_string();
-    let headline = headline(verdict, &address, &all, sessions.len());
+    let headline = headline(verdict, &address, &all, &sessions);
     ListenReport {
         schema_version: 1,
         tool: Tool {
@@ -363,19 +379,28 @@ pub fn assemble(run: &ListenRun, now: OffsetDateTime) -> ListenReport {
     }
 }
 
-/// `PASS listen 127.0.0.1:2525: the sender used STARTTLS (…) (+1 more)`.
-fn headline(verdict: Verdict, address: &str, all: &[Finding], sessions: usize) -> String {
+/// `PASS listen 127.0.0.1:2525: the sender used STARTTLS (…) (+1 more)`. When some sessions
+/// were judged and others not, the tally follows: `· 1 session passed, 1 unjudged (still
+/// open when the run ended)`. A session with no verdict does not change the run's verdict,
+/// but the headline never lets it pass unsaid.
+fn headline(
+    verdict: Verdict,
+    address: &str,
+    all: &[Finding],
+    sessions: &[SessionReport],
+) -> String {
     let lead = all
         .iter()
         .find(|f| f.severity > Severity::Info || f.code.inconclusive())
         .or_else(|| all.iter().find(|f| f.code == Code::SenderOk));
     let cause = match lead {
-        Some(f) if sessions > 1 => format!("{} — {}", f.summary, f.endpoint),
+        Some(f) if sessions.len() > 1 => format!("{} — {}", f.summary, f.endpoint),
         Some(f) => f.summary.clone(),
-        None if sessions == 0 => "no sender connected".to_string(),
+        None if sessions.is_empty() => "no sender connected".to_string(),
         None => format!(
-            "{} could not be judged (no sender reached STARTTLS or MAIL)",
-            plural(sessions, "session", "sessions")
+            "{} could not be judged ({})",
+            plural(sessions.len(), "session", "sessions"),
+            unjudged_why(sessions)
         ),
     };
     let extra = all
@@ -388,7 +413,66 @@ fn headline(verdict: Verdict, address: &str, all: &[Finding], sessions: usize) -
     } else {
         String::new()
     };
-    format!("{} listen {address}: {cause}{more}", verdict.label())
+    let unjudged = sessions.iter().any(|r| r.verdict == Verdict::Unknown);
+    let judged = sessions.iter().any(|r| r.verdict != Verdict::Unknown);
+    let tally = if unjudged && judged {
+        format!(" · {}", tally_words(sessions))
+    } else {
+        String::new()
+    };
+    format!("{} listen {address}: {cause}{more}{tally}", verdict.label())
+}
+
+/// Why a session has no verdict, from how it ended.
+fn unjudged_reason(r: &SessionReport) -> &'static str {
+    match (r.end, r.end_detail.as_deref()) {
+        ("run-ended", _) => "still open when the run ended",
+        ("timeout", Some("connect")) => "never greeted",
+        _ => "did not reach STARTTLS or MAIL",
+    }
+}
+
+/// The reasons of every unjudged session, each once: `still open when the run ended`.
+fn unjudged_why(sessions: &[SessionReport]) -> String {
+    let mut why: Vec<&str> = Vec::new();
+    for r in sessions.iter().filter(|r| r.verdict == Verdict::Unknown) {
+        let w = unjudged_reason(r);
+        if !why.contains(&w) {
+            why.push(w);
+        }
+    }
+    why.join("; ")
+}
+
+/// `1 session passed, 1 unjudged (still open when the run ended)`.
+fn tally_words(sessions: &[SessionReport]) -> String {
+    let count = |v: Verdict| sessions.iter().filter(|r| r.verdict == v).count();
+    let mut parts = Vec::new();
+    for (v, word) in [
+        (Verdict::Fail, "failed"),
+        (Verdict::Warn, "warned"),
+        (Verdict::Pass, "passed"),
+    ] {
+        let n = count(v);
+        if n > 0 {
+            let noun = if parts.is_empty() {
+                if n == 1 { " session" } else { " sessions" }
+            } else {
+                ""
+            };
+            parts.push(format!("{n}{noun} {word}"));
+        }
+    }
+    let n = count(Verdict::Unknown);
+    if n > 0 {
+        let noun = if parts.is_empty() {
+            if n == 1 { " session" } else { " sessions" }
+        } else {
+            ""
+        };
+        parts.push(format!("{n}{noun} unjudged ({})", unjudged_why(sessions)));
+    }
+    parts.join(", ")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -479,8 +563,16 @@ fn offered_words(h: &HelloDto) -> String {
     if h.cipher_suites.len() > SUITES_SHOWN {
         suites.push(format!("+{} more", h.cipher_suites.len() - SUITES_SHOWN));
     }
+    let versions = if h.highest_only {
+        format!(
+            "up to {} (no supported_versions extension)",
+            h.versions.join(", ")
+        )
+    } else {
+        h.versions.join(", ")
+    };
     let mut parts = vec![
-        h.versions.join(", "),
+        versions,
         format!("{} suites ({})", h.cipher_suites.len(), suites.join(", ")),
     ];
     if !h.groups.is_empty() {
@@ -535,20 +627,25 @@ fn envelope_words(r: &SessionReport) -> Option<String> {
 }
 
 fn end_words(r: &SessionReport) -> String {
-    let what = match r.end {
-        "quit" => "QUIT",
-        "disconnected" => "disconnected",
-        "timeout" => "timed out",
-        "protocol-error" => "closed on a protocol error",
-        "error" => "socket error",
-        _ => "the run ended",
+    let detail = r.end_detail.as_deref();
+    let what = match (r.end, detail) {
+        ("quit", _) => "the sender said QUIT".to_string(),
+        ("disconnected", Some(after)) => format!("the sender closed the connection after {after}"),
+        ("disconnected", None) => "the sender closed the connection".to_string(),
+        ("timeout", Some("connect")) => {
+            "connected, but the sender never greeted: closed at the session timeout".to_string()
+        }
+        ("timeout", Some(after)) => {
+            format!("the sender went silent after {after}: closed at the session timeout")
+        }
+        ("timeout", None) => "the sender went silent: closed at the session timeout".to_string(),
+        ("protocol-error", Some(why)) => format!("closed on a protocol error ({why})"),
+        ("protocol-error", None) => "closed on a protocol error".to_string(),
+        ("error", Some(why)) => format!("socket error ({why})"),
+        ("error", None) => "socket error".to_string(),
+        _ => "still open when the run ended".to_string(),
     };
-    let detail = r
-        .end_detail
-        .as_deref()
-        .map(|d| format!(" ({d})"))
-        .unwrap_or_default();
-    format!("{what}{detail}, after {} ms", r.duration_ms)
+    format!("{what}; {} ms in all", r.duration_ms)
 }
 
 /// The facts of a session as (key, value) rows, in reading order.
@@ -683,6 +780,9 @@ fn session_line(r: &SessionReport) -> String {
     if !codes.is_empty() {
         facts.push(codes.join(", "));
     }
+    if r.verdict == Verdict::Unknown {
+        facts.push(format!("unjudged: {}", unjudged_reason(r)));
+    }
     facts.join(", ")
 }
 
@@ -710,9 +810,14 @@ fn human_final(report: &ListenReport, opts: RenderOptions) -> String {
     if !l.expect_names.is_empty() {
         let _ = writeln!(out, "  {:<13} {}", "expected", l.expect_names.join(", "));
     }
+    let tally = if report.sessions.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", tally_words(&report.sessions))
+    };
     let _ = writeln!(
         out,
-        "  {:<13} {}",
+        "  {:<13} {}{tally}",
         "sessions",
         plural(report.sessions.len(), "sender session", "sender sessions")
     );

@@ -369,3 +369,110 @@ fn redact_hides_every_name_in_the_live_blocks_and_the_summary() {
         }
     }
 }
+
+/// Issue 17: a suite or group rustls has no name for is shown by its IANA name or as
+/// `0x00A7`, never as Rust debug text (`CipherSuite(0xa7)`); a TLS 1.0 hello without
+/// supported_versions lists TLS 1.0 alone, marked highest_only.
+#[test]
+fn suites_and_groups_have_iana_names_and_a_legacy_hello_lists_its_highest_version_only() {
+    let mut s = session();
+    if let Some(h) = s.client_hello.as_mut() {
+        h.legacy_version = 0x0301;
+        h.supported_versions.clear();
+        h.cipher_suites = vec![0xc02f, 0x002f, 0x00a7, 0x1234];
+        h.groups = vec![0x001d, 0x4321];
+    }
+    let report = assemble(&run(vec![s]), NOW);
+    let json = render_final(&report, Format::Json, opts());
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let hello = &doc["sessions"][0]["client_hello"];
+    assert_eq!(hello["versions"], serde_json::json!(["TLS 1.0"]));
+    assert_eq!(hello["highest_only"], true);
+    let suites = hello["cipher_suites"].to_string();
+    assert!(suites.contains("TLS_RSA_WITH_AES_128_CBC_SHA"), "{suites}");
+    assert!(
+        suites.contains("TLS_DH_anon_WITH_AES_256_GCM_SHA384"),
+        "{suites}"
+    );
+    assert!(suites.contains("\"0x1234\""), "{suites}");
+    assert!(hello["groups"].to_string().contains("\"0x4321\""));
+    let human = render_final(&report, Format::Human, opts());
+    let live = render_session_live(
+        &RUN.with(|r| r.sessions[0].clone()),
+        &[],
+        NOW,
+        Format::Human,
+        opts(),
+        &mut None,
+    );
+    for text in [&json, &human, &live] {
+        assert!(!text.contains("CipherSuite("), "{text}");
+        assert!(!text.contains("NamedGroup("), "{text}");
+        assert!(!text.contains("Unknown("), "{text}");
+        assert!(!text.contains("SSL 3.0"), "{text}");
+    }
+    let mut s = session();
+    if let Some(h) = s.client_hello.as_mut() {
+        h.legacy_version = 0x0301;
+        h.supported_versions.clear();
+    }
+    let live = render_session_live(&s, &[], NOW, Format::Human, opts(), &mut None);
+    assert!(
+        live.contains("up to TLS 1.0 (no supported_versions extension)"),
+        "{live}"
+    );
+}
+
+/// Issue 17: each way a session ends is worded, and a session the run's end cut (or a
+/// silent one) does not change a passing run's verdict but is named in the headline and
+/// the summary.
+#[test]
+fn unjudged_sessions_are_named_and_each_end_is_worded() {
+    let mut cut = session();
+    cut.id = 2;
+    cut.starttls = StarttlsUse::NotUsed;
+    cut.client_hello = None;
+    cut.tls = None;
+    cut.greeting_after_tls = None;
+    cut.mail_from = None;
+    cut.rcpt_to.clear();
+    cut.refused_with = None;
+    cut.end = SessionEnd::RunEnded;
+    let report = assemble(&run(vec![with_cert("mail.contoso.test"), cut.clone()]), NOW);
+    assert_eq!(report.verdict, Verdict::Pass);
+    assert!(
+        report
+            .headline
+            .ends_with(" · 1 session passed, 1 unjudged (still open when the run ended)"),
+        "{}",
+        report.headline
+    );
+    let human = render_final(&report, Format::Human, opts());
+    assert!(
+        human.contains(
+            "2 sender sessions: 1 session passed, 1 unjudged (still open when the run ended)"
+        ),
+        "{human}"
+    );
+    let live = render_session_live(&cut, &[], NOW, Format::Human, opts(), &mut None);
+    assert!(live.contains("still open when the run ended"), "{live}");
+    assert!(!live.contains("the run ended, after"), "{live}");
+    let mut silent = cut.clone();
+    silent.greeting = None;
+    silent.end = SessionEnd::Timeout {
+        after: "connect".into(),
+    };
+    let live = render_session_live(&silent, &[], NOW, Format::Human, opts(), &mut None);
+    assert!(
+        live.contains("connected, but the sender never greeted"),
+        "{live}"
+    );
+    assert!(!live.contains("timed out (connect)"), "{live}");
+    let report = assemble(&run(vec![with_cert("mail.contoso.test"), silent]), NOW);
+    assert_eq!(report.verdict, Verdict::Pass);
+    assert!(
+        report.headline.ends_with("1 unjudged (never greeted)"),
+        "{}",
+        report.headline
+    );
+}

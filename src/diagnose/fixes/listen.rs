@@ -39,20 +39,62 @@ fn list_send_connectors() -> String {
 /// Postfix: shows the client-side TLS settings (read-only).
 const POSTFIX_SHOW: &str = "postconf smtp_tls_security_level smtp_tls_cert_file smtp_tls_key_file smtp_tls_protocols smtp_helo_name";
 
+/// Postfix: what the SMTP client has in force, in the three places that set it: main.cf
+/// (with the transport_maps and relayhost that pick the transport), the master.cf `-o`
+/// overrides of each transport (which win over main.cf), and smtp_tls_policy_maps (which
+/// wins over both, per destination). Read-only.
+fn postfix_in_force(fix: Fix) -> Fix {
+    fix.say(
+        "Postfix: the SMTP client's TLS settings are in main.cf, in -o overrides on the master.cf transport that delivers to this \
+         receiver (which win over main.cf; transport_maps or relayhost name the transport, `smtp` when neither does), and in \
+         smtp_tls_policy_maps per destination (which wins over both). See what is in force:",
+    )
+    .run(SH, "postconf -n | grep -E '^(smtp_tls_|transport_maps|relayhost)'")
+    .run(SH, "postconf -P | grep -E '/smtp_tls_'")
+    .run(SH, "postconf -h smtp_tls_policy_maps")
+    .say(
+        "Set transport= to the master.cf transport that delivers to this receiver (smtp unless transport_maps or relayhost name \
+         another), e.g. transport=smtp. If smtp_tls_policy_maps names a table with an entry for this receiver, that entry's \
+         level wins: change it there and run postmap on the table.",
+    )
+}
+
+/// Postfix: raises the level of the transport `$transport` to `may` only where it is `none` or
+/// empty (an encrypt, dane, verify or secure level is never lowered): on the transport's
+/// master.cf `-o` override when it has one, else in main.cf.
+const POSTFIX_RAISE_LEVEL: &str = "o=\"${transport:?}/unix/smtp_tls_security_level\"; \
+if postconf -P | grep -q \"^$o \"; then l=$(postconf -Ph \"$o\"); case \"$l\" in none|'') postconf -P \"$o=may\" ;; *) echo \"$o = $l: left as it is\" ;; esac; \
+else l=$(postconf -h smtp_tls_security_level); case \"$l\" in none|'') postconf -e 'smtp_tls_security_level = may' ;; *) echo \"smtp_tls_security_level = $l: left as it is\" ;; esac; fi";
+
+/// Postfix: installs the client certificate for the transport `$transport` with
+/// smtp_tls_chain_files (Postfix 3.4 and later: the key, then the certificate and its
+/// intermediates; it replaces smtp_tls_cert_file and smtp_tls_key_file): on the transport's
+/// `-o` override when it has any smtp_tls_ certificate setting (which would win over main.cf),
+/// else in main.cf; only when both files are readable.
+const POSTFIX_SET_CHAIN: &str = "test -r \"${key:?}\" && test -r \"${chain:?}\" && \
+if postconf -P | grep -qE \"^${transport:?}/unix/smtp_tls_(chain_files|cert_file|key_file) \"; \
+then postconf -P \"${transport:?}/unix/smtp_tls_chain_files=${key:?},${chain:?}\"; \
+else postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\"; fi";
+
+/// Checks the configuration, then reloads.
+const POSTFIX_RELOAD: &str = "postfix check && postfix reload";
+
 /// Exim: the transport options to look at (prose: the transport lives in the configuration file).
 const EXIM_TRANSPORT: &str = "On Exim, the remote_smtp transport (Exim specification, chapter 30)";
 
 /// The sender did not use STARTTLS although it was offered.
 pub fn use_starttls() -> Fix {
-    Fix::new(Family::Generic, "listen::use_starttls", &[])
+    let fix = Fix::new(Family::Generic, "listen::use_starttls", &[])
         .say("Make the sending server use STARTTLS when the receiver offers it.")
         .say("Exchange: a send connector with IgnoreSTARTTLS set never uses TLS; turn it off (and RequireTLS on, for a partner or hybrid connector):")
         .run(EMS, list_send_connectors())
-        .run(EMS, format!("Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -IgnoreSTARTTLS $false"))
-        .say("Postfix: opportunistic TLS is `smtp_tls_security_level = may` (`encrypt` or `verify` to require it):")
-        .run(SH, POSTFIX_SHOW)
-        .run(SH, "postconf -e 'smtp_tls_security_level = may'")
-        .run(SH, "postfix reload")
+        .run(EMS, format!("Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -IgnoreSTARTTLS $false"));
+    postfix_in_force(fix)
+        .say("Postfix: if the level in force for that transport is none or empty, set it to may (opportunistic TLS; encrypt, dane, \
+              verify or secure already use TLS and are never lowered). The next line does that on the transport's -o override when it \
+              has one, else in main.cf, and only there:")
+        .run(SH, POSTFIX_RAISE_LEVEL)
+        .run(SH, POSTFIX_RELOAD)
         .say(format!("{EXIM_TRANSPORT}: remove the host from hosts_avoid_tls (hosts_try_tls defaults to *)."))
 }
 
@@ -120,10 +162,19 @@ pub fn present_certificate(expect: &[String]) -> Fix {
         Some(n) => format!("a certificate that covers {n}"),
         None => "a certificate for the sending server's name".to_string(),
     };
-    let fix = fix
-        .say(format!(
+    let fix = if expect.is_empty() {
+        // Without --expect-name nothing says this sender should authenticate: most send none.
+        fix.say(format!(
+            "Nothing to change unless this sender should authenticate with a certificate (an Exchange Online inbound connector with \
+             TlsSenderCertificateName, a receive connector or Postfix that requires one). If it should, make it present {what} \
+             when it sends (a TLS client sends one only if it is configured to):"
+        ))
+    } else {
+        fix.say(format!(
             "Make the sending server present {what} when it sends (a TLS client sends one only if it is configured to)."
         ))
+    };
+    let fix = fix
         .say("Exchange: a send connector presents the certificate its TlsCertificateName names (else one for its Fqdn). Find the \
               certificate, then name it on the connector (Exchange Online's inbound connector matches it against TlsSenderCertificateName):")
         .run(EMS, list_send_connectors());
@@ -140,23 +191,38 @@ pub fn present_certificate(expect: &[String]) -> Fix {
             format!("Get-ExchangeCertificate | fl {CERTIFICATE_FIELDS}"),
         ),
     };
-    fix.run(
-        EMS,
-        "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+    let fix = fix
+        .run(
+            EMS,
+            "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+        )
+        .run(
+            EMS,
+            format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
+        );
+    postfix_certificate(postfix_in_force(fix))
+        .say(
+            "Postfix: the certificate is sent only with TLS in use: if the level in force for that transport is none or empty, \
+             the next line sets may (never lowering encrypt, dane, verify or secure):",
+        )
+        .run(SH, POSTFIX_RAISE_LEVEL)
+        .run(SH, POSTFIX_RELOAD)
+        .say(format!(
+            "{EXIM_TRANSPORT}: set tls_certificate and tls_privatekey on the transport (not only in the main section, which is the server's)."
+        ))
+}
+
+/// Postfix: the steps that install the client certificate and key for `$transport`
+/// (smtp_tls_chain_files, where the transport reads it). The admin sets `key=` and `chain=`.
+fn postfix_certificate(fix: Fix) -> Fix {
+    fix.say(
+        "Postfix: set key= to the private key file and chain= to the certificate file (the certificate first, then its \
+         intermediates). Postfix 3.4 and later read both from smtp_tls_chain_files (key first, then the chain), which replaces \
+         smtp_tls_cert_file and smtp_tls_key_file. The next line sets it on the transport's -o override when the transport has its \
+         own certificate settings (they would win over main.cf), else in main.cf, and only when both files are readable (before \
+         Postfix 3.4, set smtp_tls_cert_file and smtp_tls_key_file in the same place instead):",
     )
-    .run(
-        EMS,
-        format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
-    )
-    .say("Postfix: set the client certificate and key (the file holds the certificate first, then its intermediates), with TLS \
-          at least opportunistic. Set chain= and key= to the two files first:")
-    .run(SH, POSTFIX_SHOW)
-    .run(SH, "postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"")
-    .run(SH, "postconf -e 'smtp_tls_security_level = may'")
-    .run(SH, "postfix reload")
-    .say(format!(
-        "{EXIM_TRANSPORT}: set tls_certificate and tls_privatekey on the transport (not only in the main section, which is the server's)."
-    ))
+    .run(SH, POSTFIX_SET_CHAIN)
 }
 
 /// The sender's certificate does not cover `missing` (safe names); `on_cert`: the names it
@@ -201,9 +267,8 @@ pub fn certificate_name(missing: &[String], on_cert: &[String], trusted: bool) -
             EMS,
             format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
         )
-        .say("Postfix: smtp_tls_cert_file must hold a certificate with that name (set chain= and key= first):")
-        .run(SH, "postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"")
-        .run(SH, "postfix reload");
+        ;
+    let fix = postfix_certificate(postfix_in_force(fix)).run(SH, POSTFIX_RELOAD);
     match (trusted, on_cert.first()) {
         (true, Some(name)) => fix
             .say("Or, in Exchange Online, expect a name the certificate has (an accepted domain of the tenant, else 550 5.7.64 TenantAttribution):")
@@ -243,9 +308,13 @@ pub fn renew_certificate(thumbprint: &str, tls_name: &str) -> Fix {
         EMS,
         format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
     )
-    .say("Postfix: replace the files smtp_tls_cert_file and smtp_tls_key_file name, then reload:")
-    .run(SH, "openssl x509 -noout -subject -enddate -in \"$(postconf -xh smtp_tls_cert_file)\"")
-    .run(SH, "postfix reload")
+    .say("Postfix: the files are named by smtp_tls_chain_files (or smtp_tls_cert_file and smtp_tls_key_file), in main.cf or in an \
+          -o override on the transport that sends, which wins. Find them, set chain= to the renewed certificate file and \
+          check its subject and dates, replace the files (or point the setting at the new ones), then reload:")
+    .run(SH, "postconf -n | grep -E '^smtp_tls_(chain_files|cert_file|key_file) '")
+    .run(SH, "postconf -P | grep -E '/smtp_tls_(chain_files|cert_file|key_file) '")
+    .run(SH, "openssl x509 -noout -subject -enddate -in \"${chain:?}\"")
+    .run(SH, POSTFIX_RELOAD)
 }
 
 /// The sender's chain does not lead to a root trusted here.
@@ -255,7 +324,11 @@ pub fn send_trusted_chain() -> Fix {
               sent with its intermediates. If the certificate is from a public CA, the sender is not sending its intermediate: \
               Exchange sends what the server's certificate store can build (import the intermediate into Intermediate Certification \
               Authorities); Postfix sends the file smtp_tls_cert_file names (certificate first, then the intermediates).")
-        .run(SH, "openssl crl2pkcs7 -nocrl -certfile \"$(postconf -xh smtp_tls_cert_file)\" | openssl pkcs7 -print_certs -noout")
+        .say("Postfix: find the file the sending transport uses (smtp_tls_chain_files or smtp_tls_cert_file, in main.cf or as an -o \
+              override on the transport, which wins), set chain= to it, and list the certificates in it:")
+        .run(SH, "postconf -n | grep -E '^smtp_tls_(chain_files|cert_file) '")
+        .run(SH, "postconf -P | grep -E '/smtp_tls_(chain_files|cert_file) '")
+        .run(SH, "openssl crl2pkcs7 -nocrl -certfile \"${chain:?}\" | openssl pkcs7 -print_certs -noout")
         .say("If you expect a private CA here, run the listener with --ca-file holding that CA's root.")
 }
 
@@ -296,6 +369,7 @@ pub fn greet_with_certificate_name(name: Option<&str>) -> Fix {
     .say("Optional: greet with a name that is on the certificate and in the PTR record of the sending address.");
     match name {
         Some(n) => fix
+            .say("Exchange: the send connector greets with its Fqdn:")
             .run(EMS, list_send_connectors())
             .run(
                 EMS,
@@ -304,8 +378,10 @@ pub fn greet_with_certificate_name(name: Option<&str>) -> Fix {
                     quoted(n)
                 ),
             )
+            .say("Postfix: the SMTP client greets with smtp_helo_name (main.cf, unless an -o override on the transport that sends sets it, which wins):")
+            .run(SH, "postconf -P | grep -E '/smtp_helo_name '")
             .run(SH, format!("postconf -e 'smtp_helo_name = {n}'"))
-            .run(SH, "postfix reload"),
+            .run(SH, POSTFIX_RELOAD),
         None => fix,
     }
 }
@@ -352,5 +428,69 @@ mod tests {
         // Untrusted: nothing from the certificate is suggested as the expected name.
         let f = certificate_name(&[], &["a.contoso.test".into()], false);
         assert!(!f.text().contains("a.contoso.test"));
+    }
+
+    /// Issue 17: no Postfix line lowers a level, ignores the transport's -o override, sets
+    /// smtp_tls_cert_file under a chain_files that would win, or reads a main.cf file name
+    /// that a per-transport setup leaves empty.
+    #[test]
+    fn postfix_steps_show_what_is_in_force_and_never_lower_the_level() {
+        for f in [
+            use_starttls(),
+            present_certificate(&[]),
+            present_certificate(&["mail.contoso.test".into()]),
+            certificate_name(&["mail.contoso.test".into()], &[], false),
+            renew_certificate("AB", "<I>CN=CA<S>CN=x"),
+            send_trusted_chain(),
+        ] {
+            let cmds: Vec<&str> = f
+                .commands()
+                .filter(|(s, _)| *s == SH)
+                .map(|(_, c)| c)
+                .collect();
+            let text = f.text();
+            assert!(
+                cmds.iter()
+                    .any(|c| c.contains("postconf -P | grep -E '/smtp_tls_")),
+                "the master.cf overrides are shown: {text}"
+            );
+            for c in &cmds {
+                assert!(!c.contains("postconf -xh smtp_tls_cert_file"), "{c}");
+                assert!(!c.contains("smtp_tls_cert_file = "), "{c}");
+                // The only line that sets may does it under `none|''`.
+                if c.contains("smtp_tls_security_level = may") {
+                    assert!(c.contains("none|'')"), "an unconditional level change: {c}");
+                }
+            }
+        }
+        let f = use_starttls();
+        assert!(f.text().contains("never lowered"));
+        assert!(f.text().contains("smtp_tls_policy_maps"));
+        assert!(f.commands().any(|(_, c)| c == POSTFIX_RAISE_LEVEL));
+        let f = present_certificate(&[]);
+        assert!(f.commands().any(|(_, c)| c == POSTFIX_SET_CHAIN));
+        assert!(POSTFIX_SET_CHAIN.contains("smtp_tls_chain_files = ${key:?}, ${chain:?}"));
+    }
+
+    /// Without --expect-name the no-certificate fix is conditional; the EHLO-name fix labels
+    /// each product's lines.
+    #[test]
+    fn the_no_certificate_fix_is_conditional_and_the_ehlo_fix_labels_products() {
+        let text = present_certificate(&[]).text();
+        assert!(
+            text.starts_with("Nothing to change unless this sender should authenticate"),
+            "{text}"
+        );
+        assert!(text.contains("TlsSenderCertificateName"));
+        let text = present_certificate(&["mail.contoso.test".into()]).text();
+        assert!(
+            text.starts_with("Make the sending server present"),
+            "{text}"
+        );
+        let text = greet_with_certificate_name(Some("mail.contoso.test")).text();
+        let ex = text.find("Exchange: the send connector greets").unwrap();
+        let pf = text.find("Postfix: the SMTP client greets").unwrap();
+        assert!(ex < text.find("Set-SendConnector").unwrap());
+        assert!(pf < text.find("smtp_helo_name = ").unwrap());
     }
 }

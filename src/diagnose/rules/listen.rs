@@ -29,11 +29,27 @@ pub fn session_label(session: &SenderSession) -> String {
     format!("sender {}", session.peer)
 }
 
-/// The findings about one sender's session. `expect`: `--expect-name`.
+/// The findings about one sender's session. `expect`: `--expect-name`. A certificate that
+/// expires within [`crate::settings::DEFAULT_WARN_DAYS`] warns, as the probe's default.
 pub fn session_findings(
     session: &SenderSession,
     expect: &[String],
     now: OffsetDateTime,
+) -> Vec<Finding> {
+    session_findings_with(
+        session,
+        expect,
+        now,
+        i64::from(crate::settings::DEFAULT_WARN_DAYS),
+    )
+}
+
+/// [`session_findings`] with the days before expiry that warn (`sender-cert-expires-soon`).
+pub fn session_findings_with(
+    session: &SenderSession,
+    expect: &[String],
+    now: OffsetDateTime,
+    warn_days: i64,
 ) -> Vec<Finding> {
     let label = session_label(session);
     let mut out = Vec::new();
@@ -57,7 +73,7 @@ pub fn session_findings(
             .ok()
             .map(|info| (der.as_slice(), info))
     });
-    certificate_rules(session, expect, leaf.as_ref(), now, &mut add);
+    certificate_rules(session, expect, leaf.as_ref(), now, warn_days, &mut add);
     ehlo_name_rule(session, leaf.as_ref(), &mut add);
 
     // sender-ok: a completed STARTTLS with nothing to warn about. A session that never got
@@ -169,16 +185,25 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
             .is_some_and(|e| e.kind == ListenHandshakeFailure::LegacyVersionsOnly);
     if legacy_only {
         let offered = hello
-            .map(offered_versions)
+            .map(OfferedHello::versions_words)
             .unwrap_or_else(|| "versions before TLS 1.2".into());
         let mut evidence = vec![format!("ClientHello offered {offered}")];
         if let Some(e) = &s.handshake_error {
             evidence.push(format!("handshake: {}", e.detail));
         }
+        // Without supported_versions the hello names its highest version only: say that, and
+        // never list older versions it did not name.
+        let summary = match hello {
+            Some(h) if h.highest_only() => format!(
+                "the sender offers nothing newer than {}",
+                h.best_version().map(version_name).unwrap_or_default()
+            ),
+            _ => format!("the sender offers only {offered}: nothing from TLS 1.2 on"),
+        };
         add(
             Code::SenderTlsLegacy,
             Severity::Fail,
-            format!("the sender offers only {offered}: nothing from TLS 1.2 on"),
+            summary,
             evidence,
             fix::enable_tls12(),
         );
@@ -201,7 +226,7 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
                     "the sender still offers {} besides newer versions",
                     names.join(" and ")
                 ),
-                vec![format!("ClientHello offered {}", offered_versions(h))],
+                vec![format!("ClientHello offered {}", h.versions_words())],
                 fix::drop_old_versions(),
             );
         }
@@ -229,15 +254,6 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
     }
 }
 
-/// `TLS 1.3, TLS 1.2` (newest first).
-fn offered_versions(h: &OfferedHello) -> String {
-    h.versions()
-        .iter()
-        .map(|v| version_name(*v))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The failure kind in words, for evidence.
 fn kind_word(k: ListenHandshakeFailure) -> &'static str {
     match k {
@@ -258,6 +274,7 @@ fn certificate_rules(
     expect: &[String],
     leaf: Option<&(&[u8], CertInfo)>,
     now: OffsetDateTime,
+    warn_days: i64,
     add: &mut Add<'_>,
 ) {
     // A client certificate is known to be absent only once the handshake completed (the
@@ -340,6 +357,23 @@ fn certificate_rules(
             vec![
                 format!("subject {}", c.subject),
                 format!("valid {} → {}", c.not_before, c.not_after),
+            ],
+            fix::renew_certificate(&c.thumbprint, &c.exchange_tls_name),
+        );
+    } else if c.days_left < warn_days {
+        // RFC 5280 §4.1.2.5: valid now, but not for long (the probe's client-cert-expires-soon).
+        add(
+            Code::SenderCertExpiresSoon,
+            Severity::Warn,
+            format!(
+                "the sender's certificate expires in {} days, on {}",
+                c.days_left,
+                crate::cert::date(c.not_after_at)
+            ),
+            vec![
+                format!("subject {}", c.subject),
+                format!("valid {} → {}", c.not_before, c.not_after),
+                format!("warns within {warn_days} days"),
             ],
             fix::renew_certificate(&c.thumbprint, &c.exchange_tls_name),
         );

@@ -283,6 +283,39 @@ fn a_legacy_only_hello_fails_as_legacy_not_as_a_failed_handshake() {
 }
 
 #[test]
+fn a_tls10_hello_without_supported_versions_names_tls10_only_never_ssl3() {
+    // `openssl s_client -starttls smtp -tls1`: 03 01, no supported_versions.
+    let mut s = failed(ListenHandshakeFailure::LegacyVersionsOnly);
+    s.client_hello = Some(OfferedHello {
+        legacy_version: 0x0301,
+        ..OfferedHello::default()
+    });
+    let f = session_findings(&s, &[], NOW);
+    assert_eq!(f[0].summary, "the sender offers nothing newer than TLS 1.0");
+    assert!(
+        f[0].evidence.contains(
+            &"ClientHello offered up to TLS 1.0 (no supported_versions extension)".to_string()
+        ),
+        "{:?}",
+        f[0].evidence
+    );
+    let all = format!("{} {:?}", f[0].summary, f[0].evidence);
+    assert!(!all.contains("SSL 3.0"), "{all}");
+    // -tls1_1: TLS 1.1 only, nothing older listed.
+    s.client_hello = Some(OfferedHello {
+        legacy_version: 0x0302,
+        ..OfferedHello::default()
+    });
+    let f = session_findings(&s, &[], NOW);
+    assert_eq!(f[0].summary, "the sender offers nothing newer than TLS 1.1");
+    let all = format!("{:?}", f[0].evidence);
+    assert!(
+        !all.contains("TLS 1.0") && !all.contains("SSL 3.0"),
+        "{all}"
+    );
+}
+
+#[test]
 fn old_versions_beside_new_ones_are_info_only_when_the_hello_lists_them() {
     let mut s = session();
     if let Some(h) = s.client_hello.as_mut() {
@@ -453,6 +486,9 @@ fn every_listen_fix_is_usable_and_pastes_nothing_the_sender_chose() {
         NOW,
     ));
     all.extend(session_findings(&with_cert("mail.contoso.test"), &[], NOW));
+    let mut soon = with_cert("mail.contoso.test");
+    soon.client_chain = client_chain("mail.contoso.test", true, 2);
+    all.extend(session_findings(&soon, &[], NOW));
     for kind in [
         ListenHandshakeFailure::Alert,
         ListenHandshakeFailure::RefusedOurCertificate,
@@ -503,4 +539,29 @@ fn every_listen_fix_is_usable_and_pastes_nothing_the_sender_chose() {
             }
         }
     }
+}
+
+#[test]
+fn a_client_certificate_with_one_day_left_warns_expires_soon() {
+    let mut s = with_cert("mail.contoso.test");
+    s.client_chain = client_chain("mail.contoso.test", true, 1);
+    let f = session_findings(&s, &expect("mail.contoso.test"), NOW);
+    assert_eq!(codes(&f), [("sender-cert-expires-soon", Severity::Warn)]);
+    assert!(
+        f[0].summary
+            .starts_with("the sender's certificate expires in 1 days"),
+        "{}",
+        f[0].summary
+    );
+    assert!(f[0].fix.text().contains("Renew"));
+    // The threshold is a parameter: with 0 warning days the same certificate passes.
+    let f = session_findings_with(&s, &expect("mail.contoso.test"), NOW, 0);
+    assert_eq!(codes(&f), [("sender-ok", Severity::Info)]);
+    // 200 days left: no warning at the default.
+    let f = session_findings(
+        &with_cert("mail.contoso.test"),
+        &expect("mail.contoso.test"),
+        NOW,
+    );
+    assert_eq!(codes(&f), [("sender-ok", Severity::Info)]);
 }
