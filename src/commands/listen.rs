@@ -82,6 +82,7 @@ pub(crate) fn run(
     });
     let format = args.output.format;
     let expect = args.expect_name.clone();
+    let warn_days = config.warn_days;
     // `--redact`: one mapping for the run, so that a sender has the same placeholder in its
     // live block and in the summary.
     let mut redactor = redact::when(opts.redact);
@@ -115,9 +116,10 @@ pub(crate) fn run(
         drop(err);
         let mut write_error = None;
         let on_session = |s: &listen::model::SenderSession| {
-            let text = crate::report::listen::render_session_live(
+            let text = crate::report::listen::render_session_live_with(
                 s,
                 &expect,
+                warn_days,
                 OffsetDateTime::now_utc(),
                 format,
                 opts,
@@ -142,9 +144,6 @@ pub(crate) fn run(
         }
         anyhow::Ok(run)
     })?;
-    // `--warn-days` for the sender-cert-expires-soon rule: `assemble` takes no threshold yet;
-    // pass this to it once it does.
-    let _sender_warn_days = config.warn_days;
     let mut report = crate::report::listen::assemble(&run, OffsetDateTime::now_utc());
     report.invocation = Some(invocation);
     redact::listen_report(&mut redactor, &mut report);

@@ -286,6 +286,7 @@ pub async fn serve(
         public: config.public,
         certificate: config.identity.certificate.clone(),
         expect_names: config.expect_names.clone(),
+        warn_days: config.warn_days,
         started_at,
         ended,
         sessions,

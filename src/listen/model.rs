@@ -23,6 +23,8 @@ pub struct ListenRun {
     pub certificate: OurCertificate,
     /// `--expect-name`: the names the senders' certificates should carry.
     pub expect_names: Vec<String>,
+    /// `--warn-days`: a sender's certificate with fewer days left is a WARN.
+    pub warn_days: i64,
     /// When the listener started.
     pub started_at: OffsetDateTime,
     /// Why the run ended.

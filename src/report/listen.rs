@@ -18,7 +18,7 @@ use super::markdown::{cell, fenced, fix as markdown_fix};
 use super::redact::Redactor;
 use super::{Format, RenderOptions, TlsDto, Tool, TranscriptLine, TrustDto, Verdict};
 use crate::cert::{CertInfo, rfc3339};
-use crate::diagnose::rules::listen::{run_findings, session_findings};
+use crate::diagnose::rules::listen::{run_findings, session_findings_with};
 use crate::diagnose::{Code, Finding, Severity};
 use crate::listen::model::{
     Greeting, ListenHandshakeFailure, ListenRun, OfferedHello, Ptr, RunEnd, SenderSession,
@@ -267,8 +267,13 @@ fn end_dto(e: &SessionEnd) -> (&'static str, Option<String>) {
 }
 
 /// Converts one session, judged against `expect` at `now`.
-fn session_report(s: &SenderSession, expect: &[String], now: OffsetDateTime) -> SessionReport {
-    let findings = session_findings(s, expect, now);
+fn session_report(
+    s: &SenderSession,
+    expect: &[String],
+    warn_days: i64,
+    now: OffsetDateTime,
+) -> SessionReport {
+    let findings = session_findings_with(s, expect, now, warn_days);
     let chain: Vec<CertInfo> = s
         .client_chain
         .iter()
@@ -334,7 +339,7 @@ pub fn assemble(run: &ListenRun, now: OffsetDateTime) -> ListenReport {
     let sessions: Vec<SessionReport> = run
         .sessions
         .iter()
-        .map(|s| session_report(s, &run.expect_names, now))
+        .map(|s| session_report(s, &run.expect_names, run.warn_days, now))
         .collect();
     let findings = run_findings(run);
     let mut all: Vec<Finding> = findings
@@ -483,6 +488,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// for JSON, which is one document at the end). With `--redact`, the session and the text
 /// go through the run's `redactor`, which learns what the session names: the summary at the
 /// end gives the sender the same placeholders.
+#[cfg(test)]
 pub fn render_session_live(
     session: &SenderSession,
     expect: &[String],
@@ -491,10 +497,24 @@ pub fn render_session_live(
     opts: RenderOptions,
     redactor: &mut Option<Redactor>,
 ) -> String {
+    let warn_days = i64::from(crate::settings::DEFAULT_WARN_DAYS);
+    render_session_live_with(session, expect, warn_days, now, format, opts, redactor)
+}
+
+/// [`render_session_live`] with the run's `--warn-days`.
+pub fn render_session_live_with(
+    session: &SenderSession,
+    expect: &[String],
+    warn_days: i64,
+    now: OffsetDateTime,
+    format: Format,
+    opts: RenderOptions,
+    redactor: &mut Option<Redactor>,
+) -> String {
     if !matches!(format, Format::Human | Format::Markdown) {
         return String::new();
     }
-    let mut r = session_report(session, expect, now);
+    let mut r = session_report(session, expect, warn_days, now);
     if let Some(redactor) = redactor.as_mut() {
         redactor.listen_session(&mut r);
     }

@@ -31,6 +31,7 @@ pub fn session_label(session: &SenderSession) -> String {
 
 /// The findings about one sender's session. `expect`: `--expect-name`. A certificate that
 /// expires within [`crate::settings::DEFAULT_WARN_DAYS`] warns, as the probe's default.
+#[cfg(test)]
 pub fn session_findings(
     session: &SenderSession,
     expect: &[String],

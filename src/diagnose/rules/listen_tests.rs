@@ -126,6 +126,7 @@ pub(crate) fn run(sessions: Vec<SenderSession>) -> ListenRun {
             generated: true,
         },
         expect_names: Vec::new(),
+        warn_days: i64::from(crate::settings::DEFAULT_WARN_DAYS),
         started_at: NOW - time::Duration::seconds(75),
         ended: RunEnd::Once,
         sessions,
