@@ -1222,3 +1222,70 @@ fn max_sessions_zero_is_refused_and_duration_goes_up_to_a_day() {
         r.stderr
     );
 }
+
+/// `--warn-days` sets when a sender's client certificate is about to expire: 40 days left
+/// warns under `--warn-days 60`, not under the default 30.
+#[test]
+fn warn_days_sets_when_a_senders_certificate_is_about_to_expire() {
+    let receiver = pki().healthy(RECEIVER, 90);
+    let chain: String = receiver
+        .chain
+        .iter()
+        .map(|c| pem("CERTIFICATE", c))
+        .collect();
+    let key = pem("PRIVATE KEY", receiver.key.secret_der());
+    let cert_file = common::write_temp("warn-days-receiver.pem", &format!("{chain}{key}"));
+    let mut spec = LeafSpec::valid_for("mail.sender.test", pki().now, 40);
+    spec.client_auth_only = true;
+    let sender = pki().chain(&spec);
+    for (warn_days, warns) in [("60", true), ("30", false)] {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut cmd = common::command(&[
+            "listen",
+            &port.to_string(),
+            "--once",
+            "--no-ptr",
+            "--duration",
+            "20",
+            "--cert",
+            cert_file.to_str().unwrap(),
+            "--format",
+            "json",
+            "--warn-days",
+            warn_days,
+        ]);
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        // Listening once our own bind of the port fails (a connect would use up --once).
+        for _ in 0..200 {
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let (chain, key) = (sender.chain.clone(), sender.key.clone_key());
+        common::runtime().block_on(async {
+            let mut c = tls_client(addr, Some((chain, key))).await.unwrap();
+            c.cmd("EHLO mail.sender.test").await;
+            c.cmd("QUIT").await;
+        });
+        let out = child.wait_with_output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<&str> = json["sessions"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes.contains(&"sender-cert-expires-soon"),
+            warns,
+            "--warn-days {warn_days}: {codes:?}"
+        );
+    }
+}
