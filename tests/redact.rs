@@ -704,3 +704,180 @@ fn the_first_json_line_already_hides_what_a_later_target_names() {
     );
     assert_redacted(&r, "jsonl, a path that names the domain");
 }
+
+/// The name on our own client certificate (`--client-cert`), the file named after it.
+const CLIENT_NAME: &str = "mail.contoso-secret.test";
+/// The name the receiver matches on it (`--client-cert-name`), which it does not cover.
+const CLIENT_CERT_NAME: &str = "relay.contoso-secret.test";
+
+fn pem_block(label: &str, der: &[u8]) -> String {
+    let b64 = base64(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// A receiver that asks for a client certificate from a private CA, and our certificate from
+/// it in `CLIENT_NAME.pem` and `CLIENT_NAME.key`.
+fn client_cert_world() -> &'static (
+    std::sync::Arc<starttls_check::scripted::ScriptedServer>,
+    String,
+    String,
+) {
+    static WORLD: OnceLock<(
+        std::sync::Arc<starttls_check::scripted::ScriptedServer>,
+        String,
+        String,
+    )> = OnceLock::new();
+    WORLD.get_or_init(|| {
+        let now = time::OffsetDateTime::now_utc();
+        let ca = Ca::root_of("Contoso Secret Ltd", "Contoso Secret Client CA", now).unwrap();
+        let ours = ca
+            .sender_leaf(&LeafSpec::valid_for(CLIENT_NAME, now, 90))
+            .unwrap();
+        let cert = write_temp(
+            &format!("{CLIENT_NAME}.pem"),
+            &pem_block("CERTIFICATE", &ours.chain[0]),
+        );
+        let key = cert.with_file_name(format!("{CLIENT_NAME}.key"));
+        std::fs::write(&key, pem_block("PRIVATE KEY", ours.key.secret_der())).unwrap();
+        let leaf = pki().healthy(HOST, 90);
+        let mut scenario = Scenario::postfix(HOST, &leaf);
+        scenario.tls = Some(starttls_check::scripted::server_config_client_auth(
+            &leaf,
+            &[ca.der()],
+            false,
+            &[&rustls::version::TLS13],
+        ));
+        let path = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+        (serve(scenario), path(cert), path(key))
+    })
+}
+
+fn run_client_cert(extra: &[&str]) -> Run {
+    let (server, cert, key) = client_cert_world();
+    let target = format!("[{HOST}]:{}", server.addr.port());
+    let resolve = format!("{HOST}:{}", server.addr.ip());
+    let ca = pki().root_file.to_string_lossy().into_owned();
+    let mut args = vec![
+        target.as_str(),
+        "--resolve",
+        &resolve,
+        "--no-policy",
+        "--timeout",
+        "5",
+        "--ca-file",
+        &ca,
+        "--no-system-roots",
+        "--client-cert",
+        cert,
+        "--client-key",
+        key,
+        "--client-cert-name",
+        CLIENT_CERT_NAME,
+        "-v",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// Our own certificate (`--client-cert`) names the sender as a server's names the receiver:
+/// with `--redact`, its names, organisation, fingerprints and serial, the CA names the server
+/// asks for, every `--client-cert-name` and the host named in the certificate's file name are
+/// written as placeholders, in every format, the same ones everywhere.
+#[test]
+fn our_client_certificate_and_the_names_it_must_carry_are_redacted() {
+    let plain = run_client_cert(&["--format", "json"]);
+    let auth = &plain.json()["endpoints"][0]["client_auth"];
+    let c = &auth["certificate"];
+    assert_eq!(c["dns_names"][0], CLIENT_NAME, "{}", plain.stdout);
+    let (sha256, thumb) = (
+        c["sha256"].as_str().unwrap(),
+        c["thumbprint"].as_str().unwrap(),
+    );
+    let serial = c["serial"].as_str().unwrap();
+    assert!(serial.len() >= 8, "{serial}");
+    let mut secrets = vec![
+        "contoso".to_string(),
+        sha256[..11].to_string(),
+        thumb[..16].to_string(),
+        serial.to_string(),
+    ];
+    for s in &secrets {
+        assert!(
+            plain.stdout.to_lowercase().contains(&s.to_lowercase()),
+            "without --redact the run shows {s}:\n{}",
+            plain.stdout
+        );
+    }
+    assert!(plain.stdout.contains(CLIENT_CERT_NAME), "{}", plain.stdout);
+    // The head without colons, as a pasted fingerprint may give it.
+    secrets.push(sha256.replace(':', "")[..16].to_string());
+
+    let mut ours = None;
+    for format in ["json", "human", "markdown"] {
+        let r = run_client_cert(&["--redact", "--format", format]);
+        assert_eq!(r.code, 2, "{format}: {}\n{}", r.stdout, r.stderr);
+        for (stream, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+            let lower = text.to_lowercase();
+            let found: Vec<&String> = secrets
+                .iter()
+                .filter(|s| lower.contains(&s.to_lowercase()))
+                .collect();
+            assert!(
+                found.is_empty(),
+                "{format}: --redact left {found:?} on {stream}:\n{text}"
+            );
+        }
+        if format == "json" {
+            assert_valid_text(&r.stdout, "json, a client certificate");
+            let v: Value = serde_json::from_str(&r.stdout).unwrap();
+            let a = &v["endpoints"][0]["client_auth"];
+            let c = &a["certificate"];
+            let name = c["dns_names"][0].as_str().unwrap().to_string();
+            assert!(name.starts_with("host-"), "{a}");
+            assert_eq!(c["common_name"], name.as_str(), "{a}");
+            // The CA the server asks for is the one that issued ours: one placeholder.
+            assert_eq!(c["issuer"], a["acceptable_ca_names"][0], "{a}");
+            assert!(
+                a["source"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/{name}.pem")),
+                "{a}"
+            );
+            let invocation = v["invocation"].as_str().unwrap();
+            assert!(
+                invocation.contains(&format!("{name}.pem"))
+                    && invocation.contains(&format!("{name}.key")),
+                "{invocation}"
+            );
+            let asked = invocation
+                .split("--client-cert-name ")
+                .nth(1)
+                .and_then(|s| s.split(' ').next())
+                .unwrap()
+                .to_string();
+            assert!(asked.starts_with("host-") && asked != name, "{invocation}");
+            let mismatch = r.finding("client-cert-name-mismatch");
+            assert!(
+                mismatch["summary"].as_str().unwrap().contains(&asked),
+                "{mismatch}"
+            );
+            ours = Some((name, asked));
+        } else {
+            let (name, asked) = ours.as_ref().unwrap();
+            for p in [name, asked] {
+                assert!(
+                    r.stdout.contains(p.as_str()),
+                    "{format}: no {p} in:\n{}",
+                    r.stdout
+                );
+            }
+        }
+    }
+}

@@ -9,8 +9,10 @@
 //! 1. [`Redactor::report`] learns the names from the report's DTO (target, MX, hosts,
 //!    addresses, local address, seen-as, EHLO name sent, SNI, greeting name, the first word
 //!    of every banner line, certificate CN/SAN names and IP SANs and subject attributes,
-//!    fingerprints, probe host, and what `invocation` names: targets, `--resolve`,
-//!    `--expect-name`, `--ehlo-name`, every `--expect-fingerprint`, `--expect-issuer`), then
+//!    fingerprints, our own `--client-cert` as a server's certificate and the CA names a
+//!    server asks for, probe host, and what `invocation` names: targets, `--resolve`,
+//!    `--expect-name`, `--ehlo-name`, every `--client-cert-name`, every
+//!    `--expect-fingerprint`, `--expect-issuer`), then
 //!    what the run's `--baseline` names (handed over by [`baseline`]: its targets, hosts,
 //!    addresses, certificates and command line), then rewrites every string of the DTO with
 //!    them, before any renderer sees it: the human format's columns are measured on the
@@ -44,7 +46,8 @@
 //! `localhost`, `EXCHANGE`). A serial is replaced in its field whatever its length, and in
 //! text when it is long enough not to be any number. What stays: the names of public CAs (a
 //! DN whose organisation or CN names one of [`PUBLIC_CAS`], e.g. `CN=R11, O=Let's Encrypt,
-//! C=US`), countries, key and cipher names, dates, and file paths but for the names in them.
+//! C=US`), countries, key and cipher names, dates, and file paths but for the names in them
+//! (`/etc/certs/host-1.pem` for a file named after a host).
 //! The mapping itself is never written.
 
 use std::collections::{HashMap, HashSet};
@@ -503,6 +506,13 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
+/// File extensions: a word that ends with one is a file's name, not a DNS name
+/// (`relay.contoso.com.pem`).
+const FILES: &[&str] = &[
+    "pem", "cer", "crt", "der", "pfx", "p12", "key", "txt", "log", "csv", "json", "xml", "ps1",
+    "psm1", "exe", "dll", "cf", "cnf", "conf", "config",
+];
+
 /// The DN names a public CA (see [`PUBLIC_CAS`]).
 fn public_ca(parts: &[(String, String)]) -> bool {
     parts.iter().any(|(k, v)| {
@@ -666,6 +676,16 @@ impl Redactor {
         for c in e.certificate.iter().chain(&e.chain) {
             self.learn_cert(c);
         }
+        // Ours (`--client-cert`) identifies the sender as the server's identifies the
+        // receiver; the CA names the server asks for are private CAs' as often as not.
+        if let Some(a) = &e.client_auth {
+            if let Some(c) = &a.certificate {
+                self.learn_cert(c);
+            }
+            for dn in &a.acceptable_ca_names {
+                self.learn_dn(dn);
+            }
+        }
     }
 
     /// Learns what a command line as `invocation` writes it (quoted for a POSIX shell,
@@ -676,8 +696,8 @@ impl Redactor {
     }
 
     /// Learns what the options of a command line (its arguments, without the program's name)
-    /// name: `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`, `listen
-    /// --hostname`, `--egress-ip`,
+    /// name: `--resolve HOST:[PORT:]ADDR`, `--expect-name`, `--ehlo-name`,
+    /// `--client-cert-name`, `listen --hostname`, `--egress-ip`,
     /// every `--expect-fingerprint` (in any form it reads) and `--expect-issuer`, each with
     /// its value after `=` or in the next word. The targets are learned from the report or
     /// the error, which read them as the command line does.
@@ -707,7 +727,7 @@ impl Redactor {
                     }
                 }
                 // A value with a space is refused, and its message quotes it: its words.
-                "--expect-name" | "--ehlo-name" | "--hostname" => {
+                "--expect-name" | "--ehlo-name" | "--hostname" | "--client-cert-name" => {
                     for w in value.split_whitespace() {
                         self.learn_known_host(w);
                     }
@@ -905,10 +925,6 @@ impl Redactor {
     /// Learns a pasted word that looks like a DNS name (two labels or more, the last
     /// alphabetic and not a file extension) or is an address.
     fn learn_pasted_word(&mut self, word: &str) {
-        const FILES: &[&str] = &[
-            "pem", "cer", "crt", "der", "pfx", "p12", "key", "txt", "log", "csv", "json", "xml",
-            "ps1", "psm1", "exe", "dll", "cf", "cnf", "conf", "config",
-        ];
         let w = word.trim_matches('.');
         if let Ok(ip) = w.parse::<IpAddr>() {
             self.learn_addr(ip);
@@ -1113,6 +1129,14 @@ impl Redactor {
         if let Some(p) = learned(token) {
             return Some(p);
         }
+        // A file named after a host (`--client-cert mail.contoso.com.pem`): its name goes,
+        // its extension stays.
+        if let Some((stem, ext)) = token.rsplit_once('.')
+            && FILES.contains(&ext.to_ascii_lowercase().as_str())
+            && let Some(p) = self.name_placeholder(stem)
+        {
+            return Some(format!("{p}.{ext}"));
+        }
         // A name joined to a label by an underscore (`days_left_mx1.contoso.com`), before a
         // name under the mail domain would keep the label and the host's first label.
         let joined = token
@@ -1257,7 +1281,8 @@ impl Redactor {
                 let n = rest.find(|c: char| !addr_char(c)).unwrap_or(rest.len());
                 let run = &rest[..n];
                 let next = rest[n..].chars().next();
-                let after_word = prev.is_some_and(word);
+                // `RFC 8446 §4.4.2.4` is a section, not an address.
+                let after_word = prev.is_some_and(|p| word(p) || p == '§');
                 let bounded = next.is_none_or(|c| !word(c));
                 match self.address_run(run, after_word).filter(|_| bounded) {
                     Some(r) => out.push_str(&r),

@@ -28,6 +28,13 @@ fn names_are_whole_tokens_in_any_case_and_keep_their_punctuation() {
         "notcontoso.com x-contoso.com"
     );
     assert_eq!(r.text("*.contoso.com"), "*.domain-1");
+    // A file named after a host keeps its extension only.
+    assert_eq!(
+        r.text(
+            "from /etc/ssl/MX1.contoso.com.pem and mx1.contoso.com.key, not mx1.contoso.com.org"
+        ),
+        "from /etc/ssl/host-1.pem and host-1.key, not mx1.contoso.com.org"
+    );
     assert_eq!(
         r.text("250-MX1.contoso.com Hello [addr-1]"),
         "250-host-1 Hello [addr-1]"
@@ -56,7 +63,8 @@ fn every_address_literal_goes_even_unlearned() {
     );
     // Not addresses: times, fingerprints, versions, OIDs, names with hex letters.
     let kept = "12:00:00 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB DA:BB:77:62:DD:A3:87:F9… \
-                TLS 1.2 0.1.0 1.3.6.1.5.5.7.3.1 dead.beef.com cafe:: report::emit";
+                TLS 1.2 0.1.0 1.3.6.1.5.5.7.3.1 dead.beef.com cafe:: report::emit \
+                (RFC 8446 §4.4.2.4)";
     let out = r.text(kept);
     assert_eq!(out.replace("addr-", "?"), out, "{out}");
 }
