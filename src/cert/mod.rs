@@ -167,6 +167,16 @@ impl CertInfo {
             .is_none_or(|e| e.iter().any(|u| u == "serverAuth"))
     }
 
+    /// The certificate may be used by a TLS client: no EKU extension, or one that lists
+    /// clientAuth or anyExtendedKeyUsage (RFC 5280 §4.2.1.12). One test for the certificate
+    /// we present (`--client-cert`) and the ones senders present (`listen`).
+    pub fn allows_client_auth(&self) -> bool {
+        self.extended_key_usage.as_ref().is_none_or(|e| {
+            e.iter()
+                .any(|u| u == "clientAuth" || u == "anyExtendedKeyUsage")
+        })
+    }
+
     /// The signature uses SHA-1 or MD5.
     pub fn weak_signature(&self) -> bool {
         let s = self.signature_algorithm.to_ascii_lowercase();
@@ -420,6 +430,34 @@ mod tests {
         assert!(!wildcard_match("*.com", "contoso.com"));
         assert!(!wildcard_match("m*.contoso.com", "mail.contoso.com"));
         assert!(wildcard_match("mail.contoso.com", "mail.contoso.com."));
+    }
+
+    /// clientAuth, anyExtendedKeyUsage or no EKU at all allow a client; serverAuth alone does
+    /// not (RFC 5280 §4.2.1.12). The listener had tested for "any", a name CertInfo never
+    /// writes, and so warned about certificates that allow every use.
+    #[test]
+    fn client_auth_is_allowed_by_client_auth_any_or_no_eku() {
+        let now = OffsetDateTime::now_utc();
+        let ca = crate::scripted::pki::Ca::root("EKU Test Root", now).unwrap();
+        let mut spec = crate::scripted::LeafSpec::valid_for("mail.contoso.test", now, 30);
+        spec.client_auth_only = true;
+        let leaf = ca.leaf(&spec).unwrap();
+        let mut info = CertInfo::parse(&leaf.chain[0], now).unwrap();
+        assert!(info.allows_client_auth(), "{:?}", info.extended_key_usage);
+        for (eku, allowed) in [
+            (Some(vec!["serverAuth"]), false),
+            (Some(vec!["serverAuth", "anyExtendedKeyUsage"]), true),
+            (Some(vec!["clientAuth"]), true),
+            (None, true),
+        ] {
+            info.extended_key_usage = eku.map(|e| e.into_iter().map(String::from).collect());
+            assert_eq!(
+                info.allows_client_auth(),
+                allowed,
+                "{:?}",
+                info.extended_key_usage
+            );
+        }
     }
 
     #[test]

@@ -253,12 +253,11 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
             ));
         }
     }
-    let eku = leaf.extended_key_usage.as_deref();
-    let lacks_client_auth = eku.is_some_and(|e| {
-        !e.iter()
-            .any(|u| u == "clientAuth" || u == "anyExtendedKeyUsage")
-    });
-    if let Some(e) = eku.filter(|_| lacks_client_auth) {
+    if let Some(e) = leaf
+        .extended_key_usage
+        .as_deref()
+        .filter(|_| !leaf.allows_client_auth())
+    {
         out.push(ctx.finding(
             Code::ClientCertNoClientAuth,
             "the client certificate we present is not for client authentication (its Extended Key Usage lacks clientAuth)".into(),

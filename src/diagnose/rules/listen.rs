@@ -403,8 +403,10 @@ fn certificate_rules(
     }
 
     // RFC 5280 §4.2.1.12: with an EKU extension, the certificate is for those uses only.
-    if let Some(eku) = &c.extended_key_usage
-        && !eku.iter().any(|u| u == "clientAuth" || u == "any")
+    if let Some(eku) = c
+        .extended_key_usage
+        .as_ref()
+        .filter(|_| !c.allows_client_auth())
     {
         add(
             Code::SenderCertNoClientAuth,
