@@ -283,62 +283,83 @@ fn certificate_rules(
     if s.starttls != StarttlsUse::Used {
         return;
     }
-    let safe_expect: Vec<String> = expect.iter().filter_map(|n| safe_name(n)).collect();
     let Some((der, c)) = leaf else {
         if s.client_chain.is_empty() {
-            let (severity, summary) = if expect.is_empty() {
-                (
-                    Severity::Info,
-                    "the sender presented no client certificate (most senders present none)"
-                        .to_string(),
-                )
-            } else {
-                (
-                    Severity::Warn,
-                    format!(
-                        "the sender presented no client certificate, but one for {} is expected",
-                        expect.join(", ")
-                    ),
-                )
-            };
-            add(
-                Code::SenderNoClientCert,
-                severity,
-                summary,
-                vec!["the listener asked for a certificate (CertificateRequest); the sender sent none".into()],
-                fix::present_certificate(&safe_expect),
-            );
+            no_certificate(expect, add);
         }
         return;
     };
-    let safe_on_cert: Vec<String> = c.names().iter().filter_map(|n| safe_name(n)).collect();
-    let trusted = s.client_trust.as_ref().is_some_and(|t| t.trusted);
+    name_rule(s, expect, der, c, add);
+    validity_rule(c, now, warn_days, add);
+    trust_rule(s, c, add);
+    usage_rule(c, add);
+}
 
+/// The sender presented none although the listener asked: WARN when `--expect-name` says
+/// one is expected, else INFO (most senders present none).
+fn no_certificate(expect: &[String], add: &mut Add<'_>) {
+    let safe_expect: Vec<String> = expect.iter().filter_map(|n| safe_name(n)).collect();
+    let (severity, summary) = if expect.is_empty() {
+        (
+            Severity::Info,
+            "the sender presented no client certificate (most senders present none)".to_string(),
+        )
+    } else {
+        (
+            Severity::Warn,
+            format!(
+                "the sender presented no client certificate, but one for {} is expected",
+                expect.join(", ")
+            ),
+        )
+    };
+    add(
+        Code::SenderNoClientCert,
+        severity,
+        summary,
+        vec![
+            "the listener asked for a certificate (CertificateRequest); the sender sent none"
+                .into(),
+        ],
+        fix::present_certificate(&safe_expect),
+    );
+}
+
+/// Every `--expect-name` must be on the certificate (RFC 6125 §6.4; Exchange Online's
+/// TlsSenderCertificateName rule in [`covers_expected`]).
+fn name_rule(s: &SenderSession, expect: &[String], der: &[u8], c: &CertInfo, add: &mut Add<'_>) {
     let missing: Vec<&String> = expect
         .iter()
         .filter(|n| !covers_expected(der, c, n))
         .collect();
-    if !missing.is_empty() {
-        let missing_safe: Vec<String> = missing.iter().filter_map(|n| safe_name(n)).collect();
-        add(
-            Code::SenderCertNameMismatch,
-            Severity::Fail,
-            format!(
-                "the sender's certificate does not cover {}",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            vec![
-                format!("subject {}", c.subject),
-                format!("names {}", c.names_shown()),
-            ],
-            fix::certificate_name(&missing_safe, &safe_on_cert, trusted),
-        );
+    if missing.is_empty() {
+        return;
     }
+    let safe_on_cert: Vec<String> = c.names().iter().filter_map(|n| safe_name(n)).collect();
+    let trusted = s.client_trust.as_ref().is_some_and(|t| t.trusted);
+    let missing_safe: Vec<String> = missing.iter().filter_map(|n| safe_name(n)).collect();
+    add(
+        Code::SenderCertNameMismatch,
+        Severity::Fail,
+        format!(
+            "the sender's certificate does not cover {}",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        vec![
+            format!("subject {}", c.subject),
+            format!("names {}", c.names_shown()),
+        ],
+        fix::certificate_name(&missing_safe, &safe_on_cert, trusted),
+    );
+}
 
+/// Expired or not yet valid (RFC 5280 §4.1.2.5), else expiring within `warn_days` (the
+/// probe's client-cert-expires-soon).
+fn validity_rule(c: &CertInfo, now: OffsetDateTime, warn_days: i64, add: &mut Add<'_>) {
     if c.expired || c.not_before_at > now {
         let when = if c.expired {
             format!(
@@ -362,7 +383,6 @@ fn certificate_rules(
             fix::renew_certificate(&c.thumbprint, &c.exchange_tls_name),
         );
     } else if c.days_left < warn_days {
-        // RFC 5280 §4.1.2.5: valid now, but not for long (the probe's client-cert-expires-soon).
         add(
             Code::SenderCertExpiresSoon,
             Severity::Warn,
@@ -379,30 +399,33 @@ fn certificate_rules(
             fix::renew_certificate(&c.thumbprint, &c.exchange_tls_name),
         );
     }
+}
 
-    // Trust is judged only when the listener judged it: `None` is "not judged", never a
-    // finding.
-    if let Some(t) = &s.client_trust
-        && !t.trusted
-    {
-        let why = t
-            .reason
-            .clone()
-            .unwrap_or_else(|| "no path to a trusted root".into());
-        add(
-            Code::SenderCertUntrusted,
-            Severity::Warn,
-            format!("the sender's certificate does not chain to a trusted root: {why}"),
-            vec![
-                format!("subject {}", c.subject),
-                format!("issuer {}", c.issuer),
-                format!("{} certificate(s) sent", s.client_chain.len()),
-            ],
-            fix::send_trusted_chain(),
-        );
-    }
+/// No path to a trusted root. Judged only when the listener judged it: `None` is "not
+/// judged", never a finding.
+fn trust_rule(s: &SenderSession, c: &CertInfo, add: &mut Add<'_>) {
+    let Some(t) = s.client_trust.as_ref().filter(|t| !t.trusted) else {
+        return;
+    };
+    let why = t
+        .reason
+        .clone()
+        .unwrap_or_else(|| "no path to a trusted root".into());
+    add(
+        Code::SenderCertUntrusted,
+        Severity::Warn,
+        format!("the sender's certificate does not chain to a trusted root: {why}"),
+        vec![
+            format!("subject {}", c.subject),
+            format!("issuer {}", c.issuer),
+            format!("{} certificate(s) sent", s.client_chain.len()),
+        ],
+        fix::send_trusted_chain(),
+    );
+}
 
-    // RFC 5280 §4.2.1.12: with an EKU extension, the certificate is for those uses only.
+/// RFC 5280 §4.2.1.12: with an EKU extension, the certificate is for those uses only.
+fn usage_rule(c: &CertInfo, add: &mut Add<'_>) {
     if let Some(eku) = c
         .extended_key_usage
         .as_ref()
