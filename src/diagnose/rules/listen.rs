@@ -387,8 +387,9 @@ fn validity_rule(c: &CertInfo, now: OffsetDateTime, warn_days: i64, add: &mut Ad
             Code::SenderCertExpiresSoon,
             Severity::Warn,
             format!(
-                "the sender's certificate expires in {} days, on {}",
+                "the sender's certificate expires in {} day{}, on {}",
                 c.days_left,
+                if c.days_left == 1 { "" } else { "s" },
                 crate::cert::date(c.not_after_at)
             ),
             vec![

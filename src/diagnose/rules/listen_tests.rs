@@ -550,7 +550,7 @@ fn a_client_certificate_with_one_day_left_warns_expires_soon() {
     assert_eq!(codes(&f), [("sender-cert-expires-soon", Severity::Warn)]);
     assert!(
         f[0].summary
-            .starts_with("the sender's certificate expires in 1 days"),
+            .starts_with("the sender's certificate expires in 1 day, on "),
         "{}",
         f[0].summary
     );
