@@ -238,7 +238,7 @@ fn transcript(out: &mut String, e: &EndpointReport) {
 /// `EXPIRED 3 days ago`, `79 days left`. `days_left` is rounded down, so an expired
 /// certificate has -1 within a day of its end, -2 within two days: whole days since it
 /// expired are one less.
-fn days_left(c: &CertInfo) -> String {
+pub(crate) fn days_left(c: &CertInfo) -> String {
     if c.expired {
         match -c.days_left - 1 {
             ..=0 => "EXPIRED today".to_string(),

@@ -620,14 +620,6 @@ fn tls_words(t: &TlsDto) -> String {
     format!("{}, {}{kx}", t.version, t.cipher_suite)
 }
 
-fn days_words(c: &CertInfo) -> String {
-    if c.expired {
-        format!("EXPIRED {} days ago", (-c.days_left - 1).max(0))
-    } else {
-        format!("{} days left", c.days_left)
-    }
-}
-
 fn trust_words(t: Option<&TrustDto>) -> String {
     match t {
         None => "not judged".into(),
@@ -693,7 +685,7 @@ fn rows(r: &SessionReport) -> Vec<(&'static str, String)> {
                     "{} → {} ({})",
                     cert.not_before.get(..10).unwrap_or(&cert.not_before),
                     cert.not_after.get(..10).unwrap_or(&cert.not_after),
-                    days_words(cert)
+                    super::human::days_left(cert)
                 ),
             ));
             out.push(("  thumbprint", cert.thumbprint.clone()));
