@@ -357,8 +357,14 @@ impl Probe<'_> {
     }
 
     /// Banner, then EHLO with a HELO fallback. Returns false when the session cannot go on.
-    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(&mut self, s: &mut Session<S>) -> bool {
-        let started = Instant::now();
+    /// `since`: when the server could first have greeted (the connection, or the end of the
+    /// handshake on an implicit-TLS port); the banner wait counts from there.
+    async fn greet<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        s: &mut Session<S>,
+        since: Instant,
+    ) -> bool {
+        let started = since;
         let banner = match s.read_reply().await {
             Ok(r) => r,
             Err(e) => {
@@ -469,8 +475,9 @@ impl Probe<'_> {
     }
 
     async fn run_starttls(&mut self, tcp: Tcp) {
+        let since = tcp.connected_at();
         let mut s = self.session(tcp);
-        if !self.greet(&mut s).await {
+        if !self.greet(&mut s, since).await {
             return self.close(s).await;
         }
         if !self
@@ -708,8 +715,9 @@ impl Probe<'_> {
         let Some(tls) = self.handshake(tcp).await else {
             return;
         };
+        let since = Instant::now();
         let mut s = self.session(tls);
-        self.greet(&mut s).await;
+        self.greet(&mut s, since).await;
         self.close(s).await;
     }
 

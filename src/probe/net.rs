@@ -24,6 +24,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -33,6 +34,7 @@ use tokio::net::TcpStream;
 pub struct Tcp {
     stream: TcpStream,
     heard: Heard,
+    connected: Instant,
 }
 
 /// Whether the server has sent a single byte on a connection, readable from elsewhere
@@ -60,7 +62,15 @@ impl Tcp {
         Ok(Tcp {
             stream,
             heard: Heard::default(),
+            connected: Instant::now(),
         })
+    }
+
+    /// When the connection was made: a server's greeting delay counts from here, not from
+    /// when our task got round to reading (on a loaded machine that can be milliseconds
+    /// later, and the wait would read shorter than the server's own delay).
+    pub fn connected_at(&self) -> Instant {
+        self.connected
     }
 
     /// Tells, later and from elsewhere, whether the server has sent anything.
