@@ -191,6 +191,17 @@ fn tls13_acceptance_is_known_after_ehlo_over_tls() {
         "{}",
         human.stdout
     );
+    let page = probe_with(
+        &server,
+        &["--client-cert", file.to_str().unwrap(), "--no-policy"],
+        &[],
+        "html",
+    );
+    assert!(
+        page.stdout.contains("<td class=\"policy\"><span class=\"tag pass\" title=\"the server asked for a certificate and accepted ours (--client-cert)\">client cert accepted</span></td>"),
+        "{}",
+        page.stdout
+    );
 }
 
 #[test]
@@ -226,6 +237,17 @@ fn a_certificate_from_a_ca_the_receiver_does_not_trust_is_refused() {
         assert_eq!(client_auth(&r)["outcome"], "refused");
         // The broken handshake or session is that refusal, not "no certificate sent".
         assert!(!r.stdout.contains("sent none"), "{}", r.stdout);
+        let page = probe_with(
+            &server,
+            &["--client-cert", file.to_str().unwrap()],
+            &[],
+            "html",
+        );
+        assert!(
+            page.stdout.contains(">client cert refused</span>"),
+            "{}",
+            page.stdout
+        );
     }
 }
 

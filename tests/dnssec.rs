@@ -183,12 +183,13 @@ struct Probe {
     ctx: String,
 }
 
-fn probe(domain: &str, port: u16) -> Probe {
+/// The binary on `domain -p port` through the tier's validating resolver, in `format`.
+fn run_as(domain: &str, port: u16, format: &str) -> common::Run {
     let t = tier();
     let port_text = port.to_string();
     let ca = t.var("STARTTLS_CHECK_DNSSEC_CA").to_owned();
     let resolver = t.var("DNS_UNBOUND").to_owned();
-    let run = common::run(&[
+    common::run(&[
         domain,
         "-p",
         &port_text,
@@ -198,10 +199,26 @@ fn probe(domain: &str, port: u16) -> Probe {
         &ca,
         "--no-system-roots",
         "--format",
-        "json",
+        format,
         "--timeout",
         "5",
-    ]);
+    ])
+}
+
+/// The HTML page's TLS policy cell of a one-target run.
+fn policy_cell(domain: &str, port: u16) -> String {
+    let page = run_as(domain, port, "html").stdout;
+    let start = page
+        .find("<td class=\"policy\">")
+        .unwrap_or_else(|| panic!("no TLS policy column:\n{page}"));
+    let cell = &page[start..];
+    cell[..cell.find("</td>").unwrap()].to_owned()
+}
+
+fn probe(domain: &str, port: u16) -> Probe {
+    let t = tier();
+    let resolver = t.var("DNS_UNBOUND").to_owned();
+    let run = run_as(domain, port, "json");
     let ctx = format!(
         "\n--- starttls-check {domain} -p {port} --resolver {resolver}\n--- exit {}\n--- stdout:\n{}\n--- stderr:\n{}",
         run.code, run.stdout, run.stderr
@@ -522,6 +539,8 @@ mod findings {
             "endpoints[0].dane{}",
             p.ctx
         );
+        let cell = policy_cell("ok.dane.test", port);
+        assert!(cell.contains("<span class=\"tag pass\" title=\"a DNSSEC-signed TLSA record matches the certificate on 1 endpoint\">DANE</span>"), "{cell}");
     }
 
     #[test]
@@ -539,6 +558,9 @@ mod findings {
         assert!(!dane_codes(&p).contains(&"dane-ok".to_owned()), "{}", p.ctx);
         assert_eq!(p.finding("dane-no-match")["severity"], "fail");
         assert_eq!(p.json["verdict"], "fail", "{}", p.ctx);
+        let cell = policy_cell("nomatch.dane.test", port);
+        assert!(cell.contains("<span class=\"tag fail\""), "{cell}");
+        assert!(cell.contains(">DANE 1/1 fail</span>"), "{cell}");
     }
 
     #[test]

@@ -90,6 +90,35 @@ fn run_case(c: &Case) -> Run {
     r
 }
 
+/// The HTML page's TLS policy cell of the case's one target.
+fn policy_cell(c: &Case) -> String {
+    let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", c.web.addr.port());
+    let port = c.smtp_port.to_string();
+    let page = probe_domain(
+        &c.dns,
+        &["contoso.test"],
+        &["-p", &port, "--connect-to", &connect, "--format", "html"],
+    )
+    .stdout;
+    let start = page
+        .find("<td class=\"policy\">")
+        .unwrap_or_else(|| panic!("no TLS policy column:\n{page}"));
+    let cell = &page[start..];
+    cell[..cell.find("</td>").unwrap()].to_owned()
+}
+
+/// The words of a policy cell's tags, each after its class: `pass:MTA-STS enforce`.
+fn tags(cell: &str) -> Vec<String> {
+    cell.split("<span class=\"tag ")
+        .skip(1)
+        .map(|t| {
+            let class = &t[..t.find('"').unwrap()];
+            let text = &t[t.find('>').unwrap() + 1..t.find("</span>").unwrap()];
+            format!("{class}:{text}")
+        })
+        .collect()
+}
+
 fn policy(j: &Value) -> &Value {
     &j["policy"]["contoso.test"]
 }
@@ -132,6 +161,11 @@ fn an_enforced_policy_that_covers_the_mx_is_ok() {
         "{req}"
     );
     assert!(req.contains("Host: mta-sts.contoso.test\r\n"), "{req}");
+    assert_eq!(
+        tags(&policy_cell(&c)),
+        ["pass:MTA-STS enforce", "pass:TLS-RPT"],
+        "the HTML page's TLS policy column"
+    );
 }
 
 #[test]
@@ -256,6 +290,11 @@ fn bad_and_duplicate_records() {
             .contains("2 records")
     );
     assert_eq!(policy(&r.json())["mta_sts"]["record_state"], "invalid");
+    assert_eq!(
+        tags(&policy_cell(&c)),
+        ["fail:MTA-STS broken", "pass:TLS-RPT"],
+        "a record senders cannot use is broken on the page, not absent"
+    );
 }
 
 #[test]

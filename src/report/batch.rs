@@ -45,6 +45,74 @@ pub struct Row {
     /// Its warn, fail and inconclusive findings, most important first: what the details and
     /// the page show.
     pub attention: Vec<Finding>,
+    /// What its domain publishes about TLS and how its endpoints fare against it (the page's
+    /// "TLS policy" column).
+    pub protection: Protection,
+}
+
+/// A target's TLS policy in a few facts: DANE, MTA-STS, TLS-RPT, and what became of
+/// `--client-cert`. A field is `None` when it was not checked (`--no-policy`, no
+/// `--client-cert`) or does not apply (DANE without secure TLSA records).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Protection {
+    /// Endpoints whose chain a usable secure TLSA record matches, of the endpoints DANE
+    /// applies to (RFC 7672).
+    pub dane: Option<(usize, usize)>,
+    /// The MTA-STS mode word ([`super::policy::mta_sts_mode`]).
+    pub mta_sts: Option<&'static str>,
+    /// One valid TLS-RPT record published (RFC 8460).
+    pub tlsrpt: Option<bool>,
+    /// With `--client-cert`: the least happy outcome over the endpoints (refused, unknown,
+    /// accepted, then not asked).
+    pub client_cert: Option<crate::model::ClientCertOutcome>,
+}
+
+impl Protection {
+    /// The facts of a report.
+    pub fn of(report: &Report) -> Self {
+        use crate::model::ClientCertOutcome as O;
+        let dane: Vec<bool> = report
+            .endpoints
+            .iter()
+            .filter_map(|e| e.dane.as_ref().and_then(super::policy::dane_matched))
+            .collect();
+        // The target's own domain first; a host target has at most one entry.
+        let domain = report
+            .policy
+            .values()
+            .find(|p| p.mta_sts.is_some() || p.tlsrpt.is_some());
+        let tlsrpt = domain.and_then(|p| p.tlsrpt.as_ref()).and_then(|t| {
+            use crate::policy::tlsrpt::TlsRptState;
+            (t.state != TlsRptState::LookupFailed).then_some(t.state == TlsRptState::Valid)
+        });
+        let rank = |o: O| match o {
+            O::Refused => 0,
+            O::Unknown => 1,
+            O::NoneSent => 2,
+            O::AcceptedAfterEhlo | O::Accepted => 3,
+            O::NotRequested => 4,
+        };
+        let client_cert = report
+            .endpoints
+            .iter()
+            .filter_map(|e| e.client_auth.as_ref())
+            .filter(|a| a.source.is_some())
+            .map(|a| a.outcome)
+            .min_by_key(|o| rank(*o));
+        Protection {
+            dane: (!dane.is_empty()).then(|| (dane.iter().filter(|m| **m).count(), dane.len())),
+            mta_sts: domain
+                .and_then(|p| p.mta_sts.as_ref())
+                .and_then(super::policy::mta_sts_mode),
+            tlsrpt,
+            client_cert,
+        }
+    }
+
+    /// Nothing to show: no policy checked, no `--client-cert`.
+    pub fn is_empty(&self) -> bool {
+        *self == Protection::default()
+    }
 }
 
 impl Row {
@@ -74,6 +142,7 @@ impl Row {
                 .filter(|f| f.severity >= Severity::Warn || f.code.inconclusive())
                 .cloned()
                 .collect(),
+            protection: Protection::of(report),
         }
     }
 

@@ -542,21 +542,31 @@ fn svg_bar(out: &mut String, bar: &Bar, x: usize, slot: usize, y: &dyn Fn(usize)
 /// The targets table: one `<tbody>` per target (its row, and the row of its findings when it
 /// has any), so sorting moves a target and its details together.
 fn table(out: &mut String, batch: &Batch) {
+    // The TLS policy column only when some target has a fact for it: a run with `--no-policy`
+    // (or the demo, which has no DNSSEC or web server) would get a column of dashes.
+    let policy = batch.rows.iter().any(|r| !r.protection.is_empty());
     let _ = writeln!(
         out,
         "<section class=\"card\" aria-labelledby=\"targets-h\">\n<h2 id=\"targets-h\">Targets</h2>\n\
          <p class=\"note howto\">In the order given until a column heading is chosen to sort by (the \
          address then links to that order); rows marked ▸ open onto what to fix.</p>\n<div class=\"scroll\">\n<table id=\"targets\" aria-labelledby=\"targets-h\">\n\
-         <colgroup><col class=\"c-target\"><col class=\"c-verdict\"><col><col class=\"c-days\">\
-         <col class=\"c-endpoints\"></colgroup>\n<thead><tr>"
+         <colgroup><col class=\"c-target\"><col class=\"c-verdict\"><col><col class=\"c-days\">{}\
+         <col class=\"c-endpoints\"></colgroup>\n<thead><tr>",
+        if policy {
+            "<col class=\"c-policy\">"
+        } else {
+            ""
+        }
     );
-    for (k, label, class) in [
+    let columns = [
         ("target", "Target", ""),
         ("verdict", "Verdict", ""),
         ("finding", "Primary finding", ""),
         ("days", "Days left", " class=\"num\""),
+        ("policy", "TLS policy", ""),
         ("endpoints", "Endpoints", " class=\"num\""),
-    ] {
+    ];
+    for (k, label, class) in columns.into_iter().filter(|c| policy || c.0 != "policy") {
         let _ = write!(
             out,
             "<th scope=\"col\" data-key=\"{k}\" aria-sort=\"none\"{class}><button type=\"button\">{label}</button></th>"
@@ -565,7 +575,7 @@ fn table(out: &mut String, batch: &Batch) {
     let _ = writeln!(out, "</tr></thead>");
     let now = batch.generated_at;
     for (i, row) in batch.rows.iter().enumerate() {
-        target_row(out, i, row, now);
+        target_row(out, i, row, now, policy);
     }
     let _ = writeln!(out, "</table>\n</div>\n</section>");
 }
@@ -580,14 +590,19 @@ fn breakable(target: &str) -> String {
 }
 
 /// A target's row; its data attributes are what the script sorts by and what a test reads.
-fn target_row(out: &mut String, index: usize, row: &Row, now: OffsetDateTime) {
+fn target_row(out: &mut String, index: usize, row: &Row, now: OffsetDateTime, policy: bool) {
     let v = key(row.verdict);
     let days = row.days_left.map(|d| d.to_string()).unwrap_or_default();
     let code = row.primary.as_ref().map(|p| p.code.as_str()).unwrap_or("");
+    let policy_key = if policy {
+        format!(" data-policy=\"{}\"", policy_rank(&row.protection))
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
         "<tbody class=\"v-{v}\">\n<tr class=\"target\" data-index=\"{index}\" data-target=\"{}\" \
-         data-verdict=\"{v}\" data-rank=\"{}\" data-code=\"{code}\" data-days=\"{days}\" data-endpoints=\"{}\">\
+         data-verdict=\"{v}\" data-rank=\"{}\" data-code=\"{code}\" data-days=\"{days}\"{policy_key} data-endpoints=\"{}\">\
          <th scope=\"row\">{}</th><td class=\"verdict\"><span class=\"badge {v}\">{}</span></td>\
          <td class=\"primary\">",
         Esc(&row.target.to_lowercase()),
@@ -617,13 +632,16 @@ fn target_row(out: &mut String, index: usize, row: &Row, now: OffsetDateTime) {
     }
     let _ = write!(out, "</td>");
     days_cell(out, row, now);
+    if policy {
+        policy_cell(out, &row.protection);
+    }
     let _ = writeln!(
         out,
         "<td class=\"num endpoints\">{}</td></tr>",
         row.endpoints
     );
     if row.needs_action() && !row.attention.is_empty() {
-        fixes(out, row);
+        fixes(out, row, if policy { 6 } else { 5 });
     }
     let _ = writeln!(out, "</tbody>");
 }
@@ -676,13 +694,156 @@ fn days_cell(out: &mut String, row: &Row, now: OffsetDateTime) {
     );
 }
 
+/// One fact of the TLS policy column: its colour (a severity's or `none`), its words, and
+/// what it means, for the tooltip.
+type Tag = (&'static str, String, String);
+
+/// The TLS policy facts of a row as tags; a dash when the target has none (a host with
+/// `--no-policy`, say, in a batch where others have some).
+fn policy_tags(p: &super::batch::Protection) -> Vec<Tag> {
+    use crate::model::ClientCertOutcome as O;
+    let mut tags: Vec<Tag> = Vec::new();
+    let mut tag = |class: &'static str, text: &str, title: String| {
+        tags.push((class, text.to_string(), title));
+    };
+    match p.dane {
+        Some((m, n)) if m == n => tag(
+            "pass",
+            "DANE",
+            format!(
+                "a DNSSEC-signed TLSA record matches the certificate on {}",
+                endpoints(n)
+            ),
+        ),
+        Some((m, n)) => tag(
+            "fail",
+            &format!("DANE {}/{n} fail", n - m),
+            format!(
+                "no TLSA record matches on {} of {}: DANE senders defer mail to them (RFC 7672)",
+                n - m,
+                endpoints(n)
+            ),
+        ),
+        None => {}
+    }
+    match p.mta_sts {
+        Some("enforce") => tag(
+            "pass",
+            "MTA-STS enforce",
+            "senders that use MTA-STS refuse an MX host that fails the policy".into(),
+        ),
+        Some(mode @ ("testing" | "none")) => tag(
+            "info",
+            &format!("MTA-STS {mode}"),
+            format!("the policy is published in mode {mode}: senders deliver even when TLS fails"),
+        ),
+        Some("error") => tag(
+            "fail",
+            "MTA-STS broken",
+            "a _mta-sts record is published but no valid policy could be read: senders use none"
+                .into(),
+        ),
+        Some(_) => tag(
+            "none",
+            "no MTA-STS",
+            "no _mta-sts TXT record (RFC 8461)".into(),
+        ),
+        None => {}
+    }
+    match p.tlsrpt {
+        Some(true) => tag(
+            "pass",
+            "TLS-RPT",
+            "senders report TLS failures to the domain (RFC 8460)".into(),
+        ),
+        Some(false) => tag(
+            "none",
+            "no TLS-RPT",
+            "no valid _smtp._tls record: nobody hears of failed TLS deliveries".into(),
+        ),
+        None => {}
+    }
+    match p.client_cert {
+        Some(O::Accepted | O::AcceptedAfterEhlo) => tag(
+            "pass",
+            "client cert accepted",
+            "the server asked for a certificate and accepted ours (--client-cert)".into(),
+        ),
+        Some(O::Refused) => tag(
+            "fail",
+            "client cert refused",
+            "the server refused the certificate we presented (--client-cert)".into(),
+        ),
+        Some(O::Unknown) => tag(
+            "unknown",
+            "client cert ?",
+            "TLS 1.3: the session ended before the server said whether it accepted ours".into(),
+        ),
+        Some(O::NotRequested | O::NoneSent) => tag(
+            "none",
+            "client cert not asked",
+            "the server did not ask for a client certificate, so ours was not sent".into(),
+        ),
+        None => {}
+    }
+    tags
+}
+
+/// "1 endpoint", "3 endpoints".
+fn endpoints(n: usize) -> String {
+    if n == 1 {
+        "1 endpoint".into()
+    } else {
+        format!("{n} endpoints")
+    }
+}
+
+/// The column's sort key: something broken first (0), then nothing published (1), only
+/// reporting or a non-enforcing mode (2), DANE or MTA-STS enforce (3).
+fn policy_rank(p: &super::batch::Protection) -> u8 {
+    let tags = policy_tags(p);
+    if tags.iter().any(|t| t.0 == "fail" || t.0 == "unknown") {
+        0
+    } else if tags
+        .iter()
+        .any(|t| t.0 == "pass" && (t.1 == "DANE" || t.1 == "MTA-STS enforce"))
+    {
+        3
+    } else if tags.iter().any(|t| t.0 != "none") {
+        2
+    } else {
+        1
+    }
+}
+
+/// The TLS policy cell: one tag per fact, its meaning in the tooltip.
+fn policy_cell(out: &mut String, p: &super::batch::Protection) {
+    let tags = policy_tags(p);
+    let _ = write!(out, "<td class=\"policy\">");
+    if tags.is_empty() {
+        let _ = write!(
+            out,
+            "<span class=\"muted\" title=\"no TLS policy checked\">—</span>"
+        );
+    }
+    for (class, text, title) in &tags {
+        let _ = write!(
+            out,
+            "<span class=\"tag {class}\" title=\"{}\">{}</span>",
+            Esc(title),
+            Esc(text)
+        );
+    }
+    let _ = write!(out, "</td>");
+}
+
 /// The row under a target that needs action: its findings with evidence and fix, closed
 /// until opened (and opened for printing by the script).
-fn fixes(out: &mut String, row: &Row) {
+fn fixes(out: &mut String, row: &Row, columns: usize) {
     let n = row.attention.len();
     let _ = writeln!(
         out,
-        "<tr class=\"fixes\"><td colspan=\"5\"><details><summary>What to fix: {n} {}</summary>\n\
+        "<tr class=\"fixes\"><td colspan=\"{columns}\"><details><summary>What to fix: {n} {}</summary>\n\
          <p class=\"headline\">{}</p>",
         if n == 1 { "finding" } else { "findings" },
         Esc(&row.headline)
@@ -797,6 +958,7 @@ const SCRIPT: &str = r##"
     verdict: function (r) { return +attr(r, "rank"); },
     finding: function (r) { return attr(r, "code"); },
     days: function (r) { return attr(r, "days") === "" ? null : +attr(r, "days"); },
+    policy: function (r) { return +attr(r, "policy"); },
     endpoints: function (r) { return +attr(r, "endpoints"); }
   };
   var current = "";
@@ -924,6 +1086,11 @@ details.data th, details.data td { padding: 2px 12px 2px 0; text-align: left; }
 #targets col.c-verdict { width: 108px; }
 #targets col.c-days { width: 128px; }
 #targets col.c-endpoints { width: 112px; }
+#targets col.c-policy { width: 150px; }
+.tag { display: inline-block; margin: 0 4px 3px 0; padding: 0 6px; border-radius: 4px;
+  font-size: 12px; white-space: nowrap; color: var(--c); background: var(--cbg);
+  border: 1px solid var(--c); }
+.tag.none { --c: var(--muted); --cbg: transparent; border-style: dashed; }
 #targets thead th { text-align: left; border-bottom: 2px solid var(--line); padding: 0; white-space: nowrap; }
 #targets thead button { all: unset; cursor: pointer; display: block; padding: 8px 10px;
   font-weight: 600; }
@@ -999,6 +1166,7 @@ body:has(#show-fail:checked) #targets tbody:not(.v-fail) { display: none; }
   .days .d, .days .ago, .days time { display: inline; margin-right: 6px; }
   #targets td.days::before { content: "days left: "; color: var(--muted); }
   #targets td.endpoints::before { content: "endpoints: "; color: var(--muted); }
+  #targets td.policy { grid-column: 1 / -1; }
   tr.fixes > td { padding: 0 0 10px; }
 }
 @media print {

@@ -39,3 +39,38 @@ pub fn build(policies: &[DomainPolicy]) -> BTreeMap<String, PolicyReport> {
         })
         .collect()
 }
+
+/// MTA-STS in one word, as the Prometheus mode label and the HTML page's tag say it:
+/// `enforce`, `testing` or `none` from a policy in effect; `missing` without a record;
+/// `error` when a record exists but no valid policy was read (RFC 8461 §3: senders then use
+/// none); `None` when the lookup failed and nothing is known.
+pub fn mta_sts_mode(m: &policy::mta_sts::MtaStsReport) -> Option<&'static str> {
+    use policy::mta_sts::{Mode, RecordState};
+    match (&m.record_state, m.policy.as_ref().and_then(|p| p.mode)) {
+        (RecordState::Missing, _) => Some("missing"),
+        (RecordState::LookupFailed, _) => None,
+        (_, Some(Mode::Enforce)) if m.in_effect => Some("enforce"),
+        (_, Some(Mode::Testing)) if m.in_effect => Some("testing"),
+        (_, Some(Mode::None)) if m.in_effect => Some("none"),
+        _ => Some("error"),
+    }
+}
+
+/// DANE (RFC 7672) for one endpoint: `Some(true)` when a usable secure TLSA record matches
+/// the chain it served, `Some(false)` when DANE senders defer (no record matches, or usable
+/// secure records and no TLS session gave a chain, §2.2); `None` when DANE does not apply.
+pub fn dane_matched(d: &policy::dane::DaneMatch) -> Option<bool> {
+    use policy::dane::{NotApplicable, Verdict};
+    match d.verdict {
+        Verdict::Match => Some(true),
+        Verdict::NoMatch => Some(false),
+        Verdict::NotApplicable
+            if d.dnssec == Dnssec::Secure
+                && d.why == Some(NotApplicable::NoTls)
+                && d.usable().next().is_some() =>
+        {
+            Some(false)
+        }
+        _ => None,
+    }
+}

@@ -246,21 +246,8 @@ fn add_endpoint_policy(
     e: &EndpointReport,
     labels: &[(&str, &str)],
 ) {
-    use crate::policy::Dnssec;
-    use crate::policy::dane::{NotApplicable, Verdict as Dane};
-    if let Some(d) = &e.dane {
-        let secure = d.dnssec == Dnssec::Secure;
-        match d.verdict {
-            Dane::Match => x.add(&DANE_MATCH, labels, 1),
-            Dane::NoMatch => x.add(&DANE_MATCH, labels, 0),
-            // Usable secure records and no chain to match: DANE senders defer (RFC 7672 §2.2).
-            Dane::NotApplicable
-                if secure && d.why == Some(NotApplicable::NoTls) && d.usable().next().is_some() =>
-            {
-                x.add(&DANE_MATCH, labels, 0);
-            }
-            _ => {}
-        }
+    if let Some(matched) = e.dane.as_ref().and_then(super::policy::dane_matched) {
+        x.add(&DANE_MATCH, labels, u8::from(matched));
     }
     if let Some(r) = &e.revocation {
         let o = &r.observed;
@@ -290,7 +277,6 @@ fn add_endpoint_policy(
 /// Each domain's published policy: the MX RRset's DNSSEC, MTA-STS, TLS-RPT.
 fn add_policy(x: &mut Exposition, report: &Report) {
     use crate::policy::Dnssec;
-    use crate::policy::mta_sts::{Mode, RecordState};
     use crate::policy::tlsrpt::TlsRptState;
     for (domain, p) in &report.policy {
         let labels = [
@@ -303,14 +289,7 @@ fn add_policy(x: &mut Exposition, report: &Report) {
             x.add(&DNSSEC_SECURE, &with, u8::from(d == Dnssec::Secure));
         }
         if let Some(m) = &p.mta_sts {
-            let mode = match (&m.record_state, m.policy.as_ref().and_then(|p| p.mode)) {
-                (RecordState::Missing, _) => Some("missing"),
-                (RecordState::LookupFailed, _) => None,
-                (_, Some(Mode::Enforce)) if m.in_effect => Some("enforce"),
-                (_, Some(Mode::Testing)) if m.in_effect => Some("testing"),
-                (_, Some(Mode::None)) if m.in_effect => Some("none"),
-                _ => Some("error"),
-            };
+            let mode = super::policy::mta_sts_mode(m);
             if let Some(mode) = mode {
                 let mut with = labels.to_vec();
                 with.push(("mode", mode));

@@ -6,7 +6,8 @@ use time::macros::datetime;
 use super::*;
 use crate::diagnose::fix::Family;
 use crate::diagnose::{Code, Fix, Shell};
-use crate::report::batch::Primary;
+use crate::model::ClientCertOutcome;
+use crate::report::batch::{Primary, Protection};
 
 const NOW: OffsetDateTime = datetime!(2026-12-03 05:24:16 UTC);
 const EVIL: &str = "<script>alert(1)</script>\"'&";
@@ -54,6 +55,7 @@ fn row(target: &str, verdict: Verdict, days: Option<i64>, attention: Vec<Finding
         not_after: days.map(|d| crate::cert::rfc3339(NOW + time::Duration::days(d))),
         endpoints: 1,
         attention,
+        protection: Default::default(),
     }
 }
 
@@ -313,4 +315,125 @@ fn hidden_characters_are_shown_as_text_not_as_references() {
     );
     // Newlines and tabs are layout (commands in a `<pre>`).
     assert_eq!(Esc("x\n\ty").to_string(), "x\n\ty");
+}
+
+/// The cells of the TLS policy column, in row order: each tag's class and words.
+fn policy_cells(page: &str) -> Vec<Vec<(String, String)>> {
+    page.split("<td class=\"policy\">")
+        .skip(1)
+        .map(|cell| {
+            let cell = &cell[..cell.find("</td>").unwrap()];
+            cell.split("<span class=\"tag ")
+                .skip(1)
+                .map(|t| {
+                    let class = t[..t.find('"').unwrap()].to_string();
+                    let text = t[t.find('>').unwrap() + 1..t.find("</span>").unwrap()].to_string();
+                    (class, text)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn without_any_policy_fact_there_is_no_policy_column() {
+    let page = render(&sample());
+    assert!(!page.contains("TLS policy"), "a column of dashes");
+    assert!(!page.contains("data-policy"));
+    assert!(page.contains("colspan=\"5\""));
+}
+
+#[test]
+fn the_policy_column_shows_each_fact_as_a_tag_and_sorts_broken_first() {
+    let mut enforced = row("contoso.test", Verdict::Pass, Some(80), Vec::new());
+    enforced.protection = Protection {
+        dane: Some((2, 2)),
+        mta_sts: Some("enforce"),
+        tlsrpt: Some(true),
+        client_cert: None,
+    };
+    let mismatch = finding(
+        Code::DaneNoMatch,
+        Severity::Fail,
+        "no TLSA record matches",
+        "mx1.fabrikam.test [127.0.0.3]:25",
+    );
+    let mut broken = row("fabrikam.test", Verdict::Fail, Some(80), vec![mismatch]);
+    broken.protection = Protection {
+        dane: Some((1, 2)),
+        mta_sts: Some("error"),
+        tlsrpt: Some(false),
+        client_cert: Some(ClientCertOutcome::Refused),
+    };
+    let mut testing = row("northwind.test", Verdict::Pass, Some(80), Vec::new());
+    testing.protection = Protection {
+        dane: None,
+        mta_sts: Some("testing"),
+        tlsrpt: Some(true),
+        client_cert: Some(ClientCertOutcome::AcceptedAfterEhlo),
+    };
+    let mut nothing = row("woodgrove.test", Verdict::Pass, Some(80), Vec::new());
+    nothing.protection = Protection {
+        mta_sts: Some("missing"),
+        tlsrpt: Some(false),
+        client_cert: Some(ClientCertOutcome::NotRequested),
+        ..Protection::default()
+    };
+    let unchecked = row("[mail.host.test]", Verdict::Pass, Some(80), Vec::new());
+    let page = render(&batch(vec![enforced, broken, testing, nothing, unchecked]));
+    let s = |c: &str, t: &str| (c.to_string(), t.to_string());
+    assert_eq!(
+        policy_cells(&page),
+        [
+            vec![
+                s("pass", "DANE"),
+                s("pass", "MTA-STS enforce"),
+                s("pass", "TLS-RPT")
+            ],
+            vec![
+                s("fail", "DANE 1/2 fail"),
+                s("fail", "MTA-STS broken"),
+                s("none", "no TLS-RPT"),
+                s("fail", "client cert refused"),
+            ],
+            vec![
+                s("info", "MTA-STS testing"),
+                s("pass", "TLS-RPT"),
+                s("pass", "client cert accepted"),
+            ],
+            vec![
+                s("none", "no MTA-STS"),
+                s("none", "no TLS-RPT"),
+                s("none", "client cert not asked"),
+            ],
+            vec![],
+        ]
+    );
+    assert!(page.contains(
+        "<td class=\"policy\"><span class=\"muted\" title=\"no TLS policy checked\">—</span></td>"
+    ));
+    assert!(page.contains("data-key=\"policy\""), "a sortable heading");
+    assert!(page.contains("<col class=\"c-policy\">"));
+    assert!(
+        page.contains("colspan=\"6\""),
+        "the fixes row spans the new column"
+    );
+    let ranks: Vec<&str> = page
+        .split("data-policy=\"")
+        .skip(1)
+        .map(|r| &r[..1])
+        .collect();
+    assert_eq!(
+        ranks,
+        ["3", "0", "2", "1", "1"],
+        "enforced, broken, reporting, nothing, unchecked"
+    );
+    assert!(
+        page.contains("title=\"no TLSA record matches on 1 of 2 endpoints: DANE senders defer mail to them (RFC 7672)\""),
+        "{page}"
+    );
+    assert!(
+        script_of(&page).contains("policy: function (r)"),
+        "the script sorts by it"
+    );
 }
