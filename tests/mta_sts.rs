@@ -78,28 +78,25 @@ fn case(records: &str, served: Vec<(&str, Response)>, trusted_web: bool) -> Case
     }
 }
 
-fn run_case(c: &Case) -> Run {
+/// The binary on the case's domain, the policy host reached through `--connect-to`; `extra`
+/// after the case's own options.
+fn run_case_with(c: &Case, extra: &[&str]) -> Run {
     let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", c.web.addr.port());
     let port = c.smtp_port.to_string();
-    let r = probe_domain(
-        &c.dns,
-        &["contoso.test"],
-        &["-p", &port, "--connect-to", &connect],
-    );
+    let mut args = vec!["-p", &port, "--connect-to", &connect];
+    args.extend_from_slice(extra);
+    probe_domain(&c.dns, &["contoso.test"], &args)
+}
+
+fn run_case(c: &Case) -> Run {
+    let r = run_case_with(c, &[]);
     schema_check::assert_valid(&r.json(), "an MTA-STS report");
     r
 }
 
 /// The HTML page's TLS policy cell of the case's one target.
 fn policy_cell(c: &Case) -> String {
-    let connect = format!("mta-sts.contoso.test:443:127.0.0.1:{}", c.web.addr.port());
-    let port = c.smtp_port.to_string();
-    let page = probe_domain(
-        &c.dns,
-        &["contoso.test"],
-        &["-p", &port, "--connect-to", &connect, "--format", "html"],
-    )
-    .stdout;
+    let page = run_case_with(c, &["--format", "html"]).stdout;
     let start = page
         .find("<td class=\"policy\">")
         .unwrap_or_else(|| panic!("no TLS policy column:\n{page}"));
