@@ -19,7 +19,7 @@ use tokio::sync::{Mutex, Semaphore, mpsc};
 use crate::diagnose::{self, Finding, merge, rules};
 use crate::dns::Resolver;
 use crate::dns::route::{self, Route};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, ServerKind};
 use crate::model::{Endpoint, EndpointId, Observation};
 use crate::probe::{self, ProbeConfig};
 use crate::report::{self, Report};
@@ -194,7 +194,16 @@ impl Shared<'_> {
         let deadline = self.deadline_from_now();
         {
             let mut cache = self.blocklists.lock().await;
-            crate::dns::dnsbl::attach(&mut obs, dnsbl, resolver, step, deadline, &mut cache).await;
+            // What the server said about itself and about us, read as the evidence layer (and
+            // so the rules) reads it: dns sits below that layer and is handed the reading.
+            let greeted = crate::dns::dnsbl::Greeted {
+                exchange_online: ServerKind::detect(&obs) == ServerKind::ExchangeOnline,
+                seen_as: crate::evidence::seen_as(&obs),
+            };
+            crate::dns::dnsbl::attach(
+                &mut obs, greeted, dnsbl, resolver, step, deadline, &mut cache,
+            )
+            .await;
         }
         // The chain's CRLs and CA Issuers certificate: after this endpoint's handshake,
         // beside the other endpoints' probes.

@@ -21,7 +21,6 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use super::{DnsError, Resolver};
-use crate::evidence::{ServerKind, seen_as};
 use crate::model::{
     BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus, Listing, Observation,
     Removal, Skipped, TlsMode,
@@ -238,19 +237,31 @@ fn listing(zone: &str, code: Ipv4Addr) -> Listing {
     }
 }
 
+/// What the server said about itself and about us, as the evidence layer reads it (its
+/// `ServerKind` and `seen_as`). The caller reads it and hands it over: dns sits below that
+/// layer, and reading the server's words a second way here could disagree with the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Greeted {
+    /// The server is Exchange Online Protection, which withholds STARTTLS from listed
+    /// senders (seed 003).
+    pub exchange_online: bool,
+    /// The address the EHLO greeting says the server saw us as.
+    pub seen_as: Option<IpAddr>,
+}
+
 /// Which address to look up for `obs`, and why, when the settings call for a lookup: when
 /// EOP withheld STARTTLS, or for every endpoint with `--dnsbl`; never with `--no-dnsbl`. The
 /// address is the one the greeting names, else `--egress-ip`.
 pub fn wanted(
     settings: &DnsblSettings,
-    kind: ServerKind,
+    exchange_online: bool,
     starttls_withheld: bool,
     greeting: Option<IpAddr>,
 ) -> Option<(Option<IpAddr>, EgressSource, CheckReason)> {
     if settings.off || settings.zones.is_empty() {
         return None;
     }
-    let reason = if kind == ServerKind::ExchangeOnline && starttls_withheld {
+    let reason = if exchange_online && starttls_withheld {
         CheckReason::StarttlsWithheld
     } else if settings.asked {
         CheckReason::Asked
@@ -304,10 +315,12 @@ pub async fn lookup<R: Resolver>(
 pub type Cache = HashMap<IpAddr, Vec<ListAnswer>>;
 
 /// After the probe of `obs`: when the settings call for it, looks the address the server saw
-/// up in the lists (once per address in the run: `cache`) through `resolver`, bounded by
-/// `step` and the run's `deadline`, and attaches what they said to `obs`.
+/// (`greeted`, read from `obs`) up in the lists (once per address in the run: `cache`) through
+/// `resolver`, bounded by `step` and the run's `deadline`, and attaches what they said to
+/// `obs`.
 pub async fn attach<R: Resolver>(
     obs: &mut Observation,
+    greeted: Greeted,
     settings: &DnsblSettings,
     resolver: &R,
     step: Duration,
@@ -322,8 +335,9 @@ pub async fn attach<R: Resolver>(
     let withheld = obs.endpoint.tls_mode == TlsMode::Starttls
         && obs.failure.is_none()
         && obs.capabilities.as_ref().is_some_and(|c| !c.starttls());
-    let kind = ServerKind::detect(obs);
-    let Some((address, source, reason)) = wanted(settings, kind, withheld, seen_as(obs)) else {
+    let Some((address, source, reason)) =
+        wanted(settings, greeted.exchange_online, withheld, greeted.seen_as)
+    else {
         return;
     };
     let outcome = match address {
@@ -503,7 +517,8 @@ mod tests {
 
     #[test]
     fn lists_are_asked_only_when_eop_withholds_starttls_or_the_user_asks() {
-        let eop = ServerKind::ExchangeOnline;
+        // Whether the server is Exchange Online Protection.
+        let (eop, postfix) = (true, false);
         let defaults = DnsblSettings::default();
         let seen = Some(ip("81.2.69.142"));
         assert_eq!(
@@ -511,13 +526,13 @@ mod tests {
             Some((seen, EgressSource::Greeting, CheckReason::StarttlsWithheld))
         );
         assert_eq!(wanted(&defaults, eop, false, seen), None);
-        assert_eq!(wanted(&defaults, ServerKind::Postfix, true, seen), None);
+        assert_eq!(wanted(&defaults, postfix, true, seen), None);
         let asked = DnsblSettings {
             asked: true,
             ..DnsblSettings::default()
         };
         assert_eq!(
-            wanted(&asked, ServerKind::Postfix, false, seen),
+            wanted(&asked, postfix, false, seen),
             Some((seen, EgressSource::Greeting, CheckReason::Asked))
         );
         let off = DnsblSettings {

@@ -6,6 +6,7 @@ mod blocklist;
 mod client_auth;
 mod followup;
 mod observation;
+pub mod revocation;
 
 pub use blocklist::{
     BlocklistCheck, CheckReason, EgressSource, ListAnswer, ListStatus, Listing, Removal, Skipped,

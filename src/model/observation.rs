@@ -142,7 +142,7 @@ pub struct Observation {
     pub ocsp_staple: Vec<u8>,
     /// What the CRL and CA Issuers fetches learned (asked after the probe, by the engine),
     /// unless `--no-policy`.
-    pub revocation: Option<crate::revocation::RevocationObservation>,
+    pub revocation: Option<super::revocation::RevocationObservation>,
     /// Client authentication in the main handshake: asked for, sent, accepted
     /// (`--client-cert`). `None` when no handshake got as far as the server's certificate.
     pub client_auth: Option<super::ClientAuth>,

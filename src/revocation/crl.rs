@@ -13,6 +13,9 @@ use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 use super::Stamp;
 use super::ocsp::{reason_name, serial_hex};
 
+// The facts are observation data, in the model layer; their old paths stay valid.
+pub use crate::model::revocation::{CrlFacts, Encoding, Revoked, Scheme, Signature};
+
 /// The revocation URLs a certificate names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Urls {
@@ -58,21 +61,6 @@ pub fn urls(x: &X509Certificate<'_>) -> Urls {
     out
 }
 
-/// How a distribution point's URL is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    /// Fetched; what Windows and Exchange use.
-    Http,
-    /// Fetched; Windows fetches CRLs over http, so an https-only CDP may fail there.
-    Https,
-    /// Not fetched: only a directory inside the organisation answers (AD CS); external
-    /// senders such as Exchange Online cannot.
-    Ldap,
-    /// Anything else (`file:`, `ftp:`): not fetched.
-    Other,
-}
-
 /// The scheme of `url`.
 pub fn scheme(url: &str) -> Scheme {
     let lower = url.to_ascii_lowercase();
@@ -85,61 +73,6 @@ pub fn scheme(url: &str) -> Scheme {
     } else {
         Scheme::Other
     }
-}
-
-/// How the CRL was encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Encoding {
-    /// DER, as RFC 5280 §4.2.1.13 requires over http.
-    Der,
-    /// PEM: irregular (RFC 5280 says DER), though many clients read it.
-    Pem,
-}
-
-/// The signature check of a CRL (RFC 5280 §6.3.3 (f)).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case", tag = "result", content = "reason")]
-pub enum Signature {
-    /// It verifies with the issuing CA's key.
-    Valid,
-    /// It does not.
-    Invalid(String),
-    /// The issuing CA's certificate is neither sent nor a trusted root here.
-    IssuerKeyNotAtHand,
-}
-
-/// A revoked entry for the certificate.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Revoked {
-    /// revocationDate (Unix seconds).
-    pub date: Stamp,
-    /// The reasonCode entry extension's RFC 5280 §5.3.1 name, when given.
-    pub reason: Option<String>,
-}
-
-/// What a CRL fetched says about one certificate.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CrlFacts {
-    /// DER or PEM.
-    pub encoding: Encoding,
-    /// The CRL's issuer, as text.
-    pub issuer: String,
-    /// The issuer is the certificate's issuer (RFC 5280 §6.3.3 (b)).
-    pub issuer_matches: bool,
-    /// thisUpdate (Unix seconds).
-    pub this_update: Stamp,
-    /// nextUpdate (Unix seconds), when given (RFC 5280 §5.1.2.5 requires it).
-    pub next_update: Option<Stamp>,
-    /// How many entries it has.
-    pub entries: usize,
-    /// The signature check.
-    pub signature: Signature,
-    /// A CRL kind this tool does not judge (`delta CRL`, `indirect CRL`): no verdict is drawn
-    /// from it, never "revoked".
-    pub unsupported: Option<String>,
-    /// The certificate's entry, when listed.
-    pub revoked: Option<Revoked>,
 }
 
 /// PEM armour around a CRL: its DER, when it is PEM.

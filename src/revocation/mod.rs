@@ -4,8 +4,9 @@
 //! root, the leaf's CA Issuers certificate fetched (RFC 5280 §4.2.2.1) to name what is missing.
 //!
 //! The fetches run after an endpoint's handshake, beside the other endpoints' probes, once per
-//! URL in a run ([`Cache`]). Their results are data on the observation; the verdict of a CRL
-//! check is made here, where the trust store is, and judged by the rules.
+//! URL in a run ([`Cache`]). Their results are data on the observation (the types are in
+//! `model::revocation`, below the fetches, and re-exported here); the verdict of a CRL check
+//! is made here, where the trust store is, and judged by the rules.
 //!
 //! # References
 //! - RFC 5280 §4.2.1.13 (CRL distribution points), §4.2.2.1 (Authority Information Access),
@@ -29,7 +30,7 @@ use crate::model::Observation;
 use crate::policy::PolicyConfig;
 use crate::tls::{TrustFailure, TrustResult, TrustStore};
 
-use crl::{CrlFacts, IssuerKey, Scheme};
+use crl::{IssuerKey, Scheme};
 
 /// The most bytes of a CRL read: large public CRLs run to a few MiB.
 pub const CRL_CAP: usize = 20 * 1024 * 1024;
@@ -39,173 +40,40 @@ pub const ISSUER_CAP: usize = 64 * 1024;
 pub const CACHE_ENTRIES: usize = 256;
 /// Redirects a CRL or CA Issuers fetch follows (CAs move their files behind a CDN).
 const REDIRECTS: Redirects = Redirects::Follow(3);
-/// A time as Unix seconds, shown in JSON as RFC 3339.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Stamp(pub i64);
 
-impl serde::Serialize for Stamp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&stamp_text(self.0))
-    }
-}
+// The data the phase records lives in the model layer, so that the observation can hold it
+// without the model importing this module; these keep the paths the rules and the report use.
+pub use crate::model::revocation::{
+    CertRevocation, CrlCheck, FetchSummary, FetchedIssuer, IssuerFetch, RevocationObservation,
+    Stamp, StapleReport, Verdict, stamp_text,
+};
 
-/// Unix seconds as RFC 3339 (or the number, if out of range).
-pub fn stamp_text(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .map(crate::cert::rfc3339)
-        .unwrap_or_else(|_| secs.to_string())
-}
-
-/// A fetch as the report shows it: where, what came back, how long, never the body.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FetchSummary {
-    /// The URLs redirected to, in order.
-    pub redirects: Vec<String>,
-    /// The HTTP status, when a response came.
-    pub status: Option<u16>,
-    /// The body's size in bytes.
-    pub bytes: usize,
-    /// The Content-Type, escaped.
-    pub content_type: Option<String>,
-    /// How long it took, in milliseconds.
-    pub elapsed_ms: u64,
-    /// Why there was no usable response (the fetch error, or the status), escaped.
-    pub error: Option<String>,
-    /// The run's `--deadline` ended the fetch before an answer came: not the server's fault,
-    /// so nothing is concluded from it.
-    pub cut_by_deadline: bool,
-}
-
-impl FetchSummary {
-    /// The summary of `f`; `cut`: the run's deadline ended it.
-    fn of(f: &Fetch, cut: bool) -> Self {
-        let elapsed_ms = u64::try_from(f.elapsed.as_millis()).unwrap_or(u64::MAX);
-        match &f.outcome {
-            Ok(r) => FetchSummary {
-                redirects: f.redirects.clone(),
-                status: Some(r.status),
-                bytes: r.body.len(),
-                content_type: r.header("content-type").map(crate::text::braced),
-                elapsed_ms,
-                error: (r.status != 200)
-                    .then(|| format!("HTTP {} {}", r.status, crate::text::braced(&r.reason))),
-                cut_by_deadline: false,
-            },
-            Err(e) => FetchSummary {
-                redirects: f.redirects.clone(),
-                status: None,
-                bytes: 0,
-                content_type: None,
-                elapsed_ms,
-                // The fetch escaped the URL or bytes it quotes when it made the error: escaping
-                // again would print `\\x1b` for `\x1b`. `braced` catches anything still hidden
-                // and leaves escaped text as it is.
-                error: Some(crate::text::braced(&e.to_string())),
-                cut_by_deadline: cut,
-            },
-        }
-    }
-
-    /// What became of the fetch, in words that fit after the URL: `answered HTTP 404 Not
-    /// Found`, `did not answer within 3 s`, `could not be fetched: cannot connect: …`.
-    pub fn outcome_words(&self) -> String {
-        let error = self.error.as_deref().unwrap_or("no error");
-        if self.cut_by_deadline {
-            "was not checked: the run's --deadline ended the fetch".into()
-        } else if self.status.is_some() {
-            format!("answered {error}")
-        } else {
-            // The fetch's own words say how far it got ("connected to …, request sent, no
-            // answer within 2 s"; "cannot connect: …").
-            format!("could not be fetched: {error}")
-        }
-    }
-}
-
-/// One CRL distribution point of a certificate, and what came of it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CrlCheck {
-    /// The URL as the certificate names it (escaped).
-    pub url: String,
-    /// How it is reached.
-    pub scheme: Scheme,
-    /// The fetch, when one was made (http and https only).
-    pub fetch: Option<FetchSummary>,
-    /// What the CRL says, when a CRL came.
-    pub crl: Option<CrlFacts>,
-    /// Why what came is not a CRL.
-    pub invalid: Option<String>,
-}
-
-/// What one distribution point gives a client that checks revocation (RFC 5280 §6.3.3),
-/// judged at a time: the rules and [`certificate_summary`] judge a certificate over all its
-/// points with it, as clients do (they try the points in turn and use the first valid,
-/// current CRL).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// A valid, current CRL that does not list the certificate.
-    Good,
-    /// A CRL that lists the certificate; `checked`: its signature verified.
-    Revoked {
-        /// The CRL's signature verified with the issuing CA's key.
-        checked: bool,
-    },
-    /// A valid CRL past its nextUpdate (or without one): the due time, as text.
-    Stale(String),
-    /// What came is no CRL of the issuer: why.
-    Invalid(String),
-    /// A CRL kind this tool does not judge (delta, indirect).
-    Unsupported(String),
-    /// The fetch failed (the words of [`FetchSummary::outcome_words`]).
-    Unreachable(String),
-    /// The run's `--deadline` ended the fetch: not known.
-    Cut,
-    /// Not fetched (ldap, another scheme).
-    NotFetched,
-}
-
-impl CrlCheck {
-    /// What this point gives a client at `now` (Unix seconds).
-    pub fn verdict(&self, now: i64) -> Verdict {
-        let Some(fetch) = &self.fetch else {
-            return Verdict::NotFetched;
-        };
-        if fetch.cut_by_deadline {
-            return Verdict::Cut;
-        }
-        if fetch.error.is_some() {
-            return Verdict::Unreachable(fetch.outcome_words());
-        }
-        if let Some(why) = &self.invalid {
-            return Verdict::Invalid(why.clone());
-        }
-        let Some(crl) = &self.crl else {
-            return Verdict::NotFetched;
-        };
-        if let Some(kind) = &crl.unsupported {
-            return Verdict::Unsupported(kind.clone());
-        }
-        if let crl::Signature::Invalid(why) = &crl.signature {
-            return Verdict::Invalid(format!(
-                "its signature does not verify with the issuing CA's key ({why})"
-            ));
-        }
-        if !crl.issuer_matches {
-            return Verdict::Invalid(format!(
-                "it is the CRL of {}, not of the certificate's issuer",
-                crl.issuer
-            ));
-        }
-        if crl.revoked.is_some() {
-            return Verdict::Revoked {
-                checked: crl.signature == crl::Signature::Valid,
-            };
-        }
-        match crl.next_update {
-            Some(n) if n.0 >= now => Verdict::Good,
-            Some(n) => Verdict::Stale(stamp_text(n.0)),
-            None => Verdict::Stale("(no nextUpdate, which RFC 5280 §5.1.2.5 requires)".into()),
-        }
+/// The summary of `f` as the report shows it; `cut`: the run's deadline ended it.
+fn fetch_summary(f: &Fetch, cut: bool) -> FetchSummary {
+    let elapsed_ms = u64::try_from(f.elapsed.as_millis()).unwrap_or(u64::MAX);
+    match &f.outcome {
+        Ok(r) => FetchSummary {
+            redirects: f.redirects.clone(),
+            status: Some(r.status),
+            bytes: r.body.len(),
+            content_type: r.header("content-type").map(crate::text::braced),
+            elapsed_ms,
+            error: (r.status != 200)
+                .then(|| format!("HTTP {} {}", r.status, crate::text::braced(&r.reason))),
+            cut_by_deadline: false,
+        },
+        Err(e) => FetchSummary {
+            redirects: f.redirects.clone(),
+            status: None,
+            bytes: 0,
+            content_type: None,
+            elapsed_ms,
+            // The fetch escaped the URL or bytes it quotes when it made the error: escaping
+            // again would print `\\x1b` for `\x1b`. `braced` catches anything still hidden
+            // and leaves escaped text as it is.
+            error: Some(crate::text::braced(&e.to_string())),
+            cut_by_deadline: cut,
+        },
     }
 }
 
@@ -307,88 +175,6 @@ fn verdict_words(v: &Verdict) -> String {
         Verdict::Cut => "was not checked: the run's --deadline ended the fetch".into(),
         Verdict::NotFetched => "is not fetched (not http)".into(),
     }
-}
-
-/// One certificate of the chain (not the root) and its revocation sources.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CertRevocation {
-    /// Its position in the chain as sent (0: the leaf).
-    pub position: usize,
-    /// Its subject.
-    pub subject: String,
-    /// Its serial (hex, lower case).
-    pub serial: String,
-    /// Its CRL distribution points, in order.
-    pub crls: Vec<CrlCheck>,
-    /// Its AIA OCSP URLs: listed, not queried.
-    pub ocsp_urls: Vec<String>,
-    /// The outcome in one line, judged as clients judge it over all its distribution points
-    /// ([`certificate_summary`]): `not revoked per http://… (CRL of …, next update …)`.
-    pub summary: String,
-}
-
-/// The stapled OCSP response.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct StapleReport {
-    /// Its size in bytes.
-    pub bytes: usize,
-    /// What it says, when it could be read.
-    pub response: Option<ocsp::Staple>,
-    /// Why it could not be read.
-    pub error: Option<String>,
-    /// The serial it names is the leaf's.
-    pub serial_matches: Option<bool>,
-    /// Always `false`: the response's signature is not checked.
-    pub signature_verified: bool,
-}
-
-/// The certificate the CA Issuers URL served.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FetchedIssuer {
-    /// Its subject.
-    pub subject: String,
-    /// Its issuer.
-    pub issuer: String,
-    /// SHA-256 of its DER, colon-separated hex.
-    pub sha256: String,
-    /// Its DER (not in the JSON).
-    #[serde(skip)]
-    pub der: Vec<u8>,
-}
-
-/// The CA Issuers fetch made because the chain stops below a trusted root.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct IssuerFetch {
-    /// Position of the certificate whose issuer is missing (the top of the chain sent).
-    pub position: usize,
-    /// The CA Issuers URL (escaped).
-    pub url: String,
-    /// The fetch, when one was made.
-    pub fetch: Option<FetchSummary>,
-    /// The certificate it served.
-    pub certificate: Option<FetchedIssuer>,
-    /// Why no certificate could be taken from it (not http, not a certificate, `.p7c` with
-    /// none...).
-    pub error: Option<String>,
-    /// The chain sent plus this certificate leads to a trusted root.
-    pub completes_chain: Option<bool>,
-    /// When it does not: the trust check's reason.
-    pub reason: Option<String>,
-}
-
-/// What the revocation phase learned about one endpoint's chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct RevocationObservation {
-    /// The certificates checked (leaf and intermediates on the path, not the root).
-    pub certificates: Vec<CertRevocation>,
-    /// The stapled OCSP response, when the server sent one.
-    pub staple: Option<StapleReport>,
-    /// webpki's verdict with every CRL fetched (`WebPkiServerVerifier::with_crls`), when the
-    /// chain is trusted and current and a CRL with a valid signature came: `good`,
-    /// `revoked`, or webpki's error.
-    pub webpki: Option<String>,
-    /// The CA Issuers fetch, when the chain is incomplete.
-    pub issuer_fetch: Option<IssuerFetch>,
 }
 
 /// The fetches of a run, once per URL: concurrent callers of one URL share one fetch.
@@ -679,7 +465,7 @@ pub fn crl_check(
     let Some(fetch) = fetch else {
         return (check, None);
     };
-    check.fetch = Some(FetchSummary::of(fetch, cut));
+    check.fetch = Some(fetch_summary(fetch, cut));
     let Ok(resp) = &fetch.outcome else {
         return (check, None);
     };
@@ -797,7 +583,7 @@ fn issuer_fetch(
         out.error = Some("the CA Issuers URL is not http: not fetched".into());
         return Some(out);
     };
-    out.fetch = Some(FetchSummary::of(fetch, cut.contains(&url)));
+    out.fetch = Some(fetch_summary(fetch, cut.contains(&url)));
     let body = match &fetch.outcome {
         Ok(r) if r.status == 200 => &r.body,
         _ => return Some(out),

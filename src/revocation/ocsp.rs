@@ -7,25 +7,8 @@ use x509_parser::der_parser::asn1_rs::{Any, Class, FromDer, Tag};
 
 use super::Stamp;
 
-/// What a stapled response says, as far as this tool reads it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Staple {
-    /// `successful`, `malformedRequest`, `internalError`, `tryLater`, `sigRequired`,
-    /// `unauthorized` (RFC 6960 §4.2.1 OCSPResponseStatus).
-    pub response_status: String,
-    /// `good`, `revoked` or `unknown` (RFC 6960 §2.2), of the first SingleResponse.
-    pub cert_status: Option<String>,
-    /// When revoked: the revocation time (Unix seconds).
-    pub revoked_at: Option<Stamp>,
-    /// When revoked with a reason: its RFC 5280 §5.3.1 name.
-    pub reason: Option<String>,
-    /// thisUpdate (Unix seconds).
-    pub this_update: Option<Stamp>,
-    /// nextUpdate (Unix seconds), when the responder gave one.
-    pub next_update: Option<Stamp>,
-    /// The serial the response is about (hex, lower case, no leading zero bytes).
-    pub serial: Option<String>,
-}
+// What a staple says is observation data, in the model layer; its old path stays valid.
+pub use crate::model::revocation::Staple;
 
 /// Why a staple could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
