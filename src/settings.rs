@@ -11,12 +11,9 @@ use crate::tls::{TrustError, TrustStore};
 
 /// The port probed when neither the target nor `-p` names one.
 pub const DEFAULT_PORT: u16 = 25;
-/// `--warn-days`: warn when the certificate has less than this many days left (raised to
-/// the fail threshold when that is more and `--warn-days` is not given).
-pub const DEFAULT_WARN_DAYS: u32 = 30;
-/// `--fail-days` (or `--min-days`, the same threshold): fail when the certificate has less
-/// than this many days left, counted exactly (7 days and 12 hours is not less than 7).
-pub const DEFAULT_FAIL_DAYS: u32 = 7;
+// The expiry thresholds are the rules' defaults; they live with the rules (diagnose, below
+// settings) so that neither the rules nor `exchange` need to reach up into settings.
+pub use crate::diagnose::{DEFAULT_FAIL_DAYS, DEFAULT_WARN_DAYS};
 /// The most `--warn-days` / `--fail-days` accept: a century, longer than any certificate
 /// is valid.
 pub const MAX_DAYS: u64 = 36_500;

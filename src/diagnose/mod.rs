@@ -22,6 +22,13 @@ use crate::cert::CertInfo;
 use crate::evidence::Evidence;
 use crate::model::Observation;
 
+/// `--warn-days`: warn when the certificate has less than this many days left (raised to
+/// the fail threshold when that is more and `--warn-days` is not given).
+pub const DEFAULT_WARN_DAYS: u32 = 30;
+/// `--fail-days` (or `--min-days`, the same threshold): fail when the certificate has less
+/// than this many days left, counted exactly (7 days and 12 hours is not less than 7).
+pub const DEFAULT_FAIL_DAYS: u32 = 7;
+
 /// What the user asked to be checked.
 #[derive(Debug, Clone)]
 pub struct Policy {

@@ -48,8 +48,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            warn_days: i64::from(crate::settings::DEFAULT_WARN_DAYS),
-            fail_days: i64::from(crate::settings::DEFAULT_FAIL_DAYS),
+            warn_days: i64::from(crate::diagnose::DEFAULT_WARN_DAYS),
+            fail_days: i64::from(crate::diagnose::DEFAULT_FAIL_DAYS),
         }
     }
 }

@@ -30,7 +30,7 @@ pub fn session_label(session: &SenderSession) -> String {
 }
 
 /// The findings about one sender's session. `expect`: `--expect-name`. A certificate that
-/// expires within [`crate::settings::DEFAULT_WARN_DAYS`] warns, as the probe's default.
+/// expires within [`crate::diagnose::DEFAULT_WARN_DAYS`] warns, as the probe's default.
 #[cfg(test)]
 pub fn session_findings(
     session: &SenderSession,
@@ -41,7 +41,7 @@ pub fn session_findings(
         session,
         expect,
         now,
-        i64::from(crate::settings::DEFAULT_WARN_DAYS),
+        i64::from(crate::diagnose::DEFAULT_WARN_DAYS),
     )
 }
 
@@ -534,5 +534,4 @@ pub fn run_findings(run: &ListenRun) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-#[path = "listen_tests.rs"]
 pub(crate) mod tests;
