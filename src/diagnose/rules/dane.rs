@@ -97,159 +97,214 @@ fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
     // Bogus answers only from a resolver we trust: a SERVFAIL from any other server says
     // nothing about DNSSEC (RFC 7672 §2.1 relies on the client's own validating resolver).
     if p.resolver.trusted {
-        if p.mx == Some(Dnssec::Bogus) {
-            out.push(Finding::new(
-                Code::DaneDnssecBogus,
-                Severity::Fail,
-                p.domain.clone(),
-                Vec::new(),
-                format!(
-                    "DNSSEC validation of {}'s MX records fails: DANE senders defer all mail to the domain",
-                    p.domain
-                ),
-                vec![
-                    format!("MX {}: bogus (the validating resolver answered SERVFAIL)", p.domain),
-                    resolver.clone(),
-                    "Exchange Online: 4.7.324 dnssec-invalid; Postfix: MX lookup error, deferred".into(),
-                ],
-                fix::bogus("MX", domain.as_deref()),
-            ));
-        }
+        out.extend(mx_bogus(p, &resolver, domain.as_deref()));
         // With an insecure MX RRset, senders do not look the TLSA records up (Postfix: "non
         // DNSSEC destination"), so a failing TLSA lookup defers nothing (RFC 7672 §2.2.1).
         let insecure_mx = p.mx == Some(Dnssec::Insecure);
         for h in &p.dane {
-            let ids = endpoints_of(evidence, h);
-            let safe = normalize_name(&h.host);
-            let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
-            if h.addresses != Dnssec::Bogus
-                && !insecure_mx
-                && h.tlsa.as_ref().is_some_and(servfail_even_unchecked)
-            {
-                // SERVFAIL with and without checking disabled: no answer at all, which is not
-                // proof of bogus data; DANE senders still defer (RFC 7672 §2.1).
-                let why = match h.tlsa.as_ref().map(|t| &t.answer) {
-                    Some(Answer::Failed(why)) => why.clone(),
-                    _ => String::new(),
-                };
-                out.push(Finding::new(
-                    Code::DaneDnssecBogus,
-                    Severity::Fail,
-                    format!("{}:{}", h.host, h.port),
-                    ids,
-                    format!(
-                        "the TLSA lookup for {} fails (SERVFAIL, also with DNSSEC checking disabled): DANE senders defer mail to this host",
-                        h.host
-                    ),
-                    vec![
-                        format!("TLSA _{}._tcp.{}: lookup failed: {why}", h.port, h.host),
-                        format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
-                        "Exchange Online: likely 4.7.324 dnssec-invalid (it does not tell a failing lookup from bogus data)".into(),
-                        resolver.clone(),
-                    ],
-                    fix::lookup_failed("TLSA", owner.as_deref()),
-                ));
-                continue;
-            }
-            let (what, qtype, name) = if h.addresses == Dnssec::Bogus {
-                ("addresses (A/AAAA)", "A", safe.clone())
-            } else if tlsa_is(h, Dnssec::Bogus) && !insecure_mx {
-                ("TLSA records", "TLSA", owner)
-            } else {
-                continue;
-            };
-            let measured = match h.tlsa.as_ref().map(|t| &t.answer) {
-                Some(Answer::Failed(why)) if qtype == "TLSA" => why.clone(),
-                _ => "the validating resolver answered SERVFAIL".into(),
-            };
-            out.push(Finding::new(
-                Code::DaneDnssecBogus,
-                Severity::Fail,
-                format!("{}:{}", h.host, h.port),
-                ids,
-                format!(
-                    "DNSSEC validation of {}'s {what} fails: DANE senders defer mail to this host",
-                    h.host
-                ),
-                vec![
-                    format!("{what} of {}: bogus ({measured})", h.host),
-                    format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
-                    "Exchange Online: 4.7.324 dnssec-invalid".into(),
-                    resolver.clone(),
-                ],
-                fix::bogus(qtype, name.as_deref()),
-            ));
+            out.extend(host_lookup_fails(h, evidence, insecure_mx, &resolver));
         }
     }
-    // RFC 7672 §2.2.1: DANE applies to a destination only when its MX RRset is secure. Behind
-    // an insecure MX RRset senders do not use the hosts' TLSA records at all (Postfix smtp(8):
-    // "non DNSSEC destination", opportunistic TLS), so the records protect nothing and no DANE
-    // verdict is given for those hosts.
+    out.extend(mx_insecure(p, evidence, domain.as_deref()));
+    out.extend(tlsa_not_validated(
+        p,
+        evidence,
+        &resolver,
+        domain.as_deref(),
+    ));
+    out
+}
+
+/// dane-dnssec-bogus for the domain: its MX RRset fails validation, so DANE senders defer
+/// all its mail (RFC 7672 §2.1). Asked only of a trusted resolver.
+fn mx_bogus(p: &DomainPolicy, resolver: &str, domain: Option<&str>) -> Option<Finding> {
+    if p.mx != Some(Dnssec::Bogus) {
+        return None;
+    }
+    Some(Finding::new(
+        Code::DaneDnssecBogus,
+        Severity::Fail,
+        p.domain.clone(),
+        Vec::new(),
+        format!(
+            "DNSSEC validation of {}'s MX records fails: DANE senders defer all mail to the domain",
+            p.domain
+        ),
+        vec![
+            format!(
+                "MX {}: bogus (the validating resolver answered SERVFAIL)",
+                p.domain
+            ),
+            resolver.to_string(),
+            "Exchange Online: 4.7.324 dnssec-invalid; Postfix: MX lookup error, deferred".into(),
+        ],
+        fix::bogus("MX", domain),
+    ))
+}
+
+/// dane-dnssec-bogus for one host, asked only of a trusted resolver: a TLSA lookup that fails
+/// outright, else bogus addresses or bogus TLSA records. Behind an insecure MX RRset only the
+/// addresses count, since senders then never look the TLSA records up (RFC 7672 §2.2.1).
+fn host_lookup_fails(
+    h: &HostDane,
+    evidence: &[Evidence],
+    insecure_mx: bool,
+    resolver: &str,
+) -> Option<Finding> {
+    let safe = normalize_name(&h.host);
+    let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
+    if h.addresses != Dnssec::Bogus
+        && !insecure_mx
+        && h.tlsa.as_ref().is_some_and(servfail_even_unchecked)
+    {
+        return Some(tlsa_servfail(h, evidence, owner.as_deref(), resolver));
+    }
+    let (what, qtype, name) = if h.addresses == Dnssec::Bogus {
+        ("addresses (A/AAAA)", "A", safe)
+    } else if tlsa_is(h, Dnssec::Bogus) && !insecure_mx {
+        ("TLSA records", "TLSA", owner)
+    } else {
+        return None;
+    };
+    let measured = match h.tlsa.as_ref().map(|t| &t.answer) {
+        Some(Answer::Failed(why)) if qtype == "TLSA" => why.clone(),
+        _ => "the validating resolver answered SERVFAIL".into(),
+    };
+    Some(Finding::new(
+        Code::DaneDnssecBogus,
+        Severity::Fail,
+        format!("{}:{}", h.host, h.port),
+        endpoints_of(evidence, h),
+        format!(
+            "DNSSEC validation of {}'s {what} fails: DANE senders defer mail to this host",
+            h.host
+        ),
+        vec![
+            format!("{what} of {}: bogus ({measured})", h.host),
+            format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
+            "Exchange Online: 4.7.324 dnssec-invalid".into(),
+            resolver.to_string(),
+        ],
+        fix::bogus(qtype, name.as_deref()),
+    ))
+}
+
+/// dane-dnssec-bogus for a TLSA lookup that gets SERVFAIL with and without checking disabled:
+/// no answer at all, which is not proof of bogus data; DANE senders still defer (RFC 7672
+/// §2.1).
+fn tlsa_servfail(
+    h: &HostDane,
+    evidence: &[Evidence],
+    owner: Option<&str>,
+    resolver: &str,
+) -> Finding {
+    let why = match h.tlsa.as_ref().map(|t| &t.answer) {
+        Some(Answer::Failed(why)) => why.clone(),
+        _ => String::new(),
+    };
+    Finding::new(
+        Code::DaneDnssecBogus,
+        Severity::Fail,
+        format!("{}:{}", h.host, h.port),
+        endpoints_of(evidence, h),
+        format!(
+            "the TLSA lookup for {} fails (SERVFAIL, also with DNSSEC checking disabled): DANE senders defer mail to this host",
+            h.host
+        ),
+        vec![
+            format!("TLSA _{}._tcp.{}: lookup failed: {why}", h.port, h.host),
+            format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
+            "Exchange Online: likely 4.7.324 dnssec-invalid (it does not tell a failing lookup from bogus data)".into(),
+            resolver.to_string(),
+        ],
+        fix::lookup_failed("TLSA", owner),
+    )
+}
+
+/// dane-mx-insecure: secure TLSA records behind an insecure MX RRset. RFC 7672 §2.2.1: DANE
+/// applies to a destination only when its MX RRset is secure. Behind an insecure MX RRset
+/// senders do not use the hosts' TLSA records at all (Postfix smtp(8): "non DNSSEC
+/// destination", opportunistic TLS), so the records protect nothing and no DANE verdict is
+/// given for those hosts.
+fn mx_insecure(p: &DomainPolicy, evidence: &[Evidence], domain: Option<&str>) -> Option<Finding> {
     let secure_tlsa: Vec<&HostDane> = p
         .dane
         .iter()
         .filter(|h| has_records(h) && tlsa_is(h, Dnssec::Secure))
         .collect();
-    if p.mx == Some(Dnssec::Insecure) && !secure_tlsa.is_empty() {
-        let ids = secure_tlsa
-            .iter()
-            .flat_map(|h| endpoints_of(evidence, h))
-            .collect();
-        let mut ev = vec![format!("MX {}: insecure (not DNSSEC-signed)", p.domain)];
-        ev.extend(secure_tlsa.iter().filter_map(|h| {
-            h.tlsa
-                .as_ref()
-                .map(|t| format!("TLSA {}: secure, not used by senders", t.name))
-        }));
-        ev.push("Postfix smtp(8): non DNSSEC destination, TLS is opportunistic (\"may\"); the TLSA records are not checked".into());
-        out.push(Finding::new(
-            Code::DaneMxInsecure,
-            Severity::Warn,
-            p.domain.clone(),
-            ids,
-            format!(
-                "{}'s MX records are not DNSSEC-signed, so senders do not use its mail hosts' TLSA records: DANE does not apply to the domain",
-                p.domain
-            ),
-            ev,
-            fix::sign_domain(domain.as_deref()),
-        ));
+    if p.mx != Some(Dnssec::Insecure) || secure_tlsa.is_empty() {
+        return None;
     }
-    // TLSA records whose DNSSEC status this run cannot know (RFC 6698 §A.3.1: the AD bit
-    // counts only from a trusted validating resolver).
+    let ids = secure_tlsa
+        .iter()
+        .flat_map(|h| endpoints_of(evidence, h))
+        .collect();
+    let mut ev = vec![format!("MX {}: insecure (not DNSSEC-signed)", p.domain)];
+    ev.extend(secure_tlsa.iter().filter_map(|h| {
+        h.tlsa
+            .as_ref()
+            .map(|t| format!("TLSA {}: secure, not used by senders", t.name))
+    }));
+    ev.push("Postfix smtp(8): non DNSSEC destination, TLS is opportunistic (\"may\"); the TLSA records are not checked".into());
+    Some(Finding::new(
+        Code::DaneMxInsecure,
+        Severity::Warn,
+        p.domain.clone(),
+        ids,
+        format!(
+            "{}'s MX records are not DNSSEC-signed, so senders do not use its mail hosts' TLSA records: DANE does not apply to the domain",
+            p.domain
+        ),
+        ev,
+        fix::sign_domain(domain),
+    ))
+}
+
+/// dane-dnssec-unknown: TLSA records whose DNSSEC status this run cannot know (RFC 6698
+/// §A.3.1: the AD bit counts only from a trusted validating resolver).
+fn tlsa_not_validated(
+    p: &DomainPolicy,
+    evidence: &[Evidence],
+    resolver: &str,
+    domain: Option<&str>,
+) -> Option<Finding> {
     let unknown: Vec<&HostDane> = p
         .dane
         .iter()
         .filter(|h| has_records(h) && tlsa_is(h, Dnssec::NotValidated))
         .collect();
-    if !unknown.is_empty() {
-        let ids = unknown
-            .iter()
-            .flat_map(|h| endpoints_of(evidence, h))
-            .collect();
-        let mut ev: Vec<String> = unknown
-            .iter()
-            .filter_map(|h| {
-                h.tlsa
-                    .as_ref()
-                    .map(|t| format!("TLSA {}: found, not validated", t.name))
-            })
-            .collect();
-        ev.push(resolver.clone());
-        out.push(Finding::new(
-            Code::DaneDnssecUnknown,
-            Severity::Info,
-            p.domain.clone(),
-            ids,
-            format!(
-                "TLSA records found for {}, but the DNS server asked is not one whose DNSSEC validation this run trusts: DANE not judged",
-                unknown.iter().map(|h| h.host.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-            ev,
-            fix::trusted_resolver(domain.as_deref()),
-        ));
+    if unknown.is_empty() {
+        return None;
     }
-    out
+    let ids = unknown
+        .iter()
+        .flat_map(|h| endpoints_of(evidence, h))
+        .collect();
+    let mut ev: Vec<String> = unknown
+        .iter()
+        .filter_map(|h| {
+            h.tlsa
+                .as_ref()
+                .map(|t| format!("TLSA {}: found, not validated", t.name))
+        })
+        .collect();
+    ev.push(resolver.to_string());
+    Some(Finding::new(
+        Code::DaneDnssecUnknown,
+        Severity::Info,
+        p.domain.clone(),
+        ids,
+        format!(
+            "TLSA records found for {}, but the DNS server asked is not one whose DNSSEC validation this run trusts: DANE not judged",
+            unknown
+                .iter()
+                .map(|h| h.host.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ev,
+        fix::trusted_resolver(domain),
+    ))
 }
 
 fn finding(
