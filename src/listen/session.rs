@@ -29,6 +29,9 @@ const MAX_REPLY: usize = 510;
 /// How long we wait for the ClientHello's first record to arrive whole.
 const HELLO_WAIT: Duration = Duration::from_secs(5);
 
+/// The replies to one command, and what it changes (`None`: the conversation goes on).
+type Answer = (Vec<String>, Option<Step>);
+
 /// What ended a conversation phase.
 enum Step {
     /// STARTTLS accepted: hand the socket to TLS.
@@ -382,101 +385,17 @@ impl Conv<'_> {
     }
 
     /// The replies to one command line, and what it changes.
-    fn answer(&mut self, line: &[u8]) -> (Vec<String>, Option<Step>) {
+    fn answer(&mut self, line: &[u8]) -> Answer {
         let text = String::from_utf8_lossy(line);
         let (verb, arg) = match text.split_once(' ') {
             Some((v, a)) => (v.to_ascii_uppercase(), a.trim().to_string()),
             None => (text.trim().to_ascii_uppercase(), String::new()),
         };
-        let host = &self.cfg.hostname;
-        let one = |s: &str| (vec![s.to_string()], None);
         match verb.as_str() {
-            "EHLO" | "HELO" if arg.is_empty() => {
-                self.errors += 1;
-                one("501 5.5.4 Syntax: EHLO or HELO needs a host name")
-            }
-            "EHLO" | "HELO" => {
-                let greeting = Greeting {
-                    verb: if verb == "EHLO" { "EHLO" } else { "HELO" },
-                    name: escape(arg.as_bytes()),
-                };
-                if self.tls {
-                    self.rec.greeting_after_tls.get_or_insert(greeting);
-                } else {
-                    self.rec.greeting.get_or_insert(greeting);
-                }
-                self.last = if verb == "EHLO" { "EHLO" } else { "HELO" };
-                self.in_mail = false;
-                if verb == "HELO" {
-                    return one(&format!("250 {host}"));
-                }
-                // No PIPELINING: a sender that pipelines across STARTTLS anyway is the finding.
-                let mut r = vec![
-                    format!("250-{host} greets {}", short(&escape(arg.as_bytes()))),
-                    "250-8BITMIME".into(),
-                    "250-ENHANCEDSTATUSCODES".into(),
-                ];
-                if !self.tls {
-                    r.push("250-STARTTLS".into());
-                }
-                r.push("250 SIZE 10485760".into());
-                (r, None)
-            }
-            "STARTTLS" if self.tls => {
-                self.errors += 1;
-                one("503 5.5.1 TLS is already active")
-            }
-            "STARTTLS" if !arg.is_empty() => {
-                self.errors += 1;
-                one("501 5.5.4 Syntax: STARTTLS takes no parameters")
-            }
-            "STARTTLS" => {
-                // RFC 3207 §5: what the sender sent after STARTTLS before our 220 was sent in
-                // clear text and must not be executed after TLS: kept as evidence, discarded.
-                if !self.buf.is_empty() {
-                    self.rec.pipelined_after_starttls = std::mem::take(&mut self.buf);
-                    self.rec.transcript.push(
-                        Direction::Event,
-                        format!(
-                            "{} octets pipelined after STARTTLS discarded",
-                            self.rec.pipelined_after_starttls.len()
-                        ),
-                    );
-                }
-                (
-                    vec!["220 2.0.0 Ready to start TLS".into()],
-                    Some(Step::StartTls),
-                )
-            }
-            "MAIL" => {
-                let Some(addr) = param(&arg, "FROM:") else {
-                    self.errors += 1;
-                    return one("501 5.5.4 Syntax: MAIL FROM:<address>");
-                };
-                // Accepted with or without TLS, so that the envelope sender is recorded in both
-                // cases; the refusal comes at RCPT, where its text carries the result.
-                self.rec.mail_from.get_or_insert(escape(addr.as_bytes()));
-                self.in_mail = true;
-                self.last = "MAIL";
-                one("250 2.1.0 Sender recorded")
-            }
-            "RCPT" if !self.in_mail => {
-                self.errors += 1;
-                one("503 5.5.1 MAIL first")
-            }
-            "RCPT" => {
-                let Some(addr) = param(&arg, "TO:") else {
-                    self.errors += 1;
-                    return one("501 5.5.4 Syntax: RCPT TO:<address>");
-                };
-                if self.rec.rcpt_to.len() < MAX_COMMANDS {
-                    self.rec.rcpt_to.push(escape(addr.as_bytes()));
-                }
-                self.last = "RCPT refused";
-                let refusal = self.refusal();
-                self.rec.refused_with.get_or_insert(refusal.clone());
-                one(&refusal)
-            }
+            "EHLO" | "HELO" => self.greet(&verb, &arg),
+            "STARTTLS" => self.starttls(&arg),
+            "MAIL" => self.mail(&arg),
+            "RCPT" => self.rcpt(&arg),
             "DATA" | "BDAT" => {
                 self.errors += 1;
                 self.last = "DATA refused";
@@ -488,7 +407,7 @@ impl Conv<'_> {
             }
             "NOOP" => one("250 2.0.0 OK"),
             "QUIT" => (
-                vec![format!("221 2.0.0 {host} closing")],
+                vec![format!("221 2.0.0 {} closing", self.cfg.hostname)],
                 Some(Step::End(SessionEnd::Quit)),
             ),
             "VRFY" => one("252 2.5.0 Cannot VRFY"),
@@ -502,6 +421,104 @@ impl Conv<'_> {
                 one("502 5.5.2 Command not recognized")
             }
         }
+    }
+
+    /// EHLO or HELO (RFC 5321 §4.1.1.1): records the first greeting before and after TLS,
+    /// ends any mail transaction, and offers STARTTLS in clear text only.
+    fn greet(&mut self, verb: &str, arg: &str) -> Answer {
+        if arg.is_empty() {
+            self.errors += 1;
+            return one("501 5.5.4 Syntax: EHLO or HELO needs a host name");
+        }
+        let greeting = Greeting {
+            verb: if verb == "EHLO" { "EHLO" } else { "HELO" },
+            name: escape(arg.as_bytes()),
+        };
+        if self.tls {
+            self.rec.greeting_after_tls.get_or_insert(greeting);
+        } else {
+            self.rec.greeting.get_or_insert(greeting);
+        }
+        self.last = if verb == "EHLO" { "EHLO" } else { "HELO" };
+        self.in_mail = false;
+        let host = &self.cfg.hostname;
+        if verb == "HELO" {
+            return one(&format!("250 {host}"));
+        }
+        // No PIPELINING: a sender that pipelines across STARTTLS anyway is the finding.
+        let mut r = vec![
+            format!("250-{host} greets {}", short(&escape(arg.as_bytes()))),
+            "250-8BITMIME".into(),
+            "250-ENHANCEDSTATUSCODES".into(),
+        ];
+        if !self.tls {
+            r.push("250-STARTTLS".into());
+        }
+        r.push("250 SIZE 10485760".into());
+        (r, None)
+    }
+
+    /// STARTTLS (RFC 3207 §4): refused once TLS is up or with a parameter, else 220 and the
+    /// hand-over to TLS.
+    fn starttls(&mut self, arg: &str) -> Answer {
+        if self.tls {
+            self.errors += 1;
+            return one("503 5.5.1 TLS is already active");
+        }
+        if !arg.is_empty() {
+            self.errors += 1;
+            return one("501 5.5.4 Syntax: STARTTLS takes no parameters");
+        }
+        // RFC 3207 §5: what the sender sent after STARTTLS before our 220 was sent in
+        // clear text and must not be executed after TLS: kept as evidence, discarded.
+        if !self.buf.is_empty() {
+            self.rec.pipelined_after_starttls = std::mem::take(&mut self.buf);
+            self.rec.transcript.push(
+                Direction::Event,
+                format!(
+                    "{} octets pipelined after STARTTLS discarded",
+                    self.rec.pipelined_after_starttls.len()
+                ),
+            );
+        }
+        (
+            vec!["220 2.0.0 Ready to start TLS".into()],
+            Some(Step::StartTls),
+        )
+    }
+
+    /// MAIL FROM (RFC 5321 §4.1.1.2): records the envelope sender and opens a transaction.
+    fn mail(&mut self, arg: &str) -> Answer {
+        let Some(addr) = param(arg, "FROM:") else {
+            self.errors += 1;
+            return one("501 5.5.4 Syntax: MAIL FROM:<address>");
+        };
+        // Accepted with or without TLS, so that the envelope sender is recorded in both
+        // cases; the refusal comes at RCPT, where its text carries the result.
+        self.rec.mail_from.get_or_insert(escape(addr.as_bytes()));
+        self.in_mail = true;
+        self.last = "MAIL";
+        one("250 2.1.0 Sender recorded")
+    }
+
+    /// RCPT TO (RFC 5321 §4.1.1.3): records the recipient and refuses it, the refusal's text
+    /// carrying the session's result (see [`Conv::refusal`]).
+    fn rcpt(&mut self, arg: &str) -> Answer {
+        if !self.in_mail {
+            self.errors += 1;
+            return one("503 5.5.1 MAIL first");
+        }
+        let Some(addr) = param(arg, "TO:") else {
+            self.errors += 1;
+            return one("501 5.5.4 Syntax: RCPT TO:<address>");
+        };
+        if self.rec.rcpt_to.len() < MAX_COMMANDS {
+            self.rec.rcpt_to.push(escape(addr.as_bytes()));
+        }
+        self.last = "RCPT refused";
+        let refusal = self.refusal();
+        self.rec.refused_with.get_or_insert(refusal.clone());
+        one(&refusal)
     }
 
     /// The RCPT refusal, carrying the one-line result so that the sender's queue shows it
@@ -548,6 +565,11 @@ impl Conv<'_> {
             Err(_) => Err("writing a reply timed out".into()),
         }
     }
+}
+
+/// A one-line reply that changes nothing.
+fn one(s: &str) -> Answer {
+    (vec![s.to_string()], None)
 }
 
 enum PeekResult {

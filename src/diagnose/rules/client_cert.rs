@@ -19,7 +19,7 @@ use crate::diagnose::catalogue::Code;
 use crate::diagnose::fixes::client_cert as fixes;
 use crate::diagnose::{Ctx, Finding, OurClientCert, Severity};
 use crate::model::{ClientAuth, ClientCertOutcome};
-use crate::tls::TrustFailure;
+use crate::tls::{TrustFailure, TrustResult};
 
 /// The most CA names an evidence line lists (Exchange sends the whole Windows root store).
 const MAX_CA_NAMES: usize = 8;
@@ -194,11 +194,23 @@ fn issuer_not_listed(ours: &OurClientCert, names: &[String]) -> Option<String> {
 
 /// The certificate we present, judged as a receiver judges it.
 fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<Finding> {
+    let who = ours_line(ours, Some(leaf));
+    let mut out = Vec::new();
+    out.extend(our_validity(ctx, leaf, &who));
+    out.extend(our_name_mismatches(ctx, ours, leaf, &who));
+    out.extend(our_no_client_auth(ctx, leaf, &who));
+    if let Some(t) = &ours.trust {
+        out.extend(our_untrusted(ctx, ours, t, who));
+    }
+    out
+}
+
+/// client-cert-expired (outside its validity period, RFC 5280 §4.1.2.5) or
+/// client-cert-expires-soon (within `--warn-days`).
+fn our_validity(ctx: &Ctx<'_>, leaf: &CertInfo, who: &str) -> Option<Finding> {
     // Only a renewal keeps the issuer and subject, so only its fix names the certificate
     // on the send connector; a refused or wrong certificate is replaced by another.
     let tls_name = Some(leaf.exchange_tls_name.as_str());
-    let who = ours_line(ours, Some(leaf));
-    let mut out = Vec::new();
     let not_yet = leaf.not_before_at > ctx.now;
     if leaf.expired || not_yet {
         let summary = if not_yet {
@@ -212,17 +224,17 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                 crate::cert::date(leaf.not_after_at)
             )
         };
-        out.push(ctx.finding(
+        Some(ctx.finding(
             Code::ClientCertExpired,
             summary,
             vec![
-                who.clone(),
+                who.to_string(),
                 format!("valid {} to {}", leaf.not_before, leaf.not_after),
             ],
             fixes::renew(tls_name, true),
-        ));
+        ))
     } else if leaf.days_left < ctx.policy.warn_days {
-        out.push(ctx.finding(
+        Some(ctx.finding(
             Code::ClientCertExpiresSoon,
             format!(
                 "the client certificate we present expires in {} day{}, on {}",
@@ -230,18 +242,35 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                 if leaf.days_left == 1 { "" } else { "s" },
                 crate::cert::date(leaf.not_after_at)
             ),
-            vec![who.clone(), format!("--warn-days {}", ctx.policy.warn_days)],
+            vec![
+                who.to_string(),
+                format!("--warn-days {}", ctx.policy.warn_days),
+            ],
             fixes::renew(tls_name, false),
-        ));
+        ))
+    } else {
+        None
     }
+}
+
+/// client-cert-name-mismatch, one per name the receiver matches (`--client-cert-name`) that
+/// our certificate does not cover (as Exchange matches it, see [`covers`]).
+fn our_name_mismatches(
+    ctx: &Ctx<'_>,
+    ours: &OurClientCert,
+    leaf: &CertInfo,
+    who: &str,
+) -> Vec<Finding> {
     let der = ours.chain.first().map_or(&[][..], Vec::as_slice);
-    for name in &ours.names {
-        if !covers(der, leaf, name) {
-            out.push(ctx.finding(
+    ours.names
+        .iter()
+        .filter(|name| !covers(der, leaf, name))
+        .map(|name| {
+            ctx.finding(
                 Code::ClientCertNameMismatch,
                 format!("the client certificate we present does not cover {name}, the name the receiver matches"),
                 vec![
-                    who.clone(),
+                    who.to_string(),
                     if leaf.names().is_empty() {
                         "the certificate names no host".into()
                     } else {
@@ -250,80 +279,98 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
                     format!("--client-cert-name {name}"),
                 ],
                 fixes::name_mismatch(name, &leaf.names(), None),
-            ));
-        }
-    }
-    if let Some(e) = leaf
+            )
+        })
+        .collect()
+}
+
+/// client-cert-no-client-auth: an Extended Key Usage without clientAuth (RFC 5280
+/// §4.2.1.12); no Extended Key Usage at all allows any use.
+fn our_no_client_auth(ctx: &Ctx<'_>, leaf: &CertInfo, who: &str) -> Option<Finding> {
+    let e = leaf
         .extended_key_usage
         .as_deref()
-        .filter(|_| !leaf.allows_client_auth())
-    {
-        out.push(ctx.finding(
-            Code::ClientCertNoClientAuth,
-            "the client certificate we present is not for client authentication (its Extended Key Usage lacks clientAuth)".into(),
-            vec![who.clone(), format!("Extended Key Usage: {}", e.join(", "))],
-            fixes::no_client_auth(None),
-        ));
+        .filter(|_| !leaf.allows_client_auth())?;
+    Some(ctx.finding(
+        Code::ClientCertNoClientAuth,
+        "the client certificate we present is not for client authentication (its Extended Key Usage lacks clientAuth)".into(),
+        vec![who.to_string(), format!("Extended Key Usage: {}", e.join(", "))],
+        fixes::no_client_auth(None),
+    ))
+}
+
+/// client-cert-untrusted: our chain leads to no root trusted here, for a reason other than
+/// the usage or the dates; its severity and words follow what this server made of it (see
+/// [`untrusted_summary`]).
+fn our_untrusted(
+    ctx: &Ctx<'_>,
+    ours: &OurClientCert,
+    t: &TrustResult,
+    who: String,
+) -> Option<Finding> {
+    // The usage and the dates have findings of their own; no roots here is said once
+    // for the run (local-trust-store-missing).
+    let other_reason = !matches!(
+        t.failure,
+        Some(TrustFailure::WrongUsage | TrustFailure::NoRoots)
+    );
+    if t.trusted || !other_reason {
+        return None;
     }
-    if let Some(t) = &ours.trust {
-        // The usage and the dates have findings of their own; no roots here is said once
-        // for the run (local-trust-store-missing).
-        let other_reason = !matches!(
-            t.failure,
-            Some(TrustFailure::WrongUsage | TrustFailure::NoRoots)
-        );
-        // A server that accepted it trusts its issuer (a private CA it was given): not a
-        // problem for this receiver, only for those that want a public CA (Exchange Online).
-        let accepted = ctx.obs.client_auth.as_ref().filter(|a| {
-            matches!(
-                a.outcome,
-                ClientCertOutcome::Accepted | ClientCertOutcome::AcceptedAfterEhlo
-            )
-        });
-        // Acceptance proves trust only when the server names our issuer among the CAs it
-        // accepts; a server that only asks goes on without verifying.
-        let listed = accepted.map(|a| issuer_listed(ours, &a.acceptable_ca_names));
-        let (severity, summary) = match listed {
-            Some(Some(true)) => (
-                Severity::Info,
-                "the client certificate we present does not chain to a root trusted here, but this server accepted it: it trusts the issuer (among the CA names it accepts); receivers that require a public CA (Exchange Online) would not".to_string(),
-            ),
-            Some(Some(false)) => (
-                Severity::Info,
-                format!("the client certificate we present does not chain to a root trusted here; {NOT_VERIFIED}"),
-            ),
-            Some(None) => (
-                Severity::Info,
-                "the client certificate we present does not chain to a root trusted here; the server went on with it, which does not say it verified it (its request names no CA, and a server that only asks does not refuse)".to_string(),
-            ),
-            None => (
-                Code::ClientCertUntrusted.default_severity(),
-                "the client certificate we present does not chain to a root trusted here for client authentication".to_string(),
-            ),
-        };
-        let names = ctx
-            .obs
-            .client_auth
-            .as_ref()
-            .map_or(&[][..], |a| a.acceptable_ca_names.as_slice());
-        let why = untrusted_why(ours, names);
-        if !t.trusted && other_reason {
-            out.push(ctx.finding_with(
-                Code::ClientCertUntrusted,
-                severity,
-                summary,
-                vec![
-                    who,
-                    t.reason
-                        .clone()
-                        .unwrap_or_else(|| "the chain does not lead to a trusted root".into()),
-                    format!("{} certificate(s) in the file", ours.chain.len()),
-                ],
-                fixes::untrusted(why, None),
-            ));
-        }
+    let (severity, summary) = untrusted_summary(ctx, ours);
+    let names = ctx
+        .obs
+        .client_auth
+        .as_ref()
+        .map_or(&[][..], |a| a.acceptable_ca_names.as_slice());
+    let why = untrusted_why(ours, names);
+    Some(ctx.finding_with(
+        Code::ClientCertUntrusted,
+        severity,
+        summary,
+        vec![
+            who,
+            t.reason
+                .clone()
+                .unwrap_or_else(|| "the chain does not lead to a trusted root".into()),
+            format!("{} certificate(s) in the file", ours.chain.len()),
+        ],
+        fixes::untrusted(why, None),
+    ))
+}
+
+/// The severity and summary of client-cert-untrusted: the catalogue's when the server did
+/// not accept ours, INFO when it did, worded by whether its acceptance proves trust.
+fn untrusted_summary(ctx: &Ctx<'_>, ours: &OurClientCert) -> (Severity, String) {
+    // A server that accepted it trusts its issuer (a private CA it was given): not a
+    // problem for this receiver, only for those that want a public CA (Exchange Online).
+    let accepted = ctx.obs.client_auth.as_ref().filter(|a| {
+        matches!(
+            a.outcome,
+            ClientCertOutcome::Accepted | ClientCertOutcome::AcceptedAfterEhlo
+        )
+    });
+    // Acceptance proves trust only when the server names our issuer among the CAs it
+    // accepts; a server that only asks goes on without verifying.
+    let listed = accepted.map(|a| issuer_listed(ours, &a.acceptable_ca_names));
+    match listed {
+        Some(Some(true)) => (
+            Severity::Info,
+            "the client certificate we present does not chain to a root trusted here, but this server accepted it: it trusts the issuer (among the CA names it accepts); receivers that require a public CA (Exchange Online) would not".to_string(),
+        ),
+        Some(Some(false)) => (
+            Severity::Info,
+            format!("the client certificate we present does not chain to a root trusted here; {NOT_VERIFIED}"),
+        ),
+        Some(None) => (
+            Severity::Info,
+            "the client certificate we present does not chain to a root trusted here; the server went on with it, which does not say it verified it (its request names no CA, and a server that only asks does not refuse)".to_string(),
+        ),
+        None => (
+            Code::ClientCertUntrusted.default_severity(),
+            "the client certificate we present does not chain to a root trusted here for client authentication".to_string(),
+        ),
     }
-    out
 }
 
 /// Why ours does not chain: self-signed, issued by a CA (that the server names, or whose

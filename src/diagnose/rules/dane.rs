@@ -97,159 +97,214 @@ fn domain_rules(p: &DomainPolicy, evidence: &[Evidence]) -> Vec<Finding> {
     // Bogus answers only from a resolver we trust: a SERVFAIL from any other server says
     // nothing about DNSSEC (RFC 7672 §2.1 relies on the client's own validating resolver).
     if p.resolver.trusted {
-        if p.mx == Some(Dnssec::Bogus) {
-            out.push(Finding::new(
-                Code::DaneDnssecBogus,
-                Severity::Fail,
-                p.domain.clone(),
-                Vec::new(),
-                format!(
-                    "DNSSEC validation of {}'s MX records fails: DANE senders defer all mail to the domain",
-                    p.domain
-                ),
-                vec![
-                    format!("MX {}: bogus (the validating resolver answered SERVFAIL)", p.domain),
-                    resolver.clone(),
-                    "Exchange Online: 4.7.324 dnssec-invalid; Postfix: MX lookup error, deferred".into(),
-                ],
-                fix::bogus("MX", domain.as_deref()),
-            ));
-        }
+        out.extend(mx_bogus(p, &resolver, domain.as_deref()));
         // With an insecure MX RRset, senders do not look the TLSA records up (Postfix: "non
         // DNSSEC destination"), so a failing TLSA lookup defers nothing (RFC 7672 §2.2.1).
         let insecure_mx = p.mx == Some(Dnssec::Insecure);
         for h in &p.dane {
-            let ids = endpoints_of(evidence, h);
-            let safe = normalize_name(&h.host);
-            let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
-            if h.addresses != Dnssec::Bogus
-                && !insecure_mx
-                && h.tlsa.as_ref().is_some_and(servfail_even_unchecked)
-            {
-                // SERVFAIL with and without checking disabled: no answer at all, which is not
-                // proof of bogus data; DANE senders still defer (RFC 7672 §2.1).
-                let why = match h.tlsa.as_ref().map(|t| &t.answer) {
-                    Some(Answer::Failed(why)) => why.clone(),
-                    _ => String::new(),
-                };
-                out.push(Finding::new(
-                    Code::DaneDnssecBogus,
-                    Severity::Fail,
-                    format!("{}:{}", h.host, h.port),
-                    ids,
-                    format!(
-                        "the TLSA lookup for {} fails (SERVFAIL, also with DNSSEC checking disabled): DANE senders defer mail to this host",
-                        h.host
-                    ),
-                    vec![
-                        format!("TLSA _{}._tcp.{}: lookup failed: {why}", h.port, h.host),
-                        format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
-                        "Exchange Online: likely 4.7.324 dnssec-invalid (it does not tell a failing lookup from bogus data)".into(),
-                        resolver.clone(),
-                    ],
-                    fix::lookup_failed("TLSA", owner.as_deref()),
-                ));
-                continue;
-            }
-            let (what, qtype, name) = if h.addresses == Dnssec::Bogus {
-                ("addresses (A/AAAA)", "A", safe.clone())
-            } else if tlsa_is(h, Dnssec::Bogus) && !insecure_mx {
-                ("TLSA records", "TLSA", owner)
-            } else {
-                continue;
-            };
-            let measured = match h.tlsa.as_ref().map(|t| &t.answer) {
-                Some(Answer::Failed(why)) if qtype == "TLSA" => why.clone(),
-                _ => "the validating resolver answered SERVFAIL".into(),
-            };
-            out.push(Finding::new(
-                Code::DaneDnssecBogus,
-                Severity::Fail,
-                format!("{}:{}", h.host, h.port),
-                ids,
-                format!(
-                    "DNSSEC validation of {}'s {what} fails: DANE senders defer mail to this host",
-                    h.host
-                ),
-                vec![
-                    format!("{what} of {}: bogus ({measured})", h.host),
-                    format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
-                    "Exchange Online: 4.7.324 dnssec-invalid".into(),
-                    resolver.clone(),
-                ],
-                fix::bogus(qtype, name.as_deref()),
-            ));
+            out.extend(host_lookup_fails(h, evidence, insecure_mx, &resolver));
         }
     }
-    // RFC 7672 §2.2.1: DANE applies to a destination only when its MX RRset is secure. Behind
-    // an insecure MX RRset senders do not use the hosts' TLSA records at all (Postfix smtp(8):
-    // "non DNSSEC destination", opportunistic TLS), so the records protect nothing and no DANE
-    // verdict is given for those hosts.
+    out.extend(mx_insecure(p, evidence, domain.as_deref()));
+    out.extend(tlsa_not_validated(
+        p,
+        evidence,
+        &resolver,
+        domain.as_deref(),
+    ));
+    out
+}
+
+/// dane-dnssec-bogus for the domain: its MX RRset fails validation, so DANE senders defer
+/// all its mail (RFC 7672 §2.1). Asked only of a trusted resolver.
+fn mx_bogus(p: &DomainPolicy, resolver: &str, domain: Option<&str>) -> Option<Finding> {
+    if p.mx != Some(Dnssec::Bogus) {
+        return None;
+    }
+    Some(Finding::new(
+        Code::DaneDnssecBogus,
+        Severity::Fail,
+        p.domain.clone(),
+        Vec::new(),
+        format!(
+            "DNSSEC validation of {}'s MX records fails: DANE senders defer all mail to the domain",
+            p.domain
+        ),
+        vec![
+            format!(
+                "MX {}: bogus (the validating resolver answered SERVFAIL)",
+                p.domain
+            ),
+            resolver.to_string(),
+            "Exchange Online: 4.7.324 dnssec-invalid; Postfix: MX lookup error, deferred".into(),
+        ],
+        fix::bogus("MX", domain),
+    ))
+}
+
+/// dane-dnssec-bogus for one host, asked only of a trusted resolver: a TLSA lookup that fails
+/// outright, else bogus addresses or bogus TLSA records. Behind an insecure MX RRset only the
+/// addresses count, since senders then never look the TLSA records up (RFC 7672 §2.2.1).
+fn host_lookup_fails(
+    h: &HostDane,
+    evidence: &[Evidence],
+    insecure_mx: bool,
+    resolver: &str,
+) -> Option<Finding> {
+    let safe = normalize_name(&h.host);
+    let owner = safe.as_deref().map(|n| fix::tlsa_owner(h.port, n));
+    if h.addresses != Dnssec::Bogus
+        && !insecure_mx
+        && h.tlsa.as_ref().is_some_and(servfail_even_unchecked)
+    {
+        return Some(tlsa_servfail(h, evidence, owner.as_deref(), resolver));
+    }
+    let (what, qtype, name) = if h.addresses == Dnssec::Bogus {
+        ("addresses (A/AAAA)", "A", safe)
+    } else if tlsa_is(h, Dnssec::Bogus) && !insecure_mx {
+        ("TLSA records", "TLSA", owner)
+    } else {
+        return None;
+    };
+    let measured = match h.tlsa.as_ref().map(|t| &t.answer) {
+        Some(Answer::Failed(why)) if qtype == "TLSA" => why.clone(),
+        _ => "the validating resolver answered SERVFAIL".into(),
+    };
+    Some(Finding::new(
+        Code::DaneDnssecBogus,
+        Severity::Fail,
+        format!("{}:{}", h.host, h.port),
+        endpoints_of(evidence, h),
+        format!(
+            "DNSSEC validation of {}'s {what} fails: DANE senders defer mail to this host",
+            h.host
+        ),
+        vec![
+            format!("{what} of {}: bogus ({measured})", h.host),
+            format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
+            "Exchange Online: 4.7.324 dnssec-invalid".into(),
+            resolver.to_string(),
+        ],
+        fix::bogus(qtype, name.as_deref()),
+    ))
+}
+
+/// dane-dnssec-bogus for a TLSA lookup that gets SERVFAIL with and without checking disabled:
+/// no answer at all, which is not proof of bogus data; DANE senders still defer (RFC 7672
+/// §2.1).
+fn tlsa_servfail(
+    h: &HostDane,
+    evidence: &[Evidence],
+    owner: Option<&str>,
+    resolver: &str,
+) -> Finding {
+    let why = match h.tlsa.as_ref().map(|t| &t.answer) {
+        Some(Answer::Failed(why)) => why.clone(),
+        _ => String::new(),
+    };
+    Finding::new(
+        Code::DaneDnssecBogus,
+        Severity::Fail,
+        format!("{}:{}", h.host, h.port),
+        endpoints_of(evidence, h),
+        format!(
+            "the TLSA lookup for {} fails (SERVFAIL, also with DNSSEC checking disabled): DANE senders defer mail to this host",
+            h.host
+        ),
+        vec![
+            format!("TLSA _{}._tcp.{}: lookup failed: {why}", h.port, h.host),
+            format!("Postfix: TLSA lookup error for {}:{}", h.host, h.port),
+            "Exchange Online: likely 4.7.324 dnssec-invalid (it does not tell a failing lookup from bogus data)".into(),
+            resolver.to_string(),
+        ],
+        fix::lookup_failed("TLSA", owner),
+    )
+}
+
+/// dane-mx-insecure: secure TLSA records behind an insecure MX RRset. RFC 7672 §2.2.1: DANE
+/// applies to a destination only when its MX RRset is secure. Behind an insecure MX RRset
+/// senders do not use the hosts' TLSA records at all (Postfix smtp(8): "non DNSSEC
+/// destination", opportunistic TLS), so the records protect nothing and no DANE verdict is
+/// given for those hosts.
+fn mx_insecure(p: &DomainPolicy, evidence: &[Evidence], domain: Option<&str>) -> Option<Finding> {
     let secure_tlsa: Vec<&HostDane> = p
         .dane
         .iter()
         .filter(|h| has_records(h) && tlsa_is(h, Dnssec::Secure))
         .collect();
-    if p.mx == Some(Dnssec::Insecure) && !secure_tlsa.is_empty() {
-        let ids = secure_tlsa
-            .iter()
-            .flat_map(|h| endpoints_of(evidence, h))
-            .collect();
-        let mut ev = vec![format!("MX {}: insecure (not DNSSEC-signed)", p.domain)];
-        ev.extend(secure_tlsa.iter().filter_map(|h| {
-            h.tlsa
-                .as_ref()
-                .map(|t| format!("TLSA {}: secure, not used by senders", t.name))
-        }));
-        ev.push("Postfix smtp(8): non DNSSEC destination, TLS is opportunistic (\"may\"); the TLSA records are not checked".into());
-        out.push(Finding::new(
-            Code::DaneMxInsecure,
-            Severity::Warn,
-            p.domain.clone(),
-            ids,
-            format!(
-                "{}'s MX records are not DNSSEC-signed, so senders do not use its mail hosts' TLSA records: DANE does not apply to the domain",
-                p.domain
-            ),
-            ev,
-            fix::sign_domain(domain.as_deref()),
-        ));
+    if p.mx != Some(Dnssec::Insecure) || secure_tlsa.is_empty() {
+        return None;
     }
-    // TLSA records whose DNSSEC status this run cannot know (RFC 6698 §A.3.1: the AD bit
-    // counts only from a trusted validating resolver).
+    let ids = secure_tlsa
+        .iter()
+        .flat_map(|h| endpoints_of(evidence, h))
+        .collect();
+    let mut ev = vec![format!("MX {}: insecure (not DNSSEC-signed)", p.domain)];
+    ev.extend(secure_tlsa.iter().filter_map(|h| {
+        h.tlsa
+            .as_ref()
+            .map(|t| format!("TLSA {}: secure, not used by senders", t.name))
+    }));
+    ev.push("Postfix smtp(8): non DNSSEC destination, TLS is opportunistic (\"may\"); the TLSA records are not checked".into());
+    Some(Finding::new(
+        Code::DaneMxInsecure,
+        Severity::Warn,
+        p.domain.clone(),
+        ids,
+        format!(
+            "{}'s MX records are not DNSSEC-signed, so senders do not use its mail hosts' TLSA records: DANE does not apply to the domain",
+            p.domain
+        ),
+        ev,
+        fix::sign_domain(domain),
+    ))
+}
+
+/// dane-dnssec-unknown: TLSA records whose DNSSEC status this run cannot know (RFC 6698
+/// §A.3.1: the AD bit counts only from a trusted validating resolver).
+fn tlsa_not_validated(
+    p: &DomainPolicy,
+    evidence: &[Evidence],
+    resolver: &str,
+    domain: Option<&str>,
+) -> Option<Finding> {
     let unknown: Vec<&HostDane> = p
         .dane
         .iter()
         .filter(|h| has_records(h) && tlsa_is(h, Dnssec::NotValidated))
         .collect();
-    if !unknown.is_empty() {
-        let ids = unknown
-            .iter()
-            .flat_map(|h| endpoints_of(evidence, h))
-            .collect();
-        let mut ev: Vec<String> = unknown
-            .iter()
-            .filter_map(|h| {
-                h.tlsa
-                    .as_ref()
-                    .map(|t| format!("TLSA {}: found, not validated", t.name))
-            })
-            .collect();
-        ev.push(resolver.clone());
-        out.push(Finding::new(
-            Code::DaneDnssecUnknown,
-            Severity::Info,
-            p.domain.clone(),
-            ids,
-            format!(
-                "TLSA records found for {}, but the DNS server asked is not one whose DNSSEC validation this run trusts: DANE not judged",
-                unknown.iter().map(|h| h.host.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-            ev,
-            fix::trusted_resolver(domain.as_deref()),
-        ));
+    if unknown.is_empty() {
+        return None;
     }
-    out
+    let ids = unknown
+        .iter()
+        .flat_map(|h| endpoints_of(evidence, h))
+        .collect();
+    let mut ev: Vec<String> = unknown
+        .iter()
+        .filter_map(|h| {
+            h.tlsa
+                .as_ref()
+                .map(|t| format!("TLSA {}: found, not validated", t.name))
+        })
+        .collect();
+    ev.push(resolver.to_string());
+    Some(Finding::new(
+        Code::DaneDnssecUnknown,
+        Severity::Info,
+        p.domain.clone(),
+        ids,
+        format!(
+            "TLSA records found for {}, but the DNS server asked is not one whose DNSSEC validation this run trusts: DANE not judged",
+            unknown
+                .iter()
+                .map(|h| h.host.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ev,
+        fix::trusted_resolver(domain),
+    ))
 }
 
 fn finding(
@@ -297,6 +352,8 @@ fn record_lines(d: &DaneMatch) -> Vec<String> {
         .collect()
 }
 
+/// The DANE findings of one endpoint, added to its own (`own`): TLS missing under secure
+/// records, then the verdict on its chain; a match may settle its certificate findings.
 fn endpoint_rules(
     e: &Evidence,
     d: &DaneMatch,
@@ -305,132 +362,179 @@ fn endpoint_rules(
     now: OffsetDateTime,
 ) {
     let host = normalize_name(&d.host);
-    let secure_records = d.dnssec == Dnssec::Secure && !d.records.is_empty();
-    let tls_up = e.obs.tls.is_some();
-    // No TLS while the host publishes secure TLSA records: DANE makes TLS mandatory, usable
-    // records or not (RFC 7672 §2.2: unusable records still mean "encrypt"), so DANE senders
-    // defer. Said as evidence on the endpoint's own failure (starttls-not-offered,
-    // tls-handshake-failed…) rather than as dane-no-match: the records are not wrong and
-    // publishing others would change nothing, the missing TLS is the one thing to fix, and
-    // a second FAIL would send the admin to the zone file.
-    if secure_records && !tls_up && d.why != Some(NotApplicable::InsecureMx) {
-        let line = format!(
-            "{} has secure TLSA records ({}): DANE senders require TLS here and defer (Exchange Online: 4.7.321 starttls-not-supported)",
-            d.host, d.tlsa_name
-        );
-        for f in own.iter_mut().filter(|f| NO_TLS.contains(&f.code)) {
-            if !f.evidence.contains(&line) {
-                f.evidence.push(line.clone());
-            }
-        }
-        // Unusable records are still worth their own warning; nothing else can be judged.
-        if d.verdict != Verdict::Unusable {
-            return;
-        }
+    // Unusable records are still worth their own warning; nothing else can be judged.
+    if tls_required_but_missing(e, d, own) && d.verdict != Verdict::Unusable {
+        return;
     }
     match d.verdict {
         // Insecure TLSA is ignored by senders; not-validated is said per domain
         // (dane-dnssec-unknown), bogus per host (dane-dnssec-bogus).
         Verdict::NotApplicable => {}
-        Verdict::Unusable => {
-            let records: Vec<&str> = leaf_311(d).into_iter().collect();
-            let mut ev = record_lines(d);
-            ev.push("Postfix: TLSA records unusable; TLS is still required, the server is not authenticated".into());
-            own.push(finding(
-                e,
-                Code::DaneRecordsUnusable,
-                format!("none of {}'s secure TLSA records is usable for SMTP: TLS is mandatory but not authenticated", d.host),
-                ev,
-                fix::replace_unusable(d.port, host.as_deref(), &records, e.kind),
-            ));
-        }
-        Verdict::NoMatch => {
-            let mut ev = record_lines(d);
-            let records: Vec<&str> = leaf_311(d).into_iter().collect();
-            // A DANE-TA record that matches a CA the server sent, whose chain fails only on
-            // the leaf's name (RFC 7672 §3.2.2): the record is right, the certificate is not.
-            if let Some((r, depth)) = d.name_failure() {
-                let names = if d.base_domain.eq_ignore_ascii_case(&d.host) {
-                    d.host.clone()
-                } else {
-                    format!("{} or {}", d.base_domain, d.host)
-                };
-                ev.push("OpenSSL/Postfix: no matching DANE TLSA records (the name check failed); Exchange Online: 4.7.325 certificate-host-mismatch".into());
-                own.push(finding(
-                    e,
-                    Code::DaneNoMatch,
-                    format!(
-                        "the chain matches {} at depth {depth}, but the certificate does not name {names}: DANE senders defer",
-                        short_record(&r.record)
-                    ),
-                    ev,
-                    fix::certificate_naming_host(host.as_deref()),
-                ));
-                return;
-            }
-            ev.extend(
-                d.leaf_records
-                    .iter()
-                    .map(|r| format!("the leaf sent now would match: {r}")),
-            );
-            let ta_unsent = d.records.iter().any(|r| r.ta_unsent);
-            if ta_unsent {
-                ev.push("a DANE-TA digest record names a CA certificate the server does not send; a digest is usable only for a certificate in the chain (RFC 7671 §5.2.2)".into());
-            }
-            ev.push("OpenSSL/Postfix: no matching DANE TLSA records; Exchange Online: 4.7.323 tlsa-invalid".into());
-            own.push(finding(
-                e,
-                Code::DaneNoMatch,
-                format!(
-                    "no TLSA record at {} matches the certificate the server sends: DANE senders defer",
-                    d.tlsa_name
-                ),
-                ev,
-                fix::publish_current(d.port, host.as_deref(), &records, e.kind, ta_unsent),
-            ));
-        }
+        Verdict::Unusable => own.push(records_unusable(e, d, host.as_deref())),
+        Verdict::NoMatch => own.push(
+            ta_name_failure(e, d, host.as_deref())
+                .unwrap_or_else(|| no_match(e, d, host.as_deref())),
+        ),
         Verdict::Match => {
-            own.push(finding(
-                e,
-                Code::DaneOk,
-                format!(
-                    "DANE: the secure TLSA record {} matches ({})",
-                    short_record(d.matched.as_deref().unwrap_or_default()),
-                    if d.matched_ee() {
-                        "DANE-EE, the leaf"
-                    } else if d.depth.is_some_and(|n| n >= e.obs.chain.len()) {
-                        "DANE-TA, a trust anchor the record carries in full; the server does not send it"
-                    } else {
-                        "DANE-TA, a CA certificate sent"
-                    }
-                ),
-                vec![d.detail.clone(), format!("TLSA {}: secure", d.tlsa_name)],
-                crate::diagnose::Fix::new(crate::diagnose::Family::Generic, "dane::ok", &[])
-                    .say("Nothing to do. Keep the TLSA records in step with the certificate: publish the next key's record before each change (RFC 7671 §8.1)."),
-            ));
-            // RFC 7671 §8.1: records that pin only the current leaf (one record, or the same
-            // key by two digests) break delivery at the next key change unless the next
-            // record goes out first. A DANE-TA record survives a change of leaf key; a record
-            // that matches nothing sent is taken for the next key's.
-            let usable: Vec<_> = d.usable().collect();
-            let has_ta = usable.iter().any(|r| r.record.starts_with("2 "));
-            let only_current = usable.iter().all(|r| r.matched == Some(0));
-            if only_current && !has_ta {
-                let published: Vec<&str> = usable.iter().map(|r| r.record.as_str()).collect();
-                own.push(finding(
-                    e,
-                    Code::DaneRolloverRisk,
-                    format!("{} pins only the current key and has no DANE-TA record: at the next key change, publish the next key's record first", d.tlsa_name),
-                    usable.iter().map(|r| format!("TLSA {} {}", d.tlsa_name, short_record(&r.record))).collect(),
-                    fix::rollover(d.port, host.as_deref(), &published),
-                ));
-            }
+            own.push(dane_ok(e, d));
+            own.extend(rollover_risk(e, d, host.as_deref()));
             if d.matched_ee() {
                 interop(e, d, own, host.as_deref(), now);
             }
             settle(e, d, own, policy);
         }
     }
+}
+
+/// Whether the host publishes secure TLSA records yet no TLS session came up; if so, says so
+/// on the endpoint's own no-TLS findings. DANE makes TLS mandatory, usable records or not
+/// (RFC 7672 §2.2: unusable records still mean "encrypt"), so DANE senders defer. Said as
+/// evidence on the endpoint's own failure (starttls-not-offered, tls-handshake-failed…)
+/// rather than as dane-no-match: the records are not wrong and publishing others would change
+/// nothing, the missing TLS is the one thing to fix, and a second FAIL would send the admin to
+/// the zone file.
+fn tls_required_but_missing(e: &Evidence, d: &DaneMatch, own: &mut [Finding]) -> bool {
+    let secure_records = d.dnssec == Dnssec::Secure && !d.records.is_empty();
+    let tls_up = e.obs.tls.is_some();
+    if !secure_records || tls_up || d.why == Some(NotApplicable::InsecureMx) {
+        return false;
+    }
+    let line = format!(
+        "{} has secure TLSA records ({}): DANE senders require TLS here and defer (Exchange Online: 4.7.321 starttls-not-supported)",
+        d.host, d.tlsa_name
+    );
+    for f in own.iter_mut().filter(|f| NO_TLS.contains(&f.code)) {
+        if !f.evidence.contains(&line) {
+            f.evidence.push(line.clone());
+        }
+    }
+    true
+}
+
+/// dane-records-unusable: secure TLSA records of which none is usable for SMTP: TLS stays
+/// mandatory (RFC 7672 §2.2) but the server is not authenticated.
+fn records_unusable(e: &Evidence, d: &DaneMatch, host: Option<&str>) -> Finding {
+    let records: Vec<&str> = leaf_311(d).into_iter().collect();
+    let mut ev = record_lines(d);
+    ev.push(
+        "Postfix: TLSA records unusable; TLS is still required, the server is not authenticated"
+            .into(),
+    );
+    finding(
+        e,
+        Code::DaneRecordsUnusable,
+        format!(
+            "none of {}'s secure TLSA records is usable for SMTP: TLS is mandatory but not authenticated",
+            d.host
+        ),
+        ev,
+        fix::replace_unusable(d.port, host, &records, e.kind),
+    )
+}
+
+/// dane-no-match for a DANE-TA record that matches a CA the server sent, whose chain fails
+/// only on the leaf's name (RFC 7672 §3.2.2): the record is right, the certificate is not.
+/// `None` when the chain fails otherwise.
+fn ta_name_failure(e: &Evidence, d: &DaneMatch, host: Option<&str>) -> Option<Finding> {
+    let (r, depth) = d.name_failure()?;
+    let mut ev = record_lines(d);
+    let names = if d.base_domain.eq_ignore_ascii_case(&d.host) {
+        d.host.clone()
+    } else {
+        format!("{} or {}", d.base_domain, d.host)
+    };
+    ev.push("OpenSSL/Postfix: no matching DANE TLSA records (the name check failed); Exchange Online: 4.7.325 certificate-host-mismatch".into());
+    Some(finding(
+        e,
+        Code::DaneNoMatch,
+        format!(
+            "the chain matches {} at depth {depth}, but the certificate does not name {names}: DANE senders defer",
+            short_record(&r.record)
+        ),
+        ev,
+        fix::certificate_naming_host(host),
+    ))
+}
+
+/// dane-no-match: no usable record matches the chain the server sends; the fix publishes the
+/// records of the leaf sent now (and says when a DANE-TA digest names a CA left unsent, RFC
+/// 7671 §5.2.2).
+fn no_match(e: &Evidence, d: &DaneMatch, host: Option<&str>) -> Finding {
+    let mut ev = record_lines(d);
+    let records: Vec<&str> = leaf_311(d).into_iter().collect();
+    ev.extend(
+        d.leaf_records
+            .iter()
+            .map(|r| format!("the leaf sent now would match: {r}")),
+    );
+    let ta_unsent = d.records.iter().any(|r| r.ta_unsent);
+    if ta_unsent {
+        ev.push("a DANE-TA digest record names a CA certificate the server does not send; a digest is usable only for a certificate in the chain (RFC 7671 §5.2.2)".into());
+    }
+    ev.push(
+        "OpenSSL/Postfix: no matching DANE TLSA records; Exchange Online: 4.7.323 tlsa-invalid"
+            .into(),
+    );
+    finding(
+        e,
+        Code::DaneNoMatch,
+        format!(
+            "no TLSA record at {} matches the certificate the server sends: DANE senders defer",
+            d.tlsa_name
+        ),
+        ev,
+        fix::publish_current(d.port, host, &records, e.kind, ta_unsent),
+    )
+}
+
+/// dane-ok: a secure TLSA record matches, named by what it pinned (the DANE-EE leaf, or the
+/// DANE-TA CA sent or carried in full by the record).
+fn dane_ok(e: &Evidence, d: &DaneMatch) -> Finding {
+    finding(
+        e,
+        Code::DaneOk,
+        format!(
+            "DANE: the secure TLSA record {} matches ({})",
+            short_record(d.matched.as_deref().unwrap_or_default()),
+            if d.matched_ee() {
+                "DANE-EE, the leaf"
+            } else if d.depth.is_some_and(|n| n >= e.obs.chain.len()) {
+                "DANE-TA, a trust anchor the record carries in full; the server does not send it"
+            } else {
+                "DANE-TA, a CA certificate sent"
+            }
+        ),
+        vec![d.detail.clone(), format!("TLSA {}: secure", d.tlsa_name)],
+        crate::diagnose::Fix::new(crate::diagnose::Family::Generic, "dane::ok", &[])
+            .say("Nothing to do. Keep the TLSA records in step with the certificate: publish the next key's record before each change (RFC 7671 §8.1)."),
+    )
+}
+
+/// dane-rollover-risk, RFC 7671 §8.1: records that pin only the current leaf (one record, or
+/// the same key by two digests) break delivery at the next key change unless the next record
+/// goes out first. A DANE-TA record survives a change of leaf key; a record that matches
+/// nothing sent is taken for the next key's.
+fn rollover_risk(e: &Evidence, d: &DaneMatch, host: Option<&str>) -> Option<Finding> {
+    let usable: Vec<_> = d.usable().collect();
+    let has_ta = usable.iter().any(|r| r.record.starts_with("2 "));
+    let only_current = usable.iter().all(|r| r.matched == Some(0));
+    if !only_current || has_ta {
+        return None;
+    }
+    let published: Vec<&str> = usable.iter().map(|r| r.record.as_str()).collect();
+    Some(finding(
+        e,
+        Code::DaneRolloverRisk,
+        format!(
+            "{} pins only the current key and has no DANE-TA record: at the next key change, publish the next key's record first",
+            d.tlsa_name
+        ),
+        usable
+            .iter()
+            .map(|r| format!("TLSA {} {}", d.tlsa_name, short_record(&r.record)))
+            .collect(),
+        fix::rollover(d.port, host, &published),
+    ))
 }
 
 /// RFC 7672 §3.1.1 tells senders to ignore a DANE-EE leaf's names and dates; Exchange Online
