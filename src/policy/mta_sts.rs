@@ -285,8 +285,6 @@ pub fn mx_matches(pattern: &str, host: &str) -> bool {
 /// Parses the policy file (RFC 8461 §3.2); every problem names its line.
 pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
     let mut problems = Vec::new();
-    let bad = |line: Option<usize>, t: String| problem(Part::Policy, Gravity::Invalid, line, t);
-    let odd = |line: Option<usize>, t: String| problem(Part::Policy, Gravity::Irregular, line, t);
     let mut policy = Policy {
         mode: None,
         max_age: None,
@@ -294,10 +292,41 @@ pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
         line_ends: "crlf".into(),
     };
     let Ok(text) = std::str::from_utf8(body) else {
-        problems.push(bad(None, "the policy is not UTF-8 text".into()));
+        problems.push(policy_invalid(None, "the policy is not UTF-8 text".into()));
         return (policy, problems);
     };
     let lines: Vec<&str> = text.split('\n').collect();
+    policy.line_ends = line_ends(&lines, &mut problems).into();
+    // The first line of each single-valued key, with its value: a repeat is judged against it.
+    let mut seen: BTreeMap<&str, (usize, String)> = BTreeMap::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let n = Some(i + 1);
+        let Some((key, value)) = split_line(raw, n, &mut problems) else {
+            continue;
+        };
+        if key_counts(&mut seen, key, value, i + 1, &mut problems) {
+            read_value(&mut policy, key, value, n, &mut problems);
+        }
+    }
+    judge_whole(&policy, &seen, &mut problems);
+    (policy, problems)
+}
+
+/// A problem in the policy file that makes senders reject it.
+fn policy_invalid(line: Option<usize>, text: String) -> Problem {
+    problem(Part::Policy, Gravity::Invalid, line, text)
+}
+
+/// A problem in the policy file that senders read differently, or that weakens it.
+fn policy_irregular(line: Option<usize>, text: String) -> Problem {
+    problem(Part::Policy, Gravity::Irregular, line, text)
+}
+
+/// How the policy's lines end (`crlf`, `lf` or `mixed`), the text after the last `\n` not
+/// counting as a line end. RFC 8461 §3.2's ABNF ends each line with CRLF; a bare LF is
+/// irregular, not invalid, since erratum 6253 notes that most files use LF and most senders
+/// accept it.
+fn line_ends(lines: &[&str], problems: &mut Vec<Problem>) -> &'static str {
     let crlf = lines
         .iter()
         .rev()
@@ -305,140 +334,188 @@ pub fn parse_policy(body: &[u8]) -> (Policy, Vec<Problem>) {
         .filter(|l| l.ends_with('\r'))
         .count();
     let lf = lines.len().saturating_sub(1) - crlf;
-    policy.line_ends = match (crlf, lf) {
-        (_, 0) => "crlf",
-        (0, _) => "lf",
-        _ => "mixed",
-    }
-    .into();
     if lf > 0 {
-        // The ABNF ends each line with CRLF; erratum 6253 notes that most files use LF and
-        // most senders accept it.
-        problems.push(odd(
+        problems.push(policy_irregular(
             None,
             format!(
                 "{lf} line(s) end with a bare LF, where RFC 8461 §3.2 writes CRLF; most senders accept it, strict ones may not (erratum 6253)"
             ),
         ));
     }
-    let mut seen: BTreeMap<&str, (usize, String)> = BTreeMap::new();
-    let mut max_age_line = None;
-    for (i, raw) in lines.iter().enumerate() {
-        let n = Some(i + 1);
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() {
-            continue;
-        }
-        let shown = crate::smtp::escape(line.as_bytes());
-        let Some((key, value)) = line.split_once(':') else {
-            problems.push(bad(n, format!("\"{shown}\" is not `key: value`")));
-            continue;
-        };
-        let value = value.trim_matches([' ', '\t']);
-        let key_ok = key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if key != key.trim() || !key_ok || key.is_empty() {
-            problems.push(bad(n, format!("\"{shown}\": the key is not a plain name")));
-            continue;
-        }
-        match key {
-            "version" | "mode" | "max_age" => {
-                if let Some((first, before)) = seen.get(key) {
-                    let gravity = if before == value {
-                        Gravity::Irregular
-                    } else {
-                        Gravity::Invalid
-                    };
-                    problems.push(problem(
-                        Part::Policy,
-                        gravity,
-                        n,
-                        format!("`{key}` again (first on line {first}); senders differ in which one counts"),
-                    ));
-                    continue;
-                }
-                seen.insert(key, (i + 1, value.to_string()));
-            }
-            "mx" => {}
-            other => {
-                problems.push(odd(
-                    n,
+    match (crlf, lf) {
+        (_, 0) => "crlf",
+        (0, _) => "lf",
+        _ => "mixed",
+    }
+}
+
+/// Splits line `n` into a key and its value (RFC 8461 §3.2 `sts-policy-field`: a plain name,
+/// `:`, the value with surrounding blanks dropped); `None` for a blank line, or for one that
+/// is not `key: value` (a problem then).
+fn split_line<'a>(
+    raw: &'a str,
+    n: Option<usize>,
+    problems: &mut Vec<Problem>,
+) -> Option<(&'a str, &'a str)> {
+    let line = raw.trim_end_matches('\r');
+    if line.trim().is_empty() {
+        return None;
+    }
+    let shown = crate::smtp::escape(line.as_bytes());
+    let Some((key, value)) = line.split_once(':') else {
+        problems.push(policy_invalid(
+            n,
+            format!("\"{shown}\" is not `key: value`"),
+        ));
+        return None;
+    };
+    let value = value.trim_matches([' ', '\t']);
+    let key_ok = key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if key != key.trim() || !key_ok || key.is_empty() {
+        problems.push(policy_invalid(
+            n,
+            format!("\"{shown}\": the key is not a plain name"),
+        ));
+        return None;
+    }
+    Some((key, value))
+}
+
+/// Whether this line's value counts: `mx` always (it repeats by design); `version`, `mode`
+/// and `max_age` only the first time, since senders differ in which of two they keep (a
+/// repeat with another value is invalid, the same value irregular); an unknown key never,
+/// since senders ignore it (RFC 8461 §3.2).
+fn key_counts<'a>(
+    seen: &mut BTreeMap<&'a str, (usize, String)>,
+    key: &'a str,
+    value: &str,
+    line: usize,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    match key {
+        "version" | "mode" | "max_age" => {
+            if let Some((first, before)) = seen.get(key) {
+                let gravity = if before == value {
+                    Gravity::Irregular
+                } else {
+                    Gravity::Invalid
+                };
+                problems.push(problem(
+                    Part::Policy,
+                    gravity,
+                    Some(line),
                     format!(
-                        "unknown key `{}`: senders ignore it (a typo of a real key is lost)",
-                        crate::smtp::escape(other.as_bytes())
+                        "`{key}` again (first on line {first}); senders differ in which one counts"
                     ),
                 ));
-                continue;
+                return false;
             }
+            seen.insert(key, (line, value.to_string()));
+            true
         }
-        let v = crate::smtp::escape(value.as_bytes());
-        match key {
-            "version" if value != "STSv1" => {
-                problems.push(bad(n, format!("version is \"{v}\", not STSv1")));
-            }
-            "mode" => match value {
-                "enforce" => policy.mode = Some(Mode::Enforce),
-                "testing" => policy.mode = Some(Mode::Testing),
-                "none" => policy.mode = Some(Mode::None),
-                _ => problems.push(bad(
-                    n,
-                    format!("mode is \"{v}\", not enforce, testing or none"),
-                )),
-            },
-            "max_age" => match value.parse::<u64>() {
-                Ok(a) if value.len() <= 10 && a <= MAX_AGE_MAX => {
-                    policy.max_age = Some(a);
-                    max_age_line = n;
-                }
-                Ok(_) => problems.push(bad(
-                    n,
-                    format!("max_age is {v}, above the limit {MAX_AGE_MAX} (one year)"),
-                )),
-                Err(_) => problems.push(bad(
-                    n,
-                    format!("max_age is \"{v}\", not a number of seconds"),
-                )),
-            },
-            "mx" => {
-                let p = value.to_ascii_lowercase();
-                if valid_pattern(&p) {
-                    policy.mx.push(p);
-                } else {
-                    problems.push(bad(
-                        n,
-                        format!("mx \"{v}\" is not a host name or `*.` followed by one (the wildcard is only a whole leftmost label)"),
-                    ));
-                }
-            }
-            _ => {}
+        "mx" => true,
+        other => {
+            problems.push(policy_irregular(
+                Some(line),
+                format!(
+                    "unknown key `{}`: senders ignore it (a typo of a real key is lost)",
+                    crate::smtp::escape(other.as_bytes())
+                ),
+            ));
+            false
         }
     }
+}
+
+/// Reads one counted value into `policy`, or says why senders reject it (RFC 8461 §3.2):
+/// `version` must be `STSv1`, `mode` one of three words, `max_age` at most a year of seconds
+/// in at most ten digits (erratum 7282), `mx` a valid pattern ([`valid_pattern`]).
+fn read_value(
+    policy: &mut Policy,
+    key: &str,
+    value: &str,
+    n: Option<usize>,
+    problems: &mut Vec<Problem>,
+) {
+    let v = crate::smtp::escape(value.as_bytes());
+    match key {
+        "version" if value != "STSv1" => {
+            problems.push(policy_invalid(n, format!("version is \"{v}\", not STSv1")));
+        }
+        "mode" => match value {
+            "enforce" => policy.mode = Some(Mode::Enforce),
+            "testing" => policy.mode = Some(Mode::Testing),
+            "none" => policy.mode = Some(Mode::None),
+            _ => problems.push(policy_invalid(
+                n,
+                format!("mode is \"{v}\", not enforce, testing or none"),
+            )),
+        },
+        "max_age" => match value.parse::<u64>() {
+            Ok(a) if value.len() <= 10 && a <= MAX_AGE_MAX => policy.max_age = Some(a),
+            Ok(_) => problems.push(policy_invalid(
+                n,
+                format!("max_age is {v}, above the limit {MAX_AGE_MAX} (one year)"),
+            )),
+            Err(_) => problems.push(policy_invalid(
+                n,
+                format!("max_age is \"{v}\", not a number of seconds"),
+            )),
+        },
+        "mx" => {
+            let p = value.to_ascii_lowercase();
+            if valid_pattern(&p) {
+                policy.mx.push(p);
+            } else {
+                problems.push(policy_invalid(
+                    n,
+                    format!("mx \"{v}\" is not a host name or `*.` followed by one (the wildcard is only a whole leftmost label)"),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What only the whole file shows, after every line is read: a short `max_age`, a missing
+/// required field, no MX host (RFC 8461 §3.2).
+fn judge_whole(
+    policy: &Policy,
+    seen: &BTreeMap<&str, (usize, String)>,
+    problems: &mut Vec<Problem>,
+) {
     // A short max_age weakens a policy senders apply; `mode: none` withdraws the policy
     // (RFC 8461 §5), and a short max_age then only makes senders forget it sooner.
     if let Some(a) = policy.max_age.filter(|a| *a < MAX_AGE_SHORT)
         && policy.mode != Some(Mode::None)
     {
-        problems.push(odd(
+        // A max_age is read only from the first `max_age` line, so that line is the one.
+        let max_age_line = seen.get("max_age").map(|(line, _)| *line);
+        problems.push(policy_irregular(
             max_age_line,
             format!("max_age is {a} seconds (under a week): senders forget the policy soon, so an attacker who strips the TXT record wins sooner; RFC 8461 §3.2 recommends weeks: {MAX_AGE_SHORT} (one week) or more"),
         ));
     }
     for key in ["version", "mode", "max_age"] {
         if !seen.contains_key(key) {
-            problems.push(bad(None, format!("the `{key}` field is missing")));
+            problems.push(policy_invalid(
+                None,
+                format!("the `{key}` field is missing"),
+            ));
         }
     }
+    // An invalid `mx:` line already says why the list is empty.
     if policy.mx.is_empty()
         && policy.mode != Some(Mode::None)
         && !problems.iter().any(|p| p.text.starts_with("mx "))
     {
-        problems.push(bad(
+        problems.push(policy_invalid(
             None,
             "no `mx:` line: the policy names no MX host".into(),
         ));
     }
-    (policy, problems)
 }
 
 /// One MX host against the policy.
