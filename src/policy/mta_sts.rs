@@ -594,7 +594,37 @@ pub fn mx_hosts(p: &DomainPolicy) -> Vec<String> {
 
 /// Judges the fetch: status 200 and `text/plain` only (RFC 8461 §3.3), and the certificate.
 fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<Vec<u8>>) {
-    let mut r = FetchReport {
+    let mut r = fetch_report(f);
+    if let Some(t) = &f.tls {
+        judge_certificate(t, &f.url, &r.certificate_names, problems);
+    }
+    let resp = match &f.outcome {
+        Ok(resp) => resp,
+        Err(e) => {
+            r.error = Some(e.to_string());
+            r.failure = Some(e.clone());
+            if matches!(e, crate::fetch::FetchError::Deadline(..)) {
+                // Not the server's fault: the policy is unknown, not broken.
+                r.stopped_by_deadline = true;
+            } else {
+                problems.push(fetch_invalid(e.to_string()));
+            }
+            return (r, None);
+        }
+    };
+    let body = judge_response(resp, &mut r, problems);
+    (r, body)
+}
+
+/// A fetch problem: senders get no policy.
+fn fetch_invalid(text: String) -> Problem {
+    problem(Part::Fetch, Gravity::Invalid, None, text)
+}
+
+/// The report of what the fetch saw before any response is read: where it went, how long it
+/// took, and the TLS side (version, trust, the names the leaf covers).
+fn fetch_report(f: &Fetch) -> FetchReport {
+    FetchReport {
         url: f.url.clone(),
         address: f.address.map(|a| a.to_string()),
         status: None,
@@ -619,71 +649,74 @@ fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<V
         error: None,
         stopped_by_deadline: false,
         failure: None,
-    };
-    let fail = |t: String| problem(Part::Fetch, Gravity::Invalid, None, t);
-    if let Some(t) = &f.tls {
-        if !(t.trust.trusted && t.trust.valid_now) {
-            let why = t
-                .trust
-                .reason
-                .clone()
-                .unwrap_or_else(|| "the chain does not lead to a trusted root".into());
-            problems.push(problem(
-                Part::Certificate,
-                Gravity::Invalid,
-                None,
-                format!("the certificate is not trusted: {why}"),
-            ));
-        }
-        if !t.name_matches {
-            problems.push(problem(
-                Part::Certificate,
-                Gravity::Invalid,
-                None,
-                format!(
-                    "the certificate does not name {} (it names: {})",
-                    host_of(&f.url),
-                    if r.certificate_names.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        r.certificate_names.join(", ")
-                    }
-                ),
-            ));
-        }
     }
-    let resp = match &f.outcome {
-        Ok(resp) => resp,
-        Err(e) => {
-            r.error = Some(e.to_string());
-            r.failure = Some(e.clone());
-            if matches!(e, crate::fetch::FetchError::Deadline(..)) {
-                // Not the server's fault: the policy is unknown, not broken.
-                r.stopped_by_deadline = true;
-            } else {
-                problems.push(fail(e.to_string()));
-            }
-            return (r, None);
-        }
-    };
+}
+
+/// Judges the policy host's certificate (RFC 8461 §3.3): senders want a chain to a trusted
+/// root, current, naming the policy host; either failure makes the policy unusable.
+fn judge_certificate(
+    t: &crate::fetch::FetchTls,
+    url: &str,
+    names: &[String],
+    problems: &mut Vec<Problem>,
+) {
+    if !(t.trust.trusted && t.trust.valid_now) {
+        let why = t
+            .trust
+            .reason
+            .clone()
+            .unwrap_or_else(|| "the chain does not lead to a trusted root".into());
+        problems.push(problem(
+            Part::Certificate,
+            Gravity::Invalid,
+            None,
+            format!("the certificate is not trusted: {why}"),
+        ));
+    }
+    if !t.name_matches {
+        problems.push(problem(
+            Part::Certificate,
+            Gravity::Invalid,
+            None,
+            format!(
+                "the certificate does not name {} (it names: {})",
+                host_of(url),
+                if names.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        ));
+    }
+}
+
+/// Judges the HTTP response (RFC 8461 §3.3): a redirect is never followed and any status but
+/// 200 gives no policy; a 200 body is returned for parsing, and a media type other than
+/// `text/plain` is a problem (the body is still parsed, to say what else is wrong).
+fn judge_response(
+    resp: &crate::fetch::HttpResponse,
+    r: &mut FetchReport,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<u8>> {
     r.status = Some(resp.status);
     r.content_type = resp.header("content-type").map(str::to_string);
     r.bytes = Some(resp.body.len());
     if (300..400).contains(&resp.status) {
         r.location = resp.header("location").map(str::to_string);
-        problems.push(fail(format!(
+        problems.push(fetch_invalid(format!(
             "HTTP {} redirect to {}: senders follow no redirect for the policy (RFC 8461 §3.3)",
             resp.status,
             r.location.as_deref().unwrap_or("(no Location)")
         )));
-        return (r, None);
+        return None;
     }
     if resp.status != 200 {
-        problems.push(fail(format!(
+        problems.push(fetch_invalid(format!(
             "HTTP {} {}: only 200 counts (RFC 8461 §3.3)",
             resp.status, resp.reason
         )));
-        return (r, None);
+        return None;
     }
     let media = r.content_type.as_deref().map(|c| {
         c.split(';')
@@ -694,14 +727,14 @@ fn judge_fetch(f: &Fetch, problems: &mut Vec<Problem>) -> (FetchReport, Option<V
     });
     match media.as_deref() {
         Some("text/plain") => {}
-        Some(other) => problems.push(fail(format!(
+        Some(other) => problems.push(fetch_invalid(format!(
             "Content-Type is {other}, not text/plain: senders refuse it (RFC 8461 §3.3)"
         ))),
-        None => problems.push(fail(
+        None => problems.push(fetch_invalid(
             "no Content-Type; senders want text/plain (RFC 8461 §3.3)".into(),
         )),
     }
-    (r, Some(resp.body.clone()))
+    Some(resp.body.clone())
 }
 
 fn host_of(url: &str) -> String {
