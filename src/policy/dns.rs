@@ -304,101 +304,38 @@ impl Client {
         pick: impl Fn(&RData) -> Option<T>,
     ) -> DnsResult<T> {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
-        let failed = |dnssec, why: String| DnsResult {
-            name: name.clone(),
-            dnssec,
-            answer: Answer::Failed(why),
-            cnames: Vec::new(),
-        };
         let Some(server) = self.server else {
-            return failed(Dnssec::Indeterminate, "no DNS server to ask".into());
+            return failed(name, Dnssec::Indeterminate, "no DNS server to ask".into());
         };
         let qname = match Name::from_ascii(format!("{name}.")) {
             Ok(n) => n,
             Err(e) => {
                 let why = format!("not a name that can be looked up: {e}");
-                return failed(Dnssec::Indeterminate, crate::smtp::escape(why.as_bytes()));
+                let why = crate::smtp::escape(why.as_bytes());
+                return failed(name, Dnssec::Indeterminate, why);
             }
         };
         let end = deadline.min(Instant::now() + self.step);
         let msg = match ask(server, &qname, rtype, end, false).await {
             Reply::Message(m) => m,
-            Reply::Failed(why) => return failed(Dnssec::Indeterminate, why),
-        };
-        let trusted = self.trust.trusted;
-        let ad = msg.metadata.authentic_data;
-        let status = |ad: bool| match (trusted, ad) {
-            (false, _) => Dnssec::NotValidated,
-            (true, true) => Dnssec::Secure,
-            (true, false) => Dnssec::Insecure,
+            Reply::Failed(why) => return failed(name, Dnssec::Indeterminate, why),
         };
         match msg.metadata.response_code {
             ResponseCode::NoError | ResponseCode::NXDomain => {
-                let (records, cnames) = follow(&msg, &qname, rtype);
-                let records: Vec<T> = records.into_iter().filter_map(|r| pick(&r.data)).collect();
-                let answer = if !records.is_empty() {
-                    Answer::Records(records)
-                } else if msg.metadata.response_code == ResponseCode::NXDomain {
-                    Answer::NxDomain
-                } else {
-                    Answer::NoData
-                };
-                DnsResult {
-                    name,
-                    dnssec: status(ad),
-                    answer,
-                    cnames,
-                }
+                let dnssec = self.status(msg.metadata.authentic_data);
+                answered(name, &msg, &qname, rtype, dnssec, pick)
             }
-            ResponseCode::ServFail if trusted => {
-                // RFC 4035 §3.2.2: with CD set the resolver returns what it has without
-                // validating. An answer then means the data is there and fails validation; a
-                // second SERVFAIL means no data could be had at all.
-                match ask(server, &qname, rtype, end, true).await {
-                    Reply::Message(m)
-                        if matches!(
-                            m.metadata.response_code,
-                            ResponseCode::NoError | ResponseCode::NXDomain
-                        ) =>
-                    {
-                        failed(
-                            Dnssec::Bogus,
-                            format!(
-                                "the validating resolver at {server} answered SERVFAIL, and with checking disabled (CD) it answered {}: the data is there and fails DNSSEC validation (bogus, RFC 4035 §5.5)",
-                                crate::smtp::escape(
-                                    m.metadata.response_code.to_string().as_bytes()
-                                )
-                            ),
-                        )
-                    }
-                    Reply::Message(m) if m.metadata.response_code == ResponseCode::ServFail => {
-                        failed(
-                            Dnssec::Indeterminate,
-                            format!(
-                                "{SERVFAIL_EVEN_UNCHECKED} (CD): the validating resolver at {server} gets no answer whether or not it validates, so the resolver or the zone's name servers fail; this is not proof of bogus data"
-                            ),
-                        )
-                    }
-                    Reply::Message(m) => failed(
-                        Dnssec::Indeterminate,
-                        format!(
-                            "the validating resolver at {server} answered SERVFAIL, then {} with checking disabled",
-                            crate::smtp::escape(m.metadata.response_code.to_string().as_bytes())
-                        ),
-                    ),
-                    Reply::Failed(why) => failed(
-                        Dnssec::Indeterminate,
-                        format!(
-                            "the validating resolver at {server} answered SERVFAIL, and asked again with checking disabled: {why}"
-                        ),
-                    ),
-                }
+            ResponseCode::ServFail if self.trust.trusted => {
+                let (dnssec, why) = servfail_unchecked(server, &qname, rtype, end).await;
+                failed(name, dnssec, why)
             }
             ResponseCode::ServFail => failed(
+                name,
                 Dnssec::NotValidated,
                 format!("the DNS server at {server} answered SERVFAIL"),
             ),
             code => failed(
+                name,
                 Dnssec::Indeterminate,
                 format!(
                     "the DNS server at {server} answered {}",
@@ -406,6 +343,102 @@ impl Client {
                 ),
             ),
         }
+    }
+
+    /// What an answer's AD bit says: only a trusted validating resolver's bit counts (RFC
+    /// 4035 §3.2.3); from any other server the status is not validated, set or not.
+    fn status(&self, ad: bool) -> Dnssec {
+        match (self.trust.trusted, ad) {
+            (false, _) => Dnssec::NotValidated,
+            (true, true) => Dnssec::Secure,
+            (true, false) => Dnssec::Insecure,
+        }
+    }
+}
+
+/// A lookup that failed, giving neither records nor a denial: why, and what that says about
+/// DNSSEC.
+fn failed<T>(name: String, dnssec: Dnssec, why: String) -> DnsResult<T> {
+    DnsResult {
+        name,
+        dnssec,
+        answer: Answer::Failed(why),
+        cnames: Vec::new(),
+    }
+}
+
+/// Reads a NOERROR or NXDOMAIN answer (RFC 1035 §4.1.1 RCODE 0 and 3): the records `pick`
+/// takes, reached through any CNAME chain, else the denial, NXDOMAIN or an empty answer
+/// (NODATA). A name error after a CNAME still shows the records when any were picked.
+fn answered<T>(
+    name: String,
+    msg: &Message,
+    qname: &Name,
+    rtype: RecordType,
+    dnssec: Dnssec,
+    pick: impl Fn(&RData) -> Option<T>,
+) -> DnsResult<T> {
+    let (records, cnames) = follow(msg, qname, rtype);
+    let records: Vec<T> = records.into_iter().filter_map(|r| pick(&r.data)).collect();
+    let answer = if !records.is_empty() {
+        Answer::Records(records)
+    } else if msg.metadata.response_code == ResponseCode::NXDomain {
+        Answer::NxDomain
+    } else {
+        Answer::NoData
+    };
+    DnsResult {
+        name,
+        dnssec,
+        answer,
+        cnames,
+    }
+}
+
+/// Why a trusted validating resolver answered SERVFAIL, asked again with checking disabled
+/// (RFC 4035 §3.2.2: with CD set the resolver returns what it has without validating). An
+/// answer then means the data is there and fails validation (bogus, §5.5); a second SERVFAIL
+/// means no data could be had at all, which is a failure, not proof of bogus data.
+async fn servfail_unchecked(
+    server: SocketAddr,
+    qname: &Name,
+    rtype: RecordType,
+    end: Instant,
+) -> (Dnssec, String) {
+    match ask(server, qname, rtype, end, true).await {
+        Reply::Message(m)
+            if matches!(
+                m.metadata.response_code,
+                ResponseCode::NoError | ResponseCode::NXDomain
+            ) =>
+        {
+            (
+                Dnssec::Bogus,
+                format!(
+                    "the validating resolver at {server} answered SERVFAIL, and with checking disabled (CD) it answered {}: the data is there and fails DNSSEC validation (bogus, RFC 4035 §5.5)",
+                    crate::smtp::escape(m.metadata.response_code.to_string().as_bytes())
+                ),
+            )
+        }
+        Reply::Message(m) if m.metadata.response_code == ResponseCode::ServFail => (
+            Dnssec::Indeterminate,
+            format!(
+                "{SERVFAIL_EVEN_UNCHECKED} (CD): the validating resolver at {server} gets no answer whether or not it validates, so the resolver or the zone's name servers fail; this is not proof of bogus data"
+            ),
+        ),
+        Reply::Message(m) => (
+            Dnssec::Indeterminate,
+            format!(
+                "the validating resolver at {server} answered SERVFAIL, then {} with checking disabled",
+                crate::smtp::escape(m.metadata.response_code.to_string().as_bytes())
+            ),
+        ),
+        Reply::Failed(why) => (
+            Dnssec::Indeterminate,
+            format!(
+                "the validating resolver at {server} answered SERVFAIL, and asked again with checking disabled: {why}"
+            ),
+        ),
     }
 }
 
