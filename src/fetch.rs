@@ -548,6 +548,15 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Instant,
     reached: &str,
 ) -> Result<HttpResponse, FetchError> {
+    let limit = step(cfg, deadline);
+    send_request(&mut stream, &request(url), cfg, limit, reached).await?;
+    read_response(&mut stream, cap, deadline, limit, reached).await
+}
+
+/// The GET for `url`: HTTP/1.0 with `Connection: close`, so the response ends with the
+/// connection at the latest; `Host` carries the port only when it is not the scheme's
+/// default, and an IPv6 literal in brackets.
+fn request(url: &Url) -> String {
     let host = if url.host.contains(':') {
         format!("[{}]", url.host)
     } else {
@@ -557,34 +566,53 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         (true, 443) | (false, 80) => host,
         (_, p) => format!("{host}:{p}"),
     };
-    let request = format!(
+    format!(
         "GET {} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: starttls-check/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         url.path,
         env!("CARGO_PKG_VERSION")
-    );
-    let limit = step(cfg, deadline);
-    let within = crate::text::seconds(limit);
+    )
+}
+
+/// Writes `request` within `limit`: a write error is a connection failure, a timeout the
+/// server's (or, when the deadline shortened `limit`, the run's).
+async fn send_request<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &str,
+    cfg: &FetchConfig,
+    limit: Duration,
+    reached: &str,
+) -> Result<(), FetchError> {
     let send = async {
         stream.write_all(request.as_bytes()).await?;
         stream.flush().await
     };
     match tokio::time::timeout(limit, send).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            return Err(FetchError::Connect(format!(
-                "{reached}, sending the request failed: {e}"
-            )));
-        }
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(FetchError::Connect(format!(
+            "{reached}, sending the request failed: {e}"
+        ))),
         Err(_) => {
-            return Err(timed_out(
+            let within = crate::text::seconds(limit);
+            Err(timed_out(
                 cfg,
                 limit,
                 Stage::Response,
                 format!("{reached}, the request could not be sent within {within}"),
                 format!("{reached}, the request was not sent yet"),
-            ));
+            ))
         }
     }
+}
+
+/// Reads the response until it is complete ([`settle`]): the first byte within one step,
+/// the rest within one more; a timeout says how far the response got ([`progress`]).
+async fn read_response<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    cap: usize,
+    deadline: Instant,
+    limit: Duration,
+    reached: &str,
+) -> Result<HttpResponse, FetchError> {
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 16 * 1024];
     let mut head: Option<(HttpResponse, usize)> = None;
@@ -624,35 +652,48 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             until = Instant::now() + limit;
         }
         buf.extend_from_slice(&chunk[..n]);
-        if head.is_none() {
-            if let Some(end) = head_end(&buf) {
-                head = Some((parse_head(&buf[..end])?, end));
-            } else if buf.len() > HEAD_CAP {
-                return Err(FetchError::Malformed(format!(
-                    "no end of the header fields within {HEAD_CAP} bytes"
-                )));
-            }
+        if let Some(resp) = settle(&buf, &mut head, cap, n == 0)? {
+            return Ok(resp);
         }
-        if let Some((resp, end)) = &head {
-            let body = &buf[*end..];
-            let done = body_done(resp, body, cap)?;
-            if let Some(body) = done {
-                let mut resp = resp.clone();
-                resp.body = body;
-                return Ok(resp);
-            }
+    }
+}
+
+/// What the bytes read so far make: the head once it is complete (kept in `head`), then the
+/// response once its body is (`Some`); `None` while more is to come. When the peer has
+/// `closed`, the answer is final: a response whose body needs no length, or why none came.
+fn settle(
+    buf: &[u8],
+    head: &mut Option<(HttpResponse, usize)>,
+    cap: usize,
+    closed: bool,
+) -> Result<Option<HttpResponse>, FetchError> {
+    if head.is_none() {
+        if let Some(end) = head_end(buf) {
+            *head = Some((parse_head(&buf[..end])?, end));
+        } else if buf.len() > HEAD_CAP {
+            return Err(FetchError::Malformed(format!(
+                "no end of the header fields within {HEAD_CAP} bytes"
+            )));
         }
-        if n == 0 {
-            return match head {
-                None if buf.is_empty() => Err(FetchError::Malformed(
-                    "the server closed the connection without answering".into(),
-                )),
-                None => Err(FetchError::Malformed(
-                    "the connection closed inside the header fields".into(),
-                )),
-                Some((resp, end)) => close_body(&resp, &buf[end..]),
-            };
-        }
+    }
+    if let Some((resp, end)) = head.as_ref()
+        && let Some(body) = body_done(resp, &buf[*end..], cap)?
+    {
+        let mut resp = resp.clone();
+        resp.body = body;
+        return Ok(Some(resp));
+    }
+    if !closed {
+        return Ok(None);
+    }
+    match head.as_ref() {
+        None if buf.is_empty() => Err(FetchError::Malformed(
+            "the server closed the connection without answering".into(),
+        )),
+        None => Err(FetchError::Malformed(
+            "the connection closed inside the header fields".into(),
+        )),
+        Some((resp, end)) => close_body(resp, &buf[*end..]).map(Some),
     }
 }
 
