@@ -396,36 +396,9 @@ async fn once<R: Resolver>(
         Ok(a) => a,
         Err(e) => return (None, None, Err(e)),
     };
-    let mut failures = Vec::new();
-    let mut connected = None;
-    for addr in addrs {
-        let limit = step(cfg, deadline);
-        match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
-            Ok(Ok(s)) => {
-                connected = Some((addr, s));
-                break;
-            }
-            Ok(Err(e)) => failures.push(format!("{addr}: {e}")),
-            Err(_) if limit < cfg.step_timeout => {
-                let mut so_far = failures.join("; ");
-                if !so_far.is_empty() {
-                    so_far.push_str("; ");
-                }
-                let e = FetchError::Deadline(
-                    Stage::Connect,
-                    format!("{so_far}connecting to {addr} had not finished"),
-                );
-                return (None, None, Err(e));
-            }
-            Err(_) => failures.push(format!(
-                "{addr}: no TCP connection within {} (nothing answered: a firewall dropping the packets, or no route)",
-                crate::text::seconds(limit)
-            )),
-        }
-    }
-    let Some((addr, stream)) = connected else {
-        let e = FetchError::Connect(format!("cannot connect: {}", failures.join("; ")));
-        return (None, None, Err(e));
+    let (addr, stream) = match connect(addrs, cfg, deadline).await {
+        Ok(c) => c,
+        Err(e) => return (None, None, Err(e)),
     };
     let _ = stream.set_nodelay(true);
     if !url.https {
@@ -436,35 +409,65 @@ async fn once<R: Resolver>(
             exchange(stream, url, cap, cfg, deadline, &reached).await,
         );
     }
+    over_tls(stream, addr, url, cap, cfg, deadline).await
+}
+
+/// The first address that takes a TCP connection, each tried for one step in turn. When
+/// none does, every address's failure in order; when the run's deadline cuts a try, that
+/// ends it (the failures so far then lead the text), since the server was not given its time.
+async fn connect(
+    addrs: Vec<SocketAddr>,
+    cfg: &FetchConfig,
+    deadline: Instant,
+) -> Result<(SocketAddr, TcpStream), FetchError> {
+    let mut failures = Vec::new();
+    for addr in addrs {
+        let limit = step(cfg, deadline);
+        match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => return Ok((addr, s)),
+            Ok(Err(e)) => failures.push(format!("{addr}: {e}")),
+            Err(_) if limit < cfg.step_timeout => {
+                let mut so_far = failures.join("; ");
+                if !so_far.is_empty() {
+                    so_far.push_str("; ");
+                }
+                return Err(FetchError::Deadline(
+                    Stage::Connect,
+                    format!("{so_far}connecting to {addr} had not finished"),
+                ));
+            }
+            Err(_) => failures.push(format!(
+                "{addr}: no TCP connection within {} (nothing answered: a firewall dropping the packets, or no route)",
+                crate::text::seconds(limit)
+            )),
+        }
+    }
+    Err(FetchError::Connect(format!(
+        "cannot connect: {}",
+        failures.join("; ")
+    )))
+}
+
+/// The https side of [`once`]: the TLS handshake with the URL's host name, then the exchange.
+/// The chain is reported whether or not the handshake finished, so a failure can be
+/// explained by the certificate the server sent.
+async fn over_tls(
+    stream: TcpStream,
+    addr: SocketAddr,
+    url: &Url,
+    cap: usize,
+    cfg: &FetchConfig,
+    deadline: Instant,
+) -> Once {
     let Ok(name) = ServerName::try_from(url.host.clone()) else {
         let e = FetchError::Url(format!("{} is no TLS server name", url.host));
         return (Some(addr), None, Err(e));
     };
     let limit = step(cfg, deadline);
     let (result, record) = crate::tls::handshake(stream, name, &cfg.trust, limit).await;
-    let seen = record.seen_at.unwrap_or_else(UnixTime::now);
-    let tls_of = |version: String| {
-        if record.chain.is_empty() {
-            return None;
-        }
-        let now = time::OffsetDateTime::from_unix_timestamp(
-            i64::try_from(seen.as_secs()).unwrap_or(i64::MAX),
-        )
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-        let name_matches = crate::cert::CertInfo::parse(&record.chain[0], now).is_ok_and(|info| {
-            crate::cert::name_match(&record.chain[0], &info, &url.host)
-                == crate::cert::NameMatch::Covered
-        });
-        Some(FetchTls {
-            version,
-            trust: cfg.trust.check(&record.chain, seen),
-            chain: record.chain.clone(),
-            name_matches,
-        })
-    };
     match result {
         Ok((tls, negotiated)) => {
-            let info = tls_of(negotiated.version.label().to_string());
+            let info = fetch_tls(&record, url, cfg, negotiated.version.label().to_string());
             let reached = format!("connected to {addr}, {} done", negotiated.version.label());
             // The chain is judged and reported, not refused here: the caller decides what an
             // untrusted policy host means, and the report can still show what it serves.
@@ -476,7 +479,7 @@ async fn once<R: Resolver>(
         }
         Err(e) if e.kind == crate::tls::HandshakeFailure::Timeout => (
             Some(addr),
-            tls_of(String::new()),
+            fetch_tls(&record, url, cfg, String::new()),
             Err(timed_out(
                 cfg,
                 limit,
@@ -490,10 +493,39 @@ async fn once<R: Resolver>(
         ),
         Err(e) => (
             Some(addr),
-            tls_of(String::new()),
+            fetch_tls(&record, url, cfg, String::new()),
             Err(FetchError::Tls(e.reason)),
         ),
     }
+}
+
+/// The TLS side as seen (`None` when no chain came): the chain judged at the time it was
+/// received, and whether its leaf covers the URL's host. `version` is empty when the
+/// handshake did not finish.
+fn fetch_tls(
+    record: &crate::tls::HandshakeRecord,
+    url: &Url,
+    cfg: &FetchConfig,
+    version: String,
+) -> Option<FetchTls> {
+    if record.chain.is_empty() {
+        return None;
+    }
+    let seen = record.seen_at.unwrap_or_else(UnixTime::now);
+    let now = time::OffsetDateTime::from_unix_timestamp(
+        i64::try_from(seen.as_secs()).unwrap_or(i64::MAX),
+    )
+    .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let name_matches = crate::cert::CertInfo::parse(&record.chain[0], now).is_ok_and(|info| {
+        crate::cert::name_match(&record.chain[0], &info, &url.host)
+            == crate::cert::NameMatch::Covered
+    });
+    Some(FetchTls {
+        version,
+        trust: cfg.trust.check(&record.chain, seen),
+        chain: record.chain.clone(),
+        name_matches,
+    })
 }
 
 /// The addresses to try: the `--connect-to` rule's, the IP literal, or the resolver's.
