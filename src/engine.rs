@@ -405,18 +405,7 @@ fn diagnose_job(
     now: OffsetDateTime,
 ) -> Report {
     let (targets, routes) = (job.targets, job.routes);
-    let mut findings = Vec::new();
-    let mut host_findings = Vec::new();
-    for r in routes {
-        findings.extend(rules::dns::route_rules(r, resolver));
-        let per_host: Vec<Vec<Finding>> = r
-            .hosts
-            .iter()
-            .map(|h| rules::dns::host_rules(r, h, resolver))
-            .collect();
-        findings.extend(per_host.iter().flatten().cloned());
-        host_findings.push(per_host);
-    }
+    let (mut findings, host_findings) = dns_findings(routes, resolver);
     if let Some(problem) = settings.probe.trust.native_problem() {
         findings.push(diagnose::diagnose_trust_store(problem));
     }
@@ -435,32 +424,12 @@ fn diagnose_job(
         &mut per_endpoint,
         rules::honest::RELAY_PORT,
     );
-    // The domain's policy: DANE per endpoint (derived once, for the rules and the report),
-    // MTA-STS and TLS-RPT per domain, each chain's revocation.
+    // DANE is derived once per endpoint: the rules judge it and the report shows it.
     let dane: Vec<Option<crate::policy::dane::DaneMatch>> = evidence
         .iter()
         .map(|e| crate::policy::dane::assess(job.policies, e, now))
         .collect();
-    let policy_findings = {
-        let mut found = rules::dane::rules(
-            job.policies,
-            &evidence,
-            &dane,
-            &mut per_endpoint,
-            &settings.policy,
-            now,
-        );
-        found.extend(rules::mta_sts::rules(
-            job.policies,
-            &evidence,
-            &mut per_endpoint,
-            now,
-        ));
-        for (e, own) in evidence.iter().zip(per_endpoint.iter_mut()) {
-            own.extend(rules::revocation::rules(e, &settings.policy, now));
-        }
-        found
-    };
+    let policy_findings = policy_findings(job, &evidence, &dane, &mut per_endpoint, settings, now);
     let target = target_text(targets);
     let policy = &settings.policy;
     let baseline_only =
@@ -487,7 +456,76 @@ fn diagnose_job(
     findings.extend(policy_findings);
     let mut findings = merge::merge_shared(findings, &ids);
     report::order_for_reading(&mut findings, &ids);
-    let endpoints = evidence
+    let endpoints = endpoint_reports(&evidence, dane, settings, now);
+    let mut report = Report::new(target, findings, endpoints, mx, now);
+    report.policy = report::policy::build(job.policies);
+    report.probe_host = settings.probe.local_hostname.clone();
+    report.expiry = report::Expiry {
+        warn_days: settings.policy.warn_days,
+        fail_days: settings.policy.fail_days,
+    };
+    report
+}
+
+/// What DNS says about the job's routes: the findings for the report, in route order, and
+/// each route's per-host findings kept apart as well, because the MX table judges each
+/// host by its own.
+fn dns_findings(routes: &[Route], resolver: &str) -> (Vec<Finding>, Vec<Vec<Vec<Finding>>>) {
+    let mut findings = Vec::new();
+    let mut host_findings = Vec::new();
+    for r in routes {
+        findings.extend(rules::dns::route_rules(r, resolver));
+        let per_host: Vec<Vec<Finding>> = r
+            .hosts
+            .iter()
+            .map(|h| rules::dns::host_rules(r, h, resolver))
+            .collect();
+        findings.extend(per_host.iter().flatten().cloned());
+        host_findings.push(per_host);
+    }
+    (findings, host_findings)
+}
+
+/// What the domain's policy decides: DANE per endpoint and MTA-STS and TLS-RPT per domain
+/// come back as the policy's own findings; each chain's revocation, and whatever the policy
+/// rules say about one endpoint alone, join that endpoint's findings.
+fn policy_findings(
+    job: &Job<'_>,
+    evidence: &[Evidence],
+    dane: &[Option<crate::policy::dane::DaneMatch>],
+    per_endpoint: &mut [Vec<Finding>],
+    settings: &Settings,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let mut found = rules::dane::rules(
+        job.policies,
+        evidence,
+        dane,
+        per_endpoint,
+        &settings.policy,
+        now,
+    );
+    found.extend(rules::mta_sts::rules(
+        job.policies,
+        evidence,
+        per_endpoint,
+        now,
+    ));
+    for (e, own) in evidence.iter().zip(per_endpoint.iter_mut()) {
+        own.extend(rules::revocation::rules(e, &settings.policy, now));
+    }
+    found
+}
+
+/// Each endpoint as the report shows it: its evidence, its DANE match, its chain's
+/// revocation, and the client certificate it was offered, judged against the one given.
+fn endpoint_reports(
+    evidence: &[Evidence],
+    dane: Vec<Option<crate::policy::dane::DaneMatch>>,
+    settings: &Settings,
+    now: OffsetDateTime,
+) -> Vec<report::EndpointReport> {
+    evidence
         .iter()
         .zip(dane)
         .map(|(e, dane)| {
@@ -499,15 +537,7 @@ fn diagnose_job(
             });
             r
         })
-        .collect();
-    let mut report = Report::new(target, findings, endpoints, mx, now);
-    report.policy = report::policy::build(job.policies);
-    report.probe_host = settings.probe.local_hostname.clone();
-    report.expiry = report::Expiry {
-        warn_days: settings.policy.warn_days,
-        fail_days: settings.policy.fail_days,
-    };
-    report
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio_rustls::server::TlsStream;
 
 use super::model::{
     Greeting, ListenHandshakeError, ListenHandshakeFailure, NegotiatedIn, OfferedHello, Ptr,
@@ -128,9 +129,34 @@ impl Conv<'_> {
         }
     }
 
+    /// RFC 3207 §4: after our 220 to STARTTLS the sender's next bytes must be a TLS
+    /// handshake; once it is up the session starts over inside TLS. Until the handshake
+    /// completes, STARTTLS counts as tried and failed.
     async fn start_tls(&mut self, stream: TcpStream) -> SessionEnd {
         self.last = "STARTTLS";
         self.rec.starttls = StarttlsUse::HandshakeFailed;
+        let (mut tls_stream, recorder) = match self.handshake(stream).await {
+            Ok(up) => up,
+            Err(end) => return end,
+        };
+        self.established(tls_stream.get_ref().1, &recorder);
+        match self.converse(&mut tls_stream).await {
+            Step::End(end) => {
+                let _ = tls_stream.shutdown().await;
+                end
+            }
+            // converse never returns StartTls once TLS is up.
+            Step::StartTls => SessionEnd::ProtocolError("STARTTLS inside TLS".into()),
+        }
+    }
+
+    /// Runs the server side of the handshake, bounded by the session timeout and cut short
+    /// by the run's end; the ClientHello is peeked first so that a failure can be explained
+    /// by what the sender offered. Err is how the session ends.
+    async fn handshake(
+        &mut self,
+        stream: TcpStream,
+    ) -> Result<(TlsStream<TcpStream>, Arc<tls::Recorder>), SessionEnd> {
         let hello = self.peek_hello(&stream).await;
         let not_tls = matches!(hello, PeekResult::NotTls);
         if let PeekResult::Hello(h) = &hello {
@@ -139,7 +165,7 @@ impl Conv<'_> {
         let recorder = Arc::new(tls::Recorder::new(crate::tls::provider()));
         let config = match tls::server_config(&self.cfg.identity, recorder.clone()) {
             Ok(c) => c,
-            Err(e) => return SessionEnd::Error(format!("TLS configuration: {e}")),
+            Err(e) => return Err(SessionEnd::Error(format!("TLS configuration: {e}"))),
         };
         let timeout = self.cfg.session_timeout;
         let handshake = async {
@@ -150,50 +176,59 @@ impl Conv<'_> {
         let mut cancel = self.cancel.clone();
         let result = tokio::select! {
             r = tokio::time::timeout(timeout, handshake) => r,
-            _ = cancel.wait_for(|c| *c) => return SessionEnd::RunEnded,
+            _ = cancel.wait_for(|c| *c) => return Err(SessionEnd::RunEnded),
         };
-        let fail = |kind, reason: String, detail: &str| ListenHandshakeError {
-            kind,
-            reason,
-            detail: detail.into(),
-        };
-        let mut tls_stream = match result {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                self.rec.client_chain = recorder.chain();
-                let err = if not_tls {
-                    fail(
-                        ListenHandshakeFailure::NotTls,
-                        "the sender did not start a TLS handshake after our 220".into(),
-                        &escape(e.to_string().as_bytes()),
-                    )
-                } else {
-                    tls::classify(&e, self.rec.client_hello.as_ref())
-                };
-                self.rec.transcript.push(
-                    Direction::Event,
-                    format!("TLS handshake failed: {}", err.reason),
-                );
-                self.rec.handshake_error = Some(err);
-                return SessionEnd::Disconnected {
-                    after: "TLS handshake failed".into(),
-                };
-            }
+        match result {
+            Ok(Ok(s)) => Ok((s, recorder)),
+            Ok(Err(e)) => Err(self.handshake_failed(&e, not_tls, &recorder)),
             Err(_) => {
-                self.rec.handshake_error = Some(fail(
-                    ListenHandshakeFailure::Timeout,
-                    format!(
+                self.rec.handshake_error = Some(ListenHandshakeError {
+                    kind: ListenHandshakeFailure::Timeout,
+                    reason: format!(
                         "the handshake did not finish within {}",
                         crate::text::seconds(timeout)
                     ),
-                    "timeout",
-                ));
-                return SessionEnd::Timeout {
+                    detail: "timeout".into(),
+                });
+                Err(SessionEnd::Timeout {
                     after: "during the TLS handshake after STARTTLS".into(),
-                };
+                })
             }
+        }
+    }
+
+    /// Why the handshake failed: a sender whose first bytes after our 220 were not TLS at all
+    /// is told apart from one whose handshake went wrong, which [`tls::classify`] explains
+    /// from its ClientHello. Keeps whatever chain the sender presented before it failed.
+    fn handshake_failed(
+        &mut self,
+        e: &std::io::Error,
+        not_tls: bool,
+        recorder: &tls::Recorder,
+    ) -> SessionEnd {
+        self.rec.client_chain = recorder.chain();
+        let err = if not_tls {
+            ListenHandshakeError {
+                kind: ListenHandshakeFailure::NotTls,
+                reason: "the sender did not start a TLS handshake after our 220".into(),
+                detail: escape(e.to_string().as_bytes()),
+            }
+        } else {
+            tls::classify(e, self.rec.client_hello.as_ref())
         };
-        let (_, conn) = tls_stream.get_ref();
+        self.rec.transcript.push(
+            Direction::Event,
+            format!("TLS handshake failed: {}", err.reason),
+        );
+        self.rec.handshake_error = Some(err);
+        SessionEnd::Disconnected {
+            after: "TLS handshake failed".into(),
+        }
+    }
+
+    /// Records what the handshake negotiated and the sender's chain, and resets the session
+    /// as RFC 3207 §4.2 requires.
+    fn established(&mut self, conn: &rustls::ServerConnection, recorder: &tls::Recorder) {
         let version = match conn.protocol_version() {
             Some(rustls::ProtocolVersion::TLSv1_3) => crate::tls::TlsVersion::Tls13,
             _ => crate::tls::TlsVersion::Tls12,
@@ -223,14 +258,6 @@ impl Conv<'_> {
         self.tls = true;
         self.in_mail = false;
         self.last = "TLS established";
-        match self.converse(&mut tls_stream).await {
-            Step::End(end) => {
-                let _ = tls_stream.shutdown().await;
-                end
-            }
-            // converse never returns StartTls once TLS is up.
-            Step::StartTls => SessionEnd::ProtocolError("STARTTLS inside TLS".into()),
-        }
     }
 
     /// Waits (bounded) until the first TLS record is whole in the socket's receive queue, and

@@ -772,76 +772,16 @@ pub async fn handshake_as<S: AsyncRead + AsyncWrite + Unpin>(
     HandshakeRecord,
 ) {
     let record = Arc::new(Mutex::new(HandshakeRecord::default()));
-    let schemes = trust
-        .provider
-        .signature_verification_algorithms
-        .supported_schemes();
-    let verifier = Arc::new(RecordingVerifier {
-        provider: trust.provider.clone(),
-        record: record.clone(),
-        schemes,
-    });
-    let ours = match identity
-        .map(|i| i.certified_key(&trust.provider))
-        .transpose()
-    {
-        Ok(k) => k,
-        Err(e) => {
-            let err = HandshakeError {
-                kind: HandshakeFailure::Other,
-                reason: format!("the client certificate's key cannot be used: {e}"),
-                detail: e.to_string(),
-            };
-            return (Err(err), HandshakeRecord::default());
-        }
-    };
-    let asked = Arc::new(ClientCertAsked {
-        ours,
-        ..ClientCertAsked::default()
-    });
-    let config = rustls::ClientConfig::builder_with_provider(trust.provider.clone())
-        .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map(|b| {
-            b.dangerous()
-                .with_custom_certificate_verifier(verifier)
-                .with_client_cert_resolver(asked.clone())
-        });
-    let config = match config {
-        Ok(c) => c,
-        Err(e) => {
-            let err = HandshakeError {
-                kind: HandshakeFailure::Other,
-                reason: e.to_string(),
-                detail: e.to_string(),
-            };
-            return (Err(err), HandshakeRecord::default());
-        }
+    let (config, asked) = match client_config(trust, record.clone(), identity) {
+        Ok(built) => built,
+        Err(err) => return (Err(err), HandshakeRecord::default()),
     };
     let mut heard = drive::Heard::default();
     let run = connect(Arc::new(config), server_name, stream, &mut heard);
     let outcome = match tokio::time::timeout(timeout, run).await {
         Ok(Ok(tls)) => {
-            let (_, conn) = tls.get_ref();
-            // The client offers only what rustls implements (TLS 1.2 and 1.3), so a completed
-            // handshake is one of the two.
-            let version = match conn.protocol_version() {
-                Some(rustls::ProtocolVersion::TLSv1_3) => TlsVersion::Tls13,
-                _ => TlsVersion::Tls12,
-            };
-            let cipher_suite = conn
-                .negotiated_cipher_suite()
-                .map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.suite()));
-            let key_exchange = conn
-                .negotiated_key_exchange_group()
-                .map(|g| format!("{:?}", g.name()));
-            Ok((
-                tls,
-                Negotiated {
-                    version,
-                    cipher_suite,
-                    key_exchange,
-                },
-            ))
+            let negotiated = negotiated(tls.get_ref().1);
+            Ok((tls, negotiated))
         }
         Ok(Err(e)) => Err(errors::classify(
             &e,
@@ -863,6 +803,74 @@ pub async fn handshake_as<S: AsyncRead + AsyncWrite + Unpin>(
     record.client_cert_requested = asked.asked();
     record.client_cert_presented = asked.presented();
     (outcome, record)
+}
+
+/// The client configuration for one handshake: every protocol version rustls has; a
+/// verifier that records the server's chain into `record` and checks only the handshake
+/// signatures (the chain is judged later, by the rules); a resolver that notes whether the
+/// server asked for a client certificate (RFC 8446 §4.3.2) and answers with `identity`'s
+/// if one was given. Err when that key or the provider cannot be used, before anything
+/// is sent.
+fn client_config(
+    trust: &TrustStore,
+    record: Arc<Mutex<HandshakeRecord>>,
+    identity: Option<&client_cert::ClientIdentity>,
+) -> Result<(rustls::ClientConfig, Arc<ClientCertAsked>), HandshakeError> {
+    let schemes = trust
+        .provider
+        .signature_verification_algorithms
+        .supported_schemes();
+    let verifier = Arc::new(RecordingVerifier {
+        provider: trust.provider.clone(),
+        record,
+        schemes,
+    });
+    let ours = identity
+        .map(|i| i.certified_key(&trust.provider))
+        .transpose()
+        .map_err(|e| HandshakeError {
+            kind: HandshakeFailure::Other,
+            reason: format!("the client certificate's key cannot be used: {e}"),
+            detail: e.to_string(),
+        })?;
+    let asked = Arc::new(ClientCertAsked {
+        ours,
+        ..ClientCertAsked::default()
+    });
+    let config = rustls::ClientConfig::builder_with_provider(trust.provider.clone())
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(verifier)
+                .with_client_cert_resolver(asked.clone())
+        })
+        .map_err(|e| HandshakeError {
+            kind: HandshakeFailure::Other,
+            reason: e.to_string(),
+            detail: e.to_string(),
+        })?;
+    Ok((config, asked))
+}
+
+/// What a completed handshake settled on: version, cipher suite, key exchange group.
+fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
+    // The client offers only what rustls implements (TLS 1.2 and 1.3), so a completed
+    // handshake is one of the two.
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => TlsVersion::Tls13,
+        _ => TlsVersion::Tls12,
+    };
+    let cipher_suite = conn
+        .negotiated_cipher_suite()
+        .map_or_else(|| "unknown".to_string(), |s| format!("{:?}", s.suite()));
+    let key_exchange = conn
+        .negotiated_key_exchange_group()
+        .map(|g| format!("{:?}", g.name()));
+    Negotiated {
+        version,
+        cipher_suite,
+        key_exchange,
+    }
 }
 
 /// The handshake over `stream`, driven here so the bytes the server sends are kept in

@@ -158,6 +158,14 @@ fn greeting_rules(s: &SenderSession, add: &mut Add<'_>) {
 /// What the ClientHello offered and how the handshake went (RFC 8446 §4.1.2, §4.2.1;
 /// RFC 8996; RFC 3207 §5).
 fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
+    pipelining_rule(s, add);
+    let legacy_only = version_rules(s, add);
+    handshake_rule(s, legacy_only, add);
+}
+
+/// Commands sent after STARTTLS but before our 220 travel in clear text and are discarded:
+/// STARTTLS must end a pipelined group (RFC 3207 §5).
+fn pipelining_rule(s: &SenderSession, add: &mut Add<'_>) {
     if !s.pipelined_after_starttls.is_empty() {
         let shown = &s.pipelined_after_starttls
             [..s.pipelined_after_starttls.len().min(MAX_PIPELINED_SHOWN)];
@@ -177,6 +185,12 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
             fix::stop_pipelining_starttls(),
         );
     }
+}
+
+/// Which TLS versions the ClientHello offered (RFC 8446 §4.2.1, RFC 8996): nothing from
+/// TLS 1.2 on fails, older ones offered besides newer are noted. Returns whether the
+/// sender offers legacy versions only, which then explains its failed handshake.
+fn version_rules(s: &SenderSession, add: &mut Add<'_>) -> bool {
     let hello = s.client_hello.as_ref();
     let legacy_only = hello
         .and_then(OfferedHello::best_version)
@@ -232,6 +246,13 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
             );
         }
     }
+    legacy_only
+}
+
+/// How the handshake failed, when it did: a refusal of our certificate warns (the sender
+/// validates receivers' certificates), any other failure fails, unless legacy versions
+/// alone, already reported by [`version_rules`], explain it.
+fn handshake_rule(s: &SenderSession, legacy_only: bool, add: &mut Add<'_>) {
     let Some(err) = &s.handshake_error else {
         return;
     };
