@@ -4106,8 +4106,8 @@ pub const CATALOGUE: &[Entry] = &[
         rank: 613,
         inconclusive: false,
         meaning: "the sender sent commands after STARTTLS before the TLS handshake: they were in clear text and were discarded",
-        explanation: "Commands after STARTTLS in the same packet are clear text the TLS layer never protects (RFC 3207 §5, the CVE-2011-0411 class); a safe server discards them, as this listener did. A sender (or a device in its path) doing so is broken or attacking.",
-        references: &["RFC 3207 §5", "CVE-2011-0411"],
+        explanation: "Commands after STARTTLS in the same packet are clear text the TLS layer never protects (RFC 3207 §4: STARTTLS ends a pipelined group; §4.2: what came before TLS is forgotten; the CVE-2011-0411 class); a safe server discards them, as this listener did. A sender (or a device in its path) doing so is broken or attacking.",
+        references: &["RFC 3207 §4", "RFC 3207 §4.2", "CVE-2011-0411"],
         sender_strings: &[],
     },
     Entry {

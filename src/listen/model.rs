@@ -78,7 +78,7 @@ pub struct SenderSession {
     /// Whether it used STARTTLS.
     pub starttls: StarttlsUse,
     /// Bytes that followed the STARTTLS line in the same read, before our 220 (pipelined in
-    /// clear text: discarded, never executed; RFC 3207 §5, CVE-2011-0411 seen from the server).
+    /// clear text: discarded, never executed; RFC 3207 §4, CVE-2011-0411 seen from the server).
     pub pipelined_after_starttls: Vec<u8>,
     /// What its ClientHello offered, read from the record itself before rustls saw it.
     pub client_hello: Option<OfferedHello>,

@@ -496,7 +496,7 @@ impl Conv<'_> {
             self.errors += 1;
             return one("501 5.5.4 Syntax: STARTTLS takes no parameters");
         }
-        // RFC 3207 §5: what the sender sent after STARTTLS before our 220 was sent in
+        // RFC 3207 §4: what the sender sent after STARTTLS before our 220 was sent in
         // clear text and must not be executed after TLS: kept as evidence, discarded.
         if !self.buf.is_empty() {
             self.rec.pipelined_after_starttls = std::mem::take(&mut self.buf);

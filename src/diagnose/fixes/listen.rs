@@ -353,7 +353,7 @@ pub fn ehlo_again() -> Fix {
 pub fn stop_pipelining_starttls() -> Fix {
     Fix::new(Family::Generic, "listen::stop_pipelining_starttls", &[]).say(
         "The commands sent after STARTTLS in the same packet were discarded, unexecuted. A correct sender waits for the 220 reply \
-         before the handshake (RFC 3207 §5). Update the sending software, and look for a device in the path that injects commands \
+         before the handshake (RFC 3207 §4). Update the sending software, and look for a device in the path that injects commands \
          (the CVE-2011-0411 class).",
     )
 }

@@ -156,7 +156,7 @@ fn greeting_rules(s: &SenderSession, add: &mut Add<'_>) {
 }
 
 /// What the ClientHello offered and how the handshake went (RFC 8446 §4.1.2, §4.2.1;
-/// RFC 8996; RFC 3207 §5).
+/// RFC 8996; RFC 3207 §4).
 fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
     pipelining_rule(s, add);
     let legacy_only = version_rules(s, add);
@@ -164,7 +164,7 @@ fn tls_rules(s: &SenderSession, add: &mut Add<'_>) {
 }
 
 /// Commands sent after STARTTLS but before our 220 travel in clear text and are discarded:
-/// STARTTLS must end a pipelined group (RFC 3207 §5).
+/// STARTTLS must end a pipelined group (RFC 3207 §4).
 fn pipelining_rule(s: &SenderSession, add: &mut Add<'_>) {
     if !s.pipelined_after_starttls.is_empty() {
         let shown = &s.pipelined_after_starttls
