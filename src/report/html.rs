@@ -698,95 +698,117 @@ fn days_cell(out: &mut String, row: &Row, now: OffsetDateTime) {
 /// what it means, for the tooltip.
 type Tag = (&'static str, String, String);
 
-/// The TLS policy facts of a row as tags; a dash when the target has none (a host with
-/// `--no-policy`, say, in a batch where others have some).
+/// The TLS policy facts of a row as tags, in the order DANE, MTA-STS, TLS-RPT, client
+/// certificate; none when the target has no fact (the cell then shows a dash).
 fn policy_tags(p: &super::batch::Protection) -> Vec<Tag> {
-    use crate::model::ClientCertOutcome as O;
-    let mut tags: Vec<Tag> = Vec::new();
-    let mut tag = |class: &'static str, text: &str, title: String| {
-        tags.push((class, text.to_string(), title));
-    };
-    match p.dane {
-        Some((m, n)) if m == n => tag(
+    [
+        dane_tag(p.dane),
+        mta_sts_tag(p.mta_sts),
+        tlsrpt_tag(p.tlsrpt),
+        client_cert_tag(p.client_cert),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn tag(class: &'static str, text: &str, title: impl Into<String>) -> Option<Tag> {
+    Some((class, text.to_string(), title.into()))
+}
+
+/// DANE: matched on every endpoint it applies to, or how many DANE senders defer to.
+fn dane_tag(dane: Option<(usize, usize)>) -> Option<Tag> {
+    let (m, n) = dane?;
+    if m == n {
+        return tag(
             "pass",
             "DANE",
             format!(
                 "a DNSSEC-signed TLSA record matches the certificate on {}",
                 endpoints(n)
             ),
-        ),
-        Some((m, n)) => tag(
-            "fail",
-            &format!("DANE {}/{n} fail", n - m),
-            format!(
-                "no TLSA record matches on {} of {}: DANE senders defer mail to them (RFC 7672)",
-                n - m,
-                endpoints(n)
-            ),
-        ),
-        None => {}
+        );
     }
-    match p.mta_sts {
-        Some("enforce") => tag(
+    tag(
+        "fail",
+        &format!("DANE {}/{n} fail", n - m),
+        format!(
+            "no TLSA record matches on {} of {}: DANE senders defer mail to them (RFC 7672)",
+            n - m,
+            endpoints(n)
+        ),
+    )
+}
+
+/// MTA-STS by its mode word ([`super::policy::mta_sts_mode`]).
+fn mta_sts_tag(mode: Option<&'static str>) -> Option<Tag> {
+    match mode? {
+        "enforce" => tag(
             "pass",
             "MTA-STS enforce",
-            "senders that use MTA-STS refuse an MX host that fails the policy".into(),
+            "senders that use MTA-STS refuse an MX host that fails the policy",
         ),
-        Some(mode @ ("testing" | "none")) => tag(
+        mode @ ("testing" | "none") => tag(
             "info",
             &format!("MTA-STS {mode}"),
             format!("the policy is published in mode {mode}: senders deliver even when TLS fails"),
         ),
-        Some("error") => tag(
+        "error" => tag(
             "fail",
             "MTA-STS broken",
-            "a _mta-sts record is published but no valid policy could be read: senders use none"
-                .into(),
+            "a _mta-sts record is published but no valid policy could be read: senders use none",
         ),
-        Some(_) => tag(
-            "none",
-            "no MTA-STS",
-            "no _mta-sts TXT record (RFC 8461)".into(),
-        ),
-        None => {}
+        _ => tag("none", "no MTA-STS", "no _mta-sts TXT record (RFC 8461)"),
     }
-    match p.tlsrpt {
-        Some(true) => tag(
+}
+
+/// TLS-RPT: one valid record, or none.
+fn tlsrpt_tag(valid: Option<bool>) -> Option<Tag> {
+    if valid? {
+        tag(
             "pass",
             "TLS-RPT",
-            "senders report TLS failures to the domain (RFC 8460)".into(),
-        ),
-        Some(false) => tag(
+            "senders report TLS failures to the domain (RFC 8460)",
+        )
+    } else {
+        tag(
             "none",
             "no TLS-RPT",
-            "no valid _smtp._tls record: nobody hears of failed TLS deliveries".into(),
-        ),
-        None => {}
+            "no valid _smtp._tls record: nobody hears of failed TLS deliveries",
+        )
     }
-    match p.client_cert {
-        Some(O::Accepted | O::AcceptedAfterEhlo) => tag(
+}
+
+/// What became of `--client-cert`.
+fn client_cert_tag(outcome: Option<crate::model::ClientCertOutcome>) -> Option<Tag> {
+    use crate::model::ClientCertOutcome as O;
+    match outcome? {
+        O::Accepted | O::AcceptedAfterEhlo => tag(
             "pass",
             "client cert accepted",
-            "the server asked for a certificate and accepted ours (--client-cert)".into(),
+            "the server asked for a certificate and accepted ours (--client-cert)",
         ),
-        Some(O::Refused) => tag(
+        O::Refused => tag(
             "fail",
             "client cert refused",
-            "the server refused the certificate we presented (--client-cert)".into(),
+            "the server refused the certificate we presented (--client-cert)",
         ),
-        Some(O::Unknown) => tag(
+        O::Unknown => tag(
             "unknown",
             "client cert ?",
-            "TLS 1.3: the session ended before the server said whether it accepted ours".into(),
+            "TLS 1.3: the session ended before the server said whether it accepted ours",
         ),
-        Some(O::NotRequested | O::NoneSent) => tag(
+        O::NotRequested => tag(
             "none",
             "client cert not asked",
-            "the server did not ask for a client certificate, so ours was not sent".into(),
+            "the server did not ask for a client certificate, so ours was not sent",
         ),
-        None => {}
+        O::NoneSent => tag(
+            "unknown",
+            "client cert not sent",
+            "the server asked for a certificate and ours was not sent (see the client-cert findings)",
+        ),
     }
-    tags
 }
 
 /// "1 endpoint", "3 endpoints".
