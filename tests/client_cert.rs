@@ -439,8 +439,8 @@ fn client_cert_name_is_matched_on_our_certificate() {
 #[test]
 fn an_expired_client_certificate_fails_once() {
     // (The renewal keeps issuer and subject, so its fix names the certificate: below.)
-    let leaf = pki().healthy(HOST, 90);
-    let server = serve(Scenario::postfix(HOST, &leaf));
+    // A receiver that asks (and verifies): there our certificate is what it judges.
+    let server = asking(TLS13, &test_roots(), false);
     let mut spec = LeafSpec::valid_for(SENDER, pki().now, 0);
     spec.not_before = pki().now - Duration::days(400);
     spec.not_after = pki().now - Duration::days(3);
@@ -460,8 +460,8 @@ fn an_expired_client_certificate_fails_once() {
 
 #[test]
 fn a_certificate_soon_to_expire_warns() {
-    let leaf = pki().healthy(HOST, 90);
-    let server = serve(Scenario::postfix(HOST, &leaf));
+    // A receiver that asks (and verifies): there our certificate is what it judges.
+    let server = asking(TLS13, &test_roots(), false);
     let file = one_file(&sender_cert(10));
     let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
     assert_eq!(severity(&r, "client-cert-expires-soon"), "warn");
@@ -474,8 +474,8 @@ fn a_certificate_soon_to_expire_warns() {
 
 #[test]
 fn a_server_auth_only_certificate_is_not_for_client_authentication() {
-    let leaf = pki().healthy(HOST, 90);
-    let server = serve(Scenario::postfix(HOST, &leaf));
+    // A receiver that asks (and verifies): there our certificate is what it judges.
+    let server = asking(TLS13, &test_roots(), false);
     // The test PKI's ordinary leaf: EKU serverAuth only.
     let file = one_file(&pki().healthy(SENDER, 200));
     let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
@@ -487,8 +487,8 @@ fn a_server_auth_only_certificate_is_not_for_client_authentication() {
 
 #[test]
 fn a_self_signed_client_certificate_is_untrusted() {
-    let leaf = pki().healthy(HOST, 90);
-    let server = serve(Scenario::postfix(HOST, &leaf));
+    // A receiver that asks (and verifies): there our certificate is what it judges.
+    let server = asking(TLS13, &test_roots(), false);
     let own = Ca::root(SENDER, pki().now).unwrap();
     let mut mine = own
         .sender_leaf(&LeafSpec::valid_for(SENDER, pki().now, 200))
@@ -661,5 +661,41 @@ fn a_server_that_refuses_ehlo_for_want_of_a_certificate_demands_one() {
             r.stdout
         );
         assert_eq!(client_auth(&r)["outcome"], "none-sent");
+    }
+}
+
+/// A receiver that does not ask never sees ours: what is wrong with it is said, as
+/// information, and does not make a healthy server warn or fail (new-user trial: every
+/// receiver checked with a private-CA or expired --client-cert turned WARN or FAIL).
+#[test]
+fn our_certificate_problems_do_not_judge_a_server_that_did_not_ask() {
+    let leaf = pki().healthy(HOST, 90);
+    let server = serve(Scenario::postfix(HOST, &leaf));
+    let mut spec = LeafSpec::valid_for(SENDER, pki().now, 0);
+    spec.not_before = pki().now - Duration::days(400);
+    spec.not_after = pki().now - Duration::days(3);
+    let expired = one_file(&sender_from(&spec));
+    let own = Ca::root(SENDER, pki().now).unwrap();
+    let mut mine = own
+        .sender_leaf(&LeafSpec::valid_for(SENDER, pki().now, 200))
+        .unwrap();
+    mine.chain.push(own.der());
+    let self_signed = one_file(&mine);
+    for (file, code) in [
+        (&expired, "client-cert-expired"),
+        (&self_signed, "client-cert-untrusted"),
+    ] {
+        let r = probe(&server, &["--client-cert", file.to_str().unwrap()]);
+        assert_eq!(r.json()["verdict"], "pass", "{}", r.stdout);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let f = r.finding(code);
+        assert_eq!(f["severity"], "info", "{f}");
+        assert!(
+            f["summary"].as_str().unwrap().ends_with(
+                "this server did not ask for a client certificate, so ours was not sent here"
+            ),
+            "{f}"
+        );
+        assert_eq!(client_auth(&r)["outcome"], "not-requested");
     }
 }

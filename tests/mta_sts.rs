@@ -160,7 +160,7 @@ fn an_enforced_policy_that_covers_the_mx_is_ok() {
     assert!(req.contains("Host: mta-sts.contoso.test\r\n"), "{req}");
     assert_eq!(
         tags(&policy_cell(&c)),
-        ["pass:MTA-STS enforce", "pass:TLS-RPT"],
+        ["none:no DANE", "pass:MTA-STS enforce", "pass:TLS-RPT"],
         "the HTML page's TLS policy column"
     );
 }
@@ -289,7 +289,7 @@ fn bad_and_duplicate_records() {
     assert_eq!(policy(&r.json())["mta_sts"]["record_state"], "invalid");
     assert_eq!(
         tags(&policy_cell(&c)),
-        ["fail:MTA-STS broken", "pass:TLS-RPT"],
+        ["none:no DANE", "fail:MTA-STS broken", "pass:TLS-RPT"],
         "a record senders cannot use is broken on the page, not absent"
     );
 }

@@ -55,9 +55,8 @@ pub struct Row {
 /// `--client-cert`) or does not apply (DANE without secure TLSA records).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Protection {
-    /// Endpoints whose chain a usable secure TLSA record matches, of the endpoints DANE
-    /// applies to (RFC 7672).
-    pub dane: Option<(usize, usize)>,
+    /// DANE (RFC 7672), when the policy was checked.
+    pub dane: Option<Dane>,
     /// The MTA-STS mode word ([`super::policy::mta_sts_mode`]).
     pub mta_sts: Option<&'static str>,
     /// One valid TLS-RPT record published (RFC 8460).
@@ -65,6 +64,18 @@ pub struct Protection {
     /// With `--client-cert`: the least happy outcome over the endpoints (refused, unknown,
     /// accepted, then not asked).
     pub client_cert: Option<crate::model::ClientCertOutcome>,
+}
+
+/// What DANE came to for a target's endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Dane {
+    /// Endpoints whose chain a usable secure TLSA record matches, of the endpoints DANE
+    /// applies to (at least one).
+    Matched { ok: usize, of: usize },
+    /// DANE applies to none of them: no secure, usable TLSA records.
+    NotPublished,
+    /// The resolver's AD bit is not trusted, so DNSSEC and DANE could not be judged.
+    Unjudged,
 }
 
 impl Protection {
@@ -100,7 +111,18 @@ impl Protection {
             .map(|a| a.outcome)
             .min_by_key(|o| rank(*o));
         Protection {
-            dane: (!dane.is_empty()).then(|| (dane.iter().filter(|m| **m).count(), dane.len())),
+            dane: if !dane.is_empty() {
+                Some(Dane::Matched {
+                    ok: dane.iter().filter(|m| **m).count(),
+                    of: dane.len(),
+                })
+            } else if report.policy.is_empty() {
+                None
+            } else if report.policy.values().any(|p| !p.resolver.trusted) {
+                Some(Dane::Unjudged)
+            } else {
+                Some(Dane::NotPublished)
+            },
             mta_sts: domain
                 .and_then(|p| p.mta_sts.as_ref())
                 .and_then(super::policy::mta_sts_mode),

@@ -716,28 +716,39 @@ fn tag(class: &'static str, text: &str, title: impl Into<String>) -> Option<Tag>
     Some((class, text.to_string(), title.into()))
 }
 
-/// DANE: matched on every endpoint it applies to, or how many DANE senders defer to.
-fn dane_tag(dane: Option<(usize, usize)>) -> Option<Tag> {
-    let (m, n) = dane?;
-    if m == n {
-        return tag(
+/// DANE: matched on every endpoint it applies to, how many DANE senders defer to, or why
+/// there is nothing to match.
+fn dane_tag(dane: Option<super::batch::Dane>) -> Option<Tag> {
+    use super::batch::Dane;
+    match dane? {
+        Dane::Matched { ok, of } if ok == of => tag(
             "pass",
             "DANE",
             format!(
                 "a DNSSEC-signed TLSA record matches the certificate on {}",
-                endpoints(n)
+                endpoints(of)
             ),
-        );
-    }
-    tag(
-        "fail",
-        &format!("DANE {}/{n} fail", n - m),
-        format!(
-            "no TLSA record matches on {} of {}: DANE senders defer mail to them (RFC 7672)",
-            n - m,
-            endpoints(n)
         ),
-    )
+        Dane::Matched { ok, of } => tag(
+            "fail",
+            &format!("DANE {}/{of} fail", of - ok),
+            format!(
+                "no TLSA record matches on {} of {}: DANE senders defer mail to them (RFC 7672)",
+                of - ok,
+                endpoints(of)
+            ),
+        ),
+        Dane::NotPublished => tag(
+            "none",
+            "no DANE",
+            "no usable DNSSEC-signed TLSA records for these hosts (RFC 7672): DANE senders authenticate nothing",
+        ),
+        Dane::Unjudged => tag(
+            "none",
+            "DANE not judged",
+            "the resolver's DNSSEC answers are not trusted (a resolver off this machine, not named with --trust-resolver), so DANE was not judged",
+        ),
+    }
 }
 
 /// MTA-STS by its mode word ([`super::policy::mta_sts_mode`]).

@@ -202,6 +202,17 @@ fn our_certificate(ctx: &Ctx<'_>, ours: &OurClientCert, leaf: &CertInfo) -> Vec<
     if let Some(t) = &ours.trust {
         out.extend(our_untrusted(ctx, ours, t, who));
     }
+    // A server that did not ask never saw ours: what is wrong with it matters to the
+    // receivers that ask (those it is meant for), not to this server's verdict, or every
+    // healthy receiver checked with --client-cert would warn or fail (new-user trial).
+    if !ctx.obs.client_auth.as_ref().is_some_and(|a| a.requested) {
+        for f in &mut out {
+            f.severity = Severity::Info;
+            f.summary.push_str(
+                "; this server did not ask for a client certificate, so ours was not sent here",
+            );
+        }
+    }
     out
 }
 

@@ -7,7 +7,7 @@ use super::*;
 use crate::diagnose::fix::Family;
 use crate::diagnose::{Code, Fix, Shell};
 use crate::model::ClientCertOutcome;
-use crate::report::batch::{Primary, Protection};
+use crate::report::batch::{Dane, Primary, Protection};
 
 const NOW: OffsetDateTime = datetime!(2026-12-03 05:24:16 UTC);
 const EVIL: &str = "<script>alert(1)</script>\"'&";
@@ -347,7 +347,7 @@ fn without_any_policy_fact_there_is_no_policy_column() {
 fn the_policy_column_shows_each_fact_as_a_tag_and_sorts_broken_first() {
     let mut enforced = row("contoso.test", Verdict::Pass, Some(80), Vec::new());
     enforced.protection = Protection {
-        dane: Some((2, 2)),
+        dane: Some(Dane::Matched { ok: 2, of: 2 }),
         mta_sts: Some("enforce"),
         tlsrpt: Some(true),
         client_cert: None,
@@ -360,20 +360,21 @@ fn the_policy_column_shows_each_fact_as_a_tag_and_sorts_broken_first() {
     );
     let mut broken = row("fabrikam.test", Verdict::Fail, Some(80), vec![mismatch]);
     broken.protection = Protection {
-        dane: Some((1, 2)),
+        dane: Some(Dane::Matched { ok: 1, of: 2 }),
         mta_sts: Some("error"),
         tlsrpt: Some(false),
         client_cert: Some(ClientCertOutcome::Refused),
     };
     let mut testing = row("northwind.test", Verdict::Pass, Some(80), Vec::new());
     testing.protection = Protection {
-        dane: None,
+        dane: Some(Dane::NotPublished),
         mta_sts: Some("testing"),
         tlsrpt: Some(true),
         client_cert: Some(ClientCertOutcome::AcceptedAfterEhlo),
     };
     let mut nothing = row("woodgrove.test", Verdict::Pass, Some(80), Vec::new());
     nothing.protection = Protection {
+        dane: Some(Dane::Unjudged),
         mta_sts: Some("missing"),
         tlsrpt: Some(false),
         client_cert: Some(ClientCertOutcome::NotRequested),
@@ -397,11 +398,13 @@ fn the_policy_column_shows_each_fact_as_a_tag_and_sorts_broken_first() {
                 s("fail", "client cert refused"),
             ],
             vec![
+                s("none", "no DANE"),
                 s("info", "MTA-STS testing"),
                 s("pass", "TLS-RPT"),
                 s("pass", "client cert accepted"),
             ],
             vec![
+                s("none", "DANE not judged"),
                 s("none", "no MTA-STS"),
                 s("none", "no TLS-RPT"),
                 s("none", "client cert not asked"),
