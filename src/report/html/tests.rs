@@ -378,7 +378,6 @@ fn the_policy_column_shows_each_fact_as_a_tag_and_sorts_broken_first() {
         mta_sts: Some("missing"),
         tlsrpt: Some(false),
         client_cert: Some(ClientCertOutcome::NotRequested),
-        ..Protection::default()
     };
     let unchecked = row("[mail.host.test]", Verdict::Pass, Some(80), Vec::new());
     let page = render(&batch(vec![enforced, broken, testing, nothing, unchecked]));
