@@ -95,9 +95,10 @@ impl SettingsError {
                 crate::tls::client_cert::ClientCertError::PasswordVarMissing { .. }
                 | crate::tls::client_cert::ClientCertError::WrongPassword { .. },
             ) => "--client-cert-password-env",
-            SettingsError::ClientCert(crate::tls::client_cert::ClientCertError::KeyMismatch {
-                ..
-            }) => "--client-key",
+            SettingsError::ClientCert(
+                crate::tls::client_cert::ClientCertError::KeyMismatch { .. }
+                | crate::tls::client_cert::ClientCertError::Key { .. },
+            ) => "--client-key",
             SettingsError::ClientCert(_) => "--client-cert",
             SettingsError::ClientCertName(_) => "--client-cert-name",
             SettingsError::Baseline(_) => "--baseline",

@@ -699,3 +699,46 @@ fn our_certificate_problems_do_not_judge_a_server_that_did_not_ask() {
         assert_eq!(client_auth(&r)["outcome"], "not-requested");
     }
 }
+
+/// An encrypted key is named as such, as the key's fault (`--client-key`), with the command
+/// that decrypts it (trial: "cannot use client certificate enc.key: no PEM private key").
+#[test]
+fn an_encrypted_key_says_so_and_names_the_key_option() {
+    if !openssl() {
+        panic!("openssl is needed to encrypt a key (Debian: apt-get install openssl)");
+    }
+    let server = asking(TLS13, &test_roots(), true);
+    let (certs, key) = pem_of(&sender_cert(200));
+    let cert_file = write_temp("cert.pem", &certs);
+    let plain = write_temp("plain.key", &key);
+    let enc = plain.with_file_name("enc.key");
+    let status = std::process::Command::new("openssl")
+        .args(["pkey", "-aes256", "-passout", "pass:secret", "-in"])
+        .arg(&plain)
+        .arg("-out")
+        .arg(&enc)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let r = probe(
+        &server,
+        &[
+            "--client-cert",
+            cert_file.to_str().unwrap(),
+            "--client-key",
+            enc.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    let doc = r.json();
+    assert_eq!(doc["error_detail"]["option"], "--client-key", "{doc}");
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        all.contains("(--client-key): the key is encrypted"),
+        "{all}"
+    );
+    assert!(
+        all.contains("openssl pkey -in key.pem -out plain.pem"),
+        "{all}"
+    );
+}

@@ -326,7 +326,7 @@ fn tls10_only_server_is_named_legacy_only_against_python_ssl() {
     assert_verdict(&r, "fail", 2, "tls-legacy-only", "fail");
     let f = r.finding("tls-legacy-only");
     let summary = f["summary"].as_str().unwrap();
-    assert!(summary.contains("only TLS 1.0"), "{summary}");
+    assert!(summary.contains("at most TLS 1.0"), "{summary}");
     let evidence = f["evidence"].to_string();
     assert!(evidence.contains("ServerHello TLS 1.0"), "{evidence}");
     let fix = f["fix"].as_str().unwrap();
@@ -387,7 +387,7 @@ fn tls10_only_implicit_tls_port_is_named_legacy_only_against_python_ssl() {
     assert_verdict(&r, "fail", 2, "tls-legacy-only", "fail");
     let f = r.finding("tls-legacy-only");
     assert!(
-        f["summary"].as_str().unwrap().contains("only TLS 1.0"),
+        f["summary"].as_str().unwrap().contains("at most TLS 1.0"),
         "{f}"
     );
     // No SMTP before the hello on an implicit-TLS port.

@@ -1052,7 +1052,7 @@ fn legacy_tls_only_via_master_cf_override() {
     );
     let summary = cause["summary"].as_str().unwrap_or_default();
     assert!(
-        summary.contains("only TLS 1.1"),
+        summary.contains("at most TLS 1.1"),
         "the summary should name the version Postfix chose (TLS 1.1), got {summary:?}{}",
         run.ctx()
     );

@@ -613,10 +613,28 @@ fn param(arg: &str, keyword: &str) -> Option<String> {
     }
     let rest = arg[keyword.len()..].trim_start();
     let addr = match rest.strip_prefix('<') {
-        Some(r) => r.split('>').next().unwrap_or_default(),
+        Some(r) => &r[..path_end(r)],
         None => rest.split(' ').next().unwrap_or_default(),
     };
     Some(addr.to_string())
+}
+
+/// Where a path after `<` ends: at the first `>` outside a quoted local part (RFC 5321
+/// §4.1.2: `"<b>"@example.com` is one address, with a backslash quoting the next
+/// character inside the quotes); the whole text when no `>` closes it.
+fn path_end(r: &str) -> usize {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in r.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '>' if !quoted => return i,
+            _ => {}
+        }
+    }
+    r.len()
 }
 
 /// The subject CN of a DER certificate (escaped), `CN=?` when it has none.
@@ -646,4 +664,34 @@ fn short(s: &str) -> String {
         })
         .collect();
     ascii.chars().take(MAX_REPLY).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::param;
+
+    #[test]
+    fn a_quoted_local_part_keeps_its_angle_brackets() {
+        // New-user trial: `RCPT TO:<"<b>"@y>` was recorded as `"<b`.
+        assert_eq!(param("TO:<\"<b>\"@y>", "TO:").as_deref(), Some("\"<b>\"@y"));
+        assert_eq!(
+            param("TO:<\"a\\\"> b\"@y> NOTIFY=NEVER", "TO:").as_deref(),
+            Some("\"a\\\"> b\"@y")
+        );
+    }
+
+    #[test]
+    fn plain_paths_and_parameters() {
+        assert_eq!(
+            param("FROM:<a@b.test> SIZE=10", "FROM:").as_deref(),
+            Some("a@b.test")
+        );
+        assert_eq!(param("from: <>", "FROM:").as_deref(), Some(""));
+        assert_eq!(param("FROM:a@b.test", "FROM:").as_deref(), Some("a@b.test"));
+        assert_eq!(
+            param("FROM:<a@b.test", "FROM:").as_deref(),
+            Some("a@b.test")
+        );
+        assert_eq!(param("TO:<a@b.test>", "FROM:"), None);
+    }
 }

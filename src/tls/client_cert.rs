@@ -69,6 +69,14 @@ pub enum ClientCertError {
         /// What is missing or wrong.
         reason: String,
     },
+    /// The `--client-key` file holds no key rustls can use.
+    #[error("cannot use the private key {path} (--client-key): {reason}")]
+    Key {
+        /// The key's file.
+        path: String,
+        /// What is missing or wrong.
+        reason: String,
+    },
     /// The private key does not belong to the leaf certificate.
     #[error(
         "the private key {key} does not belong to the certificate in {path}: its public key is not the certificate's (give the key that was made with this certificate)"
@@ -202,6 +210,22 @@ impl ClientIdentity {
     }
 }
 
+/// An encrypted PEM key: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy OpenSSL key with a
+/// `Proc-Type: 4,ENCRYPTED` header. rustls reads neither.
+fn encrypted(pem: &[u8]) -> bool {
+    let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
+    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
+}
+
+/// Why a `--client-key` file gave no key: encrypted, or no key block at all.
+fn key_problem(pem: &[u8]) -> &'static str {
+    if encrypted(pem) {
+        "the key is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem), or use a PFX with --client-cert-password-env"
+    } else {
+        "no PEM private key in it (PKCS#8 BEGIN PRIVATE KEY, PKCS#1 BEGIN RSA PRIVATE KEY or SEC1 BEGIN EC PRIVATE KEY)"
+    }
+}
+
 /// A PFX: DER (a SEQUENCE, where PEM starts with text), or named so.
 fn is_pfx(path: &Path, bytes: &[u8]) -> bool {
     let named = path
@@ -236,17 +260,19 @@ fn pem(
                 path: k.display().to_string(),
                 reason: e.to_string(),
             })?;
-            PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|_| {
-                content(
-                    k,
-                    "no PEM private key in it (PKCS#8 BEGIN PRIVATE KEY, PKCS#1 BEGIN RSA PRIVATE KEY or SEC1 BEGIN EC PRIVATE KEY; an encrypted key must be decrypted first: openssl pkey -in key.pem -out plain.pem)",
-                )
+            PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|_| ClientCertError::Key {
+                path: k.display().to_string(),
+                reason: key_problem(&key_bytes).into(),
             })?
         }
         None => PrivateKeyDer::from_pem_slice(bytes).map_err(|_| {
             content(
                 path,
-                "no PEM private key in it: put the key in the same file or give it with --client-key (an encrypted key must be decrypted first)",
+                if encrypted(bytes) {
+                    "its private key is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem) and give it with --client-key, or use a PFX with --client-cert-password-env"
+                } else {
+                    "no PEM private key in it: put the key in the same file or give it with --client-key"
+                },
             )
         })?,
     };

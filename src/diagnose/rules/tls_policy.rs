@@ -49,7 +49,7 @@ fn legacy_only(ctx: &Ctx<'_>) -> Option<Finding> {
     Some(ctx.finding(
         Code::TlsLegacyOnly,
         format!(
-            "the server speaks only {v} (offered TLS 1.0 to 1.2, it chose {v}): no TLS 1.2 or 1.3, so Exchange Online and other current senders cannot use TLS with it"
+            "the server speaks at most {v} (offered TLS 1.0 to 1.2, it chose {v}): no TLS 1.2 or 1.3, so Exchange Online and other current senders cannot use TLS with it"
         ),
         evidence,
         legacy::legacy_only(
@@ -437,7 +437,7 @@ mod tests {
                 ("tls-handshake-failed", Severity::Fail)
             ]
         );
-        assert!(f[0].summary.contains("only TLS 1.1"), "{}", f[0].summary);
+        assert!(f[0].summary.contains("at most TLS 1.1"), "{}", f[0].summary);
         let text = f[0].fix.text();
         assert!(
             text.contains("postconf -P") && text.contains(">=TLSv1.2"),
