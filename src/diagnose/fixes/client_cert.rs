@@ -13,6 +13,7 @@
 //! - postconf(5): `smtp_tls_cert_file`, `smtp_tls_key_file`, `smtp_tls_chain_files` (the
 //!   Postfix SMTP client's certificate, sent when a server asks)
 
+use super::postfix::{Side, set_certificate_line, set_certificate_note};
 use crate::diagnose::fix::{Family, Fix, Shell, powershell_quoted};
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -29,9 +30,20 @@ const LIST_SEND_CONNECTORS: &str =
 /// The Postfix client's certificate settings as they are.
 const POSTFIX_SHOW: &str = "postconf smtp_tls_chain_files smtp_tls_cert_file smtp_tls_key_file";
 
-/// Sets the Postfix client's certificate: the key, then the certificate and its
-/// intermediates, from variables the prose has the admin set.
-const POSTFIX_SET: &str = "test -r \"${key:?}\" && test -r \"${chain:?}\" && postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\" && postfix reload";
+/// The master.cf overrides of the Postfix client's certificate, per transport (they win over
+/// main.cf).
+const POSTFIX_SHOW_OVERRIDES: &str =
+    "postconf -P | grep -E '/smtp_tls_(chain_files|cert_file|key_file) '";
+
+/// Sets the Postfix client's certificate in main.cf from variables the prose has the admin
+/// set, only when both files are readable (see [`set_certificate_line`]: chain_files, or the
+/// legacy pair when another transport overrides it), then reloads.
+fn postfix_set() -> String {
+    format!(
+        "test -r \"${{key:?}}\" && test -r \"${{chain:?}}\" && {} && postfix reload",
+        set_certificate_line(Side::Client, None)
+    )
+}
 
 /// An `<I>issuer<S>subject` that can be pasted in single quotes: printable, of sane length.
 fn pasteable(tls_name: &str) -> Option<&str> {
@@ -62,8 +74,13 @@ fn steps_for_senders(fix: Fix, tls_name: Option<&str>) -> Fix {
     };
     fix.say("On Postfix (the SMTP client sends its certificate when a server asks): set key to the private key file and chain to the certificate file with its intermediates, then:")
         .run(Shell::PostfixShell, POSTFIX_SHOW)
-        .run(Shell::PostfixShell, POSTFIX_SET)
-        .say("smtp_tls_chain_files replaces smtp_tls_cert_file and smtp_tls_key_file, which Postfix then ignores.")
+        .run(Shell::PostfixShell, POSTFIX_SHOW_OVERRIDES)
+        .run(Shell::PostfixShell, postfix_set())
+        .say(format!(
+            "smtp_tls_chain_files replaces smtp_tls_cert_file and smtp_tls_key_file, which Postfix then ignores. {} \
+             A transport listed above with its own settings keeps them: change them there (postconf -P) for that transport.",
+            set_certificate_note(Side::Client)
+        ))
 }
 
 /// The server asked for a certificate; `presented`: ours was sent (its fate is a finding of
@@ -86,11 +103,24 @@ pub fn not_requested() -> Fix {
     )
 }
 
-/// Accepted.
+/// Accepted, without knowing whether `--client-cert-name` was given (the rule does not say):
+/// the hint to give it stays.
 pub fn accepted() -> Fix {
-    Fix::new(Family::Generic, "client_cert::accepted", &[]).say(
-        "Nothing to change. Exchange Online also matches the certificate's names against the inbound connector's TlsSenderCertificateName: give that name with --client-cert-name to check it.",
-    )
+    accepted_name_checked(false)
+}
+
+/// Accepted; `name_checked`: `--client-cert-name` was given (its outcome is a finding of its
+/// own), so the hint to give it is left out.
+pub fn accepted_name_checked(name_checked: bool) -> Fix {
+    let values: &[&str] = if name_checked { &["name checked"] } else { &[] };
+    let fix = Fix::new(Family::Generic, "client_cert::accepted", values);
+    if name_checked {
+        fix.say("Nothing to change.")
+    } else {
+        fix.say(
+            "Nothing to change. Exchange Online also matches the certificate's names against the inbound connector's TlsSenderCertificateName: give that name with --client-cert-name to check it.",
+        )
+    }
 }
 
 /// The server refused ours.
@@ -101,7 +131,7 @@ pub fn refused(tls_name: Option<&str>) -> Fix {
         &[tls_name.unwrap_or_default()],
     )
     .say(
-        "The receiver refused the certificate presented: present one it accepts. The evidence has its alert and the CA names it accepts; a certificate issued under one of them, current, with clientAuth in its Extended Key Usage and the name the receiver matches, is what it wants. If the certificate is right, the receiver's trust is not: ask its admin to trust the issuing CA (Postfix: smtpd_tls_CAfile; Exchange: the issuing CA in the Windows trusted root store).",
+        "The receiver refused the certificate presented: present one it accepts. The evidence has the server's refusal (an alert or its reply) and the CA names it asked for; a certificate issued under one of them, current, with clientAuth in its Extended Key Usage and the name the receiver matches, is what it wants. If the certificate is right, the receiver's trust is not: ask its admin to trust the issuing CA (Postfix: smtpd_tls_CAfile; Exchange: the issuing CA in the Windows trusted root store).",
     );
     steps_for_senders(fix, tls_name)
 }
@@ -234,5 +264,49 @@ mod tests {
         assert!(pasteable("<I>CN=a<S>CN=b").is_some());
         let t = refused(Some("<I>CN=a<S>CN=b\nx")).text();
         assert!(!t.contains("Set-SendConnector -Identity"), "{t}");
+    }
+
+    /// Every fix that sets the sending certificate shows the overrides first, then sets it in
+    /// main.cf without taking over another transport's legacy overrides.
+    #[test]
+    fn the_postfix_line_keeps_other_transports_overrides() {
+        assert_eq!(
+            postfix_set(),
+            "test -r \"${key:?}\" && test -r \"${chain:?}\" && \
+             if postconf -P | grep -qE '/smtp_tls_(cert|key)_file ' && [ -z \"$(postconf -hx smtp_tls_chain_files)\" ]; \
+             then postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"; \
+             else postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\"; fi && postfix reload"
+        );
+        for f in [
+            refused(None),
+            untrusted(Untrusted::IssuerMissing, None),
+            no_client_auth(None),
+            renew(None, true),
+            name_mismatch("a.contoso.test", &[], None),
+        ] {
+            let cmds: Vec<&str> = f.commands().map(|(_, c)| c).collect();
+            let show = cmds
+                .iter()
+                .position(|c| *c == POSTFIX_SHOW_OVERRIDES)
+                .unwrap();
+            let set = cmds.iter().position(|c| *c == postfix_set()).unwrap();
+            assert!(show < set);
+            assert!(
+                f.text()
+                    .contains("would win over that transport's overrides")
+            );
+        }
+    }
+
+    #[test]
+    fn the_refusal_and_acceptance_texts_are_true_either_way() {
+        let t = refused(None).text();
+        assert!(t.contains("an alert or its reply"), "{t}");
+        assert!(accepted().text().contains("--client-cert-name"));
+        assert!(
+            !accepted_name_checked(true)
+                .text()
+                .contains("--client-cert-name")
+        );
     }
 }

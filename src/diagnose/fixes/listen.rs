@@ -18,6 +18,7 @@
 //!   `hosts_avoid_tls`, `tls_require_ciphers`)
 
 use super::exchange::{CERTIFICATE_FIELDS, quoted};
+use super::postfix::{Side, set_certificate_line, set_certificate_note};
 use crate::diagnose::fix::{Family, Fix, Shell};
 
 const EMS: Shell = Shell::ExchangeManagementShell;
@@ -66,15 +67,23 @@ const POSTFIX_RAISE_LEVEL: &str = "o=\"${transport:?}/unix/smtp_tls_security_lev
 if postconf -P | grep -q \"^$o \"; then l=$(postconf -Ph \"$o\"); case \"$l\" in none|'') postconf -P \"$o=may\" ;; *) echo \"$o = $l: left as it is\" ;; esac; \
 else l=$(postconf -h smtp_tls_security_level); case \"$l\" in none|'') postconf -e 'smtp_tls_security_level = may' ;; *) echo \"smtp_tls_security_level = $l: left as it is\" ;; esac; fi";
 
-/// Postfix: installs the client certificate for the transport `$transport` with
-/// smtp_tls_chain_files (Postfix 3.4 and later: the key, then the certificate and its
-/// intermediates; it replaces smtp_tls_cert_file and smtp_tls_key_file): on the transport's
-/// `-o` override when it has any smtp_tls_ certificate setting (which would win over main.cf),
-/// else in main.cf; only when both files are readable.
-const POSTFIX_SET_CHAIN: &str = "test -r \"${key:?}\" && test -r \"${chain:?}\" && \
-if postconf -P | grep -qE \"^${transport:?}/unix/smtp_tls_(chain_files|cert_file|key_file) \"; \
-then postconf -P \"${transport:?}/unix/smtp_tls_chain_files=${key:?},${chain:?}\"; \
-else postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\"; fi";
+/// Postfix: installs the client certificate for the transport `$transport`: on the
+/// transport's `-o` override (smtp_tls_chain_files, Postfix 3.4 and later: the key, then the
+/// certificate and its intermediates) when it has any smtp_tls_ certificate setting (which
+/// would win over main.cf), else in main.cf as [`set_certificate_line`] does; only when both
+/// files are readable.
+fn postfix_set_chain() -> String {
+    format!(
+        "test -r \"${{key:?}}\" && test -r \"${{chain:?}}\" && {}",
+        set_certificate_line(
+            Side::Client,
+            Some((
+                "postconf -P | grep -qE \"^${transport:?}/unix/smtp_tls_(chain_files|cert_file|key_file) \"",
+                "postconf -P \"${transport:?}/unix/smtp_tls_chain_files=${key:?},${chain:?}\"",
+            )),
+        )
+    )
+}
 
 /// Checks the configuration, then reloads.
 const POSTFIX_RELOAD: &str = "postfix check && postfix reload";
@@ -222,7 +231,8 @@ fn postfix_certificate(fix: Fix) -> Fix {
          own certificate settings (they would win over main.cf), else in main.cf, and only when both files are readable (before \
          Postfix 3.4, set smtp_tls_cert_file and smtp_tls_key_file in the same place instead):",
     )
-    .run(SH, POSTFIX_SET_CHAIN)
+    .run(SH, postfix_set_chain())
+    .say(set_certificate_note(Side::Client))
 }
 
 /// The sender's certificate does not cover `missing` (safe names); `on_cert`: the names it
@@ -317,19 +327,26 @@ pub fn renew_certificate(thumbprint: &str, tls_name: &str) -> Fix {
     .run(SH, POSTFIX_RELOAD)
 }
 
-/// The sender's chain does not lead to a root trusted here.
+/// The sender's chain does not lead to a root trusted here: see which file the transport
+/// sends, list it, and install the certificate with its intermediates the way the other fixes
+/// do ([`postfix_certificate`]: `key=` and `chain=` set first).
 pub fn send_trusted_chain() -> Fix {
-    Fix::new(Family::Generic, "listen::send_trusted_chain", &[])
+    let fix = Fix::new(Family::Generic, "listen::send_trusted_chain", &[])
         .say("Receivers that authenticate a sender (Exchange Online with TlsSenderCertificateName) need a certificate from a public CA, \
               sent with its intermediates. If the certificate is from a public CA, the sender is not sending its intermediate: \
               Exchange sends what the server's certificate store can build (import the intermediate into Intermediate Certification \
-              Authorities); Postfix sends the file smtp_tls_cert_file names (certificate first, then the intermediates).")
-        .say("Postfix: find the file the sending transport uses (smtp_tls_chain_files or smtp_tls_cert_file, in main.cf or as an -o \
-              override on the transport, which wins), set chain= to it, and list the certificates in it:")
-        .run(SH, "postconf -n | grep -E '^smtp_tls_(chain_files|cert_file) '")
-        .run(SH, "postconf -P | grep -E '/smtp_tls_(chain_files|cert_file) '")
-        .run(SH, "openssl crl2pkcs7 -nocrl -certfile \"${chain:?}\" | openssl pkcs7 -print_certs -noout")
-        .say("If you expect a private CA here, run the listener with --ca-file holding that CA's root.")
+              Authorities); Postfix sends the file smtp_tls_chain_files names (or, without it, smtp_tls_cert_file): the certificate \
+              first, then the intermediates.");
+    postfix_certificate(
+        postfix_in_force(fix)
+            .say("Postfix: set chain= to the certificate file that transport uses (listed above: the file after the key in \
+                  smtp_tls_chain_files, or smtp_tls_cert_file) and list the certificates in it, each with its issuer:")
+            .run(SH, "openssl crl2pkcs7 -nocrl -certfile \"${chain:?}\" | openssl pkcs7 -print_certs -noout")
+            .say("If an intermediate is missing, put the certificate followed by its intermediates in a file (certbot: fullchain.pem) \
+                  and install it:"),
+    )
+    .run(SH, POSTFIX_RELOAD)
+    .say("If you expect a private CA here, run the listener with --ca-file holding that CA's root.")
 }
 
 /// The sender's certificate lacks clientAuth in its EKU.
@@ -456,7 +473,14 @@ mod tests {
             );
             for c in &cmds {
                 assert!(!c.contains("postconf -xh smtp_tls_cert_file"), "{c}");
-                assert!(!c.contains("smtp_tls_cert_file = "), "{c}");
+                // The legacy pair goes to main.cf only when main.cf has no chain_files (which
+                // would win over it) and another transport overrides the legacy pair.
+                if c.contains("smtp_tls_cert_file = ") {
+                    assert!(
+                        c.contains("[ -z \"$(postconf -hx smtp_tls_chain_files)\" ]"),
+                        "{c}"
+                    );
+                }
                 // The only line that sets may does it under `none|''`.
                 if c.contains("smtp_tls_security_level = may") {
                     assert!(c.contains("none|'')"), "an unconditional level change: {c}");
@@ -467,9 +491,34 @@ mod tests {
         assert!(f.text().contains("never lowered"));
         assert!(f.text().contains("smtp_tls_policy_maps"));
         assert!(f.commands().any(|(_, c)| c == POSTFIX_RAISE_LEVEL));
-        let f = present_certificate(&[]);
-        assert!(f.commands().any(|(_, c)| c == POSTFIX_SET_CHAIN));
-        assert!(POSTFIX_SET_CHAIN.contains("smtp_tls_chain_files = ${key:?}, ${chain:?}"));
+        let set = postfix_set_chain();
+        let parses = std::process::Command::new("sh")
+            .args(["-n", "-c", &set])
+            .status()
+            .unwrap();
+        assert!(parses.success(), "sh cannot parse: {set}");
+        for f in [
+            present_certificate(&[]),
+            certificate_name(&[], &[], false),
+            send_trusted_chain(),
+        ] {
+            assert!(f.commands().any(|(_, c)| c == set), "{}", f.text());
+            let text = f.text();
+            let key = text.find("set key= to the private key file").unwrap();
+            assert!(
+                key < text.find(&set).unwrap(),
+                "key= and chain= are set first: {text}"
+            );
+        }
+        assert_eq!(
+            set,
+            "test -r \"${key:?}\" && test -r \"${chain:?}\" && \
+             if postconf -P | grep -qE \"^${transport:?}/unix/smtp_tls_(chain_files|cert_file|key_file) \"; \
+             then postconf -P \"${transport:?}/unix/smtp_tls_chain_files=${key:?},${chain:?}\"; \
+             elif postconf -P | grep -qE '/smtp_tls_(cert|key)_file ' && [ -z \"$(postconf -hx smtp_tls_chain_files)\" ]; \
+             then postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"; \
+             else postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\"; fi"
+        );
     }
 
     /// Without --expect-name the no-certificate fix is conditional; the EHLO-name fix labels

@@ -112,6 +112,63 @@ pub fn drop_service_parameters(port: u16, parameters: &[&str]) -> String {
     format!("postconf -PX {}", args.join(" "))
 }
 
+/// Which Postfix side a certificate is for: the SMTP client (`smtp_tls_*`, what a sender
+/// presents) or the SMTP server (`smtpd_tls_*`, what a listener presents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `smtp_tls_*`.
+    Client,
+    /// `smtpd_tls_*`.
+    Server,
+}
+
+impl Side {
+    fn prefix(self) -> &'static str {
+        match self {
+            Side::Client => "smtp",
+            Side::Server => "smtpd",
+        }
+    }
+}
+
+/// The one shell line that sets the key `$key` and certificate file `$chain` for `side`:
+/// `first`, when given, is an `(override test, override command)` pair tried before main.cf
+/// (the listener's or transport's own `-o` override, which wins). In main.cf it writes
+/// `*_tls_chain_files` (the key, then the certificate and its intermediates), unless some
+/// master.cf service overrides the legacy `*_tls_cert_file`/`*_tls_key_file` while main.cf
+/// has no `*_tls_chain_files`: a non-empty chain_files inherited from main.cf takes
+/// precedence over those overrides (postconf(5)), so that service would start presenting
+/// this certificate. Then it writes the legacy pair in main.cf instead (a cert file may hold
+/// the leaf followed by its intermediates), which leaves those overrides in force. The
+/// caller guards the line with `test -r` on both files.
+pub fn set_certificate_line(side: Side, first: Option<(&str, &str)>) -> String {
+    let p = side.prefix();
+    let first = match first {
+        Some((test, then)) => format!("if {test}; then {then}; el"),
+        None => String::new(),
+    };
+    format!(
+        "{first}if postconf -P | grep -qE '/{p}_tls_(cert|key)_file ' && [ -z \"$(postconf -hx {p}_tls_chain_files)\" ]; \
+         then postconf -e \"{p}_tls_cert_file = ${{chain:?}}\" \"{p}_tls_key_file = ${{key:?}}\"; \
+         else postconf -e \"{p}_tls_chain_files = ${{key:?}}, ${{chain:?}}\"; fi"
+    )
+}
+
+/// The prose sentence that goes with [`set_certificate_line`]: why main.cf may get the legacy
+/// pair instead of chain_files.
+pub fn set_certificate_note(side: Side) -> String {
+    let p = side.prefix();
+    let who = match side {
+        Side::Client => "transport",
+        Side::Server => "service",
+    };
+    format!(
+        "If another master.cf {who} has its own -o {p}_tls_cert_file or {p}_tls_key_file and main.cf sets no {p}_tls_chain_files, \
+         the line writes {p}_tls_cert_file and {p}_tls_key_file in main.cf instead: a {p}_tls_chain_files in main.cf would win over \
+         that {who}'s overrides and make it present this certificate."
+    )
+}
+
 /// The lines that show where `parameters` are set: main.cf (`postconf -n`, non-defaults) and
 /// every master.cf override (`postconf -P`), then, on a port no stock service has, the
 /// lookup of its service. `pattern` is an extended regular expression matching the names.
@@ -199,16 +256,18 @@ fn install_steps(fix: Fix, port: u16, extra_check: Option<&str>) -> Fix {
         "postconf -P | grep -qE {}",
         shell_quoted(&format!("^{} ", service_parameter(port, pattern)))
     );
+    let set_override = set_service_parameter(port, "smtpd_tls_chain_files", "${key:?},${chain:?}");
     let set = format!(
-        "test -r \"${{key:?}}\" && test -r \"${{chain:?}}\" && if {has_override}; then {}; else postconf -e \"smtpd_tls_chain_files = ${{key:?}}, ${{chain:?}}\"; fi",
-        set_service_parameter(port, "smtpd_tls_chain_files", "${key:?},${chain:?}")
+        "test -r \"${{key:?}}\" && test -r \"${{chain:?}}\" && {}",
+        set_certificate_line(Side::Server, Some((&has_override, &set_override)))
     );
     show_both_places(fix, port, pattern)
         .run(SH, set)
         .run(SH, RELOAD_WITH_FILES)
-        .say(
-            "smtpd_tls_chain_files replaces smtpd_tls_cert_file and smtpd_tls_key_file, which Postfix then ignores.",
-        )
+        .say(format!(
+            "smtpd_tls_chain_files replaces smtpd_tls_cert_file and smtpd_tls_key_file, which Postfix then ignores. {}",
+            set_certificate_note(Side::Server)
+        ))
 }
 
 /// Installs the certificate `what` asks for on the listener of `port`.
@@ -473,4 +532,113 @@ pub fn port_without_starttls(m: &PortMismatch<'_>) -> Fix {
             )
         })
         .run(SH, reload())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client line without an override to try first: the legacy pair under the guard,
+    /// chain_files otherwise.
+    #[test]
+    fn the_main_cf_certificate_line_keeps_other_services_legacy_overrides() {
+        assert_eq!(
+            set_certificate_line(Side::Client, None),
+            "if postconf -P | grep -qE '/smtp_tls_(cert|key)_file ' && [ -z \"$(postconf -hx smtp_tls_chain_files)\" ]; \
+             then postconf -e \"smtp_tls_cert_file = ${chain:?}\" \"smtp_tls_key_file = ${key:?}\"; \
+             else postconf -e \"smtp_tls_chain_files = ${key:?}, ${chain:?}\"; fi"
+        );
+        assert_eq!(
+            set_certificate_line(Side::Server, Some(("A", "B"))),
+            "if A; then B; \
+             elif postconf -P | grep -qE '/smtpd_tls_(cert|key)_file ' && [ -z \"$(postconf -hx smtpd_tls_chain_files)\" ]; \
+             then postconf -e \"smtpd_tls_cert_file = ${chain:?}\" \"smtpd_tls_key_file = ${key:?}\"; \
+             else postconf -e \"smtpd_tls_chain_files = ${key:?}, ${chain:?}\"; fi"
+        );
+        assert!(
+            set_certificate_note(Side::Server)
+                .contains("smtpd_tls_chain_files in main.cf would win")
+        );
+    }
+
+    /// Every listener certificate fix uses the line, after its own service's override.
+    #[test]
+    fn the_listener_certificate_fix_uses_the_guarded_line() {
+        for port in [25, 2526] {
+            let f = install_certificate(port, "Install a certificate.");
+            let set = f
+                .commands()
+                .map(|(_, c)| c)
+                .find(|c| c.contains("smtpd_tls_chain_files = "))
+                .unwrap()
+                .to_string();
+            assert!(
+                set.starts_with(
+                    "test -r \"${key:?}\" && test -r \"${chain:?}\" && if postconf -P | grep -qE"
+                ),
+                "{set}"
+            );
+            assert!(set.contains("; elif postconf -P | grep -qE '/smtpd_tls_(cert|key)_file ' && [ -z \"$(postconf -hx smtpd_tls_chain_files)\" ]; then postconf -e \"smtpd_tls_cert_file = ${chain:?}\" \"smtpd_tls_key_file = ${key:?}\"; else"), "{set}");
+            assert!(f.text().contains(&set_certificate_note(Side::Server)));
+            let parses = std::process::Command::new("sh")
+                .args(["-n", "-c", &set])
+                .status()
+                .unwrap();
+            assert!(parses.success(), "sh cannot parse: {set}");
+        }
+    }
+
+    /// Runs the client line under `sh` with a stand-in `postconf` (never the system's: nothing
+    /// is configured) that prints `overrides` for `-P`, `chain_files` for `-hx`, and logs what
+    /// `-e` would write.
+    fn run_with_fake_postconf(name: &str, overrides: &str, chain_files: &str) -> String {
+        let dir =
+            std::env::temp_dir().join(format!("starttls-check-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("log");
+        let fake = dir.join("postconf");
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\ncase \"$1\" in\n-P) printf '%s' \"$FAKE_P\" ;;\n-hx) printf '%s' \"$FAKE_CHAIN\" ;;\n-e) shift; printf '%s\\n' \"$@\" >> '{}' ;;\n*) exit 1 ;;\nesac\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(set_certificate_line(Side::Client, None))
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+            .env("FAKE_P", overrides)
+            .env("FAKE_CHAIN", chain_files)
+            .env("key", "/k.pem")
+            .env("chain", "/c.pem")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = std::fs::read_to_string(&log).unwrap_or_default();
+        std::fs::remove_dir_all(&dir).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_line_picks_the_legacy_pair_only_when_another_transport_overrides_it() {
+        let other =
+            "relay/unix/smtp_tls_cert_file = /o.pem\nrelay/unix/smtp_tls_key_file = /o.key\n";
+        assert_eq!(
+            run_with_fake_postconf("legacy", other, ""),
+            "smtp_tls_cert_file = /c.pem\nsmtp_tls_key_file = /k.pem\n"
+        );
+        // main.cf's chain_files already wins over the overrides: keep using it.
+        assert_eq!(
+            run_with_fake_postconf("inforce", other, "/a.key, /a.pem"),
+            "smtp_tls_chain_files = /k.pem, /c.pem\n"
+        );
+        assert_eq!(
+            run_with_fake_postconf("none", "smtp/unix/smtp_tls_security_level = may\n", ""),
+            "smtp_tls_chain_files = /k.pem, /c.pem\n"
+        );
+    }
 }
