@@ -191,6 +191,19 @@ fn tls13_acceptance_is_known_after_ehlo_over_tls() {
         "{}",
         human.stdout
     );
+    // With --client-cert-name given, the fix no longer tells us to give it (trial).
+    assert!(text(&f).contains("--client-cert-name"), "{}", text(&f));
+    let named = probe(
+        &server,
+        &[
+            "--client-cert",
+            file.to_str().unwrap(),
+            "--client-cert-name",
+            SENDER,
+        ],
+    );
+    let t = text(&named.finding("client-cert-accepted"));
+    assert!(!t.contains("--client-cert-name"), "{t}");
     let page = probe_with(
         &server,
         &["--client-cert", file.to_str().unwrap(), "--no-policy"],

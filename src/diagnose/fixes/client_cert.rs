@@ -103,12 +103,6 @@ pub fn not_requested() -> Fix {
     )
 }
 
-/// Accepted, without knowing whether `--client-cert-name` was given (the rule does not say):
-/// the hint to give it stays.
-pub fn accepted() -> Fix {
-    accepted_name_checked(false)
-}
-
 /// Accepted; `name_checked`: `--client-cert-name` was given (its outcome is a finding of its
 /// own), so the hint to give it is left out.
 pub fn accepted_name_checked(name_checked: bool) -> Fix {
@@ -302,7 +296,11 @@ mod tests {
     fn the_refusal_and_acceptance_texts_are_true_either_way() {
         let t = refused(None).text();
         assert!(t.contains("an alert or its reply"), "{t}");
-        assert!(accepted().text().contains("--client-cert-name"));
+        assert!(
+            accepted_name_checked(false)
+                .text()
+                .contains("--client-cert-name")
+        );
         assert!(
             !accepted_name_checked(true)
                 .text()

@@ -123,7 +123,7 @@ fn exchange(
                 Code::ClientCertAccepted,
                 summary,
                 evidence,
-                fixes::accepted(),
+                fixes::accepted_name_checked(!ours.names.is_empty()),
             ));
         }
         ClientCertOutcome::Refused => {
