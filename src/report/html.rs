@@ -797,7 +797,7 @@ fn client_cert_tag(outcome: Option<crate::model::ClientCertOutcome>) -> Option<T
         O::Accepted | O::AcceptedAfterEhlo => tag(
             "pass",
             "client cert accepted",
-            "the server asked for a certificate and accepted ours (--client-cert)",
+            "the server asked for a certificate and went on with ours (--client-cert); a server that only asks goes on even with one it does not trust, so a refusal is the only certain verdict (see client-cert-accepted)",
         ),
         O::Refused => tag(
             "fail",
