@@ -590,7 +590,8 @@ mod tests {
 
     /// Runs the client line under `sh` with a stand-in `postconf` (never the system's: nothing
     /// is configured) that prints `overrides` for `-P`, `chain_files` for `-hx`, and logs what
-    /// `-e` would write.
+    /// `-e` would write. Unix only: the stand-in must be made executable.
+    #[cfg(unix)]
     fn run_with_fake_postconf(name: &str, overrides: &str, chain_files: &str) -> String {
         let dir =
             std::env::temp_dir().join(format!("starttls-check-{name}-{}", std::process::id()));
@@ -624,6 +625,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn the_line_picks_the_legacy_pair_only_when_another_transport_overrides_it() {
         let other =
             "relay/unix/smtp_tls_cert_file = /o.pem\nrelay/unix/smtp_tls_key_file = /o.key\n";
