@@ -187,28 +187,7 @@ pub fn present_certificate(expect: &[String]) -> Fix {
         .say("Exchange: a send connector presents the certificate its TlsCertificateName names (else one for its Fqdn). Find the \
               certificate, then name it on the connector (Exchange Online's inbound connector matches it against TlsSenderCertificateName):")
         .run(EMS, list_send_connectors());
-    let fix = match expect.first() {
-        Some(n) => fix.run(
-            EMS,
-            format!(
-                "Get-ExchangeCertificate -DomainName {} | fl {CERTIFICATE_FIELDS}",
-                quoted(n)
-            ),
-        ),
-        None => fix.run(
-            EMS,
-            format!("Get-ExchangeCertificate | fl {CERTIFICATE_FIELDS}"),
-        ),
-    };
-    let fix = fix
-        .run(
-            EMS,
-            "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
-        )
-        .run(
-            EMS,
-            format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
-        );
+    let fix = name_certificate_on_send_connector(fix, expect.first());
     postfix_certificate(postfix_in_force(fix))
         .say(
             "Postfix: the certificate is sent only with TLS in use: if the level in force for that transport is none or empty, \
@@ -235,6 +214,32 @@ fn postfix_certificate(fix: Fix) -> Fix {
     .say(set_certificate_note(Side::Client))
 }
 
+/// Exchange: list the certificates (those that cover `name`, when one is wanted), then put
+/// the chosen one's issuer and subject on the send connector as its TlsCertificateName.
+fn name_certificate_on_send_connector(fix: Fix, name: Option<&String>) -> Fix {
+    let fix = match name {
+        Some(n) => fix.run(
+            EMS,
+            format!(
+                "Get-ExchangeCertificate -DomainName {} | fl {CERTIFICATE_FIELDS}",
+                quoted(n)
+            ),
+        ),
+        None => fix.run(
+            EMS,
+            format!("Get-ExchangeCertificate | fl {CERTIFICATE_FIELDS}"),
+        ),
+    };
+    fix.run(
+        EMS,
+        "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
+    )
+    .run(
+        EMS,
+        format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
+    )
+}
+
 /// The sender's certificate does not cover `missing` (safe names); `on_cert`: the names it
 /// has that are safe to paste; `trusted`: the chain was judged trusted (so one of its names may
 /// be suggested as the connector's expected name).
@@ -255,29 +260,7 @@ pub fn certificate_name(missing: &[String], on_cert: &[String], trusted: bool) -
         ))
         .say("Exchange (sending side): point the send connector at the right certificate:")
         .run(EMS, list_send_connectors());
-    let fix = match missing.first() {
-        Some(n) => fix.run(
-            EMS,
-            format!(
-                "Get-ExchangeCertificate -DomainName {} | fl {CERTIFICATE_FIELDS}",
-                quoted(n)
-            ),
-        ),
-        None => fix.run(
-            EMS,
-            format!("Get-ExchangeCertificate | fl {CERTIFICATE_FIELDS}"),
-        ),
-    };
-    let fix = fix
-        .run(
-            EMS,
-            "$c = Get-ExchangeCertificate -Thumbprint <thumbprint of that certificate>; $n = \"<I>$($c.Issuer)<S>$($c.Subject)\"",
-        )
-        .run(
-            EMS,
-            format!("if ($c) {{ Set-SendConnector {SEND_CONNECTOR_FROM_ABOVE} -TlsCertificateName $n }}"),
-        )
-        ;
+    let fix = name_certificate_on_send_connector(fix, missing.first());
     let fix = postfix_certificate(postfix_in_force(fix)).run(SH, POSTFIX_RELOAD);
     match (trusted, on_cert.first()) {
         (true, Some(name)) => fix
