@@ -52,7 +52,7 @@ pub struct Row {
 
 /// A target's TLS policy in a few facts: DANE, MTA-STS, TLS-RPT, and what became of
 /// `--client-cert`. A field is `None` when it was not checked (`--no-policy`, no
-/// `--client-cert`) or does not apply (DANE without secure TLSA records).
+/// `--client-cert`) or does not apply (MTA-STS and TLS-RPT for a host target).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Protection {
     /// DANE (RFC 7672), when the policy was checked.
@@ -87,15 +87,15 @@ impl Protection {
             .iter()
             .filter_map(|e| e.dane.as_ref().and_then(super::policy::dane_matched))
             .collect();
-        // The target's own domain first; a host target has at most one entry.
+        // MTA-STS and TLS-RPT belong to the mail domain: the one entry that has them (a host
+        // target has none).
         let domain = report
             .policy
             .values()
             .find(|p| p.mta_sts.is_some() || p.tlsrpt.is_some());
-        let tlsrpt = domain.and_then(|p| p.tlsrpt.as_ref()).and_then(|t| {
-            use crate::policy::tlsrpt::TlsRptState;
-            (t.state != TlsRptState::LookupFailed).then_some(t.state == TlsRptState::Valid)
-        });
+        let tlsrpt = domain
+            .and_then(|p| p.tlsrpt.as_ref())
+            .and_then(super::policy::tlsrpt_published);
         let rank = |o: O| match o {
             O::Refused => 0,
             O::Unknown => 1,

@@ -74,3 +74,10 @@ pub fn dane_matched(d: &policy::dane::DaneMatch) -> Option<bool> {
         _ => None,
     }
 }
+
+/// TLS-RPT (RFC 8460): `Some(true)` for one valid record, `Some(false)` for none or an
+/// invalid one, `None` when the lookup failed and nothing is known.
+pub fn tlsrpt_published(t: &policy::tlsrpt::TlsRptReport) -> Option<bool> {
+    use policy::tlsrpt::TlsRptState;
+    (t.state != TlsRptState::LookupFailed).then_some(t.state == TlsRptState::Valid)
+}

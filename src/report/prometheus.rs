@@ -277,7 +277,6 @@ fn add_endpoint_policy(
 /// Each domain's published policy: the MX RRset's DNSSEC, MTA-STS, TLS-RPT.
 fn add_policy(x: &mut Exposition, report: &Report) {
     use crate::policy::Dnssec;
-    use crate::policy::tlsrpt::TlsRptState;
     for (domain, p) in &report.policy {
         let labels = [
             ("target", report.target.as_str()),
@@ -296,14 +295,8 @@ fn add_policy(x: &mut Exposition, report: &Report) {
                 x.add(&MTA_STS_MODE, &with, 1);
             }
         }
-        if let Some(t) = &p.tlsrpt
-            && t.state != TlsRptState::LookupFailed
-        {
-            x.add(
-                &TLSRPT_PUBLISHED,
-                &labels,
-                u8::from(t.state == TlsRptState::Valid),
-            );
+        if let Some(published) = p.tlsrpt.as_ref().and_then(super::policy::tlsrpt_published) {
+            x.add(&TLSRPT_PUBLISHED, &labels, u8::from(published));
         }
     }
 }
