@@ -834,15 +834,21 @@ fn endpoints(n: usize) -> String {
 /// The column's sort key: something broken first (0), then nothing published (1), only
 /// reporting or a non-enforcing mode (2), DANE or MTA-STS enforce (3).
 fn policy_rank(p: &super::batch::Protection) -> u8 {
-    let tags = policy_tags(p);
-    if tags.iter().any(|t| t.0 == "fail" || t.0 == "unknown") {
+    use super::batch::Dane;
+    use crate::model::ClientCertOutcome as O;
+    // From the facts, not from the tags' words: the same classes the tags are coloured by.
+    let broken = matches!(p.dane, Some(Dane::Matched { ok, of }) if ok < of)
+        || p.mta_sts == Some("error")
+        || matches!(p.client_cert, Some(O::Refused | O::Unknown | O::NoneSent));
+    let enforced = matches!(p.dane, Some(Dane::Matched { .. })) || p.mta_sts == Some("enforce");
+    let something = p.tlsrpt == Some(true)
+        || matches!(p.mta_sts, Some("testing" | "none"))
+        || matches!(p.client_cert, Some(O::Accepted | O::AcceptedAfterEhlo));
+    if broken {
         0
-    } else if tags
-        .iter()
-        .any(|t| t.0 == "pass" && (t.1 == "DANE" || t.1 == "MTA-STS enforce"))
-    {
+    } else if enforced {
         3
-    } else if tags.iter().any(|t| t.0 != "none") {
+    } else if something {
         2
     } else {
         1
