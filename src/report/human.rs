@@ -541,94 +541,114 @@ pub(super) fn revocation_lines(r: &crate::revocation::RevocationReport, full: bo
     let o = &r.observed;
     let mut out = Vec::new();
     for c in &o.certificates {
-        if c.crls.is_empty() {
-            out.push(format!("#{} no CRL distribution point", c.position));
-        }
-        for crl in &c.crls {
-            out.push(format!(
-                "#{} CRL {}: {}",
-                c.position,
-                crate::text::braced(&crl.url),
-                crl_verdict(crl)
-            ));
-            if let (true, Some(f)) = (full, &crl.fetch) {
-                let mut s = format!("     fetched in {} ms", f.elapsed_ms);
-                if let Some(st) = f.status {
-                    let _ = write!(s, ", HTTP {st}, {} bytes", f.bytes);
-                }
-                for to in &f.redirects {
-                    let _ = write!(s, ", redirected to {}", crate::text::braced(to));
-                }
-                out.push(s);
-            }
-        }
-        if full {
-            for u in &c.ocsp_urls {
-                out.push(format!(
-                    "#{} OCSP {} (listed, not queried)",
-                    c.position,
-                    crate::text::braced(u)
-                ));
-            }
-        }
+        certificate_revocation_lines(c, full, &mut out);
     }
-    out.push(match &o.staple {
-        None => "OCSP staple: none".to_string(),
-        Some(s) => match (&s.response, &s.error) {
-            (Some(resp), _) => {
-                let mut t = format!(
-                    "OCSP staple: {}",
-                    crate::text::braced(
-                        resp.cert_status
-                            .as_deref()
-                            .unwrap_or(resp.response_status.as_str())
-                    )
-                );
-                if let Some(n) = resp.next_update {
-                    let _ = write!(t, ", next update {}", day(n));
-                }
-                if s.serial_matches == Some(false) {
-                    t.push_str(", for ANOTHER certificate");
-                }
-                t
-            }
-            (None, e) => format!(
-                "OCSP staple: unreadable ({})",
-                crate::text::braced(e.as_deref().unwrap_or("?"))
-            ),
-        },
-    });
+    out.push(staple_line(o.staple.as_ref()));
     if let Some(i) = &o.issuer_fetch {
-        let what = match (&i.certificate, i.completes_chain, &i.error) {
-            (Some(c), Some(true), _) => format!(
-                "served {}, which completes the chain",
-                crate::text::braced(&c.subject)
-            ),
-            (Some(c), _, _) => format!(
-                "served {}, which does not complete the chain{}",
-                crate::text::braced(&c.subject),
-                i.reason
-                    .as_deref()
-                    .map(|r| format!(": {}", crate::text::braced(r)))
-                    .unwrap_or_default()
-            ),
-            (None, _, Some(e)) => crate::text::braced(e),
-            (None, _, None) => i
-                .fetch
-                .as_ref()
-                .and_then(|f| f.error.as_deref())
-                .map_or_else(|| "no certificate".to_string(), crate::text::braced),
-        };
-        out.push(format!(
-            "CA Issuers {} (missing above #{}): {what}",
-            crate::text::braced(&i.url),
-            i.position
-        ));
+        out.push(issuer_fetch_line(i));
     }
     if let (true, Some(w)) = (full, &o.webpki) {
         out.push(format!("webpki with the CRLs: {}", crate::text::braced(w)));
     }
     out
+}
+
+/// One certificate's CRLs (with the fetch when `full`) and, when `full`, its OCSP URLs.
+fn certificate_revocation_lines(
+    c: &crate::revocation::CertRevocation,
+    full: bool,
+    out: &mut Vec<String>,
+) {
+    if c.crls.is_empty() {
+        out.push(format!("#{} no CRL distribution point", c.position));
+    }
+    for crl in &c.crls {
+        out.push(format!(
+            "#{} CRL {}: {}",
+            c.position,
+            crate::text::braced(&crl.url),
+            crl_verdict(crl)
+        ));
+        if let (true, Some(f)) = (full, &crl.fetch) {
+            let mut s = format!("     fetched in {} ms", f.elapsed_ms);
+            if let Some(st) = f.status {
+                let _ = write!(s, ", HTTP {st}, {} bytes", f.bytes);
+            }
+            for to in &f.redirects {
+                let _ = write!(s, ", redirected to {}", crate::text::braced(to));
+            }
+            out.push(s);
+        }
+    }
+    if full {
+        for u in &c.ocsp_urls {
+            out.push(format!(
+                "#{} OCSP {} (listed, not queried)",
+                c.position,
+                crate::text::braced(u)
+            ));
+        }
+    }
+}
+
+/// The stapled OCSP response: its status and next update, or why it could not be read.
+fn staple_line(staple: Option<&crate::revocation::StapleReport>) -> String {
+    let Some(s) = staple else {
+        return "OCSP staple: none".to_string();
+    };
+    match (&s.response, &s.error) {
+        (Some(resp), _) => {
+            let mut t = format!(
+                "OCSP staple: {}",
+                crate::text::braced(
+                    resp.cert_status
+                        .as_deref()
+                        .unwrap_or(resp.response_status.as_str())
+                )
+            );
+            if let Some(n) = resp.next_update {
+                let _ = write!(t, ", next update {}", day(n));
+            }
+            if s.serial_matches == Some(false) {
+                t.push_str(", for ANOTHER certificate");
+            }
+            t
+        }
+        (None, e) => format!(
+            "OCSP staple: unreadable ({})",
+            crate::text::braced(e.as_deref().unwrap_or("?"))
+        ),
+    }
+}
+
+/// The CA Issuers fetch for a missing intermediate: what it served and whether that
+/// completes the chain.
+fn issuer_fetch_line(i: &crate::revocation::IssuerFetch) -> String {
+    let what = match (&i.certificate, i.completes_chain, &i.error) {
+        (Some(c), Some(true), _) => format!(
+            "served {}, which completes the chain",
+            crate::text::braced(&c.subject)
+        ),
+        (Some(c), _, _) => format!(
+            "served {}, which does not complete the chain{}",
+            crate::text::braced(&c.subject),
+            i.reason
+                .as_deref()
+                .map(|r| format!(": {}", crate::text::braced(r)))
+                .unwrap_or_default()
+        ),
+        (None, _, Some(e)) => crate::text::braced(e),
+        (None, _, None) => i
+            .fetch
+            .as_ref()
+            .and_then(|f| f.error.as_deref())
+            .map_or_else(|| "no certificate".to_string(), crate::text::braced),
+    };
+    format!(
+        "CA Issuers {} (missing above #{}): {what}",
+        crate::text::braced(&i.url),
+        i.position
+    )
 }
 
 /// One labelled row of a domain's policy, its lines clean of hidden characters.
